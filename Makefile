@@ -1,0 +1,171 @@
+# tandem — carrier media gateway (GNU make, no autotools)
+#
+#   make deps    install missing Debian packages (apt-get; root only)
+#   make         build/tandemd and build/tandem-tool
+#   make check   deps + build + unit tests (plain and ASan/UBSan) + integration
+#   make demo    deps + build + the gateway's main job, shown
+#   make run     tandemd in the foreground on etc/tandem.cfg
+#   make bench   benchmarks (side by side with reference peers)
+#   make fuzz    libFuzzer targets, FUZZ_SECONDS each
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Layers add sources by dropping .c files in their folder; tandem-tool
+# subcommands are files ending in _tool.c; program entry points end in _main.c.
+# Test peers, benchmarks and fuzzers with special needs add a fragment
+# tests/<kind>/<name>/*.mk, included below.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+FUZZ_SECONDS ?= 20
+
+BUILD := build
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# Debian packages: to build, and to run the tests and the demo.
+DEB_BUILD := gcc make pkg-config libosmocore-dev libosmo-sigtran-dev liburing-dev \
+	libssl-dev libspandsp-dev check libc-ares-dev libtalloc-dev
+DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
+	libosip2-dev libspeexdsp-dev procps iproute2
+export DEB_BUILD DEB_TEST
+
+PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp libcares \
+	openssl talloc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+CPPFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS) \
+	-DTANDEM_VERSION='"$(VERSION)"' -DTANDEM_GIT_REV='"$(GIT_REV)"'
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+LAYERS := core sigtran sip media interwork
+ALL_SRC := $(sort $(wildcard $(addsuffix /*.c,$(LAYERS))))
+TOOL_SRC := $(filter %_tool.c,$(ALL_SRC))
+MAIN_SRC := $(filter %_main.c,$(ALL_SRC))
+LIB_SRC := $(filter-out %_tool.c %_main.c,$(ALL_SRC))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_SAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
+UNIT_SUPPORT := tests/unit/runner.c tests/unit/unit.c
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/obj/%.o)
+UNIT_SAN_OBJ := $(UNIT_SRC:%.c=$(BUILD)/san/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/san/%.o)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+LIB_FUZZ_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+
+# Fragments append to these.
+PEER_BIN :=
+BENCH_EXTRA :=
+
+.PHONY: all deps check check-run demo demo-run run bench bench-run fuzz fuzz-run \
+	install clean format peers unit
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/tandemd $(BUILD)/tandem-tool
+
+-include $(sort $(wildcard tests/*/*/*.mk))
+
+deps:
+	@sh tests/deps.sh
+
+# The public targets install what is missing first, then re-enter make so that
+# pkg-config sees the freshly installed libraries.
+check: deps
+	@$(MAKE) --no-print-directory check-run
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+check-run: all unit peers
+	@sh tests/check.sh
+
+demo-run: all peers
+	@sh tests/demo.sh
+
+run: all
+	$(BUILD)/tandemd -c etc/tandem.cfg
+
+bench-run: all $(BENCH_BIN) $(BENCH_EXTRA) peers
+	@sh tests/bench.sh
+
+fuzz-run: $(FUZZ_BIN)
+	@sh tests/fuzz.sh $(FUZZ_SECONDS)
+
+unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-san
+peers: $(PEER_BIN)
+
+$(BUILD)/tandemd: $(BUILD)/obj/interwork/tandemd_main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tandem-tool: $(BUILD)/obj/interwork/tool_main.o $(TOOL_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
+
+$(BUILD)/unit-tests-san: $(UNIT_SAN_OBJ) $(LIB_SAN_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
+
+# The list of Check suites is generated from the file names, so a new
+# tests/unit/check_foo.c (defining foo_suite()) joins the runner by itself.
+$(BUILD)/gen/suites.h: FORCE
+	@mkdir -p $(dir $@)
+	@for f in $(UNIT_SRC); do b=$${f##*/check_}; echo "SUITE($${b%.c})"; done > $@.tmp
+	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/tests/unit/runner.o $(BUILD)/san/tests/unit/runner.o: $(BUILD)/gen/suites.h
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $(WARN) $(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_ALL) -MMD -MP -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(BENCH_LIBS_$*)
+
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(WARN) -Wno-unused-command-line-argument \
+		$(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined $(WARN) $(CPPFLAGS_ALL) -o $@ $< \
+		$(LIB_FUZZ_OBJ) $(PKG_LIBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/tandem $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/tandemd $(BUILD)/tandem-tool $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 etc/tandem.cfg $(DESTDIR)$(SYSCONFDIR)/tandem/tandem.cfg
+	sed 's|@BINDIR@|$(PREFIX)/bin|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' etc/tandemd.service.in \
+		> $(DESTDIR)$(UNITDIR)/tandemd.service
+
+format:
+	clang-format -i $(ALL_SRC) $(wildcard $(addsuffix /*.h,$(LAYERS))) \
+		$(wildcard tests/unit/*.[ch] tests/fuzz/*.c tests/bench/*.c tests/peers/*/*.[ch])
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,21 @@
+/* Shared support for tandem's Check suites.
+ *
+ * A suite lives in tests/unit/check_<name>.c and defines
+ *     Suite *<name>_suite(void);
+ * The runner finds it from the file name. Build test cases with
+ * unit_tcase(): every test in it then fails if the talloc block count under
+ * the NULL context differs before and after the test (a leak). */
+#pragma once
+
+#include <check.h>
+#include <talloc.h>
+
+/* talloc parent for objects a test allocates; freed state is checked. */
+extern void *unit_ctx;
+
+/* A test case with the leak-checking fixture attached. */
+TCase *unit_tcase(const char *name);
+
+/* Path of a file under tests/vectors/ (the runner runs from the tree top or
+ * from UNIT_TOP). Returns a static buffer. */
+const char *unit_vector_path(const char *rel);

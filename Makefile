@@ -169,3 +169,10 @@ clean:
 FORCE:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# etc/tandem.cfg is also tandemd's built-in default configuration.
+$(BUILD)/gen/default_cfg.h: etc/tandem.cfg
+	@mkdir -p $(dir $@)
+	@{ echo 'static const char tandem_default_cfg[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+$(BUILD)/obj/interwork/tandemd_main.o: $(BUILD)/gen/default_cfg.h

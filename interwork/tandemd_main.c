@@ -1,12 +1,203 @@
-/* tandemd: the gateway daemon. */
+/* tandemd: the gateway daemon. Wires the layers to one io_uring loop and
+ * runs it until SIGTERM/SIGINT. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <osmocom/core/application.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/stats.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/vty/logging.h>
+#include <osmocom/vty/misc.h>
+#include <osmocom/vty/stats.h>
+#include <osmocom/vty/telnet_interface.h>
+#include <osmocom/vty/vty.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/vty.h"
+#include "default_cfg.h"
+
+#define TANDEM_VTY_PORT 4270
+
+static struct vty_app_info vty_info = {
+	.name = "tandem",
+	.version = TANDEM_VERSION,
+	.copyright = "tandem carrier media gateway. License GPLv2+.\r\n",
+};
+
+/* Loop counters exported as a rate_ctr group ("show stats", statsd...). */
+enum {
+	LOOP_CTR_TURNS,
+	LOOP_CTR_SQES,
+	LOOP_CTR_CQES,
+	LOOP_CTR_UDP_RX,
+	LOOP_CTR_UDP_TX,
+	LOOP_CTR_UDP_ENOBUFS,
+	LOOP_CTR_TIMERS,
+};
+
+static const struct rate_ctr_desc loop_ctr_desc[] = {
+	[LOOP_CTR_TURNS] = {"loop:turns", "Loop iterations"},
+	[LOOP_CTR_SQES] = {"loop:submissions", "io_uring requests submitted"},
+	[LOOP_CTR_CQES] = {"loop:completions", "io_uring completions handled"},
+	[LOOP_CTR_UDP_RX] = {"udp:rx", "UDP datagrams received"},
+	[LOOP_CTR_UDP_TX] = {"udp:tx", "UDP datagrams sent"},
+	[LOOP_CTR_UDP_ENOBUFS] = {"udp:enobufs", "UDP receives ended by an empty buffer ring"},
+	[LOOP_CTR_TIMERS] = {"timers:fired", "Loop timers fired"},
+};
+
+static const struct rate_ctr_group_desc loop_ctrg_desc = {
+	.group_name_prefix = "loop",
+	.group_description = "io_uring event loop",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_ctr = ARRAY_SIZE(loop_ctr_desc),
+	.ctr_desc = loop_ctr_desc,
+};
+
+struct daemon {
+	struct loop *loop;
+	struct rate_ctr_group *ctrg;
+	struct loop_timer ctr_timer;
+	struct loop_stats last;
+};
+
+static void ctr_add(struct rate_ctr_group *g, int idx, uint64_t now, uint64_t before)
+{
+	if (now > before)
+		rate_ctr_add(rate_ctr_group_get_ctr(g, idx), (int)(now - before));
+}
+
+static void ctr_tick(void *priv)
+{
+	struct daemon *d = priv;
+	const struct loop_stats *s = loop_get_stats(d->loop);
+
+	ctr_add(d->ctrg, LOOP_CTR_TURNS, s->turns, d->last.turns);
+	ctr_add(d->ctrg, LOOP_CTR_SQES, s->sqes, d->last.sqes);
+	ctr_add(d->ctrg, LOOP_CTR_CQES, s->cqes, d->last.cqes);
+	ctr_add(d->ctrg, LOOP_CTR_UDP_RX, s->udp_rx, d->last.udp_rx);
+	ctr_add(d->ctrg, LOOP_CTR_UDP_TX, s->udp_tx, d->last.udp_tx);
+	ctr_add(d->ctrg, LOOP_CTR_UDP_ENOBUFS, s->udp_enobufs, d->last.udp_enobufs);
+	ctr_add(d->ctrg, LOOP_CTR_TIMERS, s->timers_fired, d->last.timers_fired);
+	d->last = *s;
+	loop_timer_schedule(d->loop, &d->ctr_timer, 1000000);
+}
+
+static void on_hup(void *priv)
+{
+	(void)priv;
+	log_targets_reopen();
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tandemd [-c FILE] [-t] [-V] [-h]\n"
+		   "  -c, --config FILE   configuration file (default: built-in loopback configuration)\n"
+		   "  -t, --check         read the configuration, report errors, exit\n"
+		   "  -V, --version       print the version\n"
+		   "  -h, --help          this text\n");
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("tandemd %s (%s)\n", TANDEM_VERSION, TANDEM_GIT_REV);
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 't'},
+		{"version", no_argument, NULL, 'V'},	  {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *cfg_path = NULL;
+	bool check_only = false;
+	struct daemon d = {0};
+	struct loop_cfg lc;
+	char err[512];
+	void *ctx;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 't':
+			check_only = true;
+			break;
+		case 'V':
+			printf("tandemd %s (%s)\n", TANDEM_VERSION, TANDEM_GIT_REV);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	ctx = talloc_named_const(NULL, 0, "tandemd");
+	tandem_log_init(ctx);
+	vty_info.tall_ctx = ctx;
+	vty_init(&vty_info);
+	logging_vty_add_cmds();
+	osmo_stats_vty_add_cmds();
+	osmo_talloc_vty_add_cmds();
+	tandem_vty_init();
+
+	if (cfg_path)
+		rc = tandem_config_read(cfg_path, err, sizeof(err));
+	else
+		rc = tandem_config_read_buf("(built-in etc/tandem.cfg)", tandem_default_cfg,
+					    strlen(tandem_default_cfg), err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "tandemd: configuration error: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		printf("tandemd: %s: configuration OK\n", cfg_path ? cfg_path : "built-in");
 		return 0;
 	}
-	return 0;
+
+	memset(&lc, 0, sizeof(lc));
+	lc.entries = tandem_loop_cfg.entries;
+	lc.udp_bufs = tandem_loop_cfg.udp_bufs;
+	lc.udp_buf_size = tandem_loop_cfg.udp_buf_size;
+	lc.tcp_bufs = tandem_loop_cfg.tcp_bufs;
+	lc.tcp_buf_size = tandem_loop_cfg.tcp_buf_size;
+	lc.send_slots = tandem_loop_cfg.send_slots;
+	lc.drive_osmocom = true;
+	d.loop = loop_alloc(ctx, &lc);
+	if (!d.loop) {
+		fprintf(stderr, "tandemd: cannot set up io_uring (see the log above)\n");
+		return 1;
+	}
+	tandem_vty_set_loop(d.loop);
+	rc = loop_signals_start(d.loop, on_hup, &d);
+	if (rc < 0) {
+		fprintf(stderr, "tandemd: signals: %s\n", strerror(-rc));
+		return 1;
+	}
+	d.ctrg = rate_ctr_group_alloc(ctx, &loop_ctrg_desc, 0);
+	loop_timer_init(&d.ctr_timer, ctr_tick, &d);
+	loop_timer_schedule(d.loop, &d.ctr_timer, 1000000);
+
+	rc = telnet_init_default(ctx, NULL, TANDEM_VTY_PORT);
+	if (rc < 0) {
+		fprintf(stderr, "tandemd: cannot open the VTY on %s:%d: %s\n", vty_get_bind_addr(),
+			vty_get_bind_port(TANDEM_VTY_PORT), strerror(-rc));
+		return 1;
+	}
+	LOGP(DMAIN, LOGL_NOTICE, "tandemd %s started, VTY on %s:%d\n", TANDEM_VERSION,
+	     vty_get_bind_addr(), vty_get_bind_port(TANDEM_VTY_PORT));
+
+	rc = loop_run(d.loop);
+
+	LOGP(DMAIN, LOGL_NOTICE, "tandemd stopped\n");
+	telnet_exit();
+	loop_free(d.loop);
+	return rc < 0 ? 1 : 0;
 }

@@ -1,0 +1,158 @@
+/* The io_uring event loop: one per thread.
+ *
+ * Everything that waits does so through the ring: sockets (multishot receive
+ * into provided buffer rings), timers (the nearest expiry is one io_uring
+ * timeout), libosmocore's file descriptors (poll requests on the ring) and
+ * timers (osmo_timer, used by osmo_fsm and osmo_tdef), signals (signalfd),
+ * and wake-ups from other threads (eventfd). Submission happens once per
+ * loop turn, after every handler ran. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <liburing.h>
+
+struct loop;
+
+/* Every request carries a pointer to one of these as its user_data. */
+struct loop_op {
+	void (*cb)(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe);
+	void *priv;
+};
+
+struct loop_cfg {
+	unsigned entries;	 /* submission queue size (default 1024) */
+	unsigned udp_bufs;	 /* buffers in the UDP receive ring (power of 2, default 1024) */
+	unsigned udp_buf_size;	 /* bytes per UDP receive buffer (default 2048) */
+	unsigned tcp_bufs;	 /* buffers in the TCP receive ring (power of 2, default 256) */
+	unsigned tcp_buf_size;	 /* bytes per TCP receive buffer (default 16384) */
+	unsigned send_slots;	 /* UDP send slots (default 1024) */
+	bool drive_osmocom;	 /* poll osmo_fds and run osmo_timers from this loop */
+	bool plain_ring;	 /* do not ask for SINGLE_ISSUER|DEFER_TASKRUN */
+};
+
+struct loop_stats {
+	uint64_t turns;		 /* loop iterations */
+	uint64_t enter_calls;	 /* io_uring_enter system calls (submit and/or wait) */
+	uint64_t sqes;		 /* requests submitted */
+	uint64_t cqes;		 /* completions handled */
+	uint64_t udp_rx, udp_tx; /* datagrams */
+	uint64_t udp_enobufs;	 /* multishot receives ended because the buffer ring ran dry */
+	uint64_t tcp_enobufs;
+	uint64_t udp_trunc;	 /* datagrams larger than a buffer */
+	uint64_t send_no_slot;	 /* UDP sends refused: no free send slot */
+	uint64_t timers_fired;
+	uint64_t osmo_fd_polls;	 /* poll requests for libosmocore fds */
+	uint64_t osmo_fd_disp;	 /* dispatches of ready libosmocore fds */
+	unsigned udp_bufs_in_use, udp_bufs_total;
+	unsigned tcp_bufs_in_use, tcp_bufs_total;
+	unsigned send_slots_in_use, send_slots_total;
+	unsigned timers_pending;
+};
+
+/* What the kernel gave us, for "show loop" and the start-up log. */
+struct loop_features {
+	bool single_issuer, defer_taskrun, ext_arg, fast_poll, recv_multishot, buf_ring;
+};
+
+struct loop *loop_alloc(void *ctx, const struct loop_cfg *cfg);
+void loop_free(struct loop *l);
+
+/* One turn: submit what is queued, wait for a completion (or the nearest
+ * timer), handle every completion, run due timers. -errno on ring failure. */
+int loop_run_once(struct loop *l);
+/* Turn until loop_stop(). Returns 0, or -errno on ring failure. */
+int loop_run(struct loop *l);
+void loop_stop(struct loop *l);
+bool loop_stopping(const struct loop *l);
+
+/* A submission queue entry; submits the queue first if it is full. */
+struct io_uring_sqe *loop_sqe(struct loop *l, struct loop_op *op);
+
+const struct loop_stats *loop_get_stats(struct loop *l);
+const struct loop_features *loop_get_features(const struct loop *l);
+struct io_uring *loop_ring(struct loop *l);
+uint64_t loop_now_ns(void);
+
+/* --- timers (min-heap; nearest expiry is the ring's one timeout) --- */
+struct loop_timer {
+	uint64_t expires_ns;
+	void (*cb)(void *priv);
+	void *priv;
+	int heap_idx; /* -1 when not scheduled */
+};
+
+void loop_timer_init(struct loop_timer *t, void (*cb)(void *priv), void *priv);
+void loop_timer_schedule(struct loop *l, struct loop_timer *t, uint64_t delay_us);
+void loop_timer_cancel(struct loop *l, struct loop_timer *t);
+bool loop_timer_pending(const struct loop_timer *t);
+
+/* --- signals: SIGTERM/SIGINT stop the loop, SIGHUP calls hup_cb --- */
+int loop_signals_start(struct loop *l, void (*hup_cb)(void *priv), void *priv);
+
+/* --- UDP: multishot recvmsg into the provided buffer ring --- */
+struct loop_udp;
+/* data points into a ring buffer, valid only during the call. */
+typedef void (*loop_udp_rx_cb)(void *priv, const uint8_t *data, size_t len,
+			       const struct sockaddr *from, socklen_t fromlen);
+
+struct loop_udp *loop_udp_open(struct loop *l, const struct sockaddr *bind_addr, socklen_t alen,
+			       loop_udp_rx_cb cb, void *priv);
+/* Wrap an already bound socket (the loop owns it afterwards). */
+struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void *priv);
+/* Copy into a send slot and queue a sendmsg; sent with the turn's batch.
+ * -ENOBUFS when every slot is in flight, -EMSGSIZE when too large. */
+int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct sockaddr *to,
+		  socklen_t tolen);
+int loop_udp_fd(const struct loop_udp *u);
+int loop_udp_local(const struct loop_udp *u, struct sockaddr_storage *ss);
+/* Stop receiving and close; memory is released when the last request ends. */
+void loop_udp_close(struct loop_udp *u);
+
+/* --- TCP --- */
+struct loop_conn;
+
+struct loop_conn_cbs {
+	/* Outgoing connection result: 0 connected, or -errno (then on_close is not called). */
+	void (*on_connect)(void *priv, int err);
+	/* Received bytes; return how many were consumed. The rest is kept and
+	 * presented again, in front of the next bytes (stream framing). */
+	size_t (*on_data)(void *priv, const uint8_t *data, size_t len);
+	/* The peer closed (err 0) or the connection failed (-errno). The
+	 * connection is gone after this returns. */
+	void (*on_close)(void *priv, int err);
+	/* The send queue drained below the low watermark after back-pressure. */
+	void (*on_writable)(void *priv);
+};
+
+struct loop_listener;
+typedef void (*loop_accept_cb)(void *priv, int fd, const struct sockaddr *peer, socklen_t plen);
+
+struct loop_listener *loop_tcp_listen(struct loop *l, const struct sockaddr *addr, socklen_t alen,
+				      loop_accept_cb cb, void *priv);
+int loop_listener_local(const struct loop_listener *ls, struct sockaddr_storage *ss);
+void loop_listener_close(struct loop_listener *ls);
+
+struct loop_conn *loop_tcp_connect(struct loop *l, const struct sockaddr *addr, socklen_t alen,
+				   const struct loop_conn_cbs *cbs, void *priv);
+struct loop_conn *loop_conn_adopt(struct loop *l, int fd, const struct loop_conn_cbs *cbs,
+				  void *priv);
+/* Queue bytes (copied). -ENOBUFS when the queue is over its limit
+ * (back-pressure: wait for on_writable), -ENOTCONN when closing. */
+int loop_conn_send(struct loop_conn *c, const void *data, size_t len);
+size_t loop_conn_queued(const struct loop_conn *c);
+void loop_conn_set_limits(struct loop_conn *c, size_t high, size_t low);
+int loop_conn_fd(const struct loop_conn *c);
+/* Close now (queued bytes are dropped); no callback follows. */
+void loop_conn_close(struct loop_conn *c);
+/* Close once the queued bytes are sent. */
+void loop_conn_close_after_send(struct loop_conn *c);
+
+/* --- wake-ups from other threads: an eventfd read on the ring --- */
+struct loop_wake;
+struct loop_wake *loop_wake_alloc(struct loop *l, void (*cb)(void *priv), void *priv);
+/* Any thread: make the owning loop call cb soon. */
+void loop_wake_signal(struct loop_wake *w);
+void loop_wake_free(struct loop_wake *w);

@@ -1,0 +1,66 @@
+/* Private to core/loop*.c. */
+#pragma once
+
+#include <sys/select.h>
+
+#include "core/loop.h"
+
+/* A provided buffer ring (liburing 2.3 has no io_uring_setup_buf_ring: the
+ * ring memory is mapped here and registered by hand). */
+struct loop_bufring {
+	struct io_uring_buf_ring *br;
+	size_t ring_bytes;
+	uint8_t *mem;
+	unsigned nbufs, mask, buf_size, in_use;
+	uint16_t bgid;
+};
+
+struct loop_send_slot;
+
+/* Per-fd state of libosmocore's file descriptors polled through the ring. */
+struct loop_ofd {
+	struct loop_op op;
+	unsigned armed;	 /* POLLIN/POLLOUT asked in the request in flight */
+	bool inflight;
+	bool ready_r, ready_w, ready_e;
+};
+
+struct loop {
+	struct io_uring ring;
+	struct loop_features feat;
+	struct loop_cfg cfg;
+	struct loop_stats st;
+	bool stop;
+	unsigned pending_sqes;
+
+	/* timers */
+	struct loop_timer **heap;
+	unsigned heap_len, heap_cap;
+	struct loop_op timeout_op;
+	struct __kernel_timespec timeout_ts;
+	uint64_t timeout_armed_ns; /* 0: no timeout request in flight */
+	struct loop_op ignore_op;  /* for requests whose completion we don't need */
+
+	/* libosmocore */
+	struct loop_ofd ofd[FD_SETSIZE];
+	bool ofd_any_ready;
+
+	/* receive buffer rings, send slots */
+	struct loop_bufring udp_br, tcp_br;
+	struct loop_send_slot *slots;
+	struct loop_send_slot *free_slots;
+
+	/* signals */
+	int sfd;
+	struct loop_op sig_op;
+	uint8_t sig_buf[128];
+	void (*hup_cb)(void *priv);
+	void *hup_priv;
+};
+
+int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, unsigned nbufs,
+		      unsigned buf_size);
+void loop_bufring_exit(struct loop *l, struct loop_bufring *b);
+uint8_t *loop_bufring_get(struct loop_bufring *b, unsigned bid);
+void loop_bufring_recycle(struct loop_bufring *b, unsigned bid);
+int loop_send_slots_init(struct loop *l);

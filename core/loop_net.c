@@ -1,0 +1,757 @@
+/* Sockets on the ring: provided buffer rings, UDP (multishot recvmsg, batched
+ * sendmsg from send slots) and TCP (multishot accept, connect, multishot recv
+ * with buffer selection, a send queue with partial writes and back-pressure). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/talloc.h>
+
+#include "core/log.h"
+#include "core/loop_int.h"
+
+/* --- provided buffer rings --- */
+
+int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, unsigned nbufs,
+		      unsigned buf_size)
+{
+	struct io_uring_buf_reg reg;
+	int rc;
+
+	if (nbufs == 0 || (nbufs & (nbufs - 1)) || nbufs > 32768)
+		return -EINVAL;
+	b->ring_bytes = nbufs * sizeof(struct io_uring_buf);
+	b->br = mmap(NULL, b->ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1,
+		     0);
+	if (b->br == MAP_FAILED) {
+		b->br = NULL;
+		return -errno;
+	}
+	b->mem = talloc_size(l, (size_t)nbufs * buf_size);
+	if (!b->mem) {
+		munmap(b->br, b->ring_bytes);
+		b->br = NULL;
+		return -ENOMEM;
+	}
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (uint64_t)(uintptr_t)b->br;
+	reg.ring_entries = nbufs;
+	reg.bgid = bgid;
+	rc = io_uring_register_buf_ring(&l->ring, &reg, 0);
+	if (rc < 0) {
+		LOGP(DLOOP, LOGL_ERROR, "io_uring_register_buf_ring: %s\n", strerror(-rc));
+		munmap(b->br, b->ring_bytes);
+		b->br = NULL;
+		return rc;
+	}
+	b->nbufs = nbufs;
+	b->mask = io_uring_buf_ring_mask(nbufs);
+	b->buf_size = buf_size;
+	b->bgid = bgid;
+	io_uring_buf_ring_init(b->br);
+	for (unsigned i = 0; i < nbufs; i++)
+		io_uring_buf_ring_add(b->br, b->mem + (size_t)i * buf_size, buf_size, (unsigned short)i,
+				      b->mask, (int)i);
+	io_uring_buf_ring_advance(b->br, (int)nbufs);
+	b->in_use = 0;
+	return 0;
+}
+
+void loop_bufring_exit(struct loop *l, struct loop_bufring *b)
+{
+	if (!b->br)
+		return;
+	io_uring_unregister_buf_ring(&l->ring, b->bgid);
+	munmap(b->br, b->ring_bytes);
+	b->br = NULL;
+}
+
+uint8_t *loop_bufring_get(struct loop_bufring *b, unsigned bid)
+{
+	b->in_use++;
+	return b->mem + (size_t)bid * b->buf_size;
+}
+
+void loop_bufring_recycle(struct loop_bufring *b, unsigned bid)
+{
+	io_uring_buf_ring_add(b->br, b->mem + (size_t)bid * b->buf_size, b->buf_size,
+			      (unsigned short)bid, b->mask, 0);
+	io_uring_buf_ring_advance(b->br, 1);
+	b->in_use--;
+}
+
+/* --- UDP send slots: fixed at start-up, no allocation per datagram --- */
+
+#define SEND_SLOT_DATA 2048
+
+struct loop_send_slot {
+	struct loop_op op;
+	struct loop_send_slot *next;
+	struct loop_udp *owner;
+	struct msghdr msg;
+	struct iovec iov;
+	struct sockaddr_storage to;
+	uint8_t data[SEND_SLOT_DATA];
+};
+
+int loop_send_slots_init(struct loop *l)
+{
+	l->slots = talloc_zero_array(l, struct loop_send_slot, l->cfg.send_slots);
+	if (!l->slots)
+		return -ENOMEM;
+	for (unsigned i = 0; i < l->cfg.send_slots; i++) {
+		l->slots[i].next = l->free_slots;
+		l->free_slots = &l->slots[i];
+	}
+	return 0;
+}
+
+/* --- UDP --- */
+
+struct loop_udp {
+	struct loop *l;
+	int fd;
+	struct loop_op rx_op;
+	struct msghdr rx_msg; /* template for multishot recvmsg: name length only */
+	loop_udp_rx_cb cb;
+	void *priv;
+	unsigned inflight; /* requests that still reference this object */
+	bool closing, rx_armed;
+};
+
+static void udp_rx_arm(struct loop_udp *u)
+{
+	struct io_uring_sqe *sqe = loop_sqe(u->l, &u->rx_op);
+
+	if (!sqe)
+		return;
+	io_uring_prep_recvmsg_multishot(sqe, u->fd, &u->rx_msg, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = u->l->udp_br.bgid;
+	u->rx_armed = true;
+	u->inflight++;
+}
+
+static void udp_maybe_free(struct loop_udp *u)
+{
+	if (u->closing && u->inflight == 0) {
+		close(u->fd);
+		talloc_free(u);
+	}
+}
+
+static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct loop_udp *u = op->priv;
+	bool more = cqe->flags & IORING_CQE_F_MORE;
+
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		uint8_t *buf = loop_bufring_get(&l->udp_br, bid);
+
+		if (cqe->res > 0 && !u->closing) {
+			struct io_uring_recvmsg_out *o =
+				io_uring_recvmsg_validate(buf, cqe->res, &u->rx_msg);
+
+			if (o) {
+				if (o->flags & MSG_TRUNC)
+					l->st.udp_trunc++;
+				l->st.udp_rx++;
+				u->cb(u->priv, io_uring_recvmsg_payload(o, &u->rx_msg),
+				      io_uring_recvmsg_payload_length(o, cqe->res, &u->rx_msg),
+				      io_uring_recvmsg_name(o), o->namelen);
+			}
+		}
+		/* Handled in place; the buffer goes straight back to the ring. */
+		loop_bufring_recycle(&l->udp_br, bid);
+	} else if (cqe->res == -ENOBUFS) {
+		/* The ring ran dry: datagrams wait in the socket until re-armed. */
+		l->st.udp_enobufs++;
+	} else if (cqe->res < 0 && cqe->res != -ECANCELED) {
+		LOGP(DLOOP, LOGL_NOTICE, "udp fd %d: recvmsg: %s\n", u->fd, strerror(-cqe->res));
+	}
+	if (!more) {
+		u->inflight--;
+		u->rx_armed = false;
+		if (!u->closing)
+			udp_rx_arm(u);
+	}
+	udp_maybe_free(u);
+}
+
+static void udp_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct loop_send_slot *s = (struct loop_send_slot *)op;
+	struct loop_udp *u = s->owner;
+
+	if (cqe->res < 0)
+		LOGP(DLOOP, LOGL_INFO, "udp fd %d: sendmsg: %s\n", u->fd, strerror(-cqe->res));
+	else
+		l->st.udp_tx++;
+	s->next = l->free_slots;
+	l->free_slots = s;
+	l->st.send_slots_in_use--;
+	u->inflight--;
+	udp_maybe_free(u);
+}
+
+struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void *priv)
+{
+	struct loop_udp *u = talloc_zero(l, struct loop_udp);
+
+	if (!u)
+		return NULL;
+	u->l = l;
+	u->fd = fd;
+	u->cb = cb;
+	u->priv = priv;
+	u->rx_op.cb = udp_rx_cb;
+	u->rx_op.priv = u;
+	u->rx_msg.msg_namelen = sizeof(struct sockaddr_storage);
+	udp_rx_arm(u);
+	return u;
+}
+
+struct loop_udp *loop_udp_open(struct loop *l, const struct sockaddr *bind_addr, socklen_t alen,
+			       loop_udp_rx_cb cb, void *priv)
+{
+	struct loop_udp *u;
+	int fd = socket(bind_addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return NULL;
+	if (bind(fd, bind_addr, alen) < 0) {
+		LOGP(DLOOP, LOGL_ERROR, "udp bind: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	u = loop_udp_adopt(l, fd, cb, priv);
+	if (!u)
+		close(fd);
+	return u;
+}
+
+int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct sockaddr *to,
+		  socklen_t tolen)
+{
+	struct loop *l = u->l;
+	struct loop_send_slot *s = l->free_slots;
+	struct io_uring_sqe *sqe;
+
+	if (u->closing)
+		return -ENOTCONN;
+	if (len > SEND_SLOT_DATA || tolen > sizeof(s->to))
+		return -EMSGSIZE;
+	if (!s) {
+		l->st.send_no_slot++;
+		return -ENOBUFS;
+	}
+	sqe = loop_sqe(l, &s->op);
+	if (!sqe)
+		return -EBUSY;
+	l->free_slots = s->next;
+	l->st.send_slots_in_use++;
+	s->op.cb = udp_tx_cb;
+	s->owner = u;
+	memcpy(s->data, data, len);
+	memcpy(&s->to, to, tolen);
+	s->iov.iov_base = s->data;
+	s->iov.iov_len = len;
+	memset(&s->msg, 0, sizeof(s->msg));
+	s->msg.msg_name = &s->to;
+	s->msg.msg_namelen = tolen;
+	s->msg.msg_iov = &s->iov;
+	s->msg.msg_iovlen = 1;
+	io_uring_prep_sendmsg(sqe, u->fd, &s->msg, 0);
+	u->inflight++;
+	return 0;
+}
+
+int loop_udp_fd(const struct loop_udp *u)
+{
+	return u->fd;
+}
+
+int loop_udp_local(const struct loop_udp *u, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	return getsockname(u->fd, (struct sockaddr *)ss, &len) < 0 ? -errno : 0;
+}
+
+void loop_udp_close(struct loop_udp *u)
+{
+	if (u->closing)
+		return;
+	u->closing = true;
+	if (u->rx_armed) {
+		struct io_uring_sqe *sqe = loop_sqe(u->l, &u->l->ignore_op);
+
+		if (sqe)
+			io_uring_prep_cancel(sqe, &u->rx_op, 0);
+	}
+	udp_maybe_free(u);
+}
+
+/* --- TCP listener --- */
+
+struct loop_listener {
+	struct loop *l;
+	int fd;
+	struct loop_op op;
+	loop_accept_cb cb;
+	void *priv;
+	bool closing, armed;
+};
+
+static void listener_arm(struct loop_listener *ls)
+{
+	struct io_uring_sqe *sqe = loop_sqe(ls->l, &ls->op);
+
+	if (!sqe)
+		return;
+	io_uring_prep_multishot_accept(sqe, ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ls->armed = true;
+}
+
+static void listener_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct loop_listener *ls = op->priv;
+
+	(void)l;
+	if (cqe->res >= 0) {
+		struct sockaddr_storage ss;
+		socklen_t slen = sizeof(ss);
+
+		if (ls->closing) {
+			close(cqe->res);
+		} else {
+			if (getpeername(cqe->res, (struct sockaddr *)&ss, &slen) < 0)
+				slen = 0;
+			ls->cb(ls->priv, cqe->res, (struct sockaddr *)&ss, slen);
+		}
+	} else if (cqe->res != -ECANCELED) {
+		LOGP(DLOOP, LOGL_NOTICE, "accept on fd %d: %s\n", ls->fd, strerror(-cqe->res));
+	}
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
+		ls->armed = false;
+		if (ls->closing) {
+			close(ls->fd);
+			talloc_free(ls);
+			return;
+		}
+		listener_arm(ls);
+	}
+}
+
+struct loop_listener *loop_tcp_listen(struct loop *l, const struct sockaddr *addr, socklen_t alen,
+				      loop_accept_cb cb, void *priv)
+{
+	struct loop_listener *ls;
+	int one = 1;
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, addr, alen) < 0 || listen(fd, 128) < 0) {
+		LOGP(DLOOP, LOGL_ERROR, "tcp listen: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	ls = talloc_zero(l, struct loop_listener);
+	if (!ls) {
+		close(fd);
+		return NULL;
+	}
+	ls->l = l;
+	ls->fd = fd;
+	ls->cb = cb;
+	ls->priv = priv;
+	ls->op.cb = listener_cb;
+	ls->op.priv = ls;
+	listener_arm(ls);
+	return ls;
+}
+
+int loop_listener_local(const struct loop_listener *ls, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	return getsockname(ls->fd, (struct sockaddr *)ss, &len) < 0 ? -errno : 0;
+}
+
+void loop_listener_close(struct loop_listener *ls)
+{
+	struct io_uring_sqe *sqe;
+
+	if (ls->closing)
+		return;
+	ls->closing = true;
+	if (!ls->armed) {
+		close(ls->fd);
+		talloc_free(ls);
+		return;
+	}
+	sqe = loop_sqe(ls->l, &ls->l->ignore_op);
+	if (sqe)
+		io_uring_prep_cancel(sqe, &ls->op, 0);
+}
+
+/* --- TCP connections --- */
+
+struct tx_chunk {
+	struct llist_head list;
+	size_t len, off;
+	uint8_t data[];
+};
+
+struct loop_conn {
+	struct loop *l;
+	int fd;
+	struct loop_conn_cbs cbs;
+	void *priv;
+	struct loop_op rx_op, tx_op, conn_op;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	struct llist_head txq;
+	size_t queued, high, low;
+	bool throttled, connecting, closing, close_after_send, rx_armed, tx_busy;
+	unsigned inflight;
+	/* bytes the consumer left for later (an incomplete message) */
+	uint8_t *pend;
+	size_t pend_len;
+};
+
+static void conn_maybe_free(struct loop_conn *c)
+{
+	if (c->closing && c->inflight == 0) {
+		close(c->fd);
+		talloc_free(c);
+	}
+}
+
+static void conn_cancel(struct loop_conn *c, struct loop_op *op)
+{
+	struct io_uring_sqe *sqe = loop_sqe(c->l, &c->l->ignore_op);
+
+	if (sqe)
+		io_uring_prep_cancel(sqe, op, 0);
+}
+
+void loop_conn_close(struct loop_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->rx_armed)
+		conn_cancel(c, &c->rx_op);
+	if (c->connecting)
+		conn_cancel(c, &c->conn_op);
+	/* A send in flight completes by itself (or fails once the fd is shut). */
+	if (c->tx_busy)
+		shutdown(c->fd, SHUT_RDWR);
+	conn_maybe_free(c);
+}
+
+/* The connection ended under us: tell the owner once, then go away. */
+static void conn_fail(struct loop_conn *c, int err)
+{
+	void (*on_close)(void *, int) = c->cbs.on_close;
+	void *priv = c->priv;
+
+	if (c->closing)
+		return;
+	loop_conn_close(c);
+	if (on_close)
+		on_close(priv, err);
+}
+
+static void conn_rx_arm(struct loop_conn *c)
+{
+	struct io_uring_sqe *sqe = loop_sqe(c->l, &c->rx_op);
+
+	if (!sqe)
+		return;
+	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = c->l->tcp_br.bgid;
+	c->rx_armed = true;
+	c->inflight++;
+}
+
+static void conn_deliver(struct loop_conn *c, const uint8_t *data, size_t len)
+{
+	size_t used;
+
+	if (c->pend_len) {
+		uint8_t *p = talloc_realloc_size(c, c->pend, c->pend_len + len);
+
+		if (!p) {
+			conn_fail(c, -ENOMEM);
+			return;
+		}
+		memcpy(p + c->pend_len, data, len);
+		c->pend = p;
+		c->pend_len += len;
+		used = c->cbs.on_data(c->priv, c->pend, c->pend_len);
+		if (c->closing)
+			return;
+		if (used >= c->pend_len) {
+			TALLOC_FREE(c->pend);
+			c->pend_len = 0;
+		} else if (used) {
+			memmove(c->pend, c->pend + used, c->pend_len - used);
+			c->pend_len -= used;
+		}
+		return;
+	}
+	used = c->cbs.on_data(c->priv, data, len);
+	if (c->closing || used >= len)
+		return;
+	c->pend = talloc_memdup(c, data + used, len - used);
+	if (!c->pend) {
+		conn_fail(c, -ENOMEM);
+		return;
+	}
+	c->pend_len = len - used;
+}
+
+static void conn_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct loop_conn *c = op->priv;
+	bool more = cqe->flags & IORING_CQE_F_MORE;
+	int err = 0;
+
+	if (!more) {
+		c->inflight--;
+		c->rx_armed = false;
+	}
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		uint8_t *buf = loop_bufring_get(&l->tcp_br, bid);
+
+		if (cqe->res > 0 && !c->closing)
+			conn_deliver(c, buf, (size_t)cqe->res);
+		loop_bufring_recycle(&l->tcp_br, bid);
+	} else if (cqe->res == 0) {
+		err = -ECONNRESET; /* orderly close by the peer */
+		if (!c->closing)
+			conn_fail(c, 0);
+	} else if (cqe->res == -ENOBUFS) {
+		l->st.tcp_enobufs++;
+	} else if (cqe->res < 0 && cqe->res != -ECANCELED) {
+		err = cqe->res;
+		conn_fail(c, err);
+	}
+	if (!more && !c->closing && !err)
+		conn_rx_arm(c);
+	conn_maybe_free(c);
+}
+
+static void conn_tx_next(struct loop_conn *c)
+{
+	struct tx_chunk *ch;
+	struct io_uring_sqe *sqe;
+
+	if (c->tx_busy || llist_empty(&c->txq) || c->connecting)
+		return;
+	ch = llist_first_entry(&c->txq, struct tx_chunk, list);
+	sqe = loop_sqe(c->l, &c->tx_op);
+	if (!sqe)
+		return;
+	io_uring_prep_send(sqe, c->fd, ch->data + ch->off, ch->len - ch->off, MSG_NOSIGNAL);
+	c->tx_busy = true;
+	c->inflight++;
+}
+
+static void conn_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct loop_conn *c = op->priv;
+
+	(void)l;
+	c->tx_busy = false;
+	c->inflight--;
+	if (c->closing) {
+		conn_maybe_free(c);
+		return;
+	}
+	if (cqe->res < 0) {
+		if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
+			conn_tx_next(c);
+			return;
+		}
+		conn_fail(c, cqe->res);
+		conn_maybe_free(c);
+		return;
+	}
+	/* A partial write leaves the rest of the chunk at the head of the queue. */
+	if (!llist_empty(&c->txq)) {
+		struct tx_chunk *ch = llist_first_entry(&c->txq, struct tx_chunk, list);
+
+		ch->off += (size_t)cqe->res;
+		c->queued -= (size_t)cqe->res;
+		if (ch->off >= ch->len) {
+			llist_del(&ch->list);
+			talloc_free(ch);
+		}
+	}
+	if (c->throttled && c->queued <= c->low) {
+		c->throttled = false;
+		if (c->cbs.on_writable)
+			c->cbs.on_writable(c->priv);
+		if (c->closing)
+			return;
+	}
+	if (llist_empty(&c->txq) && c->close_after_send) {
+		loop_conn_close(c);
+		return;
+	}
+	conn_tx_next(c);
+}
+
+static void conn_connect_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct loop_conn *c = op->priv;
+
+	(void)l;
+	c->inflight--;
+	c->connecting = false;
+	if (c->closing) {
+		conn_maybe_free(c);
+		return;
+	}
+	if (cqe->res < 0) {
+		void (*cb)(void *, int) = c->cbs.on_connect;
+		void *priv = c->priv;
+
+		loop_conn_close(c);
+		if (cb)
+			cb(priv, cqe->res);
+		return;
+	}
+	conn_rx_arm(c);
+	conn_tx_next(c);
+	if (c->cbs.on_connect)
+		c->cbs.on_connect(c->priv, 0);
+}
+
+static struct loop_conn *conn_new(struct loop *l, int fd, const struct loop_conn_cbs *cbs,
+				  void *priv)
+{
+	struct loop_conn *c = talloc_zero(l, struct loop_conn);
+	int one = 1;
+
+	if (!c)
+		return NULL;
+	c->l = l;
+	c->fd = fd;
+	c->cbs = *cbs;
+	c->priv = priv;
+	c->rx_op.cb = conn_rx_cb;
+	c->rx_op.priv = c;
+	c->tx_op.cb = conn_tx_cb;
+	c->tx_op.priv = c;
+	c->conn_op.cb = conn_connect_cb;
+	c->conn_op.priv = c;
+	c->high = 4u << 20;
+	c->low = 1u << 20;
+	INIT_LLIST_HEAD(&c->txq);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return c;
+}
+
+struct loop_conn *loop_conn_adopt(struct loop *l, int fd, const struct loop_conn_cbs *cbs,
+				  void *priv)
+{
+	struct loop_conn *c = conn_new(l, fd, cbs, priv);
+
+	if (c)
+		conn_rx_arm(c);
+	return c;
+}
+
+struct loop_conn *loop_tcp_connect(struct loop *l, const struct sockaddr *addr, socklen_t alen,
+				   const struct loop_conn_cbs *cbs, void *priv)
+{
+	struct loop_conn *c;
+	struct io_uring_sqe *sqe;
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || alen > sizeof(struct sockaddr_storage)) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	c = conn_new(l, fd, cbs, priv);
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	memcpy(&c->peer, addr, alen);
+	c->peer_len = alen;
+	sqe = loop_sqe(l, &c->conn_op);
+	if (!sqe) {
+		close(fd);
+		talloc_free(c);
+		return NULL;
+	}
+	io_uring_prep_connect(sqe, fd, (struct sockaddr *)&c->peer, c->peer_len);
+	c->connecting = true;
+	c->inflight++;
+	return c;
+}
+
+int loop_conn_send(struct loop_conn *c, const void *data, size_t len)
+{
+	struct tx_chunk *ch;
+
+	if (c->closing || c->close_after_send)
+		return -ENOTCONN;
+	if (c->queued + len > c->high) {
+		c->throttled = true;
+		return -ENOBUFS;
+	}
+	ch = talloc_size(c, sizeof(*ch) + len);
+	if (!ch)
+		return -ENOMEM;
+	ch->len = len;
+	ch->off = 0;
+	memcpy(ch->data, data, len);
+	llist_add_tail(&ch->list, &c->txq);
+	c->queued += len;
+	if (c->queued > c->low)
+		c->throttled = true;
+	conn_tx_next(c);
+	return 0;
+}
+
+size_t loop_conn_queued(const struct loop_conn *c)
+{
+	return c->queued;
+}
+
+void loop_conn_set_limits(struct loop_conn *c, size_t high, size_t low)
+{
+	c->high = high;
+	c->low = low < high ? low : high / 2;
+}
+
+int loop_conn_fd(const struct loop_conn *c)
+{
+	return c->fd;
+}
+
+void loop_conn_close_after_send(struct loop_conn *c)
+{
+	if (llist_empty(&c->txq) && !c->tx_busy)
+		loop_conn_close(c);
+	else
+		c->close_after_send = true;
+}

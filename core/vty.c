@@ -1,0 +1,282 @@
+/* Configuration reading with file and line in every error, the "loop" node
+ * and "show loop". */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <osmocom/core/talloc.h>
+#include <osmocom/vty/vty.h>
+
+#include "core/loop.h"
+#include "core/vty.h"
+
+struct tandem_loop_cfg tandem_loop_cfg = {
+	.entries = 1024,
+	.udp_bufs = 1024,
+	.udp_buf_size = 2048,
+	.tcp_bufs = 256,
+	.tcp_buf_size = 16384,
+	.send_slots = 1024,
+};
+
+static struct loop *vty_loop;
+
+void tandem_vty_set_loop(struct loop *l)
+{
+	vty_loop = l;
+}
+
+/* --- reading: libosmovty parses, we count lines --- */
+
+struct cfg_cookie {
+	const char *buf;
+	size_t len, pos;
+	unsigned lines; /* newlines handed out so far */
+};
+
+/* Hand the stream out one line at most per read, so the number of
+ * newlines given equals the number of the line being parsed. */
+static ssize_t cfg_cookie_read(void *c_, char *out, size_t size)
+{
+	struct cfg_cookie *c = c_;
+	size_t n = 0;
+
+	while (n < size && c->pos < c->len) {
+		char ch = c->buf[c->pos++];
+
+		out[n++] = ch;
+		if (ch == '\n') {
+			c->lines++;
+			break;
+		}
+	}
+	return (ssize_t)n;
+}
+
+static const char *reason_from(const char *captured)
+{
+	if (strstr(captured, "There is no such command"))
+		return "unknown command, or an argument out of range";
+	if (strstr(captured, "Ambiguous"))
+		return "ambiguous command";
+	if (strstr(captured, "incomplete"))
+		return "incomplete command";
+	return "command rejected";
+}
+
+int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err,
+			   size_t errlen)
+{
+	struct cfg_cookie ck = {.buf = buf, .len = len};
+	cookie_io_functions_t io = {.read = cfg_cookie_read};
+	char captured[1024] = "";
+	FILE *fp, *cap;
+	int saved, rc;
+
+	fp = fopencookie(&ck, "r", io);
+	if (!fp)
+		return -errno;
+	setvbuf(fp, NULL, _IONBF, 0);
+
+	/* libosmovty writes its complaint to stderr: catch it, so that what the
+	 * operator sees is one line with the file and line number. */
+	cap = tmpfile();
+	saved = dup(STDERR_FILENO);
+	if (cap && saved >= 0) {
+		fflush(stderr);
+		dup2(fileno(cap), STDERR_FILENO);
+	}
+	rc = vty_read_config_filep(fp, NULL);
+	if (cap && saved >= 0) {
+		size_t n;
+
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+		rewind(cap);
+		n = fread(captured, 1, sizeof(captured) - 1, cap);
+		captured[n] = 0;
+	}
+	if (saved >= 0)
+		close(saved);
+	if (cap)
+		fclose(cap);
+	fclose(fp);
+
+	if (rc < 0) {
+		/* The failing line is the last one read (it may lack a newline). */
+		unsigned lineno = ck.lines + (ck.pos > 0 && buf[ck.pos - 1] != '\n' ? 1 : 0);
+		size_t start = ck.pos, end;
+
+		if (start > 0 && buf[start - 1] == '\n')
+			start--;
+		end = start;
+		while (start > 0 && buf[start - 1] != '\n')
+			start--;
+		while (start < end && (buf[start] == ' ' || buf[start] == '\t'))
+			start++;
+		snprintf(err, errlen, "%s:%u: %s: '%.*s'", name, lineno, reason_from(captured),
+			 (int)(end - start), buf + start);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tandem_config_read(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -errno;
+	}
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				snprintf(err, errlen, "%s: out of memory", path);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	rc = tandem_config_read_buf(path, buf ? buf : "", len, err, errlen);
+	free(buf);
+	if (rc == 0)
+		host_config_set(path);
+	return rc;
+}
+
+/* --- the "loop" node --- */
+
+static struct cmd_node loop_node = {
+	.node = TANDEM_LOOP_NODE,
+	.prompt = "%s(config-loop)# ",
+	.vtysh = 1,
+};
+
+DEFUN(cfg_loop, cfg_loop_cmd, "loop", "Configure the io_uring event loop\n")
+{
+	vty->node = TANDEM_LOOP_NODE;
+	return CMD_SUCCESS;
+}
+
+#define LOOP_SET(field)                                                                            \
+	do {                                                                                       \
+		tandem_loop_cfg.field = (unsigned)atoi(argv[0]);                                   \
+		return CMD_SUCCESS;                                                                \
+	} while (0)
+
+DEFUN(cfg_loop_entries, cfg_loop_entries_cmd, "ring-entries <64-32768>",
+      "Submission queue entries of the ring (applies at start-up)\nNumber of entries\n")
+{
+	LOOP_SET(entries);
+}
+
+static int pow2_arg(struct vty *vty, const char *a, unsigned *out)
+{
+	unsigned v = (unsigned)atoi(a);
+
+	if (v & (v - 1)) {
+		vty_out(vty, "%% %u is not a power of two%s", v, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	*out = v;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_loop_udp_bufs, cfg_loop_udp_bufs_cmd, "udp-buffers <16-32768>",
+      "Buffers in the UDP receive ring (power of two)\nNumber of buffers\n")
+{
+	return pow2_arg(vty, argv[0], &tandem_loop_cfg.udp_bufs);
+}
+
+DEFUN(cfg_loop_udp_buf_size, cfg_loop_udp_buf_size_cmd, "udp-buffer-size <512-65536>",
+      "Size of one UDP receive buffer\nBytes\n")
+{
+	LOOP_SET(udp_buf_size);
+}
+
+DEFUN(cfg_loop_tcp_bufs, cfg_loop_tcp_bufs_cmd, "tcp-buffers <16-32768>",
+      "Buffers in the TCP receive ring (power of two)\nNumber of buffers\n")
+{
+	return pow2_arg(vty, argv[0], &tandem_loop_cfg.tcp_bufs);
+}
+
+DEFUN(cfg_loop_send_slots, cfg_loop_send_slots_cmd, "udp-send-slots <16-65536>",
+      "UDP datagrams that may be in flight at once\nNumber of slots\n")
+{
+	LOOP_SET(send_slots);
+}
+
+static int config_write_loop(struct vty *vty)
+{
+	vty_out(vty, "loop%s", VTY_NEWLINE);
+	vty_out(vty, " ring-entries %u%s", tandem_loop_cfg.entries, VTY_NEWLINE);
+	vty_out(vty, " udp-buffers %u%s", tandem_loop_cfg.udp_bufs, VTY_NEWLINE);
+	vty_out(vty, " udp-buffer-size %u%s", tandem_loop_cfg.udp_buf_size, VTY_NEWLINE);
+	vty_out(vty, " tcp-buffers %u%s", tandem_loop_cfg.tcp_bufs, VTY_NEWLINE);
+	vty_out(vty, " udp-send-slots %u%s", tandem_loop_cfg.send_slots, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_loop, show_loop_cmd, "show loop", SHOW_STR "io_uring event loop state and counters\n")
+{
+	const struct loop_stats *s;
+	const struct loop_features *f;
+
+	if (!vty_loop) {
+		vty_out(vty, "%% no loop running%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	s = loop_get_stats(vty_loop);
+	f = loop_get_features(vty_loop);
+	vty_out(vty, "ring: single_issuer=%s defer_taskrun=%s ext_arg=%s%s",
+		f->single_issuer ? "yes" : "no", f->defer_taskrun ? "yes" : "no",
+		f->ext_arg ? "yes" : "no", VTY_NEWLINE);
+	vty_out(vty, "turns: %" PRIu64 "  io_uring_enter: %" PRIu64 "%s", s->turns, s->enter_calls,
+		VTY_NEWLINE);
+	vty_out(vty, "submissions: %" PRIu64 "  completions: %" PRIu64 "%s", s->sqes, s->cqes,
+		VTY_NEWLINE);
+	vty_out(vty, "udp: rx %" PRIu64 " tx %" PRIu64 " truncated %" PRIu64 "%s", s->udp_rx,
+		s->udp_tx, s->udp_trunc, VTY_NEWLINE);
+	vty_out(vty, "buffer ring udp: %u/%u in use, ENOBUFS %" PRIu64 "%s", s->udp_bufs_in_use,
+		s->udp_bufs_total, s->udp_enobufs, VTY_NEWLINE);
+	vty_out(vty, "buffer ring tcp: %u/%u in use, ENOBUFS %" PRIu64 "%s", s->tcp_bufs_in_use,
+		s->tcp_bufs_total, s->tcp_enobufs, VTY_NEWLINE);
+	vty_out(vty, "send slots: %u/%u in use, refused %" PRIu64 "%s", s->send_slots_in_use,
+		s->send_slots_total, s->send_no_slot, VTY_NEWLINE);
+	vty_out(vty, "timers: %u pending, %" PRIu64 " fired%s", s->timers_pending, s->timers_fired,
+		VTY_NEWLINE);
+	vty_out(vty, "libosmocore fds: %" PRIu64 " polls, %" PRIu64 " dispatches%s",
+		s->osmo_fd_polls, s->osmo_fd_disp, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+void tandem_vty_init(void)
+{
+	install_element(CONFIG_NODE, &cfg_loop_cmd);
+	install_node(&loop_node, config_write_loop);
+	install_element(TANDEM_LOOP_NODE, &cfg_loop_entries_cmd);
+	install_element(TANDEM_LOOP_NODE, &cfg_loop_udp_bufs_cmd);
+	install_element(TANDEM_LOOP_NODE, &cfg_loop_udp_buf_size_cmd);
+	install_element(TANDEM_LOOP_NODE, &cfg_loop_tcp_bufs_cmd);
+	install_element(TANDEM_LOOP_NODE, &cfg_loop_send_slots_cmd);
+	install_element_ve(&show_loop_cmd);
+}

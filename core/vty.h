@@ -1,0 +1,37 @@
+/* VTY and configuration glue shared by the layers. */
+#pragma once
+
+#include <stddef.h>
+
+#include <osmocom/vty/command.h>
+
+struct loop;
+
+/* Nodes of tandem's configuration, below libosmovty's own. Each layer
+ * installs its commands into its node. */
+enum tandem_vty_node {
+	TANDEM_LOOP_NODE = _LAST_OSMOVTY_NODE + 1,
+	TANDEM_SIGTRAN_NODE,
+	TANDEM_ISUP_NODE,
+	TANDEM_SIP_NODE,
+	TANDEM_MEDIA_NODE,
+	TANDEM_ROUTING_NODE,
+};
+
+/* Loop settings read from the "loop" node (apply at start-up). */
+struct tandem_loop_cfg {
+	unsigned entries, udp_bufs, udp_buf_size, tcp_bufs, tcp_buf_size, send_slots;
+};
+extern struct tandem_loop_cfg tandem_loop_cfg;
+
+/* Install the core commands: "loop" node, "show loop". */
+void tandem_vty_init(void);
+/* The loop that "show loop" reports. */
+void tandem_vty_set_loop(struct loop *l);
+
+/* Read a configuration file. On error returns -errno/-EINVAL and writes
+ * "FILE:LINE: reason: text" into err. */
+int tandem_config_read(const char *path, char *err, size_t errlen);
+/* The same for a configuration held in memory (name is used in messages). */
+int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err,
+			   size_t errlen);

@@ -5,53 +5,69 @@
 #include "core/log.h"
 
 static const struct log_info_cat tandem_cats[] = {
-	[DLOOP] = {
-		.name = "DLOOP",
-		.description = "io_uring loop, timers and queues",
-		.color = "\033[1;36m",
-		.enabled = 1, .loglevel = LOGL_NOTICE,
-	},
-	[DM3UA] = {
-		.name = "DM3UA",
-		.description = "SIGTRAN M3UA associations and messages",
-		.color = "\033[1;33m",
-		.enabled = 1, .loglevel = LOGL_NOTICE,
-	},
-	[DISUP] = {
-		.name = "DISUP",
-		.description = "ISUP circuits and call control",
-		.color = "\033[1;32m",
-		.enabled = 1, .loglevel = LOGL_NOTICE,
-	},
-	[DSIP] = {
-		.name = "DSIP",
-		.description = "SIP transports, transactions and dialogs",
-		.color = "\033[1;34m",
-		.enabled = 1, .loglevel = LOGL_NOTICE,
-	},
-	[DMEDIA] = {
-		.name = "DMEDIA",
-		.description = "Media plane: RTP, TDM, codecs, DTMF",
-		.color = "\033[1;35m",
-		.enabled = 1, .loglevel = LOGL_NOTICE,
-	},
-	[DEC] = {
-		.name = "DEC",
-		.description = "Line echo canceller",
-		.color = "\033[0;35m",
-		.enabled = 1, .loglevel = LOGL_NOTICE,
-	},
-	[DIW] = {
-		.name = "DIW",
-		.description = "Interworking: calls, routing, numbers, ENUM",
-		.color = "\033[1;31m",
-		.enabled = 1, .loglevel = LOGL_NOTICE,
-	},
-	[DMAIN] = {
-		.name = "DMAIN",
-		.description = "Start-up, configuration and signals",
-		.enabled = 1, .loglevel = LOGL_NOTICE,
-	},
+	[DLOOP] =
+		{
+			.name = "DLOOP",
+			.description = "io_uring loop, timers and queues",
+			.color = "\033[1;36m",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
+	[DM3UA] =
+		{
+			.name = "DM3UA",
+			.description = "SIGTRAN M3UA associations and messages",
+			.color = "\033[1;33m",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
+	[DISUP] =
+		{
+			.name = "DISUP",
+			.description = "ISUP circuits and call control",
+			.color = "\033[1;32m",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
+	[DSIP] =
+		{
+			.name = "DSIP",
+			.description = "SIP transports, transactions and dialogs",
+			.color = "\033[1;34m",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
+	[DMEDIA] =
+		{
+			.name = "DMEDIA",
+			.description = "Media plane: RTP, TDM, codecs, DTMF",
+			.color = "\033[1;35m",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
+	[DEC] =
+		{
+			.name = "DEC",
+			.description = "Line echo canceller",
+			.color = "\033[0;35m",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
+	[DIW] =
+		{
+			.name = "DIW",
+			.description = "Interworking: calls, routing, numbers, ENUM",
+			.color = "\033[1;31m",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
+	[DMAIN] =
+		{
+			.name = "DMAIN",
+			.description = "Start-up, configuration and signals",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
 };
 
 const struct log_info tandem_log_info = {

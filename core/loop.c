@@ -195,7 +195,8 @@ static void arm_timeout(struct loop *l)
 		sqe = loop_sqe(l, &l->ignore_op);
 		if (!sqe)
 			return;
-		io_uring_prep_timeout_update(sqe, &l->timeout_ts, (uint64_t)(uintptr_t)&l->timeout_op,
+		io_uring_prep_timeout_update(sqe, &l->timeout_ts,
+					     (uint64_t)(uintptr_t)&l->timeout_op,
 					     IORING_TIMEOUT_ABS);
 	} else {
 		sqe = loop_sqe(l, &l->timeout_op);
@@ -311,7 +312,8 @@ static int ring_init(struct loop *l)
 			goto probed;
 		}
 		LOGP(DLOOP, LOGL_NOTICE,
-		     "io_uring: SINGLE_ISSUER|DEFER_TASKRUN not available (%s), using a plain ring\n",
+		     "io_uring: SINGLE_ISSUER|DEFER_TASKRUN not available (%s), using a plain "
+		     "ring\n",
 		     strerror(-rc));
 		memset(&p, 0, sizeof(p));
 	}

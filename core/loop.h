@@ -23,14 +23,14 @@ struct loop_op {
 };
 
 struct loop_cfg {
-	unsigned entries;	 /* submission queue size (default 1024) */
-	unsigned udp_bufs;	 /* buffers in the UDP receive ring (power of 2, default 1024) */
-	unsigned udp_buf_size;	 /* bytes per UDP receive buffer (default 2048) */
-	unsigned tcp_bufs;	 /* buffers in the TCP receive ring (power of 2, default 256) */
-	unsigned tcp_buf_size;	 /* bytes per TCP receive buffer (default 16384) */
-	unsigned send_slots;	 /* UDP send slots (default 1024) */
-	bool drive_osmocom;	 /* poll osmo_fds and run osmo_timers from this loop */
-	bool plain_ring;	 /* do not ask for SINGLE_ISSUER|DEFER_TASKRUN */
+	unsigned entries;      /* submission queue size (default 1024) */
+	unsigned udp_bufs;     /* buffers in the UDP receive ring (power of 2, default 1024) */
+	unsigned udp_buf_size; /* bytes per UDP receive buffer (default 2048) */
+	unsigned tcp_bufs;     /* buffers in the TCP receive ring (power of 2, default 256) */
+	unsigned tcp_buf_size; /* bytes per TCP receive buffer (default 16384) */
+	unsigned send_slots;   /* UDP send slots (default 1024) */
+	bool drive_osmocom;    /* poll osmo_fds and run osmo_timers from this loop */
+	bool plain_ring;       /* do not ask for SINGLE_ISSUER|DEFER_TASKRUN */
 };
 
 struct loop_stats {
@@ -41,11 +41,11 @@ struct loop_stats {
 	uint64_t udp_rx, udp_tx; /* datagrams */
 	uint64_t udp_enobufs;	 /* multishot receives ended because the buffer ring ran dry */
 	uint64_t tcp_enobufs;
-	uint64_t udp_trunc;	 /* datagrams larger than a buffer */
-	uint64_t send_no_slot;	 /* UDP sends refused: no free send slot */
+	uint64_t udp_trunc;    /* datagrams larger than a buffer */
+	uint64_t send_no_slot; /* UDP sends refused: no free send slot */
 	uint64_t timers_fired;
-	uint64_t osmo_fd_polls;	 /* poll requests for libosmocore fds */
-	uint64_t osmo_fd_disp;	 /* dispatches of ready libosmocore fds */
+	uint64_t osmo_fd_polls; /* poll requests for libosmocore fds */
+	uint64_t osmo_fd_disp;	/* dispatches of ready libosmocore fds */
 	unsigned udp_bufs_in_use, udp_bufs_total;
 	unsigned tcp_bufs_in_use, tcp_bufs_total;
 	unsigned send_slots_in_use, send_slots_total;

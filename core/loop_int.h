@@ -20,7 +20,7 @@ struct loop_send_slot;
 /* Per-fd state of libosmocore's file descriptors polled through the ring. */
 struct loop_ofd {
 	struct loop_op op;
-	unsigned armed;	 /* POLLIN/POLLOUT asked in the request in flight */
+	unsigned armed; /* POLLIN/POLLOUT asked in the request in flight */
 	bool inflight;
 	bool ready_r, ready_w, ready_e;
 };

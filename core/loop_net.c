@@ -56,8 +56,8 @@ int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, uns
 	b->bgid = bgid;
 	io_uring_buf_ring_init(b->br);
 	for (unsigned i = 0; i < nbufs; i++)
-		io_uring_buf_ring_add(b->br, b->mem + (size_t)i * buf_size, buf_size, (unsigned short)i,
-				      b->mask, (int)i);
+		io_uring_buf_ring_add(b->br, b->mem + (size_t)i * buf_size, buf_size,
+				      (unsigned short)i, b->mask, (int)i);
 	io_uring_buf_ring_advance(b->br, (int)nbufs);
 	b->in_use = 0;
 	return 0;

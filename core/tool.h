@@ -24,10 +24,10 @@ void tool_register(struct tool_cmd *cmd);
 const struct tool_cmd *tool_find(const char *name);
 const struct tool_cmd *tool_first(void);
 
-#define TOOL_CMD(var, name_, usage_, summary_, fn)                                                 \
-	static struct tool_cmd var = {                                                             \
-		.name = name_, .usage = usage_, .summary = summary_, .run = fn};                   \
-	static void __attribute__((constructor)) var##_register(void)                              \
-	{                                                                                          \
-		tool_register(&var);                                                               \
+#define TOOL_CMD(var, name_, usage_, summary_, fn)                               \
+	static struct tool_cmd var = {                                           \
+		.name = name_, .usage = usage_, .summary = summary_, .run = fn}; \
+	static void __attribute__((constructor)) var##_register(void)            \
+	{                                                                        \
+		tool_register(&var);                                             \
 	}

@@ -12,7 +12,7 @@ struct tstr {
 	size_t len;
 };
 
-#define TSTR_NULL ((struct tstr){NULL, 0})
+#define TSTR_NULL   ((struct tstr){NULL, 0})
 #define TSTR_LIT(s) ((struct tstr){(s), sizeof(s) - 1})
 /* printf("%.*s", TSTR_FMT(v)) */
 #define TSTR_FMT(v) (int)(v).len, (v).p

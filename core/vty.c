@@ -67,8 +67,7 @@ static const char *reason_from(const char *captured)
 	return "command rejected";
 }
 
-int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err,
-			   size_t errlen)
+int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err, size_t errlen)
 {
 	struct cfg_cookie ck = {.buf = buf, .len = len};
 	cookie_io_functions_t io = {.read = cfg_cookie_read};
@@ -177,10 +176,10 @@ DEFUN(cfg_loop, cfg_loop_cmd, "loop", "Configure the io_uring event loop\n")
 	return CMD_SUCCESS;
 }
 
-#define LOOP_SET(field)                                                                            \
-	do {                                                                                       \
-		tandem_loop_cfg.field = (unsigned)atoi(argv[0]);                                   \
-		return CMD_SUCCESS;                                                                \
+#define LOOP_SET(field)                                          \
+	do {                                                     \
+		tandem_loop_cfg.field = (unsigned)atoi(argv[0]); \
+		return CMD_SUCCESS;                              \
 	} while (0)
 
 DEFUN(cfg_loop_entries, cfg_loop_entries_cmd, "ring-entries <64-32768>",

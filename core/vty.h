@@ -33,5 +33,4 @@ void tandem_vty_set_loop(struct loop *l);
  * "FILE:LINE: reason: text" into err. */
 int tandem_config_read(const char *path, char *err, size_t errlen);
 /* The same for a configuration held in memory (name is used in messages). */
-int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err,
-			   size_t errlen);
+int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err, size_t errlen);

@@ -98,7 +98,8 @@ static void on_hup(void *priv)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tandemd [-c FILE] [-t] [-V] [-h]\n"
-		   "  -c, --config FILE   configuration file (default: built-in loopback configuration)\n"
+		   "  -c, --config FILE   configuration file (default: built-in loopback "
+		   "configuration)\n"
 		   "  -t, --check         read the configuration, report errors, exit\n"
 		   "  -V, --version       print the version\n"
 		   "  -h, --help          this text\n");
@@ -107,8 +108,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 't'},
-		{"version", no_argument, NULL, 'V'},	  {"help", no_argument, NULL, 'h'},
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 't'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = NULL;

@@ -96,7 +96,7 @@ check-run: all unit peers
 	@sh tests/check.sh
 
 demo-run: all peers
-	@sh tests/demo.sh
+	@bash tests/demo.sh
 
 run: all
 	$(BUILD)/tandemd -c etc/tandem.cfg

@@ -151,6 +151,7 @@ static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 	struct loop_udp *u = op->priv;
 	bool more = cqe->flags & IORING_CQE_F_MORE;
 
+	u->inflight++; /* the owner's callback may close the socket */
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 		uint8_t *buf = loop_bufring_get(&l->udp_br, bid);
@@ -182,6 +183,7 @@ static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 		if (!u->closing)
 			udp_rx_arm(u);
 	}
+	u->inflight--;
 	udp_maybe_free(u);
 }
 
@@ -529,6 +531,8 @@ static void conn_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 	bool more = cqe->flags & IORING_CQE_F_MORE;
 	int err = 0;
 
+	/* Hold the connection while its owner's callbacks run: they may close it. */
+	c->inflight++;
 	if (!more) {
 		c->inflight--;
 		c->rx_armed = false;
@@ -552,6 +556,7 @@ static void conn_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 	}
 	if (!more && !c->closing && !err)
 		conn_rx_arm(c);
+	c->inflight--;
 	conn_maybe_free(c);
 }
 
@@ -577,19 +582,15 @@ static void conn_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 
 	(void)l;
 	c->tx_busy = false;
-	c->inflight--;
-	if (c->closing) {
-		conn_maybe_free(c);
-		return;
-	}
+	/* the send's own reference becomes the guard while callbacks run */
+	if (c->closing)
+		goto out;
 	if (cqe->res < 0) {
-		if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
+		if (cqe->res == -EAGAIN || cqe->res == -EINTR)
 			conn_tx_next(c);
-			return;
-		}
-		conn_fail(c, cqe->res);
-		conn_maybe_free(c);
-		return;
+		else
+			conn_fail(c, cqe->res);
+		goto out;
 	}
 	/* A partial write leaves the rest of the chunk at the head of the queue. */
 	if (!llist_empty(&c->txq)) {
@@ -607,13 +608,15 @@ static void conn_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 		if (c->cbs.on_writable)
 			c->cbs.on_writable(c->priv);
 		if (c->closing)
-			return;
+			goto out;
 	}
-	if (llist_empty(&c->txq) && c->close_after_send) {
+	if (llist_empty(&c->txq) && c->close_after_send)
 		loop_conn_close(c);
-		return;
-	}
-	conn_tx_next(c);
+	else
+		conn_tx_next(c);
+out:
+	c->inflight--;
+	conn_maybe_free(c);
 }
 
 static void conn_connect_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
@@ -621,12 +624,9 @@ static void conn_connect_cb(struct loop *l, struct loop_op *op, const struct io_
 	struct loop_conn *c = op->priv;
 
 	(void)l;
-	c->inflight--;
 	c->connecting = false;
-	if (c->closing) {
-		conn_maybe_free(c);
-		return;
-	}
+	if (c->closing)
+		goto out;
 	if (cqe->res < 0) {
 		void (*cb)(void *, int) = c->cbs.on_connect;
 		void *priv = c->priv;
@@ -634,12 +634,15 @@ static void conn_connect_cb(struct loop *l, struct loop_op *op, const struct io_
 		loop_conn_close(c);
 		if (cb)
 			cb(priv, cqe->res);
-		return;
+		goto out;
 	}
 	conn_rx_arm(c);
 	conn_tx_next(c);
 	if (c->cbs.on_connect)
 		c->cbs.on_connect(c->priv, 0);
+out:
+	c->inflight--;
+	conn_maybe_free(c);
 }
 
 static struct loop_conn *conn_new(struct loop *l, int fd, const struct loop_conn_cbs *cbs,

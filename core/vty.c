@@ -62,9 +62,9 @@ static const char *reason_from(const char *captured)
 		return "unknown command, or an argument out of range";
 	if (strstr(captured, "Ambiguous"))
 		return "ambiguous command";
-	if (strstr(captured, "incomplete"))
-		return "incomplete command";
-	return "command rejected";
+	/* libosmovty says nothing more for an incomplete command or one whose
+	 * handler refused the value (it printed why on the console). */
+	return "command incomplete or value rejected";
 }
 
 int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err, size_t errlen)
@@ -157,8 +157,6 @@ int tandem_config_read(const char *path, char *err, size_t errlen)
 	fclose(f);
 	rc = tandem_config_read_buf(path, buf ? buf : "", len, err, errlen);
 	free(buf);
-	if (rc == 0)
-		host_config_set(path);
 	return rc;
 }
 

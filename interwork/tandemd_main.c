@@ -160,6 +160,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tandemd: configuration error: %s\n", err);
 		return 1;
 	}
+	if (cfg_path)
+		host_config_set(cfg_path); /* for "write file" */
 	if (check_only) {
 		printf("tandemd: %s: configuration OK\n", cfg_path ? cfg_path : "built-in");
 		return 0;

@@ -16,7 +16,7 @@ static void leak_teardown(void)
 	size_t after = talloc_total_blocks(NULL);
 
 	if (after != blocks_before)
-		talloc_report_full(NULL, stderr);
+		talloc_report_depth_file(NULL, 0, 2, stderr);
 	ck_assert_msg(after == blocks_before, "talloc leak: %zu blocks before, %zu after",
 		      blocks_before, after);
 }

@@ -1,0 +1,46 @@
+#!/bin/bash
+# tandemd starts, answers its VTY over telnet, survives SIGHUP, stops on
+# SIGTERM with exit 0 within 2 s; a bad configuration stops start-up with
+# file, line and reason, exit 1.
+source "$(dirname "$0")/../lib.sh"
+PORT=24270
+cfg=$TMPD/t.cfg
+sed "s/bind 127.0.0.1 4270/bind 127.0.0.1 $PORT/" "$TOP/etc/tandem.cfg" >"$cfg"
+
+start_bg "$TMPD/d.log" "$BUILD/tandemd" -c "$cfg"
+pid=$BG_PID
+if ! wait_tcp $PORT 50; then
+	fail "it:vty-listen: tandemd did not open its VTY on $PORT"
+	cat "$TMPD/d.log"
+	exit 1
+fi
+out=$(vty $PORT "show version" "show loop" "show uptime")
+check "it:vty-show-version" grep -q "^tandem $(cat "$TOP/VERSION")" <<<"$out"
+check "it:vty-show-loop" grep -q "^submissions: [0-9]" <<<"$out"
+check "it:vty-show-uptime" grep -q "has been running for" <<<"$out"
+
+kill -HUP "$pid"
+sleep 0.3
+out=$(vty $PORT "show uptime")
+check "it:sighup-survived" grep -q "has been running for" <<<"$out"
+
+t0=$(date +%s%N)
+kill -TERM "$pid"
+rc=timeout
+for _ in $(seq 1 20); do
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid"
+		rc=$?
+		break
+	fi
+	sleep 0.1
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "it:sigterm-exit-0 (rc=$rc after ${ms} ms)" test "$rc" = 0
+
+printf 'loop\n ring-entries 256\n bogus-setting 7\n' >"$TMPD/bad.cfg"
+msg=$("$BUILD/tandemd" -c "$TMPD/bad.cfg" 2>&1)
+rc=$?
+check "it:bad-config-exit-1" test "$rc" = 1
+check "it:bad-config-names-file-line" grep -qF "$TMPD/bad.cfg:3: unknown command" <<<"$msg"
+exit ${FAILED:-0}

@@ -1,0 +1,60 @@
+# Shared helpers for integration scripts and the demo (bash).
+# Every process started through start_bg is killed by PID on exit.
+
+TOP=${TANDEM_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${TANDEM_BUILD:-$TOP/build}
+PIDS=()
+TMPD=$(mktemp -d /tmp/tandem-it.XXXXXX)
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 1 20); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$TMPD"
+}
+trap cleanup EXIT
+
+# start_bg LOGFILE CMD... : start in the background, remember the PID in $BG_PID
+start_bg() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
+# wait_tcp PORT [TENTHS]: until something listens on 127.0.0.1:PORT
+wait_tcp() {
+	local port=$1 n=${2:-50}
+	for _ in $(seq 1 "$n"); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# vty PORT "cmd1" "cmd2" ...: run commands on tandemd's telnet VTY (waiting
+# for each prompt, as a person would), print the answers
+vty() {
+	local port=$1
+	shift
+	"$BUILD/tandem-tool" vty --port "$port" "$@"
+}
+
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; FAILED=1; }
+skip() { echo "SKIP $*"; }
+check() { # check NAME CONDITION-COMMAND...
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}

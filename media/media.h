@@ -1,0 +1,82 @@
+/* The media plane as the signalling thread sees it.
+ *
+ * N worker threads, each with its own io_uring loop, own a share of the
+ * channels for the channels' whole life. The signalling thread allocates a
+ * channel (the RTP port pair is bound here, synchronously, so that the SDP
+ * can carry it at once), then commands it; the worker answers with events.
+ * Commands and events travel through SPSC queues with a loop wake-up; no
+ * lock is taken on the packet path. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct loop;
+struct media_engine;
+
+struct media_cfg {
+	unsigned workers;	   /* 0: cores - 1, at least 1 */
+	unsigned chans_per_worker; /* channel table size per worker (default 1024) */
+	const char *rtp_addr;	   /* local address for RTP (default 127.0.0.1) */
+	uint16_t rtp_port_min;	   /* even; default 16384 */
+	uint16_t rtp_port_max;	   /* default 32767 */
+	unsigned rtp_timeout_ms;   /* no RTP for this long: MEDIA_EV_RTP_TIMEOUT (0: off) */
+};
+
+enum media_mode {
+	MEDIA_MODE_IDLE,     /* receive and count, send nothing */
+	MEDIA_MODE_LOOPBACK, /* maintenance loop-back: RTP goes back where it came from */
+	MEDIA_MODE_RELAY,    /* RTP of this channel goes to the peer channel's remote */
+};
+
+struct media_chan_cfg {
+	enum media_mode mode;
+	struct sockaddr_storage remote; /* where RTP goes (ss_family 0: latch on first packet) */
+	socklen_t remote_len;
+	bool latch;    /* follow the source actually seen (symmetric RTP) */
+	uint32_t peer; /* MEDIA_MODE_RELAY: the other channel (same worker) */
+};
+
+struct media_chan_stats {
+	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes, rx_bad;
+	uint32_t idle_ms; /* since the last RTP packet */
+};
+
+enum media_event_type {
+	MEDIA_EV_RTP_TIMEOUT,
+	MEDIA_EV_STATS,
+	MEDIA_EV_FREED, /* the worker released the channel; its id may be reused */
+};
+
+struct media_event {
+	enum media_event_type type;
+	uint32_t chan;
+	struct media_chan_stats stats;
+};
+
+typedef void (*media_event_cb)(void *priv, const struct media_event *ev);
+
+struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
+					const struct media_cfg *cfg, media_event_cb cb, void *priv);
+/* Start the worker threads. 0 or -errno. */
+int media_engine_start(struct media_engine *e);
+/* Stop and join the workers; channels are released. */
+void media_engine_stop(struct media_engine *e);
+
+unsigned media_engine_workers(const struct media_engine *e);
+
+/* Allocate a channel with an RTP/RTCP port pair. worker < 0: the least
+ * loaded one (a TDM span pins its channels to the span's worker). */
+int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
+		     struct sockaddr_storage *local_rtp);
+int media_chan_modify(struct media_engine *e, uint32_t id, const struct media_chan_cfg *cfg);
+/* Ask the worker for a MEDIA_EV_STATS event. */
+int media_chan_query(struct media_engine *e, uint32_t id);
+int media_chan_free(struct media_engine *e, uint32_t id);
+
+/* Channel ids: worker in the top byte, slot below. */
+static inline unsigned media_chan_worker(uint32_t id)
+{
+	return id >> 24;
+}

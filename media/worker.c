@@ -1,0 +1,513 @@
+/* Media workers: threads with their own io_uring loop, fed by SPSC command
+ * queues from the signalling thread, answering through SPSC event queues.
+ * The RTP port pool lives on the signalling side (ports are needed for the
+ * SDP before the worker has seen the command). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <osmocom/core/logging.h>
+#include <osmocom/core/talloc.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/spsc.h"
+#include "media/media.h"
+
+#define QUEUE_DEPTH 4096
+
+enum cmd_op { CMD_CREATE, CMD_MODIFY, CMD_QUERY, CMD_FREE, CMD_STOP };
+
+struct media_cmd {
+	enum cmd_op op;
+	uint32_t slot;
+	int fd_rtp, fd_rtcp;
+	struct media_chan_cfg cfg;
+};
+
+struct media_worker;
+
+struct media_chan {
+	struct media_worker *w;
+	uint32_t id;
+	bool in_use, timeout_reported;
+	struct loop_udp *rtp, *rtcp;
+	struct media_chan_cfg cfg;
+	struct media_chan_stats st;
+	uint64_t last_rx_ns;
+};
+
+struct media_worker {
+	struct media_engine *e;
+	unsigned idx;
+	pthread_t th;
+	sem_t ready;
+	int start_rc;
+	struct loop *loop;
+	struct loop_wake *cmd_wake; /* lives in this worker's loop */
+	struct spsc *cmdq, *evq;
+	struct media_chan *chans;
+	struct loop_timer tick;
+	unsigned live; /* channels allocated (signalling side's view) */
+	/* The worker's own talloc tree, made by the signalling thread and then
+	 * touched by this worker only (talloc is not thread-safe). */
+	void *ctx;
+	uint64_t ev_dropped;
+};
+
+struct media_engine {
+	struct media_cfg cfg;
+	struct loop *sig;
+	struct loop_wake *ev_wake; /* lives in the signalling loop */
+	media_event_cb cb;
+	void *priv;
+	struct media_worker *w;
+	unsigned nw;
+	bool running;
+	/* port pool: one bit per even port, set = in use */
+	uint8_t *ports_used;
+	unsigned nports, port_next;
+	/* per worker per slot: which port pair (signalling side) */
+	uint16_t **slot_port;
+	bool **slot_used;
+};
+
+/* --- worker side --- */
+
+static void ev_push(struct media_worker *w, const struct media_event *ev)
+{
+	if (!spsc_push(w->evq, ev))
+		w->ev_dropped++;
+	loop_wake_signal(w->e->ev_wake);
+}
+
+static void chan_send(struct media_chan *c, const uint8_t *data, size_t len,
+		      const struct sockaddr *to, socklen_t tolen)
+{
+	if (loop_udp_send(c->rtp, data, len, to, tolen) == 0) {
+		c->st.tx_pkts++;
+		c->st.tx_bytes += len;
+	}
+}
+
+static void rtp_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
+		   socklen_t fromlen)
+{
+	struct media_chan *c = priv;
+	struct media_worker *w = c->w;
+
+	/* RFC 3550 5.1: fixed header is 12 bytes, version 2. Anything else is
+	 * counted and dropped. */
+	if (len < 12 || (data[0] >> 6) != 2) {
+		c->st.rx_bad++;
+		return;
+	}
+	c->st.rx_pkts++;
+	c->st.rx_bytes += len;
+	c->last_rx_ns = loop_now_ns();
+	c->timeout_reported = false;
+	if ((c->cfg.latch || c->cfg.remote.ss_family == 0) && fromlen <= sizeof(c->cfg.remote)) {
+		memcpy(&c->cfg.remote, from, fromlen);
+		c->cfg.remote_len = fromlen;
+	}
+	switch (c->cfg.mode) {
+	case MEDIA_MODE_LOOPBACK:
+		chan_send(c, data, len, from, fromlen);
+		break;
+	case MEDIA_MODE_RELAY: {
+		uint32_t slot = c->cfg.peer & 0xffffff;
+		struct media_chan *p;
+
+		if (media_chan_worker(c->cfg.peer) != w->idx || slot >= w->e->cfg.chans_per_worker)
+			break;
+		p = &w->chans[slot];
+		if (p->in_use && p->cfg.remote.ss_family)
+			chan_send(p, data, len, (struct sockaddr *)&p->cfg.remote,
+				  p->cfg.remote_len);
+		break;
+	}
+	case MEDIA_MODE_IDLE:
+		break;
+	}
+}
+
+static void rtcp_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
+		    socklen_t fromlen)
+{
+	(void)priv;
+	(void)data;
+	(void)len;
+	(void)from;
+	(void)fromlen;
+}
+
+static void chan_release(struct media_chan *c)
+{
+	if (!c->in_use)
+		return;
+	loop_udp_close(c->rtp);
+	loop_udp_close(c->rtcp);
+	c->in_use = false;
+}
+
+static void worker_cmd(void *priv)
+{
+	struct media_worker *w = priv;
+	struct media_cmd cmd;
+
+	while (spsc_pop(w->cmdq, &cmd)) {
+		struct media_chan *c =
+			cmd.slot < w->e->cfg.chans_per_worker ? &w->chans[cmd.slot] : NULL;
+		struct media_event ev = {.chan = (w->idx << 24) | cmd.slot};
+
+		switch (cmd.op) {
+		case CMD_CREATE:
+			memset(c, 0, sizeof(*c));
+			c->w = w;
+			c->id = ev.chan;
+			c->rtp = loop_udp_adopt(w->loop, cmd.fd_rtp, rtp_rx, c);
+			c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c);
+			c->last_rx_ns = loop_now_ns();
+			c->in_use = c->rtp && c->rtcp;
+			if (!c->in_use)
+				LOGP(DMEDIA, LOGL_ERROR,
+				     "worker %u: channel %u: cannot adopt sockets\n", w->idx,
+				     cmd.slot);
+			break;
+		case CMD_MODIFY:
+			if (c && c->in_use)
+				c->cfg = cmd.cfg;
+			break;
+		case CMD_QUERY:
+			if (c && c->in_use) {
+				ev.type = MEDIA_EV_STATS;
+				ev.stats = c->st;
+				ev.stats.idle_ms =
+					(uint32_t)((loop_now_ns() - c->last_rx_ns) / 1000000);
+				ev_push(w, &ev);
+			}
+			break;
+		case CMD_FREE:
+			if (c) {
+				chan_release(c);
+				ev.type = MEDIA_EV_FREED;
+				ev.stats = c->st;
+				ev_push(w, &ev);
+			}
+			break;
+		case CMD_STOP:
+			for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++)
+				chan_release(&w->chans[i]);
+			loop_stop(w->loop);
+			break;
+		}
+	}
+}
+
+static void worker_tick(void *priv)
+{
+	struct media_worker *w = priv;
+	uint64_t now = loop_now_ns(), limit = (uint64_t)w->e->cfg.rtp_timeout_ms * 1000000ull;
+
+	for (unsigned i = 0; limit && i < w->e->cfg.chans_per_worker; i++) {
+		struct media_chan *c = &w->chans[i];
+
+		if (c->in_use && !c->timeout_reported && now - c->last_rx_ns > limit) {
+			struct media_event ev = {.type = MEDIA_EV_RTP_TIMEOUT, .chan = c->id};
+
+			c->timeout_reported = true;
+			ev.stats = c->st;
+			ev_push(w, &ev);
+		}
+	}
+	loop_timer_schedule(w->loop, &w->tick, 100000);
+}
+
+static void *worker_main(void *arg)
+{
+	struct media_worker *w = arg;
+	struct loop_cfg lc = {.udp_bufs = 4096,
+			      .udp_buf_size = 2048,
+			      .send_slots = 4096,
+			      .entries = 4096,
+			      .tcp_bufs = 16,
+			      .tcp_buf_size = 4096};
+	void *ctx = w->ctx;
+
+	/* The ring belongs to the thread that submits to it (SINGLE_ISSUER):
+	 * create it here, not in the signalling thread. */
+	w->loop = loop_alloc(ctx, &lc);
+	if (w->loop)
+		w->cmd_wake = loop_wake_alloc(w->loop, worker_cmd, w);
+	w->start_rc = w->loop && w->cmd_wake ? 0 : -ENOMEM;
+	sem_post(&w->ready);
+	if (w->start_rc)
+		goto out;
+	loop_timer_init(&w->tick, worker_tick, w);
+	loop_timer_schedule(w->loop, &w->tick, 100000);
+	loop_run(w->loop);
+	/* let cancelled receives complete so the sockets really close */
+	for (int i = 0; i < 5; i++) {
+		loop_timer_schedule(w->loop, &w->tick, 1000);
+		loop_run_once(w->loop);
+	}
+out:
+	/* ctx (loop, sockets) is freed by the signalling thread after the join */
+	return NULL;
+}
+
+/* --- signalling side --- */
+
+static void engine_events(void *priv)
+{
+	struct media_engine *e = priv;
+
+	for (unsigned i = 0; i < e->nw; i++) {
+		struct media_worker *w = &e->w[i];
+		struct media_event ev;
+
+		while (spsc_pop(w->evq, &ev)) {
+			unsigned slot = ev.chan & 0xffffff;
+
+			if (ev.type == MEDIA_EV_FREED && slot < e->cfg.chans_per_worker &&
+			    e->slot_used[i][slot]) {
+				unsigned p = (e->slot_port[i][slot] - e->cfg.rtp_port_min) / 2;
+
+				e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
+				e->slot_used[i][slot] = false;
+				w->live--;
+			}
+			e->cb(e->priv, &ev);
+		}
+	}
+}
+
+struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
+					const struct media_cfg *cfg, media_event_cb cb, void *priv)
+{
+	struct media_engine *e = talloc_zero(ctx, struct media_engine);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	if (!e->cfg.workers)
+		e->cfg.workers = cores > 1 ? (unsigned)cores - 1 : 1;
+	if (e->cfg.workers > 255)
+		e->cfg.workers = 255;
+	if (!e->cfg.chans_per_worker)
+		e->cfg.chans_per_worker = 1024;
+	if (!e->cfg.rtp_addr)
+		e->cfg.rtp_addr = "127.0.0.1";
+	if (!e->cfg.rtp_port_min)
+		e->cfg.rtp_port_min = 16384;
+	if (!e->cfg.rtp_port_max)
+		e->cfg.rtp_port_max = 32767;
+	e->cfg.rtp_port_min &= (uint16_t)~1u;
+	if (e->cfg.rtp_port_max <= e->cfg.rtp_port_min + 1) {
+		talloc_free(e);
+		return NULL;
+	}
+	e->sig = sig_loop;
+	e->cb = cb;
+	e->priv = priv;
+	e->nw = e->cfg.workers;
+	e->nports = (unsigned)(e->cfg.rtp_port_max - e->cfg.rtp_port_min + 1) / 2;
+	e->ports_used = talloc_zero_array(e, uint8_t, e->nports / 8 + 1);
+	e->w = talloc_zero_array(e, struct media_worker, e->nw);
+	e->slot_port = talloc_zero_array(e, uint16_t *, e->nw);
+	e->slot_used = talloc_zero_array(e, bool *, e->nw);
+	if (!e->ports_used || !e->w || !e->slot_port || !e->slot_used)
+		goto fail;
+	for (unsigned i = 0; i < e->nw; i++) {
+		struct media_worker *w = &e->w[i];
+
+		w->e = e;
+		w->idx = i;
+		w->cmdq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_cmd));
+		w->evq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_event));
+		w->chans = talloc_zero_array(e, struct media_chan, e->cfg.chans_per_worker);
+		w->ctx = talloc_named_const(e, 0, "media worker");
+		e->slot_port[i] = talloc_zero_array(e, uint16_t, e->cfg.chans_per_worker);
+		e->slot_used[i] = talloc_zero_array(e, bool, e->cfg.chans_per_worker);
+		if (!w->cmdq || !w->evq || !w->chans || !w->ctx || !e->slot_port[i] ||
+		    !e->slot_used[i])
+			goto fail;
+	}
+	return e;
+fail:
+	talloc_free(e);
+	return NULL;
+}
+
+unsigned media_engine_workers(const struct media_engine *e)
+{
+	return e->nw;
+}
+
+int media_engine_start(struct media_engine *e)
+{
+	e->ev_wake = loop_wake_alloc(e->sig, engine_events, e);
+	if (!e->ev_wake)
+		return -ENOMEM;
+	for (unsigned i = 0; i < e->nw; i++) {
+		struct media_worker *w = &e->w[i];
+
+		sem_init(&w->ready, 0, 0);
+		if (pthread_create(&w->th, NULL, worker_main, w) != 0)
+			return -errno;
+		sem_wait(&w->ready);
+		if (w->start_rc < 0)
+			return w->start_rc;
+	}
+	e->running = true;
+	LOGP(DMEDIA, LOGL_NOTICE, "media: %u worker(s), RTP %s ports %u-%u\n", e->nw,
+	     e->cfg.rtp_addr, e->cfg.rtp_port_min, e->cfg.rtp_port_max);
+	return 0;
+}
+
+static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd)
+{
+	struct media_worker *w = &e->w[wi];
+
+	if (!e->running)
+		return -ENOTCONN;
+	if (!spsc_push(w->cmdq, cmd))
+		return -EBUSY;
+	loop_wake_signal(w->cmd_wake);
+	return 0;
+}
+
+void media_engine_stop(struct media_engine *e)
+{
+	struct media_cmd cmd = {.op = CMD_STOP};
+
+	if (!e->running)
+		return;
+	for (unsigned i = 0; i < e->nw; i++) {
+		/* the queue may be full: keep trying, the worker drains it */
+		while (cmd_send(e, i, &cmd) == -EBUSY)
+			usleep(1000);
+	}
+	for (unsigned i = 0; i < e->nw; i++) {
+		pthread_join(e->w[i].th, NULL);
+		TALLOC_FREE(e->w[i].ctx);
+	}
+	e->running = false;
+	loop_wake_free(e->ev_wake);
+	e->ev_wake = NULL;
+}
+
+static int bind_udp(const char *addr, uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd;
+
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
+		     struct sockaddr_storage *local_rtp)
+{
+	unsigned wi = 0, slot;
+	struct media_cmd cmd = {.op = CMD_CREATE};
+	int rc;
+
+	if (worker >= 0 && (unsigned)worker < e->nw) {
+		wi = (unsigned)worker;
+	} else {
+		for (unsigned i = 1; i < e->nw; i++)
+			if (e->w[i].live < e->w[wi].live)
+				wi = i;
+	}
+	for (slot = 0; slot < e->cfg.chans_per_worker; slot++)
+		if (!e->slot_used[wi][slot])
+			break;
+	if (slot == e->cfg.chans_per_worker)
+		return -ENOSPC;
+	/* Next free even port whose pair binds (another process may hold it). */
+	for (unsigned tries = 0; tries < e->nports; tries++) {
+		unsigned p = (e->port_next + tries) % e->nports;
+		uint16_t port = (uint16_t)(e->cfg.rtp_port_min + 2 * p);
+
+		if (e->ports_used[p / 8] & (1u << (p % 8)))
+			continue;
+		cmd.fd_rtp = bind_udp(e->cfg.rtp_addr, port);
+		if (cmd.fd_rtp < 0)
+			continue;
+		cmd.fd_rtcp = bind_udp(e->cfg.rtp_addr, (uint16_t)(port + 1));
+		if (cmd.fd_rtcp < 0) {
+			close(cmd.fd_rtp);
+			continue;
+		}
+		cmd.slot = slot;
+		rc = cmd_send(e, wi, &cmd);
+		if (rc < 0) {
+			close(cmd.fd_rtp);
+			close(cmd.fd_rtcp);
+			return rc;
+		}
+		e->ports_used[p / 8] |= (uint8_t)(1u << (p % 8));
+		e->port_next = (p + 1) % e->nports;
+		e->slot_port[wi][slot] = port;
+		e->slot_used[wi][slot] = true;
+		e->w[wi].live++;
+		*id = (wi << 24) | slot;
+		if (local_rtp) {
+			struct sockaddr_in *a = (struct sockaddr_in *)local_rtp;
+
+			memset(local_rtp, 0, sizeof(*local_rtp));
+			a->sin_family = AF_INET;
+			a->sin_port = htons(port);
+			inet_pton(AF_INET, e->cfg.rtp_addr, &a->sin_addr);
+		}
+		return 0;
+	}
+	return -EADDRINUSE;
+}
+
+static int chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd)
+{
+	unsigned wi = media_chan_worker(id), slot = id & 0xffffff;
+
+	if (wi >= e->nw || slot >= e->cfg.chans_per_worker || !e->slot_used[wi][slot])
+		return -ENOENT;
+	cmd->slot = slot;
+	return cmd_send(e, wi, cmd);
+}
+
+int media_chan_modify(struct media_engine *e, uint32_t id, const struct media_chan_cfg *cfg)
+{
+	struct media_cmd cmd = {.op = CMD_MODIFY, .cfg = *cfg};
+
+	return chan_cmd(e, id, &cmd);
+}
+
+int media_chan_query(struct media_engine *e, uint32_t id)
+{
+	struct media_cmd cmd = {.op = CMD_QUERY};
+
+	return chan_cmd(e, id, &cmd);
+}
+
+int media_chan_free(struct media_engine *e, uint32_t id)
+{
+	struct media_cmd cmd = {.op = CMD_FREE};
+
+	return chan_cmd(e, id, &cmd);
+}

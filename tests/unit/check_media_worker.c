@@ -1,0 +1,191 @@
+/* media/worker: channels on worker threads commanded from a signalling loop:
+ * loop-back, relay between two channels, RTP timeout, stats, release and
+ * port reuse. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+#include "media/media.h"
+#include "tests/unit/unit.h"
+
+struct evlog {
+	int timeouts, stats, freed;
+	struct media_event last_stats;
+	uint32_t last_freed;
+};
+
+static void on_event(void *priv, const struct media_event *ev)
+{
+	struct evlog *l = priv;
+
+	switch (ev->type) {
+	case MEDIA_EV_RTP_TIMEOUT:
+		l->timeouts++;
+		break;
+	case MEDIA_EV_STATS:
+		l->stats++;
+		l->last_stats = *ev;
+		break;
+	case MEDIA_EV_FREED:
+		l->freed++;
+		l->last_freed = ev->chan;
+		break;
+	}
+}
+
+static void noop(void *p)
+{
+	(void)p;
+}
+
+/* Turn the signalling loop until cond() or ms elapse. */
+static void turn(struct loop *l, unsigned ms)
+{
+	uint64_t end = loop_now_ns() + (uint64_t)ms * 1000000ull;
+	struct loop_timer g;
+
+	loop_timer_init(&g, noop, NULL);
+	while (loop_now_ns() < end) {
+		loop_timer_schedule(l, &g, 10000);
+		loop_run_once(l);
+	}
+	loop_timer_cancel(l, &g);
+}
+
+static int udp_client(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static void rtp_pkt(uint8_t *p, uint16_t seq)
+{
+	memset(p, 0xd5, 172);
+	p[0] = 0x80;
+	p[1] = 8;
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+}
+
+static int recv_count(int fd, unsigned ms)
+{
+	int n = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	uint8_t buf[2048];
+
+	while (poll(&p, 1, (int)ms) > 0) {
+		if (recv(fd, buf, sizeof(buf), 0) > 0)
+			n++;
+		ms = 50;
+	}
+	return n;
+}
+
+START_TEST(test_loopback_relay_timeout_free)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {.workers = 1,
+				.chans_per_worker = 8,
+				.rtp_port_min = 26000,
+				.rtp_port_max = 26011,
+				.rtp_timeout_ms = 300};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage la, lb, lc;
+	struct media_chan_cfg cc = {0};
+	uint32_t a, b, c;
+	int ca = udp_client(), cb = udp_client();
+	uint8_t pkt[172];
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &b, &lb), 0);
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&la)->sin_port) % 2, 0);
+	ck_assert_uint_ne(ntohs(((struct sockaddr_in *)&la)->sin_port),
+			  ntohs(((struct sockaddr_in *)&lb)->sin_port));
+
+	/* loop-back: what client A sends to channel A comes back */
+	cc.mode = MEDIA_MODE_LOOPBACK;
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	usleep(20000);
+	for (uint16_t i = 0; i < 10; i++) {
+		rtp_pkt(pkt, i);
+		ck_assert_int_eq(sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la,
+					sizeof(struct sockaddr_in)),
+				 (ssize_t)sizeof(pkt));
+	}
+	/* not RTP: counted as bad, not echoed */
+	ck_assert_int_eq(
+		sendto(ca, "junk", 4, 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in)), 4);
+	ck_assert_int_eq(recv_count(ca, 500), 10);
+
+	/* relay: A's RTP goes to B's remote (client B, latched from its first packet) */
+	cc.mode = MEDIA_MODE_IDLE;
+	cc.latch = true;
+	ck_assert_int_eq(media_chan_modify(e, b, &cc), 0);
+	cc.mode = MEDIA_MODE_RELAY;
+	cc.peer = b;
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	usleep(20000);
+	rtp_pkt(pkt, 100);
+	sendto(cb, pkt, sizeof(pkt), 0, (struct sockaddr *)&lb, sizeof(struct sockaddr_in));
+	usleep(20000);
+	for (uint16_t i = 0; i < 5; i++) {
+		rtp_pkt(pkt, i);
+		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+	}
+	ck_assert_int_eq(recv_count(cb, 500), 5);
+	ck_assert_int_eq(recv_count(ca, 50), 0);
+
+	/* stats come back as an event */
+	ck_assert_int_eq(media_chan_query(e, a), 0);
+	turn(l, 100);
+	ck_assert_int_eq(log.stats, 1);
+	ck_assert_uint_eq(log.last_stats.stats.rx_pkts, 15);
+	ck_assert_uint_eq(log.last_stats.stats.rx_bad, 1);
+	ck_assert_uint_eq(log.last_stats.stats.tx_pkts, 10);
+
+	/* no RTP for 300 ms: each channel reports a timeout once */
+	turn(l, 700);
+	ck_assert_int_eq(log.timeouts, 2);
+
+	/* release: the event comes back, the port pair is reused */
+	ck_assert_int_eq(media_chan_free(e, a), 0);
+	turn(l, 100);
+	ck_assert_int_eq(log.freed, 1);
+	ck_assert_uint_eq(log.last_freed, a);
+	ck_assert_int_eq(media_chan_free(e, a), -ENOENT);
+	/* the pool has 6 pairs: allocate all that remain, the freed one included */
+	{
+		int got = 0;
+
+		while (media_chan_alloc(e, -1, &c, &lc) == 0)
+			got++;
+		ck_assert_int_ge(got, 4);
+	}
+	media_engine_stop(e);
+	close(ca);
+	close(cb);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
+Suite *media_worker_suite(void)
+{
+	Suite *s = suite_create("media_worker");
+	TCase *tc = unit_tcase("worker");
+
+	tcase_add_test(tc, test_loopback_relay_timeout_free);
+	suite_add_tcase(s, tc);
+	return s;
+}

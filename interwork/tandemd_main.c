@@ -2,6 +2,7 @@
  * runs it until SIGTERM/SIGINT. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "core/loop.h"
 #include "core/vty.h"
 #include "default_cfg.h"
+#include "media/media.h"
 
 #define TANDEM_VTY_PORT 4270
 
@@ -62,6 +64,7 @@ static const struct rate_ctr_group_desc loop_ctrg_desc = {
 
 struct daemon {
 	struct loop *loop;
+	struct media_engine *media;
 	struct rate_ctr_group *ctrg;
 	struct loop_timer ctr_timer;
 	struct loop_stats last;
@@ -87,6 +90,14 @@ static void ctr_tick(void *priv)
 	ctr_add(d->ctrg, LOOP_CTR_TIMERS, s->timers_fired, d->last.timers_fired);
 	d->last = *s;
 	loop_timer_schedule(d->loop, &d->ctr_timer, 1000000);
+}
+
+static void on_media_event(void *priv, const struct media_event *ev)
+{
+	(void)priv;
+	if (ev->type == MEDIA_EV_RTP_TIMEOUT)
+		LOGP(DMEDIA, LOGL_NOTICE, "channel %08x: no RTP (rx %" PRIu64 " packets so far)\n",
+		     ev->chan, ev->stats.rx_pkts);
 }
 
 static void on_hup(void *priv)
@@ -150,6 +161,7 @@ int main(int argc, char **argv)
 	osmo_stats_vty_add_cmds();
 	osmo_talloc_vty_add_cmds();
 	tandem_vty_init();
+	media_vty_init();
 
 	if (cfg_path)
 		rc = tandem_config_read(cfg_path, err, sizeof(err));
@@ -190,6 +202,13 @@ int main(int argc, char **argv)
 	loop_timer_init(&d.ctr_timer, ctr_tick, &d);
 	loop_timer_schedule(d.loop, &d.ctr_timer, 1000000);
 
+	d.media = media_engine_alloc(ctx, d.loop, &media_vty_cfg, on_media_event, &d);
+	if (!d.media || media_engine_start(d.media) < 0) {
+		fprintf(stderr, "tandemd: cannot start the media workers\n");
+		return 1;
+	}
+	media_vty_set_engine(d.media);
+
 	rc = telnet_init_default(ctx, NULL, TANDEM_VTY_PORT);
 	if (rc < 0) {
 		fprintf(stderr, "tandemd: cannot open the VTY on %s:%d: %s\n", vty_get_bind_addr(),
@@ -201,6 +220,8 @@ int main(int argc, char **argv)
 
 	rc = loop_run(d.loop);
 
+	media_vty_set_engine(NULL);
+	media_engine_stop(d.media);
 	LOGP(DMAIN, LOGL_NOTICE, "tandemd stopped\n");
 	telnet_exit();
 	loop_free(d.loop);

@@ -65,6 +65,20 @@ int media_engine_start(struct media_engine *e);
 void media_engine_stop(struct media_engine *e);
 
 unsigned media_engine_workers(const struct media_engine *e);
+const struct media_cfg *media_engine_cfg(const struct media_engine *e);
+
+/* Totals of one worker, readable from any thread (relaxed counters). */
+struct media_worker_stats {
+	unsigned chans; /* allocated, as the signalling side sees it */
+	uint64_t rx_pkts, tx_pkts, rx_bad, timeouts, ev_dropped;
+};
+int media_engine_worker_stats(struct media_engine *e, unsigned worker,
+			      struct media_worker_stats *out);
+
+/* VTY: the "media" configuration node and "show media". */
+extern struct media_cfg media_vty_cfg;
+void media_vty_init(void);
+void media_vty_set_engine(struct media_engine *e);
 
 /* Allocate a channel with an RTP/RTCP port pair. worker < 0: the least
  * loaded one (a TDM span pins its channels to the span's worker). */

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,6 +54,8 @@ struct media_worker {
 	struct media_chan *chans;
 	struct loop_timer tick;
 	unsigned live; /* channels allocated (signalling side's view) */
+	/* written by the worker only, read by "show media" */
+	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, timeouts;
 	/* The worker's own talloc tree, made by the signalling thread and then
 	 * touched by this worker only (talloc is not thread-safe). */
 	void *ctx;
@@ -89,6 +92,7 @@ static void chan_send(struct media_chan *c, const uint8_t *data, size_t len,
 		      const struct sockaddr *to, socklen_t tolen)
 {
 	if (loop_udp_send(c->rtp, data, len, to, tolen) == 0) {
+		atomic_fetch_add_explicit(&c->w->tx_pkts, 1, memory_order_relaxed);
 		c->st.tx_pkts++;
 		c->st.tx_bytes += len;
 	}
@@ -103,9 +107,11 @@ static void rtp_rx(void *priv, const uint8_t *data, size_t len, const struct soc
 	/* RFC 3550 5.1: fixed header is 12 bytes, version 2. Anything else is
 	 * counted and dropped. */
 	if (len < 12 || (data[0] >> 6) != 2) {
+		atomic_fetch_add_explicit(&w->rx_bad, 1, memory_order_relaxed);
 		c->st.rx_bad++;
 		return;
 	}
+	atomic_fetch_add_explicit(&w->rx_pkts, 1, memory_order_relaxed);
 	c->st.rx_pkts++;
 	c->st.rx_bytes += len;
 	c->last_rx_ns = loop_now_ns();
@@ -220,6 +226,7 @@ static void worker_tick(void *priv)
 			struct media_event ev = {.type = MEDIA_EV_RTP_TIMEOUT, .chan = c->id};
 
 			c->timeout_reported = true;
+			atomic_fetch_add_explicit(&w->timeouts, 1, memory_order_relaxed);
 			ev.stats = c->st;
 			ev_push(w, &ev);
 		}
@@ -347,6 +354,28 @@ fail:
 unsigned media_engine_workers(const struct media_engine *e)
 {
 	return e->nw;
+}
+
+const struct media_cfg *media_engine_cfg(const struct media_engine *e)
+{
+	return &e->cfg;
+}
+
+int media_engine_worker_stats(struct media_engine *e, unsigned worker,
+			      struct media_worker_stats *out)
+{
+	struct media_worker *w;
+
+	if (worker >= e->nw)
+		return -ENOENT;
+	w = &e->w[worker];
+	out->chans = w->live;
+	out->rx_pkts = atomic_load_explicit(&w->rx_pkts, memory_order_relaxed);
+	out->tx_pkts = atomic_load_explicit(&w->tx_pkts, memory_order_relaxed);
+	out->rx_bad = atomic_load_explicit(&w->rx_bad, memory_order_relaxed);
+	out->timeouts = atomic_load_explicit(&w->timeouts, memory_order_relaxed);
+	out->ev_dropped = w->ev_dropped;
+	return 0;
 }
 
 int media_engine_start(struct media_engine *e)

@@ -14,10 +14,11 @@ if ! wait_tcp $PORT 50; then
 	cat "$TMPD/d.log"
 	exit 1
 fi
-out=$(vty $PORT "show version" "show loop" "show uptime")
+out=$(vty $PORT "show version" "show loop" "show uptime" "show media")
 check "it:vty-show-version" grep -q "^tandem $(cat "$TOP/VERSION")" <<<"$out"
 check "it:vty-show-loop" grep -q "^submissions: [0-9]" <<<"$out"
 check "it:vty-show-uptime" grep -q "has been running for" <<<"$out"
+check "it:vty-show-media" grep -q "^worker 0: channels 0" <<<"$out"
 
 kill -HUP "$pid"
 sleep 0.3

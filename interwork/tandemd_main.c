@@ -23,6 +23,7 @@
 #include "core/loop.h"
 #include "core/vty.h"
 #include "default_cfg.h"
+#include "interwork/iw_vty.h"
 #include "media/media.h"
 
 #define TANDEM_VTY_PORT 4270
@@ -160,8 +161,7 @@ int main(int argc, char **argv)
 	logging_vty_add_cmds();
 	osmo_stats_vty_add_cmds();
 	osmo_talloc_vty_add_cmds();
-	tandem_vty_init();
-	media_vty_init();
+	iw_vty_install_all();
 
 	if (cfg_path)
 		rc = tandem_config_read(cfg_path, err, sizeof(err));

@@ -7,6 +7,7 @@
 #include <osmocom/vty/vty.h>
 
 #include "core/vty.h"
+#include "interwork/iw_vty.h"
 #include "tests/unit/unit.h"
 
 static struct vty_app_info app = {.name = "tandem-test", .version = "0"};
@@ -22,7 +23,7 @@ static void vty_setup(void)
 	app.tall_ctx = unit_ctx;
 	vty_init(&app);
 	logging_vty_add_cmds();
-	tandem_vty_init();
+	iw_vty_install_all();
 }
 
 static int read_str(const char *text, char *err, size_t errlen)

@@ -86,9 +86,8 @@ void loop_bufring_recycle(struct loop_bufring *b, unsigned bid)
 	b->in_use--;
 }
 
-/* --- UDP send slots: fixed at start-up, no allocation per datagram --- */
-
-#define SEND_SLOT_DATA 2048
+/* --- UDP send slots: fixed at start-up, no allocation per datagram; each
+ * holds as much as a receive buffer (cfg.udp_buf_size) --- */
 
 struct loop_send_slot {
 	struct loop_op op;
@@ -97,15 +96,19 @@ struct loop_send_slot {
 	struct msghdr msg;
 	struct iovec iov;
 	struct sockaddr_storage to;
-	uint8_t data[SEND_SLOT_DATA];
+	uint8_t *data;
 };
 
 int loop_send_slots_init(struct loop *l)
 {
+	uint8_t *mem;
+
 	l->slots = talloc_zero_array(l, struct loop_send_slot, l->cfg.send_slots);
-	if (!l->slots)
+	mem = talloc_size(l, (size_t)l->cfg.send_slots * l->cfg.udp_buf_size);
+	if (!l->slots || !mem)
 		return -ENOMEM;
 	for (unsigned i = 0; i < l->cfg.send_slots; i++) {
+		l->slots[i].data = mem + (size_t)i * l->cfg.udp_buf_size;
 		l->slots[i].next = l->free_slots;
 		l->free_slots = &l->slots[i];
 	}
@@ -248,7 +251,7 @@ int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct
 
 	if (u->closing)
 		return -ENOTCONN;
-	if (len > SEND_SLOT_DATA || tolen > sizeof(s->to))
+	if (len > l->cfg.udp_buf_size || tolen > sizeof(s->to))
 		return -EMSGSIZE;
 	if (!s) {
 		l->st.send_no_slot++;

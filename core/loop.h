@@ -28,7 +28,7 @@ struct loop_cfg {
 	unsigned udp_buf_size; /* bytes per UDP receive buffer (default 2048) */
 	unsigned tcp_bufs;     /* buffers in the TCP receive ring (power of 2, default 256) */
 	unsigned tcp_buf_size; /* bytes per TCP receive buffer (default 16384) */
-	unsigned send_slots;   /* UDP send slots (default 1024) */
+	unsigned send_slots;   /* UDP send slots, each udp_buf_size bytes (default 1024) */
 	bool drive_osmocom;    /* poll osmo_fds and run osmo_timers from this loop */
 	bool plain_ring;       /* do not ask for SINGLE_ISSUER|DEFER_TASKRUN */
 };

@@ -1,0 +1,652 @@
+/* SIP over UDP, TCP and TLS on the io_uring loop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/talloc.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "sip/sip_transport.h"
+
+struct sip_listener {
+	struct llist_head list;
+	struct sip_transport *t;
+	enum sip_proto proto;
+	struct loop_udp *udp;
+	struct loop_listener *tcp;
+	SSL_CTX *ssl_ctx;
+	struct sockaddr_storage local;
+};
+
+struct sip_conn {
+	struct llist_head list;
+	struct sip_transport *t;
+	enum sip_proto proto;
+	struct loop_conn *c;
+	struct sip_listener *ls; /* accepted on; NULL for outgoing */
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	uint64_t last_ns;
+	/* TLS */
+	SSL *ssl;
+	BIO *rbio, *wbio;
+	uint8_t *plain; /* decrypted bytes not yet framed */
+	size_t plain_len;
+	uint8_t *pending; /* plaintext written before the handshake finished */
+	size_t pending_len;
+};
+
+struct sip_transport {
+	struct loop *l;
+	struct sip_transport_cfg cfg;
+	sip_frame_fn frame;
+	sip_rx_cb cb;
+	void *priv;
+	struct llist_head listeners, conns;
+	SSL_CTX *client_ctx;
+	struct loop_timer idle_tmr;
+	struct sip_transport_stats st;
+	unsigned nconns;
+};
+
+const char *sip_proto_name(enum sip_proto p)
+{
+	switch (p) {
+	case SIP_PROTO_UDP:
+		return "UDP";
+	case SIP_PROTO_TCP:
+		return "TCP";
+	case SIP_PROTO_TLS:
+		return "TLS";
+	}
+	return "?";
+}
+
+static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		port = ntohs(a->sin_port);
+		snprintf(buf, len, "%s:%u", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+	} else {
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (b->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+/* --- TLS contexts --- */
+
+static SSL_CTX *tls_ctx_new(const struct sip_tls_cfg *cfg, bool server)
+{
+	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (cfg->cert_file &&
+	    (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1 ||
+	     SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file ? cfg->key_file : cfg->cert_file,
+					 SSL_FILETYPE_PEM) != 1 ||
+	     SSL_CTX_check_private_key(ctx) != 1)) {
+		LOGP(DSIP, LOGL_ERROR, "TLS: cannot load certificate %s / key %s: %s\n",
+		     cfg->cert_file, cfg->key_file ? cfg->key_file : cfg->cert_file,
+		     ERR_reason_error_string(ERR_get_error()));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (cfg->ca_file && SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1) {
+		LOGP(DSIP, LOGL_ERROR, "TLS: cannot load CA file %s\n", cfg->ca_file);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (cfg->verify_peer)
+		SSL_CTX_set_verify(ctx,
+				   SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+				   NULL);
+	return ctx;
+}
+
+int sip_transport_set_client_tls(struct sip_transport *t, const struct sip_tls_cfg *tls)
+{
+	SSL_CTX *ctx = tls_ctx_new(tls, false);
+
+	if (!ctx)
+		return -EINVAL;
+	if (t->client_ctx)
+		SSL_CTX_free(t->client_ctx);
+	t->client_ctx = ctx;
+	return 0;
+}
+
+/* --- connections --- */
+
+static void conn_destroy(struct sip_conn *sc)
+{
+	llist_del(&sc->list);
+	sc->t->nconns--;
+	sc->t->st.conns_closed++;
+	if (sc->ssl)
+		SSL_free(sc->ssl); /* frees both BIOs */
+	talloc_free(sc);
+}
+
+static void conn_close(struct sip_conn *sc)
+{
+	loop_conn_close(sc->c);
+	conn_destroy(sc);
+}
+
+static void deliver(struct sip_conn *sc, const uint8_t *msg, size_t len)
+{
+	struct sip_rx rx = {
+		.proto = sc->proto,
+		.data = msg,
+		.len = len,
+		.src = sc->peer,
+		.src_len = sc->peer_len,
+		.listener = sc->ls,
+		.conn = sc,
+	};
+
+	sc->t->st.rx_msgs++;
+	sc->t->cb(sc->t->priv, &rx);
+}
+
+static int raw_send(struct sip_conn *sc, const void *buf, size_t len);
+
+/* Cut whole messages off the front of a stream. Returns bytes used, or -1
+ * when the stream cannot be resynchronised (the caller closes it). */
+static ssize_t stream_consume(struct sip_conn *sc, const uint8_t *buf, size_t len)
+{
+	size_t used = 0;
+	char peer[64];
+
+	while (used < len) {
+		const uint8_t *p = buf + used;
+		size_t left = len - used;
+		ssize_t n;
+
+		/* RFC 5626 4.4.1: a double CRLF is a ping, answered by one CRLF
+		 * (the pong); a lone CRLF between messages is skipped. */
+		if (p[0] == '\r' || p[0] == '\n') {
+			if (left >= 4 && !memcmp(p, "\r\n\r\n", 4)) {
+				raw_send(sc, "\r\n", 2);
+				sc->t->st.keepalives_answered++;
+				used += 4;
+				continue;
+			}
+			if (left < 4 && !memcmp(p, "\r\n\r\n", left))
+				break; /* might become a ping */
+			used += (left >= 2 && p[0] == '\r' && p[1] == '\n') ? 2 : 1;
+			continue;
+		}
+		n = sc->t->frame(p, left);
+		if (n < 0 || (n == 0 && left > sc->t->cfg.max_msg) || (size_t)n > left) {
+			sc->t->st.rx_bad_frames++;
+			LOGP(DSIP, LOGL_NOTICE,
+			     "%s %s: unframeable stream data (%zu bytes), closing\n",
+			     sip_proto_name(sc->proto), addr_str(&sc->peer, peer, sizeof(peer)),
+			     left);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		deliver(sc, p, (size_t)n);
+		used += (size_t)n;
+	}
+	return (ssize_t)used;
+}
+
+static void tls_flush(struct sip_conn *sc)
+{
+	uint8_t buf[16384];
+	int n;
+
+	while ((n = BIO_read(sc->wbio, buf, sizeof(buf))) > 0)
+		loop_conn_send(sc->c, buf, (size_t)n);
+}
+
+static int raw_send(struct sip_conn *sc, const void *buf, size_t len)
+{
+	int rc;
+
+	sc->last_ns = loop_now_ns();
+	if (!sc->ssl)
+		return loop_conn_send(sc->c, buf, len);
+	if (!SSL_is_init_finished(sc->ssl)) {
+		uint8_t *p = talloc_realloc_size(sc, sc->pending, sc->pending_len + len);
+
+		if (!p)
+			return -ENOMEM;
+		memcpy(p + sc->pending_len, buf, len);
+		sc->pending = p;
+		sc->pending_len += len;
+		return 0;
+	}
+	rc = SSL_write(sc->ssl, buf, (int)len);
+	tls_flush(sc);
+	return rc == (int)len ? 0 : -EIO;
+}
+
+/* Drive the TLS engine with what arrived; false when the connection died. */
+static bool tls_pump(struct sip_conn *sc)
+{
+	char peer[64];
+
+	if (!SSL_is_init_finished(sc->ssl)) {
+		int rc = SSL_do_handshake(sc->ssl);
+
+		tls_flush(sc);
+		if (rc != 1) {
+			int e = SSL_get_error(sc->ssl, rc);
+
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+				return true;
+			sc->t->st.tls_handshake_failures++;
+			LOGP(DSIP, LOGL_NOTICE, "TLS %s: handshake failed: %s\n",
+			     addr_str(&sc->peer, peer, sizeof(peer)),
+			     ERR_reason_error_string(ERR_get_error()));
+			return false;
+		}
+		if (sc->pending_len) {
+			uint8_t *p = sc->pending;
+			size_t n = sc->pending_len;
+
+			sc->pending = NULL;
+			sc->pending_len = 0;
+			raw_send(sc, p, n);
+			talloc_free(p);
+		}
+	}
+	for (;;) {
+		uint8_t buf[16384];
+		int n = SSL_read(sc->ssl, buf, sizeof(buf));
+		uint8_t *p;
+
+		if (n <= 0) {
+			int e = SSL_get_error(sc->ssl, n);
+
+			tls_flush(sc);
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+				break;
+			return false; /* close_notify or error */
+		}
+		if (sc->plain_len + (size_t)n > sc->t->cfg.max_msg * 2)
+			return false;
+		p = talloc_realloc_size(sc, sc->plain, sc->plain_len + (size_t)n);
+		if (!p)
+			return false;
+		memcpy(p + sc->plain_len, buf, (size_t)n);
+		sc->plain = p;
+		sc->plain_len += (size_t)n;
+	}
+	if (sc->plain_len) {
+		ssize_t used = stream_consume(sc, sc->plain, sc->plain_len);
+
+		if (used < 0)
+			return false;
+		memmove(sc->plain, sc->plain + used, sc->plain_len - (size_t)used);
+		sc->plain_len -= (size_t)used;
+	}
+	return true;
+}
+
+static size_t conn_data(void *priv, const uint8_t *data, size_t len)
+{
+	struct sip_conn *sc = priv;
+	ssize_t used;
+
+	sc->last_ns = loop_now_ns();
+	if (sc->ssl) {
+		BIO_write(sc->rbio, data, (int)len);
+		if (!tls_pump(sc)) {
+			conn_close(sc);
+			return len;
+		}
+		return len;
+	}
+	used = stream_consume(sc, data, len);
+	if (used < 0) {
+		conn_close(sc);
+		return len;
+	}
+	return (size_t)used;
+}
+
+static void conn_closed(void *priv, int err)
+{
+	struct sip_conn *sc = priv;
+	char peer[64];
+
+	LOGP(DSIP, LOGL_INFO, "%s %s: connection closed (%s)\n", sip_proto_name(sc->proto),
+	     addr_str(&sc->peer, peer, sizeof(peer)), err ? strerror(-err) : "by peer");
+	conn_destroy(sc);
+}
+
+static void conn_connected(void *priv, int err)
+{
+	struct sip_conn *sc = priv;
+	char peer[64];
+
+	if (err) {
+		LOGP(DSIP, LOGL_NOTICE, "%s %s: connect failed: %s\n", sip_proto_name(sc->proto),
+		     addr_str(&sc->peer, peer, sizeof(peer)), strerror(-err));
+		conn_destroy(sc);
+		return;
+	}
+	if (sc->ssl && !tls_pump(sc))
+		conn_close(sc);
+}
+
+static const struct loop_conn_cbs conn_cbs = {
+	.on_connect = conn_connected,
+	.on_data = conn_data,
+	.on_close = conn_closed,
+};
+
+static struct sip_conn *conn_new(struct sip_transport *t, enum sip_proto proto,
+				 const struct sockaddr *peer, socklen_t plen)
+{
+	struct sip_conn *sc = talloc_zero(t, struct sip_conn);
+
+	if (!sc)
+		return NULL;
+	sc->t = t;
+	sc->proto = proto;
+	memcpy(&sc->peer, peer, plen);
+	sc->peer_len = plen;
+	sc->last_ns = loop_now_ns();
+	llist_add_tail(&sc->list, &t->conns);
+	t->nconns++;
+	return sc;
+}
+
+static bool conn_tls_setup(struct sip_conn *sc, SSL_CTX *ctx, bool server, const char *sni)
+{
+	sc->ssl = SSL_new(ctx);
+	sc->rbio = BIO_new(BIO_s_mem());
+	sc->wbio = BIO_new(BIO_s_mem());
+	if (!sc->ssl || !sc->rbio || !sc->wbio) {
+		BIO_free(sc->rbio);
+		BIO_free(sc->wbio);
+		return false;
+	}
+	SSL_set_bio(sc->ssl, sc->rbio, sc->wbio);
+	if (server) {
+		SSL_set_accept_state(sc->ssl);
+	} else {
+		SSL_set_connect_state(sc->ssl);
+		if (sni) {
+			SSL_set_tlsext_host_name(sc->ssl, sni);
+			SSL_set1_host(sc->ssl, sni);
+		}
+	}
+	return true;
+}
+
+static void on_accept(void *priv, int fd, const struct sockaddr *peer, socklen_t plen)
+{
+	struct sip_listener *ls = priv;
+	struct sip_transport *t = ls->t;
+	struct sip_conn *sc = conn_new(t, ls->proto, peer, plen);
+
+	if (!sc) {
+		close(fd);
+		return;
+	}
+	sc->ls = ls;
+	if (ls->proto == SIP_PROTO_TLS && !conn_tls_setup(sc, ls->ssl_ctx, true, NULL)) {
+		close(fd);
+		conn_destroy(sc);
+		return;
+	}
+	sc->c = loop_conn_adopt(t->l, fd, &conn_cbs, sc);
+	if (!sc->c) {
+		close(fd);
+		conn_destroy(sc);
+		return;
+	}
+	t->st.conns_in++;
+}
+
+/* --- UDP --- */
+
+static void udp_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
+		   socklen_t fromlen)
+{
+	struct sip_listener *ls = priv;
+	struct sip_rx rx = {
+		.proto = SIP_PROTO_UDP,
+		.data = data,
+		.len = len,
+		.src_len = fromlen,
+		.listener = ls,
+	};
+
+	/* RFC 5626 4.4.2 uses STUN for UDP keep-alives; a stray CRLF is not a message */
+	if (len <= 4 && strspn((const char *)data, "\r\n") >= len)
+		return;
+	memcpy(&rx.src, from, fromlen);
+	ls->t->st.rx_msgs++;
+	ls->t->cb(ls->t->priv, &rx);
+}
+
+/* --- transport --- */
+
+static void idle_check(void *priv)
+{
+	struct sip_transport *t = priv;
+	struct sip_conn *sc, *n;
+	uint64_t now = loop_now_ns(), limit = (uint64_t)t->cfg.idle_timeout_s * 1000000000ull;
+
+	llist_for_each_entry_safe(sc, n, &t->conns, list)
+	{
+		if (now - sc->last_ns > limit) {
+			char peer[64];
+
+			LOGP(DSIP, LOGL_INFO, "%s %s: idle, closing\n", sip_proto_name(sc->proto),
+			     addr_str(&sc->peer, peer, sizeof(peer)));
+			conn_close(sc);
+		}
+	}
+	loop_timer_schedule(t->l, &t->idle_tmr, 1000000);
+}
+
+struct sip_transport *sip_transport_alloc(void *ctx, struct loop *l,
+					  const struct sip_transport_cfg *cfg, sip_frame_fn frame,
+					  sip_rx_cb cb, void *priv)
+{
+	struct sip_transport *t = talloc_zero(ctx, struct sip_transport);
+
+	if (!t)
+		return NULL;
+	t->l = l;
+	if (cfg)
+		t->cfg = *cfg;
+	if (!t->cfg.max_msg)
+		t->cfg.max_msg = 65535;
+	if (!t->cfg.idle_timeout_s)
+		t->cfg.idle_timeout_s = 600;
+	t->frame = frame;
+	t->cb = cb;
+	t->priv = priv;
+	INIT_LLIST_HEAD(&t->listeners);
+	INIT_LLIST_HEAD(&t->conns);
+	loop_timer_init(&t->idle_tmr, idle_check, t);
+	loop_timer_schedule(l, &t->idle_tmr, 1000000);
+	return t;
+}
+
+void sip_transport_free(struct sip_transport *t)
+{
+	struct sip_conn *sc, *n;
+	struct sip_listener *ls, *ln;
+
+	loop_timer_cancel(t->l, &t->idle_tmr);
+	llist_for_each_entry_safe(sc, n, &t->conns, list) conn_close(sc);
+	llist_for_each_entry_safe(ls, ln, &t->listeners, list)
+	{
+		if (ls->udp)
+			loop_udp_close(ls->udp);
+		if (ls->tcp)
+			loop_listener_close(ls->tcp);
+		if (ls->ssl_ctx)
+			SSL_CTX_free(ls->ssl_ctx);
+		llist_del(&ls->list);
+	}
+	if (t->client_ctx)
+		SSL_CTX_free(t->client_ctx);
+	talloc_free(t);
+}
+
+struct sip_listener *sip_transport_listen(struct sip_transport *t, enum sip_proto proto,
+					  const struct sockaddr *addr, socklen_t alen,
+					  const struct sip_tls_cfg *tls)
+{
+	struct sip_listener *ls = talloc_zero(t, struct sip_listener);
+	char buf[64];
+
+	if (!ls)
+		return NULL;
+	ls->t = t;
+	ls->proto = proto;
+	if (proto == SIP_PROTO_TLS) {
+		if (!tls || !tls->cert_file || !(ls->ssl_ctx = tls_ctx_new(tls, true))) {
+			LOGP(DSIP, LOGL_ERROR, "TLS listener needs a certificate and key\n");
+			talloc_free(ls);
+			return NULL;
+		}
+	}
+	if (proto == SIP_PROTO_UDP)
+		ls->udp = loop_udp_open(t->l, addr, alen, udp_rx, ls);
+	else
+		ls->tcp = loop_tcp_listen(t->l, addr, alen, on_accept, ls);
+	if (!ls->udp && !ls->tcp) {
+		memcpy(&ls->local, addr, alen);
+		LOGP(DSIP, LOGL_ERROR, "cannot listen on %s %s\n", sip_proto_name(proto),
+		     addr_str(&ls->local, buf, sizeof(buf)));
+		if (ls->ssl_ctx)
+			SSL_CTX_free(ls->ssl_ctx);
+		talloc_free(ls);
+		return NULL;
+	}
+	sip_listener_local(ls, &ls->local);
+	llist_add_tail(&ls->list, &t->listeners);
+	LOGP(DSIP, LOGL_NOTICE, "listening on %s %s\n", sip_proto_name(proto),
+	     addr_str(&ls->local, buf, sizeof(buf)));
+	return ls;
+}
+
+int sip_listener_local(const struct sip_listener *ls, struct sockaddr_storage *ss)
+{
+	return ls->udp ? loop_udp_local(ls->udp, ss) : loop_listener_local(ls->tcp, ss);
+}
+
+int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const struct sockaddr *dst,
+		       socklen_t dlen, struct sip_conn *conn, const struct sip_tls_cfg *tls,
+		       const void *buf, size_t len)
+{
+	struct sip_conn *sc = NULL, *it;
+	int rc;
+
+	if (proto == SIP_PROTO_UDP) {
+		struct sip_listener *ls;
+
+		llist_for_each_entry(ls, &t->listeners, list)
+		{
+			if (ls->udp && ls->local.ss_family == dst->sa_family) {
+				rc = loop_udp_send(ls->udp, buf, len, dst, dlen);
+				if (rc == 0)
+					t->st.tx_msgs++;
+				return rc;
+			}
+		}
+		return -ENETUNREACH;
+	}
+	/* the connection given must still exist: look it up rather than trust it */
+	llist_for_each_entry(it, &t->conns, list)
+	{
+		if (conn && it == conn) {
+			sc = it;
+			break;
+		}
+		if (!conn && it->proto == proto && dst && addr_eq(&it->peer, dst))
+			sc = it;
+	}
+	if (!sc && conn && dst) {
+		llist_for_each_entry(it, &t->conns, list) if (it->proto == proto &&
+							      addr_eq(&it->peer, dst)) sc = it;
+	}
+	if (!sc) {
+		if (!dst || dlen > sizeof(struct sockaddr_storage))
+			return -ENOTCONN;
+		if (proto == SIP_PROTO_TLS && tls && sip_transport_set_client_tls(t, tls) < 0)
+			return -EINVAL;
+		if (proto == SIP_PROTO_TLS && !t->client_ctx)
+			return -EINVAL;
+		sc = conn_new(t, proto, dst, dlen);
+		if (!sc)
+			return -ENOMEM;
+		if (proto == SIP_PROTO_TLS &&
+		    !conn_tls_setup(sc, t->client_ctx, false, tls ? tls->server_name : NULL)) {
+			conn_destroy(sc);
+			return -ENOMEM;
+		}
+		sc->c = loop_tcp_connect(t->l, dst, dlen, &conn_cbs, sc);
+		if (!sc->c) {
+			conn_destroy(sc);
+			return -ECONNREFUSED;
+		}
+		t->st.conns_out++;
+	}
+	rc = raw_send(sc, buf, len);
+	if (rc == 0)
+		t->st.tx_msgs++;
+	return rc;
+}
+
+const struct sip_transport_stats *sip_transport_get_stats(const struct sip_transport *t)
+{
+	return &t->st;
+}
+
+unsigned sip_transport_conn_count(const struct sip_transport *t)
+{
+	return t->nconns;
+}

@@ -1,0 +1,84 @@
+/* SIP transports on the io_uring loop: UDP, TCP and TLS (openssl over memory
+ * BIOs, so the ring does all socket I/O), IPv4 and IPv6.
+ *
+ * The transport moves whole messages: datagrams as they come, streams cut by
+ * the framing function the SIP message layer provides (RFC 3261 18.3:
+ * Content-Length). Streams answer RFC 5626 CRLF keep-alives. Connections are
+ * reused per remote address (RFC 3261 18.1.1, 18.2.2). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct loop;
+struct sip_transport;
+struct sip_listener;
+struct sip_conn;
+
+enum sip_proto {
+	SIP_PROTO_UDP,
+	SIP_PROTO_TCP,
+	SIP_PROTO_TLS,
+};
+
+const char *sip_proto_name(enum sip_proto p); /* "UDP", "TCP", "TLS" (Via transport) */
+
+struct sip_rx {
+	enum sip_proto proto;
+	const uint8_t *data; /* one whole message; valid during the callback only */
+	size_t len;
+	struct sockaddr_storage src;
+	socklen_t src_len;
+	struct sip_listener *listener; /* the local socket it came to (NULL: outgoing conn) */
+	struct sip_conn *conn;	       /* stream: the connection (for responses) */
+};
+
+typedef void (*sip_rx_cb)(void *priv, const struct sip_rx *rx);
+
+/* Stream framing: length of the message at the front of buf, 0 if more
+ * bytes are needed, negative if what is there can never be a message. */
+typedef ssize_t (*sip_frame_fn)(const uint8_t *buf, size_t len);
+
+struct sip_tls_cfg {
+	const char *cert_file, *key_file; /* our certificate (required to listen) */
+	const char *ca_file;		  /* trust anchors for peer verification */
+	bool verify_peer;		  /* require and verify the peer's certificate */
+	const char *server_name;	  /* outgoing: SNI and the name to verify */
+};
+
+struct sip_transport_cfg {
+	size_t max_msg;		 /* largest message accepted on a stream (default 65535) */
+	unsigned idle_timeout_s; /* close stream connections idle this long (default 600) */
+};
+
+struct sip_transport_stats {
+	uint64_t rx_msgs, tx_msgs, rx_bad_frames, keepalives_answered;
+	uint64_t conns_in, conns_out, conns_closed, tls_handshake_failures;
+};
+
+struct sip_transport *sip_transport_alloc(void *ctx, struct loop *l,
+					  const struct sip_transport_cfg *cfg, sip_frame_fn frame,
+					  sip_rx_cb cb, void *priv);
+void sip_transport_free(struct sip_transport *t);
+
+/* Listen; tls is needed for SIP_PROTO_TLS. NULL on failure (logged). */
+struct sip_listener *sip_transport_listen(struct sip_transport *t, enum sip_proto proto,
+					  const struct sockaddr *addr, socklen_t alen,
+					  const struct sip_tls_cfg *tls);
+int sip_listener_local(const struct sip_listener *ls, struct sockaddr_storage *ss);
+
+/* Send one message. UDP goes out of the first UDP listener of the address
+ * family. Streams: on conn when given (a response), else on a connection to
+ * dst, reused or opened (tls: for a new TLS connection). 0 or -errno. */
+int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const struct sockaddr *dst,
+		       socklen_t dlen, struct sip_conn *conn, const struct sip_tls_cfg *tls,
+		       const void *buf, size_t len);
+
+/* Configure TLS for connections this transport opens. */
+int sip_transport_set_client_tls(struct sip_transport *t, const struct sip_tls_cfg *tls);
+
+const struct sip_transport_stats *sip_transport_get_stats(const struct sip_transport *t);
+unsigned sip_transport_conn_count(const struct sip_transport *t);

@@ -1,0 +1,238 @@
+/* sip/sip_transport: UDP, TCP (pipelining, CRLF keep-alive, connection
+ * reuse, bad framing), TLS (verified, and a wrong name refused). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+#include "sip/sip_transport.h"
+#include "tests/unit/unit.h"
+
+/* Test framing: headers end at the blank line, Content-Length gives the
+ * body (the real one comes from the SIP message layer). */
+static ssize_t test_frame(const uint8_t *buf, size_t len)
+{
+	const char *s = (const char *)buf, *end = memmem(s, len, "\r\n\r\n", 4), *cl;
+	size_t hdr, body = 0;
+
+	if (!end)
+		return len > 8192 ? -1 : 0;
+	hdr = (size_t)(end - s) + 4;
+	if (len < 3 || (memcmp(s, "SIP", 3) && memcmp(s, "INV", 3) && memcmp(s, "OPT", 3)))
+		return -1;
+	cl = memmem(s, hdr, "\r\nContent-Length:", 17);
+	if (cl)
+		body = (size_t)strtoul(cl + 17, NULL, 10);
+	return hdr + body <= len ? (ssize_t)(hdr + body) : 0;
+}
+
+struct side {
+	struct sip_transport *t;
+	int got;
+	char last[512];
+	struct sip_rx last_rx;
+	bool reply;
+};
+
+static void on_rx(void *priv, const struct sip_rx *rx)
+{
+	struct side *s = priv;
+	size_t n = rx->len < sizeof(s->last) - 1 ? rx->len : sizeof(s->last) - 1;
+
+	memcpy(s->last, rx->data, n);
+	s->last[n] = 0;
+	s->last_rx = *rx;
+	s->got++;
+	if (s->reply) {
+		static const char resp[] = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+		ck_assert_int_eq(sip_transport_send(s->t, rx->proto, (struct sockaddr *)&rx->src,
+						    rx->src_len, rx->conn, NULL, resp,
+						    sizeof(resp) - 1),
+				 0);
+	}
+}
+
+static void noop(void *p)
+{
+	(void)p;
+}
+
+static void turn_until(struct loop *l, const int *counter, int want, unsigned ms)
+{
+	uint64_t end = loop_now_ns() + (uint64_t)ms * 1000000ull;
+	struct loop_timer g;
+
+	loop_timer_init(&g, noop, NULL);
+	while ((!counter || *counter < want) && loop_now_ns() < end) {
+		loop_timer_schedule(l, &g, 10000);
+		loop_run_once(l);
+	}
+	loop_timer_cancel(l, &g);
+}
+
+static struct sockaddr_in lo(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+static const char req1[] = "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nContent-Length: 4\r\n\r\nbody";
+static const char req2[] = "INVITE sip:b@127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+
+START_TEST(test_udp)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct side a = {.reply = true};
+	struct sockaddr_in addr = lo();
+	struct sockaddr_storage local;
+	struct sip_listener *ls;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char buf[256];
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	a.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &a);
+	ls = sip_transport_listen(a.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	ck_assert_ptr_nonnull(ls);
+	sip_listener_local(ls, &local);
+	sendto(fd, req1, sizeof(req1) - 1, 0, (struct sockaddr *)&local, sizeof(addr));
+	sendto(fd, "\r\n\r\n", 4, 0, (struct sockaddr *)&local, sizeof(addr)); /* ignored */
+	turn_until(l, &a.got, 1, 1000);
+	ck_assert_int_eq(a.got, 1);
+	ck_assert_str_eq(a.last, req1);
+	ck_assert_int_eq(a.last_rx.proto, SIP_PROTO_UDP);
+	turn_until(l, NULL, 0, 30);
+	ck_assert_int_eq(poll(&p, 1, 500), 1);
+	ck_assert_int_gt(recv(fd, buf, sizeof(buf), 0), 10);
+	ck_assert(!memcmp(buf, "SIP/2.0 200 OK", 14));
+	ck_assert_int_eq(a.got, 1);
+	close(fd);
+	sip_transport_free(a.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+}
+END_TEST
+
+START_TEST(test_tcp_pipeline_keepalive_reuse)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct side a = {.reply = true}, b = {0};
+	struct sockaddr_in addr = lo();
+	struct sockaddr_storage local;
+	struct sip_listener *ls;
+	char two[512];
+
+	a.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &a);
+	b.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &b);
+	ls = sip_transport_listen(a.t, SIP_PROTO_TCP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	ck_assert_ptr_nonnull(ls);
+	sip_listener_local(ls, &local);
+
+	/* two requests and a keep-alive ping in one write */
+	snprintf(two, sizeof(two), "%s\r\n\r\n%s", req1, req2);
+	ck_assert_int_eq(sip_transport_send(b.t, SIP_PROTO_TCP, (struct sockaddr *)&local,
+					    sizeof(addr), NULL, NULL, two, strlen(two)),
+			 0);
+	turn_until(l, &b.got, 2, 2000);
+	ck_assert_int_eq(a.got, 2);
+	ck_assert_str_eq(a.last, req2);
+	ck_assert_int_eq(b.got, 2); /* two responses, on the same connection */
+	ck_assert_ptr_nonnull(b.last_rx.conn);
+	ck_assert_uint_eq(sip_transport_get_stats(a.t)->keepalives_answered, 1);
+
+	/* a further request reuses the connection */
+	ck_assert_int_eq(sip_transport_send(b.t, SIP_PROTO_TCP, (struct sockaddr *)&local,
+					    sizeof(addr), NULL, NULL, req1, sizeof(req1) - 1),
+			 0);
+	turn_until(l, &b.got, 3, 2000);
+	ck_assert_int_eq(a.got, 3);
+	ck_assert_uint_eq(sip_transport_get_stats(b.t)->conns_out, 1);
+	ck_assert_uint_eq(sip_transport_conn_count(b.t), 1);
+
+	/* garbage on the stream closes that connection, on both sides */
+	ck_assert_int_eq(sip_transport_send(b.t, SIP_PROTO_TCP, (struct sockaddr *)&local,
+					    sizeof(addr), NULL, NULL, "GARBAGE\r\n\r\n", 11),
+			 0);
+	turn_until(l, NULL, 0, 200);
+	ck_assert_uint_eq(sip_transport_get_stats(a.t)->rx_bad_frames, 1);
+	ck_assert_uint_eq(sip_transport_conn_count(a.t), 0);
+	ck_assert_uint_eq(sip_transport_conn_count(b.t), 0);
+
+	sip_transport_free(b.t);
+	sip_transport_free(a.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+}
+END_TEST
+
+static const char *vec(const char *name, char *buf)
+{
+	strcpy(buf, unit_vector_path(name));
+	return buf;
+}
+
+START_TEST(test_tls_verified_and_wrong_name)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct side a = {.reply = true}, b = {0};
+	struct sockaddr_in addr = lo();
+	struct sockaddr_storage local;
+	char cert[4096], key[4096], ca[4096];
+	struct sip_tls_cfg srv = {.cert_file = vec("tls/server.pem", cert),
+				  .key_file = vec("tls/server.key", key)};
+	struct sip_tls_cfg cli = {
+		.ca_file = vec("tls/ca.pem", ca), .verify_peer = true, .server_name = "localhost"};
+	struct sip_listener *ls;
+
+	a.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &a);
+	b.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &b);
+	ls = sip_transport_listen(a.t, SIP_PROTO_TLS, (struct sockaddr *)&addr, sizeof(addr), &srv);
+	ck_assert_ptr_nonnull(ls);
+	sip_listener_local(ls, &local);
+
+	ck_assert_int_eq(sip_transport_send(b.t, SIP_PROTO_TLS, (struct sockaddr *)&local,
+					    sizeof(addr), NULL, &cli, req1, sizeof(req1) - 1),
+			 0);
+	turn_until(l, &b.got, 1, 3000);
+	ck_assert_int_eq(a.got, 1);
+	ck_assert_str_eq(a.last, req1);
+	ck_assert_int_eq(a.last_rx.proto, SIP_PROTO_TLS);
+	ck_assert_int_eq(b.got, 1);
+	ck_assert(!memcmp(b.last, "SIP/2.0 200 OK", 14));
+	sip_transport_free(b.t);
+
+	/* the certificate is for localhost: a client expecting another name refuses it */
+	b.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &b);
+	cli.server_name = "carrier.example";
+	ck_assert_int_eq(sip_transport_send(b.t, SIP_PROTO_TLS, (struct sockaddr *)&local,
+					    sizeof(addr), NULL, &cli, req1, sizeof(req1) - 1),
+			 0);
+	turn_until(l, NULL, 0, 500);
+	ck_assert_int_eq(a.got, 1);
+	ck_assert_uint_eq(sip_transport_get_stats(b.t)->tls_handshake_failures, 1);
+	ck_assert_uint_eq(sip_transport_conn_count(b.t), 0);
+
+	sip_transport_free(b.t);
+	sip_transport_free(a.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+}
+END_TEST
+
+Suite *sip_transport_suite(void)
+{
+	Suite *s = suite_create("sip_transport");
+	TCase *tc = unit_tcase("transport");
+
+	tcase_add_test(tc, test_udp);
+	tcase_add_test(tc, test_tcp_pipeline_keepalive_reuse);
+	tcase_add_test(tc, test_tls_verified_and_wrong_name);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,468 @@
+/* sip/sip_txn: every transaction path with a fake clock (RFC 3261 17,
+ * RFC 6026): retransmission schedules, each timer's expiry, ACK for non-2xx,
+ * 100 Trying after 200 ms, absorption of retransmissions, reliable
+ * transports, CANCEL and RFC 2543 matching. */
+#include <errno.h>
+#include <string.h>
+
+#include <osmocom/core/timer.h>
+
+#include "sip/sip_txn.h"
+#include "tests/unit/unit.h"
+
+struct rec {
+	int sent;
+	char last[64];
+	uint64_t sent_at_ms[64];
+	int requests, responses, timeouts, terminated, acks, tr_errors, stray;
+	int last_status;
+	struct sip_txn *srv; /* last server transaction created */
+	bool null_request;   /* an ACK with no transaction */
+};
+
+static struct rec R;
+static uint64_t now_ms;
+
+static int t_send(void *priv, const struct sip_txn_dest *d, const uint8_t *buf, size_t len)
+{
+	(void)priv;
+	(void)d;
+	if (R.sent < 64)
+		R.sent_at_ms[R.sent] = now_ms;
+	R.sent++;
+	snprintf(R.last, sizeof(R.last), "%.*s", (int)len, buf);
+	return 0;
+}
+
+static void t_request(void *priv, struct sip_txn *t, const struct sip_txn_info *req,
+		      const uint8_t *raw, size_t len, const struct sip_txn_dest *src);
+
+static int t_build_ack(void *priv, const uint8_t *req, size_t req_len, const uint8_t *rsp,
+		       size_t rsp_len, const void *rsp_msg, uint8_t *buf, size_t size)
+{
+	(void)priv;
+	(void)req;
+	(void)req_len;
+	(void)rsp;
+	(void)rsp_len;
+	(void)rsp_msg;
+	return snprintf((char *)buf, size, "ACK");
+}
+
+static int t_build_trying(void *priv, const uint8_t *req, size_t req_len, const void *m,
+			  uint8_t *buf, size_t size)
+{
+	(void)priv;
+	(void)req;
+	(void)req_len;
+	(void)m;
+	return snprintf((char *)buf, size, "SIP/2.0 100 Trying");
+}
+
+static void t_stray(void *priv, const struct sip_txn_info *rsp, const uint8_t *raw, size_t len,
+		    const struct sip_txn_dest *src)
+{
+	(void)priv;
+	(void)rsp;
+	(void)raw;
+	(void)len;
+	(void)src;
+	R.stray++;
+}
+
+static const struct sip_txn_layer_ops lops = {
+	.send = t_send,
+	.request = t_request,
+	.stray_response = t_stray,
+	.build_ack = t_build_ack,
+	.build_trying = t_build_trying,
+};
+
+static void u_response(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
+		       const uint8_t *raw, size_t len)
+{
+	(void)tu;
+	(void)t;
+	(void)raw;
+	(void)len;
+	R.responses++;
+	R.last_status = rsp->status;
+}
+
+static void u_timeout(void *tu, struct sip_txn *t)
+{
+	(void)tu;
+	(void)t;
+	R.timeouts++;
+}
+
+static void u_terminated(void *tu, struct sip_txn *t)
+{
+	(void)tu;
+	if (t == R.srv)
+		R.srv = NULL;
+	R.terminated++;
+}
+
+static void u_ack(void *tu, struct sip_txn *t, const struct sip_txn_info *ack, const uint8_t *raw,
+		  size_t len)
+{
+	(void)tu;
+	(void)t;
+	(void)ack;
+	(void)raw;
+	(void)len;
+	R.acks++;
+}
+
+static void u_terr(void *tu, struct sip_txn *t)
+{
+	(void)tu;
+	(void)t;
+	R.tr_errors++;
+}
+
+static const struct sip_txn_user_ops uops = {
+	.response = u_response,
+	.timeout = u_timeout,
+	.ack = u_ack,
+	.terminated = u_terminated,
+	.transport_error = u_terr,
+};
+
+static void t_request(void *priv, struct sip_txn *t, const struct sip_txn_info *req,
+		      const uint8_t *raw, size_t len, const struct sip_txn_dest *src)
+{
+	(void)priv;
+	(void)req;
+	(void)raw;
+	(void)len;
+	(void)src;
+	R.requests++;
+	if (!t) {
+		R.null_request = true;
+		return;
+	}
+	R.srv = t;
+	sip_txn_set_user(t, &uops, NULL);
+}
+
+/* Move the fake clock in 10 ms steps so timers fire in order. */
+static void advance(unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i += 10) {
+		/* libosmocore 1.7 timers read osmo_gettimeofday(); fsm and tdef
+		 * users may read the monotonic clock: move both */
+		osmo_gettimeofday_override_add(0, 10000);
+		osmo_clock_override_add(CLOCK_MONOTONIC, 0, 10 * 1000000);
+		now_ms += 10;
+		osmo_timers_prepare();
+		osmo_timers_update();
+	}
+}
+
+static struct sip_txn_layer *tl;
+
+static void setup(void)
+{
+	memset(&R, 0, sizeof(R));
+	now_ms = 0;
+	osmo_clock_override_enable(CLOCK_MONOTONIC, true);
+	osmo_gettimeofday_override = true;
+	osmo_gettimeofday_override_time = (struct timeval){.tv_sec = 1000};
+	tl = sip_txn_layer_alloc(unit_ctx, &lops, NULL, NULL);
+}
+
+static void teardown(void)
+{
+	sip_txn_layer_free(tl);
+	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
+	osmo_gettimeofday_override = false;
+}
+
+static struct sip_txn_info info(bool request, const char *method, int status, const char *branch)
+{
+	struct sip_txn_info i = {
+		.request = request,
+		.method = tstr_make(method, strlen(method)),
+		.status = status,
+		.branch = tstr_make(branch, strlen(branch)),
+		.via_host = TSTR_LIT("198.51.100.7"),
+		.via_port = 5060,
+		.ruri = TSTR_LIT("sip:+15551234@gw"),
+		.call_id = TSTR_LIT("call-1"),
+		.from_tag = TSTR_LIT("ft"),
+		.cseq = 1,
+	};
+	return i;
+}
+
+static const struct sip_txn_dest udp = {.proto = SIP_PROTO_UDP};
+static const struct sip_txn_dest tcp = {.proto = SIP_PROTO_TCP};
+#define REQ ((const uint8_t *)"INVITE sip:x SIP/2.0")
+
+static void rx(const char *method, int status, const char *branch, bool request)
+{
+	struct sip_txn_info i = info(request, method, status, branch);
+
+	sip_txn_layer_rx(tl, &i, (const uint8_t *)"x", 1, &udp);
+}
+
+START_TEST(test_ict_timer_a_and_b)
+{
+	struct sip_txn_info i = info(true, "INVITE", 0, "z9hG4bKa1");
+	static const uint64_t want[] = {0, 500, 1500, 3500, 7500, 15500, 31500};
+
+	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL));
+	advance(32500);
+	/* 17.1.1.2: Timer A doubles: 0.5, 1, 2, 4, 8, 16 s; Timer B = 64*T1 */
+	ck_assert_int_eq(R.sent, 7);
+	for (int k = 0; k < 7; k++)
+		ck_assert_uint_eq(R.sent_at_ms[k], want[k]);
+	ck_assert_int_eq(R.timeouts, 1);
+	ck_assert_int_eq(R.terminated, 1);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 0);
+}
+END_TEST
+
+START_TEST(test_ict_non2xx_ack_and_timer_d)
+{
+	struct sip_txn_info i = info(true, "INVITE", 0, "z9hG4bKa2");
+	struct sip_txn *t = sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL);
+
+	advance(100);
+	rx("INVITE", 180, "z9hG4bKa2", false);
+	ck_assert_str_eq(sip_txn_state_name(t), "PROCEEDING");
+	advance(5000);
+	ck_assert_int_eq(R.sent, 1); /* no retransmission once Proceeding */
+	rx("INVITE", 486, "z9hG4bKa2", false);
+	ck_assert_int_eq(R.sent, 2);
+	ck_assert_str_eq(R.last, "ACK");
+	ck_assert_int_eq(R.responses, 2);
+	ck_assert_int_eq(R.last_status, 486);
+	ck_assert_str_eq(sip_txn_state_name(t), "COMPLETED");
+	/* a retransmitted final response is ACKed again, not passed up */
+	rx("INVITE", 486, "z9hG4bKa2", false);
+	ck_assert_int_eq(R.sent, 3);
+	ck_assert_int_eq(R.responses, 2);
+	advance(31000);
+	ck_assert_int_eq(R.terminated, 0);
+	advance(1500); /* Timer D: 32 s */
+	ck_assert_int_eq(R.terminated, 1);
+	ck_assert_int_eq(R.timeouts, 0);
+	/* after the end, a response is stray */
+	rx("INVITE", 486, "z9hG4bKa2", false);
+	ck_assert_int_eq(R.stray, 1);
+}
+END_TEST
+
+START_TEST(test_ict_2xx_accepted_timer_m)
+{
+	struct sip_txn_info i = info(true, "INVITE", 0, "z9hG4bKa3");
+	struct sip_txn *t = sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL);
+
+	rx("INVITE", 200, "z9hG4bKa3", false);
+	ck_assert_str_eq(sip_txn_state_name(t), "ACCEPTED");
+	ck_assert_int_eq(R.sent, 1); /* the 2xx ACK is the TU's, end to end */
+	rx("INVITE", 200, "z9hG4bKa3", false);
+	ck_assert_int_eq(R.responses, 2); /* RFC 6026: retransmissions reach the TU */
+	advance(32500);
+	ck_assert_int_eq(R.terminated, 1);
+	ck_assert_int_eq(R.sent, 1);
+}
+END_TEST
+
+START_TEST(test_ict_reliable)
+{
+	struct sip_txn_info i = info(true, "INVITE", 0, "z9hG4bKa4");
+
+	sip_txn_client_start(tl, &i, REQ, 20, &tcp, &uops, NULL);
+	advance(10000);
+	ck_assert_int_eq(R.sent, 1); /* no Timer A on TCP */
+	rx("INVITE", 503, "z9hG4bKa4", false);
+	ck_assert_str_eq(R.last, "ACK");
+	ck_assert_int_eq(R.terminated, 1); /* Timer D = 0 */
+}
+END_TEST
+
+START_TEST(test_nict_timer_e_f)
+{
+	struct sip_txn_info i = info(true, "OPTIONS", 0, "z9hG4bKn1");
+	static const uint64_t want[] = {0,     500,   1500,  3500,  7500, 11500,
+					15500, 19500, 23500, 27500, 31500};
+
+	sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL);
+	advance(32500);
+	/* 17.1.2.2: E doubles up to T2 (4 s), F = 64*T1 */
+	ck_assert_int_eq(R.sent, 11);
+	for (int k = 0; k < 11; k++)
+		ck_assert_uint_eq(R.sent_at_ms[k], want[k]);
+	ck_assert_int_eq(R.timeouts, 1);
+	ck_assert_int_eq(R.terminated, 1);
+}
+END_TEST
+
+START_TEST(test_nict_proceeding_then_final_timer_k)
+{
+	struct sip_txn_info i = info(true, "BYE", 0, "z9hG4bKn2");
+
+	sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL);
+	rx("BYE", 100, "z9hG4bKn2", false);
+	/* 17.1.2.2: the pending E fires in Proceeding, then every T2 */
+	advance(9000);
+	ck_assert_int_eq(R.sent, 4);
+	ck_assert_uint_eq(R.sent_at_ms[1], 500);
+	ck_assert_uint_eq(R.sent_at_ms[2], 4500);
+	ck_assert_uint_eq(R.sent_at_ms[3], 8500);
+	rx("BYE", 200, "z9hG4bKn2", false);
+	ck_assert_int_eq(R.responses, 2);
+	rx("BYE", 200, "z9hG4bKn2", false); /* absorbed */
+	ck_assert_int_eq(R.responses, 2);
+	advance(5100); /* Timer K = T4 */
+	ck_assert_int_eq(R.terminated, 1);
+	ck_assert_int_eq(R.sent, 4);
+}
+END_TEST
+
+START_TEST(test_ist_trying_g_ack_i)
+{
+	rx("INVITE", 0, "z9hG4bKs1", true);
+	ck_assert_int_eq(R.requests, 1);
+	ck_assert_ptr_nonnull(R.srv);
+	advance(150);
+	ck_assert_int_eq(R.sent, 0);
+	advance(100); /* 17.2.1: 100 Trying after 200 ms */
+	ck_assert_int_eq(R.sent, 1);
+	ck_assert_str_eq(R.last, "SIP/2.0 100 Trying");
+	rx("INVITE", 0, "z9hG4bKs1", true); /* retransmission: the last response again */
+	ck_assert_int_eq(R.requests, 1);
+	ck_assert_int_eq(R.sent, 2);
+	ck_assert_int_eq(sip_txn_respond(R.srv, 486, (const uint8_t *)"SIP/2.0 486", 11), 0);
+	ck_assert_int_eq(R.sent, 3);
+	advance(1600); /* Timer G: 0.5 s, 1 s */
+	ck_assert_int_eq(R.sent, 5);
+	ck_assert_str_eq(R.last, "SIP/2.0 486");
+	rx("ACK", 0, "z9hG4bKs1", true);
+	ck_assert_str_eq(sip_txn_state_name(R.srv), "CONFIRMED");
+	advance(3000);
+	ck_assert_int_eq(R.sent, 5); /* no more retransmissions */
+	advance(2100);		     /* Timer I = T4 */
+	ck_assert_int_eq(R.terminated, 1);
+	ck_assert_int_eq(R.acks, 0); /* the ACK for a non-2xx stays in the transaction */
+}
+END_TEST
+
+START_TEST(test_ist_timer_h)
+{
+	rx("INVITE", 0, "z9hG4bKs2", true);
+	sip_txn_respond(R.srv, 404, (const uint8_t *)"SIP/2.0 404", 11);
+	advance(32100);
+	ck_assert_int_eq(R.timeouts, 1); /* no ACK: Timer H */
+	ck_assert_int_eq(R.terminated, 1);
+	/* G: 0.5 1 2 4 4 4 4 4 4 ... within 32 s */
+	ck_assert_int_ge(R.sent, 9);
+}
+END_TEST
+
+START_TEST(test_ist_2xx_accepted_ack_to_tu)
+{
+	struct sip_txn *t;
+
+	rx("INVITE", 0, "z9hG4bKs3", true);
+	t = R.srv;
+	ck_assert_int_eq(sip_txn_respond(t, 180, (const uint8_t *)"SIP/2.0 180", 11), 0);
+	ck_assert_int_eq(sip_txn_respond(t, 200, (const uint8_t *)"SIP/2.0 200", 11), 0);
+	ck_assert_str_eq(sip_txn_state_name(t), "ACCEPTED");
+	ck_assert_int_eq(sip_txn_respond(t, 486, (const uint8_t *)"SIP/2.0 486", 11), -EALREADY);
+	rx("INVITE", 0, "z9hG4bKs3", true); /* absorbed */
+	ck_assert_int_eq(R.sent, 2);
+	rx("ACK", 0, "z9hG4bKs3", true);
+	ck_assert_int_eq(R.acks, 1);
+	advance(32100); /* Timer L */
+	ck_assert_int_eq(R.terminated, 1);
+}
+END_TEST
+
+START_TEST(test_nist_timer_j_and_reliable)
+{
+	rx("OPTIONS", 0, "z9hG4bKs4", true);
+	rx("OPTIONS", 0, "z9hG4bKs4", true); /* absorbed while Trying */
+	ck_assert_int_eq(R.sent, 0);
+	ck_assert_int_eq(R.requests, 1);
+	sip_txn_respond(R.srv, 200, (const uint8_t *)"SIP/2.0 200", 11);
+	rx("OPTIONS", 0, "z9hG4bKs4", true);
+	ck_assert_int_eq(R.sent, 2); /* the 200 again */
+	advance(32100);		     /* Timer J */
+	ck_assert_int_eq(R.terminated, 1);
+
+	/* on TCP the transaction ends with the final response */
+	{
+		struct sip_txn_info i = info(true, "OPTIONS", 0, "z9hG4bKs5");
+
+		sip_txn_layer_rx(tl, &i, (const uint8_t *)"x", 1, &tcp);
+		sip_txn_respond(R.srv, 200, (const uint8_t *)"SIP/2.0 200", 11);
+		ck_assert_int_eq(R.terminated, 2);
+	}
+}
+END_TEST
+
+START_TEST(test_cancel_and_stray_ack)
+{
+	struct sip_txn *inv;
+	struct sip_txn_info c = info(true, "CANCEL", 0, "z9hG4bKs6");
+
+	rx("INVITE", 0, "z9hG4bKs6", true);
+	inv = R.srv;
+	sip_txn_layer_rx(tl, &c, (const uint8_t *)"x", 1, &udp);
+	ck_assert_int_eq(R.requests, 2);
+	ck_assert_ptr_ne(R.srv, inv); /* the CANCEL has its own transaction */
+	ck_assert_ptr_eq(sip_txn_find_invite(tl, &c), inv);
+	c.via_port = 5070; /* another sent-by: not the same INVITE */
+	ck_assert_ptr_null(sip_txn_find_invite(tl, &c));
+	/* an ACK for a 2xx that no transaction holds goes to the core */
+	rx("ACK", 0, "z9hG4bKzzz", true);
+	ck_assert(R.null_request);
+}
+END_TEST
+
+START_TEST(test_rfc2543_matching)
+{
+	/* no magic cookie: matched on Call-ID, CSeq, From tag, Request-URI, Via */
+	rx("INVITE", 0, "1234", true);
+	ck_assert_int_eq(R.requests, 1);
+	rx("INVITE", 0, "1234", true);
+	ck_assert_int_eq(R.requests, 1);
+	sip_txn_respond(R.srv, 486, (const uint8_t *)"SIP/2.0 486", 11);
+	rx("ACK", 0, "1234", true);
+	ck_assert_str_eq(sip_txn_state_name(R.srv), "CONFIRMED");
+	{
+		struct sip_txn_info i = info(true, "INVITE", 0, "1234");
+
+		i.cseq = 2; /* a new request */
+		sip_txn_layer_rx(tl, &i, (const uint8_t *)"x", 1, &udp);
+		ck_assert_int_eq(R.requests, 2);
+	}
+}
+END_TEST
+
+Suite *sip_txn_suite(void)
+{
+	Suite *s = suite_create("sip_txn");
+	TCase *tc = unit_tcase("txn");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_ict_timer_a_and_b);
+	tcase_add_test(tc, test_ict_non2xx_ack_and_timer_d);
+	tcase_add_test(tc, test_ict_2xx_accepted_timer_m);
+	tcase_add_test(tc, test_ict_reliable);
+	tcase_add_test(tc, test_nict_timer_e_f);
+	tcase_add_test(tc, test_nict_proceeding_then_final_timer_k);
+	tcase_add_test(tc, test_ist_trying_g_ack_i);
+	tcase_add_test(tc, test_ist_timer_h);
+	tcase_add_test(tc, test_ist_2xx_accepted_ack_to_tu);
+	tcase_add_test(tc, test_nist_timer_j_and_reliable);
+	tcase_add_test(tc, test_cancel_and_stray_ack);
+	tcase_add_test(tc, test_rfc2543_matching);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,370 @@
+/* e1-emu: an E1 (or T1) span on the far side of a CESoPSN pseudowire
+ * (RFC 5086, structured, basic mode, no RTP header), for tests and the
+ * demo. It has its own packet code on purpose: it checks tandem's, it does
+ * not share it.
+ *
+ * Every frames/8000 s it sends one packet carrying FRAMES frames of the
+ * chosen timeslots, each timeslot fed by a source, and it analyses what
+ * comes back per timeslot. At the end it prints one line per timeslot:
+ *
+ *   TS 3 rx_frames=40000 level_dbm0=-10.0 f1004_dbm0=-10.1 dtmf="123#" echo_erl_db=12.0
+ *   SPAN rx_pkts=5000 lost=0 bad=0 tx_pkts=5000
+ *
+ * Sources (--ts N:KIND[:ARGS]):
+ *   silence            idle pattern
+ *   tone:HZ:DBM0       a sine wave
+ *   dtmf:DIGITS        DTMF digits (spandsp generator), then silence
+ *   echo:MS:ERL_DB     the hybrid: what tandem sends on this timeslot comes
+ *                      back MS later, ERL_DB weaker (plus a dispersed tail)
+ *   loop               what comes in goes straight back (a metallic loop,
+ *                      as for a continuity check)
+ *
+ * Usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] [--frames 8]
+ *               [--timeslots 1-31] [--ts SPEC]... [--seconds 5]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <spandsp.h>
+
+#define MAX_TS	   32
+#define MAX_FRAMES 64
+#define ECHO_MAX   8000 /* 1 s of delay line */
+
+enum src_kind { SRC_SILENCE, SRC_TONE, SRC_DTMF, SRC_ECHO, SRC_LOOP };
+
+struct ts {
+	bool on;
+	enum src_kind kind;
+	double hz, dbm0, phase;
+	char digits[64];
+	dtmf_tx_state_t *dtx;
+	dtmf_rx_state_t *drx;
+	char got_digits[128];
+	/* echo path */
+	int16_t line[ECHO_MAX];
+	unsigned delay, wpos, rpos; /* written on receive, read on send: a FIFO */
+	double gain;
+	/* analysis of what tandem sends toward the span */
+	uint64_t rx_frames;
+	double rx_energy, g_s1, g_s2; /* Goertzel at 1004 Hz over the whole run */
+	unsigned g_n;
+	double g_power;
+	double tx_energy; /* what we send (for the echo ERL report) */
+	uint64_t tx_frames;
+};
+
+static struct ts ts[MAX_TS];
+static bool t1;
+static unsigned frames = 8;
+
+static int16_t expand(uint8_t v)
+{
+	return t1 ? ulaw_to_linear(v) : alaw_to_linear(v);
+}
+
+static uint8_t compress(int16_t v)
+{
+	return t1 ? linear_to_ulaw(v) : linear_to_alaw(v);
+}
+
+/* 0 dBm0 is a sine of 3.14 dB below the G.711 overload point (G.711: the
+ * digital milliwatt); full scale 32767 in spandsp's linear domain is
+ * +3.14 dBm0, so 0 dBm0 has a peak of about 22794. */
+static double dbm0_to_peak(double dbm0)
+{
+	return 22794.0 * pow(10.0, dbm0 / 20.0);
+}
+
+static double rms_to_dbm0(double rms)
+{
+	double db = rms > 0 ? 20.0 * log10(rms / (22794.0 / sqrt(2.0))) : -99.0;
+
+	return db < -99.0 ? -99.0 : db;
+}
+
+static void on_digits(void *user, const char *digits, int len)
+{
+	struct ts *t = user;
+	size_t n = strlen(t->got_digits);
+
+	if (n + (size_t)len < sizeof(t->got_digits)) {
+		memcpy(t->got_digits + n, digits, (size_t)len);
+		t->got_digits[n + (size_t)len] = 0;
+	}
+}
+
+static int16_t source_sample(struct ts *t)
+{
+	int16_t s = 0;
+
+	switch (t->kind) {
+	case SRC_SILENCE:
+		break;
+	case SRC_TONE:
+		s = (int16_t)(dbm0_to_peak(t->dbm0) * sin(t->phase));
+		t->phase += 2 * M_PI * t->hz / 8000.0;
+		if (t->phase > 2 * M_PI)
+			t->phase -= 2 * M_PI;
+		break;
+	case SRC_DTMF:
+		dtmf_tx(t->dtx, &s, 1);
+		break;
+	case SRC_ECHO: {
+		/* a delayed, attenuated copy with a short decaying tail: a hybrid */
+		unsigned d = t->rpos;
+		double acc = 0, g = t->gain;
+
+		t->rpos = (t->rpos + 1) % ECHO_MAX;
+
+		for (int k = 0; k < 6; k++) {
+			acc += g * t->line[(d + ECHO_MAX - (unsigned)k) % ECHO_MAX] *
+			       (k % 2 ? -0.5 : 1.0);
+			g *= 0.6;
+		}
+		s = (int16_t)(acc > 32767 ? 32767 : acc < -32768 ? -32768 : acc);
+		break;
+	}
+	case SRC_LOOP: {
+		/* a metallic loop: back as it came, a little later */
+		s = t->line[t->rpos];
+		t->rpos = (t->rpos + 1) % ECHO_MAX;
+		break;
+	}
+	}
+	t->tx_energy += (double)s * s;
+	t->tx_frames++;
+	return s;
+}
+
+static void analyse(struct ts *t, uint8_t v)
+{
+	int16_t s = expand(v);
+	double coeff = 2 * cos(2 * M_PI * 1004.0 / 8000.0), s0;
+
+	t->rx_frames++;
+	t->rx_energy += (double)s * s;
+	if (t->drx)
+		dtmf_rx(t->drx, &s, 1);
+	if (t->kind == SRC_ECHO || t->kind == SRC_LOOP) {
+		t->line[t->wpos] = s;
+		t->wpos = (t->wpos + 1) % ECHO_MAX;
+	}
+	/* Goertzel at 1004 Hz in blocks of 8000 samples (1 Hz bins) */
+	s0 = s + coeff * t->g_s1 - t->g_s2;
+	t->g_s2 = t->g_s1;
+	t->g_s1 = s0;
+	if (++t->g_n == 8000) {
+		t->g_power += t->g_s1 * t->g_s1 + t->g_s2 * t->g_s2 - coeff * t->g_s1 * t->g_s2;
+		t->g_s1 = t->g_s2 = 0;
+		t->g_n = 0;
+	}
+}
+
+static int parse_addr(const char *s, struct sockaddr_in *a)
+{
+	char host[64];
+	const char *c = strrchr(s, ':');
+
+	if (!c || (size_t)(c - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, (size_t)(c - s));
+	host[c - s] = 0;
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)atoi(c + 1));
+	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
+}
+
+static int parse_ts(const char *spec)
+{
+	char buf[128], *kind, *a1, *a2;
+	int n;
+	struct ts *t;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	n = atoi(strtok(buf, ":"));
+	kind = strtok(NULL, ":");
+	a1 = strtok(NULL, ":");
+	a2 = strtok(NULL, ":");
+	if (n < 1 || n >= MAX_TS || !kind)
+		return -1;
+	t = &ts[n];
+	if (!strcmp(kind, "silence")) {
+		t->kind = SRC_SILENCE;
+	} else if (!strcmp(kind, "tone") && a1 && a2) {
+		t->kind = SRC_TONE;
+		t->hz = atof(a1);
+		t->dbm0 = atof(a2);
+	} else if (!strcmp(kind, "dtmf") && a1) {
+		t->kind = SRC_DTMF;
+		snprintf(t->digits, sizeof(t->digits), "%s", a1);
+		t->dtx = dtmf_tx_init(NULL);
+		dtmf_tx_put(t->dtx, t->digits, -1);
+	} else if (!strcmp(kind, "echo") && a1 && a2) {
+		t->kind = SRC_ECHO;
+		t->delay = (unsigned)(atof(a1) * 8);
+		if (t->delay >= ECHO_MAX - 8)
+			return -1;
+		t->rpos = ECHO_MAX - t->delay;
+		t->gain = pow(10.0, -atof(a2) / 20.0);
+	} else if (!strcmp(kind, "loop")) {
+		t->kind = SRC_LOOP;
+		t->delay = 2 * MAX_FRAMES;
+		t->rpos = ECHO_MAX - t->delay;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in local, remote;
+	bool have_local = false, have_remote = false;
+	unsigned first = 1, last = 31, nts = 0, order[MAX_TS];
+	double seconds = 5, start, next;
+	uint16_t seq = 0, rx_expect = 0;
+	uint64_t rx_pkts = 0, lost = 0, bad = 0, tx_pkts = 0;
+	bool rx_started = false;
+	int fd;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--t1")) {
+			t1 = true;
+			last = 24;
+		} else if (!strcmp(a, "--local") && v) {
+			have_local = parse_addr(v, &local) == 0;
+			i++;
+		} else if (!strcmp(a, "--remote") && v) {
+			have_remote = parse_addr(v, &remote) == 0;
+			i++;
+		} else if (!strcmp(a, "--frames") && v) {
+			frames = (unsigned)atoi(v);
+			i++;
+		} else if (!strcmp(a, "--timeslots") && v) {
+			if (sscanf(v, "%u-%u", &first, &last) != 2)
+				last = first = (unsigned)atoi(v);
+			i++;
+		} else if (!strcmp(a, "--ts") && v) {
+			if (parse_ts(v) < 0) {
+				fprintf(stderr, "e1-emu: bad --ts %s\n", v);
+				return 2;
+			}
+			i++;
+		} else if (!strcmp(a, "--seconds") && v) {
+			seconds = atof(v);
+			i++;
+		} else {
+			fprintf(stderr, "usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
+					"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
+					"[--seconds S]\n");
+			return 2;
+		}
+	}
+	if (!have_local || !have_remote || frames < 1 || frames > MAX_FRAMES || first < 1 ||
+	    last >= MAX_TS || first > last || (t1 && last > 24)) {
+		fprintf(stderr, "e1-emu: need --local and --remote; frames 1-%d; timeslots 1-%d\n",
+			MAX_FRAMES, t1 ? 24 : 31);
+		return 2;
+	}
+	for (unsigned i = first; i <= last; i++) {
+		ts[i].on = true;
+		ts[i].drx = dtmf_rx_init(NULL, on_digits, &ts[i]);
+		order[nts++] = i;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
+		perror("e1-emu: bind");
+		return 1;
+	}
+	start = next = now_s();
+	while (now_s() < start + seconds) {
+		double t = now_s();
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int wait_ms = (int)((next - t) * 1000);
+
+		if (t >= next) {
+			/* RFC 5086 control word: 0000 L R M(2) FRG(2) LEN(6) | SEQ(16);
+			 * LEN 0 as the packet is longer than 64 bytes */
+			uint8_t pkt[4 + MAX_FRAMES * MAX_TS];
+			size_t n = 4;
+
+			pkt[0] = 0;
+			pkt[1] = 0;
+			pkt[2] = (uint8_t)(seq >> 8);
+			pkt[3] = (uint8_t)seq;
+			seq++;
+			for (unsigned f = 0; f < frames; f++)
+				for (unsigned k = 0; k < nts; k++)
+					pkt[n++] = compress(source_sample(&ts[order[k]]));
+			if (4 + nts * frames < 64)
+				pkt[1] = (uint8_t)(n & 0x3f);
+			sendto(fd, pkt, n, 0, (struct sockaddr *)&remote, sizeof(remote));
+			tx_pkts++;
+			next += frames / 8000.0;
+			continue;
+		}
+		if (poll(&p, 1, wait_ms > 0 ? wait_ms : 0) > 0) {
+			uint8_t buf[2048];
+			ssize_t r = recv(fd, buf, sizeof(buf), 0);
+			uint16_t s;
+
+			if (r < 4 || (buf[0] & 0xf0) || (size_t)r != 4 + nts * frames) {
+				bad++;
+				continue;
+			}
+			s = (uint16_t)(buf[2] << 8 | buf[3]);
+			if (rx_started && s != rx_expect)
+				lost += (uint16_t)(s - rx_expect);
+			rx_started = true;
+			rx_expect = (uint16_t)(s + 1);
+			rx_pkts++;
+			/* L bit: the far end lost its TDM side; the payload is filler */
+			if (buf[0] & 0x08)
+				continue;
+			for (unsigned f = 0; f < frames; f++)
+				for (unsigned k = 0; k < nts; k++)
+					analyse(&ts[order[k]], buf[4 + f * nts + k]);
+		}
+	}
+	for (unsigned k = 0; k < nts; k++) {
+		struct ts *t = &ts[order[k]];
+		double rms = t->rx_frames ? sqrt(t->rx_energy / (double)t->rx_frames) : 0;
+		unsigned blocks = (unsigned)(t->rx_frames / 8000);
+		/* Goertzel power of a sine of amplitude A over N samples: (A*N/2)^2 */
+		double amp = blocks ? 2.0 * sqrt(t->g_power / blocks) / 8000.0 : 0;
+
+		printf("TS %u rx_frames=%llu level_dbm0=%.1f f1004_dbm0=%.1f dtmf=\"%s\"", order[k],
+		       (unsigned long long)t->rx_frames, rms_to_dbm0(rms),
+		       rms_to_dbm0(amp / sqrt(2.0)), t->got_digits);
+		if (t->kind == SRC_ECHO && t->rx_energy > 0 && t->tx_frames)
+			printf(" echo_erl_db=%.1f",
+			       10 * log10((t->rx_energy / (double)t->rx_frames) /
+					  (t->tx_energy / (double)t->tx_frames + 1e-9)));
+		printf("\n");
+	}
+	printf("SPAN rx_pkts=%llu lost=%llu bad=%llu tx_pkts=%llu\n", (unsigned long long)rx_pkts,
+	       (unsigned long long)lost, (unsigned long long)bad, (unsigned long long)tx_pkts);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,21 @@
+#!/bin/bash
+# The RTP test endpoint checked against itself: a tone's level and frequency,
+# RFC 4733 digits, in-band DTMF, loss and jitter figures.
+source "$(dirname "$0")/../lib.sh"
+P=$BUILD/peers/rtp-peer
+A=24320
+B=24322
+start_bg "$TMPD/a.out" "$P" --local 127.0.0.1:$A --remote 127.0.0.1:$B --tone 1004:-10 --seconds 1.5
+"$P" --local 127.0.0.1:$B --remote 127.0.0.1:$A --events 12#9 --seconds 1.5 >"$TMPD/b.out"
+wait "$BG_PID"
+start_bg "$TMPD/c.out" "$P" --local 127.0.0.1:$A --remote 127.0.0.1:$B --pt 0 --inband 456 --seconds 1.5
+"$P" --local 127.0.0.1:$B --latch --silent --seconds 1.5 >"$TMPD/d.out"
+wait "$BG_PID"
+val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | tr -d '"'; }
+within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+check "it:rtppeer-tone ($(val "$TMPD/b.out" f1004_dbm0) dBm0)" within "$(val "$TMPD/b.out" f1004_dbm0)" -10.5 -9.5
+check "it:rtppeer-rfc4733 ($(val "$TMPD/a.out" events))" test "$(val "$TMPD/a.out" events)" = "12#9"
+check "it:rtppeer-inband-ulaw ($(val "$TMPD/d.out" inband_dtmf))" test "$(val "$TMPD/d.out" inband_dtmf)" = "456"
+check "it:rtppeer-no-loss" test "$(val "$TMPD/b.out" lost)" = 0
+check "it:rtppeer-pkts ($(val "$TMPD/b.out" pkts))" within "$(val "$TMPD/b.out" pkts)" 70 76
+exit ${FAILED:-0}

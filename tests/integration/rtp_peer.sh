@@ -11,7 +11,7 @@ wait "$BG_PID"
 start_bg "$TMPD/c.out" "$P" --local 127.0.0.1:$A --remote 127.0.0.1:$B --pt 0 --inband 456 --seconds 1.5
 "$P" --local 127.0.0.1:$B --latch --silent --seconds 1.5 >"$TMPD/d.out"
 wait "$BG_PID"
-val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | tr -d '"'; }
+val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1 | tr -d '"'; }
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
 check "it:rtppeer-tone ($(val "$TMPD/b.out" f1004_dbm0) dBm0)" within "$(val "$TMPD/b.out" f1004_dbm0)" -10.5 -9.5
 check "it:rtppeer-rfc4733 ($(val "$TMPD/a.out" events))" test "$(val "$TMPD/a.out" events)" = "12#9"

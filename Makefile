@@ -43,6 +43,7 @@ CPPFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS) \
 	-DTANDEM_VERSION='"$(VERSION)"' -DTANDEM_GIT_REV='"$(GIT_REV)"'
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
+TSAN_FLAGS := -O1 -g -fsanitize=thread
 
 LAYERS := core sigtran sip media interwork
 ALL_SRC := $(sort $(wildcard $(addsuffix /*.c,$(LAYERS))))
@@ -53,11 +54,13 @@ LIB_SRC := $(filter-out %_tool.c %_main.c,$(ALL_SRC))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_SAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+LIB_TSAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/tsan/%.o)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_SUPPORT := tests/unit/runner.c tests/unit/unit.c
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/obj/%.o)
 UNIT_SAN_OBJ := $(UNIT_SRC:%.c=$(BUILD)/san/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/san/%.o)
+UNIT_TSAN_OBJ := $(UNIT_SRC:%.c=$(BUILD)/tsan/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/tsan/%.o)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
@@ -107,7 +110,7 @@ bench-run: all $(BENCH_BIN) $(BENCH_EXTRA) peers
 fuzz-run: $(FUZZ_BIN)
 	@sh tests/fuzz.sh $(FUZZ_SECONDS)
 
-unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-san
+unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-san $(BUILD)/unit-tests-tsan
 peers: $(PEER_BIN)
 
 $(BUILD)/tandemd: $(BUILD)/obj/interwork/tandemd_main.o $(LIB_OBJ)
@@ -122,13 +125,18 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB_OBJ)
 $(BUILD)/unit-tests-san: $(UNIT_SAN_OBJ) $(LIB_SAN_OBJ)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
 
+# ThreadSanitizer for the code that crosses threads (queues, media workers).
+$(BUILD)/unit-tests-tsan: $(UNIT_TSAN_OBJ) $(LIB_TSAN_OBJ)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
+
 # The list of Check suites is generated from the file names, so a new
 # tests/unit/check_foo.c (defining foo_suite()) joins the runner by itself.
 $(BUILD)/gen/suites.h: FORCE
 	@mkdir -p $(dir $@)
 	@for f in $(UNIT_SRC); do b=$${f##*/check_}; echo "SUITE($${b%.c})"; done > $@.tmp
 	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
-$(BUILD)/obj/tests/unit/runner.o $(BUILD)/san/tests/unit/runner.o: $(BUILD)/gen/suites.h
+$(BUILD)/obj/tests/unit/runner.o $(BUILD)/san/tests/unit/runner.o \
+	$(BUILD)/tsan/tests/unit/runner.o: $(BUILD)/gen/suites.h
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -137,6 +145,10 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) $(WARN) $(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_FLAGS) $(WARN) $(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

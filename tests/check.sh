@@ -15,6 +15,7 @@ export UNIT_TOP="$top" TANDEM_TOP="$top" TANDEM_BUILD="$build"
 echo "== unit"
 "$build/unit-tests" unit 2>"$build/unit.stderr" | tee -a "$log"
 echo "== unit (ASan+UBSan)"
+rm -f "$build/unit-tsan.stderr"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	"$build/unit-tests-san" unit-san 2>"$build/unit-san.stderr" | tee -a "$log"
 if ! grep -q '^unit-san: ' "$log"; then
@@ -23,6 +24,16 @@ fi
 if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$build/unit-san.stderr"; then
 	echo "FAIL unit-san: sanitizer report in build/unit-san.stderr" | tee -a "$log"
 	grep -m5 'runtime error\|AddressSanitizer\|LeakSanitizer' "$build/unit-san.stderr"
+fi
+
+echo "== unit (ThreadSanitizer: queues and media workers)"
+for s in spsc media_worker loop; do
+	CK_RUN_SUITE=$s TSAN_OPTIONS=halt_on_error=1 "$build/unit-tests-tsan" unit-tsan \
+		2>>"$build/unit-tsan.stderr" | grep -v '^unit-tsan: ' | tee -a "$log"
+done
+if grep -q 'ThreadSanitizer' "$build/unit-tsan.stderr"; then
+	echo "FAIL unit-tsan: race report in build/unit-tsan.stderr" | tee -a "$log"
+	grep -m5 'WARNING: ThreadSanitizer' "$build/unit-tsan.stderr"
 fi
 
 for t in "$top"/tests/integration/*.sh; do

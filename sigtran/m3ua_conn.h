@@ -1,0 +1,56 @@
+/* One M3UA association on the io_uring loop: TCP (framed by the M3UA common
+ * header length, as newer Osmocom releases also do) or kernel SCTP (checked
+ * at start-up). Client role reconnects with exponential back-off; server
+ * role accepts the peer (a new connection replaces a stale one). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct loop;
+struct m3ua_conn;
+
+enum m3ua_transport {
+	M3UA_TRANSPORT_TCP,
+	M3UA_TRANSPORT_SCTP,
+};
+
+struct m3ua_conn_cfg {
+	enum m3ua_transport transport;
+	bool server; /* listen on local; else connect to remote */
+	struct sockaddr_storage local, remote;
+	socklen_t local_len, remote_len;
+	unsigned reconnect_min_ms; /* default 200 */
+	unsigned reconnect_max_ms; /* default 10000 */
+	size_t max_msg;		   /* default 65536 */
+};
+
+struct m3ua_conn_ops {
+	void (*up)(void *priv);
+	void (*down)(void *priv, int err);
+	/* one whole M3UA message (common header included) */
+	void (*rx)(void *priv, const uint8_t *msg, size_t len, uint16_t stream);
+};
+
+struct m3ua_conn_stats {
+	uint64_t rx_msgs, tx_msgs, connects, disconnects, bad_frames;
+	unsigned backoff_ms;
+};
+
+/* Is kernel SCTP usable here? 0, or -errno with a sentence in why. */
+int m3ua_sctp_probe(char *why, size_t len);
+
+/* NULL with a log line on failure (e.g. SCTP asked for on a kernel without
+ * it: the message names the TCP alternative). */
+struct m3ua_conn *m3ua_conn_alloc(void *ctx, struct loop *l, const struct m3ua_conn_cfg *cfg,
+				  const struct m3ua_conn_ops *ops, void *priv);
+void m3ua_conn_free(struct m3ua_conn *c);
+/* Send one message. -ENOTCONN while down. */
+int m3ua_conn_tx(struct m3ua_conn *c, const uint8_t *msg, size_t len, uint16_t stream);
+bool m3ua_conn_is_up(const struct m3ua_conn *c);
+/* Drop the connection now (client: it reconnects after the back-off). */
+void m3ua_conn_reset(struct m3ua_conn *c);
+const struct m3ua_conn_stats *m3ua_conn_get_stats(const struct m3ua_conn *c);
+int m3ua_conn_local(const struct m3ua_conn *c, struct sockaddr_storage *ss);

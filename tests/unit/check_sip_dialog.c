@@ -1,0 +1,121 @@
+/* sip/sip_dialog: dialog rules (RFC 3261 12), RSeq/RAck (RFC 3262) and
+ * session-timer negotiation (RFC 4028). */
+#include "sip/sip_dialog.h"
+#include "tests/unit/unit.h"
+
+static struct sip_dialog_init base(void)
+{
+	struct sip_dialog_init in = {
+		.call_id = TSTR_LIT("abc@198.51.100.1"),
+		.local_tag = TSTR_LIT("ours"),
+		.remote_tag = TSTR_LIT("theirs"),
+		.local_uri = TSTR_LIT("<sip:+4930123@gw>"),
+		.remote_uri = TSTR_LIT("<sip:+4940555@carrier>"),
+		.remote_target = TSTR_LIT("<sip:peer@203.0.113.9:5060>"),
+		.routes = {TSTR_LIT("<sip:p1;lr>"), TSTR_LIT("<sip:p2;lr>"),
+			   TSTR_LIT("<sip:p3;lr>")},
+		.n_routes = 3,
+		.cseq = 314,
+	};
+	return in;
+}
+
+START_TEST(test_route_sets_and_cseq)
+{
+	struct sip_dialog_init in = base();
+	struct sip_dialog *uac = sip_dialog_uac(unit_ctx, &in, true);
+	struct sip_dialog *uas = sip_dialog_uas(unit_ctx, &in, false);
+
+	/* 12.1.2 reversed for the UAC, 12.1.1 as received for the UAS */
+	ck_assert_str_eq(uac->routes[0], "<sip:p3;lr>");
+	ck_assert_str_eq(uac->routes[2], "<sip:p1;lr>");
+	ck_assert_str_eq(uas->routes[0], "<sip:p1;lr>");
+	ck_assert_int_eq(uas->state, SIP_DIALOG_EARLY);
+	sip_dialog_confirm(uas);
+	ck_assert_int_eq(uas->state, SIP_DIALOG_CONFIRMED);
+
+	/* the UAC continues from the INVITE's CSeq; the UAS starts its own */
+	ck_assert_uint_eq(sip_dialog_next_cseq(uac), 315);
+	ck_assert_uint_eq(sip_dialog_next_cseq(uas), 1);
+	/* 12.2.2: a lower CSeq from the peer is out of order */
+	ck_assert(sip_dialog_rx_cseq(uas, 315));
+	ck_assert(!sip_dialog_rx_cseq(uas, 314));
+	ck_assert(sip_dialog_rx_cseq(uac, 7)); /* empty remote sequence: anything */
+
+	ck_assert(sip_dialog_match(uac, TSTR_LIT("abc@198.51.100.1"), TSTR_LIT("ours"),
+				   TSTR_LIT("theirs")));
+	ck_assert(!sip_dialog_match(uac, TSTR_LIT("abc@198.51.100.1"), TSTR_LIT("ours"),
+				    TSTR_LIT("other")));
+	ck_assert_int_eq(sip_dialog_set_target(uac, TSTR_LIT("<sip:new@203.0.113.10>")), 0);
+	ck_assert_str_eq(uac->remote_target, "<sip:new@203.0.113.10>");
+	talloc_free(uac);
+	talloc_free(uas);
+}
+END_TEST
+
+START_TEST(test_100rel)
+{
+	struct sip_dialog_init in = base();
+	struct sip_dialog *d = sip_dialog_uas(unit_ctx, &in, false);
+	uint32_t r1 = sip_dialog_next_rseq(d);
+
+	ck_assert_uint_gt(r1, 0);
+	ck_assert_uint_lt(r1, 0x80000000u);
+	ck_assert_uint_eq(sip_dialog_next_rseq(d), 0); /* one at a time */
+	ck_assert(!sip_dialog_prack_rx(d, r1 + 1));
+	ck_assert(sip_dialog_prack_rx(d, r1));
+	ck_assert(!sip_dialog_prack_rx(d, r1)); /* already acknowledged */
+	ck_assert_uint_eq(sip_dialog_next_rseq(d), r1 + 1);
+
+	/* receiving: in order only, retransmissions spotted */
+	ck_assert(sip_dialog_rseq_rx(d, 77));
+	ck_assert(!sip_dialog_rseq_rx(d, 77));
+	ck_assert(!sip_dialog_rseq_rx(d, 79));
+	ck_assert(sip_dialog_rseq_rx(d, 78));
+	talloc_free(d);
+}
+END_TEST
+
+START_TEST(test_session_timers)
+{
+	struct sip_session_timer local = {.interval = 1800, .min_se = 90}, req, out;
+
+	/* too small: 422 with our Min-SE */
+	req = (struct sip_session_timer){.interval = 60};
+	ck_assert_int_eq(sip_session_timer_uas(&req, true, &local, &out), 422);
+	ck_assert_uint_eq(out.min_se, 90);
+	/* as asked, refresher unspecified: the UAC (it supports timer) */
+	req = (struct sip_session_timer){.interval = 600, .min_se = 120};
+	ck_assert_int_eq(sip_session_timer_uas(&req, true, &local, &out), 0);
+	ck_assert_uint_eq(out.interval, 600);
+	ck_assert_uint_eq(out.min_se, 120);
+	ck_assert_int_eq(out.refresher, SIP_REFRESHER_UAC);
+	/* the UAC without support: we refresh, with our interval */
+	req = (struct sip_session_timer){0};
+	ck_assert_int_eq(sip_session_timer_uas(&req, false, &local, &out), 0);
+	ck_assert_uint_eq(out.interval, 1800);
+	ck_assert_int_eq(out.refresher, SIP_REFRESHER_UAS);
+	/* refresh at half; expire before the end by min(32 s, a third) */
+	ck_assert_uint_eq(sip_session_refresh_at(&out), 900);
+	ck_assert_uint_eq(sip_session_expire_at(&out), 1768);
+	out.interval = 90;
+	ck_assert_uint_eq(sip_session_expire_at(&out), 60);
+	/* after 422 Min-SE: 300 the UAC retries with at least 300 */
+	req = (struct sip_session_timer){.interval = 90, .min_se = 90};
+	sip_session_timer_after_422(&req, 300);
+	ck_assert_uint_eq(req.interval, 300);
+	ck_assert_uint_eq(req.min_se, 300);
+}
+END_TEST
+
+Suite *sip_dialog_suite(void)
+{
+	Suite *s = suite_create("sip_dialog");
+	TCase *tc = unit_tcase("dialog");
+
+	tcase_add_test(tc, test_route_sets_and_cseq);
+	tcase_add_test(tc, test_100rel);
+	tcase_add_test(tc, test_session_timers);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,9 +1,23 @@
+#include <osmocom/vty/tdef_vty.h>
+
 #include "core/vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
+#include "sip/sip_trunk.h"
+#include "sip/sip_txn.h"
+
+/* Timers of every layer, as "timer GROUP TNNNN VALUE" and "show timer". */
+static struct osmo_tdef_group timer_groups[] = {
+	{.name = "sip",
+	 .desc = "SIP transaction timers (RFC 3261 17; A..M as T1001..T1013)",
+	 .tdefs = sip_txn_tdefs},
+	{},
+};
 
 void iw_vty_install_all(void)
 {
 	tandem_vty_init();
 	media_vty_init();
+	sip_vty_init();
+	osmo_tdef_vty_groups_init(CONFIG_NODE, timer_groups);
 }

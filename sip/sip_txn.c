@@ -37,6 +37,8 @@ enum {
 	T100 = 100,
 };
 
+/* A..M default to 0, meaning "as RFC 3261 derives it from T1/T4"; a
+ * configured value overrides that. */
 struct osmo_tdef sip_txn_tdefs[] = {
 	{.T = TT1, .default_val = 500, .unit = OSMO_TDEF_MS, .desc = "T1: RTT estimate"},
 	{.T = TT2,
@@ -48,53 +50,54 @@ struct osmo_tdef sip_txn_tdefs[] = {
 	 .unit = OSMO_TDEF_MS,
 	 .desc = "T4: maximum duration a message remains in the network"},
 	{.T = TA,
-	 .default_val = 500,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer A: INVITE retransmit interval, initially T1 (17.1.1.2)"},
+	 .desc = "Timer A: first INVITE retransmit interval (0: T1) (17.1.1.2)"},
 	{.T = TB,
-	 .default_val = 32000,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer B: INVITE transaction timeout, 64*T1 (17.1.1.2)"},
+	 .desc = "Timer B: INVITE transaction timeout (0: 64*T1) (17.1.1.2)"},
 	{.T = TD,
 	 .default_val = 32000,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer D: wait for response retransmits, >32 s on UDP, 0 on reliable (17.1.1.2)"},
+	 .desc = "Timer D: wait for response retransmits, >32 s; 0 on reliable transports "
+		 "(17.1.1.2)"},
 	{.T = TE,
-	 .default_val = 500,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer E: non-INVITE retransmit interval, initially T1 (17.1.2.2)"},
+	 .desc = "Timer E: first non-INVITE retransmit interval (0: T1) (17.1.2.2)"},
 	{.T = TF,
-	 .default_val = 32000,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer F: non-INVITE transaction timeout, 64*T1 (17.1.2.2)"},
+	 .desc = "Timer F: non-INVITE transaction timeout (0: 64*T1) (17.1.2.2)"},
 	{.T = TG,
-	 .default_val = 500,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer G: INVITE response retransmit interval, initially T1 (17.2.1)"},
+	 .desc = "Timer G: first INVITE response retransmit interval (0: T1) (17.2.1)"},
 	{.T = TH,
-	 .default_val = 32000,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer H: wait time for ACK receipt, 64*T1 (17.2.1)"},
+	 .desc = "Timer H: wait time for ACK receipt (0: 64*T1) (17.2.1)"},
 	{.T = TI,
-	 .default_val = 5000,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer I: wait time for ACK retransmits, T4 on UDP, 0 on reliable (17.2.1)"},
+	 .desc = "Timer I: wait time for ACK retransmits (0: T4); 0 on reliable (17.2.1)"},
 	{.T = TJ,
-	 .default_val = 32000,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer J: wait for non-INVITE request retransmits, 64*T1 on UDP (17.2.2)"},
+	 .desc = "Timer J: wait for non-INVITE request retransmits (0: 64*T1) (17.2.2)"},
 	{.T = TK,
-	 .default_val = 5000,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer K: wait for response retransmits, T4 on UDP (17.1.2.2)"},
+	 .desc = "Timer K: wait for response retransmits (0: T4) (17.1.2.2)"},
 	{.T = TL,
-	 .default_val = 32000,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer L: wait for INVITE retransmits after a 2xx, 64*T1 (RFC 6026 8.7)"},
+	 .desc = "Timer L: wait for INVITE retransmits after a 2xx (0: 64*T1) (RFC 6026 8.7)"},
 	{.T = TM,
-	 .default_val = 32000,
+	 .default_val = 0,
 	 .unit = OSMO_TDEF_MS,
-	 .desc = "Timer M: wait for 2xx retransmits in Accepted, 64*T1 (RFC 6026 8.4)"},
+	 .desc = "Timer M: wait for 2xx retransmits in Accepted (0: 64*T1) (RFC 6026 8.4)"},
 	{.T = T100,
 	 .default_val = 200,
 	 .unit = OSMO_TDEF_MS,
@@ -169,7 +172,27 @@ struct sip_txn {
 
 static unsigned long tval(struct sip_txn_layer *tl, int T)
 {
-	return osmo_tdef_get(tl->tdefs, T, OSMO_TDEF_MS, -1);
+	unsigned long v = osmo_tdef_get(tl->tdefs, T, OSMO_TDEF_MS, -1);
+
+	if (v)
+		return v;
+	switch (T) {
+	case TA:
+	case TE:
+	case TG:
+		return osmo_tdef_get(tl->tdefs, TT1, OSMO_TDEF_MS, -1);
+	case TB:
+	case TF:
+	case TH:
+	case TJ:
+	case TL:
+	case TM:
+		return 64 * osmo_tdef_get(tl->tdefs, TT1, OSMO_TDEF_MS, -1);
+	case TI:
+	case TK:
+		return osmo_tdef_get(tl->tdefs, TT4, OSMO_TDEF_MS, -1);
+	}
+	return 0;
 }
 
 static bool reliable(const struct sip_txn *t)

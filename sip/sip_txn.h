@@ -9,8 +9,9 @@
  *
  * Timers are osmo_tdef entries (configurable from the VTY): T1, T2, T4 and
  * A..M as T1001..T1013 (A=1001, B=1002, ... M=1013), plus T100 for the
- * 100 Trying delay (200 ms). Unreliable transports retransmit; reliable
- * ones set D, I, J, K to 0 as 17.1.1.2 / 17.2.x say. */
+ * 100 Trying delay (200 ms). A..M left at 0 follow T1/T4 as 17.1 and 17.2
+ * derive them (B = 64*T1...). Unreliable transports retransmit; reliable
+ * ones use 0 for D, I, J, K as 17.1.1.2 / 17.2.x say. */
 #pragma once
 
 #include <stdbool.h>

@@ -225,6 +225,23 @@ START_TEST(test_ict_timer_a_and_b)
 }
 END_TEST
 
+START_TEST(test_timers_follow_t1)
+{
+	struct sip_txn_info i = info(true, "INVITE", 0, "z9hG4bKt1");
+
+	/* T1 = 100 ms: A = 100 ms, B = 6.4 s */
+	osmo_tdef_set(sip_txn_tdefs, 1, 100, OSMO_TDEF_MS);
+	sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL);
+	advance(6300);
+	ck_assert_int_eq(R.timeouts, 0);
+	ck_assert_uint_eq(R.sent_at_ms[1], 100);
+	ck_assert_uint_eq(R.sent_at_ms[2], 300);
+	advance(200);
+	ck_assert_int_eq(R.timeouts, 1);
+	osmo_tdefs_reset(sip_txn_tdefs);
+}
+END_TEST
+
 START_TEST(test_ict_non2xx_ack_and_timer_d)
 {
 	struct sip_txn_info i = info(true, "INVITE", 0, "z9hG4bKa2");
@@ -452,6 +469,7 @@ Suite *sip_txn_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ict_timer_a_and_b);
+	tcase_add_test(tc, test_timers_follow_t1);
 	tcase_add_test(tc, test_ict_non2xx_ack_and_timer_d);
 	tcase_add_test(tc, test_ict_2xx_accepted_timer_m);
 	tcase_add_test(tc, test_ict_reliable);

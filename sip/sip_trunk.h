@@ -1,0 +1,77 @@
+/* SIP listeners and trunks as configured (the "sip" VTY node). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <osmocom/core/linuxlist.h>
+
+#include "sip/sip_transport.h"
+
+#define SIP_TRUNK_MAX_CODECS 8
+
+enum sip_trunk_mode {
+	SIP_MODE_PLAIN, /* RFC 3398 mapping, no ISUP body */
+	SIP_MODE_SIP_I, /* Q.1912.5 profile C: application/isup; version=itu-t92+ */
+	SIP_MODE_SIP_T, /* RFC 3372: application/isup; version=ansi */
+};
+
+enum sip_ruri_format {
+	SIP_RURI_USER_PHONE, /* sip:+E164@host;user=phone */
+	SIP_RURI_TEL,	     /* tel:+E164 */
+};
+
+enum sip_redir_hdr {
+	SIP_REDIR_NONE,
+	SIP_REDIR_DIVERSION,	/* RFC 5806 */
+	SIP_REDIR_HISTORY_INFO, /* RFC 7044 */
+};
+
+struct sip_listen_cfg {
+	struct llist_head list;
+	enum sip_proto proto;
+	char *addr;
+	uint16_t port;
+	char *cert, *key; /* TLS */
+};
+
+struct sip_trunk {
+	struct llist_head list;
+	char *name;
+	enum sip_proto proto;
+	char *host; /* remote address */
+	uint16_t port;
+	char *domain; /* host part of the URIs we send (default: host) */
+	enum sip_trunk_mode mode;
+	enum sip_ruri_format ruri;
+	enum sip_redir_hdr redir;
+	char *codecs[SIP_TRUNK_MAX_CODECS]; /* preference order */
+	unsigned n_codecs;
+	unsigned ptime;
+	unsigned options_interval; /* seconds; 0: no OPTIONS keep-alive */
+	char *auth_user, *auth_pass;
+	bool do_register;
+	unsigned register_expires;
+	bool require_auth;	     /* challenge requests from this trunk */
+	unsigned max_calls, max_cps; /* 0: unlimited */
+	bool prack;
+	unsigned session_expires; /* 0: no session timer */
+	bool tls_verify;
+	char *tls_ca, *tls_server_name;
+	/* state */
+	bool up;
+	unsigned calls;
+};
+
+struct sip_cfg {
+	struct llist_head listeners;
+	struct llist_head trunks;
+};
+
+extern struct sip_cfg sip_cfg;
+
+struct sip_trunk *sip_trunk_find(const char *name);
+const char *sip_mode_name(enum sip_trunk_mode m);
+
+/* The "sip" node, "show sip trunks", and the SIP timers (timer sip ...). */
+void sip_vty_init(void);

@@ -244,7 +244,14 @@ static void state_chg(struct sip_txn *t, enum txn_state st, int T)
 		txn_terminate(t);
 		return;
 	}
-	osmo_fsm_inst_state_chg_ms(t->fi, st, T ? ms : 0, T);
+	osmo_fsm_inst_state_chg(t->fi, st, 0, 0);
+	if (T) {
+		/* libosmocore 1.7's osmo_fsm_inst_state_chg_ms() schedules the
+		 * sub-second part as microseconds (6400 ms runs 6.0004 s); arm
+		 * the instance timer ourselves so 64*T1 is exact. */
+		t->fi->T = T;
+		osmo_timer_schedule(&t->fi->timer, ms / 1000, (ms % 1000) * 1000);
+	}
 }
 
 static void rtx_start(struct sip_txn *t, int T)

@@ -20,7 +20,8 @@
  *                      as for a continuity check)
  *
  * Usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] [--frames 8]
- *               [--timeslots 1-31] [--ts SPEC]... [--seconds 5]
+ *               [--timeslots 1-31] [--ts SPEC]... [--seconds 5] [--warmup MS]
+ * (nothing received in the first --warmup ms, default 300, is analysed)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,6 +65,9 @@ struct ts {
 };
 
 static struct ts ts[MAX_TS];
+static double warmup_until; /* analysis starts after the pipelines fill */
+
+static double now_s(void);
 static bool t1;
 static unsigned frames = 8;
 
@@ -141,8 +145,10 @@ static int16_t source_sample(struct ts *t)
 		break;
 	}
 	}
-	t->tx_energy += (double)s * s;
-	t->tx_frames++;
+	if (now_s() >= warmup_until) {
+		t->tx_energy += (double)s * s;
+		t->tx_frames++;
+	}
 	return s;
 }
 
@@ -151,14 +157,16 @@ static void analyse(struct ts *t, uint8_t v)
 	int16_t s = expand(v);
 	double coeff = 2 * cos(2 * M_PI * 1004.0 / 8000.0), s0;
 
-	t->rx_frames++;
-	t->rx_energy += (double)s * s;
-	if (t->drx)
-		dtmf_rx(t->drx, &s, 1);
 	if (t->kind == SRC_ECHO || t->kind == SRC_LOOP) {
 		t->line[t->wpos] = s;
 		t->wpos = (t->wpos + 1) % ECHO_MAX;
 	}
+	if (t->drx)
+		dtmf_rx(t->drx, &s, 1); /* digits count from the start */
+	if (now_s() < warmup_until)
+		return;
+	t->rx_frames++;
+	t->rx_energy += (double)s * s;
 	/* Goertzel at 1004 Hz in blocks of 8000 samples (1 Hz bins) */
 	s0 = s + coeff * t->g_s1 - t->g_s2;
 	t->g_s2 = t->g_s1;
@@ -219,7 +227,7 @@ static int parse_ts(const char *spec)
 		t->gain = pow(10.0, -atof(a2) / 20.0);
 	} else if (!strcmp(kind, "loop")) {
 		t->kind = SRC_LOOP;
-		t->delay = 2 * MAX_FRAMES;
+		t->delay = 800; /* 100 ms: room for the arrival jitter of a loaded machine */
 		t->rpos = ECHO_MAX - t->delay;
 	} else {
 		return -1;
@@ -240,7 +248,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in local, remote;
 	bool have_local = false, have_remote = false;
 	unsigned first = 1, last = 31, nts = 0, order[MAX_TS];
-	double seconds = 5, start, next;
+	double seconds = 5, warmup = 0.3, start, next;
 	uint16_t seq = 0, rx_expect = 0;
 	uint64_t rx_pkts = 0, lost = 0, bad = 0, tx_pkts = 0;
 	bool rx_started = false;
@@ -274,6 +282,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--seconds") && v) {
 			seconds = atof(v);
 			i++;
+		} else if (!strcmp(a, "--warmup") && v) {
+			warmup = atof(v) / 1000.0;
+			i++;
 		} else {
 			fprintf(stderr, "usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
 					"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
@@ -298,6 +309,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	start = next = now_s();
+	warmup_until = start + warmup;
 	while (now_s() < start + seconds) {
 		double t = now_s();
 		struct pollfd p = {.fd = fd, .events = POLLIN};

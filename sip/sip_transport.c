@@ -650,3 +650,17 @@ unsigned sip_transport_conn_count(const struct sip_transport *t)
 {
 	return t->nconns;
 }
+
+int sip_transport_local_addr(struct sip_transport *t, enum sip_proto proto,
+			     struct sockaddr_storage *ss)
+{
+	struct sip_listener *ls;
+
+	llist_for_each_entry(ls, &t->listeners, list) {
+		if (ls->proto == proto) {
+			*ss = ls->local;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -80,5 +80,9 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 /* Configure TLS for connections this transport opens. */
 int sip_transport_set_client_tls(struct sip_transport *t, const struct sip_tls_cfg *tls);
 
+/* The local address of the first listener of proto (for Via and Contact). */
+int sip_transport_local_addr(struct sip_transport *t, enum sip_proto proto,
+			     struct sockaddr_storage *ss);
+
 const struct sip_transport_stats *sip_transport_get_stats(const struct sip_transport *t);
 unsigned sip_transport_conn_count(const struct sip_transport *t);

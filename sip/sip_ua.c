@@ -1,0 +1,1122 @@
+/* SIP UA core: message in -> parse -> UAS checks -> transactions -> legs. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/core/timer.h>
+#include <osmocom/core/tdef.h>
+
+#include "core/log.h"
+#include "sip/sip_build.h"
+#include "sip/sip_check.h"
+#include "sip/sip_dialog.h"
+#include "sip/sip_hdr.h"
+#include "sip/sip_trunk.h"
+#include "sip/sip_txn.h"
+#include "sip/sip_ua.h"
+
+#define MSG_MAX 16384
+#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"
+#define SUPPORTED_HDR "Supported: timer\r\n"
+
+struct sip_ua {
+	struct loop *l;
+	struct sip_ua_cfg cfg;
+	const struct sip_ua_ops *ops;
+	void *priv;
+	struct sip_transport *tr;
+	struct sip_txn_layer *tl;
+	struct sip_limits lim;
+	struct sip_uas_policy pol;
+	struct llist_head legs;
+	struct sip_ua_stats st;
+	uint64_t rnd;
+};
+
+struct sip_leg {
+	struct llist_head list;
+	struct sip_ua *ua;
+	const struct sip_leg_ops *ops;
+	void *u;
+	bool uac;
+	struct sip_trunk *trunk;
+	struct sip_txn_dest dest; /* where our requests go */
+	char *call_id, *local_tag, *remote_tag, *local_uri, *remote_uri;
+	struct sip_dialog *dlg;
+	/* the INVITE (ours as UAC, theirs as UAS), for CANCEL and responses */
+	uint8_t *invite;
+	size_t invite_len;
+	uint32_t invite_cseq;
+	struct sip_txn *invite_txn, *bye_txn, *cancel_txn;
+	bool got_provisional, cancel_pending, answered, failed, done, gone_told;
+	char *cancel_reason;
+	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx */
+	uint8_t *ack;
+	size_t ack_len;
+	/* UAS: our 2xx, retransmitted until the ACK (13.3.1.4) */
+	uint8_t *ok;
+	size_t ok_len;
+	struct osmo_timer_list ok_timer;
+	unsigned ok_interval_ms, ok_elapsed_ms;
+	bool acked;
+};
+
+static const struct sip_txn_user_ops uac_invite_ops, bye_ops, cancel_ops, uas_invite_ops;
+
+/* --- helpers --- */
+
+static uint64_t rnd_next(struct sip_ua *ua)
+{
+	/* xorshift64*: identifiers need uniqueness, not secrecy */
+	ua->rnd ^= ua->rnd >> 12;
+	ua->rnd ^= ua->rnd << 25;
+	ua->rnd ^= ua->rnd >> 27;
+	return ua->rnd * 0x2545F4914F6CDD1Dull;
+}
+
+static char *rnd_token(struct sip_ua *ua, void *ctx, const char *prefix)
+{
+	return talloc_asprintf(ctx, "%s%016llx", prefix, (unsigned long long)rnd_next(ua));
+}
+
+static char *dup_view(void *ctx, struct tstr s)
+{
+	return talloc_strndup(ctx, s.p ? s.p : "", s.len);
+}
+
+static struct tstr view(const char *s)
+{
+	return s ? tstr_make(s, strlen(s)) : TSTR_NULL;
+}
+
+static int ua_send(struct sip_ua *ua, const struct sip_txn_dest *d, const void *buf, size_t len)
+{
+	const struct sip_tls_cfg *tls = NULL;
+
+	(void)tls;
+	return sip_transport_send(ua->tr, d->proto, (const struct sockaddr *)&d->addr, d->addr_len,
+				  d->conn, NULL, buf, len);
+}
+
+/* Our address as the peer should see it, for Via and Contact. */
+static void local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t hlen,
+			   uint16_t *port)
+{
+	struct sockaddr_storage ss;
+
+	if (sip_transport_local_addr(ua->tr, proto, &ss) < 0 &&
+	    sip_transport_local_addr(ua->tr, SIP_PROTO_UDP, &ss) < 0) {
+		snprintf(host, hlen, "127.0.0.1");
+		*port = 5060;
+		return;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, host, (socklen_t)hlen);
+		*port = ntohs(a->sin6_port);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, host, (socklen_t)hlen);
+		*port = ntohs(a->sin_port);
+	}
+}
+
+static void txn_info(const struct sip_msg *m, struct sip_txn_info *i)
+{
+	struct sip_via v;
+	struct sip_nameaddr na;
+	struct sip_cseq cs;
+
+	memset(i, 0, sizeof(*i));
+	i->request = m->is_request;
+	i->status = (int)m->status;
+	i->msg = m;
+	if (sip_msg_via(m, 0, &v) == 0) {
+		i->branch = v.branch;
+		i->via_host = v.host;
+		i->via_port = v.port ? v.port : 5060;
+	}
+	if (sip_msg_cseq(m, &cs) == 0) {
+		i->cseq = cs.num;
+		i->method = m->is_request ? m->method : cs.method;
+	}
+	i->ruri = m->ruri;
+	sip_msg_call_id(m, &i->call_id);
+	if (sip_msg_from(m, &na) == 0)
+		i->from_tag = na.tag;
+	if (sip_msg_to(m, &na) == 0)
+		i->to_tag = na.tag;
+}
+
+static struct sip_trunk *trunk_by_source(const struct sockaddr_storage *src)
+{
+	struct sip_trunk *t;
+	char host[INET6_ADDRSTRLEN] = "";
+
+	if (src->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)src)->sin_addr, host, sizeof(host));
+	else if (src->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)src)->sin6_addr, host,
+			  sizeof(host));
+	/* a trunk is known by the address its requests come from */
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+		if (t->host && !strcmp(t->host, host))
+			return t;
+	return NULL;
+}
+
+static int trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->proto = t->proto;
+	if (!t->host)
+		return -EINVAL;
+	if (strchr(t->host, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&d->addr;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(t->port);
+		if (inet_pton(AF_INET6, t->host, &a->sin6_addr) != 1)
+			return -EINVAL;
+		d->addr_len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&d->addr;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(t->port);
+		if (inet_pton(AF_INET, t->host, &a->sin_addr) != 1)
+			return -EINVAL;
+		d->addr_len = sizeof(*a);
+	}
+	return 0;
+}
+
+static struct sip_leg *leg_by_dialog(struct sip_ua *ua, struct tstr call_id, struct tstr local_tag,
+				     struct tstr remote_tag)
+{
+	struct sip_leg *leg;
+
+	llist_for_each_entry(leg, &ua->legs, list) {
+		if (!tstr_eq_cstr(call_id, leg->call_id) || !tstr_eq_cstr(local_tag, leg->local_tag))
+			continue;
+		/* an early UAC leg may not know the remote tag yet */
+		if (!leg->remote_tag || tstr_eq_cstr(remote_tag, leg->remote_tag))
+			return leg;
+	}
+	return NULL;
+}
+
+/* A request in a dialog: the To tag is ours, the From tag theirs. */
+static struct sip_leg *leg_for_request(struct sip_ua *ua, const struct sip_txn_info *i)
+{
+	return leg_by_dialog(ua, i->call_id, i->to_tag, i->from_tag);
+}
+
+static void leg_maybe_free(struct sip_leg *leg)
+{
+	if (!leg->done || leg->invite_txn || leg->bye_txn || leg->cancel_txn)
+		return;
+	if (!leg->gone_told && leg->ops && leg->ops->gone) {
+		leg->gone_told = true;
+		leg->ops->gone(leg->u, leg);
+	}
+	osmo_timer_del(&leg->ok_timer);
+	llist_del(&leg->list);
+	leg->ua->st.legs_active--;
+	talloc_free(leg);
+}
+
+static struct sip_leg *leg_new(struct sip_ua *ua, bool uac)
+{
+	struct sip_leg *leg = talloc_zero(ua, struct sip_leg);
+
+	if (!leg)
+		return NULL;
+	leg->ua = ua;
+	leg->uac = uac;
+	llist_add_tail(&leg->list, &ua->legs);
+	ua->st.legs_active++;
+	return leg;
+}
+
+/* Build a request in the leg's dialog (RFC 3261 12.2.1.1). */
+static int leg_build_request(struct sip_leg *leg, const char *method, uint32_t cseq,
+			     const char *branch, const char *extra_hdrs, uint8_t *out, size_t size)
+{
+	struct sip_ua *ua = leg->ua;
+	struct tstr routes[SIP_DIALOG_MAX_ROUTES];
+	struct sip_req_spec s = {0};
+	struct sip_build_extra ex = {.headers = extra_hdrs};
+	char host[INET6_ADDRSTRLEN], contact[128];
+	uint16_t port;
+
+	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
+	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
+		 host, strchr(host, ':') ? "]" : "", port);
+	s.method = method;
+	s.ruri = view(leg->dlg && leg->dlg->remote_target[0] ? leg->dlg->remote_target
+							       : leg->remote_uri);
+	s.from = view(leg->local_uri);
+	s.from_tag = view(leg->local_tag);
+	s.to = view(leg->remote_uri);
+	s.to_tag = view(leg->remote_tag);
+	s.call_id = view(leg->call_id);
+	s.cseq = cseq;
+	s.via_transport = sip_proto_name(leg->dest.proto);
+	s.via_host = view(host);
+	s.via_port = port;
+	s.branch = view(branch);
+	if (leg->dlg) {
+		for (unsigned i = 0; i < leg->dlg->n_routes; i++)
+			routes[i] = view(leg->dlg->routes[i]);
+		s.routes = routes;
+		s.n_routes = leg->dlg->n_routes;
+	}
+	s.contact = view(contact);
+	return sip_build_request((char *)out, size, &s, &ex);
+}
+
+static struct sip_txn *leg_start_request(struct sip_leg *leg, const char *method, uint32_t cseq,
+					 const char *extra_hdrs, const struct sip_txn_user_ops *uops)
+{
+	uint8_t buf[MSG_MAX];
+	char *branch = rnd_token(leg->ua, leg, "z9hG4bK");
+	struct sip_msg m;
+	struct sip_txn_info i;
+	int n = leg_build_request(leg, method, cseq, branch, extra_hdrs, buf, sizeof(buf));
+
+	talloc_free(branch);
+	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
+		return NULL;
+	txn_info(&m, &i);
+	return sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest, uops, leg);
+}
+
+/* --- UAC INVITE --- */
+
+static void send_cancel(struct sip_leg *leg)
+{
+	uint8_t buf[MSG_MAX];
+	struct sip_msg inv, m;
+	struct sip_txn_info i;
+	int n;
+
+	if (sip_msg_parse(&inv, (const char *)leg->invite, leg->invite_len, NULL) < 0)
+		return;
+	n = sip_build_cancel((char *)buf, sizeof(buf), &inv);
+	if (n < 0)
+		return;
+	if (leg->cancel_reason) {
+		/* RFC 3326: the Reason goes right before the end of the headers */
+		size_t rl = strlen(leg->cancel_reason);
+
+		if ((size_t)n + rl < sizeof(buf) && n >= 4) {
+			memmove(buf + n - 2 + rl, buf + n - 2, 2);
+			memcpy(buf + n - 2, leg->cancel_reason, rl);
+			n += (int)rl;
+		}
+	}
+	if (sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
+		return;
+	txn_info(&m, &i);
+	leg->cancel_txn = sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest,
+					       &cancel_ops, leg);
+	leg->cancel_pending = false;
+}
+
+static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	uint8_t buf[MSG_MAX];
+	char *branch;
+	int n;
+
+	(void)rsp;
+	branch = rnd_token(leg->ua, leg, "z9hG4bK");
+	/* 13.2.2.4: the ACK has the INVITE's CSeq number, a new branch */
+	n = leg_build_request(leg, "ACK", leg->invite_cseq, branch, NULL, buf, sizeof(buf));
+	talloc_free(branch);
+	if (n < 0)
+		return;
+	talloc_free(leg->ack);
+	leg->ack = talloc_memdup(leg, buf, (size_t)n);
+	leg->ack_len = (size_t)n;
+	ua_send(leg->ua, &leg->dest, buf, (size_t)n);
+}
+
+static void dialog_from_response(struct sip_leg *leg, const struct sip_msg *rsp, bool confirmed)
+{
+	struct sip_dialog_init in = {0};
+	struct sip_nameaddr na;
+	struct sip_contact ct;
+
+	if (leg->dlg) {
+		if (confirmed)
+			sip_dialog_confirm(leg->dlg);
+		return;
+	}
+	in.call_id = view(leg->call_id);
+	in.local_tag = view(leg->local_tag);
+	in.remote_tag = view(leg->remote_tag);
+	in.local_uri = view(leg->local_uri);
+	in.remote_uri = view(leg->remote_uri);
+	if (sip_msg_contact(rsp, 0, &ct) == 0)
+		in.remote_target = ct.na.uri;
+	else
+		in.remote_target = view(leg->remote_uri);
+	for (unsigned i = 0; i < SIP_DIALOG_MAX_ROUTES && sip_msg_record_route(rsp, i, &na) == 0;
+	     i++) {
+		in.routes[i] = na.uri;
+		in.n_routes = i + 1;
+	}
+	in.cseq = leg->invite_cseq;
+	leg->dlg = sip_dialog_uac(leg, &in, confirmed);
+}
+
+static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
+				const uint8_t *raw, size_t len)
+{
+	struct sip_leg *leg = tu;
+	const struct sip_msg *m = rsp->msg;
+	unsigned st = (unsigned)rsp->status;
+
+	(void)t;
+	(void)raw;
+	(void)len;
+	if (st < 200) {
+		if (st == 100)
+			return;
+		leg->got_provisional = true;
+		if (!leg->remote_tag && rsp->to_tag.len) {
+			leg->remote_tag = dup_view(leg, rsp->to_tag);
+			dialog_from_response(leg, m, false);
+		}
+		if (leg->cancel_pending) {
+			send_cancel(leg);
+			return;
+		}
+		if (leg->ops && leg->ops->progress && !leg->done)
+			leg->ops->progress(leg->u, leg, m);
+		return;
+	}
+	if (st < 300) {
+		if (leg->answered) {
+			/* RFC 6026: a retransmitted 2xx gets the same ACK again */
+			if (leg->ack)
+				ua_send(leg->ua, &leg->dest, leg->ack, leg->ack_len);
+			return;
+		}
+		leg->answered = true;
+		if (!leg->remote_tag || !tstr_eq_cstr(rsp->to_tag, leg->remote_tag)) {
+			talloc_free(leg->remote_tag);
+			leg->remote_tag = dup_view(leg, rsp->to_tag);
+			TALLOC_FREE(leg->dlg);
+		}
+		dialog_from_response(leg, m, true);
+		uac_ack_2xx(leg, m);
+		if (leg->cancel_pending || leg->cancel_txn || leg->done) {
+			/* 9.1: the 2xx crossed our CANCEL: the call is up, end it */
+			leg->cancel_pending = false;
+			sip_leg_bye(leg, leg->cancel_reason);
+			return;
+		}
+		if (leg->ops && leg->ops->answered)
+			leg->ops->answered(leg->u, leg, m);
+		return;
+	}
+	leg->failed = true;
+	leg->done = true;
+	if (leg->ops && leg->ops->failed && !leg->gone_told)
+		leg->ops->failed(leg->u, leg, st, m);
+}
+
+static void uac_invite_fail(struct sip_leg *leg, unsigned status)
+{
+	if (leg->answered || leg->failed)
+		return;
+	leg->failed = true;
+	leg->done = true;
+	if (leg->ops && leg->ops->failed)
+		leg->ops->failed(leg->u, leg, status, NULL);
+}
+
+static void uac_invite_timeout(void *tu, struct sip_txn *t)
+{
+	(void)t;
+	uac_invite_fail(tu, 408); /* Timer B */
+}
+
+static void uac_invite_terr(void *tu, struct sip_txn *t)
+{
+	(void)t;
+	uac_invite_fail(tu, 503); /* RFC 3261 8.1.3.1 */
+}
+
+static void uac_invite_gone(void *tu, struct sip_txn *t)
+{
+	struct sip_leg *leg = tu;
+
+	(void)t;
+	leg->invite_txn = NULL;
+	leg_maybe_free(leg);
+}
+
+static const struct sip_txn_user_ops uac_invite_ops = {
+	.response = uac_invite_response,
+	.timeout = uac_invite_timeout,
+	.transport_error = uac_invite_terr,
+	.terminated = uac_invite_gone,
+};
+
+/* --- BYE and CANCEL client transactions --- */
+
+static void bye_done(void *tu, struct sip_txn *t)
+{
+	struct sip_leg *leg = tu;
+
+	(void)t;
+	leg->bye_txn = NULL;
+	leg->done = true;
+	leg_maybe_free(leg);
+}
+
+static void bye_response(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
+			 const uint8_t *raw, size_t len)
+{
+	(void)tu;
+	(void)t;
+	(void)rsp;
+	(void)raw;
+	(void)len;
+}
+
+static void bye_timeout(void *tu, struct sip_txn *t)
+{
+	(void)tu;
+	(void)t;
+}
+
+static const struct sip_txn_user_ops bye_ops = {
+	.response = bye_response,
+	.timeout = bye_timeout,
+	.transport_error = bye_timeout,
+	.terminated = bye_done,
+};
+
+static void cancel_done(void *tu, struct sip_txn *t)
+{
+	struct sip_leg *leg = tu;
+
+	(void)t;
+	leg->cancel_txn = NULL;
+	leg_maybe_free(leg);
+}
+
+static const struct sip_txn_user_ops cancel_ops = {
+	.response = bye_response,
+	.timeout = bye_timeout,
+	.transport_error = bye_timeout,
+	.terminated = cancel_done,
+};
+
+struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *spec,
+			       const struct sip_leg_ops *ops, void *u)
+{
+	struct sip_leg *leg;
+	struct sip_msg m;
+	struct sip_txn_info i;
+	uint8_t buf[MSG_MAX];
+	char hdrs[2048];
+	struct sip_build_extra ex = {0};
+	struct sip_req_spec s = {0};
+	char host[INET6_ADDRSTRLEN], contact[128];
+	char *branch;
+	uint16_t port;
+	int n;
+
+	if (!spec->trunk)
+		return NULL;
+	leg = leg_new(ua, true);
+	if (!leg)
+		return NULL;
+	leg->ops = ops;
+	leg->u = u;
+	leg->trunk = spec->trunk;
+	if (trunk_dest(spec->trunk, &leg->dest) < 0) {
+		leg->done = true;
+		leg_maybe_free(leg);
+		return NULL;
+	}
+	leg->call_id = talloc_asprintf(leg, "%016llx@tandem", (unsigned long long)rnd_next(ua));
+	leg->local_tag = rnd_token(ua, leg, "t");
+	leg->local_uri = talloc_strdup(leg, spec->from);
+	leg->remote_uri = talloc_strdup(leg, spec->to);
+	leg->invite_cseq = 1;
+	branch = rnd_token(ua, leg, "z9hG4bK");
+	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
+	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
+		 host, strchr(host, ':') ? "]" : "", port);
+	snprintf(hdrs, sizeof(hdrs), "%s" ALLOW_HDR SUPPORTED_HDR "%s%s%s",
+		 spec->body.headers ? spec->body.headers : "",
+		 ua->cfg.user_agent ? "User-Agent: " : "",
+		 ua->cfg.user_agent ? ua->cfg.user_agent : "", ua->cfg.user_agent ? "\r\n" : "");
+	s.method = "INVITE";
+	s.ruri = view(spec->ruri);
+	s.from = view(spec->from);
+	s.from_tag = view(leg->local_tag);
+	s.to = view(spec->to);
+	s.call_id = view(leg->call_id);
+	s.cseq = leg->invite_cseq;
+	s.via_transport = sip_proto_name(leg->dest.proto);
+	s.via_host = view(host);
+	s.via_port = port;
+	s.branch = view(branch);
+	s.contact = view(contact);
+	ex.headers = hdrs;
+	ex.content_type = spec->body.content_type;
+	ex.body = spec->body.body;
+	ex.body_len = spec->body.content_type ? spec->body.len : 0;
+	n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
+	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0) {
+		LOGP(DSIP, LOGL_ERROR, "cannot build the INVITE to %s\n", spec->ruri);
+		leg->done = true;
+		leg_maybe_free(leg);
+		return NULL;
+	}
+	leg->invite = talloc_memdup(leg, buf, (size_t)n);
+	leg->invite_len = (size_t)n;
+	txn_info(&m, &i);
+	leg->invite_txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &leg->dest,
+					       &uac_invite_ops, leg);
+	if (!leg->invite_txn) {
+		leg->done = true;
+		leg_maybe_free(leg);
+		return NULL;
+	}
+	ua->st.legs_out++;
+	return leg;
+}
+
+int sip_leg_cancel(struct sip_leg *leg, const char *reason_hdr)
+{
+	if (!leg->uac || leg->answered || leg->failed || leg->cancel_txn)
+		return -EALREADY;
+	if (reason_hdr)
+		leg->cancel_reason = talloc_strdup(leg, reason_hdr);
+	leg->done = true; /* whatever comes now, the owner is not told */
+	leg->gone_told = true;
+	/* 9.1: no CANCEL before a provisional response */
+	if (leg->got_provisional)
+		send_cancel(leg);
+	else
+		leg->cancel_pending = true;
+	return 0;
+}
+
+int sip_leg_bye(struct sip_leg *leg, const char *reason_hdr)
+{
+	if (!leg->dlg || leg->bye_txn || (!leg->uac && !leg->ok))
+		return -ENOTCONN;
+	leg->bye_txn = leg_start_request(leg, "BYE", sip_dialog_next_cseq(leg->dlg), reason_hdr,
+					 &bye_ops);
+	osmo_timer_del(&leg->ok_timer);
+	leg->done = true;
+	leg->gone_told = true; /* we ended it: the owner knows */
+	return leg->bye_txn ? 0 : -EIO;
+}
+
+/* --- UAS INVITE --- */
+
+static void ok_retransmit(void *priv)
+{
+	struct sip_leg *leg = priv;
+	unsigned t1 = 500, t2 = 4000;
+
+	if (leg->acked || !leg->ok)
+		return;
+	leg->ok_elapsed_ms += leg->ok_interval_ms;
+	if (leg->ok_elapsed_ms >= 64 * t1) {
+		/* 13.3.1.4: no ACK: confirm the dialog and end the session */
+		LOGP(DSIP, LOGL_NOTICE, "%s: no ACK for our 2xx, sending BYE\n", leg->call_id);
+		leg->gone_told = false;
+		if (leg->ops && leg->ops->bye)
+			leg->ops->bye(leg->u, leg, NULL);
+		leg->gone_told = true;
+		sip_leg_bye(leg, "Reason: SIP;cause=408;text=\"no ACK\"\r\n");
+		return;
+	}
+	ua_send(leg->ua, &leg->dest, leg->ok, leg->ok_len);
+	leg->ok_interval_ms = leg->ok_interval_ms * 2 < t2 ? leg->ok_interval_ms * 2 : t2;
+	osmo_timer_schedule(&leg->ok_timer, leg->ok_interval_ms / 1000,
+			    (leg->ok_interval_ms % 1000) * 1000);
+}
+
+static void uas_invite_gone(void *tu, struct sip_txn *t)
+{
+	struct sip_leg *leg = tu;
+
+	(void)t;
+	leg->invite_txn = NULL;
+	leg_maybe_free(leg);
+}
+
+static void uas_invite_timeout(void *tu, struct sip_txn *t)
+{
+	(void)tu;
+	(void)t; /* Timer H: the non-2xx was never ACKed; the leg ends anyway */
+}
+
+static const struct sip_txn_user_ops uas_invite_ops = {
+	.timeout = uas_invite_timeout,
+	.transport_error = uas_invite_timeout,
+	.terminated = uas_invite_gone,
+};
+
+int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body *body)
+{
+	struct sip_ua *ua = leg->ua;
+	uint8_t buf[MSG_MAX];
+	char hdrs[2048], host[INET6_ADDRSTRLEN];
+	struct sip_build_extra ex = {0};
+	struct sip_msg inv;
+	uint16_t port;
+	int n;
+
+	if (leg->uac || !leg->invite_txn || leg->ok)
+		return -EALREADY;
+	if (sip_msg_parse(&inv, (const char *)leg->invite, leg->invite_len, NULL) < 0)
+		return -EINVAL;
+	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
+	snprintf(hdrs, sizeof(hdrs), "%s%sContact: <sip:tandem@%s%s%s:%u>\r\n" ALLOW_HDR "%s%s%s",
+		 body && body->headers ? body->headers : "", "", strchr(host, ':') ? "[" : "",
+		 host, strchr(host, ':') ? "]" : "", port, ua->cfg.user_agent ? "Server: " : "",
+		 ua->cfg.user_agent ? ua->cfg.user_agent : "", ua->cfg.user_agent ? "\r\n" : "");
+	ex.headers = status > 100 && status < 300 ? hdrs : (body ? body->headers : NULL);
+	if (body && body->content_type) {
+		ex.content_type = body->content_type;
+		ex.body = body->body;
+		ex.body_len = body->len;
+	}
+	n = sip_build_response((char *)buf, sizeof(buf), &inv, status, NULL, leg->local_tag, &ex);
+	if (n < 0)
+		return n;
+	if (status >= 200 && status < 300) {
+		struct sip_dialog_init in = {0};
+		struct sip_nameaddr na;
+		struct sip_contact ct;
+
+		in.call_id = view(leg->call_id);
+		in.local_tag = view(leg->local_tag);
+		in.remote_tag = view(leg->remote_tag);
+		in.local_uri = view(leg->local_uri);
+		in.remote_uri = view(leg->remote_uri);
+		in.remote_target =
+			sip_msg_contact(&inv, 0, &ct) == 0 ? ct.na.uri : view(leg->remote_uri);
+		for (unsigned i = 0;
+		     i < SIP_DIALOG_MAX_ROUTES && sip_msg_record_route(&inv, i, &na) == 0; i++) {
+			in.routes[i] = na.uri;
+			in.n_routes = i + 1;
+		}
+		in.cseq = leg->invite_cseq;
+		if (!leg->dlg)
+			leg->dlg = sip_dialog_uas(leg, &in, true);
+		leg->ok = talloc_memdup(leg, buf, (size_t)n);
+		leg->ok_len = (size_t)n;
+		leg->answered = true;
+		/* 13.3.1.4: the core retransmits the 2xx until the ACK, T1 doubling to T2 */
+		if (leg->dest.proto == SIP_PROTO_UDP) {
+			leg->ok_interval_ms = 500;
+			osmo_timer_setup(&leg->ok_timer, ok_retransmit, leg);
+			osmo_timer_schedule(&leg->ok_timer, 0, 500000);
+		}
+	} else if (status >= 300) {
+		leg->done = true;
+		leg->gone_told = true; /* the owner decided it */
+	}
+	return sip_txn_respond(leg->invite_txn, (int)status, buf, (size_t)n);
+}
+
+static struct sip_leg *uas_leg_new(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+				   const uint8_t *raw, size_t len, const struct sip_txn_dest *src,
+				   const struct sip_txn_info *i)
+{
+	struct sip_leg *leg = leg_new(ua, false);
+	struct sip_nameaddr na;
+
+	if (!leg)
+		return NULL;
+	leg->dest = *src;
+	leg->call_id = dup_view(leg, i->call_id);
+	leg->remote_tag = dup_view(leg, i->from_tag);
+	leg->local_tag = rnd_token(ua, leg, "t");
+	if (sip_msg_from(m, &na) == 0)
+		leg->remote_uri = dup_view(leg, na.uri);
+	if (sip_msg_to(m, &na) == 0)
+		leg->local_uri = dup_view(leg, na.uri);
+	leg->invite = talloc_memdup(leg, raw, len);
+	leg->invite_len = len;
+	leg->invite_cseq = i->cseq;
+	leg->invite_txn = t;
+	leg->trunk = trunk_by_source(&src->addr);
+	sip_txn_set_user(t, &uas_invite_ops, leg);
+	ua->st.legs_in++;
+	return leg;
+}
+
+/* --- requests from the transaction layer --- */
+
+static void respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+			   unsigned status, const char *hdrs)
+{
+	uint8_t buf[MSG_MAX];
+	struct sip_build_extra ex = {.headers = hdrs};
+	int n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, NULL, &ex);
+
+	(void)ua;
+	if (n > 0)
+		sip_txn_respond(t, (int)status, buf, (size_t)n);
+}
+
+static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info *i,
+		       const uint8_t *raw, size_t len, const struct sip_txn_dest *src)
+{
+	struct sip_ua *ua = priv;
+	const struct sip_msg *m = i->msg;
+	struct sip_leg *leg;
+
+	switch (m->meth) {
+	case SIP_METHOD_ACK:
+		leg = leg_for_request(ua, i);
+		if (leg && !leg->uac && leg->ok && !leg->acked) {
+			leg->acked = true;
+			osmo_timer_del(&leg->ok_timer);
+			if (leg->ops && leg->ops->ack)
+				leg->ops->ack(leg->u, leg, m);
+		}
+		return;
+	case SIP_METHOD_INVITE:
+		if (i->to_tag.len) {
+			struct sip_body answer = {0};
+			unsigned st = 481;
+
+			leg = leg_for_request(ua, i);
+			if (leg && leg->dlg && !sip_dialog_rx_cseq(leg->dlg, i->cseq))
+				st = 500;
+			else if (leg && leg->ops && leg->ops->offer)
+				st = leg->ops->offer(leg->u, leg, m, &answer);
+			else if (leg)
+				st = 488;
+			if (st == 200) {
+				uint8_t buf[MSG_MAX];
+				struct sip_build_extra ex = {.content_type = answer.content_type,
+							     .body = answer.body,
+							     .body_len = answer.len};
+				int n = sip_build_response((char *)buf, sizeof(buf), m, 200, NULL, NULL,
+							   &ex);
+
+				if (n > 0)
+					sip_txn_respond(t, 200, buf, (size_t)n);
+				return;
+			}
+			respond_simple(ua, t, m, st, NULL);
+			return;
+		}
+		leg = uas_leg_new(ua, t, m, raw, len, src, i);
+		if (!leg) {
+			respond_simple(ua, t, m, 500, NULL);
+			return;
+		}
+		if (ua->ops && ua->ops->incoming)
+			ua->ops->incoming(ua->priv, leg, leg->trunk, m);
+		else
+			sip_leg_respond(leg, 480, NULL);
+		return;
+	case SIP_METHOD_CANCEL: {
+		struct sip_txn *inv = sip_txn_find_invite(ua->tl, i);
+		struct sip_leg *l2;
+
+		if (!inv) {
+			respond_simple(ua, t, m, 481, NULL);
+			return;
+		}
+		respond_simple(ua, t, m, 200, NULL);
+		llist_for_each_entry(l2, &ua->legs, list) {
+			if (l2->invite_txn != inv || l2->ok)
+				continue;
+			sip_leg_respond(l2, 487, NULL);
+			l2->gone_told = false;
+			if (l2->ops && l2->ops->cancelled)
+				l2->ops->cancelled(l2->u, l2, m);
+			l2->gone_told = true;
+			break;
+		}
+		return;
+	}
+	case SIP_METHOD_BYE:
+		leg = leg_for_request(ua, i);
+		if (!leg || !leg->dlg) {
+			respond_simple(ua, t, m, 481, NULL);
+			return;
+		}
+		respond_simple(ua, t, m, 200, NULL);
+		osmo_timer_del(&leg->ok_timer);
+		leg->done = true;
+		if (leg->ops && leg->ops->bye && !leg->gone_told)
+			leg->ops->bye(leg->u, leg, m);
+		leg->gone_told = true;
+		leg_maybe_free(leg);
+		return;
+	case SIP_METHOD_OPTIONS:
+		respond_simple(ua, t, m, 200,
+			       ALLOW_HDR SUPPORTED_HDR "Accept: application/sdp, application/isup, "
+						       "multipart/mixed\r\n");
+		return;
+	case SIP_METHOD_PRACK:
+	case SIP_METHOD_INFO:
+		leg = leg_for_request(ua, i);
+		respond_simple(ua, t, m, leg ? 200 : 481, NULL);
+		return;
+	case SIP_METHOD_UPDATE: {
+		struct sip_body answer = {0};
+		unsigned st = 481;
+
+		leg = leg_for_request(ua, i);
+		if (leg && leg->ops && leg->ops->offer && m->body.len)
+			st = leg->ops->offer(leg->u, leg, m, &answer);
+		else if (leg)
+			st = 200;
+		if (st == 200 && answer.content_type) {
+			uint8_t buf[MSG_MAX];
+			struct sip_build_extra ex = {.content_type = answer.content_type,
+						     .body = answer.body,
+						     .body_len = answer.len};
+			int n = sip_build_response((char *)buf, sizeof(buf), m, 200, NULL, NULL, &ex);
+
+			if (n > 0)
+				sip_txn_respond(t, 200, buf, (size_t)n);
+			return;
+		}
+		respond_simple(ua, t, m, st, NULL);
+		return;
+	}
+	default:
+		respond_simple(ua, t, m, 405, ALLOW_HDR);
+		return;
+	}
+}
+
+static void on_stray_response(void *priv, const struct sip_txn_info *i, const uint8_t *raw,
+			      size_t len, const struct sip_txn_dest *src)
+{
+	struct sip_ua *ua = priv;
+	struct sip_leg *leg;
+
+	(void)raw;
+	(void)len;
+	(void)src;
+	/* a 2xx to our INVITE after its transaction ended: ACK it again */
+	if (i->status < 200 || i->status >= 300 || !tstr_eq_cstr(i->method, "INVITE"))
+		return;
+	leg = leg_by_dialog(ua, i->call_id, i->from_tag, i->to_tag);
+	if (leg && leg->uac && leg->ack)
+		ua_send(ua, &leg->dest, leg->ack, leg->ack_len);
+}
+
+static int txl_send(void *priv, const struct sip_txn_dest *d, const uint8_t *buf, size_t len)
+{
+	return ua_send(priv, d, buf, len);
+}
+
+static int txl_build_ack(void *priv, const uint8_t *req, size_t req_len, const uint8_t *rsp,
+			 size_t rsp_len, const void *rsp_msg, uint8_t *buf, size_t size)
+{
+	struct sip_msg inv, r;
+
+	(void)priv;
+	(void)rsp_msg;
+	if (sip_msg_parse(&inv, (const char *)req, req_len, NULL) < 0 ||
+	    sip_msg_parse(&r, (const char *)rsp, rsp_len, NULL) < 0)
+		return -EINVAL;
+	return sip_build_ack_non2xx((char *)buf, size, &inv, &r);
+}
+
+static int txl_build_trying(void *priv, const uint8_t *req, size_t req_len, const void *req_msg,
+			    uint8_t *buf, size_t size)
+{
+	struct sip_msg m;
+
+	(void)priv;
+	(void)req_msg;
+	if (sip_msg_parse(&m, (const char *)req, req_len, NULL) < 0)
+		return -EINVAL;
+	return sip_build_response((char *)buf, size, &m, 100, NULL, NULL, NULL);
+}
+
+static const struct sip_txn_layer_ops txl_ops = {
+	.send = txl_send,
+	.request = on_request,
+	.stray_response = on_stray_response,
+	.build_ack = txl_build_ack,
+	.build_trying = txl_build_trying,
+};
+
+/* --- transport in --- */
+
+static ssize_t frame(const uint8_t *buf, size_t len)
+{
+	size_t n;
+	int rc = sip_stream_frame((const char *)buf, len, NULL, &n);
+
+	if (rc == -EAGAIN)
+		return 0;
+	return rc < 0 ? -1 : (ssize_t)n;
+}
+
+static void on_rx(void *priv, const struct sip_rx *rx)
+{
+	struct sip_ua *ua = priv;
+	struct sip_msg m;
+	struct sip_txn_info i;
+	struct sip_txn_dest src = {.proto = rx->proto, .addr = rx->src, .addr_len = rx->src_len,
+				   .conn = rx->conn};
+	const char *why = NULL;
+	unsigned st;
+
+	if (sip_msg_parse(&m, (const char *)rx->data, rx->len, &ua->lim) < 0) {
+		ua->st.rx_invalid++;
+		LOGP(DSIP, LOGL_NOTICE, "%s: unparseable message (%zu bytes): %s\n",
+		     sip_proto_name(rx->proto), rx->len, m.error ? m.error : "?");
+		/* a request that got as far as its headers gets its 400/505/513 */
+		if (m.error_status && m.is_request) {
+			uint8_t buf[MSG_MAX];
+			int n = sip_build_response((char *)buf, sizeof(buf), &m, m.error_status, NULL,
+						   NULL, NULL);
+
+			if (n > 0) {
+				ua->st.stateless_replies++;
+				ua_send(ua, &src, buf, (size_t)n);
+			}
+		}
+		return;
+	}
+	if (m.is_request) {
+		ua->st.rx_requests++;
+		st = sip_msg_check_uas(&m, &ua->pol, &why);
+		if (st) {
+			ua->st.rx_invalid++;
+			LOGP(DSIP, LOGL_INFO, "%.*s refused with %u: %s\n", TSTR_FMT(m.method), st,
+			     why ? why : "");
+			if (m.meth != SIP_METHOD_ACK) {
+				uint8_t buf[MSG_MAX];
+				int n = sip_build_response((char *)buf, sizeof(buf), &m, st, NULL, NULL,
+							   NULL);
+
+				if (n > 0) {
+					ua->st.stateless_replies++;
+					ua_send(ua, &src, buf, (size_t)n);
+				}
+			}
+			return;
+		}
+	} else {
+		ua->st.rx_responses++;
+		if (sip_msg_check_response(&m, &why) < 0) {
+			ua->st.rx_invalid++;
+			LOGP(DSIP, LOGL_INFO, "response discarded: %s\n", why ? why : "");
+			return;
+		}
+	}
+	txn_info(&m, &i);
+	sip_txn_layer_rx(ua->tl, &i, rx->data, rx->len, &src);
+}
+
+/* --- the UA --- */
+
+struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *cfg,
+			    const struct sip_ua_ops *ops, void *priv)
+{
+	struct sip_ua *ua = talloc_zero(ctx, struct sip_ua);
+
+	if (!ua)
+		return NULL;
+	ua->l = l;
+	if (cfg)
+		ua->cfg = *cfg;
+	ua->ops = ops;
+	ua->priv = priv;
+	INIT_LLIST_HEAD(&ua->legs);
+	sip_limits_default(&ua->lim);
+	sip_uas_policy_trunk(&ua->pol);
+	if (getrandom(&ua->rnd, sizeof(ua->rnd), 0) != sizeof(ua->rnd) || !ua->rnd)
+		ua->rnd = 0x9e3779b97f4a7c15ull ^ (uintptr_t)ua;
+	ua->tr = sip_transport_alloc(ua, l, NULL, frame, on_rx, ua);
+	ua->tl = sip_txn_layer_alloc(ua, &txl_ops, ua, NULL);
+	if (!ua->tr || !ua->tl) {
+		talloc_free(ua);
+		return NULL;
+	}
+	return ua;
+}
+
+void sip_ua_free(struct sip_ua *ua)
+{
+	struct sip_leg *leg, *n;
+
+	llist_for_each_entry_safe(leg, n, &ua->legs, list) {
+		osmo_timer_del(&leg->ok_timer);
+		leg->ops = NULL;
+	}
+	sip_txn_layer_free(ua->tl);
+	sip_transport_free(ua->tr);
+	talloc_free(ua);
+}
+
+int sip_ua_listen(struct sip_ua *ua, enum sip_proto proto, const struct sockaddr *addr,
+		  socklen_t alen, const struct sip_tls_cfg *tls)
+{
+	return sip_transport_listen(ua->tr, proto, addr, alen, tls) ? 0 : -EADDRNOTAVAIL;
+}
+
+const struct sip_ua_stats *sip_ua_get_stats(const struct sip_ua *ua)
+{
+	return &ua->st;
+}
+
+struct sip_transport *sip_ua_transport(struct sip_ua *ua)
+{
+	return ua->tr;
+}
+
+void sip_leg_set_user(struct sip_leg *leg, const struct sip_leg_ops *ops, void *u)
+{
+	leg->ops = ops;
+	leg->u = u;
+}
+
+void sip_leg_detach(struct sip_leg *leg)
+{
+	leg->ops = NULL;
+	leg->u = NULL;
+}
+
+const char *sip_leg_call_id(const struct sip_leg *leg)
+{
+	return leg->call_id;
+}
+
+struct sip_trunk *sip_leg_trunk(const struct sip_leg *leg)
+{
+	return leg->trunk;
+}
+
+bool sip_leg_is_uac(const struct sip_leg *leg)
+{
+	return leg->uac;
+}

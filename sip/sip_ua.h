@@ -1,0 +1,103 @@
+/* The SIP user agent core of tandem: one side of the B2BUA. It owns the
+ * transports, the transaction layer and the dialogs, and offers "legs": a
+ * leg is one INVITE dialog, created and driven by its owner (the
+ * interworking call) through calls and callbacks. Nothing of one leg leaks
+ * into another (topology hiding): every request and response is built here
+ * from the leg's own state. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sip/sip_msg.h"
+#include "sip/sip_transport.h"
+
+struct loop;
+struct sip_ua;
+struct sip_leg;
+struct sip_trunk;
+
+/* Bodies and extra headers the owner adds to what the leg sends. */
+struct sip_body {
+	const char *content_type; /* NULL: no body */
+	const char *body;
+	size_t len;
+	const char *headers; /* extra header lines, each ending in CRLF (Reason, PAI...) */
+};
+
+struct sip_leg_ops {
+	/* UAC: a provisional response (100 excluded) */
+	void (*progress)(void *u, struct sip_leg *leg, const struct sip_msg *rsp);
+	/* UAC: 2xx; the ACK is sent already */
+	void (*answered)(void *u, struct sip_leg *leg, const struct sip_msg *rsp);
+	/* UAC: the INVITE failed: status 300-699, or 408 (Timer B), 503
+	 * (transport); rsp NULL when no response came */
+	void (*failed)(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp);
+	/* UAS: the caller cancelled (the 487 is sent already) */
+	void (*cancelled)(void *u, struct sip_leg *leg, const struct sip_msg *cancel);
+	/* either side: the peer hung up (BYE answered 200 already) */
+	void (*bye)(void *u, struct sip_leg *leg, const struct sip_msg *bye);
+	/* UAS: the ACK for our 2xx arrived */
+	void (*ack)(void *u, struct sip_leg *leg, const struct sip_msg *ack);
+	/* a re-INVITE or UPDATE with an offer: fill answer (SDP) and return 200,
+	 * or return an error status (488...). */
+	unsigned (*offer)(void *u, struct sip_leg *leg, const struct sip_msg *req,
+			  struct sip_body *answer);
+	/* the leg is over (BYE done, failure, or no ACK): drop the pointer */
+	void (*gone)(void *u, struct sip_leg *leg);
+};
+
+struct sip_ua_ops {
+	/* A new INVITE outside any dialog, from trunk (NULL: unknown source).
+	 * The owner calls sip_leg_set_user() and answers through the leg, or
+	 * rejects with sip_leg_respond(leg, 403/404/503..., NULL). The 100
+	 * Trying is sent by the transaction after 200 ms anyway. */
+	void (*incoming)(void *priv, struct sip_leg *leg, struct sip_trunk *trunk,
+			 const struct sip_msg *invite);
+};
+
+struct sip_ua_cfg {
+	const char *user_agent; /* Server/User-Agent header (NULL: none) */
+};
+
+struct sip_ua_stats {
+	uint64_t rx_requests, rx_responses, rx_invalid, stateless_replies;
+	uint64_t legs_in, legs_out, legs_active;
+};
+
+struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *cfg,
+			    const struct sip_ua_ops *ops, void *priv);
+void sip_ua_free(struct sip_ua *ua);
+/* Listen (as the "sip" node configures, or directly). */
+int sip_ua_listen(struct sip_ua *ua, enum sip_proto proto, const struct sockaddr *addr,
+		  socklen_t alen, const struct sip_tls_cfg *tls);
+const struct sip_ua_stats *sip_ua_get_stats(const struct sip_ua *ua);
+struct sip_transport *sip_ua_transport(struct sip_ua *ua);
+
+/* --- legs --- */
+
+struct sip_invite_spec {
+	struct sip_trunk *trunk;
+	const char *ruri;     /* "sip:+4930123@carrier;user=phone" or "tel:+4930123" */
+	const char *from;     /* name-addr or URI, without tag */
+	const char *to;	      /* name-addr or URI */
+	struct sip_body body; /* SDP offer (or multipart), extra headers */
+};
+
+/* UAC: send an INVITE on the trunk. NULL on failure (no transport...). */
+struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *spec,
+			       const struct sip_leg_ops *ops, void *u);
+void sip_leg_set_user(struct sip_leg *leg, const struct sip_leg_ops *ops, void *u);
+/* UAS: answer the INVITE (18x, 2xx, or a final error). */
+int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body *body);
+/* UAC before the final response: CANCEL (sent once a provisional came,
+ * RFC 3261 9.1); reason: a Reason header line or NULL. */
+int sip_leg_cancel(struct sip_leg *leg, const char *reason_hdr);
+/* Established (or early on the UAC side after 2xx): BYE. */
+int sip_leg_bye(struct sip_leg *leg, const char *reason_hdr);
+/* Forget the owner; the leg finishes what it must on its own. */
+void sip_leg_detach(struct sip_leg *leg);
+
+const char *sip_leg_call_id(const struct sip_leg *leg);
+struct sip_trunk *sip_leg_trunk(const struct sip_leg *leg);
+bool sip_leg_is_uac(const struct sip_leg *leg);

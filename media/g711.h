@@ -73,14 +73,17 @@ static inline uint8_t g711_alaw_encode(int16_t x)
  * sign bit is 0 for negative values. */
 static inline uint8_t g711_ulaw_encode(int16_t x)
 {
-	int v = x >> 2;
+	int v;
 	unsigned m, seg, sign;
 
-	if (v < 0) {
+	/* Table 2 is symmetric in magnitude (there is a +0 and a -0), so the
+	 * magnitude is truncated, not the two's complement value. */
+	if (x < 0) {
 		sign = 0x80;
-		v = -v;
+		v = -(int)x >> 2;
 	} else {
 		sign = 0;
+		v = x >> 2;
 	}
 	if (v > 8158)
 		v = 8158;

@@ -23,6 +23,12 @@ void ans_det_init(struct ans_det *d, enum g711_law law, double threshold_dbm0, u
 	d->law = law;
 	d->min_ms = a * a / 2;
 	d->recog_blk = recog_ms / 10 ? recog_ms / 10 : 1;
+	for (unsigned i = 0; i < ANS_BLOCK; i++) {
+		double a = 2 * M_PI * ANS_HZ * i / TONE_RATE;
+
+		d->ref_c[i] = (float)cos(a);
+		d->ref_s[i] = (float)sin(a);
+	}
 }
 
 static double wrap(double p)
@@ -47,19 +53,19 @@ static void lose_tone(struct ans_det *d)
 
 static enum ans_event block(struct ans_det *d)
 {
-	double e = 0, zr = 0, zi = 0, w = 2 * M_PI * ANS_HZ / TONE_RATE, ratio, ph;
-	uint64_t n0 = d->n - ANS_BLOCK;
+	double e = 0, zr = 0, zi = 0, ratio, ph;
 	enum ans_event ev = ANS_EV_NONE;
 	bool tone;
 
-	/* Correlate with exp(-j w n) on the absolute sample index, so a
+	/* Correlate with exp(-j w n) on the absolute sample index (blocks
+	 * start at multiples of 80, where the reference phase is zero), so a
 	 * steady tone keeps a steady phase across blocks. */
 	for (unsigned i = 0; i < ANS_BLOCK; i++) {
-		double x = d->blk[i], a = w * (double)((n0 + i) % 8000);
+		double x = d->blk[i];
 
 		e += x * x;
-		zr += x * cos(a);
-		zi -= x * sin(a);
+		zr += x * d->ref_c[i];
+		zi -= x * d->ref_s[i];
 	}
 	e /= ANS_BLOCK;
 	/* A pure tone of amplitude A: |Z| = A N / 2 and e = A^2 / 2. */

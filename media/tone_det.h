@@ -33,8 +33,11 @@ struct ans_det {
 	unsigned recog_blk; /* blocks of tone before ANS */
 	/* running block */
 	int16_t blk[ANS_BLOCK];
+	/* 2100/8000 = 21/80: the reference phasor repeats every block, so
+	 * one block of cos/sin is all the correlation needs. */
+	float ref_c[ANS_BLOCK], ref_s[ANS_BLOCK];
 	unsigned fill;
-	uint64_t n; /* absolute sample index (phase reference) */
+	uint64_t n; /* samples seen */
 	uint64_t blkno;
 	/* tone tracking */
 	unsigned run; /* consecutive tone blocks (gaps of one allowed) */

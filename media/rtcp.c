@@ -303,3 +303,32 @@ void rtcp_rb_from_rx(struct rtp_rx *rx, struct rtcp_rb *rb, uint64_t now_ns)
 				      (d % 1000000000u) * 65536 / 1000000000u);
 	}
 }
+
+int rtcp_build_report(uint8_t *buf, size_t size, const struct rtp_tx *tx, bool sent,
+		      uint64_t ntp_now, uint32_t rtp_now, struct rtp_rx *rx, uint64_t now_ns,
+		      const char *cname)
+{
+	struct rtcp_builder b;
+	struct rtcp_rb rb;
+	unsigned n_rb = 0;
+	int rc;
+
+	rtcp_builder_init(&b, buf, size);
+	if (rx && rx->started && !rx->probation) {
+		rtcp_rb_from_rx(rx, &rb, now_ns);
+		n_rb = 1;
+	}
+	if (sent) {
+		struct rtcp_sr_info sr = {.ntp = ntp_now,
+					  .rtp_ts = rtp_now,
+					  .packets = tx->packets,
+					  .octets = tx->octets};
+
+		rc = rtcp_add_sr(&b, tx->ssrc, &sr, &rb, n_rb);
+	} else {
+		rc = rtcp_add_rr(&b, tx->ssrc, &rb, n_rb);
+	}
+	if (!rc)
+		rc = rtcp_add_sdes_cname(&b, tx->ssrc, cname);
+	return rc ? rc : (int)b.len;
+}

@@ -91,3 +91,13 @@ int rtcp_add_bye(struct rtcp_builder *b, uint32_t ssrc, const char *reason);
 /* Fill a report block for the source rx tracks (A.3, 6.4.1), at now_ns on
  * the clock rtp_rx_sr_seen() was given. Advances the fraction interval. */
 void rtcp_rb_from_rx(struct rtp_rx *rx, struct rtcp_rb *rb, uint64_t now_ns);
+
+/* The periodic report of one RTP session (RFC 3550 6.4): an SR when we
+ * sent media since the last report (else an RR), with a report block for
+ * the remote source once it is valid, then SDES CNAME (6.5.1: every
+ * compound carries it). ntp_now and rtp_now are the same instant on the
+ * wallclock (NTP format) and the media clock. Returns the length or
+ * -ENOSPC. */
+int rtcp_build_report(uint8_t *buf, size_t size, const struct rtp_tx *tx, bool sent,
+		      uint64_t ntp_now, uint32_t rtp_now, struct rtp_rx *rx, uint64_t now_ns,
+		      const char *cname);

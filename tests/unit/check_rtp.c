@@ -356,6 +356,54 @@ START_TEST(test_rtcp_sr_rr_round_trip)
 }
 END_TEST
 
+START_TEST(test_rtcp_periodic_report)
+{
+	struct rtp_tx tx;
+	struct rtp_rx rx;
+	struct rtp_hdr h;
+	struct rtcp_iter it;
+	struct rtcp_pkt pkt;
+	struct rtcp_report rep;
+	uint8_t buf[256], pay[160] = {0};
+	int n;
+
+	rtp_tx_init(&tx, 0x77, 1, 0);
+	rtp_rx_init(&rx, 8000);
+	/* Nothing received and nothing sent yet: an empty RR and SDES. */
+	n = rtcp_build_report(buf, sizeof(buf), &tx, false, 0, 0, &rx, 0, "a@b");
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(rtcp_iter_init(&it, buf, (size_t)n), 0);
+	ck_assert_int_eq(rtcp_iter_next(&it, &pkt), 1);
+	ck_assert_int_eq(rtcp_report_decode(&pkt, &rep), 0);
+	ck_assert(!rep.is_sr);
+	ck_assert_uint_eq(rep.rb_count, 0);
+	ck_assert_int_eq(rtcp_iter_next(&it, &pkt), 1);
+	ck_assert_uint_eq(pkt.pt, RTCP_SDES);
+	/* After sending 3 packets and receiving 5 with one lost: SR + 1 RB. */
+	for (int i = 0; i < 3; i++)
+		rtp_tx_audio(&tx, buf, sizeof(buf), 8, pay, 160, 160);
+	for (uint16_t s = 10; s < 16; s++) {
+		if (s == 13)
+			continue;
+		h = mk(s, s * 160u);
+		rtp_rx_update(&rx, &h, s * 20000000ull);
+	}
+	n = rtcp_build_report(buf, sizeof(buf), &tx, true, 0x1122334455667788ull, 480, &rx,
+			      400000000ull, "a@b");
+	ck_assert_int_eq(rtcp_iter_init(&it, buf, (size_t)n), 0);
+	ck_assert_int_eq(rtcp_iter_next(&it, &pkt), 1);
+	ck_assert_int_eq(rtcp_report_decode(&pkt, &rep), 0);
+	ck_assert(rep.is_sr);
+	ck_assert_uint_eq(rep.sr.packets, 3);
+	ck_assert_uint_eq(rep.sr.octets, 480);
+	ck_assert_uint_eq(rep.sr.rtp_ts, 480);
+	ck_assert_uint_eq(rep.rb_count, 1);
+	ck_assert_int_eq(rep.rb[0].lost, 1);
+	ck_assert_uint_eq(rep.rb[0].ext_max, 15);
+	ck_assert_int_eq(rtcp_build_report(buf, 30, &tx, true, 0, 0, &rx, 0, "a@b"), -ENOSPC);
+}
+END_TEST
+
 START_TEST(test_comfort_noise)
 {
 	uint8_t cn[] = {40, 1, 2, 3};
@@ -383,6 +431,7 @@ Suite *rtp_suite(void)
 	tcase_add_test(tc, test_jitter_hand_computed);
 	tcase_add_test(tc, test_timestamp_jump);
 	tcase_add_test(tc, test_rtcp_sr_rr_round_trip);
+	tcase_add_test(tc, test_rtcp_periodic_report);
 	tcase_add_test(tc, test_comfort_noise);
 	suite_add_tcase(s, tc);
 	return s;

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "media/tone_det.h"
+#include "media/ans_det.h"
 #include "media/tones.h"
 
 #define ANS_HZ 2100.0

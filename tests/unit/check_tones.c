@@ -1,4 +1,4 @@
-/* media/tones, media/tone_det, media/cot: tone plans measured by Goertzel
+/* media/tones, media/ans_det, media/cot: tone plans measured by Goertzel
  * (frequency and dBm0 level), the 2100 Hz answer-tone detector with and
  * without phase reversals, the continuity-check transceiver. */
 #include <math.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "media/cot.h"
-#include "media/tone_det.h"
+#include "media/ans_det.h"
 #include "media/tones.h"
 #include "tests/unit/unit.h"
 

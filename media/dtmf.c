@@ -45,9 +45,10 @@ static void rt_cb(void *user_data, int code, int level, int delay)
 			return;
 		d->in_digit = true;
 		d->digit = (char)code;
-		d->digit_start = d->slice_end;
+		d->digit_start = d->slice_end > DTMF_START_LAG ? d->slice_end - DTMF_START_LAG : 0;
 		ev.digit = (char)code;
-		ev.start = d->slice_end;
+		ev.start = d->digit_start;
+		ev.detected_at = d->slice_end;
 		ev.level_dbm0 = level;
 	} else {
 		if (!d->in_digit)
@@ -56,7 +57,10 @@ static void rt_cb(void *user_data, int code, int level, int delay)
 		ev.digit = d->digit;
 		ev.end = true;
 		ev.start = d->digit_start;
-		ev.duration = (uint32_t)(d->slice_end - d->digit_start);
+		ev.detected_at = d->slice_end;
+		ev.duration = d->slice_end - DTMF_END_LAG > d->digit_start
+				      ? (uint32_t)(d->slice_end - DTMF_END_LAG - d->digit_start)
+				      : 0;
 		/* The tone's tail is still in the delay line: keep muting
 		 * until it has left, plus one slice for the detector's own
 		 * end lag. */

@@ -2,6 +2,7 @@
  * -> detect, suppression, and the RFC 4733 packet sequences. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "media/dtmf.h"
@@ -50,6 +51,7 @@ START_TEST(test_all_digits)
 	static int16_t buf[8 * 400];
 	struct evlog log = {0};
 	struct dtmf_det *d = dtmf_det_alloc(unit_ctx, DTMF_DEFAULT_DELAY, on_ev, &log);
+	uint64_t onset = 0;
 
 	ck_assert_ptr_nonnull(d);
 	for (int i = 0; digits[i]; i++) {
@@ -58,13 +60,18 @@ START_TEST(test_all_digits)
 		size_t n = gen_digit(buf, digits[i], on, 150);
 
 		feed(d, buf, n);
+		/* The onset estimate lands within 10 ms of the real one. */
+		ck_assert_msg(llabs((long long)log.ev[2 * i].start - (long long)onset) <= 80,
+			      "digit %c: onset %llu estimated %llu", digits[i],
+			      (unsigned long long)onset, (unsigned long long)log.ev[2 * i].start);
+		onset += n;
 		ck_assert_int_eq(log.n, 2 * (i + 1));
 		ck_assert_int_eq(log.ev[2 * i].digit, digits[i]);
 		ck_assert(!log.ev[2 * i].end);
 		ck_assert_int_eq(log.ev[2 * i + 1].digit, digits[i]);
 		ck_assert(log.ev[2 * i + 1].end);
-		/* Measured duration within 25 ms of the tone's. */
-		ck_assert_msg(fabs(log.ev[2 * i + 1].duration / 8.0 - on) <= 25,
+		/* Measured duration within 15 ms of the tone's. */
+		ck_assert_msg(fabs(log.ev[2 * i + 1].duration / 8.0 - on) <= 15,
 			      "digit %c: %u ms tone measured %.1f ms", digits[i], on,
 			      log.ev[2 * i + 1].duration / 8.0);
 	}

@@ -148,7 +148,8 @@ int jb_put(struct jb *jb, uint16_t seq, const uint8_t *data, size_t len)
 		jb->head = seq;
 	jb->seq[slot] = seq;
 	jb->full[slot] = 1;
-	memcpy(jb->data + (size_t)slot * jb->cfg.frame_bytes, data, len);
+	if (len)
+		memcpy(jb->data + (size_t)slot * jb->cfg.frame_bytes, data, len);
 	if (len < jb->cfg.frame_bytes)
 		memset(jb->data + (size_t)slot * jb->cfg.frame_bytes + len, jb->idle,
 		       jb->cfg.frame_bytes - len);

@@ -66,7 +66,8 @@ static double run(enum xc_codec codec, bool dtmf, unsigned *sink)
 	struct jb *jb = jb_alloc(ctx, &jc);
 	struct chan *ch = talloc_zero_array(ctx, struct chan, NTS);
 	uint8_t payload[NTS * FRAMES], streams[NTS * FRAMES], pkt[512], rtp[512], rtp_pay[400];
-	uint8_t out_streams[NTS * FRAMES];
+	uint8_t out_streams[NTS * FRAMES], in_pkt[512];
+	int in_len;
 	unsigned events = 0, packets = SECONDS * 1000;
 	double t0, t1;
 
@@ -85,15 +86,18 @@ static double run(enum xc_codec codec, bool dtmf, unsigned *sink)
 	for (unsigned i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 37 + 11);
 
+	in_len = cesop_encode(&cfg, &peer_tx, NULL, payload, in_pkt, sizeof(in_pkt));
 	t0 = cpu_s();
 	for (unsigned k = 0; k < packets; k++) {
-		/* The span emulator's packet (built outside the measured
-		 * chain would be fairer, but encode is part of the return
-		 * path anyway). */
-		int n = cesop_encode(&cfg, &peer_tx, NULL, payload, pkt, sizeof(pkt));
+		int n;
+
+		/* The span emulator's packet: built once, only its sequence
+		 * number changes, so the emulator costs nothing here. */
+		in_pkt[2] = (uint8_t)(k >> 8);
+		in_pkt[3] = (uint8_t)k;
 
 		/* TDM -> RTP */
-		if (cesop_decode(&cfg, pkt, (size_t)n, &p) == 0)
+		if (cesop_decode(&cfg, in_pkt, (size_t)in_len, &p) == 0)
 			jb_put(jb, p.cw.seq, p.payload, p.payload_len);
 		jb_get(jb, streams);
 		cesop_deinterleave(streams, NTS, FRAMES, out_streams);
@@ -136,7 +140,12 @@ static double run(enum xc_codec codec, bool dtmf, unsigned *sink)
 		*sink += pkt[n - 1];
 	}
 	t1 = cpu_s();
-	*sink += events + (unsigned)jb_stats(jb)->lost;
+	*sink += events;
+	/* The chain must have played every span packet, not concealed. */
+	if (jb_stats(jb)->played + 4 < packets || jb_stats(jb)->lost)
+		fprintf(stderr, "jitter buffer: played %llu lost %llu of %u\n",
+			(unsigned long long)jb_stats(jb)->played,
+			(unsigned long long)jb_stats(jb)->lost, packets);
 	talloc_free(ctx);
 	/* ns of CPU per channel-second (both directions). */
 	return (t1 - t0) * 1e9 / (NTS * (double)SECONDS);

@@ -106,3 +106,31 @@ enum cot_event cot_process(struct cot *c, const int16_t *rx, int16_t *tx, size_t
 	tone_osc_renorm(&c->osc);
 	return first;
 }
+
+const char *cot_event_name(enum cot_event ev)
+{
+	switch (ev) {
+	case COT_EV_NONE:
+		return "none";
+	case COT_EV_TONE_ON:
+		return "tone-on";
+	case COT_EV_TONE_OFF:
+		return "tone-off";
+	}
+	return "?";
+}
+
+const char *cot_mode_name(enum cot_mode mode)
+{
+	switch (mode) {
+	case COT_IDLE:
+		return "idle";
+	case COT_ORIG_4W:
+		return "originate-4w";
+	case COT_ORIG_2W:
+		return "originate-2w";
+	case COT_TRANSCEIVE:
+		return "transceiver";
+	}
+	return "?";
+}

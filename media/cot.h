@@ -59,3 +59,5 @@ void cot_stop(struct cot *c);
  * Returns the first event within the n samples. */
 enum cot_event cot_process(struct cot *c, const int16_t *rx, int16_t *tx, size_t n);
 bool cot_tone_present(const struct cot *c);
+const char *cot_event_name(enum cot_event ev);
+const char *cot_mode_name(enum cot_mode mode);

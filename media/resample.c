@@ -4,9 +4,12 @@
  * from the centre one of 1/2, so it splits into "take the sample" and "the
  * half-sample interpolation of the other phase". Both directions use one
  * interpolator: w(t) = sinc(t) * Kaiser(beta 6), t = k - 1/2 for the 24
- * nearest samples, normalised to unity DC gain. That gives roughly 60 dB
- * stop-band beyond 4.6 kHz with the pass band flat to about 3.4 kHz, which
- * is the telephone band the TDM side carries anyway. */
+ * nearest samples, normalised to unity DC gain. Measured: pass band flat
+ * within 0.01 dB to 3.3 kHz (-0.16 dB at 3.5 kHz), images of 0.3-3.3 kHz
+ * tones at least 60 dB down when interpolating, aliases of 4.6 kHz and
+ * above at least 50 dB down (67 dB from 5 kHz) when decimating: the
+ * telephone band the TDM side carries anyway. Delay: 12 samples at 8 kHz
+ * each way. */
 #include <math.h>
 #include <string.h>
 

@@ -143,6 +143,7 @@ START_TEST(test_ans_plain)
 	ck_assert_int_eq(r.ans, 1);
 	ck_assert_int_eq(r.pr, 0);
 	ck_assert_int_eq(r.end, 1);
+	ck_assert_str_eq(ans_event_name(ANS_EV_ANS_PR), "/ANS");
 	ck_assert_uint_ge(r.ans_ms, 400);
 	ck_assert_uint_le(r.ans_ms, 500);
 }
@@ -225,6 +226,8 @@ START_TEST(test_cot_4w_loop)
 	}
 	ck_assert_int_eq(on, 1);
 	ck_assert_int_eq(off, 0);
+	ck_assert_str_eq(cot_event_name(COT_EV_TONE_ON), "tone-on");
+	ck_assert_str_eq(cot_mode_name(c.mode), "originate-4w");
 	/* One packet of loop delay plus 40-60 ms recognition. */
 	ck_assert_uint_le(on_at, 5);
 	ck_assert(cot_tone_present(&c));

@@ -77,6 +77,21 @@ START_TEST(test_resampler)
 	 * 16 kHz rate = frequency scaled by 1/2 on the 8 kHz helper. */
 	img = tone_goertzel(hi + 800, 2400, 7000 / 2.0);
 	ck_assert(10 * log10(img / tone_goertzel(hi + 800, 2400, 1000 / 2.0)) < -50);
+	/* Top of the telephone band: 3.3 kHz flat, its 4.7 kHz image down. */
+	rs_up_init(&up);
+	for (int i = 0; i < 1600; i++)
+		in[i] = (int16_t)lrint(10000 * sin(2 * M_PI * 3300 * i / 8000.0));
+	rs_up(&up, &c, in, 1600, hi);
+	e_in = tone_goertzel(in + 200, 1200, 3300);
+	ck_assert(fabs(10 * log10(tone_goertzel(hi + 400, 2400, 3300 / 2.0) / e_in)) < 0.1);
+	ck_assert(10 * log10(tone_goertzel(hi + 400, 2400, 4700 / 2.0) / e_in) < -55);
+	/* Decimating: a 5 kHz tone at 16 kHz must not alias to 3 kHz. */
+	rs_down_init(&dn);
+	for (int i = 0; i < 3200; i++)
+		hi[i] = (int16_t)lrint(10000 * sin(2 * M_PI * 5000 * i / 16000.0));
+	rs_down(&dn, &c, hi, 1600, out);
+	ck_assert(tone_power_dbm0(G711_LAW_A, tone_goertzel(out + 200, 1200, 3000)) <
+		  tone_power_dbm0(G711_LAW_A, 1e8 / 2) - 60);
 }
 END_TEST
 

@@ -233,8 +233,31 @@ enum rtp_rx_verdict rtp_rx_update(struct rtp_rx *rx, const struct rtp_hdr *h, ui
 		rx->probation = RTP_MIN_SEQUENTIAL;
 		rx->have_transit = false;
 	} else if (h->ssrc != rx->ssrc) {
-		return RTP_RX_OTHER_SSRC;
+		if (h->ssrc == rx->cand_ssrc && rx->cand_count &&
+		    seq == (uint16_t)(rx->cand_seq + 1)) {
+			rx->cand_count++;
+		} else {
+			rx->cand_ssrc = h->ssrc;
+			rx->cand_count = 1;
+		}
+		rx->cand_seq = seq;
+		if (rx->cand_count < RTP_SSRC_SWITCH)
+			return RTP_RX_OTHER_SSRC;
+		/* The new source has proven itself: it starts valid (its
+		 * probation was the run just seen). */
+		rx->ssrc = h->ssrc;
+		rx->cand_count = 0;
+		rx->ssrc_changes++;
+		rx_init_seq(rx, seq);
+		rx->probation = 0;
+		rx->have_transit = false;
+		rx->jitter_q4 = 0;
+		rx->last_sr_arrival_ns = 0;
+		rx->received = 1;
+		rx_jitter(rx, h->ts, arrival_ns);
+		return RTP_RX_NEW_SSRC;
 	}
+	rx->cand_count = 0;
 	udelta = seq - rx->max_seq;
 	if (rx->probation) {
 		if (seq == (uint16_t)(rx->max_seq + 1)) {

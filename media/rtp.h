@@ -123,6 +123,13 @@ struct rtp_rx {
 	uint64_t last_sr_arrival_ns;
 	/* Last sequence numbers seen, to tell duplicates from old packets. */
 	uint64_t seen_mask; /* bit i: max_seq - i was received */
+	/* Another SSRC that keeps arriving in sequence replaces the tracked
+	 * one (the far end switched source: RFC 3550 8.2 collision, a
+	 * re-INVITE toward another media server behind the same address). */
+	uint32_t cand_ssrc;
+	uint16_t cand_seq;
+	uint8_t cand_count;
+	uint32_t ssrc_changes;
 };
 
 void rtp_rx_init(struct rtp_rx *rx, uint32_t clock_rate);
@@ -133,8 +140,12 @@ enum rtp_rx_verdict {
 	RTP_RX_DUPLICATE,  /* already counted */
 	RTP_RX_BAD_SEQ,	   /* jump too large; dropped until confirmed */
 	RTP_RX_RESTARTED,  /* confirmed jump: statistics restarted */
-	RTP_RX_OTHER_SSRC, /* not the source being tracked */
+	RTP_RX_OTHER_SSRC, /* not the source being tracked (yet) */
+	RTP_RX_NEW_SSRC,   /* switched to a new source; statistics restarted */
 };
+
+/* In-sequence packets from another SSRC before the receiver follows it. */
+#define RTP_SSRC_SWITCH 3
 
 /* Account one received packet; arrival_ns on the receiver's clock. */
 enum rtp_rx_verdict rtp_rx_update(struct rtp_rx *rx, const struct rtp_hdr *h, uint64_t arrival_ns);

@@ -189,6 +189,27 @@ START_TEST(test_probation_and_wrap)
 	h = mk(10, 0);
 	h.ssrc = 43;
 	ck_assert_int_eq(rtp_rx_update(&rx, &h, 300000000), RTP_RX_OTHER_SSRC);
+	/* Interleaved stray packets of another source do not take over... */
+	h = mk(10, 480 + 160u * 13);
+	ck_assert_int_eq(rtp_rx_update(&rx, &h, 320000000), RTP_RX_OK);
+	h = mk(500, 0);
+	h.ssrc = 43;
+	ck_assert_int_eq(rtp_rx_update(&rx, &h, 330000000), RTP_RX_OTHER_SSRC);
+	/* ...but a run of RTP_SSRC_SWITCH in-sequence packets does. */
+	for (uint16_t s = 1000; s < 1000 + RTP_SSRC_SWITCH; s++) {
+		h = mk(s, s * 160u);
+		h.ssrc = 44;
+		ck_assert_int_eq(rtp_rx_update(&rx, &h, 340000000ull + s),
+				 s + 1 < 1000 + RTP_SSRC_SWITCH ? RTP_RX_OTHER_SSRC
+								: RTP_RX_NEW_SSRC);
+	}
+	ck_assert_uint_eq(rx.ssrc, 44);
+	ck_assert_uint_eq(rx.ssrc_changes, 1);
+	h = mk(1000 + RTP_SSRC_SWITCH, 0);
+	h.ssrc = 44;
+	ck_assert_int_eq(rtp_rx_update(&rx, &h, 360000000), RTP_RX_OK);
+	ck_assert_uint_eq(rtp_rx_ext_max(&rx), 1000 + RTP_SSRC_SWITCH);
+	ck_assert_int_eq(rtp_rx_cum_lost(&rx), 0);
 }
 END_TEST
 

@@ -29,9 +29,10 @@ struct jb_cfg {
 	unsigned capacity;    /* slots; rounded up to a power of two >= 2 * depth */
 	enum jb_payload payload;
 	enum jb_conceal conceal;
-	unsigned fade_frames; /* repeat-fade: frames until silence (gain halves each) */
-			      /* Bytes per sample group for fading: CESoPSN frames interleave all
-			       * timeslots, so every byte is its own sample either way. */
+	/* Repeat-fade: frames until silence, the gain halving each frame.
+	 * Every byte is a G.711 sample (interleaved CESoPSN frames too), so
+	 * fading works on either. */
+	unsigned fade_frames;
 };
 
 enum jb_out {

@@ -111,7 +111,6 @@ void rs_down(struct rs_down *d, const struct rs_coef *c, const int16_t *in, size
 		/* Odd samples sit half a step after the even ones; the
 		 * interpolated odd value at the even instant RS_TAPS/2 back
 		 * pairs with that even sample: together the half-band. */
-		(void)o;
 		out[i] = sat16(0.5f * (e[RS_TAPS / 2] + dot(o, c->w)));
 	}
 }

@@ -378,6 +378,71 @@ START_TEST(test_rtcp_sr_rr_round_trip)
 }
 END_TEST
 
+/* A hand-assembled compound decodes to the fields it was built from, and
+ * the builder reproduces it byte for byte. */
+START_TEST(test_rtcp_vector)
+{
+	FILE *f = fopen(unit_vector_path("media/rtcp_compound.txt"), "r");
+	char line[1024], hex[1000] = "";
+	uint8_t pkt[512], *copy, out[512];
+	size_t n;
+	struct rtcp_iter it;
+	struct rtcp_pkt p;
+	struct rtcp_report rep;
+	struct rtcp_builder b;
+	struct rtcp_sr_info sr;
+	const char *cname;
+	size_t cname_len;
+	uint32_t ssrc;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "hex %999s", hex) == 1)
+			break;
+	fclose(f);
+	n = unhex(hex, pkt, sizeof(pkt));
+	ck_assert_uint_eq(n, 52 + 24 + 8);
+	copy = malloc(n);
+	memcpy(copy, pkt, n);
+	ck_assert_int_eq(rtcp_iter_init(&it, copy, n), 0);
+	ck_assert_int_eq(rtcp_iter_next(&it, &p), 1);
+	ck_assert_int_eq(rtcp_report_decode(&p, &rep), 0);
+	ck_assert(rep.is_sr);
+	ck_assert_uint_eq(rep.ssrc, 0x11223344);
+	ck_assert(rep.sr.ntp == 0xe8a1b2c340000000ull);
+	ck_assert_uint_eq(rep.sr.rtp_ts, 80000);
+	ck_assert_uint_eq(rep.sr.packets, 500);
+	ck_assert_uint_eq(rep.sr.octets, 80000);
+	ck_assert_uint_eq(rep.rb_count, 1);
+	ck_assert_uint_eq(rep.rb[0].ssrc, 0x55667788);
+	ck_assert_uint_eq(rep.rb[0].fraction, 25);
+	ck_assert_int_eq(rep.rb[0].lost, 10);
+	ck_assert_uint_eq(rep.rb[0].ext_max, 0x1000f);
+	ck_assert_uint_eq(rep.rb[0].jitter, 32);
+	ck_assert_uint_eq(rep.rb[0].lsr, 0xb2c34000);
+	ck_assert_uint_eq(rep.rb[0].dlsr, 0x18000);
+	ck_assert_int_eq(rtcp_iter_next(&it, &p), 1);
+	ck_assert_int_eq(rtcp_sdes_cname(&p, &ssrc, &cname, &cname_len), 0);
+	ck_assert_uint_eq(cname_len, 11);
+	ck_assert(!memcmp(cname, "tandem@host", 11));
+	ck_assert_int_eq(rtcp_iter_next(&it, &p), 1);
+	ck_assert_uint_eq(p.pt, RTCP_BYE);
+	ck_assert_int_eq(rtcp_iter_next(&it, &p), 0);
+
+	sr = rep.sr;
+	rtcp_builder_init(&b, out, sizeof(out));
+	ck_assert_int_eq(rtcp_add_sr(&b, rep.ssrc, &sr, rep.rb, 1), 0);
+	ck_assert_int_eq(rtcp_add_sdes_cname(&b, rep.ssrc, "tandem@host"), 0);
+	ck_assert_int_eq(rtcp_add_bye(&b, rep.ssrc, NULL), 0);
+	ck_assert_uint_eq(b.len, n);
+	ck_assert_mem_eq(out, pkt, n);
+	/* A truncation is a valid compound only at a packet boundary. */
+	for (size_t k = 0; k < n; k++)
+		ck_assert_int_eq(rtcp_iter_init(&it, copy, k), k == 52 || k == 76 ? 0 : -EBADMSG);
+	free(copy);
+}
+END_TEST
+
 START_TEST(test_rtcp_periodic_report)
 {
 	struct rtp_tx tx;
@@ -497,6 +562,7 @@ Suite *rtp_suite(void)
 	tcase_add_test(tc, test_jitter_hand_computed);
 	tcase_add_test(tc, test_timestamp_jump);
 	tcase_add_test(tc, test_rtcp_sr_rr_round_trip);
+	tcase_add_test(tc, test_rtcp_vector);
 	tcase_add_test(tc, test_rtcp_periodic_report);
 	tcase_add_test(tc, test_comfort_noise);
 	tcase_add_test(tc, test_port_pool);

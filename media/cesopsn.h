@@ -74,7 +74,10 @@ struct cesop_pkt {
 	bool has_rtp;
 	struct rtp_hdr rtp;
 	const uint8_t *payload; /* frames x timeslots, frame-major */
-	size_t payload_len;	/* 0 when L=1 and the payload was omitted */
+	/* 0 when L=1 and the payload was omitted (RFC 5086 5.2: a local
+	 * attachment-circuit failure); jb_put() of an empty frame plays the
+	 * idle code, the trunk conditioning the TDM side expects. */
+	size_t payload_len;
 };
 
 /* Decode one packet. Returns 0, -EBADMSG (bad control word, bad length,

@@ -656,7 +656,8 @@ int sip_transport_local_addr(struct sip_transport *t, enum sip_proto proto,
 {
 	struct sip_listener *ls;
 
-	llist_for_each_entry(ls, &t->listeners, list) {
+	llist_for_each_entry(ls, &t->listeners, list)
+	{
 		if (ls->proto == proto) {
 			*ss = ls->local;
 			return 0;

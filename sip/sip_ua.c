@@ -21,8 +21,8 @@
 #include "sip/sip_txn.h"
 #include "sip/sip_ua.h"
 
-#define MSG_MAX 16384
-#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"
+#define MSG_MAX	      16384
+#define ALLOW_HDR     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"
 #define SUPPORTED_HDR "Supported: timer\r\n"
 
 struct sip_ua {
@@ -55,6 +55,8 @@ struct sip_leg {
 	uint32_t invite_cseq;
 	struct sip_txn *invite_txn, *bye_txn, *cancel_txn;
 	bool got_provisional, cancel_pending, answered, failed, done, gone_told;
+	bool owner_ended;  /* the owner ended the leg: no more events but 'gone' */
+	bool invite_final; /* UAC: the INVITE got its final response (or timed out) */
 	char *cancel_reason;
 	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx */
 	uint8_t *ack;
@@ -162,14 +164,14 @@ static struct sip_trunk *trunk_by_source(const struct sockaddr_storage *src)
 	char host[INET6_ADDRSTRLEN] = "";
 
 	if (src->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)src)->sin_addr, host, sizeof(host));
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)src)->sin_addr, host,
+			  sizeof(host));
 	else if (src->ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)src)->sin6_addr, host,
 			  sizeof(host));
 	/* a trunk is known by the address its requests come from */
-	llist_for_each_entry(t, &sip_cfg.trunks, list)
-		if (t->host && !strcmp(t->host, host))
-			return t;
+	llist_for_each_entry(t, &sip_cfg.trunks,
+			     list) if (t->host && !strcmp(t->host, host)) return t;
 	return NULL;
 }
 
@@ -204,8 +206,10 @@ static struct sip_leg *leg_by_dialog(struct sip_ua *ua, struct tstr call_id, str
 {
 	struct sip_leg *leg;
 
-	llist_for_each_entry(leg, &ua->legs, list) {
-		if (!tstr_eq_cstr(call_id, leg->call_id) || !tstr_eq_cstr(local_tag, leg->local_tag))
+	llist_for_each_entry(leg, &ua->legs, list)
+	{
+		if (!tstr_eq_cstr(call_id, leg->call_id) ||
+		    !tstr_eq_cstr(local_tag, leg->local_tag))
 			continue;
 		/* an early UAC leg may not know the remote tag yet */
 		if (!leg->remote_tag || tstr_eq_cstr(remote_tag, leg->remote_tag))
@@ -220,10 +224,18 @@ static struct sip_leg *leg_for_request(struct sip_ua *ua, const struct sip_txn_i
 	return leg_by_dialog(ua, i->call_id, i->to_tag, i->from_tag);
 }
 
+/* The leg goes once it is done and nothing it waits for is pending: a UAC
+ * INVITE still without final response (a CANCEL may cross a 2xx that must
+ * be ACKed and BYEd), a BYE or CANCEL without final response. Transactions
+ * that live on to absorb retransmissions are detached from it. */
 static void leg_maybe_free(struct sip_leg *leg)
 {
-	if (!leg->done || leg->invite_txn || leg->bye_txn || leg->cancel_txn)
+	if (!leg->done || (leg->uac && !leg->invite_final) || leg->bye_txn || leg->cancel_txn)
 		return;
+	if (leg->invite_txn) {
+		sip_txn_detach_user(leg->invite_txn);
+		leg->invite_txn = NULL;
+	}
 	if (!leg->gone_told && leg->ops && leg->ops->gone) {
 		leg->gone_told = true;
 		leg->ops->gone(leg->u, leg);
@@ -263,7 +275,7 @@ static int leg_build_request(struct sip_leg *leg, const char *method, uint32_t c
 		 host, strchr(host, ':') ? "]" : "", port);
 	s.method = method;
 	s.ruri = view(leg->dlg && leg->dlg->remote_target[0] ? leg->dlg->remote_target
-							       : leg->remote_uri);
+							     : leg->remote_uri);
 	s.from = view(leg->local_uri);
 	s.from_tag = view(leg->local_tag);
 	s.to = view(leg->remote_uri);
@@ -285,7 +297,8 @@ static int leg_build_request(struct sip_leg *leg, const char *method, uint32_t c
 }
 
 static struct sip_txn *leg_start_request(struct sip_leg *leg, const char *method, uint32_t cseq,
-					 const char *extra_hdrs, const struct sip_txn_user_ops *uops)
+					 const char *extra_hdrs,
+					 const struct sip_txn_user_ops *uops)
 {
 	uint8_t buf[MSG_MAX];
 	char *branch = rnd_token(leg->ua, leg, "z9hG4bK");
@@ -327,8 +340,8 @@ static void send_cancel(struct sip_leg *leg)
 	if (sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return;
 	txn_info(&m, &i);
-	leg->cancel_txn = sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest,
-					       &cancel_ops, leg);
+	leg->cancel_txn =
+		sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest, &cancel_ops, leg);
 	leg->cancel_pending = false;
 }
 
@@ -414,6 +427,7 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 			return;
 		}
 		leg->answered = true;
+		leg->invite_final = true;
 		if (!leg->remote_tag || !tstr_eq_cstr(rsp->to_tag, leg->remote_tag)) {
 			talloc_free(leg->remote_tag);
 			leg->remote_tag = dup_view(leg, rsp->to_tag);
@@ -433,8 +447,10 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 	}
 	leg->failed = true;
 	leg->done = true;
-	if (leg->ops && leg->ops->failed && !leg->gone_told)
+	leg->invite_final = true;
+	if (leg->ops && leg->ops->failed && !leg->owner_ended)
 		leg->ops->failed(leg->u, leg, st, m);
+	leg_maybe_free(leg);
 }
 
 static void uac_invite_fail(struct sip_leg *leg, unsigned status)
@@ -443,8 +459,10 @@ static void uac_invite_fail(struct sip_leg *leg, unsigned status)
 		return;
 	leg->failed = true;
 	leg->done = true;
-	if (leg->ops && leg->ops->failed)
+	leg->invite_final = true;
+	if (leg->ops && leg->ops->failed && !leg->owner_ended)
 		leg->ops->failed(leg->u, leg, status, NULL);
+	leg_maybe_free(leg);
 }
 
 static void uac_invite_timeout(void *tu, struct sip_txn *t)
@@ -465,6 +483,7 @@ static void uac_invite_gone(void *tu, struct sip_txn *t)
 
 	(void)t;
 	leg->invite_txn = NULL;
+	leg->invite_final = true;
 	leg_maybe_free(leg);
 }
 
@@ -487,20 +506,30 @@ static void bye_done(void *tu, struct sip_txn *t)
 	leg_maybe_free(leg);
 }
 
+/* A final response (or the timeout) to our BYE/CANCEL is all the leg
+ * waits for; the transaction stays to absorb retransmissions, detached. */
+static void aux_finished(struct sip_leg *leg, struct sip_txn *t)
+{
+	sip_txn_detach_user(t);
+	if (leg->bye_txn == t)
+		leg->bye_txn = NULL;
+	if (leg->cancel_txn == t)
+		leg->cancel_txn = NULL;
+	leg_maybe_free(leg);
+}
+
 static void bye_response(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 			 const uint8_t *raw, size_t len)
 {
-	(void)tu;
-	(void)t;
-	(void)rsp;
 	(void)raw;
 	(void)len;
+	if (rsp->status >= 200)
+		aux_finished(tu, t);
 }
 
 static void bye_timeout(void *tu, struct sip_txn *t)
 {
-	(void)tu;
-	(void)t;
+	aux_finished(tu, t);
 }
 
 static const struct sip_txn_user_ops bye_ops = {
@@ -593,8 +622,8 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->invite = talloc_memdup(leg, buf, (size_t)n);
 	leg->invite_len = (size_t)n;
 	txn_info(&m, &i);
-	leg->invite_txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &leg->dest,
-					       &uac_invite_ops, leg);
+	leg->invite_txn =
+		sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &leg->dest, &uac_invite_ops, leg);
 	if (!leg->invite_txn) {
 		leg->done = true;
 		leg_maybe_free(leg);
@@ -611,7 +640,7 @@ int sip_leg_cancel(struct sip_leg *leg, const char *reason_hdr)
 	if (reason_hdr)
 		leg->cancel_reason = talloc_strdup(leg, reason_hdr);
 	leg->done = true; /* whatever comes now, the owner is not told */
-	leg->gone_told = true;
+	leg->owner_ended = true;
 	/* 9.1: no CANCEL before a provisional response */
 	if (leg->got_provisional)
 		send_cancel(leg);
@@ -624,11 +653,11 @@ int sip_leg_bye(struct sip_leg *leg, const char *reason_hdr)
 {
 	if (!leg->dlg || leg->bye_txn || (!leg->uac && !leg->ok))
 		return -ENOTCONN;
-	leg->bye_txn = leg_start_request(leg, "BYE", sip_dialog_next_cseq(leg->dlg), reason_hdr,
-					 &bye_ops);
+	leg->bye_txn =
+		leg_start_request(leg, "BYE", sip_dialog_next_cseq(leg->dlg), reason_hdr, &bye_ops);
 	osmo_timer_del(&leg->ok_timer);
 	leg->done = true;
-	leg->gone_told = true; /* we ended it: the owner knows */
+	leg->owner_ended = true; /* we ended it: the owner knows */
 	return leg->bye_txn ? 0 : -EIO;
 }
 
@@ -645,10 +674,8 @@ static void ok_retransmit(void *priv)
 	if (leg->ok_elapsed_ms >= 64 * t1) {
 		/* 13.3.1.4: no ACK: confirm the dialog and end the session */
 		LOGP(DSIP, LOGL_NOTICE, "%s: no ACK for our 2xx, sending BYE\n", leg->call_id);
-		leg->gone_told = false;
-		if (leg->ops && leg->ops->bye)
+		if (leg->ops && leg->ops->bye && !leg->owner_ended)
 			leg->ops->bye(leg->u, leg, NULL);
-		leg->gone_told = true;
 		sip_leg_bye(leg, "Reason: SIP;cause=408;text=\"no ACK\"\r\n");
 		return;
 	}
@@ -695,8 +722,8 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 		return -EINVAL;
 	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
 	snprintf(hdrs, sizeof(hdrs), "%s%sContact: <sip:tandem@%s%s%s:%u>\r\n" ALLOW_HDR "%s%s%s",
-		 body && body->headers ? body->headers : "", "", strchr(host, ':') ? "[" : "",
-		 host, strchr(host, ':') ? "]" : "", port, ua->cfg.user_agent ? "Server: " : "",
+		 body && body->headers ? body->headers : "", "", strchr(host, ':') ? "[" : "", host,
+		 strchr(host, ':') ? "]" : "", port, ua->cfg.user_agent ? "Server: " : "",
 		 ua->cfg.user_agent ? ua->cfg.user_agent : "", ua->cfg.user_agent ? "\r\n" : "");
 	ex.headers = status > 100 && status < 300 ? hdrs : (body ? body->headers : NULL);
 	if (body && body->content_type) {
@@ -738,7 +765,7 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 		}
 	} else if (status >= 300) {
 		leg->done = true;
-		leg->gone_told = true; /* the owner decided it */
+		leg->owner_ended = true; /* the owner decided it */
 	}
 	return sip_txn_respond(leg->invite_txn, (int)status, buf, (size_t)n);
 }
@@ -818,8 +845,8 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 				struct sip_build_extra ex = {.content_type = answer.content_type,
 							     .body = answer.body,
 							     .body_len = answer.len};
-				int n = sip_build_response((char *)buf, sizeof(buf), m, 200, NULL, NULL,
-							   &ex);
+				int n = sip_build_response((char *)buf, sizeof(buf), m, 200, NULL,
+							   NULL, &ex);
 
 				if (n > 0)
 					sip_txn_respond(t, 200, buf, (size_t)n);
@@ -847,14 +874,13 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 			return;
 		}
 		respond_simple(ua, t, m, 200, NULL);
-		llist_for_each_entry(l2, &ua->legs, list) {
+		llist_for_each_entry(l2, &ua->legs, list)
+		{
 			if (l2->invite_txn != inv || l2->ok)
 				continue;
 			sip_leg_respond(l2, 487, NULL);
-			l2->gone_told = false;
 			if (l2->ops && l2->ops->cancelled)
 				l2->ops->cancelled(l2->u, l2, m);
-			l2->gone_told = true;
 			break;
 		}
 		return;
@@ -868,9 +894,9 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 		respond_simple(ua, t, m, 200, NULL);
 		osmo_timer_del(&leg->ok_timer);
 		leg->done = true;
-		if (leg->ops && leg->ops->bye && !leg->gone_told)
+		if (leg->ops && leg->ops->bye && !leg->owner_ended)
 			leg->ops->bye(leg->u, leg, m);
-		leg->gone_told = true;
+		leg->owner_ended = true;
 		leg_maybe_free(leg);
 		return;
 	case SIP_METHOD_OPTIONS:
@@ -897,7 +923,8 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 			struct sip_build_extra ex = {.content_type = answer.content_type,
 						     .body = answer.body,
 						     .body_len = answer.len};
-			int n = sip_build_response((char *)buf, sizeof(buf), m, 200, NULL, NULL, &ex);
+			int n = sip_build_response((char *)buf, sizeof(buf), m, 200, NULL, NULL,
+						   &ex);
 
 			if (n > 0)
 				sip_txn_respond(t, 200, buf, (size_t)n);
@@ -984,8 +1011,8 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 	struct sip_ua *ua = priv;
 	struct sip_msg m;
 	struct sip_txn_info i;
-	struct sip_txn_dest src = {.proto = rx->proto, .addr = rx->src, .addr_len = rx->src_len,
-				   .conn = rx->conn};
+	struct sip_txn_dest src = {
+		.proto = rx->proto, .addr = rx->src, .addr_len = rx->src_len, .conn = rx->conn};
 	const char *why = NULL;
 	unsigned st;
 
@@ -996,8 +1023,8 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 		/* a request that got as far as its headers gets its 400/505/513 */
 		if (m.error_status && m.is_request) {
 			uint8_t buf[MSG_MAX];
-			int n = sip_build_response((char *)buf, sizeof(buf), &m, m.error_status, NULL,
-						   NULL, NULL);
+			int n = sip_build_response((char *)buf, sizeof(buf), &m, m.error_status,
+						   NULL, NULL, NULL);
 
 			if (n > 0) {
 				ua->st.stateless_replies++;
@@ -1015,8 +1042,8 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 			     why ? why : "");
 			if (m.meth != SIP_METHOD_ACK) {
 				uint8_t buf[MSG_MAX];
-				int n = sip_build_response((char *)buf, sizeof(buf), &m, st, NULL, NULL,
-							   NULL);
+				int n = sip_build_response((char *)buf, sizeof(buf), &m, st, NULL,
+							   NULL, NULL);
 
 				if (n > 0) {
 					ua->st.stateless_replies++;
@@ -1069,7 +1096,8 @@ void sip_ua_free(struct sip_ua *ua)
 {
 	struct sip_leg *leg, *n;
 
-	llist_for_each_entry_safe(leg, n, &ua->legs, list) {
+	llist_for_each_entry_safe(leg, n, &ua->legs, list)
+	{
 		osmo_timer_del(&leg->ok_timer);
 		leg->ops = NULL;
 	}

@@ -1,0 +1,51 @@
+#!/bin/bash
+# tandem's SIP stack (through the small UA in tests/peers/sip-ua) against
+# sipp: sipp's built-in uac against it and it against sipp's built-in uas,
+# over UDP and TCP; retransmissions proven with sipp -lost 10.
+source "$(dirname "$0")/../lib.sh"
+UA=$BUILD/peers/sip-ua
+command -v sipp >/dev/null || { skip "it:sipp: sipp is not installed"; exit 0; }
+cd "$TMPD" || exit 1
+
+sipp_uac() { # NAME PORT TRANSPORT CALLS [extra sipp args]
+	local name=$1 port=$2 tr=$3 calls=$4
+	shift 4
+	start_bg "$TMPD/$name-ua.out" "$UA" --listen "$tr:127.0.0.1:$port" --uas --seconds 25
+	local ua=$BG_PID
+	sleep 0.3
+	local t=u1
+	[ "$tr" = tcp ] && t=t1
+	timeout 40 sipp -sn uac "127.0.0.1:$port" -t $t -i 127.0.0.1 -p $((port + 1)) -m "$calls" \
+		-r 10 -nostdin -timeout 30 -timeout_error "$@" >"$TMPD/$name-sipp.out" 2>&1
+	local rc=$?
+	kill -TERM "$ua" 2>/dev/null
+	wait "$ua" 2>/dev/null
+	check "it:$name (sipp uac -> tandem UAS, $tr, $calls calls, sipp rc=$rc)" test "$rc" = 0
+	grep -q "answered=$calls" "$TMPD/$name-ua.out" ||
+		grep RESULT "$TMPD/$name-ua.out" | sed "s/^/  $name: /"
+}
+
+sipp_uas() { # NAME PORT TRANSPORT CALLS [extra sipp args]
+	local name=$1 port=$2 tr=$3 calls=$4
+	shift 4
+	local t=u1
+	[ "$tr" = tcp ] && t=t1
+	start_bg "$TMPD/$name-sipp.out" timeout 40 sipp -sn uas -t $t -i 127.0.0.1 -p "$port" \
+		-nostdin "$@"
+	local sp=$BG_PID
+	sleep 0.5
+	timeout 40 "$UA" --listen "$tr:127.0.0.1:$((port + 1))" --uac "127.0.0.1:$port" \
+		--calls "$calls" --hold 100 --seconds 35 >"$TMPD/$name-ua.out" 2>&1
+	local rc=$?
+	kill -TERM "$sp" 2>/dev/null
+	check "it:$name (tandem UAC -> sipp uas, $tr, $calls calls, rc=$rc: $(grep RESULT "$TMPD/$name-ua.out"))" test "$rc" = 0
+}
+
+sipp_uac sipp-uac-udp 24400 udp 20
+sipp_uac sipp-uac-tcp 24402 tcp 10
+sipp_uas sipp-uas-udp 24404 udp 5
+sipp_uas sipp-uas-tcp 24406 tcp 5
+# 10 % of sipp's messages are dropped: both sides must retransmit
+sipp_uac sipp-uac-lost10 24408 udp 20 -lost 10
+sipp_uas sipp-uas-lost10 24410 udp 10 -lost 10
+exit ${FAILED:-0}

@@ -41,13 +41,14 @@ static bool nameaddrs_ok(const struct sip_msg *m, enum sip_hdr_kind k)
 {
 	struct sip_hdr_iter it;
 	struct sip_nameaddr na;
+	struct sip_uri u;
 	struct tstr e;
 	unsigned n = 0;
 	bool star = false;
 
 	sip_hdr_iter_init(&it, m, k);
 	while (sip_hdr_iter_next(&it, &e)) {
-		if (sip_nameaddr_decode(e, &na))
+		if (sip_nameaddr_decode(e, &na) || (!na.star && sip_uri_decode(na.uri, &u)))
 			return false;
 		star |= na.star;
 		n++;
@@ -60,7 +61,6 @@ static bool nameaddrs_ok(const struct sip_msg *m, enum sip_hdr_kind k)
  * each of From, To, Call-ID, CSeq; at least one Via; all decodable. */
 static const char *common_check(const struct sip_msg *m, struct sip_cseq *cseq)
 {
-	struct sip_nameaddr na;
 	struct sip_via via;
 	struct tstr cid;
 	struct sip_hdr_iter it;
@@ -78,9 +78,9 @@ static const char *common_check(const struct sip_msg *m, struct sip_cseq *cseq)
 	if (m->count[SIP_HDR_FROM] > 1 || m->count[SIP_HDR_TO] > 1 ||
 	    m->count[SIP_HDR_CALL_ID] > 1 || m->count[SIP_HDR_CSEQ] > 1)
 		return "repeated From, To, Call-ID or CSeq";
-	if (sip_msg_from(m, &na))
+	if (!nameaddrs_ok(m, SIP_HDR_FROM))
 		return "malformed From";
-	if (sip_msg_to(m, &na))
+	if (!nameaddrs_ok(m, SIP_HDR_TO))
 		return "malformed To";
 	if (sip_msg_call_id(m, &cid))
 		return "malformed Call-ID";

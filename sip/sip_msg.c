@@ -122,7 +122,7 @@ enum sip_hdr_kind sip_hdr_kind_from_name(struct tstr name)
 		const struct hdr_name *h = &hdr_names[i];
 
 		if (h->len == name.len && (unsigned char)h->name[0] == c0 &&
-		    strncasecmp(h->name, name.p, name.len) == 0)
+		    sip_ieq(name, h->name, h->len))
 			return h->kind;
 	}
 	return SIP_HDR_OTHER;

@@ -194,8 +194,9 @@ END_TEST
 
 START_TEST(test_index_complete)
 {
-	/* 49 RFC 4475 messages, 12 RFC 5118 ones and one corrected variant */
-	ck_assert_int_eq(n_vecs, 62);
+	/* 49 RFC 4475 messages, 12 RFC 5118 ones, one corrected variant, and the
+	 * messages fuzzing found (fuzz-*.sip) */
+	ck_assert_int_ge(n_vecs, 63);
 }
 END_TEST
 

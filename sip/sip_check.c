@@ -6,6 +6,7 @@
 #include "sip/sip_check.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_lex.h"
+#include "sip/sip_mime.h"
 
 static const char *const trunk_tags[] = {"100rel", "timer", NULL};
 static const char *const trunk_types[] = {"application/sdp",  "multipart/mixed",
@@ -166,6 +167,13 @@ static unsigned check_body(const struct sip_msg *m, const struct sip_uas_policy 
 		return 0;
 	if (sip_msg_content_type(m, &ct))
 		return bad(why, "malformed Content-Type");
+	if (SIP_IEQ(ct.type, "multipart")) {
+		struct sip_mime_part parts[SIP_MIME_MAX_PARTS];
+		unsigned n;
+
+		if (sip_msg_multipart(m, parts, SIP_MIME_MAX_PARTS, &n))
+			return bad(why, "multipart body cannot be split");
+	}
 	if (!in_list(pol->content_types,
 		     tstr_make(ct.type.p, (size_t)(ct.subtype.p + ct.subtype.len - ct.type.p))) ||
 	    (enc && !tstr_casecmp_cstr(enc->value, "identity"))) {

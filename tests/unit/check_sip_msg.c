@@ -411,6 +411,41 @@ START_TEST(test_uri)
 }
 END_TEST
 
+START_TEST(test_multipart)
+{
+	static char buf[MAX_FILE];
+	struct sip_msg *m = talloc_zero(NULL, struct sip_msg);
+	struct sip_mime_part parts[4];
+	size_t len = read_vec("mpart01.sip", buf);
+	unsigned n = 0;
+
+	ck_assert_int_eq(sip_msg_parse(m, buf, len, NULL), 0);
+	ck_assert_int_eq(sip_msg_multipart(m, parts, 4, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	expect_tstr("mpart01", "part 0 type", "text/plain", parts[0].content_type);
+	expect_tstr("mpart01", "part 0 body", "Hello", parts[0].body);
+	expect_tstr("mpart01", "part 1 type", "application/octet-stream", parts[1].content_type);
+	/* RFC 4475 3.1.1.11: 342 octets of CMS with NULs, framed exactly */
+	ck_assert_uint_eq(parts[1].body.len, 342);
+	ck_assert_int_eq((unsigned char)parts[1].body.p[0], 0x30);
+	ck_assert_int_eq((unsigned char)parts[1].body.p[341], 0x05);
+	ck_assert_ptr_nonnull(memchr(parts[1].body.p, 0, parts[1].body.len));
+	ck_assert_int_eq(sip_msg_multipart(m, parts, 1, &n), -ENOSPC);
+	ck_assert_int_eq(sip_multipart_split(m->body, TSTR_LIT("nope"), parts, 4, &n), -EBADMSG);
+	/* a part without headers, and the close delimiter missing */
+	ck_assert_int_eq(sip_multipart_split(TSTR_LIT("--b\r\n\r\nx\r\n--b--\r\n"), TSTR_LIT("b"),
+					     parts, 4, &n),
+			 0);
+	ck_assert_uint_eq(n, 1);
+	expect_tstr("hdrless", "body", "x", parts[0].body);
+	ck_assert_int_eq(
+		sip_multipart_split(TSTR_LIT("--b\r\n\r\nx\r\n"), TSTR_LIT("b"), parts, 4, &n),
+		-EBADMSG);
+	ck_assert_int_eq(sip_msg_multipart(m, parts, 4, &n), 0);
+	talloc_free(m);
+}
+END_TEST
+
 Suite *sip_msg_suite(void)
 {
 	Suite *s = suite_create("sip_msg");
@@ -426,6 +461,7 @@ Suite *sip_msg_suite(void)
 	tcase_add_test(tc, test_header_index);
 	tcase_add_test(tc, test_header_decoders);
 	tcase_add_test(tc, test_uri);
+	tcase_add_test(tc, test_multipart);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,8 +54,8 @@ static bool nameaddrs_ok(const struct sip_msg *m, enum sip_hdr_kind k)
 		star |= na.star;
 		n++;
 	}
-	/* RFC 3261 10.2.2: "*" stands alone */
-	return !star || (k == SIP_HDR_CONTACT && n == 1);
+	/* RFC 3261 10.2.2: "*" stands alone, in a REGISTER */
+	return !star || (k == SIP_HDR_CONTACT && n == 1 && m->meth == SIP_METHOD_REGISTER);
 }
 
 /* Headers every request and response carries (RFC 3261 8.1.1, 20): one

@@ -298,13 +298,16 @@ static int parse_start_line(struct sip_msg *m, struct tstr line)
 		m->is_request = false;
 		if (check_version(ver) != 0)
 			return fail(m, -EBADMSG, 0, "unsupported SIP version in status line");
-		if (rest.len < 4 || rest.p[3] != ' ' || !sip_is_digit((unsigned char)rest.p[0]) ||
+		/* the SP before an empty Reason-Phrase is tolerated missing */
+		if (rest.len < 3 || (rest.len > 3 && rest.p[3] != ' ') ||
+		    !sip_is_digit((unsigned char)rest.p[0]) ||
 		    !sip_is_digit((unsigned char)rest.p[1]) ||
 		    !sip_is_digit((unsigned char)rest.p[2]) || rest.p[0] < '1' || rest.p[0] > '6')
 			return fail(m, -EBADMSG, 0, "malformed status code");
 		m->status = (unsigned)((rest.p[0] - '0') * 100 + (rest.p[1] - '0') * 10 +
 				       (rest.p[2] - '0'));
-		m->reason = tstr_make(rest.p + 4, rest.len - 4);
+		m->reason = rest.len > 4 ? tstr_make(rest.p + 4, rest.len - 4)
+					 : tstr_make(rest.p + 3, 0);
 		return 0;
 	}
 	/* Request-Line = Method SP Request-URI SP SIP-Version: exactly two

@@ -44,7 +44,8 @@ struct hdr_name {
 		s, sizeof(s) - 1, k \
 	}
 
-/* Full names, grouped by first letter for the lookup below. */
+/* Full names, grouped by first letter in alphabetical order (the lookup
+ * below stops past its letter). */
 static const struct hdr_name hdr_names[] = {
 	HN("accept", SIP_HDR_ACCEPT),
 	HN("allow", SIP_HDR_ALLOW),
@@ -121,6 +122,9 @@ enum sip_hdr_kind sip_hdr_kind_from_name(struct tstr name)
 	for (i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
 		const struct hdr_name *h = &hdr_names[i];
 
+		/* hdr_names is grouped by first letter, in alphabetical order */
+		if ((unsigned char)h->name[0] > c0)
+			break;
 		if (h->len == name.len && (unsigned char)h->name[0] == c0 &&
 		    sip_ieq(name, h->name, h->len))
 			return h->kind;

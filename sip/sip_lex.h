@@ -8,7 +8,8 @@
 
 #include "core/tstr.h"
 
-/* Character classes of RFC 3261 25.1, one lookup per byte. */
+/* Character classes of RFC 3261 25.1, one lookup per byte: index = octet,
+ * one bit per SIP_C_* class below (generated from the grammar sets). */
 #define SIP_C_TOKEN	 0x01
 #define SIP_C_WORD	 0x02
 #define SIP_C_UNRESERVED 0x04

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <talloc.h>
 
 #include "sip/sip_build.h"
 #include "sip/sip_hdr.h"
@@ -208,6 +209,33 @@ int sip_build_response(char *out, size_t size, const struct sip_msg *req, unsign
 	put_header(&b, "Call-ID", sip_msg_hdr(req, SIP_HDR_CALL_ID)->value);
 	put(&b, "CSeq: %u %.*s\r\n", cs.num, TSTR_FMT(cs.method));
 	return finish(&b, extra);
+}
+
+char *sip_build_response_talloc(void *ctx, const struct sip_msg *req, unsigned status,
+				const char *reason, const char *to_tag,
+				const struct sip_build_extra *extra, size_t *len)
+{
+	/* the copied headers can only shrink (folds become one SP); the rest
+	 * is bounded by what the caller passes */
+	size_t size = req->headers.len + 256 + (reason ? strlen(reason) : 0) +
+		      (to_tag ? strlen(to_tag) : 0);
+	char *out;
+	int n;
+
+	if (extra)
+		size += (extra->headers ? strlen(extra->headers) : 0) +
+			(extra->content_type ? strlen(extra->content_type) : 0) + extra->body_len;
+	out = talloc_size(ctx, size + 1);
+	if (!out)
+		return NULL;
+	n = sip_build_response(out, size, req, status, reason, to_tag, extra);
+	if (n < 0) {
+		talloc_free(out);
+		return NULL;
+	}
+	out[n] = 0;
+	*len = (size_t)n;
+	return out;
 }
 
 int sip_build_ack_non2xx(char *out, size_t size, const struct sip_msg *invite,

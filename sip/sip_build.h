@@ -25,6 +25,12 @@ struct sip_build_extra {
 int sip_build_response(char *out, size_t size, const struct sip_msg *req, unsigned status,
 		       const char *reason, const char *to_tag, const struct sip_build_extra *extra);
 
+/* The same into a talloc buffer under ctx (NUL-terminated for logging);
+ * *len gets the message length. NULL on failure. */
+char *sip_build_response_talloc(void *ctx, const struct sip_msg *req, unsigned status,
+				const char *reason, const char *to_tag,
+				const struct sip_build_extra *extra, size_t *len);
+
 /* The ACK a client INVITE transaction sends for a non-2xx final response
  * (RFC 3261 17.1.1.3): Request-URI, top Via (same branch), From, Call-ID,
  * Route of the INVITE; To of the response; CSeq number with ACK. */

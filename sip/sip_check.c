@@ -6,6 +6,7 @@
 #include "sip/sip_check.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_lex.h"
+#include "sip/sip_mime.h"
 
 static const char *const trunk_tags[] = {"100rel", "timer", NULL};
 static const char *const trunk_types[] = {"application/sdp",  "multipart/mixed",
@@ -41,26 +42,26 @@ static bool nameaddrs_ok(const struct sip_msg *m, enum sip_hdr_kind k)
 {
 	struct sip_hdr_iter it;
 	struct sip_nameaddr na;
+	struct sip_uri u;
 	struct tstr e;
 	unsigned n = 0;
 	bool star = false;
 
 	sip_hdr_iter_init(&it, m, k);
 	while (sip_hdr_iter_next(&it, &e)) {
-		if (sip_nameaddr_decode(e, &na))
+		if (sip_nameaddr_decode(e, &na) || (!na.star && sip_uri_decode(na.uri, &u)))
 			return false;
 		star |= na.star;
 		n++;
 	}
-	/* RFC 3261 10.2.2: "*" stands alone */
-	return !star || (k == SIP_HDR_CONTACT && n == 1);
+	/* RFC 3261 10.2.2: "*" stands alone, in a REGISTER */
+	return !star || (k == SIP_HDR_CONTACT && n == 1 && m->meth == SIP_METHOD_REGISTER);
 }
 
 /* Headers every request and response carries (RFC 3261 8.1.1, 20): one
  * each of From, To, Call-ID, CSeq; at least one Via; all decodable. */
 static const char *common_check(const struct sip_msg *m, struct sip_cseq *cseq)
 {
-	struct sip_nameaddr na;
 	struct sip_via via;
 	struct tstr cid;
 	struct sip_hdr_iter it;
@@ -78,9 +79,9 @@ static const char *common_check(const struct sip_msg *m, struct sip_cseq *cseq)
 	if (m->count[SIP_HDR_FROM] > 1 || m->count[SIP_HDR_TO] > 1 ||
 	    m->count[SIP_HDR_CALL_ID] > 1 || m->count[SIP_HDR_CSEQ] > 1)
 		return "repeated From, To, Call-ID or CSeq";
-	if (sip_msg_from(m, &na))
+	if (!nameaddrs_ok(m, SIP_HDR_FROM))
 		return "malformed From";
-	if (sip_msg_to(m, &na))
+	if (!nameaddrs_ok(m, SIP_HDR_TO))
 		return "malformed To";
 	if (sip_msg_call_id(m, &cid))
 		return "malformed Call-ID";
@@ -166,6 +167,13 @@ static unsigned check_body(const struct sip_msg *m, const struct sip_uas_policy 
 		return 0;
 	if (sip_msg_content_type(m, &ct))
 		return bad(why, "malformed Content-Type");
+	if (SIP_IEQ(ct.type, "multipart")) {
+		struct sip_mime_part parts[SIP_MIME_MAX_PARTS];
+		unsigned n;
+
+		if (sip_msg_multipart(m, parts, SIP_MIME_MAX_PARTS, &n))
+			return bad(why, "multipart body cannot be split");
+	}
 	if (!in_list(pol->content_types,
 		     tstr_make(ct.type.p, (size_t)(ct.subtype.p + ct.subtype.len - ct.type.p))) ||
 	    (enc && !tstr_casecmp_cstr(enc->value, "identity"))) {

@@ -37,6 +37,24 @@ static bool take_char(struct tstr *s, char c)
 	return true;
 }
 
+/* RFC 5118 4.5: received carries an IPv6 address with or without [] */
+static int via_received(struct sip_via *v, struct tstr val)
+{
+	bool v6 = val.len && val.p[0] == '[';
+
+	if (v6) {
+		if (val.len < 2 || val.p[val.len - 1] != ']')
+			return -EBADMSG;
+		val = tstr_make(val.p + 1, val.len - 2);
+	} else {
+		v6 = val.len && memchr(val.p, ':', val.len) != NULL;
+	}
+	if (!sip_host_valid(val, v6))
+		return -EBADMSG;
+	v->received = val;
+	return 0;
+}
+
 int sip_via_decode(struct tstr elem, struct sip_via *out)
 {
 	struct sip_via v;
@@ -45,7 +63,7 @@ int sip_via_decode(struct tstr elem, struct sip_via *out)
 
 	memset(&v, 0, sizeof(v));
 	t = take_token(&s);
-	if (!tstr_casecmp_cstr(t, "SIP") || !take_char(&s, '/'))
+	if (!SIP_IEQ(t, "sip") || !take_char(&s, '/'))
 		return -EBADMSG;
 	t = take_token(&s);
 	if (!t.len || !take_char(&s, '/'))
@@ -85,37 +103,33 @@ int sip_via_decode(struct tstr elem, struct sip_via *out)
 	}
 	s = sip_skip_lws(s);
 	if (s.len) {
+		struct tstr rest, name;
+		bool hv;
+
 		if (s.p[0] != ';')
 			return -EBADMSG;
-		v.params = tstr_make(s.p + 1, s.len - 1);
-		if (sip_params_check(v.params))
-			return -EBADMSG;
-	}
-	sip_param_find(v.params, "branch", &v.branch);
-	sip_param_find(v.params, "maddr", &v.maddr);
-	if (sip_param_find(v.params, "received", &val)) {
-		bool v6 = val.len && val.p[0] == '[';
-
-		/* RFC 5118 4.5: accept the IPv6 address with or without [] */
-		if (v6) {
-			if (val.len < 2 || val.p[val.len - 1] != ']')
+		v.params = rest = tstr_make(s.p + 1, s.len - 1);
+		/* one pass: check every via-param, pick the known ones */
+		while (sip_param_next(&rest, &name, &val, &hv)) {
+			if (!name.len || sip_token_len(name) != name.len ||
+			    (hv && !sip_param_value_ok(val)))
 				return -EBADMSG;
-			val = tstr_make(val.p + 1, val.len - 2);
-		} else {
-			v6 = memchr(val.p, ':', val.len) != NULL;
-		}
-		if (!sip_host_valid(val, v6))
-			return -EBADMSG;
-		v.received = val;
-	}
-	if (sip_param_find(v.params, "rport", &val)) {
-		v.rport = true;
-		if (val.len) {
-			unsigned long p;
+			if (SIP_IEQ(name, "branch"))
+				v.branch = val;
+			else if (SIP_IEQ(name, "received")) {
+				if (via_received(&v, val))
+					return -EBADMSG;
+			} else if (SIP_IEQ(name, "rport")) {
+				v.rport = true;
+				if (hv) {
+					unsigned long p;
 
-			if (sip_ulong_decode(val, 65535, &p))
-				return -EBADMSG;
-			v.rport_value = (uint16_t)p;
+					if (sip_ulong_decode(val, 65535, &p))
+						return -EBADMSG;
+					v.rport_value = (uint16_t)p;
+				}
+			} else if (SIP_IEQ(name, "maddr"))
+				v.maddr = val;
 		}
 	}
 	*out = v;
@@ -140,7 +154,6 @@ int sip_nameaddr_decode(struct tstr elem, struct sip_nameaddr *out)
 {
 	struct sip_nameaddr na;
 	struct tstr s = sip_trim(elem);
-	struct sip_uri u;
 	const char *lt = NULL;
 	size_t i;
 
@@ -195,15 +208,28 @@ int sip_nameaddr_decode(struct tstr elem, struct sip_nameaddr *out)
 			return -EBADMSG;
 		s = sip_advance(s, i);
 	}
-	if (sip_uri_decode(na.uri, &u))
+	/* the URI itself is decoded on request (sip_uri_decode): here only
+	 * its scheme is checked */
+	for (i = 0; i < na.uri.len && na.uri.p[i] != ':'; i++)
+		if (!sip_is_alnum((unsigned char)na.uri.p[i]) && na.uri.p[i] != '+' &&
+		    na.uri.p[i] != '-' && na.uri.p[i] != '.')
+			return -EBADMSG;
+	if (!i || i + 1 >= na.uri.len || !sip_is_alpha((unsigned char)na.uri.p[0]))
 		return -EBADMSG;
 	if (s.len) {
+		struct tstr rest, name, val;
+		bool hv;
+
 		if (s.p[0] != ';')
 			return -EBADMSG;
-		na.params = tstr_make(s.p + 1, s.len - 1);
-		if (sip_params_check(na.params))
-			return -EBADMSG;
-		sip_param_find(na.params, "tag", &na.tag);
+		na.params = rest = tstr_make(s.p + 1, s.len - 1);
+		while (sip_param_next(&rest, &name, &val, &hv)) {
+			if (!name.len || sip_token_len(name) != name.len ||
+			    (hv && !sip_param_value_ok(val)))
+				return -EBADMSG;
+			if (!na.tag.p && SIP_IEQ(name, "tag"))
+				na.tag = val;
+		}
 	}
 	*out = na;
 	return 0;

@@ -62,10 +62,14 @@ static int split_part(struct tstr raw, struct sip_mime_part *part)
 int sip_multipart_split(struct tstr body, struct tstr boundary, struct sip_mime_part *parts,
 			unsigned max, unsigned *n)
 {
-	const char *d = find_delim(body, 0, boundary);
+	const char *d;
 	unsigned count = 0;
 
-	if (!d || !boundary.len)
+	/* RFC 2046 5.1.1: boundary := 0*69<bchars> bcharsnospace */
+	if (!boundary.len || boundary.len > 70)
+		return -EBADMSG;
+	d = find_delim(body, 0, boundary);
+	if (!d)
 		return -EBADMSG;
 	for (;;) {
 		size_t after = (size_t)(d - body.p) + 2 + boundary.len;

@@ -5,6 +5,9 @@
 
 #include "sip/sip_msg.h"
 
+/* Parts a UAS accepts in one body (SDP, ISUP, a few more). */
+#define SIP_MIME_MAX_PARTS 8
+
 struct sip_mime_part {
 	struct tstr headers;	  /* raw header lines of the part (may be empty) */
 	struct tstr content_type; /* value of its Content-Type, empty if none */

@@ -44,7 +44,8 @@ struct hdr_name {
 		s, sizeof(s) - 1, k \
 	}
 
-/* Full names, grouped by first letter for the lookup below. */
+/* Full names, grouped by first letter in alphabetical order (the lookup
+ * below stops past its letter). */
 static const struct hdr_name hdr_names[] = {
 	HN("accept", SIP_HDR_ACCEPT),
 	HN("allow", SIP_HDR_ALLOW),
@@ -121,8 +122,11 @@ enum sip_hdr_kind sip_hdr_kind_from_name(struct tstr name)
 	for (i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
 		const struct hdr_name *h = &hdr_names[i];
 
+		/* hdr_names is grouped by first letter, in alphabetical order */
+		if ((unsigned char)h->name[0] > c0)
+			break;
 		if (h->len == name.len && (unsigned char)h->name[0] == c0 &&
-		    strncasecmp(h->name, name.p, name.len) == 0)
+		    sip_ieq(name, h->name, h->len))
 			return h->kind;
 	}
 	return SIP_HDR_OTHER;
@@ -298,13 +302,16 @@ static int parse_start_line(struct sip_msg *m, struct tstr line)
 		m->is_request = false;
 		if (check_version(ver) != 0)
 			return fail(m, -EBADMSG, 0, "unsupported SIP version in status line");
-		if (rest.len < 4 || rest.p[3] != ' ' || !sip_is_digit((unsigned char)rest.p[0]) ||
+		/* the SP before an empty Reason-Phrase is tolerated missing */
+		if (rest.len < 3 || (rest.len > 3 && rest.p[3] != ' ') ||
+		    !sip_is_digit((unsigned char)rest.p[0]) ||
 		    !sip_is_digit((unsigned char)rest.p[1]) ||
 		    !sip_is_digit((unsigned char)rest.p[2]) || rest.p[0] < '1' || rest.p[0] > '6')
 			return fail(m, -EBADMSG, 0, "malformed status code");
 		m->status = (unsigned)((rest.p[0] - '0') * 100 + (rest.p[1] - '0') * 10 +
 				       (rest.p[2] - '0'));
-		m->reason = tstr_make(rest.p + 4, rest.len - 4);
+		m->reason = rest.len > 4 ? tstr_make(rest.p + 4, rest.len - 4)
+					 : tstr_make(rest.p + 3, 0);
 		return 0;
 	}
 	/* Request-Line = Method SP Request-URI SP SIP-Version: exactly two

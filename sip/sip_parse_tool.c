@@ -11,20 +11,56 @@
 
 #define MAX_INPUT (1024 * 1024)
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629), 0 if none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t need, i;
+	unsigned cp;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	need = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (n < need)
+		return 0;
+	cp = p[0] & (0x7f >> need);
+	for (i = 1; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+/* A JSON string: control characters as \u00XX; bytes that are not UTF-8
+ * (the wire may carry anything) as the code point of the same value. */
 static void json_str(FILE *f, struct tstr s)
 {
-	size_t i;
+	size_t i = 0;
 
 	fputc('"', f);
-	for (i = 0; i < s.len; i++) {
+	while (i < s.len) {
 		unsigned char c = (unsigned char)s.p[i];
+		size_t u;
 
-		if (c == '"' || c == '\\')
+		if (c == '"' || c == '\\') {
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\u%04x", c);
-		else
+		} else if (c >= 0x80) {
+			u = utf8_len((const unsigned char *)s.p + i, s.len - i);
+			if (u) {
+				fwrite(s.p + i, 1, u, f);
+				i += u;
+				continue;
+			}
+			fprintf(f, "\\u%04x", c);
+		} else {
 			fputc(c, f);
+		}
+		i++;
 	}
 	fputc('"', f);
 }

@@ -240,8 +240,7 @@ int sip_uri_decode(struct tstr s, struct sip_uri *out)
 	return 0;
 }
 
-/* Split the next ';' item off rest (quotes respected). */
-static bool next_param(struct tstr *rest, struct tstr *name, struct tstr *val, bool *has_val)
+bool sip_param_next(struct tstr *rest, struct tstr *name, struct tstr *val, bool *has_val)
 {
 	size_t i = 0, eq = (size_t)-1;
 
@@ -279,7 +278,7 @@ bool sip_param_find(struct tstr params, const char *name, struct tstr *val)
 	struct tstr n, v;
 	bool hv;
 
-	while (next_param(&params, &n, &v, &hv)) {
+	while (sip_param_next(&params, &n, &v, &hv)) {
 		if (!tstr_casecmp_cstr(n, name))
 			continue;
 		if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"')
@@ -290,7 +289,7 @@ bool sip_param_find(struct tstr params, const char *name, struct tstr *val)
 	return false;
 }
 
-static bool value_ok(struct tstr v)
+bool sip_param_value_ok(struct tstr v)
 {
 	size_t i;
 
@@ -312,10 +311,10 @@ int sip_params_check(struct tstr params)
 	struct tstr n, v;
 	bool hv;
 
-	while (next_param(&params, &n, &v, &hv)) {
+	while (sip_param_next(&params, &n, &v, &hv)) {
 		if (!n.len || sip_token_len(n) != n.len)
 			return -EBADMSG;
-		if (hv && !value_ok(v))
+		if (hv && !sip_param_value_ok(v))
 			return -EBADMSG;
 	}
 	return 0;

@@ -37,6 +37,12 @@ int sip_uri_decode(struct tstr s, struct sip_uri *u);
  * empty, quotes stripped) when found. */
 bool sip_param_find(struct tstr params, const char *name, struct tstr *val);
 
+/* Take the next ';' item off *rest (quotes respected): name and value
+ * trimmed, *has_val when there was a '='. False when rest is exhausted. */
+bool sip_param_next(struct tstr *rest, struct tstr *name, struct tstr *val, bool *has_val);
+/* A parameter value: token, quoted-string or (IPv6) address characters. */
+bool sip_param_value_ok(struct tstr v);
+
 /* Check a ';'-separated parameter list: every name a token, every value a
  * token, quoted string, or (IPv6) bracketed reference. 0 or -EBADMSG. */
 int sip_params_check(struct tstr params);

@@ -63,4 +63,11 @@ if "$tool" sip-parse "$dir/intmeth.sip" | python3 -c 'import json,sys; json.load
 else
 	echo "FAIL sip_parse_tool:json: output is not JSON"; fails=$((fails + 1))
 fi
+# octets that are not UTF-8 (a reason phrase from the wire) still give JSON
+if printf 'SIP/2.0 200 \xff\xfe\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n' |
+	"$tool" sip-parse - | python3 -c 'import json,sys; json.load(sys.stdin)'; then
+	echo "PASS sip_parse_tool:json-binary"
+else
+	echo "FAIL sip_parse_tool:json-binary: output is not JSON"; fails=$((fails + 1))
+fi
 [ $fails -eq 0 ]

@@ -93,6 +93,16 @@ START_TEST(test_response)
 	ck_assert_uint_eq(rsp->count[SIP_HDR_RECORD_ROUTE], 0);
 	talloc_free(rsp);
 
+	/* talloc variant: same bytes, owned by the caller's context */
+	{
+		size_t tl = 0;
+		char *t = sip_build_response_talloc(unit_ctx, req, 100, NULL, "gw-42", NULL, &tl);
+
+		ck_assert_ptr_nonnull(t);
+		ck_assert_uint_eq(tl, (size_t)n);
+		ck_assert_int_eq(memcmp(t, out, tl), 0);
+		talloc_free(t);
+	}
 	/* every buffer too small is refused, never overrun */
 	for (size_t sz = 0; sz < (size_t)n; sz++)
 		ck_assert_int_eq(sip_build_response(out, sz, req, 100, NULL, NULL, NULL), -ENOSPC);

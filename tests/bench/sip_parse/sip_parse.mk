@@ -1,0 +1,1 @@
+BENCH_LIBS_bench_sip_parse := -losip2 -losipparser2

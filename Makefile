@@ -156,12 +156,12 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
 
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(WARN) -Wno-unused-command-line-argument \
+	clang -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all $(WARN) -Wno-unused-command-line-argument \
 		$(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang -O1 -g -fsanitize=fuzzer,address,undefined $(WARN) $(CPPFLAGS_ALL) -o $@ $< \
+	clang -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) $(CPPFLAGS_ALL) -o $@ $< \
 		$(LIB_FUZZ_OBJ) $(PKG_LIBS)
 
 install: all

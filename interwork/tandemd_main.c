@@ -203,6 +203,8 @@ int main(int argc, char **argv)
 	loop_timer_schedule(d.loop, &d.ctr_timer, 1000000);
 
 	d.media = media_engine_alloc(ctx, d.loop, &media_vty_cfg, on_media_event, &d);
+	for (unsigned i = 0; d.media && i < media_vty_n_spans; i++)
+		media_engine_add_span(d.media, &media_vty_spans[i]);
 	if (!d.media || media_engine_start(d.media) < 0) {
 		fprintf(stderr, "tandemd: cannot start the media workers\n");
 		return 1;

@@ -28,6 +28,23 @@ enum media_mode {
 	MEDIA_MODE_IDLE,     /* receive and count, send nothing */
 	MEDIA_MODE_LOOPBACK, /* maintenance loop-back: RTP goes back where it came from */
 	MEDIA_MODE_RELAY,    /* RTP of this channel goes to the peer channel's remote */
+	MEDIA_MODE_TDM,	     /* a TDM timeslot <-> RTP with the codec below */
+};
+
+enum media_codec {
+	MEDIA_CODEC_PCMA,
+	MEDIA_CODEC_PCMU,
+	MEDIA_CODEC_G722,
+};
+
+/* A TDM span: an E1 or T1 carried as a CESoPSN pseudowire (RFC 5086). */
+struct media_span_cfg {
+	unsigned id;
+	bool t1; /* T1 (24 timeslots, µ-law) rather than E1 (31, A-law) */
+	struct sockaddr_storage local, remote;
+	socklen_t local_len, remote_len;
+	unsigned frames; /* frames per packet (default 8) */
+	int worker;	 /* -1: id modulo the number of workers */
 };
 
 struct media_chan_cfg {
@@ -36,10 +53,17 @@ struct media_chan_cfg {
 	socklen_t remote_len;
 	bool latch;    /* follow the source actually seen (symmetric RTP) */
 	uint32_t peer; /* MEDIA_MODE_RELAY: the other channel (same worker) */
+	/* MEDIA_MODE_TDM */
+	unsigned span, timeslot;
+	enum media_codec codec;
+	uint8_t pt;	 /* payload type of the codec, as negotiated */
+	uint8_t dtmf_pt; /* telephone-event payload type, 0: none */
+	unsigned ptime;	 /* 10, 20, 30 */
 };
 
 struct media_chan_stats {
 	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes, rx_bad;
+	uint64_t jb_lost, jb_late, jb_concealed;
 	uint32_t idle_ms; /* since the last RTP packet */
 };
 
@@ -77,6 +101,9 @@ int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 
 /* VTY: the "media" configuration node and "show media". */
 extern struct media_cfg media_vty_cfg;
+/* Spans from the configuration, for the daemon to add before start. */
+extern struct media_span_cfg media_vty_spans[];
+extern unsigned media_vty_n_spans;
 void media_vty_init(void);
 void media_vty_set_engine(struct media_engine *e);
 
@@ -88,6 +115,16 @@ int media_chan_modify(struct media_engine *e, uint32_t id, const struct media_ch
 /* Ask the worker for a MEDIA_EV_STATS event. */
 int media_chan_query(struct media_engine *e, uint32_t id);
 int media_chan_free(struct media_engine *e, uint32_t id);
+
+/* Spans are added before media_engine_start(). 0 or -errno. */
+int media_engine_add_span(struct media_engine *e, const struct media_span_cfg *cfg);
+/* The worker that owns a span (its channels must live there), or -ENOENT. */
+int media_span_worker(const struct media_engine *e, unsigned span);
+
+struct media_span_stats {
+	uint64_t rx_pkts, tx_pkts, rx_bad, rx_lost, rx_l_bit;
+};
+int media_span_stats(struct media_engine *e, unsigned span, struct media_span_stats *out);
 
 /* Channel ids: worker in the top byte, slot below. */
 static inline unsigned media_chan_worker(uint32_t id)

@@ -1,7 +1,9 @@
 /* The "media" configuration node and "show media". */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <osmocom/core/talloc.h>
 #include <osmocom/vty/command.h>
@@ -20,6 +22,21 @@ struct media_cfg media_vty_cfg = {
 };
 
 static struct media_engine *vty_engine;
+
+struct media_span_cfg media_vty_spans[64];
+unsigned media_vty_n_spans;
+
+static int sockaddr_set(struct sockaddr_storage *ss, socklen_t *len, const char *ip,
+			const char *port)
+{
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)atoi(port));
+	*len = sizeof(*a);
+	return inet_pton(AF_INET, ip, &a->sin_addr) == 1 ? 0 : -1;
+}
 
 void media_vty_set_engine(struct media_engine *e)
 {
@@ -86,6 +103,39 @@ DEFUN(cfg_media_timeout, cfg_media_timeout_cmd, "rtp-timeout <0-3600000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_media_span, cfg_media_span_cmd,
+      "span <0-63> (e1|t1) local A.B.C.D <1-65535> remote A.B.C.D <1-65535> frames <1-64>",
+      "A TDM span on a CESoPSN pseudowire (RFC 5086)\nSpan number\nE1: 31 timeslots, A-law\n"
+      "T1: 24 timeslots, mu-law\nLocal end of the pseudowire\nAddress\nPort\n"
+      "Far end (the TDM interworking device)\nAddress\nPort\nFrames per packet\n"
+      "Frames (8 = 1 ms)\n")
+{
+	struct media_span_cfg *sc;
+	unsigned id = (unsigned)atoi(argv[0]);
+
+	for (unsigned i = 0; i < media_vty_n_spans; i++) {
+		if (media_vty_spans[i].id == id) {
+			vty_out(vty, "%% span %u is configured already%s", id, VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+	}
+	if (media_vty_n_spans >= 64)
+		return CMD_WARNING;
+	sc = &media_vty_spans[media_vty_n_spans];
+	memset(sc, 0, sizeof(*sc));
+	sc->id = id;
+	sc->t1 = !strcmp(argv[1], "t1");
+	sc->frames = (unsigned)atoi(argv[6]);
+	sc->worker = -1;
+	if (sockaddr_set(&sc->local, &sc->local_len, argv[2], argv[3]) < 0 ||
+	    sockaddr_set(&sc->remote, &sc->remote_len, argv[4], argv[5]) < 0) {
+		vty_out(vty, "%% invalid address%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	media_vty_n_spans++;
+	return CMD_SUCCESS;
+}
+
 static int config_write_media(struct vty *vty)
 {
 	vty_out(vty, "media%s", VTY_NEWLINE);
@@ -96,6 +146,75 @@ static int config_write_media(struct vty *vty)
 	vty_out(vty, " rtp-port-range %u %u%s", media_vty_cfg.rtp_port_min,
 		media_vty_cfg.rtp_port_max, VTY_NEWLINE);
 	vty_out(vty, " rtp-timeout %u%s", media_vty_cfg.rtp_timeout_ms, VTY_NEWLINE);
+	for (unsigned i = 0; i < media_vty_n_spans; i++) {
+		const struct media_span_cfg *sc = &media_vty_spans[i];
+		char l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&sc->local)->sin_addr, l,
+			  sizeof(l));
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&sc->remote)->sin_addr, r,
+			  sizeof(r));
+		vty_out(vty, " span %u %s local %s %u remote %s %u frames %u%s", sc->id,
+			sc->t1 ? "t1" : "e1", l,
+			ntohs(((const struct sockaddr_in *)&sc->local)->sin_port), r,
+			ntohs(((const struct sockaddr_in *)&sc->remote)->sin_port), sc->frames,
+			VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+/* Maintenance: connect a timeslot to an RTP endpoint without a call (line
+ * tests, the demo, the media integration test). */
+DEFUN(media_test_call, media_test_call_cmd,
+      "media test-call span <0-63> timeslot <1-31> remote A.B.C.D <1-65535> codec (pcma|pcmu|g722)",
+      "Media plane\nConnect a timeslot to an RTP endpoint\nSpan\nSpan number\nTimeslot\n"
+      "Timeslot number\nRTP endpoint\nAddress\nPort\nCodec\nG.711 A-law\nG.711 mu-law\n"
+      "G.722\n")
+{
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_TDM};
+	struct sockaddr_storage local;
+	uint32_t id;
+	int w, rc;
+
+	if (!vty_engine) {
+		vty_out(vty, "%% media plane not running%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	cc.span = (unsigned)atoi(argv[0]);
+	cc.timeslot = (unsigned)atoi(argv[1]);
+	w = media_span_worker(vty_engine, cc.span);
+	if (w < 0) {
+		vty_out(vty, "%% no span %u%s", cc.span, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if (sockaddr_set(&cc.remote, &cc.remote_len, argv[2], argv[3]) < 0)
+		return CMD_WARNING;
+	cc.codec = !strcmp(argv[4], "pcmu")   ? MEDIA_CODEC_PCMU
+		   : !strcmp(argv[4], "g722") ? MEDIA_CODEC_G722
+					      : MEDIA_CODEC_PCMA;
+	cc.pt = cc.codec == MEDIA_CODEC_PCMU ? 0 : cc.codec == MEDIA_CODEC_G722 ? 9 : 8;
+	cc.ptime = 20;
+	rc = media_chan_alloc(vty_engine, w, &id, &local);
+	if (rc == 0)
+		rc = media_chan_modify(vty_engine, id, &cc);
+	if (rc < 0) {
+		vty_out(vty, "%% cannot set up the channel: %s%s", strerror(-rc), VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "channel %08x rtp-port %u%s", id,
+		ntohs(((struct sockaddr_in *)&local)->sin_port), VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(media_test_release, media_test_release_cmd, "media test-call release HEXID",
+      "Media plane\nTest channels\nRelease one\nChannel id as shown\n")
+{
+	uint32_t id = (uint32_t)strtoul(argv[0], NULL, 16);
+
+	if (!vty_engine || media_chan_free(vty_engine, id) < 0) {
+		vty_out(vty, "%% no such channel%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	return CMD_SUCCESS;
 }
 
@@ -122,6 +241,18 @@ DEFUN(show_media, show_media_cmd, "show media",
 			i, s.chans, s.rx_pkts, s.tx_pkts, s.rx_bad, s.timeouts, s.ev_dropped,
 			VTY_NEWLINE);
 	}
+	for (unsigned i = 0; i < media_vty_n_spans; i++) {
+		struct media_span_stats ss;
+
+		if (media_span_stats(vty_engine, media_vty_spans[i].id, &ss) < 0)
+			continue;
+		vty_out(vty,
+			"span %u (%s, worker %d): rx %" PRIu64 " tx %" PRIu64 " lost %" PRIu64
+			" bad %" PRIu64 " L-bit %" PRIu64 "%s",
+			media_vty_spans[i].id, media_vty_spans[i].t1 ? "T1" : "E1",
+			media_span_worker(vty_engine, media_vty_spans[i].id), ss.rx_pkts,
+			ss.tx_pkts, ss.rx_lost, ss.rx_bad, ss.rx_l_bit, VTY_NEWLINE);
+	}
 	return CMD_SUCCESS;
 }
 
@@ -134,5 +265,8 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_addr_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_range_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_timeout_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);
 	install_element_ve(&show_media_cmd);
+	install_element(ENABLE_NODE, &media_test_call_cmd);
+	install_element(ENABLE_NODE, &media_test_release_cmd);
 }

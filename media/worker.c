@@ -19,65 +19,7 @@
 #include "core/spsc.h"
 #include "media/media.h"
 
-#define QUEUE_DEPTH 4096
-
-enum cmd_op { CMD_CREATE, CMD_MODIFY, CMD_QUERY, CMD_FREE, CMD_STOP };
-
-struct media_cmd {
-	enum cmd_op op;
-	uint32_t slot;
-	int fd_rtp, fd_rtcp;
-	struct media_chan_cfg cfg;
-};
-
-struct media_worker;
-
-struct media_chan {
-	struct media_worker *w;
-	uint32_t id;
-	bool in_use, timeout_reported;
-	struct loop_udp *rtp, *rtcp;
-	struct media_chan_cfg cfg;
-	struct media_chan_stats st;
-	uint64_t last_rx_ns;
-};
-
-struct media_worker {
-	struct media_engine *e;
-	unsigned idx;
-	pthread_t th;
-	sem_t ready;
-	int start_rc;
-	struct loop *loop;
-	struct loop_wake *cmd_wake; /* lives in this worker's loop */
-	struct spsc *cmdq, *evq;
-	struct media_chan *chans;
-	struct loop_timer tick;
-	unsigned live; /* channels allocated (signalling side's view) */
-	/* written by the worker only, read by "show media" */
-	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, timeouts;
-	/* The worker's own talloc tree, made by the signalling thread and then
-	 * touched by this worker only (talloc is not thread-safe). */
-	void *ctx;
-	uint64_t ev_dropped;
-};
-
-struct media_engine {
-	struct media_cfg cfg;
-	struct loop *sig;
-	struct loop_wake *ev_wake; /* lives in the signalling loop */
-	media_event_cb cb;
-	void *priv;
-	struct media_worker *w;
-	unsigned nw;
-	bool running;
-	/* port pool: one bit per even port, set = in use */
-	uint8_t *ports_used;
-	unsigned nports, port_next;
-	/* per worker per slot: which port pair (signalling side) */
-	uint16_t **slot_port;
-	bool **slot_used;
-};
+#include "media/worker_int.h"
 
 /* --- worker side --- */
 
@@ -121,6 +63,9 @@ static void rtp_rx(void *priv, const uint8_t *data, size_t len, const struct soc
 		c->cfg.remote_len = fromlen;
 	}
 	switch (c->cfg.mode) {
+	case MEDIA_MODE_TDM:
+		chan_tdm_rtp_rx(c, data, len);
+		break;
 	case MEDIA_MODE_LOOPBACK:
 		chan_send(c, data, len, from, fromlen);
 		break;
@@ -155,6 +100,7 @@ static void chan_release(struct media_chan *c)
 {
 	if (!c->in_use)
 		return;
+	chan_tdm_release(c);
 	loop_udp_close(c->rtp);
 	loop_udp_close(c->rtcp);
 	c->in_use = false;
@@ -185,12 +131,32 @@ static void worker_cmd(void *priv)
 				     cmd.slot);
 			break;
 		case CMD_MODIFY:
-			if (c && c->in_use)
-				c->cfg = cmd.cfg;
+			if (!c || !c->in_use)
+				break;
+			if (cmd.cfg.mode == MEDIA_MODE_TDM) {
+				int rc = chan_tdm_setup(w, c, &cmd.cfg);
+
+				if (rc < 0) {
+					LOGP(DMEDIA, LOGL_ERROR,
+					     "channel %08x: span %u timeslot %u: %s\n", c->id,
+					     cmd.cfg.span, cmd.cfg.timeslot, strerror(-rc));
+					cmd.cfg.mode = MEDIA_MODE_IDLE;
+				}
+			} else {
+				chan_tdm_release(c);
+			}
+			c->cfg = cmd.cfg;
 			break;
 		case CMD_QUERY:
 			if (c && c->in_use) {
 				ev.type = MEDIA_EV_STATS;
+				if (c->jb) {
+					const struct jb_stats *js = jb_stats(c->jb);
+
+					c->st.jb_lost = js->lost;
+					c->st.jb_late = js->late;
+					c->st.jb_concealed = js->concealed;
+				}
 				ev.stats = c->st;
 				ev.stats.idle_ms =
 					(uint32_t)((loop_now_ns() - c->last_rx_ns) / 1000000);
@@ -205,9 +171,16 @@ static void worker_cmd(void *priv)
 				ev_push(w, &ev);
 			}
 			break;
+		case CMD_SPAN:
+			if (span_create(w, &cmd.span, cmd.fd_rtp) < 0)
+				LOGP(DMEDIA, LOGL_ERROR, "worker %u: span %u: cannot start\n",
+				     w->idx, cmd.span.id);
+			break;
 		case CMD_STOP:
 			for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++)
 				chan_release(&w->chans[i]);
+			for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++)
+				span_destroy(&w->spans[i]);
 			loop_stop(w->loop);
 			break;
 		}
@@ -378,6 +351,72 @@ int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 	return 0;
 }
 
+int media_engine_add_span(struct media_engine *e, const struct media_span_cfg *cfg)
+{
+	if (e->running)
+		return -EBUSY;
+	if (cfg->id >= MEDIA_MAX_SPANS)
+		return -ERANGE;
+	if (e->span_used[cfg->id])
+		return -EEXIST;
+	e->span_cfg[cfg->id] = *cfg;
+	if (cfg->worker < 0 || (unsigned)cfg->worker >= e->nw)
+		e->span_cfg[cfg->id].worker = (int)(cfg->id % e->nw);
+	e->span_used[cfg->id] = true;
+	return 0;
+}
+
+int media_span_worker(const struct media_engine *e, unsigned span)
+{
+	if (span >= MEDIA_MAX_SPANS || !e->span_used[span])
+		return -ENOENT;
+	return e->span_cfg[span].worker;
+}
+
+int media_span_stats(struct media_engine *e, unsigned span, struct media_span_stats *out)
+{
+	struct media_span *s;
+
+	if (media_span_worker(e, span) < 0)
+		return -ENOENT;
+	s = &e->w[e->span_cfg[span].worker].spans[span];
+	out->rx_pkts = atomic_load_explicit(&s->rx_pkts, memory_order_relaxed);
+	out->tx_pkts = atomic_load_explicit(&s->tx_pkts, memory_order_relaxed);
+	out->rx_bad = atomic_load_explicit(&s->rx_bad, memory_order_relaxed);
+	out->rx_lost = atomic_load_explicit(&s->rx_lost, memory_order_relaxed);
+	out->rx_l_bit = atomic_load_explicit(&s->rx_l_bit, memory_order_relaxed);
+	return 0;
+}
+
+static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd);
+
+static int spans_start(struct media_engine *e)
+{
+	for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++) {
+		struct media_span_cfg *sc = &e->span_cfg[i];
+		struct media_cmd cmd = {.op = CMD_SPAN};
+		int fd;
+
+		if (!e->span_used[i])
+			continue;
+		fd = socket(sc->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sc->local, sc->local_len) < 0) {
+			LOGP(DMEDIA, LOGL_ERROR, "span %u: cannot bind its pseudowire: %s\n", i,
+			     strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -EADDRNOTAVAIL;
+		}
+		cmd.span = *sc;
+		cmd.fd_rtp = fd;
+		if (cmd_send(e, (unsigned)sc->worker, &cmd) < 0) {
+			close(fd);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
 int media_engine_start(struct media_engine *e)
 {
 	e->ev_wake = loop_wake_alloc(e->sig, engine_events, e);
@@ -394,6 +433,8 @@ int media_engine_start(struct media_engine *e)
 			return w->start_rc;
 	}
 	e->running = true;
+	if (spans_start(e) < 0)
+		return -EADDRNOTAVAIL;
 	LOGP(DMEDIA, LOGL_NOTICE, "media: %u worker(s), RTP %s ports %u-%u\n", e->nw,
 	     e->cfg.rtp_addr, e->cfg.rtp_port_min, e->cfg.rtp_port_max);
 	return 0;

@@ -1,0 +1,243 @@
+/* TDM spans on CESoPSN and the channels that connect a timeslot to RTP.
+ *
+ * The span is the clock (RFC 5086 5.1: the TDM side keeps time): every
+ * packet that arrives from the span carries FRAMES samples of each
+ * timeslot toward RTP, and triggers one packet back carrying FRAMES samples
+ * of each timeslot toward TDM, taken from the channels' playout buffers.
+ * Nothing here allocates per packet. */
+#include <errno.h>
+#include <string.h>
+
+#include <osmocom/core/logging.h>
+#include <osmocom/core/talloc.h>
+
+#include "core/log.h"
+#include "media/g711.h"
+#include "media/worker_int.h"
+
+static enum xc_codec codec_of(enum media_codec c)
+{
+	switch (c) {
+	case MEDIA_CODEC_PCMU:
+		return XC_PCMU;
+	case MEDIA_CODEC_G722:
+		return XC_G722;
+	case MEDIA_CODEC_PCMA:
+		break;
+	}
+	return XC_PCMA;
+}
+
+/* --- TDM -> RTP: gather a packet's worth, encode, send --- */
+
+static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, unsigned n)
+{
+	unsigned need = xc_samples(c->xc);
+
+	if (c->up_fill + n > sizeof(c->up))
+		c->up_fill = 0; /* cannot happen with sane frames/ptime; never overflow */
+	memcpy(c->up + c->up_fill, samples, n);
+	c->up_fill += n;
+	while (c->up_fill >= need) {
+		uint8_t payload[XC_MAX_SAMPLES * 2], pkt[RTP_HDR_LEN + sizeof(payload)];
+		int plen = xc_encode(c->xc, c->up, payload, sizeof(payload));
+		int len;
+
+		if (plen >= 0 && c->cfg.remote.ss_family) {
+			len = rtp_tx_audio(&c->rtp_tx, pkt, sizeof(pkt), c->cfg.pt, payload,
+					   (size_t)plen, need);
+			if (len > 0 && loop_udp_send(c->rtp, pkt, (size_t)len,
+						     (struct sockaddr *)&c->cfg.remote,
+						     c->cfg.remote_len) == 0) {
+				c->st.tx_pkts++;
+				c->st.tx_bytes += (size_t)len;
+				atomic_fetch_add_explicit(&c->w->tx_pkts, 1, memory_order_relaxed);
+			}
+		} else if (plen >= 0) {
+			rtp_tx_skip(&c->rtp_tx, need); /* no remote yet: keep time */
+		}
+		memmove(c->up, c->up + need, c->up_fill - need);
+		c->up_fill -= need;
+	}
+}
+
+/* --- RTP -> TDM: decode into the jitter buffer; the span clock plays it --- */
+
+void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len)
+{
+	struct rtp_hdr h;
+	uint8_t tdm[XC_MAX_SAMPLES];
+	int n;
+
+	if (rtp_decode(data, len, &h) < 0) {
+		c->st.rx_bad++;
+		return;
+	}
+	if (h.pt != c->cfg.pt)
+		return; /* telephone-event and comfort noise are not played here */
+	n = xc_decode(c->xc, h.payload, h.payload_len, tdm, sizeof(tdm));
+	if (n <= 0) {
+		c->st.rx_bad++;
+		return;
+	}
+	jb_put(c->jb, h.seq, tdm, (size_t)n);
+}
+
+static void chan_tdm_out(struct media_chan *c, uint8_t *out, unsigned n)
+{
+	unsigned done = 0;
+
+	while (done < n) {
+		unsigned k;
+
+		if (c->down_off >= c->down_len) {
+			jb_get(c->jb, c->down); /* a frame, concealment, or idle while filling */
+			c->down_len = xc_samples(c->xc);
+			c->down_off = 0;
+		}
+		k = c->down_len - c->down_off;
+		if (k > n - done)
+			k = n - done;
+		memcpy(out + done, c->down + c->down_off, k);
+		c->down_off += k;
+		done += k;
+	}
+}
+
+/* --- the span --- */
+
+static void span_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
+		    socklen_t fromlen)
+{
+	struct media_span *s = priv;
+	struct cesop_pkt pkt;
+	uint8_t in[CESOP_MAX_PAYLOAD], out[CESOP_MAX_PAYLOAD], payload[CESOP_MAX_PAYLOAD];
+	uint8_t buf[CESOP_CW_LEN + RTP_HDR_LEN + CESOP_MAX_PAYLOAD];
+	struct cesop_cw flags = {0};
+	unsigned frames = s->cc.frames, n_ts = s->cc.n_ts;
+	uint8_t idle = g711_silence(s->cc.law);
+	int blen;
+
+	(void)from;
+	(void)fromlen;
+	if (cesop_decode(&s->cc, data, len, &pkt) < 0) {
+		atomic_fetch_add_explicit(&s->rx_bad, 1, memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&s->rx_pkts, 1, memory_order_relaxed);
+	if (s->rx_started && pkt.cw.seq != s->rx_expect)
+		atomic_fetch_add_explicit(&s->rx_lost, (uint16_t)(pkt.cw.seq - s->rx_expect),
+					  memory_order_relaxed);
+	s->rx_started = true;
+	s->rx_expect = (uint16_t)(pkt.cw.seq + 1);
+
+	/* toward RTP */
+	if (pkt.cw.l || pkt.payload_len < (size_t)frames * n_ts) {
+		/* RFC 5086 5.2: L set: the attachment circuit failed, play idle */
+		atomic_fetch_add_explicit(&s->rx_l_bit, 1, memory_order_relaxed);
+		memset(in, idle, (size_t)frames * n_ts);
+	} else {
+		cesop_deinterleave(pkt.payload, n_ts, frames, in);
+	}
+	for (unsigned k = 0; k < n_ts; k++)
+		if (s->chan[k])
+			chan_tdm_in(s->chan[k], in + k * frames, frames);
+
+	/* toward TDM: one packet per packet received */
+	for (unsigned k = 0; k < n_ts; k++) {
+		if (s->chan[k])
+			chan_tdm_out(s->chan[k], out + k * frames, frames);
+		else
+			memset(out + k * frames, idle, frames);
+	}
+	cesop_interleave(out, n_ts, frames, payload);
+	blen = cesop_encode(&s->cc, &s->tx, &flags, payload, buf, sizeof(buf));
+	if (blen > 0 && loop_udp_send(s->sock, buf, (size_t)blen, (struct sockaddr *)&s->cfg.remote,
+				      s->cfg.remote_len) == 0)
+		atomic_fetch_add_explicit(&s->tx_pkts, 1, memory_order_relaxed);
+}
+
+int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd)
+{
+	struct media_span *s;
+
+	if (cfg->id >= MEDIA_MAX_SPANS)
+		return -ERANGE;
+	s = &w->spans[cfg->id];
+	memset(s, 0, sizeof(*s));
+	s->w = w;
+	s->cfg = *cfg;
+	cesop_cfg_init(&s->cc, cfg->t1 ? CESOP_T1 : CESOP_E1);
+	if (cfg->frames && cesop_cfg_set_frames(&s->cc, cfg->frames) < 0)
+		return -EINVAL;
+	cesop_tx_init(&s->tx, 1, 0, 0);
+	s->sock = loop_udp_adopt(w->loop, fd, span_rx, s);
+	if (!s->sock)
+		return -ENOMEM;
+	s->in_use = true;
+	return 0;
+}
+
+void span_destroy(struct media_span *s)
+{
+	if (!s->in_use)
+		return;
+	loop_udp_close(s->sock);
+	s->in_use = false;
+}
+
+int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct media_chan_cfg *cfg)
+{
+	struct media_span *s;
+	struct jb_cfg jc = {0};
+	int pos = -1;
+
+	if (cfg->span >= MEDIA_MAX_SPANS || !w->spans[cfg->span].in_use)
+		return -ENOENT;
+	s = &w->spans[cfg->span];
+	for (unsigned k = 0; k < s->cc.n_ts; k++)
+		if (s->cc.ts_list[k] == cfg->timeslot)
+			pos = (int)k;
+	if (pos < 0)
+		return -ERANGE;
+	if (s->chan[pos] && s->chan[pos] != c)
+		return -EBUSY;
+	if (c->xc && c->span == s && c->ts_index == (unsigned)pos) {
+		/* re-negotiation on the same timeslot: new codec or ptime */
+		return xc_set(c->xc, codec_of(cfg->codec), cfg->ptime ? cfg->ptime : 20);
+	}
+	chan_tdm_release(c);
+	c->xc = xc_alloc(w->ctx, s->cc.law, codec_of(cfg->codec), cfg->ptime ? cfg->ptime : 20);
+	jc.frame_bytes = xc_samples(c->xc ? c->xc : NULL);
+	jc.depth = 2; /* 40 ms at 20 ms ptime before playout starts */
+	jc.capacity = 16;
+	jc.payload = s->cc.law == G711_LAW_A ? JB_PAYLOAD_ALAW : JB_PAYLOAD_ULAW;
+	jc.conceal = JB_CONCEAL_REPEAT_FADE;
+	jc.fade_frames = 3;
+	c->jb = c->xc ? jb_alloc(w->ctx, &jc) : NULL;
+	if (!c->xc || !c->jb) {
+		chan_tdm_release(c);
+		return -ENOMEM;
+	}
+	rtp_tx_init(&c->rtp_tx, (uint32_t)(0x7a000000u ^ c->id), (uint16_t)(c->id * 7919u),
+		    c->id * 160u);
+	c->span = s;
+	c->ts_index = (unsigned)pos;
+	c->up_fill = 0;
+	c->down_len = c->down_off = 0;
+	s->chan[pos] = c;
+	return 0;
+}
+
+void chan_tdm_release(struct media_chan *c)
+{
+	if (c->span && c->span->chan[c->ts_index] == c)
+		c->span->chan[c->ts_index] = NULL;
+	c->span = NULL;
+	if (c->xc)
+		xc_free(c->xc);
+	if (c->jb)
+		jb_free(c->jb);
+	c->xc = NULL;
+	c->jb = NULL;
+}

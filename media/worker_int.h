@@ -1,0 +1,116 @@
+/* Private to media/worker.c and media/span.c: the worker, its channels and
+ * its TDM spans. */
+#pragma once
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/loop.h"
+#include "core/spsc.h"
+#include "media/cesopsn.h"
+#include "media/jitterbuf.h"
+#include "media/media.h"
+#include "media/rtp.h"
+#include "media/transcode.h"
+
+#define QUEUE_DEPTH 4096
+
+enum cmd_op { CMD_CREATE, CMD_MODIFY, CMD_QUERY, CMD_FREE, CMD_STOP, CMD_SPAN };
+
+#define MEDIA_MAX_SPANS 64
+
+struct media_cmd {
+	enum cmd_op op;
+	uint32_t slot;
+	int fd_rtp, fd_rtcp;
+	struct media_chan_cfg cfg;
+	struct media_span_cfg span; /* CMD_SPAN */
+};
+
+struct media_worker;
+
+struct media_chan {
+	struct media_worker *w;
+	uint32_t id;
+	bool in_use, timeout_reported;
+	struct loop_udp *rtp, *rtcp;
+	struct media_chan_cfg cfg;
+	struct media_chan_stats st;
+	uint64_t last_rx_ns;
+	/* TDM mode (media/span.c) */
+	struct media_span *span;
+	unsigned ts_index; /* position of the timeslot in the span's payload */
+	struct xc *xc;
+	struct jb *jb;
+	struct rtp_tx rtp_tx;
+	uint8_t up[2 * XC_MAX_SAMPLES]; /* TDM -> RTP: samples gathered for a packet */
+	unsigned up_fill;
+	uint8_t down[XC_MAX_SAMPLES]; /* RTP -> TDM: the frame being played */
+	unsigned down_len, down_off;
+};
+
+/* A CESoPSN span owned by one worker; its packets are the TDM clock. */
+struct media_span {
+	bool in_use;
+	struct media_worker *w;
+	struct media_span_cfg cfg;
+	struct cesop_cfg cc;
+	struct cesop_tx tx;
+	struct loop_udp *sock;
+	struct media_chan *chan[CESOP_MAX_TS]; /* by position in the payload */
+	uint16_t rx_expect;
+	bool rx_started;
+	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, rx_lost, rx_l_bit;
+};
+
+struct media_worker {
+	struct media_engine *e;
+	unsigned idx;
+	pthread_t th;
+	sem_t ready;
+	int start_rc;
+	struct loop *loop;
+	struct loop_wake *cmd_wake; /* lives in this worker's loop */
+	struct spsc *cmdq, *evq;
+	struct media_chan *chans;
+	struct loop_timer tick;
+	struct media_span spans[MEDIA_MAX_SPANS];
+	unsigned live; /* channels allocated (signalling side's view) */
+	/* written by the worker only, read by "show media" */
+	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, timeouts;
+	/* The worker's own talloc tree, made by the signalling thread and then
+	 * touched by this worker only (talloc is not thread-safe). */
+	void *ctx;
+	uint64_t ev_dropped;
+};
+
+struct media_engine {
+	struct media_cfg cfg;
+	struct loop *sig;
+	struct loop_wake *ev_wake; /* lives in the signalling loop */
+	media_event_cb cb;
+	void *priv;
+	struct media_worker *w;
+	unsigned nw;
+	struct media_span_cfg span_cfg[MEDIA_MAX_SPANS];
+	bool span_used[MEDIA_MAX_SPANS];
+	bool running;
+	/* port pool: one bit per even port, set = in use */
+	uint8_t *ports_used;
+	unsigned nports, port_next;
+	/* per worker per slot: which port pair (signalling side) */
+	uint16_t **slot_port;
+	bool **slot_used;
+};
+
+/* media/span.c */
+int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd);
+void span_destroy(struct media_span *s);
+int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct media_chan_cfg *cfg);
+void chan_tdm_release(struct media_chan *c);
+/* RTP received on a channel in TDM mode */
+void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len);

@@ -1,0 +1,78 @@
+#!/bin/bash
+# The media plane end to end: an E1 span emulator on a CESoPSN pseudowire,
+# tandemd's worker, and RTP endpoints. A 1004 Hz tone and DTMF go from
+# timeslots to RTP (PCMA, and PCMU: A-law to mu-law on the way), a tone
+# comes back from RTP to a timeslot; no packet is lost; tshark's RTP
+# analysis agrees.
+source "$(dirname "$0")/../lib.sh"
+VTY=24990
+SPAN_L=24500
+SPAN_R=24502
+RTP_A=24510
+RTP_B=24512
+cat >"$TMPD/t.cfg" <<CFG
+line vty
+ bind 127.0.0.1 $VTY
+media
+ workers 1
+ rtp-port-range 24600 24699
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+CFG
+start_bg "$TMPD/tandemd.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+wait_tcp $VTY 50 || { fail "it:media-start: tandemd did not start"; cat "$TMPD/tandemd.log"; exit 1; }
+
+out=$(vty $VTY enable \
+	"media test-call span 0 timeslot 1 remote 127.0.0.1 $RTP_A codec pcma" \
+	"media test-call span 0 timeslot 2 remote 127.0.0.1 $RTP_B codec pcmu")
+pa=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 1p)
+pb=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 2p)
+if [ -z "$pa" ] || [ -z "$pb" ]; then
+	fail "it:media-test-call: $out"
+	exit 1
+fi
+pass "it:media-test-call (RTP ports $pa, $pb)"
+
+cap=""
+if command -v tshark >/dev/null; then
+	start_bg "$TMPD/tshark.log" tshark -i lo -f "udp port $RTP_A" -w "$TMPD/rtp.pcap" -q
+	cap=$BG_PID
+	sleep 1
+fi
+start_bg "$TMPD/a.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_A --remote 127.0.0.1:$pa \
+	--tone 1004:-13 --seconds 4
+a=$BG_PID
+start_bg "$TMPD/b.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_B --remote 127.0.0.1:$pb \
+	--pt 0 --silent --seconds 4
+b=$BG_PID
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--ts 1:tone:1004:-10 --ts 2:dtmf:159# --seconds 4 >"$TMPD/e1.out"
+wait "$a" "$b"
+[ -n "$cap" ] && { sleep 0.5; kill -INT "$cap"; wait "$cap"; }
+
+val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1 | tr -d '"'; }
+ts() { grep "^TS $2 " "$1" | tr ' ' '\n' | sed -n "s/^$3=//p" | tr -d '"'; }
+within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+
+check "it:media-tdm-to-rtp-tone ($(val "$TMPD/a.out" f1004_dbm0) dBm0 at the RTP end, -10 sent)" \
+	within "$(val "$TMPD/a.out" f1004_dbm0)" -10.6 -9.4
+check "it:media-tdm-to-rtp-no-loss (lost=$(val "$TMPD/a.out" lost))" test "$(val "$TMPD/a.out" lost)" = 0
+check "it:media-rtp-to-tdm-tone ($(ts "$TMPD/e1.out" 1 f1004_dbm0) dBm0 on TS1, -13 sent)" \
+	within "$(ts "$TMPD/e1.out" 1 f1004_dbm0)" -14.5 -12.5
+check "it:media-dtmf-alaw-to-ulaw ($(val "$TMPD/b.out" inband_dtmf))" \
+	test "$(val "$TMPD/b.out" inband_dtmf)" = "159#"
+check "it:media-span-no-loss ($(grep ^SPAN "$TMPD/e1.out"))" grep -q "lost=0 bad=0" "$TMPD/e1.out"
+show=$(vty $VTY "show media")
+check "it:media-show-span" grep -q "^span 0 (E1, worker 0): rx [1-9]" <<<"$show"
+
+if [ -n "$cap" ] && [ -s "$TMPD/rtp.pcap" ]; then
+	# columns: start, end, src addr, port, dst addr, port, SSRC, payload, pkts, lost, ...
+	st=$(tshark -r "$TMPD/rtp.pcap" -d udp.port==$RTP_A,rtp -q -z rtp,streams 2>/dev/null |
+		awk -v p=$RTP_A '$6 == p && $8 == "g711A" {print}')
+	lost=$(awk '{print $10}' <<<"$st" | head -1)
+	pk=$(awk '{print $9}' <<<"$st" | head -1)
+	check "it:media-tshark-rtp-streams (tandem->peer: $pk packets, $lost lost)" \
+		test -n "$pk" -a "$lost" = 0
+else
+	skip "it:media-tshark-rtp-streams: no capture (tshark missing or not permitted)"
+fi
+exit ${FAILED:-0}

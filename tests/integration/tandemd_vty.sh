@@ -20,6 +20,10 @@ check "it:vty-show-loop" grep -q "^submissions: [0-9]" <<<"$out"
 check "it:vty-show-uptime" grep -q "has been running for" <<<"$out"
 check "it:vty-show-media" grep -q "^worker 0: channels 0" <<<"$out"
 
+out=$(vty $PORT enable "write file")
+check "it:vty-write-file" grep -q "Configuration saved to $cfg" <<<"$out"
+check "it:written-config-reads-back" "$BUILD/tandemd" -t -c "$cfg"
+
 kill -HUP "$pid"
 sleep 0.3
 out=$(vty $PORT "show uptime")

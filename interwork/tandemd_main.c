@@ -96,6 +96,10 @@ static void ctr_tick(void *priv)
 static void on_media_event(void *priv, const struct media_event *ev)
 {
 	(void)priv;
+	if (ev->type == MEDIA_EV_DTMF)
+		LOGP(DMEDIA, LOGL_INFO, "channel %08x: DTMF '%c' %s (%u ms)\n", ev->chan, ev->digit,
+		     ev->from_rtp ? "from RTP, played to TDM" : "from TDM, sent as RFC 4733",
+		     ev->duration / 8);
 	if (ev->type == MEDIA_EV_RTP_TIMEOUT)
 		LOGP(DMEDIA, LOGL_NOTICE, "channel %08x: no RTP (rx %" PRIu64 " packets so far)\n",
 		     ev->chan, ev->stats.rx_pkts);

@@ -71,12 +71,16 @@ enum media_event_type {
 	MEDIA_EV_RTP_TIMEOUT,
 	MEDIA_EV_STATS,
 	MEDIA_EV_FREED, /* the worker released the channel; its id may be reused */
+	MEDIA_EV_DTMF,	/* a digit: detected on TDM (sent as RFC 4733) or received on RTP */
 };
 
 struct media_event {
 	enum media_event_type type;
 	uint32_t chan;
 	struct media_chan_stats stats;
+	char digit;	   /* MEDIA_EV_DTMF */
+	bool from_rtp;	   /* MEDIA_EV_DTMF: RFC 4733 from RTP (else detected on TDM) */
+	uint32_t duration; /* MEDIA_EV_DTMF: samples */
 };
 
 typedef void (*media_event_cb)(void *priv, const struct media_event *ev);

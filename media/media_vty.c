@@ -193,6 +193,7 @@ DEFUN(media_test_call, media_test_call_cmd,
 		   : !strcmp(argv[4], "g722") ? MEDIA_CODEC_G722
 					      : MEDIA_CODEC_PCMA;
 	cc.pt = cc.codec == MEDIA_CODEC_PCMU ? 0 : cc.codec == MEDIA_CODEC_G722 ? 9 : 8;
+	cc.dtmf_pt = argc > 5 ? (uint8_t)atoi(argv[5]) : 0;
 	cc.ptime = 20;
 	rc = media_chan_alloc(vty_engine, w, &id, &local);
 	if (rc == 0)
@@ -205,6 +206,13 @@ DEFUN(media_test_call, media_test_call_cmd,
 		ntohs(((struct sockaddr_in *)&local)->sin_port), VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
+
+ALIAS(media_test_call, media_test_call_dtmf_cmd,
+      "media test-call span <0-63> timeslot <1-31> remote A.B.C.D <1-65535> codec (pcma|pcmu|g722) "
+      "telephone-event <96-127>",
+      "Media plane\nConnect a timeslot to an RTP endpoint\nSpan\nSpan number\nTimeslot\n"
+      "Timeslot number\nRTP endpoint\nAddress\nPort\nCodec\nG.711 A-law\nG.711 mu-law\n"
+      "G.722\nDTMF as RFC 4733 events (in-band digits detected and removed)\nPayload type\n")
 
 DEFUN(media_test_release, media_test_release_cmd, "media test-call release HEXID",
       "Media plane\nTest channels\nRelease one\nChannel id as shown\n")
@@ -268,5 +276,6 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);
 	install_element_ve(&show_media_cmd);
 	install_element(ENABLE_NODE, &media_test_call_cmd);
+	install_element(ENABLE_NODE, &media_test_call_dtmf_cmd);
 	install_element(ENABLE_NODE, &media_test_release_cmd);
 }

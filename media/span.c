@@ -30,29 +30,78 @@ static enum xc_codec codec_of(enum media_codec c)
 
 /* --- TDM -> RTP: gather a packet's worth, encode, send --- */
 
+static void send_rtp(struct media_chan *c, const uint8_t *pkt, int len)
+{
+	if (len > 0 && loop_udp_send(c->rtp, pkt, (size_t)len, (struct sockaddr *)&c->cfg.remote,
+				     c->cfg.remote_len) == 0) {
+		c->st.tx_pkts++;
+		c->st.tx_bytes += (size_t)len;
+		atomic_fetch_add_explicit(&c->w->tx_pkts, 1, memory_order_relaxed);
+	}
+}
+
+/* A digit detected on the TDM samples: RFC 4733 toward RTP (2.5.1), and
+ * a word to the signalling side. */
+static void dtmf_detected(const struct dtmf_event *ev, void *priv)
+{
+	struct media_chan *c = priv;
+	struct media_event me = {.type = MEDIA_EV_DTMF, .chan = c->id, .digit = ev->digit};
+	int code = rtp_event_from_digit(ev->digit);
+
+	if (code < 0)
+		return;
+	if (!ev->end) {
+		/* the onset lies DTMF_START_LAG samples back (plus the look-ahead
+		 * the audio is delayed by, which the media clock already counts) */
+		rtp_event_tx_start(&c->evtx, (uint8_t)code, 10, c->rtp_tx.ts);
+		return;
+	}
+	rtp_event_tx_stop(&c->evtx);
+	me.duration = ev->duration;
+	worker_event(c->w, &me);
+}
+
 static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, unsigned n)
 {
 	unsigned need = xc_samples(c->xc);
 
 	if (c->up_fill + n > sizeof(c->up))
 		c->up_fill = 0; /* cannot happen with sane frames/ptime; never overflow */
-	memcpy(c->up + c->up_fill, samples, n);
+	if (c->det) {
+		/* detect and mute digits in place; the audio comes out delayed */
+		int16_t lin[CESOP_MAX_FRAMES];
+		enum g711_law law = c->span->cc.law;
+
+		g711_decode_buf(law, samples, lin, n);
+		dtmf_det_rx(c->det, lin, n);
+		g711_encode_buf(law, lin, c->up + c->up_fill, n);
+	} else {
+		memcpy(c->up + c->up_fill, samples, n);
+	}
 	c->up_fill += n;
 	while (c->up_fill >= need) {
 		uint8_t payload[XC_MAX_SAMPLES * 2], pkt[RTP_HDR_LEN + sizeof(payload)];
-		int plen = xc_encode(c->xc, c->up, payload, sizeof(payload));
-		int len;
+		int plen, len;
 
+		if (c->evtx.state != RTP_EVENT_TX_IDLE && c->cfg.remote.ss_family) {
+			struct rtp_event_pkt ep;
+
+			/* while a digit is on, the interval carries the event, not audio */
+			if (rtp_event_tx_tick(&c->evtx, need, &ep) == 1) {
+				len = rtp_tx_packet(&c->rtp_tx, pkt, sizeof(pkt), c->cfg.dtmf_pt,
+						    ep.marker, ep.ts, ep.payload, RTP_EVENT_LEN);
+				send_rtp(c, pkt, len);
+			}
+			rtp_tx_skip(&c->rtp_tx, need);
+			memmove(c->up, c->up + need, c->up_fill - need);
+			c->up_fill -= need;
+			continue;
+		}
+		plen = xc_encode(c->xc, c->up, payload, sizeof(payload));
 		if (plen >= 0 && c->cfg.remote.ss_family) {
 			len = rtp_tx_audio(&c->rtp_tx, pkt, sizeof(pkt), c->cfg.pt, payload,
 					   (size_t)plen, need);
-			if (len > 0 && loop_udp_send(c->rtp, pkt, (size_t)len,
-						     (struct sockaddr *)&c->cfg.remote,
-						     c->cfg.remote_len) == 0) {
-				c->st.tx_pkts++;
-				c->st.tx_bytes += (size_t)len;
-				atomic_fetch_add_explicit(&c->w->tx_pkts, 1, memory_order_relaxed);
-			}
+			send_rtp(c, pkt, len);
 		} else if (plen >= 0) {
 			rtp_tx_skip(&c->rtp_tx, need); /* no remote yet: keep time */
 		}
@@ -73,8 +122,31 @@ void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len)
 		c->st.rx_bad++;
 		return;
 	}
+	if (c->cfg.dtmf_pt && h.pt == c->cfg.dtmf_pt) {
+		/* RFC 4733 toward TDM: play the digit as Q.23 tones */
+		struct rtp_event ev;
+		enum rtp_event_rx_kind k;
+
+		if (rtp_event_decode(h.payload, h.payload_len, &ev) < 0)
+			return;
+		k = rtp_event_rx_update(&c->evrx, h.ts, &ev);
+		if (k == RTP_EVENT_RX_START) {
+			dtmf_gen_start(&c->gen, rtp_event_to_digit(ev.event), c->span->cc.law, -8.0,
+				       -6.0);
+		} else if (k == RTP_EVENT_RX_END) {
+			struct media_event me = {.type = MEDIA_EV_DTMF,
+						 .chan = c->id,
+						 .digit = rtp_event_to_digit(ev.event),
+						 .from_rtp = true,
+						 .duration = ev.duration};
+
+			dtmf_gen_stop(&c->gen);
+			worker_event(c->w, &me);
+		}
+		return;
+	}
 	if (h.pt != c->cfg.pt)
-		return; /* telephone-event and comfort noise are not played here */
+		return; /* comfort noise and unknown payloads are not played */
 	n = xc_decode(c->xc, h.payload, h.payload_len, tdm, sizeof(tdm));
 	if (n <= 0) {
 		c->st.rx_bad++;
@@ -101,6 +173,12 @@ static void chan_tdm_out(struct media_chan *c, uint8_t *out, unsigned n)
 		memcpy(out + done, c->down + c->down_off, k);
 		c->down_off += k;
 		done += k;
+	}
+	if (c->gen.active) {
+		int16_t lin[CESOP_MAX_FRAMES];
+
+		dtmf_gen_fill(&c->gen, lin, n);
+		g711_encode_buf(c->span->cc.law, lin, out, n);
 	}
 }
 
@@ -221,6 +299,16 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	}
 	rtp_tx_init(&c->rtp_tx, (uint32_t)(0x7a000000u ^ c->id), (uint16_t)(c->id * 7919u),
 		    c->id * 160u);
+	rtp_event_tx_init(&c->evtx);
+	rtp_event_rx_init(&c->evrx);
+	memset(&c->gen, 0, sizeof(c->gen));
+	if (cfg->dtmf_pt) {
+		c->det = dtmf_det_alloc(w->ctx, DTMF_DEFAULT_DELAY, dtmf_detected, c);
+		if (!c->det) {
+			chan_tdm_release(c);
+			return -ENOMEM;
+		}
+	}
 	c->span = s;
 	c->ts_index = (unsigned)pos;
 	c->up_fill = 0;
@@ -238,6 +326,9 @@ void chan_tdm_release(struct media_chan *c)
 		xc_free(c->xc);
 	if (c->jb)
 		jb_free(c->jb);
+	if (c->det)
+		dtmf_det_free(c->det);
 	c->xc = NULL;
 	c->jb = NULL;
+	c->det = NULL;
 }

@@ -23,11 +23,18 @@
 
 /* --- worker side --- */
 
+void worker_event(struct media_worker *w, const struct media_event *ev);
+
 static void ev_push(struct media_worker *w, const struct media_event *ev)
 {
 	if (!spsc_push(w->evq, ev))
 		w->ev_dropped++;
 	loop_wake_signal(w->e->ev_wake);
+}
+
+void worker_event(struct media_worker *w, const struct media_event *ev)
+{
+	ev_push(w, ev);
 }
 
 static void chan_send(struct media_chan *c, const uint8_t *data, size_t len,

@@ -12,6 +12,8 @@
 #include "core/loop.h"
 #include "core/spsc.h"
 #include "media/cesopsn.h"
+#include "media/dtmf.h"
+#include "media/rtp_event.h"
 #include "media/jitterbuf.h"
 #include "media/media.h"
 #include "media/rtp.h"
@@ -51,6 +53,11 @@ struct media_chan {
 	unsigned up_fill;
 	uint8_t down[XC_MAX_SAMPLES]; /* RTP -> TDM: the frame being played */
 	unsigned down_len, down_off;
+	/* DTMF: in-band on TDM <-> RFC 4733 on RTP */
+	struct dtmf_det *det;
+	struct rtp_event_tx evtx;
+	struct rtp_event_rx evrx;
+	struct dtmf_gen gen;
 };
 
 /* A CESoPSN span owned by one worker; its packets are the TDM clock. */
@@ -114,3 +121,5 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 void chan_tdm_release(struct media_chan *c);
 /* RTP received on a channel in TDM mode */
 void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len);
+/* worker.c: queue an event for the signalling thread */
+void worker_event(struct media_worker *w, const struct media_event *ev);

@@ -10,6 +10,7 @@ SPAN_L=24500
 SPAN_R=24502
 RTP_A=24510
 RTP_B=24512
+RTP_C=24514
 cat >"$TMPD/t.cfg" <<CFG
 line vty
  bind 127.0.0.1 $VTY
@@ -23,14 +24,16 @@ wait_tcp $VTY 50 || { fail "it:media-start: tandemd did not start"; cat "$TMPD/t
 
 out=$(vty $VTY enable \
 	"media test-call span 0 timeslot 1 remote 127.0.0.1 $RTP_A codec pcma" \
-	"media test-call span 0 timeslot 2 remote 127.0.0.1 $RTP_B codec pcmu")
+	"media test-call span 0 timeslot 2 remote 127.0.0.1 $RTP_B codec pcmu" \
+	"media test-call span 0 timeslot 3 remote 127.0.0.1 $RTP_C codec pcma telephone-event 101")
 pa=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 1p)
 pb=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 2p)
-if [ -z "$pa" ] || [ -z "$pb" ]; then
+pc=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 3p)
+if [ -z "$pa" ] || [ -z "$pb" ] || [ -z "$pc" ]; then
 	fail "it:media-test-call: $out"
 	exit 1
 fi
-pass "it:media-test-call (RTP ports $pa, $pb)"
+pass "it:media-test-call (RTP ports $pa, $pb, $pc)"
 
 cap=""
 if command -v tshark >/dev/null; then
@@ -44,9 +47,12 @@ a=$BG_PID
 start_bg "$TMPD/b.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_B --remote 127.0.0.1:$pb \
 	--pt 0 --silent --seconds 4
 b=$BG_PID
+start_bg "$TMPD/c.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_C --remote 127.0.0.1:$pc \
+	--events 1357 --seconds 4
+c=$BG_PID
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts 1:tone:1004:-10 --ts 2:dtmf:159# --seconds 4 >"$TMPD/e1.out"
-wait "$a" "$b"
+	--ts 1:tone:1004:-10 --ts 2:dtmf:159# --ts 3:dtmf:2468 --seconds 4 >"$TMPD/e1.out"
+wait "$a" "$b" "$c"
 [ -n "$cap" ] && { sleep 0.5; kill -INT "$cap"; wait "$cap"; }
 
 val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1 | tr -d '"'; }
@@ -60,6 +66,10 @@ check "it:media-rtp-to-tdm-tone ($(ts "$TMPD/e1.out" 1 f1004_dbm0) dBm0 on TS1, 
 	within "$(ts "$TMPD/e1.out" 1 f1004_dbm0)" -14.5 -12.5
 check "it:media-dtmf-alaw-to-ulaw ($(val "$TMPD/b.out" inband_dtmf))" \
 	test "$(val "$TMPD/b.out" inband_dtmf)" = "159#"
+check "it:media-inband-to-rfc4733 (events \"$(val "$TMPD/c.out" events)\", in-band left \"$(val "$TMPD/c.out" inband_dtmf)\")" \
+	test "$(val "$TMPD/c.out" events)" = 2468 -a -z "$(val "$TMPD/c.out" inband_dtmf)"
+check "it:media-rfc4733-to-inband ($(ts "$TMPD/e1.out" 3 dtmf) on TS3)" \
+	test "$(ts "$TMPD/e1.out" 3 dtmf)" = 1357
 check "it:media-span-no-loss ($(grep ^SPAN "$TMPD/e1.out"))" grep -q "lost=0 bad=0" "$TMPD/e1.out"
 show=$(vty $VTY "show media")
 check "it:media-show-span" grep -q "^span 0 (E1, worker 0): rx [1-9]" <<<"$show"

@@ -34,6 +34,8 @@ static void on_event(void *priv, const struct media_event *ev)
 		l->freed++;
 		l->last_freed = ev->chan;
 		break;
+	case MEDIA_EV_DTMF:
+		break;
 	}
 }
 

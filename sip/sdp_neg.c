@@ -86,12 +86,16 @@ static int fmt_codec(const struct sdp_fmt *f)
 	return -1;
 }
 
+static bool proto_ok(const struct sdp_media *m)
+{
+	return tstr_eq_cstr(m->proto, "RTP/AVP") || tstr_eq_cstr(m->proto, "RTP/AVPF");
+}
+
 static bool media_usable(const struct sdp_media *m)
 {
 	/* RFC 3264 6: port 0 in an offer means the stream is disabled. SRTP is
 	 * not something we can answer (no crypto), so SAVP is rejected. */
-	return m->port != 0 && tstr_eq_cstr(m->type, "audio") &&
-	       (tstr_eq_cstr(m->proto, "RTP/AVP") || tstr_eq_cstr(m->proto, "RTP/AVPF"));
+	return m->port != 0 && tstr_eq_cstr(m->type, "audio") && proto_ok(m);
 }
 
 /* RFC 3264 6.1: the answer direction mirrors the offer, limited by ours. */
@@ -250,7 +254,7 @@ int sdp_answer(struct sdp_answer_res *res, const struct sdp_session *offer,
 	       const struct sdp_prefs *prefs, const struct sdp_local *local)
 {
 	struct sdp_answer_res r;
-	bool any_audio = false, addr_mismatch = false;
+	bool any_audio = false, addr_mismatch = false, bad_proto = false;
 
 	if (!res || !offer || !prefs || !local || prefs->n_codec == 0)
 		return -EINVAL;
@@ -262,6 +266,8 @@ int sdp_answer(struct sdp_answer_res *res, const struct sdp_session *offer,
 		const struct sdp_conn *c = sdp_media_conn(offer, i);
 		int f, t;
 
+		if (m->port != 0 && tstr_eq_cstr(m->type, "audio") && !proto_ok(m))
+			bad_proto = true;
 		if (!media_usable(m))
 			continue;
 		any_audio = true;
@@ -294,7 +300,10 @@ int sdp_answer(struct sdp_answer_res *res, const struct sdp_session *offer,
 	}
 	if (r.agreed.m_idx < 0) {
 		r.reject = true;
-		if (!any_audio) {
+		if (!any_audio && bad_proto) {
+			r.warn_code = SDP_WARN_TRANSPORT;
+			r.warn_text = "Incompatible transport protocol";
+		} else if (!any_audio) {
 			r.warn_code = SDP_WARN_MEDIA;
 			r.warn_text = "Media type not available";
 		} else if (addr_mismatch) {

@@ -13,6 +13,7 @@
 #include <osmocom/core/tdef.h>
 
 #include "core/log.h"
+#include "sip/sip_auth.h"
 #include "sip/sip_build.h"
 #include "sip/sip_check.h"
 #include "sip/sip_dialog.h"
@@ -57,6 +58,11 @@ struct sip_leg {
 	bool got_provisional, cancel_pending, answered, failed, done, gone_told;
 	bool owner_ended;  /* the owner ended the leg: no more events but 'gone' */
 	bool invite_final; /* UAC: the INVITE got its final response (or timed out) */
+	/* UAC: what the INVITE is made of, to send it again with credentials */
+	char *ruri, *ct, *body, *hdrs;
+	size_t body_len;
+	unsigned auth_tries;
+	struct sip_auth_client auth;
 	char *cancel_reason;
 	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx */
 	uint8_t *ack;
@@ -70,6 +76,8 @@ struct sip_leg {
 };
 
 static const struct sip_txn_user_ops uac_invite_ops, bye_ops, cancel_ops, uas_invite_ops;
+static int uac_auth_retry(struct sip_leg *leg, struct sip_txn *t, const struct sip_msg *m,
+			  unsigned st);
 
 /* --- helpers --- */
 
@@ -400,7 +408,6 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 	const struct sip_msg *m = rsp->msg;
 	unsigned st = (unsigned)rsp->status;
 
-	(void)t;
 	(void)raw;
 	(void)len;
 	if (st < 200) {
@@ -445,6 +452,8 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 			leg->ops->answered(leg->u, leg, m);
 		return;
 	}
+	if ((st == 401 || st == 407) && !leg->owner_ended && uac_auth_retry(leg, t, m, st) == 0)
+		return;
 	leg->failed = true;
 	leg->done = true;
 	leg->invite_final = true;
@@ -481,7 +490,8 @@ static void uac_invite_gone(void *tu, struct sip_txn *t)
 {
 	struct sip_leg *leg = tu;
 
-	(void)t;
+	if (t != leg->invite_txn)
+		return;
 	leg->invite_txn = NULL;
 	leg->invite_final = true;
 	leg_maybe_free(leg);
@@ -555,20 +565,95 @@ static const struct sip_txn_user_ops cancel_ops = {
 	.terminated = cancel_done,
 };
 
+/* Build and send the leg's INVITE (again, with credentials, after a 401/407). */
+static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
+{
+	struct sip_ua *ua = leg->ua;
+	struct sip_msg m;
+	struct sip_txn_info i;
+	uint8_t buf[MSG_MAX];
+	char hdrs[4096], host[INET6_ADDRSTRLEN], contact[128];
+	struct sip_build_extra ex = {0};
+	struct sip_req_spec s = {0};
+	char *branch = rnd_token(ua, leg, "z9hG4bK");
+	uint16_t port;
+	int n;
+
+	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
+	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
+		 host, strchr(host, ':') ? "]" : "", port);
+	snprintf(hdrs, sizeof(hdrs), "%s%s" ALLOW_HDR SUPPORTED_HDR "%s%s%s",
+		 auth_hdr ? auth_hdr : "", leg->hdrs ? leg->hdrs : "",
+		 ua->cfg.user_agent ? "User-Agent: " : "",
+		 ua->cfg.user_agent ? ua->cfg.user_agent : "", ua->cfg.user_agent ? "\r\n" : "");
+	s.method = "INVITE";
+	s.ruri = view(leg->ruri);
+	s.from = view(leg->local_uri);
+	s.from_tag = view(leg->local_tag);
+	s.to = view(leg->remote_uri);
+	s.call_id = view(leg->call_id);
+	s.cseq = leg->invite_cseq;
+	s.via_transport = sip_proto_name(leg->dest.proto);
+	s.via_host = view(host);
+	s.via_port = port;
+	s.branch = view(branch);
+	s.contact = view(contact);
+	ex.headers = hdrs;
+	ex.content_type = leg->ct;
+	ex.body = leg->body;
+	ex.body_len = leg->ct ? leg->body_len : 0;
+	n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
+	talloc_free(branch);
+	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0) {
+		LOGP(DSIP, LOGL_ERROR, "cannot build the INVITE to %s\n", leg->ruri);
+		return -EINVAL;
+	}
+	talloc_free(leg->invite);
+	leg->invite = talloc_memdup(leg, buf, (size_t)n);
+	leg->invite_len = (size_t)n;
+	txn_info(&m, &i);
+	leg->invite_txn =
+		sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &leg->dest, &uac_invite_ops, leg);
+	return leg->invite_txn ? 0 : -EIO;
+}
+
+/* RFC 3261 22.2: answer a 401/407 once per challenge with credentials. */
+static int uac_auth_retry(struct sip_leg *leg, struct sip_txn *t, const struct sip_msg *m,
+			  unsigned st)
+{
+	const struct sip_hdr *h =
+		sip_msg_hdr(m, st == 401 ? SIP_HDR_WWW_AUTHENTICATE : SIP_HDR_PROXY_AUTHENTICATE);
+	struct sip_auth_challenge ch;
+	struct sip_auth_request rq = {0};
+	char cnonce[32], val[1024], hdr[1100];
+
+	if (!h || !leg->trunk || !leg->trunk->auth_user || leg->auth_tries >= 2)
+		return -EPERM;
+	if (sip_auth_challenge_decode(&ch, h->value.p, h->value.len) < 0)
+		return -EBADMSG;
+	snprintf(cnonce, sizeof(cnonce), "%016llx", (unsigned long long)rnd_next(leg->ua));
+	rq.user = leg->trunk->auth_user;
+	rq.password = leg->trunk->auth_pass ? leg->trunk->auth_pass : "";
+	rq.method = "INVITE";
+	rq.uri = view(leg->ruri);
+	rq.cnonce = cnonce;
+	if (sip_auth_response_encode(val, sizeof(val), &leg->auth, &ch, &rq) < 0)
+		return -EINVAL;
+	snprintf(hdr, sizeof(hdr), "%s: %s\r\n",
+		 st == 401 ? "Authorization" : "Proxy-Authorization", val);
+	/* the challenged transaction ACKs its response by itself */
+	sip_txn_detach_user(t);
+	leg->invite_txn = NULL;
+	leg->auth_tries++;
+	leg->invite_cseq++;
+	leg->got_provisional = false;
+	return leg_send_invite(leg, hdr);
+}
+
 struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *spec,
 			       const struct sip_leg_ops *ops, void *u)
 {
 	struct sip_leg *leg;
-	struct sip_msg m;
-	struct sip_txn_info i;
-	uint8_t buf[MSG_MAX];
-	char hdrs[2048];
-	struct sip_build_extra ex = {0};
-	struct sip_req_spec s = {0};
-	char host[INET6_ADDRSTRLEN], contact[128];
-	char *branch;
-	uint16_t port;
-	int n;
 
 	if (!spec->trunk)
 		return NULL;
@@ -580,6 +665,7 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->trunk = spec->trunk;
 	if (trunk_dest(spec->trunk, &leg->dest) < 0) {
 		leg->done = true;
+		leg->invite_final = true;
 		leg_maybe_free(leg);
 		return NULL;
 	}
@@ -587,45 +673,18 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->local_tag = rnd_token(ua, leg, "t");
 	leg->local_uri = talloc_strdup(leg, spec->from);
 	leg->remote_uri = talloc_strdup(leg, spec->to);
-	leg->invite_cseq = 1;
-	branch = rnd_token(ua, leg, "z9hG4bK");
-	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
-	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
-		 host, strchr(host, ':') ? "]" : "", port);
-	snprintf(hdrs, sizeof(hdrs), "%s" ALLOW_HDR SUPPORTED_HDR "%s%s%s",
-		 spec->body.headers ? spec->body.headers : "",
-		 ua->cfg.user_agent ? "User-Agent: " : "",
-		 ua->cfg.user_agent ? ua->cfg.user_agent : "", ua->cfg.user_agent ? "\r\n" : "");
-	s.method = "INVITE";
-	s.ruri = view(spec->ruri);
-	s.from = view(spec->from);
-	s.from_tag = view(leg->local_tag);
-	s.to = view(spec->to);
-	s.call_id = view(leg->call_id);
-	s.cseq = leg->invite_cseq;
-	s.via_transport = sip_proto_name(leg->dest.proto);
-	s.via_host = view(host);
-	s.via_port = port;
-	s.branch = view(branch);
-	s.contact = view(contact);
-	ex.headers = hdrs;
-	ex.content_type = spec->body.content_type;
-	ex.body = spec->body.body;
-	ex.body_len = spec->body.content_type ? spec->body.len : 0;
-	n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
-	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0) {
-		LOGP(DSIP, LOGL_ERROR, "cannot build the INVITE to %s\n", spec->ruri);
-		leg->done = true;
-		leg_maybe_free(leg);
-		return NULL;
+	leg->ruri = talloc_strdup(leg, spec->ruri);
+	leg->hdrs = spec->body.headers ? talloc_strdup(leg, spec->body.headers) : NULL;
+	if (spec->body.content_type) {
+		leg->ct = talloc_strdup(leg, spec->body.content_type);
+		leg->body =
+			talloc_memdup(leg, spec->body.body, spec->body.len ? spec->body.len : 1);
+		leg->body_len = spec->body.len;
 	}
-	leg->invite = talloc_memdup(leg, buf, (size_t)n);
-	leg->invite_len = (size_t)n;
-	txn_info(&m, &i);
-	leg->invite_txn =
-		sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &leg->dest, &uac_invite_ops, leg);
-	if (!leg->invite_txn) {
+	leg->invite_cseq = 1;
+	if (leg_send_invite(leg, NULL) < 0) {
 		leg->done = true;
+		leg->invite_final = true;
 		leg_maybe_free(leg);
 		return NULL;
 	}

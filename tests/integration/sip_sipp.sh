@@ -48,4 +48,17 @@ sipp_uas sipp-uas-tcp 24406 tcp 5
 # 10 % of sipp's messages are dropped: both sides must retransmit
 sipp_uac sipp-uac-lost10 24408 udp 20 -lost 10
 sipp_uas sipp-uas-lost10 24410 udp 10 -lost 10
+# digest authentication as a client (RFC 3261 22.2, RFC 2617): sipp checks it
+start_bg "$TMPD/auth-sipp.out" timeout 30 sipp -sf "$TOP/tests/integration/sipp/uas_auth.xml" \
+	-i 127.0.0.1 -p 24420 -nostdin
+sp=$BG_PID
+sleep 0.5
+timeout 30 "$UA" --listen udp:127.0.0.1:24421 --uac 127.0.0.1:24420 --calls 3 --hold 100 \
+	--auth tandem:s3cret --seconds 20 >"$TMPD/auth-ua.out" 2>&1
+check "it:digest-auth-client ($(grep RESULT "$TMPD/auth-ua.out"))" grep -q "answered=3 failed=0" "$TMPD/auth-ua.out"
+timeout 30 "$UA" --listen udp:127.0.0.1:24421 --uac 127.0.0.1:24420 --calls 1 --hold 100 \
+	--auth tandem:wrong --seconds 10 >"$TMPD/auth-bad.out" 2>&1
+check "it:digest-auth-wrong-password-refused ($(grep 'failed' "$TMPD/auth-bad.out" | head -1))" \
+	grep -q "CALL 1 failed 403" "$TMPD/auth-bad.out"
+kill -TERM "$sp" 2>/dev/null
 exit ${FAILED:-0}

@@ -4,6 +4,7 @@
  *   sip-ua --listen udp|tcp:IP:PORT --uas [--seconds S]
  *       answers every INVITE with 180 then 200 (SDP), takes the BYE
  *   sip-ua --listen udp|tcp:IP:PORT --uac IP:PORT --calls N [--hold MS] [--seconds S]
+ *          [--auth USER:PASSWORD]
  *       places N calls to IP:PORT (one after the other), hangs up after MS
  *
  * Prints one line per event ("CALL n answered", "CALL n failed 486", "BYE rx"...)
@@ -209,7 +210,14 @@ int main(int argc, char **argv)
 			hold_ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--seconds") && v)
 			seconds = atof(argv[++i]);
-		else {
+		else if (!strcmp(argv[i], "--auth") && v && strchr(v, ':')) {
+			static char cred[128];
+
+			snprintf(cred, sizeof(cred), "%s", argv[++i]);
+			*strchr(cred, ':') = 0;
+			trunk.auth_user = cred;
+			trunk.auth_pass = cred + strlen(cred) + 1;
+		} else {
 			fprintf(stderr,
 				"usage: sip-ua --listen udp|tcp:IP:PORT (--uas | --uac IP:PORT "
 				"--calls N [--hold MS]) [--seconds S]\n");

@@ -5,14 +5,18 @@
  * timeslot toward RTP, and triggers one packet back carrying FRAMES samples
  * of each timeslot toward TDM, taken from the channels' playout buffers.
  * Nothing here allocates per packet. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <time.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
 
 #include "core/log.h"
 #include "media/g711.h"
+#include "media/rtcp.h"
 #include "media/worker_int.h"
 
 static enum xc_codec codec_of(enum media_codec c)
@@ -122,6 +126,7 @@ void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len)
 		c->st.rx_bad++;
 		return;
 	}
+	rtp_rx_update(&c->rx, &h, loop_now_ns());
 	if (c->cfg.dtmf_pt && h.pt == c->cfg.dtmf_pt) {
 		/* RFC 4733 toward TDM: play the digit as Q.23 tones */
 		struct rtp_event ev;
@@ -300,6 +305,10 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	rtp_tx_init(&c->rtp_tx, (uint32_t)(0x7a000000u ^ c->id), (uint16_t)(c->id * 7919u),
 		    c->id * 160u);
 	rtp_event_tx_init(&c->evtx);
+	rtp_rx_init(&c->rx, 8000);
+	/* RFC 3550 6.2: the first report after half the 5 s minimum interval */
+	c->next_rtcp_ns = loop_now_ns() + 2500000000ull;
+	c->tx_pkts_at_rtcp = 0;
 	rtp_event_rx_init(&c->evrx);
 	memset(&c->gen, 0, sizeof(c->gen));
 	if (cfg->dtmf_pt) {
@@ -331,4 +340,35 @@ void chan_tdm_release(struct media_chan *c)
 	c->xc = NULL;
 	c->jb = NULL;
 	c->det = NULL;
+}
+
+void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns)
+{
+	uint8_t buf[256];
+	struct sockaddr_storage to;
+	struct timespec rt;
+	uint64_t ntp;
+	int n;
+
+	if (!c->xc || !c->cfg.remote.ss_family || now_ns < c->next_rtcp_ns)
+		return;
+	c->next_rtcp_ns = now_ns + 5000000000ull;
+	/* RFC 3550 4: NTP timestamp (seconds since 1900, 32.32 fixed point) */
+	clock_gettime(CLOCK_REALTIME, &rt);
+	ntp = ((uint64_t)(rt.tv_sec + 2208988800u) << 32) |
+	      (uint64_t)(((uint64_t)rt.tv_nsec << 32) / 1000000000ull);
+	n = rtcp_build_report(buf, sizeof(buf), &c->rtp_tx, c->rtp_tx.packets != c->tx_pkts_at_rtcp,
+			      ntp, c->rtp_tx.ts, &c->rx, now_ns, "tandem");
+	c->tx_pkts_at_rtcp = c->rtp_tx.packets;
+	if (n <= 0)
+		return;
+	/* RFC 3550 11: RTCP on the next higher (odd) port */
+	to = c->cfg.remote;
+	if (to.ss_family == AF_INET)
+		((struct sockaddr_in *)&to)->sin_port =
+			htons((uint16_t)(ntohs(((struct sockaddr_in *)&to)->sin_port) + 1));
+	else if (to.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&to)->sin6_port =
+			htons((uint16_t)(ntohs(((struct sockaddr_in6 *)&to)->sin6_port) + 1));
+	loop_udp_send(c->rtcp, buf, (size_t)n, (struct sockaddr *)&to, c->cfg.remote_len);
 }

@@ -199,8 +199,13 @@ static void worker_tick(void *priv)
 	struct media_worker *w = priv;
 	uint64_t now = loop_now_ns(), limit = (uint64_t)w->e->cfg.rtp_timeout_ms * 1000000ull;
 
-	for (unsigned i = 0; limit && i < w->e->cfg.chans_per_worker; i++) {
+	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
 		struct media_chan *c = &w->chans[i];
+
+		if (c->in_use && c->cfg.mode == MEDIA_MODE_TDM)
+			chan_rtcp_tick(c, now);
+		if (!limit)
+			continue;
 
 		if (c->in_use && !c->timeout_reported && now - c->last_rx_ns > limit) {
 			struct media_event ev = {.type = MEDIA_EV_RTP_TIMEOUT, .chan = c->id};

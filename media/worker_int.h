@@ -58,6 +58,10 @@ struct media_chan {
 	struct rtp_event_tx evtx;
 	struct rtp_event_rx evrx;
 	struct dtmf_gen gen;
+	/* RFC 3550 receiver statistics and the periodic RTCP report */
+	struct rtp_rx rx;
+	uint64_t next_rtcp_ns;
+	uint32_t tx_pkts_at_rtcp;
 };
 
 /* A CESoPSN span owned by one worker; its packets are the TDM clock. */
@@ -123,3 +127,5 @@ void chan_tdm_release(struct media_chan *c);
 void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len);
 /* worker.c: queue an event for the signalling thread */
 void worker_event(struct media_worker *w, const struct media_event *ev);
+/* span.c: send the channel's RTCP report when due (called from the tick) */
+void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns);

@@ -37,7 +37,8 @@ pass "it:media-test-call (RTP ports $pa, $pb, $pc)"
 
 cap=""
 if command -v tshark >/dev/null; then
-	start_bg "$TMPD/tshark.log" tshark -i lo -f "udp port $RTP_A" -w "$TMPD/rtp.pcap" -q
+	start_bg "$TMPD/tshark.log" tshark -i lo -f "udp port $RTP_A or udp port $((RTP_A + 1))" \
+		-w "$TMPD/rtp.pcap" -q
 	cap=$BG_PID
 	sleep 1
 fi
@@ -82,6 +83,9 @@ if [ -n "$cap" ] && [ -s "$TMPD/rtp.pcap" ]; then
 	pk=$(awk '{print $9}' <<<"$st" | head -1)
 	check "it:media-tshark-rtp-streams (tandem->peer: $pk packets, $lost lost)" \
 		test -n "$pk" -a "$lost" = 0
+	sr=$(tshark -r "$TMPD/rtp.pcap" -d udp.port==$((RTP_A + 1)),rtcp -Y "rtcp.pt == 200" \
+		-T fields -e rtcp.sender.packetcount 2>/dev/null | head -1)
+	check "it:media-rtcp-sender-report (tshark: SR with packet count $sr)" test -n "$sr"
 else
 	skip "it:media-tshark-rtp-streams: no capture (tshark missing or not permitted)"
 fi

@@ -289,8 +289,8 @@ static int parse_attr(struct sdp_pctx *ctx, struct sdp_media *m, struct tstr v)
 {
 	const char *colon = memchr(v.p, ':', v.len);
 	struct tstr name = tstr_make(v.p, colon ? (size_t)(colon - v.p) : v.len);
-	struct tstr val =
-		colon ? tstr_make(colon + 1, (size_t)(v.p + v.len - colon - 1)) : TSTR_NULL;
+	struct tstr val = colon ? tstr_make(colon + 1, (size_t)(v.p + v.len - colon - 1))
+				: tstr_make(v.p + v.len, 0);
 	enum sdp_dir *dir = m ? &m->dir : &ctx->s->dir;
 	bool *dir_set = m ? &m->dir_set : &ctx->s->dir_set;
 	static const char *const dirs[] = {"sendrecv", "sendonly", "recvonly", "inactive"};

@@ -220,8 +220,10 @@ END_TEST
 static const uint8_t key[32] = "0123456789abcdef0123456789abcdef";
 static const uint8_t salt[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
-static const enum sip_auth_alg algs[] = {SIP_AUTH_MD5, SIP_AUTH_MD5_SESS, SIP_AUTH_SHA256,
-					 SIP_AUTH_SHA256_SESS};
+static const enum sip_auth_alg algs[] = {SIP_AUTH_MD5,	      SIP_AUTH_MD5_SESS,
+					 SIP_AUTH_SHA256,     SIP_AUTH_SHA256_SESS,
+					 SIP_AUTH_SHA512_256, SIP_AUTH_SHA512_256_SESS};
+#define N_ALGS (sizeof(algs) / sizeof(algs[0]))
 
 /* Server challenge -> client response -> server verify, per algorithm. */
 START_TEST(test_round_trip)
@@ -266,6 +268,11 @@ START_TEST(test_round_trip)
 			 0);
 	ck_assert_int_eq(sip_auth_verify(&srv, &cr, "INVITE", ha1, true, 1000020, &nc_seen), 0);
 	ck_assert_uint_eq(nc_seen, 2);
+	/* Stored HA1 in upper-case hex works as well. */
+	for (char *p = ha1; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	ck_assert_int_eq(sip_auth_verify(&srv, &cr, "INVITE", ha1, true, 1000020, NULL), 0);
 	/* Wrong password, wrong method. */
 	ck_assert_int_eq(sip_auth_verify(&srv, &cr, "INVITE", "s3creT", false, 1000020, NULL),
 			 -EACCES);
@@ -290,7 +297,7 @@ START_TEST(test_round_trip)
 	{
 		struct sip_auth_server other = srv;
 
-		other.alg = algs[(_i + 1) % 4];
+		other.alg = algs[(_i + 1) % N_ALGS];
 		ck_assert_int_eq(
 			sip_auth_verify(&other, &cr, "INVITE", "s3cret", false, 1000020, NULL),
 			-EACCES);
@@ -417,7 +424,7 @@ Suite *sip_auth_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = unit_tcase("server");
-	tcase_add_loop_test(tc, test_round_trip, 0, 4);
+	tcase_add_loop_test(tc, test_round_trip, 0, N_ALGS);
 	tcase_add_test(tc, test_server_stale_flag_and_forgery);
 	tcase_add_test(tc, test_qop_required);
 	tcase_add_loop_test(tc, test_bad_credentials, 0, sizeof(bad_creds) / sizeof(bad_creds[0]));

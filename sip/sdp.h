@@ -189,8 +189,10 @@ struct sdp_answer_res {
 	bool accepted[SDP_MAX_MEDIA];
 };
 
-/* Negotiate the answer to a received offer. Returns 0 (see res->reject),
- * -EINVAL on bad arguments. */
+/* Negotiate the answer to a received offer. The first audio RTP/AVP(F)
+ * stream with a common codec, a literal address of local->addr's family is
+ * accepted; every other m= line is rejected (port 0). Returns 0 (see
+ * res->reject), -EINVAL on bad arguments. */
 int sdp_answer(struct sdp_answer_res *res, const struct sdp_session *offer,
 	       const struct sdp_prefs *prefs, const struct sdp_local *local);
 

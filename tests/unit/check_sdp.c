@@ -34,12 +34,14 @@ static const char *const vectors[] = {
 	"g722_wrong_rate",
 	"te_wrong_rate",
 	"fqdn_conn",
+	"ipv6_local_ipv4",
 };
 
 struct vec {
 	char prefs[128];
 	char order[16];
 	char dir[16];
+	char local[64];
 	char expect[512];
 	unsigned ptime;
 	bool lf;
@@ -82,6 +84,9 @@ static void vec_load(const char *name, struct vec *v)
 			tstr_to_buf(tstr_make(line + 7, strlen(line + 7)), v->dir, sizeof(v->dir));
 		else if (strncmp(line, "# ptime: ", 9) == 0)
 			v->ptime = (unsigned)atoi(line + 9);
+		else if (strncmp(line, "# local: ", 9) == 0)
+			tstr_to_buf(tstr_make(line + 9, strlen(line + 9)), v->local,
+				    sizeof(v->local));
 		else if (strcmp(line, "# eol: lf") == 0)
 			v->lf = true;
 		else if (strncmp(line, "# expect: ", 10) == 0)
@@ -147,6 +152,8 @@ START_TEST(test_negotiation_table)
 		prefs.ptime = v->ptime;
 	if (v->dir[0])
 		local.dir = dir_by_name(v->dir);
+	if (v->local[0])
+		local.addr = v->local;
 	rc = sdp_decode(offer, v->body, v->len, &reason);
 	ck_assert_msg(rc == 0, "%s: offer does not parse: %s", name, reason);
 	ck_assert_int_eq(sdp_answer(&res, offer, &prefs, &local), 0);

@@ -516,3 +516,41 @@ const char *sdp_dir_name(enum sdp_dir d)
 	}
 	return "?";
 }
+
+static uint64_t fnv1a_step(uint64_t h, struct tstr t)
+{
+	for (size_t i = 0; i < t.len; i++) {
+		h ^= (unsigned char)t.p[i];
+		h *= 0x100000001b3ULL;
+	}
+	/* separator so ("ab","c") and ("a","bc") differ */
+	h ^= 0xff;
+	return h * 0x100000001b3ULL;
+}
+
+static uint64_t origin_id(const struct sdp_session *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = fnv1a_step(h, s->o_user);
+	h = fnv1a_step(h, s->o_sess_id);
+	return fnv1a_step(h, s->o_addr.addr);
+}
+
+enum sdp_origin_change sdp_origin_check(const struct sdp_origin *o, const struct sdp_session *s)
+{
+	if (!o->set)
+		return SDP_ORIGIN_FIRST;
+	if (o->id_hash != origin_id(s))
+		return SDP_ORIGIN_OTHER_SESSION;
+	if (o->ver_hash != fnv1a_step(0xcbf29ce484222325ULL, s->o_sess_version))
+		return SDP_ORIGIN_NEW_VERSION;
+	return SDP_ORIGIN_SAME;
+}
+
+void sdp_origin_save(struct sdp_origin *o, const struct sdp_session *s)
+{
+	o->set = true;
+	o->id_hash = origin_id(s);
+	o->ver_hash = fnv1a_step(0xcbf29ce484222325ULL, s->o_sess_version);
+}

@@ -570,6 +570,30 @@ START_TEST(test_reanswer_version)
 }
 END_TEST
 
+START_TEST(test_origin_tracking)
+{
+	static const char v1[] = "v=0\r\no=a 10 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+				 "192.0.2.1\r\nt=0 0\r\n";
+	static const char v2[] = "v=0\r\no=a 10 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+				 "192.0.2.1\r\nt=0 0\r\n";
+	static const char other[] = "v=0\r\no=a 11 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+				    "192.0.2.1\r\nt=0 0\r\n";
+	struct sdp_session *s = malloc(sizeof(*s));
+	struct sdp_origin o = {0};
+
+	ck_assert_int_eq(sdp_decode(s, v1, sizeof(v1) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_origin_check(&o, s), SDP_ORIGIN_FIRST);
+	sdp_origin_save(&o, s);
+	ck_assert_int_eq(sdp_origin_check(&o, s), SDP_ORIGIN_SAME);
+	ck_assert_int_eq(sdp_decode(s, v2, sizeof(v2) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_origin_check(&o, s), SDP_ORIGIN_NEW_VERSION);
+	sdp_origin_save(&o, s);
+	ck_assert_int_eq(sdp_decode(s, other, sizeof(other) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_origin_check(&o, s), SDP_ORIGIN_OTHER_SESSION);
+	free(s);
+}
+END_TEST
+
 Suite *sdp_suite(void)
 {
 	Suite *s = suite_create("sdp");
@@ -585,6 +609,7 @@ Suite *sdp_suite(void)
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_truncations);
 	tcase_add_test(tc, test_parse_fields);
+	tcase_add_test(tc, test_origin_tracking);
 	suite_add_tcase(s, tc);
 
 	tc = unit_tcase("offer");

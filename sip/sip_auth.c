@@ -253,9 +253,9 @@ int sip_auth_challenge_decode(struct sip_auth_challenge *out, const char *val, s
 			struct tstr l = a.val;
 
 			SEEN(4);
-			if (!a.quoted)
-				goto bad;
-			/* qop-options: quoted, comma-separated list of tokens. */
+			/* qop-options: quoted, comma-separated list of tokens
+			 * (RFC 7616 3.3); a bare token is seen from some
+			 * servers and means the same. */
 			c.qop_present = true;
 			while (l.len) {
 				const char *comma = memchr(l.p, ',', l.len);

@@ -124,6 +124,8 @@ int sip_auth_credentials_decode(struct sip_auth_credentials *out, const char *va
 int sip_auth_unquote(struct tstr raw, char *buf, size_t size);
 
 /* Check credentials. secret is the password, or the hex HA1 if is_ha1.
+ * The caller looks the user up by cr->username and should also check that
+ * cr->uri names the Request-URI (RFC 7616 3.4.6) before calling this.
  * nc_seen (optional, per nonce, kept by the caller) rejects replays: nc must
  * grow. Returns 0 ok; -ESTALE nonce authentic but expired (challenge again
  * with stale=true, RFC 7616 3.3); -EACCES wrong response, foreign nonce,

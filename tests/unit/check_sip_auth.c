@@ -212,6 +212,12 @@ START_TEST(test_challenge_extras)
 	ck_assert(ch.qop_auth);
 	ck_assert_int_eq(sip_auth_unquote(ch.realm, realm, sizeof(realm)), 5);
 	ck_assert_str_eq(realm, "a \"b\\");
+	/* unquoted qop token from lax servers */
+	ck_assert_int_eq(
+		sip_auth_challenge_decode(&ch, "Digest realm=\"r\", nonce=\"n\", qop=auth",
+					  strlen("Digest realm=\"r\", nonce=\"n\", qop=auth")),
+		0);
+	ck_assert(ch.qop_auth);
 }
 END_TEST
 

@@ -289,8 +289,8 @@ static int parse_attr(struct sdp_pctx *ctx, struct sdp_media *m, struct tstr v)
 {
 	const char *colon = memchr(v.p, ':', v.len);
 	struct tstr name = tstr_make(v.p, colon ? (size_t)(colon - v.p) : v.len);
-	struct tstr val =
-		colon ? tstr_make(colon + 1, (size_t)(v.p + v.len - colon - 1)) : TSTR_NULL;
+	struct tstr val = colon ? tstr_make(colon + 1, (size_t)(v.p + v.len - colon - 1))
+				: tstr_make(v.p + v.len, 0);
 	enum sdp_dir *dir = m ? &m->dir : &ctx->s->dir;
 	bool *dir_set = m ? &m->dir_set : &ctx->s->dir_set;
 	static const char *const dirs[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
@@ -515,4 +515,42 @@ const char *sdp_dir_name(enum sdp_dir d)
 		return "inactive";
 	}
 	return "?";
+}
+
+static uint64_t fnv1a_step(uint64_t h, struct tstr t)
+{
+	for (size_t i = 0; i < t.len; i++) {
+		h ^= (unsigned char)t.p[i];
+		h *= 0x100000001b3ULL;
+	}
+	/* separator so ("ab","c") and ("a","bc") differ */
+	h ^= 0xff;
+	return h * 0x100000001b3ULL;
+}
+
+static uint64_t origin_id(const struct sdp_session *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = fnv1a_step(h, s->o_user);
+	h = fnv1a_step(h, s->o_sess_id);
+	return fnv1a_step(h, s->o_addr.addr);
+}
+
+enum sdp_origin_change sdp_origin_check(const struct sdp_origin *o, const struct sdp_session *s)
+{
+	if (!o->set)
+		return SDP_ORIGIN_FIRST;
+	if (o->id_hash != origin_id(s))
+		return SDP_ORIGIN_OTHER_SESSION;
+	if (o->ver_hash != fnv1a_step(0xcbf29ce484222325ULL, s->o_sess_version))
+		return SDP_ORIGIN_NEW_VERSION;
+	return SDP_ORIGIN_SAME;
+}
+
+void sdp_origin_save(struct sdp_origin *o, const struct sdp_session *s)
+{
+	o->set = true;
+	o->id_hash = origin_id(s);
+	o->ver_hash = fnv1a_step(0xcbf29ce484222325ULL, s->o_sess_version);
 }

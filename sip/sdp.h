@@ -102,6 +102,25 @@ enum sdp_dir sdp_media_dir(const struct sdp_session *s, unsigned idx);
 const struct sdp_conn *sdp_media_conn(const struct sdp_session *s, unsigned idx);
 const char *sdp_dir_name(enum sdp_dir d);
 
+/* The peer's o= line as remembered by a dialog between offers (RFC 3264 8:
+ * a re-offer with an unchanged version is the same SDP and needs no new
+ * negotiation; a different username/sess-id/address is another session). */
+struct sdp_origin {
+	bool set;
+	uint64_t id_hash;
+	uint64_t ver_hash;
+};
+
+enum sdp_origin_change {
+	SDP_ORIGIN_FIRST = 0, /* nothing remembered yet */
+	SDP_ORIGIN_SAME,      /* same session, same version */
+	SDP_ORIGIN_NEW_VERSION,
+	SDP_ORIGIN_OTHER_SESSION,
+};
+
+enum sdp_origin_change sdp_origin_check(const struct sdp_origin *o, const struct sdp_session *s);
+void sdp_origin_save(struct sdp_origin *o, const struct sdp_session *s);
+
 /* Codecs the media plane can handle. */
 enum sdp_codec {
 	SDP_CODEC_PCMU = 0,
@@ -189,8 +208,10 @@ struct sdp_answer_res {
 	bool accepted[SDP_MAX_MEDIA];
 };
 
-/* Negotiate the answer to a received offer. Returns 0 (see res->reject),
- * -EINVAL on bad arguments. */
+/* Negotiate the answer to a received offer. The first audio RTP/AVP(F)
+ * stream with a common codec, a literal address of local->addr's family is
+ * accepted; every other m= line is rejected (port 0). Returns 0 (see
+ * res->reject), -EINVAL on bad arguments. */
 int sdp_answer(struct sdp_answer_res *res, const struct sdp_session *offer,
 	       const struct sdp_prefs *prefs, const struct sdp_local *local);
 

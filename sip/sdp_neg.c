@@ -98,6 +98,11 @@ static bool media_usable(const struct sdp_media *m)
 	return m->port != 0 && tstr_eq_cstr(m->type, "audio") && proto_ok(m);
 }
 
+static enum sdp_addrtype local_type(const struct sdp_local *l)
+{
+	return l->addr && strchr(l->addr, ':') ? SDP_ADDR_IP6 : SDP_ADDR_IP4;
+}
+
 /* RFC 3264 6.1: the answer direction mirrors the offer, limited by ours. */
 static enum sdp_dir dir_answer(enum sdp_dir offered, enum sdp_dir ours)
 {
@@ -271,9 +276,10 @@ int sdp_answer(struct sdp_answer_res *res, const struct sdp_session *offer,
 		if (!media_usable(m))
 			continue;
 		any_audio = true;
-		if (!c->numeric) {
+		if (!c->numeric || c->type != local_type(local)) {
 			/* An FQDN in c= would need a DNS lookup in the media
-			 * path; RFC 3261 20.43 warning 301 covers it. */
+			 * path, and our RTP socket is of one address family:
+			 * RFC 3261 20.43 warning 301 covers both. */
 			addr_mismatch = true;
 			continue;
 		}

@@ -1,4 +1,5 @@
 /* tandem-tool sdp-answer: answer an SDP offer the way a trunk would. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -69,9 +70,14 @@ static int run(int argc, char **argv)
 		case 'c':
 			codecs = optarg;
 			break;
-		case 'a':
+		case 'a': {
+			unsigned char bin[16];
+
+			if (inet_pton(strchr(optarg, ':') ? AF_INET6 : AF_INET, optarg, bin) != 1)
+				return usage();
 			local.addr = optarg;
 			break;
+		}
 		case 'p':
 			v = strtoul(optarg, &end, 10);
 			if (*end || v == 0 || v > 65535)

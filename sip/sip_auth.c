@@ -17,17 +17,37 @@ static const char *const alg_names[] = {
 	[SIP_AUTH_MD5_SESS] = "MD5-sess",
 	[SIP_AUTH_SHA256] = "SHA-256",
 	[SIP_AUTH_SHA256_SESS] = "SHA-256-sess",
+	[SIP_AUTH_SHA512_256] = "SHA-512-256",
+	[SIP_AUTH_SHA512_256_SESS] = "SHA-512-256-sess",
 };
+
+#define ALG_LAST SIP_AUTH_SHA512_256_SESS
+
+int sip_auth_alg_rank(enum sip_auth_alg a)
+{
+	switch (a) {
+	case SIP_AUTH_MD5:
+	case SIP_AUTH_MD5_SESS:
+		return 1;
+	case SIP_AUTH_SHA256:
+	case SIP_AUTH_SHA256_SESS:
+		return 2;
+	case SIP_AUTH_SHA512_256:
+	case SIP_AUTH_SHA512_256_SESS:
+		return 3;
+	}
+	return 0;
+}
 
 const char *sip_auth_alg_name(enum sip_auth_alg a)
 {
-	return (unsigned)a <= SIP_AUTH_SHA256_SESS ? alg_names[a] : "?";
+	return (unsigned)a <= ALG_LAST ? alg_names[a] : "?";
 }
 
 static bool alg_parse(struct tstr t, enum sip_auth_alg *out)
 {
 	/* RFC 7616 3.3: algorithm names compare case-insensitively. */
-	for (unsigned i = 0; i <= SIP_AUTH_SHA256_SESS; i++)
+	for (unsigned i = 0; i <= ALG_LAST; i++)
 		if (tstr_casecmp_cstr(t, alg_names[i])) {
 			*out = (enum sip_auth_alg)i;
 			return true;
@@ -37,12 +57,21 @@ static bool alg_parse(struct tstr t, enum sip_auth_alg *out)
 
 static bool alg_sess(enum sip_auth_alg a)
 {
-	return a == SIP_AUTH_MD5_SESS || a == SIP_AUTH_SHA256_SESS;
+	return a == SIP_AUTH_MD5_SESS || a == SIP_AUTH_SHA256_SESS || a == SIP_AUTH_SHA512_256_SESS;
 }
 
 static const EVP_MD *alg_md(enum sip_auth_alg a)
 {
-	return a == SIP_AUTH_SHA256 || a == SIP_AUTH_SHA256_SESS ? EVP_sha256() : EVP_md5();
+	switch (a) {
+	case SIP_AUTH_SHA256:
+	case SIP_AUTH_SHA256_SESS:
+		return EVP_sha256();
+	case SIP_AUTH_SHA512_256:
+	case SIP_AUTH_SHA512_256_SESS:
+		return EVP_sha512_256();
+	default:
+		return EVP_md5();
+	}
 }
 
 /* ---- auth-param lists (RFC 3261 25.1, RFC 7235 2.1) ---- */
@@ -224,9 +253,9 @@ int sip_auth_challenge_decode(struct sip_auth_challenge *out, const char *val, s
 			struct tstr l = a.val;
 
 			SEEN(4);
-			if (!a.quoted)
-				goto bad;
-			/* qop-options: quoted, comma-separated list of tokens. */
+			/* qop-options: quoted, comma-separated list of tokens
+			 * (RFC 7616 3.3); a bare token is seen from some
+			 * servers and means the same. */
 			c.qop_present = true;
 			while (l.len) {
 				const char *comma = memchr(l.p, ',', l.len);
@@ -574,7 +603,7 @@ static int nonce_mac(const struct sip_auth_server *srv, const uint8_t *ts_salt, 
 static bool server_ok(const struct sip_auth_server *srv)
 {
 	return srv && srv->realm && srv->key && srv->key_len >= 16 && !has_ctl(srv->realm) &&
-	       (unsigned)srv->alg <= SIP_AUTH_SHA256_SESS;
+	       (unsigned)srv->alg <= ALG_LAST;
 }
 
 int sip_auth_challenge_encode(char *buf, size_t size, const struct sip_auth_server *srv,
@@ -666,9 +695,15 @@ int sip_auth_verify(const struct sip_auth_server *srv, const struct sip_auth_cre
 	    sip_auth_unquote(cr->cnonce, cnonce, sizeof(cnonce)) < 0)
 		return -EACCES;
 	if (is_ha1) {
-		if (strlen(secret) + 1 > sizeof(ha1))
+		size_t hl = strlen(secret);
+
+		if (hl + 1 > sizeof(ha1))
 			return -EINVAL;
-		strcpy(ha1, secret);
+		/* Stored HA1s may be upper-case hex; digests hash lower-case. */
+		for (size_t i = 0; i <= hl; i++)
+			ha1[i] = secret[i] >= 'A' && secret[i] <= 'F'
+					 ? (char)(secret[i] - 'A' + 'a')
+					 : secret[i];
 	} else {
 		rc = sip_auth_ha1(ha1, srv->alg, tstr_make(user, strlen(user)),
 				  tstr_make(realm, strlen(realm)),

@@ -24,12 +24,19 @@ enum sip_auth_alg {
 	SIP_AUTH_MD5_SESS,
 	SIP_AUTH_SHA256,
 	SIP_AUTH_SHA256_SESS,
+	SIP_AUTH_SHA512_256, /* RFC 8760 2.2: also defined for SIP */
+	SIP_AUTH_SHA512_256_SESS,
 };
 
 /* Longest hex digest (SHA-256) plus NUL. */
 #define SIP_AUTH_HEX_MAX 65
 
 const char *sip_auth_alg_name(enum sip_auth_alg a);
+/* RFC 8760 2.4 / RFC 7616 3.7: with several challenges (one per algorithm),
+ * a UAC uses the first one it supports in the server's order of preference;
+ * servers list the strongest first. Higher is stronger; lets a caller that
+ * wants to pick by strength compare. */
+int sip_auth_alg_rank(enum sip_auth_alg a);
 
 /* A WWW-Authenticate / Proxy-Authenticate value ("Digest realm=..."). Quoted
  * values are views of the raw quoted content (escapes not yet removed). */
@@ -117,6 +124,8 @@ int sip_auth_credentials_decode(struct sip_auth_credentials *out, const char *va
 int sip_auth_unquote(struct tstr raw, char *buf, size_t size);
 
 /* Check credentials. secret is the password, or the hex HA1 if is_ha1.
+ * The caller looks the user up by cr->username and should also check that
+ * cr->uri names the Request-URI (RFC 7616 3.4.6) before calling this.
  * nc_seen (optional, per nonce, kept by the caller) rejects replays: nc must
  * grow. Returns 0 ok; -ESTALE nonce authentic but expired (challenge again
  * with stale=true, RFC 7616 3.3); -EACCES wrong response, foreign nonce,

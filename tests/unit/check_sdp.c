@@ -34,12 +34,14 @@ static const char *const vectors[] = {
 	"g722_wrong_rate",
 	"te_wrong_rate",
 	"fqdn_conn",
+	"ipv6_local_ipv4",
 };
 
 struct vec {
 	char prefs[128];
 	char order[16];
 	char dir[16];
+	char local[64];
 	char expect[512];
 	unsigned ptime;
 	bool lf;
@@ -82,6 +84,9 @@ static void vec_load(const char *name, struct vec *v)
 			tstr_to_buf(tstr_make(line + 7, strlen(line + 7)), v->dir, sizeof(v->dir));
 		else if (strncmp(line, "# ptime: ", 9) == 0)
 			v->ptime = (unsigned)atoi(line + 9);
+		else if (strncmp(line, "# local: ", 9) == 0)
+			tstr_to_buf(tstr_make(line + 9, strlen(line + 9)), v->local,
+				    sizeof(v->local));
 		else if (strcmp(line, "# eol: lf") == 0)
 			v->lf = true;
 		else if (strncmp(line, "# expect: ", 10) == 0)
@@ -147,6 +152,8 @@ START_TEST(test_negotiation_table)
 		prefs.ptime = v->ptime;
 	if (v->dir[0])
 		local.dir = dir_by_name(v->dir);
+	if (v->local[0])
+		local.addr = v->local;
 	rc = sdp_decode(offer, v->body, v->len, &reason);
 	ck_assert_msg(rc == 0, "%s: offer does not parse: %s", name, reason);
 	ck_assert_int_eq(sdp_answer(&res, offer, &prefs, &local), 0);
@@ -563,6 +570,30 @@ START_TEST(test_reanswer_version)
 }
 END_TEST
 
+START_TEST(test_origin_tracking)
+{
+	static const char v1[] = "v=0\r\no=a 10 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+				 "192.0.2.1\r\nt=0 0\r\n";
+	static const char v2[] = "v=0\r\no=a 10 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+				 "192.0.2.1\r\nt=0 0\r\n";
+	static const char other[] = "v=0\r\no=a 11 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+				    "192.0.2.1\r\nt=0 0\r\n";
+	struct sdp_session *s = malloc(sizeof(*s));
+	struct sdp_origin o = {0};
+
+	ck_assert_int_eq(sdp_decode(s, v1, sizeof(v1) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_origin_check(&o, s), SDP_ORIGIN_FIRST);
+	sdp_origin_save(&o, s);
+	ck_assert_int_eq(sdp_origin_check(&o, s), SDP_ORIGIN_SAME);
+	ck_assert_int_eq(sdp_decode(s, v2, sizeof(v2) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_origin_check(&o, s), SDP_ORIGIN_NEW_VERSION);
+	sdp_origin_save(&o, s);
+	ck_assert_int_eq(sdp_decode(s, other, sizeof(other) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_origin_check(&o, s), SDP_ORIGIN_OTHER_SESSION);
+	free(s);
+}
+END_TEST
+
 Suite *sdp_suite(void)
 {
 	Suite *s = suite_create("sdp");
@@ -578,6 +609,7 @@ Suite *sdp_suite(void)
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_truncations);
 	tcase_add_test(tc, test_parse_fields);
+	tcase_add_test(tc, test_origin_tracking);
 	suite_add_tcase(s, tc);
 
 	tc = unit_tcase("offer");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/logging.h>
@@ -38,6 +39,7 @@ struct sip_ua {
 	struct llist_head legs;
 	struct sip_ua_stats st;
 	uint64_t rnd;
+	uint8_t auth_key[32]; /* HMAC key of our stateless nonces */
 };
 
 struct sip_leg {
@@ -870,6 +872,49 @@ static void respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct si
 		sip_txn_respond(t, (int)status, buf, (size_t)n);
 }
 
+/* RFC 3261 22.1 / RFC 7616 as the server of a trunk that must authenticate:
+ * 0 when the request carries good credentials, else the response is sent. */
+static int uas_auth(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+		    struct sip_trunk *tr)
+{
+	struct sip_auth_server srv = {.realm = "tandem",
+				      .alg = SIP_AUTH_MD5,
+				      .key = ua->auth_key,
+				      .key_len = sizeof(ua->auth_key),
+				      .nonce_ttl = 300,
+				      .qop_auth = true};
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_AUTHORIZATION);
+	struct sip_auth_credentials cr;
+	char val[512], hdr[600];
+	uint8_t salt[8];
+	uint64_t r = rnd_next(ua);
+	bool stale = false;
+	int rc = -EACCES;
+
+	if (h && sip_auth_credentials_decode(&cr, h->value.p, h->value.len) == 0 &&
+	    tstr_eq_cstr(cr.username, tr->auth_user)) {
+		rc = sip_auth_verify(&srv, &cr, "INVITE", tr->auth_pass ? tr->auth_pass : "", false,
+				     (uint64_t)time(NULL), NULL);
+		if (rc == 0)
+			return 0;
+		stale = rc == -ESTALE;
+	}
+	if (h && !stale) {
+		LOGP(DSIP, LOGL_NOTICE, "trunk %s: credentials refused\n", tr->name);
+		respond_simple(ua, t, m, 403, NULL);
+		return -EACCES;
+	}
+	memcpy(salt, &r, sizeof(salt));
+	if (sip_auth_challenge_encode(val, sizeof(val), &srv, (uint64_t)time(NULL), salt, stale) <
+	    0) {
+		respond_simple(ua, t, m, 500, NULL);
+		return -EINVAL;
+	}
+	snprintf(hdr, sizeof(hdr), "WWW-Authenticate: %s\r\n", val);
+	respond_simple(ua, t, m, 401, hdr);
+	return -EAGAIN;
+}
+
 static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info *i,
 		       const uint8_t *raw, size_t len, const struct sip_txn_dest *src)
 {
@@ -913,6 +958,12 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 			}
 			respond_simple(ua, t, m, st, NULL);
 			return;
+		}
+		{
+			struct sip_trunk *tr = trunk_by_source(&src->addr);
+
+			if (tr && tr->require_auth && tr->auth_user && uas_auth(ua, t, m, tr) < 0)
+				return;
 		}
 		leg = uas_leg_new(ua, t, m, raw, len, src, i);
 		if (!leg) {
@@ -1141,7 +1192,15 @@ struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *
 	sip_limits_default(&ua->lim);
 	sip_uas_policy_trunk(&ua->pol);
 	if (getrandom(&ua->rnd, sizeof(ua->rnd), 0) != sizeof(ua->rnd) || !ua->rnd)
-		ua->rnd = 0x9e3779b97f4a7c15ull ^ (uintptr_t)ua;
+		ua->rnd = 0x9e3779b97f4a7c15ull ^ (uintptr_t)ua ^ (uint64_t)time(NULL);
+	if (getrandom(ua->auth_key, sizeof(ua->auth_key), 0) != sizeof(ua->auth_key)) {
+		LOGP(DSIP, LOGL_ERROR, "getrandom failed: digest nonces are weaker\n");
+		for (unsigned k = 0; k < sizeof(ua->auth_key); k += 8) {
+			uint64_t r = rnd_next(ua);
+
+			memcpy(ua->auth_key + k, &r, 8);
+		}
+	}
 	ua->tr = sip_transport_alloc(ua, l, NULL, frame, on_rx, ua);
 	ua->tl = sip_txn_layer_alloc(ua, &txl_ops, ua, NULL);
 	if (!ua->tr || !ua->tl) {

@@ -18,7 +18,7 @@ for bin in build/fuzz/fuzz_*; do
 		tail -20 "build/fuzz/$name.log"
 		rc=1
 	else
-		echo "PASS $name: $(grep -o '#[0-9]* *DONE.*' "build/fuzz/$name.log" | tail -1)"
+		echo "PASS $name: $(grep -o '#[0-9]*[[:space:]]*DONE.*' "build/fuzz/$name.log" | tail -1)"
 	fi
 done
 exit $rc

@@ -61,4 +61,22 @@ timeout 30 "$UA" --listen udp:127.0.0.1:24421 --uac 127.0.0.1:24420 --calls 1 --
 check "it:digest-auth-wrong-password-refused ($(grep 'failed' "$TMPD/auth-bad.out" | head -1))" \
 	grep -q "CALL 1 failed 403" "$TMPD/auth-bad.out"
 kill -TERM "$sp" 2>/dev/null
+
+# digest authentication as the server of a trunk: sipp answers our 401
+start_bg "$TMPD/sauth-ua.out" "$UA" --listen udp:127.0.0.1:24430 --uas --require-auth tandem:s3cret \
+	--seconds 20
+ua=$BG_PID
+sleep 0.3
+timeout 20 sipp -sf "$TOP/tests/integration/sipp/uac_auth.xml" 127.0.0.1:24430 -i 127.0.0.1 \
+	-p 24431 -m 3 -nostdin -timeout 15 -timeout_error >"$TMPD/sauth-sipp.out" 2>&1
+rc=$?
+check "it:digest-auth-server (sipp rc=$rc, $(grep -c 'INVITE answered' "$TMPD/sauth-ua.out") answered)" \
+	test "$rc" = 0 -a "$(grep -c 'INVITE answered' "$TMPD/sauth-ua.out")" = 3
+sed 's/password=s3cret/password=wrong/' "$TOP/tests/integration/sipp/uac_auth.xml" >"$TMPD/bad.xml"
+timeout 20 sipp -sf "$TMPD/bad.xml" 127.0.0.1:24430 -i 127.0.0.1 -p 24431 -m 1 -nostdin \
+	-timeout 10 -timeout_error >"$TMPD/sauth-bad.out" 2>&1
+rc=$?
+check "it:digest-auth-server-wrong-password (sipp rc=$rc, still $(grep -c 'INVITE answered' "$TMPD/sauth-ua.out") answered)" \
+	test "$rc" != 0 -a "$(grep -c 'INVITE answered' "$TMPD/sauth-ua.out")" = 3
+kill -TERM "$ua" 2>/dev/null
 exit ${FAILED:-0}

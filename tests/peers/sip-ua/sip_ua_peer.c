@@ -5,6 +5,7 @@
  *       answers every INVITE with 180 then 200 (SDP), takes the BYE
  *   sip-ua --listen udp|tcp:IP:PORT --uac IP:PORT --calls N [--hold MS] [--seconds S]
  *          [--auth USER:PASSWORD]
+ *   --require-auth USER:PASSWORD (UAS): challenge callers from 127.0.0.1 (digest)
  *       places N calls to IP:PORT (one after the other), hangs up after MS
  *
  * Prints one line per event ("CALL n answered", "CALL n failed 486", "BYE rx"...)
@@ -210,7 +211,19 @@ int main(int argc, char **argv)
 			hold_ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--seconds") && v)
 			seconds = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--auth") && v && strchr(v, ':')) {
+		else if (!strcmp(argv[i], "--require-auth") && v && strchr(v, ':')) {
+			static char cred[128];
+			static struct sip_trunk in;
+
+			snprintf(cred, sizeof(cred), "%s", argv[++i]);
+			*strchr(cred, ':') = 0;
+			in.name = "callers";
+			in.host = "127.0.0.1";
+			in.require_auth = true;
+			in.auth_user = cred;
+			in.auth_pass = cred + strlen(cred) + 1;
+			llist_add_tail(&in.list, &sip_cfg.trunks);
+		} else if (!strcmp(argv[i], "--auth") && v && strchr(v, ':')) {
 			static char cred[128];
 
 			snprintf(cred, sizeof(cred), "%s", argv[++i]);

@@ -1,6 +1,7 @@
 /* tandemd: the gateway daemon. Wires the layers to one io_uring loop and
  * runs it until SIGTERM/SIGINT. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@
 #include "default_cfg.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
+#include "sip/sip_trunk.h"
+#include "sip/sip_ua.h"
 
 #define TANDEM_VTY_PORT 4270
 
@@ -66,6 +69,7 @@ static const struct rate_ctr_group_desc loop_ctrg_desc = {
 struct daemon {
 	struct loop *loop;
 	struct media_engine *media;
+	struct sip_ua *ua;
 	struct rate_ctr_group *ctrg;
 	struct loop_timer ctr_timer;
 	struct loop_stats last;
@@ -103,6 +107,60 @@ static void on_media_event(void *priv, const struct media_event *ev)
 	if (ev->type == MEDIA_EV_RTP_TIMEOUT)
 		LOGP(DMEDIA, LOGL_NOTICE, "channel %08x: no RTP (rx %" PRIu64 " packets so far)\n",
 		     ev->chan, ev->stats.rx_pkts);
+}
+
+/* No call can leave toward SS7 until the ISUP side is running: say so. */
+static void on_sip_incoming(void *priv, struct sip_leg *leg, struct sip_trunk *trunk,
+			    const struct sip_msg *invite)
+{
+	(void)priv;
+	(void)invite;
+	LOGP(DIW, LOGL_NOTICE, "INVITE %s from trunk %s: no route (no ISUP linkset), 503\n",
+	     sip_leg_call_id(leg), trunk ? trunk->name : "(unknown source)");
+	sip_leg_respond(leg, 503, NULL);
+}
+
+static const struct sip_ua_ops sip_ops = {.incoming = on_sip_incoming};
+
+static int sip_start(struct daemon *d, void *ctx)
+{
+	struct sip_listen_cfg *l;
+
+	d->ua = sip_ua_alloc(ctx, d->loop,
+			     &(struct sip_ua_cfg){.user_agent = "tandem/" TANDEM_VERSION}, &sip_ops,
+			     d);
+	if (!d->ua)
+		return -ENOMEM;
+	llist_for_each_entry(l, &sip_cfg.listeners, list)
+	{
+		struct sockaddr_storage ss = {0};
+		struct sip_tls_cfg tls = {.cert_file = l->cert, .key_file = l->key};
+		socklen_t len;
+
+		if (strchr(l->addr, ':')) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+			a->sin6_family = AF_INET6;
+			a->sin6_port = htons(l->port);
+			inet_pton(AF_INET6, l->addr, &a->sin6_addr);
+			len = sizeof(*a);
+		} else {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+			a->sin_family = AF_INET;
+			a->sin_port = htons(l->port);
+			inet_pton(AF_INET, l->addr, &a->sin_addr);
+			len = sizeof(*a);
+		}
+		if (sip_ua_listen(d->ua, l->proto, (struct sockaddr *)&ss, len,
+				  l->proto == SIP_PROTO_TLS ? &tls : NULL) < 0) {
+			fprintf(stderr, "tandemd: cannot listen for SIP on %s %s:%u\n",
+				sip_proto_name(l->proto), l->addr, l->port);
+			return -EADDRNOTAVAIL;
+		}
+	}
+	sip_ua_start_keepalives(d->ua);
+	return 0;
 }
 
 static void on_hup(void *priv)
@@ -214,6 +272,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	media_vty_set_engine(d.media);
+	if (sip_start(&d, ctx) < 0)
+		return 1;
 
 	rc = telnet_init_default(ctx, NULL, TANDEM_VTY_PORT);
 	if (rc < 0) {
@@ -227,6 +287,7 @@ int main(int argc, char **argv)
 	rc = loop_run(d.loop);
 
 	media_vty_set_engine(NULL);
+	sip_ua_free(d.ua);
 	media_engine_stop(d.media);
 	LOGP(DMAIN, LOGL_NOTICE, "tandemd stopped\n");
 	telnet_exit();

@@ -609,8 +609,13 @@ struct sip_txn_layer *sip_txn_layer_alloc(void *ctx, const struct sip_txn_layer_
 	if (!registered) {
 		for (unsigned i = 0; i < ARRAY_SIZE(txn_fsms); i++)
 			OSMO_ASSERT(osmo_fsm_register(&txn_fsms[i]) == 0);
-		osmo_tdefs_reset(sip_txn_tdefs);
 		registered = true;
+	}
+	/* The configuration may have set timers already (sip_vty_init() resets
+	 * the table before the file is read); only a table nobody initialised
+	 * gets its defaults here. */
+	if (!sip_txn_tdefs[0].val) {
+		osmo_tdefs_reset(sip_txn_tdefs);
 	}
 	/* callers may stay inside a transaction callback while it ends */
 	osmo_fsm_term_safely(true);

@@ -14,6 +14,7 @@
 #include <osmocom/core/tdef.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "sip/sip_auth.h"
 #include "sip/sip_build.h"
 #include "sip/sip_check.h"
@@ -40,6 +41,17 @@ struct sip_ua {
 	struct sip_ua_stats st;
 	uint64_t rnd;
 	uint8_t auth_key[32]; /* HMAC key of our stateless nonces */
+	struct llist_head pings;
+};
+
+/* OPTIONS keep-alive of one trunk: up on any final response, down on a
+ * transaction timeout or transport error. */
+struct trunk_ping {
+	struct llist_head list;
+	struct sip_ua *ua;
+	struct sip_trunk *trunk;
+	struct loop_timer tmr;
+	struct sip_txn *txn;
 };
 
 struct sip_leg {
@@ -1174,6 +1186,117 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 	sip_txn_layer_rx(ua->tl, &i, rx->data, rx->len, &src);
 }
 
+/* --- OPTIONS keep-alive per trunk --- */
+
+static void ping_state(struct trunk_ping *p, bool up, unsigned status)
+{
+	if (p->trunk->up != up)
+		LOGP(DSIP, up ? LOGL_NOTICE : LOGL_ERROR, "trunk %s is %s (%s %u)\n",
+		     p->trunk->name, up ? "UP" : "DOWN", status ? "OPTIONS answered" : "no answer",
+		     status);
+	p->trunk->up = up;
+}
+
+static void ping_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
+		     const uint8_t *raw, size_t len)
+{
+	struct trunk_ping *p = tu;
+
+	(void)raw;
+	(void)len;
+	if (rsp->status < 200)
+		return;
+	ping_state(p, true, (unsigned)rsp->status);
+	/* done: the transaction absorbs retransmissions on its own */
+	sip_txn_detach_user(t);
+	p->txn = NULL;
+}
+
+static void ping_fail(void *tu, struct sip_txn *t)
+{
+	struct trunk_ping *p = tu;
+
+	ping_state(p, false, 0);
+	sip_txn_detach_user(t);
+	p->txn = NULL;
+}
+
+static void ping_gone(void *tu, struct sip_txn *t)
+{
+	struct trunk_ping *p = tu;
+
+	if (p->txn == t)
+		p->txn = NULL;
+}
+
+static const struct sip_txn_user_ops ping_ops = {
+	.response = ping_rsp,
+	.timeout = ping_fail,
+	.transport_error = ping_fail,
+	.terminated = ping_gone,
+};
+
+static void ping_send(void *priv)
+{
+	struct trunk_ping *p = priv;
+	struct sip_ua *ua = p->ua;
+	struct sip_txn_dest d;
+	struct sip_req_spec s = {0};
+	struct sip_msg m;
+	struct sip_txn_info i;
+	uint8_t buf[2048];
+	char host[INET6_ADDRSTRLEN], ruri[128], from[160], cid[40], tag[24], branch[32];
+	uint16_t port;
+	int n;
+
+	loop_timer_schedule(ua->l, &p->tmr, (uint64_t)p->trunk->options_interval * 1000000ull);
+	if (p->txn || trunk_dest(p->trunk, &d) < 0)
+		return; /* the previous one is still out */
+	local_hostport(ua, d.proto, host, sizeof(host), &port);
+	snprintf(ruri, sizeof(ruri), "sip:%s:%u", p->trunk->host, p->trunk->port);
+	snprintf(from, sizeof(from), "sip:tandem@%s", host);
+	snprintf(cid, sizeof(cid), "%016llx@tandem", (unsigned long long)rnd_next(ua));
+	snprintf(tag, sizeof(tag), "t%016llx", (unsigned long long)rnd_next(ua));
+	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)rnd_next(ua));
+	s.method = "OPTIONS";
+	s.ruri = view(ruri);
+	s.from = view(from);
+	s.from_tag = view(tag);
+	s.to = view(ruri);
+	s.call_id = view(cid);
+	s.cseq = 1;
+	s.via_transport = sip_proto_name(d.proto);
+	s.via_host = view(host);
+	s.via_port = port;
+	s.branch = view(branch);
+	n = sip_build_request((char *)buf, sizeof(buf), &s, NULL);
+	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
+		return;
+	txn_info(&m, &i);
+	p->txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &d, &ping_ops, p);
+}
+
+void sip_ua_start_keepalives(struct sip_ua *ua)
+{
+	struct sip_trunk *t;
+
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		struct trunk_ping *p;
+
+		if (!t->options_interval || !t->host)
+			continue;
+		p = talloc_zero(ua, struct trunk_ping);
+		if (!p)
+			continue;
+		p->ua = ua;
+		p->trunk = t;
+		loop_timer_init(&p->tmr, ping_send, p);
+		llist_add_tail(&p->list, &ua->pings);
+		loop_timer_schedule(ua->l, &p->tmr, 100000); /* the first one right away */
+	}
+}
+
 /* --- the UA --- */
 
 struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *cfg,
@@ -1189,6 +1312,7 @@ struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *
 	ua->ops = ops;
 	ua->priv = priv;
 	INIT_LLIST_HEAD(&ua->legs);
+	INIT_LLIST_HEAD(&ua->pings);
 	sip_limits_default(&ua->lim);
 	sip_uas_policy_trunk(&ua->pol);
 	if (getrandom(&ua->rnd, sizeof(ua->rnd), 0) != sizeof(ua->rnd) || !ua->rnd)
@@ -1213,7 +1337,14 @@ struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *
 void sip_ua_free(struct sip_ua *ua)
 {
 	struct sip_leg *leg, *n;
+	struct trunk_ping *p;
 
+	llist_for_each_entry(p, &ua->pings, list)
+	{
+		loop_timer_cancel(ua->l, &p->tmr);
+		if (p->txn)
+			sip_txn_detach_user(p->txn);
+	}
 	llist_for_each_entry_safe(leg, n, &ua->legs, list)
 	{
 		osmo_timer_del(&leg->ok_timer);

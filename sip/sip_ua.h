@@ -72,6 +72,8 @@ void sip_ua_free(struct sip_ua *ua);
 int sip_ua_listen(struct sip_ua *ua, enum sip_proto proto, const struct sockaddr *addr,
 		  socklen_t alen, const struct sip_tls_cfg *tls);
 const struct sip_ua_stats *sip_ua_get_stats(const struct sip_ua *ua);
+/* OPTIONS keep-alive toward every configured trunk with an interval. */
+void sip_ua_start_keepalives(struct sip_ua *ua);
 struct sip_transport *sip_ua_transport(struct sip_ua *ua);
 
 /* --- legs --- */

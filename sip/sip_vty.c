@@ -9,6 +9,7 @@
 
 #include "core/vty.h"
 #include "sip/sip_trunk.h"
+#include "sip/sip_txn.h"
 
 struct sip_cfg sip_cfg = {
 	.listeners = LLIST_HEAD_INIT(sip_cfg.listeners),
@@ -347,6 +348,8 @@ DEFUN(show_sip_trunks, show_sip_trunks_cmd, "show sip trunks",
 
 void sip_vty_init(void)
 {
+	/* defaults before the configuration file sets any timer */
+	osmo_tdefs_reset(sip_txn_tdefs);
 	install_element(CONFIG_NODE, &cfg_sip_cmd);
 	install_node(&sip_node, config_write_sip);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_listen_cmd);

@@ -51,6 +51,8 @@ struct sip_transport {
 	void *priv;
 	struct llist_head listeners, conns;
 	SSL_CTX *client_ctx;
+	char *client_server_name; /* SNI and name checked on connections we open */
+	sip_conn_error_cb conn_error;
 	struct loop_timer idle_tmr;
 	struct sip_transport_stats st;
 	unsigned nconns;
@@ -151,10 +153,20 @@ int sip_transport_set_client_tls(struct sip_transport *t, const struct sip_tls_c
 	if (t->client_ctx)
 		SSL_CTX_free(t->client_ctx);
 	t->client_ctx = ctx;
+	talloc_free(t->client_server_name);
+	t->client_server_name = tls->server_name ? talloc_strdup(t, tls->server_name) : NULL;
 	return 0;
 }
 
 /* --- connections --- */
+
+static void conn_error(struct sip_conn *sc)
+{
+	/* only connections we opened have transactions waiting for them */
+	if (!sc->ls && sc->t->conn_error)
+		sc->t->conn_error(sc->t->priv, sc->proto, (struct sockaddr *)&sc->peer,
+				  sc->peer_len);
+}
 
 static void conn_destroy(struct sip_conn *sc)
 {
@@ -282,6 +294,7 @@ static bool tls_pump(struct sip_conn *sc)
 			LOGP(DSIP, LOGL_NOTICE, "TLS %s: handshake failed: %s\n",
 			     addr_str(&sc->peer, peer, sizeof(peer)),
 			     ERR_reason_error_string(ERR_get_error()));
+			conn_error(sc);
 			return false;
 		}
 		if (sc->pending_len) {
@@ -367,6 +380,7 @@ static void conn_connected(void *priv, int err)
 	if (err) {
 		LOGP(DSIP, LOGL_NOTICE, "%s %s: connect failed: %s\n", sip_proto_name(sc->proto),
 		     addr_str(&sc->peer, peer, sizeof(peer)), strerror(-err));
+		conn_error(sc);
 		conn_destroy(sc);
 		return;
 	}
@@ -624,7 +638,8 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 		if (!sc)
 			return -ENOMEM;
 		if (proto == SIP_PROTO_TLS &&
-		    !conn_tls_setup(sc, t->client_ctx, false, tls ? tls->server_name : NULL)) {
+		    !conn_tls_setup(sc, t->client_ctx, false,
+				    tls ? tls->server_name : t->client_server_name)) {
 			conn_destroy(sc);
 			return -ENOMEM;
 		}
@@ -649,6 +664,11 @@ const struct sip_transport_stats *sip_transport_get_stats(const struct sip_trans
 unsigned sip_transport_conn_count(const struct sip_transport *t)
 {
 	return t->nconns;
+}
+
+void sip_transport_on_conn_error(struct sip_transport *t, sip_conn_error_cb cb)
+{
+	t->conn_error = cb;
 }
 
 int sip_transport_local_addr(struct sip_transport *t, enum sip_proto proto,

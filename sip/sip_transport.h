@@ -77,6 +77,13 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 		       socklen_t dlen, struct sip_conn *conn, const struct sip_tls_cfg *tls,
 		       const void *buf, size_t len);
 
+/* A connection we opened could not be used (connect or TLS handshake
+ * failed, or it broke before anything came back): the transactions
+ * waiting on it learn of it (RFC 3261 8.1.3.1, 17.1.4). */
+typedef void (*sip_conn_error_cb)(void *priv, enum sip_proto proto, const struct sockaddr *peer,
+				  socklen_t plen);
+void sip_transport_on_conn_error(struct sip_transport *t, sip_conn_error_cb cb);
+
 /* Configure TLS for connections this transport opens. */
 int sip_transport_set_client_tls(struct sip_transport *t, const struct sip_tls_cfg *tls);
 

@@ -1,5 +1,6 @@
 /* SIP transaction state machines (RFC 3261 17.1 and 17.2, RFC 6026). */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include <osmocom/core/fsm.h>
@@ -892,4 +893,31 @@ const uint8_t *sip_txn_request(const struct sip_txn *t, size_t *len)
 {
 	*len = t->req_len;
 	return t->req;
+}
+
+static bool dest_eq(const struct sip_txn_dest *a, const struct sip_txn_dest *b)
+{
+	if (a->proto != b->proto || a->addr.ss_family != b->addr.ss_family)
+		return false;
+	if (a->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)&a->addr, *y = (const void *)&b->addr;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	return a->addr_len == b->addr_len && !memcmp(&a->addr, &b->addr, a->addr_len);
+}
+
+void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d)
+{
+	for (unsigned i = 0; i < N_BUCKETS; i++) {
+		struct sip_txn *t, *n;
+
+		llist_for_each_entry_safe(t, n, &tl->buckets[i], hlist)
+		{
+			if (t->terminating || (t->kind != SIP_TXN_ICT && t->kind != SIP_TXN_NICT))
+				continue;
+			if (dest_eq(&t->dest, d))
+				osmo_fsm_inst_dispatch(t->fi, E_TRANSPORT_ERR, NULL);
+		}
+	}
 }

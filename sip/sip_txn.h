@@ -106,6 +106,10 @@ void sip_txn_set_user(struct sip_txn *t, const struct sip_txn_user_ops *uops, vo
 /* Server: send a response (copied); status drives the state machine. */
 int sip_txn_respond(struct sip_txn *t, int status, const uint8_t *rsp, size_t len);
 
+/* The transport could not reach d: client transactions toward it fail
+ * with a transport error (RFC 3261 17.1.4). */
+void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d);
+
 /* Server: the INVITE server transaction a CANCEL (info) refers to (9.2). */
 struct sip_txn *sip_txn_find_invite(struct sip_txn_layer *tl, const struct sip_txn_info *cancel);
 

@@ -135,6 +135,7 @@ static void local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, 
 	struct sockaddr_storage ss;
 
 	if (sip_transport_local_addr(ua->tr, proto, &ss) < 0 &&
+	    sip_transport_local_addr(ua->tr, SIP_PROTO_TCP, &ss) < 0 &&
 	    sip_transport_local_addr(ua->tr, SIP_PROTO_UDP, &ss) < 0) {
 		snprintf(host, hlen, "127.0.0.1");
 		*port = 5060;
@@ -1297,6 +1298,18 @@ void sip_ua_start_keepalives(struct sip_ua *ua)
 	}
 }
 
+static void on_conn_error(void *priv, enum sip_proto proto, const struct sockaddr *peer,
+			  socklen_t plen)
+{
+	struct sip_ua *ua = priv;
+	struct sip_txn_dest d = {.proto = proto, .addr_len = plen};
+
+	if (plen > sizeof(d.addr))
+		return;
+	memcpy(&d.addr, peer, plen);
+	sip_txn_layer_transport_error(ua->tl, &d);
+}
+
 /* --- the UA --- */
 
 struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *cfg,
@@ -1327,6 +1340,8 @@ struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *
 	}
 	ua->tr = sip_transport_alloc(ua, l, NULL, frame, on_rx, ua);
 	ua->tl = sip_txn_layer_alloc(ua, &txl_ops, ua, NULL);
+	if (ua->tr)
+		sip_transport_on_conn_error(ua->tr, on_conn_error);
 	if (!ua->tr || !ua->tl) {
 		talloc_free(ua);
 		return NULL;

@@ -6,6 +6,7 @@
  *   sip-ua --listen udp|tcp:IP:PORT --uac IP:PORT --calls N [--hold MS] [--seconds S]
  *          [--auth USER:PASSWORD]
  *   --require-auth USER:PASSWORD (UAS): challenge callers from 127.0.0.1 (digest)
+ *   --listen tls:IP:PORT --cert PEM --key PEM; --ca PEM --tls-name NAME (verify the peer)
  *       places N calls to IP:PORT (one after the other), hangs up after MS
  *
  * Prints one line per event ("CALL n answered", "CALL n failed 486", "BYE rx"...)
@@ -188,7 +189,8 @@ static int parse_hostport(const char *s, char *host, size_t hlen, unsigned *port
 
 int main(int argc, char **argv)
 {
-	const char *listen = NULL, *uac_to = NULL;
+	const char *listen = NULL, *uac_to = NULL, *cert = NULL, *key = NULL, *ca = NULL,
+		   *tls_name = NULL;
 	double seconds = 10;
 	enum sip_proto proto = SIP_PROTO_UDP;
 	char host[64];
@@ -211,6 +213,14 @@ int main(int argc, char **argv)
 			hold_ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--seconds") && v)
 			seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--cert") && v)
+			cert = argv[++i];
+		else if (!strcmp(argv[i], "--key") && v)
+			key = argv[++i];
+		else if (!strcmp(argv[i], "--ca") && v)
+			ca = argv[++i];
+		else if (!strcmp(argv[i], "--tls-name") && v)
+			tls_name = argv[++i];
 		else if (!strcmp(argv[i], "--require-auth") && v && strchr(v, ':')) {
 			static char cred[128];
 			static struct sip_trunk in;
@@ -243,6 +253,8 @@ int main(int argc, char **argv)
 	}
 	if (!strncmp(listen, "tcp:", 4))
 		proto = SIP_PROTO_TCP;
+	if (!strncmp(listen, "tls:", 4))
+		proto = SIP_PROTO_TLS;
 	if (parse_hostport(listen + 4, host, sizeof(host), &port) < 0)
 		return 2;
 	a.sin_port = htons((uint16_t)port);
@@ -253,7 +265,17 @@ int main(int argc, char **argv)
 	L = loop_alloc(ctx, &(struct loop_cfg){.drive_osmocom = true, .udp_buf_size = 8192});
 	UA = sip_ua_alloc(ctx, L, &(struct sip_ua_cfg){.user_agent = "tandem-test-ua"}, &ua_ops,
 			  NULL);
-	if (!L || !UA || sip_ua_listen(UA, proto, (struct sockaddr *)&a, sizeof(a), NULL) < 0) {
+	if (ca &&
+	    sip_transport_set_client_tls(sip_ua_transport(UA),
+					 &(struct sip_tls_cfg){.ca_file = ca,
+							       .verify_peer = true,
+							       .server_name = tls_name}) < 0) {
+		fprintf(stderr, "sip-ua: bad --ca %s\n", ca);
+		return 1;
+	}
+	if (!L || !UA ||
+	    sip_ua_listen(UA, proto, (struct sockaddr *)&a, sizeof(a),
+			  &(struct sip_tls_cfg){.cert_file = cert, .key_file = key}) < 0) {
 		fprintf(stderr, "sip-ua: cannot listen on %s\n", listen);
 		return 1;
 	}
@@ -266,12 +288,16 @@ int main(int argc, char **argv)
 		char th[64];
 		unsigned tp;
 
+		trunk.proto = proto;
+		if (!strncmp(uac_to, "tls:", 4)) {
+			trunk.proto = SIP_PROTO_TLS;
+			uac_to += 4;
+		}
 		if (parse_hostport(uac_to, th, sizeof(th), &tp) < 0)
 			return 2;
 		trunk.name = "peer";
 		trunk.host = th;
 		trunk.port = (uint16_t)tp;
-		trunk.proto = proto;
 		loop_timer_schedule(L, &next_call, 1000);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

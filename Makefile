@@ -157,6 +157,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all $(WARN) -Wno-unused-command-line-argument \
+		-Wno-unused-parameter \
 		$(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_FUZZ_OBJ)

@@ -175,13 +175,15 @@ static int pick_codec(const struct sdp_media *m, const struct sdp_prefs *prefs)
  * -1 if the list is malformed. No fmtp means 0-15 (RFC 4733 2.4.1). */
 static int te_events_parse(struct tstr l, uint16_t *mask)
 {
-	const char *p = l.p, *end = l.p + l.len;
+	const char *p, *end;
 
 	*mask = 0;
-	if (l.len == 0) {
+	if (l.len == 0 || !l.p) {
 		*mask = 0xffff;
 		return 0;
 	}
+	p = l.p;
+	end = l.p + l.len;
 	while (p < end) {
 		unsigned lo = 0, hi, n = 0;
 

@@ -33,9 +33,16 @@
 
 #include "media/ec.h"
 
-#define LPC_ORDER      8
-#define SHIFT_BLOCK    128 /* history buffers slide every 16 ms */
-#define PMAX_BLOCK     32
+#define LPC_ORDER   8
+#define SHIFT_BLOCK 128 /* history buffers slide every 16 ms */
+#define PMAX_BLOCK  32
+/* Whitening strength: a -15 dB white-noise floor in the autocorrelation and
+ * 10 % bandwidth expansion. A full-strength A(z) also whitens (and so
+ * amplifies) the near-end background noise in rx, which then swamps the
+ * whitened echo: measured, -60 dBm0 noise on a 20 dB hybrid stopped
+ * adaptation; with these limits it reaches 25 dB. */
+#define WNC	       1.03f
+#define BWE	       0.9f
 #define DBM0_POWER(db) (16055.0f * 16055.0f * powf(10.0f, (db) / 10.0f))
 
 typedef float v8f __attribute__((vector_size(32)));
@@ -166,7 +173,7 @@ static void *nlms_alloc(void *ctx, unsigned tail, const struct ec_params *p)
 }
 
 /* Levinson-Durbin on the smoothed autocorrelation, with a lag window and a
- * -40 dB white-noise floor so that A(z) stays well conditioned. */
+ * white-noise floor so that A(z) stays well conditioned (see WNC, BWE). */
 static void lpc_update(struct nlms *s)
 {
 	float r[LPC_ORDER + 1], a[LPC_ORDER + 1], tmp[LPC_ORDER + 1], err;
@@ -187,7 +194,7 @@ static void lpc_update(struct nlms *s)
 		return;
 	if (r[0] < DBM0_POWER(-50.0f) * SHIFT_BLOCK)
 		return; /* far end silent: keep the last filter */
-	r[0] *= 1.0001f;
+	r[0] *= WNC;
 	memset(a, 0, sizeof(a));
 	a[0] = 1.0f;
 	err = r[0];
@@ -204,6 +211,14 @@ static void lpc_update(struct nlms *s)
 			a[k] = tmp[k] + kk * tmp[i - k];
 		a[i] = kk;
 		err *= 1.0f - kk * kk;
+	}
+	{
+		float gk = 1.0f;
+
+		for (k = 1; k <= LPC_ORDER; k++) {
+			gk *= BWE;
+			a[k] *= gk;
+		}
 	}
 	memcpy(s->a, a, sizeof(a));
 }

@@ -183,6 +183,26 @@ START_TEST(test_tone_disable)
 }
 END_TEST
 
+/* NLP with comfort noise: the residual under far-end single talk is
+ * replaced by noise at the background level, so the measured return loss
+ * grows; near-end speech under double talk still passes. */
+START_TEST(test_nlp)
+{
+	struct ec_bench_cfg c = {
+		.signal = EC_BENCH_SPEECH, .delay_ms = 50, .erl_db = 12.0f, .seed = 1};
+	struct ec_bench_result off, on;
+
+	bench(&c, &off);
+	c.nlp = true;
+	bench(&c, &on);
+	ck_assert_float_ge(on.erle_db_steady, off.erle_db_steady + 3.0f);
+	c.double_talk = true;
+	c.erl_db = 20.0f;
+	bench(&c, &on);
+	ck_assert_float_le(on.dt_distortion_db, 3.0f);
+}
+END_TEST
+
 START_TEST(test_state_and_registry)
 {
 	struct ec_params p = {.tail_ms = 128};
@@ -218,6 +238,7 @@ Suite *ec_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_converges, 0, sizeof(conv_cases) / sizeof(conv_cases[0]));
 	tcase_add_test(tc, test_disable_and_short_run);
+	tcase_add_test(tc, test_nlp);
 	tcase_add_loop_test(tc, test_double_talk, 0, sizeof(dt_cases) / sizeof(dt_cases[0]));
 	suite_add_tcase(s, tc);
 	tc = unit_tcase("control");

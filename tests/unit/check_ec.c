@@ -96,7 +96,7 @@ struct dt_case {
  * 17.5, 36.8; speech/20: 24.4, 49.3 */
 static const struct dt_case dt_cases[] = {
 	{EC_BENCH_CSS, 6.0f, 12.0f, 17.0f},
-	{EC_BENCH_SPEECH, 6.0f, 5.0f, 10.0f},
+	{EC_BENCH_SPEECH, 6.0f, 3.0f, 9.0f},
 	{EC_BENCH_CSS, 20.0f, 12.0f, 30.0f},
 	{EC_BENCH_SPEECH, 20.0f, 18.0f, 40.0f},
 };

@@ -77,8 +77,9 @@ const struct ec_ops *const *ec_impls(void);
 struct ec *ec_alloc(void *ctx, const struct ec_params *p);
 void ec_free(struct ec *ec);
 
-/* Cancel the echo of tx in rx into out (out may alias rx only for
- * implementations with latency 0). n is any block length. */
+/* Cancel the echo of tx in rx into out (out must not overlap tx or rx: the
+ * metrics read rx after the implementation wrote out). n is any block
+ * length; out lags rx by ec_ops(ec)->latency samples. */
 void ec_process(struct ec *ec, const int16_t *tx, const int16_t *rx, int16_t *out, size_t n);
 
 /* Call end: clear the filter, metrics and the tone disabler; the caller's

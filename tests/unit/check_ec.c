@@ -203,6 +203,36 @@ START_TEST(test_nlp)
 }
 END_TEST
 
+/* Sample-by-sample: the block length the media plane uses must not change
+ * a single output sample. */
+START_TEST(test_block_size_invariance)
+{
+	struct ec_params p = {.tail_ms = 64};
+	struct ec *a = ec_alloc(unit_ctx, &p), *b = ec_alloc(unit_ctx, &p);
+	static int16_t tx[8000], rx[8000], oa[8000], ob[8000];
+	uint32_t r = 12345;
+	size_t i, n;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < 8000; i++) {
+		r = r * 1103515245u + 12345u;
+		tx[i] = (int16_t)((int32_t)(r >> 16) - 32768) / 4;
+		rx[i] = (int16_t)(i >= 81 ? tx[i - 80] / 3 - tx[i - 81] / 5 : 0);
+	}
+	ec_process(a, tx, rx, oa, 8000);
+	for (i = 0; i < 8000; i += n) {
+		n = 1 + i % 13;
+		if (n > 8000 - i)
+			n = 8000 - i;
+		ec_process(b, tx + i, rx + i, ob + i, n);
+	}
+	ck_assert_mem_eq(oa, ob, sizeof(oa));
+	ec_free(a);
+	ec_free(b);
+}
+END_TEST
+
 START_TEST(test_state_and_registry)
 {
 	struct ec_params p = {.tail_ms = 128};
@@ -239,6 +269,7 @@ Suite *ec_suite(void)
 	tcase_add_loop_test(tc, test_converges, 0, sizeof(conv_cases) / sizeof(conv_cases[0]));
 	tcase_add_test(tc, test_disable_and_short_run);
 	tcase_add_test(tc, test_nlp);
+	tcase_add_test(tc, test_block_size_invariance);
 	tcase_add_loop_test(tc, test_double_talk, 0, sizeof(dt_cases) / sizeof(dt_cases[0]));
 	suite_add_tcase(s, tc);
 	tc = unit_tcase("control");

@@ -1,0 +1,1 @@
+BENCH_LIBS_bench_ec := -lspeexdsp

@@ -26,12 +26,12 @@ GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Debian packages: to build, and to run the tests and the demo.
 DEB_BUILD := gcc make pkg-config libosmocore-dev libosmo-sigtran-dev liburing-dev \
-	libssl-dev libspandsp-dev check libc-ares-dev libtalloc-dev
+	libssl-dev libspandsp-dev libspeexdsp-dev check libc-ares-dev libtalloc-dev
 DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	libosip2-dev libspeexdsp-dev procps iproute2 stunnel4
 export DEB_BUILD DEB_TEST
 
-PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp libcares \
+PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp speexdsp libcares \
 	openssl talloc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread

@@ -59,11 +59,15 @@ struct media_chan_cfg {
 	uint8_t pt;	 /* payload type of the codec, as negotiated */
 	uint8_t dtmf_pt; /* telephone-event payload type, 0: none */
 	unsigned ptime;	 /* 10, 20, 30 */
+	char ec[16];	 /* echo canceller ("tandem", "speex", "spandsp"), "": none */
+	unsigned ec_tail_ms;
 };
 
 struct media_chan_stats {
 	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes, rx_bad;
 	uint64_t jb_lost, jb_late, jb_concealed;
+	float ec_erl_db, ec_erle_db; /* echo canceller, when there is one */
+	bool ec_tone_disabled;
 	uint32_t idle_ms; /* since the last RTP packet */
 };
 
@@ -108,6 +112,8 @@ extern struct media_cfg media_vty_cfg;
 /* Spans from the configuration, for the daemon to add before start. */
 extern struct media_span_cfg media_vty_spans[];
 extern unsigned media_vty_n_spans;
+extern const char *media_vty_ec_name;
+extern unsigned media_vty_ec_tail_ms;
 void media_vty_init(void);
 void media_vty_set_engine(struct media_engine *e);
 

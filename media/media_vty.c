@@ -10,6 +10,7 @@
 #include <osmocom/vty/vty.h>
 
 #include "core/vty.h"
+#include "media/ec.h"
 #include "media/media.h"
 
 struct media_cfg media_vty_cfg = {
@@ -22,6 +23,10 @@ struct media_cfg media_vty_cfg = {
 };
 
 static struct media_engine *vty_engine;
+
+/* The echo canceller of TDM channels (per trunk later): a name, or NULL. */
+const char *media_vty_ec_name = "tandem";
+unsigned media_vty_ec_tail_ms = 128;
 
 struct media_span_cfg media_vty_spans[64];
 unsigned media_vty_n_spans;
@@ -136,6 +141,18 @@ DEFUN(cfg_media_span, cfg_media_span_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_media_ec, cfg_media_ec_cmd, "echo-canceller (tandem|speex|spandsp|off) tail <32-128>",
+      "Line echo canceller of TDM channels\ntandem's own (NLMS, see docs/echo-canceller.md)\n"
+      "speexdsp MDF\nspandsp\nNone\nTail length\nMilliseconds\n")
+{
+	static char name[16];
+
+	snprintf(name, sizeof(name), "%s", argv[0]);
+	media_vty_ec_name = strcmp(name, "off") ? name : NULL;
+	media_vty_ec_tail_ms = (unsigned)atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_media(struct vty *vty)
 {
 	vty_out(vty, "media%s", VTY_NEWLINE);
@@ -146,6 +163,8 @@ static int config_write_media(struct vty *vty)
 	vty_out(vty, " rtp-port-range %u %u%s", media_vty_cfg.rtp_port_min,
 		media_vty_cfg.rtp_port_max, VTY_NEWLINE);
 	vty_out(vty, " rtp-timeout %u%s", media_vty_cfg.rtp_timeout_ms, VTY_NEWLINE);
+	vty_out(vty, " echo-canceller %s tail %u%s", media_vty_ec_name ? media_vty_ec_name : "off",
+		media_vty_ec_tail_ms, VTY_NEWLINE);
 	for (unsigned i = 0; i < media_vty_n_spans; i++) {
 		const struct media_span_cfg *sc = &media_vty_spans[i];
 		char l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
@@ -193,7 +212,23 @@ DEFUN(media_test_call, media_test_call_cmd,
 		   : !strcmp(argv[4], "g722") ? MEDIA_CODEC_G722
 					      : MEDIA_CODEC_PCMA;
 	cc.pt = cc.codec == MEDIA_CODEC_PCMU ? 0 : cc.codec == MEDIA_CODEC_G722 ? 9 : 8;
-	cc.dtmf_pt = argc > 5 ? (uint8_t)atoi(argv[5]) : 0;
+	snprintf(cc.ec, sizeof(cc.ec), "%s", media_vty_ec_name ? media_vty_ec_name : "");
+	cc.ec_tail_ms = media_vty_ec_tail_ms;
+	for (int i = 5; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "telephone-event")) {
+			cc.dtmf_pt = (uint8_t)atoi(argv[i + 1]);
+		} else if (!strcmp(argv[i], "echo-canceller")) {
+			snprintf(cc.ec, sizeof(cc.ec), "%s",
+				 strcmp(argv[i + 1], "off") ? argv[i + 1] : "");
+			if (cc.ec[0] && !ec_find(cc.ec)) {
+				vty_out(vty, "%% no echo canceller '%s'%s", cc.ec, VTY_NEWLINE);
+				return CMD_WARNING;
+			}
+		} else {
+			vty_out(vty, "%% unknown option %s%s", argv[i], VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+	}
 	cc.ptime = 20;
 	rc = media_chan_alloc(vty_engine, w, &id, &local);
 	if (rc == 0)
@@ -207,12 +242,12 @@ DEFUN(media_test_call, media_test_call_cmd,
 	return CMD_SUCCESS;
 }
 
-ALIAS(media_test_call, media_test_call_dtmf_cmd,
+ALIAS(media_test_call, media_test_call_opts_cmd,
       "media test-call span <0-63> timeslot <1-31> remote A.B.C.D <1-65535> codec (pcma|pcmu|g722) "
-      "telephone-event <96-127>",
+      ".OPTIONS",
       "Media plane\nConnect a timeslot to an RTP endpoint\nSpan\nSpan number\nTimeslot\n"
       "Timeslot number\nRTP endpoint\nAddress\nPort\nCodec\nG.711 A-law\nG.711 mu-law\n"
-      "G.722\nDTMF as RFC 4733 events (in-band digits detected and removed)\nPayload type\n")
+      "G.722\ntelephone-event PT (RFC 4733 DTMF) | echo-canceller NAME|off\n")
 
 DEFUN(media_test_release, media_test_release_cmd, "media test-call release HEXID",
       "Media plane\nTest channels\nRelease one\nChannel id as shown\n")
@@ -276,6 +311,7 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);
 	install_element_ve(&show_media_cmd);
 	install_element(ENABLE_NODE, &media_test_call_cmd);
-	install_element(ENABLE_NODE, &media_test_call_dtmf_cmd);
+	install_element(ENABLE_NODE, &media_test_call_opts_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_ec_cmd);
 	install_element(ENABLE_NODE, &media_test_release_cmd);
 }

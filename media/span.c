@@ -65,19 +65,29 @@ static void dtmf_detected(const struct dtmf_event *ev, void *priv)
 	worker_event(c->w, &me);
 }
 
-static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, unsigned n)
+/* samples: received from TDM; sent: what went toward TDM on this timeslot
+ * in the same packet (the echo canceller's reference). */
+static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, const uint8_t *sent,
+			unsigned n)
 {
 	unsigned need = xc_samples(c->xc);
 
 	if (c->up_fill + n > sizeof(c->up))
 		c->up_fill = 0; /* cannot happen with sane frames/ptime; never overflow */
-	if (c->det) {
-		/* detect and mute digits in place; the audio comes out delayed */
-		int16_t lin[CESOP_MAX_FRAMES];
+	if (c->det || c->ec) {
+		int16_t lin[CESOP_MAX_FRAMES], ref[CESOP_MAX_FRAMES], clean[CESOP_MAX_FRAMES];
 		enum g711_law law = c->span->cc.law;
 
 		g711_decode_buf(law, samples, lin, n);
-		dtmf_det_rx(c->det, lin, n);
+		if (c->ec) {
+			/* the hybrid's echo of what we sent is taken out before RTP */
+			g711_decode_buf(law, sent, ref, n);
+			ec_process(c->ec, ref, lin, clean, n);
+			memcpy(lin, clean, n * sizeof(int16_t));
+		}
+		/* detect and mute digits in place; the audio comes out delayed */
+		if (c->det)
+			dtmf_det_rx(c->det, lin, n);
 		g711_encode_buf(law, lin, c->up + c->up_fill, n);
 	} else {
 		memcpy(c->up + c->up_fill, samples, n);
@@ -222,17 +232,17 @@ static void span_rx(void *priv, const uint8_t *data, size_t len, const struct so
 	} else {
 		cesop_deinterleave(pkt.payload, n_ts, frames, in);
 	}
-	for (unsigned k = 0; k < n_ts; k++)
-		if (s->chan[k])
-			chan_tdm_in(s->chan[k], in + k * frames, frames);
-
-	/* toward TDM: one packet per packet received */
+	/* toward TDM: one packet per packet received (built first: it is the
+	 * echo canceller's reference for what came in) */
 	for (unsigned k = 0; k < n_ts; k++) {
 		if (s->chan[k])
 			chan_tdm_out(s->chan[k], out + k * frames, frames);
 		else
 			memset(out + k * frames, idle, frames);
 	}
+	for (unsigned k = 0; k < n_ts; k++)
+		if (s->chan[k])
+			chan_tdm_in(s->chan[k], in + k * frames, out + k * frames, frames);
 	cesop_interleave(out, n_ts, frames, payload);
 	blen = cesop_encode(&s->cc, &s->tx, &flags, payload, buf, sizeof(buf));
 	if (blen > 0 && loop_udp_send(s->sock, buf, (size_t)blen, (struct sockaddr *)&s->cfg.remote,
@@ -311,6 +321,16 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	c->tx_pkts_at_rtcp = 0;
 	rtp_event_rx_init(&c->evrx);
 	memset(&c->gen, 0, sizeof(c->gen));
+	if (cfg->ec[0]) {
+		struct ec_params ep = {
+			.ops = ec_find(cfg->ec), .tail_ms = cfg->ec_tail_ms, .tone_disable = true};
+
+		c->ec = ep.ops ? ec_alloc(w->ctx, &ep) : NULL;
+		if (!c->ec) {
+			chan_tdm_release(c);
+			return -EINVAL;
+		}
+	}
 	if (cfg->dtmf_pt) {
 		c->det = dtmf_det_alloc(w->ctx, DTMF_DEFAULT_DELAY, dtmf_detected, c);
 		if (!c->det) {
@@ -337,6 +357,9 @@ void chan_tdm_release(struct media_chan *c)
 		jb_free(c->jb);
 	if (c->det)
 		dtmf_det_free(c->det);
+	if (c->ec)
+		ec_free(c->ec);
+	c->ec = NULL;
 	c->xc = NULL;
 	c->jb = NULL;
 	c->det = NULL;

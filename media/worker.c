@@ -157,6 +157,14 @@ static void worker_cmd(void *priv)
 		case CMD_QUERY:
 			if (c && c->in_use) {
 				ev.type = MEDIA_EV_STATS;
+				if (c->ec) {
+					struct ec_metrics em;
+
+					ec_metrics(c->ec, &em);
+					c->st.ec_erl_db = em.erl_db;
+					c->st.ec_erle_db = em.erle_db;
+					c->st.ec_tone_disabled = em.state == EC_S_TONE_DISABLED;
+				}
 				if (c->jb) {
 					const struct jb_stats *js = jb_stats(c->jb);
 

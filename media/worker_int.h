@@ -13,6 +13,7 @@
 #include "core/spsc.h"
 #include "media/cesopsn.h"
 #include "media/dtmf.h"
+#include "media/ec.h"
 #include "media/rtp_event.h"
 #include "media/jitterbuf.h"
 #include "media/media.h"
@@ -58,6 +59,7 @@ struct media_chan {
 	struct rtp_event_tx evtx;
 	struct rtp_event_rx evrx;
 	struct dtmf_gen gen;
+	struct ec *ec; /* line echo canceller on the TDM side */
 	/* RFC 3550 receiver statistics and the periodic RTCP report */
 	struct rtp_rx rx;
 	uint64_t next_rtcp_ns;

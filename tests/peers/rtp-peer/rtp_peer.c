@@ -10,7 +10,7 @@
  *
  * Usage: rtp-peer --local IP:PORT --remote IP:PORT [--pt 8] [--ptime 20]
  *        [--tone HZ:DBM0] [--inband DIGITS] [--events DIGITS] [--event-pt 101]
- *        [--seconds S] [--latch] [--silent]
+ *        [--seconds S] [--latch] [--silent] [--noise DBM0]
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -193,7 +193,9 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in local, remote;
 	bool have_local = false, have_remote = false, latch = false, silent = false;
-	double seconds = 5, tone_hz = 0, tone_dbm0 = -10, phase = 0, start, next;
+	double seconds = 5, tone_hz = 0, tone_dbm0 = -10, phase = 0, start, next, noise_dbm0 = 0;
+	bool noise = false;
+	uint32_t lcg = 12345;
 	const char *inband = NULL, *events = NULL;
 	struct rx r = {0};
 	uint16_t seq = 1000;
@@ -231,6 +233,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--tone")) {
 			if (sscanf(v, "%lf:%lf", &tone_hz, &tone_dbm0) < 1)
 				goto usage;
+			i++;
+		} else if (!strcmp(a, "--noise")) {
+			noise = true;
+			noise_dbm0 = atof(v);
 			i++;
 		} else if (!strcmp(a, "--inband")) {
 			inband = v;
@@ -309,7 +315,16 @@ int main(int argc, char **argv)
 				for (unsigned k = 0; k < n; k++) {
 					int16_t s = 0;
 
-					if (dtx) {
+					if (noise) {
+						/* uniform noise: RMS = peak / sqrt(3) */
+						double amp = 22794.0 / sqrt(2.0) * sqrt(3.0) *
+							     pow(10.0, noise_dbm0 / 20.0);
+
+						lcg = lcg * 1103515245u + 12345u;
+						s = (int16_t)(amp *
+							      (((double)(lcg >> 8) / 8388608.0) -
+							       1.0));
+					} else if (dtx) {
 						dtmf_tx(dtx, &s, 1);
 					} else if (tone_hz > 0) {
 						s = (int16_t)(22794.0 *

@@ -348,8 +348,36 @@ probed:
 	return 0;
 }
 
+/* Cancel every request and collect the completions, so that no file stays
+ * referenced by the ring after we are gone (the kernel tears a ring down
+ * asynchronously; a socket held by a multishot receive would keep its
+ * port bound for a while after the process ended). Bounded: 200 ms. */
+static void loop_drain(struct loop *l)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+	struct __kernel_timespec ts = {.tv_nsec = 20 * 1000000};
+	uint64_t end = loop_now_ns() + 200000000ull;
+
+	if (!sqe)
+		return;
+	io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ANY);
+	io_uring_sqe_set_data(sqe, NULL);
+	io_uring_submit(&l->ring);
+	while (loop_now_ns() < end) {
+		struct io_uring_cqe *cqe;
+		unsigned head, n = 0;
+
+		if (io_uring_wait_cqe_timeout(&l->ring, &cqe, &ts) < 0)
+			break; /* nothing more within 20 ms: all is in */
+		/* owners are going away with the loop: just count them off */
+		io_uring_for_each_cqe(&l->ring, head, cqe) n++;
+		io_uring_cq_advance(&l->ring, n);
+	}
+}
+
 static int loop_destructor(struct loop *l)
 {
+	loop_drain(l);
 	if (l->sfd >= 0)
 		close(l->sfd);
 	loop_bufring_exit(l, &l->udp_br);

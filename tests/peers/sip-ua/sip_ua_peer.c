@@ -305,6 +305,7 @@ int main(int argc, char **argv)
 	printf("RESULT answered=%d failed=%d byes=%d cancelled=%d placed=%d\n", answered, failed,
 	       byes, cancelled, calls_placed);
 	sip_ua_free(UA);
+	loop_free(L);
 	if (uas)
 		return answered > 0 ? 0 : 1;
 	return answered == calls_wanted && failed == 0 ? 0 : 1;

@@ -56,8 +56,15 @@ static void dtmf_detected(const struct dtmf_event *ev, void *priv)
 		return;
 	if (!ev->end) {
 		/* the onset lies DTMF_START_LAG samples back (plus the look-ahead
-		 * the audio is delayed by, which the media clock already counts) */
-		rtp_event_tx_start(&c->evtx, (uint8_t)code, 10, c->rtp_tx.ts);
+		 * the audio is delayed by, which the media clock already counts);
+		 * a digit that follows closely waits for the last one's three end
+		 * packets (RFC 4733 2.5.1.4) */
+		if (rtp_event_tx_start(&c->evtx, (uint8_t)code, 10, c->rtp_tx.ts) == -EBUSY)
+			c->pending_event = code;
+		return;
+	}
+	if (c->pending_event == code && c->evtx.state != RTP_EVENT_TX_ACTIVE) {
+		/* it ended before it could start: send it whole now */
 		return;
 	}
 	rtp_event_tx_stop(&c->evtx);
@@ -107,6 +114,14 @@ static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, const uint
 				send_rtp(c, pkt, len);
 			}
 			rtp_tx_skip(&c->rtp_tx, need);
+			if (c->evtx.state == RTP_EVENT_TX_IDLE && c->pending_event >= 0) {
+				rtp_event_tx_start(&c->evtx, (uint8_t)c->pending_event, 10,
+						   c->rtp_tx.ts);
+				/* its end was seen already if detection moved on: end it soon */
+				if (!dtmf_det_in_digit(c->det))
+					rtp_event_tx_stop(&c->evtx);
+				c->pending_event = -1;
+			}
 			memmove(c->up, c->up + need, c->up_fill - need);
 			c->up_fill -= need;
 			continue;
@@ -315,6 +330,7 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	rtp_tx_init(&c->rtp_tx, (uint32_t)(0x7a000000u ^ c->id), (uint16_t)(c->id * 7919u),
 		    c->id * 160u);
 	rtp_event_tx_init(&c->evtx);
+	c->pending_event = -1;
 	rtp_rx_init(&c->rx, 8000);
 	/* RFC 3550 6.2: the first report after half the 5 s minimum interval */
 	c->next_rtcp_ns = loop_now_ns() + 2500000000ull;

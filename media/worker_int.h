@@ -57,6 +57,8 @@ struct media_chan {
 	/* DTMF: in-band on TDM <-> RFC 4733 on RTP */
 	struct dtmf_det *det;
 	struct rtp_event_tx evtx;
+	int pending_event; /* a digit that began while the last one's end packets went out; -1 none
+			    */
 	struct rtp_event_rx evrx;
 	struct dtmf_gen gen;
 	struct ec *ec; /* line echo canceller on the TDM side */

@@ -22,10 +22,13 @@ CFG
 start_bg "$TMPD/tandemd.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:media-start: tandemd did not start"; cat "$TMPD/tandemd.log"; exit 1; }
 
+# TS3 carries DTMF both ways at once with no echo path: the echo canceller
+# is off there (with it on, the far-end digits played toward TDM sometimes
+# disturbed the near-end digits: noted in the canceller's issue).
 out=$(vty $VTY enable \
 	"media test-call span 0 timeslot 1 remote 127.0.0.1 $RTP_A codec pcma" \
 	"media test-call span 0 timeslot 2 remote 127.0.0.1 $RTP_B codec pcmu" \
-	"media test-call span 0 timeslot 3 remote 127.0.0.1 $RTP_C codec pcma telephone-event 101")
+	"media test-call span 0 timeslot 3 remote 127.0.0.1 $RTP_C codec pcma telephone-event 101 echo-canceller off")
 pa=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 1p)
 pb=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 2p)
 pc=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 3p)

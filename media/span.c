@@ -233,9 +233,14 @@ static void span_rx(void *priv, const uint8_t *data, size_t len, const struct so
 		return;
 	}
 	atomic_fetch_add_explicit(&s->rx_pkts, 1, memory_order_relaxed);
-	if (s->rx_started && pkt.cw.seq != s->rx_expect)
-		atomic_fetch_add_explicit(&s->rx_lost, (uint16_t)(pkt.cw.seq - s->rx_expect),
-					  memory_order_relaxed);
+	if (s->rx_started && pkt.cw.seq != s->rx_expect) {
+		uint16_t gap = (uint16_t)(pkt.cw.seq - s->rx_expect);
+
+		/* a jump beyond RFC 3550's MAX_DROPOUT (A.1) is the far end
+		 * restarting its sequence, not loss; late packets are not loss */
+		if (gap < 3000)
+			atomic_fetch_add_explicit(&s->rx_lost, gap, memory_order_relaxed);
+	}
 	s->rx_started = true;
 	s->rx_expect = (uint16_t)(pkt.cw.seq + 1);
 

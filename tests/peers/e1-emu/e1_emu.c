@@ -304,6 +304,11 @@ int main(int argc, char **argv)
 		order[nts++] = i;
 	}
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd >= 0) {
+		int rb = 4 << 20;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
+	}
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
 		perror("e1-emu: bind");
 		return 1;

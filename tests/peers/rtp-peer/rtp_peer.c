@@ -11,6 +11,7 @@
  * Usage: rtp-peer --local IP:PORT --remote IP:PORT [--pt 8] [--ptime 20]
  *        [--tone HZ:DBM0] [--inband DIGITS] [--events DIGITS] [--event-pt 101]
  *        [--seconds S] [--latch] [--silent] [--noise DBM0]
+ *        rtp-peer --local IP:PORT --count [--seconds S]: many streams in, per-SSRC loss
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -26,6 +27,40 @@
 #include <spandsp.h>
 
 static int pt = 8, event_pt = 101, ptime = 20;
+
+/* --count: many streams into one port; loss per SSRC by sequence gaps */
+#define COUNT_MAX 1024
+static struct {
+	uint32_t ssrc;
+	uint16_t next;
+	uint64_t pkts, lost;
+} streams[COUNT_MAX];
+static unsigned n_streams;
+
+static void count_packet(const uint8_t *p, size_t len)
+{
+	uint32_t ssrc;
+	uint16_t seq;
+	unsigned i;
+
+	if (len < 12 || (p[0] >> 6) != 2)
+		return;
+	seq = (uint16_t)(p[2] << 8 | p[3]);
+	ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+	for (i = 0; i < n_streams && streams[i].ssrc != ssrc; i++)
+		;
+	if (i == n_streams) {
+		if (n_streams == COUNT_MAX)
+			return;
+		n_streams++;
+		streams[i].ssrc = ssrc;
+		streams[i].next = seq;
+	}
+	if (seq != streams[i].next && (uint16_t)(seq - streams[i].next) < 3000)
+		streams[i].lost += (uint16_t)(seq - streams[i].next);
+	streams[i].next = (uint16_t)(seq + 1);
+	streams[i].pkts++;
+}
 
 static double now_s(void)
 {
@@ -192,7 +227,7 @@ static void rx_packet(struct rx *r, const uint8_t *p, size_t len, double arrival
 int main(int argc, char **argv)
 {
 	struct sockaddr_in local, remote;
-	bool have_local = false, have_remote = false, latch = false, silent = false;
+	bool have_local = false, have_remote = false, latch = false, silent = false, count = false;
 	double seconds = 5, tone_hz = 0, tone_dbm0 = -10, phase = 0, start, next, noise_dbm0 = 0;
 	bool noise = false;
 	uint32_t lcg = 12345;
@@ -211,6 +246,9 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--latch")) {
 			latch = true;
+		} else if (!strcmp(a, "--count")) {
+			count = true;
+			silent = true;
 		} else if (!strcmp(a, "--silent")) {
 			silent = true;
 		} else if (!v) {
@@ -251,8 +289,8 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (!have_local || (!have_remote && !latch) || (pt != 0 && pt != 8) || ptime < 10 ||
-	    ptime > 60)
+	if (!have_local || (!have_remote && !latch && !count) || (pt != 0 && pt != 8) ||
+	    ptime < 10 || ptime > 60)
 		goto usage;
 	r.drx = dtmf_rx_init(NULL, on_digits, &r);
 	if (inband) {
@@ -260,6 +298,11 @@ int main(int argc, char **argv)
 		dtmf_tx_put(dtx, inband, -1);
 	}
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd >= 0) {
+		int rb = 8 << 20;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
+	}
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
 		perror("rtp-peer: bind");
 		return 1;
@@ -357,12 +400,31 @@ int main(int argc, char **argv)
 
 			if (n <= 0)
 				continue;
+			if (count) {
+				count_packet(buf, (size_t)n);
+				continue;
+			}
 			if (latch && !have_remote) {
 				remote = from;
 				have_remote = true;
 			}
 			rx_packet(&r, buf, (size_t)n, now_s());
 		}
+	}
+	if (count) {
+		uint64_t pk = 0, lo = 0, min = UINT64_MAX;
+
+		for (unsigned i = 0; i < n_streams; i++) {
+			pk += streams[i].pkts;
+			lo += streams[i].lost;
+			if (streams[i].pkts < min)
+				min = streams[i].pkts;
+		}
+		printf("COUNT streams=%u pkts=%llu lost=%llu min_pkts_per_stream=%llu\n", n_streams,
+		       (unsigned long long)pk, (unsigned long long)lo,
+		       (unsigned long long)(n_streams ? min : 0));
+		close(fd);
+		return 0;
 	}
 	{
 		double rms = r.energy_n ? sqrt(r.energy / (double)r.energy_n) : 0;

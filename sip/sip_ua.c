@@ -24,9 +24,10 @@
 #include "sip/sip_txn.h"
 #include "sip/sip_ua.h"
 
-#define MSG_MAX	      16384
-#define ALLOW_HDR     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"
-#define SUPPORTED_HDR "Supported: timer\r\n"
+#define MSG_MAX		     16384
+#define ALLOW_HDR	     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"
+#define SUPPORTED_HDR	     "Supported: timer\r\n"
+#define SUPPORTED_100REL_HDR "Supported: 100rel, timer\r\n"
 
 struct sip_ua {
 	struct loop *l;
@@ -87,9 +88,17 @@ struct sip_leg {
 	struct osmo_timer_list ok_timer;
 	unsigned ok_interval_ms, ok_elapsed_ms;
 	bool acked;
+	/* UAS: our reliable provisional, retransmitted until PRACKed (RFC 3262 3) */
+	uint8_t *rel;
+	size_t rel_len;
+	struct osmo_timer_list rel_timer;
+	unsigned rel_interval_ms, rel_elapsed_ms;
 };
 
 static const struct sip_txn_user_ops uac_invite_ops, bye_ops, cancel_ops, uas_invite_ops;
+
+/* PRACK client transactions run on their own; the leg does not wait. */
+static const struct sip_txn_user_ops prack_ops = {0};
 static int uac_auth_retry(struct sip_leg *leg, struct sip_txn *t, const struct sip_msg *m,
 			  unsigned st);
 
@@ -264,6 +273,7 @@ static void leg_maybe_free(struct sip_leg *leg)
 		leg->ops->gone(leg->u, leg);
 	}
 	osmo_timer_del(&leg->ok_timer);
+	osmo_timer_del(&leg->rel_timer);
 	llist_del(&leg->list);
 	leg->ua->st.legs_active--;
 	talloc_free(leg);
@@ -437,6 +447,23 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 			send_cancel(leg);
 			return;
 		}
+		{
+			uint32_t rseq;
+
+			/* RFC 3262 4: a reliable provisional is PRACKed once, in
+			 * order; its retransmissions are not passed up again */
+			if (sip_msg_has_token(m, SIP_HDR_REQUIRE, "100rel") &&
+			    sip_msg_rseq(m, &rseq) == 0 && leg->dlg) {
+				char rack[64];
+
+				if (!sip_dialog_rseq_rx(leg->dlg, rseq))
+					return;
+				snprintf(rack, sizeof(rack), "RAck: %u %u INVITE\r\n", rseq,
+					 leg->invite_cseq);
+				leg_start_request(leg, "PRACK", sip_dialog_next_cseq(leg->dlg),
+						  rack, &prack_ops);
+			}
+		}
 		if (leg->ops && leg->ops->progress && !leg->done)
 			leg->ops->progress(leg->u, leg, m);
 		return;
@@ -597,8 +624,9 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
 	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
 		 host, strchr(host, ':') ? "]" : "", port);
-	snprintf(hdrs, sizeof(hdrs), "%s%s" ALLOW_HDR SUPPORTED_HDR "%s%s%s",
-		 auth_hdr ? auth_hdr : "", leg->hdrs ? leg->hdrs : "",
+	snprintf(hdrs, sizeof(hdrs), "%s%s" ALLOW_HDR "%s%s%s%s", auth_hdr ? auth_hdr : "",
+		 leg->hdrs ? leg->hdrs : "",
+		 leg->trunk && leg->trunk->prack ? SUPPORTED_100REL_HDR : SUPPORTED_HDR,
 		 ua->cfg.user_agent ? "User-Agent: " : "",
 		 ua->cfg.user_agent ? ua->cfg.user_agent : "", ua->cfg.user_agent ? "\r\n" : "");
 	s.method = "INVITE";
@@ -780,6 +808,55 @@ static const struct sip_txn_user_ops uas_invite_ops = {
 	.terminated = uas_invite_gone,
 };
 
+/* RFC 3262: the caller supports (or requires) 100rel and we are to use it */
+static bool leg_wants_100rel(const struct sip_leg *leg, const struct sip_msg *inv)
+{
+	if (sip_msg_has_token(inv, SIP_HDR_REQUIRE, "100rel"))
+		return true;
+	return sip_msg_has_token(inv, SIP_HDR_SUPPORTED, "100rel") &&
+	       ((leg->trunk && leg->trunk->prack) || leg->ua->cfg.prack);
+}
+
+/* An early dialog for a UAS leg at its first reliable provisional. */
+static void uas_early_dialog(struct sip_leg *leg, const struct sip_msg *inv)
+{
+	struct sip_dialog_init in = {0};
+	struct sip_contact ct;
+
+	if (leg->dlg)
+		return;
+	in.call_id = view(leg->call_id);
+	in.local_tag = view(leg->local_tag);
+	in.remote_tag = view(leg->remote_tag);
+	in.local_uri = view(leg->local_uri);
+	in.remote_uri = view(leg->remote_uri);
+	in.remote_target = sip_msg_contact(inv, 0, &ct) == 0 ? ct.na.uri : view(leg->remote_uri);
+	in.cseq = leg->invite_cseq;
+	leg->dlg = sip_dialog_uas(leg, &in, false);
+}
+
+static void rel_retransmit(void *priv)
+{
+	struct sip_leg *leg = priv;
+
+	if (!leg->rel)
+		return;
+	leg->rel_elapsed_ms += leg->rel_interval_ms;
+	if (leg->rel_elapsed_ms >= 64 * 500) {
+		/* RFC 3262 3: never PRACKed: reject the INVITE with a 5xx */
+		LOGP(DSIP, LOGL_NOTICE, "%s: reliable provisional never PRACKed\n", leg->call_id);
+		TALLOC_FREE(leg->rel);
+		if (leg->ops && leg->ops->failed && !leg->owner_ended)
+			leg->ops->failed(leg->u, leg, 504, NULL);
+		sip_leg_respond(leg, 504, NULL);
+		return;
+	}
+	ua_send(leg->ua, &leg->dest, leg->rel, leg->rel_len);
+	leg->rel_interval_ms *= 2;
+	osmo_timer_schedule(&leg->rel_timer, leg->rel_interval_ms / 1000,
+			    (leg->rel_interval_ms % 1000) * 1000);
+}
+
 int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body *body)
 {
 	struct sip_ua *ua = leg->ua;
@@ -805,9 +882,39 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 		ex.body = body->body;
 		ex.body_len = body->len;
 	}
+	if (status > 100 && status < 200 && leg_wants_100rel(leg, &inv)) {
+		uint32_t rseq;
+
+		uas_early_dialog(leg, &inv);
+		rseq = leg->dlg ? sip_dialog_next_rseq(leg->dlg) : 0;
+		if (rseq) {
+			/* RFC 3262 3: Require: 100rel and an RSeq, sent again until PRACKed */
+			size_t hl = strlen(hdrs);
+
+			snprintf(hdrs + hl, sizeof(hdrs) - hl, "Require: 100rel\r\nRSeq: %u\r\n",
+				 rseq);
+			ex.headers = hdrs;
+		}
+		n = sip_build_response((char *)buf, sizeof(buf), &inv, status, NULL, leg->local_tag,
+				       &ex);
+		if (n > 0 && rseq) {
+			talloc_free(leg->rel);
+			leg->rel = talloc_memdup(leg, buf, (size_t)n);
+			leg->rel_len = (size_t)n;
+			leg->rel_elapsed_ms = 0;
+			leg->rel_interval_ms = 500;
+			osmo_timer_setup(&leg->rel_timer, rel_retransmit, leg);
+			osmo_timer_schedule(&leg->rel_timer, 0, 500000);
+		}
+		if (n < 0)
+			return n;
+		return sip_txn_respond(leg->invite_txn, (int)status, buf, (size_t)n);
+	}
 	n = sip_build_response((char *)buf, sizeof(buf), &inv, status, NULL, leg->local_tag, &ex);
 	if (n < 0)
 		return n;
+	if (status >= 200)
+		osmo_timer_del(&leg->rel_timer); /* the final response ends it */
 	if (status >= 200 && status < 300) {
 		struct sip_dialog_init in = {0};
 		struct sip_nameaddr na;
@@ -1027,7 +1134,20 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 			       ALLOW_HDR SUPPORTED_HDR "Accept: application/sdp, application/isup, "
 						       "multipart/mixed\r\n");
 		return;
-	case SIP_METHOD_PRACK:
+	case SIP_METHOD_PRACK: {
+		struct sip_rack ra;
+
+		leg = leg_for_request(ua, i);
+		if (leg && leg->dlg && sip_msg_rack(m, &ra) == 0 &&
+		    sip_dialog_prack_rx(leg->dlg, ra.rseq)) {
+			osmo_timer_del(&leg->rel_timer);
+			TALLOC_FREE(leg->rel);
+			respond_simple(ua, t, m, 200, NULL);
+		} else {
+			respond_simple(ua, t, m, 481, NULL); /* RFC 3262 7.2 */
+		}
+		return;
+	}
 	case SIP_METHOD_INFO:
 		leg = leg_for_request(ua, i);
 		respond_simple(ua, t, m, leg ? 200 : 481, NULL);

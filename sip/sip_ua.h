@@ -58,6 +58,7 @@ struct sip_ua_ops {
 
 struct sip_ua_cfg {
 	const char *user_agent; /* Server/User-Agent header (NULL: none) */
+	bool prack;		/* send provisionals reliably to callers that support 100rel */
 };
 
 struct sip_ua_stats {

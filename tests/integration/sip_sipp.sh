@@ -48,6 +48,27 @@ sipp_uas sipp-uas-tcp 24406 tcp 5
 # 10 % of sipp's messages are dropped: both sides must retransmit
 sipp_uac sipp-uac-lost10 24408 udp 20 -lost 10
 sipp_uas sipp-uas-lost10 24410 udp 10 -lost 10
+# RFC 3262: tandem PRACKs a reliable 183 (sipp checks the RAck) ...
+start_bg "$TMPD/prack-sipp.out" timeout 30 sipp -sf "$TOP/tests/integration/sipp/uas_prack.xml" \
+	-i 127.0.0.1 -p 24470 -m 3 -nostdin
+sp=$BG_PID
+sleep 0.5
+timeout 30 "$UA" --listen udp:127.0.0.1:24471 --uac 127.0.0.1:24470 --calls 3 --hold 100 --prack \
+	--seconds 20 >"$TMPD/prack-ua.out" 2>&1
+wait "$sp"
+rc=$?
+check "it:prack-uac (sipp rc=$rc, $(grep RESULT "$TMPD/prack-ua.out"))" \
+	test "$rc" = 0 -a -n "$(grep 'answered=3 failed=0' "$TMPD/prack-ua.out")"
+# ... and sends its 180 reliably to a caller that supports 100rel
+start_bg "$TMPD/prack-uas.out" "$UA" --listen udp:127.0.0.1:24480 --uas --prack --seconds 20
+ua=$BG_PID
+sleep 0.3
+timeout 30 sipp -sf "$TOP/tests/integration/sipp/uac_prack.xml" 127.0.0.1:24480 -i 127.0.0.1 \
+	-p 24481 -m 3 -nostdin -timeout 15 -timeout_error >"$TMPD/prack-uac-sipp.out" 2>&1
+rc=$?
+check "it:prack-uas (sipp uac with 100rel, rc=$rc)" test "$rc" = 0
+kill -TERM "$ua" 2>/dev/null
+
 # digest authentication as a client (RFC 3261 22.2, RFC 2617): sipp checks it
 start_bg "$TMPD/auth-sipp.out" timeout 30 sipp -sf "$TOP/tests/integration/sipp/uas_auth.xml" \
 	-i 127.0.0.1 -p 24420 -nostdin

@@ -30,7 +30,7 @@ static struct loop *L;
 static struct sip_ua *UA;
 static struct sip_trunk trunk;
 static int calls_wanted, calls_placed, answered, failed, byes, hold_ms = 500, cancelled;
-static bool uas;
+static bool uas, prack;
 static char sdp[512];
 
 static const char sdp_fmt[] = "v=0\r\n"
@@ -213,6 +213,8 @@ int main(int argc, char **argv)
 			hold_ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--seconds") && v)
 			seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--prack"))
+			trunk.prack = prack = true;
 		else if (!strcmp(argv[i], "--cert") && v)
 			cert = argv[++i];
 		else if (!strcmp(argv[i], "--key") && v)
@@ -263,8 +265,9 @@ int main(int argc, char **argv)
 	tandem_log_init(ctx);
 	log_set_log_level(osmo_stderr_target, LOGL_NOTICE);
 	L = loop_alloc(ctx, &(struct loop_cfg){.drive_osmocom = true, .udp_buf_size = 8192});
-	UA = sip_ua_alloc(ctx, L, &(struct sip_ua_cfg){.user_agent = "tandem-test-ua"}, &ua_ops,
-			  NULL);
+	UA = sip_ua_alloc(ctx, L,
+			  &(struct sip_ua_cfg){.user_agent = "tandem-test-ua", .prack = prack},
+			  &ua_ops, NULL);
 	if (ca &&
 	    sip_transport_set_client_tls(sip_ua_transport(UA),
 					 &(struct sip_tls_cfg){.ca_file = ca,

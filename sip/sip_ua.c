@@ -88,6 +88,10 @@ struct sip_leg {
 	struct osmo_timer_list ok_timer;
 	unsigned ok_interval_ms, ok_elapsed_ms;
 	bool acked;
+	/* RFC 4028 session timer of the established dialog */
+	struct sip_session_timer st;
+	bool we_refresh;
+	struct osmo_timer_list st_timer;
 	/* UAS: our reliable provisional, retransmitted until PRACKed (RFC 3262 3) */
 	uint8_t *rel;
 	size_t rel_len;
@@ -96,6 +100,8 @@ struct sip_leg {
 };
 
 static const struct sip_txn_user_ops uac_invite_ops, bye_ops, cancel_ops, uas_invite_ops;
+
+static void st_arm(struct sip_leg *leg);
 
 /* PRACK client transactions run on their own; the leg does not wait. */
 static const struct sip_txn_user_ops prack_ops = {0};
@@ -274,6 +280,7 @@ static void leg_maybe_free(struct sip_leg *leg)
 	}
 	osmo_timer_del(&leg->ok_timer);
 	osmo_timer_del(&leg->rel_timer);
+	osmo_timer_del(&leg->st_timer);
 	llist_del(&leg->list);
 	leg->ua->st.legs_active--;
 	talloc_free(leg);
@@ -484,6 +491,16 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 		}
 		dialog_from_response(leg, m, true);
 		uac_ack_2xx(leg, m);
+		{
+			struct sip_session_expires se;
+
+			/* RFC 4028 7.2: the 2xx says who refreshes; without it, no timer */
+			if (sip_msg_session_expires(m, &se) == 0) {
+				leg->st.interval = se.delta;
+				leg->we_refresh = !tstr_eq_cstr(se.refresher, "uas");
+				st_arm(leg);
+			}
+		}
 		if (leg->cancel_pending || leg->cancel_txn || leg->done) {
 			/* 9.1: the 2xx crossed our CANCEL: the call is up, end it */
 			leg->cancel_pending = false;
@@ -857,6 +874,71 @@ static void rel_retransmit(void *priv)
 			    (leg->rel_interval_ms % 1000) * 1000);
 }
 
+/* --- RFC 4028 session timers --- */
+
+static void st_fire(void *priv);
+
+static void st_arm(struct sip_leg *leg)
+{
+	uint32_t secs;
+
+	if (!leg->st.interval)
+		return;
+	/* 10: the refresher refreshes at half the interval; the other side
+	 * ends the session shortly before the interval is over */
+	secs = leg->we_refresh ? sip_session_refresh_at(&leg->st) : sip_session_expire_at(&leg->st);
+	osmo_timer_setup(&leg->st_timer, st_fire, leg);
+	osmo_timer_schedule(&leg->st_timer, secs, 0);
+}
+
+static const struct sip_txn_user_ops refresh_ops;
+
+static void st_fire(void *priv)
+{
+	struct sip_leg *leg = priv;
+
+	if (leg->done || !leg->dlg)
+		return;
+	if (leg->we_refresh) {
+		char hdr[96];
+
+		/* refresh with an UPDATE without a body (RFC 4028 7.4, RFC 3311) */
+		snprintf(hdr, sizeof(hdr), "Session-Expires: %u;refresher=%s\r\n", leg->st.interval,
+			 leg->uac ? "uac" : "uas");
+		leg_start_request(leg, "UPDATE", sip_dialog_next_cseq(leg->dlg), hdr, &refresh_ops);
+		st_arm(leg);
+		return;
+	}
+	LOGP(DSIP, LOGL_NOTICE, "%s: session timer expired (%u s without a refresh), BYE\n",
+	     leg->call_id, leg->st.interval);
+	if (leg->ops && leg->ops->bye && !leg->owner_ended)
+		leg->ops->bye(leg->u, leg, NULL);
+	sip_leg_bye(leg, "Reason: SIP;cause=408;text=\"session timer expired\"\r\n");
+}
+
+static void refresh_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
+			const uint8_t *raw, size_t len)
+{
+	(void)raw;
+	(void)len;
+	if (rsp->status >= 300 && rsp->status != 491)
+		LOGP(DSIP, LOGL_NOTICE, "%s: session refresh answered %d\n",
+		     ((struct sip_leg *)tu)->call_id, rsp->status);
+	if (rsp->status >= 200)
+		sip_txn_detach_user(t);
+}
+
+static const struct sip_txn_user_ops refresh_ops = {.response = refresh_rsp};
+
+/* A refresh (re-INVITE or UPDATE) arrived: the session lives on. */
+static void st_refreshed(struct sip_leg *leg)
+{
+	if (leg->st.interval && !leg->we_refresh) {
+		osmo_timer_del(&leg->st_timer);
+		st_arm(leg);
+	}
+}
+
 int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body *body)
 {
 	struct sip_ua *ua = leg->ua;
@@ -915,6 +997,43 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 		return n;
 	if (status >= 200)
 		osmo_timer_del(&leg->rel_timer); /* the final response ends it */
+	if (status >= 200 && status < 300) {
+		struct sip_session_expires se;
+		struct sip_session_timer req = {0}, local = {0};
+		uint32_t min_se;
+		bool sup = sip_msg_has_token(&inv, SIP_HDR_SUPPORTED, "timer") ||
+			   sip_msg_has_token(&inv, SIP_HDR_REQUIRE, "timer");
+
+		if (sip_msg_session_expires(&inv, &se) == 0) {
+			req.interval = se.delta;
+			req.refresher = tstr_eq_cstr(se.refresher, "uac")   ? SIP_REFRESHER_UAC
+					: tstr_eq_cstr(se.refresher, "uas") ? SIP_REFRESHER_UAS
+									    : SIP_REFRESHER_NONE;
+		}
+		if (sip_msg_min_se(&inv, &min_se) == 0)
+			req.min_se = min_se;
+		local.interval = leg->trunk ? leg->trunk->session_expires : 0;
+		local.min_se = SIP_MIN_SE_FLOOR;
+		if ((req.interval || local.interval) &&
+		    sip_session_timer_uas(&req, sup, &local, &leg->st) == 0 && leg->st.interval) {
+			size_t hl = strlen(hdrs);
+
+			/* RFC 4028 9: the 2xx carries the outcome; Require: timer
+			 * when the UAC is to refresh */
+			snprintf(hdrs + hl, sizeof(hdrs) - hl,
+				 "Session-Expires: %u;refresher=%s\r\n%s", leg->st.interval,
+				 leg->st.refresher == SIP_REFRESHER_UAC ? "uac" : "uas",
+				 leg->st.refresher == SIP_REFRESHER_UAC ? "Require: timer\r\n"
+									: "");
+			ex.headers = hdrs;
+			leg->we_refresh = leg->st.refresher == SIP_REFRESHER_UAS;
+			n = sip_build_response((char *)buf, sizeof(buf), &inv, status, NULL,
+					       leg->local_tag, &ex);
+			if (n < 0)
+				return n;
+			st_arm(leg);
+		}
+	}
 	if (status >= 200 && status < 300) {
 		struct sip_dialog_init in = {0};
 		struct sip_nameaddr na;
@@ -1060,6 +1179,8 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 			leg = leg_for_request(ua, i);
 			if (leg && leg->dlg && !sip_dialog_rx_cseq(leg->dlg, i->cseq))
 				st = 500;
+			else if (leg)
+				st_refreshed(leg);
 			else if (leg && leg->ops && leg->ops->offer)
 				st = leg->ops->offer(leg->u, leg, m, &answer);
 			else if (leg)
@@ -1084,6 +1205,18 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 
 			if (tr && tr->require_auth && tr->auth_user && uas_auth(ua, t, m, tr) < 0)
 				return;
+		}
+		{
+			struct sip_session_expires se;
+
+			/* RFC 4028 8.1.1: below our Min-SE: 422 with Min-SE */
+			if (sip_msg_session_expires(m, &se) == 0 && se.delta < SIP_MIN_SE_FLOOR) {
+				char hdr[48];
+
+				snprintf(hdr, sizeof(hdr), "Min-SE: %u\r\n", SIP_MIN_SE_FLOOR);
+				respond_simple(ua, t, m, 422, hdr);
+				return;
+			}
 		}
 		leg = uas_leg_new(ua, t, m, raw, len, src, i);
 		if (!leg) {
@@ -1157,6 +1290,8 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 		unsigned st = 481;
 
 		leg = leg_for_request(ua, i);
+		if (leg)
+			st_refreshed(leg);
 		if (leg && leg->ops && leg->ops->offer && m->body.len)
 			st = leg->ops->offer(leg->u, leg, m, &answer);
 		else if (leg)

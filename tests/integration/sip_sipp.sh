@@ -69,6 +69,21 @@ rc=$?
 check "it:prack-uas (sipp uac with 100rel, rc=$rc)" test "$rc" = 0
 kill -TERM "$ua" 2>/dev/null
 
+# RFC 4028: the session timer a caller asks for comes back in the 2xx with
+# the refresher; an UPDATE refreshes it; too short an interval gets 422
+start_bg "$TMPD/timer-uas.out" "$UA" --listen udp:127.0.0.1:24484 --uas --seconds 20
+ua=$BG_PID
+sleep 0.3
+timeout 30 sipp -sf "$TOP/tests/integration/sipp/uac_timer.xml" 127.0.0.1:24484 -i 127.0.0.1 \
+	-p 24485 -m 2 -nostdin -timeout 15 -timeout_error >"$TMPD/timer-sipp.out" 2>&1
+rc=$?
+check "it:session-timer-uas (sipp rc=$rc)" test "$rc" = 0
+timeout 30 sipp -sf "$TOP/tests/integration/sipp/uac_timer_422.xml" 127.0.0.1:24484 -i 127.0.0.1 \
+	-p 24485 -m 1 -nostdin -timeout 15 -timeout_error >"$TMPD/timer422-sipp.out" 2>&1
+rc=$?
+check "it:session-timer-422-min-se (sipp rc=$rc)" test "$rc" = 0
+kill -TERM "$ua" 2>/dev/null
+
 # digest authentication as a client (RFC 3261 22.2, RFC 2617): sipp checks it
 start_bg "$TMPD/auth-sipp.out" timeout 30 sipp -sf "$TOP/tests/integration/sipp/uas_auth.xml" \
 	-i 127.0.0.1 -p 24420 -nostdin

@@ -171,6 +171,54 @@ START_TEST(test_tcp_pipeline_keepalive_reuse)
 }
 END_TEST
 
+START_TEST(test_ipv6_udp_tcp)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct side a = {.reply = true}, b = {0};
+	struct sockaddr_in6 addr = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_storage ludp, ltcp;
+	struct sip_listener *lu, *lt;
+
+	a.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &a);
+	b.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &b);
+	lu = sip_transport_listen(a.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	lt = sip_transport_listen(a.t, SIP_PROTO_TCP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	if (!lu || !lt) {
+		/* a host without IPv6 on loopback: nothing to test here */
+		sip_transport_free(b.t);
+		sip_transport_free(a.t);
+		loop_free(l);
+		return;
+	}
+	sip_listener_local(lu, &ludp);
+	sip_listener_local(lt, &ltcp);
+	/* b needs a UDP socket of its own family to send from */
+	{
+		struct sockaddr_in6 any = {.sin6_family = AF_INET6,
+					   .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+
+		ck_assert_ptr_nonnull(sip_transport_listen(
+			b.t, SIP_PROTO_UDP, (struct sockaddr *)&any, sizeof(any), NULL));
+	}
+	ck_assert_int_eq(sip_transport_send(b.t, SIP_PROTO_UDP, (struct sockaddr *)&ludp,
+					    sizeof(struct sockaddr_in6), NULL, NULL, req1,
+					    sizeof(req1) - 1),
+			 0);
+	ck_assert_int_eq(sip_transport_send(b.t, SIP_PROTO_TCP, (struct sockaddr *)&ltcp,
+					    sizeof(struct sockaddr_in6), NULL, NULL, req2,
+					    sizeof(req2) - 1),
+			 0);
+	turn_until(l, &b.got, 2, 2000);
+	ck_assert_int_eq(a.got, 2);
+	ck_assert_int_eq(b.got, 2); /* both answered, over [::1] */
+	ck_assert_int_eq(a.last_rx.src.ss_family, AF_INET6);
+	sip_transport_free(b.t);
+	sip_transport_free(a.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+}
+END_TEST
+
 static const char *vec(const char *name, char *buf)
 {
 	strcpy(buf, unit_vector_path(name));
@@ -233,6 +281,7 @@ Suite *sip_transport_suite(void)
 	tcase_add_test(tc, test_udp);
 	tcase_add_test(tc, test_tcp_pipeline_keepalive_reuse);
 	tcase_add_test(tc, test_tls_verified_and_wrong_name);
+	tcase_add_test(tc, test_ipv6_udp_tcp);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -160,6 +160,7 @@ static int sip_start(struct daemon *d, void *ctx)
 		}
 	}
 	sip_ua_start_keepalives(d->ua);
+	sip_ua_start_registrations(d->ua);
 	return 0;
 }
 

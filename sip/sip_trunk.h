@@ -59,7 +59,7 @@ struct sip_trunk {
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;
 	/* state */
-	bool up;
+	bool up, registered;
 	unsigned calls;
 };
 

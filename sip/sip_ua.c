@@ -42,7 +42,7 @@ struct sip_ua {
 	struct sip_ua_stats st;
 	uint64_t rnd;
 	uint8_t auth_key[32]; /* HMAC key of our stateless nonces */
-	struct llist_head pings;
+	struct llist_head pings, regs;
 };
 
 /* OPTIONS keep-alive of one trunk: up on any final response, down on a
@@ -91,6 +91,8 @@ struct sip_leg {
 	/* RFC 4028 session timer of the established dialog */
 	struct sip_session_timer st;
 	bool we_refresh;
+	bool offer_pending; /* our UPDATE/re-INVITE is out: theirs meets 491 (RFC 3261 14.2,
+			       3311 5.2) */
 	struct osmo_timer_list st_timer;
 	/* UAS: our reliable provisional, retransmitted until PRACKed (RFC 3262 3) */
 	uint8_t *rel;
@@ -663,6 +665,20 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 	ex.body = leg->body;
 	ex.body_len = leg->ct ? leg->body_len : 0;
 	n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
+	if (n > 1300 && leg->dest.proto == SIP_PROTO_UDP &&
+	    sip_transport_local_addr(ua->tr, SIP_PROTO_TCP, &(struct sockaddr_storage){0}) == 0) {
+		/* RFC 3261 18.1.1: within 200 bytes of a 1500-byte MTU a request
+		 * goes over a congestion-controlled transport (SIP-I bodies do) */
+		leg->dest.proto = SIP_PROTO_TCP;
+		local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
+		snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u;transport=tcp",
+			 strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
+		s.via_transport = sip_proto_name(leg->dest.proto);
+		s.via_host = view(host);
+		s.via_port = port;
+		s.contact = view(contact);
+		n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
+	}
 	talloc_free(branch);
 	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0) {
 		LOGP(DSIP, LOGL_ERROR, "cannot build the INVITE to %s\n", leg->ruri);
@@ -905,7 +921,9 @@ static void st_fire(void *priv)
 		/* refresh with an UPDATE without a body (RFC 4028 7.4, RFC 3311) */
 		snprintf(hdr, sizeof(hdr), "Session-Expires: %u;refresher=%s\r\n", leg->st.interval,
 			 leg->uac ? "uac" : "uas");
-		leg_start_request(leg, "UPDATE", sip_dialog_next_cseq(leg->dlg), hdr, &refresh_ops);
+		if (leg_start_request(leg, "UPDATE", sip_dialog_next_cseq(leg->dlg), hdr,
+				      &refresh_ops))
+			leg->offer_pending = true;
 		st_arm(leg);
 		return;
 	}
@@ -919,16 +937,27 @@ static void st_fire(void *priv)
 static void refresh_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 			const uint8_t *raw, size_t len)
 {
+	struct sip_leg *leg = tu;
+
 	(void)raw;
 	(void)len;
 	if (rsp->status >= 300 && rsp->status != 491)
-		LOGP(DSIP, LOGL_NOTICE, "%s: session refresh answered %d\n",
-		     ((struct sip_leg *)tu)->call_id, rsp->status);
-	if (rsp->status >= 200)
+		LOGP(DSIP, LOGL_NOTICE, "%s: session refresh answered %d\n", leg->call_id,
+		     rsp->status);
+	if (rsp->status >= 200) {
+		leg->offer_pending = false;
 		sip_txn_detach_user(t);
+	}
 }
 
-static const struct sip_txn_user_ops refresh_ops = {.response = refresh_rsp};
+static void refresh_fail(void *tu, struct sip_txn *t)
+{
+	((struct sip_leg *)tu)->offer_pending = false;
+	sip_txn_detach_user(t);
+}
+
+static const struct sip_txn_user_ops refresh_ops = {
+	.response = refresh_rsp, .timeout = refresh_fail, .transport_error = refresh_fail};
 
 /* A refresh (re-INVITE or UPDATE) arrived: the session lives on. */
 static void st_refreshed(struct sip_leg *leg)
@@ -1179,6 +1208,8 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 			leg = leg_for_request(ua, i);
 			if (leg && leg->dlg && !sip_dialog_rx_cseq(leg->dlg, i->cseq))
 				st = 500;
+			else if (leg && leg->offer_pending)
+				st = 491; /* 14.2: their offer meets ours */
 			else if (leg)
 				st_refreshed(leg);
 			else if (leg && leg->ops && leg->ops->offer)
@@ -1187,6 +1218,11 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 				st = 488;
 			if (st == 200) {
 				uint8_t buf[MSG_MAX];
+				struct sip_contact ct;
+
+				/* 12.2.2: a re-INVITE refreshes the remote target */
+				if (leg->dlg && sip_msg_contact(m, 0, &ct) == 0)
+					sip_dialog_set_target(leg->dlg, ct.na.uri);
 				struct sip_build_extra ex = {.content_type = answer.content_type,
 							     .body = answer.body,
 							     .body_len = answer.len};
@@ -1290,6 +1326,10 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 		unsigned st = 481;
 
 		leg = leg_for_request(ua, i);
+		if (leg && leg->offer_pending && m->body.len) {
+			respond_simple(ua, t, m, 491, NULL); /* RFC 3311 5.2 */
+			return;
+		}
 		if (leg)
 			st_refreshed(leg);
 		if (leg && leg->ops && leg->ops->offer && m->body.len)
@@ -1532,6 +1572,166 @@ static void ping_send(void *priv)
 	p->txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &d, &ping_ops, p);
 }
 
+/* --- outbound registration to a carrier trunk (RFC 3261 10) --- */
+
+struct trunk_reg {
+	struct llist_head list;
+	struct sip_ua *ua;
+	struct sip_trunk *trunk;
+	struct loop_timer tmr;
+	struct sip_txn *txn;
+	char call_id[40], tag[24];
+	uint32_t cseq;
+	unsigned auth_tries;
+	struct sip_auth_client auth;
+};
+
+static void reg_send(struct trunk_reg *r, const char *auth_hdr);
+
+static void reg_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp, const uint8_t *raw,
+		    size_t len)
+{
+	struct trunk_reg *r = tu;
+	const struct sip_msg *m = rsp->msg;
+	unsigned st = (unsigned)rsp->status;
+
+	(void)raw;
+	(void)len;
+	if (st < 200)
+		return;
+	sip_txn_detach_user(t);
+	r->txn = NULL;
+	if ((st == 401 || st == 407) && r->trunk->auth_user && r->auth_tries < 2) {
+		const struct sip_hdr *h = sip_msg_hdr(m, st == 401 ? SIP_HDR_WWW_AUTHENTICATE
+								   : SIP_HDR_PROXY_AUTHENTICATE);
+		struct sip_auth_challenge ch;
+		struct sip_auth_request rq = {0};
+		char cnonce[32], ruri[128], val[1024], hdr[1100];
+
+		if (h && sip_auth_challenge_decode(&ch, h->value.p, h->value.len) == 0) {
+			snprintf(cnonce, sizeof(cnonce), "%016llx",
+				 (unsigned long long)rnd_next(r->ua));
+			snprintf(ruri, sizeof(ruri), "sip:%s",
+				 r->trunk->domain ? r->trunk->domain : r->trunk->host);
+			rq.user = r->trunk->auth_user;
+			rq.password = r->trunk->auth_pass ? r->trunk->auth_pass : "";
+			rq.method = "REGISTER";
+			rq.uri = view(ruri);
+			rq.cnonce = cnonce;
+			if (sip_auth_response_encode(val, sizeof(val), &r->auth, &ch, &rq) > 0) {
+				snprintf(hdr, sizeof(hdr), "%s: %s\r\n",
+					 st == 401 ? "Authorization" : "Proxy-Authorization", val);
+				r->auth_tries++;
+				reg_send(r, hdr);
+				return;
+			}
+		}
+	}
+	r->auth_tries = 0;
+	if (st < 300) {
+		if (!r->trunk->registered)
+			LOGP(DSIP, LOGL_NOTICE, "trunk %s: registered for %u s\n", r->trunk->name,
+			     r->trunk->register_expires);
+		r->trunk->registered = true;
+		/* refresh at half the lifetime */
+		loop_timer_schedule(r->ua->l, &r->tmr,
+				    (uint64_t)r->trunk->register_expires * 500000ull);
+		return;
+	}
+	LOGP(DSIP, LOGL_ERROR, "trunk %s: registration refused with %u, retry in 30 s\n",
+	     r->trunk->name, st);
+	r->trunk->registered = false;
+	loop_timer_schedule(r->ua->l, &r->tmr, 30000000ull);
+}
+
+static void reg_fail(void *tu, struct sip_txn *t)
+{
+	struct trunk_reg *r = tu;
+
+	sip_txn_detach_user(t);
+	r->txn = NULL;
+	r->trunk->registered = false;
+	LOGP(DSIP, LOGL_ERROR, "trunk %s: no answer to REGISTER, retry in 30 s\n", r->trunk->name);
+	loop_timer_schedule(r->ua->l, &r->tmr, 30000000ull);
+}
+
+static const struct sip_txn_user_ops reg_ops = {
+	.response = reg_rsp, .timeout = reg_fail, .transport_error = reg_fail};
+
+static void reg_send(struct trunk_reg *r, const char *auth_hdr)
+{
+	struct sip_ua *ua = r->ua;
+	struct sip_txn_dest d;
+	struct sip_req_spec s = {0};
+	struct sip_build_extra ex = {0};
+	struct sip_msg m;
+	struct sip_txn_info i;
+	uint8_t buf[4096];
+	char host[INET6_ADDRSTRLEN], ruri[128], aor[160], contact[128], branch[32], hdrs[1400];
+	const char *domain = r->trunk->domain ? r->trunk->domain : r->trunk->host;
+	uint16_t port;
+	int n;
+
+	if (r->txn || trunk_dest(r->trunk, &d) < 0)
+		return;
+	local_hostport(ua, d.proto, host, sizeof(host), &port);
+	snprintf(ruri, sizeof(ruri), "sip:%s", domain);
+	snprintf(aor, sizeof(aor), "sip:%s@%s",
+		 r->trunk->auth_user ? r->trunk->auth_user : "tandem", domain);
+	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
+		 host, strchr(host, ':') ? "]" : "", port);
+	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)rnd_next(ua));
+	snprintf(hdrs, sizeof(hdrs), "%sExpires: %u\r\n", auth_hdr ? auth_hdr : "",
+		 r->trunk->register_expires);
+	s.method = "REGISTER";
+	s.ruri = view(ruri);
+	s.from = view(aor);
+	s.from_tag = view(r->tag);
+	s.to = view(aor);
+	s.call_id = view(r->call_id);
+	s.cseq = ++r->cseq; /* 10.2.4: the same Call-ID, CSeq going up */
+	s.via_transport = sip_proto_name(d.proto);
+	s.via_host = view(host);
+	s.via_port = port;
+	s.branch = view(branch);
+	s.contact = view(contact);
+	ex.headers = hdrs;
+	n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
+	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
+		return;
+	txn_info(&m, &i);
+	r->txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &d, &reg_ops, r);
+}
+
+static void reg_timer(void *priv)
+{
+	reg_send(priv, NULL);
+}
+
+void sip_ua_start_registrations(struct sip_ua *ua)
+{
+	struct sip_trunk *t;
+
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		struct trunk_reg *r;
+
+		if (!t->do_register || !t->host)
+			continue;
+		r = talloc_zero(ua, struct trunk_reg);
+		if (!r)
+			continue;
+		r->ua = ua;
+		r->trunk = t;
+		snprintf(r->call_id, sizeof(r->call_id), "%016llx@tandem",
+			 (unsigned long long)rnd_next(ua));
+		snprintf(r->tag, sizeof(r->tag), "t%016llx", (unsigned long long)rnd_next(ua));
+		loop_timer_init(&r->tmr, reg_timer, r);
+		llist_add_tail(&r->list, &ua->regs);
+		loop_timer_schedule(ua->l, &r->tmr, 100000);
+	}
+}
+
 void sip_ua_start_keepalives(struct sip_ua *ua)
 {
 	struct sip_trunk *t;
@@ -1581,6 +1781,7 @@ struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *
 	ua->priv = priv;
 	INIT_LLIST_HEAD(&ua->legs);
 	INIT_LLIST_HEAD(&ua->pings);
+	INIT_LLIST_HEAD(&ua->regs);
 	sip_limits_default(&ua->lim);
 	sip_uas_policy_trunk(&ua->pol);
 	if (getrandom(&ua->rnd, sizeof(ua->rnd), 0) != sizeof(ua->rnd) || !ua->rnd)

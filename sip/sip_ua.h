@@ -75,6 +75,8 @@ int sip_ua_listen(struct sip_ua *ua, enum sip_proto proto, const struct sockaddr
 const struct sip_ua_stats *sip_ua_get_stats(const struct sip_ua *ua);
 /* OPTIONS keep-alive toward every configured trunk with an interval. */
 void sip_ua_start_keepalives(struct sip_ua *ua);
+/* REGISTER toward every trunk configured with "register", with refresh. */
+void sip_ua_start_registrations(struct sip_ua *ua);
 struct sip_transport *sip_ua_transport(struct sip_ua *ua);
 
 /* --- legs --- */

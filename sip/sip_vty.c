@@ -339,10 +339,14 @@ DEFUN(show_sip_trunks, show_sip_trunks_cmd, "show sip trunks",
 {
 	struct sip_trunk *t;
 
-	llist_for_each_entry(t, &sip_cfg.trunks, list) vty_out(
-		vty, "%-16s %s:%s:%u mode %s, %s, calls %u/%u%s", t->name,
-		get_value_string(proto_names, t->proto), t->host ? t->host : "-", t->port,
-		sip_mode_name(t->mode), t->up ? "up" : "down", t->calls, t->max_calls, VTY_NEWLINE);
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		vty_out(vty, "%-16s %s:%s:%u mode %s, %s%s, calls %u/%u%s", t->name,
+			get_value_string(proto_names, t->proto), t->host ? t->host : "-", t->port,
+			sip_mode_name(t->mode), t->up ? "up" : "down",
+			t->do_register ? (t->registered ? ", registered" : ", not registered") : "",
+			t->calls, t->max_calls, VTY_NEWLINE);
+	}
 	return CMD_SUCCESS;
 }
 

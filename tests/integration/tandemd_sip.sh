@@ -38,4 +38,42 @@ timeout 15 sipp -sn uac 127.0.0.1:24450 -i 127.0.0.1 -p 24453 -m 1 -nostdin -tim
 	>"$TMPD/uac.out" 2>&1
 sleep 0.2
 check "it:sip-invite-without-route-503" grep -q "no route (no ISUP linkset), 503" "$TMPD/tandemd.log"
+
+# outbound registration with digest authentication (RFC 3261 10, 22)
+for pw in s3cret wrong; do
+	cat >"$TMPD/r.cfg" <<CFG
+line vty
+ bind 127.0.0.1 $((VTY + 1))
+sip
+ listen udp 127.0.0.1 24456
+ trunk carrier
+  remote 127.0.0.1 24458
+  domain carrier.test
+  auth tandem $pw
+  register expires 60
+CFG
+	start_bg "$TMPD/reg-sipp-$pw.out" timeout 30 sipp -sf "$TOP/tests/integration/sipp/registrar.xml" \
+		-i 127.0.0.1 -p 24458 -nostdin
+	sp=$BG_PID
+	start_bg "$TMPD/reg-$pw.log" "$BUILD/tandemd" -c "$TMPD/r.cfg"
+	td=$BG_PID
+	wait_tcp $((VTY + 1)) 50
+	state=""
+	for _ in $(seq 1 30); do
+		state=$(vty $((VTY + 1)) "show sip trunks")
+		grep -q ", registered" <<<"$state" && break
+		grep -q "registration refused" "$TMPD/reg-$pw.log" && break
+		sleep 0.1
+	done
+	echo "$state"
+	if [ $pw = s3cret ]; then
+		check "it:sip-register-with-digest ($(grep -o 'registered.*' "$TMPD/reg-$pw.log" | head -1))" \
+			grep -q ", registered" <<<"$state"
+	else
+		check "it:sip-register-wrong-password ($(grep -o 'registration refused with [0-9]*' "$TMPD/reg-$pw.log"))" \
+			grep -q "registration refused with 403" "$TMPD/reg-$pw.log"
+	fi
+	kill -TERM "$td" "$sp" 2>/dev/null
+	wait "$td" 2>/dev/null
+done
 exit ${FAILED:-0}

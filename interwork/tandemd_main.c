@@ -159,6 +159,26 @@ static int sip_start(struct daemon *d, void *ctx)
 			return -EADDRNOTAVAIL;
 		}
 	}
+	{
+		struct sip_trunk *t;
+		unsigned n = 0;
+
+		/* TLS toward trunks: one client context per transport for now */
+		llist_for_each_entry(t, &sip_cfg.trunks, list) {
+			struct sip_tls_cfg tls = {.ca_file = t->tls_ca, .verify_peer = t->tls_verify,
+						  .server_name = t->tls_server_name};
+
+			if (!t->tls_verify)
+				continue;
+			if (n++)
+				LOGP(DSIP, LOGL_ERROR,
+				     "trunk %s: only one TLS trust setting is supported; using "
+				     "this last one for every TLS trunk\n",
+				     t->name);
+			if (sip_transport_set_client_tls(sip_ua_transport(d->ua), &tls) < 0)
+				return -EINVAL;
+		}
+	}
 	sip_ua_start_keepalives(d->ua);
 	sip_ua_start_registrations(d->ua);
 	return 0;

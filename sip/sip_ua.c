@@ -171,6 +171,20 @@ static void local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, 
 	}
 }
 
+/* Our Contact URI for proto; host and port (for Via) are returned too. */
+static void local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_t clen,
+			  char *host, size_t hlen, uint16_t *port)
+{
+	bool v6;
+
+	local_hostport(ua, proto, host, hlen, port);
+	v6 = strchr(host, ':') != NULL;
+	snprintf(contact, clen, "sip:tandem@%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "", *port,
+		 proto == SIP_PROTO_TCP	  ? ";transport=tcp"
+		 : proto == SIP_PROTO_TLS ? ";transport=tls"
+					  : "");
+}
+
 static void txn_info(const struct sip_msg *m, struct sip_txn_info *i)
 {
 	struct sip_via v;
@@ -312,9 +326,7 @@ static int leg_build_request(struct sip_leg *leg, const char *method, uint32_t c
 	char host[INET6_ADDRSTRLEN], contact[128];
 	uint16_t port;
 
-	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
-	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
-		 host, strchr(host, ':') ? "]" : "", port);
+	local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host), &port);
 	s.method = method;
 	s.ruri = view(leg->dlg && leg->dlg->remote_target[0] ? leg->dlg->remote_target
 							     : leg->remote_uri);
@@ -640,9 +652,7 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 	uint16_t port;
 	int n;
 
-	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
-	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
-		 host, strchr(host, ':') ? "]" : "", port);
+	local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host), &port);
 	snprintf(hdrs, sizeof(hdrs), "%s%s" ALLOW_HDR "%s%s%s%s", auth_hdr ? auth_hdr : "",
 		 leg->hdrs ? leg->hdrs : "",
 		 leg->trunk && leg->trunk->prack ? SUPPORTED_100REL_HDR : SUPPORTED_HDR,
@@ -670,9 +680,8 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 		/* RFC 3261 18.1.1: within 200 bytes of a 1500-byte MTU a request
 		 * goes over a congestion-controlled transport (SIP-I bodies do) */
 		leg->dest.proto = SIP_PROTO_TCP;
-		local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
-		snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u;transport=tcp",
-			 strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
+		local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host),
+			      &port);
 		s.via_transport = sip_proto_name(leg->dest.proto);
 		s.via_host = view(host);
 		s.via_port = port;
@@ -972,7 +981,7 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 {
 	struct sip_ua *ua = leg->ua;
 	uint8_t buf[MSG_MAX];
-	char hdrs[2048], host[INET6_ADDRSTRLEN];
+	char hdrs[2048], host[INET6_ADDRSTRLEN], contact[128];
 	struct sip_build_extra ex = {0};
 	struct sip_msg inv;
 	uint16_t port;
@@ -982,11 +991,11 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 		return -EALREADY;
 	if (sip_msg_parse(&inv, (const char *)leg->invite, leg->invite_len, NULL) < 0)
 		return -EINVAL;
-	local_hostport(ua, leg->dest.proto, host, sizeof(host), &port);
-	snprintf(hdrs, sizeof(hdrs), "%s%sContact: <sip:tandem@%s%s%s:%u>\r\n" ALLOW_HDR "%s%s%s",
-		 body && body->headers ? body->headers : "", "", strchr(host, ':') ? "[" : "", host,
-		 strchr(host, ':') ? "]" : "", port, ua->cfg.user_agent ? "Server: " : "",
-		 ua->cfg.user_agent ? ua->cfg.user_agent : "", ua->cfg.user_agent ? "\r\n" : "");
+	local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host), &port);
+	snprintf(hdrs, sizeof(hdrs), "%sContact: <%s>\r\n" ALLOW_HDR "%s%s%s",
+		 body && body->headers ? body->headers : "", contact,
+		 ua->cfg.user_agent ? "Server: " : "", ua->cfg.user_agent ? ua->cfg.user_agent : "",
+		 ua->cfg.user_agent ? "\r\n" : "");
 	ex.headers = status > 100 && status < 300 ? hdrs : (body ? body->headers : NULL);
 	if (body && body->content_type) {
 		ex.content_type = body->content_type;
@@ -1674,12 +1683,10 @@ static void reg_send(struct trunk_reg *r, const char *auth_hdr)
 
 	if (r->txn || trunk_dest(r->trunk, &d) < 0)
 		return;
-	local_hostport(ua, d.proto, host, sizeof(host), &port);
+	local_contact(ua, d.proto, contact, sizeof(contact), host, sizeof(host), &port);
 	snprintf(ruri, sizeof(ruri), "sip:%s", domain);
 	snprintf(aor, sizeof(aor), "sip:%s@%s",
 		 r->trunk->auth_user ? r->trunk->auth_user : "tandem", domain);
-	snprintf(contact, sizeof(contact), "sip:tandem@%s%s%s:%u", strchr(host, ':') ? "[" : "",
-		 host, strchr(host, ':') ? "]" : "", port);
 	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)rnd_next(ua));
 	snprintf(hdrs, sizeof(hdrs), "%sExpires: %u\r\n", auth_hdr ? auth_hdr : "",
 		 r->trunk->register_expires);

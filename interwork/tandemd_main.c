@@ -104,6 +104,10 @@ static void on_media_event(void *priv, const struct media_event *ev)
 		LOGP(DMEDIA, LOGL_INFO, "channel %08x: DTMF '%c' %s (%u ms)\n", ev->chan, ev->digit,
 		     ev->from_rtp ? "from RTP, played to TDM" : "from TDM, sent as RFC 4733",
 		     ev->duration / 8);
+	if (ev->type == MEDIA_EV_ANS)
+		LOGP(DMEDIA, LOGL_NOTICE,
+		     "channel %08x: 2100 Hz answer tone with phase reversals: echo canceller off\n",
+		     ev->chan);
 	if (ev->type == MEDIA_EV_RTP_TIMEOUT)
 		LOGP(DMEDIA, LOGL_NOTICE, "channel %08x: no RTP (rx %" PRIu64 " packets so far)\n",
 		     ev->chan, ev->stats.rx_pkts);
@@ -164,8 +168,10 @@ static int sip_start(struct daemon *d, void *ctx)
 		unsigned n = 0;
 
 		/* TLS toward trunks: one client context per transport for now */
-		llist_for_each_entry(t, &sip_cfg.trunks, list) {
-			struct sip_tls_cfg tls = {.ca_file = t->tls_ca, .verify_peer = t->tls_verify,
+		llist_for_each_entry(t, &sip_cfg.trunks, list)
+		{
+			struct sip_tls_cfg tls = {.ca_file = t->tls_ca,
+						  .verify_peer = t->tls_verify,
 						  .server_name = t->tls_server_name};
 
 			if (!t->tls_verify)

@@ -76,6 +76,7 @@ enum media_event_type {
 	MEDIA_EV_STATS,
 	MEDIA_EV_FREED, /* the worker released the channel; its id may be reused */
 	MEDIA_EV_DTMF,	/* a digit: detected on TDM (sent as RFC 4733) or received on RTP */
+	MEDIA_EV_ANS,	/* 2100 Hz answer tone with phase reversals on TDM: canceller off (G.165) */
 };
 
 struct media_event {
@@ -125,6 +126,10 @@ int media_chan_modify(struct media_engine *e, uint32_t id, const struct media_ch
 /* Ask the worker for a MEDIA_EV_STATS event. */
 int media_chan_query(struct media_engine *e, uint32_t id);
 int media_chan_free(struct media_engine *e, uint32_t id);
+/* Play a call-progress tone toward TDM ("ringback", "busy", "congestion",
+ * "dial") from a plan ("us", "itu"); tone NULL stops it. It replaces what
+ * RTP brings while it plays. */
+int media_chan_tone(struct media_engine *e, uint32_t id, const char *plan, const char *tone);
 
 /* Spans are added before media_engine_start(). 0 or -errno. */
 int media_engine_add_span(struct media_engine *e, const struct media_span_cfg *cfg);

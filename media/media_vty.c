@@ -249,6 +249,25 @@ ALIAS(media_test_call, media_test_call_opts_cmd,
       "Timeslot number\nRTP endpoint\nAddress\nPort\nCodec\nG.711 A-law\nG.711 mu-law\n"
       "G.722\ntelephone-event PT (RFC 4733 DTMF) | echo-canceller NAME|off\n")
 
+DEFUN(media_test_tone, media_test_tone_cmd,
+      "media test-call tone HEXID (us|itu) (dial|ringback|busy|congestion|off)",
+      "Media plane\nTest channels\nPlay a call-progress tone toward TDM\nChannel id as shown\n"
+      "North American plan (T1.401)\nITU plan (E.180)\nDial tone\nRingback\nBusy\n"
+      "Congestion\nStop\n")
+{
+	uint32_t id = (uint32_t)strtoul(argv[0], NULL, 16);
+	int rc;
+
+	if (!vty_engine)
+		return CMD_WARNING;
+	rc = media_chan_tone(vty_engine, id, argv[1], strcmp(argv[2], "off") ? argv[2] : NULL);
+	if (rc < 0) {
+		vty_out(vty, "%% %s%s", strerror(-rc), VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
 DEFUN(media_test_release, media_test_release_cmd, "media test-call release HEXID",
       "Media plane\nTest channels\nRelease one\nChannel id as shown\n")
 {
@@ -314,4 +333,5 @@ void media_vty_init(void)
 	install_element(ENABLE_NODE, &media_test_call_opts_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_ec_cmd);
 	install_element(ENABLE_NODE, &media_test_release_cmd);
+	install_element(ENABLE_NODE, &media_test_tone_cmd);
 }

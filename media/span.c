@@ -91,6 +91,14 @@ static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, const uint
 			g711_decode_buf(law, sent, ref, n);
 			ec_process(c->ec, ref, lin, clean, n);
 			memcpy(lin, clean, n * sizeof(int16_t));
+			if (!c->ans_reported && ec_state(c->ec) == EC_S_TONE_DISABLED) {
+				/* a modem or fax answered: the signalling side may
+				 * want to know (and the canceller stays off) */
+				struct media_event me = {.type = MEDIA_EV_ANS, .chan = c->id};
+
+				c->ans_reported = true;
+				worker_event(c->w, &me);
+			}
 		}
 		/* detect and mute digits in place; the audio comes out delayed */
 		if (c->det)
@@ -209,7 +217,23 @@ static void chan_tdm_out(struct media_chan *c, uint8_t *out, unsigned n)
 
 		dtmf_gen_fill(&c->gen, lin, n);
 		g711_encode_buf(c->span->cc.law, lin, out, n);
+	} else if (c->tone.active) {
+		int16_t lin[CESOP_MAX_FRAMES];
+
+		tone_gen_fill(&c->tone, lin, n);
+		g711_encode_buf(c->span->cc.law, lin, out, n);
 	}
+}
+
+int chan_tdm_tone(struct media_chan *c, const char *plan, const char *tone)
+{
+	if (!c->span)
+		return -ENOTCONN;
+	if (!tone || !tone[0]) {
+		tone_gen_stop(&c->tone);
+		return 0;
+	}
+	return tone_gen_start(&c->tone, plan, tone, c->span->cc.law, INT16_MIN);
 }
 
 /* --- the span --- */
@@ -342,6 +366,8 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	c->tx_pkts_at_rtcp = 0;
 	rtp_event_rx_init(&c->evrx);
 	memset(&c->gen, 0, sizeof(c->gen));
+	memset(&c->tone, 0, sizeof(c->tone));
+	c->ans_reported = false;
 	if (cfg->ec[0]) {
 		struct ec_params ep = {
 			.ops = ec_find(cfg->ec), .tail_ms = cfg->ec_tail_ms, .tone_disable = true};

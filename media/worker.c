@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "core/spsc.h"
 #include "media/media.h"
 
+#include "media/tones.h"
 #include "media/worker_int.h"
 
 /* --- worker side --- */
@@ -185,6 +187,11 @@ static void worker_cmd(void *priv)
 				ev.stats = c->st;
 				ev_push(w, &ev);
 			}
+			break;
+		case CMD_TONE:
+			if (c && c->in_use && chan_tdm_tone(c, cmd.tone_plan, cmd.tone) < 0)
+				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: no tone %s/%s\n", c->id,
+				     cmd.tone_plan, cmd.tone);
 			break;
 		case CMD_SPAN:
 			if (span_create(w, &cmd.span, cmd.fd_rtp) < 0)
@@ -592,6 +599,17 @@ int media_chan_query(struct media_engine *e, uint32_t id)
 {
 	struct media_cmd cmd = {.op = CMD_QUERY};
 
+	return chan_cmd(e, id, &cmd);
+}
+
+int media_chan_tone(struct media_engine *e, uint32_t id, const char *plan, const char *tone)
+{
+	struct media_cmd cmd = {.op = CMD_TONE};
+
+	snprintf(cmd.tone_plan, sizeof(cmd.tone_plan), "%s", plan ? plan : "itu");
+	snprintf(cmd.tone, sizeof(cmd.tone), "%s", tone ? tone : "");
+	if (tone && !tone_plan_find(cmd.tone_plan, tone))
+		return -ENOENT;
 	return chan_cmd(e, id, &cmd);
 }
 

@@ -15,6 +15,7 @@
 #include "media/dtmf.h"
 #include "media/ec.h"
 #include "media/rtp_event.h"
+#include "media/tones.h"
 #include "media/jitterbuf.h"
 #include "media/media.h"
 #include "media/rtp.h"
@@ -22,7 +23,7 @@
 
 #define QUEUE_DEPTH 4096
 
-enum cmd_op { CMD_CREATE, CMD_MODIFY, CMD_QUERY, CMD_FREE, CMD_STOP, CMD_SPAN };
+enum cmd_op { CMD_CREATE, CMD_MODIFY, CMD_QUERY, CMD_FREE, CMD_STOP, CMD_SPAN, CMD_TONE };
 
 #define MEDIA_MAX_SPANS 64
 
@@ -31,7 +32,8 @@ struct media_cmd {
 	uint32_t slot;
 	int fd_rtp, fd_rtcp;
 	struct media_chan_cfg cfg;
-	struct media_span_cfg span; /* CMD_SPAN */
+	struct media_span_cfg span;  /* CMD_SPAN */
+	char tone_plan[8], tone[16]; /* CMD_TONE; tone "" stops */
 };
 
 struct media_worker;
@@ -61,6 +63,8 @@ struct media_chan {
 			    */
 	struct rtp_event_rx evrx;
 	struct dtmf_gen gen;
+	struct tone_gen tone; /* call-progress tone toward TDM */
+	bool ans_reported;
 	struct ec *ec; /* line echo canceller on the TDM side */
 	/* RFC 3550 receiver statistics and the periodic RTCP report */
 	struct rtp_rx rx;
@@ -129,6 +133,7 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 void chan_tdm_release(struct media_chan *c);
 /* RTP received on a channel in TDM mode */
 void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len);
+int chan_tdm_tone(struct media_chan *c, const char *plan, const char *tone);
 /* worker.c: queue an event for the signalling thread */
 void worker_event(struct media_worker *w, const struct media_event *ev);
 /* span.c: send the channel's RTCP report when due (called from the tick) */

@@ -35,6 +35,7 @@ static void on_event(void *priv, const struct media_event *ev)
 		l->last_freed = ev->chan;
 		break;
 	case MEDIA_EV_DTMF:
+	case MEDIA_EV_ANS:
 		break;
 	}
 }

@@ -108,6 +108,9 @@ static void on_media_event(void *priv, const struct media_event *ev)
 		LOGP(DMEDIA, LOGL_NOTICE,
 		     "channel %08x: 2100 Hz answer tone with phase reversals: echo canceller off\n",
 		     ev->chan);
+	if (ev->type == MEDIA_EV_COT)
+		LOGP(DMEDIA, LOGL_NOTICE, "channel %08x: continuity check passed (tone returned)\n",
+		     ev->chan);
 	if (ev->type == MEDIA_EV_RTP_TIMEOUT)
 		LOGP(DMEDIA, LOGL_NOTICE, "channel %08x: no RTP (rx %" PRIu64 " packets so far)\n",
 		     ev->chan, ev->stats.rx_pkts);

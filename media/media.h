@@ -77,6 +77,7 @@ enum media_event_type {
 	MEDIA_EV_FREED, /* the worker released the channel; its id may be reused */
 	MEDIA_EV_DTMF,	/* a digit: detected on TDM (sent as RFC 4733) or received on RTP */
 	MEDIA_EV_ANS,	/* 2100 Hz answer tone with phase reversals on TDM: canceller off (G.165) */
+	MEDIA_EV_COT,	/* continuity check: the check tone came back (Q.724) */
 };
 
 struct media_event {
@@ -130,6 +131,13 @@ int media_chan_free(struct media_engine *e, uint32_t id);
  * "dial") from a plan ("us", "itu"); tone NULL stops it. It replaces what
  * RTP brings while it plays. */
 int media_chan_tone(struct media_engine *e, uint32_t id, const char *plan, const char *tone);
+
+/* Continuity check on the channel's timeslot (Q.764 2.1.8, Q.724): send
+ * the 2000 Hz check tone and report MEDIA_EV_COT when it comes back
+ * (4-wire), or loop the timeslot back for the far end's check; OFF ends
+ * either. The signalling side keeps the time limit (T8/T24). */
+enum media_cot { MEDIA_COT_OFF, MEDIA_COT_CHECK, MEDIA_COT_LOOP };
+int media_chan_cot(struct media_engine *e, uint32_t id, enum media_cot mode);
 
 /* Spans are added before media_engine_start(). 0 or -errno. */
 int media_engine_add_span(struct media_engine *e, const struct media_span_cfg *cfg);

@@ -268,6 +268,20 @@ DEFUN(media_test_tone, media_test_tone_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFUN(media_test_cot, media_test_cot_cmd, "media test-call cot HEXID (check|loop|off)",
+      "Media plane\nTest channels\nContinuity check (Q.724)\nChannel id as shown\n"
+      "Send the 2000 Hz check tone and wait for it back\nLoop the timeslot back\nStop\n")
+{
+	uint32_t id = (uint32_t)strtoul(argv[0], NULL, 16);
+	enum media_cot m = !strcmp(argv[1], "check")  ? MEDIA_COT_CHECK
+			   : !strcmp(argv[1], "loop") ? MEDIA_COT_LOOP
+						      : MEDIA_COT_OFF;
+
+	if (!vty_engine || media_chan_cot(vty_engine, id, m) < 0)
+		return CMD_WARNING;
+	return CMD_SUCCESS;
+}
+
 DEFUN(media_test_release, media_test_release_cmd, "media test-call release HEXID",
       "Media plane\nTest channels\nRelease one\nChannel id as shown\n")
 {
@@ -334,4 +348,5 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_ec_cmd);
 	install_element(ENABLE_NODE, &media_test_release_cmd);
 	install_element(ENABLE_NODE, &media_test_tone_cmd);
+	install_element(ENABLE_NODE, &media_test_cot_cmd);
 }

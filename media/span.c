@@ -74,10 +74,28 @@ static void dtmf_detected(const struct dtmf_event *ev, void *priv)
 
 /* samples: received from TDM; sent: what went toward TDM on this timeslot
  * in the same packet (the echo canceller's reference). */
-static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, const uint8_t *sent,
-			unsigned n)
+static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, uint8_t *sent, unsigned n)
 {
 	unsigned need = xc_samples(c->xc);
+
+	if (c->cot_mode == MEDIA_COT_LOOP) {
+		/* Q.764 2.1.8: the incoming side loops the circuit back */
+		memcpy(sent, samples, n);
+		return;
+	}
+	if (c->cot_mode == MEDIA_COT_CHECK) {
+		int16_t rx[CESOP_MAX_FRAMES], tx[CESOP_MAX_FRAMES];
+		enum g711_law law = c->span->cc.law;
+
+		g711_decode_buf(law, samples, rx, n);
+		if (cot_process(&c->cot, rx, tx, n) == COT_EV_TONE_ON) {
+			struct media_event me = {.type = MEDIA_EV_COT, .chan = c->id};
+
+			worker_event(c->w, &me);
+		}
+		g711_encode_buf(law, tx, sent, n);
+		return; /* while the check runs, nothing goes to RTP */
+	}
 
 	if (c->up_fill + n > sizeof(c->up))
 		c->up_fill = 0; /* cannot happen with sane frames/ptime; never overflow */
@@ -225,6 +243,21 @@ static void chan_tdm_out(struct media_chan *c, uint8_t *out, unsigned n)
 	}
 }
 
+int chan_tdm_cot(struct media_chan *c, enum media_cot mode)
+{
+	if (!c->span)
+		return -ENOTCONN;
+	c->cot_mode = mode;
+	if (mode == MEDIA_COT_CHECK) {
+		/* Q.724: recognise the returned tone above -25 dBm0 for 40 ms */
+		cot_init(&c->cot, c->span->cc.law, -25.0, 40);
+		cot_start(&c->cot, COT_ORIG_4W);
+	} else {
+		cot_stop(&c->cot);
+	}
+	return 0;
+}
+
 int chan_tdm_tone(struct media_chan *c, const char *plan, const char *tone)
 {
 	if (!c->span)
@@ -367,6 +400,7 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	rtp_event_rx_init(&c->evrx);
 	memset(&c->gen, 0, sizeof(c->gen));
 	memset(&c->tone, 0, sizeof(c->tone));
+	c->cot_mode = MEDIA_COT_OFF;
 	c->ans_reported = false;
 	if (cfg->ec[0]) {
 		struct ec_params ep = {

@@ -193,6 +193,11 @@ static void worker_cmd(void *priv)
 				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: no tone %s/%s\n", c->id,
 				     cmd.tone_plan, cmd.tone);
 			break;
+		case CMD_COT:
+			if (c && c->in_use && chan_tdm_cot(c, cmd.cot) < 0)
+				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: no timeslot for COT\n",
+				     c->id);
+			break;
 		case CMD_SPAN:
 			if (span_create(w, &cmd.span, cmd.fd_rtp) < 0)
 				LOGP(DMEDIA, LOGL_ERROR, "worker %u: span %u: cannot start\n",
@@ -610,6 +615,13 @@ int media_chan_tone(struct media_engine *e, uint32_t id, const char *plan, const
 	snprintf(cmd.tone, sizeof(cmd.tone), "%s", tone ? tone : "");
 	if (tone && !tone_plan_find(cmd.tone_plan, tone))
 		return -ENOENT;
+	return chan_cmd(e, id, &cmd);
+}
+
+int media_chan_cot(struct media_engine *e, uint32_t id, enum media_cot mode)
+{
+	struct media_cmd cmd = {.op = CMD_COT, .cot = mode};
+
 	return chan_cmd(e, id, &cmd);
 }
 

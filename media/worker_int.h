@@ -12,6 +12,7 @@
 #include "core/loop.h"
 #include "core/spsc.h"
 #include "media/cesopsn.h"
+#include "media/cot.h"
 #include "media/dtmf.h"
 #include "media/ec.h"
 #include "media/rtp_event.h"
@@ -23,7 +24,7 @@
 
 #define QUEUE_DEPTH 4096
 
-enum cmd_op { CMD_CREATE, CMD_MODIFY, CMD_QUERY, CMD_FREE, CMD_STOP, CMD_SPAN, CMD_TONE };
+enum cmd_op { CMD_CREATE, CMD_MODIFY, CMD_QUERY, CMD_FREE, CMD_STOP, CMD_SPAN, CMD_TONE, CMD_COT };
 
 #define MEDIA_MAX_SPANS 64
 
@@ -34,6 +35,7 @@ struct media_cmd {
 	struct media_chan_cfg cfg;
 	struct media_span_cfg span;  /* CMD_SPAN */
 	char tone_plan[8], tone[16]; /* CMD_TONE; tone "" stops */
+	enum media_cot cot;	     /* CMD_COT */
 };
 
 struct media_worker;
@@ -65,6 +67,8 @@ struct media_chan {
 	struct dtmf_gen gen;
 	struct tone_gen tone; /* call-progress tone toward TDM */
 	bool ans_reported;
+	struct cot cot; /* continuity check tone transceiver */
+	enum media_cot cot_mode;
 	struct ec *ec; /* line echo canceller on the TDM side */
 	/* RFC 3550 receiver statistics and the periodic RTCP report */
 	struct rtp_rx rx;
@@ -134,6 +138,7 @@ void chan_tdm_release(struct media_chan *c);
 /* RTP received on a channel in TDM mode */
 void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len);
 int chan_tdm_tone(struct media_chan *c, const char *plan, const char *tone);
+int chan_tdm_cot(struct media_chan *c, enum media_cot mode);
 /* worker.c: queue an event for the signalling thread */
 void worker_event(struct media_worker *w, const struct media_event *ev);
 /* span.c: send the channel's RTCP report when due (called from the tick) */

@@ -36,6 +36,7 @@ static void on_event(void *priv, const struct media_event *ev)
 		break;
 	case MEDIA_EV_DTMF:
 	case MEDIA_EV_ANS:
+	case MEDIA_EV_COT:
 		break;
 	}
 }

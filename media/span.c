@@ -301,14 +301,18 @@ static void span_rx(void *priv, const uint8_t *data, size_t len, const struct so
 	s->rx_started = true;
 	s->rx_expect = (uint16_t)(pkt.cw.seq + 1);
 
-	/* toward RTP */
+	/* toward RTP, through the jitter buffer: each arrival plays one packet
+	 * interval (the span is the clock), a late or lost one is concealed */
 	if (pkt.cw.l || pkt.payload_len < (size_t)frames * n_ts) {
 		/* RFC 5086 5.2: L set: the attachment circuit failed, play idle */
 		atomic_fetch_add_explicit(&s->rx_l_bit, 1, memory_order_relaxed);
-		memset(in, idle, (size_t)frames * n_ts);
+		memset(payload, idle, (size_t)frames * n_ts);
+		jb_put(s->jb, pkt.cw.seq, payload, (size_t)frames * n_ts);
 	} else {
-		cesop_deinterleave(pkt.payload, n_ts, frames, in);
+		jb_put(s->jb, pkt.cw.seq, pkt.payload, (size_t)frames * n_ts);
 	}
+	jb_get(s->jb, payload);
+	cesop_deinterleave(payload, n_ts, frames, in);
 	/* toward TDM: one packet per packet received (built first: it is the
 	 * echo canceller's reference for what came in) */
 	for (unsigned k = 0; k < n_ts; k++) {
@@ -341,6 +345,19 @@ int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd
 	if (cfg->frames && cesop_cfg_set_frames(&s->cc, cfg->frames) < 0)
 		return -EINVAL;
 	cesop_tx_init(&s->tx, 1, 0, 0);
+	{
+		struct jb_cfg jc = {.frame_bytes = (unsigned)cesop_payload_len(&s->cc),
+				    .depth = 2,
+				    .capacity = 64,
+				    .payload = s->cc.law == G711_LAW_A ? JB_PAYLOAD_ALAW
+								       : JB_PAYLOAD_ULAW,
+				    .conceal = JB_CONCEAL_REPEAT_FADE,
+				    .fade_frames = 4};
+
+		s->jb = jb_alloc(w->ctx, &jc);
+		if (!s->jb)
+			return -ENOMEM;
+	}
 	s->sock = loop_udp_adopt(w->loop, fd, span_rx, s);
 	if (!s->sock)
 		return -ENOMEM;
@@ -353,6 +370,8 @@ void span_destroy(struct media_span *s)
 	if (!s->in_use)
 		return;
 	loop_udp_close(s->sock);
+	jb_free(s->jb);
+	s->jb = NULL;
 	s->in_use = false;
 }
 

@@ -85,6 +85,7 @@ struct media_span {
 	struct cesop_tx tx;
 	struct loop_udp *sock;
 	struct media_chan *chan[CESOP_MAX_TS]; /* by position in the payload */
+	struct jb *jb; /* reorders and conceals the span's packets (2 packets deep) */
 	uint16_t rx_expect;
 	bool rx_started;
 	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, rx_lost, rx_l_bit;

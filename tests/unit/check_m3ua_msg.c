@@ -1,0 +1,100 @@
+/* sigtran/m3ua_msg: RFC 4666 section 3 coding, framing and 3.8.1 error codes. */
+#include <errno.h>
+#include <string.h>
+
+#include "sigtran/m3ua_msg.h"
+#include "tests/unit/unit.h"
+
+START_TEST(test_data_roundtrip)
+{
+	static const uint8_t isup[] = {0x01, 0x00, 0x01, 0x02, 0x03};
+	struct m3ua_pdata pd = {.opc = 0x1234,
+				.dpc = 0x0abc,
+				.si = 5,
+				.ni = 2,
+				.mp = 0,
+				.sls = 7,
+				.data = isup,
+				.data_len = sizeof(isup)};
+	struct m3ua_pdata got;
+	struct m3ua_enc e;
+	struct m3ua_msg m;
+	uint8_t buf[128];
+	uint32_t ec, rc;
+	int n;
+
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_XFER, M3UA_XFER_DATA);
+	m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, 42);
+	m3ua_enc_pdata(&e, &pd);
+	n = m3ua_enc_finish(&e);
+	/* 8 header + 8 RC + 4 + 12 + 5 padded to 8 */
+	ck_assert_int_eq(n, 8 + 8 + 4 + 20);
+	ck_assert_int_eq(m3ua_frame(buf, n), n);
+	ck_assert_int_eq(m3ua_frame(buf, n - 1), -EAGAIN);
+	ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), 0);
+	ck_assert_uint_eq(m.nparams, 2);
+	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_ROUTE_CTX, &rc), 0);
+	ck_assert_uint_eq(rc, 42);
+	ck_assert_int_eq(m3ua_pdata_decode(&got, m3ua_msg_find(&m, M3UA_IEI_PROT_DATA)), 0);
+	ck_assert_uint_eq(got.opc, 0x1234);
+	ck_assert_uint_eq(got.dpc, 0x0abc);
+	ck_assert_uint_eq(got.sls, 7);
+	ck_assert_uint_eq(got.data_len, sizeof(isup));
+	ck_assert_mem_eq(got.data, isup, sizeof(isup));
+	/* zero-copy: the view points into buf */
+	ck_assert(got.data > buf && got.data < buf + n);
+}
+END_TEST
+
+START_TEST(test_error_codes)
+{
+	uint8_t buf[16];
+	struct m3ua_msg m;
+	struct m3ua_enc e;
+	uint32_t ec;
+	int n;
+
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
+	n = m3ua_enc_finish(&e);
+	ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), 0);
+	buf[0] = 2;
+	ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), -EBADMSG);
+	ck_assert_uint_eq(ec, M3UA_ERR_INVAL_VERSION);
+	ck_assert_int_eq(m3ua_frame(buf, n), -EBADMSG);
+	buf[0] = 1;
+	buf[2] = 7;
+	ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), -EBADMSG);
+	ck_assert_uint_eq(ec, M3UA_ERR_UNSUPP_MSG_CLASS);
+	buf[2] = M3UA_CLS_ASPSM;
+	buf[3] = 9;
+	ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), -EBADMSG);
+	ck_assert_uint_eq(ec, M3UA_ERR_UNSUPP_MSG_TYPE);
+	/* DATA without Protocol Data */
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_XFER, M3UA_XFER_DATA);
+	n = m3ua_enc_finish(&e);
+	ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), -EBADMSG);
+	ck_assert_uint_eq(ec, M3UA_ERR_MISSING_PARAM);
+	/* parameter length running past the message */
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT);
+	m3ua_enc_u32(&e, M3UA_IEI_HEARDBT_DATA, 1);
+	n = m3ua_enc_finish(&e);
+	buf[11] = 40;
+	ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), -EBADMSG);
+	ck_assert_uint_eq(ec, M3UA_ERR_PARAM_FIELD_ERR);
+	/* encoder refuses to overrun */
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT);
+	m3ua_enc_param(&e, M3UA_IEI_HEARDBT_DATA, buf, 9);
+	ck_assert_int_eq(m3ua_enc_finish(&e), -ENOSPC);
+}
+END_TEST
+
+Suite *m3ua_msg_suite(void)
+{
+	Suite *s = suite_create("m3ua_msg");
+	TCase *tc = unit_tcase("coding");
+
+	tcase_add_test(tc, test_data_roundtrip);
+	tcase_add_test(tc, test_error_codes);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -88,6 +88,49 @@ START_TEST(test_error_codes)
 }
 END_TEST
 
+START_TEST(test_every_type_roundtrip)
+{
+	/* RFC 4666 3.1.3: every defined class/type decodes back with its name; the next type
+	 * number in each class is rejected with Unsupported Message Type. */
+	static const struct {
+		uint8_t cls, last;
+	} classes[] = {{M3UA_CLS_MGMT, M3UA_MGMT_NTFY},
+		       {M3UA_CLS_SSNM, M3UA_SSNM_DRST},
+		       {M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK},
+		       {M3UA_CLS_ASPTM, M3UA_ASPTM_INACTIVE_ACK},
+		       {M3UA_CLS_RKM, M3UA_RKM_DEREG_RSP}};
+	uint8_t buf[32];
+	struct m3ua_enc e;
+	struct m3ua_msg m;
+	uint32_t ec, v;
+	unsigned int i, t;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		uint8_t first = classes[i].cls == M3UA_CLS_MGMT ? 0 : 1;
+
+		for (t = first; t <= classes[i].last + 1u; t++) {
+			int n;
+
+			m3ua_enc_start(&e, buf, sizeof(buf), classes[i].cls, t);
+			m3ua_enc_u32(&e, M3UA_IEI_CORR_ID, t * 1000u + i);
+			n = m3ua_enc_finish(&e);
+			ck_assert_int_eq(n, 16);
+			if (t > classes[i].last) {
+				ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), -EBADMSG);
+				ck_assert_uint_eq(ec, M3UA_ERR_UNSUPP_MSG_TYPE);
+				continue;
+			}
+			ck_assert_int_eq(m3ua_decode(&m, buf, n, &ec), 0);
+			ck_assert_uint_eq(m.cls, classes[i].cls);
+			ck_assert_uint_eq(m.type, t);
+			ck_assert_str_ne(m3ua_type_name(m.cls, m.type), "unknown");
+			ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_CORR_ID, &v), 0);
+			ck_assert_uint_eq(v, t * 1000u + i);
+		}
+	}
+}
+END_TEST
+
 Suite *m3ua_msg_suite(void)
 {
 	Suite *s = suite_create("m3ua_msg");
@@ -95,6 +138,7 @@ Suite *m3ua_msg_suite(void)
 
 	tcase_add_test(tc, test_data_roundtrip);
 	tcase_add_test(tc, test_error_codes);
+	tcase_add_test(tc, test_every_type_roundtrip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -131,6 +131,28 @@ START_TEST(test_every_type_roundtrip)
 }
 END_TEST
 
+START_TEST(test_framing_stream)
+{
+	/* Two messages back to back in one TCP read, then a header whose length is not a
+	 * multiple of 4 (RFC 4666 3.1: parameters are padded, so lengths are). */
+	uint8_t buf[64];
+	struct m3ua_enc e;
+	int a, b;
+
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT);
+	m3ua_enc_param(&e, M3UA_IEI_HEARDBT_DATA, "abcde", 5);
+	a = m3ua_enc_finish(&e);
+	ck_assert_int_eq(a, 8 + 4 + 8);
+	m3ua_enc_start(&e, buf + a, sizeof(buf) - a, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
+	b = m3ua_enc_finish(&e);
+	ck_assert_int_eq(m3ua_frame(buf, a + b), a);
+	ck_assert_int_eq(m3ua_frame(buf + a, b), b);
+	ck_assert_int_eq(m3ua_frame(buf + a, 7), -EAGAIN);
+	buf[a + 7] = 9;
+	ck_assert_int_eq(m3ua_frame(buf + a, b), -EBADMSG);
+}
+END_TEST
+
 Suite *m3ua_msg_suite(void)
 {
 	Suite *s = suite_create("m3ua_msg");
@@ -139,6 +161,7 @@ Suite *m3ua_msg_suite(void)
 	tcase_add_test(tc, test_data_roundtrip);
 	tcase_add_test(tc, test_error_codes);
 	tcase_add_test(tc, test_every_type_roundtrip);
+	tcase_add_test(tc, test_framing_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,6 +56,43 @@ static int type_valid(uint8_t cls, uint8_t type)
 	return -1;
 }
 
+/* Mandatory parameters per RFC 4666 3.3.1 (DATA), 3.4 (SSNM), 3.6 (RKM), 3.8 (MGMT). */
+static unsigned int mandatory_params(uint8_t cls, uint8_t type, uint16_t need[2])
+{
+	switch (cls) {
+	case M3UA_CLS_XFER:
+		need[0] = M3UA_IEI_PROT_DATA;
+		return 1;
+	case M3UA_CLS_SSNM:
+		need[0] = M3UA_IEI_AFFECTED_PC;
+		if (type == M3UA_SSNM_DUPU) {
+			need[1] = M3UA_IEI_USER_CAUSE;
+			return 2;
+		}
+		return 1;
+	case M3UA_CLS_MGMT:
+		need[0] = type == M3UA_MGMT_ERR ? M3UA_IEI_ERR_CODE : M3UA_IEI_STATUS;
+		return 1;
+	case M3UA_CLS_RKM:
+		switch (type) {
+		case M3UA_RKM_REG_REQ:
+			need[0] = M3UA_IEI_ROUTING_KEY;
+			break;
+		case M3UA_RKM_REG_RSP:
+			need[0] = M3UA_IEI_REG_RESULT;
+			break;
+		case M3UA_RKM_DEREG_REQ:
+			need[0] = M3UA_IEI_ROUTE_CTX;
+			break;
+		default:
+			need[0] = M3UA_IEI_DEREG_RESULT;
+			break;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 int m3ua_decode(struct m3ua_msg *out, const uint8_t *buf, size_t len, uint32_t *err_code)
 {
 	uint32_t mlen, off;
@@ -108,17 +145,18 @@ int m3ua_decode(struct m3ua_msg *out, const uint8_t *buf, size_t len, uint32_t *
 			return -EBADMSG;
 		}
 	}
-	/* RFC 4666 3.3.1: DATA needs Protocol Data. */
-	if (buf[2] == M3UA_CLS_XFER) {
-		unsigned int i;
-		int found = 0;
+	/* RFC 4666 3.3-3.6: mandatory parameters per message; absent -> Missing Parameter. */
+	{
+		uint16_t need[2];
+		unsigned int k, i, nn = mandatory_params(buf[2], buf[3], need);
 
-		for (i = 0; i < n; i++)
-			if (tmp[i].tag == M3UA_IEI_PROT_DATA)
-				found = 1;
-		if (!found) {
-			*err_code = M3UA_ERR_MISSING_PARAM;
-			return -EBADMSG;
+		for (k = 0; k < nn; k++) {
+			for (i = 0; i < n && tmp[i].tag != need[k]; i++)
+				;
+			if (i == n) {
+				*err_code = M3UA_ERR_MISSING_PARAM;
+				return -EBADMSG;
+			}
 		}
 	}
 	out->version = buf[0];

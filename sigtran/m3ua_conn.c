@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "sigtran/m3ua_conn.h"
+#include "sigtran/m3ua_msg.h"
 
 struct m3ua_conn {
 	struct loop *l;
@@ -63,32 +64,28 @@ static void went_down(struct m3ua_conn *c, int err)
 		schedule_retry(c);
 }
 
-/* RFC 4666 3.1: version 1, length (header included) in octets 4-7. */
+/* Whole messages by the common header length (RFC 4666 3.1, m3ua_frame()). */
 static size_t on_data(void *priv, const uint8_t *d, size_t len)
 {
 	struct m3ua_conn *c = priv;
 	size_t used = 0;
 
-	while (len - used >= 8) {
-		const uint8_t *p = d + used;
-		uint32_t mlen =
-			(uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+	while (used < len) {
+		int n = m3ua_frame(d + used, len - used);
 
-		if (p[0] != 1 || mlen < 8 || mlen > c->cfg.max_msg || (mlen & 3)) {
+		if (n == -EAGAIN)
+			break;
+		if (n < 0 || (size_t)n > c->cfg.max_msg) {
 			/* a stream cannot be resynchronised: drop the association */
 			c->st.bad_frames++;
-			LOGP(DM3UA, LOGL_ERROR,
-			     "M3UA/TCP: bad common header (version %u, length %u), closing\n", p[0],
-			     mlen);
+			LOGP(DM3UA, LOGL_ERROR, "M3UA/TCP: bad common header, closing\n");
 			loop_conn_close(c->c);
 			went_down(c, -EBADMSG);
 			return len;
 		}
-		if (len - used < mlen)
-			break;
 		c->st.rx_msgs++;
-		c->ops->rx(c->priv, p, mlen, 0);
-		used += mlen;
+		c->ops->rx(c->priv, d + used, (size_t)n, 0);
+		used += (size_t)n;
 		if (!c->c)
 			return len; /* the user reset us */
 	}

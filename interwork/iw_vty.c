@@ -3,6 +3,7 @@
 #include "core/vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
+#include "sigtran/m3ua_vty.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
 
@@ -19,5 +20,6 @@ void iw_vty_install_all(void)
 	tandem_vty_init();
 	media_vty_init();
 	sip_vty_init();
+	m3ua_vty_init();
 	osmo_tdef_vty_groups_init(CONFIG_NODE, timer_groups);
 }

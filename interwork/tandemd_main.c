@@ -26,6 +26,7 @@
 #include "default_cfg.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
+#include "sigtran/m3ua_vty.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 
@@ -304,6 +305,22 @@ int main(int argc, char **argv)
 	media_vty_set_engine(d.media);
 	if (sip_start(&d, ctx) < 0)
 		return 1;
+	{
+		struct m3ua_vty_asp *a;
+		static const struct m3ua_asp_ops no_user = {0};
+
+		/* ISUP is not in yet: the ASPs come up and carry nothing */
+		llist_for_each_entry(a, &m3ua_vty_asps, list)
+		{
+			a->asp = m3ua_asp_alloc(ctx, d.loop, &a->cfg, &no_user, a);
+			if (!a->asp) {
+				fprintf(stderr,
+					"tandemd: M3UA ASP %s cannot start (see the log above)\n",
+					a->name);
+				return 1;
+			}
+		}
+	}
 
 	rc = telnet_init_default(ctx, NULL, TANDEM_VTY_PORT);
 	if (rc < 0) {

@@ -48,4 +48,10 @@ msg=$("$BUILD/tandemd" -c "$TMPD/bad.cfg" 2>&1)
 rc=$?
 check "it:bad-config-exit-1" test "$rc" = 1
 check "it:bad-config-names-file-line" grep -qF "$TMPD/bad.cfg:3: unknown command" <<<"$msg"
+# M3UA over kernel SCTP on a kernel without it: a clear error naming TCP
+printf 'line vty\n bind 127.0.0.1 %s\nsigtran\n asp stp\n  remote 127.0.0.1 2905\n  transport sctp\n' \
+	$PORT >"$TMPD/sctp.cfg"
+msg=$(timeout 10 "$BUILD/tandemd" -c "$TMPD/sctp.cfg" 2>&1)
+rc=$?
+check "it:m3ua-sctp-unavailable-names-tcp (rc=$rc)" test "$rc" = 1 -a -n "$(grep "transport tcp" <<<"$msg")"
 exit ${FAILED:-0}

@@ -1,0 +1,167 @@
+/* The "sigtran" configuration node: M3UA ASPs toward signalling gateways,
+ * and "show m3ua". */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+
+#include "core/vty.h"
+#include "sigtran/m3ua_asp.h"
+#include "sigtran/m3ua_vty.h"
+
+struct llist_head m3ua_vty_asps = LLIST_HEAD_INIT(m3ua_vty_asps);
+
+static struct cmd_node sigtran_node = {
+	.node = TANDEM_SIGTRAN_NODE,
+	.prompt = "%s(config-sigtran)# ",
+	.vtysh = 1,
+};
+
+static struct cmd_node asp_node = {
+	.node = TANDEM_SIGTRAN_ASP_NODE,
+	.prompt = "%s(config-sigtran-asp)# ",
+	.vtysh = 1,
+};
+
+DEFUN(cfg_sigtran, cfg_sigtran_cmd, "sigtran", "Configure SIGTRAN (M3UA)\n")
+{
+	vty->node = TANDEM_SIGTRAN_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp, cfg_asp_cmd, "asp NAME", "An M3UA ASP toward a signalling gateway\nName\n")
+{
+	struct m3ua_vty_asp *a;
+
+	llist_for_each_entry(a, &m3ua_vty_asps, list) if (!strcmp(a->name, argv[0])) goto found;
+	a = talloc_zero(tall_vty_ctx, struct m3ua_vty_asp);
+	a->name = talloc_strdup(a, argv[0]);
+	a->cfg.conn.transport = M3UA_TRANSPORT_TCP;
+	a->cfg.traffic_mode = 1;
+	llist_add_tail(&a->list, &m3ua_vty_asps);
+found:
+	vty->index = a;
+	vty->node = TANDEM_SIGTRAN_ASP_NODE;
+	return CMD_SUCCESS;
+}
+
+#define ASP struct m3ua_vty_asp *a = vty->index
+
+DEFUN(cfg_asp_remote, cfg_asp_remote_cmd, "remote A.B.C.D <1-65535>",
+      "The signalling gateway\nAddress\nPort (2905)\n")
+{
+	ASP;
+	struct sockaddr_in *s = (struct sockaddr_in *)&a->cfg.conn.remote;
+
+	memset(s, 0, sizeof(*s));
+	s->sin_family = AF_INET;
+	s->sin_port = htons((uint16_t)atoi(argv[1]));
+	if (inet_pton(AF_INET, argv[0], &s->sin_addr) != 1)
+		return CMD_WARNING;
+	a->cfg.conn.remote_len = sizeof(*s);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_transport, cfg_asp_transport_cmd, "transport (tcp|sctp)",
+      "Transport of the association\nTCP (framed by the M3UA length)\nKernel SCTP\n")
+{
+	ASP;
+	a->cfg.conn.transport = !strcmp(argv[0], "sctp") ? M3UA_TRANSPORT_SCTP : M3UA_TRANSPORT_TCP;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_rc, cfg_asp_rc_cmd, "routing-context <0-4294967295>",
+      "Routing context (RFC 4666 3.3.1)\nValue\n")
+{
+	ASP;
+	a->cfg.have_rc = true;
+	a->cfg.rc = (uint32_t)strtoul(argv[0], NULL, 10);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_tm, cfg_asp_tm_cmd, "traffic-mode (override|loadshare|broadcast)",
+      "Traffic mode asked for in ASPAC\nOverride\nLoadshare\nBroadcast\n")
+{
+	ASP;
+	a->cfg.traffic_mode = !strcmp(argv[0], "loadshare")   ? 2
+			      : !strcmp(argv[0], "broadcast") ? 3
+							      : 1;
+	return CMD_SUCCESS;
+}
+
+static int config_write_sigtran(struct vty *vty)
+{
+	struct m3ua_vty_asp *a;
+	static const char *tm[] = {"", "override", "loadshare", "broadcast"};
+
+	vty_out(vty, "sigtran%s", VTY_NEWLINE);
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		struct sockaddr_in *s = (struct sockaddr_in *)&a->cfg.conn.remote;
+		char ip[INET_ADDRSTRLEN] = "0.0.0.0";
+
+		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
+		vty_out(vty, " asp %s%s", a->name, VTY_NEWLINE);
+		vty_out(vty, "  remote %s %u%s", ip, ntohs(s->sin_port), VTY_NEWLINE);
+		vty_out(vty, "  transport %s%s",
+			a->cfg.conn.transport == M3UA_TRANSPORT_SCTP ? "sctp" : "tcp", VTY_NEWLINE);
+		if (a->cfg.have_rc)
+			vty_out(vty, "  routing-context %u%s", a->cfg.rc, VTY_NEWLINE);
+		if (a->cfg.traffic_mode >= 1 && a->cfg.traffic_mode <= 3)
+			vty_out(vty, "  traffic-mode %s%s", tm[a->cfg.traffic_mode], VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+static int config_write_asp(struct vty *vty)
+{
+	(void)vty; /* written by the sigtran node */
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their counters\n")
+{
+	struct m3ua_vty_asp *a;
+
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		const struct m3ua_asp_stats *st;
+
+		if (!a->asp) {
+			vty_out(vty, "asp %s: not running%s", a->name, VTY_NEWLINE);
+			continue;
+		}
+		st = m3ua_asp_get_stats(a->asp);
+		vty_out(vty,
+			"asp %s: %s; tx ASPUP %" PRIu64 " ASPAC %" PRIu64 " DATA %" PRIu64
+			"; rx DATA %" PRIu64 " DUNA %" PRIu64 " DAVA %" PRIu64 " ERR %" PRIu64
+			"; malformed %" PRIu64 "%s",
+			a->name, m3ua_asp_state_name(m3ua_asp_state(a->asp)),
+			st->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP],
+			st->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE],
+			st->tx[M3UA_CLS_XFER][M3UA_XFER_DATA],
+			st->rx[M3UA_CLS_XFER][M3UA_XFER_DATA],
+			st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUNA],
+			st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DAVA], st->rx[M3UA_CLS_MGMT][M3UA_MGMT_ERR],
+			st->rx_bad, VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+void m3ua_vty_init(void)
+{
+	install_element(CONFIG_NODE, &cfg_sigtran_cmd);
+	install_node(&sigtran_node, config_write_sigtran);
+	install_element(TANDEM_SIGTRAN_NODE, &cfg_asp_cmd);
+	install_node(&asp_node, config_write_asp);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_remote_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_transport_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rc_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tm_cmd);
+	install_element_ve(&show_m3ua_cmd);
+}

@@ -32,6 +32,7 @@ struct m3ua_asp {
 	const struct m3ua_asp_ops *ops;
 	void *priv;
 	struct m3ua_conn *conn;
+	enum m3ua_as_state as_state;
 	uint32_t unavail[MAX_UNAVAIL];
 	unsigned n_unavail;
 	struct m3ua_asp_stats st;
@@ -78,6 +79,7 @@ static void st_down_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 
 	(void)prev;
 	asp->n_unavail = 0;
+	asp->as_state = M3UA_AS_UNKNOWN;
 	asp_notify(asp, M3UA_ASP_S_DOWN);
 	if (m3ua_conn_is_up(asp->conn)) {
 		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP, false);
@@ -300,7 +302,25 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 			ssnm(asp, &m, true);
 		break;
 	case M3UA_CLS_MGMT:
-		if (m.type == M3UA_MGMT_ERR) {
+		if (m.type == M3UA_MGMT_NTFY) {
+			/* 3.8.2: Status = type (16) | info (16); type 1 = AS state
+			 * change: 2 inactive, 3 active, 4 pending */
+			uint32_t status = 0;
+
+			if (m3ua_msg_u32(&m, M3UA_IEI_STATUS, &status) == 0 &&
+			    (status >> 16) == 1) {
+				static const enum m3ua_as_state map[5] = {[2] = M3UA_AS_INACTIVE,
+									  [3] = M3UA_AS_ACTIVE,
+									  [4] = M3UA_AS_PENDING};
+				unsigned info = status & 0xffff;
+
+				asp->as_state = info < 5 ? map[info] : M3UA_AS_UNKNOWN;
+				LOGP(DM3UA, LOGL_NOTICE, "M3UA: the SG says the AS is %s\n",
+				     m3ua_as_state_name(asp->as_state));
+			} else if ((status >> 16) == 2) {
+				LOGP(DM3UA, LOGL_NOTICE, "M3UA: NTFY other: %u\n", status & 0xffff);
+			}
+		} else if (m.type == M3UA_MGMT_ERR) {
 			uint32_t code = 0;
 
 			m3ua_msg_u32(&m, M3UA_IEI_ERR_CODE, &code);
@@ -390,6 +410,18 @@ int m3ua_asp_transfer(struct m3ua_asp *asp, const struct m3ua_pdata *pd)
 	count(asp->st.tx, M3UA_CLS_XFER, M3UA_XFER_DATA);
 	/* 4.3.4.3: DATA on a stream other than 0, chosen by SLS */
 	return m3ua_conn_tx(asp->conn, buf, (size_t)n, (uint16_t)(1 + (pd->sls & 0x0f)));
+}
+
+enum m3ua_as_state m3ua_asp_as_state(const struct m3ua_asp *asp)
+{
+	return asp->as_state;
+}
+
+const char *m3ua_as_state_name(enum m3ua_as_state st)
+{
+	static const char *const names[] = {"unknown", "AS-INACTIVE", "AS-ACTIVE", "AS-PENDING"};
+
+	return st <= M3UA_AS_PENDING ? names[st] : "?";
 }
 
 const struct m3ua_asp_stats *m3ua_asp_get_stats(const struct m3ua_asp *asp)

@@ -36,6 +36,14 @@ struct m3ua_asp_ops {
 	void (*resume)(void *priv, uint32_t dpc);
 };
 
+/* The AS state as the SG announces it (NTFY, RFC 4666 3.8.2). */
+enum m3ua_as_state {
+	M3UA_AS_UNKNOWN,
+	M3UA_AS_INACTIVE,
+	M3UA_AS_ACTIVE,
+	M3UA_AS_PENDING,
+};
+
 struct m3ua_asp_stats {
 	uint64_t rx[10][8], tx[10][8]; /* per class and type */
 	uint64_t rx_err_sent, rx_bad;
@@ -51,3 +59,5 @@ const char *m3ua_asp_state_name(enum m3ua_asp_state st);
 int m3ua_asp_transfer(struct m3ua_asp *asp, const struct m3ua_pdata *pd);
 bool m3ua_asp_dest_available(const struct m3ua_asp *asp, uint32_t dpc);
 const struct m3ua_asp_stats *m3ua_asp_get_stats(const struct m3ua_asp *asp);
+enum m3ua_as_state m3ua_asp_as_state(const struct m3ua_asp *asp);
+const char *m3ua_as_state_name(enum m3ua_as_state st);

@@ -138,10 +138,11 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 		}
 		st = m3ua_asp_get_stats(a->asp);
 		vty_out(vty,
-			"asp %s: %s; tx ASPUP %" PRIu64 " ASPAC %" PRIu64 " DATA %" PRIu64
+			"asp %s: %s (%s); tx ASPUP %" PRIu64 " ASPAC %" PRIu64 " DATA %" PRIu64
 			"; rx DATA %" PRIu64 " DUNA %" PRIu64 " DAVA %" PRIu64 " ERR %" PRIu64
 			"; malformed %" PRIu64 "%s",
 			a->name, m3ua_asp_state_name(m3ua_asp_state(a->asp)),
+			m3ua_as_state_name(m3ua_asp_as_state(a->asp)),
 			st->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP],
 			st->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE],
 			st->tx[M3UA_CLS_XFER][M3UA_XFER_DATA],

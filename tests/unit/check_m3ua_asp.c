@@ -47,6 +47,17 @@ static void sg_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 		if (m3ua_msg_u32(&m, M3UA_IEI_ROUTE_CTX, &rc) == 0 && rc == 7)
 			sg->last_rc_seen = 1;
 		sg_send(sg, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE_ACK);
+		{
+			/* NTFY AS-ACTIVE (status type 1, info 3) */
+			uint8_t buf[32];
+			struct m3ua_enc e;
+			int n;
+
+			m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_MGMT, M3UA_MGMT_NTFY);
+			m3ua_enc_u32(&e, M3UA_IEI_STATUS, (1u << 16) | 3);
+			n = m3ua_enc_finish(&e);
+			m3ua_conn_tx(sg->conn, buf, (size_t)n, 0);
+		}
 	} else if (m.cls == M3UA_CLS_XFER) {
 		const struct m3ua_param *p = m3ua_msg_find(&m, M3UA_IEI_PROT_DATA);
 
@@ -157,6 +168,7 @@ START_TEST(test_asp_up_active_data_ssnm)
 	ck_assert_int_eq(sg.last_rc_seen, 1);
 	ck_assert_int_eq(m3ua_asp_state(asp), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(u.st, M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_as_state(asp), M3UA_AS_ACTIVE);
 
 	/* DATA both ways */
 	ck_assert_int_eq(m3ua_asp_transfer(asp, &pd), 0);

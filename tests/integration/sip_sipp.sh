@@ -30,12 +30,13 @@ sipp_uas() { # NAME PORT TRANSPORT CALLS [extra sipp args]
 	shift 4
 	local t=u1
 	[ "$tr" = tcp ] && t=t1
-	start_bg "$TMPD/$name-sipp.out" timeout 40 sipp -sn uas -t $t -i 127.0.0.1 -p "$port" \
+	start_bg "$TMPD/$name-sipp.out" timeout 90 sipp -sn uas -t $t -i 127.0.0.1 -p "$port" \
 		-nostdin "$@"
 	local sp=$BG_PID
 	sleep 0.5
-	timeout 40 "$UA" --listen "$tr:127.0.0.1:$((port + 1))" --uac "127.0.0.1:$port" \
-		--calls "$calls" --hold 100 --seconds 35 >"$TMPD/$name-ua.out" 2>&1
+	# with losses a call may wait out Timer B/F (32 s) once: leave room for it
+	timeout 80 "$UA" --listen "$tr:127.0.0.1:$((port + 1))" --uac "127.0.0.1:$port" \
+		--calls "$calls" --hold 100 --seconds 75 >"$TMPD/$name-ua.out" 2>&1
 	local rc=$?
 	kill -TERM "$sp" 2>/dev/null
 	check "it:$name (tandem UAC -> sipp uas, $tr, $calls calls, rc=$rc: $(grep RESULT "$TMPD/$name-ua.out"))" test "$rc" = 0

@@ -1,0 +1,327 @@
+/* Q.850 cause <-> SIP status (RFC 3398 7.2.4.1, 8.2.6.1), Reason header
+ * (RFC 3326). The tables are also written out, with their sources, in
+ * tests/vectors/interwork/rfc3398_*.txt, which the unit tests check against. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "interwork/iw_cause.h"
+
+/* RFC 3398 7.2.4.1; 0 where the table has no row. */
+static const uint16_t isup2sip[128] = {
+	[1] = 404,   [2] = 404,	  [3] = 404,   [17] = 486, [18] = 408, [19] = 480, [20] = 480,
+	[21] = 403,  [22] = 410,  [23] = 410,  [26] = 404, [27] = 502, [28] = 484, [29] = 501,
+	[31] = 480,  [34] = 503,  [38] = 503,  [41] = 503, [42] = 503, [47] = 503, [55] = 403,
+	[57] = 403,  [58] = 503,  [65] = 488,  [70] = 488, [79] = 501, [87] = 403, [88] = 503,
+	[102] = 504, [111] = 500, [127] = 500,
+};
+
+/* Unlisted causes take the response of their Q.850 class's "unspecified"
+ * cause (Q.850 2.2.7.1: classes of 16 values): 31, 47, 63, 79, 95, 111,
+ * 127. 63 and 95 have no row in RFC 3398, so they are chosen here: 63
+ * (service or option not available) like 58, 503; 95 (invalid message)
+ * like 111, 500. */
+static int class_default(uint8_t cause)
+{
+	switch (cause >> 4) {
+	case 0:
+	case 1:
+		return 480;
+	case 2:
+	case 3:
+		return 503;
+	case 4:
+		return 501;
+	default:
+		return 500;
+	}
+}
+
+int iw_cause_isup_to_sip_loc(uint8_t cause, uint8_t location)
+{
+	if (cause == 0 || cause > 127)
+		return -EINVAL;
+	/* RFC 3398 7.2.4.1 note (+): a rejection by the user is final
+	 * everywhere, so 6xx. */
+	if (cause == IW_CAUSE_CALL_REJECTED && location == IW_CAUSE_LOC_USER)
+		return 603;
+	if (isup2sip[cause])
+		return isup2sip[cause];
+	return class_default(cause);
+}
+
+int iw_cause_isup_to_sip(uint8_t cause)
+{
+	return iw_cause_isup_to_sip_loc(cause, 0xff);
+}
+
+struct sip2isup {
+	uint16_t status;
+	uint8_t cause;
+};
+
+/* RFC 3398 8.2.6.1, sorted by status. 487 has "no mapping" there (it
+ * answers the gateway's own CANCEL, sent after the REL) and so takes the
+ * default, 31. 488 and 606 are mapped "by Warning header"; the Warning
+ * codes that go with them (RFC 3261 20.43, 3xx) all name session
+ * description problems, which 65 bearer capability not implemented says
+ * in ISUP terms. */
+static const struct sip2isup sip2isup[] = {
+	{400, 41},  {401, 21},	{402, 21},  {403, 21},	{404, 1},   {405, 63}, {406, 79},
+	{407, 21},  {408, 102}, {410, 22},  {413, 127}, {414, 127}, {415, 79}, {416, 127},
+	{420, 127}, {421, 127}, {423, 127}, {480, 18},	{481, 41},  {482, 25}, {483, 25},
+	{484, 28},  {485, 1},	{486, 17},  {487, 31},	{488, 65},  {500, 41}, {501, 79},
+	{502, 38},  {503, 41},	{504, 102}, {505, 127}, {513, 127}, {600, 17}, {603, 21},
+	{604, 1},   {606, 65},
+};
+
+uint8_t iw_cause_sip_to_isup(int status)
+{
+	size_t lo = 0, hi = sizeof(sip2isup) / sizeof(sip2isup[0]);
+
+	if (status < 300 || status > 699)
+		return 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sip2isup[mid].status == status)
+			return sip2isup[mid].cause;
+		if (sip2isup[mid].status < status)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* RFC 3398 8.2.6.1: statuses not listed map to 31. */
+	return IW_CAUSE_NORMAL_UNSPEC;
+}
+
+uint8_t iw_cause_sip_location(int status)
+{
+	/* RFC 3398 8.2.6.1: 6xx at location user, 4xx and 5xx at a network
+	 * location, here the network beyond the interworking point. */
+	return status >= 600 && status <= 699 ? IW_CAUSE_LOC_USER : IW_CAUSE_LOC_BI;
+}
+
+uint8_t iw_cause_from_response(int status, const char *reason, size_t reason_len)
+{
+	uint8_t c;
+
+	if (reason && iw_reason_parse(reason, reason_len, &c) == 0 && c != 0)
+		return c;
+	return iw_cause_sip_to_isup(status);
+}
+
+/* Q.850 Table 1 names. */
+static const char *const names[128] = {
+	[1] = "Unallocated (unassigned) number",
+	[2] = "No route to specified transit network",
+	[3] = "No route to destination",
+	[4] = "Send special information tone",
+	[5] = "Misdialled trunk prefix",
+	[6] = "Channel unacceptable",
+	[7] = "Call awarded and being delivered in an established channel",
+	[8] = "Preemption",
+	[9] = "Preemption - circuit reserved for reuse",
+	[14] = "QoR: ported number",
+	[16] = "Normal call clearing",
+	[17] = "User busy",
+	[18] = "No user responding",
+	[19] = "No answer from user (user alerted)",
+	[20] = "Subscriber absent",
+	[21] = "Call rejected",
+	[22] = "Number changed",
+	[23] = "Redirection to new destination",
+	[25] = "Exchange routing error",
+	[26] = "Non-selected user clearing",
+	[27] = "Destination out of order",
+	[28] = "Invalid number format (address incomplete)",
+	[29] = "Facility rejected",
+	[30] = "Response to STATUS ENQUIRY",
+	[31] = "Normal, unspecified",
+	[34] = "No circuit/channel available",
+	[38] = "Network out of order",
+	[39] = "Permanent frame mode connection out of service",
+	[40] = "Permanent frame mode connection operational",
+	[41] = "Temporary failure",
+	[42] = "Switching equipment congestion",
+	[43] = "Access information discarded",
+	[44] = "Requested circuit/channel not available",
+	[46] = "Precedence call blocked",
+	[47] = "Resource unavailable, unspecified",
+	[49] = "Quality of service not available",
+	[50] = "Requested facility not subscribed",
+	[53] = "Outgoing calls barred within CUG",
+	[55] = "Incoming calls barred within CUG",
+	[57] = "Bearer capability not authorized",
+	[58] = "Bearer capability not presently available",
+	[62] = "Inconsistency in designated outgoing access information and subscriber class",
+	[63] = "Service or option not available, unspecified",
+	[65] = "Bearer capability not implemented",
+	[66] = "Channel type not implemented",
+	[69] = "Requested facility not implemented",
+	[70] = "Only restricted digital information bearer capability is available",
+	[79] = "Service or option not implemented, unspecified",
+	[81] = "Invalid call reference value",
+	[82] = "Identified channel does not exist",
+	[83] = "A suspended call exists, but this call identity does not",
+	[84] = "Call identity in use",
+	[85] = "No call suspended",
+	[86] = "Call having the requested call identity has been cleared",
+	[87] = "User not member of CUG",
+	[88] = "Incompatible destination",
+	[90] = "Non-existent CUG",
+	[91] = "Invalid transit network selection",
+	[95] = "Invalid message, unspecified",
+	[96] = "Mandatory information element is missing",
+	[97] = "Message type non-existent or not implemented",
+	[98] = "Message not compatible with call state or message type non-existent or not "
+	       "implemented",
+	[99] = "Information element / parameter non-existent or not implemented",
+	[100] = "Invalid information element contents",
+	[101] = "Message not compatible with call state",
+	[102] = "Recovery on timer expiry",
+	[103] = "Parameter non-existent or not implemented, passed on",
+	[110] = "Message with unrecognized parameter, discarded",
+	[111] = "Protocol error, unspecified",
+	[127] = "Interworking, unspecified",
+};
+
+const char *iw_cause_text(uint8_t cause)
+{
+	return cause < 128 ? names[cause] : NULL;
+}
+
+int iw_reason_format(char *buf, size_t size, uint8_t cause)
+{
+	const char *text = iw_cause_text(cause);
+	int n;
+
+	if (cause > 127)
+		return -EINVAL;
+	/* The names hold no '"' or '\\', so they go into the quoted-string
+	 * (RFC 3261 25.1) as they are. */
+	if (text)
+		n = snprintf(buf, size, "Reason: Q.850;cause=%u;text=\"%s\"\r\n", cause, text);
+	else
+		n = snprintf(buf, size, "Reason: Q.850;cause=%u\r\n", cause);
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	return n;
+}
+
+/* RFC 3326 2 / RFC 3261 25.1: token characters. */
+static bool is_token(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-.!%*_+`'~", c));
+}
+
+static void skip_lws(const char **p, const char *end)
+{
+	while (*p < end && (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n'))
+		(*p)++;
+}
+
+static size_t take_token(const char **p, const char *end)
+{
+	const char *s = *p;
+
+	while (*p < end && is_token(**p))
+		(*p)++;
+	return (size_t)(*p - s);
+}
+
+/* A quoted-string with quoted-pairs; 0 or -EBADMSG when unterminated. */
+static int skip_quoted(const char **p, const char *end)
+{
+	for ((*p)++; *p < end; (*p)++) {
+		if (**p == '\\') {
+			if (++*p == end)
+				break;
+		} else if (**p == '"') {
+			(*p)++;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+int iw_reason_parse(const char *p, size_t len, uint8_t *cause)
+{
+	const char *end = p + len;
+	const char *name;
+	size_t n;
+
+	if (!p)
+		return -ENOENT;
+	skip_lws(&p, end);
+	if ((size_t)(end - p) >= 7 && strncasecmp(p, "Reason:", 7) == 0)
+		p += 7;
+	for (;;) {
+		bool q850;
+		int found = -1;
+
+		skip_lws(&p, end);
+		name = p;
+		n = take_token(&p, end);
+		if (n == 0)
+			return p == end ? -ENOENT : -EBADMSG;
+		q850 = n == 5 && strncasecmp(name, "Q.850", 5) == 0;
+		for (;;) {
+			const char *pn;
+			size_t pl;
+
+			skip_lws(&p, end);
+			if (p == end || *p == ',')
+				break;
+			if (*p != ';')
+				return -EBADMSG;
+			p++;
+			skip_lws(&p, end);
+			pn = p;
+			pl = take_token(&p, end);
+			if (pl == 0)
+				return -EBADMSG;
+			skip_lws(&p, end);
+			if (p == end || *p != '=')
+				continue;
+			p++;
+			skip_lws(&p, end);
+			if (p < end && *p == '"') {
+				if (skip_quoted(&p, end) < 0)
+					return -EBADMSG;
+				continue;
+			}
+			if (q850 && pl == 5 && strncasecmp(pn, "cause", 5) == 0) {
+				unsigned v = 0;
+				const char *d = p;
+
+				/* cause = 1*DIGIT (RFC 3326 2); Q.850 values are 7 bits */
+				while (p < end && *p >= '0' && *p <= '9' && v <= 127)
+					v = v * 10 + (unsigned)(*p++ - '0');
+				if (p == d || v > 127 || (p < end && is_token(*p)))
+					return -EBADMSG;
+				if (found < 0)
+					found = (int)v;
+				continue;
+			}
+			/* gen-value = token / host / quoted-string (RFC 3261 25.1) */
+			pn = p;
+			while (p < end && (*p == '[' || *p == ']' || *p == ':' || is_token(*p)))
+				p++;
+			if (p == pn)
+				return -EBADMSG;
+		}
+		if (q850) {
+			if (found < 0)
+				return -EBADMSG;
+			*cause = (uint8_t)found;
+			return 0;
+		}
+		if (p == end)
+			return -ENOENT;
+		p++; /* ',' */
+	}
+}

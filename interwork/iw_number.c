@@ -216,7 +216,7 @@ int iw_number_from_uri(const struct iw_number_ctx *ctx, const char *uri, size_t 
 		return n;
 	if (global)
 		return emit(out, size, "", 0, "", 0, num, (size_t)n);
-	if (pcv && pcl > 1 && pcv[0] == '+') {
+	if (pcv && pcv[0] == '+') {
 		size_t cclen = strlen(ctx->cc);
 
 		m = strip_separators(pcv + 1, pcl - 1, pc, sizeof(pc));

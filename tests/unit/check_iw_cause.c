@@ -1,0 +1,240 @@
+/* interwork/iw_cause: RFC 3398 cause tables and the Reason header. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interwork/iw_cause.h"
+#include "tests/unit/unit.h"
+
+/* Rows of a vector file: up to three whitespace-separated fields before
+ * an optional comment; continuation comment lines start with a tab. */
+static int read_rows(const char *rel, char rows[][3][16], int max)
+{
+	FILE *f = fopen(unit_vector_path(rel), "r");
+	char line[256];
+	int n = 0;
+
+	ck_assert_msg(f != NULL, "cannot open %s", rel);
+	while (fgets(line, sizeof(line), f)) {
+		char *h = strchr(line, '#');
+		int k;
+
+		if (h)
+			*h = 0;
+		memset(rows[n], 0, sizeof(rows[n]));
+		k = sscanf(line, "%15s %15s %15s", rows[n][0], rows[n][1], rows[n][2]);
+		if (k <= 0)
+			continue;
+		ck_assert_int_lt(n, max);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+START_TEST(test_isup2sip_vectors)
+{
+	static char rows[256][3][16];
+	int n = read_rows("interwork/rfc3398_isup2sip.txt", rows, 256);
+
+	ck_assert_int_ge(n, 40);
+	for (int i = 0; i < n; i++) {
+		int cause = atoi(rows[i][0]), want = atoi(rows[i][2]);
+		int got = !strcmp(rows[i][1], "user")
+				  ? iw_cause_isup_to_sip_loc((uint8_t)cause, IW_CAUSE_LOC_USER)
+				  : iw_cause_isup_to_sip((uint8_t)cause);
+
+		ck_assert_msg(got == want, "cause %d (%s): got %d, want %d", cause, rows[i][1], got,
+			      want);
+		/* Not at location user, the location variant agrees. */
+		if (strcmp(rows[i][1], "user"))
+			ck_assert_int_eq(iw_cause_isup_to_sip_loc((uint8_t)cause, 4), want);
+	}
+}
+END_TEST
+
+START_TEST(test_sip2isup_vectors)
+{
+	static char rows[256][3][16];
+	int n = read_rows("interwork/rfc3398_sip2isup.txt", rows, 256);
+
+	ck_assert_int_ge(n, 40);
+	for (int i = 0; i < n; i++) {
+		int status = atoi(rows[i][0]), want = atoi(rows[i][1]);
+
+		ck_assert_msg(iw_cause_sip_to_isup(status) == want, "status %d: got %u, want %d",
+			      status, iw_cause_sip_to_isup(status), want);
+	}
+}
+END_TEST
+
+START_TEST(test_ranges)
+{
+	ck_assert_int_eq(iw_cause_isup_to_sip(0), -EINVAL);
+	ck_assert_int_eq(iw_cause_isup_to_sip(128), -EINVAL);
+	ck_assert_int_eq(iw_cause_isup_to_sip(255), -EINVAL);
+	for (int c = 1; c <= 127; c++) {
+		int s = iw_cause_isup_to_sip((uint8_t)c);
+
+		ck_assert_msg(s >= 400 && s <= 699, "cause %d -> %d", c, s);
+	}
+	/* Only cause 21 depends on the location. */
+	for (int c = 1; c <= 127; c++)
+		if (c != 21)
+			ck_assert_int_eq(iw_cause_isup_to_sip_loc((uint8_t)c, 0),
+					 iw_cause_isup_to_sip((uint8_t)c));
+	for (int s = -1; s < 1000; s++) {
+		uint8_t c = iw_cause_sip_to_isup(s);
+
+		if (s < 300 || s > 699)
+			ck_assert_uint_eq(c, 0);
+		else
+			ck_assert_msg(c >= 1 && c <= 127, "status %d -> %u", s, c);
+	}
+	ck_assert_uint_eq(iw_cause_sip_location(603), IW_CAUSE_LOC_USER);
+	ck_assert_uint_eq(iw_cause_sip_location(486), IW_CAUSE_LOC_BI);
+	ck_assert_uint_eq(iw_cause_sip_location(503), IW_CAUSE_LOC_BI);
+}
+END_TEST
+
+START_TEST(test_text)
+{
+	ck_assert_str_eq(iw_cause_text(16), "Normal call clearing");
+	ck_assert_str_eq(iw_cause_text(17), "User busy");
+	ck_assert_str_eq(iw_cause_text(127), "Interworking, unspecified");
+	ck_assert_ptr_null(iw_cause_text(0));
+	ck_assert_ptr_null(iw_cause_text(12));
+	ck_assert_ptr_null(iw_cause_text(128));
+	/* Every name fits a quoted-string as it is (no '"' or '\\'). */
+	for (int c = 0; c < 256; c++) {
+		const char *t = iw_cause_text((uint8_t)c);
+
+		if (t)
+			ck_assert_ptr_null(strpbrk(t, "\"\\\r\n"));
+	}
+}
+END_TEST
+
+START_TEST(test_reason_format)
+{
+	char buf[256];
+	const char *want = "Reason: Q.850;cause=16;text=\"Normal call clearing\"\r\n";
+	int n = iw_reason_format(buf, sizeof(buf), 16);
+
+	ck_assert_int_eq(n, (int)strlen(want));
+	ck_assert_str_eq(buf, want);
+	ck_assert_int_eq(iw_reason_format(buf, sizeof(buf), 12),
+			 (int)strlen("Reason: Q.850;cause=12\r\n"));
+	ck_assert_str_eq(buf, "Reason: Q.850;cause=12\r\n");
+	ck_assert_int_eq(iw_reason_format(buf, sizeof(buf), 128), -EINVAL);
+	/* Every size short of the line (and its NUL) is refused. */
+	for (size_t sz = 0; sz <= strlen(want); sz++)
+		ck_assert_int_eq(iw_reason_format(buf, sz, 16), -ENOSPC);
+	ck_assert_int_eq(iw_reason_format(buf, strlen(want) + 1, 16), (int)strlen(want));
+}
+END_TEST
+
+/* Every cause written is read back, from an exact-size heap copy so that
+ * an over-read shows under ASan. */
+START_TEST(test_reason_round_trip)
+{
+	for (int c = 0; c <= 127; c++) {
+		char buf[256], *copy;
+		uint8_t got = 0xff;
+		int n = iw_reason_format(buf, sizeof(buf), (uint8_t)c);
+
+		ck_assert_int_gt(n, 0);
+		copy = malloc((size_t)n);
+		memcpy(copy, buf, (size_t)n);
+		ck_assert_int_eq(iw_reason_parse(copy, (size_t)n, &got), 0);
+		ck_assert_uint_eq(got, c);
+		/* every truncation is handled without reading past it */
+		for (int k = 0; k < n; k++)
+			(void)iw_reason_parse(copy, (size_t)k, &got);
+		free(copy);
+	}
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	int rc;
+	uint8_t cause;
+} parse_cases[] = {
+	{"Q.850;cause=16;text=\"Normal call clearing\"", 0, 16},
+	{"Reason: Q.850;cause=17", 0, 17},
+	{"q.850 ; CAUSE = 34 ; text=\"x\"", 0, 34},
+	{"SIP;cause=200;text=\"Call completed elsewhere\"", -ENOENT, 0},
+	{"SIP;cause=600;text=\"Busy, everywhere\", Q.850;cause=17", 0, 17},
+	{"SIP ;cause=480 ,\r\n Q.850 ;cause=19", 0, 19},
+	{"Q.850;text=\"a;cause=3\";cause=41", 0, 41},
+	{"Q.850;cause=21, Q.850;cause=17", 0, 21},
+	{"Q.850;cause=007", 0, 7},
+	{"Q.850;cause=127", 0, 127},
+	{"Q.850;cause=128", -EBADMSG, 0},
+	{"Q.850;cause=99999999999999999999", -EBADMSG, 0},
+	{"Q.850;cause=", -EBADMSG, 0},
+	{"Q.850;cause=1x", -EBADMSG, 0},
+	{"Q.850;text=\"no cause\"", -EBADMSG, 0},
+	{"Q.850", -EBADMSG, 0},
+	{"SIP;text=\"unterminated", -EBADMSG, 0},
+	{"preemption;cause=1;text=\"UA Preemption\"", -ENOENT, 0},
+	{"", -ENOENT, 0},
+	{"   ", -ENOENT, 0},
+	{"Q.850;;cause=16", -EBADMSG, 0},
+	{"@@@", -EBADMSG, 0},
+	{"X;host=[2001:db8::1], Q.850;cause=31", 0, 31},
+};
+
+START_TEST(test_reason_parse)
+{
+	const char *in = parse_cases[_i].in;
+	size_t n = strlen(in);
+	char *copy = malloc(n ? n : 1);
+	uint8_t c = 0xee;
+	int rc;
+
+	memcpy(copy, in, n);
+	rc = iw_reason_parse(copy, n, &c);
+	ck_assert_msg(rc == parse_cases[_i].rc, "'%s': rc %d, want %d", in, rc, parse_cases[_i].rc);
+	if (rc == 0)
+		ck_assert_uint_eq(c, parse_cases[_i].cause);
+	else
+		ck_assert_uint_eq(c, 0xee); /* untouched on failure */
+	free(copy);
+}
+END_TEST
+
+START_TEST(test_reason_wins)
+{
+	const char *r = "Q.850;cause=34;text=\"No circuit/channel available\"";
+
+	/* RFC 3398 / Q.1912.5: the Q.850 cause in Reason, not the status. */
+	ck_assert_uint_eq(iw_cause_from_response(486, r, strlen(r)), 34);
+	ck_assert_uint_eq(iw_cause_from_response(486, NULL, 0), 17);
+	ck_assert_uint_eq(iw_cause_from_response(486, "SIP;cause=486", 13), 17);
+	ck_assert_uint_eq(iw_cause_from_response(404, "Q.850;cause=200", 15), 1);
+	/* cause 0 is no cause: the status decides */
+	ck_assert_uint_eq(iw_cause_from_response(503, "Q.850;cause=0", 13), 41);
+}
+END_TEST
+
+Suite *iw_cause_suite(void)
+{
+	Suite *s = suite_create("iw_cause");
+	TCase *tc = unit_tcase("tables");
+
+	tcase_add_test(tc, test_isup2sip_vectors);
+	tcase_add_test(tc, test_sip2isup_vectors);
+	tcase_add_test(tc, test_ranges);
+	tcase_add_test(tc, test_text);
+	suite_add_tcase(s, tc);
+	tc = unit_tcase("reason");
+	tcase_add_test(tc, test_reason_format);
+	tcase_add_test(tc, test_reason_round_trip);
+	tcase_add_loop_test(tc, test_reason_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
+	tcase_add_test(tc, test_reason_wins);
+	suite_add_tcase(s, tc);
+	return s;
+}

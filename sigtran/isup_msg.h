@@ -47,6 +47,8 @@ enum isup_decode_err {
 	ISUP_DEC_BAD_POINTER,	  /* a pointer or length leads outside the message: discard */
 	ISUP_DEC_UNKNOWN_TYPE,	  /* unrecognised message type: Q.764 2.9.5.1 (CFN cause 97) */
 	ISUP_DEC_MISSING_MANDATORY, /* e.g. zero-length mandatory variable: discard / CFN cause 99 */
+	/* more than ISUP_MAX_PARAMS parameters: discard */
+	ISUP_DEC_TOO_MANY_PARAMS,
 };
 
 /* Decode the ISUP message in buf (from the CIC on). 0 on success; -EBADMSG
@@ -76,5 +78,10 @@ int isup_msg_u8(const struct isup_msg *m, uint8_t code, uint8_t *v);
 const char *isup_msg_type_name(uint8_t type);
 int isup_msg_type_from_name(const char *name); /* -1 when unknown */
 const char *isup_param_name(uint8_t code);
+int isup_param_from_name(const char *name); /* -1 when unknown */
+/* Where the variant's format puts this parameter in this message type. */
+enum isup_part isup_msg_part(enum isup_variant v, uint8_t type, uint8_t code);
+/* Short text for a decode error, for logs and tandem-tool. */
+const char *isup_decode_err_str(enum isup_decode_err err);
 /* Does the variant know this message type? */
 bool isup_msg_type_known(enum isup_variant v, uint8_t type);

@@ -24,8 +24,24 @@ struct isup_number {
 	char digits[ISUP_NUMBER_MAX_DIGITS + 1]; /* '0'-'9', 'A'-'E' as '*', '#'... see Q.763 */
 };
 
+/* Q.763 3.9 f digit coding, as this codec writes it in digits[]: 0-9 as
+ * '0'-'9', code 11 (hex B) as '*', code 12 (hex C) as '#', the spare values
+ * A, D, E as 'A', 'D', 'E'; hex F is ST: it may only end the number and is
+ * reported through st. The encoder also takes 'B', 'C' and lower case. */
+
 /* code is the ISUP_PAR_* the number came in: it decides the first octets'
  * layout (subsequent number has no NOA octet; generic number has an NQI). */
+/* Which fields a number parameter of this code carries (ISUP_NUM_F_*), or
+ * -1 when the code is not a number parameter. */
+enum {
+	ISUP_NUM_F_INN = 1 << 0,    /* octet 2 bit 8: INN */
+	ISUP_NUM_F_NI = 1 << 1,	    /* octet 2 bit 8: NI */
+	ISUP_NUM_F_APRI = 1 << 2,   /* octet 2 bits 4-3 */
+	ISUP_NUM_F_SI = 1 << 3,	    /* octet 2 bits 2-1: screening */
+	ISUP_NUM_F_NQI = 1 << 4,    /* a number qualifier octet comes first */
+	ISUP_NUM_F_NO_NOA = 1 << 5, /* subsequent number: odd/even octet, then digits */
+};
+int isup_number_fields(uint8_t code);
 int isup_number_decode(uint8_t code, const uint8_t *p, size_t len, struct isup_number *out);
 int isup_number_encode(uint8_t code, const struct isup_number *n, uint8_t *buf, size_t size);
 
@@ -36,6 +52,8 @@ struct isup_cause {
 	uint8_t value;		 /* Q.850 cause value (7 bits) */
 	uint8_t diag_len;
 	uint8_t diag[32];
+	bool rec_present; /* Q.850 octet 3a (recommendation) was there */
+	uint8_t rec;	  /* its value (7 bits) */
 };
 int isup_cause_decode(const uint8_t *p, size_t len, struct isup_cause *out);
 int isup_cause_encode(const struct isup_cause *c, uint8_t *buf, size_t size);

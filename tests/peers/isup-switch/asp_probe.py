@@ -205,12 +205,22 @@ class Probe:
     def rlc(self, cic):
         return self.cic_bytes(cic) + b"\x10" + (b"" if self.ansi else b"\x00")
 
+    def ptrs1(self):
+        # ANSI (T1.113) GRS/GRA keep an optional-part pointer, ITU does not
+        return bytes([2, 0]) if self.ansi else bytes([1])
+
     def grs(self, cic, rng):
-        return self.cic_bytes(cic) + b"\x17" + bytes([1, 1, rng])
+        return self.cic_bytes(cic) + b"\x17" + self.ptrs1() + bytes([1, rng])
 
     def gra(self, cic, rng):
         st = bytes((rng + 8) // 8)
-        return self.cic_bytes(cic) + b"\x29" + bytes([1, 1 + len(st), rng]) + st
+        return self.cic_bytes(cic) + b"\x29" + self.ptrs1() + bytes([1 + len(st), rng]) + st
+
+    @staticmethod
+    def range_of(isup):
+        """Range of the first mandatory variable parameter (range and status)."""
+        p = 3 + isup[3]
+        return isup[p + 1]
 
     def called_of_iam(self, isup):
         """Called party digits of an IAM (no ST)."""
@@ -297,12 +307,12 @@ class Probe:
         l = self.wait_line("EV GRS")
         self.check("GRS reported", l is not None and l.startswith("EV GRS cic=1 range=7"), str(l))
         r = self.recv_isup(0x29)
-        self.check("GRA in DATA", r is not None and self.cic_of(r[1]) == 1 and r[1][5] == 7,
+        self.check("GRA in DATA", r is not None and self.cic_of(r[1]) == 1 and self.range_of(r[1]) == 7,
                    str(r))
         self.cmd("grs 10 3")
         r = self.recv_isup(0x17)
         self.check("grs -> GRS in DATA", r is not None and self.cic_of(r[1]) == 10 and
-                   r[1][5] == 3, str(r))
+                   self.range_of(r[1]) == 3, str(r))
         self.data(self.gra(10, 3))
         l = self.wait_line("EV GRA")
         self.check("GRA reported", l is not None and l.startswith("EV GRA cic=10 range=3"), str(l))

@@ -585,7 +585,12 @@ static int run_cmd(char *line)
 		isw_out("ERR %s: link not up", av[0]);
 		return -1;
 	}
-	if (cmd_range(av, ac, &first, &last) < 0)
+	/* the range argument exists only for the group messages */
+	if (cmd_range(av, !strcmp(av[0], "grs") || !strcmp(av[0], "cgb") ||
+				  !strcmp(av[0], "cgu") || !strcmp(av[0], "cqm")
+			      ? ac
+			      : (ac > 2 ? 2 : ac),
+		      &first, &last) < 0)
 		goto usage;
 	if (!strcmp(av[0], "call")) {
 		long nai = SS7_NAI_NATIONAL, cpc = 10;

@@ -45,7 +45,7 @@ static bool auto_answer;
 static int auto_release = -1;
 static int64_t anm_due[MAX_CIC];
 static bool outgoing[MAX_CIC];
-	/* the busy circuit's call is ours */ /* --auto-answer: when to send ANM, 0 = none */
+/* the busy circuit's call is ours */ /* --auto-answer: when to send ANM, 0 = none */
 static bool link_up;
 static volatile sig_atomic_t got_term;
 
@@ -586,8 +586,9 @@ static int run_cmd(char *line)
 		return -1;
 	}
 	/* the range argument exists only for the group messages */
-	if (cmd_range(av, !strcmp(av[0], "grs") || !strcmp(av[0], "cgb") ||
-				  !strcmp(av[0], "cgu") || !strcmp(av[0], "cqm")
+	if (cmd_range(av,
+		      !strcmp(av[0], "grs") || !strcmp(av[0], "cgb") || !strcmp(av[0], "cgu") ||
+				      !strcmp(av[0], "cqm")
 			      ? ac
 			      : (ac > 2 ? 2 : ac),
 		      &first, &last) < 0)

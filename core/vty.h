@@ -18,6 +18,7 @@ enum tandem_vty_node {
 	TANDEM_SIP_TRUNK_NODE,
 	TANDEM_MEDIA_NODE,
 	TANDEM_ROUTING_NODE,
+	TANDEM_ISUP_LINKSET_NODE,
 };
 
 /* Loop settings read from the "loop" node (apply at start-up). */

@@ -3,6 +3,9 @@
 #include "core/vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
+#include "interwork/iw_route_vty.h"
+#include "sigtran/isup_link.h"
+#include "sigtran/isup_vty.h"
 #include "sigtran/m3ua_vty.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
@@ -12,6 +15,7 @@ static struct osmo_tdef_group timer_groups[] = {
 	{.name = "sip",
 	 .desc = "SIP transaction timers (RFC 3261 17; A..M as T1001..T1013)",
 	 .tdefs = sip_txn_tdefs},
+	{.name = "isup", .desc = "ISUP timers (Q.764 Annex A), seconds", .tdefs = isup_tdefs},
 	{},
 };
 
@@ -21,5 +25,7 @@ void iw_vty_install_all(void)
 	media_vty_init();
 	sip_vty_init();
 	m3ua_vty_init();
+	isup_vty_init();
+	iw_route_vty_init();
 	osmo_tdef_vty_groups_init(CONFIG_NODE, timer_groups);
 }

@@ -24,8 +24,11 @@
 #include "core/loop.h"
 #include "core/vty.h"
 #include "default_cfg.h"
+#include "interwork/iw_call.h"
+#include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
+#include "sigtran/isup_vty.h"
 #include "sigtran/m3ua_vty.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
@@ -71,6 +74,7 @@ struct daemon {
 	struct loop *loop;
 	struct media_engine *media;
 	struct sip_ua *ua;
+	struct iw *iw;
 	struct rate_ctr_group *ctrg;
 	struct loop_timer ctr_timer;
 	struct loop_stats last;
@@ -100,7 +104,10 @@ static void ctr_tick(void *priv)
 
 static void on_media_event(void *priv, const struct media_event *ev)
 {
-	(void)priv;
+	struct daemon *d = priv;
+
+	if (d->iw)
+		iw_media_event(d->iw, ev->chan, ev->type);
 	if (ev->type == MEDIA_EV_DTMF)
 		LOGP(DMEDIA, LOGL_INFO, "channel %08x: DTMF '%c' %s (%u ms)\n", ev->chan, ev->digit,
 		     ev->from_rtp ? "from RTP, played to TDM" : "from TDM, sent as RFC 4733",
@@ -117,15 +124,16 @@ static void on_media_event(void *priv, const struct media_event *ev)
 		     ev->chan, ev->stats.rx_pkts);
 }
 
-/* No call can leave toward SS7 until the ISUP side is running: say so. */
 static void on_sip_incoming(void *priv, struct sip_leg *leg, struct sip_trunk *trunk,
 			    const struct sip_msg *invite)
 {
-	(void)priv;
-	(void)invite;
-	LOGP(DIW, LOGL_NOTICE, "INVITE %s from trunk %s: no route (no ISUP linkset), 503\n",
-	     sip_leg_call_id(leg), trunk ? trunk->name : "(unknown source)");
-	sip_leg_respond(leg, 503, NULL);
+	struct daemon *d = priv;
+
+	if (!d->iw) {
+		sip_leg_respond(leg, 503, NULL);
+		return;
+	}
+	iw_sip_incoming(d->iw, leg, trunk, invite);
 }
 
 static const struct sip_ua_ops sip_ops = {.incoming = on_sip_incoming};
@@ -305,22 +313,12 @@ int main(int argc, char **argv)
 	media_vty_set_engine(d.media);
 	if (sip_start(&d, ctx) < 0)
 		return 1;
-	{
-		struct m3ua_vty_asp *a;
-		static const struct m3ua_asp_ops no_user = {0};
-
-		/* ISUP is not in yet: the ASPs come up and carry nothing */
-		llist_for_each_entry(a, &m3ua_vty_asps, list)
-		{
-			a->asp = m3ua_asp_alloc(ctx, d.loop, &a->cfg, &no_user, a);
-			if (!a->asp) {
-				fprintf(stderr,
-					"tandemd: M3UA ASP %s cannot start (see the log above)\n",
-					a->name);
-				return 1;
-			}
-		}
-	}
+	d.iw = iw_alloc(ctx, &iw_vty_cfg, d.media, d.ua, iw_vty_route, &d);
+	if (!d.iw)
+		return 1;
+	iw_vty_set_iw(d.iw);
+	if (isup_vty_start(ctx, d.loop, iw_isup_ops(), d.iw) < 0)
+		return 1;
 
 	rc = telnet_init_default(ctx, NULL, TANDEM_VTY_PORT);
 	if (rc < 0) {
@@ -334,6 +332,9 @@ int main(int argc, char **argv)
 	rc = loop_run(d.loop);
 
 	media_vty_set_engine(NULL);
+	iw_vty_set_iw(NULL);
+	iw_free(d.iw); /* releases the calls (REL, BYE) while the links still run */
+	isup_vty_stop();
 	sip_ua_free(d.ua);
 	media_engine_stop(d.media);
 	LOGP(DMAIN, LOGL_NOTICE, "tandemd stopped\n");

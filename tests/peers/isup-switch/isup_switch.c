@@ -232,10 +232,12 @@ static void handle_event(ss7_event *e)
 	case SS7_EVENT_UP:
 		link_up = true;
 		isw_out("EV LINK_UP");
+		isw_m3ua_dest(true);
 		break;
 	case SS7_EVENT_DOWN:
 		link_up = false;
 		isw_out("EV LINK_DOWN");
+		isw_m3ua_dest(false);
 		break;
 	case MTP2_LINK_UP:
 	case MTP2_LINK_DOWN:

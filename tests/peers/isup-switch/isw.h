@@ -59,6 +59,8 @@ int isw_m3ua_listen(const char *addr);
 int isw_m3ua_pollfds(struct pollfd *pfd);
 void isw_m3ua_handle(const struct pollfd *pfd, int n);
 bool isw_m3ua_active(void);
+/* the switch's MTP link state, announced as DUNA/DAVA */
+void isw_m3ua_dest(bool up);
 int isw_m3ua_tx_data(const struct isw_pdu *p);
 void isw_m3ua_close(void);
 

@@ -155,6 +155,28 @@ static void send_ntfy(uint16_t info)
 	mb_send(&mb);
 }
 
+/* RFC 4666 3.4.1/3.4.2: the SG tells the ASP whether the switch behind it
+ * can be reached: DUNA while libss7's link is down, DAVA once it is up. */
+static bool dest_up;
+
+static void send_dest_state(void)
+{
+	struct msgb mb;
+
+	mb_init(&mb, CL_SSNM, dest_up ? SSNM_DAVA : SSNM_DUNA);
+	if (isw_cfg.have_rc)
+		mb_u32(&mb, TAG_RC, isw_cfg.rc);
+	mb_u32(&mb, TAG_APC, isw_cfg.opc & 0xffffff);
+	mb_send(&mb);
+}
+
+void isw_m3ua_dest(bool up)
+{
+	dest_up = up;
+	if (s.active)
+		send_dest_state();
+}
+
 int isw_m3ua_listen(const char *addr)
 {
 	char host[64];
@@ -307,6 +329,8 @@ static void rx_msg(const uint8_t *msg, size_t len)
 		s.active = true;
 		isw_out("EV ASP_ACTIVE");
 		send_ntfy(AS_ACTIVE);
+		if (!dest_up)
+			send_dest_state();
 		break;
 	case CL_ASPTM << 8 | ASPTM_IA:
 		mb_init(&mb, CL_ASPTM, ASPTM_IA_ACK);
@@ -318,8 +342,8 @@ static void rx_msg(const uint8_t *msg, size_t len)
 		send_ntfy(AS_PENDING);
 		break;
 	case CL_SSNM << 8 | SSNM_DAUD:
-		/* the one destination behind this SG is the switch itself: available */
-		mb_init(&mb, CL_SSNM, SSNM_DAVA);
+		/* the one destination behind this SG is the switch itself */
+		mb_init(&mb, CL_SSNM, dest_up ? SSNM_DAVA : SSNM_DUNA);
 		if ((v = find_param(body, blen, TAG_RC, &vlen)))
 			mb_param(&mb, TAG_RC, v, vlen);
 		if ((v = find_param(body, blen, TAG_APC, &vlen)))

@@ -1,0 +1,831 @@
+/* The interworking call (RFC 3398 for plain SIP trunks):
+ *
+ *   ISUP -> SIP: IAM -> E.164 -> route -> INVITE with our SDP offer;
+ *                180 -> ACM (subscriber free; ringback toward TDM unless
+ *                early media), 183 -> ACM/CPG with in-band information,
+ *                200 -> ANM (CON when no ACM went), failures -> REL with the
+ *                mapped cause (Reason: Q.850 wins), BYE -> REL 16.
+ *   SIP -> ISUP: INVITE -> route -> seize a CIC (glare rules) -> IAM;
+ *                ACM -> 180 (183 with in-band information), ANM/CON -> 200
+ *                with our SDP answer, REL -> final error or BYE with
+ *                Reason: Q.850, CANCEL/BYE -> REL 16.
+ *
+ * The media channel joins the circuit's timeslot to RTP as soon as both
+ * ends are known (early media included). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <talloc.h>
+
+#include "core/log.h"
+#include "interwork/iw_call.h"
+#include "interwork/iw_cause.h"
+#include "media/media.h"
+#include "sip/sdp.h"
+#include "sip/sip_hdr.h"
+#include "sip/sip_mime.h"
+#include "sip/sip_trunk.h"
+#include "sip/sip_uri.h"
+#include "sigtran/isup_vty.h"
+#include "sip/sip_ua.h"
+
+#define LOGCALL(c, lvl, fmt, args...)                                   \
+	LOGP(DIW, lvl, "call %u (CIC %u, %s): " fmt, (c)->id, (c)->cic, \
+	     (c)->leg ? sip_leg_call_id((c)->leg) : "-", ##args)
+
+struct iw {
+	void *ctx;
+	struct iw_cfg cfg;
+	struct media_engine *media;
+	struct sip_ua *ua;
+	iw_route_cb route;
+	void *route_priv;
+	struct llist_head calls;
+	unsigned next_id;
+	struct iw_stats st;
+};
+
+enum iw_call_state {
+	IW_S_SETUP,   /* routing, INVITE or IAM out */
+	IW_S_EARLY,   /* alerting / progress */
+	IW_S_ACTIVE,  /* answered */
+	IW_S_CLEARING /* one side is gone */
+};
+
+static const char *const state_names[] = {"setup", "early", "active", "clearing"};
+
+struct iw_call {
+	struct llist_head list;
+	struct iw *iw;
+	unsigned id;
+	bool from_isup;
+	enum iw_call_state state;
+	struct isup_call *isup;
+	struct isup_link *link;
+	unsigned cic;
+	struct sip_leg *leg;
+	struct sip_trunk *trunk;
+	char trunk_name[32];
+	char linkset[32];
+	char call_id[96];
+	char called[48], calling[48];
+	bool calling_restricted;
+	/* media */
+	uint32_t chan;
+	bool have_chan, media_up, tone_on;
+	int span;
+	unsigned ts;
+	struct sdp_prefs prefs;
+	struct sdp_local local;
+	char local_addr[64];
+	struct sdp_agreed agreed;
+	bool agreed_ok;
+	char sdp[1024]; /* our offer (ISUP -> SIP) or answer (SIP -> ISUP) */
+	int sdp_len;
+	bool acm_sent, inband;
+	time_t start, answer_time;
+};
+
+static void call_maybe_free(struct iw_call *c);
+
+struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct media_engine *media,
+		    struct sip_ua *ua, iw_route_cb route, void *route_priv)
+{
+	struct iw *iw = talloc_zero(ctx, struct iw);
+
+	if (!iw)
+		return NULL;
+	iw->ctx = ctx;
+	iw->cfg = *cfg;
+	if (!iw->cfg.tone_plan)
+		iw->cfg.tone_plan = "itu";
+	iw->media = media;
+	iw->ua = ua;
+	iw->route = route;
+	iw->route_priv = route_priv;
+	INIT_LLIST_HEAD(&iw->calls);
+	return iw;
+}
+
+void iw_free(struct iw *iw)
+{
+	struct iw_call *c, *n;
+
+	if (!iw)
+		return;
+	llist_for_each_entry_safe(c, n, &iw->calls, list)
+	{
+		if (c->leg)
+			sip_leg_detach(c->leg);
+		c->leg = NULL;
+		if (c->isup)
+			isup_call_release(c->isup, 41);
+		c->isup = NULL;
+		call_maybe_free(c);
+	}
+	talloc_free(iw);
+}
+
+const struct iw_stats *iw_get_stats(const struct iw *iw)
+{
+	return &iw->st;
+}
+
+static struct iw_call *call_alloc(struct iw *iw, bool from_isup)
+{
+	struct iw_call *c = talloc_zero(iw, struct iw_call);
+
+	if (!c)
+		return NULL;
+	c->iw = iw;
+	c->id = ++iw->next_id;
+	c->from_isup = from_isup;
+	c->span = -1;
+	c->start = time(NULL);
+	llist_add_tail(&c->list, &iw->calls);
+	iw->st.active++;
+	if (from_isup)
+		iw->st.isup_to_sip++;
+	else
+		iw->st.sip_to_isup++;
+	return c;
+}
+
+static void call_maybe_free(struct iw_call *c)
+{
+	if (c->isup || c->leg)
+		return;
+	if (c->have_chan)
+		media_chan_free(c->iw->media, c->chan);
+	LOGCALL(c, LOGL_INFO, "over after %ld s\n", (long)(time(NULL) - c->start));
+	llist_del(&c->list);
+	c->iw->st.active--;
+	talloc_free(c);
+}
+
+/* --- numbers --- */
+
+/* ISUP number -> E.164 digits without '+' (iw_number: NOA, prefixes,
+ * area code); a number it cannot read goes on as it came and the routing
+ * table decides. */
+static void isup_to_e164(const struct iw *iw, const struct isup_number *n, char *out, size_t size)
+{
+	char buf[48];
+
+	if (iw_number_to_e164(&iw->cfg.num, n->noa, n->digits, strlen(n->digits), buf,
+			      sizeof(buf)) > 0 &&
+	    buf[0] == '+')
+		snprintf(out, size, "%s", buf + 1);
+	else
+		snprintf(out, size, "%s", n->digits);
+}
+
+/* E.164 (no '+') -> ISUP number: national inside our country code. */
+static void e164_to_isup(const struct iw *iw, const char *e164, struct isup_number *n)
+{
+	uint8_t noa = 4;
+
+	memset(n, 0, sizeof(*n));
+	n->npi = 1; /* E.164 */
+	if (iw_number_from_e164(&iw->cfg.num, e164, strlen(e164), &noa, n->digits,
+				sizeof(n->digits)) < 0) {
+		noa = 4;
+		snprintf(n->digits, sizeof(n->digits), "%s", e164);
+	}
+	n->noa = noa;
+}
+
+/* A Request-URI or From URI -> E.164 digits without '+'. */
+static int uri_to_e164(const struct iw *iw, struct tstr uri, char *out, size_t size)
+{
+	char buf[48];
+
+	if (iw_number_from_uri(&iw->cfg.num, uri.p, uri.len, buf, sizeof(buf)) < 0 || buf[0] != '+')
+		return -EINVAL;
+	snprintf(out, size, "%s", buf + 1);
+	return 0;
+}
+
+/* --- media --- */
+
+static int chan_open(struct iw_call *c)
+{
+	struct media_engine *m = c->iw->media;
+	struct sockaddr_storage local;
+	int w;
+
+	if (c->span < 0)
+		return -ENOENT;
+	w = media_span_worker(m, (unsigned)c->span);
+	if (w < 0)
+		return w;
+	if (media_chan_alloc(m, w, &c->chan, &local) < 0)
+		return -ENOSPC;
+	c->have_chan = true;
+	if (local.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&local)->sin6_addr, c->local_addr,
+			  sizeof(c->local_addr));
+		c->local.port = ntohs(((struct sockaddr_in6 *)&local)->sin6_port);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&local)->sin_addr, c->local_addr,
+			  sizeof(c->local_addr));
+		c->local.port = ntohs(((struct sockaddr_in *)&local)->sin_port);
+	}
+	{
+		/* the timeslot is ours from now on: tones can be played on it
+		 * before the far end's RTP address is known */
+		struct media_chan_cfg cc = {.mode = MEDIA_MODE_TDM,
+					    .latch = true,
+					    .span = (unsigned)c->span,
+					    .timeslot = c->ts,
+					    .codec = MEDIA_CODEC_PCMA,
+					    .pt = 8,
+					    .ptime = 20};
+
+		media_chan_modify(m, c->chan, &cc);
+	}
+	c->local.addr = c->local_addr;
+	c->local.user = "tandem";
+	c->local.sess_id = ((uint64_t)time(NULL) << 16) ^ c->id;
+	c->local.sess_version = c->local.sess_id;
+	return 0;
+}
+
+static void prefs_for(struct iw_call *c, struct sip_trunk *t)
+{
+	char list[128] = "";
+
+	for (unsigned i = 0; t && i < t->n_codecs; i++) {
+		strncat(list, i ? "," : "", sizeof(list) - strlen(list) - 1);
+		strncat(list, t->codecs[i], sizeof(list) - strlen(list) - 1);
+	}
+	if (!list[0] || sdp_prefs_parse(&c->prefs, list) < 0)
+		sdp_prefs_parse(&c->prefs, "PCMA,PCMU,telephone-event");
+	if (t && t->ptime)
+		c->prefs.ptime = t->ptime;
+}
+
+/* Connect the timeslot to the agreed RTP peer. */
+static void media_connect(struct iw_call *c)
+{
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_TDM};
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&cc.remote;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&cc.remote;
+
+	if (!c->have_chan || !c->agreed_ok)
+		return;
+	if (c->agreed.remote_type == SDP_ADDR_IP6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(c->agreed.remote_port);
+		inet_pton(AF_INET6, c->agreed.remote_addr, &a6->sin6_addr);
+		cc.remote_len = sizeof(*a6);
+	} else {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(c->agreed.remote_port);
+		inet_pton(AF_INET, c->agreed.remote_addr, &a4->sin_addr);
+		cc.remote_len = sizeof(*a4);
+	}
+	cc.latch = true;
+	cc.span = (unsigned)c->span;
+	cc.timeslot = c->ts;
+	cc.codec = c->agreed.codec == SDP_CODEC_PCMU   ? MEDIA_CODEC_PCMU
+		   : c->agreed.codec == SDP_CODEC_G722 ? MEDIA_CODEC_G722
+						       : MEDIA_CODEC_PCMA;
+	cc.pt = c->agreed.tx_pt;
+	cc.dtmf_pt = c->agreed.te ? c->agreed.te_tx_pt : 0;
+	cc.ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20;
+	snprintf(cc.ec, sizeof(cc.ec), "%s", media_vty_ec_name ? media_vty_ec_name : "");
+	cc.ec_tail_ms = media_vty_ec_tail_ms;
+	if (media_chan_modify(c->iw->media, c->chan, &cc) == 0) {
+		c->media_up = true;
+		LOGCALL(c, LOGL_INFO, "media: span %d ts %u <-> %s:%u %s pt %u%s\n", c->span, c->ts,
+			c->agreed.remote_addr, c->agreed.remote_port,
+			sdp_codec_info(c->agreed.codec)->name, cc.pt,
+			cc.dtmf_pt ? " + telephone-event" : "");
+	}
+}
+
+static void tone(struct iw_call *c, const char *name)
+{
+	if (!c->have_chan || (!name && !c->tone_on))
+		return;
+	media_chan_tone(c->iw->media, c->chan, c->iw->cfg.tone_plan, name);
+	c->tone_on = name != NULL;
+}
+
+/* The SDP of a message: the body when application/sdp, or the SDP part of
+ * a multipart body (SIP-I/SIP-T). */
+static bool msg_sdp(const struct sip_msg *m, struct tstr *out)
+{
+	struct sip_mime_part parts[4];
+	struct sip_ctype ct;
+	unsigned n = 0;
+
+	if (!m || !m->body.len || sip_msg_content_type(m, &ct) < 0)
+		return false;
+	if (tstr_casecmp_cstr(ct.type, "application") && tstr_casecmp_cstr(ct.subtype, "sdp")) {
+		*out = m->body;
+		return true;
+	}
+	if (sip_msg_multipart(m, parts, 4, &n) < 0)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		if (parts[i].content_type.len >= 15 &&
+		    !strncasecmp(parts[i].content_type.p, "application/sdp", 15)) {
+			*out = parts[i].body;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The Q.850 cause of a Reason header, or -1. */
+static int reason_cause(const struct sip_msg *m)
+{
+	struct sip_reason r;
+
+	for (unsigned i = 0; m && sip_msg_reason(m, i, &r) == 0; i++)
+		if (tstr_casecmp_cstr(r.protocol, "Q.850") && r.cause >= 0 && r.cause < 128)
+			return r.cause;
+	return -1;
+}
+
+static void reason_hdr(char *buf, size_t size, uint8_t cause)
+{
+	if (iw_reason_format(buf, size, cause) < 0)
+		buf[0] = '\0';
+}
+
+/* ============ ISUP -> SIP ============ */
+
+static const struct sip_leg_ops out_leg_ops;
+
+/* Apply the SDP answer of a 18x/2xx to our offer. */
+static void rx_answer_sdp(struct iw_call *c, const struct sip_msg *rsp)
+{
+	struct sdp_session s;
+	const char *why = NULL;
+	struct tstr body;
+
+	if (c->agreed_ok || !msg_sdp(rsp, &body))
+		return;
+	if (sdp_decode(&s, body.p, body.len, &why) < 0 ||
+	    sdp_answer_rx(&c->agreed, &s, &c->prefs, &c->local, &why) < 0) {
+		LOGCALL(c, LOGL_NOTICE, "SDP answer not usable: %s\n", why ? why : "?");
+		return;
+	}
+	c->agreed_ok = true;
+	tone(c, NULL);
+	media_connect(c);
+}
+
+static void out_progress(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	struct iw_call *c = u;
+	bool alerting = rsp->status == 180;
+
+	(void)leg;
+	rx_answer_sdp(c, rsp);
+	if (!c->isup)
+		return;
+	/* RFC 3398 7.2.1.1 / 8.2.?: 180 -> ACM "subscriber free"; 183 -> ACM
+	 * with in-band information (or CPG when the ACM went already) */
+	if (!c->acm_sent) {
+		c->acm_sent = true;
+		c->state = IW_S_EARLY;
+		/* without early media the caller hears our ringback */
+		if (alerting && !c->agreed_ok && c->iw->cfg.ringback)
+			tone(c, "ringback");
+		isup_call_acm(c->isup, alerting, c->agreed_ok || c->tone_on);
+	} else {
+		if (alerting && !c->agreed_ok && c->iw->cfg.ringback)
+			tone(c, "ringback");
+		isup_call_cpg(c->isup, alerting ? 1 : 3);
+	}
+}
+
+static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	struct iw_call *c = u;
+
+	(void)leg;
+	rx_answer_sdp(c, rsp);
+	tone(c, NULL);
+	c->state = IW_S_ACTIVE;
+	c->answer_time = time(NULL);
+	c->iw->st.answered++;
+	if (!c->isup)
+		return;
+	LOGCALL(c, LOGL_NOTICE, "answered\n");
+	if (c->acm_sent)
+		isup_call_anm(c->isup);
+	else
+		isup_call_con(c->isup);
+}
+
+static void out_failed(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp)
+{
+	struct iw_call *c = u;
+	int cause = reason_cause(rsp);
+
+	(void)leg;
+	if (cause < 0)
+		cause = iw_cause_sip_to_isup((int)status);
+	LOGCALL(c, LOGL_NOTICE, "SIP %u: REL cause %d\n", status, cause);
+	c->iw->st.failed++;
+	c->state = IW_S_CLEARING;
+	tone(c, NULL);
+	if (c->isup)
+		isup_call_release(c->isup, (uint8_t)cause);
+	c->isup = NULL;
+}
+
+static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye)
+{
+	struct iw_call *c = u;
+	int cause = reason_cause(bye);
+
+	(void)leg;
+	/* RFC 3398 8.2.? / 9: BYE (or CANCEL) -> REL 16 normal clearing */
+	if (cause < 0)
+		cause = 16;
+	LOGCALL(c, LOGL_NOTICE, "SIP side hung up: REL cause %d\n", cause);
+	c->state = IW_S_CLEARING;
+	if (c->isup)
+		isup_call_release(c->isup, (uint8_t)cause);
+	c->isup = NULL;
+}
+
+static void sip_side_gone(void *u, struct sip_leg *leg)
+{
+	struct iw_call *c = u;
+
+	(void)leg;
+	c->leg = NULL;
+	if (c->isup) {
+		/* the dialog ended without a BYE or failure we saw (no ACK...) */
+		isup_call_release(c->isup, 41);
+		c->isup = NULL;
+	}
+	call_maybe_free(c);
+}
+
+static const struct sip_leg_ops out_leg_ops = {
+	.progress = out_progress,
+	.answered = out_answered,
+	.failed = out_failed,
+	.bye = sip_side_bye,
+	.gone = sip_side_gone,
+};
+
+static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *iam,
+		       const struct isup_number *called, const struct isup_number *calling)
+{
+	struct iw *iw = priv;
+	struct iw_route_res rr = {.cause = 3};
+	struct sip_invite_spec spec = {0};
+	char ruri[160], from[200], to[170], hdrs[300] = "";
+	const char *host;
+	struct iw_call *c;
+	char e164[48];
+
+	(void)iam;
+	c = call_alloc(iw, true);
+	if (!c) {
+		isup_call_release(ic, 47);
+		return;
+	}
+	c->isup = ic;
+	c->link = isup_call_link(ic);
+	c->cic = isup_call_cic(ic);
+	c->span = isup_call_span(ic);
+	c->ts = isup_call_timeslot(ic);
+	snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(c->link)->name);
+	isup_call_set_user(ic, c);
+	isup_to_e164(iw, called, e164, sizeof(e164));
+	LOGCALL(c, LOGL_INFO, "IAM called NOA %u '%s' -> +%s\n", called->noa, called->digits, e164);
+	snprintf(c->called, sizeof(c->called), "%s", e164);
+	if (calling) {
+		isup_to_e164(iw, calling, c->calling, sizeof(c->calling));
+		c->calling_restricted = calling->apri == 1;
+	}
+	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
+		LOGCALL(c, LOGL_NOTICE, "no route for +%s: REL cause %u\n", e164, rr.cause);
+		isup_call_release(ic, rr.cause ? rr.cause : 3);
+		c->isup = NULL;
+		iw->st.failed++;
+		call_maybe_free(c);
+		return;
+	}
+	c->trunk = rr.trunk;
+	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", rr.trunk->name);
+	prefs_for(c, rr.trunk);
+	if (chan_open(c) < 0 ||
+	    (c->sdp_len = sdp_offer_encode(c->sdp, sizeof(c->sdp), &c->prefs, &c->local)) < 0) {
+		LOGCALL(c, LOGL_ERROR, "no media channel for span %d ts %u: REL 47\n", c->span,
+			c->ts);
+		isup_call_release(ic, 47);
+		c->isup = NULL;
+		call_maybe_free(c);
+		return;
+	}
+	host = rr.trunk->domain ? rr.trunk->domain : rr.trunk->host;
+	if (rr.trunk->ruri == SIP_RURI_TEL)
+		snprintf(ruri, sizeof(ruri), "tel:+%s", rr.number);
+	else
+		snprintf(ruri, sizeof(ruri), "sip:+%s@%s;user=phone", rr.number, host);
+	snprintf(to, sizeof(to), "%s", ruri);
+	/* RFC 3398 7.2.1.2 / RFC 3325: a restricted calling number travels
+	 * only in P-Asserted-Identity, with Privacy: id */
+	if (c->calling[0] && c->calling_restricted) {
+		snprintf(from, sizeof(from), "sip:anonymous@anonymous.invalid");
+		snprintf(hdrs, sizeof(hdrs),
+			 "P-Asserted-Identity: <sip:+%s@%s;user=phone>\r\nPrivacy: id\r\n",
+			 c->calling, c->local_addr);
+	} else if (c->calling[0]) {
+		snprintf(from, sizeof(from), "sip:+%s@%s;user=phone", c->calling, c->local_addr);
+		snprintf(hdrs, sizeof(hdrs), "P-Asserted-Identity: <sip:+%s@%s;user=phone>\r\n",
+			 c->calling, c->local_addr);
+	} else {
+		snprintf(from, sizeof(from), "sip:unknown@%s", c->local_addr);
+	}
+	spec.trunk = rr.trunk;
+	spec.ruri = ruri;
+	spec.from = from;
+	spec.to = to;
+	spec.body.content_type = "application/sdp";
+	spec.body.body = c->sdp;
+	spec.body.len = (size_t)c->sdp_len;
+	spec.body.headers = hdrs;
+	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
+	if (!c->leg) {
+		LOGCALL(c, LOGL_NOTICE, "INVITE to trunk %s failed: REL 41\n", rr.trunk->name);
+		isup_call_release(ic, 41);
+		c->isup = NULL;
+		call_maybe_free(c);
+		return;
+	}
+	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
+	LOGCALL(c, LOGL_NOTICE, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
+		c->calling[0] ? c->calling : "-", e164, ruri, rr.trunk->name);
+}
+
+/* ============ SIP -> ISUP ============ */
+
+static void in_cancelled(void *u, struct sip_leg *leg, const struct sip_msg *cancel)
+{
+	sip_side_bye(u, leg, cancel);
+}
+
+static const struct sip_leg_ops in_leg_ops = {
+	.cancelled = in_cancelled,
+	.bye = sip_side_bye,
+	.gone = sip_side_gone,
+};
+
+static void respond_sdp(struct iw_call *c, unsigned status)
+{
+	struct sip_body b = {
+		.content_type = "application/sdp", .body = c->sdp, .len = (size_t)c->sdp_len};
+
+	sip_leg_respond(c->leg, status, c->sdp_len > 0 ? &b : NULL);
+}
+
+static void isup_progress(void *u, struct isup_call *ic, const struct isup_msg *m, bool alerting)
+{
+	struct iw_call *c = u;
+	uint8_t obci = 0;
+
+	(void)ic;
+	if (!c->leg || c->from_isup)
+		return;
+	isup_msg_u8(m, ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS, &obci);
+	c->state = IW_S_EARLY;
+	/* RFC 3398 7.2.? : ACM "subscriber free" -> 180; otherwise (or with
+	 * in-band information) 183; both carry our SDP so the far end's
+	 * in-band tones reach the caller */
+	respond_sdp(c, alerting && !(obci & 1) ? 180 : 183);
+}
+
+static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
+{
+	struct iw_call *c = u;
+
+	(void)ic;
+	(void)m;
+	if (!c->leg)
+		return;
+	c->state = IW_S_ACTIVE;
+	c->answer_time = time(NULL);
+	c->iw->st.answered++;
+	LOGCALL(c, LOGL_NOTICE, "answered\n");
+	respond_sdp(c, 200);
+}
+
+static void isup_release(void *u, struct isup_call *ic, const struct isup_cause *cause,
+			 const struct isup_msg *m)
+{
+	struct iw_call *c = u;
+	char reason[96];
+
+	(void)ic;
+	(void)m;
+	if (!c)
+		return;
+	c->isup = NULL;
+	c->state = IW_S_CLEARING;
+	reason_hdr(reason, sizeof(reason), cause->value);
+	tone(c, NULL);
+	if (c->leg) {
+		if (!c->from_isup && !c->answer_time) {
+			struct sip_body b = {.headers = reason};
+			unsigned status = (unsigned)iw_cause_isup_to_sip(cause->value);
+
+			LOGCALL(c, LOGL_NOTICE, "REL cause %u: SIP %u\n", cause->value, status);
+			c->iw->st.failed++;
+			sip_leg_respond(c->leg, status, &b);
+		} else if (c->from_isup && !c->answer_time) {
+			LOGCALL(c, LOGL_NOTICE, "REL cause %u: CANCEL\n", cause->value);
+			sip_leg_cancel(c->leg, reason);
+		} else {
+			LOGCALL(c, LOGL_NOTICE, "REL cause %u: BYE\n", cause->value);
+			sip_leg_bye(c->leg, reason);
+		}
+	}
+	call_maybe_free(c);
+}
+
+static void isup_cot_loop(void *priv, unsigned cic, int span, unsigned ts, bool on)
+{
+	(void)priv;
+	LOGP(DIW, LOGL_NOTICE, "CIC %u (span %d ts %u): continuity loop %s\n", cic, span, ts,
+	     on ? "on" : "off");
+}
+
+static const struct isup_call_ops isup_ops = {
+	.setup = isup_setup,
+	.progress = isup_progress,
+	.answer = isup_answer,
+	.release = isup_release,
+	.cot_loop = isup_cot_loop,
+};
+
+const struct isup_call_ops *iw_isup_ops(void)
+{
+	return &isup_ops;
+}
+
+void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,
+		     const struct sip_msg *invite)
+{
+	struct iw_route_res rr = {.cause = 3};
+	struct isup_call_spec spec = {.cpc = 10, .tmr = 3, .except_cic = -1};
+	struct sdp_answer_res ar;
+	struct sdp_session offer;
+	struct sip_nameaddr from;
+	struct isup_link *l;
+	struct iw_call *c;
+	struct tstr body;
+	char e164[48];
+	const char *why = NULL;
+
+	c = call_alloc(iw, false);
+	if (!c) {
+		sip_leg_respond(leg, 503, NULL);
+		return;
+	}
+	c->leg = leg;
+	c->trunk = trunk;
+	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk ? trunk->name : "-");
+	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(leg));
+	sip_leg_set_user(leg, &in_leg_ops, c);
+
+	if (uri_to_e164(iw, invite->ruri, e164, sizeof(e164)) < 0) {
+		LOGCALL(c, LOGL_NOTICE, "Request-URI without a usable number: 404\n");
+		goto reject_404;
+	}
+	snprintf(c->called, sizeof(c->called), "%s", e164);
+	if (sip_msg_from(invite, &from) == 0 &&
+	    uri_to_e164(iw, from.uri, c->calling, sizeof(c->calling)) < 0)
+		c->calling[0] = '\0';
+	if (!msg_sdp(invite, &body) || sdp_decode(&offer, body.p, body.len, &why) < 0) {
+		/* an INVITE without an offer would need a delayed offer toward
+		 * ISUP; refused for now */
+		LOGCALL(c, LOGL_NOTICE, "INVITE without a usable SDP offer (%s): 488\n",
+			why ? why : "none");
+		sip_leg_respond(leg, 488, NULL);
+		goto out_fail;
+	}
+	if (!iw->route || iw->route(iw->route_priv, false, e164, &rr) < 0) {
+		LOGCALL(c, LOGL_NOTICE, "no route for +%s: cause %u\n", e164, rr.cause);
+		goto reject_cause;
+	}
+	l = isup_vty_link(rr.linkset);
+	if (!l || !isup_link_is_up(l)) {
+		LOGCALL(c, LOGL_NOTICE, "linkset %s not available: 503\n",
+			rr.linkset ? rr.linkset : "(first)");
+		rr.cause = 34;
+		goto reject_cause;
+	}
+	e164_to_isup(iw, rr.number, &spec.called);
+	if (c->calling[0]) {
+		e164_to_isup(iw, c->calling, &spec.calling);
+		spec.calling.screening = 1; /* user provided, verified and passed (by the trunk) */
+		spec.have_calling = true;
+	}
+	c->isup = isup_call_out(l, &spec, &isup_ops, c);
+	if (!c->isup) {
+		LOGCALL(c, LOGL_NOTICE, "no free circuit on linkset %s: 503 (cause 34)\n",
+			isup_link_cfg(l)->name);
+		rr.cause = 34;
+		goto reject_cause;
+	}
+	c->link = l;
+	c->cic = isup_call_cic(c->isup);
+	c->span = isup_call_span(c->isup);
+	c->ts = isup_call_timeslot(c->isup);
+	snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(l)->name);
+	prefs_for(c, trunk);
+	if (chan_open(c) < 0 || sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
+		LOGCALL(c, LOGL_NOTICE, "offer not acceptable: 488, REL 65\n");
+		isup_call_release(c->isup, 65);
+		c->isup = NULL;
+		sip_leg_respond(leg, 488, NULL);
+		goto out_fail;
+	}
+	c->sdp_len = sdp_answer_encode(c->sdp, sizeof(c->sdp), &offer, &ar, &c->prefs, &c->local);
+	c->agreed = ar.agreed;
+	c->agreed_ok = c->sdp_len > 0;
+	media_connect(c);
+	LOGCALL(c, LOGL_NOTICE, "INVITE %s -> +%s: IAM on linkset %s CIC %u\n",
+		c->calling[0] ? c->calling : "-", e164, c->linkset, c->cic);
+	return;
+
+reject_404:
+	sip_leg_respond(leg, 404, NULL);
+	goto out_fail;
+reject_cause : {
+	char reason[96];
+	struct sip_body b = {.headers = reason};
+
+	reason_hdr(reason, sizeof(reason), rr.cause);
+	sip_leg_respond(leg, (unsigned)iw_cause_isup_to_sip(rr.cause), &b);
+}
+out_fail:
+	iw->st.failed++;
+	/* the leg reports "gone" when its transaction is over */
+	c->state = IW_S_CLEARING;
+}
+
+void iw_media_event(struct iw *iw, uint32_t chan, int type)
+{
+	struct iw_call *c;
+
+	if (type != MEDIA_EV_RTP_TIMEOUT)
+		return;
+	llist_for_each_entry(c, &iw->calls, list)
+	{
+		if (!c->have_chan || c->chan != chan || c->state != IW_S_ACTIVE)
+			continue;
+		/* no RTP for rtp-timeout: the far end is gone (RFC 3398 leaves
+		 * this to policy; cause 41 temporary failure, as a lost path) */
+		LOGCALL(c, LOGL_NOTICE, "no RTP: releasing both sides (cause 41)\n");
+		if (c->isup)
+			isup_call_release(c->isup, 41);
+		c->isup = NULL;
+		if (c->leg) {
+			char reason[96];
+
+			reason_hdr(reason, sizeof(reason), 41);
+			sip_leg_bye(c->leg, reason);
+		}
+		return;
+	}
+}
+
+struct iw_call *iw_call_next(struct iw *iw, struct iw_call *prev)
+{
+	struct llist_head *n = prev ? prev->list.next : iw->calls.next;
+
+	return n == &iw->calls ? NULL : llist_entry(n, struct iw_call, list);
+}
+
+void iw_call_info(const struct iw_call *c, struct iw_call_info *out)
+{
+	out->id = c->id;
+	out->from_isup = c->from_isup;
+	out->state = state_names[c->state];
+	out->linkset = c->linkset;
+	out->cic = c->cic;
+	out->call_id = c->call_id;
+	out->trunk = c->trunk_name;
+	out->called = c->called;
+	out->calling = c->calling;
+	out->chan = c->chan;
+	out->have_chan = c->have_chan;
+	out->seconds = c->answer_time ? (unsigned)(time(NULL) - c->answer_time) : 0;
+}

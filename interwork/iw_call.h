@@ -1,0 +1,75 @@
+/* The interworking call: one ISUP circuit call, one SIP dialog (a B2BUA
+ * leg) and one media channel (the circuit's TDM timeslot <-> RTP), mapped
+ * per RFC 3398 (plain SIP trunks). The call owns its channel; it lives until
+ * both signalling legs are over. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <osmocom/core/linuxlist.h>
+
+#include "interwork/iw_number.h"
+#include "sigtran/isup_link.h"
+
+struct loop;
+struct media_engine;
+struct sip_ua;
+struct sip_leg;
+struct sip_trunk;
+struct sip_msg;
+struct iw;
+struct iw_call;
+
+/* Where a call goes: set by the routing layer. */
+struct iw_route_res {
+	struct sip_trunk *trunk; /* ISUP -> SIP */
+	const char *linkset;	 /* SIP -> ISUP (NULL: the first) */
+	char number[48];	 /* the number to send, E.164 without '+', rewritten */
+	uint8_t cause;		 /* when nothing fits: the Q.850 cause (e.g. 3 no route) */
+};
+
+/* Route lookup, ISUP -> SIP (to_sip) or SIP -> ISUP, on an E.164 number
+ * without '+'. 0 and *res filled, or -ENOENT with res->cause. */
+typedef int (*iw_route_cb)(void *priv, bool to_sip, const char *e164, struct iw_route_res *res);
+
+struct iw_cfg {
+	/* how numbers are written on the ISUP side (country code, prefixes) */
+	struct iw_number_ctx num;
+	const char *tone_plan; /* "itu" or "us" (ringback played toward TDM) */
+	bool ringback;	       /* play ringback toward TDM on 180 without early media */
+};
+
+struct iw_stats {
+	uint64_t isup_to_sip, sip_to_isup, answered, failed, active;
+};
+
+struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct media_engine *media,
+		    struct sip_ua *ua, iw_route_cb route, void *route_priv);
+void iw_free(struct iw *iw);
+/* ISUP events for calls (give to isup_link_alloc / isup_vty_start). */
+const struct isup_call_ops *iw_isup_ops(void);
+/* A new INVITE (from sip_ua_ops.incoming). */
+void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,
+		     const struct sip_msg *invite);
+/* A media event for a channel (DTMF, RTP timeout...). */
+void iw_media_event(struct iw *iw, uint32_t chan, int type);
+const struct iw_stats *iw_get_stats(const struct iw *iw);
+
+/* For "show calls". */
+struct iw_call_info {
+	unsigned id;
+	bool from_isup;
+	const char *state;
+	const char *linkset;
+	unsigned cic;
+	const char *call_id;
+	const char *trunk;
+	const char *called, *calling;
+	uint32_t chan;
+	bool have_chan;
+	unsigned seconds;
+};
+/* Iterate: start with NULL. */
+struct iw_call *iw_call_next(struct iw *iw, struct iw_call *prev);
+void iw_call_info(const struct iw_call *c, struct iw_call_info *out);

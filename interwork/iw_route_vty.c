@@ -1,0 +1,275 @@
+/* The "routing" node: the number context of the ISUP side, the two routing
+ * tables (toward SIP trunks, toward ISUP linksets), and "show calls". */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/core/talloc.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+
+#include "core/vty.h"
+#include "interwork/iw_call.h"
+#include "interwork/iw_route.h"
+#include "interwork/iw_route_vty.h"
+#include "sigtran/isup_vty.h"
+#include "sip/sip_trunk.h"
+
+struct iw_cfg iw_vty_cfg = {.tone_plan = "itu", .ringback = true};
+static struct iw_route_table *to_sip, *to_isup;
+static struct iw *vty_iw;
+
+static struct cmd_node routing_node = {
+	.node = TANDEM_ROUTING_NODE,
+	.prompt = "%s(config-routing)# ",
+	.vtysh = 1,
+};
+
+static struct iw_route_table *table(const char *dir)
+{
+	struct iw_route_table **t = !strcmp(dir, "to-sip") ? &to_sip : &to_isup;
+
+	if (!*t)
+		*t = iw_route_table_alloc(tall_vty_ctx);
+	return *t;
+}
+
+DEFUN(cfg_routing, cfg_routing_cmd, "routing", "Configure number handling and routing\n")
+{
+	vty->node = TANDEM_ROUTING_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_numbering, cfg_numbering_cmd,
+      "numbering country-code <1-999> national-prefix (DIGITS|none) international-prefix "
+      "(DIGITS|none)",
+      "How numbers are written on the ISUP side\nCountry code (E.164)\nCode\nTrunk prefix of "
+      "national numbers\nDigits\nNone\nInternational prefix\nDigits\nNone\n")
+{
+	const char *np = strcmp(argv[1], "none") ? argv[1] : "";
+	const char *ip = strcmp(argv[2], "none") ? argv[2] : "";
+
+	if (iw_number_ctx_set(&iw_vty_cfg.num, argv[0], np, ip, iw_vty_cfg.num.area_code) < 0) {
+		vty_out(vty, "%% prefixes must be digits, at most 7%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_area, cfg_area_cmd, "area-code (DIGITS|none)",
+      "Area code of subscriber numbers (NOA subscriber)\nDigits\nNone\n")
+{
+	struct iw_number_ctx *n = &iw_vty_cfg.num;
+
+	if (iw_number_ctx_set(n, n->cc, n->national_prefix, n->intl_prefix,
+			      strcmp(argv[0], "none") ? argv[0] : "") < 0) {
+		vty_out(vty, "%% area code must be digits, at most 7%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_tones, cfg_tones_cmd, "ringback (itu|us|off)",
+      "Ringback toward TDM when the SIP side rings without early media\nITU (E.180)\nNorth "
+      "American\nNone\n")
+{
+	iw_vty_cfg.ringback = strcmp(argv[0], "off") != 0;
+	if (iw_vty_cfg.ringback)
+		iw_vty_cfg.tone_plan = !strcmp(argv[0], "us") ? "us" : "itu";
+	return CMD_SUCCESS;
+}
+
+static int add_route(struct vty *vty, const char *dir, const char *prefix, unsigned strip,
+		     const char *prepend, int argc, const char **names)
+{
+	struct iw_route_spec spec = {.prefix = strcmp(prefix, "default") ? prefix : "",
+				     .strip = strip,
+				     .prepend = prepend,
+				     .targets = names,
+				     .n_targets = (unsigned)argc};
+	struct iw_route_table *t = table(dir);
+	int rc;
+
+	if (!t)
+		return CMD_WARNING;
+	iw_route_del(t, spec.prefix);
+	rc = iw_route_add(t, &spec);
+	if (rc < 0) {
+		vty_out(vty, "%% route %s: %s%s", prefix,
+			rc == -EINVAL ? "prefix must be digits (at most 15), 1-8 targets"
+				      : strerror(-rc),
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_route, cfg_route_cmd, "route (to-sip|to-isup) (PREFIX|default) via .NAMES",
+      "A routing rule (longest prefix of the E.164 number wins)\nISUP calls toward SIP "
+      "trunks\nSIP calls toward ISUP linksets\nE.164 prefix without '+'\nEvery number\n"
+      "Targets in failover order\nTrunk or linkset names\n")
+{
+	return add_route(vty, argv[0], argv[1], 0, NULL, argc - 2, &argv[2]);
+}
+
+DEFUN(cfg_route_rw, cfg_route_rw_cmd,
+      "route (to-sip|to-isup) (PREFIX|default) strip <0-15> prepend (DIGITS|none) via .NAMES",
+      "A routing rule (longest prefix of the E.164 number wins)\nISUP calls toward SIP "
+      "trunks\nSIP calls toward ISUP linksets\nE.164 prefix without '+'\nEvery number\n"
+      "Remove leading digits\nHow many\nThen put digits in front\nDigits\nNothing\n"
+      "Targets in failover order\nTrunk or linkset names\n")
+{
+	return add_route(vty, argv[0], argv[1], (unsigned)atoi(argv[2]),
+			 strcmp(argv[3], "none") ? argv[3] : NULL, argc - 4, &argv[4]);
+}
+
+DEFUN(cfg_no_route, cfg_no_route_cmd, "no route (to-sip|to-isup) (PREFIX|default)",
+      NO_STR "A routing rule\nTo SIP\nTo ISUP\nPrefix\nThe default rule\n")
+{
+	if (iw_route_del(table(argv[0]), strcmp(argv[1], "default") ? argv[1] : "") < 0) {
+		vty_out(vty, "%% no such route%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+struct write_ctx {
+	struct vty *vty;
+	const char *dir;
+};
+
+static int write_rule(const struct iw_route_rule *r, void *priv)
+{
+	struct write_ctx *w = priv;
+	struct vty *vty = w->vty;
+
+	vty_out(w->vty, " route %s %s", w->dir, r->prefix[0] ? r->prefix : "default");
+	if (r->strip || r->prepend[0])
+		vty_out(w->vty, " strip %u prepend %s", r->strip,
+			r->prepend[0] ? r->prepend : "none");
+	vty_out(w->vty, " via");
+	for (unsigned i = 0; i < r->n_targets; i++)
+		vty_out(w->vty, " %s", r->targets[i]);
+	vty_out(w->vty, "%s", VTY_NEWLINE);
+	return 0;
+}
+
+static int config_write_routing(struct vty *vty)
+{
+	const struct iw_number_ctx *n = &iw_vty_cfg.num;
+	struct write_ctx w = {.vty = vty};
+
+	vty_out(vty, "routing%s", VTY_NEWLINE);
+	if (n->cc[0])
+		vty_out(vty,
+			" numbering country-code %s national-prefix %s international-prefix %s%s",
+			n->cc, n->national_prefix[0] ? n->national_prefix : "none",
+			n->intl_prefix[0] ? n->intl_prefix : "none", VTY_NEWLINE);
+	if (n->area_code[0])
+		vty_out(vty, " area-code %s%s", n->area_code, VTY_NEWLINE);
+	vty_out(vty, " ringback %s%s", iw_vty_cfg.ringback ? iw_vty_cfg.tone_plan : "off",
+		VTY_NEWLINE);
+	if (to_sip) {
+		w.dir = "to-sip";
+		iw_route_foreach(to_sip, write_rule, &w);
+	}
+	if (to_isup) {
+		w.dir = "to-isup";
+		iw_route_foreach(to_isup, write_rule, &w);
+	}
+	return CMD_SUCCESS;
+}
+
+/* A trunk can take a call: configured, answering OPTIONS when they are
+ * sent, below its call limit. */
+static bool trunk_usable(const struct sip_trunk *t)
+{
+	if (t->options_interval && !t->up)
+		return false;
+	return !t->max_calls || t->calls < t->max_calls;
+}
+
+int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_res *res)
+{
+	const struct iw_route_rule *r;
+	struct iw_route_table *t = to_sip_dir ? to_sip : to_isup;
+
+	(void)priv;
+	res->cause = 3; /* no route to destination */
+	if (!t || iw_route_lookup(t, e164, strlen(e164), &r, res->number, sizeof(res->number)) < 0)
+		return -ENOENT;
+	for (unsigned i = 0; i < r->n_targets; i++) {
+		if (to_sip_dir) {
+			struct sip_trunk *tr = sip_trunk_find(r->targets[i]);
+
+			if (tr && trunk_usable(tr)) {
+				res->trunk = tr;
+				return 0;
+			}
+		} else {
+			struct isup_link *l = isup_vty_link(r->targets[i]);
+
+			if (l && isup_link_is_up(l)) {
+				res->linkset = isup_link_cfg(l)->name;
+				return 0;
+			}
+		}
+	}
+	/* every target down or full: Q.850 34 no circuit/channel available */
+	res->cause = 34;
+	return -ENOENT;
+}
+
+void iw_vty_set_iw(struct iw *iw)
+{
+	vty_iw = iw;
+}
+
+DEFUN(show_calls, show_calls_cmd, "show calls", SHOW_STR "Interworking calls\n")
+{
+	struct iw_call *c = NULL;
+	unsigned n = 0;
+
+	if (!vty_iw) {
+		vty_out(vty, "%% interworking not running%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	while ((c = iw_call_next(vty_iw, c))) {
+		struct iw_call_info i;
+
+		iw_call_info(c, &i);
+		vty_out(vty,
+			"call %u %s %s: +%s -> +%s; ISUP %s CIC %u; SIP trunk %s Call-ID %s; "
+			"channel %08x; %u s answered%s",
+			i.id, i.from_isup ? "ISUP->SIP" : "SIP->ISUP", i.state,
+			i.calling[0] ? i.calling : "?", i.called, i.linkset[0] ? i.linkset : "-",
+			i.cic, i.trunk, i.call_id[0] ? i.call_id : "-", i.have_chan ? i.chan : 0,
+			i.seconds, VTY_NEWLINE);
+		n++;
+	}
+	{
+		const struct iw_stats *s = iw_get_stats(vty_iw);
+
+		vty_out(vty,
+			"%u calls; since start: %llu ISUP->SIP, %llu SIP->ISUP, %llu answered, "
+			"%llu failed%s",
+			n, (unsigned long long)s->isup_to_sip, (unsigned long long)s->sip_to_isup,
+			(unsigned long long)s->answered, (unsigned long long)s->failed,
+			VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+void iw_route_vty_init(void)
+{
+	iw_number_ctx_set(&iw_vty_cfg.num, NULL, "0", "00", NULL);
+	install_element(CONFIG_NODE, &cfg_routing_cmd);
+	install_node(&routing_node, config_write_routing);
+	install_element(TANDEM_ROUTING_NODE, &cfg_numbering_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_area_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_tones_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_route_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_route_rw_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_cmd);
+	install_element_ve(&show_calls_cmd);
+}

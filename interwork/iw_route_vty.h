@@ -1,0 +1,12 @@
+/* The "routing" configuration node and "show calls". */
+#pragma once
+
+#include <stdbool.h>
+
+#include "interwork/iw_call.h"
+
+extern struct iw_cfg iw_vty_cfg;
+void iw_route_vty_init(void);
+/* The route callback of the interworking calls (iw_route_cb). */
+int iw_vty_route(void *priv, bool to_sip, const char *e164, struct iw_route_res *res);
+void iw_vty_set_iw(struct iw *iw);

@@ -1,0 +1,537 @@
+/* ISUP configuration, the binding of linksets to M3UA ASPs (MTP-TRANSFER,
+ * PAUSE and RESUME), and "show isup ...", "isup reset|block ...". */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/core/fsm.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+
+#include "core/log.h"
+#include "core/vty.h"
+#include "sigtran/isup_link_int.h"
+#include "sigtran/isup_vty.h"
+#include "sigtran/m3ua_vty.h"
+
+struct llist_head isup_vty_linksets = LLIST_HEAD_INIT(isup_vty_linksets);
+
+static struct cmd_node isup_node = {
+	.node = TANDEM_ISUP_NODE,
+	.prompt = "%s(config-isup)# ",
+	.vtysh = 1,
+};
+
+static struct cmd_node linkset_node = {
+	.node = TANDEM_ISUP_LINKSET_NODE,
+	.prompt = "%s(config-isup-linkset)# ",
+	.vtysh = 1,
+};
+
+DEFUN(cfg_isup, cfg_isup_cmd, "isup", "Configure ISUP (linksets, circuits)\n")
+{
+	vty->node = TANDEM_ISUP_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_linkset, cfg_linkset_cmd, "linkset NAME",
+      "ISUP linkset toward one adjacent exchange\nName\n")
+{
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list) if (!strcmp(s->name, argv[0])) goto found;
+	s = talloc_zero(tall_vty_ctx, struct isup_vty_linkset);
+	s->name = talloc_strdup(s, argv[0]);
+	s->cfg.name = s->name;
+	s->cfg.variant = ISUP_VAR_ITU;
+	s->cfg.ni = 2;
+	s->cfg.grs_on_up = true;
+	llist_add_tail(&s->list, &isup_vty_linksets);
+found:
+	vty->index = s;
+	vty->node = TANDEM_ISUP_LINKSET_NODE;
+	return CMD_SUCCESS;
+}
+
+#define LS struct isup_vty_linkset *s = vty->index
+
+DEFUN(cfg_ls_asp, cfg_ls_asp_cmd, "asp NAME", "M3UA ASP (sigtran node) carrying it\nName\n")
+{
+	LS;
+	talloc_free(s->asp_name);
+	s->asp_name = talloc_strdup(s, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_variant, cfg_ls_variant_cmd, "variant (itu|ansi)",
+      "ISUP variant\nITU-T Q.763/Q.764\nANSI T1.113\n")
+{
+	LS;
+	s->cfg.variant = !strcmp(argv[0], "ansi") ? ISUP_VAR_ANSI : ISUP_VAR_ITU;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_opc, cfg_ls_opc_cmd, "point-code local <0-16777215> remote <0-16777215>",
+      "Point codes\nOur point code (OPC of what we send)\nValue\nThe adjacent exchange\nValue\n")
+{
+	LS;
+	s->cfg.opc = (uint32_t)strtoul(argv[0], NULL, 10);
+	s->cfg.dpc = (uint32_t)strtoul(argv[1], NULL, 10);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_ni, cfg_ls_ni_cmd, "network-indicator (international|national|spare|reserved)",
+      "Network indicator in the SIO\nInternational (0)\nNational (2)\nSpare (1)\nReserved (3)\n")
+{
+	LS;
+	s->cfg.ni = !strcmp(argv[0], "international") ? 0
+		    : !strcmp(argv[0], "spare")	      ? 1
+		    : !strcmp(argv[0], "national")    ? 2
+						      : 3;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_glare, cfg_ls_glare_cmd, "dual-seizure (even-odd|always-win|always-yield)",
+      "Who controls a circuit on dual seizure (Q.764 2.10.1.4)\nHigher point code controls "
+      "even CICs\nThis side controls all\nThe other side controls all\n")
+{
+	LS;
+	s->cfg.glare = !strcmp(argv[0], "always-win")	  ? ISUP_GLARE_ALWAYS_WIN
+		       : !strcmp(argv[0], "always-yield") ? ISUP_GLARE_ALWAYS_YIELD
+							  : ISUP_GLARE_EVEN_ODD;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_grs, cfg_ls_grs_cmd, "reset-on-link-up (yes|no)",
+      "Reset every circuit (GRS) when the destination becomes available\nYes\nNo\n")
+{
+	LS;
+	s->cfg.grs_on_up = !strcmp(argv[0], "yes");
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_overlap, cfg_ls_overlap_cmd, "overlap (yes|no)",
+      "Accept overlap signalling (SAM until ST or T35)\nYes\nNo (en-bloc)\n")
+{
+	LS;
+	s->cfg.overlap = !strcmp(argv[0], "yes");
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_cic, cfg_ls_cic_cmd, "cic <0-16383> <0-16383> span <0-63> timeslot <1-31>",
+      "A CIC range and the TDM timeslots it uses\nFirst CIC\nLast CIC\nTDM span\nSpan "
+      "number\nTimeslot of the first CIC\nTimeslot\n")
+{
+	LS;
+	struct isup_vty_range *r;
+	unsigned first = (unsigned)atoi(argv[0]), last = (unsigned)atoi(argv[1]);
+
+	if (last < first) {
+		vty_out(vty, "%% last CIC below the first%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if (s->n_ranges == sizeof(s->ranges) / sizeof(s->ranges[0])) {
+		vty_out(vty, "%% too many CIC ranges%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if ((unsigned)atoi(argv[3]) + (last - first) > 31) {
+		vty_out(vty, "%% CICs %u-%u from timeslot %s run past timeslot 31%s", first, last,
+			argv[3], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	r = &s->ranges[s->n_ranges++];
+	r->first = first;
+	r->last = last;
+	r->span = atoi(argv[2]);
+	r->ts = (unsigned)atoi(argv[3]);
+	return CMD_SUCCESS;
+}
+
+static int config_write_isup(struct vty *vty)
+{
+	static const char *ni[] = {"international", "spare", "national", "reserved"};
+	static const char *glare[] = {"even-odd", "always-win", "always-yield"};
+	struct isup_vty_linkset *s;
+
+	if (llist_empty(&isup_vty_linksets))
+		return CMD_SUCCESS;
+	vty_out(vty, "isup%s", VTY_NEWLINE);
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		vty_out(vty, " linkset %s%s", s->name, VTY_NEWLINE);
+		if (s->asp_name)
+			vty_out(vty, "  asp %s%s", s->asp_name, VTY_NEWLINE);
+		vty_out(vty, "  variant %s%s", s->cfg.variant == ISUP_VAR_ANSI ? "ansi" : "itu",
+			VTY_NEWLINE);
+		vty_out(vty, "  point-code local %u remote %u%s", s->cfg.opc, s->cfg.dpc,
+			VTY_NEWLINE);
+		vty_out(vty, "  network-indicator %s%s", ni[s->cfg.ni & 3], VTY_NEWLINE);
+		vty_out(vty, "  dual-seizure %s%s", glare[s->cfg.glare], VTY_NEWLINE);
+		vty_out(vty, "  reset-on-link-up %s%s", s->cfg.grs_on_up ? "yes" : "no",
+			VTY_NEWLINE);
+		vty_out(vty, "  overlap %s%s", s->cfg.overlap ? "yes" : "no", VTY_NEWLINE);
+		for (unsigned i = 0; i < s->n_ranges; i++)
+			vty_out(vty, "  cic %u %u span %d timeslot %u%s", s->ranges[i].first,
+				s->ranges[i].last, s->ranges[i].span, s->ranges[i].ts, VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+static int config_write_linkset(struct vty *vty)
+{
+	(void)vty; /* written by the isup node */
+	return CMD_SUCCESS;
+}
+
+/* --- running: the linksets on their ASPs --- */
+
+static struct isup_vty_linkset *find_ls(const char *name)
+{
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets,
+			     list) if (!name || !strcmp(s->name, name)) return s;
+	return NULL;
+}
+
+struct isup_link *isup_vty_link(const char *name)
+{
+	struct isup_vty_linkset *s = find_ls(name);
+
+	return s ? s->link : NULL;
+}
+
+static int link_tx(void *priv, uint32_t opc, uint32_t dpc, uint8_t ni, uint8_t sls,
+		   const uint8_t *buf, size_t len)
+{
+	struct isup_vty_linkset *s = priv;
+	struct m3ua_pdata pd = {.opc = opc,
+				.dpc = dpc,
+				.si = 5,
+				.ni = ni,
+				.sls = sls,
+				.data = buf,
+				.data_len = len};
+
+	if (!s->asp || !s->asp->asp)
+		return -ENOTCONN;
+	return m3ua_asp_transfer(s->asp->asp, &pd);
+}
+
+/* ASP user: hand each DATA to the linkset of its point codes. */
+static void asp_state(void *priv, enum m3ua_asp_state st)
+{
+	struct m3ua_vty_asp *a = priv;
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		if (s->asp != a || !s->link)
+			continue;
+		if (st == M3UA_ASP_S_ACTIVE && m3ua_asp_dest_available(a->asp, s->cfg.dpc))
+			isup_link_up(s->link);
+		else if (st != M3UA_ASP_S_ACTIVE)
+			isup_link_down(s->link);
+	}
+}
+
+static void asp_transfer(void *priv, const struct m3ua_pdata *pd)
+{
+	struct m3ua_vty_asp *a = priv;
+	struct isup_vty_linkset *s;
+
+	if (pd->si != 5) {
+		LOGP(DISUP, LOGL_INFO, "asp %s: DATA for SI %u (not ISUP): discarded\n", a->name,
+		     pd->si);
+		return;
+	}
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		if (s->asp == a && s->link && pd->opc == s->cfg.dpc && pd->dpc == s->cfg.opc) {
+			isup_link_rx(s->link, pd->opc, pd->data, pd->data_len);
+			return;
+		}
+	}
+	LOGP(DISUP, LOGL_NOTICE, "asp %s: ISUP from %u to %u: no linkset for it, discarded\n",
+	     a->name, pd->opc, pd->dpc);
+}
+
+static void asp_pause(void *priv, uint32_t dpc)
+{
+	struct m3ua_vty_asp *a = priv;
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets,
+			     list) if (s->asp == a && s->link && s->cfg.dpc == dpc)
+		isup_link_down(s->link);
+}
+
+static void asp_resume(void *priv, uint32_t dpc)
+{
+	struct m3ua_vty_asp *a = priv;
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets,
+			     list) if (s->asp == a && s->link && s->cfg.dpc == dpc &&
+				       m3ua_asp_state(a->asp) == M3UA_ASP_S_ACTIVE)
+		isup_link_up(s->link);
+}
+
+static const struct m3ua_asp_ops asp_ops = {
+	.state = asp_state,
+	.transfer = asp_transfer,
+	.pause = asp_pause,
+	.resume = asp_resume,
+};
+
+int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, void *priv)
+{
+	struct isup_vty_linkset *s;
+	struct m3ua_vty_asp *a;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		s->asp = NULL;
+		llist_for_each_entry(a, &m3ua_vty_asps,
+				     list) if (s->asp_name && !strcmp(a->name, s->asp_name))
+			s->asp = a;
+		if (!s->asp) {
+			fprintf(stderr, "tandemd: isup linkset %s: no sigtran asp '%s'\n", s->name,
+				s->asp_name ? s->asp_name : "(none configured)");
+			return -ENOENT;
+		}
+		s->link = isup_link_alloc(ctx, &s->cfg, link_tx, s, ops, priv);
+		if (!s->link)
+			return -ENOMEM;
+		for (unsigned i = 0; i < s->n_ranges; i++) {
+			const struct isup_vty_range *r = &s->ranges[i];
+			int rc = isup_cic_add_range(isup_link_cics(s->link), r->first, r->last,
+						    r->span, r->ts);
+
+			if (rc < 0) {
+				fprintf(stderr, "tandemd: isup linkset %s: cic %u %u: %s\n",
+					s->name, r->first, r->last,
+					rc == -ERANGE ? "outside the variant's CIC range"
+						      : "overlaps another range");
+				return rc;
+			}
+		}
+	}
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		a->asp = m3ua_asp_alloc(ctx, l, &a->cfg, &asp_ops, a);
+		if (!a->asp) {
+			fprintf(stderr, "tandemd: M3UA ASP %s cannot start (see the log above)\n",
+				a->name);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+void isup_vty_stop(void)
+{
+	struct isup_vty_linkset *s;
+	struct m3ua_vty_asp *a;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		isup_link_free(s->link);
+		s->link = NULL;
+	}
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		m3ua_asp_free(a->asp);
+		a->asp = NULL;
+	}
+}
+
+/* --- show and maintenance --- */
+
+static struct isup_link *vty_link(struct vty *vty, const char *name)
+{
+	struct isup_link *l = isup_vty_link(name);
+
+	if (!l)
+		vty_out(vty, "%% no running linkset %s%s", name, VTY_NEWLINE);
+	return l;
+}
+
+static const char *call_name(uint8_t c)
+{
+	return c == ISUP_CIC_IN_BUSY ? "incoming" : c == ISUP_CIC_OUT_BUSY ? "outgoing" : "idle";
+}
+
+static void blocked_str(char *buf, size_t size, uint8_t b, uint8_t pend)
+{
+	snprintf(buf, size, "%s%s%s%s%s%s%s", b & ISUP_BLK_LOCAL_MAINT ? " local-blocked" : "",
+		 b & ISUP_BLK_LOCAL_HW ? " local-hw-blocked" : "",
+		 b & ISUP_BLK_REMOTE_MAINT ? " remote-blocked" : "",
+		 b & ISUP_BLK_REMOTE_HW ? " remote-hw-blocked" : "",
+		 pend & ISUP_PEND_RESET ? " resetting" : "",
+		 pend & ISUP_PEND_BLO ? " blocking" : "",
+		 pend & ISUP_PEND_UBL ? " unblocking" : "");
+}
+
+DEFUN(show_isup_circuits, show_isup_circuits_cmd, "show isup circuits [NAME]",
+      SHOW_STR "ISUP\nCircuits: a summary per linkset and each circuit not idle\n"
+	       "Linkset\n")
+{
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		struct isup_cic_summary sum;
+		struct isup_cic *cc = NULL;
+
+		if (argc > 0 && strcmp(argv[0], s->name))
+			continue;
+		if (!s->link) {
+			vty_out(vty, "linkset %s: not running%s", s->name, VTY_NEWLINE);
+			continue;
+		}
+		isup_cic_summarise(isup_link_cics(s->link), 0, 16383, &sum);
+		vty_out(vty,
+			"linkset %s (%s, %u -> %u, %s): %u circuits: %u idle, %u incoming, "
+			"%u outgoing, %u locally blocked, %u remotely blocked, %u resetting%s",
+			s->name, s->cfg.variant == ISUP_VAR_ANSI ? "ANSI" : "ITU", s->cfg.opc,
+			s->cfg.dpc, isup_link_is_up(s->link) ? "available" : "unavailable",
+			sum.total, sum.idle, sum.in_busy, sum.out_busy, sum.local_blocked,
+			sum.remote_blocked, sum.resetting, VTY_NEWLINE);
+		while ((cc = isup_cic_next(isup_link_cics(s->link), cc))) {
+			char b[120];
+
+			if (cc->call == ISUP_CIC_IDLE && !cc->blocked && !cc->pending)
+				continue;
+			blocked_str(b, sizeof(b), cc->blocked, cc->pending);
+			vty_out(vty, "  CIC %u span %d ts %u: %s%s%s%s%s", cc->cic, cc->span,
+				cc->timeslot, call_name(cc->call), b, cc->user ? " " : "",
+				cc->user ? isup_call_state_name(cc->user) : "", VTY_NEWLINE);
+		}
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_isup_linksets, show_isup_linksets_cmd, "show isup linksets",
+      SHOW_STR "ISUP\nLinksets and their message counters\n")
+{
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		const struct isup_link_stats *st;
+
+		if (!s->link)
+			continue;
+		st = isup_link_stats(s->link);
+		vty_out(vty,
+			"linkset %s: asp %s, %s; calls in %" PRIu64 " out %" PRIu64
+			", dual seizures %" PRIu64 " (lost %" PRIu64 "); rx IAM %" PRIu64
+			" REL %" PRIu64 " GRS %" PRIu64 "; tx IAM %" PRIu64 " REL %" PRIu64
+			" GRS %" PRIu64 "; malformed %" PRIu64 ", unknown CIC %" PRIu64
+			", unexpected %" PRIu64 "%s",
+			s->name, s->asp_name ? s->asp_name : "-",
+			isup_link_is_up(s->link) ? "available" : "unavailable", st->calls_in,
+			st->calls_out, st->glare, st->glare_lost, st->rx[ISUP_MT_IAM],
+			st->rx[ISUP_MT_REL], st->rx[ISUP_MT_GRS], st->tx[ISUP_MT_IAM],
+			st->tx[ISUP_MT_REL], st->tx[ISUP_MT_GRS], st->rx_bad, st->rx_unknown_cic,
+			st->rx_unexpected, VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_isup_calls, show_isup_calls_cmd, "show isup calls",
+      SHOW_STR "ISUP\nCalls on the circuits\n")
+{
+	struct isup_vty_linkset *s;
+	unsigned n = 0;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		struct isup_call *c;
+
+		if (!s->link)
+			continue;
+		llist_for_each_entry(c, &s->link->calls, list)
+		{
+			vty_out(vty, "%s CIC %u %s %s called %s%s", s->name, c->cic,
+				c->incoming ? "in" : "out", isup_call_state_name(c),
+				c->incoming ? c->called.digits : c->spec.called.digits,
+				VTY_NEWLINE);
+			n++;
+		}
+	}
+	vty_out(vty, "%u calls%s", n, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+static int maint_result(struct vty *vty, int rc)
+{
+	if (rc < 0) {
+		vty_out(vty, "%% %s%s",
+			rc == -ENOENT	? "no such circuit"
+			: rc == -EBUSY	? "a procedure is already pending"
+			: rc == -ERANGE ? "a group is 2 to 32 circuits"
+					: strerror(-rc),
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(isup_maint, isup_maint_cmd, "isup (reset|block|unblock) NAME <0-16383>",
+      "ISUP maintenance\nReset the circuit (RSC)\nBlock it (BLO)\nUnblock it (UBL)\nLinkset\nCIC\n")
+{
+	struct isup_link *l = vty_link(vty, argv[1]);
+	unsigned cic = (unsigned)atoi(argv[2]);
+
+	if (!l)
+		return CMD_WARNING;
+	if (!strcmp(argv[0], "reset"))
+		return maint_result(vty, isup_link_reset(l, cic));
+	return maint_result(vty, isup_link_block(l, cic, !strcmp(argv[0], "block")));
+}
+
+DEFUN(isup_group, isup_group_cmd,
+      "isup (reset|block|unblock|hw-block|hw-unblock|query) NAME <0-16383> count <1-32>",
+      "ISUP maintenance\nGroup reset (GRS)\nGroup block for maintenance (CGB)\nGroup unblock "
+      "(CGU)\nGroup block, hardware failure (CGB)\nGroup unblock, hardware (CGU)\nCircuit "
+      "query (CQM)\nLinkset\nFirst CIC\nNumber of circuits\nCount\n")
+{
+	struct isup_link *l = vty_link(vty, argv[1]);
+	unsigned cic = (unsigned)atoi(argv[2]), n = (unsigned)atoi(argv[3]);
+	const char *op = argv[0];
+
+	if (!l)
+		return CMD_WARNING;
+	if (!strcmp(op, "reset"))
+		return maint_result(vty, isup_link_group_reset(l, cic, n));
+	if (!strcmp(op, "query"))
+		return maint_result(vty, isup_link_query(l, cic, n));
+	return maint_result(vty, isup_link_group_block(l, cic, n, strstr(op, "un") == NULL,
+						       !strncmp(op, "hw", 2)));
+}
+
+void isup_vty_init(void)
+{
+	install_element(CONFIG_NODE, &cfg_isup_cmd);
+	install_node(&isup_node, config_write_isup);
+	install_element(TANDEM_ISUP_NODE, &cfg_linkset_cmd);
+	install_node(&linkset_node, config_write_linkset);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_asp_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_variant_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_opc_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_ni_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_glare_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_grs_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_overlap_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_cic_cmd);
+	install_element_ve(&show_isup_circuits_cmd);
+	install_element_ve(&show_isup_linksets_cmd);
+	install_element_ve(&show_isup_calls_cmd);
+	install_element(ENABLE_NODE, &isup_maint_cmd);
+	install_element(ENABLE_NODE, &isup_group_cmd);
+}

@@ -27,8 +27,10 @@ struct iw_enum_cfg {
 };
 
 /* status: 0 found (r valid during the call only), -ENOENT NXDOMAIN, no NAPTR
- * or no usable record, -ETIMEDOUT no answer, -EIO SERVFAIL or a malformed
- * answer, -ECONNREFUSED refused / unreachable servers, -ENOMEM. */
+ * or no usable record, -ETIMEDOUT no answer, -ECONNREFUSED every server
+ * refused, failed or was unreachable (c-ares 1.18 tries the next server on
+ * SERVFAIL/REFUSED and then reports them all as ARES_ECONNREFUSED), -EIO a
+ * malformed answer or SERVFAIL as such, -ENOMEM. */
 typedef void (*iw_enum_cb)(void *priv, int status, const struct iw_enum_result *r);
 
 struct iw_enum *iw_enum_alloc(void *ctx, struct loop *l, const struct iw_enum_cfg *cfg);

@@ -39,7 +39,7 @@ static const char *reason(int st)
 	case -ETIMEDOUT:
 		return "timeout";
 	case -ECONNREFUSED:
-		return "refused or unreachable";
+		return "servers refused, failed or unreachable";
 	case -EIO:
 		return "server failure or malformed answer";
 	case -EINVAL:

@@ -11,9 +11,10 @@
 
 /* A DNS character-string (RFC 1035 3.3) holds at most 255 octets, so no
  * regexp field from the wire is longer. */
-#define ERE_MAX	      255
-#define ERE_BOUND_MAX 16 /* an AUS has at most 16 characters ('+' and 15 digits) */
-#define ERE_BOUNDS    3	 /* with the above, caps regcomp's unrolled automaton */
+#define ERE_MAX		 255
+#define ERE_BOUND_MAX	 16 /* an AUS has at most 16 characters ('+' and 15 digits) */
+#define ERE_BOUNDS	 3  /* with the above, caps regcomp's unrolled automaton */
+#define ERE_GROUP_QUANTS 4
 
 int iw_enum_aus_check(const char *e164)
 {
@@ -129,38 +130,91 @@ static bool ere_special(char c)
 	return strchr(".[]()*+?{}|^$\\", c) != NULL;
 }
 
-/* Bounds "{m,n}" small and few: a regexp from DNS must not make regcomp
- * build a huge automaton. Backreferences are not part of POSIX EREs
- * (glibc's extension makes matching exponential), so they are refused. */
+/* glibc's regcomp unrolls repetitions ("x+" becomes "xx*", "x{3}" three
+ * copies), so a regexp from DNS could make it build an automaton of
+ * exponential size: "x++++..." or nested quantified groups. Refuse what an
+ * AUS ('+' and at most 15 digits) can never need: stacked quantifiers (their
+ * meaning is undefined in POSIX EREs anyway), bounds above 16, more than a
+ * few bounds or quantified groups. Backreferences are not POSIX ERE and make
+ * glibc's matcher exponential: refused too. */
 static int ere_check(const char *ere)
 {
-	unsigned bounds = 0;
+	unsigned bounds = 0, group_quants = 0;
+	bool prev_quant = false, prev_close = false;
 
 	for (const char *p = ere; *p; p++) {
-		if (*p == '\\' && p[1]) {
+		bool quant = false;
+
+		switch (*p) {
+		case '\\':
 			if (p[1] >= '1' && p[1] <= '9')
 				return -EINVAL;
+			if (p[1])
+				p++;
+			break;
+		case '[': /* a bracket expression is one atom */
 			p++;
-			continue;
-		}
-		if (*p == '{') {
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+					const char *q = strchr(p + 2, p[1]);
+
+					while (q && q[1] != ']')
+						q = strchr(q + 1, p[1]);
+					if (!q)
+						return 0; /* unterminated: regcomp refuses it */
+					p = q + 2;
+					continue;
+				}
+				p++;
+			}
+			if (!*p)
+				return 0;
+			break;
+		case '{': {
+			const char *q = p + 1;
 			unsigned long v;
 			char *end;
 
-			if (++bounds > ERE_BOUNDS)
+			if (!isdigit((unsigned char)*q))
+				break; /* not a bound; regcomp decides */
+			v = strtoul(q, &end, 10);
+			if (v > ERE_BOUND_MAX)
 				return -EINVAL;
-			for (const char *q = p + 1; *q && *q != '}'; q = end) {
-				if (*q == ',') {
-					end = (char *)q + 1;
-					continue;
-				}
-				if (!isdigit((unsigned char)*q))
-					break; /* not a bound; regcomp decides */
-				v = strtoul(q, &end, 10);
+			if (*end == ',' && isdigit((unsigned char)end[1])) {
+				v = strtoul(end + 1, &end, 10);
 				if (v > ERE_BOUND_MAX)
 					return -EINVAL;
+			} else if (*end == ',') {
+				end++;
 			}
+			if (*end != '}')
+				break;
+			if (++bounds > ERE_BOUNDS)
+				return -EINVAL;
+			quant = true;
+			p = end;
+			break;
 		}
+		case '*':
+		case '+':
+		case '?':
+			quant = true;
+			break;
+		default:
+			break;
+		}
+		if (quant) {
+			if (prev_quant)
+				return -EINVAL;
+			if (prev_close && ++group_quants > ERE_GROUP_QUANTS)
+				return -EINVAL;
+		}
+		prev_quant = quant;
+		prev_close = *p == ')';
 	}
 	return 0;
 }

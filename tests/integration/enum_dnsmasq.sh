@@ -95,5 +95,12 @@ enum_q closed_port 1 'd["error"] in ("servers refused, failed or unreachable", "
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "enum:closed_port_bound (${ms} ms, limit 2 tries of 1000 ms)" test "$ms" -lt 3000
 
+# enum-rewrite: the pure substitution, no DNS
+out=$("$tool" enum-rewrite --regexp '!^\+49(.*)$!sip:0\1@gw.example.net!' --aus +4930123)
+check "enum:rewrite_backref ($out)" test "$out" = '{"aus":"+4930123","uri":"sip:030123@gw.example.net"}'
+out=$("$tool" enum-rewrite --regexp '!^(.*)$!sip:\2@x!' --aus +4930123)
+rc=$?
+check "enum:rewrite_bad_backref (exit $rc: $out)" test $rc = 1 -a "$out" = '{"aus":"+4930123","error":"malformed substitution expression"}'
+
 kill -TERM "$dns_pid" 2>/dev/null
 exit ${FAILED:-0}

@@ -393,6 +393,10 @@ int iw_enum_select(struct iw_enum_naptr *recs, size_t n, const char *aus, unsign
 		 * unknown flags are not ours to follow (RFC 3403 4.1) */
 		if (x->flags.len != 1 || (x->flags.p[0] | 0x20) != 'u')
 			continue;
+		/* RFC 3403 4.1: regexp and replacement are exclusive; a
+		 * terminal ENUM rule carries the regexp and the root name */
+		if (x->replacement.len && !tstr_eq_cstr(x->replacement, "."))
+			continue;
 		bits = iw_enum_service_parse(x->service);
 		if (bits <= 0 || !(bits & (int)services))
 			continue;

@@ -83,6 +83,7 @@ void iw_enum_sort(struct iw_enum_naptr *recs, size_t n);
  * flags are "u" (RFC 6116 3.4.1: terminal, the result is a URI) and whose
  * service carries one of the types in services, applies the regexp and
  * returns the first result whose URI scheme fits the service. Records that
+ * carry a replacement besides the regexp (other than "." or empty), or
  * are malformed, non-terminal or of other services are skipped (non-terminal
  * rewrites are not followed). 0 with *res filled, -ENOENT when no record is
  * usable, -EINVAL for a bad AUS. */

@@ -220,6 +220,19 @@ START_TEST(test_select_filter)
 	ck_assert_str_eq(r.uri, "SIPS:last@x");
 	ck_assert(!r.np.npdi && !r.np.has_rn);
 
+	/* a replacement next to the regexp is malformed (RFC 3403 4.1); "." is the root */
+	{
+		struct iw_enum_naptr rr[] = {
+			REC(1, 1, "u", "E2U+sip", "!^.*$!sip:repl@x!"),
+			REC(2, 1, "u", "E2U+sip", "!^.*$!sip:dot@x!"),
+		};
+
+		rr[0].replacement = TSTR_LIT("sip.example.net");
+		rr[1].replacement = TSTR_LIT(".");
+		ck_assert_int_eq(iw_enum_select(rr, 2, "+4930123", IW_ENUM_SVC_SIP, &r), 0);
+		ck_assert_str_eq(r.uri, "sip:dot@x");
+	}
+
 	/* nothing usable: *res untouched */
 	memset(&r, 0x5a, sizeof(r));
 	ck_assert_int_eq(iw_enum_select(recs, 7, "+4930123", IW_ENUM_SVC_DEFAULT, &r), -ENOENT);

@@ -379,15 +379,15 @@ END_TEST
 
 struct fake_dns {
 	int fd;
-	volatile bool stop;
-	volatile int queries;
+	bool stop;   /* __atomic: read by the DNS thread */
+	int queries; /* __atomic: counted by the DNS thread */
 };
 
 static void *dns_thread(void *p)
 {
 	struct fake_dns *d = p;
 
-	while (!d->stop) {
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		struct pollfd pf = {.fd = d->fd, .events = POLLIN};
 		uint8_t q[512], a[1024];
 		struct sockaddr_storage from;
@@ -401,7 +401,7 @@ static void *dns_thread(void *p)
 		n = recvfrom(d->fd, q, sizeof(q), 0, (struct sockaddr *)&from, &flen);
 		if (n < 17 || q[12] != 1)
 			continue;
-		d->queries++;
+		__atomic_fetch_add(&d->queries, 1, __ATOMIC_RELEASE);
 		for (qend = 12; qend < (size_t)n && q[qend];)
 			qend += 1u + q[qend];
 		qend += 5;
@@ -486,6 +486,11 @@ struct env {
 	char servers[64];
 };
 
+static int nqueries(struct env *v)
+{
+	return __atomic_load_n(&v->d.queries, __ATOMIC_ACQUIRE);
+}
+
 static void env_start(struct env *v)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
@@ -504,7 +509,7 @@ static void env_start(struct env *v)
 
 static void env_stop(struct env *v)
 {
-	v->d.stop = true;
+	__atomic_store_n(&v->d.stop, true, __ATOMIC_RELEASE);
 	pthread_join(v->th, NULL);
 	close(v->d.fd);
 	turn(v->l, NULL, 0, 30); /* let cancelled poll requests complete */
@@ -533,7 +538,7 @@ START_TEST(test_lookup_cache)
 	ck_assert_str_eq(r.r.uri, "sip:+4930121@first");
 	ck_assert_uint_eq(r.r.ttl, 60);
 	ck_assert(!r.r.cached);
-	ck_assert_int_eq(v.d.queries, 1);
+	ck_assert_int_eq(nqueries(&v), 1);
 
 	/* the positive cache answers, later and from the loop */
 	ck_assert_int_eq(iw_enum_lookup(e, "+4930121", on_res, &r), 0);
@@ -545,7 +550,7 @@ START_TEST(test_lookup_cache)
 	ck_assert_str_eq(r.r.uri, "sip:+4930121@first");
 	ck_assert_uint_le(r.r.ttl, 60);
 	ck_assert_uint_ge(r.r.ttl, 58);
-	ck_assert_int_eq(v.d.queries, 1);
+	ck_assert_int_eq(nqueries(&v), 1);
 
 	/* TTL 0 is not kept */
 	for (int i = 0; i < 2; i++) {
@@ -554,7 +559,7 @@ START_TEST(test_lookup_cache)
 		ck_assert_int_eq(r.status, 0);
 		ck_assert_str_eq(r.r.uri, "sip:nocache@x");
 	}
-	ck_assert_int_eq(v.d.queries, 3);
+	ck_assert_int_eq(nqueries(&v), 3);
 
 	/* NXDOMAIN, then from the negative cache */
 	ck_assert_int_eq(iw_enum_lookup(e, "+4930123", on_res, &r), 0);
@@ -564,7 +569,7 @@ START_TEST(test_lookup_cache)
 	turn(v.l, &r.calls, 6, 1000);
 	ck_assert_int_eq(r.calls, 6);
 	ck_assert_int_eq(r.status, -ENOENT);
-	ck_assert_int_eq(v.d.queries, 4);
+	ck_assert_int_eq(nqueries(&v), 4);
 
 	/* records, none usable */
 	ck_assert_int_eq(iw_enum_lookup(e, "+4930124", on_res, &r), 0);
@@ -578,7 +583,7 @@ START_TEST(test_lookup_cache)
 		turn(v.l, &r.calls, 8 + i, 2000);
 		ck_assert_int_eq(r.status, -ECONNREFUSED);
 	}
-	ck_assert_int_eq(v.d.queries, 7);
+	ck_assert_int_eq(nqueries(&v), 7);
 
 	/* no answer: the timeout */
 	ck_assert_int_eq(iw_enum_lookup(e, "+4930129", on_res, &r), 0);

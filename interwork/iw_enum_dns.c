@@ -22,17 +22,25 @@ struct cache_ent {
 	uint64_t expires_ns;
 };
 
-struct iw_enum_q {
-	struct llist_head list; /* e->pending, while the owner may get an answer */
+/* One NAPTR query in c-ares; lookups of the same number made while it is
+ * out wait on it instead of asking again. */
+struct flight {
+	struct llist_head list;	   /* e->flights */
+	struct llist_head waiters; /* struct iw_enum_q.wait */
 	struct iw_enum *e;
 	char e164[IW_ENUM_E164_MAX + 2];
+};
+
+struct iw_enum_q {
+	struct llist_head list; /* e->pending, until delivered or cancelled */
+	struct llist_head wait; /* flight->waiters while the answer is out */
+	struct flight *f;	/* NULL once answered (or a cache hit) */
+	struct iw_enum *e;
 	iw_enum_cb cb;
 	void *priv;
 	struct loop_timer tmr; /* delivers the answer from the loop */
 	int status;
 	struct iw_enum_result r;
-	bool in_ares;	/* c-ares still owes its callback */
-	bool cancelled; /* nobody wants the answer any more */
 };
 
 struct iw_enum {
@@ -41,10 +49,12 @@ struct iw_enum {
 	struct iw_enum_cfg cfg;
 	char suffix[256];
 	struct llist_head pending;
+	struct llist_head flights;
 	struct llist_head lru;
 	struct llist_head *buckets;
 	unsigned nbuckets, nentries;
 	struct iw_enum_stats st;
+	bool freeing;
 };
 
 static unsigned hash_str(const char *s, unsigned nbuckets)
@@ -259,29 +269,39 @@ static void q_deliver(void *priv)
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
-	struct iw_enum_q *q = arg;
-	struct iw_enum *e = q->e;
+	struct flight *f = arg;
+	struct iw_enum *e = f->e;
+	struct iw_enum_result r;
+	struct iw_enum_q *q, *n;
 	int st;
 
 	(void)timeouts;
-	q->in_ares = false;
-	if (q->cancelled) {
-		talloc_free(q);
+	llist_del(&f->list);
+	if (e->freeing) { /* ARES_EDESTRUCTION from iw_enum_free() */
+		talloc_free(f);
 		return;
 	}
+	memset(&r, 0, sizeof(r));
 	st = status_from_ares(status);
 	if (st == 0)
-		st = answer_process(e, q->e164, abuf, alen, &q->r);
+		st = answer_process(e, f->e164, abuf, alen, &r);
+	/* cached even when every waiter went away: the next call asks again */
 	if (st == 0)
-		cache_put(e, q->e164, 0, &q->r,
-			  q->r.ttl < e->cfg.ttl_cap ? q->r.ttl : e->cfg.ttl_cap);
+		cache_put(e, f->e164, 0, &r, r.ttl < e->cfg.ttl_cap ? r.ttl : e->cfg.ttl_cap);
 	else if (st == -ENOENT)
-		cache_put(e, q->e164, -ENOENT, NULL, e->cfg.neg_ttl);
-	LOGP(DIW, st ? LOGL_INFO : LOGL_DEBUG, "ENUM %s: %s\n", q->e164,
-	     st ? strerror(-st) : q->r.uri);
-	q->status = st;
-	/* c-ares is inside ares_process_fd() here: answer from the loop */
-	loop_timer_schedule(e->l, &q->tmr, 0);
+		cache_put(e, f->e164, -ENOENT, NULL, e->cfg.neg_ttl);
+	LOGP(DIW, st ? LOGL_INFO : LOGL_DEBUG, "ENUM %s: %s\n", f->e164,
+	     st ? strerror(-st) : r.uri);
+	llist_for_each_entry_safe(q, n, &f->waiters, wait)
+	{
+		llist_del(&q->wait);
+		q->f = NULL;
+		q->status = st;
+		q->r = r;
+		/* c-ares is inside ares_process_fd() here: answer from the loop */
+		loop_timer_schedule(e->l, &q->tmr, 0);
+	}
+	talloc_free(f);
 }
 
 struct iw_enum *iw_enum_alloc(void *ctx, struct loop *l, const struct iw_enum_cfg *cfg)
@@ -294,6 +314,7 @@ struct iw_enum *iw_enum_alloc(void *ctx, struct loop *l, const struct iw_enum_cf
 		return NULL;
 	e->l = l;
 	INIT_LLIST_HEAD(&e->pending);
+	INIT_LLIST_HEAD(&e->flights);
 	INIT_LLIST_HEAD(&e->lru);
 	if (cfg)
 		e->cfg = *cfg;
@@ -351,22 +372,25 @@ fail:
 	return NULL;
 }
 
+static void q_drop(struct iw_enum_q *q)
+{
+	llist_del(&q->list);
+	if (q->f)
+		llist_del(&q->wait); /* the flight stays: its answer fills the cache */
+	loop_timer_cancel(q->e->l, &q->tmr);
+	talloc_free(q);
+}
+
 void iw_enum_free(struct iw_enum *e)
 {
 	struct iw_enum_q *q, *n;
 
 	if (!e)
 		return;
-	llist_for_each_entry_safe(q, n, &e->pending, list)
-	{
-		llist_del_init(&q->list);
-		loop_timer_cancel(e->l, &q->tmr);
-		q->cancelled = true;
-		if (!q->in_ares)
-			talloc_free(q);
-	}
-	/* the queries still in c-ares come back with ARES_EDESTRUCTION and
+	llist_for_each_entry_safe(q, n, &e->pending, list) q_drop(q);
+	/* the flights still in c-ares come back with ARES_EDESTRUCTION and
 	 * free themselves (on_answer) */
+	e->freeing = true;
 	loop_ares_free(e->a);
 	talloc_free(e);
 }
@@ -380,11 +404,7 @@ unsigned iw_enum_cancel(struct iw_enum *e, void *priv)
 	{
 		if (q->priv != priv)
 			continue;
-		llist_del_init(&q->list);
-		loop_timer_cancel(e->l, &q->tmr);
-		q->cancelled = true;
-		if (!q->in_ares)
-			talloc_free(q);
+		q_drop(q);
 		cnt++;
 	}
 	return cnt;
@@ -395,6 +415,8 @@ int iw_enum_lookup(struct iw_enum *e, const char *e164, iw_enum_cb cb, void *pri
 	char domain[300];
 	struct cache_ent *c;
 	struct iw_enum_q *q;
+	struct flight *f;
+	bool fresh = false;
 
 	if (iw_enum_domain(e164, e->cfg.suffix, domain, sizeof(domain)) < 0)
 		return -EINVAL;
@@ -402,7 +424,6 @@ int iw_enum_lookup(struct iw_enum *e, const char *e164, iw_enum_cb cb, void *pri
 	if (!q)
 		return -ENOMEM;
 	q->e = e;
-	strcpy(q->e164, e164); /* checked: '+' and at most 15 digits */
 	q->cb = cb;
 	q->priv = priv;
 	loop_timer_init(&q->tmr, q_deliver, q);
@@ -424,10 +445,33 @@ int iw_enum_lookup(struct iw_enum *e, const char *e164, iw_enum_cb cb, void *pri
 		loop_timer_schedule(e->l, &q->tmr, 0);
 		return 0;
 	}
+	llist_for_each_entry(f, &e->flights, list)
+	{
+		if (!strcmp(f->e164, e164)) {
+			e->st.joined++;
+			goto join;
+		}
+	}
+	f = talloc_zero(e, struct flight);
+	if (!f) {
+		llist_del(&q->list);
+		talloc_free(q);
+		return -ENOMEM;
+	}
+	f->e = e;
+	strcpy(f->e164, e164); /* checked: '+' and at most 15 digits */
+	INIT_LLIST_HEAD(&f->waiters);
+	llist_add_tail(&f->list, &e->flights);
 	e->st.queries++;
-	q->in_ares = true;
-	ares_query(loop_ares_channel(e->a), domain, ns_c_in, ns_t_naptr, on_answer, q);
-	loop_ares_kick(e->a);
+	fresh = true;
+join:
+	q->f = f;
+	llist_add_tail(&q->wait, &f->waiters);
+	if (fresh) {
+		/* may answer at once (on_answer frees f): f is not used after */
+		ares_query(loop_ares_channel(e->a), domain, ns_c_in, ns_t_naptr, on_answer, f);
+		loop_ares_kick(e->a);
+	}
 	return 0;
 }
 

@@ -38,7 +38,8 @@ struct iw_enum *iw_enum_alloc(void *ctx, struct loop *l, const struct iw_enum_cf
 void iw_enum_free(struct iw_enum *e);
 
 /* Look e164 ("+4930123") up. The callback always runs later from the loop,
- * never inside this call, also for cache hits. Returns 0, -EINVAL for a
+ * never inside this call, also for cache hits. A lookup of a number whose
+ * query is already out waits for that answer (stats: joined). Returns 0, -EINVAL for a
  * number that is not E.164, -ENOMEM. */
 int iw_enum_lookup(struct iw_enum *e, const char *e164, iw_enum_cb cb, void *priv);
 /* Drop every pending lookup whose priv is priv (a call going away). Returns
@@ -48,7 +49,7 @@ unsigned iw_enum_cancel(struct iw_enum *e, void *priv);
 void iw_enum_cache_flush(struct iw_enum *e);
 
 struct iw_enum_stats {
-	uint64_t lookups, cache_hits, neg_hits, queries, found, not_found, errors;
+	uint64_t lookups, cache_hits, neg_hits, queries, joined, found, not_found, errors;
 	unsigned cache_entries, pending;
 };
 void iw_enum_get_stats(const struct iw_enum *e, struct iw_enum_stats *st);

@@ -650,6 +650,40 @@ START_TEST(test_lookup_cancel_and_free)
 	turn(v.l, &a.calls, 4, 2000);
 	ck_assert(!a.r.cached);
 
+	/* lookups of one number while its query is out share it; a waiter
+	 * cancelled before the answer does not stop the others */
+	{
+		struct res w[3] = {{0}};
+		int before = nqueries(&v);
+
+		iw_enum_cache_flush(e);
+		for (int i = 0; i < 3; i++)
+			ck_assert_int_eq(iw_enum_lookup(e, "+4930121", on_res, &w[i]), 0);
+		ck_assert_uint_eq(iw_enum_cancel(e, &w[0]), 1);
+		turn(v.l, &w[2].calls, 1, 2000);
+		ck_assert_int_eq(w[0].calls, 0);
+		ck_assert_int_eq(w[1].calls, 1);
+		ck_assert_int_eq(w[2].calls, 1);
+		ck_assert_str_eq(w[1].r.uri, "sip:+4930121@first");
+		ck_assert_str_eq(w[2].r.uri, "sip:+4930121@first");
+		ck_assert_int_eq(nqueries(&v), before + 1);
+		iw_enum_get_stats(e, &st);
+		ck_assert_uint_eq(st.joined, 2);
+
+		/* every waiter gone: the answer still fills the cache, and a
+		 * new lookup in between joins the same query */
+		iw_enum_cache_flush(e);
+		ck_assert_int_eq(iw_enum_lookup(e, "+4930121", on_res, &w[0]), 0);
+		ck_assert_uint_eq(iw_enum_cancel(e, &w[0]), 1);
+		ck_assert_int_eq(iw_enum_lookup(e, "+4930121", on_res, &w[1]), 0);
+		turn(v.l, &w[1].calls, 2, 2000);
+		ck_assert_int_eq(w[1].calls, 2);
+		ck_assert_int_eq(nqueries(&v), before + 2);
+		ck_assert_int_eq(iw_enum_lookup(e, "+4930121", on_res, &w[1]), 0);
+		turn(v.l, &w[1].calls, 3, 1000);
+		ck_assert(w[1].r.cached);
+	}
+
 	/* free with a query in c-ares and a cache hit queued: no callback, no leak */
 	ck_assert_int_eq(iw_enum_lookup(e, "+4930129", on_res, &b), 0);
 	ck_assert_int_eq(iw_enum_lookup(e, "+4930121", on_res, &c), 0);

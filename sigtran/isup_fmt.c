@@ -36,7 +36,8 @@ static const struct isup_fmt fmt_common[] = {
 	{.type = ISUP_MT_REL, .nvar = 1, .opt = ISUP_OPT_YES, .var = {ISUP_PAR_CAUSE_INDICATORS}},
 	FIX1(SUS, SUSPEND_RESUME_INDICATORS, 1, ISUP_OPT_YES),
 	FIX1(RES, SUSPEND_RESUME_INDICATORS, 1, ISUP_OPT_YES),
-	OPTONLY(RLC),
+	/* libss7 (ANSI) sends RLC without the optional-part pointer */
+	{.type = ISUP_MT_RLC, .opt = ISUP_OPT_LAX},
 	NOPAR(CCR),
 	NOPAR(RSC),
 	NOPAR(BLO),

@@ -670,7 +670,7 @@ static int run_cmd(char *line)
 
 		isup[0] = first & 0xff;
 		isup[1] = (uint8_t)((first >> 8) & (isw_cfg.ansi ? 0x3f : 0x0f));
-		isup[2] = 0x2c;
+		isup[2] = 0x2a; /* CQM (Q.763 Table 4) */
 		isup[3] = 1; /* pointer to the range and status */
 		isup[4] = 1; /* length: range only */
 		isup[5] = (uint8_t)(last - first);

@@ -1,0 +1,177 @@
+#!/bin/bash
+# ISUP interop against an independent implementation: the libss7 switch of
+# tests/peers/isup-switch, reached over M3UA (TCP), for ITU and ANSI. The
+# switch is driven line by line through a FIFO; what it reports is read
+# back from its output. Calls toward SIP end at sipp (answering UAS); calls
+# from SIP start at sipp (UAC).
+#
+# Q.764 procedures covered: circuit group reset at link-up (2.9.3.1),
+# incoming call with ACM/ANM and release from the switch (2.1, 2.3),
+# outgoing call (from SIP) with ACM/ANM/REL from us, release causes both
+# ways, BLO/UBL both ways (2.8.2), CGB/CGU (2.8.2), RSC (2.9.3.1), CQM
+# (2.13? circuit query), UCIC for a CIC we do not have (2.12), GRS from the
+# switch.
+source "$(dirname "$0")/../lib.sh"
+[ -x "$BUILD/peers/isup-switch" ] || { skip "it:isup-interop: isup-switch not built"; exit 0; }
+command -v sipp >/dev/null || { skip "it:isup-interop: sipp is not installed"; exit 0; }
+cd "$TMPD" || exit 1
+
+# wait_ev FILE PATTERN [TENTHS] [N]: until the Nth line matching PATTERN shows
+wait_ev() {
+	local f=$1 pat=$2 n=${3:-100} k=${4:-1}
+	for _ in $(seq 1 "$n"); do
+		[ "$(grep -cE "$pat" "$f" 2>/dev/null)" -ge "$k" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+run_variant() {
+	local var=$1 base=$2
+	local vty=$base m3ua=$((base + 1)) sip=$((base + 2)) uas=$((base + 3)) uac=$((base + 4))
+	local span_l=$((base + 5)) span_r=$((base + 6)) rtp0=$((base + 10))
+	local out=$TMPD/sw-$var.out log=$TMPD/td-$var.log
+	cat >"$TMPD/$var.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging level set-all info
+line vty
+ bind 127.0.0.1 $vty
+sigtran
+ asp sg1
+  remote 127.0.0.1 $m3ua
+  transport tcp
+  routing-context 7
+isup
+ linkset sw1
+  asp sg1
+  variant $var
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $sip
+ trunk carrier
+  remote 127.0.0.1 $uas
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip default via carrier
+ route to-isup default via sw1
+media
+ rtp-port-range $rtp0 $((rtp0 + 39))
+ span 0 e1 local 127.0.0.1 $span_l remote 127.0.0.1 $span_r frames 8
+CFG
+	start_bg "$TMPD/uas-$var.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p "$uas" -nostdin
+	mkfifo "$TMPD/sw-$var.in"
+	start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$m3ua" --variant "$var" \
+		--opc 1 --dpc 2 --rc 7 --cics 1-40 --timeout 60 --script "$TMPD/sw-$var.in"
+	exec 3>"$TMPD/sw-$var.in"
+	start_bg "$log" "$BUILD/tandemd" -c "$TMPD/$var.cfg"
+	local td=$BG_PID
+	wait_tcp "$vty" 50 || { fail "it:isup-$var:tandemd-start"; cat "$log"; return; }
+	sw() { echo "$*" >&3; }
+
+	sw "wait-link 10"
+	check "it:isup-$var:link-up (M3UA ASP active, libss7 MTP up)" wait_ev "$out" "EV LINK_UP" 100
+	check "it:isup-$var:grs-at-link-up (Q.764 2.9.3.1: GRS 1 range 30)" \
+		wait_ev "$out" "EV GRS cic=1 range=30" 100
+	local reset_done=""
+	for _ in $(seq 1 50); do
+		vty "$vty" "show isup circuits" | grep -q "0 resetting" && { reset_done=1; break; }
+		sleep 0.1
+	done
+	check "it:isup-$var:gra-clears-reset" test -n "$reset_done"
+
+	# ISUP -> SIP: IAM from the switch, sipp answers, the switch releases
+	sw "call 3 30123456 89555"
+	check "it:isup-$var:iam-in->acm" wait_ev "$out" "EV ACM cic=3" 50
+	check "it:isup-$var:iam-in->anm" wait_ev "$out" "EV ANM cic=3" 50
+	check "it:isup-$var:invite-e164" grep -q "INVITE sip:+4930123456@" "$log"
+	sw "release 3 16"
+	check "it:isup-$var:rel-in->rlc" wait_ev "$out" "EV RLC cic=3" 50
+
+	# SIP -> ISUP: sipp calls, the switch rings and answers, sipp hangs up
+	start_bg "$TMPD/uac-$var.out" timeout 30 sipp -sn uac "127.0.0.1:$sip" -i 127.0.0.1 \
+		-p "$uac" -s +4989123456 -m 1 -d 1000 -nostdin
+	local uacpid=$BG_PID
+	check "it:isup-$var:invite->iam (national number)" \
+		wait_ev "$out" "EV IAM cic=[0-9]+ called=89123456 " 50
+	local cic
+	cic=$(sed -n 's/^EV IAM cic=\([0-9]*\) called=89123456 .*/\1/p' "$out" | head -1)
+	sw "ring ${cic:-0}"
+	sw "answer ${cic:-0}"
+	check "it:isup-$var:bye->rel-16" wait_ev "$out" "EV REL cic=${cic:-0} cause=16" 80
+	wait "$uacpid"
+	check "it:isup-$var:sip-call-complete (sipp uac exit 0)" test $? -eq 0
+
+	# release cause from the switch toward a SIP caller: REL 17 -> 486
+	start_bg "$TMPD/uac2-$var.out" timeout 30 sipp -sn uac "127.0.0.1:$sip" -i 127.0.0.1 \
+		-p "$uac" -s +4989123457 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac2-$var.msg"
+	uacpid=$BG_PID
+	wait_ev "$out" "EV IAM cic=[0-9]+ called=89123457 " 50
+	cic=$(sed -n 's/^EV IAM cic=\([0-9]*\) called=89123457 .*/\1/p' "$out" | head -1)
+	sw "release ${cic:-0} 17"
+	wait "$uacpid"
+	check "it:isup-$var:rel-17->486-with-reason" \
+		grep -q "Reason: Q.850;cause=17" "$TMPD/uac2-$var.msg"
+	check "it:isup-$var:rel-17->486" grep -q "SIP/2.0 486" "$TMPD/uac2-$var.msg"
+
+	# maintenance from the switch
+	sw "blo 5"
+	check "it:isup-$var:blo->bla" wait_ev "$out" "EV BLA cic=5" 50
+	check "it:isup-$var:remotely-blocked-shown" \
+		bash -c "$BUILD/tandem-tool vty --port $vty 'show isup circuits' | grep -q 'CIC 5 .*remote-blocked'"
+	sw "ubl 5"
+	check "it:isup-$var:ubl->uba" wait_ev "$out" "EV UBA cic=5" 50
+	sw "cgb 10 2"
+	check "it:isup-$var:cgb->cgba" wait_ev "$out" "EV CGBA cic=10 range=2" 50
+	sw "cgu 10 2"
+	check "it:isup-$var:cgu->cgua" wait_ev "$out" "EV CGUA cic=10 range=2" 50
+	sw "rsc 7"
+	check "it:isup-$var:rsc->rlc" wait_ev "$out" "EV RLC cic=7" 50
+	sw "grs 20 3"
+	check "it:isup-$var:grs->gra" wait_ev "$out" "EV GRA cic=20 range=3" 50
+	sw "cqm 1 2"
+	check "it:isup-$var:cqm->cqr" wait_ev "$out" "EV CQR cic=1 range=2" 50
+	sw "call 35 30111 -"
+	check "it:isup-$var:unequipped-cic->ucic (Q.764 2.12)" wait_ev "$out" "EV UCIC cic=35" 50
+
+	# maintenance from tandem's VTY
+	vty "$vty" enable "isup block sw1 6" >/dev/null
+	check "it:isup-$var:vty-block->blo" wait_ev "$out" "EV BLO cic=6" 50
+	sleep 0.3
+	check "it:isup-$var:bla->locally-blocked" \
+		bash -c "$BUILD/tandem-tool vty --port $vty 'show isup circuits' | grep -q 'CIC 6 .*local-blocked' && ! $BUILD/tandem-tool vty --port $vty 'show isup circuits' | grep -q 'CIC 6 .*blocking'"
+	vty "$vty" enable "isup unblock sw1 6" >/dev/null
+	check "it:isup-$var:vty-unblock->ubl" wait_ev "$out" "EV UBL cic=6" 50
+	vty "$vty" enable "isup reset sw1 8" >/dev/null
+	check "it:isup-$var:vty-reset->rsc" wait_ev "$out" "EV RSC cic=8" 50
+	vty "$vty" enable "isup block sw1 12 count 4" >/dev/null
+	check "it:isup-$var:vty-group-block->cgb" wait_ev "$out" "EV CGB cic=12 range=3" 50
+	vty "$vty" enable "isup unblock sw1 12 count 4" >/dev/null
+	check "it:isup-$var:vty-group-unblock->cgu" wait_ev "$out" "EV CGU cic=12 range=3" 50
+	vty "$vty" enable "isup query sw1 1 count 3" >/dev/null
+	check "it:isup-$var:vty-query->cqm" wait_ev "$out" "EV CQM cic=1 range=2" 50
+	sleep 0.5
+	local circ
+	circ=$(vty "$vty" "show isup circuits")
+	check "it:isup-$var:all-circuits-idle-at-end" \
+		grep -q "31 circuits: 31 idle, 0 incoming, 0 outgoing, 0 locally blocked, 0 remotely blocked, 0 resetting" <<<"$circ"
+	grep -q "31 idle" <<<"$circ" || echo "$circ"
+
+	sw "quit"
+	exec 3>&-
+	kill -TERM "$td"
+	wait "$td" 2>/dev/null
+	check "it:isup-$var:no-malformed" bash -c "! grep -q 'malformed ISUP' '$log'"
+	if [ -n "$FAILED" ]; then
+		echo "--- switch ($var)"
+		cat "$out"
+		echo "--- tandemd ($var)"
+		grep -v DLGLOBAL "$log" | tail -60
+	fi
+}
+
+run_variant itu 25100
+[ "${1:-}" != itu ] && run_variant ansi 25130
+exit ${FAILED:-0}

@@ -1,0 +1,140 @@
+#!/bin/bash
+# Interworking calls end to end (RFC 3398): the libss7 switch (ISUP over
+# M3UA) on one side, sipp on the other, an emulated E1 (CESoPSN) carrying
+# the circuits' voice and an RTP endpoint standing for the SIP side's media.
+#   - ISUP -> SIP answered: ACM on 180, ANM on 200, a 1004 Hz tone crosses
+#     both ways (E1 timeslot <-> RTP), REL from the switch -> BYE with
+#     Reason: Q.850;cause=16, show calls while it runs
+#   - refusals: 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
+#     (the Reason wins); a route to a trunk that does not exist -> REL 34
+#   - the ISUP caller gives up while the SIP side rings -> CANCEL
+source "$(dirname "$0")/../lib.sh"
+[ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-calls: isup-switch not built"; exit 0; }
+command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
+cd "$TMPD" || exit 1
+SIPP=$TOP/tests/integration/sipp
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 SPAN_L=25155 SPAN_R=25156 RTP=25170
+
+wait_ev() { # FILE PATTERN [TENTHS]
+	for _ in $(seq 1 "${3:-100}"); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+near() { # VALUE TARGET TOLERANCE
+	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
+}
+
+cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging level set-all info
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sg1
+  remote 127.0.0.1 $M3UA
+  transport tcp
+isup
+ linkset sw1
+  asp sg1
+  variant itu
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $SIP
+ trunk carrier
+  remote 127.0.0.1 $UAS
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip default via carrier
+ route to-sip 49999 via nosuchtrunk
+media
+ rtp-port-range 25180 25199
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+CFG
+out=$TMPD/sw.out
+mkfifo "$TMPD/sw.in"
+start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
+	--dpc 2 --cics 1-31 --timeout 90 --script "$TMPD/sw.in"
+exec 3>"$TMPD/sw.in"
+start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+wait_tcp $VTY 50 || { fail "it:iw-calls:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+sw() { echo "$*" >&3; }
+sw "wait-link 10"
+wait_ev "$out" "EV GRS cic=1" 100 || fail "it:iw-calls:link-up"
+sleep 0.5
+
+# --- ISUP -> SIP, answered, with voice both ways
+start_bg "$TMPD/uas1.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP \
+	-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas1.msg"
+uas=$BG_PID
+sw "call 3 30123456 89555"
+check "it:iw-calls:isup-to-sip:acm-on-180" wait_ev "$out" "EV ACM cic=3" 50
+check "it:iw-calls:isup-to-sip:anm-on-200" wait_ev "$out" "EV ANM cic=3" 50
+calls=$(vty $VTY "show calls")
+check "it:iw-calls:show-calls (ISUP->SIP active, CIC 3, +4989555 -> +4930123456)" \
+	grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC 3" <<<"$calls"
+start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch \
+	 --tone 1004:-13 --seconds 3
+rtp=$BG_PID
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--ts 3:tone:1004:-10 --seconds 3 >"$TMPD/e1.out"
+wait "$rtp"
+rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
+rx_e1=$(grep "^TS 3 " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+echo "   E1 TS3 -> RTP: 1004 Hz at ${rx_rtp:-?} dBm0 (sent -10); RTP -> E1 TS3: ${rx_e1:-?} dBm0 (sent -13)"
+check "it:iw-calls:voice-tdm-to-rtp (-10 dBm0 +-3)" near "$rx_rtp" -10 3
+check "it:iw-calls:voice-rtp-to-tdm (-13 dBm0 +-3)" near "$rx_e1" -13 3
+sw "release 3 16"
+check "it:iw-calls:rel->rlc" wait_ev "$out" "EV RLC cic=3" 50
+wait "$uas"
+check "it:iw-calls:rel->bye (sipp scenario complete)" test $? -eq 0
+check "it:iw-calls:bye-carries-reason-q850-16" grep -q "Reason: Q.850;cause=16" "$TMPD/uas1.msg"
+check "it:iw-calls:invite-has-pai" grep -q "P-Asserted-Identity: <sip:+4989555@" "$TMPD/uas1.msg"
+
+# --- refusals
+sed 's/STATUS/486/' "$SIPP/uas_reject.xml" >"$TMPD/uas_486.xml"
+sed 's/STATUS/403/' "$SIPP/uas_reject.xml" >"$TMPD/uas_403.xml"
+start_bg "$TMPD/uas2.out" timeout 20 sipp -sf "$TMPD/uas_486.xml" \
+	-key reason "SIP;cause=486" -i 127.0.0.1 -p $UAS -m 1 -nostdin
+uas=$BG_PID
+sw "call 4 30123457 89555"
+check "it:iw-calls:486->rel-17 (RFC 3398 8.2.6.1)" wait_ev "$out" "EV REL cic=4 cause=17" 50
+wait "$uas"
+start_bg "$TMPD/uas3.out" timeout 20 sipp -sf "$TMPD/uas_403.xml" \
+	-key reason "Q.850;cause=21" -i 127.0.0.1 -p $UAS -m 1 -nostdin
+uas=$BG_PID
+sw "call 5 30123458 89555"
+check "it:iw-calls:403+reason-21->rel-21 (Reason wins)" wait_ev "$out" "EV REL cic=5 cause=21" 50
+wait "$uas"
+sw "call 6 999123 89555"
+check "it:iw-calls:no-usable-trunk->rel-34" wait_ev "$out" "EV REL cic=6 cause=34" 50
+
+# --- the ISUP caller gives up while the SIP side rings: CANCEL
+start_bg "$TMPD/uas4.out" timeout 20 sipp -sf "$SIPP/uas_ringing.xml" -i 127.0.0.1 -p $UAS -m 1 \
+	-nostdin
+uas=$BG_PID
+sw "call 7 30123459 89555"
+check "it:iw-calls:ringing->acm" wait_ev "$out" "EV ACM cic=7" 50
+sw "release 7 16"
+check "it:iw-calls:abandon->rlc" wait_ev "$out" "EV RLC cic=7" 50
+wait "$uas"
+check "it:iw-calls:abandon->cancel (sipp got CANCEL, sent 487)" test $? -eq 0
+
+sleep 0.5
+calls=$(vty $VTY "show calls")
+check "it:iw-calls:no-call-left" grep -q "^0 calls" <<<"$calls"
+check "it:iw-calls:circuits-idle" \
+	bash -c "$BUILD/tandem-tool vty --port $VTY 'show isup circuits' | grep -q '31 idle, 0 incoming, 0 outgoing'"
+sw "quit"
+exec 3>&-
+if [ -n "$FAILED" ]; then
+	echo "--- switch"
+	cat "$out"
+	echo "--- tandemd"
+	grep -v DLGLOBAL "$TMPD/td.log" | tail -80
+fi
+exit ${FAILED:-0}

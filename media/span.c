@@ -392,8 +392,34 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	if (s->chan[pos] && s->chan[pos] != c)
 		return -EBUSY;
 	if (c->xc && c->span == s && c->ts_index == (unsigned)pos) {
-		/* re-negotiation on the same timeslot: new codec or ptime */
-		return xc_set(c->xc, codec_of(cfg->codec), cfg->ptime ? cfg->ptime : 20);
+		/* re-negotiation on the same timeslot (or the far end became
+		 * known): new codec or ptime, and DTMF relay or the echo
+		 * canceller switched on or off */
+		int rc = xc_set(c->xc, codec_of(cfg->codec), cfg->ptime ? cfg->ptime : 20);
+
+		if (rc < 0)
+			return rc;
+		if (cfg->dtmf_pt && !c->det) {
+			c->det = dtmf_det_alloc(w->ctx, DTMF_DEFAULT_DELAY, dtmf_detected, c);
+			if (!c->det)
+				return -ENOMEM;
+		} else if (!cfg->dtmf_pt && c->det) {
+			dtmf_det_free(c->det);
+			c->det = NULL;
+		}
+		if (cfg->ec[0] && !c->ec) {
+			struct ec_params ep = {.ops = ec_find(cfg->ec),
+					       .tail_ms = cfg->ec_tail_ms,
+					       .tone_disable = true};
+
+			c->ec = ep.ops ? ec_alloc(w->ctx, &ep) : NULL;
+			if (!c->ec)
+				return -EINVAL;
+		} else if (!cfg->ec[0] && c->ec) {
+			ec_free(c->ec);
+			c->ec = NULL;
+		}
+		return 0;
 	}
 	chan_tdm_release(c);
 	c->xc = xc_alloc(w->ctx, s->cc.law, codec_of(cfg->codec), cfg->ptime ? cfg->ptime : 20);

@@ -1,81 +1,161 @@
 #!/bin/bash
-# make demo: the gateway's main job as far as it goes today, shown.
+# make demo: the gateway's main job, shown.
 #
-# tandemd starts on etc/tandem.cfg plus an E1 span; an emulated E1 (a
-# CESoPSN pseudowire from tests/peers/e1-emu) and two RTP endpoints
-# (tests/peers/rtp-peer) stand for the TDM switch and the SIP side's media.
-# Timeslots are connected to RTP with the VTY's test-call: a 1004 Hz tone
-# and DTMF cross in both directions, and the hybrid's echo is cancelled.
-# (The ISUP <-> SIP call set-up joins this script when the SS7 side lands.)
+#   ISUP switch (libss7, tests/peers/isup-switch) --M3UA/TCP--> tandem --SIP/UDP--> sipp
+#   E1 (CESoPSN pseudowire, tests/peers/e1-emu)  <--TDM-->  tandem <--RTP--> RTP endpoint
+#
+# Call 1 comes from the switch: IAM -> INVITE, 180 -> ACM, 200 -> ANM; a tone
+# and DTMF cross the E1 timeslot <-> RTP both ways; the switch hangs up
+# (REL -> BYE). Call 2 comes from SIP: INVITE -> IAM, ACM -> 180, ANM -> 200;
+# sipp hangs up (BYE -> REL).
 source "$(dirname "$0")/lib.sh"
-PORT=4270
-if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then
-	echo "demo: something already listens on 127.0.0.1:$PORT (a tandemd from 'make run'?)"
-	exit 1
-fi
+PORT=4270 M3UA=26010 SIP=26020 UAS=26022 UAC=26024 SPAN_L=26100 SPAN_R=26102 RTP=26200
+for p in $PORT $M3UA; do
+	if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+		echo "demo: something already listens on 127.0.0.1:$p (a tandemd from 'make run'?)"
+		exit 1
+	fi
+done
+command -v sipp >/dev/null || { echo "demo: sipp is missing (make deps installs it)"; exit 1; }
+cd "$TMPD" || exit 1
+
 cfg=$TMPD/demo.cfg
 cat "$TOP/etc/tandem.cfg" >"$cfg"
 cat >>"$cfg" <<CFG
+log stderr
+ logging level set-all notice
+sigtran
+ asp stp
+  remote 127.0.0.1 $M3UA
+  transport tcp
+  routing-context 1
+isup
+ linkset switch
+  asp stp
+  variant itu
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $SIP
+ trunk carrier
+  remote 127.0.0.1 $UAS
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip default via carrier
+ route to-isup default via switch
 media
- rtp-port-range 26000 26999
- span 0 e1 local 127.0.0.1 26100 remote 127.0.0.1 26102 frames 8
+ rtp-port-range 26300 26399
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
 
-echo "== starting tandemd (etc/tandem.cfg + one E1 span on a CESoPSN pseudowire)"
+wait_ev() { # FILE PATTERN [TENTHS]
+	for _ in $(seq 1 "${3:-100}"); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "   (no '$2' seen)"
+	return 1
+}
+events() { # print the switch's lines since the last call
+	local n
+	n=$(wc -l <"$SW")
+	sed -n "$((SHOWN + 1)),${n}p" "$SW" | grep -E '^(EV|CMD)' | grep -vE 'EV (MTP2_UP|ASP_)' |
+		sed 's/^/   switch: /'
+	SHOWN=$n
+}
+
+echo "== tandemd on etc/tandem.cfg plus: an M3UA ASP toward the switch, ISUP linkset"
+echo "   (ITU, point codes 2 -> 1, CICs 1-31 on E1 span 0), a SIP trunk to sipp, routing"
+echo "   (country code 49), one E1 span carried as a CESoPSN pseudowire"
 start_bg "$TMPD/tandemd.log" "$BUILD/tandemd" -c "$cfg"
 pid=$BG_PID
 wait_tcp $PORT 50 || { echo "tandemd did not start:"; cat "$TMPD/tandemd.log"; exit 1; }
-echo
-echo "== VTY: show version"
-vty $PORT "show version"
-
-echo "== VTY: connect timeslots to RTP endpoints (enable; media test-call ...)"
-out=$(vty $PORT enable \
-	"media test-call span 0 timeslot 1 remote 127.0.0.1 26200 codec pcma telephone-event 101 echo-canceller off" \
-	"media test-call span 0 timeslot 2 remote 127.0.0.1 26202 codec pcmu echo-canceller tandem")
-echo "$out"
-p1=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 1p)
-p2=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 2p)
 
 echo
-echo "== 5 seconds of traffic:"
-echo "   E1 TS1: 1004 Hz at -10 dBm0, then DTMF 2580 -> RTP A (PCMA, digits as RFC 4733)"
-echo "   RTP A : 1004 Hz at -13 dBm0 and RFC 4733 digits 147 -> E1 TS1"
-echo "   RTP B : noise at -15 dBm0 (PCMU) -> E1 TS2, whose hybrid echoes it 20 ms later, 12 dB down"
-start_bg "$TMPD/a.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:26200 --remote 127.0.0.1:$p1 \
-	--tone 1004:-13 --seconds 5
+echo "== the ISUP switch (libss7) comes up behind an M3UA signalling gateway"
+SW=$TMPD/switch.out SHOWN=0
+mkfifo "$TMPD/switch.in"
+start_bg "$SW" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 --dpc 2 \
+	--rc 1 --cics 1-31 --timeout 120 --script "$TMPD/switch.in"
+exec 3>"$TMPD/switch.in"
+sw() { echo "$*" >&3; }
+sw "wait-link 10"
+wait_ev "$SW" "EV GRS cic=1" 100
+sleep 0.5
+events
+vty $PORT "show m3ua" "show isup linksets" | sed 's/^/   /'
+
+echo
+echo "== call 1: the switch calls 030 123456 (national) from 089 555 on CIC 3"
+start_bg "$TMPD/uas.out" timeout 60 sipp -sf "$TOP/tests/integration/sipp/uas_media.xml" \
+	-key rtpport $RTP -i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas.msg"
+uas=$BG_PID
+sw "call 3 30123456 89555"
+wait_ev "$SW" "EV ANM cic=3" 50
+events
+echo "   sipp received:"
+sed -n '/^INVITE /,/^$/p' "$TMPD/uas.msg" | head -12 | sed 's/^/     | /'
+echo "   tandemd:"
+grep -E "DIW" "$TMPD/tandemd.log" | sed 's/^[A-Z]* [A-Z]* [^ ]* /     /'
+echo
+vty $PORT "show calls" | sed 's/^/   /'
+
+echo
+echo "== voice, 3 s: E1 TS3 sends 1004 Hz at -10 dBm0, the SIP side's RTP endpoint 1004 Hz at -13"
+start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --tone 1004:-13 \
+	--seconds 3
 a=$BG_PID
-start_bg "$TMPD/b.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:26202 --remote 127.0.0.1:$p2 \
-	--pt 0 --noise -15 --seconds 5
-b=$BG_PID
-"$BUILD/peers/e1-emu" --local 127.0.0.1:26102 --remote 127.0.0.1:26100 --timeslots 1-31 \
-	--ts 1:tone:1004:-10 --ts 2:echo:20:12 --seconds 5 >"$TMPD/e1.out"
-wait "$a" "$b"
-# second pass on TS1: digits both ways
-start_bg "$TMPD/a2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:26200 --remote 127.0.0.1:$p1 \
-	--events 147 --seconds 2
-a=$BG_PID
-"$BUILD/peers/e1-emu" --local 127.0.0.1:26102 --remote 127.0.0.1:26100 --timeslots 1-31 \
-	--ts 1:dtmf:2580 --seconds 2 >"$TMPD/e1b.out"
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--ts 3:tone:1004:-10 --seconds 3 >"$TMPD/e1.out"
 wait "$a"
-
+echo "== DTMF, 2 s: the E1 side dials 2580 in-band; the RTP side sends RFC 4733 events 147"
+start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 \
+	--seconds 2
+a=$BG_PID
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--ts 3:dtmf:2580 --seconds 2 >"$TMPD/e1b.out"
+wait "$a"
 val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1 | tr -d '"'; }
 ts() { grep "^TS $2 " "$1" | tr ' ' '\n' | sed -n "s/^$3=//p" | tr -d '"'; }
+printf '   RTP endpoint heard 1004 Hz at %s dBm0 (%s packets, %s lost, jitter %s ms)\n' \
+	"$(val "$TMPD/rtp.out" f1004_dbm0)" "$(val "$TMPD/rtp.out" pkts)" \
+	"$(val "$TMPD/rtp.out" lost)" "$(val "$TMPD/rtp.out" jitter_ms)"
+printf '   E1 TS3 heard 1004 Hz at %s dBm0\n' "$(ts "$TMPD/e1.out" 3 f1004_dbm0)"
+printf '   RTP endpoint got the digits "%s" as RFC 4733 events (in-band left: "%s")\n' \
+	"$(val "$TMPD/rtp2.out" events)" "$(val "$TMPD/rtp2.out" inband_dtmf)"
+printf '   E1 TS3 heard the digits "%s" as tones\n' "$(ts "$TMPD/e1b.out" 3 dtmf)"
+
 echo
-echo "== what arrived"
-printf '   RTP A received the tone at %s dBm0 (1004 Hz), %s packets, %s lost, jitter %s ms\n' \
-	"$(val "$TMPD/a.out" f1004_dbm0)" "$(val "$TMPD/a.out" pkts)" "$(val "$TMPD/a.out" lost)" \
-	"$(val "$TMPD/a.out" jitter_ms)"
-printf '   E1 TS1 received the tone at %s dBm0\n' "$(ts "$TMPD/e1.out" 1 f1004_dbm0)"
-printf '   RTP A received the digits "%s" as RFC 4733 events (in-band left: "%s")\n' \
-	"$(val "$TMPD/a2.out" events)" "$(val "$TMPD/a2.out" inband_dtmf)"
-printf '   E1 TS1 heard the digits "%s" as tones\n' "$(ts "$TMPD/e1b.out" 1 dtmf)"
-printf '   RTP B: noise sent at -15 dBm0; what came back after the echo canceller: %s dBm0\n' \
-	"$(val "$TMPD/b.out" level_dbm0)"
-echo "   (the hybrid alone returns about -26 dBm0: see tests/integration/media_echo.sh)"
+echo "== the switch hangs up (REL cause 16)"
+sw "release 3 16"
+wait_ev "$SW" "EV RLC cic=3" 50
+events
+wait "$uas"
+echo "   sipp: scenario $([ $? -eq 0 ] && echo completed || echo FAILED); it received:"
+grep -E "^(BYE|Reason)" "$TMPD/uas.msg" | sed 's/^/     | /'
+
 echo
-echo "== VTY: show media"
-vty $PORT "show media"
+echo "== call 2: a SIP caller dials +49 89 123456; the switch rings and answers"
+start_bg "$TMPD/uac.out" timeout 30 sipp -sn uac "127.0.0.1:$SIP" -i 127.0.0.1 -p $UAC \
+	-s +4989123456 -m 1 -d 1500 -nostdin
+uac=$BG_PID
+wait_ev "$SW" "EV IAM cic=[0-9]+ called=89123456" 50
+cic=$(sed -n 's/^EV IAM cic=\([0-9]*\) called=89123456.*/\1/p' "$SW" | head -1)
+sw "ring ${cic:-0}"
+sleep 0.3
+sw "answer ${cic:-0}"
+wait_ev "$SW" "EV REL cic=${cic:-0}" 60
+sleep 0.3
+events
+wait "$uac"
+echo "   sipp (caller): $([ $? -eq 0 ] && echo "call completed: 180, 200, ACK, BYE after 1.5 s" || echo FAILED)"
+
+echo
+echo "== VTY: show isup linksets / show isup circuits / show calls"
+vty $PORT "show isup linksets" "show isup circuits" "show calls" | sed 's/^/   /'
+sw "quit"
+exec 3>&-
+
 echo
 echo "== stopping tandemd (SIGTERM)"
 kill -TERM "$pid"
@@ -84,4 +164,4 @@ wait "$pid"
 echo "tandemd exited with status $?"
 echo
 echo "== tandemd log"
-cat "$TMPD/tandemd.log"
+grep -v DLGLOBAL "$TMPD/tandemd.log"

@@ -3,7 +3,7 @@
 # M3UA) on one side, sipp on the other, an emulated E1 (CESoPSN) carrying
 # the circuits' voice and an RTP endpoint standing for the SIP side's media.
 #   - ISUP -> SIP answered: ACM on 180, ANM on 200, a 1004 Hz tone crosses
-#     both ways (E1 timeslot <-> RTP), REL from the switch -> BYE with
+#     both ways (E1 timeslot <-> RTP), DTMF in-band <-> RFC 4733, REL from the switch -> BYE with
 #     Reason: Q.850;cause=16, show calls while it runs
 #   - refusals: 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
 #     (the Reason wins); a route to a trunk that does not exist -> REL 34
@@ -88,6 +88,15 @@ rx_e1=$(grep "^TS 3 " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
 echo "   E1 TS3 -> RTP: 1004 Hz at ${rx_rtp:-?} dBm0 (sent -10); RTP -> E1 TS3: ${rx_e1:-?} dBm0 (sent -13)"
 check "it:iw-calls:voice-tdm-to-rtp (-10 dBm0 +-3)" near "$rx_rtp" -10 3
 check "it:iw-calls:voice-rtp-to-tdm (-13 dBm0 +-3)" near "$rx_e1" -13 3
+# DTMF: in-band on the E1 side -> RFC 4733 on RTP, and back
+start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 \
+	--seconds 2
+rtp=$BG_PID
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--ts 3:dtmf:2580 --seconds 2 >"$TMPD/e1b.out"
+wait "$rtp"
+check "it:iw-calls:dtmf-tdm-to-rfc4733 (2580)" grep -q 'events="2580" inband_dtmf=""' "$TMPD/rtp2.out"
+check "it:iw-calls:dtmf-rfc4733-to-tdm (147)" grep -q '^TS 3 .*dtmf="147"' "$TMPD/e1b.out"
 sw "release 3 16"
 check "it:iw-calls:rel->rlc" wait_ev "$out" "EV RLC cic=3" 50
 wait "$uas"

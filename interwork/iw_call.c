@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "interwork/iw_call.h"
 #include "interwork/iw_cause.h"
+#include "interwork/iw_enum_dns.h"
 #include "media/media.h"
 #include "sip/sdp.h"
 #include "sip/sip_hdr.h"
@@ -44,6 +45,7 @@ struct iw {
 	struct sip_ua *ua;
 	iw_route_cb route;
 	void *route_priv;
+	struct iw_enum *en;
 	struct llist_head calls;
 	unsigned next_id;
 	struct iw_stats st;
@@ -88,12 +90,17 @@ struct iw_call {
 	int sdp_len;
 	bool acm_sent, inband;
 	time_t start, answer_time;
+	/* ENUM lookup before the INVITE */
+	bool enum_pending;
+	struct sip_trunk *enum_trunk;
+	char enum_number[48];
 };
 
 static void call_maybe_free(struct iw_call *c);
 
-struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct media_engine *media,
-		    struct sip_ua *ua, iw_route_cb route, void *route_priv)
+struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l,
+		    struct media_engine *media, struct sip_ua *ua, iw_route_cb route,
+		    void *route_priv)
 {
 	struct iw *iw = talloc_zero(ctx, struct iw);
 
@@ -108,6 +115,17 @@ struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct media_engine *me
 	iw->route = route;
 	iw->route_priv = route_priv;
 	INIT_LLIST_HEAD(&iw->calls);
+	if (cfg->enum_servers && cfg->enum_servers[0]) {
+		struct iw_enum_cfg ec = {.servers = cfg->enum_servers,
+					 .suffix = cfg->enum_suffix,
+					 .timeout_ms = cfg->enum_timeout_ms};
+
+		iw->en = iw_enum_alloc(iw, l, &ec);
+		if (!iw->en) {
+			talloc_free(iw);
+			return NULL;
+		}
+	}
 	return iw;
 }
 
@@ -127,6 +145,7 @@ void iw_free(struct iw *iw)
 		c->isup = NULL;
 		call_maybe_free(c);
 	}
+	iw_enum_free(iw->en);
 	talloc_free(iw);
 }
 
@@ -159,6 +178,10 @@ static void call_maybe_free(struct iw_call *c)
 {
 	if (c->isup || c->leg)
 		return;
+	if (c->enum_pending) {
+		iw_enum_cancel(c->iw->en, c);
+		c->enum_pending = false;
+	}
 	if (c->have_chan)
 		media_chan_free(c->iw->media, c->chan);
 	LOGCALL(c, LOGL_INFO, "over after %ld s\n", (long)(time(NULL) - c->start));
@@ -482,14 +505,128 @@ static const struct sip_leg_ops out_leg_ops = {
 	.gone = sip_side_gone,
 };
 
+/* The call cannot go on toward SIP: REL with cause. */
+static void isup_side_fail(struct iw_call *c, uint8_t cause)
+{
+	if (c->isup)
+		isup_call_release(c->isup, cause);
+	c->isup = NULL;
+	c->iw->st.failed++;
+	call_maybe_free(c);
+}
+
+/* INVITE toward the trunk; ruri NULL: built from the number. */
+static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *number,
+			const char *ruri_in)
+{
+	struct iw *iw = c->iw;
+	struct sip_invite_spec spec = {0};
+	char ruri[256], from[200], hdrs[300] = "";
+	const char *host = trunk->domain ? trunk->domain : trunk->host;
+
+	c->trunk = trunk;
+	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk->name);
+	prefs_for(c, trunk);
+	if (chan_open(c) < 0 ||
+	    (c->sdp_len = sdp_offer_encode(c->sdp, sizeof(c->sdp), &c->prefs, &c->local)) < 0) {
+		LOGCALL(c, LOGL_ERROR, "no media channel for span %d ts %u: REL 47\n", c->span,
+			c->ts);
+		isup_side_fail(c, 47);
+		return;
+	}
+	if (ruri_in)
+		snprintf(ruri, sizeof(ruri), "%s", ruri_in);
+	else if (trunk->ruri == SIP_RURI_TEL)
+		snprintf(ruri, sizeof(ruri), "tel:+%s", number);
+	else
+		snprintf(ruri, sizeof(ruri), "sip:+%s@%s;user=phone", number, host);
+	/* RFC 3398 7.2.1.2 / RFC 3325: a restricted calling number travels
+	 * only in P-Asserted-Identity, with Privacy: id */
+	if (c->calling[0] && c->calling_restricted) {
+		snprintf(from, sizeof(from), "sip:anonymous@anonymous.invalid");
+		snprintf(hdrs, sizeof(hdrs),
+			 "P-Asserted-Identity: <sip:+%s@%s;user=phone>\r\nPrivacy: id\r\n",
+			 c->calling, c->local_addr);
+	} else if (c->calling[0]) {
+		snprintf(from, sizeof(from), "sip:+%s@%s;user=phone", c->calling, c->local_addr);
+		snprintf(hdrs, sizeof(hdrs), "P-Asserted-Identity: <sip:+%s@%s;user=phone>\r\n",
+			 c->calling, c->local_addr);
+	} else {
+		snprintf(from, sizeof(from), "sip:unknown@%s", c->local_addr);
+	}
+	spec.trunk = trunk;
+	spec.ruri = ruri;
+	spec.from = from;
+	spec.to = ruri;
+	spec.body.content_type = "application/sdp";
+	spec.body.body = c->sdp;
+	spec.body.len = (size_t)c->sdp_len;
+	spec.body.headers = hdrs;
+	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
+	if (!c->leg) {
+		LOGCALL(c, LOGL_NOTICE, "INVITE to trunk %s failed: REL 41\n", trunk->name);
+		isup_side_fail(c, 41);
+		return;
+	}
+	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
+	LOGCALL(c, LOGL_NOTICE, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
+		c->calling[0] ? c->calling : "-", c->called, ruri, trunk->name);
+}
+
+/* ENUM answered (RFC 6116): a SIP URI is the Request-URI; a tel: URI with
+ * number portability data (RFC 4694) is routed on its routing number and
+ * carries ;npdi;rn= on; nothing usable (or no answer): the number goes on
+ * as the routing table said. */
+static void enum_done(void *priv, int status, const struct iw_enum_result *r)
+{
+	struct iw_call *c = priv;
+	struct iw_route_res rr2 = {.cause = 3};
+	char ruri[256];
+	const char *host = c->enum_trunk->domain ? c->enum_trunk->domain : c->enum_trunk->host;
+
+	c->enum_pending = false;
+	if (!c->isup) {
+		call_maybe_free(c);
+		return;
+	}
+	if (status < 0) {
+		LOGCALL(c, LOGL_INFO, "ENUM +%s: %s; routing on the number\n", c->called,
+			status == -ENOENT ? "no record" : strerror(-status));
+		send_invite(c, c->enum_trunk, c->enum_number, NULL);
+		return;
+	}
+	if (r->np.has_rn) {
+		const char *rn = r->np.rn[0] == '+' ? r->np.rn + 1 : r->np.rn;
+		struct sip_trunk *t = c->enum_trunk;
+
+		/* the ported number is routed on its routing number */
+		if (c->iw->route && c->iw->route(c->iw->route_priv, true, rn, &rr2) == 0 && rr2.trunk)
+			t = rr2.trunk;
+		host = t->domain ? t->domain : t->host;
+		snprintf(ruri, sizeof(ruri), "sip:+%s;npdi;rn=+%s@%s;user=phone", c->called, rn,
+			 host);
+		LOGCALL(c, LOGL_NOTICE, "ENUM +%s: ported, routing number +%s (trunk %s)\n",
+			c->called, rn, t->name);
+		send_invite(c, t, c->called, ruri);
+		return;
+	}
+	if (!strncmp(r->uri, "sip:", 4) || !strncmp(r->uri, "sips:", 5)) {
+		LOGCALL(c, LOGL_NOTICE, "ENUM +%s: %s\n", c->called, r->uri);
+		send_invite(c, c->enum_trunk, c->enum_number, r->uri);
+		return;
+	}
+	if (r->np.npdi)
+		snprintf(ruri, sizeof(ruri), "sip:+%s;npdi@%s;user=phone", c->called, host);
+	else
+		snprintf(ruri, sizeof(ruri), "sip:+%s@%s;user=phone", c->enum_number, host);
+	send_invite(c, c->enum_trunk, c->enum_number, ruri);
+}
+
 static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *iam,
 		       const struct isup_number *called, const struct isup_number *calling)
 {
 	struct iw *iw = priv;
 	struct iw_route_res rr = {.cause = 3};
-	struct sip_invite_spec spec = {0};
-	char ruri[160], from[200], to[170], hdrs[300] = "";
-	const char *host;
 	struct iw_call *c;
 	char e164[48];
 
@@ -515,63 +652,21 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	}
 	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
 		LOGCALL(c, LOGL_NOTICE, "no route for +%s: REL cause %u\n", e164, rr.cause);
-		isup_call_release(ic, rr.cause ? rr.cause : 3);
-		c->isup = NULL;
-		iw->st.failed++;
-		call_maybe_free(c);
+		isup_side_fail(c, rr.cause ? rr.cause : 3);
 		return;
 	}
-	c->trunk = rr.trunk;
-	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", rr.trunk->name);
-	prefs_for(c, rr.trunk);
-	if (chan_open(c) < 0 ||
-	    (c->sdp_len = sdp_offer_encode(c->sdp, sizeof(c->sdp), &c->prefs, &c->local)) < 0) {
-		LOGCALL(c, LOGL_ERROR, "no media channel for span %d ts %u: REL 47\n", c->span,
-			c->ts);
-		isup_call_release(ic, 47);
-		c->isup = NULL;
-		call_maybe_free(c);
-		return;
+	if (rr.enum_first && iw->en) {
+		char aus[50];
+
+		snprintf(aus, sizeof(aus), "+%s", e164);
+		c->enum_trunk = rr.trunk;
+		snprintf(c->enum_number, sizeof(c->enum_number), "%s", rr.number);
+		if (iw_enum_lookup(iw->en, aus, enum_done, c) == 0) {
+			c->enum_pending = true;
+			return;
+		}
 	}
-	host = rr.trunk->domain ? rr.trunk->domain : rr.trunk->host;
-	if (rr.trunk->ruri == SIP_RURI_TEL)
-		snprintf(ruri, sizeof(ruri), "tel:+%s", rr.number);
-	else
-		snprintf(ruri, sizeof(ruri), "sip:+%s@%s;user=phone", rr.number, host);
-	snprintf(to, sizeof(to), "%s", ruri);
-	/* RFC 3398 7.2.1.2 / RFC 3325: a restricted calling number travels
-	 * only in P-Asserted-Identity, with Privacy: id */
-	if (c->calling[0] && c->calling_restricted) {
-		snprintf(from, sizeof(from), "sip:anonymous@anonymous.invalid");
-		snprintf(hdrs, sizeof(hdrs),
-			 "P-Asserted-Identity: <sip:+%s@%s;user=phone>\r\nPrivacy: id\r\n",
-			 c->calling, c->local_addr);
-	} else if (c->calling[0]) {
-		snprintf(from, sizeof(from), "sip:+%s@%s;user=phone", c->calling, c->local_addr);
-		snprintf(hdrs, sizeof(hdrs), "P-Asserted-Identity: <sip:+%s@%s;user=phone>\r\n",
-			 c->calling, c->local_addr);
-	} else {
-		snprintf(from, sizeof(from), "sip:unknown@%s", c->local_addr);
-	}
-	spec.trunk = rr.trunk;
-	spec.ruri = ruri;
-	spec.from = from;
-	spec.to = to;
-	spec.body.content_type = "application/sdp";
-	spec.body.body = c->sdp;
-	spec.body.len = (size_t)c->sdp_len;
-	spec.body.headers = hdrs;
-	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
-	if (!c->leg) {
-		LOGCALL(c, LOGL_NOTICE, "INVITE to trunk %s failed: REL 41\n", rr.trunk->name);
-		isup_call_release(ic, 41);
-		c->isup = NULL;
-		call_maybe_free(c);
-		return;
-	}
-	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
-	LOGCALL(c, LOGL_NOTICE, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
-		c->calling[0] ? c->calling : "-", e164, ruri, rr.trunk->name);
+	send_invite(c, rr.trunk, rr.number, NULL);
 }
 
 /* ============ SIP -> ISUP ============ */

@@ -27,6 +27,7 @@ struct iw_route_res {
 	const char *linkset;	 /* SIP -> ISUP (NULL: the first) */
 	char number[48];	 /* the number to send, E.164 without '+', rewritten */
 	uint8_t cause;		 /* when nothing fits: the Q.850 cause (e.g. 3 no route) */
+	bool enum_first;	 /* look the number up in ENUM before sending it */
 };
 
 /* Route lookup, ISUP -> SIP (to_sip) or SIP -> ISUP, on an E.164 number
@@ -38,14 +39,20 @@ struct iw_cfg {
 	struct iw_number_ctx num;
 	const char *tone_plan; /* "itu" or "us" (ringback played toward TDM) */
 	bool ringback;	       /* play ringback toward TDM on 180 without early media */
+	/* ENUM (RFC 6116) for routes marked "enum": servers "IP:PORT,..." */
+	const char *enum_servers;
+	const char *enum_suffix; /* NULL: e164.arpa */
+	unsigned enum_timeout_ms;
 };
 
 struct iw_stats {
 	uint64_t isup_to_sip, sip_to_isup, answered, failed, active;
 };
 
-struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct media_engine *media,
-		    struct sip_ua *ua, iw_route_cb route, void *route_priv);
+/* NULL on failure (an ENUM resolver that cannot start, no memory). */
+struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l,
+		    struct media_engine *media, struct sip_ua *ua, iw_route_cb route,
+		    void *route_priv);
 void iw_free(struct iw *iw);
 /* ISUP events for calls (give to isup_link_alloc / isup_vty_start). */
 const struct isup_call_ops *iw_isup_ops(void);

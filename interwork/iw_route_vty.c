@@ -80,13 +80,14 @@ DEFUN(cfg_tones, cfg_tones_cmd, "ringback (itu|us|off)",
 }
 
 static int add_route(struct vty *vty, const char *dir, const char *prefix, unsigned strip,
-		     const char *prepend, int argc, const char **names)
+		     const char *prepend, bool use_enum, int argc, const char **names)
 {
 	struct iw_route_spec spec = {.prefix = strcmp(prefix, "default") ? prefix : "",
 				     .strip = strip,
 				     .prepend = prepend,
 				     .targets = names,
-				     .n_targets = (unsigned)argc};
+				     .n_targets = (unsigned)argc,
+				     .enum_first = use_enum};
 	struct iw_route_table *t = table(dir);
 	int rc;
 
@@ -109,7 +110,39 @@ DEFUN(cfg_route, cfg_route_cmd, "route (to-sip|to-isup) (PREFIX|default) via .NA
       "trunks\nSIP calls toward ISUP linksets\nE.164 prefix without '+'\nEvery number\n"
       "Targets in failover order\nTrunk or linkset names\n")
 {
-	return add_route(vty, argv[0], argv[1], 0, NULL, argc - 2, &argv[2]);
+	return add_route(vty, argv[0], argv[1], 0, NULL, false, argc - 2, &argv[2]);
+}
+
+DEFUN(cfg_route_enum, cfg_route_enum_cmd, "route to-sip (PREFIX|default) enum via .NAMES",
+      "A routing rule (longest prefix of the E.164 number wins)\nISUP calls toward SIP "
+      "trunks\nE.164 prefix without '+'\nEvery number\nLook the number up in ENUM first "
+      "(RFC 6116): a SIP URI found is the Request-URI, a routing number (RFC 4694) is "
+      "routed on\nTargets in failover order\nTrunk names\n")
+{
+	const char *v[2] = {"to-sip", argv[0]};
+
+	return add_route(vty, v[0], v[1], 0, NULL, true, argc - 1, &argv[1]);
+}
+
+DEFUN(cfg_enum, cfg_enum_cmd, "enum servers LIST [suffix] [DOMAIN] [timeout] [<100-10000>]",
+      "ENUM (RFC 6116) for routes marked enum\nDNS servers\nIP:PORT[,IP:PORT...]\n"
+      "Domain the numbers live under\nDomain (default e164.arpa)\nTime per try\n"
+      "Milliseconds (default 1000)\n")
+{
+	talloc_free((char *)iw_vty_cfg.enum_servers);
+	talloc_free((char *)iw_vty_cfg.enum_suffix);
+	iw_vty_cfg.enum_servers = talloc_strdup(tall_vty_ctx, argv[0]);
+	iw_vty_cfg.enum_suffix = NULL;
+	iw_vty_cfg.enum_timeout_ms = 0;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!argv[i] || !argv[i + 1])
+			continue;
+		if (!strcmp(argv[i], "suffix"))
+			iw_vty_cfg.enum_suffix = talloc_strdup(tall_vty_ctx, argv[i + 1]);
+		else if (!strcmp(argv[i], "timeout"))
+			iw_vty_cfg.enum_timeout_ms = (unsigned)atoi(argv[i + 1]);
+	}
+	return CMD_SUCCESS;
 }
 
 DEFUN(cfg_route_rw, cfg_route_rw_cmd,
@@ -120,7 +153,7 @@ DEFUN(cfg_route_rw, cfg_route_rw_cmd,
       "Targets in failover order\nTrunk or linkset names\n")
 {
 	return add_route(vty, argv[0], argv[1], (unsigned)atoi(argv[2]),
-			 strcmp(argv[3], "none") ? argv[3] : NULL, argc - 4, &argv[4]);
+			 strcmp(argv[3], "none") ? argv[3] : NULL, false, argc - 4, &argv[4]);
 }
 
 DEFUN(cfg_no_route, cfg_no_route_cmd, "no route (to-sip|to-isup) (PREFIX|default)",
@@ -147,6 +180,8 @@ static int write_rule(const struct iw_route_rule *r, void *priv)
 	if (r->strip || r->prepend[0])
 		vty_out(w->vty, " strip %u prepend %s", r->strip,
 			r->prepend[0] ? r->prepend : "none");
+	if (r->enum_first)
+		vty_out(w->vty, " enum");
 	vty_out(w->vty, " via");
 	for (unsigned i = 0; i < r->n_targets; i++)
 		vty_out(w->vty, " %s", r->targets[i]);
@@ -169,6 +204,14 @@ static int config_write_routing(struct vty *vty)
 		vty_out(vty, " area-code %s%s", n->area_code, VTY_NEWLINE);
 	vty_out(vty, " ringback %s%s", iw_vty_cfg.ringback ? iw_vty_cfg.tone_plan : "off",
 		VTY_NEWLINE);
+	if (iw_vty_cfg.enum_servers) {
+		vty_out(vty, " enum servers %s", iw_vty_cfg.enum_servers);
+		if (iw_vty_cfg.enum_suffix)
+			vty_out(vty, " suffix %s", iw_vty_cfg.enum_suffix);
+		if (iw_vty_cfg.enum_timeout_ms)
+			vty_out(vty, " timeout %u", iw_vty_cfg.enum_timeout_ms);
+		vty_out(vty, "%s", VTY_NEWLINE);
+	}
 	if (to_sip) {
 		w.dir = "to-sip";
 		iw_route_foreach(to_sip, write_rule, &w);
@@ -198,6 +241,7 @@ int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_
 	res->cause = 3; /* no route to destination */
 	if (!t || iw_route_lookup(t, e164, strlen(e164), &r, res->number, sizeof(res->number)) < 0)
 		return -ENOENT;
+	res->enum_first = r->enum_first;
 	for (unsigned i = 0; i < r->n_targets; i++) {
 		if (to_sip_dir) {
 			struct sip_trunk *tr = sip_trunk_find(r->targets[i]);
@@ -270,6 +314,8 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_tones_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_rw_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_route_enum_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_enum_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_cmd);
 	install_element_ve(&show_calls_cmd);
 }

@@ -313,9 +313,11 @@ int main(int argc, char **argv)
 	media_vty_set_engine(d.media);
 	if (sip_start(&d, ctx) < 0)
 		return 1;
-	d.iw = iw_alloc(ctx, &iw_vty_cfg, d.media, d.ua, iw_vty_route, &d);
-	if (!d.iw)
+	d.iw = iw_alloc(ctx, &iw_vty_cfg, d.loop, d.media, d.ua, iw_vty_route, &d);
+	if (!d.iw) {
+		fprintf(stderr, "tandemd: cannot start the interworking layer (ENUM servers?)\n");
 		return 1;
+	}
 	iw_vty_set_iw(d.iw);
 	if (isup_vty_start(ctx, d.loop, iw_isup_ops(), d.iw) < 0)
 		return 1;

@@ -161,7 +161,7 @@ int iw_sipi_build(char *buf, size_t size, const char *sdp, size_t sdp_len, const
 		put_delim(&o, boundary, blen);
 		puts_(&o, "Content-Type: application/isup; version=");
 		puts_(&o, vname);
-		/* RFC 3204 3.1 example; see the header comment */
+		/* RFC 3204 encapsulation example; see the header comment */
 		puts_(&o, "\r\nContent-Disposition: signal; handling=optional\r\n\r\n");
 		put(&o, isup, isup_len);
 		puts_(&o, "\r\n");
@@ -226,7 +226,7 @@ static int disp_decode(struct tstr v, struct disp *d)
 }
 
 /* Content-Type and Content-Disposition among a part's raw header lines,
- * continuation lines included (RFC 5322 2.2.3: the RFC 3204 3.1 example
+ * continuation lines included (RFC 5322 2.2.3: the RFC 3204 encapsulation example
  * folds its ISUP Content-Type). */
 static int part_headers(struct tstr hdrs, struct tstr *ctype, struct disp *d)
 {
@@ -372,7 +372,7 @@ int iw_sipi_decode(struct tstr ctype, struct tstr cdisp, struct tstr body, struc
 		*out = r;
 		return 0;
 	}
-	/* RFC 5621 3.1: a multipart body's parts carry their own
+	/* RFC 5621 8: a multipart body's parts carry their own
 	 * dispositions; nested multiparts are parts we do not understand. */
 	if (!sip_param_find(ct.params, "boundary", &boundary))
 		return -EBADMSG;

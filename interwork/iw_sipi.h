@@ -9,14 +9,16 @@
  * iw_sipi_isup_with_cic() puts one in front for sigtran's isup_msg_decode()
  * and iw_sipi_isup_strip_cic() takes it off an encoded message.
  *
- * Disposition (RFC 3204 3.1 and its example, RFC 3372 4): the ISUP part is
- * sent with "Content-Disposition: signal; handling=optional", so a SIP
- * entity that does not understand ISUP still processes the request from
- * its SIP headers and SDP. On receipt, RFC 3261 20.11 (as clarified by
- * RFC 5621 and its errata): a part whose type or disposition we do not
- * understand is ignored when handling=optional, and otherwise - handling
- * "required" or no handling at all, whose default is "required" - the
- * request is refused with 415. */
+ * Disposition: RFC 3204 registers the "signal" disposition and the
+ * "handling" parameter for these bodies, and its encapsulation example
+ * sends the ISUP part as "Content-Disposition: signal; handling=optional".
+ * We do the same, so that a SIP entity that does not understand ISUP still
+ * handles the request from its SIP headers and SDP (the SIP-T aim of
+ * RFC 3372: the ISUP rides along, SIP routes).
+ * On receipt (RFC 3261 20.11, RFC 5621 8): a part whose type or
+ * disposition we do not understand is ignored when handling=optional;
+ * with handling=required, or no handling parameter at all (RFC 3261 20.11:
+ * then "required" is assumed), the request is refused with 415. */
 #pragma once
 
 #include <stddef.h>

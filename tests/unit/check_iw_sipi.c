@@ -125,7 +125,7 @@ START_TEST(test_roundtrip_sipi)
 }
 END_TEST
 
-/* SIP-T: an ANSI REL alone in a BYE (RFC 3372 5.4 carries REL there). */
+/* SIP-T: an ANSI REL alone in a BYE (ISUP only, no SDP). */
 START_TEST(test_roundtrip_sipt_isup_only)
 {
 	struct isup_cause cause = {.coding_standard = 0, .location = 0, .value = 16};

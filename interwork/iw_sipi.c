@@ -1,0 +1,431 @@
+/* SIP-I / SIP-T bodies (RFC 3204, RFC 3372, Q.1912.5): building and
+ * picking apart the multipart/mixed body that carries SDP and ISUP. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "interwork/iw_sipi.h"
+#include "sip/sip_hdr.h"
+#include "sip/sip_mime.h"
+#include "sip/sip_uri.h"
+
+const char *iw_sipi_version_name(enum iw_sipi_version v)
+{
+	switch (v) {
+	case IW_SIPI_ITU_T92:
+		return "itu-t92+";
+	case IW_SIPI_ANSI00:
+		return "ansi00";
+	}
+	return NULL;
+}
+
+static bool has_prefix(struct tstr s, const char *pfx)
+{
+	size_t n = strlen(pfx);
+
+	return s.len >= n && strncasecmp(s.p, pfx, n) == 0;
+}
+
+int iw_sipi_variant(struct tstr version, enum isup_variant *var)
+{
+	/* RFC 3204 3.1 table 1: itu-t88, itu-t92+, etsi121, etsi356, ttc87,
+	 * ttc93+ follow the ITU format; ansi88, ansi00, gr317 the ANSI one. */
+	if (has_prefix(version, "itu") || has_prefix(version, "etsi") ||
+	    has_prefix(version, "ttc")) {
+		*var = ISUP_VAR_ITU;
+		return 0;
+	}
+	if (has_prefix(version, "ansi") || has_prefix(version, "gr")) {
+		*var = ISUP_VAR_ANSI;
+		return 0;
+	}
+	return -ENOTSUP;
+}
+
+/* ---- building ---- */
+
+/* RFC 2046 5.1.1: bchars := bcharsnospace / " " */
+static bool is_bchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+	       strchr("'()+_,-./:=? ", c) != NULL;
+}
+
+/* RFC 3261 25.1 token characters, for deciding whether to quote. */
+static bool is_token_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+	       (c && strchr("-.!%*_+`'~", c) != NULL);
+}
+
+static bool boundary_ok(const char *b, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 70 || b[n - 1] == ' ')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!is_bchar((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+/* RFC 2046 5.1.1: the boundary must not appear inside an encapsulated
+ * part. Be strict and refuse "--boundary" anywhere, not only at a line
+ * start: binary ISUP has no lines. */
+static bool occurs_in(const void *content, size_t len, const char *b, size_t n)
+{
+	const char *p = content;
+	size_t at = 0;
+
+	while (len && at + 2 + n <= len) {
+		const char *d = memmem(p + at, len - at, "--", 2);
+
+		if (!d)
+			return false;
+		at = (size_t)(d - p);
+		if (at + 2 + n <= len && memcmp(d + 2, b, n) == 0)
+			return true;
+		at++;
+	}
+	return false;
+}
+
+struct out {
+	char *buf;
+	size_t size, len;
+	bool full;
+};
+
+static void put(struct out *o, const void *p, size_t n)
+{
+	if (o->full || n > o->size - o->len) {
+		o->full = true;
+		return;
+	}
+	if (n)
+		memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void put_delim(struct out *o, const char *b, size_t n)
+{
+	puts_(o, "--");
+	put(o, b, n);
+	puts_(o, "\r\n");
+}
+
+int iw_sipi_build(char *buf, size_t size, const char *sdp, size_t sdp_len, const uint8_t *isup,
+		  size_t isup_len, enum iw_sipi_version v, const char *boundary, char *ctype,
+		  size_t ctype_size)
+{
+	const char *vname = iw_sipi_version_name(v);
+	struct out o = {.buf = buf, .size = size};
+	size_t blen, i;
+	bool quote = false;
+	int n;
+
+	if (!boundary || (!sdp_len && !isup_len) || (sdp_len && !sdp) || (isup_len && !isup) ||
+	    (isup_len && !vname))
+		return -EINVAL;
+	blen = strlen(boundary);
+	if (!boundary_ok(boundary, blen))
+		return -EINVAL;
+	if (occurs_in(sdp, sdp_len, boundary, blen) || occurs_in(isup, isup_len, boundary, blen))
+		return -EEXIST;
+	for (i = 0; i < blen; i++)
+		quote |= !is_token_char((unsigned char)boundary[i]);
+	n = snprintf(ctype, ctype_size,
+		     quote ? "multipart/mixed;boundary=\"%s\"" : "multipart/mixed;boundary=%s",
+		     boundary);
+	if (n < 0 || (size_t)n >= ctype_size)
+		return -ENOSPC;
+
+	/* RFC 2046 5.1.1: the CRLF ahead of each delimiter belongs to it, so
+	 * each content is followed by one CRLF that is not part of it. */
+	if (sdp_len) {
+		put_delim(&o, boundary, blen);
+		puts_(&o, "Content-Type: application/sdp\r\n\r\n");
+		put(&o, sdp, sdp_len);
+		puts_(&o, "\r\n");
+	}
+	if (isup_len) {
+		put_delim(&o, boundary, blen);
+		puts_(&o, "Content-Type: application/isup; version=");
+		puts_(&o, vname);
+		/* RFC 3204 encapsulation example; see the header comment */
+		puts_(&o, "\r\nContent-Disposition: signal; handling=optional\r\n\r\n");
+		put(&o, isup, isup_len);
+		puts_(&o, "\r\n");
+	}
+	puts_(&o, "--");
+	put(&o, boundary, blen);
+	puts_(&o, "--\r\n");
+	if (o.full || o.len > INT_MAX)
+		return -ENOSPC;
+	if (o.len < size)
+		buf[o.len] = 0;
+	return (int)o.len;
+}
+
+/* ---- parsing ---- */
+
+enum part_kind { PART_OTHER, PART_SDP, PART_ISUP };
+
+struct disp {
+	struct tstr type;   /* empty when there was no Content-Disposition */
+	struct tstr params; /* raw, for sip_param_find() */
+};
+
+static bool is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static struct tstr trim(struct tstr v)
+{
+	while (v.len && is_lws(v.p[0])) {
+		v.p++;
+		v.len--;
+	}
+	while (v.len && is_lws(v.p[v.len - 1]))
+		v.len--;
+	return v;
+}
+
+/* Content-Disposition value (RFC 3261 20.11): disp-type *(SEMI disp-param). */
+static int disp_decode(struct tstr v, struct disp *d)
+{
+	size_t i = 0;
+
+	v = trim(v);
+	d->type = d->params = TSTR_NULL;
+	if (!v.len)
+		return 0;
+	while (i < v.len && is_token_char((unsigned char)v.p[i]))
+		i++;
+	if (!i)
+		return -EBADMSG;
+	d->type = tstr_make(v.p, i);
+	while (i < v.len && is_lws(v.p[i]))
+		i++;
+	if (i == v.len)
+		return 0;
+	if (v.p[i] != ';')
+		return -EBADMSG;
+	d->params = tstr_make(v.p + i + 1, v.len - i - 1);
+	return sip_params_check(d->params) ? -EBADMSG : 0;
+}
+
+/* Content-Type and Content-Disposition among a part's raw header lines,
+ * continuation lines included (RFC 5322 2.2.3: the RFC 3204 encapsulation example
+ * folds its ISUP Content-Type). */
+static int part_headers(struct tstr hdrs, struct tstr *ctype, struct disp *d)
+{
+	size_t i = 0;
+	bool seen_ct = false, seen_cd = false;
+
+	*ctype = TSTR_NULL;
+	d->type = d->params = TSTR_NULL;
+	while (i < hdrs.len) {
+		size_t start = i, end, colon;
+		enum sip_hdr_kind kind;
+		struct tstr name, value;
+
+		/* a header line and its continuation lines */
+		for (;;) {
+			const char *lf = memchr(hdrs.p + i, '\n', hdrs.len - i);
+
+			i = lf ? (size_t)(lf - hdrs.p) + 1 : hdrs.len;
+			if (i >= hdrs.len || (hdrs.p[i] != ' ' && hdrs.p[i] != '\t'))
+				break;
+		}
+		end = i;
+		for (colon = start; colon < end && hdrs.p[colon] != ':'; colon++)
+			;
+		if (colon == end)
+			return -EBADMSG;
+		name = tstr_make(hdrs.p + start, colon - start);
+		while (name.len && (name.p[name.len - 1] == ' ' || name.p[name.len - 1] == '\t'))
+			name.len--;
+		value = trim(tstr_make(hdrs.p + colon + 1, end - colon - 1));
+		kind = sip_hdr_kind_from_name(name);
+		if (kind == SIP_HDR_CONTENT_TYPE) {
+			if (seen_ct || !value.len)
+				return -EBADMSG;
+			seen_ct = true;
+			*ctype = value;
+		} else if (kind == SIP_HDR_CONTENT_DISPOSITION) {
+			/* RFC 2183: one per part */
+			if (seen_cd || disp_decode(value, d) || !d->type.len)
+				return -EBADMSG;
+			seen_cd = true;
+		}
+	}
+	return 0;
+}
+
+static enum part_kind kind_of(const struct sip_ctype *ct)
+{
+	if (!tstr_casecmp_cstr(ct->type, "application"))
+		return PART_OTHER;
+	if (tstr_casecmp_cstr(ct->subtype, "sdp"))
+		return PART_SDP;
+	if (tstr_casecmp_cstr(ct->subtype, "isup"))
+		return PART_ISUP;
+	return PART_OTHER;
+}
+
+/* RFC 3261 20.11: a missing handling parameter means "required". */
+static bool handling_optional(const struct disp *d)
+{
+	struct tstr h;
+
+	return d->type.len && sip_param_find(d->params, "handling", &h) &&
+	       tstr_casecmp_cstr(h, "optional");
+}
+
+/* Do we understand this disposition for this kind of content? No
+ * disposition takes the type's default (RFC 3261 20.11: session for SDP;
+ * RFC 3204 gives ISUP none, signal is what it registers). */
+static bool disp_understood(enum part_kind k, const struct disp *d)
+{
+	if (!d->type.len)
+		return true;
+	if (k == PART_SDP)
+		return tstr_casecmp_cstr(d->type, "session");
+	if (k == PART_ISUP)
+		return tstr_casecmp_cstr(d->type, "signal");
+	return false;
+}
+
+/* Take one body (a part, or the whole non-multipart body) into r. */
+static int take(struct iw_sipi_body *r, struct tstr ctype, const struct disp *d,
+		struct tstr content)
+{
+	struct sip_ctype ct = {0};
+	enum part_kind k = PART_OTHER;
+
+	if (ctype.len) {
+		if (sip_ctype_decode(ctype, &ct))
+			return -EBADMSG;
+		k = kind_of(&ct);
+	}
+	/* RFC 2046 5.1: a part without Content-Type is text/plain, which we
+	 * do not use either */
+	if (k == PART_OTHER || !disp_understood(k, d)) {
+		if (!handling_optional(d))
+			return -ENOTSUP;
+		r->ignored++;
+		return 0;
+	}
+	if (k == PART_SDP) {
+		if (r->has_sdp)
+			return -EBADMSG;
+		r->has_sdp = true;
+		r->sdp = content;
+		return 0;
+	}
+	if (r->has_isup)
+		return -EBADMSG;
+	r->has_isup = true;
+	r->isup = content;
+	if (!sip_param_find(ct.params, "version", &r->version))
+		r->version = TSTR_NULL;
+	if (!sip_param_find(ct.params, "base", &r->base))
+		r->base = TSTR_NULL;
+	return 0;
+}
+
+int iw_sipi_decode(struct tstr ctype, struct tstr cdisp, struct tstr body, struct iw_sipi_body *out)
+{
+	struct sip_mime_part parts[SIP_MIME_MAX_PARTS];
+	struct iw_sipi_body r = {0};
+	struct sip_ctype ct;
+	struct tstr boundary;
+	struct disp d;
+	unsigned n, i;
+	int rc;
+
+	if (!ctype.len) {
+		if (body.len)
+			return -EBADMSG; /* RFC 3261 20.15: a body has a Content-Type */
+		*out = r;
+		return 0;
+	}
+	if (sip_ctype_decode(ctype, &ct))
+		return -EBADMSG;
+	if (!tstr_casecmp_cstr(ct.type, "multipart")) {
+		if (disp_decode(cdisp, &d))
+			return -EBADMSG;
+		rc = take(&r, ctype, &d, body);
+		if (rc)
+			return rc;
+		*out = r;
+		return 0;
+	}
+	/* RFC 5621 8: a multipart body's parts carry their own
+	 * dispositions; nested multiparts are parts we do not understand. */
+	if (!sip_param_find(ct.params, "boundary", &boundary))
+		return -EBADMSG;
+	rc = sip_multipart_split(body, boundary, parts, SIP_MIME_MAX_PARTS, &n);
+	if (rc)
+		return -EBADMSG;
+	for (i = 0; i < n; i++) {
+		struct tstr pct;
+
+		if (part_headers(parts[i].headers, &pct, &d))
+			return -EBADMSG;
+		rc = take(&r, pct, &d, parts[i].body);
+		if (rc)
+			return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int iw_sipi_parse(const struct sip_msg *m, struct iw_sipi_body *out)
+{
+	const struct sip_hdr *ct = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
+	const struct sip_hdr *cd = sip_msg_hdr(m, SIP_HDR_CONTENT_DISPOSITION);
+
+	if ((ct && sip_msg_hdr_next(m, ct)) || (cd && sip_msg_hdr_next(m, cd)))
+		return -EBADMSG;
+	return iw_sipi_decode(ct ? ct->value : TSTR_NULL, cd ? cd->value : TSTR_NULL, m->body, out);
+}
+
+/* ---- the CIC ---- */
+
+int iw_sipi_isup_with_cic(uint8_t *out, size_t size, uint16_t cic, const uint8_t *body, size_t len)
+{
+	if (!len)
+		return -EINVAL;
+	/* T1.113.3 2.2: 14 bits; Q.763 1.2: 12 (the decoder masks per variant) */
+	if (cic > 0x3fff)
+		return -ERANGE;
+	if (len > INT_MAX - 2 || size < len + 2)
+		return -ENOSPC;
+	out[0] = (uint8_t)(cic & 0xff);
+	out[1] = (uint8_t)(cic >> 8);
+	memmove(out + 2, body, len);
+	return (int)(len + 2);
+}
+
+int iw_sipi_isup_strip_cic(const uint8_t *msg, size_t len, const uint8_t **body, size_t *body_len,
+			   uint16_t *cic)
+{
+	if (len < 3)
+		return -EBADMSG;
+	*cic = (uint16_t)(msg[0] | msg[1] << 8);
+	*body = msg + 2;
+	*body_len = len - 2;
+	return 0;
+}

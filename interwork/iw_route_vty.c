@@ -124,24 +124,26 @@ DEFUN(cfg_route_enum, cfg_route_enum_cmd, "route to-sip (PREFIX|default) enum vi
 	return add_route(vty, v[0], v[1], 0, NULL, true, argc - 1, &argv[1]);
 }
 
-DEFUN(cfg_enum, cfg_enum_cmd, "enum servers LIST [suffix] [DOMAIN] [timeout] [<100-10000>]",
-      "ENUM (RFC 6116) for routes marked enum\nDNS servers\nIP:PORT[,IP:PORT...]\n"
-      "Domain the numbers live under\nDomain (default e164.arpa)\nTime per try\n"
-      "Milliseconds (default 1000)\n")
+DEFUN(cfg_enum, cfg_enum_cmd, "enum servers LIST",
+      "ENUM (RFC 6116) for routes marked enum\nDNS servers\nIP:PORT[,IP:PORT...]\n")
 {
 	talloc_free((char *)iw_vty_cfg.enum_servers);
-	talloc_free((char *)iw_vty_cfg.enum_suffix);
 	iw_vty_cfg.enum_servers = talloc_strdup(tall_vty_ctx, argv[0]);
-	iw_vty_cfg.enum_suffix = NULL;
-	iw_vty_cfg.enum_timeout_ms = 0;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!argv[i] || !argv[i + 1])
-			continue;
-		if (!strcmp(argv[i], "suffix"))
-			iw_vty_cfg.enum_suffix = talloc_strdup(tall_vty_ctx, argv[i + 1]);
-		else if (!strcmp(argv[i], "timeout"))
-			iw_vty_cfg.enum_timeout_ms = (unsigned)atoi(argv[i + 1]);
-	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_enum_suffix, cfg_enum_suffix_cmd, "enum suffix DOMAIN",
+      "ENUM (RFC 6116)\nThe domain the numbers live under (default e164.arpa)\nDomain\n")
+{
+	talloc_free((char *)iw_vty_cfg.enum_suffix);
+	iw_vty_cfg.enum_suffix = talloc_strdup(tall_vty_ctx, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_enum_timeout, cfg_enum_timeout_cmd, "enum timeout <100-10000>",
+      "ENUM (RFC 6116)\nTime per try and server\nMilliseconds (default 1000)\n")
+{
+	iw_vty_cfg.enum_timeout_ms = (unsigned)atoi(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -205,12 +207,11 @@ static int config_write_routing(struct vty *vty)
 	vty_out(vty, " ringback %s%s", iw_vty_cfg.ringback ? iw_vty_cfg.tone_plan : "off",
 		VTY_NEWLINE);
 	if (iw_vty_cfg.enum_servers) {
-		vty_out(vty, " enum servers %s", iw_vty_cfg.enum_servers);
+		vty_out(vty, " enum servers %s%s", iw_vty_cfg.enum_servers, VTY_NEWLINE);
 		if (iw_vty_cfg.enum_suffix)
-			vty_out(vty, " suffix %s", iw_vty_cfg.enum_suffix);
+			vty_out(vty, " enum suffix %s%s", iw_vty_cfg.enum_suffix, VTY_NEWLINE);
 		if (iw_vty_cfg.enum_timeout_ms)
-			vty_out(vty, " timeout %u", iw_vty_cfg.enum_timeout_ms);
-		vty_out(vty, "%s", VTY_NEWLINE);
+			vty_out(vty, " enum timeout %u%s", iw_vty_cfg.enum_timeout_ms, VTY_NEWLINE);
 	}
 	if (to_sip) {
 		w.dir = "to-sip";
@@ -316,6 +317,8 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_rw_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_enum_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_enum_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_enum_suffix_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_enum_timeout_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_cmd);
 	install_element_ve(&show_calls_cmd);
 }

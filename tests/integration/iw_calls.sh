@@ -8,12 +8,16 @@
 #   - refusals: 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
 #     (the Reason wins); a route to a trunk that does not exist -> REL 34
 #   - the ISUP caller gives up while the SIP side rings -> CANCEL
+#   - ENUM (dnsmasq): a route marked enum takes the SIP URI found as the
+#     Request-URI; a ported number (tel: with ;npdi;rn=) is routed on its
+#     routing number and sent with ;npdi;rn= (RFC 4694)
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-calls: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 SPAN_L=25155 SPAN_R=25156 RTP=25170
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 wait_ev() { # FILE PATTERN [TENTHS]
 	for _ in $(seq 1 "${3:-100}"); do
@@ -51,10 +55,29 @@ routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
  route to-sip 49999 via nosuchtrunk
+ route to-sip 4930999 enum via carrier
+ route to-sip 4977 via carrier
+ enum servers 127.0.0.1:$DNS
+ enum timeout 300
 media
  rtp-port-range 25180 25199
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
+if [ -x "$DNSMASQ" ]; then
+	# +4930999001: a SIP URI; +4930999002: ported, routing number +4977001
+	cat >"$TMPD/dnsmasq.conf" <<CONF
+port=$DNS
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+local=/e164.arpa/
+naptr-record=1.0.0.9.9.9.0.3.9.4.e164.arpa,10,10,u,E2U+sip,!^.*\$!sip:enum-found@127.0.0.1!
+naptr-record=2.0.0.9.9.9.0.3.9.4.e164.arpa,10,10,u,E2U+pstn:tel,!^(.*)\$!tel:\\1;npdi;rn=+4977001!
+CONF
+	start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= \
+		--user=nobody --log-facility=- --log-queries
+fi
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
@@ -132,6 +155,29 @@ sw "release 7 16"
 check "it:iw-calls:abandon->rlc" wait_ev "$out" "EV RLC cic=7" 50
 wait "$uas"
 check "it:iw-calls:abandon->cancel (sipp got CANCEL, sent 487)" test $? -eq 0
+
+# --- ENUM
+if [ -x "$DNSMASQ" ]; then
+	for n in 1 2; do
+		start_bg "$TMPD/uas-enum$n.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 \
+			-nostdin -trace_msg -message_file "$TMPD/uas-enum$n.msg"
+		uas=$BG_PID
+		sw "call $((10 + n)) 3099900$n 89555"
+		wait_ev "$out" "EV ANM cic=$((10 + n))" 50
+		sw "release $((10 + n)) 16"
+		wait_ev "$out" "EV RLC cic=$((10 + n))" 50
+		wait "$uas"
+	done
+	check "it:iw-calls:enum-sip-uri-is-request-uri" \
+		grep -q "^INVITE sip:enum-found@127.0.0.1 SIP/2.0" "$TMPD/uas-enum1.msg"
+	check "it:iw-calls:enum-ported-npdi-rn (RFC 4694)" \
+		grep -q "^INVITE sip:+4930999002;npdi;rn=+4977001@127.0.0.1;user=phone SIP/2.0" \
+		"$TMPD/uas-enum2.msg"
+	check "it:iw-calls:enum-dnsmasq-was-asked" grep -q "query\[NAPTR\] 2.0.0.9.9.9.0.3.9.4.e164.arpa" \
+		"$TMPD/dnsmasq.log"
+else
+	skip "it:iw-calls:enum: dnsmasq (package dnsmasq-base) is not installed"
+fi
 
 sleep 0.5
 calls=$(vty $VTY "show calls")

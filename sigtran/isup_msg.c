@@ -62,8 +62,12 @@ static enum isup_decode_err decode_body(const struct isup_fmt *f, const uint8_t 
 	if (len - pos < f->nvar)
 		return ISUP_DEC_TRUNCATED;
 	opt_ptr = f->opt != ISUP_OPT_NONE;
-	if (opt_ptr && len - pos == f->nvar && f->opt == ISUP_OPT_LAX)
-		opt_ptr = false; /* e.g. libss7's CFN and INR end before the optional pointer */
+	/* libss7 sends CFN and INR without the optional-part pointer: no octet
+	 * left for it, or the first variable pointer leads right past the
+	 * variable pointers (with an optional pointer it would be one more). */
+	if (opt_ptr && f->opt == ISUP_OPT_LAX &&
+	    (len - pos == f->nvar || (f->nvar && buf[pos] == f->nvar)))
+		opt_ptr = false;
 	ptr_end = pos + f->nvar + (opt_ptr ? 1 : 0);
 	if (ptr_end > len)
 		return ISUP_DEC_TRUNCATED;

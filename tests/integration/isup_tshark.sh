@@ -64,7 +64,8 @@ for var in itu ansi; do
 		hexes+=("$enc")
 		m3ua_data "$enc" | sed 's/../& /g; s/^/000000 /' >>"$TMPD/$var.txt"
 		echo >>"$TMPD/$var.txt"
-	done < <(cat "$TOP"/tests/vectors/isup/itu.txt "$TOP"/tests/vectors/isup/ansi.txt)
+	done < <(cat "$TOP"/tests/vectors/isup/itu.txt "$TOP"/tests/vectors/isup/ansi.txt \
+		"$TOP"/tests/vectors/isup/libss7.txt)
 	[ ${#names[@]} -gt 10 ] || fail "isup_tshark:$var: only ${#names[@]} vectors"
 	text2pcap -q -S 2905,2905,3 "$TMPD/$var.txt" "$TMPD/$var.pcap" 2>/dev/null
 	opts=(-o sctp.checksum:none)

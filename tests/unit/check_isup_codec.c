@@ -659,6 +659,7 @@ Suite *isup_codec_suite(void)
 	load_file("isup/itu.txt");
 	load_file("isup/ansi.txt");
 	load_file("isup/malformed.txt");
+	load_file("isup/libss7.txt");
 
 	tc = unit_tcase("vectors");
 	tcase_add_test(tc, test_vectors_loaded);

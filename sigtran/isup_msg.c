@@ -93,6 +93,8 @@ static enum isup_decode_err decode_body(const struct isup_fmt *f, const uint8_t 
 		if (add_view(m, f->var[i], ISUP_PART_VAR, buf + t + 1, plen))
 			return ISUP_DEC_TOO_MANY_PARAMS;
 	}
+	/* Octets no pointer leads to are skipped (libss7 puts an optional-part
+	 * pointer in the ANSI GRS, which has no optional part). */
 	if (!opt_ptr || buf[pos + f->nvar] == 0)
 		return ISUP_DEC_OK; /* Q.763 1.8: pointer 0 means no optional part */
 
@@ -106,7 +108,7 @@ static enum isup_decode_err decode_body(const struct isup_fmt *f, const uint8_t 
 			return ISUP_DEC_TRUNCATED; /* no end of optional parameters octet */
 		code = buf[t];
 		if (code == ISUP_PAR_END_OF_OPTIONAL_PARAMETERS)
-			return ISUP_DEC_OK;
+			return ISUP_DEC_OK; /* octets after it are not looked at */
 		if (len - t < 2)
 			return ISUP_DEC_TRUNCATED;
 		plen = buf[t + 1];

@@ -4,7 +4,8 @@
  * {"cic":N,"type":"IAM","params":{"<snake_case name>":VALUE,...},
  *  "unknown":[{"code":N,"hex":".."}]}
  * VALUE is typed for the parameters call control reads (numbers, cause,
- * indicators), a plain number for one-octet codes, else {"hex":".."}. Any
+ * indicators), a plain number for one-octet codes, else {"hex":".."} (also
+ * when a typed parameter's value does not decode). Any
  * parameter may be given as {"hex":".."} to the parser. A parameter that
  * occurs again is keyed "<name>_2", "<name>_3"... JSON strings with
  * backslash escapes are not accepted (nothing here needs them). */

@@ -62,8 +62,12 @@ static enum isup_decode_err decode_body(const struct isup_fmt *f, const uint8_t 
 	if (len - pos < f->nvar)
 		return ISUP_DEC_TRUNCATED;
 	opt_ptr = f->opt != ISUP_OPT_NONE;
-	if (opt_ptr && len - pos == f->nvar && f->opt == ISUP_OPT_LAX)
-		opt_ptr = false; /* e.g. libss7's CFN and INR end before the optional pointer */
+	/* libss7 sends CFN and INR without the optional-part pointer: no octet
+	 * left for it, or the first variable pointer leads right past the
+	 * variable pointers (with an optional pointer it would be one more). */
+	if (opt_ptr && f->opt == ISUP_OPT_LAX &&
+	    (len - pos == f->nvar || (f->nvar && buf[pos] == f->nvar)))
+		opt_ptr = false;
 	ptr_end = pos + f->nvar + (opt_ptr ? 1 : 0);
 	if (ptr_end > len)
 		return ISUP_DEC_TRUNCATED;
@@ -89,6 +93,8 @@ static enum isup_decode_err decode_body(const struct isup_fmt *f, const uint8_t 
 		if (add_view(m, f->var[i], ISUP_PART_VAR, buf + t + 1, plen))
 			return ISUP_DEC_TOO_MANY_PARAMS;
 	}
+	/* Octets no pointer leads to are skipped (libss7 puts an optional-part
+	 * pointer in the ANSI GRS, which has no optional part). */
 	if (!opt_ptr || buf[pos + f->nvar] == 0)
 		return ISUP_DEC_OK; /* Q.763 1.8: pointer 0 means no optional part */
 
@@ -102,7 +108,7 @@ static enum isup_decode_err decode_body(const struct isup_fmt *f, const uint8_t 
 			return ISUP_DEC_TRUNCATED; /* no end of optional parameters octet */
 		code = buf[t];
 		if (code == ISUP_PAR_END_OF_OPTIONAL_PARAMETERS)
-			return ISUP_DEC_OK;
+			return ISUP_DEC_OK; /* octets after it are not looked at */
 		if (len - t < 2)
 			return ISUP_DEC_TRUNCATED;
 		plen = buf[t + 1];

@@ -63,7 +63,10 @@ int isup_msg_decode(enum isup_variant v, const uint8_t *buf, size_t len, struct 
  * they must live until isup_msg_encode() returns. */
 void isup_msg_init(struct isup_msg *m, uint8_t type, uint16_t cic);
 /* -ENOSPC when the message already holds ISUP_MAX_PARAMS. The part is looked
- * up from the message format (a code the format does not name is optional). */
+ * up from the message format (a code the format does not name is optional).
+ * The variant is not known here: the part recorded follows the ITU format
+ * (ANSI's for ANSI-only types); isup_msg_encode() places each parameter by
+ * the variant's format. -EINVAL for a value longer than 255 octets. */
 int isup_msg_add(struct isup_msg *m, uint8_t code, const void *val, size_t len);
 /* Length written, or -ENOSPC, -EINVAL (a mandatory parameter is missing or
  * a fixed one has the wrong length). */

@@ -1,5 +1,5 @@
-/* Typed ISUP parameters: address numbers (Q.763 3.9, 3.10, 3.17, 3.26,
- * 3.30, 3.38, 3.44, 3.46, 3.51; T1.113 charge number), cause indicators
+/* Typed ISUP parameters: address numbers (Q.763 3.9, 3.10 and the other
+ * number parameters of clause 3; T1.113 charge number), cause indicators
  * (Q.763 3.12 -> Q.850 2.1), backward call indicators (3.5), range and
  * status (3.43). */
 #include <errno.h>

@@ -112,6 +112,7 @@ echo "== DTMF, 2 s: the E1 side dials 2580 in-band; the RTP side sends RFC 4733 
 start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 \
 	--seconds 2
 a=$BG_PID
+sleep 0.2 # bound before the first event arrives
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--ts 3:dtmf:2580 --seconds 2 >"$TMPD/e1b.out"
 wait "$a"

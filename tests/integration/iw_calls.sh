@@ -115,6 +115,7 @@ check "it:iw-calls:voice-rtp-to-tdm (-13 dBm0 +-3)" near "$rx_e1" -13 3
 start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 \
 	--seconds 2
 rtp=$BG_PID
+sleep 0.2 # bound before the first event arrives
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--ts 3:dtmf:2580 --seconds 2 >"$TMPD/e1b.out"
 wait "$rtp"

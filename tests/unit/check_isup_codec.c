@@ -248,8 +248,13 @@ START_TEST(test_truncations)
 		rc = isup_msg_decode(v->v, p, l, &m, &err);
 		free(p);
 		if (rc == 0) {
-			ck_assert_msg(l == v->len - 1 && v->b[l] == 0 &&
-					      (v->b[2] == ISUP_MT_CFN || v->b[2] == ISUP_MT_INR),
+			/* the one prefix that may decode: a format whose
+			 * optional-part pointer peers leave out (libss7's CFN,
+			 * INR, ANSI RLC), cut just before a zero pointer */
+			const struct isup_fmt *f = isup_fmt_get(v->v, v->b[2]);
+
+			ck_assert_msg(l == v->len - 1 && v->b[l] == 0 && f &&
+					      f->opt == ISUP_OPT_LAX,
 				      "%s: prefix of %zu octets decoded", v->name, l);
 			continue;
 		}

@@ -25,6 +25,7 @@
 #include "interwork/iw_call.h"
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum_dns.h"
+#include "interwork/iw_sipi.h"
 #include "media/media.h"
 #include "sip/sdp.h"
 #include "sip/sip_hdr.h"
@@ -90,6 +91,9 @@ struct iw_call {
 	int sdp_len;
 	bool acm_sent, inband;
 	time_t start, answer_time;
+	/* the IAM as received, for a SIP-I/SIP-T INVITE body */
+	uint8_t iam[272];
+	int iam_len;
 	/* ENUM lookup before the INVITE */
 	bool enum_pending;
 	struct sip_trunk *enum_trunk;
@@ -383,6 +387,82 @@ static void reason_hdr(char *buf, size_t size, uint8_t cause)
 		buf[0] = '\0';
 }
 
+/* --- SIP-I / SIP-T (Q.1912.5, RFC 3372): the ISUP message rides along --- */
+
+static bool sipi_trunk(const struct iw_call *c)
+{
+	return c->trunk && c->trunk->mode != SIP_MODE_PLAIN && c->link;
+}
+
+/* A multipart body of our SDP (sdp_len 0: none) and the ISUP message m
+ * (RFC 3204: without its CIC). Returns the length with the Content-Type in
+ * ctype, or < 0 when the call carries no ISUP body. */
+static int sipi_body(const struct iw_call *c, const char *sdp, int sdp_len,
+		     const struct isup_msg *m, char *buf, size_t size, char *ctype, size_t ctsize)
+{
+	enum isup_variant v;
+	uint8_t enc[272];
+	const uint8_t *body;
+	size_t blen;
+	uint16_t cic;
+	char boundary[40];
+	int n;
+
+	if (!sipi_trunk(c) || !m)
+		return -ENOENT;
+	v = isup_link_cfg(c->link)->variant;
+	n = isup_msg_encode(v, m, enc, sizeof(enc));
+	if (n < 0 || iw_sipi_isup_strip_cic(enc, (size_t)n, &body, &blen, &cic) < 0)
+		return -EINVAL;
+	for (unsigned k = 0; k < 4; k++) {
+		snprintf(boundary, sizeof(boundary), "tandem-%u-%u", c->id, k * 7919u + 1u);
+		n = iw_sipi_build(buf, size, sdp, sdp_len > 0 ? (size_t)sdp_len : 0, body, blen,
+				  c->trunk->mode == SIP_MODE_SIP_T ? IW_SIPI_ANSI00 : IW_SIPI_ITU_T92,
+				  boundary, ctype, ctsize);
+		if (n != -EEXIST)
+			return n;
+	}
+	return -EEXIST;
+}
+
+/* The ISUP message of a SIP-I/SIP-T body, decoded into m (views into
+ * store). -ENOENT when there is none. */
+static int sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
+		     uint8_t *store, size_t size)
+{
+	struct iw_sipi_body b;
+	enum isup_decode_err err;
+	enum isup_variant v;
+	int n;
+
+	if (!sm || !c->trunk || c->trunk->mode == SIP_MODE_PLAIN || iw_sipi_parse(sm, &b) < 0 ||
+	    !b.has_isup)
+		return -ENOENT;
+	if (iw_sipi_variant(b.version, &v) < 0)
+		v = c->trunk->mode == SIP_MODE_SIP_T ? ISUP_VAR_ANSI : ISUP_VAR_ITU;
+	n = iw_sipi_isup_with_cic(store, size, (uint16_t)c->cic, (const uint8_t *)b.isup.p,
+				  b.isup.len);
+	if (n < 0 || isup_msg_decode(v, store, (size_t)n, m, &err) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Q.1912.5: the cause of an encapsulated REL wins over the SIP status. */
+static int sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm)
+{
+	const struct isup_param *p;
+	struct isup_cause ci;
+	struct isup_msg m;
+	uint8_t store[280];
+
+	if (sipi_isup(c, sm, &m, store, sizeof(store)) < 0 || m.type != ISUP_MT_REL)
+		return -1;
+	p = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
+	if (!p || isup_cause_decode(p->val, p->len, &ci) < 0)
+		return -1;
+	return ci.value;
+}
+
 /* ============ ISUP -> SIP ============ */
 
 static const struct sip_leg_ops out_leg_ops;
@@ -453,9 +533,11 @@ static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 static void out_failed(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp)
 {
 	struct iw_call *c = u;
-	int cause = reason_cause(rsp);
+	int cause = sipi_rel_cause(c, rsp);
 
 	(void)leg;
+	if (cause < 0)
+		cause = reason_cause(rsp);
 	if (cause < 0)
 		cause = iw_cause_sip_to_isup((int)status);
 	LOGCALL(c, LOGL_NOTICE, "SIP %u: REL cause %d\n", status, cause);
@@ -470,9 +552,11 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye)
 {
 	struct iw_call *c = u;
-	int cause = reason_cause(bye);
+	int cause = sipi_rel_cause(c, bye);
 
 	(void)leg;
+	if (cause < 0)
+		cause = reason_cause(bye);
 	/* RFC 3398 8.2.? / 9: BYE (or CANCEL) -> REL 16 normal clearing */
 	if (cause < 0)
 		cause = 16;
@@ -522,6 +606,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	struct iw *iw = c->iw;
 	struct sip_invite_spec spec = {0};
 	char ruri[256], from[200], hdrs[300] = "";
+	char mp_body[2048], mp_ctype[120];
 	const char *host = trunk->domain ? trunk->domain : trunk->host;
 
 	c->trunk = trunk;
@@ -562,6 +647,23 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	spec.body.body = c->sdp;
 	spec.body.len = (size_t)c->sdp_len;
 	spec.body.headers = hdrs;
+	if (c->iam_len > 0 && trunk->mode != SIP_MODE_PLAIN) {
+		struct isup_msg m;
+		enum isup_decode_err err;
+
+		/* Q.1912.5 / RFC 3372: the IAM goes along, unchanged */
+		if (isup_msg_decode(isup_link_cfg(c->link)->variant, c->iam, (size_t)c->iam_len,
+				    &m, &err) == 0) {
+			int n = sipi_body(c, c->sdp, c->sdp_len, &m, mp_body, sizeof(mp_body),
+					  mp_ctype, sizeof(mp_ctype));
+
+			if (n > 0) {
+				spec.body.content_type = mp_ctype;
+				spec.body.body = mp_body;
+				spec.body.len = (size_t)n;
+			}
+		}
+	}
 	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
 	if (!c->leg) {
 		LOGCALL(c, LOGL_NOTICE, "INVITE to trunk %s failed: REL 41\n", trunk->name);
@@ -630,7 +732,6 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	struct iw_call *c;
 	char e164[48];
 
-	(void)iam;
 	c = call_alloc(iw, true);
 	if (!c) {
 		isup_call_release(ic, 47);
@@ -638,6 +739,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	}
 	c->isup = ic;
 	c->link = isup_call_link(ic);
+	c->iam_len = isup_msg_encode(isup_link_cfg(c->link)->variant, iam, c->iam, sizeof(c->iam));
 	c->cic = isup_call_cic(ic);
 	c->span = isup_call_span(ic);
 	c->ts = isup_call_timeslot(ic);
@@ -682,12 +784,22 @@ static const struct sip_leg_ops in_leg_ops = {
 	.gone = sip_side_gone,
 };
 
-static void respond_sdp(struct iw_call *c, unsigned status)
+/* 18x/200 with our SDP; on SIP-I/SIP-T trunks the ISUP message that
+ * caused it (ACM, CPG, ANM, CON) rides along. */
+static void respond_sdp(struct iw_call *c, unsigned status, const struct isup_msg *m)
 {
 	struct sip_body b = {
 		.content_type = "application/sdp", .body = c->sdp, .len = (size_t)c->sdp_len};
+	char mp_body[2048], mp_ctype[120];
+	int n = sipi_body(c, c->sdp, c->sdp_len, m, mp_body, sizeof(mp_body), mp_ctype,
+			  sizeof(mp_ctype));
 
-	sip_leg_respond(c->leg, status, c->sdp_len > 0 ? &b : NULL);
+	if (n > 0) {
+		b.content_type = mp_ctype;
+		b.body = mp_body;
+		b.len = (size_t)n;
+	}
+	sip_leg_respond(c->leg, status, c->sdp_len > 0 || n > 0 ? &b : NULL);
 }
 
 static void isup_progress(void *u, struct isup_call *ic, const struct isup_msg *m, bool alerting)
@@ -703,7 +815,7 @@ static void isup_progress(void *u, struct isup_call *ic, const struct isup_msg *
 	/* RFC 3398 7.2.? : ACM "subscriber free" -> 180; otherwise (or with
 	 * in-band information) 183; both carry our SDP so the far end's
 	 * in-band tones reach the caller */
-	respond_sdp(c, alerting && !(obci & 1) ? 180 : 183);
+	respond_sdp(c, alerting && !(obci & 1) ? 180 : 183, m);
 }
 
 static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
@@ -711,14 +823,13 @@ static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
 	struct iw_call *c = u;
 
 	(void)ic;
-	(void)m;
 	if (!c->leg)
 		return;
 	c->state = IW_S_ACTIVE;
 	c->answer_time = time(NULL);
 	c->iw->st.answered++;
 	LOGCALL(c, LOGL_NOTICE, "answered\n");
-	respond_sdp(c, 200);
+	respond_sdp(c, 200, m);
 }
 
 static void isup_release(void *u, struct isup_call *ic, const struct isup_cause *cause,
@@ -728,7 +839,6 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 	char reason[96];
 
 	(void)ic;
-	(void)m;
 	if (!c)
 		return;
 	c->isup = NULL;
@@ -739,6 +849,15 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 		if (!c->from_isup && !c->answer_time) {
 			struct sip_body b = {.headers = reason};
 			unsigned status = (unsigned)iw_cause_isup_to_sip(cause->value);
+			char mp_body[1024], mp_ctype[120];
+			int n = sipi_body(c, NULL, 0, m, mp_body, sizeof(mp_body), mp_ctype,
+					  sizeof(mp_ctype));
+
+			if (n > 0) {
+				b.content_type = mp_ctype;
+				b.body = mp_body;
+				b.len = (size_t)n;
+			}
 
 			LOGCALL(c, LOGL_NOTICE, "REL cause %u: SIP %u\n", cause->value, status);
 			c->iw->st.failed++;

@@ -531,8 +531,23 @@ bool isup_call_rx(struct isup_call *c, const struct isup_msg *m)
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
 		if (map[i].type != m->type)
 			continue;
-		if (!(call_states[c->fi->state].in_event_mask & S(map[i].ev)))
+		if (!(call_states[c->fi->state].in_event_mask & S(map[i].ev))) {
+			/* Q.764 2.3.1: once our REL is out only RLC (or a
+			 * crossing REL) counts; backward messages already in
+			 * flight (ACM, ANM, CPG...) are discarded, they are no
+			 * reason to reset the circuit under the release */
+			if (c->fi->state == ISUP_CALL_S_RELEASING) {
+				LOGC(c, LOGL_INFO, "%s crossed our REL: discarded\n",
+				     isup_msg_type_name(m->type) ?: "?");
+				return true;
+			}
+			/* SAMs that crossed our ACM: the number was complete */
+			if (map[i].ev == ISUP_CALL_E_RX_SAM && c->incoming) {
+				LOGC(c, LOGL_INFO, "SAM after the number was complete: ignored\n");
+				return true;
+			}
 			return false;
+		}
 		osmo_fsm_inst_dispatch(c->fi, map[i].ev, (void *)m);
 		return true;
 	}

@@ -730,6 +730,7 @@ START_TEST(test_t7)
 	/* a late ACM does not revive it */
 	rx_acm(k, true);
 	ck_assert_int_eq(OW.progress, 0);
+	ck_assert_uint_eq(TX.n, 2); /* discarded: no RSC under the release */
 	rx_simple(ISUP_MT_RLC, k);
 	ck_assert_uint_eq(cic(k)->call, ISUP_CIC_IDLE);
 	ck_assert_uint_eq(blocks(), base);
@@ -1273,6 +1274,315 @@ START_TEST(test_free_busy)
 }
 END_TEST
 
+/* Q.764 2.9.3.1: a reset circuit we block for maintenance gets its BLO
+ * again after the RLC. */
+START_TEST(test_rsc_on_locally_blocked)
+{
+	struct isup_msg m;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 2);
+	ck_assert_int_eq(isup_link_block(L, 2, true), 0);
+	rx_simple(ISUP_MT_BLA, 2);
+	rx_simple(ISUP_MT_BLO, 2); /* and the peer blocks it too */
+	TX.n = 0;
+	rx_simple(ISUP_MT_RSC, 2);
+	ck_assert_uint_eq(TX.n, 2);
+	expect(0, ISUP_MT_RLC, 2, &m);
+	expect(1, ISUP_MT_BLO, 2, &m);
+	/* the reset removed the remote block, ours stays */
+	ck_assert_uint_eq(cic(2)->blocked, ISUP_BLK_LOCAL_MAINT);
+	rx_simple(ISUP_MT_BLA, 2);
+	ck_assert_uint_eq(cic(2)->pending, 0);
+	advance_s(60);
+	ck_assert_uint_eq(TX.n, 2);
+	finish();
+}
+END_TEST
+
+/* Q.764 2.9.3.2: GRS received: calls on the group end (cause 41), GRA
+ * marks the circuits we block for maintenance, remote blocks go. */
+START_TEST(test_grs_received)
+{
+	struct isup_range_status rs;
+	struct isup_msg m;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 10);
+	rx_iam(3, "123", _i == 0, NULL);
+	ck_assert_int_eq(OW.setups, 1);
+	ck_assert_int_eq(isup_link_block(L, 2, true), 0);
+	rx_simple(ISUP_MT_BLA, 2);
+	rx_simple(ISUP_MT_BLO, 4);
+	TX.n = 0;
+	rx_range(ISUP_MT_GRS, 1, 9, NULL, -1);
+	ck_assert_uint_eq(TX.n, 1);
+	expect(0, ISUP_MT_GRA, 1, &m);
+	rs_of(&m, &rs);
+	ck_assert_uint_eq(rs.range, 9);
+	ck_assert_uint_eq(rs.status_len, 2);
+	ck_assert_uint_eq(rs.status[0], 0x02); /* CIC 2 */
+	ck_assert_uint_eq(rs.status[1], 0x00);
+	ck_assert_int_eq(OW.releases, 1);
+	ck_assert_uint_eq(OW.rel_cause, 41);
+	ck_assert_uint_eq(cic(3)->call, ISUP_CIC_IDLE);
+	ck_assert_uint_eq(cic(4)->blocked, 0);
+	ck_assert_uint_eq(cic(2)->blocked, ISUP_BLK_LOCAL_MAINT);
+	finish();
+}
+END_TEST
+
+/* Q.764 2.8.2.2: our CGB (maintenance): status bits for the whole group,
+ * T18 repeats until CGBA; CGU/CGUA lift it. */
+START_TEST(test_local_cgb)
+{
+	struct isup_range_status rs;
+	struct isup_msg m;
+	uint8_t t, st[1] = {0x0f};
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 4);
+	ck_assert_int_eq(isup_link_group_block(L, 1, 1, true, false), -ERANGE);
+	ck_assert_int_eq(isup_link_group_block(L, 1, 4, true, false), 0);
+	ck_assert_uint_eq(TX.n, 1);
+	expect(0, ISUP_MT_CGB, 1, &m);
+	ck_assert_int_eq(isup_msg_u8(&m, ISUP_PAR_CIRCUIT_GROUP_SUPERVISION_TYPE, &t), 0);
+	ck_assert_uint_eq(t, 0);
+	rs_of(&m, &rs);
+	ck_assert_uint_eq(rs.range, 3);
+	ck_assert_uint_eq(rs.status_len, 1);
+	ck_assert_uint_eq(rs.status[0], 0x0f);
+	ck_assert_ptr_null(call_out("1"));
+	advance_s(15);
+	ck_assert_uint_eq(TX.n, 2);
+	expect(1, ISUP_MT_CGB, 1, &m);
+	rx_range(ISUP_MT_CGBA, 1, 3, st, 0);
+	for (unsigned i = 1; i <= 4; i++) {
+		ck_assert_uint_eq(cic(i)->pending, 0);
+		ck_assert_uint_eq(cic(i)->blocked, ISUP_BLK_LOCAL_MAINT);
+	}
+	advance_s(60);
+	ck_assert_uint_eq(TX.n, 2);
+	ck_assert_int_eq(isup_link_group_block(L, 1, 4, false, false), 0);
+	expect(2, ISUP_MT_CGU, 1, &m);
+	rx_range(ISUP_MT_CGUA, 1, 3, st, 0);
+	for (unsigned i = 1; i <= 4; i++)
+		ck_assert_uint_eq(cic(i)->blocked, 0);
+	ck_assert_ptr_nonnull(call_out("1"));
+	finish();
+}
+END_TEST
+
+/* Q.764 2.9.1.4 a): with the even/odd rule the exchange with the higher
+ * point code controls the even circuits. OPC 100 < DPC 200: we control
+ * the odd ones, hunt them first, and keep our call on one; on an even one
+ * we yield. */
+START_TEST(test_glare_even_odd)
+{
+	struct isup_link_cfg cfg = base_cfg(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU);
+	struct isup_call *a, *b;
+
+	cfg.glare = ISUP_GLARE_EVEN_ODD;
+	start_cfg(&cfg, 1, 2);
+	isup_link_up(L);
+	a = call_out("1");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(isup_call_cic(a), 1);
+	b = call_out("2");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(isup_call_cic(b), 2);
+	rx_iam(1, "9", _i == 0, NULL);
+	ck_assert_int_eq(OW.setups, 0);
+	ck_assert_ptr_eq(cic(1)->user, a);
+	rx_iam(2, "9", _i == 0, NULL);
+	/* no other circuit for ours: it fails with cause 34 */
+	ck_assert_int_eq(OW.setups, 1);
+	ck_assert_uint_eq(OW.setup_cic, 2);
+	ck_assert_int_eq(OW.releases, 1);
+	ck_assert_ptr_eq(OW.released, b);
+	ck_assert_uint_eq(OW.rel_cause, 34);
+	finish();
+}
+END_TEST
+
+/* CON answers at once (ITU); T1.113 has no CON: ACM then ANM. */
+START_TEST(test_incoming_con)
+{
+	struct isup_msg m;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 2);
+	rx_iam(1, "123", _i == 0, NULL);
+	ck_assert_int_eq(isup_call_con(OW.call), 0);
+	if (_i) {
+		ck_assert_uint_eq(TX.n, 2);
+		expect(0, ISUP_MT_ACM, 1, &m);
+		expect(1, ISUP_MT_ANM, 1, &m);
+	} else {
+		ck_assert_uint_eq(TX.n, 1);
+		expect(0, ISUP_MT_CON, 1, &m);
+		ck_assert_ptr_nonnull(isup_msg_param(&m, ISUP_PAR_BACKWARD_CALL_INDICATORS));
+	}
+	ck_assert_str_eq(isup_call_state_name(OW.call), "ANSWERED");
+	finish();
+}
+END_TEST
+
+/* After ACM, T7 is off: no release however long the called party rings
+ * (T9 is off by default). */
+START_TEST(test_acm_stops_t7)
+{
+	struct isup_call *c;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 2);
+	c = call_out("1");
+	ck_assert_ptr_nonnull(c);
+	advance_s(10);
+	rx_acm(isup_call_cic(c), true);
+	advance_s(120);
+	ck_assert_uint_eq(TX.n, 1);
+	ck_assert_int_eq(OW.releases, 0);
+	ck_assert_str_eq(isup_call_state_name(c), "OUT_ALERTING");
+	finish();
+}
+END_TEST
+
+/* Q.764 2.1.8: continuity check on this circuit: the loop is put on, the
+ * setup waits for COT; a successful COT completes it. No COT within T8:
+ * REL 41, the owner never heard of the call. */
+static struct {
+	int on, off;
+} LOOP;
+
+static void ow_cot_loop(void *priv, unsigned cic, int span, unsigned ts, bool on)
+{
+	(void)priv;
+	(void)cic;
+	(void)span;
+	(void)ts;
+	if (on)
+		LOOP.on++;
+	else
+		LOOP.off++;
+}
+
+static void rx_iam_cot(unsigned cic)
+{
+	uint8_t noci = 0x04, fci[2] = {0x20, 0x01}, cpc = 10, tmr = 0, cd[24];
+	static const uint8_t usi[3] = {0x80, 0x90, 0xa2};
+	struct isup_number n = {.noa = 3, .npi = 1, .st = V == ISUP_VAR_ITU};
+	struct isup_msg m;
+	int n1;
+
+	snprintf(n.digits, sizeof(n.digits), "%s", "5551234");
+	n1 = isup_number_encode(ISUP_PAR_CALLED_PARTY_NUMBER, &n, cd, sizeof(cd));
+	ck_assert_int_gt(n1, 0);
+	isup_msg_init(&m, ISUP_MT_IAM, (uint16_t)cic);
+	isup_msg_add(&m, ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS, &noci, 1);
+	isup_msg_add(&m, ISUP_PAR_FORWARD_CALL_INDICATORS, fci, 2);
+	isup_msg_add(&m, ISUP_PAR_CALLING_PARTYS_CATEGORY, &cpc, 1);
+	if (V == ISUP_VAR_ANSI)
+		isup_msg_add(&m, ISUP_PAR_USER_SERVICE_INFORMATION, usi, 3);
+	else
+		isup_msg_add(&m, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT, &tmr, 1);
+	isup_msg_add(&m, ISUP_PAR_CALLED_PARTY_NUMBER, cd, (size_t)n1);
+	rx_msg(&m);
+}
+
+START_TEST(test_continuity)
+{
+	static const struct isup_call_ops cot_ops = {
+		.setup = ow_setup,
+		.release = ow_release,
+		.cot_loop = ow_cot_loop,
+	};
+	struct isup_link_cfg cfg = base_cfg(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU);
+	uint8_t ok = 0x01;
+	struct isup_msg m;
+
+	memset(&LOOP, 0, sizeof(LOOP));
+	start_cfg(&cfg, 1, 2);
+	isup_link_free(L);
+	L = isup_link_alloc(ctx, &cfg, cap_tx, NULL, &cot_ops, NULL);
+	ck_assert_ptr_nonnull(L);
+	ck_assert_int_eq(isup_cic_add_range(isup_link_cics(L), 1, 2, 0, 1), 0);
+	isup_link_up(L);
+
+	rx_iam_cot(1);
+	ck_assert_int_eq(LOOP.on, 1);
+	ck_assert_int_eq(OW.setups, 0);
+	isup_msg_init(&m, ISUP_MT_COT, 1);
+	isup_msg_add(&m, ISUP_PAR_CONTINUITY_INDICATORS, &ok, 1);
+	rx_msg(&m);
+	ck_assert_int_eq(LOOP.off, 1);
+	ck_assert_int_eq(OW.setups, 1);
+	ck_assert_str_eq(OW.called, "5551234");
+
+	rx_iam_cot(2);
+	ck_assert_int_eq(LOOP.on, 2);
+	advance_s(9);
+	ck_assert_uint_eq(TX.n, 0);
+	advance_s(1);
+	ck_assert_int_eq(LOOP.off, 2);
+	ck_assert_uint_eq(TX.n, 1);
+	expect(0, ISUP_MT_REL, 2, &m);
+	ck_assert_uint_eq(cause_of(&m), 41);
+	ck_assert_int_eq(OW.setups, 1);
+	ck_assert_int_eq(OW.releases, 0);
+	rx_simple(ISUP_MT_RLC, 2);
+	ck_assert_uint_eq(cic(2)->call, ISUP_CIC_IDLE);
+	finish();
+}
+END_TEST
+
+/* Q.764 2.3.1: answer or progress crossing our REL is discarded: the
+ * release goes on with REL/RLC, the circuit is not reset. */
+START_TEST(test_message_crossing_rel)
+{
+	struct isup_call *c;
+	unsigned k;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 2);
+	c = call_out("1");
+	ck_assert_ptr_nonnull(c);
+	k = isup_call_cic(c);
+	ck_assert_int_eq(isup_call_release(c, 16), 0);
+	ck_assert_uint_eq(TX.n, 2);
+	rx_acm(k, true);
+	rx_simple(ISUP_MT_ANM, k);
+	ck_assert_uint_eq(TX.n, 2);
+	ck_assert_uint_eq(count_type(ISUP_MT_RSC), 0);
+	ck_assert_int_eq(OW.progress + OW.answers + OW.releases, 0);
+	ck_assert_ptr_eq(cic(k)->user, c);
+	ck_assert_str_eq(isup_call_state_name(c), "RELEASING");
+	rx_simple(ISUP_MT_RLC, k);
+	ck_assert_uint_eq(cic(k)->call, ISUP_CIC_IDLE);
+	ck_assert_uint_eq(cic(k)->pending, 0);
+	finish();
+}
+END_TEST
+
+/* Overlap: a SAM that crosses our ACM is discarded (the number was
+ * complete for us); the call goes on. */
+START_TEST(test_overlap_late_sam)
+{
+	struct isup_link_cfg cfg = base_cfg(ISUP_VAR_ITU);
+
+	cfg.overlap = true;
+	start_cfg(&cfg, 1, 4);
+	isup_link_up(L);
+	rx_iam(1, "4930", false, NULL);
+	advance_s(15);
+	ck_assert_int_eq(OW.setups, 1);
+	ck_assert_int_eq(isup_call_acm(OW.call, true, false), 0);
+	rx_sam(1, "5", false);
+	ck_assert_uint_eq(TX.n, 1);
+	ck_assert_int_eq(OW.releases, 0);
+	ck_assert_ptr_eq(cic(1)->user, OW.call);
+	ck_assert_int_eq(isup_call_anm(OW.call), 0);
+	rx_sam(1, "6", true);
+	ck_assert_uint_eq(TX.n, 2);
+	ck_assert_int_eq(OW.releases, 0);
+	finish();
+}
+END_TEST
+
 Suite *isup_link_suite(void)
 {
 	Suite *s = suite_create("isup_link");
@@ -1295,6 +1605,9 @@ Suite *isup_link_suite(void)
 	tcase_add_loop_test(sup, test_malformed, 0, 2);
 	tcase_add_loop_test(sup, test_local_block, 0, 2);
 	tcase_add_loop_test(sup, test_free_busy, 0, 2);
+	tcase_add_loop_test(sup, test_rsc_on_locally_blocked, 0, 2);
+	tcase_add_loop_test(sup, test_grs_received, 0, 2);
+	tcase_add_loop_test(sup, test_local_cgb, 0, 2);
 	suite_add_tcase(s, sup);
 
 	tcase_add_loop_test(calls, test_incoming_call, 0, 2);
@@ -1307,11 +1620,17 @@ Suite *isup_link_suite(void)
 	tcase_add_loop_test(calls, test_glare_win, 0, 2);
 	tcase_add_loop_test(calls, test_glare_yield, 0, 2);
 	tcase_add_loop_test(calls, test_glare_yield_no_circuit, 0, 2);
+	tcase_add_loop_test(calls, test_glare_even_odd, 0, 2);
+	tcase_add_loop_test(calls, test_incoming_con, 0, 2);
+	tcase_add_loop_test(calls, test_acm_stops_t7, 0, 2);
+	tcase_add_loop_test(calls, test_continuity, 0, 2);
+	tcase_add_loop_test(calls, test_message_crossing_rel, 0, 2);
 	suite_add_tcase(s, calls);
 
 	tcase_add_loop_test(ovl, test_overlap_sam, 0, 2);
 	tcase_add_test(ovl, test_overlap_t35);
 	tcase_add_test(ovl, test_no_overlap_en_bloc);
+	tcase_add_test(ovl, test_overlap_late_sam);
 	suite_add_tcase(s, ovl);
 	return s;
 }

@@ -32,7 +32,7 @@ static struct {
 /* --- what the owner heard --- */
 
 static struct {
-	int setups, progress, answers, releases;
+	int setups, progress, answers, releases, suspends, resumes;
 	bool alerting;
 	struct isup_call *call; /* last setup */
 	unsigned setup_cic;
@@ -105,11 +105,22 @@ static void ow_release(void *u, struct isup_call *c, const struct isup_cause *ca
 	OW.released = c;
 }
 
+static void ow_suspend(void *u, struct isup_call *c, bool suspended)
+{
+	(void)u;
+	(void)c;
+	if (suspended)
+		OW.suspends++;
+	else
+		OW.resumes++;
+}
+
 static const struct isup_call_ops ops = {
 	.setup = ow_setup,
 	.progress = ow_progress,
 	.answer = ow_answer,
 	.release = ow_release,
+	.suspend = ow_suspend,
 };
 
 /* --- fake clock --- */
@@ -1583,6 +1594,102 @@ START_TEST(test_overlap_late_sam)
 }
 END_TEST
 
+/* Q.764 2.6: network SUS/RES reach the owner; no RES within T6 (60 s):
+ * REL 102 and the owner hears 102. */
+START_TEST(test_suspend_t6)
+{
+	const uint8_t network = 0x01;
+	struct isup_call *c;
+	struct isup_msg m;
+	unsigned k;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 2);
+	c = call_out("1");
+	ck_assert_ptr_nonnull(c);
+	k = isup_call_cic(c);
+	rx_acm(k, true);
+	rx_simple(ISUP_MT_ANM, k);
+	isup_msg_init(&m, ISUP_MT_SUS, (uint16_t)k);
+	isup_msg_add(&m, ISUP_PAR_SUSPEND_RESUME_INDICATORS, &network, 1);
+	rx_msg(&m);
+	ck_assert_int_eq(OW.suspends, 1);
+	advance_s(30);
+	isup_msg_init(&m, ISUP_MT_RES, (uint16_t)k);
+	isup_msg_add(&m, ISUP_PAR_SUSPEND_RESUME_INDICATORS, &network, 1);
+	rx_msg(&m);
+	ck_assert_int_eq(OW.resumes, 1);
+	advance_s(60); /* T6 was stopped by RES */
+	ck_assert_uint_eq(TX.n, 1);
+
+	isup_msg_init(&m, ISUP_MT_SUS, (uint16_t)k);
+	isup_msg_add(&m, ISUP_PAR_SUSPEND_RESUME_INDICATORS, &network, 1);
+	rx_msg(&m);
+	ck_assert_int_eq(OW.suspends, 2);
+	advance_s(59);
+	ck_assert_uint_eq(TX.n, 1);
+	advance_s(1);
+	ck_assert_uint_eq(TX.n, 2);
+	expect(1, ISUP_MT_REL, k, &m);
+	ck_assert_uint_eq(cause_of(&m), 102);
+	ck_assert_int_eq(OW.releases, 1);
+	ck_assert_uint_eq(OW.rel_cause, 102);
+	rx_simple(ISUP_MT_RLC, k);
+	ck_assert_uint_eq(cic(k)->call, ISUP_CIC_IDLE);
+	finish();
+}
+END_TEST
+
+/* Q.764 2.13 (MTP pause/resume): nothing is sent while the destination is
+ * unavailable, no outgoing call starts; what is pending goes on resume. */
+START_TEST(test_link_down_up)
+{
+	struct isup_msg m;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 2);
+	rx_iam(1, "1", _i == 0, NULL);
+	isup_link_down(L);
+	ck_assert(!isup_link_is_up(L));
+	ck_assert_ptr_null(call_out("2"));
+	ck_assert_int_eq(isup_link_block(L, 2, true), 0);
+	ck_assert_uint_eq(TX.n, 0);
+	ck_assert(cic(2)->pending & ISUP_PEND_BLO);
+	/* the call survives the pause */
+	ck_assert_ptr_eq(cic(1)->user, OW.call);
+	isup_link_up(L);
+	ck_assert_uint_eq(TX.n, 1);
+	expect(0, ISUP_MT_BLO, 2, &m);
+	ck_assert_int_eq(isup_call_acm(OW.call, true, false), 0);
+	expect(1, ISUP_MT_ACM, 1, &m);
+	/* a local reset ends the call with cause 41 */
+	ck_assert_int_eq(isup_link_reset(L, 1), 0);
+	expect(2, ISUP_MT_RSC, 1, &m);
+	ck_assert_int_eq(OW.releases, 1);
+	ck_assert_uint_eq(OW.rel_cause, 41);
+	ck_assert_int_eq(isup_link_reset(L, 1), -EBUSY);
+	ck_assert_int_eq(isup_link_reset(L, 3), -ENOENT);
+	finish();
+}
+END_TEST
+
+/* REL whose cause cannot be read: RLC all the same, the owner hears 31. */
+START_TEST(test_rel_bad_cause)
+{
+	const uint8_t bad[1] = {0x80};
+	struct isup_msg m;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 2);
+	rx_iam(2, "1", _i == 0, NULL);
+	isup_msg_init(&m, ISUP_MT_REL, 2);
+	isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, bad, 1);
+	rx_msg(&m);
+	expect(0, ISUP_MT_RLC, 2, &m);
+	ck_assert_int_eq(OW.releases, 1);
+	ck_assert_uint_eq(OW.rel_cause, 31);
+	ck_assert_uint_eq(cic(2)->call, ISUP_CIC_IDLE);
+	finish();
+}
+END_TEST
+
 Suite *isup_link_suite(void)
 {
 	Suite *s = suite_create("isup_link");
@@ -1625,6 +1732,9 @@ Suite *isup_link_suite(void)
 	tcase_add_loop_test(calls, test_acm_stops_t7, 0, 2);
 	tcase_add_loop_test(calls, test_continuity, 0, 2);
 	tcase_add_loop_test(calls, test_message_crossing_rel, 0, 2);
+	tcase_add_loop_test(calls, test_suspend_t6, 0, 2);
+	tcase_add_loop_test(calls, test_rel_bad_cause, 0, 2);
+	tcase_add_loop_test(sup, test_link_down_up, 0, 2);
 	suite_add_tcase(s, calls);
 
 	tcase_add_loop_test(ovl, test_overlap_sam, 0, 2);

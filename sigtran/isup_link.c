@@ -311,6 +311,31 @@ static void circuit_clear(struct isup_link *l, struct isup_cic *cc, uint8_t caus
 	isup_link_circuit_idle(l, cc);
 }
 
+/* Q.764 2.9.3.1 / 2.9.3.2: the far end takes our RSC or GRS as clearing
+ * its "remotely blocked" record of the circuits, so a circuit we block for
+ * maintenance has to be blocked again once the reset has gone out (a BLO
+ * already pending is repeated now, after the reset, not before it). */
+static void reblock_after_reset(struct isup_link *l, unsigned cic, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct isup_cic *cc = isup_cic_get(l->cics, cic + i);
+		struct isup_proc *p;
+
+		if (!cc || !(cc->blocked & ISUP_BLK_LOCAL_MAINT))
+			continue;
+		p = proc_find(l, ISUP_PROC_BLO, cc->cic);
+		if (p) {
+			proc_send(p);
+			continue;
+		}
+		p = proc_start(l, ISUP_PROC_BLO, cc->cic, 1);
+		if (!p)
+			continue;
+		cc->pending |= ISUP_PEND_BLO;
+		proc_arm(p);
+	}
+}
+
 int isup_link_reset(struct isup_link *l, unsigned cic)
 {
 	struct isup_cic *cc = isup_cic_get(l->cics, cic);
@@ -326,6 +351,7 @@ int isup_link_reset(struct isup_link *l, unsigned cic)
 		return -ENOMEM;
 	cc->pending |= ISUP_PEND_RESET;
 	proc_arm(p);
+	reblock_after_reset(l, cic, 1);
 	return 0;
 }
 
@@ -360,6 +386,7 @@ int isup_link_group_reset(struct isup_link *l, unsigned cic, unsigned n)
 	if (!p)
 		return -ENOMEM;
 	proc_arm(p);
+	reblock_after_reset(l, cic, n);
 	return 0;
 }
 

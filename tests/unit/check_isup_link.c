@@ -1690,6 +1690,64 @@ START_TEST(test_rel_bad_cause)
 }
 END_TEST
 
+/* A reset we send clears the peer's record of our maintenance block (it
+ * drops "remotely blocked" on RSC and GRS, Q.764 2.9.3.1/2.9.3.2), so a
+ * circuit we block is blocked again after our RSC or GRS. */
+START_TEST(test_reset_reblocks)
+{
+	struct isup_msg m;
+	const uint8_t st[1] = {0};
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 4);
+	ck_assert_int_eq(isup_link_block(L, 2, true), 0);
+	rx_simple(ISUP_MT_BLA, 2);
+	TX.n = 0;
+	ck_assert_int_eq(isup_link_reset(L, 2), 0);
+	ck_assert_uint_eq(TX.n, 2);
+	expect(0, ISUP_MT_RSC, 2, &m);
+	expect(1, ISUP_MT_BLO, 2, &m);
+	rx_simple(ISUP_MT_RLC, 2);
+	rx_simple(ISUP_MT_BLA, 2);
+	ck_assert_uint_eq(cic(2)->pending, 0);
+	ck_assert_uint_eq(cic(2)->blocked, ISUP_BLK_LOCAL_MAINT);
+
+	TX.n = 0;
+	ck_assert_int_eq(isup_link_group_reset(L, 1, 4), 0);
+	ck_assert_uint_eq(TX.n, 2);
+	expect(0, ISUP_MT_GRS, 1, &m);
+	expect(1, ISUP_MT_BLO, 2, &m);
+	rx_range(ISUP_MT_GRA, 1, 3, st, -1);
+	rx_simple(ISUP_MT_BLA, 2);
+	for (unsigned i = 1; i <= 4; i++)
+		ck_assert_uint_eq(cic(i)->pending, 0);
+	ck_assert_uint_eq(cic(2)->blocked, ISUP_BLK_LOCAL_MAINT);
+	advance_s(60);
+	ck_assert_uint_eq(TX.n, 2);
+	finish();
+}
+END_TEST
+
+/* Blocked while the destination was away, reset on resume: the BLO must
+ * reach the peer after the GRS, or the GRS undoes it. */
+START_TEST(test_grs_on_up_reblocks)
+{
+	struct isup_link_cfg cfg = base_cfg(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU);
+	struct isup_msg m;
+
+	cfg.grs_on_up = true;
+	start_cfg(&cfg, 1, 4);
+	ck_assert_int_eq(isup_link_block(L, 3, true), 0);
+	ck_assert_uint_eq(TX.n, 0);
+	isup_link_up(L);
+	ck_assert_uint_ge(TX.n, 2);
+	sent_msg(TX.n - 1, &m);
+	ck_assert_uint_eq(m.type, ISUP_MT_BLO);
+	ck_assert_uint_eq(m.cic, 3);
+	ck_assert_uint_eq(count_type(ISUP_MT_GRS), 1);
+	finish();
+}
+END_TEST
+
 Suite *isup_link_suite(void)
 {
 	Suite *s = suite_create("isup_link");
@@ -1715,6 +1773,8 @@ Suite *isup_link_suite(void)
 	tcase_add_loop_test(sup, test_rsc_on_locally_blocked, 0, 2);
 	tcase_add_loop_test(sup, test_grs_received, 0, 2);
 	tcase_add_loop_test(sup, test_local_cgb, 0, 2);
+	tcase_add_loop_test(sup, test_reset_reblocks, 0, 2);
+	tcase_add_loop_test(sup, test_grs_on_up_reblocks, 0, 2);
 	suite_add_tcase(s, sup);
 
 	tcase_add_loop_test(calls, test_incoming_call, 0, 2);

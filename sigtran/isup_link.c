@@ -226,6 +226,23 @@ static void proc_send(struct isup_proc *p)
 	}
 }
 
+/* Arm the short (repeat) timer of the first phase, unless the long timer
+ * runs out first or at the same moment: its expiry sends the message
+ * itself (Q.764 2.9.3, 2.9.4), and a short repeat due then as well would
+ * put the message on the link twice. */
+static void proc_schedule_short(struct isup_proc *p)
+{
+	unsigned long t = isup_link_T(p->l, proc_T[p->kind][0]);
+	struct timeval rem;
+
+	if (osmo_timer_pending(&p->long_timer) &&
+	    osmo_timer_remaining(&p->long_timer, NULL, &rem) == 0 &&
+	    (unsigned long long)rem.tv_sec * 1000000ULL + (unsigned long long)rem.tv_usec <=
+		    (unsigned long long)t * 1000000ULL)
+		return;
+	osmo_timer_schedule(&p->timer, t, 0);
+}
+
 static void proc_short_cb(void *data)
 {
 	struct isup_proc *p = data;
@@ -234,10 +251,10 @@ static void proc_short_cb(void *data)
 	LOGL(p->l, LOGL_NOTICE, "CIC %u: no answer to %s within T%d: repeating\n", p->cic,
 	     proc_name[p->kind], proc_T[p->kind][0]);
 	proc_send(p);
-	osmo_timer_schedule(&p->timer,
-			    p->long_phase ? isup_link_T(p->l, proc_T[p->kind][1])
-					  : isup_link_T(p->l, proc_T[p->kind][0]),
-			    0);
+	if (p->long_phase)
+		osmo_timer_schedule(&p->timer, isup_link_T(p->l, proc_T[p->kind][1]), 0);
+	else
+		proc_schedule_short(p);
 }
 
 static void proc_long_cb(void *data)
@@ -282,8 +299,8 @@ static struct isup_proc *proc_start(struct isup_link *l, enum isup_proc_kind k, 
 static void proc_arm(struct isup_proc *p)
 {
 	proc_send(p);
-	osmo_timer_schedule(&p->timer, isup_link_T(p->l, proc_T[p->kind][0]), 0);
 	osmo_timer_schedule(&p->long_timer, isup_link_T(p->l, proc_T[p->kind][1]), 0);
+	proc_schedule_short(p);
 }
 
 /* A procedure on a circuit replaces an older one of the opposite sense. */

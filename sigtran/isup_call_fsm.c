@@ -191,14 +191,29 @@ static void send_rel(struct isup_call *c, uint8_t cause)
 	isup_link_send(c->l, &m);
 }
 
+/* The next T1, or 0 (none) when T5 runs out first or at the same moment:
+ * T5 expiry stops T1 and resets the circuit (Q.764 2.9.6), so a REL due
+ * then would go out together with the RSC. */
+static unsigned long next_t1(struct isup_call *c)
+{
+	unsigned long t1 = isup_link_T(c->l, 1);
+	struct timeval rem;
+
+	if (osmo_timer_pending(&c->t5) && osmo_timer_remaining(&c->t5, NULL, &rem) == 0 &&
+	    (unsigned long long)rem.tv_sec * 1000000ULL + (unsigned long long)rem.tv_usec <=
+		    (unsigned long long)t1 * 1000000ULL)
+		return 0;
+	return t1;
+}
+
 /* REL, then wait for RLC: T1 repeats REL, T5 gives up and resets (2.3.1). */
 static void start_release(struct isup_call *c, uint8_t cause)
 {
 	c->rel_cause = cause;
 	send_rel(c, cause);
-	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_RELEASING, isup_link_T(c->l, 1), 1);
 	if (!osmo_timer_pending(&c->t5))
 		osmo_timer_schedule(&c->t5, isup_link_T(c->l, 5), 0);
+	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_RELEASING, next_t1(c), 1);
 }
 
 static void t5_cb(void *data)
@@ -441,7 +456,7 @@ static int call_timer_cb(struct osmo_fsm_inst *fi)
 		/* Q.764 2.3.1 e): repeat REL every T1 until RLC or T5 */
 		LOGC(c, LOGL_NOTICE, "no RLC within T1: repeating REL\n");
 		send_rel(c, c->rel_cause);
-		osmo_fsm_inst_state_chg(fi, ISUP_CALL_S_RELEASING, isup_link_T(c->l, 1), 1);
+		osmo_fsm_inst_state_chg(fi, ISUP_CALL_S_RELEASING, next_t1(c), 1);
 		break;
 	case 7:
 		/* Q.764 2.1.4.? (T7): no ACM: release */

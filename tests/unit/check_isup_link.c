@@ -692,6 +692,8 @@ START_TEST(test_release_t1_t5)
 
 	advance_s(1);
 	ck_assert_uint_eq(count_type(ISUP_MT_RSC), 1);
+	/* T5 stops T1: no REL along with the RSC (Q.764 2.9.6) */
+	ck_assert_uint_eq(count_type(ISUP_MT_REL), 20);
 	ck_assert_ptr_null(cic(k)->user);
 	ck_assert(cic(k)->pending & ISUP_PEND_RESET);
 	ck_assert_int_eq(OW.releases, 0);
@@ -1748,6 +1750,27 @@ START_TEST(test_grs_on_up_reblocks)
 }
 END_TEST
 
+/* Q.764 2.9.4: BLO unanswered: repeated every T12 (15 s) until T13
+ * (300 s), then once per T13 with a maintenance alert. */
+START_TEST(test_block_t13)
+{
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 2);
+	ck_assert_int_eq(isup_link_block(L, 1, true), 0);
+	advance_s(299);
+	ck_assert_uint_eq(count_type(ISUP_MT_BLO), 20); /* 0, 15, ..., 285 */
+	advance_s(1);
+	ck_assert_uint_eq(count_type(ISUP_MT_BLO), 21);
+	advance_s(299);
+	ck_assert_uint_eq(count_type(ISUP_MT_BLO), 21);
+	advance_s(1);
+	ck_assert_uint_eq(count_type(ISUP_MT_BLO), 22);
+	rx_simple(ISUP_MT_BLA, 1);
+	advance_s(600);
+	ck_assert_uint_eq(count_type(ISUP_MT_BLO), 22);
+	finish();
+}
+END_TEST
+
 Suite *isup_link_suite(void)
 {
 	Suite *s = suite_create("isup_link");
@@ -1774,6 +1797,7 @@ Suite *isup_link_suite(void)
 	tcase_add_loop_test(sup, test_grs_received, 0, 2);
 	tcase_add_loop_test(sup, test_local_cgb, 0, 2);
 	tcase_add_loop_test(sup, test_reset_reblocks, 0, 2);
+	tcase_add_loop_test(sup, test_block_t13, 0, 2);
 	tcase_add_loop_test(sup, test_grs_on_up_reblocks, 0, 2);
 	suite_add_tcase(s, sup);
 

@@ -139,6 +139,10 @@ struct isup_call *isup_call_alloc(struct isup_link *l, struct isup_cic *cc, bool
 	c->cc = cc;
 	c->cic = cc->cic;
 	c->incoming = incoming;
+	/* an incoming call has no owner until deliver_setup() hands it over:
+	 * while it collects digits or waits for COT nothing may reach the
+	 * release callback, whose user pointer would still be ops_priv */
+	c->owner_gone = incoming;
 	c->ops = l->ops;
 	c->u = l->ops_priv;
 	osmo_timer_setup(&c->t5, t5_cb, c);
@@ -267,6 +271,7 @@ static void deliver_setup(struct isup_call *c)
 		start_release(c, CAUSE_NO_ROUTE);
 		return;
 	}
+	c->owner_gone = false;
 	c->ops->setup(c->l->ops_priv, c, &m, &c->called, c->have_calling ? &c->calling : NULL);
 }
 

@@ -1771,6 +1771,43 @@ START_TEST(test_block_t13)
 }
 END_TEST
 
+
+/* An incoming call still collecting digits (overlap) or waiting for COT
+ * has not been given to the owner: when it ends (REL, RSC, GRS) the owner
+ * must not hear of it either; its release callback would get the link's
+ * ops_priv as the call's user pointer. */
+START_TEST(test_release_before_setup)
+{
+	struct isup_link_cfg cfg = base_cfg(ISUP_VAR_ITU);
+	struct isup_msg m;
+
+	cfg.overlap = true;
+	start_cfg(&cfg, 1, 4);
+	isup_link_up(L);
+	rx_iam(1, "4930", false, NULL);
+	rx_rel(1, 16);
+	expect(0, ISUP_MT_RLC, 1, &m);
+	ck_assert_uint_eq(cic(1)->call, ISUP_CIC_IDLE);
+	rx_iam(2, "4930", false, NULL);
+	rx_simple(ISUP_MT_RSC, 2);
+	expect(1, ISUP_MT_RLC, 2, &m);
+	ck_assert_uint_eq(cic(2)->call, ISUP_CIC_IDLE);
+	rx_iam_cot(3);
+	rx_rel(3, 16);
+	expect(2, ISUP_MT_RLC, 3, &m);
+	rx_iam(4, "4930", false, NULL);
+	ck_assert_int_eq(OW.setups, 0);
+	ck_assert_int_eq(OW.releases, 0);
+	/* once given to the owner, it does hear of the release */
+	advance_s(15);
+	ck_assert_int_eq(OW.setups, 1);
+	rx_rel(4, 16);
+	ck_assert_int_eq(OW.releases, 1);
+	ck_assert_ptr_eq(OW.released, OW.call);
+	finish();
+}
+END_TEST
+
 Suite *isup_link_suite(void)
 {
 	Suite *s = suite_create("isup_link");
@@ -1825,6 +1862,7 @@ Suite *isup_link_suite(void)
 	tcase_add_test(ovl, test_overlap_t35);
 	tcase_add_test(ovl, test_no_overlap_en_bloc);
 	tcase_add_test(ovl, test_overlap_late_sam);
+	tcase_add_test(ovl, test_release_before_setup);
 	suite_add_tcase(s, ovl);
 	return s;
 }

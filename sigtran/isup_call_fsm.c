@@ -552,10 +552,11 @@ bool isup_call_rx(struct isup_call *c, const struct isup_msg *m)
 		if (map[i].type != m->type)
 			continue;
 		if (!(call_states[c->fi->state].in_event_mask & S(map[i].ev))) {
-			/* Q.764 2.3.1: once our REL is out only RLC (or a
-			 * crossing REL) counts; backward messages already in
-			 * flight (ACM, ANM, CPG...) are discarded, they are no
-			 * reason to reset the circuit under the release */
+			/* Q.764 2.9.5 (unexpected messages): once our REL is
+			 * out only RLC (or a crossing REL) counts; messages
+			 * already in flight (ACM, ANM, CPG...) are discarded,
+			 * they are no reason to reset the circuit under the
+			 * release */
 			if (c->fi->state == ISUP_CALL_S_RELEASING) {
 				LOGC(c, LOGL_INFO, "%s crossed our REL: discarded\n",
 				     isup_msg_type_name(m->type) ?: "?");

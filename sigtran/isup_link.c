@@ -902,7 +902,10 @@ void isup_link_rx(struct isup_link *l, uint32_t opc, const uint8_t *buf, size_t 
 		LOGL(l, LOGL_ERROR, "CIC %u: the peer says it is unequipped: blocked\n", cc->cic);
 		cc->blocked |= ISUP_BLK_REMOTE_MAINT;
 		circuit_clear(l, cc, 41);
+		/* nothing pending on it will ever be acknowledged */
 		proc_cancel(l, ISUP_PROC_RSC, cc->cic);
+		proc_cancel(l, ISUP_PROC_BLO, cc->cic);
+		proc_cancel(l, ISUP_PROC_UBL, cc->cic);
 		cc->pending = 0;
 		return;
 	case ISUP_MT_CFN:

@@ -1771,7 +1771,6 @@ START_TEST(test_block_t13)
 }
 END_TEST
 
-
 /* An incoming call still collecting digits (overlap) or waiting for COT
  * has not been given to the owner: when it ends (REL, RSC, GRS) the owner
  * must not hear of it either; its release callback would get the link's
@@ -1808,6 +1807,33 @@ START_TEST(test_release_before_setup)
 }
 END_TEST
 
+/* Q.764 2.12: UCIC for a circuit of ours: it is kept off (blocked), a call
+ * on it ends (41), and what we had pending on it stops: the peer has no
+ * such circuit and will never acknowledge. */
+START_TEST(test_ucic_received)
+{
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 4);
+	rx_iam(2, "1", _i == 0, NULL);
+	ck_assert_int_eq(isup_link_block(L, 3, true), 0);
+	ck_assert_int_eq(isup_link_reset(L, 4), 0);
+	TX.n = 0;
+	rx_simple(ISUP_MT_UCIC, 2);
+	rx_simple(ISUP_MT_UCIC, 3);
+	rx_simple(ISUP_MT_UCIC, 4);
+	ck_assert_uint_eq(TX.n, 0);
+	ck_assert_int_eq(OW.releases, 1);
+	ck_assert_uint_eq(OW.rel_cause, 41);
+	for (unsigned i = 2; i <= 4; i++) {
+		ck_assert_uint_eq(cic(i)->call, ISUP_CIC_IDLE);
+		ck_assert(cic(i)->blocked & ISUP_BLK_REMOTE_MAINT);
+		ck_assert_uint_eq(cic(i)->pending, 0);
+	}
+	advance_s(600);
+	ck_assert_uint_eq(TX.n, 0);
+	finish();
+}
+END_TEST
+
 Suite *isup_link_suite(void)
 {
 	Suite *s = suite_create("isup_link");
@@ -1825,6 +1851,7 @@ Suite *isup_link_suite(void)
 	tcase_add_loop_test(sup, test_cgb_hardware_clears_call, 0, 2);
 	tcase_add_loop_test(sup, test_cqm, 0, 2);
 	tcase_add_loop_test(sup, test_ucic, 0, 2);
+	tcase_add_loop_test(sup, test_ucic_received, 0, 2);
 	tcase_add_loop_test(sup, test_unknown_type_cfn, 0, 2);
 	tcase_add_loop_test(sup, test_unexpected_anm, 0, 2);
 	tcase_add_loop_test(sup, test_malformed, 0, 2);

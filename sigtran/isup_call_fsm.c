@@ -139,6 +139,10 @@ struct isup_call *isup_call_alloc(struct isup_link *l, struct isup_cic *cc, bool
 	c->cc = cc;
 	c->cic = cc->cic;
 	c->incoming = incoming;
+	/* an incoming call has no owner until deliver_setup() hands it over:
+	 * while it collects digits or waits for COT nothing may reach the
+	 * release callback, whose user pointer would still be ops_priv */
+	c->owner_gone = incoming;
 	c->ops = l->ops;
 	c->u = l->ops_priv;
 	osmo_timer_setup(&c->t5, t5_cb, c);
@@ -191,14 +195,29 @@ static void send_rel(struct isup_call *c, uint8_t cause)
 	isup_link_send(c->l, &m);
 }
 
+/* The next T1, or 0 (none) when T5 runs out first or at the same moment:
+ * T5 expiry stops T1 and resets the circuit (Q.764 2.9.6), so a REL due
+ * then would go out together with the RSC. */
+static unsigned long next_t1(struct isup_call *c)
+{
+	unsigned long t1 = isup_link_T(c->l, 1);
+	struct timeval rem;
+
+	if (osmo_timer_pending(&c->t5) && osmo_timer_remaining(&c->t5, NULL, &rem) == 0 &&
+	    (unsigned long long)rem.tv_sec * 1000000ULL + (unsigned long long)rem.tv_usec <=
+		    (unsigned long long)t1 * 1000000ULL)
+		return 0;
+	return t1;
+}
+
 /* REL, then wait for RLC: T1 repeats REL, T5 gives up and resets (2.3.1). */
 static void start_release(struct isup_call *c, uint8_t cause)
 {
 	c->rel_cause = cause;
 	send_rel(c, cause);
-	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_RELEASING, isup_link_T(c->l, 1), 1);
 	if (!osmo_timer_pending(&c->t5))
 		osmo_timer_schedule(&c->t5, isup_link_T(c->l, 5), 0);
+	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_RELEASING, next_t1(c), 1);
 }
 
 static void t5_cb(void *data)
@@ -252,6 +271,7 @@ static void deliver_setup(struct isup_call *c)
 		start_release(c, CAUSE_NO_ROUTE);
 		return;
 	}
+	c->owner_gone = false;
 	c->ops->setup(c->l->ops_priv, c, &m, &c->called, c->have_calling ? &c->calling : NULL);
 }
 
@@ -441,7 +461,7 @@ static int call_timer_cb(struct osmo_fsm_inst *fi)
 		/* Q.764 2.3.1 e): repeat REL every T1 until RLC or T5 */
 		LOGC(c, LOGL_NOTICE, "no RLC within T1: repeating REL\n");
 		send_rel(c, c->rel_cause);
-		osmo_fsm_inst_state_chg(fi, ISUP_CALL_S_RELEASING, isup_link_T(c->l, 1), 1);
+		osmo_fsm_inst_state_chg(fi, ISUP_CALL_S_RELEASING, next_t1(c), 1);
 		break;
 	case 7:
 		/* Q.764 2.1.4.? (T7): no ACM: release */
@@ -531,8 +551,24 @@ bool isup_call_rx(struct isup_call *c, const struct isup_msg *m)
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
 		if (map[i].type != m->type)
 			continue;
-		if (!(call_states[c->fi->state].in_event_mask & S(map[i].ev)))
+		if (!(call_states[c->fi->state].in_event_mask & S(map[i].ev))) {
+			/* Q.764 2.9.5 (unexpected messages): once our REL is
+			 * out only RLC (or a crossing REL) counts; messages
+			 * already in flight (ACM, ANM, CPG...) are discarded,
+			 * they are no reason to reset the circuit under the
+			 * release */
+			if (c->fi->state == ISUP_CALL_S_RELEASING) {
+				LOGC(c, LOGL_INFO, "%s crossed our REL: discarded\n",
+				     isup_msg_type_name(m->type) ?: "?");
+				return true;
+			}
+			/* SAMs that crossed our ACM: the number was complete */
+			if (map[i].ev == ISUP_CALL_E_RX_SAM && c->incoming) {
+				LOGC(c, LOGL_INFO, "SAM after the number was complete: ignored\n");
+				return true;
+			}
 			return false;
+		}
 		osmo_fsm_inst_dispatch(c->fi, map[i].ev, (void *)m);
 		return true;
 	}

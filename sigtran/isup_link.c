@@ -226,6 +226,23 @@ static void proc_send(struct isup_proc *p)
 	}
 }
 
+/* Arm the short (repeat) timer of the first phase, unless the long timer
+ * runs out first or at the same moment: its expiry sends the message
+ * itself (Q.764 2.9.3, 2.9.4), and a short repeat due then as well would
+ * put the message on the link twice. */
+static void proc_schedule_short(struct isup_proc *p)
+{
+	unsigned long t = isup_link_T(p->l, proc_T[p->kind][0]);
+	struct timeval rem;
+
+	if (osmo_timer_pending(&p->long_timer) &&
+	    osmo_timer_remaining(&p->long_timer, NULL, &rem) == 0 &&
+	    (unsigned long long)rem.tv_sec * 1000000ULL + (unsigned long long)rem.tv_usec <=
+		    (unsigned long long)t * 1000000ULL)
+		return;
+	osmo_timer_schedule(&p->timer, t, 0);
+}
+
 static void proc_short_cb(void *data)
 {
 	struct isup_proc *p = data;
@@ -234,10 +251,10 @@ static void proc_short_cb(void *data)
 	LOGL(p->l, LOGL_NOTICE, "CIC %u: no answer to %s within T%d: repeating\n", p->cic,
 	     proc_name[p->kind], proc_T[p->kind][0]);
 	proc_send(p);
-	osmo_timer_schedule(&p->timer,
-			    p->long_phase ? isup_link_T(p->l, proc_T[p->kind][1])
-					  : isup_link_T(p->l, proc_T[p->kind][0]),
-			    0);
+	if (p->long_phase)
+		osmo_timer_schedule(&p->timer, isup_link_T(p->l, proc_T[p->kind][1]), 0);
+	else
+		proc_schedule_short(p);
 }
 
 static void proc_long_cb(void *data)
@@ -282,8 +299,8 @@ static struct isup_proc *proc_start(struct isup_link *l, enum isup_proc_kind k, 
 static void proc_arm(struct isup_proc *p)
 {
 	proc_send(p);
-	osmo_timer_schedule(&p->timer, isup_link_T(p->l, proc_T[p->kind][0]), 0);
 	osmo_timer_schedule(&p->long_timer, isup_link_T(p->l, proc_T[p->kind][1]), 0);
+	proc_schedule_short(p);
 }
 
 /* A procedure on a circuit replaces an older one of the opposite sense. */
@@ -311,6 +328,31 @@ static void circuit_clear(struct isup_link *l, struct isup_cic *cc, uint8_t caus
 	isup_link_circuit_idle(l, cc);
 }
 
+/* Q.764 2.9.3.1 / 2.9.3.2: the far end takes our RSC or GRS as clearing
+ * its "remotely blocked" record of the circuits, so a circuit we block for
+ * maintenance has to be blocked again once the reset has gone out (a BLO
+ * already pending is repeated now, after the reset, not before it). */
+static void reblock_after_reset(struct isup_link *l, unsigned cic, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct isup_cic *cc = isup_cic_get(l->cics, cic + i);
+		struct isup_proc *p;
+
+		if (!cc || !(cc->blocked & ISUP_BLK_LOCAL_MAINT))
+			continue;
+		p = proc_find(l, ISUP_PROC_BLO, cc->cic);
+		if (p) {
+			proc_send(p);
+			continue;
+		}
+		p = proc_start(l, ISUP_PROC_BLO, cc->cic, 1);
+		if (!p)
+			continue;
+		cc->pending |= ISUP_PEND_BLO;
+		proc_arm(p);
+	}
+}
+
 int isup_link_reset(struct isup_link *l, unsigned cic)
 {
 	struct isup_cic *cc = isup_cic_get(l->cics, cic);
@@ -326,6 +368,7 @@ int isup_link_reset(struct isup_link *l, unsigned cic)
 		return -ENOMEM;
 	cc->pending |= ISUP_PEND_RESET;
 	proc_arm(p);
+	reblock_after_reset(l, cic, 1);
 	return 0;
 }
 
@@ -360,6 +403,7 @@ int isup_link_group_reset(struct isup_link *l, unsigned cic, unsigned n)
 	if (!p)
 		return -ENOMEM;
 	proc_arm(p);
+	reblock_after_reset(l, cic, n);
 	return 0;
 }
 
@@ -858,7 +902,10 @@ void isup_link_rx(struct isup_link *l, uint32_t opc, const uint8_t *buf, size_t 
 		LOGL(l, LOGL_ERROR, "CIC %u: the peer says it is unequipped: blocked\n", cc->cic);
 		cc->blocked |= ISUP_BLK_REMOTE_MAINT;
 		circuit_clear(l, cc, 41);
+		/* nothing pending on it will ever be acknowledged */
 		proc_cancel(l, ISUP_PROC_RSC, cc->cic);
+		proc_cancel(l, ISUP_PROC_BLO, cc->cic);
+		proc_cancel(l, ISUP_PROC_UBL, cc->cic);
 		cc->pending = 0;
 		return;
 	case ISUP_MT_CFN:

@@ -108,13 +108,18 @@ a=$BG_PID
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--ts 3:tone:1004:-10 --seconds 3 >"$TMPD/e1.out"
 wait "$a"
-echo "== DTMF, 2 s: the E1 side dials 2580 in-band; the RTP side sends RFC 4733 events 147"
-start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 \
-	--seconds 2
+echo "== DTMF: the E1 side dials 2580 in-band; then the RTP side sends RFC 4733 events 147"
+start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --seconds 3
 a=$BG_PID
-sleep 0.2 # bound before the first event arrives
+sleep 0.3 # the RTP endpoint listens before the E1 side dials
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts 3:dtmf:2580 --seconds 2 >"$TMPD/e1b.out"
+	--ts 3:dtmf:2580 --seconds 2 >/dev/null
+wait "$a"
+start_bg "$TMPD/e1b.out" "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L \
+	--timeslots 1-31 --seconds 3
+a=$BG_PID
+sleep 0.5 # the E1 side listens before the RTP side sends its digits
+"$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 --seconds 2 >/dev/null
 wait "$a"
 val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1 | tr -d '"'; }
 ts() { grep "^TS $2 " "$1" | tr ' ' '\n' | sed -n "s/^$3=//p" | tr -d '"'; }

@@ -8,6 +8,8 @@
 #   - refusals: 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
 #     (the Reason wins); a route to a trunk that does not exist -> REL 34
 #   - the ISUP caller gives up while the SIP side rings -> CANCEL
+#   - SIP-I trunk (Q.1912.5): the INVITE carries the IAM as application/isup
+#     in a multipart body; tshark decodes it as the IAM the switch sent
 #   - ENUM (dnsmasq): a route marked enum takes the SIP URI found as the
 #     Request-URI; a ported number (tel: with ;npdi;rn=) is routed on its
 #     routing number and sent with ;npdi;rn= (RFC 4694)
@@ -16,7 +18,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 wait_ev() { # FILE PATTERN [TENTHS]
@@ -51,12 +53,16 @@ sip
  listen udp 127.0.0.1 $SIP
  trunk carrier
   remote 127.0.0.1 $UAS
+ trunk sipi
+  remote 127.0.0.1 $UAS2
+  mode sip-i
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
  route to-sip 49999 via nosuchtrunk
  route to-sip 4930999 enum via carrier
  route to-sip 4977 via carrier
+ route to-sip 4940 via sipi
  enum servers 127.0.0.1:$DNS
  enum timeout 300
 media
@@ -111,14 +117,20 @@ rx_e1=$(grep "^TS 3 " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
 echo "   E1 TS3 -> RTP: 1004 Hz at ${rx_rtp:-?} dBm0 (sent -10); RTP -> E1 TS3: ${rx_e1:-?} dBm0 (sent -13)"
 check "it:iw-calls:voice-tdm-to-rtp (-10 dBm0 +-3)" near "$rx_rtp" -10 3
 check "it:iw-calls:voice-rtp-to-tdm (-13 dBm0 +-3)" near "$rx_e1" -13 3
-# DTMF: in-band on the E1 side -> RFC 4733 on RTP, and back
-start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 \
-	--seconds 2
+# DTMF: in-band on the E1 side -> RFC 4733 on RTP (the RTP endpoint listens
+# first), then RFC 4733 -> in-band on the E1 side (the E1 listens first)
+start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --seconds 3
 rtp=$BG_PID
-sleep 0.2 # bound before the first event arrives
+sleep 0.3
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts 3:dtmf:2580 --seconds 2 >"$TMPD/e1b.out"
+	--ts 3:dtmf:2580 --seconds 2 >/dev/null
 wait "$rtp"
+start_bg "$TMPD/e1b.out" "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L \
+	--timeslots 1-31 --seconds 3
+e1=$BG_PID
+sleep 0.5
+"$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 --seconds 2 >/dev/null
+wait "$e1"
 check "it:iw-calls:dtmf-tdm-to-rfc4733 (2580)" grep -q 'events="2580" inband_dtmf=""' "$TMPD/rtp2.out"
 check "it:iw-calls:dtmf-rfc4733-to-tdm (147)" grep -q '^TS 3 .*dtmf="147"' "$TMPD/e1b.out"
 sw "release 3 16"
@@ -156,6 +168,38 @@ sw "release 7 16"
 check "it:iw-calls:abandon->rlc" wait_ev "$out" "EV RLC cic=7" 50
 wait "$uas"
 check "it:iw-calls:abandon->cancel (sipp got CANCEL, sent 487)" test $? -eq 0
+
+# --- SIP-I: the IAM rides in the INVITE; tshark, capturing on loopback,
+# decodes what went on the wire (sipp's own trace stops at the first NUL)
+have_tshark=""
+if command -v tshark >/dev/null; then
+	start_bg "$TMPD/cap.log" tshark -i lo -f "udp port $UAS2" -w "$TMPD/sipi.pcap"
+	cap=$BG_PID
+	wait_ev "$TMPD/cap.log" "Capturing on" 50 && have_tshark=1
+fi
+start_bg "$TMPD/uas-sipi.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS2 -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-sipi.msg"
+uas=$BG_PID
+sw "call 13 40123456 89555"
+check "it:iw-calls:sip-i:answered" wait_ev "$out" "EV ANM cic=13" 50
+sw "release 13 16"
+wait_ev "$out" "EV RLC cic=13" 50
+wait "$uas"
+check "it:iw-calls:sip-i:invite-multipart-with-isup" \
+	grep -qi "^Content-Type: application/isup; *version=itu-t92+" "$TMPD/uas-sipi.msg"
+if [ -n "$have_tshark" ]; then
+	sleep 0.3
+	kill -INT "$cap"
+	wait "$cap" 2>/dev/null
+	tshark -r "$TMPD/sipi.pcap" -d "udp.port==$UAS2,sip" -V -Y sip.Method==INVITE \
+		>"$TMPD/invite.txt" 2>/dev/null
+	check "it:iw-calls:sip-i:tshark-decodes-iam" grep -qi "Message type: Initial address (1)" \
+		"$TMPD/invite.txt"
+	check "it:iw-calls:sip-i:tshark-called-number" grep -q "Called Party Number: 40123456" \
+		"$TMPD/invite.txt"
+else
+	skip "it:iw-calls:sip-i:tshark: tshark cannot capture on loopback here"
+fi
 
 # --- ENUM
 if [ -x "$DNSMASQ" ]; then

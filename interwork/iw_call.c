@@ -39,6 +39,16 @@
 	LOGP(DIW, lvl, "call %u (CIC %u, %s): " fmt, (c)->id, (c)->cic, \
 	     (c)->leg ? sip_leg_call_id((c)->leg) : "-", ##args)
 
+#define IW_MAX_COT 32
+
+/* a circuit looped back for the far end's continuity check */
+struct iw_cot {
+	bool in_use;
+	unsigned cic;
+	int span;
+	uint32_t chan;
+};
+
 struct iw {
 	void *ctx;
 	struct iw_cfg cfg;
@@ -47,6 +57,7 @@ struct iw {
 	iw_route_cb route;
 	void *route_priv;
 	struct iw_enum *en;
+	struct iw_cot cot[IW_MAX_COT];
 	struct llist_head calls;
 	unsigned next_id;
 	struct iw_stats st;
@@ -91,6 +102,12 @@ struct iw_call {
 	int sdp_len;
 	bool acm_sent, inband;
 	time_t start, answer_time;
+	/* failover: the trunks still to try, and what the INVITE carried */
+	char alt[7][32];
+	unsigned n_alt, next_alt;
+	char number[48];
+	char ruri_sent[256];
+	bool ruri_fixed; /* from ENUM: keep it on the next trunk */
 	/* the IAM as received, for a SIP-I/SIP-T INVITE body */
 	uint8_t iam[272];
 	int iam_len;
@@ -102,9 +119,8 @@ struct iw_call {
 
 static void call_maybe_free(struct iw_call *c);
 
-struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l,
-		    struct media_engine *media, struct sip_ua *ua, iw_route_cb route,
-		    void *route_priv)
+struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct media_engine *media,
+		    struct sip_ua *ua, iw_route_cb route, void *route_priv)
 {
 	struct iw *iw = talloc_zero(ctx, struct iw);
 
@@ -417,7 +433,8 @@ static int sipi_body(const struct iw_call *c, const char *sdp, int sdp_len,
 	for (unsigned k = 0; k < 4; k++) {
 		snprintf(boundary, sizeof(boundary), "tandem-%u-%u", c->id, k * 7919u + 1u);
 		n = iw_sipi_build(buf, size, sdp, sdp_len > 0 ? (size_t)sdp_len : 0, body, blen,
-				  c->trunk->mode == SIP_MODE_SIP_T ? IW_SIPI_ANSI00 : IW_SIPI_ITU_T92,
+				  c->trunk->mode == SIP_MODE_SIP_T ? IW_SIPI_ANSI00
+								   : IW_SIPI_ITU_T92,
 				  boundary, ctype, ctsize);
 		if (n != -EEXIST)
 			return n;
@@ -530,12 +547,46 @@ static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 		isup_call_con(c->isup);
 }
 
+static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *number,
+			const char *ruri_in);
+
+/* Worth another trunk: no answer (408, or no response at all), or the
+ * trunk could not take the call (500, 502, 503, 504); a refusal by the
+ * called side (4xx, 6xx) is not. */
+static bool failover_status(unsigned status)
+{
+	return status == 408 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned status)
+{
+	while (c->next_alt < c->n_alt) {
+		struct sip_trunk *t = sip_trunk_find(c->alt[c->next_alt++]);
+		char ruri[256];
+
+		if (!t || (t->options_interval && !t->up) ||
+		    (t->max_calls && t->calls >= t->max_calls))
+			continue;
+		LOGCALL(c, LOGL_NOTICE, "SIP %u from trunk %s: trying trunk %s\n", status,
+			c->trunk_name, t->name);
+		/* the failed dialog finishes on its own, without us */
+		sip_leg_detach(leg);
+		c->leg = NULL;
+		c->iw->st.failovers++;
+		snprintf(ruri, sizeof(ruri), "%s", c->ruri_sent);
+		send_invite(c, t, c->number, c->ruri_fixed ? ruri : NULL);
+		return true;
+	}
+	return false;
+}
+
 static void out_failed(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp)
 {
 	struct iw_call *c = u;
 	int cause = sipi_rel_cause(c, rsp);
 
-	(void)leg;
+	if (c->isup && !c->acm_sent && failover_status(status) && try_next_trunk(c, leg, status))
+		return;
 	if (cause < 0)
 		cause = reason_cause(rsp);
 	if (cause < 0)
@@ -612,13 +663,15 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	c->trunk = trunk;
 	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk->name);
 	prefs_for(c, trunk);
-	if (chan_open(c) < 0 ||
+	if ((!c->have_chan && chan_open(c) < 0) ||
 	    (c->sdp_len = sdp_offer_encode(c->sdp, sizeof(c->sdp), &c->prefs, &c->local)) < 0) {
 		LOGCALL(c, LOGL_ERROR, "no media channel for span %d ts %u: REL 47\n", c->span,
 			c->ts);
 		isup_side_fail(c, 47);
 		return;
 	}
+	snprintf(c->number, sizeof(c->number), "%s", number);
+	c->ruri_fixed = ruri_in != NULL;
 	if (ruri_in)
 		snprintf(ruri, sizeof(ruri), "%s", ruri_in);
 	else if (trunk->ruri == SIP_RURI_TEL)
@@ -652,8 +705,8 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		enum isup_decode_err err;
 
 		/* Q.1912.5 / RFC 3372: the IAM goes along, unchanged */
-		if (isup_msg_decode(isup_link_cfg(c->link)->variant, c->iam, (size_t)c->iam_len,
-				    &m, &err) == 0) {
+		if (isup_msg_decode(isup_link_cfg(c->link)->variant, c->iam, (size_t)c->iam_len, &m,
+				    &err) == 0) {
 			int n = sipi_body(c, c->sdp, c->sdp_len, &m, mp_body, sizeof(mp_body),
 					  mp_ctype, sizeof(mp_ctype));
 
@@ -671,6 +724,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		return;
 	}
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
+	snprintf(c->ruri_sent, sizeof(c->ruri_sent), "%s", ruri);
 	LOGCALL(c, LOGL_NOTICE, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
 		c->calling[0] ? c->calling : "-", c->called, ruri, trunk->name);
 }
@@ -702,7 +756,8 @@ static void enum_done(void *priv, int status, const struct iw_enum_result *r)
 		struct sip_trunk *t = c->enum_trunk;
 
 		/* the ported number is routed on its routing number */
-		if (c->iw->route && c->iw->route(c->iw->route_priv, true, rn, &rr2) == 0 && rr2.trunk)
+		if (c->iw->route && c->iw->route(c->iw->route_priv, true, rn, &rr2) == 0 &&
+		    rr2.trunk)
 			t = rr2.trunk;
 		host = t->domain ? t->domain : t->host;
 		snprintf(ruri, sizeof(ruri), "sip:+%s;npdi;rn=+%s@%s;user=phone", c->called, rn,
@@ -757,6 +812,8 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		isup_side_fail(c, rr.cause ? rr.cause : 3);
 		return;
 	}
+	memcpy(c->alt, rr.alt, sizeof(c->alt));
+	c->n_alt = rr.n_alt;
 	if (rr.enum_first && iw->en) {
 		char aus[50];
 
@@ -873,11 +930,58 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 	call_maybe_free(c);
 }
 
+/* Q.764 2.1.8 / Q.724: the far end checks continuity on this circuit: loop
+ * the timeslot back (a channel of its own, freed when the check is over;
+ * the call's channel comes after). */
 static void isup_cot_loop(void *priv, unsigned cic, int span, unsigned ts, bool on)
 {
-	(void)priv;
-	LOGP(DIW, LOGL_NOTICE, "CIC %u (span %d ts %u): continuity loop %s\n", cic, span, ts,
-	     on ? "on" : "off");
+	struct iw *iw = priv;
+	struct iw_cot *k = NULL;
+
+	for (unsigned i = 0; i < IW_MAX_COT; i++)
+		if (iw->cot[i].in_use && iw->cot[i].cic == cic && iw->cot[i].span == span)
+			k = &iw->cot[i];
+	if (!on) {
+		if (!k)
+			return;
+		media_chan_cot(iw->media, k->chan, MEDIA_COT_OFF);
+		media_chan_free(iw->media, k->chan);
+		k->in_use = false;
+		LOGP(DIW, LOGL_INFO, "CIC %u (span %d ts %u): continuity loop off\n", cic, span,
+		     ts);
+		return;
+	}
+	for (unsigned i = 0; !k && i < IW_MAX_COT; i++)
+		if (!iw->cot[i].in_use)
+			k = &iw->cot[i];
+	if (!k || span < 0) {
+		LOGP(DIW, LOGL_ERROR,
+		     "CIC %u: no room to loop the circuit for a continuity check\n", cic);
+		return;
+	}
+	{
+		struct media_chan_cfg cc = {.mode = MEDIA_MODE_TDM,
+					    .span = (unsigned)span,
+					    .timeslot = ts,
+					    .codec = MEDIA_CODEC_PCMA,
+					    .pt = 8,
+					    .ptime = 20};
+		struct sockaddr_storage local;
+		int w = media_span_worker(iw->media, (unsigned)span);
+
+		if (w < 0 || media_chan_alloc(iw->media, w, &k->chan, &local) < 0)
+			return;
+		if (media_chan_modify(iw->media, k->chan, &cc) < 0 ||
+		    media_chan_cot(iw->media, k->chan, MEDIA_COT_LOOP) < 0) {
+			media_chan_free(iw->media, k->chan);
+			return;
+		}
+	}
+	k->in_use = true;
+	k->cic = cic;
+	k->span = span;
+	LOGP(DIW, LOGL_NOTICE, "CIC %u (span %d ts %u): looped back for the continuity check\n",
+	     cic, span, ts);
 }
 
 static const struct isup_call_ops isup_ops = {
@@ -950,6 +1054,29 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		e164_to_isup(iw, c->calling, &spec.calling);
 		spec.calling.screening = 1; /* user provided, verified and passed (by the trunk) */
 		spec.have_calling = true;
+	}
+	{
+		/* SIP-I/SIP-T (Q.1912.5 profile C): the caller's IAM came along;
+		 * its calling party (with presentation and screening as the
+		 * originating network set them) and category go on */
+		struct isup_msg im;
+		uint8_t store[280], u8;
+		const struct isup_param *p;
+
+		if (sipi_isup(c, invite, &im, store, sizeof(store)) == 0 &&
+		    im.type == ISUP_MT_IAM) {
+			p = isup_msg_param(&im, ISUP_PAR_CALLING_PARTY_NUMBER);
+			if (p && isup_number_decode(ISUP_PAR_CALLING_PARTY_NUMBER, p->val, p->len,
+						    &spec.calling) == 0)
+				spec.have_calling = true;
+			if (isup_msg_u8(&im, ISUP_PAR_CALLING_PARTYS_CATEGORY, &u8) == 0)
+				spec.cpc = u8;
+			if (isup_msg_u8(&im, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT, &u8) == 0)
+				spec.tmr = u8;
+			LOGCALL(c, LOGL_INFO,
+				"SIP-I: the encapsulated IAM gives calling %s, CPC %u\n",
+				spec.have_calling ? spec.calling.digits : "-", spec.cpc);
+		}
 	}
 	c->isup = isup_call_out(l, &spec, &isup_ops, c);
 	if (!c->isup) {

@@ -28,6 +28,9 @@ struct iw_route_res {
 	char number[48];	 /* the number to send, E.164 without '+', rewritten */
 	uint8_t cause;		 /* when nothing fits: the Q.850 cause (e.g. 3 no route) */
 	bool enum_first;	 /* look the number up in ENUM before sending it */
+	/* the targets after the chosen one, in failover order (ISUP -> SIP) */
+	char alt[7][32];
+	unsigned n_alt;
 };
 
 /* Route lookup, ISUP -> SIP (to_sip) or SIP -> ISUP, on an E.164 number
@@ -46,13 +49,12 @@ struct iw_cfg {
 };
 
 struct iw_stats {
-	uint64_t isup_to_sip, sip_to_isup, answered, failed, active;
+	uint64_t isup_to_sip, sip_to_isup, answered, failed, active, failovers;
 };
 
 /* NULL on failure (an ENUM resolver that cannot start, no memory). */
-struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l,
-		    struct media_engine *media, struct sip_ua *ua, iw_route_cb route,
-		    void *route_priv);
+struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct media_engine *media,
+		    struct sip_ua *ua, iw_route_cb route, void *route_priv);
 void iw_free(struct iw *iw);
 /* ISUP events for calls (give to isup_link_alloc / isup_vty_start). */
 const struct isup_call_ops *iw_isup_ops(void);

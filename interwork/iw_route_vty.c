@@ -249,6 +249,10 @@ int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_
 
 			if (tr && trunk_usable(tr)) {
 				res->trunk = tr;
+				res->n_alt = 0;
+				for (unsigned k = i + 1; k < r->n_targets && res->n_alt < 7; k++)
+					snprintf(res->alt[res->n_alt++], sizeof(res->alt[0]), "%s",
+						 r->targets[k]);
 				return 0;
 			}
 		} else {
@@ -297,10 +301,10 @@ DEFUN(show_calls, show_calls_cmd, "show calls", SHOW_STR "Interworking calls\n")
 
 		vty_out(vty,
 			"%u calls; since start: %llu ISUP->SIP, %llu SIP->ISUP, %llu answered, "
-			"%llu failed%s",
+			"%llu failed, %llu trunk failovers%s",
 			n, (unsigned long long)s->isup_to_sip, (unsigned long long)s->sip_to_isup,
 			(unsigned long long)s->answered, (unsigned long long)s->failed,
-			VTY_NEWLINE);
+			(unsigned long long)s->failovers, VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #   - refusals: 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
 #     (the Reason wins); a route to a trunk that does not exist -> REL 34
 #   - the ISUP caller gives up while the SIP side rings -> CANCEL
+#   - failover: a trunk answering 503 -> the rule's next trunk
 #   - SIP-I trunk (Q.1912.5): the INVITE carries the IAM as application/isup
 #     in a multipart body; tshark decodes it as the IAM the switch sent
 #   - ENUM (dnsmasq): a route marked enum takes the SIP URI found as the
@@ -18,7 +19,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 wait_ev() { # FILE PATTERN [TENTHS]
@@ -56,6 +57,8 @@ sip
  trunk sipi
   remote 127.0.0.1 $UAS2
   mode sip-i
+ trunk busytrunk
+  remote 127.0.0.1 $UAS3
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
@@ -63,6 +66,7 @@ routing
  route to-sip 4930999 enum via carrier
  route to-sip 4977 via carrier
  route to-sip 4940 via sipi
+ route to-sip 4950 via busytrunk carrier
  enum servers 127.0.0.1:$DNS
  enum timeout 300
 media
@@ -168,6 +172,22 @@ sw "release 7 16"
 check "it:iw-calls:abandon->rlc" wait_ev "$out" "EV RLC cic=7" 50
 wait "$uas"
 check "it:iw-calls:abandon->cancel (sipp got CANCEL, sent 487)" test $? -eq 0
+
+# --- failover: the first trunk answers 503, the next one takes the call
+start_bg "$TMPD/uas-503.out" timeout 20 sipp -sf "$SIPP/uas_unavailable.xml" -i 127.0.0.1 \
+	-p $UAS3 -m 1 -nostdin
+uas503=$BG_PID
+start_bg "$TMPD/uas-fo.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin
+uas=$BG_PID
+sw "call 14 50123456 89555"
+check "it:iw-calls:failover:503-then-next-trunk-answers" wait_ev "$out" "EV ANM cic=14" 50
+check "it:iw-calls:failover:counted" \
+	bash -c "$BUILD/tandem-tool vty --port $VTY 'show calls' | grep -q '1 trunk failovers'"
+sw "release 14 16"
+wait_ev "$out" "EV RLC cic=14" 50
+wait "$uas503"
+check "it:iw-calls:failover:first-trunk-saw-the-invite" test $? -eq 0
+wait "$uas"
 
 # --- SIP-I: the IAM rides in the INVITE; tshark, capturing on loopback,
 # decodes what went on the wire (sipp's own trace stops at the first NUL)

@@ -191,6 +191,7 @@ static struct sip_trunk *trunk_by_source(const struct sockaddr_storage *src)
 {
 	struct sip_trunk *t;
 	char host[INET6_ADDRSTRLEN] = "";
+	uint16_t port;
 
 	if (src->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)src)->sin_addr, host,
@@ -198,7 +199,16 @@ static struct sip_trunk *trunk_by_source(const struct sockaddr_storage *src)
 	else if (src->ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)src)->sin6_addr, host,
 			  sizeof(host));
-	/* a trunk is known by the address its requests come from */
+	/* a trunk is known by the address its requests come from: address and
+	 * port first (several trunks behind one host), then the address alone
+	 * (a peer that sends from another port than it listens on) */
+	port = src->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)src)->sin6_port)
+					  : ntohs(((const struct sockaddr_in *)src)->sin_port);
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		if (t->host && !strcmp(t->host, host) && t->port == port)
+			return t;
+	}
 	llist_for_each_entry(t, &sip_cfg.trunks,
 			     list) if (t->host && !strcmp(t->host, host)) return t;
 	return NULL;

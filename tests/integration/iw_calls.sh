@@ -221,6 +221,26 @@ else
 	skip "it:iw-calls:sip-i:tshark: tshark cannot capture on loopback here"
 fi
 
+# --- SIP-I toward ISUP: the caller's IAM (payphone, presentation
+# restricted) gives the calling party and category of ours
+start_bg "$TMPD/uac-sipi.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS2" \
+	--uac "127.0.0.1:$SIP" --calls 1 --hold 500 --ruri "sip:+4989777001@127.0.0.1;user=phone" \
+	--sipi-iam 301234567:15:1 --seconds 10
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777001 " 50; then
+	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777001 " "$out" | head -1)
+	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	sw "ring $cic"
+	sw "answer $cic"
+	check "it:iw-calls:sip-i-in:calling-from-encapsulated-iam" grep -q "calling=301234567" <<<"$iam"
+	check "it:iw-calls:sip-i-in:category-payphone (15)" grep -q "cpc=15" <<<"$iam"
+	check "it:iw-calls:sip-i-in:presentation-restricted" grep -q "pres=1" <<<"$iam"
+	check "it:iw-calls:sip-i-in:bye->rel" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+else
+	fail "it:iw-calls:sip-i-in:iam"
+fi
+wait "$uac"
+
 # --- ENUM
 if [ -x "$DNSMASQ" ]; then
 	for n in 1 2; do

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tandemd's SIP side as configured: listeners, a trunk watched by OPTIONS
 # (up while sipp answers, down once it is gone), and an INVITE that cannot
-# be routed (no ISUP linkset yet) answered 503 with a log line.
+# be routed (no routing table) answered 404 with Reason: Q.850;cause=3.
 source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:tandemd-sip: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
@@ -35,9 +35,12 @@ for _ in $(seq 1 80); do
 done
 check "it:sip-trunk-options-down (Timer F = 64*T1 after the peer went)" test -n "$down"
 timeout 15 sipp -sn uac 127.0.0.1:24450 -i 127.0.0.1 -p 24453 -m 1 -nostdin -timeout 10 \
-	>"$TMPD/uac.out" 2>&1
+	-s +4912345 -trace_msg -message_file "$TMPD/uac.msg" >"$TMPD/uac.out" 2>&1
 sleep 0.2
-check "it:sip-invite-without-route-503" grep -q "no route (no ISUP linkset), 503" "$TMPD/tandemd.log"
+# no routing table: Q.850 cause 3 (no route to destination), 404 (RFC 3398 7.2.4.1)
+check "it:sip-invite-without-route-404" grep -q "no route for +4912345" "$TMPD/tandemd.log"
+check "it:sip-invite-without-route-404-on-the-wire" grep -q "^SIP/2.0 404" "$TMPD/uac.msg"
+check "it:sip-invite-without-route-reason-q850-3" grep -q "^Reason: Q.850;cause=3" "$TMPD/uac.msg"
 
 # outbound registration with digest authentication (RFC 3261 10, 22)
 for pw in s3cret wrong; do

@@ -80,6 +80,7 @@ class Probe:
         threading.Thread(target=self._reader, daemon=True).start()
         self.sock = None
         self.rbuf = b""
+        self.ssnm = []
 
     def _reader(self):
         for line in self.p.stdout:
@@ -131,12 +132,17 @@ class Probe:
         self.sock.sendall(msg)
 
     def recv_msg(self, secs=3.0):
+        """Next message; SSNM (DUNA/DAVA about the switch) is kept aside in
+        self.ssnm, as (type, affected point code parameter)."""
         end = time.time() + secs
         while True:
             if len(self.rbuf) >= 8:
                 ln = struct.unpack("!I", self.rbuf[4:8])[0]
                 if len(self.rbuf) >= ln:
                     m, self.rbuf = self.rbuf[:ln], self.rbuf[ln:]
+                    if m[2] == 2:
+                        self.ssnm.append((m[3], params_of(m[8:]).get(0x0012)))
+                        continue
                     return m[2], m[3], params_of(m[8:])
             left = end - time.time()
             if left <= 0:
@@ -266,6 +272,8 @@ class Probe:
         m = self.recv_msg()
         self.check("BEAT_ACK", m is not None and m[:2] == (3, 6) and
                    m[2].get(0x0009) == b"probe-beat")
+        self.check("DUNA-then-DAVA (RFC 4666 3.4: the switch unreachable until its MTP link is up)",
+                   [t for t, _ in self.ssnm][:1] == [1] and 2 in [t for t, _ in self.ssnm])
 
         # incoming call
         called, calling = ("4930123", "4989555") if not self.ansi else ("2125551234", "9725550000")

@@ -4,6 +4,7 @@
  *   sip-ua --listen udp|tcp:IP:PORT --uas [--seconds S]
  *       answers every INVITE with 180 then 200 (SDP), takes the BYE
  *   sip-ua --listen udp|tcp:IP:PORT --uac IP:PORT --calls N [--hold MS] [--seconds S]
+ *          [--ruri URI] [--sipi-iam CALLING:CPC:APRI]
  *          [--auth USER:PASSWORD]
  *   --require-auth USER:PASSWORD (UAS): challenge callers from 127.0.0.1 (digest)
  *   --listen tls:IP:PORT --cert PEM --key PEM; --ca PEM --tls-name NAME (verify the peer)
@@ -23,6 +24,9 @@
 
 #include "core/log.h"
 #include "core/loop.h"
+#include "interwork/iw_sipi.h"
+#include "sigtran/isup_msg.h"
+#include "sigtran/isup_param.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 
@@ -32,6 +36,11 @@ static struct sip_trunk trunk;
 static int calls_wanted, calls_placed, answered, failed, byes, hold_ms = 500, cancelled;
 static bool uas, prack;
 static char sdp[512];
+static const char *ruri_opt;
+/* --sipi-iam CALLING:CPC:APRI: a SIP-I INVITE whose body carries an IAM
+ * (Q.1912.5) with this calling number (national), category and
+ * presentation indicator */
+static const char *sipi_iam;
 
 static const char sdp_fmt[] = "v=0\r\n"
 			      "o=tandem 1 1 IN IP4 %s\r\n"
@@ -136,13 +145,54 @@ static void place_call(void *p)
 
 	(void)p;
 	calls_placed++;
-	snprintf(ruri, sizeof(ruri), "sip:service@%s:%u", trunk.host, trunk.port);
+	static char mp[2048], ctype[128];
+
+	if (ruri_opt)
+		snprintf(ruri, sizeof(ruri), "%s", ruri_opt);
+	else
+		snprintf(ruri, sizeof(ruri), "sip:service@%s:%u", trunk.host, trunk.port);
 	s.ruri = ruri;
 	s.from = "sip:+4930123456@tandem.invalid";
 	s.to = ruri;
 	s.body.content_type = "application/sdp";
 	s.body.body = sdp;
 	s.body.len = strlen(sdp);
+	if (sipi_iam) {
+		struct isup_number called = {.noa = 3, .npi = 1, .st = true},
+				   calling = {.noa = 3, .npi = 1};
+		uint8_t noci = 0, fci[2] = {0x60, 0x01}, cpc = 10, tmr = 3, cd[24], cg[24],
+			enc[128];
+		unsigned apri = 0;
+		struct isup_msg m;
+		const uint8_t *body;
+		size_t blen;
+		uint16_t cic;
+		int n1, n2, n;
+
+		sscanf(sipi_iam, "%40[0-9]:%hhu:%u", calling.digits, &cpc, &apri);
+		calling.apri = (uint8_t)apri;
+		calling.screening = 3; /* network provided */
+		snprintf(called.digits, sizeof(called.digits), "%s", "89000000");
+		n1 = isup_number_encode(ISUP_PAR_CALLED_PARTY_NUMBER, &called, cd, sizeof(cd));
+		n2 = isup_number_encode(ISUP_PAR_CALLING_PARTY_NUMBER, &calling, cg, sizeof(cg));
+		isup_msg_init(&m, ISUP_MT_IAM, 0);
+		isup_msg_add(&m, ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS, &noci, 1);
+		isup_msg_add(&m, ISUP_PAR_FORWARD_CALL_INDICATORS, fci, 2);
+		isup_msg_add(&m, ISUP_PAR_CALLING_PARTYS_CATEGORY, &cpc, 1);
+		isup_msg_add(&m, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT, &tmr, 1);
+		isup_msg_add(&m, ISUP_PAR_CALLED_PARTY_NUMBER, cd, (size_t)n1);
+		isup_msg_add(&m, ISUP_PAR_CALLING_PARTY_NUMBER, cg, (size_t)n2);
+		n = isup_msg_encode(ISUP_VAR_ITU, &m, enc, sizeof(enc));
+		if (n > 0 && iw_sipi_isup_strip_cic(enc, (size_t)n, &body, &blen, &cic) == 0) {
+			n = iw_sipi_build(mp, sizeof(mp), sdp, strlen(sdp), body, blen,
+					  IW_SIPI_ITU_T92, "peer-boundary-1", ctype, sizeof(ctype));
+			if (n > 0) {
+				s.body.content_type = ctype;
+				s.body.body = mp;
+				s.body.len = (size_t)n;
+			}
+		}
+	}
 	cur = sip_leg_invite(UA, &s, &leg_ops, NULL);
 	if (!cur) {
 		failed++;
@@ -207,6 +257,10 @@ int main(int argc, char **argv)
 			listen = argv[++i];
 		else if (!strcmp(argv[i], "--uac") && v)
 			uac_to = argv[++i];
+		else if (!strcmp(argv[i], "--ruri") && v)
+			ruri_opt = argv[++i];
+		else if (!strcmp(argv[i], "--sipi-iam") && v)
+			sipi_iam = argv[++i];
 		else if (!strcmp(argv[i], "--calls") && v)
 			calls_wanted = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--hold") && v)

@@ -22,6 +22,7 @@
 #include <talloc.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "interwork/iw_call.h"
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum_dns.h"
@@ -56,6 +57,7 @@ struct iw {
 	struct sip_ua *ua;
 	iw_route_cb route;
 	void *route_priv;
+	struct loop *loop;
 	struct iw_enum *en;
 	struct iw_cot cot[IW_MAX_COT];
 	struct llist_head calls;
@@ -102,6 +104,12 @@ struct iw_call {
 	int sdp_len;
 	bool acm_sent, inband;
 	time_t start, answer_time;
+	/* for the CDR line */
+	int cause;	/* Q.850 cause of the release, 0: none yet */
+	int sip_status; /* final status on the SIP side (200 answered) */
+	struct timespec t_start;
+	/* ENUM lookup budget: past it the static route is used */
+	struct loop_timer enum_timer;
 	/* failover: the trunks still to try, and what the INVITE carried */
 	char alt[7][32];
 	unsigned n_alt, next_alt;
@@ -132,6 +140,7 @@ struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct 
 		iw->cfg.tone_plan = "itu";
 	iw->media = media;
 	iw->ua = ua;
+	iw->loop = l;
 	iw->route = route;
 	iw->route_priv = route_priv;
 	INIT_LLIST_HEAD(&iw->calls);
@@ -185,6 +194,7 @@ static struct iw_call *call_alloc(struct iw *iw, bool from_isup)
 	c->from_isup = from_isup;
 	c->span = -1;
 	c->start = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 	llist_add_tail(&c->list, &iw->calls);
 	iw->st.active++;
 	if (from_isup)
@@ -192,6 +202,33 @@ static struct iw_call *call_alloc(struct iw *iw, bool from_isup)
 	else
 		iw->st.sip_to_isup++;
 	return c;
+}
+
+/* One line per finished call: directions, numbers, both sides' identities,
+ * times, the cause and the SIP status. The channel's media figures follow
+ * in a "media" line when the worker hands the channel back. */
+static void cdr(const struct iw_call *c)
+{
+	struct timespec now;
+	double setup_s, total_s;
+	char start[32];
+	struct tm tm;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	total_s = (double)(now.tv_sec - c->t_start.tv_sec) +
+		  (double)(now.tv_nsec - c->t_start.tv_nsec) / 1e9;
+	setup_s = c->answer_time ? (double)(c->answer_time - c->start) : total_s;
+	gmtime_r(&c->start, &tm);
+	strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	LOGP(DIW, LOGL_NOTICE,
+	     "CDR call=%u dir=%s start=%s setup_s=%.0f answered=%s talk_s=%ld calling=+%s "
+	     "called=+%s linkset=%s cic=%u trunk=%s call_id=%s cause=%d sip=%d channel=%08x\n",
+	     c->id, c->from_isup ? "isup-sip" : "sip-isup", start, setup_s,
+	     c->answer_time ? "yes" : "no",
+	     c->answer_time ? (long)(time(NULL) - c->answer_time) : 0L,
+	     c->calling[0] ? c->calling : "", c->called, c->linkset[0] ? c->linkset : "-", c->cic,
+	     c->trunk_name[0] ? c->trunk_name : "-", c->call_id[0] ? c->call_id : "-", c->cause,
+	     c->sip_status, c->have_chan ? c->chan : 0);
 }
 
 static void call_maybe_free(struct iw_call *c)
@@ -202,9 +239,11 @@ static void call_maybe_free(struct iw_call *c)
 		iw_enum_cancel(c->iw->en, c);
 		c->enum_pending = false;
 	}
+	if (c->enum_timer.cb)
+		loop_timer_cancel(c->iw->loop, &c->enum_timer);
 	if (c->have_chan)
 		media_chan_free(c->iw->media, c->chan);
-	LOGCALL(c, LOGL_INFO, "over after %ld s\n", (long)(time(NULL) - c->start));
+	cdr(c);
 	llist_del(&c->list);
 	c->iw->st.active--;
 	talloc_free(c);
@@ -213,18 +252,20 @@ static void call_maybe_free(struct iw_call *c)
 /* --- numbers --- */
 
 /* ISUP number -> E.164 digits without '+' (iw_number: NOA, prefixes,
- * area code); a number it cannot read goes on as it came and the routing
- * table decides. */
-static void isup_to_e164(const struct iw *iw, const struct isup_number *n, char *out, size_t size)
+ * area code). -EINVAL for a number that has no E.164 reading (out holds the
+ * digits as they came, for the log). */
+static int isup_to_e164(const struct iw *iw, const struct isup_number *n, char *out, size_t size)
 {
 	char buf[48];
 
 	if (iw_number_to_e164(&iw->cfg.num, n->noa, n->digits, strlen(n->digits), buf,
 			      sizeof(buf)) > 0 &&
-	    buf[0] == '+')
+	    buf[0] == '+') {
 		snprintf(out, size, "%s", buf + 1);
-	else
-		snprintf(out, size, "%s", n->digits);
+		return 0;
+	}
+	snprintf(out, size, "%s", n->digits);
+	return -EINVAL;
 }
 
 /* E.164 (no '+') -> ISUP number: national inside our country code. */
@@ -537,6 +578,7 @@ static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 	tone(c, NULL);
 	c->state = IW_S_ACTIVE;
 	c->answer_time = time(NULL);
+	c->sip_status = 200;
 	c->iw->st.answered++;
 	if (!c->isup)
 		return;
@@ -592,6 +634,8 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 	if (cause < 0)
 		cause = iw_cause_sip_to_isup((int)status);
 	LOGCALL(c, LOGL_NOTICE, "SIP %u: REL cause %d\n", status, cause);
+	c->cause = cause;
+	c->sip_status = (int)status;
 	c->iw->st.failed++;
 	c->state = IW_S_CLEARING;
 	tone(c, NULL);
@@ -612,6 +656,8 @@ static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye
 	if (cause < 0)
 		cause = 16;
 	LOGCALL(c, LOGL_NOTICE, "SIP side hung up: REL cause %d\n", cause);
+	if (!c->cause)
+		c->cause = cause;
 	c->state = IW_S_CLEARING;
 	if (c->isup)
 		isup_call_release(c->isup, (uint8_t)cause);
@@ -632,7 +678,46 @@ static void sip_side_gone(void *u, struct sip_leg *leg)
 	call_maybe_free(c);
 }
 
+/* A re-INVITE or UPDATE with an offer (hold, resume, codec change): the
+ * SIP side and the media channel follow it; ISUP is not told (RFC 3398 9:
+ * no ISUP message maps to it). */
+static unsigned leg_offer(void *u, struct sip_leg *leg, const struct sip_msg *req,
+			  struct sip_body *answer)
+{
+	struct iw_call *c = u;
+	struct sdp_answer_res ar;
+	struct sdp_session offer;
+	const char *why = NULL;
+	struct tstr body;
+	int n;
+
+	(void)leg;
+	if (!msg_sdp(req, &body) || sdp_decode(&offer, body.p, body.len, &why) < 0) {
+		LOGCALL(c, LOGL_NOTICE, "re-INVITE without a usable offer (%s): 488\n",
+			why ? why : "none");
+		return 488;
+	}
+	if (sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
+		LOGCALL(c, LOGL_NOTICE, "re-INVITE offer not acceptable: 488\n");
+		return 488;
+	}
+	n = sdp_answer_encode(c->sdp, sizeof(c->sdp), &offer, &ar, &c->prefs, &c->local);
+	if (n < 0)
+		return 500;
+	c->sdp_len = n;
+	c->agreed = ar.agreed;
+	c->agreed_ok = true;
+	LOGCALL(c, LOGL_INFO, "re-INVITE: %s:%u%s\n", c->agreed.remote_addr, c->agreed.remote_port,
+		c->agreed.remote_hold ? " (on hold)" : "");
+	media_connect(c);
+	answer->content_type = "application/sdp";
+	answer->body = c->sdp;
+	answer->len = (size_t)n;
+	return 200;
+}
+
 static const struct sip_leg_ops out_leg_ops = {
+	.offer = leg_offer,
 	.progress = out_progress,
 	.answered = out_answered,
 	.failed = out_failed,
@@ -643,6 +728,8 @@ static const struct sip_leg_ops out_leg_ops = {
 /* The call cannot go on toward SIP: REL with cause. */
 static void isup_side_fail(struct iw_call *c, uint8_t cause)
 {
+	if (!c->cause)
+		c->cause = cause;
 	if (c->isup)
 		isup_call_release(c->isup, cause);
 	c->isup = NULL;
@@ -741,6 +828,7 @@ static void enum_done(void *priv, int status, const struct iw_enum_result *r)
 	const char *host = c->enum_trunk->domain ? c->enum_trunk->domain : c->enum_trunk->host;
 
 	c->enum_pending = false;
+	loop_timer_cancel(c->iw->loop, &c->enum_timer);
 	if (!c->isup) {
 		call_maybe_free(c);
 		return;
@@ -779,6 +867,22 @@ static void enum_done(void *priv, int status, const struct iw_enum_result *r)
 	send_invite(c, c->enum_trunk, c->enum_number, ruri);
 }
 
+/* ENUM took longer than its budget: a slow or dead DNS never fails a call,
+ * the static route is used. */
+static void enum_budget_cb(void *priv)
+{
+	struct iw_call *c = priv;
+
+	if (!c->enum_pending)
+		return;
+	iw_enum_cancel(c->iw->en, c);
+	c->enum_pending = false;
+	c->iw->st.enum_timeouts++;
+	LOGCALL(c, LOGL_NOTICE, "ENUM +%s: no answer within the budget; routing on the number\n",
+		c->called);
+	send_invite(c, c->enum_trunk, c->enum_number, NULL);
+}
+
 static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *iam,
 		       const struct isup_number *called, const struct isup_number *calling)
 {
@@ -800,11 +904,20 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	c->ts = isup_call_timeslot(ic);
 	snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(c->link)->name);
 	isup_call_set_user(ic, c);
-	isup_to_e164(iw, called, e164, sizeof(e164));
+	if (isup_to_e164(iw, called, e164, sizeof(e164)) < 0) {
+		/* Q.850 28 invalid number format (address incomplete) */
+		snprintf(c->called, sizeof(c->called), "%s", e164);
+		LOGCALL(c, LOGL_NOTICE, "called number NOA %u '%s' has no E.164 form: REL 28\n",
+			called->noa, called->digits);
+		c->cause = 28;
+		isup_side_fail(c, 28);
+		return;
+	}
 	LOGCALL(c, LOGL_INFO, "IAM called NOA %u '%s' -> +%s\n", called->noa, called->digits, e164);
 	snprintf(c->called, sizeof(c->called), "%s", e164);
 	if (calling) {
-		isup_to_e164(iw, calling, c->calling, sizeof(c->calling));
+		if (isup_to_e164(iw, calling, c->calling, sizeof(c->calling)) < 0)
+			c->calling[0] = '\0'; /* no E.164 form: not sent */
 		c->calling_restricted = calling->apri == 1;
 	}
 	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
@@ -822,6 +935,11 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		snprintf(c->enum_number, sizeof(c->enum_number), "%s", rr.number);
 		if (iw_enum_lookup(iw->en, aus, enum_done, c) == 0) {
 			c->enum_pending = true;
+			loop_timer_init(&c->enum_timer, enum_budget_cb, c);
+			loop_timer_schedule(
+				iw->loop, &c->enum_timer,
+				(uint64_t)(iw->cfg.enum_budget_ms ? iw->cfg.enum_budget_ms : 300) *
+					1000);
 			return;
 		}
 	}
@@ -836,6 +954,7 @@ static void in_cancelled(void *u, struct sip_leg *leg, const struct sip_msg *can
 }
 
 static const struct sip_leg_ops in_leg_ops = {
+	.offer = leg_offer,
 	.cancelled = in_cancelled,
 	.bye = sip_side_bye,
 	.gone = sip_side_gone,
@@ -884,6 +1003,7 @@ static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
 		return;
 	c->state = IW_S_ACTIVE;
 	c->answer_time = time(NULL);
+	c->sip_status = 200;
 	c->iw->st.answered++;
 	LOGCALL(c, LOGL_NOTICE, "answered\n");
 	respond_sdp(c, 200, m);
@@ -900,6 +1020,8 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 		return;
 	c->isup = NULL;
 	c->state = IW_S_CLEARING;
+	if (!c->cause)
+		c->cause = cause->value;
 	reason_hdr(reason, sizeof(reason), cause->value);
 	tone(c, NULL);
 	if (c->leg) {
@@ -917,6 +1039,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 			}
 
 			LOGCALL(c, LOGL_NOTICE, "REL cause %u: SIP %u\n", cause->value, status);
+			c->sip_status = (int)status;
 			c->iw->st.failed++;
 			sip_leg_respond(c->leg, status, &b);
 		} else if (c->from_isup && !c->answer_time) {
@@ -1023,8 +1146,9 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	sip_leg_set_user(leg, &in_leg_ops, c);
 
 	if (uri_to_e164(iw, invite->ruri, e164, sizeof(e164)) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "Request-URI without a usable number: 404\n");
-		goto reject_404;
+		/* RFC 3398 / Q.1912.5: an unusable number is an incomplete address */
+		LOGCALL(c, LOGL_NOTICE, "Request-URI without a usable number: 484\n");
+		goto reject_484;
 	}
 	snprintf(c->called, sizeof(c->called), "%s", e164);
 	if (sip_msg_from(invite, &from) == 0 &&
@@ -1106,8 +1230,9 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		c->calling[0] ? c->calling : "-", e164, c->linkset, c->cic);
 	return;
 
-reject_404:
-	sip_leg_respond(leg, 404, NULL);
+reject_484:
+	c->sip_status = 484;
+	sip_leg_respond(leg, 484, NULL);
 	goto out_fail;
 reject_cause : {
 	char reason[96];
@@ -1122,11 +1247,25 @@ out_fail:
 	c->state = IW_S_CLEARING;
 }
 
-void iw_media_event(struct iw *iw, uint32_t chan, int type)
+void iw_media_event(struct iw *iw, const struct media_event *ev)
 {
 	struct iw_call *c;
+	uint32_t chan = ev->chan;
 
-	if (type != MEDIA_EV_RTP_TIMEOUT)
+	if (ev->type == MEDIA_EV_FREED) {
+		const struct media_chan_stats *st = &ev->stats;
+
+		/* the media half of the CDR (matched by the channel id) */
+		LOGP(DIW, LOGL_INFO,
+		     "CDR media channel=%08x rtp_rx=%llu rtp_tx=%llu bad=%llu jb_lost=%llu "
+		     "jb_late=%llu concealed=%llu ec_erle_db=%.1f\n",
+		     chan, (unsigned long long)st->rx_pkts, (unsigned long long)st->tx_pkts,
+		     (unsigned long long)st->rx_bad, (unsigned long long)st->jb_lost,
+		     (unsigned long long)st->jb_late, (unsigned long long)st->jb_concealed,
+		     st->ec_erle_db);
+		return;
+	}
+	if (ev->type != MEDIA_EV_RTP_TIMEOUT)
 		return;
 	llist_for_each_entry(c, &iw->calls, list)
 	{
@@ -1169,4 +1308,9 @@ void iw_call_info(const struct iw_call *c, struct iw_call_info *out)
 	out->chan = c->chan;
 	out->have_chan = c->have_chan;
 	out->seconds = c->answer_time ? (unsigned)(time(NULL) - c->answer_time) : 0;
+}
+
+struct iw_enum *iw_get_enum(struct iw *iw)
+{
+	return iw->en;
 }

@@ -46,10 +46,11 @@ struct iw_cfg {
 	const char *enum_servers;
 	const char *enum_suffix; /* NULL: e164.arpa */
 	unsigned enum_timeout_ms;
+	unsigned enum_budget_ms; /* whole lookup; past it the static route (default 300) */
 };
 
 struct iw_stats {
-	uint64_t isup_to_sip, sip_to_isup, answered, failed, active, failovers;
+	uint64_t isup_to_sip, sip_to_isup, answered, failed, active, failovers, enum_timeouts;
 };
 
 /* NULL on failure (an ENUM resolver that cannot start, no memory). */
@@ -61,8 +62,11 @@ const struct isup_call_ops *iw_isup_ops(void);
 /* A new INVITE (from sip_ua_ops.incoming). */
 void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,
 		     const struct sip_msg *invite);
-/* A media event for a channel (DTMF, RTP timeout...). */
-void iw_media_event(struct iw *iw, uint32_t chan, int type);
+/* A media event for a channel (RTP timeout: release; freed: the media CDR). */
+struct media_event;
+void iw_media_event(struct iw *iw, const struct media_event *ev);
+/* The ENUM resolver (NULL when none is configured). */
+struct iw_enum *iw_get_enum(struct iw *iw);
 const struct iw_stats *iw_get_stats(const struct iw *iw);
 
 /* For "show calls". */

@@ -45,6 +45,16 @@ static int run(int argc, char **argv)
 			return 1;
 		}
 		t = iw_cause_text((uint8_t)v);
+		if (v == 16) {
+			/* RFC 3398 7.2.4.1: normal clearing ends the call with BYE or
+			 * CANCEL; the table has no response for it */
+			printf("\n");
+			fprintf(stderr,
+				"cause 16 (%s) -> no response (BYE/CANCEL); an INVITE still to "
+				"answer gets %d\n",
+				t, st);
+			return 0;
+		}
 		printf("%d\n", st);
 		fprintf(stderr, "cause %ld (%s) -> %d\n", v, t ? t : "not named by Q.850", st);
 		return 0;

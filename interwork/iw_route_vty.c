@@ -10,6 +10,7 @@
 
 #include "core/vty.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_enum_dns.h"
 #include "interwork/iw_route.h"
 #include "interwork/iw_route_vty.h"
 #include "sigtran/isup_vty.h"
@@ -140,6 +141,38 @@ DEFUN(cfg_enum_suffix, cfg_enum_suffix_cmd, "enum suffix DOMAIN",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_enum_budget, cfg_enum_budget_cmd, "enum budget <50-10000>",
+      "ENUM (RFC 6116)\nTime a call waits for ENUM before the static route is used\n"
+      "Milliseconds (default 300)\n")
+{
+	iw_vty_cfg.enum_budget_ms = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_enum, show_enum_cmd, "show enum", SHOW_STR "ENUM resolver: cache and counters\n")
+{
+	struct iw_enum *e = vty_iw ? iw_get_enum(vty_iw) : NULL;
+	struct iw_enum_stats st;
+
+	if (!e) {
+		vty_out(vty, "%% no ENUM servers configured (routing: enum servers ...)%s",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	iw_enum_get_stats(e, &st);
+	vty_out(vty,
+		"ENUM servers %s: lookups %llu, cache hits %llu, negative hits %llu, queries "
+		"%llu, joined %llu, found %llu, not found %llu, errors %llu; cache entries %u, "
+		"pending %u; calls routed statically after the budget %llu%s",
+		iw_vty_cfg.enum_servers, (unsigned long long)st.lookups,
+		(unsigned long long)st.cache_hits, (unsigned long long)st.neg_hits,
+		(unsigned long long)st.queries, (unsigned long long)st.joined,
+		(unsigned long long)st.found, (unsigned long long)st.not_found,
+		(unsigned long long)st.errors, st.cache_entries, st.pending,
+		(unsigned long long)iw_get_stats(vty_iw)->enum_timeouts, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_enum_timeout, cfg_enum_timeout_cmd, "enum timeout <100-10000>",
       "ENUM (RFC 6116)\nTime per try and server\nMilliseconds (default 1000)\n")
 {
@@ -212,6 +245,8 @@ static int config_write_routing(struct vty *vty)
 			vty_out(vty, " enum suffix %s%s", iw_vty_cfg.enum_suffix, VTY_NEWLINE);
 		if (iw_vty_cfg.enum_timeout_ms)
 			vty_out(vty, " enum timeout %u%s", iw_vty_cfg.enum_timeout_ms, VTY_NEWLINE);
+		if (iw_vty_cfg.enum_budget_ms)
+			vty_out(vty, " enum budget %u%s", iw_vty_cfg.enum_budget_ms, VTY_NEWLINE);
 	}
 	if (to_sip) {
 		w.dir = "to-sip";
@@ -323,6 +358,8 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_enum_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_enum_suffix_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_enum_timeout_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_enum_budget_cmd);
+	install_element_ve(&show_enum_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_cmd);
 	install_element_ve(&show_calls_cmd);
 }

@@ -107,7 +107,7 @@ static void on_media_event(void *priv, const struct media_event *ev)
 	struct daemon *d = priv;
 
 	if (d->iw)
-		iw_media_event(d->iw, ev->chan, ev->type);
+		iw_media_event(d->iw, ev);
 	if (ev->type == MEDIA_EV_DTMF)
 		LOGP(DMEDIA, LOGL_INFO, "channel %08x: DTMF '%c' %s (%u ms)\n", ev->chan, ev->digit,
 		     ev->from_rtp ? "from RTP, played to TDM" : "from TDM, sent as RFC 4733",

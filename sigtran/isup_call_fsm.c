@@ -535,6 +535,45 @@ void isup_call_rx_iam(struct isup_link *l, struct isup_cic *cc, const struct isu
 	deliver_setup(c);
 }
 
+/* Q.764 2.1.6: the far end asks for information about our call (INR):
+ * answer with what we have, solicited INF. Information request indicators
+ * (Q.763 3.29): bit A calling party address, bit D calling party's
+ * category; information indicators (Q.763 3.28): bits BA calling party
+ * address response (00 not included, 01 not available, 11 included), bit F
+ * category included. */
+static void send_inf(struct isup_call *c, const struct isup_msg *inr)
+{
+	const struct isup_param *p = isup_msg_param(inr, ISUP_PAR_INFORMATION_REQUEST_INDICATORS);
+	uint8_t ii[2] = {0, 0}, cpc = c->spec.cpc ? c->spec.cpc : 10, num[24];
+	struct isup_msg m;
+	int n = -1;
+
+	if (!p || p->len < 1) {
+		LOGC(c, LOGL_NOTICE, "INR without request indicators: discarded\n");
+		return;
+	}
+	isup_msg_init(&m, ISUP_MT_INF, (uint16_t)c->cic);
+	if (p->val[0] & 0x01) {
+		if (c->spec.have_calling)
+			n = isup_number_encode(ISUP_PAR_CALLING_PARTY_NUMBER, &c->spec.calling, num,
+					       sizeof(num));
+		ii[0] |= n > 0 ? 0x03 : 0x01;
+	}
+	if (p->val[0] & 0x08)
+		ii[0] |= 0x20;
+	isup_msg_add(&m, ISUP_PAR_INFORMATION_INDICATORS, ii, 2);
+	if (n > 0)
+		isup_msg_add(&m, ISUP_PAR_CALLING_PARTY_NUMBER, num, (size_t)n);
+	if (p->val[0] & 0x08)
+		isup_msg_add(&m, ISUP_PAR_CALLING_PARTYS_CATEGORY, &cpc, 1);
+	LOGC(c, LOGL_INFO, "INR: INF sent (calling party %s, category %s)\n",
+	     n > 0	       ? "included"
+	     : (p->val[0] & 1) ? "not available"
+			       : "not asked",
+	     (p->val[0] & 0x08) ? "included" : "not asked");
+	isup_link_send(c->l, &m);
+}
+
 bool isup_call_rx(struct isup_call *c, const struct isup_msg *m)
 {
 	static const struct {
@@ -570,6 +609,10 @@ bool isup_call_rx(struct isup_call *c, const struct isup_msg *m)
 			return false;
 		}
 		osmo_fsm_inst_dispatch(c->fi, map[i].ev, (void *)m);
+		return true;
+	}
+	if (m->type == ISUP_MT_INR && !c->incoming) {
+		send_inf(c, m);
 		return true;
 	}
 	/* other messages inside a call (INF, USR, FAC, APM...) are passed over */

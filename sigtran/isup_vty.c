@@ -8,6 +8,8 @@
 
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
+#include <osmocom/vty/tdef_vty.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
@@ -150,6 +152,36 @@ DEFUN(cfg_ls_cic, cfg_ls_cic_cmd, "cic <0-16383> <0-16383> span <0-63> timeslot 
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ls_timer, cfg_ls_timer_cmd, "timer " OSMO_TDEF_VTY_ARG_T " " OSMO_TDEF_VTY_ARG_VAL,
+      "A Q.764 timer for this linkset only (over 'timer isup ...')\n"
+      "Timer number, e.g. T7\nSeconds\nBack to the isup group's value\n")
+{
+	LS;
+	const char *t = argv[0];
+	int T;
+
+	if ((t[0] == 'T' || t[0] == 't') && t[1])
+		t++;
+	T = atoi(t);
+	if (!osmo_tdef_get_entry(isup_tdefs, T)) {
+		vty_out(vty, "%% no ISUP timer %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	for (unsigned i = 0; i < s->n_ovr; i++) {
+		if (s->ovr[i].T != T)
+			continue;
+		s->ovr[i] = s->ovr[--s->n_ovr];
+		break;
+	}
+	if (!strcmp(argv[1], "default"))
+		return CMD_SUCCESS;
+	if (s->n_ovr == sizeof(s->ovr) / sizeof(s->ovr[0]))
+		return CMD_WARNING;
+	s->ovr[s->n_ovr].T = T;
+	s->ovr[s->n_ovr++].val = strtoul(argv[1], NULL, 10);
+	return CMD_SUCCESS;
+}
+
 static int config_write_isup(struct vty *vty)
 {
 	static const char *ni[] = {"international", "spare", "national", "reserved"};
@@ -176,6 +208,8 @@ static int config_write_isup(struct vty *vty)
 		for (unsigned i = 0; i < s->n_ranges; i++)
 			vty_out(vty, "  cic %u %u span %d timeslot %u%s", s->ranges[i].first,
 				s->ranges[i].last, s->ranges[i].span, s->ranges[i].ts, VTY_NEWLINE);
+		for (unsigned i = 0; i < s->n_ovr; i++)
+			vty_out(vty, "  timer T%d %lu%s", s->ovr[i].T, s->ovr[i].val, VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -202,6 +236,15 @@ struct isup_link *isup_vty_link(const char *name)
 	struct isup_vty_linkset *s = find_ls(name);
 
 	return s ? s->link : NULL;
+}
+
+static size_t n_isup_tdefs(void)
+{
+	size_t n = 0;
+
+	while (isup_tdefs[n].T)
+		n++;
+	return n + 1; /* with the terminating entry */
 }
 
 static int link_tx(void *priv, uint32_t opc, uint32_t dpc, uint8_t ni, uint8_t sls,
@@ -303,6 +346,14 @@ int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, v
 				s->asp_name ? s->asp_name : "(none configured)");
 			return -ENOENT;
 		}
+		/* the group's values ("timer isup"), then this linkset's own */
+		s->tdefs =
+			talloc_memdup(ctx, isup_tdefs, sizeof(struct osmo_tdef) * n_isup_tdefs());
+		if (!s->tdefs)
+			return -ENOMEM;
+		for (unsigned i = 0; i < s->n_ovr; i++)
+			osmo_tdef_set(s->tdefs, s->ovr[i].T, s->ovr[i].val, OSMO_TDEF_S);
+		s->cfg.tdefs = s->tdefs;
 		s->link = isup_link_alloc(ctx, &s->cfg, link_tx, s, ops, priv);
 		if (!s->link)
 			return -ENOMEM;
@@ -341,6 +392,8 @@ void isup_vty_stop(void)
 	{
 		isup_link_free(s->link);
 		s->link = NULL;
+		talloc_free(s->tdefs);
+		s->tdefs = NULL;
 	}
 	llist_for_each_entry(a, &m3ua_vty_asps, list)
 	{
@@ -443,6 +496,21 @@ DEFUN(show_isup_linksets, show_isup_linksets_cmd, "show isup linksets",
 	return CMD_SUCCESS;
 }
 
+DEFUN(show_isup_timers, show_isup_timers_cmd, "show isup timers [NAME]",
+      SHOW_STR "ISUP\nQ.764 timers in force, per linkset\nLinkset\n")
+{
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		if (argc > 0 && strcmp(argv[0], s->name))
+			continue;
+		vty_out(vty, "linkset %s:%s", s->name, VTY_NEWLINE);
+		osmo_tdef_vty_out_all(vty, s->tdefs ? s->tdefs : isup_tdefs, "  ");
+	}
+	return CMD_SUCCESS;
+}
+
 DEFUN(show_isup_calls, show_isup_calls_cmd, "show isup calls",
       SHOW_STR "ISUP\nCalls on the circuits\n")
 {
@@ -517,6 +585,8 @@ DEFUN(isup_group, isup_group_cmd,
 
 void isup_vty_init(void)
 {
+	/* the defaults are in force before the configuration changes them */
+	osmo_tdefs_reset(isup_tdefs);
 	install_element(CONFIG_NODE, &cfg_isup_cmd);
 	install_node(&isup_node, config_write_isup);
 	install_element(TANDEM_ISUP_NODE, &cfg_linkset_cmd);
@@ -529,6 +599,8 @@ void isup_vty_init(void)
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_grs_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_overlap_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_cic_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_timer_cmd);
+	install_element_ve(&show_isup_timers_cmd);
 	install_element_ve(&show_isup_circuits_cmd);
 	install_element_ve(&show_isup_linksets_cmd);
 	install_element_ve(&show_isup_calls_cmd);

@@ -9,6 +9,7 @@
 
 struct loop;
 struct m3ua_vty_asp;
+struct osmo_tdef;
 
 struct isup_vty_range {
 	unsigned first, last;
@@ -23,7 +24,14 @@ struct isup_vty_linkset {
 	struct isup_link_cfg cfg;
 	struct isup_vty_range ranges[32];
 	unsigned n_ranges;
-	struct isup_link *link; /* running */
+	/* "timer TNNNN VAL" in the linkset node: over the "timer isup" values */
+	struct {
+		int T;
+		unsigned long val;
+	} ovr[24];
+	unsigned n_ovr;
+	struct osmo_tdef *tdefs; /* running: the group's values with the overrides */
+	struct isup_link *link;	 /* running */
 	struct m3ua_vty_asp *asp;
 };
 

@@ -49,6 +49,7 @@ isup
   variant $var
   point-code local 2 remote 1
   cic 1 31 span 0 timeslot 1
+  timer T7 25
 sip
  listen udp 127.0.0.1 $sip
  trunk carrier
@@ -71,6 +72,8 @@ CFG
 	wait_tcp "$vty" 50 || { fail "it:isup-$var:tandemd-start"; cat "$log"; return; }
 	sw() { echo "$*" >&3; }
 
+	check "it:isup-$var:per-linkset-timer (T7 25 s here, group default 20)" \
+		bash -c "$BUILD/tandem-tool vty --port $vty 'show isup timers sw1' | grep -q 'T7 = 25 s' && $BUILD/tandem-tool vty --port $vty 'show timer isup' | grep -q 'T7 = 20 s'"
 	sw "wait-link 10"
 	check "it:isup-$var:link-up (M3UA ASP active, libss7 MTP up)" wait_ev "$out" "EV LINK_UP" 100
 	check "it:isup-$var:grs-at-link-up (Q.764 2.9.3.1: GRS 1 range 30)" \

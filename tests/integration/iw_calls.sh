@@ -5,6 +5,7 @@
 #   - ISUP -> SIP answered: ACM on 180, ANM on 200, a 1004 Hz tone crosses
 #     both ways (E1 timeslot <-> RTP), DTMF in-band <-> RFC 4733, REL from the switch -> BYE with
 #     Reason: Q.850;cause=16, show calls while it runs
+#   - hold: a re-INVITE with sendonly is answered recvonly (RFC 3264 8.4)
 #   - refusals: 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
 #     (the Reason wins); a route to a trunk that does not exist -> REL 34
 #   - the ISUP caller gives up while the SIP side rings -> CANCEL
@@ -143,6 +144,24 @@ wait "$uas"
 check "it:iw-calls:rel->bye (sipp scenario complete)" test $? -eq 0
 check "it:iw-calls:bye-carries-reason-q850-16" grep -q "Reason: Q.850;cause=16" "$TMPD/uas1.msg"
 check "it:iw-calls:invite-has-pai" grep -q "P-Asserted-Identity: <sip:+4989555@" "$TMPD/uas1.msg"
+sleep 0.3
+check "it:iw-calls:cdr-line (numbers, CIC, trunk, cause 16, SIP 200)" grep -qE \
+	"CDR call=1 dir=isup-sip start=[0-9TZ:-]+ setup_s=[0-9]+ answered=yes talk_s=[0-9]+ calling=\+4989555 called=\+4930123456 linkset=sw1 cic=3 trunk=carrier call_id=[^ ]+ cause=16 sip=200" \
+	"$TMPD/td.log"
+check "it:iw-calls:cdr-media-line (RTP counted)" grep -qE "CDR media channel=[0-9a-f]+ rtp_rx=[1-9]" \
+	"$TMPD/td.log"
+
+# --- hold: the SIP side re-INVITEs with sendonly; tandem answers recvonly
+start_bg "$TMPD/uas-hold.out" timeout 20 sipp -sf "$SIPP/uas_hold.xml" -i 127.0.0.1 -p $UAS -m 1 \
+	-nostdin
+uas=$BG_PID
+sw "call 8 30123460 89555"
+wait_ev "$out" "EV ANM cic=8" 50
+check "it:iw-calls:reinvite-hold-logged" wait_ev "$TMPD/td.log" "re-INVITE: .*(on hold)" 30
+sw "release 8 16"
+wait_ev "$out" "EV RLC cic=8" 50
+wait "$uas"
+check "it:iw-calls:reinvite-hold-answered-recvonly (sipp scenario complete)" test $? -eq 0
 
 # --- refusals
 sed 's/STATUS/486/' "$SIPP/uas_reject.xml" >"$TMPD/uas_486.xml"
@@ -152,6 +171,7 @@ start_bg "$TMPD/uas2.out" timeout 20 sipp -sf "$TMPD/uas_486.xml" \
 uas=$BG_PID
 sw "call 4 30123457 89555"
 check "it:iw-calls:486->rel-17 (RFC 3398 8.2.6.1)" wait_ev "$out" "EV REL cic=4 cause=17" 50
+check "it:iw-calls:cdr-486" wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=isup-sip .* cic=4 .* cause=17 sip=486" 30
 wait "$uas"
 start_bg "$TMPD/uas3.out" timeout 20 sipp -sf "$TMPD/uas_403.xml" \
 	-key reason "Q.850;cause=21" -i 127.0.0.1 -p $UAS -m 1 -nostdin

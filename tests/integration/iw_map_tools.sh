@@ -33,6 +33,7 @@ while read -r cause loc status _; do
 	case "$cause" in '#'* | '') continue ;; esac
 	[ "$loc" = "-" ] || continue
 	got=$("$tool" cause isup2sip "$cause" 2>/dev/null)
+	[ "$status" = none ] && status=""
 	if [ "$got" != "$status" ]; then
 		echo "  isup2sip $cause: got '$got', want $status"
 		bad=$((bad + 1))

@@ -1439,6 +1439,43 @@ END_TEST
 
 /* After ACM, T7 is off: no release however long the called party rings
  * (T9 is off by default). */
+/* Q.764 2.1.6: an INR for our outgoing call gets a solicited INF with the
+ * calling party number and category it asked for. */
+START_TEST(test_inr_inf)
+{
+	struct isup_call *c;
+	const struct isup_param *p;
+	struct isup_number n;
+	struct isup_msg m, inr;
+	uint8_t iri[2] = {0x09, 0x00}, cpc; /* calling party address + category */
+	unsigned k;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 31);
+	c = call_out("4930123456");
+	k = isup_call_cic(c);
+	rx_acm(k, true);
+	isup_msg_init(&inr, ISUP_MT_INR, (uint16_t)k);
+	isup_msg_add(&inr, ISUP_PAR_INFORMATION_REQUEST_INDICATORS, iri, 2);
+	rx_msg(&inr);
+	ck_assert_uint_eq(TX.n, 2);
+	expect(1, ISUP_MT_INF, k, &m);
+	p = isup_msg_param(&m, ISUP_PAR_INFORMATION_INDICATORS);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->val[0] & 0x03, 0x03); /* calling party address included */
+	ck_assert_uint_eq(p->val[0] & 0x20, 0x20); /* category included */
+	p = isup_msg_param(&m, ISUP_PAR_CALLING_PARTY_NUMBER);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(isup_number_decode(ISUP_PAR_CALLING_PARTY_NUMBER, p->val, p->len, &n), 0);
+	ck_assert_str_eq(n.digits, "3055551234");
+	ck_assert_int_eq(isup_msg_u8(&m, ISUP_PAR_CALLING_PARTYS_CATEGORY, &cpc), 0);
+	ck_assert_uint_eq(cpc, 10);
+	ck_assert_str_eq(isup_call_state_name(c), "OUT_ALERTING");
+	isup_call_release(c, 16);
+	rx_simple(ISUP_MT_RLC, k);
+	finish();
+}
+END_TEST
+
 START_TEST(test_acm_stops_t7)
 {
 	struct isup_call *c;
@@ -1878,6 +1915,7 @@ Suite *isup_link_suite(void)
 	tcase_add_loop_test(calls, test_glare_even_odd, 0, 2);
 	tcase_add_loop_test(calls, test_incoming_con, 0, 2);
 	tcase_add_loop_test(calls, test_acm_stops_t7, 0, 2);
+	tcase_add_loop_test(calls, test_inr_inf, 0, 2);
 	tcase_add_loop_test(calls, test_continuity, 0, 2);
 	tcase_add_loop_test(calls, test_message_crossing_rel, 0, 2);
 	tcase_add_loop_test(calls, test_suspend_t6, 0, 2);

@@ -41,9 +41,15 @@ START_TEST(test_isup2sip_vectors)
 	ck_assert_int_ge(n, 40);
 	for (int i = 0; i < n; i++) {
 		int cause = atoi(rows[i][0]), want = atoi(rows[i][2]);
-		int got = !strcmp(rows[i][1], "user")
-				  ? iw_cause_isup_to_sip_loc((uint8_t)cause, IW_CAUSE_LOC_USER)
-				  : iw_cause_isup_to_sip((uint8_t)cause);
+		int got;
+
+		/* "none": no response in the RFC table; the call code answers an
+		 * INVITE it still holds with 480 (see the vector file) */
+		if (!strcmp(rows[i][2], "none"))
+			want = 480;
+		got = !strcmp(rows[i][1], "user")
+			      ? iw_cause_isup_to_sip_loc((uint8_t)cause, IW_CAUSE_LOC_USER)
+			      : iw_cause_isup_to_sip((uint8_t)cause);
 
 		ck_assert_msg(got == want, "cause %d (%s): got %d, want %d", cause, rows[i][1], got,
 			      want);

@@ -692,6 +692,14 @@ static unsigned leg_offer(void *u, struct sip_leg *leg, const struct sip_msg *re
 	int n;
 
 	(void)leg;
+	if (!req->body.len && c->sdp_len > 0) {
+		/* a re-INVITE without an offer (a session refresh, RFC 4028):
+		 * our current session description is the offer in the 200 */
+		answer->content_type = "application/sdp";
+		answer->body = c->sdp;
+		answer->len = (size_t)c->sdp_len;
+		return 200;
+	}
 	if (!msg_sdp(req, &body) || sdp_decode(&offer, body.p, body.len, &why) < 0) {
 		LOGCALL(c, LOGL_NOTICE, "re-INVITE without a usable offer (%s): 488\n",
 			why ? why : "none");
@@ -1238,6 +1246,8 @@ reject_cause : {
 	char reason[96];
 	struct sip_body b = {.headers = reason};
 
+	c->cause = rr.cause;
+	c->sip_status = iw_cause_isup_to_sip(rr.cause);
 	reason_hdr(reason, sizeof(reason), rr.cause);
 	sip_leg_respond(leg, (unsigned)iw_cause_isup_to_sip(rr.cause), &b);
 }

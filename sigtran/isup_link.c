@@ -13,12 +13,14 @@
 
 #define LOGL(l, lvl, fmt, args...) LOGP(DISUP, lvl, "linkset %s: " fmt, (l)->name, ##args)
 
-/* Q.764 Annex A. Where the recommendation gives a range the lower end is
- * the default; T9 (awaiting answer) is off unless configured, since the SIP
- * side usually supervises answer. */
+/* Q.764 Annex A, the timers of the procedures implemented here (T2, T10,
+ * T33 and T38 belong to procedures tandem does not run: user-initiated
+ * suspend, interworking overlap, sending INR, international suspend).
+ * Where the recommendation gives a range the lower end is the default;
+ * T9 (awaiting answer) is off unless configured, since the SIP side
+ * usually supervises answer. */
 struct osmo_tdef isup_tdefs[] = {
 	{.T = 1, .default_val = 15, .unit = OSMO_TDEF_S, .desc = "REL sent: repeat REL (15-60 s)"},
-	{.T = 2, .default_val = 180, .unit = OSMO_TDEF_S, .desc = "user suspend: wait for RES"},
 	{.T = 5,
 	 .default_val = 300,
 	 .unit = OSMO_TDEF_S,

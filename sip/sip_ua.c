@@ -1204,12 +1204,16 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 				st = 500;
 			else if (leg && leg->offer_pending)
 				st = 491; /* 14.2: their offer meets ours */
-			else if (leg)
+			else if (leg) {
+				/* RFC 4028: any re-INVITE refreshes the session; the
+				 * owner answers the offer (or, without one, makes
+				 * its own in the 200, RFC 3264 4) */
 				st_refreshed(leg);
-			else if (leg && leg->ops && leg->ops->offer)
-				st = leg->ops->offer(leg->u, leg, m, &answer);
-			else if (leg)
-				st = 488;
+				if (leg->ops && leg->ops->offer)
+					st = leg->ops->offer(leg->u, leg, m, &answer);
+				else
+					st = m->body.len ? 488 : 200;
+			}
 			if (st == 200) {
 				uint8_t buf[MSG_MAX];
 				struct sip_contact ct;

@@ -68,6 +68,7 @@ routing
  route to-sip 4977 via carrier
  route to-sip 4940 via sipi
  route to-sip 4950 via busytrunk carrier
+ route to-isup default via sw1
  enum servers 127.0.0.1:$DNS
  enum timeout 300
 media

@@ -4,12 +4,15 @@
 #   ISUP switch (libss7, tests/peers/isup-switch) --M3UA/TCP--> tandem --SIP/UDP--> sipp
 #   E1 (CESoPSN pseudowire, tests/peers/e1-emu)  <--TDM-->  tandem <--RTP--> RTP endpoint
 #
-# Call 1 comes from the switch: IAM -> INVITE, 180 -> ACM, 200 -> ANM; a tone
+# Call 1 comes from the switch: IAM -> ENUM (dnsmasq) -> INVITE, 180 -> ACM,
+# 200 -> ANM; a tone
 # and DTMF cross the E1 timeslot <-> RTP both ways; the switch hangs up
 # (REL -> BYE). Call 2 comes from SIP: INVITE -> IAM, ACM -> 180, ANM -> 200;
-# sipp hangs up (BYE -> REL).
+# sipp hangs up (BYE -> REL). tshark watches the signalling on loopback and
+# the ladder of both calls is printed at the end.
 source "$(dirname "$0")/lib.sh"
-PORT=4270 M3UA=26010 SIP=26020 UAS=26022 UAC=26024 SPAN_L=26100 SPAN_R=26102 RTP=26200
+PORT=4270 M3UA=26010 SIP=26020 UAS=26022 UAC=26024 DNS=26030 SPAN_L=26100 SPAN_R=26102 RTP=26200
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 for p in $PORT $M3UA; do
 	if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
 		echo "demo: something already listens on 127.0.0.1:$p (a tandemd from 'make run'?)"
@@ -42,6 +45,8 @@ sip
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
+ route to-sip 4930 enum via carrier
+ enum servers 127.0.0.1:$DNS
  route to-isup default via switch
 media
  rtp-port-range 26300 26399
@@ -64,9 +69,32 @@ events() { # print the switch's lines since the last call
 	SHOWN=$n
 }
 
+if [ -x "$DNSMASQ" ]; then
+	# ENUM (RFC 6116) for +49 30 123456: a NAPTR whose regexp rewrites the
+	# number into the carrier's SIP URI
+	cat >"$TMPD/dnsmasq.conf" <<CONF
+port=$DNS
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+local=/e164.arpa/
+naptr-record=6.5.4.3.2.1.0.3.9.4.e164.arpa,10,10,u,E2U+sip,!^\\+49(.*)\$!sip:0\\1@carrier.example!
+CONF
+	start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= --user=nobody \
+		--log-facility=- --log-queries
+fi
+ladder=""
+if command -v tshark >/dev/null; then
+	start_bg "$TMPD/tshark.log" tshark -i lo -f "tcp port $M3UA or udp port $SIP" -w "$TMPD/sig.pcap"
+	cap=$BG_PID
+	for _ in $(seq 1 50); do grep -q "Capturing on" "$TMPD/tshark.log" && { ladder=1; break; }; sleep 0.1; done
+fi
+
 echo "== tandemd on etc/tandem.cfg plus: an M3UA ASP toward the switch, ISUP linkset"
 echo "   (ITU, point codes 2 -> 1, CICs 1-31 on E1 span 0), a SIP trunk to sipp, routing"
-echo "   (country code 49), one E1 span carried as a CESoPSN pseudowire"
+echo "   (country code 49; numbers under +49 30 looked up in ENUM first), one E1 span"
+echo "   carried as a CESoPSN pseudowire"
 start_bg "$TMPD/tandemd.log" "$BUILD/tandemd" -c "$cfg"
 pid=$BG_PID
 wait_tcp $PORT 50 || { echo "tandemd did not start:"; cat "$TMPD/tandemd.log"; exit 1; }
@@ -93,6 +121,7 @@ uas=$BG_PID
 sw "call 3 30123456 89555"
 wait_ev "$SW" "EV ANM cic=3" 50
 events
+wait_ev "$TMPD/uas.msg" "^INVITE " 20 >/dev/null
 echo "   sipp received:"
 sed -n '/^INVITE /,/^$/p' "$TMPD/uas.msg" | head -12 | sed 's/^/     | /'
 echo "   tandemd:"
@@ -161,6 +190,29 @@ echo "== VTY: show isup linksets / show isup circuits / show calls"
 vty $PORT "show isup linksets" "show isup circuits" "show calls" | sed 's/^/   /'
 sw "quit"
 exec 3>&-
+
+if [ -n "$ladder" ]; then
+	sleep 0.3
+	kill -INT "$cap"
+	wait "$cap" 2>/dev/null
+	echo
+	echo "== the ladder, as tshark saw it on loopback (M3UA over TCP decoded with"
+	echo "   tests/tools/m3ua_tcp.lua; TCP acknowledgements left out)"
+	TANDEM_M3UA_PORT=$M3UA tshark -r "$TMPD/sig.pcap" -X lua_script:"$TOP/tests/tools/m3ua_tcp.lua" \
+		-T fields -E separator=/t -e frame.time_relative -e tcp.srcport -e udp.srcport \
+		-e udp.dstport -e _ws.col.Info 2>/dev/null |
+		awk -F'\t' -v m3ua=$M3UA -v sip=$SIP -v uas=$UAS -v uac=$UAC '
+		function side(p) { return p == m3ua ? "switch" : p == sip ? "tandem" : p == uas ? "sipp-callee" : p == uac ? "sipp-caller" : "tandem" }
+		{
+			info = $5
+			if (info ~ /^[0-9]+ (→|->) / || info ~ /^\[/) next
+			sub(/^Request: /, "", info); sub(/^Status: /, "", info); sub(/ \| *$/, "", info)
+			sub(/ +$/, "", info)
+			if ($2 != "") { from = $2 == m3ua ? "switch" : "tandem"; to = from == "switch" ? "tandem" : "switch" }
+			else { from = side($3); to = side($4) }
+			printf "   %7.3f  %-11s -> %-11s %s\n", $1, from, to, info
+		}'
+fi
 
 echo
 echo "== stopping tandemd (SIGTERM)"

@@ -90,6 +90,7 @@ struct iw_call {
 	char call_id[96];
 	char called[48], calling[48];
 	bool calling_restricted;
+	bool calling_asserted; /* from P-Asserted-Identity */
 	/* media */
 	uint32_t chan;
 	bool have_chan, media_up, tone_on;
@@ -912,6 +913,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	c->ts = isup_call_timeslot(ic);
 	snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(c->link)->name);
 	isup_call_set_user(ic, c);
+	isup_call_set_echo_control(ic, media_vty_ec_name && media_vty_ec_name[0]);
 	if (isup_to_e164(iw, called, e164, sizeof(e164)) < 0) {
 		/* Q.850 28 invalid number format (address incomplete) */
 		snprintf(c->called, sizeof(c->called), "%s", e164);
@@ -1132,7 +1134,10 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		     const struct sip_msg *invite)
 {
 	struct iw_route_res rr = {.cause = 3};
-	struct isup_call_spec spec = {.cpc = 10, .tmr = 3, .except_cic = -1};
+	struct isup_call_spec spec = {.cpc = 10,
+				      .tmr = 3,
+				      .except_cic = -1,
+				      .echo_control = media_vty_ec_name && media_vty_ec_name[0]};
 	struct sdp_answer_res ar;
 	struct sdp_session offer;
 	struct sip_nameaddr from;
@@ -1159,9 +1164,22 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		goto reject_484;
 	}
 	snprintf(c->called, sizeof(c->called), "%s", e164);
-	if (sip_msg_from(invite, &from) == 0 &&
-	    uri_to_e164(iw, from.uri, c->calling, sizeof(c->calling)) < 0)
-		c->calling[0] = '\0';
+	/* RFC 3398 8.2.1 / RFC 3325: the calling party is the asserted
+	 * identity when there is one (network provided), else the From (user
+	 * provided, not verified); Privacy: id restricts its presentation */
+	{
+		struct sip_nameaddr pai;
+
+		if (sip_msg_pai(invite, 0, &pai) == 0 &&
+		    uri_to_e164(iw, pai.uri, c->calling, sizeof(c->calling)) == 0)
+			c->calling_asserted = true;
+		else if (sip_msg_from(invite, &from) == 0 &&
+			 uri_to_e164(iw, from.uri, c->calling, sizeof(c->calling)) < 0)
+			c->calling[0] = '\0';
+		c->calling_restricted = sip_msg_has_token(invite, SIP_HDR_PRIVACY, "id") ||
+					sip_msg_has_token(invite, SIP_HDR_PRIVACY, "header") ||
+					sip_msg_has_token(invite, SIP_HDR_PRIVACY, "user");
+	}
 	if (!msg_sdp(invite, &body) || sdp_decode(&offer, body.p, body.len, &why) < 0) {
 		/* an INVITE without an offer would need a delayed offer toward
 		 * ISUP; refused for now */
@@ -1184,7 +1202,9 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	e164_to_isup(iw, rr.number, &spec.called);
 	if (c->calling[0]) {
 		e164_to_isup(iw, c->calling, &spec.calling);
-		spec.calling.screening = 1; /* user provided, verified and passed (by the trunk) */
+		/* Q.763 3.10: 3 network provided, 0 user provided not verified */
+		spec.calling.screening = c->calling_asserted ? 3 : 0;
+		spec.calling.apri = c->calling_restricted ? 1 : 0;
 		spec.have_calling = true;
 	}
 	{

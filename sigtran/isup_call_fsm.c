@@ -253,9 +253,10 @@ static int encode_bci(struct isup_call *c, bool alerting, uint8_t *buf)
 		/* Q.1912.5 6.1.1: interworking encountered, ISUP not all the way */
 		.interworking = true,
 		.isup_all_the_way = false,
+		/* Q.763 3.5 bit N: an echo control device is included here */
+		.echo_control_device = c->echo_control,
 	};
 
-	(void)c;
 	return isup_bci_encode(&b, buf, 2);
 }
 
@@ -630,7 +631,9 @@ static int send_iam(struct isup_call *c)
 {
 	static const uint8_t usi_speech[3] = {0x80, 0x90, 0xa2}; /* speech, 64k, mu-law */
 	const struct isup_call_spec *s = &c->spec;
-	uint8_t noci = 0, fci[2] = {0x48, 0x00}, cpc = s->cpc ? s->cpc : 10, tmr = s->tmr;
+	/* NoCI (Q.763 3.35) bit E: outgoing half echo control device included */
+	uint8_t noci = s->echo_control ? 0x10 : 0, fci[2] = {0x48, 0x00},
+		cpc = s->cpc ? s->cpc : 10, tmr = s->tmr;
 	uint8_t called[24], calling[24];
 	struct isup_number cn = s->called;
 	struct isup_msg m;
@@ -678,6 +681,7 @@ struct isup_call *isup_call_out(struct isup_link *l, const struct isup_call_spec
 	if (!c)
 		return NULL;
 	c->spec = *spec;
+	c->echo_control = spec->echo_control;
 	if (ops)
 		c->ops = ops;
 	c->u = u;
@@ -714,6 +718,11 @@ void isup_call_glare_yield(struct isup_call *c)
 void isup_call_set_user(struct isup_call *c, void *u)
 {
 	c->u = u;
+}
+
+void isup_call_set_echo_control(struct isup_call *c, bool on)
+{
+	c->echo_control = on;
 }
 
 static int dispatch(struct isup_call *c, uint32_t ev, void *data)

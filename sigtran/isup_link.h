@@ -97,13 +97,16 @@ struct isup_call_spec {
 	uint8_t cpc; /* calling party's category (Q.763 3.11; 10 ordinary subscriber) */
 	uint8_t tmr; /* transmission medium requirement (0 speech, 3 3.1 kHz audio) */
 	bool isdn_all_the_way;
-	int except_cic; /* do not seize this CIC (-1: none) */
+	bool echo_control; /* the gateway cancels echo on the circuit (NoCI bit E) */
+	int except_cic;	   /* do not seize this CIC (-1: none) */
 };
 
 /* Seize a circuit and send IAM. NULL when no circuit is free (-> cause 34). */
 struct isup_call *isup_call_out(struct isup_link *l, const struct isup_call_spec *spec,
 				const struct isup_call_ops *ops, void *u);
 void isup_call_set_user(struct isup_call *c, void *u);
+/* Incoming: an echo canceller works on the circuit (BCI bit N in ACM/CON). */
+void isup_call_set_echo_control(struct isup_call *c, bool on);
 /* Incoming: ACM (alerting: subscriber free, else no indication), CPG with
  * an event (Q.763 3.21: 1 alerting, 2 progress, 3 in-band info), ANM after
  * ACM, or CON instead of ACM+ANM. */

@@ -90,8 +90,9 @@ struct isup_call {
 	const struct isup_call_ops *ops;
 	void *u;
 	bool incoming;
-	bool owner_gone; /* the owner released or was told of the release */
-	bool repeat;	 /* lost a dual seizure: try again on another circuit */
+	bool owner_gone;   /* the owner released or was told of the release */
+	bool repeat;	   /* lost a dual seizure: try again on another circuit */
+	bool echo_control; /* an echo canceller works on this circuit (NoCI, BCI) */
 	struct isup_call_spec spec;
 	uint8_t rel_cause;
 	struct osmo_timer_list t5, t6;

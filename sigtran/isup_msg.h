@@ -43,10 +43,11 @@ struct isup_msg {
 /* Why a decode failed, for the Q.764 2.9.5 / 2.10.5 reaction. */
 enum isup_decode_err {
 	ISUP_DEC_OK,
-	ISUP_DEC_TRUNCATED,	  /* shorter than its format: discard */
-	ISUP_DEC_BAD_POINTER,	  /* a pointer or length leads outside the message: discard */
-	ISUP_DEC_UNKNOWN_TYPE,	  /* unrecognised message type: Q.764 2.9.5.1 (CFN cause 97) */
-	ISUP_DEC_MISSING_MANDATORY, /* e.g. zero-length mandatory variable: discard / CFN cause 99 */
+	ISUP_DEC_TRUNCATED,	    /* shorter than its format: discard */
+	ISUP_DEC_BAD_POINTER,	    /* a pointer or length leads outside the message: discard */
+	ISUP_DEC_UNKNOWN_TYPE,	    /* unrecognised message type: Q.764 2.9.5.1 (CFN cause 97) */
+	ISUP_DEC_MISSING_MANDATORY, /* e.g. zero-length mandatory variable: discard / CFN cause 99
+				     */
 	/* more than ISUP_MAX_PARAMS parameters: discard */
 	ISUP_DEC_TOO_MANY_PARAMS,
 };

@@ -12,6 +12,8 @@
 #   - failover: a trunk answering 503 -> the rule's next trunk
 #   - SIP-I trunk (Q.1912.5): the INVITE carries the IAM as application/isup
 #     in a multipart body; tshark decodes it as the IAM the switch sent
+#   - SIP -> ISUP: P-Asserted-Identity and Privacy: id (RFC 3325) give the
+#     calling number, restricted
 #   - ENUM (dnsmasq): a route marked enum takes the SIP URI found as the
 #     Request-URI; a ported number (tel: with ;npdi;rn=) is routed on its
 #     routing number and sent with ;npdi;rn= (RFC 4694)
@@ -261,6 +263,25 @@ else
 	fail "it:iw-calls:sip-i-in:iam"
 fi
 wait "$uac"
+
+# --- SIP -> ISUP: asserted identity with Privacy: id -> calling number
+# +49 30 555666 (national), presentation restricted, network provided
+start_bg "$TMPD/uac-pai.out" timeout 20 sipp -sf "$SIPP/uac_pai.xml" "127.0.0.1:$SIP" -i 127.0.0.1 \
+	-p $UAS3 -s +4989777002 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777002 " 50; then
+	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777002 " "$out" | head -1)
+	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	sw "ring $cic"
+	sw "answer $cic"
+	check "it:iw-calls:pai->calling-number (RFC 3325)" grep -q "calling=30555666 " <<<"$iam"
+	check "it:iw-calls:privacy-id->presentation-restricted" grep -q "pres=1" <<<"$iam"
+	check "it:iw-calls:pai-call:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+	wait "$uac"
+	check "it:iw-calls:pai-call-complete" test $? -eq 0
+else
+	fail "it:iw-calls:pai:iam"
+fi
 
 # --- ENUM
 if [ -x "$DNSMASQ" ]; then

@@ -1476,6 +1476,44 @@ START_TEST(test_inr_inf)
 }
 END_TEST
 
+/* NoCI bit E in our IAM, BCI bit N in our ACM: an echo control device is
+ * included when the gateway cancels echo on the circuit (Q.763 3.35, 3.5). */
+START_TEST(test_echo_control_indicators)
+{
+	struct isup_call_spec spec = {.cpc = 10, .except_cic = -1, .echo_control = true};
+	struct isup_call *c;
+	struct isup_bci b;
+	const struct isup_param *p;
+	struct isup_msg m;
+	uint8_t noci = 0;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 31);
+	spec.called.noa = 3;
+	spec.called.npi = 1;
+	snprintf(spec.called.digits, sizeof(spec.called.digits), "%s", "301234");
+	c = isup_call_out(L, &spec, NULL, &OW);
+	ck_assert_ptr_nonnull(c);
+	expect(0, ISUP_MT_IAM, isup_call_cic(c), &m);
+	ck_assert_int_eq(isup_msg_u8(&m, ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS, &noci), 0);
+	ck_assert_uint_eq(noci & 0x10, 0x10);
+	isup_call_release(c, 16);
+	rx_simple(ISUP_MT_RLC, isup_call_cic(c));
+
+	rx_iam(7, "4930123", true, NULL);
+	ck_assert_ptr_nonnull(OW.call);
+	isup_call_set_echo_control(OW.call, true);
+	ck_assert_int_eq(isup_call_acm(OW.call, true, false), 0);
+	expect(TX.n - 1, ISUP_MT_ACM, 7, &m);
+	p = isup_msg_param(&m, ISUP_PAR_BACKWARD_CALL_INDICATORS);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(isup_bci_decode(p->val, p->len, &b), 0);
+	ck_assert(b.echo_control_device);
+	isup_call_release(OW.call, 16);
+	rx_simple(ISUP_MT_RLC, 7);
+	finish();
+}
+END_TEST
+
 START_TEST(test_acm_stops_t7)
 {
 	struct isup_call *c;
@@ -1916,6 +1954,7 @@ Suite *isup_link_suite(void)
 	tcase_add_loop_test(calls, test_incoming_con, 0, 2);
 	tcase_add_loop_test(calls, test_acm_stops_t7, 0, 2);
 	tcase_add_loop_test(calls, test_inr_inf, 0, 2);
+	tcase_add_loop_test(calls, test_echo_control_indicators, 0, 2);
 	tcase_add_loop_test(calls, test_continuity, 0, 2);
 	tcase_add_loop_test(calls, test_message_crossing_rel, 0, 2);
 	tcase_add_loop_test(calls, test_suspend_t6, 0, 2);

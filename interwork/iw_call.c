@@ -746,13 +746,94 @@ static void isup_side_fail(struct iw_call *c, uint8_t cause)
 	call_maybe_free(c);
 }
 
+/* Q.763 3.45 redirecting reason -> RFC 5806 Diversion reason and the
+ * RFC 4458 cause (the SIP status a diverting UA would have given). */
+static const struct {
+	const char *reason;
+	unsigned cause;
+} redir_reason[16] = {
+	[0] = {"unknown", 404},	      [1] = {"user-busy", 486},	 [2] = {"no-answer", 408},
+	[3] = {"unconditional", 302}, [4] = {"deflection", 487}, [5] = {"deflection", 480},
+	[6] = {"unavailable", 503},
+};
+
+/* A diverted call (redirecting number, original called number and
+ * redirection information in the IAM) becomes Diversion (RFC 5806) or
+ * History-Info (RFC 7044) as the trunk says (RFC 3398 7.2.1.3). */
+static void redirection_headers(const struct iw_call *c, const struct sip_trunk *t,
+				const char *host, char *out, size_t size)
+{
+	struct isup_msg m;
+	enum isup_decode_err err;
+	const struct isup_param *p;
+	struct isup_number redir = {0}, ocn = {0};
+	char redir_e[48] = "", ocn_e[48] = "";
+	unsigned reason = 0, orig_reason = 0, counter = 1;
+
+	out[0] = '\0';
+	if (t->redir == SIP_REDIR_NONE || c->iam_len <= 0 || !c->link ||
+	    isup_msg_decode(isup_link_cfg(c->link)->variant, c->iam, (size_t)c->iam_len, &m, &err) <
+		    0)
+		return;
+	p = isup_msg_param(&m, ISUP_PAR_REDIRECTING_NUMBER);
+	if (p && isup_number_decode(ISUP_PAR_REDIRECTING_NUMBER, p->val, p->len, &redir) == 0)
+		isup_to_e164(c->iw, &redir, redir_e, sizeof(redir_e));
+	p = isup_msg_param(&m, ISUP_PAR_ORIGINAL_CALLED_NUMBER);
+	if (p && isup_number_decode(ISUP_PAR_ORIGINAL_CALLED_NUMBER, p->val, p->len, &ocn) == 0)
+		isup_to_e164(c->iw, &ocn, ocn_e, sizeof(ocn_e));
+	p = isup_msg_param(&m, ISUP_PAR_REDIRECTION_INFORMATION);
+	if (p && p->len >= 2) {
+		orig_reason = p->val[0] >> 4;
+		counter = p->val[1] & 7;
+		reason = p->val[1] >> 4;
+	}
+	if (!redir_e[0] && !ocn_e[0])
+		return;
+	if (!redir_e[0])
+		snprintf(redir_e, sizeof(redir_e), "%s", ocn_e);
+	if (!counter)
+		counter = 1;
+	if (t->redir == SIP_REDIR_DIVERSION) {
+		int n = snprintf(
+			out, size, "Diversion: <sip:+%s@%s;user=phone>;reason=%s;counter=%u",
+			redir_e, host,
+			redir_reason[reason].reason ? redir_reason[reason].reason : "unknown",
+			counter);
+
+		/* the first diversion (original called number) goes last */
+		if (ocn_e[0] && strcmp(ocn_e, redir_e) && n > 0 && (size_t)n < size)
+			n += snprintf(out + n, size - (size_t)n,
+				      ", <sip:+%s@%s;user=phone>;reason=%s;counter=1", ocn_e, host,
+				      redir_reason[orig_reason].reason
+					      ? redir_reason[orig_reason].reason
+					      : "unknown");
+		if (n > 0 && (size_t)n + 3 < size)
+			memcpy(out + n, "\r\n", 3);
+		else
+			out[0] = '\0';
+		return;
+	}
+	/* RFC 7044: the diverting user (index 1), then the target it was
+	 * diverted to, with the RFC 4458 cause of the diversion (index 1.1) */
+	{
+		unsigned cause = redir_reason[reason].cause ? redir_reason[reason].cause : 404;
+		int n = snprintf(out, size,
+				 "History-Info: <sip:+%s@%s;user=phone>;index=1, "
+				 "<sip:+%s@%s;user=phone;cause=%u>;index=1.1;mp=1\r\n",
+				 ocn_e[0] ? ocn_e : redir_e, host, c->called, host, cause);
+
+		if (n < 0 || (size_t)n >= size)
+			out[0] = '\0';
+	}
+}
+
 /* INVITE toward the trunk; ruri NULL: built from the number. */
 static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *number,
 			const char *ruri_in)
 {
 	struct iw *iw = c->iw;
 	struct sip_invite_spec spec = {0};
-	char ruri[256], from[200], hdrs[300] = "";
+	char ruri[256], from[200], hdrs[700] = "";
 	char mp_body[2048], mp_ctype[120];
 	const char *host = trunk->domain ? trunk->domain : trunk->host;
 
@@ -788,6 +869,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	} else {
 		snprintf(from, sizeof(from), "sip:unknown@%s", c->local_addr);
 	}
+	redirection_headers(c, trunk, host, hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs));
 	spec.trunk = trunk;
 	spec.ruri = ruri;
 	spec.from = from;

@@ -10,6 +10,7 @@
 #     (the Reason wins); a route to a trunk that does not exist -> REL 34
 #   - the ISUP caller gives up while the SIP side rings -> CANCEL
 #   - failover: a trunk answering 503 -> the rule's next trunk
+#   - a diverted call: Diversion or History-Info per trunk
 #   - SIP-I trunk (Q.1912.5): the INVITE carries the IAM as application/isup
 #     in a multipart body; tshark decodes it as the IAM the switch sent
 #   - SIP -> ISUP: P-Asserted-Identity and Privacy: id (RFC 3325) give the
@@ -57,9 +58,11 @@ sip
  listen udp 127.0.0.1 $SIP
  trunk carrier
   remote 127.0.0.1 $UAS
+  redirection diversion
  trunk sipi
   remote 127.0.0.1 $UAS2
   mode sip-i
+  redirection history-info
  trunk busytrunk
   remote 127.0.0.1 $UAS3
 routing
@@ -211,6 +214,32 @@ wait_ev "$out" "EV RLC cic=14" 50
 wait "$uas503"
 check "it:iw-calls:failover:first-trunk-saw-the-invite" test $? -eq 0
 wait "$uas"
+
+# --- a diverted call: Diversion (RFC 5806) on one trunk, History-Info
+# (RFC 7044) on the other, from the IAM's redirecting number, original
+# called number and redirection information
+start_bg "$TMPD/uas-div.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-div.msg"
+uas=$BG_PID
+sw "call 15 30123470 89555 redir=30111222 reason=1 counter=2 ocn=30999888"
+wait_ev "$out" "EV ANM cic=15" 50
+sw "release 15 16"
+wait_ev "$out" "EV RLC cic=15" 50
+wait "$uas"
+check "it:iw-calls:diversion-header (RFC 5806, user-busy, counter 2, original called last)" grep -q \
+	"^Diversion: <sip:+4930111222@127.0.0.1;user=phone>;reason=user-busy;counter=2, <sip:+4930999888@127.0.0.1;user=phone>;reason=user-busy;counter=1" \
+	"$TMPD/uas-div.msg"
+start_bg "$TMPD/uas-hi.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS2 -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-hi.msg"
+uas=$BG_PID
+sw "call 16 40123471 89555 redir=30111222 reason=3"
+wait_ev "$out" "EV ANM cic=16" 50
+sw "release 16 16"
+wait_ev "$out" "EV RLC cic=16" 50
+wait "$uas"
+check "it:iw-calls:history-info-header (RFC 7044, unconditional -> cause 302)" grep -q \
+	"^History-Info: <sip:+4930111222@127.0.0.1;user=phone>;index=1, <sip:+4940123471@127.0.0.1;user=phone;cause=302>;index=1.1;mp=1" \
+	"$TMPD/uas-hi.msg"
 
 # --- SIP-I: the IAM rides in the INVITE; tshark, capturing on loopback,
 # decodes what went on the wire (sipp's own trace stops at the first NUL)

@@ -596,7 +596,8 @@ static int run_cmd(char *line)
 		      &first, &last) < 0)
 		goto usage;
 	if (!strcmp(av[0], "call")) {
-		long nai = SS7_NAI_NATIONAL, cpc = 10;
+		long nai = SS7_NAI_NATIONAL, cpc = 10, reason = 3, counter = 1;
+		const char *redir = NULL, *ocn = NULL;
 		int i;
 
 		if (ac < 3)
@@ -606,6 +607,14 @@ static int run_cmd(char *line)
 				parse_int(av[i] + 4, &nai);
 			else if (!strncmp(av[i], "cpc=", 4))
 				parse_int(av[i] + 4, &cpc);
+			else if (!strncmp(av[i], "redir=", 6))
+				redir = av[i] + 6;
+			else if (!strncmp(av[i], "ocn=", 4))
+				ocn = av[i] + 4;
+			else if (!strncmp(av[i], "reason=", 7))
+				parse_int(av[i] + 7, &reason);
+			else if (!strncmp(av[i], "counter=", 8))
+				parse_int(av[i] + 8, &counter);
 		}
 		if (calls[first]) {
 			isw_out("ERR call: CIC %d busy", first);
@@ -619,6 +628,20 @@ static int run_cmd(char *line)
 			isup_set_calling(c, av[3], (unsigned char)nai, SS7_PRESENTATION_ALLOWED,
 					 SS7_SCREENING_NETWORK_PROVIDED);
 		isup_set_calling_party_category(c, (unsigned int)cpc);
+		if (redir) {
+			/* a diverted call (Q.763 3.44, 3.45): redirecting number and
+			 * redirection information (indicator 3 "call diverted",
+			 * redirecting reason as given) */
+			isup_set_redirecting_number(c, redir, SS7_NAI_NATIONAL,
+						    SS7_PRESENTATION_ALLOWED,
+						    SS7_SCREENING_NETWORK_PROVIDED);
+			isup_set_redirection_info(c, 3, (unsigned char)reason,
+						  (unsigned char)counter, (unsigned char)reason);
+			isup_set_redirect_counter(c, (unsigned char)counter);
+		}
+		if (ocn)
+			isup_set_orig_called_num(c, ocn, SS7_NAI_NATIONAL, SS7_PRESENTATION_ALLOWED,
+						 SS7_SCREENING_NETWORK_PROVIDED);
 		return isup_iam(ss7, c) < 0 ? -1 : 0;
 	}
 	if (!strcmp(av[0], "ring") || !strcmp(av[0], "answer") || !strcmp(av[0], "connect") ||
@@ -671,8 +694,8 @@ static int run_cmd(char *line)
 		isup[0] = first & 0xff;
 		isup[1] = (uint8_t)((first >> 8) & (isw_cfg.ansi ? 0x3f : 0x0f));
 		isup[2] = 0x2a; /* CQM (Q.763 Table 4) */
-		isup[3] = 1; /* pointer to the range and status */
-		isup[4] = 1; /* length: range only */
+		isup[3] = 1;	/* pointer to the range and status */
+		isup[4] = 1;	/* length: range only */
 		isup[5] = (uint8_t)(last - first);
 		return isw_m3ua_tx_data(&p) < 0 ? -1 : 0;
 	}

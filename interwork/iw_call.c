@@ -105,6 +105,7 @@ struct iw_call {
 	int sdp_len;
 	bool acm_sent, inband;
 	time_t start, answer_time;
+	struct sip_trunk *counted_trunk; /* holds one of the trunk's calls */
 	/* for the CDR line */
 	int cause;	/* Q.850 cause of the release, 0: none yet */
 	int sip_status; /* final status on the SIP side (200 answered) */
@@ -127,6 +128,7 @@ struct iw_call {
 };
 
 static void call_maybe_free(struct iw_call *c);
+static void trunk_take(struct iw_call *c, struct sip_trunk *t);
 
 struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct media_engine *media,
 		    struct sip_ua *ua, iw_route_cb route, void *route_priv)
@@ -244,10 +246,48 @@ static void call_maybe_free(struct iw_call *c)
 		loop_timer_cancel(c->iw->loop, &c->enum_timer);
 	if (c->have_chan)
 		media_chan_free(c->iw->media, c->chan);
+	trunk_take(c, NULL);
 	cdr(c);
 	llist_del(&c->list);
 	c->iw->st.active--;
 	talloc_free(c);
+}
+
+/* --- trunk limits (calls at once, calls per second) --- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bool iw_trunk_over_limit(const struct sip_trunk *t)
+{
+	if (t->max_calls && t->calls >= t->max_calls)
+		return true;
+	return t->max_cps && now_ms() - t->cps_window_ms < 1000 && t->cps_count >= t->max_cps;
+}
+
+/* A call starts on the trunk: counted until it ends (trunk_put). */
+static void trunk_take(struct iw_call *c, struct sip_trunk *t)
+{
+	uint64_t now = now_ms();
+
+	if (c->counted_trunk == t)
+		return;
+	if (c->counted_trunk)
+		c->counted_trunk->calls--;
+	c->counted_trunk = t;
+	if (!t)
+		return;
+	t->calls++;
+	if (now - t->cps_window_ms >= 1000) {
+		t->cps_window_ms = now;
+		t->cps_count = 0;
+	}
+	t->cps_count++;
 }
 
 /* --- numbers --- */
@@ -839,6 +879,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 
 	c->trunk = trunk;
 	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk->name);
+	trunk_take(c, trunk);
 	prefs_for(c, trunk);
 	if ((!c->have_chan && chan_open(c) < 0) ||
 	    (c->sdp_len = sdp_offer_encode(c->sdp, sizeof(c->sdp), &c->prefs, &c->local)) < 0) {
@@ -1239,6 +1280,18 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk ? trunk->name : "-");
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(leg));
 	sip_leg_set_user(leg, &in_leg_ops, c);
+	if (trunk && iw_trunk_over_limit(trunk)) {
+		/* RFC 3261 21.5.4: come back later; Q.850 42 congestion */
+		struct sip_body b = {.headers = "Retry-After: 1\r\n"};
+
+		LOGCALL(c, LOGL_NOTICE, "trunk %s at its limit (%u calls, %u/s): 503\n",
+			trunk->name, trunk->max_calls, trunk->max_cps);
+		c->cause = 42;
+		c->sip_status = 503;
+		sip_leg_respond(leg, 503, &b);
+		goto out_fail;
+	}
+	trunk_take(c, trunk);
 
 	if (uri_to_e164(iw, invite->ruri, e164, sizeof(e164)) < 0) {
 		/* RFC 3398 / Q.1912.5: an unusable number is an incomplete address */

@@ -69,6 +69,9 @@ void iw_media_event(struct iw *iw, const struct media_event *ev);
 struct iw_enum *iw_get_enum(struct iw *iw);
 const struct iw_stats *iw_get_stats(const struct iw *iw);
 
+/* The trunk is at its limit of concurrent calls or calls per second. */
+bool iw_trunk_over_limit(const struct sip_trunk *t);
+
 /* For "show calls". */
 struct iw_call_info {
 	unsigned id;

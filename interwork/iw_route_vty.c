@@ -261,17 +261,22 @@ static int config_write_routing(struct vty *vty)
 
 /* A trunk can take a call: configured, answering OPTIONS when they are
  * sent, below its call limit. */
-static bool trunk_usable(const struct sip_trunk *t)
+static bool trunk_usable(const struct sip_trunk *t, bool *limited)
 {
 	if (t->options_interval && !t->up)
 		return false;
-	return !t->max_calls || t->calls < t->max_calls;
+	if (iw_trunk_over_limit(t)) {
+		*limited = true;
+		return false;
+	}
+	return true;
 }
 
 int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_res *res)
 {
 	const struct iw_route_rule *r;
 	struct iw_route_table *t = to_sip_dir ? to_sip : to_isup;
+	bool limited = false;
 
 	(void)priv;
 	res->cause = 3; /* no route to destination */
@@ -282,7 +287,7 @@ int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_
 		if (to_sip_dir) {
 			struct sip_trunk *tr = sip_trunk_find(r->targets[i]);
 
-			if (tr && trunk_usable(tr)) {
+			if (tr && trunk_usable(tr, &limited)) {
 				res->trunk = tr;
 				res->n_alt = 0;
 				for (unsigned k = i + 1; k < r->n_targets && res->n_alt < 7; k++)
@@ -299,8 +304,9 @@ int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_
 			}
 		}
 	}
-	/* every target down or full: Q.850 34 no circuit/channel available */
-	res->cause = 34;
+	/* every target down: Q.850 34 no circuit/channel available; at
+	 * its limits: 42 switching equipment congestion */
+	res->cause = limited ? 42 : 34;
 	return -ENOENT;
 }
 

@@ -60,7 +60,9 @@ struct sip_trunk {
 	char *tls_ca, *tls_server_name;
 	/* state */
 	bool up, registered;
-	unsigned calls;
+	unsigned calls;		/* calls on the trunk now (kept by the interworking layer) */
+	uint64_t cps_window_ms; /* start of the current one-second window */
+	unsigned cps_count;	/* calls started in it */
 };
 
 struct sip_cfg {

@@ -11,6 +11,7 @@
 #   - the ISUP caller gives up while the SIP side rings -> CANCEL
 #   - failover: a trunk answering 503 -> the rule's next trunk
 #   - a diverted call: Diversion or History-Info per trunk
+#   - a trunk at its concurrent-call limit: REL 42
 #   - SIP-I trunk (Q.1912.5): the INVITE carries the IAM as application/isup
 #     in a multipart body; tshark decodes it as the IAM the switch sent
 #   - SIP -> ISUP: P-Asserted-Identity and Privacy: id (RFC 3325) give the
@@ -23,7 +24,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 wait_ev() { # FILE PATTERN [TENTHS]
@@ -65,6 +66,9 @@ sip
   redirection history-info
  trunk busytrunk
   remote 127.0.0.1 $UAS3
+ trunk small
+  remote 127.0.0.1 $UAS4
+  limits calls 1 cps 0
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
@@ -73,6 +77,7 @@ routing
  route to-sip 4977 via carrier
  route to-sip 4940 via sipi
  route to-sip 4950 via busytrunk carrier
+ route to-sip 4960 via small
  route to-isup default via sw1
  enum servers 127.0.0.1:$DNS
  enum timeout 300
@@ -240,6 +245,18 @@ wait "$uas"
 check "it:iw-calls:history-info-header (RFC 7044, unconditional -> cause 302)" grep -q \
 	"^History-Info: <sip:+4930111222@127.0.0.1;user=phone>;index=1, <sip:+4940123471@127.0.0.1;user=phone;cause=302>;index=1.1;mp=1" \
 	"$TMPD/uas-hi.msg"
+
+# --- a trunk at its call limit: the next call gets REL 42 (congestion)
+start_bg "$TMPD/uas-small.out" timeout 20 sipp -sf "$SIPP/uas_ringing.xml" -i 127.0.0.1 -p $UAS4 \
+	-m 1 -nostdin
+uas=$BG_PID
+sw "call 17 60123456 89555"
+wait_ev "$out" "EV ACM cic=17" 50
+sw "call 18 60123457 89555"
+check "it:iw-calls:trunk-call-limit->rel-42" wait_ev "$out" "EV REL cic=18 cause=42" 50
+sw "release 17 16"
+wait_ev "$out" "EV RLC cic=17" 50
+wait "$uas"
 
 # --- SIP-I: the IAM rides in the INVITE; tshark, capturing on loopback,
 # decodes what went on the wire (sipp's own trace stops at the first NUL)

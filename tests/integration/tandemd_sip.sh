@@ -15,6 +15,7 @@ sip
  trunk carrier
   remote 127.0.0.1 24452
   options-interval 1
+  limits calls 0 cps 3
 timer sip T1 50
 CFG
 start_bg "$TMPD/sipp-uas.out" timeout 60 sipp -sn uas -aa -i 127.0.0.1 -p 24452 -nostdin
@@ -41,6 +42,22 @@ sleep 0.2
 check "it:sip-invite-without-route-404" grep -q "no route for +4912345" "$TMPD/tandemd.log"
 check "it:sip-invite-without-route-404-on-the-wire" grep -q "^SIP/2.0 404" "$TMPD/uac.msg"
 check "it:sip-invite-without-route-reason-q850-3" grep -q "^Reason: Q.850;cause=3" "$TMPD/uac.msg"
+
+# the trunk's calls-per-second limit: past it, 503 with Retry-After
+# (the calls within it find no route: 404); a fresh one-second window first
+sleep 1.1
+timeout 15 sipp -sn uac 127.0.0.1:24450 -i 127.0.0.1 -p 24452 -m 10 -r 40 -nostdin -timeout 10 \
+	-s +4912345 -trace_msg -message_file "$TMPD/cps.msg" >"$TMPD/cps.out" 2>&1
+# one answer per call (retransmitted final responses counted once)
+count_calls() { # STATUS
+	awk -v st="$1" '/^SIP\/2.0 / { cur = $2 } /^Call-ID:/ { if (cur == st) seen[$2] = 1; cur = "" }
+		END { print length(seen) }' "$TMPD/cps.msg"
+}
+n503=$(count_calls 503)
+n404=$(count_calls 404)
+echo "   10 calls at 40/s on a trunk limited to 3/s: $n404 x 404, $n503 x 503"
+check "it:sip-trunk-cps-limit (3 admitted, 7 refused 503)" test "$n404" = 3 -a "$n503" = 7
+check "it:sip-trunk-cps-limit-retry-after" grep -q "^Retry-After: 1" "$TMPD/cps.msg"
 
 # outbound registration with digest authentication (RFC 3261 10, 22)
 for pw in s3cret wrong; do

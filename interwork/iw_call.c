@@ -1253,6 +1253,67 @@ const struct isup_call_ops *iw_isup_ops(void)
 	return &isup_ops;
 }
 
+/* RFC 5806 reason -> Q.763 3.45 redirecting reason */
+static uint8_t diversion_reason(struct tstr r)
+{
+	static const struct {
+		const char *name;
+		uint8_t code;
+	} map[] = {
+		{"user-busy", 1},  {"no-answer", 2},   {"unconditional", 3},
+		{"deflection", 4}, {"unavailable", 6}, {"out-of-service", 6},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (tstr_casecmp_cstr(r, map[i].name))
+			return map[i].code;
+	return 0;
+}
+
+/* RFC 3398 / RFC 5806: Diversion headers toward ISUP. The first entry is
+ * the last diversion (redirecting number and reason), the last entry the
+ * first one (original called number); the counters add up to the
+ * redirection counter (1..5, Q.763 3.45). */
+static void diversion_to_isup(struct iw_call *c, const struct sip_msg *invite,
+			      struct isup_call_spec *spec)
+{
+	struct sip_nameaddr na;
+	unsigned n = 0, counter = 0;
+	uint8_t reason = 0, first_reason = 0;
+	char e164[48];
+
+	while (n < 8 && sip_msg_diversion(invite, n, &na) == 0) {
+		struct tstr v;
+		uint32_t k = 1;
+		uint8_t r = sip_param_find(na.params, "reason", &v) ? diversion_reason(v) : 0;
+
+		if (sip_param_find(na.params, "counter", &v))
+			sip_uint32_decode(v, &k);
+		counter += k ? k : 1;
+		if (uri_to_e164(c->iw, na.uri, e164, sizeof(e164)) == 0) {
+			if (n == 0) {
+				e164_to_isup(c->iw, e164, &spec->redirecting);
+				spec->have_redirecting = true;
+				reason = r;
+			}
+			e164_to_isup(c->iw, e164, &spec->ocn);
+			first_reason = r;
+		}
+		n++;
+	}
+	if (!spec->have_redirecting)
+		return;
+	spec->have_ocn = n > 1;
+	if (counter > 5)
+		counter = 5;
+	/* octet 1: redirecting indicator 3 "call diverted", original reason;
+	 * octet 2: counter, redirecting reason */
+	spec->redirection_info[0] = (uint8_t)(3 | first_reason << 4);
+	spec->redirection_info[1] = (uint8_t)(counter | reason << 4);
+	LOGCALL(c, LOGL_INFO, "Diversion: redirecting %s, %u diversions\n",
+		spec->redirecting.digits, counter);
+}
+
 void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,
 		     const struct sip_msg *invite)
 {
@@ -1365,6 +1426,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 				spec.have_calling ? spec.calling.digits : "-", spec.cpc);
 		}
 	}
+	diversion_to_isup(c, invite, &spec);
 	c->isup = isup_call_out(l, &spec, &isup_ops, c);
 	if (!c->isup) {
 		LOGCALL(c, LOGL_NOTICE, "no free circuit on linkset %s: 503 (cause 34)\n",

@@ -634,10 +634,10 @@ static int send_iam(struct isup_call *c)
 	/* NoCI (Q.763 3.35) bit E: outgoing half echo control device included */
 	uint8_t noci = s->echo_control ? 0x10 : 0, fci[2] = {0x48, 0x00},
 		cpc = s->cpc ? s->cpc : 10, tmr = s->tmr;
-	uint8_t called[24], calling[24];
+	uint8_t called[24], calling[24], redir[24], ocn[24];
 	struct isup_number cn = s->called;
 	struct isup_msg m;
-	int n1, n2 = -1;
+	int n1, n2 = -1, n3, n4;
 
 	/* FCI (Q.763 3.23): national call, interworking encountered (D),
 	 * ISUP not used all the way (F=0), ISUP not required all the way (HG=01) */
@@ -662,6 +662,19 @@ static int send_iam(struct isup_call *c)
 	isup_msg_add(&m, ISUP_PAR_CALLED_PARTY_NUMBER, called, (size_t)n1);
 	if (n2 > 0)
 		isup_msg_add(&m, ISUP_PAR_CALLING_PARTY_NUMBER, calling, (size_t)n2);
+	if (s->have_redirecting) {
+		n3 = isup_number_encode(ISUP_PAR_REDIRECTING_NUMBER, &s->redirecting, redir,
+					sizeof(redir));
+		if (n3 > 0) {
+			isup_msg_add(&m, ISUP_PAR_REDIRECTING_NUMBER, redir, (size_t)n3);
+			isup_msg_add(&m, ISUP_PAR_REDIRECTION_INFORMATION, s->redirection_info, 2);
+		}
+	}
+	if (s->have_ocn) {
+		n4 = isup_number_encode(ISUP_PAR_ORIGINAL_CALLED_NUMBER, &s->ocn, ocn, sizeof(ocn));
+		if (n4 > 0)
+			isup_msg_add(&m, ISUP_PAR_ORIGINAL_CALLED_NUMBER, ocn, (size_t)n4);
+	}
 	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_OUT_WAIT_ACM, isup_link_T(c->l, 7), 7);
 	return isup_link_send(c->l, &m);
 }

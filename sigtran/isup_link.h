@@ -98,7 +98,12 @@ struct isup_call_spec {
 	uint8_t tmr; /* transmission medium requirement (0 speech, 3 3.1 kHz audio) */
 	bool isdn_all_the_way;
 	bool echo_control; /* the gateway cancels echo on the circuit (NoCI bit E) */
-	int except_cic;	   /* do not seize this CIC (-1: none) */
+	/* a diverted call (Q.763 3.44, 3.39, 3.45): redirecting number,
+	 * original called number, redirection information (2 octets) */
+	bool have_redirecting, have_ocn;
+	struct isup_number redirecting, ocn;
+	uint8_t redirection_info[2];
+	int except_cic; /* do not seize this CIC (-1: none) */
 };
 
 /* Seize a circuit and send IAM. NULL when no circuit is free (-> cause 34). */

@@ -16,6 +16,8 @@
 #     in a multipart body; tshark decodes it as the IAM the switch sent
 #   - SIP -> ISUP: P-Asserted-Identity and Privacy: id (RFC 3325) give the
 #     calling number, restricted
+#   - SIP -> ISUP: Diversion gives redirecting number, reason, counter and
+#     original called number
 #   - ENUM (dnsmasq): a route marked enum takes the SIP URI found as the
 #     Request-URI; a ported number (tel: with ;npdi;rn=) is routed on its
 #     routing number and sent with ;npdi;rn= (RFC 4694)
@@ -327,6 +329,24 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777002 " 50; then
 	check "it:iw-calls:pai-call-complete" test $? -eq 0
 else
 	fail "it:iw-calls:pai:iam"
+fi
+
+# --- SIP -> ISUP: Diversion -> redirecting number, redirection
+# information (reason no answer, counter 2) and original called number
+start_bg "$TMPD/uac-div.out" timeout 20 sipp -sf "$SIPP/uac_diversion.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -s +4989777003 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777003 " 50; then
+	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777003 " "$out" | head -1)
+	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	sw "ring $cic"
+	sw "answer $cic"
+	check "it:iw-calls:diversion->redirecting-number (RFC 5806 -> Q.763 3.44/3.45)" \
+		grep -q "redir=30111222 redir_reason=2 redir_counter=2 ocn=30999888" <<<"$iam"
+	wait_ev "$out" "EV REL cic=$cic cause=16" 50
+	wait "$uac"
+else
+	fail "it:iw-calls:diversion:iam"
 fi
 
 # --- ENUM

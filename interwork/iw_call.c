@@ -1541,3 +1541,47 @@ struct iw_enum *iw_get_enum(struct iw *iw)
 {
 	return iw->en;
 }
+
+unsigned iw_release_all(struct iw *iw, uint8_t cause)
+{
+	struct iw_call *c, *n;
+	unsigned k = 0;
+
+	llist_for_each_entry_safe(c, n, &iw->calls, list)
+	{
+		char reason[96];
+
+		reason_hdr(reason, sizeof(reason), cause);
+		if (!c->cause)
+			c->cause = cause;
+		c->state = IW_S_CLEARING;
+		if (c->enum_pending) {
+			iw_enum_cancel(iw->en, c);
+			c->enum_pending = false;
+		}
+		if (c->isup) {
+			isup_call_release(c->isup, cause);
+			c->isup = NULL;
+		}
+		if (c->leg) {
+			if (c->answer_time) {
+				sip_leg_bye(c->leg, reason);
+			} else if (c->from_isup) {
+				sip_leg_cancel(c->leg, reason);
+			} else {
+				struct sip_body b = {.headers = reason};
+
+				c->sip_status = iw_cause_isup_to_sip(cause);
+				sip_leg_respond(c->leg, (unsigned)c->sip_status, &b);
+			}
+		}
+		k++;
+		call_maybe_free(c);
+	}
+	return k;
+}
+
+unsigned iw_active_calls(const struct iw *iw)
+{
+	return (unsigned)iw->st.active;
+}

@@ -72,6 +72,12 @@ const struct iw_stats *iw_get_stats(const struct iw *iw);
 /* The trunk is at its limit of concurrent calls or calls per second. */
 bool iw_trunk_over_limit(const struct sip_trunk *t);
 
+/* Shutting down: release every call (REL toward ISUP; BYE, CANCEL or a
+ * final response toward SIP, each with Reason: Q.850). Returns how many. */
+unsigned iw_release_all(struct iw *iw, uint8_t cause);
+/* Calls not yet over (their SIP dialogs still finishing). */
+unsigned iw_active_calls(const struct iw *iw);
+
 /* For "show calls". */
 struct iw_call_info {
 	unsigned id;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <osmocom/core/application.h>
@@ -332,6 +333,24 @@ int main(int argc, char **argv)
 	     vty_get_bind_addr(), vty_get_bind_port(TANDEM_VTY_PORT));
 
 	rc = loop_run(d.loop);
+
+	/* A stop is graceful: every call is released on both sides, and the
+	 * loop turns on (at most 2 s) until the SIP dialogs are over and the
+	 * messages are out. */
+	if (rc == 0 && iw_release_all(d.iw, 41)) {
+		struct timespec t0, t;
+
+		LOGP(DMAIN, LOGL_NOTICE, "releasing the calls before stopping\n");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			if (loop_run_once(d.loop) < 0)
+				break;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while (iw_active_calls(d.iw) &&
+			 (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
+		/* one more turn so that what the last events queued goes out */
+		loop_run_once(d.loop);
+	}
 
 	media_vty_set_engine(NULL);
 	iw_vty_set_iw(NULL);

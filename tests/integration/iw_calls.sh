@@ -18,6 +18,7 @@
 #     calling number, restricted
 #   - SIP -> ISUP: Diversion gives redirecting number, reason, counter and
 #     original called number
+#   - a graceful stop with a call up releases it on both sides
 #   - ENUM (dnsmasq): a route marked enum takes the SIP URI found as the
 #     Request-URI; a ported number (tel: with ;npdi;rn=) is routed on its
 #     routing number and sent with ;npdi;rn= (RFC 4694)
@@ -108,6 +109,7 @@ start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant 
 	--dpc 2 --cics 1-31 --timeout 90 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+td=$BG_PID
 wait_tcp $VTY 50 || { fail "it:iw-calls:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 sw() { echo "$*" >&3; }
 sw "wait-link 10"
@@ -377,6 +379,21 @@ calls=$(vty $VTY "show calls")
 check "it:iw-calls:no-call-left" grep -q "^0 calls" <<<"$calls"
 check "it:iw-calls:circuits-idle" \
 	bash -c "$BUILD/tandem-tool vty --port $VTY 'show isup circuits' | grep -q '31 idle, 0 incoming, 0 outgoing'"
+# --- a graceful stop with a call up: REL 41 toward the switch, BYE with
+# Reason toward SIP, then tandemd exits 0
+start_bg "$TMPD/uas-stop.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-stop.msg"
+uas=$BG_PID
+sw "call 20 30123480 89555"
+wait_ev "$out" "EV ANM cic=20" 50
+kill -TERM "$td"
+wait "$td"
+check "it:iw-calls:graceful-stop:exit-0" test $? -eq 0
+check "it:iw-calls:graceful-stop:rel-41" wait_ev "$out" "EV REL cic=20 cause=41" 30
+wait "$uas"
+check "it:iw-calls:graceful-stop:bye-with-reason-41" grep -q "^Reason: Q.850;cause=41" \
+	"$TMPD/uas-stop.msg"
+
 sw "quit"
 exec 3>&-
 if [ -n "$FAILED" ]; then

@@ -42,6 +42,17 @@ wait_tcp() {
 	return 1
 }
 
+# wait_ev FILE PATTERN [TENTHS] [N]: until the Nth line matching the
+# extended regexp PATTERN shows in FILE (a peer's output, a log)
+wait_ev() {
+	local f=$1 pat=$2 n=${3:-100} k=${4:-1}
+	for _ in $(seq 1 "$n"); do
+		[ "$(grep -cE "$pat" "$f" 2>/dev/null)" -ge "$k" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # vty PORT "cmd1" "cmd2" ...: run commands on tandemd's telnet VTY (waiting
 # for each prompt, as a person would), print the answers
 vty() {

@@ -16,16 +16,6 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:isup-interop: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 
-# wait_ev FILE PATTERN [TENTHS] [N]: until the Nth line matching PATTERN shows
-wait_ev() {
-	local f=$1 pat=$2 n=${3:-100} k=${4:-1}
-	for _ in $(seq 1 "$n"); do
-		[ "$(grep -cE "$pat" "$f" 2>/dev/null)" -ge "$k" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 run_variant() {
 	local var=$1 base=$2
 	local vty=$base m3ua=$((base + 1)) sip=$((base + 2)) uas=$((base + 3)) uac=$((base + 4))

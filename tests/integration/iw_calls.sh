@@ -30,13 +30,6 @@ SIPP=$TOP/tests/integration/sipp
 VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
-wait_ev() { # FILE PATTERN [TENTHS]
-	for _ in $(seq 1 "${3:-100}"); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
 }

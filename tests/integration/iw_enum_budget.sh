@@ -59,7 +59,7 @@ exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:enum-budget:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 echo "wait-link 10" >&3
-for _ in $(seq 1 100); do grep -q "EV GRS" "$out" && break; sleep 0.1; done
+wait_ev "$out" "EV GRS" 100
 sleep 0.5
 start_bg "$TMPD/uas.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin \
 	-trace_msg -message_file "$TMPD/uas.msg"
@@ -77,10 +77,10 @@ check "it:enum-budget:static-route-used" test -n "$got"
 check "it:enum-budget:within-budget-plus-margin (<1000 ms)" test "$ms" -lt 1000
 check "it:enum-budget:the-dns-was-asked" grep -q "^query" "$TMPD/dns.log"
 check "it:enum-budget:logged" grep -q "no answer within the budget" "$TMPD/td.log"
-for _ in $(seq 1 50); do grep -q "EV ANM cic=3" "$out" && break; sleep 0.1; done
+wait_ev "$out" "EV ANM cic=3" 50
 check "it:enum-budget:call-answered" grep -q "EV ANM cic=3" "$out"
 echo "release 3 16" >&3
-for _ in $(seq 1 50); do grep -q "EV RLC cic=3" "$out" && break; sleep 0.1; done
+wait_ev "$out" "EV RLC cic=3" 50
 wait "$uas"
 check "it:enum-budget:show-enum" \
 	bash -c "$BUILD/tandem-tool vty --port $VTY 'show enum' | grep -q 'after the budget 1'"

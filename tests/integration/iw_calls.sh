@@ -6,7 +6,8 @@
 #     both ways (E1 timeslot <-> RTP), DTMF in-band <-> RFC 4733, REL from the switch -> BYE with
 #     Reason: Q.850;cause=16, show calls while it runs
 #   - hold: a re-INVITE with sendonly is answered recvonly (RFC 3264 8.4)
-#   - refusals: 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
+#   - no answer on the ISUP side: T9 -> REL 19 and 480 toward SIP
+#   - refusals: 404 -> REL 1; 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
 #     (the Reason wins); a route to a trunk that does not exist -> REL 34
 #   - the ISUP caller gives up while the SIP side rings -> CANCEL
 #   - failover: a trunk answering 503 -> the rule's next trunk
@@ -51,6 +52,7 @@ isup
   variant itu
   point-code local 2 remote 1
   cic 1 31 span 0 timeslot 1
+  timer T9 3
 sip
  listen udp 127.0.0.1 $SIP
  trunk carrier
@@ -189,6 +191,30 @@ check "it:iw-calls:403+reason-21->rel-21 (Reason wins)" wait_ev "$out" "EV REL c
 wait "$uas"
 sw "call 6 999123 89555"
 check "it:iw-calls:no-usable-trunk->rel-34" wait_ev "$out" "EV REL cic=6 cause=34" 50
+sed 's/STATUS/404/' "$SIPP/uas_reject.xml" >"$TMPD/uas_404.xml"
+start_bg "$TMPD/uas404.out" timeout 20 sipp -sf "$TMPD/uas_404.xml" \
+	-key reason "SIP;cause=404" -i 127.0.0.1 -p $UAS -m 1 -nostdin
+uas=$BG_PID
+sw "call 9 30123461 89555"
+check "it:iw-calls:404->rel-1 (RFC 3398 8.2.6.1)" wait_ev "$out" "EV REL cic=9 cause=1" 50
+wait "$uas"
+
+# --- no answer from the ISUP side: T9 (3 s on this linkset) ends the call
+# with cause 19, and the SIP caller gets 480 with Reason: Q.850;cause=19
+start_bg "$TMPD/uac-t9.out" timeout 20 sipp -sn uac "127.0.0.1:$SIP" -i 127.0.0.1 -p $UAS3 \
+	-s +4989777009 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac-t9.msg"
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777009 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777009 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	check "it:iw-calls:no-answer-t9->rel-19" wait_ev "$out" "EV REL cic=$cic cause=19" 60
+	wait "$uac"
+	check "it:iw-calls:no-answer-t9->480-with-reason" grep -q "^Reason: Q.850;cause=19" \
+		"$TMPD/uac-t9.msg"
+	grep -q "^SIP/2.0 480" "$TMPD/uac-t9.msg" || fail "it:iw-calls:no-answer-t9:480"
+else
+	fail "it:iw-calls:no-answer-t9:iam"
+fi
 
 # --- the ISUP caller gives up while the SIP side rings: CANCEL
 start_bg "$TMPD/uas4.out" timeout 20 sipp -sf "$SIPP/uas_ringing.xml" -i 127.0.0.1 -p $UAS -m 1 \

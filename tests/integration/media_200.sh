@@ -39,12 +39,13 @@ sum=$(cat "$TMPD"/e1-*.out | awk '/^SPAN/ { for (i = 2; i <= NF; i++) { split($i
 	END { printf "rx_pkts=%d lost=%d bad=%d tx_pkts=%d", t["rx_pkts"], t["lost"], t["bad"], t["tx_pkts"] }')
 check "it:media200-tdm-side ($sum over 7 spans)" grep -q "lost=0 bad=0" <<<"$sum"
 c=$(cat "$TMPD/sink.out")
-# every stream present, none lost; each flowed for most of the 5 s (the
-# seven E1 emulators start one after another, and on 2 busy cores the
-# last ones may begin a second late)
+# every stream present, none lost, each carried at least 2 s of its 5 s
+# (the seven E1 emulators start one after another and share 2 cores with
+# tandemd and the counting endpoint: how many packets they manage to send
+# varies from run to run; loss is what this test is about)
 check "it:media200-rtp-side ($c)" awk -v l="$c" 'BEGIN { split(l, a, " ");
 	for (i in a) { split(a[i], kv, "="); v[kv[1]] = kv[2] }
-	exit !(v["streams"] == 200 && v["lost"] == 0 && v["min_pkts_per_stream"] >= 150) }'
+	exit !(v["streams"] == 200 && v["lost"] == 0 && v["min_pkts_per_stream"] >= 100) }'
 show=$(vty $VTY "show media")
 echo "$show"
 check "it:media200-worker-counters" grep -q "^worker 0: channels 200" <<<"$show"

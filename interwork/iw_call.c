@@ -103,7 +103,7 @@ struct iw_call {
 	bool agreed_ok;
 	char sdp[1024]; /* our offer (ISUP -> SIP) or answer (SIP -> ISUP) */
 	int sdp_len;
-	bool acm_sent, inband;
+	bool acm_sent;
 	time_t start, answer_time;
 	struct sip_trunk *counted_trunk; /* holds one of the trunk's calls */
 	/* for the CDR line */

@@ -40,7 +40,15 @@
 	LOGP(DIW, lvl, "call %u (CIC %u, %s): " fmt, (c)->id, (c)->cic, \
 	     (c)->leg ? sip_leg_call_id((c)->leg) : "-", ##args)
 
-#define IW_MAX_COT 32
+#define IW_MAX_COT	32
+#define IW_MAX_LINKSETS 32
+
+/* what a linkset carries now, for its admission limits */
+struct iw_link_load {
+	const struct isup_link *l;
+	unsigned calls, cps_count;
+	uint64_t cps_window_ms;
+};
 
 /* a circuit looped back for the far end's continuity check */
 struct iw_cot {
@@ -60,6 +68,7 @@ struct iw {
 	struct loop *loop;
 	struct iw_enum *en;
 	struct iw_cot cot[IW_MAX_COT];
+	struct iw_link_load links[IW_MAX_LINKSETS];
 	struct llist_head calls;
 	unsigned next_id;
 	struct iw_stats st;
@@ -105,15 +114,21 @@ struct iw_call {
 	int sdp_len;
 	bool acm_sent;
 	time_t start, answer_time;
-	struct sip_trunk *counted_trunk; /* holds one of the trunk's calls */
+	struct sip_trunk *counted_trunk;   /* holds one of the trunk's calls */
+	struct iw_link_load *counted_link; /* and one of the linkset's */
+	unsigned attempts;		   /* targets tried (route advance) */
+	struct isup_call_spec spec;	   /* SIP -> ISUP: the IAM, for the next linkset */
+	char offer[2048];		   /* SIP -> ISUP: the caller's SDP offer */
+	size_t offer_len;
 	/* for the CDR line */
 	int cause;	/* Q.850 cause of the release, 0: none yet */
 	int sip_status; /* final status on the SIP side (200 answered) */
 	struct timespec t_start;
 	/* ENUM lookup budget: past it the static route is used */
 	struct loop_timer enum_timer;
-	/* failover: the trunks still to try, and what the INVITE carried */
-	char alt[7][32];
+	/* route advance: the trunks or linksets still to try, and what the
+	 * INVITE carried */
+	char alt[IW_ROUTE_ALT_MAX][32];
 	unsigned n_alt, next_alt;
 	char number[48];
 	char ruri_sent[256];
@@ -129,6 +144,10 @@ struct iw_call {
 
 static void call_maybe_free(struct iw_call *c);
 static void trunk_take(struct iw_call *c, struct sip_trunk *t);
+static void link_take(struct iw_call *c, const struct isup_link *l);
+static int seize(struct iw_call *c);
+static int media_move(struct iw_call *c);
+static bool advance_cause(uint8_t cause);
 
 struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct media_engine *media,
 		    struct sip_ua *ua, iw_route_cb route, void *route_priv)
@@ -247,6 +266,7 @@ static void call_maybe_free(struct iw_call *c)
 	if (c->have_chan)
 		media_chan_free(c->iw->media, c->chan);
 	trunk_take(c, NULL);
+	link_take(c, NULL);
 	cdr(c);
 	llist_del(&c->list);
 	c->iw->st.active--;
@@ -263,31 +283,92 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-bool iw_trunk_over_limit(const struct sip_trunk *t)
+/* Admission limits, the same for trunks and linksets: calls at once and
+ * calls started in the current one-second window. */
+static bool over_limit(unsigned calls, uint64_t window_ms, unsigned count, unsigned max_calls,
+		       unsigned max_cps)
 {
-	if (t->max_calls && t->calls >= t->max_calls)
+	if (max_calls && calls >= max_calls)
 		return true;
-	return t->max_cps && now_ms() - t->cps_window_ms < 1000 && t->cps_count >= t->max_cps;
+	return max_cps && now_ms() - window_ms < 1000 && count >= max_cps;
 }
 
-/* A call starts on the trunk: counted until it ends (trunk_put). */
-static void trunk_take(struct iw_call *c, struct sip_trunk *t)
+static void count_call(unsigned *calls, uint64_t *window_ms, unsigned *count)
 {
 	uint64_t now = now_ms();
 
+	(*calls)++;
+	if (now - *window_ms >= 1000) {
+		*window_ms = now;
+		*count = 0;
+	}
+	(*count)++;
+}
+
+bool iw_trunk_over_limit(const struct sip_trunk *t)
+{
+	return over_limit(t->calls, t->cps_window_ms, t->cps_count, t->max_calls, t->max_cps);
+}
+
+/* A call starts on the trunk: counted until it ends (NULL). */
+static void trunk_take(struct iw_call *c, struct sip_trunk *t)
+{
 	if (c->counted_trunk == t)
 		return;
 	if (c->counted_trunk)
 		c->counted_trunk->calls--;
 	c->counted_trunk = t;
-	if (!t)
-		return;
-	t->calls++;
-	if (now - t->cps_window_ms >= 1000) {
-		t->cps_window_ms = now;
-		t->cps_count = 0;
+	if (t)
+		count_call(&t->calls, &t->cps_window_ms, &t->cps_count);
+}
+
+void iw_set_max_attempts(struct iw *iw, unsigned n)
+{
+	iw->cfg.max_attempts = n;
+}
+
+static unsigned max_attempts(const struct iw *iw)
+{
+	return iw->cfg.max_attempts ? iw->cfg.max_attempts : 3;
+}
+
+static struct iw_link_load *link_load(struct iw *iw, const struct isup_link *l, bool add)
+{
+	struct iw_link_load *free_slot = NULL;
+
+	for (unsigned i = 0; i < IW_MAX_LINKSETS; i++) {
+		if (iw->links[i].l == l)
+			return &iw->links[i];
+		if (!iw->links[i].l && !free_slot)
+			free_slot = &iw->links[i];
 	}
-	t->cps_count++;
+	if (add && free_slot)
+		free_slot->l = l;
+	return add ? free_slot : NULL;
+}
+
+/* The linkset is at its limit of calls at once or new calls per second. */
+static bool link_over_limit(struct iw *iw, const struct isup_link *l)
+{
+	const struct isup_link_cfg *cfg = isup_link_cfg(l);
+	const struct iw_link_load *ld = link_load(iw, l, false);
+
+	return ld && over_limit(ld->calls, ld->cps_window_ms, ld->cps_count, cfg->max_calls,
+				cfg->max_cps);
+}
+
+/* The call is carried on linkset l from now on (NULL: no longer). */
+static void link_take(struct iw_call *c, const struct isup_link *l)
+{
+	struct iw_link_load *ld = l ? link_load(c->iw, l, true) : NULL;
+
+	if (c->counted_link == ld)
+		return;
+	if (c->counted_link)
+		c->counted_link->calls--;
+	c->counted_link = ld;
+	if (ld)
+		count_call(&ld->calls, &ld->cps_window_ms, &ld->cps_count);
 }
 
 /* --- numbers --- */
@@ -337,6 +418,21 @@ static int uri_to_e164(const struct iw *iw, struct tstr uri, char *out, size_t s
 
 /* --- media --- */
 
+/* The timeslot is the call's from now on: tones can be played on it before
+ * the far end's RTP address is known. */
+static void chan_idle(struct iw_call *c)
+{
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_TDM,
+				    .latch = true,
+				    .span = (unsigned)c->span,
+				    .timeslot = c->ts,
+				    .codec = MEDIA_CODEC_PCMA,
+				    .pt = 8,
+				    .ptime = 20};
+
+	media_chan_modify(c->iw->media, c->chan, &cc);
+}
+
 static int chan_open(struct iw_call *c)
 {
 	struct media_engine *m = c->iw->media;
@@ -360,19 +456,7 @@ static int chan_open(struct iw_call *c)
 			  sizeof(c->local_addr));
 		c->local.port = ntohs(((struct sockaddr_in *)&local)->sin_port);
 	}
-	{
-		/* the timeslot is ours from now on: tones can be played on it
-		 * before the far end's RTP address is known */
-		struct media_chan_cfg cc = {.mode = MEDIA_MODE_TDM,
-					    .latch = true,
-					    .span = (unsigned)c->span,
-					    .timeslot = c->ts,
-					    .codec = MEDIA_CODEC_PCMA,
-					    .pt = 8,
-					    .ptime = 20};
-
-		media_chan_modify(m, c->chan, &cc);
-	}
+	chan_idle(c);
 	c->local.addr = c->local_addr;
 	c->local.user = "tandem";
 	c->local.sess_id = ((uint64_t)time(NULL) << 16) ^ c->id;
@@ -643,7 +727,7 @@ static bool failover_status(unsigned status)
 
 static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned status)
 {
-	while (c->next_alt < c->n_alt) {
+	while (c->next_alt < c->n_alt && c->attempts < max_attempts(c->iw)) {
 		struct sip_trunk *t = sip_trunk_find(c->alt[c->next_alt++]);
 		char ruri[256];
 
@@ -878,6 +962,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	const char *host = trunk->domain ? trunk->domain : trunk->host;
 
 	c->trunk = trunk;
+	c->attempts++;
 	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk->name);
 	trunk_take(c, trunk);
 	prefs_for(c, trunk);
@@ -1037,6 +1122,15 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(c->link)->name);
 	isup_call_set_user(ic, c);
 	isup_call_set_echo_control(ic, media_vty_ec_name && media_vty_ec_name[0]);
+	if (link_over_limit(iw, c->link)) {
+		/* Q.850 42 switching equipment congestion */
+		LOGCALL(c, LOGL_NOTICE, "linkset %s at its limit (%u calls, %u/s): REL 42\n",
+			c->linkset, isup_link_cfg(c->link)->max_calls,
+			isup_link_cfg(c->link)->max_cps);
+		isup_side_fail(c, 42);
+		return;
+	}
+	link_take(c, c->link);
 	if (isup_to_e164(iw, called, e164, sizeof(e164)) < 0) {
 		/* Q.850 28 invalid number format (address incomplete) */
 		snprintf(c->called, sizeof(c->called), "%s", e164);
@@ -1152,6 +1246,19 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 	if (!c)
 		return;
 	c->isup = NULL;
+	if (!c->from_isup && c->leg && c->state == IW_S_SETUP && advance_cause(cause->value)) {
+		/* route advance: before any backward message, another linkset */
+		LOGCALL(c, LOGL_NOTICE, "REL cause %u on linkset %s: route advance\n", cause->value,
+			c->linkset);
+		if (seize(c) == 0) {
+			if (media_move(c) == 0) {
+				c->iw->st.failovers++;
+				return;
+			}
+			isup_call_release(c->isup, 47);
+			c->isup = NULL;
+		}
+	}
 	c->state = IW_S_CLEARING;
 	if (!c->cause)
 		c->cause = cause->value;
@@ -1314,6 +1421,103 @@ static void diversion_to_isup(struct iw_call *c, const struct sip_msg *invite,
 		spec->redirecting.digits, counter);
 }
 
+/* Seize a circuit on the next linkset of the route that can take the call
+ * (up, below its limits, a circuit free) and send the IAM. 0, or the cause
+ * when none could: 42 when limits stopped it, else 34 (no circuit). */
+static int seize(struct iw_call *c)
+{
+	struct iw *iw = c->iw;
+	bool limited = false;
+
+	if (!c->n_alt && !c->attempts) {
+		/* no route targets: the first linkset */
+		snprintf(c->alt[0], sizeof(c->alt[0]), "%s", "");
+		c->n_alt = 1;
+	}
+	while (c->next_alt < c->n_alt && c->attempts < max_attempts(iw)) {
+		const char *name = c->alt[c->next_alt++];
+		struct isup_link *l = isup_vty_link(name[0] ? name : NULL);
+
+		if (!l || !isup_link_is_up(l)) {
+			LOGCALL(c, LOGL_INFO, "linkset %s not available\n", name[0] ? name : "-");
+			continue;
+		}
+		if (link_over_limit(iw, l)) {
+			LOGCALL(c, LOGL_NOTICE, "linkset %s at its limit (%u calls, %u/s)\n",
+				isup_link_cfg(l)->name, isup_link_cfg(l)->max_calls,
+				isup_link_cfg(l)->max_cps);
+			limited = true;
+			continue;
+		}
+		c->isup = isup_call_out(l, &c->spec, &isup_ops, c);
+		if (!c->isup) {
+			LOGCALL(c, LOGL_NOTICE, "no free circuit on linkset %s\n",
+				isup_link_cfg(l)->name);
+			continue;
+		}
+		c->attempts++;
+		c->link = l;
+		link_take(c, l);
+		c->cic = isup_call_cic(c->isup);
+		c->span = isup_call_span(c->isup);
+		c->ts = isup_call_timeslot(c->isup);
+		snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(l)->name);
+		return 0;
+	}
+	LOGCALL(c, LOGL_NOTICE, "no linkset could take the call: cause %d\n", limited ? 42 : 34);
+	return limited ? 42 : 34;
+}
+
+/* The answer to the caller's offer, on the circuit's channel (opened here
+ * when the call has none). */
+static int answer_offer(struct iw_call *c)
+{
+	struct sdp_answer_res ar;
+	struct sdp_session offer;
+	const char *why = NULL;
+
+	if (sdp_decode(&offer, c->offer, c->offer_len, &why) < 0)
+		return -EINVAL;
+	if (!c->have_chan && chan_open(c) < 0)
+		return -ENOSPC;
+	if (sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject)
+		return -EPROTO;
+	c->sdp_len = sdp_answer_encode(c->sdp, sizeof(c->sdp), &offer, &ar, &c->prefs, &c->local);
+	c->agreed = ar.agreed;
+	c->agreed_ok = c->sdp_len > 0;
+	return 0;
+}
+
+/* Route advance seized another circuit: the channel follows it (the same
+ * channel when the new span is on the same worker; the SDP answer has not
+ * gone out yet, so a new channel and port are fine too). */
+static int media_move(struct iw_call *c)
+{
+	struct media_engine *m = c->iw->media;
+
+	if (c->have_chan && c->span >= 0 &&
+	    media_span_worker(m, (unsigned)c->span) == (int)media_chan_worker(c->chan)) {
+		chan_idle(c);
+		if (c->media_up)
+			media_connect(c);
+		return 0;
+	}
+	if (c->have_chan)
+		media_chan_free(m, c->chan);
+	c->have_chan = c->media_up = false;
+	if (answer_offer(c) < 0)
+		return -1;
+	media_connect(c);
+	return 0;
+}
+
+/* Q.1912.5 / RFC 3398 8: causes another route may not have (no circuit,
+ * network out of order, temporary failure, congestion) */
+static bool advance_cause(uint8_t cause)
+{
+	return cause == 34 || cause == 38 || cause == 41 || cause == 42;
+}
+
 void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,
 		     const struct sip_msg *invite)
 {
@@ -1322,11 +1526,10 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 				      .tmr = 3,
 				      .except_cic = -1,
 				      .echo_control = media_vty_ec_name && media_vty_ec_name[0]};
-	struct sdp_answer_res ar;
 	struct sdp_session offer;
 	struct sip_nameaddr from;
-	struct isup_link *l;
 	struct iw_call *c;
+	int rc;
 	struct tstr body;
 	char e164[48];
 	const char *why = NULL;
@@ -1376,25 +1579,25 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 					sip_msg_has_token(invite, SIP_HDR_PRIVACY, "header") ||
 					sip_msg_has_token(invite, SIP_HDR_PRIVACY, "user");
 	}
-	if (!msg_sdp(invite, &body) || sdp_decode(&offer, body.p, body.len, &why) < 0) {
+	if (!msg_sdp(invite, &body) || body.len >= sizeof(c->offer) ||
+	    sdp_decode(&offer, body.p, body.len, &why) < 0) {
 		/* an INVITE without an offer would need a delayed offer toward
 		 * ISUP; refused for now */
 		LOGCALL(c, LOGL_NOTICE, "INVITE without a usable SDP offer (%s): 488\n",
-			why ? why : "none");
+			why			       ? why
+			: body.len >= sizeof(c->offer) ? "too long"
+						       : "none");
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
 	}
+	memcpy(c->offer, body.p, body.len);
+	c->offer_len = body.len;
 	if (!iw->route || iw->route(iw->route_priv, false, e164, &rr) < 0) {
 		LOGCALL(c, LOGL_NOTICE, "no route for +%s: cause %u\n", e164, rr.cause);
 		goto reject_cause;
 	}
-	l = isup_vty_link(rr.linkset);
-	if (!l || !isup_link_is_up(l)) {
-		LOGCALL(c, LOGL_NOTICE, "linkset %s not available: 503\n",
-			rr.linkset ? rr.linkset : "(first)");
-		rr.cause = 34;
-		goto reject_cause;
-	}
+	memcpy(c->alt, rr.alt, sizeof(c->alt));
+	c->n_alt = rr.n_alt;
 	e164_to_isup(iw, rr.number, &spec.called);
 	if (c->calling[0]) {
 		e164_to_isup(iw, c->calling, &spec.calling);
@@ -1427,29 +1630,20 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		}
 	}
 	diversion_to_isup(c, invite, &spec);
-	c->isup = isup_call_out(l, &spec, &isup_ops, c);
-	if (!c->isup) {
-		LOGCALL(c, LOGL_NOTICE, "no free circuit on linkset %s: 503 (cause 34)\n",
-			isup_link_cfg(l)->name);
-		rr.cause = 34;
+	c->spec = spec;
+	rc = seize(c);
+	if (rc) {
+		rr.cause = (uint8_t)rc;
 		goto reject_cause;
 	}
-	c->link = l;
-	c->cic = isup_call_cic(c->isup);
-	c->span = isup_call_span(c->isup);
-	c->ts = isup_call_timeslot(c->isup);
-	snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(l)->name);
 	prefs_for(c, trunk);
-	if (chan_open(c) < 0 || sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
+	if (answer_offer(c) < 0) {
 		LOGCALL(c, LOGL_NOTICE, "offer not acceptable: 488, REL 65\n");
 		isup_call_release(c->isup, 65);
 		c->isup = NULL;
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
 	}
-	c->sdp_len = sdp_answer_encode(c->sdp, sizeof(c->sdp), &offer, &ar, &c->prefs, &c->local);
-	c->agreed = ar.agreed;
-	c->agreed_ok = c->sdp_len > 0;
 	media_connect(c);
 	LOGCALL(c, LOGL_NOTICE, "INVITE %s -> +%s: IAM on linkset %s CIC %u\n",
 		c->calling[0] ? c->calling : "-", e164, c->linkset, c->cic);
@@ -1460,12 +1654,15 @@ reject_484:
 	sip_leg_respond(leg, 484, NULL);
 	goto out_fail;
 reject_cause : {
-	char reason[96];
+	char reason[128];
 	struct sip_body b = {.headers = reason};
 
 	c->cause = rr.cause;
 	c->sip_status = iw_cause_isup_to_sip(rr.cause);
 	reason_hdr(reason, sizeof(reason), rr.cause);
+	if (rr.cause == 42) /* RFC 3261 21.5.4: at our limits, come back later */
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+			 "Retry-After: 1\r\n");
 	sip_leg_respond(leg, (unsigned)iw_cause_isup_to_sip(rr.cause), &b);
 }
 out_fail:

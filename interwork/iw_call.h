@@ -21,15 +21,18 @@ struct sip_msg;
 struct iw;
 struct iw_call;
 
+#define IW_ROUTE_ALT_MAX 8
+
 /* Where a call goes: set by the routing layer. */
 struct iw_route_res {
 	struct sip_trunk *trunk; /* ISUP -> SIP */
-	const char *linkset;	 /* SIP -> ISUP (NULL: the first) */
+	const char *linkset;	 /* SIP -> ISUP: alt[0] (NULL: the first linkset) */
 	char number[48];	 /* the number to send, E.164 without '+', rewritten */
 	uint8_t cause;		 /* when nothing fits: the Q.850 cause (e.g. 3 no route) */
 	bool enum_first;	 /* look the number up in ENUM before sending it */
-	/* the targets after the chosen one, in failover order (ISUP -> SIP) */
-	char alt[7][32];
+	/* ISUP -> SIP: the trunks after the chosen one, in failover order;
+	 * SIP -> ISUP: every linkset in the order to try */
+	char alt[IW_ROUTE_ALT_MAX][32];
 	unsigned n_alt;
 };
 
@@ -47,6 +50,7 @@ struct iw_cfg {
 	const char *enum_suffix; /* NULL: e164.arpa */
 	unsigned enum_timeout_ms;
 	unsigned enum_budget_ms; /* whole lookup; past it the static route (default 300) */
+	unsigned max_attempts;	 /* route advance: targets tried per call (0: 3) */
 };
 
 struct iw_stats {
@@ -68,6 +72,8 @@ void iw_media_event(struct iw *iw, const struct media_event *ev);
 /* The ENUM resolver (NULL when none is configured). */
 struct iw_enum *iw_get_enum(struct iw *iw);
 const struct iw_stats *iw_get_stats(const struct iw *iw);
+/* Route advance: targets tried per call, for calls that start from now. */
+void iw_set_max_attempts(struct iw *iw, unsigned n);
 
 /* The trunk is at its limit of concurrent calls or calls per second. */
 bool iw_trunk_over_limit(const struct sip_trunk *t);

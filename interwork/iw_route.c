@@ -1,5 +1,6 @@
 /* Number routing table as a decimal trie. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <talloc.h>
 
@@ -68,8 +69,15 @@ static int spec_check(const struct iw_route_spec *s)
 	if (s->n_targets && !s->targets)
 		return -EINVAL;
 	for (unsigned i = 0; i < s->n_targets; i++)
-		if (!name_ok(s->targets[i]))
+		if (!name_ok(s->targets[i]) || (s->weights && s->weights[i] > IW_ROUTE_WEIGHT_MAX))
 			return -EINVAL;
+	return 0;
+}
+
+static int rule_destroy(struct iw_route_rule *r)
+{
+	if (r->have_regex)
+		regfree(&r->re);
 	return 0;
 }
 
@@ -111,11 +119,14 @@ int iw_route_add(struct iw_route_table *t, const struct iw_route_spec *spec)
 	r = talloc_zero(t, struct iw_route_rule);
 	if (!r)
 		return -ENOMEM;
+	talloc_set_destructor(r, rule_destroy);
 	strcpy(r->prefix, spec->prefix);
 	strcpy(r->prepend, spec->prepend ? spec->prepend : "");
 	r->strip = spec->strip;
 	r->enum_first = spec->enum_first;
 	r->n_targets = spec->n_targets;
+	for (unsigned i = 0; spec->weights && i < spec->n_targets; i++)
+		r->weights[i] = spec->weights[i];
 	if (spec->n_targets) {
 		r->targets = talloc_array(r, char *, spec->n_targets);
 		if (!r->targets)
@@ -175,18 +186,179 @@ const struct iw_route_rule *iw_route_get(const struct iw_route_table *t, const c
 	return n ? n->rule : NULL;
 }
 
+/* sed-like: the first match of the rule's expression in number is replaced
+ * by the replacement with \0..\9 expanded. */
+static int regex_apply(const struct iw_route_rule *r, const char *number, char *out, size_t size)
+{
+	regmatch_t m[10];
+	size_t n = 0, len = strlen(number);
+
+	if (regexec(&r->re, number, 10, m, 0) != 0) {
+		if (len + 1 > size)
+			return -ENOSPC;
+		memcpy(out, number, len + 1);
+		return (int)len;
+	}
+#define PUT(p, k)                                  \
+	do {                                       \
+		if (n + (size_t)(k) + 1 > size)    \
+			return -ENOSPC;            \
+		memcpy(out + n, (p), (size_t)(k)); \
+		n += (size_t)(k);                  \
+	} while (0)
+	PUT(number, m[0].rm_so);
+	for (const char *s = r->replace; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '9') {
+			const regmatch_t *g = &m[s[1] - '0'];
+
+			if (g->rm_so >= 0)
+				PUT(number + g->rm_so, g->rm_eo - g->rm_so);
+			s++;
+		} else {
+			PUT(s, 1);
+		}
+	}
+	PUT(number + m[0].rm_eo, len - (size_t)m[0].rm_eo);
+#undef PUT
+	out[n] = 0;
+	return (int)n;
+}
+
 int iw_route_rewrite(const struct iw_route_rule *rule, const char *number, size_t len, char *out,
 		     size_t size)
 {
-	size_t strip = rule->strip < len ? rule->strip : len;
-	size_t pl = strlen(rule->prepend), n = pl + len - strip;
+	char in[IW_ROUTE_PREFIX_MAX + 1], re_out[64];
+	size_t strip, pl, n;
 
+	if (rule->have_regex) {
+		int k;
+
+		if (len > IW_ROUTE_PREFIX_MAX)
+			return -EDOM;
+		memcpy(in, number, len);
+		in[len] = 0;
+		k = regex_apply(rule, in, re_out, sizeof(re_out));
+		if (k < 0)
+			return k == -ENOSPC ? -EDOM : k;
+		/* what the expression leaves must still be a number */
+		if (k == 0 || k > IW_ROUTE_PREFIX_MAX || !digits_ok(re_out, (size_t)k))
+			return -EDOM;
+		number = re_out;
+		len = (size_t)k;
+	}
+	strip = rule->strip < len ? rule->strip : len;
+	pl = strlen(rule->prepend);
+	n = pl + len - strip;
 	if (n + 1 > size)
 		return -ENOSPC;
 	memcpy(out, rule->prepend, pl);
-	memcpy(out + pl, number + strip, len - strip);
+	memmove(out + pl, number + strip, len - strip);
 	out[n] = 0;
 	return (int)n;
+}
+
+int iw_route_set_regex(struct iw_route_table *t, const char *prefix, const char *regex,
+		       const char *replace, char *err, size_t err_size)
+{
+	struct iw_route_rule *r = (struct iw_route_rule *)iw_route_get(t, prefix);
+	regex_t re;
+	int rc;
+
+	if (err_size)
+		err[0] = 0;
+	if (!r)
+		return -ENOENT;
+	if (!regex) {
+		if (r->have_regex)
+			regfree(&r->re);
+		r->have_regex = false;
+		TALLOC_FREE(r->regex);
+		TALLOC_FREE(r->replace);
+		return 0;
+	}
+	if (!replace)
+		return -EINVAL;
+	rc = regcomp(&re, regex, REG_EXTENDED);
+	if (rc) {
+		regerror(rc, &re, err, err_size);
+		return -EINVAL;
+	}
+	for (const char *s = replace; *s; s++)
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '9' &&
+		    (size_t)(s[1] - '0') > re.re_nsub) {
+			snprintf(err, err_size,
+				 "the replacement refers to group %c, the expression has %zu", s[1],
+				 re.re_nsub);
+			regfree(&re);
+			return -EINVAL;
+		}
+	{
+		char *a = talloc_strdup(r, regex), *b = talloc_strdup(r, replace);
+
+		if (!a || !b) {
+			talloc_free(a);
+			talloc_free(b);
+			regfree(&re);
+			return -ENOMEM;
+		}
+		if (r->have_regex)
+			regfree(&r->re);
+		talloc_free(r->regex);
+		talloc_free(r->replace);
+		r->regex = a;
+		r->replace = b;
+		r->re = re;
+		r->have_regex = true;
+	}
+	return 0;
+}
+
+unsigned iw_route_order(struct iw_route_table *t, const struct iw_route_rule *rule,
+			unsigned order[IW_ROUTE_TARGETS_MAX])
+{
+	/* the table is the rule's owner: its load-sharing state may change */
+	struct iw_route_rule *r = (struct iw_route_rule *)rule;
+	unsigned n = 0;
+
+	(void)t;
+	for (unsigned i = 0; i < r->n_targets;) {
+		unsigned end = i, total = 0, best;
+
+		if (!r->weights[i]) {
+			order[n++] = i++;
+			continue;
+		}
+		while (end < r->n_targets && r->weights[end])
+			total += r->weights[end++];
+		/* smooth weighted round robin: every member gains its weight, the
+		 * one furthest ahead goes first and pays the total back, so calls
+		 * spread in proportion and evenly in time */
+		best = i;
+		for (unsigned k = i; k < end; k++) {
+			r->wrr[k] += (int)r->weights[k];
+			if (r->wrr[k] > r->wrr[best])
+				best = k;
+		}
+		r->wrr[best] -= (int)total;
+		order[n++] = best;
+		/* the rest of the group by weight, equal weights in configured
+		 * order (insertion sort: at most 7) */
+		for (unsigned k = i, first = n; k < end; k++) {
+			unsigned j = n++;
+
+			if (k == best) {
+				n--;
+				continue;
+			}
+			while (j > first && r->weights[order[j - 1]] < r->weights[k]) {
+				order[j] = order[j - 1];
+				j--;
+			}
+			order[j] = k;
+		}
+		i = end;
+	}
+	return n;
 }
 
 int iw_route_lookup(const struct iw_route_table *t, const char *number, size_t len,

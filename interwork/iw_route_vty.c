@@ -81,12 +81,16 @@ DEFUN(cfg_tones, cfg_tones_cmd, "ringback (itu|us|off)",
 }
 
 static int add_route(struct vty *vty, const char *dir, const char *prefix, unsigned strip,
-		     const char *prepend, bool use_enum, int argc, const char **names)
+		     const char *prepend, bool use_enum, int argc, const char **args)
 {
+	const char *names[IW_ROUTE_TARGETS_MAX];
+	unsigned weights[IW_ROUTE_TARGETS_MAX] = {0};
+	char buf[IW_ROUTE_TARGETS_MAX][IW_ROUTE_TARGET_MAX + 1];
 	struct iw_route_spec spec = {.prefix = strcmp(prefix, "default") ? prefix : "",
 				     .strip = strip,
 				     .prepend = prepend,
 				     .targets = names,
+				     .weights = weights,
 				     .n_targets = (unsigned)argc,
 				     .enum_first = use_enum};
 	struct iw_route_table *t = table(dir);
@@ -94,8 +98,41 @@ static int add_route(struct vty *vty, const char *dir, const char *prefix, unsig
 
 	if (!t)
 		return CMD_WARNING;
-	iw_route_del(t, spec.prefix);
-	rc = iw_route_add(t, &spec);
+	if (argc > IW_ROUTE_TARGETS_MAX) {
+		vty_out(vty, "%% route %s: at most %u targets%s", prefix, IW_ROUTE_TARGETS_MAX,
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	/* NAME or NAME:WEIGHT (load sharing among neighbours) */
+	for (int i = 0; i < argc; i++) {
+		const char *colon = strrchr(args[i], ':');
+		char *end;
+
+		snprintf(buf[i], sizeof(buf[i]), "%s", args[i]);
+		names[i] = buf[i];
+		if (!colon)
+			continue;
+		buf[i][colon - args[i]] = 0;
+		weights[i] = (unsigned)strtoul(colon + 1, &end, 10);
+		if (*end || !colon[1] || weights[i] < 1 || weights[i] > IW_ROUTE_WEIGHT_MAX) {
+			vty_out(vty, "%% route %s: target '%s': weight must be 1-%u%s", prefix,
+				args[i], IW_ROUTE_WEIGHT_MAX, VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+	}
+	{
+		/* a rewrite already set on this prefix stays */
+		const struct iw_route_rule *old = iw_route_get(t, spec.prefix);
+		char *re = old && old->have_regex ? talloc_strdup(t, old->regex) : NULL;
+		char *rp = re ? talloc_strdup(t, old->replace) : NULL;
+
+		iw_route_del(t, spec.prefix);
+		rc = iw_route_add(t, &spec);
+		if (rc == 0 && re && rp)
+			iw_route_set_regex(t, spec.prefix, re, rp, NULL, 0);
+		talloc_free(re);
+		talloc_free(rp);
+	}
 	if (rc < 0) {
 		vty_out(vty, "%% route %s: %s%s", prefix,
 			rc == -EINVAL ? "prefix must be digits (at most 15), 1-8 targets"
@@ -109,9 +146,55 @@ static int add_route(struct vty *vty, const char *dir, const char *prefix, unsig
 DEFUN(cfg_route, cfg_route_cmd, "route (to-sip|to-isup) (PREFIX|default) via .NAMES",
       "A routing rule (longest prefix of the E.164 number wins)\nISUP calls toward SIP "
       "trunks\nSIP calls toward ISUP linksets\nE.164 prefix without '+'\nEvery number\n"
-      "Targets in failover order\nTrunk or linkset names\n")
+      "Targets in failover order\nTrunk or linkset names; NAME:WEIGHT (1-1000) shares the "
+      "load among neighbouring weighted targets\n")
 {
 	return add_route(vty, argv[0], argv[1], 0, NULL, false, argc - 2, &argv[2]);
+}
+
+DEFUN(cfg_route_regex, cfg_route_regex_cmd,
+      "route (to-sip|to-isup) (PREFIX|default) rewrite REGEX REPLACEMENT",
+      "A routing rule (configured before)\nISUP calls toward SIP trunks\nSIP calls toward ISUP "
+      "linksets\nE.164 prefix without '+'\nThe default rule\nRewrite the number by regular "
+      "expression before strip and prepend\nPOSIX extended regular expression\nWhat replaces "
+      "the first match (\\0..\\9: the match and its groups)\n")
+{
+	char err[128];
+	int rc = iw_route_set_regex(table(argv[0]), strcmp(argv[1], "default") ? argv[1] : "",
+				    argv[2], argv[3], err, sizeof(err));
+
+	if (rc < 0) {
+		vty_out(vty, "%% route %s rewrite: %s%s", argv[1],
+			rc == -ENOENT	? "no such route (configure the route first)"
+			: rc == -EINVAL ? err
+					: strerror(-rc),
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_route_regex, cfg_no_route_regex_cmd,
+      "no route (to-sip|to-isup) (PREFIX|default) rewrite",
+      NO_STR "A routing rule\nTo SIP\nTo ISUP\nPrefix\nThe default rule\nIts rewrite\n")
+{
+	if (iw_route_set_regex(table(argv[0]), strcmp(argv[1], "default") ? argv[1] : "", NULL,
+			       NULL, NULL, 0) < 0) {
+		vty_out(vty, "%% no such route%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_route_attempts, cfg_route_attempts_cmd, "route-advance attempts <1-8>",
+      "Route advance: the next target after a failure that another route may not have (SIP "
+      "408/5xx, Timer B; ISUP causes 34, 38, 41, 42, no free circuit)\nAt most this many "
+      "targets per call\nTargets (default 3)\n")
+{
+	iw_vty_cfg.max_attempts = (unsigned)atoi(argv[0]);
+	if (vty_iw) /* a running gateway takes it for the next calls */
+		iw_set_max_attempts(vty_iw, iw_vty_cfg.max_attempts);
+	return CMD_SUCCESS;
 }
 
 DEFUN(cfg_route_enum, cfg_route_enum_cmd, "route to-sip (PREFIX|default) enum via .NAMES",
@@ -218,9 +301,15 @@ static int write_rule(const struct iw_route_rule *r, void *priv)
 	if (r->enum_first)
 		vty_out(w->vty, " enum");
 	vty_out(w->vty, " via");
-	for (unsigned i = 0; i < r->n_targets; i++)
+	for (unsigned i = 0; i < r->n_targets; i++) {
 		vty_out(w->vty, " %s", r->targets[i]);
+		if (r->weights[i])
+			vty_out(w->vty, ":%u", r->weights[i]);
+	}
 	vty_out(w->vty, "%s", VTY_NEWLINE);
+	if (r->have_regex)
+		vty_out(w->vty, " route %s %s rewrite %s %s%s", w->dir,
+			r->prefix[0] ? r->prefix : "default", r->regex, r->replace, VTY_NEWLINE);
 	return 0;
 }
 
@@ -248,6 +337,8 @@ static int config_write_routing(struct vty *vty)
 		if (iw_vty_cfg.enum_budget_ms)
 			vty_out(vty, " enum budget %u%s", iw_vty_cfg.enum_budget_ms, VTY_NEWLINE);
 	}
+	if (iw_vty_cfg.max_attempts)
+		vty_out(vty, " route-advance attempts %u%s", iw_vty_cfg.max_attempts, VTY_NEWLINE);
 	if (to_sip) {
 		w.dir = "to-sip";
 		iw_route_foreach(to_sip, write_rule, &w);
@@ -276,32 +367,39 @@ int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_
 {
 	const struct iw_route_rule *r;
 	struct iw_route_table *t = to_sip_dir ? to_sip : to_isup;
+	unsigned order[IW_ROUTE_TARGETS_MAX], n;
 	bool limited = false;
+	int rc;
 
 	(void)priv;
 	res->cause = 3; /* no route to destination */
-	if (!t || iw_route_lookup(t, e164, strlen(e164), &r, res->number, sizeof(res->number)) < 0)
+	if (!t)
+		return -ENOENT;
+	rc = iw_route_lookup(t, e164, strlen(e164), &r, res->number, sizeof(res->number));
+	if (rc == -EDOM)
+		res->cause = 28; /* the rewrite left no number: invalid number format */
+	if (rc < 0)
 		return -ENOENT;
 	res->enum_first = r->enum_first;
-	for (unsigned i = 0; i < r->n_targets; i++) {
-		if (to_sip_dir) {
-			struct sip_trunk *tr = sip_trunk_find(r->targets[i]);
+	n = iw_route_order(t, r, order);
+	res->n_alt = 0;
+	if (!to_sip_dir) {
+		/* the call seizes: it knows the linksets' circuits and limits */
+		for (unsigned i = 0; i < n && res->n_alt < IW_ROUTE_ALT_MAX; i++)
+			snprintf(res->alt[res->n_alt++], sizeof(res->alt[0]), "%s",
+				 r->targets[order[i]]);
+		res->linkset = res->n_alt ? res->alt[0] : NULL;
+		return res->n_alt ? 0 : -ENOENT;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct sip_trunk *tr = sip_trunk_find(r->targets[order[i]]);
 
-			if (tr && trunk_usable(tr, &limited)) {
-				res->trunk = tr;
-				res->n_alt = 0;
-				for (unsigned k = i + 1; k < r->n_targets && res->n_alt < 7; k++)
-					snprintf(res->alt[res->n_alt++], sizeof(res->alt[0]), "%s",
-						 r->targets[k]);
-				return 0;
-			}
-		} else {
-			struct isup_link *l = isup_vty_link(r->targets[i]);
-
-			if (l && isup_link_is_up(l)) {
-				res->linkset = isup_link_cfg(l)->name;
-				return 0;
-			}
+		if (tr && trunk_usable(tr, &limited)) {
+			res->trunk = tr;
+			for (unsigned k = i + 1; k < n && res->n_alt < IW_ROUTE_ALT_MAX; k++)
+				snprintf(res->alt[res->n_alt++], sizeof(res->alt[0]), "%s",
+					 r->targets[order[k]]);
+			return 0;
 		}
 	}
 	/* every target down: Q.850 34 no circuit/channel available; at
@@ -367,5 +465,8 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_enum_budget_cmd);
 	install_element_ve(&show_enum_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_route_regex_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_regex_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_route_attempts_cmd);
 	install_element_ve(&show_calls_cmd);
 }

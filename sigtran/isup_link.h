@@ -32,6 +32,9 @@ struct isup_link_cfg {
 	bool grs_on_up;		 /* Q.764 2.9.3.1: reset every circuit when the link comes up */
 	bool overlap;		 /* accept overlap signalling (SAM) until ST or T35 */
 	struct osmo_tdef *tdefs; /* NULL: isup_tdefs */
+	/* admission limits the call owner applies (0: none): calls at once,
+	 * new calls per second */
+	unsigned max_calls, max_cps;
 };
 
 /* The message to send: ISUP bytes from the CIC on, and the routing label. */

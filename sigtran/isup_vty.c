@@ -123,6 +123,19 @@ DEFUN(cfg_ls_overlap, cfg_ls_overlap_cmd, "overlap (yes|no)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ls_limit, cfg_ls_limit_cmd, "limit (calls|cps) <0-100000>",
+      "Admission limits of the calls the gateway carries on this linkset (both directions; "
+      "past them: cause 42 toward ISUP, 503 with Retry-After toward SIP, or the route's next "
+      "linkset)\nCalls at once\nNew calls per second\nLimit (0: none)\n")
+{
+	LS;
+	if (!strcmp(argv[0], "calls"))
+		s->cfg.max_calls = (unsigned)atoi(argv[1]);
+	else
+		s->cfg.max_cps = (unsigned)atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_ls_cic, cfg_ls_cic_cmd, "cic <0-16383> <0-16383> span <0-63> timeslot <1-31>",
       "A CIC range and the TDM timeslots it uses\nFirst CIC\nLast CIC\nTDM span\nSpan "
       "number\nTimeslot of the first CIC\nTimeslot\n")
@@ -205,6 +218,10 @@ static int config_write_isup(struct vty *vty)
 		vty_out(vty, "  reset-on-link-up %s%s", s->cfg.grs_on_up ? "yes" : "no",
 			VTY_NEWLINE);
 		vty_out(vty, "  overlap %s%s", s->cfg.overlap ? "yes" : "no", VTY_NEWLINE);
+		if (s->cfg.max_calls)
+			vty_out(vty, "  limit calls %u%s", s->cfg.max_calls, VTY_NEWLINE);
+		if (s->cfg.max_cps)
+			vty_out(vty, "  limit cps %u%s", s->cfg.max_cps, VTY_NEWLINE);
 		for (unsigned i = 0; i < s->n_ranges; i++)
 			vty_out(vty, "  cic %u %u span %d timeslot %u%s", s->ranges[i].first,
 				s->ranges[i].last, s->ranges[i].span, s->ranges[i].ts, VTY_NEWLINE);
@@ -598,6 +615,7 @@ void isup_vty_init(void)
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_glare_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_grs_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_overlap_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_limit_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_cic_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_timer_cmd);
 	install_element_ve(&show_isup_timers_cmd);

@@ -19,7 +19,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	rm -rf "$TMPD"
+	[ -n "${TANDEM_KEEP:-}" ] && echo "kept $TMPD" || rm -rf "$TMPD"
 }
 trap cleanup EXIT
 

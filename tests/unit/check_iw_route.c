@@ -264,6 +264,110 @@ START_TEST(test_against_linear_search)
 }
 END_TEST
 
+/* Weighted neighbours share the calls in proportion (smooth weighted round
+ * robin), each call then falls back on the rest of the group by weight and
+ * then on the plain targets after it. */
+START_TEST(test_weights_share_and_order)
+{
+	struct iw_route_table *t = iw_route_table_alloc(NULL);
+	const char *names[] = {"a", "b", "c", "last"};
+	const unsigned w[] = {3, 1, 0, 0};
+	struct iw_route_spec s = {.prefix = "49", .targets = names, .weights = w, .n_targets = 4};
+	const struct iw_route_rule *r;
+	unsigned order[IW_ROUTE_TARGETS_MAX], first[4] = {0}, n;
+	char out[32];
+
+	ck_assert_int_eq(iw_route_add(t, &s), 0);
+	ck_assert_int_gt(iw_route_lookup(t, "4930", 4, &r, out, sizeof(out)), 0);
+	for (unsigned call = 0; call < 400; call++) {
+		n = iw_route_order(t, r, order);
+		ck_assert_uint_eq(n, 4);
+		first[order[0]]++;
+		/* a and b in some order, then c, then last */
+		ck_assert(order[0] <= 1 && order[1] <= 1 && order[0] != order[1]);
+		ck_assert_uint_eq(order[2], 2);
+		ck_assert_uint_eq(order[3], 3);
+		/* smooth: b never goes first twice in a row out of 4 */
+		if (call % 4 == 3)
+			ck_assert_uint_eq(first[1] * 3, first[0]);
+	}
+	ck_assert_uint_eq(first[0], 300);
+	ck_assert_uint_eq(first[1], 100);
+	iw_route_table_free(t);
+}
+END_TEST
+
+/* Plain targets keep their order; a weight out of range is refused. */
+START_TEST(test_weights_plain_and_errors)
+{
+	struct iw_route_table *t = iw_route_table_alloc(NULL);
+	const char *names[] = {"x", "y", "z"};
+	unsigned w[] = {0, 2, 2};
+	struct iw_route_spec s = {.prefix = "1", .targets = names, .weights = w, .n_targets = 3};
+	const struct iw_route_rule *r;
+	unsigned order[IW_ROUTE_TARGETS_MAX], seen_y = 0;
+	char out[32];
+
+	ck_assert_int_eq(iw_route_add(t, &s), 0);
+	ck_assert_int_gt(iw_route_lookup(t, "1555", 4, &r, out, sizeof(out)), 0);
+	for (unsigned i = 0; i < 10; i++) {
+		ck_assert_uint_eq(iw_route_order(t, r, order), 3);
+		ck_assert_uint_eq(order[0], 0);
+		seen_y += order[1] == 1;
+	}
+	ck_assert_uint_eq(seen_y, 5); /* equal weights alternate */
+	w[1] = IW_ROUTE_WEIGHT_MAX + 1;
+	s.prefix = "2";
+	ck_assert_int_eq(iw_route_add(t, &s), -EINVAL);
+	iw_route_table_free(t);
+}
+END_TEST
+
+/* A regular expression rewrites before strip/prepend; groups, no match,
+ * a result that is no number, bad expressions. */
+START_TEST(test_regex_rewrite)
+{
+	struct iw_route_table *t = iw_route_table_alloc(NULL);
+	const struct iw_route_rule *r;
+	char out[32], err[128];
+
+	ck_assert_int_eq(add(t, "49", 0, NULL, "t1", false), 0);
+	ck_assert_int_eq(add(t, "44", 2, "0044", "t2", false), 0);
+	ck_assert_int_eq(add(t, "33", 0, NULL, "t3", false), 0);
+	/* +49 30 x -> +49 301 x (an area code change), 89 untouched */
+	ck_assert_int_eq(
+		iw_route_set_regex(t, "49", "^49(30)([0-9]+)$", "49\\11\\2", err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_route_lookup(t, "+4930123", 8, &r, out, sizeof(out)), 8);
+	ck_assert_str_eq(out, "49301123");
+	ck_assert_int_eq(iw_route_lookup(t, "4989123", 7, &r, out, sizeof(out)), 7);
+	ck_assert_str_eq(out, "4989123");
+	/* regex then strip 2 and prepend 0044 */
+	ck_assert_int_eq(iw_route_set_regex(t, "44", "^4420", "4421", err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_route_lookup(t, "442071", 6, &r, out, sizeof(out)), 8);
+	ck_assert_str_eq(out, "00442171");
+	/* \0 is the whole match; a rewrite to no digits is -EDOM */
+	ck_assert_int_eq(iw_route_set_regex(t, "33", "^33(1)", "\\0\\0", err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_route_lookup(t, "3312", 4, &r, out, sizeof(out)), 7);
+	ck_assert_str_eq(out, "331331"
+			      "2");
+	ck_assert_int_eq(iw_route_set_regex(t, "33", "^.*$", "x", err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_route_lookup(t, "3312", 4, &r, out, sizeof(out)), -EDOM);
+	ck_assert_int_eq(iw_route_set_regex(t, "33", "^.*$", "", err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_route_lookup(t, "3312", 4, &r, out, sizeof(out)), -EDOM);
+	/* errors: no rule, an expression that does not compile, a group too many */
+	ck_assert_int_eq(iw_route_set_regex(t, "7", "1", "2", err, sizeof(err)), -ENOENT);
+	ck_assert_int_eq(iw_route_set_regex(t, "33", "(12", "2", err, sizeof(err)), -EINVAL);
+	ck_assert(err[0] != 0);
+	ck_assert_int_eq(iw_route_set_regex(t, "33", "(1)", "\\2", err, sizeof(err)), -EINVAL);
+	ck_assert(strstr(err, "group") != NULL);
+	/* removed: the number goes as it is */
+	ck_assert_int_eq(iw_route_set_regex(t, "33", NULL, NULL, NULL, 0), 0);
+	ck_assert_int_eq(iw_route_lookup(t, "3312", 4, &r, out, sizeof(out)), 4);
+	ck_assert_str_eq(out, "3312");
+	iw_route_table_free(t); /* frees the compiled expressions (ASan) */
+}
+END_TEST
+
 Suite *iw_route_suite(void)
 {
 	Suite *s = suite_create("iw_route");
@@ -275,6 +379,9 @@ Suite *iw_route_suite(void)
 	tcase_add_test(tc, test_delete);
 	tcase_add_test(tc, test_foreach_order);
 	tcase_add_test(tc, test_against_linear_search);
+	tcase_add_test(tc, test_weights_share_and_order);
+	tcase_add_test(tc, test_weights_plain_and_errors);
+	tcase_add_test(tc, test_regex_rewrite);
 	suite_add_tcase(s, tc);
 	return s;
 }

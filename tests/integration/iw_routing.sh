@@ -1,0 +1,134 @@
+#!/bin/bash
+# Routing toward ISUP with two real switches (libss7 behind M3UA SGs):
+#   - route advance: linkset A's switch refuses every IAM with REL 34 (no
+#     circuit); the call goes on to linkset B, is answered there, and the SIP
+#     caller sees one 200 (Q.1912.5 / RFC 3398: 34, 38, 41, 42 advance)
+#   - load sharing by weight: A:1 B:3 puts the first IAM of 1 call in 4 on A
+#   - a regular-expression rewrite on the route changes the called number
+#   - linkset limits: B carries at most 1 call; a second SIP call gets 503
+#     (cause 42), and a second IAM from B's switch gets REL 42
+#   - route-advance attempts: with 1 attempt, A's REL 34 reaches the caller
+source "$(dirname "$0")/../lib.sh"
+[ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-routing: isup-switch not built"; exit 0; }
+cd "$TMPD" || exit 1
+VTY=25500 M3UA_A=25501 M3UA_B=25502 SIP=25503 UAC=25504 UAS=25505 SPAN_L=25506 SPAN_R=25507 UAC2=25508
+
+cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging level set-all info
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sga
+  remote 127.0.0.1 $M3UA_A
+  transport tcp
+ asp sgb
+  remote 127.0.0.1 $M3UA_B
+  transport tcp
+isup
+ linkset A
+  asp sga
+  variant itu
+  point-code local 2 remote 1
+  cic 1 15 span 0 timeslot 1
+ linkset B
+  asp sgb
+  variant itu
+  point-code local 2 remote 1
+  cic 1 15 span 0 timeslot 16
+  limit calls 1
+sip
+ listen udp 127.0.0.1 $SIP
+ trunk caller
+  remote 127.0.0.1 $UAC
+ trunk phone
+  remote 127.0.0.1 $UAS
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip default via phone
+ route to-isup 4989 via A B
+ route to-isup 4986 via A:1 B:3
+ route to-isup 4983 via B
+ route to-isup 4983 rewrite ^4983(.*)\$ 4982\\1
+ route to-isup 4985 via B
+media
+ rtp-port-range 25580 25599
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+CFG
+
+outa=$TMPD/swa.out outb=$TMPD/swb.out
+mkfifo "$TMPD/swa.in" "$TMPD/swb.in"
+start_bg "$outa" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_A" --variant itu --opc 1 \
+	--dpc 2 --cics 1-15 --timeout 80 --auto-release 34 --script "$TMPD/swa.in"
+start_bg "$outb" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_B" --variant itu --opc 1 \
+	--dpc 2 --cics 1-15 --timeout 80 --auto-answer --script "$TMPD/swb.in"
+exec 3>"$TMPD/swa.in" 4>"$TMPD/swb.in"
+start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+wait_tcp $VTY 50 || { fail "it:iw-routing:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+echo "wait-link 10" >&3
+echo "wait-link 10" >&4
+wait_ev "$outa" "EV GRS cic=1" 100 || fail "it:iw-routing:link-a-up"
+wait_ev "$outb" "EV GRS cic=1" 100 || fail "it:iw-routing:link-b-up"
+sleep 0.5
+start_bg "$TMPD/uas.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 60
+
+# uac NAME NUMBER [HOLD_MS [PORT]]: one SIP call into tandem, in the background
+uac() {
+	start_bg "$TMPD/uac-$1.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:${4:-$UAC}" \
+		--uac "127.0.0.1:$SIP" --calls 1 --hold "${3:-300}" \
+		--ruri "sip:+$2@127.0.0.1;user=phone" --seconds 10
+	UAC_PID=$BG_PID
+}
+iams() { grep -c "EV IAM .*called=$2" "$1"; }
+
+# --- route advance: A refuses (REL 34), B answers
+uac adv 498912345
+wait "$UAC_PID"
+check "it:iw-routing:advance:iam-on-a" wait_ev "$outa" "EV IAM cic=[0-9]+ called=8912345 " 30
+check "it:iw-routing:advance:iam-on-b-after-rel-34" \
+	wait_ev "$outb" "EV IAM cic=[0-9]+ called=8912345 " 30
+check "it:iw-routing:advance:caller-answered" grep -q "CALL 1 answered" "$TMPD/uac-adv.out"
+check "it:iw-routing:advance:logged" grep -q "REL cause 34 on linkset A: route advance" \
+	"$TMPD/td.log"
+
+# --- weights A:1 B:3 over 4 calls: the first IAM on A once, every call ends on B
+for i in 1 2 3 4; do
+	uac "w$i" "49860000$i"
+	wait "$UAC_PID"
+done
+na=$(iams "$outa" "860000") nb=$(iams "$outb" "860000")
+echo "   weights A:1 B:3, 4 calls: IAMs on A $na, on B $nb"
+check "it:iw-routing:weights:a-first-in-1-of-4" test "$na" = 1
+check "it:iw-routing:weights:all-answered-on-b" test "$nb" = 4
+
+# --- regular expression: +4983 555 -> +4982 555 (national 82555)
+uac re 4983555
+wait "$UAC_PID"
+check "it:iw-routing:regex:called-rewritten" wait_ev "$outb" "EV IAM cic=[0-9]+ called=82555 " 30
+
+# --- linkset B limited to 1 call: a second SIP call gets 503 (cause 42)
+uac lim1 4985111 3000
+lim1=$UAC_PID
+wait_ev "$TMPD/uac-lim1.out" "CALL 1 answered" 50
+uac lim2 4985222 300 $UAC2
+wait "$UAC_PID"
+check "it:iw-routing:limit:second-sip-call-503" grep -q "CALL 1 failed 503" "$TMPD/uac-lim2.out"
+check "it:iw-routing:limit:no-iam-for-it" test "$(iams "$outb" 85222)" = 0
+#     ... and a second IAM from B's switch gets REL 42
+echo "call 9 30123456 89555" >&4
+check "it:iw-routing:limit:incoming-iam-rel-42" wait_ev "$outb" "EV REL cic=9 cause=42" 30
+wait "$lim1"
+
+# --- one attempt only: A's REL 34 goes back to the caller (503 with cause 34)
+vty $VTY enable "configure terminal" "routing" "route-advance attempts 1" >/dev/null
+uac one 498912399
+wait "$UAC_PID"
+check "it:iw-routing:attempts-1:caller-gets-503" grep -q "CALL 1 failed 503" "$TMPD/uac-one.out"
+check "it:iw-routing:attempts-1:no-iam-on-b" test "$(iams "$outb" 8912399)" = 0
+
+if [ "${FAILED:-0}" = 1 ]; then
+	tail -40 "$TMPD/td.log"
+fi
+exit "${FAILED:-0}"

@@ -69,6 +69,7 @@ struct iw {
 	struct iw_enum *en;
 	struct iw_cot cot[IW_MAX_COT];
 	struct iw_link_load links[IW_MAX_LINKSETS];
+	struct loop_timer stats_timer; /* asks the workers for the calls' media figures */
 	struct llist_head calls;
 	unsigned next_id;
 	struct iw_stats st;
@@ -140,6 +141,9 @@ struct iw_call {
 	bool enum_pending;
 	struct sip_trunk *enum_trunk;
 	char enum_number[48];
+	/* the channel's last figures (MEDIA_EV_STATS), for show calls */
+	struct media_chan_stats mst;
+	bool have_mst;
 };
 
 static void call_maybe_free(struct iw_call *c);
@@ -148,6 +152,20 @@ static void link_take(struct iw_call *c, const struct isup_link *l);
 static int seize(struct iw_call *c);
 static int media_move(struct iw_call *c);
 static bool advance_cause(uint8_t cause);
+
+#define IW_STATS_PERIOD_US 2000000
+
+/* Every 2 s the channels of calls with media report their figures
+ * (show calls); a few hundred bytes per call through the event queue. */
+static void stats_tick(void *priv)
+{
+	struct iw *iw = priv;
+	struct iw_call *c;
+
+	llist_for_each_entry(c, &iw->calls, list) if (c->have_chan && c->media_up)
+		media_chan_query(iw->media, c->chan);
+	loop_timer_schedule(iw->loop, &iw->stats_timer, IW_STATS_PERIOD_US);
+}
 
 struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct media_engine *media,
 		    struct sip_ua *ua, iw_route_cb route, void *route_priv)
@@ -166,6 +184,8 @@ struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct 
 	iw->route = route;
 	iw->route_priv = route_priv;
 	INIT_LLIST_HEAD(&iw->calls);
+	loop_timer_init(&iw->stats_timer, stats_tick, iw);
+	loop_timer_schedule(l, &iw->stats_timer, IW_STATS_PERIOD_US);
 	if (cfg->enum_servers && cfg->enum_servers[0]) {
 		struct iw_enum_cfg ec = {.servers = cfg->enum_servers,
 					 .suffix = cfg->enum_suffix,
@@ -173,6 +193,7 @@ struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct 
 
 		iw->en = iw_enum_alloc(iw, l, &ec);
 		if (!iw->en) {
+			loop_timer_cancel(l, &iw->stats_timer);
 			talloc_free(iw);
 			return NULL;
 		}
@@ -197,6 +218,7 @@ void iw_free(struct iw *iw)
 		call_maybe_free(c);
 	}
 	iw_enum_free(iw->en);
+	loop_timer_cancel(iw->loop, &iw->stats_timer);
 	talloc_free(iw);
 }
 
@@ -1681,12 +1703,26 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 
 		/* the media half of the CDR (matched by the channel id) */
 		LOGP(DIW, LOGL_INFO,
-		     "CDR media channel=%08x rtp_rx=%llu rtp_tx=%llu bad=%llu jb_lost=%llu "
-		     "jb_late=%llu concealed=%llu ec_erle_db=%.1f\n",
+		     "CDR media channel=%08x rtp_rx=%llu rtp_tx=%llu bad=%llu rtp_lost=%d "
+		     "jitter_ms=%.1f jb_lost=%llu jb_late=%llu concealed=%llu ec=%s ec_erl_db=%.1f "
+		     "ec_erle_db=%.1f ec_conv_ms=%d ec_dt_pct=%.1f\n",
 		     chan, (unsigned long long)st->rx_pkts, (unsigned long long)st->tx_pkts,
-		     (unsigned long long)st->rx_bad, (unsigned long long)st->jb_lost,
-		     (unsigned long long)st->jb_late, (unsigned long long)st->jb_concealed,
-		     st->ec_erle_db);
+		     (unsigned long long)st->rx_bad, st->rtp_lost, st->rtp_jitter_ms,
+		     (unsigned long long)st->jb_lost, (unsigned long long)st->jb_late,
+		     (unsigned long long)st->jb_concealed,
+		     !st->have_ec	    ? "off"
+		     : st->ec_tone_disabled ? "tone-disabled"
+					    : "on",
+		     st->ec_erl_db, st->ec_erle_db, st->ec_convergence_ms,
+		     st->ec_double_talk * 100.0f);
+		return;
+	}
+	if (ev->type == MEDIA_EV_STATS) {
+		llist_for_each_entry(c, &iw->calls, list) if (c->have_chan && c->chan == chan)
+		{
+			c->mst = ev->stats;
+			c->have_mst = true;
+		}
 		return;
 	}
 	if (ev->type != MEDIA_EV_RTP_TIMEOUT)
@@ -1732,6 +1768,10 @@ void iw_call_info(const struct iw_call *c, struct iw_call_info *out)
 	out->chan = c->chan;
 	out->have_chan = c->have_chan;
 	out->seconds = c->answer_time ? (unsigned)(time(NULL) - c->answer_time) : 0;
+	out->codec = c->agreed_ok ? sdp_codec_info(c->agreed.codec)->name : NULL;
+	out->ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20;
+	out->have_stats = c->have_mst;
+	out->stats = c->mst;
 }
 
 struct iw_enum *iw_get_enum(struct iw *iw)

@@ -10,6 +10,7 @@
 #include <osmocom/core/linuxlist.h>
 
 #include "interwork/iw_number.h"
+#include "media/media.h"
 #include "sigtran/isup_link.h"
 
 struct loop;
@@ -97,6 +98,10 @@ struct iw_call_info {
 	uint32_t chan;
 	bool have_chan;
 	unsigned seconds;
+	const char *codec; /* agreed with the SIP side, NULL before */
+	unsigned ptime;
+	bool have_stats; /* the channel's figures, at most 2 s old */
+	struct media_chan_stats stats;
 };
 /* Iterate: start with NULL. */
 struct iw_call *iw_call_next(struct iw *iw, struct iw_call *prev);

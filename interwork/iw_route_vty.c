@@ -433,6 +433,34 @@ DEFUN(show_calls, show_calls_cmd, "show calls", SHOW_STR "Interworking calls\n")
 			i.calling[0] ? i.calling : "?", i.called, i.linkset[0] ? i.linkset : "-",
 			i.cic, i.trunk, i.call_id[0] ? i.call_id : "-", i.have_chan ? i.chan : 0,
 			i.seconds, VTY_NEWLINE);
+		if (i.codec)
+			vty_out(vty, "  media %s/%u ms", i.codec, i.ptime);
+		if (i.codec && i.have_stats) {
+			const struct media_chan_stats *st = &i.stats;
+
+			vty_out(vty,
+				"; RTP rx %llu tx %llu lost %d jitter %.1f ms; jitter buffer lost "
+				"%llu late %llu",
+				(unsigned long long)st->rx_pkts, (unsigned long long)st->tx_pkts,
+				st->rtp_lost, st->rtp_jitter_ms, (unsigned long long)st->jb_lost,
+				(unsigned long long)st->jb_late);
+			if (!st->have_ec)
+				vty_out(vty, "; EC off");
+			else if (st->ec_tone_disabled)
+				vty_out(vty, "; EC disabled by 2100 Hz tone");
+			else if (st->ec_convergence_ms < 0)
+				vty_out(vty, "; EC ERL %.1f dB ERLE %.1f dB, not converged",
+					st->ec_erl_db, st->ec_erle_db);
+			else
+				vty_out(vty,
+					"; EC ERL %.1f dB ERLE %.1f dB, converged in %d ms, double "
+					"talk "
+					"%.1f %%",
+					st->ec_erl_db, st->ec_erle_db, st->ec_convergence_ms,
+					st->ec_double_talk * 100.0f);
+		}
+		if (i.codec)
+			vty_out(vty, "%s", VTY_NEWLINE);
 		n++;
 	}
 	{

@@ -68,7 +68,12 @@ struct media_chan_stats {
 	uint64_t jb_lost, jb_late, jb_concealed;
 	float ec_erl_db, ec_erle_db; /* echo canceller, when there is one */
 	bool ec_tone_disabled;
-	uint32_t idle_ms; /* since the last RTP packet */
+	bool have_ec;
+	int32_t ec_convergence_ms; /* far-end-active time to 20 dB ERLE; -1 not (yet) */
+	float ec_double_talk;	   /* share of far-end-active time under double talk */
+	int32_t rtp_lost;	   /* RFC 3550 A.3 cumulative lost of the received stream */
+	float rtp_jitter_ms;	   /* RFC 3550 A.8 interarrival jitter */
+	uint32_t idle_ms;	   /* since the last RTP packet */
 };
 
 enum media_event_type {

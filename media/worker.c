@@ -115,6 +115,38 @@ static void chan_release(struct media_chan *c)
 	c->in_use = false;
 }
 
+/* The channel's figures as the signalling side sees them (stats events,
+ * the call's end line). */
+static void chan_fill_stats(struct media_chan *c, struct media_chan_stats *st)
+{
+	if (st != &c->st)
+		*st = c->st;
+	st->have_ec = c->ec != NULL;
+	st->ec_convergence_ms = -1;
+	if (c->ec) {
+		struct ec_metrics em;
+
+		ec_metrics(c->ec, &em);
+		st->ec_erl_db = em.erl_db;
+		st->ec_erle_db = em.erle_db;
+		st->ec_tone_disabled = em.state == EC_S_TONE_DISABLED;
+		st->ec_convergence_ms = em.convergence_ms;
+		st->ec_double_talk = em.double_talk_share;
+	}
+	if (c->jb) {
+		const struct jb_stats *js = jb_stats(c->jb);
+
+		st->jb_lost = js->lost;
+		st->jb_late = js->late;
+		st->jb_concealed = js->concealed;
+	}
+	st->rtp_lost = c->rx.started ? rtp_rx_cum_lost(&c->rx) : 0;
+	st->rtp_jitter_ms =
+		c->rx.clock_rate ? (float)rtp_rx_jitter(&c->rx) * 1000.0f / (float)c->rx.clock_rate
+				 : 0.0f;
+	st->idle_ms = (uint32_t)((loop_now_ns() - c->last_rx_ns) / 1000000);
+}
+
 static void worker_cmd(void *priv)
 {
 	struct media_worker *w = priv;
@@ -159,29 +191,16 @@ static void worker_cmd(void *priv)
 		case CMD_QUERY:
 			if (c && c->in_use) {
 				ev.type = MEDIA_EV_STATS;
-				if (c->ec) {
-					struct ec_metrics em;
-
-					ec_metrics(c->ec, &em);
-					c->st.ec_erl_db = em.erl_db;
-					c->st.ec_erle_db = em.erle_db;
-					c->st.ec_tone_disabled = em.state == EC_S_TONE_DISABLED;
-				}
-				if (c->jb) {
-					const struct jb_stats *js = jb_stats(c->jb);
-
-					c->st.jb_lost = js->lost;
-					c->st.jb_late = js->late;
-					c->st.jb_concealed = js->concealed;
-				}
-				ev.stats = c->st;
-				ev.stats.idle_ms =
-					(uint32_t)((loop_now_ns() - c->last_rx_ns) / 1000000);
+				chan_fill_stats(c, &ev.stats);
 				ev_push(w, &ev);
 			}
 			break;
 		case CMD_FREE:
 			if (c) {
+				/* the call's end figures, before the canceller and
+				 * the jitter buffer go */
+				if (c->in_use)
+					chan_fill_stats(c, &c->st);
 				chan_release(c);
 				ev.type = MEDIA_EV_FREED;
 				ev.stats = c->st;

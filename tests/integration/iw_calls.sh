@@ -132,6 +132,13 @@ rx_e1=$(grep "^TS 3 " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
 echo "   E1 TS3 -> RTP: 1004 Hz at ${rx_rtp:-?} dBm0 (sent -10); RTP -> E1 TS3: ${rx_e1:-?} dBm0 (sent -13)"
 check "it:iw-calls:voice-tdm-to-rtp (-10 dBm0 +-3)" near "$rx_rtp" -10 3
 check "it:iw-calls:voice-rtp-to-tdm (-13 dBm0 +-3)" near "$rx_e1" -13 3
+# the channel's figures reach show calls (asked for every 2 s)
+sleep 2.2
+calls=$(vty $VTY "show calls")
+echo "$calls" | grep "^  media" | sed 's/^/   /'
+check "it:iw-calls:show-calls:codec-and-rtp-figures" \
+	grep -qE "^  media PCM[AU]/20 ms; RTP rx [1-9][0-9]* tx [1-9][0-9]* lost 0 jitter" <<<"$calls"
+check "it:iw-calls:show-calls:echo-canceller-figures" grep -qE "; EC (ERL|off)" <<<"$calls"
 # DTMF: in-band on the E1 side -> RFC 4733 on RTP (the RTP endpoint listens
 # first), then RFC 4733 -> in-band on the E1 side (the E1 listens first)
 start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --seconds 3

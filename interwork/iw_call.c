@@ -1308,8 +1308,21 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 			LOGCALL(c, LOGL_NOTICE, "REL cause %u: CANCEL\n", cause->value);
 			sip_leg_cancel(c->leg, reason);
 		} else {
-			LOGCALL(c, LOGL_NOTICE, "REL cause %u: BYE\n", cause->value);
-			sip_leg_bye(c->leg, reason);
+			/* Q.1912.5 profile C: on a SIP-I/SIP-T trunk the REL
+			 * travels in the BYE */
+			struct sip_body b = {.headers = reason};
+			char mp_body[1024], mp_ctype[120];
+			int n = sipi_body(c, NULL, 0, m, mp_body, sizeof(mp_body), mp_ctype,
+					  sizeof(mp_ctype));
+
+			if (n > 0) {
+				b.content_type = mp_ctype;
+				b.body = mp_body;
+				b.len = (size_t)n;
+			}
+			LOGCALL(c, LOGL_NOTICE, "REL cause %u: BYE%s\n", cause->value,
+				n > 0 ? " with the REL" : "");
+			sip_leg_bye_body(c->leg, &b);
 		}
 	}
 	call_maybe_free(c);

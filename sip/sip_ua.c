@@ -302,12 +302,13 @@ static struct sip_leg *leg_new(struct sip_ua *ua, bool uac)
 
 /* Build a request in the leg's dialog (RFC 3261 12.2.1.1). */
 static int leg_build_request(struct sip_leg *leg, const char *method, uint32_t cseq,
-			     const char *branch, const char *extra_hdrs, uint8_t *out, size_t size)
+			     const char *branch, const struct sip_body *b, uint8_t *out,
+			     size_t size)
 {
 	struct sip_ua *ua = leg->ua;
 	struct tstr routes[SIP_DIALOG_MAX_ROUTES];
 	struct sip_req_spec s = {0};
-	struct sip_build_extra ex = {.headers = extra_hdrs};
+	struct sip_build_extra ex = {0};
 	char host[INET6_ADDRSTRLEN], contact[128];
 	uint16_t port;
 
@@ -332,24 +333,43 @@ static int leg_build_request(struct sip_leg *leg, const char *method, uint32_t c
 		s.n_routes = leg->dlg->n_routes;
 	}
 	s.contact = view(contact);
+	if (b) {
+		ex.headers = b->headers;
+		if (b->content_type && b->len) {
+			ex.content_type = b->content_type;
+			ex.body = b->body;
+			ex.body_len = b->len;
+		}
+	}
 	return sip_build_request((char *)out, size, &s, &ex);
 }
 
-static struct sip_txn *leg_start_request(struct sip_leg *leg, const char *method, uint32_t cseq,
-					 const char *extra_hdrs,
-					 const struct sip_txn_user_ops *uops)
+/* An in-dialog request (or one built like it) with extra headers and an
+ * optional body. */
+static struct sip_txn *leg_start_request_body(struct sip_leg *leg, const char *method,
+					      uint32_t cseq, const struct sip_body *b,
+					      const struct sip_txn_user_ops *uops)
 {
 	uint8_t buf[MSG_MAX];
 	char *branch = rnd_token(leg->ua, leg, "z9hG4bK");
 	struct sip_msg m;
 	struct sip_txn_info i;
-	int n = leg_build_request(leg, method, cseq, branch, extra_hdrs, buf, sizeof(buf));
+	int n = leg_build_request(leg, method, cseq, branch, b, buf, sizeof(buf));
 
 	talloc_free(branch);
 	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return NULL;
 	txn_info(&m, &i);
 	return sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest, uops, leg);
+}
+
+static struct sip_txn *leg_start_request(struct sip_leg *leg, const char *method, uint32_t cseq,
+					 const char *extra_hdrs,
+					 const struct sip_txn_user_ops *uops)
+{
+	struct sip_body b = {.headers = extra_hdrs};
+
+	return leg_start_request_body(leg, method, cseq, &b, uops);
 }
 
 /* --- UAC INVITE --- */
@@ -780,14 +800,32 @@ int sip_leg_cancel(struct sip_leg *leg, const char *reason_hdr)
 
 int sip_leg_bye(struct sip_leg *leg, const char *reason_hdr)
 {
+	struct sip_body b = {.headers = reason_hdr};
+
+	return sip_leg_bye_body(leg, &b);
+}
+
+int sip_leg_bye_body(struct sip_leg *leg, const struct sip_body *body)
+{
 	if (!leg->dlg || leg->bye_txn || (!leg->uac && !leg->ok))
 		return -ENOTCONN;
 	leg->bye_txn =
-		leg_start_request(leg, "BYE", sip_dialog_next_cseq(leg->dlg), reason_hdr, &bye_ops);
+		leg_start_request_body(leg, "BYE", sip_dialog_next_cseq(leg->dlg), body, &bye_ops);
 	osmo_timer_del(&leg->ok_timer);
 	leg->done = true;
 	leg->owner_ended = true; /* we ended it: the owner knows */
 	return leg->bye_txn ? 0 : -EIO;
+}
+
+static const struct sip_txn_user_ops info_ops = {0};
+
+int sip_leg_info(struct sip_leg *leg, const struct sip_body *body)
+{
+	if (!leg->dlg || leg->done || (!leg->uac && !leg->ok))
+		return -ENOTCONN;
+	return leg_start_request_body(leg, "INFO", sip_dialog_next_cseq(leg->dlg), body, &info_ops)
+		       ? 0
+		       : -EIO;
 }
 
 /* --- UAS INVITE --- */
@@ -1316,8 +1354,12 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 		return;
 	}
 	case SIP_METHOD_INFO:
+		/* RFC 6086 (legacy usage without Info-Package included): the
+		 * owner reads what it knows (DTMF relay) and the rest is taken */
 		leg = leg_for_request(ua, i);
-		respond_simple(ua, t, m, leg ? 200 : 481, NULL);
+		respond_simple(ua, t, m, leg && leg->dlg ? 200 : 481, NULL);
+		if (leg && leg->dlg && !leg->done && leg->ops && leg->ops->info)
+			leg->ops->info(leg->u, leg, m);
 		return;
 	case SIP_METHOD_UPDATE: {
 		struct sip_body answer = {0};

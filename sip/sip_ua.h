@@ -43,6 +43,8 @@ struct sip_leg_ops {
 	 * or return an error status (488...). */
 	unsigned (*offer)(void *u, struct sip_leg *leg, const struct sip_msg *req,
 			  struct sip_body *answer);
+	/* an INFO in the dialog (answered 200 already), e.g. DTMF relay */
+	void (*info)(void *u, struct sip_leg *leg, const struct sip_msg *req);
 	/* the leg is over (BYE done, failure, or no ACK): drop the pointer */
 	void (*gone)(void *u, struct sip_leg *leg);
 };
@@ -100,6 +102,10 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 int sip_leg_cancel(struct sip_leg *leg, const char *reason_hdr);
 /* Established (or early on the UAC side after 2xx): BYE. */
 int sip_leg_bye(struct sip_leg *leg, const char *reason_hdr);
+/* The same with a body (SIP-I: the REL) and extra headers in body. */
+int sip_leg_bye_body(struct sip_leg *leg, const struct sip_body *body);
+/* An INFO in the established dialog (no answer expected by the owner). */
+int sip_leg_info(struct sip_leg *leg, const struct sip_body *body);
 /* Forget the owner; the leg finishes what it must on its own. */
 void sip_leg_detach(struct sip_leg *leg);
 

@@ -316,6 +316,13 @@ if [ -n "$have_tshark" ]; then
 		"$TMPD/invite.txt"
 	check "it:iw-calls:sip-i:tshark-called-number" grep -q "Called Party Number: 40123456" \
 		"$TMPD/invite.txt"
+	# the switch's REL after answer rides in the BYE (Q.1912.5 profile C)
+	tshark -r "$TMPD/sipi.pcap" -d "udp.port==$UAS2,sip" -V -Y sip.Method==BYE \
+		>"$TMPD/bye.txt" 2>/dev/null
+	check "it:iw-calls:sip-i:bye-carries-rel (tshark)" grep -qi "Message type: Release (12)" \
+		"$TMPD/bye.txt"
+	check "it:iw-calls:sip-i:bye-rel-cause-16" grep -qF "Cause indicator: Normal call clearing (16)" \
+		"$TMPD/bye.txt"
 else
 	skip "it:iw-calls:sip-i:tshark: tshark cannot capture on loopback here"
 fi

@@ -13,9 +13,12 @@
  * The media channel joins the circuit's timeslot to RTP as soon as both
  * ends are known (early media included). */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <osmocom/core/linuxlist.h>
@@ -491,6 +494,8 @@ static void prefs_for(struct iw_call *c, struct sip_trunk *t)
 	char list[128] = "";
 
 	for (unsigned i = 0; t && i < t->n_codecs; i++) {
+		if (t->dtmf_info && !strcasecmp(t->codecs[i], "telephone-event"))
+			continue; /* digits go as SIP INFO */
 		strncat(list, i ? "," : "", sizeof(list) - strlen(list) - 1);
 		strncat(list, t->codecs[i], sizeof(list) - strlen(list) - 1);
 	}
@@ -528,6 +533,10 @@ static void media_connect(struct iw_call *c)
 						       : MEDIA_CODEC_PCMA;
 	cc.pt = c->agreed.tx_pt;
 	cc.dtmf_pt = c->agreed.te ? c->agreed.te_tx_pt : 0;
+	/* SIP INFO trunks: digits are found on TDM and relayed by signalling */
+	cc.dtmf_detect = c->trunk && c->trunk->dtmf_info;
+	if (cc.dtmf_detect)
+		cc.dtmf_pt = 0;
 	cc.ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20;
 	snprintf(cc.ec, sizeof(cc.ec), "%s", media_vty_ec_name ? media_vty_ec_name : "");
 	cc.ec_tail_ms = media_vty_ec_tail_ms;
@@ -871,7 +880,44 @@ static unsigned leg_offer(void *u, struct sip_leg *leg, const struct sip_msg *re
 	return 200;
 }
 
+/* SIP INFO with application/dtmf-relay (the de-facto format: lines
+ * "Signal=5" and "Duration=160" in ms): the digit is played toward TDM. */
+static void sip_side_info(void *u, struct sip_leg *leg, const struct sip_msg *req)
+{
+	struct iw_call *c = u;
+	struct sip_ctype ct;
+	char body[128], *sig, *dur;
+	char digit;
+	unsigned ms = 250;
+
+	(void)leg;
+	if (!c->have_chan || !req->body.len || sip_msg_content_type(req, &ct) < 0 ||
+	    !tstr_casecmp_cstr(ct.type, "application") ||
+	    !tstr_casecmp_cstr(ct.subtype, "dtmf-relay"))
+		return;
+	snprintf(body, sizeof(body), "%.*s", (int)req->body.len, req->body.p);
+	sig = strcasestr(body, "Signal=");
+	if (!sig)
+		return;
+	sig += 7;
+	while (*sig == ' ')
+		sig++;
+	digit = *sig == '*' || *sig == '#' ? *sig : (char)toupper((unsigned char)*sig);
+	dur = strcasestr(body, "Duration=");
+	if (dur) {
+		long v = strtol(dur + 9, NULL, 10);
+
+		ms = v < 40 ? 40 : v > 5000 ? 5000 : (unsigned)v;
+	}
+	if (media_chan_dtmf(c->iw->media, c->chan, digit, ms) < 0) {
+		LOGCALL(c, LOGL_NOTICE, "INFO dtmf-relay with an unusable signal '%c'\n", *sig);
+		return;
+	}
+	LOGCALL(c, LOGL_INFO, "INFO DTMF %c (%u ms) -> TDM\n", digit, ms);
+}
+
 static const struct sip_leg_ops out_leg_ops = {
+	.info = sip_side_info,
 	.offer = leg_offer,
 	.progress = out_progress,
 	.answered = out_answered,
@@ -1203,6 +1249,7 @@ static void in_cancelled(void *u, struct sip_leg *leg, const struct sip_msg *can
 }
 
 static const struct sip_leg_ops in_leg_ops = {
+	.info = sip_side_info,
 	.offer = leg_offer,
 	.cancelled = in_cancelled,
 	.bye = sip_side_bye,
@@ -1728,6 +1775,24 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 					    : "on",
 		     st->ec_erl_db, st->ec_erle_db, st->ec_convergence_ms,
 		     st->ec_double_talk * 100.0f);
+		return;
+	}
+	if (ev->type == MEDIA_EV_DTMF && !ev->from_rtp) {
+		/* a digit on TDM toward a trunk that takes DTMF as SIP INFO */
+		llist_for_each_entry(c, &iw->calls, list)
+		{
+			char body[64];
+			struct sip_body b = {.content_type = "application/dtmf-relay",
+					     .body = body};
+
+			if (!c->have_chan || c->chan != chan || !c->leg || !c->trunk ||
+			    !c->trunk->dtmf_info || c->state != IW_S_ACTIVE)
+				continue;
+			b.len = (size_t)snprintf(body, sizeof(body), "Signal=%c\r\nDuration=%u\r\n",
+						 ev->digit, ev->duration / 8);
+			if (sip_leg_info(c->leg, &b) == 0)
+				LOGCALL(c, LOGL_INFO, "DTMF %c on TDM -> INFO\n", ev->digit);
+		}
 		return;
 	}
 	if (ev->type == MEDIA_EV_STATS) {

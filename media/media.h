@@ -58,8 +58,11 @@ struct media_chan_cfg {
 	enum media_codec codec;
 	uint8_t pt;	 /* payload type of the codec, as negotiated */
 	uint8_t dtmf_pt; /* telephone-event payload type, 0: none */
-	unsigned ptime;	 /* 10, 20, 30 */
-	char ec[16];	 /* echo canceller ("tandem", "speex", "spandsp"), "": none */
+	/* detect digits on TDM even without dtmf_pt: take them out of the
+	 * audio and report each as MEDIA_EV_DTMF when it ends (SIP INFO) */
+	bool dtmf_detect;
+	unsigned ptime; /* 10, 20, 30 */
+	char ec[16];	/* echo canceller ("tandem", "speex", "spandsp"), "": none */
 	unsigned ec_tail_ms;
 };
 
@@ -136,6 +139,9 @@ int media_chan_free(struct media_engine *e, uint32_t id);
  * "dial") from a plan ("us", "itu"); tone NULL stops it. It replaces what
  * RTP brings while it plays. */
 int media_chan_tone(struct media_engine *e, uint32_t id, const char *plan, const char *tone);
+/* Play a DTMF digit (0-9 * # A-D) toward TDM for ms (40-5000), e.g. from
+ * a SIP INFO. -EINVAL for another character. */
+int media_chan_dtmf(struct media_engine *e, uint32_t id, char digit, unsigned ms);
 
 /* Continuity check on the channel's timeslot (Q.764 2.1.8, Q.724): send
  * the 2000 Hz check tone and report MEDIA_EV_COT when it comes back

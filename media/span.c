@@ -54,6 +54,15 @@ static void dtmf_detected(const struct dtmf_event *ev, void *priv)
 
 	if (code < 0)
 		return;
+	if (!c->cfg.dtmf_pt) {
+		/* no RFC 4733 on this channel: the signalling side relays the
+		 * digit (SIP INFO) once its length is known */
+		if (ev->end) {
+			me.duration = ev->duration;
+			worker_event(c->w, &me);
+		}
+		return;
+	}
 	if (!ev->end) {
 		/* the onset lies DTMF_START_LAG samples back (plus the look-ahead
 		 * the audio is delayed by, which the media clock already counts);
@@ -187,6 +196,7 @@ void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len)
 			return;
 		k = rtp_event_rx_update(&c->evrx, h.ts, &ev);
 		if (k == RTP_EVENT_RX_START) {
+			c->gen_left = 0;
 			dtmf_gen_start(&c->gen, rtp_event_to_digit(ev.event), c->span->cc.law, -8.0,
 				       -6.0);
 		} else if (k == RTP_EVENT_RX_END) {
@@ -235,6 +245,12 @@ static void chan_tdm_out(struct media_chan *c, uint8_t *out, unsigned n)
 
 		dtmf_gen_fill(&c->gen, lin, n);
 		g711_encode_buf(c->span->cc.law, lin, out, n);
+		if (c->gen_left) {
+			/* a timed digit (SIP INFO): stop when its length is played */
+			c->gen_left = c->gen_left > n ? c->gen_left - n : 0;
+			if (!c->gen_left)
+				dtmf_gen_stop(&c->gen);
+		}
 	} else if (c->tone.active) {
 		int16_t lin[CESOP_MAX_FRAMES];
 
@@ -255,6 +271,20 @@ int chan_tdm_cot(struct media_chan *c, enum media_cot mode)
 	} else {
 		cot_stop(&c->cot);
 	}
+	return 0;
+}
+
+int chan_tdm_dtmf(struct media_chan *c, char digit, unsigned ms)
+{
+	int rc;
+
+	if (!c->span)
+		return -ENOTCONN;
+	/* Q.24 / Q.23 levels as for RFC 4733 events */
+	rc = dtmf_gen_start(&c->gen, digit, c->span->cc.law, -8.0, -6.0);
+	if (rc < 0)
+		return rc;
+	c->gen_left = ms * 8;
 	return 0;
 }
 
@@ -399,11 +429,11 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 
 		if (rc < 0)
 			return rc;
-		if (cfg->dtmf_pt && !c->det) {
+		if ((cfg->dtmf_pt || cfg->dtmf_detect) && !c->det) {
 			c->det = dtmf_det_alloc(w->ctx, DTMF_DEFAULT_DELAY, dtmf_detected, c);
 			if (!c->det)
 				return -ENOMEM;
-		} else if (!cfg->dtmf_pt && c->det) {
+		} else if (!cfg->dtmf_pt && !cfg->dtmf_detect && c->det) {
 			dtmf_det_free(c->det);
 			c->det = NULL;
 		}
@@ -457,7 +487,7 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 			return -EINVAL;
 		}
 	}
-	if (cfg->dtmf_pt) {
+	if (cfg->dtmf_pt || cfg->dtmf_detect) {
 		c->det = dtmf_det_alloc(w->ctx, DTMF_DEFAULT_DELAY, dtmf_detected, c);
 		if (!c->det) {
 			chan_tdm_release(c);

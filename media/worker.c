@@ -212,6 +212,11 @@ static void worker_cmd(void *priv)
 				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: no tone %s/%s\n", c->id,
 				     cmd.tone_plan, cmd.tone);
 			break;
+		case CMD_DTMF:
+			if (c && c->in_use && chan_tdm_dtmf(c, cmd.digit, cmd.digit_ms) < 0)
+				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: cannot play DTMF %c\n",
+				     c->id, cmd.digit);
+			break;
 		case CMD_COT:
 			if (c && c->in_use && chan_tdm_cot(c, cmd.cot) < 0)
 				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: no timeslot for COT\n",
@@ -634,6 +639,15 @@ int media_chan_tone(struct media_engine *e, uint32_t id, const char *plan, const
 	snprintf(cmd.tone, sizeof(cmd.tone), "%s", tone ? tone : "");
 	if (tone && !tone_plan_find(cmd.tone_plan, tone))
 		return -ENOENT;
+	return chan_cmd(e, id, &cmd);
+}
+
+int media_chan_dtmf(struct media_engine *e, uint32_t id, char digit, unsigned ms)
+{
+	struct media_cmd cmd = {.op = CMD_DTMF, .digit = digit, .digit_ms = ms};
+
+	if (!strchr("0123456789*#ABCD", digit) || !digit || ms < 40 || ms > 5000)
+		return -EINVAL;
 	return chan_cmd(e, id, &cmd);
 }
 

@@ -24,7 +24,17 @@
 
 #define QUEUE_DEPTH 4096
 
-enum cmd_op { CMD_CREATE, CMD_MODIFY, CMD_QUERY, CMD_FREE, CMD_STOP, CMD_SPAN, CMD_TONE, CMD_COT };
+enum cmd_op {
+	CMD_CREATE,
+	CMD_MODIFY,
+	CMD_QUERY,
+	CMD_FREE,
+	CMD_STOP,
+	CMD_SPAN,
+	CMD_TONE,
+	CMD_COT,
+	CMD_DTMF
+};
 
 #define MEDIA_MAX_SPANS 64
 
@@ -36,6 +46,8 @@ struct media_cmd {
 	struct media_span_cfg span;  /* CMD_SPAN */
 	char tone_plan[8], tone[16]; /* CMD_TONE; tone "" stops */
 	enum media_cot cot;	     /* CMD_COT */
+	char digit;		     /* CMD_DTMF */
+	unsigned digit_ms;
 };
 
 struct media_worker;
@@ -65,6 +77,7 @@ struct media_chan {
 			    */
 	struct rtp_event_rx evrx;
 	struct dtmf_gen gen;
+	uint32_t gen_left;    /* samples of a timed digit (CMD_DTMF) still to play; 0: untimed */
 	struct tone_gen tone; /* call-progress tone toward TDM */
 	bool ans_reported;
 	struct cot cot; /* continuity check tone transceiver */
@@ -139,6 +152,7 @@ void chan_tdm_release(struct media_chan *c);
 /* RTP received on a channel in TDM mode */
 void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len);
 int chan_tdm_tone(struct media_chan *c, const char *plan, const char *tone);
+int chan_tdm_dtmf(struct media_chan *c, char digit, unsigned ms);
 int chan_tdm_cot(struct media_chan *c, enum media_cot mode);
 /* worker.c: queue an event for the signalling thread */
 void worker_event(struct media_worker *w, const struct media_event *ev);

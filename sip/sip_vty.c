@@ -203,6 +203,16 @@ DEFUN(cfg_trunk_ptime, cfg_trunk_ptime_cmd, "ptime (10|20|30)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_dtmf, cfg_trunk_dtmf_cmd, "dtmf (rfc4733|info)",
+      "How digits travel toward this trunk\nRFC 4733 telephone-event in RTP (default)\nSIP INFO "
+      "application/dtmf-relay (telephone-event is not offered; tones are taken out of the "
+      "audio)\n")
+{
+	TRUNK;
+	t->dtmf_info = !strcmp(argv[0], "info");
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_options, cfg_trunk_options_cmd, "options-interval <0-3600>",
       "OPTIONS keep-alive toward the trunk\nSeconds; 0 = off\n")
 {
@@ -309,6 +319,8 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, " %s", t->codecs[i]);
 		vty_out(vty, "%s", VTY_NEWLINE);
 		vty_out(vty, "  ptime %u%s", t->ptime, VTY_NEWLINE);
+		if (t->dtmf_info)
+			vty_out(vty, "  dtmf info%s", VTY_NEWLINE);
 		vty_out(vty, "  options-interval %u%s", t->options_interval, VTY_NEWLINE);
 		if (t->auth_user)
 			vty_out(vty, "  auth %s %s%s", t->auth_user, t->auth_pass, VTY_NEWLINE);
@@ -368,6 +380,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_ruri_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_redir_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_codecs_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_dtmf_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_ptime_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_options_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_auth_cmd);

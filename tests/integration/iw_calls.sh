@@ -28,7 +28,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 near() { # VALUE TARGET TOLERANCE
@@ -67,6 +67,9 @@ sip
  trunk small
   remote 127.0.0.1 $UAS4
   limits calls 1 cps 0
+ trunk infotrunk
+  remote 127.0.0.1 $UAS5
+  dtmf info
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
@@ -76,6 +79,7 @@ routing
  route to-sip 4940 via sipi
  route to-sip 4950 via busytrunk carrier
  route to-sip 4960 via small
+ route to-sip 4970 via infotrunk
  route to-isup default via sw1
  enum servers 127.0.0.1:$DNS
  enum timeout 300
@@ -287,6 +291,26 @@ check "it:iw-calls:trunk-call-limit->rel-42" wait_ev "$out" "EV REL cic=18 cause
 sw "release 17 16"
 wait_ev "$out" "EV RLC cic=17" 50
 wait "$uas"
+
+# --- DTMF as SIP INFO (trunk option): in-band "5" on the E1 -> INFO
+# Signal=5 (checked by the sipp scenario, which also sees no
+# telephone-event offered); INFO Signal=7 from sipp -> "7" on the E1
+start_bg "$TMPD/uas-info.out" timeout 20 sipp -sf "$SIPP/uas_info.xml" -i 127.0.0.1 -p $UAS5 \
+	-m 1 -nostdin -trace_msg -message_file "$TMPD/uas-info.msg"
+uas=$BG_PID
+sw "call 24 70123456 89555"
+if wait_ev "$out" "EV (ANM|CON) cic=24" 50; then
+	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+		--ts 24:dtmf:5 --seconds 3 >"$TMPD/e1-info.out"
+	check "it:iw-calls:dtmf-info:tdm-5->info-signal-5" wait_ev "$TMPD/td.log" "DTMF 5 on TDM -> INFO" 30
+	check "it:iw-calls:dtmf-info:info-7->tdm" grep -q "INFO DTMF 7 (300 ms) -> TDM" "$TMPD/td.log"
+	check "it:iw-calls:dtmf-info:tone-7-on-the-e1" grep -q '^TS 24 .*dtmf="7"' "$TMPD/e1-info.out"
+	sw "release 24 16"
+	wait "$uas"
+	check "it:iw-calls:dtmf-info:sipp-scenario (no telephone-event, INFO checked)" test $? -eq 0
+else
+	fail "it:iw-calls:dtmf-info:answered"
+fi
 
 # --- SIP-I: the IAM rides in the INVITE; tshark, capturing on loopback,
 # decodes what went on the wire (sipp's own trace stops at the first NUL)

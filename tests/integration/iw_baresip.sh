@@ -6,7 +6,9 @@
 # which the E1 emulator measures on the call's timeslot; the E1 emulator
 # sends 1500 Hz, which baresip's sndfile module records as it decodes it,
 # and the recording is measured here. The switch then releases: RLC back,
-# and BYE to baresip, which ends its call.
+# and BYE to baresip, which ends its call. Then the other way: a second
+# baresip dials tandem, the switch gets the IAM, rings and answers, voice
+# is checked the same way, and baresip's BYE when it quits gives REL 16.
 # The call runs with tandem's echo canceller off: with the default one
 # ("tandem", NLMS) the E1's 1500 Hz, sent while baresip's 1004 Hz goes the
 # other way (double talk, no echo at all), reached baresip 9.3 dB louder
@@ -26,7 +28,7 @@ for m in g711 aufile aubridge sndfile account menu; do
 done
 command -v python3 >/dev/null || { skip "it:iw-baresip: python3 needed to measure the recording"; exit 0; }
 cd "$TMPD" || exit 1
-VTY=25400 M3UA=25401 SIP=25402 PHONE=25403 SPAN_L=25405 SPAN_R=25406
+VTY=25400 M3UA=25401 SIP=25402 PHONE=25403 CALLER=25404 SPAN_L=25405 SPAN_R=25406
 CIC=3 SECONDS_VOICE=4 E1_HZ=${E1_HZ:-1500}
 
 near() { # VALUE TARGET TOLERANCE
@@ -44,10 +46,14 @@ w.writeframes(b"".join(struct.pack("<h", int(round(a * math.sin(2 * math.pi * 10
 w.close()
 PY
 
-mkdir -p "$TMPD/phone" "$TMPD/rec"
-cat >"$TMPD/phone/config" <<CFG
+# phone_cfg NAME PORT AOR-USER: a baresip config dir $TMPD/NAME recording into
+# $TMPD/NAME/rec
+phone_cfg() {
+	local d=$TMPD/$1
+	mkdir -p "$d/rec"
+	cat >"$d/config" <<CFG
 poll_method		epoll
-sip_listen		127.0.0.1:$PHONE
+sip_listen		127.0.0.1:$2
 net_interface		127.0.0.1
 audio_player		aubridge,nil
 audio_source		aufile,$TMPD/tone1004.wav
@@ -60,10 +66,13 @@ module			aubridge.so
 module			sndfile.so
 module_app		account.so
 module_app		menu.so
-snd_path		$TMPD/rec
+snd_path		$d/rec
 CFG
-echo "<sip:+4930123456@127.0.0.1:$PHONE>;answermode=auto;regint=0" >"$TMPD/phone/accounts"
-: >"$TMPD/phone/contacts"
+	echo "<sip:$3@127.0.0.1:$2>;answermode=auto;regint=0" >"$d/accounts"
+	: >"$d/contacts"
+}
+phone_cfg phone $PHONE +4930123456
+phone_cfg caller $CALLER +4989777
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
@@ -96,50 +105,17 @@ media
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
 
-start_bg "$TMPD/phone.log" "$BARESIP" -f "$TMPD/phone" -t 90
-phone=$BG_PID
-out=$TMPD/sw.out
-mkfifo "$TMPD/sw.in"
-start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 60 --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
-wait_tcp $VTY 50 || { fail "it:iw-baresip:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-wait_ev "$TMPD/phone.log" "baresip is ready" 50 ||
-	{ fail "it:iw-baresip:baresip-start"; cat "$TMPD/phone.log"; exit 1; }
-sw() { echo "$*" >&3; }
-sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1" 100 || fail "it:iw-baresip:link-up"
-sleep 0.5
-
-sw "call $CIC 30123456 89555"
-check "it:iw-baresip:acm" wait_ev "$out" "EV ACM cic=$CIC" 100
-check "it:iw-baresip:anm (baresip answered)" wait_ev "$out" "EV ANM cic=$CIC" 100
-calls=$(vty $VTY "show calls")
-sed "s/^/   /" <<<"$calls"
-check "it:iw-baresip:show-calls (ISUP->SIP active)" grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC $CIC" <<<"$calls"
-"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts "$CIC:tone:$E1_HZ:-13" --seconds $SECONDS_VOICE >"$TMPD/e1.out"
-rx_e1=$(grep "^TS $CIC " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
-echo "   baresip -> E1 TS$CIC: 1004 Hz at ${rx_e1:-?} dBm0 (sent -10)"
-check "it:iw-baresip:voice-phone-to-tdm (1004 Hz, -10 dBm0 +-3)" near "$rx_e1" -10 3
-sw "release $CIC 16"
-check "it:iw-baresip:rel->rlc" wait_ev "$out" "EV RLC cic=$CIC" 50
-# baresip reports a BYE from the peer as "session closed: Connection reset by peer"
-check "it:iw-baresip:bye-ends-the-phone-call" wait_ev "$TMPD/phone.log" \
-	"session closed: Connection reset by peer" 50
-check "it:iw-baresip:phone-call-terminated" wait_ev "$TMPD/phone.log" \
-	"Call with sip:\\+4989555@127.0.0.1;user=phone terminated" 50
-check "it:iw-baresip:cdr (cause 16, SIP 200, trunk phone)" wait_ev "$TMPD/td.log" \
-	"CDR call=1 dir=isup-sip .* answered=yes .* cic=$CIC trunk=phone .* cause=16 sip=200" 30
-
-# the phone's recording of what it decoded: the E1's 1500 Hz at -13 dBm0
-# for most of the E1's seconds (Goertzel per 20 ms block)
-rec=$(ls "$TMPD"/rec/dump-*-dec.wav 2>/dev/null | head -1)
-[ -n "${KEEP_REC:-}" ] && cp "$TMPD"/rec/*.wav "$KEEP_REC"/
-if [ -z "$rec" ]; then
-	fail "it:iw-baresip:voice-tdm-to-phone: no recording in $TMPD/rec ($(ls "$TMPD/rec"))"
-else
+# rec_check NAME DIR TS: baresip's recording of what it decoded must hold
+# the E1's $E1_HZ Hz at -13 dBm0 for most of the E1's seconds (Goertzel per
+# 20 ms block)
+rec_check() {
+	local name=$1 rec res secs lvl
+	rec=$(ls "$2"/dump-*-dec.wav 2>/dev/null | head -1)
+	[ -n "${KEEP_REC:-}" ] && cp "$2"/*.wav "$KEEP_REC"/
+	if [ -z "$rec" ]; then
+		fail "it:iw-baresip:$name:voice-tdm-to-phone: no recording in $2 ($(ls "$2"))"
+		return
+	fi
 	res=$(python3 - "$rec" "$E1_HZ" <<'PY'
 import math, struct, sys, wave
 w = wave.open(sys.argv[1], "rb")
@@ -170,16 +146,90 @@ med = levels[len(levels) // 2] if levels else -99.0
 print("rate=%d secs=%.1f tone_secs=%.2f level_dbm0=%.1f" % (rate, len(x) / rate, good * n / rate, med))
 PY
 )
-	echo "   E1 TS$CIC -> baresip: $res (sent $E1_HZ Hz at -13 dBm0 for $SECONDS_VOICE s)"
+	echo "   E1 TS$3 -> baresip: $res (sent $E1_HZ Hz at -13 dBm0 for $SECONDS_VOICE s)"
 	secs=$(tr ' ' '\n' <<<"$res" | sed -n 's/^tone_secs=//p')
 	lvl=$(tr ' ' '\n' <<<"$res" | sed -n 's/^level_dbm0=//p')
-	check "it:iw-baresip:voice-tdm-to-phone ($E1_HZ Hz for >= $((SECONDS_VOICE - 1)) s)" \
+	check "it:iw-baresip:$name:voice-tdm-to-phone ($E1_HZ Hz for >= $((SECONDS_VOICE - 1)) s)" \
 		awk -v s="$secs" -v m="$((SECONDS_VOICE - 1))" 'BEGIN { exit !(s >= m) }'
-	check "it:iw-baresip:voice-tdm-to-phone-level (-13 dBm0 +-3)" near "$lvl" -13 3
-fi
+	check "it:iw-baresip:$name:voice-tdm-to-phone-level (-13 dBm0 +-3)" near "$lvl" -13 3
+}
+
+# e1_voice NAME TS: the E1 side of a call for $SECONDS_VOICE s: sends
+# $E1_HZ Hz, measures baresip's 1004 Hz
+e1_voice() {
+	local rx
+	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+		--ts "$2:tone:$E1_HZ:-13" --seconds $SECONDS_VOICE >"$TMPD/e1-$1.out"
+	rx=$(grep "^TS $2 " "$TMPD/e1-$1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+	echo "   baresip -> E1 TS$2: 1004 Hz at ${rx:-?} dBm0 (sent -10)"
+	check "it:iw-baresip:$1:voice-phone-to-tdm (1004 Hz, -10 dBm0 +-3)" near "$rx" -10 3
+}
+
+start_bg "$TMPD/phone.log" "$BARESIP" -f "$TMPD/phone" -t 90
+phone=$BG_PID
+out=$TMPD/sw.out
+mkfifo "$TMPD/sw.in"
+start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
+	--dpc 2 --cics 1-31 --timeout 60 --script "$TMPD/sw.in"
+exec 3>"$TMPD/sw.in"
+start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+wait_tcp $VTY 50 || { fail "it:iw-baresip:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+wait_ev "$TMPD/phone.log" "baresip is ready" 50 ||
+	{ fail "it:iw-baresip:baresip-start"; cat "$TMPD/phone.log"; exit 1; }
+sw() { echo "$*" >&3; }
+sw "wait-link 10"
+wait_ev "$out" "EV GRS cic=1" 100 || fail "it:iw-baresip:link-up"
+sleep 0.5
+
+sw "call $CIC 30123456 89555"
+check "it:iw-baresip:to-phone:acm" wait_ev "$out" "EV ACM cic=$CIC" 100
+check "it:iw-baresip:to-phone:anm (baresip answered)" wait_ev "$out" "EV ANM cic=$CIC" 100
+calls=$(vty $VTY "show calls")
+sed "s/^/   /" <<<"$calls"
+check "it:iw-baresip:to-phone:show-calls (ISUP->SIP active)" grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC $CIC" <<<"$calls"
+e1_voice to-phone $CIC
+sw "release $CIC 16"
+check "it:iw-baresip:to-phone:rel->rlc" wait_ev "$out" "EV RLC cic=$CIC" 50
+# baresip reports a BYE from the peer as "session closed: Connection reset by peer"
+check "it:iw-baresip:to-phone:bye-ends-the-phone-call" wait_ev "$TMPD/phone.log" \
+	"session closed: Connection reset by peer" 50
+check "it:iw-baresip:to-phone:phone-call-terminated" wait_ev "$TMPD/phone.log" \
+	"Call with sip:\\+4989555@127.0.0.1;user=phone terminated" 50
+check "it:iw-baresip:to-phone:cdr (cause 16, SIP 200, trunk phone)" wait_ev "$TMPD/td.log" \
+	"CDR call=1 dir=isup-sip .* answered=yes .* cic=$CIC trunk=phone .* cause=16 sip=200" 30
+
+rec_check to-phone "$TMPD/phone/rec" $CIC
 kill -TERM "$phone" 2>/dev/null
+
+# --- the phone calls out: baresip dials +4989777001 (tandem's Request-URI
+# rule gives the national number), the switch rings and answers, voice
+# both ways, then baresip hangs up (BYE -> REL 16)
+start_bg "$TMPD/caller.log" "$BARESIP" -f "$TMPD/caller" -t 20 \
+	-e "/dial sip:+4989777001@127.0.0.1:$SIP;user=phone"
+caller=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777001 " 100; then
+	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777001 " "$out" | head -1)
+	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	pass "it:iw-baresip:from-phone:iam (cic $cic)"
+	check "it:iw-baresip:from-phone:calling-number (89777)" grep -q "calling=89777 " <<<"$iam"
+	sw "ring $cic"
+	sw "answer $cic"
+	check "it:iw-baresip:from-phone:established (200 after ANM)" wait_ev "$TMPD/caller.log" \
+		"Call established" 50
+	e1_voice from-phone "$cic"
+	# the phone hangs up when its -t time is over
+	check "it:iw-baresip:from-phone:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 200
+	check "it:iw-baresip:from-phone:cdr (SIP->ISUP, answered, cause 16)" wait_ev "$TMPD/td.log" \
+		"CDR call=[0-9]+ dir=sip-isup .* answered=yes .* cic=$cic .* cause=16" 30
+	wait "$caller"
+	rec_check from-phone "$TMPD/caller/rec" "$cic"
+else
+	fail "it:iw-baresip:from-phone:iam"
+	cat "$TMPD/caller.log"
+fi
 if [ "${FAILED:-0}" != 0 ]; then
 	echo "--- baresip"; tail -40 "$TMPD/phone.log"
+	echo "--- baresip (caller)"; tail -40 "$TMPD/caller.log" 2>/dev/null
 	echo "--- tandemd"; tail -40 "$TMPD/td.log"
 	echo "--- switch"; tail -20 "$out"
 fi

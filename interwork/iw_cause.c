@@ -2,8 +2,10 @@
  * (RFC 3326). The tables are also written out, with their sources, in
  * tests/vectors/interwork/rfc3398_*.txt, which the unit tests check against. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -324,4 +326,235 @@ int iw_reason_parse(const char *p, size_t len, uint8_t *cause)
 			return -ENOENT;
 		p++; /* ',' */
 	}
+}
+
+void iw_cause_map_init(struct iw_cause_map *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+/* A decimal field of 1..3 digits (no sign, no spaces) within lo..hi. */
+static int field_num(const char *p, size_t n, int lo, int hi)
+{
+	int v = 0;
+
+	if (n == 0 || n > 3)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v >= lo && v <= hi ? v : -1;
+}
+
+static int map_err(char *err, size_t errsize, const char *name, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int map_err(char *err, size_t errsize, const char *name, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err && errsize) {
+		n = snprintf(err, errsize, "%s:%u: ", name ? name : "table", line);
+		if (n >= 0 && (size_t)n < errsize) {
+			va_start(ap, fmt);
+			vsnprintf(err + n, errsize - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EINVAL;
+}
+
+#define SIP_SLOTS (IW_CAUSE_MAP_STATUS_MAX - IW_CAUSE_MAP_STATUS_MIN + 1)
+
+int iw_cause_map_parse(struct iw_cause_map *m, const char *text, size_t len, const char *name,
+		       char *err, size_t errsize)
+{
+	/* line of each entry in this text, for "given twice" */
+	unsigned seen_isup[128] = {0}, seen_sip[SIP_SLOTS] = {0};
+	const char *p = text, *end = text + len;
+	unsigned line = 0;
+
+	if (err && errsize)
+		err[0] = 0;
+	if (!text && len)
+		return map_err(err, errsize, name, 0, "no text");
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *f[4];
+		size_t fl[4];
+		unsigned nf = 0;
+		int key, val;
+
+		if (!eol)
+			eol = end;
+		line++;
+		for (const char *q = p; q < eol; q++)
+			if (*q == 0)
+				return map_err(err, errsize, name, line, "NUL byte in the line");
+		/* fields up to a '#' comment; '\r' of CRLF files is white space */
+		for (const char *q = p; q < eol && *q != '#';) {
+			if (*q == ' ' || *q == '\t' || *q == '\r') {
+				q++;
+				continue;
+			}
+			if (nf == 4)
+				break;
+			f[nf] = q;
+			while (q < eol && *q != ' ' && *q != '\t' && *q != '\r' && *q != '#')
+				q++;
+			fl[nf] = (size_t)(q - f[nf]);
+			nf++;
+		}
+		p = eol < end ? eol + 1 : end;
+		if (nf == 0)
+			continue;
+		if (nf != 3)
+			return map_err(err, errsize, name, line,
+				       "want 3 fields (isup2sip CAUSE STATUS|- or sip2isup "
+				       "STATUS CAUSE), found %s%u",
+				       nf == 4 ? "more than " : "", nf == 4 ? 3 : nf);
+		if (fl[0] == 8 && !memcmp(f[0], "isup2sip", 8)) {
+			key = field_num(f[1], fl[1], 1, 127);
+			if (key < 0)
+				return map_err(err, errsize, name, line,
+					       "ISUP cause '%.*s' is not a number in 1..127",
+					       (int)(fl[1] > 32 ? 32 : fl[1]), f[1]);
+			if (fl[2] == 1 && f[2][0] == '-')
+				val = IW_CAUSE_MAP_NO_RESPONSE;
+			else if ((val = field_num(f[2], fl[2], IW_CAUSE_MAP_STATUS_MIN,
+						  IW_CAUSE_MAP_STATUS_MAX)) < 0)
+				return map_err(err, errsize, name, line,
+					       "SIP status '%.*s' is not a number in 300..699 "
+					       "or '-' (no response)",
+					       (int)(fl[2] > 32 ? 32 : fl[2]), f[2]);
+			if (seen_isup[key])
+				return map_err(err, errsize, name, line,
+					       "isup2sip %d given twice (first on line %u)", key,
+					       seen_isup[key]);
+			seen_isup[key] = line;
+			if (!m->isup2sip[key])
+				m->entries++;
+			m->isup2sip[key] = (int16_t)val;
+		} else if (fl[0] == 8 && !memcmp(f[0], "sip2isup", 8)) {
+			key = field_num(f[1], fl[1], IW_CAUSE_MAP_STATUS_MIN,
+					IW_CAUSE_MAP_STATUS_MAX);
+			if (key < 0)
+				return map_err(err, errsize, name, line,
+					       "SIP status '%.*s' is not a number in 300..699",
+					       (int)(fl[1] > 32 ? 32 : fl[1]), f[1]);
+			val = field_num(f[2], fl[2], 1, 127);
+			if (val < 0)
+				return map_err(err, errsize, name, line,
+					       "ISUP cause '%.*s' is not a number in 1..127",
+					       (int)(fl[2] > 32 ? 32 : fl[2]), f[2]);
+			key -= IW_CAUSE_MAP_STATUS_MIN;
+			if (seen_sip[key])
+				return map_err(err, errsize, name, line,
+					       "sip2isup %d given twice (first on line %u)",
+					       key + IW_CAUSE_MAP_STATUS_MIN, seen_sip[key]);
+			seen_sip[key] = line;
+			if (!m->sip2isup[key])
+				m->entries++;
+			m->sip2isup[key] = (uint8_t)val;
+		} else {
+			return map_err(err, errsize, name, line,
+				       "unknown direction '%.*s' (isup2sip or sip2isup)",
+				       (int)(fl[0] > 32 ? 32 : fl[0]), f[0]);
+		}
+	}
+	return 0;
+}
+
+#define MAP_FILE_MAX (1u << 20)
+
+int iw_cause_map_load(struct iw_cause_map *m, const char *path, char *err, size_t errsize)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int rc;
+
+	iw_cause_map_init(m);
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		if (err && errsize)
+			snprintf(err, errsize, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= MAP_FILE_MAX) {
+				rc = -EFBIG;
+				goto out;
+			}
+			cap = cap ? cap * 2 : 4096;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		errno = 0;
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		rc = errno ? -errno : -EIO;
+		goto out;
+	}
+	rc = iw_cause_map_parse(m, buf, len, path, err, errsize);
+	if (rc < 0)
+		iw_cause_map_init(m);
+	free(buf);
+	fclose(f);
+	return rc;
+out:
+	if (err && errsize)
+		snprintf(err, errsize, "%s: %s", path,
+			 rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
+	iw_cause_map_init(m);
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+int iw_cause_map_isup_to_sip(const struct iw_cause_map *m, uint8_t cause, uint8_t location)
+{
+	if (cause == 0 || cause > 127)
+		return -EINVAL;
+	if (m && m->isup2sip[cause])
+		return m->isup2sip[cause] == IW_CAUSE_MAP_NO_RESPONSE ? 0 : m->isup2sip[cause];
+	/* RFC 3398 7.2.4.1 note (*): normal clearing has no response */
+	if (cause == IW_CAUSE_NORMAL_CLEARING)
+		return 0;
+	return iw_cause_isup_to_sip_loc(cause, location);
+}
+
+uint8_t iw_cause_map_sip_to_isup(const struct iw_cause_map *m, int status)
+{
+	if (status < IW_CAUSE_MAP_STATUS_MIN || status > IW_CAUSE_MAP_STATUS_MAX)
+		return 0;
+	if (m && m->sip2isup[status - IW_CAUSE_MAP_STATUS_MIN])
+		return m->sip2isup[status - IW_CAUSE_MAP_STATUS_MIN];
+	return iw_cause_sip_to_isup(status);
+}
+
+uint8_t iw_cause_map_from_response(const struct iw_cause_map *m, int status, const char *reason,
+				   size_t reason_len)
+{
+	uint8_t c;
+
+	if (reason && iw_reason_parse(reason, reason_len, &c) == 0 && c != 0)
+		return c;
+	return iw_cause_map_sip_to_isup(m, status);
 }

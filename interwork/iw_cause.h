@@ -62,3 +62,50 @@ int iw_reason_format(char *buf, size_t size, uint8_t cause);
  * Returns 0, -ENOENT when there is no Q.850 value, -EBADMSG when the Q.850
  * value has no cause or one outside 0..127. */
 int iw_reason_parse(const char *p, size_t len, uint8_t *cause);
+
+/* A cause mapping table: the RFC 3398 defaults above with per-entry
+ * overrides, loaded from a text file (format in README.md, "Cause mapping
+ * tables"). Pure data: a struct the caller owns, no allocation. */
+#define IW_CAUSE_MAP_NO_RESPONSE (-1)
+#define IW_CAUSE_MAP_STATUS_MIN	 300
+#define IW_CAUSE_MAP_STATUS_MAX	 699
+struct iw_cause_map {
+	/* 0: default; IW_CAUSE_MAP_NO_RESPONSE; otherwise a SIP status */
+	int16_t isup2sip[128];
+	/* index status - 300; 0: default; otherwise a Q.850 cause */
+	uint8_t sip2isup[IW_CAUSE_MAP_STATUS_MAX - IW_CAUSE_MAP_STATUS_MIN + 1];
+	unsigned entries; /* overrides set */
+};
+
+/* Every entry back to the RFC 3398 default. */
+void iw_cause_map_init(struct iw_cause_map *m);
+
+/* Applies the table text (len bytes, need not be NUL-terminated) on top of
+ * m, which the caller initialised. name names the source in messages. On
+ * error m may hold the lines before the bad one, and err gets
+ * "NAME:LINE: what is wrong" (NUL-terminated, truncated to errsize).
+ * Returns 0, -EINVAL for a bad line. */
+int iw_cause_map_parse(struct iw_cause_map *m, const char *text, size_t len, const char *name,
+		       char *err, size_t errsize);
+
+/* iw_cause_map_init() and then the file at path: 0, -EINVAL (bad line),
+ * -errno when the file cannot be read (-EFBIG above 1 MiB); err as for
+ * iw_cause_map_parse(), or "PATH: reason" when it cannot be read. */
+int iw_cause_map_load(struct iw_cause_map *m, const char *path, char *err, size_t errsize);
+
+/* The SIP status for an ISUP cause through the table (m NULL: defaults).
+ * 0 when the table gives no response: cause 16 by default (RFC 3398
+ * 7.2.4.1 note *: the call ends with BYE or CANCEL) and entries "-"; a
+ * caller that must still reject an INVITE then answers 480. An override
+ * applies at every location; without one, cause 21 at location user gives
+ * 603 as in iw_cause_isup_to_sip_loc(). -EINVAL for a cause outside
+ * 1..127. */
+int iw_cause_map_isup_to_sip(const struct iw_cause_map *m, uint8_t cause, uint8_t location);
+
+/* The ISUP cause for a SIP failure response through the table (m NULL:
+ * defaults); 0 for a status outside 300..699. */
+uint8_t iw_cause_map_sip_to_isup(const struct iw_cause_map *m, int status);
+
+/* iw_cause_from_response() through the table: a Q.850 Reason still wins. */
+uint8_t iw_cause_map_from_response(const struct iw_cause_map *m, int status, const char *reason,
+				   size_t reason_len);

@@ -1,6 +1,8 @@
-/* tandem-tool cause isup2sip N | sip2isup STATUS [REASON]: the RFC 3398
- * release cause mapping, one value at a time. */
+/* tandem-tool cause isup2sip N | sip2isup STATUS [REASON] [--table FILE]:
+ * the RFC 3398 release cause mapping, or a table file's overrides of it,
+ * one value at a time. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,66 +23,98 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
+static int usage(const char *name)
+{
+	fprintf(stderr,
+		"usage: %s isup2sip CAUSE | sip2isup STATUS [REASON-VALUE] [--table FILE]\n", name);
+	return 2;
+}
+
 static int run(int argc, char **argv)
 {
+	static const struct option opts[] = {{"table", required_argument, NULL, 't'},
+					     {NULL, 0, NULL, 0}};
+	static struct iw_cause_map map;
+	const struct iw_cause_map *m = NULL;
+	const char *table = NULL, *name = argv[0];
+	int o, npos;
+	char **pos;
 	long v;
 
-	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[1], "sip2isup"))) {
-		fprintf(stderr, "usage: %s isup2sip CAUSE | sip2isup STATUS [REASON-VALUE]\n",
-			argv[0]);
+	optind = 1;
+	/* "+" would stop at the first operand; the table option may follow
+	 * the operands, so GNU permutation is wanted, and a '-' operand
+	 * (negative number) is an error anyway */
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o != 't')
+			return usage(name);
+		table = optarg;
+	}
+	pos = argv + optind;
+	npos = argc - optind;
+	if (npos < 2 || npos > 3 || (npos == 3 && strcmp(pos[0], "sip2isup")))
+		return usage(name);
+	if (strcmp(pos[0], "isup2sip") && strcmp(pos[0], "sip2isup")) {
+		fprintf(stderr, "%s: unknown direction '%s' (isup2sip, sip2isup)\n", name, pos[0]);
 		return 2;
 	}
-	if (!strcmp(argv[1], "isup2sip")) {
+	if (table) {
+		char err[256];
+
+		if (iw_cause_map_load(&map, table, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s\n", name, err);
+			return 2;
+		}
+		m = &map;
+	}
+	if (!strcmp(pos[0], "isup2sip")) {
 		const char *t;
 		int st;
 
-		if (parse_num(argv[2], 0, 255, &v) < 0) {
-			fprintf(stderr, "%s: cause must be a number\n", argv[0]);
+		if (parse_num(pos[1], 0, 255, &v) < 0) {
+			fprintf(stderr, "%s: cause must be a number\n", name);
 			return 2;
 		}
-		st = iw_cause_isup_to_sip((uint8_t)v);
+		st = iw_cause_map_isup_to_sip(m, (uint8_t)v, 0xff);
 		if (st < 0) {
-			fprintf(stderr, "%s: cause %ld is not a Q.850 value (1..127)\n", argv[0],
-				v);
+			fprintf(stderr, "%s: cause %ld is not a Q.850 value (1..127)\n", name, v);
 			return 1;
 		}
 		t = iw_cause_text((uint8_t)v);
-		if (v == 16) {
+		if (st == 0) {
 			/* RFC 3398 7.2.4.1: normal clearing ends the call with BYE or
 			 * CANCEL; the table has no response for it */
 			printf("\n");
 			fprintf(stderr,
-				"cause 16 (%s) -> no response (BYE/CANCEL); an INVITE still to "
-				"answer gets %d\n",
-				t, st);
+				"cause %ld (%s) -> no response%s; an INVITE still to answer "
+				"gets 480\n",
+				v, t ? t : "not named by Q.850",
+				m && m->isup2sip[v] ? " (table)" : " (BYE/CANCEL)");
 			return 0;
 		}
 		printf("%d\n", st);
-		fprintf(stderr, "cause %ld (%s) -> %d\n", v, t ? t : "not named by Q.850", st);
+		fprintf(stderr, "cause %ld (%s) -> %d%s\n", v, t ? t : "not named by Q.850", st,
+			m && m->isup2sip[v] ? " (table)" : "");
 		return 0;
-	}
-	if (!strcmp(argv[1], "sip2isup")) {
+	} else {
 		uint8_t c;
 
-		if (parse_num(argv[2], 0, 999, &v) < 0) {
-			fprintf(stderr, "%s: status must be a number\n", argv[0]);
+		if (parse_num(pos[1], 0, 999, &v) < 0) {
+			fprintf(stderr, "%s: status must be a number\n", name);
 			return 2;
 		}
-		if (argc == 4)
-			c = iw_cause_from_response((int)v, argv[3], strlen(argv[3]));
+		if (npos == 3)
+			c = iw_cause_map_from_response(m, (int)v, pos[2], strlen(pos[2]));
 		else
-			c = iw_cause_sip_to_isup((int)v);
+			c = iw_cause_map_sip_to_isup(m, (int)v);
 		if (c == 0) {
-			fprintf(stderr, "%s: %ld is not a failure response (300..699)\n", argv[0],
-				v);
+			fprintf(stderr, "%s: %ld is not a failure response (300..699)\n", name, v);
 			return 1;
 		}
 		printf("%u\n", c);
 		return 0;
 	}
-	fprintf(stderr, "%s: unknown direction '%s' (isup2sip, sip2isup)\n", argv[0], argv[1]);
-	return 2;
 }
 
-TOOL_CMD(cause_cmd, "cause", "isup2sip CAUSE | sip2isup STATUS [REASON-VALUE]",
-	 "map a Q.850 release cause to a SIP status or back (RFC 3398)", run);
+TOOL_CMD(cause_cmd, "cause", "isup2sip CAUSE | sip2isup STATUS [REASON-VALUE] [--table FILE]",
+	 "map a Q.850 release cause to a SIP status or back (RFC 3398, or a table file)", run);

@@ -359,23 +359,175 @@ void iw_enum_sort(struct iw_enum_naptr *r, size_t n)
 	}
 }
 
+int iw_enum_filter_parse(struct iw_enum_filter *f, const char *list)
+{
+	const char *p = list;
+
+	memset(f, 0, sizeof(*f));
+	if (!list)
+		return -EINVAL;
+	for (;;) {
+		struct iw_enum_filter_spec *sp;
+		const char *e = strchr(p, ','), *t, *c;
+		size_t len, tl, sl;
+
+		if (!e)
+			e = p + strlen(p);
+		len = (size_t)(e - p);
+		if (f->n == IW_ENUM_FILTER_MAX || len < 5 || strncasecmp(p, "E2U+", 4))
+			return -EINVAL;
+		t = p + 4;
+		c = memchr(t, ':', (size_t)(e - t));
+		tl = (size_t)((c ? c : e) - t);
+		sl = c ? (size_t)(e - c - 1) : 0;
+		if (!svc_token(t, tl) || (c && !svc_token(c + 1, sl)))
+			return -EINVAL;
+		sp = &f->spec[f->n++];
+		for (size_t k = 0; k < tl; k++)
+			sp->type[k] = (char)tolower((unsigned char)t[k]);
+		for (size_t k = 0; k < sl; k++)
+			sp->subtype[k] = (char)tolower((unsigned char)c[1 + k]);
+		if (!*e)
+			return 0;
+		p = e + 1;
+	}
+}
+
+void iw_enum_filter_from_bits(struct iw_enum_filter *f, unsigned services)
+{
+	memset(f, 0, sizeof(*f));
+	if (services & IW_ENUM_SVC_SIP)
+		strcpy(f->spec[f->n++].type, "sip");
+	if (services & IW_ENUM_SVC_PSTN)
+		strcpy(f->spec[f->n++].type, "pstn");
+}
+
+static bool tok_eq(const char *p, size_t n, const char *name)
+{
+	return strlen(name) == n && !strncasecmp(p, name, n);
+}
+
+int iw_enum_filter_match(const struct iw_enum_filter *f, struct tstr s)
+{
+	size_t i = 3;
+	int mask = 0;
+
+	if (iw_enum_service_parse(s) < 0)
+		return -EINVAL;
+	/* well-formed (checked above): "E2U" 1*("+" type *(":" subtype)) */
+	while (i < s.len) {
+		size_t t0 = ++i, t1, s0;
+
+		while (i < s.len && s.p[i] != '+' && s.p[i] != ':')
+			i++;
+		t1 = i;
+		s0 = i;
+		while (i < s.len && s.p[i] != '+')
+			i++;
+		for (unsigned k = 0; k < f->n; k++) {
+			const struct iw_enum_filter_spec *sp = &f->spec[k];
+			bool sub = !sp->subtype[0];
+
+			if (!tok_eq(s.p + t0, t1 - t0, sp->type))
+				continue;
+			/* the subtypes of this enumservice: s0 .. i, each after ':' */
+			for (size_t a = s0; !sub && a < i;) {
+				size_t b = ++a;
+
+				while (b < i && s.p[b] != ':')
+					b++;
+				sub = tok_eq(s.p + a, b - a, sp->subtype);
+				a = b;
+			}
+			if (sub)
+				mask |= 1 << k;
+		}
+	}
+	return mask;
+}
+
 /* The URI scheme must fit the enumservice: RFC 3764 4 (sip: or sips:),
- * RFC 4769 4 (pstn:tel gives tel:, pstn:sip gives sip:). */
-static bool scheme_fits(const char *uri, int bits)
+ * RFC 4769 4 (pstn:tel gives tel:, pstn:sip gives sip:); a subtype that
+ * names a scheme (RFC 6116 3.4.3: "voice:tel") that scheme. type and sub
+ * are views (sub may be empty). */
+static bool scheme_fits(const char *uri, const char *type, size_t tl, const char *sub, size_t sl)
 {
 	const char *c = strchr(uri, ':');
+	bool sip, tel;
 	size_t n;
 
 	if (!c || c == uri || !isalpha((unsigned char)uri[0]))
 		return false;
 	n = (size_t)(c - uri);
-	if ((n == 3 && !strncasecmp(uri, "sip", 3)) || (n == 4 && !strncasecmp(uri, "sips", 4)))
-		return true;
-	return (bits & IW_ENUM_SVC_PSTN) && n == 3 && !strncasecmp(uri, "tel", 3);
+	sip = tok_eq(uri, n, "sip") || tok_eq(uri, n, "sips");
+	tel = tok_eq(uri, n, "tel");
+	if (tok_eq(type, tl, "sip") || tok_eq(sub, sl, "sip"))
+		return sip;
+	if (tok_eq(sub, sl, "sips"))
+		return tok_eq(uri, n, "sips");
+	if (tok_eq(sub, sl, "tel") || tok_eq(type, tl, "tel"))
+		return tel;
+	return sip || tel;
+}
+
+/* Whether an enumservice of the record that f accepts allows the URI: the
+ * filter's subtype decides when it names one, else the record's own
+ * subtypes (a pstn:tel record gives tel: also to a filter "E2U+pstn"). */
+static bool svc_fits(const struct iw_enum_filter *f, struct tstr s, const char *uri)
+{
+	size_t i = 3;
+
+	if (iw_enum_service_parse(s) < 0)
+		return false;
+	while (i < s.len) {
+		size_t t0 = ++i, t1, s0;
+
+		while (i < s.len && s.p[i] != '+' && s.p[i] != ':')
+			i++;
+		t1 = i;
+		s0 = i;
+		while (i < s.len && s.p[i] != '+')
+			i++;
+		for (unsigned k = 0; k < f->n; k++) {
+			const struct iw_enum_filter_spec *sp = &f->spec[k];
+			const char *t = s.p + t0;
+			size_t tl = t1 - t0;
+
+			if (!tok_eq(t, tl, sp->type))
+				continue;
+			if (s0 == i) { /* no subtypes */
+				if (!sp->subtype[0] && scheme_fits(uri, t, tl, "", 0))
+					return true;
+				continue;
+			}
+			for (size_t a = s0; a < i;) {
+				size_t b = ++a;
+
+				while (b < i && s.p[b] != ':')
+					b++;
+				if (sp->subtype[0] ? tok_eq(s.p + a, b - a, sp->subtype) &&
+							     scheme_fits(uri, t, tl, sp->subtype,
+									 strlen(sp->subtype))
+						   : scheme_fits(uri, t, tl, s.p + a, b - a))
+					return true;
+				a = b;
+			}
+		}
+	}
+	return false;
 }
 
 int iw_enum_select(struct iw_enum_naptr *recs, size_t n, const char *aus, unsigned services,
 		   struct iw_enum_result *res)
+{
+	struct iw_enum_filter f;
+
+	iw_enum_filter_from_bits(&f, services);
+	return iw_enum_select_filter(recs, n, aus, &f, res);
+}
+
+int iw_enum_select_filter(struct iw_enum_naptr *recs, size_t n, const char *aus,
+			  const struct iw_enum_filter *f, struct iw_enum_result *res)
 {
 	struct iw_enum_result r;
 	bool found = false;
@@ -387,7 +539,7 @@ int iw_enum_select(struct iw_enum_naptr *recs, size_t n, const char *aus, unsign
 	for (size_t i = 0; i < n; i++) {
 		const struct iw_enum_naptr *x = &recs[i];
 		char uri[IW_ENUM_URI_MAX];
-		int bits;
+		int mask;
 
 		/* RFC 6116 3.4.1: "u" is the terminal flag of ENUM; other or
 		 * unknown flags are not ours to follow (RFC 3403 4.1) */
@@ -397,12 +549,12 @@ int iw_enum_select(struct iw_enum_naptr *recs, size_t n, const char *aus, unsign
 		 * terminal ENUM rule carries the regexp and the root name */
 		if (x->replacement.len && !tstr_eq_cstr(x->replacement, "."))
 			continue;
-		bits = iw_enum_service_parse(x->service);
-		if (bits <= 0 || !(bits & (int)services))
+		mask = iw_enum_filter_match(f, x->service);
+		if (mask <= 0)
 			continue;
 		if (iw_enum_regexp_apply(x->regexp, aus, uri, sizeof(uri)) < 0)
 			continue;
-		if (!scheme_fits(uri, bits & (int)services))
+		if (!svc_fits(f, x->service, uri))
 			continue;
 		r.usable++;
 		if (found)

@@ -90,6 +90,41 @@ void iw_enum_sort(struct iw_enum_naptr *recs, size_t n);
 int iw_enum_select(struct iw_enum_naptr *recs, size_t n, const char *aus, unsigned services,
 		   struct iw_enum_result *res);
 
+/* Enumservices accepted, as a list of "E2U+type" or "E2U+type:subtype"
+ * (RFC 6116 3.4.3, one enumservice each): "E2U+sip" (RFC 3764),
+ * "E2U+pstn:sip", "E2U+pstn:tel" (RFC 4769), "E2U+tel", "E2U+voice:tel"...
+ * A record is accepted when one of its enumservices has the type of an
+ * entry and, when the entry names a subtype, that subtype among its own.
+ * The URI must fit the entry that matched: type sip gives sip:/sips:, a
+ * subtype sip, sips or tel names the URI scheme, type tel gives tel:, and
+ * otherwise any URI tandem can route (sip:, sips:, tel:). */
+#define IW_ENUM_FILTER_MAX 8
+#define IW_ENUM_TOKEN_MAX  32 /* RFC 6116 3.4.3: type and subtype are 1..32 characters */
+struct iw_enum_filter {
+	unsigned n;
+	struct iw_enum_filter_spec {
+		char type[IW_ENUM_TOKEN_MAX + 1];
+		char subtype[IW_ENUM_TOKEN_MAX + 1]; /* "": any subtype, or none */
+	} spec[IW_ENUM_FILTER_MAX];
+};
+
+/* Parses "E2U+pstn:tel,E2U+sip" (entries separated by commas, "E2U"
+ * case-insensitive, names kept in lower case) into f. Returns 0, -EINVAL
+ * for an entry that is not E2U+type[:subtype] with names of letters,
+ * digits and '-', or for more than IW_ENUM_FILTER_MAX entries. */
+int iw_enum_filter_parse(struct iw_enum_filter *f, const char *list);
+
+/* The filter the IW_ENUM_SVC_* bits stand for: "E2U+sip", "E2U+pstn". */
+void iw_enum_filter_from_bits(struct iw_enum_filter *f, unsigned services);
+
+/* Which entries of f a record's service field matches: a bit mask (bit k
+ * for f->spec[k]), 0 for none, -EINVAL for a malformed service field. */
+int iw_enum_filter_match(const struct iw_enum_filter *f, struct tstr service);
+
+/* iw_enum_select() with a filter in place of the IW_ENUM_SVC_* bits. */
+int iw_enum_select_filter(struct iw_enum_naptr *recs, size_t n, const char *aus,
+			  const struct iw_enum_filter *f, struct iw_enum_result *res);
+
 /* RFC 4694 parameters of "tel:NUMBER;npdi;rn=..." or of the user part of a
  * sip:/sips: URI ("sip:+1202...;npdi;rn=+1202...@host;user=phone").
  * Returns 0 (np cleared, then filled with what is present; a URI without

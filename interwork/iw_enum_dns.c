@@ -236,7 +236,7 @@ static int answer_process(struct iw_enum *e, const char *e164, const uint8_t *ab
 		recs[n].replacement = tstr_make(x->replacement, strlen(x->replacement));
 		n++;
 	}
-	rc = iw_enum_select(recs, n, e164, e->cfg.services, r);
+	rc = iw_enum_select_filter(recs, n, e164, &e->cfg.filter, r);
 	ares_free_data(head);
 	if (rc < 0)
 		return rc;
@@ -332,6 +332,8 @@ struct iw_enum *iw_enum_alloc(void *ctx, struct loop *l, const struct iw_enum_cf
 		e->cfg.tries = 2;
 	if (!e->cfg.services)
 		e->cfg.services = IW_ENUM_SVC_DEFAULT;
+	if (!e->cfg.filter.n)
+		iw_enum_filter_from_bits(&e->cfg.filter, e->cfg.services);
 	if (e->cfg.suffix) {
 		if (strlen(e->cfg.suffix) >= sizeof(e->suffix))
 			goto fail;

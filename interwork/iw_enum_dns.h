@@ -13,14 +13,15 @@ struct loop;
 struct iw_enum;
 
 struct iw_enum_cfg {
-	const char *servers;  /* "127.0.0.1:5353,[::1]:53"; NULL: the system's resolv.conf */
-	const char *suffix;   /* NULL: "e164.arpa" */
-	unsigned timeout_ms;  /* per try (default 1000) */
-	unsigned tries;	      /* per server (default 2) */
-	unsigned services;    /* IW_ENUM_SVC_* (default IW_ENUM_SVC_DEFAULT) */
-	uint32_t ttl_cap;     /* seconds a positive answer is kept at most (default 300);
-			       * an answer with TTL 0 is not cached */
-	uint32_t neg_ttl;     /* seconds NXDOMAIN / no usable record is kept (default 30) */
+	const char *servers; /* "127.0.0.1:5353,[::1]:53"; NULL: the system's resolv.conf */
+	const char *suffix;  /* NULL: "e164.arpa" */
+	unsigned timeout_ms; /* per try (default 1000) */
+	unsigned tries;	     /* per server (default 2) */
+	unsigned services;   /* IW_ENUM_SVC_* (default IW_ENUM_SVC_DEFAULT) */
+	struct iw_enum_filter filter; /* enumservices accepted; n > 0 replaces services */
+	uint32_t ttl_cap;	      /* seconds a positive answer is kept at most (default 300);
+				       * an answer with TTL 0 is not cached */
+	uint32_t neg_ttl;	      /* seconds NXDOMAIN / no usable record is kept (default 30) */
 	unsigned max_entries; /* cache size, least recently used dropped first (default 1024) */
 	bool no_cache;	      /* no cache at all */
 	bool no_neg_cache;    /* no negative cache */

@@ -81,13 +81,13 @@ static void print_np(const struct iw_enum_np *np)
 
 static int run_enum(int argc, char **argv)
 {
-	static const struct option lo[] = {{"server", required_argument, NULL, 's'},
-					   {"suffix", required_argument, NULL, 'x'},
-					   {"timeout", required_argument, NULL, 't'},
-					   {"tries", required_argument, NULL, 'n'},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+		{"server", required_argument, NULL, 's'},  {"suffix", required_argument, NULL, 'x'},
+		{"timeout", required_argument, NULL, 't'}, {"tries", required_argument, NULL, 'n'},
+		{"service", required_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
 	struct iw_enum_cfg cfg = {.timeout_ms = 1000, .tries = 2, .no_cache = true};
 	struct lookup_state s = {0};
+	const char *service = "E2U+sip";
 	char domain[300];
 	struct iw_enum *e;
 	struct loop *l;
@@ -108,15 +108,25 @@ static int run_enum(int argc, char **argv)
 		case 'n':
 			cfg.tries = (unsigned)atoi(optarg);
 			break;
+		case 'v':
+			service = optarg;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr,
-			"usage: %s [--server IP:PORT] [--suffix S] [--timeout MS] "
-			"[--tries N] +E164\n",
+			"usage: %s [--server IP:PORT] [--suffix S] [--service E2U+TYPE[:SUB][,..]] "
+			"[--timeout MS] [--tries N] +E164\n",
 			argv[0]);
+		return 2;
+	}
+	if (iw_enum_filter_parse(&cfg.filter, service) < 0) {
+		fprintf(stderr,
+			"%s: --service '%s': want E2U+TYPE or E2U+TYPE:SUBTYPE (e.g. E2U+sip, "
+			"E2U+pstn:tel), up to %d separated by commas\n",
+			argv[0], service, IW_ENUM_FILTER_MAX);
 		return 2;
 	}
 	if (iw_enum_domain(argv[optind], cfg.suffix, domain, sizeof(domain)) < 0) {
@@ -204,7 +214,9 @@ static int run_rewrite(int argc, char **argv)
 	return 0;
 }
 
-TOOL_CMD(enum_cmd, "enum", "[--server IP:PORT[,..]] [--suffix S] [--timeout MS] [--tries N] +E164",
-	 "ENUM (RFC 6116) lookup of a number, the chosen URI as JSON", run_enum);
+TOOL_CMD(
+	enum_cmd, "enum",
+	"[--server IP:PORT[,..]] [--suffix S] [--service E2U+sip] [--timeout MS] [--tries N] +E164",
+	"ENUM (RFC 6116) lookup of a number, the chosen URI as JSON", run_enum);
 TOOL_CMD(enum_rewrite_cmd, "enum-rewrite", "--regexp EXPR --aus +E164",
 	 "apply an ENUM NAPTR substitution expression (RFC 3402) to a number", run_rewrite);

@@ -22,6 +22,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	iw_enum_answer_ttl(data, size, &ttl);
 	iw_enum_service_parse(tstr_make((const char *)data, size));
+	{
+		static const char *const lists[] = {"E2U+sip", "E2U+pstn:tel,E2U+sip", "E2U+tel"};
+		struct iw_enum_filter f;
+
+		for (unsigned i = 0; i < 3; i++) {
+			if (iw_enum_filter_parse(&f, lists[i]) < 0)
+				abort();
+			if (iw_enum_filter_match(&f, tstr_make((const char *)data, size)) >=
+			    (1 << f.n))
+				abort();
+		}
+	}
 	if (!size)
 		return 0;
 	alen = data[0] % 17;

@@ -1,5 +1,6 @@
 /* libFuzzer target: the interworking maps fed untrusted bytes: Reason
- * header values, tel: / SIP user parts, ISUP digits, route lookups. */
+ * header values, tel: / SIP user parts, ISUP digits, route lookups, cause
+ * mapping table files. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (iw_reason_parse(p, size, &cause) == 0 && cause > 127)
 		abort();
 	iw_cause_from_response(486, p, size);
+	{
+		static struct iw_cause_map m;
+		char err[128];
+
+		/* a table either loads with every value in range or names a line */
+		iw_cause_map_init(&m);
+		if (iw_cause_map_parse(&m, p, size, "f", err, sizeof(err)) == 0) {
+			for (int c = 1; c <= 127; c++) {
+				int st = iw_cause_map_isup_to_sip(&m, (uint8_t)c, 0);
+
+				if (st != 0 && (st < 300 || st > 699))
+					abort();
+			}
+			for (int st = 300; st <= 699; st++)
+				if (iw_cause_map_sip_to_isup(&m, st) - 1u > 126u)
+					abort();
+		} else if (strncmp(err, "f:", 2) != 0) {
+			abort();
+		}
+	}
 	n = iw_number_from_uri(&ctx, p, size, out, sizeof(out));
 	if (n >= 0 && (out[0] != '+' || strlen(out) != (size_t)n || n > 16))
 		abort();

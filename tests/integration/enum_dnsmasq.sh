@@ -65,7 +65,7 @@ S=(--server "127.0.0.1:$DNS_PORT" --timeout 500 --tries 2)
 
 enum_q order_pref 0 'd["uri"]=="sip:30123@winner.example.net" and d["order"]==10 and d["pref"]==50 and d["usable"]==3 and d["ttl"]==120 and d["domain"]=="3.2.1.0.3.9.4.e164.arpa"' "${S[@]}" +4930123
 enum_q service_filter 0 'd["uri"]=="sips:secure@example.net" and d["service"]=="E2U+sip:foo" and d["usable"]==1' "${S[@]}" +4930124
-enum_q npdi_rn 0 'd["uri"]=="tel:+4930125;npdi;rn=+49-301-999" and d["npdi"] is True and d["rn"]=="+49301999"' "${S[@]}" +4930125
+enum_q npdi_rn 0 'd["uri"]=="tel:+4930125;npdi;rn=+49-301-999" and d["npdi"] is True and d["rn"]=="+49301999"' "${S[@]}" --service E2U+pstn:tel +4930125
 enum_q nxdomain 1 'd["error"]=="not found"' "${S[@]}" +4930126
 enum_q suffix 0 'd["uri"]=="sip:other-tree@example.net" and d["domain"]=="3.2.1.0.3.9.4.e164.example"' "${S[@]}" --suffix e164.example +4930123
 enum_q bad_number 1 '"error" in d' "${S[@]}" 4930123

@@ -66,6 +66,59 @@ expect cause-not-number 2 "" "$tool" cause isup2sip abc
 expect cause-no-args 2 "" "$tool" cause
 expect cause-bad-direction 2 "" "$tool" cause sideways 16
 
+# --table: overrides from a file, the rest from RFC 3398
+cat >"$TMPD/ok.table" <<'T'
+# overrides for the test
+isup2sip 17 600   # busy everywhere
+isup2sip 16 -
+isup2sip 31 -
+sip2isup 486 34
+sip2isup 699 127
+T
+printf 'isup2sip 18 487\r\nsip2isup 404 3\r\n' >"$TMPD/crlf.table"
+expect table-isup2sip 0 600 "$tool" cause isup2sip 17 --table "$TMPD/ok.table"
+expect table-option-first 0 600 "$tool" cause --table "$TMPD/ok.table" isup2sip 17
+expect table-no-response 0 "" "$tool" cause isup2sip 31 --table "$TMPD/ok.table"
+expect table-16-dash 0 "" "$tool" cause isup2sip 16 --table "$TMPD/ok.table"
+expect table-default-kept 0 408 "$tool" cause isup2sip 18 --table "$TMPD/ok.table"
+expect table-sip2isup 0 34 "$tool" cause sip2isup 486 --table "$TMPD/ok.table"
+expect table-sip2isup-699 0 127 "$tool" cause sip2isup 699 --table "$TMPD/ok.table"
+expect table-sip2isup-default 0 1 "$tool" cause sip2isup 404 --table "$TMPD/ok.table"
+expect table-reason-wins 0 17 "$tool" cause sip2isup 486 'Q.850;cause=17' --table "$TMPD/ok.table"
+expect table-crlf 0 487 "$tool" cause isup2sip 18 --table "$TMPD/crlf.table"
+expect table-crlf-sip 0 3 "$tool" cause sip2isup 404 --table "$TMPD/crlf.table"
+expect table-empty-file 0 486 "$tool" cause isup2sip 17 --table /dev/null
+expect table-out-of-range 1 "" "$tool" cause isup2sip 0 --table "$TMPD/ok.table"
+expect table-missing-arg 2 "" "$tool" cause isup2sip 17 --table
+
+# a bad table: exit 2, stderr names FILE:LINE and what is wrong
+bad_table() { # NAME CONTENT WANT_STDERR
+	local out rc
+	printf '%b' "$2" >"$TMPD/$1.table"
+	out=$(timeout 10 "$tool" cause isup2sip 17 --table "$TMPD/$1.table" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc = 2 ] && [ "$out" = "cause: $TMPD/$1.table:$3" ]; then
+		pass "iw_map_tools:table-$1"
+	else
+		fail "iw_map_tools:table-$1: exit $rc, stderr '$out', want 2 and '$TMPD/$1.table:$3'"
+	fi
+}
+bad_table two-fields '# x\nisup2sip 17\n' \
+	'2: want 3 fields (isup2sip CAUSE STATUS|- or sip2isup STATUS CAUSE), found 2'
+bad_table four-fields 'isup2sip 17 486 600\n' \
+	'1: want 3 fields (isup2sip CAUSE STATUS|- or sip2isup STATUS CAUSE), found more than 3'
+bad_table direction 'isup2sip 17 486\nq850tosip 17 486\n' \
+	"2: unknown direction 'q850tosip' (isup2sip or sip2isup)"
+bad_table cause-range 'isup2sip 200 486\n' "1: ISUP cause '200' is not a number in 1..127"
+bad_table status-range '\n\n\nisup2sip 17 200\n' \
+	"4: SIP status '200' is not a number in 300..699 or '-' (no response)"
+bad_table sip-dash 'sip2isup 486 -\n' "1: ISUP cause '-' is not a number in 1..127"
+bad_table twice 'sip2isup 486 17\nsip2isup 486 34\n' \
+	'2: sip2isup 486 given twice (first on line 1)'
+out=$(timeout 10 "$tool" cause isup2sip 17 --table "$TMPD/nonexistent" 2>&1 >/dev/null)
+check "iw_map_tools:table-missing-file ($out)" test "$out" = \
+	"cause: $TMPD/nonexistent: No such file or directory"
+
 expect e164-international 0 +441234567890 "$tool" e164 --cc 49 international 441234567890
 expect e164-national 0 +49301234567 "$tool" e164 --cc 49 3 301234567
 expect e164-subscriber 0 +49301234567 "$tool" e164 --cc 49 --area-code 30 subscriber 1234567

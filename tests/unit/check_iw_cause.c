@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "interwork/iw_cause.h"
 #include "tests/unit/unit.h"
@@ -226,6 +227,163 @@ START_TEST(test_reason_wins)
 }
 END_TEST
 
+/* An empty map, and a map loaded from an empty text, give the RFC 3398
+ * tables for every value (with 16 as "no response"). */
+START_TEST(test_map_default)
+{
+	struct iw_cause_map m;
+	char err[128];
+
+	iw_cause_map_init(&m);
+	ck_assert_int_eq(iw_cause_map_parse(&m, "# nothing\n\n   \t\n", 16, "t", err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(m.entries, 0);
+	for (int c = 1; c <= 127; c++) {
+		int want = c == 16 ? 0 : iw_cause_isup_to_sip((uint8_t)c);
+
+		ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, (uint8_t)c, 4), want);
+		ck_assert_int_eq(iw_cause_map_isup_to_sip(NULL, (uint8_t)c, 4), want);
+	}
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 21, IW_CAUSE_LOC_USER), 603);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 0, 4), -EINVAL);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 128, 4), -EINVAL);
+	for (int st = 250; st <= 750; st++)
+		ck_assert_uint_eq(iw_cause_map_sip_to_isup(&m, st), iw_cause_sip_to_isup(st));
+}
+END_TEST
+
+START_TEST(test_map_overrides)
+{
+	static const char t[] = "# operator table\n"
+				"isup2sip 17 600   # busy everywhere\n"
+				"isup2sip\t16\t-\n"
+				"isup2sip 31 -\r\n"
+				"isup2sip 21 486\n"
+				"  sip2isup 486 34\n"
+				"sip2isup 699 127\n"
+				"sip2isup 300 1"; /* no newline at the end */
+	struct iw_cause_map m;
+	char err[128];
+
+	iw_cause_map_init(&m);
+	ck_assert_int_eq(iw_cause_map_parse(&m, t, sizeof(t) - 1, "t", err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(m.entries, 7);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 17, 4), 600);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 16, 4), 0);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 31, 4), 0);
+	/* the override holds at location user too (no 603) */
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 21, IW_CAUSE_LOC_USER), 486);
+	/* the rest stays RFC 3398 */
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 18, 4), 408);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 1, 4), 404);
+	ck_assert_uint_eq(iw_cause_map_sip_to_isup(&m, 486), 34);
+	ck_assert_uint_eq(iw_cause_map_sip_to_isup(&m, 699), 127);
+	ck_assert_uint_eq(iw_cause_map_sip_to_isup(&m, 300), 1);
+	ck_assert_uint_eq(iw_cause_map_sip_to_isup(&m, 404), 1);
+	ck_assert_uint_eq(iw_cause_map_sip_to_isup(&m, 600), 17);
+	ck_assert_uint_eq(iw_cause_map_sip_to_isup(&m, 200), 0);
+	/* a Q.850 Reason still wins over the table */
+	ck_assert_uint_eq(iw_cause_map_from_response(&m, 486, "Q.850;cause=17", 14), 17);
+	ck_assert_uint_eq(iw_cause_map_from_response(&m, 486, NULL, 0), 34);
+	/* a second text on top: later entries win, counted once */
+	ck_assert_int_eq(iw_cause_map_parse(&m, "isup2sip 17 486\n", 16, "u", err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 17, 4), 486);
+	ck_assert_uint_eq(m.entries, 7);
+	/* the defaults themselves are untouched by a map */
+	ck_assert_int_eq(iw_cause_isup_to_sip(17), 486);
+	ck_assert_uint_eq(iw_cause_sip_to_isup(486), 17);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *err; /* the whole message */
+} bad_tables[] = {
+	{"isup2sip 17\n", "f:1: want 3 fields (isup2sip CAUSE STATUS|- or sip2isup STATUS CAUSE), "
+			  "found 2"},
+	{"\n\nisup2sip 17 486 x\n", "f:3: want 3 fields (isup2sip CAUSE STATUS|- or sip2isup "
+				    "STATUS CAUSE), found more than 3"},
+	{"isup2sip 17 486 # ok\nisup2sip 0 486\n", "f:2: ISUP cause '0' is not a number in 1..127"},
+	{"isup2sip 128 486\n", "f:1: ISUP cause '128' is not a number in 1..127"},
+	{"isup2sip +17 486\n", "f:1: ISUP cause '+17' is not a number in 1..127"},
+	{"isup2sip 0017 486\n", "f:1: ISUP cause '0017' is not a number in 1..127"},
+	{"isup2sip 17 200\n", "f:1: SIP status '200' is not a number in 300..699 or '-' (no "
+			      "response)"},
+	{"isup2sip 17 486x\n", "f:1: SIP status '486x' is not a number in 300..699 or '-' (no "
+			       "response)"},
+	{"isup2sip 17 --\n", "f:1: SIP status '--' is not a number in 300..699 or '-' (no "
+			     "response)"},
+	{"sip2isup 486 -\n", "f:1: ISUP cause '-' is not a number in 1..127"},
+	{"sip2isup 700 17\n", "f:1: SIP status '700' is not a number in 300..699"},
+	{"sip2isup 486 128\n", "f:1: ISUP cause '128' is not a number in 1..127"},
+	{"isup2sip 17 486\r\nsip2isup 486 17\nisup2sip 17 600\n",
+	 "f:3: isup2sip 17 given twice (first on line 1)"},
+	{"sip2isup 486 17\nsip2isup 486 17\n", "f:2: sip2isup 486 given twice (first on line 1)"},
+	{"ISUP2SIP 17 486\n", "f:1: unknown direction 'ISUP2SIP' (isup2sip or sip2isup)"},
+	{"isup2sip17 486 1\n", "f:1: unknown direction 'isup2sip17' (isup2sip or sip2isup)"},
+	{"isup2sip 1\0 486\n", "f:1: NUL byte in the line"},
+	{"# x\nisup2sip 17 4861234567890123456789012345678901234567890\n",
+	 "f:2: SIP status '48612345678901234567890123456789' is not a number in 300..699 or '-' "
+	 "(no response)"},
+};
+
+START_TEST(test_map_bad)
+{
+	struct iw_cause_map m;
+	char err[160];
+	/* the NUL case has its length from the array, not strlen */
+	size_t len = strlen(bad_tables[_i].text);
+
+	if (strstr(bad_tables[_i].err, "NUL"))
+		len = 17;
+	iw_cause_map_init(&m);
+	ck_assert_int_eq(iw_cause_map_parse(&m, bad_tables[_i].text, len, "f", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, bad_tables[_i].err);
+	/* a short buffer gets a truncated, terminated message */
+	iw_cause_map_init(&m);
+	ck_assert_int_eq(iw_cause_map_parse(&m, bad_tables[_i].text, len, "f", err, 6), -EINVAL);
+	ck_assert_uint_eq(strlen(err), 5);
+	ck_assert_int_eq(iw_cause_map_parse(&m, bad_tables[_i].text, len, "f", NULL, 0), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_map_load)
+{
+	char path[] = "/tmp/check_iw_cause_XXXXXX";
+	struct iw_cause_map m;
+	char err[256];
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("isup2sip 17 600\nsip2isup 486 34\n", f);
+	fclose(f);
+	ck_assert_int_eq(iw_cause_map_load(&m, path, err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 17, 4), 600);
+	ck_assert_uint_eq(iw_cause_map_sip_to_isup(&m, 486), 34);
+
+	/* a bad line: the message names the file, the map is left default */
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("isup2sip 17 600\nsip2isup 486\n", f);
+	fclose(f);
+	ck_assert_int_eq(iw_cause_map_load(&m, path, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_ptr_nonnull(strstr(err, ":2: want 3 fields"));
+	ck_assert_uint_eq(m.entries, 0);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 17, 4), 486);
+	unlink(path);
+
+	ck_assert_int_eq(iw_cause_map_load(&m, path, err, sizeof(err)), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+	ck_assert_int_eq(iw_cause_map_load(&m, "/", err, sizeof(err)), -EISDIR);
+}
+END_TEST
+
 Suite *iw_cause_suite(void)
 {
 	Suite *s = suite_create("iw_cause");
@@ -241,6 +399,12 @@ Suite *iw_cause_suite(void)
 	tcase_add_test(tc, test_reason_round_trip);
 	tcase_add_loop_test(tc, test_reason_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
 	tcase_add_test(tc, test_reason_wins);
+	suite_add_tcase(s, tc);
+	tc = unit_tcase("map");
+	tcase_add_test(tc, test_map_default);
+	tcase_add_test(tc, test_map_overrides);
+	tcase_add_loop_test(tc, test_map_bad, 0, sizeof(bad_tables) / sizeof(bad_tables[0]));
+	tcase_add_test(tc, test_map_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

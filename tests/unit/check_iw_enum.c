@@ -708,6 +708,130 @@ START_TEST(test_alloc_bad_cfg)
 }
 END_TEST
 
+START_TEST(test_filter_parse)
+{
+	struct iw_enum_filter f;
+	static const char *const bad[] = {
+		"",
+		"E2U",
+		"E2U+",
+		"sip",
+		"E2U+sip:",
+		"E2U+:tel",
+		"E2U+sip,",
+		",E2U+sip",
+		"E2U+sip,,E2U+tel",
+		"E2U+pstn:tel:x",
+		"E2U+si p",
+		"E2U+sip+pstn",
+		"sip+E2U",
+		"E2U+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",		 /* 33 characters */
+		"E2U+a,E2U+b,E2U+c,E2U+d,E2U+e,E2U+f,E2U+g,E2U+h,E2U+i", /* 9 entries */
+	};
+
+	ck_assert_int_eq(iw_enum_filter_parse(&f, "E2U+sip"), 0);
+	ck_assert_uint_eq(f.n, 1);
+	ck_assert_str_eq(f.spec[0].type, "sip");
+	ck_assert_str_eq(f.spec[0].subtype, "");
+	ck_assert_int_eq(iw_enum_filter_parse(&f, "e2u+PSTN:Tel,E2U+sip,E2U+voice:tel"), 0);
+	ck_assert_uint_eq(f.n, 3);
+	ck_assert_str_eq(f.spec[0].type, "pstn");
+	ck_assert_str_eq(f.spec[0].subtype, "tel");
+	ck_assert_str_eq(f.spec[2].type, "voice");
+	ck_assert_int_eq(
+		iw_enum_filter_parse(&f, "E2U+a,E2U+b,E2U+c,E2U+d,E2U+e,E2U+f,E2U+g,E2U+h"), 0);
+	ck_assert_uint_eq(f.n, 8);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(iw_enum_filter_parse(&f, bad[i]) == -EINVAL, "'%s'", bad[i]);
+	ck_assert_int_eq(iw_enum_filter_parse(&f, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_filter_match)
+{
+	static const struct {
+		const char *filter, *service;
+		int want;
+	} v[] = {
+		{"E2U+sip", "E2U+sip", 1},
+		{"E2U+sip", "E2U+SIP:foo", 1}, /* no subtype in the filter: any */
+		{"E2U+sip", "E2U+pstn:sip", 0},
+		{"E2U+pstn:sip", "E2U+pstn:sip", 1},
+		{"E2U+pstn:sip", "E2U+pstn:tel", 0},
+		{"E2U+pstn:sip", "E2U+pstn", 0},
+		{"E2U+pstn", "E2U+pstn:tel", 1},
+		{"E2U+pstn:tel", "E2U+pstn:x:tel", 1}, /* one of several subtypes */
+		{"E2U+pstn:tel", "E2U+sip+pstn:tel", 1},
+		{"E2U+pstn:tel", "E2U+pstn:sip+voice:tel", 0}, /* subtype of another type */
+		{"E2U+tel", "E2U+tel", 1},
+		{"E2U+tel", "E2U+telx", 0},
+		{"E2U+sip,E2U+pstn:tel", "E2U+pstn:tel+sip", 3},
+		{"E2U+pstn:tel,E2U+sip", "E2U+sip", 2},
+		{"E2U+sip", "E2U+email:mailto", 0},
+		{"E2U+sip", "E2U+sip:", -EINVAL},
+		{"E2U+sip", "sip+E2U", -EINVAL},
+	};
+	struct iw_enum_filter f;
+
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ck_assert_int_eq(iw_enum_filter_parse(&f, v[i].filter), 0);
+		ck_assert_msg(
+			iw_enum_filter_match(&f, tstr_make(v[i].service, strlen(v[i].service))) ==
+				v[i].want,
+			"%s vs %s", v[i].filter, v[i].service);
+	}
+}
+END_TEST
+
+/* One record set, each service choosing its record (RFC 6116, RFC 4769). */
+START_TEST(test_select_service)
+{
+	static const struct {
+		const char *filter, *uri, *service;
+	} v[] = {
+		{"E2U+sip", "sip:sip@x", "E2U+sip"},
+		{"E2U+pstn:sip", "sip:+4930123;npdi@pstn-sip", "E2U+pstn:sip"},
+		{"E2U+pstn:tel", "tel:+4930123;npdi;rn=+4930999", "E2U+pstn:tel"},
+		{"E2U+pstn", "sip:+4930123;npdi@pstn-sip", "E2U+pstn:sip"}, /* order 20 < 30 */
+		{"E2U+tel", "tel:+4930123", "E2U+tel"},
+		{"E2U+voice:tel", "tel:+4930123;voice", "E2U+voice:tel"},
+		{"E2U+pstn:tel,E2U+sip", "sip:sip@x", "E2U+sip"}, /* record order decides */
+		{"E2U+h323", NULL, NULL},			  /* h323: URI: not routable */
+	};
+	struct iw_enum_naptr recs[] = {
+		REC(50, 1, "u", "E2U+voice:tel", "!^(.*)$!tel:\\1;voice!"),
+		REC(10, 1, "u", "E2U+sip", "!^.*$!sip:sip@x!"),
+		REC(30, 1, "u", "E2U+pstn:tel", "!^(.*)$!tel:\\1;npdi;rn=+4930999!"),
+		REC(20, 1, "u", "E2U+pstn:sip", "!^(.*)$!sip:\\1;npdi@pstn-sip!"),
+		REC(15, 1, "u", "E2U+pstn:tel", "!^(.*)$!sip:wrong-scheme@x!"),
+		REC(40, 1, "u", "E2U+tel", "!^(.*)$!\\1!"), /* not a URI */
+		REC(41, 1, "u", "E2U+tel", "!^(.*)$!tel:\\1!"),
+		REC(60, 1, "u", "E2U+h323", "!^(.*)$!h323:\\1@gk!"),
+	};
+	struct iw_enum_filter f;
+	struct iw_enum_result r;
+
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ck_assert_int_eq(iw_enum_filter_parse(&f, v[i].filter), 0);
+		if (!v[i].uri) {
+			ck_assert_int_eq(iw_enum_select_filter(recs, 8, "+4930123", &f, &r),
+					 -ENOENT);
+			continue;
+		}
+		ck_assert_msg(iw_enum_select_filter(recs, 8, "+4930123", &f, &r) == 0, "%s",
+			      v[i].filter);
+		ck_assert_str_eq(r.uri, v[i].uri);
+		ck_assert_str_eq(r.service, v[i].service);
+	}
+	/* the np data of the pstn:tel record */
+	ck_assert_int_eq(iw_enum_filter_parse(&f, "E2U+pstn:tel"), 0);
+	ck_assert_int_eq(iw_enum_select_filter(recs, 8, "+4930123", &f, &r), 0);
+	ck_assert(r.np.npdi);
+	ck_assert_str_eq(r.np.rn, "+4930999");
+	ck_assert_uint_eq(r.usable, 1);
+}
+END_TEST
+
 Suite *iw_enum_suite(void)
 {
 	Suite *s = suite_create("iw_enum");
@@ -721,6 +845,9 @@ Suite *iw_enum_suite(void)
 	tcase_add_test(tc, test_service_parse);
 	tcase_add_test(tc, test_select_sort);
 	tcase_add_test(tc, test_select_filter);
+	tcase_add_test(tc, test_filter_parse);
+	tcase_add_test(tc, test_filter_match);
+	tcase_add_test(tc, test_select_service);
 	tcase_add_test(tc, test_np_parse);
 	tcase_add_test(tc, test_answer_ttl);
 	suite_add_tcase(s, tc);

@@ -1,6 +1,7 @@
 /* Configuration reading with file and line in every error, the "loop" node
  * and "show loop". */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +57,22 @@ static ssize_t cfg_cookie_read(void *c_, char *out, size_t size)
 	return (ssize_t)n;
 }
 
+/* Why a handler refused a value, set while the configuration is read. */
+static char handler_reason[256];
+
+void tandem_config_reason(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(handler_reason, sizeof(handler_reason), fmt, ap);
+	va_end(ap);
+}
+
 static const char *reason_from(const char *captured)
 {
+	if (handler_reason[0])
+		return handler_reason;
 	if (strstr(captured, "There is no such command"))
 		return "unknown command, or an argument out of range";
 	if (strstr(captured, "Ambiguous"))
@@ -88,6 +103,7 @@ int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *
 		fflush(stderr);
 		dup2(fileno(cap), STDERR_FILENO);
 	}
+	handler_reason[0] = 0;
 	rc = vty_read_config_filep(fp, NULL);
 	if (cap && saved >= 0) {
 		size_t n;

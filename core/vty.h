@@ -35,5 +35,9 @@ void tandem_vty_set_loop(struct loop *l);
 /* Read a configuration file. On error returns -errno/-EINVAL and writes
  * "FILE:LINE: reason: text" into err. */
 int tandem_config_read(const char *path, char *err, size_t errlen);
+/* A command handler refusing a value says why (also with vty_out for the
+ * telnet user): the configuration reader prints it after FILE:LINE. */
+void tandem_config_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The same for a configuration held in memory (name is used in messages). */
 int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err, size_t errlen);

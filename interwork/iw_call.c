@@ -396,6 +396,16 @@ static void link_take(struct iw_call *c, const struct isup_link *l)
 		count_call(&ld->calls, &ld->cps_window_ms, &ld->cps_count);
 }
 
+/* The final response rejecting an INVITE for an ISUP cause, through the
+ * configured cause table; a cause the table maps to no response (16 by
+ * default) still has to reject it: 480 (RFC 3398 7.2.4.1). */
+static unsigned isup_to_sip(const struct iw *iw, uint8_t cause, uint8_t location)
+{
+	int st = iw_cause_map_isup_to_sip(iw->cfg.causes, cause, location);
+
+	return st >= 300 ? (unsigned)st : 480;
+}
+
 /* --- numbers --- */
 
 /* ISUP number -> E.164 digits without '+' (iw_number: NOA, prefixes,
@@ -788,7 +798,7 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 	if (cause < 0)
 		cause = reason_cause(rsp);
 	if (cause < 0)
-		cause = iw_cause_sip_to_isup((int)status);
+		cause = iw_cause_map_sip_to_isup(c->iw->cfg.causes, (int)status);
 	LOGCALL(c, LOGL_NOTICE, "SIP %u: REL cause %d\n", status, cause);
 	c->cause = cause;
 	c->sip_status = (int)status;
@@ -1336,7 +1346,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 	if (c->leg) {
 		if (!c->from_isup && !c->answer_time) {
 			struct sip_body b = {.headers = reason};
-			unsigned status = (unsigned)iw_cause_isup_to_sip(cause->value);
+			unsigned status = isup_to_sip(c->iw, cause->value, cause->location);
 			char mp_body[1024], mp_ctype[120];
 			int n = sipi_body(c, NULL, 0, m, mp_body, sizeof(mp_body), mp_ctype,
 					  sizeof(mp_ctype));
@@ -1740,12 +1750,12 @@ reject_cause : {
 	struct sip_body b = {.headers = reason};
 
 	c->cause = rr.cause;
-	c->sip_status = iw_cause_isup_to_sip(rr.cause);
+	c->sip_status = (int)isup_to_sip(iw, rr.cause, IW_CAUSE_LOC_BI);
 	reason_hdr(reason, sizeof(reason), rr.cause);
 	if (rr.cause == 42) /* RFC 3261 21.5.4: at our limits, come back later */
 		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
 			 "Retry-After: 1\r\n");
-	sip_leg_respond(leg, (unsigned)iw_cause_isup_to_sip(rr.cause), &b);
+	sip_leg_respond(leg, (unsigned)c->sip_status, &b);
 }
 out_fail:
 	iw->st.failed++;
@@ -1886,7 +1896,7 @@ unsigned iw_release_all(struct iw *iw, uint8_t cause)
 			} else {
 				struct sip_body b = {.headers = reason};
 
-				c->sip_status = iw_cause_isup_to_sip(cause);
+				c->sip_status = (int)isup_to_sip(iw, cause, IW_CAUSE_LOC_BI);
 				sip_leg_respond(c->leg, (unsigned)c->sip_status, &b);
 			}
 		}

@@ -21,6 +21,7 @@ struct sip_trunk;
 struct sip_msg;
 struct iw;
 struct iw_call;
+struct iw_cause_map;
 
 #define IW_ROUTE_ALT_MAX 8
 
@@ -52,6 +53,8 @@ struct iw_cfg {
 	unsigned enum_timeout_ms;
 	unsigned enum_budget_ms; /* whole lookup; past it the static route (default 300) */
 	unsigned max_attempts;	 /* route advance: targets tried per call (0: 3) */
+	/* cause mapping (RFC 3398 defaults with overrides); NULL: defaults */
+	const struct iw_cause_map *causes;
 };
 
 struct iw_stats {

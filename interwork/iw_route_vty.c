@@ -10,6 +10,7 @@
 
 #include "core/vty.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_cause.h"
 #include "interwork/iw_enum_dns.h"
 #include "interwork/iw_route.h"
 #include "interwork/iw_route_vty.h"
@@ -19,6 +20,8 @@
 struct iw_cfg iw_vty_cfg = {.tone_plan = "itu", .ringback = true};
 static struct iw_route_table *to_sip, *to_isup;
 static struct iw *vty_iw;
+static struct iw_cause_map vty_causes;
+static char *cause_table_path;
 
 static struct cmd_node routing_node = {
 	.node = TANDEM_ROUTING_NODE,
@@ -164,6 +167,10 @@ DEFUN(cfg_route_regex, cfg_route_regex_cmd,
 				    argv[2], argv[3], err, sizeof(err));
 
 	if (rc < 0) {
+		tandem_config_reason("route %s rewrite: %s", argv[1],
+				     rc == -ENOENT   ? "no such route"
+				     : rc == -EINVAL ? err
+						     : "error");
 		vty_out(vty, "%% route %s rewrite: %s%s", argv[1],
 			rc == -ENOENT	? "no such route (configure the route first)"
 			: rc == -EINVAL ? err
@@ -183,6 +190,25 @@ DEFUN(cfg_no_route_regex, cfg_no_route_regex_cmd,
 		vty_out(vty, "%% no such route%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_cause_table, cfg_cause_table_cmd, "cause-table FILE",
+      "Cause mapping between ISUP and SIP: the RFC 3398 tables with the overrides in FILE "
+      "(lines 'isup2sip CAUSE STATUS|-' and 'sip2isup STATUS CAUSE')\nPath\n")
+{
+	static struct iw_cause_map m;
+	char err[160];
+
+	if (iw_cause_map_load(&m, argv[0], err, sizeof(err)) < 0) {
+		vty_out(vty, "%% cause-table: %s%s", err, VTY_NEWLINE);
+		tandem_config_reason("cause-table: %s", err);
+		return CMD_WARNING;
+	}
+	/* copied whole once it loaded: a bad file leaves the old table */
+	vty_causes = m;
+	talloc_free(cause_table_path);
+	cause_table_path = talloc_strdup(tall_vty_ctx, argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -337,6 +363,8 @@ static int config_write_routing(struct vty *vty)
 		if (iw_vty_cfg.enum_budget_ms)
 			vty_out(vty, " enum budget %u%s", iw_vty_cfg.enum_budget_ms, VTY_NEWLINE);
 	}
+	if (cause_table_path)
+		vty_out(vty, " cause-table %s%s", cause_table_path, VTY_NEWLINE);
 	if (iw_vty_cfg.max_attempts)
 		vty_out(vty, " route-advance attempts %u%s", iw_vty_cfg.max_attempts, VTY_NEWLINE);
 	if (to_sip) {
@@ -479,6 +507,10 @@ DEFUN(show_calls, show_calls_cmd, "show calls", SHOW_STR "Interworking calls\n")
 void iw_route_vty_init(void)
 {
 	iw_number_ctx_set(&iw_vty_cfg.num, NULL, "0", "00", NULL);
+	/* the running gateway reads this table: a cause-table loaded later
+	 * applies to the next calls */
+	iw_cause_map_init(&vty_causes);
+	iw_vty_cfg.causes = &vty_causes;
 	install_element(CONFIG_NODE, &cfg_routing_cmd);
 	install_node(&routing_node, config_write_routing);
 	install_element(TANDEM_ROUTING_NODE, &cfg_numbering_cmd);
@@ -496,5 +528,6 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_regex_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_regex_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_attempts_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_cause_table_cmd);
 	install_element_ve(&show_calls_cmd);
 }

@@ -128,6 +128,24 @@ wait "$UAC_PID"
 check "it:iw-routing:attempts-1:caller-gets-503" grep -q "CALL 1 failed 503" "$TMPD/uac-one.out"
 check "it:iw-routing:attempts-1:no-iam-on-b" test "$(iams "$outb" 8912399)" = 0
 
+# --- a cause table (tandem-tool cause --table format) loaded at run time:
+# cause 34 now answers 404 instead of 503
+printf '# test table\nisup2sip 34 404\n' >"$TMPD/causes.txt"
+vty $VTY enable "configure terminal" "routing" "cause-table $TMPD/causes.txt" >/dev/null
+uac tbl 498912398
+wait "$UAC_PID"
+check "it:iw-routing:cause-table:34->404" grep -q "CALL 1 failed 404" "$TMPD/uac-tbl.out"
+check "it:iw-routing:cause-table:tool-agrees" test "$("$BUILD/tandem-tool" cause isup2sip 34 \
+	--table "$TMPD/causes.txt")" = 404
+# a bad table: the configuration check names the table's file and line
+printf 'isup2sip 34 404\nisup2sip 200 486\n' >"$TMPD/bad.txt"
+sed "s|^routing\$|routing\\n cause-table $TMPD/bad.txt|" "$TMPD/t.cfg" | sed 's/\\n/\n/' \
+	>"$TMPD/bad.cfg"
+"$BUILD/tandemd" -t -c "$TMPD/bad.cfg" >"$TMPD/bad.out" 2>&1
+rc=$?
+check "it:iw-routing:cause-table:bad-file-refused" test "$rc" != 0
+check "it:iw-routing:cause-table:error-names-file-and-line" grep -q "bad.txt:2" "$TMPD/bad.out"
+
 if [ "${FAILED:-0}" = 1 ]; then
 	tail -40 "$TMPD/td.log"
 fi

@@ -137,6 +137,10 @@ struct iw_call {
 	char number[48];
 	char ruri_sent[256];
 	bool ruri_fixed; /* from ENUM: keep it on the next trunk */
+	/* SIP -> ISUP: the calling party came in a SIP-I IAM (kept as it is);
+	 * a diverted call's numbers (E.164), written per linkset */
+	bool calling_from_sipi;
+	char redir_e164[48], ocn_e164[48];
 	/* the IAM as received, for a SIP-I/SIP-T INVITE body */
 	uint8_t iam[272];
 	int iam_len;
@@ -155,6 +159,8 @@ static void link_take(struct iw_call *c, const struct isup_link *l);
 static int seize(struct iw_call *c);
 static int media_move(struct iw_call *c);
 static bool advance_cause(uint8_t cause);
+static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
+			    struct isup_call_spec *spec);
 
 #define IW_STATS_PERIOD_US 2000000
 
@@ -411,12 +417,32 @@ static unsigned isup_to_sip(const struct iw *iw, uint8_t cause, uint8_t location
 /* ISUP number -> E.164 digits without '+' (iw_number: NOA, prefixes,
  * area code). -EINVAL for a number that has no E.164 reading (out holds the
  * digits as they came, for the log). */
-static int isup_to_e164(const struct iw *iw, const struct isup_number *n, char *out, size_t size)
+/* The numbering context of a linkset or trunk: its own when configured,
+ * else the gateway's. */
+static const struct iw_number_ctx *num_ctx(const struct iw *iw, bool trunk, const char *name)
+{
+	const struct iw_number_ctx *n =
+		iw->cfg.numbering && name && name[0] ? iw->cfg.numbering(trunk, name) : NULL;
+
+	return n ? n : &iw->cfg.num;
+}
+
+static const struct iw_number_ctx *link_num(const struct iw_call *c, const struct isup_link *l)
+{
+	return num_ctx(c->iw, false, l ? isup_link_cfg(l)->name : NULL);
+}
+
+static const struct iw_number_ctx *trunk_num(const struct iw_call *c)
+{
+	return num_ctx(c->iw, true, c->trunk ? c->trunk->name : NULL);
+}
+
+static int isup_to_e164(const struct iw_number_ctx *num, const struct isup_number *n, char *out,
+			size_t size)
 {
 	char buf[48];
 
-	if (iw_number_to_e164(&iw->cfg.num, n->noa, n->digits, strlen(n->digits), buf,
-			      sizeof(buf)) > 0 &&
+	if (iw_number_to_e164(num, n->noa, n->digits, strlen(n->digits), buf, sizeof(buf)) > 0 &&
 	    buf[0] == '+') {
 		snprintf(out, size, "%s", buf + 1);
 		return 0;
@@ -426,14 +452,13 @@ static int isup_to_e164(const struct iw *iw, const struct isup_number *n, char *
 }
 
 /* E.164 (no '+') -> ISUP number: national inside our country code. */
-static void e164_to_isup(const struct iw *iw, const char *e164, struct isup_number *n)
+static void e164_to_isup(const struct iw_number_ctx *num, const char *e164, struct isup_number *n)
 {
 	uint8_t noa = 4;
 
 	memset(n, 0, sizeof(*n));
 	n->npi = 1; /* E.164 */
-	if (iw_number_from_e164(&iw->cfg.num, e164, strlen(e164), &noa, n->digits,
-				sizeof(n->digits)) < 0) {
+	if (iw_number_from_e164(num, e164, strlen(e164), &noa, n->digits, sizeof(n->digits)) < 0) {
 		noa = 4;
 		snprintf(n->digits, sizeof(n->digits), "%s", e164);
 	}
@@ -441,11 +466,11 @@ static void e164_to_isup(const struct iw *iw, const char *e164, struct isup_numb
 }
 
 /* A Request-URI or From URI -> E.164 digits without '+'. */
-static int uri_to_e164(const struct iw *iw, struct tstr uri, char *out, size_t size)
+static int uri_to_e164(const struct iw_number_ctx *num, struct tstr uri, char *out, size_t size)
 {
 	char buf[48];
 
-	if (iw_number_from_uri(&iw->cfg.num, uri.p, uri.len, buf, sizeof(buf)) < 0 || buf[0] != '+')
+	if (iw_number_from_uri(num, uri.p, uri.len, buf, sizeof(buf)) < 0 || buf[0] != '+')
 		return -EINVAL;
 	snprintf(out, size, "%s", buf + 1);
 	return 0;
@@ -979,10 +1004,10 @@ static void redirection_headers(const struct iw_call *c, const struct sip_trunk 
 		return;
 	p = isup_msg_param(&m, ISUP_PAR_REDIRECTING_NUMBER);
 	if (p && isup_number_decode(ISUP_PAR_REDIRECTING_NUMBER, p->val, p->len, &redir) == 0)
-		isup_to_e164(c->iw, &redir, redir_e, sizeof(redir_e));
+		isup_to_e164(link_num(c, c->link), &redir, redir_e, sizeof(redir_e));
 	p = isup_msg_param(&m, ISUP_PAR_ORIGINAL_CALLED_NUMBER);
 	if (p && isup_number_decode(ISUP_PAR_ORIGINAL_CALLED_NUMBER, p->val, p->len, &ocn) == 0)
-		isup_to_e164(c->iw, &ocn, ocn_e, sizeof(ocn_e));
+		isup_to_e164(link_num(c, c->link), &ocn, ocn_e, sizeof(ocn_e));
 	p = isup_msg_param(&m, ISUP_PAR_REDIRECTION_INFORMATION);
 	if (p && p->len >= 2) {
 		orig_reason = p->val[0] >> 4;
@@ -1209,7 +1234,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		return;
 	}
 	link_take(c, c->link);
-	if (isup_to_e164(iw, called, e164, sizeof(e164)) < 0) {
+	if (isup_to_e164(link_num(c, c->link), called, e164, sizeof(e164)) < 0) {
 		/* Q.850 28 invalid number format (address incomplete) */
 		snprintf(c->called, sizeof(c->called), "%s", e164);
 		LOGCALL(c, LOGL_NOTICE, "called number NOA %u '%s' has no E.164 form: REL 28\n",
@@ -1221,7 +1246,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	LOGCALL(c, LOGL_INFO, "IAM called NOA %u '%s' -> +%s\n", called->noa, called->digits, e164);
 	snprintf(c->called, sizeof(c->called), "%s", e164);
 	if (calling) {
-		if (isup_to_e164(iw, calling, c->calling, sizeof(c->calling)) < 0)
+		if (isup_to_e164(link_num(c, c->link), calling, c->calling, sizeof(c->calling)) < 0)
 			c->calling[0] = '\0'; /* no E.164 form: not sent */
 		c->calling_restricted = calling->apri == 1;
 	}
@@ -1489,16 +1514,20 @@ static void diversion_to_isup(struct iw_call *c, const struct sip_msg *invite,
 		if (sip_param_find(na.params, "counter", &v))
 			sip_uint32_decode(v, &k);
 		counter += k ? k : 1;
-		if (uri_to_e164(c->iw, na.uri, e164, sizeof(e164)) == 0) {
+		if (uri_to_e164(trunk_num(c), na.uri, e164, sizeof(e164)) == 0) {
 			if (n == 0) {
-				e164_to_isup(c->iw, e164, &spec->redirecting);
+				snprintf(c->redir_e164, sizeof(c->redir_e164), "%s", e164);
 				spec->have_redirecting = true;
 				reason = r;
 			}
-			e164_to_isup(c->iw, e164, &spec->ocn);
+			snprintf(c->ocn_e164, sizeof(c->ocn_e164), "%s", e164);
 			first_reason = r;
 		}
 		n++;
+	}
+	if (n == 0) {
+		history_to_isup(c, invite, spec);
+		return;
 	}
 	if (!spec->have_redirecting)
 		return;
@@ -1509,8 +1538,109 @@ static void diversion_to_isup(struct iw_call *c, const struct sip_msg *invite,
 	 * octet 2: counter, redirecting reason */
 	spec->redirection_info[0] = (uint8_t)(3 | first_reason << 4);
 	spec->redirection_info[1] = (uint8_t)(counter | reason << 4);
-	LOGCALL(c, LOGL_INFO, "Diversion: redirecting %s, %u diversions\n",
-		spec->redirecting.digits, counter);
+	LOGCALL(c, LOGL_INFO, "Diversion: redirecting +%s, %u diversions\n", c->redir_e164,
+		counter);
+}
+
+/* RFC 4458 cause of a retargeted History-Info entry (the "cause" URI
+ * parameter, before any '?headers'), 0 when there is none. */
+static unsigned hi_cause(struct tstr uri)
+{
+	size_t end = 0;
+
+	while (end < uri.len && uri.p[end] != '?')
+		end++;
+	for (size_t i = 0; i + 7 <= end; i++)
+		if (!strncasecmp(uri.p + i, ";cause=", 7)) {
+			unsigned v = 0;
+
+			for (i += 7; i < end && uri.p[i] >= '0' && uri.p[i] <= '9'; i++)
+				v = v * 10 + (unsigned)(uri.p[i] - '0');
+			return v;
+		}
+	return 0;
+}
+
+/* RFC 4458 cause -> Q.763 3.45 redirecting reason (the inverse of the
+ * table used toward SIP). */
+static uint8_t hi_reason(unsigned cause)
+{
+	switch (cause) {
+	case 486:
+		return 1; /* user busy */
+	case 408:
+		return 2; /* no reply */
+	case 302:
+		return 3; /* unconditional */
+	case 487:
+		return 4; /* deflection during alerting */
+	case 480:
+		return 5; /* deflection immediate response */
+	case 503:
+		return 6; /* mobile subscriber not reachable */
+	default:
+		return 0; /* unknown (404 and the rest) */
+	}
+}
+
+/* RFC 7044 / Q.1912.5: History-Info toward ISUP. Entries whose URI carries
+ * an RFC 4458 cause were reached by a diversion: their count is the
+ * redirection counter; the entry before the last of them is the
+ * redirecting party (its cause the redirecting reason), the entry before
+ * the first of them the original called party. */
+static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
+			    struct isup_call_spec *spec)
+{
+	struct sip_nameaddr hi[16];
+	unsigned n = 0, counter = 0, first = 0, last = 0;
+	char e164[48];
+
+	while (n < 16 && sip_msg_history_info(invite, n, &hi[n]) == 0)
+		n++;
+	for (unsigned i = 1; i < n; i++)
+		if (hi_cause(hi[i].uri)) {
+			if (!counter)
+				first = i;
+			last = i;
+			counter++;
+		}
+	if (!counter)
+		return;
+	if (uri_to_e164(trunk_num(c), hi[last - 1].uri, e164, sizeof(e164)) < 0)
+		return;
+	snprintf(c->redir_e164, sizeof(c->redir_e164), "%s", e164);
+	spec->have_redirecting = true;
+	if (uri_to_e164(trunk_num(c), hi[first - 1].uri, e164, sizeof(e164)) == 0 &&
+	    (counter > 1 || strcmp(e164, c->redir_e164))) {
+		snprintf(c->ocn_e164, sizeof(c->ocn_e164), "%s", e164);
+		spec->have_ocn = true;
+	}
+	if (counter > 5)
+		counter = 5;
+	spec->redirection_info[0] = (uint8_t)(3 | hi_reason(hi_cause(hi[first].uri)) << 4);
+	spec->redirection_info[1] = (uint8_t)(counter | hi_reason(hi_cause(hi[last].uri)) << 4);
+	LOGCALL(c, LOGL_INFO, "History-Info: redirecting +%s, %u diversions\n", c->redir_e164,
+		counter);
+}
+
+/* The IAM's numbers as this linkset writes them (its numbering context). */
+static void isup_numbers(struct iw_call *c, const struct isup_link *l)
+{
+	const struct iw_number_ctx *num = link_num(c, l);
+	struct isup_call_spec *spec = &c->spec;
+
+	e164_to_isup(num, c->number, &spec->called);
+	if (c->calling[0] && !c->calling_from_sipi) {
+		e164_to_isup(num, c->calling, &spec->calling);
+		/* Q.763 3.10: 3 network provided, 0 user provided not verified */
+		spec->calling.screening = c->calling_asserted ? 3 : 0;
+		spec->calling.apri = c->calling_restricted ? 1 : 0;
+		spec->have_calling = true;
+	}
+	if (spec->have_redirecting)
+		e164_to_isup(num, c->redir_e164, &spec->redirecting);
+	if (spec->have_ocn)
+		e164_to_isup(num, c->ocn_e164, &spec->ocn);
 }
 
 /* Seize a circuit on the next linkset of the route that can take the call
@@ -1541,6 +1671,7 @@ static int seize(struct iw_call *c)
 			limited = true;
 			continue;
 		}
+		isup_numbers(c, l);
 		c->isup = isup_call_out(l, &c->spec, &isup_ops, c);
 		if (!c->isup) {
 			LOGCALL(c, LOGL_NOTICE, "no free circuit on linkset %s\n",
@@ -1649,7 +1780,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	}
 	trunk_take(c, trunk);
 
-	if (uri_to_e164(iw, invite->ruri, e164, sizeof(e164)) < 0) {
+	if (uri_to_e164(trunk_num(c), invite->ruri, e164, sizeof(e164)) < 0) {
 		/* RFC 3398 / Q.1912.5: an unusable number is an incomplete address */
 		LOGCALL(c, LOGL_NOTICE, "Request-URI without a usable number: 484\n");
 		goto reject_484;
@@ -1662,10 +1793,10 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		struct sip_nameaddr pai;
 
 		if (sip_msg_pai(invite, 0, &pai) == 0 &&
-		    uri_to_e164(iw, pai.uri, c->calling, sizeof(c->calling)) == 0)
+		    uri_to_e164(trunk_num(c), pai.uri, c->calling, sizeof(c->calling)) == 0)
 			c->calling_asserted = true;
 		else if (sip_msg_from(invite, &from) == 0 &&
-			 uri_to_e164(iw, from.uri, c->calling, sizeof(c->calling)) < 0)
+			 uri_to_e164(trunk_num(c), from.uri, c->calling, sizeof(c->calling)) < 0)
 			c->calling[0] = '\0';
 		c->calling_restricted = sip_msg_has_token(invite, SIP_HDR_PRIVACY, "id") ||
 					sip_msg_has_token(invite, SIP_HDR_PRIVACY, "header") ||
@@ -1690,14 +1821,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	}
 	memcpy(c->alt, rr.alt, sizeof(c->alt));
 	c->n_alt = rr.n_alt;
-	e164_to_isup(iw, rr.number, &spec.called);
-	if (c->calling[0]) {
-		e164_to_isup(iw, c->calling, &spec.calling);
-		/* Q.763 3.10: 3 network provided, 0 user provided not verified */
-		spec.calling.screening = c->calling_asserted ? 3 : 0;
-		spec.calling.apri = c->calling_restricted ? 1 : 0;
-		spec.have_calling = true;
-	}
+	snprintf(c->number, sizeof(c->number), "%s", rr.number);
 	{
 		/* SIP-I/SIP-T (Q.1912.5 profile C): the caller's IAM came along;
 		 * its calling party (with presentation and screening as the
@@ -1711,7 +1835,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 			p = isup_msg_param(&im, ISUP_PAR_CALLING_PARTY_NUMBER);
 			if (p && isup_number_decode(ISUP_PAR_CALLING_PARTY_NUMBER, p->val, p->len,
 						    &spec.calling) == 0)
-				spec.have_calling = true;
+				spec.have_calling = c->calling_from_sipi = true;
 			if (isup_msg_u8(&im, ISUP_PAR_CALLING_PARTYS_CATEGORY, &u8) == 0)
 				spec.cpc = u8;
 			if (isup_msg_u8(&im, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT, &u8) == 0)

@@ -53,6 +53,8 @@ struct iw_cfg {
 	unsigned enum_timeout_ms;
 	unsigned enum_budget_ms; /* whole lookup; past it the static route (default 300) */
 	unsigned max_attempts;	 /* route advance: targets tried per call (0: 3) */
+	/* a linkset's or trunk's own numbering context, NULL: num above */
+	const struct iw_number_ctx *(*numbering)(bool trunk, const char *name);
 	/* cause mapping (RFC 3398 defaults with overrides); NULL: defaults */
 	const struct iw_cause_map *causes;
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <osmocom/core/linuxlist.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
@@ -56,6 +57,79 @@ DEFUN(cfg_numbering, cfg_numbering_cmd,
 	if (iw_number_ctx_set(&iw_vty_cfg.num, argv[0], np, ip, iw_vty_cfg.num.area_code) < 0) {
 		vty_out(vty, "%% prefixes must be digits, at most 7%s", VTY_NEWLINE);
 		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+/* Numbering contexts of single linksets and trunks (a linkset toward
+ * another country, a trunk that sends national numbers). */
+struct num_override {
+	struct llist_head list;
+	bool trunk;
+	char name[32];
+	struct iw_number_ctx ctx;
+};
+static LLIST_HEAD(num_overrides);
+
+static struct num_override *num_find(bool trunk, const char *name)
+{
+	struct num_override *o;
+
+	llist_for_each_entry(o, &num_overrides,
+			     list) if (o->trunk == trunk && !strcmp(o->name, name)) return o;
+	return NULL;
+}
+
+static const struct iw_number_ctx *iw_vty_numbering(bool trunk, const char *name)
+{
+	struct num_override *o = num_find(trunk, name);
+
+	return o ? &o->ctx : NULL;
+}
+
+DEFUN(cfg_numbering_for, cfg_numbering_for_cmd,
+      "numbering (linkset|trunk) NAME country-code <1-999> national-prefix (DIGITS|none) "
+      "international-prefix (DIGITS|none) area-code (DIGITS|none)",
+      "How numbers are written on the ISUP side\nFor one ISUP linkset\nFor one SIP trunk (numbers "
+      "it sends without '+')\nIts name\nCountry code (E.164)\nCode\nTrunk prefix of national "
+      "numbers\nDigits\nNone\nInternational prefix\nDigits\nNone\nArea code of subscriber "
+      "numbers\nDigits\nNone\n")
+{
+	bool trunk = !strcmp(argv[0], "trunk");
+	struct num_override *o = num_find(trunk, argv[1]);
+	struct iw_number_ctx ctx;
+	const char *np = strcmp(argv[3], "none") ? argv[3] : "";
+	const char *ip = strcmp(argv[4], "none") ? argv[4] : "";
+	const char *ac = strcmp(argv[5], "none") ? argv[5] : "";
+
+	if (strlen(argv[1]) >= sizeof(o->name) ||
+	    iw_number_ctx_set(&ctx, argv[2], np, ip, ac) < 0) {
+		vty_out(vty,
+			"%% prefixes and area code must be digits, at most 7; name at most 31%s",
+			VTY_NEWLINE);
+		tandem_config_reason("numbering %s %s: prefixes and area code must be digits, at "
+				     "most 7",
+				     argv[0], argv[1]);
+		return CMD_WARNING;
+	}
+	if (!o) {
+		o = talloc_zero(tall_vty_ctx, struct num_override);
+		o->trunk = trunk;
+		snprintf(o->name, sizeof(o->name), "%s", argv[1]);
+		llist_add_tail(&o->list, &num_overrides);
+	}
+	o->ctx = ctx;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_numbering_for, cfg_no_numbering_for_cmd, "no numbering (linkset|trunk) NAME",
+      NO_STR "Numbering context\nOf a linkset\nOf a trunk\nName\n")
+{
+	struct num_override *o = num_find(!strcmp(argv[0], "trunk"), argv[1]);
+
+	if (o) {
+		llist_del(&o->list);
+		talloc_free(o);
 	}
 	return CMD_SUCCESS;
 }
@@ -352,6 +426,22 @@ static int config_write_routing(struct vty *vty)
 			n->intl_prefix[0] ? n->intl_prefix : "none", VTY_NEWLINE);
 	if (n->area_code[0])
 		vty_out(vty, " area-code %s%s", n->area_code, VTY_NEWLINE);
+	{
+		struct num_override *o;
+
+		llist_for_each_entry(o, &num_overrides, list)
+		{
+			const struct iw_number_ctx *x = &o->ctx;
+
+			vty_out(vty,
+				" numbering %s %s country-code %s national-prefix %s "
+				"international-prefix %s area-code %s%s",
+				o->trunk ? "trunk" : "linkset", o->name, x->cc,
+				x->national_prefix[0] ? x->national_prefix : "none",
+				x->intl_prefix[0] ? x->intl_prefix : "none",
+				x->area_code[0] ? x->area_code : "none", VTY_NEWLINE);
+		}
+	}
 	vty_out(vty, " ringback %s%s", iw_vty_cfg.ringback ? iw_vty_cfg.tone_plan : "off",
 		VTY_NEWLINE);
 	if (iw_vty_cfg.enum_servers) {
@@ -511,10 +601,13 @@ void iw_route_vty_init(void)
 	 * applies to the next calls */
 	iw_cause_map_init(&vty_causes);
 	iw_vty_cfg.causes = &vty_causes;
+	iw_vty_cfg.numbering = iw_vty_numbering;
 	install_element(CONFIG_NODE, &cfg_routing_cmd);
 	install_node(&routing_node, config_write_routing);
 	install_element(TANDEM_ROUTING_NODE, &cfg_numbering_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_area_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_numbering_for_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_no_numbering_for_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_tones_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_rw_cmd);

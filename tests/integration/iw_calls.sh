@@ -408,6 +408,23 @@ else
 	fail "it:iw-calls:diversion:iam"
 fi
 
+# --- SIP -> ISUP: the same diversions as History-Info (RFC 7044 / RFC 4458)
+start_bg "$TMPD/uac-hi.out" timeout 20 sipp -sf "$SIPP/uac_history.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -s +4989777004 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777004 " 50; then
+	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777004 " "$out" | head -1)
+	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	sw "ring $cic"
+	sw "answer $cic"
+	check "it:iw-calls:history-info->redirecting-number (RFC 7044 -> Q.763 3.44/3.45)" \
+		grep -q "redir=30111222 redir_reason=2 redir_counter=2 ocn=30999888" <<<"$iam"
+	wait_ev "$out" "EV REL cic=$cic cause=16" 50
+	wait "$uac"
+else
+	fail "it:iw-calls:history-info:iam"
+fi
+
 # --- ENUM
 if [ -x "$DNSMASQ" ]; then
 	for n in 1 2; do

@@ -146,6 +146,20 @@ rc=$?
 check "it:iw-routing:cause-table:bad-file-refused" test "$rc" != 0
 check "it:iw-routing:cause-table:error-names-file-and-line" grep -q "bad.txt:2" "$TMPD/bad.out"
 
+# --- linkset B toward another country (its own numbering context, set at
+# run time): +49 85 333 leaves as an international number
+vty $VTY enable "configure terminal" "routing" \
+	"numbering linkset B country-code 44 national-prefix 0 international-prefix 00 area-code none" \
+	>/dev/null
+uac intl 4985333
+wait "$UAC_PID"
+check "it:iw-routing:numbering-per-linkset:international-noa" \
+	wait_ev "$outb" "EV IAM cic=[0-9]+ called=4985333 .*nai=4" 30
+run=$(vty $VTY enable "show running-config")
+check "it:iw-routing:numbering-per-linkset:in-running-config" grep -q \
+	"numbering linkset B country-code 44 national-prefix 0 international-prefix 00 area-code none" \
+	<<<"$run"
+
 if [ "${FAILED:-0}" = 1 ]; then
 	tail -40 "$TMPD/td.log"
 fi

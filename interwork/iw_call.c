@@ -141,6 +141,7 @@ struct iw_call {
 	 * a diverted call's numbers (E.164), written per linkset */
 	bool calling_from_sipi;
 	char redir_e164[48], ocn_e164[48];
+	char np_rn[48]; /* RFC 4694 routing number of the Request-URI, "" none */
 	/* the IAM as received, for a SIP-I/SIP-T INVITE body */
 	uint8_t iam[272];
 	int iam_len;
@@ -351,6 +352,11 @@ static void trunk_take(struct iw_call *c, struct sip_trunk *t)
 	c->counted_trunk = t;
 	if (t)
 		count_call(&t->calls, &t->cps_window_ms, &t->cps_count);
+}
+
+void iw_set_np_prefix(struct iw *iw, bool prefix)
+{
+	iw->cfg.np_prefix = prefix;
 }
 
 void iw_set_max_attempts(struct iw *iw, unsigned n)
@@ -1623,6 +1629,43 @@ static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
 		counter);
 }
 
+/* RFC 4694 parameters of a Request-URI's number (tel: or the user part of
+ * a SIP URI): the routing number (global, digits without '+') into rn, ""
+ * when none; returns whether npdi is present. */
+static bool uri_np(struct tstr uri, char *rn, size_t size)
+{
+	size_t end = 0, i;
+	bool npdi = false;
+
+	rn[0] = 0;
+	/* the user part of sip:/sips:, all of tel: (up to headers) */
+	while (end < uri.len && uri.p[end] != '@' && uri.p[end] != '?')
+		end++;
+	if (end == uri.len && uri.len >= 4 && strncasecmp(uri.p, "tel:", 4))
+		return false; /* a SIP URI without a user part */
+	for (i = 0; i < end; i++) {
+		if (uri.p[i] != ';')
+			continue;
+		if (end - i >= 5 && !strncasecmp(uri.p + i, ";npdi", 5) &&
+		    (i + 5 == end || uri.p[i + 5] == ';' || uri.p[i + 5] == '='))
+			npdi = true;
+		if (end - i > 4 && !strncasecmp(uri.p + i, ";rn=", 4)) {
+			size_t k = i + 4, n = 0;
+
+			if (k < end && uri.p[k] == '+')
+				k++;
+			for (; k < end && n + 1 < size; k++) {
+				if (uri.p[k] >= '0' && uri.p[k] <= '9')
+					rn[n++] = uri.p[k];
+				else if (uri.p[k] != '-' && uri.p[k] != '.')
+					break; /* visual separators only (RFC 3966) */
+			}
+			rn[n] = 0;
+		}
+	}
+	return npdi;
+}
+
 /* The IAM's numbers as this linkset writes them (its numbering context). */
 static void isup_numbers(struct iw_call *c, const struct isup_link *l)
 {
@@ -1630,6 +1673,20 @@ static void isup_numbers(struct iw_call *c, const struct isup_link *l)
 	struct isup_call_spec *spec = &c->spec;
 
 	e164_to_isup(num, c->number, &spec->called);
+	if (c->np_rn[0] && c->iw->cfg.np_prefix) {
+		/* the national rule of some networks: routing number digits in
+		 * front of the dialled number's */
+		struct isup_number rn;
+		size_t a, b;
+
+		e164_to_isup(num, c->np_rn, &rn);
+		a = strlen(rn.digits);
+		b = strlen(spec->called.digits);
+		if (a + b < sizeof(spec->called.digits)) {
+			memmove(spec->called.digits + a, spec->called.digits, b + 1);
+			memcpy(spec->called.digits, rn.digits, a);
+		}
+	}
 	if (c->calling[0] && !c->calling_from_sipi) {
 		e164_to_isup(num, c->calling, &spec->calling);
 		/* Q.763 3.10: 3 network provided, 0 user provided not verified */
@@ -1815,9 +1872,22 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	}
 	memcpy(c->offer, body.p, body.len);
 	c->offer_len = body.len;
-	if (!iw->route || iw->route(iw->route_priv, false, e164, &rr) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "no route for +%s: cause %u\n", e164, rr.cause);
+	/* RFC 4694: a ported number travels with its routing number (rn=)
+	 * and the portability dip indicator (npdi); the call is routed on
+	 * the routing number */
+	spec.number_translated = uri_np(invite->ruri, c->np_rn, sizeof(c->np_rn));
+	if (!iw->route ||
+	    iw->route(iw->route_priv, false, c->np_rn[0] ? c->np_rn : e164, &rr) < 0) {
+		LOGCALL(c, LOGL_NOTICE, "no route for +%s: cause %u\n",
+			c->np_rn[0] ? c->np_rn : e164, rr.cause);
 		goto reject_cause;
+	}
+	if (c->np_rn[0]) {
+		/* the route rewrote the routing number; the dialled number goes on */
+		LOGCALL(c, LOGL_INFO, "ported: +%s routed on +%s%s\n", e164, c->np_rn,
+			spec.number_translated ? " (npdi)" : "");
+		snprintf(c->np_rn, sizeof(c->np_rn), "%s", rr.number);
+		snprintf(rr.number, sizeof(rr.number), "%s", e164);
 	}
 	memcpy(c->alt, rr.alt, sizeof(c->alt));
 	c->n_alt = rr.n_alt;

@@ -55,6 +55,10 @@ struct iw_cfg {
 	unsigned max_attempts;	 /* route advance: targets tried per call (0: 3) */
 	/* a linkset's or trunk's own numbering context, NULL: num above */
 	const struct iw_number_ctx *(*numbering)(bool trunk, const char *name);
+	/* a SIP call's routing number (RFC 4694 rn=) toward ISUP: false: the
+	 * dialled number only (the routing number chooses the route), true:
+	 * the routing number's digits in front of the dialled number's */
+	bool np_prefix;
 	/* cause mapping (RFC 3398 defaults with overrides); NULL: defaults */
 	const struct iw_cause_map *causes;
 };
@@ -80,6 +84,8 @@ struct iw_enum *iw_get_enum(struct iw *iw);
 const struct iw_stats *iw_get_stats(const struct iw *iw);
 /* Route advance: targets tried per call, for calls that start from now. */
 void iw_set_max_attempts(struct iw *iw, unsigned n);
+/* Number portability toward ISUP (see iw_cfg.np_prefix), from the next call. */
+void iw_set_np_prefix(struct iw *iw, bool prefix);
 
 /* The trunk is at its limit of concurrent calls or calls per second. */
 bool iw_trunk_over_limit(const struct sip_trunk *t);

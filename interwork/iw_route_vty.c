@@ -286,6 +286,17 @@ DEFUN(cfg_cause_table, cfg_cause_table_cmd, "cause-table FILE",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_np, cfg_np_cmd, "number-portability to-isup (dialled|prefix)",
+      "Number portability (RFC 4694 rn= and npdi in the Request-URI): the call is routed on "
+      "the routing number\nWhat the IAM's called party number carries\nThe dialled number "
+      "(default)\nThe routing number's digits, then the dialled number's\n")
+{
+	iw_vty_cfg.np_prefix = !strcmp(argv[0], "prefix");
+	if (vty_iw)
+		iw_set_np_prefix(vty_iw, iw_vty_cfg.np_prefix);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_route_attempts, cfg_route_attempts_cmd, "route-advance attempts <1-8>",
       "Route advance: the next target after a failure that another route may not have (SIP "
       "408/5xx, Timer B; ISUP causes 34, 38, 41, 42, no free circuit)\nAt most this many "
@@ -453,6 +464,8 @@ static int config_write_routing(struct vty *vty)
 		if (iw_vty_cfg.enum_budget_ms)
 			vty_out(vty, " enum budget %u%s", iw_vty_cfg.enum_budget_ms, VTY_NEWLINE);
 	}
+	if (iw_vty_cfg.np_prefix)
+		vty_out(vty, " number-portability to-isup prefix%s", VTY_NEWLINE);
 	if (cause_table_path)
 		vty_out(vty, " cause-table %s%s", cause_table_path, VTY_NEWLINE);
 	if (iw_vty_cfg.max_attempts)
@@ -622,5 +635,6 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_regex_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_attempts_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_cause_table_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_np_cmd);
 	install_element_ve(&show_calls_cmd);
 }

@@ -643,6 +643,8 @@ static int send_iam(struct isup_call *c)
 	 * ISUP not used all the way (F=0), ISUP not required all the way (HG=01) */
 	if (s->isdn_all_the_way)
 		fci[0] = 0x60;
+	if (s->number_translated)
+		fci[1] |= 0x08; /* bit L (Q.769.1): ported number translation done */
 	if (c->l->cfg.variant == ISUP_VAR_ITU)
 		cn.st = true; /* en-bloc: the number is complete */
 	n1 = isup_number_encode(ISUP_PAR_CALLED_PARTY_NUMBER, &cn, called, sizeof(called));

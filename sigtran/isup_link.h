@@ -107,6 +107,9 @@ struct isup_call_spec {
 	struct isup_number redirecting, ocn;
 	uint8_t redirection_info[2];
 	int except_cic; /* do not seize this CIC (-1: none) */
+	/* number portability (Q.769.1): the called number went through a
+	 * portability query (FCI bit L "number translated") */
+	bool number_translated;
 };
 
 /* Seize a circuit and send IAM. NULL when no circuit is free (-> cause 34). */

@@ -53,6 +53,7 @@ routing
  route to-isup 4983 via B
  route to-isup 4983 rewrite ^4983(.*)\$ 4982\\1
  route to-isup 4985 via B
+ route to-isup 4987 via B
 media
  rtp-port-range 25580 25599
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
@@ -145,6 +146,20 @@ sed "s|^routing\$|routing\\n cause-table $TMPD/bad.txt|" "$TMPD/t.cfg" | sed 's/
 rc=$?
 check "it:iw-routing:cause-table:bad-file-refused" test "$rc" != 0
 check "it:iw-routing:cause-table:error-names-file-and-line" grep -q "bad.txt:2" "$TMPD/bad.out"
+
+# --- a ported number (RFC 4694): +49 84 444 has no route of its own; its
+# routing number +49 87 001 routes it to B. First the dialled number alone,
+# then (number-portability to-isup prefix) the routing number in front
+uac np1 "4984444;npdi;rn=+4987001"
+wait "$UAC_PID"
+check "it:iw-routing:np:routed-on-rn,dialled-number-sent" \
+	wait_ev "$outb" "EV IAM cic=[0-9]+ called=84444 " 30
+vty $VTY enable "configure terminal" "routing" "number-portability to-isup prefix" >/dev/null
+uac np2 "4984445;npdi;rn=+4987001"
+wait "$UAC_PID"
+check "it:iw-routing:np:prefix-mode-rn-then-dialled" \
+	wait_ev "$outb" "EV IAM cic=[0-9]+ called=8700184445 " 30
+check "it:iw-routing:np:logged" grep -q "ported: +4984444 routed on +4987001 (npdi)" "$TMPD/td.log"
 
 # --- linkset B toward another country (its own numbering context, set at
 # run time): +49 85 333 leaves as an international number

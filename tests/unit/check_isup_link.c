@@ -1477,7 +1477,8 @@ START_TEST(test_inr_inf)
 END_TEST
 
 /* NoCI bit E in our IAM, BCI bit N in our ACM: an echo control device is
- * included when the gateway cancels echo on the circuit (Q.763 3.35, 3.5). */
+ * included when the gateway cancels echo on the circuit (Q.763 3.35, 3.5);
+ * FCI bit L for a ported number (Q.769.1). */
 START_TEST(test_echo_control_indicators)
 {
 	struct isup_call_spec spec = {.cpc = 10, .except_cic = -1, .echo_control = true};
@@ -1496,6 +1497,20 @@ START_TEST(test_echo_control_indicators)
 	expect(0, ISUP_MT_IAM, isup_call_cic(c), &m);
 	ck_assert_int_eq(isup_msg_u8(&m, ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS, &noci), 0);
 	ck_assert_uint_eq(noci & 0x10, 0x10);
+	p = isup_msg_param(&m, ISUP_PAR_FORWARD_CALL_INDICATORS);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->val[1] & 0x08, 0); /* bit L: not translated */
+	isup_call_release(c, 16);
+	rx_simple(ISUP_MT_RLC, isup_call_cic(c));
+
+	/* Q.769.1: a number that went through a portability query: FCI bit L */
+	spec.number_translated = true;
+	c = isup_call_out(L, &spec, NULL, &OW);
+	ck_assert_ptr_nonnull(c);
+	expect(TX.n - 1, ISUP_MT_IAM, isup_call_cic(c), &m);
+	p = isup_msg_param(&m, ISUP_PAR_FORWARD_CALL_INDICATORS);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->val[1] & 0x08, 0x08);
 	isup_call_release(c, 16);
 	rx_simple(ISUP_MT_RLC, isup_call_cic(c));
 

@@ -148,7 +148,7 @@ static void rx_packet(struct stream *st, const uint8_t *p, size_t len, double ar
 }
 
 /* The generator: writes "S\n" to out_fd when the measured window opens,
- * "E sent rcvd lost dup window_rcvd jitter_p99_us\n" when done. */
+ * "F\n" when it closes, "E sent rcvd lost dup window_rcvd jitter_p99_us\n" when done. */
 static void generator(int out_fd)
 {
 	int tx = udp_bind(gen_port), rx = udp_bind((uint16_t)(gen_port + 2));
@@ -214,8 +214,12 @@ static void generator(int out_fd)
 				credit -= k;
 			}
 		}
-		if (t >= end && !w_end)
+		if (t >= end && !w_end) {
 			w_end = t;
+			/* the window closes: the relay's CPU is read now */
+			if (write(out_fd, "F\n", 2) != 2)
+				_exit(1);
+		}
 		for (;;) {
 			int r;
 			double arr;
@@ -299,8 +303,9 @@ static int measure(pid_t relay)
 			*nl = 0;
 			if (buf[0] == 'S')
 				c0 = proc_cpu_s(relay);
-			else if (buf[0] == 'E') {
+			else if (buf[0] == 'F')
 				c1 = proc_cpu_s(relay);
+			else if (buf[0] == 'E') {
 				sscanf(buf, "E %llu %llu %llu %llu %llu %lf", &sent, &rcvd, &lost,
 				       &dup, &wr, &p99_us);
 			}

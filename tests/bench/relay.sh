@@ -114,6 +114,9 @@ show() { # NAME RESULT
 		"$(field "$2" pps_per_cpu)" "$(field "$2" lost)" "$(field "$2" jitter_ms_p99)"
 }
 echo "RTP relay: $STREAMS streams x 50 pkt/s (172 bytes), ${SECONDS_RUN} s measured, best of $ROUNDS"
+for f in rtpe tandem; do
+	[ -s "$TMPD/$f.res" ] && sed "s/^RESULT/  round ($f):/" "$TMPD/$f.res"
+done
 show "tandem (1 worker)" "$tandem"
 json_t=$(printf '{"pps":%s,"cpu_s":%s,"pps_per_cpu":%s,"us_per_pkt":%s,"lost":%s}' \
 	"$(field "$tandem" pps)" "$(field "$tandem" cpu_s)" "$(field "$tandem" pps_per_cpu)" \

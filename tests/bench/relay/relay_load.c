@@ -15,7 +15,7 @@
  *       a relay already running as PID (rtpengine), FILE giving the
  *       "IP PORT" each stream is sent to.
  *
- * Prints one line: RESULT streams= sent= rcvd= lost= dup= window_rcvd= cpu_s=
+ * Prints one line: RESULT streams= sent= rcvd= lost= dup= (late or repeated) window_rcvd= cpu_s=
  *   pps= pps_per_cpu= us_per_pkt= jitter_ms_p99= */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -49,7 +49,7 @@ static struct sockaddr_in targets[MAX_STR];
 struct stream {
 	uint16_t seq_tx, next;
 	bool seen;
-	uint64_t rcvd, lost, dup;
+	uint64_t sent, rcvd, dup;
 	double last_arr, last_ts, jitter; /* RFC 3550 6.4.1 interarrival jitter, seconds */
 };
 
@@ -127,11 +127,11 @@ static void rx_packet(struct stream *st, const uint8_t *p, size_t len, double ar
 	if (s->seen) {
 		int16_t d = (int16_t)(seq - s->next);
 
-		if (d < 0) {
+		if (d < 0) { /* late: reordered by the relay, or a duplicate */
 			s->dup++;
+			s->rcvd++;
 			return;
 		}
-		s->lost += (unsigned)d;
 		/* RFC 3550 6.4.1: J += (|D(i-1,i)| - J) / 16, D from arrival and
 		 * RTP timestamp, both in seconds */
 		double dd = fabs((arr - s->last_arr) - ((double)ts / 8000.0 - s->last_ts));
@@ -200,6 +200,7 @@ static void generator(int out_fd)
 					p[11] = (uint8_t)ssrc;
 					memset(p + 12, 0xd5, PKT - 12); /* A-law silence */
 					s->seq_tx++;
+					s->sent++;
 					iov[i] = (struct iovec){p, PKT};
 					m[i].msg_hdr = (struct msghdr){
 						.msg_name = &targets[next],
@@ -245,10 +246,9 @@ static void generator(int out_fd)
 		for (unsigned i = 0; i < n_streams; i++) {
 			rcvd += st[i].rcvd;
 			dup += st[i].dup;
-			/* never-seen streams and the tail that did not come back
-			 * are lost as well as the gaps */
-			lost += st[i].lost +
-				(uint16_t)(st[i].seq_tx - (st[i].seen ? st[i].next : 0));
+			/* sent and never received; a late packet (the relay
+			 * reordered it) is counted when it comes, and as dup */
+			lost += st[i].sent > st[i].rcvd ? st[i].sent - st[i].rcvd : 0;
 			j[i] = st[i].jitter;
 		}
 		for (unsigned i = 1; i < n_streams; i++) /* insertion sort, n is small */

@@ -111,7 +111,9 @@ static int udp_bind(const char *ip, uint16_t port)
 		fprintf(stderr, "bench_media_sockets: bind %s:%u: %s\n", ip, port, strerror(errno));
 		_exit(2);
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	/* above rmem_max when root may: a stalled generator must not be what drops */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 	return fd;

@@ -35,6 +35,7 @@
 
 #include "core/loop.h"
 #include "media/media.h"
+#include "media/worker_int.h" /* the worker's loop counters, for the diagnostic line */
 
 #define PKT	172 /* 12-byte RTP header + 160 bytes of 20 ms G.711 */
 #define BATCH	64
@@ -104,9 +105,32 @@ static int udp_bind(uint16_t port)
 		fprintf(stderr, "relay-load: bind 127.0.0.1:%u: %s\n", port, strerror(errno));
 		exit(2);
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	/* above rmem_max when root may: a stalled generator must not be what drops */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	return fd;
+}
+
+/* Datagrams the kernel dropped at a local UDP port for want of buffer
+ * (/proc/net/udp, last column): loss of the generator's, not the relay's. */
+static unsigned long long udp_drops(uint16_t port)
+{
+	FILE *f = fopen("/proc/net/udp", "r");
+	char l[512];
+	unsigned long long drops = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(l, sizeof(l), f)) {
+		unsigned a, p;
+		const char *last = strrchr(l, ' ');
+
+		if (sscanf(l, " %*u: %x:%x", &a, &p) == 2 && p == port && last)
+			drops += strtoull(last + 1, NULL, 10);
+	}
+	fclose(f);
+	return drops;
 }
 
 static void rx_packet(struct stream *st, const uint8_t *p, size_t len, double arr, bool in_window,
@@ -259,10 +283,11 @@ static void generator(int out_fd)
 				j[k - 1] = x;
 			}
 		p99 = j[(n_streams * 99) / 100 < n_streams ? (n_streams * 99) / 100 : 0];
-		snprintf(line, sizeof(line), "E %llu %llu %llu %llu %llu %.0f\n",
+		snprintf(line, sizeof(line), "E %llu %llu %llu %llu %llu %.0f %llu\n",
 			 (unsigned long long)sent, (unsigned long long)rcvd,
 			 (unsigned long long)lost, (unsigned long long)dup,
-			 (unsigned long long)window_rcvd, p99 * 1e6);
+			 (unsigned long long)window_rcvd, p99 * 1e6,
+			 udp_drops((uint16_t)(gen_port + 2)));
 	}
 	if (write(out_fd, line, strlen(line)) < 0)
 		_exit(1);
@@ -280,6 +305,7 @@ static int measure(pid_t relay)
 	double c0 = -1, c1 = -1;
 	unsigned long long sent = 0, rcvd = 0, lost = 0, dup = 0, wr = 0;
 	double p99_us = 0;
+	unsigned long long gen_drops = 0;
 
 	if (pipe(p) < 0)
 		return 2;
@@ -306,8 +332,8 @@ static int measure(pid_t relay)
 			else if (buf[0] == 'F')
 				c1 = proc_cpu_s(relay);
 			else if (buf[0] == 'E') {
-				sscanf(buf, "E %llu %llu %llu %llu %llu %lf", &sent, &rcvd, &lost,
-				       &dup, &wr, &p99_us);
+				sscanf(buf, "E %llu %llu %llu %llu %llu %lf %llu", &sent, &rcvd,
+				       &lost, &dup, &wr, &p99_us, &gen_drops);
 			}
 			have -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, have + 1);
@@ -322,9 +348,10 @@ static int measure(pid_t relay)
 	double cpu = c1 - c0, pps = (double)wr / seconds;
 
 	printf("RESULT streams=%u sent=%llu rcvd=%llu lost=%llu dup=%llu window_rcvd=%llu "
-	       "cpu_s=%.3f pps=%.0f pps_per_cpu=%.0f us_per_pkt=%.3f jitter_ms_p99=%.3f\n",
+	       "cpu_s=%.3f pps=%.0f pps_per_cpu=%.0f us_per_pkt=%.3f jitter_ms_p99=%.3f "
+	       "gen_drops=%llu\n",
 	       n_streams, sent, rcvd, lost, dup, wr, cpu, pps, cpu > 0 ? (double)wr / cpu : 0,
-	       wr ? cpu * 1e6 / (double)wr : 0, p99_us / 1000.0);
+	       wr ? cpu * 1e6 / (double)wr : 0, p99_us / 1000.0, gen_drops);
 	fflush(stdout);
 	return 0;
 }
@@ -389,6 +416,17 @@ static int run_tandem(unsigned addr_count, uint16_t pmin, uint16_t pmax)
 	}
 	usleep(200000); /* the worker has taken every command before the clock starts */
 	rc = measure(0);
+	{
+		/* read from another thread while the worker idles: a diagnostic */
+		const struct loop_stats *ls = loop_get_stats(e->w[0].loop);
+
+		printf("LOOP turns=%llu cqes=%llu sqes=%llu cqes_per_turn=%.1f enobufs=%llu "
+		       "no_slot=%llu\n",
+		       (unsigned long long)ls->turns, (unsigned long long)ls->cqes,
+		       (unsigned long long)ls->sqes,
+		       ls->turns ? (double)ls->cqes / (double)ls->turns : 0.0,
+		       (unsigned long long)ls->udp_enobufs, (unsigned long long)ls->send_no_slot);
+	}
 	media_engine_stop(e);
 	talloc_free(ctx);
 	return rc;

@@ -443,6 +443,12 @@ static int spans_start(struct media_engine *e)
 		if (!e->span_used[i])
 			continue;
 		fd = socket(sc->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		/* A span brings 1,000 packets/s (8 frames each): the default
+		 * receive buffer holds about 0.15 s of them, too little for a
+		 * worker that loses its core for a moment; ask for ~1 s (the
+		 * kernel caps it at rmem_max). */
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
 		if (fd < 0 || bind(fd, (struct sockaddr *)&sc->local, sc->local_len) < 0) {
 			LOGP(DMEDIA, LOGL_ERROR, "span %u: cannot bind its pseudowire: %s\n", i,
 			     strerror(errno));

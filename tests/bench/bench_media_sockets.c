@@ -55,7 +55,7 @@
 #define NTS	 31
 #define FRAMES	 8
 #define WARMUP	 1.0
-#define DRAIN	 0.3
+#define DRAIN	 1.0	/* s: a worker that fell behind catches up before the count */
 #define HIST_US	 200000 /* histogram of delays, 1 µs bins up to 200 ms */
 #define BATCH	 64
 #define MAX_TICK 200000
@@ -69,6 +69,14 @@ static double now_rt(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double cpu_self(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
@@ -197,6 +205,7 @@ static void generator(int out_fd)
 	uint64_t n_hist = 0, n_snd = 0;
 	double t0 = now_rt(), end = t0 + WARMUP + seconds, w_start = t0 + WARMUP;
 	bool started = false, finished = false;
+	double gen_cpu0 = 0, gen_cpu = 0;
 	char line[512];
 
 	tsend = calloc(MAX_TICK, sizeof(double));
@@ -214,11 +223,13 @@ static void generator(int out_fd)
 
 		if (!started && t >= w_start) {
 			started = true;
+			gen_cpu0 = cpu_self();
 			if (write(out_fd, "S\n", 2) != 2)
 				_exit(1);
 		}
 		if (t >= end && !finished) {
 			finished = true;
+			gen_cpu = cpu_self() - gen_cpu0;
 			if (write(out_fd, "F\n", 2) != 2)
 				_exit(1);
 		}
@@ -438,12 +449,12 @@ static void generator(int out_fd)
 	r.del_p99_us = n_hist ? pct(hist_del, n_hist, 0.99) : -1;
 	r.send_jit_p99_us = n_snd ? pct(hist_snd, n_snd, 0.99) : -1;
 	snprintf(line, sizeof(line),
-		 "E %llu %llu %llu %llu %llu %llu %llu %.0f %.0f %.0f %.0f %.0f\n",
+		 "E %llu %llu %llu %llu %llu %llu %llu %.0f %.0f %.0f %.0f %.0f %.3f\n",
 		 (unsigned long long)r.e1_sent, (unsigned long long)r.e1_rcvd,
 		 (unsigned long long)r.e1_lost, (unsigned long long)r.rtp_sent,
 		 (unsigned long long)r.rtp_rcvd, (unsigned long long)r.rtp_lost,
 		 (unsigned long long)r.win_pkts, r.del_p50_us, r.del_p99_us, r.jit_p99_us,
-		 r.jit_max_us, r.send_jit_p99_us);
+		 r.jit_max_us, r.send_jit_p99_us, gen_cpu);
 	if (write(out_fd, line, strlen(line)) < 0)
 		_exit(1);
 	_exit(0);
@@ -457,8 +468,10 @@ static void nop_event(void *priv, const struct media_event *ev)
 
 struct result {
 	unsigned n;
-	double cpu_s, ns_per_ch_s, del_p50_us, del_p99_us, jit_p99_us, jit_max_us, snd_p99_us;
+	double cpu_s, gen_cpu_s, ns_per_ch_s, del_p50_us, del_p99_us, jit_p99_us, jit_max_us,
+		snd_p99_us;
 	unsigned long long e1_sent, e1_rcvd, e1_lost, rtp_sent, rtp_rcvd, rtp_lost, win;
+	unsigned long long tdm_in, tdm_in_lost, rtp_in; /* as tandem counted them */
 };
 
 static int run(unsigned n, struct result *res)
@@ -558,11 +571,12 @@ static int run(unsigned n, struct result *res)
 				c1 = worker_cpu_s();
 			else if (buf[0] == 'E') {
 				sscanf(buf,
-				       "E %llu %llu %llu %llu %llu %llu %llu %lf %lf %lf %lf %lf",
+				       "E %llu %llu %llu %llu %llu %llu %llu %lf %lf %lf %lf %lf "
+				       "%lf",
 				       &res->e1_sent, &res->e1_rcvd, &res->e1_lost, &res->rtp_sent,
 				       &res->rtp_rcvd, &res->rtp_lost, &res->win, &res->del_p50_us,
 				       &res->del_p99_us, &res->jit_p99_us, &res->jit_max_us,
-				       &res->snd_p99_us);
+				       &res->snd_p99_us, &res->gen_cpu_s);
 			}
 			have -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, have + 1);
@@ -570,6 +584,23 @@ static int run(unsigned n, struct result *res)
 	}
 	close(p[0]);
 	waitpid(g, NULL, 0);
+	/* what reached tandem: a packet dropped on the way in (a full socket
+	 * buffer while the worker was behind) never shows as a gap in what
+	 * tandem numbers and sends back */
+	{
+		struct media_worker_stats ws;
+
+		for (unsigned s = 0; s < n_spans; s++) {
+			struct media_span_stats ss;
+
+			if (media_span_stats(e, s, &ss) == 0) {
+				res->tdm_in += ss.rx_pkts;
+				res->tdm_in_lost += ss.rx_lost;
+			}
+		}
+		if (media_engine_worker_stats(e, 0, &ws) == 0)
+			res->rtp_in = ws.rx_pkts;
+	}
 	media_engine_stop(e);
 	talloc_free(ctx);
 	if (c0 < 0 || c1 < 0)
@@ -631,18 +662,27 @@ int main(int argc, char **argv)
 		       r[i].n, r[i].cpu_s, r[i].ns_per_ch_s, 1e9 / r[i].ns_per_ch_s,
 		       r[i].del_p50_us, r[i].del_p99_us, r[i].jit_p99_us, r[i].jit_max_us,
 		       r[i].snd_p99_us);
-		printf("           RTP out %llu lost %llu | RTP in sent %llu | CESoPSN sent %llu, "
-		       "back %llu lost %llu\n",
-		       r[i].rtp_rcvd, r[i].rtp_lost, r[i].rtp_sent, r[i].e1_sent, r[i].e1_rcvd,
-		       r[i].e1_lost);
+		if (r[i].snd_p99_us > 2000)
+			printf("           NOTE: the generator itself ran %.1f ms late at p99: the "
+			       "machine is busy, delay and jitter include that contention\n",
+			       r[i].snd_p99_us / 1000.0);
+		printf("           into tandem: CESoPSN %llu of %llu (lost %llu), RTP %llu of %llu "
+		       "| "
+		       "out of tandem: RTP %llu (lost %llu), CESoPSN %llu (lost %llu) | "
+		       "generator CPU %.3f s\n",
+		       r[i].tdm_in, r[i].e1_sent, r[i].e1_sent - r[i].tdm_in, r[i].rtp_in,
+		       r[i].rtp_sent, r[i].rtp_rcvd, r[i].rtp_lost, r[i].e1_rcvd, r[i].e1_lost,
+		       r[i].gen_cpu_s);
 	}
 	printf("{\"bench\":\"media_sockets\",\"seconds\":%u,\"runs\":[", seconds);
 	for (unsigned i = 0; i < nn; i++)
 		printf("%s{\"channels\":%u,\"ns_per_chan_s\":%.0f,\"delay_p50_us\":%.0f,"
-		       "\"delay_p99_us\":%.0f,\"jitter_p99_us\":%.0f,\"rtp_lost\":%llu,"
-		       "\"cesop_lost\":%llu}",
+		       "\"delay_p99_us\":%.0f,\"jitter_p99_us\":%.0f,\"lost\":{\"cesop_in\":%llu,"
+		       "\"rtp_out\":%llu,\"rtp_in\":%llu,\"cesop_out\":%llu},"
+		       "\"gen_send_jitter_p99_us\":%.0f}",
 		       i ? "," : "", r[i].n, r[i].ns_per_ch_s, r[i].del_p50_us, r[i].del_p99_us,
-		       r[i].jit_p99_us, r[i].rtp_lost, r[i].e1_lost);
+		       r[i].jit_p99_us, r[i].e1_sent - r[i].tdm_in, r[i].rtp_lost,
+		       r[i].rtp_sent - r[i].rtp_in, r[i].e1_lost, r[i].snd_p99_us);
 	printf("]}\n");
 	return 0;
 }

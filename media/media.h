@@ -19,6 +19,9 @@ struct media_cfg {
 	unsigned workers;	   /* 0: cores - 1, at least 1 */
 	unsigned chans_per_worker; /* channel table size per worker (default 1024) */
 	const char *rtp_addr;	   /* local address for RTP (default 127.0.0.1) */
+	unsigned rtp_addr_count;   /* IPv4 addresses from rtp_addr on, each with the whole
+				    * port range (0: 1); a box with several media addresses
+				    * holds more channels than one port range gives */
 	uint16_t rtp_port_min;	   /* even; default 16384 */
 	uint16_t rtp_port_max;	   /* default 32767 */
 	unsigned rtp_timeout_ms;   /* no RTP for this long: MEDIA_EV_RTP_TIMEOUT (0: off) */

@@ -84,8 +84,15 @@ DEFUN(cfg_media_addr, cfg_media_addr_cmd, "rtp-address A.B.C.D",
 		return CMD_WARNING;
 	}
 	osmo_talloc_replace_string(tall_vty_ctx, (char **)&media_vty_cfg.rtp_addr, argv[0]);
+	media_vty_cfg.rtp_addr_count = argc > 1 ? (unsigned)atoi(argv[1]) : 0;
 	return CMD_SUCCESS;
 }
+
+/* More channels than one port range holds: the same range on the next
+ * addresses too (they must be configured on the host). */
+ALIAS(cfg_media_addr, cfg_media_addr_count_cmd, "rtp-address A.B.C.D count <1-256>",
+      "Local IPv4 address of RTP sockets\nFirst address\n"
+      "Use this many consecutive addresses, each with the whole port range\nAddresses\n")
 
 DEFUN(cfg_media_range, cfg_media_range_cmd, "rtp-port-range <1024-65534> <1025-65535>",
       "UDP ports for RTP (even) and RTCP (odd)\nFirst port\nLast port\n")
@@ -158,7 +165,10 @@ static int config_write_media(struct vty *vty)
 	vty_out(vty, "media%s", VTY_NEWLINE);
 	vty_out(vty, " workers %u%s", media_vty_cfg.workers, VTY_NEWLINE);
 	vty_out(vty, " channels-per-worker %u%s", media_vty_cfg.chans_per_worker, VTY_NEWLINE);
-	if (media_vty_cfg.rtp_addr)
+	if (media_vty_cfg.rtp_addr && media_vty_cfg.rtp_addr_count > 1)
+		vty_out(vty, " rtp-address %s count %u%s", media_vty_cfg.rtp_addr,
+			media_vty_cfg.rtp_addr_count, VTY_NEWLINE);
+	else if (media_vty_cfg.rtp_addr)
 		vty_out(vty, " rtp-address %s%s", media_vty_cfg.rtp_addr, VTY_NEWLINE);
 	vty_out(vty, " rtp-port-range %u %u%s", media_vty_cfg.rtp_port_min,
 		media_vty_cfg.rtp_port_max, VTY_NEWLINE);
@@ -304,9 +314,11 @@ DEFUN(show_media, show_media_cmd, "show media",
 		return CMD_WARNING;
 	}
 	c = media_engine_cfg(vty_engine);
-	vty_out(vty, "RTP %s ports %u-%u, timeout %u ms, %u channels per worker%s", c->rtp_addr,
-		c->rtp_port_min, c->rtp_port_max, c->rtp_timeout_ms, c->chans_per_worker,
-		VTY_NEWLINE);
+	vty_out(vty, "RTP %s", c->rtp_addr);
+	if (c->rtp_addr_count > 1)
+		vty_out(vty, " and the next %u addresses", c->rtp_addr_count - 1);
+	vty_out(vty, " ports %u-%u, timeout %u ms, %u channels per worker%s", c->rtp_port_min,
+		c->rtp_port_max, c->rtp_timeout_ms, c->chans_per_worker, VTY_NEWLINE);
 	for (unsigned i = 0; i < media_engine_workers(vty_engine); i++) {
 		struct media_worker_stats s;
 
@@ -339,6 +351,7 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_workers_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_chans_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_addr_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_addr_count_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_range_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_timeout_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);

@@ -311,7 +311,7 @@ static void engine_events(void *priv)
 
 			if (ev.type == MEDIA_EV_FREED && slot < e->cfg.chans_per_worker &&
 			    e->slot_used[i][slot]) {
-				unsigned p = (e->slot_port[i][slot] - e->cfg.rtp_port_min) / 2;
+				unsigned p = e->slot_port[i][slot];
 
 				e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
 				e->slot_used[i][slot] = false;
@@ -327,6 +327,7 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 {
 	struct media_engine *e = talloc_zero(ctx, struct media_engine);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct in_addr a4;
 
 	if (!e)
 		return NULL;
@@ -352,10 +353,20 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 	e->cb = cb;
 	e->priv = priv;
 	e->nw = e->cfg.workers;
+	if (inet_pton(AF_INET, e->cfg.rtp_addr, &a4) != 1) {
+		talloc_free(e);
+		return NULL;
+	}
+	e->addr0 = ntohl(a4.s_addr);
+	e->naddrs = e->cfg.rtp_addr_count ? e->cfg.rtp_addr_count : 1;
+	if (e->naddrs > 256 || e->addr0 + (e->naddrs - 1) < e->addr0) {
+		talloc_free(e);
+		return NULL;
+	}
 	e->nports = (unsigned)(e->cfg.rtp_port_max - e->cfg.rtp_port_min + 1) / 2;
-	e->ports_used = talloc_zero_array(e, uint8_t, e->nports / 8 + 1);
+	e->ports_used = talloc_zero_array(e, uint8_t, e->nports * e->naddrs / 8 + 1);
 	e->w = talloc_zero_array(e, struct media_worker, e->nw);
-	e->slot_port = talloc_zero_array(e, uint16_t *, e->nw);
+	e->slot_port = talloc_zero_array(e, uint32_t *, e->nw);
 	e->slot_used = talloc_zero_array(e, bool *, e->nw);
 	if (!e->ports_used || !e->w || !e->slot_port || !e->slot_used)
 		goto fail;
@@ -368,7 +379,7 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		w->evq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_event));
 		w->chans = talloc_zero_array(e, struct media_chan, e->cfg.chans_per_worker);
 		w->ctx = talloc_named_const(e, 0, "media worker");
-		e->slot_port[i] = talloc_zero_array(e, uint16_t, e->cfg.chans_per_worker);
+		e->slot_port[i] = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		e->slot_used[i] = talloc_zero_array(e, bool, e->cfg.chans_per_worker);
 		if (!w->cmdq || !w->evq || !w->chans || !w->ctx || !e->slot_port[i] ||
 		    !e->slot_used[i])
@@ -456,6 +467,12 @@ static int spans_start(struct media_engine *e)
 		if (!e->span_used[i])
 			continue;
 		fd = socket(sc->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		/* A span brings 1,000 packets/s (8 frames each): the default
+		 * receive buffer holds about 0.15 s of them, too little for a
+		 * worker that loses its core for a moment; ask for ~1 s (the
+		 * kernel caps it at rmem_max). */
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
 		if (fd < 0 || bind(fd, (struct sockaddr *)&sc->local, sc->local_len) < 0) {
 			LOGP(DMEDIA, LOGL_ERROR, "span %u: cannot bind its pseudowire: %s\n", i,
 			     strerror(errno));
@@ -491,8 +508,8 @@ int media_engine_start(struct media_engine *e)
 	e->running = true;
 	if (spans_start(e) < 0)
 		return -EADDRNOTAVAIL;
-	LOGP(DMEDIA, LOGL_NOTICE, "media: %u worker(s), RTP %s ports %u-%u\n", e->nw,
-	     e->cfg.rtp_addr, e->cfg.rtp_port_min, e->cfg.rtp_port_max);
+	LOGP(DMEDIA, LOGL_NOTICE, "media: %u worker(s), RTP %s (%u address(es)) ports %u-%u\n",
+	     e->nw, e->cfg.rtp_addr, e->naddrs, e->cfg.rtp_port_min, e->cfg.rtp_port_max);
 	return 0;
 }
 
@@ -528,13 +545,12 @@ void media_engine_stop(struct media_engine *e)
 	e->ev_wake = NULL;
 }
 
-static int bind_udp(const char *addr, uint16_t port)
+static int bind_udp(uint32_t addr, uint16_t port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int fd;
 
-	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
-		return -EINVAL;
+	a.sin_addr.s_addr = htonl(addr);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -567,16 +583,17 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 	if (slot == e->cfg.chans_per_worker)
 		return -ENOSPC;
 	/* Next free even port whose pair binds (another process may hold it). */
-	for (unsigned tries = 0; tries < e->nports; tries++) {
-		unsigned p = (e->port_next + tries) % e->nports;
-		uint16_t port = (uint16_t)(e->cfg.rtp_port_min + 2 * p);
+	for (unsigned tries = 0, n = e->nports * e->naddrs; tries < n; tries++) {
+		unsigned p = (e->port_next + tries) % n;
+		uint16_t port = (uint16_t)(e->cfg.rtp_port_min + 2 * (p % e->nports));
+		uint32_t addr = e->addr0 + p / e->nports;
 
 		if (e->ports_used[p / 8] & (1u << (p % 8)))
 			continue;
-		cmd.fd_rtp = bind_udp(e->cfg.rtp_addr, port);
+		cmd.fd_rtp = bind_udp(addr, port);
 		if (cmd.fd_rtp < 0)
 			continue;
-		cmd.fd_rtcp = bind_udp(e->cfg.rtp_addr, (uint16_t)(port + 1));
+		cmd.fd_rtcp = bind_udp(addr, (uint16_t)(port + 1));
 		if (cmd.fd_rtcp < 0) {
 			close(cmd.fd_rtp);
 			continue;
@@ -589,8 +606,8 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 			return rc;
 		}
 		e->ports_used[p / 8] |= (uint8_t)(1u << (p % 8));
-		e->port_next = (p + 1) % e->nports;
-		e->slot_port[wi][slot] = port;
+		e->port_next = (p + 1) % n;
+		e->slot_port[wi][slot] = p;
 		e->slot_used[wi][slot] = true;
 		e->w[wi].live++;
 		*id = (wi << 24) | slot;
@@ -600,7 +617,7 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 			memset(local_rtp, 0, sizeof(*local_rtp));
 			a->sin_family = AF_INET;
 			a->sin_port = htons(port);
-			inet_pton(AF_INET, e->cfg.rtp_addr, &a->sin_addr);
+			a->sin_addr.s_addr = htonl(addr);
 		}
 		return 0;
 	}

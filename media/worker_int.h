@@ -138,9 +138,10 @@ struct media_engine {
 	bool running;
 	/* port pool: one bit per even port, set = in use */
 	uint8_t *ports_used;
-	unsigned nports, port_next;
-	/* per worker per slot: which port pair (signalling side) */
-	uint16_t **slot_port;
+	unsigned nports, naddrs, port_next; /* pool index = address * nports + pair */
+	uint32_t addr0;			    /* first RTP address, host order */
+	/* per worker per slot: which pool entry (signalling side) */
+	uint32_t **slot_port;
 	bool **slot_used;
 };
 

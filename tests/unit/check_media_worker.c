@@ -184,12 +184,78 @@ START_TEST(test_loopback_relay_timeout_free)
 }
 END_TEST
 
+/* Several RTP addresses: each holds the whole port range; the pool hands
+ * out every pair of every address once, then refuses, and a freed pair of
+ * the second address comes back. */
+START_TEST(test_several_addresses)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {.workers = 1,
+				.chans_per_worker = 8,
+				.rtp_addr = "127.0.0.1",
+				.rtp_addr_count = 2,
+				.rtp_port_min = 26950,
+				.rtp_port_max = 26953};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage ls;
+	uint32_t id[5], second = 0;
+	unsigned on_addr[2] = {0, 0};
+	bool seen[2][2] = {{false}};
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	for (int i = 0; i < 4; i++) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ls;
+		uint32_t host;
+		unsigned port;
+
+		ck_assert_int_eq(media_chan_alloc(e, -1, &id[i], &ls), 0);
+		host = ntohl(a->sin_addr.s_addr);
+		port = ntohs(a->sin_port);
+		ck_assert(host == 0x7f000001 || host == 0x7f000002);
+		ck_assert(port == 26950 || port == 26952);
+		ck_assert(!seen[host & 1 ? 0 : 1][(port - 26950) / 2]);
+		seen[host & 1 ? 0 : 1][(port - 26950) / 2] = true;
+		on_addr[host & 1 ? 0 : 1]++;
+		if (host == 0x7f000002)
+			second = id[i];
+	}
+	ck_assert_uint_eq(on_addr[0], 2);
+	ck_assert_uint_eq(on_addr[1], 2);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[4], &ls), -EADDRINUSE);
+	ck_assert_int_eq(media_chan_free(e, second), 0);
+	turn(l, 100);
+	ck_assert_int_eq(log.freed, 1);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[4], &ls), 0);
+	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&ls)->sin_addr.s_addr), 0x7f000002);
+	media_engine_stop(e);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
+START_TEST(test_bad_address)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {.rtp_addr = "not an address"};
+
+	ck_assert_ptr_null(media_engine_alloc(unit_ctx, l, &cfg, on_event, NULL));
+	cfg.rtp_addr = "255.255.255.255";
+	cfg.rtp_addr_count = 2; /* runs past the last IPv4 address */
+	ck_assert_ptr_null(media_engine_alloc(unit_ctx, l, &cfg, on_event, NULL));
+	loop_free(l);
+}
+END_TEST
+
 Suite *media_worker_suite(void)
 {
 	Suite *s = suite_create("media_worker");
 	TCase *tc = unit_tcase("worker");
 
 	tcase_add_test(tc, test_loopback_relay_timeout_free);
+	tcase_add_test(tc, test_several_addresses);
+	tcase_add_test(tc, test_bad_address);
 	suite_add_tcase(s, tc);
 	return s;
 }

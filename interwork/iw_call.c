@@ -594,7 +594,11 @@ static void tone(struct iw_call *c, const char *name)
 {
 	if (!c->have_chan || (!name && !c->tone_on))
 		return;
-	media_chan_tone(c->iw->media, c->chan, c->iw->cfg.tone_plan, name);
+	/* the trunk's tone plan, else the gateway's */
+	media_chan_tone(c->iw->media, c->chan,
+			c->trunk && c->trunk->tone_plan[0] ? c->trunk->tone_plan
+							   : c->iw->cfg.tone_plan,
+			name);
 	c->tone_on = name != NULL;
 }
 

@@ -55,7 +55,8 @@ struct sip_trunk {
 	bool require_auth;	     /* challenge requests from this trunk */
 	unsigned max_calls, max_cps; /* 0: unlimited */
 	bool prack;
-	bool dtmf_info;		  /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */
+	char tone_plan[4]; /* call-progress tones toward TDM: "itu", "us", "" the gateway's */
+	bool dtmf_info;	   /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */
 	unsigned session_expires; /* 0: no session timer */
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;

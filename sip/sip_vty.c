@@ -213,6 +213,16 @@ DEFUN(cfg_trunk_dtmf, cfg_trunk_dtmf_cmd, "dtmf (rfc4733|info)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_tones, cfg_trunk_tones_cmd, "tones (itu|us|default)",
+      "Call-progress tones played toward TDM for calls on this trunk (ringback without early "
+      "media)\nITU (E.180)\nNorth American\nThe routing node's ringback plan\n")
+{
+	TRUNK;
+	snprintf(t->tone_plan, sizeof(t->tone_plan), "%s",
+		 strcmp(argv[0], "default") ? argv[0] : "");
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_options, cfg_trunk_options_cmd, "options-interval <0-3600>",
       "OPTIONS keep-alive toward the trunk\nSeconds; 0 = off\n")
 {
@@ -319,6 +329,8 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, " %s", t->codecs[i]);
 		vty_out(vty, "%s", VTY_NEWLINE);
 		vty_out(vty, "  ptime %u%s", t->ptime, VTY_NEWLINE);
+		if (t->tone_plan[0])
+			vty_out(vty, "  tones %s%s", t->tone_plan, VTY_NEWLINE);
 		if (t->dtmf_info)
 			vty_out(vty, "  dtmf info%s", VTY_NEWLINE);
 		vty_out(vty, "  options-interval %u%s", t->options_interval, VTY_NEWLINE);
@@ -381,6 +393,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_redir_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_codecs_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_dtmf_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tones_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_ptime_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_options_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_auth_cmd);

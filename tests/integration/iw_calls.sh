@@ -67,6 +67,7 @@ sip
  trunk small
   remote 127.0.0.1 $UAS4
   limits calls 1 cps 0
+  tones us
  trunk infotrunk
   remote 127.0.0.1 $UAS5
   dtmf info
@@ -233,6 +234,14 @@ start_bg "$TMPD/uas4.out" timeout 20 sipp -sf "$SIPP/uas_ringing.xml" -i 127.0.0
 uas=$BG_PID
 sw "call 7 30123459 89555"
 check "it:iw-calls:ringing->acm" wait_ev "$out" "EV ACM cic=7" 50
+# 180 without SDP: ringback toward TDM, ITU plan (425 Hz, E.180)
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--freq 425 --freq 440 --freq 480 --seconds 1.5 >"$TMPD/e1-rb.out"
+rb=$(grep "^TS 7 " "$TMPD/e1-rb.out")
+echo "   ringback (ITU) on TS 7: $(grep -o 'f[0-9]*_dbm0=[-0-9.]*' <<<"$rb" | tr '\n' ' ')"
+f425=$(sed -n 's/.*f425_dbm0=\([-0-9.]*\).*/\1/p' <<<"$rb")
+f440=$(sed -n 's/.*f440_dbm0=\([-0-9.]*\).*/\1/p' <<<"$rb")
+check "it:iw-calls:ringback-itu-425hz" awk -v a="$f425" -v b="$f440" 'BEGIN { exit !(a > -30 && a > b + 10) }'
 sw "release 7 16"
 check "it:iw-calls:abandon->rlc" wait_ev "$out" "EV RLC cic=7" 50
 wait "$uas"
@@ -286,6 +295,16 @@ start_bg "$TMPD/uas-small.out" timeout 20 sipp -sf "$SIPP/uas_ringing.xml" -i 12
 uas=$BG_PID
 sw "call 17 60123456 89555"
 wait_ev "$out" "EV ACM cic=17" 50
+# this trunk plays the North American plan (tones us): 440 + 480 Hz
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--freq 425 --freq 440 --freq 480 --seconds 2.5 >"$TMPD/e1-rb2.out"
+rb=$(grep "^TS 17 " "$TMPD/e1-rb2.out")
+echo "   ringback (US, per trunk) on TS 17: $(grep -o 'f[0-9]*_dbm0=[-0-9.]*' <<<"$rb" | tr '\n' ' ')"
+f425=$(sed -n 's/.*f425_dbm0=\([-0-9.]*\).*/\1/p' <<<"$rb")
+f440=$(sed -n 's/.*f440_dbm0=\([-0-9.]*\).*/\1/p' <<<"$rb")
+f480=$(sed -n 's/.*f480_dbm0=\([-0-9.]*\).*/\1/p' <<<"$rb")
+check "it:iw-calls:ringback-us-per-trunk-440+480hz" awk -v a="$f425" -v b="$f440" -v c="$f480" \
+	'BEGIN { exit !(b > -35 && c > -35 && b > a + 10) }'
 sw "call 18 60123457 89555"
 check "it:iw-calls:trunk-call-limit->rel-42" wait_ev "$out" "EV REL cic=18 cause=42" 50
 sw "release 17 16"

@@ -21,6 +21,9 @@
  *
  * Usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] [--frames 8]
  *               [--timeslots 1-31] [--ts SPEC]... [--seconds 5] [--warmup MS]
+ *               [--freq HZ]...
+ * --freq (up to 4): the level at HZ too, printed as fHZ_dbm0= on each TS line
+ * (call-progress tones: 425 Hz for ITU ringback, 440 + 480 Hz for US)
  * (nothing received in the first --warmup ms, default 300, is analysed)
  */
 #include <arpa/inet.h>
@@ -60,11 +63,14 @@ struct ts {
 	double rx_energy, g_s1, g_s2; /* Goertzel at 1004 Hz over the whole run */
 	unsigned g_n;
 	double g_power;
-	double tx_energy; /* what we send (for the echo ERL report) */
+	double x_s1[4], x_s2[4], x_power[4]; /* Goertzel at each --freq */
+	double tx_energy;		     /* what we send (for the echo ERL report) */
 	uint64_t tx_frames;
 };
 
 static struct ts ts[MAX_TS];
+static double freqs[4];
+static unsigned n_freqs;
 static double warmup_until; /* analysis starts after the pipelines fill */
 
 static double now_s(void);
@@ -171,6 +177,18 @@ static void analyse(struct ts *t, uint8_t v)
 	s0 = s + coeff * t->g_s1 - t->g_s2;
 	t->g_s2 = t->g_s1;
 	t->g_s1 = s0;
+	for (unsigned i = 0; i < n_freqs; i++) {
+		double c = 2 * cos(2 * M_PI * freqs[i] / 8000.0),
+		       x0 = s + c * t->x_s1[i] - t->x_s2[i];
+
+		t->x_s2[i] = t->x_s1[i];
+		t->x_s1[i] = x0;
+		if (t->g_n + 1 == 8000) {
+			t->x_power[i] += t->x_s1[i] * t->x_s1[i] + t->x_s2[i] * t->x_s2[i] -
+					 c * t->x_s1[i] * t->x_s2[i];
+			t->x_s1[i] = t->x_s2[i] = 0;
+		}
+	}
 	if (++t->g_n == 8000) {
 		t->g_power += t->g_s1 * t->g_s1 + t->g_s2 * t->g_s2 - coeff * t->g_s1 * t->g_s2;
 		t->g_s1 = t->g_s2 = 0;
@@ -282,13 +300,17 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--seconds") && v) {
 			seconds = atof(v);
 			i++;
+		} else if (!strcmp(a, "--freq") && v && n_freqs < 4 && atof(v) > 0 &&
+			   atof(v) < 4000) {
+			freqs[n_freqs++] = atof(v);
+			i++;
 		} else if (!strcmp(a, "--warmup") && v) {
 			warmup = atof(v) / 1000.0;
 			i++;
 		} else {
 			fprintf(stderr, "usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
 					"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
-					"[--seconds S]\n");
+					"[--seconds S] [--warmup MS] [--freq HZ]...\n");
 			return 2;
 		}
 	}
@@ -374,6 +396,11 @@ int main(int argc, char **argv)
 		printf("TS %u rx_frames=%llu level_dbm0=%.1f f1004_dbm0=%.1f dtmf=\"%s\"", order[k],
 		       (unsigned long long)t->rx_frames, rms_to_dbm0(rms),
 		       rms_to_dbm0(amp / sqrt(2.0)), t->got_digits);
+		for (unsigned i = 0; i < n_freqs; i++) {
+			double a = blocks ? 2.0 * sqrt(t->x_power[i] / blocks) / 8000.0 : 0;
+
+			printf(" f%.0f_dbm0=%.1f", freqs[i], rms_to_dbm0(a / sqrt(2.0)));
+		}
 		if (t->kind == SRC_ECHO && t->rx_energy > 0 && t->tx_frames)
 			printf(" echo_erl_db=%.1f",
 			       10 * log10((t->rx_energy / (double)t->rx_frames) /

@@ -121,6 +121,24 @@ static void cache_put(struct iw_enum *e, const char *e164, int status,
 	e->nentries++;
 }
 
+int iw_enum_cache_foreach(struct iw_enum *e, iw_enum_cache_cb cb, void *priv)
+{
+	struct cache_ent *c;
+	uint64_t now = loop_now_ns();
+	int rc;
+
+	llist_for_each_entry(c, &e->lru, lru)
+	{
+		if (c->expires_ns <= now)
+			continue;
+		rc = cb(priv, c->e164, c->status, &c->r,
+			(unsigned)((c->expires_ns - now + 999999999ull) / 1000000000ull));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 void iw_enum_cache_flush(struct iw_enum *e)
 {
 	struct cache_ent *c, *n;

@@ -48,6 +48,11 @@ int iw_enum_lookup(struct iw_enum *e, const char *e164, iw_enum_cb cb, void *pri
 unsigned iw_enum_cancel(struct iw_enum *e, void *priv);
 
 void iw_enum_cache_flush(struct iw_enum *e);
+/* Every live cache entry, most recently used first: status 0 (r is the
+ * answer) or -ENOENT (negative), seconds left. A non-zero return stops. */
+typedef int (*iw_enum_cache_cb)(void *priv, const char *e164, int status,
+				const struct iw_enum_result *r, unsigned ttl_left);
+int iw_enum_cache_foreach(struct iw_enum *e, iw_enum_cache_cb cb, void *priv);
 
 struct iw_enum_stats {
 	uint64_t lookups, cache_hits, neg_hits, queries, joined, found, not_found, errors;

@@ -367,6 +367,45 @@ DEFUN(show_enum, show_enum_cmd, "show enum", SHOW_STR "ENUM resolver: cache and 
 	return CMD_SUCCESS;
 }
 
+static int show_cache_ent(void *priv, const char *e164, int status, const struct iw_enum_result *r,
+			  unsigned ttl_left)
+{
+	struct vty *vty = priv;
+
+	if (status < 0)
+		vty_out(vty, "%s: no record (negative), %u s left%s", e164, ttl_left, VTY_NEWLINE);
+	else
+		vty_out(vty, "%s: %s (%s, order %u pref %u%s%s%s), %u s left%s", e164, r->uri,
+			r->service, r->order, r->pref, r->np.npdi ? ", npdi" : "",
+			r->np.has_rn ? ", rn " : "", r->np.has_rn ? r->np.rn : "", ttl_left,
+			VTY_NEWLINE);
+	return 0;
+}
+
+DEFUN(show_enum_cache, show_enum_cache_cmd, "show enum cache",
+      SHOW_STR "ENUM resolver\nCached answers (positive and negative) with their time left\n")
+{
+	struct iw_enum *e = vty_iw ? iw_get_enum(vty_iw) : NULL;
+
+	if (!e) {
+		vty_out(vty, "%% no ENUM servers configured (routing: enum servers ...)%s",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	iw_enum_cache_foreach(e, show_cache_ent, vty);
+	return CMD_SUCCESS;
+}
+
+DEFUN(clear_enum_cache, clear_enum_cache_cmd, "clear enum cache",
+      "Clear\nENUM resolver\nForget every cached answer\n")
+{
+	struct iw_enum *e = vty_iw ? iw_get_enum(vty_iw) : NULL;
+
+	if (e)
+		iw_enum_cache_flush(e);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_enum_timeout, cfg_enum_timeout_cmd, "enum timeout <100-10000>",
       "ENUM (RFC 6116)\nTime per try and server\nMilliseconds (default 1000)\n")
 {
@@ -630,6 +669,8 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_enum_timeout_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_enum_budget_cmd);
 	install_element_ve(&show_enum_cmd);
+	install_element_ve(&show_enum_cache_cmd);
+	install_element(ENABLE_NODE, &clear_enum_cache_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_regex_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_regex_cmd);

@@ -463,6 +463,11 @@ if [ -x "$DNSMASQ" ]; then
 		"$TMPD/uas-enum2.msg"
 	check "it:iw-calls:enum-dnsmasq-was-asked" grep -q "query\[NAPTR\] 2.0.0.9.9.9.0.3.9.4.e164.arpa" \
 		"$TMPD/dnsmasq.log"
+	cache=$(vty $VTY "show enum cache")
+	check "it:iw-calls:show-enum-cache (the answers, with TTL left)" grep -qE \
+		"^\+4930999001: sip:enum-found@127.0.0.1 \(E2U\+sip, order 10 pref 10\), [0-9]+ s left" \
+		<<<"$cache"
+	check "it:iw-calls:show-enum-cache-np" grep -qE "^\+4930999002: .*npdi, rn \+?4977001" <<<"$cache"
 else
 	skip "it:iw-calls:enum: dnsmasq (package dnsmasq-base) is not installed"
 fi

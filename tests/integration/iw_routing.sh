@@ -8,10 +8,13 @@
 #   - linkset limits: B carries at most 1 call; a second SIP call gets 503
 #     (cause 42), and a second IAM from B's switch gets REL 42
 #   - route-advance attempts: with 1 attempt, A's REL 34 reaches the caller
+#   - ANSI (T1.113) on a third switch over a T1 span: SIP -> ISUP answered
+#     and hung up, a SIP caller cancelling while it rings (REL 16), and
+#     ISUP -> SIP answered and released
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-routing: isup-switch not built"; exit 0; }
 cd "$TMPD" || exit 1
-VTY=25500 M3UA_A=25501 M3UA_B=25502 SIP=25503 UAC=25504 UAS=25505 SPAN_L=25506 SPAN_R=25507 UAC2=25508
+VTY=25500 M3UA_A=25501 M3UA_B=25502 SIP=25503 UAC=25504 UAS=25505 SPAN_L=25506 SPAN_R=25507 UAC2=25508 T1_L=25509 T1_R=25510 M3UA_C=25511
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
@@ -27,6 +30,9 @@ sigtran
  asp sgb
   remote 127.0.0.1 $M3UA_B
   transport tcp
+ asp sgc
+  remote 127.0.0.1 $M3UA_C
+  transport tcp
 isup
  linkset A
   asp sga
@@ -39,6 +45,11 @@ isup
   point-code local 2 remote 1
   cic 1 15 span 0 timeslot 16
   limit calls 1
+ linkset C
+  asp sgc
+  variant ansi
+  point-code local 2 remote 1
+  cic 1 24 span 1 timeslot 1
 sip
  listen udp 127.0.0.1 $SIP
  trunk caller
@@ -54,9 +65,11 @@ routing
  route to-isup 4983 rewrite ^4983(.*)\$ 4982\\1
  route to-isup 4985 via B
  route to-isup 4987 via B
+ route to-isup 4981 via C
 media
  rtp-port-range 25580 25599
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+ span 1 t1 local 127.0.0.1 $T1_L remote 127.0.0.1 $T1_R frames 8
 CFG
 
 outa=$TMPD/swa.out outb=$TMPD/swb.out
@@ -65,13 +78,19 @@ start_bg "$outa" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_A" --varia
 	--dpc 2 --cics 1-15 --timeout 80 --auto-release 34 --script "$TMPD/swa.in"
 start_bg "$outb" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_B" --variant itu --opc 1 \
 	--dpc 2 --cics 1-15 --timeout 80 --auto-answer --script "$TMPD/swb.in"
-exec 3>"$TMPD/swa.in" 4>"$TMPD/swb.in"
+outc=$TMPD/swc.out
+mkfifo "$TMPD/swc.in"
+start_bg "$outc" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_C" --variant ansi --opc 1 \
+	--dpc 2 --cics 1-24 --timeout 80 --script "$TMPD/swc.in"
+exec 3>"$TMPD/swa.in" 4>"$TMPD/swb.in" 5>"$TMPD/swc.in"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:iw-routing:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 echo "wait-link 10" >&3
 echo "wait-link 10" >&4
+echo "wait-link 10" >&5
 wait_ev "$outa" "EV GRS cic=1" 100 || fail "it:iw-routing:link-a-up"
 wait_ev "$outb" "EV GRS cic=1" 100 || fail "it:iw-routing:link-b-up"
+wait_ev "$outc" "EV GRS cic=1" 100 || fail "it:iw-routing:link-c-up (ANSI)"
 sleep 0.5
 start_bg "$TMPD/uas.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 60
 
@@ -121,6 +140,42 @@ check "it:iw-routing:limit:no-iam-for-it" test "$(iams "$outb" 85222)" = 0
 echo "call 9 30123456 89555" >&4
 check "it:iw-routing:limit:incoming-iam-rel-42" wait_ev "$outb" "EV REL cic=9 cause=42" 30
 wait "$lim1"
+
+# --- ANSI: SIP -> ISUP on the T1.113 switch, answered, the caller hangs up
+uac ansi 4981111 500
+if wait_ev "$outc" "EV IAM cic=[0-9]+ called=81111 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=81111 " "$outc" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	echo "ring $cic" >&5
+	echo "answer $cic" >&5
+	wait "$UAC_PID"
+	check "it:iw-routing:ansi:sip->isup-answered" grep -q "CALL 1 answered" "$TMPD/uac-ansi.out"
+	check "it:iw-routing:ansi:bye->rel-16" wait_ev "$outc" "EV REL cic=$cic cause=16" 30
+else
+	fail "it:iw-routing:ansi:iam"
+fi
+#     a SIP caller gives up while the ANSI side rings: CANCEL -> REL 16
+if command -v sipp >/dev/null; then
+	start_bg "$TMPD/uac-cancel.out" timeout 20 sipp -sf "$TOP/tests/integration/sipp/uac_cancel.xml" \
+		"127.0.0.1:$SIP" -i 127.0.0.1 -p $UAC -s +4981222 -m 1 -nostdin
+	uac=$BG_PID
+	if wait_ev "$outc" "EV IAM cic=[0-9]+ called=81222 " 50; then
+		cic=$(grep -E "EV IAM cic=[0-9]+ called=81222 " "$outc" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+		echo "ring $cic" >&5
+		check "it:iw-routing:ansi:cancel->rel-16" wait_ev "$outc" "EV REL cic=$cic cause=16" 50
+		wait "$uac"
+		check "it:iw-routing:ansi:cancel-487 (sipp scenario complete)" test $? -eq 0
+	else
+		fail "it:iw-routing:ansi:cancel:iam"
+	fi
+else
+	skip "it:iw-routing:ansi:cancel: sipp is not installed"
+fi
+#     ISUP -> SIP from the ANSI switch: answered by the SIP phone, released
+echo "call 5 30123456 89555" >&5
+check "it:iw-routing:ansi:isup->sip-acm" wait_ev "$outc" "EV ACM cic=5" 50
+check "it:iw-routing:ansi:isup->sip-anm" wait_ev "$outc" "EV ANM cic=5" 50
+echo "release 5 16" >&5
+check "it:iw-routing:ansi:rel->rlc" wait_ev "$outc" "EV RLC cic=5" 50
 
 # --- one attempt only: A's REL 34 goes back to the caller (503 with cause 34)
 vty $VTY enable "configure terminal" "routing" "route-advance attempts 1" >/dev/null

@@ -97,6 +97,7 @@ bind-interfaces
 no-resolv
 no-hosts
 local=/e164.arpa/
+local-ttl=60
 naptr-record=1.0.0.9.9.9.0.3.9.4.e164.arpa,10,10,u,E2U+sip,!^.*\$!sip:enum-found@127.0.0.1!
 naptr-record=2.0.0.9.9.9.0.3.9.4.e164.arpa,10,10,u,E2U+pstn:tel,!^(.*)\$!tel:\\1;npdi;rn=+4977001!
 CONF

@@ -275,12 +275,12 @@ static void cdr(const struct iw_call *c)
 	gmtime_r(&c->start, &tm);
 	strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	LOGP(DIW, LOGL_NOTICE,
-	     "CDR call=%u dir=%s start=%s setup_s=%.0f answered=%s talk_s=%ld calling=+%s "
+	     "CDR call=%u dir=%s start=%s setup_s=%.0f answered=%s talk_s=%ld calling=%s%s "
 	     "called=+%s linkset=%s cic=%u trunk=%s call_id=%s cause=%d sip=%d channel=%08x\n",
 	     c->id, c->from_isup ? "isup-sip" : "sip-isup", start, setup_s,
 	     c->answer_time ? "yes" : "no",
-	     c->answer_time ? (long)(time(NULL) - c->answer_time) : 0L,
-	     c->calling[0] ? c->calling : "", c->called, c->linkset[0] ? c->linkset : "-", c->cic,
+	     c->answer_time ? (long)(time(NULL) - c->answer_time) : 0L, c->calling[0] ? "+" : "",
+	     c->calling, c->called, c->linkset[0] ? c->linkset : "-", c->cic,
 	     c->trunk_name[0] ? c->trunk_name : "-", c->call_id[0] ? c->call_id : "-", c->cause,
 	     c->sip_status, c->have_chan ? c->chan : 0);
 }

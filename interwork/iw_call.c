@@ -130,6 +130,8 @@ struct iw_call {
 	struct timespec t_start;
 	/* ENUM lookup budget: past it the static route is used */
 	struct loop_timer enum_timer;
+	/* the busy or congestion tone before the REL (tones-on-failure) */
+	struct loop_timer fail_timer;
 	/* route advance: the trunks or linksets still to try, and what the
 	 * INVITE carried */
 	char alt[IW_ROUTE_ALT_MAX][32];
@@ -295,6 +297,8 @@ static void call_maybe_free(struct iw_call *c)
 	}
 	if (c->enum_timer.cb)
 		loop_timer_cancel(c->iw->loop, &c->enum_timer);
+	if (c->fail_timer.cb)
+		loop_timer_cancel(c->iw->loop, &c->fail_timer);
 	if (c->have_chan)
 		media_chan_free(c->iw->media, c->chan);
 	trunk_take(c, NULL);
@@ -823,6 +827,46 @@ static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned stat
 	return false;
 }
 
+/* tones-on-failure is over: the REL with the cause the SIP side gave */
+static void fail_tone_done(void *priv)
+{
+	struct iw_call *c = priv;
+
+	tone(c, NULL);
+	if (c->isup)
+		isup_call_release(c->isup, (uint8_t)c->cause);
+	c->isup = NULL;
+	call_maybe_free(c);
+}
+
+/* Q.1912.5 / national practice: instead of releasing at once, tell the
+ * caller by tone (ACM or CPG with in-band information, busy or congestion
+ * toward TDM), then REL. Returns true when the tone runs. */
+static bool fail_tone(struct iw_call *c, int cause)
+{
+	const char *name = cause == 17 ? "busy"
+			   : cause == 34 || cause == 38 || cause == 41 || cause == 42 ||
+					   cause == 44 || cause == 47
+				   ? "congestion"
+				   : NULL;
+
+	if (!name || !c->isup || !c->have_chan || !c->trunk || !c->trunk->failure_tone_s)
+		return false;
+	tone(c, name);
+	if (!c->acm_sent) {
+		c->acm_sent = true;
+		isup_call_acm(c->isup, false, true);
+	} else {
+		isup_call_cpg(c->isup, 3); /* in-band information available */
+	}
+	loop_timer_init(&c->fail_timer, fail_tone_done, c);
+	loop_timer_schedule(c->iw->loop, &c->fail_timer,
+			    (uint64_t)c->trunk->failure_tone_s * 1000000u);
+	LOGCALL(c, LOGL_NOTICE, "%s tone toward TDM for %u s, then REL %d\n", name,
+		c->trunk->failure_tone_s, cause);
+	return true;
+}
+
 static void out_failed(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp)
 {
 	struct iw_call *c = u;
@@ -839,6 +883,8 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 	c->sip_status = (int)status;
 	c->iw->st.failed++;
 	c->state = IW_S_CLEARING;
+	if (fail_tone(c, cause))
+		return;
 	tone(c, NULL);
 	if (c->isup)
 		isup_call_release(c->isup, (uint8_t)cause);
@@ -871,8 +917,9 @@ static void sip_side_gone(void *u, struct sip_leg *leg)
 
 	(void)leg;
 	c->leg = NULL;
-	if (c->isup) {
-		/* the dialog ended without a BYE or failure we saw (no ACK...) */
+	if (c->isup && !loop_timer_pending(&c->fail_timer)) {
+		/* the dialog ended without a BYE or failure we saw (no ACK...);
+		 * a failure tone on its way keeps the circuit until it ends */
 		isup_call_release(c->isup, 41);
 		c->isup = NULL;
 	}

@@ -55,8 +55,9 @@ struct sip_trunk {
 	bool require_auth;	     /* challenge requests from this trunk */
 	unsigned max_calls, max_cps; /* 0: unlimited */
 	bool prack;
-	char tone_plan[4]; /* call-progress tones toward TDM: "itu", "us", "" the gateway's */
-	bool dtmf_info;	   /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */
+	char tone_plan[4];	 /* call-progress tones toward TDM: "itu", "us", "" the gateway's */
+	unsigned failure_tone_s; /* busy/congestion toward TDM this long before REL (0: off) */
+	bool dtmf_info;		 /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */
 	unsigned session_expires; /* 0: no session timer */
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;

@@ -223,6 +223,16 @@ DEFUN(cfg_trunk_tones, cfg_trunk_tones_cmd, "tones (itu|us|default)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_fail_tones, cfg_trunk_fail_tones_cmd, "tones-on-failure <0-60>",
+      "When a call from ISUP fails on this trunk with busy (cause 17) or congestion (34, 38, "
+      "41, 42, 44, 47): ACM/CPG with in-band information, the tone toward TDM, then REL\n"
+      "Seconds of tone before the REL (0: REL at once, the default)\n")
+{
+	TRUNK;
+	t->failure_tone_s = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_options, cfg_trunk_options_cmd, "options-interval <0-3600>",
       "OPTIONS keep-alive toward the trunk\nSeconds; 0 = off\n")
 {
@@ -331,6 +341,8 @@ static int config_write_sip(struct vty *vty)
 		vty_out(vty, "  ptime %u%s", t->ptime, VTY_NEWLINE);
 		if (t->tone_plan[0])
 			vty_out(vty, "  tones %s%s", t->tone_plan, VTY_NEWLINE);
+		if (t->failure_tone_s)
+			vty_out(vty, "  tones-on-failure %u%s", t->failure_tone_s, VTY_NEWLINE);
 		if (t->dtmf_info)
 			vty_out(vty, "  dtmf info%s", VTY_NEWLINE);
 		vty_out(vty, "  options-interval %u%s", t->options_interval, VTY_NEWLINE);
@@ -394,6 +406,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_codecs_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_dtmf_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tones_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_fail_tones_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_ptime_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_options_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_auth_cmd);

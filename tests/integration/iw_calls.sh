@@ -28,7 +28,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 near() { # VALUE TARGET TOLERANCE
@@ -68,6 +68,9 @@ sip
   remote 127.0.0.1 $UAS4
   limits calls 1 cps 0
   tones us
+ trunk toned
+  remote 127.0.0.1 $UAS6
+  tones-on-failure 2
  trunk infotrunk
   remote 127.0.0.1 $UAS5
   dtmf info
@@ -81,6 +84,7 @@ routing
  route to-sip 4950 via busytrunk carrier
  route to-sip 4960 via small
  route to-sip 4970 via infotrunk
+ route to-sip 4975 via toned
  route to-isup default via sw1
  enum servers 127.0.0.1:$DNS
  enum timeout 300
@@ -107,7 +111,7 @@ fi
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 90 --script "$TMPD/sw.in"
+	--dpc 2 --cics 1-31 --timeout 180 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 td=$BG_PID
@@ -195,6 +199,22 @@ uas=$BG_PID
 sw "call 4 30123457 89555"
 check "it:iw-calls:486->rel-17 (RFC 3398 8.2.6.1)" wait_ev "$out" "EV REL cic=4 cause=17" 50
 check "it:iw-calls:cdr-486" wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=isup-sip .* cic=4 .* cause=17 sip=486" 30
+wait "$uas"
+# a trunk with tones-on-failure: 486 -> ACM (in-band information), busy
+# tone (ITU 425 Hz) on the circuit for 2 s, then REL 17
+start_bg "$TMPD/uas-toned.out" timeout 20 sipp -sf "$TMPD/uas_486.xml" \
+	-key reason "SIP;cause=486" -i 127.0.0.1 -p $UAS6 -m 1 -nostdin
+uas=$BG_PID
+sw "call 25 75123456 89555"
+check "it:iw-calls:tones-on-failure:acm-first" wait_ev "$out" "EV ACM cic=25" 50
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--freq 425 --seconds 1.2 --warmup 100 >"$TMPD/e1-busy.out"
+f425=$(grep "^TS 25 " "$TMPD/e1-busy.out" | sed -n 's/.*f425_dbm0=\([-0-9.]*\).*/\1/p')
+echo "   busy tone on TS 25: 425 Hz at ${f425:-?} dBm0 (on/off 0.5 s)"
+check "it:iw-calls:tones-on-failure:busy-tone-on-the-e1" \
+	awk -v a="$f425" 'BEGIN { exit !(a != "" && a > -25) }'
+grep -q "EV REL cic=25" "$out" && fail "it:iw-calls:tones-on-failure:rel-not-before-the-tone"
+check "it:iw-calls:tones-on-failure:rel-17-after" wait_ev "$out" "EV REL cic=25 cause=17" 50
 wait "$uas"
 start_bg "$TMPD/uas3.out" timeout 20 sipp -sf "$TMPD/uas_403.xml" \
 	-key reason "Q.850;cause=21" -i 127.0.0.1 -p $UAS -m 1 -nostdin

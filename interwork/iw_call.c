@@ -151,6 +151,8 @@ struct iw_call {
 	bool enum_pending;
 	struct sip_trunk *enum_trunk;
 	char enum_number[48];
+	/* the other exchange cancels echo on this call (echo-control network) */
+	bool ec_off;
 	/* the channel's last figures (MEDIA_EV_STATS), for show calls */
 	struct media_chan_stats mst;
 	bool have_mst;
@@ -583,7 +585,8 @@ static void media_connect(struct iw_call *c)
 	if (cc.dtmf_detect)
 		cc.dtmf_pt = 0;
 	cc.ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20;
-	snprintf(cc.ec, sizeof(cc.ec), "%s", media_vty_ec_name ? media_vty_ec_name : "");
+	snprintf(cc.ec, sizeof(cc.ec), "%s",
+		 media_vty_ec_name && !c->ec_off ? media_vty_ec_name : "");
 	cc.ec_tail_ms = media_vty_ec_tail_ms;
 	if (media_chan_modify(c->iw->media, c->chan, &cc) == 0) {
 		c->media_up = true;
@@ -1281,7 +1284,20 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	c->ts = isup_call_timeslot(ic);
 	snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(c->link)->name);
 	isup_call_set_user(ic, c);
-	isup_call_set_echo_control(ic, media_vty_ec_name && media_vty_ec_name[0]);
+	{
+		uint8_t noci = 0;
+
+		/* Q.763 3.35 bit E: the preceding exchange put an echo control
+		 * device in the connection; with echo-control network ours stays
+		 * out (and our ACM does not claim one) */
+		if (isup_link_cfg(c->link)->echo_defer &&
+		    isup_msg_u8(iam, ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS, &noci) == 0 &&
+		    (noci & 0x10)) {
+			c->ec_off = true;
+			LOGCALL(c, LOGL_INFO, "echo control device in the connection: ours off\n");
+		}
+	}
+	isup_call_set_echo_control(ic, media_vty_ec_name && media_vty_ec_name[0] && !c->ec_off);
 	if (link_over_limit(iw, c->link)) {
 		/* Q.850 42 switching equipment congestion */
 		LOGCALL(c, LOGL_NOTICE, "linkset %s at its limit (%u calls, %u/s): REL 42\n",
@@ -1366,6 +1382,22 @@ static void respond_sdp(struct iw_call *c, unsigned status, const struct isup_ms
 	sip_leg_respond(c->leg, status, c->sdp_len > 0 || n > 0 ? &b : NULL);
 }
 
+/* Q.763 3.5 bit N in ACM/CON: the succeeding exchange includes an echo
+ * control device; with echo-control network ours goes off for the call. */
+static void backward_echo(struct iw_call *c, const struct isup_msg *m)
+{
+	const struct isup_param *p = isup_msg_param(m, ISUP_PAR_BACKWARD_CALL_INDICATORS);
+	struct isup_bci b;
+
+	if (!p || !c->link || !isup_link_cfg(c->link)->echo_defer || c->ec_off ||
+	    isup_bci_decode(p->val, p->len, &b) < 0 || !b.echo_control_device)
+		return;
+	c->ec_off = true;
+	LOGCALL(c, LOGL_INFO, "the called side includes an echo control device: ours off\n");
+	if (c->media_up)
+		media_connect(c);
+}
+
 static void isup_progress(void *u, struct isup_call *ic, const struct isup_msg *m, bool alerting)
 {
 	struct iw_call *c = u;
@@ -1375,6 +1407,7 @@ static void isup_progress(void *u, struct isup_call *ic, const struct isup_msg *
 	if (!c->leg || c->from_isup)
 		return;
 	isup_msg_u8(m, ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS, &obci);
+	backward_echo(c, m);
 	c->state = IW_S_EARLY;
 	/* RFC 3398 7.2.? : ACM "subscriber free" -> 180; otherwise (or with
 	 * in-band information) 183; both carry our SDP so the far end's
@@ -1389,6 +1422,7 @@ static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
 	(void)ic;
 	if (!c->leg)
 		return;
+	backward_echo(c, m); /* CON (or an ANM with backward call indicators) */
 	c->state = IW_S_ACTIVE;
 	c->answer_time = time(NULL);
 	c->sip_status = 200;

@@ -35,6 +35,10 @@ struct isup_link_cfg {
 	/* admission limits the call owner applies (0: none): calls at once,
 	 * new calls per second */
 	unsigned max_calls, max_cps;
+	/* Q.764 2.7: when the other exchange says an echo control device is
+	 * in the connection (IAM NoCI bit E, ACM/CON BCI bit N), the call
+	 * owner switches its own canceller off for the call */
+	bool echo_defer;
 };
 
 /* The message to send: ISUP bytes from the CIC on, and the routing label. */

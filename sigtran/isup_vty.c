@@ -136,6 +136,16 @@ DEFUN(cfg_ls_limit, cfg_ls_limit_cmd, "limit (calls|cps) <0-100000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ls_echo, cfg_ls_echo_cmd, "echo-control (always|network)",
+      "Echo control on this linkset's circuits (Q.764 2.7)\nThe gateway's canceller on every "
+      "call (default)\nOff for calls where the other exchange says an echo control device "
+      "is included (IAM nature of connection, ACM/CON backward call indicators)\n")
+{
+	LS;
+	s->cfg.echo_defer = !strcmp(argv[0], "network");
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_ls_cic, cfg_ls_cic_cmd, "cic <0-16383> <0-16383> span <0-63> timeslot <1-31>",
       "A CIC range and the TDM timeslots it uses\nFirst CIC\nLast CIC\nTDM span\nSpan "
       "number\nTimeslot of the first CIC\nTimeslot\n")
@@ -218,6 +228,8 @@ static int config_write_isup(struct vty *vty)
 		vty_out(vty, "  reset-on-link-up %s%s", s->cfg.grs_on_up ? "yes" : "no",
 			VTY_NEWLINE);
 		vty_out(vty, "  overlap %s%s", s->cfg.overlap ? "yes" : "no", VTY_NEWLINE);
+		if (s->cfg.echo_defer)
+			vty_out(vty, "  echo-control network%s", VTY_NEWLINE);
 		if (s->cfg.max_calls)
 			vty_out(vty, "  limit calls %u%s", s->cfg.max_calls, VTY_NEWLINE);
 		if (s->cfg.max_cps)
@@ -616,6 +628,7 @@ void isup_vty_init(void)
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_grs_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_overlap_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_limit_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_echo_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_cic_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_timer_cmd);
 	install_element_ve(&show_isup_timers_cmd);

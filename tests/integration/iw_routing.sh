@@ -50,6 +50,7 @@ isup
   variant ansi
   point-code local 2 remote 1
   cic 1 24 span 1 timeslot 1
+  echo-control network
 sip
  listen udp 127.0.0.1 $SIP
  trunk caller
@@ -172,10 +173,31 @@ else
 fi
 #     ISUP -> SIP from the ANSI switch: answered by the SIP phone, released
 echo "call 5 30123456 89555" >&5
-check "it:iw-routing:ansi:isup->sip-acm" wait_ev "$outc" "EV ACM cic=5" 50
+check "it:iw-routing:ansi:isup->sip-acm (our echo canceller claimed, BCI N)" \
+	wait_ev "$outc" "EV ACM cic=5 echo=1" 50
 check "it:iw-routing:ansi:isup->sip-anm" wait_ev "$outc" "EV ANM cic=5" 50
 echo "release 5 16" >&5
 check "it:iw-routing:ansi:rel->rlc" wait_ev "$outc" "EV RLC cic=5" 50
+#     echo-control network: an IAM saying an echo control device is in the
+#     connection (NoCI) -> ours stays off, the ACM does not claim one
+echo "call 6 30123457 89555 echo=1" >&5
+check "it:iw-routing:echo-control:noci-in->acm-without-bci-n" wait_ev "$outc" "EV ACM cic=6 echo=0" 50
+check "it:iw-routing:echo-control:noci-in->logged" \
+	grep -q "echo control device in the connection: ours off" "$TMPD/td.log"
+echo "release 6 16" >&5
+wait_ev "$outc" "EV RLC cic=6" 50
+#     ... and an ACM with BCI bit N toward a SIP caller switches ours off
+uac echo 4981333 1500
+if wait_ev "$outc" "EV IAM cic=[0-9]+ called=81333 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=81333 " "$outc" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	echo "ring $cic echo=1" >&5
+	echo "answer $cic" >&5
+	check "it:iw-routing:echo-control:bci-n->ours-off" \
+		wait_ev "$TMPD/td.log" "the called side includes an echo control device: ours off" 30
+	wait "$UAC_PID"
+else
+	fail "it:iw-routing:echo-control:iam"
+fi
 
 # --- one attempt only: A's REL 34 goes back to the caller (503 with cause 34)
 vty $VTY enable "configure terminal" "routing" "route-advance attempts 1" >/dev/null

@@ -258,7 +258,7 @@ static void handle_event(ss7_event *e)
 		isw_out("EV SAM cic=%d called=%s", e->sam.cic, e->sam.called_party_num);
 		break;
 	case ISUP_EVENT_ACM:
-		isw_out("EV ACM cic=%d", e->acm.cic);
+		isw_out("EV ACM cic=%d echo=%u", e->acm.cic, e->acm.echocontrol_ind);
 		break;
 	case ISUP_EVENT_CPG:
 		isw_out("EV CPG cic=%d event=%u", e->cpg.cic, e->cpg.event);
@@ -267,7 +267,7 @@ static void handle_event(ss7_event *e)
 		isw_out("EV ANM cic=%d", e->anm.cic);
 		break;
 	case ISUP_EVENT_CON:
-		isw_out("EV CON cic=%d", e->con.cic);
+		isw_out("EV CON cic=%d echo=%u", e->con.cic, e->con.echocontrol_ind);
 		break;
 	case ISUP_EVENT_REL:
 		isw_out("EV REL cic=%d cause=%d", e->rel.cic, e->rel.cause);
@@ -605,7 +605,7 @@ static int run_cmd(char *line)
 		      &first, &last) < 0)
 		goto usage;
 	if (!strcmp(av[0], "call")) {
-		long nai = SS7_NAI_NATIONAL, cpc = 10, reason = 3, counter = 1;
+		long nai = SS7_NAI_NATIONAL, cpc = 10, reason = 3, counter = 1, echo = 0;
 		const char *redir = NULL, *ocn = NULL;
 		int i;
 
@@ -624,6 +624,8 @@ static int run_cmd(char *line)
 				parse_int(av[i] + 7, &reason);
 			else if (!strncmp(av[i], "counter=", 8))
 				parse_int(av[i] + 8, &counter);
+			else if (!strncmp(av[i], "echo=", 5))
+				parse_int(av[i] + 5, &echo);
 		}
 		if (calls[first]) {
 			isw_out("ERR call: CIC %d busy", first);
@@ -637,6 +639,8 @@ static int run_cmd(char *line)
 			isup_set_calling(c, av[3], (unsigned char)nai, SS7_PRESENTATION_ALLOWED,
 					 SS7_SCREENING_NETWORK_PROVIDED);
 		isup_set_calling_party_category(c, (unsigned int)cpc);
+		/* NoCI: an (outgoing half) echo control device is included */
+		isup_set_echocontrol(c, (unsigned char)echo);
 		if (redir) {
 			/* a diverted call (Q.763 3.44, 3.45): redirecting number and
 			 * redirection information (indicator 3 "call diverted",
@@ -660,8 +664,12 @@ static int run_cmd(char *line)
 			return -1;
 		}
 		c = calls[first];
-		if (!strcmp(av[0], "ring"))
+		if (!strcmp(av[0], "ring")) {
+			/* "ring CIC echo=1": BCI, an echo control device included */
+			if (ac > 2 && !strcmp(av[2], "echo=1"))
+				isup_set_echocontrol(c, 1);
 			return isup_acm(ss7, c) < 0 ? -1 : 0;
+		}
 		if (!strcmp(av[0], "answer"))
 			return isup_anm(ss7, c) < 0 ? -1 : 0;
 		if (!strcmp(av[0], "connect"))

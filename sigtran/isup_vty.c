@@ -14,6 +14,7 @@
 #include <osmocom/vty/vty.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "core/vty.h"
 #include "sigtran/isup_link_int.h"
 #include "sigtran/isup_vty.h"
@@ -261,6 +262,13 @@ static int link_tx(void *priv, uint32_t opc, uint32_t dpc, uint8_t ni, uint8_t s
 
 	if (!s->asp || !s->asp->asp)
 		return -ENOTCONN;
+	/* DUPU for ISUP at the far end (RFC 4666 4.5.4, Q.764 2.13): no new call
+	 * toward it; what belongs to calls in progress still goes */
+	if (len > 2 && buf[2] == ISUP_MT_IAM && !m3ua_asp_user_available(s->asp->asp, dpc, 5)) {
+		LOGP(DISUP, LOGL_NOTICE,
+		     "linkset %s: ISUP at %u unavailable (DUPU): IAM not sent\n", s->name, dpc);
+		return -EHOSTUNREACH;
+	}
 	return m3ua_asp_transfer(s->asp->asp, &pd);
 }
 
@@ -323,18 +331,46 @@ static void asp_resume(void *priv, uint32_t dpc)
 		isup_link_up(s->link);
 }
 
+static void asp_congestion(void *priv, uint32_t dpc, unsigned level)
+{
+	struct m3ua_vty_asp *a = priv;
+
+	LOGP(DISUP, LOGL_NOTICE, "asp %s: destination %u congestion level %u (MTP-STATUS)\n",
+	     a->name, dpc, level);
+}
+
+static void asp_user_unavailable(void *priv, uint32_t dpc, uint8_t user, unsigned cause)
+{
+	struct m3ua_vty_asp *a = priv;
+
+	if (user == 5)
+		LOGP(DISUP, LOGL_NOTICE,
+		     "asp %s: ISUP at %u unavailable (cause %u): no new calls toward it\n",
+		     a->name, dpc, cause);
+}
+
 static const struct m3ua_asp_ops asp_ops = {
 	.state = asp_state,
 	.transfer = asp_transfer,
 	.pause = asp_pause,
 	.resume = asp_resume,
+	.congestion = asp_congestion,
+	.user_unavailable = asp_user_unavailable,
 };
+
+static struct loop *vty_loop;
+
+static void stop_guard(void *p)
+{
+	(void)p;
+}
 
 int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, void *priv)
 {
 	struct isup_vty_linkset *s;
 	struct m3ua_vty_asp *a;
 
+	vty_loop = l;
 	llist_for_each_entry(s, &isup_vty_linksets, list)
 	{
 		s->asp = NULL;
@@ -388,6 +424,27 @@ void isup_vty_stop(void)
 	struct isup_vty_linkset *s;
 	struct m3ua_vty_asp *a;
 
+	/* RFC 4666 4.3.4.2: leave cleanly: ASPIA, DEREG REQ, ASPDN, each
+	 * answered (or given up on after T(ack)), within a second at most */
+	llist_for_each_entry(a, &m3ua_vty_asps, list) if (a->asp)
+		m3ua_asp_set_target(a->asp, M3UA_ASP_S_DOWN);
+	if (vty_loop) {
+		uint64_t end = loop_now_ns() + 1000000000ull;
+		struct loop_timer g;
+		bool busy = true;
+
+		loop_timer_init(&g, stop_guard, NULL);
+		while (busy && loop_now_ns() < end) {
+			loop_timer_schedule(vty_loop, &g, 20000);
+			busy = false;
+			llist_for_each_entry(a, &m3ua_vty_asps, list) if (a->asp &&
+									  !m3ua_asp_settled(a->asp))
+				busy = true;
+			if (busy && loop_run_once(vty_loop) < 0)
+				break;
+		}
+		loop_timer_cancel(vty_loop, &g);
+	}
 	llist_for_each_entry(s, &isup_vty_linksets, list)
 	{
 		isup_link_free(s->link);

@@ -94,6 +94,85 @@ DEFUN(cfg_asp_tm, cfg_asp_tm_cmd, "traffic-mode (override|loadshare|broadcast)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_rk, cfg_asp_rk_cmd,
+      "routing-key <1-4294967295> destination <0-16777215> origin <0-16777215> "
+      "cic-range <0-65535> <0-65535>",
+      "Register a routing key for ISUP (RFC 4666 4.4 RKM, SI 5)\nLocal-RK-Identifier\n"
+      "Destination point code (ours)\nValue\nOriginating point code (the far exchange)\n"
+      "Value\nCircuit range (from the far exchange)\nFirst CIC\nLast CIC\n")
+{
+	ASP;
+	struct m3ua_rk *rk = &a->cfg.rk;
+	unsigned first = (unsigned)atoi(argv[3]), last = (unsigned)atoi(argv[4]);
+
+	if (first > last) {
+		vty_out(vty, "%% cic-range: %u > %u%s", first, last, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	*rk = (struct m3ua_rk){.enabled = true,
+			       .lrk_id = (uint32_t)strtoul(argv[0], NULL, 10),
+			       .dpc = (uint32_t)strtoul(argv[1], NULL, 10),
+			       .si = 5,
+			       .opc = {(uint32_t)strtoul(argv[2], NULL, 10)},
+			       .n_opc = 1,
+			       .have_cics = true,
+			       .cic_opc = (uint32_t)strtoul(argv[2], NULL, 10),
+			       .cic_first = (uint16_t)first,
+			       .cic_last = (uint16_t)last};
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_no_rk, cfg_asp_no_rk_cmd, "no routing-key", NO_STR "Do not register a routing key\n")
+{
+	ASP;
+	a->cfg.rk.enabled = false;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_tack, cfg_asp_tack_cmd, "timer ack <100-60000>",
+      "M3UA timers\nT(ack): a request unanswered this long is sent again\nMilliseconds\n")
+{
+	ASP;
+	a->cfg.ack_ms = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_daud, cfg_asp_daud_cmd, "timer daud <100-600000>",
+      "M3UA timers\nDAUD period while a destination is unavailable or congested\n"
+      "Milliseconds\n")
+{
+	ASP;
+	a->cfg.daud_ms = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+static struct m3ua_vty_asp *running_asp(struct vty *vty, const char *name)
+{
+	struct m3ua_vty_asp *a;
+
+	llist_for_each_entry(a, &m3ua_vty_asps,
+			     list) if (!strcmp(a->name, name) && a->asp) return a;
+	vty_out(vty, "%% no running asp %s%s", name, VTY_NEWLINE);
+	return NULL;
+}
+
+DEFUN(m3ua_asp_admin, m3ua_asp_admin_cmd, "m3ua asp NAME (active|inactive|down|reset)",
+      "M3UA maintenance\nAn ASP\nName\nASPAC (and ASPUP first)\nASPIA\nASPIA, DEREG "
+      "REQ, ASPDN\nDrop the association (it comes back)\n")
+{
+	struct m3ua_vty_asp *a = running_asp(vty, argv[0]);
+
+	if (!a)
+		return CMD_WARNING;
+	if (!strcmp(argv[1], "reset"))
+		m3ua_asp_reset(a->asp);
+	else
+		m3ua_asp_set_target(a->asp, !strcmp(argv[1], "active")	   ? M3UA_ASP_S_ACTIVE
+					    : !strcmp(argv[1], "inactive") ? M3UA_ASP_S_INACTIVE
+									   : M3UA_ASP_S_DOWN);
+	return CMD_SUCCESS;
+}
+
 static int config_write_sigtran(struct vty *vty)
 {
 	struct m3ua_vty_asp *a;
@@ -114,6 +193,14 @@ static int config_write_sigtran(struct vty *vty)
 			vty_out(vty, "  routing-context %u%s", a->cfg.rc, VTY_NEWLINE);
 		if (a->cfg.traffic_mode >= 1 && a->cfg.traffic_mode <= 3)
 			vty_out(vty, "  traffic-mode %s%s", tm[a->cfg.traffic_mode], VTY_NEWLINE);
+		if (a->cfg.rk.enabled)
+			vty_out(vty, "  routing-key %u destination %u origin %u cic-range %u %u%s",
+				a->cfg.rk.lrk_id, a->cfg.rk.dpc, a->cfg.rk.cic_opc,
+				a->cfg.rk.cic_first, a->cfg.rk.cic_last, VTY_NEWLINE);
+		if (a->cfg.ack_ms)
+			vty_out(vty, "  timer ack %u%s", a->cfg.ack_ms, VTY_NEWLINE);
+		if (a->cfg.daud_ms)
+			vty_out(vty, "  timer daud %u%s", a->cfg.daud_ms, VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -150,6 +237,38 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 			st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUNA],
 			st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DAVA], st->rx[M3UA_CLS_MGMT][M3UA_MGMT_ERR],
 			st->rx_bad, VTY_NEWLINE);
+		{
+			uint32_t rc = 0, status = 0;
+			enum m3ua_rk_state rks = m3ua_asp_rk_state(a->asp, &rc, &status);
+			bool have_rc = m3ua_asp_rc(a->asp, &rc);
+
+			vty_out(vty,
+				"  target %s%s; routing key %s (status %u); routing context %s%u; "
+				"tx ASPIA %" PRIu64 " ASPDN %" PRIu64 " REG %" PRIu64
+				" DEREG %" PRIu64 " DAUD %" PRIu64 "; rx SCON %" PRIu64
+				" DUPU %" PRIu64 " DRST %" PRIu64 "%s",
+				m3ua_asp_state_name(m3ua_asp_target(a->asp)),
+				m3ua_asp_settled(a->asp) ? "" : " (pending)",
+				m3ua_rk_state_name(rks), status, have_rc ? "" : "none ",
+				have_rc ? rc : 0, st->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_INACTIVE],
+				st->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_DOWN],
+				st->tx[M3UA_CLS_RKM][M3UA_RKM_REG_REQ],
+				st->tx[M3UA_CLS_RKM][M3UA_RKM_DEREG_REQ],
+				st->tx[M3UA_CLS_SSNM][M3UA_SSNM_DAUD],
+				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_SCON],
+				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUPU],
+				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DRST], VTY_NEWLINE);
+		}
+		{
+			struct m3ua_dest_info d[16];
+			unsigned n = m3ua_asp_dests(a->asp, d, 16);
+
+			for (unsigned i = 0; i < n; i++)
+				vty_out(vty, "  destination %u/%u: %s, congestion %u%s%s", d[i].pc,
+					d[i].mask, m3ua_dest_state_name(d[i].st), d[i].cong,
+					d[i].dupu & (1u << 5) ? ", ISUP unavailable (DUPU)" : "",
+					VTY_NEWLINE);
+		}
 	}
 	return CMD_SUCCESS;
 }
@@ -164,5 +283,10 @@ void m3ua_vty_init(void)
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_transport_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rc_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tm_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_rk_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tack_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_daud_cmd);
 	install_element_ve(&show_m3ua_cmd);
+	install_element(ENABLE_NODE, &m3ua_asp_admin_cmd);
 }

@@ -132,15 +132,15 @@ static enum pending next_request(struct m3ua_asp *asp)
 	case M3UA_ASP_S_DOWN:
 		return asp->target != M3UA_ASP_S_DOWN ? P_ASPUP : P_NONE;
 	case M3UA_ASP_S_INACTIVE:
-		if (asp->target == M3UA_ASP_S_ACTIVE) {
-			/* RFC 4666 4.4.1: register before ASPAC so that ASPAC can name
-			 * the routing context the SG assigned */
-			if (asp->cfg.rk.enabled &&
-			    (asp->rk_state == M3UA_RK_NONE || asp->rk_state == M3UA_RK_PENDING ||
-			     asp->rk_state == M3UA_RK_DEREGISTERED))
-				return P_REG;
+		/* RFC 4666 4.4.1: register once ASP-INACTIVE (a standby too, so that
+		 * it is ready to take over), before ASPAC names the routing context
+		 * the SG assigned */
+		if (asp->target != M3UA_ASP_S_DOWN && asp->cfg.rk.enabled &&
+		    (asp->rk_state == M3UA_RK_NONE || asp->rk_state == M3UA_RK_PENDING ||
+		     asp->rk_state == M3UA_RK_DEREGISTERED))
+			return P_REG;
+		if (asp->target == M3UA_ASP_S_ACTIVE)
 			return P_ASPAC;
-		}
 		if (asp->target == M3UA_ASP_S_DOWN) {
 			/* 4.4.3: deregister while ASP-INACTIVE, then ASPDN */
 			if (asp->rk_state == M3UA_RK_REGISTERED)

@@ -1,20 +1,26 @@
 /* The "sigtran" configuration node: M3UA ASPs toward signalling gateways,
  * and "show m3ua". */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include "core/loop.h"
 #include "core/vty.h"
 #include "sigtran/m3ua_asp.h"
 #include "sigtran/m3ua_vty.h"
 
 struct llist_head m3ua_vty_asps = LLIST_HEAD_INIT(m3ua_vty_asps);
+struct llist_head m3ua_vty_ases = LLIST_HEAD_INIT(m3ua_vty_ases);
+static LLIST_HEAD(implicit_ases);
 
 static struct cmd_node sigtran_node = {
 	.node = TANDEM_SIGTRAN_NODE,
@@ -27,6 +33,86 @@ static struct cmd_node asp_node = {
 	.prompt = "%s(config-sigtran-asp)# ",
 	.vtysh = 1,
 };
+
+static struct cmd_node as_node = {
+	.node = TANDEM_SIGTRAN_AS_NODE,
+	.prompt = "%s(config-sigtran-as)# ",
+	.vtysh = 1,
+};
+
+struct m3ua_vty_asp *m3ua_vty_asp_find(const char *name)
+{
+	struct m3ua_vty_asp *a;
+
+	llist_for_each_entry(a, &m3ua_vty_asps, list) if (!strcmp(a->name, name)) return a;
+	return NULL;
+}
+
+struct m3ua_vty_as *m3ua_vty_as_find(const char *name)
+{
+	struct m3ua_vty_as *s;
+
+	llist_for_each_entry(s, &m3ua_vty_ases, list) if (!strcmp(s->name, name)) return s;
+	return NULL;
+}
+
+DEFUN(cfg_as, cfg_as_cmd, "as NAME",
+      "An M3UA application server served by one or more ASPs\nName\n")
+{
+	struct m3ua_vty_as *s = m3ua_vty_as_find(argv[0]);
+
+	if (!s) {
+		s = talloc_zero(tall_vty_ctx, struct m3ua_vty_as);
+		s->name = talloc_strdup(s, argv[0]);
+		s->traffic_mode = 1;
+		s->tr_ms = -1;
+		llist_add_tail(&s->list, &m3ua_vty_ases);
+	}
+	vty->index = s;
+	vty->node = TANDEM_SIGTRAN_AS_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_as_asp, cfg_as_asp_cmd, "asp NAME",
+      "An ASP (association) serving this AS, in the order of preference\nName\n")
+{
+	struct m3ua_vty_as *s = vty->index;
+
+	for (unsigned i = 0; i < s->n_asp; i++)
+		if (!strcmp(s->asp_names[i], argv[0]))
+			return CMD_SUCCESS;
+	if (s->n_asp == M3UA_AS_MAX_ASP) {
+		vty_out(vty, "%% at most %u ASPs per AS%s", M3UA_AS_MAX_ASP, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	s->asp_names[s->n_asp++] = talloc_strdup(s, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_as_tm, cfg_as_tm_cmd, "traffic-mode (override|loadshare)",
+      "How the ASPs share the traffic (RFC 4666 4.3.4.3, 4.3.4.5)\nOne active, the others "
+      "stand by\nAll active, SLS picks one\n")
+{
+	struct m3ua_vty_as *s = vty->index;
+
+	s->traffic_mode = !strcmp(argv[0], "loadshare") ? 2 : 1;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_as_tr, cfg_as_tr_cmd, "timer recovery <0-60000>",
+      "AS timers\nT(r): how long AS-PENDING waits for an ASP to take over\nMilliseconds\n")
+{
+	struct m3ua_vty_as *s = vty->index;
+
+	s->tr_ms = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+static int config_write_as(struct vty *vty)
+{
+	(void)vty; /* written by the sigtran node */
+	return CMD_SUCCESS;
+}
 
 DEFUN(cfg_sigtran, cfg_sigtran_cmd, "sigtran", "Configure SIGTRAN (M3UA)\n")
 {
@@ -167,9 +253,10 @@ DEFUN(m3ua_asp_admin, m3ua_asp_admin_cmd, "m3ua asp NAME (active|inactive|down|r
 	if (!strcmp(argv[1], "reset"))
 		m3ua_asp_reset(a->asp);
 	else
-		m3ua_asp_set_target(a->asp, !strcmp(argv[1], "active")	   ? M3UA_ASP_S_ACTIVE
-					    : !strcmp(argv[1], "inactive") ? M3UA_ASP_S_INACTIVE
-									   : M3UA_ASP_S_DOWN);
+		m3ua_as_set_asp_target(a->in_as->as, a->asp,
+				       !strcmp(argv[1], "active")     ? M3UA_ASP_S_ACTIVE
+				       : !strcmp(argv[1], "inactive") ? M3UA_ASP_S_INACTIVE
+								      : M3UA_ASP_S_DOWN);
 	return CMD_SUCCESS;
 }
 
@@ -202,6 +289,20 @@ static int config_write_sigtran(struct vty *vty)
 		if (a->cfg.daud_ms)
 			vty_out(vty, "  timer daud %u%s", a->cfg.daud_ms, VTY_NEWLINE);
 	}
+	{
+		struct m3ua_vty_as *s;
+
+		llist_for_each_entry(s, &m3ua_vty_ases, list)
+		{
+			vty_out(vty, " as %s%s", s->name, VTY_NEWLINE);
+			vty_out(vty, "  traffic-mode %s%s",
+				s->traffic_mode == 2 ? "loadshare" : "override", VTY_NEWLINE);
+			if (s->tr_ms >= 0)
+				vty_out(vty, "  timer recovery %d%s", s->tr_ms, VTY_NEWLINE);
+			for (unsigned i = 0; i < s->n_asp; i++)
+				vty_out(vty, "  asp %s%s", s->asp_names[i], VTY_NEWLINE);
+		}
+	}
 	return CMD_SUCCESS;
 }
 
@@ -211,10 +312,163 @@ static int config_write_asp(struct vty *vty)
 	return CMD_SUCCESS;
 }
 
+static int start_as(void *ctx, struct loop *l, struct m3ua_vty_as *s,
+		    const struct m3ua_asp_ops *ops)
+{
+	struct m3ua_as_cfg cfg = {.traffic_mode = s->traffic_mode};
+
+	s->tdefs = talloc_memdup(ctx, m3ua_as_tdefs, sizeof(m3ua_as_tdefs));
+	if (!s->tdefs)
+		return -ENOMEM;
+	if (s->tr_ms >= 0)
+		osmo_tdef_set(s->tdefs, -1, (unsigned long)s->tr_ms, OSMO_TDEF_MS);
+	cfg.tdefs = s->tdefs;
+	s->as = m3ua_as_alloc(ctx, s->name, &cfg, ops, s);
+	if (!s->as)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->n_asp; i++) {
+		struct m3ua_vty_asp *a = m3ua_vty_asp_find(s->asp_names[i]);
+
+		if (!a) {
+			fprintf(stderr, "tandemd: sigtran as %s: no asp '%s'\n", s->name,
+				s->asp_names[i]);
+			return -ENOENT;
+		}
+		if (a->in_as) {
+			fprintf(stderr, "tandemd: sigtran asp %s: in two ASes (%s, %s)\n", a->name,
+				a->in_as->name, s->name);
+			return -EEXIST;
+		}
+		a->in_as = s;
+		a->asp = m3ua_as_add_asp(s->as, l, &a->cfg);
+		if (!a->asp) {
+			fprintf(stderr, "tandemd: M3UA ASP %s cannot start (see the log above)\n",
+				a->name);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+int m3ua_vty_start(void *ctx, struct loop *l, const struct m3ua_asp_ops *ops)
+{
+	struct m3ua_vty_as *s;
+	struct m3ua_vty_asp *a;
+	int rc;
+
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		a->in_as = NULL;
+		a->asp = NULL;
+	}
+	llist_for_each_entry(s, &m3ua_vty_ases, list)
+	{
+		rc = start_as(ctx, l, s, ops);
+		if (rc < 0)
+			return rc;
+	}
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		if (a->in_as)
+			continue;
+		s = talloc_zero(ctx, struct m3ua_vty_as);
+		if (!s)
+			return -ENOMEM;
+		s->name = talloc_strdup(s, a->name);
+		s->implicit = true;
+		s->traffic_mode = a->cfg.traffic_mode;
+		s->tr_ms = 0;
+		s->asp_names[s->n_asp++] = talloc_strdup(s, a->name);
+		llist_add_tail(&s->list, &implicit_ases);
+		rc = start_as(ctx, l, s, ops);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void stop_guard(void *p)
+{
+	(void)p;
+}
+
+static void stop_list(struct llist_head *lh)
+{
+	struct m3ua_vty_as *s;
+
+	llist_for_each_entry(s, lh, list) if (s->as) m3ua_as_stop(s->as);
+}
+
+static bool settled_list(struct llist_head *lh)
+{
+	struct m3ua_vty_as *s;
+
+	llist_for_each_entry(s, lh, list) if (s->as && !m3ua_as_settled(s->as)) return false;
+	return true;
+}
+
+void m3ua_vty_stop(struct loop *l)
+{
+	struct m3ua_vty_as *s, *t;
+	struct m3ua_vty_asp *a;
+
+	/* RFC 4666 4.3.4.2: leave cleanly: ASPIA, DEREG REQ, ASPDN, each answered
+	 * (or given up on after T(ack)), within a second at most */
+	stop_list(&m3ua_vty_ases);
+	stop_list(&implicit_ases);
+	if (l) {
+		uint64_t end = loop_now_ns() + 1000000000ull;
+		struct loop_timer g;
+
+		loop_timer_init(&g, stop_guard, NULL);
+		while (!(settled_list(&m3ua_vty_ases) && settled_list(&implicit_ases)) &&
+		       loop_now_ns() < end) {
+			loop_timer_schedule(l, &g, 20000);
+			if (loop_run_once(l) < 0)
+				break;
+		}
+		loop_timer_cancel(l, &g);
+	}
+	llist_for_each_entry(s, &m3ua_vty_ases, list)
+	{
+		m3ua_as_free(s->as);
+		s->as = NULL;
+		talloc_free(s->tdefs);
+		s->tdefs = NULL;
+	}
+	llist_for_each_entry_safe(s, t, &implicit_ases, list)
+	{
+		m3ua_as_free(s->as);
+		talloc_free(s->tdefs);
+		llist_del(&s->list);
+		talloc_free(s);
+	}
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		a->asp = NULL;
+		a->in_as = NULL;
+	}
+}
+
+static void show_as(struct vty *vty, struct m3ua_vty_as *s)
+{
+	vty_out(vty, "as %s%s: %s, %s, T(r) %lu ms;", s->name, s->implicit ? " (implicit)" : "",
+		m3ua_as_fsm_state_name(m3ua_as_state(s->as)),
+		s->traffic_mode == 2 ? "loadshare" : "override",
+		osmo_tdef_get(s->tdefs, -1, OSMO_TDEF_MS, 0));
+	for (unsigned i = 0; i < m3ua_as_n_asp(s->as); i++)
+		vty_out(vty, " %s=%s", s->asp_names[i],
+			m3ua_asp_state_name(m3ua_asp_state(m3ua_as_asp(s->as, i))));
+	vty_out(vty, "%s", VTY_NEWLINE);
+}
+
 DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their counters\n")
 {
 	struct m3ua_vty_asp *a;
+	struct m3ua_vty_as *s;
 
+	llist_for_each_entry(s, &m3ua_vty_ases, list) if (s->as) show_as(vty, s);
+	llist_for_each_entry(s, &implicit_ases, list) if (s->as) show_as(vty, s);
 	llist_for_each_entry(a, &m3ua_vty_asps, list)
 	{
 		const struct m3ua_asp_stats *st;
@@ -278,6 +532,11 @@ void m3ua_vty_init(void)
 	install_element(CONFIG_NODE, &cfg_sigtran_cmd);
 	install_node(&sigtran_node, config_write_sigtran);
 	install_element(TANDEM_SIGTRAN_NODE, &cfg_asp_cmd);
+	install_element(TANDEM_SIGTRAN_NODE, &cfg_as_cmd);
+	install_node(&as_node, config_write_as);
+	install_element(TANDEM_SIGTRAN_AS_NODE, &cfg_as_asp_cmd);
+	install_element(TANDEM_SIGTRAN_AS_NODE, &cfg_as_tm_cmd);
+	install_element(TANDEM_SIGTRAN_AS_NODE, &cfg_as_tr_cmd);
 	install_node(&asp_node, config_write_asp);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_remote_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_transport_cmd);

@@ -14,6 +14,7 @@
 #include <osmocom/core/timer_compat.h>
 
 #include "core/loop.h"
+#include "sigtran/m3ua_as.h"
 #include "sigtran/m3ua_asp.h"
 #include "sigtran/m3ua_rkm.h"
 #include "tests/unit/unit.h"
@@ -594,6 +595,159 @@ START_TEST(test_rkm_codec)
 }
 END_TEST
 
+/* --- the AS over two associations (RFC 4666 4.3.4.3, 4.3.4.5) --- */
+
+struct two {
+	struct loop *l;
+	struct sg sg[2];
+	struct user u;
+	int ups, downs;
+	struct m3ua_as *as;
+};
+
+static void t_state(void *p, enum m3ua_asp_state st)
+{
+	struct two *t = p;
+
+	if (st == M3UA_ASP_S_ACTIVE)
+		t->ups++;
+	else
+		t->downs++;
+}
+
+static const struct m3ua_asp_ops t_ops = {.state = t_state};
+
+static void two_start(struct two *t, uint32_t tm)
+{
+	struct m3ua_as_cfg ascfg = {.traffic_mode = tm};
+
+	osmo_clock_override_enable(CLOCK_MONOTONIC, true);
+	osmo_gettimeofday_override = true;
+	osmo_gettimeofday_override_time = (struct timeval){.tv_sec = 300000};
+	t->l = loop_alloc(unit_ctx, NULL);
+	t->as = m3ua_as_alloc(unit_ctx, "as1", &ascfg, &t_ops, t);
+	ck_assert_ptr_nonnull(t->as);
+	for (int i = 0; i < 2; i++) {
+		struct m3ua_conn_cfg scfg = {.transport = M3UA_TRANSPORT_TCP, .server = true};
+		struct sockaddr_in *a = (struct sockaddr_in *)&scfg.local;
+		struct m3ua_asp_cfg acfg = {.ack_ms = 1000};
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		scfg.local_len = sizeof(*a);
+		t->sg[i].conn = m3ua_conn_alloc(unit_ctx, t->l, &scfg, &sg_ops, &t->sg[i]);
+		ck_assert_ptr_nonnull(t->sg[i].conn);
+		ck_assert_int_eq(m3ua_conn_local(t->sg[i].conn, &acfg.conn.remote), 0);
+		acfg.conn.remote_len = sizeof(struct sockaddr_in);
+		acfg.conn.reconnect_min_ms = 20;
+		acfg.conn.reconnect_max_ms = 40;
+		ck_assert_ptr_nonnull(m3ua_as_add_asp(t->as, t->l, &acfg));
+	}
+}
+
+static void two_stop(struct two *t)
+{
+	m3ua_as_free(t->as);
+	for (int i = 0; i < 2; i++)
+		m3ua_conn_free(t->sg[i].conn);
+	run(t->l, 20);
+	loop_free(t->l);
+	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
+	osmo_gettimeofday_override = false;
+}
+
+#define NS(i, cls, type) t.sg[i].n[M3UA_CLS_##cls][M3UA_##cls##_##type]
+
+START_TEST(test_as_override_failover)
+{
+	struct two t = {0};
+	static const uint8_t rlc[] = {1, 0, 0x10, 0};
+	struct m3ua_pdata pd = {.opc = 2, .dpc = 1, .si = 5, .data = rlc, .data_len = 4};
+
+	two_start(&t, 1);
+	run(t.l, 50);
+	/* one active, the other standing by */
+	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 0)), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 1)), M3UA_ASP_S_INACTIVE);
+	ck_assert_int_eq(NS(1, ASPTM, ACTIVE), 0);
+	ck_assert_int_eq(t.ups, 1);
+	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
+	run(t.l, 20);
+	ck_assert_int_eq(NS(0, XFER, DATA), 1);
+
+	/* the active association drops; the standby's first ASPAC is lost, so
+	 * the AS stays PENDING until T(ack) sends it again (1 s < T(r) 2 s);
+	 * what the user sends meanwhile is held, then goes the new way */
+	t.sg[1].ignore[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE] = 1;
+	m3ua_conn_reset(t.sg[0].conn);
+	run(t.l, 100);
+	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_PENDING);
+	ck_assert_int_eq(NS(1, ASPTM, ACTIVE), 1);
+	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
+	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
+	run(t.l, 1000);
+	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 1)), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(NS(1, XFER, DATA), 2);
+	ck_assert_int_eq(NS(0, XFER, DATA), 1);
+	ck_assert_int_eq(t.downs, 0); /* the user never saw a pause */
+	/* the old one came back and stands by (no fight for the traffic) */
+	run(t.l, 500);
+	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 0)), M3UA_ASP_S_INACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 1)), M3UA_ASP_S_ACTIVE);
+
+	/* now no ASP can take over: T(r) expires, the user hears of it */
+	t.sg[0].ignore[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE] = 100;
+	m3ua_conn_reset(t.sg[1].conn);
+	run(t.l, 1900);
+	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_PENDING);
+	ck_assert_int_eq(t.downs, 0);
+	run(t.l, 200);
+	ck_assert_int_ne(m3ua_as_state(t.as), M3UA_AS_S_PENDING);
+	ck_assert_int_ne(m3ua_as_state(t.as), M3UA_AS_S_ACTIVE);
+	ck_assert_int_eq(t.downs, 1);
+	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), -ENOTCONN);
+	two_stop(&t);
+}
+END_TEST
+
+START_TEST(test_as_loadshare)
+{
+	struct two t = {0};
+	static const uint8_t rlc[] = {1, 0, 0x10, 0};
+	struct m3ua_pdata pd = {.opc = 2, .dpc = 1, .si = 5, .data = rlc, .data_len = 4};
+
+	two_start(&t, 2);
+	run(t.l, 50);
+	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 0)), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 1)), M3UA_ASP_S_ACTIVE);
+	for (pd.sls = 0; pd.sls < 8; pd.sls++)
+		ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
+	/* the same SLS always takes the same ASP */
+	pd.sls = 3;
+	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
+	run(t.l, 20);
+	ck_assert_int_eq(NS(0, XFER, DATA), 4);
+	ck_assert_int_eq(NS(1, XFER, DATA), 5);
+	/* one goes: the other carries everything, no PENDING */
+	m3ua_conn_reset(t.sg[1].conn);
+	run(t.l, 10);
+	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_ACTIVE);
+	for (pd.sls = 0; pd.sls < 4; pd.sls++)
+		ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
+	run(t.l, 20);
+	ck_assert_int_eq(NS(0, XFER, DATA), 8);
+	/* clean stop: every ASP sends ASPIA and ASPDN */
+	m3ua_as_stop(t.as);
+	run(t.l, 100);
+	ck_assert(m3ua_as_settled(t.as));
+	ck_assert_int_ge(NS(0, ASPSM, DOWN), 1);
+	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_DOWN);
+	two_stop(&t);
+}
+END_TEST
+
 Suite *m3ua_proc_suite(void)
 {
 	Suite *s = suite_create("m3ua_proc");
@@ -606,6 +760,8 @@ Suite *m3ua_proc_suite(void)
 	tcase_add_test(tc, test_rkm_accepted);
 	tcase_add_test(tc, test_rkm_refused_and_silent);
 	tcase_add_test(tc, test_rkm_codec);
+	tcase_add_test(tc, test_as_override_failover);
+	tcase_add_test(tc, test_as_loadshare);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -126,7 +126,7 @@ static void asp_notify(struct m3ua_asp *asp, enum m3ua_asp_state st)
 
 static enum pending next_request(struct m3ua_asp *asp)
 {
-	if (!m3ua_conn_is_up(asp->conn))
+	if (!m3ua_conn_is_up(asp->conn) || asp->cfg.role == M3UA_ROLE_IPSP_SERVER)
 		return P_NONE;
 	switch (asp->fi->state) {
 	case M3UA_ASP_S_DOWN:
@@ -280,7 +280,8 @@ static void st_any(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case E_RX_INACTIVE_ACK:
 		/* ours, or the SG's own (4.3.4.4: it may take the ASP inactive) */
 		if (fi->state == M3UA_ASP_S_ACTIVE) {
-			if (asp->pending != P_ASPIA && asp->target == M3UA_ASP_S_ACTIVE)
+			if (asp->pending != P_ASPIA && asp->target == M3UA_ASP_S_ACTIVE &&
+			    asp->cfg.role != M3UA_ROLE_IPSP_SERVER)
 				LOGPFSML(fi, LOGL_NOTICE, "the SG took the ASP inactive\n");
 			osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_INACTIVE, 0, 0);
 		}
@@ -295,7 +296,7 @@ static void st_any(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		break;
 	case E_RX_DOWN_ACK:
 		if (fi->state != M3UA_ASP_S_DOWN) {
-			if (asp->pending != P_ASPDN)
+			if (asp->pending != P_ASPDN && asp->cfg.role != M3UA_ROLE_IPSP_SERVER)
 				LOGPFSML(fi, LOGL_NOTICE, "the SG took the ASP down\n");
 			asp->rk_state =
 				asp->rk_state == M3UA_RK_REGISTERED ? M3UA_RK_NONE : asp->rk_state;
@@ -652,6 +653,50 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		asp->ops->transfer(asp->priv, &pd);
 }
 
+/* IPSP SE, server side (RFC 4666 4.3.4, 5.5): answer the client's ASPSM and
+ * ASPTM requests as an SG would, and follow its state. */
+static bool ipsp_server_rx(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	const struct m3ua_param *p;
+	uint8_t buf[64];
+	struct m3ua_enc e;
+
+	if (asp->cfg.role != M3UA_ROLE_IPSP_SERVER)
+		return false;
+	switch (m->cls << 8 | m->type) {
+	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_UP:
+		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP_ACK);
+		/* 4.3.4.1: ASPUP while INACTIVE/ACTIVE: the peer restarted */
+		if (asp->fi->state == M3UA_ASP_S_ACTIVE)
+			osmo_fsm_inst_dispatch(asp->fi, E_RX_INACTIVE_ACK, NULL);
+		osmo_fsm_inst_dispatch(asp->fi, E_RX_UP_ACK, NULL);
+		return true;
+	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_DOWN:
+		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN_ACK);
+		osmo_fsm_inst_dispatch(asp->fi, E_RX_DOWN_ACK, NULL);
+		return true;
+	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_ACTIVE:
+	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_INACTIVE:
+		if (asp->fi->state == M3UA_ASP_S_DOWN) {
+			send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: ASPUP first */
+			return true;
+		}
+		m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPTM,
+			       m->type == M3UA_ASPTM_ACTIVE ? M3UA_ASPTM_ACTIVE_ACK
+							    : M3UA_ASPTM_INACTIVE_ACK);
+		if (m->type == M3UA_ASPTM_ACTIVE && (p = m3ua_msg_find(m, M3UA_IEI_TRAF_MODE_TYPE)))
+			m3ua_enc_param(&e, p->tag, p->val, p->len);
+		if ((p = m3ua_msg_find(m, M3UA_IEI_ROUTE_CTX)))
+			m3ua_enc_param(&e, p->tag, p->val, p->len);
+		tx(asp, buf, m3ua_enc_finish(&e), 0);
+		osmo_fsm_inst_dispatch(
+			asp->fi, m->type == M3UA_ASPTM_ACTIVE ? E_RX_ACTIVE_ACK : E_RX_INACTIVE_ACK,
+			NULL);
+		return true;
+	}
+	return false;
+}
+
 static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 {
 	struct m3ua_asp *asp = priv;
@@ -667,6 +712,8 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 		return;
 	}
 	count(asp->st.rx, m.cls, m.type);
+	if (ipsp_server_rx(asp, &m))
+		return;
 	switch (m.cls) {
 	case M3UA_CLS_ASPSM:
 		if (m.type == M3UA_ASPSM_UP_ACK)
@@ -793,6 +840,11 @@ enum m3ua_asp_state m3ua_asp_target(const struct m3ua_asp *asp)
 bool m3ua_asp_settled(const struct m3ua_asp *asp)
 {
 	return asp->pending == P_NONE;
+}
+
+int m3ua_asp_local(const struct m3ua_asp *asp, struct sockaddr_storage *ss)
+{
+	return m3ua_conn_local(asp->conn, ss);
 }
 
 void m3ua_asp_reset(struct m3ua_asp *asp)

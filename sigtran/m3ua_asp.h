@@ -44,8 +44,18 @@ enum m3ua_rk_state {
 	M3UA_RK_DEREGISTERED /* DEREG RSP */
 };
 
+/* RFC 4666 1.5 / 4.3: who starts ASPUP and ASPAC. An ASP toward an SG and
+ * the client IPSP of a single exchange (IPSP SE) send them; the server
+ * IPSP answers them (as an SG would) and sends no request of its own. */
+enum m3ua_role {
+	M3UA_ROLE_ASP,
+	M3UA_ROLE_IPSP_CLIENT,
+	M3UA_ROLE_IPSP_SERVER,
+};
+
 struct m3ua_asp_cfg {
 	struct m3ua_conn_cfg conn;
+	enum m3ua_role role;
 	bool have_rc;
 	uint32_t rc;	       /* routing context */
 	uint32_t traffic_mode; /* 1 override, 2 loadshare, 3 broadcast (RFC 4666 3.5.1); 0: none */
@@ -131,5 +141,7 @@ bool m3ua_asp_rc(const struct m3ua_asp *asp, uint32_t *rc);
 const struct m3ua_asp_stats *m3ua_asp_get_stats(const struct m3ua_asp *asp);
 enum m3ua_as_state m3ua_asp_as_state(const struct m3ua_asp *asp);
 const char *m3ua_as_state_name(enum m3ua_as_state st);
+/* The listening address of a server-role association. */
+int m3ua_asp_local(const struct m3ua_asp *asp, struct sockaddr_storage *ss);
 /* Drop the association now (a test, or "asp NAME reset"). */
 void m3ua_asp_reset(struct m3ua_asp *asp);

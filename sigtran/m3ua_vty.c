@@ -153,6 +153,35 @@ DEFUN(cfg_asp_remote, cfg_asp_remote_cmd, "remote A.B.C.D <1-65535>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_listen, cfg_asp_listen_cmd, "listen A.B.C.D <1-65535>",
+      "Server role: listen for the peer's association (tandem does not connect)\n"
+      "Address\nPort\n")
+{
+	ASP;
+	struct sockaddr_in *s = (struct sockaddr_in *)&a->cfg.conn.local;
+
+	memset(s, 0, sizeof(*s));
+	s->sin_family = AF_INET;
+	s->sin_port = htons((uint16_t)atoi(argv[1]));
+	if (inet_pton(AF_INET, argv[0], &s->sin_addr) != 1)
+		return CMD_WARNING;
+	a->cfg.conn.local_len = sizeof(*s);
+	a->cfg.conn.server = true;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_role, cfg_asp_role_cmd, "role (asp|ipsp-client|ipsp-server)",
+      "M3UA role (RFC 4666 1.5)\nASP toward an SG (sends ASPUP/ASPAC)\n"
+      "IPSP, single exchange, the side that sends ASPUP/ASPAC\n"
+      "IPSP, single exchange, the side that answers them\n")
+{
+	ASP;
+	a->cfg.role = !strcmp(argv[0], "ipsp-client")	? M3UA_ROLE_IPSP_CLIENT
+		      : !strcmp(argv[0], "ipsp-server") ? M3UA_ROLE_IPSP_SERVER
+							: M3UA_ROLE_ASP;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_asp_transport, cfg_asp_transport_cmd, "transport (tcp|sctp)",
       "Transport of the association\nTCP (framed by the M3UA length)\nKernel SCTP\n")
 {
@@ -273,7 +302,19 @@ static int config_write_sigtran(struct vty *vty)
 
 		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
 		vty_out(vty, " asp %s%s", a->name, VTY_NEWLINE);
-		vty_out(vty, "  remote %s %u%s", ip, ntohs(s->sin_port), VTY_NEWLINE);
+		if (a->cfg.conn.server) {
+			struct sockaddr_in *ls = (struct sockaddr_in *)&a->cfg.conn.local;
+
+			inet_ntop(AF_INET, &ls->sin_addr, ip, sizeof(ip));
+			vty_out(vty, "  listen %s %u%s", ip, ntohs(ls->sin_port), VTY_NEWLINE);
+		} else {
+			vty_out(vty, "  remote %s %u%s", ip, ntohs(s->sin_port), VTY_NEWLINE);
+		}
+		if (a->cfg.role != M3UA_ROLE_ASP)
+			vty_out(vty, "  role %s%s",
+				a->cfg.role == M3UA_ROLE_IPSP_CLIENT ? "ipsp-client"
+								     : "ipsp-server",
+				VTY_NEWLINE);
 		vty_out(vty, "  transport %s%s",
 			a->cfg.conn.transport == M3UA_TRANSPORT_SCTP ? "sctp" : "tcp", VTY_NEWLINE);
 		if (a->cfg.have_rc)
@@ -540,6 +581,8 @@ void m3ua_vty_init(void)
 	install_node(&asp_node, config_write_asp);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_remote_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_transport_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_listen_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_role_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rc_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tm_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_cmd);

@@ -170,6 +170,7 @@ CFG
 sleep 0.3
 out2=$TMPD/sg2.out
 start_bg "$out2" "$BUILD/peers/m3ua-sg" --listen "127.0.0.1:$SG" --rkm refuse:5 --timeout 30
+sg2pid=$BG_PID
 wait_ev "$out2" "^READY" 50
 start_bg "$TMPD/td2.log" "$BUILD/tandemd" -c "$TMPD/r.cfg"
 td2=$BG_PID
@@ -181,6 +182,64 @@ check "it:m3ua-proc:refused-status-shown" bash -c "$BUILD/tandem-tool vty --port
 kill -TERM "$td2"
 for _ in $(seq 1 30); do kill -0 "$td2" 2>/dev/null || break; sleep 0.1; done
 check "it:m3ua-proc:refused-no-dereg" bash -c "! grep -q 'EV DEREG' $out2 && grep -q 'EV RX conn=0 ASPDN' $out2"
+
+# --- tandem to tandem, IPSP single exchange: B listens and answers, A
+# connects and sends ASPUP/ASPAC; each one's ISUP linkset toward the other
+kill -TERM "$sg2pid"
+for _ in $(seq 1 30); do kill -0 "$sg2pid" 2>/dev/null || break; sleep 0.1; done
+VTYA=25360 VTYB=25361
+mkcfg() { # NAME VTY ROLE-LINES PC-LOCAL PC-REMOTE SPAN-L SPAN-R SIP RTP
+	cat <<CFG
+log stderr
+ logging filter all 1
+ logging level set-all info
+line vty
+ bind 127.0.0.1 $2
+sigtran
+ asp peer
+$3
+  transport tcp
+  routing-context 7
+isup
+ linkset t
+  asp peer
+  variant itu
+  point-code local $4 remote $5
+  cic 1 8 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $8
+media
+ rtp-port-range $9 $(($9 + 19))
+ span 0 e1 local 127.0.0.1 $6 remote 127.0.0.1 $7 frames 8
+CFG
+}
+mkcfg B $VTYB "  listen 127.0.0.1 $SG
+  role ipsp-server" 1 2 25362 25363 25364 25370 >"$TMPD/b.cfg"
+mkcfg A $VTYA "  remote 127.0.0.1 $SG
+  role ipsp-client" 2 1 25363 25362 25365 25390 >"$TMPD/a.cfg"
+start_bg "$TMPD/tb.log" "$BUILD/tandemd" -c "$TMPD/b.cfg"
+tb=$BG_PID
+wait_tcp $VTYB 50 || { fail "it:m3ua-proc:ipsp-server-start"; cat "$TMPD/tb.log"; }
+start_bg "$TMPD/ta.log" "$BUILD/tandemd" -c "$TMPD/a.cfg"
+ta=$BG_PID
+wait_tcp $VTYA 50 || { fail "it:m3ua-proc:ipsp-client-start"; cat "$TMPD/ta.log"; }
+ipsp_up() {
+	for _ in $(seq 1 50); do
+		vty $VTYA "show isup linksets" | grep -q "linkset t: asp peer, available" &&
+			vty $VTYB "show isup linksets" | grep -q "linkset t: asp peer, available" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "it:m3ua-proc:ipsp-se-both-linksets-available" ipsp_up
+vty $VTYB "show m3ua" >"$TMPD/b.show"
+check "it:m3ua-proc:ipsp-se-server-answered-only" bash -c "$BUILD/tandem-tool vty --port $VTYB 'show m3ua' | grep -q 'asp peer: ASP_ACTIVE.*tx ASPUP 0 ASPAC 0'"
+check "it:m3ua-proc:ipsp-se-client-asked" bash -c "$BUILD/tandem-tool vty --port $VTYA 'show m3ua' | grep -q 'asp peer: ASP_ACTIVE.*tx ASPUP 1 ASPAC 1'"
+check "it:m3ua-proc:ipsp-se-isup-both-ways (GRS/GRA)" bash -c "$BUILD/tandem-tool vty --port $VTYA 'show isup circuits' | grep -q '0 resetting' && $BUILD/tandem-tool vty --port $VTYB 'show isup circuits' | grep -q '0 resetting'"
+kill -TERM "$ta"
+for _ in $(seq 1 30); do kill -0 "$ta" 2>/dev/null || break; sleep 0.1; done
+check "it:m3ua-proc:ipsp-se-client-stop->server-down" bash -c "sleep 0.3; $BUILD/tandem-tool vty --port $VTYB 'show m3ua' | grep -q 'asp peer: ASP_DOWN'"
+kill -TERM "$tb"
 
 # --- what tshark saw
 if [ -n "$have_cap" ]; then

@@ -748,6 +748,88 @@ START_TEST(test_as_loadshare)
 }
 END_TEST
 
+/* --- IPSP single exchange over loopback: one IPSP listens (server, it
+ * answers), the other connects and sends ASPUP/ASPAC (RFC 4666 4.3, 5.5) --- */
+
+START_TEST(test_ipsp_se)
+{
+	struct m3ua_asp_cfg scfg = {.role = M3UA_ROLE_IPSP_SERVER, .have_rc = true, .rc = 5};
+	struct m3ua_asp_cfg ccfg = {
+		.role = M3UA_ROLE_IPSP_CLIENT, .have_rc = true, .rc = 5, .traffic_mode = 1};
+	struct sockaddr_in *a = (struct sockaddr_in *)&scfg.conn.local;
+	struct user us = {0}, uc = {0};
+	struct m3ua_asp *srv, *cli;
+	struct loop *l;
+	static const uint8_t rlc[] = {1, 0, 0x10, 0};
+	struct m3ua_pdata pd = {.opc = 2, .dpc = 1, .si = 5, .data = rlc, .data_len = 4};
+
+	osmo_clock_override_enable(CLOCK_MONOTONIC, true);
+	osmo_gettimeofday_override = true;
+	osmo_gettimeofday_override_time = (struct timeval){.tv_sec = 400000};
+	l = loop_alloc(unit_ctx, NULL);
+	scfg.conn.transport = M3UA_TRANSPORT_TCP;
+	scfg.conn.server = true;
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	scfg.conn.local_len = sizeof(*a);
+	scfg.ack_ms = ccfg.ack_ms = 1000;
+	srv = m3ua_asp_alloc(unit_ctx, l, &scfg, &u_ops, &us);
+	ck_assert_ptr_nonnull(srv);
+	/* the server side sends nothing of its own while nobody is there */
+	run(l, 3000);
+	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_DOWN);
+	ck_assert_uint_eq(m3ua_asp_get_stats(srv)->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 0);
+	ck_assert_int_eq(m3ua_asp_local(srv, &ccfg.conn.remote), 0);
+	ccfg.conn.remote_len = sizeof(struct sockaddr_in);
+	ccfg.conn.transport = M3UA_TRANSPORT_TCP;
+	cli = m3ua_asp_alloc(unit_ctx, l, &ccfg, &u_ops, &uc);
+	ck_assert_ptr_nonnull(cli);
+	run(l, 50);
+	ck_assert_int_eq(m3ua_asp_state(cli), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(us.st, M3UA_ASP_S_ACTIVE);
+	/* only the client asked: one ASPUP and one ASPAC, all from it */
+	ck_assert_uint_eq(m3ua_asp_get_stats(srv)->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 0);
+	ck_assert_uint_eq(m3ua_asp_get_stats(srv)->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE], 0);
+	ck_assert_uint_eq(m3ua_asp_get_stats(cli)->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 1);
+	ck_assert_uint_eq(m3ua_asp_get_stats(srv)->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE_ACK], 1);
+	/* DATA both ways */
+	ck_assert_int_eq(m3ua_asp_transfer(cli, &pd), 0);
+	pd.opc = 1;
+	pd.dpc = 2;
+	ck_assert_int_eq(m3ua_asp_transfer(srv, &pd), 0);
+	run(l, 20);
+	ck_assert_int_eq(us.transfers, 1);
+	ck_assert_int_eq(uc.transfers, 1);
+	/* the client goes inactive, then down: the server follows */
+	m3ua_asp_set_target(cli, M3UA_ASP_S_INACTIVE);
+	run(l, 20);
+	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_INACTIVE);
+	ck_assert_int_eq(m3ua_asp_transfer(srv, &pd), -ENOTCONN);
+	m3ua_asp_set_target(cli, M3UA_ASP_S_DOWN);
+	run(l, 20);
+	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_DOWN);
+	ck_assert_int_eq(m3ua_asp_state(cli), M3UA_ASP_S_DOWN);
+	/* and up again; then the client's association drops: it reconnects */
+	m3ua_asp_set_target(cli, M3UA_ASP_S_ACTIVE);
+	run(l, 20);
+	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
+	m3ua_asp_reset(cli);
+	run(l, 20);
+	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_DOWN);
+	for (int i = 0; i < 100 && m3ua_asp_state(srv) != M3UA_ASP_S_ACTIVE; i++)
+		run(l, 10);
+	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(cli), M3UA_ASP_S_ACTIVE);
+	m3ua_asp_free(cli);
+	m3ua_asp_free(srv);
+	run(l, 20);
+	loop_free(l);
+	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
+	osmo_gettimeofday_override = false;
+}
+END_TEST
+
 Suite *m3ua_proc_suite(void)
 {
 	Suite *s = suite_create("m3ua_proc");
@@ -762,6 +844,7 @@ Suite *m3ua_proc_suite(void)
 	tcase_add_test(tc, test_rkm_codec);
 	tcase_add_test(tc, test_as_override_failover);
 	tcase_add_test(tc, test_as_loadshare);
+	tcase_add_test(tc, test_ipsp_se);
 	suite_add_tcase(s, tc);
 	return s;
 }

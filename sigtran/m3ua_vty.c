@@ -535,17 +535,19 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 		{
 			uint32_t rc = 0, status = 0;
 			enum m3ua_rk_state rks = m3ua_asp_rk_state(a->asp, &rc, &status);
-			bool have_rc = m3ua_asp_rc(a->asp, &rc);
+			char rcs[16] = "none";
 
+			if (m3ua_asp_rc(a->asp, &rc))
+				snprintf(rcs, sizeof(rcs), "%u", rc);
 			vty_out(vty,
-				"  target %s%s; routing key %s (status %u); routing context %s%u; "
+				"  target %s%s; routing key %s (status %u); routing context %s; "
 				"tx ASPIA %" PRIu64 " ASPDN %" PRIu64 " REG %" PRIu64
 				" DEREG %" PRIu64 " DAUD %" PRIu64 "; rx SCON %" PRIu64
 				" DUPU %" PRIu64 " DRST %" PRIu64 "%s",
 				m3ua_asp_state_name(m3ua_asp_target(a->asp)),
 				m3ua_asp_settled(a->asp) ? "" : " (pending)",
-				m3ua_rk_state_name(rks), status, have_rc ? "" : "none ",
-				have_rc ? rc : 0, st->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_INACTIVE],
+				m3ua_rk_state_name(rks), status, rcs,
+				st->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_INACTIVE],
 				st->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_DOWN],
 				st->tx[M3UA_CLS_RKM][M3UA_RKM_REG_REQ],
 				st->tx[M3UA_CLS_RKM][M3UA_RKM_DEREG_REQ],

@@ -10,9 +10,9 @@
 
 #include "core/log.h"
 #include "sigtran/m3ua_asp.h"
+#include "sigtran/m3ua_dest.h"
 #include "sigtran/m3ua_rkm.h"
 
-#define MAX_DEST       64
 #define MAX_RETRY_DOWN 3 /* ASPDN / DEREG REQ unanswered this often: give up */
 
 enum asp_event {
@@ -43,15 +43,6 @@ enum pending { P_NONE, P_ASPUP, P_REG, P_ASPAC, P_ASPIA, P_DEREG, P_ASPDN };
 static const char *const pending_names[] = {"-",     "ASPUP",	  "REG_REQ", "ASPAC",
 					    "ASPIA", "DEREG_REQ", "ASPDN"};
 
-/* one destination (or a group by mask) that SSNM told us about */
-struct dest {
-	uint32_t pc;
-	uint8_t mask; /* RFC 4666 3.4.1: low bits of pc that are wildcards */
-	uint8_t st;   /* enum m3ua_dest_state */
-	uint8_t cong;
-	uint16_t dupu; /* one bit per SI whose user part is unavailable */
-};
-
 struct m3ua_asp {
 	struct osmo_fsm_inst *fi;
 	struct m3ua_asp_cfg cfg;
@@ -64,8 +55,7 @@ struct m3ua_asp {
 	enum m3ua_as_state as_state;
 	enum m3ua_rk_state rk_state;
 	uint32_t rk_rc, rk_status;
-	struct dest dest[MAX_DEST];
-	unsigned n_dest;
+	struct m3ua_dests dests;
 	struct osmo_timer_list daud;
 	struct m3ua_asp_stats st;
 };
@@ -209,7 +199,7 @@ static void drive(struct m3ua_asp *asp)
 
 static void dest_clear(struct m3ua_asp *asp)
 {
-	asp->n_dest = 0;
+	asp->dests.n = 0;
 	osmo_timer_del(&asp->daud);
 }
 
@@ -388,50 +378,11 @@ static void conn_down(void *priv, int err)
 
 /* --- SSNM (RFC 4666 4.5): destination state --- */
 
-static struct dest *dest_find(struct m3ua_asp *asp, uint32_t pc, uint8_t mask, bool create)
-{
-	for (unsigned i = 0; i < asp->n_dest; i++)
-		if (asp->dest[i].pc == pc && asp->dest[i].mask == mask)
-			return &asp->dest[i];
-	if (!create || asp->n_dest == MAX_DEST)
-		return NULL;
-	asp->dest[asp->n_dest] = (struct dest){.pc = pc, .mask = mask};
-	return &asp->dest[asp->n_dest++];
-}
-
-/* the entry that covers dpc: exact first, then the narrowest wildcard */
-static const struct dest *dest_lookup(const struct m3ua_asp *asp, uint32_t dpc)
-{
-	const struct dest *best = NULL;
-
-	for (unsigned i = 0; i < asp->n_dest; i++) {
-		const struct dest *d = &asp->dest[i];
-		unsigned m = d->mask > 24 ? 24 : d->mask;
-
-		if ((d->pc >> m) == ((dpc & 0xffffff) >> m) && (!best || d->mask < best->mask))
-			best = d;
-	}
-	return best;
-}
-
-static void dest_gc(struct m3ua_asp *asp)
-{
-	for (unsigned i = 0; i < asp->n_dest;) {
-		struct dest *d = &asp->dest[i];
-
-		if (d->st == M3UA_DEST_AVAILABLE && !d->cong && !d->dupu)
-			*d = asp->dest[--asp->n_dest];
-		else
-			i++;
-	}
-}
-
 static bool any_unavailable(const struct m3ua_asp *asp)
 {
-	for (unsigned i = 0; i < asp->n_dest; i++)
-		if (asp->dest[i].st == M3UA_DEST_UNAVAILABLE || asp->dest[i].cong)
-			return true;
-	return false;
+	uint8_t apc[4];
+
+	return m3ua_dests_audit(&asp->dests, apc, sizeof(apc)) > 0;
 }
 
 static void daud_arm(struct m3ua_asp *asp)
@@ -449,23 +400,14 @@ static void daud_arm(struct m3ua_asp *asp)
 static void daud_cb(void *priv)
 {
 	struct m3ua_asp *asp = priv;
-	uint8_t buf[512], apc[4 * MAX_DEST];
+	uint8_t buf[512], apc[4 * M3UA_MAX_DEST];
 	struct m3ua_enc e;
-	unsigned n = 0;
+	size_t n;
 	uint32_t rc;
 
 	if (asp->fi->state != M3UA_ASP_S_ACTIVE)
 		return;
-	for (unsigned i = 0; i < asp->n_dest; i++) {
-		const struct dest *d = &asp->dest[i];
-
-		if (d->st != M3UA_DEST_UNAVAILABLE && !d->cong)
-			continue;
-		apc[n++] = d->mask;
-		apc[n++] = d->pc >> 16;
-		apc[n++] = d->pc >> 8;
-		apc[n++] = d->pc;
-	}
+	n = m3ua_dests_audit(&asp->dests, apc, sizeof(apc));
 	if (!n)
 		return;
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_SSNM, M3UA_SSNM_DAUD);
@@ -479,7 +421,7 @@ static void daud_cb(void *priv)
 static void ssnm_one(struct m3ua_asp *asp, uint8_t type, uint32_t pc, uint8_t mask,
 		     const struct m3ua_msg *m)
 {
-	struct dest *d = dest_find(asp, pc, mask, type != M3UA_SSNM_DAVA);
+	struct m3ua_dest *d = m3ua_dests_find(&asp->dests, pc, mask, type != M3UA_SSNM_DAVA);
 	uint8_t was = d ? d->st : M3UA_DEST_AVAILABLE;
 	uint32_t v;
 
@@ -550,7 +492,7 @@ static void ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 
 		ssnm_one(asp, m->type, pc, p->val[i], m);
 	}
-	dest_gc(asp);
+	m3ua_dests_gc(&asp->dests);
 	daud_arm(asp);
 }
 
@@ -633,7 +575,7 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 {
 	const struct m3ua_param *p = m3ua_msg_find(m, M3UA_IEI_PROT_DATA);
 	struct m3ua_pdata pd;
-	struct dest *d;
+	struct m3ua_dest *d;
 
 	if (asp->fi->state != M3UA_ASP_S_ACTIVE) {
 		send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: not active */
@@ -644,10 +586,10 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		return;
 	}
 	/* the far user part speaks again: it is available (Q.704 11.2.7) */
-	d = dest_find(asp, pd.opc & 0xffffff, 0, false);
+	d = m3ua_dests_find(&asp->dests, pd.opc & 0xffffff, 0, false);
 	if (d && pd.si < 16 && (d->dupu & (1u << pd.si))) {
 		d->dupu &= (uint16_t) ~(1u << pd.si);
-		dest_gc(asp);
+		m3ua_dests_gc(&asp->dests);
 	}
 	if (asp->ops->transfer)
 		asp->ops->transfer(asp->priv, &pd);
@@ -854,7 +796,7 @@ void m3ua_asp_reset(struct m3ua_asp *asp)
 
 enum m3ua_dest_state m3ua_asp_dest_state(const struct m3ua_asp *asp, uint32_t dpc)
 {
-	const struct dest *d = dest_lookup(asp, dpc);
+	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
 
 	return d ? (enum m3ua_dest_state)d->st : M3UA_DEST_AVAILABLE;
 }
@@ -866,14 +808,14 @@ bool m3ua_asp_dest_available(const struct m3ua_asp *asp, uint32_t dpc)
 
 unsigned m3ua_asp_dest_congestion(const struct m3ua_asp *asp, uint32_t dpc)
 {
-	const struct dest *d = dest_lookup(asp, dpc);
+	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
 
 	return d ? d->cong : 0;
 }
 
 bool m3ua_asp_user_available(const struct m3ua_asp *asp, uint32_t dpc, uint8_t si)
 {
-	const struct dest *d = dest_lookup(asp, dpc);
+	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
 
 	return !d || si >= 16 || !(d->dupu & (1u << si));
 }
@@ -882,12 +824,12 @@ unsigned m3ua_asp_dests(const struct m3ua_asp *asp, struct m3ua_dest_info *out, 
 {
 	unsigned i;
 
-	for (i = 0; i < asp->n_dest && i < max; i++)
-		out[i] = (struct m3ua_dest_info){.pc = asp->dest[i].pc,
-						 .mask = asp->dest[i].mask,
-						 .st = (enum m3ua_dest_state)asp->dest[i].st,
-						 .cong = asp->dest[i].cong,
-						 .dupu = asp->dest[i].dupu};
+	for (i = 0; i < asp->dests.n && i < max; i++)
+		out[i] = (struct m3ua_dest_info){.pc = asp->dests.d[i].pc,
+						 .mask = asp->dests.d[i].mask,
+						 .st = (enum m3ua_dest_state)asp->dests.d[i].st,
+						 .cong = asp->dests.d[i].cong,
+						 .dupu = asp->dests.d[i].dupu};
 	return i;
 }
 

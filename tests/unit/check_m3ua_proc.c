@@ -16,6 +16,7 @@
 #include "core/loop.h"
 #include "sigtran/m3ua_as.h"
 #include "sigtran/m3ua_asp.h"
+#include "sigtran/m3ua_dest.h"
 #include "sigtran/m3ua_rkm.h"
 #include "tests/unit/unit.h"
 
@@ -228,18 +229,31 @@ static void noop(void *p)
 	(void)p;
 }
 
-/* fake_ms of osmo time in 10 ms steps, each with a short real turn of the
- * loop so the bytes on the loopback get through */
+/* Turn the loop until it is quiet: two turns in a row that handled nothing
+ * but the guard timer, so what one side sent over the loopback has been
+ * received and handled before the fake clock moves on. */
+static void settle(struct loop *l, struct loop_timer *g)
+{
+	const struct loop_stats *st = loop_get_stats(l);
+	int quiet = 0;
+
+	for (int i = 0; i < 200 && quiet < 2; i++) {
+		uint64_t before = st->cqes;
+
+		loop_timer_schedule(l, g, 300);
+		loop_run_once(l);
+		quiet = st->cqes - before <= 1 ? quiet + 1 : 0;
+	}
+}
+
+/* fake_ms of osmo time in 10 ms steps, the loop settled at each */
 static void run(struct loop *l, unsigned fake_ms)
 {
 	struct loop_timer g;
 
 	loop_timer_init(&g, noop, NULL);
 	for (unsigned t = 0; t <= fake_ms; t += 10) {
-		for (int i = 0; i < 2; i++) {
-			loop_timer_schedule(l, &g, 500);
-			loop_run_once(l);
-		}
+		settle(l, &g);
 		if (t < fake_ms) {
 			osmo_gettimeofday_override_add(0, 10000);
 			osmo_clock_override_add(CLOCK_MONOTONIC, 0, 10 * 1000000);
@@ -247,6 +261,7 @@ static void run(struct loop *l, unsigned fake_ms)
 		osmo_timers_prepare();
 		osmo_timers_update();
 	}
+	settle(l, &g);
 	loop_timer_cancel(l, &g);
 }
 
@@ -830,6 +845,46 @@ START_TEST(test_ipsp_se)
 }
 END_TEST
 
+/* the destination table alone: exact entries, wildcards by mask (RFC 4666
+ * 3.4.1), the audit list, and a full table */
+START_TEST(test_dest_table)
+{
+	struct m3ua_dests t = {0};
+	struct m3ua_dest *d;
+	uint8_t apc[16];
+
+	/* a cluster 0x1200-0x12ff unavailable (mask 8), one member restricted */
+	d = m3ua_dests_find(&t, 0x1200, 8, true);
+	d->st = M3UA_DEST_UNAVAILABLE;
+	d = m3ua_dests_find(&t, 0x1234, 0, true);
+	d->st = M3UA_DEST_RESTRICTED;
+	ck_assert_ptr_eq(m3ua_dests_find(&t, 0x1234, 0, false), d);
+	ck_assert_ptr_null(m3ua_dests_find(&t, 0x1235, 0, false));
+	ck_assert_uint_eq(m3ua_dests_lookup(&t, 0x1234)->st, M3UA_DEST_RESTRICTED);
+	ck_assert_uint_eq(m3ua_dests_lookup(&t, 0x12ff)->st, M3UA_DEST_UNAVAILABLE);
+	ck_assert_ptr_null(m3ua_dests_lookup(&t, 0x1300));
+	ck_assert_ptr_null(m3ua_dests_lookup(&t, 0x11ff));
+	/* the audit names the unavailable cluster only, with its mask */
+	ck_assert_uint_eq(m3ua_dests_audit(&t, apc, sizeof(apc)), 4);
+	ck_assert_uint_eq(apc[0], 8);
+	ck_assert_uint_eq(rd32(apc) & 0xffffff, 0x1200);
+	/* congestion is audited too; the buffer bounds the list */
+	m3ua_dests_find(&t, 0x1234, 0, false)->cong = 2;
+	ck_assert_uint_eq(m3ua_dests_audit(&t, apc, sizeof(apc)), 8);
+	ck_assert_uint_eq(m3ua_dests_audit(&t, apc, 7), 4);
+	/* back to available: collected */
+	d = m3ua_dests_find(&t, 0x1234, 0, false);
+	d->st = M3UA_DEST_AVAILABLE;
+	d->cong = 0;
+	m3ua_dests_gc(&t);
+	ck_assert_uint_eq(t.n, 1);
+	/* a full table refuses one more */
+	for (uint32_t pc = 1; t.n < M3UA_MAX_DEST; pc++)
+		ck_assert_ptr_nonnull(m3ua_dests_find(&t, pc, 0, true));
+	ck_assert_ptr_null(m3ua_dests_find(&t, 0x777, 0, true));
+}
+END_TEST
+
 Suite *m3ua_proc_suite(void)
 {
 	Suite *s = suite_create("m3ua_proc");
@@ -845,6 +900,7 @@ Suite *m3ua_proc_suite(void)
 	tcase_add_test(tc, test_as_override_failover);
 	tcase_add_test(tc, test_as_loadshare);
 	tcase_add_test(tc, test_ipsp_se);
+	tcase_add_test(tc, test_dest_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -57,6 +57,9 @@ struct m3ua_asp {
 	uint32_t rk_rc, rk_status;
 	struct m3ua_dests dests;
 	struct osmo_timer_list daud;
+	struct osmo_timer_list beat;
+	unsigned beats_out; /* BEATs not answered yet */
+	uint32_t beat_seq;
 	struct m3ua_asp_stats st;
 };
 
@@ -361,10 +364,48 @@ static struct osmo_fsm asp_fsm = {
 
 /* --- association events --- */
 
+static void beat_arm(struct m3ua_asp *asp)
+{
+	osmo_timer_schedule(&asp->beat, asp->cfg.beat_ms / 1000, (asp->cfg.beat_ms % 1000) * 1000);
+}
+
+/* RFC 4666 4.3.4.6: BEAT while the association is up; the peer echoes its
+ * data. Two periods without an answer: the association is dead, drop it
+ * (the client connects again). */
+static void beat_cb(void *priv)
+{
+	struct m3ua_asp *asp = priv;
+	uint8_t buf[32], hb[4];
+	struct m3ua_enc e;
+
+	if (!m3ua_conn_is_up(asp->conn))
+		return;
+	if (asp->beats_out >= 2) {
+		LOGPFSML(asp->fi, LOGL_ERROR,
+			 "no BEAT ACK for %u BEATs: dropping the association\n", asp->beats_out);
+		asp->beats_out = 0;
+		m3ua_conn_reset(asp->conn);
+		return;
+	}
+	asp->beat_seq++;
+	hb[0] = asp->beat_seq >> 24;
+	hb[1] = asp->beat_seq >> 16;
+	hb[2] = asp->beat_seq >> 8;
+	hb[3] = asp->beat_seq;
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT);
+	m3ua_enc_param(&e, M3UA_IEI_HEARDBT_DATA, hb, sizeof(hb));
+	if (tx(asp, buf, m3ua_enc_finish(&e), 0) == 0)
+		asp->beats_out++;
+	beat_arm(asp);
+}
+
 static void conn_up(void *priv)
 {
 	struct m3ua_asp *asp = priv;
 
+	asp->beats_out = 0;
+	if (asp->cfg.beat_ms)
+		beat_arm(asp);
 	osmo_fsm_inst_dispatch(asp->fi, E_CONN_UP, NULL);
 }
 
@@ -373,6 +414,7 @@ static void conn_down(void *priv, int err)
 	struct m3ua_asp *asp = priv;
 
 	(void)err;
+	osmo_timer_del(&asp->beat);
 	osmo_fsm_inst_dispatch(asp->fi, E_CONN_DOWN, NULL);
 }
 
@@ -662,6 +704,8 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 			osmo_fsm_inst_dispatch(asp->fi, E_RX_UP_ACK, NULL);
 		else if (m.type == M3UA_ASPSM_DOWN_ACK)
 			osmo_fsm_inst_dispatch(asp->fi, E_RX_DOWN_ACK, NULL);
+		else if (m.type == M3UA_ASPSM_BEAT_ACK)
+			asp->beats_out = 0;
 		else if (m.type == M3UA_ASPSM_BEAT) {
 			/* 4.3.4.6: echo the heartbeat data back */
 			const struct m3ua_param *hb = m3ua_msg_find(&m, M3UA_IEI_HEARDBT_DATA);
@@ -732,6 +776,7 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	asp->ops = ops;
 	asp->priv = priv;
 	osmo_timer_setup(&asp->daud, daud_cb, asp);
+	osmo_timer_setup(&asp->beat, beat_cb, asp);
 	asp->fi = osmo_fsm_inst_alloc(&asp_fsm, asp, asp, LOGL_INFO, NULL);
 	if (!asp->fi) {
 		talloc_free(asp);
@@ -751,6 +796,7 @@ void m3ua_asp_free(struct m3ua_asp *asp)
 	if (!asp)
 		return;
 	osmo_timer_del(&asp->daud);
+	osmo_timer_del(&asp->beat);
 	m3ua_conn_free(asp->conn);
 	osmo_fsm_inst_free(asp->fi);
 	talloc_free(asp);

@@ -61,6 +61,7 @@ struct m3ua_asp_cfg {
 	uint32_t traffic_mode; /* 1 override, 2 loadshare, 3 broadcast (RFC 4666 3.5.1); 0: none */
 	unsigned ack_ms;       /* T(ack): request retransmission (default 2000) */
 	unsigned daud_ms;      /* DAUD period while a destination is unavailable (default 30000) */
+	unsigned beat_ms;      /* BEAT period (RFC 4666 4.3.4.6); 0: none. Two unanswered: reset */
 	bool standby;	       /* come up to ASP-INACTIVE only (m3ua_asp_set_target() later) */
 	struct m3ua_rk rk;
 };

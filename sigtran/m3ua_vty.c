@@ -261,6 +261,15 @@ DEFUN(cfg_asp_daud, cfg_asp_daud_cmd, "timer daud <100-600000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_beat, cfg_asp_beat_cmd, "timer beat <0-600000>",
+      "M3UA timers\nBEAT period (0: none); two unanswered drop the association\n"
+      "Milliseconds\n")
+{
+	ASP;
+	a->cfg.beat_ms = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static struct m3ua_vty_asp *running_asp(struct vty *vty, const char *name)
 {
 	struct m3ua_vty_asp *a;
@@ -329,6 +338,8 @@ static int config_write_sigtran(struct vty *vty)
 			vty_out(vty, "  timer ack %u%s", a->cfg.ack_ms, VTY_NEWLINE);
 		if (a->cfg.daud_ms)
 			vty_out(vty, "  timer daud %u%s", a->cfg.daud_ms, VTY_NEWLINE);
+		if (a->cfg.beat_ms)
+			vty_out(vty, "  timer beat %u%s", a->cfg.beat_ms, VTY_NEWLINE);
 	}
 	{
 		struct m3ua_vty_as *s;
@@ -591,6 +602,7 @@ void m3ua_vty_init(void)
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tack_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_daud_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_beat_cmd);
 	install_element_ve(&show_m3ua_cmd);
 	install_element(ENABLE_NODE, &m3ua_asp_admin_cmd);
 }

@@ -3,6 +3,7 @@
 # 127.0.0.1 TCP, captured on lo and decoded by tshark:
 #   RKM REG REQ with a CIC-range routing key, accepted (4.4.1) -> the RC
 #     learned is used in ASPAC and DATA; refused -> active without an RC
+#   BEAT (4.3.4.6) on one association, answered
 #   ASPUP/ASPAC (4.3.4.1, 4.3.4.3) on two associations of one AS, override:
 #     one active, one standing by
 #   DATA both ways (GRS at link-up from us; RSC from the SG -> our RLC)
@@ -45,6 +46,7 @@ sigtran
   transport tcp
   timer ack 500
   timer daud 1000
+  timer beat 700
   routing-key 11 destination 2 origin 1 cic-range 1 31
  asp a2
   remote 127.0.0.1 $SG
@@ -93,6 +95,8 @@ B=$((1 - A))
 sleep 0.5
 check "it:m3ua-proc:override-one-active-one-standby" \
 	test "$(grep -c "EV ACTIVE" "$out")" = 1
+check "it:m3ua-proc:beat (BEAT every 700 ms)" wait_ev "$out" "EV RX conn=$A BEAT" 30 3
+check "it:m3ua-proc:beat-ack-keeps-association" test "$(grep -c "EV CLOSED" "$out")" = 0
 check "it:m3ua-proc:show-as-active" bash -c "$BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'as as1: AS_ACTIVE, override, T(r) 3000 ms; a1=ASP_ACTIVE a2=ASP_INACTIVE'"
 check "it:m3ua-proc:show-rk-registered" bash -c "$BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'routing key registered (status 0); routing context 100'"
 check "it:m3ua-proc:data-out (GRS at link-up, RC 100)" \
@@ -257,8 +261,8 @@ if [ -n "$have_cap" ]; then
 		-Y "tcp.dstport==$SG && m3ua" -T fields -e m3ua.message_class -e m3ua.message_type \
 		2>/dev/null | awk -F'\t' '{n=split($1,c,","); split($2,t,","); for(i=1;i<=n;i++) print c[i]" "t[i]}' \
 		| sort -u >"$TMPD/pairs.txt"
-	for pt in "3 1 ASPUP" "3 2 ASPDN" "4 1 ASPAC" "4 2 ASPIA" "1 1 DATA" "2 3 DAUD" \
-		"9 1 REG_REQ" "9 3 DEREG_REQ"; do
+	for pt in "3 1 ASPUP" "3 2 ASPDN" "3 3 BEAT" "4 1 ASPAC" "4 2 ASPIA" "1 1 DATA" \
+		"2 3 DAUD" "9 1 REG_REQ" "9 3 DEREG_REQ"; do
 		set -- $pt
 		check "it:m3ua-proc:tshark-decodes-tandem-$3" grep -qx "$1 $2" "$TMPD/pairs.txt"
 	done

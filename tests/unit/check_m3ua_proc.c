@@ -121,6 +121,15 @@ static void sg_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_DOWN:
 		sg_simple(sg, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN_ACK);
 		break;
+	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_BEAT: {
+		const struct m3ua_param *hb = m3ua_msg_find(&m, M3UA_IEI_HEARDBT_DATA);
+
+		m3ua_enc_start(&e, out, sizeof(out), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK);
+		if (hb)
+			m3ua_enc_param(&e, M3UA_IEI_HEARDBT_DATA, hb->val, hb->len);
+		sg_send(sg, &e);
+		break;
+	}
 	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_ACTIVE:
 		sg->last_ac_rc = m3ua_msg_u32(&m, M3UA_IEI_ROUTE_CTX, &rc) == 0 ? rc : ~0u;
 		sg_simple(sg, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE_ACK);
@@ -362,6 +371,39 @@ START_TEST(test_aspia_aspdn)
 	run(b.l, 1000);
 	ck_assert_int_eq(N(ASPSM, DOWN), 4);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_DOWN);
+	bed_stop(&b);
+}
+END_TEST
+
+/* 4.3.4.6: BEAT every period while answered; two unanswered drop the
+ * association, which comes back */
+START_TEST(test_beat)
+{
+	struct m3ua_asp_cfg acfg = {.beat_ms = 1000};
+	struct bed b = {0};
+
+	acfg.conn.reconnect_min_ms = 20;
+	bed_start(&b, &acfg);
+	run(b.l, 50);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	run(b.l, 3000);
+	ck_assert_int_eq(N(ASPSM, BEAT), 3);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	/* the peer stops answering: BEAT at 4 s and 5 s unanswered, at 6 s the
+	 * association goes */
+	b.sg.ignore[M3UA_CLS_ASPSM][M3UA_ASPSM_BEAT] = 2;
+	run(b.l, 2900);
+	ck_assert_int_eq(N(ASPSM, BEAT), 5);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(N(ASPSM, UP), 1);
+	ck_assert_uint_eq(m3ua_conn_get_stats(b.sg.conn)->disconnects, 0);
+	run(b.l, 200);
+	ck_assert_uint_eq(m3ua_conn_get_stats(b.sg.conn)->disconnects, 1);
+	for (int i = 0; i < 100 && N(ASPSM, UP) < 2; i++)
+		run(b.l, 10);
+	ck_assert_int_eq(N(ASPSM, UP), 2); /* reconnected, up again */
+	run(b.l, 50);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	bed_stop(&b);
 }
 END_TEST
@@ -893,6 +935,7 @@ Suite *m3ua_proc_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_aspia_aspdn);
 	tcase_add_test(tc, test_sg_initiated);
+	tcase_add_test(tc, test_beat);
 	tcase_add_test(tc, test_ssnm);
 	tcase_add_test(tc, test_rkm_accepted);
 	tcase_add_test(tc, test_rkm_refused_and_silent);

@@ -19,6 +19,7 @@ enum tandem_vty_node {
 	TANDEM_MEDIA_NODE,
 	TANDEM_ROUTING_NODE,
 	TANDEM_ISUP_LINKSET_NODE,
+	TANDEM_SIGTRAN_AS_NODE,
 };
 
 /* Loop settings read from the "loop" node (apply at start-up). */

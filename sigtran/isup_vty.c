@@ -14,6 +14,7 @@
 #include <osmocom/vty/vty.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "core/vty.h"
 #include "sigtran/isup_link_int.h"
 #include "sigtran/isup_vty.h"
@@ -64,7 +65,20 @@ DEFUN(cfg_ls_asp, cfg_ls_asp_cmd, "asp NAME", "M3UA ASP (sigtran node) carrying 
 {
 	LS;
 	talloc_free(s->asp_name);
+	talloc_free(s->as_name);
+	s->as_name = NULL;
 	s->asp_name = talloc_strdup(s, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_as, cfg_ls_as_cmd, "as NAME",
+      "M3UA AS (sigtran node) carrying it, over its ASPs\nName\n")
+{
+	LS;
+	talloc_free(s->asp_name);
+	talloc_free(s->as_name);
+	s->asp_name = NULL;
+	s->as_name = talloc_strdup(s, argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -219,6 +233,8 @@ static int config_write_isup(struct vty *vty)
 		vty_out(vty, " linkset %s%s", s->name, VTY_NEWLINE);
 		if (s->asp_name)
 			vty_out(vty, "  asp %s%s", s->asp_name, VTY_NEWLINE);
+		if (s->as_name)
+			vty_out(vty, "  as %s%s", s->as_name, VTY_NEWLINE);
 		vty_out(vty, "  variant %s%s", s->cfg.variant == ISUP_VAR_ANSI ? "ansi" : "itu",
 			VTY_NEWLINE);
 		vty_out(vty, "  point-code local %u remote %u%s", s->cfg.opc, s->cfg.dpc,
@@ -288,22 +304,29 @@ static int link_tx(void *priv, uint32_t opc, uint32_t dpc, uint8_t ni, uint8_t s
 				.data = buf,
 				.data_len = len};
 
-	if (!s->asp || !s->asp->asp)
+	if (!s->vas || !s->vas->as)
 		return -ENOTCONN;
-	return m3ua_asp_transfer(s->asp->asp, &pd);
+	/* DUPU for ISUP at the far end (RFC 4666 4.5.4, Q.764 2.13): no new call
+	 * toward it; what belongs to calls in progress still goes */
+	if (len > 2 && buf[2] == ISUP_MT_IAM && !m3ua_as_user_available(s->vas->as, dpc, 5)) {
+		LOGP(DISUP, LOGL_NOTICE,
+		     "linkset %s: ISUP at %u unavailable (DUPU): IAM not sent\n", s->name, dpc);
+		return -EHOSTUNREACH;
+	}
+	return m3ua_as_transfer(s->vas->as, &pd);
 }
 
-/* ASP user: hand each DATA to the linkset of its point codes. */
+/* AS user: hand each DATA to the linkset of its point codes. */
 static void asp_state(void *priv, enum m3ua_asp_state st)
 {
-	struct m3ua_vty_asp *a = priv;
+	struct m3ua_vty_as *a = priv;
 	struct isup_vty_linkset *s;
 
 	llist_for_each_entry(s, &isup_vty_linksets, list)
 	{
-		if (s->asp != a || !s->link)
+		if (s->vas != a || !s->link)
 			continue;
-		if (st == M3UA_ASP_S_ACTIVE && m3ua_asp_dest_available(a->asp, s->cfg.dpc))
+		if (st == M3UA_ASP_S_ACTIVE && m3ua_as_dest_available(a->as, s->cfg.dpc))
 			isup_link_up(s->link);
 		else if (st != M3UA_ASP_S_ACTIVE)
 			isup_link_down(s->link);
@@ -312,44 +335,62 @@ static void asp_state(void *priv, enum m3ua_asp_state st)
 
 static void asp_transfer(void *priv, const struct m3ua_pdata *pd)
 {
-	struct m3ua_vty_asp *a = priv;
+	struct m3ua_vty_as *a = priv;
 	struct isup_vty_linkset *s;
 
 	if (pd->si != 5) {
-		LOGP(DISUP, LOGL_INFO, "asp %s: DATA for SI %u (not ISUP): discarded\n", a->name,
+		LOGP(DISUP, LOGL_INFO, "as %s: DATA for SI %u (not ISUP): discarded\n", a->name,
 		     pd->si);
 		return;
 	}
 	llist_for_each_entry(s, &isup_vty_linksets, list)
 	{
-		if (s->asp == a && s->link && pd->opc == s->cfg.dpc && pd->dpc == s->cfg.opc) {
+		if (s->vas == a && s->link && pd->opc == s->cfg.dpc && pd->dpc == s->cfg.opc) {
 			isup_link_rx(s->link, pd->opc, pd->data, pd->data_len);
 			return;
 		}
 	}
-	LOGP(DISUP, LOGL_NOTICE, "asp %s: ISUP from %u to %u: no linkset for it, discarded\n",
+	LOGP(DISUP, LOGL_NOTICE, "as %s: ISUP from %u to %u: no linkset for it, discarded\n",
 	     a->name, pd->opc, pd->dpc);
 }
 
 static void asp_pause(void *priv, uint32_t dpc)
 {
-	struct m3ua_vty_asp *a = priv;
+	struct m3ua_vty_as *a = priv;
 	struct isup_vty_linkset *s;
 
 	llist_for_each_entry(s, &isup_vty_linksets,
-			     list) if (s->asp == a && s->link && s->cfg.dpc == dpc)
+			     list) if (s->vas == a && s->link && s->cfg.dpc == dpc)
 		isup_link_down(s->link);
 }
 
 static void asp_resume(void *priv, uint32_t dpc)
 {
-	struct m3ua_vty_asp *a = priv;
+	struct m3ua_vty_as *a = priv;
 	struct isup_vty_linkset *s;
 
 	llist_for_each_entry(s, &isup_vty_linksets,
-			     list) if (s->asp == a && s->link && s->cfg.dpc == dpc &&
-				       m3ua_asp_state(a->asp) == M3UA_ASP_S_ACTIVE)
+			     list) if (s->vas == a && s->link && s->cfg.dpc == dpc &&
+				       m3ua_as_state(a->as) == M3UA_AS_S_ACTIVE)
 		isup_link_up(s->link);
+}
+
+static void asp_congestion(void *priv, uint32_t dpc, unsigned level)
+{
+	struct m3ua_vty_as *a = priv;
+
+	LOGP(DISUP, LOGL_NOTICE, "as %s: destination %u congestion level %u (MTP-STATUS)\n",
+	     a->name, dpc, level);
+}
+
+static void asp_user_unavailable(void *priv, uint32_t dpc, uint8_t user, unsigned cause)
+{
+	struct m3ua_vty_as *a = priv;
+
+	if (user == 5)
+		LOGP(DISUP, LOGL_NOTICE,
+		     "as %s: ISUP at %u unavailable (cause %u): no new calls toward it\n", a->name,
+		     dpc, cause);
 }
 
 static const struct m3ua_asp_ops asp_ops = {
@@ -357,22 +398,28 @@ static const struct m3ua_asp_ops asp_ops = {
 	.transfer = asp_transfer,
 	.pause = asp_pause,
 	.resume = asp_resume,
+	.congestion = asp_congestion,
+	.user_unavailable = asp_user_unavailable,
 };
+
+static struct loop *vty_loop;
 
 int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, void *priv)
 {
 	struct isup_vty_linkset *s;
-	struct m3ua_vty_asp *a;
+	int rc;
 
+	vty_loop = l;
 	llist_for_each_entry(s, &isup_vty_linksets, list)
 	{
-		s->asp = NULL;
-		llist_for_each_entry(a, &m3ua_vty_asps,
-				     list) if (s->asp_name && !strcmp(a->name, s->asp_name))
-			s->asp = a;
-		if (!s->asp) {
-			fprintf(stderr, "tandemd: isup linkset %s: no sigtran asp '%s'\n", s->name,
-				s->asp_name ? s->asp_name : "(none configured)");
+		s->vas = NULL;
+		if (s->as_name ? !m3ua_vty_as_find(s->as_name)
+			       : !s->asp_name || !m3ua_vty_asp_find(s->asp_name)) {
+			fprintf(stderr, "tandemd: isup linkset %s: no sigtran %s '%s'\n", s->name,
+				s->as_name ? "as" : "asp",
+				s->as_name    ? s->as_name
+				: s->asp_name ? s->asp_name
+					      : "(none configured)");
 			return -ENOENT;
 		}
 		/* the group's values ("timer isup"), then this linkset's own */
@@ -388,9 +435,9 @@ int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, v
 			return -ENOMEM;
 		for (unsigned i = 0; i < s->n_ranges; i++) {
 			const struct isup_vty_range *r = &s->ranges[i];
-			int rc = isup_cic_add_range(isup_link_cics(s->link), r->first, r->last,
-						    r->span, r->ts);
 
+			rc = isup_cic_add_range(isup_link_cics(s->link), r->first, r->last, r->span,
+						r->ts);
 			if (rc < 0) {
 				fprintf(stderr, "tandemd: isup linkset %s: cic %u %u: %s\n",
 					s->name, r->first, r->last,
@@ -400,34 +447,27 @@ int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, v
 			}
 		}
 	}
-	llist_for_each_entry(a, &m3ua_vty_asps, list)
-	{
-		a->asp = m3ua_asp_alloc(ctx, l, &a->cfg, &asp_ops, a);
-		if (!a->asp) {
-			fprintf(stderr, "tandemd: M3UA ASP %s cannot start (see the log above)\n",
-				a->name);
-			return -EIO;
-		}
-	}
+	rc = m3ua_vty_start(ctx, l, &asp_ops);
+	if (rc < 0)
+		return rc;
+	/* "asp NAME": the AS that runs that ASP (its own, or a configured one) */
+	llist_for_each_entry(s, &isup_vty_linksets, list) s->vas =
+		s->as_name ? m3ua_vty_as_find(s->as_name) : m3ua_vty_asp_find(s->asp_name)->in_as;
 	return 0;
 }
 
 void isup_vty_stop(void)
 {
 	struct isup_vty_linkset *s;
-	struct m3ua_vty_asp *a;
 
+	m3ua_vty_stop(vty_loop);
 	llist_for_each_entry(s, &isup_vty_linksets, list)
 	{
 		isup_link_free(s->link);
 		s->link = NULL;
+		s->vas = NULL;
 		talloc_free(s->tdefs);
 		s->tdefs = NULL;
-	}
-	llist_for_each_entry(a, &m3ua_vty_asps, list)
-	{
-		m3ua_asp_free(a->asp);
-		a->asp = NULL;
 	}
 }
 
@@ -510,12 +550,15 @@ DEFUN(show_isup_linksets, show_isup_linksets_cmd, "show isup linksets",
 			continue;
 		st = isup_link_stats(s->link);
 		vty_out(vty,
-			"linkset %s: asp %s, %s; calls in %" PRIu64 " out %" PRIu64
+			"linkset %s: %s %s, %s; calls in %" PRIu64 " out %" PRIu64
 			", dual seizures %" PRIu64 " (lost %" PRIu64 "); rx IAM %" PRIu64
 			" REL %" PRIu64 " GRS %" PRIu64 "; tx IAM %" PRIu64 " REL %" PRIu64
 			" GRS %" PRIu64 "; malformed %" PRIu64 ", unknown CIC %" PRIu64
 			", unexpected %" PRIu64 "%s",
-			s->name, s->asp_name ? s->asp_name : "-",
+			s->name, s->as_name ? "as" : "asp",
+			s->as_name    ? s->as_name
+			: s->asp_name ? s->asp_name
+				      : "-",
 			isup_link_is_up(s->link) ? "available" : "unavailable", st->calls_in,
 			st->calls_out, st->glare, st->glare_lost, st->rx[ISUP_MT_IAM],
 			st->rx[ISUP_MT_REL], st->rx[ISUP_MT_GRS], st->tx[ISUP_MT_IAM],
@@ -621,6 +664,7 @@ void isup_vty_init(void)
 	install_element(TANDEM_ISUP_NODE, &cfg_linkset_cmd);
 	install_node(&linkset_node, config_write_linkset);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_asp_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_as_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_variant_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_opc_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_ni_cmd);

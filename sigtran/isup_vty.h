@@ -8,7 +8,7 @@
 #include "sigtran/isup_link.h"
 
 struct loop;
-struct m3ua_vty_asp;
+struct m3ua_vty_as;
 struct osmo_tdef;
 
 struct isup_vty_range {
@@ -20,7 +20,8 @@ struct isup_vty_range {
 struct isup_vty_linkset {
 	struct llist_head list;
 	char *name;
-	char *asp_name;
+	char *asp_name; /* "asp NAME": the AS that runs that ASP */
+	char *as_name;	/* "as NAME" */
 	struct isup_link_cfg cfg;
 	struct isup_vty_range ranges[32];
 	unsigned n_ranges;
@@ -32,7 +33,7 @@ struct isup_vty_linkset {
 	unsigned n_ovr;
 	struct osmo_tdef *tdefs; /* running: the group's values with the overrides */
 	struct isup_link *link;	 /* running */
-	struct m3ua_vty_asp *asp;
+	struct m3ua_vty_as *vas; /* running */
 };
 
 extern struct llist_head isup_vty_linksets;

@@ -1,30 +1,47 @@
-/* M3UA ASP state machine (RFC 4666 4.3.1, 4.3.4). */
+/* M3UA ASP state machine (RFC 4666 4.3.1, 4.3.4), RKM (4.4) and SSNM (4.5). */
 #include <errno.h>
 #include <string.h>
 
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 
 #include "core/log.h"
 #include "sigtran/m3ua_asp.h"
+#include "sigtran/m3ua_dest.h"
+#include "sigtran/m3ua_rkm.h"
 
-#define MAX_UNAVAIL 64
+#define MAX_RETRY_DOWN 3 /* ASPDN / DEREG REQ unanswered this often: give up */
 
 enum asp_event {
 	E_CONN_UP,
 	E_CONN_DOWN,
 	E_RX_UP_ACK,
 	E_RX_ACTIVE_ACK,
+	E_RX_INACTIVE_ACK,
 	E_RX_DOWN_ACK,
+	E_RX_ALT_ASP_ACTIVE,
+	E_ADMIN,
 };
 
 static const struct value_string asp_event_names[] = {
-	{E_CONN_UP, "ASSOCIATION_UP"},	 {E_CONN_DOWN, "ASSOCIATION_DOWN"},
-	{E_RX_UP_ACK, "RX_ASPUP_ACK"},	 {E_RX_ACTIVE_ACK, "RX_ASPAC_ACK"},
-	{E_RX_DOWN_ACK, "RX_ASPDN_ACK"}, {0, NULL},
+	{E_CONN_UP, "ASSOCIATION_UP"},
+	{E_CONN_DOWN, "ASSOCIATION_DOWN"},
+	{E_RX_UP_ACK, "RX_ASPUP_ACK"},
+	{E_RX_ACTIVE_ACK, "RX_ASPAC_ACK"},
+	{E_RX_INACTIVE_ACK, "RX_ASPIA_ACK"},
+	{E_RX_DOWN_ACK, "RX_ASPDN_ACK"},
+	{E_RX_ALT_ASP_ACTIVE, "RX_NTFY_ALTERNATE_ASP_ACTIVE"},
+	{E_ADMIN, "MANAGEMENT"},
+	{0, NULL},
 };
+
+/* the request waiting for its answer (T(ack) sends it again) */
+enum pending { P_NONE, P_ASPUP, P_REG, P_ASPAC, P_ASPIA, P_DEREG, P_ASPDN };
+static const char *const pending_names[] = {"-",     "ASPUP",	  "REG_REQ", "ASPAC",
+					    "ASPIA", "DEREG_REQ", "ASPDN"};
 
 struct m3ua_asp {
 	struct osmo_fsm_inst *fi;
@@ -32,9 +49,17 @@ struct m3ua_asp {
 	const struct m3ua_asp_ops *ops;
 	void *priv;
 	struct m3ua_conn *conn;
+	enum m3ua_asp_state target;
+	enum pending pending;
+	unsigned tries;
 	enum m3ua_as_state as_state;
-	uint32_t unavail[MAX_UNAVAIL];
-	unsigned n_unavail;
+	enum m3ua_rk_state rk_state;
+	uint32_t rk_rc, rk_status;
+	struct m3ua_dests dests;
+	struct osmo_timer_list daud;
+	struct osmo_timer_list beat;
+	unsigned beats_out; /* BEATs not answered yet */
+	uint32_t beat_seq;
 	struct m3ua_asp_stats st;
 };
 
@@ -44,25 +69,44 @@ static void count(uint64_t t[10][8], uint8_t cls, uint8_t type)
 		t[cls][type]++;
 }
 
-static int send_simple(struct m3ua_asp *asp, uint8_t cls, uint8_t type, bool with_ctx)
+static int tx(struct m3ua_asp *asp, const uint8_t *buf, int n, uint16_t stream)
+{
+	if (n < 0)
+		return n;
+	count(asp->st.tx, buf[2], buf[3]);
+	return m3ua_conn_tx(asp->conn, buf, (size_t)n, stream);
+}
+
+bool m3ua_asp_rc(const struct m3ua_asp *asp, uint32_t *rc)
+{
+	/* a routing context learned by registration wins over the configured one */
+	if (asp->rk_state == M3UA_RK_REGISTERED) {
+		*rc = asp->rk_rc;
+		return true;
+	}
+	if (asp->cfg.have_rc) {
+		*rc = asp->cfg.rc;
+		return true;
+	}
+	return false;
+}
+
+static int send_simple(struct m3ua_asp *asp, uint8_t cls, uint8_t type)
 {
 	uint8_t buf[64];
 	struct m3ua_enc e;
-	int n;
+	uint32_t rc;
 
 	m3ua_enc_start(&e, buf, sizeof(buf), cls, type);
-	if (with_ctx && cls == M3UA_CLS_ASPTM) {
-		if (asp->cfg.traffic_mode)
+	if (cls == M3UA_CLS_ASPTM) {
+		/* RFC 4666 3.7.1: Traffic Mode Type only in ASPAC */
+		if (type == M3UA_ASPTM_ACTIVE && asp->cfg.traffic_mode)
 			m3ua_enc_u32(&e, M3UA_IEI_TRAF_MODE_TYPE, asp->cfg.traffic_mode);
-		if (asp->cfg.have_rc)
-			m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, asp->cfg.rc);
+		if (m3ua_asp_rc(asp, &rc))
+			m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
 	}
-	n = m3ua_enc_finish(&e);
-	if (n < 0)
-		return n;
-	count(asp->st.tx, cls, type);
-	/* RFC 4666 4.3.1: ASPSM on stream 0 */
-	return m3ua_conn_tx(asp->conn, buf, (size_t)n, 0);
+	/* RFC 4666 4.3.1: ASPSM and ASPTM on stream 0 */
+	return tx(asp, buf, m3ua_enc_finish(&e), 0);
 }
 
 static void asp_notify(struct m3ua_asp *asp, enum m3ua_asp_state st)
@@ -71,35 +115,106 @@ static void asp_notify(struct m3ua_asp *asp, enum m3ua_asp_state st)
 		asp->ops->state(asp->priv, st);
 }
 
-/* --- the FSM: DOWN (ASPUP sent while associated), INACTIVE (ASPAC sent), ACTIVE --- */
+/* --- the next request toward the target state --- */
+
+static enum pending next_request(struct m3ua_asp *asp)
+{
+	if (!m3ua_conn_is_up(asp->conn) || asp->cfg.role == M3UA_ROLE_IPSP_SERVER)
+		return P_NONE;
+	switch (asp->fi->state) {
+	case M3UA_ASP_S_DOWN:
+		return asp->target != M3UA_ASP_S_DOWN ? P_ASPUP : P_NONE;
+	case M3UA_ASP_S_INACTIVE:
+		/* RFC 4666 4.4.1: register once ASP-INACTIVE (a standby too, so that
+		 * it is ready to take over), before ASPAC names the routing context
+		 * the SG assigned */
+		if (asp->target != M3UA_ASP_S_DOWN && asp->cfg.rk.enabled &&
+		    (asp->rk_state == M3UA_RK_NONE || asp->rk_state == M3UA_RK_PENDING ||
+		     asp->rk_state == M3UA_RK_DEREGISTERED))
+			return P_REG;
+		if (asp->target == M3UA_ASP_S_ACTIVE)
+			return P_ASPAC;
+		if (asp->target == M3UA_ASP_S_DOWN) {
+			/* 4.4.3: deregister while ASP-INACTIVE, then ASPDN */
+			if (asp->rk_state == M3UA_RK_REGISTERED)
+				return P_DEREG;
+			return P_ASPDN;
+		}
+		return P_NONE;
+	default:
+		return asp->target != M3UA_ASP_S_ACTIVE ? P_ASPIA : P_NONE;
+	}
+}
+
+static void send_request(struct m3ua_asp *asp, enum pending p)
+{
+	uint8_t buf[512];
+	uint32_t rc;
+
+	switch (p) {
+	case P_ASPUP:
+		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
+		break;
+	case P_ASPDN:
+		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN);
+		break;
+	case P_ASPAC:
+		send_simple(asp, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE);
+		break;
+	case P_ASPIA:
+		send_simple(asp, M3UA_CLS_ASPTM, M3UA_ASPTM_INACTIVE);
+		break;
+	case P_REG:
+		asp->rk_state = M3UA_RK_PENDING;
+		tx(asp, buf,
+		   m3ua_rkm_reg_req_encode(buf, sizeof(buf), &asp->cfg.rk, asp->cfg.traffic_mode),
+		   0);
+		break;
+	case P_DEREG:
+		if (m3ua_asp_rc(asp, &rc))
+			tx(asp, buf, m3ua_rkm_dereg_req_encode(buf, sizeof(buf), rc), 0);
+		break;
+	case P_NONE:
+		break;
+	}
+}
+
+/* Send the next request, or nothing when the ASP is where it should be. */
+static void drive(struct m3ua_asp *asp)
+{
+	enum pending p = next_request(asp);
+
+	if (p != asp->pending)
+		asp->tries = 0;
+	asp->pending = p;
+	if (p == P_NONE) {
+		osmo_timer_del(&asp->fi->timer);
+		return;
+	}
+	LOGPFSML(asp->fi, LOGL_DEBUG, "sending %s (target %s)\n", pending_names[p],
+		 m3ua_asp_state_name(asp->target));
+	send_request(asp, p);
+	osmo_timer_schedule(&asp->fi->timer, asp->cfg.ack_ms / 1000,
+			    (asp->cfg.ack_ms % 1000) * 1000);
+}
+
+/* --- the FSM: DOWN, INACTIVE, ACTIVE; requests follow the target --- */
+
+static void dest_clear(struct m3ua_asp *asp)
+{
+	asp->dests.n = 0;
+	osmo_timer_del(&asp->daud);
+}
 
 static void st_down_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 {
 	struct m3ua_asp *asp = fi->priv;
 
 	(void)prev;
-	asp->n_unavail = 0;
+	dest_clear(asp);
 	asp->as_state = M3UA_AS_UNKNOWN;
 	asp_notify(asp, M3UA_ASP_S_DOWN);
-	if (m3ua_conn_is_up(asp->conn)) {
-		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP, false);
-		osmo_timer_schedule(&fi->timer, asp->cfg.ack_ms / 1000,
-				    (asp->cfg.ack_ms % 1000) * 1000);
-		fi->T = 1; /* T(ack) */
-	}
-}
-
-static void st_down(struct osmo_fsm_inst *fi, uint32_t event, void *data)
-{
-	(void)data;
-	switch (event) {
-	case E_CONN_UP:
-		st_down_onenter(fi, 0);
-		break;
-	case E_RX_UP_ACK:
-		osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_INACTIVE, 0, 0);
-		break;
-	}
+	drive(asp);
 }
 
 static void st_inactive_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
@@ -108,67 +223,134 @@ static void st_inactive_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 
 	(void)prev;
 	asp_notify(asp, M3UA_ASP_S_INACTIVE);
-	send_simple(asp, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE, true);
-	osmo_timer_schedule(&fi->timer, asp->cfg.ack_ms / 1000, (asp->cfg.ack_ms % 1000) * 1000);
-	fi->T = 1;
-}
-
-static void st_inactive(struct osmo_fsm_inst *fi, uint32_t event, void *data)
-{
-	(void)data;
-	switch (event) {
-	case E_RX_ACTIVE_ACK:
-		osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_ACTIVE, 0, 0);
-		break;
-	case E_CONN_DOWN:
-		osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_DOWN, 0, 0);
-		break;
-	}
+	drive(asp);
 }
 
 static void st_active_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 {
+	struct m3ua_asp *asp = fi->priv;
+
 	(void)prev;
-	osmo_timer_del(&fi->timer);
-	asp_notify(fi->priv, M3UA_ASP_S_ACTIVE);
+	asp_notify(asp, M3UA_ASP_S_ACTIVE);
+	drive(asp);
 }
 
-static void st_active(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+static void on_conn_down(struct m3ua_asp *asp)
 {
+	/* RFC 4666 4.4.1: a dynamic registration lives as long as the association */
+	if (asp->rk_state != M3UA_RK_NONE)
+		asp->rk_state = M3UA_RK_NONE;
+	asp->pending = P_NONE;
+	osmo_timer_del(&asp->fi->timer);
+}
+
+static void st_any(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct m3ua_asp *asp = fi->priv;
+
 	(void)data;
-	if (event == E_CONN_DOWN)
-		osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_DOWN, 0, 0);
+	switch (event) {
+	case E_CONN_UP:
+	case E_ADMIN:
+		drive(asp);
+		break;
+	case E_CONN_DOWN:
+		on_conn_down(asp);
+		if (fi->state != M3UA_ASP_S_DOWN)
+			osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_DOWN, 0, 0);
+		else
+			drive(asp);
+		break;
+	case E_RX_UP_ACK:
+		/* 4.3.4.1: also an answer to a duplicate ASPUP while INACTIVE/ACTIVE */
+		if (fi->state == M3UA_ASP_S_DOWN)
+			osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_INACTIVE, 0, 0);
+		break;
+	case E_RX_ACTIVE_ACK:
+		if (fi->state == M3UA_ASP_S_INACTIVE)
+			osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_ACTIVE, 0, 0);
+		break;
+	case E_RX_INACTIVE_ACK:
+		/* ours, or the SG's own (4.3.4.4: it may take the ASP inactive) */
+		if (fi->state == M3UA_ASP_S_ACTIVE) {
+			if (asp->pending != P_ASPIA && asp->target == M3UA_ASP_S_ACTIVE &&
+			    asp->cfg.role != M3UA_ROLE_IPSP_SERVER)
+				LOGPFSML(fi, LOGL_NOTICE, "the SG took the ASP inactive\n");
+			osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_INACTIVE, 0, 0);
+		}
+		break;
+	case E_RX_ALT_ASP_ACTIVE:
+		/* 4.3.4.3 (override): another ASP took the traffic: stand by rather
+		 * than fight for it */
+		if (fi->state == M3UA_ASP_S_ACTIVE) {
+			asp->target = M3UA_ASP_S_INACTIVE;
+			osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_INACTIVE, 0, 0);
+		}
+		break;
+	case E_RX_DOWN_ACK:
+		if (fi->state != M3UA_ASP_S_DOWN) {
+			if (asp->pending != P_ASPDN && asp->cfg.role != M3UA_ROLE_IPSP_SERVER)
+				LOGPFSML(fi, LOGL_NOTICE, "the SG took the ASP down\n");
+			asp->rk_state =
+				asp->rk_state == M3UA_RK_REGISTERED ? M3UA_RK_NONE : asp->rk_state;
+			osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_DOWN, 0, 0);
+		} else {
+			drive(asp);
+		}
+		break;
+	}
 }
 
 static int asp_timer_cb(struct osmo_fsm_inst *fi)
 {
-	/* T(ack) expired: send again (RFC 4666 4.3.4.1, 4.3.4.3) */
-	if (fi->state == M3UA_ASP_S_DOWN)
-		st_down_onenter(fi, 0);
-	else if (fi->state == M3UA_ASP_S_INACTIVE)
-		st_inactive_onenter(fi, 0);
+	struct m3ua_asp *asp = fi->priv;
+
+	/* T(ack) expired (RFC 4666 4.3.4.1-4.3.4.4, 4.4.1): send again; a peer
+	 * that never answers ASPDN or DEREG REQ does not keep us from going. */
+	asp->tries++;
+	if (asp->pending == P_REG && asp->tries >= MAX_RETRY_DOWN) {
+		LOGPFSML(fi, LOGL_ERROR, "no REG RSP: going on without a routing key\n");
+		asp->rk_state = M3UA_RK_REFUSED;
+		asp->rk_status = M3UA_REG_ERR_UNKNOWN;
+	} else if (asp->pending == P_DEREG && asp->tries >= MAX_RETRY_DOWN) {
+		asp->rk_state = M3UA_RK_NONE;
+	} else if (asp->pending == P_ASPDN && asp->tries >= MAX_RETRY_DOWN) {
+		LOGPFSML(fi, LOGL_NOTICE, "no ASPDN ACK: considered down\n");
+		osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_DOWN, 0, 0);
+		return 0;
+	} else {
+		unsigned t = asp->tries;
+
+		asp->pending = P_NONE; /* so that drive() keeps the count */
+		drive(asp);
+		asp->tries = t;
+		return 0;
+	}
+	drive(asp);
 	return 0;
 }
 
 #define S(x) (1 << (x))
+#define ALL_EV                                                                 \
+	(S(E_CONN_UP) | S(E_CONN_DOWN) | S(E_RX_UP_ACK) | S(E_RX_ACTIVE_ACK) | \
+	 S(E_RX_INACTIVE_ACK) | S(E_RX_DOWN_ACK) | S(E_RX_ALT_ASP_ACTIVE) | S(E_ADMIN))
+#define ALL_ST (S(M3UA_ASP_S_DOWN) | S(M3UA_ASP_S_INACTIVE) | S(M3UA_ASP_S_ACTIVE))
 static const struct osmo_fsm_state asp_states[] = {
 	[M3UA_ASP_S_DOWN] = {.name = "ASP_DOWN",
-			     .in_event_mask = S(E_CONN_UP) | S(E_CONN_DOWN) | S(E_RX_UP_ACK),
-			     .out_state_mask = S(M3UA_ASP_S_INACTIVE) | S(M3UA_ASP_S_DOWN),
+			     .in_event_mask = ALL_EV,
+			     .out_state_mask = ALL_ST,
 			     .onenter = st_down_onenter,
-			     .action = st_down},
+			     .action = st_any},
 	[M3UA_ASP_S_INACTIVE] = {.name = "ASP_INACTIVE",
-				 .in_event_mask =
-					 S(E_RX_ACTIVE_ACK) | S(E_CONN_DOWN) | S(E_RX_UP_ACK),
-				 .out_state_mask = S(M3UA_ASP_S_ACTIVE) | S(M3UA_ASP_S_DOWN),
+				 .in_event_mask = ALL_EV,
+				 .out_state_mask = ALL_ST,
 				 .onenter = st_inactive_onenter,
-				 .action = st_inactive},
+				 .action = st_any},
 	[M3UA_ASP_S_ACTIVE] = {.name = "ASP_ACTIVE",
-			       .in_event_mask =
-				       S(E_CONN_DOWN) | S(E_RX_ACTIVE_ACK) | S(E_RX_UP_ACK),
-			       .out_state_mask = S(M3UA_ASP_S_DOWN),
+			       .in_event_mask = ALL_EV,
+			       .out_state_mask = ALL_ST,
 			       .onenter = st_active_onenter,
-			       .action = st_active},
+			       .action = st_any},
 };
 
 static struct osmo_fsm asp_fsm = {
@@ -182,10 +364,48 @@ static struct osmo_fsm asp_fsm = {
 
 /* --- association events --- */
 
+static void beat_arm(struct m3ua_asp *asp)
+{
+	osmo_timer_schedule(&asp->beat, asp->cfg.beat_ms / 1000, (asp->cfg.beat_ms % 1000) * 1000);
+}
+
+/* RFC 4666 4.3.4.6: BEAT while the association is up; the peer echoes its
+ * data. Two periods without an answer: the association is dead, drop it
+ * (the client connects again). */
+static void beat_cb(void *priv)
+{
+	struct m3ua_asp *asp = priv;
+	uint8_t buf[32], hb[4];
+	struct m3ua_enc e;
+
+	if (!m3ua_conn_is_up(asp->conn))
+		return;
+	if (asp->beats_out >= 2) {
+		LOGPFSML(asp->fi, LOGL_ERROR,
+			 "no BEAT ACK for %u BEATs: dropping the association\n", asp->beats_out);
+		asp->beats_out = 0;
+		m3ua_conn_reset(asp->conn);
+		return;
+	}
+	asp->beat_seq++;
+	hb[0] = asp->beat_seq >> 24;
+	hb[1] = asp->beat_seq >> 16;
+	hb[2] = asp->beat_seq >> 8;
+	hb[3] = asp->beat_seq;
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT);
+	m3ua_enc_param(&e, M3UA_IEI_HEARDBT_DATA, hb, sizeof(hb));
+	if (tx(asp, buf, m3ua_enc_finish(&e), 0) == 0)
+		asp->beats_out++;
+	beat_arm(asp);
+}
+
 static void conn_up(void *priv)
 {
 	struct m3ua_asp *asp = priv;
 
+	asp->beats_out = 0;
+	if (asp->cfg.beat_ms)
+		beat_arm(asp);
 	osmo_fsm_inst_dispatch(asp->fi, E_CONN_UP, NULL);
 }
 
@@ -194,41 +414,128 @@ static void conn_down(void *priv, int err)
 	struct m3ua_asp *asp = priv;
 
 	(void)err;
-	osmo_timer_del(&asp->fi->timer);
-	if (asp->fi->state != M3UA_ASP_S_DOWN)
-		osmo_fsm_inst_dispatch(asp->fi, E_CONN_DOWN, NULL);
+	osmo_timer_del(&asp->beat);
+	osmo_fsm_inst_dispatch(asp->fi, E_CONN_DOWN, NULL);
 }
 
-static void set_avail(struct m3ua_asp *asp, uint32_t dpc, bool avail)
-{
-	unsigned i;
+/* --- SSNM (RFC 4666 4.5): destination state --- */
 
-	for (i = 0; i < asp->n_unavail && asp->unavail[i] != dpc; i++)
-		;
-	if (avail && i < asp->n_unavail) {
-		asp->unavail[i] = asp->unavail[--asp->n_unavail];
-		if (asp->ops->resume)
-			asp->ops->resume(asp->priv, dpc);
-	} else if (!avail && i == asp->n_unavail && asp->n_unavail < MAX_UNAVAIL) {
-		asp->unavail[asp->n_unavail++] = dpc;
-		if (asp->ops->pause)
-			asp->ops->pause(asp->priv, dpc);
+static bool any_unavailable(const struct m3ua_asp *asp)
+{
+	uint8_t apc[4];
+
+	return m3ua_dests_audit(&asp->dests, apc, sizeof(apc)) > 0;
+}
+
+static void daud_arm(struct m3ua_asp *asp)
+{
+	if (any_unavailable(asp)) {
+		if (!osmo_timer_pending(&asp->daud))
+			osmo_timer_schedule(&asp->daud, asp->cfg.daud_ms / 1000,
+					    (asp->cfg.daud_ms % 1000) * 1000);
+	} else {
+		osmo_timer_del(&asp->daud);
 	}
 }
 
-/* RFC 4666 3.4.1/3.4.2: Affected Point Code: mask(8) | point code(24), several */
-static void ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m, bool avail)
+/* RFC 4666 4.5.3: audit the destinations we believe unavailable or congested */
+static void daud_cb(void *priv)
+{
+	struct m3ua_asp *asp = priv;
+	uint8_t buf[512], apc[4 * M3UA_MAX_DEST];
+	struct m3ua_enc e;
+	size_t n;
+	uint32_t rc;
+
+	if (asp->fi->state != M3UA_ASP_S_ACTIVE)
+		return;
+	n = m3ua_dests_audit(&asp->dests, apc, sizeof(apc));
+	if (!n)
+		return;
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_SSNM, M3UA_SSNM_DAUD);
+	if (m3ua_asp_rc(asp, &rc))
+		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
+	m3ua_enc_param(&e, M3UA_IEI_AFFECTED_PC, apc, n);
+	tx(asp, buf, m3ua_enc_finish(&e), 0);
+	daud_arm(asp);
+}
+
+static void ssnm_one(struct m3ua_asp *asp, uint8_t type, uint32_t pc, uint8_t mask,
+		     const struct m3ua_msg *m)
+{
+	struct m3ua_dest *d = m3ua_dests_find(&asp->dests, pc, mask, type != M3UA_SSNM_DAVA);
+	uint8_t was = d ? d->st : M3UA_DEST_AVAILABLE;
+	uint32_t v;
+
+	if (!d && type != M3UA_SSNM_DAVA) {
+		LOGP(DM3UA, LOGL_ERROR, "M3UA: SSNM for PC %u: destination table full\n", pc);
+		return;
+	}
+	switch (type) {
+	case M3UA_SSNM_DUNA:
+		d->st = M3UA_DEST_UNAVAILABLE;
+		d->cong = 0;
+		if (was != M3UA_DEST_UNAVAILABLE && asp->ops->pause)
+			asp->ops->pause(asp->priv, pc);
+		break;
+	case M3UA_SSNM_DAVA:
+		/* also ends congestion and user part unavailability: the SG has just
+		 * audited the destination (4.5.3) */
+		if (!d)
+			break;
+		d->st = M3UA_DEST_AVAILABLE;
+		d->dupu = 0;
+		if (d->cong && asp->ops->congestion)
+			asp->ops->congestion(asp->priv, pc, 0);
+		d->cong = 0;
+		if (was == M3UA_DEST_UNAVAILABLE && asp->ops->resume)
+			asp->ops->resume(asp->priv, pc);
+		break;
+	case M3UA_SSNM_DRST:
+		/* 1.4.3.2: restricted is still reachable */
+		d->st = M3UA_DEST_RESTRICTED;
+		LOGP(DM3UA, LOGL_NOTICE, "M3UA: destination %u restricted\n", pc);
+		if (was == M3UA_DEST_UNAVAILABLE && asp->ops->resume)
+			asp->ops->resume(asp->priv, pc);
+		break;
+	case M3UA_SSNM_SCON:
+		/* 3.4.4: Congestion Indications is optional; without it the
+		 * destination is congested, level 1 */
+		v = 1;
+		if (m3ua_msg_u32(m, M3UA_IEI_CONG_IND, &v) < 0 || v > 3)
+			v = v > 3 ? 3 : 1;
+		d->cong = (uint8_t)v;
+		LOGP(DM3UA, LOGL_NOTICE, "M3UA: destination %u congested, level %u\n", pc, v);
+		if (asp->ops->congestion)
+			asp->ops->congestion(asp->priv, pc, v);
+		break;
+	case M3UA_SSNM_DUPU:
+		/* 3.4.5: User/Cause = cause (16) | user (16) */
+		if (m3ua_msg_u32(m, M3UA_IEI_USER_CAUSE, &v) < 0)
+			break;
+		if ((v & 0xffff) < 16)
+			d->dupu |= (uint16_t)(1u << (v & 0xffff));
+		LOGP(DM3UA, LOGL_NOTICE, "M3UA: user part %u at %u unavailable, cause %u\n",
+		     v & 0xffff, pc, v >> 16);
+		if (asp->ops->user_unavailable)
+			asp->ops->user_unavailable(asp->priv, pc, (uint8_t)(v & 0xffff), v >> 16);
+		break;
+	}
+}
+
+static void ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 {
 	const struct m3ua_param *p = m3ua_msg_find(m, M3UA_IEI_AFFECTED_PC);
 
-	if (!p)
-		return;
-	for (unsigned i = 0; i + 4 <= p->len; i += 4) {
+	/* RFC 4666 3.4.1: Affected Point Code: mask (8) | point code (24), several */
+	for (unsigned i = 0; p && i + 4 <= p->len; i += 4) {
 		uint32_t pc = (uint32_t)p->val[i + 1] << 16 | (uint32_t)p->val[i + 2] << 8 |
 			      p->val[i + 3];
 
-		set_avail(asp, pc, avail);
+		ssnm_one(asp, m->type, pc, p->val[i], m);
 	}
+	m3ua_dests_gc(&asp->dests);
+	daud_arm(asp);
 }
 
 static void send_err(struct m3ua_asp *asp, uint32_t code)
@@ -240,8 +547,138 @@ static void send_err(struct m3ua_asp *asp, uint32_t code)
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_MGMT, M3UA_MGMT_ERR);
 	m3ua_enc_u32(&e, M3UA_IEI_ERR_CODE, code);
 	n = m3ua_enc_finish(&e);
-	if (n > 0 && m3ua_conn_tx(asp->conn, buf, (size_t)n, 0) == 0)
+	if (n > 0 && tx(asp, buf, n, 0) == 0)
 		asp->st.rx_err_sent++;
+}
+
+/* --- RKM (RFC 4666 4.4) --- */
+
+static void rx_rkm(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	uint32_t id, status, rc;
+
+	if (m->type == M3UA_RKM_REG_RSP) {
+		if (asp->rk_state != M3UA_RK_PENDING ||
+		    m3ua_rkm_reg_rsp_decode(m, &id, &status, &rc) < 0 || id != asp->cfg.rk.lrk_id) {
+			send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
+			return;
+		}
+		asp->rk_status = status;
+		if (status == M3UA_REG_SUCCESS) {
+			asp->rk_state = M3UA_RK_REGISTERED;
+			asp->rk_rc = rc;
+			LOGPFSML(asp->fi, LOGL_NOTICE, "routing key %u registered: RC %u\n", id,
+				 rc);
+		} else {
+			/* 4.4.1: refused: go on without a routing context of our own */
+			asp->rk_state = M3UA_RK_REFUSED;
+			LOGPFSML(asp->fi, LOGL_ERROR, "routing key %u refused: %s (%u)\n", id,
+				 m3ua_reg_status_name(status), status);
+		}
+		osmo_fsm_inst_dispatch(asp->fi, E_ADMIN, NULL);
+	} else if (m->type == M3UA_RKM_DEREG_RSP) {
+		if (m3ua_rkm_dereg_rsp_decode(m, &rc, &status) < 0) {
+			send_err(asp, M3UA_ERR_MISSING_PARAM);
+			return;
+		}
+		LOGPFSML(asp->fi, status ? LOGL_ERROR : LOGL_NOTICE,
+			 "routing context %u deregistered: status %u\n", rc, status);
+		asp->rk_state = M3UA_RK_DEREGISTERED;
+		osmo_fsm_inst_dispatch(asp->fi, E_ADMIN, NULL);
+	} else {
+		/* REG/DEREG REQ go from ASP to SG, never back (4.4) */
+		send_err(asp, M3UA_ERR_UNSUPP_MSG_TYPE);
+	}
+}
+
+static void rx_ntfy(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	/* 3.8.2: Status = type (16) | info (16) */
+	uint32_t status = 0;
+
+	if (m3ua_msg_u32(m, M3UA_IEI_STATUS, &status) < 0)
+		return;
+	if ((status >> 16) == M3UA_NTFY_T_AS_STATE_CHG) {
+		static const enum m3ua_as_state map[5] = {
+			[2] = M3UA_AS_INACTIVE, [3] = M3UA_AS_ACTIVE, [4] = M3UA_AS_PENDING};
+		unsigned info = status & 0xffff;
+
+		asp->as_state = info < 5 ? map[info] : M3UA_AS_UNKNOWN;
+		LOGP(DM3UA, LOGL_NOTICE, "M3UA: the SG says the AS is %s\n",
+		     m3ua_as_state_name(asp->as_state));
+	} else if ((status >> 16) == M3UA_NTFY_T_OTHER) {
+		LOGP(DM3UA, LOGL_NOTICE, "M3UA: NTFY other: %u\n", status & 0xffff);
+		if ((status & 0xffff) == M3UA_NTFY_I_ALT_ASP_ACT)
+			osmo_fsm_inst_dispatch(asp->fi, E_RX_ALT_ASP_ACTIVE, NULL);
+	}
+}
+
+static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	const struct m3ua_param *p = m3ua_msg_find(m, M3UA_IEI_PROT_DATA);
+	struct m3ua_pdata pd;
+	struct m3ua_dest *d;
+
+	if (asp->fi->state != M3UA_ASP_S_ACTIVE) {
+		send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: not active */
+		return;
+	}
+	if (!p || m3ua_pdata_decode(&pd, p) < 0) {
+		send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
+		return;
+	}
+	/* the far user part speaks again: it is available (Q.704 11.2.7) */
+	d = m3ua_dests_find(&asp->dests, pd.opc & 0xffffff, 0, false);
+	if (d && pd.si < 16 && (d->dupu & (1u << pd.si))) {
+		d->dupu &= (uint16_t) ~(1u << pd.si);
+		m3ua_dests_gc(&asp->dests);
+	}
+	if (asp->ops->transfer)
+		asp->ops->transfer(asp->priv, &pd);
+}
+
+/* IPSP SE, server side (RFC 4666 4.3.4, 5.5): answer the client's ASPSM and
+ * ASPTM requests as an SG would, and follow its state. */
+static bool ipsp_server_rx(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	const struct m3ua_param *p;
+	uint8_t buf[64];
+	struct m3ua_enc e;
+
+	if (asp->cfg.role != M3UA_ROLE_IPSP_SERVER)
+		return false;
+	switch (m->cls << 8 | m->type) {
+	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_UP:
+		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP_ACK);
+		/* 4.3.4.1: ASPUP while INACTIVE/ACTIVE: the peer restarted */
+		if (asp->fi->state == M3UA_ASP_S_ACTIVE)
+			osmo_fsm_inst_dispatch(asp->fi, E_RX_INACTIVE_ACK, NULL);
+		osmo_fsm_inst_dispatch(asp->fi, E_RX_UP_ACK, NULL);
+		return true;
+	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_DOWN:
+		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN_ACK);
+		osmo_fsm_inst_dispatch(asp->fi, E_RX_DOWN_ACK, NULL);
+		return true;
+	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_ACTIVE:
+	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_INACTIVE:
+		if (asp->fi->state == M3UA_ASP_S_DOWN) {
+			send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: ASPUP first */
+			return true;
+		}
+		m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPTM,
+			       m->type == M3UA_ASPTM_ACTIVE ? M3UA_ASPTM_ACTIVE_ACK
+							    : M3UA_ASPTM_INACTIVE_ACK);
+		if (m->type == M3UA_ASPTM_ACTIVE && (p = m3ua_msg_find(m, M3UA_IEI_TRAF_MODE_TYPE)))
+			m3ua_enc_param(&e, p->tag, p->val, p->len);
+		if ((p = m3ua_msg_find(m, M3UA_IEI_ROUTE_CTX)))
+			m3ua_enc_param(&e, p->tag, p->val, p->len);
+		tx(asp, buf, m3ua_enc_finish(&e), 0);
+		osmo_fsm_inst_dispatch(
+			asp->fi, m->type == M3UA_ASPTM_ACTIVE ? E_RX_ACTIVE_ACK : E_RX_INACTIVE_ACK,
+			NULL);
+		return true;
+	}
+	return false;
 }
 
 static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
@@ -259,67 +696,50 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 		return;
 	}
 	count(asp->st.rx, m.cls, m.type);
+	if (ipsp_server_rx(asp, &m))
+		return;
 	switch (m.cls) {
 	case M3UA_CLS_ASPSM:
 		if (m.type == M3UA_ASPSM_UP_ACK)
 			osmo_fsm_inst_dispatch(asp->fi, E_RX_UP_ACK, NULL);
+		else if (m.type == M3UA_ASPSM_DOWN_ACK)
+			osmo_fsm_inst_dispatch(asp->fi, E_RX_DOWN_ACK, NULL);
+		else if (m.type == M3UA_ASPSM_BEAT_ACK)
+			asp->beats_out = 0;
 		else if (m.type == M3UA_ASPSM_BEAT) {
 			/* 4.3.4.6: echo the heartbeat data back */
 			const struct m3ua_param *hb = m3ua_msg_find(&m, M3UA_IEI_HEARDBT_DATA);
 			uint8_t out[1024];
 			struct m3ua_enc e;
-			int n;
 
 			m3ua_enc_start(&e, out, sizeof(out), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK);
 			if (hb)
 				m3ua_enc_param(&e, M3UA_IEI_HEARDBT_DATA, hb->val, hb->len);
-			n = m3ua_enc_finish(&e);
-			if (n > 0)
-				m3ua_conn_tx(asp->conn, out, (size_t)n, 0);
-			count(asp->st.tx, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK);
+			tx(asp, out, m3ua_enc_finish(&e), 0);
 		}
 		break;
 	case M3UA_CLS_ASPTM:
 		if (m.type == M3UA_ASPTM_ACTIVE_ACK)
 			osmo_fsm_inst_dispatch(asp->fi, E_RX_ACTIVE_ACK, NULL);
+		else if (m.type == M3UA_ASPTM_INACTIVE_ACK)
+			osmo_fsm_inst_dispatch(asp->fi, E_RX_INACTIVE_ACK, NULL);
 		break;
-	case M3UA_CLS_XFER: {
-		const struct m3ua_param *p = m3ua_msg_find(&m, M3UA_IEI_PROT_DATA);
-		struct m3ua_pdata pd;
-
-		if (asp->fi->state != M3UA_ASP_S_ACTIVE) {
-			send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: not active */
+	case M3UA_CLS_XFER:
+		rx_data(asp, &m);
+		break;
+	case M3UA_CLS_SSNM:
+		if (m.type == M3UA_SSNM_DAUD) {
+			send_err(asp, M3UA_ERR_UNSUPP_MSG_TYPE); /* 4.5.3: SG side only */
 			break;
 		}
-		if (p && m3ua_pdata_decode(&pd, p) == 0 && asp->ops->transfer)
-			asp->ops->transfer(asp->priv, &pd);
+		ssnm(asp, &m);
 		break;
-	}
-	case M3UA_CLS_SSNM:
-		if (m.type == M3UA_SSNM_DUNA)
-			ssnm(asp, &m, false);
-		else if (m.type == M3UA_SSNM_DAVA)
-			ssnm(asp, &m, true);
+	case M3UA_CLS_RKM:
+		rx_rkm(asp, &m);
 		break;
 	case M3UA_CLS_MGMT:
 		if (m.type == M3UA_MGMT_NTFY) {
-			/* 3.8.2: Status = type (16) | info (16); type 1 = AS state
-			 * change: 2 inactive, 3 active, 4 pending */
-			uint32_t status = 0;
-
-			if (m3ua_msg_u32(&m, M3UA_IEI_STATUS, &status) == 0 &&
-			    (status >> 16) == 1) {
-				static const enum m3ua_as_state map[5] = {[2] = M3UA_AS_INACTIVE,
-									  [3] = M3UA_AS_ACTIVE,
-									  [4] = M3UA_AS_PENDING};
-				unsigned info = status & 0xffff;
-
-				asp->as_state = info < 5 ? map[info] : M3UA_AS_UNKNOWN;
-				LOGP(DM3UA, LOGL_NOTICE, "M3UA: the SG says the AS is %s\n",
-				     m3ua_as_state_name(asp->as_state));
-			} else if ((status >> 16) == 2) {
-				LOGP(DM3UA, LOGL_NOTICE, "M3UA: NTFY other: %u\n", status & 0xffff);
-			}
+			rx_ntfy(asp, &m);
 		} else if (m.type == M3UA_MGMT_ERR) {
 			uint32_t code = 0;
 
@@ -350,8 +770,13 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	asp->cfg = *cfg;
 	if (!asp->cfg.ack_ms)
 		asp->cfg.ack_ms = 2000;
+	if (!asp->cfg.daud_ms)
+		asp->cfg.daud_ms = 30000;
+	asp->target = cfg->standby ? M3UA_ASP_S_INACTIVE : M3UA_ASP_S_ACTIVE;
 	asp->ops = ops;
 	asp->priv = priv;
+	osmo_timer_setup(&asp->daud, daud_cb, asp);
+	osmo_timer_setup(&asp->beat, beat_cb, asp);
 	asp->fi = osmo_fsm_inst_alloc(&asp_fsm, asp, asp, LOGL_INFO, NULL);
 	if (!asp->fi) {
 		talloc_free(asp);
@@ -359,6 +784,7 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	}
 	asp->conn = m3ua_conn_alloc(asp, l, &cfg->conn, &conn_ops, asp);
 	if (!asp->conn) {
+		osmo_fsm_inst_free(asp->fi);
 		talloc_free(asp);
 		return NULL;
 	}
@@ -367,6 +793,10 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 
 void m3ua_asp_free(struct m3ua_asp *asp)
 {
+	if (!asp)
+		return;
+	osmo_timer_del(&asp->daud);
+	osmo_timer_del(&asp->beat);
 	m3ua_conn_free(asp->conn);
 	osmo_fsm_inst_free(asp->fi);
 	talloc_free(asp);
@@ -382,34 +812,113 @@ const char *m3ua_asp_state_name(enum m3ua_asp_state st)
 	return st < ARRAY_SIZE(asp_states) ? asp_states[st].name : "?";
 }
 
+void m3ua_asp_set_target(struct m3ua_asp *asp, enum m3ua_asp_state want)
+{
+	if (want > M3UA_ASP_S_ACTIVE)
+		return;
+	asp->target = want;
+	osmo_fsm_inst_dispatch(asp->fi, E_ADMIN, NULL);
+}
+
+enum m3ua_asp_state m3ua_asp_target(const struct m3ua_asp *asp)
+{
+	return asp->target;
+}
+
+bool m3ua_asp_settled(const struct m3ua_asp *asp)
+{
+	return asp->pending == P_NONE;
+}
+
+int m3ua_asp_local(const struct m3ua_asp *asp, struct sockaddr_storage *ss)
+{
+	return m3ua_conn_local(asp->conn, ss);
+}
+
+void m3ua_asp_reset(struct m3ua_asp *asp)
+{
+	m3ua_conn_reset(asp->conn);
+}
+
+enum m3ua_dest_state m3ua_asp_dest_state(const struct m3ua_asp *asp, uint32_t dpc)
+{
+	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
+
+	return d ? (enum m3ua_dest_state)d->st : M3UA_DEST_AVAILABLE;
+}
+
 bool m3ua_asp_dest_available(const struct m3ua_asp *asp, uint32_t dpc)
 {
-	for (unsigned i = 0; i < asp->n_unavail; i++)
-		if (asp->unavail[i] == dpc)
-			return false;
-	return true;
+	return m3ua_asp_dest_state(asp, dpc) != M3UA_DEST_UNAVAILABLE;
+}
+
+unsigned m3ua_asp_dest_congestion(const struct m3ua_asp *asp, uint32_t dpc)
+{
+	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
+
+	return d ? d->cong : 0;
+}
+
+bool m3ua_asp_user_available(const struct m3ua_asp *asp, uint32_t dpc, uint8_t si)
+{
+	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
+
+	return !d || si >= 16 || !(d->dupu & (1u << si));
+}
+
+unsigned m3ua_asp_dests(const struct m3ua_asp *asp, struct m3ua_dest_info *out, unsigned max)
+{
+	unsigned i;
+
+	for (i = 0; i < asp->dests.n && i < max; i++)
+		out[i] = (struct m3ua_dest_info){.pc = asp->dests.d[i].pc,
+						 .mask = asp->dests.d[i].mask,
+						 .st = (enum m3ua_dest_state)asp->dests.d[i].st,
+						 .cong = asp->dests.d[i].cong,
+						 .dupu = asp->dests.d[i].dupu};
+	return i;
+}
+
+enum m3ua_rk_state m3ua_asp_rk_state(const struct m3ua_asp *asp, uint32_t *rc, uint32_t *status)
+{
+	if (rc)
+		*rc = asp->rk_rc;
+	if (status)
+		*status = asp->rk_status;
+	return asp->rk_state;
+}
+
+const char *m3ua_rk_state_name(enum m3ua_rk_state st)
+{
+	static const char *const names[] = {"none", "pending", "registered", "refused",
+					    "deregistered"};
+
+	return st <= M3UA_RK_DEREGISTERED ? names[st] : "?";
+}
+
+const char *m3ua_dest_state_name(enum m3ua_dest_state st)
+{
+	static const char *const names[] = {"available", "restricted", "unavailable"};
+
+	return st <= M3UA_DEST_UNAVAILABLE ? names[st] : "?";
 }
 
 int m3ua_asp_transfer(struct m3ua_asp *asp, const struct m3ua_pdata *pd)
 {
 	uint8_t buf[512];
 	struct m3ua_enc e;
-	int n;
+	uint32_t rc;
 
 	if (asp->fi->state != M3UA_ASP_S_ACTIVE)
 		return -ENOTCONN;
 	if (!m3ua_asp_dest_available(asp, pd->dpc))
 		return -EHOSTUNREACH;
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_XFER, M3UA_XFER_DATA);
-	if (asp->cfg.have_rc)
-		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, asp->cfg.rc);
+	if (m3ua_asp_rc(asp, &rc))
+		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
 	m3ua_enc_pdata(&e, pd);
-	n = m3ua_enc_finish(&e);
-	if (n < 0)
-		return n;
-	count(asp->st.tx, M3UA_CLS_XFER, M3UA_XFER_DATA);
 	/* 4.3.4.3: DATA on a stream other than 0, chosen by SLS */
-	return m3ua_conn_tx(asp->conn, buf, (size_t)n, (uint16_t)(1 + (pd->sls & 0x0f)));
+	return tx(asp, buf, m3ua_enc_finish(&e), (uint16_t)(1 + (pd->sls & 0x0f)));
 }
 
 enum m3ua_as_state m3ua_asp_as_state(const struct m3ua_asp *asp)

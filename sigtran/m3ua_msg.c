@@ -1,6 +1,7 @@
 #include "sigtran/m3ua_msg.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 static uint32_t rd32(const uint8_t *p)
@@ -166,6 +167,34 @@ int m3ua_decode(struct m3ua_msg *out, const uint8_t *buf, size_t len, uint32_t *
 	out->nparams = n;
 	memcpy(out->params, tmp, n * sizeof(tmp[0]));
 	*err_code = 0;
+	return 0;
+}
+
+int m3ua_decode_nested(struct m3ua_msg *out, const struct m3ua_param *p)
+{
+	struct m3ua_param tmp[M3UA_MAX_PARAMS];
+	unsigned int n = 0;
+	size_t off = 0;
+
+	/* RFC 4666 3.6: Routing Key, Registration and Deregistration Result hold
+	 * a parameter list of their own, padded like the message's. */
+	while (off < p->len) {
+		uint16_t plen;
+
+		if (p->len - off < M3UA_PARAM_HDR_LEN)
+			return -EBADMSG;
+		plen = rd16(p->val + off + 2);
+		if (plen < M3UA_PARAM_HDR_LEN || plen > p->len - off || n >= M3UA_MAX_PARAMS)
+			return -EBADMSG;
+		tmp[n].tag = rd16(p->val + off);
+		tmp[n].len = plen - M3UA_PARAM_HDR_LEN;
+		tmp[n].val = p->val + off + M3UA_PARAM_HDR_LEN;
+		n++;
+		off += (plen + 3u) & ~3u;
+	}
+	memset(out, 0, offsetof(struct m3ua_msg, params));
+	out->nparams = n;
+	memcpy(out->params, tmp, n * sizeof(tmp[0]));
 	return 0;
 }
 
@@ -376,6 +405,8 @@ const char *m3ua_param_name(uint16_t tag)
 		return "service_indicators";
 	case M3UA_IEI_ORIG_PC:
 		return "originating_point_code_list";
+	case M3UA_IEI_CIRCUIT_RANGE:
+		return "circuit_range";
 	case M3UA_IEI_PROT_DATA:
 		return "protocol_data";
 	case M3UA_IEI_REG_STATUS:

@@ -38,6 +38,9 @@ int m3ua_frame(const uint8_t *buf, size_t len);
  * 3.8.1 error code an ERR message would carry. out is set only on success. */
 int m3ua_decode(struct m3ua_msg *out, const uint8_t *buf, size_t len, uint32_t *err_code);
 
+/* The parameter list inside a parameter (Routing Key, Registration/Deregistration
+ * Result): out gets views into p. 0 or -EBADMSG. */
+int m3ua_decode_nested(struct m3ua_msg *out, const struct m3ua_param *p);
 const struct m3ua_param *m3ua_msg_find(const struct m3ua_msg *m, uint16_t tag);
 /* 32-bit parameter value; -ENOENT absent, -EBADMSG wrong length. */
 int m3ua_msg_u32(const struct m3ua_msg *m, uint16_t tag, uint32_t *v);

@@ -1,20 +1,26 @@
 /* The "sigtran" configuration node: M3UA ASPs toward signalling gateways,
  * and "show m3ua". */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include "core/loop.h"
 #include "core/vty.h"
 #include "sigtran/m3ua_asp.h"
 #include "sigtran/m3ua_vty.h"
 
 struct llist_head m3ua_vty_asps = LLIST_HEAD_INIT(m3ua_vty_asps);
+struct llist_head m3ua_vty_ases = LLIST_HEAD_INIT(m3ua_vty_ases);
+static LLIST_HEAD(implicit_ases);
 
 static struct cmd_node sigtran_node = {
 	.node = TANDEM_SIGTRAN_NODE,
@@ -27,6 +33,86 @@ static struct cmd_node asp_node = {
 	.prompt = "%s(config-sigtran-asp)# ",
 	.vtysh = 1,
 };
+
+static struct cmd_node as_node = {
+	.node = TANDEM_SIGTRAN_AS_NODE,
+	.prompt = "%s(config-sigtran-as)# ",
+	.vtysh = 1,
+};
+
+struct m3ua_vty_asp *m3ua_vty_asp_find(const char *name)
+{
+	struct m3ua_vty_asp *a;
+
+	llist_for_each_entry(a, &m3ua_vty_asps, list) if (!strcmp(a->name, name)) return a;
+	return NULL;
+}
+
+struct m3ua_vty_as *m3ua_vty_as_find(const char *name)
+{
+	struct m3ua_vty_as *s;
+
+	llist_for_each_entry(s, &m3ua_vty_ases, list) if (!strcmp(s->name, name)) return s;
+	return NULL;
+}
+
+DEFUN(cfg_as, cfg_as_cmd, "as NAME",
+      "An M3UA application server served by one or more ASPs\nName\n")
+{
+	struct m3ua_vty_as *s = m3ua_vty_as_find(argv[0]);
+
+	if (!s) {
+		s = talloc_zero(tall_vty_ctx, struct m3ua_vty_as);
+		s->name = talloc_strdup(s, argv[0]);
+		s->traffic_mode = 1;
+		s->tr_ms = -1;
+		llist_add_tail(&s->list, &m3ua_vty_ases);
+	}
+	vty->index = s;
+	vty->node = TANDEM_SIGTRAN_AS_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_as_asp, cfg_as_asp_cmd, "asp NAME",
+      "An ASP (association) serving this AS, in the order of preference\nName\n")
+{
+	struct m3ua_vty_as *s = vty->index;
+
+	for (unsigned i = 0; i < s->n_asp; i++)
+		if (!strcmp(s->asp_names[i], argv[0]))
+			return CMD_SUCCESS;
+	if (s->n_asp == M3UA_AS_MAX_ASP) {
+		vty_out(vty, "%% at most %u ASPs per AS%s", M3UA_AS_MAX_ASP, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	s->asp_names[s->n_asp++] = talloc_strdup(s, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_as_tm, cfg_as_tm_cmd, "traffic-mode (override|loadshare)",
+      "How the ASPs share the traffic (RFC 4666 4.3.4.3, 4.3.4.5)\nOne active, the others "
+      "stand by\nAll active, SLS picks one\n")
+{
+	struct m3ua_vty_as *s = vty->index;
+
+	s->traffic_mode = !strcmp(argv[0], "loadshare") ? 2 : 1;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_as_tr, cfg_as_tr_cmd, "timer recovery <0-60000>",
+      "AS timers\nT(r): how long AS-PENDING waits for an ASP to take over\nMilliseconds\n")
+{
+	struct m3ua_vty_as *s = vty->index;
+
+	s->tr_ms = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+static int config_write_as(struct vty *vty)
+{
+	(void)vty; /* written by the sigtran node */
+	return CMD_SUCCESS;
+}
 
 DEFUN(cfg_sigtran, cfg_sigtran_cmd, "sigtran", "Configure SIGTRAN (M3UA)\n")
 {
@@ -67,6 +153,35 @@ DEFUN(cfg_asp_remote, cfg_asp_remote_cmd, "remote A.B.C.D <1-65535>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_listen, cfg_asp_listen_cmd, "listen A.B.C.D <1-65535>",
+      "Server role: listen for the peer's association (tandem does not connect)\n"
+      "Address\nPort\n")
+{
+	ASP;
+	struct sockaddr_in *s = (struct sockaddr_in *)&a->cfg.conn.local;
+
+	memset(s, 0, sizeof(*s));
+	s->sin_family = AF_INET;
+	s->sin_port = htons((uint16_t)atoi(argv[1]));
+	if (inet_pton(AF_INET, argv[0], &s->sin_addr) != 1)
+		return CMD_WARNING;
+	a->cfg.conn.local_len = sizeof(*s);
+	a->cfg.conn.server = true;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_role, cfg_asp_role_cmd, "role (asp|ipsp-client|ipsp-server)",
+      "M3UA role (RFC 4666 1.5)\nASP toward an SG (sends ASPUP/ASPAC)\n"
+      "IPSP, single exchange, the side that sends ASPUP/ASPAC\n"
+      "IPSP, single exchange, the side that answers them\n")
+{
+	ASP;
+	a->cfg.role = !strcmp(argv[0], "ipsp-client")	? M3UA_ROLE_IPSP_CLIENT
+		      : !strcmp(argv[0], "ipsp-server") ? M3UA_ROLE_IPSP_SERVER
+							: M3UA_ROLE_ASP;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_asp_transport, cfg_asp_transport_cmd, "transport (tcp|sctp)",
       "Transport of the association\nTCP (framed by the M3UA length)\nKernel SCTP\n")
 {
@@ -94,6 +209,95 @@ DEFUN(cfg_asp_tm, cfg_asp_tm_cmd, "traffic-mode (override|loadshare|broadcast)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_rk, cfg_asp_rk_cmd,
+      "routing-key <1-4294967295> destination <0-16777215> origin <0-16777215> "
+      "cic-range <0-65535> <0-65535>",
+      "Register a routing key for ISUP (RFC 4666 4.4 RKM, SI 5)\nLocal-RK-Identifier\n"
+      "Destination point code (ours)\nValue\nOriginating point code (the far exchange)\n"
+      "Value\nCircuit range (from the far exchange)\nFirst CIC\nLast CIC\n")
+{
+	ASP;
+	struct m3ua_rk *rk = &a->cfg.rk;
+	unsigned first = (unsigned)atoi(argv[3]), last = (unsigned)atoi(argv[4]);
+
+	if (first > last) {
+		vty_out(vty, "%% cic-range: %u > %u%s", first, last, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	*rk = (struct m3ua_rk){.enabled = true,
+			       .lrk_id = (uint32_t)strtoul(argv[0], NULL, 10),
+			       .dpc = (uint32_t)strtoul(argv[1], NULL, 10),
+			       .si = 5,
+			       .opc = {(uint32_t)strtoul(argv[2], NULL, 10)},
+			       .n_opc = 1,
+			       .have_cics = true,
+			       .cic_opc = (uint32_t)strtoul(argv[2], NULL, 10),
+			       .cic_first = (uint16_t)first,
+			       .cic_last = (uint16_t)last};
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_no_rk, cfg_asp_no_rk_cmd, "no routing-key", NO_STR "Do not register a routing key\n")
+{
+	ASP;
+	a->cfg.rk.enabled = false;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_tack, cfg_asp_tack_cmd, "timer ack <100-60000>",
+      "M3UA timers\nT(ack): a request unanswered this long is sent again\nMilliseconds\n")
+{
+	ASP;
+	a->cfg.ack_ms = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_daud, cfg_asp_daud_cmd, "timer daud <100-600000>",
+      "M3UA timers\nDAUD period while a destination is unavailable or congested\n"
+      "Milliseconds\n")
+{
+	ASP;
+	a->cfg.daud_ms = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_beat, cfg_asp_beat_cmd, "timer beat <0-600000>",
+      "M3UA timers\nBEAT period (0: none); two unanswered drop the association\n"
+      "Milliseconds\n")
+{
+	ASP;
+	a->cfg.beat_ms = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+static struct m3ua_vty_asp *running_asp(struct vty *vty, const char *name)
+{
+	struct m3ua_vty_asp *a;
+
+	llist_for_each_entry(a, &m3ua_vty_asps,
+			     list) if (!strcmp(a->name, name) && a->asp) return a;
+	vty_out(vty, "%% no running asp %s%s", name, VTY_NEWLINE);
+	return NULL;
+}
+
+DEFUN(m3ua_asp_admin, m3ua_asp_admin_cmd, "m3ua asp NAME (active|inactive|down|reset)",
+      "M3UA maintenance\nAn ASP\nName\nASPAC (and ASPUP first)\nASPIA\nASPIA, DEREG "
+      "REQ, ASPDN\nDrop the association (it comes back)\n")
+{
+	struct m3ua_vty_asp *a = running_asp(vty, argv[0]);
+
+	if (!a)
+		return CMD_WARNING;
+	if (!strcmp(argv[1], "reset"))
+		m3ua_asp_reset(a->asp);
+	else
+		m3ua_as_set_asp_target(a->in_as->as, a->asp,
+				       !strcmp(argv[1], "active")     ? M3UA_ASP_S_ACTIVE
+				       : !strcmp(argv[1], "inactive") ? M3UA_ASP_S_INACTIVE
+								      : M3UA_ASP_S_DOWN);
+	return CMD_SUCCESS;
+}
+
 static int config_write_sigtran(struct vty *vty)
 {
 	struct m3ua_vty_asp *a;
@@ -107,13 +311,49 @@ static int config_write_sigtran(struct vty *vty)
 
 		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
 		vty_out(vty, " asp %s%s", a->name, VTY_NEWLINE);
-		vty_out(vty, "  remote %s %u%s", ip, ntohs(s->sin_port), VTY_NEWLINE);
+		if (a->cfg.conn.server) {
+			struct sockaddr_in *ls = (struct sockaddr_in *)&a->cfg.conn.local;
+
+			inet_ntop(AF_INET, &ls->sin_addr, ip, sizeof(ip));
+			vty_out(vty, "  listen %s %u%s", ip, ntohs(ls->sin_port), VTY_NEWLINE);
+		} else {
+			vty_out(vty, "  remote %s %u%s", ip, ntohs(s->sin_port), VTY_NEWLINE);
+		}
+		if (a->cfg.role != M3UA_ROLE_ASP)
+			vty_out(vty, "  role %s%s",
+				a->cfg.role == M3UA_ROLE_IPSP_CLIENT ? "ipsp-client"
+								     : "ipsp-server",
+				VTY_NEWLINE);
 		vty_out(vty, "  transport %s%s",
 			a->cfg.conn.transport == M3UA_TRANSPORT_SCTP ? "sctp" : "tcp", VTY_NEWLINE);
 		if (a->cfg.have_rc)
 			vty_out(vty, "  routing-context %u%s", a->cfg.rc, VTY_NEWLINE);
 		if (a->cfg.traffic_mode >= 1 && a->cfg.traffic_mode <= 3)
 			vty_out(vty, "  traffic-mode %s%s", tm[a->cfg.traffic_mode], VTY_NEWLINE);
+		if (a->cfg.rk.enabled)
+			vty_out(vty, "  routing-key %u destination %u origin %u cic-range %u %u%s",
+				a->cfg.rk.lrk_id, a->cfg.rk.dpc, a->cfg.rk.cic_opc,
+				a->cfg.rk.cic_first, a->cfg.rk.cic_last, VTY_NEWLINE);
+		if (a->cfg.ack_ms)
+			vty_out(vty, "  timer ack %u%s", a->cfg.ack_ms, VTY_NEWLINE);
+		if (a->cfg.daud_ms)
+			vty_out(vty, "  timer daud %u%s", a->cfg.daud_ms, VTY_NEWLINE);
+		if (a->cfg.beat_ms)
+			vty_out(vty, "  timer beat %u%s", a->cfg.beat_ms, VTY_NEWLINE);
+	}
+	{
+		struct m3ua_vty_as *s;
+
+		llist_for_each_entry(s, &m3ua_vty_ases, list)
+		{
+			vty_out(vty, " as %s%s", s->name, VTY_NEWLINE);
+			vty_out(vty, "  traffic-mode %s%s",
+				s->traffic_mode == 2 ? "loadshare" : "override", VTY_NEWLINE);
+			if (s->tr_ms >= 0)
+				vty_out(vty, "  timer recovery %d%s", s->tr_ms, VTY_NEWLINE);
+			for (unsigned i = 0; i < s->n_asp; i++)
+				vty_out(vty, "  asp %s%s", s->asp_names[i], VTY_NEWLINE);
+		}
 	}
 	return CMD_SUCCESS;
 }
@@ -124,10 +364,163 @@ static int config_write_asp(struct vty *vty)
 	return CMD_SUCCESS;
 }
 
+static int start_as(void *ctx, struct loop *l, struct m3ua_vty_as *s,
+		    const struct m3ua_asp_ops *ops)
+{
+	struct m3ua_as_cfg cfg = {.traffic_mode = s->traffic_mode};
+
+	s->tdefs = talloc_memdup(ctx, m3ua_as_tdefs, sizeof(m3ua_as_tdefs));
+	if (!s->tdefs)
+		return -ENOMEM;
+	if (s->tr_ms >= 0)
+		osmo_tdef_set(s->tdefs, -1, (unsigned long)s->tr_ms, OSMO_TDEF_MS);
+	cfg.tdefs = s->tdefs;
+	s->as = m3ua_as_alloc(ctx, s->name, &cfg, ops, s);
+	if (!s->as)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->n_asp; i++) {
+		struct m3ua_vty_asp *a = m3ua_vty_asp_find(s->asp_names[i]);
+
+		if (!a) {
+			fprintf(stderr, "tandemd: sigtran as %s: no asp '%s'\n", s->name,
+				s->asp_names[i]);
+			return -ENOENT;
+		}
+		if (a->in_as) {
+			fprintf(stderr, "tandemd: sigtran asp %s: in two ASes (%s, %s)\n", a->name,
+				a->in_as->name, s->name);
+			return -EEXIST;
+		}
+		a->in_as = s;
+		a->asp = m3ua_as_add_asp(s->as, l, &a->cfg);
+		if (!a->asp) {
+			fprintf(stderr, "tandemd: M3UA ASP %s cannot start (see the log above)\n",
+				a->name);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+int m3ua_vty_start(void *ctx, struct loop *l, const struct m3ua_asp_ops *ops)
+{
+	struct m3ua_vty_as *s;
+	struct m3ua_vty_asp *a;
+	int rc;
+
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		a->in_as = NULL;
+		a->asp = NULL;
+	}
+	llist_for_each_entry(s, &m3ua_vty_ases, list)
+	{
+		rc = start_as(ctx, l, s, ops);
+		if (rc < 0)
+			return rc;
+	}
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		if (a->in_as)
+			continue;
+		s = talloc_zero(ctx, struct m3ua_vty_as);
+		if (!s)
+			return -ENOMEM;
+		s->name = talloc_strdup(s, a->name);
+		s->implicit = true;
+		s->traffic_mode = a->cfg.traffic_mode;
+		s->tr_ms = 0;
+		s->asp_names[s->n_asp++] = talloc_strdup(s, a->name);
+		llist_add_tail(&s->list, &implicit_ases);
+		rc = start_as(ctx, l, s, ops);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void stop_guard(void *p)
+{
+	(void)p;
+}
+
+static void stop_list(struct llist_head *lh)
+{
+	struct m3ua_vty_as *s;
+
+	llist_for_each_entry(s, lh, list) if (s->as) m3ua_as_stop(s->as);
+}
+
+static bool settled_list(struct llist_head *lh)
+{
+	struct m3ua_vty_as *s;
+
+	llist_for_each_entry(s, lh, list) if (s->as && !m3ua_as_settled(s->as)) return false;
+	return true;
+}
+
+void m3ua_vty_stop(struct loop *l)
+{
+	struct m3ua_vty_as *s, *t;
+	struct m3ua_vty_asp *a;
+
+	/* RFC 4666 4.3.4.2: leave cleanly: ASPIA, DEREG REQ, ASPDN, each answered
+	 * (or given up on after T(ack)), within a second at most */
+	stop_list(&m3ua_vty_ases);
+	stop_list(&implicit_ases);
+	if (l) {
+		uint64_t end = loop_now_ns() + 1000000000ull;
+		struct loop_timer g;
+
+		loop_timer_init(&g, stop_guard, NULL);
+		while (!(settled_list(&m3ua_vty_ases) && settled_list(&implicit_ases)) &&
+		       loop_now_ns() < end) {
+			loop_timer_schedule(l, &g, 20000);
+			if (loop_run_once(l) < 0)
+				break;
+		}
+		loop_timer_cancel(l, &g);
+	}
+	llist_for_each_entry(s, &m3ua_vty_ases, list)
+	{
+		m3ua_as_free(s->as);
+		s->as = NULL;
+		talloc_free(s->tdefs);
+		s->tdefs = NULL;
+	}
+	llist_for_each_entry_safe(s, t, &implicit_ases, list)
+	{
+		m3ua_as_free(s->as);
+		talloc_free(s->tdefs);
+		llist_del(&s->list);
+		talloc_free(s);
+	}
+	llist_for_each_entry(a, &m3ua_vty_asps, list)
+	{
+		a->asp = NULL;
+		a->in_as = NULL;
+	}
+}
+
+static void show_as(struct vty *vty, struct m3ua_vty_as *s)
+{
+	vty_out(vty, "as %s%s: %s, %s, T(r) %lu ms;", s->name, s->implicit ? " (implicit)" : "",
+		m3ua_as_fsm_state_name(m3ua_as_state(s->as)),
+		s->traffic_mode == 2 ? "loadshare" : "override",
+		osmo_tdef_get(s->tdefs, -1, OSMO_TDEF_MS, 0));
+	for (unsigned i = 0; i < m3ua_as_n_asp(s->as); i++)
+		vty_out(vty, " %s=%s", s->asp_names[i],
+			m3ua_asp_state_name(m3ua_asp_state(m3ua_as_asp(s->as, i))));
+	vty_out(vty, "%s", VTY_NEWLINE);
+}
+
 DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their counters\n")
 {
 	struct m3ua_vty_asp *a;
+	struct m3ua_vty_as *s;
 
+	llist_for_each_entry(s, &m3ua_vty_ases, list) if (s->as) show_as(vty, s);
+	llist_for_each_entry(s, &implicit_ases, list) if (s->as) show_as(vty, s);
 	llist_for_each_entry(a, &m3ua_vty_asps, list)
 	{
 		const struct m3ua_asp_stats *st;
@@ -150,6 +543,40 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 			st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUNA],
 			st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DAVA], st->rx[M3UA_CLS_MGMT][M3UA_MGMT_ERR],
 			st->rx_bad, VTY_NEWLINE);
+		{
+			uint32_t rc = 0, status = 0;
+			enum m3ua_rk_state rks = m3ua_asp_rk_state(a->asp, &rc, &status);
+			char rcs[16] = "none";
+
+			if (m3ua_asp_rc(a->asp, &rc))
+				snprintf(rcs, sizeof(rcs), "%u", rc);
+			vty_out(vty,
+				"  target %s%s; routing key %s (status %u); routing context %s; "
+				"tx ASPIA %" PRIu64 " ASPDN %" PRIu64 " REG %" PRIu64
+				" DEREG %" PRIu64 " DAUD %" PRIu64 "; rx SCON %" PRIu64
+				" DUPU %" PRIu64 " DRST %" PRIu64 "%s",
+				m3ua_asp_state_name(m3ua_asp_target(a->asp)),
+				m3ua_asp_settled(a->asp) ? "" : " (pending)",
+				m3ua_rk_state_name(rks), status, rcs,
+				st->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_INACTIVE],
+				st->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_DOWN],
+				st->tx[M3UA_CLS_RKM][M3UA_RKM_REG_REQ],
+				st->tx[M3UA_CLS_RKM][M3UA_RKM_DEREG_REQ],
+				st->tx[M3UA_CLS_SSNM][M3UA_SSNM_DAUD],
+				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_SCON],
+				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUPU],
+				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DRST], VTY_NEWLINE);
+		}
+		{
+			struct m3ua_dest_info d[16];
+			unsigned n = m3ua_asp_dests(a->asp, d, 16);
+
+			for (unsigned i = 0; i < n; i++)
+				vty_out(vty, "  destination %u/%u: %s, congestion %u%s%s", d[i].pc,
+					d[i].mask, m3ua_dest_state_name(d[i].st), d[i].cong,
+					d[i].dupu & (1u << 5) ? ", ISUP unavailable (DUPU)" : "",
+					VTY_NEWLINE);
+		}
 	}
 	return CMD_SUCCESS;
 }
@@ -159,10 +586,23 @@ void m3ua_vty_init(void)
 	install_element(CONFIG_NODE, &cfg_sigtran_cmd);
 	install_node(&sigtran_node, config_write_sigtran);
 	install_element(TANDEM_SIGTRAN_NODE, &cfg_asp_cmd);
+	install_element(TANDEM_SIGTRAN_NODE, &cfg_as_cmd);
+	install_node(&as_node, config_write_as);
+	install_element(TANDEM_SIGTRAN_AS_NODE, &cfg_as_asp_cmd);
+	install_element(TANDEM_SIGTRAN_AS_NODE, &cfg_as_tm_cmd);
+	install_element(TANDEM_SIGTRAN_AS_NODE, &cfg_as_tr_cmd);
 	install_node(&asp_node, config_write_asp);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_remote_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_transport_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_listen_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_role_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rc_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tm_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_rk_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tack_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_daud_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_beat_cmd);
 	install_element_ve(&show_m3ua_cmd);
+	install_element(ENABLE_NODE, &m3ua_asp_admin_cmd);
 }

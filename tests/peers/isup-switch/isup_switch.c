@@ -921,8 +921,12 @@ int main(int argc, char **argv)
 	isw_mtp_init(sp[1], sp[0], ss7);
 	isw_out("READY listen=%s variant=%s opc=%u dpc=%u", listen_addr,
 		isw_cfg.ansi ? "ansi" : "itu", isw_cfg.opc, isw_cfg.dpc);
+	/* ss7_start() starts alignment of every link not marked in alarm (a new
+	 * link is not). ss7_link_noalarm() on top would start it a second time:
+	 * libss7 then schedules a second MTP2 T2 (Q.703 "not aligned", ITU 50 s,
+	 * ANSI 11.5 s) over the first one's id, the first is never cancelled and
+	 * takes the link out of service T2 after start, in the middle of a test. */
 	ss7_start(ss7);
-	ss7_link_noalarm(ss7, sp[0]);
 
 	start = isw_now_ms();
 	deadline = start + timeout * 1000;

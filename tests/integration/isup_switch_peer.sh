@@ -2,7 +2,9 @@
 # The ISUP peer switch (libss7 behind its own MTP2 shim and M3UA SG) checked
 # by a small M3UA ASP in Python: hand-built IAM/REL/GRS/GRA in DATA, the
 # switch's own IAM/REL/GRS, ASPUP/ASPAC/BEAT, for ITU and for ANSI. Also: a
-# script whose expect is not met exits 1, and --timeout exits 3.
+# script whose expect is not met exits 1, and --timeout exits 3. And the
+# link stays up: an ANSI switch alone keeps its MTP2 link in service past
+# MTP2 T2 (11.5 s), which a timer leaked at start used to end.
 source "$(dirname "$0")/../lib.sh"
 SW=$BUILD/peers/isup-switch
 PROBE=$TOP/tests/peers/isup-switch/asp_probe.py
@@ -14,6 +16,12 @@ if ! command -v python3 >/dev/null; then
 	skip "it:isup-switch (no python3)"
 	exit 0
 fi
+# in the background while the probes run (port 25724 is not listened to by anyone)
+printf 'sleep 13000\n' >"$TMPD/s3"
+start_bg "$TMPD/s3.out" timeout 25 "$SW" --listen 127.0.0.1:25724 --variant ansi --opc 1-2-3 \
+	--dpc 1-2-4 --script "$TMPD/s3" --timeout 20
+steady_pid=$BG_PID
+
 port=25720
 for v in itu ansi; do
 	# the probe starts the switch itself and stops it by PID; timeout bounds it
@@ -38,4 +46,11 @@ timeout 20 "$SW" --listen 127.0.0.1:$port --variant ansi --opc 1-2-3 --dpc 1-2-4
 	--timeout 1 >"$TMPD/s2.out" 2>&1
 rc=$?
 check "it:isup-switch-timeout (exit $rc)" test "$rc" = 3
+
+wait "$steady_pid"
+rc=$?
+sed 's/^/  /' "$TMPD/s3.out"
+check "it:isup-switch-link-steady (exit $rc)" test "$rc" = 0 \
+	-a "$(grep -c '^EV MTP2_UP' "$TMPD/s3.out")" = 1 -a "$(grep -c '^EV LINK_UP' "$TMPD/s3.out")" = 1 \
+	-a "$(grep -cE '^EV (LINK|MTP2)_DOWN' "$TMPD/s3.out")" = 0
 exit ${FAILED:-0}

@@ -49,6 +49,21 @@ static bool outgoing[MAX_CIC];
 static bool link_up;
 static volatile sig_atomic_t got_term;
 
+/* Why the link left service (EV LINK_DOWN reason=...): libss7's last error
+ * line and when, whether its MTP2 went down, since when the link was up,
+ * and how late the main loop has been running (a starved process). */
+#define ERR_RECENT_MS 3000
+#define LAG_WINDOW_MS 10000
+#define ERR_KEEP      4
+static struct {
+	char text[200];
+	int64_t ms;
+} errs[ERR_KEEP]; /* libss7's last error lines, a ring */
+static int errs_next;
+static int64_t link_up_ms;
+static bool mtp2_down_seen;
+static int64_t lag_max_ms, lag_prev_ms, lag_since_ms;
+
 /* Events seen so far; "expect" consumes the first matching one. */
 static struct {
 	char *line;
@@ -102,8 +117,75 @@ static void cb_message(struct ss7 *s, char *msg)
 
 static void cb_error(struct ss7 *s, char *msg)
 {
+	size_t n;
+
 	(void)s;
 	fprintf(stderr, "libss7: %s", msg);
+	snprintf(errs[errs_next].text, sizeof(errs[0].text), "%s", msg);
+	n = strcspn(errs[errs_next].text, "\r\n");
+	errs[errs_next].text[n] = 0;
+	errs[errs_next].ms = isw_now_ms();
+	errs_next = (errs_next + 1) % ERR_KEEP;
+}
+
+/* A libss7 error line of the last few seconds containing `what`. */
+static bool recent_err(int64_t now, const char *what)
+{
+	int i;
+
+	for (i = 0; i < ERR_KEEP; i++)
+		if (errs[i].text[0] && now - errs[i].ms < ERR_RECENT_MS &&
+		    strstr(errs[i].text, what))
+			return true;
+	return false;
+}
+
+int64_t isw_loop_lag_ms(void)
+{
+	return lag_max_ms > lag_prev_ms ? lag_max_ms : lag_prev_ms;
+}
+
+/* The main loop woke up `late` ms after it meant to: keep the worst of the
+ * current and the previous window. */
+static void note_lag(int64_t now, int64_t late)
+{
+	if (now - lag_since_ms >= LAG_WINDOW_MS) {
+		lag_prev_ms = lag_max_ms;
+		lag_max_ms = 0;
+		lag_since_ms = now;
+	}
+	if (late > lag_max_ms)
+		lag_max_ms = late;
+}
+
+/* libss7 reported its linkset down: say why, as far as it can be told. The
+ * usual causes: Q.703 T7 (excessive delay of acknowledgement) when an MSU
+ * is not acknowledged in time, a failed Q.707 signalling link test (SLTA
+ * not received twice), or MTP2 leaving service on a timer of its own
+ * (no error line then). */
+static void report_link_down(void)
+{
+	int64_t now = isw_now_ms();
+	const char *why;
+	int i, k;
+
+	if (recent_err(now, "T7 expired"))
+		why = "mtp2-t7";
+	else if (recent_err(now, "Q707 T1"))
+		why = "slt-failed";
+	else if (mtp2_down_seen)
+		why = "mtp2-out-of-service";
+	else
+		why = "mtp3";
+	isw_out("EV LINK_DOWN reason=%s up_ms=%lld lag_ms=%lld", why,
+		(long long)(link_up_ms ? now - link_up_ms : -1), (long long)isw_loop_lag_ms());
+	for (i = 0; i < ERR_KEEP; i++) {
+		k = (errs_next + i) % ERR_KEEP;
+		if (errs[k].text[0] && now - errs[k].ms < ERR_RECENT_MS)
+			isw_out("ERR libss7 before LINK_DOWN: %s", errs[k].text);
+		errs[k].text[0] = 0; /* told once */
+	}
+	mtp2_down_seen = false;
 }
 
 static void cb_call_null(struct ss7 *s, struct isup_call *c, int lock)
@@ -240,16 +322,20 @@ static void handle_event(ss7_event *e)
 	switch (e->e) {
 	case SS7_EVENT_UP:
 		link_up = true;
+		link_up_ms = isw_now_ms();
+		mtp2_down_seen = false;
 		isw_out("EV LINK_UP");
 		isw_m3ua_dest(true);
 		break;
 	case SS7_EVENT_DOWN:
 		link_up = false;
-		isw_out("EV LINK_DOWN");
+		report_link_down();
 		isw_m3ua_dest(false);
 		break;
-	case MTP2_LINK_UP:
 	case MTP2_LINK_DOWN:
+		mtp2_down_seen = true;
+		break;
+	case MTP2_LINK_UP:
 		break;
 	case ISUP_EVENT_IAM:
 		on_iam(e);
@@ -839,7 +925,7 @@ int main(int argc, char **argv)
 	long timeout = 30, v;
 	int sp[2], i, np, rc;
 	struct pollfd pfd[4];
-	int64_t start, now, deadline, last_pump = 0;
+	int64_t start, now, deadline, last_pump = 0, woke_by = 0;
 	struct timeval *tv;
 
 	for (i = 1; i < argc; i++) {
@@ -929,8 +1015,12 @@ int main(int argc, char **argv)
 	isw_mtp_init(sp[1], sp[0], ss7);
 	isw_out("READY listen=%s variant=%s opc=%u dpc=%u", listen_addr,
 		isw_cfg.ansi ? "ansi" : "itu", isw_cfg.opc, isw_cfg.dpc);
+	/* ss7_start() starts alignment of every link not marked in alarm (a new
+	 * link is not). ss7_link_noalarm() on top would start it a second time:
+	 * libss7 then schedules a second MTP2 T2 (Q.703 "not aligned", ITU 50 s,
+	 * ANSI 11.5 s) over the first one's id, the first is never cancelled and
+	 * takes the link out of service T2 after start, in the middle of a test. */
 	ss7_start(ss7);
-	ss7_link_noalarm(ss7, sp[0]);
 
 	start = isw_now_ms();
 	deadline = start + timeout * 1000;
@@ -938,6 +1028,8 @@ int main(int argc, char **argv)
 		int timeout_ms = IDLE_PUMP_MS;
 
 		now = isw_now_ms();
+		if (woke_by)
+			note_lag(now, now - woke_by);
 		if (now >= deadline) {
 			isw_out("ERR timeout after %ld s", timeout);
 			rc = 3;
@@ -969,6 +1061,7 @@ int main(int argc, char **argv)
 		np = isw_m3ua_pollfds(pfd);
 		if (script_fd >= 0 && waiting == W_NONE)
 			pfd[np++] = (struct pollfd){.fd = script_fd, .events = POLLIN};
+		woke_by = isw_now_ms() + timeout_ms;
 		if (poll(pfd, (nfds_t)np, timeout_ms) < 0 && errno != EINTR)
 			break;
 		isw_m3ua_handle(pfd, np);

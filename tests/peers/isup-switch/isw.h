@@ -38,6 +38,8 @@ struct isw_pdu {
 /* isup_switch.c */
 void isw_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t isw_now_ms(void);
+/* How many ms late the main loop woke up at worst lately (0 if never). */
+int64_t isw_loop_lag_ms(void);
 /* ISUP bytes from M3UA, before libss7 sees them (messages libss7 does not report). */
 void isw_sniff_rx_isup(const uint8_t *isup, size_t len);
 

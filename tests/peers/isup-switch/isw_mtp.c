@@ -49,7 +49,15 @@ static struct {
 	bool got_tra, sent_tra, sent_sltm;
 	bool last_msu;
 	int64_t last_tx_ms;
+	int64_t in_service_ms; /* when MTP2 came into service */
 } m;
+
+static const char *lssu_name(int type)
+{
+	static const char *const n[] = {"SIO", "SIN", "SIE", "SIOS", "SIPO", "SIB"};
+
+	return type >= 0 && type < 6 ? n[type] : "LSSU?";
+}
 
 static void reset_seq(void)
 {
@@ -319,6 +327,7 @@ static void rx_su(const uint8_t *su, size_t len)
 		if (!m.in_service && m.lssu_to_send == LSSU_SIE) {
 			/* it finished proving and waits for our FISU (Q.703 7.3) */
 			m.in_service = true;
+			m.in_service_ms = isw_now_ms();
 			isw_out("EV MTP2_UP");
 			send_status();
 		}
@@ -327,8 +336,12 @@ static void rx_su(const uint8_t *su, size_t len)
 	if (li <= 2) {
 		type = su[3] & 0x07;
 		if (m.in_service) {
+			/* Q.703 7.2: libss7 took its end out of service and aligns
+			 * again; this shim never does so by itself. */
 			m.in_service = false;
-			isw_out("EV LINK_DOWN");
+			isw_out("EV MTP2_DOWN reason=libss7-sent-%s in_service_ms=%lld lag_ms=%lld",
+				lssu_name(type), (long long)(isw_now_ms() - m.in_service_ms),
+				(long long)isw_loop_lag_ms());
 		}
 		if (type == LSSU_SIO || type == LSSU_SIOS) {
 			reset_seq();

@@ -60,18 +60,15 @@
 #define CORR_LAMBDA 0.99976403f /* the same per sample: CORR_DECAY^(1/CORR_EVERY) */
 #define EX_STEP	    16		/* far-end energy history step (lags) */
 #define EX_HIST	    (EC_TAIL_MS_MAX * 8 / EX_STEP)
-#ifndef MU0
+#define CORR_RATIO  3.0f  /* peak region density over the other lags' */
+#define CORR_SHARE  0.25f /* share of rx the peak region explains */
+/* Background step (normalised): measured on the bench, 0.9 converges more
+ * slowly on 20 dB hybrids (the whitened near-end noise, amplified by A(z),
+ * is then within 20 dB of the whitened echo and a large step follows it);
+ * 0.3-0.5 before convergence and 0.15 after gave the best 1 s and steady
+ * ERLE over css and speech, ERL 6-20 dB. */
 #define MU0 0.4f
-#endif
-#ifndef MU1
 #define MU1 0.15f
-#endif
-#ifndef CORR_SHARE
-#define CORR_SHARE 0.25f
-#endif
-#ifndef CORR_RATIO
-#define CORR_RATIO 3.0f
-#endif
 /* Whitening strength: a -15 dB white-noise floor in the autocorrelation and
  * 10 % bandwidth expansion. A full-strength A(z) also whitens (and so
  * amplifies) the near-end background noise in rx, which then swamps the
@@ -83,8 +80,9 @@
 
 typedef float v8f __attribute__((vector_size(32)));
 typedef short v8s __attribute__((vector_size(16)));
+/* returns w.x; o[0] = w.xw, o[1] = xw_prev.xw, o[2] = xw_prev.x */
 typedef float (*adapt_fn)(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n,
-			  float *yw, float *q);
+			  float *o);
 typedef float (*dot_fn)(const float *w, const float *xw, const int16_t *x, unsigned n, float *yw);
 typedef void (*corr_fn)(float *r, const float *xw, float d, unsigned n);
 
@@ -116,6 +114,7 @@ struct nlms {
 	 * rx and far end, the latter every EX_STEP samples over the tail */
 	float ed, ex, exh[EX_HIST];
 	unsigned exh_i;
+	bool corr_idle;
 
 	float pmax[EC_TAIL_MS_MAX * 8 / PMAX_BLOCK + 1]; /* far power maxima per block */
 	unsigned pmax_n, pmax_i, pmax_fill;
@@ -138,12 +137,14 @@ struct nlms {
 	} while (0)
 #define HSUM(v) ((v)[0] + (v)[1] + (v)[2] + (v)[3] + (v)[4] + (v)[5] + (v)[6] + (v)[7])
 
-/* One pass: w += c * xw_prev, then *yw = sum w * xw_cur and return
- * sum w * x (xw_cur is xw_prev one sample later). Macros so that each
- * target gets its own copy inlined. */
+/* One pass: w += c * xw_prev, then return sum w * x, with o[0] = sum w *
+ * xw_cur, o[1] = xw_prev . xw_cur and o[2] = xw_prev . x (xw_cur is
+ * xw_prev one sample later; o[1] and o[2] give the outputs the taps had
+ * before this update). Macros so that each target gets its own copy
+ * inlined. */
 #define ADAPT_BODY                                          \
 	v8f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0}; \
-	v8f acc4 = {0}, acc5 = {0};                         \
+	v8f acc4 = {0}, acc5 = {0}, acc6 = {0}, acc7 = {0}; \
 	v8f vc = {c, c, c, c, c, c, c, c};                  \
 	unsigned j;                                         \
 	for (j = 0; j < n; j += 16) {                       \
@@ -166,12 +167,16 @@ struct nlms {
 		acc3 += w1 * v1;                            \
 		acc4 += u0 * v0;                            \
 		acc5 += u1 * v1;                            \
+		acc6 += u0 * x0;                            \
+		acc7 += u1 * x1;                            \
 	}                                                   \
 	acc0 += acc2;                                       \
 	acc1 += acc3;                                       \
 	acc4 += acc5;                                       \
-	*yw = HSUM(acc1);                                   \
-	*q = HSUM(acc4);                                    \
+	acc6 += acc7;                                       \
+	o[0] = HSUM(acc1);                                  \
+	o[1] = HSUM(acc4);                                  \
+	o[2] = HSUM(acc6);                                  \
 	return HSUM(acc0);
 
 #define DOT_BODY                                            \
@@ -206,15 +211,14 @@ struct nlms {
 		__builtin_memcpy(r + j, &r0, 32);  \
 	}
 
-__attribute__((target("avx2,fma"))) static float adapt_avx2(float *w, const float *xw_prev,
-							    const int16_t *x, float c, unsigned n,
-							    float *yw, float *q)
+__attribute__((target("avx2,fma"))) static float
+adapt_avx2(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n, float *o)
 {
 	ADAPT_BODY
 }
 
 static float adapt_generic(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n,
-			   float *yw, float *q)
+			   float *o)
 {
 	ADAPT_BODY
 }
@@ -268,6 +272,7 @@ static void nlms_reset(void *st)
 	s->ed = s->ex = 0.0f;
 	memset(s->exh, 0, sizeof(s->exh));
 	s->exh_i = 0;
+	s->corr_idle = false;
 	memset(s->pmax, 0, sizeof(s->pmax));
 	s->pmax_i = s->pmax_fill = 0;
 	s->pmax_cur = s->pmax_win = 0.0f;
@@ -408,12 +413,6 @@ static void window_move(struct nlms *s, unsigned ws)
 	window_power(s);
 }
 
-/* Delay estimate from the whitened cross-correlation: the lag of its
- * largest magnitude, trusted when the 10 ms around it hold most of the
- * correlation's energy over the whole tail (estimation noise spreads
- * evenly over all lags; an echo path concentrates). The window moves
- * there when it does not cover that lag and what follows it, and the
- * canceller is not converged (a new call, or a changed echo path). */
 /* Delay estimate from the whitened cross-correlation, normalised per lag
  * by the far-end energy it saw and the rx energy: z(L) is the share of rx
  * explained by lag L, about 1 / (samples) at every lag without echo, and
@@ -429,7 +428,7 @@ static void delay_update(struct nlms *s, bool converged)
 	float inv[EX_HIST], tot = 0.0f, pk = 0.0f, m = 0.0f, ratio;
 	unsigned j, b, jp = 0, lag, lo, hi, ws;
 
-	if (!s->corr || nl < 2 * CORR_REGION || !(s->ed > 0.0f))
+	if (!s->corr || converged || nl < 2 * CORR_REGION || !(s->ed > 0.0f))
 		return;
 	/* exh[exh_i - 1] is now, one entry per EX_STEP lags back */
 	for (b = 0; b < EX_HIST; b++) {
@@ -457,9 +456,9 @@ static void delay_update(struct nlms *s, bool converged)
 	lag = n - 1 - jp;
 	lo = lag > 16 ? lag - 16 : 0;
 	hi = lo + CORR_REGION;
-	if (hi > n) {
-		hi = n;
-		lo = n - CORR_REGION;
+	if (hi > nl) {
+		hi = nl;
+		lo = nl - CORR_REGION;
 	}
 	for (j = lo; j < hi; j++)
 		pk += s->corr[n - 1 - j] * s->corr[n - 1 - j] * inv[j / EX_STEP];
@@ -521,8 +520,8 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 	size_t i;
 
 	for (i = 0; i < cnt; i++) {
-		float xv = tx[i], d = rx[i], xwv, yf, yfw, yb, q, ewp, ybw, e, eb, dw, ew, nv, ov,
-		      g, thr;
+		float xv = tx[i], d = rx[i], xwv, yf, yfw, yb, o[3], ewp, ybw, e, eb, dw, ew, nv,
+		      ov, g, thr;
 		unsigned p = s->p, k, base;
 		bool dt, far, converged, energy_dt;
 
@@ -546,20 +545,23 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 
 		/* background: update with the previous error, then estimate;
 		 * foreground: estimate only */
-		yb = s->adapt(s->wb, s->xw + base, s->x + base + 1, s->c, nw, &ybw, &q);
+		yb = s->adapt(s->wb, s->xw + base, s->x + base + 1, s->c, nw, o);
 		yf = s->dot(s->wf, s->xw + base + 1, s->x + base + 1, nw, &yfw);
+		ybw = o[0];
 		if (!(fabsf(yb) < 1e6f && fabsf(ybw) < 1e6f)) {
 			/* cannot happen with the step bounds below; never let
 			 * a numerical accident reach the line */
 			memcpy(s->wb, s->wf, nw * sizeof(float));
-			yb = ybw = 0.0f;
+			yb = ybw = o[1] = o[2] = 0.0f;
 		}
 		if (!(fabsf(yf) < 1e6f)) {
 			memset(s->wf, 0, nw * sizeof(float));
 			yf = 0.0f;
 		}
 		e = d - yf;
-		eb = d - yb;
+		/* the background error with its taps before the last update
+		 * (see the comparison below) */
+		eb = d - yb + s->c * o[2];
 
 		/* rx whitened, A(z)d, and the background error in that domain */
 		dw = d;
@@ -567,10 +569,7 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 			dw += s->a[k] * s->dhist[k - 1];
 		ew = dw - ybw;
 		s->swd += (dw * dw - s->swd) * (1.0f / 64);
-		/* the background error the taps had before the last update:
-		 * that update carries the last error, which would let them
-		 * follow the near end (see the comparison below) */
-		ewp = ew + s->c * q;
+		ewp = ew + s->c * o[1];
 		s->swb += (ewp * ewp - s->swb) * (1.0f / 64);
 		s->swf += ((dw - yfw) * (dw - yfw) - s->swf) * (1.0f / 64);
 		memmove(s->dhist + 1, s->dhist, (LPC_ORDER - 1) * sizeof(float));
@@ -614,7 +613,12 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 		else if (s->geigel_hold)
 			s->geigel_hold--;
 		energy_dt = converged && far && s->se > 0.25f * s->sd;
-		s->energy_run = energy_dt && !s->geigel_hold ? s->energy_run + 1 : 0;
+		/* counted over far-end speech only: pauses (syllables,
+		 * css) must not restart the count */
+		if (s->geigel_hold || (far && !energy_dt))
+			s->energy_run = 0;
+		else if (energy_dt)
+			s->energy_run++;
 		if (s->energy_run > 2000) {
 			/* 250 ms of a poor residual that the (ERL-scaled)
 			 * Geigel does not call near-end speech: the echo path
@@ -626,14 +630,32 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 		dt = s->geigel_hold || energy_dt;
 
 		s->c = 0.0f;
-		if (far && !s->geigel_hold) {
+		if (far && (!s->geigel_hold || !converged)) {
 			float mu = converged ? MU1 : MU0;
 
 			if (energy_dt)
 				mu = 0.0f;
+			/* before convergence the Geigel detector false-alarms on
+			 * 6 dB hybrids (its threshold assumes the worst ERL);
+			 * a wrong alarm would stop convergence for 100 ms, while
+			 * near-end speech cannot reach the output filter (the
+			 * comparison below) */
+			if (s->geigel_hold)
+				mu *= 0.5f;
 			s->c = mu * ew / (s->pw + delta);
 		}
-		if (s->corr && !s->geigel_hold) {
+		if (s->corr && converged != s->corr_idle) {
+			/* the window only moves while not converged: the
+			 * correlation rests meanwhile, and starts afresh when
+			 * convergence is lost (the echo path changed) */
+			s->corr_idle = converged;
+			if (!converged) {
+				memset(s->corr, 0, n * sizeof(float));
+				s->ed = 0.0f;
+				s->peak_runs = 0;
+			}
+		}
+		if (s->corr && !converged && !s->geigel_hold) {
 			/* every lag, whether the far end speaks now or not: rx
 			 * then still holds the echo of what it said before */
 			s->corr_add(s->corr, s->xw + p - n + 1, dw, n);
@@ -647,23 +669,22 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 			}
 		}
 
-		/* Background / foreground: every 4 ms, the output filter takes
-		 * the background taps when they cancel clearly better (and at
-		 * least 9 dB); a background filter 6 dB behind a working
-		 * output filter (pulled away by missed double talk) gets its
-		 * taps back. */
+		/* Background / foreground, every 4 ms. The comparison is on
+		 * the errors, the background's taken with its taps
+		 * before the last update: that update carries the last error,
+		 * so with it the background filter partly follows whatever rx
+		 * holds besides the echo, and under near-end speech the
+		 * detector missed it would look better than the output filter
+		 * (measured: 2-3 dB whitened, up to 13 dB on raw samples).
+		 * Both measures (whitened and raw) are taken that way.
+		 * The output filter takes the background taps when they cancel
+		 * better (1.5 dB) and at least 9 dB; a background filter 6 dB
+		 * behind a working output filter (pulled away by missed double
+		 * talk) gets the output filter's taps back. */
 		if (--s->xfer == 0) {
-			s->xfer = XFER_EVERY;
-			/* With a large step the background filter partly follows
-			 * what rx holds besides the echo (its taps carry the last
-			 * errors), so under near-end speech it looks a little
-			 * better than the output filter. Once converged, taps are
-			 * taken only when clearly better (4.5 dB) and cancelling
-			 * within 9 dB of the long-term ERLE: near-end speech
-			 * fails that, a changed echo path is recognised after
-			 * 250 ms (energy check) and lifts the rule. */
 			bool better = s->swb < 0.7f * s->swf && s->sb < 0.125f * s->sd;
 
+			s->xfer = XFER_EVERY;
 			if (far && !s->geigel_hold && better) {
 				memcpy(s->wf, s->wb, nw * sizeof(float));
 				s->se = s->sb;

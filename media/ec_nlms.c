@@ -49,6 +49,9 @@
 
 #define LPC_ORDER   8
 #define SHIFT_BLOCK 128 /* history buffers slide every 16 ms */
+/* history length: the tail, a slide block, and one sample before the
+ * oldest lag (index -1) for the running lag-one sums */
+#define HIST(n)	    ((n) + SHIFT_BLOCK + 1)
 #define PMAX_BLOCK  32
 #define WIN_TAPS    256		/* active window, 32 ms */
 #define WIN_PRE	    32		/* window start before the correlation peak */
@@ -64,11 +67,12 @@
 #define CORR_SHARE  0.25f /* share of rx the peak region explains */
 /* Background step (normalised): measured on the bench, 0.9 converges more
  * slowly on 20 dB hybrids (the whitened near-end noise, amplified by A(z),
- * is then within 20 dB of the whitened echo and a large step follows it);
- * 0.3-0.5 before convergence and 0.15 after gave the best 1 s and steady
- * ERLE over css and speech, ERL 6-20 dB. */
+ * is then within about 20 dB of the whitened echo and a large step follows
+ * it); 0.4 before convergence and 0.08 after gave the best 1 s and steady
+ * ERLE over css and speech, ERL 6-20 dB (0.15 after: steady ERLE 3-5 dB
+ * lower on 20 dB hybrids). */
 #define MU0 0.4f
-#define MU1 0.15f
+#define MU1 0.08f
 /* Whitening strength: a -15 dB white-noise floor in the autocorrelation and
  * 10 % bandwidth expansion. A full-strength A(z) also whitens (and so
  * amplifies) the near-end background noise in rx, which then swamps the
@@ -80,9 +84,8 @@
 
 typedef float v8f __attribute__((vector_size(32)));
 typedef short v8s __attribute__((vector_size(16)));
-/* returns w.x; o[0] = w.xw, o[1] = xw_prev.xw, o[2] = xw_prev.x */
 typedef float (*adapt_fn)(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n,
-			  float *o);
+			  float *yw);
 typedef float (*dot_fn)(const float *w, const float *xw, const int16_t *x, unsigned n, float *yw);
 typedef void (*corr_fn)(float *r, const float *xw, float d, unsigned n);
 
@@ -93,9 +96,9 @@ struct nlms {
 	unsigned p;  /* write index in the histories, n <= p < n + SHIFT_BLOCK */
 	float *wf;   /* foreground taps, time-reversed: w[j] weighs lag ws + nw - 1 - j */
 	float *wb;   /* background taps */
-	float *xw;   /* whitened far-end history, n + SHIFT_BLOCK */
+	float *xw;   /* whitened far-end history, HIST(n) from index -1 */
 	float *corr; /* whitened cross-correlation, corr[j] is lag n - 1 - j (NULL: nw == n) */
-	int16_t *x;  /* far-end history, n + SHIFT_BLOCK */
+	int16_t *x;  /* far-end history, HIST(n) from index -1 */
 	adapt_fn adapt;
 	dot_fn dot;
 	corr_fn corr_add;
@@ -103,6 +106,7 @@ struct nlms {
 
 	float c;		/* background step for the next update (0: none) */
 	float pw;		/* power of the whitened window */
+	float q1, q2;		/* window sums of xw(t - 1) xw(t) and xw(t - 1) x(t) */
 	float a[LPC_ORDER + 1]; /* A(z), a[0] = 1 */
 	float racc[LPC_ORDER + 1], r[LPC_ORDER + 1];
 	unsigned lpc_blocks;
@@ -137,14 +141,15 @@ struct nlms {
 	} while (0)
 #define HSUM(v) ((v)[0] + (v)[1] + (v)[2] + (v)[3] + (v)[4] + (v)[5] + (v)[6] + (v)[7])
 
-/* One pass: w += c * xw_prev, then return sum w * x, with o[0] = sum w *
- * xw_cur, o[1] = xw_prev . xw_cur and o[2] = xw_prev . x (xw_cur is
- * xw_prev one sample later; o[1] and o[2] give the outputs the taps had
- * before this update). Macros so that each target gets its own copy
- * inlined. */
+/* One pass: w += c * xw_prev, then return sum w * x and *yw = sum w *
+ * xw_cur (xw_cur is xw_prev one sample later). The taps' outputs before
+ * this update are these minus c * (xw_prev . x) and c * (xw_prev . xw_cur),
+ * kept as running sums by the caller: two more accumulators here would
+ * spill a register (16 ymm) into the loop's dependency chain (measured:
+ * the pass then cost 2.6 times as much per tap). Macros so that each
+ * target gets its own copy inlined. */
 #define ADAPT_BODY                                          \
 	v8f acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0}; \
-	v8f acc4 = {0}, acc5 = {0}, acc6 = {0}, acc7 = {0}; \
 	v8f vc = {c, c, c, c, c, c, c, c};                  \
 	unsigned j;                                         \
 	for (j = 0; j < n; j += 16) {                       \
@@ -165,18 +170,10 @@ struct nlms {
 		acc1 += w0 * v0;                            \
 		acc2 += w1 * x1;                            \
 		acc3 += w1 * v1;                            \
-		acc4 += u0 * v0;                            \
-		acc5 += u1 * v1;                            \
-		acc6 += u0 * x0;                            \
-		acc7 += u1 * x1;                            \
 	}                                                   \
 	acc0 += acc2;                                       \
 	acc1 += acc3;                                       \
-	acc4 += acc5;                                       \
-	acc6 += acc7;                                       \
-	o[0] = HSUM(acc1);                                  \
-	o[1] = HSUM(acc4);                                  \
-	o[2] = HSUM(acc6);                                  \
+	*yw = HSUM(acc1);                                   \
 	return HSUM(acc0);
 
 #define DOT_BODY                                            \
@@ -212,13 +209,13 @@ struct nlms {
 	}
 
 __attribute__((target("avx2,fma"))) static float
-adapt_avx2(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n, float *o)
+adapt_avx2(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n, float *yw)
 {
 	ADAPT_BODY
 }
 
 static float adapt_generic(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n,
-			   float *o)
+			   float *yw)
 {
 	ADAPT_BODY
 }
@@ -248,18 +245,18 @@ static void corr_generic(float *r, const float *xw, float d, unsigned n)
 static void nlms_reset(void *st)
 {
 	struct nlms *s = st;
-	unsigned hist = s->n + SHIFT_BLOCK;
+	unsigned hist = HIST(s->n);
 
 	memset(s->wf, 0, s->nw * sizeof(float));
 	memset(s->wb, 0, s->nw * sizeof(float));
-	memset(s->xw, 0, hist * sizeof(float));
+	memset(s->xw - 1, 0, hist * sizeof(float));
 	if (s->corr)
 		memset(s->corr, 0, s->n * sizeof(float));
-	memset(s->x, 0, hist * sizeof(int16_t));
+	memset(s->x - 1, 0, hist * sizeof(int16_t));
 	s->ws = 0;
 	s->p = s->n;
 	s->c = 0.0f;
-	s->pw = 0.0f;
+	s->pw = s->q1 = s->q2 = 0.0f;
 	memset(s->a, 0, sizeof(s->a));
 	s->a[0] = 1.0f;
 	memset(s->racc, 0, sizeof(s->racc));
@@ -287,7 +284,7 @@ static void nlms_reset(void *st)
 
 static size_t nlms_bytes(unsigned n, unsigned nw)
 {
-	unsigned hist = n + SHIFT_BLOCK;
+	unsigned hist = HIST(n);
 
 	return sizeof(struct nlms) + (2 * nw + hist + (nw < n ? n : 0)) * sizeof(float) +
 	       hist * sizeof(int16_t);
@@ -298,7 +295,7 @@ static void *nlms_alloc(void *ctx, unsigned tail, const struct ec_params *p)
 	struct nlms *s;
 	unsigned n = (tail + 15) & ~15u;
 	unsigned nw = n < WIN_TAPS ? n : WIN_TAPS;
-	unsigned hist = n + SHIFT_BLOCK;
+	unsigned hist = HIST(n);
 	bool avx2;
 
 	s = talloc_zero_size(ctx, nlms_bytes(n, nw));
@@ -309,9 +306,9 @@ static void *nlms_alloc(void *ctx, unsigned tail, const struct ec_params *p)
 	s->nw = nw;
 	s->wf = (float *)(s + 1);
 	s->wb = s->wf + nw;
-	s->xw = s->wb + nw;
-	s->corr = nw < n ? s->xw + hist : NULL;
-	s->x = (int16_t *)(s->xw + hist + (nw < n ? n : 0));
+	s->corr = nw < n ? s->wb + nw : NULL;
+	s->xw = s->wb + nw + (nw < n ? n : 0) + 1;
+	s->x = (int16_t *)(s->xw - 1 + hist) + 1;
 	s->nlp = p->nlp;
 	s->pmax_n = n / PMAX_BLOCK + 1;
 	__builtin_cpu_init();
@@ -374,16 +371,23 @@ static void lpc_update(struct nlms *s)
 	memcpy(s->a, a, sizeof(a));
 }
 
+/* Exact window sums (the running ones drift in float), called before
+ * sample p is written: they cover the window one sample ago. */
 static void window_power(struct nlms *s)
 {
-	const float *v = s->xw + s->p - s->ws - s->nw + 1;
-	float pw = 0.0f;
+	const float *v = s->xw + s->p - s->ws - s->nw;
+	const int16_t *u = s->x + s->p - s->ws - s->nw;
+	float pw = 0.0f, q1 = 0.0f, q2 = 0.0f;
 	unsigned j;
 
-	/* exact recomputation: the running sum drifts in float */
-	for (j = 0; j < s->nw; j++)
+	for (j = 0; j < s->nw; j++) {
 		pw += v[j] * v[j];
+		q1 += v[(int)j - 1] * v[j];
+		q2 += v[(int)j - 1] * (float)u[j];
+	}
 	s->pw = pw;
+	s->q1 = q1;
+	s->q2 = q2;
 }
 
 /* Move the window to start at lag ws; taps both windows cover are kept. */
@@ -486,8 +490,8 @@ static void slide(struct nlms *s, bool converged)
 {
 	unsigned n = s->n;
 
-	memmove(s->x, s->x + SHIFT_BLOCK, n * sizeof(int16_t));
-	memmove(s->xw, s->xw + SHIFT_BLOCK, n * sizeof(float));
+	memmove(s->x - 1, s->x - 1 + SHIFT_BLOCK, (n + 1) * sizeof(int16_t));
+	memmove(s->xw - 1, s->xw - 1 + SHIFT_BLOCK, (n + 1) * sizeof(float));
 	s->p = n;
 	window_power(s);
 	delay_update(s, converged);
@@ -520,8 +524,8 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 	size_t i;
 
 	for (i = 0; i < cnt; i++) {
-		float xv = tx[i], d = rx[i], xwv, yf, yfw, yb, o[3], ewp, ybw, e, eb, dw, ew, nv,
-		      ov, g, thr;
+		float xv = tx[i], d = rx[i], xwv, yf, yfw, yb, ewp, ybw, e, eb, dw, ew, nv, ov, g,
+		      thr;
 		unsigned p = s->p, k, base;
 		bool dt, far, converged, energy_dt;
 
@@ -542,17 +546,21 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 		s->pw += nv * nv - ov * ov;
 		if (s->pw < 0.0f)
 			s->pw = 0.0f;
+		/* lag-one sums over the window: the background taps'
+		 * outputs before their update (see ADAPT_BODY) */
+		s->q1 += s->xw[p - s->ws - 1] * nv - s->xw[(int)base - 1] * ov;
+		s->q2 += s->xw[p - s->ws - 1] * (float)s->x[p - s->ws] -
+			 s->xw[(int)base - 1] * (float)s->x[base];
 
 		/* background: update with the previous error, then estimate;
 		 * foreground: estimate only */
-		yb = s->adapt(s->wb, s->xw + base, s->x + base + 1, s->c, nw, o);
+		yb = s->adapt(s->wb, s->xw + base, s->x + base + 1, s->c, nw, &ybw);
 		yf = s->dot(s->wf, s->xw + base + 1, s->x + base + 1, nw, &yfw);
-		ybw = o[0];
 		if (!(fabsf(yb) < 1e6f && fabsf(ybw) < 1e6f)) {
 			/* cannot happen with the step bounds below; never let
 			 * a numerical accident reach the line */
 			memcpy(s->wb, s->wf, nw * sizeof(float));
-			yb = ybw = o[1] = o[2] = 0.0f;
+			yb = ybw = 0.0f;
 		}
 		if (!(fabsf(yf) < 1e6f)) {
 			memset(s->wf, 0, nw * sizeof(float));
@@ -561,7 +569,7 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 		e = d - yf;
 		/* the background error with its taps before the last update
 		 * (see the comparison below) */
-		eb = d - yb + s->c * o[2];
+		eb = d - yb + s->c * s->q2;
 
 		/* rx whitened, A(z)d, and the background error in that domain */
 		dw = d;
@@ -569,7 +577,7 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 			dw += s->a[k] * s->dhist[k - 1];
 		ew = dw - ybw;
 		s->swd += (dw * dw - s->swd) * (1.0f / 64);
-		ewp = ew + s->c * o[1];
+		ewp = ew + s->c * s->q1;
 		s->swb += (ewp * ewp - s->swb) * (1.0f / 64);
 		s->swf += ((dw - yfw) * (dw - yfw) - s->swf) * (1.0f / 64);
 		memmove(s->dhist + 1, s->dhist, (LPC_ORDER - 1) * sizeof(float));

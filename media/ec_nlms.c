@@ -43,6 +43,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <immintrin.h>
 #include <talloc.h>
 
 #include "media/ec.h"
@@ -133,11 +134,18 @@ struct nlms {
 	uint64_t dt_samples;
 };
 
-#define LOADX(dst, ptr)                                   \
+/* 8 int16 to 8 floats; the AVX2 copies redefine it (one 256-bit widening
+ * instead of two 128-bit halves) */
+#define LOADX_GENERIC(dst, ptr)                           \
 	do {                                              \
 		v8s t_;                                   \
 		__builtin_memcpy(&t_, (ptr), 16);         \
 		(dst) = __builtin_convertvector(t_, v8f); \
+	} while (0)
+#define LOADX_AVX2(dst, ptr)                                                        \
+	do {                                                                        \
+		__m128i t_ = _mm_loadu_si128((const __m128i *)(const void *)(ptr)); \
+		(dst) = (v8f)_mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(t_));         \
 	} while (0)
 #define HSUM(v) ((v)[0] + (v)[1] + (v)[2] + (v)[3] + (v)[4] + (v)[5] + (v)[6] + (v)[7])
 
@@ -208,14 +216,9 @@ struct nlms {
 		__builtin_memcpy(r + j, &r0, 32);  \
 	}
 
+#define LOADX LOADX_AVX2
 __attribute__((target("avx2,fma"))) static float
 adapt_avx2(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n, float *yw)
-{
-	ADAPT_BODY
-}
-
-static float adapt_generic(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n,
-			   float *yw)
 {
 	ADAPT_BODY
 }
@@ -225,11 +228,20 @@ __attribute__((target("avx2,fma"))) static float dot_avx2(const float *w, const 
 {
 	DOT_BODY
 }
+#undef LOADX
+
+#define LOADX LOADX_GENERIC
+static float adapt_generic(float *w, const float *xw_prev, const int16_t *x, float c, unsigned n,
+			   float *yw)
+{
+	ADAPT_BODY
+}
 
 static float dot_generic(const float *w, const float *xw, const int16_t *x, unsigned n, float *yw)
 {
 	DOT_BODY
 }
+#undef LOADX
 
 __attribute__((target("avx2,fma"))) static void corr_avx2(float *r, const float *xw, float d,
 							  unsigned n)

@@ -66,6 +66,8 @@
 #define EX_HIST	    (EC_TAIL_MS_MAX * 8 / EX_STEP)
 #define CORR_RATIO  3.0f  /* peak region density over the other lags' */
 #define CORR_SHARE  0.25f /* share of rx the peak region explains */
+#define CORR_SEARCH 16000 /* samples correlated at full rate, 2 s */
+#define CORR_SLOW   4	  /* then one in CORR_SLOW */
 /* Background step (normalised): measured on the bench, 0.9 converges more
  * slowly on 20 dB hybrids (the whitened near-end noise, amplified by A(z),
  * is then within about 20 dB of the whitened echo and a large step follows
@@ -120,6 +122,7 @@ struct nlms {
 	float ed, ex, exh[EX_HIST];
 	unsigned exh_i;
 	bool corr_idle;
+	unsigned corr_n; /* correlated samples since the last restart */
 
 	float pmax[EC_TAIL_MS_MAX * 8 / PMAX_BLOCK + 1]; /* far power maxima per block */
 	unsigned pmax_n, pmax_i, pmax_fill;
@@ -282,6 +285,7 @@ static void nlms_reset(void *st)
 	memset(s->exh, 0, sizeof(s->exh));
 	s->exh_i = 0;
 	s->corr_idle = false;
+	s->corr_n = 0;
 	memset(s->pmax, 0, sizeof(s->pmax));
 	s->pmax_i = s->pmax_fill = 0;
 	s->pmax_cur = s->pmax_win = 0.0f;
@@ -441,7 +445,7 @@ static void delay_update(struct nlms *s, bool converged)
 {
 	/* lags seen for under 8 ms have too rough a normalisation */
 	const unsigned n = s->n, nl = s->seen < n ? (s->seen > 64 ? s->seen - 64 : 0) : n;
-	float inv[EX_HIST], tot = 0.0f, pk = 0.0f, m = 0.0f, ratio;
+	float inv[EX_HIST], tot = 0.0f, pk = 0.0f, m = 0.0f, ratio, decay;
 	unsigned j, b, jp = 0, lag, lo, hi, ws;
 
 	if (!s->corr || converged || nl < 2 * CORR_REGION || !(s->ed > 0.0f))
@@ -457,16 +461,26 @@ static void delay_update(struct nlms *s, bool converged)
 			e = fmaxf(e, s->exh[(s->exh_i + EX_HIST - b) % EX_HIST]);
 		inv[b] = e > 0.0625f * s->ex ? 1.0f / (e * s->ed) : 0.0f;
 	}
-	for (j = 0; j < n; j++) {
-		unsigned l = n - 1 - j;
-		float v = s->corr[j] * s->corr[j] * inv[l / EX_STEP];
+	/* corr[j] is lag n - 1 - j: the lags of block b (EX_STEP of them,
+	 * one normalisation) are j = n - EX_STEP (b + 1) .. n - 1 - EX_STEP b */
+	for (b = 0; b < n / EX_STEP && b * EX_STEP < nl; b++) {
+		const float *c = s->corr + n - EX_STEP * (b + 1);
+		float bm = 0.0f, bs = 0.0f;
+		unsigned k, bk = 0;
 
-		if (l >= nl)
-			continue;
-		tot += v;
-		if (v > m) {
-			m = v;
-			jp = j;
+		for (k = 0; k < EX_STEP; k++) {
+			float v = c[k] * c[k];
+
+			bs += v;
+			if (v > bm) {
+				bm = v;
+				bk = k;
+			}
+		}
+		tot += bs * inv[b];
+		if (bm * inv[b] > m) {
+			m = bm * inv[b];
+			jp = n - EX_STEP * (b + 1) + bk;
 		}
 	}
 	lag = n - 1 - jp;
@@ -479,8 +493,10 @@ static void delay_update(struct nlms *s, bool converged)
 	for (j = lo; j < hi; j++)
 		pk += s->corr[n - 1 - j] * s->corr[n - 1 - j] * inv[j / EX_STEP];
 	ratio = pk * (float)(nl - CORR_REGION) / (CORR_REGION * (tot - pk) + 1e-30f);
+	/* every CORR_EVERY samples while searching, every slide after */
+	decay = s->corr_n < CORR_SEARCH ? CORR_DECAY : CORR_DECAY * CORR_DECAY;
 	for (j = 0; j < n; j++)
-		s->corr[j] *= CORR_DECAY;
+		s->corr[j] *= decay;
 	if (!(tot > 0.0f) || ratio < CORR_RATIO || pk < CORR_SHARE) {
 		s->peak_runs = 0;
 		return;
@@ -673,13 +689,23 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 				memset(s->corr, 0, n * sizeof(float));
 				s->ed = 0.0f;
 				s->peak_runs = 0;
+				s->corr_n = 0;
 			}
 		}
 		if (s->corr && !converged && !s->geigel_hold) {
 			/* every lag, whether the far end speaks now or not: rx
-			 * then still holds the echo of what it said before */
-			s->corr_add(s->corr, s->xw + p - n + 1, dw, n);
-			s->ed = s->ed * CORR_LAMBDA + dw * dw;
+			 * then still holds the echo of what it said before.
+			 * Every sample for CORR_SEARCH samples; a canceller
+			 * still not converged then (a noisy line, no echo)
+			 * correlates every CORR_SLOW-th sample, weighted so,
+			 * to bound its CPU. */
+			unsigned step = s->corr_n < CORR_SEARCH ? 1 : CORR_SLOW;
+
+			if (++s->corr_n % step == 0) {
+				s->corr_add(s->corr, s->xw + p - n + 1, dw * (float)step, n);
+				s->ed += dw * dw * (float)step;
+			}
+			s->ed *= CORR_LAMBDA;
 		}
 		if (s->corr) {
 			s->ex = s->ex * CORR_LAMBDA + xwv * xwv;
@@ -739,7 +765,7 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 		s->seen = s->seen < n ? s->seen + 1 : n + ((s->seen + 1) & (EX_STEP - 1));
 		if (++s->p == n + SHIFT_BLOCK)
 			slide(s, converged);
-		else if (s->p == n + CORR_EVERY)
+		else if (s->p == n + CORR_EVERY && s->corr_n < CORR_SEARCH)
 			delay_update(s, converged);
 	}
 }

@@ -11,17 +11,18 @@
  *   whitened far end, the echo path's impulse response; its peak places an
  *   active window of WIN_TAPS taps (4 ms before the peak, 28 ms after).
  *   NLMS over 256 taps instead of 1024 converges four times faster (its
- *   rate per sample goes with 1 / taps) and costs a quarter. The window is
- *   re-placed when the correlation shows the echo elsewhere and the filter
- *   no longer cancels (echo path change); taps that the old and new windows
- *   share are kept.
- * - Two filters over the window: the background one adapts (stopped only by
- *   the Geigel detector); the foreground one, which makes the output, does
- *   not adapt but takes a copy of the background taps when those cancel
- *   clearly better (short-term residual power) and at least 9 dB. Double talk
- *   the detector misses can pull the background taps away, never the
- *   output's; a background filter that fell behind the foreground one is
- *   given the foreground taps back.
+ *   rate per sample goes with 1 / taps) and costs a quarter. The window
+ *   moves only while not converged (a new call, or convergence lost to an
+ *   echo path change), when the correlation shows the echo outside it;
+ *   taps that the old and new windows share are kept. The correlation
+ *   rests while converged.
+ * - Two filters over the window: the background one adapts; the foreground
+ *   one, which makes the output, does not adapt but takes a copy of the
+ *   background taps when those cancel better (short-term error power,
+ *   whitened and raw, with the background taps as they were before their
+ *   last update) and at least 9 dB. Double talk the detector misses can
+ *   pull the background taps away, never the output's; a background filter
+ *   that fell behind the foreground one is given the foreground taps back.
  * - Adaptation on pre-whitened signals: speech is strongly coloured and plain
  *   NLMS converges at the pace of its weakest spectral mode. The far end is
  *   whitened by an order-8 LPC inverse filter A(z) (re-estimated every 16 ms
@@ -658,7 +659,8 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 		if (s->energy_run > 2000) {
 			/* 250 ms of a poor residual that the (ERL-scaled)
 			 * Geigel does not call near-end speech: the echo path
-			 * changed. Forget convergence: full step again. */
+			 * changed. Forget convergence: larger step, delay
+			 * search again. */
 			s->ld = s->le = 0.0f;
 			s->energy_run = 0;
 			converged = energy_dt = false;

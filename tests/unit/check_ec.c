@@ -23,12 +23,20 @@ struct conv_case {
 	float min_1s, min_steady;
 };
 
-/* measured (seed 1): css 0/6: 34.8/40.8, css 50/12: 19+/39, speech 0/12:
- * 22.8/31.2, speech 100/6: 10.9/32.9, noise 50/20 */
+/* The targets: ERLE >= 20 dB within 1 s and >= 30 dB steady (NLP off) on
+ * the speech-like signals at 50 and 100 ms of bulk delay, ERL 6-20 dB;
+ * asserted 1 dB above them. Measured (seed 1, ERLE at 1 s / steady):
+ * css 50/6 35.0/51.7, 50/20 32.2/37.1, 100/6 28.0/47.6, 100/20 26.0/41.6;
+ * speech 50/6 35.7/39.7, 50/20 27.3/36.5, 100/6 33.9/39.7, 100/20
+ * 25.7/37.2; css 0/6 31.8/42.4, speech 0/12 32.3/36.0, noise 50/20
+ * 35.8/50.6. */
 static const struct conv_case conv_cases[] = {
-	{EC_BENCH_CSS, 0, 6.0f, 28.0f, 34.0f},	   {EC_BENCH_CSS, 50, 12.0f, 12.0f, 30.0f},
-	{EC_BENCH_SPEECH, 0, 12.0f, 18.0f, 27.0f}, {EC_BENCH_SPEECH, 100, 6.0f, 6.0f, 27.0f},
-	{EC_BENCH_NOISE, 50, 20.0f, 15.0f, 30.0f},
+	{EC_BENCH_CSS, 50, 6.0f, 21.0f, 31.0f},	    {EC_BENCH_CSS, 50, 20.0f, 21.0f, 31.0f},
+	{EC_BENCH_CSS, 100, 6.0f, 21.0f, 31.0f},    {EC_BENCH_CSS, 100, 20.0f, 21.0f, 31.0f},
+	{EC_BENCH_SPEECH, 50, 6.0f, 21.0f, 31.0f},  {EC_BENCH_SPEECH, 50, 20.0f, 21.0f, 31.0f},
+	{EC_BENCH_SPEECH, 100, 6.0f, 21.0f, 31.0f}, {EC_BENCH_SPEECH, 100, 20.0f, 21.0f, 31.0f},
+	{EC_BENCH_CSS, 0, 6.0f, 25.0f, 34.0f},	    {EC_BENCH_SPEECH, 0, 12.0f, 25.0f, 31.0f},
+	{EC_BENCH_NOISE, 50, 20.0f, 25.0f, 35.0f},
 };
 
 START_TEST(test_converges)
@@ -44,6 +52,7 @@ START_TEST(test_converges)
 	ck_assert_msg(r.erle_db_steady >= k->min_steady, "steady ERLE %.1f dB < %.1f",
 		      r.erle_db_steady, k->min_steady);
 	ck_assert_int_ge(r.ms_to_20db, 0);
+	ck_assert_int_le(r.ms_to_20db, 1000);
 	/* the canceller's own metrics agree with the bench */
 	ck_assert_float_ge(r.metrics.erle_db, 15.0f);
 	ck_assert_float_lt(fabsf(r.metrics.erl_db - k->erl_db), 3.0f);
@@ -89,16 +98,14 @@ END_TEST
 struct dt_case {
 	enum ec_bench_signal sig;
 	float erl_db;
-	float min_after, min_sdr;
 };
 
-/* measured: css/6: after 18.0, SDR 22.6; speech/6: 10.0, 14.4; css/20:
- * 17.5, 36.8; speech/20: 24.4, 49.3 */
+/* measured (ERLE before / after double talk, near-end SDR): css/6
+ * 48.6/49.7, 54; css/12 47.6/49.6, 58; css/20 42.6/42.5, 62; speech/6
+ * 36.8/36.3, 48; speech/12 36.2/35.0, 52; speech/20 33.7/35.2, 55 */
 static const struct dt_case dt_cases[] = {
-	{EC_BENCH_CSS, 6.0f, 12.0f, 17.0f},
-	{EC_BENCH_SPEECH, 6.0f, 3.0f, 9.0f},
-	{EC_BENCH_CSS, 20.0f, 12.0f, 30.0f},
-	{EC_BENCH_SPEECH, 20.0f, 18.0f, 40.0f},
+	{EC_BENCH_CSS, 6.0f},	 {EC_BENCH_CSS, 12.0f},	   {EC_BENCH_CSS, 20.0f},
+	{EC_BENCH_SPEECH, 6.0f}, {EC_BENCH_SPEECH, 12.0f}, {EC_BENCH_SPEECH, 20.0f},
 };
 
 START_TEST(test_double_talk)
@@ -112,10 +119,14 @@ START_TEST(test_double_talk)
 	struct ec_bench_result r;
 
 	bench(&c, &r);
-	/* no divergence: the echo stays cancelled right after double talk */
-	ck_assert_msg(r.erle_db_after_dt >= k->min_after, "ERLE after double talk %.1f dB",
-		      r.erle_db_after_dt);
-	ck_assert_msg(r.dt_sdr_db >= k->min_sdr, "near end SDR %.1f dB", r.dt_sdr_db);
+	/* no divergence and no dip: the echo stays cancelled right after
+	 * double talk, within 3 dB of before */
+	ck_assert_msg(r.erle_db_before_dt >= 30.0f, "ERLE before double talk %.1f dB",
+		      r.erle_db_before_dt);
+	ck_assert_msg(r.erle_db_after_dt >= r.erle_db_before_dt - 3.0f,
+		      "ERLE after double talk %.1f dB, before %.1f dB", r.erle_db_after_dt,
+		      r.erle_db_before_dt);
+	ck_assert_msg(r.dt_sdr_db >= 40.0f, "near end SDR %.1f dB", r.dt_sdr_db);
 	ck_assert_float_le(r.dt_distortion_db, 3.0f);
 	ck_assert_float_gt(r.metrics.double_talk_share, 0.1f);
 }
@@ -185,11 +196,13 @@ END_TEST
 
 /* NLP with comfort noise: the residual under far-end single talk is
  * replaced by noise at the background level, so the measured return loss
- * grows; near-end speech under double talk still passes. */
+ * grows up to what that noise allows (6 dB hybrid: echo at -22 dBm0,
+ * comfort and background noise at -70; measured 39.7 dB off, 47.3 on);
+ * near-end speech under double talk still passes. */
 START_TEST(test_nlp)
 {
 	struct ec_bench_cfg c = {
-		.signal = EC_BENCH_SPEECH, .delay_ms = 50, .erl_db = 12.0f, .seed = 1};
+		.signal = EC_BENCH_SPEECH, .delay_ms = 50, .erl_db = 6.0f, .seed = 1};
 	struct ec_bench_result off, on;
 
 	bench(&c, &off);
@@ -233,6 +246,185 @@ START_TEST(test_block_size_invariance)
 }
 END_TEST
 
+/* A speech-like source of the test's own: low-passed noise in 200 ms
+ * syllables (sin^2 envelope) with 50 ms gaps, at -16 dBm0 on the active
+ * samples. */
+#define LINE_N (8000 * 6)
+struct line {
+	float x[LINE_N], near[LINE_N], echo[LINE_N];
+	uint8_t act[LINE_N], nact[LINE_N];
+	int16_t tx[LINE_N], rx[LINE_N], out[LINE_N];
+};
+
+static double lcg_gauss(uint32_t *st)
+{
+	double u = 0.0;
+	int i;
+
+	for (i = 0; i < 12; i++) {
+		*st = *st * 1103515245u + 12345u;
+		u += (double)(*st >> 8) / 16777216.0;
+	}
+	return u - 6.0;
+}
+
+static void syllables(float *x, uint8_t *act, size_t n, uint32_t seed)
+{
+	double lp = 0.0, p = 0.0, g;
+	size_t i, na = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned k = i % 2000;
+		double env = k < 1600 ? pow(sin(M_PI * k / 1600.0), 2) : 0.0;
+
+		lp = 0.8 * lp + lcg_gauss(&seed);
+		x[i] = (float)(env * lp);
+		act[i] = env > 0.1;
+		if (act[i]) {
+			p += (double)x[i] * x[i];
+			na++;
+		}
+	}
+	g = 16055.0 * pow(10.0, -16.0 / 20.0) / sqrt(p / (double)na);
+	for (i = 0; i < n; i++)
+		x[i] = (float)(x[i] * g);
+}
+
+/* ERLE over [a, b) on far-end-active samples. */
+static double line_erle(const struct line *l, size_t a, size_t b)
+{
+	double pe = 0.0, pr = 0.0;
+	size_t i;
+
+	for (i = a; i < b; i++)
+		if (l->act[i]) {
+			double r = l->out[i] - l->near[i];
+
+			pe += (double)l->echo[i] * l->echo[i];
+			pr += r * r;
+		}
+	return 10.0 * log10(pe / (pr + 1e-3));
+}
+
+/* Echo of tx through h (6 taps) after delay samples, from sample a on. */
+static void line_echo(struct line *l, const double *h, size_t delay, double gain, size_t a)
+{
+	size_t i, k;
+
+	for (i = a; i < LINE_N; i++) {
+		double v = 0.0;
+
+		for (k = 0; k < 6; k++)
+			if (i >= delay + k)
+				v += h[k] * l->x[i - delay - k];
+		l->echo[i] = (float)(v * gain);
+	}
+}
+
+static void line_run(struct line *l)
+{
+	struct ec_params p = {0};
+	struct ec *ec = ec_alloc(unit_ctx, &p);
+	uint32_t st = 4242;
+	size_t i;
+
+	ck_assert_ptr_nonnull(ec);
+	for (i = 0; i < LINE_N; i++) {
+		l->tx[i] = (int16_t)lrint(l->x[i]);
+		l->rx[i] = (int16_t)lrint(l->echo[i] + l->near[i] + 3.0 * lcg_gauss(&st));
+	}
+	for (i = 0; i < LINE_N; i += 80)
+		ec_process(ec, l->tx + i, l->rx + i, l->out + i, 80);
+	ec_free(ec);
+}
+
+static const double hyb1[6] = {0.5, -0.3, 0.2, -0.12, 0.06, -0.02};
+static const double hyb2[6] = {-0.2, 0.45, 0.3, -0.1, -0.05, 0.02};
+
+/* Echo path change mid-call (G.168 test 4 in spirit): 20 ms of bulk delay,
+ * then 90 ms and another hybrid. The canceller must notice, find the new
+ * delay and converge again (measured: 37.7 and 40.4 dB over the last two
+ * half seconds; 46 dB before the change). */
+START_TEST(test_echo_path_change)
+{
+	struct line *l = talloc_zero(unit_ctx, struct line);
+
+	ck_assert_ptr_nonnull(l);
+	syllables(l->x, l->act, LINE_N, 7);
+	line_echo(l, hyb1, 160, 1.0, 0);
+	line_echo(l, hyb2, 720, 1.0, LINE_N / 2);
+	line_run(l);
+	ck_assert_float_ge(line_erle(l, 16000, 24000), 35.0);
+	ck_assert_float_ge(line_erle(l, 40000, 48000), 30.0);
+	talloc_free(l);
+}
+END_TEST
+
+/* Near-end speech at the far end's level from the first sample, for 2 s:
+ * nothing learnt yet, so double talk cannot be told from a bad filter by
+ * the residual. The near end must pass and the canceller converge once
+ * it stops (measured: SDR 14 dB, then 38-41 dB ERLE). */
+START_TEST(test_double_talk_from_start)
+{
+	struct line *l = talloc_zero(unit_ctx, struct line);
+	double ps = 0.0, pr = 0.0;
+	size_t i;
+
+	ck_assert_ptr_nonnull(l);
+	syllables(l->x, l->act, LINE_N, 7);
+	syllables(l->near, l->nact, 16000, 99);
+	line_echo(l, hyb1, 160, 0.5, 0);
+	line_run(l);
+	for (i = 0; i < 16000; i++)
+		if (l->nact[i]) {
+			double r = l->out[i] - l->near[i];
+
+			ps += (double)l->near[i] * l->near[i];
+			pr += r * r;
+		}
+	/* the echo alone is 8 dB under the near end: what the output holds
+	 * besides the near end is not much more than that echo */
+	ck_assert_float_ge(10.0 * log10(ps / pr), 6.0);
+	ck_assert_float_ge(line_erle(l, 24000, 48000), 30.0);
+	talloc_free(l);
+}
+END_TEST
+
+/* Sample-by-sample with the window placed by the delay estimate (echo at
+ * 75 ms, beyond the initial window): block length changes nothing. */
+START_TEST(test_block_size_invariance_window)
+{
+	struct ec_params p = {.tail_ms = 128};
+	struct ec *a = ec_alloc(unit_ctx, &p), *b = ec_alloc(unit_ctx, &p);
+	struct line *l = talloc_zero(unit_ctx, struct line);
+	static int16_t ob[LINE_N];
+	size_t i, n;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(l);
+	syllables(l->x, l->act, LINE_N, 11);
+	line_echo(l, hyb2, 600, 1.0, 0);
+	for (i = 0; i < LINE_N; i++) {
+		l->tx[i] = (int16_t)lrint(l->x[i]);
+		l->rx[i] = (int16_t)lrint(l->echo[i]);
+	}
+	ec_process(a, l->tx, l->rx, l->out, LINE_N);
+	for (i = 0; i < LINE_N; i += n) {
+		n = 1 + i % 29;
+		if (n > LINE_N - i)
+			n = LINE_N - i;
+		ec_process(b, l->tx + i, l->rx + i, ob + i, n);
+	}
+	ck_assert_mem_eq(l->out, ob, sizeof(ob));
+	/* and it did cancel */
+	ck_assert_float_ge(line_erle(l, 24000, 48000), 30.0);
+	ec_free(a);
+	ec_free(b);
+	talloc_free(l);
+}
+END_TEST
+
 START_TEST(test_state_and_registry)
 {
 	struct ec_params p = {.tail_ms = 128};
@@ -270,6 +462,9 @@ Suite *ec_suite(void)
 	tcase_add_test(tc, test_disable_and_short_run);
 	tcase_add_test(tc, test_nlp);
 	tcase_add_test(tc, test_block_size_invariance);
+	tcase_add_test(tc, test_block_size_invariance_window);
+	tcase_add_test(tc, test_echo_path_change);
+	tcase_add_test(tc, test_double_talk_from_start);
 	tcase_add_loop_test(tc, test_double_talk, 0, sizeof(dt_cases) / sizeof(dt_cases[0]));
 	suite_add_tcase(s, tc);
 	tc = unit_tcase("control");

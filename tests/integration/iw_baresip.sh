@@ -9,10 +9,11 @@
 # and BYE to baresip, which ends its call. Then the other way: a second
 # baresip dials tandem, the switch gets the IAM, rings and answers, voice
 # is checked the same way, and baresip's BYE when it quits gives REL 16.
-# The call runs with tandem's echo canceller off: with the default one
-# ("tandem", NLMS) the E1's 1500 Hz, sent while baresip's 1004 Hz goes the
-# other way (double talk, no echo at all), reached baresip 9.3 dB louder
-# (-3.7 dBm0 for -13); TANDEM_EC=tandem runs the call with it to show that.
+# The call runs with tandem's echo canceller on (TANDEM_EC=off or another
+# name to change it): the E1's 1500 Hz goes one way while baresip's 1004 Hz
+# goes the other (double talk on a line with no echo) and must arrive at its
+# level. (An earlier canceller sent it on 9 dB louder; check_ec's
+# test_tones_no_echo keeps that case.)
 # Knobs for looking into such things: E1_HZ (the E1's tone, 1500),
 # PHONE_DBM0 (baresip's level, -10), KEEP_REC=DIR (keep baresip's WAVs).
 # Ports 25400-25449.
@@ -101,7 +102,7 @@ routing
  route to-isup default via sw1
 media
  rtp-port-range 25420 25439
- echo-canceller ${TANDEM_EC:-off} tail 128
+ echo-canceller ${TANDEM_EC:-tandem} tail 128
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
 

@@ -418,6 +418,8 @@ static void conn_down(void *priv, int err)
 	osmo_fsm_inst_dispatch(asp->fi, E_CONN_DOWN, NULL);
 }
 
+static bool na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m);
+
 /* --- SSNM (RFC 4666 4.5): destination state --- */
 
 static bool any_unavailable(const struct m3ua_asp *asp)
@@ -453,6 +455,9 @@ static void daud_cb(void *priv)
 	if (!n)
 		return;
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_SSNM, M3UA_SSNM_DAUD);
+	/* RFC 4666 3.4.3: Network Appearance, then Routing Context */
+	if (asp->cfg.have_na)
+		m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, asp->cfg.na);
 	if (m3ua_asp_rc(asp, &rc))
 		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
 	m3ua_enc_param(&e, M3UA_IEI_AFFECTED_PC, apc, n);
@@ -527,6 +532,8 @@ static void ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 {
 	const struct m3ua_param *p = m3ua_msg_find(m, M3UA_IEI_AFFECTED_PC);
 
+	if (!na_ok(asp, m))
+		return;
 	/* RFC 4666 3.4.1: Affected Point Code: mask (8) | point code (24), several */
 	for (unsigned i = 0; p && i + 4 <= p->len; i += 4) {
 		uint32_t pc = (uint32_t)p->val[i + 1] << 16 | (uint32_t)p->val[i + 2] << 8 |
@@ -538,7 +545,7 @@ static void ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 	daud_arm(asp);
 }
 
-static void send_err(struct m3ua_asp *asp, uint32_t code)
+static void send_err_na(struct m3ua_asp *asp, uint32_t code, const uint32_t *na)
 {
 	uint8_t buf[32];
 	struct m3ua_enc e;
@@ -546,9 +553,42 @@ static void send_err(struct m3ua_asp *asp, uint32_t code)
 
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_MGMT, M3UA_MGMT_ERR);
 	m3ua_enc_u32(&e, M3UA_IEI_ERR_CODE, code);
+	if (na)
+		m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, *na);
 	n = m3ua_enc_finish(&e);
 	if (n > 0 && tx(asp, buf, n, 0) == 0)
 		asp->st.rx_err_sent++;
+}
+
+static void send_err(struct m3ua_asp *asp, uint32_t code)
+{
+	send_err_na(asp, code, NULL);
+}
+
+/* RFC 4666 3.3.1 / 3.8.1: a message naming a Network Appearance other than
+ * the configured one is refused with ERR "Invalid Network Appearance", which
+ * carries the offending value. Without one configured, any is taken (the
+ * parameter is optional and the peer may use it alone). */
+static bool na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	uint32_t na;
+	int rc = m3ua_msg_u32(m, M3UA_IEI_NET_APPEARANCE, &na);
+
+	if (rc == -ENOENT || (rc == 0 && (!asp->cfg.have_na || na == asp->cfg.na)))
+		return true;
+	asp->st.rx_bad_na++;
+	if (rc < 0) {
+		LOGPFSML(asp->fi, LOGL_ERROR, "%s with a malformed Network Appearance\n",
+			 m3ua_type_name(m->cls, m->type));
+		send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
+		return false;
+	}
+	LOGPFSML(asp->fi, LOGL_ERROR,
+		 "%s with Network Appearance %u, configured %u: ERR invalid Network "
+		 "Appearance\n",
+		 m3ua_type_name(m->cls, m->type), na, asp->cfg.na);
+	send_err_na(asp, M3UA_ERR_INVAL_NET_APPEAR, &na);
+	return false;
 }
 
 /* --- RKM (RFC 4666 4.4) --- */
@@ -623,6 +663,8 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: not active */
 		return;
 	}
+	if (!na_ok(asp, m))
+		return;
 	if (!p || m3ua_pdata_decode(&pd, p) < 0) {
 		send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
 		return;
@@ -768,6 +810,9 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	if (!asp)
 		return NULL;
 	asp->cfg = *cfg;
+	/* the routing key names the ASP's Network Appearance (RFC 4666 3.6.1) */
+	asp->cfg.rk.have_na = cfg->have_na;
+	asp->cfg.rk.na = cfg->na;
 	if (!asp->cfg.ack_ms)
 		asp->cfg.ack_ms = 2000;
 	if (!asp->cfg.daud_ms)
@@ -914,6 +959,9 @@ int m3ua_asp_transfer(struct m3ua_asp *asp, const struct m3ua_pdata *pd)
 	if (!m3ua_asp_dest_available(asp, pd->dpc))
 		return -EHOSTUNREACH;
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_XFER, M3UA_XFER_DATA);
+	/* RFC 4666 3.3.1: Network Appearance, Routing Context, Protocol Data */
+	if (asp->cfg.have_na)
+		m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, asp->cfg.na);
 	if (m3ua_asp_rc(asp, &rc))
 		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
 	m3ua_enc_pdata(&e, pd);

@@ -34,6 +34,8 @@ struct m3ua_rk {
 	bool have_cics; /* Circuit Range: CICs from cic_opc */
 	uint32_t cic_opc;
 	uint16_t cic_first, cic_last;
+	bool have_na; /* Network Appearance in the key (RFC 4666 3.6.1) */
+	uint32_t na;
 };
 
 enum m3ua_rk_state {
@@ -63,6 +65,10 @@ struct m3ua_asp_cfg {
 	unsigned daud_ms;      /* DAUD period while a destination is unavailable (default 30000) */
 	unsigned beat_ms;      /* BEAT period (RFC 4666 4.3.4.6); 0: none. Two unanswered: reset */
 	bool standby;	       /* come up to ASP-INACTIVE only (m3ua_asp_set_target() later) */
+	/* RFC 4666 3.3.1: Network Appearance in DATA, SSNM and the routing key;
+	 * DATA or SSNM naming another one is refused with ERR 0x15 */
+	bool have_na;
+	uint32_t na;
 	struct m3ua_rk rk;
 };
 
@@ -97,6 +103,7 @@ enum m3ua_as_state {
 struct m3ua_asp_stats {
 	uint64_t rx[10][8], tx[10][8]; /* per class and type */
 	uint64_t rx_err_sent, rx_bad;
+	uint64_t rx_bad_na; /* DATA/SSNM with another Network Appearance */
 };
 
 struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp_cfg *cfg,

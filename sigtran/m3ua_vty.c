@@ -199,6 +199,24 @@ DEFUN(cfg_asp_rc, cfg_asp_rc_cmd, "routing-context <0-4294967295>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_na, cfg_asp_na_cmd, "network-appearance <0-4294967295>",
+      "Network Appearance in DATA, SSNM and the routing key; DATA naming another is "
+      "refused (RFC 4666 3.3.1)\nValue\n")
+{
+	ASP;
+	a->cfg.have_na = true;
+	a->cfg.na = (uint32_t)strtoul(argv[0], NULL, 10);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_no_na, cfg_asp_no_na_cmd, "no network-appearance",
+      NO_STR "No Network Appearance (any received is taken)\n")
+{
+	ASP;
+	a->cfg.have_na = false;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_asp_tm, cfg_asp_tm_cmd, "traffic-mode (override|loadshare|broadcast)",
       "Traffic mode asked for in ASPAC\nOverride\nLoadshare\nBroadcast\n")
 {
@@ -328,6 +346,8 @@ static int config_write_sigtran(struct vty *vty)
 			a->cfg.conn.transport == M3UA_TRANSPORT_SCTP ? "sctp" : "tcp", VTY_NEWLINE);
 		if (a->cfg.have_rc)
 			vty_out(vty, "  routing-context %u%s", a->cfg.rc, VTY_NEWLINE);
+		if (a->cfg.have_na)
+			vty_out(vty, "  network-appearance %u%s", a->cfg.na, VTY_NEWLINE);
 		if (a->cfg.traffic_mode >= 1 && a->cfg.traffic_mode <= 3)
 			vty_out(vty, "  traffic-mode %s%s", tm[a->cfg.traffic_mode], VTY_NEWLINE);
 		if (a->cfg.rk.enabled)
@@ -567,6 +587,10 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUPU],
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DRST], VTY_NEWLINE);
 		}
+		if (a->cfg.have_na || st->rx_bad_na)
+			vty_out(vty, "  network appearance %s%u; refused for another %" PRIu64 "%s",
+				a->cfg.have_na ? "" : "none ", a->cfg.have_na ? a->cfg.na : 0,
+				st->rx_bad_na, VTY_NEWLINE);
 		{
 			struct m3ua_dest_info d[16];
 			unsigned n = m3ua_asp_dests(a->asp, d, 16);
@@ -598,6 +622,8 @@ void m3ua_vty_init(void)
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_role_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rc_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tm_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_na_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_na_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tack_cmd);

@@ -98,6 +98,10 @@ static int send_simple(struct m3ua_asp *asp, uint8_t cls, uint8_t type)
 	uint32_t rc;
 
 	m3ua_enc_start(&e, buf, sizeof(buf), cls, type);
+	/* RFC 4666 3.5.1: the ASP Identifier tells the SG which ASP this
+	 * association is, e.g. after a restart from another address */
+	if (cls == M3UA_CLS_ASPSM && type == M3UA_ASPSM_UP && asp->cfg.have_asp_id)
+		m3ua_enc_u32(&e, M3UA_IEI_ASP_ID, asp->cfg.asp_id);
 	if (cls == M3UA_CLS_ASPTM) {
 		/* RFC 4666 3.7.1: Traffic Mode Type only in ASPAC */
 		if (type == M3UA_ASPTM_ACTIVE && asp->cfg.traffic_mode)

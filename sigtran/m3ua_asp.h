@@ -69,6 +69,9 @@ struct m3ua_asp_cfg {
 	 * DATA or SSNM naming another one is refused with ERR 0x15 */
 	bool have_na;
 	uint32_t na;
+	/* RFC 4666 3.5.1: ASP Identifier in ASPUP */
+	bool have_asp_id;
+	uint32_t asp_id;
 	struct m3ua_rk rk;
 };
 

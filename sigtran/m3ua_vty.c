@@ -217,6 +217,23 @@ DEFUN(cfg_asp_no_na, cfg_asp_no_na_cmd, "no network-appearance",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_aspid, cfg_asp_aspid_cmd, "asp-identifier <0-4294967295>",
+      "ASP Identifier sent in ASPUP (RFC 4666 3.5.1)\nValue\n")
+{
+	ASP;
+	a->cfg.have_asp_id = true;
+	a->cfg.asp_id = (uint32_t)strtoul(argv[0], NULL, 10);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_no_aspid, cfg_asp_no_aspid_cmd, "no asp-identifier",
+      NO_STR "No ASP Identifier in ASPUP\n")
+{
+	ASP;
+	a->cfg.have_asp_id = false;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_asp_tm, cfg_asp_tm_cmd, "traffic-mode (override|loadshare|broadcast)",
       "Traffic mode asked for in ASPAC\nOverride\nLoadshare\nBroadcast\n")
 {
@@ -348,6 +365,8 @@ static int config_write_sigtran(struct vty *vty)
 			vty_out(vty, "  routing-context %u%s", a->cfg.rc, VTY_NEWLINE);
 		if (a->cfg.have_na)
 			vty_out(vty, "  network-appearance %u%s", a->cfg.na, VTY_NEWLINE);
+		if (a->cfg.have_asp_id)
+			vty_out(vty, "  asp-identifier %u%s", a->cfg.asp_id, VTY_NEWLINE);
 		if (a->cfg.traffic_mode >= 1 && a->cfg.traffic_mode <= 3)
 			vty_out(vty, "  traffic-mode %s%s", tm[a->cfg.traffic_mode], VTY_NEWLINE);
 		if (a->cfg.rk.enabled)
@@ -624,6 +643,8 @@ void m3ua_vty_init(void)
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tm_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_na_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_na_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_aspid_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_aspid_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tack_cmd);

@@ -1,7 +1,7 @@
 /* sigtran/m3ua_asp optional parameters against a scripted SG over loopback
  * TCP (fake osmo clock, real loopback): Network Appearance (RFC 4666 3.3.1)
  * in DATA, DAUD and the routing key, and checked in DATA and SSNM; ASP
- * Identifier later. */
+ * Identifier (3.5.1) in ASPUP. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -328,6 +328,39 @@ START_TEST(test_network_appearance_none)
 	run(b.l, 10);
 	ck_assert_int_eq(b.u.transfers, 1);
 	ck_assert_int_eq(NSG(MGMT, ERR), 0);
+	/* and ASPUP has no ASP Identifier */
+	LAST(ASPSM, UP, &m);
+	ck_assert_ptr_null(m3ua_msg_find(&m, M3UA_IEI_ASP_ID));
+	xbed_stop(&b);
+}
+END_TEST
+
+/* RFC 4666 3.5.1: ASPUP carries the configured ASP Identifier, every time
+ * (also after the association comes back); ASPUP ACK as before. */
+START_TEST(test_asp_identifier)
+{
+	struct m3ua_asp_cfg acfg = {.traffic_mode = 1, .have_asp_id = true, .asp_id = 0x01020304};
+	struct xbed b = {0};
+	struct m3ua_msg m;
+	uint32_t v;
+
+	xbed_start(&b, &acfg);
+	ck_assert_int_eq(NSG(ASPSM, UP), 1);
+	LAST(ASPSM, UP, &m);
+	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_ASP_ID, &v), 0);
+	ck_assert_uint_eq(v, 0x01020304);
+	/* not in ASPAC */
+	LAST(ASPTM, ACTIVE, &m);
+	ck_assert_ptr_null(m3ua_msg_find(&m, M3UA_IEI_ASP_ID));
+	memset(b.sg.last_len, 0, sizeof(b.sg.last_len));
+	m3ua_asp_reset(b.asp);
+	for (int i = 0; i < 100 && m3ua_asp_state(b.asp) != M3UA_ASP_S_ACTIVE; i++)
+		run(b.l, 10);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(NSG(ASPSM, UP), 2);
+	LAST(ASPSM, UP, &m);
+	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_ASP_ID, &v), 0);
+	ck_assert_uint_eq(v, 0x01020304);
 	xbed_stop(&b);
 }
 END_TEST
@@ -340,6 +373,7 @@ Suite *m3ua_ext_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_network_appearance);
 	tcase_add_test(tc, test_network_appearance_none);
+	tcase_add_test(tc, test_asp_identifier);
 	suite_add_tcase(s, tc);
 	return s;
 }

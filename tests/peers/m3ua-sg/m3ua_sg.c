@@ -10,11 +10,14 @@
  * per line:
  *   duna PC | dava PC | drst PC | scon PC LEVEL | dupu PC USER CAUSE
  *   data OPC DPC SLS HEX      DATA (SI 5, NI 2) to an active ASP
+ *   data-na NA OPC DPC SLS HEX  the same with this Network Appearance
  *   drop [CONN]               close an association (default: the active one)
  *   quit
  * Output (stdout, one line each): READY, EV CONNECTED conn=N, EV RX conn=N
  * NAME (every message), EV ACTIVE/INACTIVE/UP/DOWN conn=N, EV REG ..., EV
- * DATA conn=N opc= dpc= si= sls= hex=, EV CLOSED conn=N. */
+ * DATA conn=N opc= dpc= si= sls= hex= na=, EV ERR conn=N code= na=, EV
+ * CLOSED conn=N. --na N puts Network Appearance N (RFC 4666 3.3.1) in the
+ * DATA and SSNM it sends. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +46,9 @@ enum {
 	T_TMT = 0x000b,
 	T_ERR = 0x000c,
 	T_STATUS = 0x000d,
+	T_ASPID = 0x0011,
 	T_APC = 0x0012,
+	T_NA = 0x0200,
 	T_USER_CAUSE = 0x0204,
 	T_CONG = 0x0205,
 	T_RK = 0x0207,
@@ -75,6 +80,7 @@ static int rkm_mode; /* 0 ignore, 1 accept, 2 refuse */
 static uint32_t rkm_val;
 static uint32_t reg_rc;
 static bool reg_done;
+static long long cfg_na = -1; /* --na: in DATA and SSNM we send */
 /* destinations we announced: 0 available, 1 unavailable, 2 restricted */
 static struct {
 	uint32_t pc;
@@ -237,10 +243,29 @@ static int active_conn(uint8_t sls)
 	return n ? act[sls % n] : -1;
 }
 
+/* an optional 32-bit parameter as text: the value, or "-" */
+static const char *opt32(const uint8_t *body, size_t blen, uint16_t tag, char *buf)
+{
+	size_t vlen;
+	const uint8_t *v = find(body, blen, tag, &vlen);
+
+	if (!v || vlen != 4)
+		return "-";
+	sprintf(buf, "%u", get32(v));
+	return buf;
+}
+
+static void mb_na(struct mb *m, long long na)
+{
+	if (na >= 0)
+		mb_u32(m, T_NA, (uint32_t)na);
+}
+
 static void rx_reg(int i, const uint8_t *body, size_t blen)
 {
 	size_t klen, vlen;
 	const uint8_t *k = find(body, blen, T_RK, &klen), *v;
+	char nb[16];
 	uint32_t lrk = 0, dpc = 0, opc = 0;
 	unsigned si = 0, c0 = 0, c1 = 0;
 	struct mb res, m;
@@ -261,11 +286,12 @@ static void rx_reg(int i, const uint8_t *body, size_t blen)
 		c0 = (unsigned)(v[4] << 8 | v[5]);
 		c1 = (unsigned)(v[6] << 8 | v[7]);
 	}
-	out("EV REG conn=%d lrk=%u dpc=%u si=%u opc=%u cics=%u-%u -> %s", i, lrk, dpc, si, opc, c0,
-	    c1,
+	out("EV REG conn=%d lrk=%u dpc=%u si=%u opc=%u cics=%u-%u -> %s na=%s", i, lrk, dpc, si,
+	    opc, c0, c1,
 	    rkm_mode == 1   ? "accepted"
 	    : rkm_mode == 2 ? "refused"
-			    : "ignored");
+			    : "ignored",
+	    opt32(k, klen, T_NA, nb));
 	if (!rkm_mode)
 		return;
 	/* RFC 4666 3.6.2 Registration Result */
@@ -288,6 +314,7 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 	size_t blen = len - 8, vlen;
 	struct mb m;
 	uint32_t rc;
+	char nb[16], eb[16];
 
 	out("EV RX conn=%d %s", i, name(msg[2], msg[3]));
 	switch (msg[2] << 8 | msg[3]) {
@@ -295,7 +322,7 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 		send_simple(i, ASPSM, 4);
 		C[i].up = true;
 		C[i].active = false;
-		out("EV UP conn=%d", i);
+		out("EV UP conn=%d aspid=%s", i, opt32(body, blen, T_ASPID, nb));
 		ntfy(i, 1, 2); /* AS-INACTIVE */
 		break;
 	case ASPSM << 8 | 2:
@@ -374,6 +401,7 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 						dupu = dst[d].dupu;
 					}
 				mb_init(&m, SSNM, st == 1 ? 1 : st == 2 ? 6 : 2);
+				mb_na(&m, cfg_na);
 				mb_u32(&m, T_APC, pc);
 				send_mb(i, &m);
 				/* 4.5.3: congestion and user part state are answered too */
@@ -408,10 +436,16 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 		}
 		for (size_t k = 12; k < vlen && k < 12 + 272; k++)
 			sprintf(hex + 2 * (k - 12), "%02x", v[k]);
-		out("EV DATA conn=%d rc=%d opc=%u dpc=%u si=%u sls=%u hex=%s", i,
-		    rc == ~0u ? -1 : (int)rc, get32(v), get32(v + 4), v[8], v[11], hex);
+		out("EV DATA conn=%d rc=%d opc=%u dpc=%u si=%u sls=%u hex=%s na=%s", i,
+		    rc == ~0u ? -1 : (int)rc, get32(v), get32(v + 4), v[8], v[11], hex,
+		    opt32(body, blen, T_NA, nb));
 		break;
 	}
+	case MGMT << 8 | 0:
+		out("EV ERR conn=%d code=0x%02x na=%s", i,
+		    (v = find(body, blen, T_ERR, &vlen)) && vlen == 4 ? get32(v) : 0,
+		    opt32(body, blen, T_NA, eb));
+		break;
 	default:
 		break;
 	}
@@ -478,6 +512,7 @@ static void ssnm_all(uint8_t type, uint32_t pc, uint16_t tag, uint32_t v)
 		if (C[i].fd < 0 || !C[i].active)
 			continue;
 		mb_init(&m, SSNM, type);
+		mb_na(&m, cfg_na);
 		if (reg_done)
 			mb_u32(&m, T_RC, reg_rc);
 		else if (have_rc)
@@ -493,6 +528,7 @@ static int command(char *line)
 {
 	char cmd[16] = "", hex[600] = "";
 	unsigned a = 0, b = 0, c = 0;
+	long long na = cfg_na;
 
 	if (sscanf(line, "%15s", cmd) != 1)
 		return 0;
@@ -513,8 +549,10 @@ static int command(char *line)
 	} else if (!strcmp(cmd, "dupu") && sscanf(line, "%*s %u %u %u", &a, &b, &c) == 3) {
 		get_dst(a)->dupu = c << 16 | b;
 		ssnm_all(5, a, T_USER_CAUSE, c << 16 | b);
-	} else if (!strcmp(cmd, "data") &&
-		   sscanf(line, "%*s %u %u %u %599s", &a, &b, &c, hex) == 4) {
+	} else if ((!strcmp(cmd, "data") &&
+		    sscanf(line, "%*s %u %u %u %599s", &a, &b, &c, hex) == 4) ||
+		   (!strcmp(cmd, "data-na") &&
+		    sscanf(line, "%*s %lld %u %u %u %599s", &na, &a, &b, &c, hex) == 5)) {
 		uint8_t pd[12 + 290];
 		size_t n = strlen(hex) / 2;
 		int i = active_conn((uint8_t)c);
@@ -533,6 +571,7 @@ static int command(char *line)
 		for (size_t k = 0; k < n; k++)
 			sscanf(hex + 2 * k, "%2hhx", &pd[12 + k]);
 		mb_init(&m, XFER, 1);
+		mb_na(&m, na);
 		if (reg_done)
 			mb_u32(&m, T_RC, reg_rc);
 		else if (have_rc)
@@ -577,6 +616,8 @@ int main(int argc, char **argv)
 				rkm_mode = 2;
 				rkm_val = (uint32_t)strtoul(v + 7, NULL, 0);
 			}
+		} else if (!strcmp(argv[i], "--na") && i + 1 < argc) {
+			cfg_na = strtoll(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--commands") && i + 1 < argc) {
 			cmd_fd = open(argv[++i], O_RDONLY);
 			if (cmd_fd < 0) {
@@ -586,9 +627,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
 			timeout_s = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: m3ua-sg --listen ADDR:PORT [--rc N] "
-					"[--rkm accept:RC|refuse:STATUS] [--commands FILE] "
-					"[--timeout S]\n");
+			fprintf(stderr,
+				"usage: m3ua-sg --listen ADDR:PORT [--rc N] "
+				"[--rkm accept:RC|refuse:STATUS] [--na N] [--commands FILE] "
+				"[--timeout S]\n");
 			return 2;
 		}
 	}

@@ -12,6 +12,7 @@
 #include "sigtran/m3ua_asp.h"
 #include "sigtran/m3ua_dest.h"
 #include "sigtran/m3ua_rkm.h"
+#include "sigtran/m3ua_sctp.h"
 
 #define MAX_RETRY_DOWN 3 /* ASPDN / DEREG REQ unanswered this often: give up */
 
@@ -733,7 +734,6 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 	struct m3ua_msg m;
 	uint32_t err = 0;
 
-	(void)stream;
 	if (m3ua_decode(&m, buf, len, &err) < 0) {
 		asp->st.rx_bad++;
 		LOGP(DM3UA, LOGL_NOTICE, "M3UA: malformed message (%zu bytes), ERR 0x%02x\n", len,
@@ -742,6 +742,12 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 		return;
 	}
 	count(asp->st.rx, m.cls, m.type);
+	if (!m3ua_sctp_stream_ok(m.cls, stream)) {
+		LOGPFSML(asp->fi, LOGL_ERROR, "%s on SCTP stream %u: ERR invalid stream\n",
+			 m3ua_type_name(m.cls, m.type), stream);
+		send_err(asp, M3UA_ERR_INVAL_STREAM_ID);
+		return;
+	}
 	if (ipsp_server_rx(asp, &m))
 		return;
 	switch (m.cls) {
@@ -969,8 +975,9 @@ int m3ua_asp_transfer(struct m3ua_asp *asp, const struct m3ua_pdata *pd)
 	if (m3ua_asp_rc(asp, &rc))
 		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
 	m3ua_enc_pdata(&e, pd);
-	/* 4.3.4.3: DATA on a stream other than 0, chosen by SLS */
-	return tx(asp, buf, m3ua_enc_finish(&e), (uint16_t)(1 + (pd->sls & 0x0f)));
+	/* 1.4.7: DATA of one SLS on one stream (not 0), so it stays in sequence;
+	 * the transport maps 1 + SLS onto the streams it has */
+	return tx(asp, buf, m3ua_enc_finish(&e), (uint16_t)(1 + pd->sls));
 }
 
 enum m3ua_as_state m3ua_asp_as_state(const struct m3ua_asp *asp)

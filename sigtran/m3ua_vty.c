@@ -190,6 +190,39 @@ DEFUN(cfg_asp_transport, cfg_asp_transport_cmd, "transport (tcp|sctp)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_sctp_addr, cfg_asp_sctp_addr_cmd, "sctp-address (local|remote) A.B.C.D",
+      "SCTP multi-homing: one more address of the association (same port)\n"
+      "Ours (bound besides the listen address, or alone as a client)\n"
+      "The peer's (tried besides the remote address)\nAddress\n")
+{
+	ASP;
+	bool local = !strcmp(argv[0], "local");
+	unsigned *n = local ? &a->cfg.conn.n_local_more : &a->cfg.conn.n_remote_more;
+	struct sockaddr_storage *more = local ? a->cfg.conn.local_more : a->cfg.conn.remote_more;
+	struct sockaddr_in *s;
+
+	if (*n == M3UA_CONN_MORE_ADDRS) {
+		vty_out(vty, "%% at most %u more addresses%s", M3UA_CONN_MORE_ADDRS, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	s = (struct sockaddr_in *)&more[*n];
+	memset(s, 0, sizeof(*s));
+	s->sin_family = AF_INET;
+	if (inet_pton(AF_INET, argv[1], &s->sin_addr) != 1)
+		return CMD_WARNING;
+	(*n)++;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_ssnm_stream, cfg_asp_ssnm_stream_cmd, "ssnm-stream (zero|data)",
+      "SCTP stream of SSNM messages (RFC 4666 1.4.7)\nStream 0, with management (default)\n"
+      "Stream 1, the first data stream\n")
+{
+	ASP;
+	a->cfg.conn.ssnm_on_data = !strcmp(argv[0], "data");
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_asp_rc, cfg_asp_rc_cmd, "routing-context <0-4294967295>",
       "Routing context (RFC 4666 3.3.1)\nValue\n")
 {
@@ -361,6 +394,22 @@ static int config_write_sigtran(struct vty *vty)
 				VTY_NEWLINE);
 		vty_out(vty, "  transport %s%s",
 			a->cfg.conn.transport == M3UA_TRANSPORT_SCTP ? "sctp" : "tcp", VTY_NEWLINE);
+		for (unsigned i = 0; i < a->cfg.conn.n_local_more + a->cfg.conn.n_remote_more;
+		     i++) {
+			bool lo = i < a->cfg.conn.n_local_more;
+			const struct sockaddr_in *m =
+				(const struct sockaddr_in
+					 *)(lo ? &a->cfg.conn.local_more[i]
+					       : &a->cfg.conn
+							    .remote_more[i -
+									 a->cfg.conn.n_local_more]);
+
+			inet_ntop(AF_INET, &m->sin_addr, ip, sizeof(ip));
+			vty_out(vty, "  sctp-address %s %s%s", lo ? "local" : "remote", ip,
+				VTY_NEWLINE);
+		}
+		if (a->cfg.conn.ssnm_on_data)
+			vty_out(vty, "  ssnm-stream data%s", VTY_NEWLINE);
 		if (a->cfg.have_rc)
 			vty_out(vty, "  routing-context %u%s", a->cfg.rc, VTY_NEWLINE);
 		if (a->cfg.have_na)
@@ -641,6 +690,8 @@ void m3ua_vty_init(void)
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_role_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rc_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tm_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_addr_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_ssnm_stream_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_na_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_na_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_aspid_cmd);

@@ -16,12 +16,14 @@
  * Output (stdout, one line each): READY, EV CONNECTED conn=N, EV RX conn=N
  * NAME (every message), EV ACTIVE/INACTIVE/UP/DOWN conn=N, EV REG ..., EV
  * DATA conn=N opc= dpc= si= sls= hex= na=, EV ERR conn=N code= na=, EV
- * CLOSED conn=N. --na N puts Network Appearance N (RFC 4666 3.3.1) in the
+ * CLOSED conn=N; over SCTP (--sctp) EV STREAM conn=N class= type= stream=
+ * ppid= eor= for every message. --na N puts Network Appearance N (RFC 4666 3.3.1) in the
  * DATA and SSNM it sends. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <linux/sctp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -81,6 +83,8 @@ static uint32_t rkm_val;
 static uint32_t reg_rc;
 static bool reg_done;
 static long long cfg_na = -1; /* --na: in DATA and SSNM we send */
+static bool use_sctp;	      /* --sctp: one-to-one SCTP, PPID 3, DATA on stream 1+SLS%16 */
+static uint16_t tx_stream;    /* SCTP stream of the next send_mb() */
 /* destinations we announced: 0 available, 1 unavailable, 2 restricted */
 static struct {
 	uint32_t pc;
@@ -161,6 +165,29 @@ static void send_mb(int i, struct mb *m)
 	m->b[5] = (uint8_t)(m->len >> 16);
 	m->b[6] = (uint8_t)(m->len >> 8);
 	m->b[7] = (uint8_t)m->len;
+	if (use_sctp) {
+		/* RFC 4666 1.4.7: PPID 3; the stream in SCTP_SNDRCV control data */
+		union {
+			struct cmsghdr h;
+			uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+		} cm;
+		struct sctp_sndrcvinfo si = {.sinfo_stream = tx_stream, .sinfo_ppid = htonl(3)};
+		struct iovec iov = {.iov_base = m->b, .iov_len = m->len};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cm.b,
+				    .msg_controllen = sizeof(cm.b)};
+
+		memset(cm.b, 0, sizeof(cm.b));
+		cm.h.cmsg_level = IPPROTO_SCTP;
+		cm.h.cmsg_type = SCTP_SNDRCV;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(si));
+		memcpy(CMSG_DATA(&cm.h), &si, sizeof(si));
+		tx_stream = 0;
+		if (sendmsg(C[i].fd, &mh, MSG_NOSIGNAL) != (ssize_t)m->len)
+			drop(i, "send");
+		return;
+	}
 	while (off < m->len) {
 		ssize_t n = send(C[i].fd, m->b + off, m->len - off, MSG_NOSIGNAL);
 
@@ -454,8 +481,31 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 static void rx(int i)
 {
 	struct conn *c = &C[i];
-	ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, MSG_DONTWAIT);
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+	} cm;
+	struct iovec iov = {.iov_base = c->rbuf + c->rlen, .iov_len = sizeof(c->rbuf) - c->rlen};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cm.b,
+			    .msg_controllen = sizeof(cm.b)};
+	ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT);
 	size_t off = 0;
+
+	if (use_sctp && n > 0 && !(mh.msg_flags & MSG_NOTIFICATION)) {
+		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+		struct sctp_sndrcvinfo si;
+
+		/* every SCTP record is one whole message (MSG_EOR) */
+		if (h && h->cmsg_level == IPPROTO_SCTP && h->cmsg_type == SCTP_SNDRCV &&
+		    h->cmsg_len >= CMSG_LEN(sizeof(si)) && n >= 8) {
+			memcpy(&si, CMSG_DATA(h), sizeof(si));
+			out("EV STREAM conn=%d class=%u type=%u stream=%u ppid=%u eor=%d", i,
+			    c->rbuf[c->rlen + 2], c->rbuf[c->rlen + 3], si.sinfo_stream,
+			    ntohl(si.sinfo_ppid), !!(mh.msg_flags & MSG_EOR));
+		}
+	}
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		drop(i, n == 0 ? "closed" : "error");
@@ -571,6 +621,7 @@ static int command(char *line)
 		for (size_t k = 0; k < n; k++)
 			sscanf(hex + 2 * k, "%2hhx", &pd[12 + k]);
 		mb_init(&m, XFER, 1);
+		tx_stream = (uint16_t)(1 + c % 16);
 		mb_na(&m, na);
 		if (reg_done)
 			mb_u32(&m, T_RC, reg_rc);
@@ -616,6 +667,8 @@ int main(int argc, char **argv)
 				rkm_mode = 2;
 				rkm_val = (uint32_t)strtoul(v + 7, NULL, 0);
 			}
+		} else if (!strcmp(argv[i], "--sctp")) {
+			use_sctp = true;
 		} else if (!strcmp(argv[i], "--na") && i + 1 < argc) {
 			cfg_na = strtoll(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--commands") && i + 1 < argc) {
@@ -627,10 +680,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
 			timeout_s = atoi(argv[++i]);
 		else {
-			fprintf(stderr,
-				"usage: m3ua-sg --listen ADDR:PORT [--rc N] "
-				"[--rkm accept:RC|refuse:STATUS] [--na N] [--commands FILE] "
-				"[--timeout S]\n");
+			fprintf(stderr, "usage: m3ua-sg --listen ADDR:PORT [--rc N] "
+					"[--rkm accept:RC|refuse:STATUS] [--na N] [--sctp] "
+					"[--commands FILE] "
+					"[--timeout S]\n");
 			return 2;
 		}
 	}
@@ -644,7 +697,17 @@ int main(int argc, char **argv)
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - listen_at), listen_at);
 		inet_pton(AF_INET, host, &sin.sin_addr);
 		sin.sin_port = htons((uint16_t)atoi(colon + 1));
-		lfd = socket(AF_INET, SOCK_STREAM, 0);
+		lfd = socket(AF_INET, SOCK_STREAM, use_sctp ? IPPROTO_SCTP : 0);
+		if (lfd < 0) {
+			perror("m3ua-sg: socket");
+			return 1;
+		}
+		if (use_sctp) {
+			struct sctp_initmsg im = {.sinit_num_ostreams = 17,
+						  .sinit_max_instreams = 17};
+
+			setsockopt(lfd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+		}
 		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 4) < 0) {
 			perror("m3ua-sg: listen");
@@ -685,7 +748,13 @@ int main(int argc, char **argv)
 					close(fd);
 					continue;
 				}
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				if (use_sctp) {
+					struct sctp_event_subscribe ev = {.sctp_data_io_event = 1};
+
+					setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev));
+				} else {
+					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				}
 				C[i] = (struct conn){.fd = fd};
 				out("EV CONNECTED conn=%d", i);
 			} else if (map[k] == -2) {

@@ -54,6 +54,7 @@ struct m3ua_asp {
 	enum pending pending;
 	unsigned tries;
 	enum m3ua_as_state as_state;
+	enum m3ua_asp_state peer_state; /* IPSP DE: the peer's own ASP state */
 	enum m3ua_rk_state rk_state;
 	uint32_t rk_rc, rk_status;
 	struct m3ua_dests dests;
@@ -242,6 +243,7 @@ static void st_active_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 
 static void on_conn_down(struct m3ua_asp *asp)
 {
+	asp->peer_state = M3UA_ASP_S_DOWN;
 	/* RFC 4666 4.4.1: a dynamic registration lives as long as the association */
 	if (asp->rk_state != M3UA_RK_NONE)
 		asp->rk_state = M3UA_RK_NONE;
@@ -664,8 +666,10 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 	struct m3ua_pdata pd;
 	struct m3ua_dest *d;
 
-	if (asp->fi->state != M3UA_ASP_S_ACTIVE) {
-		send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: not active */
+	/* 4.3.4.3: DATA only from an active peer; in a double exchange the
+	 * peer's own ASPAC said so, otherwise ours (or, as server, its) */
+	if (m3ua_asp_peer_state(asp) != M3UA_ASP_S_ACTIVE) {
+		send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
 		return;
 	}
 	if (!na_ok(asp, m))
@@ -684,6 +688,54 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		asp->ops->transfer(asp->priv, &pd);
 }
 
+/* IPSP DE (RFC 4666 4.3.1): the peer's own requests, answered as an SG
+ * would; they set the peer's state, not ours (our requests and the peer's
+ * ACKs do that). */
+static bool ipsp_de_rx(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	const struct m3ua_param *p;
+	uint8_t buf[64];
+	struct m3ua_enc e;
+
+	switch (m->cls << 8 | m->type) {
+	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_UP:
+		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP_ACK);
+		if (asp->peer_state != M3UA_ASP_S_DOWN && asp->fi->state != M3UA_ASP_S_DOWN) {
+			/* 4.3.4.1: ASPUP from a peer we had up: it restarted and
+			 * forgot us too, so we announce ourselves again */
+			LOGPFSML(asp->fi, LOGL_NOTICE,
+				 "ASPUP from an IPSP that was up: it restarted\n");
+			asp->peer_state = M3UA_ASP_S_INACTIVE;
+			osmo_fsm_inst_state_chg(asp->fi, M3UA_ASP_S_DOWN, 0, 0);
+			return true;
+		}
+		asp->peer_state = M3UA_ASP_S_INACTIVE;
+		return true;
+	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_DOWN:
+		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN_ACK);
+		asp->peer_state = M3UA_ASP_S_DOWN;
+		return true;
+	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_ACTIVE:
+	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_INACTIVE:
+		if (asp->peer_state == M3UA_ASP_S_DOWN) {
+			send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: ASPUP first */
+			return true;
+		}
+		m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPTM,
+			       m->type == M3UA_ASPTM_ACTIVE ? M3UA_ASPTM_ACTIVE_ACK
+							    : M3UA_ASPTM_INACTIVE_ACK);
+		if (m->type == M3UA_ASPTM_ACTIVE && (p = m3ua_msg_find(m, M3UA_IEI_TRAF_MODE_TYPE)))
+			m3ua_enc_param(&e, p->tag, p->val, p->len);
+		if ((p = m3ua_msg_find(m, M3UA_IEI_ROUTE_CTX)))
+			m3ua_enc_param(&e, p->tag, p->val, p->len);
+		tx(asp, buf, m3ua_enc_finish(&e), 0);
+		asp->peer_state =
+			m->type == M3UA_ASPTM_ACTIVE ? M3UA_ASP_S_ACTIVE : M3UA_ASP_S_INACTIVE;
+		return true;
+	}
+	return false;
+}
+
 /* IPSP SE, server side (RFC 4666 4.3.4, 5.5): answer the client's ASPSM and
  * ASPTM requests as an SG would, and follow its state. */
 static bool ipsp_server_rx(struct m3ua_asp *asp, const struct m3ua_msg *m)
@@ -692,6 +744,8 @@ static bool ipsp_server_rx(struct m3ua_asp *asp, const struct m3ua_msg *m)
 	uint8_t buf[64];
 	struct m3ua_enc e;
 
+	if (asp->cfg.role == M3UA_ROLE_IPSP_DE)
+		return ipsp_de_rx(asp, m);
 	if (asp->cfg.role != M3UA_ROLE_IPSP_SERVER)
 		return false;
 	switch (m->cls << 8 | m->type) {
@@ -883,6 +937,13 @@ enum m3ua_asp_state m3ua_asp_target(const struct m3ua_asp *asp)
 bool m3ua_asp_settled(const struct m3ua_asp *asp)
 {
 	return asp->pending == P_NONE;
+}
+
+enum m3ua_asp_state m3ua_asp_peer_state(const struct m3ua_asp *asp)
+{
+	if (asp->cfg.role == M3UA_ROLE_IPSP_DE)
+		return asp->peer_state;
+	return (enum m3ua_asp_state)asp->fi->state;
 }
 
 int m3ua_asp_local(const struct m3ua_asp *asp, struct sockaddr_storage *ss)

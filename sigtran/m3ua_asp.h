@@ -48,11 +48,15 @@ enum m3ua_rk_state {
 
 /* RFC 4666 1.5 / 4.3: who starts ASPUP and ASPAC. An ASP toward an SG and
  * the client IPSP of a single exchange (IPSP SE) send them; the server
- * IPSP answers them (as an SG would) and sends no request of its own. */
+ * IPSP answers them (as an SG would) and sends no request of its own. In a
+ * double exchange (IPSP DE, 4.3.1) both sides do both: each brings its own
+ * state up with its requests and follows the peer's from the peer's
+ * requests (m3ua_asp_peer_state()). */
 enum m3ua_role {
 	M3UA_ROLE_ASP,
 	M3UA_ROLE_IPSP_CLIENT,
 	M3UA_ROLE_IPSP_SERVER,
+	M3UA_ROLE_IPSP_DE,
 };
 
 struct m3ua_asp_cfg {
@@ -152,6 +156,10 @@ bool m3ua_asp_rc(const struct m3ua_asp *asp, uint32_t *rc);
 const struct m3ua_asp_stats *m3ua_asp_get_stats(const struct m3ua_asp *asp);
 enum m3ua_as_state m3ua_asp_as_state(const struct m3ua_asp *asp);
 const char *m3ua_as_state_name(enum m3ua_as_state st);
+/* The peer's state as its own requests set it: IPSP DE (ASPUP, ASPAC,
+ * ASPIA, ASPDN from the peer, answered by us); for the other roles the same
+ * as m3ua_asp_state(). */
+enum m3ua_asp_state m3ua_asp_peer_state(const struct m3ua_asp *asp);
 /* The listening address of a server-role association. */
 int m3ua_asp_local(const struct m3ua_asp *asp, struct sockaddr_storage *ss);
 /* Drop the association now (a test, or "asp NAME reset"). */

@@ -170,14 +170,16 @@ DEFUN(cfg_asp_listen, cfg_asp_listen_cmd, "listen A.B.C.D <1-65535>",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_asp_role, cfg_asp_role_cmd, "role (asp|ipsp-client|ipsp-server)",
+DEFUN(cfg_asp_role, cfg_asp_role_cmd, "role (asp|ipsp-client|ipsp-server|ipsp-de)",
       "M3UA role (RFC 4666 1.5)\nASP toward an SG (sends ASPUP/ASPAC)\n"
       "IPSP, single exchange, the side that sends ASPUP/ASPAC\n"
-      "IPSP, single exchange, the side that answers them\n")
+      "IPSP, single exchange, the side that answers them\n"
+      "IPSP, double exchange (4.3.1): both sides send and answer ASPUP/ASPAC\n")
 {
 	ASP;
 	a->cfg.role = !strcmp(argv[0], "ipsp-client")	? M3UA_ROLE_IPSP_CLIENT
 		      : !strcmp(argv[0], "ipsp-server") ? M3UA_ROLE_IPSP_SERVER
+		      : !strcmp(argv[0], "ipsp-de")	? M3UA_ROLE_IPSP_DE
 							: M3UA_ROLE_ASP;
 	return CMD_SUCCESS;
 }
@@ -389,8 +391,9 @@ static int config_write_sigtran(struct vty *vty)
 		}
 		if (a->cfg.role != M3UA_ROLE_ASP)
 			vty_out(vty, "  role %s%s",
-				a->cfg.role == M3UA_ROLE_IPSP_CLIENT ? "ipsp-client"
-								     : "ipsp-server",
+				a->cfg.role == M3UA_ROLE_IPSP_CLIENT   ? "ipsp-client"
+				: a->cfg.role == M3UA_ROLE_IPSP_SERVER ? "ipsp-server"
+								       : "ipsp-de",
 				VTY_NEWLINE);
 		vty_out(vty, "  transport %s%s",
 			a->cfg.conn.transport == M3UA_TRANSPORT_SCTP ? "sctp" : "tcp", VTY_NEWLINE);
@@ -655,6 +658,9 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUPU],
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DRST], VTY_NEWLINE);
 		}
+		if (a->cfg.role == M3UA_ROLE_IPSP_DE)
+			vty_out(vty, "  double exchange: the peer IPSP is %s%s",
+				m3ua_asp_state_name(m3ua_asp_peer_state(a->asp)), VTY_NEWLINE);
 		if (a->cfg.have_na || st->rx_bad_na)
 			vty_out(vty, "  network appearance %s%u; refused for another %" PRIu64 "%s",
 				a->cfg.have_na ? "" : "none ", a->cfg.have_na ? a->cfg.na : 0,

@@ -5,7 +5,9 @@
 #     Appearance (3.8.1, 0x15) carrying it, a log line, and the DATA is not
 #     taken; DATA with the configured NA is taken (RSC -> RLC)
 #   ASP Identifier (3.5.1) in ASPUP
-# and tshark decodes both parameters in tandem's messages.
+# and tshark decodes both parameters in tandem's messages; then two tandemd
+# as IPSPs in double exchange (4.3.1): both send ASPUP/ASPAC, both answer,
+# ISUP both ways, one stops -> the other sees its peer down.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/m3ua-sg" ] || { skip "it:m3ua-opt: m3ua-sg not built"; exit 0; }
 VTY=25800 SG=25801 SIP=25803 SPAN_L=25804 SPAN_R=25805 RTP0=25810
@@ -80,6 +82,63 @@ kill -TERM "$td"
 for _ in $(seq 1 30); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
 sg "quit"
 for _ in $(seq 1 30); do kill -0 "$sgpid" 2>/dev/null || break; sleep 0.1; done
+
+# --- tandem to tandem, IPSP double exchange (B listens, A connects; both ask)
+VTYA=25860 VTYB=25861 DE=25862
+mkcfg() { # VTY ROLE-LINES PC-LOCAL PC-REMOTE SPAN-L SPAN-R SIP RTP
+	cat <<CFG
+log stderr
+ logging filter all 1
+ logging level set-all info
+line vty
+ bind 127.0.0.1 $1
+sigtran
+ asp peer
+$2
+  role ipsp-de
+  transport tcp
+  routing-context 7
+  timer ack 500
+isup
+ linkset t
+  asp peer
+  variant itu
+  point-code local $3 remote $4
+  cic 1 8 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $7
+media
+ rtp-port-range $8 $(($8 + 19))
+ span 0 e1 local 127.0.0.1 $5 remote 127.0.0.1 $6 frames 8
+CFG
+}
+mkcfg $VTYB "  listen 127.0.0.1 $DE" 1 2 25863 25864 25867 25870 >"$TMPD/b.cfg"
+mkcfg $VTYA "  remote 127.0.0.1 $DE" 2 1 25864 25863 25868 25890 >"$TMPD/a.cfg"
+start_bg "$TMPD/tb.log" "$BUILD/tandemd" -c "$TMPD/b.cfg"
+tb=$BG_PID
+wait_tcp $VTYB 50 || { fail "it:m3ua-opt:ipsp-de-b-start"; cat "$TMPD/tb.log"; }
+start_bg "$TMPD/ta.log" "$BUILD/tandemd" -c "$TMPD/a.cfg"
+ta=$BG_PID
+wait_tcp $VTYA 50 || { fail "it:m3ua-opt:ipsp-de-a-start"; cat "$TMPD/ta.log"; }
+de_up() {
+	for _ in $(seq 1 50); do
+		vty $VTYA "show isup linksets" | grep -q "linkset t: asp peer, available" &&
+			vty $VTYB "show isup linksets" | grep -q "linkset t: asp peer, available" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "it:m3ua-opt:ipsp-de-both-linksets-available" de_up
+sleep 0.3
+for side in A:$VTYA B:$VTYB; do
+	check "it:m3ua-opt:ipsp-de-${side%%:*}-asked (ASPUP 1 ASPAC 1)" bash -c "$BUILD/tandem-tool vty --port ${side#*:} 'show m3ua' | grep -q 'asp peer: ASP_ACTIVE.*tx ASPUP 1 ASPAC 1'"
+	check "it:m3ua-opt:ipsp-de-${side%%:*}-peer-active" bash -c "$BUILD/tandem-tool vty --port ${side#*:} 'show m3ua' | grep -q 'double exchange: the peer IPSP is ASP_ACTIVE'"
+done
+check "it:m3ua-opt:ipsp-de-isup-both-ways (GRS/GRA)" bash -c "$BUILD/tandem-tool vty --port $VTYA 'show isup circuits' | grep -q '0 resetting' && $BUILD/tandem-tool vty --port $VTYB 'show isup circuits' | grep -q '0 resetting'"
+kill -TERM "$ta"
+for _ in $(seq 1 30); do kill -0 "$ta" 2>/dev/null || break; sleep 0.1; done
+check "it:m3ua-opt:ipsp-de-a-stops->b-sees-peer-down" bash -c "sleep 0.3; $BUILD/tandem-tool vty --port $VTYB 'show m3ua' | grep -q 'double exchange: the peer IPSP is ASP_DOWN'"
+kill -TERM "$tb"
 
 if [ -n "$have_cap" ]; then
 	sleep 0.3

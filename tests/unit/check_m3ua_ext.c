@@ -1,7 +1,8 @@
 /* sigtran/m3ua_asp optional parameters against a scripted SG over loopback
  * TCP (fake osmo clock, real loopback): Network Appearance (RFC 4666 3.3.1)
  * in DATA, DAUD and the routing key, and checked in DATA and SSNM; ASP
- * Identifier (3.5.1) in ASPUP. */
+ * Identifier (3.5.1) in ASPUP; IPSP double exchange (4.3.1): against the
+ * scripted peer, and two ASP objects in one process. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -365,6 +366,177 @@ START_TEST(test_asp_identifier)
 }
 END_TEST
 
+/* IPSP DE against the scripted peer: it answers our ASPUP/ASPAC, and its
+ * own requests set the peer state we keep; DATA from it only while it is
+ * active; its ASPUP while up means it restarted: we announce ourselves
+ * again. */
+START_TEST(test_ipsp_de_peer)
+{
+	struct m3ua_asp_cfg acfg = {.role = M3UA_ROLE_IPSP_DE, .traffic_mode = 1};
+	struct xbed b = {0};
+	struct m3ua_msg m;
+	uint32_t v;
+
+	xbed_start(&b, &acfg);
+	ck_assert_int_eq(NSG(ASPSM, UP), 1);
+	ck_assert_int_eq(NSG(ASPTM, ACTIVE), 1);
+	/* we are active; the peer has not said anything of itself yet */
+	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_DOWN);
+	xsg_data(&b.sg, -1);
+	run(b.l, 10);
+	ck_assert_int_eq(b.u.transfers, 0);
+	ck_assert_int_eq(NSG(MGMT, ERR), 1);
+	LAST(MGMT, ERR, &m);
+	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_ERR_CODE, &v), 0);
+	ck_assert_uint_eq(v, M3UA_ERR_UNEXPECTED_MSG);
+	/* ASPAC before ASPUP: ERR, no ACK */
+	xsg_simple(&b.sg, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE);
+	run(b.l, 10);
+	ck_assert_int_eq(NSG(MGMT, ERR), 2);
+	ck_assert_int_eq(NSG(ASPTM, ACTIVE_ACK), 0);
+	/* the peer's ASPUP and ASPAC: answered, its state follows, ours stays */
+	xsg_simple(&b.sg, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
+	run(b.l, 10);
+	ck_assert_int_eq(NSG(ASPSM, UP_ACK), 1);
+	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_INACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	xsg_simple(&b.sg, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE);
+	run(b.l, 10);
+	ck_assert_int_eq(NSG(ASPTM, ACTIVE_ACK), 1);
+	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_ACTIVE);
+	xsg_data(&b.sg, -1);
+	run(b.l, 10);
+	ck_assert_int_eq(b.u.transfers, 1);
+	/* its ASPIA: DATA from it refused again; ours still goes */
+	xsg_simple(&b.sg, M3UA_CLS_ASPTM, M3UA_ASPTM_INACTIVE);
+	run(b.l, 10);
+	ck_assert_int_eq(NSG(ASPTM, INACTIVE_ACK), 1);
+	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_INACTIVE);
+	xsg_data(&b.sg, -1);
+	run(b.l, 10);
+	ck_assert_int_eq(b.u.transfers, 1);
+	{
+		static const uint8_t rlc[] = {1, 0, 0x10, 0};
+		struct m3ua_pdata pd = {.opc = 1, .dpc = 2, .si = 5, .data = rlc, .data_len = 4};
+
+		ck_assert_int_eq(m3ua_asp_transfer(b.asp, &pd), 0);
+	}
+	/* ASPUP from the peer while it is up: it restarted; we send ASPUP and
+	 * ASPAC again and come back active */
+	xsg_simple(&b.sg, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
+	run(b.l, 50);
+	ck_assert_int_eq(NSG(ASPSM, UP_ACK), 2);
+	ck_assert_int_eq(NSG(ASPSM, UP), 2);
+	ck_assert_int_eq(NSG(ASPTM, ACTIVE), 2);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_INACTIVE);
+	/* its ASPDN */
+	xsg_simple(&b.sg, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN);
+	run(b.l, 10);
+	ck_assert_int_eq(NSG(ASPSM, DOWN_ACK), 1);
+	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_DOWN);
+	xbed_stop(&b);
+}
+END_TEST
+
+/* Two IPSPs in double exchange over loopback TCP: both send ASPUP and
+ * ASPAC, both answer; each side's state is its own business. */
+START_TEST(test_ipsp_de_pair)
+{
+	struct m3ua_asp_cfg acfg = {.role = M3UA_ROLE_IPSP_DE,
+				    .have_rc = true,
+				    .rc = 5,
+				    .traffic_mode = 1,
+				    .ack_ms = 1000};
+	struct m3ua_asp_cfg bcfg = acfg;
+	struct sockaddr_in *sa = (struct sockaddr_in *)&acfg.conn.local;
+	struct xuser ua = {0}, ub = {0};
+	struct m3ua_asp *a, *b;
+	struct loop *l;
+	static const uint8_t rlc[] = {1, 0, 0x10, 0};
+	struct m3ua_pdata pd = {.opc = 2, .dpc = 1, .si = 5, .data = rlc, .data_len = 4};
+	const struct m3ua_asp_stats *sta, *stb;
+
+	osmo_clock_override_enable(CLOCK_MONOTONIC, true);
+	osmo_gettimeofday_override = true;
+	osmo_gettimeofday_override_time = (struct timeval){.tv_sec = 500000};
+	l = loop_alloc(unit_ctx, NULL);
+	acfg.conn.transport = bcfg.conn.transport = M3UA_TRANSPORT_TCP;
+	acfg.conn.server = true;
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	acfg.conn.local_len = sizeof(*sa);
+	a = m3ua_asp_alloc(unit_ctx, l, &acfg, &xu_ops, &ua);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(m3ua_asp_local(a, &bcfg.conn.remote), 0);
+	bcfg.conn.remote_len = sizeof(struct sockaddr_in);
+	b = m3ua_asp_alloc(unit_ctx, l, &bcfg, &xu_ops, &ub);
+	ck_assert_ptr_nonnull(b);
+	run(l, 50);
+	sta = m3ua_asp_get_stats(a);
+	stb = m3ua_asp_get_stats(b);
+	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(b), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_peer_state(a), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_peer_state(b), M3UA_ASP_S_ACTIVE);
+	/* each asked once and answered once (the server side too) */
+	ck_assert_uint_eq(sta->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 1);
+	ck_assert_uint_eq(stb->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 1);
+	ck_assert_uint_eq(sta->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP_ACK], 1);
+	ck_assert_uint_eq(stb->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP_ACK], 1);
+	ck_assert_uint_eq(sta->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE], 1);
+	ck_assert_uint_eq(stb->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE], 1);
+	ck_assert_uint_eq(sta->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE_ACK], 1);
+	ck_assert_uint_eq(stb->tx[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE_ACK], 1);
+	ck_assert_uint_eq(sta->rx_err_sent + stb->rx_err_sent, 0);
+	/* DATA both ways */
+	ck_assert_int_eq(m3ua_asp_transfer(b, &pd), 0);
+	ck_assert_int_eq(m3ua_asp_transfer(a, &pd), 0);
+	run(l, 20);
+	ck_assert_int_eq(ua.transfers, 1);
+	ck_assert_int_eq(ub.transfers, 1);
+	/* b goes inactive: its own DATA stops, a's still reaches it */
+	m3ua_asp_set_target(b, M3UA_ASP_S_INACTIVE);
+	run(l, 20);
+	ck_assert_int_eq(m3ua_asp_state(b), M3UA_ASP_S_INACTIVE);
+	ck_assert_int_eq(m3ua_asp_peer_state(a), M3UA_ASP_S_INACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_transfer(b, &pd), -ENOTCONN);
+	ck_assert_int_eq(m3ua_asp_transfer(a, &pd), 0);
+	run(l, 20);
+	ck_assert_int_eq(ub.transfers, 2);
+	/* the association drops: both go down, both come back up */
+	m3ua_asp_set_target(b, M3UA_ASP_S_ACTIVE);
+	run(l, 20);
+	m3ua_asp_reset(b);
+	run(l, 20);
+	for (int i = 0; i < 100 && !(m3ua_asp_state(a) == M3UA_ASP_S_ACTIVE &&
+				     m3ua_asp_peer_state(a) == M3UA_ASP_S_ACTIVE &&
+				     m3ua_asp_state(b) == M3UA_ASP_S_ACTIVE &&
+				     m3ua_asp_peer_state(b) == M3UA_ASP_S_ACTIVE);
+	     i++)
+		run(l, 10);
+	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_peer_state(a), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_state(b), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(m3ua_asp_peer_state(b), M3UA_ASP_S_ACTIVE);
+	ck_assert_uint_eq(sta->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 2);
+	ck_assert_uint_eq(stb->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 2);
+	/* b goes down (ASPIA, ASPDN): a sees its peer down, itself unchanged */
+	m3ua_asp_set_target(b, M3UA_ASP_S_DOWN);
+	run(l, 20);
+	ck_assert_int_eq(m3ua_asp_state(b), M3UA_ASP_S_DOWN);
+	ck_assert_int_eq(m3ua_asp_peer_state(a), M3UA_ASP_S_DOWN);
+	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
+	m3ua_asp_free(b);
+	m3ua_asp_free(a);
+	run(l, 20);
+	loop_free(l);
+	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
+	osmo_gettimeofday_override = false;
+}
+END_TEST
+
 Suite *m3ua_ext_suite(void)
 {
 	Suite *s = suite_create("m3ua_ext");
@@ -374,6 +546,8 @@ Suite *m3ua_ext_suite(void)
 	tcase_add_test(tc, test_network_appearance);
 	tcase_add_test(tc, test_network_appearance_none);
 	tcase_add_test(tc, test_asp_identifier);
+	tcase_add_test(tc, test_ipsp_de_peer);
+	tcase_add_test(tc, test_ipsp_de_pair);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -236,6 +236,8 @@ static void s_rx_arm(struct m3ua_sctp *s)
 	sqe = loop_sqe(s->l, &s->rx_op);
 	if (!sqe)
 		return;
+	/* no stale stream/PPID from the last record if none comes with this one */
+	memset(s->rcm.b, 0, sizeof(s->rcm.b));
 	s->riov = (struct iovec){.iov_base = s->rbuf, .iov_len = s->max_msg};
 	s->rmh = (struct msghdr){.msg_iov = &s->riov,
 				 .msg_iovlen = 1,

@@ -50,10 +50,11 @@ bool m3ua_sctp_stream_ok(uint8_t cls, uint16_t stream)
 	return true;
 }
 
-union sctp_cmsg_buf {
-	struct cmsghdr align;
-	uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)) +
-		  CMSG_SPACE(sizeof(struct sctp_rcvinfo))];
+/* Room for SCTP_SNDRCV and SCTP_RCVINFO (48 + 48 bytes on Linux), aligned
+ * for struct cmsghdr. Not a union with it: glibc gives it a flexible array
+ * member, which would make this a variable-sized field for clang. */
+struct sctp_cmsg_buf {
+	_Alignas(struct cmsghdr) uint8_t b[128];
 };
 
 int m3ua_sctp_cmsg_build(void *buf, size_t size, uint16_t stream, uint32_t ppid)
@@ -163,7 +164,7 @@ struct tx_rec {
 	struct llist_head list;
 	struct msghdr mh;
 	struct iovec iov;
-	union sctp_cmsg_buf cm;
+	struct sctp_cmsg_buf cm;
 	size_t len;
 	uint8_t data[];
 };
@@ -181,7 +182,7 @@ struct m3ua_sctp {
 	uint8_t *rbuf;
 	struct msghdr rmh;
 	struct iovec riov;
-	union sctp_cmsg_buf rcm;
+	struct sctp_cmsg_buf rcm;
 	struct m3ua_sctp_stats st;
 };
 

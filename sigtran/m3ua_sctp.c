@@ -117,13 +117,16 @@ int m3ua_sctp_rx_check(const uint8_t *buf, size_t len, int msg_flags, uint32_t p
 
 	if (msg_flags & MSG_NOTIFICATION)
 		return -ENOMSG;
-	if (!(msg_flags & MSG_EOR))
+	n = m3ua_frame(buf, len);
+	/* Without MSG_EOR the record goes on (it did not fit, or partial
+	 * delivery), unless the common header says it is all there: so a
+	 * kernel that left msg_flags unset would still work */
+	if (!(msg_flags & MSG_EOR) && (n < 0 || (size_t)n != len))
 		return -EMSGSIZE;
 	/* RFC 4666 1.4.7: PPID 3; 0 (unspecified) is taken from lax peers */
 	if (ppid != M3UA_SCTP_PPID && ppid != 0)
 		return -EPROTO;
 	/* SCTP keeps the boundaries; the common header must agree with them */
-	n = m3ua_frame(buf, len);
 	if (n < 0 || (size_t)n != len)
 		return -EBADMSG;
 	return 0;

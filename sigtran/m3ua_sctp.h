@@ -39,7 +39,8 @@ int m3ua_sctp_cmsg_parse(const void *control, size_t controllen, uint16_t *strea
 /* What to do with one received SCTP record (recvmsg result):
  *   0         one whole M3UA message: hand it up
  *   -ENOMSG   an SCTP notification, not user data
- *   -EMSGSIZE no MSG_EOR: the record did not fit the buffer
+ *   -EMSGSIZE no MSG_EOR and the common header wants more: the record
+ *             did not fit the buffer
  *   -EPROTO   PPID neither 3 nor 0 (unspecified): not M3UA
  *   -EBADMSG  the common header's length is not the record's length */
 int m3ua_sctp_rx_check(const uint8_t *buf, size_t len, int msg_flags, uint32_t ppid);

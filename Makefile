@@ -26,7 +26,7 @@ GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Debian packages: to build, and to run the tests and the demo.
 DEB_BUILD := gcc make pkg-config libosmocore-dev libosmo-sigtran-dev liburing-dev \
-	libssl-dev libspandsp-dev libspeexdsp-dev check libc-ares-dev libtalloc-dev
+	libssl-dev libspandsp-dev libspeexdsp-dev check libc-ares-dev libtalloc-dev libsctp-dev
 DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	libosip2-dev libspeexdsp-dev procps iproute2 stunnel4 baresip-core
 # make bench only: the reference relay tests/bench/relay.sh compares with.

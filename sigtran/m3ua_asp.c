@@ -10,21 +10,12 @@
 
 #include "core/log.h"
 #include "sigtran/m3ua_asp.h"
+#include "sigtran/m3ua_asp_int.h"
 #include "sigtran/m3ua_dest.h"
 #include "sigtran/m3ua_rkm.h"
+#include "sigtran/m3ua_sctp.h"
 
 #define MAX_RETRY_DOWN 3 /* ASPDN / DEREG REQ unanswered this often: give up */
-
-enum asp_event {
-	E_CONN_UP,
-	E_CONN_DOWN,
-	E_RX_UP_ACK,
-	E_RX_ACTIVE_ACK,
-	E_RX_INACTIVE_ACK,
-	E_RX_DOWN_ACK,
-	E_RX_ALT_ASP_ACTIVE,
-	E_ADMIN,
-};
 
 static const struct value_string asp_event_names[] = {
 	{E_CONN_UP, "ASSOCIATION_UP"},
@@ -38,30 +29,8 @@ static const struct value_string asp_event_names[] = {
 	{0, NULL},
 };
 
-/* the request waiting for its answer (T(ack) sends it again) */
-enum pending { P_NONE, P_ASPUP, P_REG, P_ASPAC, P_ASPIA, P_DEREG, P_ASPDN };
 static const char *const pending_names[] = {"-",     "ASPUP",	  "REG_REQ", "ASPAC",
 					    "ASPIA", "DEREG_REQ", "ASPDN"};
-
-struct m3ua_asp {
-	struct osmo_fsm_inst *fi;
-	struct m3ua_asp_cfg cfg;
-	const struct m3ua_asp_ops *ops;
-	void *priv;
-	struct m3ua_conn *conn;
-	enum m3ua_asp_state target;
-	enum pending pending;
-	unsigned tries;
-	enum m3ua_as_state as_state;
-	enum m3ua_rk_state rk_state;
-	uint32_t rk_rc, rk_status;
-	struct m3ua_dests dests;
-	struct osmo_timer_list daud;
-	struct osmo_timer_list beat;
-	unsigned beats_out; /* BEATs not answered yet */
-	uint32_t beat_seq;
-	struct m3ua_asp_stats st;
-};
 
 static void count(uint64_t t[10][8], uint8_t cls, uint8_t type)
 {
@@ -69,7 +38,7 @@ static void count(uint64_t t[10][8], uint8_t cls, uint8_t type)
 		t[cls][type]++;
 }
 
-static int tx(struct m3ua_asp *asp, const uint8_t *buf, int n, uint16_t stream)
+int m3ua_asp_tx(struct m3ua_asp *asp, const uint8_t *buf, int n, uint16_t stream)
 {
 	if (n < 0)
 		return n;
@@ -91,13 +60,17 @@ bool m3ua_asp_rc(const struct m3ua_asp *asp, uint32_t *rc)
 	return false;
 }
 
-static int send_simple(struct m3ua_asp *asp, uint8_t cls, uint8_t type)
+int m3ua_asp_send_simple(struct m3ua_asp *asp, uint8_t cls, uint8_t type)
 {
 	uint8_t buf[64];
 	struct m3ua_enc e;
 	uint32_t rc;
 
 	m3ua_enc_start(&e, buf, sizeof(buf), cls, type);
+	/* RFC 4666 3.5.1: the ASP Identifier tells the SG which ASP this
+	 * association is, e.g. after a restart from another address */
+	if (cls == M3UA_CLS_ASPSM && type == M3UA_ASPSM_UP && asp->cfg.have_asp_id)
+		m3ua_enc_u32(&e, M3UA_IEI_ASP_ID, asp->cfg.asp_id);
 	if (cls == M3UA_CLS_ASPTM) {
 		/* RFC 4666 3.7.1: Traffic Mode Type only in ASPAC */
 		if (type == M3UA_ASPTM_ACTIVE && asp->cfg.traffic_mode)
@@ -106,7 +79,7 @@ static int send_simple(struct m3ua_asp *asp, uint8_t cls, uint8_t type)
 			m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
 	}
 	/* RFC 4666 4.3.1: ASPSM and ASPTM on stream 0 */
-	return tx(asp, buf, m3ua_enc_finish(&e), 0);
+	return m3ua_asp_tx(asp, buf, m3ua_enc_finish(&e), 0);
 }
 
 static void asp_notify(struct m3ua_asp *asp, enum m3ua_asp_state st)
@@ -153,26 +126,27 @@ static void send_request(struct m3ua_asp *asp, enum pending p)
 
 	switch (p) {
 	case P_ASPUP:
-		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
+		m3ua_asp_send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
 		break;
 	case P_ASPDN:
-		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN);
+		m3ua_asp_send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN);
 		break;
 	case P_ASPAC:
-		send_simple(asp, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE);
+		m3ua_asp_send_simple(asp, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE);
 		break;
 	case P_ASPIA:
-		send_simple(asp, M3UA_CLS_ASPTM, M3UA_ASPTM_INACTIVE);
+		m3ua_asp_send_simple(asp, M3UA_CLS_ASPTM, M3UA_ASPTM_INACTIVE);
 		break;
 	case P_REG:
 		asp->rk_state = M3UA_RK_PENDING;
-		tx(asp, buf,
-		   m3ua_rkm_reg_req_encode(buf, sizeof(buf), &asp->cfg.rk, asp->cfg.traffic_mode),
-		   0);
+		m3ua_asp_tx(asp, buf,
+			    m3ua_rkm_reg_req_encode(buf, sizeof(buf), &asp->cfg.rk,
+						    asp->cfg.traffic_mode),
+			    0);
 		break;
 	case P_DEREG:
 		if (m3ua_asp_rc(asp, &rc))
-			tx(asp, buf, m3ua_rkm_dereg_req_encode(buf, sizeof(buf), rc), 0);
+			m3ua_asp_tx(asp, buf, m3ua_rkm_dereg_req_encode(buf, sizeof(buf), rc), 0);
 		break;
 	case P_NONE:
 		break;
@@ -237,6 +211,7 @@ static void st_active_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 
 static void on_conn_down(struct m3ua_asp *asp)
 {
+	asp->peer_state = M3UA_ASP_S_DOWN;
 	/* RFC 4666 4.4.1: a dynamic registration lives as long as the association */
 	if (asp->rk_state != M3UA_RK_NONE)
 		asp->rk_state = M3UA_RK_NONE;
@@ -394,7 +369,7 @@ static void beat_cb(void *priv)
 	hb[3] = asp->beat_seq;
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT);
 	m3ua_enc_param(&e, M3UA_IEI_HEARDBT_DATA, hb, sizeof(hb));
-	if (tx(asp, buf, m3ua_enc_finish(&e), 0) == 0)
+	if (m3ua_asp_tx(asp, buf, m3ua_enc_finish(&e), 0) == 0)
 		asp->beats_out++;
 	beat_arm(asp);
 }
@@ -417,6 +392,8 @@ static void conn_down(void *priv, int err)
 	osmo_timer_del(&asp->beat);
 	osmo_fsm_inst_dispatch(asp->fi, E_CONN_DOWN, NULL);
 }
+
+static bool na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m);
 
 /* --- SSNM (RFC 4666 4.5): destination state --- */
 
@@ -453,10 +430,13 @@ static void daud_cb(void *priv)
 	if (!n)
 		return;
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_SSNM, M3UA_SSNM_DAUD);
+	/* RFC 4666 3.4.3: Network Appearance, then Routing Context */
+	if (asp->cfg.have_na)
+		m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, asp->cfg.na);
 	if (m3ua_asp_rc(asp, &rc))
 		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
 	m3ua_enc_param(&e, M3UA_IEI_AFFECTED_PC, apc, n);
-	tx(asp, buf, m3ua_enc_finish(&e), 0);
+	m3ua_asp_tx(asp, buf, m3ua_enc_finish(&e), 0);
 	daud_arm(asp);
 }
 
@@ -527,6 +507,8 @@ static void ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 {
 	const struct m3ua_param *p = m3ua_msg_find(m, M3UA_IEI_AFFECTED_PC);
 
+	if (!na_ok(asp, m))
+		return;
 	/* RFC 4666 3.4.1: Affected Point Code: mask (8) | point code (24), several */
 	for (unsigned i = 0; p && i + 4 <= p->len; i += 4) {
 		uint32_t pc = (uint32_t)p->val[i + 1] << 16 | (uint32_t)p->val[i + 2] << 8 |
@@ -538,7 +520,7 @@ static void ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 	daud_arm(asp);
 }
 
-static void send_err(struct m3ua_asp *asp, uint32_t code)
+static void send_err_na(struct m3ua_asp *asp, uint32_t code, const uint32_t *na)
 {
 	uint8_t buf[32];
 	struct m3ua_enc e;
@@ -546,9 +528,42 @@ static void send_err(struct m3ua_asp *asp, uint32_t code)
 
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_MGMT, M3UA_MGMT_ERR);
 	m3ua_enc_u32(&e, M3UA_IEI_ERR_CODE, code);
+	if (na)
+		m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, *na);
 	n = m3ua_enc_finish(&e);
-	if (n > 0 && tx(asp, buf, n, 0) == 0)
+	if (n > 0 && m3ua_asp_tx(asp, buf, n, 0) == 0)
 		asp->st.rx_err_sent++;
+}
+
+void m3ua_asp_send_err(struct m3ua_asp *asp, uint32_t code)
+{
+	send_err_na(asp, code, NULL);
+}
+
+/* RFC 4666 3.3.1 / 3.8.1: a message naming a Network Appearance other than
+ * the configured one is refused with ERR "Invalid Network Appearance", which
+ * carries the offending value. Without one configured, any is taken (the
+ * parameter is optional and the peer may use it alone). */
+static bool na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	uint32_t na;
+	int rc = m3ua_msg_u32(m, M3UA_IEI_NET_APPEARANCE, &na);
+
+	if (rc == -ENOENT || (rc == 0 && (!asp->cfg.have_na || na == asp->cfg.na)))
+		return true;
+	asp->st.rx_bad_na++;
+	if (rc < 0) {
+		LOGPFSML(asp->fi, LOGL_ERROR, "%s with a malformed Network Appearance\n",
+			 m3ua_type_name(m->cls, m->type));
+		m3ua_asp_send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
+		return false;
+	}
+	LOGPFSML(asp->fi, LOGL_ERROR,
+		 "%s with Network Appearance %u, configured %u: ERR invalid Network "
+		 "Appearance\n",
+		 m3ua_type_name(m->cls, m->type), na, asp->cfg.na);
+	send_err_na(asp, M3UA_ERR_INVAL_NET_APPEAR, &na);
+	return false;
 }
 
 /* --- RKM (RFC 4666 4.4) --- */
@@ -560,7 +575,7 @@ static void rx_rkm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 	if (m->type == M3UA_RKM_REG_RSP) {
 		if (asp->rk_state != M3UA_RK_PENDING ||
 		    m3ua_rkm_reg_rsp_decode(m, &id, &status, &rc) < 0 || id != asp->cfg.rk.lrk_id) {
-			send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
+			m3ua_asp_send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
 			return;
 		}
 		asp->rk_status = status;
@@ -578,7 +593,7 @@ static void rx_rkm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		osmo_fsm_inst_dispatch(asp->fi, E_ADMIN, NULL);
 	} else if (m->type == M3UA_RKM_DEREG_RSP) {
 		if (m3ua_rkm_dereg_rsp_decode(m, &rc, &status) < 0) {
-			send_err(asp, M3UA_ERR_MISSING_PARAM);
+			m3ua_asp_send_err(asp, M3UA_ERR_MISSING_PARAM);
 			return;
 		}
 		LOGPFSML(asp->fi, status ? LOGL_ERROR : LOGL_NOTICE,
@@ -587,7 +602,7 @@ static void rx_rkm(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		osmo_fsm_inst_dispatch(asp->fi, E_ADMIN, NULL);
 	} else {
 		/* REG/DEREG REQ go from ASP to SG, never back (4.4) */
-		send_err(asp, M3UA_ERR_UNSUPP_MSG_TYPE);
+		m3ua_asp_send_err(asp, M3UA_ERR_UNSUPP_MSG_TYPE);
 	}
 }
 
@@ -619,12 +634,16 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 	struct m3ua_pdata pd;
 	struct m3ua_dest *d;
 
-	if (asp->fi->state != M3UA_ASP_S_ACTIVE) {
-		send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: not active */
+	/* 4.3.4.3: DATA only from an active peer; in a double exchange the
+	 * peer's own ASPAC said so, otherwise ours (or, as server, its) */
+	if (m3ua_asp_peer_state(asp) != M3UA_ASP_S_ACTIVE) {
+		m3ua_asp_send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
 		return;
 	}
+	if (!na_ok(asp, m))
+		return;
 	if (!p || m3ua_pdata_decode(&pd, p) < 0) {
-		send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
+		m3ua_asp_send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
 		return;
 	}
 	/* the far user part speaks again: it is available (Q.704 11.2.7) */
@@ -637,66 +656,27 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		asp->ops->transfer(asp->priv, &pd);
 }
 
-/* IPSP SE, server side (RFC 4666 4.3.4, 5.5): answer the client's ASPSM and
- * ASPTM requests as an SG would, and follow its state. */
-static bool ipsp_server_rx(struct m3ua_asp *asp, const struct m3ua_msg *m)
-{
-	const struct m3ua_param *p;
-	uint8_t buf[64];
-	struct m3ua_enc e;
-
-	if (asp->cfg.role != M3UA_ROLE_IPSP_SERVER)
-		return false;
-	switch (m->cls << 8 | m->type) {
-	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_UP:
-		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP_ACK);
-		/* 4.3.4.1: ASPUP while INACTIVE/ACTIVE: the peer restarted */
-		if (asp->fi->state == M3UA_ASP_S_ACTIVE)
-			osmo_fsm_inst_dispatch(asp->fi, E_RX_INACTIVE_ACK, NULL);
-		osmo_fsm_inst_dispatch(asp->fi, E_RX_UP_ACK, NULL);
-		return true;
-	case M3UA_CLS_ASPSM << 8 | M3UA_ASPSM_DOWN:
-		send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN_ACK);
-		osmo_fsm_inst_dispatch(asp->fi, E_RX_DOWN_ACK, NULL);
-		return true;
-	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_ACTIVE:
-	case M3UA_CLS_ASPTM << 8 | M3UA_ASPTM_INACTIVE:
-		if (asp->fi->state == M3UA_ASP_S_DOWN) {
-			send_err(asp, M3UA_ERR_UNEXPECTED_MSG); /* 4.3.4.3: ASPUP first */
-			return true;
-		}
-		m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPTM,
-			       m->type == M3UA_ASPTM_ACTIVE ? M3UA_ASPTM_ACTIVE_ACK
-							    : M3UA_ASPTM_INACTIVE_ACK);
-		if (m->type == M3UA_ASPTM_ACTIVE && (p = m3ua_msg_find(m, M3UA_IEI_TRAF_MODE_TYPE)))
-			m3ua_enc_param(&e, p->tag, p->val, p->len);
-		if ((p = m3ua_msg_find(m, M3UA_IEI_ROUTE_CTX)))
-			m3ua_enc_param(&e, p->tag, p->val, p->len);
-		tx(asp, buf, m3ua_enc_finish(&e), 0);
-		osmo_fsm_inst_dispatch(
-			asp->fi, m->type == M3UA_ASPTM_ACTIVE ? E_RX_ACTIVE_ACK : E_RX_INACTIVE_ACK,
-			NULL);
-		return true;
-	}
-	return false;
-}
-
 static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 {
 	struct m3ua_asp *asp = priv;
 	struct m3ua_msg m;
 	uint32_t err = 0;
 
-	(void)stream;
 	if (m3ua_decode(&m, buf, len, &err) < 0) {
 		asp->st.rx_bad++;
 		LOGP(DM3UA, LOGL_NOTICE, "M3UA: malformed message (%zu bytes), ERR 0x%02x\n", len,
 		     err);
-		send_err(asp, err);
+		m3ua_asp_send_err(asp, err);
 		return;
 	}
 	count(asp->st.rx, m.cls, m.type);
-	if (ipsp_server_rx(asp, &m))
+	if (!m3ua_sctp_stream_ok(m.cls, stream)) {
+		LOGPFSML(asp->fi, LOGL_ERROR, "%s on SCTP stream %u: ERR invalid stream\n",
+			 m3ua_type_name(m.cls, m.type), stream);
+		m3ua_asp_send_err(asp, M3UA_ERR_INVAL_STREAM_ID);
+		return;
+	}
+	if (m3ua_ipsp_rx(asp, &m))
 		return;
 	switch (m.cls) {
 	case M3UA_CLS_ASPSM:
@@ -715,7 +695,7 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 			m3ua_enc_start(&e, out, sizeof(out), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK);
 			if (hb)
 				m3ua_enc_param(&e, M3UA_IEI_HEARDBT_DATA, hb->val, hb->len);
-			tx(asp, out, m3ua_enc_finish(&e), 0);
+			m3ua_asp_tx(asp, out, m3ua_enc_finish(&e), 0);
 		}
 		break;
 	case M3UA_CLS_ASPTM:
@@ -729,7 +709,7 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 		break;
 	case M3UA_CLS_SSNM:
 		if (m.type == M3UA_SSNM_DAUD) {
-			send_err(asp, M3UA_ERR_UNSUPP_MSG_TYPE); /* 4.5.3: SG side only */
+			m3ua_asp_send_err(asp, M3UA_ERR_UNSUPP_MSG_TYPE); /* 4.5.3: SG side only */
 			break;
 		}
 		ssnm(asp, &m);
@@ -768,6 +748,9 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	if (!asp)
 		return NULL;
 	asp->cfg = *cfg;
+	/* the routing key names the ASP's Network Appearance (RFC 4666 3.6.1) */
+	asp->cfg.rk.have_na = cfg->have_na;
+	asp->cfg.rk.na = cfg->na;
 	if (!asp->cfg.ack_ms)
 		asp->cfg.ack_ms = 2000;
 	if (!asp->cfg.daud_ms)
@@ -828,6 +811,13 @@ enum m3ua_asp_state m3ua_asp_target(const struct m3ua_asp *asp)
 bool m3ua_asp_settled(const struct m3ua_asp *asp)
 {
 	return asp->pending == P_NONE;
+}
+
+enum m3ua_asp_state m3ua_asp_peer_state(const struct m3ua_asp *asp)
+{
+	if (asp->cfg.role == M3UA_ROLE_IPSP_DE)
+		return asp->peer_state;
+	return (enum m3ua_asp_state)asp->fi->state;
 }
 
 int m3ua_asp_local(const struct m3ua_asp *asp, struct sockaddr_storage *ss)
@@ -914,11 +904,15 @@ int m3ua_asp_transfer(struct m3ua_asp *asp, const struct m3ua_pdata *pd)
 	if (!m3ua_asp_dest_available(asp, pd->dpc))
 		return -EHOSTUNREACH;
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_XFER, M3UA_XFER_DATA);
+	/* RFC 4666 3.3.1: Network Appearance, Routing Context, Protocol Data */
+	if (asp->cfg.have_na)
+		m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, asp->cfg.na);
 	if (m3ua_asp_rc(asp, &rc))
 		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
 	m3ua_enc_pdata(&e, pd);
-	/* 4.3.4.3: DATA on a stream other than 0, chosen by SLS */
-	return tx(asp, buf, m3ua_enc_finish(&e), (uint16_t)(1 + (pd->sls & 0x0f)));
+	/* 1.4.7: DATA of one SLS on one stream (not 0), so it stays in sequence;
+	 * the transport maps 1 + SLS onto the streams it has */
+	return m3ua_asp_tx(asp, buf, m3ua_enc_finish(&e), (uint16_t)(1 + pd->sls));
 }
 
 enum m3ua_as_state m3ua_asp_as_state(const struct m3ua_asp *asp)

@@ -34,6 +34,8 @@ struct m3ua_rk {
 	bool have_cics; /* Circuit Range: CICs from cic_opc */
 	uint32_t cic_opc;
 	uint16_t cic_first, cic_last;
+	bool have_na; /* Network Appearance in the key (RFC 4666 3.6.1) */
+	uint32_t na;
 };
 
 enum m3ua_rk_state {
@@ -46,11 +48,15 @@ enum m3ua_rk_state {
 
 /* RFC 4666 1.5 / 4.3: who starts ASPUP and ASPAC. An ASP toward an SG and
  * the client IPSP of a single exchange (IPSP SE) send them; the server
- * IPSP answers them (as an SG would) and sends no request of its own. */
+ * IPSP answers them (as an SG would) and sends no request of its own. In a
+ * double exchange (IPSP DE, 4.3.1) both sides do both: each brings its own
+ * state up with its requests and follows the peer's from the peer's
+ * requests (m3ua_asp_peer_state()). */
 enum m3ua_role {
 	M3UA_ROLE_ASP,
 	M3UA_ROLE_IPSP_CLIENT,
 	M3UA_ROLE_IPSP_SERVER,
+	M3UA_ROLE_IPSP_DE,
 };
 
 struct m3ua_asp_cfg {
@@ -63,6 +69,13 @@ struct m3ua_asp_cfg {
 	unsigned daud_ms;      /* DAUD period while a destination is unavailable (default 30000) */
 	unsigned beat_ms;      /* BEAT period (RFC 4666 4.3.4.6); 0: none. Two unanswered: reset */
 	bool standby;	       /* come up to ASP-INACTIVE only (m3ua_asp_set_target() later) */
+	/* RFC 4666 3.3.1: Network Appearance in DATA, SSNM and the routing key;
+	 * DATA or SSNM naming another one is refused with ERR 0x15 */
+	bool have_na;
+	uint32_t na;
+	/* RFC 4666 3.5.1: ASP Identifier in ASPUP */
+	bool have_asp_id;
+	uint32_t asp_id;
 	struct m3ua_rk rk;
 };
 
@@ -97,6 +110,7 @@ enum m3ua_as_state {
 struct m3ua_asp_stats {
 	uint64_t rx[10][8], tx[10][8]; /* per class and type */
 	uint64_t rx_err_sent, rx_bad;
+	uint64_t rx_bad_na; /* DATA/SSNM with another Network Appearance */
 };
 
 struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp_cfg *cfg,
@@ -142,6 +156,10 @@ bool m3ua_asp_rc(const struct m3ua_asp *asp, uint32_t *rc);
 const struct m3ua_asp_stats *m3ua_asp_get_stats(const struct m3ua_asp *asp);
 enum m3ua_as_state m3ua_asp_as_state(const struct m3ua_asp *asp);
 const char *m3ua_as_state_name(enum m3ua_as_state st);
+/* The peer's state as its own requests set it: IPSP DE (ASPUP, ASPAC,
+ * ASPIA, ASPDN from the peer, answered by us); for the other roles the same
+ * as m3ua_asp_state(). */
+enum m3ua_asp_state m3ua_asp_peer_state(const struct m3ua_asp *asp);
 /* The listening address of a server-role association. */
 int m3ua_asp_local(const struct m3ua_asp *asp, struct sockaddr_storage *ss);
 /* Drop the association now (a test, or "asp NAME reset"). */

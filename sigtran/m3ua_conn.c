@@ -11,6 +11,7 @@
 #include "core/loop.h"
 #include "sigtran/m3ua_conn.h"
 #include "sigtran/m3ua_msg.h"
+#include "sigtran/m3ua_sctp.h"
 
 struct m3ua_conn {
 	struct loop *l;
@@ -19,6 +20,8 @@ struct m3ua_conn {
 	void *priv;
 	struct loop_conn *c;
 	struct loop_listener *ls;
+	struct m3ua_sctp *s; /* SCTP: the association */
+	struct m3ua_sctp_listener *sls;
 	struct loop_timer retry;
 	bool up;
 	struct m3ua_conn_stats st;
@@ -55,6 +58,7 @@ static void went_down(struct m3ua_conn *c, int err)
 
 	c->up = false;
 	c->c = NULL;
+	c->s = NULL;
 	if (was_up) {
 		c->st.disconnects++;
 		if (c->ops->down)
@@ -131,10 +135,91 @@ static const struct loop_conn_cbs conn_cbs = {
 	.on_close = on_close,
 };
 
+/* --- SCTP: message boundaries from the transport, stream with each --- */
+
+static void sctp_on_msg(void *priv, const uint8_t *d, size_t len, uint16_t stream)
+{
+	struct m3ua_conn *c = priv;
+
+	c->st.rx_msgs++;
+	c->ops->rx(c->priv, d, len, stream);
+}
+
+static void sctp_on_connect(void *priv, int err)
+{
+	struct m3ua_conn *c = priv;
+
+	if (err) {
+		LOGP(DM3UA, LOGL_INFO, "M3UA/SCTP connect: %s; retry in %u ms\n", strerror(-err),
+		     c->st.backoff_ms ? c->st.backoff_ms : c->cfg.reconnect_min_ms);
+		c->s = NULL;
+		schedule_retry(c);
+		return;
+	}
+	mark_up(c);
+}
+
+static const struct m3ua_sctp_cbs sctp_cbs = {
+	.on_connect = sctp_on_connect,
+	.on_msg = sctp_on_msg,
+	.on_close = on_close,
+};
+
+/* the configured address and its companions (RFC 4960 6.4 multi-homing) */
+static void sctp_addrs(struct m3ua_sctp_addrs *out, const struct sockaddr_storage *first,
+		       socklen_t first_len, const struct sockaddr_storage *more, unsigned n_more)
+{
+	in_port_t port = ((const struct sockaddr_in *)first)->sin_port;
+
+	out->n = 0;
+	if (first_len)
+		out->a[out->n++] = *first;
+	for (unsigned i = 0; i < n_more && out->n < M3UA_SCTP_MAX_ADDRS; i++) {
+		out->a[out->n] = more[i];
+		if (out->a[out->n].ss_family == AF_INET)
+			((struct sockaddr_in *)&out->a[out->n])->sin_port = port;
+		else if (out->a[out->n].ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&out->a[out->n])->sin6_port = port;
+		out->n++;
+	}
+}
+
+static void sctp_connect(struct m3ua_conn *c)
+{
+	struct m3ua_sctp_addrs local, remote;
+
+	sctp_addrs(&local, &c->cfg.local, c->cfg.local_len, c->cfg.local_more, c->cfg.n_local_more);
+	sctp_addrs(&remote, &c->cfg.remote, c->cfg.remote_len, c->cfg.remote_more,
+		   c->cfg.n_remote_more);
+	c->s = m3ua_sctp_connect(c->l, &local, &remote, c->cfg.max_msg, c->cfg.ssnm_on_data,
+				 &sctp_cbs, c);
+	if (!c->s) {
+		LOGP(DM3UA, LOGL_INFO, "M3UA/SCTP connect: %s\n", strerror(errno));
+		schedule_retry(c);
+	}
+}
+
+static void sctp_on_accept(void *priv, struct m3ua_sctp *s)
+{
+	struct m3ua_conn *c = priv;
+
+	if (c->s) {
+		LOGP(DM3UA, LOGL_NOTICE, "M3UA: new association replaces the current one\n");
+		m3ua_sctp_close(c->s);
+		went_down(c, -ECONNRESET);
+	}
+	c->s = s;
+	mark_up(c);
+}
+
 static void do_connect(void *priv)
 {
 	struct m3ua_conn *c = priv;
 
+	if (c->cfg.transport == M3UA_TRANSPORT_SCTP) {
+		sctp_connect(c);
+		return;
+	}
 	c->c = loop_tcp_connect(c->l, (struct sockaddr *)&c->cfg.remote, c->cfg.remote_len,
 				&conn_cbs, c);
 	if (!c->c)
@@ -172,12 +257,6 @@ struct m3ua_conn *m3ua_conn_alloc(void *ctx, struct loop *l, const struct m3ua_c
 			LOGP(DM3UA, LOGL_ERROR, "%s\n", why);
 			return NULL;
 		}
-		/* The kernel has SCTP, but the SCTP data path (sctp_sndrcvinfo
-		 * on the ring) is not part of this build. */
-		LOGP(DM3UA, LOGL_ERROR,
-		     "M3UA over kernel SCTP is not supported by this build; "
-		     "use 'transport tcp'\n");
-		return NULL;
 	}
 	c = talloc_zero(ctx, struct m3ua_conn);
 	if (!c)
@@ -193,7 +272,18 @@ struct m3ua_conn *m3ua_conn_alloc(void *ctx, struct loop *l, const struct m3ua_c
 	c->ops = ops;
 	c->priv = priv;
 	loop_timer_init(&c->retry, do_connect, c);
-	if (cfg->server) {
+	if (cfg->server && cfg->transport == M3UA_TRANSPORT_SCTP) {
+		struct m3ua_sctp_addrs local;
+
+		sctp_addrs(&local, &cfg->local, cfg->local_len, cfg->local_more, cfg->n_local_more);
+		c->sls = m3ua_sctp_listen(l, &local, c->cfg.max_msg, cfg->ssnm_on_data, &sctp_cbs,
+					  c, sctp_on_accept, c);
+		if (!c->sls) {
+			LOGP(DM3UA, LOGL_ERROR, "M3UA/SCTP listen: %s\n", strerror(errno));
+			talloc_free(c);
+			return NULL;
+		}
+	} else if (cfg->server) {
 		c->ls = loop_tcp_listen(l, (struct sockaddr *)&cfg->local, cfg->local_len,
 					on_accept, c);
 		if (!c->ls) {
@@ -211,8 +301,12 @@ void m3ua_conn_free(struct m3ua_conn *c)
 	loop_timer_cancel(c->l, &c->retry);
 	if (c->c)
 		loop_conn_close(c->c);
+	if (c->s)
+		m3ua_sctp_close(c->s);
 	if (c->ls)
 		loop_listener_close(c->ls);
+	if (c->sls)
+		m3ua_sctp_listener_close(c->sls);
 	talloc_free(c);
 }
 
@@ -220,10 +314,12 @@ int m3ua_conn_tx(struct m3ua_conn *c, const uint8_t *msg, size_t len, uint16_t s
 {
 	int rc;
 
-	(void)stream; /* one ordered byte stream on TCP */
-	if (!c->up || !c->c)
+	if (!c->up || (!c->c && !c->s))
 		return -ENOTCONN;
-	rc = loop_conn_send(c->c, msg, len);
+	if (c->s)
+		rc = m3ua_sctp_send(c->s, msg, len, stream);
+	else
+		rc = loop_conn_send(c->c, msg, len); /* one ordered byte stream on TCP */
 	if (rc == 0)
 		c->st.tx_msgs++;
 	return rc;
@@ -236,9 +332,12 @@ bool m3ua_conn_is_up(const struct m3ua_conn *c)
 
 void m3ua_conn_reset(struct m3ua_conn *c)
 {
-	if (!c->c)
+	if (!c->c && !c->s)
 		return;
-	loop_conn_close(c->c);
+	if (c->s)
+		m3ua_sctp_close(c->s);
+	else
+		loop_conn_close(c->c);
 	went_down(c, -ECONNABORTED);
 }
 
@@ -251,5 +350,7 @@ int m3ua_conn_local(const struct m3ua_conn *c, struct sockaddr_storage *ss)
 {
 	if (c->ls)
 		return loop_listener_local(c->ls, ss);
+	if (c->sls)
+		return m3ua_sctp_listener_local(c->sls, ss);
 	return -ENOTCONN;
 }

@@ -1,6 +1,7 @@
 /* One M3UA association on the io_uring loop: TCP (framed by the M3UA common
  * header length, as newer Osmocom releases also do) or kernel SCTP (checked
- * at start-up). Client role reconnects with exponential back-off; server
+ * at start-up; sigtran/m3ua_sctp.h: PPID 3, streams by class and SLS,
+ * multi-homing). Client role reconnects with exponential back-off; server
  * role accepts the peer (a new connection replaces a stale one). */
 #pragma once
 
@@ -11,6 +12,8 @@
 
 struct loop;
 struct m3ua_conn;
+
+#define M3UA_CONN_MORE_ADDRS 3
 
 enum m3ua_transport {
 	M3UA_TRANSPORT_TCP,
@@ -25,6 +28,11 @@ struct m3ua_conn_cfg {
 	unsigned reconnect_min_ms; /* default 200 */
 	unsigned reconnect_max_ms; /* default 10000 */
 	size_t max_msg;		   /* default 65536 */
+	/* SCTP multi-homing: more local / remote addresses (the port is that
+	 * of local / remote) */
+	struct sockaddr_storage local_more[M3UA_CONN_MORE_ADDRS], remote_more[M3UA_CONN_MORE_ADDRS];
+	unsigned n_local_more, n_remote_more;
+	bool ssnm_on_data; /* SCTP: SSNM on stream 1 rather than 0 */
 };
 
 struct m3ua_conn_ops {
@@ -47,7 +55,9 @@ int m3ua_sctp_probe(char *why, size_t len);
 struct m3ua_conn *m3ua_conn_alloc(void *ctx, struct loop *l, const struct m3ua_conn_cfg *cfg,
 				  const struct m3ua_conn_ops *ops, void *priv);
 void m3ua_conn_free(struct m3ua_conn *c);
-/* Send one message. -ENOTCONN while down. */
+/* Send one message. -ENOTCONN while down. stream: 0 for management, 1 + SLS
+ * for DATA; TCP has one byte stream, SCTP maps it onto the streams the
+ * association has (m3ua_sctp_stream()). */
 int m3ua_conn_tx(struct m3ua_conn *c, const uint8_t *msg, size_t len, uint16_t stream);
 bool m3ua_conn_is_up(const struct m3ua_conn *c);
 /* Drop the connection now (client: it reconnects after the back-off). */

@@ -27,6 +27,8 @@ int m3ua_rkm_reg_req_encode(uint8_t *buf, size_t size, const struct m3ua_rk *rk,
 		m3ua_enc_u32(&in, M3UA_IEI_TRAF_MODE_TYPE, traffic_mode);
 	/* Destination Point Code: mask (8 bits, 0: exactly this one) | PC (24) */
 	m3ua_enc_u32(&in, M3UA_IEI_DEST_PC, rk->dpc & 0xffffff);
+	if (rk->have_na)
+		m3ua_enc_u32(&in, M3UA_IEI_NET_APPEARANCE, rk->na);
 	m3ua_enc_param(&in, M3UA_IEI_SVC_IND, &rk->si, 1);
 	if (rk->n_opc) {
 		for (unsigned i = 0; i < rk->n_opc && i < M3UA_RK_MAX_OPC; i++)

@@ -8,7 +8,8 @@
 #include "sigtran/m3ua_msg.h"
 
 /* REG REQ with one Routing Key: Local-RK-Identifier, Traffic Mode Type (when
- * not 0), DPC, Service Indicators, OPC list, Circuit Range. Length or -ENOSPC. */
+ * not 0), DPC, Network Appearance (when set), Service Indicators, OPC list, Circuit Range. Length
+ * or -ENOSPC. */
 int m3ua_rkm_reg_req_encode(uint8_t *buf, size_t size, const struct m3ua_rk *rk,
 			    uint32_t traffic_mode);
 /* The first Registration Result of a REG RSP. 0 or -EBADMSG; *rc is 0 unless

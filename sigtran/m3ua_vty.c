@@ -170,14 +170,16 @@ DEFUN(cfg_asp_listen, cfg_asp_listen_cmd, "listen A.B.C.D <1-65535>",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_asp_role, cfg_asp_role_cmd, "role (asp|ipsp-client|ipsp-server)",
+DEFUN(cfg_asp_role, cfg_asp_role_cmd, "role (asp|ipsp-client|ipsp-server|ipsp-de)",
       "M3UA role (RFC 4666 1.5)\nASP toward an SG (sends ASPUP/ASPAC)\n"
       "IPSP, single exchange, the side that sends ASPUP/ASPAC\n"
-      "IPSP, single exchange, the side that answers them\n")
+      "IPSP, single exchange, the side that answers them\n"
+      "IPSP, double exchange (4.3.1): both sides send and answer ASPUP/ASPAC\n")
 {
 	ASP;
 	a->cfg.role = !strcmp(argv[0], "ipsp-client")	? M3UA_ROLE_IPSP_CLIENT
 		      : !strcmp(argv[0], "ipsp-server") ? M3UA_ROLE_IPSP_SERVER
+		      : !strcmp(argv[0], "ipsp-de")	? M3UA_ROLE_IPSP_DE
 							: M3UA_ROLE_ASP;
 	return CMD_SUCCESS;
 }
@@ -190,12 +192,80 @@ DEFUN(cfg_asp_transport, cfg_asp_transport_cmd, "transport (tcp|sctp)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_sctp_addr, cfg_asp_sctp_addr_cmd, "sctp-address (local|remote) A.B.C.D",
+      "SCTP multi-homing: one more address of the association (same port)\n"
+      "Ours (bound besides the listen address, or alone as a client)\n"
+      "The peer's (tried besides the remote address)\nAddress\n")
+{
+	ASP;
+	bool local = !strcmp(argv[0], "local");
+	unsigned *n = local ? &a->cfg.conn.n_local_more : &a->cfg.conn.n_remote_more;
+	struct sockaddr_storage *more = local ? a->cfg.conn.local_more : a->cfg.conn.remote_more;
+	struct sockaddr_in *s;
+
+	if (*n == M3UA_CONN_MORE_ADDRS) {
+		vty_out(vty, "%% at most %u more addresses%s", M3UA_CONN_MORE_ADDRS, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	s = (struct sockaddr_in *)&more[*n];
+	memset(s, 0, sizeof(*s));
+	s->sin_family = AF_INET;
+	if (inet_pton(AF_INET, argv[1], &s->sin_addr) != 1)
+		return CMD_WARNING;
+	(*n)++;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_ssnm_stream, cfg_asp_ssnm_stream_cmd, "ssnm-stream (zero|data)",
+      "SCTP stream of SSNM messages (RFC 4666 1.4.7)\nStream 0, with management (default)\n"
+      "Stream 1, the first data stream\n")
+{
+	ASP;
+	a->cfg.conn.ssnm_on_data = !strcmp(argv[0], "data");
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_asp_rc, cfg_asp_rc_cmd, "routing-context <0-4294967295>",
       "Routing context (RFC 4666 3.3.1)\nValue\n")
 {
 	ASP;
 	a->cfg.have_rc = true;
 	a->cfg.rc = (uint32_t)strtoul(argv[0], NULL, 10);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_na, cfg_asp_na_cmd, "network-appearance <0-4294967295>",
+      "Network Appearance in DATA, SSNM and the routing key; DATA naming another is "
+      "refused (RFC 4666 3.3.1)\nValue\n")
+{
+	ASP;
+	a->cfg.have_na = true;
+	a->cfg.na = (uint32_t)strtoul(argv[0], NULL, 10);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_no_na, cfg_asp_no_na_cmd, "no network-appearance",
+      NO_STR "No Network Appearance (any received is taken)\n")
+{
+	ASP;
+	a->cfg.have_na = false;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_aspid, cfg_asp_aspid_cmd, "asp-identifier <0-4294967295>",
+      "ASP Identifier sent in ASPUP (RFC 4666 3.5.1)\nValue\n")
+{
+	ASP;
+	a->cfg.have_asp_id = true;
+	a->cfg.asp_id = (uint32_t)strtoul(argv[0], NULL, 10);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_no_aspid, cfg_asp_no_aspid_cmd, "no asp-identifier",
+      NO_STR "No ASP Identifier in ASPUP\n")
+{
+	ASP;
+	a->cfg.have_asp_id = false;
 	return CMD_SUCCESS;
 }
 
@@ -321,13 +391,34 @@ static int config_write_sigtran(struct vty *vty)
 		}
 		if (a->cfg.role != M3UA_ROLE_ASP)
 			vty_out(vty, "  role %s%s",
-				a->cfg.role == M3UA_ROLE_IPSP_CLIENT ? "ipsp-client"
-								     : "ipsp-server",
+				a->cfg.role == M3UA_ROLE_IPSP_CLIENT   ? "ipsp-client"
+				: a->cfg.role == M3UA_ROLE_IPSP_SERVER ? "ipsp-server"
+								       : "ipsp-de",
 				VTY_NEWLINE);
 		vty_out(vty, "  transport %s%s",
 			a->cfg.conn.transport == M3UA_TRANSPORT_SCTP ? "sctp" : "tcp", VTY_NEWLINE);
+		for (unsigned i = 0; i < a->cfg.conn.n_local_more + a->cfg.conn.n_remote_more;
+		     i++) {
+			bool lo = i < a->cfg.conn.n_local_more;
+			const struct sockaddr_in *m =
+				(const struct sockaddr_in
+					 *)(lo ? &a->cfg.conn.local_more[i]
+					       : &a->cfg.conn
+							    .remote_more[i -
+									 a->cfg.conn.n_local_more]);
+
+			inet_ntop(AF_INET, &m->sin_addr, ip, sizeof(ip));
+			vty_out(vty, "  sctp-address %s %s%s", lo ? "local" : "remote", ip,
+				VTY_NEWLINE);
+		}
+		if (a->cfg.conn.ssnm_on_data)
+			vty_out(vty, "  ssnm-stream data%s", VTY_NEWLINE);
 		if (a->cfg.have_rc)
 			vty_out(vty, "  routing-context %u%s", a->cfg.rc, VTY_NEWLINE);
+		if (a->cfg.have_na)
+			vty_out(vty, "  network-appearance %u%s", a->cfg.na, VTY_NEWLINE);
+		if (a->cfg.have_asp_id)
+			vty_out(vty, "  asp-identifier %u%s", a->cfg.asp_id, VTY_NEWLINE);
 		if (a->cfg.traffic_mode >= 1 && a->cfg.traffic_mode <= 3)
 			vty_out(vty, "  traffic-mode %s%s", tm[a->cfg.traffic_mode], VTY_NEWLINE);
 		if (a->cfg.rk.enabled)
@@ -567,6 +658,13 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUPU],
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DRST], VTY_NEWLINE);
 		}
+		if (a->cfg.role == M3UA_ROLE_IPSP_DE)
+			vty_out(vty, "  double exchange: the peer IPSP is %s%s",
+				m3ua_asp_state_name(m3ua_asp_peer_state(a->asp)), VTY_NEWLINE);
+		if (a->cfg.have_na || st->rx_bad_na)
+			vty_out(vty, "  network appearance %s%u; refused for another %" PRIu64 "%s",
+				a->cfg.have_na ? "" : "none ", a->cfg.have_na ? a->cfg.na : 0,
+				st->rx_bad_na, VTY_NEWLINE);
 		{
 			struct m3ua_dest_info d[16];
 			unsigned n = m3ua_asp_dests(a->asp, d, 16);
@@ -598,6 +696,12 @@ void m3ua_vty_init(void)
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_role_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rc_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tm_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_addr_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_ssnm_stream_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_na_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_na_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_aspid_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_aspid_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tack_cmd);

@@ -49,9 +49,14 @@ rc=$?
 check "it:bad-config-exit-1" test "$rc" = 1
 check "it:bad-config-names-file-line" grep -qF "$TMPD/bad.cfg:3: unknown command" <<<"$msg"
 # M3UA over kernel SCTP on a kernel without it: a clear error naming TCP
-printf 'line vty\n bind 127.0.0.1 %s\nsigtran\n asp stp\n  remote 127.0.0.1 2905\n  transport sctp\n' \
-	$PORT >"$TMPD/sctp.cfg"
-msg=$(timeout 10 "$BUILD/tandemd" -c "$TMPD/sctp.cfg" 2>&1)
-rc=$?
-check "it:m3ua-sctp-unavailable-names-tcp (rc=$rc)" test "$rc" = 1 -a -n "$(grep "transport tcp" <<<"$msg")"
+# (with kernel SCTP the association starts: m3ua_sctp.sh)
+if python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)' 2>/dev/null; then
+	skip "it:m3ua-sctp-unavailable-names-tcp: the kernel has SCTP (m3ua_sctp.sh runs it)"
+else
+	printf 'line vty\n bind 127.0.0.1 %s\nsigtran\n asp stp\n  remote 127.0.0.1 2905\n  transport sctp\n' \
+		$PORT >"$TMPD/sctp.cfg"
+	msg=$(timeout 10 "$BUILD/tandemd" -c "$TMPD/sctp.cfg" 2>&1)
+	rc=$?
+	check "it:m3ua-sctp-unavailable-names-tcp (rc=$rc)" test "$rc" = 1 -a -n "$(grep "transport tcp" <<<"$msg")"
+fi
 exit ${FAILED:-0}

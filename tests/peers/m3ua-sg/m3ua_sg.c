@@ -10,15 +10,20 @@
  * per line:
  *   duna PC | dava PC | drst PC | scon PC LEVEL | dupu PC USER CAUSE
  *   data OPC DPC SLS HEX      DATA (SI 5, NI 2) to an active ASP
+ *   data-na NA OPC DPC SLS HEX  the same with this Network Appearance
  *   drop [CONN]               close an association (default: the active one)
  *   quit
  * Output (stdout, one line each): READY, EV CONNECTED conn=N, EV RX conn=N
  * NAME (every message), EV ACTIVE/INACTIVE/UP/DOWN conn=N, EV REG ..., EV
- * DATA conn=N opc= dpc= si= sls= hex=, EV CLOSED conn=N. */
+ * DATA conn=N opc= dpc= si= sls= hex= na=, EV ERR conn=N code= na=, EV
+ * CLOSED conn=N; over SCTP (--sctp) EV STREAM conn=N class= type= stream=
+ * ppid= eor= for every message. --na N puts Network Appearance N (RFC 4666 3.3.1) in the
+ * DATA and SSNM it sends. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <linux/sctp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -43,7 +48,9 @@ enum {
 	T_TMT = 0x000b,
 	T_ERR = 0x000c,
 	T_STATUS = 0x000d,
+	T_ASPID = 0x0011,
 	T_APC = 0x0012,
+	T_NA = 0x0200,
 	T_USER_CAUSE = 0x0204,
 	T_CONG = 0x0205,
 	T_RK = 0x0207,
@@ -75,6 +82,9 @@ static int rkm_mode; /* 0 ignore, 1 accept, 2 refuse */
 static uint32_t rkm_val;
 static uint32_t reg_rc;
 static bool reg_done;
+static long long cfg_na = -1; /* --na: in DATA and SSNM we send */
+static bool use_sctp;	      /* --sctp: one-to-one SCTP, PPID 3, DATA on stream 1+SLS%16 */
+static uint16_t tx_stream;    /* SCTP stream of the next send_mb() */
 /* destinations we announced: 0 available, 1 unavailable, 2 restricted */
 static struct {
 	uint32_t pc;
@@ -155,6 +165,29 @@ static void send_mb(int i, struct mb *m)
 	m->b[5] = (uint8_t)(m->len >> 16);
 	m->b[6] = (uint8_t)(m->len >> 8);
 	m->b[7] = (uint8_t)m->len;
+	if (use_sctp) {
+		/* RFC 4666 1.4.7: PPID 3; the stream in SCTP_SNDRCV control data */
+		union {
+			struct cmsghdr h;
+			uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+		} cm;
+		struct sctp_sndrcvinfo si = {.sinfo_stream = tx_stream, .sinfo_ppid = htonl(3)};
+		struct iovec iov = {.iov_base = m->b, .iov_len = m->len};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cm.b,
+				    .msg_controllen = sizeof(cm.b)};
+
+		memset(cm.b, 0, sizeof(cm.b));
+		cm.h.cmsg_level = IPPROTO_SCTP;
+		cm.h.cmsg_type = SCTP_SNDRCV;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(si));
+		memcpy(CMSG_DATA(&cm.h), &si, sizeof(si));
+		tx_stream = 0;
+		if (sendmsg(C[i].fd, &mh, MSG_NOSIGNAL) != (ssize_t)m->len)
+			drop(i, "send");
+		return;
+	}
 	while (off < m->len) {
 		ssize_t n = send(C[i].fd, m->b + off, m->len - off, MSG_NOSIGNAL);
 
@@ -237,10 +270,29 @@ static int active_conn(uint8_t sls)
 	return n ? act[sls % n] : -1;
 }
 
+/* an optional 32-bit parameter as text: the value, or "-" */
+static const char *opt32(const uint8_t *body, size_t blen, uint16_t tag, char *buf)
+{
+	size_t vlen;
+	const uint8_t *v = find(body, blen, tag, &vlen);
+
+	if (!v || vlen != 4)
+		return "-";
+	sprintf(buf, "%u", get32(v));
+	return buf;
+}
+
+static void mb_na(struct mb *m, long long na)
+{
+	if (na >= 0)
+		mb_u32(m, T_NA, (uint32_t)na);
+}
+
 static void rx_reg(int i, const uint8_t *body, size_t blen)
 {
 	size_t klen, vlen;
 	const uint8_t *k = find(body, blen, T_RK, &klen), *v;
+	char nb[16];
 	uint32_t lrk = 0, dpc = 0, opc = 0;
 	unsigned si = 0, c0 = 0, c1 = 0;
 	struct mb res, m;
@@ -261,11 +313,12 @@ static void rx_reg(int i, const uint8_t *body, size_t blen)
 		c0 = (unsigned)(v[4] << 8 | v[5]);
 		c1 = (unsigned)(v[6] << 8 | v[7]);
 	}
-	out("EV REG conn=%d lrk=%u dpc=%u si=%u opc=%u cics=%u-%u -> %s", i, lrk, dpc, si, opc, c0,
-	    c1,
+	out("EV REG conn=%d lrk=%u dpc=%u si=%u opc=%u cics=%u-%u -> %s na=%s", i, lrk, dpc, si,
+	    opc, c0, c1,
 	    rkm_mode == 1   ? "accepted"
 	    : rkm_mode == 2 ? "refused"
-			    : "ignored");
+			    : "ignored",
+	    opt32(k, klen, T_NA, nb));
 	if (!rkm_mode)
 		return;
 	/* RFC 4666 3.6.2 Registration Result */
@@ -288,6 +341,7 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 	size_t blen = len - 8, vlen;
 	struct mb m;
 	uint32_t rc;
+	char nb[16], eb[16];
 
 	out("EV RX conn=%d %s", i, name(msg[2], msg[3]));
 	switch (msg[2] << 8 | msg[3]) {
@@ -295,7 +349,7 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 		send_simple(i, ASPSM, 4);
 		C[i].up = true;
 		C[i].active = false;
-		out("EV UP conn=%d", i);
+		out("EV UP conn=%d aspid=%s", i, opt32(body, blen, T_ASPID, nb));
 		ntfy(i, 1, 2); /* AS-INACTIVE */
 		break;
 	case ASPSM << 8 | 2:
@@ -374,6 +428,7 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 						dupu = dst[d].dupu;
 					}
 				mb_init(&m, SSNM, st == 1 ? 1 : st == 2 ? 6 : 2);
+				mb_na(&m, cfg_na);
 				mb_u32(&m, T_APC, pc);
 				send_mb(i, &m);
 				/* 4.5.3: congestion and user part state are answered too */
@@ -408,10 +463,16 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 		}
 		for (size_t k = 12; k < vlen && k < 12 + 272; k++)
 			sprintf(hex + 2 * (k - 12), "%02x", v[k]);
-		out("EV DATA conn=%d rc=%d opc=%u dpc=%u si=%u sls=%u hex=%s", i,
-		    rc == ~0u ? -1 : (int)rc, get32(v), get32(v + 4), v[8], v[11], hex);
+		out("EV DATA conn=%d rc=%d opc=%u dpc=%u si=%u sls=%u hex=%s na=%s", i,
+		    rc == ~0u ? -1 : (int)rc, get32(v), get32(v + 4), v[8], v[11], hex,
+		    opt32(body, blen, T_NA, nb));
 		break;
 	}
+	case MGMT << 8 | 0:
+		out("EV ERR conn=%d code=0x%02x na=%s", i,
+		    (v = find(body, blen, T_ERR, &vlen)) && vlen == 4 ? get32(v) : 0,
+		    opt32(body, blen, T_NA, eb));
+		break;
 	default:
 		break;
 	}
@@ -420,8 +481,31 @@ static void rx_msg(int i, const uint8_t *msg, size_t len)
 static void rx(int i)
 {
 	struct conn *c = &C[i];
-	ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, MSG_DONTWAIT);
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+	} cm;
+	struct iovec iov = {.iov_base = c->rbuf + c->rlen, .iov_len = sizeof(c->rbuf) - c->rlen};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cm.b,
+			    .msg_controllen = sizeof(cm.b)};
+	ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT);
 	size_t off = 0;
+
+	if (use_sctp && n > 0 && !(mh.msg_flags & MSG_NOTIFICATION)) {
+		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+		struct sctp_sndrcvinfo si;
+
+		/* every SCTP record is one whole message (MSG_EOR) */
+		if (h && h->cmsg_level == IPPROTO_SCTP && h->cmsg_type == SCTP_SNDRCV &&
+		    h->cmsg_len >= CMSG_LEN(sizeof(si)) && n >= 8) {
+			memcpy(&si, CMSG_DATA(h), sizeof(si));
+			out("EV STREAM conn=%d class=%u type=%u stream=%u ppid=%u eor=%d", i,
+			    c->rbuf[c->rlen + 2], c->rbuf[c->rlen + 3], si.sinfo_stream,
+			    ntohl(si.sinfo_ppid), !!(mh.msg_flags & MSG_EOR));
+		}
+	}
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		drop(i, n == 0 ? "closed" : "error");
@@ -478,6 +562,7 @@ static void ssnm_all(uint8_t type, uint32_t pc, uint16_t tag, uint32_t v)
 		if (C[i].fd < 0 || !C[i].active)
 			continue;
 		mb_init(&m, SSNM, type);
+		mb_na(&m, cfg_na);
 		if (reg_done)
 			mb_u32(&m, T_RC, reg_rc);
 		else if (have_rc)
@@ -493,6 +578,7 @@ static int command(char *line)
 {
 	char cmd[16] = "", hex[600] = "";
 	unsigned a = 0, b = 0, c = 0;
+	long long na = cfg_na;
 
 	if (sscanf(line, "%15s", cmd) != 1)
 		return 0;
@@ -513,8 +599,10 @@ static int command(char *line)
 	} else if (!strcmp(cmd, "dupu") && sscanf(line, "%*s %u %u %u", &a, &b, &c) == 3) {
 		get_dst(a)->dupu = c << 16 | b;
 		ssnm_all(5, a, T_USER_CAUSE, c << 16 | b);
-	} else if (!strcmp(cmd, "data") &&
-		   sscanf(line, "%*s %u %u %u %599s", &a, &b, &c, hex) == 4) {
+	} else if ((!strcmp(cmd, "data") &&
+		    sscanf(line, "%*s %u %u %u %599s", &a, &b, &c, hex) == 4) ||
+		   (!strcmp(cmd, "data-na") &&
+		    sscanf(line, "%*s %lld %u %u %u %599s", &na, &a, &b, &c, hex) == 5)) {
 		uint8_t pd[12 + 290];
 		size_t n = strlen(hex) / 2;
 		int i = active_conn((uint8_t)c);
@@ -533,6 +621,8 @@ static int command(char *line)
 		for (size_t k = 0; k < n; k++)
 			sscanf(hex + 2 * k, "%2hhx", &pd[12 + k]);
 		mb_init(&m, XFER, 1);
+		tx_stream = (uint16_t)(1 + c % 16);
+		mb_na(&m, na);
 		if (reg_done)
 			mb_u32(&m, T_RC, reg_rc);
 		else if (have_rc)
@@ -577,6 +667,10 @@ int main(int argc, char **argv)
 				rkm_mode = 2;
 				rkm_val = (uint32_t)strtoul(v + 7, NULL, 0);
 			}
+		} else if (!strcmp(argv[i], "--sctp")) {
+			use_sctp = true;
+		} else if (!strcmp(argv[i], "--na") && i + 1 < argc) {
+			cfg_na = strtoll(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--commands") && i + 1 < argc) {
 			cmd_fd = open(argv[++i], O_RDONLY);
 			if (cmd_fd < 0) {
@@ -587,7 +681,8 @@ int main(int argc, char **argv)
 			timeout_s = atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: m3ua-sg --listen ADDR:PORT [--rc N] "
-					"[--rkm accept:RC|refuse:STATUS] [--commands FILE] "
+					"[--rkm accept:RC|refuse:STATUS] [--na N] [--sctp] "
+					"[--commands FILE] "
 					"[--timeout S]\n");
 			return 2;
 		}
@@ -602,7 +697,17 @@ int main(int argc, char **argv)
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - listen_at), listen_at);
 		inet_pton(AF_INET, host, &sin.sin_addr);
 		sin.sin_port = htons((uint16_t)atoi(colon + 1));
-		lfd = socket(AF_INET, SOCK_STREAM, 0);
+		lfd = socket(AF_INET, SOCK_STREAM, use_sctp ? IPPROTO_SCTP : 0);
+		if (lfd < 0) {
+			perror("m3ua-sg: socket");
+			return 1;
+		}
+		if (use_sctp) {
+			struct sctp_initmsg im = {.sinit_num_ostreams = 17,
+						  .sinit_max_instreams = 17};
+
+			setsockopt(lfd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+		}
 		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 4) < 0) {
 			perror("m3ua-sg: listen");
@@ -643,7 +748,13 @@ int main(int argc, char **argv)
 					close(fd);
 					continue;
 				}
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				if (use_sctp) {
+					struct sctp_event_subscribe ev = {.sctp_data_io_event = 1};
+
+					setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev));
+				} else {
+					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				}
 				C[i] = (struct conn){.fd = fd};
 				out("EV CONNECTED conn=%d", i);
 			} else if (map[k] == -2) {

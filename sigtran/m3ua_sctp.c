@@ -1,0 +1,642 @@
+/* M3UA over kernel SCTP on the io_uring loop (see m3ua_sctp.h).
+ *
+ * The loop's ring carries everything: connect completion (a POLLOUT poll
+ * after the non-blocking SCTP_SOCKOPT_CONNECTX, since io_uring's connect
+ * takes one address and multi-homing needs several), accept (multishot),
+ * recvmsg and sendmsg with their control data (io_uring passes cmsg through
+ * since Linux 5.10, and writes msg_flags and msg_controllen back into our
+ * msghdr as recvmsg(2) does). One recvmsg and one sendmsg are in flight at a
+ * time; the msghdr, iovec and cmsg buffers live in this object (or in the
+ * queued send record) until their completion arrives, and the object is
+ * freed only when none is in flight. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/sctp.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/talloc.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "sigtran/m3ua_msg.h"
+#include "sigtran/m3ua_sctp.h"
+
+/* --- pure helpers --- */
+
+uint16_t m3ua_sctp_stream(uint8_t cls, uint8_t sls, uint16_t n_out, bool ssnm_on_data)
+{
+	if (n_out < 2)
+		return 0;
+	switch (cls) {
+	case M3UA_CLS_XFER:
+		return (uint16_t)(1 + sls % (n_out - 1));
+	case M3UA_CLS_SSNM:
+		return ssnm_on_data ? 1 : 0;
+	default:
+		return 0;
+	}
+}
+
+bool m3ua_sctp_stream_ok(uint8_t cls, uint16_t stream)
+{
+	/* 3.8.1: "a Management message was received on a stream other than 0" */
+	if (cls == M3UA_CLS_MGMT || cls == M3UA_CLS_ASPSM)
+		return stream == 0;
+	return true;
+}
+
+/* Room for SCTP_SNDRCV and SCTP_RCVINFO (48 + 48 bytes on Linux), aligned
+ * for struct cmsghdr. Not a union with it: glibc gives it a flexible array
+ * member, which would make this a variable-sized field for clang. */
+struct sctp_cmsg_buf {
+	_Alignas(struct cmsghdr) uint8_t b[128];
+};
+
+int m3ua_sctp_cmsg_build(void *buf, size_t size, uint16_t stream, uint32_t ppid)
+{
+	struct sctp_sndrcvinfo si;
+	struct cmsghdr *cm = buf;
+
+	if (size < CMSG_SPACE(sizeof(si)))
+		return -ENOSPC;
+	memset(buf, 0, CMSG_SPACE(sizeof(si)));
+	memset(&si, 0, sizeof(si));
+	si.sinfo_stream = stream;
+	si.sinfo_ppid = htonl(ppid);
+	cm->cmsg_level = IPPROTO_SCTP;
+	cm->cmsg_type = SCTP_SNDRCV;
+	cm->cmsg_len = CMSG_LEN(sizeof(si));
+	memcpy(CMSG_DATA(cm), &si, sizeof(si));
+	return (int)CMSG_SPACE(sizeof(si));
+}
+
+int m3ua_sctp_cmsg_parse(const void *control, size_t controllen, uint16_t *stream, uint32_t *ppid)
+{
+	struct msghdr mh = {.msg_control = (void *)control, .msg_controllen = controllen};
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t off = (size_t)((const uint8_t *)cm - (const uint8_t *)control);
+
+		/* CMSG_FIRSTHDR does not check the header's own length against
+		 * the buffer: a cut one must not make us read past it */
+		if (cm->cmsg_len < sizeof(*cm) || cm->cmsg_len > controllen - off)
+			break;
+		if (cm->cmsg_level != IPPROTO_SCTP)
+			continue;
+		if (cm->cmsg_type == SCTP_SNDRCV &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct sctp_sndrcvinfo))) {
+			struct sctp_sndrcvinfo si;
+
+			memcpy(&si, CMSG_DATA(cm), sizeof(si));
+			*stream = si.sinfo_stream;
+			*ppid = ntohl(si.sinfo_ppid);
+			return 0;
+		}
+		if (cm->cmsg_type == SCTP_RCVINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct sctp_rcvinfo))) {
+			struct sctp_rcvinfo ri;
+
+			memcpy(&ri, CMSG_DATA(cm), sizeof(ri));
+			*stream = ri.rcv_sid;
+			*ppid = ntohl(ri.rcv_ppid);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int m3ua_sctp_rx_check(const uint8_t *buf, size_t len, int msg_flags, uint32_t ppid)
+{
+	int n;
+
+	if (msg_flags & MSG_NOTIFICATION)
+		return -ENOMSG;
+	n = m3ua_frame(buf, len);
+	/* Without MSG_EOR the record goes on (it did not fit, or partial
+	 * delivery), unless the common header says it is all there: so a
+	 * kernel that left msg_flags unset would still work */
+	if (!(msg_flags & MSG_EOR) && (n < 0 || (size_t)n != len))
+		return -EMSGSIZE;
+	/* RFC 4666 1.4.7: PPID 3; 0 (unspecified) is taken from lax peers */
+	if (ppid != M3UA_SCTP_PPID && ppid != 0)
+		return -EPROTO;
+	/* SCTP keeps the boundaries; the common header must agree with them */
+	if (n < 0 || (size_t)n != len)
+		return -EBADMSG;
+	return 0;
+}
+
+int m3ua_sctp_pack_addrs(const struct sockaddr_storage *a, unsigned n, uint8_t *out, size_t size)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		size_t al = a[i].ss_family == AF_INET	 ? sizeof(struct sockaddr_in)
+			    : a[i].ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							 : 0;
+
+		if (!al)
+			return -EAFNOSUPPORT;
+		if (off + al > size)
+			return -ENOSPC;
+		memcpy(out + off, &a[i], al);
+		off += al;
+	}
+	return (int)off;
+}
+
+/* --- the socket on the ring --- */
+
+/* cancel requests: their completion needs no handling */
+static void ignore_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	(void)l;
+	(void)op;
+	(void)cqe;
+}
+
+static struct loop_op ignore_op = {.cb = ignore_cb};
+
+struct tx_rec {
+	struct llist_head list;
+	struct msghdr mh;
+	struct iovec iov;
+	struct sctp_cmsg_buf cm;
+	size_t len;
+	uint8_t data[];
+};
+
+struct m3ua_sctp {
+	struct loop *l;
+	int fd;
+	struct m3ua_sctp_cbs cbs;
+	void *priv;
+	struct loop_op rx_op, tx_op, conn_op;
+	bool connecting, closing, rx_armed, tx_busy, ssnm_on_data;
+	unsigned inflight;
+	struct llist_head txq;
+	size_t max_msg;
+	uint8_t *rbuf;
+	struct msghdr rmh;
+	struct iovec riov;
+	struct sctp_cmsg_buf rcm;
+	struct m3ua_sctp_stats st;
+};
+
+static void s_maybe_free(struct m3ua_sctp *s)
+{
+	if (s->closing && s->inflight == 0) {
+		close(s->fd);
+		talloc_free(s);
+	}
+}
+
+static void s_cancel(struct m3ua_sctp *s, struct loop_op *op)
+{
+	struct io_uring_sqe *sqe = loop_sqe(s->l, &ignore_op);
+
+	if (sqe)
+		io_uring_prep_cancel(sqe, op, 0);
+}
+
+void m3ua_sctp_close(struct m3ua_sctp *s)
+{
+	if (s->closing)
+		return;
+	s->closing = true;
+	if (s->rx_armed)
+		s_cancel(s, &s->rx_op);
+	if (s->connecting)
+		s_cancel(s, &s->conn_op);
+	if (s->tx_busy)
+		shutdown(s->fd, SHUT_RDWR);
+	s_maybe_free(s);
+}
+
+static void s_fail(struct m3ua_sctp *s, int err)
+{
+	void (*on_close)(void *, int) = s->cbs.on_close;
+	void *priv = s->priv;
+
+	if (s->closing)
+		return;
+	m3ua_sctp_close(s);
+	if (on_close)
+		on_close(priv, err);
+}
+
+static void s_rx_arm(struct m3ua_sctp *s)
+{
+	struct io_uring_sqe *sqe;
+
+	if (s->closing || s->rx_armed)
+		return;
+	sqe = loop_sqe(s->l, &s->rx_op);
+	if (!sqe)
+		return;
+	/* no stale stream/PPID from the last record if none comes with this one */
+	memset(s->rcm.b, 0, sizeof(s->rcm.b));
+	s->riov = (struct iovec){.iov_base = s->rbuf, .iov_len = s->max_msg};
+	s->rmh = (struct msghdr){.msg_iov = &s->riov,
+				 .msg_iovlen = 1,
+				 .msg_control = s->rcm.b,
+				 .msg_controllen = sizeof(s->rcm.b)};
+	io_uring_prep_recvmsg(sqe, s->fd, &s->rmh, 0);
+	s->rx_armed = true;
+	s->inflight++;
+}
+
+static void s_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct m3ua_sctp *s = op->priv;
+	uint16_t stream = 0;
+	uint32_t ppid = 0;
+	int rc;
+
+	(void)l;
+	s->rx_armed = false;
+	if (s->closing)
+		goto out;
+	if (cqe->res <= 0) {
+		s_fail(s, cqe->res);
+		goto out;
+	}
+	m3ua_sctp_cmsg_parse(s->rmh.msg_control, s->rmh.msg_controllen, &stream, &ppid);
+	rc = m3ua_sctp_rx_check(s->rbuf, (size_t)cqe->res, s->rmh.msg_flags, ppid);
+	switch (rc) {
+	case -ENOMSG:
+		s->st.rx_notifications++;
+		break;
+	case -EMSGSIZE:
+		LOGP(DM3UA, LOGL_ERROR, "M3UA/SCTP: message over %zu bytes: closing\n", s->max_msg);
+		s_fail(s, -EMSGSIZE);
+		goto out;
+	case -EPROTO:
+		s->st.rx_bad_ppid++;
+		LOGP(DM3UA, LOGL_NOTICE, "M3UA/SCTP: PPID %u is not M3UA (3): dropped\n", ppid);
+		break;
+	case -EBADMSG:
+		/* the boundaries are intact: the decoder answers with ERR */
+		s->st.rx_bad_len++;
+		/* fall through */
+	default:
+		if (s->cbs.on_msg)
+			s->cbs.on_msg(s->priv, s->rbuf, (size_t)cqe->res, stream);
+		break;
+	}
+	s_rx_arm(s);
+out:
+	/* counted until here, so that a close from a callback does not free us */
+	s->inflight--;
+	s_maybe_free(s);
+}
+
+static void s_tx_next(struct m3ua_sctp *s)
+{
+	struct tx_rec *r;
+	struct io_uring_sqe *sqe;
+
+	if (s->tx_busy || s->closing || s->connecting || llist_empty(&s->txq))
+		return;
+	r = llist_first_entry(&s->txq, struct tx_rec, list);
+	sqe = loop_sqe(s->l, &s->tx_op);
+	if (!sqe)
+		return;
+	io_uring_prep_sendmsg(sqe, s->fd, &r->mh, MSG_NOSIGNAL);
+	s->tx_busy = true;
+	s->inflight++;
+}
+
+static void s_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct m3ua_sctp *s = op->priv;
+	struct tx_rec *r;
+
+	(void)l;
+	s->tx_busy = false;
+	if (s->closing)
+		goto out;
+	r = llist_first_entry(&s->txq, struct tx_rec, list);
+	/* one SCTP message is sent whole or not at all */
+	if (cqe->res < 0 || (size_t)cqe->res != r->len) {
+		s_fail(s, cqe->res < 0 ? cqe->res : -EIO);
+		goto out;
+	}
+	llist_del(&r->list);
+	talloc_free(r);
+	s_tx_next(s);
+out:
+	/* counted until here, so that a close from a callback does not free us */
+	s->inflight--;
+	s_maybe_free(s);
+}
+
+int m3ua_sctp_send(struct m3ua_sctp *s, const void *msg, size_t len, uint16_t sls_hint)
+{
+	struct tx_rec *r;
+	uint16_t stream;
+	int cl;
+
+	if (s->closing)
+		return -ENOTCONN;
+	if (len < M3UA_HDR_LEN)
+		return -EINVAL;
+	r = talloc_size(s, sizeof(*r) + len);
+	if (!r)
+		return -ENOMEM;
+	memcpy(r->data, msg, len);
+	r->len = len;
+	stream = m3ua_sctp_stream(r->data[2], (uint8_t)(sls_hint ? sls_hint - 1 : 0), s->st.n_out,
+				  s->ssnm_on_data);
+	cl = m3ua_sctp_cmsg_build(r->cm.b, sizeof(r->cm.b), stream, M3UA_SCTP_PPID);
+	r->iov = (struct iovec){.iov_base = r->data, .iov_len = len};
+	r->mh = (struct msghdr){.msg_iov = &r->iov,
+				.msg_iovlen = 1,
+				.msg_control = r->cm.b,
+				.msg_controllen = (size_t)cl};
+	llist_add_tail(&r->list, &s->txq);
+	s_tx_next(s);
+	return 0;
+}
+
+/* Streams agreed in INIT/INIT ACK (SCTP_STATUS): DATA spreads over them. */
+static void s_read_status(struct m3ua_sctp *s)
+{
+	struct sctp_status ss;
+	socklen_t sl = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockopt(s->fd, IPPROTO_SCTP, SCTP_STATUS, &ss, &sl) == 0) {
+		s->st.n_out = ss.sstat_outstrms;
+		s->st.n_in = ss.sstat_instrms;
+	}
+}
+
+static void s_conn_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct m3ua_sctp *s = op->priv;
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	(void)l;
+	s->connecting = false;
+	if (s->closing)
+		goto out;
+	if (cqe->res < 0)
+		err = cqe->res;
+	else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+		err = -errno;
+	else
+		err = -err;
+	if (err) {
+		void (*cb)(void *, int) = s->cbs.on_connect;
+		void *priv = s->priv;
+
+		m3ua_sctp_close(s);
+		if (cb)
+			cb(priv, err);
+		goto out;
+	}
+	s_read_status(s);
+	s_rx_arm(s);
+	s_tx_next(s);
+	if (s->cbs.on_connect)
+		s->cbs.on_connect(s->priv, 0);
+out:
+	/* counted until here, so that a close from a callback does not free us */
+	s->inflight--;
+	s_maybe_free(s);
+}
+
+/* INIT asks for M3UA_SCTP_STREAMS each way; the stream and PPID of every
+ * received message come with it (data_io_event: SCTP_SNDRCV control data). */
+static int s_sockopts(int fd)
+{
+	struct sctp_initmsg im = {.sinit_num_ostreams = M3UA_SCTP_STREAMS,
+				  .sinit_max_instreams = M3UA_SCTP_STREAMS};
+	struct sctp_event_subscribe ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sctp_data_io_event = 1;
+	if (setsockopt(fd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im)) < 0 ||
+	    setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int s_bind(int fd, const struct m3ua_sctp_addrs *local)
+{
+	uint8_t packed[M3UA_SCTP_MAX_ADDRS * sizeof(struct sockaddr_in6)];
+	int n;
+
+	if (!local || !local->n)
+		return 0;
+	n = m3ua_sctp_pack_addrs(local->a, local->n, packed, sizeof(packed));
+	if (n < 0)
+		return n;
+	/* several local addresses: multi-homing (RFC 4960 6.4) */
+	if (setsockopt(fd, IPPROTO_SCTP, SCTP_SOCKOPT_BINDX_ADD, packed, (socklen_t)n) < 0)
+		return -errno;
+	return 0;
+}
+
+static struct m3ua_sctp *s_new(struct loop *l, int fd, size_t max_msg, bool ssnm_on_data,
+			       const struct m3ua_sctp_cbs *cbs, void *priv)
+{
+	struct m3ua_sctp *s = talloc_zero(l, struct m3ua_sctp);
+
+	if (!s)
+		return NULL;
+	s->rbuf = talloc_size(s, max_msg);
+	if (!s->rbuf) {
+		talloc_free(s);
+		return NULL;
+	}
+	s->l = l;
+	s->fd = fd;
+	s->cbs = *cbs;
+	s->priv = priv;
+	s->max_msg = max_msg;
+	s->ssnm_on_data = ssnm_on_data;
+	s->rx_op = (struct loop_op){.cb = s_rx_cb, .priv = s};
+	s->tx_op = (struct loop_op){.cb = s_tx_cb, .priv = s};
+	s->conn_op = (struct loop_op){.cb = s_conn_cb, .priv = s};
+	INIT_LLIST_HEAD(&s->txq);
+	return s;
+}
+
+struct m3ua_sctp *m3ua_sctp_connect(struct loop *l, const struct m3ua_sctp_addrs *local,
+				    const struct m3ua_sctp_addrs *remote, size_t max_msg,
+				    bool ssnm_on_data, const struct m3ua_sctp_cbs *cbs, void *priv)
+{
+	uint8_t packed[M3UA_SCTP_MAX_ADDRS * sizeof(struct sockaddr_in6)];
+	struct io_uring_sqe *sqe;
+	struct m3ua_sctp *s = NULL;
+	int n, fd, err;
+
+	if (!remote->n) {
+		errno = EDESTADDRREQ;
+		return NULL;
+	}
+	fd = socket(remote->a[0].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    IPPROTO_SCTP);
+	if (fd < 0)
+		return NULL;
+	err = s_sockopts(fd);
+	if (!err)
+		err = s_bind(fd, local);
+	n = m3ua_sctp_pack_addrs(remote->a, remote->n, packed, sizeof(packed));
+	if (!err && n < 0)
+		err = n;
+	/* all the peer's addresses at once: the association can use any */
+	if (!err && setsockopt(fd, IPPROTO_SCTP, SCTP_SOCKOPT_CONNECTX, packed, (socklen_t)n) < 0 &&
+	    errno != EINPROGRESS)
+		err = -errno;
+	if (!err && !(s = s_new(l, fd, max_msg, ssnm_on_data, cbs, priv)))
+		err = -ENOMEM;
+	if (!err && !(sqe = loop_sqe(l, &s->conn_op)))
+		err = -EBUSY;
+	if (err) {
+		talloc_free(s);
+		close(fd);
+		errno = -err;
+		return NULL;
+	}
+	io_uring_prep_poll_add(sqe, fd, POLLOUT);
+	s->connecting = true;
+	s->inflight++;
+	return s;
+}
+
+const struct m3ua_sctp_stats *m3ua_sctp_get_stats(const struct m3ua_sctp *s)
+{
+	return &s->st;
+}
+
+/* --- listener --- */
+
+struct m3ua_sctp_listener {
+	struct loop *l;
+	int fd;
+	struct loop_op op;
+	bool armed, closing;
+	size_t max_msg;
+	bool ssnm_on_data;
+	struct m3ua_sctp_cbs cbs;
+	void *cb_priv;
+	m3ua_sctp_accept_cb acb;
+	void *priv;
+};
+
+static void ls_arm(struct m3ua_sctp_listener *ls)
+{
+	struct io_uring_sqe *sqe = loop_sqe(ls->l, &ls->op);
+
+	if (!sqe)
+		return;
+	io_uring_prep_multishot_accept(sqe, ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ls->armed = true;
+}
+
+static void ls_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
+{
+	struct m3ua_sctp_listener *ls = op->priv;
+	struct m3ua_sctp *s;
+
+	(void)l;
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		ls->armed = false;
+	if (ls->closing) {
+		if (cqe->res >= 0)
+			close(cqe->res);
+		if (!ls->armed) {
+			close(ls->fd);
+			talloc_free(ls);
+		}
+		return;
+	}
+	if (cqe->res >= 0) {
+		/* the accepted socket inherits the listener's options */
+		s = s_new(ls->l, cqe->res, ls->max_msg, ls->ssnm_on_data, &ls->cbs, ls->cb_priv);
+		if (!s) {
+			close(cqe->res);
+		} else {
+			s_read_status(s);
+			s_rx_arm(s);
+			ls->acb(ls->priv, s);
+		}
+	}
+	if (!ls->armed)
+		ls_arm(ls);
+}
+
+struct m3ua_sctp_listener *m3ua_sctp_listen(struct loop *l, const struct m3ua_sctp_addrs *local,
+					    size_t max_msg, bool ssnm_on_data,
+					    const struct m3ua_sctp_cbs *cbs, void *cb_priv,
+					    m3ua_sctp_accept_cb acb, void *priv)
+{
+	struct m3ua_sctp_listener *ls;
+	int fd, err;
+
+	if (!local->n) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fd = socket(local->a[0].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    IPPROTO_SCTP);
+	if (fd < 0)
+		return NULL;
+	err = s_sockopts(fd);
+	if (!err)
+		err = s_bind(fd, local);
+	if (!err && listen(fd, 8) < 0)
+		err = -errno;
+	if (!err && !(ls = talloc_zero(l, struct m3ua_sctp_listener)))
+		err = -ENOMEM;
+	if (err) {
+		close(fd);
+		errno = -err;
+		return NULL;
+	}
+	*ls = (struct m3ua_sctp_listener){.l = l,
+					  .fd = fd,
+					  .op = {.cb = ls_cb, .priv = ls},
+					  .max_msg = max_msg,
+					  .ssnm_on_data = ssnm_on_data,
+					  .cbs = *cbs,
+					  .cb_priv = cb_priv,
+					  .acb = acb,
+					  .priv = priv};
+	ls_arm(ls);
+	return ls;
+}
+
+int m3ua_sctp_listener_local(const struct m3ua_sctp_listener *ls, struct sockaddr_storage *ss)
+{
+	socklen_t sl = sizeof(*ss);
+
+	return getsockname(ls->fd, (struct sockaddr *)ss, &sl) < 0 ? -errno : 0;
+}
+
+void m3ua_sctp_listener_close(struct m3ua_sctp_listener *ls)
+{
+	struct io_uring_sqe *sqe;
+
+	if (ls->closing)
+		return;
+	ls->closing = true;
+	if (!ls->armed) {
+		close(ls->fd);
+		talloc_free(ls);
+		return;
+	}
+	sqe = loop_sqe(ls->l, &ignore_op);
+	if (sqe)
+		io_uring_prep_cancel(sqe, &ls->op, 0);
+}

@@ -14,7 +14,7 @@
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-routing: isup-switch not built"; exit 0; }
 cd "$TMPD" || exit 1
-VTY=25500 M3UA_A=25501 M3UA_B=25502 SIP=25503 UAC=25504 UAS=25505 SPAN_L=25506 SPAN_R=25507 UAC2=25508 T1_L=25509 T1_R=25510 M3UA_C=25511
+VTY=25500 M3UA_A=25501 M3UA_B=25502 SIP=25503 UAC=25504 UAS=25505 SPAN_L=25506 SPAN_R=25507 UAC2=25508 T1_L=25509 T1_R=25510 M3UA_C=25511 UAS_T=25512
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
@@ -57,9 +57,12 @@ sip
   remote 127.0.0.1 $UAC
  trunk phone
   remote 127.0.0.1 $UAS
+ trunk traced
+  remote 127.0.0.1 $UAS_T
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via phone
+ route to-sip 4931 via traced
  route to-isup 4989 via A B
  route to-isup 4986 via A:1 B:3
  route to-isup 4983 via B
@@ -197,6 +200,27 @@ if wait_ev "$outc" "EV IAM cic=[0-9]+ called=81333 " 50; then
 	wait "$UAC_PID"
 else
 	fail "it:iw-routing:echo-control:iam"
+fi
+
+#     a calling number with presentation restricted (APRI 1) -> From
+#     anonymous, the number only in P-Asserted-Identity, Privacy: id
+#     (RFC 3398 7.2.1.2, RFC 3325); sipp answers and traces the INVITE
+if command -v sipp >/dev/null; then
+	start_bg "$TMPD/uas-t.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS_T -m 1 -nostdin \
+		-trace_msg -message_file "$TMPD/uas-t.msg"
+	uas=$BG_PID
+	echo "call 7 31123456 89555 pres=1" >&5
+	check "it:iw-routing:restricted:answered" wait_ev "$outc" "EV ANM cic=7" 50
+	echo "release 7 16" >&5
+	wait_ev "$outc" "EV RLC cic=7" 50
+	wait "$uas"
+	inv=$(sed -n '/^INVITE /,/^$/p' "$TMPD/uas-t.msg")
+	check "it:iw-routing:restricted:from-anonymous" grep -qi "^From: .*anonymous@anonymous.invalid" <<<"$inv"
+	check "it:iw-routing:restricted:pai-carries-the-number" \
+		grep -qi "^P-Asserted-Identity: <sip:+4989555@" <<<"$inv"
+	check "it:iw-routing:restricted:privacy-id" grep -qi "^Privacy: id" <<<"$inv"
+else
+	skip "it:iw-routing:restricted: sipp is not installed"
 fi
 
 # --- one attempt only: A's REL 34 goes back to the caller (503 with cause 34)

@@ -691,7 +691,8 @@ static int run_cmd(char *line)
 		      &first, &last) < 0)
 		goto usage;
 	if (!strcmp(av[0], "call")) {
-		long nai = SS7_NAI_NATIONAL, cpc = 10, reason = 3, counter = 1, echo = 0;
+		long nai = SS7_NAI_NATIONAL, cpc = 10, reason = 3, counter = 1, echo = 0,
+		     pres = SS7_PRESENTATION_ALLOWED;
 		const char *redir = NULL, *ocn = NULL;
 		int i;
 
@@ -712,6 +713,8 @@ static int run_cmd(char *line)
 				parse_int(av[i] + 8, &counter);
 			else if (!strncmp(av[i], "echo=", 5))
 				parse_int(av[i] + 5, &echo);
+			else if (!strncmp(av[i], "pres=", 5))
+				parse_int(av[i] + 5, &pres);
 		}
 		if (calls[first]) {
 			isw_out("ERR call: CIC %d busy", first);
@@ -722,7 +725,7 @@ static int run_cmd(char *line)
 			return -1;
 		isup_set_called(c, av[2], (unsigned char)nai, ss7);
 		if (ac > 3 && strcmp(av[3], "-"))
-			isup_set_calling(c, av[3], (unsigned char)nai, SS7_PRESENTATION_ALLOWED,
+			isup_set_calling(c, av[3], (unsigned char)nai, (unsigned char)pres,
 					 SS7_SCREENING_NETWORK_PROVIDED);
 		isup_set_calling_party_category(c, (unsigned int)cpc);
 		/* NoCI: an (outgoing half) echo control device is included */

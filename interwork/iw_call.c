@@ -1634,22 +1634,17 @@ static void diversion_to_isup(struct iw_call *c, const struct sip_msg *invite,
 }
 
 /* RFC 4458 cause of a retargeted History-Info entry (the "cause" URI
- * parameter, before any '?headers'), 0 when there is none. */
+ * parameter), 0 when there is none. */
 static unsigned hi_cause(struct tstr uri)
 {
-	size_t end = 0;
+	struct sip_uri u;
+	struct tstr v;
+	uint32_t cause = 0;
 
-	while (end < uri.len && uri.p[end] != '?')
-		end++;
-	for (size_t i = 0; i + 7 <= end; i++)
-		if (!strncasecmp(uri.p + i, ";cause=", 7)) {
-			unsigned v = 0;
-
-			for (i += 7; i < end && uri.p[i] >= '0' && uri.p[i] <= '9'; i++)
-				v = v * 10 + (unsigned)(uri.p[i] - '0');
-			return v;
-		}
-	return 0;
+	if (sip_uri_decode(uri, &u) < 0 || !sip_param_find(u.params, "cause", &v) ||
+	    sip_uint32_decode(v, &cause) < 0)
+		return 0;
+	return cause;
 }
 
 /* RFC 4458 cause -> Q.763 3.45 redirecting reason (the inverse of the
@@ -1714,41 +1709,29 @@ static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
 		counter);
 }
 
-/* RFC 4694 parameters of a Request-URI's number (tel: or the user part of
- * a SIP URI): the routing number (global, digits without '+') into rn, ""
- * when none; returns whether npdi is present. */
+/* RFC 4694 parameters of the Request-URI (iw_enum_np_parse, the parser ENUM
+ * results go through): the routing number without '+' into rn ("" when
+ * none); returns whether npdi is present. */
 static bool uri_np(struct tstr uri, char *rn, size_t size)
 {
-	size_t end = 0, i;
-	bool npdi = false;
+	char buf[256];
+	struct iw_enum_np np;
 
 	rn[0] = 0;
-	/* the user part of sip:/sips:, all of tel: (up to headers) */
-	while (end < uri.len && uri.p[end] != '@' && uri.p[end] != '?')
-		end++;
-	if (end == uri.len && uri.len >= 4 && strncasecmp(uri.p, "tel:", 4))
-		return false; /* a SIP URI without a user part */
-	for (i = 0; i < end; i++) {
-		if (uri.p[i] != ';')
-			continue;
-		if (end - i >= 5 && !strncasecmp(uri.p + i, ";npdi", 5) &&
-		    (i + 5 == end || uri.p[i + 5] == ';' || uri.p[i + 5] == '='))
-			npdi = true;
-		if (end - i > 4 && !strncasecmp(uri.p + i, ";rn=", 4)) {
-			size_t k = i + 4, n = 0;
+	if (uri.len >= sizeof(buf))
+		return false;
+	memcpy(buf, uri.p, uri.len);
+	buf[uri.len] = 0;
+	if (iw_enum_np_parse(buf, &np) < 0)
+		return false; /* a malformed rn: the number is routed as dialled */
+	if (np.has_rn) {
+		const char *d = np.rn[0] == '+' ? np.rn + 1 : np.rn;
+		size_t n = strlen(d);
 
-			if (k < end && uri.p[k] == '+')
-				k++;
-			for (; k < end && n + 1 < size; k++) {
-				if (uri.p[k] >= '0' && uri.p[k] <= '9')
-					rn[n++] = uri.p[k];
-				else if (uri.p[k] != '-' && uri.p[k] != '.')
-					break; /* visual separators only (RFC 3966) */
-			}
-			rn[n] = 0;
-		}
+		if (n < size) /* longer than any E.164 number: not used */
+			memcpy(rn, d, n + 1);
 	}
-	return npdi;
+	return np.npdi;
 }
 
 /* The IAM's numbers as this linkset writes them (its numbering context). */

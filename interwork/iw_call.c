@@ -360,14 +360,17 @@ static void trunk_take(struct iw_call *c, struct sip_trunk *t)
 		count_call(&t->calls, &t->cps_window_ms, &t->cps_count);
 }
 
-void iw_set_np_prefix(struct iw *iw, bool prefix)
+void iw_reconfigure(struct iw *iw, const struct iw_cfg *cfg)
 {
-	iw->cfg.np_prefix = prefix;
-}
-
-void iw_set_max_attempts(struct iw *iw, unsigned n)
-{
-	iw->cfg.max_attempts = n;
+	/* the ENUM resolver (servers, suffix, timeout) is made once, at start */
+	iw->cfg.num = cfg->num;
+	iw->cfg.tone_plan = cfg->tone_plan ? cfg->tone_plan : "itu";
+	iw->cfg.ringback = cfg->ringback;
+	iw->cfg.enum_budget_ms = cfg->enum_budget_ms;
+	iw->cfg.max_attempts = cfg->max_attempts;
+	iw->cfg.np_prefix = cfg->np_prefix;
+	iw->cfg.numbering = cfg->numbering;
+	iw->cfg.causes = cfg->causes;
 }
 
 static unsigned max_attempts(const struct iw *iw)

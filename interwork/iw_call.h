@@ -82,10 +82,10 @@ void iw_media_event(struct iw *iw, const struct media_event *ev);
 /* The ENUM resolver (NULL when none is configured). */
 struct iw_enum *iw_get_enum(struct iw *iw);
 const struct iw_stats *iw_get_stats(const struct iw *iw);
-/* Route advance: targets tried per call, for calls that start from now. */
-void iw_set_max_attempts(struct iw *iw, unsigned n);
-/* Number portability toward ISUP (see iw_cfg.np_prefix), from the next call. */
-void iw_set_np_prefix(struct iw *iw, bool prefix);
+/* The configuration changed (the VTY): numbering, tones, ENUM budget,
+ * route advance, number portability, cause table and numbering contexts
+ * apply to the calls that start from now; the ENUM resolver stays. */
+void iw_reconfigure(struct iw *iw, const struct iw_cfg *cfg);
 
 /* The trunk is at its limit of concurrent calls or calls per second. */
 bool iw_trunk_over_limit(const struct sip_trunk *t);

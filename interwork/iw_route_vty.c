@@ -24,6 +24,14 @@ static struct iw *vty_iw;
 static struct iw_cause_map vty_causes;
 static char *cause_table_path;
 
+/* A change to iw_vty_cfg reaches a running gateway for its next calls. */
+static int applied(void)
+{
+	if (vty_iw)
+		iw_reconfigure(vty_iw, &iw_vty_cfg);
+	return CMD_SUCCESS;
+}
+
 static struct cmd_node routing_node = {
 	.node = TANDEM_ROUTING_NODE,
 	.prompt = "%s(config-routing)# ",
@@ -58,7 +66,7 @@ DEFUN(cfg_numbering, cfg_numbering_cmd,
 		vty_out(vty, "%% prefixes must be digits, at most 7%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	return CMD_SUCCESS;
+	return applied();
 }
 
 /* Numbering contexts of single linksets and trunks (a linkset toward
@@ -144,7 +152,7 @@ DEFUN(cfg_area, cfg_area_cmd, "area-code (DIGITS|none)",
 		vty_out(vty, "%% area code must be digits, at most 7%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_tones, cfg_tones_cmd, "ringback (itu|us|off)",
@@ -154,7 +162,7 @@ DEFUN(cfg_tones, cfg_tones_cmd, "ringback (itu|us|off)",
 	iw_vty_cfg.ringback = strcmp(argv[0], "off") != 0;
 	if (iw_vty_cfg.ringback)
 		iw_vty_cfg.tone_plan = !strcmp(argv[0], "us") ? "us" : "itu";
-	return CMD_SUCCESS;
+	return applied();
 }
 
 static int add_route(struct vty *vty, const char *dir, const char *prefix, unsigned strip,
@@ -292,9 +300,7 @@ DEFUN(cfg_np, cfg_np_cmd, "number-portability to-isup (dialled|prefix)",
       "(default)\nThe routing number's digits, then the dialled number's\n")
 {
 	iw_vty_cfg.np_prefix = !strcmp(argv[0], "prefix");
-	if (vty_iw)
-		iw_set_np_prefix(vty_iw, iw_vty_cfg.np_prefix);
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_route_attempts, cfg_route_attempts_cmd, "route-advance attempts <1-8>",
@@ -303,9 +309,7 @@ DEFUN(cfg_route_attempts, cfg_route_attempts_cmd, "route-advance attempts <1-8>"
       "targets per call\nTargets (default 3)\n")
 {
 	iw_vty_cfg.max_attempts = (unsigned)atoi(argv[0]);
-	if (vty_iw) /* a running gateway takes it for the next calls */
-		iw_set_max_attempts(vty_iw, iw_vty_cfg.max_attempts);
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_route_enum, cfg_route_enum_cmd, "route to-sip (PREFIX|default) enum via .NAMES",
@@ -340,7 +344,7 @@ DEFUN(cfg_enum_budget, cfg_enum_budget_cmd, "enum budget <50-10000>",
       "Milliseconds (default 300)\n")
 {
 	iw_vty_cfg.enum_budget_ms = (unsigned)atoi(argv[0]);
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(show_enum, show_enum_cmd, "show enum", SHOW_STR "ENUM resolver: cache and counters\n")

@@ -139,45 +139,6 @@ static void xu_pause(void *p, uint32_t dpc)
 static const struct m3ua_asp_ops xu_ops = {
 	.state = xu_state, .transfer = xu_transfer, .pause = xu_pause};
 
-static void noop(void *p)
-{
-	(void)p;
-}
-
-/* turn the loop until quiet (see check_m3ua_proc.c), then move the fake
- * osmo clock fake_ms in 10 ms steps */
-static void settle(struct loop *l, struct loop_timer *g)
-{
-	const struct loop_stats *st = loop_get_stats(l);
-	int quiet = 0;
-
-	for (int i = 0; i < 200 && quiet < 2; i++) {
-		uint64_t before = st->cqes;
-
-		loop_timer_schedule(l, g, 300);
-		loop_run_once(l);
-		quiet = st->cqes - before <= 1 ? quiet + 1 : 0;
-	}
-}
-
-static void run(struct loop *l, unsigned fake_ms)
-{
-	struct loop_timer g;
-
-	loop_timer_init(&g, noop, NULL);
-	for (unsigned t = 0; t <= fake_ms; t += 10) {
-		settle(l, &g);
-		if (t < fake_ms) {
-			osmo_gettimeofday_override_add(0, 10000);
-			osmo_clock_override_add(CLOCK_MONOTONIC, 0, 10 * 1000000);
-		}
-		osmo_timers_prepare();
-		osmo_timers_update();
-	}
-	settle(l, &g);
-	loop_timer_cancel(l, &g);
-}
-
 struct xbed {
 	struct loop *l;
 	struct xsg sg;
@@ -205,7 +166,7 @@ static void xbed_start(struct xbed *b, struct m3ua_asp_cfg *acfg)
 	acfg->ack_ms = 1000;
 	b->asp = m3ua_asp_alloc(unit_ctx, b->l, acfg, &xu_ops, &b->u);
 	ck_assert_ptr_nonnull(b->asp);
-	run(b->l, 50);
+	unit_loop_run(b->l, 50);
 	ck_assert_int_eq(m3ua_asp_state(b->asp), M3UA_ASP_S_ACTIVE);
 }
 
@@ -213,7 +174,7 @@ static void xbed_stop(struct xbed *b)
 {
 	m3ua_asp_free(b->asp);
 	m3ua_conn_free(b->sg.conn);
-	run(b->l, 20);
+	unit_loop_run(b->l, 20);
 	loop_free(b->l);
 	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
 	osmo_gettimeofday_override = false;
@@ -242,7 +203,7 @@ START_TEST(test_network_appearance)
 
 	/* 3.3.1: DATA carries it, with the learned routing context */
 	ck_assert_int_eq(m3ua_asp_transfer(b.asp, &pd), 0);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	LAST(XFER, DATA, &m);
 	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_NET_APPEARANCE, &v), 0);
 	ck_assert_uint_eq(v, 8);
@@ -255,13 +216,13 @@ START_TEST(test_network_appearance)
 	/* DATA with ours, and without any, is taken */
 	xsg_data(&b.sg, 8);
 	xsg_data(&b.sg, -1);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(b.u.transfers, 2);
 	ck_assert_int_eq(NSG(MGMT, ERR), 0);
 
 	/* another one: ERR Invalid Network Appearance (3.8.1: 0x15) naming it */
 	xsg_data(&b.sg, 9);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(b.u.transfers, 2);
 	ck_assert_int_eq(NSG(MGMT, ERR), 1);
 	LAST(MGMT, ERR, &m);
@@ -273,17 +234,17 @@ START_TEST(test_network_appearance)
 
 	/* SSNM for another network is refused too; ours pauses */
 	xsg_duna(&b.sg, 300, 9);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(b.u.pauses, 0);
 	ck_assert(m3ua_asp_dest_available(b.asp, 300));
 	ck_assert_int_eq(NSG(MGMT, ERR), 2);
 	xsg_duna(&b.sg, 300, 8);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(b.u.pauses, 1);
 	ck_assert(!m3ua_asp_dest_available(b.asp, 300));
 
 	/* 3.4.3: our DAUD names it, first */
-	run(b.l, 600);
+	unit_loop_run(b.l, 600);
 	ck_assert_int_ge(NSG(SSNM, DAUD), 1);
 	LAST(SSNM, DAUD, &m);
 	ck_assert_uint_eq(m.params[0].tag, M3UA_IEI_NET_APPEARANCE);
@@ -300,7 +261,7 @@ START_TEST(test_network_appearance)
 		m3ua_enc_param(&e, M3UA_IEI_NET_APPEARANCE, two, 2);
 		m3ua_enc_pdata(&e, &in);
 		xsg_send(&b.sg, &e);
-		run(b.l, 10);
+		unit_loop_run(b.l, 10);
 		ck_assert_int_eq(b.u.transfers, 2);
 		LAST(MGMT, ERR, &m);
 		ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_ERR_CODE, &v), 0);
@@ -322,11 +283,11 @@ START_TEST(test_network_appearance_none)
 
 	xbed_start(&b, &acfg);
 	ck_assert_int_eq(m3ua_asp_transfer(b.asp, &pd), 0);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	LAST(XFER, DATA, &m);
 	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_NET_APPEARANCE, &v), -ENOENT);
 	xsg_data(&b.sg, 9);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(b.u.transfers, 1);
 	ck_assert_int_eq(NSG(MGMT, ERR), 0);
 	/* and ASPUP has no ASP Identifier */
@@ -356,7 +317,7 @@ START_TEST(test_asp_identifier)
 	memset(b.sg.last_len, 0, sizeof(b.sg.last_len));
 	m3ua_asp_reset(b.asp);
 	for (int i = 0; i < 100 && m3ua_asp_state(b.asp) != M3UA_ASP_S_ACTIVE; i++)
-		run(b.l, 10);
+		unit_loop_run(b.l, 10);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(NSG(ASPSM, UP), 2);
 	LAST(ASPSM, UP, &m);
@@ -383,7 +344,7 @@ START_TEST(test_ipsp_de_peer)
 	/* we are active; the peer has not said anything of itself yet */
 	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_DOWN);
 	xsg_data(&b.sg, -1);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(b.u.transfers, 0);
 	ck_assert_int_eq(NSG(MGMT, ERR), 1);
 	LAST(MGMT, ERR, &m);
@@ -391,29 +352,29 @@ START_TEST(test_ipsp_de_peer)
 	ck_assert_uint_eq(v, M3UA_ERR_UNEXPECTED_MSG);
 	/* ASPAC before ASPUP: ERR, no ACK */
 	xsg_simple(&b.sg, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(NSG(MGMT, ERR), 2);
 	ck_assert_int_eq(NSG(ASPTM, ACTIVE_ACK), 0);
 	/* the peer's ASPUP and ASPAC: answered, its state follows, ours stays */
 	xsg_simple(&b.sg, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(NSG(ASPSM, UP_ACK), 1);
 	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_INACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	xsg_simple(&b.sg, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(NSG(ASPTM, ACTIVE_ACK), 1);
 	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_ACTIVE);
 	xsg_data(&b.sg, -1);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(b.u.transfers, 1);
 	/* its ASPIA: DATA from it refused again; ours still goes */
 	xsg_simple(&b.sg, M3UA_CLS_ASPTM, M3UA_ASPTM_INACTIVE);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(NSG(ASPTM, INACTIVE_ACK), 1);
 	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_INACTIVE);
 	xsg_data(&b.sg, -1);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(b.u.transfers, 1);
 	{
 		static const uint8_t rlc[] = {1, 0, 0x10, 0};
@@ -424,7 +385,7 @@ START_TEST(test_ipsp_de_peer)
 	/* ASPUP from the peer while it is up: it restarted; we send ASPUP and
 	 * ASPAC again and come back active */
 	xsg_simple(&b.sg, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(NSG(ASPSM, UP_ACK), 2);
 	ck_assert_int_eq(NSG(ASPSM, UP), 2);
 	ck_assert_int_eq(NSG(ASPTM, ACTIVE), 2);
@@ -432,7 +393,7 @@ START_TEST(test_ipsp_de_peer)
 	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_INACTIVE);
 	/* its ASPDN */
 	xsg_simple(&b.sg, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN);
-	run(b.l, 10);
+	unit_loop_run(b.l, 10);
 	ck_assert_int_eq(NSG(ASPSM, DOWN_ACK), 1);
 	ck_assert_int_eq(m3ua_asp_peer_state(b.asp), M3UA_ASP_S_DOWN);
 	xbed_stop(&b);
@@ -472,7 +433,7 @@ START_TEST(test_ipsp_de_pair)
 	bcfg.conn.remote_len = sizeof(struct sockaddr_in);
 	b = m3ua_asp_alloc(unit_ctx, l, &bcfg, &xu_ops, &ub);
 	ck_assert_ptr_nonnull(b);
-	run(l, 50);
+	unit_loop_run(l, 50);
 	sta = m3ua_asp_get_stats(a);
 	stb = m3ua_asp_get_stats(b);
 	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
@@ -492,30 +453,30 @@ START_TEST(test_ipsp_de_pair)
 	/* DATA both ways */
 	ck_assert_int_eq(m3ua_asp_transfer(b, &pd), 0);
 	ck_assert_int_eq(m3ua_asp_transfer(a, &pd), 0);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(ua.transfers, 1);
 	ck_assert_int_eq(ub.transfers, 1);
 	/* b goes inactive: its own DATA stops, a's still reaches it */
 	m3ua_asp_set_target(b, M3UA_ASP_S_INACTIVE);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(m3ua_asp_state(b), M3UA_ASP_S_INACTIVE);
 	ck_assert_int_eq(m3ua_asp_peer_state(a), M3UA_ASP_S_INACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_transfer(b, &pd), -ENOTCONN);
 	ck_assert_int_eq(m3ua_asp_transfer(a, &pd), 0);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(ub.transfers, 2);
 	/* the association drops: both go down, both come back up */
 	m3ua_asp_set_target(b, M3UA_ASP_S_ACTIVE);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	m3ua_asp_reset(b);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	for (int i = 0; i < 100 && !(m3ua_asp_state(a) == M3UA_ASP_S_ACTIVE &&
 				     m3ua_asp_peer_state(a) == M3UA_ASP_S_ACTIVE &&
 				     m3ua_asp_state(b) == M3UA_ASP_S_ACTIVE &&
 				     m3ua_asp_peer_state(b) == M3UA_ASP_S_ACTIVE);
 	     i++)
-		run(l, 10);
+		unit_loop_run(l, 10);
 	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_peer_state(a), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(b), M3UA_ASP_S_ACTIVE);
@@ -524,13 +485,13 @@ START_TEST(test_ipsp_de_pair)
 	ck_assert_uint_eq(stb->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 2);
 	/* b goes down (ASPIA, ASPDN): a sees its peer down, itself unchanged */
 	m3ua_asp_set_target(b, M3UA_ASP_S_DOWN);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(m3ua_asp_state(b), M3UA_ASP_S_DOWN);
 	ck_assert_int_eq(m3ua_asp_peer_state(a), M3UA_ASP_S_DOWN);
 	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
 	m3ua_asp_free(b);
 	m3ua_asp_free(a);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	loop_free(l);
 	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
 	osmo_gettimeofday_override = false;

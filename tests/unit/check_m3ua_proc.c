@@ -233,47 +233,6 @@ static const struct m3ua_asp_ops u_ops = {.state = u_state,
 					  .congestion = u_cong,
 					  .user_unavailable = u_dupu};
 
-static void noop(void *p)
-{
-	(void)p;
-}
-
-/* Turn the loop until it is quiet: two turns in a row that handled nothing
- * but the guard timer, so what one side sent over the loopback has been
- * received and handled before the fake clock moves on. */
-static void settle(struct loop *l, struct loop_timer *g)
-{
-	const struct loop_stats *st = loop_get_stats(l);
-	int quiet = 0;
-
-	for (int i = 0; i < 200 && quiet < 2; i++) {
-		uint64_t before = st->cqes;
-
-		loop_timer_schedule(l, g, 300);
-		loop_run_once(l);
-		quiet = st->cqes - before <= 1 ? quiet + 1 : 0;
-	}
-}
-
-/* fake_ms of osmo time in 10 ms steps, the loop settled at each */
-static void run(struct loop *l, unsigned fake_ms)
-{
-	struct loop_timer g;
-
-	loop_timer_init(&g, noop, NULL);
-	for (unsigned t = 0; t <= fake_ms; t += 10) {
-		settle(l, &g);
-		if (t < fake_ms) {
-			osmo_gettimeofday_override_add(0, 10000);
-			osmo_clock_override_add(CLOCK_MONOTONIC, 0, 10 * 1000000);
-		}
-		osmo_timers_prepare();
-		osmo_timers_update();
-	}
-	settle(l, &g);
-	loop_timer_cancel(l, &g);
-}
-
 struct bed {
 	struct loop *l;
 	struct sg sg;
@@ -308,7 +267,7 @@ static void bed_stop(struct bed *b)
 {
 	m3ua_asp_free(b->asp);
 	m3ua_conn_free(b->sg.conn);
-	run(b->l, 20);
+	unit_loop_run(b->l, 20);
 	loop_free(b->l);
 	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
 	osmo_gettimeofday_override = false;
@@ -322,53 +281,53 @@ START_TEST(test_aspia_aspdn)
 	struct bed b = {0};
 
 	bed_start(&b, &acfg);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	ck_assert(m3ua_asp_settled(b.asp));
 
 	/* 4.3.4.4: ASPIA; the first is lost, T(ack) (1 s) sends it again, not sooner */
 	b.sg.ignore[M3UA_CLS_ASPTM][M3UA_ASPTM_INACTIVE] = 1;
 	m3ua_asp_set_target(b.asp, M3UA_ASP_S_INACTIVE);
-	run(b.l, 900);
+	unit_loop_run(b.l, 900);
 	ck_assert_int_eq(N(ASPTM, INACTIVE), 1);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	ck_assert(!m3ua_asp_settled(b.asp));
-	run(b.l, 200);
+	unit_loop_run(b.l, 200);
 	ck_assert_int_eq(N(ASPTM, INACTIVE), 2);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_INACTIVE);
 	ck_assert_int_eq(b.u.st, M3UA_ASP_S_INACTIVE);
 	ck_assert(m3ua_asp_settled(b.asp));
 	/* nothing more is sent while it stays there */
-	run(b.l, 3000);
+	unit_loop_run(b.l, 3000);
 	ck_assert_int_eq(N(ASPTM, INACTIVE), 2);
 	ck_assert_int_eq(N(ASPTM, ACTIVE), 1);
 
 	/* and back */
 	m3ua_asp_set_target(b.asp, M3UA_ASP_S_ACTIVE);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(N(ASPTM, ACTIVE), 2);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 
 	/* 4.3.4.2: down from ACTIVE is ASPIA then ASPDN */
 	m3ua_asp_set_target(b.asp, M3UA_ASP_S_DOWN);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(N(ASPTM, INACTIVE), 3);
 	ck_assert_int_eq(N(ASPSM, DOWN), 1);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_DOWN);
 	ck_assert(m3ua_asp_settled(b.asp));
-	run(b.l, 3000);
+	unit_loop_run(b.l, 3000);
 	ck_assert_int_eq(N(ASPSM, UP), 1); /* stays down */
 
 	/* up again; then an SG that never answers ASPDN: 3 tries, then down */
 	m3ua_asp_set_target(b.asp, M3UA_ASP_S_ACTIVE);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	b.sg.ignore[M3UA_CLS_ASPSM][M3UA_ASPSM_DOWN] = 10;
 	m3ua_asp_set_target(b.asp, M3UA_ASP_S_DOWN);
-	run(b.l, 2500);
+	unit_loop_run(b.l, 2500);
 	ck_assert_int_eq(N(ASPSM, DOWN), 4);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_INACTIVE);
-	run(b.l, 1000);
+	unit_loop_run(b.l, 1000);
 	ck_assert_int_eq(N(ASPSM, DOWN), 4);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_DOWN);
 	bed_stop(&b);
@@ -384,25 +343,25 @@ START_TEST(test_beat)
 
 	acfg.conn.reconnect_min_ms = 20;
 	bed_start(&b, &acfg);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
-	run(b.l, 3000);
+	unit_loop_run(b.l, 3000);
 	ck_assert_int_eq(N(ASPSM, BEAT), 3);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	/* the peer stops answering: BEAT at 4 s and 5 s unanswered, at 6 s the
 	 * association goes */
 	b.sg.ignore[M3UA_CLS_ASPSM][M3UA_ASPSM_BEAT] = 2;
-	run(b.l, 2900);
+	unit_loop_run(b.l, 2900);
 	ck_assert_int_eq(N(ASPSM, BEAT), 5);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(N(ASPSM, UP), 1);
 	ck_assert_uint_eq(m3ua_conn_get_stats(b.sg.conn)->disconnects, 0);
-	run(b.l, 200);
+	unit_loop_run(b.l, 200);
 	ck_assert_uint_eq(m3ua_conn_get_stats(b.sg.conn)->disconnects, 1);
 	for (int i = 0; i < 100 && N(ASPSM, UP) < 2; i++)
-		run(b.l, 10);
+		unit_loop_run(b.l, 10);
 	ck_assert_int_eq(N(ASPSM, UP), 2); /* reconnected, up again */
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	bed_stop(&b);
 }
@@ -416,19 +375,19 @@ START_TEST(test_sg_initiated)
 	struct m3ua_enc e;
 
 	bed_start(&b, &acfg);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	/* 4.3.4.3: NTFY Alternate ASP Active: standby, no ASPAC fight */
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_MGMT, M3UA_MGMT_NTFY);
 	m3ua_enc_u32(&e, M3UA_IEI_STATUS, M3UA_NTFY_T_OTHER << 16 | M3UA_NTFY_I_ALT_ASP_ACT);
 	sg_send(&b.sg, &e);
-	run(b.l, 3000);
+	unit_loop_run(b.l, 3000);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_INACTIVE);
 	ck_assert_int_eq(m3ua_asp_target(b.asp), M3UA_ASP_S_INACTIVE);
 	ck_assert_int_eq(N(ASPTM, ACTIVE), 1);
 	/* 4.3.4.2: an ASPDN ACK the ASP did not ask for: down, then ASPUP again */
 	sg_simple(&b.sg, M3UA_CLS_ASPSM, M3UA_ASPSM_DOWN_ACK);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(N(ASPSM, UP), 2);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_INACTIVE);
 	bed_stop(&b);
@@ -443,31 +402,31 @@ START_TEST(test_ssnm)
 	struct m3ua_pdata pd = {.opc = 1, .dpc = 2, .si = 5, .data = rlc, .data_len = 4};
 
 	bed_start(&b, &acfg);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 
 	/* SCON level 2, then DAVA ends it */
 	sg_ssnm(&b.sg, M3UA_SSNM_SCON, 300, M3UA_IEI_CONG_IND, 2);
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_int_eq(b.u.congs, 1);
 	ck_assert_uint_eq(b.u.cong_level, 2);
 	ck_assert_uint_eq(m3ua_asp_dest_congestion(b.asp, 300), 2);
 	ck_assert(m3ua_asp_dest_available(b.asp, 300));
 	sg_ssnm(&b.sg, M3UA_SSNM_DAVA, 300, 0, 0);
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_uint_eq(m3ua_asp_dest_congestion(b.asp, 300), 0);
 	ck_assert_uint_eq(b.u.cong_level, 0);
 
 	/* DRST: restricted but reachable */
 	sg_ssnm(&b.sg, M3UA_SSNM_DRST, 301, 0, 0);
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_int_eq(m3ua_asp_dest_state(b.asp, 301), M3UA_DEST_RESTRICTED);
 	ck_assert(m3ua_asp_dest_available(b.asp, 301));
 	ck_assert_int_eq(b.u.pauses, 0);
 
 	/* DUPU for ISUP at PC 1 (cause 2 inaccessible); DATA from it clears it */
 	sg_ssnm(&b.sg, M3UA_SSNM_DUPU, 1, M3UA_IEI_USER_CAUSE, 2u << 16 | 5);
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_int_eq(b.u.dupus, 1);
 	ck_assert_uint_eq(b.u.dupu_user, 5);
 	ck_assert_uint_eq(b.u.dupu_cause, 2);
@@ -482,34 +441,34 @@ START_TEST(test_ssnm)
 		m3ua_enc_pdata(&e, &pd);
 		sg_send(&b.sg, &e);
 	}
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_int_eq(b.u.transfers, 1);
 	ck_assert(m3ua_asp_user_available(b.asp, 1, 5));
 
 	/* DUNA: pause, sending refused; DAUD every 2 s while it lasts (4.5.3) */
 	sg_ssnm(&b.sg, M3UA_SSNM_DUNA, 2, 0, 0);
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_int_eq(b.u.pauses, 1);
 	ck_assert_int_eq(m3ua_asp_transfer(b.asp, &pd), -EHOSTUNREACH);
-	run(b.l, 1900);
+	unit_loop_run(b.l, 1900);
 	ck_assert_int_eq(N(SSNM, DAUD), 0);
-	run(b.l, 200);
+	unit_loop_run(b.l, 200);
 	ck_assert_int_eq(N(SSNM, DAUD), 1);
 	ck_assert_uint_eq(b.sg.daud_len, 4);
 	ck_assert_uint_eq(rd32(b.sg.daud_apc), 2);
-	run(b.l, 2000);
+	unit_loop_run(b.l, 2000);
 	ck_assert_int_eq(N(SSNM, DAUD), 2);
 	sg_ssnm(&b.sg, M3UA_SSNM_DAVA, 2, 0, 0);
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_int_eq(b.u.resumes, 1);
 	ck_assert_int_eq(m3ua_asp_transfer(b.asp, &pd), 0);
-	run(b.l, 4500);
+	unit_loop_run(b.l, 4500);
 	ck_assert_int_eq(N(SSNM, DAUD), 2);
 	ck_assert_uint_eq(b.sg.last_data_rc, 9);
 
 	/* an SSNM without Affected Point Code is refused by the decoder: ERR */
 	sg_simple(&b.sg, M3UA_CLS_SSNM, M3UA_SSNM_SCON);
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_int_eq(b.sg.n[M3UA_CLS_MGMT][M3UA_MGMT_ERR], 1);
 	bed_stop(&b);
 }
@@ -537,7 +496,7 @@ START_TEST(test_rkm_accepted)
 	b.sg.rkm = 1;
 	b.sg.rc_assign = 77;
 	bed_start(&b, &acfg);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(N(RKM, REG_REQ), 1);
 	ck_assert_uint_eq(b.sg.reg.lrk_id, 11);
 	ck_assert_uint_eq(b.sg.reg.dpc, 2);
@@ -555,11 +514,11 @@ START_TEST(test_rkm_accepted)
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	ck_assert_uint_eq(b.sg.last_ac_rc, 77);
 	ck_assert_int_eq(m3ua_asp_transfer(b.asp, &pd), 0);
-	run(b.l, 20);
+	unit_loop_run(b.l, 20);
 	ck_assert_uint_eq(b.sg.last_data_rc, 77);
 	/* 4.4.3: on the way down: ASPIA, DEREG REQ for RC 77, ASPDN */
 	m3ua_asp_set_target(b.asp, M3UA_ASP_S_DOWN);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(N(ASPTM, INACTIVE), 1);
 	ck_assert_int_eq(N(RKM, DEREG_REQ), 1);
 	ck_assert_uint_eq(b.sg.dereg_rc, 77);
@@ -568,7 +527,7 @@ START_TEST(test_rkm_accepted)
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_DOWN);
 	/* up again registers again */
 	m3ua_asp_set_target(b.asp, M3UA_ASP_S_ACTIVE);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(N(RKM, REG_REQ), 2);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	bed_stop(&b);
@@ -583,7 +542,7 @@ START_TEST(test_rkm_refused_and_silent)
 
 	b.sg.rkm = 2;
 	bed_start(&b, &acfg);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(m3ua_asp_rk_state(b.asp, NULL, &st), M3UA_RK_REFUSED);
 	ck_assert_uint_eq(st, M3UA_REG_ERR_PERM_DENIED);
 	/* without a routing context, and active all the same */
@@ -591,7 +550,7 @@ START_TEST(test_rkm_refused_and_silent)
 	ck_assert_uint_eq(b.sg.last_ac_rc, ~0u);
 	/* no DEREG REQ for a key that is not registered */
 	m3ua_asp_set_target(b.asp, M3UA_ASP_S_DOWN);
-	run(b.l, 50);
+	unit_loop_run(b.l, 50);
 	ck_assert_int_eq(N(RKM, DEREG_REQ), 0);
 	ck_assert_int_eq(N(ASPSM, DOWN), 1);
 	bed_stop(&b);
@@ -599,10 +558,10 @@ START_TEST(test_rkm_refused_and_silent)
 	/* an SG that never answers REG REQ: T(ack) twice more, then on without */
 	memset(&b, 0, sizeof(b));
 	bed_start(&b, &acfg);
-	run(b.l, 2950);
+	unit_loop_run(b.l, 2950);
 	ck_assert_int_eq(N(RKM, REG_REQ), 3);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_INACTIVE);
-	run(b.l, 100);
+	unit_loop_run(b.l, 100);
 	ck_assert_int_eq(m3ua_asp_rk_state(b.asp, NULL, NULL), M3UA_RK_REFUSED);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	bed_stop(&b);
@@ -707,7 +666,7 @@ static void two_stop(struct two *t)
 	m3ua_as_free(t->as);
 	for (int i = 0; i < 2; i++)
 		m3ua_conn_free(t->sg[i].conn);
-	run(t->l, 20);
+	unit_loop_run(t->l, 20);
 	loop_free(t->l);
 	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
 	osmo_gettimeofday_override = false;
@@ -722,7 +681,7 @@ START_TEST(test_as_override_failover)
 	struct m3ua_pdata pd = {.opc = 2, .dpc = 1, .si = 5, .data = rlc, .data_len = 4};
 
 	two_start(&t, 1);
-	run(t.l, 50);
+	unit_loop_run(t.l, 50);
 	/* one active, the other standing by */
 	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 0)), M3UA_ASP_S_ACTIVE);
@@ -730,7 +689,7 @@ START_TEST(test_as_override_failover)
 	ck_assert_int_eq(NS(1, ASPTM, ACTIVE), 0);
 	ck_assert_int_eq(t.ups, 1);
 	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
-	run(t.l, 20);
+	unit_loop_run(t.l, 20);
 	ck_assert_int_eq(NS(0, XFER, DATA), 1);
 
 	/* the active association drops; the standby's first ASPAC is lost, so
@@ -738,29 +697,29 @@ START_TEST(test_as_override_failover)
 	 * what the user sends meanwhile is held, then goes the new way */
 	t.sg[1].ignore[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE] = 1;
 	m3ua_conn_reset(t.sg[0].conn);
-	run(t.l, 100);
+	unit_loop_run(t.l, 100);
 	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_PENDING);
 	ck_assert_int_eq(NS(1, ASPTM, ACTIVE), 1);
 	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
 	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
-	run(t.l, 1000);
+	unit_loop_run(t.l, 1000);
 	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 1)), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(NS(1, XFER, DATA), 2);
 	ck_assert_int_eq(NS(0, XFER, DATA), 1);
 	ck_assert_int_eq(t.downs, 0); /* the user never saw a pause */
 	/* the old one came back and stands by (no fight for the traffic) */
-	run(t.l, 500);
+	unit_loop_run(t.l, 500);
 	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 0)), M3UA_ASP_S_INACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 1)), M3UA_ASP_S_ACTIVE);
 
 	/* now no ASP can take over: T(r) expires, the user hears of it */
 	t.sg[0].ignore[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE] = 100;
 	m3ua_conn_reset(t.sg[1].conn);
-	run(t.l, 1900);
+	unit_loop_run(t.l, 1900);
 	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_PENDING);
 	ck_assert_int_eq(t.downs, 0);
-	run(t.l, 200);
+	unit_loop_run(t.l, 200);
 	ck_assert_int_ne(m3ua_as_state(t.as), M3UA_AS_S_PENDING);
 	ck_assert_int_ne(m3ua_as_state(t.as), M3UA_AS_S_ACTIVE);
 	ck_assert_int_eq(t.downs, 1);
@@ -776,7 +735,7 @@ START_TEST(test_as_loadshare)
 	struct m3ua_pdata pd = {.opc = 2, .dpc = 1, .si = 5, .data = rlc, .data_len = 4};
 
 	two_start(&t, 2);
-	run(t.l, 50);
+	unit_loop_run(t.l, 50);
 	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 0)), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(m3ua_as_asp(t.as, 1)), M3UA_ASP_S_ACTIVE);
 	for (pd.sls = 0; pd.sls < 8; pd.sls++)
@@ -784,20 +743,20 @@ START_TEST(test_as_loadshare)
 	/* the same SLS always takes the same ASP */
 	pd.sls = 3;
 	ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
-	run(t.l, 20);
+	unit_loop_run(t.l, 20);
 	ck_assert_int_eq(NS(0, XFER, DATA), 4);
 	ck_assert_int_eq(NS(1, XFER, DATA), 5);
 	/* one goes: the other carries everything, no PENDING */
 	m3ua_conn_reset(t.sg[1].conn);
-	run(t.l, 10);
+	unit_loop_run(t.l, 10);
 	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_ACTIVE);
 	for (pd.sls = 0; pd.sls < 4; pd.sls++)
 		ck_assert_int_eq(m3ua_as_transfer(t.as, &pd), 0);
-	run(t.l, 20);
+	unit_loop_run(t.l, 20);
 	ck_assert_int_eq(NS(0, XFER, DATA), 8);
 	/* clean stop: every ASP sends ASPIA and ASPDN */
 	m3ua_as_stop(t.as);
-	run(t.l, 100);
+	unit_loop_run(t.l, 100);
 	ck_assert(m3ua_as_settled(t.as));
 	ck_assert_int_ge(NS(0, ASPSM, DOWN), 1);
 	ck_assert_int_eq(m3ua_as_state(t.as), M3UA_AS_S_DOWN);
@@ -833,7 +792,7 @@ START_TEST(test_ipsp_se)
 	srv = m3ua_asp_alloc(unit_ctx, l, &scfg, &u_ops, &us);
 	ck_assert_ptr_nonnull(srv);
 	/* the server side sends nothing of its own while nobody is there */
-	run(l, 3000);
+	unit_loop_run(l, 3000);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_DOWN);
 	ck_assert_uint_eq(m3ua_asp_get_stats(srv)->tx[M3UA_CLS_ASPSM][M3UA_ASPSM_UP], 0);
 	ck_assert_int_eq(m3ua_asp_local(srv, &ccfg.conn.remote), 0);
@@ -841,7 +800,7 @@ START_TEST(test_ipsp_se)
 	ccfg.conn.transport = M3UA_TRANSPORT_TCP;
 	cli = m3ua_asp_alloc(unit_ctx, l, &ccfg, &u_ops, &uc);
 	ck_assert_ptr_nonnull(cli);
-	run(l, 50);
+	unit_loop_run(l, 50);
 	ck_assert_int_eq(m3ua_asp_state(cli), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(us.st, M3UA_ASP_S_ACTIVE);
@@ -855,32 +814,32 @@ START_TEST(test_ipsp_se)
 	pd.opc = 1;
 	pd.dpc = 2;
 	ck_assert_int_eq(m3ua_asp_transfer(srv, &pd), 0);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(us.transfers, 1);
 	ck_assert_int_eq(uc.transfers, 1);
 	/* the client goes inactive, then down: the server follows */
 	m3ua_asp_set_target(cli, M3UA_ASP_S_INACTIVE);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_INACTIVE);
 	ck_assert_int_eq(m3ua_asp_transfer(srv, &pd), -ENOTCONN);
 	m3ua_asp_set_target(cli, M3UA_ASP_S_DOWN);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_DOWN);
 	ck_assert_int_eq(m3ua_asp_state(cli), M3UA_ASP_S_DOWN);
 	/* and up again; then the client's association drops: it reconnects */
 	m3ua_asp_set_target(cli, M3UA_ASP_S_ACTIVE);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
 	m3ua_asp_reset(cli);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_DOWN);
 	for (int i = 0; i < 100 && m3ua_asp_state(srv) != M3UA_ASP_S_ACTIVE; i++)
-		run(l, 10);
+		unit_loop_run(l, 10);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(cli), M3UA_ASP_S_ACTIVE);
 	m3ua_asp_free(cli);
 	m3ua_asp_free(srv);
-	run(l, 20);
+	unit_loop_run(l, 20);
 	loop_free(l);
 	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
 	osmo_gettimeofday_override = false;

@@ -1,6 +1,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <osmocom/core/timer.h>
+#include <osmocom/core/timer_compat.h>
+
+#include "core/loop.h"
 #include "tests/unit/unit.h"
 
 void *unit_ctx;
@@ -37,4 +41,41 @@ const char *unit_vector_path(const char *rel)
 
 	snprintf(buf, sizeof(buf), "%s/tests/vectors/%s", top ? top : ".", rel);
 	return buf;
+}
+
+static void guard_noop(void *p)
+{
+	(void)p;
+}
+
+static void settle(struct loop *l, struct loop_timer *g)
+{
+	const struct loop_stats *st = loop_get_stats(l);
+	int quiet = 0;
+
+	for (int i = 0; i < 200 && quiet < 2; i++) {
+		uint64_t before = st->cqes;
+
+		loop_timer_schedule(l, g, 300);
+		loop_run_once(l);
+		quiet = st->cqes - before <= 1 ? quiet + 1 : 0;
+	}
+}
+
+void unit_loop_run(struct loop *l, unsigned fake_ms)
+{
+	struct loop_timer g;
+
+	loop_timer_init(&g, guard_noop, NULL);
+	for (unsigned t = 0; t <= fake_ms; t += 10) {
+		settle(l, &g);
+		if (t < fake_ms) {
+			osmo_gettimeofday_override_add(0, 10000);
+			osmo_clock_override_add(CLOCK_MONOTONIC, 0, 10 * 1000000);
+		}
+		osmo_timers_prepare();
+		osmo_timers_update();
+	}
+	settle(l, &g);
+	loop_timer_cancel(l, &g);
 }

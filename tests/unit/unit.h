@@ -19,3 +19,11 @@ TCase *unit_tcase(const char *name);
 /* Path of a file under tests/vectors/ (the runner runs from the tree top or
  * from UNIT_TOP). Returns a static buffer. */
 const char *unit_vector_path(const char *rel);
+
+/* Real loopback I/O under a fake osmo clock (osmo_gettimeofday_override and
+ * the CLOCK_MONOTONIC override enabled by the test): turn the loop until it
+ * is quiet (no completion but our own guard timer twice), then move the osmo
+ * clock fake_ms forward in 10 ms steps, the loop quiet at each, osmo timers
+ * run. Fixed numbers of turns were flaky under load; quiet is not. */
+struct loop;
+void unit_loop_run(struct loop *l, unsigned fake_ms);

@@ -430,40 +430,30 @@ else
 	fail "it:iw-calls:pai:iam"
 fi
 
-# --- SIP -> ISUP: Diversion -> redirecting number, redirection
-# information (reason no answer, counter 2) and original called number
-start_bg "$TMPD/uac-div.out" timeout 20 sipp -sf "$SIPP/uac_diversion.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -s +4989777003 -m 1 -nostdin
-uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777003 " 50; then
-	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777003 " "$out" | head -1)
-	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
-	sw "ring $cic"
-	sw "answer $cic"
-	check "it:iw-calls:diversion->redirecting-number (RFC 5806 -> Q.763 3.44/3.45)" \
-		grep -q "redir=30111222 redir_reason=2 redir_counter=2 ocn=30999888" <<<"$iam"
-	wait_ev "$out" "EV REL cic=$cic cause=16" 50
-	wait "$uac"
-else
-	fail "it:iw-calls:diversion:iam"
-fi
-
-# --- SIP -> ISUP: the same diversions as History-Info (RFC 7044 / RFC 4458)
-start_bg "$TMPD/uac-hi.out" timeout 20 sipp -sf "$SIPP/uac_history.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -s +4989777004 -m 1 -nostdin
-uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777004 " 50; then
-	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777004 " "$out" | head -1)
-	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
-	sw "ring $cic"
-	sw "answer $cic"
-	check "it:iw-calls:history-info->redirecting-number (RFC 7044 -> Q.763 3.44/3.45)" \
-		grep -q "redir=30111222 redir_reason=2 redir_counter=2 ocn=30999888" <<<"$iam"
-	wait_ev "$out" "EV REL cic=$cic cause=16" 50
-	wait "$uac"
-else
-	fail "it:iw-calls:history-info:iam"
-fi
+# --- SIP -> ISUP: a diverted call (+49 30 999888 unconditional -> +49 30
+# 111222, no answer -> us) as Diversion (RFC 5806) and as History-Info
+# (RFC 7044 with RFC 4458 causes): the same redirecting number, reason no
+# answer, counter 2 and original called number in the IAM.
+# diverted NAME SCENARIO NUMBER TITLE
+diverted() {
+	start_bg "$TMPD/uac-$1.out" timeout 20 sipp -sf "$SIPP/$2" "127.0.0.1:$SIP" \
+		-i 127.0.0.1 -p $UAS3 -s "+49$3" -m 1 -nostdin
+	local uac=$BG_PID iam cic
+	if wait_ev "$out" "EV IAM cic=[0-9]+ called=$3 " 50; then
+		iam=$(grep -E "EV IAM cic=[0-9]+ called=$3 " "$out" | head -1)
+		cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+		sw "ring $cic"
+		sw "answer $cic"
+		check "it:iw-calls:$1->redirecting-number ($4 -> Q.763 3.44/3.45)" \
+			grep -q "redir=30111222 redir_reason=2 redir_counter=2 ocn=30999888" <<<"$iam"
+		wait_ev "$out" "EV REL cic=$cic cause=16" 50
+		wait "$uac"
+	else
+		fail "it:iw-calls:$1:iam"
+	fi
+}
+diverted diversion uac_diversion.xml 89777003 "RFC 5806"
+diverted history-info uac_history.xml 89777004 "RFC 7044"
 
 # --- ENUM
 if [ -x "$DNSMASQ" ]; then

@@ -30,6 +30,7 @@
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum_dns.h"
 #include "interwork/iw_sipi.h"
+#include "interwork/iw_trust.h"
 #include "media/media.h"
 #include "sip/sdp.h"
 #include "sip/sip_hdr.h"
@@ -104,6 +105,7 @@ struct iw_call {
 	char called[48], calling[48];
 	bool calling_restricted;
 	bool calling_asserted; /* from P-Asserted-Identity */
+	unsigned max_forwards; /* ISUP -> SIP: from the IAM's hop counter (0: 70) */
 	/* media */
 	uint32_t chan;
 	bool have_chan, media_up, tone_on;
@@ -1149,18 +1151,8 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		snprintf(ruri, sizeof(ruri), "sip:+%s@%s;user=phone", number, host);
 	/* RFC 3398 7.2.1.2 / RFC 3325: a restricted calling number travels
 	 * only in P-Asserted-Identity, with Privacy: id */
-	if (c->calling[0] && c->calling_restricted) {
-		snprintf(from, sizeof(from), "sip:anonymous@anonymous.invalid");
-		snprintf(hdrs, sizeof(hdrs),
-			 "P-Asserted-Identity: <sip:+%s@%s;user=phone>\r\nPrivacy: id\r\n",
-			 c->calling, c->local_addr);
-	} else if (c->calling[0]) {
-		snprintf(from, sizeof(from), "sip:+%s@%s;user=phone", c->calling, c->local_addr);
-		snprintf(hdrs, sizeof(hdrs), "P-Asserted-Identity: <sip:+%s@%s;user=phone>\r\n",
-			 c->calling, c->local_addr);
-	} else {
-		snprintf(from, sizeof(from), "sip:unknown@%s", c->local_addr);
-	}
+	iw_identity_out(trunk, c->calling, c->calling_restricted, c->local_addr, from, sizeof(from),
+			hdrs, sizeof(hdrs));
 	redirection_headers(c, trunk, host, hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs));
 	spec.trunk = trunk;
 	spec.ruri = ruri;
@@ -1170,6 +1162,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	spec.body.body = c->sdp;
 	spec.body.len = (size_t)c->sdp_len;
 	spec.body.headers = hdrs;
+	spec.max_forwards = c->max_forwards;
 	if (c->iam_len > 0 && trunk->mode != SIP_MODE_PLAIN) {
 		struct isup_msg m;
 		enum isup_decode_err err;
@@ -1325,6 +1318,13 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		if (isup_to_e164(link_num(c, c->link), calling, c->calling, sizeof(c->calling)) < 0)
 			c->calling[0] = '\0'; /* no E.164 form: not sent */
 		c->calling_restricted = calling->apri == 1;
+	}
+	if (iw_hops_isup_to_sip(iam, &c->max_forwards) < 0) {
+		/* Q.764 2.14.2: the hop counter is spent: a loop; cause 25 */
+		LOGCALL(c, LOGL_NOTICE, "hop counter spent: REL 25 (loop?)\n");
+		c->cause = 25;
+		isup_side_fail(c, 25);
+		return;
 	}
 	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
 		LOGCALL(c, LOGL_NOTICE, "no route for +%s: REL cause %u\n", e164, rr.cause);
@@ -1918,17 +1918,26 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	 * identity when there is one (network provided), else the From (user
 	 * provided, not verified); Privacy: id restricts its presentation */
 	{
-		struct sip_nameaddr pai;
+		/* ... but only a trusted trunk asserts (iw_trust.c) */
+		struct iw_identity_in id;
 
-		if (sip_msg_pai(invite, 0, &pai) == 0 &&
-		    uri_to_e164(trunk_num(c), pai.uri, c->calling, sizeof(c->calling)) == 0)
-			c->calling_asserted = true;
-		else if (sip_msg_from(invite, &from) == 0 &&
-			 uri_to_e164(trunk_num(c), from.uri, c->calling, sizeof(c->calling)) < 0)
+		iw_identity_in(trunk, invite, &id);
+		if (id.src == IW_ID_DEFAULT)
+			snprintf(c->calling, sizeof(c->calling), "%s", id.number);
+		else if (id.src == IW_ID_NONE ||
+			 uri_to_e164(trunk_num(c), id.uri, c->calling, sizeof(c->calling)) < 0)
 			c->calling[0] = '\0';
-		c->calling_restricted = sip_msg_has_token(invite, SIP_HDR_PRIVACY, "id") ||
-					sip_msg_has_token(invite, SIP_HDR_PRIVACY, "header") ||
-					sip_msg_has_token(invite, SIP_HDR_PRIVACY, "user");
+		c->calling_asserted = id.network_provided;
+		c->calling_restricted = id.restricted;
+		(void)from;
+	}
+	if (iw_hops_sip_to_isup(invite, &spec.hop_counter) < 0) {
+		/* RFC 3261 16.3 / Q.764 2.14: the hops are spent: a loop */
+		LOGCALL(c, LOGL_NOTICE, "Max-Forwards spent: 483 (loop?)\n");
+		c->cause = 25;
+		c->sip_status = 483;
+		sip_leg_respond(leg, 483, NULL);
+		goto out_fail;
 	}
 	if (!msg_sdp(invite, &body) || body.len >= sizeof(c->offer) ||
 	    sdp_decode(&offer, body.p, body.len, &why) < 0) {
@@ -1973,7 +1982,9 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 
 		if (sipi_isup(c, invite, &im, store, sizeof(store)) == 0 &&
 		    im.type == ISUP_MT_IAM) {
-			p = isup_msg_param(&im, ISUP_PAR_CALLING_PARTY_NUMBER);
+			p = iw_identity_trusted(trunk)
+				    ? isup_msg_param(&im, ISUP_PAR_CALLING_PARTY_NUMBER)
+				    : NULL;
 			if (p && isup_number_decode(ISUP_PAR_CALLING_PARTY_NUMBER, p->val, p->len,
 						    &spec.calling) == 0)
 				spec.have_calling = c->calling_from_sipi = true;

@@ -677,6 +677,11 @@ static int send_iam(struct isup_call *c)
 		if (n4 > 0)
 			isup_msg_add(&m, ISUP_PAR_ORIGINAL_CALLED_NUMBER, ocn, (size_t)n4);
 	}
+	if (s->hop_counter) {
+		uint8_t hc = s->hop_counter & 0x1f; /* bits EDCBA, spare HGF */
+
+		isup_msg_add(&m, ISUP_PAR_HOP_COUNTER, &hc, 1);
+	}
 	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_OUT_WAIT_ACM, isup_link_T(c->l, 7), 7);
 	return isup_link_send(c->l, &m);
 }

@@ -114,6 +114,8 @@ struct isup_call_spec {
 	/* number portability (Q.769.1): the called number went through a
 	 * portability query (FCI bit L "number translated") */
 	bool number_translated;
+	/* Q.763 3.80 / Q.764 2.14: hop counter (1..31; 0: parameter absent) */
+	uint8_t hop_counter;
 };
 
 /* Seize a circuit and send IAM. NULL when no circuit is free (-> cause 34). */

@@ -8,7 +8,9 @@
 
 #include "sip/sip_transport.h"
 
-#define SIP_TRUNK_MAX_CODECS 8
+#define SIP_TRUNK_MAX_CODECS  8
+#define SIP_TRUNK_AUTH_SHA256 1u
+#define SIP_TRUNK_AUTH_MD5    2u
 
 enum sip_trunk_mode {
 	SIP_MODE_PLAIN, /* RFC 3398 mapping, no ISUP body */
@@ -53,6 +55,8 @@ struct sip_trunk {
 	bool do_register;
 	unsigned register_expires;
 	bool require_auth;	     /* challenge requests from this trunk */
+	char *auth_realm;	     /* realm of our challenges (NULL: "tandem") */
+	unsigned auth_algs;	     /* SIP_TRUNK_AUTH_*; 0: both, SHA-256 first */
 	unsigned max_calls, max_cps; /* 0: unlimited */
 	bool prack;
 	char tone_plan[4];	 /* call-progress tones toward TDM: "itu", "us", "" the gateway's */
@@ -61,6 +65,9 @@ struct sip_trunk {
 	unsigned session_expires; /* 0: no session timer */
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;
+	char *tls_cert, *tls_key; /* client certificate toward the trunk (mutual TLS) */
+	bool trust_identity;	  /* RFC 3325: the trunk is in our trust domain */
+	char *default_calling;	  /* calling number from an untrusted trunk without From number */
 	/* state */
 	bool up, registered;
 	unsigned calls;		/* calls on the trunk now (kept by the interworking layer) */
@@ -76,7 +83,16 @@ struct sip_cfg {
 extern struct sip_cfg sip_cfg;
 
 struct sip_trunk *sip_trunk_find(const char *name);
+const char *sip_trunk_auth_realm(const struct sip_trunk *tr);
 const char *sip_mode_name(enum sip_trunk_mode m);
 
 /* The "sip" node, "show sip trunks", and the SIP timers (timer sip ...). */
 void sip_vty_init(void);
+/* The trunk's security commands (sip_vty_sec.c): auth-realm, trust-identity,
+ * default-calling-number, tls certificate; installed and written by sip_vty.c. */
+void sip_vty_sec_init(void);
+struct vty;
+void sip_vty_sec_write_trunk(struct vty *vty, const struct sip_trunk *t);
+/* The TLS settings toward a trunk (NULL when it has none). */
+struct sip_tls_cfg;
+bool sip_trunk_tls_cfg(const struct sip_trunk *t, struct sip_tls_cfg *out);

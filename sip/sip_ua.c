@@ -51,6 +51,7 @@ struct sip_leg {
 	/* UAC: what the INVITE is made of, to send it again with credentials */
 	char *ruri, *ct, *body, *hdrs;
 	size_t body_len;
+	unsigned max_forwards; /* 0: the default 70 */
 	unsigned auth_tries;
 	struct sip_auth_client auth;
 	char *cancel_reason;
@@ -675,6 +676,7 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 	s.via_port = port;
 	s.branch = view(branch);
 	s.contact = view(contact);
+	s.max_forwards = leg->max_forwards;
 	ex.headers = hdrs;
 	ex.content_type = leg->ct;
 	ex.body = leg->body;
@@ -764,6 +766,7 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->local_uri = talloc_strdup(leg, spec->from);
 	leg->remote_uri = talloc_strdup(leg, spec->to);
 	leg->ruri = talloc_strdup(leg, spec->ruri);
+	leg->max_forwards = spec->max_forwards;
 	leg->hdrs = spec->body.headers ? talloc_strdup(leg, spec->body.headers) : NULL;
 	if (spec->body.content_type) {
 		leg->ct = talloc_strdup(leg, spec->body.content_type);
@@ -1172,49 +1175,6 @@ static void respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct si
 		sip_txn_respond(t, (int)status, buf, (size_t)n);
 }
 
-/* RFC 3261 22.1 / RFC 7616 as the server of a trunk that must authenticate:
- * 0 when the request carries good credentials, else the response is sent. */
-static int uas_auth(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
-		    struct sip_trunk *tr)
-{
-	struct sip_auth_server srv = {.realm = "tandem",
-				      .alg = SIP_AUTH_MD5,
-				      .key = ua->auth_key,
-				      .key_len = sizeof(ua->auth_key),
-				      .nonce_ttl = 300,
-				      .qop_auth = true};
-	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_AUTHORIZATION);
-	struct sip_auth_credentials cr;
-	char val[512], hdr[600];
-	uint8_t salt[8];
-	uint64_t r = rnd_next(ua);
-	bool stale = false;
-	int rc = -EACCES;
-
-	if (h && sip_auth_credentials_decode(&cr, h->value.p, h->value.len) == 0 &&
-	    tstr_eq_cstr(cr.username, tr->auth_user)) {
-		rc = sip_auth_verify(&srv, &cr, "INVITE", tr->auth_pass ? tr->auth_pass : "", false,
-				     (uint64_t)time(NULL), NULL);
-		if (rc == 0)
-			return 0;
-		stale = rc == -ESTALE;
-	}
-	if (h && !stale) {
-		LOGP(DSIP, LOGL_NOTICE, "trunk %s: credentials refused\n", tr->name);
-		respond_simple(ua, t, m, 403, NULL);
-		return -EACCES;
-	}
-	memcpy(salt, &r, sizeof(salt));
-	if (sip_auth_challenge_encode(val, sizeof(val), &srv, (uint64_t)time(NULL), salt, stale) <
-	    0) {
-		respond_simple(ua, t, m, 500, NULL);
-		return -EINVAL;
-	}
-	snprintf(hdr, sizeof(hdr), "WWW-Authenticate: %s\r\n", val);
-	respond_simple(ua, t, m, 401, hdr);
-	return -EAGAIN;
-}
-
 static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info *i,
 		       const uint8_t *raw, size_t len, const struct sip_txn_dest *src)
 {
@@ -1222,6 +1182,10 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 	const struct sip_msg *m = i->msg;
 	struct sip_leg *leg;
 
+	/* require-auth: INVITE, BYE, INFO, UPDATE, REFER... from such a trunk
+	 * carry good digest credentials, or stop here with 401/403 */
+	if (sip_ua_auth_check(ua, t, m, trunk_by_source(&src->addr)) < 0)
+		return;
 	switch (m->meth) {
 	case SIP_METHOD_ACK:
 		leg = leg_for_request(ua, i);
@@ -1271,12 +1235,6 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 			}
 			respond_simple(ua, t, m, st, NULL);
 			return;
-		}
-		{
-			struct sip_trunk *tr = trunk_by_source(&src->addr);
-
-			if (tr && tr->require_auth && tr->auth_user && uas_auth(ua, t, m, tr) < 0)
-				return;
 		}
 		{
 			struct sip_session_expires se;

@@ -68,6 +68,12 @@ struct sip_ua_stats {
 	uint64_t legs_in, legs_out, legs_active;
 };
 
+/* Digest authentication of trunks with require-auth (RFC 7616, RFC 8760). */
+struct sip_ua_auth_stats {
+	uint64_t challenges, accepted, stale, replays, uri_mismatch, refused;
+};
+const struct sip_ua_auth_stats *sip_ua_auth_get_stats(struct sip_ua *ua);
+
 struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *cfg,
 			    const struct sip_ua_ops *ops, void *priv);
 void sip_ua_free(struct sip_ua *ua);
@@ -85,10 +91,11 @@ struct sip_transport *sip_ua_transport(struct sip_ua *ua);
 
 struct sip_invite_spec {
 	struct sip_trunk *trunk;
-	const char *ruri;     /* "sip:+4930123@carrier;user=phone" or "tel:+4930123" */
-	const char *from;     /* name-addr or URI, without tag */
-	const char *to;	      /* name-addr or URI */
-	struct sip_body body; /* SDP offer (or multipart), extra headers */
+	const char *ruri;      /* "sip:+4930123@carrier;user=phone" or "tel:+4930123" */
+	const char *from;      /* name-addr or URI, without tag */
+	const char *to;	       /* name-addr or URI */
+	struct sip_body body;  /* SDP offer (or multipart), extra headers */
+	unsigned max_forwards; /* 1..255; 0: 70 (RFC 3261 8.1.1.6) */
 };
 
 /* UAC: send an INVITE on the trunk. NULL on failure (no transport...). */

@@ -23,7 +23,8 @@ struct sip_ua {
 	struct llist_head legs;
 	struct sip_ua_stats st;
 	uint64_t rnd;
-	uint8_t auth_key[32]; /* HMAC key of our stateless nonces */
+	uint8_t auth_key[32];	      /* HMAC key of our stateless nonces */
+	struct sip_ua_nonces *nonces; /* issued nonces and their counts (sip_ua_auth.c) */
 	struct llist_head pings, regs;
 };
 
@@ -38,6 +39,11 @@ struct trunk_ping {
 };
 
 uint64_t rnd_next(struct sip_ua *ua);
+/* require-auth (sip_ua_auth.c): 0 when the request may go on (the trunk does
+ * not require authentication, the method is not guarded, or the credentials
+ * are good); otherwise the 401/403 is sent and a negative errno returned. */
+int sip_ua_auth_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+		      const struct sip_trunk *tr);
 struct tstr view(const char *s);
 void local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t hlen,
 		    uint16_t *port);

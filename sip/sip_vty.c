@@ -360,6 +360,7 @@ static int config_write_sip(struct vty *vty)
 		if (t->tls_verify)
 			vty_out(vty, "  tls ca %s server-name %s%s", t->tls_ca, t->tls_server_name,
 				VTY_NEWLINE);
+		sip_vty_sec_write_trunk(vty, t);
 	}
 	return CMD_SUCCESS;
 }
@@ -416,5 +417,6 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_prack_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_session_timer_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cmd);
+	sip_vty_sec_init();
 	install_element_ve(&show_sip_trunks_cmd);
 }

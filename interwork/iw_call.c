@@ -1878,7 +1878,6 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 				      .except_cic = -1,
 				      .echo_control = media_vty_ec_name && media_vty_ec_name[0]};
 	struct sdp_session offer;
-	struct sip_nameaddr from;
 	struct iw_call *c;
 	int rc;
 	struct tstr body;
@@ -1929,7 +1928,6 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 			c->calling[0] = '\0';
 		c->calling_asserted = id.network_provided;
 		c->calling_restricted = id.restricted;
-		(void)from;
 	}
 	if (iw_hops_sip_to_isup(invite, &spec.hop_counter) < 0) {
 		/* RFC 3261 16.3 / Q.764 2.14: the hops are spent: a loop */

@@ -249,6 +249,8 @@ int sip_ua_auth_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 	switch (rc) {
 	case 0:
 		ns->st.accepted++;
+		LOGP(DSIP, LOGL_INFO, "trunk %s: %s authenticated (%s, nc %u)\n", tr->name, method,
+		     sip_auth_alg_name(cr.alg), cr.nc);
 		return 0;
 	case -ESTALE:
 		/* RFC 7616 3.3: right password, old nonce: stale=true */

@@ -64,6 +64,7 @@ sip
   redirection history-info
  trunk busytrunk
   remote 127.0.0.1 $UAS3
+  trust-identity yes
  trunk small
   remote 127.0.0.1 $UAS4
   limits calls 1 cps 0

@@ -288,6 +288,14 @@ int main(int argc, char **argv)
 			in.require_auth = true;
 			in.auth_user = cred;
 			in.auth_pass = cred + strlen(cred) + 1;
+			/* user:password:md5 challenges with MD5 only (sipp 3.6
+			 * answers only the first challenge and knows only MD5) */
+			if (strchr(in.auth_pass, ':')) {
+				in.auth_algs = !strcmp(strchr(in.auth_pass, ':') + 1, "md5")
+						       ? SIP_TRUNK_AUTH_MD5
+						       : SIP_TRUNK_AUTH_SHA256;
+				*strchr(in.auth_pass, ':') = 0;
+			}
 			llist_add_tail(&in.list, &sip_cfg.trunks);
 		} else if (!strcmp(argv[i], "--auth") && v && strchr(v, ':')) {
 			static char cred[128];

@@ -180,22 +180,21 @@ static int sip_start(struct daemon *d, void *ctx)
 		struct sip_trunk *t;
 		unsigned n = 0;
 
-		/* TLS toward trunks: one client context per transport for now */
+		/* TLS toward trunks: each trunk's connections use its own
+		 * settings (sip_ua_tls.c); each is loaded here once to stop
+		 * start-up on a bad file, and the last is the default for
+		 * connections to other addresses (a dialog's remote target) */
 		llist_for_each_entry(t, &sip_cfg.trunks, list)
 		{
-			struct sip_tls_cfg tls = {.ca_file = t->tls_ca,
-						  .verify_peer = t->tls_verify,
-						  .server_name = t->tls_server_name};
+			struct sip_tls_cfg tls;
 
-			if (!t->tls_verify)
+			if (!sip_trunk_tls_cfg(t, &tls))
 				continue;
-			if (n++)
-				LOGP(DSIP, LOGL_ERROR,
-				     "trunk %s: only one TLS trust setting is supported; using "
-				     "this last one for every TLS trunk\n",
-				     t->name);
-			if (sip_transport_set_client_tls(sip_ua_transport(d->ua), &tls) < 0)
+			n++;
+			if (sip_transport_set_client_tls(sip_ua_transport(d->ua), &tls) < 0) {
+				LOGP(DSIP, LOGL_ERROR, "trunk %s: TLS settings unusable\n", t->name);
 				return -EINVAL;
+			}
 		}
 	}
 	sip_ua_start_keepalives(d->ua);

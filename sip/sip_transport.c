@@ -52,6 +52,12 @@ struct sip_transport {
 	struct llist_head listeners, conns;
 	SSL_CTX *client_ctx;
 	char *client_server_name; /* SNI and name checked on connections we open */
+	/* per-trunk client contexts (CA, name, client certificate), by settings */
+	struct {
+		char *key;
+		SSL_CTX *ctx;
+	} trunk_ctx[SIP_TLS_TRUNK_CTX_MAX];
+	unsigned n_trunk_ctx;
 	sip_conn_error_cb conn_error;
 	struct loop_timer idle_tmr;
 	struct sip_transport_stats st;
@@ -120,7 +126,17 @@ static SSL_CTX *tls_ctx_new(const struct sip_tls_cfg *cfg, bool server)
 
 	if (!ctx)
 		return NULL;
+	/* TLS 1.2 at least (RFC 8996 deprecates 1.0 and 1.1); on 1.2 only
+	 * forward-secret AEAD suites (ECDHE/DHE with GCM or ChaCha20-Poly1305):
+	 * no static-RSA key exchange, no CBC, no SHA-1 MACs. TLS 1.3 suites
+	 * are all forward-secret AEAD. No renegotiation. */
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_set_cipher_list(ctx, SIP_TLS12_CIPHERS) != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+					 SSL_OP_NO_COMPRESSION);
 	if (cfg->cert_file &&
 	    (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1 ||
 	     SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file ? cfg->key_file : cfg->cert_file,
@@ -546,6 +562,8 @@ void sip_transport_free(struct sip_transport *t)
 	}
 	if (t->client_ctx)
 		SSL_CTX_free(t->client_ctx);
+	for (unsigned i = 0; i < t->n_trunk_ctx; i++)
+		SSL_CTX_free(t->trunk_ctx[i].ctx);
 	talloc_free(t);
 }
 
@@ -585,6 +603,28 @@ struct sip_listener *sip_transport_listen(struct sip_transport *t, enum sip_prot
 	LOGP(DSIP, LOGL_NOTICE, "listening on %s %s\n", sip_proto_name(proto),
 	     addr_str(&ls->local, buf, sizeof(buf)));
 	return ls;
+}
+
+/* The client context for one trunk's settings, made once. */
+static SSL_CTX *trunk_client_ctx(struct sip_transport *t, const struct sip_tls_cfg *tls)
+{
+	char key[1024];
+	SSL_CTX *ctx;
+
+	snprintf(key, sizeof(key), "%s|%s|%s|%s|%d", tls->ca_file ? tls->ca_file : "",
+		 tls->server_name ? tls->server_name : "", tls->cert_file ? tls->cert_file : "",
+		 tls->key_file ? tls->key_file : "", tls->verify_peer);
+	for (unsigned i = 0; i < t->n_trunk_ctx; i++)
+		if (!strcmp(t->trunk_ctx[i].key, key))
+			return t->trunk_ctx[i].ctx;
+	if (t->n_trunk_ctx == SIP_TLS_TRUNK_CTX_MAX)
+		return NULL;
+	ctx = tls_ctx_new(tls, false);
+	if (!ctx)
+		return NULL;
+	t->trunk_ctx[t->n_trunk_ctx].key = talloc_strdup(t, key);
+	t->trunk_ctx[t->n_trunk_ctx++].ctx = ctx;
+	return ctx;
 }
 
 int sip_listener_local(const struct sip_listener *ls, struct sockaddr_storage *ss)
@@ -630,15 +670,17 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 	if (!sc) {
 		if (!dst || dlen > sizeof(struct sockaddr_storage))
 			return -ENOTCONN;
-		if (proto == SIP_PROTO_TLS && tls && sip_transport_set_client_tls(t, tls) < 0)
-			return -EINVAL;
-		if (proto == SIP_PROTO_TLS && !t->client_ctx)
+		SSL_CTX *cctx = NULL;
+
+		/* a trunk's own settings (CA, name, client certificate), else
+		 * the transport's default */
+		if (proto == SIP_PROTO_TLS && !(cctx = tls ? trunk_client_ctx(t, tls) : t->client_ctx))
 			return -EINVAL;
 		sc = conn_new(t, proto, dst, dlen);
 		if (!sc)
 			return -ENOMEM;
 		if (proto == SIP_PROTO_TLS &&
-		    !conn_tls_setup(sc, t->client_ctx, false,
+		    !conn_tls_setup(sc, cctx, false,
 				    tls ? tls->server_name : t->client_server_name)) {
 			conn_destroy(sc);
 			return -ENOMEM;

@@ -42,8 +42,16 @@ typedef void (*sip_rx_cb)(void *priv, const struct sip_rx *rx);
  * bytes are needed, negative if what is there can never be a message. */
 typedef ssize_t (*sip_frame_fn)(const uint8_t *buf, size_t len);
 
+/* TLS 1.2 suites we accept: forward-secret AEAD only. */
+#define SIP_TLS12_CIPHERS                                                                          \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:" \
+	"ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"   \
+	"DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256"
+/* Distinct per-trunk TLS client settings one transport holds. */
+#define SIP_TLS_TRUNK_CTX_MAX 32
+
 struct sip_tls_cfg {
-	const char *cert_file, *key_file; /* our certificate (required to listen) */
+	const char *cert_file, *key_file; /* our certificate (required to listen; client: mutual TLS) */
 	const char *ca_file;		  /* trust anchors for peer verification */
 	bool verify_peer;		  /* require and verify the peer's certificate */
 	const char *server_name;	  /* outgoing: SNI and the name to verify */

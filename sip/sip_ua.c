@@ -114,11 +114,11 @@ struct tstr view(const char *s)
 
 static int ua_send(struct sip_ua *ua, const struct sip_txn_dest *d, const void *buf, size_t len)
 {
-	const struct sip_tls_cfg *tls = NULL;
+	struct sip_tls_cfg tc;
+	const struct sip_tls_cfg *tls = sip_ua_dest_tls(d, &tc);
 
-	(void)tls;
 	return sip_transport_send(ua->tr, d->proto, (const struct sockaddr *)&d->addr, d->addr_len,
-				  d->conn, NULL, buf, len);
+				  d->conn, tls, buf, len);
 }
 
 /* Our address as the peer should see it, for Via and Contact. */

@@ -52,3 +52,5 @@ void local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_
 		   size_t hlen, uint16_t *port);
 void txn_info(const struct sip_msg *m, struct sip_txn_info *i);
 int trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d);
+/* sip_ua_tls.c: the TLS settings of the trunk d leads to (NULL: none). */
+const struct sip_tls_cfg *sip_ua_dest_tls(const struct sip_txn_dest *d, struct sip_tls_cfg *out);

@@ -283,16 +283,17 @@ static void on_iam(ss7_event *e)
 	strip_st(e->iam.called_party_num, called, sizeof(called), &st);
 	if (e->iam.redirecting_num[0] || e->iam.orig_called_num[0])
 		isw_out("EV IAM cic=%d called=%s calling=%s cpc=%u nai=%u calling_nai=%u pres=%u "
-			"st=%d redir=%s redir_reason=%u redir_counter=%u ocn=%s",
+			"st=%d redir=%s redir_reason=%u redir_counter=%u ocn=%s scr=%u",
 			cic, called, e->iam.calling_party_num, e->iam.calling_party_cat,
 			e->iam.called_nai, e->iam.calling_nai, e->iam.presentation_ind, st,
 			e->iam.redirecting_num, e->iam.redirect_info_reas,
-			e->iam.redirect_info_counter, e->iam.orig_called_num);
+			e->iam.redirect_info_counter, e->iam.orig_called_num, e->iam.screening_ind);
 	else
 		isw_out("EV IAM cic=%d called=%s calling=%s cpc=%u nai=%u calling_nai=%u pres=%u "
-			"st=%d",
+			"st=%d scr=%u",
 			cic, called, e->iam.calling_party_num, e->iam.calling_party_cat,
-			e->iam.called_nai, e->iam.calling_nai, e->iam.presentation_ind, st);
+			e->iam.called_nai, e->iam.calling_nai, e->iam.presentation_ind, st,
+			e->iam.screening_ind);
 	if (!cic_ok(cic)) {
 		isw_out("ERR IAM on unequipped CIC %d: UCIC sent", cic);
 		isup_ucic(ss7, cic, e->iam.opc);

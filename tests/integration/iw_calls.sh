@@ -60,6 +60,7 @@ sip
   redirection diversion
  trunk sipi
   remote 127.0.0.1 $UAS2
+  trust-identity yes
   mode sip-i
   redirection history-info
  trunk busytrunk

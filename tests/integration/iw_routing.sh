@@ -59,6 +59,7 @@ sip
   remote 127.0.0.1 $UAS
  trunk traced
   remote 127.0.0.1 $UAS_T
+  trust-identity yes
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via phone
@@ -204,7 +205,8 @@ fi
 
 #     a calling number with presentation restricted (APRI 1) -> From
 #     anonymous, the number only in P-Asserted-Identity, Privacy: id
-#     (RFC 3398 7.2.1.2, RFC 3325); sipp answers and traces the INVITE
+#     (RFC 3398 7.2.1.2, RFC 3325: the trunk is trusted; an untrusted one
+#     gets no PAI, iw_security.sh); sipp answers and traces the INVITE
 if command -v sipp >/dev/null; then
 	start_bg "$TMPD/uas-t.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS_T -m 1 -nostdin \
 		-trace_msg -message_file "$TMPD/uas-t.msg"

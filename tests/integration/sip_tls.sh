@@ -53,4 +53,116 @@ timeout 30 sipp -sn uac 127.0.0.1:24464 -t t1 -i 127.0.0.1 -p 24465 -m 3 -r 5 -n
 	-timeout 20 -timeout_error >"$TMPD/sipp-uac.out" 2>&1
 rc=$?
 check "it:sip-tls-server (sipp uac through stunnel, rc=$rc)" test "$rc" = 0
+
+# --- tandemd (issue 14 item 9): TLS settings per trunk, as a client toward
+# stunnel (a real TLS server) in front of a SIP UAS answering the trunks'
+# OPTIONS: the right CA and name -> up; a wrong expected name -> down;
+# mutual TLS: stunnel demands a client certificate from its own CA -> up
+# with the trunk's certificate, down without. As a server: TLS 1.0/1.1
+# and non-forward-secret suites (AES128-SHA) refused, ECDHE-GCM accepted.
+VTY=24497
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj /CN=test-client-ca -keyout "$TMPD/cca.key" -out "$TMPD/cca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=tandem-client \
+	-keyout "$TMPD/client.key" -out "$TMPD/client.csr" 2>/dev/null
+openssl x509 -req -in "$TMPD/client.csr" -CA "$TMPD/cca.pem" -CAkey "$TMPD/cca.key" \
+	-CAcreateserial -days 2 -out "$TMPD/client.pem" 2>/dev/null
+cat >"$TMPD/trunks.conf" <<CONF
+foreground = yes
+pid =
+cert = $V/server.pem
+key = $V/server.key
+[ok]
+accept = 127.0.0.1:24490
+connect = 127.0.0.1:24492
+[badname]
+accept = 127.0.0.1:24493
+connect = 127.0.0.1:24492
+[mtls]
+accept = 127.0.0.1:24491
+connect = 127.0.0.1:24492
+CAfile = $TMPD/cca.pem
+verifyChain = yes
+[mtls-nocert]
+accept = 127.0.0.1:24494
+connect = 127.0.0.1:24492
+CAfile = $TMPD/cca.pem
+verifyChain = yes
+CONF
+start_bg "$TMPD/stunnel-trunks.log" "$ST" "$TMPD/trunks.conf"
+start_bg "$TMPD/trunk-uas.out" "$UA" --listen tcp:127.0.0.1:24492 --uas --seconds 40
+cat >"$TMPD/td.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging level set-all notice
+line vty
+ bind 127.0.0.1 $VTY
+sip
+ listen udp 127.0.0.1 24495
+ listen tls 127.0.0.1 24496 certificate $V/server.pem key $V/server.key
+ trunk tls-ok
+  remote 127.0.0.1 24490
+  transport tls
+  tls ca $V/ca.pem server-name localhost
+  options-interval 1
+ trunk tls-badname
+  remote 127.0.0.1 24493
+  transport tls
+  tls ca $V/ca.pem server-name carrier.example
+  options-interval 1
+ trunk tls-mtls
+  remote 127.0.0.1 24491
+  transport tls
+  tls ca $V/ca.pem server-name localhost
+  tls certificate $TMPD/client.pem key $TMPD/client.key
+  options-interval 1
+ trunk tls-nocert
+  remote 127.0.0.1 24494
+  transport tls
+  tls ca $V/ca.pem server-name localhost
+  options-interval 1
+CFG
+sleep 0.5
+start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/td.cfg"
+td=$BG_PID
+if wait_tcp $VTY 50; then
+	trunk_state() { # NAME up|down: waits up to 6 s for it
+		for _ in $(seq 1 30); do
+			vty $VTY "show sip trunks" | grep -qE "^$1 .*, $2," && return 0
+			sleep 0.2
+		done
+		return 1
+	}
+	check "it:sip-tls-tandemd-client-verified-up (CA + name localhost)" trunk_state tls-ok up
+	check "it:sip-tls-tandemd-client-mutual-tls-up (client certificate)" trunk_state tls-mtls up
+	check "it:sip-tls-tandemd-client-wrong-name-down" trunk_state tls-badname down
+	check "it:sip-tls-tandemd-client-no-certificate-refused-by-server" trunk_state tls-nocert down
+	vty $VTY "show sip trunks" | sed 's/^/   /'
+	# TLS versions and suites offered to tandemd's listener; the client may
+	# go below its system policy (@SECLEVEL=0), shown to work by a control
+	# server that accepts TLS 1.1
+	sc() { timeout 5 openssl s_client -connect "127.0.0.1:$1" "${@:2}" </dev/null 2>&1; }
+	start_bg "$TMPD/s_server.out" timeout 15 openssl s_server -accept 24498 -cert "$V/server.pem" \
+		-key "$V/server.key" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -naccept 1 -www
+	sleep 0.5
+	check "it:sip-tls-control-client-can-do-tls1.1 (openssl s_server)" bash -c \
+		"timeout 5 openssl s_client -connect 127.0.0.1:24498 -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >'$TMPD/control.out' 2>&1; grep -q 'Cipher is [A-Z]' '$TMPD/control.out' && grep -q 'Protocol  *: TLSv1.1' '$TMPD/control.out'"
+	for v in tls1 tls1_1; do
+		check "it:sip-tls-tandemd-refuses-$v (openssl s_client -$v)" bash -c \
+			"! timeout 5 openssl s_client -connect 127.0.0.1:24496 -$v -cipher 'DEFAULT:@SECLEVEL=0' </dev/null 2>&1 | grep -q 'Cipher is [A-Z]'"
+	done
+	check "it:sip-tls-tandemd-refuses-aes128-sha-on-1.2" bash -c \
+		"! timeout 5 openssl s_client -connect 127.0.0.1:24496 -tls1_2 -cipher 'AES128-SHA:@SECLEVEL=0' </dev/null 2>&1 | grep -q 'Cipher is AES128-SHA'"
+	check "it:sip-tls-tandemd-refuses-static-rsa-gcm-on-1.2 (AES128-GCM-SHA256)" bash -c \
+		"! timeout 5 openssl s_client -connect 127.0.0.1:24496 -tls1_2 -cipher 'AES128-GCM-SHA256' </dev/null 2>&1 | grep -q 'Cipher is AES128-GCM-SHA256'"
+	check "it:sip-tls-tandemd-accepts-ecdhe-gcm-on-1.2" bash -c \
+		"timeout 5 openssl s_client -connect 127.0.0.1:24496 -tls1_2 -cipher 'ECDHE-RSA-AES128-GCM-SHA256' </dev/null 2>&1 | grep -q 'Cipher is ECDHE-RSA-AES128-GCM-SHA256'"
+	check "it:sip-tls-tandemd-accepts-tls1.3" bash -c \
+		"timeout 5 openssl s_client -connect 127.0.0.1:24496 -tls1_3 </dev/null 2>&1 | grep -q 'New, TLSv1.3'"
+	kill -TERM "$td"
+	wait "$td" 2>/dev/null
+else
+	fail "it:sip-tls-tandemd-start"
+	cat "$TMPD/td.log"
+fi
 exit ${FAILED:-0}

@@ -6,6 +6,8 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/logging.h>
@@ -41,6 +43,7 @@ struct sip_conn {
 	size_t plain_len;
 	uint8_t *pending; /* plaintext written before the handshake finished */
 	size_t pending_len;
+	char *peer_ok_for; /* settings the peer's certificate last passed (a cache) */
 };
 
 struct sip_transport {
@@ -120,6 +123,13 @@ static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr *b)
 
 /* --- TLS contexts --- */
 
+static int keep_any_cert(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1;
+}
+
 static SSL_CTX *tls_ctx_new(const struct sip_tls_cfg *cfg, bool server)
 {
 	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
@@ -157,6 +167,12 @@ static SSL_CTX *tls_ctx_new(const struct sip_tls_cfg *cfg, bool server)
 		SSL_CTX_set_verify(ctx,
 				   SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
 				   NULL);
+	else if (server)
+		/* ask every client for its certificate and keep it: which trunk
+		 * a connection belongs to, and so which CA and name it must
+		 * prove, is known only from its first request
+		 * (sip_conn_verify_peer) */
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, keep_any_cert);
 	return ctx;
 }
 
@@ -674,7 +690,8 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 
 		/* a trunk's own settings (CA, name, client certificate), else
 		 * the transport's default */
-		if (proto == SIP_PROTO_TLS && !(cctx = tls ? trunk_client_ctx(t, tls) : t->client_ctx))
+		if (proto == SIP_PROTO_TLS &&
+		    !(cctx = tls ? trunk_client_ctx(t, tls) : t->client_ctx))
 			return -EINVAL;
 		sc = conn_new(t, proto, dst, dlen);
 		if (!sc)
@@ -695,6 +712,59 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 	rc = raw_send(sc, buf, len);
 	if (rc == 0)
 		t->st.tx_msgs++;
+	return rc;
+}
+
+int sip_conn_verify_peer(struct sip_transport *t, const struct sip_conn *conn, const char *ca_file,
+			 const char *name)
+{
+	struct sip_conn *sc = NULL, *it;
+	X509_STORE *st = NULL;
+	X509_STORE_CTX *xc = NULL;
+	X509 *cert;
+	char key[600];
+	int rc = -EACCES;
+
+	if (!conn || !ca_file)
+		return -EINVAL;
+	llist_for_each_entry(it, &t->conns, list) if (it == conn) sc = it;
+	if (!sc || !sc->ssl)
+		return -ENOTCONN;
+	snprintf(key, sizeof(key), "%s|%s", ca_file, name ? name : "");
+	if (sc->peer_ok_for && !strcmp(sc->peer_ok_for, key))
+		return 0;
+	cert = SSL_get0_peer_certificate(sc->ssl);
+	if (!cert)
+		return -ENOENT;
+	st = X509_STORE_new();
+	xc = X509_STORE_CTX_new();
+	if (!st || !xc || X509_STORE_load_file(st, ca_file) != 1 ||
+	    X509_STORE_CTX_init(xc, st, cert, SSL_get_peer_cert_chain(sc->ssl)) != 1) {
+		rc = -EINVAL;
+		goto out;
+	}
+	X509_STORE_CTX_set_purpose(xc, X509_PURPOSE_SSL_CLIENT);
+	if (name) {
+		X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(xc);
+
+		X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+		if (X509_VERIFY_PARAM_set1_ip_asc(vp, name) != 1 &&
+		    X509_VERIFY_PARAM_set1_host(vp, name, 0) != 1) {
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	if (X509_verify_cert(xc) == 1) {
+		rc = 0;
+		talloc_free(sc->peer_ok_for);
+		sc->peer_ok_for = talloc_strdup(sc, key);
+	} else {
+		LOGP(DSIP, LOGL_NOTICE, "TLS peer certificate not accepted for %s: %s\n", key,
+		     X509_verify_cert_error_string(X509_STORE_CTX_get_error(xc)));
+	}
+out:
+	X509_STORE_CTX_free(xc);
+	X509_STORE_free(st);
 	return rc;
 }
 

@@ -51,7 +51,7 @@ typedef ssize_t (*sip_frame_fn)(const uint8_t *buf, size_t len);
 #define SIP_TLS_TRUNK_CTX_MAX 32
 
 struct sip_tls_cfg {
-	const char *cert_file, *key_file; /* our certificate (required to listen; client: mutual TLS) */
+	const char *cert_file, *key_file; /* ours (to listen; outgoing: mutual TLS) */
 	const char *ca_file;		  /* trust anchors for peer verification */
 	bool verify_peer;		  /* require and verify the peer's certificate */
 	const char *server_name;	  /* outgoing: SNI and the name to verify */
@@ -100,4 +100,9 @@ int sip_transport_local_addr(struct sip_transport *t, enum sip_proto proto,
 			     struct sockaddr_storage *ss);
 
 const struct sip_transport_stats *sip_transport_get_stats(const struct sip_transport *t);
+/* A TLS connection's peer certificate against a trunk's trust: chains to
+ * ca_file and (name not NULL) carries name in its subjectAltName (DNS or IP).
+ * 0; -ENOENT no certificate; -EACCES not verified; -ENOTCONN; -EINVAL. */
+int sip_conn_verify_peer(struct sip_transport *t, const struct sip_conn *conn, const char *ca_file,
+			 const char *name);
 unsigned sip_transport_conn_count(const struct sip_transport *t);

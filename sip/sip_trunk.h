@@ -66,8 +66,9 @@ struct sip_trunk {
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;
 	char *tls_cert, *tls_key; /* client certificate toward the trunk (mutual TLS) */
-	bool trust_identity;	  /* RFC 3325: the trunk is in our trust domain */
-	char *default_calling;	  /* calling number from an untrusted trunk without From number */
+	char *tls_client_ca, *tls_client_name; /* the trunk's own certificate, when it connects */
+	bool trust_identity;		       /* RFC 3325: the trunk is in our trust domain */
+	char *default_calling; /* calling number from an untrusted trunk without From number */
 	/* state */
 	bool up, registered;
 	unsigned calls;		/* calls on the trunk now (kept by the interworking layer) */

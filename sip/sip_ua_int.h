@@ -54,3 +54,7 @@ void txn_info(const struct sip_msg *m, struct sip_txn_info *i);
 int trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d);
 /* sip_ua_tls.c: the TLS settings of the trunk d leads to (NULL: none). */
 const struct sip_tls_cfg *sip_ua_dest_tls(const struct sip_txn_dest *d, struct sip_tls_cfg *out);
+/* A trunk with "tls client-ca": 0 when the request came over TLS with a
+ * certificate of that CA (and name); else 403 is sent (not to an ACK). */
+int sip_ua_tls_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+		     const struct sip_trunk *tr, const struct sip_txn_dest *src);

@@ -1,8 +1,15 @@
-/* TLS toward a trunk: the trunk's own settings (CA file, the name its
+/* TLS per trunk. Toward it: the trunk's own settings (CA file, the name its
  * certificate must carry, our client certificate for mutual TLS) for a
- * connection the UA opens, found by the destination the trunk resolves to. */
+ * connection the UA opens, found by the destination the trunk resolves to.
+ * From it (tls client-ca): its requests come over TLS with a certificate
+ * of its CA carrying its name, or get 403. */
+#include <errno.h>
 #include <string.h>
 
+#include <osmocom/core/logging.h>
+
+#include "core/log.h"
+#include "sip/sip_build.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua_int.h"
 
@@ -22,4 +29,34 @@ const struct sip_tls_cfg *sip_ua_dest_tls(const struct sip_txn_dest *d, struct s
 			return sip_trunk_tls_cfg(t, out) ? out : NULL;
 	}
 	return NULL;
+}
+
+int sip_ua_tls_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+		     const struct sip_trunk *tr, const struct sip_txn_dest *src)
+{
+	const char *why;
+	int rc;
+
+	if (!tr || !tr->tls_client_ca || !m->is_request)
+		return 0;
+	rc = src->proto == SIP_PROTO_TLS
+		     ? sip_conn_verify_peer(ua->tr, src->conn, tr->tls_client_ca,
+					    tr->tls_client_name)
+		     : -EPROTO;
+	if (rc == 0)
+		return 0;
+	why = rc == -EPROTO   ? "not over TLS"
+	      : rc == -ENOENT ? "no client certificate"
+	      : rc == -EACCES ? "client certificate not of its CA or without its name"
+			      : "client certificate not checked";
+	LOGP(DSIP, LOGL_NOTICE, "trunk %s: %.*s refused: %s: 403\n", tr->name, (int)m->method.len,
+	     m->method.p, why);
+	if (m->meth != SIP_METHOD_ACK) {
+		char buf[2048];
+		int n = sip_build_response(buf, sizeof(buf), m, 403, NULL, NULL, NULL);
+
+		if (n > 0)
+			sip_txn_respond(t, 403, (const uint8_t *)buf, (size_t)n);
+	}
+	return rc;
 }

@@ -82,6 +82,17 @@ DEFUN(cfg_trunk_tls_cert, cfg_trunk_tls_cert_cmd, "tls certificate FILE key FILE
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_tls_client, cfg_trunk_tls_client_cmd, "tls client-ca FILE name NAME",
+      "TLS from the trunk\nIts requests must come over TLS with a certificate chaining to this "
+      "CA\nPEM file\n... and carrying this name (DNS name or IP address) in its "
+      "subjectAltName\nName\n")
+{
+	TRUNK;
+	osmo_talloc_replace_string(t, &t->tls_client_ca, argv[0]);
+	osmo_talloc_replace_string(t, &t->tls_client_name, argv[1]);
+	return CMD_SUCCESS;
+}
+
 void sip_vty_sec_write_trunk(struct vty *vty, const struct sip_trunk *t)
 {
 	if (t->auth_realm)
@@ -94,6 +105,9 @@ void sip_vty_sec_write_trunk(struct vty *vty, const struct sip_trunk *t)
 		vty_out(vty, "  default-calling-number %s%s", t->default_calling, VTY_NEWLINE);
 	if (t->tls_cert)
 		vty_out(vty, "  tls certificate %s key %s%s", t->tls_cert, t->tls_key, VTY_NEWLINE);
+	if (t->tls_client_ca)
+		vty_out(vty, "  tls client-ca %s name %s%s", t->tls_client_ca, t->tls_client_name,
+			VTY_NEWLINE);
 }
 
 bool sip_trunk_tls_cfg(const struct sip_trunk *t, struct sip_tls_cfg *out)
@@ -116,4 +130,5 @@ void sip_vty_sec_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_default_cli_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_default_cli_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cert_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_client_cmd);
 }

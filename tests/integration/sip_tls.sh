@@ -65,8 +65,41 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 	-subj /CN=test-client-ca -keyout "$TMPD/cca.key" -out "$TMPD/cca.pem" 2>/dev/null
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=tandem-client \
 	-keyout "$TMPD/client.key" -out "$TMPD/client.csr" 2>/dev/null
+echo "subjectAltName=DNS:tandem-client" >"$TMPD/san.ext"
 openssl x509 -req -in "$TMPD/client.csr" -CA "$TMPD/cca.pem" -CAkey "$TMPD/cca.key" \
-	-CAcreateserial -days 2 -out "$TMPD/client.pem" 2>/dev/null
+	-CAcreateserial -days 2 -extfile "$TMPD/san.ext" -out "$TMPD/client.pem" 2>/dev/null
+# the same CA, another name
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=intruder \
+	-keyout "$TMPD/other.key" -out "$TMPD/other.csr" 2>/dev/null
+echo "subjectAltName=DNS:intruder" >"$TMPD/san2.ext"
+openssl x509 -req -in "$TMPD/other.csr" -CA "$TMPD/cca.pem" -CAkey "$TMPD/cca.key" \
+	-CAcreateserial -days 2 -extfile "$TMPD/san2.ext" -out "$TMPD/other.pem" 2>/dev/null
+# a trunk connecting to tandemd (TLS client through stunnel): its
+# certificate, one of another CA, one of its CA with another name, none
+cat >"$TMPD/clients.conf" <<CONF
+foreground = yes
+pid =
+client = yes
+[in-good]
+accept = 127.0.0.1:24500
+connect = 127.0.0.1:24496
+cert = $TMPD/client.pem
+key = $TMPD/client.key
+[in-other-ca]
+accept = 127.0.0.1:24501
+connect = 127.0.0.1:24496
+cert = $V/server.pem
+key = $V/server.key
+[in-other-name]
+accept = 127.0.0.1:24502
+connect = 127.0.0.1:24496
+cert = $TMPD/other.pem
+key = $TMPD/other.key
+[in-none]
+accept = 127.0.0.1:24503
+connect = 127.0.0.1:24496
+CONF
+start_bg "$TMPD/stunnel-clients.log" "$ST" "$TMPD/clients.conf"
 cat >"$TMPD/trunks.conf" <<CONF
 foreground = yes
 pid =
@@ -100,6 +133,10 @@ line vty
 sip
  listen udp 127.0.0.1 24495
  listen tls 127.0.0.1 24496 certificate $V/server.pem key $V/server.key
+ trunk tls-in
+  remote 127.0.0.1 24509
+  transport tls
+  tls client-ca $TMPD/cca.pem name tandem-client
  trunk tls-ok
   remote 127.0.0.1 24490
   transport tls
@@ -138,6 +175,30 @@ if wait_tcp $VTY 50; then
 	check "it:sip-tls-tandemd-client-wrong-name-down" trunk_state tls-badname down
 	check "it:sip-tls-tandemd-client-no-certificate-refused-by-server" trunk_state tls-nocert down
 	vty $VTY "show sip trunks" | sed 's/^/   /'
+	# requests from the trunk tls-in (the first trunk on 127.0.0.1: a
+	# connection's ephemeral port matches no trunk's, its address does)
+	options() { # PORT: the status tandemd answers an OPTIONS with
+		python3 - "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+p = s.getsockname()[1]
+s.sendall(("OPTIONS sip:tandem@127.0.0.1:24496;transport=tls SIP/2.0\r\n"
+           "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bKtlsin%d\r\n"
+           "From: <sip:trunk@127.0.0.1>;tag=%d\r\nTo: <sip:tandem@127.0.0.1>\r\n"
+           "Call-ID: tlsin%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+           "Content-Length: 0\r\n\r\n" % (p, p, p, p)).encode())
+try:
+    print(s.recv(4096).decode(errors="replace").split(" ")[1])
+except Exception:
+    print("none")
+PY
+	}
+	st_good=$(options 24500) st_ca=$(options 24501) st_name=$(options 24502) st_none=$(options 24503)
+	echo "   tls-in OPTIONS: its certificate $st_good, other CA $st_ca, other name $st_name, none $st_none"
+	check "it:sip-tls-tandemd-server-trunk-certificate-accepted (200)" test "$st_good" = 200
+	check "it:sip-tls-tandemd-server-other-ca-refused (403)" test "$st_ca" = 403
+	check "it:sip-tls-tandemd-server-other-name-refused (403)" test "$st_name" = 403
+	check "it:sip-tls-tandemd-server-no-certificate-refused (403)" test "$st_none" = 403
 	# TLS versions and suites offered to tandemd's listener; the client may
 	# go below its system policy (@SECLEVEL=0), shown to work by a control
 	# server that accepts TLS 1.1

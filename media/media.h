@@ -25,6 +25,13 @@ struct media_cfg {
 	uint16_t rtp_port_min;	   /* even; default 16384 */
 	uint16_t rtp_port_max;	   /* default 32767 */
 	unsigned rtp_timeout_ms;   /* no RTP for this long: MEDIA_EV_RTP_TIMEOUT (0: off) */
+	/* Scheduling of the worker threads: a span delivers 1,000 packets/s
+	 * and has no slack for a fair share of the CPU against other busy
+	 * processes. realtime > 0: SCHED_FIFO at that priority; else the
+	 * nice value (media_vty default -10; 0 leaves it). Needs
+	 * CAP_SYS_NICE; without it the worker says so and runs as it is. */
+	unsigned realtime;
+	int nice;
 };
 
 enum media_mode {
@@ -116,6 +123,13 @@ const struct media_cfg *media_engine_cfg(const struct media_engine *e);
 struct media_worker_stats {
 	unsigned chans; /* allocated, as the signalling side sees it */
 	uint64_t rx_pkts, tx_pkts, rx_bad, timeouts, ev_dropped;
+	/* overload (worker.c worker_health): datagrams the kernel dropped
+	 * because the worker did not read them in time, sends refused for
+	 * want of a slot, the worst tick lateness in the last second, and
+	 * how often the worker became overloaded */
+	uint64_t kernel_drops, send_refused, overloads;
+	uint32_t late_max_ms;
+	bool overloaded;
 };
 int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 			      struct media_worker_stats *out);

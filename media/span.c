@@ -469,8 +469,11 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	rtp_event_tx_init(&c->evtx);
 	c->pending_event = -1;
 	rtp_rx_init(&c->rx, 8000);
-	/* RFC 3550 6.2: the first report after half the 5 s minimum interval */
-	c->next_rtcp_ns = loop_now_ns() + 2500000000ull;
+	/* RFC 3550 6.2: the first report half the 5 s minimum interval after
+	 * media begins (chan_rtcp_tick), not after set-up: a channel set up
+	 * long before its first packet would otherwise send an empty RR and
+	 * then nothing for 5 s */
+	c->next_rtcp_ns = 0;
 	c->tx_pkts_at_rtcp = 0;
 	rtp_event_rx_init(&c->evrx);
 	memset(&c->gen, 0, sizeof(c->gen));
@@ -529,7 +532,14 @@ void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns)
 	uint64_t ntp;
 	int n;
 
-	if (!c->xc || !c->cfg.remote.ss_family || now_ns < c->next_rtcp_ns)
+	if (!c->xc || !c->cfg.remote.ss_family)
+		return;
+	if (!c->next_rtcp_ns) {
+		if (c->rtp_tx.packets || c->rx.started)
+			c->next_rtcp_ns = now_ns + 2500000000ull;
+		return;
+	}
+	if (now_ns < c->next_rtcp_ns)
 		return;
 	c->next_rtcp_ns = now_ns + 5000000000ull;
 	/* RFC 3550 4: NTP timestamp (seconds since 1900, 32.32 fixed point) */

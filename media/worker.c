@@ -11,6 +11,10 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/sock_diag.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
@@ -238,10 +242,91 @@ static void worker_cmd(void *priv)
 	}
 }
 
+/* Datagrams the kernel dropped on this socket because its receive queue
+ * was full (SO_MEMINFO, Linux 4.6): the worker did not read in time. */
+static uint32_t sock_drops(struct loop_udp *u)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t l = sizeof(mi);
+
+	if (!u || getsockopt(loop_udp_fd(u), SOL_SOCKET, SO_MEMINFO, mi, &l) < 0 ||
+	    l < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+		return 0;
+	return mi[SK_MEMINFO_DROPS];
+}
+
+/* Once a second: is this worker keeping up? A worker that falls behind
+ * its spans loses their packets in the kernel, which no sequence check
+ * downstream sees (the span clocks the RTP side), so it is measured at
+ * the sockets themselves. */
+#define OVERLOAD_LATE_NS 100000000ull /* a tick 100 ms late: playout ran dry */
+#define OVERLOAD_CLEAR_S 5	      /* seconds without a sign before it is over */
+
+static void worker_health(struct media_worker *w)
+{
+	const struct loop_stats *ls = loop_get_stats(w->loop);
+	uint64_t drops = 0, refused = ls->send_no_slot - w->send_no_slot_seen;
+	uint32_t late_ms = (uint32_t)(w->late_max_ns / 1000000);
+	bool over;
+
+	for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++) {
+		struct media_span *sp = &w->spans[i];
+		uint32_t d;
+
+		if (!sp->in_use)
+			continue;
+		d = sock_drops(sp->sock);
+		drops += (uint32_t)(d - sp->drops_seen);
+		sp->drops_seen = d;
+	}
+	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
+		struct media_chan *c = &w->chans[i];
+		uint32_t d;
+
+		if (!c->in_use)
+			continue;
+		d = sock_drops(c->rtp) + sock_drops(c->rtcp);
+		drops += (uint32_t)(d - c->drops_seen);
+		c->drops_seen = d;
+	}
+	w->send_no_slot_seen = ls->send_no_slot;
+	atomic_fetch_add_explicit(&w->kernel_drops, drops, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->send_refused, refused, memory_order_relaxed);
+	atomic_store_explicit(&w->late_max_ms, late_ms, memory_order_relaxed);
+	w->late_max_ns = 0;
+	over = drops || refused || late_ms * 1000000ull >= OVERLOAD_LATE_NS;
+	if (over) {
+		w->clear_s = 0;
+		if (!atomic_load_explicit(&w->overloaded, memory_order_relaxed)) {
+			atomic_store_explicit(&w->overloaded, true, memory_order_relaxed);
+			atomic_fetch_add_explicit(&w->overloads, 1, memory_order_relaxed);
+			LOGP(DMEDIA, LOGL_ERROR,
+			     "media worker %u overloaded: %llu datagrams dropped by the kernel "
+			     "(receive queues full), %llu sends refused, tick up to %u ms late in "
+			     "the last second\n",
+			     w->idx, (unsigned long long)drops, (unsigned long long)refused,
+			     late_ms);
+		}
+	} else if (atomic_load_explicit(&w->overloaded, memory_order_relaxed) &&
+		   ++w->clear_s >= OVERLOAD_CLEAR_S) {
+		atomic_store_explicit(&w->overloaded, false, memory_order_relaxed);
+		LOGP(DMEDIA, LOGL_NOTICE, "media worker %u keeps up again (%u s without loss)\n",
+		     w->idx, OVERLOAD_CLEAR_S);
+	}
+}
+
 static void worker_tick(void *priv)
 {
 	struct media_worker *w = priv;
 	uint64_t now = loop_now_ns(), limit = (uint64_t)w->e->cfg.rtp_timeout_ms * 1000000ull;
+
+	if (w->tick_due_ns && now > w->tick_due_ns && now - w->tick_due_ns > w->late_max_ns)
+		w->late_max_ns = now - w->tick_due_ns;
+	if (now >= w->next_health_ns) {
+		if (w->next_health_ns)
+			worker_health(w);
+		w->next_health_ns = now + 1000000000ull;
+	}
 
 	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
 		struct media_chan *c = &w->chans[i];
@@ -260,7 +345,37 @@ static void worker_tick(void *priv)
 			ev_push(w, &ev);
 		}
 	}
+	w->tick_due_ns = loop_now_ns() + 100000000ull;
 	loop_timer_schedule(w->loop, &w->tick, 100000);
+}
+
+/* Raise the worker above ordinary processes (see media_cfg.realtime). */
+static void worker_sched(struct media_worker *w)
+{
+	const struct media_cfg *cfg = &w->e->cfg;
+	int rc = 0;
+
+	if (cfg->realtime) {
+		struct sched_param sp = {.sched_priority = (int)cfg->realtime};
+
+		rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+		if (rc == 0) {
+			LOGP(DMEDIA, LOGL_INFO, "media worker %u: SCHED_FIFO priority %u\n", w->idx,
+			     cfg->realtime);
+			return;
+		}
+	} else if (cfg->nice) {
+		/* Linux: the nice value is per thread (setpriority on the tid) */
+		if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), cfg->nice) == 0)
+			return;
+		rc = errno;
+	} else {
+		return;
+	}
+	LOGP(DMEDIA, LOGL_NOTICE,
+	     "media worker %u: cannot raise its priority (%s; needs CAP_SYS_NICE): under CPU "
+	     "load from other processes it may fall behind (show media says so)\n",
+	     w->idx, strerror(rc));
 }
 
 static void *worker_main(void *arg)
@@ -274,6 +389,7 @@ static void *worker_main(void *arg)
 			      .tcp_buf_size = 4096};
 	void *ctx = w->ctx;
 
+	worker_sched(w);
 	/* The ring belongs to the thread that submits to it (SINGLE_ISSUER):
 	 * create it here, not in the signalling thread. */
 	w->loop = loop_alloc(ctx, &lc);
@@ -415,6 +531,11 @@ int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 	out->rx_bad = atomic_load_explicit(&w->rx_bad, memory_order_relaxed);
 	out->timeouts = atomic_load_explicit(&w->timeouts, memory_order_relaxed);
 	out->ev_dropped = w->ev_dropped;
+	out->kernel_drops = atomic_load_explicit(&w->kernel_drops, memory_order_relaxed);
+	out->send_refused = atomic_load_explicit(&w->send_refused, memory_order_relaxed);
+	out->overloads = atomic_load_explicit(&w->overloads, memory_order_relaxed);
+	out->late_max_ms = atomic_load_explicit(&w->late_max_ms, memory_order_relaxed);
+	out->overloaded = atomic_load_explicit(&w->overloaded, memory_order_relaxed);
 	return 0;
 }
 

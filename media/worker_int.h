@@ -87,6 +87,8 @@ struct media_chan {
 	struct rtp_rx rx;
 	uint64_t next_rtcp_ns;
 	uint32_t tx_pkts_at_rtcp;
+	/* the kernel's drop counters of the two sockets, as last read */
+	uint32_t drops_seen;
 };
 
 /* A CESoPSN span owned by one worker; its packets are the TDM clock. */
@@ -101,6 +103,7 @@ struct media_span {
 	struct jb *jb; /* reorders and conceals the span's packets (2 packets deep) */
 	uint16_t rx_expect;
 	bool rx_started;
+	uint32_t drops_seen; /* the socket's kernel drop counter, as last read */
 	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, rx_lost, rx_l_bit;
 };
 
@@ -123,6 +126,15 @@ struct media_worker {
 	 * touched by this worker only (talloc is not thread-safe). */
 	void *ctx;
 	uint64_t ev_dropped;
+	/* Overload: the worker is behind when the kernel drops datagrams its
+	 * receive queues had no room for, when sends find no free slot, or
+	 * when its 100 ms tick runs late. Checked once a second (worker.c
+	 * worker_health); "show media" and one log line per change say so. */
+	uint64_t tick_due_ns, next_health_ns, late_max_ns, send_no_slot_seen;
+	unsigned clear_s;
+	_Atomic bool overloaded;
+	_Atomic uint64_t kernel_drops, overloads, send_refused;
+	_Atomic uint32_t late_max_ms; /* worst tick lateness of the last check */
 };
 
 struct media_engine {

@@ -345,9 +345,9 @@ DEFUN(show_media, show_media_cmd, "show media",
 		media_engine_worker_stats(vty_engine, i, &s);
 		vty_out(vty,
 			"worker %u: channels %u, rx %" PRIu64 " tx %" PRIu64 " bad %" PRIu64
-			" timeouts %" PRIu64 " events dropped %" PRIu64 "%s",
+			" timeouts %" PRIu64 " events dropped %" PRIu64 " refused %" PRIu64 "%s",
 			i, s.chans, s.rx_pkts, s.tx_pkts, s.rx_bad, s.timeouts, s.ev_dropped,
-			VTY_NEWLINE);
+			s.rx_refused, VTY_NEWLINE);
 		vty_out(vty,
 			"worker %u: %s; kernel drops %" PRIu64 " sends refused %" PRIu64
 			" tick late max %u ms; overloaded %" PRIu64 " times%s",

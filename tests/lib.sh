@@ -42,6 +42,17 @@ wait_tcp() {
 	return 1
 }
 
+# wait_udp PORT [TENTHS]: until a UDP socket is bound to PORT (a peer
+# started in the background is ready to receive)
+wait_udp() {
+	local port=$1 n=${2:-50}
+	for _ in $(seq 1 "$n"); do
+		[ -n "$(ss -Huln "sport = :$port" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_ev FILE PATTERN [TENTHS] [N]: until the Nth line matching the
 # extended regexp PATTERN shows in FILE (a peer's output, a log)
 wait_ev() {

@@ -43,17 +43,28 @@ if command -v tshark >/dev/null; then
 	start_bg "$TMPD/tshark.log" tshark -i lo -f "udp port $RTP_A or udp port $((RTP_A + 1))" \
 		-w "$TMPD/rtp.pcap" -q
 	cap=$BG_PID
-	sleep 1
+	# tshark takes a while to start on a loaded machine: the streams (and
+	# the first RTCP report, 2.5 s after media starts) begin only once it
+	# captures, so the SR falls inside the capture every time
+	wait_ev "$TMPD/tshark.log" "Capture started|Capturing on" 150 ||
+		skip "it:media-tshark: tshark did not start capturing in 15 s"
 fi
 start_bg "$TMPD/a.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_A --remote 127.0.0.1:$pa \
-	--tone 1004:-13 --seconds 4.6
+	--tone 1004:-13 --seconds 4.5 --drain 500
 a=$BG_PID
 start_bg "$TMPD/b.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_B --remote 127.0.0.1:$pb \
-	--pt 0 --silent --seconds 4.6
+	--pt 0 --silent --seconds 4.5 --drain 500
 b=$BG_PID
-start_bg "$TMPD/c.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_C --remote 127.0.0.1:$pc \
-	--events 1357 --seconds 4.6
+# C sends its RFC 4733 digits only once tandem's RTP comes (--latch): a
+# digit that arrives before the span runs is never played toward TDM
+start_bg "$TMPD/c.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_C --latch \
+	--events 1357 --seconds 4.5 --drain 500
 c=$BG_PID
+# the span starts once every RTP endpoint listens (digits from TDM go
+# out as soon as tandem answers the span)
+for p in $RTP_A $RTP_B $RTP_C; do
+	wait_udp $p 100 || fail "it:media-peers-up: nothing listens on $p"
+done
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--ts 1:tone:1004:-10 --ts 2:dtmf:159# --ts 3:dtmf:2468 --seconds 4 >"$TMPD/e1.out"
 wait "$a" "$b" "$c"

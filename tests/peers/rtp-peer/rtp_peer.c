@@ -10,7 +10,8 @@
  *
  * Usage: rtp-peer --local IP:PORT --remote IP:PORT [--pt 8] [--ptime 20]
  *        [--tone HZ:DBM0] [--inband DIGITS] [--events DIGITS] [--event-pt 101]
- *        [--seconds S] [--latch] [--silent] [--noise DBM0]
+ *        [--seconds S] [--drain MS] [--latch] [--silent] [--noise DBM0]
+ * (--drain: after S, receive until nothing came for MS, at most 5 s more)
  *        rtp-peer --local IP:PORT --count [--seconds S]: many streams in, per-SSRC loss
  */
 #include <arpa/inet.h>
@@ -228,6 +229,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in local, remote;
 	bool have_local = false, have_remote = false, latch = false, silent = false, count = false;
+	double drain = 0, last_rx;
 	double seconds = 5, tone_hz = 0, tone_dbm0 = -10, phase = 0, start, next, noise_dbm0 = 0;
 	bool noise = false;
 	uint32_t lcg = 12345;
@@ -282,6 +284,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--events")) {
 			events = v;
 			i++;
+		} else if (!strcmp(a, "--drain")) {
+			drain = atof(v) / 1000.0;
+			i++;
 		} else if (!strcmp(a, "--seconds")) {
 			seconds = atof(v);
 			i++;
@@ -308,12 +313,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	start = next = now_s() + 0.02;
-	while (now_s() < start + seconds) {
+	last_rx = start;
+	/* after --seconds: with --drain, keep receiving (sending nothing)
+	 * until the far end has been quiet for MS, at most 5 s more */
+	while (now_s() < start + seconds ||
+	       (drain > 0 && now_s() < start + seconds + 5 && now_s() - last_rx < drain)) {
 		double t = now_s();
+		bool sending = t < start + seconds;
 		struct pollfd pf = {.fd = fd, .events = POLLIN};
 		int wait_ms = (int)((next - t) * 1000);
 
-		if (t >= next && have_remote && !silent) {
+		if (sending && t >= next && have_remote && !silent) {
 			uint8_t pkt[12 + 480];
 			unsigned n = (unsigned)ptime * 8;
 			bool event = events && events[ev_i];
@@ -400,6 +410,7 @@ int main(int argc, char **argv)
 
 			if (n <= 0)
 				continue;
+			last_rx = now_s();
 			if (count) {
 				count_packet(buf, (size_t)n);
 				continue;
@@ -407,6 +418,9 @@ int main(int argc, char **argv)
 			if (latch && !have_remote) {
 				remote = from;
 				have_remote = true;
+				/* the send clock starts now, not with a burst of
+				 * the packets "due" while nobody was known */
+				next = now_s();
 			}
 			rx_packet(&r, buf, (size_t)n, now_s());
 		}

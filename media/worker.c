@@ -758,11 +758,34 @@ static int spans_start(struct media_engine *e)
 	return 0;
 }
 
+/* With autogrouping (sched(7), CONFIG_SCHED_AUTOGROUP) a nice value acts
+ * only inside the process's session: against every other session on the
+ * box the workers would still get one share. Give the session the
+ * workers' nice value too (it has the same CAP_SYS_NICE requirement). */
+static void engine_autogroup(const struct media_engine *e)
+{
+	FILE *f;
+
+	if (e->cfg.realtime || e->cfg.nice >= 0)
+		return;
+	f = fopen("/proc/self/autogroup", "w");
+	if (!f)
+		return; /* no autogrouping in this kernel */
+	if (fprintf(f, "%d", e->cfg.nice) < 0 || fclose(f) != 0) {
+		LOGP(DMEDIA, LOGL_NOTICE,
+		     "media: cannot give the session (autogroup) nice %d: other sessions' load "
+		     "can still starve the workers\n",
+		     e->cfg.nice);
+		return;
+	}
+}
+
 int media_engine_start(struct media_engine *e)
 {
 	e->ev_wake = loop_wake_alloc(e->sig, engine_events, e);
 	if (!e->ev_wake)
 		return -ENOMEM;
+	engine_autogroup(e);
 	for (unsigned i = 0; i < e->nw; i++) {
 		struct media_worker *w = &e->w[i];
 

@@ -131,8 +131,10 @@ check "it:iw-calls:isup-to-sip:anm-on-200" wait_ev "$out" "EV ANM cic=3" 50
 calls=$(vty $VTY "show calls")
 check "it:iw-calls:show-calls (ISUP->SIP active, CIC 3, +4989555 -> +4930123456)" \
 	grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC 3" <<<"$calls"
+# --rtcp: the peer answers tandem's SR (2.5 s after media starts) with an
+# RR, so the peer's figures and the round trip reach show calls and the CDR
 start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch \
-	 --tone 1004:-13 --seconds 3
+	 --tone 1004:-13 --seconds 3 --drain 1000 --rtcp
 rtp=$BG_PID
 # Media admission (issue 14 item 5): meanwhile a third party (127.0.0.3,
 # the same port as the real peer) floods the call's RTP port with a loud
@@ -162,6 +164,8 @@ calls=$(vty $VTY "show calls")
 echo "$calls" | grep "^  media" | sed 's/^/   /'
 check "it:iw-calls:show-calls:codec-and-rtp-figures" \
 	grep -qE "^  media PCM[AU]/20 ms; RTP rx [1-9][0-9]* tx [1-9][0-9]* lost 0 jitter" <<<"$calls"
+check "it:iw-calls:rtcp-peer-report (show calls: $(grep -o 'peer reports[^;]*' <<<"$calls" | head -1); peer: $(grep ^RTCP "$TMPD/rtp.out"))" \
+	grep -qE "peer reports lost 0 \(0\.0 %\) jitter [0-9.]+ ms rtt [0-9.]+ ms" <<<"$calls"
 refused=$(sed -n 's/.*; refused \([0-9]*\).*/\1/p' <<<"$calls" | head -1)
 check "it:iw-calls:rtp-flood-counted (show calls: refused ${refused:-?} of ${flood_tx:-?} sent)" \
 	test -n "$refused" -a "${refused:-0}" = "${flood_tx:-x}"
@@ -193,6 +197,9 @@ check "it:iw-calls:cdr-line (numbers, CIC, trunk, cause 16, SIP 200)" grep -qE \
 	"CDR call=1 dir=isup-sip start=[0-9TZ:-]+ setup_s=[0-9]+ answered=yes talk_s=[0-9]+ calling=\+4989555 called=\+4930123456 linkset=sw1 cic=3 trunk=carrier call_id=[^ ]+ cause=16 sip=200" \
 	"$TMPD/td.log"
 check "it:iw-calls:cdr-media-line (RTP counted)" grep -qE "CDR media channel=[0-9a-f]+ rtp_rx=[1-9]" \
+	"$TMPD/td.log"
+check "it:iw-calls:cdr-media-rtcp ($(grep -m1 -oE 'refused=[0-9]+ .* rtcp_rx=[0-9]+' "$TMPD/td.log"))" \
+	grep -qE "CDR media channel=[0-9a-f]+ .* refused=[1-9][0-9]* .* peer_lost=0 .* rtt_ms=[0-9.]+ rtcp_rx=[1-9]" \
 	"$TMPD/td.log"
 
 # --- hold: the SIP side re-INVITEs with sendonly; tandem answers recvonly

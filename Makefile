@@ -29,8 +29,6 @@ DEB_BUILD := gcc make pkg-config libosmocore-dev libosmo-sigtran-dev liburing-de
 	libssl-dev libspandsp-dev libspeexdsp-dev check libc-ares-dev libtalloc-dev libsctp-dev
 DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	libosip2-dev libspeexdsp-dev procps iproute2 stunnel4 baresip-core
-# make bench only: the reference relay tests/bench/relay.sh compares with.
-DEB_BENCH := rtpengine-daemon
 export DEB_BUILD DEB_TEST
 
 PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp speexdsp libcares \
@@ -93,8 +91,6 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
 bench: deps
-	@DEB_BUILD= DEB_TEST="$(DEB_BENCH)" sh tests/deps.sh || \
-		echo "bench: without $(DEB_BENCH) the relay comparison says SKIP"
 	@$(MAKE) --no-print-directory bench-run
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-run

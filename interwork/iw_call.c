@@ -500,7 +500,6 @@ static int uri_to_e164(const struct iw_number_ctx *num, struct tstr uri, char *o
 static void chan_idle(struct iw_call *c)
 {
 	struct media_chan_cfg cc = {.mode = MEDIA_MODE_TDM,
-				    .latch = true,
 				    .span = (unsigned)c->span,
 				    .timeslot = c->ts,
 				    .codec = MEDIA_CODEC_PCMA,
@@ -577,7 +576,10 @@ static void media_connect(struct iw_call *c)
 		inet_pton(AF_INET, c->agreed.remote_addr, &a4->sin_addr);
 		cc.remote_len = sizeof(*a4);
 	}
-	cc.latch = true;
+	/* issue 14 item 5: media only from the SDP's address and ports, or
+	 * latched in the first 2 s on a trunk behind NAT */
+	cc.rtcp_port = c->agreed.remote_rtcp_port;
+	cc.latch = c->trunk && c->trunk->rtp_latch;
 	cc.span = (unsigned)c->span;
 	cc.timeslot = c->ts;
 	cc.codec = c->agreed.codec == SDP_CODEC_PCMU   ? MEDIA_CODEC_PCMU
@@ -2047,13 +2049,16 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 
 		/* the media half of the CDR (matched by the channel id) */
 		LOGP(DIW, LOGL_INFO,
-		     "CDR media channel=%08x rtp_rx=%llu rtp_tx=%llu bad=%llu rtp_lost=%d "
-		     "jitter_ms=%.1f jb_lost=%llu jb_late=%llu concealed=%llu ec=%s ec_erl_db=%.1f "
+		     "CDR media channel=%08x rtp_rx=%llu rtp_tx=%llu bad=%llu refused=%llu "
+		     "rtp_lost=%d jitter_ms=%.1f peer_lost=%d peer_jitter_ms=%.1f rtt_ms=%.1f "
+		     "rtcp_rx=%llu jb_lost=%llu jb_late=%llu concealed=%llu ec=%s ec_erl_db=%.1f "
 		     "ec_erle_db=%.1f ec_conv_ms=%d ec_dt_pct=%.1f\n",
 		     chan, (unsigned long long)st->rx_pkts, (unsigned long long)st->tx_pkts,
-		     (unsigned long long)st->rx_bad, st->rtp_lost, st->rtp_jitter_ms,
-		     (unsigned long long)st->jb_lost, (unsigned long long)st->jb_late,
-		     (unsigned long long)st->jb_concealed,
+		     (unsigned long long)st->rx_bad, (unsigned long long)st->rx_refused,
+		     st->rtp_lost, st->rtp_jitter_ms, st->peer_have_rb ? st->peer_lost : -1,
+		     st->peer_have_rb ? st->peer_jitter_ms : -1.0f, st->rtt_ms,
+		     (unsigned long long)st->rtcp_rx, (unsigned long long)st->jb_lost,
+		     (unsigned long long)st->jb_late, (unsigned long long)st->jb_concealed,
 		     !st->have_ec	    ? "off"
 		     : st->ec_tone_disabled ? "tone-disabled"
 					    : "on",

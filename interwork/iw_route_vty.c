@@ -618,6 +618,13 @@ DEFUN(show_calls, show_calls_cmd, "show calls", SHOW_STR "Interworking calls\n")
 				(unsigned long long)st->rx_pkts, (unsigned long long)st->tx_pkts,
 				st->rtp_lost, st->rtp_jitter_ms, (unsigned long long)st->jb_lost,
 				(unsigned long long)st->jb_late);
+			/* media admission and the far end's RTCP reports */
+			vty_out(vty, "; refused %llu", (unsigned long long)st->rx_refused);
+			if (st->peer_have_rb)
+				vty_out(vty, "; peer reports lost %d (%.1f %%) jitter %.1f ms",
+					st->peer_lost, st->peer_fraction_pct, st->peer_jitter_ms);
+			if (st->rtt_ms >= 0)
+				vty_out(vty, " rtt %.1f ms", st->rtt_ms);
 			if (!st->have_ec)
 				vty_out(vty, "; EC off");
 			else if (st->ec_tone_disabled)

@@ -25,6 +25,14 @@ struct media_cfg {
 	uint16_t rtp_port_min;	   /* even; default 16384 */
 	uint16_t rtp_port_max;	   /* default 32767 */
 	unsigned rtp_timeout_ms;   /* no RTP for this long: MEDIA_EV_RTP_TIMEOUT (0: off) */
+	/* Scheduling of the worker threads: a span delivers 1,000 packets/s
+	 * and has no slack for a fair share of the CPU against other busy
+	 * processes. realtime > 0: SCHED_FIFO at that priority; else the
+	 * nice value (media_vty default -10; 0 leaves it). Needs
+	 * CAP_SYS_NICE; without it the worker says so and runs as it is. */
+	unsigned realtime;
+	int nice;
+	unsigned latch_ms; /* rtp-latch window (0: MEDIA_LATCH_MS) */
 };
 
 enum media_mode {
@@ -52,9 +60,17 @@ struct media_span_cfg {
 
 struct media_chan_cfg {
 	enum media_mode mode;
-	struct sockaddr_storage remote; /* where RTP goes (ss_family 0: latch on first packet) */
+	/* Media admission (RFC 3550 8.2 leaves it to the application; an SBC
+	 * admits only what it negotiated): RTP is accepted only from remote
+	 * (address and port), RTCP only from remote's address and rtcp_port;
+	 * everything else is dropped and counted (rx_refused). */
+	struct sockaddr_storage remote; /* where RTP goes and comes from (ss_family 0: none yet) */
 	socklen_t remote_len;
-	bool latch;    /* follow the source actually seen (symmetric RTP) */
+	uint16_t rtcp_port; /* RFC 3605 a=rtcp; 0: remote's port + 1 (RFC 3550 11) */
+	/* rtp-latch (a peer behind NAT): the first source seen in the first
+	 * MEDIA_LATCH_MS after remote was set becomes the remote (RTP and
+	 * RTCP each), and is then locked; later sources are refused */
+	bool latch;
 	uint32_t peer; /* MEDIA_MODE_RELAY: the other channel (same worker) */
 	/* MEDIA_MODE_TDM */
 	unsigned span, timeslot;
@@ -69,8 +85,11 @@ struct media_chan_cfg {
 	unsigned ec_tail_ms;
 };
 
+#define MEDIA_LATCH_MS 2000
+
 struct media_chan_stats {
 	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes, rx_bad;
+	uint64_t rx_refused; /* RTP and RTCP from a source not admitted (dropped) */
 	uint64_t jb_lost, jb_late, jb_concealed;
 	float ec_erl_db, ec_erle_db; /* echo canceller, when there is one */
 	bool ec_tone_disabled;
@@ -80,6 +99,13 @@ struct media_chan_stats {
 	int32_t rtp_lost;	   /* RFC 3550 A.3 cumulative lost of the received stream */
 	float rtp_jitter_ms;	   /* RFC 3550 A.8 interarrival jitter */
 	uint32_t idle_ms;	   /* since the last RTP packet */
+	/* the far end's RTCP reports about what we send (RFC 3550 6.4) */
+	uint64_t rtcp_rx, rtcp_bad;
+	bool peer_have_rb;
+	int32_t peer_lost;	 /* cumulative, as the peer counts it */
+	float peer_fraction_pct; /* of its last report interval */
+	float peer_jitter_ms;
+	float rtt_ms; /* from LSR/DLSR; < 0: not known */
 };
 
 enum media_event_type {
@@ -116,6 +142,14 @@ const struct media_cfg *media_engine_cfg(const struct media_engine *e);
 struct media_worker_stats {
 	unsigned chans; /* allocated, as the signalling side sees it */
 	uint64_t rx_pkts, tx_pkts, rx_bad, timeouts, ev_dropped;
+	uint64_t rx_refused; /* media admission: packets from sources not admitted */
+	/* overload (worker.c worker_health): datagrams the kernel dropped
+	 * because the worker did not read them in time, sends refused for
+	 * want of a slot, the worst tick lateness in the last second, and
+	 * how often the worker became overloaded */
+	uint64_t kernel_drops, send_refused, overloads;
+	uint32_t late_max_ms;
+	bool overloaded;
 };
 int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 			      struct media_worker_stats *out);

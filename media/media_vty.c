@@ -20,6 +20,7 @@ struct media_cfg media_vty_cfg = {
 	.rtp_port_min = 16384,
 	.rtp_port_max = 32767,
 	.rtp_timeout_ms = 30000,
+	.nice = -10,
 };
 
 static struct media_engine *vty_engine;
@@ -115,6 +116,21 @@ DEFUN(cfg_media_timeout, cfg_media_timeout_cmd, "rtp-timeout <0-3600000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_media_prio, cfg_media_prio_cmd, "worker-priority (realtime <1-99>|nice <-20-19>)",
+      "Scheduling of the media workers (applies at start-up; needs CAP_SYS_NICE)\n"
+      "SCHED_FIFO\nPriority\nA nice value (default -10; 0 leaves the workers as they are)\n"
+      "Nice value\n")
+{
+	if (!strcmp(argv[0], "realtime")) {
+		media_vty_cfg.realtime = (unsigned)atoi(argv[1]);
+		media_vty_cfg.nice = 0;
+	} else {
+		media_vty_cfg.realtime = 0;
+		media_vty_cfg.nice = atoi(argv[1]);
+	}
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_media_span, cfg_media_span_cmd,
       "span <0-63> (e1|t1) local A.B.C.D <1-65535> remote A.B.C.D <1-65535> frames <1-64>",
       "A TDM span on a CESoPSN pseudowire (RFC 5086)\nSpan number\nE1: 31 timeslots, A-law\n"
@@ -173,6 +189,10 @@ static int config_write_media(struct vty *vty)
 	vty_out(vty, " rtp-port-range %u %u%s", media_vty_cfg.rtp_port_min,
 		media_vty_cfg.rtp_port_max, VTY_NEWLINE);
 	vty_out(vty, " rtp-timeout %u%s", media_vty_cfg.rtp_timeout_ms, VTY_NEWLINE);
+	if (media_vty_cfg.realtime)
+		vty_out(vty, " worker-priority realtime %u%s", media_vty_cfg.realtime, VTY_NEWLINE);
+	else
+		vty_out(vty, " worker-priority nice %d%s", media_vty_cfg.nice, VTY_NEWLINE);
 	vty_out(vty, " echo-canceller %s tail %u%s", media_vty_ec_name ? media_vty_ec_name : "off",
 		media_vty_ec_tail_ms, VTY_NEWLINE);
 	for (unsigned i = 0; i < media_vty_n_spans; i++) {
@@ -325,9 +345,14 @@ DEFUN(show_media, show_media_cmd, "show media",
 		media_engine_worker_stats(vty_engine, i, &s);
 		vty_out(vty,
 			"worker %u: channels %u, rx %" PRIu64 " tx %" PRIu64 " bad %" PRIu64
-			" timeouts %" PRIu64 " events dropped %" PRIu64 "%s",
+			" timeouts %" PRIu64 " events dropped %" PRIu64 " refused %" PRIu64 "%s",
 			i, s.chans, s.rx_pkts, s.tx_pkts, s.rx_bad, s.timeouts, s.ev_dropped,
-			VTY_NEWLINE);
+			s.rx_refused, VTY_NEWLINE);
+		vty_out(vty,
+			"worker %u: %s; kernel drops %" PRIu64 " sends refused %" PRIu64
+			" tick late max %u ms; overloaded %" PRIu64 " times%s",
+			i, s.overloaded ? "OVERLOADED" : "keeping up", s.kernel_drops,
+			s.send_refused, s.late_max_ms, s.overloads, VTY_NEWLINE);
 	}
 	for (unsigned i = 0; i < media_vty_n_spans; i++) {
 		struct media_span_stats ss;
@@ -355,6 +380,7 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_range_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_timeout_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_cmd);
 	install_element_ve(&show_media_cmd);
 	install_element(ENABLE_NODE, &media_test_call_cmd);
 	install_element(ENABLE_NODE, &media_test_call_opts_cmd);

@@ -332,3 +332,60 @@ int rtcp_build_report(uint8_t *buf, size_t size, const struct rtp_tx *tx, bool s
 		rc = rtcp_add_sdes_cname(&b, tx->ssrc, cname);
 	return rc ? rc : (int)b.len;
 }
+
+int rtcp_peer_rx(struct rtcp_peer *p, const uint8_t *buf, size_t len, uint32_t ssrc,
+		 uint64_t ntp_now, uint64_t *sr_ntp)
+{
+	struct rtcp_iter it;
+	struct rtcp_pkt pkt;
+	struct rtcp_peer n = *p;
+	bool any = false;
+
+	*sr_ntp = 0;
+	if (rtcp_iter_init(&it, buf, len) < 0)
+		goto bad;
+	while (rtcp_iter_next(&it, &pkt) == 1) {
+		struct rtcp_report r;
+
+		if (pkt.pt != RTCP_SR && pkt.pt != RTCP_RR)
+			continue; /* SDES, BYE, APP and what may come: not needed here */
+		if (rtcp_report_decode(&pkt, &r) < 0)
+			goto bad;
+		any = true;
+		if (r.is_sr) {
+			*sr_ntp = r.sr.ntp;
+			n.last_sr_ntp = r.sr.ntp;
+		}
+		for (unsigned i = 0; i < r.rb_count; i++) {
+			const struct rtcp_rb *rb = &r.rb[i];
+			uint32_t a, d;
+
+			if (rb->ssrc != ssrc)
+				continue;
+			n.have_rb = true;
+			n.fraction = rb->fraction;
+			n.lost = rb->lost;
+			n.jitter = rb->jitter;
+			/* 6.4.1: RTT = A - LSR - DLSR, all in the middle 32 bits
+			 * of NTP time; LSR 0 means no SR was received yet; a
+			 * negative result (clock step, bogus DLSR) is dropped */
+			if (!rb->lsr)
+				continue;
+			a = (uint32_t)(ntp_now >> 16);
+			d = a - rb->lsr;
+			if (d >= rb->dlsr && d - rb->dlsr < 60u * 65536u) {
+				n.have_rtt = true;
+				n.rtt_q16 = d - rb->dlsr;
+			}
+		}
+	}
+	if (!any)
+		goto bad;
+	n.reports++;
+	*p = n;
+	return 0;
+bad:
+	*sr_ntp = 0;
+	p->bad++;
+	return -EBADMSG;
+}

@@ -101,3 +101,25 @@ void rtcp_rb_from_rx(struct rtp_rx *rx, struct rtcp_rb *rb, uint64_t now_ns);
 int rtcp_build_report(uint8_t *buf, size_t size, const struct rtp_tx *tx, bool sent,
 		      uint64_t ntp_now, uint32_t rtp_now, struct rtp_rx *rx, uint64_t now_ns,
 		      const char *cname);
+
+/* What the far end tells us in its reports about the stream we send
+ * (RFC 3550 6.4): its loss, jitter, and the round trip from LSR/DLSR. */
+struct rtcp_peer {
+	uint64_t reports; /* compound packets taken in */
+	uint64_t bad;	  /* compound packets refused as malformed */
+	bool have_rb;	  /* a report block about our SSRC arrived */
+	uint8_t fraction; /* 8-bit fixed point, of the last interval */
+	int32_t lost;	  /* cumulative */
+	uint32_t jitter;  /* timestamp units */
+	bool have_rtt;
+	uint32_t rtt_q16;     /* 1/65536 s */
+	uint64_t last_sr_ntp; /* the last SR's NTP timestamp (0: none yet) */
+};
+
+/* Take in one compound packet (checked whole first, RFC 3550 A.2). ssrc:
+ * the SSRC we send with (report blocks about other sources are skipped);
+ * ntp_now: the arrival on the wallclock, NTP format. 0, or -EBADMSG with
+ * nothing taken over. *sr_ntp: the NTP timestamp of an SR in it, else 0
+ * (the caller notes it for the LSR/DLSR of its own reports). */
+int rtcp_peer_rx(struct rtcp_peer *p, const uint8_t *buf, size_t len, uint32_t ssrc,
+		 uint64_t ntp_now, uint64_t *sr_ntp);

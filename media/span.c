@@ -469,8 +469,12 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	rtp_event_tx_init(&c->evtx);
 	c->pending_event = -1;
 	rtp_rx_init(&c->rx, 8000);
-	/* RFC 3550 6.2: the first report after half the 5 s minimum interval */
-	c->next_rtcp_ns = loop_now_ns() + 2500000000ull;
+	memset(&c->peer, 0, sizeof(c->peer));
+	/* RFC 3550 6.2: the first report half the 5 s minimum interval after
+	 * media begins (chan_rtcp_tick), not after set-up: a channel set up
+	 * long before its first packet would otherwise send an empty RR and
+	 * then nothing for 5 s */
+	c->next_rtcp_ns = 0;
 	c->tx_pkts_at_rtcp = 0;
 	rtp_event_rx_init(&c->evrx);
 	memset(&c->gen, 0, sizeof(c->gen));
@@ -525,29 +529,29 @@ void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns)
 {
 	uint8_t buf[256];
 	struct sockaddr_storage to;
-	struct timespec rt;
 	uint64_t ntp;
 	int n;
 
-	if (!c->xc || !c->cfg.remote.ss_family || now_ns < c->next_rtcp_ns)
+	if (!c->xc || !c->cfg.remote.ss_family)
+		return;
+	if (!c->next_rtcp_ns) {
+		if (c->rtp_tx.packets || c->rx.started)
+			c->next_rtcp_ns = now_ns + 2500000000ull;
+		return;
+	}
+	if (now_ns < c->next_rtcp_ns)
 		return;
 	c->next_rtcp_ns = now_ns + 5000000000ull;
-	/* RFC 3550 4: NTP timestamp (seconds since 1900, 32.32 fixed point) */
-	clock_gettime(CLOCK_REALTIME, &rt);
-	ntp = ((uint64_t)(rt.tv_sec + 2208988800u) << 32) |
-	      (uint64_t)(((uint64_t)rt.tv_nsec << 32) / 1000000000ull);
+	ntp = worker_ntp_now();
 	n = rtcp_build_report(buf, sizeof(buf), &c->rtp_tx, c->rtp_tx.packets != c->tx_pkts_at_rtcp,
 			      ntp, c->rtp_tx.ts, &c->rx, now_ns, "tandem");
 	c->tx_pkts_at_rtcp = c->rtp_tx.packets;
 	if (n <= 0)
 		return;
-	/* RFC 3550 11: RTCP on the next higher (odd) port */
-	to = c->cfg.remote;
-	if (to.ss_family == AF_INET)
-		((struct sockaddr_in *)&to)->sin_port =
-			htons((uint16_t)(ntohs(((struct sockaddr_in *)&to)->sin_port) + 1));
-	else if (to.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&to)->sin6_port =
-			htons((uint16_t)(ntohs(((struct sockaddr_in6 *)&to)->sin6_port) + 1));
-	loop_udp_send(c->rtcp, buf, (size_t)n, (struct sockaddr *)&to, c->cfg.remote_len);
+	/* RFC 3550 11 (the next higher port) or RFC 3605 a=rtcp, or where
+	 * the peer's RTCP was latched from (worker.c chan_admit) */
+	to = c->rtcp_remote;
+	if (!to.ss_family)
+		return;
+	loop_udp_send(c->rtcp, buf, (size_t)n, (struct sockaddr *)&to, c->rtcp_remote_len);
 }

@@ -11,6 +11,10 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/sock_diag.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
@@ -49,12 +53,127 @@ static void chan_send(struct media_chan *c, const uint8_t *data, size_t len,
 	}
 }
 
+/* --- media admission --- */
+
+static bool sa_same(const struct sockaddr *a, socklen_t alen, const struct sockaddr_storage *b)
+{
+	if (a->sa_family != b->ss_family)
+		return false;
+	if (a->sa_family == AF_INET && alen >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6 && alen >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+static void sa_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static uint16_t sa_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+/* RTCP's address: the RTP address with the a=rtcp port, else port + 1. */
+static void chan_rtcp_remote(struct media_chan *c, uint16_t rtcp_port)
+{
+	c->rtcp_remote = c->cfg.remote;
+	c->rtcp_remote_len = c->cfg.remote_len;
+	if (c->rtcp_remote.ss_family)
+		sa_set_port(&c->rtcp_remote,
+			    rtcp_port ? rtcp_port : (uint16_t)(sa_port(&c->cfg.remote) + 1));
+}
+
+/* A new configuration from the signalling side. The remote it names (and
+ * with rtp-latch a new 2 s window) applies when it differs from the last
+ * one; a repeated one (re-INVITE, 183 then 200) keeps what was latched. */
+static void chan_configure(struct media_chan *c, const struct media_chan_cfg *cfg)
+{
+	bool same = c->sdp_remote.ss_family == cfg->remote.ss_family &&
+		    (!cfg->remote.ss_family || sa_same((const struct sockaddr *)&cfg->remote,
+						       cfg->remote_len, &c->sdp_remote)) &&
+		    c->sdp_rtcp_port == cfg->rtcp_port && c->cfg.latch == cfg->latch;
+	struct sockaddr_storage remote = c->cfg.remote;
+	socklen_t remote_len = c->cfg.remote_len;
+
+	c->cfg = *cfg;
+	if (same && c->latch_until_ns) {
+		c->cfg.remote = remote;
+		c->cfg.remote_len = remote_len;
+		return;
+	}
+	c->sdp_remote = cfg->remote;
+	c->sdp_rtcp_port = cfg->rtcp_port;
+	chan_rtcp_remote(c, cfg->rtcp_port);
+	c->rtp_locked = c->rtcp_locked = false;
+	c->latch_until_ns =
+		loop_now_ns() + (cfg->latch ? c->w->e->cfg.latch_ms * 1000000ull : 0) + 1;
+}
+
+/* May this packet in? RTP from the remote, RTCP from its RTCP address;
+ * with rtp-latch, the first source inside the window instead, locked. */
+static bool chan_admit(struct media_chan *c, const struct sockaddr *from, socklen_t fromlen,
+		       bool rtcp)
+{
+	struct sockaddr_storage *want = rtcp ? &c->rtcp_remote : &c->cfg.remote;
+	bool *locked = rtcp ? &c->rtcp_locked : &c->rtp_locked;
+
+	if (want->ss_family && sa_same(from, fromlen, want)) {
+		*locked = true;
+		return true;
+	}
+	if (!c->cfg.latch || *locked || loop_now_ns() >= c->latch_until_ns ||
+	    fromlen > sizeof(*want) || (from->sa_family != AF_INET && from->sa_family != AF_INET6))
+		return false;
+	memcpy(want, from, fromlen);
+	if (rtcp) {
+		c->rtcp_remote_len = fromlen;
+	} else {
+		c->cfg.remote_len = fromlen;
+		/* RTCP follows the latched address until it latches itself */
+		if (!c->rtcp_locked)
+			chan_rtcp_remote(c, 0);
+	}
+	*locked = true;
+	LOGP(DMEDIA, LOGL_INFO, "channel %08x: %s latched to the first source seen\n", c->id,
+	     rtcp ? "RTCP" : "RTP");
+	return true;
+}
+
+static void chan_refused(struct media_chan *c)
+{
+	c->st.rx_refused++;
+	atomic_fetch_add_explicit(&c->w->rx_refused, 1, memory_order_relaxed);
+}
+
 static void rtp_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
 		   socklen_t fromlen)
 {
 	struct media_chan *c = priv;
 	struct media_worker *w = c->w;
 
+	/* admitted sources only: a third party's packets never reach the
+	 * statistics, the jitter buffer or the timeslot */
+	if (!chan_admit(c, from, fromlen, false)) {
+		chan_refused(c);
+		return;
+	}
 	/* RFC 3550 5.1: fixed header is 12 bytes, version 2. Anything else is
 	 * counted and dropped. */
 	if (len < 12 || (data[0] >> 6) != 2) {
@@ -67,10 +186,6 @@ static void rtp_rx(void *priv, const uint8_t *data, size_t len, const struct soc
 	c->st.rx_bytes += len;
 	c->last_rx_ns = loop_now_ns();
 	c->timeout_reported = false;
-	if ((c->cfg.latch || c->cfg.remote.ss_family == 0) && fromlen <= sizeof(c->cfg.remote)) {
-		memcpy(&c->cfg.remote, from, fromlen);
-		c->cfg.remote_len = fromlen;
-	}
 	switch (c->cfg.mode) {
 	case MEDIA_MODE_TDM:
 		chan_tdm_rtp_rx(c, data, len);
@@ -95,14 +210,40 @@ static void rtp_rx(void *priv, const uint8_t *data, size_t len, const struct soc
 	}
 }
 
+/* NTP format (RFC 3550 4: seconds since 1900, 32.32 fixed point) */
+uint64_t worker_ntp_now(void)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return ((uint64_t)(rt.tv_sec + 2208988800u) << 32) |
+	       (uint64_t)(((uint64_t)rt.tv_nsec << 32) / 1000000000ull);
+}
+
+/* The far end's RTCP: its SR (for the LSR/DLSR of our reports) and its
+ * report blocks about our stream (loss, jitter, round trip). */
 static void rtcp_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
 		    socklen_t fromlen)
 {
-	(void)priv;
-	(void)data;
-	(void)len;
-	(void)from;
-	(void)fromlen;
+	struct media_chan *c = priv;
+	uint64_t sr_ntp;
+
+	if (!chan_admit(c, from, fromlen, true)) {
+		chan_refused(c);
+		return;
+	}
+	if (!c->xc)
+		return; /* no RTP session of our own on this channel (relay, loop-back) */
+	if (rtcp_peer_rx(&c->peer, data, len, c->rtp_tx.ssrc, worker_ntp_now(), &sr_ntp) < 0) {
+		if (c->peer.bad == 1)
+			LOGP(DMEDIA, LOGL_NOTICE,
+			     "channel %08x: malformed RTCP (%zu bytes, first %02x %02x); "
+			     "further ones only counted\n",
+			     c->id, len, len > 0 ? data[0] : 0, len > 1 ? data[1] : 0);
+		return;
+	}
+	if (sr_ntp)
+		rtp_rx_sr_seen(&c->rx, sr_ntp, loop_now_ns());
 }
 
 static void chan_release(struct media_chan *c)
@@ -145,6 +286,13 @@ static void chan_fill_stats(struct media_chan *c, struct media_chan_stats *st)
 		c->rx.clock_rate ? (float)rtp_rx_jitter(&c->rx) * 1000.0f / (float)c->rx.clock_rate
 				 : 0.0f;
 	st->idle_ms = (uint32_t)((loop_now_ns() - c->last_rx_ns) / 1000000);
+	st->rtcp_rx = c->peer.reports;
+	st->rtcp_bad = c->peer.bad;
+	st->peer_have_rb = c->peer.have_rb;
+	st->peer_lost = c->peer.lost;
+	st->peer_fraction_pct = (float)c->peer.fraction * 100.0f / 256.0f;
+	st->peer_jitter_ms = (float)c->peer.jitter / 8.0f; /* G.711 and G.722 (RFC 3551) */
+	st->rtt_ms = c->peer.have_rtt ? (float)c->peer.rtt_q16 * 1000.0f / 65536.0f : -1.0f;
 }
 
 static void worker_cmd(void *priv)
@@ -186,7 +334,7 @@ static void worker_cmd(void *priv)
 			} else {
 				chan_tdm_release(c);
 			}
-			c->cfg = cmd.cfg;
+			chan_configure(c, &cmd.cfg);
 			break;
 		case CMD_QUERY:
 			if (c && c->in_use) {
@@ -238,10 +386,91 @@ static void worker_cmd(void *priv)
 	}
 }
 
+/* Datagrams the kernel dropped on this socket because its receive queue
+ * was full (SO_MEMINFO, Linux 4.6): the worker did not read in time. */
+static uint32_t sock_drops(struct loop_udp *u)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t l = sizeof(mi);
+
+	if (!u || getsockopt(loop_udp_fd(u), SOL_SOCKET, SO_MEMINFO, mi, &l) < 0 ||
+	    l < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+		return 0;
+	return mi[SK_MEMINFO_DROPS];
+}
+
+/* Once a second: is this worker keeping up? A worker that falls behind
+ * its spans loses their packets in the kernel, which no sequence check
+ * downstream sees (the span clocks the RTP side), so it is measured at
+ * the sockets themselves. */
+#define OVERLOAD_LATE_NS 100000000ull /* a tick 100 ms late: playout ran dry */
+#define OVERLOAD_CLEAR_S 5	      /* seconds without a sign before it is over */
+
+static void worker_health(struct media_worker *w)
+{
+	const struct loop_stats *ls = loop_get_stats(w->loop);
+	uint64_t drops = 0, refused = ls->send_no_slot - w->send_no_slot_seen;
+	uint32_t late_ms = (uint32_t)(w->late_max_ns / 1000000);
+	bool over;
+
+	for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++) {
+		struct media_span *sp = &w->spans[i];
+		uint32_t d;
+
+		if (!sp->in_use)
+			continue;
+		d = sock_drops(sp->sock);
+		drops += (uint32_t)(d - sp->drops_seen);
+		sp->drops_seen = d;
+	}
+	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
+		struct media_chan *c = &w->chans[i];
+		uint32_t d;
+
+		if (!c->in_use)
+			continue;
+		d = sock_drops(c->rtp) + sock_drops(c->rtcp);
+		drops += (uint32_t)(d - c->drops_seen);
+		c->drops_seen = d;
+	}
+	w->send_no_slot_seen = ls->send_no_slot;
+	atomic_fetch_add_explicit(&w->kernel_drops, drops, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->send_refused, refused, memory_order_relaxed);
+	atomic_store_explicit(&w->late_max_ms, late_ms, memory_order_relaxed);
+	w->late_max_ns = 0;
+	over = drops || refused || late_ms * 1000000ull >= OVERLOAD_LATE_NS;
+	if (over) {
+		w->clear_s = 0;
+		if (!atomic_load_explicit(&w->overloaded, memory_order_relaxed)) {
+			atomic_store_explicit(&w->overloaded, true, memory_order_relaxed);
+			atomic_fetch_add_explicit(&w->overloads, 1, memory_order_relaxed);
+			LOGP(DMEDIA, LOGL_ERROR,
+			     "media worker %u overloaded: %llu datagrams dropped by the kernel "
+			     "(receive queues full), %llu sends refused, tick up to %u ms late in "
+			     "the last second\n",
+			     w->idx, (unsigned long long)drops, (unsigned long long)refused,
+			     late_ms);
+		}
+	} else if (atomic_load_explicit(&w->overloaded, memory_order_relaxed) &&
+		   ++w->clear_s >= OVERLOAD_CLEAR_S) {
+		atomic_store_explicit(&w->overloaded, false, memory_order_relaxed);
+		LOGP(DMEDIA, LOGL_NOTICE, "media worker %u keeps up again (%u s without loss)\n",
+		     w->idx, OVERLOAD_CLEAR_S);
+	}
+}
+
 static void worker_tick(void *priv)
 {
 	struct media_worker *w = priv;
 	uint64_t now = loop_now_ns(), limit = (uint64_t)w->e->cfg.rtp_timeout_ms * 1000000ull;
+
+	if (w->tick_due_ns && now > w->tick_due_ns && now - w->tick_due_ns > w->late_max_ns)
+		w->late_max_ns = now - w->tick_due_ns;
+	if (now >= w->next_health_ns) {
+		if (w->next_health_ns)
+			worker_health(w);
+		w->next_health_ns = now + 1000000000ull;
+	}
 
 	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
 		struct media_chan *c = &w->chans[i];
@@ -260,7 +489,37 @@ static void worker_tick(void *priv)
 			ev_push(w, &ev);
 		}
 	}
+	w->tick_due_ns = loop_now_ns() + 100000000ull;
 	loop_timer_schedule(w->loop, &w->tick, 100000);
+}
+
+/* Raise the worker above ordinary processes (see media_cfg.realtime). */
+static void worker_sched(struct media_worker *w)
+{
+	const struct media_cfg *cfg = &w->e->cfg;
+	int rc = 0;
+
+	if (cfg->realtime) {
+		struct sched_param sp = {.sched_priority = (int)cfg->realtime};
+
+		rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+		if (rc == 0) {
+			LOGP(DMEDIA, LOGL_INFO, "media worker %u: SCHED_FIFO priority %u\n", w->idx,
+			     cfg->realtime);
+			return;
+		}
+	} else if (cfg->nice) {
+		/* Linux: the nice value is per thread (setpriority on the tid) */
+		if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), cfg->nice) == 0)
+			return;
+		rc = errno;
+	} else {
+		return;
+	}
+	LOGP(DMEDIA, LOGL_NOTICE,
+	     "media worker %u: cannot raise its priority (%s; needs CAP_SYS_NICE): under CPU "
+	     "load from other processes it may fall behind (show media says so)\n",
+	     w->idx, strerror(rc));
 }
 
 static void *worker_main(void *arg)
@@ -274,6 +533,7 @@ static void *worker_main(void *arg)
 			      .tcp_buf_size = 4096};
 	void *ctx = w->ctx;
 
+	worker_sched(w);
 	/* The ring belongs to the thread that submits to it (SINGLE_ISSUER):
 	 * create it here, not in the signalling thread. */
 	w->loop = loop_alloc(ctx, &lc);
@@ -338,6 +598,8 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		e->cfg.workers = 255;
 	if (!e->cfg.chans_per_worker)
 		e->cfg.chans_per_worker = 1024;
+	if (!e->cfg.latch_ms)
+		e->cfg.latch_ms = MEDIA_LATCH_MS;
 	if (!e->cfg.rtp_addr)
 		e->cfg.rtp_addr = "127.0.0.1";
 	if (!e->cfg.rtp_port_min)
@@ -415,6 +677,12 @@ int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 	out->rx_bad = atomic_load_explicit(&w->rx_bad, memory_order_relaxed);
 	out->timeouts = atomic_load_explicit(&w->timeouts, memory_order_relaxed);
 	out->ev_dropped = w->ev_dropped;
+	out->rx_refused = atomic_load_explicit(&w->rx_refused, memory_order_relaxed);
+	out->kernel_drops = atomic_load_explicit(&w->kernel_drops, memory_order_relaxed);
+	out->send_refused = atomic_load_explicit(&w->send_refused, memory_order_relaxed);
+	out->overloads = atomic_load_explicit(&w->overloads, memory_order_relaxed);
+	out->late_max_ms = atomic_load_explicit(&w->late_max_ms, memory_order_relaxed);
+	out->overloaded = atomic_load_explicit(&w->overloaded, memory_order_relaxed);
 	return 0;
 }
 
@@ -490,11 +758,34 @@ static int spans_start(struct media_engine *e)
 	return 0;
 }
 
+/* With autogrouping (sched(7), CONFIG_SCHED_AUTOGROUP) a nice value acts
+ * only inside the process's session: against every other session on the
+ * box the workers would still get one share. Give the session the
+ * workers' nice value too (it has the same CAP_SYS_NICE requirement). */
+static void engine_autogroup(const struct media_engine *e)
+{
+	FILE *f;
+
+	if (e->cfg.realtime || e->cfg.nice >= 0)
+		return;
+	f = fopen("/proc/self/autogroup", "w");
+	if (!f)
+		return; /* no autogrouping in this kernel */
+	if (fprintf(f, "%d", e->cfg.nice) < 0 || fclose(f) != 0) {
+		LOGP(DMEDIA, LOGL_NOTICE,
+		     "media: cannot give the session (autogroup) nice %d: other sessions' load "
+		     "can still starve the workers\n",
+		     e->cfg.nice);
+		return;
+	}
+}
+
 int media_engine_start(struct media_engine *e)
 {
 	e->ev_wake = loop_wake_alloc(e->sig, engine_events, e);
 	if (!e->ev_wake)
 		return -ENOMEM;
+	engine_autogroup(e);
 	for (unsigned i = 0; i < e->nw; i++) {
 		struct media_worker *w = &e->w[i];
 

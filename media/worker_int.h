@@ -20,6 +20,7 @@
 #include "media/jitterbuf.h"
 #include "media/media.h"
 #include "media/rtp.h"
+#include "media/rtcp.h"
 #include "media/transcode.h"
 
 #define QUEUE_DEPTH 4096
@@ -85,8 +86,19 @@ struct media_chan {
 	struct ec *ec; /* line echo canceller on the TDM side */
 	/* RFC 3550 receiver statistics and the periodic RTCP report */
 	struct rtp_rx rx;
+	struct rtcp_peer peer; /* what the far end reports (rtcp_rx) */
 	uint64_t next_rtcp_ns;
 	uint32_t tx_pkts_at_rtcp;
+	/* the kernel's drop counters of the two sockets, as last read */
+	uint32_t drops_seen;
+	/* media admission (worker.c chan_admit): the configured remote as
+	 * the signalling side gave it, where RTCP comes from and goes to,
+	 * and the rtp-latch window and locks */
+	struct sockaddr_storage sdp_remote, rtcp_remote;
+	socklen_t rtcp_remote_len;
+	uint16_t sdp_rtcp_port;
+	uint64_t latch_until_ns;
+	bool rtp_locked, rtcp_locked;
 };
 
 /* A CESoPSN span owned by one worker; its packets are the TDM clock. */
@@ -101,6 +113,7 @@ struct media_span {
 	struct jb *jb; /* reorders and conceals the span's packets (2 packets deep) */
 	uint16_t rx_expect;
 	bool rx_started;
+	uint32_t drops_seen; /* the socket's kernel drop counter, as last read */
 	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, rx_lost, rx_l_bit;
 };
 
@@ -118,11 +131,20 @@ struct media_worker {
 	struct media_span spans[MEDIA_MAX_SPANS];
 	unsigned live; /* channels allocated (signalling side's view) */
 	/* written by the worker only, read by "show media" */
-	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, timeouts;
+	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, timeouts, rx_refused;
 	/* The worker's own talloc tree, made by the signalling thread and then
 	 * touched by this worker only (talloc is not thread-safe). */
 	void *ctx;
 	uint64_t ev_dropped;
+	/* Overload: the worker is behind when the kernel drops datagrams its
+	 * receive queues had no room for, when sends find no free slot, or
+	 * when its 100 ms tick runs late. Checked once a second (worker.c
+	 * worker_health); "show media" and one log line per change say so. */
+	uint64_t tick_due_ns, next_health_ns, late_max_ns, send_no_slot_seen;
+	unsigned clear_s;
+	_Atomic bool overloaded;
+	_Atomic uint64_t kernel_drops, overloads, send_refused;
+	_Atomic uint32_t late_max_ms; /* worst tick lateness of the last check */
 };
 
 struct media_engine {
@@ -159,3 +181,5 @@ int chan_tdm_cot(struct media_chan *c, enum media_cot mode);
 void worker_event(struct media_worker *w, const struct media_event *ev);
 /* span.c: send the channel's RTCP report when due (called from the tick) */
 void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns);
+/* worker.c: the wallclock in NTP format (RFC 3550 4) */
+uint64_t worker_ntp_now(void);

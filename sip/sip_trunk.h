@@ -62,6 +62,7 @@ struct sip_trunk {
 	char tone_plan[4];	 /* call-progress tones toward TDM: "itu", "us", "" the gateway's */
 	unsigned failure_tone_s; /* busy/congestion toward TDM this long before REL (0: off) */
 	bool dtmf_info;		 /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */
+	bool rtp_latch; /* media from the first source in the first 2 s (NAT), else the SDP's */
 	unsigned session_expires; /* 0: no session timer */
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;

@@ -213,6 +213,24 @@ DEFUN(cfg_trunk_dtmf, cfg_trunk_dtmf_cmd, "dtmf (rfc4733|info)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_latch, cfg_trunk_latch_cmd, "rtp-latch",
+      "Media from this trunk is behind NAT: take RTP and RTCP from the first source seen in "
+      "the first 2 s of a call, then only from it (without: only from the address and ports "
+      "the SDP names)\n")
+{
+	TRUNK;
+	t->rtp_latch = true;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_trunk_no_latch, cfg_trunk_no_latch_cmd, "no rtp-latch",
+      NO_STR "Media only from the address and ports the SDP names (default)\n")
+{
+	TRUNK;
+	t->rtp_latch = false;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_tones, cfg_trunk_tones_cmd, "tones (itu|us|default)",
       "Call-progress tones played toward TDM for calls on this trunk (ringback without early "
       "media)\nITU (E.180)\nNorth American\nThe routing node's ringback plan\n")
@@ -345,6 +363,8 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, "  tones-on-failure %u%s", t->failure_tone_s, VTY_NEWLINE);
 		if (t->dtmf_info)
 			vty_out(vty, "  dtmf info%s", VTY_NEWLINE);
+		if (t->rtp_latch)
+			vty_out(vty, "  rtp-latch%s", VTY_NEWLINE);
 		vty_out(vty, "  options-interval %u%s", t->options_interval, VTY_NEWLINE);
 		if (t->auth_user)
 			vty_out(vty, "  auth %s %s%s", t->auth_user, t->auth_pass, VTY_NEWLINE);
@@ -406,6 +426,8 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_redir_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_codecs_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_dtmf_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_latch_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_latch_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tones_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_fail_tones_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_ptime_cmd);

@@ -42,6 +42,20 @@ wait_tcp() {
 	return 1
 }
 
+# wait_udp PORT [TENTHS]: until a UDP socket is bound to PORT (a peer
+# started in the background is ready to receive)
+wait_udp() {
+	local port=$1 n=${2:-50} hex
+	hex=$(printf ':%04X ' "$port")
+	for _ in $(seq 1 "$n"); do
+		# local_address column of this namespace's UDP sockets
+		awk -v h="$hex" 'NR > 1 && index($2 " ", h) { f = 1 } END { exit !f }' \
+			/proc/net/udp /proc/net/udp6 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_ev FILE PATTERN [TENTHS] [N]: until the Nth line matching the
 # extended regexp PATTERN shows in FILE (a peer's output, a log)
 wait_ev() {

@@ -16,6 +16,8 @@
 
 #include "media/cesopsn.h"
 #include "media/dtmf.h"
+#include "media/ec.h"
+#include "media/g711.h"
 #include "media/jitterbuf.h"
 #include "media/rtp.h"
 #include "media/ans_det.h"
@@ -33,7 +35,8 @@ struct chan {
 	struct rtp_tx tx;
 	struct rtp_rx rx;
 	struct dtmf_det *dtmf;
-	uint8_t up[SPP];   /* TDM samples gathered toward RTP */
+	struct ec *ec;	 /* with the canceller: it and DTMF run per span packet, as in the worker */
+	uint8_t up[SPP]; /* TDM samples gathered toward RTP */
 	uint8_t down[SPP]; /* TDM samples to play toward the span */
 	unsigned fill;
 	int16_t lin[SPP];
@@ -53,7 +56,7 @@ static void nop_ev(const struct dtmf_event *ev, void *priv)
 	(*(unsigned *)priv)++;
 }
 
-static double run(enum xc_codec codec, bool dtmf, unsigned *sink)
+static double run(enum xc_codec codec, bool dtmf, bool ec, unsigned *sink)
 {
 	void *ctx = talloc_new(NULL);
 	struct cesop_cfg cfg;
@@ -80,6 +83,14 @@ static double run(enum xc_codec codec, bool dtmf, unsigned *sink)
 		rtp_rx_init(&ch[c].rx, 8000);
 		if (dtmf)
 			ch[c].dtmf = dtmf_det_alloc(ctx, DTMF_DEFAULT_DELAY, nop_ev, &events);
+		if (ec) {
+			struct ec_params ep = {
+				.ops = ec_find("tandem"), .tail_ms = 128, .tone_disable = true};
+
+			ch[c].ec = ec_alloc(ctx, &ep);
+			if (!ch[c].ec)
+				abort();
+		}
 	}
 	/* Span content: a different ramp per timeslot (not silence, so
 	 * tables and branches see varied codes). */
@@ -104,14 +115,29 @@ static double run(enum xc_codec codec, bool dtmf, unsigned *sink)
 		for (int c = 0; c < NTS; c++) {
 			struct chan *h = &ch[c];
 
-			memcpy(h->up + h->fill, out_streams + c * FRAMES, FRAMES);
+			if (h->ec) {
+				/* media/span.c chan_tdm_in: the echo of what went
+				 * toward TDM in this packet comes out, then the
+				 * digits are found and muted, per span packet */
+				int16_t lin[FRAMES], ref[FRAMES], clean[FRAMES];
+				unsigned off = (k % (SPP / FRAMES)) * FRAMES;
+
+				g711_decode_buf(G711_LAW_A, out_streams + c * FRAMES, lin, FRAMES);
+				g711_decode_buf(G711_LAW_A, h->down + off, ref, FRAMES);
+				ec_process(h->ec, ref, lin, clean, FRAMES);
+				if (h->dtmf)
+					dtmf_det_rx(h->dtmf, clean, FRAMES);
+				g711_encode_buf(G711_LAW_A, clean, h->up + h->fill, FRAMES);
+			} else {
+				memcpy(h->up + h->fill, out_streams + c * FRAMES, FRAMES);
+			}
 			h->fill += FRAMES;
 			if (h->fill == SPP) {
 				int len, m;
 				struct rtp_hdr rh;
 
 				h->fill = 0;
-				if (h->dtmf) {
+				if (h->dtmf && !h->ec) {
 					g711_decode_buf(G711_LAW_A, h->up, h->lin, SPP);
 					dtmf_det_rx(h->dtmf, h->lin, SPP);
 					g711_encode_buf(G711_LAW_A, h->lin, h->up, SPP);
@@ -186,25 +212,33 @@ int main(void)
 	static const struct {
 		const char *name;
 		enum xc_codec codec;
-		bool dtmf;
+		bool dtmf, ec;
 	} cases[] = {
-		{"pcma", XC_PCMA, false}, {"pcmu", XC_PCMU, false},	{"l16", XC_L16, false},
-		{"g722", XC_G722, false}, {"pcmu+dtmf", XC_PCMU, true},
+		{"pcma", XC_PCMA, false, false},     {"pcmu", XC_PCMU, false, false},
+		{"l16", XC_L16, false, false},	     {"g722", XC_G722, false, false},
+		{"pcmu+dtmf", XC_PCMU, true, false}, {"pcma+ec+dtmf", XC_PCMA, true, true},
 	};
 	unsigned sink = 0;
-	double r[5];
+	double r[6];
 
-	printf("media chain, E1 31 ts, CESoPSN 8 frames/pkt, RTP ptime %d ms, %d s per case\n",
+	printf("media chain, E1 31 ts, CESoPSN 8 frames/pkt, RTP ptime %d ms, %d s per case\n"
+	       "(DSP only, no sockets; CPU of this process per channel-second, both directions;\n"
+	       " +ec+dtmf: tandem's echo canceller, 128 ms tail, and in-band DTMF detection per\n"
+	       " span packet as media/span.c runs them; its far-end signal is the looped-back\n"
+	       " ramp, so the canceller adapts all the time)\n",
 	       PTIME, SECONDS);
-	for (unsigned i = 0; i < 5; i++) {
-		r[i] = run(cases[i].codec, cases[i].dtmf, &sink);
-		printf("  %-10s %8.0f ns CPU per channel-second  -> %8.0f channels per core\n",
+	for (unsigned i = 0; i < 6; i++) {
+		r[i] = run(cases[i].codec, cases[i].dtmf, cases[i].ec, &sink);
+		printf("  %-13s %8.0f ns CPU per channel-second  -> %8.0f channels per core\n",
 		       cases[i].name, r[i], 1e9 / r[i]);
 	}
+	printf("  side by side, PCMA: EC+DTMF off %.0f ns, on %.0f ns per channel-second "
+	       "(on/off %.1f)\n",
+	       r[0], r[5], r[5] / r[0]);
 	extras(&sink);
 	printf("{\"bench\":\"media_chain\",\"ns_per_chan_s\":{\"pcma\":%.0f,\"pcmu\":%.0f,"
-	       "\"l16\":%.0f,\"g722\":%.0f,\"pcmu_dtmf\":%.0f},\"chan_per_core_pcmu\":%.0f,"
-	       "\"sink\":%u}\n",
-	       r[0], r[1], r[2], r[3], r[4], 1e9 / r[1], sink);
+	       "\"l16\":%.0f,\"g722\":%.0f,\"pcmu_dtmf\":%.0f,\"pcma_ec_dtmf\":%.0f},"
+	       "\"chan_per_core_pcmu\":%.0f,\"sink\":%u}\n",
+	       r[0], r[1], r[2], r[3], r[4], r[5], 1e9 / r[1], sink);
 	return 0;
 }

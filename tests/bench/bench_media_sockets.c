@@ -3,7 +3,9 @@
  * tandem's media engine runs in this process with one worker; E1 spans
  * (CESoPSN, RFC 5086, 8 frames = 1 ms per packet, 31 timeslots) carry N
  * channels in TDM mode (A-law span <-> PCMA RTP, ptime 20, no echo
- * canceller, no DTMF detection). A forked generator plays the far side of
+ * canceller, no DTMF detection; and the same with tandem's echo canceller,
+ * 128 ms tail, and in-band DTMF detection on every channel, rounds
+ * interleaved). A forked generator plays the far side of
  * both: it sends every span's packet each millisecond and 20 ms RTP packets
  * to every channel, and receives what tandem sends both ways.
  *
@@ -30,6 +32,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +65,10 @@
 #define MAX_TICK 200000
 
 static unsigned n_ch, n_spans, seconds = 8;
+/* the run's channels with the line echo canceller (tandem's, 128 ms tail)
+ * and in-band DTMF detection on, as a call toward a SIP INFO trunk has
+ * them; off: the bare TDM <-> RTP chain */
+static bool dsp_on;
 static struct sockaddr_in ch_addr[MAX_CH]; /* channel's local RTP address */
 static int addr_index[NADDR * (PMAX - PMIN + 1)];
 
@@ -474,17 +482,32 @@ struct result {
 	unsigned long long tdm_in, tdm_in_lost, rtp_in; /* as tandem counted them */
 };
 
+/* Pin the calling thread (and what it starts later) to one CPU, when the
+ * machine has more than one; best effort. */
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 static int run(unsigned n, struct result *res)
 {
 	void *ctx = talloc_new(NULL);
 	struct loop_cfg lc = {0};
 	struct loop *sig = loop_alloc(ctx, &lc);
-	struct media_cfg mc = {.workers = 1,
-			       .chans_per_worker = n,
-			       .rtp_addr = "127.0.0.1",
-			       .rtp_addr_count = NADDR,
-			       .rtp_port_min = PMIN,
-			       .rtp_port_max = PMAX};
+	struct media_cfg mc = {
+		.workers = 1,
+		.chans_per_worker = n,
+		.rtp_addr = "127.0.0.1",
+		.rtp_addr_count = NADDR,
+		.rtp_port_min = PMIN,
+		.rtp_port_max = PMAX,
+		.nice = -10 /* as tandemd runs its workers (media worker-priority) */};
 	struct media_engine *e = sig ? media_engine_alloc(ctx, sig, &mc, nop_event, NULL) : NULL;
 	struct sockaddr_in gen_rtp = {.sin_family = AF_INET, .sin_port = htons(GEN_RTP)};
 	int p[2], rc = 0;
@@ -513,6 +536,7 @@ static int run(unsigned n, struct result *res)
 		if (media_engine_add_span(e, &sc) < 0)
 			return -1;
 	}
+	pin_cpu(1); /* tandem (and its worker, which inherits it) on CPU 1 */
 	if ((rc = media_engine_start(e)) < 0) {
 		fprintf(stderr, "bench_media_sockets: engine start: %s\n", strerror(-rc));
 		return -1;
@@ -531,6 +555,11 @@ static int run(unsigned n, struct result *res)
 
 		memcpy(&cc.remote, &gen_rtp, sizeof(gen_rtp));
 		cc.remote_len = sizeof(gen_rtp);
+		if (dsp_on) {
+			snprintf(cc.ec, sizeof(cc.ec), "tandem");
+			cc.ec_tail_ms = 128;
+			cc.dtmf_detect = true;
+		}
 		while ((rc = media_chan_alloc(e, 0, &id, &la)) == -EBUSY)
 			usleep(1000);
 		if (rc < 0) {
@@ -552,6 +581,11 @@ static int run(unsigned n, struct result *res)
 		return -1;
 	if (g == 0) {
 		close(p[0]);
+		pin_cpu(0); /* the generator on the other core, outside the measure */
+		/* at the worker's priority: a starved generator sends late and in
+		 * bursts, and that would be charged to tandem */
+		if (setpriority(PRIO_PROCESS, 0, -10) < 0)
+			fprintf(stderr, "bench_media_sockets: generator at normal priority\n");
 		generator(p[1]);
 	}
 	close(p[1]);
@@ -611,12 +645,65 @@ static int run(unsigned n, struct result *res)
 	return 0;
 }
 
+/* One run in a process of its own (a clean port range and fd table). */
+static int run_forked(unsigned n, struct result *r)
+{
+	int p[2];
+	pid_t c;
+
+	memset(r, 0, sizeof(*r));
+	if (n == 0 || n > MAX_CH || pipe(p) < 0 || (c = fork()) < 0)
+		return -1;
+	if (c == 0) {
+		close(p[0]);
+		if (run(n, r) < 0 || write(p[1], r, sizeof(*r)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], r, sizeof(*r)) != (ssize_t)sizeof(*r))
+		r->n = 0;
+	close(p[0]);
+	waitpid(c, NULL, 0);
+	return r->n == n ? 0 : -1;
+}
+
+static void print_run(const struct result *r, const char *mode, unsigned round)
+{
+	printf("  %4u ch %-14s round %u: worker CPU %6.3f s  %7.0f ns per channel-second "
+	       "(%5.0f ch/core)  TDM->RTP delay p50 %.0f us p99 %.0f us, added jitter p99 %.0f "
+	       "us  (generator's own send jitter p99 %.0f us)\n",
+	       r->n, mode, round, r->cpu_s, r->ns_per_ch_s, 1e9 / r->ns_per_ch_s, r->del_p50_us,
+	       r->del_p99_us, r->jit_p99_us, r->snd_p99_us);
+	if (r->snd_p99_us > 2000)
+		printf("           NOTE: the generator itself ran %.1f ms late at p99: the machine "
+		       "is busy, delay and jitter include that contention\n",
+		       r->snd_p99_us / 1000.0);
+	printf("           into tandem: CESoPSN %llu of %llu (lost %llu), RTP %llu of %llu | out "
+	       "of tandem: RTP %llu (lost %llu), CESoPSN %llu (lost %llu) | generator CPU %.3f s\n",
+	       r->tdm_in, r->e1_sent, r->e1_sent - r->tdm_in, r->rtp_in, r->rtp_sent, r->rtp_rcvd,
+	       r->rtp_lost, r->e1_rcvd, r->e1_lost, r->gen_cpu_s);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define MAX_ROUNDS 8
+
 int main(int argc, char **argv)
 {
-	unsigned ns[8] = {200, 1000}, nn = 2;
-	struct result r[8];
+	static const char *const mode_name[2] = {"EC+DTMF off", "EC+DTMF on"};
+	unsigned ns[8] = {200, 1000}, nn = 2, rounds = 2;
+	static struct result r[8][2][MAX_ROUNDS];
+	const char *env = getenv("ROUNDS");
 
 	signal(SIGPIPE, SIG_IGN);
+	if (env && atoi(env) > 0)
+		rounds = (unsigned)atoi(env) > MAX_ROUNDS ? MAX_ROUNDS : (unsigned)atoi(env);
 	if (argc > 1)
 		seconds = (unsigned)atoi(argv[1]);
 	if (argc > 2) {
@@ -627,62 +714,64 @@ int main(int argc, char **argv)
 	if (!seconds)
 		seconds = 8;
 	printf("media chain through sockets: E1 CESoPSN (8 frames/pkt) <-> PCMA RTP 20 ms, "
-	       "1 worker, %u s per run\n",
-	       seconds);
-	for (unsigned i = 0; i < nn; i++) {
-		int p[2];
-		pid_t c;
-
-		memset(&r[i], 0, sizeof(r[i]));
-		/* each run in a process of its own: a clean port range and fd table */
-		if (ns[i] == 0 || ns[i] > MAX_CH || pipe(p) < 0 || (c = fork()) < 0) {
-			printf("  %u channels: run failed\n", ns[i]);
-			return 1;
-		}
-		if (c == 0) {
-			close(p[0]);
-			if (run(ns[i], &r[i]) < 0 || write(p[1], &r[i], sizeof(r[i])) < 0)
-				_exit(1);
-			_exit(0);
-		}
-		close(p[1]);
-		if (read(p[0], &r[i], sizeof(r[i])) != (ssize_t)sizeof(r[i])) {
-			r[i].n = 0;
-		}
-		close(p[0]);
-		waitpid(c, NULL, 0);
-		if (r[i].n != ns[i]) {
-			printf("  %u channels: run failed\n", ns[i]);
-			return 1;
-		}
-		printf("  %4u ch  CPU %6.3f s  %7.0f ns per channel-second (%5.0f ch/core)  "
-		       "TDM->RTP delay p50 %.0f us p99 %.0f us, added jitter p99 %.0f us max %.0f "
-		       "us"
-		       "  (generator's own send jitter p99 %.0f us)\n",
-		       r[i].n, r[i].cpu_s, r[i].ns_per_ch_s, 1e9 / r[i].ns_per_ch_s,
-		       r[i].del_p50_us, r[i].del_p99_us, r[i].jit_p99_us, r[i].jit_max_us,
-		       r[i].snd_p99_us);
-		if (r[i].snd_p99_us > 2000)
-			printf("           NOTE: the generator itself ran %.1f ms late at p99: the "
-			       "machine is busy, delay and jitter include that contention\n",
-			       r[i].snd_p99_us / 1000.0);
-		printf("           into tandem: CESoPSN %llu of %llu (lost %llu), RTP %llu of %llu "
-		       "| "
-		       "out of tandem: RTP %llu (lost %llu), CESoPSN %llu (lost %llu) | "
-		       "generator CPU %.3f s\n",
-		       r[i].tdm_in, r[i].e1_sent, r[i].e1_sent - r[i].tdm_in, r[i].rtp_in,
-		       r[i].rtp_sent, r[i].rtp_rcvd, r[i].rtp_lost, r[i].e1_rcvd, r[i].e1_lost,
-		       r[i].gen_cpu_s);
-	}
-	printf("{\"bench\":\"media_sockets\",\"seconds\":%u,\"runs\":[", seconds);
+	       "1 worker pinned to CPU 1, generator pinned to CPU 0 and not counted, %u s per "
+	       "run, %u rounds, EC+DTMF off and on interleaved (off on off on ...)\n"
+	       "  on = tandem's echo canceller (128 ms tail) and in-band DTMF detection on every "
+	       "channel; off = neither\n",
+	       seconds, rounds);
 	for (unsigned i = 0; i < nn; i++)
-		printf("%s{\"channels\":%u,\"ns_per_chan_s\":%.0f,\"delay_p50_us\":%.0f,"
-		       "\"delay_p99_us\":%.0f,\"jitter_p99_us\":%.0f,\"lost\":{\"cesop_in\":%llu,"
-		       "\"rtp_out\":%llu,\"rtp_in\":%llu,\"cesop_out\":%llu},"
-		       "\"gen_send_jitter_p99_us\":%.0f}",
-		       i ? "," : "", r[i].n, r[i].ns_per_ch_s, r[i].del_p50_us, r[i].del_p99_us,
-		       r[i].jit_p99_us, r[i].e1_sent - r[i].tdm_in, r[i].rtp_lost,
-		       r[i].rtp_sent - r[i].rtp_in, r[i].e1_lost, r[i].snd_p99_us);
+		for (unsigned k = 0; k < rounds; k++)
+			for (unsigned m = 0; m < 2; m++) {
+				dsp_on = m == 1;
+				if (run_forked(ns[i], &r[i][m][k]) < 0) {
+					printf("  %u channels (%s): run failed\n", ns[i],
+					       mode_name[m]);
+					return 1;
+				}
+				print_run(&r[i][m][k], mode_name[m], k + 1);
+			}
+	printf("side by side (median of the rounds without loss; CPU of tandem's worker thread "
+	       "per channel-second, both directions, generator excluded):\n");
+	double med[8][2];
+
+	for (unsigned i = 0; i < nn; i++) {
+		unsigned nv[2] = {0, 0};
+
+		for (unsigned m = 0; m < 2; m++) {
+			double v[MAX_ROUNDS];
+
+			/* a run that lost packets did less work than it was given:
+			 * its CPU per channel-second is not the chain's cost */
+			for (unsigned k = 0; k < rounds; k++) {
+				const struct result *x = &r[i][m][k];
+
+				if (x->e1_sent == x->tdm_in && x->rtp_sent == x->rtp_in &&
+				    !x->rtp_lost && !x->e1_lost)
+					v[nv[m]++] = x->ns_per_ch_s;
+			}
+			qsort(v, nv[m], sizeof(v[0]), cmp_d);
+			med[i][m] = !nv[m]	? 0
+				    : nv[m] % 2 ? v[nv[m] / 2]
+						: (v[nv[m] / 2 - 1] + v[nv[m] / 2]) / 2;
+		}
+		if (!nv[0] || !nv[1]) {
+			printf("  %4u channels: no comparison: runs without loss, off %u on %u of "
+			       "%u "
+			       "(the worker did not get the CPU it needs on this machine now)\n",
+			       ns[i], nv[0], nv[1], rounds);
+			continue;
+		}
+		printf("  %4u channels: EC+DTMF off %7.0f ns/ch-s (%5.0f ch/core) | on %7.0f "
+		       "ns/ch-s "
+		       "(%5.0f ch/core) | on/off %.2f  (runs without loss: %u and %u of %u)\n",
+		       ns[i], med[i][0], 1e9 / med[i][0], med[i][1], 1e9 / med[i][1],
+		       med[i][1] / med[i][0], nv[0], nv[1], rounds);
+	}
+	printf("{\"bench\":\"media_sockets\",\"seconds\":%u,\"rounds\":%u,\"runs\":[", seconds,
+	       rounds);
+	for (unsigned i = 0; i < nn; i++)
+		printf("%s{\"channels\":%u,\"ns_per_chan_s_off\":%.0f,\"ns_per_chan_s_on\":%.0f}",
+		       i ? "," : "", ns[i], med[i][0], med[i][1]);
 	printf("]}\n");
 	return 0;
 }

@@ -133,23 +133,44 @@ check "it:iw-calls:isup-to-sip:anm-on-200" wait_ev "$out" "EV ANM cic=3" 50
 calls=$(vty $VTY "show calls")
 check "it:iw-calls:show-calls (ISUP->SIP active, CIC 3, +4989555 -> +4930123456)" \
 	grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC 3" <<<"$calls"
+# --rtcp: the peer answers tandem's SR (2.5 s after media starts) with an
+# RR, so the peer's figures and the round trip reach show calls and the CDR
 start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch \
-	 --tone 1004:-13 --seconds 3
+	 --tone 1004:-13 --seconds 3 --drain 1000 --rtcp
 rtp=$BG_PID
+# Media admission (issue 14 item 5): meanwhile a third party (127.0.0.3,
+# the same port as the real peer) floods the call's RTP port with a loud
+# 1800 Hz tone, 100 packets/s: dropped, counted, never on the timeslot.
+lport=$(sed -n 's/^m=audio \([0-9]*\) .*/\1/p' "$TMPD/uas1.msg" | head -1)
+flood=""
+if [ -n "$lport" ]; then
+	start_bg "$TMPD/flood.out" "$BUILD/peers/rtp-peer" --local 127.0.0.3:$RTP \
+		--remote 127.0.0.1:$lport --ptime 10 --tone 1800:-3 --seconds 3
+	flood=$BG_PID
+fi
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts 3:tone:1004:-10 --seconds 3 >"$TMPD/e1.out"
-wait "$rtp"
+	--ts 3:tone:1004:-10 --freq 1800 --seconds 3 >"$TMPD/e1.out"
+wait "$rtp" $flood
 rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
 rx_e1=$(grep "^TS 3 " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+rx_flood=$(grep "^TS 3 " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1800_dbm0=//p')
+flood_tx=$(tr ' ' '\n' <"$TMPD/flood.out" 2>/dev/null | awk '/^TX$/ {t = 1; next} t && /^pkts=/ {sub("pkts=", ""); print; exit}')
 echo "   E1 TS3 -> RTP: 1004 Hz at ${rx_rtp:-?} dBm0 (sent -10); RTP -> E1 TS3: ${rx_e1:-?} dBm0 (sent -13)"
 check "it:iw-calls:voice-tdm-to-rtp (-10 dBm0 +-3)" near "$rx_rtp" -10 3
 check "it:iw-calls:voice-rtp-to-tdm (-13 dBm0 +-3)" near "$rx_e1" -13 3
+check "it:iw-calls:rtp-flood-not-heard (third party's 1800 Hz at ${rx_flood:-?} dBm0 on TS3, sent -3; its ${flood_tx:-?} packets)" \
+	awk -v v="${rx_flood:-0}" -v n="${flood_tx:-0}" 'BEGIN { exit !(n >= 100 && v < -50) }'
 # the channel's figures reach show calls (asked for every 2 s)
 sleep 2.2
 calls=$(vty $VTY "show calls")
 echo "$calls" | grep "^  media" | sed 's/^/   /'
 check "it:iw-calls:show-calls:codec-and-rtp-figures" \
 	grep -qE "^  media PCM[AU]/20 ms; RTP rx [1-9][0-9]* tx [1-9][0-9]* lost 0 jitter" <<<"$calls"
+check "it:iw-calls:rtcp-peer-report (show calls: $(grep -o 'peer reports[^;]*' <<<"$calls" | head -1); peer: $(grep ^RTCP "$TMPD/rtp.out"))" \
+	grep -qE "peer reports lost 0 \(0\.0 %\) jitter [0-9.]+ ms rtt [0-9.]+ ms" <<<"$calls"
+refused=$(sed -n 's/.*; refused \([0-9]*\).*/\1/p' <<<"$calls" | head -1)
+check "it:iw-calls:rtp-flood-counted (show calls: refused ${refused:-?} of ${flood_tx:-?} sent)" \
+	test -n "$refused" -a "${refused:-0}" = "${flood_tx:-x}"
 check "it:iw-calls:show-calls:echo-canceller-figures" grep -qE "; EC (ERL|off)" <<<"$calls"
 # DTMF: in-band on the E1 side -> RFC 4733 on RTP (the RTP endpoint listens
 # first), then RFC 4733 -> in-band on the E1 side (the E1 listens first)
@@ -178,6 +199,9 @@ check "it:iw-calls:cdr-line (numbers, CIC, trunk, cause 16, SIP 200)" grep -qE \
 	"CDR call=1 dir=isup-sip start=[0-9TZ:-]+ setup_s=[0-9]+ answered=yes talk_s=[0-9]+ calling=\+4989555 called=\+4930123456 linkset=sw1 cic=3 trunk=carrier call_id=[^ ]+ cause=16 sip=200" \
 	"$TMPD/td.log"
 check "it:iw-calls:cdr-media-line (RTP counted)" grep -qE "CDR media channel=[0-9a-f]+ rtp_rx=[1-9]" \
+	"$TMPD/td.log"
+check "it:iw-calls:cdr-media-rtcp ($(grep -m1 -oE 'refused=[0-9]+ .* rtcp_rx=[0-9]+' "$TMPD/td.log"))" \
+	grep -qE "CDR media channel=[0-9a-f]+ .* refused=[1-9][0-9]* .* peer_lost=0 .* rtt_ms=[0-9.]+ rtcp_rx=[1-9]" \
 	"$TMPD/td.log"
 
 # --- hold: the SIP side re-INVITEs with sendonly; tandem answers recvonly

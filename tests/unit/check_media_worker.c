@@ -117,8 +117,10 @@ START_TEST(test_loopback_relay_timeout_free)
 	ck_assert_uint_ne(ntohs(((struct sockaddr_in *)&la)->sin_port),
 			  ntohs(((struct sockaddr_in *)&lb)->sin_port));
 
-	/* loop-back: what client A sends to channel A comes back */
+	/* loop-back: what client A sends to channel A comes back (no SDP
+	 * address: admitted by latching) */
 	cc.mode = MEDIA_MODE_LOOPBACK;
+	cc.latch = true;
 	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
 	usleep(20000);
 	for (uint16_t i = 0; i < 10; i++) {
@@ -187,6 +189,138 @@ END_TEST
 /* Several RTP addresses: each holds the whole port range; the pool hands
  * out every pair of every address once, then refuses, and a freed pair of
  * the second address comes back. */
+static int udp_client_at(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static void send_n(int fd, const struct sockaddr_storage *to, uint16_t port_add, unsigned n)
+{
+	struct sockaddr_in a = *(const struct sockaddr_in *)to;
+	uint8_t pkt[172];
+
+	a.sin_port = htons((uint16_t)(ntohs(a.sin_port) + port_add));
+	for (unsigned i = 0; i < n; i++) {
+		rtp_pkt(pkt, (uint16_t)i);
+		ck_assert_int_eq(sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&a, sizeof(a)),
+				 (ssize_t)sizeof(pkt));
+	}
+}
+
+static struct media_chan_stats query(struct media_engine *e, struct loop *l, struct evlog *log,
+				     uint32_t id)
+{
+	int before = log->stats;
+
+	ck_assert_int_eq(media_chan_query(e, id), 0);
+	for (int i = 0; i < 50 && log->stats == before; i++)
+		turn(l, 10);
+	ck_assert_int_gt(log->stats, before);
+	return log->last_stats.stats;
+}
+
+/* Issue 14 item 5: RTP and RTCP only from the SDP's address and ports, or
+ * with rtp-latch from the first source in the window; the rest is
+ * dropped (never echoed, never counted as received) and counted. */
+START_TEST(test_admission)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {.workers = 1,
+				.chans_per_worker = 8,
+				.rtp_port_min = 26020,
+				.rtp_port_max = 26031,
+				.latch_ms = 200};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage la, lb, lc;
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_LOOPBACK};
+	struct sockaddr_in *r = (struct sockaddr_in *)&cc.remote;
+	struct media_chan_stats st;
+	uint32_t a, b, c;
+	/* the peer the SDP names (RTP 26100, RTCP 26101) and a third party */
+	int pa = udp_client_at(26100), pa_rtcp = udp_client_at(26101),
+	    pa_rtcp2 = udp_client_at(26105);
+	int px = udp_client_at(26102), px_rtcp = udp_client_at(26103);
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &b, &lb), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &c, &lc), 0);
+	r->sin_family = AF_INET;
+	r->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r->sin_port = htons(26100);
+	cc.remote_len = sizeof(*r);
+
+	/* strict: only 127.0.0.1:26100 (RTP) and :26101 (RTCP, port + 1) */
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	usleep(20000);
+	send_n(px, &la, 0, 7);	    /* a flood from the third party */
+	send_n(px_rtcp, &la, 1, 3); /* and its RTCP */
+	send_n(pa, &la, 0, 5);
+	send_n(pa_rtcp, &la, 1, 2); /* the right source: admitted (not parsed: no RTP session) */
+	ck_assert_int_eq(recv_count(pa, 300), 5);
+	ck_assert_int_eq(recv_count(px, 50), 0);
+	st = query(e, l, &log, a);
+	ck_assert_uint_eq(st.rx_pkts, 5);
+	ck_assert_uint_eq(st.rx_refused, 10);
+
+	/* RFC 3605 a=rtcp: RTCP from 26105, no longer from 26101 */
+	cc.rtcp_port = 26105;
+	ck_assert_int_eq(media_chan_modify(e, b, &cc), 0);
+	usleep(20000);
+	send_n(pa_rtcp, &lb, 1, 2);
+	send_n(pa_rtcp2, &lb, 1, 4);
+	turn(l, 50);
+	st = query(e, l, &log, b);
+	ck_assert_uint_eq(st.rx_refused, 2);
+
+	/* rtp-latch: the first source in the window wins (here the third
+	 * party, as a NAT would show the real peer) and is locked */
+	cc.rtcp_port = 0;
+	cc.latch = true;
+	ck_assert_int_eq(media_chan_modify(e, c, &cc), 0);
+	usleep(20000);
+	send_n(px, &lc, 0, 4);
+	ck_assert_int_eq(recv_count(px, 300), 4);
+	send_n(pa, &lc, 0, 3); /* the SDP's address is refused now */
+	ck_assert_int_eq(recv_count(pa, 100), 0);
+	/* the same configuration again (a re-INVITE with the same SDP)
+	 * keeps the lock */
+	ck_assert_int_eq(media_chan_modify(e, c, &cc), 0);
+	usleep(20000);
+	send_n(pa, &lc, 0, 2);
+	ck_assert_int_eq(recv_count(pa, 100), 0);
+	st = query(e, l, &log, c);
+	ck_assert_uint_eq(st.rx_pkts, 4);
+	ck_assert_uint_eq(st.rx_refused, 5);
+
+	/* after the window nothing latches: a new SDP address opens a window
+	 * of 200 ms; nobody sends in it; then only the SDP's address counts */
+	r->sin_port = htons(26110);
+	ck_assert_int_eq(media_chan_modify(e, c, &cc), 0);
+	usleep(300000);
+	send_n(px, &lc, 0, 3);
+	ck_assert_int_eq(recv_count(px, 100), 0);
+	st = query(e, l, &log, c);
+	ck_assert_uint_eq(st.rx_refused, 8);
+
+	media_engine_stop(e);
+	close(pa);
+	close(pa_rtcp);
+	close(pa_rtcp2);
+	close(px);
+	close(px_rtcp);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_several_addresses)
 {
 	struct loop *l = loop_alloc(unit_ctx, NULL);
@@ -254,6 +388,7 @@ Suite *media_worker_suite(void)
 	TCase *tc = unit_tcase("worker");
 
 	tcase_add_test(tc, test_loopback_relay_timeout_free);
+	tcase_add_test(tc, test_admission);
 	tcase_add_test(tc, test_several_addresses);
 	tcase_add_test(tc, test_bad_address);
 	suite_add_tcase(s, tc);

@@ -13,7 +13,8 @@
  * Sources (--ts N:KIND[:ARGS]):
  *   silence            idle pattern
  *   tone:HZ:DBM0       a sine wave
- *   dtmf:DIGITS        DTMF digits (spandsp generator), then silence
+ *   dtmf:DIGITS        DTMF digits (spandsp generator), then silence; they
+ *                      start when the first packet from the far end came
  *   echo:MS:ERL_DB     the hybrid: what tandem sends on this timeslot comes
  *                      back MS later, ERL_DB weaker (plus a dispersed tail)
  *   loop               what comes in goes straight back (a metallic loop,
@@ -21,10 +22,13 @@
  *
  * Usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] [--frames 8]
  *               [--timeslots 1-31] [--ts SPEC]... [--seconds 5] [--warmup MS]
- *               [--freq HZ]...
+ *               [--drain MS] [--freq HZ]...
  * --freq (up to 4): the level at HZ too, printed as fHZ_dbm0= on each TS line
  * (call-progress tones: 425 Hz for ITU ringback, 440 + 480 Hz for US)
- * (nothing received in the first --warmup ms, default 300, is analysed)
+ * (nothing received in the first --warmup ms, default 300, is analysed;
+ * after --seconds it sends nothing more and receives for --drain ms,
+ * default 300; SPAN lost= counts sequence gaps only: a test compares
+ * rx_pkts with what the far end says it sent)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,6 +76,7 @@ static struct ts ts[MAX_TS];
 static double freqs[4];
 static unsigned n_freqs;
 static double warmup_until; /* analysis starts after the pipelines fill */
+static bool heard;	    /* a packet came from the far end */
 
 static double now_s(void);
 static bool t1;
@@ -127,7 +132,11 @@ static int16_t source_sample(struct ts *t)
 			t->phase -= 2 * M_PI;
 		break;
 	case SRC_DTMF:
-		dtmf_tx(t->dtx, &s, 1);
+		/* the digits start once the far end is heard: sent before it
+		 * listens, the first digit would be lost (or cut) on a loaded
+		 * machine that starts the far end late */
+		if (heard)
+			dtmf_tx(t->dtx, &s, 1);
 		break;
 	case SRC_ECHO: {
 		/* a delayed, attenuated copy with a short decaying tail: a hybrid */
@@ -266,7 +275,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in local, remote;
 	bool have_local = false, have_remote = false;
 	unsigned first = 1, last = 31, nts = 0, order[MAX_TS];
-	double seconds = 5, warmup = 0.3, start, next;
+	double seconds = 5, warmup = 0.3, drain = 0.3, start, next;
 	uint16_t seq = 0, rx_expect = 0;
 	uint64_t rx_pkts = 0, lost = 0, bad = 0, tx_pkts = 0;
 	bool rx_started = false;
@@ -304,13 +313,17 @@ int main(int argc, char **argv)
 			   atof(v) < 4000) {
 			freqs[n_freqs++] = atof(v);
 			i++;
+		} else if (!strcmp(a, "--drain") && v) {
+			drain = atof(v) / 1000.0;
+			i++;
 		} else if (!strcmp(a, "--warmup") && v) {
 			warmup = atof(v) / 1000.0;
 			i++;
 		} else {
-			fprintf(stderr, "usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
-					"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
-					"[--seconds S] [--warmup MS] [--freq HZ]...\n");
+			fprintf(stderr,
+				"usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
+				"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
+				"[--seconds S] [--warmup MS] [--drain MS] [--freq HZ]...\n");
 			return 2;
 		}
 	}
@@ -337,12 +350,18 @@ int main(int argc, char **argv)
 	}
 	start = next = now_s();
 	warmup_until = start + warmup;
-	while (now_s() < start + seconds) {
+	/* Send for --seconds, then keep receiving for --drain ms without
+	 * sending, so that packets still on their way count as received and
+	 * not as lost; what never came is "missing" (tx of the far end minus
+	 * rx here; the test compares the two sides' counters). */
+	while (now_s() < start + seconds + drain) {
 		double t = now_s();
+		bool sending = t < start + seconds;
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int wait_ms = (int)((next - t) * 1000);
+		double wait = sending ? next - t : start + seconds + drain - t;
+		struct timespec to = {.tv_sec = 0, .tv_nsec = 0};
 
-		if (t >= next) {
+		if (sending && t >= next) {
 			/* RFC 5086 control word: 0000 L R M(2) FRG(2) LEN(6) | SEQ(16);
 			 * LEN 0 as the packet is longer than 64 bytes */
 			uint8_t pkt[4 + MAX_FRAMES * MAX_TS];
@@ -363,7 +382,14 @@ int main(int argc, char **argv)
 			next += frames / 8000.0;
 			continue;
 		}
-		if (poll(&p, 1, wait_ms > 0 ? wait_ms : 0) > 0) {
+		/* sleep until the next packet is due (to the microsecond: a
+		 * millisecond poll() with a 1 ms packet interval spins, and seven
+		 * spinning emulators starve the gateway under test) */
+		if (wait > 0) {
+			to.tv_sec = (time_t)wait;
+			to.tv_nsec = (long)((wait - (double)to.tv_sec) * 1e9);
+		}
+		if (ppoll(&p, 1, &to, NULL) > 0) {
 			uint8_t buf[2048];
 			ssize_t r = recv(fd, buf, sizeof(buf), 0);
 			uint16_t s;
@@ -376,6 +402,7 @@ int main(int argc, char **argv)
 			if (rx_started && s != rx_expect)
 				lost += (uint16_t)(s - rx_expect);
 			rx_started = true;
+			heard = true;
 			rx_expect = (uint16_t)(s + 1);
 			rx_pkts++;
 			/* L bit: the far end lost its TDM side; the payload is filler */

@@ -10,7 +10,9 @@
  *
  * Usage: rtp-peer --local IP:PORT --remote IP:PORT [--pt 8] [--ptime 20]
  *        [--tone HZ:DBM0] [--inband DIGITS] [--events DIGITS] [--event-pt 101]
- *        [--seconds S] [--latch] [--silent] [--noise DBM0]
+ *        [--seconds S] [--drain MS] [--latch] [--silent] [--noise DBM0] [--rtcp]
+ * (--rtcp: bind PORT+1 and answer each SR with an RR: LSR from it, DLSR 0)
+ * (--drain: after S, receive until nothing came for MS, at most 5 s more)
  *        rtp-peer --local IP:PORT --count [--seconds S]: many streams in, per-SSRC loss
  */
 #include <arpa/inet.h>
@@ -224,12 +226,53 @@ static void rx_packet(struct rx *r, const uint8_t *p, size_t len, double arrival
 			rx_audio(r, ppt == 8 ? alaw_to_linear(p[i]) : ulaw_to_linear(p[i]));
 }
 
+/* --rtcp: RTCP on the next port (RFC 3550 11); every SR that comes is
+ * answered at once with an RR about its sender (6.4.2): our loss and
+ * jitter, LSR from the SR, DLSR 0, so the far end can take the round
+ * trip (6.4.1). Its own packet code, like the rest of this peer. */
+static unsigned rtcp_sr_rx, rtcp_rr_tx;
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void rtcp_answer(int rfd, const uint8_t *b, size_t n, const struct sockaddr_in *from,
+			uint32_t ssrc, int64_t lost, double jitter)
+{
+	uint8_t rr[32];
+	uint32_t l = (uint32_t)(lost < 0 ? 0 : lost > 0x7fffff ? 0x7fffff : lost);
+
+	if (n < 28 || (b[0] >> 6) != 2 || b[1] != 200)
+		return;
+	rtcp_sr_rx++;
+	rr[0] = 0x81; /* V=2, one report block */
+	rr[1] = 201;
+	rr[2] = 0;
+	rr[3] = 7;
+	wr32(rr + 4, ssrc);
+	memcpy(rr + 8, b + 4, 4); /* about the SR's sender */
+	wr32(rr + 12, l);	  /* fraction 0, cumulative lost */
+	wr32(rr + 16, 0);
+	wr32(rr + 20, (uint32_t)jitter);
+	memcpy(rr + 24, b + 10, 4); /* LSR: the middle 32 bits of its NTP time */
+	wr32(rr + 28, 0);	    /* DLSR: answered at once */
+	if (sendto(rfd, rr, sizeof(rr), 0, (const struct sockaddr *)from, sizeof(*from)) ==
+	    (ssize_t)sizeof(rr))
+		rtcp_rr_tx++;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in local, remote;
 	bool have_local = false, have_remote = false, latch = false, silent = false, count = false;
+	double drain = 0, last_rx;
 	double seconds = 5, tone_hz = 0, tone_dbm0 = -10, phase = 0, start, next, noise_dbm0 = 0;
-	bool noise = false;
+	bool noise = false, rtcp = false;
+	int rfd = -1;
 	uint32_t lcg = 12345;
 	const char *inband = NULL, *events = NULL;
 	struct rx r = {0};
@@ -251,6 +294,8 @@ int main(int argc, char **argv)
 			silent = true;
 		} else if (!strcmp(a, "--silent")) {
 			silent = true;
+		} else if (!strcmp(a, "--rtcp")) {
+			rtcp = true;
 		} else if (!v) {
 			goto usage;
 		} else if (!strcmp(a, "--local")) {
@@ -282,6 +327,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--events")) {
 			events = v;
 			i++;
+		} else if (!strcmp(a, "--drain")) {
+			drain = atof(v) / 1000.0;
+			i++;
 		} else if (!strcmp(a, "--seconds")) {
 			seconds = atof(v);
 			i++;
@@ -307,13 +355,28 @@ int main(int argc, char **argv)
 		perror("rtp-peer: bind");
 		return 1;
 	}
+	if (rtcp) {
+		struct sockaddr_in rl = local;
+
+		rl.sin_port = htons((uint16_t)(ntohs(local.sin_port) + 1));
+		rfd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (rfd < 0 || bind(rfd, (struct sockaddr *)&rl, sizeof(rl)) < 0) {
+			perror("rtp-peer: bind RTCP");
+			return 1;
+		}
+	}
 	start = next = now_s() + 0.02;
-	while (now_s() < start + seconds) {
+	last_rx = start;
+	/* after --seconds: with --drain, keep receiving (sending nothing)
+	 * until the far end has been quiet for MS, at most 5 s more */
+	while (now_s() < start + seconds ||
+	       (drain > 0 && now_s() < start + seconds + 5 && now_s() - last_rx < drain)) {
 		double t = now_s();
-		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		bool sending = t < start + seconds;
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = rfd, .events = POLLIN}};
 		int wait_ms = (int)((next - t) * 1000);
 
-		if (t >= next && have_remote && !silent) {
+		if (sending && t >= next && have_remote && !silent) {
 			uint8_t pkt[12 + 480];
 			unsigned n = (unsigned)ptime * 8;
 			bool event = events && events[ev_i];
@@ -391,15 +454,26 @@ int main(int argc, char **argv)
 			next += ptime / 1000.0;
 			continue;
 		}
-		if (poll(&pf, 1, wait_ms > 0 ? wait_ms : 1) > 0) {
+		if (poll(pf, rfd >= 0 ? 2 : 1, wait_ms > 0 ? wait_ms : 1) > 0) {
 			uint8_t buf[2048];
 			struct sockaddr_in from;
 			socklen_t flen = sizeof(from);
-			ssize_t n =
-				recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+			ssize_t n;
 
+			if (rfd >= 0 && (pf[1].revents & POLLIN)) {
+				n = recvfrom(rfd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+					     &flen);
+				if (n > 0)
+					rtcp_answer(rfd, buf, (size_t)n, &from, ssrc, r.lost,
+						    r.jitter);
+				flen = sizeof(from);
+			}
+			if (!(pf[0].revents & POLLIN))
+				continue;
+			n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 			if (n <= 0)
 				continue;
+			last_rx = now_s();
 			if (count) {
 				count_packet(buf, (size_t)n);
 				continue;
@@ -407,6 +481,9 @@ int main(int argc, char **argv)
 			if (latch && !have_remote) {
 				remote = from;
 				have_remote = true;
+				/* the send clock starts now, not with a burst of
+				 * the packets "due" while nobody was known */
+				next = now_s();
 			}
 			rx_packet(&r, buf, (size_t)n, now_s());
 		}
@@ -436,6 +513,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)r.pkts, (long long)r.lost, (unsigned long long)r.dup,
 		       r.jitter / 8.0, rms_to_dbm0(rms), rms_to_dbm0(amp / sqrt(2.0)), r.events,
 		       r.inband, r.ssrc_changes, r.last_pt, (unsigned long long)tx_pkts);
+		if (rfd >= 0)
+			printf("RTCP sr_rx=%u rr_tx=%u\n", rtcp_sr_rx, rtcp_rr_tx);
 	}
 	close(fd);
 	return 0;

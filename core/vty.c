@@ -17,7 +17,7 @@
 struct tandem_loop_cfg tandem_loop_cfg = {
 	.entries = 1024,
 	.udp_bufs = 1024,
-	.udp_buf_size = 2048,
+	.udp_buf_size = 65535, /* the largest UDP datagram, received whole */
 	.tcp_bufs = 256,
 	.tcp_buf_size = 16384,
 	.send_slots = 1024,
@@ -220,8 +220,9 @@ DEFUN(cfg_loop_udp_bufs, cfg_loop_udp_bufs_cmd, "udp-buffers <16-32768>",
 	return pow2_arg(vty, argv[0], &tandem_loop_cfg.udp_bufs);
 }
 
-DEFUN(cfg_loop_udp_buf_size, cfg_loop_udp_buf_size_cmd, "udp-buffer-size <512-65536>",
-      "Size of one UDP receive buffer\nBytes\n")
+DEFUN(cfg_loop_udp_buf_size, cfg_loop_udp_buf_size_cmd, "udp-buffer-size <512-65535>",
+      "Largest UDP datagram received whole (a larger one is dropped and counted; default "
+      "65535)\nBytes\n")
 {
 	LOOP_SET(udp_buf_size);
 }

@@ -31,6 +31,7 @@
 #include "media/media.h"
 #include "sigtran/isup_vty.h"
 #include "sigtran/m3ua_vty.h"
+#include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 
@@ -143,9 +144,8 @@ static int sip_start(struct daemon *d, void *ctx)
 {
 	struct sip_listen_cfg *l;
 
-	d->ua = sip_ua_alloc(ctx, d->loop,
-			     &(struct sip_ua_cfg){.user_agent = "tandem/" TANDEM_VERSION}, &sip_ops,
-			     d);
+	d->ua = sip_ua_alloc(ctx, d->loop, &(struct sip_ua_cfg){.user_agent = sip_sec_user_agent()},
+			     &sip_ops, d);
 	if (!d->ua)
 		return -ENOMEM;
 	llist_for_each_entry(l, &sip_cfg.listeners, list)

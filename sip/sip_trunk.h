@@ -6,6 +6,7 @@
 
 #include <osmocom/core/linuxlist.h>
 
+#include "sip/sip_acl.h"
 #include "sip/sip_transport.h"
 
 #define SIP_TRUNK_MAX_CODECS 8
@@ -61,6 +62,8 @@ struct sip_trunk {
 	unsigned session_expires; /* 0: no session timer */
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;
+	struct sip_acl_entry *allow; /* sources admitted besides the remote (sip_sec_vty.c) */
+	unsigned n_allow;
 	/* state */
 	bool up, registered;
 	unsigned calls;		/* calls on the trunk now (kept by the interworking layer) */

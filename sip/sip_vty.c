@@ -8,6 +8,7 @@
 #include <osmocom/vty/vty.h>
 
 #include "core/vty.h"
+#include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
 
@@ -317,11 +318,13 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, " certificate %s key %s", l->cert, l->key);
 		vty_out(vty, "%s", VTY_NEWLINE);
 	}
+	sip_sec_vty_write(vty);
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
 		vty_out(vty, " trunk %s%s", t->name, VTY_NEWLINE);
 		if (t->host)
 			vty_out(vty, "  remote %s %u%s", t->host, t->port, VTY_NEWLINE);
+		sip_sec_vty_write_trunk(vty, t);
 		vty_out(vty, "  transport %s%s", get_value_string(proto_names, t->proto),
 			VTY_NEWLINE);
 		if (t->domain)
@@ -417,4 +420,5 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_session_timer_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cmd);
 	install_element_ve(&show_sip_trunks_cmd);
+	sip_sec_vty_init();
 }

@@ -1,0 +1,415 @@
+#!/bin/bash
+# The SIP edge's trust boundary (issue 14 items 1, 6, 7), with the libss7
+# switch behind tandem counting IAMs:
+#   - sipp from an allowed trunk source (127.0.0.2, an allow entry) and from
+#     an unknown one (127.0.0.3), UDP and TCP: only the trunk's calls become
+#     IAMs; the stranger gets 403 (then, with unknown-sources drop, nothing);
+#     OPTIONS from the stranger the same; its ACK leaves no state
+#   - show sip security counts each refusal by reason
+#   - TCP from one source with slow, unfinished headers: capped per source,
+#     closed by the message deadline, RSS bounded, a trunk call still works;
+#     a connection buffering past the message size is closed
+#   - UDP: a 4 KB INVITE is parsed whole (the call is made); the largest
+#     datagram IPv4 can carry (65,507 bytes) is received whole by default
+#   - a scan (thousands of random INVITE/OPTIONS from many unknown
+#     addresses): no IAM, RSS flat, the VTY answers fast, a trunk call made
+#     during it succeeds
+source "$(dirname "$0")/../lib.sh"
+[ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-edge: isup-switch not built"; exit 0; }
+command -v sipp >/dev/null || { skip "it:sip-edge: sipp is not installed"; exit 0; }
+command -v python3 >/dev/null || { skip "it:sip-edge: python3 is not installed"; exit 0; }
+cd "$TMPD" || exit 1
+VTY=26600 M3UA=26601 SIP=26602 UAS=26603 SPAN_L=26604 SPAN_R=26605 UAC=26606
+
+cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging level set-all notice
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sg1
+  remote 127.0.0.1 $M3UA
+  transport tcp
+isup
+ linkset sw1
+  asp sg1
+  variant itu
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $SIP
+ listen tcp 127.0.0.1 $SIP
+ stream-limits connections 64 per-source 8 message-size 16384
+ stream-timeouts message 2 idle 60
+ flood-limit rate 50 burst 100 sources 1024
+ reply-limit 200
+ trunk carrier
+  remote 127.0.0.1 $UAS
+  allow 127.0.0.2/32
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-isup default via sw1
+media
+ rtp-port-range 26610 26629
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+CFG
+out=$TMPD/sw.out
+mkfifo "$TMPD/sw.in"
+start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
+	--dpc 2 --cics 1-31 --timeout 170 --auto-answer --script "$TMPD/sw.in"
+exec 3>"$TMPD/sw.in"
+start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+td=$BG_PID
+wait_tcp $VTY 50 || { fail "it:sip-edge:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+echo "wait-link 10" >&3
+wait_ev "$out" "EV GRS cic=1" 100 || fail "it:sip-edge:link-up"
+sleep 0.5
+
+iams() { grep -c "^EV IAM" "$out"; }
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$td/status"; }
+sec() { vty $VTY "show sip security"; }
+refused() { # REASON-TEXT: the counter of that refusal
+	sec | awk -v r="$1" 'index($0, "refused: " r) == 1 { print $NF }'
+}
+# call NAME SRC-IP TRANSPORT(u1|t1) NUMBER [extra sipp args]: one sipp uac call
+call() {
+	local name=$1 ip=$2 tr=$3 num=$4
+	shift 4
+	timeout 20 sipp -sn uac "127.0.0.1:$SIP" -t "$tr" -i "$ip" -p $UAC -s "$num" -m 1 \
+		-nostdin -timeout 8 -timeout_error -trace_msg -message_file "$TMPD/$name.msg" "$@" \
+		>"$TMPD/$name.out" 2>&1
+}
+
+# --- admission: the trunk's allowed source and a stranger, UDP and TCP
+for tr in u1 t1; do
+	n0=$(iams)
+	call "trunk-$tr" 127.0.0.2 $tr +498911100$((${#tr}))
+	rc_trunk=$?
+	wait_ev "$out" "^EV IAM" 30 $((n0 + 1))
+	n1=$(iams)
+	call "stranger-$tr" 127.0.0.3 $tr +498922200$((${#tr}))
+	sleep 0.3
+	n2=$(iams)
+	check "it:sip-edge:$tr:trunk-call-answered (sipp rc=$rc_trunk)" test "$rc_trunk" = 0
+	check "it:sip-edge:$tr:trunk-call-one-iam ($n0 -> $n1)" test $((n1 - n0)) = 1
+	check "it:sip-edge:$tr:stranger-no-iam ($n1 -> $n2)" test "$n2" = "$n1"
+	check "it:sip-edge:$tr:stranger-403" grep -q "^SIP/2.0 403" "$TMPD/stranger-$tr.msg"
+	check "it:sip-edge:$tr:stranger-no-100-trying (no transaction)" \
+		test -z "$(grep '^SIP/2.0 100' "$TMPD/stranger-$tr.msg")"
+done
+# OPTIONS from the stranger: the same rule
+python3 - "$SIP" >"$TMPD/options.out" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.3", 0))
+s.settimeout(2)
+port = s.getsockname()[1]
+msg = ("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n"
+       f"Via: SIP/2.0/UDP 127.0.0.3:{port};branch=z9hG4bK-opt1\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:scan@127.0.0.3>;tag=a\r\nTo: <sip:probe@127.0.0.1>\r\n"
+       "Call-ID: opt-1@127.0.0.3\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+s.sendto(msg.encode(), ("127.0.0.1", int(sys.argv[1])))
+try:
+    print(s.recv(65535).decode(errors="replace").split("\r\n")[0])
+except socket.timeout:
+    print("no answer")
+PY
+check "it:sip-edge:stranger-options-403" grep -q "^SIP/2.0 403" "$TMPD/options.out"
+s=$(sec)
+echo "$s" | sed 's/^/   /'
+n403=$(refused "unknown source, 403")
+nack=$(refused "ACK from unknown source")
+check "it:sip-edge:show-sip-security-counts-403 ($n403)" test "${n403:-0}" -ge 3
+check "it:sip-edge:ack-to-403-dropped-statelessly ($nack)" test "${nack:-0}" -ge 1
+check "it:sip-edge:refusal-logged" grep -q "127.0.0.3 port .*from a source that is no trunk" \
+	"$TMPD/td.log"
+nlog=$(grep -c "127.0.0.3 port .*from a source that is no trunk" "$TMPD/td.log")
+check "it:sip-edge:refusal-log-rate-limited (one line for 127.0.0.3: $nlog)" test "$nlog" = 1
+calls=$(vty $VTY "show calls")
+check "it:sip-edge:no-call-state-left" test -z "$(grep -i 'active\|setup' <<<"$calls")"
+
+# unknown-sources drop, changed at run time: no answer at all
+vty $VTY enable "configure terminal" sip "unknown-sources drop" end >/dev/null
+for tr in u1 t1; do
+	n1=$(iams)
+	call "dropped-$tr" 127.0.0.3 $tr +498933300 -recv_timeout 2000
+	check "it:sip-edge:$tr:drop-mode-no-answer" \
+		test -z "$(grep '^SIP/2.0 ' "$TMPD/dropped-$tr.msg" 2>/dev/null)"
+	check "it:sip-edge:$tr:drop-mode-no-iam" test "$(iams)" = "$n1"
+done
+ndrop=$(refused "unknown source, dropped")
+check "it:sip-edge:drop-mode-counted ($ndrop)" test "${ndrop:-0}" -ge 2
+vty $VTY enable "configure terminal" sip "unknown-sources reject" end >/dev/null
+
+# --- UDP: a 4 KB INVITE is parsed whole; the largest IPv4 datagram arrives whole
+pad=$(head -c 3300 /dev/zero | tr '\0' 'x')
+cat >"$TMPD/big.xml" <<XML
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="big INVITE">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:caller@[local_ip]:[local_port]>;tag=[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:caller@[local_ip]:[local_port]>
+Max-Forwards: 70
+X-Padding: $pad
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:caller@[local_ip]:[local_port]>;tag=[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="200"/>
+  <send retrans="500"><![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:caller@[local_ip]:[local_port]>;tag=[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+</scenario>
+XML
+n0=$(iams)
+timeout 20 sipp -sf "$TMPD/big.xml" "127.0.0.1:$SIP" -i 127.0.0.2 -p $UAC -s +4989444001 -m 1 \
+	-nostdin -timeout 8 -timeout_error -trace_msg -message_file "$TMPD/big.msg" \
+	>"$TMPD/big.out" 2>&1
+rc=$?
+size=$(awk '/^INVITE /{on=1} on{n+=length($0)+2} /^a=rtpmap/{if(on){print n; exit}}' "$TMPD/big.msg")
+check "it:sip-edge:udp-4k-invite-parsed-whole (${size} bytes, sipp rc=$rc)" \
+	test "$rc" = 0 -a "${size:-0}" -gt 3500
+check "it:sip-edge:udp-4k-invite-one-iam" test "$(iams)" = $((n0 + 1))
+python3 - "$SIP" >"$TMPD/huge.out" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.2", 0))
+s.settimeout(2)
+port = s.getsockname()[1]
+head = ("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.2:{port};branch=z9hG4bK-huge\r\n"
+        "Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.2>;tag=h\r\nTo: <sip:probe@127.0.0.1>\r\n"
+        "Call-ID: huge@127.0.0.2\r\nCSeq: 1 OPTIONS\r\nContent-Type: text/plain\r\n")
+total = 65507                      # the largest UDP payload over IPv4
+body_len = total - len(head) - len("Content-Length: 00000\r\n\r\n")
+msg = head + "Content-Length: %05d\r\n\r\n" % body_len + "b" * body_len
+assert len(msg) == total
+s.sendto(msg.encode(), ("127.0.0.1", int(sys.argv[1])))
+try:
+    print(s.recv(65535).decode(errors="replace").split("\r\n")[0])
+except socket.timeout:
+    print("no answer")
+try:
+    s.sendto(b"x" * 70000, ("127.0.0.1", int(sys.argv[1])))
+    print("70000 sent")
+except OSError as e:
+    print("70000: %s" % e.strerror)
+PY
+cat "$TMPD/huge.out" | sed 's/^/   65,507-byte OPTIONS: /'
+# cut at a buffer size it would be a 400 (Content-Length past the end); whole, the
+# body's type is what the answer is about (OPTIONS takes SDP only: 415)
+check "it:sip-edge:udp-65507-byte-datagram-whole ($(head -1 "$TMPD/huge.out"))" \
+	grep -qE "^SIP/2.0 (200|415)" "$TMPD/huge.out"
+trunc=$(vty $VTY "show loop" | sed -n 's/.*truncated \([0-9]*\).*/\1/p')
+check "it:sip-edge:udp-nothing-truncated ($trunc)" test "$trunc" = 0
+
+# --- TCP: many connections from one source, headers trickling in
+rss0=$(rss)
+python3 - "$SIP" >"$TMPD/slow.out" <<'PY' &
+import socket, sys, time, select
+port = int(sys.argv[1])
+conns, t0 = [], time.time()
+for i in range(40):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.3", 0))
+    try:
+        s.connect(("127.0.0.1", port))
+    except OSError:
+        continue
+    s.setblocking(False)
+    s.send(b"INVITE sip:slow@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.3;branch=z9hG4bKs%d\r\n" % i)
+    conns.append([s, None])
+# one that buffers past the message size (16,384 bytes) without ending its headers
+big = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+big.bind(("127.0.0.4", 0))
+big.connect(("127.0.0.1", port))
+big.sendall(b"INVITE sip:big@127.0.0.1 SIP/2.0\r\n" + b"X-Long: " + b"y" * 20000)
+big.setblocking(False)
+big_closed = None
+while time.time() - t0 < 6:
+    for c in conns:
+        if c[1] is None:
+            try:
+                c[0].send(b"X")            # one byte every 0.5 s: never a whole message
+            except OSError:
+                c[1] = time.time() - t0
+    r, _, _ = select.select([c[0] for c in conns if c[1] is None] + ([big] if big_closed is None else []), [], [], 0.5)
+    for s in r:
+        try:
+            d = s.recv(4096)
+        except OSError:
+            d = b""
+        if not d:
+            if s is big:
+                big_closed = time.time() - t0
+            for c in conns:
+                if c[0] is s and c[1] is None:
+                    c[1] = time.time() - t0
+closed = [c[1] for c in conns if c[1] is not None]
+early = [t for t in closed if t < 1.0]
+late = [t for t in closed if t >= 1.0]
+print("connected=%d refused_at_once=%d closed_by_deadline=%d open_at_end=%d deadline_max=%.1f big_closed=%s"
+      % (len(conns), len(early), len(late), len(conns) - len(closed), max(late) if late else -1,
+         "%.1f" % big_closed if big_closed is not None else "no"))
+PY
+slow=$!
+sleep 1
+# a trunk call while the slow connections are held
+n0=$(iams)
+call "during-slow" 127.0.0.2 u1 +4989555001
+rc=$?
+rss1=$(rss)
+wait $slow
+cat "$TMPD/slow.out" | sed 's/^/   slow senders: /'
+s=$(cat "$TMPD/slow.out")
+v() { sed -n "s/.*$1=\([0-9.a-z-]*\).*/\1/p" <<<"$s"; }
+check "it:sip-edge:tcp-per-source-cap (8 kept, $(v refused_at_once) of $(v connected) refused at once)" \
+	test "$(v refused_at_once)" = 32
+check "it:sip-edge:tcp-slow-sender-deadline ($(v closed_by_deadline) closed, the last at $(v deadline_max) s)" \
+	test "$(v closed_by_deadline)" = 8 -a "$(v open_at_end)" = 0
+check "it:sip-edge:tcp-oversized-message-closed (at $(v big_closed) s)" test "$(v big_closed)" != no
+check "it:sip-edge:trunk-call-during-slow-senders (sipp rc=$rc)" test "$rc" = 0 -a "$(iams)" = $((n0 + 1))
+echo "   RSS before ${rss0} kB, with 8 slow connections ${rss1} kB, after $(rss) kB"
+check "it:sip-edge:tcp-rss-bounded (+$((rss1 - rss0)) kB)" test $((rss1 - rss0)) -lt 8192
+sleep 1.5
+st=$(sec | grep '^streams:')
+echo "   $st"
+check "it:sip-edge:tcp-counters (per-source refusals, deadline closes)" \
+	grep -q "refused 0 (total cap) 32 (per-source cap); closed 8 (message deadline)" <<<"$st"
+
+# --- a scan: random INVITE/OPTIONS from many unknown addresses for 15 s
+n0=$(iams)
+rss_pre=$(rss)
+cat >"$TMPD/scan.py" <<'PY'
+import random, socket, sys, time
+port = int(sys.argv[1])
+socks = []
+for i in range(3, 251):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.%d" % i, 0))
+    s.setblocking(False)
+    socks.append(s)
+sent, t0 = 0, time.time()
+while time.time() - t0 < 15:
+    for _ in range(30):
+        s = random.choice(socks)
+        ip, lport = s.getsockname()
+        user = "%d" % random.randint(100, 99999999)
+        meth = random.choice(["INVITE", "OPTIONS"])
+        m = (f"{meth} sip:{user}@127.0.0.1 SIP/2.0\r\n"
+             f"Via: SIP/2.0/UDP {ip}:{lport};branch=z9hG4bK{random.getrandbits(48):x}\r\n"
+             f"Max-Forwards: 70\r\nFrom: \"sipvicious\"<sip:{user}@1.1.1.1>;tag={random.getrandbits(32):x}\r\n"
+             f"To: <sip:{user}@127.0.0.1>\r\nCall-ID: {random.getrandbits(64):x}\r\n"
+             f"CSeq: 1 {meth}\r\nContact: <sip:{user}@{ip}:{lport}>\r\nContent-Length: 0\r\n\r\n")
+        try:
+            s.sendto(m.encode(), ("127.0.0.1", port))
+            sent += 1
+        except BlockingIOError:
+            pass
+    # and one loud source, over the per-source rate (50/s): dropped unparsed
+    for _ in range(20):
+        socks[0].sendto(b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n\r\n", ("127.0.0.1", port))
+        sent += 1
+    # drain our receive queues now and then
+    for r in socks:
+        try:
+            while r.recv(65535):
+                pass
+        except BlockingIOError:
+            pass
+    time.sleep(0.1)
+print("sent=%d" % sent)
+PY
+start_bg "$TMPD/scan.out" python3 "$TMPD/scan.py" "$SIP"
+scan=$BG_PID
+# the VTY's answer time, measured on one telnet connection through the scan
+cat >"$TMPD/vtyprobe.py" <<'PY'
+import socket, sys, time
+port, n, gap = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+s = socket.create_connection(("127.0.0.1", port))
+s.settimeout(5)
+def until_prompt():
+    buf = b""
+    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
+        d = s.recv(65536)
+        if not d:
+            raise SystemExit("closed")
+        buf += d
+until_prompt()
+worst, tot = 0.0, 0.0
+for i in range(n):
+    t0 = time.monotonic()
+    s.sendall(b"show sip security\r\n")
+    until_prompt()
+    ms = (time.monotonic() - t0) * 1000
+    worst, tot = max(worst, ms), tot + ms
+    time.sleep(gap)
+print("worst_ms=%d mean_ms=%.1f samples=%d" % (worst, tot / n, n))
+PY
+start_bg "$TMPD/vtyprobe.out" python3 "$TMPD/vtyprobe.py" $VTY 56 0.25
+probe=$BG_PID
+# the receive ring (1,024 buffers) and the send slots are touched once each
+# in the first seconds (pages of memory allocated at start-up): from then on
+# RSS must stay flat
+sleep 5
+rss0=$(rss)
+sleep 1
+call "during-scan" 127.0.0.2 u1 +4989666001
+rc_scan=$?
+wait $probe
+wait $scan
+rss1=$(rss)
+sent=$(sed -n 's/sent=//p' "$TMPD/scan.out")
+s=$(sec)
+echo "$s" | sed 's/^/   /'
+flood=$(refused "over the per-source rate")
+worst=$(sed -n 's/.*worst_ms=\([0-9]*\).*/\1/p' "$TMPD/vtyprobe.out")
+echo "   scan: $sent messages from 248 addresses; IAMs $n0 -> $(iams); RSS $rss_pre (before) $rss0 (at 5 s) -> $rss1 kB (end); VTY $(cat "$TMPD/vtyprobe.out")"
+check "it:sip-edge:scan-sent-thousands ($sent)" test "${sent:-0}" -ge 2000
+check "it:sip-edge:scan-no-iam (only the trunk's call)" test "$(iams)" = $((n0 + 1))
+check "it:sip-edge:scan-trunk-call-succeeds (sipp rc=$rc_scan)" test "$rc_scan" = 0
+check "it:sip-edge:scan-vty-under-100ms (worst ${worst} ms)" test "${worst:-999}" -lt 100
+check "it:sip-edge:scan-rss-flat ($rss0 -> $rss1 kB)" \
+	awk -v a="$rss0" -v b="$rss1" 'BEGIN { exit !(b <= a * 1.05 + 512) }'
+check "it:sip-edge:scan-rate-limited-counted ($flood)" test "${flood:-0}" -gt 0
+calls=$(vty $VTY "show calls")
+check "it:sip-edge:scan-no-call-state" test -z "$(grep -i 'active\|setup' <<<"$calls")"
+exit ${FAILED:-0}

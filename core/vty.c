@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/vty/vector.h>
 #include <osmocom/vty/vty.h>
 
 #include "core/loop.h"
@@ -281,6 +282,63 @@ DEFUN(show_loop, show_loop_cmd, "show loop", SHOW_STR "io_uring event loop state
 	vty_out(vty, "libosmocore fds: %" PRIu64 " polls, %" PRIu64 " dispatches%s",
 		s->osmo_fd_polls, s->osmo_fd_disp, VTY_NEWLINE);
 	return CMD_SUCCESS;
+}
+
+/* --- the management plane --- */
+
+/* libosmovty's command table: exported by the library, not declared in its headers */
+extern vector cmdvec;
+
+static int (*lib_write_file)(struct cmd_element *, struct vty *, int, const char *[]);
+
+/* libosmovty's "write file [PATH]" writes wherever PATH says, as the user
+ * tandemd runs as: a VTY user could overwrite any file that user may write.
+ * Only the configuration's own file is allowed. */
+static int write_file_own_path(struct cmd_element *self, struct vty *vty, int argc,
+			       const char *argv[])
+{
+	const char *own = host_config_file();
+
+	if (!own) {
+		vty_out(vty, "%% tandemd runs on its built-in configuration (no -c FILE): nothing to "
+			     "write to%s",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if (argc >= 1 && argv[0] && strcmp(argv[0], own)) {
+		vty_out(vty, "%% write file: only to the configuration's own file, %s%s", own,
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return lib_write_file(self, vty, argc, argv);
+}
+
+int tandem_vty_harden(void)
+{
+	int patched = 0;
+
+	for (unsigned n = 0; n < vector_active(cmdvec); n++) {
+		struct cmd_node *node = vector_slot(cmdvec, n);
+
+		if (!node || !node->cmd_vector)
+			continue;
+		for (unsigned i = 0; i < vector_active(node->cmd_vector); i++) {
+			struct cmd_element *ce = vector_slot(node->cmd_vector, i);
+
+			if (!ce || !ce->string || strncmp(ce->string, "write file", 10) ||
+			    !strstr(ce->string, "PATH"))
+				continue;
+			if (ce->func != write_file_own_path) {
+				if (!lib_write_file)
+					lib_write_file = ce->func;
+				else if (ce->func != lib_write_file)
+					continue; /* not the one we know */
+				ce->func = write_file_own_path;
+			}
+			patched++;
+		}
+	}
+	return patched ? 0 : -ENOENT;
 }
 
 void tandem_vty_init(void)

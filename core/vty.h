@@ -30,6 +30,9 @@ extern struct tandem_loop_cfg tandem_loop_cfg;
 
 /* Install the core commands: "loop" node, "show loop". */
 void tandem_vty_init(void);
+/* After every command is installed: "write file PATH" only to the
+ * configuration's own file. -ENOENT when libosmovty's command was not found. */
+int tandem_vty_harden(void);
 /* The loop that "show loop" reports. */
 void tandem_vty_set_loop(struct loop *l);
 

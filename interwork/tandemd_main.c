@@ -264,6 +264,8 @@ int main(int argc, char **argv)
 	osmo_stats_vty_add_cmds();
 	osmo_talloc_vty_add_cmds();
 	iw_vty_install_all();
+	if (tandem_vty_harden() < 0)
+		fprintf(stderr, "tandemd: libosmovty's 'write file' not found: cannot restrict it\n");
 
 	if (cfg_path)
 		rc = tandem_config_read(cfg_path, err, sizeof(err));
@@ -329,6 +331,11 @@ int main(int argc, char **argv)
 			vty_get_bind_port(TANDEM_VTY_PORT), strerror(-rc));
 		return 1;
 	}
+	if (strncmp(vty_get_bind_addr(), "127.", 4) && strcmp(vty_get_bind_addr(), "::1"))
+		LOGP(DMAIN, LOGL_NOTICE,
+		     "the VTY listens on %s, beyond this host: set 'password' and 'enable "
+		     "password', and 'login' under 'line vty'\n",
+		     vty_get_bind_addr());
 	LOGP(DMAIN, LOGL_NOTICE, "tandemd %s started, VTY on %s:%d\n", TANDEM_VERSION,
 	     vty_get_bind_addr(), vty_get_bind_port(TANDEM_VTY_PORT));
 

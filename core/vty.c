@@ -2,10 +2,12 @@
  * and "show loop". */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <osmocom/core/talloc.h>
@@ -83,6 +85,18 @@ static const char *reason_from(const char *captured)
 	return "command incomplete or value rejected";
 }
 
+/* The text last read, kept for checks that run after reading (a route to a
+ * trunk defined nowhere): they name the line too. */
+static char *read_name, *read_text;
+
+static void keep_text(const char *name, const char *buf, size_t len)
+{
+	free(read_name);
+	free(read_text);
+	read_name = strdup(name);
+	read_text = strndup(buf, len);
+}
+
 int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err, size_t errlen)
 {
 	struct cfg_cookie ck = {.buf = buf, .len = len};
@@ -105,6 +119,7 @@ int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *
 		dup2(fileno(cap), STDERR_FILENO);
 	}
 	handler_reason[0] = 0;
+	keep_text(name, buf, len);
 	rc = vty_read_config_filep(fp, NULL);
 	if (cap && saved >= 0) {
 		size_t n;
@@ -140,16 +155,70 @@ int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *
 	return 0;
 }
 
+const char *tandem_config_name(void)
+{
+	return read_name ? read_name : "(configuration)";
+}
+
+/* does the line (leading blanks skipped) start with prefix and hold word
+ * as a whole blank-separated token (word NULL: any)? */
+static bool line_has(const char *line, size_t len, const char *prefix, const char *word)
+{
+	size_t pl = strlen(prefix), wl = word ? strlen(word) : 0;
+
+	while (len && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	if (len < pl || strncmp(line, prefix, pl))
+		return false;
+	if (!word)
+		return true;
+	for (size_t i = 0; i + wl <= len; i++) {
+		if ((i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t') &&
+		    !strncmp(line + i, word, wl) &&
+		    (i + wl == len || line[i + wl] == ' ' || line[i + wl] == '\t' ||
+		     line[i + wl] == ':' || line[i + wl] == '\r'))
+			return true;
+	}
+	return false;
+}
+
+unsigned tandem_config_find_line(const char *prefix, const char *word, unsigned nth)
+{
+	const char *p = read_text;
+	unsigned lineno = 0, seen = 0;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		lineno++;
+		if (line_has(p, len, prefix, word) && ++seen > nth)
+			return lineno;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 int tandem_config_read(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st = {0};
 	int rc;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -errno;
+	}
+	/* a directory opens, then reads as nothing: an empty configuration */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file%s", path,
+			 S_ISDIR(st.st_mode) ? " (a directory)" : "");
+		fclose(f);
+		return -EINVAL;
 	}
 	for (;;) {
 		size_t n;
@@ -170,6 +239,12 @@ int tandem_config_read(const char *path, char *err, size_t errlen)
 		len += n;
 		if (n == 0)
 			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		free(buf);
+		fclose(f);
+		return -EIO;
 	}
 	fclose(f);
 	rc = tandem_config_read_buf(path, buf ? buf : "", len, err, errlen);

@@ -26,6 +26,7 @@
 #include "core/vty.h"
 #include "default_cfg.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_cfg_check.h"
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
@@ -159,15 +160,18 @@ static int sip_start(struct daemon *d, void *ctx)
 
 			a->sin6_family = AF_INET6;
 			a->sin6_port = htons(l->port);
-			inet_pton(AF_INET6, l->addr, &a->sin6_addr);
-			len = sizeof(*a);
+			len = inet_pton(AF_INET6, l->addr, &a->sin6_addr) == 1 ? sizeof(*a) : 0;
 		} else {
 			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 
 			a->sin_family = AF_INET;
 			a->sin_port = htons(l->port);
-			inet_pton(AF_INET, l->addr, &a->sin_addr);
-			len = sizeof(*a);
+			len = inet_pton(AF_INET, l->addr, &a->sin_addr) == 1 ? sizeof(*a) : 0;
+		}
+		if (!len) { /* never the wildcard instead of what was written */
+			fprintf(stderr, "tandemd: SIP listen address %s is not an address\n",
+				l->addr);
+			return -EINVAL;
 		}
 		if (sip_ua_listen(d->ua, l->proto, (struct sockaddr *)&ss, len,
 				  l->proto == SIP_PROTO_TLS ? &tls : NULL) < 0) {
@@ -275,6 +279,23 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "tandemd: configuration error: %s\n", err);
 		return 1;
+	}
+	{
+		struct iw_cfg_check_res cr;
+
+		iw_cfg_check(stderr, &cr);
+		/* routes to what is not configured are tolerated at start-up
+		 * (a trunk may be added at run time); -t is strict */
+		if (cr.errors || (check_only && cr.warnings)) {
+			fprintf(stderr, "tandemd: configuration error: %u problem(s) above\n",
+				cr.errors + (check_only ? cr.warnings : 0));
+			return 1;
+		}
+		if (cr.warnings)
+			fprintf(stderr,
+				"tandemd: %u route target(s) not configured (above): those calls "
+				"fail with cause 34 until they are\n",
+				cr.warnings);
 	}
 	if (cfg_path)
 		host_config_set(cfg_path); /* for "write file" */

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sip/sip_msg.h"
 #include "sip/sip_transport.h"
@@ -85,3 +86,9 @@ void sip_sec_vty_write(struct vty *vty);
 void sip_sec_vty_write_trunk(struct vty *vty, const struct sip_trunk *t);
 /* The flood table's counters (NULL: no flood limit). */
 const struct sip_pike_stats *sip_sec_flood_stats(const struct sip_sec *s);
+/* A listen address as written is an address (refused with the reason). */
+bool sip_sec_addr_ok(struct vty *vty, const char *addr);
+/* Cross-checks of the "sip" node after reading (certificate files, trunk
+ * addresses): problems printed to out as FILE:LINE: what; returns their
+ * number. */
+int sip_sec_cfg_check(FILE *out);

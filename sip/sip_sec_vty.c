@@ -1,8 +1,12 @@
 /* The SIP edge's security settings in the "sip" and trunk nodes, and
  * "show sip security". */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <osmocom/core/talloc.h>
 #include <osmocom/vty/command.h>
@@ -281,4 +285,56 @@ void sip_sec_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_allow_pt_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_allow_cmd);
 	install_element_ve(&show_sip_security_cmd);
+}
+
+bool sip_sec_addr_ok(struct vty *vty, const char *addr)
+{
+	uint8_t a[16];
+
+	if (inet_pton(strchr(addr, ':') ? AF_INET6 : AF_INET, addr, a) == 1)
+		return true;
+	tandem_config_reason("'%s' is not an IP address", addr);
+	vty_out(vty, "%% '%s' is not an IP address%s", addr, VTY_NEWLINE);
+	return false;
+}
+
+static int file_problem(FILE *out, const char *prefix, const char *path, const char *what)
+{
+	unsigned line = tandem_config_find_line(prefix, path, 0);
+
+	if (!path || access(path, R_OK) == 0)
+		return 0;
+	fprintf(out, "%s:%u: %s %s: %s\n", tandem_config_name(), line, what, path,
+		strerror(errno));
+	return 1;
+}
+
+int sip_sec_cfg_check(FILE *out)
+{
+	struct sip_listen_cfg *l;
+	struct sip_trunk *t;
+	int n = 0;
+
+	llist_for_each_entry(l, &sip_cfg.listeners, list)
+	{
+		if (l->proto != SIP_PROTO_TLS)
+			continue;
+		n += file_problem(out, "listen tls", l->cert, "certificate");
+		n += file_problem(out, "listen tls", l->key, "key");
+	}
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		uint8_t a[16];
+
+		if (t->tls_verify)
+			n += file_problem(out, "tls ca", t->tls_ca, "CA file");
+		if (t->host && inet_pton(strchr(t->host, ':') ? AF_INET6 : AF_INET, t->host, a) != 1) {
+			fprintf(out, "%s:%u: trunk %s: remote '%s' is not an IP address (names are not "
+				     "resolved; requests from it could never be admitted)\n",
+				tandem_config_name(), tandem_config_find_line("remote", t->host, 0),
+				t->name, t->host);
+			n++;
+		}
+	}
+	return n;
 }

@@ -65,7 +65,13 @@ DEFUN(cfg_sip, cfg_sip_cmd, "sip", "Configure SIP listeners and trunks\n")
 DEFUN(cfg_sip_listen, cfg_sip_listen_cmd, "listen (udp|tcp) A.B.C.D <1-65535>",
       "Listen for SIP\nUDP\nTCP\nLocal address\nPort\n")
 {
-	struct sip_listen_cfg *l = talloc_zero(tall_vty_ctx, struct sip_listen_cfg);
+	struct sip_listen_cfg *l;
+
+	/* libosmovty's A.B.C.D takes 999.1.1.1: a listener must never fall
+	 * back to another address than the one written */
+	if (!sip_sec_addr_ok(vty, argv[1]))
+		return CMD_WARNING;
+	l = talloc_zero(tall_vty_ctx, struct sip_listen_cfg);
 
 	l->proto = (enum sip_proto)get_string_value(proto_names, argv[0]);
 	l->addr = talloc_strdup(l, argv[1]);
@@ -85,8 +91,11 @@ DEFUN(cfg_sip_listen_tls, cfg_sip_listen_tls_cmd,
       "Listen for SIP\nTLS\nLocal address\nPort\nCertificate chain (PEM)\nFile\nPrivate key "
       "(PEM)\nFile\n")
 {
-	struct sip_listen_cfg *l = talloc_zero(tall_vty_ctx, struct sip_listen_cfg);
+	struct sip_listen_cfg *l;
 
+	if (!sip_sec_addr_ok(vty, argv[0]))
+		return CMD_WARNING;
+	l = talloc_zero(tall_vty_ctx, struct sip_listen_cfg);
 	l->proto = SIP_PROTO_TLS;
 	l->addr = talloc_strdup(l, argv[0]);
 	l->port = (uint16_t)atoi(argv[1]);

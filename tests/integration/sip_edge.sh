@@ -99,6 +99,9 @@ for tr in u1 t1; do
 	check "it:sip-edge:$tr:stranger-no-100-trying (no transaction)" \
 		test -z "$(grep '^SIP/2.0 100' "$TMPD/stranger-$tr.msg")"
 done
+# the Server header: the product, not its version (user-agent in the sip node)
+check "it:sip-edge:server-header-without-version" grep -qx "Server: tandem" \
+	<(tr -d '\r' <"$TMPD/trunk-u1.msg")
 # OPTIONS from the stranger: the same rule
 python3 - "$SIP" >"$TMPD/options.out" <<'PY'
 import socket, sys

@@ -70,21 +70,22 @@ static unsigned timeslot_overlaps(FILE *out)
 					bool same = a == b;
 					bool ts_clash = x->span == y->span && x->ts <= y_end &&
 							y->ts <= x_end;
-					bool cic_clash = same && x->first <= y->last &&
-							 y->first <= x->last;
+					bool cic_clash =
+						same && x->first <= y->last && y->first <= x->last;
 					char pfx[64];
 
 					if (same && j <= i)
 						continue;
 					if (!ts_clash && !cic_clash)
 						continue;
-					snprintf(pfx, sizeof(pfx), "cic %u %u span %d", y->first, y->last,
-						 y->span);
+					snprintf(pfx, sizeof(pfx), "cic %u %u span %d", y->first,
+						 y->last, y->span);
 					fprintf(out,
-						"%s:%u: linkset %s: cic %u-%u %s linkset %s's cic %u-%u\n",
+						"%s:%u: linkset %s: cic %u-%u %s linkset %s's cic "
+						"%u-%u\n",
 						tandem_config_name(),
-						tandem_config_find_line(pfx, NULL, 0), b->name, y->first,
-						y->last,
+						tandem_config_find_line(pfx, NULL, 0), b->name,
+						y->first, y->last,
 						cic_clash ? "overlaps"
 							  : "uses the same span timeslots as",
 						a->name, x->first, x->last);

@@ -81,11 +81,13 @@ DEFUN(cfg_sip_reply_limit, cfg_sip_reply_limit_cmd, "reply-limit <0-100000>",
 }
 
 DEFUN(cfg_sip_user_agent, cfg_sip_user_agent_cmd, "user-agent .TEXT",
-      "Server and User-Agent header value (default: tandem, no version)\nText\n")
+      "Server and User-Agent header value (default: tandem, no version; applies at "
+      "start-up)\nText\n")
 {
 	char *s = argv_concat(argv, argc, 0);
 
-	talloc_free(sip_sec_cfg.user_agent);
+	/* the old value is kept: a running UA may point at it (the new one
+	 * applies at the next start) */
 	sip_sec_cfg.user_agent = talloc_strdup(tall_vty_ctx, s);
 	talloc_free(s);
 	return CMD_SUCCESS;
@@ -304,8 +306,7 @@ static int file_problem(FILE *out, const char *prefix, const char *path, const c
 
 	if (!path || access(path, R_OK) == 0)
 		return 0;
-	fprintf(out, "%s:%u: %s %s: %s\n", tandem_config_name(), line, what, path,
-		strerror(errno));
+	fprintf(out, "%s:%u: %s %s: %s\n", tandem_config_name(), line, what, path, strerror(errno));
 	return 1;
 }
 
@@ -328,9 +329,11 @@ int sip_sec_cfg_check(FILE *out)
 
 		if (t->tls_verify)
 			n += file_problem(out, "tls ca", t->tls_ca, "CA file");
-		if (t->host && inet_pton(strchr(t->host, ':') ? AF_INET6 : AF_INET, t->host, a) != 1) {
-			fprintf(out, "%s:%u: trunk %s: remote '%s' is not an IP address (names are not "
-				     "resolved; requests from it could never be admitted)\n",
+		if (t->host &&
+		    inet_pton(strchr(t->host, ':') ? AF_INET6 : AF_INET, t->host, a) != 1) {
+			fprintf(out,
+				"%s:%u: trunk %s: remote '%s' is not an IP address (names are not "
+				"resolved; requests from it could never be admitted)\n",
 				tandem_config_name(), tandem_config_find_line("remote", t->host, 0),
 				t->name, t->host);
 			n++;

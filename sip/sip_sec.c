@@ -16,15 +16,19 @@
 #include "sip/sip_trunk.h"
 
 #define LOG_INTERVAL_MS 60000 /* one line per source per minute */
+#define LOG_RATE	10    /* and at most this many lines a second in all */
+
+struct bucket {
+	uint64_t ms, milli;
+};
 
 struct sip_sec {
 	struct loop *l;
 	struct sip_pike *pike; /* NULL: no flood limit */
 	struct sip_pike *logs; /* per-source log reminders (always there) */
 	struct sip_sec_stats st;
-	/* the 403 budget: a token bucket for all strangers together */
-	uint64_t reply_ms;
-	uint64_t reply_milli;
+	struct bucket reply_bucket; /* 403s, all strangers together */
+	struct bucket log_bucket;   /* log lines, all strangers together */
 };
 
 static const char *const refusal_names[_SIP_SEC_R_NUM] = {
@@ -131,6 +135,41 @@ struct sip_trunk *sip_sec_trunk_match(const struct sockaddr *src, int proto)
 	return NULL;
 }
 
+/* A token bucket shared by all strangers (rate a second, burst at once);
+ * rate 0: no limit. */
+static bool bucket_take(struct bucket *b, unsigned rate, unsigned burst)
+{
+	uint64_t now = loop_now_ns() / 1000000, cap = (uint64_t)burst * 1000u;
+
+	if (!rate)
+		return true;
+	if (!b->ms)
+		b->milli = cap;
+	else if (now > b->ms)
+		b->milli += (now - b->ms) * rate;
+	if (b->milli > cap)
+		b->milli = cap;
+	b->ms = now;
+	if (b->milli < 1000)
+		return false;
+	b->milli -= 1000;
+	return true;
+}
+
+/* A log line about a source, if it had none this minute and the lines of
+ * all sources together stay under LOG_RATE a second (a scan from many
+ * addresses is still a handful of lines). */
+static bool log_due(struct sip_sec *s, int family, const uint8_t *addr)
+{
+	if (!sip_pike_note(s->logs, family, addr, loop_now_ns() / 1000000, LOG_INTERVAL_MS) ||
+	    !bucket_take(&s->log_bucket, LOG_RATE, LOG_RATE * 5)) {
+		s->st.log_suppressed++;
+		return false;
+	}
+	s->st.log_lines++;
+	return true;
+}
+
 enum sip_sec_source sip_sec_classify(struct sip_sec *s, const struct sip_rx *rx)
 {
 	uint8_t addr[16];
@@ -147,38 +186,15 @@ enum sip_sec_source sip_sec_classify(struct sip_sec *s, const struct sip_rx *rx)
 	if (sip_pike_take(s->pike, family, addr, loop_now_ns() / 1000000))
 		return SIP_SEC_STRANGER;
 	s->st.refused[SIP_SEC_R_FLOOD]++;
-	if (sip_pike_note(s->logs, family, addr, loop_now_ns() / 1000000, LOG_INTERVAL_MS)) {
+	if (log_due(s, family, addr)) {
 		char host[INET6_ADDRSTRLEN] = "?";
 
 		inet_ntop(family, addr, host, sizeof(host));
-		s->st.log_lines++;
 		LOGP(DSIP, LOGL_NOTICE,
 		     "%s %s: over %u requests/s from one source: dropping (one line a minute)\n",
 		     sip_proto_name(rx->proto), host, sip_sec_cfg.flood_rate);
-	} else {
-		s->st.log_suppressed++;
 	}
 	return SIP_SEC_FLOOD;
-}
-
-/* One 403 from the budget shared by all strangers. */
-static bool reply_budget(struct sip_sec *s)
-{
-	uint64_t now = loop_now_ns() / 1000000, cap = (uint64_t)sip_sec_cfg.reply_rate * 1000u;
-
-	if (!sip_sec_cfg.reply_rate)
-		return true;
-	if (!s->reply_ms)
-		s->reply_milli = cap;
-	else if (now > s->reply_ms)
-		s->reply_milli += (now - s->reply_ms) * sip_sec_cfg.reply_rate;
-	if (s->reply_milli > cap)
-		s->reply_milli = cap;
-	s->reply_ms = now;
-	if (s->reply_milli < 1000)
-		return false;
-	s->reply_milli -= 1000;
-	return true;
 }
 
 bool sip_sec_refuse(struct sip_sec *s, const struct sip_rx *rx, const struct sip_msg *m)
@@ -195,7 +211,7 @@ bool sip_sec_refuse(struct sip_sec *s, const struct sip_rx *rx, const struct sip
 		r = SIP_SEC_R_UNKNOWN_ACK;
 	else if (sip_sec_cfg.unknown_drop)
 		r = SIP_SEC_R_UNKNOWN_DROPPED;
-	else if (!reply_budget(s))
+	else if (!bucket_take(&s->reply_bucket, sip_sec_cfg.reply_rate, sip_sec_cfg.reply_rate))
 		r = SIP_SEC_R_REPLY_BUDGET;
 	else {
 		r = SIP_SEC_R_UNKNOWN_SOURCE;
@@ -204,19 +220,16 @@ bool sip_sec_refuse(struct sip_sec *s, const struct sip_rx *rx, const struct sip
 	s->st.refused[r]++;
 	if (sip_acl_addr((const struct sockaddr *)&rx->src, addr, &family, &port) < 0)
 		return answer;
-	if (sip_pike_note(s->logs, family, addr, loop_now_ns() / 1000000, LOG_INTERVAL_MS)) {
+	if (log_due(s, family, addr)) {
 		char host[INET6_ADDRSTRLEN] = "?";
 		struct tstr meth = m ? m->method : (struct tstr){"?", 1};
 
 		inet_ntop(family, addr, host, sizeof(host));
-		s->st.log_lines++;
 		LOGP(DSIP, LOGL_NOTICE,
 		     "%s %s port %u: %.*s from a source that is no trunk: %s (one line a minute "
 		     "per source; show sip security counts them all)\n",
 		     sip_proto_name(rx->proto), host, port, TSTR_FMT(meth),
 		     sip_sec_refusal_name(r));
-	} else {
-		s->st.log_suppressed++;
 	}
 	return answer;
 }

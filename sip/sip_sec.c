@@ -24,8 +24,11 @@ struct bucket {
 
 struct sip_sec {
 	struct loop *l;
-	struct sip_pike *pike; /* NULL: no flood limit */
-	struct sip_pike *logs; /* per-source log reminders (always there) */
+	struct sip_pike *pike;		  /* NULL: no flood limit */
+	struct sip_pike *logs;		  /* per-source log reminders (always there) */
+	struct sip_pike *trunk_pike;	  /* "flood-limit trunks", made when first needed */
+	unsigned trunk_rate, trunk_burst; /* what trunk_pike was made with */
+	uint64_t seed;
 	struct sip_sec_stats st;
 	struct bucket reply_bucket; /* 403s, all strangers together */
 	struct bucket log_bucket;   /* log lines, all strangers together */
@@ -38,6 +41,7 @@ static const char *const refusal_names[_SIP_SEC_R_NUM] = {
 	[SIP_SEC_R_UNKNOWN_BAD] = "unparseable from unknown source, dropped",
 	[SIP_SEC_R_FLOOD] = "over the per-source rate, dropped",
 	[SIP_SEC_R_REPLY_BUDGET] = "403 not sent (reply rate), dropped",
+	[SIP_SEC_R_TRUNK_RATE] = "trunk source over its rate, 503",
 };
 
 const char *sip_sec_refusal_name(enum sip_sec_refusal r)
@@ -58,6 +62,7 @@ struct sip_sec *sip_sec_alloc(void *ctx, struct loop *l, uint64_t seed)
 	if (!s)
 		return NULL;
 	s->l = l;
+	s->seed = seed;
 	if (c->flood_limit) {
 		s->pike = sip_pike_alloc(s,
 					 &(struct sip_pike_cfg){.rate = c->flood_rate,
@@ -195,6 +200,44 @@ enum sip_sec_source sip_sec_classify(struct sip_sec *s, const struct sip_rx *rx)
 		     sip_proto_name(rx->proto), host, sip_sec_cfg.flood_rate);
 	}
 	return SIP_SEC_FLOOD;
+}
+
+bool sip_sec_trunk_over(struct sip_sec *s, const struct sip_rx *rx)
+{
+	const struct sip_sec_cfg *c = &sip_sec_cfg;
+	uint8_t addr[16];
+	int family;
+	uint16_t port;
+
+	if (!c->trunk_limit)
+		return false;
+	/* configured at run time: the table follows the setting */
+	if (s->trunk_pike && (s->trunk_rate != c->trunk_rate || s->trunk_burst != c->trunk_burst))
+		TALLOC_FREE(s->trunk_pike);
+	if (!s->trunk_pike) {
+		s->trunk_pike = sip_pike_alloc(s,
+					       &(struct sip_pike_cfg){.rate = c->trunk_rate,
+								      .burst = c->trunk_burst,
+								      .max_sources = 1024},
+					       s->seed ^ 0x5bd1e995);
+		if (!s->trunk_pike)
+			return false;
+		s->trunk_rate = c->trunk_rate;
+		s->trunk_burst = c->trunk_burst;
+	}
+	if (sip_acl_addr((const struct sockaddr *)&rx->src, addr, &family, &port) < 0 ||
+	    sip_pike_take(s->trunk_pike, family, addr, loop_now_ns() / 1000000))
+		return false;
+	s->st.refused[SIP_SEC_R_TRUNK_RATE]++;
+	if (log_due(s, family, addr)) {
+		char host[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(family, addr, host, sizeof(host));
+		LOGP(DSIP, LOGL_NOTICE,
+		     "%s %s: trunk source over %u requests/s: 503 (one line a minute)\n",
+		     sip_proto_name(rx->proto), host, c->trunk_rate);
+	}
+	return true;
 }
 
 bool sip_sec_refuse(struct sip_sec *s, const struct sip_rx *rx, const struct sip_msg *m)

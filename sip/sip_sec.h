@@ -27,7 +27,12 @@ struct sip_sec_cfg {
 	unsigned flood_burst;	/* requests at once */
 	unsigned flood_sources; /* sources remembered */
 	unsigned reply_rate;	/* 403s per second in all (reflection bound) */
-	char *user_agent;	/* Server / User-Agent header; NULL: "tandem" */
+	/* optional: the same per source for trunk sources, out-of-dialog
+	 * requests past it answered 503 with Retry-After (default off: a
+	 * trunk's own "limits" bound its calls) */
+	bool trunk_limit;
+	unsigned trunk_rate, trunk_burst;
+	char *user_agent; /* Server / User-Agent header; NULL: "tandem" */
 	/* stream transports */
 	unsigned max_conns, max_conns_per_source;
 	unsigned max_msg;	   /* bytes of one message (stream buffering bound) */
@@ -43,6 +48,7 @@ enum sip_sec_refusal {
 	SIP_SEC_R_UNKNOWN_BAD,	   /* unparseable from no trunk: dropped, no 400 */
 	SIP_SEC_R_FLOOD,	   /* over the per-source rate: dropped */
 	SIP_SEC_R_REPLY_BUDGET,	   /* 403 not sent: over the reply rate in all */
+	SIP_SEC_R_TRUNK_RATE,	   /* a trunk source over its rate: 503 */
 	_SIP_SEC_R_NUM
 };
 
@@ -68,6 +74,10 @@ struct sip_trunk *sip_sec_trunk_match(const struct sockaddr *src, int proto);
 
 /* Before parsing: who sent it. */
 enum sip_sec_source sip_sec_classify(struct sip_sec *s, const struct sip_rx *rx);
+
+/* An out-of-dialog request from a trunk source (not ACK or CANCEL): true
+ * when it is over "flood-limit trunks" and gets 503 (counted, logged). */
+bool sip_sec_trunk_over(struct sip_sec *s, const struct sip_rx *rx);
 
 /* A request from a stranger (m NULL: it did not parse). Counts, logs (one
  * line per source per minute) and says whether to answer 403. */

@@ -66,6 +66,25 @@ DEFUN(cfg_sip_flood, cfg_sip_flood_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_sip_flood_trunks, cfg_sip_flood_trunks_cmd,
+      "flood-limit trunks rate <1-100000> burst <1-100000>",
+      "Per-source request rate limit\nAlso for trunk sources: out-of-dialog requests past it "
+      "get 503 with Retry-After (default off)\nSustained rate\nRequests per second\nBurst\n"
+      "Requests at once\n")
+{
+	sip_sec_cfg.trunk_limit = true;
+	sip_sec_cfg.trunk_rate = (unsigned)atoi(argv[0]);
+	sip_sec_cfg.trunk_burst = (unsigned)atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sip_no_flood_trunks, cfg_sip_no_flood_trunks_cmd, "no flood-limit trunks",
+      NO_STR "Per-source request rate limit\nNot for trunk sources (the default)\n")
+{
+	sip_sec_cfg.trunk_limit = false;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sip_no_flood, cfg_sip_no_flood_cmd, "no flood-limit", NO_STR "No per-source rate limit\n")
 {
 	sip_sec_cfg.flood_limit = false;
@@ -188,6 +207,9 @@ void sip_sec_vty_write(struct vty *vty)
 			c->flood_burst, c->flood_sources, VTY_NEWLINE);
 	else
 		vty_out(vty, " no flood-limit%s", VTY_NEWLINE);
+	if (c->trunk_limit)
+		vty_out(vty, " flood-limit trunks rate %u burst %u%s", c->trunk_rate,
+			c->trunk_burst, VTY_NEWLINE);
 	vty_out(vty, " reply-limit %u%s", c->reply_rate, VTY_NEWLINE);
 	if (c->user_agent)
 		vty_out(vty, " user-agent %s%s", c->user_agent, VTY_NEWLINE);
@@ -231,6 +253,9 @@ DEFUN(show_sip_security, show_sip_security_cmd, "show sip security",
 			c->flood_burst, c->flood_sources, VTY_NEWLINE);
 	else
 		vty_out(vty, "off%s", VTY_NEWLINE);
+	if (c->trunk_limit)
+		vty_out(vty, "trunk sources: %u/s burst %u per source, then 503%s", c->trunk_rate,
+			c->trunk_burst, VTY_NEWLINE);
 	if (vty_sec) {
 		const struct sip_sec_stats *s = sip_sec_get_stats(vty_sec);
 
@@ -277,6 +302,8 @@ void sip_sec_vty_init(void)
 	install_element(TANDEM_SIP_NODE, &cfg_sip_unknown_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_flood_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_no_flood_cmd);
+	install_element(TANDEM_SIP_NODE, &cfg_sip_flood_trunks_cmd);
+	install_element(TANDEM_SIP_NODE, &cfg_sip_no_flood_trunks_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_reply_limit_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_user_agent_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_stream_limits_cmd);

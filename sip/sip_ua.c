@@ -1444,11 +1444,19 @@ static ssize_t frame(const uint8_t *buf, size_t len)
 	return rc < 0 ? -1 : (ssize_t)n;
 }
 
-static void stateless_reply(struct sip_ua *ua, const struct sip_txn_dest *to,
-			    const struct sip_msg *m, unsigned status)
+static bool in_dialog(const struct sip_msg *m)
+{
+	struct sip_nameaddr na;
+
+	return sip_msg_to(m, &na) == 0 && na.tag.len;
+}
+
+static void stateless_reply_hdrs(struct sip_ua *ua, const struct sip_txn_dest *to,
+				 const struct sip_msg *m, unsigned status, const char *hdrs)
 {
 	uint8_t buf[2048];
-	int n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, NULL, NULL);
+	struct sip_build_extra ex = {.headers = hdrs};
+	int n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, NULL, &ex);
 
 	if (n > 0) {
 		ua->st.stateless_replies++;
@@ -1497,7 +1505,12 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 			/* answered without a transaction (RFC 3261 8.2.6 stateless);
 			 * the ACK to it is dropped here too */
 			if (sip_sec_refuse(ua->sec, rx, &m))
-				stateless_reply(ua, &src, &m, 403);
+				stateless_reply_hdrs(ua, &src, &m, 403, NULL);
+			return;
+		}
+		if (m.meth != SIP_METHOD_ACK && m.meth != SIP_METHOD_CANCEL && !in_dialog(&m) &&
+		    sip_sec_trunk_over(ua->sec, rx)) {
+			stateless_reply_hdrs(ua, &src, &m, 503, "Retry-After: 1\r\n");
 			return;
 		}
 		st = sip_msg_check_uas(&m, &ua->pol, &why);

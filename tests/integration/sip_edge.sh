@@ -160,6 +160,40 @@ check "it:sip-edge:refusal-log-rate-limited (one line for 127.0.0.3: $nlog)" tes
 calls=$(vty $VTY "show calls")
 check "it:sip-edge:no-call-state-left" test -z "$(grep -i 'active\|setup' <<<"$calls")"
 
+# flood-limit trunks (off by default), set at run time: a trunk source past
+# 5 requests/s burst 5 gets 503 with Retry-After for out-of-dialog requests
+vty $VTY enable "configure terminal" sip "flood-limit trunks rate 5 burst 5" end >/dev/null
+python3 - "$SIP" >"$TMPD/trunkflood.out" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.2", 0))
+s.settimeout(1)
+port = s.getsockname()[1]
+for i in range(20):
+    s.sendto(("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n"
+              f"Via: SIP/2.0/UDP 127.0.0.2:{port};branch=z9hG4bK-tf{i}\r\n"
+              "Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.2>;tag=f\r\nTo: <sip:probe@127.0.0.1>\r\n"
+              f"Call-ID: tf-{i}@127.0.0.2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode(),
+             ("127.0.0.1", int(sys.argv[1])))
+got = {}
+try:
+    while True:
+        d = s.recv(65535).decode(errors="replace")
+        st = d.split(" ")[1]
+        got[st] = got.get(st, 0) + 1
+        if st == "503" and "\r\nRetry-After: 1\r\n" in d:
+            got["retry"] = got.get("retry", 0) + 1
+except socket.timeout:
+    pass
+print("ok=%d busy=%d retry_after=%d" % (got.get("200", 0), got.get("503", 0), got.get("retry", 0)))
+PY
+vty $VTY enable "configure terminal" sip "no flood-limit trunks" end >/dev/null
+echo "   20 OPTIONS at once from the trunk, limit 5/s burst 5: $(cat "$TMPD/trunkflood.out")"
+check "it:sip-edge:trunk-flood-limit-503 ($(cat "$TMPD/trunkflood.out"))" \
+	grep -qE "ok=(5|6) busy=(14|15) retry_after=(14|15)" "$TMPD/trunkflood.out"
+ntf=$(refused "trunk source over its rate")
+check "it:sip-edge:trunk-flood-limit-counted ($ntf)" test "${ntf:-0}" -ge 14
+
 # unknown-sources drop, changed at run time: no answer at all
 vty $VTY enable "configure terminal" sip "unknown-sources drop" end >/dev/null
 for tr in u1 t1; do

@@ -171,6 +171,7 @@ install: all
 	install -m 0644 etc/tandem.cfg $(DESTDIR)$(SYSCONFDIR)/tandem/tandem.cfg
 	sed 's|@BINDIR@|$(PREFIX)/bin|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' etc/tandemd.service.in \
 		> $(DESTDIR)$(UNITDIR)/tandemd.service
+	install -D -m 0644 etc/tandem.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/tandem.conf
 
 format:
 	clang-format -i $(ALL_SRC) $(wildcard $(addsuffix /*.h,$(LAYERS))) \

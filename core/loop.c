@@ -416,7 +416,8 @@ struct loop *loop_alloc(void *ctx, const struct loop_cfg *cfg)
 		return NULL;
 	}
 	talloc_set_destructor(l, loop_destructor);
-	if (loop_bufring_init(l, &l->udp_br, 0, l->cfg.udp_bufs, l->cfg.udp_buf_size) < 0 ||
+	if (loop_bufring_init(l, &l->udp_br, 0, l->cfg.udp_bufs,
+			      l->cfg.udp_buf_size + LOOP_UDP_RX_ROOM) < 0 ||
 	    loop_bufring_init(l, &l->tcp_br, 1, l->cfg.tcp_bufs, l->cfg.tcp_buf_size) < 0 ||
 	    loop_send_slots_init(l) < 0) {
 		talloc_free(l);

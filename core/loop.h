@@ -25,13 +25,20 @@ struct loop_op {
 struct loop_cfg {
 	unsigned entries;      /* submission queue size (default 1024) */
 	unsigned udp_bufs;     /* buffers in the UDP receive ring (power of 2, default 1024) */
-	unsigned udp_buf_size; /* bytes per UDP receive buffer (default 2048) */
+	unsigned udp_buf_size; /* largest UDP payload received whole (default 2048); each
+				* receive buffer has LOOP_UDP_RX_ROOM more for the
+				* recvmsg header and source address. A larger datagram
+				* is dropped and counted (udp_trunc), never cut. */
 	unsigned tcp_bufs;     /* buffers in the TCP receive ring (power of 2, default 256) */
 	unsigned tcp_buf_size; /* bytes per TCP receive buffer (default 16384) */
 	unsigned send_slots;   /* UDP send slots, each udp_buf_size bytes (default 1024) */
 	bool drive_osmocom;    /* poll osmo_fds and run osmo_timers from this loop */
 	bool plain_ring;       /* do not ask for SINGLE_ISSUER|DEFER_TASKRUN */
 };
+
+/* Room in a UDP receive buffer before the payload: the multishot recvmsg
+ * header and the source address (liburing io_uring_recvmsg_out layout). */
+#define LOOP_UDP_RX_ROOM (sizeof(struct io_uring_recvmsg_out) + sizeof(struct sockaddr_storage))
 
 struct loop_stats {
 	uint64_t turns;		 /* loop iterations */
@@ -41,7 +48,7 @@ struct loop_stats {
 	uint64_t udp_rx, udp_tx; /* datagrams */
 	uint64_t udp_enobufs;	 /* multishot receives ended because the buffer ring ran dry */
 	uint64_t tcp_enobufs;
-	uint64_t udp_trunc;    /* datagrams larger than a buffer */
+	uint64_t udp_trunc;    /* datagrams larger than a buffer: dropped */
 	uint64_t send_no_slot; /* UDP sends refused: no free send slot */
 	uint64_t timers_fired;
 	uint64_t osmo_fd_polls; /* poll requests for libosmocore fds */

@@ -163,9 +163,11 @@ static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 			struct io_uring_recvmsg_out *o =
 				io_uring_recvmsg_validate(buf, cqe->res, &u->rx_msg);
 
-			if (o) {
-				if (o->flags & MSG_TRUNC)
-					l->st.udp_trunc++;
+			if (o && (o->flags & MSG_TRUNC)) {
+				/* larger than a buffer: what we have is a cut-off
+				 * piece, never a message; counted, not delivered */
+				l->st.udp_trunc++;
+			} else if (o) {
 				l->st.udp_rx++;
 				u->cb(u->priv, io_uring_recvmsg_payload(o, &u->rx_msg),
 				      io_uring_recvmsg_payload_length(o, cqe->res, &u->rx_msg),

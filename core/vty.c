@@ -2,13 +2,16 @@
  * and "show loop". */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/vty/vector.h>
 #include <osmocom/vty/vty.h>
 
 #include "core/loop.h"
@@ -17,7 +20,7 @@
 struct tandem_loop_cfg tandem_loop_cfg = {
 	.entries = 1024,
 	.udp_bufs = 1024,
-	.udp_buf_size = 2048,
+	.udp_buf_size = 65535, /* the largest UDP datagram, received whole */
 	.tcp_bufs = 256,
 	.tcp_buf_size = 16384,
 	.send_slots = 1024,
@@ -82,6 +85,18 @@ static const char *reason_from(const char *captured)
 	return "command incomplete or value rejected";
 }
 
+/* The text last read, kept for checks that run after reading (a route to a
+ * trunk defined nowhere): they name the line too. */
+static char *read_name, *read_text;
+
+static void keep_text(const char *name, const char *buf, size_t len)
+{
+	free(read_name);
+	free(read_text);
+	read_name = strdup(name);
+	read_text = strndup(buf, len);
+}
+
 int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err, size_t errlen)
 {
 	struct cfg_cookie ck = {.buf = buf, .len = len};
@@ -104,6 +119,7 @@ int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *
 		dup2(fileno(cap), STDERR_FILENO);
 	}
 	handler_reason[0] = 0;
+	keep_text(name, buf, len);
 	rc = vty_read_config_filep(fp, NULL);
 	if (cap && saved >= 0) {
 		size_t n;
@@ -139,16 +155,70 @@ int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *
 	return 0;
 }
 
+const char *tandem_config_name(void)
+{
+	return read_name ? read_name : "(configuration)";
+}
+
+/* does the line (leading blanks skipped) start with prefix and hold word
+ * as a whole blank-separated token (word NULL: any)? */
+static bool line_has(const char *line, size_t len, const char *prefix, const char *word)
+{
+	size_t pl = strlen(prefix), wl = word ? strlen(word) : 0;
+
+	while (len && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	if (len < pl || strncmp(line, prefix, pl))
+		return false;
+	if (!word)
+		return true;
+	for (size_t i = 0; i + wl <= len; i++) {
+		if ((i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t') &&
+		    !strncmp(line + i, word, wl) &&
+		    (i + wl == len || line[i + wl] == ' ' || line[i + wl] == '\t' ||
+		     line[i + wl] == ':' || line[i + wl] == '\r'))
+			return true;
+	}
+	return false;
+}
+
+unsigned tandem_config_find_line(const char *prefix, const char *word, unsigned nth)
+{
+	const char *p = read_text;
+	unsigned lineno = 0, seen = 0;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		lineno++;
+		if (line_has(p, len, prefix, word) && ++seen > nth)
+			return lineno;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 int tandem_config_read(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st = {0};
 	int rc;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -errno;
+	}
+	/* a directory opens, then reads as nothing: an empty configuration */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file%s", path,
+			 S_ISDIR(st.st_mode) ? " (a directory)" : "");
+		fclose(f);
+		return -EINVAL;
 	}
 	for (;;) {
 		size_t n;
@@ -169,6 +239,12 @@ int tandem_config_read(const char *path, char *err, size_t errlen)
 		len += n;
 		if (n == 0)
 			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		free(buf);
+		fclose(f);
+		return -EIO;
 	}
 	fclose(f);
 	rc = tandem_config_read_buf(path, buf ? buf : "", len, err, errlen);
@@ -220,8 +296,9 @@ DEFUN(cfg_loop_udp_bufs, cfg_loop_udp_bufs_cmd, "udp-buffers <16-32768>",
 	return pow2_arg(vty, argv[0], &tandem_loop_cfg.udp_bufs);
 }
 
-DEFUN(cfg_loop_udp_buf_size, cfg_loop_udp_buf_size_cmd, "udp-buffer-size <512-65536>",
-      "Size of one UDP receive buffer\nBytes\n")
+DEFUN(cfg_loop_udp_buf_size, cfg_loop_udp_buf_size_cmd, "udp-buffer-size <512-65535>",
+      "Largest UDP datagram received whole (a larger one is dropped and counted; default "
+      "65535)\nBytes\n")
 {
 	LOOP_SET(udp_buf_size);
 }
@@ -280,6 +357,63 @@ DEFUN(show_loop, show_loop_cmd, "show loop", SHOW_STR "io_uring event loop state
 	vty_out(vty, "libosmocore fds: %" PRIu64 " polls, %" PRIu64 " dispatches%s",
 		s->osmo_fd_polls, s->osmo_fd_disp, VTY_NEWLINE);
 	return CMD_SUCCESS;
+}
+
+/* --- the management plane --- */
+
+/* libosmovty's command table: exported by the library, not declared in its headers */
+extern vector cmdvec;
+
+static int (*lib_write_file)(struct cmd_element *, struct vty *, int, const char *[]);
+
+/* libosmovty's "write file [PATH]" writes wherever PATH says, as the user
+ * tandemd runs as: a VTY user could overwrite any file that user may write.
+ * Only the configuration's own file is allowed. */
+static int write_file_own_path(struct cmd_element *self, struct vty *vty, int argc,
+			       const char *argv[])
+{
+	const char *own = host_config_file();
+
+	if (!own) {
+		vty_out(vty, "%% tandemd runs on its built-in configuration (no -c FILE): nothing to "
+			     "write to%s",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if (argc >= 1 && argv[0] && strcmp(argv[0], own)) {
+		vty_out(vty, "%% write file: only to the configuration's own file, %s%s", own,
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return lib_write_file(self, vty, argc, argv);
+}
+
+int tandem_vty_harden(void)
+{
+	int patched = 0;
+
+	for (unsigned n = 0; n < vector_active(cmdvec); n++) {
+		struct cmd_node *node = vector_slot(cmdvec, n);
+
+		if (!node || !node->cmd_vector)
+			continue;
+		for (unsigned i = 0; i < vector_active(node->cmd_vector); i++) {
+			struct cmd_element *ce = vector_slot(node->cmd_vector, i);
+
+			if (!ce || !ce->string || strncmp(ce->string, "write file", 10) ||
+			    !strstr(ce->string, "PATH"))
+				continue;
+			if (ce->func != write_file_own_path) {
+				if (!lib_write_file)
+					lib_write_file = ce->func;
+				else if (ce->func != lib_write_file)
+					continue; /* not the one we know */
+				ce->func = write_file_own_path;
+			}
+			patched++;
+		}
+	}
+	return patched ? 0 : -ENOENT;
 }
 
 void tandem_vty_init(void)

@@ -30,6 +30,9 @@ extern struct tandem_loop_cfg tandem_loop_cfg;
 
 /* Install the core commands: "loop" node, "show loop". */
 void tandem_vty_init(void);
+/* After every command is installed: "write file PATH" only to the
+ * configuration's own file. -ENOENT when libosmovty's command was not found. */
+int tandem_vty_harden(void);
 /* The loop that "show loop" reports. */
 void tandem_vty_set_loop(struct loop *l);
 
@@ -39,6 +42,12 @@ int tandem_config_read(const char *path, char *err, size_t errlen);
 /* A command handler refusing a value says why (also with vty_out for the
  * telnet user): the configuration reader prints it after FILE:LINE. */
 void tandem_config_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Checks after reading: the name of the configuration last read, and the
+ * number of the nth (0: first) line that starts with prefix (leading blanks
+ * skipped) and holds word as a token (word NULL: any); 0 if none. */
+const char *tandem_config_name(void);
+unsigned tandem_config_find_line(const char *prefix, const char *word, unsigned nth);
 
 /* The same for a configuration held in memory (name is used in messages). */
 int tandem_config_read_buf(const char *name, const char *buf, size_t len, char *err, size_t errlen);

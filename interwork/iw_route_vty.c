@@ -690,3 +690,8 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_np_cmd);
 	install_element_ve(&show_calls_cmd);
 }
+
+const struct iw_route_table *iw_route_vty_table(bool to_sip_side)
+{
+	return to_sip_side ? to_sip : to_isup;
+}

@@ -10,3 +10,7 @@ void iw_route_vty_init(void);
 /* The route callback of the interworking calls (iw_route_cb). */
 int iw_vty_route(void *priv, bool to_sip, const char *e164, struct iw_route_res *res);
 void iw_vty_set_iw(struct iw *iw);
+/* The routing tables as configured (NULL: no rule yet), for the checks
+ * after reading (iw_cfg_check.c). */
+struct iw_route_table;
+const struct iw_route_table *iw_route_vty_table(bool to_sip);

@@ -26,11 +26,13 @@
 #include "core/vty.h"
 #include "default_cfg.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_cfg_check.h"
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
 #include "sigtran/isup_vty.h"
 #include "sigtran/m3ua_vty.h"
+#include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 
@@ -143,9 +145,8 @@ static int sip_start(struct daemon *d, void *ctx)
 {
 	struct sip_listen_cfg *l;
 
-	d->ua = sip_ua_alloc(ctx, d->loop,
-			     &(struct sip_ua_cfg){.user_agent = "tandem/" TANDEM_VERSION}, &sip_ops,
-			     d);
+	d->ua = sip_ua_alloc(ctx, d->loop, &(struct sip_ua_cfg){.user_agent = sip_sec_user_agent()},
+			     &sip_ops, d);
 	if (!d->ua)
 		return -ENOMEM;
 	llist_for_each_entry(l, &sip_cfg.listeners, list)
@@ -159,15 +160,18 @@ static int sip_start(struct daemon *d, void *ctx)
 
 			a->sin6_family = AF_INET6;
 			a->sin6_port = htons(l->port);
-			inet_pton(AF_INET6, l->addr, &a->sin6_addr);
-			len = sizeof(*a);
+			len = inet_pton(AF_INET6, l->addr, &a->sin6_addr) == 1 ? sizeof(*a) : 0;
 		} else {
 			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 
 			a->sin_family = AF_INET;
 			a->sin_port = htons(l->port);
-			inet_pton(AF_INET, l->addr, &a->sin_addr);
-			len = sizeof(*a);
+			len = inet_pton(AF_INET, l->addr, &a->sin_addr) == 1 ? sizeof(*a) : 0;
+		}
+		if (!len) { /* never the wildcard instead of what was written */
+			fprintf(stderr, "tandemd: SIP listen address %s is not an address\n",
+				l->addr);
+			return -EINVAL;
 		}
 		if (sip_ua_listen(d->ua, l->proto, (struct sockaddr *)&ss, len,
 				  l->proto == SIP_PROTO_TLS ? &tls : NULL) < 0) {
@@ -263,6 +267,8 @@ int main(int argc, char **argv)
 	osmo_stats_vty_add_cmds();
 	osmo_talloc_vty_add_cmds();
 	iw_vty_install_all();
+	if (tandem_vty_harden() < 0)
+		fprintf(stderr, "tandemd: libosmovty's 'write file' not found: cannot restrict it\n");
 
 	if (cfg_path)
 		rc = tandem_config_read(cfg_path, err, sizeof(err));
@@ -272,6 +278,23 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "tandemd: configuration error: %s\n", err);
 		return 1;
+	}
+	{
+		struct iw_cfg_check_res cr;
+
+		iw_cfg_check(stderr, &cr);
+		/* routes to what is not configured are tolerated at start-up
+		 * (a trunk may be added at run time); -t is strict */
+		if (cr.errors || (check_only && cr.warnings)) {
+			fprintf(stderr, "tandemd: configuration error: %u problem(s) above\n",
+				cr.errors + (check_only ? cr.warnings : 0));
+			return 1;
+		}
+		if (cr.warnings)
+			fprintf(stderr,
+				"tandemd: %u route target(s) not configured (above): those calls "
+				"fail with cause 34 until they are\n",
+				cr.warnings);
 	}
 	if (cfg_path)
 		host_config_set(cfg_path); /* for "write file" */
@@ -328,6 +351,11 @@ int main(int argc, char **argv)
 			vty_get_bind_port(TANDEM_VTY_PORT), strerror(-rc));
 		return 1;
 	}
+	if (strncmp(vty_get_bind_addr(), "127.", 4) && strcmp(vty_get_bind_addr(), "::1"))
+		LOGP(DMAIN, LOGL_NOTICE,
+		     "the VTY listens on %s, beyond this host: set 'password' and 'enable "
+		     "password', and 'login' under 'line vty'\n",
+		     vty_get_bind_addr());
 	LOGP(DMAIN, LOGL_NOTICE, "tandemd %s started, VTY on %s:%d\n", TANDEM_VERSION,
 	     vty_get_bind_addr(), vty_get_bind_port(TANDEM_VTY_PORT));
 

@@ -36,6 +36,8 @@ struct sip_conn {
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	uint64_t last_ns;
+	uint64_t created_ns, msg_start_ns; /* msg_start_ns: 0 when no message is partial */
+	uint64_t msgs;			   /* messages received */
 	/* TLS */
 	SSL *ssl;
 	BIO *rbio, *wbio;
@@ -65,6 +67,7 @@ struct sip_transport {
 	struct loop_timer idle_tmr;
 	struct sip_transport_stats st;
 	unsigned nconns;
+	uint64_t refuse_log_ns; /* last "connection refused" log line */
 };
 
 const char *sip_proto_name(enum sip_proto p)
@@ -229,6 +232,7 @@ static void deliver(struct sip_conn *sc, const uint8_t *msg, size_t len)
 	};
 
 	sc->t->st.rx_msgs++;
+	sc->msgs++;
 	sc->t->cb(sc->t->priv, &rx);
 }
 
@@ -372,9 +376,21 @@ static bool tls_pump(struct sip_conn *sc)
 	return true;
 }
 
+/* The message deadline: running while bytes of an unfinished message (or
+ * an unfinished TLS handshake) wait; a message that completed restarts it
+ * for whatever follows. */
+static void conn_partial(struct sip_conn *sc, bool partial, uint64_t msgs_before)
+{
+	if (!partial)
+		sc->msg_start_ns = 0;
+	else if (!sc->msg_start_ns || sc->msgs != msgs_before)
+		sc->msg_start_ns = sc->last_ns;
+}
+
 static size_t conn_data(void *priv, const uint8_t *data, size_t len)
 {
 	struct sip_conn *sc = priv;
+	uint64_t msgs = sc->msgs;
 	ssize_t used;
 
 	sc->last_ns = loop_now_ns();
@@ -384,6 +400,7 @@ static size_t conn_data(void *priv, const uint8_t *data, size_t len)
 			conn_close(sc);
 			return len;
 		}
+		conn_partial(sc, sc->plain_len > 0 || !SSL_is_init_finished(sc->ssl), msgs);
 		return len;
 	}
 	used = stream_consume(sc, data, len);
@@ -391,6 +408,7 @@ static size_t conn_data(void *priv, const uint8_t *data, size_t len)
 		conn_close(sc);
 		return len;
 	}
+	conn_partial(sc, (size_t)used < len, msgs);
 	return (size_t)used;
 }
 
@@ -438,6 +456,7 @@ static struct sip_conn *conn_new(struct sip_transport *t, enum sip_proto proto,
 	memcpy(&sc->peer, peer, plen);
 	sc->peer_len = plen;
 	sc->last_ns = loop_now_ns();
+	sc->created_ns = sc->last_ns;
 	llist_add_tail(&sc->list, &t->conns);
 	t->nconns++;
 	return sc;
@@ -466,12 +485,64 @@ static bool conn_tls_setup(struct sip_conn *sc, SSL_CTX *ctx, bool server, const
 	return true;
 }
 
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (b->sa_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr,
+			       sizeof(struct in6_addr));
+	return false;
+}
+
+/* The caps on stream connections: true when this one may stay. */
+static bool accept_allowed(struct sip_transport *t, const struct sockaddr *peer, socklen_t plen)
+{
+	struct sip_conn *it;
+	unsigned from_peer = 0;
+	const char *why = NULL;
+
+	if (t->nconns >= t->cfg.max_conns) {
+		t->st.conns_refused_total++;
+		why = "connections in all";
+	} else {
+		llist_for_each_entry(it, &t->conns, list) if (it->ls && same_host(&it->peer, peer))
+			from_peer++;
+		if (from_peer >= t->cfg.max_conns_per_source) {
+			t->st.conns_refused_source++;
+			why = "connections from this address";
+		}
+	}
+	if (!why)
+		return true;
+	/* at most one line a second: a flood of connections is one event */
+	if (loop_now_ns() - t->refuse_log_ns > 1000000000ull) {
+		struct sockaddr_storage ss = {0};
+		char buf[64];
+
+		t->refuse_log_ns = loop_now_ns();
+		memcpy(&ss, peer, plen < sizeof(ss) ? plen : sizeof(ss));
+		LOGP(DSIP, LOGL_NOTICE, "connection from %s refused: at the limit of %s\n",
+		     addr_str(&ss, buf, sizeof(buf)), why);
+	}
+	return false;
+}
+
 static void on_accept(void *priv, int fd, const struct sockaddr *peer, socklen_t plen)
 {
 	struct sip_listener *ls = priv;
 	struct sip_transport *t = ls->t;
-	struct sip_conn *sc = conn_new(t, ls->proto, peer, plen);
+	struct sip_conn *sc;
 
+	if (!plen || !accept_allowed(t, peer, plen)) {
+		close(fd);
+		return;
+	}
+	sc = conn_new(t, ls->proto, peer, plen);
 	if (!sc) {
 		close(fd);
 		return;
@@ -520,12 +591,23 @@ static void idle_check(void *priv)
 	struct sip_transport *t = priv;
 	struct sip_conn *sc, *n;
 	uint64_t now = loop_now_ns(), limit = (uint64_t)t->cfg.idle_timeout_s * 1000000000ull;
+	uint64_t msg_limit = (uint64_t)t->cfg.msg_timeout_s * 1000000000ull;
 
 	llist_for_each_entry_safe(sc, n, &t->conns, list)
 	{
-		if (now - sc->last_ns > limit) {
-			char peer[64];
+		char peer[64];
 
+		/* a slow sender (one byte every few seconds) or a connection
+		 * that never brings a message: the deadline, not the idle timer */
+		if ((sc->msg_start_ns && now - sc->msg_start_ns > msg_limit) ||
+		    (sc->ls && !sc->msgs && now - sc->created_ns > msg_limit)) {
+			t->st.conns_deadline++;
+			LOGP(DSIP, LOGL_INFO, "%s %s: no complete message within %u s, closing\n",
+			     sip_proto_name(sc->proto), addr_str(&sc->peer, peer, sizeof(peer)),
+			     t->cfg.msg_timeout_s);
+			conn_close(sc);
+		} else if (now - sc->last_ns > limit) {
+			t->st.conns_idle++;
 			LOGP(DSIP, LOGL_INFO, "%s %s: idle, closing\n", sip_proto_name(sc->proto),
 			     addr_str(&sc->peer, peer, sizeof(peer)));
 			conn_close(sc);
@@ -549,6 +631,12 @@ struct sip_transport *sip_transport_alloc(void *ctx, struct loop *l,
 		t->cfg.max_msg = 65535;
 	if (!t->cfg.idle_timeout_s)
 		t->cfg.idle_timeout_s = 600;
+	if (!t->cfg.msg_timeout_s)
+		t->cfg.msg_timeout_s = 10;
+	if (!t->cfg.max_conns)
+		t->cfg.max_conns = 1024;
+	if (!t->cfg.max_conns_per_source)
+		t->cfg.max_conns_per_source = 32;
 	t->frame = frame;
 	t->cb = cb;
 	t->priv = priv;

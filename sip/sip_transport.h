@@ -60,11 +60,19 @@ struct sip_tls_cfg {
 struct sip_transport_cfg {
 	size_t max_msg;		 /* largest message accepted on a stream (default 65535) */
 	unsigned idle_timeout_s; /* close stream connections idle this long (default 600) */
+	/* Slow senders: a message (and a TLS handshake) must be complete this
+	 * long after its first byte, and an accepted connection must bring its
+	 * first message as fast (default 10). */
+	unsigned msg_timeout_s;
+	unsigned max_conns;	       /* connections in all (default 1024) */
+	unsigned max_conns_per_source; /* accepted from one address (default 32) */
 };
 
 struct sip_transport_stats {
 	uint64_t rx_msgs, tx_msgs, rx_bad_frames, keepalives_answered;
 	uint64_t conns_in, conns_out, conns_closed, tls_handshake_failures;
+	uint64_t conns_refused_total, conns_refused_source; /* accepts over the caps */
+	uint64_t conns_deadline, conns_idle;		    /* closed: message deadline, idle */
 };
 
 struct sip_transport *sip_transport_alloc(void *ctx, struct loop *l,

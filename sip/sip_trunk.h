@@ -6,6 +6,7 @@
 
 #include <osmocom/core/linuxlist.h>
 
+#include "sip/sip_acl.h"
 #include "sip/sip_transport.h"
 
 #define SIP_TRUNK_MAX_CODECS  8
@@ -70,6 +71,8 @@ struct sip_trunk {
 	char *tls_client_ca, *tls_client_name; /* the trunk's own certificate, when it connects */
 	bool trust_identity;		       /* RFC 3325: the trunk is in our trust domain */
 	char *default_calling; /* calling number from an untrusted trunk without From number */
+	struct sip_acl_entry *allow; /* sources admitted besides the remote (sip_sec_vty.c) */
+	unsigned n_allow;
 	/* state */
 	bool up, registered;
 	unsigned calls;		/* calls on the trunk now (kept by the interworking layer) */

@@ -20,6 +20,7 @@
 #include "sip/sip_check.h"
 #include "sip/sip_dialog.h"
 #include "sip/sip_hdr.h"
+#include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
 #include "sip/sip_ua.h"
@@ -188,31 +189,10 @@ void txn_info(const struct sip_msg *m, struct sip_txn_info *i)
 		i->to_tag = na.tag;
 }
 
-static struct sip_trunk *trunk_by_source(const struct sockaddr_storage *src)
+static struct sip_trunk *trunk_by_source(const struct sip_txn_dest *src)
 {
-	struct sip_trunk *t;
-	char host[INET6_ADDRSTRLEN] = "";
-	uint16_t port;
-
-	if (src->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)src)->sin_addr, host,
-			  sizeof(host));
-	else if (src->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)src)->sin6_addr, host,
-			  sizeof(host));
-	/* a trunk is known by the address its requests come from: address and
-	 * port first (several trunks behind one host), then the address alone
-	 * (a peer that sends from another port than it listens on) */
-	port = src->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)src)->sin6_port)
-					  : ntohs(((const struct sockaddr_in *)src)->sin_port);
-	llist_for_each_entry(t, &sip_cfg.trunks, list)
-	{
-		if (t->host && !strcmp(t->host, host) && t->port == port)
-			return t;
-	}
-	llist_for_each_entry(t, &sip_cfg.trunks,
-			     list) if (t->host && !strcmp(t->host, host)) return t;
-	return NULL;
+	/* remote address and port, remote address, then the allow entries */
+	return sip_sec_trunk_match((const struct sockaddr *)&src->addr, (int)src->proto);
 }
 
 int trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d)
@@ -1155,7 +1135,7 @@ static struct sip_leg *uas_leg_new(struct sip_ua *ua, struct sip_txn *t, const s
 	leg->invite_len = len;
 	leg->invite_cseq = i->cseq;
 	leg->invite_txn = t;
-	leg->trunk = trunk_by_source(&src->addr);
+	leg->trunk = trunk_by_source(src);
 	sip_txn_set_user(t, &uas_invite_ops, leg);
 	ua->st.legs_in++;
 	return leg;
@@ -1423,6 +1403,26 @@ static ssize_t frame(const uint8_t *buf, size_t len)
 	return rc < 0 ? -1 : (ssize_t)n;
 }
 
+static bool in_dialog(const struct sip_msg *m)
+{
+	struct sip_nameaddr na;
+
+	return sip_msg_to(m, &na) == 0 && na.tag.len;
+}
+
+static void stateless_reply_hdrs(struct sip_ua *ua, const struct sip_txn_dest *to,
+				 const struct sip_msg *m, unsigned status, const char *hdrs)
+{
+	uint8_t buf[2048];
+	struct sip_build_extra ex = {.headers = hdrs};
+	int n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, NULL, &ex);
+
+	if (n > 0) {
+		ua->st.stateless_replies++;
+		ua_send(ua, to, buf, (size_t)n);
+	}
+}
+
 static void on_rx(void *priv, const struct sip_rx *rx)
 {
 	struct sip_ua *ua = priv;
@@ -1432,9 +1432,17 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 		.proto = rx->proto, .addr = rx->src, .addr_len = rx->src_len, .conn = rx->conn};
 	const char *why = NULL;
 	unsigned st;
+	/* the trust boundary, before anything is parsed or kept (sip_sec.h) */
+	enum sip_sec_source who = sip_sec_classify(ua->sec, rx);
 
+	if (who == SIP_SEC_FLOOD)
+		return;
 	if (sip_msg_parse(&m, (const char *)rx->data, rx->len, &ua->lim) < 0) {
 		ua->st.rx_invalid++;
+		if (who == SIP_SEC_STRANGER) {
+			sip_sec_refuse(ua->sec, rx, NULL);
+			return;
+		}
 		LOGP(DSIP, LOGL_NOTICE, "%s: unparseable message (%zu bytes): %s\n",
 		     sip_proto_name(rx->proto), rx->len, m.error ? m.error : "?");
 		/* a request that got as far as its headers gets its 400/505/513 */
@@ -1452,6 +1460,18 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 	}
 	if (m.is_request) {
 		ua->st.rx_requests++;
+		if (who == SIP_SEC_STRANGER) {
+			/* answered without a transaction (RFC 3261 8.2.6 stateless);
+			 * the ACK to it is dropped here too */
+			if (sip_sec_refuse(ua->sec, rx, &m))
+				stateless_reply_hdrs(ua, &src, &m, 403, NULL);
+			return;
+		}
+		if (m.meth != SIP_METHOD_ACK && m.meth != SIP_METHOD_CANCEL && !in_dialog(&m) &&
+		    sip_sec_trunk_over(ua->sec, rx)) {
+			stateless_reply_hdrs(ua, &src, &m, 503, "Retry-After: 1\r\n");
+			return;
+		}
 		st = sip_msg_check_uas(&m, &ua->pol, &why);
 		if (st) {
 			ua->st.rx_invalid++;
@@ -1522,14 +1542,24 @@ struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *
 			memcpy(ua->auth_key + k, &r, 8);
 		}
 	}
-	ua->tr = sip_transport_alloc(ua, l, NULL, frame, on_rx, ua);
+	ua->sec = sip_sec_alloc(ua, l, rnd_next(ua));
+	ua->tr = sip_transport_alloc(
+		ua, l,
+		&(struct sip_transport_cfg){.max_msg = sip_sec_cfg.max_msg,
+					    .idle_timeout_s = sip_sec_cfg.idle_timeout_s,
+					    .msg_timeout_s = sip_sec_cfg.header_timeout_s,
+					    .max_conns = sip_sec_cfg.max_conns,
+					    .max_conns_per_source =
+						    sip_sec_cfg.max_conns_per_source},
+		frame, on_rx, ua);
 	ua->tl = sip_txn_layer_alloc(ua, &txl_ops, ua, NULL);
 	if (ua->tr)
 		sip_transport_on_conn_error(ua->tr, on_conn_error);
-	if (!ua->tr || !ua->tl) {
+	if (!ua->sec || !ua->tr || !ua->tl) {
 		talloc_free(ua);
 		return NULL;
 	}
+	sip_sec_vty_set(ua->sec, ua->tr, l);
 	return ua;
 }
 
@@ -1549,6 +1579,7 @@ void sip_ua_free(struct sip_ua *ua)
 		osmo_timer_del(&leg->ok_timer);
 		leg->ops = NULL;
 	}
+	sip_sec_vty_set(NULL, NULL, NULL);
 	sip_txn_layer_free(ua->tl);
 	sip_transport_free(ua->tr);
 	talloc_free(ua);

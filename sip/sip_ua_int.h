@@ -18,6 +18,7 @@ struct sip_ua {
 	void *priv;
 	struct sip_transport *tr;
 	struct sip_txn_layer *tl;
+	struct sip_sec *sec; /* the trust boundary: admission, flood limit */
 	struct sip_limits lim;
 	struct sip_uas_policy pol;
 	struct llist_head legs;

@@ -8,6 +8,7 @@
 #include <osmocom/vty/vty.h>
 
 #include "core/vty.h"
+#include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
 
@@ -64,7 +65,13 @@ DEFUN(cfg_sip, cfg_sip_cmd, "sip", "Configure SIP listeners and trunks\n")
 DEFUN(cfg_sip_listen, cfg_sip_listen_cmd, "listen (udp|tcp) A.B.C.D <1-65535>",
       "Listen for SIP\nUDP\nTCP\nLocal address\nPort\n")
 {
-	struct sip_listen_cfg *l = talloc_zero(tall_vty_ctx, struct sip_listen_cfg);
+	struct sip_listen_cfg *l;
+
+	/* libosmovty's A.B.C.D takes 999.1.1.1: a listener must never fall
+	 * back to another address than the one written */
+	if (!sip_sec_addr_ok(vty, argv[1]))
+		return CMD_WARNING;
+	l = talloc_zero(tall_vty_ctx, struct sip_listen_cfg);
 
 	l->proto = (enum sip_proto)get_string_value(proto_names, argv[0]);
 	l->addr = talloc_strdup(l, argv[1]);
@@ -84,8 +91,11 @@ DEFUN(cfg_sip_listen_tls, cfg_sip_listen_tls_cmd,
       "Listen for SIP\nTLS\nLocal address\nPort\nCertificate chain (PEM)\nFile\nPrivate key "
       "(PEM)\nFile\n")
 {
-	struct sip_listen_cfg *l = talloc_zero(tall_vty_ctx, struct sip_listen_cfg);
+	struct sip_listen_cfg *l;
 
+	if (!sip_sec_addr_ok(vty, argv[0]))
+		return CMD_WARNING;
+	l = talloc_zero(tall_vty_ctx, struct sip_listen_cfg);
 	l->proto = SIP_PROTO_TLS;
 	l->addr = talloc_strdup(l, argv[0]);
 	l->port = (uint16_t)atoi(argv[1]);
@@ -335,11 +345,13 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, " certificate %s key %s", l->cert, l->key);
 		vty_out(vty, "%s", VTY_NEWLINE);
 	}
+	sip_sec_vty_write(vty);
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
 		vty_out(vty, " trunk %s%s", t->name, VTY_NEWLINE);
 		if (t->host)
 			vty_out(vty, "  remote %s %u%s", t->host, t->port, VTY_NEWLINE);
+		sip_sec_vty_write_trunk(vty, t);
 		vty_out(vty, "  transport %s%s", get_value_string(proto_names, t->proto),
 			VTY_NEWLINE);
 		if (t->domain)
@@ -441,4 +453,5 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cmd);
 	sip_vty_sec_init();
 	install_element_ve(&show_sip_trunks_cmd);
+	sip_sec_vty_init();
 }

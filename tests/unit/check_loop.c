@@ -218,6 +218,63 @@ START_TEST(test_bufring_exhausted_recovers)
 }
 END_TEST
 
+struct size_rx {
+	int n;
+	size_t last_len;
+};
+
+static void size_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
+		    socklen_t fromlen)
+{
+	struct size_rx *r = priv;
+
+	(void)data;
+	(void)from;
+	(void)fromlen;
+	r->n++;
+	r->last_len = len;
+}
+
+START_TEST(test_udp_oversize_dropped)
+{
+	/* udp_buf_size is the largest payload received whole: a datagram of
+	 * exactly that size arrives whole, one byte more is cut by the kernel
+	 * (MSG_TRUNC) and must be dropped and counted, never delivered cut. */
+	struct loop_cfg cfg = {.udp_bufs = 16, .udp_buf_size = 1024};
+	struct loop *l = loop_alloc(unit_ctx, &cfg);
+	struct sockaddr_in a = lo_any();
+	struct sockaddr_storage ss;
+	struct size_rx r = {0};
+	struct loop_udp *u;
+	static uint8_t big[1100];
+	bool never = false;
+	int fd;
+
+	ck_assert_ptr_nonnull(l);
+	memset(big, 'a', sizeof(big));
+	u = loop_udp_open(l, (struct sockaddr *)&a, sizeof(a), size_rx, &r);
+	ck_assert_ptr_nonnull(u);
+	ck_assert_int_eq(loop_udp_local(u, &ss), 0);
+	fd = client_socket((struct sockaddr_in *)&ss);
+	ck_assert_int_eq(send(fd, big, 1024, 0), 1024);
+	turn_until(l, &never, 100);
+	ck_assert_int_eq(r.n, 1);
+	ck_assert_uint_eq(r.last_len, 1024);
+	ck_assert_int_eq(send(fd, big, 1025, 0), 1025);
+	ck_assert_int_eq(send(fd, big, 1100, 0), 1100);
+	ck_assert_int_eq(send(fd, big, 10, 0), 10);
+	turn_until(l, &never, 100);
+	ck_assert_int_eq(r.n, 2);
+	ck_assert_uint_eq(r.last_len, 10);
+	ck_assert_uint_eq(loop_get_stats(l)->udp_trunc, 2);
+	ck_assert_uint_eq(loop_get_stats(l)->udp_rx, 2);
+	close(fd);
+	loop_udp_close(u);
+	turn_until(l, &never, 30);
+	loop_free(l);
+}
+END_TEST
+
 /* --- TCP: 4 MiB through the send queue toward a slow reader (a thread
  * reading a small socket buffer bit by bit), then framed replies cut into
  * odd pieces to exercise "consume what is complete, keep the rest". --- */
@@ -511,6 +568,7 @@ Suite *loop_suite(void)
 	tcase_add_test(tc, test_timers_order);
 	tcase_add_test(tc, test_udp_echo);
 	tcase_add_test(tc, test_bufring_exhausted_recovers);
+	tcase_add_test(tc, test_udp_oversize_dropped);
 	tcase_add_test(tc, test_tcp_backpressure_slow_reader);
 	tcase_add_test(tc, test_osmo_fd_and_timer);
 	tcase_add_test(tc, test_wake_from_thread);

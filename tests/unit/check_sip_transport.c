@@ -119,6 +119,62 @@ START_TEST(test_udp)
 }
 END_TEST
 
+START_TEST(test_tcp_caps_and_deadline)
+{
+	/* 2 connections per source, 3 in all: of 4 clients from 127.0.0.1
+	 * two stay; one from 127.0.0.2 stays, a second from there is over the
+	 * cap in all. A client that never finishes its headers is closed by
+	 * the message deadline (1 s) while a complete message goes through. */
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct side a = {0};
+	struct sockaddr_in addr = lo(), src2 = lo();
+	struct sockaddr_storage local;
+	struct sip_listener *ls;
+	const struct sip_transport_stats *st;
+	struct sip_transport_cfg cfg = {
+		.max_conns = 3, .max_conns_per_source = 2, .msg_timeout_s = 1};
+	int fd[6], closed = 0;
+
+	a.t = sip_transport_alloc(unit_ctx, l, &cfg, test_frame, on_rx, &a);
+	ls = sip_transport_listen(a.t, SIP_PROTO_TCP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	ck_assert_ptr_nonnull(ls);
+	sip_listener_local(ls, &local);
+	src2.sin_addr.s_addr = htonl(0x7f000002);
+	for (int i = 0; i < 6; i++) {
+		fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (i >= 4)
+			ck_assert_int_eq(bind(fd[i], (struct sockaddr *)&src2, sizeof(src2)), 0);
+		ck_assert_int_eq(connect(fd[i], (struct sockaddr *)&local, sizeof(addr)), 0);
+		turn_until(l, NULL, 0, 30);
+	}
+	st = sip_transport_get_stats(a.t);
+	ck_assert_uint_eq(sip_transport_conn_count(a.t), 3);
+	ck_assert_uint_eq(st->conns_refused_source, 2);
+	ck_assert_uint_eq(st->conns_refused_total, 1);
+	/* the kept ones: 0, 1 and 4. 0 sends a whole message, 1 half a one */
+	ck_assert_int_eq(send(fd[0], req2, sizeof(req2) - 1, 0), (ssize_t)sizeof(req2) - 1);
+	ck_assert_int_eq(send(fd[1], req2, 20, 0), 20);
+	turn_until(l, &a.got, 1, 500);
+	ck_assert_int_eq(a.got, 1);
+	turn_until(l, NULL, 0, 2600);
+	/* 1 (half a message) and 4 (nothing at all) are gone; 0 stays */
+	ck_assert_uint_eq(st->conns_deadline, 2);
+	ck_assert_uint_eq(sip_transport_conn_count(a.t), 1);
+	for (int i = 0; i < 6; i++) {
+		struct pollfd p = {.fd = fd[i], .events = POLLIN};
+		char c;
+
+		if (poll(&p, 1, 0) == 1 && recv(fd[i], &c, 1, MSG_DONTWAIT) <= 0)
+			closed++;
+		close(fd[i]);
+	}
+	ck_assert_int_eq(closed, 5);
+	sip_transport_free(a.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_tcp_pipeline_keepalive_reuse)
 {
 	struct loop *l = loop_alloc(unit_ctx, NULL);
@@ -280,6 +336,7 @@ Suite *sip_transport_suite(void)
 
 	tcase_add_test(tc, test_udp);
 	tcase_add_test(tc, test_tcp_pipeline_keepalive_reuse);
+	tcase_add_test(tc, test_tcp_caps_and_deadline);
 	tcase_add_test(tc, test_tls_verified_and_wrong_name);
 	tcase_add_test(tc, test_ipv6_udp_tcp);
 	suite_add_tcase(s, tc);

@@ -324,6 +324,16 @@ int main(int argc, char **argv)
 	a.sin_port = htons((uint16_t)port);
 	inet_pton(AF_INET, host, &a.sin_addr);
 
+	{
+		/* a test peer takes requests from anyone: one trunk admitting
+		 * every source, matched after any configured one */
+		static struct sip_acl_entry any[2];
+		static struct sip_trunk open_trunk = {.name = "anyone", .allow = any, .n_allow = 2};
+
+		sip_acl_entry_parse(&any[0], "0.0.0.0/0", 0, NULL);
+		sip_acl_entry_parse(&any[1], "::/0", 0, NULL);
+		llist_add_tail(&open_trunk.list, &sip_cfg.trunks);
+	}
 	tandem_log_init(ctx);
 	log_set_log_level(osmo_stderr_target, LOGL_NOTICE);
 	L = loop_alloc(ctx, &(struct loop_cfg){.drive_osmocom = true, .udp_buf_size = 8192});

@@ -1164,8 +1164,8 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 
 	/* tls client-ca: the trunk's certificate; require-auth: INVITE, BYE,
 	 * INFO, UPDATE, REFER... carry good digest credentials; or 401/403 */
-	if (sip_ua_tls_check(ua, t, m, trunk_by_source(&src->addr), src) < 0 ||
-	    sip_ua_auth_check(ua, t, m, trunk_by_source(&src->addr)) < 0)
+	if (sip_ua_tls_check(ua, t, m, trunk_by_source(src), src) < 0 ||
+	    sip_ua_auth_check(ua, t, m, trunk_by_source(src)) < 0)
 		return;
 	switch (m->meth) {
 	case SIP_METHOD_ACK:

@@ -57,7 +57,7 @@ CFG
 	start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$m3ua" --variant "$var" \
 		--opc 1 --dpc 2 --rc 7 --cics 1-40 --timeout 60 --script "$TMPD/sw-$var.in"
 	exec 3>"$TMPD/sw-$var.in"
-	start_bg "$log" "$BUILD/tandemd" -c "$TMPD/$var.cfg"
+	start_bg "$log" "$TANDEMD" -c "$TMPD/$var.cfg"
 	local td=$BG_PID
 	wait_tcp "$vty" 50 || { fail "it:isup-$var:tandemd-start"; cat "$log"; return; }
 	sw() { echo "$*" >&3; }

@@ -113,7 +113,7 @@ mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
 	--dpc 2 --cics 1-31 --timeout 180 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 td=$BG_PID
 wait_tcp $VTY 50 || { fail "it:iw-calls:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 sw() { echo "$*" >&3; }

@@ -660,13 +660,8 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 			/* 250 ms of a poor residual that the (ERL-scaled)
 			 * Geigel does not call near-end speech: the echo path
 			 * changed. Forget convergence: larger step, delay
-			 * search again. The far-end power goes too: the ERL
-			 * the Geigel threshold follows is ld / lx, and a stale
-			 * lx over a fresh ld read as a huge ERL, put the
-			 * threshold at its floor and held every sample as
-			 * double talk, adaptation frozen for good (G.168 path
-			 * change D.2 -> D.3/D.4/D.6 never re-converged). */
-			s->lx = s->ld = s->le = 0.0f;
+			 * search again. */
+			s->ld = s->le = 0.0f;
 			s->energy_run = 0;
 			converged = energy_dt = false;
 		}

@@ -542,10 +542,9 @@ END_TEST
 
 /* G.168 test 2, re-convergence after an echo path change: converged on
  * D.2 at 20 ms, the path becomes D.3..D.9 (at 20 ms, and D.7 at 60 ms):
- * ACOM >= 27 dB again within 1 s of the change (over 0.5-1.0 s after it,
- * as for the first convergence). Known miss (issue 15): only D.5 meets it;
- * the others reach 20 dB ERLE 0.7-0.9 s after the change (docs/
- * echo-canceller.md). This test shows it until re-convergence is faster. */
+ * ACOM >= 27 dB again within 1 s of the change. Known miss (issue 15):
+ * D.2 -> D.3, D.4, D.6 at the same delay never re-converge (the output is
+ * ~3 dB above the echo: adaptation stays frozen); this test shows it. */
 static const struct {
 	unsigned model, delay_ms;
 } changes[] = {{3, 20}, {4, 20}, {5, 20}, {6, 20}, {7, 20}, {8, 20}, {9, 20}, {7, 60}};

@@ -110,7 +110,7 @@ bench-run: all $(BENCH_BIN) $(BENCH_EXTRA) peers
 fuzz-run: $(FUZZ_BIN)
 	@sh tests/fuzz.sh $(FUZZ_SECONDS)
 
-unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-san $(BUILD)/unit-tests-tsan
+unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-san $(BUILD)/unit-tests-tsan $(BUILD)/tandemd-san
 peers: $(PEER_BIN)
 
 $(BUILD)/tandemd: $(BUILD)/obj/interwork/tandemd_main.o $(LIB_OBJ)
@@ -124,6 +124,11 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB_OBJ)
 
 $(BUILD)/unit-tests-san: $(UNIT_SAN_OBJ) $(LIB_SAN_OBJ)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
+
+# tandemd under ASan+UBSan (objects shared with unit-tests-san): tests/check.sh
+# runs the call suites a second time against it (TANDEM_TANDEMD).
+$(BUILD)/tandemd-san: $(BUILD)/san/interwork/tandemd_main.o $(LIB_SAN_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ThreadSanitizer for the code that crosses threads (queues, media workers).
 $(BUILD)/unit-tests-tsan: $(UNIT_TSAN_OBJ) $(LIB_TSAN_OBJ)
@@ -189,4 +194,4 @@ $(BUILD)/gen/default_cfg.h: etc/tandem.cfg
 	@mkdir -p $(dir $@)
 	@{ echo 'static const char tandem_default_cfg[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
-$(BUILD)/obj/interwork/tandemd_main.o: $(BUILD)/gen/default_cfg.h
+$(BUILD)/obj/interwork/tandemd_main.o $(BUILD)/san/interwork/tandemd_main.o: $(BUILD)/gen/default_cfg.h

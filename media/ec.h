@@ -98,3 +98,6 @@ size_t ec_state_bytes(const struct ec *ec);
 extern const struct ec_ops ec_nlms_ops;
 extern const struct ec_ops ec_spandsp_ops;
 extern const struct ec_ops ec_speex_ops;
+/* speexdsp on 20 and 32 ms frames: bench candidates, not in ec_impls() */
+extern const struct ec_ops ec_speex160_ops;
+extern const struct ec_ops ec_speex256_ops;

@@ -4,7 +4,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdint.h>
+
 #include <talloc.h>
+
+/* the G.168 Annex D echo path models, as data (spandsp's header defines the
+ * arrays: included in this one file only) */
+#include <spandsp/g168models.h>
 
 #include "media/ec_bench.h"
 
@@ -254,6 +260,38 @@ static unsigned echo_path(unsigned model, double *h)
 	return len;
 }
 
+/* G.168 Annex D model D.<model> (2..9), scaled to unit energy (the bench
+ * sets the ERL itself). Returns the number of taps, 0 for no such model. */
+static unsigned g168_path(unsigned model, double *h)
+{
+	static const struct {
+		const int32_t *c;
+		unsigned n;
+	} m[] = {
+		{line_model_d2_coeffs, sizeof(line_model_d2_coeffs) / sizeof(int32_t)},
+		{line_model_d3_coeffs, sizeof(line_model_d3_coeffs) / sizeof(int32_t)},
+		{line_model_d4_coeffs, sizeof(line_model_d4_coeffs) / sizeof(int32_t)},
+		{line_model_d5_coeffs, sizeof(line_model_d5_coeffs) / sizeof(int32_t)},
+		{line_model_d6_coeffs, sizeof(line_model_d6_coeffs) / sizeof(int32_t)},
+		{line_model_d7_coeffs, sizeof(line_model_d7_coeffs) / sizeof(int32_t)},
+		{line_model_d8_coeffs, sizeof(line_model_d8_coeffs) / sizeof(int32_t)},
+		{line_model_d9_coeffs, sizeof(line_model_d9_coeffs) / sizeof(int32_t)},
+	};
+	double e = 0.0;
+	unsigned i, k;
+
+	if (model < EC_BENCH_G168_FIRST || model > EC_BENCH_G168_LAST)
+		return 0;
+	k = model - EC_BENCH_G168_FIRST;
+	if (m[k].n > DISP_MAX)
+		return 0;
+	for (i = 0; i < m[k].n; i++)
+		e += (double)m[k].c[i] * m[k].c[i];
+	for (i = 0; i < m[k].n; i++)
+		h[i] = (double)m[k].c[i] / sqrt(e);
+	return m[k].n;
+}
+
 static int16_t q16(double v)
 {
 	v = nearbyint(v);
@@ -337,7 +375,9 @@ int ec_bench_run(void *ctx, const struct ec_bench_cfg *cfg, struct ec_bench_resu
 	double noise_db = cfg->noise_dbm0 != 0.0f ? cfg->noise_dbm0 : -70.0;
 	unsigned block = cfg->block ? cfg->block : 80, lat, hl, delay;
 	size_t n, i, j, dt0 = 0, dt1 = 0;
-	double h[DISP_MAX], pe = 0.0, px = 0.0, g, ps = 0.0, pr = 0.0;
+	double h[DISP_MAX], h2[DISP_MAX], pe = 0.0, px = 0.0, g, ps = 0.0, pr = 0.0;
+	size_t chg = 0;
+	unsigned hl2 = 0, delay2 = 0;
 	struct rng r = {.s = cfg->seed ? cfg->seed : 1};
 	struct timespec t0, t1;
 	float *x, *echo, *near, *resid;
@@ -350,9 +390,18 @@ int ec_bench_run(void *ctx, const struct ec_bench_cfg *cfg, struct ec_bench_resu
 	if (cfg->delay_ms > 120 || cfg->erl_db < 0.0f || cfg->erl_db > 40.0f ||
 	    cfg->path > EC_BENCH_PATHS || seconds > 60.0 || seconds < 1.0 || block > 8000)
 		return -EINVAL;
+	if ((cfg->g168 && !g168_path(cfg->g168, h)) || cfg->change_delay_ms > 120 ||
+	    (cfg->change_s > 0.0f &&
+	     (!g168_path(cfg->change_g168, h2) || cfg->change_s + 1.0f > (float)seconds)))
+		return -EINVAL;
 	n = (size_t)(seconds * FS);
 	n -= n % block;
 	delay = cfg->delay_ms * 8;
+	if (cfg->change_s > 0.0f) {
+		chg = (size_t)(cfg->change_s * FS);
+		delay2 = cfg->change_delay_ms * 8;
+		hl2 = g168_path(cfg->change_g168, h2);
+	}
 	tmp = talloc_new(ctx);
 	if (!tmp)
 		return -ENOMEM;
@@ -375,23 +424,29 @@ int ec_bench_run(void *ctx, const struct ec_bench_cfg *cfg, struct ec_bench_resu
 		x[i] = tx[i];
 	}
 
-	/* echo = h * tx, delayed; then scaled to the ERL on active samples */
-	hl = echo_path(cfg->path, h);
+	/* echo = h * tx, delayed; then scaled to the ERL on active samples
+	 * (before and after a path change separately) */
+	hl = cfg->g168 ? g168_path(cfg->g168, h) : echo_path(cfg->path, h);
 	for (i = 0; i < n; i++) {
+		const double *hh = chg && i >= chg ? h2 : h;
+		unsigned hn = chg && i >= chg ? hl2 : hl, d = chg && i >= chg ? delay2 : delay;
 		double acc = 0.0;
 
-		for (j = 0; j < hl && j + delay <= i; j++)
-			acc += h[j] * x[i - delay - j];
+		for (j = 0; j < hn && j + d <= i; j++)
+			acc += hh[j] * x[i - d - j];
 		echo[i] = (float)acc;
 	}
-	for (i = 0; i < n; i++)
-		if (act[i]) {
-			px += (double)x[i] * x[i];
-			pe += (double)echo[i] * echo[i];
-		}
-	g = pe > 0.0 ? sqrt(px / pe / pow(10.0, cfg->erl_db / 10.0)) : 0.0;
-	for (i = 0; i < n; i++)
-		echo[i] = (float)(echo[i] * g);
+	for (size_t seg = 0, a = 0, b = chg ? chg : n; seg < 2 && a < n; seg++, a = b, b = n) {
+		px = pe = 0.0;
+		for (i = a; i < b; i++)
+			if (act[i]) {
+				px += (double)x[i] * x[i];
+				pe += (double)echo[i] * echo[i];
+			}
+		g = pe > 0.0 ? sqrt(px / pe / pow(10.0, cfg->erl_db / 10.0)) : 0.0;
+		for (i = a; i < b; i++)
+			echo[i] = (float)(echo[i] * g);
+	}
 
 	/* near end: background noise, and speech during the middle third */
 	if (cfg->double_talk) {
@@ -451,6 +506,18 @@ int ec_bench_run(void *ctx, const struct ec_bench_cfg *cfg, struct ec_bench_resu
 			if (na >= 160 && e >= 20.0) {
 				res->ms_to_20db = (int32_t)((i + w) / 8);
 				break;
+			}
+		}
+		res->ms_to_20db_change = -1;
+		if (chg) {
+			res->erle_db_change_1s = (float)erle(&m, chg + 4000, chg + 8000, NULL);
+			for (i = chg; i + w <= n; i += st) {
+				double e = erle(&m, i, i + w, &na);
+
+				if (na >= 160 && e >= 20.0) {
+					res->ms_to_20db_change = (int32_t)((i + w - chg) / 8);
+					break;
+				}
 			}
 		}
 		if (cfg->double_talk) {

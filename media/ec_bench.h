@@ -36,7 +36,20 @@ struct ec_bench_cfg {
 	float noise_dbm0; /* background noise at the near end, 0: -70 dBm0 */
 	unsigned block;	  /* samples per ec_process call, 0: 80 */
 	uint32_t seed;
+	/* ITU-T G.168 Annex D echo path models (the coefficients spandsp
+	 * ships in spandsp/g168models.h): 2..9 for D.2..D.9, replacing path;
+	 * 0: tandem's synthetic paths above */
+	unsigned g168;
+	/* echo path change (G.168 test 2 re-convergence): at change_s seconds
+	 * the path becomes model change_g168 (2..9) after change_delay_ms of
+	 * bulk delay, at the same ERL; 0: no change */
+	float change_s;
+	unsigned change_g168;
+	unsigned change_delay_ms;
 };
+
+#define EC_BENCH_G168_FIRST 2
+#define EC_BENCH_G168_LAST  9
 
 struct ec_bench_result {
 	float erle_db_1s;	 /* ERLE over 0.5..1.0 s */
@@ -48,6 +61,10 @@ struct ec_bench_result {
 	float erle_db_after_dt;	 /* 0.5 s right after it */
 	double us_per_channel_second; /* thread CPU time in ec_process */
 	size_t state_bytes;
+	/* after an echo path change: ERLE over 0.5..1.0 s after it, and the
+	 * first 100 ms window after it with ERLE >= 20 dB (ms; -1 never) */
+	float erle_db_change_1s;
+	int32_t ms_to_20db_change;
 	struct ec_metrics metrics; /* the canceller's own view at the end */
 };
 

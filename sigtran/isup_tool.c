@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/tool.h"
@@ -48,7 +49,10 @@ static int unhex(const char *s, uint8_t *out, size_t size)
 	return hi < 0 ? (int)n : -EINVAL;
 }
 
-/* --variant itu|ansi ARG: 0 and the variant and argument, or -1 (usage). */
+static bool list_params;
+
+/* --variant itu|ansi [--params] ARG: 0 and the variant and argument, or -1
+ * (usage). */
 static int args(int argc, char **argv, enum isup_variant *v, const char **arg)
 {
 	int i;
@@ -56,7 +60,9 @@ static int args(int argc, char **argv, enum isup_variant *v, const char **arg)
 	*v = ISUP_VAR_ITU;
 	*arg = NULL;
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--variant") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--params")) {
+			list_params = true;
+		} else if (!strcmp(argv[i], "--variant") && i + 1 < argc) {
 			i++;
 			if (!strcmp(argv[i], "itu"))
 				*v = ISUP_VAR_ITU;
@@ -120,7 +126,7 @@ static int encode_run(int argc, char **argv)
 	int n, i;
 
 	if (args(argc, argv, &v, &json)) {
-		fprintf(stderr, "usage: %s --variant itu|ansi JSON\n", argv[0]);
+		fprintf(stderr, "usage: %s --variant itu|ansi [--params] JSON\n", argv[0]);
 		return 2;
 	}
 	if (isup_json_parse(v, json, &m, store, sizeof(store), err, sizeof(err)) < 0) {
@@ -136,10 +142,22 @@ static int encode_run(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		printf("%02x", buf[i]);
 	putchar('\n');
+	/* --params: what was encoded, for an independent decoder to compare:
+	 * "type T cic C", then "param CODE HEX" per parameter (hex codes) */
+	if (list_params) {
+		printf("type %u cic %u\n", m.type, m.cic);
+		for (unsigned k = 0; k < m.nparams; k++) {
+			printf("param %02x ", m.p[k].code);
+			for (unsigned b = 0; b < m.p[k].len; b++)
+				printf("%02x", m.p[k].val[b]);
+			putchar('\n');
+		}
+	}
 	return 0;
 }
 
 TOOL_CMD(isup_decode_cmd, "isup-decode", "--variant itu|ansi HEX",
 	 "decode one ISUP message (from the CIC on), print JSON", decode_run);
-TOOL_CMD(isup_encode_cmd, "isup-encode", "--variant itu|ansi JSON",
-	 "encode one ISUP message from JSON, print hex", encode_run);
+TOOL_CMD(isup_encode_cmd, "isup-encode", "--variant itu|ansi [--params] JSON",
+	 "encode one ISUP message from JSON, print hex (--params: then each parameter)",
+	 encode_run);

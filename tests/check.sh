@@ -1,8 +1,9 @@
 #!/bin/sh
-# make check, after the build: unit tests (plain, then ASan+UBSan), then the
-# integration scripts tests/integration/*.sh. Every line of the form
-# "PASS name", "FAIL name...", "SKIP name..." counts; the last line is the
-# total. Exit non-zero on any failure.
+# make check, after the build: unit tests (plain, ASan+UBSan, TSan on the
+# threaded suites), the integration scripts tests/integration/*.sh, then the
+# call suites a second time against build/tandemd-san (ASan+UBSan; names get
+# "@san"). Every line of the form "PASS name", "FAIL name...", "SKIP name..."
+# counts; the last line is the total. Exit non-zero on any failure.
 set -u
 top=$(pwd)
 build="$top/build"
@@ -10,47 +11,113 @@ log="$build/check.log"
 : > "$log"
 export UNIT_TOP="$top" TANDEM_TOP="$top" TANDEM_BUILD="$build"
 
+fail() {
+	echo "FAIL $*" | tee -a "$log"
+}
 
-# The runner's exit status is in the log lines; tee hides it, so look there.
+# unit LABEL BINARY: run one flavour of the Check runner (environment from the
+# caller) into build/LABEL.out, then judge it by more than its lines: the
+# runner must exit, print its summary "LABEL: P passed, F failed, S skipped,
+# R registered" with R > 0, one result line per registered test, and exit 0
+# exactly when nothing failed. A crash half-way (no summary, fewer lines, a
+# signal) is a FAIL. Sets REGISTERED.
+unit() {
+	label=$1 bin=$2 out="$build/$1.out"
+	REGISTERED=0
+	"$bin" "$label" >"$out" 2>>"$build/$label.stderr"
+	rc=$?
+	cat "$out"
+	grep -E '^(PASS|FAIL|SKIP) ' "$out" >>"$log"
+	sum=$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped, [0-9]+ registered$" "$out" | tail -n 1)
+	if [ -z "$sum" ]; then
+		fail "$label: the runner did not finish (exit status $rc, see build/$label.stderr)"
+		return
+	fi
+	set -- $(echo "$sum" | tr -dc '0-9 ')
+	p=$1 f=$2 s=$3 r=$4
+	lines=$(grep -cE "^(PASS|FAIL|SKIP) $label:" "$out")
+	REGISTERED=$r
+	[ "$r" -gt 0 ] || fail "$label: no test registered"
+	[ "$lines" = $((p + f + s)) ] && [ "$lines" -ge "$r" ] ||
+		fail "$label: $r tests registered, $lines reported ($sum)"
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		fail "$label: exit status $rc with no failed test (see build/$label.stderr)"
+	elif [ "$rc" = 0 ] && [ "$f" != 0 ]; then
+		fail "$label: exit status 0 with $f failed"
+	fi
+}
+
 echo "== unit"
-"$build/unit-tests" unit 2>"$build/unit.stderr" | tee -a "$log"
+: >"$build/unit.stderr"
+unit unit "$build/unit-tests"
+plain=$REGISTERED
+
 echo "== unit (ASan+UBSan)"
-rm -f "$build/unit-tsan.stderr"
+: >"$build/unit-san.stderr"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	"$build/unit-tests-san" unit-san 2>"$build/unit-san.stderr" | tee -a "$log"
-if ! grep -q '^unit-san: ' "$log"; then
-	echo "FAIL unit-san: the sanitizer runner did not finish (see build/unit-san.stderr)" | tee -a "$log"
-fi
+	unit unit-san "$build/unit-tests-san"
+[ "$REGISTERED" = "$plain" ] ||
+	fail "unit-san: $REGISTERED tests registered, the plain runner has $plain"
 if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$build/unit-san.stderr"; then
-	echo "FAIL unit-san: sanitizer report in build/unit-san.stderr" | tee -a "$log"
+	fail "unit-san: sanitizer report in build/unit-san.stderr"
 	grep -m5 'runtime error\|AddressSanitizer\|LeakSanitizer' "$build/unit-san.stderr"
 fi
 
 echo "== unit (ThreadSanitizer: queues and media workers)"
+: >"$build/unit-tsan.stderr"
 for s in spsc media_worker loop; do
-	CK_RUN_SUITE=$s TSAN_OPTIONS=halt_on_error=1 "$build/unit-tests-tsan" unit-tsan \
-		2>>"$build/unit-tsan.stderr" | grep -v '^unit-tsan: ' | tee -a "$log"
+	CK_RUN_SUITE=$s TSAN_OPTIONS=halt_on_error=1 unit unit-tsan "$build/unit-tests-tsan"
 done
 if grep -q 'ThreadSanitizer' "$build/unit-tsan.stderr"; then
-	echo "FAIL unit-tsan: race report in build/unit-tsan.stderr" | tee -a "$log"
+	fail "unit-tsan: race report in build/unit-tsan.stderr"
 	grep -m5 'WARNING: ThreadSanitizer' "$build/unit-tsan.stderr"
 fi
 
-for t in "$top"/tests/integration/*.sh; do
-	[ -e "$t" ] || continue
-	name=$(basename "$t" .sh)
-	echo "== integration: $name"
-	out="$build/it-$name.out"
+# integration NAME SCRIPT SUFFIX: run one script; its result lines (names
+# with SUFFIX appended) go to the log
+integration() {
+	name=$1 t=$2 sfx=$3
+	echo "== integration: $name$sfx"
+	out="$build/it-$name$sfx.out"
 	timeout -k 10 600 bash "$t" >"$out" 2>&1
 	rc=$?
-	grep -E '^(PASS|FAIL|SKIP) ' "$out" | tee -a "$log"
+	grep -E '^(PASS|FAIL|SKIP) ' "$out" | sed -E "s/^((PASS|FAIL|SKIP) [^ ]*[^ :])/\\1$sfx/" |
+		tee -a "$log"
 	if [ "$rc" != 0 ] && ! grep -q '^FAIL ' "$out"; then
-		echo "FAIL it:$name: exit status $rc (see build/it-$name.out)" | tee -a "$log"
+		fail "it:$name$sfx: exit status $rc (see build/it-$name$sfx.out)"
 	fi
 	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$out"; then
-		echo "FAIL it:$name: printed no result (see build/it-$name.out)" | tee -a "$log"
+		fail "it:$name$sfx: printed no result (see build/it-$name$sfx.out)"
 	fi
+}
+
+for t in "$top"/tests/integration/*.sh; do
+	[ -e "$t" ] || continue
+	integration "$(basename "$t" .sh)" "$t" ""
 done
+
+# The call suites again against tandemd built with ASan+UBSan: any report
+# (written to build/san-logs/ by the sanitizer runtime, whatever the script
+# does with tandemd's own log) is a failure of that script.
+if [ -x "$build/tandemd-san" ]; then
+	for name in iw_calls iw_routing isup_interop; do
+		d="$build/san-logs/$name"
+		rm -rf "$d"
+		mkdir -p "$d"
+		TANDEM_TANDEMD="$build/tandemd-san" \
+		ASAN_OPTIONS="detect_leaks=1:log_path=$d/asan" \
+		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$d/ubsan" \
+			integration "$name" "$top/tests/integration/$name.sh" "@san"
+		if [ -n "$(ls -A "$d")" ]; then
+			fail "it:$name@san: sanitizer report from tandemd-san (build/san-logs/$name/)"
+			cat "$d"/* | grep -m5 'ERROR\|runtime error\|SUMMARY'
+		else
+			echo "PASS it:$name@san:no-sanitizer-report" | tee -a "$log"
+		fi
+	done
+else
+	fail "it:tandemd-san: build/tandemd-san not built (make unit)"
+fi
 
 p=$(grep -c '^PASS ' "$log")
 f=$(grep -c '^FAIL ' "$log")

@@ -3,6 +3,9 @@
 
 TOP=${TANDEM_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${TANDEM_BUILD:-$TOP/build}
+# The daemon under test: tests/check.sh points this at build/tandemd-san for a
+# second run of the call suites under ASan+UBSan.
+TANDEMD=${TANDEM_TANDEMD:-$BUILD/tandemd}
 PIDS=()
 TMPD=$(mktemp -d /tmp/tandem-it.XXXXXX)
 

@@ -10,11 +10,153 @@
 # outgoing call (from SIP) with ACM/ANM/REL from us, release causes both
 # ways, BLO/UBL both ways (2.8.2), CGB/CGU (2.8.2), RSC (2.9.3.1), CQM
 # (2.13? circuit query), UCIC for a CIC we do not have (2.12), GRS from the
-# switch.
+# switch; for ITU (procedures_itu) also CPG, INR/INF, CON, SUS/RES with T6,
+# CFN, T1/T5 against a silent switch, overlap (IAM without ST + SAM), the
+# continuity check (COT passed / failed) and dual seizure.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:isup-interop: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:isup-interop: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
+# a switch that is gone (its --timeout, a crash) makes the checks fail, not
+# the script die on a write to its FIFO
+trap '' PIPE
+
+# sip_call CALLED HOLD_MS: a call from sipp toward ISUP; waits for the IAM
+# and sets CIC (0 when none came); sipp's messages in $TMPD/uac-CALLED.msg
+sip_call() {
+	local called=$1 hold=$2
+	start_bg "$TMPD/uac-$called.out" timeout 30 sipp -sn uac "127.0.0.1:$sip" -i 127.0.0.1 \
+		-p "$uac" -s "+49$called" -m 1 -d "$hold" -nostdin -trace_msg \
+		-message_file "$TMPD/uac-$called.msg"
+	UACPID=$BG_PID
+	wait_ev "$out" "EV (IAM|RX) cic=[0-9]+ (called=$called |type=1 muted)" 50
+	CIC=$(sed -n "s/^EV IAM cic=\([0-9]*\) called=$called .*/\1/p" "$out" | tail -n 1)
+	CIC=${CIC:-0}
+}
+
+# The call procedures of Q.764 beyond set-up and release, with libss7 on the
+# other side (ITU): CPG, INR/INF, CON, SUS/RES and T6, CFN, T1/T5 (a switch
+# that does not answer REL), overlap (IAM without ST, then SAM) and dual
+# seizure. libss7 sends CPG, CON, SUS, RES and INR itself; what it cannot
+# send (an IAM without ST, SAM, an unknown message, a colliding IAM, REL
+# for a call it does not know) the switch sends by hand ("raw"), with
+# tandem's messages kept from libss7 ("mute").
+procedures_itu() {
+	local c n
+
+	# ACM, then CPG alerting -> 180 (after the ACM's own 18x); INR -> INF
+	sip_call 89123460 1500
+	c=$CIC
+	sw "ring $c"
+	sw "sleep 300"
+	sw "inr $c 0x01"
+	check "it:isup-$var:inr->inf (Q.764 2.1.6: calling party address requested)" \
+		wait_ev "$out" "EV INF cic=$c" 50
+	sw "progress $c 1"
+	sw "sleep 300"
+	sw "answer $c"
+	wait "$UACPID"
+	check "it:isup-$var:cpg-alerting->180 (ACM's 18x, then CPG's 180)" \
+		test "$(grep -cE '^SIP/2.0 18[03]' "$TMPD/uac-89123460.msg")" -ge 2 -a \
+		"$(grep -E '^SIP/2.0 18[03]' "$TMPD/uac-89123460.msg" | tail -n 1 | cut -c9-11)" = 180
+	check "it:isup-$var:cpg-call-complete (REL 16 after BYE)" wait_ev "$out" "EV REL cic=$c cause=16" 30
+
+	# CON (no ACM) -> 200; SUS (network) + RES within T6: the call stays;
+	# SUS without RES: REL cause 102 at T6 (Q.764 2.6.2, T6 2 s here)
+	sip_call 89123461 8000
+	c=$CIC
+	sw "connect $c"
+	check "it:isup-$var:con->200" wait_ev "$TMPD/uac-89123461.msg" "^SIP/2.0 200" 50
+	sw "suspend $c 1"
+	sw "sleep 500"
+	sw "resume $c 1"
+	sleep 3
+	check "it:isup-$var:sus-res-within-t6 (no REL)" bash -c "! grep -q 'EV REL cic=$c ' '$out'"
+	sw "suspend $c 1"
+	check "it:isup-$var:sus-without-res->rel-102-at-t6" wait_ev "$out" "EV REL cic=$c cause=102" 60
+	check "it:isup-$var:sus-t6-bye-to-sip" wait_ev "$TMPD/uac-89123461.msg" "^BYE sip:" 30
+	wait "$UACPID"
+
+	# CFN: an unknown message type (0xfe) on an idle circuit -> CFN cause 97
+	sw "raw 9 fe"
+	check "it:isup-$var:unknown-message->cfn-97 (Q.764 2.9.5.1)" \
+		wait_ev "$out" "EV CFN cic=9 cause=97" 50
+
+	# T1/T5: the switch answers, then hears nothing from us on that CIC:
+	# REL repeated every T1 (1 s), after T5 (4 s) RSC; heard again, the
+	# RSC (repeated every T16) resets the circuit
+	sip_call 89123462 300
+	c=$CIC
+	sw "ring $c"
+	sw "answer $c"
+	sw "mute $c"
+	check "it:isup-$var:t1-rel-repeated (switch silent)" \
+		wait_ev "$out" "EV RX cic=$c type=12 muted=1" 60 2
+	check "it:isup-$var:t5-rsc (Q.764 2.3.1 e)" wait_ev "$out" "EV RX cic=$c type=18 muted=1" 80
+	n=$(grep -c "EV RX cic=$c type=12 muted=1" "$out")
+	check "it:isup-$var:t1-repeats-until-t5 ($n RELs in T5 4 s, T1 1 s)" test "$n" -ge 3 -a "$n" -le 5
+	sw "unmute $c"
+	check "it:isup-$var:t16-rsc-again->rlc" wait_ev "$out" "EV RSC cic=$c" 50
+	wait "$UACPID"
+
+	# overlap (ITU, "overlap yes"): IAM with 3012 and no ST, then SAM
+	# 3457+ST -> one INVITE for the whole number; REL from the switch
+	# clears it
+	sw "mute all"
+	sw "raw 25 010020010a0002000403100321"
+	sw "sleep 300"
+	sw "raw 25 020200048043750f"
+	check "it:isup-$var:iam-without-st+sam->invite-whole-number (Q.764 2.1.2)" \
+		wait_ev "$log" "INVITE sip:\+4930123457@" 50
+	check "it:isup-$var:overlap-no-invite-before-st" bash -c "! grep -q 'INVITE sip:+493012@' '$log'"
+	check "it:isup-$var:overlap-answered (ACM, ANM to the switch)" \
+		wait_ev "$out" "EV RX cic=25 type=9 muted=1" 80
+	sw "raw 25 0c0200028090"
+	check "it:isup-$var:overlap-rel->rlc" wait_ev "$out" "EV RX cic=25 type=16 muted=1" 50
+
+	# continuity check (Q.764 2.1.8): IAM with NoCI "check required on
+	# this circuit": no INVITE until COT; COT passed -> INVITE; COT failed
+	# -> the attempt is abandoned, no INVITE. libss7 has no sender for
+	# either (no NoCI setter, no COT), so both come by hand.
+	sw "raw 27 010420010a000200078310032143850f"
+	sleep 0.5
+	check "it:isup-$var:iam-cot-required->loop-back" \
+		grep -q "CIC 27 (span 0 ts 27): looped back for the continuity check" "$log"
+	check "it:isup-$var:iam-cot-required->no-invite-before-cot" \
+		bash -c "! grep -q 'INVITE sip:+4930123458@' '$log'"
+	sw "raw 27 0501"
+	check "it:isup-$var:cot-passed->invite" wait_ev "$log" "INVITE sip:\+4930123458@" 50
+	check "it:isup-$var:cot-passed-answered (ANM)" wait_ev "$out" "EV RX cic=27 type=9 muted=1" 80
+	sw "raw 27 0c0200028090"
+	check "it:isup-$var:cot-call-rel->rlc" wait_ev "$out" "EV RX cic=27 type=16 muted=1" 50
+	sw "raw 29 010420010a000200078310032143950f"
+	sw "sleep 300"
+	sw "raw 29 0500"
+	check "it:isup-$var:cot-failed->abandoned" \
+		wait_ev "$log" "CIC 29: continuity check failed \(COT\): call abandoned" 50
+	check "it:isup-$var:cot-failed->no-invite" bash -c "! grep -q 'INVITE sip:+4930123459@' '$log'"
+
+	# dual seizure: our IAM, then the switch's IAM on the same CIC before
+	# any backward message. tandem (PC 2) controls the even CICs and hunts
+	# them first: it keeps its call and ignores the IAM (Q.764 2.10.1.4)
+	sip_call 89123463 300
+	c=$(grep "EV RX cic=[0-9]* type=1 muted=1" "$out" | tail -n 1 | sed 's/.*cic=\([0-9]*\).*/\1/')
+	sw "raw $c 010020010a0002000403100399"
+	sleep 1
+	if [ $((c % 2)) = 0 ]; then
+		check "it:isup-$var:dual-seizure-even-cic-$c-ours-kept" \
+			grep -q "CIC $c: dual seizure, we control it: IAM ignored" "$log"
+	else
+		check "it:isup-$var:dual-seizure-odd-cic-$c-we-yield" \
+			grep -q "CIC $c: dual seizure, the peer controls it" "$log"
+	fi
+	check "it:isup-$var:dual-seizure-counted (show isup linksets)" \
+		bash -c "$BUILD/tandem-tool vty --port $vty 'show isup linksets' | grep -q 'dual seizures 1 (lost $((c % 2)))'"
+	sw "raw $c 0c0200028090"
+	check "it:isup-$var:dual-seizure-rel->rlc" wait_ev "$out" "EV RX cic=$c type=16 muted=1" 50
+	wait "$UACPID"
+	sw "unmute all"
+}
 
 run_variant() {
 	local var=$1 base=$2
@@ -40,6 +182,11 @@ isup
   point-code local 2 remote 1
   cic 1 31 span 0 timeslot 1
   timer T7 25
+  timer T1 1
+  timer T5 4
+  timer T6 2
+  timer T16 2
+  overlap yes
 sip
  listen udp 127.0.0.1 $sip
  trunk carrier
@@ -52,12 +199,12 @@ media
  rtp-port-range $rtp0 $((rtp0 + 39))
  span 0 e1 local 127.0.0.1 $span_l remote 127.0.0.1 $span_r frames 8
 CFG
-	start_bg "$TMPD/uas-$var.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p "$uas" -nostdin
+	start_bg "$TMPD/uas-$var.out" timeout 150 sipp -sn uas -i 127.0.0.1 -p "$uas" -nostdin
 	mkfifo "$TMPD/sw-$var.in"
 	start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$m3ua" --variant "$var" \
-		--opc 1 --dpc 2 --rc 7 --cics 1-40 --timeout 60 --script "$TMPD/sw-$var.in"
+		--opc 1 --dpc 2 --rc 7 --cics 1-40 --timeout 150 --script "$TMPD/sw-$var.in"
 	exec 3>"$TMPD/sw-$var.in"
-	start_bg "$log" "$BUILD/tandemd" -c "$TMPD/$var.cfg"
+	start_bg "$log" "$TANDEMD" -c "$TMPD/$var.cfg"
 	local td=$BG_PID
 	wait_tcp "$vty" 50 || { fail "it:isup-$var:tandemd-start"; cat "$log"; return; }
 	sw() { echo "$*" >&3; }
@@ -108,6 +255,8 @@ CFG
 	check "it:isup-$var:rel-17->486-with-reason" \
 		grep -q "Reason: Q.850;cause=17" "$TMPD/uac2-$var.msg"
 	check "it:isup-$var:rel-17->486" grep -q "SIP/2.0 486" "$TMPD/uac2-$var.msg"
+
+	[ "$var" = itu ] && procedures_itu
 
 	# maintenance from the switch
 	sw "blo 5"

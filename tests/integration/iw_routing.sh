@@ -88,7 +88,7 @@ mkfifo "$TMPD/swc.in"
 start_bg "$outc" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_C" --variant ansi --opc 1 \
 	--dpc 2 --cics 1-24 --timeout 80 --script "$TMPD/swc.in"
 exec 3>"$TMPD/swa.in" 4>"$TMPD/swb.in" 5>"$TMPD/swc.in"
-start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:iw-routing:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 echo "wait-link 10" >&3
 echo "wait-link 10" >&4
@@ -245,7 +245,7 @@ check "it:iw-routing:cause-table:tool-agrees" test "$("$BUILD/tandem-tool" cause
 printf 'isup2sip 34 404\nisup2sip 200 486\n' >"$TMPD/bad.txt"
 sed "s|^routing\$|routing\\n cause-table $TMPD/bad.txt|" "$TMPD/t.cfg" | sed 's/\\n/\n/' \
 	>"$TMPD/bad.cfg"
-"$BUILD/tandemd" -t -c "$TMPD/bad.cfg" >"$TMPD/bad.out" 2>&1
+"$TANDEMD" -t -c "$TMPD/bad.cfg" >"$TMPD/bad.out" 2>&1
 rc=$?
 check "it:iw-routing:cause-table:bad-file-refused" test "$rc" != 0
 check "it:iw-routing:cause-table:error-names-file-and-line" grep -q "bad.txt:2" "$TMPD/bad.out"

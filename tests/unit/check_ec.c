@@ -1,9 +1,14 @@
 /* media/ec: echo canceller, measured on the bench (media/ec_bench.c).
  *
- * Thresholds sit a few dB under what tandem's canceller measures on the
- * same deterministic signals (docs/echo-canceller.md), so a canceller that
- * does not converge, diverges under double talk or distorts the near end
- * fails. Runs are 4-6 s of signal each: a few ms of CPU per run. */
+ * The convergence, double-talk and path-change thresholds are ITU-T G.168
+ * figures, not our own output: test 2B (NLP off) asks a combined loss
+ * ACOM = ERL + ERLE of at least 27 dB within 1 s of the start, and it must
+ * hold from then on; the path-change (re-convergence) part of test 2 and
+ * test 3B (after double talk) ask the same of the canceller again. They
+ * run on G.168's own Annex D echo path models (D.2..D.9, from spandsp's
+ * g168models.h), several seeds. Bounds that are tandem's own (near-end
+ * distortion, its metrics agreeing with the bench) are marked as such.
+ * Runs are 4-8 s of signal each: a few ms of CPU per run. */
 #include <math.h>
 #include <string.h>
 
@@ -20,23 +25,17 @@ struct conv_case {
 	enum ec_bench_signal sig;
 	unsigned delay_ms;
 	float erl_db;
-	float min_1s, min_steady;
 };
 
-/* The targets: ERLE >= 20 dB within 1 s and >= 30 dB steady (NLP off) on
- * the speech-like signals at 50 and 100 ms of bulk delay, ERL 6-20 dB;
- * asserted 1 dB above them. Measured (seed 1, ERLE at 1 s / steady):
- * css 50/6 35.0/51.7, 50/20 32.2/37.1, 100/6 28.0/47.6, 100/20 26.0/41.6;
- * speech 50/6 35.7/39.7, 50/20 27.3/36.5, 100/6 33.9/39.7, 100/20
- * 25.7/37.2; css 0/6 31.8/42.4, speech 0/12 32.3/36.0, noise 50/20
- * 35.8/50.6. */
+#define G168_ACOM_DB 27.0f /* test 2B: combined loss within 1 s, NLP off */
+
+/* tandem's synthetic paths (ec_bench.c), at bulk delays up to 100 ms and
+ * ERL 6-20 dB: the G.168 figure, ERLE >= 27 dB - ERL at 1 s and steady */
 static const struct conv_case conv_cases[] = {
-	{EC_BENCH_CSS, 50, 6.0f, 21.0f, 31.0f},	    {EC_BENCH_CSS, 50, 20.0f, 21.0f, 31.0f},
-	{EC_BENCH_CSS, 100, 6.0f, 21.0f, 31.0f},    {EC_BENCH_CSS, 100, 20.0f, 21.0f, 31.0f},
-	{EC_BENCH_SPEECH, 50, 6.0f, 21.0f, 31.0f},  {EC_BENCH_SPEECH, 50, 20.0f, 21.0f, 31.0f},
-	{EC_BENCH_SPEECH, 100, 6.0f, 21.0f, 31.0f}, {EC_BENCH_SPEECH, 100, 20.0f, 21.0f, 31.0f},
-	{EC_BENCH_CSS, 0, 6.0f, 25.0f, 34.0f},	    {EC_BENCH_SPEECH, 0, 12.0f, 25.0f, 31.0f},
-	{EC_BENCH_NOISE, 50, 20.0f, 25.0f, 35.0f},
+	{EC_BENCH_CSS, 50, 6.0f},     {EC_BENCH_CSS, 50, 20.0f},     {EC_BENCH_CSS, 100, 6.0f},
+	{EC_BENCH_CSS, 100, 20.0f},   {EC_BENCH_SPEECH, 50, 6.0f},   {EC_BENCH_SPEECH, 50, 20.0f},
+	{EC_BENCH_SPEECH, 100, 6.0f}, {EC_BENCH_SPEECH, 100, 20.0f}, {EC_BENCH_CSS, 0, 6.0f},
+	{EC_BENCH_SPEECH, 0, 12.0f},  {EC_BENCH_NOISE, 50, 20.0f},
 };
 
 START_TEST(test_converges)
@@ -47,13 +46,11 @@ START_TEST(test_converges)
 	struct ec_bench_result r;
 
 	bench(&c, &r);
-	ck_assert_msg(r.erle_db_1s >= k->min_1s, "ERLE at 1 s %.1f dB < %.1f", r.erle_db_1s,
-		      k->min_1s);
-	ck_assert_msg(r.erle_db_steady >= k->min_steady, "steady ERLE %.1f dB < %.1f",
-		      r.erle_db_steady, k->min_steady);
-	ck_assert_int_ge(r.ms_to_20db, 0);
-	ck_assert_int_le(r.ms_to_20db, 1000);
-	/* the canceller's own metrics agree with the bench */
+	ck_assert_msg(k->erl_db + r.erle_db_1s >= G168_ACOM_DB, "ACOM at 1 s %.1f dB < %.1f",
+		      k->erl_db + r.erle_db_1s, G168_ACOM_DB);
+	ck_assert_msg(k->erl_db + r.erle_db_steady >= G168_ACOM_DB, "steady ACOM %.1f dB < %.1f",
+		      k->erl_db + r.erle_db_steady, G168_ACOM_DB);
+	/* tandem's own: the canceller's metrics agree with the bench */
 	ck_assert_float_ge(r.metrics.erle_db, 15.0f);
 	ck_assert_float_lt(fabsf(r.metrics.erl_db - k->erl_db), 3.0f);
 	if (r.metrics.erle_db >= 21.0f)
@@ -501,6 +498,79 @@ START_TEST(test_tones_no_echo)
 }
 END_TEST
 
+/* G.168 test 2B on every Annex D model (D.2..D.9), CSS, ERL 6 dB, 20 ms
+ * of bulk delay, three seeds: ACOM >= 27 dB at 1 s and steady. */
+START_TEST(test_g168_convergence)
+{
+	struct ec_bench_cfg c = {.signal = EC_BENCH_CSS,
+				 .g168 = EC_BENCH_G168_FIRST + (unsigned)_i / 3,
+				 .delay_ms = 20,
+				 .erl_db = 6.0f,
+				 .seed = 1 + (uint32_t)_i % 3};
+	struct ec_bench_result r;
+
+	bench(&c, &r);
+	ck_assert_msg(6.0f + r.erle_db_1s >= G168_ACOM_DB, "D.%u seed %u: ACOM at 1 s %.1f dB",
+		      c.g168, c.seed, 6.0f + r.erle_db_1s);
+	ck_assert_msg(6.0f + r.erle_db_steady >= G168_ACOM_DB, "D.%u seed %u: steady ACOM %.1f dB",
+		      c.g168, c.seed, 6.0f + r.erle_db_steady);
+}
+END_TEST
+
+/* G.168 test 3B: double talk (near-end speech at the far end's level)
+ * must not make the canceller diverge: ACOM >= 27 dB before and right
+ * after it, on every model; the near end passes (tandem's own bound: less
+ * than 3 dB added to it). */
+START_TEST(test_g168_double_talk)
+{
+	struct ec_bench_cfg c = {.signal = EC_BENCH_CSS,
+				 .g168 = EC_BENCH_G168_FIRST + (unsigned)_i,
+				 .delay_ms = 20,
+				 .erl_db = 6.0f,
+				 .double_talk = true,
+				 .seed = 1};
+	struct ec_bench_result r;
+
+	bench(&c, &r);
+	ck_assert_msg(6.0f + r.erle_db_before_dt >= G168_ACOM_DB, "D.%u: ACOM before DT %.1f dB",
+		      c.g168, 6.0f + r.erle_db_before_dt);
+	ck_assert_msg(6.0f + r.erle_db_after_dt >= G168_ACOM_DB, "D.%u: ACOM after DT %.1f dB",
+		      c.g168, 6.0f + r.erle_db_after_dt);
+	ck_assert_float_le(r.dt_distortion_db, 3.0f);
+}
+END_TEST
+
+/* G.168 test 2, re-convergence after an echo path change: converged on
+ * D.2 at 20 ms, the path becomes D.3..D.9 (at 20 ms, and D.7 at 60 ms):
+ * ACOM >= 27 dB again within 1 s of the change. Known miss (issue 15):
+ * D.2 -> D.3, D.4, D.6 at the same delay never re-converge (the output is
+ * ~3 dB above the echo: adaptation stays frozen); this test shows it. */
+static const struct {
+	unsigned model, delay_ms;
+} changes[] = {{3, 20}, {4, 20}, {5, 20}, {6, 20}, {7, 20}, {8, 20}, {9, 20}, {7, 60}};
+
+START_TEST(test_g168_path_change)
+{
+	struct ec_bench_cfg c = {.signal = EC_BENCH_CSS,
+				 .g168 = 2,
+				 .delay_ms = 20,
+				 .erl_db = 6.0f,
+				 .seconds = 8.0f,
+				 .change_s = 3.0f,
+				 .change_g168 = changes[_i].model,
+				 .change_delay_ms = changes[_i].delay_ms,
+				 .seed = 1};
+	struct ec_bench_result r;
+
+	bench(&c, &r);
+	ck_assert_msg(6.0f + r.erle_db_change_1s >= G168_ACOM_DB,
+		      "D.2/20ms -> D.%u/%ums: ACOM 1 s after the change %.1f dB (20 dB ERLE after "
+		      "%d ms)",
+		      c.change_g168, c.change_delay_ms, 6.0f + r.erle_db_change_1s,
+		      r.ms_to_20db_change);
+}
+END_TEST
+
 Suite *ec_suite(void)
 {
 	Suite *s = suite_create("ec");
@@ -516,6 +586,11 @@ Suite *ec_suite(void)
 	tcase_add_test(tc, test_double_talk_from_start);
 	tcase_add_test(tc, test_tones_no_echo);
 	tcase_add_loop_test(tc, test_double_talk, 0, sizeof(dt_cases) / sizeof(dt_cases[0]));
+	tcase_add_loop_test(tc, test_g168_convergence, 0,
+			    3 * (EC_BENCH_G168_LAST - EC_BENCH_G168_FIRST + 1));
+	tcase_add_loop_test(tc, test_g168_double_talk, 0,
+			    EC_BENCH_G168_LAST - EC_BENCH_G168_FIRST + 1);
+	tcase_add_loop_test(tc, test_g168_path_change, 0, sizeof(changes) / sizeof(changes[0]));
 	suite_add_tcase(s, tc);
 	tc = unit_tcase("control");
 	tcase_add_test(tc, test_tone_disable);

@@ -239,7 +239,7 @@ START_TEST(test_sctp_loopback)
 	if (m3ua_sctp_probe(why, sizeof(why)) < 0) {
 		ck_assert_ptr_null(m3ua_conn_alloc(unit_ctx, l, &scfg, &p_ops, &ps));
 		loop_free(l);
-		return;
+		unit_skip("%s; only the refusal is checked", why);
 	}
 	srv = m3ua_conn_alloc(unit_ctx, l, &scfg, &p_ops, &ps);
 	ck_assert_ptr_nonnull(srv);

@@ -240,11 +240,10 @@ START_TEST(test_ipv6_udp_tcp)
 	lu = sip_transport_listen(a.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
 	lt = sip_transport_listen(a.t, SIP_PROTO_TCP, (struct sockaddr *)&addr, sizeof(addr), NULL);
 	if (!lu || !lt) {
-		/* a host without IPv6 on loopback: nothing to test here */
 		sip_transport_free(b.t);
 		sip_transport_free(a.t);
 		loop_free(l);
-		return;
+		unit_skip("no IPv6 on loopback (cannot bind [::1])");
 	}
 	sip_listener_local(lu, &ludp);
 	sip_listener_local(lt, &ltcp);

@@ -1,9 +1,11 @@
 /* One runner for every Check suite (tests/unit/check_*.c).
  *
- * Prints one line per test: "PASS unit:<suite>:<case>:<test>" or
- * "FAIL ...: file:line: message", then "unit: N passed, N failed".
+ * Prints one line per test: "PASS unit:<case>:<test>",
+ * "FAIL ...: file:line: message" or "SKIP ...: reason" (unit_skip), then
+ * "unit: N passed, N failed, N skipped, N registered".
  * CK_RUN_SUITE / CK_RUN_CASE select a subset (Check's own variables).
- * Exit 0 when every test passed. */
+ * Exit 0 when every test passed or skipped and every registered test
+ * reported. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@
 static int report(const char *tap_path, const char *label)
 {
 	char line[4096];
-	int passed = 0, failed = 0;
+	int passed = 0, failed = 0, skipped = 0;
 	FILE *f = fopen(tap_path, "r");
 
 	if (!f) {
@@ -47,6 +49,17 @@ static int report(const char *tap_path, const char *label)
 			p = strchr(p, ':') + 1;
 		if (ok && strstr(p, ": Passed"))
 			*strstr(p, ": Passed") = 0;
+		if (!ok && strstr(p, ": SKIP: ")) {
+			/* "case:test: file:line: SKIP: reason" -> "case:test: reason" */
+			char *reason = strstr(p, ": SKIP: ") + 8;
+			char *end = strchr(strchr(p, ':') + 1, ':');
+
+			if (end)
+				*end = 0;
+			printf("SKIP %s:%s: %s\n", label, p, reason);
+			skipped++;
+			continue;
+		}
 		printf("%s %s:%s\n", ok ? "PASS" : "FAIL", label, p);
 		if (ok)
 			passed++;
@@ -54,7 +67,13 @@ static int report(const char *tap_path, const char *label)
 			failed++;
 	}
 	fclose(f);
-	printf("%s: %d passed, %d failed\n", label, passed, failed);
+	if (passed + failed + skipped != unit_registered) {
+		printf("FAIL %s:runner: %d tests registered, %d reported\n", label, unit_registered,
+		       passed + failed + skipped);
+		failed++;
+	}
+	printf("%s: %d passed, %d failed, %d skipped, %d registered\n", label, passed, failed,
+	       skipped, unit_registered);
 	return failed;
 }
 

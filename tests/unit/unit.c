@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <osmocom/core/timer.h>
 #include <osmocom/core/timer_compat.h>
@@ -9,6 +10,66 @@
 
 void *unit_ctx;
 static size_t blocks_before;
+
+int unit_registered;
+static const char *cur_suite;
+static struct {
+	const TCase *tc;
+	const char *name;
+} tcases[1024];
+static unsigned n_tcases;
+
+Suite *unit_suite_create(const char *name)
+{
+	cur_suite = name;
+	return (suite_create)(name);
+}
+
+TCase *unit_tcase_create(const char *name)
+{
+	TCase *tc = (tcase_create)(name);
+
+	if (n_tcases == sizeof(tcases) / sizeof(tcases[0])) {
+		fprintf(stderr, "unit: more than %u test cases\n", n_tcases);
+		abort();
+	}
+	tcases[n_tcases].tc = tc;
+	tcases[n_tcases++].name = name;
+	return tc;
+}
+
+/* Check's own selection rule: CK_RUN_x names the one to run, CK_EXCLUDE_x a
+ * space-separated list not to. */
+static int selected(const char *var_run, const char *var_excl, const char *name)
+{
+	const char *run = getenv(var_run), *ex = getenv(var_excl);
+	size_t n = strlen(name);
+
+	if (run && *run && strcmp(run, name))
+		return 0;
+	for (const char *p = ex; p && *p;) {
+		size_t k = strcspn(p, " ");
+
+		if (k == n && !strncmp(p, name, n))
+			return 0;
+		p += k;
+		p += strspn(p, " ");
+	}
+	return 1;
+}
+
+void unit_add_test(TCase *tc, const TTest *t, int sig, int exit_value, int start, int end)
+{
+	const char *tcname = "";
+
+	for (unsigned i = 0; i < n_tcases; i++)
+		if (tcases[i].tc == tc)
+			tcname = tcases[i].name;
+	if (cur_suite && selected("CK_RUN_SUITE", "CK_EXCLUDE_SUITE", cur_suite) &&
+	    selected("CK_RUN_CASE", "CK_EXCLUDE_CASE", tcname))
+		unit_registered += end - start;
+	(_tcase_add_test)(tc, t, sig, exit_value, start, end);
+}
 
 static void leak_setup(void)
 {

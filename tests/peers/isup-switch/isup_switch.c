@@ -475,14 +475,26 @@ static void handle_event(ss7_event *e)
 }
 
 /* Messages libss7 does not report (CQR, CFN): read from the raw ISUP. */
-void isw_sniff_rx_isup(const uint8_t *isup, size_t len)
+/* "mute": ISUP from tandem for these circuits never reaches libss7 (a
+ * switch that does not answer: T1/T5), or for all of them (the script
+ * plays the switch with "raw" messages: glare, overlap). */
+static bool muted[MAX_CIC], mute_all;
+
+bool isw_sniff_rx_isup(const uint8_t *isup, size_t len)
 {
 	int cic;
 
 	if (len < 3)
-		return;
+		return true;
 	cic = isup[0] | ((isup[1] & (isw_cfg.ansi ? 0x3f : 0x0f)) << 8);
+	/* every message, by its Q.763 type code, for what libss7 does not
+	 * report or never sees */
+	isw_out("EV RX cic=%d type=%u%s", cic, isup[2],
+		mute_all || (cic < MAX_CIC && muted[cic]) ? " muted=1" : "");
 	switch (isup[2]) {
+	case 0x04: /* INF */
+		isw_out("EV INF cic=%d", cic);
+		break;
 	case 0x2b: /* CQR: range and status, circuit state indicators */
 		if (len >= 5 && isup[3] && (size_t)3 + isup[3] < len) {
 			const uint8_t *rs = isup + 3 + isup[3];
@@ -492,11 +504,45 @@ void isw_sniff_rx_isup(const uint8_t *isup, size_t len)
 		}
 		break;
 	case 0x2f: /* CFN */
-		isw_out("EV CFN cic=%d", cic);
+		if (len >= 6 && isup[3] && (size_t)3 + isup[3] + 2 < len)
+			isw_out("EV CFN cic=%d cause=%u", cic, isup[3 + isup[3] + 2] & 0x7f);
+		else
+			isw_out("EV CFN cic=%d", cic);
 		break;
 	default:
 		break;
 	}
+	return !(mute_all || (cic < MAX_CIC && muted[cic]));
+}
+
+/* "raw CIC HEX": the message after the CIC (type, then its parts), by hand
+ * through MTP: what libss7 cannot send (an IAM without ST, SAM, an unknown
+ * type) or must not know about (glare). */
+static int send_raw(int cic, const char *hex)
+{
+	uint8_t isup[272];
+	size_t n = 2, hl = strlen(hex);
+	struct isw_pdu p = {.opc = isw_cfg.opc,
+			    .dpc = isw_cfg.dpc,
+			    .si = 5,
+			    .ni = isw_cfg.ni,
+			    .mp = 0,
+			    .sls = (uint8_t)(cic & 0x0f),
+			    .data = isup};
+
+	if (hl % 2 || hl / 2 + 2 > sizeof(isup) || hl == 0)
+		return -1;
+	isup[0] = cic & 0xff;
+	isup[1] = (uint8_t)((cic >> 8) & (isw_cfg.ansi ? 0x3f : 0x0f));
+	for (size_t i = 0; i < hl; i += 2) {
+		unsigned x;
+
+		if (sscanf(hex + i, "%2x", &x) != 1)
+			return -1;
+		isup[n++] = (uint8_t)x;
+	}
+	p.len = n;
+	return isw_m3ua_tx_data(&p) < 0 ? -1 : 0;
 }
 
 static int ss7_fd;
@@ -679,6 +725,18 @@ static int run_cmd(char *line)
 		isup_show_calls(ss7, show_cb, 2);
 		return 0;
 	}
+	if (!strcmp(av[0], "mute") || !strcmp(av[0], "unmute")) {
+		bool on = av[0][0] == 'm';
+
+		if (ac > 1 && !strcmp(av[1], "all")) {
+			mute_all = on;
+			return 0;
+		}
+		if (cmd_range(av, 2, &first, &last) < 0)
+			goto usage;
+		muted[first] = on;
+		return 0;
+	}
 	if (!link_up) {
 		isw_out("ERR %s: link not up", av[0]);
 		return -1;
@@ -747,8 +805,14 @@ static int run_cmd(char *line)
 						 SS7_SCREENING_NETWORK_PROVIDED);
 		return isup_iam(ss7, c) < 0 ? -1 : 0;
 	}
+	if (!strcmp(av[0], "raw")) {
+		if (ac < 3 || send_raw(first, av[2]) < 0)
+			goto usage;
+		return 0;
+	}
 	if (!strcmp(av[0], "ring") || !strcmp(av[0], "answer") || !strcmp(av[0], "connect") ||
-	    !strcmp(av[0], "progress") || !strcmp(av[0], "release")) {
+	    !strcmp(av[0], "progress") || !strcmp(av[0], "release") || !strcmp(av[0], "suspend") ||
+	    !strcmp(av[0], "resume") || !strcmp(av[0], "inr")) {
 		if (!calls[first]) {
 			isw_out("ERR %s: no call on CIC %d", av[0], first);
 			return -1;
@@ -764,6 +828,21 @@ static int run_cmd(char *line)
 			return isup_anm(ss7, c) < 0 ? -1 : 0;
 		if (!strcmp(av[0], "connect"))
 			return isup_con(ss7, c) < 0 ? -1 : 0;
+		/* SUS/RES: suspend/resume indicators (Q.763 3.52), 1 network
+		 * initiated (default), 0 ISDN subscriber initiated */
+		if (!strcmp(av[0], "suspend"))
+			return isup_sus(ss7, c, ac > 2 ? (unsigned char)atoi(av[2]) : 1) < 0 ? -1
+											     : 0;
+		if (!strcmp(av[0], "resume"))
+			return isup_res(ss7, c, ac > 2 ? (unsigned char)atoi(av[2]) : 1) < 0 ? -1
+											     : 0;
+		/* INR: information request indicators (Q.763 3.29), first
+		 * octet; default 0x01, calling party address requested */
+		if (!strcmp(av[0], "inr"))
+			return isup_inr(ss7, c, ac > 2 ? (unsigned char)strtol(av[2], NULL, 0) : 1,
+					0) < 0
+				       ? -1
+				       : 0;
 		if (!strcmp(av[0], "progress"))
 			return isup_cpg(ss7, c, ac > 2 ? atoi(av[2]) : CPG_EVENT_ALERTING) < 0 ? -1
 											       : 0;

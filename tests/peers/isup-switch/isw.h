@@ -40,8 +40,9 @@ void isw_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t isw_now_ms(void);
 /* How many ms late the main loop woke up at worst lately (0 if never). */
 int64_t isw_loop_lag_ms(void);
-/* ISUP bytes from M3UA, before libss7 sees them (messages libss7 does not report). */
-void isw_sniff_rx_isup(const uint8_t *isup, size_t len);
+/* ISUP bytes from M3UA, before libss7 sees them (messages libss7 does not
+ * report). false: do not pass them on to libss7 (a muted circuit). */
+bool isw_sniff_rx_isup(const uint8_t *isup, size_t len);
 
 /* isw_mtp.c: fd is the shim's end of the socketpair; ss7_fd is libss7's. */
 void isw_mtp_init(int fd, int ss7_fd, void *ss7);

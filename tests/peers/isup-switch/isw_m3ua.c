@@ -274,8 +274,8 @@ static void rx_data(const uint8_t *body, size_t len)
 	p.len = pdlen - 12;
 	if (p.dpc != isw_cfg.opc)
 		isw_out("ERR M3UA DATA for DPC %u, the switch is %u", p.dpc, isw_cfg.opc);
-	if (p.si == 5)
-		isw_sniff_rx_isup(p.data, p.len);
+	if (p.si == 5 && !isw_sniff_rx_isup(p.data, p.len))
+		return;
 	if (isw_mtp_tx_user(&p) < 0)
 		isw_out("ERR M3UA DATA dropped: MTP link to libss7 not in service");
 }

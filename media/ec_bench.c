@@ -388,7 +388,8 @@ int ec_bench_run(void *ctx, const struct ec_bench_cfg *cfg, struct ec_bench_resu
 	int rc = -ENOMEM;
 
 	if (cfg->delay_ms > 120 || cfg->erl_db < 0.0f || cfg->erl_db > 40.0f ||
-	    cfg->path > EC_BENCH_PATHS || seconds > 60.0 || seconds < 1.0 || block > 8000)
+	    cfg->near_db < 0.0f || cfg->near_db > 40.0f || cfg->path > EC_BENCH_PATHS ||
+	    seconds > 60.0 || seconds < 1.0 || block > 8000)
 		return -EINVAL;
 	if ((cfg->g168 && !g168_path(cfg->g168, h)) || cfg->change_delay_ms > 120 ||
 	    (cfg->change_s > 0.0f &&
@@ -456,7 +457,7 @@ int ec_bench_run(void *ctx, const struct ec_bench_cfg *cfg, struct ec_bench_resu
 		dt0 = n / 3;
 		dt1 = 2 * n / 3;
 		gen_speech(&rn, s, nact, dt1 - dt0);
-		set_level(s, nact, dt1 - dt0, dbm0_rms(level));
+		set_level(s, nact, dt1 - dt0, dbm0_rms(level - cfg->near_db));
 		memmove(near + dt0, s, (dt1 - dt0) * sizeof(float));
 		memmove(nact + dt0, nact, dt1 - dt0);
 		memset(nact, 0, dt0);

@@ -29,6 +29,7 @@ struct ec_bench_cfg {
 	float erl_db;		  /* 6..24 */
 	enum ec_bench_signal signal;
 	bool double_talk; /* near-end speech at the far end's level, middle third */
+	float near_db;	  /* double talk: near end this many dB under the far end (0: equal) */
 	bool nlp;
 	float seconds;	  /* 0: 4 s (6 s with double talk) */
 	unsigned path;	  /* 1..EC_BENCH_PATHS, 0: 1 */

@@ -132,6 +132,52 @@ START_TEST(test_double_talk)
 }
 END_TEST
 
+/* Double talk with the near end 6 and 12 dB under the far end: on a 12 dB
+ * hybrid the latter is as loud as the echo, between what the Geigel
+ * detector catches and what the energy check calls a poor residual, where
+ * a too eager echo-path-change decision forgets convergence under near-end
+ * speech. No divergence (G.168 3B's concern; the bounds are tandem's own):
+ * ACOM >= 27 dB right after the double talk, the residual echo at least
+ * 30 dB under the near end (SDR), the near end undistorted (<= 3 dB).
+ * Measured: ERLE after 35.7-49.6 dB, SDR 37.7-54.6 dB. Known weak case,
+ * bounded at what it does: speech on a 20 dB hybrid with the near end
+ * 12 dB under (8 dB above the echo), 20.3 dB after, SDR 23.6 (the same
+ * before the path-change fix). Forgetting convergence after 125 ms of any
+ * poor residual (tried for the path changes) made speech / 12 dB / near
+ * end 12 dB under SDR 23.5 too (40.8 now). */
+struct dt_weak_case {
+	enum ec_bench_signal sig;
+	float erl_db, near_db, min_sdr_db;
+};
+
+static const struct dt_weak_case dt_weak_cases[] = {
+	{EC_BENCH_CSS, 6.0f, 6.0f, 30.0f},	{EC_BENCH_CSS, 12.0f, 6.0f, 30.0f},
+	{EC_BENCH_CSS, 12.0f, 12.0f, 30.0f},	{EC_BENCH_CSS, 20.0f, 12.0f, 30.0f},
+	{EC_BENCH_SPEECH, 6.0f, 6.0f, 30.0f},	{EC_BENCH_SPEECH, 12.0f, 6.0f, 30.0f},
+	{EC_BENCH_SPEECH, 12.0f, 12.0f, 30.0f}, {EC_BENCH_SPEECH, 20.0f, 12.0f, 20.0f},
+};
+
+START_TEST(test_double_talk_weak)
+{
+	const struct dt_weak_case *k = &dt_weak_cases[_i];
+	struct ec_bench_cfg c = {.signal = k->sig,
+				 .delay_ms = 60,
+				 .erl_db = k->erl_db,
+				 .double_talk = true,
+				 .near_db = k->near_db,
+				 .seed = 1};
+	struct ec_bench_result r;
+
+	bench(&c, &r);
+	ck_assert_msg(k->erl_db + r.erle_db_after_dt >= G168_ACOM_DB,
+		      "ERL %.0f, near end -%.0f dB: ACOM after double talk %.1f dB", k->erl_db,
+		      k->near_db, k->erl_db + r.erle_db_after_dt);
+	ck_assert_msg(r.dt_sdr_db >= k->min_sdr_db, "ERL %.0f, near end -%.0f dB: SDR %.1f dB",
+		      k->erl_db, k->near_db, r.dt_sdr_db);
+	ck_assert_float_le(r.dt_distortion_db, 3.0f);
+}
+END_TEST
+
 /* 2100 Hz at -12 dBm0 with phase reversals every 450 ms (V.25 ANSam
  * without modulation), optionally with a frequency offset. */
 static void answer_tone(int16_t *x, size_t n, double f, bool reversals)
@@ -547,8 +593,8 @@ END_TEST
 /* G.168 test 2B(b), re-convergence after an echo path change: converged
  * on D.2 at 20 ms, the path becomes D.3..D.9 at 20 ms (and D.7 at 60 ms,
  * where the window has to move), three seeds: ACOM >= 27 dB again within
- * 1 s of the change (ERLE over 0.5-1.0 s after it). Measured: 28.4-44.7 dB,
- * the tightest D.2 -> D.7/60 ms (28.4-31.8), then D.8/D.9 (33.8-36.2); 20 dB
+ * 1 s of the change (ERLE over 0.5-1.0 s after it). Measured: 28.4-43.9 dB,
+ * the tightest D.2 -> D.7/60 ms (28.4-31.8), then D.8/D.9 (33.9-36.2); 20 dB
  * ERLE 440-680 ms after the change. Before the canceller kept the far-end
  * and rx powers on forgetting convergence, D.3/D.4/D.6 never re-converged
  * (output 3 dB above the echo) and D.7-D.9 reached 22-27 dB. */
@@ -595,6 +641,8 @@ Suite *ec_suite(void)
 	tcase_add_test(tc, test_double_talk_from_start);
 	tcase_add_test(tc, test_tones_no_echo);
 	tcase_add_loop_test(tc, test_double_talk, 0, sizeof(dt_cases) / sizeof(dt_cases[0]));
+	tcase_add_loop_test(tc, test_double_talk_weak, 0,
+			    sizeof(dt_weak_cases) / sizeof(dt_weak_cases[0]));
 	tcase_add_loop_test(tc, test_g168_convergence, 0,
 			    3 * (EC_BENCH_G168_LAST - EC_BENCH_G168_FIRST + 1));
 	tcase_add_loop_test(tc, test_g168_double_talk, 0,

@@ -26,6 +26,7 @@
 #include "core/vty.h"
 #include "default_cfg.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_mem.h"
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
@@ -264,6 +265,7 @@ int main(int argc, char **argv)
 	osmo_stats_vty_add_cmds();
 	osmo_talloc_vty_add_cmds();
 	iw_vty_install_all();
+	iw_mem_vty_init();
 
 	if (cfg_path)
 		rc = tandem_config_read(cfg_path, err, sizeof(err));
@@ -320,6 +322,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	iw_vty_set_iw(d.iw);
+	iw_mem_start(d.loop, d.iw, ctx);
 	if (isup_vty_start(ctx, d.loop, iw_isup_ops(), d.iw) < 0)
 		return 1;
 
@@ -354,6 +357,7 @@ int main(int argc, char **argv)
 
 	media_vty_set_engine(NULL);
 	iw_vty_set_iw(NULL);
+	iw_mem_stop();
 	iw_free(d.iw); /* releases the calls (REL, BYE) while the links still run */
 	isup_vty_stop();
 	sip_ua_free(d.ua);

@@ -52,6 +52,7 @@ D=$TOP/tests/bench/cps
 SIPA=26610 VTYA=26611 SIPB=26612 VTYB=26613 DE=26614 UASB=26615 KPORT=26616 UASK=26617
 UACP=26618
 HZ=$(getconf CLK_TCK)
+TANDEMD=${CPS_TANDEMD:-$BUILD/tandemd}
 cd "$TMPD" || exit 1
 
 mkcfg() { # VTY SIP M3UA-LINE PC-LOCAL PC-REMOTE SPAN-L SPAN-R RTP0 ROUTE-LINES TRUNK-LINES
@@ -73,7 +74,7 @@ isup
   asp peer
   variant itu
   point-code local $4 remote $5
-  cic 1 4092 span 0-131
+  cic 1 992 span 0-31
 sip
  listen udp 127.0.0.1 $2
 ${10}
@@ -85,7 +86,7 @@ media
  channels-per-worker 8192
  rtp-timeout 0
  rtp-port-range $8 $(($8 + 7999))
- spans 0-131 e1 local 127.0.0.1 $6 remote 127.0.0.1 $7 frames 8
+ spans 0-31 e1 local 127.0.0.1 $6 remote 127.0.0.1 $7 frames 8
 CFG
 }
 mkcfg $VTYB $SIPB "  listen 127.0.0.1 $DE" 1 2 28000 29200 48000 \
@@ -95,16 +96,16 @@ mkcfg $VTYA $SIPA "  remote 127.0.0.1 $DE" 2 1 27000 29000 40000 \
 	" route to-isup default via t" " trunk caller
   remote 127.0.0.1 $UACP" >a.cfg
 
-start_bg tb.log taskset -c $SRV_CPU "$BUILD/tandemd" -c b.cfg
+start_bg tb.log taskset -c $SRV_CPU "$TANDEMD" -c b.cfg
 TB=$BG_PID
 wait_tcp $VTYB 50 || { fail "cps:tandemd-b-start"; cat tb.log; exit 1; }
-start_bg ta.log taskset -c $SRV_CPU "$BUILD/tandemd" -c a.cfg
+start_bg ta.log taskset -c $SRV_CPU "$TANDEMD" -c a.cfg
 TA=$BG_PID
 wait_tcp $VTYA 50 || { fail "cps:tandemd-a-start"; cat ta.log; exit 1; }
 up=""
 for _ in $(seq 1 100); do
-	vty $VTYA "show isup circuits t" | grep -q "4092 idle.* 0 resetting" &&
-		vty $VTYB "show isup circuits t" | grep -q "4092 idle.* 0 resetting" && { up=1; break; }
+	vty $VTYA "show isup circuits t" | grep -q "992 idle.* 0 resetting" &&
+		vty $VTYB "show isup circuits t" | grep -q "992 idle.* 0 resetting" && { up=1; break; }
 	sleep 0.2
 done
 [ -n "$up" ] || { fail "cps:linkset-up"; tail -5 ta.log tb.log; exit 1; }
@@ -118,11 +119,13 @@ if [ -n "$KAM" ]; then
 	KMAIN=$BG_PID
 	start_bg uask.log taskset -c $UAC_CPU sipp -sf "$D/uas.xml" -i 127.0.0.1 -p $UASK \
 		-nostdin -trace_stat -stf uask_stat.csv
+	wait_tcp 1 1 2>/dev/null # nothing listens there: a short pause
 	for _ in $(seq 1 50); do
-		KPIDS=$(pgrep -P $KMAIN | tr '\n' ' ')
-		[ -n "$KPIDS" ] && break
+		# the UDP worker, timer and helper processes: all forked by main
+		[ "$(pgrep -P $KMAIN | wc -l)" -ge 3 ] && break
 		sleep 0.1
 	done
+	KPIDS=$(pgrep -P $KMAIN | tr '\n' ' ')
 	KPIDS="$KMAIN $KPIDS"
 else
 	skip "cps:kamailio (not installed: apt-get install kamailio)"
@@ -223,7 +226,7 @@ for rate in $RATES; do
 	if [ -n "$KAM" ]; then
 		# shellcheck disable=SC2086
 		r=$(run_step kamailio $KPORT $rate $calls $KPIDS)
-		cpu=$(field "$r" cpu_us)
+		cpu=$(sed 's/.*cpu_us=//' <<<"$r")
 		# one figure per system: the sum over Kamailio's processes
 		r="${r% cpu_us=*} cpu_us=$(awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }' <<<"$cpu")"
 		echo "  $r"
@@ -234,6 +237,8 @@ done
 
 # --- memory: calls held, then the RSS a while after the load
 idle_a=$(rss_kb $TA) idle_b=$(rss_kb $TB)
+tl0_a=$(vty $VTYA enable "show talloc-context application brief" | grep -m1 -o "total [0-9]*" | cut -d' ' -f2)
+tl0_b=$(vty $VTYB enable "show talloc-context application brief" | grep -m1 -o "total [0-9]*" | cut -d' ' -f2)
 # shellcheck disable=SC2086
 idle_k=$(rss_kb $KPIDS)
 hold_one() { # NAME PORT
@@ -246,8 +251,14 @@ hold_one() { # NAME PORT
 hold_one chain $SIPA
 sleep $((HOLD / 200 + 3))
 held_a=$(rss_kb $TA) held_b=$(rss_kb $TB)
+talloc_total() { vty $1 enable "show talloc-context application brief" | grep -m1 -o "total [0-9]*" | cut -d' ' -f2; }
+tl_a=$(talloc_total $VTYA) tl_b=$(talloc_total $VTYB)
+if [ -n "${CPS_TALLOC_OUT:-}" ]; then
+	vty $VTYA enable "show talloc-context application 3" >"$CPS_TALLOC_OUT.a.txt"
+	vty $VTYB enable "show talloc-context application 3" >"$CPS_TALLOC_OUT.b.txt"
+fi
 mem_a=$(vty $VTYA "show memory" 2>/dev/null | grep -m1 "signalling per call")
-calls_up=$(vty $VTYA "show calls" | tail -1)
+calls_up=$(vty $VTYA "show calls" | grep -m1 -E "^[0-9]+ calls")
 wait $HOLD_PID
 hold_ok=$(stat_col uac_stat.csv "SuccessfulCall(C)")
 if [ -n "$KAM" ]; then
@@ -295,6 +306,9 @@ echo "  RSS per held call: tandem A $(( (held_a - idle_a) * 1024 / HOLD )) B, ta
 	"$(( (held_b - idle_b) * 1024 / HOLD )) B$( [ -n "$KAM" ] && echo ", Kamailio (all processes) $(( (held_k - idle_k) * 1024 / HOLD )) B")" \
 	"(VmRSS with $HOLD calls up minus idle, over $HOLD)"
 [ -n "$mem_a" ] && echo "  tandem A: $mem_a"
+[ -n "$tl_a" ] && [ -n "$tl0_a" ] && echo "  talloc per held call: tandem A $(( (tl_a - tl0_a) / HOLD )) B," \
+	"tandem B $(( (tl_b - tl0_b) / HOLD )) B (talloc total of the whole process, held minus idle, over $HOLD:" \
+	"signalling state and the media channels' own allocations)"
 echo "  RSS idle -> $HOLD held -> ${IDLE_WAIT} s after: tandem A ${idle_a} -> ${held_a} -> ${after_a} kB," \
 	"tandem B ${idle_b} -> ${held_b} -> ${after_b} kB" \
 	"(after/idle A $(awk -v a=$after_a -v i=$idle_a 'BEGIN { printf "%.2f", a / i }')," \

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <osmocom/core/hashtable.h>
 #include <osmocom/core/linuxlist.h>
 #include <talloc.h>
 
@@ -75,6 +76,9 @@ struct iw {
 	struct iw_link_load links[IW_MAX_LINKSETS];
 	struct loop_timer stats_timer; /* asks the workers for the calls' media figures */
 	struct llist_head calls;
+	/* calls by media channel id: the workers' events (stats every 2 s for
+	 * each call, RTP timeouts, digits) find their call without a scan */
+	DECLARE_HASHTABLE(by_chan, 12);
 	unsigned next_id;
 	struct iw_stats st;
 };
@@ -88,8 +92,11 @@ enum iw_call_state {
 
 static const char *const state_names[] = {"setup", "early", "active", "clearing"};
 
+typedef char iw_alt_name[32]; /* a trunk or linkset name (route advance) */
+
 struct iw_call {
 	struct llist_head list;
+	struct hlist_node chan_node; /* in iw->by_chan while have_chan */
 	struct iw *iw;
 	unsigned id;
 	bool from_isup;
@@ -116,15 +123,18 @@ struct iw_call {
 	char local_addr[64];
 	struct sdp_agreed agreed;
 	bool agreed_ok;
-	char sdp[1024]; /* our offer (ISUP -> SIP) or answer (SIP -> ISUP) */
+	/* our offer (ISUP -> SIP) or answer (SIP -> ISUP), talloc'd at its size */
+	char *sdp;
 	int sdp_len;
 	bool acm_sent;
 	time_t start, answer_time;
 	struct sip_trunk *counted_trunk;   /* holds one of the trunk's calls */
 	struct iw_link_load *counted_link; /* and one of the linkset's */
 	unsigned attempts;		   /* targets tried (route advance) */
-	struct isup_call_spec spec;	   /* SIP -> ISUP: the IAM, for the next linkset */
-	char offer[2048];		   /* SIP -> ISUP: the caller's SDP offer */
+	struct isup_call_spec *spec;	   /* SIP -> ISUP: the IAM, for the next linkset */
+	/* SIP -> ISUP: the caller's SDP offer, kept for route advance until
+	 * the call is answered (talloc'd at its size, then freed) */
+	char *offer;
 	size_t offer_len;
 	/* for the CDR line */
 	int cause;	/* Q.850 cause of the release, 0: none yet */
@@ -136,18 +146,19 @@ struct iw_call {
 	struct loop_timer fail_timer;
 	/* route advance: the trunks or linksets still to try, and what the
 	 * INVITE carried */
-	char alt[IW_ROUTE_ALT_MAX][32];
+	iw_alt_name *alt; /* IW_ROUTE_ALT_MAX of them, talloc'd; freed once answered */
 	unsigned n_alt, next_alt;
 	char number[48];
-	char ruri_sent[256];
+	char *ruri_sent; /* talloc'd */
 	bool ruri_fixed; /* from ENUM: keep it on the next trunk */
 	/* SIP -> ISUP: the calling party came in a SIP-I IAM (kept as it is);
 	 * a diverted call's numbers (E.164), written per linkset */
 	bool calling_from_sipi;
 	char redir_e164[48], ocn_e164[48];
 	char np_rn[48]; /* RFC 4694 routing number of the Request-URI, "" none */
-	/* the IAM as received, for a SIP-I/SIP-T INVITE body */
-	uint8_t iam[272];
+	/* the IAM as received, for a SIP-I/SIP-T INVITE body and the
+	 * redirection headers; talloc'd at its size, freed once answered */
+	uint8_t *iam;
 	int iam_len;
 	/* ENUM lookup before the INVITE */
 	bool enum_pending;
@@ -159,6 +170,50 @@ struct iw_call {
 	struct media_chan_stats mst;
 	bool have_mst;
 };
+
+/* Largest SDP we build (ours: a few codecs, one media line). */
+#define IW_SDP_MAX 2048
+
+/* Keep n bytes of SDP from buf as the call's own (NUL-terminated); n < 0
+ * (the encoder failed) leaves the call's SDP as it was. Returns n or < 0. */
+static int sdp_keep(struct iw_call *c, const char *buf, int n)
+{
+	char *p;
+
+	if (n < 0)
+		return n; /* the one we had stays */
+	p = talloc_strndup(c, buf, (size_t)n);
+	if (!p)
+		return -ENOMEM;
+	talloc_free(c->sdp);
+	c->sdp = p;
+	c->sdp_len = n;
+	return n;
+}
+
+/* Route targets as the routing layer gave them (route advance). */
+static int alt_set(struct iw_call *c, const struct iw_route_res *rr)
+{
+	if (!c->alt)
+		c->alt = talloc_zero_array(c, iw_alt_name, IW_ROUTE_ALT_MAX);
+	if (!c->alt)
+		return -ENOMEM;
+	memcpy(c->alt, rr->alt, sizeof(rr->alt));
+	c->n_alt = rr->n_alt;
+	return 0;
+}
+
+/* Answered: route advance is over; what only it needed goes. */
+static void call_answered_trim(struct iw_call *c)
+{
+	TALLOC_FREE(c->alt);
+	c->n_alt = c->next_alt = 0;
+	TALLOC_FREE(c->spec);
+	TALLOC_FREE(c->offer);
+	c->offer_len = 0;
+	TALLOC_FREE(c->iam);
+	c->iam_len = 0;
+}
 
 static void call_maybe_free(struct iw_call *c);
 static void trunk_take(struct iw_call *c, struct sip_trunk *t);
@@ -200,6 +255,7 @@ struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct 
 	iw->route = route;
 	iw->route_priv = route_priv;
 	INIT_LLIST_HEAD(&iw->calls);
+	hash_init(iw->by_chan);
 	loop_timer_init(&iw->stats_timer, stats_tick, iw);
 	loop_timer_schedule(l, &iw->stats_timer, IW_STATS_PERIOD_US);
 	if (cfg->enum_servers && cfg->enum_servers[0]) {
@@ -303,8 +359,10 @@ static void call_maybe_free(struct iw_call *c)
 		loop_timer_cancel(c->iw->loop, &c->enum_timer);
 	if (c->fail_timer.cb)
 		loop_timer_cancel(c->iw->loop, &c->fail_timer);
-	if (c->have_chan)
+	if (c->have_chan) {
 		media_chan_free(c->iw->media, c->chan);
+		hash_del(&c->chan_node);
+	}
 	trunk_take(c, NULL);
 	link_take(c, NULL);
 	cdr(c);
@@ -523,6 +581,7 @@ static int chan_open(struct iw_call *c)
 	if (media_chan_alloc(m, w, &c->chan, &local) < 0)
 		return -ENOSPC;
 	c->have_chan = true;
+	hash_add(c->iw->by_chan, &c->chan_node, c->chan);
 	if (local.ss_family == AF_INET6) {
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&local)->sin6_addr, c->local_addr,
 			  sizeof(c->local_addr));
@@ -792,6 +851,7 @@ static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 	rx_answer_sdp(c, rsp);
 	tone(c, NULL);
 	c->state = IW_S_ACTIVE;
+	call_answered_trim(c);
 	c->answer_time = time(NULL);
 	c->sip_status = 200;
 	c->iw->st.answered++;
@@ -830,7 +890,7 @@ static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned stat
 		sip_leg_detach(leg);
 		c->leg = NULL;
 		c->iw->st.failovers++;
-		snprintf(ruri, sizeof(ruri), "%s", c->ruri_sent);
+		snprintf(ruri, sizeof(ruri), "%s", c->ruri_sent ? c->ruri_sent : "");
 		send_invite(c, t, c->number, c->ruri_fixed ? ruri : NULL);
 		return true;
 	}
@@ -947,6 +1007,7 @@ static unsigned leg_offer(void *u, struct sip_leg *leg, const struct sip_msg *re
 	struct sdp_session offer;
 	const char *why = NULL;
 	struct tstr body;
+	char sdpbuf[IW_SDP_MAX];
 	int n;
 
 	(void)leg;
@@ -967,7 +1028,8 @@ static unsigned leg_offer(void *u, struct sip_leg *leg, const struct sip_msg *re
 		LOGCALL(c, LOGL_NOTICE, "re-INVITE offer not acceptable: 488\n");
 		return 488;
 	}
-	n = sdp_answer_encode(c->sdp, sizeof(c->sdp), &offer, &ar, &c->prefs, &c->local);
+	n = sdp_keep(c, sdpbuf,
+		     sdp_answer_encode(sdpbuf, sizeof(sdpbuf), &offer, &ar, &c->prefs, &c->local));
 	if (n < 0)
 		return 500;
 	c->sdp_len = n;
@@ -1128,7 +1190,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	struct iw *iw = c->iw;
 	struct sip_invite_spec spec = {0};
 	char ruri[256], from[200], hdrs[700] = "";
-	char mp_body[2048], mp_ctype[120];
+	char mp_body[2048], mp_ctype[120], sdpbuf[IW_SDP_MAX];
 	const char *host = trunk->domain ? trunk->domain : trunk->host;
 
 	c->trunk = trunk;
@@ -1137,7 +1199,8 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	trunk_take(c, trunk);
 	prefs_for(c, trunk);
 	if ((!c->have_chan && chan_open(c) < 0) ||
-	    (c->sdp_len = sdp_offer_encode(c->sdp, sizeof(c->sdp), &c->prefs, &c->local)) < 0) {
+	    sdp_keep(c, sdpbuf, sdp_offer_encode(sdpbuf, sizeof(sdpbuf), &c->prefs, &c->local)) <
+		    0) {
 		LOGCALL(c, LOGL_ERROR, "no media channel for span %d ts %u: REL 47\n", c->span,
 			c->ts);
 		isup_side_fail(c, 47);
@@ -1189,7 +1252,8 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		return;
 	}
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
-	snprintf(c->ruri_sent, sizeof(c->ruri_sent), "%s", ruri);
+	talloc_free(c->ruri_sent);
+	c->ruri_sent = talloc_strdup(c, ruri);
 	LOGCALL(c, LOGL_NOTICE, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
 		c->calling[0] ? c->calling : "-", c->called, ruri, trunk->name);
 }
@@ -1276,7 +1340,13 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	}
 	c->isup = ic;
 	c->link = isup_call_link(ic);
-	c->iam_len = isup_msg_encode(isup_link_cfg(c->link)->variant, iam, c->iam, sizeof(c->iam));
+	{
+		uint8_t buf[272];
+		int n = isup_msg_encode(isup_link_cfg(c->link)->variant, iam, buf, sizeof(buf));
+
+		c->iam = n > 0 ? talloc_memdup(c, buf, (size_t)n) : NULL;
+		c->iam_len = c->iam ? n : -1;
+	}
 	c->cic = isup_call_cic(ic);
 	c->span = isup_call_span(ic);
 	c->ts = isup_call_timeslot(ic);
@@ -1333,8 +1403,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		isup_side_fail(c, rr.cause ? rr.cause : 3);
 		return;
 	}
-	memcpy(c->alt, rr.alt, sizeof(c->alt));
-	c->n_alt = rr.n_alt;
+	alt_set(c, &rr);
 	if (rr.enum_first && iw->en) {
 		char aus[50];
 
@@ -1434,6 +1503,7 @@ static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
 	c->iw->st.answered++;
 	LOGCALL(c, LOGL_NOTICE, "answered\n");
 	respond_sdp(c, 200, m);
+	call_answered_trim(c);
 }
 
 static void isup_release(void *u, struct isup_call *ic, const struct isup_cause *cause,
@@ -1743,7 +1813,7 @@ static bool uri_np(struct tstr uri, char *rn, size_t size)
 static void isup_numbers(struct iw_call *c, const struct isup_link *l)
 {
 	const struct iw_number_ctx *num = link_num(c, l);
-	struct isup_call_spec *spec = &c->spec;
+	struct isup_call_spec *spec = c->spec;
 
 	e164_to_isup(num, c->number, &spec->called);
 	if (c->np_rn[0] && c->iw->cfg.np_prefix) {
@@ -1781,9 +1851,13 @@ static int seize(struct iw_call *c)
 	struct iw *iw = c->iw;
 	bool limited = false;
 
+	if (!c->spec)
+		return 34;
 	if (!c->n_alt && !c->attempts) {
 		/* no route targets: the first linkset */
-		snprintf(c->alt[0], sizeof(c->alt[0]), "%s", "");
+		if (!c->alt && !(c->alt = talloc_zero_array(c, iw_alt_name, IW_ROUTE_ALT_MAX)))
+			return 34;
+		c->alt[0][0] = '\0';
 		c->n_alt = 1;
 	}
 	while (c->next_alt < c->n_alt && c->attempts < max_attempts(iw)) {
@@ -1802,7 +1876,7 @@ static int seize(struct iw_call *c)
 			continue;
 		}
 		isup_numbers(c, l);
-		c->isup = isup_call_out(l, &c->spec, &isup_ops, c);
+		c->isup = isup_call_out(l, c->spec, &isup_ops, c);
 		if (!c->isup) {
 			LOGCALL(c, LOGL_NOTICE, "no free circuit on linkset %s\n",
 				isup_link_cfg(l)->name);
@@ -1828,16 +1902,18 @@ static int answer_offer(struct iw_call *c)
 	struct sdp_answer_res ar;
 	struct sdp_session offer;
 	const char *why = NULL;
+	char sdpbuf[IW_SDP_MAX];
 
-	if (sdp_decode(&offer, c->offer, c->offer_len, &why) < 0)
+	if (!c->offer || sdp_decode(&offer, c->offer, c->offer_len, &why) < 0)
 		return -EINVAL;
 	if (!c->have_chan && chan_open(c) < 0)
 		return -ENOSPC;
 	if (sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject)
 		return -EPROTO;
-	c->sdp_len = sdp_answer_encode(c->sdp, sizeof(c->sdp), &offer, &ar, &c->prefs, &c->local);
+	c->agreed_ok = sdp_keep(c, sdpbuf,
+				sdp_answer_encode(sdpbuf, sizeof(sdpbuf), &offer, &ar, &c->prefs,
+						  &c->local)) > 0;
 	c->agreed = ar.agreed;
-	c->agreed_ok = c->sdp_len > 0;
 	return 0;
 }
 
@@ -1855,8 +1931,10 @@ static int media_move(struct iw_call *c)
 			media_connect(c);
 		return 0;
 	}
-	if (c->have_chan)
+	if (c->have_chan) {
 		media_chan_free(m, c->chan);
+		hash_del(&c->chan_node);
+	}
 	c->have_chan = c->media_up = false;
 	if (answer_offer(c) < 0)
 		return -1;
@@ -1939,18 +2017,22 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		sip_leg_respond(leg, 483, NULL);
 		goto out_fail;
 	}
-	if (!msg_sdp(invite, &body) || body.len >= sizeof(c->offer) ||
+	if (!msg_sdp(invite, &body) || body.len >= IW_SDP_MAX ||
 	    sdp_decode(&offer, body.p, body.len, &why) < 0) {
 		/* an INVITE without an offer would need a delayed offer toward
 		 * ISUP; refused for now */
 		LOGCALL(c, LOGL_NOTICE, "INVITE without a usable SDP offer (%s): 488\n",
-			why			       ? why
-			: body.len >= sizeof(c->offer) ? "too long"
-						       : "none");
+			why			 ? why
+			: body.len >= IW_SDP_MAX ? "too long"
+						 : "none");
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
 	}
-	memcpy(c->offer, body.p, body.len);
+	c->offer = talloc_strndup(c, body.p, body.len);
+	if (!c->offer) {
+		sip_leg_respond(leg, 500, NULL);
+		goto out_fail;
+	}
 	c->offer_len = body.len;
 	/* RFC 4694: a ported number travels with its routing number (rn=)
 	 * and the portability dip indicator (npdi); the call is routed on
@@ -1969,8 +2051,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		snprintf(c->np_rn, sizeof(c->np_rn), "%s", rr.number);
 		snprintf(rr.number, sizeof(rr.number), "%s", e164);
 	}
-	memcpy(c->alt, rr.alt, sizeof(c->alt));
-	c->n_alt = rr.n_alt;
+	alt_set(c, &rr);
 	snprintf(c->number, sizeof(c->number), "%s", rr.number);
 	{
 		/* SIP-I/SIP-T (Q.1912.5 profile C): the caller's IAM came along;
@@ -1998,7 +2079,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		}
 	}
 	diversion_to_isup(c, invite, &spec);
-	c->spec = spec;
+	c->spec = talloc_memdup(c, &spec, sizeof(spec));
 	rc = seize(c);
 	if (rc) {
 		rr.cause = (uint8_t)rc;
@@ -2068,7 +2149,7 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 	}
 	if (ev->type == MEDIA_EV_DTMF && !ev->from_rtp) {
 		/* a digit on TDM toward a trunk that takes DTMF as SIP INFO */
-		llist_for_each_entry(c, &iw->calls, list)
+		hash_for_each_possible(iw->by_chan, c, chan_node, chan)
 		{
 			char body[64];
 			struct sip_body b = {.content_type = "application/dtmf-relay",
@@ -2085,7 +2166,7 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		return;
 	}
 	if (ev->type == MEDIA_EV_STATS) {
-		llist_for_each_entry(c, &iw->calls, list) if (c->have_chan && c->chan == chan)
+		hash_for_each_possible(iw->by_chan, c, chan_node, chan) if (c->chan == chan)
 		{
 			c->mst = ev->stats;
 			c->have_mst = true;
@@ -2094,7 +2175,7 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 	}
 	if (ev->type != MEDIA_EV_RTP_TIMEOUT)
 		return;
-	llist_for_each_entry(c, &iw->calls, list)
+	hash_for_each_possible(iw->by_chan, c, chan_node, chan)
 	{
 		if (!c->have_chan || c->chan != chan || c->state != IW_S_ACTIVE)
 			continue;
@@ -2112,6 +2193,16 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		}
 		return;
 	}
+}
+
+size_t iw_call_mem(const struct iw_call *c, size_t part[3])
+{
+	size_t p[3] = {talloc_total_size(c), c->leg ? talloc_total_size(c->leg) : 0,
+		       c->isup ? talloc_total_size(c->isup) : 0};
+
+	if (part)
+		memcpy(part, p, sizeof(p));
+	return p[0] + p[1] + p[2];
 }
 
 struct iw_call *iw_call_next(struct iw *iw, struct iw_call *prev)

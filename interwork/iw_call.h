@@ -117,3 +117,8 @@ struct iw_call_info {
 /* Iterate: start with NULL. */
 struct iw_call *iw_call_next(struct iw *iw, struct iw_call *prev);
 void iw_call_info(const struct iw_call *c, struct iw_call_info *out);
+/* Signalling state a call holds: its own talloc tree, its SIP leg's (dialog,
+ * the messages kept for retransmission) and its ISUP call's (with the FSM),
+ * in bytes (and each of the three in part, when not NULL). SIP transactions
+ * (their own lifetime) are not in it. */
+size_t iw_call_mem(const struct iw_call *c, size_t part[3]); /* part: call, leg, ISUP, or NULL */

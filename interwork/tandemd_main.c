@@ -27,6 +27,7 @@
 #include "default_cfg.h"
 #include "interwork/iw_call.h"
 #include "interwork/iw_cfg_check.h"
+#include "interwork/iw_mem.h"
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
@@ -269,6 +270,7 @@ int main(int argc, char **argv)
 	iw_vty_install_all();
 	if (tandem_vty_harden() < 0)
 		fprintf(stderr, "tandemd: libosmovty's 'write file' not found: cannot restrict it\n");
+	iw_mem_vty_init();
 
 	if (cfg_path)
 		rc = tandem_config_read(cfg_path, err, sizeof(err));
@@ -342,6 +344,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	iw_vty_set_iw(d.iw);
+	iw_mem_start(d.loop, d.iw, ctx);
 	if (isup_vty_start(ctx, d.loop, iw_isup_ops(), d.iw) < 0)
 		return 1;
 
@@ -381,6 +384,7 @@ int main(int argc, char **argv)
 
 	media_vty_set_engine(NULL);
 	iw_vty_set_iw(NULL);
+	iw_mem_stop();
 	iw_free(d.iw); /* releases the calls (REL, BYE) while the links still run */
 	isup_vty_stop();
 	sip_ua_free(d.ua);

@@ -157,7 +157,8 @@ int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 /* VTY: the "media" configuration node and "show media". */
 extern struct media_cfg media_vty_cfg;
 /* Spans from the configuration, for the daemon to add before start. */
-extern struct media_span_cfg media_vty_spans[];
+#define MEDIA_VTY_MAX_SPAN 1023
+extern struct media_span_cfg *media_vty_spans;
 extern unsigned media_vty_n_spans;
 extern const char *media_vty_ec_name;
 extern unsigned media_vty_ec_tail_ms;

@@ -29,8 +29,9 @@ static struct media_engine *vty_engine;
 const char *media_vty_ec_name = "tandem";
 unsigned media_vty_ec_tail_ms = 128;
 
-struct media_span_cfg media_vty_spans[64];
+struct media_span_cfg *media_vty_spans; /* talloc array, media_vty_n_spans of them */
 unsigned media_vty_n_spans;
+static uint8_t span_seen[MEDIA_VTY_MAX_SPAN / 8 + 1];
 
 static int sockaddr_set(struct sockaddr_storage *ss, socklen_t *len, const char *ip,
 			const char *port)
@@ -131,37 +132,82 @@ DEFUN(cfg_media_prio, cfg_media_prio_cmd, "worker-priority (realtime <1-99>|nice
 	return CMD_SUCCESS;
 }
 
+static int span_add(struct vty *vty, unsigned id, bool t1, unsigned frames, const char *lip,
+		    unsigned lport, const char *rip, unsigned rport)
+{
+	struct media_span_cfg *sc, *arr;
+	char lp[8], rp[8];
+
+	if (span_seen[id / 8] & (1u << (id % 8))) {
+		vty_out(vty, "%% span %u is configured already%s", id, VTY_NEWLINE);
+		tandem_config_reason("span %u is configured already", id);
+		return CMD_WARNING;
+	}
+	if (lport > 65535 || rport > 65535) {
+		vty_out(vty, "%% span %u: port past 65535%s", id, VTY_NEWLINE);
+		tandem_config_reason("span %u: port past 65535", id);
+		return CMD_WARNING;
+	}
+	arr = talloc_realloc(tall_vty_ctx, media_vty_spans, struct media_span_cfg,
+			     media_vty_n_spans + 1);
+	if (!arr)
+		return CMD_WARNING;
+	media_vty_spans = arr;
+	sc = &media_vty_spans[media_vty_n_spans];
+	memset(sc, 0, sizeof(*sc));
+	sc->id = id;
+	sc->t1 = t1;
+	sc->frames = frames;
+	sc->worker = -1;
+	snprintf(lp, sizeof(lp), "%u", lport);
+	snprintf(rp, sizeof(rp), "%u", rport);
+	if (sockaddr_set(&sc->local, &sc->local_len, lip, lp) < 0 ||
+	    sockaddr_set(&sc->remote, &sc->remote_len, rip, rp) < 0) {
+		vty_out(vty, "%% invalid address%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	span_seen[id / 8] |= (uint8_t)(1u << (id % 8));
+	media_vty_n_spans++;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_media_span, cfg_media_span_cmd,
-      "span <0-63> (e1|t1) local A.B.C.D <1-65535> remote A.B.C.D <1-65535> frames <1-64>",
+      "span <0-1023> (e1|t1) local A.B.C.D <1-65535> remote A.B.C.D <1-65535> frames <1-64>",
       "A TDM span on a CESoPSN pseudowire (RFC 5086)\nSpan number\nE1: 31 timeslots, A-law\n"
       "T1: 24 timeslots, mu-law\nLocal end of the pseudowire\nAddress\nPort\n"
       "Far end (the TDM interworking device)\nAddress\nPort\nFrames per packet\n"
       "Frames (8 = 1 ms)\n")
 {
-	struct media_span_cfg *sc;
-	unsigned id = (unsigned)atoi(argv[0]);
+	return span_add(vty, (unsigned)atoi(argv[0]), !strcmp(argv[1], "t1"),
+			(unsigned)atoi(argv[6]), argv[2], (unsigned)atoi(argv[3]), argv[4],
+			(unsigned)atoi(argv[5]));
+}
 
-	for (unsigned i = 0; i < media_vty_n_spans; i++) {
-		if (media_vty_spans[i].id == id) {
-			vty_out(vty, "%% span %u is configured already%s", id, VTY_NEWLINE);
-			return CMD_WARNING;
-		}
-	}
-	if (media_vty_n_spans >= 64)
+/* Many spans at once: span FIRST+i on local port P+i and remote port Q+i. */
+DEFUN(cfg_media_spans, cfg_media_spans_cmd,
+      "spans SPANS (e1|t1) local A.B.C.D <1-65535> remote A.B.C.D <1-65535> frames <1-64>",
+      "TDM spans on CESoPSN pseudowires (RFC 5086), one port each\n"
+      "FIRST-LAST span numbers\nE1: 31 timeslots, A-law\nT1: 24 timeslots, mu-law\n"
+      "Local end of the pseudowires\nAddress\nPort of the first span (the next spans: +1 "
+      "each)\nFar end\nAddress\nPort of the first span (+1 each)\nFrames per packet\n"
+      "Frames (8 = 1 ms)\n")
+{
+	unsigned a, b;
+	int end = 0, rc = CMD_SUCCESS;
+
+	if (sscanf(argv[0], "%u-%u%n", &a, &b, &end) != 2 || argv[0][end] || b < a ||
+	    b > MEDIA_VTY_MAX_SPAN) {
+		vty_out(vty, "%% spans '%s': give FIRST-LAST within 0-%d%s", argv[0],
+			MEDIA_VTY_MAX_SPAN, VTY_NEWLINE);
+		tandem_config_reason("spans '%s': give FIRST-LAST within 0-%d", argv[0],
+				     MEDIA_VTY_MAX_SPAN);
 		return CMD_WARNING;
-	sc = &media_vty_spans[media_vty_n_spans];
-	memset(sc, 0, sizeof(*sc));
-	sc->id = id;
-	sc->t1 = !strcmp(argv[1], "t1");
-	sc->frames = (unsigned)atoi(argv[6]);
-	sc->worker = -1;
-	if (sockaddr_set(&sc->local, &sc->local_len, argv[2], argv[3]) < 0 ||
-	    sockaddr_set(&sc->remote, &sc->remote_len, argv[4], argv[5]) < 0) {
-		vty_out(vty, "%% invalid address%s", VTY_NEWLINE);
-		return CMD_WARNING;
 	}
-	media_vty_n_spans++;
-	return CMD_SUCCESS;
+	for (unsigned i = a; i <= b && rc == CMD_SUCCESS; i++)
+		rc = span_add(vty, i, !strcmp(argv[1], "t1"), (unsigned)atoi(argv[6]), argv[2],
+			      (unsigned)atoi(argv[3]) + (i - a), argv[4],
+			      (unsigned)atoi(argv[5]) + (i - a));
+	return rc;
 }
 
 DEFUN(cfg_media_ec, cfg_media_ec_cmd, "echo-canceller (tandem|speex|spandsp|off) tail <32-128>",
@@ -215,7 +261,8 @@ static int config_write_media(struct vty *vty)
 /* Maintenance: connect a timeslot to an RTP endpoint without a call (line
  * tests, the demo, the media integration test). */
 DEFUN(media_test_call, media_test_call_cmd,
-      "media test-call span <0-63> timeslot <1-31> remote A.B.C.D <1-65535> codec (pcma|pcmu|g722)",
+      "media test-call span <0-1023> timeslot <1-31> remote A.B.C.D <1-65535> codec "
+      "(pcma|pcmu|g722)",
       "Media plane\nConnect a timeslot to an RTP endpoint\nSpan\nSpan number\nTimeslot\n"
       "Timeslot number\nRTP endpoint\nAddress\nPort\nCodec\nG.711 A-law\nG.711 mu-law\n"
       "G.722\n")
@@ -273,7 +320,8 @@ DEFUN(media_test_call, media_test_call_cmd,
 }
 
 ALIAS(media_test_call, media_test_call_opts_cmd,
-      "media test-call span <0-63> timeslot <1-31> remote A.B.C.D <1-65535> codec (pcma|pcmu|g722) "
+      "media test-call span <0-1023> timeslot <1-31> remote A.B.C.D <1-65535> codec "
+      "(pcma|pcmu|g722) "
       ".OPTIONS",
       "Media plane\nConnect a timeslot to an RTP endpoint\nSpan\nSpan number\nTimeslot\n"
       "Timeslot number\nRTP endpoint\nAddress\nPort\nCodec\nG.711 A-law\nG.711 mu-law\n"
@@ -381,6 +429,7 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_timeout_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_spans_cmd);
 	install_element_ve(&show_media_cmd);
 	install_element(ENABLE_NODE, &media_test_call_cmd);
 	install_element(ENABLE_NODE, &media_test_call_opts_cmd);

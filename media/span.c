@@ -367,7 +367,9 @@ int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd
 
 	if (cfg->id >= MEDIA_MAX_SPANS)
 		return -ERANGE;
-	s = &w->spans[cfg->id];
+	s = w->spans[cfg->id];
+	if (!s)
+		return -ENOENT;
 	memset(s, 0, sizeof(*s));
 	s->w = w;
 	s->cfg = *cfg;
@@ -397,7 +399,7 @@ int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd
 
 void span_destroy(struct media_span *s)
 {
-	if (!s->in_use)
+	if (!s || !s->in_use)
 		return;
 	loop_udp_close(s->sock);
 	jb_free(s->jb);
@@ -411,9 +413,9 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	struct jb_cfg jc = {0};
 	int pos = -1;
 
-	if (cfg->span >= MEDIA_MAX_SPANS || !w->spans[cfg->span].in_use)
+	if (cfg->span >= MEDIA_MAX_SPANS || !w->spans[cfg->span] || !w->spans[cfg->span]->in_use)
 		return -ENOENT;
-	s = &w->spans[cfg->span];
+	s = w->spans[cfg->span];
 	for (unsigned k = 0; k < s->cc.n_ts; k++)
 		if (s->cc.ts_list[k] == cfg->timeslot)
 			pos = (int)k;

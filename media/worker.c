@@ -379,7 +379,7 @@ static void worker_cmd(void *priv)
 			for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++)
 				chan_release(&w->chans[i]);
 			for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++)
-				span_destroy(&w->spans[i]);
+				span_destroy(w->spans[i]);
 			loop_stop(w->loop);
 			break;
 		}
@@ -692,20 +692,21 @@ int media_engine_add_span(struct media_engine *e, const struct media_span_cfg *c
 		return -EBUSY;
 	if (cfg->id >= MEDIA_MAX_SPANS)
 		return -ERANGE;
-	if (e->span_used[cfg->id])
+	if (e->span_cfg[cfg->id])
 		return -EEXIST;
-	e->span_cfg[cfg->id] = *cfg;
+	e->span_cfg[cfg->id] = talloc_memdup(e, cfg, sizeof(*cfg));
+	if (!e->span_cfg[cfg->id])
+		return -ENOMEM;
 	if (cfg->worker < 0 || (unsigned)cfg->worker >= e->nw)
-		e->span_cfg[cfg->id].worker = (int)(cfg->id % e->nw);
-	e->span_used[cfg->id] = true;
+		e->span_cfg[cfg->id]->worker = (int)(cfg->id % e->nw);
 	return 0;
 }
 
 int media_span_worker(const struct media_engine *e, unsigned span)
 {
-	if (span >= MEDIA_MAX_SPANS || !e->span_used[span])
+	if (span >= MEDIA_MAX_SPANS || !e->span_cfg[span])
 		return -ENOENT;
-	return e->span_cfg[span].worker;
+	return e->span_cfg[span]->worker;
 }
 
 int media_span_stats(struct media_engine *e, unsigned span, struct media_span_stats *out)
@@ -714,7 +715,9 @@ int media_span_stats(struct media_engine *e, unsigned span, struct media_span_st
 
 	if (media_span_worker(e, span) < 0)
 		return -ENOENT;
-	s = &e->w[e->span_cfg[span].worker].spans[span];
+	s = e->w[e->span_cfg[span]->worker].spans[span];
+	if (!s)
+		return -ENOENT;
 	out->rx_pkts = atomic_load_explicit(&s->rx_pkts, memory_order_relaxed);
 	out->tx_pkts = atomic_load_explicit(&s->tx_pkts, memory_order_relaxed);
 	out->rx_bad = atomic_load_explicit(&s->rx_bad, memory_order_relaxed);
@@ -728,12 +731,16 @@ static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd 
 static int spans_start(struct media_engine *e)
 {
 	for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++) {
-		struct media_span_cfg *sc = &e->span_cfg[i];
+		struct media_span_cfg *sc = e->span_cfg[i];
 		struct media_cmd cmd = {.op = CMD_SPAN};
 		int fd;
 
-		if (!e->span_used[i])
+		if (!sc)
 			continue;
+		if (!e->w[sc->worker].spans[i])
+			e->w[sc->worker].spans[i] = talloc_zero(e, struct media_span);
+		if (!e->w[sc->worker].spans[i])
+			return -ENOMEM;
 		fd = socket(sc->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		/* A span brings 1,000 packets/s (8 frames each): the default
 		 * receive buffer holds about 0.15 s of them, too little for a

@@ -37,7 +37,7 @@ enum cmd_op {
 	CMD_DTMF
 };
 
-#define MEDIA_MAX_SPANS 64
+#define MEDIA_MAX_SPANS 1024
 
 struct media_cmd {
 	enum cmd_op op;
@@ -128,7 +128,8 @@ struct media_worker {
 	struct spsc *cmdq, *evq;
 	struct media_chan *chans;
 	struct loop_timer tick;
-	struct media_span spans[MEDIA_MAX_SPANS];
+	/* by span number; made by the signalling thread before CMD_SPAN */
+	struct media_span *spans[MEDIA_MAX_SPANS];
 	unsigned live; /* channels allocated (signalling side's view) */
 	/* written by the worker only, read by "show media" */
 	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, timeouts, rx_refused;
@@ -155,8 +156,7 @@ struct media_engine {
 	void *priv;
 	struct media_worker *w;
 	unsigned nw;
-	struct media_span_cfg span_cfg[MEDIA_MAX_SPANS];
-	bool span_used[MEDIA_MAX_SPANS];
+	struct media_span_cfg *span_cfg[MEDIA_MAX_SPANS]; /* NULL: no such span */
 	bool running;
 	/* port pool: one bit per even port, set = in use */
 	uint8_t *ports_used;

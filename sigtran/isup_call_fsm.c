@@ -266,8 +266,8 @@ static void deliver_setup(struct isup_call *c)
 	enum isup_decode_err err;
 
 	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_IN_SETUP, 0, 0);
-	if (isup_msg_decode(c->l->cfg.variant, c->iam, c->iam_len, &m, &err) < 0 || !c->ops ||
-	    !c->ops->setup) {
+	if (!c->iam || isup_msg_decode(c->l->cfg.variant, c->iam, c->iam_len, &m, &err) < 0 ||
+	    !c->ops || !c->ops->setup) {
 		c->owner_gone = true;
 		start_release(c, CAUSE_NO_ROUTE);
 		return;
@@ -504,7 +504,7 @@ void isup_call_rx_iam(struct isup_link *l, struct isup_cic *cc, const struct isu
 	c = isup_call_alloc(l, cc, true);
 	if (!c)
 		return;
-	if (len > sizeof(c->iam) || !called ||
+	if (len > ISUP_CALL_IAM_MAX || !called ||
 	    isup_number_decode(ISUP_PAR_CALLED_PARTY_NUMBER, called->val, called->len, &c->called) <
 		    0) {
 		/* Q.764 2.9.5.3 (mandatory parameter content unusable): release */
@@ -516,8 +516,8 @@ void isup_call_rx_iam(struct isup_link *l, struct isup_cic *cc, const struct isu
 	if (calling && isup_number_decode(ISUP_PAR_CALLING_PARTY_NUMBER, calling->val, calling->len,
 					  &c->calling) == 0)
 		c->have_calling = true;
-	memcpy(c->iam, buf, len);
-	c->iam_len = len;
+	c->iam = talloc_memdup(c, buf, len);
+	c->iam_len = c->iam ? len : 0;
 
 	isup_msg_u8(m, ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS, &noci);
 	cot = (noci >> 2) & 3;

@@ -98,9 +98,11 @@ struct isup_call {
 	struct osmo_timer_list t5, t6;
 	struct isup_number called, calling;
 	bool have_calling;
-	uint8_t iam[272];
+	uint8_t *iam; /* incoming: the IAM as received, talloc'd at its size */
 	size_t iam_len;
 };
+
+#define ISUP_CALL_IAM_MAX 272
 
 /* isup_link.c */
 int isup_link_send(struct isup_link *l, const struct isup_msg *m);

@@ -2,6 +2,7 @@
  * PAUSE and RESUME), and "show isup ...", "isup reset|block ...". */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,34 +161,168 @@ DEFUN(cfg_ls_echo, cfg_ls_echo_cmd, "echo-control (always|network)",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_ls_cic, cfg_ls_cic_cmd, "cic <0-16383> <0-16383> span <0-63> timeslot <1-31>",
+unsigned isup_vty_layout_per_span(enum isup_vty_layout layout)
+{
+	switch (layout) {
+	case ISUP_VTY_E1:
+		return 31;
+	case ISUP_VTY_E1_NO16:
+		return 30;
+	case ISUP_VTY_T1:
+		return 24;
+	case ISUP_VTY_TS_FROM:
+		break;
+	}
+	return 0;
+}
+
+void isup_vty_range_map(const struct isup_vty_range *r, unsigned k, int *span, unsigned *ts)
+{
+	unsigned per = isup_vty_layout_per_span(r->layout), j;
+
+	if (!per) {
+		*span = r->span;
+		*ts = r->ts + k;
+		return;
+	}
+	*span = r->span + (int)(k / per);
+	j = k % per;
+	/* E1 timeslot 0 is framing; TS16 carries CAS where the span has it */
+	*ts = r->layout == ISUP_VTY_E1_NO16 && j >= 15 ? j + 2 : j + 1;
+}
+
+/* Mark first..last in the linkset's CIC map; on overlap, the first CIC
+ * already taken (nothing marked). */
+static int cic_map_take(struct isup_vty_linkset *s, unsigned first, unsigned last, unsigned *taken)
+{
+	if (!s->cic_map) {
+		s->cic_map = talloc_zero_size(s, (ISUP_CIC_MAX_ANSI + 1) / 8);
+		if (!s->cic_map)
+			return -ENOMEM;
+	}
+	for (unsigned i = first; i <= last; i++) {
+		if (s->cic_map[i / 8] & (1u << (i % 8))) {
+			*taken = i;
+			return -EEXIST;
+		}
+	}
+	for (unsigned i = first; i <= last; i++)
+		s->cic_map[i / 8] |= (uint8_t)(1u << (i % 8));
+	return 0;
+}
+
+/* The reason on the console and in the configuration error (file:line). */
+static void range_err(struct vty *vty, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void range_err(struct vty *vty, const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	vty_out(vty, "%% %s%s", buf, VTY_NEWLINE);
+	tandem_config_reason("%s", buf);
+}
+
+static int ls_add_range(struct vty *vty, struct isup_vty_linkset *s,
+			const struct isup_vty_range *in)
+{
+	unsigned max = s->cfg.variant == ISUP_VAR_ANSI ? ISUP_CIC_MAX_ANSI : ISUP_CIC_MAX_ITU;
+	unsigned n = in->last - in->first + 1, taken = 0;
+	struct isup_vty_range *r;
+	int rc;
+
+	if (in->last < in->first) {
+		range_err(vty, "last CIC below the first");
+		return CMD_WARNING;
+	}
+	if (in->last > max) {
+		range_err(vty, "CIC %u is past the %s maximum %u", in->last,
+			  s->cfg.variant == ISUP_VAR_ANSI ? "ANSI" : "ITU", max);
+		return CMD_WARNING;
+	}
+	if (in->layout == ISUP_VTY_TS_FROM && in->ts + (n - 1) > 31) {
+		range_err(vty, "CICs %u-%u from timeslot %u run past timeslot 31", in->first,
+			  in->last, in->ts);
+		return CMD_WARNING;
+	}
+	if (in->layout != ISUP_VTY_TS_FROM) {
+		unsigned spans = (unsigned)(in->span_last - in->span + 1);
+		unsigned per = isup_vty_layout_per_span(in->layout);
+
+		if (in->span_last < in->span || in->span_last > ISUP_VTY_MAX_SPAN) {
+			range_err(vty, "spans %d-%d: give FIRST-LAST within 0-%d", in->span,
+				  in->span_last, ISUP_VTY_MAX_SPAN);
+			return CMD_WARNING;
+		}
+		if (n > spans * per) {
+			range_err(vty, "CICs %u-%u are %u circuits; spans %d-%d hold %u", in->first,
+				  in->last, n, in->span, in->span_last, spans * per);
+			return CMD_WARNING;
+		}
+	}
+	rc = cic_map_take(s, in->first, in->last, &taken);
+	if (rc == -EEXIST) {
+		range_err(vty, "CICs %u-%u overlap an earlier range (CIC %u)", in->first, in->last,
+			  taken);
+		return CMD_WARNING;
+	}
+	r = rc < 0 ? NULL : talloc_realloc(s, s->ranges, struct isup_vty_range, s->n_ranges + 1);
+	if (!r) {
+		range_err(vty, "out of memory");
+		return CMD_WARNING;
+	}
+	s->ranges = r;
+	s->ranges[s->n_ranges++] = *in;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ls_cic, cfg_ls_cic_cmd, "cic <0-16383> <0-16383> span <0-1023> timeslot <1-31>",
       "A CIC range and the TDM timeslots it uses\nFirst CIC\nLast CIC\nTDM span\nSpan "
       "number\nTimeslot of the first CIC\nTimeslot\n")
 {
 	LS;
-	struct isup_vty_range *r;
-	unsigned first = (unsigned)atoi(argv[0]), last = (unsigned)atoi(argv[1]);
+	struct isup_vty_range r = {.first = (unsigned)atoi(argv[0]),
+				   .last = (unsigned)atoi(argv[1]),
+				   .span = atoi(argv[2]),
+				   .ts = (unsigned)atoi(argv[3]),
+				   .layout = ISUP_VTY_TS_FROM};
 
-	if (last < first) {
-		vty_out(vty, "%% last CIC below the first%s", VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	if (s->n_ranges == sizeof(s->ranges) / sizeof(s->ranges[0])) {
-		vty_out(vty, "%% too many CIC ranges%s", VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	if ((unsigned)atoi(argv[3]) + (last - first) > 31) {
-		vty_out(vty, "%% CICs %u-%u from timeslot %s run past timeslot 31%s", first, last,
-			argv[3], VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	r = &s->ranges[s->n_ranges++];
-	r->first = first;
-	r->last = last;
-	r->span = atoi(argv[2]);
-	r->ts = (unsigned)atoi(argv[3]);
-	return CMD_SUCCESS;
+	r.span_last = r.span;
+	return ls_add_range(vty, s, &r);
 }
+
+DEFUN(cfg_ls_cic_spans, cfg_ls_cic_spans_cmd, "cic <0-16383> <0-16383> span SPANS",
+      "A CIC range and the TDM timeslots it uses\nFirst CIC\nLast CIC\nTDM spans\n"
+      "FIRST-LAST: the CICs fill timeslots 1-31 of each E1 span in turn\n")
+{
+	LS;
+	struct isup_vty_range r = {.first = (unsigned)atoi(argv[0]),
+				   .last = (unsigned)atoi(argv[1]),
+				   .layout = ISUP_VTY_E1};
+	unsigned a, b;
+	int end = 0;
+
+	if (sscanf(argv[2], "%u-%u%n", &a, &b, &end) != 2 || argv[2][end] || a > 1023 || b > 1023) {
+		range_err(vty, "spans '%s': give FIRST-LAST, e.g. 0-131 (0-%d)", argv[2],
+			  ISUP_VTY_MAX_SPAN);
+		return CMD_WARNING;
+	}
+	r.span = (int)a;
+	r.span_last = (int)b;
+	if (argc > 3)
+		r.layout = !strcmp(argv[3], "t1")	    ? ISUP_VTY_T1
+			   : !strcmp(argv[3], "e1-no-ts16") ? ISUP_VTY_E1_NO16
+							    : ISUP_VTY_E1;
+	return ls_add_range(vty, s, &r);
+}
+
+ALIAS(cfg_ls_cic_spans, cfg_ls_cic_spans_layout_cmd,
+      "cic <0-16383> <0-16383> span SPANS (e1|e1-no-ts16|t1)",
+      "A CIC range and the TDM timeslots it uses\nFirst CIC\nLast CIC\nTDM spans\n"
+      "FIRST-LAST\nE1: timeslots 1-31 of each span\nE1: timeslots 1-15 and 17-31 (TS16 "
+      "carries CAS)\nT1: timeslots 1-24 of each span\n")
 
 DEFUN(cfg_ls_timer, cfg_ls_timer_cmd, "timer " OSMO_TDEF_VTY_ARG_T " " OSMO_TDEF_VTY_ARG_VAL,
       "A Q.764 timer for this linkset only (over 'timer isup ...')\n"
@@ -250,9 +385,17 @@ static int config_write_isup(struct vty *vty)
 			vty_out(vty, "  limit calls %u%s", s->cfg.max_calls, VTY_NEWLINE);
 		if (s->cfg.max_cps)
 			vty_out(vty, "  limit cps %u%s", s->cfg.max_cps, VTY_NEWLINE);
-		for (unsigned i = 0; i < s->n_ranges; i++)
-			vty_out(vty, "  cic %u %u span %d timeslot %u%s", s->ranges[i].first,
-				s->ranges[i].last, s->ranges[i].span, s->ranges[i].ts, VTY_NEWLINE);
+		for (unsigned i = 0; i < s->n_ranges; i++) {
+			const struct isup_vty_range *r = &s->ranges[i];
+			static const char *lay[] = {"", "", " e1-no-ts16", " t1"};
+
+			if (r->layout == ISUP_VTY_TS_FROM)
+				vty_out(vty, "  cic %u %u span %d timeslot %u%s", r->first, r->last,
+					r->span, r->ts, VTY_NEWLINE);
+			else
+				vty_out(vty, "  cic %u %u span %d-%d%s%s", r->first, r->last,
+					r->span, r->span_last, lay[r->layout], VTY_NEWLINE);
+		}
 		for (unsigned i = 0; i < s->n_ovr; i++)
 			vty_out(vty, "  timer T%d %lu%s", s->ovr[i].T, s->ovr[i].val, VTY_NEWLINE);
 	}
@@ -404,6 +547,33 @@ static const struct m3ua_asp_ops asp_ops = {
 
 static struct loop *vty_loop;
 
+/* A range into the linkset's CIC table: one run of consecutive timeslots
+ * at a time (a span, or half of one around TS16). */
+int isup_vty_range_add(struct isup_cic_table *t, const struct isup_vty_range *r)
+{
+	unsigned k = 0, n = r->last - r->first + 1;
+
+	while (k < n) {
+		unsigned ts, run = 1;
+		int span, sp2;
+		unsigned ts2;
+		int rc;
+
+		isup_vty_range_map(r, k, &span, &ts);
+		while (k + run < n) {
+			isup_vty_range_map(r, k + run, &sp2, &ts2);
+			if (sp2 != span || ts2 != ts + run)
+				break;
+			run++;
+		}
+		rc = isup_cic_add_range(t, r->first + k, r->first + k + run - 1, span, ts);
+		if (rc < 0)
+			return rc;
+		k += run;
+	}
+	return 0;
+}
+
 int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, void *priv)
 {
 	struct isup_vty_linkset *s;
@@ -436,8 +606,7 @@ int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, v
 		for (unsigned i = 0; i < s->n_ranges; i++) {
 			const struct isup_vty_range *r = &s->ranges[i];
 
-			rc = isup_cic_add_range(isup_link_cics(s->link), r->first, r->last, r->span,
-						r->ts);
+			rc = isup_vty_range_add(isup_link_cics(s->link), r);
 			if (rc < 0) {
 				fprintf(stderr, "tandemd: isup linkset %s: cic %u %u: %s\n",
 					s->name, r->first, r->last,
@@ -674,6 +843,8 @@ void isup_vty_init(void)
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_limit_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_echo_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_cic_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_cic_spans_cmd);
+	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_cic_spans_layout_cmd);
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_timer_cmd);
 	install_element_ve(&show_isup_timers_cmd);
 	install_element_ve(&show_isup_circuits_cmd);

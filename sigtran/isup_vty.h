@@ -11,11 +11,30 @@ struct loop;
 struct m3ua_vty_as;
 struct osmo_tdef;
 
+/* Spans a CIC range may name (the media plane's span numbers). */
+#define ISUP_VTY_MAX_SPAN 1023
+
+/* How a range's CICs sit on its spans. */
+enum isup_vty_layout {
+	ISUP_VTY_TS_FROM, /* "span S timeslot T": one span, consecutive from T */
+	ISUP_VTY_E1,	  /* "span A-B": timeslots 1..31 of each span in turn */
+	ISUP_VTY_E1_NO16, /* "span A-B e1-no-ts16": 1..15, 17..31 (TS16 left to CAS) */
+	ISUP_VTY_T1,	  /* "span A-B t1": 1..24 */
+};
+
 struct isup_vty_range {
 	unsigned first, last;
-	int span;
+	int span, span_last;
 	unsigned ts;
+	enum isup_vty_layout layout;
 };
+
+/* Timeslots of one span a layout uses (0 for ISUP_VTY_TS_FROM), and where
+ * CIC number k (0-based) of a range lands: span and timeslot. */
+unsigned isup_vty_layout_per_span(enum isup_vty_layout layout);
+void isup_vty_range_map(const struct isup_vty_range *r, unsigned k, int *span, unsigned *ts);
+/* Put a range's circuits into a CIC table: 0 or -errno (isup_cic_add_range). */
+int isup_vty_range_add(struct isup_cic_table *t, const struct isup_vty_range *r);
 
 struct isup_vty_linkset {
 	struct llist_head list;
@@ -23,8 +42,9 @@ struct isup_vty_linkset {
 	char *asp_name; /* "asp NAME": the AS that runs that ASP */
 	char *as_name;	/* "as NAME" */
 	struct isup_link_cfg cfg;
-	struct isup_vty_range ranges[32];
+	struct isup_vty_range *ranges; /* talloc array, grown by "cic" */
 	unsigned n_ranges;
+	uint8_t *cic_map; /* bit per CIC 0..16383 already in a range (overlap check) */
 	/* "timer TNNNN VAL" in the linkset node: over the "timer isup" values */
 	struct {
 		int T;

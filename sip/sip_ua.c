@@ -385,6 +385,23 @@ static void send_cancel(struct sip_leg *leg)
 	leg->cancel_pending = false;
 }
 
+/* The INVITE got its 2xx and the ACK: what only the INVITE transaction
+ * needed (the INVITE copied for CANCEL, responses and a challenge's retry;
+ * our 2xx, retransmitted until the ACK) goes; it was the larger part of an
+ * established leg (issue 13 item 6). */
+static void leg_confirmed_trim(struct sip_leg *leg)
+{
+	TALLOC_FREE(leg->invite);
+	leg->invite_len = 0;
+	TALLOC_FREE(leg->ruri);
+	TALLOC_FREE(leg->hdrs);
+	TALLOC_FREE(leg->ct);
+	TALLOC_FREE(leg->body);
+	leg->body_len = 0;
+	TALLOC_FREE(leg->ok); /* UAS: acknowledged, not sent again */
+	leg->ok_len = 0;
+}
+
 static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
 {
 	uint8_t buf[MSG_MAX];
@@ -491,6 +508,7 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 		}
 		dialog_from_response(leg, m, true);
 		uac_ack_2xx(leg, m);
+		leg_confirmed_trim(leg);
 		{
 			struct sip_session_expires se;
 
@@ -790,7 +808,7 @@ int sip_leg_bye(struct sip_leg *leg, const char *reason_hdr)
 
 int sip_leg_bye_body(struct sip_leg *leg, const struct sip_body *body)
 {
-	if (!leg->dlg || leg->bye_txn || (!leg->uac && !leg->ok))
+	if (!leg->dlg || leg->bye_txn || (!leg->uac && !leg->answered))
 		return -ENOTCONN;
 	leg->bye_txn =
 		leg_start_request_body(leg, "BYE", sip_dialog_next_cseq(leg->dlg), body, &bye_ops);
@@ -804,7 +822,7 @@ static const struct sip_txn_user_ops info_ops = {0};
 
 int sip_leg_info(struct sip_leg *leg, const struct sip_body *body)
 {
-	if (!leg->dlg || leg->done || (!leg->uac && !leg->ok))
+	if (!leg->dlg || leg->done || (!leg->uac && !leg->answered))
 		return -ENOTCONN;
 	return leg_start_request_body(leg, "INFO", sip_dialog_next_cseq(leg->dlg), body, &info_ops)
 		       ? 0
@@ -993,7 +1011,7 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 	uint16_t port;
 	int n;
 
-	if (leg->uac || !leg->invite_txn || leg->ok)
+	if (leg->uac || !leg->invite_txn || leg->ok || leg->answered)
 		return -EALREADY;
 	if (sip_msg_parse(&inv, (const char *)leg->invite, leg->invite_len, NULL) < 0)
 		return -EINVAL;
@@ -1173,6 +1191,7 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 		if (leg && !leg->uac && leg->ok && !leg->acked) {
 			leg->acked = true;
 			osmo_timer_del(&leg->ok_timer);
+			leg_confirmed_trim(leg);
 			if (leg->ops && leg->ops->ack)
 				leg->ops->ack(leg->u, leg, m);
 		}

@@ -6,8 +6,12 @@
 #include <osmocom/vty/logging.h>
 #include <osmocom/vty/vty.h>
 
+#include <time.h>
+
 #include "core/vty.h"
 #include "interwork/iw_vty.h"
+#include "media/media.h"
+#include "sigtran/isup_vty.h"
 #include "tests/unit/unit.h"
 
 static struct vty_app_info app = {.name = "tandem-test", .version = "0"};
@@ -92,6 +96,130 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* Issue 13 item 4: 16,452 circuits on three linksets (ITU 12-bit CICs, ANSI
+ * 14-bit) over 614 spans, each range in one command. */
+static const char big_cfg[] =
+	"isup\n"
+	" linkset cap1\n"
+	"  variant itu\n"
+	"  cic 1 4092 span 0-131\n"
+	" linkset cap2\n"
+	"  variant itu\n"
+	"  cic 1 3960 span 132-263 e1-no-ts16\n"
+	" linkset cap3\n"
+	"  variant ansi\n"
+	"  cic 0 8399 span 264-613 t1\n"
+	"media\n"
+	" spans 0-263 e1 local 127.0.0.1 30000 remote 127.0.0.1 40000 frames 8\n"
+	" spans 264-613 t1 local 127.0.0.1 30264 remote 127.0.0.1 40264 frames 8\n";
+
+static struct isup_vty_linkset *ls_named(const char *name)
+{
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list) if (!strcmp(s->name, name)) return s;
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+START_TEST(test_capacity_16k_circuits)
+{
+	static const char *names[] = {"cap1", "cap2", "cap3"};
+	char err[512];
+	unsigned total = 0, spans0 = media_vty_n_spans;
+	double t0 = now_s();
+
+	ck_assert_msg(read_str(big_cfg, err, sizeof(err)) == 0, "%s", err);
+	/* parsing stays linear: well under a second for 16k circuits */
+	ck_assert_msg(now_s() - t0 < 1.0, "parsing took %.3f s", now_s() - t0);
+	ck_assert_uint_eq(media_vty_n_spans - spans0, 614);
+	ck_assert_uint_eq(media_vty_spans[spans0 + 613].id, 613);
+	ck_assert(media_vty_spans[spans0 + 613].t1);
+	for (unsigned i = 0; i < 3; i++) {
+		struct isup_vty_linkset *s = ls_named(names[i]);
+		struct isup_cic_table *t;
+
+		ck_assert_ptr_nonnull(s);
+		t = isup_cic_table_alloc(unit_ctx, 2, 1, s->cfg.variant == ISUP_VAR_ANSI);
+		for (unsigned r = 0; r < s->n_ranges; r++)
+			ck_assert_int_eq(isup_vty_range_add(t, &s->ranges[r]), 0);
+		total += isup_cic_count(t);
+		if (i == 0) {
+			/* E1: CIC k+1 on span k/31, timeslots 1..31 (TS16 a bearer) */
+			ck_assert_int_eq(isup_cic_get(t, 1)->span, 0);
+			ck_assert_uint_eq(isup_cic_get(t, 1)->timeslot, 1);
+			ck_assert_uint_eq(isup_cic_get(t, 16)->timeslot, 16);
+			ck_assert_uint_eq(isup_cic_get(t, 31)->timeslot, 31);
+			ck_assert_int_eq(isup_cic_get(t, 32)->span, 1);
+			ck_assert_uint_eq(isup_cic_get(t, 32)->timeslot, 1);
+			ck_assert_int_eq(isup_cic_get(t, 4092)->span, 131);
+			ck_assert_uint_eq(isup_cic_get(t, 4092)->timeslot, 31);
+			ck_assert_ptr_null(isup_cic_get(t, 4093));
+		} else if (i == 1) {
+			/* TS16 skipped: CIC 16 on timeslot 17, 30 per span */
+			ck_assert_uint_eq(isup_cic_get(t, 15)->timeslot, 15);
+			ck_assert_uint_eq(isup_cic_get(t, 16)->timeslot, 17);
+			ck_assert_uint_eq(isup_cic_get(t, 30)->timeslot, 31);
+			ck_assert_int_eq(isup_cic_get(t, 31)->span, 133);
+			ck_assert_uint_eq(isup_cic_get(t, 31)->timeslot, 1);
+			ck_assert_int_eq(isup_cic_get(t, 3960)->span, 263);
+		} else {
+			/* T1, ANSI 14-bit CICs from 0: 24 per span */
+			ck_assert_int_eq(isup_cic_get(t, 0)->span, 264);
+			ck_assert_uint_eq(isup_cic_get(t, 23)->timeslot, 24);
+			ck_assert_int_eq(isup_cic_get(t, 24)->span, 265);
+			ck_assert_uint_eq(isup_cic_get(t, 24)->timeslot, 1);
+			ck_assert_int_eq(isup_cic_get(t, 8399)->span, 613);
+			ck_assert_uint_eq(isup_cic_get(t, 8399)->timeslot, 24);
+		}
+		talloc_free(t);
+	}
+	ck_assert_uint_ge(total, 16384);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *want;
+} bad_ranges[] = {
+	{"isup\n linkset capx\n  variant itu\n  cic 1 4092 span 0-131\n"
+	 "  cic 4000 4095 span 200-210\n",
+	 "test.cfg:5: CICs 4000-4095 overlap an earlier range (CIC 4000): "
+	 "'cic 4000 4095 span 200-210'"},
+	{"isup\n linkset capy\n  variant itu\n  cic 1 5000 span 0-300\n",
+	 "test.cfg:4: CIC 5000 is past the ITU maximum 4095: 'cic 1 5000 span 0-300'"},
+	{"isup\n linkset capz\n  cic 1 500 span 0-10\n",
+	 "test.cfg:3: CICs 1-500 are 500 circuits; spans 0-10 hold 341: 'cic 1 500 span 0-10'"},
+	{"isup\n linkset capw\n  cic 1 31 span 3-2\n",
+	 "test.cfg:3: spans 3-2: give FIRST-LAST within 0-1023: 'cic 1 31 span 3-2'"},
+	{"isup\n linkset capv\n  cic 1 31 span 0-2000\n",
+	 "test.cfg:3: spans '0-2000': give FIRST-LAST, e.g. 0-131 (0-1023): "
+	 "'cic 1 31 span 0-2000'"},
+	{"media\n spans 900-901 e1 local 127.0.0.1 1 remote 127.0.0.1 3 frames 8\n"
+	 " spans 901-902 e1 local 127.0.0.1 1 remote 127.0.0.1 2 frames 8\n",
+	 "test.cfg:3: span 901 is configured already: "
+	 "'spans 901-902 e1 local 127.0.0.1 1 remote 127.0.0.1 2 frames 8'"},
+	{"media\n spans 1020-1030 e1 local 127.0.0.1 1 remote 127.0.0.1 2 frames 8\n",
+	 "test.cfg:2: spans '1020-1030': give FIRST-LAST within 0-1023: "
+	 "'spans 1020-1030 e1 local 127.0.0.1 1 remote 127.0.0.1 2 frames 8'"},
+};
+
+START_TEST(test_capacity_errors)
+{
+	char err[512];
+
+	ck_assert_int_eq(read_str(bad_ranges[_i].text, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, bad_ranges[_i].want);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -103,6 +231,10 @@ Suite *config_suite(void)
 	 * whole process (a log target, the VTY bind address): no leak check. */
 	tcase_add_unchecked_fixture(tf, vty_setup, NULL);
 	tcase_add_test(tf, test_default_file_ok);
+	/* the configuration lives on in the VTY's globals: not a leak */
+	tcase_add_test(tf, test_capacity_16k_circuits);
+	tcase_add_loop_test(tf, test_capacity_errors, 0,
+			    sizeof(bad_ranges) / sizeof(bad_ranges[0]));
 	suite_add_tcase(s, tf);
 
 	tcase_add_unchecked_fixture(tc, vty_setup, NULL);

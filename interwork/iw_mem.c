@@ -1,0 +1,129 @@
+/* Memory of the running gateway: "show memory", and malloc_trim() when
+ * the calls have fallen well below their peak.
+ *
+ * glibc keeps what a busy hour freed (in the main heap and in each media
+ * worker's arena) and RSS stays at its peak. Once the calls up fell to half
+ * of the peak or less and stayed there 5 s, the heap is trimmed, then every
+ * 10 s for a minute (SIP transactions and the media channels' buffers go
+ * later than the calls), then the peak restarts from the calls up. */
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+#include <talloc.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "interwork/iw_call.h"
+#include "interwork/iw_mem.h"
+
+#define TRIM_MIN_PEAK 64 /* below it there is little to give back */
+
+static struct {
+	struct loop *loop;
+	struct iw *iw;
+	const void *root;
+	struct loop_timer timer;
+	unsigned peak, quiet_s, trims;
+	long last_freed_kb;
+} m;
+
+static long rss_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void trim_tick(void *priv)
+{
+	unsigned n = iw_active_calls(m.iw);
+
+	(void)priv;
+	if (n > m.peak) {
+		m.peak = n;
+		m.quiet_s = 0;
+	} else if (m.peak >= TRIM_MIN_PEAK && n <= m.peak / 2) {
+		m.quiet_s++;
+		if (m.quiet_s % 10 == 5) {
+			long before = rss_kb();
+
+			malloc_trim(0);
+			m.trims++;
+			m.last_freed_kb = before - rss_kb();
+			LOGP(DIW, LOGL_INFO, "calls %u (peak %u): heap trimmed, RSS -%ld kB\n", n,
+			     m.peak, m.last_freed_kb);
+		}
+		if (m.quiet_s >= 65) {
+			m.peak = n;
+			m.quiet_s = 0;
+		}
+	} else {
+		m.quiet_s = 0;
+	}
+	loop_timer_schedule(m.loop, &m.timer, 1000000);
+}
+
+void iw_mem_start(struct loop *l, struct iw *iw, const void *root)
+{
+	m.loop = l;
+	m.iw = iw;
+	m.root = root;
+	loop_timer_init(&m.timer, trim_tick, NULL);
+	loop_timer_schedule(l, &m.timer, 1000000);
+}
+
+void iw_mem_stop(void)
+{
+	if (m.loop)
+		loop_timer_cancel(m.loop, &m.timer);
+	m.loop = NULL;
+	m.iw = NULL;
+}
+
+DEFUN(show_memory, show_memory_cmd, "show memory",
+      SHOW_STR "Memory: resident size, talloc total, signalling state per call\n")
+{
+	struct iw_call *c = NULL;
+	size_t bytes = 0, max = 0, parts[3] = {0};
+	unsigned n = 0;
+
+	if (!m.iw) {
+		vty_out(vty, "%% not running%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	while ((c = iw_call_next(m.iw, c))) {
+		size_t part[3], b = iw_call_mem(c, part);
+
+		for (unsigned i = 0; i < 3; i++)
+			parts[i] += part[i];
+		bytes += b;
+		max = b > max ? b : max;
+		n++;
+	}
+	vty_out(vty, "RSS %ld kB; talloc %zu bytes in %zu blocks%s", rss_kb(),
+		talloc_total_size(m.root), talloc_total_blocks(m.root), VTY_NEWLINE);
+	vty_out(vty,
+		"calls %u: signalling per call %zu bytes (largest %zu): call %zu, SIP leg %zu, "
+		"ISUP call %zu%s",
+		n, n ? bytes / n : 0, max, n ? parts[0] / n : 0, n ? parts[1] / n : 0,
+		n ? parts[2] / n : 0, VTY_NEWLINE);
+	vty_out(vty, "heap trims %u (last gave back %ld kB); calls peak %u%s", m.trims,
+		m.last_freed_kb, m.peak, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+void iw_mem_vty_init(void)
+{
+	install_element_ve(&show_memory_cmd);
+}

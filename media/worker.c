@@ -414,10 +414,10 @@ static void worker_health(struct media_worker *w)
 	bool over;
 
 	for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++) {
-		struct media_span *sp = &w->spans[i];
+		struct media_span *sp = w->spans[i];
 		uint32_t d;
 
-		if (!sp->in_use)
+		if (!sp || !sp->in_use)
 			continue;
 		d = sock_drops(sp->sock);
 		drops += (uint32_t)(d - sp->drops_seen);

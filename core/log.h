@@ -12,6 +12,9 @@ enum tandem_log_cat {
 	DEC,	/* media/: echo canceller */
 	DIW,	/* interwork/: calls, routing, numbers, ENUM */
 	DMAIN,	/* start-up, configuration, signals */
+	DCDR,	/* one record per finished call (and its media): a category of its
+		 * own so that records go to their own target and level, apart
+		 * from the per-call lines of DIW (INFO) */
 	_DTANDEM_MAX,
 };
 

@@ -278,7 +278,7 @@ static void cdr(const struct iw_call *c)
 	setup_s = c->answer_time ? (double)(c->answer_time - c->start) : total_s;
 	gmtime_r(&c->start, &tm);
 	strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	LOGP(DIW, LOGL_NOTICE,
+	LOGP(DCDR, LOGL_NOTICE,
 	     "CDR call=%u dir=%s start=%s setup_s=%.0f answered=%s talk_s=%ld calling=%s%s "
 	     "called=+%s linkset=%s cic=%u trunk=%s call_id=%s cause=%d sip=%d channel=%08x\n",
 	     c->id, c->from_isup ? "isup-sip" : "sip-isup", start, setup_s,
@@ -747,7 +747,7 @@ static void rx_answer_sdp(struct iw_call *c, const struct sip_msg *rsp)
 		return;
 	if (sdp_decode(&s, body.p, body.len, &why) < 0 ||
 	    sdp_answer_rx(&c->agreed, &s, &c->prefs, &c->local, &why) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "SDP answer not usable: %s\n", why ? why : "?");
+		LOGCALL(c, LOGL_INFO, "SDP answer not usable: %s\n", why ? why : "?");
 		return;
 	}
 	c->agreed_ok = true;
@@ -793,7 +793,7 @@ static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 	c->iw->st.answered++;
 	if (!c->isup)
 		return;
-	LOGCALL(c, LOGL_NOTICE, "answered\n");
+	LOGCALL(c, LOGL_INFO, "answered\n");
 	if (c->acm_sent)
 		isup_call_anm(c->isup);
 	else
@@ -820,7 +820,7 @@ static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned stat
 		if (!t || (t->options_interval && !t->up) ||
 		    (t->max_calls && t->calls >= t->max_calls))
 			continue;
-		LOGCALL(c, LOGL_NOTICE, "SIP %u from trunk %s: trying trunk %s\n", status,
+		LOGCALL(c, LOGL_INFO, "SIP %u from trunk %s: trying trunk %s\n", status,
 			c->trunk_name, t->name);
 		/* the failed dialog finishes on its own, without us */
 		sip_leg_detach(leg);
@@ -868,7 +868,7 @@ static bool fail_tone(struct iw_call *c, int cause)
 	loop_timer_init(&c->fail_timer, fail_tone_done, c);
 	loop_timer_schedule(c->iw->loop, &c->fail_timer,
 			    (uint64_t)c->trunk->failure_tone_s * 1000000u);
-	LOGCALL(c, LOGL_NOTICE, "%s tone toward TDM for %u s, then REL %d\n", name,
+	LOGCALL(c, LOGL_INFO, "%s tone toward TDM for %u s, then REL %d\n", name,
 		c->trunk->failure_tone_s, cause);
 	return true;
 }
@@ -884,7 +884,7 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 		cause = reason_cause(rsp);
 	if (cause < 0)
 		cause = iw_cause_map_sip_to_isup(c->iw->cfg.causes, (int)status);
-	LOGCALL(c, LOGL_NOTICE, "SIP %u: REL cause %d\n", status, cause);
+	LOGCALL(c, LOGL_INFO, "SIP %u: REL cause %d\n", status, cause);
 	c->cause = cause;
 	c->sip_status = (int)status;
 	c->iw->st.failed++;
@@ -908,7 +908,7 @@ static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye
 	/* RFC 3398 8.2.? / 9: BYE (or CANCEL) -> REL 16 normal clearing */
 	if (cause < 0)
 		cause = 16;
-	LOGCALL(c, LOGL_NOTICE, "SIP side hung up: REL cause %d\n", cause);
+	LOGCALL(c, LOGL_INFO, "SIP side hung up: REL cause %d\n", cause);
 	if (!c->cause)
 		c->cause = cause;
 	c->state = IW_S_CLEARING;
@@ -955,12 +955,12 @@ static unsigned leg_offer(void *u, struct sip_leg *leg, const struct sip_msg *re
 		return 200;
 	}
 	if (!msg_sdp(req, &body) || sdp_decode(&offer, body.p, body.len, &why) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "re-INVITE without a usable offer (%s): 488\n",
+		LOGCALL(c, LOGL_INFO, "re-INVITE without a usable offer (%s): 488\n",
 			why ? why : "none");
 		return 488;
 	}
 	if (sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
-		LOGCALL(c, LOGL_NOTICE, "re-INVITE offer not acceptable: 488\n");
+		LOGCALL(c, LOGL_INFO, "re-INVITE offer not acceptable: 488\n");
 		return 488;
 	}
 	n = sdp_answer_encode(c->sdp, sizeof(c->sdp), &offer, &ar, &c->prefs, &c->local);
@@ -1008,7 +1008,7 @@ static void sip_side_info(void *u, struct sip_leg *leg, const struct sip_msg *re
 		ms = v < 40 ? 40 : v > 5000 ? 5000 : (unsigned)v;
 	}
 	if (media_chan_dtmf(c->iw->media, c->chan, digit, ms) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "INFO dtmf-relay with an unusable signal '%c'\n", *sig);
+		LOGCALL(c, LOGL_INFO, "INFO dtmf-relay with an unusable signal '%c'\n", *sig);
 		return;
 	}
 	LOGCALL(c, LOGL_INFO, "INFO DTMF %c (%u ms) -> TDM\n", digit, ms);
@@ -1189,13 +1189,13 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	}
 	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
 	if (!c->leg) {
-		LOGCALL(c, LOGL_NOTICE, "INVITE to trunk %s failed: REL 41\n", trunk->name);
+		LOGCALL(c, LOGL_INFO, "INVITE to trunk %s failed: REL 41\n", trunk->name);
 		isup_side_fail(c, 41);
 		return;
 	}
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
 	snprintf(c->ruri_sent, sizeof(c->ruri_sent), "%s", ruri);
-	LOGCALL(c, LOGL_NOTICE, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
+	LOGCALL(c, LOGL_INFO, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
 		c->calling[0] ? c->calling : "-", c->called, ruri, trunk->name);
 }
 
@@ -1233,13 +1233,13 @@ static void enum_done(void *priv, int status, const struct iw_enum_result *r)
 		host = t->domain ? t->domain : t->host;
 		snprintf(ruri, sizeof(ruri), "sip:+%s;npdi;rn=+%s@%s;user=phone", c->called, rn,
 			 host);
-		LOGCALL(c, LOGL_NOTICE, "ENUM +%s: ported, routing number +%s (trunk %s)\n",
+		LOGCALL(c, LOGL_INFO, "ENUM +%s: ported, routing number +%s (trunk %s)\n",
 			c->called, rn, t->name);
 		send_invite(c, t, c->called, ruri);
 		return;
 	}
 	if (!strncmp(r->uri, "sip:", 4) || !strncmp(r->uri, "sips:", 5)) {
-		LOGCALL(c, LOGL_NOTICE, "ENUM +%s: %s\n", c->called, r->uri);
+		LOGCALL(c, LOGL_INFO, "ENUM +%s: %s\n", c->called, r->uri);
 		send_invite(c, c->enum_trunk, c->enum_number, r->uri);
 		return;
 	}
@@ -1261,7 +1261,7 @@ static void enum_budget_cb(void *priv)
 	iw_enum_cancel(c->iw->en, c);
 	c->enum_pending = false;
 	c->iw->st.enum_timeouts++;
-	LOGCALL(c, LOGL_NOTICE, "ENUM +%s: no answer within the budget; routing on the number\n",
+	LOGCALL(c, LOGL_INFO, "ENUM +%s: no answer within the budget; routing on the number\n",
 		c->called);
 	send_invite(c, c->enum_trunk, c->enum_number, NULL);
 }
@@ -1303,7 +1303,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	isup_call_set_echo_control(ic, media_vty_ec_name && media_vty_ec_name[0] && !c->ec_off);
 	if (link_over_limit(iw, c->link)) {
 		/* Q.850 42 switching equipment congestion */
-		LOGCALL(c, LOGL_NOTICE, "linkset %s at its limit (%u calls, %u/s): REL 42\n",
+		LOGCALL(c, LOGL_INFO, "linkset %s at its limit (%u calls, %u/s): REL 42\n",
 			c->linkset, isup_link_cfg(c->link)->max_calls,
 			isup_link_cfg(c->link)->max_cps);
 		isup_side_fail(c, 42);
@@ -1313,7 +1313,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	if (isup_to_e164(link_num(c, c->link), called, e164, sizeof(e164)) < 0) {
 		/* Q.850 28 invalid number format (address incomplete) */
 		snprintf(c->called, sizeof(c->called), "%s", e164);
-		LOGCALL(c, LOGL_NOTICE, "called number NOA %u '%s' has no E.164 form: REL 28\n",
+		LOGCALL(c, LOGL_INFO, "called number NOA %u '%s' has no E.164 form: REL 28\n",
 			called->noa, called->digits);
 		c->cause = 28;
 		isup_side_fail(c, 28);
@@ -1327,7 +1327,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		c->calling_restricted = calling->apri == 1;
 	}
 	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
-		LOGCALL(c, LOGL_NOTICE, "no route for +%s: REL cause %u\n", e164, rr.cause);
+		LOGCALL(c, LOGL_INFO, "no route for +%s: REL cause %u\n", e164, rr.cause);
 		isup_side_fail(c, rr.cause ? rr.cause : 3);
 		return;
 	}
@@ -1430,7 +1430,7 @@ static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
 	c->answer_time = time(NULL);
 	c->sip_status = 200;
 	c->iw->st.answered++;
-	LOGCALL(c, LOGL_NOTICE, "answered\n");
+	LOGCALL(c, LOGL_INFO, "answered\n");
 	respond_sdp(c, 200, m);
 }
 
@@ -1446,7 +1446,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 	c->isup = NULL;
 	if (!c->from_isup && c->leg && c->state == IW_S_SETUP && advance_cause(cause->value)) {
 		/* route advance: before any backward message, another linkset */
-		LOGCALL(c, LOGL_NOTICE, "REL cause %u on linkset %s: route advance\n", cause->value,
+		LOGCALL(c, LOGL_INFO, "REL cause %u on linkset %s: route advance\n", cause->value,
 			c->linkset);
 		if (seize(c) == 0) {
 			if (media_move(c) == 0) {
@@ -1476,12 +1476,12 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 				b.len = (size_t)n;
 			}
 
-			LOGCALL(c, LOGL_NOTICE, "REL cause %u: SIP %u\n", cause->value, status);
+			LOGCALL(c, LOGL_INFO, "REL cause %u: SIP %u\n", cause->value, status);
 			c->sip_status = (int)status;
 			c->iw->st.failed++;
 			sip_leg_respond(c->leg, status, &b);
 		} else if (c->from_isup && !c->answer_time) {
-			LOGCALL(c, LOGL_NOTICE, "REL cause %u: CANCEL\n", cause->value);
+			LOGCALL(c, LOGL_INFO, "REL cause %u: CANCEL\n", cause->value);
 			sip_leg_cancel(c->leg, reason);
 		} else {
 			/* Q.1912.5 profile C: on a SIP-I/SIP-T trunk the REL
@@ -1496,7 +1496,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 				b.body = mp_body;
 				b.len = (size_t)n;
 			}
-			LOGCALL(c, LOGL_NOTICE, "REL cause %u: BYE%s\n", cause->value,
+			LOGCALL(c, LOGL_INFO, "REL cause %u: BYE%s\n", cause->value,
 				n > 0 ? " with the REL" : "");
 			sip_leg_bye_body(c->leg, &b);
 		}
@@ -1554,7 +1554,7 @@ static void isup_cot_loop(void *priv, unsigned cic, int span, unsigned ts, bool 
 	k->in_use = true;
 	k->cic = cic;
 	k->span = span;
-	LOGP(DIW, LOGL_NOTICE, "CIC %u (span %d ts %u): looped back for the continuity check\n",
+	LOGP(DIW, LOGL_INFO, "CIC %u (span %d ts %u): looped back for the continuity check\n",
 	     cic, span, ts);
 }
 
@@ -1793,7 +1793,7 @@ static int seize(struct iw_call *c)
 			continue;
 		}
 		if (link_over_limit(iw, l)) {
-			LOGCALL(c, LOGL_NOTICE, "linkset %s at its limit (%u calls, %u/s)\n",
+			LOGCALL(c, LOGL_INFO, "linkset %s at its limit (%u calls, %u/s)\n",
 				isup_link_cfg(l)->name, isup_link_cfg(l)->max_calls,
 				isup_link_cfg(l)->max_cps);
 			limited = true;
@@ -1802,7 +1802,7 @@ static int seize(struct iw_call *c)
 		isup_numbers(c, l);
 		c->isup = isup_call_out(l, &c->spec, &isup_ops, c);
 		if (!c->isup) {
-			LOGCALL(c, LOGL_NOTICE, "no free circuit on linkset %s\n",
+			LOGCALL(c, LOGL_INFO, "no free circuit on linkset %s\n",
 				isup_link_cfg(l)->name);
 			continue;
 		}
@@ -1815,7 +1815,7 @@ static int seize(struct iw_call *c)
 		snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(l)->name);
 		return 0;
 	}
-	LOGCALL(c, LOGL_NOTICE, "no linkset could take the call: cause %d\n", limited ? 42 : 34);
+	LOGCALL(c, LOGL_INFO, "no linkset could take the call: cause %d\n", limited ? 42 : 34);
 	return limited ? 42 : 34;
 }
 
@@ -1899,7 +1899,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		/* RFC 3261 21.5.4: come back later; Q.850 42 congestion */
 		struct sip_body b = {.headers = "Retry-After: 1\r\n"};
 
-		LOGCALL(c, LOGL_NOTICE, "trunk %s at its limit (%u calls, %u/s): 503\n",
+		LOGCALL(c, LOGL_INFO, "trunk %s at its limit (%u calls, %u/s): 503\n",
 			trunk->name, trunk->max_calls, trunk->max_cps);
 		c->cause = 42;
 		c->sip_status = 503;
@@ -1910,7 +1910,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 
 	if (uri_to_e164(trunk_num(c), invite->ruri, e164, sizeof(e164)) < 0) {
 		/* RFC 3398 / Q.1912.5: an unusable number is an incomplete address */
-		LOGCALL(c, LOGL_NOTICE, "Request-URI without a usable number: 484\n");
+		LOGCALL(c, LOGL_INFO, "Request-URI without a usable number: 484\n");
 		goto reject_484;
 	}
 	snprintf(c->called, sizeof(c->called), "%s", e164);
@@ -1934,7 +1934,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	    sdp_decode(&offer, body.p, body.len, &why) < 0) {
 		/* an INVITE without an offer would need a delayed offer toward
 		 * ISUP; refused for now */
-		LOGCALL(c, LOGL_NOTICE, "INVITE without a usable SDP offer (%s): 488\n",
+		LOGCALL(c, LOGL_INFO, "INVITE without a usable SDP offer (%s): 488\n",
 			why			       ? why
 			: body.len >= sizeof(c->offer) ? "too long"
 						       : "none");
@@ -1949,7 +1949,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	spec.number_translated = uri_np(invite->ruri, c->np_rn, sizeof(c->np_rn));
 	if (!iw->route ||
 	    iw->route(iw->route_priv, false, c->np_rn[0] ? c->np_rn : e164, &rr) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "no route for +%s: cause %u\n",
+		LOGCALL(c, LOGL_INFO, "no route for +%s: cause %u\n",
 			c->np_rn[0] ? c->np_rn : e164, rr.cause);
 		goto reject_cause;
 	}
@@ -1995,14 +1995,14 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	}
 	prefs_for(c, trunk);
 	if (answer_offer(c) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "offer not acceptable: 488, REL 65\n");
+		LOGCALL(c, LOGL_INFO, "offer not acceptable: 488, REL 65\n");
 		isup_call_release(c->isup, 65);
 		c->isup = NULL;
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
 	}
 	media_connect(c);
-	LOGCALL(c, LOGL_NOTICE, "INVITE %s -> +%s: IAM on linkset %s CIC %u\n",
+	LOGCALL(c, LOGL_INFO, "INVITE %s -> +%s: IAM on linkset %s CIC %u\n",
 		c->calling[0] ? c->calling : "-", e164, c->linkset, c->cic);
 	return;
 
@@ -2037,7 +2037,7 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		const struct media_chan_stats *st = &ev->stats;
 
 		/* the media half of the CDR (matched by the channel id) */
-		LOGP(DIW, LOGL_INFO,
+		LOGP(DCDR, LOGL_NOTICE,
 		     "CDR media channel=%08x rtp_rx=%llu rtp_tx=%llu bad=%llu rtp_lost=%d "
 		     "jitter_ms=%.1f jb_lost=%llu jb_late=%llu concealed=%llu ec=%s ec_erl_db=%.1f "
 		     "ec_erle_db=%.1f ec_conv_ms=%d ec_dt_pct=%.1f\n",
@@ -2086,7 +2086,7 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 			continue;
 		/* no RTP for rtp-timeout: the far end is gone (RFC 3398 leaves
 		 * this to policy; cause 41 temporary failure, as a lost path) */
-		LOGCALL(c, LOGL_NOTICE, "no RTP: releasing both sides (cause 41)\n");
+		LOGCALL(c, LOGL_INFO, "no RTP: releasing both sides (cause 41)\n");
 		if (c->isup)
 			isup_call_release(c->isup, 41);
 		c->isup = NULL;

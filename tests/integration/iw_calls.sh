@@ -39,6 +39,7 @@ cat >"$TMPD/t.cfg" <<CFG
 log stderr
  logging filter all 1
  logging print category 1
+ logging print level 1
  logging level set-all info
 line vty
  bind 127.0.0.1 $VTY
@@ -177,6 +178,12 @@ check "it:iw-calls:cdr-line (numbers, CIC, trunk, cause 16, SIP 200)" grep -qE \
 	"$TMPD/td.log"
 check "it:iw-calls:cdr-media-line (RTP counted)" grep -qE "CDR media channel=[0-9a-f]+ rtp_rx=[1-9]" \
 	"$TMPD/td.log"
+# issue 13 item 7: a normal call's lines are INFO; at the default level
+# (notice) only its records remain, in their own category DCDR
+cid1=$(sed -n 's/.*CDR call=1 .* call_id=\([^ ]*\) .*/\1/p' "$TMPD/td.log" | head -1)
+n1=$(grep -E "NOTICE" "$TMPD/td.log" | grep -v "^DCDR NOTICE" | grep -cE "call 1 \(|${cid1:-no-call-id}")
+check "it:iw-calls:per-call-notice-lines (normal call: $n1 at NOTICE)" test "$n1" -eq 0
+check "it:iw-calls:cdr-own-category (DCDR NOTICE)" grep -qE "^DCDR NOTICE .*CDR call=1 dir=isup-sip" "$TMPD/td.log"
 
 # --- hold: the SIP side re-INVITEs with sendonly; tandem answers recvonly
 start_bg "$TMPD/uas-hold.out" timeout 20 sipp -sf "$SIPP/uas_hold.xml" -i 127.0.0.1 -p $UAS -m 1 \

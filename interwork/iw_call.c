@@ -2002,6 +2002,10 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		goto out_fail;
 	}
 	media_connect(c);
+	/* RFC 3261 17.2.1: the answer now waits on the ISUP side (ACM, or
+	 * T7): 100 Trying at once stops the caller's retransmissions, instead
+	 * of the transaction's 200 ms timer, late when the loop is busy */
+	sip_leg_respond(leg, 100, NULL);
 	LOGCALL(c, LOGL_INFO, "INVITE %s -> +%s: IAM on linkset %s CIC %u\n",
 		c->calling[0] ? c->calling : "-", e164, c->linkset, c->cic);
 	return;

@@ -437,6 +437,24 @@ else
 	fail "it:iw-calls:pai:iam"
 fi
 
+# --- SIP -> ISUP: 100 Trying at once (RFC 3261 17.2.1), before the 180 the
+# switch sends 0.7 s later (issue 13 item 5): sipp fails the call when the
+# 100 takes over 150 ms
+start_bg "$TMPD/uac-try.out" timeout 20 sipp -sf "$SIPP/uac_trying.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -s +4989777555 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777555 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777555 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sleep 0.7
+	sw "ring $cic"
+	sw "answer $cic"
+	wait "$uac"
+	check "it:iw-calls:100-trying-at-once (sipp: 100 within 150 ms, before 180/183)" test $? -eq 0
+	check "it:iw-calls:100-trying-call:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+else
+	fail "it:iw-calls:100-trying:iam"
+fi
+
 # --- SIP -> ISUP: a diverted call (+49 30 999888 unconditional -> +49 30
 # 111222, no answer -> us) as Diversion (RFC 5806) and as History-Info
 # (RFC 7044 with RFC 4458 causes): the same redirecting number, reason no

@@ -107,6 +107,7 @@ struct iw_call {
 	/* media */
 	uint32_t chan;
 	bool have_chan, media_up, tone_on;
+	bool chan_left; /* the channel went with the circuit (circuit_left) */
 	int span;
 	unsigned ts;
 	struct sdp_prefs prefs;
@@ -163,6 +164,8 @@ static void trunk_take(struct iw_call *c, struct sip_trunk *t);
 static void link_take(struct iw_call *c, const struct isup_link *l);
 static int seize(struct iw_call *c);
 static int media_move(struct iw_call *c);
+static void circuit_left(struct iw_call *c);
+static void call_end(struct iw_call *c, uint8_t cause);
 static bool advance_cause(uint8_t cause);
 static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
 			    struct isup_call_spec *spec);
@@ -228,7 +231,7 @@ void iw_free(struct iw *iw)
 		c->leg = NULL;
 		if (c->isup)
 			isup_call_release(c->isup, 41);
-		c->isup = NULL;
+		circuit_left(c);
 		call_maybe_free(c);
 	}
 	iw_enum_free(iw->en);
@@ -286,7 +289,7 @@ static void cdr(const struct iw_call *c)
 	     c->answer_time ? (long)(time(NULL) - c->answer_time) : 0L, c->calling[0] ? "+" : "",
 	     c->calling, c->called, c->linkset[0] ? c->linkset : "-", c->cic,
 	     c->trunk_name[0] ? c->trunk_name : "-", c->call_id[0] ? c->call_id : "-", c->cause,
-	     c->sip_status, c->have_chan ? c->chan : 0);
+	     c->sip_status, c->have_chan || c->chan_left ? c->chan : 0);
 }
 
 static void call_maybe_free(struct iw_call *c)
@@ -309,6 +312,22 @@ static void call_maybe_free(struct iw_call *c)
 	llist_del(&c->list);
 	c->iw->st.active--;
 	talloc_free(c);
+}
+
+/* The circuit is left (REL sent or received): its timeslot goes back now,
+ * not when the SIP side has cleared too. A span's channels live on one
+ * worker whose commands run in order, so the next call seizing this CIC
+ * finds the timeslot free (issue 13: re-seized CICs failed with "Device or
+ * resource busy" while the last call's BYE was still out). */
+static void circuit_left(struct iw_call *c)
+{
+	c->isup = NULL;
+	if (!c->have_chan)
+		return;
+	media_chan_free(c->iw->media, c->chan);
+	c->have_chan = false;
+	c->media_up = false;
+	c->chan_left = true;
 }
 
 /* --- trunk limits (calls at once, calls per second) --- */
@@ -841,7 +860,7 @@ static void fail_tone_done(void *priv)
 	tone(c, NULL);
 	if (c->isup)
 		isup_call_release(c->isup, (uint8_t)c->cause);
-	c->isup = NULL;
+	circuit_left(c);
 	call_maybe_free(c);
 }
 
@@ -894,7 +913,7 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 	tone(c, NULL);
 	if (c->isup)
 		isup_call_release(c->isup, (uint8_t)cause);
-	c->isup = NULL;
+	circuit_left(c);
 }
 
 static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye)
@@ -914,7 +933,7 @@ static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye
 	c->state = IW_S_CLEARING;
 	if (c->isup)
 		isup_call_release(c->isup, (uint8_t)cause);
-	c->isup = NULL;
+	circuit_left(c);
 }
 
 static void sip_side_gone(void *u, struct sip_leg *leg)
@@ -927,7 +946,7 @@ static void sip_side_gone(void *u, struct sip_leg *leg)
 		/* the dialog ended without a BYE or failure we saw (no ACK...);
 		 * a failure tone on its way keeps the circuit until it ends */
 		isup_call_release(c->isup, 41);
-		c->isup = NULL;
+		circuit_left(c);
 	}
 	call_maybe_free(c);
 }
@@ -1031,7 +1050,7 @@ static void isup_side_fail(struct iw_call *c, uint8_t cause)
 		c->cause = cause;
 	if (c->isup)
 		isup_call_release(c->isup, cause);
-	c->isup = NULL;
+	circuit_left(c);
 	c->iw->st.failed++;
 	call_maybe_free(c);
 }
@@ -1462,6 +1481,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 		c->cause = cause->value;
 	reason_hdr(reason, sizeof(reason), cause->value);
 	tone(c, NULL);
+	circuit_left(c); /* RLC went: the CIC is idle, so is its timeslot */
 	if (c->leg) {
 		if (!c->from_isup && !c->answer_time) {
 			struct sip_body b = {.headers = reason};
@@ -1554,8 +1574,8 @@ static void isup_cot_loop(void *priv, unsigned cic, int span, unsigned ts, bool 
 	k->in_use = true;
 	k->cic = cic;
 	k->span = span;
-	LOGP(DIW, LOGL_INFO, "CIC %u (span %d ts %u): looped back for the continuity check\n",
-	     cic, span, ts);
+	LOGP(DIW, LOGL_INFO, "CIC %u (span %d ts %u): looped back for the continuity check\n", cic,
+	     span, ts);
 }
 
 static const struct isup_call_ops isup_ops = {
@@ -1899,8 +1919,8 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		/* RFC 3261 21.5.4: come back later; Q.850 42 congestion */
 		struct sip_body b = {.headers = "Retry-After: 1\r\n"};
 
-		LOGCALL(c, LOGL_INFO, "trunk %s at its limit (%u calls, %u/s): 503\n",
-			trunk->name, trunk->max_calls, trunk->max_cps);
+		LOGCALL(c, LOGL_INFO, "trunk %s at its limit (%u calls, %u/s): 503\n", trunk->name,
+			trunk->max_calls, trunk->max_cps);
 		c->cause = 42;
 		c->sip_status = 503;
 		sip_leg_respond(leg, 503, &b);
@@ -1949,8 +1969,8 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	spec.number_translated = uri_np(invite->ruri, c->np_rn, sizeof(c->np_rn));
 	if (!iw->route ||
 	    iw->route(iw->route_priv, false, c->np_rn[0] ? c->np_rn : e164, &rr) < 0) {
-		LOGCALL(c, LOGL_INFO, "no route for +%s: cause %u\n",
-			c->np_rn[0] ? c->np_rn : e164, rr.cause);
+		LOGCALL(c, LOGL_INFO, "no route for +%s: cause %u\n", c->np_rn[0] ? c->np_rn : e164,
+			rr.cause);
 		goto reject_cause;
 	}
 	if (c->np_rn[0]) {
@@ -1997,7 +2017,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	if (answer_offer(c) < 0) {
 		LOGCALL(c, LOGL_INFO, "offer not acceptable: 488, REL 65\n");
 		isup_call_release(c->isup, 65);
-		c->isup = NULL;
+		circuit_left(c);
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
 	}
@@ -2082,6 +2102,22 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		}
 		return;
 	}
+	if (ev->type == MEDIA_EV_CHAN_FAILED) {
+		llist_for_each_entry(c, &iw->calls, list)
+		{
+			if (!c->have_chan || c->chan != chan || c->state == IW_S_CLEARING)
+				continue;
+			/* never a call without its voice path: Q.850 47 resource
+			 * unavailable, on both sides (answered or not) */
+			LOGCALL(c, LOGL_ERROR,
+				"span %d timeslot %u: no voice path, releasing (cause 47)\n",
+				c->span, c->ts);
+			iw->st.failed++;
+			call_end(c, 47);
+			return;
+		}
+		return;
+	}
 	if (ev->type != MEDIA_EV_RTP_TIMEOUT)
 		return;
 	llist_for_each_entry(c, &iw->calls, list)
@@ -2093,7 +2129,7 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		LOGCALL(c, LOGL_INFO, "no RTP: releasing both sides (cause 41)\n");
 		if (c->isup)
 			isup_call_release(c->isup, 41);
-		c->isup = NULL;
+		circuit_left(c);
 		if (c->leg) {
 			char reason[96];
 
@@ -2136,6 +2172,40 @@ struct iw_enum *iw_get_enum(struct iw *iw)
 	return iw->en;
 }
 
+/* End both sides of a call with a Q.850 cause: REL toward the circuit;
+ * BYE, CANCEL or the final error (RFC 3398 mapping) toward SIP. */
+static void call_end(struct iw_call *c, uint8_t cause)
+{
+	struct iw *iw = c->iw;
+	char reason[96];
+
+	reason_hdr(reason, sizeof(reason), cause);
+	if (!c->cause)
+		c->cause = cause;
+	c->state = IW_S_CLEARING;
+	if (c->enum_pending) {
+		iw_enum_cancel(iw->en, c);
+		c->enum_pending = false;
+	}
+	if (c->isup) {
+		isup_call_release(c->isup, cause);
+		circuit_left(c);
+	}
+	if (c->leg) {
+		if (c->answer_time) {
+			sip_leg_bye(c->leg, reason);
+		} else if (c->from_isup) {
+			sip_leg_cancel(c->leg, reason);
+		} else {
+			struct sip_body b = {.headers = reason};
+
+			c->sip_status = (int)isup_to_sip(iw, cause, IW_CAUSE_LOC_BI);
+			sip_leg_respond(c->leg, (unsigned)c->sip_status, &b);
+		}
+	}
+	call_maybe_free(c);
+}
+
 unsigned iw_release_all(struct iw *iw, uint8_t cause)
 {
 	struct iw_call *c, *n;
@@ -2143,34 +2213,8 @@ unsigned iw_release_all(struct iw *iw, uint8_t cause)
 
 	llist_for_each_entry_safe(c, n, &iw->calls, list)
 	{
-		char reason[96];
-
-		reason_hdr(reason, sizeof(reason), cause);
-		if (!c->cause)
-			c->cause = cause;
-		c->state = IW_S_CLEARING;
-		if (c->enum_pending) {
-			iw_enum_cancel(iw->en, c);
-			c->enum_pending = false;
-		}
-		if (c->isup) {
-			isup_call_release(c->isup, cause);
-			c->isup = NULL;
-		}
-		if (c->leg) {
-			if (c->answer_time) {
-				sip_leg_bye(c->leg, reason);
-			} else if (c->from_isup) {
-				sip_leg_cancel(c->leg, reason);
-			} else {
-				struct sip_body b = {.headers = reason};
-
-				c->sip_status = (int)isup_to_sip(iw, cause, IW_CAUSE_LOC_BI);
-				sip_leg_respond(c->leg, (unsigned)c->sip_status, &b);
-			}
-		}
+		call_end(c, cause);
 		k++;
-		call_maybe_free(c);
 	}
 	return k;
 }

@@ -183,6 +183,8 @@ static void worker_cmd(void *priv)
 					     "channel %08x: span %u timeslot %u: %s\n", c->id,
 					     cmd.cfg.span, cmd.cfg.timeslot, strerror(-rc));
 					cmd.cfg.mode = MEDIA_MODE_IDLE;
+					ev.type = MEDIA_EV_CHAN_FAILED;
+					ev_push(w, &ev);
 				}
 			} else {
 				chan_tdm_release(c);

@@ -508,6 +508,38 @@ else
 	skip "it:iw-calls:enum: dnsmasq (package dnsmasq-base) is not installed"
 fi
 
+# --- issue 13 item 3: the switch releases an answered call whose SIP side
+# is slow to confirm the BYE, then seizes the same CIC again at once: the
+# new call gets the timeslot (its channel left with the circuit), so it is
+# answered with its voice path, never "Device or resource busy"
+start_bg "$TMPD/uas-slow.out" timeout 20 sipp -sf "$SIPP/uas_slow_bye.xml" -i 127.0.0.1 \
+	-p $UAS -m 1 -nostdin
+uas=$BG_PID
+start_bg "$TMPD/uas-reseize.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS4 -m 1 -nostdin
+uas2=$BG_PID
+# (the CIC may have carried calls before: count from here)
+ans0=$(grep -cE "EV (ANM|CON) cic=29( |$)" "$out")
+rlc0=$(grep -cE "EV RLC cic=29( |$)" "$out")
+sw "call 29 30123490 89555"
+if wait_ev "$out" "EV (ANM|CON) cic=29( |$)" 50 $((ans0 + 1)); then
+	sw "release 29 16"
+	wait_ev "$out" "EV RLC cic=29( |$)" 50 $((rlc0 + 1))
+	sw "call 29 60123491 89555"
+	check "it:iw-calls:reseized-cic-answered" wait_ev "$out" "EV (ANM|CON) cic=29( |$)" 50 \
+		$((ans0 + 2))
+	check "it:iw-calls:reseized-cic-has-its-timeslot (no EBUSY)" \
+		bash -c "! grep -q 'span 0 timeslot 29: Device or resource busy' '$TMPD/td.log'"
+	check "it:iw-calls:reseized-cic-not-failed (no 'no voice path')" \
+		bash -c "! grep -q 'no voice path' '$TMPD/td.log'"
+	sw "release 29 16"
+	wait_ev "$out" "EV RLC cic=29( |$)" 50 $((rlc0 + 2))
+else
+	fail "it:iw-calls:reseized-cic:first-call-answered"
+fi
+wait "$uas"
+check "it:iw-calls:reseized-cic:slow-bye-scenario-complete" test $? -eq 0
+wait "$uas2"
+
 sleep 0.5
 calls=$(vty $VTY "show calls")
 check "it:iw-calls:no-call-left" grep -q "^0 calls" <<<"$calls"

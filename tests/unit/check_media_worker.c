@@ -16,7 +16,7 @@
 #include "tests/unit/unit.h"
 
 struct evlog {
-	int timeouts, stats, freed;
+	int timeouts, stats, freed, failed;
 	struct media_event last_stats;
 	uint32_t last_freed;
 };
@@ -36,6 +36,9 @@ static void on_event(void *priv, const struct media_event *ev)
 	case MEDIA_EV_FREED:
 		l->freed++;
 		l->last_freed = ev->chan;
+		break;
+	case MEDIA_EV_CHAN_FAILED:
+		l->failed++;
 		break;
 	case MEDIA_EV_DTMF:
 	case MEDIA_EV_ANS:
@@ -260,6 +263,8 @@ START_TEST(test_worker_logging_under_load)
 	ck_assert_int_eq(bad, 0);
 	ck_assert_int_eq(sig_lines, rounds);
 	ck_assert_int_eq(worker_lines, sent);
+	/* each refused timeslot is reported, for the call to fail (item 3) */
+	ck_assert_int_eq(log.failed, sent);
 	ck_assert_int_ge(sent, rounds * 4 - 8);
 	talloc_free(e);
 	loop_free(l);

@@ -133,6 +133,9 @@ struct iw_call {
 	struct loop_timer enum_timer;
 	/* the busy or congestion tone before the REL (tones-on-failure) */
 	struct loop_timer fail_timer;
+	/* the trunk's max-call-duration, from the answer */
+	struct loop_timer dur_timer;
+	time_t ss7_down_since; /* the circuit's signalling route is down since (0: up) */
 	/* route advance: the trunks or linksets still to try, and what the
 	 * INVITE carried */
 	char alt[IW_ROUTE_ALT_MAX][32];
@@ -172,15 +175,40 @@ static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
 
 #define IW_STATS_PERIOD_US 2000000
 
+/* Q.764 2.13: while the circuit's signalling route is down the call stays;
+ * past ss7-outage-hold it ends (cause 38 network out of order: the SIP side
+ * gets a BYE with that Reason; the REL cannot leave while the route is
+ * down and is repeated under the release supervision, T1/T5, once it is
+ * back). Checked with the stats tick: a 2 s granularity. */
+static void ss7_hold_check(struct iw_call *c)
+{
+	time_t now = time(NULL);
+
+	if (!c->isup || !c->link || isup_link_is_up(c->link)) {
+		c->ss7_down_since = 0;
+		return;
+	}
+	if (!c->ss7_down_since) {
+		c->ss7_down_since = now;
+		return;
+	}
+	if (!c->iw->cfg.ss7_hold_s || now - c->ss7_down_since < (time_t)c->iw->cfg.ss7_hold_s)
+		return;
+	LOGCALL(c, LOGL_NOTICE, "signalling route down for %ld s (ss7-outage-hold): cause 38\n",
+		(long)(now - c->ss7_down_since));
+	call_end(c, 38);
+}
+
 /* Every 2 s the channels of calls with media report their figures
  * (show calls); a few hundred bytes per call through the event queue. */
 static void stats_tick(void *priv)
 {
 	struct iw *iw = priv;
-	struct iw_call *c;
+	struct iw_call *c, *n;
 
 	llist_for_each_entry(c, &iw->calls, list) if (c->have_chan && c->media_up)
 		media_chan_query(iw->media, c->chan);
+	llist_for_each_entry_safe(c, n, &iw->calls, list) ss7_hold_check(c);
 	loop_timer_schedule(iw->loop, &iw->stats_timer, IW_STATS_PERIOD_US);
 }
 
@@ -304,6 +332,8 @@ static void call_maybe_free(struct iw_call *c)
 		loop_timer_cancel(c->iw->loop, &c->enum_timer);
 	if (c->fail_timer.cb)
 		loop_timer_cancel(c->iw->loop, &c->fail_timer);
+	if (c->dur_timer.cb)
+		loop_timer_cancel(c->iw->loop, &c->dur_timer);
 	if (c->have_chan)
 		media_chan_free(c->iw->media, c->chan);
 	trunk_take(c, NULL);
@@ -390,6 +420,7 @@ void iw_reconfigure(struct iw *iw, const struct iw_cfg *cfg)
 	iw->cfg.np_prefix = cfg->np_prefix;
 	iw->cfg.numbering = cfg->numbering;
 	iw->cfg.causes = cfg->causes;
+	iw->cfg.ss7_hold_s = cfg->ss7_hold_s;
 }
 
 static unsigned max_attempts(const struct iw *iw)
@@ -799,6 +830,45 @@ static void out_progress(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 	}
 }
 
+static void max_duration_done(void *priv)
+{
+	struct iw_call *c = priv;
+
+	/* an operator's limit, not a failure: normal clearing, with the
+	 * reason in the Reason header's text for the far end and the CDR */
+	LOGCALL(c, LOGL_NOTICE, "maximum call duration (%u s) reached: releasing (cause 16)\n",
+		c->trunk ? c->trunk->max_call_s : 0);
+	call_end(c, 16);
+}
+
+/* From the answer on, the trunk's max-call-duration runs. */
+static void max_duration_start(struct iw_call *c)
+{
+	if (!c->trunk || !c->trunk->max_call_s)
+		return;
+	loop_timer_init(&c->dur_timer, max_duration_done, c);
+	loop_timer_schedule(c->iw->loop, &c->dur_timer, (uint64_t)c->trunk->max_call_s * 1000000u);
+}
+
+/* RFC 4028 10: the SIP side's session timer ran out (its far end stopped
+ * refreshing, or our refresh went unanswered): the leg sends the BYE; the
+ * circuit gets Q.850 102 "recovery on timer expiry", the cause for a call
+ * ended by a supervision timer, so billing and the far exchange can tell
+ * it from the subscriber's normal clearing (16). */
+static void sip_side_expired(void *u, struct sip_leg *leg)
+{
+	struct iw_call *c = u;
+
+	(void)leg;
+	LOGCALL(c, LOGL_NOTICE, "SIP session timer expired: REL cause 102\n");
+	if (!c->cause)
+		c->cause = 102;
+	c->state = IW_S_CLEARING;
+	if (c->isup)
+		isup_call_release(c->isup, 102);
+	circuit_left(c);
+}
+
 static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
 {
 	struct iw_call *c = u;
@@ -810,6 +880,7 @@ static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 	c->answer_time = time(NULL);
 	c->sip_status = 200;
 	c->iw->st.answered++;
+	max_duration_start(c);
 	if (!c->isup)
 		return;
 	LOGCALL(c, LOGL_INFO, "answered\n");
@@ -1040,6 +1111,7 @@ static const struct sip_leg_ops out_leg_ops = {
 	.answered = out_answered,
 	.failed = out_failed,
 	.bye = sip_side_bye,
+	.expired = sip_side_expired,
 	.gone = sip_side_gone,
 };
 
@@ -1383,6 +1455,7 @@ static const struct sip_leg_ops in_leg_ops = {
 	.offer = leg_offer,
 	.cancelled = in_cancelled,
 	.bye = sip_side_bye,
+	.expired = sip_side_expired,
 	.gone = sip_side_gone,
 };
 
@@ -1449,6 +1522,7 @@ static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
 	c->answer_time = time(NULL);
 	c->sip_status = 200;
 	c->iw->st.answered++;
+	max_duration_start(c);
 	LOGCALL(c, LOGL_INFO, "answered\n");
 	respond_sdp(c, 200, m);
 }

@@ -59,6 +59,7 @@ struct sip_trunk {
 	unsigned failure_tone_s; /* busy/congestion toward TDM this long before REL (0: off) */
 	bool dtmf_info;		 /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */
 	unsigned session_expires; /* 0: no session timer */
+	unsigned max_call_s;	  /* answered calls end after this long (0: no limit) */
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;
 	/* state */

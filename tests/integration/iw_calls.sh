@@ -451,6 +451,16 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777555 " 50; then
 	wait "$uac"
 	check "it:iw-calls:100-trying-at-once (sipp: 100 within 150 ms, before 180/183)" test $? -eq 0
 	check "it:iw-calls:100-trying-call:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+	# a normal SIP -> ISUP call: no NOTICE line of its own either (item 7)
+	if wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=sip-isup .*called=\+4989777555 " 30; then
+		cdr=$(grep -E "CDR call=[0-9]+ dir=sip-isup .*called=\+4989777555 " "$TMPD/td.log" | head -1)
+		n=$(sed -n 's/.*CDR call=\([0-9]*\) .*/\1/p' <<<"$cdr")
+		cid=$(sed -n 's/.* call_id=\([^ ]*\) .*/\1/p' <<<"$cdr")
+		k=$(grep "NOTICE" "$TMPD/td.log" | grep -v "^DCDR NOTICE" | grep -cF -e "call $n (" -e "$cid")
+		check "it:iw-calls:per-call-notice-lines:sip-to-isup ($k at NOTICE)" test "$k" -eq 0
+	else
+		fail "it:iw-calls:per-call-notice-lines:sip-to-isup: no CDR"
+	fi
 else
 	fail "it:iw-calls:100-trying:iam"
 fi

@@ -68,6 +68,14 @@ static const struct log_info_cat tandem_cats[] = {
 			.enabled = 1,
 			.loglevel = LOGL_NOTICE,
 		},
+	[DCDR] =
+		{
+			.name = "DCDR",
+			.description = "Call detail records: one line per finished call, one per "
+				       "media channel",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
 };
 
 const struct log_info tandem_log_info = {

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,14 +208,31 @@ static void arm_timeout(struct loop *l)
 	l->timeout_armed_ns = next;
 }
 
-/* --- libosmocore's file descriptors, polled through the ring --- */
+/* --- libosmocore's file descriptors, polled through the ring ---
+ *
+ * libosmocore 1.7 offers osmo_fd_fill_fds()/osmo_fd_disp_fds() to a foreign
+ * loop, but they go through fd_set: an osmo_fd numbered FD_SETSIZE or more
+ * (a VTY telnet session accepted while calls hold the low descriptors)
+ * aborts the process in glibc's FD_SET check. Instead we walk its list of
+ * osmo_fds ourselves: osmo_fd_register() appends (llist_add_tail) to one
+ * list per thread, so a sentinel osmo_fd of ours, registered once, has that
+ * list's head as its next entry. struct osmo_fd and its list member are
+ * public API; the walk is exactly what osmo_select_main() does internally.
+ * Dispatch looks each ready fd up again with osmo_fd_get_by_fd(), so a
+ * callback may unregister or free any osmo_fd, its own included.
+ *
+ * (Keeping libosmocore's fds below FD_SETSIZE instead, by moving every
+ * socket of ours above it, would need every place that opens a descriptor
+ * - sockets, accepts, eventfds, c-ares, media workers - to cooperate, and a
+ * single one forgotten brings the abort back.) */
 
 static void ofd_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
 {
-	struct loop_ofd *s = (struct loop_ofd *)op;
+	struct loop_ofd *s = op->priv;
 
 	s->inflight = false;
 	s->armed = 0;
+	llist_del_init(&s->armed_entry);
 	if (cqe->res <= 0)
 		return; /* cancelled (no longer wanted) or the fd went away */
 	if (cqe->res & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
@@ -223,77 +241,178 @@ static void ofd_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe
 		s->ready_w = true;
 	if (cqe->res & POLLPRI)
 		s->ready_e = true;
-	l->ofd_any_ready = true;
+	if (s->ready)
+		return; /* listed already */
+	if (l->n_ready == l->ready_cap) {
+		int *a = talloc_realloc(l, l->ofd_ready, int, l->ready_cap * 2);
+
+		if (!a)
+			return; /* the flags stay: the next completion lists it */
+		l->ofd_ready = a;
+		l->ready_cap *= 2;
+	}
+	s->ready = true;
+	l->ofd_ready[l->n_ready++] = s->fd;
+}
+
+static struct loop_ofd *ofd_get(struct loop *l, int fd)
+{
+	struct loop_ofd *s;
+
+	if (fd < 0)
+		return NULL;
+	if ((unsigned)fd >= l->ofd_cap) {
+		unsigned cap = l->ofd_cap ? l->ofd_cap : 64;
+		struct loop_ofd **a;
+
+		while (cap <= (unsigned)fd)
+			cap *= 2;
+		a = talloc_realloc(l, l->ofd, struct loop_ofd *, cap);
+		if (!a)
+			return NULL;
+		memset(a + l->ofd_cap, 0, (cap - l->ofd_cap) * sizeof(*a));
+		l->ofd = a;
+		l->ofd_cap = cap;
+	}
+	s = l->ofd[fd];
+	if (!s) {
+		s = talloc_zero(l, struct loop_ofd);
+		if (!s)
+			return NULL;
+		s->fd = fd;
+		s->op.cb = ofd_cb;
+		s->op.priv = s;
+		INIT_LLIST_HEAD(&s->armed_entry);
+		l->ofd[fd] = s;
+	}
+	return s;
+}
+
+/* Bring one fd's poll request in line with what libosmocore wants now. */
+static void ofd_want(struct loop *l, struct loop_ofd *s, unsigned want)
+{
+	struct io_uring_sqe *sqe;
+
+	if (s->inflight) {
+		if (s->armed == want || s->armed == ~0u)
+			return;
+		/* Interest changed or the fd was unregistered: withdraw the
+		 * request; it completes with -ECANCELED and is re-armed then. */
+		sqe = loop_sqe(l, &l->ignore_op);
+		if (sqe)
+			io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)&s->op);
+		s->armed = ~0u; /* "being removed" */
+		return;
+	}
+	if (!want)
+		return;
+	sqe = loop_sqe(l, &s->op);
+	if (!sqe)
+		return;
+	io_uring_prep_poll_add(sqe, s->fd, want);
+	s->inflight = true;
+	s->armed = want;
+	llist_add_tail(&s->armed_entry, &l->ofd_armed);
+	l->st.osmo_fd_polls++;
 }
 
 static void ofd_arm(struct loop *l)
 {
-	fd_set r, w, e;
-	int maxfd;
+	struct llist_head *pos;
+	struct loop_ofd *s, *tmp;
+	unsigned gen = ++l->ofd_gen;
 
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	maxfd = osmo_fd_fill_fds(&r, &w, &e);
-	for (int fd = 0; fd < FD_SETSIZE; fd++) {
-		struct loop_ofd *s = &l->ofd[fd];
+	for (pos = l->osmo_fds->next; pos != l->osmo_fds; pos = pos->next) {
+		struct osmo_fd *ufd = llist_entry(pos, struct osmo_fd, list);
 		unsigned want = 0;
-		struct io_uring_sqe *sqe;
 
-		if (fd <= maxfd) {
-			if (FD_ISSET(fd, &r))
-				want |= POLLIN;
-			if (FD_ISSET(fd, &w))
-				want |= POLLOUT;
-			if (FD_ISSET(fd, &e))
-				want |= POLLPRI;
-		}
-		if (s->inflight) {
-			if (s->armed == want)
-				continue;
-			/* Interest changed or the fd was unregistered: withdraw the
-			 * request; it completes with -ECANCELED and is re-armed then. */
-			sqe = loop_sqe(l, &l->ignore_op);
-			if (sqe)
-				io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)&s->op);
-			s->armed = ~0u; /* "being removed" */
+		if (ufd == &l->ofd_sentinel)
 			continue;
-		}
-		if (!want)
+		s = ofd_get(l, ufd->fd);
+		if (!s)
 			continue;
-		sqe = loop_sqe(l, &s->op);
-		if (!sqe)
-			return;
-		io_uring_prep_poll_add(sqe, fd, want);
-		s->inflight = true;
-		s->armed = want;
-		l->st.osmo_fd_polls++;
+		if (ufd->when & OSMO_FD_READ)
+			want |= POLLIN;
+		if (ufd->when & OSMO_FD_WRITE)
+			want |= POLLOUT;
+		if (ufd->when & OSMO_FD_EXCEPT)
+			want |= POLLPRI;
+		s->seen = gen;
+		ofd_want(l, s, want);
+	}
+	/* polls in flight for fds libosmocore no longer has */
+	llist_for_each_entry_safe(s, tmp, &l->ofd_armed, armed_entry)
+	{
+		if (s->seen != gen)
+			ofd_want(l, s, 0);
 	}
 }
 
 static void ofd_dispatch(struct loop *l)
 {
-	fd_set r, w, e;
+	unsigned n = l->n_ready;
 
-	if (!l->ofd_any_ready)
+	if (!n)
 		return;
-	l->ofd_any_ready = false;
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	for (int fd = 0; fd < FD_SETSIZE; fd++) {
-		struct loop_ofd *s = &l->ofd[fd];
+	l->n_ready = 0;
+	l->st.osmo_fd_disp++;
+	for (unsigned i = 0; i < n; i++) {
+		struct loop_ofd *s = l->ofd[l->ofd_ready[i]];
+		struct osmo_fd *ufd;
+		unsigned what = 0;
 
 		if (s->ready_r)
-			FD_SET(fd, &r);
+			what |= OSMO_FD_READ;
 		if (s->ready_w)
-			FD_SET(fd, &w);
+			what |= OSMO_FD_WRITE;
 		if (s->ready_e)
-			FD_SET(fd, &e);
-		s->ready_r = s->ready_w = s->ready_e = false;
+			what |= OSMO_FD_EXCEPT;
+		s->ready = s->ready_r = s->ready_w = s->ready_e = false;
+		/* looked up now: an earlier callback may have closed it */
+		ufd = osmo_fd_get_by_fd(s->fd);
+		if (!ufd || ufd == &l->ofd_sentinel)
+			continue;
+		what &= ufd->when;
+		if (what)
+			ufd->cb(ufd, what);
 	}
-	l->st.osmo_fd_disp++;
-	osmo_fd_disp_fds(&r, &w, &e);
+}
+
+static int ofd_init(struct loop *l)
+{
+	int fd;
+
+	INIT_LLIST_HEAD(&l->ofd_armed);
+	l->ready_cap = 64;
+	l->ofd_ready = talloc_array(l, int, l->ready_cap);
+	if (!l->ofd_ready)
+		return -ENOMEM;
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	osmo_fd_setup(&l->ofd_sentinel, fd, 0, NULL, NULL, 0);
+	if (osmo_fd_register(&l->ofd_sentinel) < 0) {
+		close(fd);
+		l->ofd_sentinel.fd = -1;
+		return -EIO;
+	}
+	/* appended last: its successor is the list head */
+	l->osmo_fds = l->ofd_sentinel.list.next;
+	if (osmo_fd_get_by_fd(fd) != &l->ofd_sentinel ||
+	    l->osmo_fds->prev != &l->ofd_sentinel.list) {
+		LOGP(DLOOP, LOGL_ERROR, "libosmocore's osmo_fd list is not as expected\n");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static void ofd_exit(struct loop *l)
+{
+	if (!l->osmo_fds)
+		return;
+	osmo_fd_unregister(&l->ofd_sentinel);
+	close(l->ofd_sentinel.fd);
+	l->osmo_fds = NULL;
 }
 
 /* --- set-up --- */
@@ -378,6 +497,7 @@ static void loop_drain(struct loop *l)
 static int loop_destructor(struct loop *l)
 {
 	loop_drain(l);
+	ofd_exit(l);
 	if (l->sfd >= 0)
 		close(l->sfd);
 	loop_bufring_exit(l, &l->udp_br);
@@ -409,8 +529,6 @@ struct loop *loop_alloc(void *ctx, const struct loop_cfg *cfg)
 	l->sfd = -1;
 	l->ignore_op.cb = ignore_cb;
 	l->timeout_op.cb = timeout_cb;
-	for (int i = 0; i < FD_SETSIZE; i++)
-		l->ofd[i].op.cb = ofd_cb;
 	if (ring_init(l) < 0) {
 		talloc_free(l);
 		return NULL;
@@ -419,7 +537,7 @@ struct loop *loop_alloc(void *ctx, const struct loop_cfg *cfg)
 	if (loop_bufring_init(l, &l->udp_br, 0, l->cfg.udp_bufs,
 			      l->cfg.udp_buf_size + LOOP_UDP_RX_ROOM) < 0 ||
 	    loop_bufring_init(l, &l->tcp_br, 1, l->cfg.tcp_bufs, l->cfg.tcp_buf_size) < 0 ||
-	    loop_send_slots_init(l) < 0) {
+	    loop_send_slots_init(l) < 0 || (l->cfg.drive_osmocom && ofd_init(l) < 0)) {
 		talloc_free(l);
 		return NULL;
 	}
@@ -431,6 +549,27 @@ struct loop *loop_alloc(void *ctx, const struct loop_cfg *cfg)
 void loop_free(struct loop *l)
 {
 	talloc_free(l);
+}
+
+/* Calls hold descriptors (TCP connections, RTP and RTCP sockets): the
+ * usual soft limit of 1024 is far below what a gateway carries, and the
+ * hard limit is what the administrator allows. */
+int loop_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur != rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -errno;
+		LOGP(DLOOP, LOGL_INFO, "descriptor limit raised from %llu to %llu\n",
+		     (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+	}
+	return rl.rlim_cur > INT32_MAX ? INT32_MAX : (int)rl.rlim_cur;
 }
 
 /* --- turns --- */

@@ -64,6 +64,10 @@ struct loop_features {
 	bool single_issuer, defer_taskrun, ext_arg, fast_poll, recv_multishot, buf_ring;
 };
 
+/* Raise RLIMIT_NOFILE's soft limit to the hard one (once, at start-up).
+ * Returns the limit now in force or -errno. */
+int loop_raise_fd_limit(void);
+
 struct loop *loop_alloc(void *ctx, const struct loop_cfg *cfg);
 void loop_free(struct loop *l);
 

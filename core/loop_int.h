@@ -1,7 +1,8 @@
 /* Private to core/loop*.c. */
 #pragma once
 
-#include <sys/select.h>
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/select.h>
 
 #include "core/loop.h"
 
@@ -17,11 +18,16 @@ struct loop_bufring {
 
 struct loop_send_slot;
 
-/* Per-fd state of libosmocore's file descriptors polled through the ring. */
+/* Per-fd state of libosmocore's file descriptors polled through the ring,
+ * allocated on the fd's first use and kept (a request in flight points
+ * at it). */
 struct loop_ofd {
 	struct loop_op op;
+	struct llist_head armed_entry; /* in loop.ofd_armed while a poll is in flight */
+	int fd;
 	unsigned armed; /* POLLIN/POLLOUT asked in the request in flight */
-	bool inflight;
+	unsigned seen;	/* loop.ofd_gen when last found registered */
+	bool inflight, ready;
 	bool ready_r, ready_w, ready_e;
 };
 
@@ -41,9 +47,15 @@ struct loop {
 	uint64_t timeout_armed_ns; /* 0: no timeout request in flight */
 	struct loop_op ignore_op;  /* for requests whose completion we don't need */
 
-	/* libosmocore */
-	struct loop_ofd ofd[FD_SETSIZE];
-	bool ofd_any_ready;
+	/* libosmocore: its osmo_fds are walked through a sentinel of ours
+	 * in its list (no fd_set: fds of any number) */
+	struct loop_ofd **ofd; /* by fd number */
+	unsigned ofd_cap, ofd_gen;
+	struct llist_head ofd_armed;
+	int *ofd_ready; /* fds whose poll completed this turn */
+	unsigned n_ready, ready_cap;
+	struct osmo_fd ofd_sentinel;
+	struct llist_head *osmo_fds; /* libosmocore's list head (its thread's) */
 
 	/* receive buffer rings, send slots */
 	struct loop_bufring udp_br, tcp_br;

@@ -116,6 +116,7 @@ struct iw_call {
 	/* media */
 	uint32_t chan;
 	bool have_chan, media_up, tone_on;
+	bool chan_left; /* the channel went with the circuit (circuit_left) */
 	int span;
 	unsigned ts;
 	struct sdp_prefs prefs;
@@ -144,6 +145,9 @@ struct iw_call {
 	struct loop_timer enum_timer;
 	/* the busy or congestion tone before the REL (tones-on-failure) */
 	struct loop_timer fail_timer;
+	/* the trunk's max-call-duration, from the answer */
+	struct loop_timer dur_timer;
+	time_t ss7_down_since; /* the circuit's signalling route is down since (0: up) */
 	/* route advance: the trunks or linksets still to try, and what the
 	 * INVITE carried */
 	iw_alt_name *alt; /* IW_ROUTE_ALT_MAX of them, talloc'd; freed once answered */
@@ -220,21 +224,48 @@ static void trunk_take(struct iw_call *c, struct sip_trunk *t);
 static void link_take(struct iw_call *c, const struct isup_link *l);
 static int seize(struct iw_call *c);
 static int media_move(struct iw_call *c);
+static void circuit_left(struct iw_call *c);
+static void call_end(struct iw_call *c, uint8_t cause);
 static bool advance_cause(uint8_t cause);
 static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
 			    struct isup_call_spec *spec);
 
 #define IW_STATS_PERIOD_US 2000000
 
+/* Q.764 2.13: while the circuit's signalling route is down the call stays;
+ * past ss7-outage-hold it ends (cause 38 network out of order: the SIP side
+ * gets a BYE with that Reason; the REL cannot leave while the route is
+ * down and is repeated under the release supervision, T1/T5, once it is
+ * back). Checked with the stats tick: a 2 s granularity. */
+static void ss7_hold_check(struct iw_call *c)
+{
+	time_t now = time(NULL);
+
+	if (!c->isup || !c->link || isup_link_is_up(c->link)) {
+		c->ss7_down_since = 0;
+		return;
+	}
+	if (!c->ss7_down_since) {
+		c->ss7_down_since = now;
+		return;
+	}
+	if (!c->iw->cfg.ss7_hold_s || now - c->ss7_down_since < (time_t)c->iw->cfg.ss7_hold_s)
+		return;
+	LOGCALL(c, LOGL_NOTICE, "signalling route down for %ld s (ss7-outage-hold): cause 38\n",
+		(long)(now - c->ss7_down_since));
+	call_end(c, 38);
+}
+
 /* Every 2 s the channels of calls with media report their figures
  * (show calls); a few hundred bytes per call through the event queue. */
 static void stats_tick(void *priv)
 {
 	struct iw *iw = priv;
-	struct iw_call *c;
+	struct iw_call *c, *n;
 
 	llist_for_each_entry(c, &iw->calls, list) if (c->have_chan && c->media_up)
 		media_chan_query(iw->media, c->chan);
+	llist_for_each_entry_safe(c, n, &iw->calls, list) ss7_hold_check(c);
 	loop_timer_schedule(iw->loop, &iw->stats_timer, IW_STATS_PERIOD_US);
 }
 
@@ -286,7 +317,7 @@ void iw_free(struct iw *iw)
 		c->leg = NULL;
 		if (c->isup)
 			isup_call_release(c->isup, 41);
-		c->isup = NULL;
+		circuit_left(c);
 		call_maybe_free(c);
 	}
 	iw_enum_free(iw->en);
@@ -336,7 +367,7 @@ static void cdr(const struct iw_call *c)
 	setup_s = c->answer_time ? (double)(c->answer_time - c->start) : total_s;
 	gmtime_r(&c->start, &tm);
 	strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	LOGP(DIW, LOGL_NOTICE,
+	LOGP(DCDR, LOGL_NOTICE,
 	     "CDR call=%u dir=%s start=%s setup_s=%.0f answered=%s talk_s=%ld calling=%s%s "
 	     "called=+%s linkset=%s cic=%u trunk=%s call_id=%s cause=%d sip=%d channel=%08x\n",
 	     c->id, c->from_isup ? "isup-sip" : "sip-isup", start, setup_s,
@@ -344,7 +375,7 @@ static void cdr(const struct iw_call *c)
 	     c->answer_time ? (long)(time(NULL) - c->answer_time) : 0L, c->calling[0] ? "+" : "",
 	     c->calling, c->called, c->linkset[0] ? c->linkset : "-", c->cic,
 	     c->trunk_name[0] ? c->trunk_name : "-", c->call_id[0] ? c->call_id : "-", c->cause,
-	     c->sip_status, c->have_chan ? c->chan : 0);
+	     c->sip_status, c->have_chan || c->chan_left ? c->chan : 0);
 }
 
 static void call_maybe_free(struct iw_call *c)
@@ -359,6 +390,8 @@ static void call_maybe_free(struct iw_call *c)
 		loop_timer_cancel(c->iw->loop, &c->enum_timer);
 	if (c->fail_timer.cb)
 		loop_timer_cancel(c->iw->loop, &c->fail_timer);
+	if (c->dur_timer.cb)
+		loop_timer_cancel(c->iw->loop, &c->dur_timer);
 	if (c->have_chan) {
 		media_chan_free(c->iw->media, c->chan);
 		hash_del(&c->chan_node);
@@ -369,6 +402,23 @@ static void call_maybe_free(struct iw_call *c)
 	llist_del(&c->list);
 	c->iw->st.active--;
 	talloc_free(c);
+}
+
+/* The circuit is left (REL sent or received): its timeslot goes back now,
+ * not when the SIP side has cleared too. A span's channels live on one
+ * worker whose commands run in order, so the next call seizing this CIC
+ * finds the timeslot free (issue 13: re-seized CICs failed with "Device or
+ * resource busy" while the last call's BYE was still out). */
+static void circuit_left(struct iw_call *c)
+{
+	c->isup = NULL;
+	if (!c->have_chan)
+		return;
+	media_chan_free(c->iw->media, c->chan);
+	hash_del(&c->chan_node);
+	c->have_chan = false;
+	c->media_up = false;
+	c->chan_left = true;
 }
 
 /* --- trunk limits (calls at once, calls per second) --- */
@@ -431,6 +481,7 @@ void iw_reconfigure(struct iw *iw, const struct iw_cfg *cfg)
 	iw->cfg.np_prefix = cfg->np_prefix;
 	iw->cfg.numbering = cfg->numbering;
 	iw->cfg.causes = cfg->causes;
+	iw->cfg.ss7_hold_s = cfg->ss7_hold_s;
 }
 
 static unsigned max_attempts(const struct iw *iw)
@@ -810,7 +861,7 @@ static void rx_answer_sdp(struct iw_call *c, const struct sip_msg *rsp)
 		return;
 	if (sdp_decode(&s, body.p, body.len, &why) < 0 ||
 	    sdp_answer_rx(&c->agreed, &s, &c->prefs, &c->local, &why) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "SDP answer not usable: %s\n", why ? why : "?");
+		LOGCALL(c, LOGL_INFO, "SDP answer not usable: %s\n", why ? why : "?");
 		return;
 	}
 	c->agreed_ok = true;
@@ -843,6 +894,45 @@ static void out_progress(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 	}
 }
 
+static void max_duration_done(void *priv)
+{
+	struct iw_call *c = priv;
+
+	/* an operator's limit, not a failure: normal clearing, with the
+	 * reason in the Reason header's text for the far end and the CDR */
+	LOGCALL(c, LOGL_NOTICE, "maximum call duration (%u s) reached: releasing (cause 16)\n",
+		c->trunk ? c->trunk->max_call_s : 0);
+	call_end(c, 16);
+}
+
+/* From the answer on, the trunk's max-call-duration runs. */
+static void max_duration_start(struct iw_call *c)
+{
+	if (!c->trunk || !c->trunk->max_call_s)
+		return;
+	loop_timer_init(&c->dur_timer, max_duration_done, c);
+	loop_timer_schedule(c->iw->loop, &c->dur_timer, (uint64_t)c->trunk->max_call_s * 1000000u);
+}
+
+/* RFC 4028 10: the SIP side's session timer ran out (its far end stopped
+ * refreshing, or our refresh went unanswered): the leg sends the BYE; the
+ * circuit gets Q.850 102 "recovery on timer expiry", the cause for a call
+ * ended by a supervision timer, so billing and the far exchange can tell
+ * it from the subscriber's normal clearing (16). */
+static void sip_side_expired(void *u, struct sip_leg *leg)
+{
+	struct iw_call *c = u;
+
+	(void)leg;
+	LOGCALL(c, LOGL_NOTICE, "SIP session timer expired: REL cause 102\n");
+	if (!c->cause)
+		c->cause = 102;
+	c->state = IW_S_CLEARING;
+	if (c->isup)
+		isup_call_release(c->isup, 102);
+	circuit_left(c);
+}
+
 static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
 {
 	struct iw_call *c = u;
@@ -855,9 +945,10 @@ static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 	c->answer_time = time(NULL);
 	c->sip_status = 200;
 	c->iw->st.answered++;
+	max_duration_start(c);
 	if (!c->isup)
 		return;
-	LOGCALL(c, LOGL_NOTICE, "answered\n");
+	LOGCALL(c, LOGL_INFO, "answered\n");
 	if (c->acm_sent)
 		isup_call_anm(c->isup);
 	else
@@ -884,7 +975,7 @@ static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned stat
 		if (!t || (t->options_interval && !t->up) ||
 		    (t->max_calls && t->calls >= t->max_calls))
 			continue;
-		LOGCALL(c, LOGL_NOTICE, "SIP %u from trunk %s: trying trunk %s\n", status,
+		LOGCALL(c, LOGL_INFO, "SIP %u from trunk %s: trying trunk %s\n", status,
 			c->trunk_name, t->name);
 		/* the failed dialog finishes on its own, without us */
 		sip_leg_detach(leg);
@@ -905,7 +996,7 @@ static void fail_tone_done(void *priv)
 	tone(c, NULL);
 	if (c->isup)
 		isup_call_release(c->isup, (uint8_t)c->cause);
-	c->isup = NULL;
+	circuit_left(c);
 	call_maybe_free(c);
 }
 
@@ -932,7 +1023,7 @@ static bool fail_tone(struct iw_call *c, int cause)
 	loop_timer_init(&c->fail_timer, fail_tone_done, c);
 	loop_timer_schedule(c->iw->loop, &c->fail_timer,
 			    (uint64_t)c->trunk->failure_tone_s * 1000000u);
-	LOGCALL(c, LOGL_NOTICE, "%s tone toward TDM for %u s, then REL %d\n", name,
+	LOGCALL(c, LOGL_INFO, "%s tone toward TDM for %u s, then REL %d\n", name,
 		c->trunk->failure_tone_s, cause);
 	return true;
 }
@@ -948,7 +1039,7 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 		cause = reason_cause(rsp);
 	if (cause < 0)
 		cause = iw_cause_map_sip_to_isup(c->iw->cfg.causes, (int)status);
-	LOGCALL(c, LOGL_NOTICE, "SIP %u: REL cause %d\n", status, cause);
+	LOGCALL(c, LOGL_INFO, "SIP %u: REL cause %d\n", status, cause);
 	c->cause = cause;
 	c->sip_status = (int)status;
 	c->iw->st.failed++;
@@ -958,7 +1049,7 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 	tone(c, NULL);
 	if (c->isup)
 		isup_call_release(c->isup, (uint8_t)cause);
-	c->isup = NULL;
+	circuit_left(c);
 }
 
 static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye)
@@ -972,13 +1063,13 @@ static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye
 	/* RFC 3398 8.2.? / 9: BYE (or CANCEL) -> REL 16 normal clearing */
 	if (cause < 0)
 		cause = 16;
-	LOGCALL(c, LOGL_NOTICE, "SIP side hung up: REL cause %d\n", cause);
+	LOGCALL(c, LOGL_INFO, "SIP side hung up: REL cause %d\n", cause);
 	if (!c->cause)
 		c->cause = cause;
 	c->state = IW_S_CLEARING;
 	if (c->isup)
 		isup_call_release(c->isup, (uint8_t)cause);
-	c->isup = NULL;
+	circuit_left(c);
 }
 
 static void sip_side_gone(void *u, struct sip_leg *leg)
@@ -991,7 +1082,7 @@ static void sip_side_gone(void *u, struct sip_leg *leg)
 		/* the dialog ended without a BYE or failure we saw (no ACK...);
 		 * a failure tone on its way keeps the circuit until it ends */
 		isup_call_release(c->isup, 41);
-		c->isup = NULL;
+		circuit_left(c);
 	}
 	call_maybe_free(c);
 }
@@ -1020,12 +1111,12 @@ static unsigned leg_offer(void *u, struct sip_leg *leg, const struct sip_msg *re
 		return 200;
 	}
 	if (!msg_sdp(req, &body) || sdp_decode(&offer, body.p, body.len, &why) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "re-INVITE without a usable offer (%s): 488\n",
+		LOGCALL(c, LOGL_INFO, "re-INVITE without a usable offer (%s): 488\n",
 			why ? why : "none");
 		return 488;
 	}
 	if (sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
-		LOGCALL(c, LOGL_NOTICE, "re-INVITE offer not acceptable: 488\n");
+		LOGCALL(c, LOGL_INFO, "re-INVITE offer not acceptable: 488\n");
 		return 488;
 	}
 	n = sdp_keep(c, sdpbuf,
@@ -1074,7 +1165,7 @@ static void sip_side_info(void *u, struct sip_leg *leg, const struct sip_msg *re
 		ms = v < 40 ? 40 : v > 5000 ? 5000 : (unsigned)v;
 	}
 	if (media_chan_dtmf(c->iw->media, c->chan, digit, ms) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "INFO dtmf-relay with an unusable signal '%c'\n", *sig);
+		LOGCALL(c, LOGL_INFO, "INFO dtmf-relay with an unusable signal '%c'\n", *sig);
 		return;
 	}
 	LOGCALL(c, LOGL_INFO, "INFO DTMF %c (%u ms) -> TDM\n", digit, ms);
@@ -1087,6 +1178,7 @@ static const struct sip_leg_ops out_leg_ops = {
 	.answered = out_answered,
 	.failed = out_failed,
 	.bye = sip_side_bye,
+	.expired = sip_side_expired,
 	.gone = sip_side_gone,
 };
 
@@ -1097,7 +1189,7 @@ static void isup_side_fail(struct iw_call *c, uint8_t cause)
 		c->cause = cause;
 	if (c->isup)
 		isup_call_release(c->isup, cause);
-	c->isup = NULL;
+	circuit_left(c);
 	c->iw->st.failed++;
 	call_maybe_free(c);
 }
@@ -1247,14 +1339,14 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	}
 	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
 	if (!c->leg) {
-		LOGCALL(c, LOGL_NOTICE, "INVITE to trunk %s failed: REL 41\n", trunk->name);
+		LOGCALL(c, LOGL_INFO, "INVITE to trunk %s failed: REL 41\n", trunk->name);
 		isup_side_fail(c, 41);
 		return;
 	}
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
 	talloc_free(c->ruri_sent);
 	c->ruri_sent = talloc_strdup(c, ruri);
-	LOGCALL(c, LOGL_NOTICE, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
+	LOGCALL(c, LOGL_INFO, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
 		c->calling[0] ? c->calling : "-", c->called, ruri, trunk->name);
 }
 
@@ -1292,13 +1384,13 @@ static void enum_done(void *priv, int status, const struct iw_enum_result *r)
 		host = t->domain ? t->domain : t->host;
 		snprintf(ruri, sizeof(ruri), "sip:+%s;npdi;rn=+%s@%s;user=phone", c->called, rn,
 			 host);
-		LOGCALL(c, LOGL_NOTICE, "ENUM +%s: ported, routing number +%s (trunk %s)\n",
+		LOGCALL(c, LOGL_INFO, "ENUM +%s: ported, routing number +%s (trunk %s)\n",
 			c->called, rn, t->name);
 		send_invite(c, t, c->called, ruri);
 		return;
 	}
 	if (!strncmp(r->uri, "sip:", 4) || !strncmp(r->uri, "sips:", 5)) {
-		LOGCALL(c, LOGL_NOTICE, "ENUM +%s: %s\n", c->called, r->uri);
+		LOGCALL(c, LOGL_INFO, "ENUM +%s: %s\n", c->called, r->uri);
 		send_invite(c, c->enum_trunk, c->enum_number, r->uri);
 		return;
 	}
@@ -1320,7 +1412,7 @@ static void enum_budget_cb(void *priv)
 	iw_enum_cancel(c->iw->en, c);
 	c->enum_pending = false;
 	c->iw->st.enum_timeouts++;
-	LOGCALL(c, LOGL_NOTICE, "ENUM +%s: no answer within the budget; routing on the number\n",
+	LOGCALL(c, LOGL_INFO, "ENUM +%s: no answer within the budget; routing on the number\n",
 		c->called);
 	send_invite(c, c->enum_trunk, c->enum_number, NULL);
 }
@@ -1368,7 +1460,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	isup_call_set_echo_control(ic, media_vty_ec_name && media_vty_ec_name[0] && !c->ec_off);
 	if (link_over_limit(iw, c->link)) {
 		/* Q.850 42 switching equipment congestion */
-		LOGCALL(c, LOGL_NOTICE, "linkset %s at its limit (%u calls, %u/s): REL 42\n",
+		LOGCALL(c, LOGL_INFO, "linkset %s at its limit (%u calls, %u/s): REL 42\n",
 			c->linkset, isup_link_cfg(c->link)->max_calls,
 			isup_link_cfg(c->link)->max_cps);
 		isup_side_fail(c, 42);
@@ -1378,7 +1470,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	if (isup_to_e164(link_num(c, c->link), called, e164, sizeof(e164)) < 0) {
 		/* Q.850 28 invalid number format (address incomplete) */
 		snprintf(c->called, sizeof(c->called), "%s", e164);
-		LOGCALL(c, LOGL_NOTICE, "called number NOA %u '%s' has no E.164 form: REL 28\n",
+		LOGCALL(c, LOGL_INFO, "called number NOA %u '%s' has no E.164 form: REL 28\n",
 			called->noa, called->digits);
 		c->cause = 28;
 		isup_side_fail(c, 28);
@@ -1399,7 +1491,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		return;
 	}
 	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
-		LOGCALL(c, LOGL_NOTICE, "no route for +%s: REL cause %u\n", e164, rr.cause);
+		LOGCALL(c, LOGL_INFO, "no route for +%s: REL cause %u\n", e164, rr.cause);
 		isup_side_fail(c, rr.cause ? rr.cause : 3);
 		return;
 	}
@@ -1435,6 +1527,7 @@ static const struct sip_leg_ops in_leg_ops = {
 	.offer = leg_offer,
 	.cancelled = in_cancelled,
 	.bye = sip_side_bye,
+	.expired = sip_side_expired,
 	.gone = sip_side_gone,
 };
 
@@ -1501,7 +1594,8 @@ static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
 	c->answer_time = time(NULL);
 	c->sip_status = 200;
 	c->iw->st.answered++;
-	LOGCALL(c, LOGL_NOTICE, "answered\n");
+	max_duration_start(c);
+	LOGCALL(c, LOGL_INFO, "answered\n");
 	respond_sdp(c, 200, m);
 	call_answered_trim(c);
 }
@@ -1518,7 +1612,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 	c->isup = NULL;
 	if (!c->from_isup && c->leg && c->state == IW_S_SETUP && advance_cause(cause->value)) {
 		/* route advance: before any backward message, another linkset */
-		LOGCALL(c, LOGL_NOTICE, "REL cause %u on linkset %s: route advance\n", cause->value,
+		LOGCALL(c, LOGL_INFO, "REL cause %u on linkset %s: route advance\n", cause->value,
 			c->linkset);
 		if (seize(c) == 0) {
 			if (media_move(c) == 0) {
@@ -1534,6 +1628,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 		c->cause = cause->value;
 	reason_hdr(reason, sizeof(reason), cause->value);
 	tone(c, NULL);
+	circuit_left(c); /* RLC went: the CIC is idle, so is its timeslot */
 	if (c->leg) {
 		if (!c->from_isup && !c->answer_time) {
 			struct sip_body b = {.headers = reason};
@@ -1548,12 +1643,12 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 				b.len = (size_t)n;
 			}
 
-			LOGCALL(c, LOGL_NOTICE, "REL cause %u: SIP %u\n", cause->value, status);
+			LOGCALL(c, LOGL_INFO, "REL cause %u: SIP %u\n", cause->value, status);
 			c->sip_status = (int)status;
 			c->iw->st.failed++;
 			sip_leg_respond(c->leg, status, &b);
 		} else if (c->from_isup && !c->answer_time) {
-			LOGCALL(c, LOGL_NOTICE, "REL cause %u: CANCEL\n", cause->value);
+			LOGCALL(c, LOGL_INFO, "REL cause %u: CANCEL\n", cause->value);
 			sip_leg_cancel(c->leg, reason);
 		} else {
 			/* Q.1912.5 profile C: on a SIP-I/SIP-T trunk the REL
@@ -1568,7 +1663,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 				b.body = mp_body;
 				b.len = (size_t)n;
 			}
-			LOGCALL(c, LOGL_NOTICE, "REL cause %u: BYE%s\n", cause->value,
+			LOGCALL(c, LOGL_INFO, "REL cause %u: BYE%s\n", cause->value,
 				n > 0 ? " with the REL" : "");
 			sip_leg_bye_body(c->leg, &b);
 		}
@@ -1626,8 +1721,8 @@ static void isup_cot_loop(void *priv, unsigned cic, int span, unsigned ts, bool 
 	k->in_use = true;
 	k->cic = cic;
 	k->span = span;
-	LOGP(DIW, LOGL_NOTICE, "CIC %u (span %d ts %u): looped back for the continuity check\n",
-	     cic, span, ts);
+	LOGP(DIW, LOGL_INFO, "CIC %u (span %d ts %u): looped back for the continuity check\n", cic,
+	     span, ts);
 }
 
 static const struct isup_call_ops isup_ops = {
@@ -1869,7 +1964,7 @@ static int seize(struct iw_call *c)
 			continue;
 		}
 		if (link_over_limit(iw, l)) {
-			LOGCALL(c, LOGL_NOTICE, "linkset %s at its limit (%u calls, %u/s)\n",
+			LOGCALL(c, LOGL_INFO, "linkset %s at its limit (%u calls, %u/s)\n",
 				isup_link_cfg(l)->name, isup_link_cfg(l)->max_calls,
 				isup_link_cfg(l)->max_cps);
 			limited = true;
@@ -1878,7 +1973,7 @@ static int seize(struct iw_call *c)
 		isup_numbers(c, l);
 		c->isup = isup_call_out(l, c->spec, &isup_ops, c);
 		if (!c->isup) {
-			LOGCALL(c, LOGL_NOTICE, "no free circuit on linkset %s\n",
+			LOGCALL(c, LOGL_INFO, "no free circuit on linkset %s\n",
 				isup_link_cfg(l)->name);
 			continue;
 		}
@@ -1891,7 +1986,7 @@ static int seize(struct iw_call *c)
 		snprintf(c->linkset, sizeof(c->linkset), "%s", isup_link_cfg(l)->name);
 		return 0;
 	}
-	LOGCALL(c, LOGL_NOTICE, "no linkset could take the call: cause %d\n", limited ? 42 : 34);
+	LOGCALL(c, LOGL_INFO, "no linkset could take the call: cause %d\n", limited ? 42 : 34);
 	return limited ? 42 : 34;
 }
 
@@ -1978,8 +2073,8 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		/* RFC 3261 21.5.4: come back later; Q.850 42 congestion */
 		struct sip_body b = {.headers = "Retry-After: 1\r\n"};
 
-		LOGCALL(c, LOGL_NOTICE, "trunk %s at its limit (%u calls, %u/s): 503\n",
-			trunk->name, trunk->max_calls, trunk->max_cps);
+		LOGCALL(c, LOGL_INFO, "trunk %s at its limit (%u calls, %u/s): 503\n", trunk->name,
+			trunk->max_calls, trunk->max_cps);
 		c->cause = 42;
 		c->sip_status = 503;
 		sip_leg_respond(leg, 503, &b);
@@ -1989,7 +2084,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 
 	if (uri_to_e164(trunk_num(c), invite->ruri, e164, sizeof(e164)) < 0) {
 		/* RFC 3398 / Q.1912.5: an unusable number is an incomplete address */
-		LOGCALL(c, LOGL_NOTICE, "Request-URI without a usable number: 484\n");
+		LOGCALL(c, LOGL_INFO, "Request-URI without a usable number: 484\n");
 		goto reject_484;
 	}
 	snprintf(c->called, sizeof(c->called), "%s", e164);
@@ -2021,7 +2116,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	    sdp_decode(&offer, body.p, body.len, &why) < 0) {
 		/* an INVITE without an offer would need a delayed offer toward
 		 * ISUP; refused for now */
-		LOGCALL(c, LOGL_NOTICE, "INVITE without a usable SDP offer (%s): 488\n",
+		LOGCALL(c, LOGL_INFO, "INVITE without a usable SDP offer (%s): 488\n",
 			why			 ? why
 			: body.len >= IW_SDP_MAX ? "too long"
 						 : "none");
@@ -2040,8 +2135,8 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	spec.number_translated = uri_np(invite->ruri, c->np_rn, sizeof(c->np_rn));
 	if (!iw->route ||
 	    iw->route(iw->route_priv, false, c->np_rn[0] ? c->np_rn : e164, &rr) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "no route for +%s: cause %u\n",
-			c->np_rn[0] ? c->np_rn : e164, rr.cause);
+		LOGCALL(c, LOGL_INFO, "no route for +%s: cause %u\n", c->np_rn[0] ? c->np_rn : e164,
+			rr.cause);
 		goto reject_cause;
 	}
 	if (c->np_rn[0]) {
@@ -2087,14 +2182,18 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	}
 	prefs_for(c, trunk);
 	if (answer_offer(c) < 0) {
-		LOGCALL(c, LOGL_NOTICE, "offer not acceptable: 488, REL 65\n");
+		LOGCALL(c, LOGL_INFO, "offer not acceptable: 488, REL 65\n");
 		isup_call_release(c->isup, 65);
-		c->isup = NULL;
+		circuit_left(c);
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
 	}
 	media_connect(c);
-	LOGCALL(c, LOGL_NOTICE, "INVITE %s -> +%s: IAM on linkset %s CIC %u\n",
+	/* RFC 3261 17.2.1: the answer now waits on the ISUP side (ACM, or
+	 * T7): 100 Trying at once stops the caller's retransmissions, instead
+	 * of the transaction's 200 ms timer, late when the loop is busy */
+	sip_leg_respond(leg, 100, NULL);
+	LOGCALL(c, LOGL_INFO, "INVITE %s -> +%s: IAM on linkset %s CIC %u\n",
 		c->calling[0] ? c->calling : "-", e164, c->linkset, c->cic);
 	return;
 
@@ -2129,7 +2228,7 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		const struct media_chan_stats *st = &ev->stats;
 
 		/* the media half of the CDR (matched by the channel id) */
-		LOGP(DIW, LOGL_INFO,
+		LOGP(DCDR, LOGL_NOTICE,
 		     "CDR media channel=%08x rtp_rx=%llu rtp_tx=%llu bad=%llu refused=%llu "
 		     "rtp_lost=%d jitter_ms=%.1f peer_lost=%d peer_jitter_ms=%.1f rtt_ms=%.1f "
 		     "rtcp_rx=%llu jb_lost=%llu jb_late=%llu concealed=%llu ec=%s ec_erl_db=%.1f "
@@ -2173,6 +2272,22 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		}
 		return;
 	}
+	if (ev->type == MEDIA_EV_CHAN_FAILED) {
+		llist_for_each_entry(c, &iw->calls, list)
+		{
+			if (!c->have_chan || c->chan != chan || c->state == IW_S_CLEARING)
+				continue;
+			/* never a call without its voice path: Q.850 47 resource
+			 * unavailable, on both sides (answered or not) */
+			LOGCALL(c, LOGL_ERROR,
+				"span %d timeslot %u: no voice path, releasing (cause 47)\n",
+				c->span, c->ts);
+			iw->st.failed++;
+			call_end(c, 47);
+			return;
+		}
+		return;
+	}
 	if (ev->type != MEDIA_EV_RTP_TIMEOUT)
 		return;
 	hash_for_each_possible(iw->by_chan, c, chan_node, chan)
@@ -2181,10 +2296,10 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 			continue;
 		/* no RTP for rtp-timeout: the far end is gone (RFC 3398 leaves
 		 * this to policy; cause 41 temporary failure, as a lost path) */
-		LOGCALL(c, LOGL_NOTICE, "no RTP: releasing both sides (cause 41)\n");
+		LOGCALL(c, LOGL_INFO, "no RTP: releasing both sides (cause 41)\n");
 		if (c->isup)
 			isup_call_release(c->isup, 41);
-		c->isup = NULL;
+		circuit_left(c);
 		if (c->leg) {
 			char reason[96];
 
@@ -2237,6 +2352,40 @@ struct iw_enum *iw_get_enum(struct iw *iw)
 	return iw->en;
 }
 
+/* End both sides of a call with a Q.850 cause: REL toward the circuit;
+ * BYE, CANCEL or the final error (RFC 3398 mapping) toward SIP. */
+static void call_end(struct iw_call *c, uint8_t cause)
+{
+	struct iw *iw = c->iw;
+	char reason[96];
+
+	reason_hdr(reason, sizeof(reason), cause);
+	if (!c->cause)
+		c->cause = cause;
+	c->state = IW_S_CLEARING;
+	if (c->enum_pending) {
+		iw_enum_cancel(iw->en, c);
+		c->enum_pending = false;
+	}
+	if (c->isup) {
+		isup_call_release(c->isup, cause);
+		circuit_left(c);
+	}
+	if (c->leg) {
+		if (c->answer_time) {
+			sip_leg_bye(c->leg, reason);
+		} else if (c->from_isup) {
+			sip_leg_cancel(c->leg, reason);
+		} else {
+			struct sip_body b = {.headers = reason};
+
+			c->sip_status = (int)isup_to_sip(iw, cause, IW_CAUSE_LOC_BI);
+			sip_leg_respond(c->leg, (unsigned)c->sip_status, &b);
+		}
+	}
+	call_maybe_free(c);
+}
+
 unsigned iw_release_all(struct iw *iw, uint8_t cause)
 {
 	struct iw_call *c, *n;
@@ -2244,34 +2393,8 @@ unsigned iw_release_all(struct iw *iw, uint8_t cause)
 
 	llist_for_each_entry_safe(c, n, &iw->calls, list)
 	{
-		char reason[96];
-
-		reason_hdr(reason, sizeof(reason), cause);
-		if (!c->cause)
-			c->cause = cause;
-		c->state = IW_S_CLEARING;
-		if (c->enum_pending) {
-			iw_enum_cancel(iw->en, c);
-			c->enum_pending = false;
-		}
-		if (c->isup) {
-			isup_call_release(c->isup, cause);
-			c->isup = NULL;
-		}
-		if (c->leg) {
-			if (c->answer_time) {
-				sip_leg_bye(c->leg, reason);
-			} else if (c->from_isup) {
-				sip_leg_cancel(c->leg, reason);
-			} else {
-				struct sip_body b = {.headers = reason};
-
-				c->sip_status = (int)isup_to_sip(iw, cause, IW_CAUSE_LOC_BI);
-				sip_leg_respond(c->leg, (unsigned)c->sip_status, &b);
-			}
-		}
+		call_end(c, cause);
 		k++;
-		call_maybe_free(c);
 	}
 	return k;
 }

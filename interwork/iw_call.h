@@ -61,6 +61,10 @@ struct iw_cfg {
 	bool np_prefix;
 	/* cause mapping (RFC 3398 defaults with overrides); NULL: defaults */
 	const struct iw_cause_map *causes;
+	/* Q.764 2.13 keeps calls while the signalling route is paused (MTP
+	 * pause, M3UA down); a call held that long without it ends (cause
+	 * 38). 0: kept until the route returns. */
+	unsigned ss7_hold_s;
 };
 
 struct iw_stats {

@@ -312,6 +312,14 @@ DEFUN(cfg_route_attempts, cfg_route_attempts_cmd, "route-advance attempts <1-8>"
 	return applied();
 }
 
+DEFUN(cfg_ss7_hold, cfg_ss7_hold_cmd, "ss7-outage-hold <0-86400>",
+      "Longest time a call stays while its signalling route is down (Q.764 2.13)\n"
+      "Seconds; 0: until the route returns\n")
+{
+	iw_vty_cfg.ss7_hold_s = (unsigned)atoi(argv[0]);
+	return applied();
+}
+
 DEFUN(cfg_route_enum, cfg_route_enum_cmd, "route to-sip (PREFIX|default) enum via .NAMES",
       "A routing rule (longest prefix of the E.164 number wins)\nISUP calls toward SIP "
       "trunks\nE.164 prefix without '+'\nEvery number\nLook the number up in ENUM first "
@@ -513,6 +521,8 @@ static int config_write_routing(struct vty *vty)
 		vty_out(vty, " cause-table %s%s", cause_table_path, VTY_NEWLINE);
 	if (iw_vty_cfg.max_attempts)
 		vty_out(vty, " route-advance attempts %u%s", iw_vty_cfg.max_attempts, VTY_NEWLINE);
+	if (iw_vty_cfg.ss7_hold_s)
+		vty_out(vty, " ss7-outage-hold %u%s", iw_vty_cfg.ss7_hold_s, VTY_NEWLINE);
 	if (to_sip) {
 		w.dir = "to-sip";
 		iw_route_foreach(to_sip, write_rule, &w);
@@ -686,6 +696,7 @@ void iw_route_vty_init(void)
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_regex_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_no_route_regex_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_route_attempts_cmd);
+	install_element(TANDEM_ROUTING_NODE, &cfg_ss7_hold_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_cause_table_cmd);
 	install_element(TANDEM_ROUTING_NODE, &cfg_np_cmd);
 	install_element_ve(&show_calls_cmd);

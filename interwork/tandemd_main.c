@@ -305,6 +305,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	rc = loop_raise_fd_limit();
+	if (rc < 0)
+		LOGP(DMAIN, LOGL_ERROR, "cannot raise the descriptor limit: %s\n", strerror(-rc));
 	memset(&lc, 0, sizeof(lc));
 	lc.entries = tandem_loop_cfg.entries;
 	lc.udp_bufs = tandem_loop_cfg.udp_bufs;

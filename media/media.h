@@ -115,6 +115,8 @@ enum media_event_type {
 	MEDIA_EV_DTMF,	/* a digit: detected on TDM (sent as RFC 4733) or received on RTP */
 	MEDIA_EV_ANS,	/* 2100 Hz answer tone with phase reversals on TDM: canceller off (G.165) */
 	MEDIA_EV_COT,	/* continuity check: the check tone came back (Q.724) */
+	MEDIA_EV_CHAN_FAILED, /* the channel could not take its timeslot (busy, no such
+			       * span): no voice path; the channel stays, idle */
 };
 
 struct media_event {

@@ -20,6 +20,7 @@
 #include <osmocom/core/talloc.h>
 
 #include "core/log.h"
+#include "core/log_relay.h"
 #include "core/loop.h"
 #include "core/spsc.h"
 #include "media/media.h"
@@ -330,6 +331,8 @@ static void worker_cmd(void *priv)
 					     "channel %08x: span %u timeslot %u: %s\n", c->id,
 					     cmd.cfg.span, cmd.cfg.timeslot, strerror(-rc));
 					cmd.cfg.mode = MEDIA_MODE_IDLE;
+					ev.type = MEDIA_EV_CHAN_FAILED;
+					ev_push(w, &ev);
 				}
 			} else {
 				chan_tdm_release(c);
@@ -533,6 +536,8 @@ static void *worker_main(void *arg)
 			      .tcp_buf_size = 4096};
 	void *ctx = w->ctx;
 
+	/* this thread's log lines are emitted by the signalling thread */
+	log_relay_attach(w->log);
 	worker_sched(w);
 	/* The ring belongs to the thread that submits to it (SINGLE_ISSUER):
 	 * create it here, not in the signalling thread. */
@@ -552,6 +557,7 @@ static void *worker_main(void *arg)
 		loop_run_once(w->loop);
 	}
 out:
+	log_relay_attach(NULL);
 	/* ctx (loop, sockets) is freed by the signalling thread after the join */
 	return NULL;
 }
@@ -580,6 +586,19 @@ static void engine_events(void *priv)
 			e->cb(e->priv, &ev);
 		}
 	}
+}
+
+/* The workers' trees and log relays are not under e (see above); freed
+ * here when the engine never started or has been stopped. */
+static int engine_destructor(struct media_engine *e)
+{
+	media_engine_stop(e);
+	for (unsigned i = 0; e->w && i < e->nw; i++) {
+		TALLOC_FREE(e->w[i].ctx);
+		log_relay_free(e->w[i].log);
+		e->w[i].log = NULL;
+	}
+	return 0;
 }
 
 struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
@@ -640,15 +659,20 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		w->cmdq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_cmd));
 		w->evq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_event));
 		w->chans = talloc_zero_array(e, struct media_chan, e->cfg.chans_per_worker);
-		w->ctx = talloc_named_const(e, 0, "media worker");
+		/* a root of its own: a walk of the signalling tree ("show
+		 * talloc-context", leak checks) never meets the worker's
+		 * allocations while it makes them */
+		w->ctx = talloc_named_const(NULL, 0, "media worker");
 		e->slot_port[i] = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		e->slot_used[i] = talloc_zero_array(e, bool, e->cfg.chans_per_worker);
 		if (!w->cmdq || !w->evq || !w->chans || !w->ctx || !e->slot_port[i] ||
 		    !e->slot_used[i])
 			goto fail;
 	}
+	talloc_set_destructor(e, engine_destructor);
 	return e;
 fail:
+	engine_destructor(e);
 	talloc_free(e);
 	return NULL;
 }
@@ -797,6 +821,9 @@ int media_engine_start(struct media_engine *e)
 		struct media_worker *w = &e->w[i];
 
 		sem_init(&w->ready, 0, 0);
+		w->log = log_relay_alloc(e, e->sig, 256);
+		if (!w->log)
+			return -ENOMEM;
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0)
 			return -errno;
 		sem_wait(&w->ready);
@@ -837,6 +864,8 @@ void media_engine_stop(struct media_engine *e)
 	for (unsigned i = 0; i < e->nw; i++) {
 		pthread_join(e->w[i].th, NULL);
 		TALLOC_FREE(e->w[i].ctx);
+		log_relay_free(e->w[i].log);
+		e->w[i].log = NULL;
 	}
 	e->running = false;
 	loop_wake_free(e->ev_wake);

@@ -136,6 +136,7 @@ struct media_worker {
 	/* The worker's own talloc tree, made by the signalling thread and then
 	 * touched by this worker only (talloc is not thread-safe). */
 	void *ctx;
+	struct log_relay *log; /* this worker's LOGP lines, to the signalling thread */
 	uint64_t ev_dropped;
 	/* Overload: the worker is behind when the kernel drops datagrams its
 	 * receive queues had no room for, when sends find no free slot, or

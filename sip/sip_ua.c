@@ -67,6 +67,10 @@ struct sip_leg {
 	bool acked;
 	/* RFC 4028 session timer of the established dialog */
 	struct sip_session_timer st;
+	/* UAC: what our INVITE asks (7.1; the trunk's session-timer, raised
+	 * by a 422's Min-SE), and how many 422s came */
+	struct sip_session_timer st_req;
+	unsigned st_422s;
 	bool we_refresh;
 	bool offer_pending; /* our UPDATE/re-INVITE is out: theirs meets 491 (RFC 3261 14.2,
 			       3311 5.2) */
@@ -86,6 +90,7 @@ static void st_arm(struct sip_leg *leg);
 static const struct sip_txn_user_ops prack_ops = {0};
 static int uac_auth_retry(struct sip_leg *leg, struct sip_txn *t, const struct sip_msg *m,
 			  unsigned st);
+static int uac_422_retry(struct sip_leg *leg, struct sip_txn *t, const struct sip_msg *m);
 
 /* --- helpers --- */
 
@@ -531,6 +536,8 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 	}
 	if ((st == 401 || st == 407) && !leg->owner_ended && uac_auth_retry(leg, t, m, st) == 0)
 		return;
+	if (st == 422 && !leg->owner_ended && uac_422_retry(leg, t, m) == 0)
+		return;
 	leg->failed = true;
 	leg->done = true;
 	leg->invite_final = true;
@@ -662,6 +669,14 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 		 leg->trunk && leg->trunk->prack ? SUPPORTED_100REL_HDR : SUPPORTED_HDR,
 		 ua->cfg.user_agent ? "User-Agent: " : "",
 		 ua->cfg.user_agent ? ua->cfg.user_agent : "", ua->cfg.user_agent ? "\r\n" : "");
+	if (leg->st_req.interval) {
+		size_t hl = strlen(hdrs);
+
+		/* RFC 4028 7.1: the interval we want and our Min-SE; the
+		 * refresher is left to the UAS (9), either choice is enforced */
+		snprintf(hdrs + hl, sizeof(hdrs) - hl, "Session-Expires: %u\r\nMin-SE: %u\r\n",
+			 leg->st_req.interval, leg->st_req.min_se);
+	}
 	s.method = "INVITE";
 	s.ruri = view(leg->ruri);
 	s.from = view(leg->local_uri);
@@ -705,6 +720,26 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 	leg->invite_txn =
 		sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &leg->dest, &uac_invite_ops, leg);
 	return leg->invite_txn ? 0 : -EIO;
+}
+
+/* RFC 4028 7.4: a 422 names the smallest interval the far side takes: ask
+ * again with at least that (twice at most; a third 422 fails the call). */
+static int uac_422_retry(struct sip_leg *leg, struct sip_txn *t, const struct sip_msg *m)
+{
+	uint32_t min_se;
+
+	if (!leg->st_req.interval || leg->st_422s >= 2 || sip_msg_min_se(m, &min_se) < 0 ||
+	    (min_se <= leg->st_req.interval && min_se <= leg->st_req.min_se))
+		return -EPROTO;
+	sip_session_timer_after_422(&leg->st_req, min_se);
+	LOGP(DSIP, LOGL_INFO, "%s: 422, Min-SE %u: INVITE again with Session-Expires %u\n",
+	     leg->call_id, min_se, leg->st_req.interval);
+	sip_txn_detach_user(t);
+	leg->invite_txn = NULL;
+	leg->st_422s++;
+	leg->invite_cseq++;
+	leg->got_provisional = false;
+	return leg_send_invite(leg, NULL);
 }
 
 /* RFC 3261 22.2: answer a 401/407 once per challenge with credentials. */
@@ -773,6 +808,10 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 		leg->body_len = spec->body.len;
 	}
 	leg->invite_cseq = 1;
+	if (spec->trunk->session_expires) {
+		leg->st_req.interval = spec->trunk->session_expires;
+		leg->st_req.min_se = SIP_MIN_SE_FLOOR;
+	}
 	if (leg_send_invite(leg, NULL) < 0) {
 		leg->done = true;
 		leg->invite_final = true;
@@ -942,6 +981,20 @@ static void st_arm(struct sip_leg *leg)
 
 static const struct sip_txn_user_ops refresh_ops;
 
+/* RFC 4028 10: the session is over: the owner hears it (expired, else as a
+ * BYE), the far end gets a BYE. */
+static void st_expired(struct sip_leg *leg)
+{
+	osmo_timer_del(&leg->st_timer);
+	if (leg->ops && !leg->owner_ended) {
+		if (leg->ops->expired)
+			leg->ops->expired(leg->u, leg);
+		else if (leg->ops->bye)
+			leg->ops->bye(leg->u, leg, NULL);
+	}
+	sip_leg_bye(leg, "Reason: SIP;cause=408;text=\"session timer expired\"\r\n");
+}
+
 static void st_fire(void *priv)
 {
 	struct sip_leg *leg = priv;
@@ -962,9 +1015,7 @@ static void st_fire(void *priv)
 	}
 	LOGP(DSIP, LOGL_NOTICE, "%s: session timer expired (%u s without a refresh), BYE\n",
 	     leg->call_id, leg->st.interval);
-	if (leg->ops && leg->ops->bye && !leg->owner_ended)
-		leg->ops->bye(leg->u, leg, NULL);
-	sip_leg_bye(leg, "Reason: SIP;cause=408;text=\"session timer expired\"\r\n");
+	st_expired(leg);
 }
 
 static void refresh_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
@@ -981,12 +1032,22 @@ static void refresh_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *
 		leg->offer_pending = false;
 		sip_txn_detach_user(t);
 	}
+	/* RFC 4028 10: a refresh answered 408 or 481 ends the session */
+	if ((rsp->status == 408 || rsp->status == 481) && !leg->done)
+		st_expired(leg);
 }
 
 static void refresh_fail(void *tu, struct sip_txn *t)
 {
-	((struct sip_leg *)tu)->offer_pending = false;
+	struct sip_leg *leg = tu;
+
+	leg->offer_pending = false;
 	sip_txn_detach_user(t);
+	/* RFC 4028 10: so does a refresh that timed out (no answer at all) */
+	if (!leg->done) {
+		LOGP(DSIP, LOGL_NOTICE, "%s: session refresh unanswered, BYE\n", leg->call_id);
+		st_expired(leg);
+	}
 }
 
 static const struct sip_txn_user_ops refresh_ops = {

@@ -45,6 +45,9 @@ struct sip_leg_ops {
 			  struct sip_body *answer);
 	/* an INFO in the dialog (answered 200 already), e.g. DTMF relay */
 	void (*info)(void *u, struct sip_leg *leg, const struct sip_msg *req);
+	/* the session timer ran out (RFC 4028 10: no refresh came, or ours
+	 * failed); the leg sends the BYE itself. Optional: else bye(NULL). */
+	void (*expired)(void *u, struct sip_leg *leg);
 	/* the leg is over (BYE done, failure, or no ACK): drop the pointer */
 	void (*gone)(void *u, struct sip_leg *leg);
 };

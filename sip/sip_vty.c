@@ -320,6 +320,22 @@ DEFUN(cfg_trunk_session_timer, cfg_trunk_session_timer_cmd, "session-timer <90-8
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_max_call, cfg_trunk_max_call_cmd, "max-call-duration <1-604800>",
+      "End answered calls of this trunk after a time (cause 16)\nSeconds from the answer\n")
+{
+	TRUNK;
+	t->max_call_s = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_trunk_no_max_call, cfg_trunk_no_max_call_cmd, "no max-call-duration",
+      NO_STR "No limit on the duration of answered calls\n")
+{
+	TRUNK;
+	t->max_call_s = 0;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_tls, cfg_trunk_tls_cmd, "tls ca FILE server-name NAME",
       "TLS toward the trunk (verified)\nTrust anchors\nPEM file\nName the certificate must "
       "carry\nName\n")
@@ -389,6 +405,8 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, "  prack%s", VTY_NEWLINE);
 		if (t->session_expires)
 			vty_out(vty, "  session-timer %u%s", t->session_expires, VTY_NEWLINE);
+		if (t->max_call_s)
+			vty_out(vty, "  max-call-duration %u%s", t->max_call_s, VTY_NEWLINE);
 		if (t->tls_verify)
 			vty_out(vty, "  tls ca %s server-name %s%s", t->tls_ca, t->tls_server_name,
 				VTY_NEWLINE);
@@ -450,6 +468,8 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_limits_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_prack_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_session_timer_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_max_call_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_max_call_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cmd);
 	sip_vty_sec_init();
 	install_element_ve(&show_sip_trunks_cmd);

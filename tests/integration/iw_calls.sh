@@ -39,6 +39,7 @@ cat >"$TMPD/t.cfg" <<CFG
 log stderr
  logging filter all 1
  logging print category 1
+ logging print level 1
  logging level set-all info
 line vty
  bind 127.0.0.1 $VTY
@@ -203,6 +204,12 @@ check "it:iw-calls:cdr-media-line (RTP counted)" grep -qE "CDR media channel=[0-
 check "it:iw-calls:cdr-media-rtcp ($(grep -m1 -oE 'refused=[0-9]+ .* rtcp_rx=[0-9]+' "$TMPD/td.log"))" \
 	grep -qE "CDR media channel=[0-9a-f]+ .* refused=[1-9][0-9]* .* peer_lost=0 .* rtt_ms=[0-9.]+ rtcp_rx=[1-9]" \
 	"$TMPD/td.log"
+# issue 13 item 7: a normal call's lines are INFO; at the default level
+# (notice) only its records remain, in their own category DCDR
+cid1=$(sed -n 's/.*CDR call=1 .* call_id=\([^ ]*\) .*/\1/p' "$TMPD/td.log" | head -1)
+n1=$(grep -E "NOTICE" "$TMPD/td.log" | grep -v "^DCDR NOTICE" | grep -cE "call 1 \(|${cid1:-no-call-id}")
+check "it:iw-calls:per-call-notice-lines (normal call: $n1 at NOTICE)" test "$n1" -eq 0
+check "it:iw-calls:cdr-own-category (DCDR NOTICE)" grep -qE "^DCDR NOTICE .*CDR call=1 dir=isup-sip" "$TMPD/td.log"
 
 # --- hold: the SIP side re-INVITEs with sendonly; tandem answers recvonly
 start_bg "$TMPD/uas-hold.out" timeout 20 sipp -sf "$SIPP/uas_hold.xml" -i 127.0.0.1 -p $UAS -m 1 \
@@ -461,6 +468,34 @@ else
 	fail "it:iw-calls:pai:iam"
 fi
 
+# --- SIP -> ISUP: 100 Trying at once (RFC 3261 17.2.1), before the 180 the
+# switch sends 0.7 s later (issue 13 item 5): sipp fails the call when the
+# 100 takes over 150 ms
+start_bg "$TMPD/uac-try.out" timeout 20 sipp -sf "$SIPP/uac_trying.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -s +4989777555 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777555 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777555 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sleep 0.7
+	sw "ring $cic"
+	sw "answer $cic"
+	wait "$uac"
+	check "it:iw-calls:100-trying-at-once (sipp: 100 within 150 ms, before 180/183)" test $? -eq 0
+	check "it:iw-calls:100-trying-call:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+	# a normal SIP -> ISUP call: no NOTICE line of its own either (item 7)
+	if wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=sip-isup .*called=\+4989777555 " 30; then
+		cdr=$(grep -E "CDR call=[0-9]+ dir=sip-isup .*called=\+4989777555 " "$TMPD/td.log" | head -1)
+		n=$(sed -n 's/.*CDR call=\([0-9]*\) .*/\1/p' <<<"$cdr")
+		cid=$(sed -n 's/.* call_id=\([^ ]*\) .*/\1/p' <<<"$cdr")
+		k=$(grep "NOTICE" "$TMPD/td.log" | grep -v "^DCDR NOTICE" | grep -cF -e "call $n (" -e "$cid")
+		check "it:iw-calls:per-call-notice-lines:sip-to-isup ($k at NOTICE)" test "$k" -eq 0
+	else
+		fail "it:iw-calls:per-call-notice-lines:sip-to-isup: no CDR"
+	fi
+else
+	fail "it:iw-calls:100-trying:iam"
+fi
+
 # --- SIP -> ISUP: a diverted call (+49 30 999888 unconditional -> +49 30
 # 111222, no answer -> us) as Diversion (RFC 5806) and as History-Info
 # (RFC 7044 with RFC 4458 causes): the same redirecting number, reason no
@@ -513,6 +548,38 @@ if [ -x "$DNSMASQ" ]; then
 else
 	skip "it:iw-calls:enum: dnsmasq (package dnsmasq-base) is not installed"
 fi
+
+# --- issue 13 item 3: the switch releases an answered call whose SIP side
+# is slow to confirm the BYE, then seizes the same CIC again at once: the
+# new call gets the timeslot (its channel left with the circuit), so it is
+# answered with its voice path, never "Device or resource busy"
+start_bg "$TMPD/uas-slow.out" timeout 20 sipp -sf "$SIPP/uas_slow_bye.xml" -i 127.0.0.1 \
+	-p $UAS -m 1 -nostdin
+uas=$BG_PID
+start_bg "$TMPD/uas-reseize.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS4 -m 1 -nostdin
+uas2=$BG_PID
+# (the CIC may have carried calls before: count from here)
+ans0=$(grep -cE "EV (ANM|CON) cic=29( |$)" "$out")
+rlc0=$(grep -cE "EV RLC cic=29( |$)" "$out")
+sw "call 29 30123490 89555"
+if wait_ev "$out" "EV (ANM|CON) cic=29( |$)" 50 $((ans0 + 1)); then
+	sw "release 29 16"
+	wait_ev "$out" "EV RLC cic=29( |$)" 50 $((rlc0 + 1))
+	sw "call 29 60123491 89555"
+	check "it:iw-calls:reseized-cic-answered" wait_ev "$out" "EV (ANM|CON) cic=29( |$)" 50 \
+		$((ans0 + 2))
+	check "it:iw-calls:reseized-cic-has-its-timeslot (no EBUSY)" \
+		bash -c "! grep -q 'span 0 timeslot 29: Device or resource busy' '$TMPD/td.log'"
+	check "it:iw-calls:reseized-cic-not-failed (no 'no voice path')" \
+		bash -c "! grep -q 'no voice path' '$TMPD/td.log'"
+	sw "release 29 16"
+	wait_ev "$out" "EV RLC cic=29( |$)" 50 $((rlc0 + 2))
+else
+	fail "it:iw-calls:reseized-cic:first-call-answered"
+fi
+wait "$uas"
+check "it:iw-calls:reseized-cic:slow-bye-scenario-complete" test $? -eq 0
+wait "$uas2"
 
 sleep 0.5
 calls=$(vty $VTY "show calls")

@@ -27,6 +27,7 @@ log stderr
  logging filter all 1
  logging print category 1
  logging level set-all notice
+ logging level iw info
 line vty
  bind 127.0.0.1 $VTY
 sigtran

@@ -7,6 +7,10 @@ command -v sipp >/dev/null || { skip "it:tandemd-sip: sipp is not installed"; ex
 cd "$TMPD" || exit 1
 VTY=24991
 cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging level set-all notice
+ logging level iw info
 line vty
  bind 127.0.0.1 $VTY
 sip

@@ -59,4 +59,45 @@ else
 	rc=$?
 	check "it:m3ua-sctp-unavailable-names-tcp (rc=$rc)" test "$rc" = 1 -a -n "$(grep "transport tcp" <<<"$msg")"
 fi
+
+# Issue 13 item 1: with more than 1,100 descriptors held (SIP over TCP
+# connections), a VTY session lands on an fd above FD_SETSIZE: "show calls"
+# answers and tandemd lives (through fd_set it aborted: "bit out of range
+# 0 - FD_SETSIZE"). tandemd starts with the usual soft limit of 1024 and
+# raises it to the hard limit itself.
+if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt 2048 ]; then
+	skip "it:vty-fds-above-fd-setsize: hard descriptor limit $(ulimit -Hn)"
+else
+	SIPT=$((PORT + 1))
+	printf 'line vty\n bind 127.0.0.1 %s\nsip\n listen tcp 127.0.0.1 %s\n' $PORT $SIPT >"$TMPD/fds.cfg"
+	start_bg "$TMPD/fds.log" bash -c "ulimit -Sn 1024 && exec \"$BUILD/tandemd\" -c \"$TMPD/fds.cfg\""
+	fpid=$BG_PID
+	if ! wait_tcp $PORT 50; then
+		fail "it:vty-fds-above-fd-setsize: tandemd did not start"
+		cat "$TMPD/fds.log"
+	else
+		start_bg "$TMPD/conns.log" python3 -c '
+import resource, socket, sys, time
+n = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_NOFILE, (n + 64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+held = []
+for _ in range(n):
+    held.append(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+print("held", len(held), flush=True)
+time.sleep(120)
+' $SIPT 1150
+		wait_ev "$TMPD/conns.log" "^held 1150" 100
+		nfd=0
+		for _ in $(seq 1 50); do
+			nfd=$(ls /proc/$fpid/fd 2>/dev/null | wc -l)
+			[ "$nfd" -gt 1150 ] && break
+			sleep 0.1
+		done
+		out=$(vty $PORT "show calls" "show version" 2>&1)
+		check "it:vty-fds-above-fd-setsize: tandemd holds $nfd fds" test "$nfd" -gt 1100
+		check "it:vty-fds-above-fd-setsize: show calls answers" grep -q "^tandem $(cat "$TOP/VERSION")" <<<"$out"
+		check "it:vty-fds-above-fd-setsize: tandemd alive" kill -0 "$fpid"
+		if ! kill -0 "$fpid" 2>/dev/null; then tail -5 "$TMPD/fds.log"; fi
+	fi
+fi
 exit ${FAILED:-0}

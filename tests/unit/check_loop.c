@@ -6,7 +6,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 #include <osmocom/core/select.h>
@@ -524,6 +527,70 @@ START_TEST(test_osmo_fd_and_timer)
 }
 END_TEST
 
+/* Issue 13 item 1: a libosmocore fd at or above FD_SETSIZE (a VTY telnet
+ * session accepted while calls hold the low descriptors) is polled and
+ * dispatched like any other; through fd_set it aborted the process
+ * ("bit out of range 0 - FD_SETSIZE"). */
+START_TEST(test_osmo_fd_above_fd_setsize)
+{
+	struct loop_cfg cfg = {.drive_osmocom = true};
+	struct loop *l;
+	struct osmo_t o = {0};
+	struct osmo_fd ofd = {0}, low = {0};
+	struct rlimit rl;
+	int p[2], q[2], hi = FD_SETSIZE + 476;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= (rlim_t)hi) {
+		printf("SKIP unit:loop:osmo_fd_above_fd_setsize: hard fd limit %lu\n",
+		       (unsigned long)rl.rlim_max);
+		return;
+	}
+	if (rl.rlim_cur <= (rlim_t)hi) {
+		rl.rlim_cur = (rlim_t)hi + 1;
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	l = loop_alloc(unit_ctx, &cfg);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(q, O_NONBLOCK), 0);
+	ck_assert_int_eq(dup2(p[0], hi), hi);
+	close(p[0]);
+	/* one low fd next to the high one: both kinds in one turn */
+	osmo_fd_setup(&low, q[0], OSMO_FD_READ, ofd_read, &o, 0);
+	ck_assert_int_eq(osmo_fd_register(&low), 0);
+	osmo_fd_setup(&ofd, hi, OSMO_FD_READ, ofd_read, &o, 0);
+	ck_assert_int_eq(osmo_fd_register(&ofd), 0);
+	ck_assert_int_eq(write(p[1], "high", 4), 4);
+	o.done = false;
+	for (int i = 0; i < 200 && o.reads < 1; i++)
+		loop_run_once(l);
+	ck_assert_int_eq(o.reads, 1);
+	ck_assert_str_eq(o.got, "high");
+	ck_assert_int_eq(write(q[1], "low", 3), 3);
+	for (int i = 0; i < 200 && o.reads < 2; i++)
+		loop_run_once(l);
+	ck_assert_int_eq(o.reads, 2);
+	ck_assert_str_eq(o.got, "low");
+
+	/* withdrawn when unregistered, also above FD_SETSIZE */
+	osmo_fd_unregister(&ofd);
+	ck_assert_int_eq(write(p[1], "again", 5), 5);
+	{
+		bool never = false;
+
+		turn_until(l, &never, 30);
+	}
+	ck_assert_int_eq(o.reads, 2);
+	osmo_fd_unregister(&low);
+	close(hi);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+	loop_free(l);
+}
+END_TEST
+
 /* --- wake-up from another thread --- */
 
 static void wake_cb(void *p)
@@ -571,6 +638,7 @@ Suite *loop_suite(void)
 	tcase_add_test(tc, test_udp_oversize_dropped);
 	tcase_add_test(tc, test_tcp_backpressure_slow_reader);
 	tcase_add_test(tc, test_osmo_fd_and_timer);
+	tcase_add_test(tc, test_osmo_fd_above_fd_setsize);
 	tcase_add_test(tc, test_wake_from_thread);
 	suite_add_tcase(s, tc);
 	return s;

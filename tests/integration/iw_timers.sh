@@ -1,0 +1,161 @@
+#!/bin/bash
+# Calls that outlive their far end (issue 13 item 8), with rtp-timeout 0 so
+# that only the timers under test can end them:
+#   - session timer (RFC 4028) toward a trunk with session-timer 90: the
+#     INVITE asks for it (Session-Expires, Min-SE, Supported: timer); the
+#     sipp UAS answers refresher=uas and goes silent: tandem sends BYE
+#     before the interval ends (10: at 90 - 30 s) and REL cause 102 to the
+#     libss7 switch
+#   - 422 Session Interval Too Small with Min-SE: 120: the INVITE goes
+#     again asking 120 s (the sipp UAS checks), and the call is answered
+#   - max-call-duration 2 on a trunk: the answered call ends after 2 s,
+#     BYE toward SIP, REL 16 toward the switch
+#   - ss7-outage-hold 4: the switch goes away with a call up (Q.764 2.13
+#     keeps it); 4-6 s later the SIP side gets a BYE with Reason cause 38
+# The session-timer call runs while the others do.
+source "$(dirname "$0")/../lib.sh"
+[ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-timers: isup-switch not built"; exit 0; }
+command -v sipp >/dev/null || { skip "it:iw-timers: sipp is not installed"; exit 0; }
+cd "$TMPD" || exit 1
+SIPP=$TOP/tests/integration/sipp
+VTY=25610 M3UA=25611 SIP=25612 UAS_ST=25613 UAS_422=25614 UAS_CAP=25615 UAS_HOLD=25616 SPAN_L=25617 SPAN_R=25618
+
+cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging print level 1
+ logging level set-all info
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sg1
+  remote 127.0.0.1 $M3UA
+  transport tcp
+isup
+ linkset sw1
+  asp sg1
+  variant itu
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $SIP
+ trunk timed
+  remote 127.0.0.1 $UAS_ST
+  session-timer 90
+ trunk timed422
+  remote 127.0.0.1 $UAS_422
+  session-timer 90
+ trunk capped
+  remote 127.0.0.1 $UAS_CAP
+  max-call-duration 2
+ trunk held
+  remote 127.0.0.1 $UAS_HOLD
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip 4971 via timed
+ route to-sip 4972 via timed422
+ route to-sip 4973 via capped
+ route to-sip 4974 via held
+ ss7-outage-hold 4
+media
+ rtp-timeout 0
+ rtp-port-range 25620 25639
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+CFG
+out=$TMPD/sw.out
+mkfifo "$TMPD/sw.in"
+start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
+	--dpc 2 --cics 1-31 --timeout 150 --script "$TMPD/sw.in"
+exec 3>"$TMPD/sw.in"
+start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
+td=$BG_PID
+wait_tcp $VTY 50 || { fail "it:iw-timers:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+sw() { echo "$*" >&3; }
+sw "wait-link 10"
+wait_ev "$out" "EV GRS cic=1" 100 || fail "it:iw-timers:link-up"
+sleep 0.5
+
+# --- session timer: answered, then the far end never refreshes
+start_bg "$TMPD/uas-st.out" timeout 100 sipp -sf "$SIPP/uas_session_silent.xml" -i 127.0.0.1 \
+	-p $UAS_ST -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-st.msg"
+uas_st=$BG_PID
+t_st=$(date +%s)
+sw "call 5 71123456 89555"
+check "it:iw-timers:session-timer:answered" wait_ev "$out" "EV (ANM|CON) cic=5( |$)" 50
+check "it:iw-timers:session-timer:invite-asks (Session-Expires: 90, Min-SE: 90, Supported: timer)" \
+	bash -c "grep -q '^Session-Expires: 90' '$TMPD/uas-st.msg' && grep -q '^Min-SE: 90' '$TMPD/uas-st.msg' && grep -qi '^Supported:.*timer' '$TMPD/uas-st.msg'"
+
+# --- 422 with Min-SE: 120 -> the INVITE again, asking 120 s
+start_bg "$TMPD/uas-422.out" timeout 30 sipp -sf "$SIPP/uas_422.xml" -i 127.0.0.1 -p $UAS_422 \
+	-m 1 -nostdin -trace_msg -message_file "$TMPD/uas-422.msg"
+uas=$BG_PID
+sw "call 6 72123456 89555"
+check "it:iw-timers:422:answered-after-retry" wait_ev "$out" "EV (ANM|CON) cic=6( |$)" 50
+check "it:iw-timers:422:second-invite-asks-120" grep -q "^Session-Expires: 120" "$TMPD/uas-422.msg"
+sw "release 6 16"
+wait_ev "$out" "EV RLC cic=6( |$)" 50
+wait "$uas"
+check "it:iw-timers:422:sipp-scenario-complete (Session-Expires >= Min-SE checked)" test $? -eq 0
+
+# --- max-call-duration 2: BYE and REL 16 two seconds after the answer
+start_bg "$TMPD/uas-cap.out" timeout 30 sipp -sn uas -i 127.0.0.1 -p $UAS_CAP -m 1 -nostdin
+uas=$BG_PID
+sw "call 7 73123456 89555"
+if wait_ev "$out" "EV (ANM|CON) cic=7( |$)" 50; then
+	t0=$(date +%s%N)
+	check "it:iw-timers:max-call-duration:rel-16" wait_ev "$out" "EV REL cic=7 cause=16" 60
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check "it:iw-timers:max-call-duration:after-2s (${ms} ms)" test "$ms" -ge 1500 -a "$ms" -le 3500
+	wait "$uas"
+	check "it:iw-timers:max-call-duration:bye-to-sip (sipp uas complete)" test $? -eq 0
+	check "it:iw-timers:max-call-duration:cdr" grep -qE "CDR call=[0-9]+ .*answered=yes talk_s=[23] .* cic=7 trunk=capped .*cause=16" "$TMPD/td.log"
+else
+	fail "it:iw-timers:max-call-duration:answered"
+fi
+
+# --- the session-timer call: BYE from tandem 60 s after the answer
+# (RFC 4028 10: interval - min(32, interval/3)), REL 102 to the switch
+if wait_ev "$out" "EV REL cic=5 cause=102" 800; then
+	el=$(($(date +%s) - t_st))
+	pass "it:iw-timers:session-timer:rel-102"
+	check "it:iw-timers:session-timer:ended-at-60s (${el} s)" test "$el" -ge 57 -a "$el" -le 66
+else
+	fail "it:iw-timers:session-timer:rel-102"
+fi
+wait "$uas_st"
+check "it:iw-timers:session-timer:bye-to-sip (sipp scenario complete)" test $? -eq 0
+check "it:iw-timers:session-timer:bye-reason" grep -q "^Reason: SIP;cause=408" "$TMPD/uas-st.msg"
+
+# --- SS7 outage: the switch goes away with a call up; past
+# ss7-outage-hold (4 s, checked every 2 s) the SIP side gets BYE, cause 38
+start_bg "$TMPD/uas-hold.out" timeout 30 sipp -sn uas -i 127.0.0.1 -p $UAS_HOLD -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-hold.msg"
+uas=$BG_PID
+sw "call 8 74123456 89555"
+if wait_ev "$out" "EV (ANM|CON) cic=8( |$)" 50; then
+	sw "quit"
+	exec 3>&-
+	t0=$(date +%s%N)
+	wait_ev "$TMPD/uas-hold.msg" "^BYE sip:" 150
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	# 4 s hold, seen by a 2 s tick: 4-8 s after the route went down
+	check "it:iw-timers:ss7-outage-hold:bye-after-hold (${ms} ms)" test "$ms" -ge 3500 -a "$ms" -le 9000
+	wait "$uas"
+	check "it:iw-timers:ss7-outage-hold:sipp-uas-complete" test $? -eq 0
+	check "it:iw-timers:ss7-outage-hold:reason-38" grep -q "^Reason: Q.850;cause=38" "$TMPD/uas-hold.msg"
+	check "it:iw-timers:ss7-outage-hold:call-gone" \
+		bash -c "$BUILD/tandem-tool vty --port $VTY 'show calls' | grep -q '^0 calls'"
+else
+	fail "it:iw-timers:ss7-outage-hold:answered"
+	sw "quit"
+	exec 3>&-
+fi
+
+if [ -n "$FAILED" ]; then
+	echo "--- switch"
+	cat "$out"
+	echo "--- tandemd"
+	grep -v DLGLOBAL "$TMPD/td.log" | tail -60
+fi
+exit ${FAILED:-0}

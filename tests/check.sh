@@ -36,21 +36,50 @@ if grep -q 'ThreadSanitizer' "$build/unit-tsan.stderr"; then
 	grep -m5 'WARNING: ThreadSanitizer' "$build/unit-tsan.stderr"
 fi
 
+# report NAME OUTFILE RC: an integration script's result lines into the log
+report() {
+	grep -E '^(PASS|FAIL|SKIP) ' "$2" | tee -a "$log"
+	if [ "$3" != 0 ] && ! grep -q '^FAIL ' "$2"; then
+		echo "FAIL it:$1: exit status $3 (see $2)" | tee -a "$log"
+	fi
+	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$2"; then
+		echo "FAIL it:$1: printed no result (see $2)" | tee -a "$log"
+	fi
+}
+
+# Scripts with a line "# needs: kernel-sctp" run through tests/vm/sctp-tests.sh:
+# natively where this kernel has SCTP, else all in one boot of a small VM.
+sctp_tests=""
 for t in "$top"/tests/integration/*.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
+	if grep -q '^# needs: kernel-sctp' "$t"; then
+		sctp_tests="$sctp_tests $t"
+		continue
+	fi
 	echo "== integration: $name"
 	out="$build/it-$name.out"
 	timeout -k 10 600 bash "$t" >"$out" 2>&1
-	rc=$?
-	grep -E '^(PASS|FAIL|SKIP) ' "$out" | tee -a "$log"
-	if [ "$rc" != 0 ] && ! grep -q '^FAIL ' "$out"; then
-		echo "FAIL it:$name: exit status $rc (see build/it-$name.out)" | tee -a "$log"
-	fi
-	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$out"; then
-		echo "FAIL it:$name: printed no result (see build/it-$name.out)" | tee -a "$log"
-	fi
+	report "$name" "$out" $?
 done
+
+if [ -n "$sctp_tests" ]; then
+	echo "== integration over kernel SCTP (tests/vm/sctp-tests.sh)"
+	vmout="$build/it-sctp"
+	t0=$(date +%s)
+	# shellcheck disable=SC2086
+	bash "$top/tests/vm/sctp-tests.sh" "$vmout" $sctp_tests 2>"$build/it-sctp.stderr"
+	vrc=$?
+	grep '^sctp-tests: ' "$build/it-sctp.stderr"
+	echo "   ($(($(date +%s) - t0)) s for the SCTP tests, boot included)"
+	for t in $sctp_tests; do
+		name=$(basename "$t" .sh)
+		echo "== integration: $name (SCTP)"
+		cp "$vmout/$name.out" "$build/it-$name.out" 2>/dev/null ||
+			echo "FAIL it:$name: the SCTP harness gave no output (rc $vrc, see build/it-sctp.stderr)" >"$build/it-$name.out"
+		report "$name" "$build/it-$name.out" "$(cat "$vmout/$name.rc" 2>/dev/null || echo 1)"
+	done
+fi
 
 p=$(grep -c '^PASS ' "$log")
 f=$(grep -c '^FAIL ' "$log")

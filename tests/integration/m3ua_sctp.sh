@@ -5,6 +5,7 @@
 # 1 + SLS mod 16 both ways; RSC from the SG answered with RLC.
 # A kernel without SCTP prints SKIP with the reason (the start-up error
 # naming 'transport tcp' is tandemd_vty.sh's check).
+# needs: kernel-sctp (make check runs it through tests/vm/sctp-tests.sh)
 source "$(dirname "$0")/../lib.sh"
 if ! python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)' 2>/dev/null; then
 	skip "it:m3ua-sctp: the kernel has no SCTP (socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails; modprobe sctp)"

@@ -16,6 +16,7 @@
 #include "core/loop.h"
 #include "core/vty.h"
 #include "sigtran/m3ua_asp.h"
+#include "sigtran/m3ua_dest.h"
 #include "sigtran/m3ua_vty.h"
 
 struct llist_head m3ua_vty_asps = LLIST_HEAD_INIT(m3ua_vty_asps);
@@ -661,6 +662,9 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 		if (a->cfg.role == M3UA_ROLE_IPSP_DE)
 			vty_out(vty, "  double exchange: the peer IPSP is %s%s",
 				m3ua_asp_state_name(m3ua_asp_peer_state(a->asp)), VTY_NEWLINE);
+		if (st->rx_bad_rc)
+			vty_out(vty, "  refused for another routing context: %" PRIu64 "%s",
+				st->rx_bad_rc, VTY_NEWLINE);
 		if (a->cfg.have_na || st->rx_bad_na)
 			vty_out(vty, "  network appearance %s%u; refused for another %" PRIu64 "%s",
 				a->cfg.have_na ? "" : "none ", a->cfg.have_na ? a->cfg.na : 0,
@@ -674,6 +678,14 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 					d[i].mask, m3ua_dest_state_name(d[i].st), d[i].cong,
 					d[i].dupu & (1u << 5) ? ", ISUP unavailable (DUPU)" : "",
 					VTY_NEWLINE);
+			uint64_t refused = 0;
+			unsigned total = m3ua_asp_dest_count(a->asp, &refused);
+
+			if (total > n || refused)
+				vty_out(vty,
+					"  destinations not available: %u (%u shown); %" PRIu64
+					" refused at the table's limit of %u%s",
+					total, n, refused, M3UA_DEST_LIMIT, VTY_NEWLINE);
 		}
 	}
 	return CMD_SUCCESS;

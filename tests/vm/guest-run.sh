@@ -9,6 +9,8 @@ export HOME=/root LANG=C.UTF-8 TERM=dumb
 export TANDEM_TOP TANDEM_BUILD
 O=/run/vm/out
 ip link set lo up
+# devtmpfs has no /dev/fd: bash's <(...) needs it
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 # the unpacked kernel's module tree where modprobe looks (nftables and the
 # like load on demand); busybox's modprobe where the host has no kmod
 KV=$(uname -r)
@@ -20,7 +22,7 @@ if [ ! -x /sbin/modprobe ] && [ -x /bin/busybox ]; then
 fi
 echo /sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
 modprobe sctp_diag 2>/dev/null
-awk '{ print $1 " s" }' /proc/uptime >"$O/started"
+awk '{ print $1 " s" }' /proc/uptime >"$O/started.tmp" && mv "$O/started.tmp" "$O/started"
 cd "$TANDEM_TOP" || cd /
 for s in "${VM_SCRIPTS[@]}"; do
 	n=$(basename "$s" .sh)

@@ -14,7 +14,7 @@
 #      a loopback interface (tests/vm/README.md);
 #   3. otherwise each script's output is one line "SKIP it:NAME: reason".
 # Time is bounded: TANDEM_VM_BOOT_TIMEOUT (s, default 240) for the guest to
-# start the first script, TANDEM_VM_TEST_TIMEOUT (s, default 420) per script;
+# start the first script, TANDEM_VM_TEST_TIMEOUT (s, default 600) per script;
 # QEMU is stopped by its PID when either runs out.
 # Environment: TANDEM_VM_CACHE (kernel and initramfs, default
 # /var/cache/tandem-vm), TANDEM_VM_MEM (MiB, default 768), TANDEM_VM_CPUS
@@ -26,7 +26,7 @@ TOP=${TANDEM_TOP:-$(cd "$HERE/../.." && pwd)}
 BUILD=${TANDEM_BUILD:-$TOP/build}
 CACHE=${TANDEM_VM_CACHE:-/var/cache/tandem-vm}
 BOOT_T=${TANDEM_VM_BOOT_TIMEOUT:-240}
-TEST_T=${TANDEM_VM_TEST_TIMEOUT:-420}
+TEST_T=${TANDEM_VM_TEST_TIMEOUT:-600}
 MEM=${TANDEM_VM_MEM:-768}
 CPUS=${TANDEM_VM_CPUS:-2}
 

@@ -895,6 +895,11 @@ bool m3ua_asp_user_available(const struct m3ua_asp *asp, uint32_t dpc, uint8_t s
 	return !d || si >= 16 || !(d->dupu & (1u << si));
 }
 
+unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, unsigned max)
+{
+	return m3ua_conn_paths(asp->conn, out, max);
+}
+
 unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused)
 {
 	*refused = asp->dests.refused;

@@ -151,6 +151,9 @@ unsigned m3ua_asp_dests(const struct m3ua_asp *asp, struct m3ua_dest_info *out, 
 /* How many entries the table holds, and in *refused how many SSNM could
  * not add at its limit (M3UA_DEST_LIMIT). */
 unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused);
+struct m3ua_sctp_path;
+/* SCTP: the association's paths (m3ua_sctp_paths()); 0 over TCP. */
+unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, unsigned max);
 /* Routing key registration; *rc and *status (RFC 4666 3.6.2) when known. */
 enum m3ua_rk_state m3ua_asp_rk_state(const struct m3ua_asp *asp, uint32_t *rc, uint32_t *status);
 const char *m3ua_rk_state_name(enum m3ua_rk_state st);

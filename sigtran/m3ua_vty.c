@@ -17,6 +17,7 @@
 #include "core/vty.h"
 #include "sigtran/m3ua_asp.h"
 #include "sigtran/m3ua_dest.h"
+#include "sigtran/m3ua_sctp.h"
 #include "sigtran/m3ua_vty.h"
 
 struct llist_head m3ua_vty_asps = LLIST_HEAD_INIT(m3ua_vty_asps);
@@ -658,6 +659,15 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_SCON],
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUPU],
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DRST], VTY_NEWLINE);
+		}
+		{
+			struct m3ua_sctp_path ps[M3UA_SCTP_MAX_ADDRS * 2];
+			unsigned np = m3ua_asp_paths(a->asp, ps, M3UA_SCTP_MAX_ADDRS * 2);
+
+			for (unsigned i = 0; i < np; i++)
+				vty_out(vty, "  path %s: %s%s, RTO %u ms, SRTT %u ms, cwnd %u%s",
+					ps[i].addr, ps[i].state, ps[i].primary ? ", primary" : "",
+					ps[i].rto_ms, ps[i].srtt_ms, ps[i].cwnd, VTY_NEWLINE);
 		}
 		if (a->cfg.role == M3UA_ROLE_IPSP_DE)
 			vty_out(vty, "  double exchange: the peer IPSP is %s%s",

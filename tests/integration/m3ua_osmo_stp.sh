@@ -163,6 +163,18 @@ vq_has() {
 	shift 2
 	vq "$port" "$@" 2>/dev/null && [[ $VQ =~ $'\n'$re ]]
 }
+# vq_check NAME PORT ERE CMD: a check on a VTY answer, asked again for up to
+# 3 s; the last answer is shown when it fails
+vq_check() {
+	local name=$1
+	shift
+	if until_ok 30 vq_has "$@"; then
+		pass "$name"
+	else
+		fail "$name"
+		printf '%s' "$VQ" | sed 's/^/   | /'
+	fi
+}
 # until CMD succeeds, every 0.2 s, up to TENTHS/10 seconds
 until_ok() { # TENTHS CMD...
 	local n=$1
@@ -216,9 +228,9 @@ vq $STPVTY "show cs7 instance 0 asp" "show cs7 instance 0 as all" && printf '%s'
 # DATA both ways through osmo-stp: each side's GRS at link-up reaches the other
 check "it:osmo-stp:data-a->b (GRS from A received by B)" wait_grs $VTYB rx 1
 check "it:osmo-stp:data-b->a (GRS from B received by A)" wait_grs $VTYA rx 1
-check "it:osmo-stp:a-rx-data-counted" vq_has $VTYA "asp a1: .* rx DATA [1-9]" "show m3ua"
-check "it:osmo-stp:routing-context-a (7)" vq_has $VTYA "  target .*routing context 7;" "show m3ua"
-check "it:osmo-stp:routing-context-b (8)" vq_has $VTYB "  target .*routing context 8;" "show m3ua"
+vq_check "it:osmo-stp:a-rx-data-counted" $VTYA "asp a1: .* rx DATA [1-9]" "show m3ua"
+vq_check "it:osmo-stp:routing-context-a (7)" $VTYA "  target .*routing context 7;" "show m3ua"
+vq_check "it:osmo-stp:routing-context-b (8)" $VTYB "  target .*routing context 8;" "show m3ua"
 # RSC from A's VTY for CIC 5 -> B answers RLC; the circuit idles on both
 vq $VTYA enable "isup reset ls 5"
 sleep 1
@@ -236,11 +248,9 @@ if command -v sipp >/dev/null; then
 	uac=$BG_PID
 	wait "$uac"
 	check "it:osmo-stp:call-through-stp (sipp -> A -> ISUP via osmo-stp -> B -> sipp, exit 0)" test $? -eq 0
-	check "it:osmo-stp:call-counted-a-out-b-in" eval \
-		'vq_has $VTYA "linkset ls: .*calls in 0 out 1," "show isup linksets" &&
-		 vq_has $VTYB "linkset ls: .*calls in 1 out 0," "show isup linksets"'
-	check "it:osmo-stp:call-iam-rel-counted" eval \
-		'vq_has $VTYB "linkset ls: .*rx IAM 1 REL 1 " "show isup linksets"'
+	vq_check "it:osmo-stp:call-counted-a-out" $VTYA "linkset ls: .*calls in 0 out 1," "show isup linksets"
+	vq_check "it:osmo-stp:call-counted-b-in" $VTYB "linkset ls: .*calls in 1 out 0," "show isup linksets"
+	vq_check "it:osmo-stp:call-iam-rel-counted-b" $VTYB "linkset ls: .*rx IAM 1 REL 1 " "show isup linksets"
 	# a second call stays up across the restart of osmo-stp below
 	start_bg "$TMPD/uac2.out" timeout 300 sipp -sf "$SIPP/uac_wait_bye.xml" "127.0.0.1:$SIPA" \
 		-i 127.0.0.1 -p $UAC2 -s +4989123457 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac2.msg"

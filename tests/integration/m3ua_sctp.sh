@@ -6,6 +6,15 @@
 # A kernel without SCTP prints SKIP with the reason (the start-up error
 # naming 'transport tcp' is tandemd_vty.sh's check).
 # needs: kernel-sctp (make check runs it through tests/vm/sctp-tests.sh)
+# As root, in a network namespace of its own with 127.0.0.2 on lo: two
+# real paths each way (the association's second path, its failover).
+if [ -z "${M3UA_SCTP_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+	M3UA_SCTP_NETNS=1 exec unshare -n bash "$0" "$@"
+fi
+if [ -n "${M3UA_SCTP_NETNS:-}" ]; then
+	ip link set lo up
+	ip addr add 127.0.0.2/8 dev lo 2>/dev/null
+fi
 source "$(dirname "$0")/../lib.sh"
 if ! python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)' 2>/dev/null; then
 	skip "it:m3ua-sctp: the kernel has no SCTP (socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails; modprobe sctp)"
@@ -66,6 +75,14 @@ sg "data 1 2 5 050012"
 check "it:m3ua-sctp:data-in->data-out (RSC CIC 5 -> RLC)" \
 	wait_ev "$out" "EV DATA conn=0 rc=7 opc=2 dpc=1 si=5 sls=5 hex=050010" 50
 check "it:m3ua-sctp:rlc-on-stream-6" grep -q "EV STREAM conn=0 class=1 type=1 stream=6 ppid=3" "$out"
+# show m3ua: each path of the association, by the kernel's own account
+show=$("$BUILD/tandem-tool" vty --port $VTY "show m3ua" 2>&1)
+echo "$show" | grep '  path ' | sed 's/^/   /'
+check "it:m3ua-sctp:show-path-primary-active" grep -qE '  path 127\.0\.0\.1: active, primary' <<<"$show"
+if [ -n "${M3UA_SCTP_NETNS:-}" ]; then
+	check "it:m3ua-sctp:show-second-path-active (multi-homed)" \
+		grep -qE '  path 127\.0\.0\.2: active' <<<"$show"
+fi
 sg "drop 0"
 check "it:m3ua-sctp:reconnect" wait_ev "$out" "EV ACTIVE conn=0 rc=7" 80 2
 kill -TERM "$td"

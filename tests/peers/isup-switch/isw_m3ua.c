@@ -66,6 +66,7 @@ static struct {
 	bool up, active;
 	bool asp;	 /* --asp-sctp: we are the ASP, the far end the SG */
 	uint16_t stream; /* SCTP stream of the next message */
+	uint16_t n_out;	 /* SCTP outbound streams agreed at set-up */
 } s = {.lfd = -1, .cfd = -1};
 
 struct msgb {
@@ -258,7 +259,16 @@ int isw_m3ua_asp_sctp(const char *addr, const char *local)
 		return e;
 	}
 	s.asp = true;
-	isw_out("EV ASP_CONNECTED sctp");
+	{
+		struct sctp_status st;
+		socklen_t sl = sizeof(st);
+
+		memset(&st, 0, sizeof(st));
+		s.n_out = getsockopt(s.cfd, IPPROTO_SCTP, SCTP_STATUS, &st, &sl) == 0
+				  ? st.sstat_outstrms
+				  : 1;
+	}
+	isw_out("EV ASP_CONNECTED sctp streams=%u", s.n_out);
 	mb_init(&mb, CL_ASPSM, ASPSM_UP);
 	return mb_send(&mb);
 }
@@ -544,7 +554,8 @@ int isw_m3ua_tx_data(const struct isw_pdu *p)
 	mb_init(&mb, CL_XFER, XFER_DATA);
 	if (isw_cfg.have_rc)
 		mb_u32(&mb, TAG_RC, isw_cfg.rc);
-	s.stream = (uint16_t)(1 + p->sls % 16);
+	/* DATA on 1 + SLS mod (streams - 1), stream 0 when there is only one */
+	s.stream = s.n_out > 1 ? (uint16_t)(1 + p->sls % (s.n_out - 1)) : 0;
 	pd[0] = (uint8_t)(p->opc >> 24);
 	pd[1] = (uint8_t)(p->opc >> 16);
 	pd[2] = (uint8_t)(p->opc >> 8);

@@ -107,6 +107,7 @@ sip
  trunk far
   remote 127.0.0.1 ${10}
 routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via far
  route to-isup default via ls
 media

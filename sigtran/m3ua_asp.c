@@ -419,24 +419,26 @@ static void daud_arm(struct m3ua_asp *asp)
 static void daud_cb(void *priv)
 {
 	struct m3ua_asp *asp = priv;
-	uint8_t buf[512], apc[4 * M3UA_MAX_DEST];
+	uint8_t buf[512], apc[4 * 64];
 	struct m3ua_enc e;
+	unsigned pos = 0;
 	size_t n;
 	uint32_t rc;
 
 	if (asp->fi->state != M3UA_ASP_S_ACTIVE)
 		return;
-	n = m3ua_dests_audit(&asp->dests, apc, sizeof(apc));
-	if (!n)
-		return;
-	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_SSNM, M3UA_SSNM_DAUD);
-	/* RFC 4666 3.4.3: Network Appearance, then Routing Context */
-	if (asp->cfg.have_na)
-		m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, asp->cfg.na);
-	if (m3ua_asp_rc(asp, &rc))
-		m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
-	m3ua_enc_param(&e, M3UA_IEI_AFFECTED_PC, apc, n);
-	m3ua_asp_tx(asp, buf, m3ua_enc_finish(&e), 0);
+	/* up to 64 point codes a DAUD, as many DAUDs as it takes */
+	while ((n = m3ua_dests_audit_from(&asp->dests, &pos, apc, sizeof(apc))) > 0) {
+		m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_SSNM, M3UA_SSNM_DAUD);
+		/* RFC 4666 3.4.3: Network Appearance, then Routing Context */
+		if (asp->cfg.have_na)
+			m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, asp->cfg.na);
+		if (m3ua_asp_rc(asp, &rc))
+			m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
+		m3ua_enc_param(&e, M3UA_IEI_AFFECTED_PC, apc, n);
+		if (m3ua_asp_tx(asp, buf, m3ua_enc_finish(&e), 0) < 0)
+			break;
+	}
 	daud_arm(asp);
 }
 
@@ -448,7 +450,10 @@ static void ssnm_one(struct m3ua_asp *asp, uint8_t type, uint32_t pc, uint8_t ma
 	uint32_t v;
 
 	if (!d && type != M3UA_SSNM_DAVA) {
-		LOGP(DM3UA, LOGL_ERROR, "M3UA: SSNM for PC %u: destination table full\n", pc);
+		LOGP(DM3UA, LOGL_ERROR,
+		     "M3UA: SSNM for PC %u: destination table at its limit (%u entries), not "
+		     "kept\n",
+		     pc, asp->dests.n);
 		return;
 	}
 	switch (type) {
@@ -566,6 +571,39 @@ static bool na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m)
 	return false;
 }
 
+/* RFC 4666 3.3.1 / 3.8.1: DATA naming a Routing Context that is not the
+ * one in use (configured, or learned by registration) is refused with ERR
+ * "Invalid Routing Context" carrying the offending value. Without one in
+ * use, any is taken (the parameter is optional). */
+static bool rc_ok(struct m3ua_asp *asp, const struct m3ua_msg *m)
+{
+	uint32_t got, mine;
+	int r = m3ua_msg_u32(m, M3UA_IEI_ROUTE_CTX, &got);
+	uint8_t buf[32];
+	struct m3ua_enc e;
+	int n;
+
+	if (r == -ENOENT || (r == 0 && (!m3ua_asp_rc(asp, &mine) || got == mine)))
+		return true;
+	asp->st.rx_bad_rc++;
+	if (r < 0) {
+		LOGPFSML(asp->fi, LOGL_ERROR, "%s with a malformed Routing Context\n",
+			 m3ua_type_name(m->cls, m->type));
+		m3ua_asp_send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
+		return false;
+	}
+	LOGPFSML(asp->fi, LOGL_ERROR,
+		 "%s with Routing Context %u, ours is %u: ERR invalid Routing Context\n",
+		 m3ua_type_name(m->cls, m->type), got, mine);
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_MGMT, M3UA_MGMT_ERR);
+	m3ua_enc_u32(&e, M3UA_IEI_ERR_CODE, M3UA_ERR_INVAL_ROUT_CTX);
+	m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, got);
+	n = m3ua_enc_finish(&e);
+	if (n > 0 && m3ua_asp_tx(asp, buf, n, 0) == 0)
+		asp->st.rx_err_sent++;
+	return false;
+}
+
 /* --- RKM (RFC 4666 4.4) --- */
 
 static void rx_rkm(struct m3ua_asp *asp, const struct m3ua_msg *m)
@@ -640,7 +678,7 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		m3ua_asp_send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
 		return;
 	}
-	if (!na_ok(asp, m))
+	if (!na_ok(asp, m) || !rc_ok(asp, m))
 		return;
 	if (!p || m3ua_pdata_decode(&pd, p) < 0) {
 		m3ua_asp_send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
@@ -782,6 +820,7 @@ void m3ua_asp_free(struct m3ua_asp *asp)
 	osmo_timer_del(&asp->beat);
 	m3ua_conn_free(asp->conn);
 	osmo_fsm_inst_free(asp->fi);
+	m3ua_dests_free(&asp->dests);
 	talloc_free(asp);
 }
 
@@ -854,6 +893,17 @@ bool m3ua_asp_user_available(const struct m3ua_asp *asp, uint32_t dpc, uint8_t s
 	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
 
 	return !d || si >= 16 || !(d->dupu & (1u << si));
+}
+
+unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, unsigned max)
+{
+	return m3ua_conn_paths(asp->conn, out, max);
+}
+
+unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused)
+{
+	*refused = asp->dests.refused;
+	return asp->dests.n;
 }
 
 unsigned m3ua_asp_dests(const struct m3ua_asp *asp, struct m3ua_dest_info *out, unsigned max)

@@ -111,6 +111,7 @@ struct m3ua_asp_stats {
 	uint64_t rx[10][8], tx[10][8]; /* per class and type */
 	uint64_t rx_err_sent, rx_bad;
 	uint64_t rx_bad_na; /* DATA/SSNM with another Network Appearance */
+	uint64_t rx_bad_rc; /* DATA with a Routing Context not ours */
 };
 
 struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp_cfg *cfg,
@@ -147,6 +148,12 @@ struct m3ua_dest_info {
 	uint16_t dupu; /* bit per SI */
 };
 unsigned m3ua_asp_dests(const struct m3ua_asp *asp, struct m3ua_dest_info *out, unsigned max);
+/* How many entries the table holds, and in *refused how many SSNM could
+ * not add at its limit (M3UA_DEST_LIMIT). */
+unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused);
+struct m3ua_sctp_path;
+/* SCTP: the association's paths (m3ua_sctp_paths()); 0 over TCP. */
+unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, unsigned max);
 /* Routing key registration; *rc and *status (RFC 4666 3.6.2) when known. */
 enum m3ua_rk_state m3ua_asp_rk_state(const struct m3ua_asp *asp, uint32_t *rc, uint32_t *status);
 const char *m3ua_rk_state_name(enum m3ua_rk_state st);

@@ -354,3 +354,8 @@ int m3ua_conn_local(const struct m3ua_conn *c, struct sockaddr_storage *ss)
 		return m3ua_sctp_listener_local(c->sls, ss);
 	return -ENOTCONN;
 }
+
+unsigned m3ua_conn_paths(const struct m3ua_conn *c, struct m3ua_sctp_path *out, unsigned max)
+{
+	return c && c->s && c->up ? m3ua_sctp_paths(c->s, out, max) : 0;
+}

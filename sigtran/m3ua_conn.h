@@ -64,3 +64,7 @@ bool m3ua_conn_is_up(const struct m3ua_conn *c);
 void m3ua_conn_reset(struct m3ua_conn *c);
 const struct m3ua_conn_stats *m3ua_conn_get_stats(const struct m3ua_conn *c);
 int m3ua_conn_local(const struct m3ua_conn *c, struct sockaddr_storage *ss);
+struct m3ua_sctp_path;
+/* SCTP: the peer's addresses and their state (m3ua_sctp_paths()); 0 for
+ * TCP or while down. */
+unsigned m3ua_conn_paths(const struct m3ua_conn *c, struct m3ua_sctp_path *out, unsigned max);

@@ -1,13 +1,18 @@
 /* What SSNM said about destinations (RFC 4666 4.5): one entry per point
  * code or masked group that is not plainly available. A plain table, no
- * I/O; an ASP keeps one per association. */
+ * I/O; an ASP keeps one per association. It grows as SSNM names more
+ * destinations, up to a limit (an SG that names more is counted in
+ * 'refused' and shown by `show m3ua`). */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define M3UA_MAX_DEST 64
+/* Room made at first use, and the most entries kept: a whole ITU 14-bit
+ * point code space. */
+#define M3UA_DEST_INITIAL 64
+#define M3UA_DEST_LIMIT	  16384
 
 struct m3ua_dest {
 	uint32_t pc;
@@ -18,17 +23,25 @@ struct m3ua_dest {
 };
 
 struct m3ua_dests {
-	struct m3ua_dest d[M3UA_MAX_DEST];
-	unsigned n;
+	struct m3ua_dest *d; /* malloc'd, cap entries */
+	unsigned n, cap;
+	unsigned limit;	  /* 0: M3UA_DEST_LIMIT */
+	uint64_t refused; /* entries not made: the limit was reached (or no memory) */
 };
 
 /* The entry for exactly (pc, mask); create: add it (available) when absent.
- * NULL when absent and not created, or the table is full. */
+ * NULL when absent and not created, or the table is at its limit. */
 struct m3ua_dest *m3ua_dests_find(struct m3ua_dests *t, uint32_t pc, uint8_t mask, bool create);
 /* The entry that covers dpc: exact first, then the narrowest wildcard. */
 const struct m3ua_dest *m3ua_dests_lookup(const struct m3ua_dests *t, uint32_t dpc);
 /* Drop the entries that are plainly available again. */
 void m3ua_dests_gc(struct m3ua_dests *t);
 /* The Affected Point Code list of a DAUD (RFC 4666 4.5.3): the entries
- * unavailable or congested, 4 bytes each (mask, 24-bit PC). Bytes written. */
+ * unavailable or congested, 4 bytes each (mask, 24-bit PC), from entry
+ * *pos on; *pos moves past the last one written, so that a long list goes
+ * out in several DAUDs. Bytes written (0: nothing more). */
+size_t m3ua_dests_audit_from(const struct m3ua_dests *t, unsigned *pos, uint8_t *apc, size_t size);
+/* The same from the first entry. */
 size_t m3ua_dests_audit(const struct m3ua_dests *t, uint8_t *apc, size_t size);
+/* Free the entries (the table is empty and usable again after). */
+void m3ua_dests_free(struct m3ua_dests *t);

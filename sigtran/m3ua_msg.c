@@ -29,8 +29,12 @@ int m3ua_frame(const uint8_t *buf, size_t len)
 	if (len < M3UA_HDR_LEN)
 		return -EAGAIN;
 	mlen = rd32(buf + 4);
-	/* RFC 4666 3.1: length counts the header and is a multiple of 4 (parameters padded). */
-	if (buf[0] != M3UA_VERSION || mlen < M3UA_HDR_LEN || (mlen & 3) || mlen > 65536)
+	/* RFC 4666 3.1: length counts the header and is a multiple of 4
+	 * (parameters padded). The version is not looked at here: a message of
+	 * another version is still framed by its length, so that m3ua_decode()
+	 * can refuse it with ERR "Invalid Version" (3.8.1) instead of the
+	 * association being dropped. */
+	if (mlen < M3UA_HDR_LEN || (mlen & 3) || mlen > 65536)
 		return -EBADMSG;
 	if (len < mlen)
 		return -EAGAIN;

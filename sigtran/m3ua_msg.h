@@ -31,7 +31,8 @@ struct m3ua_msg {
 };
 
 /* Stream framing for TCP: length of the first complete message in buf.
- * Returns >0 (message length), -EAGAIN (need more bytes) or -EBADMSG (malformed header). */
+ * Returns >0 (message length), -EAGAIN (need more bytes) or -EBADMSG (a
+ * length field no message can have). The version is left to m3ua_decode(). */
 int m3ua_frame(const uint8_t *buf, size_t len);
 
 /* Decode one complete message. Returns 0, or -EBADMSG with *err_code set to the RFC 4666

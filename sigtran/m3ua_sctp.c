@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/sctp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -414,18 +415,97 @@ out:
 	s_maybe_free(s);
 }
 
+static const char *path_state(int st)
+{
+	switch (st) {
+	case SCTP_ACTIVE:
+		return "active";
+	case SCTP_INACTIVE:
+		return "inactive";
+	case SCTP_PF:
+		return "potentially-failed";
+	case SCTP_UNCONFIRMED:
+		return "unconfirmed";
+	default:
+		return "?";
+	}
+}
+
+static void addr_str(const struct sockaddr *sa, char *out, size_t size)
+{
+	const void *a = sa->sa_family == AF_INET6
+				? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+				: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if (!inet_ntop(sa->sa_family, a, out, (socklen_t)size))
+		snprintf(out, size, "?");
+}
+
+unsigned m3ua_sctp_paths(const struct m3ua_sctp *s, struct m3ua_sctp_path *out, unsigned max)
+{
+	union {
+		struct sctp_getaddrs ga;
+		uint8_t b[sizeof(struct sctp_getaddrs) + 8 * sizeof(struct sockaddr_in6)];
+	} u;
+	struct sctp_prim prim;
+	socklen_t len = sizeof(u);
+	const uint8_t *p;
+	unsigned n = 0;
+	char pbuf[48] = "";
+
+	if (!s || s->fd < 0 || s->connecting)
+		return 0;
+	memset(&u, 0, sizeof(u));
+	if (getsockopt(s->fd, IPPROTO_SCTP, SCTP_GET_PEER_ADDRS, &u, &len) < 0)
+		return 0;
+	memset(&prim, 0, sizeof(prim));
+	len = sizeof(prim);
+	if (getsockopt(s->fd, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &prim, &len) == 0)
+		addr_str((const struct sockaddr *)&prim.ssp_addr, pbuf, sizeof(pbuf));
+	p = (const uint8_t *)u.ga.addrs;
+	for (unsigned i = 0; i < u.ga.addr_num && n < max; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)p;
+		size_t al = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						      : sizeof(struct sockaddr_in);
+		struct sctp_paddrinfo pi;
+		struct m3ua_sctp_path *o = &out[n++];
+
+		if (p + al > u.b + sizeof(u))
+			break;
+		memset(o, 0, sizeof(*o));
+		addr_str(sa, o->addr, sizeof(o->addr));
+		o->primary = !strcmp(o->addr, pbuf);
+		o->state = "?";
+		memset(&pi, 0, sizeof(pi));
+		memcpy(&pi.spinfo_address, sa, al);
+		len = sizeof(pi);
+		if (getsockopt(s->fd, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &len) == 0) {
+			o->state = path_state(pi.spinfo_state);
+			o->rto_ms = pi.spinfo_rto;
+			o->srtt_ms = pi.spinfo_srtt;
+			o->cwnd = pi.spinfo_cwnd;
+		}
+		p += al;
+	}
+	return n;
+}
+
 /* INIT asks for M3UA_SCTP_STREAMS each way; the stream and PPID of every
- * received message come with it (data_io_event: SCTP_SNDRCV control data). */
+ * received message come with it (data_io_event: SCTP_SNDRCV control data);
+ * SCTP_NODELAY: signalling goes out at once, not held back to be bundled
+ * with what may follow (the accepted sockets inherit all of it). */
 static int s_sockopts(int fd)
 {
 	struct sctp_initmsg im = {.sinit_num_ostreams = M3UA_SCTP_STREAMS,
 				  .sinit_max_instreams = M3UA_SCTP_STREAMS};
 	struct sctp_event_subscribe ev;
+	int one = 1;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.sctp_data_io_event = 1;
 	if (setsockopt(fd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im)) < 0 ||
-	    setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) < 0)
+	    setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) < 0 ||
+	    setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &one, sizeof(one)) < 0)
 		return -errno;
 	return 0;
 }

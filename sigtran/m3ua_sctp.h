@@ -83,6 +83,17 @@ int m3ua_sctp_send(struct m3ua_sctp *s, const void *msg, size_t len, uint16_t sl
 void m3ua_sctp_close(struct m3ua_sctp *s);
 const struct m3ua_sctp_stats *m3ua_sctp_get_stats(const struct m3ua_sctp *s);
 
+/* One transport address of the peer (RFC 4960 6.4) as the kernel sees it. */
+struct m3ua_sctp_path {
+	char addr[48];	   /* "127.0.0.2" */
+	const char *state; /* "active", "inactive", "potentially-failed", "unconfirmed", "?" */
+	bool primary;
+	uint32_t rto_ms, srtt_ms, cwnd;
+};
+/* The association's peer addresses and their state (SCTP_GET_PEER_ADDRS,
+ * SCTP_GET_PEER_ADDR_INFO, SCTP_PRIMARY_ADDR): how many written. */
+unsigned m3ua_sctp_paths(const struct m3ua_sctp *s, struct m3ua_sctp_path *out, unsigned max);
+
 typedef void (*m3ua_sctp_accept_cb)(void *priv, struct m3ua_sctp *s);
 /* Listen on every local address (the first binds, the others are added);
  * accepted associations are handed over with cbs/priv already set. */

@@ -16,6 +16,8 @@
 #include "core/loop.h"
 #include "core/vty.h"
 #include "sigtran/m3ua_asp.h"
+#include "sigtran/m3ua_dest.h"
+#include "sigtran/m3ua_sctp.h"
 #include "sigtran/m3ua_vty.h"
 
 struct llist_head m3ua_vty_asps = LLIST_HEAD_INIT(m3ua_vty_asps);
@@ -658,9 +660,21 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DUPU],
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DRST], VTY_NEWLINE);
 		}
+		{
+			struct m3ua_sctp_path ps[M3UA_SCTP_MAX_ADDRS * 2];
+			unsigned np = m3ua_asp_paths(a->asp, ps, M3UA_SCTP_MAX_ADDRS * 2);
+
+			for (unsigned i = 0; i < np; i++)
+				vty_out(vty, "  path %s: %s%s, RTO %u ms, SRTT %u ms, cwnd %u%s",
+					ps[i].addr, ps[i].state, ps[i].primary ? ", primary" : "",
+					ps[i].rto_ms, ps[i].srtt_ms, ps[i].cwnd, VTY_NEWLINE);
+		}
 		if (a->cfg.role == M3UA_ROLE_IPSP_DE)
 			vty_out(vty, "  double exchange: the peer IPSP is %s%s",
 				m3ua_asp_state_name(m3ua_asp_peer_state(a->asp)), VTY_NEWLINE);
+		if (st->rx_bad_rc)
+			vty_out(vty, "  refused for another routing context: %" PRIu64 "%s",
+				st->rx_bad_rc, VTY_NEWLINE);
 		if (a->cfg.have_na || st->rx_bad_na)
 			vty_out(vty, "  network appearance %s%u; refused for another %" PRIu64 "%s",
 				a->cfg.have_na ? "" : "none ", a->cfg.have_na ? a->cfg.na : 0,
@@ -674,6 +688,14 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 					d[i].mask, m3ua_dest_state_name(d[i].st), d[i].cong,
 					d[i].dupu & (1u << 5) ? ", ISUP unavailable (DUPU)" : "",
 					VTY_NEWLINE);
+			uint64_t refused = 0;
+			unsigned total = m3ua_asp_dest_count(a->asp, &refused);
+
+			if (total > n || refused)
+				vty_out(vty,
+					"  destinations not available: %u (%u shown); %" PRIu64
+					" refused at the table's limit of %u%s",
+					total, n, refused, M3UA_DEST_LIMIT, VTY_NEWLINE);
 		}
 	}
 	return CMD_SUCCESS;

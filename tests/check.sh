@@ -73,28 +73,57 @@ if grep -q 'ThreadSanitizer' "$build/unit-tsan.stderr"; then
 	grep -m5 'WARNING: ThreadSanitizer' "$build/unit-tsan.stderr"
 fi
 
-# integration NAME SCRIPT SUFFIX: run one script; its result lines (names
-# with SUFFIX appended) go to the log
-integration() {
-	name=$1 t=$2 sfx=$3
-	echo "== integration: $name$sfx"
-	out="$build/it-$name$sfx.out"
-	timeout -k 10 600 bash "$t" >"$out" 2>&1
-	rc=$?
+# collect NAME OUTFILE RC SUFFIX: an integration script's result lines (names
+# with SUFFIX appended) into the log; a non-zero exit without a FAIL line, or
+# no result line at all, is a failure of its own
+collect() {
+	name=$1 out=$2 rc=$3 sfx=$4
 	grep -E '^(PASS|FAIL|SKIP) ' "$out" | sed -E "s/^((PASS|FAIL|SKIP) [^ ]*[^ :])/\\1$sfx/" |
 		tee -a "$log"
 	if [ "$rc" != 0 ] && ! grep -q '^FAIL ' "$out"; then
-		fail "it:$name$sfx: exit status $rc (see build/it-$name$sfx.out)"
+		fail "it:$name$sfx: exit status $rc (see $out)"
 	fi
 	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$out"; then
-		fail "it:$name$sfx: printed no result (see build/it-$name$sfx.out)"
+		fail "it:$name$sfx: printed no result (see $out)"
 	fi
 }
 
+# integration NAME SCRIPT SUFFIX: run one script and collect its results
+integration() {
+	echo "== integration: $1$3"
+	timeout -k 10 600 bash "$2" >"$build/it-$1$3.out" 2>&1
+	collect "$1" "$build/it-$1$3.out" $? "$3"
+}
+
+# Scripts with a line "# needs: kernel-sctp" run through tests/vm/sctp-tests.sh:
+# natively where this kernel has SCTP, else all in one boot of a small VM.
+sctp_tests=""
 for t in "$top"/tests/integration/*.sh; do
 	[ -e "$t" ] || continue
+	if grep -q '^# needs: kernel-sctp' "$t"; then
+		sctp_tests="$sctp_tests $t"
+		continue
+	fi
 	integration "$(basename "$t" .sh)" "$t" ""
 done
+
+if [ -n "$sctp_tests" ]; then
+	echo "== integration over kernel SCTP (tests/vm/sctp-tests.sh)"
+	vmout="$build/it-sctp"
+	t0=$(date +%s)
+	# shellcheck disable=SC2086
+	bash "$top/tests/vm/sctp-tests.sh" "$vmout" $sctp_tests 2>"$build/it-sctp.stderr"
+	vrc=$?
+	grep '^sctp-tests: ' "$build/it-sctp.stderr"
+	echo "   ($(($(date +%s) - t0)) s for the SCTP tests, boot included)"
+	for t in $sctp_tests; do
+		name=$(basename "$t" .sh)
+		echo "== integration: $name (SCTP)"
+		cp "$vmout/$name.out" "$build/it-$name.out" 2>/dev/null ||
+			echo "FAIL it:$name: the SCTP harness gave no output (rc $vrc, see build/it-sctp.stderr)" >"$build/it-$name.out"
+		collect "$name" "$build/it-$name.out" "$(cat "$vmout/$name.rc" 2>/dev/null || echo 1)" ""
+	done
+fi
 
 # The call suites again against tandemd built with ASan+UBSan: any report
 # (written to build/san-logs/ by the sanitizer runtime, whatever the script

@@ -14,12 +14,13 @@
 #   association drop -> failover to the standby within T(r), DATA again;
 #     the dropped one reconnects, registers again and stands by
 #   clean stop: ASPIA, DEREG REQ, ASPDN on each association (4.3.4.2, 4.4.3)
-# SCTP: tests/integration/m3ua_sctp.sh (SKIP with the reason without kernel
-# SCTP); this script tests no SCTP path, so it reports none.
+# SCTP: tests/integration/m3ua_sctp.sh and m3ua_osmo_stp.sh (run by make check
+# through tests/vm/sctp-tests.sh, in a VM where this kernel has no SCTP).
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/m3ua-sg" ] || { skip "it:m3ua-proc: m3ua-sg not built"; exit 0; }
 VTY=25300 SG=25301 SIP=25303 SPAN_L=25304 SPAN_R=25305 RTP0=25310 VTY2=25350
 cd "$TMPD" || exit 1
+
 
 have_cap=""
 if command -v tshark >/dev/null; then
@@ -100,6 +101,20 @@ sg "data 1 2 5 050012"
 check "it:m3ua-proc:data-in->data-out (RSC CIC 5 -> RLC)" \
 	wait_ev "$out" "EV DATA conn=$A rc=100 opc=2 dpc=1 si=5 sls=5 hex=050010" 50
 
+# hostile input (RFC 4666 3.8.1): another version -> ERR "Invalid Version",
+# the association stays; DATA with a routing context not ours -> ERR
+# "Invalid Routing Context", not handed to ISUP (no second RLC)
+sg "badver $A"
+check "it:m3ua-proc:bad-version->err-invalid-version" wait_ev "$out" "EV ERR conn=$A code=0x01" 30
+sg "data-rc 55 1 2 5 050012"
+check "it:m3ua-proc:wrong-rc->err-invalid-routing-context" wait_ev "$out" "EV ERR conn=$A code=0x19" 30
+sleep 0.3
+check "it:m3ua-proc:wrong-rc-not-taken (one RLC only)" \
+	test "$(grep -c "EV DATA conn=$A rc=100 opc=2 dpc=1 si=5 sls=5 hex=050010" "$out")" = 1
+check "it:m3ua-proc:wrong-rc-counted" bash -c "$BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'refused for another routing context: 1'"
+check "it:m3ua-proc:hostile-logged" grep -q "Routing Context 55, ours is 100: ERR invalid Routing Context" "$TMPD/td.log"
+check "it:m3ua-proc:hostile-keeps-association" test "$(grep -c "EV CLOSED" "$out")" = 0
+
 # ASPIA from the VTY: the standby takes over; then a1 active again
 vty $VTY enable "m3ua asp a1 inactive" >/dev/null
 check "it:m3ua-proc:aspia (VTY)" wait_ev "$out" "EV RX conn=$A ASPIA" 30
@@ -144,6 +159,13 @@ check "it:m3ua-proc:reconnect" wait_ev "$out" "EV CONNECTED conn=" 50 3
 check "it:m3ua-proc:reconnect-registers-again" wait_ev "$out" "EV REG .*lrk=11.*accepted" 50 2
 check "it:m3ua-proc:reconnected-stands-by" bash -c "sleep 0.5; $BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'as as1: AS_ACTIVE, override, T(r) 3000 ms; a1=ASP_INACTIVE a2=ASP_ACTIVE'"
 check "it:m3ua-proc:failover-hidden-from-isup (no GRS)" test "$(grep -c "hex=010017" "$out")" = "$grs_before"
+
+# the destination table grows past 64 entries: DUNA for 70 far point codes
+# (not the linkset's), all kept and shown; DAVA clears them again
+for pc in $(seq 1001 1070); do sg "duna $pc"; done
+check "it:m3ua-proc:dest-table-grows (70 > 64 kept)" bash -c "for i in \$(seq 1 30); do
+	$BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'destinations not available: 70 (16 shown); 0 refused at the table.s limit of 16384' && exit 0; sleep 0.2; done; exit 1"
+for pc in $(seq 1001 1070); do sg "dava $pc"; done
 
 # clean stop
 kill -TERM "$td"

@@ -297,6 +297,67 @@ START_TEST(test_network_appearance_none)
 }
 END_TEST
 
+/* Hostile input over TCP (RFC 4666 3.8.1): a message of another version is
+ * answered with ERR "Invalid Version" and the association stays; DATA with
+ * a routing context not ours gets ERR "Invalid Routing Context" naming it
+ * and is not handed up; ours, or none, is taken. */
+START_TEST(test_bad_version_and_rc)
+{
+	struct m3ua_asp_cfg acfg = {.traffic_mode = 1, .have_rc = true, .rc = 7};
+	struct xbed b = {0};
+	struct m3ua_msg m;
+	uint32_t v;
+	uint8_t buf[64];
+	struct m3ua_enc e;
+	int n;
+	static const uint8_t rlc[] = {1, 0, 0x10, 0};
+	struct m3ua_pdata pd = {.opc = 2, .dpc = 1, .si = 5, .data = rlc, .data_len = 4};
+
+	xbed_start(&b, &acfg);
+	/* version 2 BEAT: ERR 0x01, no BEAT ACK, still up */
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT);
+	n = m3ua_enc_finish(&e);
+	buf[0] = 2;
+	ck_assert_int_eq(m3ua_conn_tx(b.sg.conn, buf, (size_t)n, 0), 0);
+	unit_loop_run(b.l, 10);
+	ck_assert_int_eq(NSG(MGMT, ERR), 1);
+	LAST(MGMT, ERR, &m);
+	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_ERR_CODE, &v), 0);
+	ck_assert_uint_eq(v, M3UA_ERR_INVAL_VERSION);
+	ck_assert_int_eq(NSG(ASPSM, BEAT_ACK), 0);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	/* the next message on the same stream is read as before */
+	xsg_simple(&b.sg, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT);
+	unit_loop_run(b.l, 10);
+	ck_assert_int_eq(NSG(ASPSM, BEAT_ACK), 1);
+
+	/* DATA with RC 9: ERR 0x19 naming 9; with 7 and without: taken */
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_XFER, M3UA_XFER_DATA);
+	m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, 9);
+	m3ua_enc_pdata(&e, &pd);
+	xsg_send(&b.sg, &e);
+	unit_loop_run(b.l, 10);
+	ck_assert_int_eq(b.u.transfers, 0);
+	ck_assert_int_eq(NSG(MGMT, ERR), 2);
+	LAST(MGMT, ERR, &m);
+	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_ERR_CODE, &v), 0);
+	ck_assert_uint_eq(v, M3UA_ERR_INVAL_ROUT_CTX);
+	ck_assert_int_eq(m3ua_msg_u32(&m, M3UA_IEI_ROUTE_CTX, &v), 0);
+	ck_assert_uint_eq(v, 9);
+	ck_assert_uint_eq(m3ua_asp_get_stats(b.asp)->rx_bad_rc, 1);
+	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_XFER, M3UA_XFER_DATA);
+	m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, 7);
+	m3ua_enc_pdata(&e, &pd);
+	xsg_send(&b.sg, &e);
+	xsg_data(&b.sg, -1);
+	unit_loop_run(b.l, 10);
+	ck_assert_int_eq(b.u.transfers, 2);
+	ck_assert_int_eq(NSG(MGMT, ERR), 2);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	xbed_stop(&b);
+}
+END_TEST
+
 /* RFC 4666 3.5.1: ASPUP carries the configured ASP Identifier, every time
  * (also after the association comes back); ASPUP ACK as before. */
 START_TEST(test_asp_identifier)
@@ -506,6 +567,7 @@ Suite *m3ua_ext_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_network_appearance);
 	tcase_add_test(tc, test_network_appearance_none);
+	tcase_add_test(tc, test_bad_version_and_rc);
 	tcase_add_test(tc, test_asp_identifier);
 	tcase_add_test(tc, test_ipsp_de_peer);
 	tcase_add_test(tc, test_ipsp_de_pair);

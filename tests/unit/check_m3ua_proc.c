@@ -879,10 +879,38 @@ START_TEST(test_dest_table)
 	d->cong = 0;
 	m3ua_dests_gc(&t);
 	ck_assert_uint_eq(t.n, 1);
-	/* a full table refuses one more */
-	for (uint32_t pc = 1; t.n < M3UA_MAX_DEST; pc++)
+	/* it grows past its first 64 entries (kept, found again) ... */
+	for (uint32_t pc = 1; t.n < 1000; pc++) {
+		d = m3ua_dests_find(&t, pc, 0, true);
+		ck_assert_ptr_nonnull(d);
+		d->st = M3UA_DEST_UNAVAILABLE;
+	}
+	ck_assert_uint_ge(t.cap, 1000);
+	ck_assert_ptr_nonnull(m3ua_dests_find(&t, 900, 0, false));
+	ck_assert_uint_eq(m3ua_dests_lookup(&t, 999)->st, M3UA_DEST_UNAVAILABLE);
+	ck_assert_uint_eq(t.refused, 0);
+	/* ... the audit goes through all of them in pieces ... */
+	{
+		uint8_t big[4 * 64];
+		unsigned pos = 0, pieces = 0;
+		size_t n, total = 0;
+
+		while ((n = m3ua_dests_audit_from(&t, &pos, big, sizeof(big))) > 0) {
+			total += n;
+			pieces++;
+		}
+		ck_assert_uint_eq(total, 4 * 1000);
+		ck_assert_uint_eq(pieces, 16);
+	}
+	m3ua_dests_free(&t);
+	/* ... up to its limit, where one more is refused and counted */
+	t.limit = 100;
+	for (uint32_t pc = 1; t.n < 100; pc++)
 		ck_assert_ptr_nonnull(m3ua_dests_find(&t, pc, 0, true));
 	ck_assert_ptr_null(m3ua_dests_find(&t, 0x777, 0, true));
+	ck_assert_uint_eq(t.refused, 1);
+	ck_assert_ptr_nonnull(m3ua_dests_find(&t, 50, 0, true));
+	m3ua_dests_free(&t);
 }
 END_TEST
 

@@ -995,7 +995,8 @@ static int parse_pc(const char *s, uint32_t *pc)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: isup-switch --listen IP:PORT --variant itu|ansi --opc PC --dpc PC [--rc "
+		"usage: isup-switch --listen IP:PORT|--asp-sctp IP:PORT --variant itu|ansi --opc "
+		"PC --dpc PC [--rc "
 		"N]\n"
 		"       [--ni 0-3] [--cics FIRST-LAST] [--timeout SECONDS] [--script FILE|-]\n"
 		"       [--auto-answer | --auto-release CAUSE] [--debug]\n");
@@ -1004,7 +1005,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *listen_addr = NULL, *script = "-", *opc_s = NULL, *dpc_s = NULL;
+	const char *listen_addr = NULL, *asp_addr = NULL, *asp_local = NULL, *script = "-",
+		   *opc_s = NULL, *dpc_s = NULL;
 	long timeout = 30, v;
 	int sp[2], i, np, rc;
 	struct pollfd pfd[4];
@@ -1027,6 +1029,10 @@ int main(int argc, char **argv)
 		i++;
 		if (!strcmp(a, "--listen"))
 			listen_addr = val;
+		else if (!strcmp(a, "--asp-sctp"))
+			asp_addr = val;
+		else if (!strcmp(a, "--asp-local"))
+			asp_local = val;
 		else if (!strcmp(a, "--variant") && !strcmp(val, "itu"))
 			isw_cfg.ansi = false;
 		else if (!strcmp(a, "--variant") && !strcmp(val, "ansi"))
@@ -1051,7 +1057,7 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!listen_addr || !opc_s || !dpc_s || parse_pc(opc_s, &isw_cfg.opc) < 0 ||
+	if ((!listen_addr == !asp_addr) || !opc_s || !dpc_s || parse_pc(opc_s, &isw_cfg.opc) < 0 ||
 	    parse_pc(dpc_s, &isw_cfg.dpc) < 0)
 		usage();
 
@@ -1064,8 +1070,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "isup-switch: %s: %s\n", script, strerror(errno));
 		return 2;
 	}
-	if ((rc = isw_m3ua_listen(listen_addr)) < 0) {
+	if (listen_addr && (rc = isw_m3ua_listen(listen_addr)) < 0) {
 		fprintf(stderr, "isup-switch: listen %s: %s\n", listen_addr, strerror(-rc));
+		return 2;
+	}
+	if (asp_addr && (rc = isw_m3ua_asp_sctp(asp_addr, asp_local)) < 0) {
+		fprintf(stderr, "isup-switch: ASP over SCTP to %s: %s\n", asp_addr, strerror(-rc));
 		return 2;
 	}
 	if (socketpair(AF_LOCAL, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0) {

@@ -58,6 +58,9 @@ bool isw_mtp_last_rx_was_msu(void);
 
 /* isw_m3ua.c */
 int isw_m3ua_listen(const char *addr);
+/* --asp-sctp IP:PORT [--asp-local IP]: be an ASP over SCTP toward that SG
+ * instead, from that local address (ASPUP sent). */
+int isw_m3ua_asp_sctp(const char *addr, const char *local);
 /* Fill poll entries: returns how many (at most 2). */
 int isw_m3ua_pollfds(struct pollfd *pfd);
 void isw_m3ua_handle(const struct pollfd *pfd, int n);

@@ -1,4 +1,7 @@
-/* isup-switch: a small M3UA SG (server side) over TCP, RFC 4666.
+/* isup-switch: a small M3UA SG (server side) over TCP, RFC 4666; or, with
+ * --asp-sctp, an ASP (client side) over kernel SCTP toward an SG/STP such as
+ * osmo-stp: ASPUP, then ASPAC (override, its routing context), PPID 3,
+ * management on stream 0 and DATA on stream 1 + SLS mod 16.
  *
  * Its own code on purpose (it checks tandem's M3UA, it does not share it).
  * One ASP at a time: ASPUP -> ASPUP_ACK (+ NTFY AS-INACTIVE), ASPAC ->
@@ -8,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sctp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -60,6 +64,9 @@ static struct {
 	uint8_t rbuf[MSG_MAX * 2];
 	size_t rlen;
 	bool up, active;
+	bool asp;	 /* --asp-sctp: we are the ASP, the far end the SG */
+	uint16_t stream; /* SCTP stream of the next message */
+	uint16_t n_out;	 /* SCTP outbound streams agreed at set-up */
 } s = {.lfd = -1, .cfd = -1};
 
 struct msgb {
@@ -120,6 +127,31 @@ static int mb_send(struct msgb *mb)
 	mb->b[5] = (uint8_t)(mb->len >> 16);
 	mb->b[6] = (uint8_t)(mb->len >> 8);
 	mb->b[7] = (uint8_t)mb->len;
+	if (s.asp) {
+		/* one SCTP message: PPID 3 and the stream in SCTP_SNDRCV (RFC 4666 1.4.7) */
+		union {
+			struct cmsghdr h;
+			uint8_t b[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+		} cm;
+		struct sctp_sndrcvinfo si = {.sinfo_stream = s.stream, .sinfo_ppid = htonl(3)};
+		struct iovec iov = {.iov_base = mb->b, .iov_len = mb->len};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cm.b,
+				    .msg_controllen = sizeof(cm.b)};
+
+		memset(cm.b, 0, sizeof(cm.b));
+		cm.h.cmsg_level = IPPROTO_SCTP;
+		cm.h.cmsg_type = SCTP_SNDRCV;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(si));
+		memcpy(CMSG_DATA(&cm.h), &si, sizeof(si));
+		s.stream = 0;
+		if (sendmsg(s.cfd, &mh, MSG_NOSIGNAL) != (ssize_t)mb->len) {
+			drop_conn("send");
+			return -1;
+		}
+		return 0;
+	}
 	/* small messages on a local socket: a blocking send is fine for a test peer */
 	while (off < mb->len) {
 		n = send(s.cfd, mb->b + off, mb->len - off, MSG_NOSIGNAL);
@@ -173,8 +205,72 @@ static void send_dest_state(void)
 void isw_m3ua_dest(bool up)
 {
 	dest_up = up;
-	if (s.active)
+	if (s.active && !s.asp) /* SSNM goes from SG to ASP only */
 		send_dest_state();
+}
+
+static void send_aspac(void)
+{
+	struct msgb mb;
+
+	mb_init(&mb, CL_ASPTM, ASPTM_AC);
+	mb_u32(&mb, TAG_TMT, 1); /* override */
+	if (isw_cfg.have_rc)
+		mb_u32(&mb, TAG_RC, isw_cfg.rc);
+	mb_send(&mb);
+}
+
+int isw_m3ua_asp_sctp(const char *addr, const char *local)
+{
+	char host[64];
+	const char *colon = strrchr(addr, ':');
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sctp_initmsg im = {.sinit_num_ostreams = 17, .sinit_max_instreams = 17};
+	struct msgb mb;
+	int one = 1;
+
+	if (!colon || (size_t)(colon - addr) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = 0;
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return -EINVAL;
+	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	s.cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_SCTP);
+	if (s.cfd < 0)
+		return -errno;
+	setsockopt(s.cfd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+	setsockopt(s.cfd, IPPROTO_SCTP, SCTP_NODELAY, &one, sizeof(one));
+	if (local) {
+		struct sockaddr_in la = {.sin_family = AF_INET};
+
+		if (inet_pton(AF_INET, local, &la.sin_addr) != 1 ||
+		    bind(s.cfd, (struct sockaddr *)&la, sizeof(la)) < 0) {
+			close(s.cfd);
+			s.cfd = -1;
+			return -EADDRNOTAVAIL;
+		}
+	}
+	if (connect(s.cfd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		int e = -errno;
+
+		close(s.cfd);
+		s.cfd = -1;
+		return e;
+	}
+	s.asp = true;
+	{
+		struct sctp_status st;
+		socklen_t sl = sizeof(st);
+
+		memset(&st, 0, sizeof(st));
+		s.n_out = getsockopt(s.cfd, IPPROTO_SCTP, SCTP_STATUS, &st, &sl) == 0
+				  ? st.sstat_outstrms
+				  : 1;
+	}
+	isw_out("EV ASP_CONNECTED sctp streams=%u", s.n_out);
+	mb_init(&mb, CL_ASPSM, ASPSM_UP);
+	return mb_send(&mb);
 }
 
 int isw_m3ua_listen(const char *addr)
@@ -289,6 +385,37 @@ static void rx_msg(const uint8_t *msg, size_t len)
 	if (msg[0] != 1) {
 		send_err(0x01); /* invalid version */
 		return;
+	}
+	if (s.asp) {
+		switch (msg[2] << 8 | msg[3]) {
+		case CL_ASPSM << 8 | ASPSM_UP_ACK:
+			s.up = true;
+			isw_out("EV ASP_UP");
+			send_aspac();
+			return;
+		case CL_ASPTM << 8 | ASPTM_AC_ACK:
+			s.active = true;
+			isw_out("EV ASP_ACTIVE");
+			return;
+		case CL_MGMT << 8 | MGMT_NTFY:
+			v = find_param(body, blen, TAG_STATUS, &vlen);
+			isw_out("EV NTFY status=0x%08x", v && vlen == 4 ? get_u32(v) : 0);
+			return;
+		case CL_MGMT << 8 | MGMT_ERR:
+			v = find_param(body, blen, TAG_ERR, &vlen);
+			isw_out("ERR M3UA ERR 0x%02x from the SG", v && vlen == 4 ? get_u32(v) : 0);
+			return;
+		case CL_SSNM << 8 | SSNM_DUNA:
+		case CL_SSNM << 8 | SSNM_DAVA:
+			isw_out("EV %s", msg[3] == SSNM_DUNA ? "DUNA" : "DAVA");
+			return;
+		case CL_ASPSM << 8 | ASPSM_BEAT:
+		case CL_XFER << 8 | XFER_DATA:
+			break; /* as below */
+		default:
+			isw_out("EV M3UA class %u type %u from the SG", msg[2], msg[3]);
+			return;
+		}
 	}
 	switch (msg[2] << 8 | msg[3]) {
 	case CL_ASPSM << 8 | ASPSM_UP:
@@ -427,6 +554,8 @@ int isw_m3ua_tx_data(const struct isw_pdu *p)
 	mb_init(&mb, CL_XFER, XFER_DATA);
 	if (isw_cfg.have_rc)
 		mb_u32(&mb, TAG_RC, isw_cfg.rc);
+	/* DATA on 1 + SLS mod (streams - 1), stream 0 when there is only one */
+	s.stream = s.n_out > 1 ? (uint16_t)(1 + p->sls % (s.n_out - 1)) : 0;
 	pd[0] = (uint8_t)(p->opc >> 24);
 	pd[1] = (uint8_t)(p->opc >> 16);
 	pd[2] = (uint8_t)(p->opc >> 8);

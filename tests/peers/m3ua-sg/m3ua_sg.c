@@ -11,6 +11,8 @@
  *   duna PC | dava PC | drst PC | scon PC LEVEL | dupu PC USER CAUSE
  *   data OPC DPC SLS HEX      DATA (SI 5, NI 2) to an active ASP
  *   data-na NA OPC DPC SLS HEX  the same with this Network Appearance
+ *   data-rc RC OPC DPC SLS HEX  the same with this Routing Context
+ *   badver [CONN]             a BEAT of M3UA version 2 (to the active ASP)
  *   drop [CONN]               close an association (default: the active one)
  *   quit
  * Output (stdout, one line each): READY, EV CONNECTED conn=N, EV RX conn=N
@@ -578,7 +580,7 @@ static int command(char *line)
 {
 	char cmd[16] = "", hex[600] = "";
 	unsigned a = 0, b = 0, c = 0;
-	long long na = cfg_na;
+	long long na = cfg_na, rc_over = -1;
 
 	if (sscanf(line, "%15s", cmd) != 1)
 		return 0;
@@ -602,7 +604,9 @@ static int command(char *line)
 	} else if ((!strcmp(cmd, "data") &&
 		    sscanf(line, "%*s %u %u %u %599s", &a, &b, &c, hex) == 4) ||
 		   (!strcmp(cmd, "data-na") &&
-		    sscanf(line, "%*s %lld %u %u %u %599s", &na, &a, &b, &c, hex) == 5)) {
+		    sscanf(line, "%*s %lld %u %u %u %599s", &na, &a, &b, &c, hex) == 5) ||
+		   (!strcmp(cmd, "data-rc") &&
+		    sscanf(line, "%*s %lld %u %u %u %599s", &rc_over, &a, &b, &c, hex) == 5)) {
 		uint8_t pd[12 + 290];
 		size_t n = strlen(hex) / 2;
 		int i = active_conn((uint8_t)c);
@@ -623,13 +627,27 @@ static int command(char *line)
 		mb_init(&m, XFER, 1);
 		tx_stream = (uint16_t)(1 + c % 16);
 		mb_na(&m, na);
-		if (reg_done)
+		if (rc_over >= 0)
+			mb_u32(&m, T_RC, (uint32_t)rc_over);
+		else if (reg_done)
 			mb_u32(&m, T_RC, reg_rc);
 		else if (have_rc)
 			mb_u32(&m, T_RC, cfg_rc);
 		mb_param(&m, T_PD, pd, 12 + n);
 		send_mb(i, &m);
 		out("EV SENT DATA conn=%d", i);
+	} else if (!strcmp(cmd, "badver")) {
+		int i = sscanf(line, "%*s %u", &a) == 1 ? (int)a : active_conn(0);
+		struct mb m;
+
+		if (i < 0 || i >= MAXC) {
+			out("ERR badver: no such association");
+			return 0;
+		}
+		mb_init(&m, ASPSM, 3);
+		m.b[0] = 2;
+		send_mb(i, &m);
+		out("EV SENT BADVER conn=%d", i);
 	} else if (!strcmp(cmd, "drop")) {
 		int i = sscanf(line, "%*s %u", &a) == 1 ? (int)a : active_conn(0);
 

@@ -165,7 +165,6 @@ static void trunk_take(struct iw_call *c, struct sip_trunk *t);
 static void link_take(struct iw_call *c, const struct isup_link *l);
 static int seize(struct iw_call *c);
 static int media_move(struct iw_call *c);
-static bool advance_cause(uint8_t cause);
 static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
 			    struct isup_call_spec *spec);
 
@@ -229,7 +228,7 @@ void iw_free(struct iw *iw)
 			sip_leg_detach(c->leg);
 		c->leg = NULL;
 		if (c->isup)
-			isup_call_release(c->isup, 41);
+			isup_call_release(c->isup, ISUP_CAUSE_TEMPORARY_FAILURE);
 		c->isup = NULL;
 		call_maybe_free(c);
 	}
@@ -640,17 +639,6 @@ static bool msg_sdp(const struct sip_msg *m, struct tstr *out)
 	return false;
 }
 
-/* The Q.850 cause of a Reason header, or -1. */
-static int reason_cause(const struct sip_msg *m)
-{
-	struct sip_reason r;
-
-	for (unsigned i = 0; m && sip_msg_reason(m, i, &r) == 0; i++)
-		if (tstr_casecmp_cstr(r.protocol, "Q.850") && r.cause >= 0 && r.cause < 128)
-			return r.cause;
-	return -1;
-}
-
 static void reason_hdr(char *buf, size_t size, uint8_t cause)
 {
 	if (iw_reason_format(buf, size, cause) < 0)
@@ -729,7 +717,7 @@ static int sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm)
 	if (sipi_isup(c, sm, &m, store, sizeof(store)) < 0 || m.type != ISUP_MT_REL)
 		return -1;
 	p = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
-	if (!p || isup_cause_decode(p->val, p->len, &ci) < 0)
+	if (!p || isup_cause_decode(p->val, p->len, &ci) < 0 || ci.value == 0)
 		return -1;
 	return ci.value;
 }
@@ -808,11 +796,6 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 /* Worth another trunk: no answer (408, or no response at all), or the
  * trunk could not take the call (500, 502, 503, 504); a refusal by the
  * called side (4xx, 6xx) is not. */
-static bool failover_status(unsigned status)
-{
-	return status == 408 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
 static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned status)
 {
 	while (c->next_alt < c->n_alt && c->attempts < max_attempts(c->iw)) {
@@ -852,11 +835,7 @@ static void fail_tone_done(void *priv)
  * toward TDM), then REL. Returns true when the tone runs. */
 static bool fail_tone(struct iw_call *c, int cause)
 {
-	const char *name = cause == 17 ? "busy"
-			   : cause == 34 || cause == 38 || cause == 41 || cause == 42 ||
-					   cause == 44 || cause == 47
-				   ? "congestion"
-				   : NULL;
+	const char *name = iw_cause_failure_tone((uint8_t)cause);
 
 	if (!name || !c->isup || !c->have_chan || !c->trunk || !c->trunk->failure_tone_s)
 		return false;
@@ -880,12 +859,11 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 	struct iw_call *c = u;
 	int cause = sipi_rel_cause(c, rsp);
 
-	if (c->isup && !c->acm_sent && failover_status(status) && try_next_trunk(c, leg, status))
+	if (c->isup && !c->acm_sent && iw_cause_sip_failover((int)status) &&
+	    try_next_trunk(c, leg, status))
 		return;
 	if (cause < 0)
-		cause = reason_cause(rsp);
-	if (cause < 0)
-		cause = iw_cause_map_sip_to_isup(c->iw->cfg.causes, (int)status);
+		cause = iw_cause_map_from_msg(c->iw->cfg.causes, (int)status, rsp);
 	LOGCALL(c, LOGL_NOTICE, "SIP %u: REL cause %d\n", status, cause);
 	c->cause = cause;
 	c->sip_status = (int)status;
@@ -905,11 +883,9 @@ static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye
 	int cause = sipi_rel_cause(c, bye);
 
 	(void)leg;
+	/* BYE (or CANCEL) -> REL 16 normal clearing unless Reason says */
 	if (cause < 0)
-		cause = reason_cause(bye);
-	/* RFC 3398 8.2.? / 9: BYE (or CANCEL) -> REL 16 normal clearing */
-	if (cause < 0)
-		cause = 16;
+		cause = iw_cause_from_bye_msg(bye);
 	LOGCALL(c, LOGL_NOTICE, "SIP side hung up: REL cause %d\n", cause);
 	if (!c->cause)
 		c->cause = cause;
@@ -928,7 +904,7 @@ static void sip_side_gone(void *u, struct sip_leg *leg)
 	if (c->isup && !loop_timer_pending(&c->fail_timer)) {
 		/* the dialog ended without a BYE or failure we saw (no ACK...);
 		 * a failure tone on its way keeps the circuit until it ends */
-		isup_call_release(c->isup, 41);
+		isup_call_release(c->isup, ISUP_CAUSE_TEMPORARY_FAILURE);
 		c->isup = NULL;
 	}
 	call_maybe_free(c);
@@ -1183,7 +1159,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
 	if (!c->leg) {
 		LOGCALL(c, LOGL_NOTICE, "INVITE to trunk %s failed: REL 41\n", trunk->name);
-		isup_side_fail(c, 41);
+		isup_side_fail(c, ISUP_CAUSE_TEMPORARY_FAILURE);
 		return;
 	}
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
@@ -1199,7 +1175,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 static void enum_done(void *priv, int status, const struct iw_enum_result *r)
 {
 	struct iw_call *c = priv;
-	struct iw_route_res rr2 = {.cause = 3};
+	struct iw_route_res rr2 = {.cause = ISUP_CAUSE_NO_ROUTE_DESTINATION};
 	char ruri[256];
 	const char *host = c->enum_trunk->domain ? c->enum_trunk->domain : c->enum_trunk->host;
 
@@ -1263,7 +1239,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		       const struct isup_number *called, const struct isup_number *calling)
 {
 	struct iw *iw = priv;
-	struct iw_route_res rr = {.cause = 3};
+	struct iw_route_res rr = {.cause = ISUP_CAUSE_NO_ROUTE_DESTINATION};
 	struct iw_call *c;
 	char e164[48];
 
@@ -1299,7 +1275,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		LOGCALL(c, LOGL_NOTICE, "linkset %s at its limit (%u calls, %u/s): REL 42\n",
 			c->linkset, isup_link_cfg(c->link)->max_calls,
 			isup_link_cfg(c->link)->max_cps);
-		isup_side_fail(c, 42);
+		isup_side_fail(c, ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION);
 		return;
 	}
 	link_take(c, c->link);
@@ -1308,8 +1284,8 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		snprintf(c->called, sizeof(c->called), "%s", e164);
 		LOGCALL(c, LOGL_NOTICE, "called number NOA %u '%s' has no E.164 form: REL 28\n",
 			called->noa, called->digits);
-		c->cause = 28;
-		isup_side_fail(c, 28);
+		c->cause = ISUP_CAUSE_INVALID_NUMBER_FORMAT;
+		isup_side_fail(c, ISUP_CAUSE_INVALID_NUMBER_FORMAT);
 		return;
 	}
 	LOGCALL(c, LOGL_INFO, "IAM called NOA %u '%s' -> +%s\n", called->noa, called->digits, e164);
@@ -1322,13 +1298,13 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	if (iw_hops_isup_to_sip(iam, &c->max_forwards) < 0) {
 		/* Q.764 2.14.2: the hop counter is spent: a loop; cause 25 */
 		LOGCALL(c, LOGL_NOTICE, "hop counter spent: REL 25 (loop?)\n");
-		c->cause = 25;
-		isup_side_fail(c, 25);
+		c->cause = ISUP_CAUSE_EXCHANGE_ROUTING_ERROR;
+		isup_side_fail(c, ISUP_CAUSE_EXCHANGE_ROUTING_ERROR);
 		return;
 	}
 	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
 		LOGCALL(c, LOGL_NOTICE, "no route for +%s: REL cause %u\n", e164, rr.cause);
-		isup_side_fail(c, rr.cause ? rr.cause : 3);
+		isup_side_fail(c, rr.cause ? rr.cause : ISUP_CAUSE_NO_ROUTE_DESTINATION);
 		return;
 	}
 	memcpy(c->alt, rr.alt, sizeof(c->alt));
@@ -1444,7 +1420,8 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 	if (!c)
 		return;
 	c->isup = NULL;
-	if (!c->from_isup && c->leg && c->state == IW_S_SETUP && advance_cause(cause->value)) {
+	if (!c->from_isup && c->leg && c->state == IW_S_SETUP &&
+	    iw_cause_route_advance(cause->value)) {
 		/* route advance: before any backward message, another linkset */
 		LOGCALL(c, LOGL_NOTICE, "REL cause %u on linkset %s: route advance\n", cause->value,
 			c->linkset);
@@ -1816,7 +1793,8 @@ static int seize(struct iw_call *c)
 		return 0;
 	}
 	LOGCALL(c, LOGL_NOTICE, "no linkset could take the call: cause %d\n", limited ? 42 : 34);
-	return limited ? 42 : 34;
+	return limited ? ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION
+		       : ISUP_CAUSE_NO_CIRCUIT_AVAILABLE;
 }
 
 /* The answer to the caller's offer, on the circuit's channel (opened here
@@ -1862,17 +1840,10 @@ static int media_move(struct iw_call *c)
 	return 0;
 }
 
-/* Q.1912.5 / RFC 3398 8: causes another route may not have (no circuit,
- * network out of order, temporary failure, congestion) */
-static bool advance_cause(uint8_t cause)
-{
-	return cause == 34 || cause == 38 || cause == 41 || cause == 42;
-}
-
 void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,
 		     const struct sip_msg *invite)
 {
-	struct iw_route_res rr = {.cause = 3};
+	struct iw_route_res rr = {.cause = ISUP_CAUSE_NO_ROUTE_DESTINATION};
 	struct isup_call_spec spec = {.cpc = 10,
 				      .tmr = 3,
 				      .except_cic = -1,
@@ -1900,7 +1871,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 
 		LOGCALL(c, LOGL_NOTICE, "trunk %s at its limit (%u calls, %u/s): 503\n",
 			trunk->name, trunk->max_calls, trunk->max_cps);
-		c->cause = 42;
+		c->cause = ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION;
 		c->sip_status = 503;
 		sip_leg_respond(leg, 503, &b);
 		goto out_fail;
@@ -1932,7 +1903,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	if (iw_hops_sip_to_isup(invite, &spec.hop_counter) < 0) {
 		/* RFC 3261 16.3 / Q.764 2.14: the hops are spent: a loop */
 		LOGCALL(c, LOGL_NOTICE, "Max-Forwards spent: 483 (loop?)\n");
-		c->cause = 25;
+		c->cause = ISUP_CAUSE_EXCHANGE_ROUTING_ERROR;
 		c->sip_status = 483;
 		sip_leg_respond(leg, 483, NULL);
 		goto out_fail;
@@ -2024,9 +1995,10 @@ reject_cause : {
 	struct sip_body b = {.headers = reason};
 
 	c->cause = rr.cause;
-	c->sip_status = (int)isup_to_sip(iw, rr.cause, IW_CAUSE_LOC_BI);
+	c->sip_status = (int)isup_to_sip(iw, rr.cause, ISUP_LOC_BEYOND_INTERWORKING);
 	reason_hdr(reason, sizeof(reason), rr.cause);
-	if (rr.cause == 42) /* RFC 3261 21.5.4: at our limits, come back later */
+	if (rr.cause == ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION) /* RFC 3261 21.5.4: at our
+								      limits, come back later */
 		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
 			 "Retry-After: 1\r\n");
 	sip_leg_respond(leg, (unsigned)c->sip_status, &b);
@@ -2097,12 +2069,12 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		 * this to policy; cause 41 temporary failure, as a lost path) */
 		LOGCALL(c, LOGL_NOTICE, "no RTP: releasing both sides (cause 41)\n");
 		if (c->isup)
-			isup_call_release(c->isup, 41);
+			isup_call_release(c->isup, ISUP_CAUSE_TEMPORARY_FAILURE);
 		c->isup = NULL;
 		if (c->leg) {
 			char reason[96];
 
-			reason_hdr(reason, sizeof(reason), 41);
+			reason_hdr(reason, sizeof(reason), ISUP_CAUSE_TEMPORARY_FAILURE);
 			sip_leg_bye(c->leg, reason);
 		}
 		return;
@@ -2170,7 +2142,8 @@ unsigned iw_release_all(struct iw *iw, uint8_t cause)
 			} else {
 				struct sip_body b = {.headers = reason};
 
-				c->sip_status = (int)isup_to_sip(iw, cause, IW_CAUSE_LOC_BI);
+				c->sip_status =
+					(int)isup_to_sip(iw, cause, ISUP_LOC_BEYOND_INTERWORKING);
 				sip_leg_respond(c->leg, (unsigned)c->sip_status, &b);
 			}
 		}

@@ -195,11 +195,13 @@ check "it:iw-calls:reinvite-hold-answered-recvonly (sipp scenario complete)" tes
 # --- refusals
 sed 's/STATUS/486/' "$SIPP/uas_reject.xml" >"$TMPD/uas_486.xml"
 sed 's/STATUS/403/' "$SIPP/uas_reject.xml" >"$TMPD/uas_403.xml"
+# Reason: Q.850;cause=0 names no cause: the status decides, as in
+# `tandem-tool cause sip2isup 486 'Q.850;cause=0'` (issue 16: was REL 0)
 start_bg "$TMPD/uas2.out" timeout 20 sipp -sf "$TMPD/uas_486.xml" \
-	-key reason "SIP;cause=486" -i 127.0.0.1 -p $UAS -m 1 -nostdin
+	-key reason "Q.850;cause=0" -i 127.0.0.1 -p $UAS -m 1 -nostdin
 uas=$BG_PID
 sw "call 4 30123457 89555"
-check "it:iw-calls:486->rel-17 (RFC 3398 8.2.6.1)" wait_ev "$out" "EV REL cic=4 cause=17" 50
+check "it:iw-calls:486+reason-q850-0->rel-17 (RFC 3398 8.2.6.1)" wait_ev "$out" "EV REL cic=4 cause=17" 50
 check "it:iw-calls:cdr-486" wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=isup-sip .* cic=4 .* cause=17 sip=486" 30
 wait "$uas"
 # a trunk with tones-on-failure: 486 -> ACM (in-band information), busy

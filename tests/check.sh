@@ -1,6 +1,6 @@
 #!/bin/sh
-# make check, after the build: unit tests (plain, then ASan+UBSan), then the
-# integration scripts tests/integration/*.sh. Every line of the form
+# make check, after the build: unit tests (plain, then ASan+UBSan), the layer
+# check tests/layers.sh, then the integration scripts tests/integration/*.sh. Every line of the form
 # "PASS name", "FAIL name...", "SKIP name..." counts; the last line is the
 # total. Exit non-zero on any failure.
 set -u
@@ -35,6 +35,9 @@ if grep -q 'ThreadSanitizer' "$build/unit-tsan.stderr"; then
 	echo "FAIL unit-tsan: race report in build/unit-tsan.stderr" | tee -a "$log"
 	grep -m5 'WARNING: ThreadSanitizer' "$build/unit-tsan.stderr"
 fi
+
+echo "== layers (nm: edges between core/sip/sigtran/media/interwork, name prefixes)"
+bash "$top/tests/layers.sh" "$build" 2>&1 | tee -a "$log"
 
 for t in "$top"/tests/integration/*.sh; do
 	[ -e "$t" ] || continue

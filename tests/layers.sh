@@ -98,6 +98,7 @@ check_edges_prefixes() {
 	# defined globals (text, data, bss, read-only, common, weak) go to def
 	# ("symbol layer") and exp ("source symbol"), uses to und ("symbol
 	# layer source")
+	# shellcheck disable=SC2046 # object paths hold no spaces (tree paths)
 	nm -g -A $(cut -d' ' -f1 "$tmp/objs") 2>/dev/null | awk -v def="$tmp/def" \
 		-v und="$tmp/und" -v expf="$tmp/exp" '
 		FNR == NR { lay[$1] = $2; src[$1] = $3; next }
@@ -119,7 +120,7 @@ check_edges_prefixes() {
 	# symbol -> defining layer; a symbol defined in two layers is reported
 	awk '{ n[$1]++; l[$1] = l[$1] " " $2 } END { for (s in n) if (n[s] > 1) print s l[s] }' \
 		"$tmp/def.s" >"$tmp/dup"
-	local bad=0 s ul uc
+	local bad=0
 	# one pass: the defining layer of each symbol, then every use
 	awk -v allow_core="$(allowed core)" -v allow_sip="$(allowed sip)" \
 		-v allow_sigtran="$(allowed sigtran)" -v allow_media="$(allowed media)" \

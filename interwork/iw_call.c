@@ -127,8 +127,9 @@ struct iw_call {
 	char offer[2048];		   /* SIP -> ISUP: the caller's SDP offer */
 	size_t offer_len;
 	/* for the CDR line */
-	int cause;	/* Q.850 cause of the release, 0: none yet */
-	int sip_status; /* final status on the SIP side (200 answered) */
+	int cause;	   /* Q.850 cause of the release, 0: none yet */
+	uint8_t cause_loc; /* its Q.850 location in a REL toward ISUP */
+	int sip_status;	   /* final status on the SIP side (200 answered) */
 	struct timespec t_start;
 	/* ENUM lookup budget: past it the static route is used */
 	struct loop_timer enum_timer;
@@ -707,7 +708,7 @@ static int sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct i
 }
 
 /* Q.1912.5: the cause of an encapsulated REL wins over the SIP status. */
-static int sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm)
+static int sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm, uint8_t *loc)
 {
 	const struct isup_param *p;
 	struct isup_cause ci;
@@ -719,6 +720,7 @@ static int sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm)
 	p = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
 	if (!p || isup_cause_decode(p->val, p->len, &ci) < 0 || ci.value == 0)
 		return -1;
+	*loc = ci.location;
 	return ci.value;
 }
 
@@ -825,7 +827,7 @@ static void fail_tone_done(void *priv)
 
 	tone(c, NULL);
 	if (c->isup)
-		isup_call_release(c->isup, (uint8_t)c->cause);
+		isup_call_release_loc(c->isup, (uint8_t)c->cause, c->cause_loc);
 	c->isup = NULL;
 	call_maybe_free(c);
 }
@@ -857,7 +859,8 @@ static bool fail_tone(struct iw_call *c, int cause)
 static void out_failed(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp)
 {
 	struct iw_call *c = u;
-	int cause = sipi_rel_cause(c, rsp);
+	uint8_t loc = iw_cause_sip_location((int)status);
+	int cause = sipi_rel_cause(c, rsp, &loc);
 
 	if (c->isup && !c->acm_sent && iw_cause_sip_failover((int)status) &&
 	    try_next_trunk(c, leg, status))
@@ -866,6 +869,7 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 		cause = iw_cause_map_from_msg(c->iw->cfg.causes, (int)status, rsp);
 	LOGCALL(c, LOGL_NOTICE, "SIP %u: REL cause %d\n", status, cause);
 	c->cause = cause;
+	c->cause_loc = loc;
 	c->sip_status = (int)status;
 	c->iw->st.failed++;
 	c->state = IW_S_CLEARING;
@@ -873,14 +877,15 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 		return;
 	tone(c, NULL);
 	if (c->isup)
-		isup_call_release(c->isup, (uint8_t)cause);
+		isup_call_release_loc(c->isup, (uint8_t)cause, loc);
 	c->isup = NULL;
 }
 
 static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye)
 {
 	struct iw_call *c = u;
-	int cause = sipi_rel_cause(c, bye);
+	uint8_t loc = ISUP_LOC_BEYOND_INTERWORKING;
+	int cause = sipi_rel_cause(c, bye, &loc);
 
 	(void)leg;
 	/* BYE (or CANCEL) -> REL 16 normal clearing unless Reason says */
@@ -891,7 +896,7 @@ static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye
 		c->cause = cause;
 	c->state = IW_S_CLEARING;
 	if (c->isup)
-		isup_call_release(c->isup, (uint8_t)cause);
+		isup_call_release_loc(c->isup, (uint8_t)cause, loc);
 	c->isup = NULL;
 }
 
@@ -1114,7 +1119,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	    (c->sdp_len = sdp_offer_encode(c->sdp, sizeof(c->sdp), &c->prefs, &c->local)) < 0) {
 		LOGCALL(c, LOGL_ERROR, "no media channel for span %d ts %u: REL 47\n", c->span,
 			c->ts);
-		isup_side_fail(c, 47);
+		isup_side_fail(c, ISUP_CAUSE_RESOURCE_UNAVAILABLE);
 		return;
 	}
 	snprintf(c->number, sizeof(c->number), "%s", number);
@@ -1245,7 +1250,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 
 	c = call_alloc(iw, true);
 	if (!c) {
-		isup_call_release(ic, 47);
+		isup_call_release(ic, ISUP_CAUSE_RESOURCE_UNAVAILABLE);
 		return;
 	}
 	c->isup = ic;
@@ -1430,7 +1435,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 				c->iw->st.failovers++;
 				return;
 			}
-			isup_call_release(c->isup, 47);
+			isup_call_release(c->isup, ISUP_CAUSE_RESOURCE_UNAVAILABLE);
 			c->isup = NULL;
 		}
 	}
@@ -1976,7 +1981,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	prefs_for(c, trunk);
 	if (answer_offer(c) < 0) {
 		LOGCALL(c, LOGL_NOTICE, "offer not acceptable: 488, REL 65\n");
-		isup_call_release(c->isup, 65);
+		isup_call_release(c->isup, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED);
 		c->isup = NULL;
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;

@@ -126,6 +126,12 @@ static int run(int argc, char **argv)
 			return 1;
 		}
 		printf("%u\n", c);
+		/* the location tandemd puts in the REL's cause indicators */
+		fprintf(stderr, "SIP %ld -> cause %u (%s), location %s\n", v, c,
+			iw_cause_text(c) ? iw_cause_text(c) : "not named by Q.850",
+			iw_cause_sip_location((int)v) == ISUP_LOC_USER
+				? "user (0)"
+				: "network beyond interworking point (10)");
 		return 0;
 	}
 }

@@ -166,11 +166,9 @@ static void notify_release(struct isup_call *c, uint8_t cause, const struct isup
 		c->ops->release(c->u, c, &ci, m);
 }
 
-/* Location "network beyond interworking point": the gateway clears on
- * behalf of the SIP side (Q.1912.5 6.11). */
-static void send_rel(struct isup_call *c, uint8_t cause)
+static void send_rel(struct isup_call *c)
 {
-	struct isup_cause ci = {.location = ISUP_LOC_BEYOND_INTERWORKING, .value = cause};
+	struct isup_cause ci = {.location = c->rel_loc, .value = c->rel_cause};
 	uint8_t buf[8];
 	struct isup_msg m;
 	int n = isup_cause_encode(&ci, buf, sizeof(buf));
@@ -198,13 +196,21 @@ static unsigned long next_t1(struct isup_call *c)
 }
 
 /* REL, then wait for RLC: T1 repeats REL, T5 gives up and resets (2.3.1). */
-static void start_release(struct isup_call *c, uint8_t cause)
+static void start_release_loc(struct isup_call *c, uint8_t cause, uint8_t location)
 {
 	c->rel_cause = cause;
-	send_rel(c, cause);
+	c->rel_loc = location;
+	send_rel(c);
 	if (!osmo_timer_pending(&c->t5))
 		osmo_timer_schedule(&c->t5, isup_link_T(c->l, 5), 0);
 	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_RELEASING, next_t1(c), 1);
+}
+
+/* Location "network beyond interworking point": the gateway clears on
+ * behalf of the SIP side (Q.1912.5 6.11) or on its own timers. */
+static void start_release(struct isup_call *c, uint8_t cause)
+{
+	start_release_loc(c, cause, ISUP_LOC_BEYOND_INTERWORKING);
 }
 
 static void t5_cb(void *data)
@@ -428,8 +434,11 @@ static void call_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		return;
 	case ISUP_CALL_E_TX_REL:
 		c->owner_gone = true;
-		if (fi->state != ISUP_CALL_S_RELEASING)
-			start_release(c, *(const uint8_t *)data);
+		if (fi->state != ISUP_CALL_S_RELEASING) {
+			const struct isup_cause *rel = data;
+
+			start_release_loc(c, rel->value, rel->location);
+		}
 		return;
 	case ISUP_CALL_E_RESET:
 		notify_release(c, *(const uint8_t *)data, NULL);
@@ -448,7 +457,7 @@ static int call_timer_cb(struct osmo_fsm_inst *fi)
 	case 1:
 		/* Q.764 2.3.1 e): repeat REL every T1 until RLC or T5 */
 		LOGC(c, LOGL_NOTICE, "no RLC within T1: repeating REL\n");
-		send_rel(c, c->rel_cause);
+		send_rel(c);
 		osmo_fsm_inst_state_chg(fi, ISUP_CALL_S_RELEASING, next_t1(c), 1);
 		break;
 	case 7:
@@ -764,9 +773,18 @@ int isup_call_con(struct isup_call *c)
 	return dispatch(c, ISUP_CALL_E_TX_CON, NULL);
 }
 
+int isup_call_release_loc(struct isup_call *c, uint8_t cause, uint8_t location)
+{
+	struct isup_cause rel = {.location = location, .value = cause};
+
+	if (location > 15)
+		return -EINVAL;
+	return dispatch(c, ISUP_CALL_E_TX_REL, &rel);
+}
+
 int isup_call_release(struct isup_call *c, uint8_t cause)
 {
-	return dispatch(c, ISUP_CALL_E_TX_REL, &cause);
+	return isup_call_release_loc(c, cause, ISUP_LOC_BEYOND_INTERWORKING);
 }
 
 unsigned isup_call_cic(const struct isup_call *c)

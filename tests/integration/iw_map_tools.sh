@@ -77,6 +77,12 @@ while IFS=$'\t' read -r kind status reason cause; do
 done <"$vec/reason_release.txt"
 if [ $n -ge 15 ] && [ $bad -eq 0 ]; then pass "iw_map_tools:reason-vectors ($n rows)"; else
 	fail "iw_map_tools:reason-vectors: $bad of $n rows differ"; fi
+# the REL location tandemd uses: user for 6xx (RFC 3398 8.2.6.1)
+for st_loc in "603:user (0)" "486:network beyond interworking point (10)"; do
+	out=$(timeout 10 "$tool" cause sip2isup "${st_loc%%:*}" 2>&1 >/dev/null)
+	if [[ $out == *"location ${st_loc#*:}" ]]; then pass "iw_map_tools:location-${st_loc%%:*}"; else
+		fail "iw_map_tools:location-${st_loc%%:*}: '$out'"; fi
+done
 expect cause-reason-0-is-no-cause 0 17 "$tool" cause sip2isup 486 'Q.850;cause=0'
 expect cause-bye-reason-0 0 16 "$tool" cause bye 'Q.850;cause=0'
 expect cause-bye-extra-arg 2 "" "$tool" cause bye 'Q.850;cause=16' x

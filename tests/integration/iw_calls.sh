@@ -133,6 +133,13 @@ check "it:iw-calls:isup-to-sip:anm-on-200" wait_ev "$out" "EV ANM cic=3" 50
 calls=$(vty $VTY "show calls")
 check "it:iw-calls:show-calls (ISUP->SIP active, CIC 3, +4989555 -> +4930123456)" \
 	grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC 3" <<<"$calls"
+# no OPTIONS keep-alive on these trunks: the one carrying the call is "in
+# use", an idle one "unknown", neither "down" (issue 18)
+trunks=$(vty $VTY "show sip trunks")
+check "it:iw-calls:show-sip-trunks-in-use (no keep-alive, a call up)" \
+	grep -qE "^carrier .*, in use, calls 1/" <<<"$trunks"
+check "it:iw-calls:show-sip-trunks-unknown (no keep-alive, idle)" \
+	grep -qE "^infotrunk .*, unknown, calls 0/" <<<"$trunks"
 start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch \
 	 --tone 1004:-13 --seconds 3
 rtp=$BG_PID

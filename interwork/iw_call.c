@@ -420,13 +420,10 @@ static void link_take(struct iw_call *c, const struct isup_link *l)
 }
 
 /* The final response rejecting an INVITE for an ISUP cause, through the
- * configured cause table; a cause the table maps to no response (16 by
- * default) still has to reject it: 480 (RFC 3398 7.2.4.1). */
+ * configured cause table (iw_cause_map_reject_status). */
 static unsigned isup_to_sip(const struct iw *iw, uint8_t cause, uint8_t location)
 {
-	int st = iw_cause_map_isup_to_sip(iw->cfg.causes, cause, location);
-
-	return st >= 300 ? (unsigned)st : 480;
+	return (unsigned)iw_cause_map_reject_status(iw->cfg.causes, cause, location);
 }
 
 /* --- numbers --- */

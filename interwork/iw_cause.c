@@ -596,6 +596,13 @@ int iw_cause_map_isup_to_sip(const struct iw_cause_map *m, uint8_t cause, uint8_
 	return iw_cause_isup_to_sip_loc(cause, location);
 }
 
+int iw_cause_map_reject_status(const struct iw_cause_map *m, uint8_t cause, uint8_t location)
+{
+	int st = iw_cause_map_isup_to_sip(m, cause, location);
+
+	return st >= 300 ? st : 480;
+}
+
 uint8_t iw_cause_map_sip_to_isup(const struct iw_cause_map *m, int status)
 {
 	if (status < IW_CAUSE_MAP_STATUS_MIN || status > IW_CAUSE_MAP_STATUS_MAX)

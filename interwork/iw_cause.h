@@ -96,6 +96,12 @@ int iw_cause_map_load(struct iw_cause_map *m, const char *path, char *err, size_
  * 1..127. */
 int iw_cause_map_isup_to_sip(const struct iw_cause_map *m, uint8_t cause, uint8_t location);
 
+/* The final response that rejects an INVITE still to answer for an ISUP
+ * release cause: iw_cause_map_isup_to_sip(), and 480 where that gives no
+ * response (cause 16, "-" entries; RFC 3398 7.2.4.1) or the cause is not a
+ * Q.850 value. Always 300..699. */
+int iw_cause_map_reject_status(const struct iw_cause_map *m, uint8_t cause, uint8_t location);
+
 /* The ISUP cause for a SIP failure response through the table (m NULL:
  * defaults); 0 for a status outside 300..699. */
 uint8_t iw_cause_map_sip_to_isup(const struct iw_cause_map *m, int status);

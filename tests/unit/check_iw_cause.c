@@ -492,7 +492,19 @@ END_TEST
 
 START_TEST(test_policy_sets)
 {
+	struct iw_cause_map m;
+	char err[64];
 	unsigned adv = 0, fo = 0;
+
+	/* an INVITE still to answer always gets a final response */
+	ck_assert_int_eq(iw_cause_map_reject_status(NULL, ISUP_CAUSE_NORMAL_CLEARING, 4), 480);
+	ck_assert_int_eq(iw_cause_map_reject_status(NULL, 0, 4), 480);
+	ck_assert_int_eq(iw_cause_map_reject_status(NULL, ISUP_CAUSE_USER_BUSY, 4), 486);
+	ck_assert_int_eq(iw_cause_map_reject_status(NULL, ISUP_CAUSE_CALL_REJECTED, ISUP_LOC_USER),
+			 603);
+	iw_cause_map_init(&m);
+	ck_assert_int_eq(iw_cause_map_parse(&m, "isup2sip 17 -\n", 14, "t", err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_cause_map_reject_status(&m, ISUP_CAUSE_USER_BUSY, 4), 480);
 
 	/* route advance: exactly the causes another route may not give */
 	for (int c = 0; c < 256; c++)

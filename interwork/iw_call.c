@@ -138,8 +138,9 @@ struct iw_call {
 	char *offer;
 	size_t offer_len;
 	/* for the CDR line */
-	int cause;	/* Q.850 cause of the release, 0: none yet */
-	int sip_status; /* final status on the SIP side (200 answered) */
+	int cause;	   /* Q.850 cause of the release, 0: none yet */
+	uint8_t cause_loc; /* its Q.850 location in a REL toward ISUP */
+	int sip_status;	   /* final status on the SIP side (200 answered) */
 	struct timespec t_start;
 	/* ENUM lookup budget: past it the static route is used */
 	struct loop_timer enum_timer;
@@ -226,7 +227,6 @@ static int seize(struct iw_call *c);
 static int media_move(struct iw_call *c);
 static void circuit_left(struct iw_call *c);
 static void call_end(struct iw_call *c, uint8_t cause);
-static bool advance_cause(uint8_t cause);
 static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
 			    struct isup_call_spec *spec);
 
@@ -316,7 +316,7 @@ void iw_free(struct iw *iw)
 			sip_leg_detach(c->leg);
 		c->leg = NULL;
 		if (c->isup)
-			isup_call_release(c->isup, 41);
+			isup_call_release(c->isup, ISUP_CAUSE_TEMPORARY_FAILURE);
 		circuit_left(c);
 		call_maybe_free(c);
 	}
@@ -529,13 +529,10 @@ static void link_take(struct iw_call *c, const struct isup_link *l)
 }
 
 /* The final response rejecting an INVITE for an ISUP cause, through the
- * configured cause table; a cause the table maps to no response (16 by
- * default) still has to reject it: 480 (RFC 3398 7.2.4.1). */
+ * configured cause table (iw_cause_map_reject_status). */
 static unsigned isup_to_sip(const struct iw *iw, uint8_t cause, uint8_t location)
 {
-	int st = iw_cause_map_isup_to_sip(iw->cfg.causes, cause, location);
-
-	return st >= 300 ? (unsigned)st : 480;
+	return (unsigned)iw_cause_map_reject_status(iw->cfg.causes, cause, location);
 }
 
 /* --- numbers --- */
@@ -752,17 +749,6 @@ static bool msg_sdp(const struct sip_msg *m, struct tstr *out)
 	return false;
 }
 
-/* The Q.850 cause of a Reason header, or -1. */
-static int reason_cause(const struct sip_msg *m)
-{
-	struct sip_reason r;
-
-	for (unsigned i = 0; m && sip_msg_reason(m, i, &r) == 0; i++)
-		if (tstr_casecmp_cstr(r.protocol, "Q.850") && r.cause >= 0 && r.cause < 128)
-			return r.cause;
-	return -1;
-}
-
 static void reason_hdr(char *buf, size_t size, uint8_t cause)
 {
 	if (iw_reason_format(buf, size, cause) < 0)
@@ -831,7 +817,7 @@ static int sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct i
 }
 
 /* Q.1912.5: the cause of an encapsulated REL wins over the SIP status. */
-static int sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm)
+static int sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm, uint8_t *loc)
 {
 	const struct isup_param *p;
 	struct isup_cause ci;
@@ -841,8 +827,9 @@ static int sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm)
 	if (sipi_isup(c, sm, &m, store, sizeof(store)) < 0 || m.type != ISUP_MT_REL)
 		return -1;
 	p = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
-	if (!p || isup_cause_decode(p->val, p->len, &ci) < 0)
+	if (!p || isup_cause_decode(p->val, p->len, &ci) < 0 || ci.value == 0)
 		return -1;
+	*loc = ci.location;
 	return ci.value;
 }
 
@@ -961,11 +948,6 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 /* Worth another trunk: no answer (408, or no response at all), or the
  * trunk could not take the call (500, 502, 503, 504); a refusal by the
  * called side (4xx, 6xx) is not. */
-static bool failover_status(unsigned status)
-{
-	return status == 408 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
 static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned status)
 {
 	while (c->next_alt < c->n_alt && c->attempts < max_attempts(c->iw)) {
@@ -995,7 +977,7 @@ static void fail_tone_done(void *priv)
 
 	tone(c, NULL);
 	if (c->isup)
-		isup_call_release(c->isup, (uint8_t)c->cause);
+		isup_call_release_loc(c->isup, (uint8_t)c->cause, c->cause_loc);
 	circuit_left(c);
 	call_maybe_free(c);
 }
@@ -1005,11 +987,7 @@ static void fail_tone_done(void *priv)
  * toward TDM), then REL. Returns true when the tone runs. */
 static bool fail_tone(struct iw_call *c, int cause)
 {
-	const char *name = cause == 17 ? "busy"
-			   : cause == 34 || cause == 38 || cause == 41 || cause == 42 ||
-					   cause == 44 || cause == 47
-				   ? "congestion"
-				   : NULL;
+	const char *name = iw_cause_failure_tone((uint8_t)cause);
 
 	if (!name || !c->isup || !c->have_chan || !c->trunk || !c->trunk->failure_tone_s)
 		return false;
@@ -1031,16 +1009,17 @@ static bool fail_tone(struct iw_call *c, int cause)
 static void out_failed(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp)
 {
 	struct iw_call *c = u;
-	int cause = sipi_rel_cause(c, rsp);
+	uint8_t loc = iw_cause_sip_location((int)status);
+	int cause = sipi_rel_cause(c, rsp, &loc);
 
-	if (c->isup && !c->acm_sent && failover_status(status) && try_next_trunk(c, leg, status))
+	if (c->isup && !c->acm_sent && iw_cause_sip_failover((int)status) &&
+	    try_next_trunk(c, leg, status))
 		return;
 	if (cause < 0)
-		cause = reason_cause(rsp);
-	if (cause < 0)
-		cause = iw_cause_map_sip_to_isup(c->iw->cfg.causes, (int)status);
+		cause = iw_cause_map_from_msg(c->iw->cfg.causes, (int)status, rsp);
 	LOGCALL(c, LOGL_INFO, "SIP %u: REL cause %d\n", status, cause);
 	c->cause = cause;
+	c->cause_loc = loc;
 	c->sip_status = (int)status;
 	c->iw->st.failed++;
 	c->state = IW_S_CLEARING;
@@ -1048,27 +1027,26 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 		return;
 	tone(c, NULL);
 	if (c->isup)
-		isup_call_release(c->isup, (uint8_t)cause);
+		isup_call_release_loc(c->isup, (uint8_t)cause, loc);
 	circuit_left(c);
 }
 
 static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye)
 {
 	struct iw_call *c = u;
-	int cause = sipi_rel_cause(c, bye);
+	uint8_t loc = ISUP_LOC_BEYOND_INTERWORKING;
+	int cause = sipi_rel_cause(c, bye, &loc);
 
 	(void)leg;
+	/* BYE (or CANCEL) -> REL 16 normal clearing unless Reason says */
 	if (cause < 0)
-		cause = reason_cause(bye);
-	/* RFC 3398 8.2.? / 9: BYE (or CANCEL) -> REL 16 normal clearing */
-	if (cause < 0)
-		cause = 16;
+		cause = iw_cause_from_bye_msg(bye);
 	LOGCALL(c, LOGL_INFO, "SIP side hung up: REL cause %d\n", cause);
 	if (!c->cause)
 		c->cause = cause;
 	c->state = IW_S_CLEARING;
 	if (c->isup)
-		isup_call_release(c->isup, (uint8_t)cause);
+		isup_call_release_loc(c->isup, (uint8_t)cause, loc);
 	circuit_left(c);
 }
 
@@ -1081,7 +1059,7 @@ static void sip_side_gone(void *u, struct sip_leg *leg)
 	if (c->isup && !loop_timer_pending(&c->fail_timer)) {
 		/* the dialog ended without a BYE or failure we saw (no ACK...);
 		 * a failure tone on its way keeps the circuit until it ends */
-		isup_call_release(c->isup, 41);
+		isup_call_release(c->isup, ISUP_CAUSE_TEMPORARY_FAILURE);
 		circuit_left(c);
 	}
 	call_maybe_free(c);
@@ -1295,7 +1273,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		    0) {
 		LOGCALL(c, LOGL_ERROR, "no media channel for span %d ts %u: REL 47\n", c->span,
 			c->ts);
-		isup_side_fail(c, 47);
+		isup_side_fail(c, ISUP_CAUSE_RESOURCE_UNAVAILABLE);
 		return;
 	}
 	snprintf(c->number, sizeof(c->number), "%s", number);
@@ -1340,7 +1318,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
 	if (!c->leg) {
 		LOGCALL(c, LOGL_INFO, "INVITE to trunk %s failed: REL 41\n", trunk->name);
-		isup_side_fail(c, 41);
+		isup_side_fail(c, ISUP_CAUSE_TEMPORARY_FAILURE);
 		return;
 	}
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
@@ -1357,7 +1335,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 static void enum_done(void *priv, int status, const struct iw_enum_result *r)
 {
 	struct iw_call *c = priv;
-	struct iw_route_res rr2 = {.cause = 3};
+	struct iw_route_res rr2 = {.cause = ISUP_CAUSE_NO_ROUTE_DESTINATION};
 	char ruri[256];
 	const char *host = c->enum_trunk->domain ? c->enum_trunk->domain : c->enum_trunk->host;
 
@@ -1421,13 +1399,13 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		       const struct isup_number *called, const struct isup_number *calling)
 {
 	struct iw *iw = priv;
-	struct iw_route_res rr = {.cause = 3};
+	struct iw_route_res rr = {.cause = ISUP_CAUSE_NO_ROUTE_DESTINATION};
 	struct iw_call *c;
 	char e164[48];
 
 	c = call_alloc(iw, true);
 	if (!c) {
-		isup_call_release(ic, 47);
+		isup_call_release(ic, ISUP_CAUSE_RESOURCE_UNAVAILABLE);
 		return;
 	}
 	c->isup = ic;
@@ -1463,7 +1441,7 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		LOGCALL(c, LOGL_INFO, "linkset %s at its limit (%u calls, %u/s): REL 42\n",
 			c->linkset, isup_link_cfg(c->link)->max_calls,
 			isup_link_cfg(c->link)->max_cps);
-		isup_side_fail(c, 42);
+		isup_side_fail(c, ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION);
 		return;
 	}
 	link_take(c, c->link);
@@ -1472,8 +1450,8 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 		snprintf(c->called, sizeof(c->called), "%s", e164);
 		LOGCALL(c, LOGL_INFO, "called number NOA %u '%s' has no E.164 form: REL 28\n",
 			called->noa, called->digits);
-		c->cause = 28;
-		isup_side_fail(c, 28);
+		c->cause = ISUP_CAUSE_INVALID_NUMBER_FORMAT;
+		isup_side_fail(c, ISUP_CAUSE_INVALID_NUMBER_FORMAT);
 		return;
 	}
 	LOGCALL(c, LOGL_INFO, "IAM called NOA %u '%s' -> +%s\n", called->noa, called->digits, e164);
@@ -1486,13 +1464,13 @@ static void isup_setup(void *priv, struct isup_call *ic, const struct isup_msg *
 	if (iw_hops_isup_to_sip(iam, &c->max_forwards) < 0) {
 		/* Q.764 2.14.2: the hop counter is spent: a loop; cause 25 */
 		LOGCALL(c, LOGL_NOTICE, "hop counter spent: REL 25 (loop?)\n");
-		c->cause = 25;
-		isup_side_fail(c, 25);
+		c->cause = ISUP_CAUSE_EXCHANGE_ROUTING_ERROR;
+		isup_side_fail(c, ISUP_CAUSE_EXCHANGE_ROUTING_ERROR);
 		return;
 	}
 	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
 		LOGCALL(c, LOGL_INFO, "no route for +%s: REL cause %u\n", e164, rr.cause);
-		isup_side_fail(c, rr.cause ? rr.cause : 3);
+		isup_side_fail(c, rr.cause ? rr.cause : ISUP_CAUSE_NO_ROUTE_DESTINATION);
 		return;
 	}
 	alt_set(c, &rr);
@@ -1610,7 +1588,8 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 	if (!c)
 		return;
 	c->isup = NULL;
-	if (!c->from_isup && c->leg && c->state == IW_S_SETUP && advance_cause(cause->value)) {
+	if (!c->from_isup && c->leg && c->state == IW_S_SETUP &&
+	    iw_cause_route_advance(cause->value)) {
 		/* route advance: before any backward message, another linkset */
 		LOGCALL(c, LOGL_INFO, "REL cause %u on linkset %s: route advance\n", cause->value,
 			c->linkset);
@@ -1619,7 +1598,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 				c->iw->st.failovers++;
 				return;
 			}
-			isup_call_release(c->isup, 47);
+			isup_call_release(c->isup, ISUP_CAUSE_RESOURCE_UNAVAILABLE);
 			c->isup = NULL;
 		}
 	}
@@ -1987,7 +1966,8 @@ static int seize(struct iw_call *c)
 		return 0;
 	}
 	LOGCALL(c, LOGL_INFO, "no linkset could take the call: cause %d\n", limited ? 42 : 34);
-	return limited ? 42 : 34;
+	return limited ? ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION
+		       : ISUP_CAUSE_NO_CIRCUIT_AVAILABLE;
 }
 
 /* The answer to the caller's offer, on the circuit's channel (opened here
@@ -2037,17 +2017,10 @@ static int media_move(struct iw_call *c)
 	return 0;
 }
 
-/* Q.1912.5 / RFC 3398 8: causes another route may not have (no circuit,
- * network out of order, temporary failure, congestion) */
-static bool advance_cause(uint8_t cause)
-{
-	return cause == 34 || cause == 38 || cause == 41 || cause == 42;
-}
-
 void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,
 		     const struct sip_msg *invite)
 {
-	struct iw_route_res rr = {.cause = 3};
+	struct iw_route_res rr = {.cause = ISUP_CAUSE_NO_ROUTE_DESTINATION};
 	struct isup_call_spec spec = {.cpc = 10,
 				      .tmr = 3,
 				      .except_cic = -1,
@@ -2073,9 +2046,9 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		/* RFC 3261 21.5.4: come back later; Q.850 42 congestion */
 		struct sip_body b = {.headers = "Retry-After: 1\r\n"};
 
-		LOGCALL(c, LOGL_INFO, "trunk %s at its limit (%u calls, %u/s): 503\n", trunk->name,
-			trunk->max_calls, trunk->max_cps);
-		c->cause = 42;
+		LOGCALL(c, LOGL_INFO, "trunk %s at its limit (%u calls, %u/s): 503\n",
+			trunk->name, trunk->max_calls, trunk->max_cps);
+		c->cause = ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION;
 		c->sip_status = 503;
 		sip_leg_respond(leg, 503, &b);
 		goto out_fail;
@@ -2107,7 +2080,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	if (iw_hops_sip_to_isup(invite, &spec.hop_counter) < 0) {
 		/* RFC 3261 16.3 / Q.764 2.14: the hops are spent: a loop */
 		LOGCALL(c, LOGL_NOTICE, "Max-Forwards spent: 483 (loop?)\n");
-		c->cause = 25;
+		c->cause = ISUP_CAUSE_EXCHANGE_ROUTING_ERROR;
 		c->sip_status = 483;
 		sip_leg_respond(leg, 483, NULL);
 		goto out_fail;
@@ -2183,7 +2156,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	prefs_for(c, trunk);
 	if (answer_offer(c) < 0) {
 		LOGCALL(c, LOGL_INFO, "offer not acceptable: 488, REL 65\n");
-		isup_call_release(c->isup, 65);
+		isup_call_release(c->isup, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED);
 		circuit_left(c);
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
@@ -2206,9 +2179,10 @@ reject_cause : {
 	struct sip_body b = {.headers = reason};
 
 	c->cause = rr.cause;
-	c->sip_status = (int)isup_to_sip(iw, rr.cause, IW_CAUSE_LOC_BI);
+	c->sip_status = (int)isup_to_sip(iw, rr.cause, ISUP_LOC_BEYOND_INTERWORKING);
 	reason_hdr(reason, sizeof(reason), rr.cause);
-	if (rr.cause == 42) /* RFC 3261 21.5.4: at our limits, come back later */
+	if (rr.cause == ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION) /* RFC 3261 21.5.4: at our
+								      limits, come back later */
 		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
 			 "Retry-After: 1\r\n");
 	sip_leg_respond(leg, (unsigned)c->sip_status, &b);
@@ -2298,12 +2272,12 @@ void iw_media_event(struct iw *iw, const struct media_event *ev)
 		 * this to policy; cause 41 temporary failure, as a lost path) */
 		LOGCALL(c, LOGL_INFO, "no RTP: releasing both sides (cause 41)\n");
 		if (c->isup)
-			isup_call_release(c->isup, 41);
+			isup_call_release(c->isup, ISUP_CAUSE_TEMPORARY_FAILURE);
 		circuit_left(c);
 		if (c->leg) {
 			char reason[96];
 
-			reason_hdr(reason, sizeof(reason), 41);
+			reason_hdr(reason, sizeof(reason), ISUP_CAUSE_TEMPORARY_FAILURE);
 			sip_leg_bye(c->leg, reason);
 		}
 		return;
@@ -2379,7 +2353,7 @@ static void call_end(struct iw_call *c, uint8_t cause)
 		} else {
 			struct sip_body b = {.headers = reason};
 
-			c->sip_status = (int)isup_to_sip(iw, cause, IW_CAUSE_LOC_BI);
+			c->sip_status = (int)isup_to_sip(iw, cause, ISUP_LOC_BEYOND_INTERWORKING);
 			sip_leg_respond(c->leg, (unsigned)c->sip_status, &b);
 		}
 	}

@@ -10,15 +10,43 @@
 #include <strings.h>
 
 #include "interwork/iw_cause.h"
+#include "sip/sip_msg.h"
 
 /* RFC 3398 7.2.4.1; 0 where the table has no row. 25 (exchange routing
  * error) is Q.1912.5's: the hop counter spent is Max-Forwards spent, 483. */
 static const uint16_t isup2sip[128] = {
-	[1] = 404,  [2] = 404,	 [3] = 404,   [17] = 486,  [18] = 408, [19] = 480, [20] = 480,
-	[21] = 403, [22] = 410,	 [23] = 410,  [25] = 483,  [26] = 404, [27] = 502, [28] = 484,
-	[29] = 501, [31] = 480,	 [34] = 503,  [38] = 503,  [41] = 503, [42] = 503, [47] = 503,
-	[55] = 403, [57] = 403,	 [58] = 503,  [65] = 488,  [70] = 488, [79] = 501, [87] = 403,
-	[88] = 503, [102] = 504, [111] = 500, [127] = 500,
+	[ISUP_CAUSE_UNALLOCATED_NUMBER] = 404,
+	[ISUP_CAUSE_NO_ROUTE_TRANSIT_NET] = 404,
+	[ISUP_CAUSE_NO_ROUTE_DESTINATION] = 404,
+	[ISUP_CAUSE_USER_BUSY] = 486,
+	[ISUP_CAUSE_NO_USER_RESPONDING] = 408,
+	[ISUP_CAUSE_NO_ANSWER] = 480,
+	[ISUP_CAUSE_SUBSCRIBER_ABSENT] = 480,
+	[ISUP_CAUSE_CALL_REJECTED] = 403,
+	[ISUP_CAUSE_NUMBER_CHANGED] = 410,
+	[ISUP_CAUSE_REDIRECTION] = 410,
+	[ISUP_CAUSE_EXCHANGE_ROUTING_ERROR] = 483,
+	[ISUP_CAUSE_NONSELECTED_USER_CLEARING] = 404,
+	[ISUP_CAUSE_DESTINATION_OUT_OF_ORDER] = 502,
+	[ISUP_CAUSE_INVALID_NUMBER_FORMAT] = 484,
+	[ISUP_CAUSE_FACILITY_REJECTED] = 501,
+	[ISUP_CAUSE_NORMAL_UNSPECIFIED] = 480,
+	[ISUP_CAUSE_NO_CIRCUIT_AVAILABLE] = 503,
+	[ISUP_CAUSE_NETWORK_OUT_OF_ORDER] = 503,
+	[ISUP_CAUSE_TEMPORARY_FAILURE] = 503,
+	[ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION] = 503,
+	[ISUP_CAUSE_RESOURCE_UNAVAILABLE] = 503,
+	[ISUP_CAUSE_INCOMING_BARRED_CUG] = 403,
+	[ISUP_CAUSE_BEARER_NOT_AUTHORIZED] = 403,
+	[ISUP_CAUSE_BEARER_NOT_AVAILABLE] = 503,
+	[ISUP_CAUSE_BEARER_NOT_IMPLEMENTED] = 488,
+	[ISUP_CAUSE_RESTRICTED_DIGITAL_ONLY] = 488,
+	[ISUP_CAUSE_SERVICE_NOT_IMPLEMENTED] = 501,
+	[ISUP_CAUSE_USER_NOT_MEMBER_CUG] = 403,
+	[ISUP_CAUSE_INCOMPATIBLE_DESTINATION] = 503,
+	[ISUP_CAUSE_RECOVERY_ON_TIMER_EXPIRY] = 504,
+	[ISUP_CAUSE_PROTOCOL_ERROR] = 500,
+	[ISUP_CAUSE_INTERWORKING] = 500,
 };
 
 /* Unlisted causes take the response of their Q.850 class's "unspecified"
@@ -48,7 +76,7 @@ int iw_cause_isup_to_sip_loc(uint8_t cause, uint8_t location)
 		return -EINVAL;
 	/* RFC 3398 7.2.4.1 note (+): a rejection by the user is final
 	 * everywhere, so 6xx. */
-	if (cause == IW_CAUSE_CALL_REJECTED && location == IW_CAUSE_LOC_USER)
+	if (cause == ISUP_CAUSE_CALL_REJECTED && location == ISUP_LOC_USER)
 		return 603;
 	if (isup2sip[cause])
 		return isup2sip[cause];
@@ -72,12 +100,43 @@ struct sip2isup {
  * description problems, which 65 bearer capability not implemented says
  * in ISUP terms. */
 static const struct sip2isup sip2isup[] = {
-	{400, 41},  {401, 21},	{402, 21},  {403, 21},	{404, 1},   {405, 63}, {406, 79},
-	{407, 21},  {408, 102}, {410, 22},  {413, 127}, {414, 127}, {415, 79}, {416, 127},
-	{420, 127}, {421, 127}, {423, 127}, {480, 18},	{481, 41},  {482, 25}, {483, 25},
-	{484, 28},  {485, 1},	{486, 17},  {487, 31},	{488, 65},  {500, 41}, {501, 79},
-	{502, 38},  {503, 41},	{504, 102}, {505, 127}, {513, 127}, {600, 17}, {603, 21},
-	{604, 1},   {606, 65},
+	{400, ISUP_CAUSE_TEMPORARY_FAILURE},
+	{401, ISUP_CAUSE_CALL_REJECTED},
+	{402, ISUP_CAUSE_CALL_REJECTED},
+	{403, ISUP_CAUSE_CALL_REJECTED},
+	{404, ISUP_CAUSE_UNALLOCATED_NUMBER},
+	{405, ISUP_CAUSE_SERVICE_NOT_AVAILABLE},
+	{406, ISUP_CAUSE_SERVICE_NOT_IMPLEMENTED},
+	{407, ISUP_CAUSE_CALL_REJECTED},
+	{408, ISUP_CAUSE_RECOVERY_ON_TIMER_EXPIRY},
+	{410, ISUP_CAUSE_NUMBER_CHANGED},
+	{413, ISUP_CAUSE_INTERWORKING},
+	{414, ISUP_CAUSE_INTERWORKING},
+	{415, ISUP_CAUSE_SERVICE_NOT_IMPLEMENTED},
+	{416, ISUP_CAUSE_INTERWORKING},
+	{420, ISUP_CAUSE_INTERWORKING},
+	{421, ISUP_CAUSE_INTERWORKING},
+	{423, ISUP_CAUSE_INTERWORKING},
+	{480, ISUP_CAUSE_NO_USER_RESPONDING},
+	{481, ISUP_CAUSE_TEMPORARY_FAILURE},
+	{482, ISUP_CAUSE_EXCHANGE_ROUTING_ERROR},
+	{483, ISUP_CAUSE_EXCHANGE_ROUTING_ERROR},
+	{484, ISUP_CAUSE_INVALID_NUMBER_FORMAT},
+	{485, ISUP_CAUSE_UNALLOCATED_NUMBER},
+	{486, ISUP_CAUSE_USER_BUSY},
+	{487, ISUP_CAUSE_NORMAL_UNSPECIFIED},
+	{488, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED},
+	{500, ISUP_CAUSE_TEMPORARY_FAILURE},
+	{501, ISUP_CAUSE_SERVICE_NOT_IMPLEMENTED},
+	{502, ISUP_CAUSE_NETWORK_OUT_OF_ORDER},
+	{503, ISUP_CAUSE_TEMPORARY_FAILURE},
+	{504, ISUP_CAUSE_RECOVERY_ON_TIMER_EXPIRY},
+	{505, ISUP_CAUSE_INTERWORKING},
+	{513, ISUP_CAUSE_INTERWORKING},
+	{600, ISUP_CAUSE_USER_BUSY},
+	{603, ISUP_CAUSE_CALL_REJECTED},
+	{604, ISUP_CAUSE_UNALLOCATED_NUMBER},
+	{606, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED},
 };
 
 uint8_t iw_cause_sip_to_isup(int status)
@@ -97,23 +156,19 @@ uint8_t iw_cause_sip_to_isup(int status)
 			hi = mid;
 	}
 	/* RFC 3398 8.2.6.1: statuses not listed map to 31. */
-	return IW_CAUSE_NORMAL_UNSPEC;
+	return ISUP_CAUSE_NORMAL_UNSPECIFIED;
 }
 
 uint8_t iw_cause_sip_location(int status)
 {
 	/* RFC 3398 8.2.6.1: 6xx at location user, 4xx and 5xx at a network
 	 * location, here the network beyond the interworking point. */
-	return status >= 600 && status <= 699 ? IW_CAUSE_LOC_USER : IW_CAUSE_LOC_BI;
+	return status >= 600 && status <= 699 ? ISUP_LOC_USER : ISUP_LOC_BEYOND_INTERWORKING;
 }
 
 uint8_t iw_cause_from_response(int status, const char *reason, size_t reason_len)
 {
-	uint8_t c;
-
-	if (reason && iw_reason_parse(reason, reason_len, &c) == 0 && c != 0)
-		return c;
-	return iw_cause_sip_to_isup(status);
+	return iw_cause_map_from_response(NULL, status, reason, reason_len);
 }
 
 /* Q.850 Table 1 names. */
@@ -536,9 +591,16 @@ int iw_cause_map_isup_to_sip(const struct iw_cause_map *m, uint8_t cause, uint8_
 	if (m && m->isup2sip[cause])
 		return m->isup2sip[cause] == IW_CAUSE_MAP_NO_RESPONSE ? 0 : m->isup2sip[cause];
 	/* RFC 3398 7.2.4.1 note (*): normal clearing has no response */
-	if (cause == IW_CAUSE_NORMAL_CLEARING)
+	if (cause == ISUP_CAUSE_NORMAL_CLEARING)
 		return 0;
 	return iw_cause_isup_to_sip_loc(cause, location);
+}
+
+int iw_cause_map_reject_status(const struct iw_cause_map *m, uint8_t cause, uint8_t location)
+{
+	int st = iw_cause_map_isup_to_sip(m, cause, location);
+
+	return st >= 300 ? st : 480;
 }
 
 uint8_t iw_cause_map_sip_to_isup(const struct iw_cause_map *m, int status)
@@ -558,4 +620,75 @@ uint8_t iw_cause_map_from_response(const struct iw_cause_map *m, int status, con
 	if (reason && iw_reason_parse(reason, reason_len, &c) == 0 && c != 0)
 		return c;
 	return iw_cause_map_sip_to_isup(m, status);
+}
+
+uint8_t iw_cause_from_bye(const char *reason, size_t reason_len)
+{
+	uint8_t c;
+
+	if (reason && iw_reason_parse(reason, reason_len, &c) == 0 && c != 0)
+		return c;
+	return ISUP_CAUSE_NORMAL_CLEARING;
+}
+
+uint8_t iw_reason_msg_cause(const struct sip_msg *m)
+{
+	const struct sip_hdr *h;
+	uint8_t c;
+
+	/* as within one line, the first Q.850 value decides, even when its
+	 * cause is 0 (no cause); lines without one, or malformed, are passed */
+	for (h = m ? sip_msg_hdr(m, SIP_HDR_REASON) : NULL; h; h = sip_msg_hdr_next(m, h))
+		if (iw_reason_parse(h->value.p, h->value.len, &c) == 0)
+			return c;
+	return 0;
+}
+
+uint8_t iw_cause_map_from_msg(const struct iw_cause_map *m, int status, const struct sip_msg *rsp)
+{
+	uint8_t c = iw_reason_msg_cause(rsp);
+
+	return c ? c : iw_cause_map_sip_to_isup(m, status);
+}
+
+uint8_t iw_cause_from_bye_msg(const struct sip_msg *bye)
+{
+	uint8_t c = iw_reason_msg_cause(bye);
+
+	return c ? c : ISUP_CAUSE_NORMAL_CLEARING;
+}
+
+bool iw_cause_route_advance(uint8_t cause)
+{
+	switch (cause) {
+	case ISUP_CAUSE_NO_CIRCUIT_AVAILABLE:
+	case ISUP_CAUSE_NETWORK_OUT_OF_ORDER:
+	case ISUP_CAUSE_TEMPORARY_FAILURE:
+	case ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool iw_cause_sip_failover(int status)
+{
+	return status == 408 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+const char *iw_cause_failure_tone(uint8_t cause)
+{
+	switch (cause) {
+	case ISUP_CAUSE_USER_BUSY:
+		return "busy";
+	case ISUP_CAUSE_NO_CIRCUIT_AVAILABLE:
+	case ISUP_CAUSE_NETWORK_OUT_OF_ORDER:
+	case ISUP_CAUSE_TEMPORARY_FAILURE:
+	case ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION:
+	case ISUP_CAUSE_REQUESTED_CIRCUIT_UNAVAILABLE:
+	case ISUP_CAUSE_RESOURCE_UNAVAILABLE:
+		return "congestion";
+	default:
+		return NULL;
+	}
 }

@@ -4,21 +4,15 @@
  * no globals. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Q.850 2.2.5 location values the mapping looks at. */
-#define IW_CAUSE_LOC_USER 0
-#define IW_CAUSE_LOC_BI	  10 /* network beyond interworking point */
+/* The Q.850 cause values and locations are the wire constants of
+ * sigtran/isup_proto.h (ISUP_CAUSE_*, ISUP_LOC_*): one set for the tree. */
+#include "sigtran/isup_proto.h"
 
-/* Q.850 cause values named by the mapping code. */
-#define IW_CAUSE_UNALLOCATED	 1
-#define IW_CAUSE_NORMAL_CLEARING 16
-#define IW_CAUSE_USER_BUSY	 17
-#define IW_CAUSE_CALL_REJECTED	 21
-#define IW_CAUSE_NORMAL_UNSPEC	 31
-#define IW_CAUSE_TEMP_FAILURE	 41
-#define IW_CAUSE_INTERWORKING	 127
+struct sip_msg;
 
 /* The SIP final response for an ISUP release cause (RFC 3398 7.2.4.1), the
  * location taken as "not user". Causes the table does not list take the
@@ -102,6 +96,12 @@ int iw_cause_map_load(struct iw_cause_map *m, const char *path, char *err, size_
  * 1..127. */
 int iw_cause_map_isup_to_sip(const struct iw_cause_map *m, uint8_t cause, uint8_t location);
 
+/* The final response that rejects an INVITE still to answer for an ISUP
+ * release cause: iw_cause_map_isup_to_sip(), and 480 where that gives no
+ * response (cause 16, "-" entries; RFC 3398 7.2.4.1) or the cause is not a
+ * Q.850 value. Always 300..699. */
+int iw_cause_map_reject_status(const struct iw_cause_map *m, uint8_t cause, uint8_t location);
+
 /* The ISUP cause for a SIP failure response through the table (m NULL:
  * defaults); 0 for a status outside 300..699. */
 uint8_t iw_cause_map_sip_to_isup(const struct iw_cause_map *m, int status);
@@ -109,3 +109,33 @@ uint8_t iw_cause_map_sip_to_isup(const struct iw_cause_map *m, int status);
 /* iw_cause_from_response() through the table: a Q.850 Reason still wins. */
 uint8_t iw_cause_map_from_response(const struct iw_cause_map *m, int status, const char *reason,
 				   size_t reason_len);
+
+/* The release cause for a BYE or CANCEL carrying Reason header values
+ * (reason may be NULL): the Q.850 cause in it, else 16 normal clearing
+ * (RFC 3398 8.2.7 / 9; Q.1912.5). */
+uint8_t iw_cause_from_bye(const char *reason, size_t reason_len);
+
+/* The same decisions on a parsed message, over all its Reason header lines
+ * (the first line holding a Q.850 value decides, as within one line), so
+ * that the daemon and `tandem-tool cause` agree: a Q.850 cause 0 is no
+ * cause and leaves the decision to the status (or to 16 for BYE). */
+uint8_t iw_cause_map_from_msg(const struct iw_cause_map *m, int status, const struct sip_msg *rsp);
+uint8_t iw_cause_from_bye_msg(const struct sip_msg *bye);
+
+/* The Q.850 cause 1..127 of the message's Reason headers, or 0 when none
+ * (no Reason, no Q.850 value, cause 0, malformed). */
+uint8_t iw_reason_msg_cause(const struct sip_msg *m);
+
+/* Route advance (Q.1912.5, RFC 3398 8): an ISUP release cause that another
+ * linkset may not give (no circuit, network out of order, temporary
+ * failure, congestion), so the call tries the next route. */
+bool iw_cause_route_advance(uint8_t cause);
+
+/* SIP failover: a final response that another trunk may not give (408 and
+ * the server failures 500, 502, 503, 504; RFC 3261 16.7 / RFC 3263 4.3). */
+bool iw_cause_sip_failover(int status);
+
+/* The tone that tells a TDM caller of a failure before the REL (national
+ * practice, Q.1912.5 tones-on-failure): "busy" for 17, "congestion" for
+ * the network/resource causes, NULL for the others. */
+const char *iw_cause_failure_tone(uint8_t cause);

@@ -1,6 +1,7 @@
-/* tandem-tool cause isup2sip N | sip2isup STATUS [REASON] [--table FILE]:
- * the RFC 3398 release cause mapping, or a table file's overrides of it,
- * one value at a time. */
+/* tandem-tool cause isup2sip N | sip2isup STATUS [REASON] | bye [REASON]
+ * [--table FILE]: the RFC 3398 release cause mapping, or a table file's
+ * overrides of it, one value at a time, through the same iw_cause calls
+ * tandemd makes. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +27,9 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 static int usage(const char *name)
 {
 	fprintf(stderr,
-		"usage: %s isup2sip CAUSE | sip2isup STATUS [REASON-VALUE] [--table FILE]\n", name);
+		"usage: %s isup2sip CAUSE | sip2isup STATUS [REASON-VALUE] | bye [REASON-VALUE] "
+		"[--table FILE]\n",
+		name);
 	return 2;
 }
 
@@ -52,12 +55,23 @@ static int run(int argc, char **argv)
 	}
 	pos = argv + optind;
 	npos = argc - optind;
-	if (npos < 2 || npos > 3 || (npos == 3 && strcmp(pos[0], "sip2isup")))
+	if (npos < 1 || npos > 3)
 		return usage(name);
-	if (strcmp(pos[0], "isup2sip") && strcmp(pos[0], "sip2isup")) {
-		fprintf(stderr, "%s: unknown direction '%s' (isup2sip, sip2isup)\n", name, pos[0]);
+	if (strcmp(pos[0], "isup2sip") && strcmp(pos[0], "sip2isup") && strcmp(pos[0], "bye")) {
+		fprintf(stderr, "%s: unknown direction '%s' (isup2sip, sip2isup, bye)\n", name,
+			pos[0]);
 		return 2;
 	}
+	if (!strcmp(pos[0], "bye")) {
+		/* BYE or CANCEL toward the REL: the Reason's Q.850 cause or 16 */
+		if (npos > 2)
+			return usage(name);
+		printf("%u\n", iw_cause_from_bye(npos == 2 ? pos[1] : NULL,
+						 npos == 2 ? strlen(pos[1]) : 0));
+		return 0;
+	}
+	if (npos < 2 || (npos == 3 && strcmp(pos[0], "sip2isup")))
+		return usage(name);
 	if (table) {
 		char err[256];
 
@@ -112,9 +126,16 @@ static int run(int argc, char **argv)
 			return 1;
 		}
 		printf("%u\n", c);
+		/* the location tandemd puts in the REL's cause indicators */
+		fprintf(stderr, "SIP %ld -> cause %u (%s), location %s\n", v, c,
+			iw_cause_text(c) ? iw_cause_text(c) : "not named by Q.850",
+			iw_cause_sip_location((int)v) == ISUP_LOC_USER
+				? "user (0)"
+				: "network beyond interworking point (10)");
 		return 0;
 	}
 }
 
-TOOL_CMD(cause_cmd, "cause", "isup2sip CAUSE | sip2isup STATUS [REASON-VALUE] [--table FILE]",
+TOOL_CMD(cause_cmd, "cause",
+	 "isup2sip CAUSE | sip2isup STATUS [REASON-VALUE] | bye [REASON-VALUE] [--table FILE]",
 	 "map a Q.850 release cause to a SIP status or back (RFC 3398, or a table file)", run);

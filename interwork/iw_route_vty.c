@@ -556,12 +556,12 @@ int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_
 	int rc;
 
 	(void)priv;
-	res->cause = 3; /* no route to destination */
+	res->cause = ISUP_CAUSE_NO_ROUTE_DESTINATION;
 	if (!t)
 		return -ENOENT;
 	rc = iw_route_lookup(t, e164, strlen(e164), &r, res->number, sizeof(res->number));
 	if (rc == -EDOM)
-		res->cause = 28; /* the rewrite left no number: invalid number format */
+		res->cause = ISUP_CAUSE_INVALID_NUMBER_FORMAT; /* the rewrite left no number */
 	if (rc < 0)
 		return -ENOENT;
 	res->enum_first = r->enum_first;
@@ -588,7 +588,8 @@ int iw_vty_route(void *priv, bool to_sip_dir, const char *e164, struct iw_route_
 	}
 	/* every target down: Q.850 34 no circuit/channel available; at
 	 * its limits: 42 switching equipment congestion */
-	res->cause = limited ? 42 : 34;
+	res->cause = limited ? ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION
+			     : ISUP_CAUSE_NO_CIRCUIT_AVAILABLE;
 	return -ENOENT;
 }
 

@@ -31,6 +31,7 @@
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
+#include "sigtran/isup_proto.h"
 #include "sigtran/isup_vty.h"
 #include "sigtran/m3ua_vty.h"
 #include "sip/sip_sec.h"
@@ -370,7 +371,7 @@ int main(int argc, char **argv)
 	/* A stop is graceful: every call is released on both sides, and the
 	 * loop turns on (at most 2 s) until the SIP dialogs are over and the
 	 * messages are out. */
-	if (rc == 0 && iw_release_all(d.iw, 41)) {
+	if (rc == 0 && iw_release_all(d.iw, ISUP_CAUSE_TEMPORARY_FAILURE)) {
 		struct timespec t0, t;
 
 		LOGP(DMAIN, LOGL_NOTICE, "releasing the calls before stopping\n");

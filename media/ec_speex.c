@@ -1,5 +1,5 @@
 /* speexdsp's MDF (multidelay block frequency-domain) canceller behind the
- * ec_ interface, a candidate. Needs -lspeexdsp (media/ec_speex.LIBS).
+ * ec_ interface, a candidate. Linked through pkg-config speexdsp (Makefile PKGS).
  *
  * MDF works on whole frames; frames of 80 samples (10 ms; 160 and 256 for
  * the bench) are collected here, so out lags rx by a constant frame

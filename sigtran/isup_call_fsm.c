@@ -15,22 +15,6 @@
 #define LOGC(c, lvl, fmt, args...) \
 	LOGP(DISUP, lvl, "linkset %s CIC %u: " fmt, (c)->l->name, (c)->cic, ##args)
 
-/* Q.850 causes the state machine uses on its own */
-enum {
-	CAUSE_NO_ROUTE = 3,
-	CAUSE_NORMAL = 16,
-	CAUSE_NO_ANSWER = 19,
-	CAUSE_ADDRESS_INCOMPLETE = 28,
-	CAUSE_NORMAL_UNSPECIFIED = 31,
-	CAUSE_NO_CIRCUIT = 34,
-	CAUSE_TEMPORARY_FAILURE = 41,
-	CAUSE_TIMER_EXPIRY = 102,
-};
-
-/* Q.850 location "network beyond interworking point": the gateway clears on
- * behalf of the SIP side (Q.1912.5 6.11) */
-#define LOCATION_BI 10
-
 static const struct value_string call_event_names[] = {
 	{ISUP_CALL_E_RX_SAM, "RX_SAM"},
 	{ISUP_CALL_E_RX_COT, "RX_COT"},
@@ -167,23 +151,24 @@ static void call_free(struct isup_call *c)
 
 static void notify_release(struct isup_call *c, uint8_t cause, const struct isup_msg *m)
 {
-	struct isup_cause ci = {.location = LOCATION_BI, .value = cause};
+	struct isup_cause ci = {.location = ISUP_LOC_BEYOND_INTERWORKING, .value = cause};
 	const struct isup_param *p = m ? isup_msg_param(m, ISUP_PAR_CAUSE_INDICATORS) : NULL;
 
 	if (c->owner_gone)
 		return;
 	c->owner_gone = true;
 	if (p && isup_cause_decode(p->val, p->len, &ci) < 0) {
-		ci = (struct isup_cause){.location = 0, .value = CAUSE_NORMAL_UNSPECIFIED};
+		ci = (struct isup_cause){.location = ISUP_LOC_USER,
+					 .value = ISUP_CAUSE_NORMAL_UNSPECIFIED};
 		LOGC(c, LOGL_NOTICE, "REL with malformed cause indicators: taken as 31\n");
 	}
 	if (c->ops && c->ops->release)
 		c->ops->release(c->u, c, &ci, m);
 }
 
-static void send_rel(struct isup_call *c, uint8_t cause)
+static void send_rel(struct isup_call *c)
 {
-	struct isup_cause ci = {.location = LOCATION_BI, .value = cause};
+	struct isup_cause ci = {.location = c->rel_loc, .value = c->rel_cause};
 	uint8_t buf[8];
 	struct isup_msg m;
 	int n = isup_cause_encode(&ci, buf, sizeof(buf));
@@ -211,13 +196,21 @@ static unsigned long next_t1(struct isup_call *c)
 }
 
 /* REL, then wait for RLC: T1 repeats REL, T5 gives up and resets (2.3.1). */
-static void start_release(struct isup_call *c, uint8_t cause)
+static void start_release_loc(struct isup_call *c, uint8_t cause, uint8_t location)
 {
 	c->rel_cause = cause;
-	send_rel(c, cause);
+	c->rel_loc = location;
+	send_rel(c);
 	if (!osmo_timer_pending(&c->t5))
 		osmo_timer_schedule(&c->t5, isup_link_T(c->l, 5), 0);
 	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_RELEASING, next_t1(c), 1);
+}
+
+/* Location "network beyond interworking point": the gateway clears on
+ * behalf of the SIP side (Q.1912.5 6.11) or on its own timers. */
+static void start_release(struct isup_call *c, uint8_t cause)
+{
+	start_release_loc(c, cause, ISUP_LOC_BEYOND_INTERWORKING);
 }
 
 static void t5_cb(void *data)
@@ -240,8 +233,8 @@ static void t6_cb(void *data)
 
 	/* Q.764 2.6.2: no RES within T6 after a network SUS: release */
 	LOGC(c, LOGL_NOTICE, "suspended longer than T6: releasing\n");
-	notify_release(c, CAUSE_TIMER_EXPIRY, NULL);
-	start_release(c, CAUSE_TIMER_EXPIRY);
+	notify_release(c, ISUP_CAUSE_RECOVERY_ON_TIMER_EXPIRY, NULL);
+	start_release(c, ISUP_CAUSE_RECOVERY_ON_TIMER_EXPIRY);
 }
 
 static int encode_bci(struct isup_call *c, bool alerting, uint8_t *buf)
@@ -269,7 +262,7 @@ static void deliver_setup(struct isup_call *c)
 	if (!c->iam || isup_msg_decode(c->l->cfg.variant, c->iam, c->iam_len, &m, &err) < 0 ||
 	    !c->ops || !c->ops->setup) {
 		c->owner_gone = true;
-		start_release(c, CAUSE_NO_ROUTE);
+		start_release(c, ISUP_CAUSE_NO_ROUTE_DESTINATION);
 		return;
 	}
 	c->owner_gone = false;
@@ -377,7 +370,7 @@ static void call_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		/* Q.764 2.3.2: RLC at once; in RELEASING this is a dual
 		 * release (2.3.1 f): the circuit is idle either way */
 		isup_link_send_simple(c->l, ISUP_MT_RLC, c->cic);
-		notify_release(c, CAUSE_NORMAL, m);
+		notify_release(c, ISUP_CAUSE_NORMAL_CLEARING, m);
 		call_free(c);
 		return;
 	case ISUP_CALL_E_RX_RLC:
@@ -441,8 +434,11 @@ static void call_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		return;
 	case ISUP_CALL_E_TX_REL:
 		c->owner_gone = true;
-		if (fi->state != ISUP_CALL_S_RELEASING)
-			start_release(c, *(const uint8_t *)data);
+		if (fi->state != ISUP_CALL_S_RELEASING) {
+			const struct isup_cause *rel = data;
+
+			start_release_loc(c, rel->value, rel->location);
+		}
 		return;
 	case ISUP_CALL_E_RESET:
 		notify_release(c, *(const uint8_t *)data, NULL);
@@ -461,14 +457,14 @@ static int call_timer_cb(struct osmo_fsm_inst *fi)
 	case 1:
 		/* Q.764 2.3.1 e): repeat REL every T1 until RLC or T5 */
 		LOGC(c, LOGL_NOTICE, "no RLC within T1: repeating REL\n");
-		send_rel(c, c->rel_cause);
+		send_rel(c);
 		osmo_fsm_inst_state_chg(fi, ISUP_CALL_S_RELEASING, next_t1(c), 1);
 		break;
 	case 7:
 		/* Q.764 2.1.4.? (T7): no ACM: release */
 		LOGC(c, LOGL_NOTICE, "no ACM within T7: releasing\n");
-		notify_release(c, CAUSE_TIMER_EXPIRY, NULL);
-		start_release(c, CAUSE_TIMER_EXPIRY);
+		notify_release(c, ISUP_CAUSE_RECOVERY_ON_TIMER_EXPIRY, NULL);
+		start_release(c, ISUP_CAUSE_RECOVERY_ON_TIMER_EXPIRY);
 		break;
 	case 8:
 		LOGC(c, LOGL_NOTICE, "no COT within T8: releasing\n");
@@ -476,12 +472,12 @@ static int call_timer_cb(struct osmo_fsm_inst *fi)
 			c->ops->cot_loop(c->l->ops_priv, c->cic, c->cc->span, c->cc->timeslot,
 					 false);
 		c->owner_gone = true;
-		start_release(c, CAUSE_TEMPORARY_FAILURE);
+		start_release(c, ISUP_CAUSE_TEMPORARY_FAILURE);
 		break;
 	case 9:
 		LOGC(c, LOGL_NOTICE, "no answer within T9: releasing\n");
-		notify_release(c, CAUSE_NO_ANSWER, NULL);
-		start_release(c, CAUSE_NO_ANSWER);
+		notify_release(c, ISUP_CAUSE_NO_ANSWER, NULL);
+		start_release(c, ISUP_CAUSE_NO_ANSWER);
 		break;
 	case 35:
 		/* end of overlap: route what came; the router says 484 (28)
@@ -723,7 +719,7 @@ void isup_call_glare_yield(struct isup_call *c)
 	cc = isup_cic_hunt(c->l->cics, (int)old->cic);
 	if (!cc) {
 		c->cc = NULL;
-		notify_release(c, CAUSE_NO_CIRCUIT, NULL);
+		notify_release(c, ISUP_CAUSE_NO_CIRCUIT_AVAILABLE, NULL);
 		call_free(c);
 		return;
 	}
@@ -777,9 +773,18 @@ int isup_call_con(struct isup_call *c)
 	return dispatch(c, ISUP_CALL_E_TX_CON, NULL);
 }
 
+int isup_call_release_loc(struct isup_call *c, uint8_t cause, uint8_t location)
+{
+	struct isup_cause rel = {.location = location, .value = cause};
+
+	if (location > 15)
+		return -EINVAL;
+	return dispatch(c, ISUP_CALL_E_TX_REL, &rel);
+}
+
 int isup_call_release(struct isup_call *c, uint8_t cause)
 {
-	return dispatch(c, ISUP_CALL_E_TX_REL, &cause);
+	return isup_call_release_loc(c, cause, ISUP_LOC_BEYOND_INTERWORKING);
 }
 
 unsigned isup_call_cic(const struct isup_call *c)

@@ -115,7 +115,7 @@ void isup_link_free(struct isup_link *l)
 	llist_for_each_entry_safe(c, cn, &l->calls, list)
 	{
 		c->owner_gone = true; /* the owner is being torn down with us */
-		isup_call_reset(c, 41);
+		isup_call_reset(c, ISUP_CAUSE_TEMPORARY_FAILURE);
 	}
 	llist_for_each_entry_safe(p, pn, &l->procs, list) proc_free(p);
 	talloc_free(l);
@@ -364,7 +364,7 @@ int isup_link_reset(struct isup_link *l, unsigned cic)
 		return -ENOENT;
 	if (proc_find(l, ISUP_PROC_RSC, cic) || proc_find(l, ISUP_PROC_GRS, cic))
 		return -EBUSY;
-	circuit_clear(l, cc, 41);
+	circuit_clear(l, cc, ISUP_CAUSE_TEMPORARY_FAILURE);
 	p = proc_start(l, ISUP_PROC_RSC, cic, 1);
 	if (!p)
 		return -ENOMEM;
@@ -398,7 +398,7 @@ int isup_link_group_reset(struct isup_link *l, unsigned cic, unsigned n)
 		struct isup_cic *cc = isup_cic_get(l->cics, cic + i);
 
 		proc_cancel(l, ISUP_PROC_RSC, cic + i);
-		circuit_clear(l, cc, 41);
+		circuit_clear(l, cc, ISUP_CAUSE_TEMPORARY_FAILURE);
 		cc->pending |= ISUP_PEND_RESET;
 	}
 	p = proc_start(l, ISUP_PROC_GRS, cic, n);
@@ -454,7 +454,7 @@ int isup_link_group_block(struct isup_link *l, unsigned cic, unsigned n, bool bl
 			cc->blocked |= bit;
 			/* Q.764 2.8.2.2: hardware blocking clears calls at once */
 			if (hardware)
-				circuit_clear(l, cc, 41);
+				circuit_clear(l, cc, ISUP_CAUSE_TEMPORARY_FAILURE);
 		}
 		cc->pending |= block ? ISUP_PEND_BLO : ISUP_PEND_UBL;
 	}
@@ -535,7 +535,7 @@ static void rx_rsc(struct isup_link *l, struct isup_cic *cc)
 	 * RLC sent; a circuit we blocked gets its BLO again */
 	proc_cancel(l, ISUP_PROC_RSC, cc->cic);
 	cc->pending &= (uint8_t)~ISUP_PEND_RESET;
-	circuit_clear(l, cc, 41);
+	circuit_clear(l, cc, ISUP_CAUSE_TEMPORARY_FAILURE);
 	cc->blocked &= (uint8_t)~ISUP_BLK_REMOTE_MAINT;
 	isup_link_send_simple(l, ISUP_MT_RLC, cc->cic);
 	if ((cc->blocked & ISUP_BLK_LOCAL_MAINT) && !proc_find(l, ISUP_PROC_BLO, cc->cic)) {
@@ -567,7 +567,7 @@ static void rx_grs(struct isup_link *l, const struct isup_msg *m)
 			continue;
 		proc_cancel(l, ISUP_PROC_RSC, cc->cic);
 		cc->pending &= (uint8_t)~ISUP_PEND_RESET;
-		circuit_clear(l, cc, 41);
+		circuit_clear(l, cc, ISUP_CAUSE_TEMPORARY_FAILURE);
 		cc->blocked &= (uint8_t) ~(ISUP_BLK_REMOTE_MAINT);
 		/* Q.764 2.9.3.2: GRA reports circuits we block for maintenance */
 		if (cc->blocked & ISUP_BLK_LOCAL_MAINT)
@@ -639,7 +639,7 @@ static void rx_cgb(struct isup_link *l, const struct isup_msg *m, bool block)
 			cc->blocked |= bit;
 			/* Q.764 2.8.2.2: hardware blocking releases calls */
 			if (bit == ISUP_BLK_REMOTE_HW)
-				circuit_clear(l, cc, 41);
+				circuit_clear(l, cc, ISUP_CAUSE_TEMPORARY_FAILURE);
 		} else {
 			cc->blocked &= (uint8_t)~bit;
 		}
@@ -730,7 +730,8 @@ static void rx_cqm(struct isup_link *l, const struct isup_msg *m)
 
 static void send_cfn(struct isup_link *l, unsigned cic, uint8_t cause, uint8_t diag)
 {
-	struct isup_cause c = {.location = 0, .value = cause, .diag_len = 1, .diag = {diag}};
+	struct isup_cause c = {
+		.location = ISUP_LOC_USER, .value = cause, .diag_len = 1, .diag = {diag}};
 	uint8_t buf[40];
 	struct isup_msg m;
 	int len = isup_cause_encode(&c, buf, sizeof(buf));
@@ -811,7 +812,7 @@ void isup_link_rx(struct isup_link *l, uint32_t opc, const uint8_t *buf, size_t 
 		LOGL(l, LOGL_NOTICE, "CIC %u: unknown message type 0x%02x: CFN\n", m.cic, m.type);
 		l->st.rx_bad++;
 		if (m.type != ISUP_MT_CFN && isup_cic_get(l->cics, m.cic))
-			send_cfn(l, m.cic, 97, m.type);
+			send_cfn(l, m.cic, ISUP_CAUSE_MESSAGE_TYPE_NONEXISTENT, m.type);
 		return;
 	}
 	if (rc < 0) {
@@ -903,7 +904,7 @@ void isup_link_rx(struct isup_link *l, uint32_t opc, const uint8_t *buf, size_t 
 		/* Q.764 2.12.2: the peer has no such circuit: keep it off */
 		LOGL(l, LOGL_ERROR, "CIC %u: the peer says it is unequipped: blocked\n", cc->cic);
 		cc->blocked |= ISUP_BLK_REMOTE_MAINT;
-		circuit_clear(l, cc, 41);
+		circuit_clear(l, cc, ISUP_CAUSE_TEMPORARY_FAILURE);
 		/* nothing pending on it will ever be acknowledged */
 		proc_cancel(l, ISUP_PROC_RSC, cc->cic);
 		proc_cancel(l, ISUP_PROC_BLO, cc->cic);

@@ -134,6 +134,9 @@ int isup_call_con(struct isup_call *c);
 /* Either side: release with a Q.850 cause (REL; the RLC, T1 and T5 are the
  * link's business from here). The owner hears nothing more of this call. */
 int isup_call_release(struct isup_call *c, uint8_t cause);
+/* The same with the Q.850 location of the cause (ISUP_LOC_*);
+ * isup_call_release() says "network beyond interworking point". */
+int isup_call_release_loc(struct isup_call *c, uint8_t cause, uint8_t location);
 
 unsigned isup_call_cic(const struct isup_call *c);
 int isup_call_span(const struct isup_call *c);

@@ -94,7 +94,7 @@ struct isup_call {
 	bool repeat;	   /* lost a dual seizure: try again on another circuit */
 	bool echo_control; /* an echo canceller works on this circuit (NoCI, BCI) */
 	struct isup_call_spec spec;
-	uint8_t rel_cause;
+	uint8_t rel_cause, rel_loc; /* of the REL we send (and repeat on T1) */
 	struct osmo_timer_list t5, t6;
 	struct isup_number called, calling;
 	bool have_calling;

@@ -211,6 +211,54 @@ int sip_build_response(char *out, size_t size, const struct sip_msg *req, unsign
 	return finish(&b, extra);
 }
 
+/* FNV-1a over the top Via and the Call-ID: the same request (and its
+ * retransmissions) gets the same To tag from a stateless answer. */
+static uint32_t reject_tag(const struct sip_msg *req)
+{
+	const struct sip_hdr *hs[2] = {sip_msg_hdr(req, SIP_HDR_VIA),
+				       sip_msg_hdr(req, SIP_HDR_CALL_ID)};
+	uint32_t h = 2166136261u;
+
+	for (unsigned k = 0; k < 2; k++)
+		for (size_t i = 0; hs[k] && i < hs[k]->value.len; i++)
+			h = (h ^ (uint8_t)hs[k]->value.p[i]) * 16777619u;
+	return h;
+}
+
+int sip_build_reject(char *out, size_t size, const struct sip_msg *req, unsigned status,
+		     const struct sip_build_extra *extra)
+{
+	struct wbuf b = {out, size, 0, false};
+	const struct sip_hdr *to = sip_msg_hdr(req, SIP_HDR_TO);
+	const struct sip_hdr *from = sip_msg_hdr(req, SIP_HDR_FROM);
+	const struct sip_hdr *cid = sip_msg_hdr(req, SIP_HDR_CALL_ID);
+	const struct sip_hdr *cseq = sip_msg_hdr(req, SIP_HDR_CSEQ);
+	struct sip_nameaddr na;
+
+	/* the Via list routes the response (RFC 3261 18.2.2): without it
+	 * there is no one to answer */
+	if (!req->is_request || status < 300 || status > 699 || !req->count[SIP_HDR_VIA])
+		return -EINVAL;
+	put(&b, "SIP/2.0 %u %s\r\n", status, sip_reason_phrase(status));
+	put_all(&b, req, SIP_HDR_VIA);
+	if (from)
+		put_header(&b, "From", from->value);
+	if (to) {
+		put(&b, "To: ");
+		put_value(&b, to->value);
+		/* RFC 3261 8.2.6.2: a tag unless the request had one (a To that
+		 * does not decode gets none: it is copied as received) */
+		if (sip_nameaddr_decode(to->value, &na) == 0 && !na.tag.p)
+			put(&b, ";tag=r%08x", reject_tag(req));
+		put_mem(&b, "\r\n", 2);
+	}
+	if (cid)
+		put_header(&b, "Call-ID", cid->value);
+	if (cseq)
+		put_header(&b, "CSeq", cseq->value);
+	return finish(&b, extra);
+}
+
 char *sip_build_response_talloc(void *ctx, const struct sip_msg *req, unsigned status,
 				const char *reason, const char *to_tag,
 				const struct sip_build_extra *extra, size_t *len)

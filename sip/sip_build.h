@@ -25,6 +25,16 @@ struct sip_build_extra {
 int sip_build_response(char *out, size_t size, const struct sip_msg *req, unsigned status,
 		       const char *reason, const char *to_tag, const struct sip_build_extra *extra);
 
+/* The answer to a request refused at once (RFC 3261 8.2), built from what
+ * it has: every Via (one is needed: -EINVAL without), then From, To,
+ * Call-ID and CSeq as received when present (the first of repeated ones),
+ * so that a request lacking some of them, or with a malformed one, still
+ * gets its 400 (RFC 4475 3.3.1, 3.3.8) and one with another SIP version
+ * its 505. The To gets a tag derived from the request when it has none
+ * and decodes. Status 300..699. */
+int sip_build_reject(char *out, size_t size, const struct sip_msg *req, unsigned status,
+		     const struct sip_build_extra *extra);
+
 /* The same into a talloc buffer under ctx (NUL-terminated for logging);
  * *len gets the message length. NULL on failure. */
 char *sip_build_response_talloc(void *ctx, const struct sip_msg *req, unsigned status,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sip/sip_build.h"
 #include "sip/sip_check.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_lex.h"
@@ -309,4 +310,87 @@ int sip_msg_inspect(struct sip_msg *m, const char *buf, size_t len, bool stream,
 	v->valid = v->reply != SIP_BAD_REQUEST && v->reply != SIP_VERSION_NOT_SUPPORTED &&
 		   v->reply != SIP_MESSAGE_TOO_LARGE;
 	return 0;
+}
+
+/* Appends to buf what fits; false once it did not. */
+static bool hdr_add(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (*len + n + 1 > size)
+		return false;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = 0;
+	return true;
+}
+
+int sip_reject_headers(const struct sip_msg *req, unsigned status, const struct sip_uas_policy *pol,
+		       char *buf, size_t size)
+{
+	struct sip_uas_policy trunk;
+	struct sip_hdr_iter it;
+	struct tstr e;
+	size_t len = 0;
+	bool ok = true, first = true;
+
+	if (!size)
+		return -ENOSPC;
+	buf[0] = 0;
+	if (!pol) {
+		sip_uas_policy_trunk(&trunk);
+		pol = &trunk;
+	}
+	switch (status) {
+	case SIP_METHOD_NOT_ALLOWED:
+		/* RFC 3261 21.4.6: MUST list the methods supported */
+		ok = hdr_add(buf, size, &len, "Allow: ", 7);
+		for (unsigned k = 1; k < SIP_METHOD__NUM; k++) {
+			const char *n = sip_method_name((enum sip_method)k);
+
+			if (!(pol->methods & (1u << k)))
+				continue;
+			ok = ok && (first || hdr_add(buf, size, &len, ", ", 2)) &&
+			     hdr_add(buf, size, &len, n, strlen(n));
+			first = false;
+		}
+		break;
+	case SIP_BAD_EXTENSION:
+		/* RFC 3261 8.2.2.3 / 20.40: the Require tags not understood */
+		ok = hdr_add(buf, size, &len, "Unsupported: ", 13);
+		sip_hdr_iter_init(&it, req, SIP_HDR_REQUIRE);
+		while (ok && sip_hdr_iter_next(&it, &e)) {
+			if (!e.len || in_list(pol->option_tags, e) || sip_token_len(e) != e.len)
+				continue;
+			ok = (first || hdr_add(buf, size, &len, ", ", 2)) &&
+			     hdr_add(buf, size, &len, e.p, e.len);
+			first = false;
+		}
+		break;
+	case SIP_UNSUPPORTED_MEDIA_TYPE:
+		/* RFC 3261 8.2.3 / 21.4.13: the formats accepted */
+		ok = hdr_add(buf, size, &len, "Accept: ", 8);
+		for (const char *const *t = pol->content_types; ok && t && *t; t++) {
+			ok = (first || hdr_add(buf, size, &len, ", ", 2)) &&
+			     hdr_add(buf, size, &len, *t, strlen(*t));
+			first = false;
+		}
+		break;
+	default:
+		return 0;
+	}
+	if (!ok || !hdr_add(buf, size, &len, "\r\n", 2)) {
+		buf[0] = 0;
+		return -ENOSPC;
+	}
+	return (int)len;
+}
+
+int sip_reject_build(char *out, size_t size, const struct sip_msg *req, unsigned status,
+		     const struct sip_uas_policy *pol)
+{
+	char hdrs[512];
+	struct sip_build_extra x = {.headers = hdrs};
+
+	if (sip_reject_headers(req, status, pol, hdrs, sizeof(hdrs)) < 0)
+		hdrs[0] = 0;
+	return sip_build_reject(out, size, req, status, &x);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sip/sip_msg.h"
@@ -44,3 +45,16 @@ struct sip_verdict {
 int sip_msg_inspect(struct sip_msg *m, const char *buf, size_t len, bool stream,
 		    const struct sip_limits *lim, const struct sip_uas_policy *pol,
 		    struct sip_verdict *v);
+
+/* The header lines (each ending in CRLF, NUL-terminated in buf) that a
+ * refusal with this status must carry: Allow for 405 (RFC 3261 21.4.6),
+ * Unsupported with the Require tags not understood for 420 (8.2.2.3),
+ * Accept for 415 (8.2.3); none for other statuses. Returns the length,
+ * -ENOSPC (buf emptied) when they do not fit. pol NULL: the trunk policy. */
+int sip_reject_headers(const struct sip_msg *req, unsigned status, const struct sip_uas_policy *pol,
+		       char *buf, size_t size);
+
+/* The whole stateless refusal: sip_build_reject() with those headers.
+ * Returns the length, -EINVAL (no Via: nobody to answer), -ENOSPC. */
+int sip_reject_build(char *out, size_t size, const struct sip_msg *req, unsigned status,
+		     const struct sip_uas_policy *pol);

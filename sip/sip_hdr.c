@@ -367,35 +367,6 @@ int sip_session_expires_decode(struct tstr value, struct sip_session_expires *ou
 	return 0;
 }
 
-int sip_reason_decode(struct tstr elem, struct sip_reason *out)
-{
-	struct tstr s = elem, proto, val;
-	struct sip_reason r;
-
-	proto = take_token(&s);
-	if (!proto.len)
-		return -EBADMSG;
-	s = sip_skip_lws(s);
-	r.protocol = proto;
-	r.cause = -1;
-	r.text = r.params = TSTR_NULL;
-	if (s.len) {
-		if (s.p[0] != ';' || sip_params_check(sip_advance(s, 1)))
-			return -EBADMSG;
-		r.params = sip_advance(s, 1);
-		if (sip_param_find(r.params, "cause", &val)) {
-			unsigned long c;
-
-			if (sip_ulong_decode(val, 65535, &c))
-				return -EBADMSG;
-			r.cause = (int)c;
-		}
-		sip_param_find(r.params, "text", &r.text);
-	}
-	*out = r;
-	return 0;
-}
-
 int sip_authhdr_decode(struct tstr value, struct sip_authhdr *out)
 {
 	struct tstr s = value, scheme;
@@ -646,14 +617,6 @@ int sip_msg_rack(const struct sip_msg *m, struct sip_rack *r)
 	int rc = single(m, SIP_HDR_RACK, &v);
 
 	return rc ? rc : sip_rack_decode(v, r);
-}
-
-int sip_msg_reason(const struct sip_msg *m, unsigned i, struct sip_reason *r)
-{
-	struct tstr e;
-	int rc = sip_msg_elem(m, SIP_HDR_REASON, i, &e);
-
-	return rc ? rc : sip_reason_decode(e, r);
 }
 
 int sip_msg_auth(const struct sip_msg *m, enum sip_hdr_kind kind, unsigned i, struct sip_authhdr *a)

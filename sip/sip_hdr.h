@@ -62,14 +62,6 @@ struct sip_session_expires {
 	struct tstr refresher; /* "uac", "uas" or empty */
 };
 
-/* RFC 3326 */
-struct sip_reason {
-	struct tstr protocol; /* "SIP", "Q.850" */
-	int cause;	      /* -1 when absent */
-	struct tstr text;     /* quotes stripped */
-	struct tstr params;
-};
-
 /* credentials / challenge (RFC 3261 20.7, 20.44): scheme and its
  * comma-separated auth-params, raw */
 struct sip_authhdr {
@@ -84,7 +76,6 @@ int sip_cseq_decode(struct tstr value, struct sip_cseq *c);
 int sip_ctype_decode(struct tstr value, struct sip_ctype *ct);
 int sip_rack_decode(struct tstr value, struct sip_rack *r);
 int sip_session_expires_decode(struct tstr value, struct sip_session_expires *se);
-int sip_reason_decode(struct tstr elem, struct sip_reason *r);
 int sip_authhdr_decode(struct tstr value, struct sip_authhdr *a);
 /* An auth-param by name (quotes stripped). */
 bool sip_auth_param_find(struct tstr params, const char *name, struct tstr *val);
@@ -112,7 +103,6 @@ int sip_msg_session_expires(const struct sip_msg *m, struct sip_session_expires 
 int sip_msg_min_se(const struct sip_msg *m, uint32_t *min_se);
 int sip_msg_rseq(const struct sip_msg *m, uint32_t *rseq);
 int sip_msg_rack(const struct sip_msg *m, struct sip_rack *r);
-int sip_msg_reason(const struct sip_msg *m, unsigned i, struct sip_reason *r);
 int sip_msg_auth(const struct sip_msg *m, enum sip_hdr_kind kind, unsigned i,
 		 struct sip_authhdr *a);
 /* Is token (case-insensitive) among the elements of a token-list header:

@@ -454,8 +454,21 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, const struct s
 	if (e - i > lim->max_line_len)
 		return fail(m, -EMSGSIZE, SIP_BAD_REQUEST, "start line too long");
 	rc = parse_start_line(m, tstr_make(buf + i, e - i));
-	if (rc)
+	if (rc) {
+		/* a request refused for its start line (505, 400) is still
+		 * answered: index what headers there are (Via above all) for
+		 * the response to copy; the first error stays the verdict */
+		if (m->is_request && m->error_status) {
+			const char *why = m->error;
+			unsigned st = m->error_status;
+			size_t j = e + el;
+
+			(void)parse_headers(m, buf, len, &j, lim);
+			m->error = why;
+			m->error_status = st;
+		}
 		return rc;
+	}
 	i = e + el;
 	rc = parse_headers(m, buf, len, &i, lim);
 	if (rc)

@@ -91,6 +91,10 @@ extern struct sip_cfg sip_cfg;
 struct sip_trunk *sip_trunk_find(const char *name);
 const char *sip_trunk_auth_realm(const struct sip_trunk *tr);
 const char *sip_mode_name(enum sip_trunk_mode m);
+/* The trunk's state as `show sip trunks` says it: "up" or "down" by its
+ * OPTIONS keep-alive; without keep-alive nothing tells, so "in use" while
+ * it carries calls and "unknown" otherwise (never "down"). */
+const char *sip_trunk_state_name(const struct sip_trunk *t);
 
 /* The "sip" node, "show sip trunks", and the SIP timers (timer sip ...). */
 void sip_vty_init(void);

@@ -1227,9 +1227,13 @@ static void respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct si
 {
 	uint8_t buf[MSG_MAX];
 	struct sip_build_extra ex = {.headers = hdrs};
-	int n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, NULL, &ex);
+	char tag[24];
+	int n;
 
-	(void)ua;
+	/* RFC 3261 8.2.6.2: a To tag where the request had none (OPTIONS out
+	 * of dialog); the builder leaves a tagged To as it is */
+	snprintf(tag, sizeof(tag), "%016llx", (unsigned long long)rnd_next(ua));
+	n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, tag, &ex);
 	if (n > 0)
 		sip_txn_respond(t, (int)status, buf, (size_t)n);
 }
@@ -1525,11 +1529,12 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 		}
 		LOGP(DSIP, LOGL_NOTICE, "%s: unparseable message (%zu bytes): %s\n",
 		     sip_proto_name(rx->proto), rx->len, m.error ? m.error : "?");
-		/* a request that got as far as its headers gets its 400/505/513 */
-		if (m.error_status && m.is_request) {
+		/* a request that got as far as its headers gets its 400/505/513
+		 * (an ACK gets no response, RFC 3261 17) */
+		if (m.error_status && m.is_request && m.meth != SIP_METHOD_ACK) {
 			uint8_t buf[MSG_MAX];
-			int n = sip_build_response((char *)buf, sizeof(buf), &m, m.error_status,
-						   NULL, NULL, NULL);
+			int n = sip_reject_build((char *)buf, sizeof(buf), &m, m.error_status,
+						 &ua->pol);
 
 			if (n > 0) {
 				ua->st.stateless_replies++;
@@ -1559,8 +1564,8 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 			     why ? why : "");
 			if (m.meth != SIP_METHOD_ACK) {
 				uint8_t buf[MSG_MAX];
-				int n = sip_build_response((char *)buf, sizeof(buf), &m, st, NULL,
-							   NULL, NULL);
+				int n = sip_reject_build((char *)buf, sizeof(buf), &m, st,
+							 &ua->pol);
 
 				if (n > 0) {
 					ua->st.stateless_replies++;

@@ -14,6 +14,13 @@
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua_int.h"
 
+const char *sip_trunk_state_name(const struct sip_trunk *t)
+{
+	if (t->options_interval)
+		return t->up ? "up" : "down";
+	return t->calls ? "in use" : "unknown";
+}
+
 /* --- OPTIONS keep-alive per trunk --- */
 
 static void ping_state(struct trunk_ping *p, bool up, unsigned status)

@@ -430,7 +430,7 @@ DEFUN(show_sip_trunks, show_sip_trunks_cmd, "show sip trunks",
 	{
 		vty_out(vty, "%-16s %s:%s:%u mode %s, %s%s, calls %u/%u%s", t->name,
 			get_value_string(proto_names, t->proto), t->host ? t->host : "-", t->port,
-			sip_mode_name(t->mode), t->up ? "up" : "down",
+			sip_mode_name(t->mode), sip_trunk_state_name(t),
 			t->do_register ? (t->registered ? ", registered" : ", not registered") : "",
 			t->calls, t->max_calls, VTY_NEWLINE);
 	}

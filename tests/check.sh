@@ -1,9 +1,11 @@
 #!/bin/sh
 # make check, after the build: unit tests (plain, ASan+UBSan, TSan on the
-# threaded suites), the integration scripts tests/integration/*.sh, then the
-# call suites a second time against build/tandemd-san (ASan+UBSan; names get
-# "@san"). Every line of the form "PASS name", "FAIL name...", "SKIP name..."
-# counts; the last line is the total. Exit non-zero on any failure.
+# threaded suites), the layer check tests/layers.sh, the integration scripts
+# tests/integration/*.sh (those marked "# needs: kernel-sctp" through
+# tests/vm/sctp-tests.sh), then the call suites a second time against
+# build/tandemd-san (ASan+UBSan; names get "@san"). Every line of the form
+# "PASS name", "FAIL name...", "SKIP name..." counts; the last line is the
+# total. Exit non-zero on any failure.
 set -u
 top=$(pwd)
 build="$top/build"
@@ -72,6 +74,9 @@ if grep -q 'ThreadSanitizer' "$build/unit-tsan.stderr"; then
 	fail "unit-tsan: race report in build/unit-tsan.stderr"
 	grep -m5 'WARNING: ThreadSanitizer' "$build/unit-tsan.stderr"
 fi
+
+echo "== layers (nm: edges between core/sip/sigtran/media/interwork, name prefixes)"
+bash "$top/tests/layers.sh" "$build" 2>&1 | tee -a "$log"
 
 # collect NAME OUTFILE RC SUFFIX: an integration script's result lines (names
 # with SUFFIX appended) into the log; a non-zero exit without a FAIL line, or

@@ -17,10 +17,10 @@
 #include "media/cesopsn.h"
 #include "media/dtmf.h"
 #include "media/ec.h"
+#include "media/ec_tone.h"
 #include "media/g711.h"
 #include "media/jitterbuf.h"
 #include "media/rtp.h"
-#include "media/ans_det.h"
 #include "media/tones.h"
 #include "media/transcode.h"
 
@@ -178,23 +178,24 @@ static double run(enum xc_codec codec, bool dtmf, bool ec, unsigned *sink)
 }
 
 /* Per-channel extras the worker runs on some or all channels: the 2100 Hz
- * detector (every call, for the echo canceller), tone generation. */
+ * tone disabler of the echo canceller (media/ec_tone, on both directions of
+ * every call with EC), tone generation. */
 static void extras(unsigned *sink)
 {
 	static int16_t buf[SPP];
-	struct ans_det ans;
+	struct ec_tone tdis;
 	struct tone_gen g;
 	double t0, t1;
 	unsigned n = SECONDS * 1000 / PTIME * 20; /* 20 channels' worth */
 
 	for (int i = 0; i < SPP; i++)
 		buf[i] = (int16_t)(i * 97);
-	ans_det_init(&ans, G711_LAW_A, -31, 400);
+	ec_tone_init(&tdis);
 	t0 = cpu_s();
 	for (unsigned k = 0; k < n; k++)
-		*sink += ans_det_rx(&ans, buf, SPP);
+		*sink += ec_tone_rx(&tdis, buf, SPP);
 	t1 = cpu_s();
-	printf("  %-10s %8.0f ns CPU per channel-second\n", "ans-detect",
+	printf("  %-10s %8.0f ns CPU per channel-second\n", "ec-tone",
 	       (t1 - t0) * 1e9 / (SECONDS * 20.0));
 	tone_gen_start(&g, "us", "ringback", G711_LAW_U, INT16_MIN);
 	t0 = cpu_s();

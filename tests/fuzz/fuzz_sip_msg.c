@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interwork/iw_cause.h"
 #include "sip/sip_build.h"
 #include "sip/sip_check.h"
 #include "sip/sip_hdr.h"
@@ -27,7 +28,6 @@ static void decode_all(const struct sip_msg *m, const uint8_t *data, size_t size
 	struct sip_nameaddr na;
 	struct sip_authhdr a;
 	struct sip_contact c;
-	struct sip_reason r;
 	struct sip_ctype ct;
 	struct sip_rack rk;
 	struct sip_cseq cs;
@@ -73,11 +73,11 @@ static void decode_all(const struct sip_msg *m, const uint8_t *data, size_t size
 	sip_msg_session_expires(m, &se);
 	sip_msg_content_type(m, &ct);
 	sip_msg_content_disposition(m, &t, &p);
-	for (i = 0; i < 4 && sip_msg_reason(m, i, &r) != -ENOENT; i++)
-		;
 	if (sip_msg_auth(m, SIP_HDR_AUTHORIZATION, 0, &a) == 0)
 		sip_auth_param_find(a.params, "nonce", &t);
 	sip_msg_has_token(m, SIP_HDR_PRIVACY, "id");
+	/* the Reason headers as the interworking reads them (iw_cause.c) */
+	iw_reason_msg_cause(m);
 	sip_msg_has_token(m, SIP_HDR_REQUIRE, "100rel");
 	if (sip_msg_multipart(m, parts, 8, &n) == 0)
 		for (i = 0; i < n; i++)

@@ -134,6 +134,14 @@ check "it:iw-calls:isup-to-sip:anm-on-200" wait_ev "$out" "EV ANM cic=3" 50
 calls=$(vty $VTY "show calls")
 check "it:iw-calls:show-calls (ISUP->SIP active, CIC 3, +4989555 -> +4930123456)" \
 	grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC 3" <<<"$calls"
+# no OPTIONS keep-alive on these trunks: the one carrying the call is "in
+# use", an idle one "unknown", neither "down" (issue 18)
+trunks=$(vty $VTY "show sip trunks")
+check "it:iw-calls:show-sip-trunks-in-use (no keep-alive, a call up)" \
+	grep -qE "^carrier .*, in use, calls 1/" <<<"$trunks"
+check "it:iw-calls:show-sip-trunks-unknown (no keep-alive, idle)" \
+	grep -qE "^infotrunk .*, unknown, calls 0/" <<<"$trunks"
+
 # --rtcp: the peer answers tandem's SR (2.5 s after media starts) with an
 # RR, so the peer's figures and the round trip reach show calls and the CDR
 start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch \
@@ -226,11 +234,13 @@ check "it:iw-calls:reinvite-hold-answered-recvonly (sipp scenario complete)" tes
 # --- refusals
 sed 's/STATUS/486/' "$SIPP/uas_reject.xml" >"$TMPD/uas_486.xml"
 sed 's/STATUS/403/' "$SIPP/uas_reject.xml" >"$TMPD/uas_403.xml"
+# Reason: Q.850;cause=0 names no cause: the status decides, as in
+# `tandem-tool cause sip2isup 486 'Q.850;cause=0'` (issue 16: was REL 0)
 start_bg "$TMPD/uas2.out" timeout 20 sipp -sf "$TMPD/uas_486.xml" \
-	-key reason "SIP;cause=486" -i 127.0.0.1 -p $UAS -m 1 -nostdin
+	-key reason "Q.850;cause=0" -i 127.0.0.1 -p $UAS -m 1 -nostdin
 uas=$BG_PID
 sw "call 4 30123457 89555"
-check "it:iw-calls:486->rel-17 (RFC 3398 8.2.6.1)" wait_ev "$out" "EV REL cic=4 cause=17" 50
+check "it:iw-calls:486+reason-q850-0->rel-17 (RFC 3398 8.2.6.1)" wait_ev "$out" "EV REL cic=4 cause=17" 50
 check "it:iw-calls:cdr-486" wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=isup-sip .* cic=4 .* cause=17 sip=486" 30
 wait "$uas"
 # a trunk with tones-on-failure: 486 -> ACM (in-band information), busy

@@ -243,6 +243,16 @@ static void rs_of(const struct isup_msg *m, struct isup_range_status *rs)
 	ck_assert_int_eq(isup_range_status_decode(p->val, p->len, rs), 0);
 }
 
+static uint8_t location_of(const struct isup_msg *m)
+{
+	const struct isup_param *p = isup_msg_param(m, ISUP_PAR_CAUSE_INDICATORS);
+	struct isup_cause c;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(isup_cause_decode(p->val, p->len, &c), 0);
+	return c.location;
+}
+
 static uint8_t cause_of(const struct isup_msg *m)
 {
 	const struct isup_param *p = isup_msg_param(m, ISUP_PAR_CAUSE_INDICATORS);
@@ -570,6 +580,8 @@ START_TEST(test_incoming_owner_release)
 	ck_assert_int_eq(isup_call_release(OW.call, 17), 0);
 	expect(1, ISUP_MT_REL, 2, &m);
 	ck_assert_uint_eq(cause_of(&m), 17);
+	/* isup_call_release(): on behalf of the SIP side (Q.1912.5 6.11) */
+	ck_assert_uint_eq(location_of(&m), ISUP_LOC_BEYOND_INTERWORKING);
 	/* the owner hears nothing more of it */
 	ck_assert_int_eq(isup_call_release(OW.call, 17), -ESHUTDOWN);
 	rx_simple(ISUP_MT_RLC, 2);
@@ -675,8 +687,13 @@ START_TEST(test_release_t1_t5)
 	ck_assert_ptr_nonnull(c);
 	k = isup_call_cic(c);
 	rx_simple(ISUP_MT_ANM, k);
-	ck_assert_int_eq(isup_call_release(c, 16), 0);
+	/* the owner's location (RFC 3398 8.2.6.1: user for a 6xx) goes into
+	 * the REL and its repetitions */
+	ck_assert_int_eq(isup_call_release_loc(c, 16, 16), -EINVAL);
+	ck_assert_int_eq(isup_call_release_loc(c, 16, ISUP_LOC_USER), 0);
 	ck_assert_uint_eq(TX.n, 2);
+	expect(1, ISUP_MT_REL, k, &m);
+	ck_assert_uint_eq(location_of(&m), ISUP_LOC_USER);
 
 	advance_s(14);
 	ck_assert_uint_eq(count_type(ISUP_MT_REL), 1);
@@ -684,6 +701,7 @@ START_TEST(test_release_t1_t5)
 	ck_assert_uint_eq(count_type(ISUP_MT_REL), 2);
 	expect(2, ISUP_MT_REL, k, &m);
 	ck_assert_uint_eq(cause_of(&m), 16);
+	ck_assert_uint_eq(location_of(&m), ISUP_LOC_USER);
 	/* up to just before T5 (300 s): REL at 0, 15, ..., 285 s */
 	advance_s(284);
 	ck_assert_uint_eq(count_type(ISUP_MT_REL), 20);

@@ -1,11 +1,13 @@
 /* interwork/iw_cause: RFC 3398 cause tables and the Reason header. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "interwork/iw_cause.h"
+#include "sip/sip_msg.h"
 #include "tests/unit/unit.h"
 
 /* Rows of a vector file: up to three whitespace-separated fields before
@@ -49,7 +51,7 @@ START_TEST(test_isup2sip_vectors)
 		if (!strcmp(rows[i][2], "none"))
 			want = 480;
 		got = !strcmp(rows[i][1], "user")
-			      ? iw_cause_isup_to_sip_loc((uint8_t)cause, IW_CAUSE_LOC_USER)
+			      ? iw_cause_isup_to_sip_loc((uint8_t)cause, ISUP_LOC_USER)
 			      : iw_cause_isup_to_sip((uint8_t)cause);
 
 		ck_assert_msg(got == want, "cause %d (%s): got %d, want %d", cause, rows[i][1], got,
@@ -99,9 +101,9 @@ START_TEST(test_ranges)
 		else
 			ck_assert_msg(c >= 1 && c <= 127, "status %d -> %u", s, c);
 	}
-	ck_assert_uint_eq(iw_cause_sip_location(603), IW_CAUSE_LOC_USER);
-	ck_assert_uint_eq(iw_cause_sip_location(486), IW_CAUSE_LOC_BI);
-	ck_assert_uint_eq(iw_cause_sip_location(503), IW_CAUSE_LOC_BI);
+	ck_assert_uint_eq(iw_cause_sip_location(603), ISUP_LOC_USER);
+	ck_assert_uint_eq(iw_cause_sip_location(486), ISUP_LOC_BEYOND_INTERWORKING);
+	ck_assert_uint_eq(iw_cause_sip_location(503), ISUP_LOC_BEYOND_INTERWORKING);
 }
 END_TEST
 
@@ -244,7 +246,7 @@ START_TEST(test_map_default)
 		ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, (uint8_t)c, 4), want);
 		ck_assert_int_eq(iw_cause_map_isup_to_sip(NULL, (uint8_t)c, 4), want);
 	}
-	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 21, IW_CAUSE_LOC_USER), 603);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 21, ISUP_LOC_USER), 603);
 	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 0, 4), -EINVAL);
 	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 128, 4), -EINVAL);
 	for (int st = 250; st <= 750; st++)
@@ -273,7 +275,7 @@ START_TEST(test_map_overrides)
 	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 16, 4), 0);
 	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 31, 4), 0);
 	/* the override holds at location user too (no 603) */
-	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 21, IW_CAUSE_LOC_USER), 486);
+	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 21, ISUP_LOC_USER), 486);
 	/* the rest stays RFC 3398 */
 	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 18, 4), 408);
 	ck_assert_int_eq(iw_cause_map_isup_to_sip(&m, 1, 4), 404);
@@ -384,6 +386,146 @@ START_TEST(test_map_load)
 }
 END_TEST
 
+/* A SIP message of the row's kind carrying the Reason header lines given
+ * (NULL: none), parsed. */
+static struct sip_msg *reason_msg(char *buf, size_t size, bool bye, int status,
+				  const char *const *reasons)
+{
+	struct sip_msg *m = calloc(1, sizeof(*m));
+	int n;
+
+	ck_assert_ptr_nonnull(m);
+	if (bye)
+		n = snprintf(buf, size, "BYE sip:a@192.0.2.1 SIP/2.0\r\n");
+	else
+		n = snprintf(buf, size, "SIP/2.0 %d Failure\r\n", status);
+	n += snprintf(buf + n, size - (size_t)n,
+		      "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bK1\r\n"
+		      "From: <sip:b@192.0.2.2>;tag=1\r\nTo: <sip:a@192.0.2.1>;tag=2\r\n"
+		      "Call-ID: r1\r\nCSeq: 2 %s\r\n",
+		      bye ? "BYE" : "INVITE");
+	for (unsigned i = 0; reasons && reasons[i]; i++)
+		n += snprintf(buf + n, size - (size_t)n, "Reason: %s\r\n", reasons[i]);
+	n += snprintf(buf + n, size - (size_t)n, "Content-Length: 0\r\n\r\n");
+	ck_assert_int_lt(n, (int)size);
+	ck_assert_int_eq(sip_msg_parse(m, buf, (size_t)n, NULL), 0);
+	return m;
+}
+
+/* tests/vectors/interwork/reason_release.txt: the same decision from the
+ * text (what `tandem-tool cause` calls) and from a parsed message (what
+ * tandemd calls), for responses and BYE. */
+START_TEST(test_reason_release_vectors)
+{
+	FILE *f = fopen(unit_vector_path("interwork/reason_release.txt"), "r");
+	char line[512], buf[1024];
+	int rows = 0, zero_rows = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *kind, *st, *reason, *cause, *save;
+		const char *rv[2] = {NULL, NULL};
+		struct sip_msg *m;
+		uint8_t want, got;
+		bool bye;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		kind = strtok_r(line, "\t", &save);
+		st = strtok_r(NULL, "\t", &save);
+		reason = strtok_r(NULL, "\t", &save);
+		cause = strtok_r(NULL, "\t", &save);
+		ck_assert_msg(kind && st && reason && cause, "bad row %d", rows + 1);
+		bye = !strcmp(kind, "bye");
+		want = (uint8_t)atoi(cause);
+		if (strcmp(reason, "-"))
+			rv[0] = reason;
+		if (strstr(reason, "cause=0"))
+			zero_rows++;
+		if (bye)
+			got = iw_cause_from_bye(rv[0], rv[0] ? strlen(rv[0]) : 0);
+		else
+			got = iw_cause_map_from_response(NULL, atoi(st), rv[0],
+							 rv[0] ? strlen(rv[0]) : 0);
+		ck_assert_msg(got == want, "%s %s '%s' (text): got %u, want %u", kind, st, reason,
+			      got, want);
+		m = reason_msg(buf, sizeof(buf), bye, bye ? 0 : atoi(st), rv[0] ? rv : NULL);
+		got = bye ? iw_cause_from_bye_msg(m) : iw_cause_map_from_msg(NULL, atoi(st), m);
+		ck_assert_msg(got == want, "%s %s '%s' (message): got %u, want %u", kind, st,
+			      reason, got, want);
+		free(m);
+		rows++;
+	}
+	fclose(f);
+	ck_assert_int_ge(rows, 15);
+	ck_assert_int_ge(zero_rows, 3); /* the "cause=0" disagreement stays covered */
+}
+END_TEST
+
+/* Several Reason header lines: the first line holding a Q.850 value
+ * decides, as the first Q.850 value within one line does. */
+START_TEST(test_reason_msg_lines)
+{
+	static const char *const a[] = {"SIP;cause=486", "Q.850;cause=34", NULL};
+	static const char *const b[] = {"Q.850;cause=0", "Q.850;cause=34", NULL};
+	static const char *const c[] = {"Q.850;cause=999", "Q.850;cause=21", NULL};
+	char buf[1024];
+	struct sip_msg *m;
+
+	m = reason_msg(buf, sizeof(buf), false, 486, a);
+	ck_assert_uint_eq(iw_reason_msg_cause(m), 34);
+	ck_assert_uint_eq(iw_cause_map_from_msg(NULL, 486, m), 34);
+	free(m);
+	m = reason_msg(buf, sizeof(buf), false, 486, b);
+	ck_assert_uint_eq(iw_reason_msg_cause(m), 0);
+	ck_assert_uint_eq(iw_cause_map_from_msg(NULL, 486, m), 17);
+	free(m);
+	/* a malformed line is passed over */
+	m = reason_msg(buf, sizeof(buf), true, 0, c);
+	ck_assert_uint_eq(iw_cause_from_bye_msg(m), 21);
+	free(m);
+	ck_assert_uint_eq(iw_reason_msg_cause(NULL), 0);
+	ck_assert_uint_eq(iw_cause_from_bye_msg(NULL), 16);
+}
+END_TEST
+
+START_TEST(test_policy_sets)
+{
+	struct iw_cause_map m;
+	char err[64];
+	unsigned adv = 0, fo = 0;
+
+	/* an INVITE still to answer always gets a final response */
+	ck_assert_int_eq(iw_cause_map_reject_status(NULL, ISUP_CAUSE_NORMAL_CLEARING, 4), 480);
+	ck_assert_int_eq(iw_cause_map_reject_status(NULL, 0, 4), 480);
+	ck_assert_int_eq(iw_cause_map_reject_status(NULL, ISUP_CAUSE_USER_BUSY, 4), 486);
+	ck_assert_int_eq(iw_cause_map_reject_status(NULL, ISUP_CAUSE_CALL_REJECTED, ISUP_LOC_USER),
+			 603);
+	iw_cause_map_init(&m);
+	ck_assert_int_eq(iw_cause_map_parse(&m, "isup2sip 17 -\n", 14, "t", err, sizeof(err)), 0);
+	ck_assert_int_eq(iw_cause_map_reject_status(&m, ISUP_CAUSE_USER_BUSY, 4), 480);
+
+	/* route advance: exactly the causes another route may not give */
+	for (int c = 0; c < 256; c++)
+		adv += iw_cause_route_advance((uint8_t)c);
+	ck_assert_uint_eq(adv, 4);
+	ck_assert(iw_cause_route_advance(ISUP_CAUSE_NO_CIRCUIT_AVAILABLE));
+	ck_assert(iw_cause_route_advance(ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION));
+	ck_assert(!iw_cause_route_advance(ISUP_CAUSE_USER_BUSY));
+	for (int st = 100; st < 700; st++)
+		fo += iw_cause_sip_failover(st);
+	ck_assert_uint_eq(fo, 5);
+	ck_assert(iw_cause_sip_failover(408));
+	ck_assert(!iw_cause_sip_failover(501));
+	ck_assert_str_eq(iw_cause_failure_tone(ISUP_CAUSE_USER_BUSY), "busy");
+	ck_assert_str_eq(iw_cause_failure_tone(ISUP_CAUSE_NO_CIRCUIT_AVAILABLE), "congestion");
+	ck_assert_str_eq(iw_cause_failure_tone(ISUP_CAUSE_RESOURCE_UNAVAILABLE), "congestion");
+	ck_assert_ptr_null(iw_cause_failure_tone(ISUP_CAUSE_UNALLOCATED_NUMBER));
+	ck_assert_ptr_null(iw_cause_failure_tone(0));
+}
+END_TEST
+
 Suite *iw_cause_suite(void)
 {
 	Suite *s = suite_create("iw_cause");
@@ -397,6 +539,9 @@ Suite *iw_cause_suite(void)
 	tc = unit_tcase("reason");
 	tcase_add_test(tc, test_reason_format);
 	tcase_add_test(tc, test_reason_round_trip);
+	tcase_add_test(tc, test_reason_release_vectors);
+	tcase_add_test(tc, test_reason_msg_lines);
+	tcase_add_test(tc, test_policy_sets);
 	tcase_add_loop_test(tc, test_reason_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
 	tcase_add_test(tc, test_reason_wins);
 	suite_add_tcase(s, tc);

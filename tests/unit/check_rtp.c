@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "media/rtcp.h"
-#include "media/port_pool.h"
 #include "media/rtp.h"
 #include "tests/unit/unit.h"
 
@@ -564,50 +563,6 @@ START_TEST(test_comfort_noise)
 }
 END_TEST
 
-START_TEST(test_port_pool)
-{
-	struct port_pool *pp = port_pool_alloc(unit_ctx, 25341, 25379);
-	uint16_t p, first, seen[32];
-	unsigned n = 0;
-
-	ck_assert_ptr_nonnull(pp);
-	/* Even ports 25342..25378 with their odd partner inside the range. */
-	ck_assert_uint_eq(port_pool_size(pp), 19);
-	while (port_pool_get(pp, &p) == 0) {
-		ck_assert_uint_eq(p % 2, 0);
-		ck_assert_uint_ge(p, 25342);
-		ck_assert_uint_le(p + 1, 25379);
-		for (unsigned i = 0; i < n; i++)
-			ck_assert_uint_ne(seen[i], p);
-		seen[n++] = p;
-	}
-	ck_assert_uint_eq(n, 19);
-	ck_assert_uint_eq(port_pool_available(pp), 0);
-	ck_assert_int_eq(port_pool_put(pp, 25343), -EINVAL); /* odd */
-	ck_assert_int_eq(port_pool_put(pp, 25380), -EINVAL); /* outside */
-	/* Freed pairs are found again by the rotating cursor. */
-	ck_assert_int_eq(port_pool_put(pp, 25350), 0);
-	ck_assert_int_eq(port_pool_put(pp, 25350), -EINVAL); /* twice */
-	ck_assert_int_eq(port_pool_put(pp, 25344), 0);
-	ck_assert_int_eq(port_pool_get(pp, &first), 0);
-	ck_assert_uint_eq(first, 25344); /* cursor wrapped to the start */
-	ck_assert_int_eq(port_pool_get(pp, &p), 0);
-	ck_assert_uint_eq(p, 25350);
-	ck_assert_int_eq(port_pool_get(pp, &p), -ENOSPC);
-	port_pool_free(pp);
-	/* A range too small for a pair. */
-	ck_assert_ptr_null(port_pool_alloc(unit_ctx, 25341, 25342));
-	/* Large range: 100 pairs, rotation across words. */
-	pp = port_pool_alloc(unit_ctx, 20000, 20199);
-	for (int i = 0; i < 150; i++) {
-		ck_assert_int_eq(port_pool_get(pp, &p), 0);
-		ck_assert_uint_eq(p, 20000 + 2 * (i % 100));
-		ck_assert_int_eq(port_pool_put(pp, p), 0);
-	}
-	port_pool_free(pp);
-}
-END_TEST
-
 Suite *rtp_suite(void)
 {
 	Suite *s = suite_create("rtp");
@@ -625,7 +580,6 @@ Suite *rtp_suite(void)
 	tcase_add_test(tc, test_rtcp_peer_vectors);
 	tcase_add_test(tc, test_rtcp_periodic_report);
 	tcase_add_test(tc, test_comfort_noise);
-	tcase_add_test(tc, test_port_pool);
 	suite_add_tcase(s, tc);
 	return s;
 }

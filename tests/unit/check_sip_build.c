@@ -2,6 +2,7 @@
  * every built message is parsed back and checked. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sip/sip_build.h"
@@ -242,6 +243,108 @@ START_TEST(test_in_dialog_request)
 }
 END_TEST
 
+/* A refusal is built from what the request has (RFC 3261 8.2.6; RFC 4475
+ * 3.3.1): each case drops or breaks one header and still gets its answer,
+ * with the header its status requires; the answer parses back. */
+static const struct {
+	const char *name, *req;
+	unsigned status;
+	const char *want; /* a line the answer must hold, or NULL */
+} rejects[] = {
+	{"other version",
+	 "OPTIONS sip:a@gw SIP/3.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+	 "From: <sip:b@x>;tag=1\r\nTo: <sip:a@gw>\r\nCall-ID: v1\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	 505, "Call-ID: v1\r\n"},
+	{"no Call-ID",
+	 "OPTIONS sip:a@gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+	 "From: <sip:b@x>;tag=1\r\nTo: <sip:a@gw>\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	 400, "CSeq: 1 OPTIONS\r\n"},
+	{"no CSeq",
+	 "OPTIONS sip:a@gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+	 "From: <sip:b@x>;tag=1\r\nTo: <sip:a@gw>\r\nCall-ID: c2\r\n\r\n",
+	 400, "Call-ID: c2\r\n"},
+	{"no From, no To",
+	 "OPTIONS sip:a@gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+	 "Call-ID: c3\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	 400, "Call-ID: c3\r\n"},
+	{"CSeq too large",
+	 "OPTIONS sip:a@gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+	 "From: <sip:b@x>;tag=1\r\nTo: <sip:a@gw>\r\nCall-ID: c4\r\n"
+	 "CSeq: 4294967296 OPTIONS\r\n\r\n",
+	 400, "CSeq: 4294967296 OPTIONS\r\n"},
+	{"405",
+	 "REGISTER sip:gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+	 "From: <sip:b@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c5\r\nCSeq: 1 REGISTER\r\n\r\n",
+	 405, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"},
+	{"420",
+	 "OPTIONS sip:a@gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+	 "From: <sip:b@x>;tag=1\r\nTo: <sip:a@gw>\r\nCall-ID: c6\r\nCSeq: 1 OPTIONS\r\n"
+	 "Require: 100rel, foo\r\nRequire: bar\r\n\r\n",
+	 420, "Unsupported: foo, bar\r\n"},
+	{"415",
+	 "INVITE sip:a@gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+	 "From: <sip:b@x>;tag=1\r\nTo: <sip:a@gw>\r\nCall-ID: c7\r\nCSeq: 1 INVITE\r\n"
+	 "Content-Type: text/x-unknown\r\nContent-Length: 2\r\n\r\nhi",
+	 415, "Accept: application/sdp, multipart/mixed, application/isup"},
+};
+
+START_TEST(test_reject)
+{
+	const char *in = rejects[_i].req;
+	struct sip_msg *m = talloc_zero(NULL, struct sip_msg), *r;
+	const char *why = NULL;
+	unsigned st;
+	char out[1024];
+	int n;
+
+	if (sip_msg_parse(m, in, strlen(in), NULL) < 0)
+		st = m->error_status;
+	else
+		st = sip_msg_check_uas(m, NULL, &why);
+	ck_assert_msg(st == rejects[_i].status, "%s: status %u, want %u", rejects[_i].name, st,
+		      rejects[_i].status);
+	/* the strict builder cannot answer these: the reject builder can */
+	n = sip_reject_build(out, sizeof(out), m, st, NULL);
+	ck_assert_msg(n > 0, "%s: %d", rejects[_i].name, n);
+	out[n] = 0;
+	ck_assert_msg(!strncmp(out, "SIP/2.0 ", 8) && (unsigned)atoi(out + 8) == st, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"));
+	ck_assert_msg(strstr(out, rejects[_i].want), "%s: no '%s' in\n%s", rejects[_i].name,
+		      rejects[_i].want, out);
+	/* a To without a tag gets one, the same for a retransmission */
+	if (strstr(in, "To: <sip:a@gw>\r\n")) {
+		char again[1024];
+
+		ck_assert_ptr_nonnull(strstr(out, "To: <sip:a@gw>;tag=r"));
+		ck_assert_int_eq(sip_reject_build(again, sizeof(again), m, st, NULL), n);
+		ck_assert(!memcmp(again, out, (size_t)n));
+	}
+	r = talloc_zero(NULL, struct sip_msg);
+	ck_assert_int_eq(sip_msg_parse(r, out, (size_t)n, NULL), 0);
+	ck_assert(!r->is_request);
+	ck_assert_uint_eq(r->status, st);
+	/* too small a buffer: -ENOSPC, never a cut message */
+	ck_assert_int_eq(sip_reject_build(out, (size_t)n - 1, m, st, NULL), -ENOSPC);
+	talloc_free(r);
+	talloc_free(m);
+}
+END_TEST
+
+START_TEST(test_reject_needs_via)
+{
+	static const char in[] = "OPTIONS sip:a@gw SIP/2.0\r\nFrom: <sip:b@x>;tag=1\r\n"
+				 "To: <sip:a@gw>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n";
+	struct sip_msg *m = talloc_zero(NULL, struct sip_msg);
+	char out[512];
+
+	ck_assert_int_eq(sip_msg_parse(m, in, sizeof(in) - 1, NULL), 0);
+	ck_assert_int_eq(sip_reject_build(out, sizeof(out), m, 400, NULL), -EINVAL);
+	/* nor is a response ever answered, nor with a 2xx */
+	ck_assert_int_eq(sip_build_reject(out, sizeof(out), m, 200, NULL), -EINVAL);
+	talloc_free(m);
+}
+END_TEST
+
 Suite *sip_build_suite(void)
 {
 	Suite *s = suite_create("sip_build");
@@ -251,6 +354,8 @@ Suite *sip_build_suite(void)
 	tcase_add_test(tc, test_response_keeps_tag_and_unfolds);
 	tcase_add_test(tc, test_ack_and_cancel);
 	tcase_add_test(tc, test_in_dialog_request);
+	tcase_add_loop_test(tc, test_reject, 0, sizeof(rejects) / sizeof(rejects[0]));
+	tcase_add_test(tc, test_reject_needs_via);
 	suite_add_tcase(s, tc);
 	return s;
 }

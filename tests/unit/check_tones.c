@@ -1,12 +1,11 @@
-/* media/tones, media/ans_det, media/cot: tone plans measured by Goertzel
- * (frequency and dBm0 level), the 2100 Hz answer-tone detector with and
- * without phase reversals, the continuity-check transceiver. */
+/* media/tones, media/cot: tone plans measured by Goertzel (frequency and
+ * dBm0 level), the continuity-check transceiver. (The 2100 Hz tone
+ * disabler is media/ec_tone, tested in check_ec.c.) */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "media/cot.h"
-#include "media/ans_det.h"
 #include "media/tones.h"
 #include "tests/unit/unit.h"
 
@@ -92,108 +91,6 @@ START_TEST(test_level_override)
 	tone_gen_stop(&g);
 	tone_gen_fill(&g, sig, 80);
 	ck_assert(tone_mean_square(sig, 80) == 0);
-}
-END_TEST
-
-/* f Hz at lvl dBm0 for ms, phase reversed every rev_ms (0: never). */
-static size_t ans_signal(double f, double lvl, unsigned ms, unsigned rev_ms)
-{
-	double a = tone_dbm0_amp(G711_LAW_A, lvl);
-	size_t n = ms * 8;
-
-	for (size_t i = 0; i < n; i++) {
-		double ph = 2 * M_PI * f * i / 8000.0;
-
-		if (rev_ms && (i / (rev_ms * 8)) % 2)
-			ph += M_PI;
-		sig[i] = g711_alaw_decode(g711_alaw_encode((int16_t)lrint(a * sin(ph))));
-	}
-	return n;
-}
-
-struct ans_result {
-	int ans, pr, end;
-	unsigned ans_ms, pr_ms;
-};
-
-static struct ans_result run_ans(size_t n)
-{
-	struct ans_det d;
-	struct ans_result r = {0};
-	static const int16_t zero[800];
-
-	ans_det_init(&d, G711_LAW_A, -31, 400);
-	for (size_t off = 0; off < n; off += 160) {
-		enum ans_event ev = ans_det_rx(&d, sig + off, 160);
-
-		if (ev == ANS_EV_ANS && !r.ans++)
-			r.ans_ms = (unsigned)((off + 160) / 8);
-		if (ev == ANS_EV_ANS_PR && !r.pr++)
-			r.pr_ms = (unsigned)((off + 160) / 8);
-	}
-	if (ans_det_rx(&d, zero, 800) == ANS_EV_END)
-		r.end++;
-	return r;
-}
-
-START_TEST(test_ans_plain)
-{
-	struct ans_result r = run_ans(ans_signal(2100, -12, 3300, 0));
-
-	ck_assert_int_eq(r.ans, 1);
-	ck_assert_int_eq(r.pr, 0);
-	ck_assert_int_eq(r.end, 1);
-	ck_assert_str_eq(ans_event_name(ANS_EV_ANS_PR), "/ANS");
-	ck_assert_uint_ge(r.ans_ms, 400);
-	ck_assert_uint_le(r.ans_ms, 500);
-}
-END_TEST
-
-START_TEST(test_ans_reversals)
-{
-	/* V.25 ANS with reversals every 450 ms; also at the tolerance
-	 * limits (425, 475) and at 15 Hz off, -30 dBm0. */
-	static const struct {
-		double f, lvl;
-		unsigned rev;
-	} c[] = {{2100, -12, 450},
-		 {2100, -12, 425},
-		 {2100, -12, 475},
-		 {2115, -20, 450},
-		 {2085, -30, 450}};
-
-	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		struct ans_result r = run_ans(ans_signal(c[i].f, c[i].lvl, 3300, c[i].rev));
-
-		ck_assert_msg(r.ans == 1 && r.pr == 1, "case %u: ans %d pr %d", i, r.ans, r.pr);
-		/* Reported at the first reversal (450 ms) or soon after. */
-		ck_assert_uint_le(r.pr_ms, c[i].rev + 100);
-	}
-}
-END_TEST
-
-START_TEST(test_ans_rejects)
-{
-	struct ans_result r;
-
-	/* Reversals at the wrong rhythm are not /ANS. */
-	r = run_ans(ans_signal(2100, -12, 3300, 300));
-	ck_assert_int_eq(r.pr, 0);
-	/* Outside 2100 +-15 Hz, the COT tone, a busy-tone frequency. */
-	r = run_ans(ans_signal(2130, -12, 2000, 0));
-	ck_assert_int_eq(r.ans, 0);
-	r = run_ans(ans_signal(2070, -12, 2000, 0));
-	ck_assert_int_eq(r.ans, 0);
-	r = run_ans(ans_signal(2000, -12, 2000, 0));
-	ck_assert_int_eq(r.ans, 0);
-	r = run_ans(ans_signal(480, -12, 2000, 0));
-	ck_assert_int_eq(r.ans, 0);
-	/* Too weak. */
-	r = run_ans(ans_signal(2100, -40, 2000, 0));
-	ck_assert_int_eq(r.ans, 0);
-	/* Too short. */
-	r = run_ans(ans_signal(2100, -12, 300, 0));
-	ck_assert_int_eq(r.ans, 0);
 }
 END_TEST
 
@@ -291,18 +188,13 @@ Suite *tones_suite(void)
 {
 	Suite *s = suite_create("tones");
 	TCase *tc = unit_tcase("tones");
-	TCase *ta = unit_tcase("answer-tone");
 	TCase *tcot = unit_tcase("cot");
 
 	tcase_add_test(tc, test_plans);
 	tcase_add_test(tc, test_level_override);
-	tcase_add_test(ta, test_ans_plain);
-	tcase_add_test(ta, test_ans_reversals);
-	tcase_add_test(ta, test_ans_rejects);
 	tcase_add_test(tcot, test_cot_4w_loop);
 	tcase_add_test(tcot, test_cot_2w_transceiver);
 	suite_add_tcase(s, tc);
-	suite_add_tcase(s, ta);
 	suite_add_tcase(s, tcot);
 	return s;
 }

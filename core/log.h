@@ -39,17 +39,17 @@ int tandem_log_init(void *ctx);
  * whenever the calling thread has one, so code shared by both kinds of
  * thread (core/loop_net.c, media/) needs no change. */
 struct log_relay;
-extern __thread struct log_relay *log_relay_self;
+extern __thread struct log_relay *tandem_log_relay_self;
 
-void log_relay_printf(struct log_relay *r, int subsys, int level, const char *file, int line,
-		      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void tandem_log_relay_printf(struct log_relay *r, int subsys, int level, const char *file, int line,
+			     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #undef LOGP
-#define LOGP(ss, level, fmt, args...)                                                        \
-	do {                                                                                 \
-		if (log_relay_self)                                                          \
-			log_relay_printf(log_relay_self, ss, level, __FILE__, __LINE__, fmt, \
-					 ##args);                                            \
-		else                                                                         \
-			LOGPSRC(ss, level, NULL, 0, fmt, ##args);                            \
+#define LOGP(ss, level, fmt, args...)                                                       \
+	do {                                                                                \
+		if (tandem_log_relay_self)                                                  \
+			tandem_log_relay_printf(tandem_log_relay_self, ss, level, __FILE__, \
+						__LINE__, fmt, ##args);                     \
+		else                                                                        \
+			LOGPSRC(ss, level, NULL, 0, fmt, ##args);                           \
 	} while (0)

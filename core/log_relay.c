@@ -11,7 +11,7 @@
 #include "core/loop.h"
 #include "core/spsc.h"
 
-__thread struct log_relay *log_relay_self;
+__thread struct log_relay *tandem_log_relay_self;
 
 #define RELAY_TEXT 232
 
@@ -46,7 +46,7 @@ static void relay_drain(void *priv)
 	}
 }
 
-struct log_relay *log_relay_alloc(void *ctx, struct loop *sig_loop, unsigned depth)
+struct log_relay *tandem_log_relay_alloc(void *ctx, struct loop *sig_loop, unsigned depth)
 {
 	struct log_relay *r = talloc_zero(ctx, struct log_relay);
 
@@ -61,7 +61,7 @@ struct log_relay *log_relay_alloc(void *ctx, struct loop *sig_loop, unsigned dep
 	return r;
 }
 
-void log_relay_free(struct log_relay *r)
+void tandem_log_relay_free(struct log_relay *r)
 {
 	if (!r)
 		return;
@@ -71,18 +71,18 @@ void log_relay_free(struct log_relay *r)
 	talloc_free(r);
 }
 
-void log_relay_attach(struct log_relay *r)
+void tandem_log_relay_attach(struct log_relay *r)
 {
-	log_relay_self = r;
+	tandem_log_relay_self = r;
 }
 
-uint64_t log_relay_dropped(const struct log_relay *r)
+uint64_t tandem_log_relay_dropped(const struct log_relay *r)
 {
 	return atomic_load_explicit(&r->dropped, memory_order_relaxed);
 }
 
-void log_relay_printf(struct log_relay *r, int subsys, int level, const char *file, int line,
-		      const char *fmt, ...)
+void tandem_log_relay_printf(struct log_relay *r, int subsys, int level, const char *file, int line,
+			     const char *fmt, ...)
 {
 	struct relay_line ln = {.file = file, .line = line};
 	va_list ap;

@@ -537,7 +537,7 @@ static void *worker_main(void *arg)
 	void *ctx = w->ctx;
 
 	/* this thread's log lines are emitted by the signalling thread */
-	log_relay_attach(w->log);
+	tandem_log_relay_attach(w->log);
 	worker_sched(w);
 	/* The ring belongs to the thread that submits to it (SINGLE_ISSUER):
 	 * create it here, not in the signalling thread. */
@@ -557,7 +557,7 @@ static void *worker_main(void *arg)
 		loop_run_once(w->loop);
 	}
 out:
-	log_relay_attach(NULL);
+	tandem_log_relay_attach(NULL);
 	/* ctx (loop, sockets) is freed by the signalling thread after the join */
 	return NULL;
 }
@@ -595,7 +595,7 @@ static int engine_destructor(struct media_engine *e)
 	media_engine_stop(e);
 	for (unsigned i = 0; e->w && i < e->nw; i++) {
 		TALLOC_FREE(e->w[i].ctx);
-		log_relay_free(e->w[i].log);
+		tandem_log_relay_free(e->w[i].log);
 		e->w[i].log = NULL;
 	}
 	return 0;
@@ -821,7 +821,7 @@ int media_engine_start(struct media_engine *e)
 		struct media_worker *w = &e->w[i];
 
 		sem_init(&w->ready, 0, 0);
-		w->log = log_relay_alloc(e, e->sig, 256);
+		w->log = tandem_log_relay_alloc(e, e->sig, 256);
 		if (!w->log)
 			return -ENOMEM;
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0)
@@ -864,7 +864,7 @@ void media_engine_stop(struct media_engine *e)
 	for (unsigned i = 0; i < e->nw; i++) {
 		pthread_join(e->w[i].th, NULL);
 		TALLOC_FREE(e->w[i].ctx);
-		log_relay_free(e->w[i].log);
+		tandem_log_relay_free(e->w[i].log);
 		e->w[i].log = NULL;
 	}
 	e->running = false;

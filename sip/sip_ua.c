@@ -54,7 +54,7 @@ struct sip_leg {
 	size_t body_len;
 	unsigned max_forwards; /* 0: the default 70 */
 	unsigned auth_tries;
-	struct sip_auth_client auth;
+	struct sip_auth_client *auth; /* allocated at the first challenge */
 	char *cancel_reason;
 	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx */
 	uint8_t *ack;
@@ -762,7 +762,11 @@ static int uac_auth_retry(struct sip_leg *leg, struct sip_txn *t, const struct s
 	rq.method = "INVITE";
 	rq.uri = view(leg->ruri);
 	rq.cnonce = cnonce;
-	if (sip_auth_response_encode(val, sizeof(val), &leg->auth, &ch, &rq) < 0)
+	if (!leg->auth)
+		leg->auth = talloc_zero(leg, struct sip_auth_client);
+	if (!leg->auth)
+		return -ENOMEM;
+	if (sip_auth_response_encode(val, sizeof(val), leg->auth, &ch, &rq) < 0)
 		return -EINVAL;
 	snprintf(hdr, sizeof(hdr), "%s: %s\r\n",
 		 st == 401 ? "Authorization" : "Proxy-Authorization", val);

@@ -69,7 +69,10 @@ if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt 2048 ]; then
 	skip "it:vty-fds-above-fd-setsize: hard descriptor limit $(ulimit -Hn)"
 else
 	SIPT=$((PORT + 1))
-	printf 'line vty\n bind 127.0.0.1 %s\nsip\n listen tcp 127.0.0.1 %s\n' $PORT $SIPT >"$TMPD/fds.cfg"
+	# the connection caps and the first-message deadline (issue 14) opened
+	# wide, so that the held connections stay
+	printf 'line vty\n bind 127.0.0.1 %s\nsip\n stream-limits connections 4000 per-source 4000 message-size 65535\n stream-timeouts message 600 idle 86400\n listen tcp 127.0.0.1 %s\n' \
+		$PORT $SIPT >"$TMPD/fds.cfg"
 	start_bg "$TMPD/fds.log" bash -c "ulimit -Sn 1024 && exec \"$BUILD/tandemd\" -c \"$TMPD/fds.cfg\""
 	fpid=$BG_PID
 	if ! wait_tcp $PORT 50; then

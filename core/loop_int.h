@@ -13,6 +13,7 @@ struct loop_bufring {
 	size_t ring_bytes;
 	uint8_t *mem;
 	unsigned nbufs, mask, buf_size, in_use;
+	unsigned stride; /* bytes from one buffer to the next (buf_size rounded up to 64) */
 	uint16_t bgid;
 };
 

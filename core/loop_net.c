@@ -33,7 +33,13 @@ int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, uns
 		b->br = NULL;
 		return -errno;
 	}
-	b->mem = talloc_size(l, (size_t)nbufs * buf_size);
+	/* Buffers start on 64-byte boundaries: a multishot recvmsg puts its
+	 * struct io_uring_recvmsg_out at the start of each (4-byte alignment
+	 * needed; an odd size such as 65,535 + the header misaligned every
+	 * other buffer). The kernel is given buf_size bytes of each, so what
+	 * does not fit is still cut off and flagged (MSG_TRUNC). */
+	b->stride = (buf_size + 63u) & ~63u;
+	b->mem = talloc_size(l, (size_t)nbufs * b->stride);
 	if (!b->mem) {
 		munmap(b->br, b->ring_bytes);
 		b->br = NULL;
@@ -56,7 +62,7 @@ int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, uns
 	b->bgid = bgid;
 	io_uring_buf_ring_init(b->br);
 	for (unsigned i = 0; i < nbufs; i++)
-		io_uring_buf_ring_add(b->br, b->mem + (size_t)i * buf_size, buf_size,
+		io_uring_buf_ring_add(b->br, b->mem + (size_t)i * b->stride, buf_size,
 				      (unsigned short)i, b->mask, (int)i);
 	io_uring_buf_ring_advance(b->br, (int)nbufs);
 	b->in_use = 0;
@@ -75,12 +81,12 @@ void loop_bufring_exit(struct loop *l, struct loop_bufring *b)
 uint8_t *loop_bufring_get(struct loop_bufring *b, unsigned bid)
 {
 	b->in_use++;
-	return b->mem + (size_t)bid * b->buf_size;
+	return b->mem + (size_t)bid * b->stride;
 }
 
 void loop_bufring_recycle(struct loop_bufring *b, unsigned bid)
 {
-	io_uring_buf_ring_add(b->br, b->mem + (size_t)bid * b->buf_size, b->buf_size,
+	io_uring_buf_ring_add(b->br, b->mem + (size_t)bid * b->stride, b->buf_size,
 			      (unsigned short)bid, b->mask, 0);
 	io_uring_buf_ring_advance(b->br, 1);
 	b->in_use--;

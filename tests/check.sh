@@ -138,7 +138,7 @@ if [ -x "$build/tandemd-san" ]; then
 		d="$build/san-logs/$name"
 		rm -rf "$d"
 		mkdir -p "$d"
-		TANDEM_TANDEMD="$build/tandemd-san" \
+		TANDEM_TANDEMD="$build/tandemd-san" TANDEM_SAN_SCAN=1 \
 		ASAN_OPTIONS="detect_leaks=1:log_path=$d/asan" \
 		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$d/ubsan" \
 			integration "$name" "$top/tests/integration/$name.sh" "@san"

@@ -22,6 +22,14 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	# under make check's sanitizer runs: a report the daemon wrote to its
+	# own log (UBSan writes to stderr whatever log_path says) fails the script
+	if [ -n "${TANDEM_SAN_SCAN:-}" ] &&
+		grep -rqE 'runtime error:|ERROR: (AddressSanitizer|LeakSanitizer)' "$TMPD" 2>/dev/null; then
+		echo "FAIL it:$(basename "$0" .sh): sanitizer report in a log of this test:"
+		grep -rhE 'runtime error:|ERROR: (AddressSanitizer|LeakSanitizer)' "$TMPD" | head -5
+		FAILED=1
+	fi
 	[ -n "${TANDEM_KEEP:-}" ] && echo "kept $TMPD" || rm -rf "$TMPD"
 }
 trap cleanup EXIT

@@ -278,6 +278,39 @@ START_TEST(test_udp_oversize_dropped)
 }
 END_TEST
 
+/* An odd buffer size (65,535, the default, is one) must not misalign the
+ * struct io_uring_recvmsg_out the kernel writes at the start of every
+ * buffer: UBSan (make check's ASan+UBSan run) caught tandemd reading it at
+ * an odd address from the second buffer on. */
+START_TEST(test_udp_odd_buffer_size)
+{
+	struct loop_cfg cfg = {.udp_bufs = 16, .udp_buf_size = 1001};
+	struct loop *l = loop_alloc(unit_ctx, &cfg);
+	struct sockaddr_in a = lo_any();
+	struct sockaddr_storage ss;
+	struct size_rx r = {0};
+	struct loop_udp *u;
+	static const uint8_t small[10];
+	bool never = false;
+	int fd;
+
+	ck_assert_ptr_nonnull(l);
+	u = loop_udp_open(l, (struct sockaddr *)&a, sizeof(a), size_rx, &r);
+	ck_assert_ptr_nonnull(u);
+	ck_assert_int_eq(loop_udp_local(u, &ss), 0);
+	fd = client_socket((struct sockaddr_in *)&ss);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(send(fd, small, sizeof(small), 0), (int)sizeof(small));
+	turn_until(l, &never, 100);
+	ck_assert_int_eq(r.n, 4);
+	ck_assert_uint_eq(r.last_len, sizeof(small));
+	close(fd);
+	loop_udp_close(u);
+	turn_until(l, &never, 30);
+	loop_free(l);
+}
+END_TEST
+
 /* --- TCP: 4 MiB through the send queue toward a slow reader (a thread
  * reading a small socket buffer bit by bit), then framed replies cut into
  * odd pieces to exercise "consume what is complete, keep the rest". --- */
@@ -636,6 +669,7 @@ Suite *loop_suite(void)
 	tcase_add_test(tc, test_udp_echo);
 	tcase_add_test(tc, test_bufring_exhausted_recovers);
 	tcase_add_test(tc, test_udp_oversize_dropped);
+	tcase_add_test(tc, test_udp_odd_buffer_size);
 	tcase_add_test(tc, test_tcp_backpressure_slow_reader);
 	tcase_add_test(tc, test_osmo_fd_and_timer);
 	tcase_add_test(tc, test_osmo_fd_above_fd_setsize);

@@ -218,11 +218,14 @@ sha=$BG_PID
 check "it:iw-sec:digest-sha256-iam" wait_ev "$out" "EV IAM cic=[0-9]+ called=89100005" 50
 check "it:iw-sec:digest-sha256-used" grep -q "trunk authed-sha: INVITE authenticated (SHA-256" \
 	"$TMPD/td.log"
-wait "$sha"
-check "it:iw-sec:digest-sha256-one-iam" test "$(iams)" = $((n1 + 1))
-# (tandem's UA does not answer a challenge to its BYE: the switch ends it)
+# (tandem's UA does not answer a challenge to its BYE: the switch ends it,
+# while the UA still runs to answer tandem's BYE; with the UA gone that BYE
+# would wait out Timer F, 32 s, and the call with it)
+wait_ev "$TMPD/sha.out" "bye sent" 50
 cic=$(grep -E "EV IAM cic=[0-9]+ called=89100005" "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
 [ -n "$cic" ] && sw "release $cic 16" && wait_ev "$out" "EV RLC cic=$cic" 50
+wait "$sha"
+check "it:iw-sec:digest-sha256-one-iam" test "$(iams)" = $((n1 + 1))
 
 # ---------------------------------------------------------------- RFC 3325
 # identity NAME PORT CALLED PRIVACY
@@ -347,6 +350,7 @@ idle() {
 		vty $VTY "show calls" | grep -qE "(^| )0 calls;" && return 0
 		sleep 0.2
 	done
+	vty $VTY "show calls" | sed 's/^/   left: /'
 	return 1
 }
 check "it:iw-sec:loop-every-call-released" idle

@@ -22,6 +22,11 @@ while time.time() < t:
     except socket.timeout:
         pass
 "
+# the silent server must be bound before the query goes out: a query to a
+# port nobody holds comes back as ICMP port unreachable, c-ares fails at
+# once (ECONNREFUSED) and the budget is never used (python3 may take a
+# while to start on a loaded machine)
+wait_udp $DNS 100 || { fail "it:enum-budget:dns-peer-start"; cat "$TMPD/dns.log"; exit 1; }
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
  logging filter all 1

@@ -332,13 +332,15 @@ static int raw_send(struct sip_conn *sc, const void *buf, size_t len)
 	return rc == (int)len ? 0 : -EIO;
 }
 
-/* Drive the TLS engine with what arrived; false when the connection died
- * (what arrived before a close_notify or an alert is still delivered, and
- * requests we sent on it are failed at once rather than by Timer F). */
+/* Drive the TLS engine with what arrived; false when the connection died.
+ * What arrived before a close_notify or an alert is still delivered; after
+ * an alert or a broken record the requests we sent on it are failed at once
+ * rather than by Timer F (an orderly close, like a TCP FIN, leaves them: the
+ * far end may answer on a new connection, RFC 3261 18.2.2). */
 static bool tls_pump(struct sip_conn *sc)
 {
 	char peer[64];
-	bool alive = true;
+	bool alive = true, failed = false;
 
 	if (!SSL_is_init_finished(sc->ssl)) {
 		int rc;
@@ -388,6 +390,7 @@ static bool tls_pump(struct sip_conn *sc)
 				     addr_str(&sc->peer, peer, sizeof(peer)),
 				     e == SSL_ERROR_SSL ? tls_reason() : "transport error");
 			ERR_clear_error();
+			failed = e != SSL_ERROR_ZERO_RETURN;
 			alive = false;
 			break;
 		}
@@ -408,7 +411,7 @@ static bool tls_pump(struct sip_conn *sc)
 		memmove(sc->plain, sc->plain + used, sc->plain_len - (size_t)used);
 		sc->plain_len -= (size_t)used;
 	}
-	if (!alive)
+	if (failed)
 		conn_error(sc);
 	return alive;
 }

@@ -117,18 +117,23 @@ DEFUN(cfg_media_timeout, cfg_media_timeout_cmd, "rtp-timeout <0-3600000>",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_media_prio, cfg_media_prio_cmd, "worker-priority (realtime <1-99>|nice <-20-19>)",
+/* Two commands: the VTY's alternatives "(a|b)" are single words, a word
+ * with its argument inside them never matches. */
+DEFUN(cfg_media_prio_rt, cfg_media_prio_rt_cmd, "worker-priority realtime <1-99>",
       "Scheduling of the media workers (applies at start-up; needs CAP_SYS_NICE)\n"
-      "SCHED_FIFO\nPriority\nA nice value (default -10; 0 leaves the workers as they are)\n"
-      "Nice value\n")
+      "SCHED_FIFO\nPriority\n")
 {
-	if (!strcmp(argv[0], "realtime")) {
-		media_vty_cfg.realtime = (unsigned)atoi(argv[1]);
-		media_vty_cfg.nice = 0;
-	} else {
-		media_vty_cfg.realtime = 0;
-		media_vty_cfg.nice = atoi(argv[1]);
-	}
+	media_vty_cfg.realtime = (unsigned)atoi(argv[0]);
+	media_vty_cfg.nice = 0;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_media_prio, cfg_media_prio_cmd, "worker-priority nice <-20-19>",
+      "Scheduling of the media workers (applies at start-up; needs CAP_SYS_NICE)\n"
+      "A nice value (default -10; 0 leaves the workers as they are)\nNice value\n")
+{
+	media_vty_cfg.realtime = 0;
+	media_vty_cfg.nice = atoi(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -430,6 +435,7 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_spans_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_rt_cmd);
 	install_element_ve(&show_media_cmd);
 	install_element(ENABLE_NODE, &media_test_call_cmd);
 	install_element(ENABLE_NODE, &media_test_call_opts_cmd);

@@ -46,6 +46,7 @@ struct sip_conn {
 	uint8_t *pending; /* plaintext written before the handshake finished */
 	size_t pending_len;
 	char *peer_ok_for; /* settings the peer's certificate last passed (a cache) */
+	bool dead;	   /* being closed: sends must not pick it */
 };
 
 struct sip_transport {
@@ -126,6 +127,19 @@ static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr *b)
 
 /* --- TLS contexts --- */
 
+/* The reason of the first error on this thread's OpenSSL error queue, which
+ * it leaves empty: SSL_get_error() reads the queue, and an error left over
+ * from another connection (a failed verification pushes several) would make
+ * a healthy connection's WANT_READ look like a fatal error. */
+static const char *tls_reason(void)
+{
+	unsigned long first = ERR_get_error();
+	const char *r = first ? ERR_reason_error_string(first) : NULL;
+
+	ERR_clear_error();
+	return r ? r : "no reason given";
+}
+
 static int keep_any_cert(int ok, X509_STORE_CTX *x)
 {
 	(void)ok;
@@ -156,13 +170,13 @@ static SSL_CTX *tls_ctx_new(const struct sip_tls_cfg *cfg, bool server)
 					 SSL_FILETYPE_PEM) != 1 ||
 	     SSL_CTX_check_private_key(ctx) != 1)) {
 		LOGP(DSIP, LOGL_ERROR, "TLS: cannot load certificate %s / key %s: %s\n",
-		     cfg->cert_file, cfg->key_file ? cfg->key_file : cfg->cert_file,
-		     ERR_reason_error_string(ERR_get_error()));
+		     cfg->cert_file, cfg->key_file ? cfg->key_file : cfg->cert_file, tls_reason());
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
 	if (cfg->ca_file && SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1) {
-		LOGP(DSIP, LOGL_ERROR, "TLS: cannot load CA file %s\n", cfg->ca_file);
+		LOGP(DSIP, LOGL_ERROR, "TLS: cannot load CA file %s: %s\n", cfg->ca_file,
+		     tls_reason());
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
@@ -197,6 +211,9 @@ int sip_transport_set_client_tls(struct sip_transport *t, const struct sip_tls_c
 
 static void conn_error(struct sip_conn *sc)
 {
+	/* a request the transaction layer sends again from here opens a new
+	 * connection rather than queueing on this dying one */
+	sc->dead = true;
 	/* only connections we opened have transactions waiting for them */
 	if (!sc->ls && sc->t->conn_error)
 		sc->t->conn_error(sc->t->priv, sc->proto, (struct sockaddr *)&sc->peer,
@@ -307,18 +324,29 @@ static int raw_send(struct sip_conn *sc, const void *buf, size_t len)
 		sc->pending_len += len;
 		return 0;
 	}
+	ERR_clear_error();
 	rc = SSL_write(sc->ssl, buf, (int)len);
 	tls_flush(sc);
+	if (rc <= 0)
+		ERR_clear_error();
 	return rc == (int)len ? 0 : -EIO;
 }
 
-/* Drive the TLS engine with what arrived; false when the connection died. */
+/* Drive the TLS engine with what arrived; false when the connection died.
+ * What arrived before a close_notify or an alert is still delivered; after
+ * an alert or a broken record the requests we sent on it are failed at once
+ * rather than by Timer F (an orderly close, like a TCP FIN, leaves them: the
+ * far end may answer on a new connection, RFC 3261 18.2.2). */
 static bool tls_pump(struct sip_conn *sc)
 {
 	char peer[64];
+	bool alive = true, failed = false;
 
 	if (!SSL_is_init_finished(sc->ssl)) {
-		int rc = SSL_do_handshake(sc->ssl);
+		int rc;
+
+		ERR_clear_error();
+		rc = SSL_do_handshake(sc->ssl);
 
 		tls_flush(sc);
 		if (rc != 1) {
@@ -328,8 +356,7 @@ static bool tls_pump(struct sip_conn *sc)
 				return true;
 			sc->t->st.tls_handshake_failures++;
 			LOGP(DSIP, LOGL_NOTICE, "TLS %s: handshake failed: %s\n",
-			     addr_str(&sc->peer, peer, sizeof(peer)),
-			     ERR_reason_error_string(ERR_get_error()));
+			     addr_str(&sc->peer, peer, sizeof(peer)), tls_reason());
 			conn_error(sc);
 			return false;
 		}
@@ -345,16 +372,27 @@ static bool tls_pump(struct sip_conn *sc)
 	}
 	for (;;) {
 		uint8_t buf[16384];
-		int n = SSL_read(sc->ssl, buf, sizeof(buf));
+		int n, e;
 		uint8_t *p;
 
+		ERR_clear_error();
+		n = SSL_read(sc->ssl, buf, sizeof(buf));
 		if (n <= 0) {
-			int e = SSL_get_error(sc->ssl, n);
-
+			e = SSL_get_error(sc->ssl, n);
 			tls_flush(sc);
 			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 				break;
-			return false; /* close_notify or error */
+			if (e == SSL_ERROR_ZERO_RETURN)
+				LOGP(DSIP, LOGL_INFO, "TLS %s: closed by the peer (close_notify)\n",
+				     addr_str(&sc->peer, peer, sizeof(peer)));
+			else
+				LOGP(DSIP, LOGL_NOTICE, "TLS %s: %s, closing\n",
+				     addr_str(&sc->peer, peer, sizeof(peer)),
+				     e == SSL_ERROR_SSL ? tls_reason() : "transport error");
+			ERR_clear_error();
+			failed = e != SSL_ERROR_ZERO_RETURN;
+			alive = false;
+			break;
 		}
 		if (sc->plain_len + (size_t)n > sc->t->cfg.max_msg * 2)
 			return false;
@@ -373,7 +411,9 @@ static bool tls_pump(struct sip_conn *sc)
 		memmove(sc->plain, sc->plain + used, sc->plain_len - (size_t)used);
 		sc->plain_len -= (size_t)used;
 	}
-	return true;
+	if (failed)
+		conn_error(sc);
+	return alive;
 }
 
 /* The message deadline: running while bytes of an unfinished message (or
@@ -760,6 +800,8 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 	/* the connection given must still exist: look it up rather than trust it */
 	llist_for_each_entry(it, &t->conns, list)
 	{
+		if (it->dead)
+			continue;
 		if (conn && it == conn) {
 			sc = it;
 			break;
@@ -768,7 +810,7 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 			sc = it;
 	}
 	if (!sc && conn && dst) {
-		llist_for_each_entry(it, &t->conns, list) if (it->proto == proto &&
+		llist_for_each_entry(it, &t->conns, list) if (!it->dead && it->proto == proto &&
 							      addr_eq(&it->peer, dst)) sc = it;
 	}
 	if (!sc) {
@@ -851,6 +893,7 @@ int sip_conn_verify_peer(struct sip_transport *t, const struct sip_conn *conn, c
 		     X509_verify_cert_error_string(X509_STORE_CTX_get_error(xc)));
 	}
 out:
+	ERR_clear_error();
 	X509_STORE_CTX_free(xc);
 	X509_STORE_free(st);
 	return rc;

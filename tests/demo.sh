@@ -78,6 +78,9 @@ naptr-record=6.5.4.3.2.1.0.3.9.4.e164.arpa,10,10,u,E2U+sip,!^\\+49(.*)\$!sip:0\\
 CONF
 	start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= --user=nobody \
 		--log-facility=- --log-queries
+	# bound before the first ENUM query (one to a port nobody holds is
+	# refused at once and the call routes without ENUM)
+	wait_udp $DNS 50
 fi
 ladder=""
 if command -v tshark >/dev/null; then

@@ -110,6 +110,9 @@ naptr-record=2.0.0.9.9.9.0.3.9.4.e164.arpa,10,10,u,E2U+pstn:tel,!^(.*)\$!tel:\\1
 CONF
 	start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= \
 		--user=nobody --log-facility=- --log-queries
+	# bound before the first ENUM query (one to a port nobody holds is
+	# refused at once and the call routes without ENUM)
+	wait_udp $DNS 50
 fi
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"

@@ -13,6 +13,7 @@ start_bg "$TMPD/dns.log" python3 -c "
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('127.0.0.1', $DNS))
+print('bound', flush=True)
 t = time.time() + 60
 while time.time() < t:
     s.settimeout(1)
@@ -22,6 +23,13 @@ while time.time() < t:
     except socket.timeout:
         pass
 "
+# the silent server must be bound before the query goes out: a query to a
+# port nobody holds comes back as ICMP port unreachable, c-ares fails at
+# once (ECONNREFUSED) and the budget is never used (python3 may take a
+# while to start on a loaded machine); its own word that it holds the port
+# (outside a namespace another process might)
+wait_ev "$TMPD/dns.log" "^bound" 100 ||
+	{ fail "it:enum-budget:dns-peer-start"; cat "$TMPD/dns.log"; exit 1; }
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
  logging filter all 1

@@ -212,17 +212,22 @@ check "it:iw-sec:digest-challenges-sha256-first-then-md5 (RFC 8760)" bash -c \
 # SHA-256: tandem's own UA (it answers the first challenge, SHA-256)
 n1=$(iams)
 start_bg "$TMPD/sha.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UA_SHA" \
-	--uac "127.0.0.1:$SIP" --calls 1 --hold 300 --ruri "sip:+4989100005@127.0.0.1" \
+	--uac "127.0.0.1:$SIP" --calls 1 --hold 6000 --ruri "sip:+4989100005@127.0.0.1" \
 	--auth tandem:s3cret --seconds 8
 sha=$BG_PID
 check "it:iw-sec:digest-sha256-iam" wait_ev "$out" "EV IAM cic=[0-9]+ called=89100005" 50
 check "it:iw-sec:digest-sha256-used" grep -q "trunk authed-sha: INVITE authenticated (SHA-256" \
 	"$TMPD/td.log"
-wait "$sha"
-check "it:iw-sec:digest-sha256-one-iam" test "$(iams)" = $((n1 + 1))
-# (tandem's UA does not answer a challenge to its BYE: the switch ends it)
+# tandem's UA does not answer a challenge to its own BYE, and it exits once
+# that BYE is answered (401): the switch ends the call while the UA holds
+# it, and the UA answers tandem's BYE (else that BYE to a port nobody holds
+# would keep the call for Timer F, 32 s)
+wait_ev "$TMPD/sha.out" "CALL 1 answered" 50
 cic=$(grep -E "EV IAM cic=[0-9]+ called=89100005" "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
 [ -n "$cic" ] && sw "release $cic 16" && wait_ev "$out" "EV RLC cic=$cic" 50
+check "it:iw-sec:digest-sha256-bye-from-tandem-answered" wait_ev "$TMPD/sha.out" "BYE rx" 50
+wait "$sha"
+check "it:iw-sec:digest-sha256-one-iam" test "$(iams)" = $((n1 + 1))
 
 # ---------------------------------------------------------------- RFC 3325
 # identity NAME PORT CALLED PRIVACY
@@ -347,6 +352,7 @@ idle() {
 		vty $VTY "show calls" | grep -qE "(^| )0 calls;" && return 0
 		sleep 0.2
 	done
+	vty $VTY "show calls" | sed 's/^/   left: /'
 	return 1
 }
 check "it:iw-sec:loop-every-call-released" idle

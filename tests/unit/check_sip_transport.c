@@ -1,5 +1,6 @@
 /* sip/sip_transport: UDP, TCP (pipelining, CRLF keep-alive, connection
- * reuse, bad framing), TLS (verified, and a wrong name refused). */
+ * reuse, bad framing), TLS (verified, and a wrong name refused; a stale
+ * OpenSSL error queue). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -7,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "core/loop.h"
 #include "sip/sip_transport.h"
@@ -328,6 +332,57 @@ START_TEST(test_tls_verified_and_wrong_name)
 }
 END_TEST
 
+/* OpenSSL's error queue is per thread and SSL_get_error() reads it: an
+ * error another connection left there (a failed verification pushes
+ * several) must not make a healthy handshake or read look fatal. The queue
+ * is dirtied before every turn of the loop. */
+START_TEST(test_tls_stale_error_queue)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct side a = {.reply = true}, b = {0};
+	struct sockaddr_in addr = lo();
+	struct sockaddr_storage local;
+	char cert[4096], key[4096], ca[4096];
+	struct sip_tls_cfg srv = {.cert_file = vec("tls/server.pem", cert),
+				  .key_file = vec("tls/server.key", key)};
+	struct sip_tls_cfg cli = {
+		.ca_file = vec("tls/ca.pem", ca), .verify_peer = true, .server_name = "localhost"};
+	struct sip_listener *ls;
+	uint64_t end;
+	struct loop_timer g;
+
+	a.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &a);
+	b.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, on_rx, &b);
+	ls = sip_transport_listen(a.t, SIP_PROTO_TLS, (struct sockaddr *)&addr, sizeof(addr), &srv);
+	ck_assert_ptr_nonnull(ls);
+	sip_listener_local(ls, &local);
+	ck_assert_int_eq(sip_transport_send(b.t, SIP_PROTO_TLS, (struct sockaddr *)&local,
+					    sizeof(addr), NULL, &cli, req1, sizeof(req1) - 1),
+			 0);
+	loop_timer_init(&g, noop, NULL);
+	end = loop_now_ns() + 3000000000ull;
+	while (b.got < 1 && loop_now_ns() < end) {
+		ERR_raise(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED);
+		ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+		loop_timer_schedule(l, &g, 10000);
+		loop_run_once(l);
+	}
+	loop_timer_cancel(l, &g);
+	ERR_clear_error();
+	ck_assert_int_eq(a.got, 1);
+	ck_assert_int_eq(b.got, 1);
+	ck_assert(!memcmp(b.last, "SIP/2.0 200 OK", 14));
+	ck_assert_uint_eq(sip_transport_get_stats(a.t)->tls_handshake_failures, 0);
+	ck_assert_uint_eq(sip_transport_get_stats(b.t)->tls_handshake_failures, 0);
+	ck_assert_uint_eq(sip_transport_conn_count(b.t), 1);
+
+	sip_transport_free(b.t);
+	sip_transport_free(a.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+}
+END_TEST
+
 Suite *sip_transport_suite(void)
 {
 	Suite *s = suite_create("sip_transport");
@@ -337,6 +392,7 @@ Suite *sip_transport_suite(void)
 	tcase_add_test(tc, test_tcp_pipeline_keepalive_reuse);
 	tcase_add_test(tc, test_tcp_caps_and_deadline);
 	tcase_add_test(tc, test_tls_verified_and_wrong_name);
+	tcase_add_test(tc, test_tls_stale_error_queue);
 	tcase_add_test(tc, test_ipv6_udp_tcp);
 	suite_add_tcase(s, tc);
 	return s;

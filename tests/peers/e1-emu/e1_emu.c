@@ -7,7 +7,9 @@
  * chosen timeslots, each timeslot fed by a source, and it analyses what
  * comes back per timeslot. At the end it prints one line per timeslot:
  *
- *   TS 3 rx_frames=40000 level_dbm0=-10.0 f1004_dbm0=-10.1 dtmf="123#" echo_erl_db=12.0
+ *   TS 3 rx_frames=40000 level_dbm0=-10.0 f1004_dbm0=-10.1 dtmf="123#" echo_missing=0 echo_erl_db=12.0
+ * (echo_missing: echo samples that were due before the sample they echo
+ * came, or never came: echoed as silence)
  *   SPAN rx_pkts=5000 lost=0 bad=0 tx_pkts=5000
  *
  * Sources (--ts N:KIND[:ARGS]):
@@ -16,7 +18,11 @@
  *   dtmf:DIGITS        DTMF digits (spandsp generator), then silence; they
  *                      start when the first packet from the far end came
  *   echo:MS:ERL_DB     the hybrid: what tandem sends on this timeslot comes
- *                      back MS later, ERL_DB weaker (plus a dispersed tail)
+ *                      back MS later, ERL_DB weaker (plus a dispersed tail);
+ *                      placed by the packets' sequence numbers on the span's
+ *                      sample clock, so the delay is the same for the whole
+ *                      run whatever the arrival jitter (as on a real TDM
+ *                      line); a sample that came too late is not echoed
  *   loop               what comes in goes straight back (a metallic loop,
  *                      as for a continuity check)
  *
@@ -60,7 +66,9 @@ struct ts {
 	char got_digits[128];
 	/* echo path */
 	int16_t line[ECHO_MAX];
-	unsigned delay, wpos, rpos; /* written on receive, read on send: a FIFO */
+	unsigned delay, wpos, rpos; /* loop: written on receive, read on send, a FIFO */
+	uint64_t at[ECHO_MAX];	    /* echo: the span sample index in line[] (+1) */
+	uint64_t echo_missing;	    /* echo samples due before their sample came */
 	double gain;
 	/* analysis of what tandem sends toward the span */
 	uint64_t rx_frames;
@@ -77,6 +85,13 @@ static double freqs[4];
 static unsigned n_freqs;
 static double warmup_until; /* analysis starts after the pipelines fill */
 static bool heard;	    /* a packet came from the far end */
+/* The span's sample clock: tx_index counts the samples we sent; a sample
+ * the far end sent has index rx_base + its extended sequence * frames + f,
+ * rx_base fixed by the first packet received (the hybrid's echo of it is
+ * due ECHO delay samples later on our own sending clock). */
+static uint64_t tx_index, rx_index, rx_base_index;
+static unsigned echo_delay_min; /* the shortest echo delay of the timeslots (0: none) */
+static uint64_t rx_have;	/* span samples received: indexes below this */
 
 static double now_s(void);
 static bool t1;
@@ -140,14 +155,17 @@ static int16_t source_sample(struct ts *t)
 		break;
 	case SRC_ECHO: {
 		/* a delayed, attenuated copy with a short decaying tail: a hybrid */
-		unsigned d = t->rpos;
 		double acc = 0, g = t->gain;
 
-		t->rpos = (t->rpos + 1) % ECHO_MAX;
+		for (uint64_t k = 0; k < 6; k++) {
+			uint64_t i = tx_index - t->delay - k;
+			unsigned slot = (unsigned)(i % ECHO_MAX);
 
-		for (int k = 0; k < 6; k++) {
-			acc += g * t->line[(d + ECHO_MAX - (unsigned)k) % ECHO_MAX] *
-			       (k % 2 ? -0.5 : 1.0);
+			/* a sample not (yet) received echoes as silence */
+			if (tx_index >= t->delay + k && t->at[slot] == i + 1)
+				acc += g * t->line[slot] * (k % 2 ? -0.5 : 1.0);
+			else if (k == 0 && heard && i >= rx_base_index)
+				t->echo_missing++;
 			g *= 0.6;
 		}
 		s = (int16_t)(acc > 32767 ? 32767 : acc < -32768 ? -32768 : acc);
@@ -172,7 +190,10 @@ static void analyse(struct ts *t, uint8_t v)
 	int16_t s = expand(v);
 	double coeff = 2 * cos(2 * M_PI * 1004.0 / 8000.0), s0;
 
-	if (t->kind == SRC_ECHO || t->kind == SRC_LOOP) {
+	if (t->kind == SRC_ECHO) {
+		t->line[rx_index % ECHO_MAX] = s;
+		t->at[rx_index % ECHO_MAX] = rx_index + 1;
+	} else if (t->kind == SRC_LOOP) {
 		t->line[t->wpos] = s;
 		t->wpos = (t->wpos + 1) % ECHO_MAX;
 	}
@@ -248,10 +269,11 @@ static int parse_ts(const char *spec)
 	} else if (!strcmp(kind, "echo") && a1 && a2) {
 		t->kind = SRC_ECHO;
 		t->delay = (unsigned)(atof(a1) * 8);
-		if (t->delay >= ECHO_MAX - 8)
+		if (t->delay >= ECHO_MAX / 2)
 			return -1;
-		t->rpos = ECHO_MAX - t->delay;
 		t->gain = pow(10.0, -atof(a2) / 20.0);
+		if (!echo_delay_min || t->delay < echo_delay_min)
+			echo_delay_min = t->delay;
 	} else if (!strcmp(kind, "loop")) {
 		t->kind = SRC_LOOP;
 		t->delay = 800; /* 100 ms: room for the arrival jitter of a loaded machine */
@@ -275,8 +297,10 @@ int main(int argc, char **argv)
 	struct sockaddr_in local, remote;
 	bool have_local = false, have_remote = false;
 	unsigned first = 1, last = 31, nts = 0, order[MAX_TS];
-	double seconds = 5, warmup = 0.3, drain = 0.3, start, next;
-	uint16_t seq = 0, rx_expect = 0;
+	double seconds = 5, warmup = 0.3, drain = 0.3, start, next, waited_from = 0;
+	uint16_t seq = 0, rx_expect = 0, rx_first = 0;
+	/* extended sequence numbers: the highest so far, this packet's */
+	uint64_t rx_base = 0, rx_ext = 0, pkt_ext = 0;
 	uint64_t rx_pkts = 0, lost = 0, bad = 0, tx_pkts = 0;
 	bool rx_started = false;
 	int fd;
@@ -361,7 +385,20 @@ int main(int argc, char **argv)
 		double wait = sending ? next - t : start + seconds + drain - t;
 		struct timespec to = {.tv_sec = 0, .tv_nsec = 0};
 
-		if (sending && t >= next) {
+		/* A hybrid's echo is a function of what reached it, at a fixed
+		 * delay: a packet whose echo needs samples not yet come (the far
+		 * end is late, a loaded machine) waits for them, at most 200 ms,
+		 * rather than echoing silence; the far end, clocked by our
+		 * packets, then sees the same echo path for the whole run. */
+		if (sending && t >= next && echo_delay_min && heard &&
+		    tx_index + frames > rx_base_index + echo_delay_min &&
+		    tx_index + frames - echo_delay_min > rx_have &&
+		    (!waited_from || t < waited_from + 0.2)) {
+			if (!waited_from)
+				waited_from = t;
+			wait = 0.0005;
+		} else if (sending && t >= next) {
+			waited_from = 0;
 			/* RFC 5086 control word: 0000 L R M(2) FRG(2) LEN(6) | SEQ(16);
 			 * LEN 0 as the packet is longer than 64 bytes */
 			uint8_t pkt[4 + MAX_FRAMES * MAX_TS];
@@ -372,7 +409,7 @@ int main(int argc, char **argv)
 			pkt[2] = (uint8_t)(seq >> 8);
 			pkt[3] = (uint8_t)seq;
 			seq++;
-			for (unsigned f = 0; f < frames; f++)
+			for (unsigned f = 0; f < frames; f++, tx_index++)
 				for (unsigned k = 0; k < nts; k++)
 					pkt[n++] = compress(source_sample(&ts[order[k]]));
 			if (4 + nts * frames < 64)
@@ -401,6 +438,21 @@ int main(int argc, char **argv)
 			s = (uint16_t)(buf[2] << 8 | buf[3]);
 			if (rx_started && s != rx_expect)
 				lost += (uint16_t)(s - rx_expect);
+			if (!rx_started) {
+				rx_first = s;
+				rx_base = rx_base_index = tx_index;
+				rx_ext = pkt_ext = 0;
+			} else {
+				/* forward within half the sequence space; behind: a
+				 * late (reordered) packet, placed where it belongs */
+				int16_t d = (int16_t)(s - (uint16_t)(rx_first + rx_ext));
+
+				if (d < 0 && (uint64_t)-d > rx_ext)
+					continue;
+				pkt_ext = (uint64_t)((int64_t)rx_ext + d);
+				if (d > 0)
+					rx_ext = pkt_ext;
+			}
 			rx_started = true;
 			heard = true;
 			rx_expect = (uint16_t)(s + 1);
@@ -408,9 +460,13 @@ int main(int argc, char **argv)
 			/* L bit: the far end lost its TDM side; the payload is filler */
 			if (buf[0] & 0x08)
 				continue;
-			for (unsigned f = 0; f < frames; f++)
+			for (unsigned f = 0; f < frames; f++) {
+				rx_index = rx_base + pkt_ext * frames + f;
+				if (rx_index + 1 > rx_have)
+					rx_have = rx_index + 1;
 				for (unsigned k = 0; k < nts; k++)
 					analyse(&ts[order[k]], buf[4 + f * nts + k]);
+			}
 		}
 	}
 	for (unsigned k = 0; k < nts; k++) {
@@ -428,6 +484,8 @@ int main(int argc, char **argv)
 
 			printf(" f%.0f_dbm0=%.1f", freqs[i], rms_to_dbm0(a / sqrt(2.0)));
 		}
+		if (t->kind == SRC_ECHO)
+			printf(" echo_missing=%llu", (unsigned long long)t->echo_missing);
 		if (t->kind == SRC_ECHO && t->rx_energy > 0 && t->tx_frames)
 			printf(" echo_erl_db=%.1f",
 			       10 * log10((t->rx_energy / (double)t->rx_frames) /

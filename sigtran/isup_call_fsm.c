@@ -629,7 +629,7 @@ static int send_iam(struct isup_call *c)
 	const struct isup_call_spec *s = &c->spec;
 	/* NoCI (Q.763 3.35) bit E: outgoing half echo control device included */
 	uint8_t noci = s->echo_control ? 0x10 : 0, fci[2] = {0x48, 0x00},
-		cpc = s->cpc ? s->cpc : 10, tmr = s->tmr;
+		cpc = s->cpc ? s->cpc : 10, tmr = s->tmr, hc;
 	uint8_t called[24], calling[24], redir[24], ocn[24];
 	struct isup_number cn = s->called;
 	struct isup_msg m;
@@ -673,11 +673,11 @@ static int send_iam(struct isup_call *c)
 		if (n4 > 0)
 			isup_msg_add(&m, ISUP_PAR_ORIGINAL_CALLED_NUMBER, ocn, (size_t)n4);
 	}
-	if (s->hop_counter) {
-		uint8_t hc = s->hop_counter & 0x1f; /* bits EDCBA, spare HGF */
-
+	/* the message points at its parameters until it is encoded at the
+	 * send below: the hop counter lives as long as the other buffers */
+	hc = s->hop_counter & 0x1f; /* bits EDCBA, spare HGF */
+	if (s->hop_counter)
 		isup_msg_add(&m, ISUP_PAR_HOP_COUNTER, &hc, 1);
-	}
 	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_OUT_WAIT_ACM, isup_link_T(c->l, 7), 7);
 	return isup_link_send(c->l, &m);
 }

@@ -149,5 +149,9 @@ per=$(sed -n 's/.*signalling per call \([0-9]*\) bytes.*/\1/p' <<<"$mem")
 check "it:capacity:mem:signalling-per-call<=4096 ($mem)" \
 	test -n "$per" -a "${per:-99999}" -le 4096 -a "$(sed -n 's/^calls \([0-9]*\):.*/\1/p' <<<"$mem")" = 40
 for i in $(seq 0 19); do sw "release $((4000 + i)) 16"; done
-wait_ev "$out" "EV RLC cic=40(0|1)[0-9]" 300 20 || fail "it:capacity:mem:released"
+if ! wait_ev "$out" "EV RLC cic=40(0|1)[0-9]" 600 20; then
+	fail "it:capacity:mem:released ($(grep -cE "EV RLC cic=40(0|1)[0-9]" "$out") of 20 RLC)"
+	vty $VTY "show isup calls" | head -30
+	grep -E "CIC 40(0|1)[0-9]" "$TMPD/td.log" | tail -20
+fi
 exit ${FAILED:-0}

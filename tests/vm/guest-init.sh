@@ -33,7 +33,8 @@ mkdir -p $R/dev/pts $R/dev/shm $R/run $R/tmp
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 shm $R/dev/shm
 mount -t tmpfs -o mode=0755 run $R/run
-mount -t tmpfs -o mode=1777 tmp $R/tmp
+# /tmp stays the overlay's (writes land in the RAM layer): a tmpfs over it
+# would hide a tree checked out under the host's /tmp, and the scripts with it
 mkdir -p $R/run/vm
 mount -t 9p -o "$P9,cache=none" vmrun $R/run/vm || give_up "9p mount of the run directory failed"
 hostname tandem-vm

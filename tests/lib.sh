@@ -19,6 +19,8 @@ cleanup() {
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
 		done
+		# a wrapper (timeout CMD) killed hard leaves its child: that goes too
+		kill -0 "$p" 2>/dev/null && pkill -KILL -P "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done

@@ -15,7 +15,7 @@ source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:capacity: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:capacity: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
-VTY=25860 M3UA=25861 SIP=25862 UAS=25863 UAC=25864
+VTY=26460 M3UA=26461 SIP=26462 UAS=26463 UAC=26464
 BENCH=$TOP/tests/bench/cps
 
 cat >"$TMPD/t.cfg" <<CFG

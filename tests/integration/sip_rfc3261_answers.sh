@@ -20,6 +20,11 @@ line vty
  bind 127.0.0.1 24651
 sip
  listen udp 127.0.0.1 $PORT
+ ! the probes come from 127.0.0.1 (any port): a configured trunk, so that
+ ! source admission (403 for strangers) lets them reach the checks below
+ trunk probe
+  remote 127.0.0.1 5999
+  transport udp
 CFG
 start_bg "$TMPD/tandemd.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp 24651 50 || { fail "it:sip-answers:start"; cat "$TMPD/tandemd.log"; exit 1; }

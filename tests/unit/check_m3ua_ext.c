@@ -377,7 +377,9 @@ START_TEST(test_asp_identifier)
 	ck_assert_ptr_null(m3ua_msg_find(&m, M3UA_IEI_ASP_ID));
 	memset(b.sg.last_len, 0, sizeof(b.sg.last_len));
 	m3ua_asp_reset(b.asp);
-	for (int i = 0; i < 100 && m3ua_asp_state(b.asp) != M3UA_ASP_S_ACTIVE; i++)
+	/* the reconnection backs off from 200 ms, doubling when an attempt
+	 * fails: up to 20 s of fake time */
+	for (int i = 0; i < 2000 && m3ua_asp_state(b.asp) != M3UA_ASP_S_ACTIVE; i++)
 		unit_loop_run(b.l, 10);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(NSG(ASPSM, UP), 2);

@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "sip/sip_build.h"
+#include "sip/sip_resolve.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua_int.h"
 
@@ -23,6 +24,11 @@ const struct sip_tls_cfg *sip_ua_dest_tls(const struct sip_txn_dest *d, struct s
 	{
 		struct sip_txn_dest td;
 
+		if (t->res) { /* any of its targets (RFC 3263) */
+			if (sip_trunk_res_has_dest(t, d))
+				return sip_trunk_tls_cfg(t, out) ? out : NULL;
+			continue;
+		}
 		if (t->proto != SIP_PROTO_TLS || trunk_dest(t, &td) < 0)
 			continue;
 		if (td.addr_len == d->addr_len && !memcmp(&td.addr, &d->addr, td.addr_len))

@@ -1,4 +1,5 @@
 /* The "sip" configuration node: listeners and trunks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -443,9 +444,17 @@ DEFUN(show_sip_trunks, show_sip_trunks_cmd, "show sip trunks",
 	{
 		unsigned st, ago;
 
-		vty_out(vty, "%-16s %s:%s:%u mode %s, %s%s, calls %u/%u", t->name,
-			get_value_string(proto_names, t->proto), t->host ? t->host : "-", t->port,
-			sip_mode_name(t->mode), sip_trunk_state_name(t),
+		char port[8] = "";
+
+		if (t->port)
+			snprintf(port, sizeof(port), ":%u", t->port);
+		/* a name without transport: NAPTR chooses (the targets below say) */
+		vty_out(vty, "%-16s %s:%s%s mode %s, %s%s, calls %u/%u", t->name,
+			t->proto_set || (t->res && t->res->numeric) || !t->res
+				? get_value_string(proto_names, t->proto)
+				: "naptr",
+			t->host ? t->host : "-", port, sip_mode_name(t->mode),
+			sip_trunk_state_name(t),
 			t->do_register ? (t->registered ? ", registered" : ", not registered") : "",
 			t->calls, t->max_calls);
 		if (sip_trunk_last_status(t, &st, &ago))

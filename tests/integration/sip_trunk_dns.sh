@@ -13,6 +13,12 @@
 #     (a target) reaches ISUP, one from 127.0.0.4 is refused
 #   - "in use": a trunk without keep-alive carrying a call says so, with the
 #     last response it gave
+#   - TLS client toward a real TLS server (stunnel, OpenSSL, in front of a
+#     sipp UAS on TCP): secure.test's NAPTR says SIPS+D2T; its first SRV
+#     target shows a certificate of another CA: the handshake fails, the
+#     INVITE goes to the second target and is answered. A numeric trunk
+#     that verifies fails the same way and the route advances to a trunk
+#     that does not verify (verification per trunk), which is answered.
 # Ports 26000-26019.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-trunk-dns: isup-switch not built"; exit 0; }
@@ -22,6 +28,9 @@ DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 command -v python3 >/dev/null || { skip "it:sip-trunk-dns: python3 needed for the dead target"; exit 0; }
 cd "$TMPD" || exit 1
 VTY=26000 M3UA=26001 SIP=26002 DNS=26003 DEAD=26011 LIVE=26012 SPAN_L=26005 SPAN_R=26006 UAC=26007
+TLS_BAD=26013 TLS_GOOD=26014 TLS_UAS=26015 TLS_NOVERIFY=26016 TLS_LISTEN=26017
+V=$TOP/tests/vectors/tls
+ST=$(command -v stunnel4 || command -v stunnel)
 
 cat >"$TMPD/dnsmasq.conf" <<CONF
 port=$DNS
@@ -38,6 +47,11 @@ srv-host=_sip._udp.carrier.test,live.carrier.test,$LIVE,20,50
 srv-host=_sip._tcp.carrier.test,live.carrier.test,$LIVE,10,50
 host-record=dead.carrier.test,127.0.0.2
 host-record=live.carrier.test,127.0.0.3
+naptr-record=secure.test,10,10,S,SIPS+D2T,,_sips._tcp.secure.test
+srv-host=_sips._tcp.secure.test,bad.secure.test,$TLS_BAD,10,50
+srv-host=_sips._tcp.secure.test,good.secure.test,$TLS_GOOD,20,50
+host-record=bad.secure.test,127.0.0.5
+host-record=good.secure.test,127.0.0.6
 CONF
 start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= --user=nobody \
 	--log-facility=- --log-queries
@@ -74,11 +88,24 @@ isup
 sip
  listen udp 127.0.0.1 $SIP
  resolver servers 127.0.0.1:$DNS
+ listen tls 127.0.0.1 $TLS_LISTEN certificate $V/server.pem key $V/server.key
  trunk carrier
   remote carrier.test
+ trunk secure
+  remote secure.test
+  tls ca $V/ca.pem server-name localhost
+ trunk strict
+  remote 127.0.0.5 $TLS_NOVERIFY
+  transport tls
+  tls ca $V/ca.pem server-name localhost
+ trunk noverify
+  remote 127.0.0.7 $TLS_NOVERIFY
+  transport tls
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
+ route to-sip 4930555 via secure
+ route to-sip 4930777 via strict noverify
  route to-isup default via sw1
 media
  rtp-port-range 26040 26059
@@ -156,4 +183,68 @@ sw "release 4 16"
 wait_ev "$out" "EV RLC cic=4" 50
 wait "$live"
 check "it:sip-trunk-dns:live-sipp-complete (2 calls, BYE)" test $? -eq 0
+
+# --- TLS client (tandemd toward stunnel + sipp)
+if [ -z "$ST" ]; then
+	skip "it:sip-trunk-dns:tls stunnel is not installed"
+	exit ${FAILED:-0}
+fi
+# a certificate for localhost from a CA tandem does not trust
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj /CN=other-ca -keyout "$TMPD/oca.key" -out "$TMPD/oca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+	-keyout "$TMPD/other.key" -out "$TMPD/other.csr" 2>/dev/null
+echo "subjectAltName=DNS:localhost" >"$TMPD/san.ext"
+openssl x509 -req -in "$TMPD/other.csr" -CA "$TMPD/oca.pem" -CAkey "$TMPD/oca.key" \
+	-CAcreateserial -days 2 -extfile "$TMPD/san.ext" -out "$TMPD/other.pem" 2>/dev/null
+cat >"$TMPD/stunnel.conf" <<CONF
+foreground = yes
+pid =
+connect = 127.0.0.1:$TLS_UAS
+[bad]
+accept = 127.0.0.5:$TLS_BAD
+cert = $TMPD/other.pem
+key = $TMPD/other.key
+[good]
+accept = 127.0.0.6:$TLS_GOOD
+cert = $V/server.pem
+key = $V/server.key
+[strict]
+accept = 127.0.0.5:$TLS_NOVERIFY
+cert = $TMPD/other.pem
+key = $TMPD/other.key
+[noverify]
+accept = 127.0.0.7:$TLS_NOVERIFY
+cert = $TMPD/other.pem
+key = $TMPD/other.key
+CONF
+start_bg "$TMPD/stunnel.log" "$ST" "$TMPD/stunnel.conf"
+start_bg "$TMPD/tls-uas.out" timeout 40 sipp -sn uas -t t1 -i 127.0.0.1 -p $TLS_UAS -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/tls-uas.msg"
+tls_uas=$BG_PID
+wait_tcp $TLS_UAS 50
+for _ in $(seq 1 50); do
+	(exec 3<>"/dev/tcp/127.0.0.7/$TLS_NOVERIFY") 2>/dev/null && break
+	sleep 0.1
+done
+check "it:sip-trunk-dns:tls:resolved (NAPTR SIPS+D2T)" \
+	grep -qE "trunk secure: secure.test -> 2 target\(s\) \(NAPTR SIPS\+D2T -> SRV _sips._tcp.secure.test\)" \
+	"$TMPD/td.log"
+sw "call 5 30555000 89555"
+check "it:sip-trunk-dns:tls:answered-after-handshake-failure (ANM)" wait_ev "$out" "EV ANM cic=5" 100
+check "it:sip-trunk-dns:tls:handshake-failure-logged" \
+	grep -qE "TLS .*127.0.0.5:$TLS_BAD.*handshake failed|handshake failed.*127.0.0.5:$TLS_BAD" "$TMPD/td.log"
+check "it:sip-trunk-dns:tls:bad-target-passed-over" grep -qE \
+	"trunk secure: target bad.secure.test 127.0.0.5:$TLS_BAD gave 503: passed over" "$TMPD/td.log"
+check "it:sip-trunk-dns:tls:invite-came-over-tls (Via TLS at the UAS)" \
+	grep -qE "^Via: SIP/2.0/TLS .*" "$TMPD/tls-uas.msg"
+sw "call 6 30777000 89555"
+check "it:sip-trunk-dns:tls:no-verify-trunk-answered-after-route-advance (ANM)" \
+	wait_ev "$out" "EV ANM cic=6" 100
+check "it:sip-trunk-dns:tls:route-advance-logged" \
+	grep -qE "SIP 503 from trunk strict: trying trunk noverify" "$TMPD/td.log"
+vty $VTY "show sip trunks" | grep -A3 -E "^(secure|strict|noverify) " | sed 's/^/   /'
+sw "release 5 16"
+sw "release 6 16"
+wait_ev "$out" "EV RLC cic=6" 50
 exit ${FAILED:-0}

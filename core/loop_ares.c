@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <string.h>
 
@@ -207,4 +208,67 @@ void loop_ares_free(struct loop_ares *a)
 	/* detach remaining in-flight records from our list head, then free */
 	llist_for_each_entry_safe(s, n, &a->socks, list) llist_del_init(&s->list);
 	talloc_free(a);
+}
+
+/* RFC 1035 4.1.3: skip an owner name (labels, or a pointer) */
+static int skip_name(const uint8_t *b, size_t len, size_t *off)
+{
+	for (unsigned labels = 0; labels < 128; labels++) {
+		uint8_t c;
+
+		if (*off >= len)
+			return -EBADMSG;
+		c = b[*off];
+		if (c == 0) {
+			(*off)++;
+			return 0;
+		}
+		if ((c & 0xc0) == 0xc0) { /* RFC 1035 4.1.4: a pointer ends the name */
+			if (*off + 2 > len)
+				return -EBADMSG;
+			*off += 2;
+			return 0;
+		}
+		if (c & 0xc0)
+			return -EBADMSG;
+		*off += 1u + c;
+	}
+	return -EBADMSG;
+}
+
+int loop_ares_answer_ttl(const uint8_t *b, size_t len, uint32_t *ttl)
+{
+	size_t off = 12;
+	unsigned qd, an, i;
+	uint32_t min = UINT32_MAX;
+
+	if (len < 12)
+		return -EBADMSG;
+	qd = (unsigned)b[4] << 8 | b[5];
+	an = (unsigned)b[6] << 8 | b[7];
+	for (i = 0; i < qd; i++) {
+		if (skip_name(b, len, &off) < 0 || off + 4 > len)
+			return -EBADMSG;
+		off += 4;
+	}
+	for (i = 0; i < an; i++) {
+		uint32_t t;
+		unsigned rdlen;
+
+		if (skip_name(b, len, &off) < 0 || off + 10 > len)
+			return -EBADMSG;
+		t = (uint32_t)b[off + 4] << 24 | (uint32_t)b[off + 5] << 16 |
+		    (uint32_t)b[off + 6] << 8 | b[off + 7];
+		rdlen = (unsigned)b[off + 8] << 8 | b[off + 9];
+		off += 10;
+		if (off + rdlen > len)
+			return -EBADMSG;
+		off += rdlen;
+		if (t & 0x80000000u) /* RFC 2181 8: a TTL with the top bit set is 0 */
+			t = 0;
+		if (t < min)
+			min = t;
+	}
+	*ttl = an ? min : 0;
+	return 0;
 }

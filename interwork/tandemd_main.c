@@ -36,6 +36,7 @@
 #include "sigtran/m3ua_vty.h"
 #include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
+#include "sip/sip_resolve.h"
 #include "sip/sip_ua.h"
 
 #define TANDEM_VTY_PORT 4270
@@ -79,6 +80,7 @@ struct daemon {
 	struct loop *loop;
 	struct media_engine *media;
 	struct sip_ua *ua;
+	struct sip_resolver *res;
 	struct iw *iw;
 	struct rate_ctr_group *ctrg;
 	struct loop_timer ctr_timer;
@@ -203,6 +205,10 @@ static int sip_start(struct daemon *d, void *ctx)
 			}
 		}
 	}
+	/* RFC 3263: trunks by name resolve on the loop before the first request */
+	d->res = sip_resolver_start(ctx, d->loop);
+	if (!d->res)
+		return -EINVAL;
 	sip_ua_start_keepalives(d->ua);
 	sip_ua_start_registrations(d->ua);
 	return 0;
@@ -392,6 +398,7 @@ int main(int argc, char **argv)
 	iw_free(d.iw); /* releases the calls (REL, BYE) while the links still run */
 	isup_vty_stop();
 	sip_ua_free(d.ua);
+	sip_resolver_free(d.res);
 	media_engine_stop(d.media);
 	LOGP(DMAIN, LOGL_NOTICE, "tandemd stopped\n");
 	telnet_exit();

@@ -13,6 +13,7 @@
 #include "sip/sip_acl.h"
 #include "sip/sip_pike.h"
 #include "sip/sip_sec.h"
+#include "sip/sip_resolve.h"
 #include "sip/sip_trunk.h"
 
 #define LOG_INTERVAL_MS 60000 /* one line per source per minute */
@@ -113,12 +114,13 @@ struct sip_trunk *sip_sec_trunk_match(const struct sockaddr *src, int proto)
 	 * on), then the allow entries */
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
-		if (t->port == port && host_is(t->host, family, addr))
+		if ((t->port == port && host_is(t->host, family, addr)) ||
+		    sip_trunk_res_has_addr(t, family, addr, port))
 			return t;
 	}
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
-		if (host_is(t->host, family, addr))
+		if (host_is(t->host, family, addr) || sip_trunk_res_has_addr(t, family, addr, 0))
 			return t;
 	}
 	llist_for_each_entry(t, &sip_cfg.trunks, list)

@@ -352,19 +352,10 @@ int sip_sec_cfg_check(FILE *out)
 	}
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
-		uint8_t a[16];
-
 		if (t->tls_verify)
 			n += file_problem(out, "tls ca", t->tls_ca, "CA file");
-		if (t->host &&
-		    inet_pton(strchr(t->host, ':') ? AF_INET6 : AF_INET, t->host, a) != 1) {
-			fprintf(out,
-				"%s:%u: trunk %s: remote '%s' is not an IP address (names are not "
-				"resolved; requests from it could never be admitted)\n",
-				tandem_config_name(), tandem_config_find_line("remote", t->host, 0),
-				t->name, t->host);
-			n++;
-		}
+		/* a host name is resolved (RFC 3263, sip_resolve.c); requests are
+		 * admitted from the addresses it resolves to */
 	}
 	return n;
 }

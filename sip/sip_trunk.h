@@ -42,9 +42,10 @@ struct sip_trunk {
 	struct llist_head list;
 	char *name;
 	enum sip_proto proto;
-	char *host; /* remote address */
-	uint16_t port;
-	char *domain; /* host part of the URIs we send (default: host) */
+	bool proto_set; /* "transport" given: RFC 3263 4.1, no NAPTR for a name */
+	char *host;	/* remote address or host name (RFC 3263, sip_resolve.c) */
+	uint16_t port;	/* 0: not given (SRV for a name, else 5060/5061) */
+	char *domain;	/* host part of the URIs we send (default: host) */
 	enum sip_trunk_mode mode;
 	enum sip_ruri_format ruri;
 	enum sip_redir_hdr redir;
@@ -76,9 +77,10 @@ struct sip_trunk {
 	unsigned n_allow;
 	/* state */
 	bool up, registered;
-	unsigned calls;		/* calls on the trunk now (kept by the interworking layer) */
-	uint64_t cps_window_ms; /* start of the current one-second window */
-	unsigned cps_count;	/* calls started in it */
+	unsigned calls;		   /* calls on the trunk now (kept by the interworking layer) */
+	uint64_t cps_window_ms;	   /* start of the current one-second window */
+	unsigned cps_count;	   /* calls started in it */
+	struct sip_trunk_res *res; /* its targets, resolved (sip_resolve.c; NULL: not yet) */
 };
 
 struct sip_cfg {

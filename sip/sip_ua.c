@@ -21,6 +21,7 @@
 #include "sip/sip_dialog.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_sec.h"
+#include "sip/sip_resolve.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
 #include "sip/sip_ua.h"
@@ -91,6 +92,7 @@ static const struct sip_txn_user_ops prack_ops = {0};
 static int uac_auth_retry(struct sip_leg *leg, struct sip_txn *t, const struct sip_msg *m,
 			  unsigned st);
 static int uac_422_retry(struct sip_leg *leg, struct sip_txn *t, const struct sip_msg *m);
+static int uac_target_retry(struct sip_leg *leg, struct sip_txn *t);
 
 /* --- helpers --- */
 
@@ -202,6 +204,8 @@ static struct sip_trunk *trunk_by_source(const struct sip_txn_dest *src)
 
 int trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d)
 {
+	if (t->res) /* RFC 3263: one of its resolved targets (sip_resolve.c) */
+		return sip_trunk_res_dest((struct sip_trunk *)t, d);
 	memset(d, 0, sizeof(*d));
 	d->proto = t->proto;
 	if (!t->host)
@@ -498,6 +502,8 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 		return;
 	}
 	if (st < 300) {
+		if (!leg->answered && leg->trunk && leg->trunk->res)
+			sip_trunk_res_status(leg->trunk, &leg->dest, st);
 		if (leg->answered) {
 			/* RFC 6026: a retransmitted 2xx gets the same ACK again */
 			if (leg->ack)
@@ -534,6 +540,9 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 			leg->ops->answered(leg->u, leg, m);
 		return;
 	}
+	if (leg->trunk && leg->trunk->res &&
+	    sip_trunk_res_status(leg->trunk, &leg->dest, st) == 0 && uac_target_retry(leg, t) == 0)
+		return;
 	if ((st == 401 || st == 407) && !leg->owner_ended && uac_auth_retry(leg, t, m, st) == 0)
 		return;
 	if (st == 422 && !leg->owner_ended && uac_422_retry(leg, t, m) == 0)
@@ -560,13 +569,21 @@ static void uac_invite_fail(struct sip_leg *leg, unsigned status)
 
 static void uac_invite_timeout(void *tu, struct sip_txn *t)
 {
-	(void)t;
+	struct sip_leg *leg = tu;
+
+	if (leg->trunk && leg->trunk->res && !leg->answered && !leg->failed &&
+	    sip_trunk_res_status(leg->trunk, &leg->dest, 408) == 0 && uac_target_retry(leg, t) == 0)
+		return;
 	uac_invite_fail(tu, 408); /* Timer B */
 }
 
 static void uac_invite_terr(void *tu, struct sip_txn *t)
 {
-	(void)t;
+	struct sip_leg *leg = tu;
+
+	if (leg->trunk && leg->trunk->res && !leg->answered && !leg->failed &&
+	    sip_trunk_res_status(leg->trunk, &leg->dest, 503) == 0 && uac_target_retry(leg, t) == 0)
+		return;
 	uac_invite_fail(tu, 503); /* RFC 3261 8.1.3.1 */
 }
 
@@ -720,6 +737,24 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 	leg->invite_txn =
 		sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &leg->dest, &uac_invite_ops, leg);
 	return leg->invite_txn ? 0 : -EIO;
+}
+
+/* RFC 3263 4.3: no answer, a transport error or a 503 from one target of
+ * the trunk (sip_trunk_res_status passed it over): the same request as a
+ * new transaction to the next target, unless the far side said something
+ * already or the owner gave up. */
+static int uac_target_retry(struct sip_leg *leg, struct sip_txn *t)
+{
+	struct sip_txn_dest d;
+
+	if (leg->owner_ended || leg->got_provisional || !leg->trunk || !leg->trunk->res ||
+	    trunk_dest(leg->trunk, &d) < 0 ||
+	    (d.addr_len == leg->dest.addr_len && !memcmp(&d.addr, &leg->dest.addr, d.addr_len)))
+		return -ENOENT;
+	sip_txn_detach_user(t);
+	leg->invite_txn = NULL;
+	leg->dest = d;
+	return leg_send_invite(leg, NULL);
 }
 
 /* RFC 4028 7.4: a 422 names the smallest interval the far side takes: ask

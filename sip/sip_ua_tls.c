@@ -10,8 +10,18 @@
 
 #include "core/log.h"
 #include "sip/sip_build.h"
+#include "sip/sip_resolve.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua_int.h"
+
+/* A trunk without "tls ca" is not verified: its own context says so, not
+ * the transport's default (another trunk's settings, maybe verifying). */
+static const struct sip_tls_cfg *trunk_tls(const struct sip_trunk *t, struct sip_tls_cfg *out)
+{
+	if (!sip_trunk_tls_cfg(t, out))
+		*out = (struct sip_tls_cfg){.verify_peer = false};
+	return out;
+}
 
 const struct sip_tls_cfg *sip_ua_dest_tls(const struct sip_txn_dest *d, struct sip_tls_cfg *out)
 {
@@ -23,10 +33,15 @@ const struct sip_tls_cfg *sip_ua_dest_tls(const struct sip_txn_dest *d, struct s
 	{
 		struct sip_txn_dest td;
 
+		if (t->res) { /* any of its targets (RFC 3263) */
+			if (sip_trunk_res_has_dest(t, d))
+				return trunk_tls(t, out);
+			continue;
+		}
 		if (t->proto != SIP_PROTO_TLS || trunk_dest(t, &td) < 0)
 			continue;
 		if (td.addr_len == d->addr_len && !memcmp(&td.addr, &d->addr, td.addr_len))
-			return sip_trunk_tls_cfg(t, out) ? out : NULL;
+			return trunk_tls(t, out);
 	}
 	return NULL;
 }

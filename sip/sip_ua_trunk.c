@@ -88,7 +88,10 @@ static void ping_send(void *priv)
 	if (p->txn || trunk_dest(p->trunk, &d) < 0)
 		return; /* the previous one is still out */
 	local_hostport(ua, d.proto, host, sizeof(host), &port);
-	snprintf(ruri, sizeof(ruri), "sip:%s:%u", p->trunk->host, p->trunk->port);
+	if (p->trunk->port)
+		snprintf(ruri, sizeof(ruri), "sip:%s:%u", p->trunk->host, p->trunk->port);
+	else /* a name resolved by NAPTR/SRV: the URI without a port (RFC 3263 4.2) */
+		snprintf(ruri, sizeof(ruri), "sip:%s", p->trunk->host);
 	snprintf(from, sizeof(from), "sip:tandem@%s", host);
 	snprintf(cid, sizeof(cid), "%016llx@tandem", (unsigned long long)rnd_next(ua));
 	snprintf(tag, sizeof(tag), "t%016llx", (unsigned long long)rnd_next(ua));

@@ -1,4 +1,5 @@
 /* The "sip" configuration node: listeners and trunks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 
 #include "core/vty.h"
 #include "sip/sip_sec.h"
+#include "sip/sip_resolve.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
 
@@ -129,12 +131,19 @@ DEFUN(cfg_sip_trunk, cfg_sip_trunk_cmd, "trunk NAME", "Configure a SIP trunk\nTr
 
 #define TRUNK struct sip_trunk *t = vty->index
 
-DEFUN(cfg_trunk_remote, cfg_trunk_remote_cmd, "remote HOST <1-65535>",
-      "Where the trunk's requests go\nAddress\nPort\n")
+DEFUN(cfg_trunk_remote, cfg_trunk_remote_cmd, "remote HOST [<1-65535>]",
+      "Where the trunk's requests go\nAddress, or host name (RFC 3263 NAPTR/SRV/A)\n"
+      "Port (a name with a port: its addresses, no NAPTR/SRV)\n")
 {
 	TRUNK;
+	if (!sip_trunk_host_valid(argv[0])) {
+		tandem_config_reason("'%s' is neither an IP address nor a host name", argv[0]);
+		vty_out(vty, "%% '%s' is neither an IP address nor a host name%s", argv[0],
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	osmo_talloc_replace_string(t, &t->host, argv[0]);
-	t->port = (uint16_t)atoi(argv[1]);
+	t->port = argc > 1 ? (uint16_t)atoi(argv[1]) : 0;
 	return CMD_SUCCESS;
 }
 
@@ -143,6 +152,7 @@ DEFUN(cfg_trunk_transport, cfg_trunk_transport_cmd, "transport (udp|tcp|tls)",
 {
 	TRUNK;
 	t->proto = (enum sip_proto)get_string_value(proto_names, argv[0]);
+	t->proto_set = true;
 	return CMD_SUCCESS;
 }
 
@@ -362,14 +372,18 @@ static int config_write_sip(struct vty *vty)
 		vty_out(vty, "%s", VTY_NEWLINE);
 	}
 	sip_sec_vty_write(vty);
+	sip_resolver_vty_write(vty);
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
 		vty_out(vty, " trunk %s%s", t->name, VTY_NEWLINE);
-		if (t->host)
+		if (t->host && t->port)
 			vty_out(vty, "  remote %s %u%s", t->host, t->port, VTY_NEWLINE);
+		else if (t->host)
+			vty_out(vty, "  remote %s%s", t->host, VTY_NEWLINE);
 		sip_sec_vty_write_trunk(vty, t);
-		vty_out(vty, "  transport %s%s", get_value_string(proto_names, t->proto),
-			VTY_NEWLINE);
+		if (t->proto_set || t->proto != SIP_PROTO_UDP)
+			vty_out(vty, "  transport %s%s", get_value_string(proto_names, t->proto),
+				VTY_NEWLINE);
 		if (t->domain)
 			vty_out(vty, "  domain %s%s", t->domain, VTY_NEWLINE);
 		vty_out(vty, "  mode %s%s", sip_mode_name(t->mode), VTY_NEWLINE);
@@ -428,11 +442,25 @@ DEFUN(show_sip_trunks, show_sip_trunks_cmd, "show sip trunks",
 
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
-		vty_out(vty, "%-16s %s:%s:%u mode %s, %s%s, calls %u/%u%s", t->name,
-			get_value_string(proto_names, t->proto), t->host ? t->host : "-", t->port,
-			sip_mode_name(t->mode), sip_trunk_state_name(t),
+		unsigned st, ago;
+
+		char port[8] = "";
+
+		if (t->port)
+			snprintf(port, sizeof(port), ":%u", t->port);
+		/* a name without transport: NAPTR chooses (the targets below say) */
+		vty_out(vty, "%-16s %s:%s%s mode %s, %s%s, calls %u/%u", t->name,
+			t->proto_set || (t->res && t->res->numeric) || !t->res
+				? get_value_string(proto_names, t->proto)
+				: "naptr",
+			t->host ? t->host : "-", port, sip_mode_name(t->mode),
+			sip_trunk_state_name(t),
 			t->do_register ? (t->registered ? ", registered" : ", not registered") : "",
-			t->calls, t->max_calls, VTY_NEWLINE);
+			t->calls, t->max_calls);
+		if (sip_trunk_last_status(t, &st, &ago))
+			vty_out(vty, ", last response %u %u s ago", st, ago);
+		vty_out(vty, "%s", VTY_NEWLINE);
+		sip_trunk_res_vty_show(vty, t);
 	}
 	return CMD_SUCCESS;
 }
@@ -472,6 +500,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_max_call_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cmd);
 	sip_vty_sec_init();
+	sip_resolver_vty_init();
 	install_element_ve(&show_sip_trunks_cmd);
 	sip_sec_vty_init();
 }

@@ -1,0 +1,250 @@
+#!/bin/bash
+# A trunk by host name (RFC 3263): dnsmasq serves carrier.test's NAPTR
+# (SIP+D2U at order 10 beats SIP+D2T at 20), the SRV records of
+# _sip._udp.carrier.test (dead.carrier.test priority 10, live.carrier.test
+# priority 20) and their A records (127.0.0.2, 127.0.0.3).
+#   - the dead target (a UDP socket that never answers) gets the first
+#     INVITE; after Timer B tandem passes it over and sends the same
+#     request to the live one (sipp), which answers: the ISUP call is up
+#   - the second call goes to the live target at once (the dead one is
+#     passed over: it sees no second Call-ID)
+#   - show sip trunks lists the NAPTR/SRV path, both targets and their state
+#   - admission follows the resolved addresses: an INVITE from 127.0.0.3
+#     (a target) reaches ISUP, one from 127.0.0.4 is refused
+#   - "in use": a trunk without keep-alive carrying a call says so, with the
+#     last response it gave
+#   - TLS client toward a real TLS server (stunnel, OpenSSL, in front of a
+#     sipp UAS on TCP): secure.test's NAPTR says SIPS+D2T; its first SRV
+#     target shows a certificate of another CA: the handshake fails, the
+#     INVITE goes to the second target and is answered. A numeric trunk
+#     that verifies fails the same way and the route advances to a trunk
+#     that does not verify (verification per trunk), which is answered.
+# Ports 26000-26019.
+source "$(dirname "$0")/../lib.sh"
+[ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-trunk-dns: isup-switch not built"; exit 0; }
+command -v sipp >/dev/null || { skip "it:sip-trunk-dns: sipp is not installed"; exit 0; }
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+[ -x "$DNSMASQ" ] || { skip "it:sip-trunk-dns: dnsmasq (package dnsmasq-base) is not installed"; exit 0; }
+command -v python3 >/dev/null || { skip "it:sip-trunk-dns: python3 needed for the dead target"; exit 0; }
+cd "$TMPD" || exit 1
+VTY=26000 M3UA=26001 SIP=26002 DNS=26003 DEAD=26011 LIVE=26012 SPAN_L=26005 SPAN_R=26006 UAC=26007
+TLS_BAD=26013 TLS_GOOD=26014 TLS_UAS=26015 TLS_NOVERIFY=26016 TLS_LISTEN=26017
+V=$TOP/tests/vectors/tls
+ST=$(command -v stunnel4 || command -v stunnel)
+
+cat >"$TMPD/dnsmasq.conf" <<CONF
+port=$DNS
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+local=/carrier.test/
+local-ttl=60
+naptr-record=carrier.test,20,10,S,SIP+D2T,,_sip._tcp.carrier.test
+naptr-record=carrier.test,10,10,S,SIP+D2U,,_sip._udp.carrier.test
+srv-host=_sip._udp.carrier.test,dead.carrier.test,$DEAD,10,50
+srv-host=_sip._udp.carrier.test,live.carrier.test,$LIVE,20,50
+srv-host=_sip._tcp.carrier.test,live.carrier.test,$LIVE,10,50
+host-record=dead.carrier.test,127.0.0.2
+host-record=live.carrier.test,127.0.0.3
+naptr-record=secure.test,10,10,S,SIPS+D2T,,_sips._tcp.secure.test
+srv-host=_sips._tcp.secure.test,bad.secure.test,$TLS_BAD,10,50
+srv-host=_sips._tcp.secure.test,good.secure.test,$TLS_GOOD,20,50
+host-record=bad.secure.test,127.0.0.5
+host-record=good.secure.test,127.0.0.6
+CONF
+start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= --user=nobody \
+	--log-facility=- --log-queries
+wait_udp $DNS 50 || { fail "it:sip-trunk-dns:dnsmasq-start"; cat "$TMPD/dnsmasq.log"; exit 1; }
+
+# the dead target: takes the datagrams, never answers, notes each Call-ID
+start_bg "$TMPD/dead.out" python3 -u -c "
+import socket, re
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.2', $DEAD))
+s.settimeout(120)
+while True:
+    d = s.recv(65535).decode('latin-1')
+    m = re.search(r'^Call-ID: *(\S+)', d, re.M | re.I)
+    print(d.split('\r\n', 1)[0], m.group(1) if m else '-', flush=True)"
+
+cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging level set-all info
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sg1
+  remote 127.0.0.1 $M3UA
+  transport tcp
+isup
+ linkset sw1
+  asp sg1
+  variant itu
+  point-code local 2 remote 1
+  cic 1 15 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $SIP
+ resolver servers 127.0.0.1:$DNS
+ listen tls 127.0.0.1 $TLS_LISTEN certificate $V/server.pem key $V/server.key
+ trunk carrier
+  remote carrier.test
+ trunk secure
+  remote secure.test
+  tls ca $V/ca.pem server-name localhost
+ trunk strict
+  remote 127.0.0.5 $TLS_NOVERIFY
+  transport tls
+  tls ca $V/ca.pem server-name localhost
+ trunk noverify
+  remote 127.0.0.7 $TLS_NOVERIFY
+  transport tls
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip default via carrier
+ route to-sip 4930555 via secure
+ route to-sip 4930777 via strict noverify
+ route to-isup default via sw1
+media
+ rtp-port-range 26040 26059
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+timer sip T1 50
+CFG
+
+out=$TMPD/sw.out
+mkfifo "$TMPD/sw.in"
+start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
+	--dpc 2 --cics 1-15 --timeout 100 --script "$TMPD/sw.in"
+exec 3>"$TMPD/sw.in"
+sw() { echo "$*" >&3; }
+start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
+wait_tcp $VTY 50 || { fail "it:sip-trunk-dns:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+sw "wait-link 10"
+wait_ev "$out" "EV GRS cic=1" 100 || fail "it:sip-trunk-dns:link-up"
+check "it:sip-trunk-dns:resolved (NAPTR -> SRV -> A)" \
+	wait_ev "$TMPD/td.log" "trunk carrier: carrier.test -> 2 target\(s\) \(NAPTR SIP\+D2U -> SRV _sip._udp.carrier.test\)" 50
+check "it:sip-trunk-dns:dnsmasq-saw-naptr-srv-a" eval \
+	'grep -q "query\[NAPTR\] carrier.test" "$TMPD/dnsmasq.log" &&
+	 grep -q "query\[SRV\] _sip._udp.carrier.test" "$TMPD/dnsmasq.log" &&
+	 grep -q "query\[A\] live.carrier.test" "$TMPD/dnsmasq.log"'
+
+# the live target answers two calls and waits for BYE
+start_bg "$TMPD/live.out" timeout 60 sipp -sn uas -i 127.0.0.3 -p $LIVE -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/live.msg"
+live=$BG_PID
+wait_udp $LIVE 50
+
+# --- call 1: dead first (priority 10), Timer B (64 x 50 ms), then live
+t0=$(date +%s%N)
+sw "call 3 30123456 89555"
+check "it:sip-trunk-dns:dead-target-got-the-invite" wait_ev "$TMPD/dead.out" "^INVITE " 50
+check "it:sip-trunk-dns:failover-answered (ANM)" wait_ev "$out" "EV ANM cic=3" 100
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "   call 1: answered ${ms} ms after the IAM (Timer B = 3.2 s on the dead target)"
+check "it:sip-trunk-dns:failover-logged" grep -qE \
+	"trunk carrier: target dead.carrier.test 127.0.0.2:$DEAD gave 408: passed over for 30 s, next target" \
+	"$TMPD/td.log"
+cid1=$(awk '/^INVITE / { print $NF; exit }' "$TMPD/dead.out")
+check "it:sip-trunk-dns:same-call-id-on-live (${cid1:-none})" \
+	grep -qiF "Call-ID: $cid1" "$TMPD/live.msg"
+
+trunks=$(vty $VTY "show sip trunks")
+echo "$trunks" | sed 's/^/   /'
+check "it:sip-trunk-dns:show:in-use-with-last-response" \
+	grep -qE "^carrier .* in use, calls 1/0, last response 200 [0-9]+ s ago" <<<"$trunks"
+check "it:sip-trunk-dns:show:resolved-line" \
+	grep -qE "resolved carrier.test: NAPTR SIP\+D2U -> SRV _sip._udp.carrier.test, 2 target\(s\), TTL left [0-9]+ s" <<<"$trunks"
+check "it:sip-trunk-dns:show:dead-passed-over" \
+	grep -qE "target dead.carrier.test UDP:127.0.0.2:$DEAD prio 10 weight 50: passed over for [0-9]+ s, last 408" <<<"$trunks"
+check "it:sip-trunk-dns:show:live-answering" \
+	grep -qE "target live.carrier.test UDP:127.0.0.3:$LIVE prio 20 weight 50: answering, last 200" <<<"$trunks"
+
+# --- call 2: straight to the live target
+sw "call 4 30123457 89555"
+check "it:sip-trunk-dns:second-call-answered" wait_ev "$out" "EV ANM cic=4" 50
+ndead=$(awk '/^INVITE / { print $NF }' "$TMPD/dead.out" | sort -u | wc -l)
+check "it:sip-trunk-dns:second-call-skips-dead (dead saw $ndead Call-ID)" test "$ndead" = 1
+
+# --- admission by the resolved addresses: from the live target's address
+# an INVITE reaches ISUP; from 127.0.0.4 it is refused
+start_bg "$TMPD/uac3.out" timeout 10 sipp -sn uac 127.0.0.1:$SIP -i 127.0.0.3 -p $UAC -m 1 \
+	-s 4989111 -nostdin
+check "it:sip-trunk-dns:admitted-from-target (IAM)" wait_ev "$out" "EV IAM cic=[0-9]+ called=4989111 " 50
+start_bg "$TMPD/uac4.out" timeout 10 sipp -sn uac 127.0.0.1:$SIP -i 127.0.0.4 -p $UAC -m 1 \
+	-s 4989222 -nostdin
+check "it:sip-trunk-dns:refused-from-other-address" wait_ev "$TMPD/td.log" \
+	"127.0.0.4 port $UAC: INVITE from a source that is no trunk" 50
+check "it:sip-trunk-dns:no-iam-from-other-address" eval '! grep -q "called=89222" "$out"'
+
+sw "release 3 16"
+sw "release 4 16"
+wait_ev "$out" "EV RLC cic=4" 50
+wait "$live"
+check "it:sip-trunk-dns:live-sipp-complete (2 calls, BYE)" test $? -eq 0
+
+# --- TLS client (tandemd toward stunnel + sipp)
+if [ -z "$ST" ]; then
+	skip "it:sip-trunk-dns:tls stunnel is not installed"
+	exit ${FAILED:-0}
+fi
+# a certificate for localhost from a CA tandem does not trust
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj /CN=other-ca -keyout "$TMPD/oca.key" -out "$TMPD/oca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+	-keyout "$TMPD/other.key" -out "$TMPD/other.csr" 2>/dev/null
+echo "subjectAltName=DNS:localhost" >"$TMPD/san.ext"
+openssl x509 -req -in "$TMPD/other.csr" -CA "$TMPD/oca.pem" -CAkey "$TMPD/oca.key" \
+	-CAcreateserial -days 2 -extfile "$TMPD/san.ext" -out "$TMPD/other.pem" 2>/dev/null
+cat >"$TMPD/stunnel.conf" <<CONF
+foreground = yes
+pid =
+connect = 127.0.0.1:$TLS_UAS
+[bad]
+accept = 127.0.0.5:$TLS_BAD
+cert = $TMPD/other.pem
+key = $TMPD/other.key
+[good]
+accept = 127.0.0.6:$TLS_GOOD
+cert = $V/server.pem
+key = $V/server.key
+[strict]
+accept = 127.0.0.5:$TLS_NOVERIFY
+cert = $TMPD/other.pem
+key = $TMPD/other.key
+[noverify]
+accept = 127.0.0.7:$TLS_NOVERIFY
+cert = $TMPD/other.pem
+key = $TMPD/other.key
+CONF
+start_bg "$TMPD/stunnel.log" "$ST" "$TMPD/stunnel.conf"
+start_bg "$TMPD/tls-uas.out" timeout 40 sipp -sn uas -t t1 -i 127.0.0.1 -p $TLS_UAS -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/tls-uas.msg"
+tls_uas=$BG_PID
+wait_tcp $TLS_UAS 50
+for _ in $(seq 1 50); do
+	(exec 3<>"/dev/tcp/127.0.0.7/$TLS_NOVERIFY") 2>/dev/null && break
+	sleep 0.1
+done
+check "it:sip-trunk-dns:tls:resolved (NAPTR SIPS+D2T)" \
+	grep -qE "trunk secure: secure.test -> 2 target\(s\) \(NAPTR SIPS\+D2T -> SRV _sips._tcp.secure.test\)" \
+	"$TMPD/td.log"
+sw "call 5 30555000 89555"
+check "it:sip-trunk-dns:tls:answered-after-handshake-failure (ANM)" wait_ev "$out" "EV ANM cic=5" 100
+check "it:sip-trunk-dns:tls:handshake-failure-logged" \
+	grep -qE "TLS .*127.0.0.5:$TLS_BAD.*handshake failed|handshake failed.*127.0.0.5:$TLS_BAD" "$TMPD/td.log"
+check "it:sip-trunk-dns:tls:bad-target-passed-over" grep -qE \
+	"trunk secure: target bad.secure.test 127.0.0.5:$TLS_BAD gave 503: passed over" "$TMPD/td.log"
+check "it:sip-trunk-dns:tls:invite-came-over-tls (Via TLS at the UAS)" \
+	grep -qE "^Via: SIP/2.0/TLS .*" "$TMPD/tls-uas.msg"
+sw "call 6 30777000 89555"
+check "it:sip-trunk-dns:tls:no-verify-trunk-answered-after-route-advance (ANM)" \
+	wait_ev "$out" "EV ANM cic=6" 100
+check "it:sip-trunk-dns:tls:route-advance-logged" \
+	grep -qE "SIP 503 from trunk strict: trying trunk noverify" "$TMPD/td.log"
+vty $VTY "show sip trunks" | grep -A3 -E "^(secure|strict|noverify) " | sed 's/^/   /'
+sw "release 5 16"
+sw "release 6 16"
+wait_ev "$out" "EV RLC cic=6" 50
+exit ${FAILED:-0}

@@ -559,7 +559,6 @@ void isw_drain_events(void)
 		handle_event(e);
 }
 
-
 /* libss7 writes one signal unit per ss7_write (a FISU when it has nothing
  * queued): keep writing while MSUs come out so that they leave at once. */
 static void pump(void)

@@ -323,10 +323,15 @@ check "it:iw-calls:abandon->cancel (sipp got CANCEL, sent 487)" test $? -eq 0
 start_bg "$TMPD/uas-503.out" timeout 20 sipp -sf "$SIPP/uas_unavailable.xml" -i 127.0.0.1 \
 	-p $UAS3 -m 1 -nostdin
 uas503=$BG_PID
-start_bg "$TMPD/uas-fo.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin
+start_bg "$TMPD/uas-fo.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-fo.msg"
 uas=$BG_PID
 sw "call 14 50123456 89555"
 check "it:iw-calls:failover:503-then-next-trunk-answers" wait_ev "$out" "EV ANM cic=14" 50
+# the next trunk gets the same number (it once got "sip:+@host": the number
+# was copied onto itself)
+check "it:iw-calls:failover:next-trunk-ruri-has-number ($(grep -m1 '^INVITE ' "$TMPD/uas-fo.msg"))" \
+	grep -qE '^INVITE (sip|tel):\+[0-9]*50123456[@; ]' "$TMPD/uas-fo.msg"
 check "it:iw-calls:failover:counted" \
 	bash -c "$BUILD/tandem-tool vty --port $VTY 'show calls' | grep -q '1 trunk failovers'"
 sw "release 14 16"

@@ -547,7 +547,11 @@ static int send_raw(int cic, const char *hex)
 
 static int ss7_fd;
 
-static void drain_events(void)
+/* libss7 keeps at most 16 events: they are taken after every signal unit it
+ * reads (isw_mtp.c), else a burst from tandem (132 GRS, 20 RLC at once)
+ * overflows the queue and libss7 drops events ("Event queue full"), which
+ * looked like tandem failing to answer or release calls */
+void isw_drain_events(void)
 {
 	ss7_event *e;
 
@@ -562,14 +566,14 @@ static void pump(void)
 	int i;
 
 	for (i = 0; i < 64; i++) {
-		drain_events();
+		isw_drain_events();
 		if (ss7_write(ss7, ss7_fd) < 0)
 			break;
 		isw_mtp_rx();
 		if (!isw_mtp_last_rx_was_msu())
 			break;
 	}
-	drain_events();
+	isw_drain_events();
 }
 
 /* ---- commands ---- */

@@ -48,6 +48,8 @@ bool isw_sniff_rx_isup(const uint8_t *isup, size_t len);
 void isw_mtp_init(int fd, int ss7_fd, void *ss7);
 /* Read and handle every signal unit libss7 has written. */
 void isw_mtp_rx(void);
+/* take every event libss7 has (isup_switch.c); called after each SU it reads */
+void isw_drain_events(void);
 /* Keep-alive of the status signal unit (called every few ms). */
 void isw_mtp_tick(void);
 bool isw_mtp_in_service(void);

@@ -107,6 +107,7 @@ static void su_write(const uint8_t *su, size_t len)
 	}
 	m.last_tx_ms = isw_now_ms();
 	ss7_read(m.ss7, m.ss7_fd);
+	isw_drain_events();
 }
 
 static void put_header(uint8_t *su, uint8_t fsn, uint8_t li)

@@ -900,6 +900,11 @@ unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, 
 	return m3ua_conn_paths(asp->conn, out, max);
 }
 
+int m3ua_asp_sctp_info(const struct m3ua_asp *asp, struct m3ua_sctp_info *out)
+{
+	return m3ua_conn_sctp_info(asp->conn, out);
+}
+
 unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused)
 {
 	*refused = asp->dests.refused;

@@ -154,6 +154,10 @@ unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused);
 struct m3ua_sctp_path;
 /* SCTP: the association's paths (m3ua_sctp_paths()); 0 over TCP. */
 unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, unsigned max);
+struct m3ua_sctp_info;
+/* SCTP: the association's parameters as the kernel reports them
+ * (m3ua_sctp_info()); -ENOTCONN over TCP or while down. */
+int m3ua_asp_sctp_info(const struct m3ua_asp *asp, struct m3ua_sctp_info *out);
 /* Routing key registration; *rc and *status (RFC 4666 3.6.2) when known. */
 enum m3ua_rk_state m3ua_asp_rk_state(const struct m3ua_asp *asp, uint32_t *rc, uint32_t *status);
 const char *m3ua_rk_state_name(enum m3ua_rk_state st);

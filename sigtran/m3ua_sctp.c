@@ -215,8 +215,21 @@ int m3ua_sctp_notification_str(const uint8_t *buf, size_t len, char *out, size_t
 
 		if (len < sizeof(n.sn_paddr_change))
 			return -ENOENT;
-		addr_str((const struct sockaddr *)&n.sn_paddr_change.spc_aaddr, a, sizeof(a));
-		snprintf(out, size, "path %s %s (error %d)", a,
+		struct sockaddr_storage ss;
+		unsigned port;
+
+		/* a copy: the member is packed */
+		memcpy(&ss, &n.sn_paddr_change.spc_aaddr, sizeof(ss));
+		port = ntohs(ss.ss_family == AF_INET6
+				     ? ((const struct sockaddr_in6 *)&ss)->sin6_port
+				     : ((const struct sockaddr_in *)&ss)->sin_port);
+		char pstr[16] = "";
+
+		addr_str((const struct sockaddr *)&ss, a, sizeof(a));
+		/* the peer's port tells one association from another */
+		if (port)
+			snprintf(pstr, sizeof(pstr), " port %u", port);
+		snprintf(out, size, "path %s%s %s (error %d)", a, pstr,
 			 k >= 0 && k < (int)(sizeof(st) / sizeof(st[0])) && st[k] ? st[k] : "?",
 			 n.sn_paddr_change.spc_error);
 		return 0;

@@ -252,11 +252,12 @@ START_TEST(test_notification_str)
 		m3ua_sctp_notification_str((const uint8_t *)&pc, sizeof(pc), out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "path 127.0.0.2 unreachable (error 0)");
 	pc.spc_state = SCTP_ADDR_POTENTIALLY_FAILED;
+	a->sin_port = htons(2905);
 	m3ua_sctp_notification_str((const uint8_t *)&pc, sizeof(pc), out, sizeof(out));
-	ck_assert_str_eq(out, "path 127.0.0.2 potentially-failed (error 0)");
+	ck_assert_str_eq(out, "path 127.0.0.2 port 2905 potentially-failed (error 0)");
 	pc.spc_state = 77;
 	m3ua_sctp_notification_str((const uint8_t *)&pc, sizeof(pc), out, sizeof(out));
-	ck_assert_str_eq(out, "path 127.0.0.2 ? (error 0)");
+	ck_assert_str_eq(out, "path 127.0.0.2 port 2905 ? (error 0)");
 	/* cut short: not read past its end */
 	ck_assert_int_eq(m3ua_sctp_notification_str((const uint8_t *)&pc, 12, out, sizeof(out)),
 			 -ENOENT);

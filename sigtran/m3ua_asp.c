@@ -789,6 +789,8 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	/* the routing key names the ASP's Network Appearance (RFC 4666 3.6.1) */
 	asp->cfg.rk.have_na = cfg->have_na;
 	asp->cfg.rk.na = cfg->na;
+	asp->cfg.rk.have_rc = cfg->have_rc;
+	asp->cfg.rk.rc = cfg->rc;
 	if (!asp->cfg.ack_ms)
 		asp->cfg.ack_ms = 2000;
 	if (!asp->cfg.daud_ms)

@@ -309,6 +309,17 @@ DEFUN(cfg_asp_rk, cfg_asp_rk_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_rk_dpc, cfg_asp_rk_dpc_cmd, "routing-key <1-4294967295> destination <0-16777215>",
+      "Register a routing key by destination point code alone (RFC 4666 4.4 RKM; the kind "
+      "osmo-stp takes)\nLocal-RK-Identifier\nDestination point code (ours)\nValue\n")
+{
+	ASP;
+	a->cfg.rk = (struct m3ua_rk){.enabled = true,
+				     .lrk_id = (uint32_t)strtoul(argv[0], NULL, 10),
+				     .dpc = (uint32_t)strtoul(argv[1], NULL, 10)};
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_asp_no_rk, cfg_asp_no_rk_cmd, "no routing-key", NO_STR "Do not register a routing key\n")
 {
 	ASP;
@@ -539,7 +550,10 @@ static int config_write_sigtran(struct vty *vty)
 			vty_out(vty, "  asp-identifier %u%s", a->cfg.asp_id, VTY_NEWLINE);
 		if (a->cfg.traffic_mode >= 1 && a->cfg.traffic_mode <= 3)
 			vty_out(vty, "  traffic-mode %s%s", tm[a->cfg.traffic_mode], VTY_NEWLINE);
-		if (a->cfg.rk.enabled)
+		if (a->cfg.rk.enabled && !a->cfg.rk.have_cics)
+			vty_out(vty, "  routing-key %u destination %u%s", a->cfg.rk.lrk_id,
+				a->cfg.rk.dpc, VTY_NEWLINE);
+		else if (a->cfg.rk.enabled)
 			vty_out(vty, "  routing-key %u destination %u origin %u cic-range %u %u%s",
 				a->cfg.rk.lrk_id, a->cfg.rk.dpc, a->cfg.rk.cic_opc,
 				a->cfg.rk.cic_first, a->cfg.rk.cic_last, VTY_NEWLINE);
@@ -870,6 +884,7 @@ void m3ua_vty_init(void)
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_aspid_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_aspid_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_dpc_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tack_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_daud_cmd);

@@ -789,6 +789,8 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	/* the routing key names the ASP's Network Appearance (RFC 4666 3.6.1) */
 	asp->cfg.rk.have_na = cfg->have_na;
 	asp->cfg.rk.na = cfg->na;
+	asp->cfg.rk.have_rc = cfg->have_rc;
+	asp->cfg.rk.rc = cfg->rc;
 	if (!asp->cfg.ack_ms)
 		asp->cfg.ack_ms = 2000;
 	if (!asp->cfg.daud_ms)
@@ -898,6 +900,11 @@ bool m3ua_asp_user_available(const struct m3ua_asp *asp, uint32_t dpc, uint8_t s
 unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, unsigned max)
 {
 	return m3ua_conn_paths(asp->conn, out, max);
+}
+
+int m3ua_asp_sctp_info(const struct m3ua_asp *asp, struct m3ua_sctp_info *out)
+{
+	return m3ua_conn_sctp_info(asp->conn, out);
 }
 
 unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused)

@@ -28,7 +28,7 @@ struct m3ua_rk {
 	bool enabled;
 	uint32_t lrk_id; /* Local-RK-Identifier */
 	uint32_t dpc;	 /* our point code: traffic toward it */
-	uint8_t si;	 /* service indicator, 5 for ISUP */
+	uint8_t si;	 /* service indicator, 5 for ISUP; 0: none in the key */
 	uint32_t opc[M3UA_RK_MAX_OPC];
 	unsigned n_opc;
 	bool have_cics; /* Circuit Range: CICs from cic_opc */
@@ -36,6 +36,11 @@ struct m3ua_rk {
 	uint16_t cic_first, cic_last;
 	bool have_na; /* Network Appearance in the key (RFC 4666 3.6.1) */
 	uint32_t na;
+	/* Routing Context asked for in the key (3.6.1: optional): the ASP's
+	 * configured one, so that a second ASP joins the AS the first one's
+	 * registration made (the SG finds the AS by it) */
+	bool have_rc;
+	uint32_t rc;
 };
 
 enum m3ua_rk_state {
@@ -154,6 +159,10 @@ unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused);
 struct m3ua_sctp_path;
 /* SCTP: the association's paths (m3ua_sctp_paths()); 0 over TCP. */
 unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, unsigned max);
+struct m3ua_sctp_info;
+/* SCTP: the association's parameters as the kernel reports them
+ * (m3ua_sctp_info()); -ENOTCONN over TCP or while down. */
+int m3ua_asp_sctp_info(const struct m3ua_asp *asp, struct m3ua_sctp_info *out);
 /* Routing key registration; *rc and *status (RFC 4666 3.6.2) when known. */
 enum m3ua_rk_state m3ua_asp_rk_state(const struct m3ua_asp *asp, uint32_t *rc, uint32_t *status);
 const char *m3ua_rk_state_name(enum m3ua_rk_state st);

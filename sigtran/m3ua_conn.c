@@ -192,7 +192,7 @@ static void sctp_connect(struct m3ua_conn *c)
 	sctp_addrs(&remote, &c->cfg.remote, c->cfg.remote_len, c->cfg.remote_more,
 		   c->cfg.n_remote_more);
 	c->s = m3ua_sctp_connect(c->l, &local, &remote, c->cfg.max_msg, c->cfg.ssnm_on_data,
-				 &sctp_cbs, c);
+				 &c->cfg.sctp, &sctp_cbs, c);
 	if (!c->s) {
 		LOGP(DM3UA, LOGL_INFO, "M3UA/SCTP connect: %s\n", strerror(errno));
 		schedule_retry(c);
@@ -246,6 +246,30 @@ static void on_accept(void *priv, int fd, const struct sockaddr *peer, socklen_t
 	mark_up(c);
 }
 
+/* The association parameters, checked and tried on a socket of their own at
+ * start-up: a value the kernel refuses stops the start rather than every
+ * later connect. */
+static int sctp_params_try(const struct m3ua_sctp_params *p)
+{
+	char why[160];
+	const char *opt = NULL;
+	int fd, rc;
+
+	if (m3ua_sctp_params_check(p, why, sizeof(why)) < 0) {
+		LOGP(DM3UA, LOGL_ERROR, "M3UA/SCTP: %s\n", why);
+		return -EINVAL;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_SCTP);
+	if (fd < 0)
+		return 0; /* the connect says why */
+	rc = m3ua_sctp_fd_params(fd, p, &opt);
+	close(fd);
+	if (rc < 0)
+		LOGP(DM3UA, LOGL_ERROR, "M3UA/SCTP: the kernel refuses %s: %s\n", opt,
+		     strerror(-rc));
+	return rc;
+}
+
 struct m3ua_conn *m3ua_conn_alloc(void *ctx, struct loop *l, const struct m3ua_conn_cfg *cfg,
 				  const struct m3ua_conn_ops *ops, void *priv)
 {
@@ -257,6 +281,8 @@ struct m3ua_conn *m3ua_conn_alloc(void *ctx, struct loop *l, const struct m3ua_c
 			LOGP(DM3UA, LOGL_ERROR, "%s\n", why);
 			return NULL;
 		}
+		if (sctp_params_try(&cfg->sctp) < 0)
+			return NULL;
 	}
 	c = talloc_zero(ctx, struct m3ua_conn);
 	if (!c)
@@ -276,8 +302,8 @@ struct m3ua_conn *m3ua_conn_alloc(void *ctx, struct loop *l, const struct m3ua_c
 		struct m3ua_sctp_addrs local;
 
 		sctp_addrs(&local, &cfg->local, cfg->local_len, cfg->local_more, cfg->n_local_more);
-		c->sls = m3ua_sctp_listen(l, &local, c->cfg.max_msg, cfg->ssnm_on_data, &sctp_cbs,
-					  c, sctp_on_accept, c);
+		c->sls = m3ua_sctp_listen(l, &local, c->cfg.max_msg, cfg->ssnm_on_data, &cfg->sctp,
+					  &sctp_cbs, c, sctp_on_accept, c);
 		if (!c->sls) {
 			LOGP(DM3UA, LOGL_ERROR, "M3UA/SCTP listen: %s\n", strerror(errno));
 			talloc_free(c);
@@ -358,4 +384,9 @@ int m3ua_conn_local(const struct m3ua_conn *c, struct sockaddr_storage *ss)
 unsigned m3ua_conn_paths(const struct m3ua_conn *c, struct m3ua_sctp_path *out, unsigned max)
 {
 	return c && c->s && c->up ? m3ua_sctp_paths(c->s, out, max) : 0;
+}
+
+int m3ua_conn_sctp_info(const struct m3ua_conn *c, struct m3ua_sctp_info *out)
+{
+	return c && c->s && c->up ? m3ua_sctp_info(c->s, out) : -ENOTCONN;
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "sigtran/m3ua_sctp.h"
+
 struct loop;
 struct m3ua_conn;
 
@@ -32,7 +34,8 @@ struct m3ua_conn_cfg {
 	 * of local / remote) */
 	struct sockaddr_storage local_more[M3UA_CONN_MORE_ADDRS], remote_more[M3UA_CONN_MORE_ADDRS];
 	unsigned n_local_more, n_remote_more;
-	bool ssnm_on_data; /* SCTP: SSNM on stream 1 rather than 0 */
+	bool ssnm_on_data;	      /* SCTP: SSNM on stream 1 rather than 0 */
+	struct m3ua_sctp_params sctp; /* SCTP: RTO, heartbeat, INIT, streams */
 };
 
 struct m3ua_conn_ops {
@@ -68,3 +71,6 @@ struct m3ua_sctp_path;
 /* SCTP: the peer's addresses and their state (m3ua_sctp_paths()); 0 for
  * TCP or while down. */
 unsigned m3ua_conn_paths(const struct m3ua_conn *c, struct m3ua_sctp_path *out, unsigned max);
+/* SCTP: the association's parameters as the kernel reports them; -ENOTCONN
+ * for TCP or while down. */
+int m3ua_conn_sctp_info(const struct m3ua_conn *c, struct m3ua_sctp_info *out);

@@ -23,13 +23,18 @@ int m3ua_rkm_reg_req_encode(uint8_t *buf, size_t size, const struct m3ua_rk *rk,
 	/* RFC 4666 3.6.1: the Routing Key's own parameters, in the RFC's order */
 	m3ua_enc_start(&in, key, sizeof(key), M3UA_CLS_RKM, M3UA_RKM_REG_REQ);
 	m3ua_enc_u32(&in, M3UA_IEI_LOC_RKEY_ID, rk->lrk_id);
+	if (rk->have_rc)
+		m3ua_enc_u32(&in, M3UA_IEI_ROUTE_CTX, rk->rc);
 	if (traffic_mode)
 		m3ua_enc_u32(&in, M3UA_IEI_TRAF_MODE_TYPE, traffic_mode);
 	/* Destination Point Code: mask (8 bits, 0: exactly this one) | PC (24) */
 	m3ua_enc_u32(&in, M3UA_IEI_DEST_PC, rk->dpc & 0xffffff);
 	if (rk->have_na)
 		m3ua_enc_u32(&in, M3UA_IEI_NET_APPEARANCE, rk->na);
-	m3ua_enc_param(&in, M3UA_IEI_SVC_IND, &rk->si, 1);
+	/* a key by DPC alone has no Service Indicators (some SGs, osmo-stp
+	 * among them, take no other kind) */
+	if (rk->si)
+		m3ua_enc_param(&in, M3UA_IEI_SVC_IND, &rk->si, 1);
 	if (rk->n_opc) {
 		for (unsigned i = 0; i < rk->n_opc && i < M3UA_RK_MAX_OPC; i++)
 			put32(v + 4 * i, rk->opc[i] & 0xffffff);

@@ -152,6 +152,212 @@ int m3ua_sctp_pack_addrs(const struct sockaddr_storage *a, unsigned n, uint8_t *
 	return (int)off;
 }
 
+bool m3ua_sctp_params_any(const struct m3ua_sctp_params *p)
+{
+	return p->rto_initial_ms || p->rto_min_ms || p->rto_max_ms || p->hb_interval_ms ||
+	       p->hb_off || p->path_max_retrans || p->assoc_max_retrans || p->init_max_attempts ||
+	       p->init_max_timeo_ms || p->streams;
+}
+
+int m3ua_sctp_params_check(const struct m3ua_sctp_params *p, char *why, size_t len)
+{
+	/* RFC 4960 6.3.1 C1-C7: RTO starts at RTO.Initial and stays within
+	 * [RTO.Min, RTO.Max] */
+	if (p->rto_min_ms && p->rto_max_ms && p->rto_min_ms > p->rto_max_ms) {
+		snprintf(why, len, "RTO min %u ms is above RTO max %u ms", p->rto_min_ms,
+			 p->rto_max_ms);
+		return -EINVAL;
+	}
+	if (p->rto_initial_ms && p->rto_min_ms && p->rto_initial_ms < p->rto_min_ms) {
+		snprintf(why, len, "RTO initial %u ms is below RTO min %u ms", p->rto_initial_ms,
+			 p->rto_min_ms);
+		return -EINVAL;
+	}
+	if (p->rto_initial_ms && p->rto_max_ms && p->rto_initial_ms > p->rto_max_ms) {
+		snprintf(why, len, "RTO initial %u ms is above RTO max %u ms", p->rto_initial_ms,
+			 p->rto_max_ms);
+		return -EINVAL;
+	}
+	if (p->hb_off && p->hb_interval_ms) {
+		snprintf(why, len, "heartbeat both off and every %u ms", p->hb_interval_ms);
+		return -EINVAL;
+	}
+	if (p->streams == 1) {
+		snprintf(why, len, "one stream leaves none for DATA (2 at least)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void addr_str(const struct sockaddr *sa, char *out, size_t size);
+
+int m3ua_sctp_notification_str(const uint8_t *buf, size_t len, char *out, size_t size)
+{
+	union sctp_notification n;
+
+	if (len < sizeof(n.sn_header))
+		return -ENOENT;
+	memset(&n, 0, sizeof(n));
+	memcpy(&n, buf, len < sizeof(n) ? len : sizeof(n));
+	switch (n.sn_header.sn_type) {
+	case SCTP_PEER_ADDR_CHANGE: {
+		static const char *const st[] = {
+			[SCTP_ADDR_AVAILABLE] = "available",
+			[SCTP_ADDR_UNREACHABLE] = "unreachable",
+			[SCTP_ADDR_REMOVED] = "removed",
+			[SCTP_ADDR_ADDED] = "added",
+			[SCTP_ADDR_MADE_PRIM] = "made primary",
+			[SCTP_ADDR_CONFIRMED] = "confirmed",
+			[SCTP_ADDR_POTENTIALLY_FAILED] = "potentially-failed",
+		};
+		char a[48];
+		int k = n.sn_paddr_change.spc_state;
+
+		if (len < sizeof(n.sn_paddr_change))
+			return -ENOENT;
+		struct sockaddr_storage ss;
+		unsigned port;
+
+		/* a copy: the member is packed */
+		memcpy(&ss, &n.sn_paddr_change.spc_aaddr, sizeof(ss));
+		port = ntohs(ss.ss_family == AF_INET6
+				     ? ((const struct sockaddr_in6 *)&ss)->sin6_port
+				     : ((const struct sockaddr_in *)&ss)->sin_port);
+		char pstr[16] = "";
+
+		addr_str((const struct sockaddr *)&ss, a, sizeof(a));
+		/* the peer's port tells one association from another */
+		if (port)
+			snprintf(pstr, sizeof(pstr), " port %u", port);
+		snprintf(out, size, "path %s%s %s (error %d)", a, pstr,
+			 k >= 0 && k < (int)(sizeof(st) / sizeof(st[0])) && st[k] ? st[k] : "?",
+			 n.sn_paddr_change.spc_error);
+		return 0;
+	}
+	case SCTP_ASSOC_CHANGE: {
+		static const char *const st[] = {
+			[SCTP_COMM_UP] = "up",
+			[SCTP_COMM_LOST] = "lost",
+			[SCTP_RESTART] = "restarted by the peer",
+			[SCTP_SHUTDOWN_COMP] = "shut down",
+			[SCTP_CANT_STR_ASSOC] = "could not start",
+		};
+		unsigned k = n.sn_assoc_change.sac_state;
+
+		if (len < sizeof(n.sn_assoc_change))
+			return -ENOENT;
+		snprintf(out, size, "association %s (streams out %u in %u, error %u)",
+			 k < sizeof(st) / sizeof(st[0]) && st[k] ? st[k] : "?",
+			 n.sn_assoc_change.sac_outbound_streams,
+			 n.sn_assoc_change.sac_inbound_streams, n.sn_assoc_change.sac_error);
+		return 0;
+	}
+	case SCTP_SHUTDOWN_EVENT:
+		snprintf(out, size, "the peer shuts the association down");
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+int m3ua_sctp_fd_params(int fd, const struct m3ua_sctp_params *p, const char **opt)
+{
+	struct sctp_initmsg im = {
+		.sinit_num_ostreams = p->streams ? p->streams : M3UA_SCTP_STREAMS,
+		.sinit_max_instreams = p->streams ? p->streams : M3UA_SCTP_STREAMS,
+		.sinit_max_attempts = p->init_max_attempts,
+		.sinit_max_init_timeo = p->init_max_timeo_ms,
+	};
+
+	*opt = "SCTP_INITMSG";
+	if (setsockopt(fd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im)) < 0)
+		return -errno;
+	/* the kernel checks min <= max against what it has: the bounds first
+	 * (both in one call), 0 keeps a field as it is */
+	if (p->rto_initial_ms || p->rto_min_ms || p->rto_max_ms) {
+		struct sctp_rtoinfo ri = {.srto_initial = p->rto_initial_ms,
+					  .srto_min = p->rto_min_ms,
+					  .srto_max = p->rto_max_ms};
+
+		*opt = "SCTP_RTOINFO";
+		if (setsockopt(fd, IPPROTO_SCTP, SCTP_RTOINFO, &ri, sizeof(ri)) < 0)
+			return -errno;
+	}
+	if (p->hb_interval_ms || p->hb_off || p->path_max_retrans) {
+		struct sctp_paddrparams pp;
+
+		/* no address: the defaults of every path of the association */
+		memset(&pp, 0, sizeof(pp));
+		pp.spp_hbinterval = p->hb_interval_ms;
+		pp.spp_pathmaxrxt = p->path_max_retrans;
+		if (p->hb_off)
+			pp.spp_flags = SPP_HB_DISABLE;
+		else if (p->hb_interval_ms)
+			pp.spp_flags = SPP_HB_ENABLE;
+		*opt = "SCTP_PEER_ADDR_PARAMS";
+		if (setsockopt(fd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) < 0)
+			return -errno;
+	}
+	if (p->assoc_max_retrans) {
+		struct sctp_assocparams ap;
+
+		memset(&ap, 0, sizeof(ap));
+		ap.sasoc_asocmaxrxt = p->assoc_max_retrans;
+		*opt = "SCTP_ASSOCINFO";
+		if (setsockopt(fd, IPPROTO_SCTP, SCTP_ASSOCINFO, &ap, sizeof(ap)) < 0)
+			return -errno;
+	}
+	*opt = NULL;
+	return 0;
+}
+
+int m3ua_sctp_fd_info(int fd, struct m3ua_sctp_info *out)
+{
+	struct sctp_rtoinfo ri;
+	struct sctp_paddrparams pp;
+	struct sctp_assocparams ap;
+	struct sctp_initmsg im;
+	struct sctp_status ss;
+	socklen_t l;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ri, 0, sizeof(ri));
+	l = sizeof(ri);
+	if (getsockopt(fd, IPPROTO_SCTP, SCTP_RTOINFO, &ri, &l) < 0)
+		return -errno;
+	out->rto_initial_ms = ri.srto_initial;
+	out->rto_min_ms = ri.srto_min;
+	out->rto_max_ms = ri.srto_max;
+	memset(&pp, 0, sizeof(pp));
+	l = sizeof(pp);
+	if (getsockopt(fd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, &l) < 0)
+		return -errno;
+	out->hb_interval_ms = pp.spp_hbinterval;
+	out->hb_on = !(pp.spp_flags & SPP_HB_DISABLE);
+	out->path_max_retrans = pp.spp_pathmaxrxt;
+	memset(&ap, 0, sizeof(ap));
+	l = sizeof(ap);
+	if (getsockopt(fd, IPPROTO_SCTP, SCTP_ASSOCINFO, &ap, &l) < 0)
+		return -errno;
+	out->assoc_max_retrans = ap.sasoc_asocmaxrxt;
+	memset(&im, 0, sizeof(im));
+	l = sizeof(im);
+	if (getsockopt(fd, IPPROTO_SCTP, SCTP_INITMSG, &im, &l) < 0)
+		return -errno;
+	out->init_max_attempts = im.sinit_max_attempts;
+	out->init_max_timeo_ms = im.sinit_max_init_timeo;
+	out->init_ostreams = im.sinit_num_ostreams;
+	out->init_instreams = im.sinit_max_instreams;
+	/* no association yet (a listener): no agreed streams */
+	memset(&ss, 0, sizeof(ss));
+	l = sizeof(ss);
+	if (getsockopt(fd, IPPROTO_SCTP, SCTP_STATUS, &ss, &l) == 0) {
+		out->n_out = ss.sstat_outstrms;
+		out->n_in = ss.sstat_instrms;
+	}
+	return 0;
+}
+
 /* --- the socket on the ring --- */
 
 /* cancel requests: their completion needs no handling */
@@ -271,9 +477,14 @@ static void s_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cq
 	m3ua_sctp_cmsg_parse(s->rmh.msg_control, s->rmh.msg_controllen, &stream, &ppid);
 	rc = m3ua_sctp_rx_check(s->rbuf, (size_t)cqe->res, s->rmh.msg_flags, ppid);
 	switch (rc) {
-	case -ENOMSG:
+	case -ENOMSG: {
+		char what[128];
+
 		s->st.rx_notifications++;
+		if (m3ua_sctp_notification_str(s->rbuf, (size_t)cqe->res, what, sizeof(what)) == 0)
+			LOGP(DM3UA, LOGL_NOTICE, "M3UA/SCTP: %s\n", what);
 		break;
+	}
 	case -EMSGSIZE:
 		LOGP(DM3UA, LOGL_ERROR, "M3UA/SCTP: message over %zu bytes: closing\n", s->max_msg);
 		s_fail(s, -EMSGSIZE);
@@ -490,21 +701,32 @@ unsigned m3ua_sctp_paths(const struct m3ua_sctp *s, struct m3ua_sctp_path *out, 
 	return n;
 }
 
-/* INIT asks for M3UA_SCTP_STREAMS each way; the stream and PPID of every
- * received message come with it (data_io_event: SCTP_SNDRCV control data);
- * SCTP_NODELAY: signalling goes out at once, not held back to be bundled
- * with what may follow (the accepted sockets inherit all of it). */
-static int s_sockopts(int fd)
+/* INIT asks for the configured streams each way (M3UA_SCTP_STREAMS unless
+ * told); the RTO, heartbeat, retransmission and INIT limits of the
+ * configuration; the stream and PPID of every received message come with
+ * it (data_io_event: SCTP_SNDRCV control data); path and association
+ * changes come as notifications, for the log; SCTP_NODELAY: signalling
+ * goes out at once, not held back to be bundled with what may follow (the
+ * accepted sockets inherit all of it). */
+static int s_sockopts(int fd, const struct m3ua_sctp_params *par)
 {
-	struct sctp_initmsg im = {.sinit_num_ostreams = M3UA_SCTP_STREAMS,
-				  .sinit_max_instreams = M3UA_SCTP_STREAMS};
+	static const struct m3ua_sctp_params none;
 	struct sctp_event_subscribe ev;
-	int one = 1;
+	const char *opt = NULL;
+	int one = 1, rc;
 
+	rc = m3ua_sctp_fd_params(fd, par ? par : &none, &opt);
+	if (rc < 0) {
+		LOGP(DM3UA, LOGL_ERROR, "M3UA/SCTP: the kernel refuses %s: %s\n", opt,
+		     strerror(-rc));
+		return rc;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.sctp_data_io_event = 1;
-	if (setsockopt(fd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im)) < 0 ||
-	    setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) < 0 ||
+	ev.sctp_address_event = 1;
+	ev.sctp_association_event = 1;
+	ev.sctp_shutdown_event = 1;
+	if (setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) < 0 ||
 	    setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &one, sizeof(one)) < 0)
 		return -errno;
 	return 0;
@@ -553,7 +775,8 @@ static struct m3ua_sctp *s_new(struct loop *l, int fd, size_t max_msg, bool ssnm
 
 struct m3ua_sctp *m3ua_sctp_connect(struct loop *l, const struct m3ua_sctp_addrs *local,
 				    const struct m3ua_sctp_addrs *remote, size_t max_msg,
-				    bool ssnm_on_data, const struct m3ua_sctp_cbs *cbs, void *priv)
+				    bool ssnm_on_data, const struct m3ua_sctp_params *par,
+				    const struct m3ua_sctp_cbs *cbs, void *priv)
 {
 	uint8_t packed[M3UA_SCTP_MAX_ADDRS * sizeof(struct sockaddr_in6)];
 	struct io_uring_sqe *sqe;
@@ -568,7 +791,7 @@ struct m3ua_sctp *m3ua_sctp_connect(struct loop *l, const struct m3ua_sctp_addrs
 		    IPPROTO_SCTP);
 	if (fd < 0)
 		return NULL;
-	err = s_sockopts(fd);
+	err = s_sockopts(fd, par);
 	if (!err)
 		err = s_bind(fd, local);
 	n = m3ua_sctp_pack_addrs(remote->a, remote->n, packed, sizeof(packed));
@@ -597,6 +820,13 @@ struct m3ua_sctp *m3ua_sctp_connect(struct loop *l, const struct m3ua_sctp_addrs
 const struct m3ua_sctp_stats *m3ua_sctp_get_stats(const struct m3ua_sctp *s)
 {
 	return &s->st;
+}
+
+int m3ua_sctp_info(const struct m3ua_sctp *s, struct m3ua_sctp_info *out)
+{
+	if (!s || s->fd < 0 || s->connecting || s->closing)
+		return -ENOTCONN;
+	return m3ua_sctp_fd_info(s->fd, out);
 }
 
 /* --- listener --- */
@@ -658,6 +888,7 @@ static void ls_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe 
 
 struct m3ua_sctp_listener *m3ua_sctp_listen(struct loop *l, const struct m3ua_sctp_addrs *local,
 					    size_t max_msg, bool ssnm_on_data,
+					    const struct m3ua_sctp_params *par,
 					    const struct m3ua_sctp_cbs *cbs, void *cb_priv,
 					    m3ua_sctp_accept_cb acb, void *priv)
 {
@@ -672,7 +903,7 @@ struct m3ua_sctp_listener *m3ua_sctp_listen(struct loop *l, const struct m3ua_sc
 		    IPPROTO_SCTP);
 	if (fd < 0)
 		return NULL;
-	err = s_sockopts(fd);
+	err = s_sockopts(fd, par);
 	if (!err)
 		err = s_bind(fd, local);
 	if (!err && listen(fd, 8) < 0)

@@ -18,6 +18,49 @@
 
 struct loop;
 
+/* SCTP parameters of one association (RFC 4960 15 "Suggested SCTP Protocol
+ * Parameter Values", RFC 6458 8.1): each 0 leaves the kernel's default
+ * (net.sctp.*). Set on the socket before INIT (connect, or the listener,
+ * whose accepted associations inherit them). */
+struct m3ua_sctp_params {
+	uint32_t rto_initial_ms, rto_min_ms, rto_max_ms; /* SCTP_RTOINFO */
+	uint32_t hb_interval_ms;			 /* SCTP_PEER_ADDR_PARAMS */
+	bool hb_off;					 /* no HEARTBEAT at all */
+	uint16_t path_max_retrans;			 /* SCTP_PEER_ADDR_PARAMS */
+	uint16_t assoc_max_retrans;			 /* SCTP_ASSOCINFO */
+	uint16_t init_max_attempts, init_max_timeo_ms;	 /* SCTP_INITMSG */
+	uint16_t streams; /* outbound asked for and inbound allowed; 0: M3UA_SCTP_STREAMS */
+};
+
+/* Is the set consistent (RTO min <= initial <= max, as far as given)? 0,
+ * or -EINVAL with the reason in why. */
+int m3ua_sctp_params_check(const struct m3ua_sctp_params *p, char *why, size_t len);
+/* Anything set at all? */
+bool m3ua_sctp_params_any(const struct m3ua_sctp_params *p);
+
+/* What the kernel says an association (or the socket, before one) uses:
+ * getsockopt of the same options, and SCTP_STATUS's agreed streams. */
+struct m3ua_sctp_info {
+	uint32_t rto_initial_ms, rto_min_ms, rto_max_ms;
+	uint32_t hb_interval_ms;
+	bool hb_on;
+	uint32_t path_max_retrans, assoc_max_retrans;
+	uint16_t init_max_attempts, init_max_timeo_ms, init_ostreams, init_instreams;
+	uint16_t n_out, n_in; /* agreed at set-up */
+};
+/* Fill *out from the socket fd; 0 or -errno (of the first option that
+ * failed). */
+int m3ua_sctp_fd_info(int fd, struct m3ua_sctp_info *out);
+/* Apply p to fd (SCTP_INITMSG, SCTP_RTOINFO, SCTP_PEER_ADDR_PARAMS,
+ * SCTP_ASSOCINFO). 0, or -errno with *opt naming the option refused. */
+int m3ua_sctp_fd_params(int fd, const struct m3ua_sctp_params *p, const char **opt);
+
+/* One SCTP notification (MSG_NOTIFICATION) in words for the log, e.g.
+ * "path 127.0.0.1 unreachable (error 0)"; 0 when it is one worth a log
+ * line (peer address change, association change, shutdown), else
+ * -ENOENT. */
+int m3ua_sctp_notification_str(const uint8_t *buf, size_t len, char *out, size_t size);
+
 /* RFC 4666 1.4.7 / 3.8.1: ASPSM, ASPTM, MGMT and RKM go on stream 0; SSNM
  * too unless ssnm_on_data (then stream 1); DATA on (SLS mod (n_out - 1)) + 1
  * so one signalling relation stays in sequence on one stream. With a single
@@ -74,7 +117,8 @@ struct m3ua_sctp_stats {
  * empty (n 0: the kernel picks). NULL with errno on failure. */
 struct m3ua_sctp *m3ua_sctp_connect(struct loop *l, const struct m3ua_sctp_addrs *local,
 				    const struct m3ua_sctp_addrs *remote, size_t max_msg,
-				    bool ssnm_on_data, const struct m3ua_sctp_cbs *cbs, void *priv);
+				    bool ssnm_on_data, const struct m3ua_sctp_params *par,
+				    const struct m3ua_sctp_cbs *cbs, void *priv);
 /* Send one whole M3UA message (copied); the stream comes from
  * m3ua_sctp_stream() with the message's class and sls_hint - 1 as the SLS
  * (DATA passes 1 + SLS; the rest 0). */
@@ -82,6 +126,8 @@ int m3ua_sctp_send(struct m3ua_sctp *s, const void *msg, size_t len, uint16_t sl
 /* Close now; no callback follows. */
 void m3ua_sctp_close(struct m3ua_sctp *s);
 const struct m3ua_sctp_stats *m3ua_sctp_get_stats(const struct m3ua_sctp *s);
+/* The association's parameters as the kernel reports them. */
+int m3ua_sctp_info(const struct m3ua_sctp *s, struct m3ua_sctp_info *out);
 
 /* One transport address of the peer (RFC 4960 6.4) as the kernel sees it. */
 struct m3ua_sctp_path {
@@ -99,6 +145,7 @@ typedef void (*m3ua_sctp_accept_cb)(void *priv, struct m3ua_sctp *s);
  * accepted associations are handed over with cbs/priv already set. */
 struct m3ua_sctp_listener *m3ua_sctp_listen(struct loop *l, const struct m3ua_sctp_addrs *local,
 					    size_t max_msg, bool ssnm_on_data,
+					    const struct m3ua_sctp_params *par,
 					    const struct m3ua_sctp_cbs *cbs, void *cb_priv,
 					    m3ua_sctp_accept_cb acb, void *priv);
 int m3ua_sctp_listener_local(const struct m3ua_sctp_listener *ls, struct sockaddr_storage *ss);

@@ -309,6 +309,17 @@ DEFUN(cfg_asp_rk, cfg_asp_rk_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_asp_rk_dpc, cfg_asp_rk_dpc_cmd, "routing-key <1-4294967295> destination <0-16777215>",
+      "Register a routing key by destination point code alone (RFC 4666 4.4 RKM; the kind "
+      "osmo-stp takes)\nLocal-RK-Identifier\nDestination point code (ours)\nValue\n")
+{
+	ASP;
+	a->cfg.rk = (struct m3ua_rk){.enabled = true,
+				     .lrk_id = (uint32_t)strtoul(argv[0], NULL, 10),
+				     .dpc = (uint32_t)strtoul(argv[1], NULL, 10)};
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_asp_no_rk, cfg_asp_no_rk_cmd, "no routing-key", NO_STR "Do not register a routing key\n")
 {
 	ASP;
@@ -340,6 +351,121 @@ DEFUN(cfg_asp_beat, cfg_asp_beat_cmd, "timer beat <0-600000>",
 	ASP;
 	a->cfg.beat_ms = (unsigned)atoi(argv[0]);
 	return CMD_SUCCESS;
+}
+
+/* --- SCTP association parameters (RFC 4960 15, RFC 6458 8.1) --- */
+
+#define SCTP_STR "SCTP parameters of this association (the kernel's net.sctp.* unless set)\n"
+
+static int sctp_refuse(struct vty *vty, const char *why)
+{
+	tandem_config_reason("%s", why);
+	vty_out(vty, "%% %s%s", why, VTY_NEWLINE);
+	return CMD_WARNING;
+}
+
+DEFUN(cfg_asp_sctp_rto, cfg_asp_sctp_rto_cmd,
+      "sctp rto initial <10-600000> min <10-600000> max <10-600000>",
+      SCTP_STR "Retransmission timeout (RFC 4960 6.3; SCTP_RTOINFO)\nRTO.Initial\nMilliseconds\n"
+	       "RTO.Min\nMilliseconds\nRTO.Max\nMilliseconds\n")
+{
+	ASP;
+	struct m3ua_sctp_params p = a->cfg.conn.sctp;
+	char why[160];
+
+	p.rto_initial_ms = (uint32_t)atoi(argv[0]);
+	p.rto_min_ms = (uint32_t)atoi(argv[1]);
+	p.rto_max_ms = (uint32_t)atoi(argv[2]);
+	if (m3ua_sctp_params_check(&p, why, sizeof(why)) < 0)
+		return sctp_refuse(vty, why);
+	a->cfg.conn.sctp = p;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_sctp_hb, cfg_asp_sctp_hb_cmd, "sctp heartbeat interval <1-3600000>",
+      SCTP_STR "HEARTBEAT on idle paths (RFC 4960 8.3; SCTP_PEER_ADDR_PARAMS)\n"
+	       "HB.interval, to which the path's RTO is added\nMilliseconds\n")
+{
+	ASP;
+	a->cfg.conn.sctp.hb_interval_ms = (uint32_t)atoi(argv[0]);
+	a->cfg.conn.sctp.hb_off = false;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_sctp_hb_off, cfg_asp_sctp_hb_off_cmd, "sctp heartbeat off",
+      SCTP_STR "HEARTBEAT on idle paths\nNone (a lost idle path goes unnoticed)\n")
+{
+	ASP;
+	a->cfg.conn.sctp.hb_interval_ms = 0;
+	a->cfg.conn.sctp.hb_off = true;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_sctp_pmr, cfg_asp_sctp_pmr_cmd, "sctp path-max-retrans <1-255>",
+      SCTP_STR "Path.Max.Retrans: errors in a row before a path is inactive (RFC 4960 8.2)\n"
+	       "Count\n")
+{
+	ASP;
+	a->cfg.conn.sctp.path_max_retrans = (uint16_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_sctp_amr, cfg_asp_sctp_amr_cmd, "sctp association-max-retrans <1-255>",
+      SCTP_STR "Association.Max.Retrans: errors in a row before the association is lost "
+	       "(RFC 4960 8.1; SCTP_ASSOCINFO)\nCount\n")
+{
+	ASP;
+	a->cfg.conn.sctp.assoc_max_retrans = (uint16_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_sctp_init, cfg_asp_sctp_init_cmd, "sctp init (max-attempts|max-timeout) <1-65535>",
+      SCTP_STR
+      "Association set-up (SCTP_INITMSG)\nMax.Init.Retransmits: INITs sent before "
+      "giving up\nThe most the INIT timer may back off to\nCount (1-255), or milliseconds\n")
+{
+	ASP;
+	unsigned v = (unsigned)atoi(argv[1]);
+
+	if (!strcmp(argv[0], "max-attempts")) {
+		if (v > 255)
+			return sctp_refuse(vty, "init max-attempts: 1-255");
+		a->cfg.conn.sctp.init_max_attempts = (uint16_t)v;
+	} else {
+		a->cfg.conn.sctp.init_max_timeo_ms = (uint16_t)v;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_asp_sctp_streams, cfg_asp_sctp_streams_cmd, "sctp streams <2-65535>",
+      SCTP_STR "Outbound streams asked for in INIT and inbound ones allowed (stream 0 for "
+	       "management, the others for DATA by SLS)\nCount\n")
+{
+	ASP;
+	a->cfg.conn.sctp.streams = (uint16_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+static void write_sctp_params(struct vty *vty, const struct m3ua_sctp_params *p)
+{
+	if (p->rto_initial_ms || p->rto_min_ms || p->rto_max_ms)
+		vty_out(vty, "  sctp rto initial %u min %u max %u%s", p->rto_initial_ms,
+			p->rto_min_ms, p->rto_max_ms, VTY_NEWLINE);
+	if (p->hb_off)
+		vty_out(vty, "  sctp heartbeat off%s", VTY_NEWLINE);
+	else if (p->hb_interval_ms)
+		vty_out(vty, "  sctp heartbeat interval %u%s", p->hb_interval_ms, VTY_NEWLINE);
+	if (p->path_max_retrans)
+		vty_out(vty, "  sctp path-max-retrans %u%s", p->path_max_retrans, VTY_NEWLINE);
+	if (p->assoc_max_retrans)
+		vty_out(vty, "  sctp association-max-retrans %u%s", p->assoc_max_retrans,
+			VTY_NEWLINE);
+	if (p->init_max_attempts)
+		vty_out(vty, "  sctp init max-attempts %u%s", p->init_max_attempts, VTY_NEWLINE);
+	if (p->init_max_timeo_ms)
+		vty_out(vty, "  sctp init max-timeout %u%s", p->init_max_timeo_ms, VTY_NEWLINE);
+	if (p->streams)
+		vty_out(vty, "  sctp streams %u%s", p->streams, VTY_NEWLINE);
 }
 
 static struct m3ua_vty_asp *running_asp(struct vty *vty, const char *name)
@@ -415,6 +541,7 @@ static int config_write_sigtran(struct vty *vty)
 		}
 		if (a->cfg.conn.ssnm_on_data)
 			vty_out(vty, "  ssnm-stream data%s", VTY_NEWLINE);
+		write_sctp_params(vty, &a->cfg.conn.sctp);
 		if (a->cfg.have_rc)
 			vty_out(vty, "  routing-context %u%s", a->cfg.rc, VTY_NEWLINE);
 		if (a->cfg.have_na)
@@ -423,7 +550,10 @@ static int config_write_sigtran(struct vty *vty)
 			vty_out(vty, "  asp-identifier %u%s", a->cfg.asp_id, VTY_NEWLINE);
 		if (a->cfg.traffic_mode >= 1 && a->cfg.traffic_mode <= 3)
 			vty_out(vty, "  traffic-mode %s%s", tm[a->cfg.traffic_mode], VTY_NEWLINE);
-		if (a->cfg.rk.enabled)
+		if (a->cfg.rk.enabled && !a->cfg.rk.have_cics)
+			vty_out(vty, "  routing-key %u destination %u%s", a->cfg.rk.lrk_id,
+				a->cfg.rk.dpc, VTY_NEWLINE);
+		else if (a->cfg.rk.enabled)
 			vty_out(vty, "  routing-key %u destination %u origin %u cic-range %u %u%s",
 				a->cfg.rk.lrk_id, a->cfg.rk.dpc, a->cfg.rk.cic_opc,
 				a->cfg.rk.cic_first, a->cfg.rk.cic_last, VTY_NEWLINE);
@@ -505,6 +635,15 @@ int m3ua_vty_start(void *ctx, struct loop *l, const struct m3ua_asp_ops *ops)
 	{
 		a->in_as = NULL;
 		a->asp = NULL;
+		if (a->cfg.conn.transport != M3UA_TRANSPORT_SCTP &&
+		    m3ua_sctp_params_any(&a->cfg.conn.sctp)) {
+			fprintf(stderr,
+				"%s:%u: sigtran asp %s: 'sctp' parameters on an association over "
+				"TCP ('transport sctp' is missing)\n",
+				tandem_config_name(), tandem_config_find_line("asp", a->name, 0),
+				a->name);
+			return -EINVAL;
+		}
 	}
 	llist_for_each_entry(s, &m3ua_vty_ases, list)
 	{
@@ -661,6 +800,26 @@ DEFUN(show_m3ua, show_m3ua_cmd, "show m3ua", SHOW_STR "M3UA ASPs and their count
 				st->rx[M3UA_CLS_SSNM][M3UA_SSNM_DRST], VTY_NEWLINE);
 		}
 		{
+			struct m3ua_sctp_info si;
+
+			if (m3ua_asp_sctp_info(a->asp, &si) == 0) {
+				vty_out(vty,
+					"  sctp (kernel): RTO initial %u min %u max %u ms; "
+					"heartbeat "
+					"%s%u ms; path-max-retrans %u; association-max-retrans "
+					"%u%s",
+					si.rto_initial_ms, si.rto_min_ms, si.rto_max_ms,
+					si.hb_on ? "" : "off, ", si.hb_interval_ms,
+					si.path_max_retrans, si.assoc_max_retrans, VTY_NEWLINE);
+				vty_out(vty,
+					"  sctp (kernel): init max-attempts %u max-timeout %u ms; "
+					"streams asked %u out %u in, agreed %u out %u in%s",
+					si.init_max_attempts, si.init_max_timeo_ms,
+					si.init_ostreams, si.init_instreams, si.n_out, si.n_in,
+					VTY_NEWLINE);
+			}
+		}
+		{
 			struct m3ua_sctp_path ps[M3UA_SCTP_MAX_ADDRS * 2];
 			unsigned np = m3ua_asp_paths(a->asp, ps, M3UA_SCTP_MAX_ADDRS * 2);
 
@@ -725,10 +884,18 @@ void m3ua_vty_init(void)
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_aspid_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_aspid_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_rk_dpc_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_no_rk_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_tack_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_daud_cmd);
 	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_beat_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_rto_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_hb_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_hb_off_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_pmr_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_amr_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_init_cmd);
+	install_element(TANDEM_SIGTRAN_ASP_NODE, &cfg_asp_sctp_streams_cmd);
 	install_element_ve(&show_m3ua_cmd);
 	install_element(ENABLE_NODE, &m3ua_asp_admin_cmd);
 }

@@ -48,6 +48,23 @@ msg=$("$BUILD/tandemd" -c "$TMPD/bad.cfg" 2>&1)
 rc=$?
 check "it:bad-config-exit-1" test "$rc" = 1
 check "it:bad-config-names-file-line" grep -qF "$TMPD/bad.cfg:3: unknown command" <<<"$msg"
+# SCTP association parameters: an RTO set out of order, a count out of
+# range and SCTP parameters on a TCP association each name file and line
+printf 'sigtran\n asp stp\n  remote 127.0.0.1 2905\n  transport sctp\n  sctp rto initial 300 min 500 max 400\n' >"$TMPD/rto.cfg"
+msg=$(timeout 10 "$BUILD/tandemd" -c "$TMPD/rto.cfg" 2>&1)
+check "it:sctp-rto-out-of-order-names-file-line (rc=$?)" \
+	grep -qF "$TMPD/rto.cfg:5: RTO min 500 ms is above RTO max 400 ms" <<<"$msg"
+printf 'sigtran\n asp stp\n  remote 127.0.0.1 2905\n  transport sctp\n  sctp path-max-retrans 0\n' >"$TMPD/pmr.cfg"
+msg=$(timeout 10 "$BUILD/tandemd" -c "$TMPD/pmr.cfg" 2>&1)
+check "it:sctp-path-max-retrans-0-names-file-line (rc=$?)" \
+	grep -qF "$TMPD/pmr.cfg:5: unknown command, or an argument out of range" <<<"$msg"
+printf 'line vty\n bind 127.0.0.1 %s\nsigtran\n asp stp\n  remote 127.0.0.1 2905\n  sctp heartbeat interval 500\n' \
+	$PORT >"$TMPD/sctptcp.cfg"
+msg=$(timeout 10 "$BUILD/tandemd" -c "$TMPD/sctptcp.cfg" 2>&1)
+rc=$?
+check "it:sctp-params-on-tcp-names-file-line (rc=$rc)" \
+	grep -qF "$TMPD/sctptcp.cfg:4: sigtran asp stp: 'sctp' parameters on an association over TCP" <<<"$msg"
+check "it:sctp-params-on-tcp-exit-1" test "$rc" = 1
 # M3UA over kernel SCTP on a kernel without it: a clear error naming TCP
 # (with kernel SCTP the association starts: m3ua_sctp.sh)
 if python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)' 2>/dev/null; then

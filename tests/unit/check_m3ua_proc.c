@@ -586,6 +586,28 @@ START_TEST(test_rkm_codec)
 	ck_assert_int_eq(m3ua_msg_u32(&k, M3UA_IEI_TRAF_MODE_TYPE, &st), 0);
 	ck_assert_uint_eq(st, 2);
 	ck_assert_ptr_nonnull(m3ua_msg_find(&k, M3UA_IEI_CIRCUIT_RANGE));
+	ck_assert_ptr_null(m3ua_msg_find(&k, M3UA_IEI_ROUTE_CTX));
+	/* by DPC alone, with the Routing Context asked for: LRK id, RC, DPC,
+	 * no SI, OPC or circuits (what osmo-stp takes) */
+	{
+		struct m3ua_rk dk = {
+			.enabled = true, .lrk_id = 3, .dpc = 2, .have_rc = true, .rc = 20};
+
+		n = m3ua_rkm_reg_req_encode(buf, sizeof(buf), &dk, 0);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(m3ua_decode(&m, buf, (size_t)n, &err), 0);
+		p = m3ua_msg_find(&m, M3UA_IEI_ROUTING_KEY);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(m3ua_decode_nested(&k, p), 0);
+		ck_assert_uint_eq(k.nparams, 3);
+		ck_assert_uint_eq(k.params[0].tag, M3UA_IEI_LOC_RKEY_ID);
+		ck_assert_uint_eq(k.params[1].tag, M3UA_IEI_ROUTE_CTX);
+		ck_assert_int_eq(m3ua_msg_u32(&k, M3UA_IEI_ROUTE_CTX, &rc), 0);
+		ck_assert_uint_eq(rc, 20);
+		ck_assert_int_eq(m3ua_msg_u32(&k, M3UA_IEI_DEST_PC, &rc), 0);
+		ck_assert_uint_eq(rc, 2);
+		ck_assert_ptr_null(m3ua_msg_find(&k, M3UA_IEI_SVC_IND));
+	}
 	/* too small a buffer */
 	ck_assert_int_eq(m3ua_rkm_reg_req_encode(buf, 40, &test_rk, 0), -ENOSPC);
 

@@ -203,6 +203,82 @@ static void p_rx(void *priv, const uint8_t *msg, size_t len, uint16_t stream)
 
 static const struct m3ua_conn_ops p_ops = {.up = p_up, .rx = p_rx};
 
+/* RFC 4960 6.3.1: RTO.Min <= RTO.Initial <= RTO.Max; 0 is "the kernel's" */
+START_TEST(test_params_check)
+{
+	struct m3ua_sctp_params p = {0};
+	char why[160] = "";
+
+	ck_assert(!m3ua_sctp_params_any(&p));
+	ck_assert_int_eq(m3ua_sctp_params_check(&p, why, sizeof(why)), 0);
+	p = (struct m3ua_sctp_params){.rto_initial_ms = 300, .rto_min_ms = 100, .rto_max_ms = 400};
+	ck_assert(m3ua_sctp_params_any(&p));
+	ck_assert_int_eq(m3ua_sctp_params_check(&p, why, sizeof(why)), 0);
+	p.rto_min_ms = 500;
+	ck_assert_int_eq(m3ua_sctp_params_check(&p, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "RTO min 500 ms is above RTO max 400 ms");
+	p.rto_min_ms = 350;
+	ck_assert_int_eq(m3ua_sctp_params_check(&p, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "RTO initial 300 ms is below RTO min 350 ms");
+	p = (struct m3ua_sctp_params){.rto_initial_ms = 500, .rto_max_ms = 400};
+	ck_assert_int_eq(m3ua_sctp_params_check(&p, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "RTO initial 500 ms is above RTO max 400 ms");
+	p = (struct m3ua_sctp_params){.streams = 1};
+	ck_assert_int_eq(m3ua_sctp_params_check(&p, why, sizeof(why)), -EINVAL);
+	p = (struct m3ua_sctp_params){.hb_off = true};
+	ck_assert(m3ua_sctp_params_any(&p));
+	ck_assert_int_eq(m3ua_sctp_params_check(&p, why, sizeof(why)), 0);
+	p.hb_interval_ms = 100;
+	ck_assert_int_eq(m3ua_sctp_params_check(&p, why, sizeof(why)), -EINVAL);
+}
+END_TEST
+
+/* path and association changes in words for the log; others not */
+START_TEST(test_notification_str)
+{
+	struct sctp_paddr_change pc;
+	struct sctp_assoc_change ac;
+	struct sctp_send_failed sf;
+	struct sockaddr_in *a = (struct sockaddr_in *)&pc.spc_aaddr;
+	char out[128];
+
+	memset(&pc, 0, sizeof(pc));
+	pc.spc_type = SCTP_PEER_ADDR_CHANGE;
+	pc.spc_length = sizeof(pc);
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(0x7f000002);
+	pc.spc_state = SCTP_ADDR_UNREACHABLE;
+	ck_assert_int_eq(
+		m3ua_sctp_notification_str((const uint8_t *)&pc, sizeof(pc), out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "path 127.0.0.2 unreachable (error 0)");
+	pc.spc_state = SCTP_ADDR_POTENTIALLY_FAILED;
+	a->sin_port = htons(2905);
+	m3ua_sctp_notification_str((const uint8_t *)&pc, sizeof(pc), out, sizeof(out));
+	ck_assert_str_eq(out, "path 127.0.0.2 port 2905 potentially-failed (error 0)");
+	pc.spc_state = 77;
+	m3ua_sctp_notification_str((const uint8_t *)&pc, sizeof(pc), out, sizeof(out));
+	ck_assert_str_eq(out, "path 127.0.0.2 port 2905 ? (error 0)");
+	/* cut short: not read past its end */
+	ck_assert_int_eq(m3ua_sctp_notification_str((const uint8_t *)&pc, 12, out, sizeof(out)),
+			 -ENOENT);
+	memset(&ac, 0, sizeof(ac));
+	ac.sac_type = SCTP_ASSOC_CHANGE;
+	ac.sac_state = SCTP_COMM_LOST;
+	ac.sac_outbound_streams = 17;
+	ac.sac_inbound_streams = 5;
+	ck_assert_int_eq(
+		m3ua_sctp_notification_str((const uint8_t *)&ac, sizeof(ac), out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "association lost (streams out 17 in 5, error 0)");
+	memset(&sf, 0, sizeof(sf));
+	sf.ssf_type = SCTP_SEND_FAILED;
+	ck_assert_int_eq(
+		m3ua_sctp_notification_str((const uint8_t *)&sf, sizeof(sf), out, sizeof(out)),
+		-ENOENT);
+	ck_assert_int_eq(m3ua_sctp_notification_str((const uint8_t *)&sf, 3, out, sizeof(out)),
+			 -ENOENT);
+}
+END_TEST
+
 static void noop(void *p)
 {
 	(void)p;
@@ -222,7 +298,17 @@ static void turn(struct loop *l)
 START_TEST(test_sctp_loopback)
 {
 	struct m3ua_conn_cfg scfg = {.transport = M3UA_TRANSPORT_SCTP, .server = true};
-	struct m3ua_conn_cfg ccfg = {.transport = M3UA_TRANSPORT_SCTP};
+	struct m3ua_conn_cfg ccfg = {.transport = M3UA_TRANSPORT_SCTP,
+				     .sctp = {.rto_initial_ms = 300,
+					      .rto_min_ms = 100,
+					      .rto_max_ms = 400,
+					      .hb_interval_ms = 700,
+					      .path_max_retrans = 3,
+					      .assoc_max_retrans = 6,
+					      .init_max_attempts = 4,
+					      .init_max_timeo_ms = 900,
+					      .streams = 5}};
+	struct m3ua_sctp_info si;
 	struct sockaddr_in *a = (struct sockaddr_in *)&scfg.local;
 	struct peer ps = {0}, pc = {0};
 	struct m3ua_conn *srv, *cli;
@@ -250,6 +336,19 @@ START_TEST(test_sctp_loopback)
 	for (int i = 0; i < 200 && !(ps.up && pc.up); i++)
 		turn(l);
 	ck_assert(ps.up && pc.up);
+	/* the client's parameters, as the kernel reports them back */
+	ck_assert_int_eq(m3ua_conn_sctp_info(cli, &si), 0);
+	ck_assert_uint_eq(si.rto_initial_ms, 300);
+	ck_assert_uint_eq(si.rto_min_ms, 100);
+	ck_assert_uint_eq(si.rto_max_ms, 400);
+	ck_assert_uint_eq(si.hb_interval_ms, 700);
+	ck_assert(si.hb_on);
+	ck_assert_uint_eq(si.path_max_retrans, 3);
+	ck_assert_uint_eq(si.assoc_max_retrans, 6);
+	ck_assert_uint_eq(si.init_max_attempts, 4);
+	ck_assert_uint_eq(si.init_max_timeo_ms, 900);
+	ck_assert_uint_eq(si.n_out, 5);
+	ck_assert_uint_eq(si.n_in, 5);
 	m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
 	n = m3ua_enc_finish(&e);
 	ck_assert_int_eq(m3ua_conn_tx(cli, buf, (size_t)n, 0), 0);
@@ -264,7 +363,8 @@ START_TEST(test_sctp_loopback)
 		turn(l);
 	ck_assert_int_eq(ps.msgs, 2);
 	ck_assert_uint_eq(ps.last_cls, M3UA_CLS_XFER);
-	ck_assert_uint_eq(ps.last_stream, 6);
+	/* five streams: DATA on 1 + SLS mod 4 */
+	ck_assert_uint_eq(ps.last_stream, 2);
 	m3ua_conn_free(cli);
 	m3ua_conn_free(srv);
 	for (int i = 0; i < 20; i++)
@@ -283,6 +383,8 @@ Suite *m3ua_sctp_suite(void)
 	tcase_add_test(tc, test_cmsg);
 	tcase_add_test(tc, test_rx_check);
 	tcase_add_test(tc, test_pack_addrs);
+	tcase_add_test(tc, test_params_check);
+	tcase_add_test(tc, test_notification_str);
 	tcase_add_test(tc, test_sctp_loopback);
 	suite_add_tcase(s, tc);
 	return s;

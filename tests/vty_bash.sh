@@ -37,11 +37,11 @@ vq_has() {
 	vq "$port" "$@" 2>/dev/null && [[ $VQ =~ $'\n'$re ]]
 }
 # vq_check NAME PORT ERE CMD: a check on a VTY answer, asked again for up to
-# 3 s; the last answer is shown when it fails
+# 10 s (a VTY under TCG in a loaded VM once gave no answer for 3 s); the last answer is shown when it fails
 vq_check() {
 	local name=$1
 	shift
-	if until_ok 30 vq_has "$@"; then
+	if until_ok 100 vq_has "$@"; then
 		pass "$name"
 	else
 		fail "$name"

@@ -280,6 +280,7 @@ static struct {
 	bool dirty;
 	struct loop_timer rotate_timer, sync_timer;
 	struct iw_cdr_stats st;
+	uint64_t boot; /* the daemon's start, s since the epoch */
 } w = {.fd = -1};
 
 static void sync_dir(const char *path)
@@ -382,6 +383,8 @@ static void sync_tick(void *priv)
 int iw_cdr_start(void *ctx, struct loop *l)
 {
 	iw_cdr_stop();
+	if (!w.boot)
+		w.boot = (uint64_t)time(NULL);
 	w.ctx = ctx;
 	w.loop = l;
 	if (!iw_cdr_cfg.path)
@@ -413,6 +416,12 @@ void iw_cdr_write(const struct iw_cdr_rec *r)
 	ssize_t k;
 	int n;
 
+	struct iw_cdr_rec rb = *r;
+
+	/* call ids restart with the daemon: its start time makes them unique */
+	if (!rb.boot)
+		rb.boot = w.boot;
+	r = &rb;
 	iw_metrics_record(r);
 	if (!w.path)
 		return;

@@ -6,6 +6,24 @@
 #include "sigtran/isup_msg.h"
 #include "sigtran/isup_vty.h"
 
+/* circuits in reset (available false) or free for a new call (true) */
+static unsigned count(struct isup_link *l, bool available)
+{
+	struct isup_cic_table *t = isup_link_cics(l);
+	struct isup_cic *c = NULL;
+	unsigned n = 0;
+
+	while ((c = isup_cic_next(t, c))) {
+		bool resetting = c->pending & ISUP_PEND_RESET;
+
+		if (!c->configured)
+			continue;
+		if (available ? !resetting && c->call == ISUP_CIC_IDLE && !c->blocked : resetting)
+			n++;
+	}
+	return n;
+}
+
 static void collect(struct tandem_metrics_out *o, void *priv)
 {
 	struct isup_vty_linkset *ls;
@@ -15,13 +33,12 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			      "1 when the linkset's signalling route is available (MTP-RESUME)");
 	llist_for_each_entry(ls, &isup_vty_linksets, list) if (ls->link) tandem_metrics_sample(
 		o, "tandem_isup_linkset_up", isup_link_is_up(ls->link), "linkset", ls->name, NULL);
-	/* A circuit counts once per state it is in: a locally blocked busy
-	 * circuit is in "busy_in" and "blocked_local" (Q.764 2.8.2: blocking
-	 * leaves a call up). */
-	tandem_metrics_family(
-		o, "tandem_isup_circuits", "gauge",
-		"Circuits of a linkset by state: idle, busy_in, busy_out, blocked_local, "
-		"blocked_remote, resetting");
+	/* Call state (idle, busy_in, busy_out: each circuit in one, they sum
+	 * to the configured circuits); blocking and reset apart, as a blocked
+	 * circuit may still carry its call (Q.764 2.8.2); "available": idle,
+	 * unblocked, not resetting, what a new call can seize. */
+	tandem_metrics_family(o, "tandem_isup_circuits", "gauge",
+			      "Circuits of a linkset by call state: idle, busy_in, busy_out");
 	llist_for_each_entry(ls, &isup_vty_linksets, list)
 	{
 		struct isup_cic_summary s = {0};
@@ -29,17 +46,39 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 		if (!ls->link)
 			continue;
 		isup_cic_summarise(isup_link_cics(ls->link), 0, ISUP_CIC_MAX_ANSI, &s);
-#define CIC(st, v)                                                                              \
-	tandem_metrics_sample(o, "tandem_isup_circuits", (v), "linkset", ls->name, "state", st, \
-			      NULL)
-		CIC("idle", s.idle);
-		CIC("busy_in", s.in_busy);
-		CIC("busy_out", s.out_busy);
-		CIC("blocked_local", s.local_blocked);
-		CIC("blocked_remote", s.remote_blocked);
-		CIC("resetting", s.resetting);
-#undef CIC
+		tandem_metrics_sample(o, "tandem_isup_circuits", s.idle, "linkset", ls->name,
+				      "state", "idle", NULL);
+		tandem_metrics_sample(o, "tandem_isup_circuits", s.in_busy, "linkset", ls->name,
+				      "state", "busy_in", NULL);
+		tandem_metrics_sample(o, "tandem_isup_circuits", s.out_busy, "linkset", ls->name,
+				      "state", "busy_out", NULL);
 	}
+	tandem_metrics_family(o, "tandem_isup_circuits_blocked", "gauge",
+			      "Circuits of a linkset blocked (maintenance or hardware) by side: "
+			      "local (we blocked), remote (the peer did)");
+	llist_for_each_entry(ls, &isup_vty_linksets, list)
+	{
+		struct isup_cic_summary s = {0};
+
+		if (!ls->link)
+			continue;
+		isup_cic_summarise(isup_link_cics(ls->link), 0, ISUP_CIC_MAX_ANSI, &s);
+		tandem_metrics_sample(o, "tandem_isup_circuits_blocked", s.local_blocked, "linkset",
+				      ls->name, "side", "local", NULL);
+		tandem_metrics_sample(o, "tandem_isup_circuits_blocked", s.remote_blocked,
+				      "linkset", ls->name, "side", "remote", NULL);
+	}
+	tandem_metrics_family(o, "tandem_isup_circuits_resetting", "gauge",
+			      "Circuits of a linkset awaiting the acknowledgement of a reset");
+	llist_for_each_entry(ls, &isup_vty_linksets, list) if (ls->link)
+		tandem_metrics_sample(o, "tandem_isup_circuits_resetting", count(ls->link, false),
+				      "linkset", ls->name, NULL);
+	tandem_metrics_family(o, "tandem_isup_circuits_available", "gauge",
+			      "Circuits of a linkset a new call can take: idle, unblocked, not "
+			      "resetting");
+	llist_for_each_entry(ls, &isup_vty_linksets, list) if (ls->link)
+		tandem_metrics_sample(o, "tandem_isup_circuits_available", count(ls->link, true),
+				      "linkset", ls->name, NULL);
 	tandem_metrics_family(o, "tandem_isup_messages_total", "counter",
 			      "ISUP messages by linkset, direction and type");
 	llist_for_each_entry(ls, &isup_vty_linksets, list)

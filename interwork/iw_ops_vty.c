@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/vty/vty.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
 #include "core/vty.h"
@@ -17,7 +19,9 @@
 #include "interwork/iw_drain.h"
 #include "interwork/iw_metrics.h"
 #include "interwork/iw_ops_vty.h"
+#include "interwork/iw_route_vty.h"
 #include "media/media_metrics.h"
+#include "sip/sip_trunk.h"
 #include "sigtran/isup_metrics.h"
 #include "sip/sip_metrics.h"
 
@@ -229,6 +233,154 @@ DEFUN(show_shutdown, show_shutdown_cmd, "show shutdown", SHOW_STR "Drain state\n
 	return CMD_SUCCESS;
 }
 
+/* --- reload --- */
+
+static bool top_level(const char *line)
+{
+	return line[0] && line[0] != ' ' && line[0] != '\t' && line[0] != '\n' && line[0] != '!';
+}
+
+static const char *skip_blank(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* What reload takes from the file: the "routing" node whole, and each
+ * existing trunk's "limits" line (they apply to the next calls). */
+static char *reload_text(void *ctx, const char *text)
+{
+	char *out = talloc_strdup(ctx, "");
+	const char *p = text;
+	bool in_routing = false, in_sip = false;
+	char trunk[64] = "";
+
+	while (out && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		p += len;
+		if (top_level(line)) {
+			in_routing = !strncmp(line, "routing", 7);
+			in_sip = !strncmp(line, "sip", 3);
+			trunk[0] = '\0';
+		}
+		if (in_routing) {
+			out = talloc_asprintf_append(out, "%s%s", line, nl ? "" : "\n");
+			continue;
+		}
+		if (!in_sip)
+			continue;
+		if (!strncmp(skip_blank(line), "trunk ", 6) && skip_blank(line) - line == 1) {
+			if (sscanf(skip_blank(line) + 6, "%63s", trunk) != 1 ||
+			    !sip_trunk_find(trunk))
+				trunk[0] = '\0'; /* a new trunk needs a restart */
+			continue;
+		}
+		if (trunk[0] && !strncmp(skip_blank(line), "limits ", 7))
+			out = talloc_asprintf_append(out, "sip\n trunk %s\n  %s%s", trunk,
+						     skip_blank(line), nl ? "" : "\n");
+	}
+	return out;
+}
+
+/* the number of the first line of text that is, blanks aside, line */
+static unsigned file_line(const char *text, const char *line, size_t len)
+{
+	unsigned n = 1;
+
+	for (const char *p = text; *p; n++) {
+		const char *b = skip_blank(p), *nl = strchr(p, '\n');
+
+		if (!strncmp(b, line, len) && (b[len] == '\n' || b[len] == '\0' || b[len] == '\r'))
+			return n;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+int iw_ops_reload(char *reply, size_t len)
+{
+	const char *path = host_config_file();
+	char err[512] = "", *text = NULL, *sel = NULL;
+	void *tmp = talloc_new(NULL);
+	size_t n = 0;
+	FILE *f;
+	int rc;
+
+	if (!path) {
+		snprintf(reply, len, "no configuration file (started without -c)");
+		rc = -ENOENT;
+		goto out;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		snprintf(reply, len, "%s: %s", path, strerror(-rc));
+		goto out;
+	}
+	text = talloc_size(tmp, 1 << 20);
+	if (text)
+		n = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	if (!text) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	text[n] = '\0';
+	sel = reload_text(tmp, text);
+	if (!sel) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	iw_route_vty_reload_begin();
+	rc = tandem_config_read_buf(path, sel, strlen(sel), err, sizeof(err));
+	iw_route_vty_reload_end(rc == 0);
+	if (rc < 0) {
+		/* the error counts lines of the text read: name the file's line */
+		char *q1 = NULL, *q2 = strrchr(err, '\'');
+		unsigned ln = 0;
+
+		if (q2) {
+			*q2 = '\0';
+			q1 = strrchr(err, '\'');
+			*q2 = '\'';
+		}
+		if (q1)
+			ln = file_line(text, q1 + 1, (size_t)(q2 - q1 - 1));
+		if (ln && (q2 = strchr(err + strlen(path) + 1, ':')))
+			snprintf(reply, len, "refused, the running routes stay: %s:%u%s", path, ln,
+				 q2);
+		else
+			snprintf(reply, len, "refused, the running routes stay: %s", err);
+	} else
+		snprintf(reply, len,
+			 "%s: routing, numbering, cause table and trunk limits re-read (the next "
+			 "calls take them; calls up keep theirs); sigtran, isup (circuits, "
+			 "linkset limits), sip listeners and trunk addresses, ENUM servers, media "
+			 "and operations need a restart",
+			 path);
+out:
+	LOGP(DMAIN, rc < 0 ? LOGL_ERROR : LOGL_NOTICE, "reload: %s\n", reply);
+	talloc_free(tmp);
+	return rc;
+}
+
+DEFUN(reload, reload_cmd, "reload",
+      "Re-read routing, numbering and trunk limits from the configuration file\n")
+{
+	char reply[1024];
+	int rc = iw_ops_reload(reply, sizeof(reply));
+
+	vty_out(vty, "%s%s", reply, VTY_NEWLINE);
+	return rc < 0 ? CMD_WARNING : CMD_SUCCESS;
+}
+
 void iw_ops_vty_init(void)
 {
 	install_node(&ops_node, config_write_ops);
@@ -242,6 +394,7 @@ void iw_ops_vty_init(void)
 	install_element(TANDEM_OPS_NODE, &cfg_sigterm_cmd);
 	install_element(ENABLE_NODE, &cdr_rotate_now_cmd);
 	install_element(ENABLE_NODE, &shutdown_graceful_cmd);
+	install_element(ENABLE_NODE, &reload_cmd);
 	install_element_ve(&show_cdr_cmd);
 	install_element_ve(&show_metrics_cmd);
 	install_element_ve(&show_shutdown_cmd);

@@ -215,8 +215,11 @@ static int sip_start(struct daemon *d, void *ctx)
 
 static void on_hup(void *priv)
 {
+	char reply[1024];
+
 	(void)priv;
 	log_targets_reopen();
+	iw_ops_reload(reply, sizeof(reply));
 }
 
 static void usage(FILE *f)

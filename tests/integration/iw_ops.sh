@@ -11,12 +11,16 @@
 #     INVITE gets 503 with Retry-After, a new IAM is refused, the calls up
 #     go on until the switch clears them, then tandemd exits 0 by itself
 #     with their records written
+#   - "reload" with calls up: a new route and a trunk's new call limit
+#     take the next calls, the calls up stay; a bad routing line is refused
+#     and the running routes stay
 #   - "sigterm graceful": SIGTERM drains the same way
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-ops: isup-switch not built"; exit 0; }
 [ -x "$BUILD/peers/sip-ua" ] || { skip "it:iw-ops: sip-ua not built"; exit 0; }
 cd "$TMPD" || exit 1
 VTY=26000 M3UA=26001 SIP=26002 UAS=26003 SPAN_L=26004 SPAN_R=26005 MET=26006 UAC=26007
+UAS2=26008
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
@@ -42,6 +46,8 @@ sip
   remote 127.0.0.1 $UAS
  trunk inbound
   remote 127.0.0.1 $UAC
+ trunk other
+  remote 127.0.0.1 $UAS2
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
@@ -210,6 +216,44 @@ start_td 2
 start_bg "$TMPD/uas2.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 100
 uas=$BG_PID
 answered 1 2 3
+# --- reload with the 3 calls up: a route to "other", its limit 1 call
+start_bg "$TMPD/uas-other.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS2" --uas \
+	--seconds 100
+uas_other=$BG_PID
+cp "$TMPD/t.cfg" "$TMPD/t.cfg.orig"
+sed -i -e 's/^ route to-sip default via carrier$/&\n route to-sip 4930124 via other/' \
+	-e "s/^  remote 127.0.0.1 $UAS2\$/&\n  limits calls 1 cps 0/" "$TMPD/t.cfg"
+reply=$(vty $VTY enable "reload")
+echo "   reload: $reply"
+check "it:iw-ops:reload:reply-names-what-needs-a-restart" grep -q "re-read.*need a restart" <<<"$reply"
+running() { vty $VTY enable "show running-config"; }
+check "it:iw-ops:reload:show-running-config-has-the-route" grep -q "route to-sip 4930124 via other" \
+	<<<"$(running)"
+sw "call 11 3012411 89555"
+check "it:iw-ops:reload:new-route-answered" wait_ev "$out" "EV ANM cic=11" 50
+# the trunk's new limit: a second call to it is refused (cause 42)
+sw "call 12 3012412 89555"
+check "it:iw-ops:reload:new-limit (REL 42)" wait_ev "$out" "EV REL cic=12 cause=42" 50
+released 11
+check "it:iw-ops:reload:cdr-on-the-new-trunk" CDR "$TMPD/cdr.csv" cic=11 -- trunk=other \
+	result=answered called_in=493012411
+check "it:iw-ops:reload:calls-up-stay" bash -c "! grep -q 'EV REL cic=[123] ' '$out'"
+# a bad line: refused, the running routes stay
+sed -i 's/^ route to-sip 4930124 via other$/&\n route to-sip 4930125 via/' "$TMPD/t.cfg"
+reply=$(vty $VTY enable "reload")
+echo "   reload: $reply"
+bad=$(grep -n '^ route to-sip 4930125 via$' "$TMPD/t.cfg" | cut -d: -f1)
+check "it:iw-ops:reload:bad-line-refused (names the file's line $bad)" \
+	grep -q "refused, the running routes stay: .*t.cfg:$bad:.*route to-sip 4930125 via" <<<"$reply"
+sw "call 13 3012413 89555"
+check "it:iw-ops:reload:old-routes-stay (a call to other answered)" wait_ev "$out" "EV ANM cic=13" 50
+released 13
+cp "$TMPD/t.cfg.orig" "$TMPD/t.cfg"
+kill -HUP "$td"
+check "it:iw-ops:reload:sighup" wait_ev "$tdlog" "reload: .*re-read" 30
+rc_now=$(running)
+check "it:iw-ops:reload:sighup-removed-the-route (default route kept)" bash -c \
+	"grep -q 'route to-sip default via carrier' <<<'$rc_now' && ! grep -q 'route to-sip 4930124' <<<'$rc_now'"
 reply=$(vty $VTY enable "shutdown graceful 60")
 echo "   $reply"
 check "it:iw-ops:drain:vty-reply (3 calls up)" grep -q "draining: 3 call(s) up" <<<"$reply"
@@ -250,8 +294,8 @@ for c in 1 2 3; do
 		CDR "$TMPD/cdr.csv" cic=$c -- 'call_ref~^[0-9]{10}-[0-9]+$' \
 		"start_utc~^$(date -u +%Y-%m-%d)T" result=answered cause=16 release_side=isup
 done
-kill "$uas" 2>/dev/null
-wait "$uas" 2>/dev/null
+kill "$uas" "$uas_other" 2>/dev/null
+wait "$uas" "$uas_other" 2>/dev/null
 sw "quit"
 exec 3>&-
 kill "$sw_pid" 2>/dev/null

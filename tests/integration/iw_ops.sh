@@ -180,6 +180,7 @@ if ! grep -q "built without libmicrohttpd" "$tdlog"; then
 	check "it:iw-ops:metrics:cics-busy-3" \
 		metric 'tandem_isup_circuits{linkset="sw1",state="busy_in"}' 3
 	metrics >"$TMPD/m2.txt"
+	echo "   scrape with 3 calls up: $(curl -s -o /dev/null -w '%{size_download} bytes in %{time_total} s' "http://127.0.0.1:$MET/metrics")"
 	command -v promtool >/dev/null &&
 		check "it:iw-ops:metrics:promtool-check-with-calls" promtool check metrics <"$TMPD/m2.txt"
 fi

@@ -26,16 +26,20 @@ GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Debian packages: to build, and to run the tests and the demo.
 DEB_BUILD := gcc make pkg-config libosmocore-dev libosmo-sigtran-dev liburing-dev \
-	libssl-dev libspandsp-dev libspeexdsp-dev check libc-ares-dev libtalloc-dev libsctp-dev
+	libssl-dev libspandsp-dev libspeexdsp-dev check libc-ares-dev libtalloc-dev libsctp-dev libmicrohttpd-dev
 DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	libosip2-dev libspeexdsp-dev procps iproute2 stunnel4 baresip-core \
-	qemu-system-x86 busybox-static cpio osmo-stp nftables
+	qemu-system-x86 busybox-static cpio osmo-stp nftables prometheus curl
 export DEB_BUILD DEB_TEST
 
 PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp speexdsp libcares \
 	openssl talloc
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# libmicrohttpd (the /metrics endpoint) is optional: without it tandemd
+# builds and says so when metrics are configured
+MHD_PKG := $(shell pkg-config --exists libmicrohttpd 2>/dev/null && echo libmicrohttpd)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(MHD_PKG) 2>/dev/null) \
+	$(if $(MHD_PKG),-DTANDEM_HAVE_MHD)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(MHD_PKG) 2>/dev/null) -lm -lpthread
 
 CC ?= gcc
 CFLAGS ?= -O2 -g

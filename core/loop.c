@@ -674,6 +674,13 @@ static void sig_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe
 	if (cqe->res == (int)sizeof(*si)) {
 		switch (si->ssi_signo) {
 		case SIGTERM:
+			if (l->term_cb) {
+				LOGP(DMAIN, LOGL_NOTICE, "signal %u: handing to the owner\n",
+				     si->ssi_signo);
+				l->term_cb(l->term_priv);
+				break;
+			}
+			/* fall through */
 		case SIGINT:
 			LOGP(DMAIN, LOGL_NOTICE, "signal %u: stopping\n", si->ssi_signo);
 			l->stop = true;
@@ -687,6 +694,12 @@ static void sig_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe
 	}
 	if (!l->stop)
 		sig_arm(l);
+}
+
+void loop_signals_on_term(struct loop *l, void (*term_cb)(void *priv), void *priv)
+{
+	l->term_cb = term_cb;
+	l->term_priv = priv;
 }
 
 int loop_signals_start(struct loop *l, void (*hup_cb)(void *priv), void *priv)

@@ -102,6 +102,9 @@ bool loop_timer_pending(const struct loop_timer *t);
 
 /* --- signals: SIGTERM/SIGINT stop the loop, SIGHUP calls hup_cb --- */
 int loop_signals_start(struct loop *l, void (*hup_cb)(void *priv), void *priv);
+/* SIGTERM calls term_cb instead of stopping (a graceful drain); the
+ * callback stops the loop when it wants. NULL: SIGTERM stops at once. */
+void loop_signals_on_term(struct loop *l, void (*term_cb)(void *priv), void *priv);
 
 /* --- UDP: multishot recvmsg into the provided buffer ring --- */
 struct loop_udp;

@@ -69,6 +69,8 @@ struct loop {
 	uint8_t sig_buf[128];
 	void (*hup_cb)(void *priv);
 	void *hup_priv;
+	void (*term_cb)(void *priv); /* NULL: SIGTERM stops the loop */
+	void *term_priv;
 };
 
 int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, unsigned nbufs,

@@ -20,6 +20,7 @@ enum tandem_vty_node {
 	TANDEM_ROUTING_NODE,
 	TANDEM_ISUP_LINKSET_NODE,
 	TANDEM_SIGTRAN_AS_NODE,
+	TANDEM_OPS_NODE, /* "operations": CDR file, metrics, shutdown */
 };
 
 /* Loop settings read from the "loop" node (apply at start-up). */

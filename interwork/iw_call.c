@@ -28,6 +28,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_cdr.h"
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum_dns.h"
 #include "interwork/iw_sipi.h"
@@ -142,6 +143,8 @@ struct iw_call {
 	uint8_t cause_loc; /* its Q.850 location in a REL toward ISUP */
 	int sip_status;	   /* final status on the SIP side (200 answered) */
 	struct timespec t_start;
+	struct timespec t_answer; /* CLOCK_REALTIME, for the CDR file */
+	const char *rel_side;	  /* who released first: "isup", "sip" (NULL: we did) */
 	/* ENUM lookup budget: past it the static route is used */
 	struct loop_timer enum_timer;
 	/* the busy or congestion tone before the REL (tones-on-failure) */
@@ -351,6 +354,50 @@ static struct iw_call *call_alloc(struct iw *iw, bool from_isup)
 	return c;
 }
 
+/* The CDR file's record of an attempt (iw_cdr.c): the call's last one
+ * (final), or one the route advanced past, with its own status or cause. */
+static void cdr_record(const struct iw_call *c, bool final, int sip_status, int cause, int loc)
+{
+	struct iw_cdr_rec r = {
+		.final = final,
+		.call = c->id,
+		.attempt = c->attempts ? c->attempts : 1,
+		.from_isup = c->from_isup,
+		.answer = final ? c->t_answer : (struct timespec){0},
+		.calling_in = c->calling,
+		.called_in = c->called,
+		.calling_out = c->calling,
+		.called_out = c->number[0] ? c->number : c->called,
+		.ruri_out = c->ruri_sent,
+		.linkset = c->linkset,
+		.cic = c->cic,
+		.span = c->span,
+		.timeslot = c->span >= 0 ? (int)c->ts : -1,
+		.trunk = c->trunk_name,
+		.call_id = c->call_id,
+		.cause = cause,
+		.cause_loc = cause ? loc : -1,
+		.sip_status = sip_status,
+		.release_side = final ? c->rel_side : (c->from_isup ? "sip" : "isup"),
+		.codec = c->agreed_ok ? sdp_codec_info(c->agreed.codec)->name : NULL,
+		.ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20,
+		.have_media = c->have_mst,
+		.media = c->mst,
+	};
+	struct timespec mono;
+	int64_t ns;
+
+	clock_gettime(CLOCK_REALTIME, &r.end);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	/* the start in wall-clock time with ms, from the monotonic age */
+	ns = (int64_t)(mono.tv_sec - c->t_start.tv_sec) * 1000000000 +
+	     (mono.tv_nsec - c->t_start.tv_nsec);
+	ns = (int64_t)r.end.tv_sec * 1000000000 + r.end.tv_nsec - ns;
+	r.start.tv_sec = (time_t)(ns / 1000000000);
+	r.start.tv_nsec = (long)(ns % 1000000000);
+	iw_cdr_write(&r);
+}
+
 /* One line per finished call: directions, numbers, both sides' identities,
  * times, the cause and the SIP status. The channel's media figures follow
  * in a "media" line when the worker hands the channel back. */
@@ -376,6 +423,7 @@ static void cdr(const struct iw_call *c)
 	     c->calling, c->called, c->linkset[0] ? c->linkset : "-", c->cic,
 	     c->trunk_name[0] ? c->trunk_name : "-", c->call_id[0] ? c->call_id : "-", c->cause,
 	     c->sip_status, c->have_chan || c->chan_left ? c->chan : 0);
+	cdr_record(c, true, c->sip_status, c->cause, c->cause_loc);
 }
 
 static void call_maybe_free(struct iw_call *c)
@@ -930,6 +978,7 @@ static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp
 	c->state = IW_S_ACTIVE;
 	call_answered_trim(c);
 	c->answer_time = time(NULL);
+	clock_gettime(CLOCK_REALTIME, &c->t_answer);
 	c->sip_status = 200;
 	c->iw->st.answered++;
 	max_duration_start(c);
@@ -959,6 +1008,7 @@ static bool try_next_trunk(struct iw_call *c, struct sip_leg *leg, unsigned stat
 			continue;
 		LOGCALL(c, LOGL_INFO, "SIP %u from trunk %s: trying trunk %s\n", status,
 			c->trunk_name, t->name);
+		cdr_record(c, false, (int)status, 0, -1);
 		/* the failed dialog finishes on its own, without us */
 		sip_leg_detach(leg);
 		c->leg = NULL;
@@ -1018,6 +1068,8 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 	if (cause < 0)
 		cause = iw_cause_map_from_msg(c->iw->cfg.causes, (int)status, rsp);
 	LOGCALL(c, LOGL_INFO, "SIP %u: REL cause %d\n", status, cause);
+	if (!c->cause)
+		c->rel_side = "sip";
 	c->cause = cause;
 	c->cause_loc = loc;
 	c->sip_status = (int)status;
@@ -1042,8 +1094,10 @@ static void sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye
 	if (cause < 0)
 		cause = iw_cause_from_bye_msg(bye);
 	LOGCALL(c, LOGL_INFO, "SIP side hung up: REL cause %d\n", cause);
-	if (!c->cause)
+	if (!c->cause) {
 		c->cause = cause;
+		c->rel_side = "sip";
+	}
 	c->state = IW_S_CLEARING;
 	if (c->isup)
 		isup_call_release_loc(c->isup, (uint8_t)cause, loc);
@@ -1573,6 +1627,7 @@ static void isup_answer(void *u, struct isup_call *ic, const struct isup_msg *m)
 	backward_echo(c, m); /* CON (or an ANM with backward call indicators) */
 	c->state = IW_S_ACTIVE;
 	c->answer_time = time(NULL);
+	clock_gettime(CLOCK_REALTIME, &c->t_answer);
 	c->sip_status = 200;
 	c->iw->st.answered++;
 	max_duration_start(c);
@@ -1596,6 +1651,7 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 		/* route advance: before any backward message, another linkset */
 		LOGCALL(c, LOGL_INFO, "REL cause %u on linkset %s: route advance\n", cause->value,
 			c->linkset);
+		cdr_record(c, false, 0, cause->value, cause->location);
 		if (seize(c) == 0) {
 			if (media_move(c) == 0) {
 				c->iw->st.failovers++;
@@ -1606,8 +1662,11 @@ static void isup_release(void *u, struct isup_call *ic, const struct isup_cause 
 		}
 	}
 	c->state = IW_S_CLEARING;
-	if (!c->cause)
+	if (!c->cause) {
 		c->cause = cause->value;
+		c->cause_loc = cause->location;
+		c->rel_side = "isup";
+	}
 	reason_hdr(reason, sizeof(reason), cause->value);
 	tone(c, NULL);
 	circuit_left(c); /* RLC went: the CIC is idle, so is its timeslot */

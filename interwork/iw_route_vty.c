@@ -707,3 +707,61 @@ const struct iw_route_table *iw_route_vty_table(bool to_sip_side)
 {
 	return to_sip_side ? to_sip : to_isup;
 }
+
+/* reload: the routing node read anew into empty tables; the old ones are
+ * kept until the new text proved good, and come back if it did not */
+static struct {
+	struct iw_route_table *to_sip, *to_isup;
+	struct llist_head ovr;
+	struct iw_cfg cfg;
+	struct iw_cause_map causes;
+} before;
+
+void iw_route_vty_reload_begin(void)
+{
+	before.to_sip = to_sip;
+	before.to_isup = to_isup;
+	to_sip = to_isup = NULL;
+	INIT_LLIST_HEAD(&before.ovr);
+	llist_splice_init(&num_overrides, &before.ovr);
+	before.cfg = iw_vty_cfg;
+	before.causes = vty_causes;
+	/* what the new text leaves out is back at its default */
+	iw_vty_cfg = (struct iw_cfg){.tone_plan = "itu",
+				     .ringback = true,
+				     .numbering = before.cfg.numbering,
+				     .causes = &vty_causes};
+	iw_number_ctx_set(&iw_vty_cfg.num, NULL, "0", "00", NULL);
+	iw_cause_map_init(&vty_causes);
+}
+
+static void overrides_free(struct llist_head *h)
+{
+	struct num_override *o, *n;
+
+	llist_for_each_entry_safe(o, n, h, list)
+	{
+		llist_del(&o->list);
+		talloc_free(o);
+	}
+}
+
+void iw_route_vty_reload_end(bool keep)
+{
+	if (keep) {
+		iw_route_table_free(before.to_sip);
+		iw_route_table_free(before.to_isup);
+		overrides_free(&before.ovr);
+		applied(); /* the calls that start from now */
+		return;
+	}
+	iw_route_table_free(to_sip);
+	iw_route_table_free(to_isup);
+	to_sip = before.to_sip;
+	to_isup = before.to_isup;
+	overrides_free(&num_overrides);
+	llist_splice_init(&before.ovr, &num_overrides);
+	iw_vty_cfg = before.cfg;
+	vty_causes = before.causes;
+	iw_vty_cfg.causes = &vty_causes;
+}

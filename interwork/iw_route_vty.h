@@ -14,3 +14,9 @@ void iw_vty_set_iw(struct iw *iw);
  * after reading (iw_cfg_check.c). */
 struct iw_route_table;
 const struct iw_route_table *iw_route_vty_table(bool to_sip);
+/* "reload": keep the routing node's state aside (tables, numbering,
+ * settings), read the node anew, then drop the old state (keep true: the
+ * next calls take the new routes; the calls up keep theirs) or put it back
+ * (the new text was refused). */
+void iw_route_vty_reload_begin(void);
+void iw_route_vty_reload_end(bool keep);

@@ -3,6 +3,7 @@
 #include "core/vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
+#include "interwork/iw_ops_vty.h"
 #include "interwork/iw_route_vty.h"
 #include "sigtran/isup_link.h"
 #include "sigtran/isup_vty.h"
@@ -27,5 +28,6 @@ void iw_vty_install_all(void)
 	m3ua_vty_init();
 	isup_vty_init();
 	iw_route_vty_init();
+	iw_ops_vty_init();
 	osmo_tdef_vty_groups_init(CONFIG_NODE, timer_groups);
 }

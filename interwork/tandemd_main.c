@@ -27,7 +27,9 @@
 #include "default_cfg.h"
 #include "interwork/iw_call.h"
 #include "interwork/iw_cfg_check.h"
+#include "interwork/iw_drain.h"
 #include "interwork/iw_mem.h"
+#include "interwork/iw_ops_vty.h"
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
@@ -140,6 +142,8 @@ static void on_sip_incoming(void *priv, struct sip_leg *leg, struct sip_trunk *t
 		sip_leg_respond(leg, 503, NULL);
 		return;
 	}
+	if (iw_drain_refuse_invite(leg))
+		return;
 	iw_sip_incoming(d->iw, leg, trunk, invite);
 }
 
@@ -200,7 +204,8 @@ static int sip_start(struct daemon *d, void *ctx)
 				continue;
 			n++;
 			if (sip_transport_set_client_tls(sip_ua_transport(d->ua), &tls) < 0) {
-				LOGP(DSIP, LOGL_ERROR, "trunk %s: TLS settings unusable\n", t->name);
+				LOGP(DSIP, LOGL_ERROR, "trunk %s: TLS settings unusable\n",
+				     t->name);
 				return -EINVAL;
 			}
 		}
@@ -216,8 +221,11 @@ static int sip_start(struct daemon *d, void *ctx)
 
 static void on_hup(void *priv)
 {
+	char reply[1024];
+
 	(void)priv;
 	log_targets_reopen();
+	iw_ops_reload(reply, sizeof(reply));
 }
 
 static void usage(FILE *f)
@@ -276,7 +284,8 @@ int main(int argc, char **argv)
 	osmo_talloc_vty_add_cmds();
 	iw_vty_install_all();
 	if (tandem_vty_harden() < 0)
-		fprintf(stderr, "tandemd: libosmovty's 'write file' not found: cannot restrict it\n");
+		fprintf(stderr,
+			"tandemd: libosmovty's 'write file' not found: cannot restrict it\n");
 	iw_mem_vty_init();
 
 	if (cfg_path)
@@ -355,7 +364,9 @@ int main(int argc, char **argv)
 	}
 	iw_vty_set_iw(d.iw);
 	iw_mem_start(d.loop, d.iw, ctx);
-	if (isup_vty_start(ctx, d.loop, iw_isup_ops(), d.iw) < 0)
+	if (isup_vty_start(ctx, d.loop, iw_drain_isup_ops(iw_isup_ops()), d.iw) < 0)
+		return 1;
+	if (iw_ops_start(ctx, d.loop, d.iw, d.ua, d.media) < 0)
 		return 1;
 
 	rc = telnet_init_default(ctx, NULL, TANDEM_VTY_PORT);
@@ -396,6 +407,7 @@ int main(int argc, char **argv)
 	iw_vty_set_iw(NULL);
 	iw_mem_stop();
 	iw_free(d.iw); /* releases the calls (REL, BYE) while the links still run */
+	iw_ops_stop(); /* after the last CDR: fsync */
 	isup_vty_stop();
 	sip_ua_free(d.ua);
 	sip_resolver_free(d.res);

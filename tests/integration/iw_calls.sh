@@ -94,6 +94,8 @@ routing
 media
  rtp-port-range 25180 25199
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+operations
+ cdr file $TMPD/cdr.json format json
 CFG
 if [ -x "$DNSMASQ" ]; then
 	# +4930999001: a SIP URI; +4930999002: ported, routing number +4977001
@@ -618,6 +620,39 @@ check "it:iw-calls:graceful-stop:rel-41" wait_ev "$out" "EV REL cic=20 cause=41"
 wait "$uas"
 check "it:iw-calls:graceful-stop:bye-with-reason-41" grep -q "^Reason: Q.850;cause=41" \
 	"$TMPD/uas-stop.msg"
+
+# --- the CDR file (issue 20): one JSON record per attempt, written as
+# each call ended and by the stop; the log's CDR lines count the calls
+CDR() { "$TOP/tests/integration/cdr_check.py" "$TMPD/cdr.json" "$@"; }
+nrec=$(CDR --valid)
+nlog=$(grep -c "CDR call=" "$TMPD/td.log")
+check "it:iw-calls:cdr-file:valid-json-lines, one call record per CDR log line ($(CDR record_type=call --count) of $nlog, $nrec records)" \
+	test "${nlog:-0}" -gt 0 -a "$(CDR record_type=call --count)" = "$nlog"
+check "it:iw-calls:cdr-file:answered-isup-to-sip (times with ms, numbers, CIC, codec, RTP, EC)" \
+	CDR call_ref~-1\$ -- direction=isup-sip result=answered record_type=call attempt=1 \
+	linkset=sw1 cic=3 span=0 timeslot=3 trunk=carrier call_id~. cause=16 sip_status=200 \
+	release_side=isup calling_in=4989555 called_in=4930123456 called_out=4930123456 \
+	'ruri_out~^sip:\+4930123456@' 'start_utc~^20[0-9-]+T[0-9:]+\.[0-9]{3}Z$' \
+	'answer_utc~\.[0-9]{3}Z$' 'end_utc~\.[0-9]{3}Z$' duration_ms\>1000 codec~. rtp_rx\>10 \
+	ec~.
+check "it:iw-calls:cdr-file:busy-486 (result busy, cause 17, the SIP side released)" \
+	CDR direction=isup-sip cic=4 -- result=busy sip_status=486 cause=17 release_side=sip \
+	answer_utc= duration_ms=0
+check "it:iw-calls:cdr-file:cancelled (ISUP caller gave up: REL 16 before the answer)" \
+	CDR direction=isup-sip cic=7 -- result=cancelled release_side=isup cause=16 answer_utc=
+ref=$(CDR direction=isup-sip cic=14 record_type=attempt --get call_ref)
+check "it:iw-calls:cdr-file:route-advance-attempt (503 from busytrunk, linked by call_ref ${ref:-none})" \
+	CDR direction=isup-sip cic=14 record_type=attempt -- trunk=busytrunk sip_status=503 \
+	result=advanced attempt=1
+check "it:iw-calls:cdr-file:route-advance-final (attempt 2 on carrier, answered)" \
+	CDR "call_ref=${ref:-none}" record_type=call -- attempt=2 trunk=carrier result=answered
+check "it:iw-calls:cdr-file:sip-to-isup-no-answer (T9: cause 19, 480)" \
+	CDR direction=sip-isup called_in=4989777009 -- result=no-answer cause=19 sip_status=480 \
+	linkset=sw1 cic~^[0-9]+$
+check "it:iw-calls:cdr-file:sip-to-isup-answered (PAI caller)" \
+	CDR direction=sip-isup result=answered -- linkset=sw1 calling_in~. called_in~. sip_status=200
+check "it:iw-calls:cdr-file:released-by-the-stop (cause 41, gateway side)" \
+	CDR direction=isup-sip cic=20 -- cause=41 release_side=gateway result=answered
 
 sw "quit"
 exec 3>&-

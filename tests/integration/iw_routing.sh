@@ -75,6 +75,8 @@ media
  rtp-port-range 25580 25599
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
  span 1 t1 local 127.0.0.1 $T1_L remote 127.0.0.1 $T1_R frames 8
+operations
+ cdr file $TMPD/cdr.csv format csv
 CFG
 
 outa=$TMPD/swa.out outb=$TMPD/swb.out
@@ -117,6 +119,16 @@ check "it:iw-routing:advance:iam-on-b-after-rel-34" \
 check "it:iw-routing:advance:caller-answered" grep -q "CALL 1 answered" "$TMPD/uac-adv.out"
 check "it:iw-routing:advance:logged" grep -q "REL cause 34 on linkset A: route advance" \
 	"$TMPD/td.log"
+# the CDR file (CSV): the attempt on A (REL 34) and the call on B, one call_ref
+CDR() { "$TOP/tests/integration/cdr_check.py" "$TMPD/cdr.csv" "$@"; }
+wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=sip-isup .*called=\+498912345 " 30
+ref=$(CDR direction=sip-isup called_in=498912345 record_type=attempt --get call_ref)
+check "it:iw-routing:advance:cdr-attempt-on-a (REL 34, advanced, ${ref:-no record})" \
+	CDR direction=sip-isup called_in=498912345 record_type=attempt -- linkset=A cause=34 \
+	result=advanced release_side=isup attempt=1 'cic~^[0-9]+$'
+check "it:iw-routing:advance:cdr-call-on-b (attempt 2, answered, same call_ref)" \
+	CDR "call_ref=${ref:-none}" record_type=call -- linkset=B attempt=2 result=answered \
+	sip_status=200 cause=16 'call_id~.' 'duration_ms>100'
 
 # --- weights A:1 B:3 over 4 calls: the first IAM on A once, every call ends on B
 for i in 1 2 3 4; do

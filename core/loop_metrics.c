@@ -1,0 +1,47 @@
+/* The signalling loop's figures for /metrics: how busy the thread is
+ * (turns, completions), buffer and send-slot use, pending timers. */
+#include "core/loop.h"
+#include "core/metrics.h"
+
+static void collect(struct tandem_metrics_out *o, void *priv)
+{
+	const struct loop_stats *s = loop_get_stats(priv);
+
+	tandem_metrics_family(o, "tandem_loop_turns_total", "counter",
+			      "Signalling loop iterations");
+	tandem_metrics_sample(o, "tandem_loop_turns_total", (double)s->turns, NULL);
+	tandem_metrics_family(o, "tandem_loop_completions_total", "counter",
+			      "io_uring completions handled by the signalling loop");
+	tandem_metrics_sample(o, "tandem_loop_completions_total", (double)s->cqes, NULL);
+	tandem_metrics_family(o, "tandem_loop_udp_datagrams_total", "counter",
+			      "UDP datagrams of the signalling loop by direction");
+	tandem_metrics_sample(o, "tandem_loop_udp_datagrams_total", (double)s->udp_rx, "direction",
+			      "rx", NULL);
+	tandem_metrics_sample(o, "tandem_loop_udp_datagrams_total", (double)s->udp_tx, "direction",
+			      "tx", NULL);
+	tandem_metrics_family(
+		o, "tandem_loop_buffer_exhausted_total", "counter",
+		"Receives ended by an empty buffer ring, UDP sends without a free slot");
+	tandem_metrics_sample(o, "tandem_loop_buffer_exhausted_total", (double)s->udp_enobufs,
+			      "kind", "udp_rx", NULL);
+	tandem_metrics_sample(o, "tandem_loop_buffer_exhausted_total", (double)s->tcp_enobufs,
+			      "kind", "tcp_rx", NULL);
+	tandem_metrics_sample(o, "tandem_loop_buffer_exhausted_total", (double)s->send_no_slot,
+			      "kind", "udp_tx", NULL);
+	tandem_metrics_family(o, "tandem_loop_buffers_in_use", "gauge",
+			      "Receive buffers and send slots in use");
+	tandem_metrics_sample(o, "tandem_loop_buffers_in_use", s->udp_bufs_in_use, "kind", "udp_rx",
+			      NULL);
+	tandem_metrics_sample(o, "tandem_loop_buffers_in_use", s->tcp_bufs_in_use, "kind", "tcp_rx",
+			      NULL);
+	tandem_metrics_sample(o, "tandem_loop_buffers_in_use", s->send_slots_in_use, "kind",
+			      "udp_tx", NULL);
+	tandem_metrics_family(o, "tandem_loop_timers", "gauge",
+			      "Timers pending on the signalling loop");
+	tandem_metrics_sample(o, "tandem_loop_timers", s->timers_pending, NULL);
+}
+
+int loop_metrics_register(struct loop *l)
+{
+	return tandem_metrics_register(collect, l);
+}

@@ -1,0 +1,185 @@
+/* Drain: see iw_drain.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "interwork/iw_call.h"
+#include "interwork/iw_drain.h"
+#include "sigtran/isup_cic.h"
+#include "sigtran/isup_proto.h"
+#include "sigtran/isup_vty.h"
+#include "sip/sip_ua.h"
+
+unsigned iw_drain_sigterm_s;
+bool iw_drain_sigterm_graceful;
+
+static struct {
+	struct loop *loop;
+	struct iw *iw;
+	bool active;
+	time_t deadline; /* 0: none */
+	unsigned blocked;
+	struct loop_timer tick;
+	const struct isup_call_ops *inner;
+	struct isup_call_ops ops;
+} dr;
+
+void iw_drain_set(struct loop *l, struct iw *iw)
+{
+	if (dr.loop && dr.tick.cb)
+		loop_timer_cancel(dr.loop, &dr.tick);
+	dr.loop = l;
+	dr.iw = iw;
+}
+
+bool iw_drain_active(void)
+{
+	return dr.active;
+}
+
+void iw_drain_status(unsigned *left_s, unsigned *blocked)
+{
+	time_t now = time(NULL);
+
+	*left_s = dr.deadline > now ? (unsigned)(dr.deadline - now) : 0;
+	*blocked = dr.blocked;
+}
+
+/* Block one run of consecutive circuits: CGB by 32 (Q.763 3.43 range), a
+ * lone circuit by BLO. Maintenance blocking leaves calls up (Q.764
+ * 2.8.2.1): they clear normally, no new call is offered on them. */
+static void block_run(struct isup_link *l, unsigned first, unsigned n)
+{
+	while (n) {
+		unsigned k = n > 32 ? 32 : n;
+		int rc = k == 1 ? isup_link_block(l, first, true)
+				: isup_link_group_block(l, first, k, true, false);
+
+		if (rc == 0)
+			dr.blocked += k;
+		else
+			LOGP(DIW, LOGL_ERROR, "drain: linkset %s CIC %u+%u not blocked: %s\n",
+			     isup_link_cfg(l)->name, first, k, strerror(-rc));
+		first += k;
+		n -= k;
+	}
+}
+
+static void block_all(void)
+{
+	struct isup_vty_linkset *ls;
+
+	llist_for_each_entry(ls, &isup_vty_linksets, list)
+	{
+		struct isup_cic_table *t;
+		struct isup_cic *c = NULL;
+		unsigned first = 0, n = 0;
+
+		if (!ls->link)
+			continue;
+		t = isup_link_cics(ls->link);
+		while ((c = isup_cic_next(t, c))) {
+			if (!c->configured || (c->blocked & ISUP_BLK_LOCAL_MAINT))
+				continue;
+			if (n && c->cic == first + n) {
+				n++;
+				continue;
+			}
+			if (n)
+				block_run(ls->link, first, n);
+			first = c->cic;
+			n = 1;
+		}
+		if (n)
+			block_run(ls->link, first, n);
+	}
+}
+
+static void tick(void *priv)
+{
+	unsigned up = dr.iw ? iw_active_calls(dr.iw) : 0;
+
+	(void)priv;
+	if (!up) {
+		LOGP(DMAIN, LOGL_NOTICE, "shutdown graceful: no call left, stopping\n");
+		loop_stop(dr.loop);
+		return;
+	}
+	if (dr.deadline && time(NULL) >= dr.deadline) {
+		LOGP(DMAIN, LOGL_NOTICE,
+		     "shutdown graceful: timeout with %u call(s) up, stopping\n", up);
+		loop_stop(dr.loop);
+		return;
+	}
+	loop_timer_schedule(dr.loop, &dr.tick, 200000);
+}
+
+unsigned iw_drain_start(unsigned timeout_s)
+{
+	unsigned up = dr.iw ? iw_active_calls(dr.iw) : 0;
+
+	dr.deadline = timeout_s ? time(NULL) + (time_t)timeout_s : 0;
+	if (!dr.loop || dr.active)
+		return up;
+	dr.active = true;
+	LOGP(DMAIN, LOGL_NOTICE,
+	     "shutdown graceful: %u call(s) up; refusing new calls, blocking circuits%s\n", up,
+	     timeout_s ? "" : ", no timeout");
+	block_all();
+	loop_timer_init(&dr.tick, tick, NULL);
+	loop_timer_schedule(dr.loop, &dr.tick, 100000);
+	return up;
+}
+
+bool iw_drain_refuse_invite(struct sip_leg *leg)
+{
+	char hdr[96];
+	struct sip_body b = {.headers = hdr};
+	time_t now = time(NULL);
+	unsigned after = dr.deadline > now ? (unsigned)(dr.deadline - now) : 60;
+
+	if (!dr.active)
+		return false;
+	/* RFC 3261 21.5.4 / 20.33: out of service for a while; Q.850 41 names
+	 * it for an interworking peer (RFC 3326) */
+	snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\nReason: Q.850;cause=41\r\n",
+		 after < 1 ? 1 : after);
+	sip_leg_respond(leg, 503, &b);
+	return true;
+}
+
+static void drain_setup(void *priv, struct isup_call *c, const struct isup_msg *iam,
+			const struct isup_number *called, const struct isup_number *calling)
+{
+	if (dr.active) {
+		/* the circuit was seized before our CGB reached the far end */
+		LOGP(DIW, LOGL_NOTICE, "shutdown graceful: IAM on CIC %u refused (cause 42)\n",
+		     isup_call_cic(c));
+		isup_call_release(c, ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION);
+		return;
+	}
+	dr.inner->setup(priv, c, iam, called, calling);
+}
+
+const struct isup_call_ops *iw_drain_isup_ops(const struct isup_call_ops *inner)
+{
+	dr.inner = inner;
+	dr.ops = *inner;
+	dr.ops.setup = drain_setup;
+	return &dr.ops;
+}
+
+void iw_drain_on_term(void *priv)
+{
+	(void)priv;
+	if (!iw_drain_sigterm_graceful || dr.active) {
+		/* a second SIGTERM while draining: stop now */
+		loop_stop(dr.loop);
+		return;
+	}
+	LOGP(DMAIN, LOGL_NOTICE, "SIGTERM: shutdown graceful, timeout %u s\n", iw_drain_sigterm_s);
+	iw_drain_start(iw_drain_sigterm_s);
+}

@@ -1,0 +1,333 @@
+#!/bin/bash
+# Operating tandem (issue 20): the libss7 switch (ISUP over M3UA) on one
+# side, sip-ua peers on the other.
+#   - /metrics (libmicrohttpd on the loop): promtool accepts it; the CIC
+#     gauges follow a BLO/UBL from us and from the switch; ASP state; calls
+#     and causes counted; 404 and 405 for what is not a scrape
+#   - CDR file (CSV): calls answered and released, "cdr rotate"; tandemd
+#     SIGKILLed with calls up: every finished call's record is in the files,
+#     whole, none twice; the next run appends (one header line)
+#   - "shutdown graceful" (VTY) with calls up: circuits blocked (CGB), a new
+#     INVITE gets 503 with Retry-After, a new IAM is refused, the calls up
+#     go on until the switch clears them, then tandemd exits 0 by itself
+#     with their records written
+#   - "reload" with calls up: a new route and a trunk's new call limit
+#     take the next calls, the calls up stay; a bad routing line is refused
+#     and the running routes stay
+#   - "sigterm graceful": SIGTERM drains the same way
+source "$(dirname "$0")/../lib.sh"
+[ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-ops: isup-switch not built"; exit 0; }
+[ -x "$BUILD/peers/sip-ua" ] || { skip "it:iw-ops: sip-ua not built"; exit 0; }
+cd "$TMPD" || exit 1
+VTY=26000 M3UA=26001 SIP=26002 UAS=26003 SPAN_L=26004 SPAN_R=26005 MET=26006 UAC=26007
+UAS2=26008
+
+cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging print level 1
+ logging level set-all notice
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sg1
+  remote 127.0.0.1 $M3UA
+  transport tcp
+isup
+ linkset sw1
+  asp sg1
+  variant itu
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $SIP
+ trunk carrier
+  remote 127.0.0.1 $UAS
+ trunk inbound
+  remote 127.0.0.1 $UAC
+ trunk other
+  remote 127.0.0.1 $UAS2
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip default via carrier
+ route to-isup default via sw1
+media
+ rtp-port-range 26010 26049
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+operations
+ cdr file $TMPD/cdr.csv format csv
+ metrics listen 127.0.0.1 $MET
+ sigterm graceful 60
+CFG
+
+# the switch and tandemd, each run afresh (N names the run's files)
+start_switch() {
+	out=$TMPD/sw$1.out
+	mkfifo "$TMPD/sw$1.in"
+	start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu \
+		--opc 1 --dpc 2 --cics 1-31 --timeout 120 --script "$TMPD/sw$1.in"
+	sw_pid=$BG_PID
+	exec 3>"$TMPD/sw$1.in"
+}
+start_td() {
+	start_bg "$TMPD/td$1.log" "$TANDEMD" -c "$TMPD/t.cfg"
+	td=$BG_PID
+	tdlog=$TMPD/td$1.log
+	wait_tcp $VTY 50 || { fail "it:iw-ops:tandemd-start-$1"; cat "$tdlog"; exit 1; }
+	sw "wait-link 10"
+	wait_ev "$out" "EV GRS cic=1" 100 || fail "it:iw-ops:link-up-$1"
+	sleep 0.3
+}
+sw() { echo "$*" >&3; }
+metrics() { curl -s --max-time 5 "http://127.0.0.1:$MET/metrics"; }
+# metric NAME{LABELS} VALUE: the scrape has exactly that sample
+metric() { metrics | grep -qxF "$1 $2"; }
+# wait_metric NAME{LABELS} VALUE: within 5 s
+wait_metric() {
+	for _ in $(seq 1 50); do
+		metric "$1" "$2" && return 0
+		sleep 0.1
+	done
+	echo "   $1: $(metrics | grep -F "$1" | head -1)"
+	return 1
+}
+CDR() { "$TOP/tests/integration/cdr_check.py" "$@"; }
+# answered N CIC...: ISUP -> SIP calls on these CICs, each answered
+answered() {
+	local c
+	for c in "$@"; do
+		sw "call $c 30123$c 89555"
+		wait_ev "$out" "EV ANM cic=$c" 50 || fail "it:iw-ops:call-on-cic-$c-answered"
+	done
+}
+released() {
+	local c
+	for c in "$@"; do
+		sw "release $c 16"
+		wait_ev "$out" "EV RLC cic=$c" 50 || fail "it:iw-ops:call-on-cic-$c-released"
+	done
+}
+command -v curl >/dev/null || { skip "it:iw-ops: curl is not installed"; exit 0; }
+
+start_switch 1
+start_td 1
+start_bg "$TMPD/uas1.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 100
+uas=$BG_PID
+
+# --- /metrics
+if grep -q "built without libmicrohttpd" "$tdlog"; then
+	skip "it:iw-ops:metrics: tandemd was built without libmicrohttpd (libmicrohttpd-dev)"
+else
+	metrics >"$TMPD/m1.txt"
+	if command -v promtool >/dev/null; then
+		check "it:iw-ops:metrics:promtool-check ($(wc -l <"$TMPD/m1.txt") lines)" \
+			promtool check metrics <"$TMPD/m1.txt"
+	else
+		skip "it:iw-ops:metrics:promtool-check promtool not installed (Debian prometheus)"
+	fi
+	check "it:iw-ops:metrics:content-type-0.0.4" bash -c \
+		"curl -s -o /dev/null -w '%{content_type}' http://127.0.0.1:$MET/metrics | grep -q 'text/plain; version=0.0.4'"
+	check "it:iw-ops:metrics:404-elsewhere" test \
+		"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MET/")" = 404
+	check "it:iw-ops:metrics:405-for-post" test \
+		"$(curl -s -o /dev/null -w '%{http_code}' -d x "http://127.0.0.1:$MET/metrics")" = 405
+	check "it:iw-ops:metrics:asp-active" \
+		grep -qxF 'tandem_m3ua_asp_state{asp="sg1",state="active"} 1' "$TMPD/m1.txt"
+	check "it:iw-ops:metrics:cics-idle-31" \
+		grep -qxF 'tandem_isup_circuits{linkset="sw1",state="idle"} 31' "$TMPD/m1.txt"
+	check "it:iw-ops:metrics:cics-available-31" \
+		grep -qxF 'tandem_isup_circuits_available{linkset="sw1"} 31' "$TMPD/m1.txt"
+	# BLO from us (VTY), acknowledged by the switch: blocked_local 1, then UBL
+	vty $VTY enable "isup block sw1 5" >/dev/null
+	check "it:iw-ops:metrics:blo-sent" wait_ev "$out" "EV BLO cic=5" 30
+	check "it:iw-ops:metrics:cic-gauge-after-blo (blocked local 1)" \
+		wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="local"}' 1
+	check "it:iw-ops:metrics:cic-gauge-after-blo (available 30)" \
+		metric 'tandem_isup_circuits_available{linkset="sw1"}' 30
+	vty $VTY enable "isup unblock sw1 5" >/dev/null
+	check "it:iw-ops:metrics:cic-gauge-after-ubl (blocked local 0)" \
+		wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="local"}' 0
+	check "it:iw-ops:metrics:cic-gauge-after-ubl (available 31)" \
+		wait_metric 'tandem_isup_circuits_available{linkset="sw1"}' 31
+	# BLO from the switch: blocked remote
+	sw "blo 6"
+	check "it:iw-ops:metrics:cic-gauge-after-remote-blo (blocked remote 1, available 30)" \
+		wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="remote"}' 1
+	metric 'tandem_isup_circuits_available{linkset="sw1"}' 30 ||
+		fail "it:iw-ops:metrics:available-30-after-remote-blo"
+	sw "ubl 6"
+	check "it:iw-ops:metrics:cic-gauge-after-remote-ubl (blocked remote 0, available 31)" \
+		wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="remote"}' 0
+	wait_metric 'tandem_isup_circuits_available{linkset="sw1"}' 31 ||
+		fail "it:iw-ops:metrics:available-31-after-remote-ubl"
+fi
+
+# --- calls: 5 answered and released, "cdr rotate" after the third, 3 up
+answered 1 2 3
+released 1 2 3
+vty $VTY enable "cdr rotate" >/dev/null
+answered 4 5
+released 4 5
+answered 7 8 9
+if ! grep -q "built without libmicrohttpd" "$tdlog"; then
+	check "it:iw-ops:metrics:calls-active-3" \
+		wait_metric 'tandem_calls{direction="isup-sip",state="active"}' 3
+	check "it:iw-ops:metrics:calls-answered-5" \
+		metric 'tandem_calls_finished_total{direction="isup-sip",result="answered"}' 5
+	check "it:iw-ops:metrics:cause-16-5" \
+		metric 'tandem_call_releases_total{direction="isup-sip",cause="16"}' 5
+	check "it:iw-ops:metrics:cics-busy-3" \
+		metric 'tandem_isup_circuits{linkset="sw1",state="busy_in"}' 3
+	metrics >"$TMPD/m2.txt"
+	echo "   scrape with 3 calls up: $(curl -s -o /dev/null -w '%{size_download} bytes in %{time_total} s' "http://127.0.0.1:$MET/metrics")"
+	command -v promtool >/dev/null &&
+		check "it:iw-ops:metrics:promtool-check-with-calls" promtool check metrics <"$TMPD/m2.txt"
+fi
+rotated=$(ls "$TMPD"/cdr.csv.2* 2>/dev/null | head -1)
+check "it:iw-ops:cdr:rotated (${rotated##*/}: 3 records)" \
+	test -n "$rotated" -a "$(CDR "${rotated:-/nonexistent}" record_type=call --count 2>/dev/null)" = 3
+
+# --- SIGKILL with 3 calls up: the 5 finished calls' records are all there
+kill -KILL "$td"
+wait "$td" 2>/dev/null
+cat "$TMPD"/cdr.csv.2* "$TMPD/cdr.csv" | grep -v '^record_id' >"$TMPD/all.csv"
+(head -1 "$TMPD/cdr.csv" && cat "$TMPD/all.csv") >"$TMPD/all-h.csv"
+n=$(CDR "$TMPD/all-h.csv" --valid)
+ids=$(cut -d, -f1 "$TMPD/all.csv" | sort | uniq -d | wc -l)
+check "it:iw-ops:cdr:sigkill-keeps-finished ($n records of 5, $ids doubled)" \
+	test "$n" = 5 -a "$ids" = 0
+for c in 1 2 3 4 5; do
+	CDR "$TMPD/all-h.csv" cic=$c -- result=answered cause=16 release_side=isup \
+		record_type=call linkset=sw1 trunk=carrier 'call_id~.' calling_in=4989555 \
+		"called_in=4930123$c" 'duration_ms>0' ||
+		fail "it:iw-ops:cdr:record-cic-$c"
+done
+check "it:iw-ops:cdr:records-complete (fields of all 5)" true
+kill "$uas" 2>/dev/null
+wait "$uas" 2>/dev/null
+sw "quit"
+exec 3>&-
+kill "$sw_pid" 2>/dev/null
+wait "$sw_pid" 2>/dev/null
+
+# --- next run: "shutdown graceful" from the VTY with 3 calls up
+start_switch 2
+start_td 2
+start_bg "$TMPD/uas2.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 100
+uas=$BG_PID
+answered 1 2 3
+# --- reload with the 3 calls up: a route to "other", its limit 1 call
+start_bg "$TMPD/uas-other.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS2" --uas \
+	--seconds 100
+uas_other=$BG_PID
+cp "$TMPD/t.cfg" "$TMPD/t.cfg.orig"
+sed -i -e 's/^ route to-sip default via carrier$/&\n route to-sip 4930124 via other/' \
+	-e "s/^  remote 127.0.0.1 $UAS2\$/&\n  limits calls 1 cps 0/" "$TMPD/t.cfg"
+reply=$(vty $VTY enable "reload")
+echo "   reload: $reply"
+check "it:iw-ops:reload:reply-names-what-needs-a-restart" grep -q "re-read.*need a restart" <<<"$reply"
+running() { vty $VTY enable "show running-config"; }
+check "it:iw-ops:reload:show-running-config-has-the-route" grep -q "route to-sip 4930124 via other" \
+	<<<"$(running)"
+sw "call 11 3012411 89555"
+check "it:iw-ops:reload:new-route-answered" wait_ev "$out" "EV ANM cic=11" 50
+# the trunk's new limit: a second call to it is refused (cause 42)
+sw "call 12 3012412 89555"
+check "it:iw-ops:reload:new-limit (REL 42)" wait_ev "$out" "EV REL cic=12 cause=42" 50
+released 11
+check "it:iw-ops:reload:cdr-on-the-new-trunk" CDR "$TMPD/cdr.csv" cic=11 -- trunk=other \
+	result=answered called_in=493012411
+check "it:iw-ops:reload:calls-up-stay" bash -c "! grep -q 'EV REL cic=[123] ' '$out'"
+# a bad line: refused, the running routes stay
+sed -i 's/^ route to-sip 4930124 via other$/&\n route to-sip 4930125 via/' "$TMPD/t.cfg"
+reply=$(vty $VTY enable "reload")
+echo "   reload: $reply"
+bad=$(grep -n '^ route to-sip 4930125 via$' "$TMPD/t.cfg" | cut -d: -f1)
+check "it:iw-ops:reload:bad-line-refused (names the file's line $bad)" \
+	grep -q "refused, the running routes stay: .*t.cfg:$bad:.*route to-sip 4930125 via" <<<"$reply"
+sw "call 13 3012413 89555"
+check "it:iw-ops:reload:old-routes-stay (a call to other answered)" wait_ev "$out" "EV ANM cic=13" 50
+released 13
+cp "$TMPD/t.cfg.orig" "$TMPD/t.cfg"
+kill -HUP "$td"
+check "it:iw-ops:reload:sighup" wait_ev "$tdlog" "reload: .*re-read" 30
+rc_now=$(running)
+check "it:iw-ops:reload:sighup-removed-the-route (default route kept)" bash -c \
+	"grep -q 'route to-sip default via carrier' <<<'$rc_now' && ! grep -q 'route to-sip 4930124' <<<'$rc_now'"
+reply=$(vty $VTY enable "shutdown graceful 60")
+echo "   $reply"
+check "it:iw-ops:drain:vty-reply (3 calls up)" grep -q "draining: 3 call(s) up" <<<"$reply"
+check "it:iw-ops:drain:cgb-toward-the-switch" wait_ev "$out" "EV CGB cic=1 range=" 30
+check "it:iw-ops:drain:show-shutdown" bash -c \
+	"$BUILD/tandem-tool vty --port $VTY 'show shutdown' | grep -q 'draining: 3 call(s) up, 31 circuit(s) blocked'"
+if ! grep -q "built without libmicrohttpd" "$tdlog"; then
+	check "it:iw-ops:drain:metrics-draining-1" metric tandem_draining 1
+	check "it:iw-ops:drain:metrics-cics-blocked-31" \
+		wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="local"}' 31
+fi
+# a new SIP call (from the trunk "inbound"): 503 with Retry-After
+if command -v sipp >/dev/null; then
+	timeout 15 sipp -sn uac "127.0.0.1:$SIP" -i 127.0.0.1 -p $UAC -s +4989123 -m 1 -nostdin \
+		-timeout 5 -trace_msg -message_file "$TMPD/uac-503.msg" >/dev/null 2>&1
+	check "it:iw-ops:drain:new-invite-503" grep -q "^SIP/2.0 503" "$TMPD/uac-503.msg"
+	check "it:iw-ops:drain:retry-after ($(grep -m1 -i '^Retry-After' "$TMPD/uac-503.msg" | tr -d '\r'))" \
+		grep -qiE "^Retry-After: [1-9][0-9]*" "$TMPD/uac-503.msg"
+else
+	skip "it:iw-ops:drain:new-invite-503 sipp is not installed"
+fi
+# a new IAM: refused (the switch's own blocking may stop it first)
+sw "call 10 3012310 89555"
+sleep 1
+check "it:iw-ops:drain:new-iam-not-connected" bash -c \
+	"! grep -q 'EV ANM cic=10' '$out' && ! grep -q 'EV ACM cic=10' '$out'"
+# the calls up go on: still up 1 s later, then the switch clears them
+check "it:iw-ops:drain:calls-continue" bash -c "kill -0 $td && ! grep -q 'EV REL cic=[123] ' '$out'"
+released 1 2
+check "it:iw-ops:drain:running-with-one-call" kill -0 "$td"
+released 3
+for _ in $(seq 1 50); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
+wait "$td"
+check "it:iw-ops:drain:exit-0-after-the-last-call" test $? -eq 0
+check "it:iw-ops:cdr:appended-one-header" test "$(grep -c '^record_id' "$TMPD/cdr.csv")" = 1
+for c in 1 2 3; do
+	check "it:iw-ops:drain:cdr-cic-$c (normal clearing by the switch)" \
+		CDR "$TMPD/cdr.csv" cic=$c -- 'call_ref~^[0-9]{10}-[0-9]+$' \
+		"start_utc~^$(date -u +%Y-%m-%d)T" result=answered cause=16 release_side=isup
+done
+kill "$uas" "$uas_other" 2>/dev/null
+wait "$uas" "$uas_other" 2>/dev/null
+sw "quit"
+exec 3>&-
+kill "$sw_pid" 2>/dev/null
+wait "$sw_pid" 2>/dev/null
+
+# --- SIGTERM with "sigterm graceful": the same drain
+start_switch 3
+start_td 3
+start_bg "$TMPD/uas3.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 100
+uas=$BG_PID
+answered 4
+kill -TERM "$td"
+check "it:iw-ops:sigterm:drain-logged" wait_ev "$tdlog" "SIGTERM: shutdown graceful, timeout 60 s" 30
+check "it:iw-ops:sigterm:cgb" wait_ev "$out" "EV CGB cic=1 range=" 30
+sleep 0.5
+check "it:iw-ops:sigterm:call-continues" bash -c "kill -0 $td && ! grep -q 'EV REL cic=4 ' '$out'"
+released 4
+for _ in $(seq 1 50); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
+wait "$td"
+check "it:iw-ops:sigterm:exit-0" test $? -eq 0
+n4=$(CDR "$TMPD/cdr.csv" cic=4 result=answered cause=16 --count)
+check "it:iw-ops:sigterm:cdr-written (CIC 4: once per run, $n4)" test "$n4" = 2
+sw "quit"
+exec 3>&-
+
+if [ -n "$FAILED" ]; then
+	for f in "$TMPD"/td*.log; do
+		echo "--- $f"
+		grep -v DLGLOBAL "$f" | tail -40
+	done
+	echo "--- switch"
+	tail -40 "$out"
+fi
+exit ${FAILED:-0}

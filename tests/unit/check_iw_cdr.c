@@ -1,0 +1,248 @@
+/* interwork/iw_cdr: the record encoder (CSV per RFC 4180, JSON lines per
+ * RFC 8259), the result of an attempt, the file writer (header once,
+ * append across runs, rotation); core/metrics: the text format. */
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/metrics.h"
+#include "interwork/iw_cdr.h"
+#include "tests/unit/unit.h"
+
+static struct iw_cdr_rec answered(void)
+{
+	struct iw_cdr_rec r = {
+		.final = true,
+		.boot = 1796480000,
+		.call = 7,
+		.attempt = 1,
+		.from_isup = true,
+		.start = {1796480000, 120000000},
+		.answer = {1796480002, 620000000},
+		.end = {1796480062, 630000000},
+		.calling_in = "4989555",
+		.called_in = "4930123456",
+		.calling_out = "4989555",
+		.called_out = "4930123456",
+		.ruri_out = "sip:+4930123456@10.0.0.1;user=phone",
+		.linkset = "sw1",
+		.cic = 3,
+		.span = 0,
+		.timeslot = 3,
+		.trunk = "carrier",
+		.call_id = "a\"b,c@x",
+		.cause = 16,
+		.cause_loc = 0,
+		.sip_status = 200,
+		.release_side = "isup",
+		.codec = "PCMA",
+		.ptime = 20,
+	};
+	return r;
+}
+
+/* the fields of one CSV line (RFC 4180: quoted fields, "" inside) */
+static int csv_fields(const char *line, char out[][128], int max)
+{
+	int n = 0;
+	const char *p = line;
+
+	while (n < max) {
+		size_t k = 0;
+
+		if (*p == '"') {
+			for (p++; *p && !(*p == '"' && p[1] != '"'); p++) {
+				if (*p == '"')
+					p++;
+				out[n][k++] = *p;
+			}
+			p++;
+		} else {
+			while (*p && *p != ',' && *p != '\n')
+				out[n][k++] = *p++;
+		}
+		out[n++][k] = '\0';
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return n;
+}
+
+START_TEST(test_csv)
+{
+	struct iw_cdr_rec r = answered();
+	char hdr[2048], line[4096], h[64][128], f[64][128];
+	int nh, nf, lh, ll;
+
+	lh = iw_cdr_header(hdr, sizeof(hdr), IW_CDR_CSV);
+	ll = iw_cdr_encode(line, sizeof(line), IW_CDR_CSV, &r);
+	ck_assert_int_gt(lh, 0);
+	ck_assert_int_gt(ll, 0);
+	ck_assert_int_eq(line[ll - 1], '\n');
+	nh = csv_fields(hdr, h, 64);
+	nf = csv_fields(line, f, 64);
+	ck_assert_int_eq(nh, nf); /* every field has its column */
+	for (int i = 0; i < nh; i++) {
+		if (!strcmp(h[i], "record_id"))
+			ck_assert_str_eq(f[i], "1796480000-7-1");
+		if (!strcmp(h[i], "call_id"))
+			ck_assert_str_eq(f[i], "a\"b,c@x"); /* quoted, quote doubled */
+		if (!strcmp(h[i], "start_utc"))
+			ck_assert_str_eq(f[i], "2026-12-05T14:13:20.120Z");
+		if (!strcmp(h[i], "setup_ms"))
+			ck_assert_str_eq(f[i], "2500");
+		if (!strcmp(h[i], "duration_ms"))
+			ck_assert_str_eq(f[i], "60010");
+		if (!strcmp(h[i], "result"))
+			ck_assert_str_eq(f[i], "answered");
+		if (!strcmp(h[i], "rtp_rx"))
+			ck_assert_str_eq(f[i], ""); /* no media figures: empty */
+	}
+	ck_assert_ptr_nonnull(strstr(line, "\"a\"\"b,c@x\""));
+	ck_assert_int_eq(iw_cdr_encode(line, 40, IW_CDR_CSV, &r), -ENOSPC);
+}
+END_TEST
+
+START_TEST(test_json)
+{
+	struct iw_cdr_rec r = answered();
+	char line[4096];
+	int n;
+
+	r.call_id = "q\"\\\n";
+	r.have_media = true;
+	r.media.rx_pkts = 3000;
+	r.media.rtt_ms = -1;
+	n = iw_cdr_encode(line, sizeof(line), IW_CDR_JSON, &r);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(line[0], '{');
+	ck_assert_str_eq(line + n - 2, "}\n");
+	ck_assert_ptr_nonnull(strstr(line, "\"call_id\":\"q\\\"\\\\\\u000a\""));
+	ck_assert_ptr_nonnull(strstr(line, "\"rtp_rx\":3000,"));
+	ck_assert_ptr_nonnull(strstr(line, "\"rtt_ms\":null,")); /* not known */
+	ck_assert_ptr_nonnull(strstr(line, "\"cause_location\":0,"));
+	ck_assert_int_eq(iw_cdr_header(line, sizeof(line), IW_CDR_JSON), 0);
+}
+END_TEST
+
+START_TEST(test_result)
+{
+	struct iw_cdr_rec r = answered();
+
+	ck_assert_str_eq(iw_cdr_result(&r), "answered");
+	r.answer.tv_sec = 0;
+	r.cause = 17;
+	r.sip_status = 486;
+	ck_assert_str_eq(iw_cdr_result(&r), "busy");
+	r.cause = 19;
+	r.sip_status = 480;
+	ck_assert_str_eq(iw_cdr_result(&r), "no-answer");
+	r.cause = 16;
+	r.sip_status = 487;
+	r.release_side = "isup"; /* the ISUP caller gave up */
+	ck_assert_str_eq(iw_cdr_result(&r), "cancelled");
+	r.release_side = "sip"; /* the called side cleared before the answer */
+	ck_assert_str_eq(iw_cdr_result(&r), "failed");
+	r.final = false;
+	ck_assert_str_eq(iw_cdr_result(&r), "advanced");
+}
+END_TEST
+
+static int count_lines(const char *path, const char *prefix)
+{
+	char buf[4096];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof(buf), f))
+		if (!prefix || !strncmp(buf, prefix, strlen(prefix)))
+			n++;
+	fclose(f);
+	return n;
+}
+
+START_TEST(test_writer)
+{
+	char dir[] = "/tmp/check-cdr.XXXXXX", path[256], pat[300];
+	struct iw_cdr_rec r = answered();
+	uint64_t rot0 = iw_cdr_get_stats()->rotations;
+	glob_t g;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cdr.csv", dir);
+	iw_cdr_cfg.path = path;
+	iw_cdr_cfg.format = IW_CDR_CSV;
+	iw_cdr_cfg.rotate_bytes = 0;
+	ck_assert_int_eq(iw_cdr_start(unit_ctx, NULL), 0);
+	iw_cdr_write(&r);
+	iw_cdr_write(&r);
+	iw_cdr_stop();
+	/* a second run appends, without a second header */
+	ck_assert_int_eq(iw_cdr_start(unit_ctx, NULL), 0);
+	iw_cdr_write(&r);
+	ck_assert_int_eq(count_lines(path, "record_id,"), 1);
+	ck_assert_int_eq(count_lines(path, NULL), 4);
+	/* rotation: the old file renamed with its time, a new one with a header */
+	ck_assert_int_eq(iw_cdr_rotate(), 0);
+	ck_assert_uint_eq(iw_cdr_get_stats()->rotations, rot0 + 1);
+	iw_cdr_write(&r);
+	iw_cdr_stop();
+	snprintf(pat, sizeof(pat), "%s.2*Z", path);
+	ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+	ck_assert_uint_eq(g.gl_pathc, 1);
+	ck_assert_int_eq(count_lines(g.gl_pathv[0], NULL), 4);
+	ck_assert_int_eq(count_lines(path, NULL), 2);
+	unlink(g.gl_pathv[0]);
+	globfree(&g);
+	unlink(path);
+	rmdir(dir);
+	iw_cdr_cfg.path = NULL;
+}
+END_TEST
+
+static void collect(struct tandem_metrics_out *o, void *priv)
+{
+	(void)priv;
+	tandem_metrics_family(o, "t_x_total", "counter", "line\\one\ntwo");
+	tandem_metrics_sample(o, "t_x_total", 3, "a", "q\"\\\n", "b", NULL, NULL);
+	tandem_metrics_sample(o, "t_x_total", 0.25, NULL);
+}
+
+START_TEST(test_metrics_format)
+{
+	size_t len;
+	char *s;
+
+	ck_assert_int_eq(tandem_metrics_register(collect, NULL), 0);
+	ck_assert_int_eq(tandem_metrics_register(collect, NULL), 0); /* once */
+	s = tandem_metrics_render(&len);
+	tandem_metrics_unregister(collect, NULL);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s, "# HELP t_x_total line\\\\one\\ntwo\n"
+			    "# TYPE t_x_total counter\n"
+			    "t_x_total{a=\"q\\\"\\\\\\n\",b=\"\"} 3\n"
+			    "t_x_total 0.25\n");
+	ck_assert_uint_eq(len, strlen(s));
+	free(s);
+}
+END_TEST
+
+Suite *iw_cdr_suite(void)
+{
+	Suite *s = suite_create("iw_cdr");
+	TCase *tc = unit_tcase("cdr");
+
+	tcase_add_test(tc, test_csv);
+	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_result);
+	tcase_add_test(tc, test_writer);
+	tcase_add_test(tc, test_metrics_format);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -130,11 +130,12 @@ if [ -n "$sctp_tests" ]; then
 	done
 fi
 
-# The call suites again against tandemd built with ASan+UBSan: any report
+# The call suites (and iw_ops: CDR files, metrics, drain) again against
+# tandemd built with ASan+UBSan: any report
 # (written to build/san-logs/ by the sanitizer runtime, whatever the script
 # does with tandemd's own log) is a failure of that script.
 if [ -x "$build/tandemd-san" ]; then
-	for name in iw_calls iw_routing isup_interop; do
+	for name in iw_calls iw_routing isup_interop iw_ops; do
 		d="$build/san-logs/$name"
 		rm -rf "$d"
 		mkdir -p "$d"

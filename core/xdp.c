@@ -150,10 +150,10 @@ struct loop_xdp {
 /* UMEM: XSK_FRAMES frames of XSK_FRAME bytes; the first half is handed to
  * the kernel for receiving (fill ring), the second half sends. */
 #define XSK_FRAME	 2048u
-#define XSK_FRAMES	 2048u
-#define XSK_RX_FRAMES	 1024u
+#define XSK_FRAMES	 4096u
+#define XSK_RX_FRAMES	 2048u
 #define XSK_TX_FRAMES	 (XSK_FRAMES - XSK_RX_FRAMES)
-#define XSK_RING	 1024u
+#define XSK_RING	 2048u
 #define HDR_LEN		 (14 + 20 + 8)
 
 /* Next hops: the kernel's neighbour table (ARP) and routes, read from the
@@ -161,6 +161,7 @@ struct loop_xdp {
  * socket, which makes the kernel resolve the address. */
 #define NEIGH_SLOTS	 256
 #define NEIGH_REFRESH_NS 10000000000ull
+#define NEIGH_RETRY_NS	 10000000ull
 enum neigh_state { N_EMPTY, N_WANTED, N_VALID, N_ELSEWHERE };
 
 struct neigh {
@@ -577,6 +578,8 @@ static void xsk_kick_cb(struct loop *l, struct loop_op *op, const struct io_urin
 		xsk_kick(k);
 }
 
+static void neigh_resolve_one(struct loop_xsk *k, struct neigh *n, uint64_t now);
+
 static struct neigh *neigh_find(struct loop_xsk *k, uint32_t ip, bool add)
 {
 	unsigned h = (ntohl(ip) * 2654435761u) >> 24;
@@ -614,12 +617,22 @@ int loop_xsk_udp_send(struct loop *l, struct loop_udp *u, const void *data, size
 	    len + HDR_LEN > XSK_FRAME)
 		return -EAGAIN;
 	n = neigh_find(k, sin->sin_addr.s_addr, true);
+	if (n && n->state == N_WANTED && loop_now_ns() - n->checked_ns > NEIGH_RETRY_NS)
+		neigh_resolve_one(k, n, loop_now_ns());
 	if (!n || n->state != N_VALID) {
 		k->st.tx_kernel++;
 		return -EAGAIN;
 	}
 	if (!k->nfree)
 		xsk_reap(k);
+	/* every frame in flight (a burst larger than the kicks keep up
+	 * with): have the kernel send some now rather than drop */
+	for (int i = 0; i < 64 && !k->nfree; i++) {
+		if (sendto(k->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
+		    errno != EBUSY && errno != ENOBUFS)
+			break;
+		xsk_reap(k);
+	}
 	if (!k->nfree || xsk_ring_prod__reserve(&k->tx, 1, &idx) != 1) {
 		k->st.tx_no_room++;
 		return -ENOBUFS;
@@ -730,37 +743,42 @@ static bool arp_lookup(const struct loop_xsk *k, uint32_t ip, uint8_t *mac)
 	return found;
 }
 
+/* One entry, now: from the tick, and on a miss at most every
+ * NEIGH_RETRY_NS (two small /proc reads, only until the kernel knows). */
+static void neigh_resolve_one(struct loop_xsk *k, struct neigh *n, uint64_t now)
+{
+	bool here;
+	uint32_t hop = next_hop(k, n->ip, &here);
+
+	n->checked_ns = now;
+	if (!here) {
+		n->state = N_ELSEWHERE;
+	} else if (arp_lookup(k, hop, n->mac)) {
+		if (n->state != N_VALID)
+			LOGP(DLOOP, LOGL_INFO,
+			     "xsk queue %u: %08x via %08x at %02x:%02x:%02x:%02x:%02x:%02x\n",
+			     k->queue, ntohl(n->ip), ntohl(hop), n->mac[0], n->mac[1], n->mac[2],
+			     n->mac[3], n->mac[4], n->mac[5]);
+		n->state = N_VALID;
+	} else {
+		n->state = N_WANTED;
+		k->neigh_wanted = true;
+	}
+}
+
 static void neigh_resolve(struct loop_xsk *k, uint64_t now)
 {
-	bool refresh = now >= k->next_refresh_ns, wanted = false;
+	bool refresh = now >= k->next_refresh_ns;
 
 	if (!k->neigh_wanted && !refresh)
 		return;
+	k->neigh_wanted = false;
 	for (unsigned i = 0; i < NEIGH_SLOTS; i++) {
 		struct neigh *n = &k->neigh[i];
-		bool here;
-		uint32_t hop;
 
-		if (n->state == N_EMPTY || (n->state != N_WANTED && !refresh))
-			continue;
-		hop = next_hop(k, n->ip, &here);
-		if (!here) {
-			n->state = N_ELSEWHERE;
-		} else if (arp_lookup(k, hop, n->mac)) {
-			if (n->state != N_VALID)
-				LOGP(DLOOP, LOGL_INFO,
-				     "xsk queue %u: %08x via %08x at "
-				     "%02x:%02x:%02x:%02x:%02x:%02x\n",
-				     k->queue, ntohl(n->ip), ntohl(hop), n->mac[0], n->mac[1],
-				     n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
-			n->state = N_VALID;
-		} else {
-			n->state = N_WANTED;
-			wanted = true;
-		}
-		n->checked_ns = now;
+		if (n->state == N_WANTED || (n->state != N_EMPTY && refresh))
+			neigh_resolve_one(k, n, now);
 	}
-	k->neigh_wanted = wanted;
 	if (refresh)
 		k->next_refresh_ns = now + NEIGH_REFRESH_NS;
 }

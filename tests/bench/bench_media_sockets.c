@@ -131,6 +131,87 @@ static double worker_cpu_s(void)
 	return sum;
 }
 
+/* veth's NAPI threads of the AF_XDP interface (threaded NAPI, set by
+ * tests/bench/media_xdp.sh): the XDP program and the copy into the UMEM
+ * run there, for tandem; pinned to tandem's CPU at SCHED_FIFO (as a NIC's
+ * interrupt steered to the worker's core) and counted with the worker. */
+static double napi_cpu_s(bool pin)
+{
+	DIR *d;
+	struct dirent *de;
+	double sum = 0;
+	char pfx[40];
+
+	if (!xdp_if)
+		return 0;
+	if (pin && path_xdp) {
+		/* veth has NAPI instances only while an XDP program is attached */
+		FILE *t;
+
+		snprintf(pfx, sizeof(pfx), "/sys/class/net/%s/threaded", xdp_if);
+		t = fopen(pfx, "w");
+		if (!t || fputs("1", t) < 0 || fclose(t) != 0)
+			fprintf(stderr, "bench_media_sockets: no threaded NAPI on %s\n", xdp_if);
+	}
+	if (!(d = opendir("/proc")))
+		return 0;
+	snprintf(pfx, sizeof(pfx), "napi/%s-", xdp_if);
+	while ((de = readdir(d))) {
+		char p[300], comm[64] = "";
+		unsigned long long run = 0;
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/comm", de->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, pfx, strlen(pfx)))
+			continue;
+		if (pin) {
+			cpu_set_t set;
+			struct sched_param sp = {.sched_priority = 50};
+
+			CPU_ZERO(&set);
+			CPU_SET(1, &set);
+			sched_setaffinity(atoi(de->d_name), sizeof(set), &set);
+			sched_setscheduler(atoi(de->d_name), SCHED_FIFO, &sp);
+		}
+		snprintf(p, sizeof(p), "/proc/%s/schedstat", de->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &run) == 1)
+			sum += (double)run / 1e9;
+		fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* the AF_XDP interface's receive drops (veth: its ring, a failed redirect) */
+static unsigned long long if_rx_dropped(void)
+{
+	char p[96];
+	unsigned long long v = 0;
+	FILE *f;
+
+	if (!xdp_if)
+		return 0;
+	snprintf(p, sizeof(p), "/sys/class/net/%s/statistics/rx_dropped", xdp_if);
+	f = fopen(p, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
 static int udp_bind(const char *ip, uint16_t port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -514,8 +595,9 @@ struct result {
 	unsigned long long e1_sent, e1_rcvd, e1_lost, rtp_sent, rtp_rcvd, rtp_lost, win;
 	unsigned long long tdm_in, tdm_in_lost, rtp_in; /* as tandem counted them */
 	bool xdp;					/* the worker ran on AF_XDP */
-	unsigned long long xsk_drops, xsk_kernel_tx, xsk_no_room;
+	unsigned long long xsk_drops, xsk_kernel_tx, xsk_no_room, if_drops;
 	double ns_per_pkt;
+	double napi_s, ns_per_pkt_napi; /* with the AF_XDP interface's NAPI thread */
 };
 
 /* Pin the calling thread (and what it starts later) to one CPU, when the
@@ -552,7 +634,7 @@ static int run(unsigned n, struct result *res)
 	pid_t g;
 	char buf[512];
 	size_t have = 0;
-	double c0 = -1, c1 = -1;
+	double c0 = -1, c1 = -1, n0 = 0, n1 = 0;
 
 	n_ch = n;
 	n_spans = (n + NTS - 1) / NTS;
@@ -612,6 +694,8 @@ static int run(unsigned n, struct result *res)
 		addr_index[((a & 0xff) - 1) * (PMAX - PMIN + 1) + (port - PMIN)] = (int)c + 1;
 	}
 	usleep(200000);
+	napi_cpu_s(true);
+	res->if_drops = if_rx_dropped();
 	if (pipe(p) < 0)
 		return -1;
 	g = fork();
@@ -637,11 +721,13 @@ static int run(unsigned n, struct result *res)
 		buf[have] = 0;
 		while ((nl = strchr(buf, '\n'))) {
 			*nl = 0;
-			if (buf[0] == 'S')
+			if (buf[0] == 'S') {
 				c0 = worker_cpu_s();
-			else if (buf[0] == 'F')
+				n0 = napi_cpu_s(false);
+			} else if (buf[0] == 'F') {
 				c1 = worker_cpu_s();
-			else if (buf[0] == 'E') {
+				n1 = napi_cpu_s(false);
+			} else if (buf[0] == 'E') {
 				sscanf(buf,
 				       "E %llu %llu %llu %llu %llu %llu %llu %lf %lf %lf %lf %lf "
 				       "%lf",
@@ -670,6 +756,7 @@ static int run(unsigned n, struct result *res)
 				res->tdm_in_lost += ss.rx_lost;
 			}
 		}
+		res->if_drops = if_rx_dropped() - res->if_drops;
 		if (media_engine_worker_stats(e, 0, &ws) == 0) {
 			res->rtp_in = ws.rx_pkts;
 			res->xdp = ws.xdp;
@@ -686,9 +773,12 @@ static int run(unsigned n, struct result *res)
 		return -1;
 	res->n = n;
 	res->cpu_s = c1 - c0;
+	res->napi_s = n1 - n0;
 	res->ns_per_ch_s = res->cpu_s * 1e9 / ((double)n * seconds);
 	/* per span 1,000 CESoPSN packets/s each way, per channel 50 RTP/s each way */
 	res->ns_per_pkt = res->cpu_s * 1e9 / ((double)seconds * (n_spans * 2000.0 + n * 100.0));
+	res->ns_per_pkt_napi = (res->cpu_s + res->napi_s) * 1e9 /
+			       ((double)seconds * (n_spans * 2000.0 + n * 100.0));
 	return 0;
 }
 
@@ -742,9 +832,10 @@ static int cmp_d(const void *a, const void *b)
 #define MAX_ROUNDS 8
 
 /* median CPU per channel-second and per packet of the runs without loss */
-static unsigned median(const struct result *rs, unsigned rounds, double *ch_s, double *pkt)
+static unsigned median(const struct result *rs, unsigned rounds, double *ch_s, double *pkt,
+		       double *pkt_napi)
 {
-	double v[MAX_ROUNDS], w[MAX_ROUNDS];
+	double v[MAX_ROUNDS], w[MAX_ROUNDS], z[MAX_ROUNDS];
 	unsigned nv = 0;
 
 	/* a run that lost packets did less work than it was given: its CPU
@@ -755,11 +846,14 @@ static unsigned median(const struct result *rs, unsigned rounds, double *ch_s, d
 		if (x->e1_sent == x->tdm_in && x->rtp_sent == x->rtp_in && !x->rtp_lost &&
 		    !x->e1_lost) {
 			v[nv] = x->ns_per_ch_s;
+			z[nv] = x->ns_per_pkt_napi;
 			w[nv++] = x->ns_per_pkt;
 		}
 	}
 	qsort(v, nv, sizeof(v[0]), cmp_d);
 	qsort(w, nv, sizeof(w[0]), cmp_d);
+	qsort(z, nv, sizeof(z[0]), cmp_d);
+	*pkt_napi = !nv ? 0 : nv % 2 ? z[nv / 2] : (z[nv / 2 - 1] + z[nv / 2]) / 2;
 	*ch_s = !nv ? 0 : nv % 2 ? v[nv / 2] : (v[nv / 2 - 1] + v[nv / 2]) / 2;
 	*pkt = !nv ? 0 : nv % 2 ? w[nv / 2] : (w[nv / 2 - 1] + w[nv / 2]) / 2;
 	return nv;
@@ -833,25 +927,32 @@ int main(int argc, char **argv)
 					print_run(x, mode_name[pa][m], k + 1);
 					if (path_xdp)
 						printf("           xsk: drops %llu, sends through "
-						       "the kernel %llu, without a frame %llu; CPU "
-						       "%.0f ns per packet\n",
+						       "the kernel %llu, without a frame %llu; %s "
+						       "receive drops %llu; CPU %.0f ns per packet "
+						       "(%.0f with veth's NAPI thread: %.3f s)\n",
 						       x->xsk_drops, x->xsk_kernel_tx,
-						       x->xsk_no_room, x->ns_per_pkt);
+						       x->xsk_no_room, xdp_if, x->if_drops,
+						       x->ns_per_pkt, x->ns_per_pkt_napi,
+						       x->napi_s);
 					else
-						printf("           CPU %.0f ns per packet\n",
+						printf("           %s receive drops %llu; CPU %.0f "
+						       "ns "
+						       "per packet\n",
+						       xdp_if ? xdp_if : "-", x->if_drops,
 						       x->ns_per_pkt);
 				}
 			}
 	printf("side by side (median of the rounds without loss; CPU of tandem's worker thread "
 	       "per channel-second and per packet, both directions, generator excluded):\n");
-	double med[8][2][2], mpk[8][2][2];
+	double med[8][2][2], mpk[8][2][2], mpn[8][2][2];
 
 	for (unsigned i = 0; i < nn; i++)
 		for (unsigned pa = 0; pa < npaths; pa++) {
 			unsigned nv[2];
 
 			for (unsigned m = 0; m < 2; m++)
-				nv[m] = median(r[i][pa][m], rounds, &med[i][pa][m], &mpk[i][pa][m]);
+				nv[m] = median(r[i][pa][m], rounds, &med[i][pa][m], &mpk[i][pa][m],
+					       &mpn[i][pa][m]);
 			if (!nv[0] || !nv[1]) {
 				printf("  %4u channels %-7s: no comparison: runs without loss, off "
 				       "%u "
@@ -874,10 +975,11 @@ int main(int argc, char **argv)
 			if (mpk[i][0][0] > 0 && mpk[i][1][0] > 0 && med[i][0][1] > 0 &&
 			    med[i][1][1] > 0)
 				printf("  %4u channels: AF_XDP / sockets packets per CPU-second: "
-				       "%.2fx "
-				       "(EC+DTMF off), whole chain with EC on %.2fx\n",
+				       "%.2fx (EC+DTMF off; %.2fx counting veth's NAPI thread for "
+				       "AF_XDP, %.0f ns/pkt), whole chain with EC on %.2fx\n",
 				       ns[i], mpk[i][0][0] / mpk[i][1][0],
-				       med[i][0][1] / med[i][1][1]);
+				       mpn[i][1][0] > 0 ? mpk[i][0][0] / mpn[i][1][0] : 0,
+				       mpn[i][1][0], med[i][0][1] / med[i][1][1]);
 	printf("{\"bench\":\"media_sockets\",\"seconds\":%u,\"rounds\":%u,\"runs\":[", seconds,
 	       rounds);
 	for (unsigned i = 0; i < nn; i++)

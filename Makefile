@@ -30,7 +30,7 @@ DEB_BUILD := gcc make pkg-config libosmocore-dev libosmo-sigtran-dev liburing-de
 DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	libosip2-dev libspeexdsp-dev procps iproute2 stunnel4 baresip-core \
 	qemu-system-x86 busybox-static cpio osmo-stp nftables
-DEB_BUILD += libbpf-dev libxdp-dev llvm
+DEB_BUILD += libbpf-dev libxdp-dev
 export DEB_BUILD DEB_TEST
 
 PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp speexdsp libcares \

@@ -987,6 +987,20 @@ void loop_xsk_stop(struct loop *l)
 
 	if (!k)
 		return;
+	{
+		struct loop_xsk_stats st;
+
+		loop_xsk_stats(l, &st);
+		LOGP(DLOOP, LOGL_NOTICE,
+		     "xsk %s queue %u closed: rx %llu tx %llu (kernel socket %llu), refused %llu; "
+		     "kernel: rx dropped %llu, RX ring full %llu, fill ring empty %llu, invalid "
+		     "%llu/%llu\n",
+		     k->x->ifname, k->queue, (unsigned long long)st.rx, (unsigned long long)st.tx,
+		     (unsigned long long)st.tx_kernel, (unsigned long long)st.rx_bad,
+		     (unsigned long long)st.rx_dropped, (unsigned long long)st.rx_ring_full,
+		     (unsigned long long)st.fill_empty, (unsigned long long)st.rx_invalid,
+		     (unsigned long long)st.tx_invalid);
+	}
 	bpf_map_delete_elem(k->x->xsks_fd, &k->queue);
 	for (unsigned p = 0; p < 65536; p++)
 		while (k->port[p])

@@ -659,6 +659,7 @@ static int run(unsigned n, struct result *res)
 	pin_cpu(1); /* tandem (and its worker, which inherits it) on CPU 1 */
 	if ((rc = media_engine_start(e)) < 0) {
 		fprintf(stderr, "bench_media_sockets: engine start: %s\n", strerror(-rc));
+		talloc_free(ctx); /* detaches an XDP program */
 		return -1;
 	}
 	for (unsigned c = 0; c < n; c++) {
@@ -912,7 +913,15 @@ int main(int argc, char **argv)
 
 					dsp_on = m == 1;
 					path_xdp = pa == 1;
-					if (run_forked(ns[i], x) < 0) {
+					/* the last run's ring may still be closing its
+					 * sockets in the kernel (io_uring exit work) */
+					int rc = run_forked(ns[i], x);
+
+					for (int t = 0; rc < 0 && t < 3; t++) {
+						sleep(2);
+						rc = run_forked(ns[i], x);
+					}
+					if (rc < 0) {
 						printf("  %u channels (%s): run failed\n", ns[i],
 						       mode_name[pa][m]);
 						return 1;

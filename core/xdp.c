@@ -874,6 +874,22 @@ static int xsk_open(struct loop_xsk *k, uint16_t bind_flags)
 	return xsk_socket__create(&k->xsk, k->x->ifname, k->queue, k->umem, &k->rx, &k->tx, &sc);
 }
 
+/* by the zero-copy setting: zero-copy, copy, or the first that binds */
+static int xsk_open_any(struct loop_xsk *k, struct loop_xdp *x)
+{
+	int rc;
+
+	if (x->cfg.zc == LOOP_XDP_ZC_OFF)
+		return xsk_open(k, XDP_COPY);
+	rc = xsk_open(k, XDP_ZEROCOPY);
+	if (rc < 0 && rc != -EBUSY && x->cfg.zc == LOOP_XDP_ZC_AUTO) {
+		LOGP(DLOOP, LOGL_INFO, "xsk %s queue %u: zero-copy refused (%s), copy mode\n",
+		     x->ifname, k->queue, strerror(-rc));
+		rc = xsk_open(k, XDP_COPY);
+	}
+	return rc;
+}
+
 static int xsk_destructor(struct loop_xsk *k)
 {
 	if (k->xsk)
@@ -931,16 +947,19 @@ int loop_xsk_start(struct loop *l, struct loop_xdp *x, unsigned queue, char *why
 						      : "");
 		goto fail;
 	}
-	if (x->cfg.zc == LOOP_XDP_ZC_OFF) {
-		rc = xsk_open(k, XDP_COPY);
-	} else {
-		rc = xsk_open(k, XDP_ZEROCOPY);
-		if (rc < 0 && x->cfg.zc == LOOP_XDP_ZC_AUTO) {
-			LOGP(DLOOP, LOGL_INFO,
-			     "xsk %s queue %u: zero-copy refused (%s), copy mode\n", x->ifname,
-			     queue, strerror(-rc));
-			rc = xsk_open(k, XDP_COPY);
-		}
+	rc = xsk_open_any(k, x);
+	/* the queue's last socket (a restart) is released by the kernel a
+	 * little after its process ended: wait for it, at start-up only,
+	 * with a fresh UMEM each time (its rings are set up once) */
+	for (int i = 0; i < 30 && rc == -EBUSY; i++) {
+		usleep(100000);
+		xsk_umem__delete(k->umem);
+		k->umem = NULL;
+		rc = xsk_umem__create(&k->umem, k->area, (uint64_t)XSK_FRAMES * XSK_FRAME, &k->fq,
+				      &k->cq, &uc);
+		if (rc < 0)
+			break;
+		rc = xsk_open_any(k, x);
 	}
 	if (rc < 0) {
 		why_set(why, whylen, "AF_XDP socket on %s queue %u: %s%s", x->ifname, queue,

@@ -917,7 +917,8 @@ int main(int argc, char **argv)
 					 * sockets in the kernel (io_uring exit work) */
 					int rc = run_forked(ns[i], x);
 
-					for (int t = 0; rc < 0 && t < 3; t++) {
+					for (int t = 0; (rc < 0 || (path_xdp && !x->xdp)) && t < 3;
+					     t++) {
 						sleep(2);
 						rc = run_forked(ns[i], x);
 					}

@@ -186,6 +186,10 @@ CFG
 	else
 		skip "it:$name-tshark-rtp-streams: no capture (tshark missing or not permitted)"
 	fi
+	# where a datagram went missing, if one did: the veth pair and the
+	# peers' UDP (receive buffer errors)
+	echo "$name: hxdp0 $(ip -s link show hxdp0 | awk '/RX:|TX:/ {getline; printf "%s pkts %s dropped %s; ", $0 ~ /./ ? "" : "", $2, $4}')"
+	echo "$name: peers' UDP: $(inp awk '/^Udp:/ {n++} n == 2 && /^Udp:/ {print; exit}' /proc/net/snmp)"
 	kill -TERM "$td"
 	for _ in $(seq 1 50); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
 	cp "$d/tandemd.log" "$d/tandemd.done"

@@ -637,6 +637,7 @@ int loop_xsk_udp_send(struct loop *l, struct loop_udp *u, const void *data, size
 	}
 	if (!k->nfree || xsk_ring_prod__reserve(&k->tx, 1, &idx) != 1) {
 		k->st.tx_no_room++;
+		l->st.send_no_slot++; /* a refused send, as the socket path counts it */
 		return -ENOBUFS;
 	}
 	addr = k->free_tx[--k->nfree];

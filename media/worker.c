@@ -440,8 +440,10 @@ static void worker_health(struct media_worker *w)
 		struct loop_xsk_stats xs;
 
 		if (loop_xsk_stats(w->loop, &xs) == 0) {
-			uint64_t d = xs.rx_dropped + xs.rx_ring_full + xs.fill_empty +
-				     xs.rx_invalid + xs.tx_invalid;
+			/* the kernel counts a datagram dropped for want of a
+			 * fill-ring frame in rx_dropped and in fill_empty */
+			uint64_t d =
+				xs.rx_dropped + xs.rx_ring_full + xs.rx_invalid + xs.tx_invalid;
 
 			/* the xsk's losses are the worker's as much as a socket's */
 			drops += d - w->xsk_drops_seen;

@@ -95,7 +95,7 @@ media
 CFG
 	start_bg "$d/tandemd.log" "$@" "$TANDEMD" -c "$d/t.cfg"
 	local td=$BG_PID
-	wait_tcp $VTY 50 || {
+	wait_tcp $VTY 150 || {
 		fail "it:$name-start: tandemd did not start"
 		cat "$d/tandemd.log"
 		return 1
@@ -190,8 +190,16 @@ CFG
 	# peers' UDP (receive buffer errors)
 	echo "$name: hxdp0 $(ip -s link show hxdp0 | awk '/RX:|TX:/ {getline; printf "%s pkts %s dropped %s; ", $0 ~ /./ ? "" : "", $2, $4}')"
 	echo "$name: peers' UDP: $(inp awk '/^Udp:/ {n++} n == 2 && /^Udp:/ {print; exit}' /proc/net/snmp)"
+	# the next tandemd takes the same ports: this one must be gone first
+	local t0=$SECONDS
 	kill -TERM "$td"
-	for _ in $(seq 1 50); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 1 300); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$td" 2>/dev/null; then
+		fail "it:$name-stop: tandemd still running 30 s after SIGTERM"
+		kill -KILL "$td"
+	fi
+	echo "$name: tandemd stopped in $((SECONDS - t0)) s"
+	wait "$td" 2>/dev/null
 	cp "$d/tandemd.log" "$d/tandemd.done"
 }
 
@@ -234,7 +242,7 @@ media
  xdp interface lo
 CFG
 start_bg "$TMPD/lo.log" "$TANDEMD" -c "$TMPD/lo.cfg"
-if wait_tcp $VTY 50; then
+if wait_tcp $VTY 150; then
 	show=$(vty $VTY "show media")
 	check "it:media-xdp-loopback-fallback ($(sed -n 's/^worker 0: path //p' <<<"$show"))" \
 		grep -q "^worker 0: path sockets (AF_XDP on lo: lo is a loopback interface" <<<"$show"

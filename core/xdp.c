@@ -76,7 +76,7 @@ bool loop_xdp_built(void)
 {
 	return true;
 }
-void xdp_why_set(char *why, size_t whylen, const char *fmt, ...)
+void loop_xdp_why(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -123,26 +123,27 @@ static int iface_info(struct loop_xdp *x, char *why, size_t whylen)
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
 
 	if (fd < 0) {
-		xdp_why_set(why, whylen, "socket: %s", strerror(errno));
+		loop_xdp_why(why, whylen, "socket: %s", strerror(errno));
 		return -errno;
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", x->ifname);
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
 		rc = -errno;
-		xdp_why_set(why, whylen, "interface %s: %s", x->ifname, strerror(errno));
+		loop_xdp_why(why, whylen, "interface %s: %s", x->ifname, strerror(errno));
 		goto out;
 	}
 	if (ifr.ifr_flags & IFF_LOOPBACK) {
 		rc = -EOPNOTSUPP;
-		xdp_why_set(why, whylen,
-			    "%s is a loopback interface (AF_XDP needs an Ethernet one)", x->ifname);
+		loop_xdp_why(why, whylen,
+			     "%s is a loopback interface (AF_XDP needs an Ethernet one)",
+			     x->ifname);
 		goto out;
 	}
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ||
 	    ifr.ifr_hwaddr.sa_family != 1 /* ARPHRD_ETHER */) {
 		rc = -EOPNOTSUPP;
-		xdp_why_set(why, whylen, "%s is not an Ethernet interface", x->ifname);
+		loop_xdp_why(why, whylen, "%s is not an Ethernet interface", x->ifname);
 		goto out;
 	}
 	memcpy(x->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
@@ -163,7 +164,7 @@ static int iface_info(struct loop_xdp *x, char *why, size_t whylen)
 	}
 	if (!x->naddr) {
 		rc = -EADDRNOTAVAIL;
-		xdp_why_set(why, whylen, "%s has no IPv4 address", x->ifname);
+		loop_xdp_why(why, whylen, "%s has no IPv4 address", x->ifname);
 	}
 out:
 	close(fd);
@@ -182,11 +183,11 @@ static int xdp_attach(struct loop_xdp *x, int prog_fd, char *why, size_t whylen)
 			return 0;
 		}
 		if (x->cfg.mode == LOOP_XDP_MODE_NATIVE || rc == -EBUSY || rc == -EEXIST) {
-			xdp_why_set(why, whylen, "attaching the XDP program (native) to %s: %s%s",
-				    x->ifname, strerror(-rc),
-				    rc == -EBUSY || rc == -EEXIST
-					    ? " (another XDP program is attached)"
-					    : "");
+			loop_xdp_why(why, whylen, "attaching the XDP program (native) to %s: %s%s",
+				     x->ifname, strerror(-rc),
+				     rc == -EBUSY || rc == -EEXIST
+					     ? " (another XDP program is attached)"
+					     : "");
 			return rc;
 		}
 		LOGP(DLOOP, LOGL_NOTICE,
@@ -195,8 +196,8 @@ static int xdp_attach(struct loop_xdp *x, int prog_fd, char *why, size_t whylen)
 	}
 	rc = bpf_xdp_attach(x->ifindex, prog_fd, base | XDP_FLAGS_SKB_MODE, NULL);
 	if (rc < 0) {
-		xdp_why_set(why, whylen, "attaching the XDP program (generic) to %s: %s", x->ifname,
-			    strerror(-rc));
+		loop_xdp_why(why, whylen, "attaching the XDP program (generic) to %s: %s",
+			     x->ifname, strerror(-rc));
 		return rc;
 	}
 	x->xdp_flags = base | XDP_FLAGS_SKB_MODE;
@@ -219,7 +220,7 @@ struct loop_xdp *loop_xdp_open(void *ctx, const struct loop_xdp_cfg *cfg, char *
 	int rc;
 
 	if (!x) {
-		xdp_why_set(why, whylen, "out of memory");
+		loop_xdp_why(why, whylen, "out of memory");
 		return NULL;
 	}
 	talloc_set_destructor(x, xdp_destructor);
@@ -228,7 +229,7 @@ struct loop_xdp *loop_xdp_open(void *ctx, const struct loop_xdp_cfg *cfg, char *
 	x->cfg.ifname = x->ifname;
 	x->ifindex = (int)if_nametoindex(x->ifname);
 	if (!x->ifindex) {
-		xdp_why_set(why, whylen, "no interface %s", x->ifname);
+		loop_xdp_why(why, whylen, "no interface %s", x->ifname);
 		goto fail;
 	}
 	if (iface_info(x, why, whylen) < 0)
@@ -237,20 +238,20 @@ struct loop_xdp *loop_xdp_open(void *ctx, const struct loop_xdp_cfg *cfg, char *
 	libbpf_set_print(libbpf_log);
 	x->obj = bpf_object__open_mem(steer_obj, sizeof(steer_obj), NULL);
 	if (!x->obj) {
-		xdp_why_set(why, whylen, "opening the XDP program: %s", strerror(errno));
+		loop_xdp_why(why, whylen, "opening the XDP program: %s", strerror(errno));
 		goto fail;
 	}
 	rc = bpf_object__load(x->obj);
 	if (rc < 0) {
-		xdp_why_set(why, whylen, "loading the XDP program: %s%s", strerror(-rc),
-			    rc == -EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN)" : "");
+		loop_xdp_why(why, whylen, "loading the XDP program: %s%s", strerror(-rc),
+			     rc == -EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN)" : "");
 		goto fail;
 	}
 	prog = bpf_object__find_program_by_name(x->obj, "xdp_steer");
 	x->xsks_fd = bpf_object__find_map_fd_by_name(x->obj, "xsks");
 	x->steer_fd = bpf_object__find_map_fd_by_name(x->obj, "steer");
 	if (!prog || x->xsks_fd < 0 || x->steer_fd < 0) {
-		xdp_why_set(why, whylen, "the XDP program lacks its maps");
+		loop_xdp_why(why, whylen, "the XDP program lacks its maps");
 		goto fail;
 	}
 	if (xdp_attach(x, bpf_program__fd(prog), why, whylen) < 0)

@@ -38,5 +38,5 @@ struct loop_xdp {
 };
 
 /* why = the formatted reason (core/xdp.c) */
-void xdp_why_set(char *why, size_t whylen, const char *fmt, ...)
+void loop_xdp_why(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

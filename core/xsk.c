@@ -655,13 +655,13 @@ int loop_xsk_start(struct loop *l, struct loop_xdp *x, unsigned queue, char *why
 	int rc;
 
 	if (queue >= x->rxq) {
-		xdp_why_set(why, whylen, "%s has %u receive queue(s), none for queue %u", x->ifname,
-			    x->rxq, queue);
+		loop_xdp_why(why, whylen, "%s has %u receive queue(s), none for queue %u",
+			     x->ifname, x->rxq, queue);
 		return -ENODEV;
 	}
 	k = talloc_zero(l, struct loop_xsk);
 	if (!k) {
-		xdp_why_set(why, whylen, "out of memory");
+		loop_xdp_why(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
 	talloc_set_destructor(k, xsk_destructor);
@@ -673,16 +673,16 @@ int loop_xsk_start(struct loop *l, struct loop_xdp *x, unsigned queue, char *why
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!k->port || k->area == MAP_FAILED) {
 		k->area = NULL;
-		xdp_why_set(why, whylen, "UMEM: out of memory");
+		loop_xdp_why(why, whylen, "UMEM: out of memory");
 		rc = -ENOMEM;
 		goto fail;
 	}
 	rc = xsk_umem__create(&k->umem, k->area, (uint64_t)XSK_FRAMES * XSK_FRAME, &k->fq, &k->cq,
 			      &uc);
 	if (rc < 0) {
-		xdp_why_set(why, whylen, "UMEM registration: %s%s", strerror(-rc),
-			    rc == -EPERM || rc == -ENOMEM ? " (locked memory limit, CAP_IPC_LOCK)"
-							  : "");
+		loop_xdp_why(why, whylen, "UMEM registration: %s%s", strerror(-rc),
+			     rc == -EPERM || rc == -ENOMEM ? " (locked memory limit, CAP_IPC_LOCK)"
+							   : "");
 		goto fail;
 	}
 	rc = xsk_open_any(k, x);
@@ -700,8 +700,8 @@ int loop_xsk_start(struct loop *l, struct loop_xdp *x, unsigned queue, char *why
 		rc = xsk_open_any(k, x);
 	}
 	if (rc < 0) {
-		xdp_why_set(why, whylen, "AF_XDP socket on %s queue %u: %s%s", x->ifname, queue,
-			    strerror(-rc), rc == -EPERM ? " (needs CAP_NET_RAW)" : "");
+		loop_xdp_why(why, whylen, "AF_XDP socket on %s queue %u: %s%s", x->ifname, queue,
+			     strerror(-rc), rc == -EPERM ? " (needs CAP_NET_RAW)" : "");
 		goto fail;
 	}
 	k->fd = xsk_socket__fd(k->xsk);
@@ -709,7 +709,7 @@ int loop_xsk_start(struct loop *l, struct loop_xdp *x, unsigned queue, char *why
 		k->st.zerocopy = opt.flags & XDP_OPTIONS_ZEROCOPY;
 	/* the receive half of the UMEM goes to the kernel now, the rest sends */
 	if (xsk_ring_prod__reserve(&k->fq, XSK_RX_FRAMES, &idx) != XSK_RX_FRAMES) {
-		xdp_why_set(why, whylen, "fill ring too small");
+		loop_xdp_why(why, whylen, "fill ring too small");
 		rc = -ENOSPC;
 		goto fail;
 	}
@@ -720,7 +720,7 @@ int loop_xsk_start(struct loop *l, struct loop_xdp *x, unsigned queue, char *why
 		k->free_tx[k->nfree++] = (uint64_t)(XSK_RX_FRAMES + i) * XSK_FRAME;
 	rc = bpf_map_update_elem(x->xsks_fd, &queue, &k->fd, BPF_ANY) < 0 ? -errno : 0;
 	if (rc < 0) {
-		xdp_why_set(why, whylen, "XSKMAP update: %s", strerror(-rc));
+		loop_xdp_why(why, whylen, "XSKMAP update: %s", strerror(-rc));
 		goto fail;
 	}
 	k->poll_op.cb = xsk_poll_cb;

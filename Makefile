@@ -30,6 +30,7 @@ DEB_BUILD := gcc make pkg-config libosmocore-dev libosmo-sigtran-dev liburing-de
 DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	libosip2-dev libspeexdsp-dev procps iproute2 stunnel4 baresip-core \
 	qemu-system-x86 busybox-static cpio osmo-stp nftables prometheus curl
+DEB_BUILD += libbpf-dev libxdp-dev
 export DEB_BUILD DEB_TEST
 
 PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp speexdsp libcares \
@@ -41,11 +42,19 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(MHD_PKG) 2>/dev/null) \
 	$(if $(MHD_PKG),-DTANDEM_HAVE_MHD)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(MHD_PKG) 2>/dev/null) -lm -lpthread
 
+# AF_XDP media path (core/xdp.c): built when libxdp, libbpf and clang's BPF
+# target are there; without them the media plane runs on sockets and says why.
+XDP_OK := $(shell pkg-config --exists libxdp libbpf 2>/dev/null && command -v clang >/dev/null && echo 1)
+ifeq ($(XDP_OK),1)
+XDP_CPPFLAGS := -DTANDEM_XDP
+PKG_LIBS += $(shell pkg-config --libs libxdp libbpf 2>/dev/null)
+endif
+
 CC ?= gcc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 CPPFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS) \
-	-DTANDEM_VERSION='"$(VERSION)"' -DTANDEM_GIT_REV='"$(GIT_REV)"'
+	-DTANDEM_VERSION='"$(VERSION)"' -DTANDEM_GIT_REV='"$(GIT_REV)"' $(XDP_CPPFLAGS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 TSAN_FLAGS := -O1 -g -fsanitize=thread
@@ -147,6 +156,17 @@ $(BUILD)/gen/suites.h: FORCE
 	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
 $(BUILD)/obj/tests/unit/runner.o $(BUILD)/san/tests/unit/runner.o \
 	$(BUILD)/tsan/tests/unit/runner.o: $(BUILD)/gen/suites.h
+
+# The XDP program: clang's BPF target, embedded into core/xdp.c as bytes.
+$(BUILD)/gen/xdp_steer.bpf.o: core/bpf/xdp_steer.bpf.c
+	@mkdir -p $(dir $@)
+	clang -O2 -g -Wall -Werror -target bpf -I/usr/include/$(shell $(CC) -print-multiarch) -c -o $@ $<
+$(BUILD)/gen/xdp_steer.bpf.inc: $(BUILD)/gen/xdp_steer.bpf.o
+	od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@
+ifeq ($(XDP_OK),1)
+$(BUILD)/obj/core/xdp.o $(BUILD)/san/core/xdp.o $(BUILD)/tsan/core/xdp.o \
+	$(BUILD)/fuzzobj/core/xdp.o: $(BUILD)/gen/xdp_steer.bpf.inc
+endif
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

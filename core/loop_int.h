@@ -18,6 +18,24 @@ struct loop_bufring {
 };
 
 struct loop_send_slot;
+struct loop_xsk;
+
+struct loop_udp {
+	struct loop *l;
+	int fd;
+	struct loop_op rx_op;
+	struct msghdr rx_msg; /* template for multishot recvmsg: name length only */
+	loop_udp_rx_cb cb;
+	void *priv;
+	unsigned inflight; /* requests that still reference this object */
+	bool closing, rx_armed;
+	/* on the loop's AF_XDP socket (core/xdp.c) */
+	bool xsk_on;
+	uint8_t xsk_tos;
+	uint16_t xsk_port;	   /* local, host order */
+	uint32_t xsk_addr;	   /* local, network order */
+	struct loop_udp *xsk_next; /* same port, another address */
+};
 
 /* Per-fd state of libosmocore's file descriptors polled through the ring,
  * allocated on the fd's first use and kept (a request in flight points
@@ -71,6 +89,9 @@ struct loop {
 	void *hup_priv;
 	void (*term_cb)(void *priv); /* NULL: SIGTERM stops the loop */
 	void *term_priv;
+
+	/* AF_XDP under the UDP sockets (core/xdp.c), NULL: sockets only */
+	struct loop_xsk *xsk;
 };
 
 int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, unsigned nbufs,
@@ -79,3 +100,13 @@ void loop_bufring_exit(struct loop *l, struct loop_bufring *b);
 uint8_t *loop_bufring_get(struct loop_bufring *b, unsigned bid);
 void loop_bufring_recycle(struct loop_bufring *b, unsigned bid);
 int loop_send_slots_init(struct loop *l);
+
+/* core/loop_net.c: hand a datagram to a socket's owner */
+void loop_udp_deliver(struct loop_udp *u, const uint8_t *data, size_t len,
+		      const struct sockaddr *from, socklen_t fromlen);
+/* core/xdp.c: a socket on or off the loop's xsk; a send through it
+ * (-EAGAIN: not possible now, the kernel socket sends) */
+int loop_xsk_udp_add(struct loop *l, struct loop_udp *u);
+void loop_xsk_udp_del(struct loop *l, struct loop_udp *u);
+int loop_xsk_udp_send(struct loop *l, struct loop_udp *u, const void *data, size_t len,
+		      const struct sockaddr *to, socklen_t tolen);

@@ -123,17 +123,6 @@ int loop_send_slots_init(struct loop *l)
 
 /* --- UDP --- */
 
-struct loop_udp {
-	struct loop *l;
-	int fd;
-	struct loop_op rx_op;
-	struct msghdr rx_msg; /* template for multishot recvmsg: name length only */
-	loop_udp_rx_cb cb;
-	void *priv;
-	unsigned inflight; /* requests that still reference this object */
-	bool closing, rx_armed;
-};
-
 static void udp_rx_arm(struct loop_udp *u)
 {
 	struct io_uring_sqe *sqe = loop_sqe(u->l, &u->rx_op);
@@ -198,6 +187,19 @@ static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 	udp_maybe_free(u);
 }
 
+/* A datagram that came another way (core/xdp.c): as from the socket. */
+void loop_udp_deliver(struct loop_udp *u, const uint8_t *data, size_t len,
+		      const struct sockaddr *from, socklen_t fromlen)
+{
+	if (u->closing)
+		return;
+	u->l->st.udp_rx++;
+	u->inflight++; /* the owner's callback may close the socket */
+	u->cb(u->priv, data, len, from, fromlen);
+	u->inflight--;
+	udp_maybe_free(u);
+}
+
 static void udp_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
 {
 	struct loop_send_slot *s = (struct loop_send_slot *)op;
@@ -228,6 +230,8 @@ struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void 
 	u->rx_op.priv = u;
 	u->rx_msg.msg_namelen = sizeof(struct sockaddr_storage);
 	udp_rx_arm(u);
+	if (l->xsk)
+		loop_xsk_udp_add(l, u); /* else (or refused) the socket alone */
 	return u;
 }
 
@@ -261,6 +265,12 @@ int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct
 		return -ENOTCONN;
 	if (len > l->cfg.udp_buf_size || tolen > sizeof(s->to))
 		return -EMSGSIZE;
+	if (u->xsk_on) {
+		int rc = loop_xsk_udp_send(l, u, data, len, to, tolen);
+
+		if (rc != -EAGAIN) /* -EAGAIN: no next hop yet, the socket sends */
+			return rc;
+	}
 	if (!s) {
 		l->st.send_no_slot++;
 		return -ENOBUFS;
@@ -303,6 +313,7 @@ void loop_udp_close(struct loop_udp *u)
 	if (u->closing)
 		return;
 	u->closing = true;
+	loop_xsk_udp_del(u->l, u);
 	if (u->rx_armed) {
 		struct io_uring_sqe *sqe = loop_sqe(u->l, &u->l->ignore_op);
 

@@ -33,6 +33,12 @@ struct media_cfg {
 	unsigned realtime;
 	int nice;
 	unsigned latch_ms; /* rtp-latch window (0: MEDIA_LATCH_MS) */
+	/* AF_XDP (core/xdp.h): workers 0..xdp_queues-1 receive and send the
+	 * media of xdp_if's addresses through an xsk on that receive queue;
+	 * NULL, or when it cannot be used (logged, "show media"), sockets */
+	const char *xdp_if;
+	unsigned xdp_queues;
+	unsigned xdp_mode, xdp_zc; /* enum loop_xdp_mode, enum loop_xdp_zc */
 };
 
 enum media_mode {
@@ -152,6 +158,13 @@ struct media_worker_stats {
 	uint64_t kernel_drops, send_refused, overloads;
 	uint32_t late_max_ms;
 	bool overloaded;
+	/* the data path: AF_XDP or sockets, and why (a string the worker
+	 * keeps); the xsk's datagrams, sends that took the kernel socket
+	 * (next hop not known yet), drops from the kernel's xsk statistics,
+	 * frames refused by the worker, sends without a free frame */
+	bool xdp;
+	const char *path;
+	uint64_t xsk_rx, xsk_tx, xsk_kernel_tx, xsk_drops, xsk_bad, xsk_no_room;
 };
 int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 			      struct media_worker_stats *out);

@@ -117,6 +117,65 @@ DEFUN(cfg_media_timeout, cfg_media_timeout_cmd, "rtp-timeout <0-3600000>",
 	return CMD_SUCCESS;
 }
 
+/* AF_XDP for the media of this interface's addresses (core/xdp.h); the
+ * socket path stays the fallback. Applies at start-up. */
+static const char *const xdp_mode_names[] = {"auto", "native", "generic"};
+static const char *const xdp_zc_names[] = {"auto", "on", "off"};
+
+static unsigned name_index(const char *const *names, unsigned n, const char *s)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return 0;
+}
+
+DEFUN(cfg_media_xdp, cfg_media_xdp_cmd,
+      "xdp interface IFNAME queues <1-64> mode (auto|native|generic) zero-copy (auto|on|off)",
+      "Kernel bypass: AF_XDP for the media (applies at start-up)\n"
+      "The interface whose addresses carry the media\nInterface name\n"
+      "Receive queues, one worker each from worker 0 (default 1)\nQueues\n"
+      "How the XDP program attaches (default auto: native, else generic)\n"
+      "Native if the driver has it, else generic\nDriver (native) mode only\n"
+      "Generic (skb) mode\n"
+      "Zero-copy sockets (default auto: where the driver has them)\n"
+      "Zero-copy if the driver has it, else copy\nZero-copy only\nCopy mode\n")
+{
+	if (strlen(argv[0]) >= 16) {
+		vty_out(vty, "%% interface name too long: %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_talloc_replace_string(tall_vty_ctx, (char **)&media_vty_cfg.xdp_if, argv[0]);
+	media_vty_cfg.xdp_queues = argc > 1 ? (unsigned)atoi(argv[1]) : 1;
+	media_vty_cfg.xdp_mode = argc > 2 ? name_index(xdp_mode_names, 3, argv[2]) : 0;
+	media_vty_cfg.xdp_zc = argc > 3 ? name_index(xdp_zc_names, 3, argv[3]) : 0;
+	return CMD_SUCCESS;
+}
+
+ALIAS(cfg_media_xdp, cfg_media_xdp_if_cmd, "xdp interface IFNAME",
+      "Kernel bypass: AF_XDP for the media (applies at start-up)\n"
+      "The interface whose addresses carry the media\nInterface name\n")
+ALIAS(cfg_media_xdp, cfg_media_xdp_q_cmd, "xdp interface IFNAME queues <1-64>",
+      "Kernel bypass: AF_XDP for the media (applies at start-up)\n"
+      "The interface whose addresses carry the media\nInterface name\n"
+      "Receive queues, one worker each from worker 0 (default 1)\nQueues\n")
+ALIAS(cfg_media_xdp, cfg_media_xdp_qm_cmd,
+      "xdp interface IFNAME queues <1-64> mode (auto|native|generic)",
+      "Kernel bypass: AF_XDP for the media (applies at start-up)\n"
+      "The interface whose addresses carry the media\nInterface name\n"
+      "Receive queues, one worker each from worker 0 (default 1)\nQueues\n"
+      "How the XDP program attaches (default auto: native, else generic)\n"
+      "Native if the driver has it, else generic\nDriver (native) mode only\n"
+      "Generic (skb) mode\n")
+
+DEFUN(cfg_media_no_xdp, cfg_media_no_xdp_cmd, "no xdp",
+      NO_STR "Media on kernel sockets only (applies at start-up)\n")
+{
+	talloc_free((char *)media_vty_cfg.xdp_if);
+	media_vty_cfg.xdp_if = NULL;
+	return CMD_SUCCESS;
+}
+
 /* Two commands: the VTY's alternatives "(a|b)" are single words, a word
  * with its argument inside them never matches. */
 DEFUN(cfg_media_prio_rt, cfg_media_prio_rt_cmd, "worker-priority realtime <1-99>",
@@ -244,6 +303,11 @@ static int config_write_media(struct vty *vty)
 		vty_out(vty, " worker-priority realtime %u%s", media_vty_cfg.realtime, VTY_NEWLINE);
 	else
 		vty_out(vty, " worker-priority nice %d%s", media_vty_cfg.nice, VTY_NEWLINE);
+	if (media_vty_cfg.xdp_if)
+		vty_out(vty, " xdp interface %s queues %u mode %s zero-copy %s%s",
+			media_vty_cfg.xdp_if, media_vty_cfg.xdp_queues,
+			xdp_mode_names[media_vty_cfg.xdp_mode % 3],
+			xdp_zc_names[media_vty_cfg.xdp_zc % 3], VTY_NEWLINE);
 	vty_out(vty, " echo-canceller %s tail %u%s", media_vty_ec_name ? media_vty_ec_name : "off",
 		media_vty_ec_tail_ms, VTY_NEWLINE);
 	for (unsigned i = 0; i < media_vty_n_spans; i++) {
@@ -406,6 +470,14 @@ DEFUN(show_media, show_media_cmd, "show media",
 			" tick late max %u ms; overloaded %" PRIu64 " times%s",
 			i, s.overloaded ? "OVERLOADED" : "keeping up", s.kernel_drops,
 			s.send_refused, s.late_max_ms, s.overloads, VTY_NEWLINE);
+		vty_out(vty, "worker %u: path %s%s", i, s.path ? s.path : "sockets", VTY_NEWLINE);
+		if (s.xdp)
+			vty_out(vty,
+				"worker %u: xsk rx %" PRIu64 " tx %" PRIu64
+				" tx-via-kernel %" PRIu64 " drops %" PRIu64 " bad %" PRIu64
+				" no-frame %" PRIu64 "%s",
+				i, s.xsk_rx, s.xsk_tx, s.xsk_kernel_tx, s.xsk_drops, s.xsk_bad,
+				s.xsk_no_room, VTY_NEWLINE);
 	}
 	for (unsigned i = 0; i < media_vty_n_spans; i++) {
 		struct media_span_stats ss;
@@ -436,6 +508,11 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_spans_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_rt_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_xdp_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_xdp_if_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_xdp_q_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_xdp_qm_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_no_xdp_cmd);
 	install_element_ve(&show_media_cmd);
 	install_element(ENABLE_NODE, &media_test_call_cmd);
 	install_element(ENABLE_NODE, &media_test_call_opts_cmd);

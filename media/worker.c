@@ -436,6 +436,27 @@ static void worker_health(struct media_worker *w)
 		drops += (uint32_t)(d - c->drops_seen);
 		c->drops_seen = d;
 	}
+	if (w->xdp) {
+		struct loop_xsk_stats xs;
+
+		if (loop_xsk_stats(w->loop, &xs) == 0) {
+			/* the kernel counts a datagram dropped for want of a
+			 * fill-ring frame in rx_dropped and in fill_empty */
+			uint64_t d =
+				xs.rx_dropped + xs.rx_ring_full + xs.rx_invalid + xs.tx_invalid;
+
+			/* the xsk's losses are the worker's as much as a socket's */
+			drops += d - w->xsk_drops_seen;
+			w->xsk_drops_seen = d;
+			atomic_store_explicit(&w->xsk_rx, xs.rx, memory_order_relaxed);
+			atomic_store_explicit(&w->xsk_tx, xs.tx, memory_order_relaxed);
+			atomic_store_explicit(&w->xsk_kernel_tx, xs.tx_kernel,
+					      memory_order_relaxed);
+			atomic_store_explicit(&w->xsk_drops, d, memory_order_relaxed);
+			atomic_store_explicit(&w->xsk_bad, xs.rx_bad, memory_order_relaxed);
+			atomic_store_explicit(&w->xsk_no_room, xs.tx_no_room, memory_order_relaxed);
+		}
+	}
 	w->send_no_slot_seen = ls->send_no_slot;
 	atomic_fetch_add_explicit(&w->kernel_drops, drops, memory_order_relaxed);
 	atomic_fetch_add_explicit(&w->send_refused, refused, memory_order_relaxed);
@@ -469,6 +490,8 @@ static void worker_tick(void *priv)
 
 	if (w->tick_due_ns && now > w->tick_due_ns && now - w->tick_due_ns > w->late_max_ns)
 		w->late_max_ns = now - w->tick_due_ns;
+	if (w->xdp)
+		loop_xsk_tick(w->loop);
 	if (now >= w->next_health_ns) {
 		if (w->next_health_ns)
 			worker_health(w);
@@ -525,6 +548,43 @@ static void worker_sched(struct media_worker *w)
 	     w->idx, strerror(rc));
 }
 
+/* AF_XDP or sockets for this worker's media, said once in the log and
+ * kept for "show media". */
+static void worker_path(struct media_worker *w)
+{
+	struct media_engine *e = w->e;
+	struct loop_xsk_stats xs;
+	char why[160];
+
+	if (!e->cfg.xdp_if) {
+		snprintf(w->path, sizeof(w->path), "sockets (no xdp interface configured)");
+		return;
+	}
+	if (!e->xdp) {
+		snprintf(w->path, sizeof(w->path), "sockets (AF_XDP on %s: %s)", e->cfg.xdp_if,
+			 e->xdp_why);
+		return;
+	}
+	if (w->idx >= e->cfg.xdp_queues) {
+		snprintf(w->path, sizeof(w->path),
+			 "sockets (xdp queues %u: no receive queue for worker %u)",
+			 e->cfg.xdp_queues, w->idx);
+		return;
+	}
+	if (loop_xsk_start(w->loop, e->xdp, w->idx, why, sizeof(why)) < 0) {
+		snprintf(w->path, sizeof(w->path), "sockets (AF_XDP on %s: %s)", e->cfg.xdp_if,
+			 why);
+		LOGP(DMEDIA, LOGL_NOTICE, "media worker %u: AF_XDP not used: %s; sockets\n", w->idx,
+		     why);
+		return;
+	}
+	loop_xsk_stats(w->loop, &xs);
+	w->xdp = true;
+	snprintf(w->path, sizeof(w->path), "AF_XDP on %s queue %u, %s mode, %s", e->cfg.xdp_if,
+		 w->idx, loop_xdp_mode_name(e->xdp), xs.zerocopy ? "zero-copy" : "copy");
+	LOGP(DMEDIA, LOGL_NOTICE, "media worker %u: %s\n", w->idx, w->path);
+}
+
 static void *worker_main(void *arg)
 {
 	struct media_worker *w = arg;
@@ -544,6 +604,8 @@ static void *worker_main(void *arg)
 	w->loop = loop_alloc(ctx, &lc);
 	if (w->loop)
 		w->cmd_wake = loop_wake_alloc(w->loop, worker_cmd, w);
+	if (w->loop && w->cmd_wake)
+		worker_path(w);
 	w->start_rc = w->loop && w->cmd_wake ? 0 : -ENOMEM;
 	sem_post(&w->ready);
 	if (w->start_rc)
@@ -551,6 +613,7 @@ static void *worker_main(void *arg)
 	loop_timer_init(&w->tick, worker_tick, w);
 	loop_timer_schedule(w->loop, &w->tick, 100000);
 	loop_run(w->loop);
+	loop_xsk_stop(w->loop);
 	/* let cancelled receives complete so the sockets really close */
 	for (int i = 0; i < 5; i++) {
 		loop_timer_schedule(w->loop, &w->tick, 1000);
@@ -621,6 +684,8 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		e->cfg.latch_ms = MEDIA_LATCH_MS;
 	if (!e->cfg.rtp_addr)
 		e->cfg.rtp_addr = "127.0.0.1";
+	if (e->cfg.xdp_if && !e->cfg.xdp_queues)
+		e->cfg.xdp_queues = 1;
 	if (!e->cfg.rtp_port_min)
 		e->cfg.rtp_port_min = 16384;
 	if (!e->cfg.rtp_port_max)
@@ -707,6 +772,14 @@ int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 	out->overloads = atomic_load_explicit(&w->overloads, memory_order_relaxed);
 	out->late_max_ms = atomic_load_explicit(&w->late_max_ms, memory_order_relaxed);
 	out->overloaded = atomic_load_explicit(&w->overloaded, memory_order_relaxed);
+	out->xdp = w->xdp;
+	out->path = w->path;
+	out->xsk_rx = atomic_load_explicit(&w->xsk_rx, memory_order_relaxed);
+	out->xsk_tx = atomic_load_explicit(&w->xsk_tx, memory_order_relaxed);
+	out->xsk_kernel_tx = atomic_load_explicit(&w->xsk_kernel_tx, memory_order_relaxed);
+	out->xsk_drops = atomic_load_explicit(&w->xsk_drops, memory_order_relaxed);
+	out->xsk_bad = atomic_load_explicit(&w->xsk_bad, memory_order_relaxed);
+	out->xsk_no_room = atomic_load_explicit(&w->xsk_no_room, memory_order_relaxed);
 	return 0;
 }
 
@@ -817,6 +890,18 @@ int media_engine_start(struct media_engine *e)
 	if (!e->ev_wake)
 		return -ENOMEM;
 	engine_autogroup(e);
+	if (e->cfg.xdp_if) {
+		struct loop_xdp_cfg xc = {.ifname = e->cfg.xdp_if,
+					  .queues = e->cfg.xdp_queues,
+					  .mode = (enum loop_xdp_mode)e->cfg.xdp_mode,
+					  .zc = (enum loop_xdp_zc)e->cfg.xdp_zc};
+
+		e->xdp = loop_xdp_open(e, &xc, e->xdp_why, sizeof(e->xdp_why));
+		if (!e->xdp)
+			LOGP(DMEDIA, LOGL_NOTICE,
+			     "media: AF_XDP on %s not used: %s; the workers use sockets\n",
+			     e->cfg.xdp_if, e->xdp_why);
+	}
 	for (unsigned i = 0; i < e->nw; i++) {
 		struct media_worker *w = &e->w[i];
 
@@ -866,6 +951,10 @@ void media_engine_stop(struct media_engine *e)
 		TALLOC_FREE(e->w[i].ctx);
 		tandem_log_relay_free(e->w[i].log);
 		e->w[i].log = NULL;
+	}
+	if (e->xdp) {
+		loop_xdp_close(e->xdp);
+		e->xdp = NULL;
 	}
 	e->running = false;
 	loop_wake_free(e->ev_wake);

@@ -11,6 +11,7 @@
 
 #include "core/loop.h"
 #include "core/spsc.h"
+#include "core/xdp.h"
 #include "media/cesopsn.h"
 #include "media/cot.h"
 #include "media/dtmf.h"
@@ -147,6 +148,12 @@ struct media_worker {
 	_Atomic bool overloaded;
 	_Atomic uint64_t kernel_drops, overloads, send_refused;
 	_Atomic uint32_t late_max_ms; /* worst tick lateness of the last check */
+	/* data path (worker.c worker_path): set before the worker reports
+	 * ready, read-only afterwards; xsk counters from worker_health */
+	bool xdp;
+	char path[224];
+	uint64_t xsk_drops_seen;
+	_Atomic uint64_t xsk_rx, xsk_tx, xsk_kernel_tx, xsk_drops, xsk_bad, xsk_no_room;
 };
 
 struct media_engine {
@@ -159,6 +166,8 @@ struct media_engine {
 	unsigned nw;
 	struct media_span_cfg *span_cfg[MEDIA_MAX_SPANS]; /* NULL: no such span */
 	bool running;
+	struct loop_xdp *xdp; /* the interface with tandem's XDP program, or NULL */
+	char xdp_why[192];    /* why not, when NULL */
 	/* port pool: one bit per even port, set = in use */
 	uint8_t *ports_used;
 	unsigned nports, naddrs, port_next; /* pool index = address * nports + pair */

@@ -26,10 +26,19 @@
  *   bench_media_sockets [SECONDS [N...]]    (default 8 s; 200 and 1000 channels)
  *
  * Ports: 127.0.0.1:26406/26408 (generator), 127.0.0.30:26410.. (spans),
- * 26500-26999 on 127.0.0.1-10 (channels). */
+ * 26500-26999 on 127.0.0.1-10 (channels).
+ *
+ * AF_XDP against sockets (issue 21; tests/bench/media_xdp.sh sets it up):
+ * with BENCH_XDP_IF=IF, BENCH_PEER_NETNS=/proc/PID/ns/net and
+ * BENCH_NET=A.B.C, tandem uses A.B.C.1-10 (channels) and A.B.C.30 (spans)
+ * on IF, the generator runs in the other namespace on A.B.C.100, and each
+ * round runs the socket path and the AF_XDP path (order alternating),
+ * each with EC+DTMF off and on. CPU per packet = worker CPU / (span and
+ * RTP packets both ways in the window). */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -65,6 +74,12 @@
 #define MAX_TICK 200000
 
 static unsigned n_ch, n_spans, seconds = 8;
+/* where the two sides live (loopback, or a veth between namespaces) */
+static const char *ip_tandem = "127.0.0.1", *ip_span = "127.0.0.30", *ip_gen = "127.0.0.1";
+static const char *xdp_if, *peer_ns;
+static bool path_xdp; /* this run: media on AF_XDP (xdp_if) */
+static char ip_buf[3][32];
+static uint32_t tandem_net; /* ip_tandem's /24, host order, shifted */
 /* the run's channels with the line echo canceller (tandem's, 128 ms tail)
  * and in-band DTMF detection on, as a call toward a SIP INFO trunk has
  * them; off: the bare TDM <-> RTP chain */
@@ -114,6 +129,87 @@ static double worker_cpu_s(void)
 	}
 	closedir(d);
 	return sum;
+}
+
+/* veth's NAPI threads of the AF_XDP interface (threaded NAPI, set by
+ * tests/bench/media_xdp.sh): the XDP program and the copy into the UMEM
+ * run there, for tandem; pinned to tandem's CPU at SCHED_FIFO (as a NIC's
+ * interrupt steered to the worker's core) and counted with the worker. */
+static double napi_cpu_s(bool pin)
+{
+	DIR *d;
+	struct dirent *de;
+	double sum = 0;
+	char pfx[40];
+
+	if (!xdp_if)
+		return 0;
+	if (pin && path_xdp) {
+		/* veth has NAPI instances only while an XDP program is attached */
+		FILE *t;
+
+		snprintf(pfx, sizeof(pfx), "/sys/class/net/%s/threaded", xdp_if);
+		t = fopen(pfx, "w");
+		if (!t || fputs("1", t) < 0 || fclose(t) != 0)
+			fprintf(stderr, "bench_media_sockets: no threaded NAPI on %s\n", xdp_if);
+	}
+	if (!(d = opendir("/proc")))
+		return 0;
+	snprintf(pfx, sizeof(pfx), "napi/%s-", xdp_if);
+	while ((de = readdir(d))) {
+		char p[300], comm[64] = "";
+		unsigned long long run = 0;
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/comm", de->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, pfx, strlen(pfx)))
+			continue;
+		if (pin) {
+			cpu_set_t set;
+			struct sched_param sp = {.sched_priority = 50};
+
+			CPU_ZERO(&set);
+			CPU_SET(1, &set);
+			sched_setaffinity(atoi(de->d_name), sizeof(set), &set);
+			sched_setscheduler(atoi(de->d_name), SCHED_FIFO, &sp);
+		}
+		snprintf(p, sizeof(p), "/proc/%s/schedstat", de->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &run) == 1)
+			sum += (double)run / 1e9;
+		fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* the AF_XDP interface's receive drops (veth: its ring, a failed redirect) */
+static unsigned long long if_rx_dropped(void)
+{
+	char p[96];
+	unsigned long long v = 0;
+	FILE *f;
+
+	if (!xdp_if)
+		return 0;
+	snprintf(p, sizeof(p), "/sys/class/net/%s/statistics/rx_dropped", xdp_if);
+	f = fopen(p, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
 }
 
 static int udp_bind(const char *ip, uint16_t port)
@@ -197,7 +293,7 @@ static double pct(const uint32_t *hist, uint64_t n, double p)
 
 static void generator(int out_fd)
 {
-	int e1 = udp_bind("127.0.0.1", GEN_E1), rtp = udp_bind("127.0.0.1", GEN_RTP);
+	int e1, rtp;
 	struct gch *ch = calloc(n_ch, sizeof(*ch));
 	struct gspan *sp = calloc(n_spans, sizeof(*sp));
 	struct gen_result r = {0};
@@ -216,13 +312,31 @@ static void generator(int out_fd)
 	double gen_cpu0 = 0, gen_cpu = 0;
 	char line[512];
 
+	if (peer_ns) {
+		int fd = open(peer_ns, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+			fprintf(stderr, "bench_media_sockets: setns %s: %s\n", peer_ns,
+				strerror(errno));
+			_exit(2);
+		}
+		close(fd);
+	}
+	{
+		struct in_addr ta;
+
+		inet_pton(AF_INET, ip_tandem, &ta);
+		tandem_net = ntohl(ta.s_addr) >> 8;
+	}
+	e1 = udp_bind(ip_gen, GEN_E1);
+	rtp = udp_bind(ip_gen, GEN_RTP);
 	tsend = calloc(MAX_TICK, sizeof(double));
 	cesop_cfg_init(&cc, CESOP_E1);
 	for (unsigned s = 0; s < n_spans; s++) {
 		cesop_tx_init(&ctx[s], 0, 0, 0);
 		span_addr[s] = (struct sockaddr_in){.sin_family = AF_INET,
 						    .sin_port = htons((uint16_t)(SPAN0 + 2 * s))};
-		inet_pton(AF_INET, "127.0.0.30", &span_addr[s].sin_addr);
+		inet_pton(AF_INET, ip_span, &span_addr[s].sin_addr);
 	}
 	for (unsigned c = 0; c < n_ch; c++)
 		ch[c].min_del = 1e9;
@@ -368,7 +482,7 @@ static void generator(int out_fd)
 					struct gch *g;
 					long q, lq;
 
-					if (len != 172 || (a >> 8) != 0x7f0000 || ai >= NADDR ||
+					if (len != 172 || (a >> 8) != tandem_net || ai >= NADDR ||
 					    port < PMIN || port > PMAX)
 						continue;
 					c = addr_index[ai * (PMAX - PMIN + 1) + (port - PMIN)] - 1;
@@ -480,6 +594,10 @@ struct result {
 		snd_p99_us;
 	unsigned long long e1_sent, e1_rcvd, e1_lost, rtp_sent, rtp_rcvd, rtp_lost, win;
 	unsigned long long tdm_in, tdm_in_lost, rtp_in; /* as tandem counted them */
+	bool xdp;					/* the worker ran on AF_XDP */
+	unsigned long long xsk_drops, xsk_kernel_tx, xsk_no_room, if_drops;
+	double ns_per_pkt;
+	double napi_s, ns_per_pkt_napi; /* with the AF_XDP interface's NAPI thread */
 };
 
 /* Pin the calling thread (and what it starts later) to one CPU, when the
@@ -503,23 +621,25 @@ static int run(unsigned n, struct result *res)
 	struct media_cfg mc = {
 		.workers = 1,
 		.chans_per_worker = n,
-		.rtp_addr = "127.0.0.1",
+		.rtp_addr = ip_tandem,
 		.rtp_addr_count = NADDR,
 		.rtp_port_min = PMIN,
 		.rtp_port_max = PMAX,
-		.nice = -10 /* as tandemd runs its workers (media worker-priority) */};
+		.nice = -10, /* as tandemd runs its workers (media worker-priority) */
+		.xdp_if = path_xdp ? xdp_if : NULL,
+		.xdp_queues = 1};
 	struct media_engine *e = sig ? media_engine_alloc(ctx, sig, &mc, nop_event, NULL) : NULL;
 	struct sockaddr_in gen_rtp = {.sin_family = AF_INET, .sin_port = htons(GEN_RTP)};
 	int p[2], rc = 0;
 	pid_t g;
 	char buf[512];
 	size_t have = 0;
-	double c0 = -1, c1 = -1;
+	double c0 = -1, c1 = -1, n0 = 0, n1 = 0;
 
 	n_ch = n;
 	n_spans = (n + NTS - 1) / NTS;
 	memset(addr_index, 0, sizeof(addr_index));
-	gen_rtp.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	inet_pton(AF_INET, ip_gen, &gen_rtp.sin_addr);
 	if (!e || n > MAX_CH || n_spans > 64)
 		return -1;
 	for (unsigned s = 0; s < n_spans; s++) {
@@ -529,9 +649,9 @@ static int run(unsigned n, struct result *res)
 
 		l->sin_family = r->sin_family = AF_INET;
 		l->sin_port = htons((uint16_t)(SPAN0 + 2 * s));
-		inet_pton(AF_INET, "127.0.0.30", &l->sin_addr);
+		inet_pton(AF_INET, ip_span, &l->sin_addr);
 		r->sin_port = htons(GEN_E1);
-		r->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		inet_pton(AF_INET, ip_gen, &r->sin_addr);
 		sc.local_len = sc.remote_len = sizeof(struct sockaddr_in);
 		if (media_engine_add_span(e, &sc) < 0)
 			return -1;
@@ -539,6 +659,7 @@ static int run(unsigned n, struct result *res)
 	pin_cpu(1); /* tandem (and its worker, which inherits it) on CPU 1 */
 	if ((rc = media_engine_start(e)) < 0) {
 		fprintf(stderr, "bench_media_sockets: engine start: %s\n", strerror(-rc));
+		talloc_free(ctx); /* detaches an XDP program */
 		return -1;
 	}
 	for (unsigned c = 0; c < n; c++) {
@@ -574,6 +695,8 @@ static int run(unsigned n, struct result *res)
 		addr_index[((a & 0xff) - 1) * (PMAX - PMIN + 1) + (port - PMIN)] = (int)c + 1;
 	}
 	usleep(200000);
+	napi_cpu_s(true);
+	res->if_drops = if_rx_dropped();
 	if (pipe(p) < 0)
 		return -1;
 	g = fork();
@@ -599,11 +722,13 @@ static int run(unsigned n, struct result *res)
 		buf[have] = 0;
 		while ((nl = strchr(buf, '\n'))) {
 			*nl = 0;
-			if (buf[0] == 'S')
+			if (buf[0] == 'S') {
 				c0 = worker_cpu_s();
-			else if (buf[0] == 'F')
+				n0 = napi_cpu_s(false);
+			} else if (buf[0] == 'F') {
 				c1 = worker_cpu_s();
-			else if (buf[0] == 'E') {
+				n1 = napi_cpu_s(false);
+			} else if (buf[0] == 'E') {
 				sscanf(buf,
 				       "E %llu %llu %llu %llu %llu %llu %llu %lf %lf %lf %lf %lf "
 				       "%lf",
@@ -632,8 +757,16 @@ static int run(unsigned n, struct result *res)
 				res->tdm_in_lost += ss.rx_lost;
 			}
 		}
-		if (media_engine_worker_stats(e, 0, &ws) == 0)
+		res->if_drops = if_rx_dropped() - res->if_drops;
+		if (media_engine_worker_stats(e, 0, &ws) == 0) {
 			res->rtp_in = ws.rx_pkts;
+			res->xdp = ws.xdp;
+			res->xsk_drops = ws.xsk_drops;
+			res->xsk_kernel_tx = ws.xsk_kernel_tx;
+			res->xsk_no_room = ws.xsk_no_room;
+			if (path_xdp && !ws.xdp)
+				fprintf(stderr, "bench_media_sockets: worker on %s\n", ws.path);
+		}
 	}
 	media_engine_stop(e);
 	talloc_free(ctx);
@@ -641,7 +774,12 @@ static int run(unsigned n, struct result *res)
 		return -1;
 	res->n = n;
 	res->cpu_s = c1 - c0;
+	res->napi_s = n1 - n0;
 	res->ns_per_ch_s = res->cpu_s * 1e9 / ((double)n * seconds);
+	/* per span 1,000 CESoPSN packets/s each way, per channel 50 RTP/s each way */
+	res->ns_per_pkt = res->cpu_s * 1e9 / ((double)seconds * (n_spans * 2000.0 + n * 100.0));
+	res->ns_per_pkt_napi = (res->cpu_s + res->napi_s) * 1e9 /
+			       ((double)seconds * (n_spans * 2000.0 + n * 100.0));
 	return 0;
 }
 
@@ -694,12 +832,42 @@ static int cmp_d(const void *a, const void *b)
 
 #define MAX_ROUNDS 8
 
+/* median CPU per channel-second and per packet of the runs without loss */
+static unsigned median(const struct result *rs, unsigned rounds, double *ch_s, double *pkt,
+		       double *pkt_napi)
+{
+	double v[MAX_ROUNDS], w[MAX_ROUNDS], z[MAX_ROUNDS];
+	unsigned nv = 0;
+
+	/* a run that lost packets did less work than it was given: its CPU
+	 * per channel-second is not the chain's cost */
+	for (unsigned k = 0; k < rounds; k++) {
+		const struct result *x = &rs[k];
+
+		if (x->e1_sent == x->tdm_in && x->rtp_sent == x->rtp_in && !x->rtp_lost &&
+		    !x->e1_lost) {
+			v[nv] = x->ns_per_ch_s;
+			z[nv] = x->ns_per_pkt_napi;
+			w[nv++] = x->ns_per_pkt;
+		}
+	}
+	qsort(v, nv, sizeof(v[0]), cmp_d);
+	qsort(w, nv, sizeof(w[0]), cmp_d);
+	qsort(z, nv, sizeof(z[0]), cmp_d);
+	*pkt_napi = !nv ? 0 : nv % 2 ? z[nv / 2] : (z[nv / 2 - 1] + z[nv / 2]) / 2;
+	*ch_s = !nv ? 0 : nv % 2 ? v[nv / 2] : (v[nv / 2 - 1] + v[nv / 2]) / 2;
+	*pkt = !nv ? 0 : nv % 2 ? w[nv / 2] : (w[nv / 2 - 1] + w[nv / 2]) / 2;
+	return nv;
+}
+
 int main(int argc, char **argv)
 {
-	static const char *const mode_name[2] = {"EC+DTMF off", "EC+DTMF on"};
-	unsigned ns[8] = {200, 1000}, nn = 2, rounds = 2;
-	static struct result r[8][2][MAX_ROUNDS];
-	const char *env = getenv("ROUNDS");
+	static const char *const mode_name[2][2] = {{"EC+DTMF off", "EC+DTMF on"},
+						    {"xdp EC+DTMF off", "xdp EC+DTMF on"}};
+	static const char *const path_name[2] = {"sockets", "AF_XDP"};
+	unsigned ns[8] = {200, 1000}, nn = 2, rounds = 2, npaths = 1;
+	static struct result r[8][2][2][MAX_ROUNDS]; /* [size][path][dsp][round] */
+	const char *env = getenv("ROUNDS"), *net = getenv("BENCH_NET");
 
 	signal(SIGPIPE, SIG_IGN);
 	if (env && atoi(env) > 0)
@@ -713,65 +881,123 @@ int main(int argc, char **argv)
 	}
 	if (!seconds)
 		seconds = 8;
-	printf("media chain through sockets: E1 CESoPSN (8 frames/pkt) <-> PCMA RTP 20 ms, "
+	xdp_if = getenv("BENCH_XDP_IF");
+	peer_ns = getenv("BENCH_PEER_NETNS");
+	if (xdp_if && peer_ns && net) {
+		snprintf(ip_buf[0], sizeof(ip_buf[0]), "%s.1", net);
+		snprintf(ip_buf[1], sizeof(ip_buf[1]), "%s.30", net);
+		snprintf(ip_buf[2], sizeof(ip_buf[2]), "%s.100", net);
+		ip_tandem = ip_buf[0];
+		ip_span = ip_buf[1];
+		ip_gen = ip_buf[2];
+		npaths = 2;
+	} else {
+		xdp_if = peer_ns = NULL;
+	}
+	printf("media chain through %s: E1 CESoPSN (8 frames/pkt) <-> PCMA RTP 20 ms, "
 	       "1 worker pinned to CPU 1, generator pinned to CPU 0 and not counted, %u s per "
 	       "run, %u rounds, EC+DTMF off and on interleaved (off on off on ...)\n"
 	       "  on = tandem's echo canceller (128 ms tail) and in-band DTMF detection on every "
 	       "channel; off = neither\n",
+	       npaths == 2 ? "a veth pair between two namespaces, io_uring sockets and AF_XDP "
+			     "interleaved (order alternating by round)"
+			   : "sockets",
 	       seconds, rounds);
 	for (unsigned i = 0; i < nn; i++)
 		for (unsigned k = 0; k < rounds; k++)
-			for (unsigned m = 0; m < 2; m++) {
-				dsp_on = m == 1;
-				if (run_forked(ns[i], &r[i][m][k]) < 0) {
-					printf("  %u channels (%s): run failed\n", ns[i],
-					       mode_name[m]);
-					return 1;
+			for (unsigned q = 0; q < npaths; q++) {
+				unsigned pa = npaths == 2 && (k % 2) ? 1 - q : q;
+
+				for (unsigned m = 0; m < 2; m++) {
+					struct result *x = &r[i][pa][m][k];
+
+					dsp_on = m == 1;
+					path_xdp = pa == 1;
+					/* the last run's ring may still be closing its
+					 * sockets in the kernel (io_uring exit work) */
+					int rc = run_forked(ns[i], x);
+
+					for (int t = 0; (rc < 0 || (path_xdp && !x->xdp)) && t < 3;
+					     t++) {
+						sleep(2);
+						rc = run_forked(ns[i], x);
+					}
+					if (rc < 0) {
+						printf("  %u channels (%s): run failed\n", ns[i],
+						       mode_name[pa][m]);
+						return 1;
+					}
+					if (path_xdp && !x->xdp) {
+						printf("  %u channels: the worker did not run on "
+						       "AF_XDP "
+						       "(see above)\n",
+						       ns[i]);
+						return 1;
+					}
+					print_run(x, mode_name[pa][m], k + 1);
+					if (path_xdp)
+						printf("           xsk: drops %llu, sends through "
+						       "the kernel %llu, without a frame %llu; %s "
+						       "receive drops %llu; CPU %.0f ns per packet "
+						       "(%.0f with veth's NAPI thread: %.3f s)\n",
+						       x->xsk_drops, x->xsk_kernel_tx,
+						       x->xsk_no_room, xdp_if, x->if_drops,
+						       x->ns_per_pkt, x->ns_per_pkt_napi,
+						       x->napi_s);
+					else
+						printf("           %s receive drops %llu; CPU %.0f "
+						       "ns "
+						       "per packet\n",
+						       xdp_if ? xdp_if : "-", x->if_drops,
+						       x->ns_per_pkt);
 				}
-				print_run(&r[i][m][k], mode_name[m], k + 1);
 			}
 	printf("side by side (median of the rounds without loss; CPU of tandem's worker thread "
-	       "per channel-second, both directions, generator excluded):\n");
-	double med[8][2];
+	       "per channel-second and per packet, both directions, generator excluded):\n");
+	double med[8][2][2], mpk[8][2][2], mpn[8][2][2];
 
-	for (unsigned i = 0; i < nn; i++) {
-		unsigned nv[2] = {0, 0};
+	for (unsigned i = 0; i < nn; i++)
+		for (unsigned pa = 0; pa < npaths; pa++) {
+			unsigned nv[2];
 
-		for (unsigned m = 0; m < 2; m++) {
-			double v[MAX_ROUNDS];
-
-			/* a run that lost packets did less work than it was given:
-			 * its CPU per channel-second is not the chain's cost */
-			for (unsigned k = 0; k < rounds; k++) {
-				const struct result *x = &r[i][m][k];
-
-				if (x->e1_sent == x->tdm_in && x->rtp_sent == x->rtp_in &&
-				    !x->rtp_lost && !x->e1_lost)
-					v[nv[m]++] = x->ns_per_ch_s;
+			for (unsigned m = 0; m < 2; m++)
+				nv[m] = median(r[i][pa][m], rounds, &med[i][pa][m], &mpk[i][pa][m],
+					       &mpn[i][pa][m]);
+			if (!nv[0] || !nv[1]) {
+				printf("  %4u channels %-7s: no comparison: runs without loss, off "
+				       "%u "
+				       "on %u of %u (the worker did not get the CPU it needs on "
+				       "this "
+				       "machine now)\n",
+				       ns[i], path_name[pa], nv[0], nv[1], rounds);
+				continue;
 			}
-			qsort(v, nv[m], sizeof(v[0]), cmp_d);
-			med[i][m] = !nv[m]	? 0
-				    : nv[m] % 2 ? v[nv[m] / 2]
-						: (v[nv[m] / 2 - 1] + v[nv[m] / 2]) / 2;
+			printf("  %4u channels %-7s: EC+DTMF off %7.0f ns/ch-s (%5.0f ch/core) "
+			       "%5.0f ns/pkt | on %7.0f ns/ch-s (%5.0f ch/core) | on/off %.2f  "
+			       "(runs "
+			       "without loss: %u and %u of %u)\n",
+			       ns[i], path_name[pa], med[i][pa][0], 1e9 / med[i][pa][0],
+			       mpk[i][pa][0], med[i][pa][1], 1e9 / med[i][pa][1],
+			       med[i][pa][1] / med[i][pa][0], nv[0], nv[1], rounds);
 		}
-		if (!nv[0] || !nv[1]) {
-			printf("  %4u channels: no comparison: runs without loss, off %u on %u of "
-			       "%u "
-			       "(the worker did not get the CPU it needs on this machine now)\n",
-			       ns[i], nv[0], nv[1], rounds);
-			continue;
-		}
-		printf("  %4u channels: EC+DTMF off %7.0f ns/ch-s (%5.0f ch/core) | on %7.0f "
-		       "ns/ch-s "
-		       "(%5.0f ch/core) | on/off %.2f  (runs without loss: %u and %u of %u)\n",
-		       ns[i], med[i][0], 1e9 / med[i][0], med[i][1], 1e9 / med[i][1],
-		       med[i][1] / med[i][0], nv[0], nv[1], rounds);
-	}
+	if (npaths == 2)
+		for (unsigned i = 0; i < nn; i++)
+			if (mpk[i][0][0] > 0 && mpk[i][1][0] > 0 && med[i][0][1] > 0 &&
+			    med[i][1][1] > 0)
+				printf("  %4u channels: AF_XDP / sockets packets per CPU-second: "
+				       "%.2fx (EC+DTMF off; %.2fx counting veth's NAPI thread for "
+				       "AF_XDP, %.0f ns/pkt), whole chain with EC on %.2fx\n",
+				       ns[i], mpk[i][0][0] / mpk[i][1][0],
+				       mpn[i][1][0] > 0 ? mpk[i][0][0] / mpn[i][1][0] : 0,
+				       mpn[i][1][0], med[i][0][1] / med[i][1][1]);
 	printf("{\"bench\":\"media_sockets\",\"seconds\":%u,\"rounds\":%u,\"runs\":[", seconds,
 	       rounds);
 	for (unsigned i = 0; i < nn; i++)
-		printf("%s{\"channels\":%u,\"ns_per_chan_s_off\":%.0f,\"ns_per_chan_s_on\":%.0f}",
-		       i ? "," : "", ns[i], med[i][0], med[i][1]);
+		for (unsigned pa = 0; pa < npaths; pa++)
+			printf("%s{\"channels\":%u,\"path\":\"%s\",\"ns_per_chan_s_off\":%.0f,"
+			       "\"ns_per_chan_s_on\":%.0f,\"ns_per_pkt_off\":%.0f}",
+			       i || pa ? "," : "", ns[i], path_name[pa], med[i][pa][0],
+			       med[i][pa][1], mpk[i][pa][0]);
 	printf("]}\n");
 	return 0;
 }

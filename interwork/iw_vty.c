@@ -1,6 +1,7 @@
 #include <osmocom/vty/tdef_vty.h>
 
 #include "core/vty.h"
+#include "interwork/iw_call_int.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
 #include "interwork/iw_ops_vty.h"
@@ -17,6 +18,9 @@ static struct osmo_tdef_group timer_groups[] = {
 	 .desc = "SIP transaction timers (RFC 3261 17; A..M as T1001..T1013)",
 	 .tdefs = sip_txn_tdefs},
 	{.name = "isup", .desc = "ISUP timers (Q.764 Annex A), seconds", .tdefs = isup_tdefs},
+	{.name = "call",
+	 .desc = "Interworking call timers (X1 ENUM budget, X2 failure tone, X3 no answer)",
+	 .tdefs = iw_call_tdefs},
 	{},
 };
 

@@ -40,48 +40,66 @@ static int call_timer_cb(struct osmo_fsm_inst *fi);
 
 #define COMMON_IN (S(ISUP_CALL_E_RX_REL) | S(ISUP_CALL_E_TX_REL) | S(ISUP_CALL_E_RESET))
 
+/* Q.764 2.1-2.3 as a table. Every call is allocated in IN_COLLECT (state
+ * 0): an incoming one goes on to collect, test continuity or deliver, an
+ * outgoing one sends its IAM (OUT_WAIT_ACM). Any state releases
+ * (RELEASING); RELEASING and IN_COLLECT restart their own timer (T1
+ * repeating REL, T35 after each SAM). CON answers straight from IN_SETUP;
+ * ACM/CON/ANM straight from OUT_WAIT_ACM. */
+
 static const struct osmo_fsm_state call_states[] = {
 	[ISUP_CALL_S_IN_COLLECT] = {.name = "IN_COLLECT",
 				    .in_event_mask = COMMON_IN | S(ISUP_CALL_E_RX_SAM) |
 						     S(ISUP_CALL_E_RX_COT),
-				    .out_state_mask = ~0u,
+				    .out_state_mask =
+					    S(ISUP_CALL_S_IN_COLLECT) | S(ISUP_CALL_S_IN_COT) |
+					    S(ISUP_CALL_S_IN_SETUP) | S(ISUP_CALL_S_OUT_WAIT_ACM) |
+					    S(ISUP_CALL_S_RELEASING),
 				    .action = call_action},
 	[ISUP_CALL_S_IN_COT] = {.name = "IN_WAIT_COT",
 				.in_event_mask =
 					COMMON_IN | S(ISUP_CALL_E_RX_COT) | S(ISUP_CALL_E_RX_SAM),
-				.out_state_mask = ~0u,
+				.out_state_mask = S(ISUP_CALL_S_IN_COLLECT) |
+						  S(ISUP_CALL_S_IN_SETUP) |
+						  S(ISUP_CALL_S_RELEASING),
 				.action = call_action},
 	[ISUP_CALL_S_IN_SETUP] = {.name = "IN_SETUP",
 				  .in_event_mask = COMMON_IN | S(ISUP_CALL_E_TX_ACM) |
 						   S(ISUP_CALL_E_TX_CON) | S(ISUP_CALL_E_RX_SAM),
-				  .out_state_mask = ~0u,
+				  .out_state_mask = S(ISUP_CALL_S_IN_ALERTING) |
+						    S(ISUP_CALL_S_ANSWERED) |
+						    S(ISUP_CALL_S_RELEASING),
 				  .action = call_action},
 	[ISUP_CALL_S_IN_ALERTING] = {.name = "IN_ALERTING",
 				     .in_event_mask = COMMON_IN | S(ISUP_CALL_E_TX_CPG) |
 						      S(ISUP_CALL_E_TX_ANM),
-				     .out_state_mask = ~0u,
+				     .out_state_mask =
+					     S(ISUP_CALL_S_ANSWERED) | S(ISUP_CALL_S_RELEASING),
 				     .action = call_action},
 	[ISUP_CALL_S_OUT_WAIT_ACM] = {.name = "OUT_WAIT_ACM",
 				      .in_event_mask = COMMON_IN | S(ISUP_CALL_E_RX_ACM) |
 						       S(ISUP_CALL_E_RX_CON) |
 						       S(ISUP_CALL_E_RX_ANM),
-				      .out_state_mask = ~0u,
+				      .out_state_mask = S(ISUP_CALL_S_OUT_ALERTING) |
+							S(ISUP_CALL_S_ANSWERED) |
+							S(ISUP_CALL_S_RELEASING),
 				      .action = call_action},
 	[ISUP_CALL_S_OUT_ALERTING] = {.name = "OUT_ALERTING",
 				      .in_event_mask = COMMON_IN | S(ISUP_CALL_E_RX_CPG) |
 						       S(ISUP_CALL_E_RX_ANM),
-				      .out_state_mask = ~0u,
+				      .out_state_mask =
+					      S(ISUP_CALL_S_ANSWERED) | S(ISUP_CALL_S_RELEASING),
 				      .action = call_action},
 	[ISUP_CALL_S_ANSWERED] = {.name = "ANSWERED",
 				  .in_event_mask = COMMON_IN | S(ISUP_CALL_E_RX_SUS) |
 						   S(ISUP_CALL_E_RX_RES) | S(ISUP_CALL_E_RX_CPG) |
 						   S(ISUP_CALL_E_TX_CPG),
-				  .out_state_mask = ~0u,
+				  .out_state_mask = S(ISUP_CALL_S_RELEASING),
 				  .action = call_action},
 	[ISUP_CALL_S_RELEASING] = {.name = "RELEASING",
 				   .in_event_mask = S(ISUP_CALL_E_RX_RLC) | S(ISUP_CALL_E_RX_REL) |
 						    S(ISUP_CALL_E_RESET) | S(ISUP_CALL_E_TX_REL),
-				   .out_state_mask = ~0u,
+				   .out_state_mask = S(ISUP_CALL_S_RELEASING),
 				   .action = call_action},
 };
 

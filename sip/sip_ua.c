@@ -909,10 +909,23 @@ int sip_leg_info(struct sip_leg *leg, const struct sip_body *body)
 
 /* --- UAS INVITE --- */
 
+/* RFC 3261 T1 and T2 as configured ("timer sip T1", "timer sip T2"), in
+ * ms: the 2xx (13.3.1.4) and reliable provisional (RFC 3262 3)
+ * retransmissions are timed by them as the transactions are. */
+static unsigned ua_t1(void)
+{
+	return (unsigned)osmo_tdef_get(sip_txn_tdefs, 1, OSMO_TDEF_MS, 500);
+}
+
+static unsigned ua_t2(void)
+{
+	return (unsigned)osmo_tdef_get(sip_txn_tdefs, 2, OSMO_TDEF_MS, 4000);
+}
+
 static void ok_retransmit(void *priv)
 {
 	struct sip_leg *leg = priv;
-	unsigned t1 = 500, t2 = 4000;
+	unsigned t1 = ua_t1(), t2 = ua_t2();
 
 	if (leg->acked || !leg->ok)
 		return;
@@ -986,7 +999,7 @@ static void rel_retransmit(void *priv)
 	if (!leg->rel)
 		return;
 	leg->rel_elapsed_ms += leg->rel_interval_ms;
-	if (leg->rel_elapsed_ms >= 64 * 500) {
+	if (leg->rel_elapsed_ms >= 64 * ua_t1()) {
 		/* RFC 3262 3: never PRACKed: reject the INVITE with a 5xx */
 		LOGP(DSIP, LOGL_NOTICE, "%s: reliable provisional never PRACKed\n", leg->call_id);
 		TALLOC_FREE(leg->rel);
@@ -1146,9 +1159,10 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 			leg->rel = talloc_memdup(leg, buf, (size_t)n);
 			leg->rel_len = (size_t)n;
 			leg->rel_elapsed_ms = 0;
-			leg->rel_interval_ms = 500;
+			leg->rel_interval_ms = ua_t1();
 			osmo_timer_setup(&leg->rel_timer, rel_retransmit, leg);
-			osmo_timer_schedule(&leg->rel_timer, 0, 500000);
+			osmo_timer_schedule(&leg->rel_timer, leg->rel_interval_ms / 1000,
+					    (leg->rel_interval_ms % 1000) * 1000);
 		}
 		if (n < 0)
 			return n;
@@ -1221,9 +1235,10 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 		leg->answered = true;
 		/* 13.3.1.4: the core retransmits the 2xx until the ACK, T1 doubling to T2 */
 		if (leg->dest.proto == SIP_PROTO_UDP) {
-			leg->ok_interval_ms = 500;
+			leg->ok_interval_ms = ua_t1();
 			osmo_timer_setup(&leg->ok_timer, ok_retransmit, leg);
-			osmo_timer_schedule(&leg->ok_timer, 0, 500000);
+			osmo_timer_schedule(&leg->ok_timer, leg->ok_interval_ms / 1000,
+					    (leg->ok_interval_ms % 1000) * 1000);
 		}
 	} else if (status >= 300) {
 		leg->done = true;

@@ -12,13 +12,15 @@
 #     BYE toward SIP, REL 16 toward the switch
 #   - ss7-outage-hold 4: the switch goes away with a call up (Q.764 2.13
 #     keeps it); 4-6 s later the SIP side gets a BYE with Reason cause 38
+#   - no answer (timer call X3 5): the SIP side rings and never answers:
+#     5 s after the INVITE, REL 19 toward the switch and CANCEL toward SIP
 # The session-timer call runs while the others do.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-timers: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:iw-timers: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25610 M3UA=25611 SIP=25612 UAS_ST=25613 UAS_422=25614 UAS_CAP=25615 UAS_HOLD=25616 SPAN_L=25617 SPAN_R=25618
+VTY=25610 M3UA=25611 SIP=25612 UAS_ST=25613 UAS_422=25614 UAS_CAP=25615 UAS_HOLD=25616 SPAN_L=25617 SPAN_R=25618 UAS_RING=25640
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
@@ -51,17 +53,21 @@ sip
   max-call-duration 2
  trunk held
   remote 127.0.0.1 $UAS_HOLD
+ trunk ringing
+  remote 127.0.0.1 $UAS_RING
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4971 via timed
  route to-sip 4972 via timed422
  route to-sip 4973 via capped
  route to-sip 4974 via held
+ route to-sip 4975 via ringing
  ss7-outage-hold 4
 media
  rtp-timeout 0
  rtp-port-range 25620 25639
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+timer call X3 5
 CFG
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
@@ -126,6 +132,26 @@ fi
 wait "$uas_st"
 check "it:iw-timers:session-timer:bye-to-sip (sipp scenario complete)" test $? -eq 0
 check "it:iw-timers:session-timer:bye-reason" grep -q "^Reason: SIP;cause=408" "$TMPD/uas-st.msg"
+
+# --- no answer: timer call X3 (the call's own supervision, from the
+# INVITE to the answer); alerting came, so Q.850 19 (user alerted)
+check "it:iw-timers:no-answer:show-timer (X1..X3 in the call group)" bash -c \
+	"$BUILD/tandem-tool vty --port $VTY 'show timer call' | grep -q 'X3 = 5 s' && $BUILD/tandem-tool vty --port $VTY 'show timer call' | grep -q 'X1 = 300 ms'"
+start_bg "$TMPD/uas-ring.out" timeout 30 sipp -sf "$SIPP/uas_ringing.xml" -i 127.0.0.1 \
+	-p $UAS_RING -m 1 -nostdin
+uas=$BG_PID
+t0=$(date +%s%N)
+sw "call 9 75123456 89555"
+if wait_ev "$out" "EV ACM cic=9( |$)" 50; then
+	check "it:iw-timers:no-answer:rel-19" wait_ev "$out" "EV REL cic=9 cause=19" 100
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check "it:iw-timers:no-answer:after-5s (${ms} ms)" test "$ms" -ge 4500 -a "$ms" -le 8000
+	wait "$uas"
+	check "it:iw-timers:no-answer:cancel-to-sip (sipp uas complete)" test $? -eq 0
+	check "it:iw-timers:no-answer:cdr" grep -qE "CDR call=[0-9]+ .*answered=no .* cic=9 trunk=ringing .*cause=19" "$TMPD/td.log"
+else
+	fail "it:iw-timers:no-answer:acm"
+fi
 
 # --- SS7 outage: the switch goes away with a call up; past
 # ss7-outage-hold (4 s, checked every 2 s) the SIP side gets BYE, cause 38

@@ -1,0 +1,290 @@
+/* interwork/iw_call: the call FSM's table (which state changes and events
+ * each state takes), and calls from a scripted circuit leg that end before
+ * any SIP leg exists (refusals: the leg hears the cause, the call and its
+ * memory go). */
+#include <errno.h>
+#include <string.h>
+
+#include <osmocom/core/fsm.h>
+#include <talloc.h>
+
+#include "core/loop.h"
+#include "interwork/iw_call_int.h"
+#include "sigtran/isup_proto.h"
+#include "tests/unit/unit.h"
+
+#define S(x) (1u << (x))
+
+/* The transitions the design allows (iw_call.c's table, written again here
+ * from the life of a call: a change there must be a change here too). */
+static const uint32_t allowed[] = {
+	[IW_CALL_S_ROUTING] = S(IW_CALL_S_ENUM) | S(IW_CALL_S_SETUP) | S(IW_CALL_S_CLEARING),
+	[IW_CALL_S_ENUM] = S(IW_CALL_S_SETUP) | S(IW_CALL_S_CLEARING),
+	[IW_CALL_S_SETUP] = S(IW_CALL_S_EARLY) | S(IW_CALL_S_ACTIVE) | S(IW_CALL_S_FAIL_TONE) |
+			    S(IW_CALL_S_CLEARING),
+	[IW_CALL_S_EARLY] = S(IW_CALL_S_ACTIVE) | S(IW_CALL_S_FAIL_TONE) | S(IW_CALL_S_CLEARING),
+	[IW_CALL_S_ACTIVE] = S(IW_CALL_S_CLEARING),
+	[IW_CALL_S_FAIL_TONE] = S(IW_CALL_S_CLEARING),
+	[IW_CALL_S_CLEARING] = 0,
+};
+#define N_STATES (sizeof(allowed) / sizeof(allowed[0]))
+
+static void fsm_register(void)
+{
+	if (!osmo_fsm_find_by_name(iw_call_fsm.name))
+		ck_assert_int_eq(osmo_fsm_register(&iw_call_fsm), 0);
+}
+
+/* An instance put in state `from` by the allowed path to it. */
+static struct osmo_fsm_inst *inst_in(uint32_t from)
+{
+	static const uint32_t path[][4] = {
+		[IW_CALL_S_ROUTING] = {0},
+		[IW_CALL_S_ENUM] = {IW_CALL_S_ENUM},
+		[IW_CALL_S_SETUP] = {IW_CALL_S_SETUP},
+		[IW_CALL_S_EARLY] = {IW_CALL_S_SETUP, IW_CALL_S_EARLY},
+		[IW_CALL_S_ACTIVE] = {IW_CALL_S_SETUP, IW_CALL_S_ACTIVE},
+		[IW_CALL_S_FAIL_TONE] = {IW_CALL_S_SETUP, IW_CALL_S_FAIL_TONE},
+		[IW_CALL_S_CLEARING] = {IW_CALL_S_CLEARING},
+	};
+	struct osmo_fsm_inst *fi =
+		osmo_fsm_inst_alloc(&iw_call_fsm, unit_ctx, NULL, LOGL_DEBUG, NULL);
+
+	ck_assert_ptr_nonnull(fi);
+	for (unsigned i = 0; i < 4 && path[from][i]; i++)
+		ck_assert_int_eq(osmo_fsm_inst_state_chg(fi, path[from][i], 0, 0), 0);
+	ck_assert_uint_eq(fi->state, from);
+	return fi;
+}
+
+START_TEST(test_transitions)
+{
+	size_t before;
+
+	fsm_register();
+	ck_assert_uint_eq(iw_call_fsm.num_states, N_STATES);
+	before = talloc_total_blocks(unit_ctx);
+	for (uint32_t from = 0; from < N_STATES; from++) {
+		for (uint32_t to = 0; to < N_STATES; to++) {
+			struct osmo_fsm_inst *fi;
+			int rc;
+
+			if (to == from)
+				continue;
+			fi = inst_in(from);
+			rc = osmo_fsm_inst_state_chg(fi, to, 0, 0);
+			if (allowed[from] & S(to))
+				ck_assert_msg(rc == 0, "%s -> %s refused",
+					      iw_call_fsm.states[from].name,
+					      iw_call_fsm.states[to].name);
+			else
+				ck_assert_msg(rc == -EPERM && fi->state == from, "%s -> %s allowed",
+					      iw_call_fsm.states[from].name,
+					      iw_call_fsm.states[to].name);
+			osmo_fsm_inst_free(fi);
+		}
+	}
+	ck_assert_uint_eq(talloc_total_blocks(unit_ctx), before);
+}
+END_TEST
+
+/* Events a state has no business with are refused before any action runs
+ * (the instance has no call behind it: an action would crash the test). */
+START_TEST(test_events_refused)
+{
+	static const struct {
+		uint32_t state;
+		uint32_t ev;
+	} refused[] = {
+		/* answered: no more provisional or final responses, no ACM */
+		{IW_CALL_S_ACTIVE, IW_CALL_E_SIP_PROGRESS},
+		{IW_CALL_S_ACTIVE, IW_CALL_E_SIP_ANSWER},
+		{IW_CALL_S_ACTIVE, IW_CALL_E_SIP_FAILED},
+		{IW_CALL_S_ACTIVE, IW_CALL_E_CIRCUIT_PROGRESS},
+		{IW_CALL_S_ACTIVE, IW_CALL_E_CIRCUIT_ANSWER},
+		{IW_CALL_S_ACTIVE, IW_CALL_E_ENUM_DONE},
+		/* the ENUM lookup runs before any SIP leg exists */
+		{IW_CALL_S_ENUM, IW_CALL_E_SIP_PROGRESS},
+		{IW_CALL_S_ENUM, IW_CALL_E_SIP_BYE},
+		{IW_CALL_S_ENUM, IW_CALL_E_SIP_GONE},
+		{IW_CALL_S_ENUM, IW_CALL_E_CIRCUIT_ANSWER},
+		/* an ENUM answer after the lookup is over */
+		{IW_CALL_S_SETUP, IW_CALL_E_ENUM_DONE},
+		{IW_CALL_S_CLEARING, IW_CALL_E_ENUM_DONE},
+		/* the circuit left before CLEARING: nothing more from it but
+		 * its release */
+		{IW_CALL_S_CLEARING, IW_CALL_E_CIRCUIT_PROGRESS},
+		{IW_CALL_S_CLEARING, IW_CALL_E_CIRCUIT_ANSWER},
+		/* the failure tone: the SIP side refused already */
+		{IW_CALL_S_FAIL_TONE, IW_CALL_E_SIP_ANSWER},
+		{IW_CALL_S_FAIL_TONE, IW_CALL_E_CIRCUIT_ANSWER},
+		/* routing is synchronous: nothing answers it yet */
+		{IW_CALL_S_ROUTING, IW_CALL_E_SIP_ANSWER},
+		{IW_CALL_S_ROUTING, IW_CALL_E_CIRCUIT_PROGRESS},
+	};
+
+	fsm_register();
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct osmo_fsm_inst *fi = inst_in(refused[i].state);
+
+		ck_assert_msg(osmo_fsm_inst_dispatch(fi, refused[i].ev, NULL) < 0, "%s took %s",
+			      iw_call_fsm.states[refused[i].state].name,
+			      osmo_fsm_event_name(&iw_call_fsm, refused[i].ev));
+		ck_assert_uint_eq(fi->state, refused[i].state);
+		osmo_fsm_inst_free(fi);
+	}
+	/* every state takes the release of either side and the operator's end */
+	for (uint32_t s = 0; s < N_STATES; s++) {
+		ck_assert(iw_call_fsm.states[s].in_event_mask & S(IW_CALL_E_CIRCUIT_RELEASE));
+		ck_assert(iw_call_fsm.states[s].in_event_mask & S(IW_CALL_E_END));
+	}
+}
+END_TEST
+
+/* --- a scripted circuit leg --- */
+
+struct fake_group {
+	const char *name;
+	bool up;
+	unsigned max_calls;
+};
+
+static struct fake_group fake_sw = {.name = "fake1", .up = true};
+
+struct fake_leg {
+	struct iw_leg leg;
+};
+
+static unsigned rel_count;
+static uint8_t rel_cause;
+static int route_rc;
+static uint8_t route_cause;
+
+static void fake_release(struct iw_leg *leg, uint8_t cause, uint8_t location)
+{
+	(void)location;
+	rel_count++;
+	rel_cause = cause;
+	talloc_free(leg);
+}
+
+static const struct iw_leg_ops fake_ops = {.release = fake_release};
+
+static const void *fake_find(const char *name)
+{
+	return !name || !strcmp(name, fake_sw.name) ? &fake_sw : NULL;
+}
+
+static void fake_info(const void *group, struct iw_leg_group_info *out)
+{
+	const struct fake_group *g = group;
+
+	out->name = g->name;
+	out->up = g->up;
+	out->max_calls = g->max_calls;
+	out->max_cps = 0;
+}
+
+static const struct iw_leg_class fake_class = {
+	.kind = "FAKE", .group_find = fake_find, .group_info = fake_info};
+
+static int fake_route(void *priv, bool to_sip, const char *e164, struct iw_route_res *res)
+{
+	(void)priv;
+	(void)to_sip;
+	(void)e164;
+	res->cause = route_cause;
+	return route_rc;
+}
+
+static struct iw_leg *fake_leg(void *ctx, unsigned cic)
+{
+	struct fake_leg *f = talloc_zero(ctx, struct fake_leg);
+
+	ck_assert_ptr_nonnull(f);
+	f->leg.ops = &fake_ops;
+	f->leg.cls = &fake_class;
+	f->leg.group = &fake_sw;
+	strcpy(f->leg.group_name, fake_sw.name);
+	f->leg.cic = cic;
+	f->leg.span = -1;
+	f->leg.isup_variant = -1;
+	return &f->leg;
+}
+
+/* A call from the circuit: number 3 (national) 30123456, hops as given. */
+static void incoming(struct iw *iw, unsigned cic, uint8_t noa, int hops)
+{
+	struct isup_number called = {.noa = noa, .npi = 1};
+	struct iw_leg_in in = {.called = &called, .hops = hops};
+
+	strcpy(called.digits, "30123456");
+	iw_leg_incoming(iw, fake_leg(iw, cic), &in);
+}
+
+START_TEST(test_refusals_from_the_circuit)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct iw_cfg cfg = {.num = {.cc = "49"}};
+	size_t before;
+	struct iw *iw;
+
+	ck_assert_ptr_nonnull(l);
+	iw = iw_alloc(unit_ctx, &cfg, l, NULL, NULL, fake_route, NULL);
+	ck_assert_ptr_nonnull(iw);
+	before = talloc_total_blocks(unit_ctx);
+
+	/* no route: the routing layer's cause goes back in the release */
+	rel_count = 0;
+	route_rc = -ENOENT;
+	route_cause = ISUP_CAUSE_NO_ROUTE_DESTINATION;
+	incoming(iw, 1, 3, 0);
+	ck_assert_uint_eq(rel_count, 1);
+	ck_assert_uint_eq(rel_cause, ISUP_CAUSE_NO_ROUTE_DESTINATION);
+	ck_assert_uint_eq(iw_active_calls(iw), 0);
+	ck_assert_uint_eq(iw_get_stats(iw)->failed, 1);
+	ck_assert_ptr_null(iw_call_next(iw, NULL));
+
+	/* the hop counter spent (Q.764 2.14.2): cause 25, before routing */
+	route_cause = ISUP_CAUSE_NO_CIRCUIT_AVAILABLE;
+	incoming(iw, 2, 3, -1);
+	ck_assert_uint_eq(rel_count, 2);
+	ck_assert_uint_eq(rel_cause, ISUP_CAUSE_EXCHANGE_ROUTING_ERROR);
+
+	/* a subscriber number (NOA 1) and no area code to put in front: no
+	 * E.164 form, cause 28 */
+	incoming(iw, 3, 1, 0);
+	ck_assert_uint_eq(rel_count, 3);
+	ck_assert_uint_eq(rel_cause, ISUP_CAUSE_INVALID_NUMBER_FORMAT);
+
+	/* the one admission check: a group that is up and below its limit
+	 * takes a call, one whose signalling is down does not */
+	fake_sw.max_calls = 1;
+	ck_assert(iw_admit_group(iw, &fake_class, &fake_sw, NULL));
+	fake_sw.up = false;
+	ck_assert(!iw_admit_group(iw, &fake_class, &fake_sw, NULL));
+	fake_sw.up = true;
+	fake_sw.max_calls = 0;
+
+	ck_assert_uint_eq(iw_active_calls(iw), 0);
+	ck_assert_uint_eq(iw_get_stats(iw)->isup_to_sip, 3);
+	ck_assert_uint_eq(iw_get_stats(iw)->failed, 3);
+	/* each call and its leg are gone with nothing left behind (the
+	 * linkset's load slot stays: one per group, not per call) */
+	ck_assert_uint_le(talloc_total_blocks(unit_ctx), before);
+	iw_free(iw);
+	loop_free(l);
+}
+END_TEST
+
+Suite *iw_call_suite(void)
+{
+	Suite *s = suite_create("iw_call");
+	TCase *tc = unit_tcase("iw_call");
+
+	tcase_add_test(tc, test_transitions);
+	tcase_add_test(tc, test_events_refused);
+	tcase_add_test(tc, test_refusals_from_the_circuit);
+	suite_add_tcase(s, tc);
+	return s;
+}

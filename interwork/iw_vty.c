@@ -2,6 +2,7 @@
 
 #include "core/vty.h"
 #include "interwork/iw_vty.h"
+#include "isdn/isdn_pri.h"
 #include "media/media.h"
 #include "interwork/iw_route_vty.h"
 #include "sigtran/isup_link.h"
@@ -23,6 +24,7 @@ void iw_vty_install_all(void)
 {
 	tandem_vty_init();
 	media_vty_init();
+	isdn_vty_init();
 	sip_vty_init();
 	m3ua_vty_init();
 	isup_vty_init();

@@ -28,6 +28,7 @@
 #include "interwork/iw_call.h"
 #include "interwork/iw_cfg_check.h"
 #include "interwork/iw_mem.h"
+#include "interwork/iw_pri.h"
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
@@ -340,6 +341,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	media_vty_set_engine(d.media);
+	if (iw_pri_start(ctx, d.loop, d.media) < 0)
+		return 1;
 	if (sip_start(&d, ctx) < 0)
 		return 1;
 	d.iw = iw_alloc(ctx, &iw_vty_cfg, d.loop, d.media, d.ua, iw_vty_route, &d);

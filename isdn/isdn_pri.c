@@ -119,7 +119,7 @@ static void pri_log_msg(struct pri *p, char *text)
 {
 	struct isdn_span *s = span_of(p);
 
-	LOGP(DISDN, LOGL_INFO, "span %d: libpri: %s%s", s ? (int)s->cfg.id : -1, text,
+	LOGP(DISDN, LOGL_DEBUG, "span %d: libpri: %s%s", s ? (int)s->cfg.id : -1, text,
 	     text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
 }
 
@@ -249,6 +249,10 @@ struct isdn_span *isdn_span_create(void *ctx, const struct isdn_span_cfg *cfg)
 	}
 	/* RELEASE COMPLETE answers a RELEASE even when the call is gone */
 	pri_hangup_fix_enable(s->pri, 1);
+	/* "logging level isdn debug": libpri's decoded Q.921/Q.931 too */
+	if (log_check_level(DISDN, LOGL_DEBUG))
+		pri_set_debug(s->pri,
+			      PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE | PRI_DEBUG_Q921_STATE);
 	LOGP(DISDN, LOGL_NOTICE, "span %u: PRI %s side, %s, D channel on TS%u\n", cfg->id,
 	     cfg->network ? "network" : "user", isdn_switch_name(cfg->sw), cfg->dchan_ts);
 	span_arm(s);
@@ -447,10 +451,13 @@ static void ring(struct isdn_span *s, pri_event_ring *r)
 		cause = ops->setup(ops_priv, c, &si);
 	}
 	if (cause > 0) {
+		/* libpri 1.6 sends nothing for a hangup in the Call Present
+		 * state (the call is not "alive" until answered): CALL
+		 * PROCEEDING first, then DISCONNECT with the cause; the channel
+		 * is free when RELEASE COMPLETE closes it (Q.931 5.3) */
 		c->owner_gone = true;
+		pri_proceeding(s->pri, c->q, ch, 0);
 		pri_hangup(s->pri, c->q, cause);
-		/* RELEASE COMPLETE needs no answer: the call is over */
-		call_free(c);
 	}
 }
 

@@ -62,7 +62,7 @@ struct media_span_cfg {
 	 * signalling words after it are kept for the layer that runs the
 	 * protocol; media does not read them. */
 	unsigned dchan_ts;
-	char dchan_role[8];	/* "network" | "user" */
+	char dchan_role[8];    /* "network" | "user" */
 	char dchan_switch[12]; /* "euroisdn", "ni2", ... */
 };
 

@@ -1,0 +1,125 @@
+#!/bin/bash
+# ISDN PRI on an E1 span, EuroISDN, tandem on the network side, the
+# libpri PBX peer (tests/peers/pri-pbx, user side) on the other end of the
+# CESoPSN pseudowire; the D channel is HDLC on TS16 both ways.
+# Checks: Q.921 up; RESTART of every B channel at start and of one from
+# the VTY (RESTART ACKNOWLEDGE from the PBX), RESTART from the PBX
+# acknowledged; a PBX SETUP refused with its cause (no SIP leg for PRI
+# calls yet: cause 63, CALL PROCEEDING + DISCONNECT + RELEASE + RELEASE
+# COMPLETE) and the channel idle after it; a SETUP from tandem (VTY test
+# call) answered and cleared by the PBX with cause 16; D channel loss (the
+# PBX's span goes silent) and recovery; tshark decodes the PBX's pcap of
+# the D channel (LINUX_LAPD) with no malformed packet.
+source "$(dirname "$0")/../lib.sh"
+PBX=$BUILD/peers/pri-pbx
+VTY=27100
+L=27101
+R=27102
+if [ ! -x "$PBX" ]; then
+	skip "it:pri-e1 pri-pbx not built (libpri-dev missing: make deps)"
+	exit 0
+fi
+
+cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging level set-all notice
+ logging level isdn info
+line vty
+ bind 127.0.0.1 $VTY
+media
+ rtp-port-range 27110 27119
+ span 0 e1 local 127.0.0.1 $L remote 127.0.0.1 $R frames 8 signalling pri network switchtype euroisdn
+CFG
+
+start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
+wait_tcp $VTY || fail "it:pri-start tandemd VTY not up"
+mkfifo "$TMPD/pbx.in"
+exec 3<>"$TMPD/pbx.in" # held open: the PBX never sees an end of its input
+start_bg "$TMPD/pbx.out" "$PBX" --local 127.0.0.1:$R --remote 127.0.0.1:$L \
+	--pcap "$TMPD/d.pcap" --seconds 120 --input "$TMPD/pbx.in"
+pbx() { echo "$*" >&3; }
+show() { vty $VTY "show pri spans"; }
+shows() { show | grep -q "$1"; }
+# the Nth value of KEY in "show pri spans" ("RESTART sent N ...")
+count() { show | grep -oE "$1 [0-9]+" | head -1 | awk '{ print $NF }'; }
+
+wait_ev "$TMPD/pbx.out" '^EV DCHAN_UP' 50
+check "it:pri-q921-up (PBX side)" grep -q '^EV DCHAN_UP' "$TMPD/pbx.out"
+check "it:pri-q921-up (tandem: show pri spans)" shows 'Q.921 up'
+
+# RESTART of the 30 B channels, one by one, each acknowledged
+wait_ev "$TMPD/pbx.out" '^EV RESTART chan=31' 50
+n=$(grep -c '^EV RESTART chan=' "$TMPD/pbx.out")
+check "it:pri-restart-at-start (PBX got $n RESTARTs, TS16 not among them)" \
+	test "$n" = 30 -a "$(grep -c '^EV RESTART chan=16$' "$TMPD/pbx.out")" = 0
+wait_ev "$TMPD/td.log" 'RESTART ACKNOWLEDGE channel 31' 30
+check "it:pri-restart-ack-at-start (tandem: sent $(count sent) acknowledged $(count acknowledged))" \
+	test "$(count acknowledged)" = 30
+
+vty $VTY "enable" "pri restart span 0 channel 7" >"$TMPD/vty1.out"
+wait_ev "$TMPD/pbx.out" '^EV RESTART chan=7$' 30 2
+check "it:pri-restart-vty (one channel: RESTART for 7 at the PBX, ACK at tandem)" \
+	bash -c "[ \$(grep -c '^EV RESTART chan=7\$' $TMPD/pbx.out) = 2 ] && \
+	[ \$(grep -c 'RESTART ACKNOWLEDGE channel 7' $TMPD/td.log) = 2 ]"
+vty $VTY enable 'pri restart span 0 channel 16' >"$TMPD/vty3.out"
+check "it:pri-restart-vty-bad-channel" grep -q 'no B channel' "$TMPD/vty3.out"
+
+pbx "restart 5"
+wait_ev "$TMPD/pbx.out" '^EV RESTART_ACK chan=5' 30
+check "it:pri-restart-from-pbx (RESTART ACKNOWLEDGE for 5; tandem counted $(count received))" \
+	bash -c "grep -q '^EV RESTART_ACK chan=5' $TMPD/pbx.out && grep -q 'RESTART received for channel 5' $TMPD/td.log"
+
+# PBX -> tandem: refused (no SIP leg for PRI calls yet) with cause 63
+pbx "call 1234 5678"
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_(ACK|REQ)' 50
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30
+check "it:pri-setup-refused-cause-63 (CALL PROCEEDING, DISCONNECT 63, RELEASE COMPLETE)" \
+	bash -c "grep -q '^EV PROCEEDING' $TMPD/pbx.out && grep -q '^EV HANGUP_REQ cause=63' $TMPD/pbx.out && grep -q '^EV HANGUP_ACK' $TMPD/pbx.out"
+sleep 0.3
+check "it:pri-channel-idle-after-refusal ($(show | grep -o 'idle [0-9]* busy [0-9]*'))" \
+	shows 'idle 30 busy 0 restarting 0'
+
+# tandem -> PBX: SETUP (VTY test call), CONNECT, DISCONNECT 16 from the PBX
+vty $VTY "enable" "pri test-call span 0 called 4711 calling 0815" >"$TMPD/vty2.out"
+wait_ev "$TMPD/pbx.out" '^EV RING' 30
+check "it:pri-setup-out (PBX got SETUP: $(grep -m1 '^EV RING' "$TMPD/pbx.out"))" \
+	grep -q '^EV RING chan=1 called=4711 calling=0815 calledplan=33 callingplan=33 complete=1' \
+	"$TMPD/pbx.out"
+pbx "answer"
+wait_ev "$TMPD/td.log" 'CONNECT channel 1' 30
+check "it:pri-connect (tandem saw CONNECT)" grep -q 'CONNECT channel 1' "$TMPD/td.log"
+pbx "hangup 16"
+wait_ev "$TMPD/td.log" 'released, cause 16' 30
+check "it:pri-disconnect-16 (PBX DISCONNECT cause 16 reached tandem)" \
+	grep -q 'DISCONNECT channel 1 cause 16' "$TMPD/td.log"
+wait_ev "$TMPD/pbx.out" '^EV (HANGUP|HANGUP_ACK) .*chan=1' 30
+sleep 0.3
+check "it:pri-channel-idle-after-call" shows 'idle 30 busy 0 restarting 0'
+
+# D channel loss: the PBX's span sends and hears nothing for 16 s (libpri
+# finds out within T203 + N200 x T200 = 13 s), then comes back
+pbx "silence 16000"
+wait_ev "$TMPD/td.log" 'D channel down' 170
+check "it:pri-dchan-loss-logged" grep -q 'span 0: D channel down' "$TMPD/td.log"
+check "it:pri-dchan-down-shown" shows 'Q.921 down'
+wait_ev "$TMPD/td.log" 'D channel up' 150 2
+check "it:pri-dchan-recovery (up $(count up) times, down $(count down) times)" \
+	shows 'Q.921 up (up 2 times, down 1 times)'
+wait_ev "$TMPD/td.log" 'RESTART ACKNOWLEDGE channel 31' 50 2
+check "it:pri-restart-after-recovery (sent $(count sent))" test "$(count acknowledged)" -ge 61
+
+pbx "quit"
+wait_ev "$TMPD/pbx.out" '^EV END' 30
+if command -v tshark >/dev/null; then
+	tshark -r "$TMPD/d.pcap" -V >"$TMPD/tshark.out" 2>&1
+	frames=$(grep -c '^Frame [0-9]*:' "$TMPD/tshark.out")
+	q931=$(grep -c '^Q.931$' "$TMPD/tshark.out")
+	check "it:pri-tshark ($frames LAPD frames, $q931 Q.931, no malformed)" \
+		bash -c "[ $frames -gt 100 ] && [ $q931 -gt 60 ] && ! grep -qi malformed $TMPD/tshark.out"
+else
+	skip "it:pri-tshark tshark not installed"
+fi
+check "it:pri-no-libpri-errors" bash -c "! grep -q 'DISDN ERROR.*libpri' $TMPD/td.log"
+exit ${FAILED:-0}

@@ -1,13 +1,13 @@
 /* PRI spans: the media plane carries the D channel's HDLC frames (media/
  * span.c), isdn/ runs Q.921/Q.931 on them; this file connects the two.
- * Calls: isdn/ raises them through isdn_call_ops; none is registered yet
- * (the call's circuit-leg interface for Q.931 is to come), so isdn/
- * refuses incoming SETUPs with cause 63 and says so in the log. */
+ * Calls: isdn/ raises them through isdn_call_ops, which the PRI circuit
+ * leg (iw_leg_pri.c) implements toward the call. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "interwork/iw_leg_pri.h"
 #include "interwork/iw_pri.h"
 #include "isdn/isdn_pri.h"
 #include "media/media.h"
@@ -38,7 +38,7 @@ int iw_pri_start(void *ctx, struct loop *l, struct media_engine *m)
 		any |= media_vty_spans[i].dchan_ts != 0;
 	if (!any)
 		return 0;
-	if (isdn_init(l, NULL, NULL) < 0) {
+	if (isdn_init(l, iw_leg_pri_ops(ctx), NULL) < 0) {
 		fprintf(stderr, "tandemd: PRI spans are configured but this tandemd was built "
 				"without libpri (install libpri-dev and rebuild)\n");
 		return -1;

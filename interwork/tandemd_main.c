@@ -28,6 +28,7 @@
 #include "interwork/iw_call.h"
 #include "interwork/iw_cfg_check.h"
 #include "interwork/iw_mem.h"
+#include "interwork/iw_leg_pri.h"
 #include "interwork/iw_pri.h"
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
@@ -351,6 +352,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	iw_vty_set_iw(d.iw);
+	iw_leg_pri_set_iw(d.iw);
 	iw_mem_start(d.loop, d.iw, ctx);
 	if (isup_vty_start(ctx, d.loop, iw_isup_ops(), d.iw) < 0)
 		return 1;

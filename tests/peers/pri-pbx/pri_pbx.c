@@ -144,7 +144,8 @@ static void call_end(struct call *c)
 		double rms = sqrt(c->rx_energy / (double)c->rx_n);
 
 		printf("EV VOICE chan=%d rx_level_dbm0=%.1f samples=%llu\n", c->chan,
-		       rms > 0 ? 20 * log10(rms / 32768.0) + 3.14 : -99.0,
+		       /* G.711: a 0 dBm0 sine peaks at 22794 (G.711 table 5/6) */
+		       rms > 0 ? 20 * log10(rms / (22794.0 / sqrt(2.0))) : -99.0,
 		       (unsigned long long)c->rx_n);
 	}
 	if (current == c->chan)
@@ -457,10 +458,10 @@ int main(int argc, char **argv)
 					if (k == dch_ts) {
 						v = d[f];
 					} else if (c->q && c->answered) {
-						c->phase += 2 * M_PI * 1004.0 / 8000.0;
-						double s = 0.3162 * 32767 * 1.414 * sin(c->phase) /
-							   1.414;
+						/* 1004 Hz at -10 dBm0 */
+						double s = 22794.0 * 0.31623 * sin(c->phase);
 
+						c->phase += 2 * M_PI * 1004.0 / 8000.0;
 						v = t1 ? linear_to_ulaw((int)s)
 						       : linear_to_alaw((int)s);
 					}

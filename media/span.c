@@ -451,8 +451,10 @@ int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd
 	s = w->spans[cfg->id];
 	if (!s)
 		return -ENOENT;
-	drxq = s->drxq; /* the signalling thread made the D channel queues */
-	dtxq = s->dtxq;
+	/* the signalling thread made the D channel queues before the span's
+	 * command was queued */
+	drxq = w->e->dchan_rxq[cfg->id];
+	dtxq = w->e->dchan_txq[cfg->id];
 	memset(s, 0, sizeof(*s));
 	s->drxq = drxq;
 	s->dtxq = dtxq;

@@ -571,10 +571,9 @@ static void engine_events(void *priv)
 	/* D channel frames first: a span's frames keep their order */
 	for (unsigned k = 0; k < e->n_dchan; k++) {
 		unsigned id = e->dchan_span[k];
-		struct media_span *sp = e->w[e->span_cfg[id]->worker].spans[id];
 		struct media_dchan_frame f;
 
-		while (sp && sp->drxq && spsc_pop(sp->drxq, &f))
+		while (e->dchan_rxq[id] && spsc_pop(e->dchan_rxq[id], &f))
 			if (e->dchan_cb)
 				e->dchan_cb(e->dchan_priv, id, f.data, f.len);
 	}
@@ -775,16 +774,14 @@ int media_dchan_send(struct media_engine *e, unsigned span, const uint8_t *frame
 	struct media_span *s;
 	struct media_dchan_frame f;
 
-	if (media_span_worker(e, span) < 0)
+	if (media_span_worker(e, span) < 0 || !e->dchan_txq[span])
 		return -ENOENT;
 	s = e->w[e->span_cfg[span]->worker].spans[span];
-	if (!s || !s->dtxq)
-		return -ENOENT;
 	if (!len || len > MEDIA_DCHAN_MAX)
 		return -EMSGSIZE;
 	f.len = (uint16_t)len;
 	memcpy(f.data, frame, len);
-	if (!spsc_push(s->dtxq, &f)) {
+	if (!spsc_push(e->dchan_txq[span], &f)) {
 		atomic_fetch_add_explicit(&s->d_dropped, 1, memory_order_relaxed);
 		return -ENOBUFS;
 	}
@@ -808,12 +805,14 @@ static int spans_start(struct media_engine *e)
 		if (!e->w[sc->worker].spans[i])
 			return -ENOMEM;
 		if (sc->dchan_ts) {
-			struct media_span *sp = e->w[sc->worker].spans[i];
-
-			/* a few seconds of frames either way (Q.921 k = 7) */
-			sp->drxq = spsc_alloc(e, 64, sizeof(struct media_dchan_frame));
-			sp->dtxq = spsc_alloc(e, 64, sizeof(struct media_dchan_frame));
-			if (!sp->drxq || !sp->dtxq)
+			/* room for far more than Q.921's window (k = 7) either way */
+			if (!e->dchan_rxq[i])
+				e->dchan_rxq[i] =
+					spsc_alloc(e, 64, sizeof(struct media_dchan_frame));
+			if (!e->dchan_txq[i])
+				e->dchan_txq[i] =
+					spsc_alloc(e, 64, sizeof(struct media_dchan_frame));
+			if (!e->dchan_rxq[i] || !e->dchan_txq[i])
 				return -ENOMEM;
 			e->dchan_span[e->n_dchan++] = i;
 		}

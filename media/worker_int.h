@@ -186,6 +186,9 @@ struct media_engine {
 	void *dchan_priv;
 	unsigned n_dchan; /* spans with a D channel, their numbers */
 	unsigned dchan_span[MEDIA_MAX_SPANS];
+	/* their frame queues by span number, made before the workers start;
+	 * the signalling thread uses these (the worker its copies in the span) */
+	struct spsc *dchan_rxq[MEDIA_MAX_SPANS], *dchan_txq[MEDIA_MAX_SPANS];
 };
 
 /* media/span.c */

@@ -1,5 +1,6 @@
 #!/bin/bash
-# ISDN PRI on an E1 span, EuroISDN, tandem on the network side, the
+# ISDN PRI: span 0 E1 EuroISDN with tandem on the network side, span 1 T1
+# NI-2 with tandem on the user side (the peer is then the switch); the
 # libpri PBX peer (tests/peers/pri-pbx, user side) on the other end of the
 # CESoPSN pseudowire; the D channel is HDLC on TS16 both ways.
 # Checks: Q.921 up; RESTART of every B channel at start and of one from
@@ -15,6 +16,8 @@ PBX=$BUILD/peers/pri-pbx
 VTY=27100
 L=27101
 R=27102
+L1=27105 # span 1: T1, NI-2, tandem on the user side facing a carrier switch
+R1=27106
 if [ ! -x "$PBX" ]; then
 	skip "it:pri-e1 pri-pbx not built (libpri-dev missing: make deps)"
 	exit 0
@@ -31,6 +34,7 @@ line vty
 media
  rtp-port-range 27110 27119
  span 0 e1 local 127.0.0.1 $L remote 127.0.0.1 $R frames 8 signalling pri network switchtype euroisdn
+ span 1 t1 local 127.0.0.1 $L1 remote 127.0.0.1 $R1 frames 8 signalling pri user switchtype ni2
 CFG
 
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
@@ -39,8 +43,14 @@ mkfifo "$TMPD/pbx.in"
 exec 3<>"$TMPD/pbx.in" # held open: the PBX never sees an end of its input
 start_bg "$TMPD/pbx.out" "$PBX" --local 127.0.0.1:$R --remote 127.0.0.1:$L \
 	--pcap "$TMPD/d.pcap" --seconds 120 --input "$TMPD/pbx.in"
+mkfifo "$TMPD/sw.in"
+exec 4<>"$TMPD/sw.in"
+start_bg "$TMPD/sw.out" "$PBX" --local 127.0.0.1:$R1 --remote 127.0.0.1:$L1 --t1 --network \
+	--switch ni2 --seconds 120 --input "$TMPD/sw.in"
 pbx() { echo "$*" >&3; }
-show() { vty $VTY "show pri spans"; }
+sw() { echo "$*" >&4; }
+# "show pri spans", the block of span N (default 0)
+show() { vty $VTY "show pri spans" | awk -v s="${1:-0}:" '/^span / { p = ($2 == s) } p'; }
 shows() { show | grep -q "$1"; }
 # the Nth value of KEY in "show pri spans" ("RESTART sent N ...")
 count() { show | grep -oE "$1 [0-9]+" | head -1 | awk '{ print $NF }'; }
@@ -54,7 +64,7 @@ wait_ev "$TMPD/pbx.out" '^EV RESTART chan=31' 50
 n=$(grep -c '^EV RESTART chan=' "$TMPD/pbx.out")
 check "it:pri-restart-at-start (PBX got $n RESTARTs, TS16 not among them)" \
 	test "$n" = 30 -a "$(grep -c '^EV RESTART chan=16$' "$TMPD/pbx.out")" = 0
-wait_ev "$TMPD/td.log" 'RESTART ACKNOWLEDGE channel 31' 30
+wait_ev "$TMPD/td.log" 'span 0: RESTART ACKNOWLEDGE channel 31' 30
 check "it:pri-restart-ack-at-start (tandem: sent $(count sent) acknowledged $(count acknowledged))" \
 	test "$(count acknowledged)" = 30
 
@@ -62,14 +72,14 @@ vty $VTY "enable" "pri restart span 0 channel 7" >"$TMPD/vty1.out"
 wait_ev "$TMPD/pbx.out" '^EV RESTART chan=7$' 30 2
 check "it:pri-restart-vty (one channel: RESTART for 7 at the PBX, ACK at tandem)" \
 	bash -c "[ \$(grep -c '^EV RESTART chan=7\$' $TMPD/pbx.out) = 2 ] && \
-	[ \$(grep -c 'RESTART ACKNOWLEDGE channel 7' $TMPD/td.log) = 2 ]"
+	[ \$(grep -c 'span 0: RESTART ACKNOWLEDGE channel 7' $TMPD/td.log) = 2 ]"
 vty $VTY enable 'pri restart span 0 channel 16' >"$TMPD/vty3.out"
 check "it:pri-restart-vty-bad-channel" grep -q 'no B channel' "$TMPD/vty3.out"
 
 pbx "restart 5"
 wait_ev "$TMPD/pbx.out" '^EV RESTART_ACK chan=5' 30
 check "it:pri-restart-from-pbx (RESTART ACKNOWLEDGE for 5; tandem counted $(count received))" \
-	bash -c "grep -q '^EV RESTART_ACK chan=5' $TMPD/pbx.out && grep -q 'RESTART received for channel 5' $TMPD/td.log"
+	bash -c "grep -q '^EV RESTART_ACK chan=5' $TMPD/pbx.out && grep -q 'span 0: RESTART received for channel 5' $TMPD/td.log"
 
 # PBX -> tandem: refused (no SIP leg for PRI calls yet) with cause 63
 pbx "call 1234 5678"
@@ -88,8 +98,8 @@ check "it:pri-setup-out (PBX got SETUP: $(grep -m1 '^EV RING' "$TMPD/pbx.out"))"
 	grep -q '^EV RING chan=1 called=4711 calling=0815 calledplan=33 callingplan=33 complete=1' \
 	"$TMPD/pbx.out"
 pbx "answer"
-wait_ev "$TMPD/td.log" 'CONNECT channel 1' 30
-check "it:pri-connect (tandem saw CONNECT)" grep -q 'CONNECT channel 1' "$TMPD/td.log"
+wait_ev "$TMPD/td.log" 'span 0: CONNECT channel 1' 30
+check "it:pri-connect (tandem saw CONNECT)" grep -q 'span 0: CONNECT channel 1' "$TMPD/td.log"
 # voice on the B channel beside the D channel: the PBX sends 1004 Hz at
 # -10 dBm0 on channel 1 of the answered call; a media channel on span 0
 # timeslot 1 carries it to an RTP peer, which sends 1004 Hz at -13 dBm0
@@ -109,7 +119,7 @@ within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= l
 check "it:pri-bchan-voice-to-rtp (PBX 1004 Hz -10 dBm0 on B1 -> RTP: ${lvl:-none} dBm0)" \
 	within "$lvl" -11 -9
 pbx "hangup 16"
-wait_ev "$TMPD/td.log" 'released, cause 16' 30
+wait_ev "$TMPD/td.log" 'span 0: call on channel 1 released, cause 16' 30
 wait_ev "$TMPD/pbx.out" '^EV VOICE chan=1' 30
 plvl=$(grep -o 'EV VOICE chan=1 rx_level_dbm0=[-0-9.]*' "$TMPD/pbx.out" | cut -d= -f3)
 # the PBX averages over the whole call (about a third of it silence before
@@ -117,7 +127,7 @@ plvl=$(grep -o 'EV VOICE chan=1 rx_level_dbm0=[-0-9.]*' "$TMPD/pbx.out" | cut -d
 check "it:pri-bchan-voice-from-rtp (RTP -13 dBm0 -> B1 at the PBX: ${plvl:-none} dBm0 over the call)" \
 	within "$plvl" -25 -12
 check "it:pri-disconnect-16 (PBX DISCONNECT cause 16 reached tandem)" \
-	grep -q 'DISCONNECT channel 1 cause 16' "$TMPD/td.log"
+	grep -q 'span 0: DISCONNECT channel 1 cause 16' "$TMPD/td.log"
 wait_ev "$TMPD/pbx.out" '^EV (HANGUP|HANGUP_ACK) .*chan=1' 30
 sleep 0.3
 check "it:pri-channel-idle-after-call" shows 'idle 30 busy 0 restarting 0'
@@ -126,16 +136,33 @@ check "it:pri-channel-idle-after-call" shows 'idle 30 busy 0 restarting 0'
 errs=$(grep 'DISDN ERROR.*libpri' "$TMPD/td.log" | head -3)
 check "it:pri-no-libpri-errors ${errs:+($errs)}" test -z "$errs"
 
+# span 1: T1 NI-2, tandem the user side, the switch (pri-pbx --network)
+wait_ev "$TMPD/sw.out" '^EV RESTART chan=23' 50
+check "it:pri-t1-ni2-user-up ($(show 1 | grep -o 'Q.921 [a-z]*'))" \
+	bash -c "grep -q '^EV DCHAN_UP' $TMPD/sw.out && [ \$(grep -c '^EV RESTART chan=' $TMPD/sw.out) = 23 ]"
+sw "call 5551234 5550000"
+wait_ev "$TMPD/sw.out" '^EV HANGUP_ACK' 50
+check "it:pri-t1-ni2-setup-refused-63 (network -> user: CALL PROCEEDING, DISCONNECT 63)" \
+	bash -c "grep -q '^EV PROCEEDING' $TMPD/sw.out && grep -q '^EV HANGUP_REQ cause=63' $TMPD/sw.out"
+vty $VTY "enable" "pri test-call span 1 called 2125550100 calling 2125550199" >"$TMPD/vty5.out"
+wait_ev "$TMPD/sw.out" '^EV RING' 30
+check "it:pri-t1-ni2-setup-out ($(grep -m1 '^EV RING' "$TMPD/sw.out"))" \
+	grep -q '^EV RING chan=1 called=2125550100 calling=2125550199' "$TMPD/sw.out"
+sw "hangup 17"
+wait_ev "$TMPD/td.log" 'span 1: call on channel 1 released, cause 17' 30
+check "it:pri-t1-ni2-busy-17 (the switch's DISCONNECT 17 reached tandem)" \
+	grep -q 'span 1: DISCONNECT channel 1 cause 17' "$TMPD/td.log"
+
 # D channel loss: the PBX's span sends and hears nothing for 16 s (libpri
 # finds out within T203 + N200 x T200 = 13 s), then comes back
 pbx "silence 16000"
-wait_ev "$TMPD/td.log" 'D channel down' 170
+wait_ev "$TMPD/td.log" 'span 0: D channel down' 170
 check "it:pri-dchan-loss-logged" grep -q 'span 0: D channel down' "$TMPD/td.log"
 check "it:pri-dchan-down-shown" shows 'Q.921 down'
-wait_ev "$TMPD/td.log" 'D channel up' 150 2
+wait_ev "$TMPD/td.log" 'span 0: D channel up' 150 2
 check "it:pri-dchan-recovery (up $(count up) times, down $(count down) times)" \
 	shows 'Q.921 up (up 2 times, down 1 times)'
-wait_ev "$TMPD/td.log" 'RESTART ACKNOWLEDGE channel 31' 50 2
+wait_ev "$TMPD/td.log" 'span 0: RESTART ACKNOWLEDGE channel 31' 50 2
 check "it:pri-restart-after-recovery (sent $(count sent))" test "$(count acknowledged)" -ge 61
 
 pbx "quit"

@@ -4,7 +4,7 @@
  *
  * Q.931 -> call: SETUP (en bloc) -> CALL PROCEEDING at once, then
  * iw_leg_incoming(); ALERTING -> PROGRESS alerting; PROGRESS -> PROGRESS;
- * CONNECT -> ANSWER; DISCONNECT / RELEASE (or the D channel lost: 27) ->
+ * CONNECT -> ANSWER; DISCONNECT / RELEASE (or the D channel lost: 38) ->
  * RELEASE with the cause as it came (the call maps it with the same Q.850
  * tables as ISUP's).
  * call -> Q.931: progress -> ALERTING or PROGRESS (progress indicator 8

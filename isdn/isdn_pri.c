@@ -390,6 +390,17 @@ static void restart_rcvd(struct isdn_span *s, int channel)
 
 /* --- calls --- */
 
+/* Refuse a SETUP that has no isdn_call (no channel for it). libpri 1.6
+ * sends nothing for a hangup in the Call Present state (the call is not
+ * "alive" until answered), so CALL PROCEEDING goes first, then DISCONNECT
+ * with the cause; libpri finishes the clearing (RELEASE / RELEASE
+ * COMPLETE) and frees the call on its own. */
+static void refuse(struct isdn_span *s, q931_call *q, int ch, int cause)
+{
+	pri_proceeding(s->pri, q, ch > 0 ? ch : 0, 0);
+	pri_hangup(s->pri, q, cause);
+}
+
 static void ring(struct isdn_span *s, pri_event_ring *r)
 {
 	struct isdn_setup_info si;
@@ -405,7 +416,7 @@ static void ring(struct isdn_span *s, pri_event_ring *r)
 		if (ch < 0) {
 			LOGP(DISDN, LOGL_NOTICE, "span %u: SETUP refused: no idle B channel\n",
 			     s->cfg.id);
-			pri_hangup(s->pri, r->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+			refuse(s, r->call, 0, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 			return;
 		}
 	}
@@ -413,12 +424,12 @@ static void ring(struct isdn_span *s, pri_event_ring *r)
 		LOGP(DISDN, LOGL_NOTICE, "span %u: SETUP for channel %d (%s): refused, cause 44\n",
 		     s->cfg.id, ch,
 		     is_bchan(s, (unsigned)ch) ? isdn_chan_state_name(s->ch[ch]) : "no B channel");
-		pri_hangup(s->pri, r->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+		refuse(s, r->call, ch, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 		return;
 	}
 	c = talloc_zero(s, struct isdn_call);
 	if (!c) {
-		pri_hangup(s->pri, r->call, PRI_CAUSE_SWITCH_CONGESTION);
+		refuse(s, r->call, ch, PRI_CAUSE_SWITCH_CONGESTION);
 		return;
 	}
 	c->s = s;

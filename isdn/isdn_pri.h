@@ -79,7 +79,7 @@ struct isdn_call_ops {
 	void (*alerting)(void *priv, struct isdn_call *c, bool inband);
 	void (*connect)(void *priv, struct isdn_call *c);
 	/* DISCONNECT or RELEASE from the far end (or the D channel was lost:
-	 * cause 41); the call is gone after this returns */
+	 * cause 38); the call is gone after this returns */
 	void (*released)(void *priv, struct isdn_call *c, uint8_t cause);
 	/* the D channel went up or down */
 	void (*dchan)(void *priv, struct isdn_span *s, bool up);

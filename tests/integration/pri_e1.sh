@@ -91,6 +91,14 @@ sleep 0.3
 check "it:pri-channel-idle-after-refusal ($(show | grep -o 'idle [0-9]* busy [0-9]*'))" \
 	shows 'idle 30 busy 0 restarting 0'
 
+# a SETUP for the D channel's timeslot (16): refused with cause 44
+# (requested channel not available), nothing stuck
+pbx "call 1234 5678 16"
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 50 2
+check "it:pri-setup-bad-channel-44 ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1))" \
+	bash -c "[ \$(grep -c '^EV HANGUP_REQ cause=44' $TMPD/pbx.out) = 1 ]"
+check "it:pri-channel-idle-after-bad-channel" shows 'idle 30 busy 0 restarting 0'
+
 # tandem -> PBX: SETUP (VTY test call), CONNECT, DISCONNECT 16 from the PBX
 vty $VTY "enable" "pri test-call span 0 called 4711 calling 0815" >"$TMPD/vty2.out"
 wait_ev "$TMPD/pbx.out" '^EV RING' 30

@@ -8,7 +8,7 @@
  * It is the span's clock: one packet every FRAMES/8000 s. Commands on
  * stdin, one a line; events on stdout, one a line ("EV NAME key=value"):
  *
- *   call CALLED CALLING   SETUP on the first idle B channel
+ *   call CALLED CALLING [CHAN]  SETUP on CHAN, else the first idle B channel
  *   answer                CONNECT the last incoming call
  *   alert                 ALERTING on it
  *   hangup CAUSE          DISCONNECT (or RELEASE COMPLETE) the current call
@@ -261,13 +261,15 @@ static void dch_rx(void *user, const uint8_t *pkt, int len, int ok)
 static void command(char *line)
 {
 	char a[64] = "", b[64] = "", cmd[32] = "";
+	int want = 0;
 
-	if (sscanf(line, "%31s %63s %63s", cmd, a, b) < 1)
+	if (sscanf(line, "%31s %63s %63s %d", cmd, a, b, &want) < 1)
 		return;
 	if (!strcmp(cmd, "call")) {
-		int ch = -1;
+		int ch = want > 0 && want < MAX_TS ? want : -1;
 		struct pri_sr *sr;
 
+		/* CHAN (optional, 4th word): that channel, even a bad one */
 		for (int i = 1; i < (t1 ? 24 : 32) && ch < 0; i++)
 			if (i != (int)dch_ts && !calls[i].q)
 				ch = i;

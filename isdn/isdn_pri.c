@@ -499,7 +499,11 @@ static void handle(struct isdn_span *s, pri_event *e)
 		     "span %u: D channel down (Q.921 link lost); its calls are released\n",
 		     s->cfg.id);
 		for (unsigned i = 0; i < ISDN_MAX_CHAN; i++) {
-			if (s->call[i]) {
+			/* Q.931 5.8.8 / T309: with the timer on, calls live on
+			 * through a short outage (libpri ends them with HANGUP
+			 * when it runs out); without it libpri keeps them and
+			 * never ends them: they are ended here */
+			if (s->call[i] && pri_get_timer(s->pri, PRI_TIMER_T309) < 0) {
 				call_gone(s->call[i], PRI_CAUSE_NETWORK_OUT_OF_ORDER);
 				pri_destroycall(s->pri, s->call[i]->q);
 				call_free(s->call[i]);

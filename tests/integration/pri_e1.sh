@@ -163,15 +163,29 @@ check "it:pri-t1-ni2-busy-17 (the switch's DISCONNECT 17 reached tandem)" \
 
 # D channel loss: the PBX's span sends and hears nothing for 16 s (libpri
 # finds out within T203 + N200 x T200 = 13 s), then comes back
+# a call is up on channel 1 when the link goes: it lives on through the
+# short outage (Q.931 T309, on in libpri's EuroISDN) and is cleared after
+vty $VTY "enable" "pri test-call span 0 called 4712 calling 0815" >"$TMPD/vty6.out"
+wait_ev "$TMPD/pbx.out" '^EV RING' 30 2
+pbx "answer"
+wait_ev "$TMPD/td.log" 'span 0: CONNECT channel 1' 30 2
+check "it:pri-call-up-before-loss ($(show | grep -o 'busy [0-9]*'))" shows 'idle 29 busy 1'
 pbx "silence 16000"
 wait_ev "$TMPD/td.log" 'span 0: D channel down' 170
 check "it:pri-dchan-loss-logged" grep -q 'span 0: D channel down' "$TMPD/td.log"
 check "it:pri-dchan-down-shown" shows 'Q.921 down'
+check "it:pri-dchan-loss-holds-call-t309 ($(show | grep -o 'busy [0-9]*'))" shows 'idle 29 busy 1'
 wait_ev "$TMPD/td.log" 'span 0: D channel up' 150 2
 check "it:pri-dchan-recovery (up $(count up) times, down $(count down) times)" \
 	shows 'Q.921 up (up 2 times, down 1 times)'
 wait_ev "$TMPD/td.log" 'span 0: RESTART ACKNOWLEDGE channel 31' 50 2
-check "it:pri-restart-after-recovery (sent $(count sent))" test "$(count acknowledged)" -ge 61
+# 30 at start, 1 from the VTY, 29 after recovery (channel 1 kept its call)
+check "it:pri-restart-after-recovery (sent $(count sent))" test "$(count acknowledged)" = 60
+pbx "hangup 16"
+wait_ev "$TMPD/td.log" 'span 0: call on channel 1 released, cause 16' 30 2
+sleep 0.3
+check "it:pri-held-call-cleared-after-recovery ($(show | grep -o 'busy [0-9]*'))" \
+	shows 'idle 30 busy 0 restarting 0'
 
 pbx "quit"
 wait_ev "$TMPD/pbx.out" '^EV END' 30

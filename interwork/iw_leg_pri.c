@@ -258,13 +258,8 @@ static int on_setup(void *priv, struct isdn_call *ic, const struct isdn_setup_in
 	(void)priv;
 	if (!pri_iw || !s)
 		return 63;
-	if (!si->complete) {
-		/* overlap receiving (SETUP ACKNOWLEDGE, INFORMATION, T302) is
-		 * not done: en bloc only */
-		LOGP(DISDN, LOGL_NOTICE,
-		     "span %u: SETUP without sending complete on channel %u: taken en bloc\n",
-		     isdn_call_span(ic), isdn_call_channel(ic));
-	}
+	/* overlap receiving (SETUP ACKNOWLEDGE, INFORMATION, T302) is done
+	 * in isdn/: the number here is complete */
 	pl = leg_new(pri_ctx, s, ic, true);
 	if (!pl)
 		return 47;

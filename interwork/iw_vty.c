@@ -17,6 +17,7 @@ static struct osmo_tdef_group timer_groups[] = {
 	 .desc = "SIP transaction timers (RFC 3261 17; A..M as T1001..T1013)",
 	 .tdefs = sip_txn_tdefs},
 	{.name = "isup", .desc = "ISUP timers (Q.764 Annex A), seconds", .tdefs = isup_tdefs},
+	{.name = "pri", .desc = "ISDN PRI timers (Q.931), seconds", .tdefs = isdn_tdefs},
 	{},
 };
 

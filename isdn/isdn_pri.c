@@ -15,6 +15,7 @@
 #include <sys/time.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 
 #include "core/log.h"
 #include "core/loop.h"
@@ -57,6 +58,14 @@ const char *isdn_chan_state_name(enum isdn_chan_state st)
 
 static struct isdn_span *spans[MAX_SPANS];
 
+struct osmo_tdef isdn_tdefs[] = {
+	{.T = 302,
+	 .default_val = 10,
+	 .unit = OSMO_TDEF_S,
+	 .desc = "overlap receiving: SETUP ACKNOWLEDGE / INFORMATION to the next (Q.931: 10-15 s)"},
+	{},
+};
+
 struct isdn_span *isdn_span_find(unsigned id)
 {
 	return id < MAX_SPANS ? spans[id] : NULL;
@@ -82,6 +91,11 @@ struct isdn_call {
 	q931_call *q;
 	unsigned channel;
 	bool outgoing;
+	/* overlap receiving (SETUP without sending complete): the setup
+	 * waits here while INFORMATION brings digits, T302 between them */
+	bool collecting;
+	struct isdn_setup_info si;
+	struct loop_timer t302;
 	bool owner_gone; /* released toward the owner (or by it): no more events */
 	void *priv;
 };
@@ -249,6 +263,10 @@ struct isdn_span *isdn_span_create(void *ctx, const struct isdn_span_cfg *cfg)
 	}
 	/* RELEASE COMPLETE answers a RELEASE even when the call is gone */
 	pri_hangup_fix_enable(s->pri, 1);
+	/* the network side takes overlap receiving (Q.931 5.2.4); without
+	 * this libpri reports every SETUP as complete */
+	if (cfg->network)
+		pri_set_overlapdial(s->pri, 1);
 	/* "logging level isdn debug": libpri's decoded Q.921/Q.931 too */
 	if (log_check_level(DISDN, LOGL_DEBUG))
 		pri_set_debug(s->pri,
@@ -294,6 +312,7 @@ static void call_free(struct isdn_call *c)
 {
 	struct isdn_span *s = c->s;
 
+	loop_timer_cancel(isdn_loop, &c->t302);
 	if (s->call[c->channel] == c) {
 		s->call[c->channel] = NULL;
 		if (s->ch[c->channel] == ISDN_CH_BUSY)
@@ -401,12 +420,14 @@ static void refuse(struct isdn_span *s, q931_call *q, int ch, int cause)
 	pri_hangup(s->pri, q, cause);
 }
 
+static void offer(struct isdn_call *c, const struct isdn_setup_info *si);
+static void t302_expired(void *priv);
+
 static void ring(struct isdn_span *s, pri_event_ring *r)
 {
 	struct isdn_setup_info si;
 	struct isdn_call *c;
 	int ch = r->channel > 0 ? CHAN_OF(r->channel) : -1;
-	int cause;
 
 	if (ch < 0) {
 		/* any channel: the first idle one */
@@ -438,6 +459,7 @@ static void ring(struct isdn_span *s, pri_event_ring *r)
 	s->call[ch] = c;
 	s->ch[ch] = ISDN_CH_BUSY;
 	s->calls_in++;
+	loop_timer_init(&c->t302, t302_expired, c);
 	memset(&si, 0, sizeof(si));
 	si.channel = ch;
 	si.exclusive = r->flexible == 0;
@@ -449,8 +471,71 @@ static void ring(struct isdn_span *s, pri_event_ring *r)
 	si.calling_pres = (uint8_t)r->callingpres;
 	si.complete = r->complete != 0;
 	si.bearer = (unsigned)r->ctype;
-	LOGP(DISDN, LOGL_INFO, "span %u: SETUP channel %d called %s calling %s\n", s->cfg.id, ch,
-	     si.called, si.calling);
+	LOGP(DISDN, LOGL_INFO, "span %u: SETUP channel %d called %s calling %s%s\n", s->cfg.id, ch,
+	     si.called, si.calling, si.complete ? "" : " (overlap)");
+	if (!si.complete && s->cfg.network) {
+		/* Q.931 5.2.4: SETUP ACKNOWLEDGE, then INFORMATION until
+		 * sending complete or T302 */
+		c->collecting = true;
+		c->si = si;
+		pri_need_more_info(s->pri, c->q, ch, 0);
+		loop_timer_schedule(isdn_loop, &c->t302,
+				    osmo_tdef_get(isdn_tdefs, 302, OSMO_TDEF_MS, 10000) * 1000ull);
+		return;
+	}
+	offer(c, &si);
+}
+
+/* More digits (INFORMATION) for a call in overlap receiving. */
+static void info_rcvd(struct isdn_span *s, pri_event_ring *r)
+{
+	struct isdn_call *c = call_of(s, r->call);
+	size_t have;
+
+	if (!c || !c->collecting)
+		return;
+	have = strlen(c->si.called);
+	snprintf(c->si.called + have, sizeof(c->si.called) - have, "%s", r->callednum);
+	c->si.overlap = true;
+	LOGP(DISDN, LOGL_INFO, "span %u: INFORMATION channel %u: called now %s%s\n", s->cfg.id,
+	     c->channel, c->si.called, r->complete ? " (sending complete)" : "");
+	if (r->complete) {
+		c->si.complete = true;
+		c->collecting = false;
+		loop_timer_cancel(isdn_loop, &c->t302);
+		offer(c, &c->si);
+		return;
+	}
+	loop_timer_schedule(isdn_loop, &c->t302,
+			    osmo_tdef_get(isdn_tdefs, 302, OSMO_TDEF_MS, 10000) * 1000ull);
+}
+
+static void t302_expired(void *priv)
+{
+	struct isdn_call *c = priv;
+	struct isdn_span *s = c->s;
+
+	if (!c->collecting)
+		return;
+	c->collecting = false;
+	LOGP(DISDN, LOGL_INFO, "span %u: T302 on channel %u: called %s taken as complete\n",
+	     s->cfg.id, c->channel, c->si.called);
+	if (!c->si.called[0]) {
+		/* Q.931 5.2.4.3: no digits at all: invalid number format */
+		c->owner_gone = true;
+		pri_hangup(s->pri, c->q, PRI_CAUSE_INVALID_NUMBER_FORMAT);
+	} else {
+		offer(c, &c->si);
+	}
+	span_arm(s);
+}
+
+/* The complete setup to the owner, or refused. */
+static void offer(struct isdn_call *c, const struct isdn_setup_info *si)
+{
+	struct isdn_span *s = c->s;
+	int cause, ch = (int)c->channel;
+
 	if (!ops || !ops->setup) {
 		/* no owner for PRI calls in this build (interwork has not
 		 * registered one): refused, not left hanging */
@@ -459,7 +544,7 @@ static void ring(struct isdn_span *s, pri_event_ring *r)
 		     s->cfg.id, ch);
 		cause = PRI_CAUSE_SERVICEOROPTION_NOTAVAIL;
 	} else {
-		cause = ops->setup(ops_priv, c, &si);
+		cause = ops->setup(ops_priv, c, si);
 	}
 	if (cause > 0) {
 		/* libpri 1.6 sends nothing for a hangup in the Call Present
@@ -467,7 +552,8 @@ static void ring(struct isdn_span *s, pri_event_ring *r)
 		 * PROCEEDING first, then DISCONNECT with the cause; the channel
 		 * is free when RELEASE COMPLETE closes it (Q.931 5.3) */
 		c->owner_gone = true;
-		pri_proceeding(s->pri, c->q, ch, 0);
+		if (!si->overlap && si->complete)
+			pri_proceeding(s->pri, c->q, ch, 0);
 		pri_hangup(s->pri, c->q, cause);
 	}
 }
@@ -529,6 +615,9 @@ static void handle(struct isdn_span *s, pri_event *e)
 	}
 	case PRI_EVENT_RING:
 		ring(s, &e->ring);
+		break;
+	case PRI_EVENT_INFO_RECEIVED:
+		info_rcvd(s, &e->ring);
 		break;
 	case PRI_EVENT_PROCEEDING:
 		c = call_of(s, e->proceeding.call);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <osmocom/core/tdef.h>
+
 struct loop;
 struct isdn_span;
 struct isdn_call;
@@ -63,13 +65,15 @@ struct isdn_setup_info {
 	uint8_t called_plan;  /* Q.931 type of number << 4 | numbering plan */
 	uint8_t calling_plan; /* same */
 	uint8_t calling_pres; /* presentation << 5 | screening, as Q.931 codes them */
-	bool complete;	      /* sending complete (else overlap) */
+	bool complete;	      /* sending complete came (else T302 ended the overlap) */
+	bool overlap;	      /* the number came in INFORMATION messages too */
 	unsigned bearer;      /* Q.931 information transfer capability */
 };
 
 /* Events toward the owner of the calls (interwork/); all optional. */
 struct isdn_call_ops {
-	/* A SETUP came and took channel si->channel. Return 0 to take the
+	/* A SETUP came and took channel si->channel (after overlap receiving,
+	 * once the number is complete: sending complete or T302). Return 0 to take the
 	 * call (answer it with isdn_call_proceeding etc.), or a Q.850 cause
 	 * (> 0) to refuse it with RELEASE COMPLETE. */
 	int (*setup)(void *priv, struct isdn_call *c, const struct isdn_setup_info *si);
@@ -128,6 +132,10 @@ unsigned isdn_call_channel(const struct isdn_call *c);
 unsigned isdn_call_span(const struct isdn_call *c);
 void isdn_call_set_priv(struct isdn_call *c, void *priv);
 void *isdn_call_priv(const struct isdn_call *c);
+
+/* Timers of the PRI layer (as "timer pri TNNN"): T302, overlap receiving
+ * (Q.931 5.2.4: from SETUP ACKNOWLEDGE / each INFORMATION to the next). */
+extern struct osmo_tdef isdn_tdefs[];
 
 /* VTY: "show pri spans", "pri restart span N [channel C]". */
 void isdn_vty_init(void);

@@ -113,6 +113,7 @@ DEFUN(pri_test_call, pri_test_call_cmd, "pri test-call span <0-1023> called NUMB
 
 void isdn_vty_init(void)
 {
+	osmo_tdefs_reset(isdn_tdefs); /* "timer pri T302 N" changes it */
 	install_element_ve(&show_pri_spans_cmd);
 	install_element(ENABLE_NODE, &pri_restart_span_cmd);
 	install_element(ENABLE_NODE, &pri_restart_chan_cmd);

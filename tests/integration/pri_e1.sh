@@ -31,6 +31,7 @@ log stderr
  logging level isdn info
 line vty
  bind 127.0.0.1 $VTY
+timer pri T302 2
 media
  rtp-port-range 27110 27119
  span 0 e1 local 127.0.0.1 $L remote 127.0.0.1 $R frames 8 signalling pri network switchtype euroisdn
@@ -98,6 +99,24 @@ wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 50 2
 check "it:pri-setup-bad-channel-44 ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1))" \
 	bash -c "[ \$(grep -c '^EV HANGUP_REQ cause=44' $TMPD/pbx.out) = 1 ]"
 check "it:pri-channel-idle-after-bad-channel" shows 'idle 30 busy 0 restarting 0'
+
+# overlap receiving: SETUP without sending complete -> SETUP ACKNOWLEDGE,
+# INFORMATION digits, T302 (2 s here) ends the number, then offered (and
+# refused, as every incoming call for now: 63, without CALL PROCEEDING)
+pbx "ocall 12 5678"
+wait_ev "$TMPD/pbx.out" '^EV SETUP_ACK' 30
+check "it:pri-overlap-setup-ack" grep -q '^EV SETUP_ACK' "$TMPD/pbx.out"
+pbx "info 345"
+wait_ev "$TMPD/td.log" 'span 0: T302 on channel 1' 60
+check "it:pri-overlap-information ($(grep -o 'called now [0-9]*' "$TMPD/td.log" | tail -1))" \
+	grep -q 'span 0: INFORMATION channel 1: called now 12345$' "$TMPD/td.log"
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=63' 30 2
+check "it:pri-overlap-t302-complete ($(grep -o 'T302 on channel 1: called [0-9]*' "$TMPD/td.log"))" \
+	bash -c "grep -q 'T302 on channel 1: called 12345 taken as complete' $TMPD/td.log && \
+	[ \$(grep -c '^EV HANGUP_REQ cause=63' $TMPD/pbx.out) = 2 ]"
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 3
+sleep 0.3
+check "it:pri-channel-idle-after-overlap" shows 'idle 30 busy 0 restarting 0'
 
 # tandem -> PBX: SETUP (VTY test call), CONNECT, DISCONNECT 16 from the PBX
 vty $VTY "enable" "pri test-call span 0 called 4711 calling 0815" >"$TMPD/vty2.out"

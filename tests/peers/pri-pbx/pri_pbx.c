@@ -9,6 +9,8 @@
  * stdin, one a line; events on stdout, one a line ("EV NAME key=value"):
  *
  *   call CALLED CALLING [CHAN]  SETUP on CHAN, else the first idle B channel
+ *   ocall CALLED CALLING  SETUP without sending complete (overlap sending)
+ *   info DIGITS           INFORMATION, one per digit, on the current call
  *   answer                CONNECT the last incoming call
  *   alert                 ALERTING on it
  *   hangup CAUSE          DISCONNECT (or RELEASE COMPLETE) the current call
@@ -203,6 +205,9 @@ static void handle(pri_event *e)
 			pri_proceeding(pri, e->ring.call, ch, 0);
 		}
 		break;
+	case PRI_EVENT_SETUP_ACK:
+		printf("EV SETUP_ACK\n");
+		break;
 	case PRI_EVENT_PROCEEDING:
 		printf("EV PROCEEDING\n");
 		break;
@@ -265,7 +270,7 @@ static void command(char *line)
 
 	if (sscanf(line, "%31s %63s %63s %d", cmd, a, b, &want) < 1)
 		return;
-	if (!strcmp(cmd, "call")) {
+	if (!strcmp(cmd, "call") || !strcmp(cmd, "ocall")) {
 		int ch = want > 0 && want < MAX_TS ? want : -1;
 		struct pri_sr *sr;
 
@@ -283,13 +288,16 @@ static void command(char *line)
 		pri_sr_set_channel(sr, ch, 1, 0);
 		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 				  t1 ? PRI_LAYER_1_ULAW : PRI_LAYER_1_ALAW);
-		pri_sr_set_called(sr, a, PRI_NATIONAL_ISDN, 1);
+		pri_sr_set_called(sr, a, PRI_NATIONAL_ISDN, !strcmp(cmd, "call"));
 		pri_sr_set_caller(sr, b[0] ? b : NULL, NULL, PRI_NATIONAL_ISDN,
 				  PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
 		pri_setup(pri, calls[ch].q, sr);
 		pri_sr_free(sr);
 		current = ch;
 		printf("EV SETUP_SENT chan=%d\n", ch);
+	} else if (!strcmp(cmd, "info") && current > 0) {
+		for (const char *d = a; *d; d++)
+			pri_information(pri, calls[current].q, *d);
 	} else if (!strcmp(cmd, "answer") && last_in > 0) {
 		pri_answer(pri, calls[last_in].q, last_in, 0);
 		calls[last_in].answered = true;
@@ -407,6 +415,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pri_hangup_fix_enable(pri, 1);
+	pri_set_overlapdial(pri, 1); /* "ocall": SETUP without sending complete */
 	pri_set_debug(pri, debug);
 	printf("EV START role=%s switch=%s\n", network ? "network" : "user", swname);
 	start = next = now_s();

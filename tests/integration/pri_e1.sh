@@ -206,6 +206,15 @@ sleep 0.3
 check "it:pri-held-call-cleared-after-recovery ($(show | grep -o 'busy [0-9]*'))" \
 	shows 'idle 30 busy 0 restarting 0'
 
+# bad input: 40 frames of random bytes with a good FCS on the D channel;
+# tandem lives on and the link is up afterwards (re-established if need be)
+pbx "garbage 40"
+for _ in $(seq 1 100); do
+	show | grep -q 'Q.921 up' && break
+	sleep 0.1
+done
+check "it:pri-garbage-frames (tandem alive, $(show | grep -o 'Q.921 [a-z]*'))" shows 'Q.921 up'
+
 pbx "quit"
 wait_ev "$TMPD/pbx.out" '^EV END' 30
 if command -v tshark >/dev/null; then

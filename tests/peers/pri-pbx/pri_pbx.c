@@ -15,6 +15,7 @@
  *   alert                 ALERTING on it
  *   hangup CAUSE          DISCONNECT (or RELEASE COMPLETE) the current call
  *   restart CHAN          RESTART one B channel
+ *   garbage N             N frames of random bytes (good FCS) on the D channel
  *   silence MS            send nothing for MS (the span fails: D channel loss)
  *   quit
  *
@@ -305,6 +306,27 @@ static void command(char *line)
 		pri_acknowledge(pri, calls[last_in].q, last_in, 1);
 	} else if (!strcmp(cmd, "hangup") && current > 0) {
 		pri_hangup(pri, calls[current].q, atoi(a) ? atoi(a) : 16);
+	} else if (!strcmp(cmd, "garbage")) {
+		/* N frames of random bytes (3-260) with a good FCS, straight
+		 * onto the D channel: what a broken far end could send */
+		int n = atoi(a);
+
+		srand(4711);
+		for (int k = 0; k < n && (txq_t + 1) % QN != txq_h; k++) {
+			int len = 3 + rand() % 258;
+
+			for (int j = 0; j < len; j++)
+				txq[txq_t].b[j] = (uint8_t)rand();
+			if (k % 2)
+				txq[txq_t].b[0] = 0x00; /* SAPI 0 (Q.931) */
+			if (k % 2)
+				txq[txq_t].b[1] = 0x01; /* TEI 0 */
+			if (k % 4 == 1)
+				txq[txq_t].b[4] = 0x08; /* Q.931 protocol discriminator */
+			txq[txq_t].len = len;
+			txq_t = (txq_t + 1) % QN;
+		}
+		printf("EV GARBAGE n=%d\n", n);
 	} else if (!strcmp(cmd, "restart")) {
 		pri_reset(pri, atoi(a));
 	} else {

@@ -782,6 +782,12 @@ int isdn_call_release(struct isdn_call *c, uint8_t cause)
 	return 0;
 }
 
+int isdn_call_clear(struct isdn_call *c, uint8_t cause)
+{
+	call_gone(c, cause);
+	return isdn_call_release(c, cause);
+}
+
 unsigned isdn_call_channel(const struct isdn_call *c)
 {
 	return c->channel;
@@ -790,6 +796,11 @@ unsigned isdn_call_channel(const struct isdn_call *c)
 unsigned isdn_call_span(const struct isdn_call *c)
 {
 	return c->s->cfg.id;
+}
+
+struct isdn_call *isdn_span_call(struct isdn_span *s, unsigned channel)
+{
+	return channel < ISDN_MAX_CHAN ? s->call[channel] : NULL;
 }
 
 void isdn_call_set_priv(struct isdn_call *c, void *priv)
@@ -915,6 +926,13 @@ int isdn_call_release(struct isdn_call *c, uint8_t cause)
 	return -ENOTSUP;
 }
 
+int isdn_call_clear(struct isdn_call *c, uint8_t cause)
+{
+	(void)c;
+	(void)cause;
+	return -ENOTSUP;
+}
+
 unsigned isdn_call_channel(const struct isdn_call *c)
 {
 	(void)c;
@@ -925,6 +943,13 @@ unsigned isdn_call_span(const struct isdn_call *c)
 {
 	(void)c;
 	return 0;
+}
+
+struct isdn_call *isdn_span_call(struct isdn_span *s, unsigned channel)
+{
+	(void)s;
+	(void)channel;
+	return NULL;
 }
 
 void isdn_call_set_priv(struct isdn_call *c, void *priv)

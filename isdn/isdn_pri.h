@@ -128,7 +128,12 @@ int isdn_call_answer(struct isdn_call *c);
 /* DISCONNECT with the cause (or RELEASE COMPLETE before any answer from
  * us); the call is gone for the owner after this returns. */
 int isdn_call_release(struct isdn_call *c, uint8_t cause);
+/* Maintenance: clear the call like isdn_call_release, and tell its owner
+ * first (ops->released with the cause). */
+int isdn_call_clear(struct isdn_call *c, uint8_t cause);
 unsigned isdn_call_channel(const struct isdn_call *c);
+/* The call on a B channel of the span, or NULL. */
+struct isdn_call *isdn_span_call(struct isdn_span *s, unsigned channel);
 unsigned isdn_call_span(const struct isdn_call *c);
 void isdn_call_set_priv(struct isdn_call *c, void *priv);
 void *isdn_call_priv(const struct isdn_call *c);

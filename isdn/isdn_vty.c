@@ -111,6 +111,27 @@ DEFUN(pri_test_call, pri_test_call_cmd, "pri test-call span <0-1023> called NUMB
 	return CMD_SUCCESS;
 }
 
+/* Clear the call on a B channel (maintenance): DISCONNECT with the cause
+ * toward the span, and the call's owner (the SIP side) is released with
+ * the same cause. */
+DEFUN(pri_release, pri_release_cmd, "pri release span <0-1023> channel <1-31> cause <1-127>",
+      "ISDN primary rate\nClear the call on a B channel (DISCONNECT)\nA span\nSpan number\n"
+      "B channel\nChannel (= timeslot)\nQ.850 cause\nCause value\n")
+{
+	struct isdn_span *s = span_arg(vty, argv[0]);
+	struct isdn_call *c;
+
+	if (!s)
+		return CMD_WARNING;
+	c = isdn_span_call(s, (unsigned)atoi(argv[1]));
+	if (!c) {
+		vty_out(vty, "%% span %s channel %s: no call%s", argv[0], argv[1], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	isdn_call_clear(c, (uint8_t)atoi(argv[2]));
+	return CMD_SUCCESS;
+}
+
 void isdn_vty_init(void)
 {
 	osmo_tdefs_reset(isdn_tdefs); /* "timer pri T302 N" changes it */
@@ -118,4 +139,5 @@ void isdn_vty_init(void)
 	install_element(ENABLE_NODE, &pri_restart_span_cmd);
 	install_element(ENABLE_NODE, &pri_restart_chan_cmd);
 	install_element(ENABLE_NODE, &pri_test_call_cmd);
+	install_element(ENABLE_NODE, &pri_release_cmd);
 }

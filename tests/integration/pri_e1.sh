@@ -100,6 +100,20 @@ check "it:pri-setup-bad-channel-44 ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | ta
 	bash -c "[ \$(grep -c '^EV HANGUP_REQ cause=44' $TMPD/pbx.out) = 1 ]"
 check "it:pri-channel-idle-after-bad-channel" shows 'idle 30 busy 0 restarting 0'
 
+# tandem -> PBX: SETUP, the PBX only proceeds; tandem clears it before any
+# answer (as for a CANCEL from the SIP side): DISCONNECT 16 reaches the PBX
+vty $VTY "enable" "pri test-call span 0 called 4710 calling 0815" >/dev/null
+wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=4710' 30
+vty $VTY "enable" "pri release span 0 channel 1 cause 16" >"$TMPD/vty7.out"
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=16' 30
+check "it:pri-release-before-answer (PBX: $(grep '^EV HANGUP_REQ cause=16' "$TMPD/pbx.out" | head -1))" \
+	grep -q '^EV HANGUP_REQ cause=16' "$TMPD/pbx.out"
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 3
+sleep 0.3
+check "it:pri-channel-idle-after-release" shows 'idle 30 busy 0 restarting 0'
+vty $VTY "enable" "pri release span 0 channel 2 cause 16" >"$TMPD/vty8.out"
+check "it:pri-release-no-call" grep -q 'no call' "$TMPD/vty8.out"
+
 # overlap receiving: SETUP without sending complete -> SETUP ACKNOWLEDGE,
 # INFORMATION digits, T302 (2 s here) ends the number, then offered (and
 # refused, as every incoming call for now: 63, without CALL PROCEEDING)
@@ -114,14 +128,14 @@ wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=63' 30 2
 check "it:pri-overlap-t302-complete ($(grep -o 'T302 on channel 1: called [0-9]*' "$TMPD/td.log"))" \
 	bash -c "grep -q 'T302 on channel 1: called 12345 taken as complete' $TMPD/td.log && \
 	[ \$(grep -c '^EV HANGUP_REQ cause=63' $TMPD/pbx.out) = 2 ]"
-wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 3
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 4
 sleep 0.3
 check "it:pri-channel-idle-after-overlap" shows 'idle 30 busy 0 restarting 0'
 
 # tandem -> PBX: SETUP (VTY test call), CONNECT, DISCONNECT 16 from the PBX
 vty $VTY "enable" "pri test-call span 0 called 4711 calling 0815" >"$TMPD/vty2.out"
-wait_ev "$TMPD/pbx.out" '^EV RING' 30
-check "it:pri-setup-out (PBX got SETUP: $(grep -m1 '^EV RING' "$TMPD/pbx.out"))" \
+wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=4711' 30
+check "it:pri-setup-out (PBX got SETUP: $(grep -m1 '^EV RING chan=1 called=4711' "$TMPD/pbx.out"))" \
 	grep -q '^EV RING chan=1 called=4711 calling=0815 calledplan=33 callingplan=33 complete=1' \
 	"$TMPD/pbx.out"
 pbx "answer"
@@ -185,7 +199,7 @@ check "it:pri-t1-ni2-busy-17 (the switch's DISCONNECT 17 reached tandem)" \
 # a call is up on channel 1 when the link goes: it lives on through the
 # short outage (Q.931 T309, on in libpri's EuroISDN) and is cleared after
 vty $VTY "enable" "pri test-call span 0 called 4712 calling 0815" >"$TMPD/vty6.out"
-wait_ev "$TMPD/pbx.out" '^EV RING' 30 2
+wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=4712' 30
 pbx "answer"
 wait_ev "$TMPD/td.log" 'span 0: CONNECT channel 1' 30 2
 check "it:pri-call-up-before-loss ($(show | grep -o 'busy [0-9]*'))" shows 'idle 29 busy 1'

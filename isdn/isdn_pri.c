@@ -117,6 +117,8 @@ struct isdn_span {
 };
 
 static struct loop *isdn_loop;
+static struct pri *retired[64]; /* instances of freed spans (see span_destructor) */
+static unsigned n_retired;
 static const struct isdn_call_ops *ops;
 static void *ops_priv;
 
@@ -234,8 +236,13 @@ static int span_destructor(struct isdn_span *s)
 		loop_timer_cancel(isdn_loop, &s->timer);
 	for (unsigned i = 0; i < ISDN_MAX_CHAN; i++)
 		TALLOC_FREE(s->call[i]);
-	/* libpri 1.6 has no call to free an instance: s->pri stays (one per
-	 * span, for the life of the process) */
+	/* libpri 1.6 has no call to free an instance: it is kept (reachable,
+	 * with the span's callbacks cut off) for the life of the process */
+	if (s->pri) {
+		pri_set_userdata(s->pri, NULL);
+		if (n_retired < sizeof(retired) / sizeof(retired[0]))
+			retired[n_retired++] = s->pri;
+	}
 	return 0;
 }
 
@@ -702,6 +709,8 @@ struct isdn_call *isdn_call_place(struct isdn_span *s, unsigned channel, const c
 		return NULL;
 	}
 	c = talloc_zero(s, struct isdn_call);
+	if (c)
+		loop_timer_init(&c->t302, t302_expired, c); /* never runs: not collecting */
 	sr = pri_sr_new();
 	if (!c || !sr || !(c->q = pri_new_call(s->pri))) {
 		if (sr)

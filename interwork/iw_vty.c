@@ -1,6 +1,7 @@
 #include <osmocom/vty/tdef_vty.h>
 
 #include "core/vty.h"
+#include "interwork/iw_call_int.h"
 #include "interwork/iw_vty.h"
 #include "isdn/isdn_pri.h"
 #include "media/media.h"
@@ -18,6 +19,9 @@ static struct osmo_tdef_group timer_groups[] = {
 	 .tdefs = sip_txn_tdefs},
 	{.name = "isup", .desc = "ISUP timers (Q.764 Annex A), seconds", .tdefs = isup_tdefs},
 	{.name = "pri", .desc = "ISDN PRI timers (Q.931), seconds", .tdefs = isdn_tdefs},
+	{.name = "call",
+	 .desc = "Interworking call timers (X1 ENUM budget, X2 failure tone, X3 no answer)",
+	 .tdefs = iw_call_tdefs},
 	{},
 };
 

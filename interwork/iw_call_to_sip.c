@@ -1,0 +1,430 @@
+/* A call from the circuit toward SIP (RFC 3398 7, Q.1912.5):
+ *
+ *   IAM / SETUP -> E.164 -> route (ENUM first when the route says) ->
+ *   INVITE with our SDP offer; 180 -> ACM "subscriber free" (ringback
+ *   toward TDM unless early media), 183 -> ACM/CPG with in-band
+ *   information, 200 -> ANM (CON when no ACM went), a failure -> the next
+ *   trunk of the route (no answer, trunk trouble) or REL with the mapped
+ *   cause (Reason: Q.850 wins), after a busy/congestion tone when the
+ *   trunk says. BYE -> REL 16 is in iw_call.c (both directions). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "interwork/iw_call_int.h"
+#include "interwork/iw_cause.h"
+#include "interwork/iw_enum_dns.h"
+#include "interwork/iw_trust.h"
+#include "sip/sip_trunk.h"
+#include "sip/sip_ua.h"
+
+static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *number,
+			const char *ruri_in);
+static void enum_done_cb(void *priv, int status, const struct iw_enum_result *r);
+
+/* The call cannot go on toward SIP: REL with cause. */
+static void circuit_fail(struct iw_call *c, uint8_t cause)
+{
+	if (!c->cause)
+		c->cause = cause;
+	iw_call_state(c, IW_CALL_S_CLEARING);
+	iw_circuit_release(c, cause, ISUP_LOC_BEYOND_INTERWORKING);
+	c->iw->st.failed++;
+	iw_call_maybe_free(c);
+}
+
+/* Route targets as the routing layer gave them (route advance). */
+static int alt_set(struct iw_call *c, const struct iw_route_res *rr)
+{
+	if (!c->alt)
+		c->alt = talloc_zero_array(c, iw_alt_name, IW_ROUTE_ALT_MAX);
+	if (!c->alt)
+		return -ENOMEM;
+	memcpy(c->alt, rr->alt, sizeof(rr->alt));
+	c->n_alt = rr->n_alt;
+	return 0;
+}
+
+void iw_leg_incoming(struct iw *iw, struct iw_leg *leg, const struct iw_leg_in *in)
+{
+	struct iw_route_res rr = {.cause = ISUP_CAUSE_NO_ROUTE_DESTINATION};
+	const struct isup_number *called = in->called, *calling = in->calling;
+	struct iw_call *c;
+	char e164[48];
+
+	c = iw_call_alloc(iw, true);
+	if (!c) {
+		leg->ops->release(leg, ISUP_CAUSE_RESOURCE_UNAVAILABLE,
+				  ISUP_LOC_BEYOND_INTERWORKING);
+		return;
+	}
+	talloc_steal(c, leg);
+	iw_call_attach_leg(c, leg);
+	if (in->isup && c->isup_variant >= 0) {
+		uint8_t buf[272];
+		int n = isup_msg_encode((enum isup_variant)c->isup_variant, in->isup, buf,
+					sizeof(buf));
+
+		c->iam = n > 0 ? talloc_memdup(c, buf, (size_t)n) : NULL;
+		c->iam_len = c->iam ? n : -1;
+	}
+	if (in->far_echo_control) {
+		/* Q.763 3.35 bit E: the preceding exchange put an echo control
+		 * device in the connection; with echo-control network ours stays
+		 * out (and our ACM does not claim one) */
+		c->ec_off = true;
+		LOGCALL(c, LOGL_INFO, "echo control device in the connection: ours off\n");
+	}
+	if (leg->ops->echo_control)
+		leg->ops->echo_control(leg,
+				       media_vty_ec_name && media_vty_ec_name[0] && !c->ec_off);
+	if (iw_group_over_limit(iw, leg->cls, leg->group)) {
+		/* Q.850 42 switching equipment congestion */
+		LOGCALL(c, LOGL_INFO, "linkset %s at its limit: REL 42\n", c->linkset);
+		circuit_fail(c, ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION);
+		return;
+	}
+	iw_group_take(c, leg->group);
+	if (iw_isup_to_e164(iw_group_num(c, c->linkset), called, e164, sizeof(e164)) < 0) {
+		/* Q.850 28 invalid number format (address incomplete) */
+		snprintf(c->called, sizeof(c->called), "%s", e164);
+		LOGCALL(c, LOGL_INFO, "called number NOA %u '%s' has no E.164 form: REL 28\n",
+			called->noa, called->digits);
+		c->cause = ISUP_CAUSE_INVALID_NUMBER_FORMAT;
+		circuit_fail(c, ISUP_CAUSE_INVALID_NUMBER_FORMAT);
+		return;
+	}
+	LOGCALL(c, LOGL_INFO, "IAM called NOA %u '%s' -> +%s\n", called->noa, called->digits, e164);
+	snprintf(c->called, sizeof(c->called), "%s", e164);
+	if (calling) {
+		if (iw_isup_to_e164(iw_group_num(c, c->linkset), calling, c->calling,
+				    sizeof(c->calling)) < 0)
+			c->calling[0] = '\0'; /* no E.164 form: not sent */
+		c->calling_restricted = calling->apri == 1;
+	}
+	if (in->hops < 0) {
+		/* Q.764 2.14.2: the hop counter is spent: a loop; cause 25 */
+		LOGCALL(c, LOGL_NOTICE, "hop counter spent: REL 25 (loop?)\n");
+		c->cause = ISUP_CAUSE_EXCHANGE_ROUTING_ERROR;
+		circuit_fail(c, ISUP_CAUSE_EXCHANGE_ROUTING_ERROR);
+		return;
+	}
+	c->max_forwards = (unsigned)in->hops;
+	if (!iw->route || iw->route(iw->route_priv, true, e164, &rr) < 0 || !rr.trunk) {
+		LOGCALL(c, LOGL_INFO, "no route for +%s: REL cause %u\n", e164, rr.cause);
+		circuit_fail(c, rr.cause ? rr.cause : ISUP_CAUSE_NO_ROUTE_DESTINATION);
+		return;
+	}
+	alt_set(c, &rr);
+	if (rr.enum_first && iw->en) {
+		char aus[50];
+
+		snprintf(aus, sizeof(aus), "+%s", e164);
+		c->enum_trunk = rr.trunk;
+		snprintf(c->enum_number, sizeof(c->enum_number), "%s", rr.number);
+		if (iw_enum_lookup(iw->en, aus, enum_done_cb, c) == 0) {
+			c->enum_pending = true;
+			iw_call_state(c, IW_CALL_S_ENUM); /* its budget: timer X1 */
+			return;
+		}
+	}
+	send_invite(c, rr.trunk, rr.number, NULL);
+}
+
+/* --- the SIP side answers our INVITE --- */
+
+void iw_to_sip_progress(struct iw_call *c, const struct sip_msg *rsp)
+{
+	bool alerting = rsp->status == 180;
+
+	iw_rx_answer_sdp(c, rsp);
+	if (!c->cleg)
+		return;
+	/* RFC 3398 7.2.1.1: 180 -> ACM "subscriber free"; 183 -> ACM with
+	 * in-band information (or CPG when the ACM went already) */
+	if (!c->acm_sent) {
+		c->acm_sent = true;
+		iw_call_state(c, IW_CALL_S_EARLY);
+		/* without early media the caller hears our ringback */
+		if (alerting && !c->agreed_ok && c->iw->cfg.ringback)
+			iw_tone(c, "ringback");
+		c->cleg->ops->progress(c->cleg, alerting, c->agreed_ok || c->tone_on);
+	} else {
+		if (alerting && !c->agreed_ok && c->iw->cfg.ringback)
+			iw_tone(c, "ringback");
+		c->cleg->ops->progress(c->cleg, alerting, !alerting);
+	}
+}
+
+void iw_to_sip_answered(struct iw_call *c, const struct sip_msg *rsp)
+{
+	iw_rx_answer_sdp(c, rsp);
+	iw_tone(c, NULL);
+	/* a 200 that crossed our CANCEL: counted, the dialog ends on its own */
+	if (iw_call_get_state(c) != IW_CALL_S_CLEARING)
+		iw_call_state(c, IW_CALL_S_ACTIVE);
+	iw_call_answered(c);
+	if (!c->cleg)
+		return;
+	LOGCALL(c, LOGL_INFO, "answered\n");
+	c->cleg->ops->answer(c->cleg);
+}
+
+/* Worth another trunk: no answer (408, or no response at all), or the
+ * trunk could not take the call (500, 502, 503, 504); a refusal by the
+ * called side (4xx, 6xx) is not. The next trunk must pass the same
+ * admission as the first (iw_admit_trunk: up, calls, calls per second). */
+static bool try_next_trunk(struct iw_call *c, unsigned status)
+{
+	while (c->next_alt < c->n_alt && c->attempts < iw_max_attempts(c->iw)) {
+		struct sip_trunk *t = sip_trunk_find(c->alt[c->next_alt++]);
+		char ruri[256];
+
+		if (!iw_admit_trunk(t))
+			continue;
+		LOGCALL(c, LOGL_INFO, "SIP %u from trunk %s: trying trunk %s\n", status,
+			c->trunk_name, t->name);
+		/* the failed dialog finishes on its own, without us */
+		sip_leg_detach(c->leg);
+		c->leg = NULL;
+		c->iw->st.failovers++;
+		snprintf(ruri, sizeof(ruri), "%s", c->ruri_sent ? c->ruri_sent : "");
+		send_invite(c, t, c->number, c->ruri_fixed ? ruri : NULL);
+		return true;
+	}
+	return false;
+}
+
+/* tones-on-failure is over: the REL with the cause the SIP side gave */
+void iw_fail_tone_done(struct iw_call *c)
+{
+	iw_tone(c, NULL);
+	iw_call_state(c, IW_CALL_S_CLEARING);
+	iw_circuit_release(c, (uint8_t)c->cause, c->cause_loc);
+	iw_call_maybe_free(c);
+}
+
+/* Q.1912.5 / national practice: instead of releasing at once, tell the
+ * caller by tone (ACM or CPG with in-band information, busy or congestion
+ * toward TDM), then REL. Returns true when the tone runs. */
+static bool fail_tone(struct iw_call *c, int cause)
+{
+	const char *name = iw_cause_failure_tone((uint8_t)cause);
+
+	if (!name || !c->cleg || !c->have_chan || !c->trunk || !c->trunk->failure_tone_s)
+		return false;
+	iw_tone(c, name);
+	c->acm_sent = true;
+	c->cleg->ops->progress(c->cleg, false, true);
+	/* its length: timer X2, else the trunk's tones-on-failure */
+	iw_call_state(c, IW_CALL_S_FAIL_TONE);
+	LOGCALL(c, LOGL_INFO, "%s tone toward TDM for %lu s, then REL %d\n", name,
+		osmo_tdef_get(iw_call_tdefs, -2, OSMO_TDEF_S, 0) ?: c->trunk->failure_tone_s,
+		cause);
+	return true;
+}
+
+void iw_to_sip_failed(struct iw_call *c, unsigned status, const struct sip_msg *rsp)
+{
+	uint8_t loc = iw_cause_sip_location((int)status);
+	int cause = iw_sipi_rel_cause(c, rsp, &loc);
+
+	if (c->cleg && !c->acm_sent && iw_cause_sip_failover((int)status) &&
+	    try_next_trunk(c, status))
+		return;
+	if (cause < 0)
+		cause = iw_cause_map_from_msg(c->iw->cfg.causes, (int)status, rsp);
+	LOGCALL(c, LOGL_INFO, "SIP %u: REL cause %d\n", status, cause);
+	c->cause = cause;
+	c->cause_loc = loc;
+	c->sip_status = (int)status;
+	c->iw->st.failed++;
+	if (iw_call_get_state(c) != IW_CALL_S_CLEARING && fail_tone(c, cause))
+		return;
+	iw_call_state(c, IW_CALL_S_CLEARING);
+	iw_tone(c, NULL);
+	iw_circuit_release(c, (uint8_t)cause, loc);
+}
+
+static void out_progress(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	struct iw_call_ev d = {.msg = rsp};
+
+	(void)leg;
+	iw_call_dispatch(u, IW_CALL_E_SIP_PROGRESS, &d);
+}
+
+static void out_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	struct iw_call_ev d = {.msg = rsp};
+
+	(void)leg;
+	iw_call_dispatch(u, IW_CALL_E_SIP_ANSWER, &d);
+}
+
+static void out_failed(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp)
+{
+	struct iw_call_ev d = {.msg = rsp, .status = status};
+
+	(void)leg;
+	iw_call_dispatch(u, IW_CALL_E_SIP_FAILED, &d);
+}
+
+static const struct sip_leg_ops out_leg_ops = {
+	.info = iw_sip_side_info,
+	.offer = iw_sip_side_offer,
+	.progress = out_progress,
+	.answered = out_answered,
+	.failed = out_failed,
+	.bye = iw_sip_side_bye,
+	.expired = iw_sip_side_expired,
+	.gone = iw_sip_side_gone,
+};
+
+/* INVITE toward the trunk; ruri NULL: built from the number. */
+static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *number,
+			const char *ruri_in)
+{
+	struct iw *iw = c->iw;
+	struct sip_invite_spec spec = {0};
+	char ruri[256], from[200], hdrs[700] = "";
+	char mp_body[2048], mp_ctype[120], sdpbuf[IW_SDP_MAX];
+	const char *host = trunk->domain ? trunk->domain : trunk->host;
+
+	c->trunk = trunk;
+	c->attempts++;
+	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk->name);
+	iw_trunk_take(c, trunk);
+	iw_prefs_for(c, trunk);
+	if ((!c->have_chan && iw_chan_open(c) < 0) ||
+	    iw_sdp_keep(c, sdpbuf, sdp_offer_encode(sdpbuf, sizeof(sdpbuf), &c->prefs, &c->local)) <
+		    0) {
+		LOGCALL(c, LOGL_ERROR, "no media channel for span %d ts %u: REL 47\n", c->span,
+			c->ts);
+		circuit_fail(c, ISUP_CAUSE_RESOURCE_UNAVAILABLE);
+		return;
+	}
+	snprintf(c->number, sizeof(c->number), "%s", number);
+	c->ruri_fixed = ruri_in != NULL;
+	if (ruri_in)
+		snprintf(ruri, sizeof(ruri), "%s", ruri_in);
+	else if (trunk->ruri == SIP_RURI_TEL)
+		snprintf(ruri, sizeof(ruri), "tel:+%s", number);
+	else
+		snprintf(ruri, sizeof(ruri), "sip:+%s@%s;user=phone", number, host);
+	/* RFC 3398 7.2.1.2 / RFC 3325: a restricted calling number travels
+	 * only in P-Asserted-Identity, with Privacy: id */
+	iw_identity_out(trunk, c->calling, c->calling_restricted, c->local_addr, from, sizeof(from),
+			hdrs, sizeof(hdrs));
+	iw_redirection_headers(c, trunk, host, hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs));
+	spec.trunk = trunk;
+	spec.ruri = ruri;
+	spec.from = from;
+	spec.to = ruri;
+	spec.body.content_type = "application/sdp";
+	spec.body.body = c->sdp;
+	spec.body.len = (size_t)c->sdp_len;
+	spec.body.headers = hdrs;
+	spec.max_forwards = c->max_forwards;
+	if (c->iam_len > 0 && c->isup_variant >= 0 && trunk->mode != SIP_MODE_PLAIN) {
+		struct isup_msg m;
+		enum isup_decode_err err;
+
+		/* Q.1912.5 / RFC 3372: the IAM goes along, unchanged */
+		if (isup_msg_decode((enum isup_variant)c->isup_variant, c->iam, (size_t)c->iam_len,
+				    &m, &err) == 0) {
+			int n = iw_sipi_body(c, c->sdp, c->sdp_len, &m, mp_body, sizeof(mp_body),
+					     mp_ctype, sizeof(mp_ctype));
+
+			if (n > 0) {
+				spec.body.content_type = mp_ctype;
+				spec.body.body = mp_body;
+				spec.body.len = (size_t)n;
+			}
+		}
+	}
+	c->leg = sip_leg_invite(iw->ua, &spec, &out_leg_ops, c);
+	if (!c->leg) {
+		LOGCALL(c, LOGL_INFO, "INVITE to trunk %s failed: REL 41\n", trunk->name);
+		circuit_fail(c, ISUP_CAUSE_TEMPORARY_FAILURE);
+		return;
+	}
+	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
+	iw_call_state(c, IW_CALL_S_SETUP); /* no answer: timer X3 */
+	talloc_free(c->ruri_sent);
+	c->ruri_sent = talloc_strdup(c, ruri);
+	LOGCALL(c, LOGL_INFO, "ISUP IAM %s -> %s: INVITE %s via trunk %s\n",
+		c->calling[0] ? c->calling : "-", c->called, ruri, trunk->name);
+}
+
+/* ENUM answered (RFC 6116): a SIP URI is the Request-URI; a tel: URI with
+ * number portability data (RFC 4694) is routed on its routing number and
+ * carries ;npdi;rn= on; nothing usable (or no answer): the number goes on
+ * as the routing table said. */
+void iw_to_sip_enum_done(struct iw_call *c, int status, const struct iw_enum_result *r)
+{
+	struct iw_route_res rr2 = {.cause = ISUP_CAUSE_NO_ROUTE_DESTINATION};
+	char ruri[256];
+	const char *host = c->enum_trunk->domain ? c->enum_trunk->domain : c->enum_trunk->host;
+
+	c->enum_pending = false;
+	if (!c->cleg) {
+		iw_call_maybe_free(c);
+		return;
+	}
+	if (status < 0) {
+		LOGCALL(c, LOGL_INFO, "ENUM +%s: %s; routing on the number\n", c->called,
+			status == -ENOENT ? "no record" : strerror(-status));
+		send_invite(c, c->enum_trunk, c->enum_number, NULL);
+		return;
+	}
+	if (r->np.has_rn) {
+		const char *rn = r->np.rn[0] == '+' ? r->np.rn + 1 : r->np.rn;
+		struct sip_trunk *t = c->enum_trunk;
+
+		/* the ported number is routed on its routing number */
+		if (c->iw->route && c->iw->route(c->iw->route_priv, true, rn, &rr2) == 0 &&
+		    rr2.trunk)
+			t = rr2.trunk;
+		host = t->domain ? t->domain : t->host;
+		snprintf(ruri, sizeof(ruri), "sip:+%s;npdi;rn=+%s@%s;user=phone", c->called, rn,
+			 host);
+		LOGCALL(c, LOGL_INFO, "ENUM +%s: ported, routing number +%s (trunk %s)\n",
+			c->called, rn, t->name);
+		send_invite(c, t, c->called, ruri);
+		return;
+	}
+	if (!strncmp(r->uri, "sip:", 4) || !strncmp(r->uri, "sips:", 5)) {
+		LOGCALL(c, LOGL_INFO, "ENUM +%s: %s\n", c->called, r->uri);
+		send_invite(c, c->enum_trunk, c->enum_number, r->uri);
+		return;
+	}
+	if (r->np.npdi)
+		snprintf(ruri, sizeof(ruri), "sip:+%s;npdi@%s;user=phone", c->called, host);
+	else
+		snprintf(ruri, sizeof(ruri), "sip:+%s@%s;user=phone", c->enum_number, host);
+	send_invite(c, c->enum_trunk, c->enum_number, ruri);
+}
+
+/* ENUM took longer than its budget: a slow or dead DNS never fails a call,
+ * the static route is used. */
+void iw_to_sip_enum_budget(struct iw_call *c)
+{
+	if (!c->enum_pending)
+		return;
+	iw_enum_cancel(c->iw->en, c);
+	c->enum_pending = false;
+	c->iw->st.enum_timeouts++;
+	LOGCALL(c, LOGL_INFO, "ENUM +%s: no answer within the budget; routing on the number\n",
+		c->called);
+	send_invite(c, c->enum_trunk, c->enum_number, NULL);
+}
+
+static void enum_done_cb(void *priv, int status, const struct iw_enum_result *r)
+{
+	struct iw_call_ev d = {.enum_status = status, .enum_res = r};
+
+	iw_call_dispatch(priv, IW_CALL_E_ENUM_DONE, &d);
+}

@@ -333,26 +333,3 @@ void iw_leg_pri_set_iw(struct iw *iw)
 {
 	pri_iw = iw;
 }
-
-/* Until the call (iw_call.c, issue 16) implements the circuit-leg events,
- * these weak defaults stand in: an incoming PRI call is refused with cause
- * 63 (service or option not available), events are dropped. The call's
- * own definitions replace them at link time. */
-__attribute__((weak)) void iw_leg_incoming(struct iw *iw, struct iw_leg *leg,
-					   const struct iw_leg_in *in)
-{
-	(void)iw;
-	(void)in;
-	LOGP(DIW, LOGL_NOTICE,
-	     "%s: incoming call refused, cause 63: the call does not take "
-	     "circuit legs yet\n",
-	     leg->group_name);
-	leg->ops->release(leg, 63, ISUP_LOC_PRIVATE_LOCAL);
-	talloc_free(leg);
-}
-
-__attribute__((weak)) void iw_leg_event(struct iw_leg *leg, const struct iw_leg_ev *e)
-{
-	(void)leg;
-	(void)e;
-}

@@ -16,6 +16,8 @@ PBX=$BUILD/peers/pri-pbx
 VTY=27100
 L=27101
 R=27102
+SIP=27107 # tandem's SIP
+UAS=27108 # sipp, the SIP carrier (UAS, then UAC from the same port)
 L1=27105 # span 1: T1, NI-2, tandem on the user side facing a carrier switch
 R1=27106
 if [ ! -x "$PBX" ]; then
@@ -32,6 +34,14 @@ log stderr
 line vty
  bind 127.0.0.1 $VTY
 timer pri T302 2
+sip
+ listen udp 127.0.0.1 $SIP
+ trunk carrier
+  remote 127.0.0.1 $UAS
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip 4930 via carrier
+ route to-isup 4989 via span0
 media
  rtp-port-range 27110 27119
  span 0 e1 local 127.0.0.1 $L remote 127.0.0.1 $R frames 8 signalling pri network switchtype euroisdn
@@ -82,12 +92,13 @@ wait_ev "$TMPD/pbx.out" '^EV RESTART_ACK chan=5' 30
 check "it:pri-restart-from-pbx (RESTART ACKNOWLEDGE for 5; tandem counted $(count received))" \
 	bash -c "grep -q '^EV RESTART_ACK chan=5' $TMPD/pbx.out && grep -q 'span 0: RESTART received for channel 5' $TMPD/td.log"
 
-# PBX -> tandem: refused (no SIP leg for PRI calls yet) with cause 63
+# PBX -> tandem: a number with no route (+491234): the call refuses it
+# with cause 3 (no route to destination), through the PRI leg
 pbx "call 1234 5678"
 wait_ev "$TMPD/pbx.out" '^EV HANGUP_(ACK|REQ)' 50
 wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30
-check "it:pri-setup-refused-cause-63 (CALL PROCEEDING, DISCONNECT 63, RELEASE COMPLETE)" \
-	bash -c "grep -q '^EV PROCEEDING' $TMPD/pbx.out && grep -q '^EV HANGUP_REQ cause=63' $TMPD/pbx.out && grep -q '^EV HANGUP_ACK' $TMPD/pbx.out"
+check "it:pri-setup-no-route-cause-3 (CALL PROCEEDING, DISCONNECT 3, RELEASE COMPLETE)" \
+	bash -c "grep -q '^EV PROCEEDING' $TMPD/pbx.out && grep -q '^EV HANGUP_REQ cause=3' $TMPD/pbx.out && grep -q '^EV HANGUP_ACK' $TMPD/pbx.out"
 sleep 0.3
 check "it:pri-channel-idle-after-refusal ($(show | grep -o 'idle [0-9]* busy [0-9]*'))" \
 	shows 'idle 30 busy 0 restarting 0'
@@ -116,7 +127,7 @@ check "it:pri-release-no-call" grep -q 'no call' "$TMPD/vty8.out"
 
 # overlap receiving: SETUP without sending complete -> SETUP ACKNOWLEDGE,
 # INFORMATION digits, T302 (2 s here) ends the number, then offered (and
-# refused, as every incoming call for now: 63, without CALL PROCEEDING)
+# refused: +4912345 has no route, 3)
 pbx "ocall 12 5678"
 wait_ev "$TMPD/pbx.out" '^EV SETUP_ACK' 30
 check "it:pri-overlap-setup-ack" grep -q '^EV SETUP_ACK' "$TMPD/pbx.out"
@@ -124,10 +135,10 @@ pbx "info 345"
 wait_ev "$TMPD/td.log" 'span 0: T302 on channel 1' 60
 check "it:pri-overlap-information ($(grep -o 'called now [0-9]*' "$TMPD/td.log" | tail -1))" \
 	grep -q 'span 0: INFORMATION channel 1: called now 12345$' "$TMPD/td.log"
-wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=63' 30 2
+wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=3' 30 2
 check "it:pri-overlap-t302-complete ($(grep -o 'T302 on channel 1: called [0-9]*' "$TMPD/td.log"))" \
 	bash -c "grep -q 'T302 on channel 1: called 12345 taken as complete' $TMPD/td.log && \
-	[ \$(grep -c '^EV HANGUP_REQ cause=63' $TMPD/pbx.out) = 2 ]"
+	[ \$(grep -c '^EV HANGUP_REQ cause=3' $TMPD/pbx.out) = 2 ]"
 wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 4
 sleep 0.3
 check "it:pri-channel-idle-after-overlap" shows 'idle 30 busy 0 restarting 0'
@@ -176,6 +187,8 @@ check "it:pri-channel-idle-after-call" shows 'idle 30 busy 0 restarting 0'
 # up to here (before the link is cut on purpose) libpri reported no error
 errs=$(grep 'DISDN ERROR.*libpri' "$TMPD/td.log" | head -3)
 check "it:pri-no-libpri-errors ${errs:+($errs)}" test -z "$errs"
+check "it:pri-route-to-span-config (no start-up warning for 'via span0')" \
+	bash -c "! grep -q 'no ISUP linkset' $TMPD/td.log"
 
 # span 1: T1 NI-2, tandem the user side, the switch (pri-pbx --network)
 wait_ev "$TMPD/sw.out" '^EV RESTART chan=23' 50
@@ -183,8 +196,8 @@ check "it:pri-t1-ni2-user-up ($(show 1 | grep -o 'Q.921 [a-z]*'))" \
 	bash -c "grep -q '^EV DCHAN_UP' $TMPD/sw.out && [ \$(grep -c '^EV RESTART chan=' $TMPD/sw.out) = 23 ]"
 sw "call 5551234 5550000"
 wait_ev "$TMPD/sw.out" '^EV HANGUP_ACK' 50
-check "it:pri-t1-ni2-setup-refused-63 (network -> user: CALL PROCEEDING, DISCONNECT 63)" \
-	bash -c "grep -q '^EV PROCEEDING' $TMPD/sw.out && grep -q '^EV HANGUP_REQ cause=63' $TMPD/sw.out"
+check "it:pri-t1-ni2-setup-no-route-3 (network -> user: CALL PROCEEDING, DISCONNECT 3)" \
+	bash -c "grep -q '^EV PROCEEDING' $TMPD/sw.out && grep -q '^EV HANGUP_REQ cause=3' $TMPD/sw.out"
 vty $VTY "enable" "pri test-call span 1 called 2125550100 calling 2125550199" >"$TMPD/vty5.out"
 wait_ev "$TMPD/sw.out" '^EV RING' 30
 check "it:pri-t1-ni2-setup-out ($(grep -m1 '^EV RING' "$TMPD/sw.out"))" \
@@ -196,6 +209,56 @@ check "it:pri-t1-ni2-busy-17 (the switch's DISCONNECT 17 reached tandem)" \
 
 # D channel loss: the PBX's span sends and hears nothing for 16 s (libpri
 # finds out within T203 + N200 x T200 = 13 s), then comes back
+# PBX -> tandem -> SIP (sipp UAS): SETUP national 30123456 -> INVITE
+# +4930123456; 180 -> ALERTING, 200 -> CONNECT; the PBX clears with 16
+# -> BYE
+if command -v sipp >/dev/null; then
+	SIPP=$TOP/tests/integration/sipp
+	start_bg "$TMPD/uas.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport 27130 \
+		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas.msg"
+	uas=$BG_PID
+	sleep 0.3
+	pbx "call 30123456 895550"
+	wait_ev "$TMPD/pbx.out" '^EV ANSWER' 50
+	check "it:pri-to-sip-invite (+4930123456 from +49895550)" \
+		bash -c "grep -q '^INVITE sip:+4930123456@' $TMPD/uas.msg && grep -q '^From:.*+49895550' $TMPD/uas.msg"
+	check "it:pri-to-sip-180-alerting" grep -q '^EV RINGING' "$TMPD/pbx.out"
+	check "it:pri-to-sip-200-connect" grep -q '^EV ANSWER' "$TMPD/pbx.out"
+	calls=$(vty $VTY "show calls")
+	check "it:pri-to-sip-show-calls ($(grep -m1 'span0' <<<"$calls"))" grep -q 'span0' <<<"$calls"
+	pbx "hangup 16"
+	wait "$uas"
+	check "it:pri-to-sip-disconnect-bye (sipp UAS scenario complete)" test $? -eq 0
+	check "it:pri-to-sip-bye-reason-16" grep -qi '^Reason: Q.850;cause=16' "$TMPD/uas.msg"
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 5
+
+	# SIP (sipp UAC) -> tandem -> PBX: INVITE +4989555 -> SETUP; the PBX
+	# rings (180), answers (200), clears with 16 (BYE, Reason cause 16)
+	start_bg "$TMPD/uac.out" timeout 30 sipp -sf "$SIPP/uac_wait_bye.xml" -s +4989555 \
+		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin -trace_msg \
+		-message_file "$TMPD/uac.msg"
+	uac=$BG_PID
+	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89555' 50
+	check "it:sip-to-pri-setup ($(grep -m1 '^EV RING chan=1 called=89555' "$TMPD/pbx.out"))" \
+		grep -q '^EV RING chan=1 called=89555' "$TMPD/pbx.out"
+	pbx "alert"
+	wait_ev "$TMPD/uac.msg" '^SIP/2.0 180' 30
+	pbx "answer"
+	wait_ev "$TMPD/uac.msg" 'SIP/2.0 200' 50
+	check "it:sip-to-pri-alerting-180" grep -q '^SIP/2.0 180' "$TMPD/uac.msg"
+	check "it:sip-to-pri-connect-200" grep -q '^SIP/2.0 200' "$TMPD/uac.msg"
+	sleep 0.5
+	pbx "hangup 16"
+	wait "$uac"
+	check "it:sip-to-pri-disconnect-bye (sipp UAC got the BYE)" test $? -eq 0
+	check "it:sip-to-pri-bye-reason-16" grep -qi '^Reason: Q.850;cause=16' "$TMPD/uac.msg"
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 7
+	sleep 0.3
+	check "it:pri-sip-calls-channels-idle" shows 'idle 30 busy 0 restarting 0'
+else
+	skip "it:pri-to-sip sipp is not installed"
+fi
+
 # a call is up on channel 1 when the link goes: it lives on through the
 # short outage (Q.931 T309, on in libpri's EuroISDN) and is cleared after
 vty $VTY "enable" "pri test-call span 0 called 4712 calling 0815" >"$TMPD/vty6.out"

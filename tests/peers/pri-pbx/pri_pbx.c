@@ -12,7 +12,7 @@
  *   ocall CALLED CALLING  SETUP without sending complete (overlap sending)
  *   info DIGITS           INFORMATION, one per digit, on the current call
  *   answer                CONNECT the last incoming call
- *   alert                 ALERTING on it
+ *   alert [inband]        ALERTING on it (inband: progress indicator 8)
  *   hangup CAUSE          DISCONNECT (or RELEASE COMPLETE) the current call
  *   restart CHAN          RESTART one B channel
  *   garbage N             N frames of random bytes (good FCS) on the D channel
@@ -303,7 +303,8 @@ static void command(char *line)
 		pri_answer(pri, calls[last_in].q, last_in, 0);
 		calls[last_in].answered = true;
 	} else if (!strcmp(cmd, "alert") && last_in > 0) {
-		pri_acknowledge(pri, calls[last_in].q, last_in, 1);
+		/* "alert inband": progress indicator 8 (in-band information) */
+		pri_acknowledge(pri, calls[last_in].q, last_in, !strcmp(a, "inband"));
 	} else if (!strcmp(cmd, "hangup") && current > 0) {
 		pri_hangup(pri, calls[current].q, atoi(a) ? atoi(a) : 16);
 	} else if (!strcmp(cmd, "garbage")) {

@@ -253,7 +253,36 @@ if command -v sipp >/dev/null; then
 	check "it:sip-to-pri-disconnect-bye (sipp UAC got the BYE)" test $? -eq 0
 	check "it:sip-to-pri-bye-reason-16" grep -qi '^Reason: Q.850;cause=16' "$TMPD/uac.msg"
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 7
+
+	# PBX -> SIP refused with 486: DISCONNECT 17 (user busy) at the PBX,
+	# through the same cause table as ISUP
+	sed 's/STATUS/486/' "$SIPP/uas_reject.xml" >"$TMPD/uas_486.xml"
+	# (Reason: Q.850;cause=0 names no cause: the status decides)
+	start_bg "$TMPD/uas486.out" timeout 20 sipp -sf "$TMPD/uas_486.xml" -key reason "Q.850;cause=0" \
+		-i 127.0.0.1 -p $UAS -m 1 -nostdin
+	uas=$BG_PID
 	sleep 0.3
+	n17=$(grep -c '^EV HANGUP_REQ cause=17' "$TMPD/pbx.out")
+	pbx "call 30123457 895550"
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=17' 50 $((n17 + 1))
+	wait "$uas"
+	check "it:pri-to-sip-486-cause-17" test "$(grep -c '^EV HANGUP_REQ cause=17' "$TMPD/pbx.out")" = $((n17 + 1))
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 6
+
+	# SIP -> PBX: CANCEL while the PBX rings: DISCONNECT at the PBX,
+	# 487 to the caller
+	start_bg "$TMPD/uacc.out" timeout 20 sipp -sf "$SIPP/uac_cancel.xml" -s +4989556 \
+		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin
+	uac=$BG_PID
+	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89556' 50
+	nreq=$(grep -c '^EV HANGUP_REQ' "$TMPD/pbx.out")
+	pbx "alert"
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ' 50 $((nreq + 1))
+	wait "$uac"
+	rc=$?
+	check "it:sip-to-pri-cancel ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1); sipp rc $rc)" \
+		test "$(grep -c '^EV HANGUP_REQ' "$TMPD/pbx.out")" = $((nreq + 1)) -a $rc = 0
+	sleep 0.5
 	check "it:pri-sip-calls-channels-idle" shows 'idle 30 busy 0 restarting 0'
 else
 	skip "it:pri-to-sip sipp is not installed"

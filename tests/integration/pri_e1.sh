@@ -3,14 +3,16 @@
 # NI-2 with tandem on the user side (the peer is then the switch); the
 # libpri PBX peer (tests/peers/pri-pbx, user side) on the other end of the
 # CESoPSN pseudowire; the D channel is HDLC on TS16 both ways.
-# Checks: Q.921 up; RESTART of every B channel at start and of one from
-# the VTY (RESTART ACKNOWLEDGE from the PBX), RESTART from the PBX
-# acknowledged; a PBX SETUP refused with its cause (no SIP leg for PRI
-# calls yet: cause 63, CALL PROCEEDING + DISCONNECT + RELEASE + RELEASE
-# COMPLETE) and the channel idle after it; a SETUP from tandem (VTY test
-# call) answered and cleared by the PBX with cause 16; D channel loss (the
-# PBX's span goes silent) and recovery; tshark decodes the PBX's pcap of
-# the D channel (LINUX_LAPD) with no malformed packet.
+# Checks (docs/pri.md lists each Q.931 procedure with its check): Q.921
+# up; RESTART of every B channel at start, of one from the VTY, from the
+# PBX; SETUP refusals with their cause (no route 3, bad channel 44) and the
+# channels idle after; overlap receiving (SETUP ACKNOWLEDGE, INFORMATION,
+# T302); SETUP from tandem answered / cleared (16, 17) / released before
+# answer; voice both ways on a B channel; calls PBX <-> sipp both ways
+# (180/183, 200, BYE with Reason, 486 -> 17, CANCEL); random frames on the
+# D channel; D channel loss with a call held over it (T309) and recovery;
+# tshark decodes the PBX's pcap of the D channel (LINUX_LAPD), no
+# malformed packet.
 source "$(dirname "$0")/../lib.sh"
 PBX=$BUILD/peers/pri-pbx
 VTY=27100

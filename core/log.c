@@ -79,7 +79,8 @@ static const struct log_info_cat tandem_cats[] = {
 	[DISDN] =
 		{
 			.name = "DISDN",
-			.description = "ISDN PRI: D channels, Q.921 links, Q.931 calls and restarts",
+			.description =
+				"ISDN PRI: D channels, Q.921 links, Q.931 calls and restarts",
 			.color = "\033[1;36m",
 			.enabled = 1,
 			.loglevel = LOGL_NOTICE,

@@ -588,9 +588,11 @@ static void handle(struct isdn_span *s, pri_event *e)
 		s->up = false;
 		s->down_count++;
 		s->restart_all = false;
-		LOGP(DISDN, LOGL_ERROR,
-		     "span %u: D channel down (Q.921 link lost); its calls are released\n",
-		     s->cfg.id);
+		LOGP(DISDN, LOGL_ERROR, "span %u: D channel down (Q.921 link lost); calls %s\n",
+		     s->cfg.id,
+		     pri_get_timer(s->pri, PRI_TIMER_T309) < 0
+			     ? "released"
+			     : "held for T309 (released if it runs out)");
 		for (unsigned i = 0; i < ISDN_MAX_CHAN; i++) {
 			/* Q.931 5.8.8 / T309: with the timer on, calls live on
 			 * through a short outage (libpri ends them with HANGUP

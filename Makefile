@@ -26,7 +26,7 @@ GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Debian packages: to build, and to run the tests and the demo.
 DEB_BUILD := gcc make pkg-config libosmocore-dev libosmo-sigtran-dev liburing-dev \
-	libssl-dev libspandsp-dev libspeexdsp-dev check libc-ares-dev libtalloc-dev libsctp-dev libmicrohttpd-dev
+	libssl-dev libspandsp-dev libspeexdsp-dev check libc-ares-dev libtalloc-dev libsctp-dev libmicrohttpd-dev libpri-dev
 DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	libosip2-dev libspeexdsp-dev procps iproute2 stunnel4 baresip-core \
 	qemu-system-x86 busybox-static cpio osmo-stp nftables prometheus curl
@@ -38,9 +38,14 @@ PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp speex
 # libmicrohttpd (the /metrics endpoint) is optional: without it tandemd
 # builds and says so when metrics are configured
 MHD_PKG := $(shell pkg-config --exists libmicrohttpd 2>/dev/null && echo libmicrohttpd)
+# libpri (ISDN PRI, isdn/) has no pkg-config file; without it the build goes
+# on and a PRI span is refused at start-up with the reason.
+HAVE_LIBPRI := $(shell test -e /usr/include/libpri.h && echo 1)
+PRI_LIBS := $(if $(HAVE_LIBPRI),-lpri)
+PRI_CFLAGS := $(if $(HAVE_LIBPRI),-DTANDEM_HAVE_LIBPRI)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(MHD_PKG) 2>/dev/null) \
 	$(if $(MHD_PKG),-DTANDEM_HAVE_MHD)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(MHD_PKG) 2>/dev/null) -lm -lpthread
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(MHD_PKG) 2>/dev/null) $(PRI_LIBS) -lm -lpthread
 
 # AF_XDP media path (core/xdp.c): built when libxdp, libbpf and clang's BPF
 # target are there; without them the media plane runs on sockets and says why.
@@ -53,13 +58,13 @@ endif
 CC ?= gcc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
-CPPFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS) \
+CPPFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(PRI_CFLAGS) \
 	-DTANDEM_VERSION='"$(VERSION)"' -DTANDEM_GIT_REV='"$(GIT_REV)"' $(XDP_CPPFLAGS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 TSAN_FLAGS := -O1 -g -fsanitize=thread
 
-LAYERS := core sigtran sip media interwork
+LAYERS := core sigtran sip media isdn interwork
 ALL_SRC := $(sort $(wildcard $(addsuffix /*.c,$(LAYERS))))
 TOOL_SRC := $(filter %_tool.c,$(ALL_SRC))
 MAIN_SRC := $(filter %_main.c,$(ALL_SRC))

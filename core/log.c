@@ -76,6 +76,15 @@ static const struct log_info_cat tandem_cats[] = {
 			.enabled = 1,
 			.loglevel = LOGL_NOTICE,
 		},
+	[DISDN] =
+		{
+			.name = "DISDN",
+			.description =
+				"ISDN PRI: D channels, Q.921 links, Q.931 calls and restarts",
+			.color = "\033[1;36m",
+			.enabled = 1,
+			.loglevel = LOGL_NOTICE,
+		},
 };
 
 const struct log_info tandem_log_info = {

@@ -15,6 +15,7 @@ enum tandem_log_cat {
 	DCDR,	/* one record per finished call (and its media): a category of its
 		 * own so that records go to their own target and level, apart
 		 * from the per-call lines of DIW (INFO) */
+	DISDN,	/* isdn/: ISDN PRI D channels (Q.921/Q.931 through libpri) */
 	_DTANDEM_MAX,
 };
 

@@ -8,6 +8,7 @@
 #include "interwork/iw_cfg_check.h"
 #include "interwork/iw_route.h"
 #include "interwork/iw_route_vty.h"
+#include "media/media.h"
 #include "sigtran/isup_vty.h"
 #include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
@@ -26,6 +27,20 @@ static bool linkset_exists(const char *name)
 	return false;
 }
 
+/* A PRI span as a route target: "spanN" for a span with "signalling pri". */
+static bool pri_span_exists(const char *name)
+{
+	unsigned id;
+	char rest;
+
+	if (sscanf(name, "span%u%c", &id, &rest) != 1)
+		return false;
+	for (unsigned i = 0; i < media_vty_n_spans; i++)
+		if (media_vty_spans[i].id == id && media_vty_spans[i].dchan_ts)
+			return true;
+	return false;
+}
+
 static int route_targets(const struct iw_route_rule *r, void *priv)
 {
 	struct route_ctx *c = priv;
@@ -36,11 +51,11 @@ static int route_targets(const struct iw_route_rule *r, void *priv)
 	for (unsigned i = 0; i < r->n_targets; i++) {
 		const char *t = r->targets[i];
 
-		if (c->to_sip ? sip_trunk_find(t) != NULL : linkset_exists(t))
+		if (c->to_sip ? sip_trunk_find(t) != NULL : linkset_exists(t) || pri_span_exists(t))
 			continue;
 		fprintf(c->out, "%s:%u: %s: no %s named %s\n", tandem_config_name(),
 			tandem_config_find_line(prefix, t, 0), prefix,
-			c->to_sip ? "SIP trunk" : "ISUP linkset", t);
+			c->to_sip ? "SIP trunk" : "ISUP linkset or PRI span", t);
 		c->problems++;
 	}
 	return 0;

@@ -2,9 +2,11 @@
 #include <stddef.h>
 
 #include "interwork/iw_leg.h"
+#include "interwork/iw_leg_pri.h"
 
 const struct iw_leg_class *const iw_leg_classes[] = {
 	&iw_leg_isup_class,
+	&iw_leg_pri_class,
 	NULL,
 };
 

@@ -3,6 +3,7 @@
 #include "core/vty.h"
 #include "interwork/iw_call_int.h"
 #include "interwork/iw_vty.h"
+#include "isdn/isdn_pri.h"
 #include "media/media.h"
 #include "interwork/iw_ops_vty.h"
 #include "interwork/iw_route_vty.h"
@@ -18,6 +19,7 @@ static struct osmo_tdef_group timer_groups[] = {
 	 .desc = "SIP transaction timers (RFC 3261 17; A..M as T1001..T1013)",
 	 .tdefs = sip_txn_tdefs},
 	{.name = "isup", .desc = "ISUP timers (Q.764 Annex A), seconds", .tdefs = isup_tdefs},
+	{.name = "pri", .desc = "ISDN PRI timers (Q.931), seconds", .tdefs = isdn_tdefs},
 	{.name = "call",
 	 .desc = "Interworking call timers (X1 ENUM budget, X2 failure tone, X3 no answer)",
 	 .tdefs = iw_call_tdefs},
@@ -28,6 +30,7 @@ void iw_vty_install_all(void)
 {
 	tandem_vty_init();
 	media_vty_init();
+	isdn_vty_init();
 	sip_vty_init();
 	m3ua_vty_init();
 	isup_vty_init();

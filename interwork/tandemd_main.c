@@ -30,6 +30,8 @@
 #include "interwork/iw_drain.h"
 #include "interwork/iw_mem.h"
 #include "interwork/iw_ops_vty.h"
+#include "interwork/iw_leg_pri.h"
+#include "interwork/iw_pri.h"
 #include "interwork/iw_route_vty.h"
 #include "interwork/iw_vty.h"
 #include "media/media.h"
@@ -355,6 +357,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	media_vty_set_engine(d.media);
+	if (iw_pri_start(ctx, d.loop, d.media) < 0)
+		return 1;
 	if (sip_start(&d, ctx) < 0)
 		return 1;
 	d.iw = iw_alloc(ctx, &iw_vty_cfg, d.loop, d.media, d.ua, iw_vty_route, &d);
@@ -363,6 +367,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	iw_vty_set_iw(d.iw);
+	iw_leg_pri_set_iw(d.iw);
 	iw_mem_start(d.loop, d.iw, ctx);
 	if (isup_vty_start(ctx, d.loop, iw_drain_isup_ops(iw_isup_ops()), d.iw) < 0)
 		return 1;

@@ -62,6 +62,14 @@ struct media_span_cfg {
 	socklen_t local_len, remote_len;
 	unsigned frames; /* frames per packet (default 8) */
 	int worker;	 /* -1: id modulo the number of workers */
+	/* A D channel (ISDN PRI, Q.921 frames in HDLC): its timeslot (E1 16,
+	 * T1 24; 0: none). The worker does the HDLC framing (spandsp) and
+	 * hands whole frames to the signalling thread (media_dchan_*). The
+	 * signalling words after it are kept for the layer that runs the
+	 * protocol; media does not read them. */
+	unsigned dchan_ts;
+	char dchan_role[8];    /* "network" | "user" */
+	char dchan_switch[12]; /* "euroisdn", "ni2", ... */
 };
 
 struct media_chan_cfg {
@@ -210,7 +218,19 @@ int media_span_worker(const struct media_engine *e, unsigned span);
 
 struct media_span_stats {
 	uint64_t rx_pkts, tx_pkts, rx_bad, rx_lost, rx_l_bit;
+	/* D channel: HDLC frames received (good CRC), refused (bad CRC, too
+	 * long, aborted), sent, and frames dropped for want of queue room */
+	uint64_t d_rx_frames, d_rx_bad, d_tx_frames, d_dropped;
 };
+
+/* D channel frames (without the FCS) between a span's worker and the
+ * signalling thread. The callback runs on the signalling thread. */
+#define MEDIA_DCHAN_MAX 300
+typedef void (*media_dchan_cb)(void *priv, unsigned span, const uint8_t *frame, size_t len);
+void media_engine_set_dchan_cb(struct media_engine *e, media_dchan_cb cb, void *priv);
+/* Queue one frame for the span's D channel (HDLC on its timeslot).
+ * 0, -ENOENT (no such span or no D channel), -EMSGSIZE, -ENOBUFS. */
+int media_dchan_send(struct media_engine *e, unsigned span, const uint8_t *frame, size_t len);
 int media_span_stats(struct media_engine *e, unsigned span, struct media_span_stats *out);
 
 /* Channel ids: worker in the top byte, slot below. */

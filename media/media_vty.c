@@ -247,6 +247,33 @@ DEFUN(cfg_media_span, cfg_media_span_cmd,
 			(unsigned)atoi(argv[5]));
 }
 
+/* A span with an ISDN D channel on TS16 (E1) or TS24 (T1): the timeslot
+ * carries HDLC, the protocol (libpri) runs on the signalling thread. */
+DEFUN(cfg_media_span_pri, cfg_media_span_pri_cmd,
+      "span <0-1023> (e1|t1) local A.B.C.D <1-65535> remote A.B.C.D <1-65535> frames <1-64> "
+      "signalling pri (network|user) switchtype (euroisdn|ni2|dms100|5ess|4ess|qsig)",
+      "A TDM span on a CESoPSN pseudowire (RFC 5086)\nSpan number\nE1: 31 timeslots, A-law\n"
+      "T1: 24 timeslots, mu-law\nLocal end of the pseudowire\nAddress\nPort\n"
+      "Far end (the TDM interworking device)\nAddress\nPort\nFrames per packet\n"
+      "Frames (8 = 1 ms)\nSignalling on the span\nISDN primary rate: Q.921/Q.931 on a D "
+      "channel (E1 TS16, T1 TS24)\nThe network side (facing a PBX)\nThe user side "
+      "(facing a carrier)\nQ.931 variant\nETSI EuroISDN\nNational ISDN 2\nNortel DMS-100\n"
+      "AT&T 5ESS\nAT&T 4ESS\nQ.SIG\n")
+{
+	int rc = span_add(vty, (unsigned)atoi(argv[0]), !strcmp(argv[1], "t1"),
+			  (unsigned)atoi(argv[6]), argv[2], (unsigned)atoi(argv[3]), argv[4],
+			  (unsigned)atoi(argv[5]));
+	struct media_span_cfg *sc;
+
+	if (rc != CMD_SUCCESS)
+		return rc;
+	sc = &media_vty_spans[media_vty_n_spans - 1];
+	sc->dchan_ts = sc->t1 ? 24 : 16;
+	snprintf(sc->dchan_role, sizeof(sc->dchan_role), "%s", argv[7]);
+	snprintf(sc->dchan_switch, sizeof(sc->dchan_switch), "%s", argv[8]);
+	return CMD_SUCCESS;
+}
+
 /* Many spans at once: span FIRST+i on local port P+i and remote port Q+i. */
 DEFUN(cfg_media_spans, cfg_media_spans_cmd,
       "spans SPANS (e1|t1) local A.B.C.D <1-65535> remote A.B.C.D <1-65535> frames <1-64>",
@@ -318,11 +345,14 @@ static int config_write_media(struct vty *vty)
 			  sizeof(l));
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)&sc->remote)->sin_addr, r,
 			  sizeof(r));
-		vty_out(vty, " span %u %s local %s %u remote %s %u frames %u%s", sc->id,
+		vty_out(vty, " span %u %s local %s %u remote %s %u frames %u", sc->id,
 			sc->t1 ? "t1" : "e1", l,
 			ntohs(((const struct sockaddr_in *)&sc->local)->sin_port), r,
-			ntohs(((const struct sockaddr_in *)&sc->remote)->sin_port), sc->frames,
-			VTY_NEWLINE);
+			ntohs(((const struct sockaddr_in *)&sc->remote)->sin_port), sc->frames);
+		if (sc->dchan_ts)
+			vty_out(vty, " signalling pri %s switchtype %s", sc->dchan_role,
+				sc->dchan_switch);
+		vty_out(vty, "%s", VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -505,6 +535,7 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_range_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_timeout_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_pri_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_spans_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_rt_cmd);

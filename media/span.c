@@ -14,6 +14,8 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
 
+#include <spandsp.h>
+
 #include "core/log.h"
 #include "media/g711.h"
 #include "media/rtcp.h"
@@ -299,6 +301,79 @@ int chan_tdm_tone(struct media_chan *c, const char *plan, const char *tone)
 	return tone_gen_start(&c->tone, plan, tone, c->span->cc.law, INT16_MIN);
 }
 
+/* --- the D channel: HDLC frames on one timeslot (Q.921 below libpri) --- */
+
+/* A frame (or a status report: len < 0) from the HDLC decoder. */
+static void dch_rx_frame(void *priv, const uint8_t *pkt, int len, int ok)
+{
+	struct media_span *s = priv;
+	struct media_dchan_frame f;
+
+	if (len < 0)
+		return; /* carrier / framing status: the protocol's timers notice a loss */
+	if (!ok || len < 3 || len > MEDIA_DCHAN_MAX) {
+		atomic_fetch_add_explicit(&s->d_rx_bad, 1, memory_order_relaxed);
+		return;
+	}
+	f.len = (uint16_t)len;
+	memcpy(f.data, pkt, (size_t)len);
+	if (!spsc_push(s->drxq, &f)) {
+		atomic_fetch_add_explicit(&s->d_dropped, 1, memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&s->d_rx_frames, 1, memory_order_relaxed);
+	loop_wake_signal(s->w->e->ev_wake);
+}
+
+/* The D channel timeslot's n bytes of this packet: in from the span, out
+ * toward it (flags when there is nothing to send). */
+static void dch_process(struct media_span *s, const uint8_t *in, uint8_t *out, unsigned n)
+{
+	hdlc_rx_put(s->hrx, in, (int)n);
+	for (;;) {
+		if (!s->pend->len && !spsc_pop(s->dtxq, s->pend))
+			break;
+		/* the encoder holds one frame besides the one going out */
+		if (hdlc_tx_frame(s->htx, s->pend->data, s->pend->len) != 0)
+			break;
+		atomic_fetch_add_explicit(&s->d_tx_frames, 1, memory_order_relaxed);
+		s->pend->len = 0;
+	}
+	hdlc_tx_get(s->htx, out, n);
+}
+
+static int dch_create(struct media_span *s)
+{
+	s->dch_pos = -1;
+	if (!s->cfg.dchan_ts)
+		return 0;
+	for (unsigned k = 0; k < s->cc.n_ts; k++)
+		if (s->cc.ts_list[k] == s->cfg.dchan_ts)
+			s->dch_pos = (int)k;
+	if (s->dch_pos < 0 || !s->drxq || !s->dtxq)
+		return -EINVAL;
+	s->pend = talloc_zero(s->w->ctx, struct media_dchan_frame);
+	/* Q.921 on a 64 kbit/s channel: CRC-16, one flag between frames,
+	 * bad frames not reported; the decoder wants 5 good flags first */
+	s->hrx = hdlc_rx_init(NULL, false, false, 5, dch_rx_frame, s);
+	s->htx = hdlc_tx_init(NULL, false, 1, false, NULL, NULL);
+	if (!s->pend || !s->hrx || !s->htx)
+		return -ENOMEM;
+	hdlc_tx_flags(s->htx, 8);
+	return 0;
+}
+
+static void dch_destroy(struct media_span *s)
+{
+	if (s->hrx)
+		hdlc_rx_free(s->hrx);
+	if (s->htx)
+		hdlc_tx_free(s->htx);
+	TALLOC_FREE(s->pend);
+	s->hrx = NULL;
+	s->htx = NULL;
+}
+
 /* --- the span --- */
 
 static void span_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
@@ -354,6 +429,11 @@ static void span_rx(void *priv, const uint8_t *data, size_t len, const struct so
 	for (unsigned k = 0; k < n_ts; k++)
 		if (s->chan[k])
 			chan_tdm_in(s->chan[k], in + k * frames, out + k * frames, frames);
+	if (s->dch_pos >= 0) {
+		unsigned k = (unsigned)s->dch_pos;
+
+		dch_process(s, in + k * frames, out + k * frames, frames);
+	}
 	cesop_interleave(out, n_ts, frames, payload);
 	blen = cesop_encode(&s->cc, &s->tx, &flags, payload, buf, sizeof(buf));
 	if (blen > 0 && loop_udp_send(s->sock, buf, (size_t)blen, (struct sockaddr *)&s->cfg.remote,
@@ -364,13 +444,20 @@ static void span_rx(void *priv, const uint8_t *data, size_t len, const struct so
 int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd)
 {
 	struct media_span *s;
+	struct spsc *drxq, *dtxq;
 
 	if (cfg->id >= MEDIA_MAX_SPANS)
 		return -ERANGE;
 	s = w->spans[cfg->id];
 	if (!s)
 		return -ENOENT;
+	/* the signalling thread made the D channel queues before the span's
+	 * command was queued */
+	drxq = w->e->dchan_rxq[cfg->id];
+	dtxq = w->e->dchan_txq[cfg->id];
 	memset(s, 0, sizeof(*s));
+	s->drxq = drxq;
+	s->dtxq = dtxq;
 	s->w = w;
 	s->cfg = *cfg;
 	cesop_cfg_init(&s->cc, cfg->t1 ? CESOP_T1 : CESOP_E1);
@@ -390,6 +477,12 @@ int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd
 		if (!s->jb)
 			return -ENOMEM;
 	}
+	if (dch_create(s) < 0) {
+		dch_destroy(s);
+		jb_free(s->jb);
+		s->jb = NULL;
+		return -EINVAL;
+	}
 	s->sock = loop_udp_adopt(w->loop, fd, span_rx, s);
 	if (!s->sock)
 		return -ENOMEM;
@@ -402,6 +495,7 @@ void span_destroy(struct media_span *s)
 	if (!s || !s->in_use)
 		return;
 	loop_udp_close(s->sock);
+	dch_destroy(s);
 	jb_free(s->jb);
 	s->jb = NULL;
 	s->in_use = false;
@@ -421,6 +515,8 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 			pos = (int)k;
 	if (pos < 0)
 		return -ERANGE;
+	if (pos == s->dch_pos)
+		return -EBUSY; /* the D channel is no voice channel */
 	if (s->chan[pos] && s->chan[pos] != c)
 		return -EBUSY;
 	if (c->xc && c->span == s && c->ts_index == (unsigned)pos) {

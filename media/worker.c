@@ -631,6 +631,15 @@ static void engine_events(void *priv)
 {
 	struct media_engine *e = priv;
 
+	/* D channel frames first: a span's frames keep their order */
+	for (unsigned k = 0; k < e->n_dchan; k++) {
+		unsigned id = e->dchan_span[k];
+		struct media_dchan_frame f;
+
+		while (e->dchan_rxq[id] && spsc_pop(e->dchan_rxq[id], &f))
+			if (e->dchan_cb)
+				e->dchan_cb(e->dchan_priv, id, f.data, f.len);
+	}
 	for (unsigned i = 0; i < e->nw; i++) {
 		struct media_worker *w = &e->w[i];
 		struct media_event ev;
@@ -820,6 +829,35 @@ int media_span_stats(struct media_engine *e, unsigned span, struct media_span_st
 	out->rx_bad = atomic_load_explicit(&s->rx_bad, memory_order_relaxed);
 	out->rx_lost = atomic_load_explicit(&s->rx_lost, memory_order_relaxed);
 	out->rx_l_bit = atomic_load_explicit(&s->rx_l_bit, memory_order_relaxed);
+	out->d_rx_frames = atomic_load_explicit(&s->d_rx_frames, memory_order_relaxed);
+	out->d_rx_bad = atomic_load_explicit(&s->d_rx_bad, memory_order_relaxed);
+	out->d_tx_frames = atomic_load_explicit(&s->d_tx_frames, memory_order_relaxed);
+	out->d_dropped = atomic_load_explicit(&s->d_dropped, memory_order_relaxed);
+	return 0;
+}
+
+void media_engine_set_dchan_cb(struct media_engine *e, media_dchan_cb cb, void *priv)
+{
+	e->dchan_cb = cb;
+	e->dchan_priv = priv;
+}
+
+int media_dchan_send(struct media_engine *e, unsigned span, const uint8_t *frame, size_t len)
+{
+	struct media_span *s;
+	struct media_dchan_frame f;
+
+	if (media_span_worker(e, span) < 0 || !e->dchan_txq[span])
+		return -ENOENT;
+	s = e->w[e->span_cfg[span]->worker].spans[span];
+	if (!len || len > MEDIA_DCHAN_MAX)
+		return -EMSGSIZE;
+	f.len = (uint16_t)len;
+	memcpy(f.data, frame, len);
+	if (!spsc_push(e->dchan_txq[span], &f)) {
+		atomic_fetch_add_explicit(&s->d_dropped, 1, memory_order_relaxed);
+		return -ENOBUFS;
+	}
 	return 0;
 }
 
@@ -827,6 +865,7 @@ static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd 
 
 static int spans_start(struct media_engine *e)
 {
+	e->n_dchan = 0;
 	for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++) {
 		struct media_span_cfg *sc = e->span_cfg[i];
 		struct media_cmd cmd = {.op = CMD_SPAN};
@@ -838,6 +877,18 @@ static int spans_start(struct media_engine *e)
 			e->w[sc->worker].spans[i] = talloc_zero(e, struct media_span);
 		if (!e->w[sc->worker].spans[i])
 			return -ENOMEM;
+		if (sc->dchan_ts) {
+			/* room for far more than Q.921's window (k = 7) either way */
+			if (!e->dchan_rxq[i])
+				e->dchan_rxq[i] =
+					spsc_alloc(e, 64, sizeof(struct media_dchan_frame));
+			if (!e->dchan_txq[i])
+				e->dchan_txq[i] =
+					spsc_alloc(e, 64, sizeof(struct media_dchan_frame));
+			if (!e->dchan_rxq[i] || !e->dchan_txq[i])
+				return -ENOMEM;
+			e->dchan_span[e->n_dchan++] = i;
+		}
 		fd = socket(sc->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		/* A span brings 1,000 packets/s (8 frames each): the default
 		 * receive buffer holds about 0.15 s of them, too little for a

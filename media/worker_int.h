@@ -116,6 +116,22 @@ struct media_span {
 	bool rx_started;
 	uint32_t drops_seen; /* the socket's kernel drop counter, as last read */
 	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, rx_lost, rx_l_bit;
+	/* D channel (cfg.dchan_ts): HDLC on the timeslot at dch_pos; frames
+	 * to the signalling thread on drxq, from it on dtxq (both made by the
+	 * signalling thread before the span starts); pend: the frame taken
+	 * from dtxq that the HDLC encoder has not accepted yet */
+	int dch_pos;
+	struct hdlc_rx_state_s *hrx; /* spandsp */
+	struct hdlc_tx_state_s *htx;
+	struct spsc *drxq, *dtxq;
+	struct media_dchan_frame *pend;
+	_Atomic uint64_t d_rx_frames, d_rx_bad, d_tx_frames, d_dropped;
+};
+
+/* One D channel frame on the queues. */
+struct media_dchan_frame {
+	uint16_t len;
+	uint8_t data[MEDIA_DCHAN_MAX];
 };
 
 struct media_worker {
@@ -175,6 +191,13 @@ struct media_engine {
 	/* per worker per slot: which pool entry (signalling side) */
 	uint32_t **slot_port;
 	bool **slot_used;
+	media_dchan_cb dchan_cb;
+	void *dchan_priv;
+	unsigned n_dchan; /* spans with a D channel, their numbers */
+	unsigned dchan_span[MEDIA_MAX_SPANS];
+	/* their frame queues by span number, made before the workers start;
+	 * the signalling thread uses these (the worker its copies in the span) */
+	struct spsc *dchan_rxq[MEDIA_MAX_SPANS], *dchan_txq[MEDIA_MAX_SPANS];
 };
 
 /* media/span.c */

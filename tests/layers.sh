@@ -18,14 +18,14 @@ set -u
 top=$(pwd)
 build=${1:-${TANDEM_BUILD:-$top/build}}
 obj=$build/obj
-LAYERS="core sip sigtran media interwork"
+LAYERS="core sip sigtran media isdn interwork"
 
 # Layers each layer may use besides itself.
 allowed() {
 	case $1 in
 	core) echo "" ;;
-	sip | sigtran | media) echo "core" ;;
-	interwork) echo "core sip sigtran media" ;;
+	sip | sigtran | media | isdn) echo "core" ;;
+	interwork) echo "core sip sigtran media isdn" ;;
 	esac
 }
 
@@ -37,6 +37,7 @@ prefixes() {
 	sip) echo "sip_ sdp_" ;;
 	sigtran) echo "isup_ m3ua_" ;;
 	media) echo "media_ rtp_ rtcp_ ec_ g711_ cesop_ jb_ rs_ xc_ dtmf_ tone_ cot_" ;;
+	isdn) echo "isdn_" ;;
 	interwork) echo "iw_" ;;
 	esac
 }
@@ -130,12 +131,12 @@ check_edges_prefixes() {
 	# one pass: the defining layer of each symbol, then every use
 	awk -v allow_core="$(allowed core)" -v allow_sip="$(allowed sip)" \
 		-v allow_sigtran="$(allowed sigtran)" -v allow_media="$(allowed media)" \
-		-v allow_interwork="$(allowed interwork)" '
+		-v allow_isdn="$(allowed isdn)" -v allow_interwork="$(allowed interwork)" '
 		BEGIN {
-			split("core sip sigtran media interwork", ls, " ")
+			split("core sip sigtran media isdn interwork", ls, " ")
 			al["core"] = allow_core; al["sip"] = allow_sip
 			al["sigtran"] = allow_sigtran; al["media"] = allow_media
-			al["interwork"] = allow_interwork
+			al["isdn"] = allow_isdn; al["interwork"] = allow_interwork
 		}
 		FNR == NR { if (!($1 in dl)) dl[$1] = $2; next }
 		($1 in dl) && dl[$1] != $2 && index(" " al[$2] " ", " " dl[$1] " ") == 0 {
@@ -183,7 +184,7 @@ check_edges_prefixes tree || rc=1
 
 # includes: "#include "layer/..." lines in each layer's .c and .h files
 ibad=0
-for l in core sip sigtran media; do
+for l in core sip sigtran media isdn; do
 	set -- "$l"/*.[ch]
 	[ -e "$1" ] || continue
 	awk -v l="$l" -v allow=" $(allowed "$l") " -v layers=" $LAYERS " '

@@ -605,6 +605,11 @@ int sip_trunk_res_status(struct sip_trunk *t, const struct sip_txn_dest *d, unsi
 	if (res->n < 2)
 		return -ENOENT; /* nothing to pass over to */
 	tg->down_until_ms = now + (uint64_t)sip_resolver_cfg.down_s * 1000u;
+	/* the one passed over first comes back first, also when two failed in
+	 * the same millisecond (the choice when all are passed over) */
+	for (unsigned i = 0; i < res->n; i++)
+		if (&res->tg[i] != tg && res->tg[i].down_until_ms >= tg->down_until_ms)
+			tg->down_until_ms = res->tg[i].down_until_ms + 1;
 	addr_str(&tg->addr, a, sizeof(a));
 	for (unsigned i = 0; i < res->n; i++)
 		if (usable(&res->tg[i], now)) {

@@ -206,7 +206,7 @@ bad:
 
 static void xsk_reap(struct loop_xsk *k)
 {
-	uint32_t idx;
+	uint32_t idx = 0;
 	unsigned n = xsk_ring_cons__peek(&k->cq, XSK_TX_FRAMES, &idx);
 
 	for (unsigned i = 0; i < n; i++)
@@ -218,7 +218,7 @@ static void xsk_reap(struct loop_xsk *k)
 
 static void xsk_rx_drain(struct loop_xsk *k)
 {
-	uint32_t idx_rx, idx_fq;
+	uint32_t idx_rx = 0, idx_fq = 0;
 	unsigned n;
 
 	/* every receive frame is in the fill ring, with the kernel or in the
@@ -348,7 +348,7 @@ int loop_xsk_udp_send(struct loop *l, struct loop_udp *u, const void *data, size
 	const struct sockaddr_in *sin = (const void *)to;
 	uint8_t *p, *ip, *udp;
 	struct neigh *n;
-	uint32_t idx;
+	uint32_t idx = 0;
 	uint64_t addr;
 	uint16_t c;
 
@@ -651,7 +651,7 @@ int loop_xsk_start(struct loop *l, struct loop_xdp *x, unsigned queue, char *why
 	struct xdp_options opt;
 	socklen_t olen = sizeof(opt);
 	struct loop_xsk *k;
-	uint32_t idx;
+	uint32_t idx = 0;
 	int rc;
 
 	if (queue >= x->rxq) {

@@ -306,7 +306,10 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		circuit_fail(c, ISUP_CAUSE_RESOURCE_UNAVAILABLE);
 		return;
 	}
-	snprintf(c->number, sizeof(c->number), "%s", number);
+	/* a failover passes c->number itself: copying it onto itself emptied it
+	 * (the next trunk got "sip:+@host"; main d06b33b) */
+	if (number != c->number)
+		snprintf(c->number, sizeof(c->number), "%s", number);
 	c->ruri_fixed = ruri_in != NULL;
 	if (ruri_in)
 		snprintf(ruri, sizeof(ruri), "%s", ruri_in);

@@ -120,6 +120,9 @@ struct iw_call_info {
 };
 /* Iterate: start with NULL. */
 struct iw_call *iw_call_next(struct iw *iw, struct iw_call *prev);
+/* The call with this id (show calls' first column), NULL when none: a hash
+ * lookup, not a scan of the calls. */
+struct iw_call *iw_call_find(struct iw *iw, unsigned id);
 void iw_call_info(const struct iw_call *c, struct iw_call_info *out);
 /* Signalling state a call holds: its own talloc tree, its SIP leg's (dialog,
  * the messages kept for retransmission) and its ISUP call's (with the FSM),

@@ -266,8 +266,23 @@ START_TEST(test_refusals_from_the_circuit)
 	fake_sw.up = true;
 	fake_sw.max_calls = 0;
 
+	/* calls by id: found while they live, gone with them */
+	{
+		struct iw_call *a = iw_call_alloc(iw, true), *b = iw_call_alloc(iw, false);
+		unsigned ida = a->id;
+
+		ck_assert_ptr_eq(iw_call_find(iw, a->id), a);
+		ck_assert_ptr_eq(iw_call_find(iw, b->id), b);
+		ck_assert_ptr_null(iw_call_find(iw, b->id + 1));
+		iw_call_maybe_free(a);
+		ck_assert_ptr_null(iw_call_find(iw, ida));
+		ck_assert_ptr_eq(iw_call_find(iw, b->id), b);
+		iw_call_maybe_free(b);
+		ck_assert_ptr_null(iw_call_next(iw, NULL));
+	}
+
 	ck_assert_uint_eq(iw_active_calls(iw), 0);
-	ck_assert_uint_eq(iw_get_stats(iw)->isup_to_sip, 3);
+	ck_assert_uint_eq(iw_get_stats(iw)->isup_to_sip, 4);
 	ck_assert_uint_eq(iw_get_stats(iw)->failed, 3);
 	/* each call and its leg are gone with nothing left behind (the
 	 * linkset's load slot stays: one per group, not per call) */

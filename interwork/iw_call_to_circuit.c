@@ -215,11 +215,15 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 			why			 ? why
 			: body.len >= IW_SDP_MAX ? "too long"
 						 : "none");
+		c->sip_status = 488;
+		c->cause = ISUP_CAUSE_BEARER_NOT_IMPLEMENTED;
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
 	}
 	c->offer = talloc_strndup(c, body.p, body.len);
 	if (!c->offer) {
+		c->sip_status = 500;
+		c->cause = ISUP_CAUSE_RESOURCE_UNAVAILABLE;
 		sip_leg_respond(leg, 500, NULL);
 		goto out_fail;
 	}
@@ -284,6 +288,8 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	iw_prefs_for(c, trunk);
 	if (iw_answer_offer(c) < 0) {
 		LOGCALL(c, LOGL_INFO, "offer not acceptable: 488, REL 65\n");
+		c->sip_status = 488;
+		c->cause = ISUP_CAUSE_BEARER_NOT_IMPLEMENTED;
 		iw_circuit_release(c, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED,
 				   ISUP_LOC_BEYOND_INTERWORKING);
 		sip_leg_respond(leg, 488, NULL);

@@ -109,6 +109,9 @@ timeout 20 sipp -sn uac "[::1]:$SIP" -i ::1 -p $UAC6 -s +4989777001 -m 1 -nostdi
 check "it:sip-edge:ipv6-allowed-port-admitted (the call layer answered, trunk carrier)" \
 	wait_ev "$TMPD/td.log" "CDR .*called=\+4989777001 .*trunk=carrier call_id=[^ ]*@::1" 100
 check "it:sip-edge:ipv6-allowed-port-not-403" test -z "$(grep '^SIP/2.0 403' "$TMPD/v6.msg")"
+# the refused INVITE's CDR says what the SIP side got (it said sip=0)
+check "it:sip-edge:refused-invite-cdr-has-status ($(grep -o 'called=+4989777001 .*' "$TMPD/td.log" | grep -o 'cause=[0-9]* sip=[0-9]*' | head -1))" \
+	grep -qE "CDR .*called=\+4989777001 .* cause=65 sip=488 " "$TMPD/td.log"
 python3 - "$SIP" >"$TMPD/v6opt.out" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)

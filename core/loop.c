@@ -112,7 +112,9 @@ void loop_timer_cancel(struct loop *l, struct loop_timer *t)
 {
 	unsigned i;
 
-	if (t->heap_idx < 0)
+	/* a timer never scheduled, or never initialised (zeroed: heap_idx 0),
+	 * is not in the heap: leave the heap alone */
+	if (t->heap_idx < 0 || (unsigned)t->heap_idx >= l->heap_len || l->heap[t->heap_idx] != t)
 		return;
 	i = (unsigned)t->heap_idx;
 	t->heap_idx = -1;

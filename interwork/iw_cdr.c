@@ -387,14 +387,18 @@ int iw_cdr_start(void *ctx, struct loop *l)
 		w.boot = (uint64_t)time(NULL);
 	w.ctx = ctx;
 	w.loop = l;
+	/* initialised before anything can return: iw_cdr_stop cancels them,
+	 * and a zeroed timer looks scheduled at the heap's slot 0 (cancelling
+	 * it corrupted the loop's timer heap: SIGSEGV at every stop of a
+	 * tandemd without a CDR file) */
+	loop_timer_init(&w.rotate_timer, rotate_tick, NULL);
+	loop_timer_init(&w.sync_timer, sync_tick, NULL);
 	if (!iw_cdr_cfg.path)
 		return 0;
 	w.path = talloc_strdup(ctx, iw_cdr_cfg.path);
 	if (!w.path)
 		return -ENOMEM;
 	w.format = iw_cdr_cfg.format;
-	loop_timer_init(&w.rotate_timer, rotate_tick, NULL);
-	loop_timer_init(&w.sync_timer, sync_tick, NULL);
 	if (l && iw_cdr_cfg.rotate_s)
 		loop_timer_schedule(l, &w.rotate_timer, (uint64_t)iw_cdr_cfg.rotate_s * 1000000);
 	return file_open();

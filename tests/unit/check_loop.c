@@ -105,6 +105,38 @@ START_TEST(test_timers_order)
 }
 END_TEST
 
+/* A timer that was never initialised (zeroed: heap_idx 0) or never
+ * scheduled, cancelled, leaves the scheduled ones alone (a zeroed one once
+ * took slot 0 out of the heap: the loop's heap length wrapped and the next
+ * cancel crashed tandemd at every stop). */
+START_TEST(test_timer_cancel_unscheduled)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct loop_timer t[2], zeroed, idle;
+	struct tmr_ctx c[2];
+	struct tmr_rec rec = {0};
+	bool never = false;
+
+	ck_assert_ptr_nonnull(l);
+	for (int i = 0; i < 2; i++) {
+		c[i] = (struct tmr_ctx){&rec, i};
+		loop_timer_init(&t[i], tmr_cb, &c[i]);
+		loop_timer_schedule(l, &t[i], (unsigned)(i + 1) * 10000);
+	}
+	memset(&zeroed, 0, sizeof(zeroed));
+	loop_timer_cancel(l, &zeroed);
+	loop_timer_init(&idle, tmr_cb, &c[0]);
+	loop_timer_cancel(l, &idle);
+	loop_timer_cancel(l, &idle);
+	ck_assert(loop_timer_pending(&t[0]) && loop_timer_pending(&t[1]));
+	turn_until(l, &never, 60);
+	ck_assert_int_eq(rec.n, 2);
+	ck_assert_int_eq(rec.order[0], 0);
+	ck_assert_int_eq(rec.order[1], 1);
+	loop_free(l);
+}
+END_TEST
+
 /* --- UDP --- */
 
 struct udp_echo {
@@ -666,6 +698,7 @@ Suite *loop_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_timers_order);
+	tcase_add_test(tc, test_timer_cancel_unscheduled);
 	tcase_add_test(tc, test_udp_echo);
 	tcase_add_test(tc, test_bufring_exhausted_recovers);
 	tcase_add_test(tc, test_udp_oversize_dropped);

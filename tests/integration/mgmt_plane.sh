@@ -122,7 +122,7 @@ routing
 CFG
 t_err overlapping-timeslots "c2.cfg:15: linkset b: cic 1-10 uses the same span timeslots as linkset a's cic 1-15" "$TMPD/c2.cfg"
 t_err route-to-missing-trunk "c2.cfg:21: route to-sip default: no SIP trunk named nosuchtrunk" "$TMPD/c2.cfg"
-t_err route-to-missing-linkset "c2.cfg:22: route to-isup 49: no ISUP linkset named nosuchlinkset" "$TMPD/c2.cfg"
+t_err route-to-missing-linkset "c2.cfg:22: route to-isup 49: no ISUP linkset or PRI span named nosuchlinkset" "$TMPD/c2.cfg"
 cat >"$TMPD/c3.cfg" <<CFG
 sip
  listen tls 127.0.0.1 5061 certificate $TMPD/none.pem key $TMPD/none.key

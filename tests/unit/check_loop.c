@@ -91,15 +91,17 @@ START_TEST(test_timers_order)
 	loop_timer_cancel(l, &t[5]);
 	ck_assert(!loop_timer_pending(&t[5]));
 
-	turn_until(l, &never, 120);
+	turn_until(l, &never, 600);
 	ck_assert_int_eq(rec.n, 5);
 	for (int i = 0; i < 5; i++) {
 		double late_ms;
 
 		ck_assert_int_eq(delay_ms[rec.order[i]], (unsigned)(i + 1) * 10);
 		late_ms = (double)(rec.at_ns[i] - start) / 1e6 - delay_ms[rec.order[i]];
-		/* never early; late by no more than scheduling noise */
-		ck_assert_msg(late_ms >= 0 && late_ms < 15, "timer %d late by %.2f ms", i, late_ms);
+		/* never early; late only by scheduling noise (a bound for a wrong
+		 * unit or a lost wake-up, not a speed target: a loaded machine
+		 * once made it 84 ms) */
+		ck_assert_msg(late_ms >= 0 && late_ms < 500, "timer %d late by %.2f ms", i, late_ms);
 	}
 	loop_free(l);
 }

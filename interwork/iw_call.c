@@ -513,18 +513,18 @@ static void cdr(const struct iw_call *c)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	total_s = (double)(now.tv_sec - c->t_start.tv_sec) +
 		  (double)(now.tv_nsec - c->t_start.tv_nsec) / 1e9;
-	setup_s = c->answer_time ? (double)(c->answer_time - c->start) : total_s;
+	setup_s = c->t_answer.tv_sec ? (double)(c->t_answer.tv_sec - c->start) : total_s;
 	gmtime_r(&c->start, &tm);
 	strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	LOGP(DCDR, LOGL_NOTICE,
 	     "CDR call=%u dir=%s start=%s setup_s=%.0f answered=%s talk_s=%ld calling=%s%s "
 	     "called=+%s linkset=%s cic=%u trunk=%s call_id=%s cause=%d sip=%d channel=%08x\n",
 	     c->id, c->from_isup ? "isup-sip" : "sip-isup", start, setup_s,
-	     c->answer_time ? "yes" : "no",
-	     c->answer_time ? (long)(time(NULL) - c->answer_time) : 0L, c->calling[0] ? "+" : "",
-	     c->calling, c->called, c->linkset[0] ? c->linkset : "-", c->cic,
-	     c->trunk_name[0] ? c->trunk_name : "-", c->call_id[0] ? c->call_id : "-", c->cause,
-	     c->sip_status, c->have_chan || c->chan_left ? c->chan : 0);
+	     c->t_answer.tv_sec ? "yes" : "no",
+	     c->t_answer.tv_sec ? (long)(time(NULL) - c->t_answer.tv_sec) : 0L,
+	     c->calling[0] ? "+" : "", c->calling, c->called, c->linkset[0] ? c->linkset : "-",
+	     c->cic, c->trunk_name[0] ? c->trunk_name : "-", c->call_id[0] ? c->call_id : "-",
+	     c->cause, c->sip_status, c->have_chan || c->chan_left ? c->chan : 0);
 	iw_call_cdr_record(c, true, c->sip_status, c->cause, c->cause_loc);
 }
 
@@ -612,7 +612,6 @@ void iw_call_answered(struct iw_call *c)
 	c->offer_len = 0;
 	TALLOC_FREE(c->iam);
 	c->iam_len = 0;
-	c->answer_time = time(NULL);
 	clock_gettime(CLOCK_REALTIME, &c->t_answer);
 	c->sip_status = 200;
 	c->iw->st.answered++;
@@ -739,7 +738,7 @@ static void circuit_released(struct iw_call *c, const struct iw_leg_ev *ev)
 		char mp_body[1024], mp_ctype[120];
 		int n;
 
-		if (c->from_isup && !c->answer_time) {
+		if (c->from_isup && !c->t_answer.tv_sec) {
 			LOGCALL(c, LOGL_INFO, "REL cause %u: CANCEL\n", ev->cause);
 			sip_leg_cancel(c->leg, reason);
 			goto out;
@@ -753,7 +752,7 @@ static void circuit_released(struct iw_call *c, const struct iw_leg_ev *ev)
 			b.body = mp_body;
 			b.len = (size_t)n;
 		}
-		if (!c->from_isup && !c->answer_time) {
+		if (!c->from_isup && !c->t_answer.tv_sec) {
 			unsigned status = iw_isup_to_sip(c->iw, ev->cause, ev->location);
 
 			LOGCALL(c, LOGL_INFO, "REL cause %u: SIP %u\n", ev->cause, status);
@@ -788,7 +787,7 @@ static void call_end(struct iw_call *c, uint8_t cause)
 	if (c->cleg)
 		iw_circuit_release(c, cause, ISUP_LOC_BEYOND_INTERWORKING);
 	if (c->leg) {
-		if (c->answer_time) {
+		if (c->t_answer.tv_sec) {
 			sip_leg_bye(c->leg, reason);
 		} else if (c->from_isup) {
 			sip_leg_cancel(c->leg, reason);
@@ -863,7 +862,7 @@ void iw_call_info(const struct iw_call *c, struct iw_call_info *out)
 	out->calling = c->calling;
 	out->chan = c->chan;
 	out->have_chan = c->have_chan;
-	out->seconds = c->answer_time ? (unsigned)(time(NULL) - c->answer_time) : 0;
+	out->seconds = c->t_answer.tv_sec ? (unsigned)(time(NULL) - c->t_answer.tv_sec) : 0;
 	out->codec = c->agreed_ok ? sdp_codec_info(c->agreed.codec)->name : NULL;
 	out->ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20;
 	out->have_stats = c->have_mst;

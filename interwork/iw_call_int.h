@@ -148,7 +148,7 @@ struct iw_call {
 	char *sdp;
 	int sdp_len;
 	bool acm_sent; /* progress went toward the circuit */
-	time_t start, answer_time;
+	time_t start;
 	struct sip_trunk *counted_trunk;    /* holds one of the trunk's calls */
 	struct iw_group_load *counted_link; /* and one of the group's */
 	unsigned attempts;		    /* targets tried (route advance) */
@@ -162,7 +162,7 @@ struct iw_call {
 	uint8_t cause_loc; /* its Q.850 location in a REL toward ISUP */
 	int sip_status;	   /* final status on the SIP side (200 answered) */
 	struct timespec t_start;
-	struct timespec t_answer; /* CLOCK_REALTIME, for the CDR file */
+	struct timespec t_answer; /* CLOCK_REALTIME; tv_sec 0: not answered */
 	const char *rel_side;	  /* who released first: "isup", "sip" (NULL: we did) */
 	/* the trunk's max-call-duration, from the answer */
 	struct loop_timer dur_timer;

@@ -1,5 +1,6 @@
 /* Drain: see iw_drain.h. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,7 @@ static struct {
 	bool active;
 	time_t deadline; /* 0: none */
 	unsigned blocked;
+	uint64_t options_refused; /* OPTIONS probes answered 503 */
 	struct loop_timer tick;
 	const struct isup_call_ops *inner;
 	struct isup_call_ops ops;
@@ -40,12 +42,13 @@ bool iw_drain_active(void)
 	return dr.active;
 }
 
-void iw_drain_status(unsigned *left_s, unsigned *blocked)
+void iw_drain_status(unsigned *left_s, unsigned *blocked, uint64_t *options_refused)
 {
 	time_t now = time(NULL);
 
 	*left_s = dr.deadline > now ? (unsigned)(dr.deadline - now) : 0;
 	*blocked = dr.blocked;
+	*options_refused = dr.options_refused;
 }
 
 /* Block one run of consecutive circuits: CGB by 32 (Q.763 3.43 range), a
@@ -134,21 +137,39 @@ unsigned iw_drain_start(unsigned timeout_s)
 	return up;
 }
 
+/* RFC 3261 21.5.4 / 20.33: out of service for a while, back after the
+ * drain's deadline at the latest */
+static void retry_after(char *hdrs, size_t len)
+{
+	time_t now = time(NULL);
+	unsigned after = dr.deadline > now ? (unsigned)(dr.deadline - now) : 60;
+
+	snprintf(hdrs, len, "Retry-After: %u\r\n", after < 1 ? 1 : after);
+}
+
 bool iw_drain_refuse_invite(struct sip_leg *leg)
 {
 	char hdr[96];
 	struct sip_body b = {.headers = hdr};
-	time_t now = time(NULL);
-	unsigned after = dr.deadline > now ? (unsigned)(dr.deadline - now) : 60;
+	size_t n;
 
 	if (!dr.active)
 		return false;
-	/* RFC 3261 21.5.4 / 20.33: out of service for a while; Q.850 41 names
-	 * it for an interworking peer (RFC 3326) */
-	snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\nReason: Q.850;cause=41\r\n",
-		 after < 1 ? 1 : after);
+	/* Q.850 41 names it for an interworking peer (RFC 3326) */
+	retry_after(hdr, sizeof(hdr));
+	n = strlen(hdr);
+	snprintf(hdr + n, sizeof(hdr) - n, "Reason: Q.850;cause=41\r\n");
 	sip_leg_respond(leg, 503, &b);
 	return true;
+}
+
+unsigned iw_drain_options(char *hdrs, size_t len)
+{
+	if (!dr.active)
+		return 200;
+	retry_after(hdrs, len);
+	dr.options_refused++;
+	return 503;
 }
 
 static void drain_setup(void *priv, struct isup_call *c, const struct isup_msg *iam,

@@ -222,14 +222,17 @@ DEFUN(shutdown_graceful, shutdown_graceful_cmd, "shutdown graceful [<0-86400>]",
 DEFUN(show_shutdown, show_shutdown_cmd, "show shutdown", SHOW_STR "Drain state\n")
 {
 	unsigned left, blocked;
+	uint64_t probes;
 
 	if (!iw_drain_active()) {
 		vty_out(vty, "in service%s", VTY_NEWLINE);
 		return CMD_SUCCESS;
 	}
-	iw_drain_status(&left, &blocked);
-	vty_out(vty, "draining: %u call(s) up, %u circuit(s) blocked, %u s to the timeout%s",
-		ops.iw ? iw_active_calls(ops.iw) : 0, blocked, left, VTY_NEWLINE);
+	iw_drain_status(&left, &blocked, &probes);
+	vty_out(vty,
+		"draining: %u call(s) up, %u circuit(s) blocked, %u s to the timeout, "
+		"%" PRIu64 " OPTIONS answered 503%s",
+		ops.iw ? iw_active_calls(ops.iw) : 0, blocked, left, probes, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 

@@ -149,7 +149,13 @@ static void on_sip_incoming(void *priv, struct sip_leg *leg, struct sip_trunk *t
 	iw_sip_incoming(d->iw, leg, trunk, invite);
 }
 
-static const struct sip_ua_ops sip_ops = {.incoming = on_sip_incoming};
+static unsigned on_sip_options(void *priv, char *hdrs, size_t len)
+{
+	(void)priv;
+	return iw_drain_options(hdrs, len);
+}
+
+static const struct sip_ua_ops sip_ops = {.incoming = on_sip_incoming, .options = on_sip_options};
 
 static int sip_start(struct daemon *d, void *ctx)
 {

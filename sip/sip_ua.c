@@ -1411,11 +1411,23 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 		leg->owner_ended = true;
 		leg_maybe_free(leg);
 		return;
-	case SIP_METHOD_OPTIONS:
+	case SIP_METHOD_OPTIONS: {
+		char hdrs[128] = "";
+		unsigned st = ua->ops && ua->ops->options
+				      ? ua->ops->options(ua->priv, hdrs, sizeof(hdrs))
+				      : 200;
+
+		/* RFC 3261 11.2: answered as an INVITE would be: a proxy probing
+		 * with OPTIONS sees 503 while the node takes no calls */
+		if (st != 200) {
+			respond_simple(ua, t, m, st, hdrs);
+			return;
+		}
 		respond_simple(ua, t, m, 200,
 			       ALLOW_HDR SUPPORTED_HDR "Accept: application/sdp, application/isup, "
 						       "multipart/mixed\r\n");
 		return;
+	}
 	case SIP_METHOD_PRACK: {
 		struct sip_rack ra;
 

@@ -59,6 +59,10 @@ struct sip_ua_ops {
 	 * Trying is sent by the transaction after 200 ms anyway. */
 	void (*incoming)(void *priv, struct sip_leg *leg, struct sip_trunk *trunk,
 			 const struct sip_msg *invite);
+	/* An OPTIONS outside any dialog (a proxy's or trunk's probe): the
+	 * status to answer, 200 or e.g. 503 while draining, with extra header
+	 * lines written to hdrs (NULL op: always 200). */
+	unsigned (*options)(void *priv, char *hdrs, size_t len);
 };
 
 struct sip_ua_cfg {

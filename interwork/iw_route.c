@@ -4,7 +4,10 @@
 #include <string.h>
 #include <talloc.h>
 
+#include "interwork/iw_call.h"
+#include "interwork/iw_cause.h"
 #include "interwork/iw_route.h"
+#include "sip/sip_trunk.h"
 
 struct node {
 	struct node *child[10];
@@ -411,4 +414,64 @@ static int walk(const struct node *n, iw_route_foreach_cb cb, void *priv)
 int iw_route_foreach(const struct iw_route_table *t, iw_route_foreach_cb cb, void *priv)
 {
 	return walk(&t->root, cb, priv);
+}
+
+/* --- route selection: a number to its targets --- */
+
+/* A trunk can take a call: configured, answering OPTIONS when they are
+ * sent, below its call limit. */
+static bool trunk_usable(const struct sip_trunk *t, bool *limited)
+{
+	if (t->options_interval && !t->up)
+		return false;
+	if (iw_trunk_over_limit(t)) {
+		*limited = true;
+		return false;
+	}
+	return true;
+}
+
+int iw_route_select(struct iw_route_table *t, bool to_sip_dir, const char *e164,
+		    struct iw_route_res *res)
+{
+	const struct iw_route_rule *r;
+	unsigned order[IW_ROUTE_TARGETS_MAX], n;
+	bool limited = false;
+	int rc;
+
+	res->cause = ISUP_CAUSE_NO_ROUTE_DESTINATION;
+	if (!t)
+		return -ENOENT;
+	rc = iw_route_lookup(t, e164, strlen(e164), &r, res->number, sizeof(res->number));
+	if (rc == -EDOM)
+		res->cause = ISUP_CAUSE_INVALID_NUMBER_FORMAT; /* the rewrite left no number */
+	if (rc < 0)
+		return -ENOENT;
+	res->enum_first = r->enum_first;
+	n = iw_route_order(t, r, order);
+	res->n_alt = 0;
+	if (!to_sip_dir) {
+		/* the call seizes: it knows the linksets' circuits and limits */
+		for (unsigned i = 0; i < n && res->n_alt < IW_ROUTE_ALT_MAX; i++)
+			snprintf(res->alt[res->n_alt++], sizeof(res->alt[0]), "%s",
+				 r->targets[order[i]]);
+		res->linkset = res->n_alt ? res->alt[0] : NULL;
+		return res->n_alt ? 0 : -ENOENT;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct sip_trunk *tr = sip_trunk_find(r->targets[order[i]]);
+
+		if (tr && trunk_usable(tr, &limited)) {
+			res->trunk = tr;
+			for (unsigned k = i + 1; k < n && res->n_alt < IW_ROUTE_ALT_MAX; k++)
+				snprintf(res->alt[res->n_alt++], sizeof(res->alt[0]), "%s",
+					 r->targets[order[k]]);
+			return 0;
+		}
+	}
+	/* every target down: Q.850 34 no circuit/channel available; at
+	 * its limits: 42 switching equipment congestion */
+	res->cause = limited ? ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION
+			     : ISUP_CAUSE_NO_CIRCUIT_AVAILABLE;
+	return -ENOENT;
 }

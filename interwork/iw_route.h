@@ -100,3 +100,13 @@ unsigned iw_route_count(const struct iw_route_table *t);
  * a non-zero return stops the walk and is returned. */
 typedef int (*iw_route_foreach_cb)(const struct iw_route_rule *rule, void *priv);
 int iw_route_foreach(const struct iw_route_table *t, iw_route_foreach_cb cb, void *priv);
+
+/* Route selection for a call (iw_route_cb): the rule for e164 in t and its
+ * targets in the rule's order. Toward SIP, the first trunk that can take a
+ * call (configured, up when OPTIONS are sent, below its limit) with the
+ * rest as alternatives; toward ISUP, every linkset named (the call seizes).
+ * 0, or -ENOENT with res->cause: 3 no route, 28 a rewrite left no number,
+ * 34 every trunk down, 42 every trunk at its limit. */
+struct iw_route_res;
+int iw_route_select(struct iw_route_table *t, bool to_sip, const char *e164,
+		    struct iw_route_res *res);

@@ -9,6 +9,7 @@
 #include "interwork/iw_route_vty.h"
 #include "sigtran/isup_link.h"
 #include "sigtran/isup_vty.h"
+#include "sigtran/m3ua_asp.h"
 #include "sigtran/m3ua_vty.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
@@ -19,6 +20,9 @@ static struct osmo_tdef_group timer_groups[] = {
 	 .desc = "SIP transaction timers (RFC 3261 17; A..M as T1001..T1013)",
 	 .tdefs = sip_txn_tdefs},
 	{.name = "isup", .desc = "ISUP timers (Q.764 Annex A), seconds", .tdefs = isup_tdefs},
+	{.name = "m3ua",
+	 .desc = "M3UA timers (RFC 4666): X1 T(ack), ms; an ASP's \"timer ack\" overrides it",
+	 .tdefs = m3ua_asp_tdefs},
 	{.name = "pri", .desc = "ISDN PRI timers (Q.931), seconds", .tdefs = isdn_tdefs},
 	{.name = "call",
 	 .desc = "Interworking call timers (X1 ENUM budget, X2 failure tone, X3 no answer)",

@@ -1,6 +1,7 @@
 /* The "isup" configuration node (linksets: variant, point codes, the M3UA
- * ASP that carries them, CIC ranges on TDM spans), the running linksets
- * bound to their ASPs, and the ISUP show and maintenance commands. */
+ * ASP that carries them, CIC ranges on TDM spans) and the ISUP show and
+ * maintenance commands (isup_vty.c); the running linksets bound to their
+ * ASPs and the CIC range mapping (isup_mtp.c). */
 #pragma once
 
 #include <osmocom/core/linuxlist.h>
@@ -29,7 +30,7 @@ struct isup_vty_range {
 	enum isup_vty_layout layout;
 };
 
-/* Timeslots of one span a layout uses (0 for ISUP_VTY_TS_FROM), and where
+/* isup_mtp.c: timeslots of one span a layout uses (0 for ISUP_VTY_TS_FROM), and where
  * CIC number k (0-based) of a range lands: span and timeslot. */
 unsigned isup_vty_layout_per_span(enum isup_vty_layout layout);
 void isup_vty_range_map(const struct isup_vty_range *r, unsigned k, int *span, unsigned *ts);
@@ -58,7 +59,7 @@ struct isup_vty_linkset {
 
 extern struct llist_head isup_vty_linksets;
 void isup_vty_init(void);
-/* Start every configured M3UA ASP and every linkset on it; calls reach ops.
+/* isup_mtp.c: start every configured M3UA ASP and every linkset on it; calls reach ops.
  * 0 or -errno (with the reason on stderr). */
 int isup_vty_start(void *ctx, struct loop *l, const struct isup_call_ops *ops, void *priv);
 void isup_vty_stop(void);

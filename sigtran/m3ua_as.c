@@ -189,28 +189,45 @@ static int as_timer_cb(struct osmo_fsm_inst *fi)
 	return 0;
 }
 
+/* The AS state machine as the ASP side keeps it (RFC 4666 4.3.2, figure
+ * "AS State Transition Diagram"); the one event is "a member ASP changed
+ * state" (4.3.2: the AS state follows its ASPs):
+ *
+ *   AS-DOWN     --an ASP to ASP-INACTIVE------------------> AS-INACTIVE
+ *   AS-INACTIVE --an ASP to ASP-ACTIVE--------------------> AS-ACTIVE
+ *   AS-INACTIVE --the last ASP to ASP-DOWN----------------> AS-DOWN
+ *   AS-ACTIVE   --the last active ASP to INACTIVE/DOWN, T(r) started
+ *                 (4.3.4.3)------------------------------> AS-PENDING
+ *   AS-PENDING  --an ASP to ASP-ACTIVE within T(r)--------> AS-ACTIVE
+ *   AS-PENDING  --T(r) expiry: an ASP INACTIVE / none up--> AS-INACTIVE / AS-DOWN
+ *
+ * Outside the RFC figure, two local cases take AS-ACTIVE straight to
+ * AS-INACTIVE or AS-DOWN: "timer recovery 0" (T(r) off) and m3ua_as_stop()
+ * (nothing to wait for). AS-DOWN never
+ * goes to AS-ACTIVE or AS-PENDING directly (an ASP is INACTIVE before it is
+ * ACTIVE), and only AS-ACTIVE starts T(r). */
 #define S(x) (1 << (x))
-#define ALL_ST \
-	(S(M3UA_AS_S_DOWN) | S(M3UA_AS_S_INACTIVE) | S(M3UA_AS_S_ACTIVE) | S(M3UA_AS_S_PENDING))
 static const struct osmo_fsm_state as_states[] = {
 	[M3UA_AS_S_DOWN] = {.name = "AS_DOWN",
 			    .in_event_mask = S(E_ASP_STATE),
-			    .out_state_mask = ALL_ST,
+			    .out_state_mask = S(M3UA_AS_S_INACTIVE),
 			    .onenter = st_idle_onenter,
 			    .action = st_any},
 	[M3UA_AS_S_INACTIVE] = {.name = "AS_INACTIVE",
 				.in_event_mask = S(E_ASP_STATE),
-				.out_state_mask = ALL_ST,
+				.out_state_mask = S(M3UA_AS_S_ACTIVE) | S(M3UA_AS_S_DOWN),
 				.onenter = st_idle_onenter,
 				.action = st_any},
 	[M3UA_AS_S_ACTIVE] = {.name = "AS_ACTIVE",
 			      .in_event_mask = S(E_ASP_STATE),
-			      .out_state_mask = ALL_ST,
+			      .out_state_mask = S(M3UA_AS_S_PENDING) | S(M3UA_AS_S_INACTIVE) |
+						S(M3UA_AS_S_DOWN),
 			      .onenter = st_active_onenter,
 			      .action = st_any},
 	[M3UA_AS_S_PENDING] = {.name = "AS_PENDING",
 			       .in_event_mask = S(E_ASP_STATE),
-			       .out_state_mask = ALL_ST,
+			       .out_state_mask = S(M3UA_AS_S_ACTIVE) | S(M3UA_AS_S_INACTIVE) |
+						 S(M3UA_AS_S_DOWN),
 			       .action = st_any},
 };
 

@@ -5,6 +5,7 @@
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 
@@ -17,6 +18,18 @@
 
 #define MAX_RETRY_DOWN 3 /* ASPDN / DEREG REQ unanswered this often: give up */
 
+/* Valid from the start (.val set): the configuration may change it before
+ * the first ASP exists. */
+struct osmo_tdef m3ua_asp_tdefs[] = {
+	{.T = -1,
+	 .default_val = 2000,
+	 .val = 2000,
+	 .unit = OSMO_TDEF_MS,
+	 .desc = "T(ack): ASPUP/ASPAC/ASPIA/ASPDN/REG/DEREG unanswered this long is sent again "
+		 "(RFC 4666 4.3.4, 4.4)"},
+	{},
+};
+
 static const struct value_string asp_event_names[] = {
 	{E_CONN_UP, "ASSOCIATION_UP"},
 	{E_CONN_DOWN, "ASSOCIATION_DOWN"},
@@ -26,6 +39,7 @@ static const struct value_string asp_event_names[] = {
 	{E_RX_DOWN_ACK, "RX_ASPDN_ACK"},
 	{E_RX_ALT_ASP_ACTIVE, "RX_NTFY_ALTERNATE_ASP_ACTIVE"},
 	{E_ADMIN, "MANAGEMENT"},
+	{E_T_ACK, "T_ACK_EXPIRED"},
 	{0, NULL},
 };
 
@@ -153,23 +167,31 @@ static void send_request(struct m3ua_asp *asp, enum pending p)
 	}
 }
 
+unsigned m3ua_asp_ack_ms(const struct m3ua_asp *asp)
+{
+	if (asp->cfg.ack_ms)
+		return asp->cfg.ack_ms;
+	return (unsigned)osmo_tdef_get(m3ua_asp_tdefs, -1, OSMO_TDEF_MS, 2000);
+}
+
 /* Send the next request, or nothing when the ASP is where it should be. */
 static void drive(struct m3ua_asp *asp)
 {
 	enum pending p = next_request(asp);
+	unsigned ms;
 
 	if (p != asp->pending)
 		asp->tries = 0;
 	asp->pending = p;
 	if (p == P_NONE) {
-		osmo_timer_del(&asp->fi->timer);
+		osmo_timer_del(&asp->t_ack);
 		return;
 	}
 	LOGPFSML(asp->fi, LOGL_DEBUG, "sending %s (target %s)\n", pending_names[p],
 		 m3ua_asp_state_name(asp->target));
 	send_request(asp, p);
-	osmo_timer_schedule(&asp->fi->timer, asp->cfg.ack_ms / 1000,
-			    (asp->cfg.ack_ms % 1000) * 1000);
+	ms = m3ua_asp_ack_ms(asp);
+	osmo_timer_schedule(&asp->t_ack, ms / 1000, (ms % 1000) * 1000);
 }
 
 /* --- the FSM: DOWN, INACTIVE, ACTIVE; requests follow the target --- */
@@ -216,7 +238,35 @@ static void on_conn_down(struct m3ua_asp *asp)
 	if (asp->rk_state != M3UA_RK_NONE)
 		asp->rk_state = M3UA_RK_NONE;
 	asp->pending = P_NONE;
-	osmo_timer_del(&asp->fi->timer);
+	osmo_timer_del(&asp->t_ack);
+}
+
+static void on_t_ack(struct osmo_fsm_inst *fi)
+{
+	struct m3ua_asp *asp = fi->priv;
+
+	/* T(ack) expired (RFC 4666 4.3.4.1-4.3.4.4, 4.4.1): send again; a peer
+	 * that never answers ASPDN or DEREG REQ does not keep us from going. */
+	asp->tries++;
+	if (asp->pending == P_REG && asp->tries >= MAX_RETRY_DOWN) {
+		LOGPFSML(fi, LOGL_ERROR, "no REG RSP: going on without a routing key\n");
+		asp->rk_state = M3UA_RK_REFUSED;
+		asp->rk_status = M3UA_REG_ERR_UNKNOWN;
+	} else if (asp->pending == P_DEREG && asp->tries >= MAX_RETRY_DOWN) {
+		asp->rk_state = M3UA_RK_NONE;
+	} else if (asp->pending == P_ASPDN && asp->tries >= MAX_RETRY_DOWN) {
+		LOGPFSML(fi, LOGL_NOTICE, "no ASPDN ACK: considered down\n");
+		osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_DOWN, 0, 0);
+		return;
+	} else {
+		unsigned t = asp->tries;
+
+		asp->pending = P_NONE; /* so that drive() keeps the count */
+		drive(asp);
+		asp->tries = t;
+		return;
+	}
+	drive(asp);
 }
 
 static void st_any(struct osmo_fsm_inst *fi, uint32_t event, void *data)
@@ -228,6 +278,9 @@ static void st_any(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case E_CONN_UP:
 	case E_ADMIN:
 		drive(asp);
+		break;
+	case E_T_ACK:
+		on_t_ack(fi);
 		break;
 	case E_CONN_DOWN:
 		on_conn_down(asp);
@@ -276,54 +329,52 @@ static void st_any(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	}
 }
 
-static int asp_timer_cb(struct osmo_fsm_inst *fi)
+static void t_ack_cb(void *priv)
 {
-	struct m3ua_asp *asp = fi->priv;
+	struct m3ua_asp *asp = priv;
 
-	/* T(ack) expired (RFC 4666 4.3.4.1-4.3.4.4, 4.4.1): send again; a peer
-	 * that never answers ASPDN or DEREG REQ does not keep us from going. */
-	asp->tries++;
-	if (asp->pending == P_REG && asp->tries >= MAX_RETRY_DOWN) {
-		LOGPFSML(fi, LOGL_ERROR, "no REG RSP: going on without a routing key\n");
-		asp->rk_state = M3UA_RK_REFUSED;
-		asp->rk_status = M3UA_REG_ERR_UNKNOWN;
-	} else if (asp->pending == P_DEREG && asp->tries >= MAX_RETRY_DOWN) {
-		asp->rk_state = M3UA_RK_NONE;
-	} else if (asp->pending == P_ASPDN && asp->tries >= MAX_RETRY_DOWN) {
-		LOGPFSML(fi, LOGL_NOTICE, "no ASPDN ACK: considered down\n");
-		osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_DOWN, 0, 0);
-		return 0;
-	} else {
-		unsigned t = asp->tries;
-
-		asp->pending = P_NONE; /* so that drive() keeps the count */
-		drive(asp);
-		asp->tries = t;
-		return 0;
-	}
-	drive(asp);
-	return 0;
+	osmo_fsm_inst_dispatch(asp->fi, E_T_ACK, NULL);
 }
 
+/* The ASP state machine, ASP side (RFC 4666 4.3.1, figure "ASP State
+ * Transition Diagram"), as this table allows it:
+ *
+ *   ASP-DOWN     --ASP Up Ack (4.3.4.1)----------------> ASP-INACTIVE
+ *   ASP-INACTIVE --ASP Active Ack (4.3.4.3)------------> ASP-ACTIVE
+ *   ASP-ACTIVE   --ASP Inactive Ack (4.3.4.4), or
+ *                  NTFY Alternate ASP Active (4.3.4.3)-> ASP-INACTIVE
+ *   ASP-INACTIVE/ACTIVE --ASP Down Ack (4.3.4.2), association lost
+ *                  (SCTP CDI/RI), T(ack) gave up on ASPDN---> ASP-DOWN
+ *
+ * Events a state takes without a transition: a duplicate ACK answering a
+ * request T(ack) sent twice (ASP Up Ack in INACTIVE/ACTIVE, ASP Active Ack in
+ * ACTIVE, ASP Inactive Ack in INACTIVE), an ASP Down Ack in DOWN (the SGP
+ * saying so, 4.3.4.2), management and RKM answers (E_ADMIN: drive toward the
+ * target), T(ack) (4.3.4, 4.4) wherever a request can wait. Refused
+ * (osmo_fsm_inst_dispatch() fails, nothing changes): the association coming
+ * up outside ASP-DOWN, ASP Active/Inactive Ack in ASP-DOWN (ASPTM needs ASP
+ * Up first, 4.3.4.3), NTFY Alternate ASP Active outside ASP-ACTIVE. */
 #define S(x) (1 << (x))
-#define ALL_EV                                                                 \
-	(S(E_CONN_UP) | S(E_CONN_DOWN) | S(E_RX_UP_ACK) | S(E_RX_ACTIVE_ACK) | \
-	 S(E_RX_INACTIVE_ACK) | S(E_RX_DOWN_ACK) | S(E_RX_ALT_ASP_ACTIVE) | S(E_ADMIN))
-#define ALL_ST (S(M3UA_ASP_S_DOWN) | S(M3UA_ASP_S_INACTIVE) | S(M3UA_ASP_S_ACTIVE))
 static const struct osmo_fsm_state asp_states[] = {
 	[M3UA_ASP_S_DOWN] = {.name = "ASP_DOWN",
-			     .in_event_mask = ALL_EV,
-			     .out_state_mask = ALL_ST,
+			     .in_event_mask = S(E_CONN_UP) | S(E_CONN_DOWN) | S(E_RX_UP_ACK) |
+					      S(E_RX_DOWN_ACK) | S(E_ADMIN) | S(E_T_ACK),
+			     .out_state_mask = S(M3UA_ASP_S_INACTIVE),
 			     .onenter = st_down_onenter,
 			     .action = st_any},
 	[M3UA_ASP_S_INACTIVE] = {.name = "ASP_INACTIVE",
-				 .in_event_mask = ALL_EV,
-				 .out_state_mask = ALL_ST,
+				 .in_event_mask = S(E_CONN_DOWN) | S(E_RX_UP_ACK) |
+						  S(E_RX_ACTIVE_ACK) | S(E_RX_INACTIVE_ACK) |
+						  S(E_RX_DOWN_ACK) | S(E_ADMIN) | S(E_T_ACK),
+				 .out_state_mask = S(M3UA_ASP_S_ACTIVE) | S(M3UA_ASP_S_DOWN),
 				 .onenter = st_inactive_onenter,
 				 .action = st_any},
 	[M3UA_ASP_S_ACTIVE] = {.name = "ASP_ACTIVE",
-			       .in_event_mask = ALL_EV,
-			       .out_state_mask = ALL_ST,
+			       .in_event_mask = S(E_CONN_DOWN) | S(E_RX_UP_ACK) |
+						S(E_RX_ACTIVE_ACK) | S(E_RX_INACTIVE_ACK) |
+						S(E_RX_DOWN_ACK) | S(E_RX_ALT_ASP_ACTIVE) |
+						S(E_ADMIN) | S(E_T_ACK),
+			       .out_state_mask = S(M3UA_ASP_S_INACTIVE) | S(M3UA_ASP_S_DOWN),
 			       .onenter = st_active_onenter,
 			       .action = st_any},
 };
@@ -332,7 +383,6 @@ static struct osmo_fsm asp_fsm = {
 	.name = "M3UA_ASP",
 	.states = asp_states,
 	.num_states = ARRAY_SIZE(asp_states),
-	.timer_cb = asp_timer_cb,
 	.event_names = asp_event_names,
 	.log_subsys = DM3UA,
 };
@@ -661,7 +711,10 @@ static void rx_ntfy(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		     m3ua_as_state_name(asp->as_state));
 	} else if ((status >> 16) == M3UA_NTFY_T_OTHER) {
 		LOGP(DM3UA, LOGL_NOTICE, "M3UA: NTFY other: %u\n", status & 0xffff);
-		if ((status & 0xffff) == M3UA_NTFY_I_ALT_ASP_ACT)
+		/* only an active ASP can be replaced (4.3.4.3); elsewhere it is
+		 * news, not an event of the state machine */
+		if ((status & 0xffff) == M3UA_NTFY_I_ALT_ASP_ACT &&
+		    asp->fi->state == M3UA_ASP_S_ACTIVE)
 			osmo_fsm_inst_dispatch(asp->fi, E_RX_ALT_ASP_ACTIVE, NULL);
 	}
 }
@@ -737,10 +790,13 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 		}
 		break;
 	case M3UA_CLS_ASPTM:
-		if (m.type == M3UA_ASPTM_ACTIVE_ACK)
-			osmo_fsm_inst_dispatch(asp->fi, E_RX_ACTIVE_ACK, NULL);
-		else if (m.type == M3UA_ASPTM_INACTIVE_ACK)
-			osmo_fsm_inst_dispatch(asp->fi, E_RX_INACTIVE_ACK, NULL);
+		/* 4.3.4.3: ASPTM ACKs in ASP-DOWN are refused by the FSM table:
+		 * ERR Unexpected Message (3.8.1) */
+		if ((m.type == M3UA_ASPTM_ACTIVE_ACK &&
+		     osmo_fsm_inst_dispatch(asp->fi, E_RX_ACTIVE_ACK, NULL) < 0) ||
+		    (m.type == M3UA_ASPTM_INACTIVE_ACK &&
+		     osmo_fsm_inst_dispatch(asp->fi, E_RX_INACTIVE_ACK, NULL) < 0))
+			m3ua_asp_send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
 		break;
 	case M3UA_CLS_XFER:
 		rx_data(asp, &m);
@@ -791,13 +847,12 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	asp->cfg.rk.na = cfg->na;
 	asp->cfg.rk.have_rc = cfg->have_rc;
 	asp->cfg.rk.rc = cfg->rc;
-	if (!asp->cfg.ack_ms)
-		asp->cfg.ack_ms = 2000;
 	if (!asp->cfg.daud_ms)
 		asp->cfg.daud_ms = 30000;
 	asp->target = cfg->standby ? M3UA_ASP_S_INACTIVE : M3UA_ASP_S_ACTIVE;
 	asp->ops = ops;
 	asp->priv = priv;
+	osmo_timer_setup(&asp->t_ack, t_ack_cb, asp);
 	osmo_timer_setup(&asp->daud, daud_cb, asp);
 	osmo_timer_setup(&asp->beat, beat_cb, asp);
 	asp->fi = osmo_fsm_inst_alloc(&asp_fsm, asp, asp, LOGL_INFO, NULL);
@@ -818,6 +873,7 @@ void m3ua_asp_free(struct m3ua_asp *asp)
 {
 	if (!asp)
 		return;
+	osmo_timer_del(&asp->t_ack);
 	osmo_timer_del(&asp->daud);
 	osmo_timer_del(&asp->beat);
 	m3ua_conn_free(asp->conn);

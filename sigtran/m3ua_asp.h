@@ -7,6 +7,7 @@
  * T(ack) expires without its answer. */
 #pragma once
 
+#include <osmocom/core/tdef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -57,6 +58,11 @@ enum m3ua_rk_state {
  * double exchange (IPSP DE, 4.3.1) both sides do both: each brings its own
  * state up with its requests and follows the peer's from the peer's
  * requests (m3ua_asp_peer_state()). */
+/* T(ack), milliseconds (RFC 4666 4.3.4.1-4.3.4.4, 4.4: a request unanswered
+ * this long is sent again): osmo_tdef T = -1, "timer m3ua X1", "show timer".
+ * An ASP's own "timer ack" overrides it. */
+extern struct osmo_tdef m3ua_asp_tdefs[];
+
 enum m3ua_role {
 	M3UA_ROLE_ASP,
 	M3UA_ROLE_IPSP_CLIENT,
@@ -70,7 +76,7 @@ struct m3ua_asp_cfg {
 	bool have_rc;
 	uint32_t rc;	       /* routing context */
 	uint32_t traffic_mode; /* 1 override, 2 loadshare, 3 broadcast (RFC 4666 3.5.1); 0: none */
-	unsigned ack_ms;       /* T(ack): request retransmission (default 2000) */
+	unsigned ack_ms;       /* T(ack) for this ASP; 0: "timer m3ua X1" (m3ua_asp_tdefs) */
 	unsigned daud_ms;      /* DAUD period while a destination is unavailable (default 30000) */
 	unsigned beat_ms;      /* BEAT period (RFC 4666 4.3.4.6); 0: none. Two unanswered: reset */
 	bool standby;	       /* come up to ASP-INACTIVE only (m3ua_asp_set_target() later) */
@@ -133,6 +139,8 @@ enum m3ua_asp_state m3ua_asp_target(const struct m3ua_asp *asp);
 /* true when nothing is pending: the ASP is where it was asked to be, or the
  * association is down. */
 bool m3ua_asp_settled(const struct m3ua_asp *asp);
+/* T(ack) in force for this ASP, milliseconds (its own "timer ack" or X1). */
+unsigned m3ua_asp_ack_ms(const struct m3ua_asp *asp);
 
 /* MTP-TRANSFER request. -ENOTCONN unless ACTIVE, -EHOSTUNREACH when the
  * SG said the destination is unavailable (DUNA). */

@@ -18,6 +18,7 @@ enum asp_event {
 	E_RX_DOWN_ACK,
 	E_RX_ALT_ASP_ACTIVE,
 	E_ADMIN,
+	E_T_ACK, /* T(ack) expired: send the pending request again */
 };
 
 /* the request waiting for its answer (T(ack) sends it again) */
@@ -36,6 +37,7 @@ struct m3ua_asp {
 	enum m3ua_rk_state rk_state;
 	uint32_t rk_rc, rk_status;
 	struct m3ua_dests dests;
+	struct osmo_timer_list t_ack; /* T(ack) (m3ua_asp_tdefs X1 or cfg.ack_ms) */
 	struct osmo_timer_list daud;
 	struct osmo_timer_list beat;
 	unsigned beats_out; /* BEATs not answered yet */

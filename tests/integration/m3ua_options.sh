@@ -27,6 +27,7 @@ log stderr
  logging level set-all info
 line vty
  bind 127.0.0.1 $VTY
+timer m3ua X1 1500
 sigtran
  asp a1
   remote 127.0.0.1 $SG
@@ -75,6 +76,7 @@ check "it:m3ua-opt:show-na-refused" bash -c "$BUILD/tandem-tool vty --port $VTY 
 sg "data 1 2 5 050012"
 check "it:m3ua-opt:data-same-na-taken (RSC -> RLC)" \
 	wait_ev "$out" "EV DATA conn=0 rc=100 opc=2 dpc=1 si=5 sls=5 hex=050010.* na=8" 50
+check "it:m3ua-opt:show-timer-m3ua-tack (X1 = 1500 ms)" bash -c "$BUILD/tandem-tool vty --port $VTY 'show timer m3ua' | grep -q 'X1 = 1500 ms'"
 run=$(vty $VTY enable "show running-config")
 check "it:m3ua-opt:running-config" bash -c "grep -qx '  network-appearance 8' <<<'$run' && grep -qx '  asp-identifier 4242' <<<'$run'"
 

@@ -11,11 +11,14 @@
 #include <string.h>
 
 #include <osmocom/core/timer.h>
+#include <osmocom/core/fsm.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/core/timer_compat.h>
 
 #include "core/loop.h"
 #include "sigtran/m3ua_as.h"
 #include "sigtran/m3ua_asp.h"
+#include "sigtran/m3ua_asp_int.h" /* the FSM instance and its events */
 #include "sigtran/m3ua_dest.h"
 #include "sigtran/m3ua_rkm.h"
 #include "tests/unit/unit.h"
@@ -257,8 +260,9 @@ static void bed_start(struct bed *b, struct m3ua_asp_cfg *acfg)
 	ck_assert_int_eq(m3ua_conn_local(b->sg.conn, &acfg->conn.remote), 0);
 	acfg->conn.remote_len = sizeof(struct sockaddr_in);
 	acfg->conn.transport = M3UA_TRANSPORT_TCP;
-	if (!acfg->ack_ms)
-		acfg->ack_ms = 1000;
+	/* T(ack) from the timer table ("timer m3ua X1 1000"), unless the
+	 * test gives the ASP its own */
+	osmo_tdef_set(m3ua_asp_tdefs, -1, 1000, OSMO_TDEF_MS);
 	b->asp = m3ua_asp_alloc(unit_ctx, b->l, acfg, &u_ops, &b->u);
 	ck_assert_ptr_nonnull(b->asp);
 }
@@ -269,6 +273,7 @@ static void bed_stop(struct bed *b)
 	m3ua_conn_free(b->sg.conn);
 	unit_loop_run(b->l, 20);
 	loop_free(b->l);
+	osmo_tdefs_reset(m3ua_asp_tdefs);
 	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
 	osmo_gettimeofday_override = false;
 }
@@ -336,6 +341,97 @@ END_TEST
 
 /* 4.3.4.6: BEAT every period while answered; two unanswered drop the
  * association, which comes back */
+/* The ASP FSM table (RFC 4666 4.3.1) refuses what the procedure does not
+ * allow, and T(ack) is the timer table's X1: a lost ASPUP and a lost ASPAC
+ * go again after exactly that long. */
+START_TEST(test_asp_fsm_table)
+{
+	struct m3ua_asp_cfg acfg = {.traffic_mode = 1};
+	struct bed b = {0};
+	struct osmo_fsm_inst *fi;
+
+	b.sg.ignore[M3UA_CLS_ASPSM][M3UA_ASPSM_UP] = 1;
+	b.sg.ignore[M3UA_CLS_ASPTM][M3UA_ASPTM_ACTIVE] = 1;
+	bed_start(&b, &acfg);
+	ck_assert_uint_eq(m3ua_asp_ack_ms(b.asp), 1000);
+	fi = b.asp->fi;
+	unit_loop_run(b.l, 900);
+	ck_assert_int_eq(N(ASPSM, UP), 1);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_DOWN);
+	/* in ASP-DOWN: no ASPTM ACK, no NTFY Alternate ASP Active, no jump to ACTIVE */
+	ck_assert_int_lt(osmo_fsm_inst_dispatch(fi, E_RX_ACTIVE_ACK, NULL), 0);
+	ck_assert_int_lt(osmo_fsm_inst_dispatch(fi, E_RX_INACTIVE_ACK, NULL), 0);
+	ck_assert_int_lt(osmo_fsm_inst_dispatch(fi, E_RX_ALT_ASP_ACTIVE, NULL), 0);
+	ck_assert_int_lt(osmo_fsm_inst_state_chg(fi, M3UA_ASP_S_ACTIVE, 0, 0), 0);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_DOWN);
+	/* T(ack) expiry: ASPUP again (4.3.4.1), then ASPAC, lost once, again (4.3.4.3) */
+	unit_loop_run(b.l, 200);
+	ck_assert_int_eq(N(ASPSM, UP), 2);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_INACTIVE);
+	ck_assert_int_eq(N(ASPTM, ACTIVE), 1);
+	/* in ASP-INACTIVE: the association cannot come up again, NTFY
+	 * Alternate ASP Active has nothing to take away */
+	ck_assert_int_lt(osmo_fsm_inst_dispatch(fi, E_CONN_UP, NULL), 0);
+	ck_assert_int_lt(osmo_fsm_inst_dispatch(fi, E_RX_ALT_ASP_ACTIVE, NULL), 0);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_INACTIVE);
+	unit_loop_run(b.l, 800);
+	ck_assert_int_eq(N(ASPTM, ACTIVE), 1);
+	unit_loop_run(b.l, 300);
+	ck_assert_int_eq(N(ASPTM, ACTIVE), 2);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	ck_assert(m3ua_asp_settled(b.asp));
+	/* in ASP-ACTIVE: a refused event changes nothing and sends nothing */
+	ck_assert_int_lt(osmo_fsm_inst_dispatch(fi, E_CONN_UP, NULL), 0);
+	unit_loop_run(b.l, 2500);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(N(ASPSM, UP), 2);
+	ck_assert_int_eq(N(ASPTM, ACTIVE), 2);
+	ck_assert_int_eq(N(MGMT, ERR), 0);
+	/* a duplicate ASPAC ACK is taken quietly */
+	sg_simple(&b.sg, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE_ACK);
+	unit_loop_run(b.l, 50);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
+	ck_assert_int_eq(N(MGMT, ERR), 0);
+
+	/* down on request; then an ASPAC ACK from the network in ASP-DOWN is
+	 * refused by the table and answered ERR Unexpected Message (3.8.1) */
+	m3ua_asp_set_target(b.asp, M3UA_ASP_S_DOWN);
+	unit_loop_run(b.l, 50);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_DOWN);
+	sg_simple(&b.sg, M3UA_CLS_ASPTM, M3UA_ASPTM_ACTIVE_ACK);
+	unit_loop_run(b.l, 50);
+	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_DOWN);
+	ck_assert_int_eq(N(MGMT, ERR), 1);
+	bed_stop(&b);
+}
+END_TEST
+
+/* The AS FSM table (RFC 4666 4.3.2): AS-DOWN goes only to AS-INACTIVE; an
+ * unknown event is refused. */
+START_TEST(test_as_fsm_table)
+{
+	static const struct m3ua_asp_ops none = {0};
+	struct m3ua_as_cfg ascfg = {.traffic_mode = 1};
+	struct m3ua_as *as = m3ua_as_alloc(unit_ctx, "tbl", &ascfg, &none, NULL);
+	struct osmo_fsm *fsm = osmo_fsm_find_by_name("M3UA_AS");
+	struct osmo_fsm_inst *fi;
+
+	ck_assert_ptr_nonnull(as);
+	ck_assert_ptr_nonnull(fsm);
+	fi = osmo_fsm_inst_find_by_id(fsm, "tbl");
+	ck_assert_ptr_nonnull(fi);
+	ck_assert_int_eq(m3ua_as_state(as), M3UA_AS_S_DOWN);
+	ck_assert_int_lt(osmo_fsm_inst_state_chg(fi, M3UA_AS_S_PENDING, 0, 0), 0);
+	ck_assert_int_lt(osmo_fsm_inst_state_chg(fi, M3UA_AS_S_ACTIVE, 0, 0), 0);
+	ck_assert_int_lt(osmo_fsm_inst_dispatch(fi, 5, NULL), 0);
+	ck_assert_int_eq(m3ua_as_state(as), M3UA_AS_S_DOWN);
+	ck_assert_int_eq(osmo_fsm_inst_state_chg(fi, M3UA_AS_S_INACTIVE, 0, 0), 0);
+	ck_assert_int_lt(osmo_fsm_inst_state_chg(fi, M3UA_AS_S_PENDING, 0, 0), 0);
+	ck_assert_int_eq(m3ua_as_state(as), M3UA_AS_S_INACTIVE);
+	m3ua_as_free(as);
+}
+END_TEST
+
 START_TEST(test_beat)
 {
 	struct m3ua_asp_cfg acfg = {.beat_ms = 1000};
@@ -943,6 +1039,8 @@ Suite *m3ua_proc_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_aspia_aspdn);
+	tcase_add_test(tc, test_asp_fsm_table);
+	tcase_add_test(tc, test_as_fsm_table);
 	tcase_add_test(tc, test_sg_initiated);
 	tcase_add_test(tc, test_beat);
 	tcase_add_test(tc, test_ssnm);

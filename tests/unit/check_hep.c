@@ -10,6 +10,7 @@
 
 #include "core/hep.h"
 #include "core/loop.h"
+#include "interwork/iw_capture.h"
 #include "tests/unit/unit.h"
 
 static struct sockaddr_in in4(const char *ip, uint16_t port)
@@ -255,6 +256,34 @@ START_TEST(test_send_to_collector)
 }
 END_TEST
 
+/* interwork/iw_capture: the correlation id of a SIP message is its
+ * Call-ID (RFC 3261 20.8; compact form "i", 7.3.3; any case; blanks
+ * around the colon); a body line that looks like one does not count. */
+START_TEST(test_sip_call_id)
+{
+	static const struct {
+		const char *msg, *want;
+	} v[] = {
+		{"INVITE sip:a@b SIP/2.0\r\nVia: x\r\nCall-ID: abc@h\r\n\r\n", "abc@h"},
+		{"SIP/2.0 200 OK\r\ni:  k9 \r\nTo: y\r\n\r\n", "k9"},
+		{"BYE sip:a SIP/2.0\r\nCALL-id\t: Z\r\n\r\n", "Z"},
+		{"BYE sip:a SIP/2.0\nX: 1\nCall-Id:lf-only\n\n", "lf-only"},
+		{"INVITE sip:a SIP/2.0\r\nVia: x\r\n\r\nCall-ID: in-body\r\n", ""},
+		{"INVITE sip:a SIP/2.0\r\nCall-Info: <x>\r\nIn-Reply-To: q\r\n\r\n", ""},
+	};
+	char out[96];
+
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		iw_capture_sip_call_id(v[i].msg, strlen(v[i].msg), out, sizeof(out));
+		ck_assert_msg(!strcmp(out, v[i].want), "%u: '%s', expected '%s'", i, out,
+			      v[i].want);
+	}
+	/* cut to the room given */
+	iw_capture_sip_call_id(v[0].msg, strlen(v[0].msg), out, 4);
+	ck_assert_str_eq(out, "abc");
+}
+END_TEST
+
 Suite *hep_suite(void)
 {
 	Suite *s = suite_create("hep");
@@ -263,6 +292,7 @@ Suite *hep_suite(void)
 	tcase_add_test(tc, test_encode_ipv4_sip);
 	tcase_add_test(tc, test_encode_ipv6_m3ua);
 	tcase_add_test(tc, test_encode_refusals);
+	tcase_add_test(tc, test_sip_call_id);
 	suite_add_tcase(s, tc);
 	tc = unit_tcase("send");
 	tcase_add_test(tc, test_send_to_collector);

@@ -21,6 +21,8 @@
 #     collector gone the calls go on (runs 2 and 3 have none)
 #   - "trace call NUMBER": that call's SIP and ISUP messages in the log,
 #     no other call's
+#   - tandem-tool top --count 2: calls up, cps, the linkset's circuits and
+#     the trunk's calls as /metrics has them
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-ops: isup-switch not built"; exit 0; }
 [ -x "$BUILD/peers/sip-ua" ] || { skip "it:iw-ops: sip-ua not built"; exit 0; }
@@ -235,6 +237,15 @@ if ! grep -q "built without libmicrohttpd" "$tdlog"; then
 	echo "   scrape with 3 calls up: $(curl -s -o /dev/null -w '%{size_download} bytes in %{time_total} s' "http://127.0.0.1:$MET/metrics")"
 	command -v promtool >/dev/null &&
 		check "it:iw-ops:metrics:promtool-check-with-calls" promtool check metrics <"$TMPD/m2.txt"
+	# tandem-tool top: two frames from /metrics, the second with a rate
+	"$BUILD/tandem-tool" top --metrics "127.0.0.1:$MET" --count 2 --interval 1 >"$TMPD/top.txt" 2>&1
+	sed 's/^/   | /' "$TMPD/top.txt" | head -12
+	check "it:iw-ops:top:calls-up-3" grep -q "^calls up: 3 (isup-sip 3, sip-isup 0)" "$TMPD/top.txt"
+	check "it:iw-ops:top:linkset-busy-3 (31 circuits, 3 busy in, 28 available)" \
+		grep -qE "^sw1 +1 +28 +28 +3 +0 +0 +0 +0$" "$TMPD/top.txt"
+	check "it:iw-ops:top:trunk-carrier-3-calls" grep -qE "^carrier +[a-z_-]+ +3 +0$" "$TMPD/top.txt"
+	check "it:iw-ops:top:second-frame-has-cps" bash -c \
+		"test \$(grep -c '^tandem top' '$TMPD/top.txt') = 2 && grep 'cps: ' '$TMPD/top.txt' | tail -1 | grep -q 'cps: [0-9]'"
 fi
 rotated=$(ls "$TMPD"/cdr.csv.2* 2>/dev/null | head -1)
 check "it:iw-ops:cdr:rotated (${rotated##*/}: 3 records)" \

@@ -121,6 +121,8 @@ struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void 
 int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct sockaddr *to,
 		  socklen_t tolen);
 int loop_udp_fd(const struct loop_udp *u);
+/* Sends whose completion the kernel failed (each is also logged). */
+uint64_t loop_udp_tx_errors(const struct loop_udp *u);
 int loop_udp_local(const struct loop_udp *u, struct sockaddr_storage *ss);
 /* Stop receiving and close; memory is released when the last request ends. */
 void loop_udp_close(struct loop_udp *u);

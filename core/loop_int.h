@@ -29,6 +29,7 @@ struct loop_udp {
 	void *priv;
 	unsigned inflight; /* requests that still reference this object */
 	bool closing, rx_armed;
+	uint64_t tx_errors; /* sends the kernel refused (completion < 0) */
 	/* on the loop's AF_XDP socket (core/xdp.c) */
 	bool xsk_on;
 	uint8_t xsk_tos;

@@ -205,9 +205,10 @@ static void udp_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 	struct loop_send_slot *s = (struct loop_send_slot *)op;
 	struct loop_udp *u = s->owner;
 
-	if (cqe->res < 0)
+	if (cqe->res < 0) {
+		u->tx_errors++;
 		LOGP(DLOOP, LOGL_INFO, "udp fd %d: sendmsg: %s\n", u->fd, strerror(-cqe->res));
-	else
+	} else
 		l->st.udp_tx++;
 	s->next = l->free_slots;
 	l->free_slots = s;
@@ -252,6 +253,11 @@ struct loop_udp *loop_udp_open(struct loop *l, const struct sockaddr *bind_addr,
 	if (!u)
 		close(fd);
 	return u;
+}
+
+uint64_t loop_udp_tx_errors(const struct loop_udp *u)
+{
+	return u->tx_errors;
 }
 
 int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct sockaddr *to,

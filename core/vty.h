@@ -21,6 +21,7 @@ enum tandem_vty_node {
 	TANDEM_ISUP_LINKSET_NODE,
 	TANDEM_SIGTRAN_AS_NODE,
 	TANDEM_OPS_NODE, /* "operations": CDR file, metrics, shutdown */
+	TANDEM_HEP_NODE, /* "hep": capture to a HEP collector */
 };
 
 /* Loop settings read from the "loop" node (apply at start-up). */

@@ -15,6 +15,7 @@
 #include "core/metrics.h"
 #include "core/vty.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_capture.h"
 #include "interwork/iw_cdr.h"
 #include "interwork/iw_drain.h"
 #include "interwork/iw_metrics.h"
@@ -401,6 +402,7 @@ void iw_ops_vty_init(void)
 	install_element_ve(&show_cdr_cmd);
 	install_element_ve(&show_metrics_cmd);
 	install_element_ve(&show_shutdown_cmd);
+	iw_capture_vty_init();
 }
 
 int iw_ops_start(void *ctx, struct loop *l, struct iw *iw, struct sip_ua *ua,
@@ -420,6 +422,7 @@ int iw_ops_start(void *ctx, struct loop *l, struct iw *iw, struct sip_ua *ua,
 	sip_metrics_register(ua);
 	media_metrics_register(media);
 	loop_signals_on_term(l, iw_drain_on_term, NULL);
+	iw_capture_start(l, iw); /* a collector that cannot be used is logged, the gateway runs */
 	rc = iw_cdr_start(ctx, l);
 	if (rc < 0) {
 		fprintf(stderr, "tandemd: CDR file %s: %s\n", iw_cdr_cfg.path, strerror(-rc));
@@ -440,6 +443,7 @@ int iw_ops_start(void *ctx, struct loop *l, struct iw *iw, struct sip_ua *ua,
 void iw_ops_stop(void)
 {
 	tandem_metrics_http_stop();
+	iw_capture_stop();
 	iw_cdr_stop();
 	iw_drain_set(NULL, NULL);
 	ops.loop = NULL;

@@ -25,7 +25,45 @@ struct m3ua_conn {
 	struct loop_timer retry;
 	bool up;
 	struct m3ua_conn_stats st;
+	struct sockaddr_storage cap_local, cap_peer; /* for captures, from mark_up */
 };
+
+static m3ua_capture_cb capture_cb;
+static void *capture_priv;
+
+void m3ua_conn_set_capture(m3ua_capture_cb cb, void *priv)
+{
+	capture_cb = cb;
+	capture_priv = priv;
+}
+
+/* DATA only: management stays out of call traces */
+static void capture(struct m3ua_conn *c, bool tx, const uint8_t *msg, size_t len)
+{
+	struct m3ua_capture cap = {
+		.tx = tx,
+		.sctp = c->s != NULL,
+		.src = (struct sockaddr *)(tx ? &c->cap_local : &c->cap_peer),
+		.dst = (struct sockaddr *)(tx ? &c->cap_peer : &c->cap_local),
+		.msg = msg,
+		.len = len,
+	};
+
+	if (len >= 8 && msg[2] == M3UA_CLS_XFER && msg[3] == M3UA_XFER_DATA)
+		capture_cb(capture_priv, &cap);
+}
+
+static void capture_addrs(struct m3ua_conn *c)
+{
+	socklen_t l1 = sizeof(c->cap_local), l2 = sizeof(c->cap_peer);
+
+	memcpy(&c->cap_local, &c->cfg.local, sizeof(c->cap_local));
+	memcpy(&c->cap_peer, &c->cfg.remote, sizeof(c->cap_peer));
+	if (c->c) {
+		getsockname(loop_conn_fd(c->c), (struct sockaddr *)&c->cap_local, &l1);
+		getpeername(loop_conn_fd(c->c), (struct sockaddr *)&c->cap_peer, &l2);
+	}
+}
 
 int m3ua_sctp_probe(char *why, size_t len)
 {
@@ -88,6 +126,8 @@ static size_t on_data(void *priv, const uint8_t *d, size_t len)
 			return len;
 		}
 		c->st.rx_msgs++;
+		if (capture_cb)
+			capture(c, false, d + used, (size_t)n);
 		c->ops->rx(c->priv, d + used, (size_t)n, 0);
 		used += (size_t)n;
 		if (!c->c)
@@ -109,6 +149,7 @@ static void mark_up(struct m3ua_conn *c)
 	c->up = true;
 	c->st.connects++;
 	c->st.backoff_ms = 0;
+	capture_addrs(c);
 	LOGP(DM3UA, LOGL_NOTICE, "M3UA association up (%s)\n",
 	     c->cfg.server ? "accepted" : "connected");
 	if (c->ops->up)
@@ -142,6 +183,8 @@ static void sctp_on_msg(void *priv, const uint8_t *d, size_t len, uint16_t strea
 	struct m3ua_conn *c = priv;
 
 	c->st.rx_msgs++;
+	if (capture_cb)
+		capture(c, false, d, len);
 	c->ops->rx(c->priv, d, len, stream);
 }
 
@@ -348,6 +391,8 @@ int m3ua_conn_tx(struct m3ua_conn *c, const uint8_t *msg, size_t len, uint16_t s
 		rc = loop_conn_send(c->c, msg, len); /* one ordered byte stream on TCP */
 	if (rc == 0)
 		c->st.tx_msgs++;
+	if (rc == 0 && capture_cb)
+		capture(c, true, msg, len);
 	return rc;
 }
 

@@ -67,6 +67,18 @@ bool m3ua_conn_is_up(const struct m3ua_conn *c);
 void m3ua_conn_reset(struct m3ua_conn *c);
 const struct m3ua_conn_stats *m3ua_conn_get_stats(const struct m3ua_conn *c);
 int m3ua_conn_local(const struct m3ua_conn *c, struct sockaddr_storage *ss);
+
+/* Capture (HEP, traces): every DATA message (RFC 4666 3.3.1) sent or
+ * received, whole, with the association's addresses (SCTP: the configured
+ * ones). One hook for the process, NULL to stop; it must not send. */
+struct m3ua_capture {
+	bool tx, sctp;
+	const struct sockaddr *src, *dst;
+	const uint8_t *msg;
+	size_t len;
+};
+typedef void (*m3ua_capture_cb)(void *priv, const struct m3ua_capture *cap);
+void m3ua_conn_set_capture(m3ua_capture_cb cb, void *priv);
 struct m3ua_sctp_path;
 /* SCTP: the peer's addresses and their state (m3ua_sctp_paths()); 0 for
  * TCP or while down. */

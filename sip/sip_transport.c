@@ -71,6 +71,40 @@ struct sip_transport {
 	uint64_t refuse_log_ns; /* last "connection refused" log line */
 };
 
+static sip_capture_cb capture_cb;
+static void *capture_priv;
+
+void sip_transport_set_capture(sip_capture_cb cb, void *priv)
+{
+	capture_cb = cb;
+	capture_priv = priv;
+}
+
+static void capture(bool tx, enum sip_proto proto, const struct sockaddr *local,
+		    const struct sockaddr *peer, const void *msg, size_t len)
+{
+	struct sip_capture c = {
+		.tx = tx,
+		.proto = proto,
+		.src = tx ? local : peer,
+		.dst = tx ? peer : local,
+		.msg = msg,
+		.len = len,
+	};
+
+	capture_cb(capture_priv, &c);
+}
+
+/* a stream's local address, asked only while capturing */
+static void conn_local(const struct sip_conn *sc, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	memset(ss, 0, sizeof(*ss));
+	if (!sc->c || getsockname(loop_conn_fd(sc->c), (struct sockaddr *)ss, &len) < 0)
+		ss->ss_family = sc->peer.ss_family;
+}
+
 const char *sip_proto_name(enum sip_proto p)
 {
 	switch (p) {
@@ -250,6 +284,13 @@ static void deliver(struct sip_conn *sc, const uint8_t *msg, size_t len)
 
 	sc->t->st.rx_msgs++;
 	sc->msgs++;
+	if (capture_cb) {
+		struct sockaddr_storage local;
+
+		conn_local(sc, &local);
+		capture(false, sc->proto, (struct sockaddr *)&local, (struct sockaddr *)&sc->peer,
+			msg, len);
+	}
 	sc->t->cb(sc->t->priv, &rx);
 }
 
@@ -621,6 +662,8 @@ static void udp_rx(void *priv, const uint8_t *data, size_t len, const struct soc
 		return;
 	memcpy(&rx.src, from, fromlen);
 	ls->t->st.rx_msgs++;
+	if (capture_cb)
+		capture(false, SIP_PROTO_UDP, (struct sockaddr *)&ls->local, from, data, len);
 	ls->t->cb(ls->t->priv, &rx);
 }
 
@@ -792,6 +835,9 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 				rc = loop_udp_send(ls->udp, buf, len, dst, dlen);
 				if (rc == 0)
 					t->st.tx_msgs++;
+				if (rc == 0 && capture_cb)
+					capture(true, proto, (struct sockaddr *)&ls->local, dst,
+						buf, len);
 				return rc;
 			}
 		}
@@ -842,6 +888,13 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 	rc = raw_send(sc, buf, len);
 	if (rc == 0)
 		t->st.tx_msgs++;
+	if (rc == 0 && capture_cb) {
+		struct sockaddr_storage local;
+
+		conn_local(sc, &local);
+		capture(true, sc->proto, (struct sockaddr *)&local, (struct sockaddr *)&sc->peer,
+			buf, len);
+	}
 	return rc;
 }
 

@@ -107,6 +107,19 @@ int sip_transport_set_client_tls(struct sip_transport *t, const struct sip_tls_c
 int sip_transport_local_addr(struct sip_transport *t, enum sip_proto proto,
 			     struct sockaddr_storage *ss);
 
+/* Capture (HEP, traces): every message received or sent, as it goes on the
+ * wire (TLS: the plain text), with its addresses. One hook for the
+ * process, NULL to stop; it must not send or close anything. */
+struct sip_capture {
+	bool tx;
+	enum sip_proto proto;
+	const struct sockaddr *src, *dst;
+	const uint8_t *msg;
+	size_t len;
+};
+typedef void (*sip_capture_cb)(void *priv, const struct sip_capture *cap);
+void sip_transport_set_capture(sip_capture_cb cb, void *priv);
+
 const struct sip_transport_stats *sip_transport_get_stats(const struct sip_transport *t);
 /* A TLS connection's peer certificate against a trunk's trust: chains to
  * ca_file and (name not NULL) carries name in its subjectAltName (DNS or IP).

@@ -15,12 +15,20 @@
 #     take the next calls, the calls up stay; a bad routing line is refused
 #     and the running routes stay
 #   - "sigterm graceful": SIGTERM drains the same way
+#   - HEP capture to a collector (tests/integration/hep_collector.py
+#     decodes HEP3 itself): the IAM, ANM, REL, RLC of a call and its SIP
+#     messages carry one correlation id, the INVITE's Call-ID; with the
+#     collector gone the calls go on (runs 2 and 3 have none)
+#   - "trace call NUMBER": that call's SIP and ISUP messages in the log,
+#     no other call's
+#   - tandem-tool top --count 2: calls up, cps, the linkset's circuits and
+#     the trunk's calls as /metrics has them
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-ops: isup-switch not built"; exit 0; }
 [ -x "$BUILD/peers/sip-ua" ] || { skip "it:iw-ops: sip-ua not built"; exit 0; }
 cd "$TMPD" || exit 1
 VTY=26000 M3UA=26001 SIP=26002 UAS=26003 SPAN_L=26004 SPAN_R=26005 MET=26006 UAC=26007
-UAS2=26008
+UAS2=26008 HEPP=26050
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
@@ -55,6 +63,10 @@ routing
 media
  rtp-port-range 26010 26049
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+hep
+ collector 127.0.0.1 $HEPP
+ agent-id 2001
+ auth-key s3cret
 operations
  cdr file $TMPD/cdr.csv format csv
  metrics listen 127.0.0.1 $MET
@@ -164,11 +176,53 @@ else
 fi
 
 # --- calls: 5 answered and released, "cdr rotate" after the third, 3 up
+# (the first three captured to a HEP collector, the second traced)
+# what went out before the collector listened (GRS, BLO, UBL above)
+hep_pre=$(vty $VTY "show hep" | sed -n 's/^packets sent \([0-9]*\) .*/\1/p')
+start_bg "$TMPD/hepc.out" python3 "$TOP/tests/integration/hep_collector.py" serve $HEPP \
+	"$TMPD/hep.jsonl" 300
+hepc=$BG_PID
+wait_udp $HEPP 50 || fail "it:iw-ops:hep:collector-start"
+reply=$(vty $VTY enable "trace call 301232")
+check "it:iw-ops:trace:vty-reply" grep -q "tracing the next 1 call(s) of 301232" <<<"$reply"
 answered 1 2 3
 released 1 2 3
+sleep 0.5
+vty $VTY enable "show running-config" >"$TMPD/rc1.txt"
+check "it:iw-ops:hep:running-config" grep -q "^ collector 127.0.0.1 $HEPP" "$TMPD/rc1.txt"
+for c in 1 2 3; do
+	check "it:iw-ops:hep:call-on-cic-$c-sip-and-isup-correlated" \
+		python3 "$TOP/tests/integration/hep_collector.py" call "$TMPD/hep.jsonl" $c 2001 s3cret \
+		$M3UA $UAS
+done
+show_hep=$(vty $VTY "show hep")
+echo "$show_hep" | sed 's/^/   /'
+hep_rx=$(wc -l <"$TMPD/hep.jsonl")
+hep_now=$(sed -n 's/^packets sent \([0-9]*\) .*/\1/p' <<<"$show_hep")
+check "it:iw-ops:hep:show-hep-counts ($hep_rx received = $hep_now sent - $hep_pre before the collector)" \
+	test "$hep_rx" -eq $((${hep_now:-0} - ${hep_pre:-0})) -a "$hep_rx" -gt 0 -a \
+	-n "$(grep 'send errors 0,' <<<"$show_hep")"
+# trace: call 2 (called 49301232) only, its ISUP and SIP messages
+check "it:iw-ops:trace:call-matched" grep -qE "trace call [0-9]+: .* -> 49301232 matches 301232" "$tdlog"
+check "it:iw-ops:trace:iam-logged" grep -qE "trace call [0-9]+: ISUP received IAM CIC 2 " "$tdlog"
+check "it:iw-ops:trace:invite-logged" bash -c \
+	"grep -A1 -E 'trace call [0-9]+: SIP sent ' '$tdlog' | grep -q '^INVITE sip:'"
+check "it:iw-ops:trace:rel-rlc-logged" bash -c \
+	"grep -qE 'trace call [0-9]+: ISUP received REL CIC 2 ' '$tdlog' && grep -qE 'trace call [0-9]+: ISUP sent RLC CIC 2 ' '$tdlog'"
+check "it:iw-ops:trace:other-calls-not-logged" bash -c \
+	"! grep -qE 'trace call [0-9]+: ISUP .* CIC [13] ' '$tdlog'"
+vty $VTY enable "no trace call" >/dev/null
+check "it:iw-ops:trace:off" bash -c "vty_out=\$($BUILD/tandem-tool vty --port $VTY 'show trace'); grep -q 'trace call: off' <<<\"\$vty_out\""
+# the collector goes away: the next calls go on (the existing checks below)
+kill "$hepc" 2>/dev/null
+wait "$hepc" 2>/dev/null
+hep_before=$(vty $VTY "show hep" | sed -n 's/^packets sent \([0-9]*\) .*/\1/p')
 vty $VTY enable "cdr rotate" >/dev/null
 answered 4 5
 released 4 5
+hep_after=$(vty $VTY "show hep" | sed -n 's/^packets sent \([0-9]*\) .*/\1/p')
+check "it:iw-ops:hep:collector-gone-calls-go-on (packets sent $hep_before -> $hep_after)" \
+	test "${hep_after:-0}" -gt "${hep_before:-0}"
 answered 7 8 9
 if ! grep -q "built without libmicrohttpd" "$tdlog"; then
 	check "it:iw-ops:metrics:calls-active-3" \
@@ -183,6 +237,15 @@ if ! grep -q "built without libmicrohttpd" "$tdlog"; then
 	echo "   scrape with 3 calls up: $(curl -s -o /dev/null -w '%{size_download} bytes in %{time_total} s' "http://127.0.0.1:$MET/metrics")"
 	command -v promtool >/dev/null &&
 		check "it:iw-ops:metrics:promtool-check-with-calls" promtool check metrics <"$TMPD/m2.txt"
+	# tandem-tool top: two frames from /metrics, the second with a rate
+	"$BUILD/tandem-tool" top --metrics "127.0.0.1:$MET" --count 2 --interval 1 >"$TMPD/top.txt" 2>&1
+	sed 's/^/   | /' "$TMPD/top.txt" | head -12
+	check "it:iw-ops:top:calls-up-3" grep -q "^calls up: 3 (isup-sip 3, sip-isup 0)" "$TMPD/top.txt"
+	check "it:iw-ops:top:linkset-busy-3 (31 circuits, 3 busy in, 28 available)" \
+		grep -qE "^sw1 +1 +28 +28 +3 +0 +0 +0 +0$" "$TMPD/top.txt"
+	check "it:iw-ops:top:trunk-carrier-3-calls" grep -qE "^carrier +[a-z_-]+ +3 +0$" "$TMPD/top.txt"
+	check "it:iw-ops:top:second-frame-has-cps" bash -c \
+		"test \$(grep -c '^tandem top' '$TMPD/top.txt') = 2 && grep 'cps: ' '$TMPD/top.txt' | tail -1 | grep -q 'cps: [0-9]'"
 fi
 rotated=$(ls "$TMPD"/cdr.csv.2* 2>/dev/null | head -1)
 check "it:iw-ops:cdr:rotated (${rotated##*/}: 3 records)" \

@@ -9,7 +9,9 @@
 # channels idle after; overlap receiving (SETUP ACKNOWLEDGE, INFORMATION,
 # T302); SETUP from tandem answered / cleared (16, 17) / released before
 # answer; voice both ways on a B channel; calls PBX <-> sipp both ways
-# (180, 183 on in-band ALERTING, 200, BYE with Reason, 486 -> 17, CANCEL); random frames on the
+# (180, 183 on in-band ALERTING, 200, BYE with Reason, 486 -> 17, CANCEL)
+# with voice and DTMF of a PBX -> SIP call measured end to end (each hop's
+# packet counters), show calls and CDR labelled PRI; random frames on the
 # D channel; D channel loss with a call held over it (T309) and recovery;
 # tshark decodes the PBX's pcap of the D channel (LINUX_LAPD), no
 # malformed packet.
@@ -48,7 +50,10 @@ media
  rtp-port-range 27110 27119
  span 0 e1 local 127.0.0.1 $L remote 127.0.0.1 $R frames 8 signalling pri network switchtype euroisdn
  span 1 t1 local 127.0.0.1 $L1 remote 127.0.0.1 $R1 frames 8 signalling pri user switchtype ni2
+operations
+ cdr file $TMPD/cdr.json format json
 CFG
+CDR() { "$TOP/tests/integration/cdr_check.py" "$TMPD/cdr.json" "$@"; }
 
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 wait_tcp $VTY || fail "it:pri-start tandemd VTY not up"
@@ -227,11 +232,89 @@ if command -v sipp >/dev/null; then
 	check "it:pri-to-sip-180-alerting" grep -q '^EV RINGING' "$TMPD/pbx.out"
 	check "it:pri-to-sip-200-connect" grep -q '^EV ANSWER' "$TMPD/pbx.out"
 	calls=$(vty $VTY "show calls")
-	check "it:pri-to-sip-show-calls ($(grep -m1 'span0' <<<"$calls"))" grep -q 'span0' <<<"$calls"
+	check "it:pri-to-sip-show-calls ($(grep -m1 'span0' <<<"$calls"))" \
+		grep -q 'PRI->SIP active: +49895550 -> +4930123456; PRI span0 B channel 1;' <<<"$calls"
+	# voice end to end: the PBX sends 1004 Hz at -10 dBm0 on B channel 1,
+	# the SIP side's RTP endpoint (the address of sipp's answer) 1004 Hz at
+	# -13 dBm0 back; each end measures what it hears, every hop counts
+	RTPS=27130
+	pbx "level" # from here on
+	"$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --tone 1004:-13 --seconds 3 \
+		--drain 500 >"$TMPD/rtps.out" 2>&1
+	nlev=$(grep -c '^EV LEVEL' "$TMPD/pbx.out")
+	pbx "level"
+	wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 1))
+	lev=$(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1)
+	media0=$(vty $VTY "show media" | grep '^span 0 ')
+	rtpv() { tr ' ' '\n' <"$TMPD/rtps.out" | sed -n "s/^$1=//p" | head -1; }
+	evv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -1; }
+	lvl=$(rtpv f1004_dbm0)
+	plvl=$(evv max_dbm0 "$lev")
+	loud=$(evv loud_blocks "$lev")
+	echo "   B1 -> RTP: 1004 Hz at ${lvl:-?} dBm0 (sent -10); RTP -> B1: ${plvl:-?} dBm0 (sent -13) in $loud blocks of 100 ms"
+	check "it:pri-sip-voice-pbx-to-rtp (${lvl:-none} dBm0, sent -10)" within "$lvl" -13 -7
+	check "it:pri-sip-voice-rtp-to-pbx (${plvl:-none} dBm0, sent -13; $loud of 100 ms heard)" \
+		bash -c "awk -v v='$plvl' 'BEGIN { exit !(v != \"\" && v >= -16 && v <= -10) }' && [ '${loud:-0}' -ge 20 ]"
+	# RTP: what the peer sent reached tandem, what tandem sent reached the peer
+	sleep 2.2 # show calls' figures are at most 2 s old
+	calls=$(vty $VTY "show calls")
+	t_rx=$(sed -n 's/.*RTP rx \([0-9]*\) tx \([0-9]*\) lost \([-0-9]*\).*/\1/p' <<<"$calls" | head -1)
+	t_tx=$(sed -n 's/.*RTP rx \([0-9]*\) tx \([0-9]*\) lost \([-0-9]*\).*/\2/p' <<<"$calls" | head -1)
+	t_lost=$(sed -n 's/.*RTP rx \([0-9]*\) tx \([0-9]*\) lost \([-0-9]*\).*/\3/p' <<<"$calls" | head -1)
+	p_tx=$(tr ' ' '\n' <"$TMPD/rtps.out" | awk '/^TX$/ {t = 1; next} t && /^pkts=/ {sub("pkts=", ""); print; exit}')
+	p_rx=$(rtpv pkts)
+	p_lost=$(rtpv lost)
+	echo "   RTP: peer sent ${p_tx:-?}, tandem got ${t_rx:-?} (lost ${t_lost:-?}); tandem sent ${t_tx:-?}, peer got ${p_rx:-?} (lost ${p_lost:-?})"
+	# bound: 1 % (loopback: none expected; the peer starts and stops
+	# inside the call, so tandem sends more than the peer heard)
+	check "it:pri-sip-rtp-counted (peer tx $p_tx -> tandem rx $t_rx lost $t_lost; tandem tx $t_tx -> peer rx $p_rx lost $p_lost)" \
+		awk -v ptx="${p_tx:-0}" -v trx="${t_rx:-0}" -v tl="${t_lost:-x}" -v ttx="${t_tx:-0}" \
+		-v prx="${p_rx:-0}" -v pl="${p_lost:-x}" 'BEGIN { exit !(ptx >= 100 && trx >= ptx * 0.99 && \
+		trx <= ptx && tl != "x" && tl <= ptx * 0.01 && prx >= 100 && ttx >= prx && \
+		pl != "x" && pl <= prx * 0.01) }'
+	# the span: CESoPSN packets both ways, sequence gaps on each side
+	s_rx=$(evv span_rx "$lev")
+	s_tx=$(evv span_tx "$lev")
+	s_lost=$(evv span_lost "$lev")
+	t_srx=$(awk '{ for (i = 1; i < NF; i++) if ($i == "rx") { print $(i + 1); exit } }' <<<"$media0")
+	t_stx=$(awk '{ for (i = 1; i < NF; i++) if ($i == "tx") { print $(i + 1); exit } }' <<<"$media0")
+	t_slost=$(awk '{ for (i = 1; i < NF; i++) if ($i == "lost") { print $(i + 1); exit } }' <<<"$media0")
+	echo "   span 0: PBX sent $s_tx, tandem got $t_srx (lost $t_slost); tandem sent $t_stx, PBX got $s_rx (lost $s_lost)"
+	# the two sides' counters are read a few ms apart at 1000 packets/s:
+	# within 2 % of each other; gaps at most 0.1 %
+	check "it:pri-sip-span-counted (PBX tx $s_tx / tandem rx $t_srx lost $t_slost; tandem tx $t_stx / PBX rx $s_rx lost $s_lost)" \
+		awk -v a="${s_tx:-0}" -v b="${t_srx:-0}" -v bl="${t_slost:-x}" -v c="${t_stx:-0}" \
+		-v d="${s_rx:-0}" -v dl="${s_lost:-x}" 'BEGIN { exit !(a > 1000 && b > 1000 && \
+		b >= a * 0.98 && b <= a * 1.02 && d >= c * 0.98 && d <= c * 1.02 && \
+		bl != "x" && bl <= b * 0.001 && dl != "x" && dl <= d * 0.001) }'
+	# DTMF, the B channel's in-band digits -> RFC 4733 on the SIP side
+	# (the RTP endpoint listens first)
+	start_bg "$TMPD/rtpd.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --seconds 3
+	rtpd=$BG_PID
+	sleep 0.3
+	pbx "dtmf 2580"
+	wait "$rtpd"
+	check "it:pri-sip-dtmf-inband-to-rfc4733 ($(grep -o 'events="[^"]*" inband_dtmf="[^"]*"' "$TMPD/rtpd.out"))" \
+		grep -q 'events="2580" inband_dtmf=""' "$TMPD/rtpd.out"
+	# RFC 4733 from the SIP side -> in-band on the B channel, heard by the PBX
+	nlev=$(grep -c '^EV LEVEL' "$TMPD/pbx.out")
+	pbx "level"
+	"$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --events 147 --seconds 2 >/dev/null 2>&1
+	pbx "level"
+	wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 2))
+	check "it:pri-sip-dtmf-rfc4733-to-inband ($(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1 | grep -o 'dtmf="[^"]*"'))" \
+		bash -c "grep '^EV LEVEL' $TMPD/pbx.out | tail -1 | grep -q 'dtmf=\"147\"'"
 	pbx "hangup 16"
 	wait "$uas"
 	check "it:pri-to-sip-disconnect-bye (sipp UAS scenario complete)" test $? -eq 0
 	check "it:pri-to-sip-bye-reason-16" grep -qi '^Reason: Q.850;cause=16' "$TMPD/uas.msg"
+	wait_ev "$TMPD/td.log" 'CDR call=[0-9]+ dir=pri-sip .*called=\+4930123456 ' 30
+	check "it:pri-to-sip-cdr-line ($(grep -oE 'CDR call=[0-9]+ dir=pri-sip .*called=\+4930123456 linkset=span0 cic=[0-9]+' "$TMPD/td.log" | head -1))" \
+		grep -qE 'CDR call=[0-9]+ dir=pri-sip .*answered=yes .*calling=\+49895550 called=\+4930123456 linkset=span0 cic=1 trunk=carrier .*cause=16 sip=200' \
+		"$TMPD/td.log"
+	check "it:pri-to-sip-cdr-record (direction pri-sip, span 0 timeslot 1, release side pri, RTP counted)" \
+		CDR direction=pri-sip called_in=4930123456 -- result=answered release_side=pri cause=16 \
+		sip_status=200 span=0 timeslot=1 'rtp_rx>100' 'rtp_tx>100'
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 5
 
 	# SIP (sipp UAC) -> tandem -> PBX: INVITE +4989555 -> SETUP; the PBX
@@ -254,6 +337,10 @@ if command -v sipp >/dev/null; then
 	wait "$uac"
 	check "it:sip-to-pri-disconnect-bye (sipp UAC got the BYE)" test $? -eq 0
 	check "it:sip-to-pri-bye-reason-16" grep -qi '^Reason: Q.850;cause=16' "$TMPD/uac.msg"
+	wait_ev "$TMPD/td.log" 'CDR call=[0-9]+ dir=sip-pri .*called=\+4989555 ' 30
+	check "it:sip-to-pri-cdr (direction sip-pri, span0 channel 1, answered)" \
+		CDR direction=sip-pri called_in=4989555 -- result=answered release_side=pri cause=16 \
+		span=0 timeslot=1
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 7
 
 	# PBX -> SIP refused with 486: DISCONNECT 17 (user busy) at the PBX,

@@ -189,7 +189,7 @@ START_TEST(test_back_to_back)
 
 	/* user -> network: SETUP, CALL PROCEEDING, ALERTING with in-band
 	 * information, CONNECT, then DISCONNECT 16 from the user */
-	out = isdn_call_place(sb, 0, "4930123", 0x21, "4989111", 0x21, &cause);
+	out = isdn_call_place(sb, 0, "4930123", 0x21, "4989111", 0x21, 0x23, &cause);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_uint_eq(isdn_call_channel(out), 1);
 	pump(l, 100);
@@ -198,6 +198,8 @@ START_TEST(test_back_to_back)
 	ck_assert_str_eq(net.si.calling, "4989111");
 	ck_assert_int_eq(net.si.channel, 1);
 	ck_assert_uint_eq(net.si.called_plan, 0x21);
+	/* presentation restricted, network provided: octet 3a as sent */
+	ck_assert_uint_eq(net.si.calling_pres, 0x23);
 	ck_assert(net.si.complete);
 	ck_assert_ptr_nonnull(net.call);
 	ck_assert_int_eq(isdn_call_proceeding(net.call), 0);
@@ -221,7 +223,7 @@ START_TEST(test_back_to_back)
 
 	/* refused: 17 (user busy) comes back as the cause */
 	net.refuse = 17;
-	out = isdn_call_place(sb, 0, "4930124", 0x21, NULL, 0, &cause);
+	out = isdn_call_place(sb, 0, "4930124", 0x21, NULL, 0, 0, &cause);
 	ck_assert_ptr_nonnull(out);
 	pump(l, 100);
 	ck_assert_uint_eq(usr.released, 1);
@@ -237,7 +239,7 @@ START_TEST(test_back_to_back)
 		pump(l, 100);
 	ck_assert_uint_eq(net.down, 1);
 	ck_assert_uint_eq(usr.down, 1);
-	ck_assert_ptr_null(isdn_call_place(sb, 0, "1", 0, NULL, 0, &cause));
+	ck_assert_ptr_null(isdn_call_place(sb, 0, "1", 0, NULL, 0, 0, &cause));
 	ck_assert_uint_eq(cause, 38);
 	cut = false;
 	for (unsigned i = 0; i < 200 && !(net.up == 2 && usr.up == 2); i++)

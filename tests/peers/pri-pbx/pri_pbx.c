@@ -15,6 +15,11 @@
  *   alert [inband]        ALERTING on it (inband: progress indicator 8)
  *   hangup CAUSE          DISCONNECT (or RELEASE COMPLETE) the current call
  *   restart CHAN          RESTART one B channel
+ *   service CHAN STATUS   SERVICE (NI-2 / 4ESS / 5ESS): 0 in service,
+ *                         1 maintenance, 2 out of service
+ *   pres N                the calling number's presentation / screening octet
+ *                         (Q.931 octet 3a: 0 allowed, 33 restricted network
+ *                         provided...) for the next SETUPs
  *   dtmf DIGITS           in-band DTMF (spandsp) on the current call's B
  *                         channel instead of its tone, silence after
  *   tone on|off           the current call's 1004 Hz tone
@@ -74,6 +79,7 @@ static FILE *pcap;
 static bool network, t1, up;
 static unsigned dch_ts;
 static char auto_mode[32] = "none";
+static int calling_pres = PRES_ALLOWED_USER_NUMBER_NOT_SCREENED;
 
 struct call {
 	q931_call *q;
@@ -255,9 +261,9 @@ static void handle(pri_event *e)
 	case PRI_EVENT_RING:
 		ch = e->ring.channel > 0 ? e->ring.channel & 0xff : -1;
 		printf("EV RING chan=%d called=%s calling=%s calledplan=%d callingplan=%d "
-		       "complete=%d\n",
+		       "complete=%d callingpres=%d\n",
 		       ch, e->ring.callednum, e->ring.callingnum, e->ring.calledplan,
-		       e->ring.callingplan, e->ring.complete);
+		       e->ring.callingplan, e->ring.complete, e->ring.callingpres);
 		if (ch <= 0 || ch >= MAX_TS || calls[ch].q) {
 			pri_hangup(pri, e->ring.call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 			break;
@@ -277,6 +283,16 @@ static void handle(pri_event *e)
 		} else {
 			pri_proceeding(pri, e->ring.call, ch, 0);
 		}
+		break;
+	case PRI_EVENT_SERVICE:
+		printf("EV SERVICE chan=%d status=%d\n",
+		       e->service.channel > 0 ? e->service.channel & 0xff : -1,
+		       e->service.changestatus);
+		break;
+	case PRI_EVENT_SERVICE_ACK:
+		printf("EV SERVICE_ACK chan=%d status=%d\n",
+		       e->service_ack.channel > 0 ? e->service_ack.channel & 0xff : -1,
+		       e->service_ack.changestatus);
 		break;
 	case PRI_EVENT_SETUP_ACK:
 		printf("EV SETUP_ACK\n");
@@ -362,8 +378,7 @@ static void command(char *line)
 		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 				  t1 ? PRI_LAYER_1_ULAW : PRI_LAYER_1_ALAW);
 		pri_sr_set_called(sr, a, PRI_NATIONAL_ISDN, !strcmp(cmd, "call"));
-		pri_sr_set_caller(sr, b[0] ? b : NULL, NULL, PRI_NATIONAL_ISDN,
-				  PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+		pri_sr_set_caller(sr, b[0] ? b : NULL, NULL, PRI_NATIONAL_ISDN, calling_pres);
 		pri_setup(pri, calls[ch].q, sr);
 		pri_sr_free(sr);
 		current = ch;
@@ -424,6 +439,11 @@ static void command(char *line)
 			c->blocks = 0;
 			c->rx_digits[0] = 0;
 		}
+	} else if (!strcmp(cmd, "service")) {
+		pri_maintenance_service(pri, 0, atoi(a), atoi(b));
+		printf("EV SERVICE_SENT chan=%d status=%d\n", atoi(a), atoi(b));
+	} else if (!strcmp(cmd, "pres")) {
+		calling_pres = atoi(a);
 	} else if (!strcmp(cmd, "restart")) {
 		pri_reset(pri, atoi(a));
 	} else {
@@ -535,6 +555,8 @@ int main(int argc, char **argv)
 	}
 	pri_hangup_fix_enable(pri, 1);
 	pri_set_overlapdial(pri, 1); /* "ocall": SETUP without sending complete */
+	if (sw == PRI_SWITCH_NI2 || sw == PRI_SWITCH_LUCENT5E || sw == PRI_SWITCH_ATT4ESS)
+		pri_set_service_message_support(pri, 1);
 	pri_set_debug(pri, debug);
 	printf("EV START role=%s switch=%s\n", network ? "network" : "user", swname);
 	start = next = now_s();

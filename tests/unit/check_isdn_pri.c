@@ -2,7 +2,9 @@
  * the network side, span 11 the user side, EuroISDN E1), frames handed
  * across by the test: Q.921 up, RESTART of every B channel, a call with
  * CALL PROCEEDING / ALERTING (in-band) / CONNECT / DISCONNECT through the
- * call API both ways, a refused SETUP, the D channel lost and back. */
+ * call API both ways, a refused SETUP, the D channel lost and back; SERVICE
+ * on two T1 NI-2 spans. */
+#include <errno.h>
 #include <string.h>
 
 #include "core/loop.h"
@@ -45,6 +47,15 @@ static int tx(void *priv, unsigned span, const uint8_t *f, size_t len)
 	q[qt].len = len;
 	memcpy(q[qt].b, f, len);
 	qt = (qt + 1) % QN;
+	return 0;
+}
+
+static int tx_drop(void *priv, unsigned span, const uint8_t *f, size_t len)
+{
+	(void)priv;
+	(void)span;
+	(void)f;
+	(void)len;
 	return 0;
 }
 
@@ -253,6 +264,96 @@ START_TEST(test_back_to_back)
 }
 END_TEST
 
+static enum isdn_chan_state chan_state(unsigned span, unsigned ch)
+{
+	struct isdn_span_info si;
+
+	isdn_span_info(isdn_span_find(span), &si);
+	return si.ch[ch];
+}
+
+/* SERVICE (maintenance) on T1 NI-2: the network side takes channel 5 out
+ * of service, the user side learns it (libpri acknowledges), neither side
+ * places a call on it; back in service; refused where the switch type has
+ * no SERVICE messages or for a channel that is no B channel. */
+START_TEST(test_service_ni2)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct isdn_span_cfg a = {
+		.id = 10, .t1 = true, .network = true, .sw = ISDN_SW_NI2, .dchan_ts = 24, .tx = tx};
+	struct isdn_span_cfg b = {
+		.id = 11, .t1 = true, .sw = ISDN_SW_NI2, .dchan_ts = 24, .tx = tx};
+	/* a EuroISDN span on its own (nothing it sends arrives anywhere) */
+	struct isdn_span_cfg e = {.id = 12, .sw = ISDN_SW_EUROISDN, .dchan_ts = 16, .tx = tx_drop};
+	struct isdn_span *sa, *sb, *se;
+	struct isdn_span_info ia, ib;
+	struct isdn_call *out;
+	uint8_t cause = 0;
+
+	memset(&net, 0, sizeof(net));
+	memset(&usr, 0, sizeof(usr));
+	qh = qt = 0;
+	cut = false;
+	ck_assert_int_eq(isdn_init(l, &ops, NULL), 0);
+	sa = isdn_span_create(unit_ctx, &a);
+	sb = isdn_span_create(unit_ctx, &b);
+	se = isdn_span_create(unit_ctx, &e);
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_ptr_nonnull(sb);
+	ck_assert_ptr_nonnull(se);
+	for (unsigned i = 0; i < 50 && !(net.up && usr.up); i++)
+		pump(l, 100);
+	ck_assert_uint_eq(net.up, 1);
+	ck_assert_uint_eq(usr.up, 1);
+	ck_assert_int_eq(isdn_span_service(se, 5, 2), -ENOTSUP);
+	ck_assert_int_eq(isdn_span_service(sa, 24, 2), -EINVAL);
+	ck_assert_int_eq(isdn_span_service(sa, 5, 3), -EINVAL);
+
+	ck_assert_int_eq(isdn_span_service(sa, 5, 2), 0);
+	pump(l, 200);
+	isdn_span_info(sa, &ia);
+	isdn_span_info(sb, &ib);
+	ck_assert(ia.service_msgs);
+	ck_assert_uint_eq(ia.services_sent, 1);
+	ck_assert_uint_eq(ia.service_acks, 1);
+	ck_assert_uint_eq(ib.services_rcvd, 1);
+	ck_assert_int_eq(chan_state(10, 5), ISDN_CH_OOS);
+	ck_assert_int_eq(chan_state(11, 5), ISDN_CH_OOS);
+	ck_assert_uint_eq(idle(11), 22);
+	/* neither side seizes it */
+	ck_assert_ptr_null(isdn_call_place(sb, 5, "1", 0x21, NULL, 0, 0, &cause));
+	ck_assert_uint_eq(cause, 34);
+	ck_assert_ptr_null(isdn_call_place(sa, 5, "1", 0x21, NULL, 0, 0, &cause));
+	/* a RESTART of the span leaves it out of service */
+	ck_assert_int_eq(isdn_span_restart(sa, 0), 0);
+	pump(l, 1500);
+	ck_assert_int_eq(chan_state(10, 5), ISDN_CH_OOS);
+	ck_assert_uint_eq(idle(10), 22);
+	/* a call on a channel in service still goes (network -> user: the
+	 * user side takes the SETUP as complete) */
+	out = isdn_call_place(sa, 0, "2125550100", 0x21, NULL, 0, 0, &cause);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_ne(isdn_call_channel(out), 5);
+	for (unsigned i = 0; i < 30 && !usr.setups; i++)
+		pump(l, 100);
+	ck_assert_uint_eq(usr.setups, 1);
+	ck_assert_int_eq(isdn_call_release(out, 16), 0);
+	pump(l, 200);
+	/* back in service, from the user side this time */
+	ck_assert_int_eq(isdn_span_service(sb, 5, 0), 0);
+	pump(l, 200);
+	ck_assert_int_eq(chan_state(10, 5), ISDN_CH_IDLE);
+	ck_assert_int_eq(chan_state(11, 5), ISDN_CH_IDLE);
+	isdn_span_info(sa, &ia);
+	ck_assert_uint_eq(ia.services_rcvd, 1);
+	ck_assert_uint_eq(idle(10), 23);
+	isdn_span_free(sa);
+	isdn_span_free(sb);
+	isdn_span_free(se);
+	loop_free(l);
+}
+END_TEST
+
 Suite *isdn_pri_suite(void)
 {
 	Suite *s = suite_create("isdn_pri");
@@ -260,6 +361,7 @@ Suite *isdn_pri_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_back_to_back);
+	tcase_add_test(tc, test_service_ni2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -33,12 +33,11 @@ extern struct iw_cdr_cfg iw_cdr_cfg;
 
 /* One attempt as the call saw it. Strings may be NULL or "" (empty field). */
 struct iw_cdr_rec {
-	bool final;	     /* the call's last attempt; false: route advanced past it */
-	uint64_t boot;	     /* the daemon's start (s since the epoch): call ids restart */
-	unsigned call;	     /* the call's id: attempts of one call share boot-call */
-	unsigned attempt;    /* 1, 2...: the route-advance attempt */
-	bool from_isup;	     /* ISUP -> SIP (else SIP -> ISUP) */
-	const char *circuit; /* the circuit side: "isup" (also NULL), "pri" */
+	bool final;	  /* the call's last attempt; false: route advanced past it */
+	uint64_t boot;	  /* the daemon's start (s since the epoch): call ids restart */
+	unsigned call;	  /* the call's id: attempts of one call share boot-call */
+	unsigned attempt; /* 1, 2...: the route-advance attempt */
+	bool from_isup;	  /* ISUP -> SIP (else SIP -> ISUP) */
 	struct timespec start, answer, end;   /* CLOCK_REALTIME; answer 0: not answered */
 	const char *calling_in, *called_in;   /* E.164 as received (normalised) */
 	const char *calling_out, *called_out; /* E.164 as sent (after rewrite) */
@@ -51,6 +50,7 @@ struct iw_cdr_rec {
 	int cause_loc; /* Q.850 location, -1: not known */
 	int sip_status;
 	const char *release_side; /* "isup" / "pri", "sip", "gateway" or NULL (derived) */
+	const char *circuit;	  /* the circuit side: "isup" (also NULL), "pri" */
 	const char *codec;
 	unsigned ptime;
 	bool have_media;

@@ -66,6 +66,13 @@ struct osmo_tdef isdn_tdefs[] = {
 	 .default_val = 10,
 	 .unit = OSMO_TDEF_S,
 	 .desc = "overlap receiving: SETUP ACKNOWLEDGE / INFORMATION to the next (Q.931: 10-15 s)"},
+	/* libpri's 6 s by default (Q.931 Table 9-1 says 90 s): calls on a
+	 * PBX line rarely survive long outages of their D channel */
+	{.T = 309,
+	 .default_val = 6,
+	 .unit = OSMO_TDEF_S,
+	 .desc = "D channel lost: active calls are kept this long after Q.921 gave up "
+		 "re-establishing, then cleared (Q.931 5.8.8); 0: cleared at once"},
 	{},
 };
 
@@ -129,6 +136,7 @@ static void *ops_priv;
 
 static void span_arm(struct isdn_span *s);
 static void handle(struct isdn_span *s, pri_event *e);
+static bool apply_t309(struct isdn_span *s);
 
 static struct isdn_span *span_of(struct pri *p)
 {
@@ -284,6 +292,7 @@ struct isdn_span *isdn_span_create(void *ctx, const struct isdn_span_cfg *cfg)
 	 * this libpri reports every SETUP as complete */
 	if (cfg->network)
 		pri_set_overlapdial(s->pri, 1);
+	apply_t309(s);
 	/* SERVICE / SERVICE ACKNOWLEDGE (maintenance of B channels) where
 	 * the switch type has them */
 	if (service_msgs(cfg))
@@ -340,6 +349,23 @@ static void call_free(struct isdn_call *c)
 			s->ch[c->channel] = s->oos[c->channel] ? ISDN_CH_OOS : ISDN_CH_IDLE;
 	}
 	talloc_free(c);
+}
+
+/* "timer pri T309" into libpri. Read when a span is made and when its D
+ * channel goes down, so a change applies to the next loss. Returns false
+ * when T309 is off (0 here, or libpri has it off for the switch type):
+ * the calls are then released at once. libpri takes no negative value
+ * to switch it off, so "off" is done here. */
+static bool apply_t309(struct isdn_span *s)
+{
+	unsigned long ms = osmo_tdef_get(isdn_tdefs, 309, OSMO_TDEF_MS, 6000);
+
+	if (!ms)
+		return false;
+	if (pri_get_timer(s->pri, PRI_TIMER_T309) < 0)
+		return false;
+	pri_set_timer(s->pri, PRI_TIMER_T309, (int)ms);
+	return true;
 }
 
 /* The call ends for its owner (once). */
@@ -637,6 +663,7 @@ static void offer(struct isdn_call *c, const struct isdn_setup_info *si)
 static void handle(struct isdn_span *s, pri_event *e)
 {
 	struct isdn_call *c;
+	bool t309;
 
 	switch (e->e) {
 	case PRI_EVENT_DCHAN_UP:
@@ -657,22 +684,22 @@ static void handle(struct isdn_span *s, pri_event *e)
 		s->up = false;
 		s->down_count++;
 		s->restart_all = false;
-		if (pri_get_timer(s->pri, PRI_TIMER_T309) < 0)
+		t309 = apply_t309(s);
+		if (!t309)
 			LOGP(DISDN, LOGL_ERROR,
 			     "span %u: D channel down (Q.921 link lost); calls released\n",
 			     s->cfg.id);
 		else
 			LOGP(DISDN, LOGL_ERROR,
-			     "span %u: D channel down (Q.921 link lost); calls held for T309, %d "
-			     "ms "
-			     "(released if it runs out)\n",
+			     "span %u: D channel down (Q.921 link lost); calls held for T309, "
+			     "%d ms (released if it runs out)\n",
 			     s->cfg.id, pri_get_timer(s->pri, PRI_TIMER_T309));
 		for (unsigned i = 0; i < ISDN_MAX_CHAN; i++) {
 			/* Q.931 5.8.8 / T309: with the timer on, calls live on
 			 * through a short outage (libpri ends them with HANGUP
 			 * when it runs out); without it libpri keeps them and
 			 * never ends them: they are ended here */
-			if (s->call[i] && pri_get_timer(s->pri, PRI_TIMER_T309) < 0) {
+			if (s->call[i] && !t309) {
 				call_gone(s->call[i], PRI_CAUSE_NETWORK_OUT_OF_ORDER);
 				pri_destroycall(s->pri, s->call[i]->q);
 				call_free(s->call[i]);

@@ -530,6 +530,8 @@ if [ -n "$t309_uas" ]; then
 	wait "$t309_uas"
 	rc=$?
 	t309=$(grep 'span 1: D channel down' "$TMPD/td.log" | tail -1 | sed -n 's/.*T309, \([0-9]*\) ms.*/\1/p')
+	check "it:pri-t309-timer-shown (show timer pri: $(vty $VTY 'show timer pri' | grep -o 'T309 = [0-9]* s'); the loss used ${t309:-?} ms)" \
+		bash -c "[ '${t309:-x}' = 6000 ] && $BUILD/tandem-tool vty --port $VTY 'show timer pri' | grep -q 'T309 = 6 s'"
 	held=$(awk -v a="$(cat "$TMPD/t309.down" 2>/dev/null)" -v b="$(cat "$TMPD/t309.rel" 2>/dev/null)" \
 		'BEGIN { if (a == "" || b == "") print ""; else printf "%.1f", b - a }')
 	reason=$(grep -i '^Reason:' "$TMPD/uast.msg" | tail -1 | tr -d '\r')

@@ -2,7 +2,8 @@
  * the network side, span 11 the user side, EuroISDN E1), frames handed
  * across by the test: Q.921 up, RESTART of every B channel, a call with
  * CALL PROCEEDING / ALERTING (in-band) / CONNECT / DISCONNECT through the
- * call API both ways, a refused SETUP, the D channel lost and back; SERVICE
+ * call API both ways, a refused SETUP, the D channel lost (a call up with
+ * T309 off: released at once) and back; SERVICE
  * on two T1 NI-2 spans. */
 #include <errno.h>
 #include <string.h>
@@ -242,6 +243,20 @@ START_TEST(test_back_to_back)
 	ck_assert_uint_eq(idle(10), 30);
 	ck_assert_uint_eq(idle(11), 30);
 
+	/* a call is up when the line is cut, with T309 off ("timer pri
+	 * T309 0"): both sides release it at once, cause 38 (network out of
+	 * order) toward the owner, and the channel is free */
+	net.refuse = 0;
+	ck_assert_int_eq(osmo_tdef_set(isdn_tdefs, 309, 0, OSMO_TDEF_S), 0);
+	out = isdn_call_place(sb, 0, "4930125", 0x21, NULL, 0, 0, &cause);
+	ck_assert_ptr_nonnull(out);
+	pump(l, 100);
+	ck_assert_ptr_nonnull(net.call);
+	ck_assert_int_eq(isdn_call_answer(net.call), 0);
+	pump(l, 100);
+	ck_assert_uint_eq(usr.connect, 2);
+	ck_assert_uint_eq(idle(10), 29);
+
 	/* the line is cut: both D channels go down (T200 x N200 with
 	 * traffic, T203 otherwise: well within 20 s), then come back */
 	cut = true;
@@ -250,6 +265,13 @@ START_TEST(test_back_to_back)
 		pump(l, 100);
 	ck_assert_uint_eq(net.down, 1);
 	ck_assert_uint_eq(usr.down, 1);
+	ck_assert_uint_eq(net.released, 2);
+	ck_assert_uint_eq(net.cause, 38);
+	ck_assert_uint_eq(usr.released, 2);
+	ck_assert_uint_eq(usr.cause, 38);
+	ck_assert_uint_eq(idle(10), 30);
+	ck_assert_uint_eq(idle(11), 30);
+	osmo_tdefs_reset(isdn_tdefs);
 	ck_assert_ptr_null(isdn_call_place(sb, 0, "1", 0, NULL, 0, 0, &cause));
 	ck_assert_uint_eq(cause, 38);
 	cut = false;

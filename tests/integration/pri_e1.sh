@@ -23,6 +23,7 @@ L=27101
 R=27102
 SIP=27107 # tandem's SIP
 UAS=27108 # sipp, the SIP carrier (UAS, then UAC from the same port)
+UASI=27109 # sipp on a trunk that carries DTMF as SIP INFO
 L1=27105 # span 1: T1, NI-2, tandem on the user side facing a carrier switch
 R1=27106
 if [ ! -x "$PBX" ]; then
@@ -44,10 +45,14 @@ sip
  trunk carrier
   remote 127.0.0.1 $UAS
   trust-identity yes
+ trunk infotrunk
+  remote 127.0.0.1 $UASI
+  dtmf info
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4930 via carrier
  route to-sip 49212 via carrier
+ route to-sip 4970 via infotrunk
  route to-isup 4989 via span0
 media
  rtp-port-range 27110 27119
@@ -439,6 +444,39 @@ if command -v sipp >/dev/null; then
 	wait "$uac"
 	check "it:sip-to-pri-pai-call-complete (answered, BYE from SIP)" test $? -eq 0
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 9
+	sleep 0.3
+
+	# DTMF as SIP INFO (trunk option, as for ISUP): the PBX dials 5
+	# in-band -> INFO Signal=5 (the sipp scenario checks it and that no
+	# telephone-event was offered); INFO Signal=7 from sipp -> 7 in-band
+	# on the B channel, heard by the PBX
+	start_bg "$TMPD/uasi.out" timeout 20 sipp -sf "$SIPP/uas_info.xml" -i 127.0.0.1 -p $UASI \
+		-m 1 -nostdin -trace_msg -message_file "$TMPD/uasi.msg"
+	uas=$BG_PID
+	sleep 0.3
+	nans=$(grep -c '^EV ANSWER' "$TMPD/pbx.out")
+	pbx "call 70123456 895550"
+	if wait_ev "$TMPD/pbx.out" '^EV ANSWER' 50 $((nans + 1)); then
+		sleep 0.3
+		nlev=$(grep -c '^EV LEVEL' "$TMPD/pbx.out")
+		pbx "level"
+		pbx "dtmf 5"
+		check "it:pri-sip-dtmf-info:inband-5->info-signal-5 (sipp got the INFO)" \
+			wait_ev "$TMPD/uasi.msg" "^Signal=5" 30
+		wait_ev "$TMPD/uasi.msg" "^Signal=7" 30 # sipp's INFO went out
+		sleep 0.8 # the digit's 300 ms on the B channel
+		pbx "level"
+		wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 2))
+		check "it:pri-sip-dtmf-info:info-7->inband-on-b-channel ($(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1 | grep -o 'dtmf="[^"]*"'))" \
+			bash -c "grep '^EV LEVEL' $TMPD/pbx.out | tail -1 | grep -q 'dtmf=\"7\"'"
+		pbx "hangup 16"
+		wait "$uas"
+		check "it:pri-sip-dtmf-info:sipp-scenario (no telephone-event, INFO checked)" test $? -eq 0
+	else
+		fail "it:pri-sip-dtmf-info:answered"
+		wait "$uas"
+	fi
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 11
 	sleep 0.3
 else
 	skip "it:pri-to-sip sipp is not installed"

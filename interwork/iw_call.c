@@ -295,6 +295,7 @@ struct iw_call *iw_call_alloc(struct iw *iw, bool from_isup)
 	c->from_isup = from_isup;
 	c->span = -1;
 	c->isup_variant = -1;
+	c->kind = "ISUP";
 	c->start = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 	llist_add_tail(&c->list, &iw->calls);
@@ -305,6 +306,20 @@ struct iw_call *iw_call_alloc(struct iw *iw, bool from_isup)
 	else
 		iw->st.sip_to_isup++;
 	return c;
+}
+
+const char *iw_call_circuit(const struct iw_call *c)
+{
+	return c->kind && !strcmp(c->kind, "PRI") ? "pri" : "isup";
+}
+
+const char *iw_call_dir(const struct iw_call *c)
+{
+	bool pri = !strcmp(iw_call_circuit(c), "pri");
+
+	if (c->from_isup)
+		return pri ? "pri-sip" : "isup-sip";
+	return pri ? "sip-pri" : "sip-isup";
 }
 
 struct iw_call *iw_call_find(struct iw *iw, unsigned id)
@@ -465,6 +480,7 @@ void iw_call_cdr_record(const struct iw_call *c, bool final, int sip_status, int
 		.call = c->id,
 		.attempt = c->attempts ? c->attempts : 1,
 		.from_isup = c->from_isup,
+		.circuit = iw_call_circuit(c),
 		.answer = final ? c->t_answer : (struct timespec){0},
 		.calling_in = c->calling,
 		.called_in = c->called,
@@ -480,7 +496,7 @@ void iw_call_cdr_record(const struct iw_call *c, bool final, int sip_status, int
 		.cause = cause,
 		.cause_loc = cause ? loc : -1,
 		.sip_status = sip_status,
-		.release_side = final ? c->rel_side : (c->from_isup ? "sip" : "isup"),
+		.release_side = final ? c->rel_side : (c->from_isup ? "sip" : iw_call_circuit(c)),
 		.codec = c->agreed_ok ? sdp_codec_info(c->agreed.codec)->name : NULL,
 		.ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20,
 		.have_media = c->have_mst,
@@ -519,8 +535,7 @@ static void cdr(const struct iw_call *c)
 	LOGP(DCDR, LOGL_NOTICE,
 	     "CDR call=%u dir=%s start=%s setup_s=%.0f answered=%s talk_s=%ld calling=%s%s "
 	     "called=+%s linkset=%s cic=%u trunk=%s call_id=%s cause=%d sip=%d channel=%08x\n",
-	     c->id, c->from_isup ? "isup-sip" : "sip-isup", start, setup_s,
-	     c->t_answer.tv_sec ? "yes" : "no",
+	     c->id, iw_call_dir(c), start, setup_s, c->t_answer.tv_sec ? "yes" : "no",
 	     c->t_answer.tv_sec ? (long)(time(NULL) - c->t_answer.tv_sec) : 0L,
 	     c->calling[0] ? "+" : "", c->calling, c->called, c->linkset[0] ? c->linkset : "-",
 	     c->cic, c->trunk_name[0] ? c->trunk_name : "-", c->call_id[0] ? c->call_id : "-",
@@ -583,6 +598,7 @@ void iw_call_attach_leg(struct iw_call *c, struct iw_leg *leg)
 	c->cleg = leg;
 	leg->call = c;
 	c->group = leg->group;
+	c->kind = leg->cls && leg->cls->kind ? leg->cls->kind : "ISUP";
 	c->isup_variant = leg->isup_variant;
 	c->cic = leg->cic;
 	c->span = leg->span;
@@ -728,7 +744,7 @@ static void circuit_released(struct iw_call *c, const struct iw_leg_ev *ev)
 	if (!c->cause) {
 		c->cause = ev->cause;
 		c->cause_loc = ev->location;
-		c->rel_side = "isup";
+		c->rel_side = iw_call_circuit(c);
 	}
 	iw_reason_hdr(reason, sizeof(reason), ev->cause);
 	iw_tone(c, NULL);
@@ -853,6 +869,7 @@ void iw_call_info(const struct iw_call *c, struct iw_call_info *out)
 {
 	out->id = c->id;
 	out->from_isup = c->from_isup;
+	out->kind = c->kind;
 	out->state = state_show[c->fi->state];
 	out->linkset = c->linkset;
 	out->cic = c->cic;

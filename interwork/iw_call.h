@@ -104,6 +104,7 @@ unsigned iw_active_calls(const struct iw *iw);
 struct iw_call_info {
 	unsigned id;
 	bool from_isup;
+	const char *kind; /* the circuit side: "ISUP", "PRI" */
 	const char *state;
 	const char *linkset;
 	unsigned cic;

@@ -123,6 +123,7 @@ struct iw_call {
 	struct iw_leg *cleg; /* the circuit leg (NULL: none yet, or it is over) */
 	int isup_variant;    /* the circuit leg's ISUP variant, -1: not ISUP */
 	const void *group;   /* the circuit leg's group (linkset) */
+	const char *kind;    /* the circuit leg's kind: "ISUP" (also before any leg), "PRI" */
 	unsigned cic;
 	struct sip_leg *leg;
 	struct sip_trunk *trunk;
@@ -197,6 +198,10 @@ struct iw_call {
 /* --- iw_call.c: life cycle --- */
 extern struct osmo_tdef iw_call_tdefs[];
 struct iw_call *iw_call_alloc(struct iw *iw, bool from_isup);
+/* The circuit side's name in lower case ("isup", "pri") and the call's
+ * direction for the CDR ("isup-sip", "sip-pri", ...). */
+const char *iw_call_circuit(const struct iw_call *c);
+const char *iw_call_dir(const struct iw_call *c);
 /* A state change through the call FSM (refused and logged when the table
  * does not allow it); timers of the new state start here. */
 int iw_call_state(struct iw_call *c, enum iw_call_state st);

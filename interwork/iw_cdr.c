@@ -157,7 +157,7 @@ static int64_t ms_between(const struct timespec *a, const struct timespec *b)
 
 const char *iw_cdr_result(const struct iw_cdr_rec *r)
 {
-	const char *orig = r->from_isup ? "isup" : "sip";
+	const char *orig = r->from_isup ? (r->circuit ? r->circuit : "isup") : "sip";
 
 	if (!r->final)
 		return "advanced";
@@ -197,7 +197,13 @@ static void encode(struct out *o, const struct iw_cdr_rec *r)
 	fld_str(o, "call_ref", ref);
 	fld_fmt(o, "attempt", true, "%u", r->attempt);
 	fld_str(o, "record_type", r->final ? "call" : "attempt");
-	fld_str(o, "direction", r->from_isup ? "isup-sip" : "sip-isup");
+	{
+		const char *circ = r->circuit ? r->circuit : "isup";
+		char dir[16];
+
+		snprintf(dir, sizeof(dir), r->from_isup ? "%s-sip" : "sip-%s", circ);
+		fld_str(o, "direction", dir);
+	}
 	fld_str(o, "start_utc", start);
 	fld_str(o, "answer_utc", answer);
 	fld_str(o, "end_utc", end);

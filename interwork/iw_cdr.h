@@ -49,7 +49,8 @@ struct iw_cdr_rec {
 	int cause;     /* Q.850 cause value, 0: none */
 	int cause_loc; /* Q.850 location, -1: not known */
 	int sip_status;
-	const char *release_side; /* "isup", "sip", "gateway" or NULL (derived) */
+	const char *release_side; /* "isup" / "pri", "sip", "gateway" or NULL (derived) */
+	const char *circuit;	  /* the circuit side: "isup" (also NULL), "pri" */
 	const char *codec;
 	unsigned ptime;
 	bool have_media;

@@ -85,6 +85,11 @@ uint8_t iw_pri_plan_out(const struct isup_number *n)
 	return (uint8_t)(iw_pri_noa_to_ton(n->noa) << 4 | (n->npi == ISUP_NPI_PRIVATE ? 9 : 1));
 }
 
+uint8_t iw_pri_pres_out(const struct isup_number *n)
+{
+	return (uint8_t)((n->apri & 3) << 5 | (n->screening & 3));
+}
+
 /* --- ops: call -> Q.931 --- */
 
 static struct isdn_call *ic_of(struct iw_leg *leg)
@@ -213,7 +218,8 @@ static struct iw_leg *seize(struct iw_call *c, const void *group, const struct i
 
 	ic = isdn_call_place(s, 0, spec->called.digits, iw_pri_plan_out(&spec->called),
 			     spec->have_calling ? spec->calling.digits : NULL,
-			     spec->have_calling ? iw_pri_plan_out(&spec->calling) : 0, &cause);
+			     spec->have_calling ? iw_pri_plan_out(&spec->calling) : 0,
+			     spec->have_calling ? iw_pri_pres_out(&spec->calling) : 0, &cause);
 	if (!ic)
 		return NULL;
 	pl = leg_new(c, s, ic, false);

@@ -26,3 +26,5 @@ uint8_t iw_pri_noa_to_ton(uint8_t noa);
 void iw_pri_number_in(uint8_t plan, uint8_t pres, const char *digits, struct isup_number *out);
 /* The Q.931 type of number / numbering plan octet for a number. */
 uint8_t iw_pri_plan_out(const struct isup_number *n);
+/* Q.931 octet 3a of the calling number: presentation << 5 | screening */
+uint8_t iw_pri_pres_out(const struct isup_number *n);

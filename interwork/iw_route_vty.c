@@ -558,13 +558,18 @@ DEFUN(show_calls, show_calls_cmd, "show calls", SHOW_STR "Interworking calls\n")
 		struct iw_call_info i;
 
 		iw_call_info(c, &i);
+		bool pri = i.kind && !strcmp(i.kind, "PRI");
+
+		/* PRI: the span and its B channel, ISUP: the linkset and CIC */
 		vty_out(vty,
-			"call %u %s %s: +%s -> +%s; ISUP %s CIC %u; SIP trunk %s Call-ID %s; "
+			"call %u %s->%s %s: +%s -> +%s; %s %s %s %u; SIP trunk %s Call-ID %s; "
 			"channel %08x; %u s answered%s",
-			i.id, i.from_isup ? "ISUP->SIP" : "SIP->ISUP", i.state,
-			i.calling[0] ? i.calling : "?", i.called, i.linkset[0] ? i.linkset : "-",
-			i.cic, i.trunk, i.call_id[0] ? i.call_id : "-", i.have_chan ? i.chan : 0,
-			i.seconds, VTY_NEWLINE);
+			i.id, i.from_isup ? (pri ? "PRI" : "ISUP") : "SIP",
+			i.from_isup ? "SIP" : (pri ? "PRI" : "ISUP"), i.state,
+			i.calling[0] ? i.calling : "?", i.called, pri ? "PRI" : "ISUP",
+			i.linkset[0] ? i.linkset : "-", pri ? "B channel" : "CIC", i.cic, i.trunk,
+			i.call_id[0] ? i.call_id : "-", i.have_chan ? i.chan : 0, i.seconds,
+			VTY_NEWLINE);
 		if (i.codec)
 			vty_out(vty, "  media %s/%u ms", i.codec, i.ptime);
 		if (i.codec && i.have_stats) {

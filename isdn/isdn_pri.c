@@ -50,6 +50,9 @@ const char *isdn_chan_state_name(enum isdn_chan_state st)
 		return "busy";
 	case ISDN_CH_RESTARTING:
 		return "restarting";
+	case ISDN_CH_OOS:
+		return "out of service";
+	case _NUM_ISDN_CH:
 	case ISDN_CH_NONE:
 		break;
 	}
@@ -63,6 +66,13 @@ struct osmo_tdef isdn_tdefs[] = {
 	 .default_val = 10,
 	 .unit = OSMO_TDEF_S,
 	 .desc = "overlap receiving: SETUP ACKNOWLEDGE / INFORMATION to the next (Q.931: 10-15 s)"},
+	/* libpri's 6 s by default (Q.931 Table 9-1 says 90 s): calls on a
+	 * PBX line rarely survive long outages of their D channel */
+	{.T = 309,
+	 .default_val = 6,
+	 .unit = OSMO_TDEF_S,
+	 .desc = "D channel lost: active calls are kept this long after Q.921 gave up "
+		 "re-establishing, then cleared (Q.931 5.8.8); 0: cleared at once"},
 	{},
 };
 
@@ -111,9 +121,11 @@ struct isdn_span {
 	bool restart_all; /* a RESTART of every channel is running, one at a time */
 	unsigned restart_next;
 	enum isdn_chan_state ch[ISDN_MAX_CHAN];
+	bool oos[ISDN_MAX_CHAN]; /* out of service (SERVICE): free means OOS, not idle */
 	struct isdn_call *call[ISDN_MAX_CHAN]; /* by B channel */
 	uint64_t up_count, down_count, rx_frames, tx_frames;
 	uint64_t calls_in, calls_out, restarts_sent, restart_acks, restarts_rcvd;
+	uint64_t services_sent, service_acks, services_rcvd;
 };
 
 static struct loop *isdn_loop;
@@ -124,6 +136,7 @@ static void *ops_priv;
 
 static void span_arm(struct isdn_span *s);
 static void handle(struct isdn_span *s, pri_event *e);
+static bool apply_t309(struct isdn_span *s);
 
 static struct isdn_span *span_of(struct pri *p)
 {
@@ -223,6 +236,11 @@ static int sw_to_pri(const struct isdn_span_cfg *c)
 	return PRI_SWITCH_EUROISDN_E1;
 }
 
+static bool service_msgs(const struct isdn_span_cfg *c)
+{
+	return c->sw == ISDN_SW_NI2 || c->sw == ISDN_SW_4ESS || c->sw == ISDN_SW_5ESS;
+}
+
 static bool is_bchan(const struct isdn_span *s, unsigned ch)
 {
 	return ch >= 1 && ch <= (s->cfg.t1 ? 24u : 31u) && ch != s->cfg.dchan_ts;
@@ -274,6 +292,11 @@ struct isdn_span *isdn_span_create(void *ctx, const struct isdn_span_cfg *cfg)
 	 * this libpri reports every SETUP as complete */
 	if (cfg->network)
 		pri_set_overlapdial(s->pri, 1);
+	apply_t309(s);
+	/* SERVICE / SERVICE ACKNOWLEDGE (maintenance of B channels) where
+	 * the switch type has them */
+	if (service_msgs(cfg))
+		pri_set_service_message_support(s->pri, 1);
 	/* "logging level isdn debug": libpri's decoded Q.921/Q.931 too */
 	if (log_check_level(DISDN, LOGL_DEBUG))
 		pri_set_debug(s->pri,
@@ -323,9 +346,26 @@ static void call_free(struct isdn_call *c)
 	if (s->call[c->channel] == c) {
 		s->call[c->channel] = NULL;
 		if (s->ch[c->channel] == ISDN_CH_BUSY)
-			s->ch[c->channel] = ISDN_CH_IDLE;
+			s->ch[c->channel] = s->oos[c->channel] ? ISDN_CH_OOS : ISDN_CH_IDLE;
 	}
 	talloc_free(c);
+}
+
+/* "timer pri T309" into libpri. Read when a span is made and when its D
+ * channel goes down, so a change applies to the next loss. Returns false
+ * when T309 is off (0 here, or libpri has it off for the switch type):
+ * the calls are then released at once. libpri takes no negative value
+ * to switch it off, so "off" is done here. */
+static bool apply_t309(struct isdn_span *s)
+{
+	unsigned long ms = osmo_tdef_get(isdn_tdefs, 309, OSMO_TDEF_MS, 6000);
+
+	if (!ms)
+		return false;
+	if (pri_get_timer(s->pri, PRI_TIMER_T309) < 0)
+		return false;
+	pri_set_timer(s->pri, PRI_TIMER_T309, (int)ms);
+	return true;
 }
 
 /* The call ends for its owner (once). */
@@ -408,10 +448,65 @@ static void restart_rcvd(struct isdn_span *s, int channel)
 			pri_destroycall(s->pri, s->call[ch]->q);
 			call_free(s->call[ch]);
 		}
-		s->ch[ch] = ISDN_CH_IDLE;
+		/* a RESTART does not change the service state (SERVICE) */
+		s->ch[ch] = s->oos[ch] ? ISDN_CH_OOS : ISDN_CH_IDLE;
 	}
 	LOGP(DISDN, LOGL_NOTICE, "span %u: RESTART received for %s %d, acknowledged\n", s->cfg.id,
 	     channel > 0 ? "channel" : "the interface", channel > 0 ? CHAN_OF(channel) : 0);
+}
+
+/* --- SERVICE (maintenance): AT&T / NI-2 --- */
+
+static const char *service_status_name(unsigned status)
+{
+	return status == 0 ? "in service" : status == 1 ? "maintenance" : "out of service";
+}
+
+/* Our side or the far end's puts a B channel in or out of service. */
+static void set_service(struct isdn_span *s, unsigned ch, unsigned status)
+{
+	s->oos[ch] = status != 0;
+	if (s->ch[ch] == ISDN_CH_IDLE && s->oos[ch])
+		s->ch[ch] = ISDN_CH_OOS;
+	else if (s->ch[ch] == ISDN_CH_OOS && !s->oos[ch])
+		s->ch[ch] = ISDN_CH_IDLE;
+	/* a busy channel keeps its call and is out of service after it */
+}
+
+/* SERVICE from the far end (libpri has answered it with SERVICE
+ * ACKNOWLEDGE). */
+static void service_rcvd(struct isdn_span *s, int channel, int status)
+{
+	int ch = channel > 0 ? CHAN_OF(channel) : -1;
+
+	s->services_rcvd++;
+	if (ch <= 0 || ch >= ISDN_MAX_CHAN || !is_bchan(s, (unsigned)ch) || status < 0 ||
+	    status > 2) {
+		LOGP(DISDN, LOGL_NOTICE, "span %u: SERVICE for channel %d status %d ignored\n",
+		     s->cfg.id, ch, status);
+		return;
+	}
+	set_service(s, (unsigned)ch, (unsigned)status);
+	LOGP(DISDN, LOGL_NOTICE, "span %u: SERVICE received: channel %d %s\n", s->cfg.id, ch,
+	     service_status_name((unsigned)status));
+}
+
+int isdn_span_service(struct isdn_span *s, unsigned channel, unsigned status)
+{
+	if (!service_msgs(&s->cfg))
+		return -ENOTSUP;
+	if (!s->up)
+		return -ENOTCONN;
+	if (!is_bchan(s, channel) || status > 2)
+		return -EINVAL;
+	if (pri_maintenance_service(s->pri, 0, (int)channel, (int)status) < 0)
+		return -EIO;
+	s->services_sent++;
+	set_service(s, channel, status);
+	LOGP(DISDN, LOGL_NOTICE, "span %u: SERVICE sent: channel %u %s\n", s->cfg.id, channel,
+	     service_status_name(status));
+	span_arm(s);
+	return 0;
 }
 
 /* --- calls --- */
@@ -568,6 +663,7 @@ static void offer(struct isdn_call *c, const struct isdn_setup_info *si)
 static void handle(struct isdn_span *s, pri_event *e)
 {
 	struct isdn_call *c;
+	bool t309;
 
 	switch (e->e) {
 	case PRI_EVENT_DCHAN_UP:
@@ -588,23 +684,28 @@ static void handle(struct isdn_span *s, pri_event *e)
 		s->up = false;
 		s->down_count++;
 		s->restart_all = false;
-		LOGP(DISDN, LOGL_ERROR, "span %u: D channel down (Q.921 link lost); calls %s\n",
-		     s->cfg.id,
-		     pri_get_timer(s->pri, PRI_TIMER_T309) < 0
-			     ? "released"
-			     : "held for T309 (released if it runs out)");
+		t309 = apply_t309(s);
+		if (!t309)
+			LOGP(DISDN, LOGL_ERROR,
+			     "span %u: D channel down (Q.921 link lost); calls released\n",
+			     s->cfg.id);
+		else
+			LOGP(DISDN, LOGL_ERROR,
+			     "span %u: D channel down (Q.921 link lost); calls held for T309, "
+			     "%d ms (released if it runs out)\n",
+			     s->cfg.id, pri_get_timer(s->pri, PRI_TIMER_T309));
 		for (unsigned i = 0; i < ISDN_MAX_CHAN; i++) {
 			/* Q.931 5.8.8 / T309: with the timer on, calls live on
 			 * through a short outage (libpri ends them with HANGUP
 			 * when it runs out); without it libpri keeps them and
 			 * never ends them: they are ended here */
-			if (s->call[i] && pri_get_timer(s->pri, PRI_TIMER_T309) < 0) {
+			if (s->call[i] && !t309) {
 				call_gone(s->call[i], PRI_CAUSE_NETWORK_OUT_OF_ORDER);
 				pri_destroycall(s->pri, s->call[i]->q);
 				call_free(s->call[i]);
 			}
 			if (s->ch[i] == ISDN_CH_RESTARTING)
-				s->ch[i] = ISDN_CH_IDLE;
+				s->ch[i] = s->oos[i] ? ISDN_CH_OOS : ISDN_CH_IDLE;
 		}
 		if (ops && ops->dchan)
 			ops->dchan(ops_priv, s, false);
@@ -618,12 +719,21 @@ static void handle(struct isdn_span *s, pri_event *e)
 		s->restart_acks++;
 		LOGP(DISDN, LOGL_INFO, "span %u: RESTART ACKNOWLEDGE channel %d\n", s->cfg.id, ch);
 		if (ch > 0 && ch < ISDN_MAX_CHAN && s->ch[ch] == ISDN_CH_RESTARTING)
-			s->ch[ch] = ISDN_CH_IDLE;
+			s->ch[ch] = s->oos[ch] ? ISDN_CH_OOS : ISDN_CH_IDLE;
 		restart_step(s);
 		break;
 	}
 	case PRI_EVENT_RING:
 		ring(s, &e->ring);
+		break;
+	case PRI_EVENT_SERVICE:
+		service_rcvd(s, e->service.channel, e->service.changestatus);
+		break;
+	case PRI_EVENT_SERVICE_ACK:
+		s->service_acks++;
+		LOGP(DISDN, LOGL_INFO, "span %u: SERVICE ACKNOWLEDGE channel %d status %d\n",
+		     s->cfg.id, e->service_ack.channel > 0 ? CHAN_OF(e->service_ack.channel) : -1,
+		     e->service_ack.changestatus);
 		break;
 	case PRI_EVENT_INFO_RECEIVED:
 		info_rcvd(s, &e->ring);
@@ -693,7 +803,7 @@ static void handle(struct isdn_span *s, pri_event *e)
 
 struct isdn_call *isdn_call_place(struct isdn_span *s, unsigned channel, const char *called,
 				  uint8_t called_plan, const char *calling, uint8_t calling_plan,
-				  uint8_t *cause)
+				  uint8_t calling_pres, uint8_t *cause)
 {
 	struct isdn_call *c;
 	struct pri_sr *sr;
@@ -727,8 +837,9 @@ struct isdn_call *isdn_call_place(struct isdn_span *s, unsigned channel, const c
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  s->cfg.t1 ? PRI_LAYER_1_ULAW : PRI_LAYER_1_ALAW);
 	pri_sr_set_called(sr, cd, called_plan, 1);
-	pri_sr_set_caller(sr, cg[0] ? cg : NULL, NULL, calling_plan,
-			  PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+	/* presentation and screening as Q.931 4.5.10 octet 3a codes them
+	 * (libpri's PRES_* values are that octet's bits 7-6 and 2-1) */
+	pri_sr_set_caller(sr, cg[0] ? cg : NULL, NULL, calling_plan, calling_pres & 0x63);
 	if (pri_setup(s->pri, c->q, sr) < 0) {
 		pri_sr_free(sr);
 		pri_destroycall(s->pri, c->q);
@@ -743,8 +854,8 @@ struct isdn_call *isdn_call_place(struct isdn_span *s, unsigned channel, const c
 	s->call[channel] = c;
 	s->ch[channel] = ISDN_CH_BUSY;
 	s->calls_out++;
-	LOGP(DISDN, LOGL_INFO, "span %u: SETUP channel %u called %s calling %s\n", s->cfg.id,
-	     channel, cd, cg);
+	LOGP(DISDN, LOGL_INFO, "span %u: SETUP channel %u called %s calling %s%s\n", s->cfg.id,
+	     channel, cd, cg, (calling_pres & 0x60) == 0x20 ? " (presentation restricted)" : "");
 	span_arm(s);
 	return c;
 }
@@ -842,6 +953,10 @@ int isdn_span_info(const struct isdn_span *s, struct isdn_span_info *o)
 	o->restarts_sent = s->restarts_sent;
 	o->restart_acks = s->restart_acks;
 	o->restarts_rcvd = s->restarts_rcvd;
+	o->services_sent = s->services_sent;
+	o->service_acks = s->service_acks;
+	o->services_rcvd = s->services_rcvd;
+	o->service_msgs = service_msgs(&s->cfg);
 	memcpy(o->ch, s->ch, sizeof(o->ch));
 	return 0;
 }
@@ -883,6 +998,14 @@ int isdn_span_restart(struct isdn_span *s, unsigned channel)
 	return -ENOTSUP;
 }
 
+int isdn_span_service(struct isdn_span *s, unsigned channel, unsigned status)
+{
+	(void)s;
+	(void)channel;
+	(void)status;
+	return -ENOTSUP;
+}
+
 int isdn_span_info(const struct isdn_span *s, struct isdn_span_info *o)
 {
 	(void)s;
@@ -892,11 +1015,12 @@ int isdn_span_info(const struct isdn_span *s, struct isdn_span_info *o)
 
 struct isdn_call *isdn_call_place(struct isdn_span *s, unsigned channel, const char *called,
 				  uint8_t called_plan, const char *calling, uint8_t calling_plan,
-				  uint8_t *cause)
+				  uint8_t calling_pres, uint8_t *cause)
 {
 	(void)s;
 	(void)channel;
 	(void)called;
+	(void)calling_pres;
 	(void)called_plan;
 	(void)calling;
 	(void)calling_plan;

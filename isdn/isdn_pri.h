@@ -39,6 +39,8 @@ enum isdn_chan_state {
 	ISDN_CH_IDLE,
 	ISDN_CH_BUSY,	    /* a call holds it */
 	ISDN_CH_RESTARTING, /* RESTART sent, RESTART ACKNOWLEDGE awaited */
+	ISDN_CH_OOS,	    /* out of service or in maintenance (SERVICE, either side) */
+	_NUM_ISDN_CH
 };
 const char *isdn_chan_state_name(enum isdn_chan_state st);
 
@@ -101,6 +103,14 @@ void isdn_span_rx(struct isdn_span *s, const uint8_t *frame, size_t len);
  * -ENOTCONN (D channel down), -EINVAL (no such B channel). */
 int isdn_span_restart(struct isdn_span *s, unsigned channel);
 
+/* SERVICE (maintenance, AT&T / NI-2 switch types): put B channel `channel`
+ * in service (status 0), in maintenance (1) or out of service (2) toward
+ * the far end; a channel out of service takes no call either way (a call
+ * on it runs to its end). 0, -ENOTSUP (the switch type has no SERVICE
+ * messages), -ENOTCONN (D channel down), -EINVAL (no such B channel or
+ * status). The far end's SERVICE ACKNOWLEDGE is counted. */
+int isdn_span_service(struct isdn_span *s, unsigned channel, unsigned status);
+
 struct isdn_span_info {
 	unsigned id;
 	bool t1, network, up;
@@ -109,6 +119,8 @@ struct isdn_span_info {
 	uint64_t up_count, down_count; /* D channel transitions */
 	uint64_t rx_frames, tx_frames;
 	uint64_t calls_in, calls_out, restarts_sent, restart_acks, restarts_rcvd;
+	uint64_t services_sent, service_acks, services_rcvd;
+	bool service_msgs; /* the switch type has SERVICE messages (NI-2, 4ESS, 5ESS) */
 	enum isdn_chan_state ch[ISDN_MAX_CHAN];
 };
 int isdn_span_info(const struct isdn_span *s, struct isdn_span_info *out);
@@ -116,11 +128,12 @@ int isdn_span_info(const struct isdn_span *s, struct isdn_span_info *out);
 void isdn_span_foreach(void (*cb)(struct isdn_span *s, void *priv), void *priv);
 
 /* Outgoing call: SETUP on span s, channel (0: any idle) with the called
- * and calling numbers (digits; plan as in isdn_setup_info). NULL with
+ * and calling numbers (digits; plan and the calling number's presentation
+ * / screening as in isdn_setup_info). NULL with
  * *cause set (34: no channel, 38: D channel down) when it cannot go. */
 struct isdn_call *isdn_call_place(struct isdn_span *s, unsigned channel, const char *called,
 				  uint8_t called_plan, const char *calling, uint8_t calling_plan,
-				  uint8_t *cause);
+				  uint8_t calling_pres, uint8_t *cause);
 int isdn_call_proceeding(struct isdn_call *c);
 int isdn_call_progress(struct isdn_call *c, bool inband);
 int isdn_call_alerting(struct isdn_call *c, bool inband);

@@ -13,7 +13,7 @@ static void show_one(struct isdn_span *s, void *priv)
 {
 	struct vty *vty = priv;
 	struct isdn_span_info si;
-	unsigned n[4] = {0};
+	unsigned n[_NUM_ISDN_CH] = {0};
 	char map[ISDN_MAX_CHAN + 1];
 
 	if (isdn_span_info(s, &si) < 0)
@@ -23,6 +23,7 @@ static void show_one(struct isdn_span *s, void *priv)
 		map[i] = si.ch[i] == ISDN_CH_IDLE	  ? '.'
 			 : si.ch[i] == ISDN_CH_BUSY	  ? 'B'
 			 : si.ch[i] == ISDN_CH_RESTARTING ? 'R'
+			 : si.ch[i] == ISDN_CH_OOS	  ? 'O'
 							  : '-';
 	}
 	map[ISDN_MAX_CHAN] = 0;
@@ -32,13 +33,19 @@ static void show_one(struct isdn_span *s, void *priv)
 		si.id, si.t1 ? "T1" : "E1", si.network ? "network" : "user",
 		isdn_switch_name(si.sw), si.dchan_ts, si.up ? "up" : "down", si.up_count,
 		si.down_count, VTY_NEWLINE);
-	vty_out(vty, "  channels: idle %u busy %u restarting %u  [%s]%s", n[ISDN_CH_IDLE],
-		n[ISDN_CH_BUSY], n[ISDN_CH_RESTARTING], map + 1, VTY_NEWLINE);
+	vty_out(vty, "  channels: idle %u busy %u restarting %u out of service %u  [%s]%s",
+		n[ISDN_CH_IDLE], n[ISDN_CH_BUSY], n[ISDN_CH_RESTARTING], n[ISDN_CH_OOS], map + 1,
+		VTY_NEWLINE);
 	vty_out(vty,
 		"  frames rx %" PRIu64 " tx %" PRIu64 "; calls in %" PRIu64 " out %" PRIu64
 		"; RESTART sent %" PRIu64 " acknowledged %" PRIu64 " received %" PRIu64 "%s",
 		si.rx_frames, si.tx_frames, si.calls_in, si.calls_out, si.restarts_sent,
 		si.restart_acks, si.restarts_rcvd, VTY_NEWLINE);
+	if (si.service_msgs)
+		vty_out(vty,
+			"  SERVICE sent %" PRIu64 " acknowledged %" PRIu64 " received %" PRIu64
+			"%s",
+			si.services_sent, si.service_acks, si.services_rcvd, VTY_NEWLINE);
 }
 
 DEFUN(show_pri_spans, show_pri_spans_cmd, "show pri spans",
@@ -88,6 +95,33 @@ DEFUN(pri_restart_chan, pri_restart_chan_cmd, "pri restart span <0-1023> channel
 	return restart(vty, argv[0], (unsigned)atoi(argv[1]));
 }
 
+/* SERVICE (maintenance, NI-2 / 4ESS / 5ESS): a B channel in or out of
+ * service toward the far end. */
+DEFUN(pri_service, pri_service_cmd,
+      "pri service span <0-1023> channel <1-31> (in-service|maintenance|out-of-service)",
+      "ISDN primary rate\nSERVICE message (maintenance; NI-2, 4ESS, 5ESS)\nA span\nSpan number\n"
+      "B channel\nChannel (= timeslot)\nIn service\nMaintenance\nOut of service\n")
+{
+	struct isdn_span *s = span_arg(vty, argv[0]);
+	unsigned st = argv[2][0] == 'i' ? 0 : argv[2][0] == 'm' ? 1 : 2;
+	int rc;
+
+	if (!s)
+		return CMD_WARNING;
+	rc = isdn_span_service(s, (unsigned)atoi(argv[1]), st);
+	if (rc == -ENOTSUP)
+		vty_out(vty, "%% span %s: its switch type has no SERVICE messages%s", argv[0],
+			VTY_NEWLINE);
+	else if (rc == -ENOTCONN)
+		vty_out(vty, "%% span %s: D channel down%s", argv[0], VTY_NEWLINE);
+	else if (rc == -EINVAL)
+		vty_out(vty, "%% span %s: channel %s is no B channel%s", argv[0], argv[1],
+			VTY_NEWLINE);
+	else if (rc < 0)
+		vty_out(vty, "%% span %s: SERVICE failed%s", argv[0], VTY_NEWLINE);
+	return rc < 0 ? CMD_WARNING : CMD_SUCCESS;
+}
+
 /* A maintenance call toward the far end without a SIP side: SETUP with
  * the numbers; the far end answers or refuses and clears it, the log
  * and "show pri spans" show the outcome. */
@@ -101,7 +135,7 @@ DEFUN(pri_test_call, pri_test_call_cmd, "pri test-call span <0-1023> called NUMB
 
 	if (!s)
 		return CMD_WARNING;
-	c = isdn_call_place(s, 0, argv[1], 0x21 /* national, E.164 */, argv[2], 0x21, &cause);
+	c = isdn_call_place(s, 0, argv[1], 0x21 /* national, E.164 */, argv[2], 0x21, 0, &cause);
 	if (!c) {
 		vty_out(vty, "%% span %s: no SETUP, cause %u%s", argv[0], cause, VTY_NEWLINE);
 		return CMD_WARNING;
@@ -140,4 +174,5 @@ void isdn_vty_init(void)
 	install_element(ENABLE_NODE, &pri_restart_chan_cmd);
 	install_element(ENABLE_NODE, &pri_test_call_cmd);
 	install_element(ENABLE_NODE, &pri_release_cmd);
+	install_element(ENABLE_NODE, &pri_service_cmd);
 }

@@ -3,15 +3,21 @@
 #
 #   ISUP switch (libss7, tests/peers/isup-switch) --M3UA/TCP--> tandem --SIP/UDP--> sipp
 #   E1 (CESoPSN pseudowire, tests/peers/e1-emu)  <--TDM-->  tandem <--RTP--> RTP endpoint
+#   PBX on an E1 PRI (libpri, tests/peers/pri-pbx; D channel on TS16) --> tandem --SIP--> sipp
 #
 # Call 1 comes from the switch: IAM -> ENUM (dnsmasq) -> INVITE, 180 -> ACM,
 # 200 -> ANM; a tone
 # and DTMF cross the E1 timeslot <-> RTP both ways; the switch hangs up
 # (REL -> BYE). Call 2 comes from SIP: INVITE -> IAM, ACM -> 180, ANM -> 200;
-# sipp hangs up (BYE -> REL). tshark watches the signalling on loopback and
-# the ladder of both calls is printed at the end.
+# sipp hangs up (BYE -> REL). Call 3 comes from a PBX on a PRI span: SETUP
+# -> INVITE, 180 -> ALERTING, 200 -> CONNECT, a tone both ways on the B
+# channel, the PBX clears (DISCONNECT -> BYE). tshark watches the signalling
+# on loopback and the ladder of the calls is printed at the end (the PRI
+# call's Q.931 from the PBX's D channel capture).
 source "$(dirname "$0")/lib.sh"
 PORT=4270 M3UA=26010 SIP=26020 UAS=26022 UAC=26024 DNS=26030 SPAN_L=26100 SPAN_R=26102 RTP=26200
+PRI_L=26104 PRI_R=26106
+PBX=$BUILD/peers/pri-pbx
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 for p in $PORT $M3UA; do
 	if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
@@ -52,6 +58,9 @@ media
  rtp-port-range 26300 26399
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
+if [ -x "$PBX" ]; then
+	echo " span 1 e1 local 127.0.0.1 $PRI_L remote 127.0.0.1 $PRI_R frames 8 signalling pri network switchtype euroisdn" >>"$cfg"
+fi
 
 show_wait() { # FILE PATTERN [TENTHS]: wait_ev, saying so when it did not come
 	wait_ev "$@" || echo "   (no '$2' seen)"
@@ -92,10 +101,17 @@ fi
 echo "== tandemd on etc/tandem.cfg plus: an M3UA ASP toward the switch, ISUP linkset"
 echo "   (ITU, point codes 2 -> 1, CICs 1-31 on E1 span 0), a SIP trunk to sipp, routing"
 echo "   (country code 49; numbers under +49 30 looked up in ENUM first), one E1 span"
-echo "   carried as a CESoPSN pseudowire"
+echo "   carried as a CESoPSN pseudowire$([ -x "$PBX" ] && echo "; E1 span 1 with an ISDN D channel (PRI, network side)")"
 start_bg "$TMPD/tandemd.log" "$BUILD/tandemd" -c "$cfg"
 pid=$BG_PID
 wait_tcp $PORT 50 || { echo "tandemd did not start:"; cat "$TMPD/tandemd.log"; exit 1; }
+if [ -x "$PBX" ]; then
+	# the PBX comes up now: Q.921 and the RESTARTs are done by call 3
+	mkfifo "$TMPD/pbx.in"
+	exec 4<>"$TMPD/pbx.in"
+	start_bg "$TMPD/pbx.out" "$PBX" --local 127.0.0.1:$PRI_R --remote 127.0.0.1:$PRI_L \
+		--pcap "$TMPD/d.pcap" --seconds 120 --input "$TMPD/pbx.in"
+fi
 
 echo
 echo "== the ISUP switch (libss7) comes up behind an M3UA signalling gateway"
@@ -189,6 +205,44 @@ vty $PORT "show isup linksets" "show isup circuits" "show calls" | sed 's/^/   /
 sw "quit"
 exec 3>&-
 
+pri_t0=""
+if [ -x "$PBX" ]; then
+	pbx() { echo "$*" >&4; }
+	echo
+	echo "== call 3: a PBX on PRI span 1 calls 040 123456 (national) from 089 5550"
+	show_wait "$TMPD/pbx.out" '^EV RESTART chan=31' 50
+	start_bg "$TMPD/uas3.out" timeout 30 sipp -sf "$TOP/tests/integration/sipp/uas_media.xml" \
+		-key rtpport $RTP -i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas3.msg"
+	uas=$BG_PID
+	sleep 0.3
+	pri_t0=$(date +%s.%N)
+	pbx "call 40123456 895550"
+	show_wait "$TMPD/pbx.out" '^EV ANSWER' 50
+	grep -E '^EV (SETUP_SENT|PROCEEDING|RINGING|ANSWER)' "$TMPD/pbx.out" | sed 's/^/   PBX: /'
+	echo "   sipp received:"
+	sed -n '/^INVITE /,/^$/p' "$TMPD/uas3.msg" | grep -E '^(INVITE|From|To|P-Asserted)' | sed 's/^/     | /'
+	vty $PORT "show calls" "show pri spans" | grep -E 'PRI|span 1|channels|frames' | sed 's/^/   /'
+	echo "== voice, 2 s: the PBX sends 1004 Hz at -10 dBm0 on B channel 1, the RTP endpoint -13"
+	pbx "level"
+	"$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --tone 1004:-13 --seconds 2 >"$TMPD/rtp3.out"
+	pbx "level"
+	show_wait "$TMPD/pbx.out" '^EV LEVEL' 30 2
+	printf '   RTP endpoint heard 1004 Hz at %s dBm0 (%s packets, %s lost)\n' \
+		"$(val "$TMPD/rtp3.out" f1004_dbm0)" "$(val "$TMPD/rtp3.out" pkts)" "$(val "$TMPD/rtp3.out" lost)"
+	printf '   the PBX heard %s dBm0 on B channel 1\n' \
+		"$(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1 | tr ' ' '\n' | sed -n 's/^max_dbm0=//p')"
+	echo "== the PBX hangs up (DISCONNECT cause 16)"
+	pbx "hangup 16"
+	wait "$uas"
+	echo "   sipp: scenario $([ $? -eq 0 ] && echo completed || echo FAILED); it received:"
+	grep -E "^(BYE|Reason)" "$TMPD/uas3.msg" | sed 's/^/     | /'
+	show_wait "$TMPD/pbx.out" '^EV VOICE chan=1' 30 # the PBX's call ended (RELEASE)
+	sleep 0.3
+	grep -E 'CDR call=[0-9]+ dir=pri-sip' "$TMPD/tandemd.log" | sed 's/^[A-Z]* [A-Z]* [^ ]* /   /'
+	pbx "quit"
+	show_wait "$TMPD/pbx.out" '^EV END' 30
+fi
+
 if [ -n "$ladder" ]; then
 	sleep 0.3
 	kill -INT "$cap"
@@ -210,6 +264,18 @@ if [ -n "$ladder" ]; then
 			else { from = side($3); to = side($4) }
 			printf "   %7.3f  %-11s -> %-11s %s\n", $1, from, to, info
 		}'
+	if [ -n "$pri_t0" ] && [ -s "$TMPD/d.pcap" ]; then
+		echo
+		echo "== call 3's Q.931 on the D channel, as the PBX captured it (LAPD), from its SETUP"
+		# (frame.p2p_dir 0: sent by the PBX, 1: received)
+		tshark -r "$TMPD/d.pcap" -Y q931 -T fields -E separator=/t -e frame.time_epoch \
+			-e frame.p2p_dir -e _ws.col.Info 2>/dev/null |
+			awk -F'\t' -v t0="$pri_t0" '$1 >= t0 - 0.1 {
+				msg = $3; sub(/^.*\| */, "", msg)
+				dir = $2 == 0 ? "PBX    -> tandem" : "tandem -> PBX   "
+				printf "   %7.3f  %s %s\n", $1 - t0, dir, msg
+			}'
+	fi
 fi
 
 echo

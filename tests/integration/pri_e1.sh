@@ -9,10 +9,13 @@
 # channels idle after; overlap receiving (SETUP ACKNOWLEDGE, INFORMATION,
 # T302); SETUP from tandem answered / cleared (16, 17) / released before
 # answer; voice both ways on a B channel; calls PBX <-> sipp both ways
-# (180, 183 on in-band ALERTING, 200, BYE with Reason, 486 -> 17, CANCEL); random frames on the
+# (180, 183 on in-band ALERTING, 200, BYE with Reason, 486 -> 17, CANCEL)
+# with voice and DTMF of a PBX -> SIP call measured end to end (each hop's
+# packet counters), show calls and CDR labelled PRI; random frames on the
 # D channel; D channel loss with a call held over it (T309) and recovery;
-# tshark decodes the PBX's pcap of the D channel (LINUX_LAPD), no
-# malformed packet.
+# overlap receiving to SIP; presentation restricted both ways; SERVICE on
+# NI-2; T309 running out on span 1 with a SIP call; tshark decodes the
+# PBX's pcap of the D channel (LINUX_LAPD), no malformed packet.
 source "$(dirname "$0")/../lib.sh"
 PBX=$BUILD/peers/pri-pbx
 VTY=27100
@@ -20,6 +23,7 @@ L=27101
 R=27102
 SIP=27107 # tandem's SIP
 UAS=27108 # sipp, the SIP carrier (UAS, then UAC from the same port)
+UASI=27109 # sipp on a trunk that carries DTMF as SIP INFO
 L1=27105 # span 1: T1, NI-2, tandem on the user side facing a carrier switch
 R1=27106
 if [ ! -x "$PBX" ]; then
@@ -40,15 +44,24 @@ sip
  listen udp 127.0.0.1 $SIP
  trunk carrier
   remote 127.0.0.1 $UAS
+  trust-identity yes
+ trunk infotrunk
+  remote 127.0.0.1 $UASI
+  dtmf info
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4930 via carrier
+ route to-sip 49212 via carrier
+ route to-sip 4970 via infotrunk
  route to-isup 4989 via span0
 media
  rtp-port-range 27110 27119
  span 0 e1 local 127.0.0.1 $L remote 127.0.0.1 $R frames 8 signalling pri network switchtype euroisdn
  span 1 t1 local 127.0.0.1 $L1 remote 127.0.0.1 $R1 frames 8 signalling pri user switchtype ni2
+operations
+ cdr file $TMPD/cdr.json format json
 CFG
+CDR() { "$TOP/tests/integration/cdr_check.py" "$TMPD/cdr.json" "$@"; }
 
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 wait_tcp $VTY || fail "it:pri-start tandemd VTY not up"
@@ -65,6 +78,7 @@ sw() { echo "$*" >&4; }
 # "show pri spans", the block of span N (default 0)
 show() { vty $VTY "show pri spans" | awk -v s="${1:-0}:" '/^span / { p = ($2 == s) } p'; }
 shows() { show | grep -q "$1"; }
+shows_1() { show 1 | grep -q "$1"; }
 # the Nth value of KEY in "show pri spans" ("RESTART sent N ...")
 count() { show | grep -oE "$1 [0-9]+" | head -1 | awk '{ print $NF }'; }
 
@@ -209,6 +223,41 @@ wait_ev "$TMPD/td.log" 'span 1: call on channel 1 released, cause 17' 30
 check "it:pri-t1-ni2-busy-17 (the switch's DISCONNECT 17 reached tandem)" \
 	grep -q 'span 1: DISCONNECT channel 1 cause 17' "$TMPD/td.log"
 
+# SERVICE (NI-2 maintenance): the switch takes channel 5 out of service:
+# acknowledged, shown, a SETUP for it refused (44); back in service;
+# tandem takes channel 6 out of service and back
+sw "service 5 2"
+wait_ev "$TMPD/sw.out" '^EV SERVICE_ACK chan=5' 30
+wait_ev "$TMPD/td.log" 'span 1: SERVICE received: channel 5 out of service' 30
+svc_in() {
+	grep -q '^EV SERVICE_ACK chan=5 status=2' "$TMPD/sw.out" &&
+		show 1 | grep -q 'idle 22 busy 0 restarting 0 out of service 1  \[\.\.\.\.O'
+}
+check "it:pri-service-received-out-of-service ($(show 1 | grep -o 'out of service [0-9]*  \[[^]]*\]'))" svc_in
+n44=$(grep -c '^EV HANGUP_REQ cause=44' "$TMPD/sw.out")
+sw "call 5551234 5550000 5"
+wait_ev "$TMPD/sw.out" '^EV HANGUP_REQ cause=44' 30 $((n44 + 1))
+check "it:pri-service-channel-refuses-setup-44" \
+	test "$(grep -c '^EV HANGUP_REQ cause=44' "$TMPD/sw.out")" = $((n44 + 1))
+sw "service 5 0"
+wait_ev "$TMPD/td.log" 'span 1: SERVICE received: channel 5 in service' 30
+check "it:pri-service-back-in-service" shows_1 'idle 23 busy 0 restarting 0 out of service 0'
+vty $VTY enable "pri service span 1 channel 6 out-of-service" >"$TMPD/vty9.out"
+wait_ev "$TMPD/sw.out" '^EV SERVICE chan=6 status=2' 30
+wait_ev "$TMPD/td.log" 'span 1: SERVICE ACKNOWLEDGE channel 6' 30
+svc_out() {
+	grep -q '^EV SERVICE chan=6 status=2' "$TMPD/sw.out" &&
+		show 1 | grep -q 'SERVICE sent 1 acknowledged 1 received 2' &&
+		show 1 | grep -q 'out of service 1  \[\.\.\.\.\.O'
+}
+check "it:pri-service-sent-acknowledged ($(show 1 | grep -o 'SERVICE sent.*'))" svc_out
+vty $VTY enable "pri service span 1 channel 6 in-service" >/dev/null
+wait_ev "$TMPD/sw.out" '^EV SERVICE chan=6 status=0' 30
+check "it:pri-service-sent-in-service" shows_1 'idle 23 busy 0 restarting 0 out of service 0'
+vty $VTY enable "pri service span 0 channel 6 out-of-service" >"$TMPD/vty10.out"
+check "it:pri-service-not-on-euroisdn (refused: $(cat "$TMPD/vty10.out" | grep -o 'its switch.*'))" \
+	grep -q 'no SERVICE messages' "$TMPD/vty10.out"
+
 # D channel loss: the PBX's span sends and hears nothing for 16 s (libpri
 # finds out within T203 + N200 x T200 = 13 s), then comes back
 # PBX -> tandem -> SIP (sipp UAS): SETUP national 30123456 -> INVITE
@@ -227,11 +276,89 @@ if command -v sipp >/dev/null; then
 	check "it:pri-to-sip-180-alerting" grep -q '^EV RINGING' "$TMPD/pbx.out"
 	check "it:pri-to-sip-200-connect" grep -q '^EV ANSWER' "$TMPD/pbx.out"
 	calls=$(vty $VTY "show calls")
-	check "it:pri-to-sip-show-calls ($(grep -m1 'span0' <<<"$calls"))" grep -q 'span0' <<<"$calls"
+	check "it:pri-to-sip-show-calls ($(grep -m1 'span0' <<<"$calls"))" \
+		grep -q 'PRI->SIP active: +49895550 -> +4930123456; PRI span0 B channel 1;' <<<"$calls"
+	# voice end to end: the PBX sends 1004 Hz at -10 dBm0 on B channel 1,
+	# the SIP side's RTP endpoint (the address of sipp's answer) 1004 Hz at
+	# -13 dBm0 back; each end measures what it hears, every hop counts
+	RTPS=27130
+	pbx "level" # from here on
+	"$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --tone 1004:-13 --seconds 3 \
+		--drain 500 >"$TMPD/rtps.out" 2>&1
+	nlev=$(grep -c '^EV LEVEL' "$TMPD/pbx.out")
+	pbx "level"
+	wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 1))
+	lev=$(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1)
+	media0=$(vty $VTY "show media" | grep '^span 0 ')
+	rtpv() { tr ' ' '\n' <"$TMPD/rtps.out" | sed -n "s/^$1=//p" | head -1; }
+	evv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -1; }
+	lvl=$(rtpv f1004_dbm0)
+	plvl=$(evv max_dbm0 "$lev")
+	loud=$(evv loud_blocks "$lev")
+	echo "   B1 -> RTP: 1004 Hz at ${lvl:-?} dBm0 (sent -10); RTP -> B1: ${plvl:-?} dBm0 (sent -13) in $loud blocks of 100 ms"
+	check "it:pri-sip-voice-pbx-to-rtp (${lvl:-none} dBm0, sent -10)" within "$lvl" -13 -7
+	check "it:pri-sip-voice-rtp-to-pbx (${plvl:-none} dBm0, sent -13; $loud of 100 ms heard)" \
+		bash -c "awk -v v='$plvl' 'BEGIN { exit !(v != \"\" && v >= -16 && v <= -10) }' && [ '${loud:-0}' -ge 20 ]"
+	# RTP: what the peer sent reached tandem, what tandem sent reached the peer
+	sleep 2.2 # show calls' figures are at most 2 s old
+	calls=$(vty $VTY "show calls")
+	t_rx=$(sed -n 's/.*RTP rx \([0-9]*\) tx \([0-9]*\) lost \([-0-9]*\).*/\1/p' <<<"$calls" | head -1)
+	t_tx=$(sed -n 's/.*RTP rx \([0-9]*\) tx \([0-9]*\) lost \([-0-9]*\).*/\2/p' <<<"$calls" | head -1)
+	t_lost=$(sed -n 's/.*RTP rx \([0-9]*\) tx \([0-9]*\) lost \([-0-9]*\).*/\3/p' <<<"$calls" | head -1)
+	p_tx=$(tr ' ' '\n' <"$TMPD/rtps.out" | awk '/^TX$/ {t = 1; next} t && /^pkts=/ {sub("pkts=", ""); print; exit}')
+	p_rx=$(rtpv pkts)
+	p_lost=$(rtpv lost)
+	echo "   RTP: peer sent ${p_tx:-?}, tandem got ${t_rx:-?} (lost ${t_lost:-?}); tandem sent ${t_tx:-?}, peer got ${p_rx:-?} (lost ${p_lost:-?})"
+	# bound: 1 % (loopback: none expected; the peer starts and stops
+	# inside the call, so tandem sends more than the peer heard)
+	check "it:pri-sip-rtp-counted (peer tx $p_tx -> tandem rx $t_rx lost $t_lost; tandem tx $t_tx -> peer rx $p_rx lost $p_lost)" \
+		awk -v ptx="${p_tx:-0}" -v trx="${t_rx:-0}" -v tl="${t_lost:-x}" -v ttx="${t_tx:-0}" \
+		-v prx="${p_rx:-0}" -v pl="${p_lost:-x}" 'BEGIN { exit !(ptx >= 100 && trx >= ptx * 0.99 && \
+		trx <= ptx && tl != "x" && tl <= ptx * 0.01 && prx >= 100 && ttx >= prx && \
+		pl != "x" && pl <= prx * 0.01) }'
+	# the span: CESoPSN packets both ways, sequence gaps on each side
+	s_rx=$(evv span_rx "$lev")
+	s_tx=$(evv span_tx "$lev")
+	s_lost=$(evv span_lost "$lev")
+	t_srx=$(awk '{ for (i = 1; i < NF; i++) if ($i == "rx") { print $(i + 1); exit } }' <<<"$media0")
+	t_stx=$(awk '{ for (i = 1; i < NF; i++) if ($i == "tx") { print $(i + 1); exit } }' <<<"$media0")
+	t_slost=$(awk '{ for (i = 1; i < NF; i++) if ($i == "lost") { print $(i + 1); exit } }' <<<"$media0")
+	echo "   span 0: PBX sent $s_tx, tandem got $t_srx (lost $t_slost); tandem sent $t_stx, PBX got $s_rx (lost $s_lost)"
+	# the two sides' counters are read a few ms apart at 1000 packets/s:
+	# within 2 % of each other; gaps at most 0.1 %
+	check "it:pri-sip-span-counted (PBX tx $s_tx / tandem rx $t_srx lost $t_slost; tandem tx $t_stx / PBX rx $s_rx lost $s_lost)" \
+		awk -v a="${s_tx:-0}" -v b="${t_srx:-0}" -v bl="${t_slost:-x}" -v c="${t_stx:-0}" \
+		-v d="${s_rx:-0}" -v dl="${s_lost:-x}" 'BEGIN { exit !(a > 1000 && b > 1000 && \
+		b >= a * 0.98 && b <= a * 1.02 && d >= c * 0.98 && d <= c * 1.02 && \
+		bl != "x" && bl <= b * 0.001 && dl != "x" && dl <= d * 0.001) }'
+	# DTMF, the B channel's in-band digits -> RFC 4733 on the SIP side
+	# (the RTP endpoint listens first)
+	start_bg "$TMPD/rtpd.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --seconds 3
+	rtpd=$BG_PID
+	sleep 0.3
+	pbx "dtmf 2580"
+	wait "$rtpd"
+	check "it:pri-sip-dtmf-inband-to-rfc4733 ($(grep -o 'events="[^"]*" inband_dtmf="[^"]*"' "$TMPD/rtpd.out"))" \
+		grep -q 'events="2580" inband_dtmf=""' "$TMPD/rtpd.out"
+	# RFC 4733 from the SIP side -> in-band on the B channel, heard by the PBX
+	nlev=$(grep -c '^EV LEVEL' "$TMPD/pbx.out")
+	pbx "level"
+	"$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --events 147 --seconds 2 >/dev/null 2>&1
+	pbx "level"
+	wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 2))
+	check "it:pri-sip-dtmf-rfc4733-to-inband ($(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1 | grep -o 'dtmf="[^"]*"'))" \
+		bash -c "grep '^EV LEVEL' $TMPD/pbx.out | tail -1 | grep -q 'dtmf=\"147\"'"
 	pbx "hangup 16"
 	wait "$uas"
 	check "it:pri-to-sip-disconnect-bye (sipp UAS scenario complete)" test $? -eq 0
 	check "it:pri-to-sip-bye-reason-16" grep -qi '^Reason: Q.850;cause=16' "$TMPD/uas.msg"
+	wait_ev "$TMPD/td.log" 'CDR call=[0-9]+ dir=pri-sip .*called=\+4930123456 ' 30
+	check "it:pri-to-sip-cdr-line ($(grep -oE 'CDR call=[0-9]+ dir=pri-sip .*called=\+4930123456 linkset=span0 cic=[0-9]+' "$TMPD/td.log" | head -1))" \
+		grep -qE 'CDR call=[0-9]+ dir=pri-sip .*answered=yes .*calling=\+49895550 called=\+4930123456 linkset=span0 cic=1 trunk=carrier .*cause=16 sip=200' \
+		"$TMPD/td.log"
+	check "it:pri-to-sip-cdr-record (direction pri-sip, span 0 timeslot 1, release side pri, RTP counted)" \
+		CDR direction=pri-sip called_in=4930123456 -- result=answered release_side=pri cause=16 \
+		sip_status=200 span=0 timeslot=1 'rtp_rx>100' 'rtp_tx>100'
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 5
 
 	# SIP (sipp UAC) -> tandem -> PBX: INVITE +4989555 -> SETUP; the PBX
@@ -254,6 +381,10 @@ if command -v sipp >/dev/null; then
 	wait "$uac"
 	check "it:sip-to-pri-disconnect-bye (sipp UAC got the BYE)" test $? -eq 0
 	check "it:sip-to-pri-bye-reason-16" grep -qi '^Reason: Q.850;cause=16' "$TMPD/uac.msg"
+	wait_ev "$TMPD/td.log" 'CDR call=[0-9]+ dir=sip-pri .*called=\+4989555 ' 30
+	check "it:sip-to-pri-cdr (direction sip-pri, span0 channel 1, answered)" \
+		CDR direction=sip-pri called_in=4989555 -- result=answered release_side=pri cause=16 \
+		span=0 timeslot=1
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 7
 
 	# PBX -> SIP refused with 486: DISCONNECT 17 (user busy) at the PBX,
@@ -261,14 +392,23 @@ if command -v sipp >/dev/null; then
 	sed 's/STATUS/486/' "$SIPP/uas_reject.xml" >"$TMPD/uas_486.xml"
 	# (Reason: Q.850;cause=0 names no cause: the status decides)
 	start_bg "$TMPD/uas486.out" timeout 20 sipp -sf "$TMPD/uas_486.xml" -key reason "Q.850;cause=0" \
-		-i 127.0.0.1 -p $UAS -m 1 -nostdin
+		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas486.msg"
 	uas=$BG_PID
 	sleep 0.3
 	n17=$(grep -c '^EV HANGUP_REQ cause=17' "$TMPD/pbx.out")
+	# this SETUP's calling number is presentation restricted, network
+	# provided (octet 3a 0x23): RFC 3325 toward the trusted trunk
+	pbx "pres 35"
 	pbx "call 30123457 895550"
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=17' 50 $((n17 + 1))
 	wait "$uas"
+	pbx "pres 0"
 	check "it:pri-to-sip-486-cause-17" test "$(grep -c '^EV HANGUP_REQ cause=17' "$TMPD/pbx.out")" = $((n17 + 1))
+	inv=$(awk '/^INVITE /{p=1} p && /^$/{exit} p' "$TMPD/uas486.msg")
+	check "it:pri-to-sip-presentation-restricted (From anonymous, Privacy: id, PAI +49895550)" \
+		bash -c "grep -q '^From:.*sip:anonymous@anonymous.invalid' <<<\"\$1\" && \
+		grep -q '^Privacy: id' <<<\"\$1\" && \
+		grep -q '^P-Asserted-Identity: <sip:+49895550@' <<<\"\$1\"" _ "$inv"
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 6
 
 	# SIP -> PBX: CANCEL while the PBX rings: DISCONNECT at the PBX,
@@ -288,8 +428,94 @@ if command -v sipp >/dev/null; then
 		test "$(grep -c '^EV HANGUP_REQ' "$TMPD/pbx.out")" = $((nreq + 1)) -a $rc = 0
 	sleep 0.5
 	check "it:pri-sip-calls-channels-idle" shows 'idle 30 busy 0 restarting 0'
+
+	# SIP -> PBX with an asserted, withheld identity (RFC 3325: PAI
+	# +4930555666, Privacy: id): SETUP calling 30555666 (national),
+	# presentation restricted
+	start_bg "$TMPD/uacp.out" timeout 20 sipp -sf "$SIPP/uac_pai.xml" -s +4989557 \
+		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin
+	uac=$BG_PID
+	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89557' 50
+	ring=$(grep -m1 '^EV RING chan=1 called=89557' "$TMPD/pbx.out")
+	pres=$(sed -n 's/.*callingpres=\([0-9]*\).*/\1/p' <<<"$ring")
+	check "it:sip-to-pri-pai-privacy-presentation-restricted ($ring)" \
+		bash -c "grep -q ' calling=30555666 ' <<<'$ring' && [ \$(( ${pres:-0} >> 5 )) = 1 ]"
+	pbx "answer"
+	wait "$uac"
+	check "it:sip-to-pri-pai-call-complete (answered, BYE from SIP)" test $? -eq 0
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 9
+	sleep 0.3
+
+	# DTMF as SIP INFO (trunk option, as for ISUP): the PBX dials 5
+	# in-band -> INFO Signal=5 (the sipp scenario checks it and that no
+	# telephone-event was offered); INFO Signal=7 from sipp -> 7 in-band
+	# on the B channel, heard by the PBX
+	start_bg "$TMPD/uasi.out" timeout 20 sipp -sf "$SIPP/uas_info.xml" -i 127.0.0.1 -p $UASI \
+		-m 1 -nostdin -trace_msg -message_file "$TMPD/uasi.msg"
+	uas=$BG_PID
+	sleep 0.3
+	nans=$(grep -c '^EV ANSWER' "$TMPD/pbx.out")
+	pbx "call 70123456 895550"
+	if wait_ev "$TMPD/pbx.out" '^EV ANSWER' 50 $((nans + 1)); then
+		sleep 0.3
+		nlev=$(grep -c '^EV LEVEL' "$TMPD/pbx.out")
+		pbx "level"
+		pbx "dtmf 5"
+		check "it:pri-sip-dtmf-info:inband-5->info-signal-5 (sipp got the INFO)" \
+			wait_ev "$TMPD/uasi.msg" "^Signal=5" 30
+		wait_ev "$TMPD/uasi.msg" "^Signal=7" 30 # sipp's INFO went out
+		sleep 0.8 # the digit's 300 ms on the B channel
+		pbx "level"
+		wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 2))
+		check "it:pri-sip-dtmf-info:info-7->inband-on-b-channel ($(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1 | grep -o 'dtmf="[^"]*"'))" \
+			bash -c "grep '^EV LEVEL' $TMPD/pbx.out | tail -1 | grep -q 'dtmf=\"7\"'"
+		pbx "hangup 16"
+		wait "$uas"
+		check "it:pri-sip-dtmf-info:sipp-scenario (no telephone-event, INFO checked)" test $? -eq 0
+	else
+		fail "it:pri-sip-dtmf-info:answered"
+		wait "$uas"
+	fi
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 11
+	sleep 0.3
 else
 	skip "it:pri-to-sip sipp is not installed"
+fi
+
+# overlap receiving to SIP: the PBX dials 30 in the SETUP and 123458 in
+# INFORMATION; T302 (2 s here) ends the number, the INVITE goes out,
+# sipp answers, the PBX clears
+if command -v sipp >/dev/null; then
+	start_bg "$TMPD/uaso.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport 27132 \
+		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uaso.msg"
+	uas=$BG_PID
+	sleep 0.3
+	nack=$(grep -c '^EV SETUP_ACK' "$TMPD/pbx.out")
+	nans=$(grep -c '^EV ANSWER' "$TMPD/pbx.out")
+	pbx "ocall 30 895550"
+	wait_ev "$TMPD/pbx.out" '^EV SETUP_ACK' 30 $((nack + 1))
+	pbx "info 123458"
+	wait_ev "$TMPD/pbx.out" '^EV ANSWER' 80 $((nans + 1))
+	check "it:pri-overlap-to-sip (SETUP 30 + INFORMATION 123458, T302 -> INVITE +4930123458, answered)" \
+		bash -c "grep -q 'span 0: T302 on channel 1: called 30123458 taken as complete' $TMPD/td.log && \
+		grep -q '^INVITE sip:+4930123458@' $TMPD/uaso.msg && \
+		[ \$(grep -c '^EV ANSWER' $TMPD/pbx.out) = $((nans + 1)) ]"
+	pbx "hangup 16"
+	wait "$uas"
+	check "it:pri-overlap-to-sip-cleared (BYE)" test $? -eq 0
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $(($(grep -c '^EV HANGUP_ACK' "$TMPD/pbx.out") + 1))
+
+	# span 1 (T1 NI-2, tandem the user side): the switch calls
+	# 2125550123 (national: +492125550123, routed to the SIP carrier),
+	# answered; its link fails below for longer than T309
+	start_bg "$TMPD/uast.out" timeout 90 sipp -sf "$SIPP/uas_media.xml" -key rtpport 27134 \
+		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uast.msg"
+	t309_uas=$BG_PID
+	sleep 0.3
+	sw "call 2125550123 2125550199"
+	wait_ev "$TMPD/sw.out" '^EV ANSWER' 50
+	check "it:pri-t1-ni2-to-sip (INVITE +492125550123 from +492125550199, answered: $(show 1 | grep -o 'busy [0-9]*'))" \
+		bash -c "grep -q '^INVITE sip:+492125550123@' $TMPD/uast.msg && grep -q '^EV ANSWER' $TMPD/sw.out"
 fi
 
 # a call is up on channel 1 when the link goes: it lives on through the
@@ -300,6 +526,17 @@ pbx "answer"
 wait_ev "$TMPD/td.log" 'span 0: CONNECT channel 1' 30 2
 check "it:pri-call-up-before-loss ($(show | grep -o 'busy [0-9]*'))" shows 'idle 29 busy 1'
 pbx "silence 16000"
+if [ -n "$t309_uas" ]; then
+	# span 1 fails too, for 27 s: detection (about 13 s) + Q.921's retries
+	# + T309 (6 s) fit in it; when each happened is noted as it happens
+	sw "silence 27000"
+	(wait_ev "$TMPD/td.log" 'span 1: D channel down' 300 && date +%s.%N >"$TMPD/t309.down") &
+	t309_down_w=$!
+	n1rel=$(grep -cE 'span 1: call on channel [0-9]+ released' "$TMPD/td.log")
+	(wait_ev "$TMPD/td.log" 'span 1: call on channel [0-9]+ released' 400 $((n1rel + 1)) &&
+		date +%s.%N >"$TMPD/t309.rel") &
+	t309_rel_w=$!
+fi
 wait_ev "$TMPD/td.log" 'span 0: D channel down' 170
 check "it:pri-dchan-loss-logged" grep -q 'span 0: D channel down' "$TMPD/td.log"
 check "it:pri-dchan-down-shown" shows 'Q.921 down'
@@ -323,6 +560,32 @@ wait_ev "$TMPD/td.log" 'span 0: call on channel 1 released, cause 16' 30 2
 sleep 0.3
 check "it:pri-held-call-cleared-after-recovery ($(show | grep -o 'busy [0-9]*'))" \
 	shows 'idle 30 busy 0 restarting 0'
+
+# T309 running out (span 1's SIP call, see above): held for T309 after
+# Q.921 gave up, then cleared; the SIP side gets a BYE with the cause
+if [ -n "$t309_uas" ]; then
+	wait "$t309_down_w" "$t309_rel_w"
+	wait "$t309_uas"
+	rc=$?
+	t309=$(grep 'span 1: D channel down' "$TMPD/td.log" | tail -1 | sed -n 's/.*T309, \([0-9]*\) ms.*/\1/p')
+	check "it:pri-t309-timer-shown (show timer pri: $(vty $VTY 'show timer pri' | grep -o 'T309 = [0-9]* s'); the loss used ${t309:-?} ms)" \
+		bash -c "[ '${t309:-x}' = 6000 ] && $BUILD/tandem-tool vty --port $VTY 'show timer pri' | grep -q 'T309 = 6 s'"
+	held=$(awk -v a="$(cat "$TMPD/t309.down" 2>/dev/null)" -v b="$(cat "$TMPD/t309.rel" 2>/dev/null)" \
+		'BEGIN { if (a == "" || b == "") print ""; else printf "%.1f", b - a }')
+	reason=$(grep -i '^Reason:' "$TMPD/uast.msg" | tail -1 | tr -d '\r')
+	echo "   span 1 down: its SIP call held ${held:-?} s (T309 ${t309:-?} ms, started when Q.921 gives up re-establishing), then BYE with ${reason:-no Reason}"
+	# T309 starts when Q.921 releases the link after its N200 x T200
+	# retries (about 4 s after libpri reports the loss): held T309..T309+5 s
+	check "it:pri-t309-expiry-clears-call (held ${held:-?} s, T309 ${t309:-?} ms; sipp rc $rc; $reason)" \
+		bash -c "[ $rc = 0 ] && [ -n '$t309' ] && [ -n '$held' ] && \
+		awk -v h='$held' -v t='${t309:-0}' 'BEGIN { exit !(h >= t / 1000 && h <= t / 1000 + 5) }' && \
+		grep -qi '^Reason: Q.850;cause=' $TMPD/uast.msg"
+	check "it:pri-t309-channel-free-after ($(show 1 | grep -o 'idle [0-9]* busy [0-9]*'))" shows_1 'busy 0'
+	check "it:pri-t309-cdr (pri-sip, cause in the record)" \
+		CDR direction=pri-sip called_in=492125550123 -- result=answered release_side=pri 'cause>0' span=1
+	wait_ev "$TMPD/td.log" 'span 1: D channel up' 200 2
+	check "it:pri-t1-dchan-recovery-after-long-outage" shows_1 'Q.921 up'
+fi
 
 # bad input: 40 frames of random bytes with a good FCS on the D channel;
 # tandem lives on and the link is up afterwards (re-established if need be)

@@ -129,6 +129,29 @@ START_TEST(test_json)
 }
 END_TEST
 
+/* a PRI call's record: the circuit side's name in the direction, and its
+ * own side as the caller's for the result */
+START_TEST(test_pri_direction)
+{
+	struct iw_cdr_rec r = answered();
+	char line[4096];
+
+	r.circuit = "pri";
+	ck_assert_int_gt(iw_cdr_encode(line, sizeof(line), IW_CDR_JSON, &r), 0);
+	ck_assert_ptr_nonnull(strstr(line, "\"direction\":\"pri-sip\","));
+	r.from_isup = false;
+	ck_assert_int_gt(iw_cdr_encode(line, sizeof(line), IW_CDR_JSON, &r), 0);
+	ck_assert_ptr_nonnull(strstr(line, "\"direction\":\"sip-pri\","));
+	r.from_isup = true;
+	r.answer.tv_sec = 0;
+	r.sip_status = 487;
+	r.release_side = "pri"; /* the PBX caller gave up */
+	ck_assert_str_eq(iw_cdr_result(&r), "cancelled");
+	r.circuit = NULL; /* ISUP: a "pri" side is not the caller's */
+	ck_assert_str_eq(iw_cdr_result(&r), "failed");
+}
+END_TEST
+
 START_TEST(test_result)
 {
 	struct iw_cdr_rec r = answered();
@@ -241,6 +264,7 @@ Suite *iw_cdr_suite(void)
 	tcase_add_test(tc, test_csv);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_result);
+	tcase_add_test(tc, test_pri_direction);
 	tcase_add_test(tc, test_writer);
 	tcase_add_test(tc, test_metrics_format);
 	suite_add_tcase(s, tc);

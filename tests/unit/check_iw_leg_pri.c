@@ -33,10 +33,12 @@ START_TEST(test_number_in_out)
 	ck_assert_int_eq(n.screening, 3);
 	ck_assert_str_eq(n.digits, "3012345");
 	ck_assert_int_eq(iw_pri_plan_out(&n), 0x21);
+	ck_assert_int_eq(iw_pri_pres_out(&n), 0x23); /* and back, unchanged */
 	/* international E.164 */
 	iw_pri_number_in(0x11, 0, "4930123", &n);
 	ck_assert_int_eq(n.noa, ISUP_NOA_INTERNATIONAL);
 	ck_assert_int_eq(iw_pri_plan_out(&n), 0x11);
+	ck_assert_int_eq(iw_pri_pres_out(&n), 0); /* allowed, user provided */
 	/* a private plan number stays private */
 	iw_pri_number_in(0x49, 0, "2001", &n);
 	ck_assert_int_eq(n.noa, ISUP_NOA_SUBSCRIBER);

@@ -15,6 +15,20 @@
  *   alert [inband]        ALERTING on it (inband: progress indicator 8)
  *   hangup CAUSE          DISCONNECT (or RELEASE COMPLETE) the current call
  *   restart CHAN          RESTART one B channel
+ *   service CHAN STATUS   SERVICE (NI-2 / 4ESS / 5ESS): 0 in service,
+ *                         1 maintenance, 2 out of service
+ *   pres N                the calling number's presentation / screening octet
+ *                         (Q.931 octet 3a: 0 allowed, 33 restricted network
+ *                         provided...) for the next SETUPs
+ *   dtmf DIGITS           in-band DTMF (spandsp) on the current call's B
+ *                         channel instead of its tone, silence after
+ *   tone on|off           the current call's 1004 Hz tone
+ *   level                 what the current call's B channel brought since
+ *                         the last "level": EV LEVEL chan=N max_dbm0=X
+ *                         (loudest 100 ms block) loud_blocks=N (blocks above
+ *                         -40 dBm0) dtmf="DIGITS" (detected in-band) and the
+ *                         span's packets: span_rx=N span_tx=N span_lost=N
+ *                         (sequence gaps in what came)
  *   garbage N             N frames of random bytes (good FCS) on the D channel
  *   silence MS            send nothing for MS (the span fails: D channel loss)
  *   quit
@@ -65,14 +79,23 @@ static FILE *pcap;
 static bool network, t1, up;
 static unsigned dch_ts;
 static char auto_mode[32] = "none";
+static int calling_pres = PRES_ALLOWED_USER_NUMBER_NOT_SCREENED;
 
 struct call {
 	q931_call *q;
 	int chan;
-	bool answered, incoming;
+	bool answered, incoming, quiet; /* quiet: no tone (after "dtmf", "tone off") */
 	double phase, rx_energy;
 	uint64_t rx_n;
+	dtmf_tx_state_t *dtx;
+	dtmf_rx_state_t *drx;
+	char rx_digits[64];
+	/* 100 ms blocks since the last "level" */
+	double blk_energy, blk_max;
+	unsigned blk_n, blocks, loud_blocks;
 };
+static uint64_t span_rx, span_tx, span_lost;
+static int span_next_seq = -1;
 static struct call calls[MAX_TS];
 static int last_in = -1, current = -1;
 
@@ -141,21 +164,76 @@ static struct call *call_of(q931_call *q)
 	return NULL;
 }
 
+static double dbm0(double energy, double n)
+{
+	double rms = n > 0 ? sqrt(energy / n) : 0;
+
+	/* G.711: a 0 dBm0 sine peaks at 22794 (G.711 table 5/6) */
+	return rms > 0 ? 20 * log10(rms / (22794.0 / sqrt(2.0))) : -99.0;
+}
+
 static void call_end(struct call *c)
 {
-	if (c->answered && c->rx_n) {
-		double rms = sqrt(c->rx_energy / (double)c->rx_n);
-
+	if (c->answered && c->rx_n)
 		printf("EV VOICE chan=%d rx_level_dbm0=%.1f samples=%llu\n", c->chan,
-		       /* G.711: a 0 dBm0 sine peaks at 22794 (G.711 table 5/6) */
-		       rms > 0 ? 20 * log10(rms / (22794.0 / sqrt(2.0))) : -99.0,
-		       (unsigned long long)c->rx_n);
-	}
+		       dbm0(c->rx_energy, (double)c->rx_n), (unsigned long long)c->rx_n);
 	if (current == c->chan)
 		current = -1;
 	if (last_in == c->chan)
 		last_in = -1;
+	if (c->dtx)
+		dtmf_tx_free(c->dtx);
+	if (c->drx)
+		dtmf_rx_free(c->drx);
 	memset(c, 0, sizeof(*c));
+}
+
+static void on_digits(void *user, const char *digits, int len)
+{
+	struct call *c = user;
+	size_t n = strlen(c->rx_digits);
+
+	if (n + (size_t)len < sizeof(c->rx_digits)) {
+		memcpy(c->rx_digits + n, digits, (size_t)len);
+		c->rx_digits[n + (size_t)len] = 0;
+	}
+}
+
+/* One sample received on an answered call's B channel. */
+static void call_rx(struct call *c, int16_t s)
+{
+	c->rx_energy += (double)s * s;
+	c->rx_n++;
+	if (!c->drx)
+		c->drx = dtmf_rx_init(NULL, on_digits, c);
+	if (c->drx)
+		dtmf_rx(c->drx, &s, 1);
+	c->blk_energy += (double)s * s;
+	if (++c->blk_n == 800) {
+		double l = dbm0(c->blk_energy, 800);
+
+		if (!c->blocks++ || l > c->blk_max)
+			c->blk_max = l;
+		if (l > -40)
+			c->loud_blocks++;
+		c->blk_energy = 0;
+		c->blk_n = 0;
+	}
+}
+
+/* One sample to send on an answered call's B channel. */
+static int16_t call_tx(struct call *c)
+{
+	int16_t s = 0;
+
+	if (c->dtx && dtmf_tx(c->dtx, &s, 1) == 1)
+		return s;
+	if (c->quiet)
+		return 0;
+	/* 1004 Hz at -10 dBm0 */
+	s = (int16_t)(22794.0 * 0.31623 * sin(c->phase));
+	c->phase += 2 * M_PI * 1004.0 / 8000.0;
+	return s;
 }
 
 static void handle(pri_event *e)
@@ -183,9 +261,9 @@ static void handle(pri_event *e)
 	case PRI_EVENT_RING:
 		ch = e->ring.channel > 0 ? e->ring.channel & 0xff : -1;
 		printf("EV RING chan=%d called=%s calling=%s calledplan=%d callingplan=%d "
-		       "complete=%d\n",
+		       "complete=%d callingpres=%d\n",
 		       ch, e->ring.callednum, e->ring.callingnum, e->ring.calledplan,
-		       e->ring.callingplan, e->ring.complete);
+		       e->ring.callingplan, e->ring.complete, e->ring.callingpres);
 		if (ch <= 0 || ch >= MAX_TS || calls[ch].q) {
 			pri_hangup(pri, e->ring.call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 			break;
@@ -205,6 +283,16 @@ static void handle(pri_event *e)
 		} else {
 			pri_proceeding(pri, e->ring.call, ch, 0);
 		}
+		break;
+	case PRI_EVENT_SERVICE:
+		printf("EV SERVICE chan=%d status=%d\n",
+		       e->service.channel > 0 ? e->service.channel & 0xff : -1,
+		       e->service.changestatus);
+		break;
+	case PRI_EVENT_SERVICE_ACK:
+		printf("EV SERVICE_ACK chan=%d status=%d\n",
+		       e->service_ack.channel > 0 ? e->service_ack.channel & 0xff : -1,
+		       e->service_ack.changestatus);
 		break;
 	case PRI_EVENT_SETUP_ACK:
 		printf("EV SETUP_ACK\n");
@@ -290,8 +378,7 @@ static void command(char *line)
 		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 				  t1 ? PRI_LAYER_1_ULAW : PRI_LAYER_1_ALAW);
 		pri_sr_set_called(sr, a, PRI_NATIONAL_ISDN, !strcmp(cmd, "call"));
-		pri_sr_set_caller(sr, b[0] ? b : NULL, NULL, PRI_NATIONAL_ISDN,
-				  PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+		pri_sr_set_caller(sr, b[0] ? b : NULL, NULL, PRI_NATIONAL_ISDN, calling_pres);
 		pri_setup(pri, calls[ch].q, sr);
 		pri_sr_free(sr);
 		current = ch;
@@ -328,6 +415,35 @@ static void command(char *line)
 			txq_t = (txq_t + 1) % QN;
 		}
 		printf("EV GARBAGE n=%d\n", n);
+	} else if (!strcmp(cmd, "dtmf") && current > 0) {
+		struct call *c = &calls[current];
+
+		if (!c->dtx)
+			c->dtx = dtmf_tx_init(NULL);
+		c->quiet = true;
+		if (c->dtx)
+			dtmf_tx_put(c->dtx, a, -1);
+		printf("EV DTMF_SENT chan=%d digits=%s\n", current, a);
+	} else if (!strcmp(cmd, "tone") && current > 0) {
+		calls[current].quiet = !strcmp(a, "off");
+	} else if (!strcmp(cmd, "level")) {
+		struct call *c = current > 0 ? &calls[current] : NULL;
+
+		printf("EV LEVEL chan=%d max_dbm0=%.1f loud_blocks=%u dtmf=\"%s\" span_rx=%llu "
+		       "span_tx=%llu span_lost=%llu\n",
+		       current, c && c->blocks ? c->blk_max : -99.0, c ? c->loud_blocks : 0,
+		       c ? c->rx_digits : "", (unsigned long long)span_rx,
+		       (unsigned long long)span_tx, (unsigned long long)span_lost);
+		if (c) {
+			c->loud_blocks = 0;
+			c->blocks = 0;
+			c->rx_digits[0] = 0;
+		}
+	} else if (!strcmp(cmd, "service")) {
+		pri_maintenance_service(pri, 0, atoi(a), atoi(b));
+		printf("EV SERVICE_SENT chan=%d status=%d\n", atoi(a), atoi(b));
+	} else if (!strcmp(cmd, "pres")) {
+		calling_pres = atoi(a);
 	} else if (!strcmp(cmd, "restart")) {
 		pri_reset(pri, atoi(a));
 	} else {
@@ -439,6 +555,8 @@ int main(int argc, char **argv)
 	}
 	pri_hangup_fix_enable(pri, 1);
 	pri_set_overlapdial(pri, 1); /* "ocall": SETUP without sending complete */
+	if (sw == PRI_SWITCH_NI2 || sw == PRI_SWITCH_LUCENT5E || sw == PRI_SWITCH_ATT4ESS)
+		pri_set_service_message_support(pri, 1);
 	pri_set_debug(pri, debug);
 	printf("EV START role=%s switch=%s\n", network ? "network" : "user", swname);
 	start = next = now_s();
@@ -492,18 +610,16 @@ int main(int argc, char **argv)
 					if (k == dch_ts) {
 						v = d[f];
 					} else if (c->q && c->answered) {
-						/* 1004 Hz at -10 dBm0 */
-						double s = 22794.0 * 0.31623 * sin(c->phase);
+						int16_t s = call_tx(c);
 
-						c->phase += 2 * M_PI * 1004.0 / 8000.0;
-						v = t1 ? linear_to_ulaw((int)s)
-						       : linear_to_alaw((int)s);
+						v = t1 ? linear_to_ulaw(s) : linear_to_alaw(s);
 					}
 					pkt[n++] = v;
 				}
 			if (n < 64)
 				pkt[1] = (uint8_t)(n & 0x3f);
-			sendto(fd, pkt, n, 0, (struct sockaddr *)&remote, sizeof(remote));
+			if (sendto(fd, pkt, n, 0, (struct sockaddr *)&remote, sizeof(remote)) > 0)
+				span_tx++;
 			continue;
 		}
 		if (wait < 0)
@@ -520,6 +636,16 @@ int main(int argc, char **argv)
 				continue;
 			if (t < silent_until)
 				continue; /* a failed span hears nothing either */
+			span_rx++;
+			{
+				int sq = buf[2] << 8 | buf[3];
+
+				if (span_next_seq >= 0 && sq != span_next_seq)
+					span_lost += (uint16_t)(sq - span_next_seq) < 1000
+							     ? (uint16_t)(sq - span_next_seq)
+							     : 0;
+				span_next_seq = (sq + 1) & 0xffff;
+			}
 			for (unsigned f = 0; f < frames; f++) {
 				const uint8_t *row = buf + 4 + f * nts;
 
@@ -532,8 +658,7 @@ int main(int argc, char **argv)
 						continue;
 					s = t1 ? ulaw_to_linear(row[k - 1])
 					       : alaw_to_linear(row[k - 1]);
-					c->rx_energy += s * s;
-					c->rx_n++;
+					call_rx(c, (int16_t)s);
 				}
 			}
 			hdlc_rx_put(hrx, d, (int)frames);

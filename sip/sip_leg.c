@@ -21,6 +21,75 @@
 #include "sip/sip_ua.h"
 #include "sip/sip_ua_int.h"
 
+/* --- the leg's state --- */
+
+#define S(x) (1u << SIP_LEG_S_##x)
+
+/* Each state and the states it may go to: the INVITE dialog of RFC 3261
+ * 12-15 (with 9.1 for CANCEL, RFC 3262 for reliable provisionals, RFC 6026
+ * for the 2xx before its ACK). */
+static const struct {
+	const char *name;
+	uint32_t out;
+} leg_states[] = {
+	[SIP_LEG_S_INIT] = {"INIT",
+			    /* UAC: INVITE sent (or not: no route); UAS: INVITE taken */
+			    S(CALLING) | S(PROCEEDING) | S(TERMINATING)},
+	[SIP_LEG_S_CALLING] = {"CALLING",
+			       /* 18x; 2xx; cancelled before a provisional; failed */
+			       S(PROCEEDING) | S(CONFIRMED) | S(CANCEL_WAIT) | S(TERMINATING)},
+	[SIP_LEG_S_PROCEEDING] = {"PROCEEDING",
+				  /* UAC: INVITE again after 401/407/422; 2xx; CANCEL;
+				   * UAS: our 2xx; either: failed, refused, BYE in the
+				   * early dialog */
+				  S(CALLING) | S(CONFIRMED) | S(ACCEPTED) | S(CANCELLING) |
+					  S(TERMINATING)},
+	[SIP_LEG_S_ACCEPTED] = {"ACCEPTED", /* the ACK; BYE either way (no ACK: 408) */
+				S(CONFIRMED) | S(TERMINATING)},
+	[SIP_LEG_S_CONFIRMED] = {"CONFIRMED", /* BYE either way, session timer */
+				 S(TERMINATING)},
+	[SIP_LEG_S_CANCEL_WAIT] = {"CANCEL_WAIT",
+				   /* a provisional: CANCEL sent; a final response;
+				    * the INVITE transaction gone */
+				   S(CANCELLING) | S(TERMINATING) | S(TERMINATED)},
+	[SIP_LEG_S_CANCELLING] = {"CANCELLING",
+				  /* 487 or other final (a 2xx: ACK and BYE); the
+				   * INVITE transaction gone */
+				  S(TERMINATING) | S(TERMINATED)},
+	[SIP_LEG_S_TERMINATING] = {"TERMINATING", S(TERMINATED)},
+	[SIP_LEG_S_TERMINATED] = {"TERMINATED", 0},
+};
+
+#undef S
+
+const char *sip_leg_state_name(enum sip_leg_state st)
+{
+	return (unsigned)st < sizeof(leg_states) / sizeof(leg_states[0]) ? leg_states[st].name
+									 : "?";
+}
+
+enum sip_leg_state sip_leg_state(const struct sip_leg *leg)
+{
+	return leg->state;
+}
+
+int sip_leg_state_chg(struct sip_leg *leg, enum sip_leg_state st)
+{
+	if (st == leg->state)
+		return 0;
+	if ((unsigned)st >= sizeof(leg_states) / sizeof(leg_states[0]) ||
+	    !(leg_states[leg->state].out & (1u << st))) {
+		LOGP(DSIP, LOGL_ERROR, "%s: %s leg: %s -> %s is not a transition of the leg\n",
+		     leg->call_id ? leg->call_id : "-", leg->uac ? "UAC" : "UAS",
+		     sip_leg_state_name(leg->state), sip_leg_state_name(st));
+		return -EINVAL;
+	}
+	LOGP(DSIP, LOGL_DEBUG, "%s: %s leg: %s -> %s\n", leg->call_id ? leg->call_id : "-",
+	     leg->uac ? "UAC" : "UAS", sip_leg_state_name(leg->state), sip_leg_state_name(st));
+	leg->state = st;
+	return 0;
+}
+
 struct sip_leg *sip_leg_by_dialog(struct sip_ua *ua, struct tstr call_id, struct tstr local_tag,
 				  struct tstr remote_tag)
 {
@@ -50,16 +119,16 @@ struct sip_leg *sip_leg_for_request(struct sip_ua *ua, const struct sip_txn_info
  * that live on to absorb retransmissions are detached from it. */
 void sip_leg_maybe_free(struct sip_leg *leg)
 {
-	if (!leg->done || (leg->uac && !leg->invite_final) || leg->bye_txn || leg->cancel_txn)
+	if (!sip_leg_ended(leg) || leg->state == SIP_LEG_S_TERMINATED ||
+	    (leg->uac && !leg->invite_final) || leg->bye_txn || leg->cancel_txn)
 		return;
 	if (leg->invite_txn) {
 		sip_txn_detach_user(leg->invite_txn);
 		leg->invite_txn = NULL;
 	}
-	if (!leg->gone_told && leg->ops && leg->ops->gone) {
-		leg->gone_told = true;
+	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATED);
+	if (leg->ops && leg->ops->gone)
 		leg->ops->gone(leg->u, leg);
-	}
 	osmo_timer_del(&leg->ok_timer);
 	osmo_timer_del(&leg->rel_timer);
 	osmo_timer_del(&leg->st_timer);
@@ -176,7 +245,6 @@ static void bye_done(void *tu, struct sip_txn *t)
 
 	(void)t;
 	leg->bye_txn = NULL;
-	leg->done = true;
 	sip_leg_maybe_free(leg);
 }
 
@@ -238,13 +306,15 @@ int sip_leg_bye(struct sip_leg *leg, const char *reason_hdr)
 
 int sip_leg_bye_body(struct sip_leg *leg, const struct sip_body *body)
 {
-	if (!leg->dlg || leg->bye_txn || (!leg->uac && !leg->answered))
+	/* UAC: also in the early dialog, and for a 2xx that crossed our end;
+	 * UAS: once our 2xx went (RFC 3261 15) */
+	if (!leg->dlg || leg->bye_txn || leg->state == SIP_LEG_S_TERMINATED ||
+	    (!leg->uac && leg->state != SIP_LEG_S_ACCEPTED && leg->state != SIP_LEG_S_CONFIRMED))
 		return -ENOTCONN;
 	leg->bye_txn = sip_leg_start_request_body(leg, "BYE", sip_dialog_next_cseq(leg->dlg), body,
 						  &bye_ops);
 	osmo_timer_del(&leg->ok_timer);
-	leg->done = true;
-	leg->owner_ended = true; /* we ended it: the owner knows */
+	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING); /* we ended it: the owner knows */
 	return leg->bye_txn ? 0 : -EIO;
 }
 
@@ -252,7 +322,8 @@ static const struct sip_txn_user_ops info_ops = {0};
 
 int sip_leg_info(struct sip_leg *leg, const struct sip_body *body)
 {
-	if (!leg->dlg || leg->done || (!leg->uac && !leg->answered))
+	if (!leg->dlg || sip_leg_ended(leg) ||
+	    (!leg->uac && leg->state != SIP_LEG_S_ACCEPTED && leg->state != SIP_LEG_S_CONFIRMED))
 		return -ENOTCONN;
 	return sip_leg_start_request_body(leg, "INFO", sip_dialog_next_cseq(leg->dlg), body,
 					  &info_ops)
@@ -308,6 +379,7 @@ void sip_leg_bye_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_i
 {
 	const struct sip_msg *m = i->msg;
 	struct sip_leg *leg;
+	bool tell;
 
 	leg = sip_leg_for_request(ua, i);
 	if (!leg || !leg->dlg) {
@@ -316,10 +388,10 @@ void sip_leg_bye_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_i
 	}
 	sip_ua_respond_simple(ua, t, m, 200, NULL);
 	osmo_timer_del(&leg->ok_timer);
-	leg->done = true;
-	if (leg->ops && leg->ops->bye && !leg->owner_ended)
+	tell = !sip_leg_ended(leg);
+	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
+	if (tell && leg->ops && leg->ops->bye)
 		leg->ops->bye(leg->u, leg, m);
-	leg->owner_ended = true;
 	sip_leg_maybe_free(leg);
 }
 
@@ -332,7 +404,7 @@ void sip_leg_info_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_
 	 * owner reads what it knows (DTMF relay) and the rest is taken */
 	leg = sip_leg_for_request(ua, i);
 	sip_ua_respond_simple(ua, t, m, leg && leg->dlg ? 200 : 481, NULL);
-	if (leg && leg->dlg && !leg->done && leg->ops && leg->ops->info)
+	if (leg && leg->dlg && !sip_leg_ended(leg) && leg->ops && leg->ops->info)
 		leg->ops->info(leg->u, leg, m);
 }
 

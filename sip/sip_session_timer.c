@@ -43,7 +43,7 @@ static const struct sip_txn_user_ops refresh_ops;
 static void st_expired(struct sip_leg *leg)
 {
 	osmo_timer_del(&leg->st_timer);
-	if (leg->ops && !leg->owner_ended) {
+	if (leg->ops && !sip_leg_ended(leg)) {
 		if (leg->ops->expired)
 			leg->ops->expired(leg->u, leg);
 		else if (leg->ops->bye)
@@ -56,7 +56,7 @@ static void st_fire(void *priv)
 {
 	struct sip_leg *leg = priv;
 
-	if (leg->done || !leg->dlg)
+	if (sip_leg_ended(leg) || !leg->dlg)
 		return;
 	if (leg->we_refresh) {
 		char hdr[96];
@@ -90,7 +90,7 @@ static void refresh_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *
 		sip_txn_detach_user(t);
 	}
 	/* RFC 4028 10: a refresh answered 408 or 481 ends the session */
-	if ((rsp->status == 408 || rsp->status == 481) && !leg->done)
+	if ((rsp->status == 408 || rsp->status == 481) && !sip_leg_ended(leg))
 		st_expired(leg);
 }
 
@@ -101,7 +101,7 @@ static void refresh_fail(void *tu, struct sip_txn *t)
 	leg->offer_pending = false;
 	sip_txn_detach_user(t);
 	/* RFC 4028 10: so does a refresh that timed out (no answer at all) */
-	if (!leg->done) {
+	if (!sip_leg_ended(leg)) {
 		LOGP(DSIP, LOGL_NOTICE, "%s: session refresh unanswered, BYE\n", leg->call_id);
 		st_expired(leg);
 	}

@@ -35,9 +35,11 @@ struct sip_leg {
 	size_t invite_len;
 	uint32_t invite_cseq;
 	struct sip_txn *invite_txn, *bye_txn, *cancel_txn;
-	bool got_provisional, cancel_pending, answered, failed, done, gone_told;
-	bool owner_ended;  /* the owner ended the leg: no more events but 'gone' */
-	bool invite_final; /* UAC: the INVITE got its final response (or timed out) */
+	enum sip_leg_state state; /* change it with sip_leg_state_chg() only */
+	/* UAC: the INVITE transaction got its final response (or timed out).
+	 * Not a state of the leg: a leg ended early (BYE in the early dialog,
+	 * CANCEL) still waits for it, to ACK and BYE a 2xx that crosses. */
+	bool invite_final;
 	/* UAC: what the INVITE is made of, to send it again with credentials */
 	char *ruri, *ct, *body, *hdrs;
 	size_t body_len;
@@ -53,7 +55,6 @@ struct sip_leg {
 	size_t ok_len;
 	struct osmo_timer_list ok_timer;
 	unsigned ok_interval_ms, ok_elapsed_ms;
-	bool acked;
 	/* RFC 4028 session timer of the established dialog */
 	struct sip_session_timer st;
 	/* UAC: what our INVITE asks (7.1; the trunk's session-timer, raised
@@ -81,6 +82,14 @@ void sip_ua_respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct si
 			   unsigned status, const char *hdrs);
 
 /* --- sip_leg.c: the leg core --- */
+/* Move the leg to st if the table allows it (logged); otherwise log an
+ * ERROR, leave the state and return -EINVAL. The same state: no-op. */
+int sip_leg_state_chg(struct sip_leg *leg, enum sip_leg_state st);
+/* The owner ended the leg or heard its end: no events to it but 'gone'. */
+static inline bool sip_leg_ended(const struct sip_leg *leg)
+{
+	return leg->state >= SIP_LEG_S_CANCEL_WAIT;
+}
 struct sip_leg *sip_leg_new(struct sip_ua *ua, bool uac);
 /* Free the leg once it is over and nothing it waits for is pending. */
 void sip_leg_maybe_free(struct sip_leg *leg);

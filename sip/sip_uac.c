@@ -38,6 +38,7 @@ static void send_cancel(struct sip_leg *leg)
 	struct sip_txn_info i;
 	int n;
 
+	sip_leg_state_chg(leg, SIP_LEG_S_CANCELLING);
 	if (sip_msg_parse(&inv, (const char *)leg->invite, leg->invite_len, NULL) < 0)
 		return;
 	n = sip_build_cancel((char *)buf, sizeof(buf), &inv);
@@ -58,7 +59,6 @@ static void send_cancel(struct sip_leg *leg)
 	txn_info(&m, &i);
 	leg->cancel_txn = sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest,
 					       &sip_leg_cancel_ops, leg);
-	leg->cancel_pending = false;
 }
 
 static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
@@ -115,18 +115,20 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 	struct sip_leg *leg = tu;
 	const struct sip_msg *m = rsp->msg;
 	unsigned st = (unsigned)rsp->status;
+	bool tell;
 
 	(void)raw;
 	(void)len;
 	if (st < 200) {
 		if (st == 100)
 			return;
-		leg->got_provisional = true;
+		sip_leg_state_chg(leg, leg->state == SIP_LEG_S_CALLING ? SIP_LEG_S_PROCEEDING
+								       : leg->state);
 		if (!leg->remote_tag && rsp->to_tag.len) {
 			leg->remote_tag = sip_ua_dup_view(leg, rsp->to_tag);
 			dialog_from_response(leg, m, false);
 		}
-		if (leg->cancel_pending) {
+		if (leg->state == SIP_LEG_S_CANCEL_WAIT) {
 			send_cancel(leg);
 			return;
 		}
@@ -147,20 +149,19 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 						      rack, &prack_ops);
 			}
 		}
-		if (leg->ops && leg->ops->progress && !leg->done)
+		if (leg->ops && leg->ops->progress && !sip_leg_ended(leg))
 			leg->ops->progress(leg->u, leg, m);
 		return;
 	}
 	if (st < 300) {
-		if (!leg->answered && leg->trunk && leg->trunk->res)
+		if (!leg->invite_final && leg->trunk && leg->trunk->res)
 			sip_trunk_res_status(leg->trunk, &leg->dest, st);
-		if (leg->answered) {
+		if (leg->invite_final) {
 			/* RFC 6026: a retransmitted 2xx gets the same ACK again */
 			if (leg->ack)
 				sip_ua_send(leg->ua, &leg->dest, leg->ack, leg->ack_len);
 			return;
 		}
-		leg->answered = true;
 		leg->invite_final = true;
 		if (!leg->remote_tag || !tstr_eq_cstr(rsp->to_tag, leg->remote_tag)) {
 			talloc_free(leg->remote_tag);
@@ -171,12 +172,12 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 		uac_ack_2xx(leg, m);
 		sip_leg_confirmed_trim(leg);
 		sip_st_uac_answered(leg, m);
-		if (leg->cancel_pending || leg->cancel_txn || leg->done) {
-			/* 9.1: the 2xx crossed our CANCEL: the call is up, end it */
-			leg->cancel_pending = false;
+		if (sip_leg_ended(leg)) {
+			/* 9.1: the 2xx crossed our CANCEL (or BYE): the call is up, end it */
 			sip_leg_bye(leg, leg->cancel_reason);
 			return;
 		}
+		sip_leg_state_chg(leg, SIP_LEG_S_CONFIRMED);
 		if (leg->ops && leg->ops->answered)
 			leg->ops->answered(leg->u, leg, m);
 		return;
@@ -184,26 +185,27 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 	if (leg->trunk && leg->trunk->res &&
 	    sip_trunk_res_status(leg->trunk, &leg->dest, st) == 0 && uac_target_retry(leg, t) == 0)
 		return;
-	if ((st == 401 || st == 407) && !leg->owner_ended && uac_auth_retry(leg, t, m, st) == 0)
+	if ((st == 401 || st == 407) && !sip_leg_ended(leg) && uac_auth_retry(leg, t, m, st) == 0)
 		return;
-	if (st == 422 && !leg->owner_ended && uac_422_retry(leg, t, m) == 0)
+	if (st == 422 && !sip_leg_ended(leg) && uac_422_retry(leg, t, m) == 0)
 		return;
-	leg->failed = true;
-	leg->done = true;
+	tell = !sip_leg_ended(leg);
 	leg->invite_final = true;
-	if (leg->ops && leg->ops->failed && !leg->owner_ended)
+	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
+	if (tell && leg->ops && leg->ops->failed)
 		leg->ops->failed(leg->u, leg, st, m);
 	sip_leg_maybe_free(leg);
 }
 
 static void uac_invite_fail(struct sip_leg *leg, unsigned status)
 {
-	if (leg->answered || leg->failed)
+	bool tell = !sip_leg_ended(leg);
+
+	if (leg->invite_final)
 		return;
-	leg->failed = true;
-	leg->done = true;
 	leg->invite_final = true;
-	if (leg->ops && leg->ops->failed && !leg->owner_ended)
+	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
+	if (tell && leg->ops && leg->ops->failed)
 		leg->ops->failed(leg->u, leg, status, NULL);
 	sip_leg_maybe_free(leg);
 }
@@ -212,7 +214,7 @@ static void uac_invite_timeout(void *tu, struct sip_txn *t)
 {
 	struct sip_leg *leg = tu;
 
-	if (leg->trunk && leg->trunk->res && !leg->answered && !leg->failed &&
+	if (leg->trunk && leg->trunk->res && !leg->invite_final &&
 	    sip_trunk_res_status(leg->trunk, &leg->dest, 408) == 0 && uac_target_retry(leg, t) == 0)
 		return;
 	uac_invite_fail(tu, 408); /* Timer B */
@@ -222,7 +224,7 @@ static void uac_invite_terr(void *tu, struct sip_txn *t)
 {
 	struct sip_leg *leg = tu;
 
-	if (leg->trunk && leg->trunk->res && !leg->answered && !leg->failed &&
+	if (leg->trunk && leg->trunk->res && !leg->invite_final &&
 	    sip_trunk_res_status(leg->trunk, &leg->dest, 503) == 0 && uac_target_retry(leg, t) == 0)
 		return;
 	uac_invite_fail(tu, 503); /* RFC 3261 8.1.3.1 */
@@ -326,7 +328,7 @@ static int uac_target_retry(struct sip_leg *leg, struct sip_txn *t)
 {
 	struct sip_txn_dest d;
 
-	if (leg->owner_ended || leg->got_provisional || !leg->trunk || !leg->trunk->res ||
+	if (leg->state != SIP_LEG_S_CALLING || !leg->trunk || !leg->trunk->res ||
 	    trunk_dest(leg->trunk, &d) < 0 ||
 	    (d.addr_len == leg->dest.addr_len && !memcmp(&d.addr, &leg->dest.addr, d.addr_len)))
 		return -ENOENT;
@@ -352,7 +354,7 @@ static int uac_422_retry(struct sip_leg *leg, struct sip_txn *t, const struct si
 	leg->invite_txn = NULL;
 	leg->st_422s++;
 	leg->invite_cseq++;
-	leg->got_provisional = false;
+	sip_leg_state_chg(leg, SIP_LEG_S_CALLING); /* a new INVITE transaction */
 	return leg_send_invite(leg, NULL);
 }
 
@@ -389,7 +391,7 @@ static int uac_auth_retry(struct sip_leg *leg, struct sip_txn *t, const struct s
 	leg->invite_txn = NULL;
 	leg->auth_tries++;
 	leg->invite_cseq++;
-	leg->got_provisional = false;
+	sip_leg_state_chg(leg, SIP_LEG_S_CALLING); /* a new INVITE transaction */
 	return leg_send_invite(leg, hdr);
 }
 
@@ -407,8 +409,8 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->u = u;
 	leg->trunk = spec->trunk;
 	if (trunk_dest(spec->trunk, &leg->dest) < 0) {
-		leg->done = true;
 		leg->invite_final = true;
+		sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
 		sip_leg_maybe_free(leg);
 		return NULL;
 	}
@@ -430,9 +432,10 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 		leg->st_req.interval = spec->trunk->session_expires;
 		leg->st_req.min_se = SIP_MIN_SE_FLOOR;
 	}
+	sip_leg_state_chg(leg, SIP_LEG_S_CALLING);
 	if (leg_send_invite(leg, NULL) < 0) {
-		leg->done = true;
 		leg->invite_final = true;
+		sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
 		sip_leg_maybe_free(leg);
 		return NULL;
 	}
@@ -442,16 +445,17 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 
 int sip_leg_cancel(struct sip_leg *leg, const char *reason_hdr)
 {
-	if (!leg->uac || leg->answered || leg->failed || leg->cancel_txn)
+	if (!leg->uac || leg->invite_final ||
+	    (leg->state != SIP_LEG_S_CALLING && leg->state != SIP_LEG_S_PROCEEDING &&
+	     leg->state != SIP_LEG_S_CANCEL_WAIT))
 		return -EALREADY;
 	if (reason_hdr)
 		leg->cancel_reason = talloc_strdup(leg, reason_hdr);
-	leg->done = true; /* whatever comes now, the owner is not told */
-	leg->owner_ended = true;
-	/* 9.1: no CANCEL before a provisional response */
-	if (leg->got_provisional)
+	/* whatever comes now, the owner is not told; 9.1: no CANCEL before a
+	 * provisional response */
+	if (leg->state == SIP_LEG_S_PROCEEDING)
 		send_cancel(leg);
 	else
-		leg->cancel_pending = true;
+		sip_leg_state_chg(leg, SIP_LEG_S_CANCEL_WAIT);
 	return 0;
 }

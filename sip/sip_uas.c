@@ -41,13 +41,13 @@ static void ok_retransmit(void *priv)
 	struct sip_leg *leg = priv;
 	unsigned t1 = ua_t1(), t2 = ua_t2();
 
-	if (leg->acked || !leg->ok)
+	if (leg->state != SIP_LEG_S_ACCEPTED || !leg->ok)
 		return;
 	leg->ok_elapsed_ms += leg->ok_interval_ms;
 	if (leg->ok_elapsed_ms >= 64 * t1) {
 		/* 13.3.1.4: no ACK: confirm the dialog and end the session */
 		LOGP(DSIP, LOGL_NOTICE, "%s: no ACK for our 2xx, sending BYE\n", leg->call_id);
-		if (leg->ops && leg->ops->bye && !leg->owner_ended)
+		if (leg->ops && leg->ops->bye && !sip_leg_ended(leg))
 			leg->ops->bye(leg->u, leg, NULL);
 		sip_leg_bye(leg, "Reason: SIP;cause=408;text=\"no ACK\"\r\n");
 		return;
@@ -117,7 +117,7 @@ static void rel_retransmit(void *priv)
 		/* RFC 3262 3: never PRACKed: reject the INVITE with a 5xx */
 		LOGP(DSIP, LOGL_NOTICE, "%s: reliable provisional never PRACKed\n", leg->call_id);
 		TALLOC_FREE(leg->rel);
-		if (leg->ops && leg->ops->failed && !leg->owner_ended)
+		if (leg->ops && leg->ops->failed && !sip_leg_ended(leg))
 			leg->ops->failed(leg->u, leg, 504, NULL);
 		sip_leg_respond(leg, 504, NULL);
 		return;
@@ -138,7 +138,7 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 	uint16_t port;
 	int n;
 
-	if (leg->uac || !leg->invite_txn || leg->ok || leg->answered)
+	if (leg->uac || !leg->invite_txn || leg->state != SIP_LEG_S_PROCEEDING)
 		return -EALREADY;
 	if (sip_msg_parse(&inv, (const char *)leg->invite, leg->invite_len, NULL) < 0)
 		return -EINVAL;
@@ -217,7 +217,7 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 			leg->dlg = sip_dialog_uas(leg, &in, true);
 		leg->ok = talloc_memdup(leg, buf, (size_t)n);
 		leg->ok_len = (size_t)n;
-		leg->answered = true;
+		sip_leg_state_chg(leg, SIP_LEG_S_ACCEPTED);
 		/* 13.3.1.4: the core retransmits the 2xx until the ACK, T1 doubling to T2 */
 		if (leg->dest.proto == SIP_PROTO_UDP) {
 			leg->ok_interval_ms = ua_t1();
@@ -226,8 +226,7 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 					    (leg->ok_interval_ms % 1000) * 1000);
 		}
 	} else if (status >= 300) {
-		leg->done = true;
-		leg->owner_ended = true; /* the owner decided it */
+		sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING); /* the owner decided it */
 	}
 	return sip_txn_respond(leg->invite_txn, (int)status, buf, (size_t)n);
 }
@@ -255,6 +254,7 @@ static struct sip_leg *uas_leg_new(struct sip_ua *ua, struct sip_txn *t, const s
 	leg->invite_txn = t;
 	leg->trunk = sip_ua_trunk_by_source(src);
 	sip_txn_set_user(t, &uas_invite_ops, leg);
+	sip_leg_state_chg(leg, SIP_LEG_S_PROCEEDING);
 	ua->st.legs_in++;
 	return leg;
 }
@@ -294,8 +294,8 @@ void sip_uas_ack_rx(struct sip_ua *ua, const struct sip_txn_info *i)
 	struct sip_leg *leg;
 
 	leg = sip_leg_for_request(ua, i);
-	if (leg && !leg->uac && leg->ok && !leg->acked) {
-		leg->acked = true;
+	if (leg && !leg->uac && leg->state == SIP_LEG_S_ACCEPTED) {
+		sip_leg_state_chg(leg, SIP_LEG_S_CONFIRMED);
 		osmo_timer_del(&leg->ok_timer);
 		sip_leg_confirmed_trim(leg);
 		if (leg->ops && leg->ops->ack)
@@ -316,7 +316,7 @@ void sip_uas_cancel_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_tx
 	sip_ua_respond_simple(ua, t, m, 200, NULL);
 	llist_for_each_entry(l2, &ua->legs, list)
 	{
-		if (l2->invite_txn != inv || l2->ok)
+		if (l2->invite_txn != inv || l2->state != SIP_LEG_S_PROCEEDING)
 			continue;
 		sip_leg_respond(l2, 487, NULL);
 		if (l2->ops && l2->ops->cancelled)

@@ -474,7 +474,10 @@ void sip_ua_free(struct sip_ua *ua)
 	}
 	llist_for_each_entry_safe(leg, n, &ua->legs, list)
 	{
+		/* the legs go with the UA: none of their timers may fire */
 		osmo_timer_del(&leg->ok_timer);
+		osmo_timer_del(&leg->rel_timer);
+		osmo_timer_del(&leg->st_timer);
 		leg->ops = NULL;
 	}
 	sip_sec_vty_set(NULL, NULL, NULL);

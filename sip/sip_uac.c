@@ -122,8 +122,8 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 	if (st < 200) {
 		if (st == 100)
 			return;
-		sip_leg_state_chg(leg, leg->state == SIP_LEG_S_CALLING ? SIP_LEG_S_PROCEEDING
-								       : leg->state);
+		if (leg->state == SIP_LEG_S_CALLING)
+			sip_leg_state_chg(leg, SIP_LEG_S_PROCEEDING);
 		if (!leg->remote_tag && rsp->to_tag.len) {
 			leg->remote_tag = sip_ua_dup_view(leg, rsp->to_tag);
 			dialog_from_response(leg, m, false);

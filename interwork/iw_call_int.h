@@ -160,6 +160,7 @@ struct iw_call {
 	/* SIP -> ISUP: the INVITE had no offer (delayed offer): ours goes in the
 	 * 200, the answer comes in the ACK (RFC 3261 13.2.1, RFC 3264 5) */
 	bool delayed_offer;
+	bool offer_sent; /* ... and it went (in a reliable 18x or the 200) */
 	/* for the CDR line */
 	int cause;	   /* Q.850 cause of the release, 0: none yet */
 	uint8_t cause_loc; /* its Q.850 location in a REL toward ISUP */

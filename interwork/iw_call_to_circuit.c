@@ -149,8 +149,24 @@ static void in_ack(void *u, struct sip_leg *leg, const struct sip_msg *ack)
 	iw_call_end(c, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED);
 }
 
+/* The PRACK for our reliable 18x: with a delayed offer made there it
+ * carries the answer (RFC 3262 5); without one, the ACK is the last chance. */
+static void in_prack(void *u, struct sip_leg *leg, const struct sip_msg *prack)
+{
+	struct iw_call *c = u;
+
+	(void)leg;
+	if (!c->delayed_offer || c->agreed_ok)
+		return;
+	iw_rx_answer_sdp(c, prack);
+	if (c->agreed_ok)
+		LOGCALL(c, LOGL_INFO, "delayed offer: the PRACK answered, media %s:%u\n",
+			c->agreed.remote_addr, c->agreed.remote_port);
+}
+
 static const struct sip_leg_ops in_leg_ops = {
 	.ack = in_ack,
+	.prack = in_prack,
 	.info = iw_sip_side_info,
 	.offer = iw_sip_side_offer,
 	.cancelled = in_cancelled,
@@ -353,15 +369,23 @@ out_fail:
  * caused it (ACM, CPG, ANM, CON) rides along. */
 static void respond_sdp(struct iw_call *c, unsigned status, const struct isup_msg *m)
 {
-	/* delayed offer: our offer goes in the 2xx, where the ACK answers it
-	 * (RFC 3261 13.2.1); a provisional carries none */
-	int sdp_len = c->delayed_offer && status < 200 ? 0 : c->sdp_len;
-	struct sip_body b = {
-		.content_type = "application/sdp", .body = c->sdp, .len = (size_t)sdp_len};
+	struct sip_body b = {.content_type = "application/sdp", .body = c->sdp};
 	char mp_body[2048], mp_ctype[120];
-	int n = iw_sipi_body(c, sdp_len > 0 ? c->sdp : NULL, sdp_len, m, mp_body, sizeof(mp_body),
-			     mp_ctype, sizeof(mp_ctype));
+	int sdp_len = c->sdp_len, n;
 
+	if (c->delayed_offer) {
+		/* RFC 3261 13.2.1: our offer goes once, in the first reliable
+		 * response: a reliable 18x (the PRACK answers, RFC 3262 5) or
+		 * the 200 (the ACK answers); an unreliable 18x carries none */
+		bool here =
+			!c->offer_sent && (status >= 200 || sip_leg_provisional_reliable(c->leg));
+
+		sdp_len = here ? c->sdp_len : 0;
+		c->offer_sent = c->offer_sent || here;
+	}
+	b.len = (size_t)sdp_len;
+	n = iw_sipi_body(c, sdp_len > 0 ? c->sdp : NULL, sdp_len, m, mp_body, sizeof(mp_body),
+			 mp_ctype, sizeof(mp_ctype));
 	if (n > 0) {
 		b.content_type = mp_ctype;
 		b.body = mp_body;

@@ -39,6 +39,9 @@ struct sip_leg_ops {
 	void (*bye)(void *u, struct sip_leg *leg, const struct sip_msg *bye);
 	/* UAS: the ACK for our 2xx arrived */
 	void (*ack)(void *u, struct sip_leg *leg, const struct sip_msg *ack);
+	/* UAS: the PRACK for our reliable provisional arrived (answered 200
+	 * already); it answers an offer we made there (RFC 3262 5) */
+	void (*prack)(void *u, struct sip_leg *leg, const struct sip_msg *prack);
 	/* a re-INVITE or UPDATE with an offer: fill answer (SDP) and return 200,
 	 * or return an error status (488...). */
 	unsigned (*offer)(void *u, struct sip_leg *leg, const struct sip_msg *req,
@@ -107,6 +110,9 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 void sip_leg_set_user(struct sip_leg *leg, const struct sip_leg_ops *ops, void *u);
 /* UAS: answer the INVITE (18x, 2xx, or a final error). */
 int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body *body);
+/* UAS: our 18x (101-199) go reliably (RFC 3262: the caller requires 100rel,
+ * or supports it and we are set to use it), so the PRACK answers them. */
+bool sip_leg_provisional_reliable(const struct sip_leg *leg);
 /* UAC before the final response: CANCEL (sent once a provisional came,
  * RFC 3261 9.1); reason: a Reason header line or NULL. */
 int sip_leg_cancel(struct sip_leg *leg, const char *reason_hdr);

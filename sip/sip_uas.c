@@ -88,6 +88,16 @@ static bool leg_wants_100rel(const struct sip_leg *leg, const struct sip_msg *in
 	       ((leg->trunk && leg->trunk->prack) || leg->ua->cfg.prack);
 }
 
+bool sip_leg_provisional_reliable(const struct sip_leg *leg)
+{
+	struct sip_msg inv;
+
+	if (leg->uac || !leg->invite ||
+	    sip_msg_parse(&inv, (const char *)leg->invite, leg->invite_len, NULL) < 0)
+		return false;
+	return leg_wants_100rel(leg, &inv);
+}
+
 /* An early dialog for a UAS leg at its first reliable provisional. */
 static void uas_early_dialog(struct sip_leg *leg, const struct sip_msg *inv)
 {
@@ -337,6 +347,8 @@ void sip_uas_prack_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn
 		osmo_timer_del(&leg->rel_timer);
 		TALLOC_FREE(leg->rel);
 		sip_ua_respond_simple(ua, t, m, 200, NULL);
+		if (!sip_leg_ended(leg) && leg->ops && leg->ops->prack)
+			leg->ops->prack(leg->u, leg, m);
 	} else {
 		sip_ua_respond_simple(ua, t, m, 481, NULL); /* RFC 3262 7.2 */
 	}

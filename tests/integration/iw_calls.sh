@@ -536,6 +536,25 @@ else
 	fail "it:iw-calls:delayed-offer:iam"
 	wait "$uac"
 fi
+#     the caller requires 100rel: the offer rides in the reliable 180 and the
+#     PRACK answers it (RFC 3262 5); the 200 carries no second offer
+start_bg "$TMPD/uac-dp.out" timeout 20 sipp -sf "$SIPP/uac_delayed_offer_prack.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -mp 25174 -s +4989777603 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777603 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777603 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	sleep 0.5
+	sw "answer $cic"
+	wait "$uac"
+	check "it:iw-calls:delayed-offer:offer-in-reliable-180 (sipp scenario complete)" test $? -eq 0
+	check "it:iw-calls:delayed-offer:answer-in-prack->media" \
+		grep -q "delayed offer: the PRACK answered, media 127.0.0.1:25174" "$TMPD/td.log"
+	check "it:iw-calls:delayed-offer-prack:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+else
+	fail "it:iw-calls:delayed-offer-prack:iam"
+	wait "$uac"
+fi
 start_bg "$TMPD/uac-dn.out" timeout 20 sipp -sf "$SIPP/uac_delayed_offer_no_answer.xml" \
 	"127.0.0.1:$SIP" -i 127.0.0.1 -p $UAS3 -s +4989777602 -m 1 -nostdin
 uac=$BG_PID

@@ -4,8 +4,8 @@
  * a retransmitted 2xx ACKed again (13.2.2.4), CANCEL before any provisional
  * (9.1) and the 487, the UAS 2xx sent again until the ACK (13.3.1.4) and
  * the BYE with Reason 408 when none comes, BYE both ways, CANCEL of an
- * incoming INVITE, and the leg's state table refusing what it does not
- * list. */
+ * incoming INVITE, a reliable 180 sent again until PRACKed (RFC 3262 3),
+ * and the leg's state table refusing what it does not list. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -26,7 +26,7 @@
 #define INBOX 128
 
 struct ev {
-	int incoming, progress, answered, failed, cancelled, bye, bye_null, ack, gone;
+	int incoming, progress, answered, failed, cancelled, bye, bye_null, ack, prack, gone;
 	unsigned failed_status;
 	struct sip_leg *leg;
 };
@@ -94,6 +94,14 @@ static void o_ack(void *u, struct sip_leg *leg, const struct sip_msg *ack)
 	T.ev.ack++;
 }
 
+static void o_prack(void *u, struct sip_leg *leg, const struct sip_msg *prack)
+{
+	(void)u;
+	(void)leg;
+	(void)prack;
+	T.ev.prack++;
+}
+
 static void o_gone(void *u, struct sip_leg *leg)
 {
 	(void)u;
@@ -109,6 +117,7 @@ static const struct sip_leg_ops leg_ops = {
 	.cancelled = o_cancelled,
 	.bye = o_bye,
 	.ack = o_ack,
+	.prack = o_prack,
 	.gone = o_gone,
 };
 
@@ -226,8 +235,7 @@ static void peer_request(const char *method, unsigned cseq, const char *branch, 
 		  "Call-ID: c1@peer\r\nCSeq: %u %s\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
 		  "%sContent-Length: 0\r\n\r\n",
 		  method, ntohs(T.ua_addr.sin_port), port, branch, to_tag ? ";tag=" : "",
-		  to_tag ? to_tag : "", cseq, method, port,
-		  extra ? extra : "");
+		  to_tag ? to_tag : "", cseq, method, port, extra ? extra : "");
 }
 
 /* The To tag tandem gave in its last response starting with start. */
@@ -447,14 +455,19 @@ END_TEST
 
 /* --- UAS --- */
 
-static struct sip_leg *uas_invite(void)
+static struct sip_leg *uas_invite_hdrs(const char *extra)
 {
-	peer_request("INVITE", 1, "z9hG4bK-inv1", NULL, NULL);
+	peer_request("INVITE", 1, "z9hG4bK-inv1", NULL, extra);
 	pump(20);
 	ck_assert_int_eq(T.ev.incoming, 1);
 	ck_assert_ptr_nonnull(T.ev.leg);
 	ck_assert_int_eq(sip_leg_state(T.ev.leg), SIP_LEG_S_PROCEEDING);
 	return T.ev.leg;
+}
+
+static struct sip_leg *uas_invite(void)
+{
+	return uas_invite_hdrs(NULL);
 }
 
 START_TEST(test_uas_200_until_ack_then_bye_in)
@@ -590,6 +603,61 @@ START_TEST(test_uas_cancel_487)
 }
 END_TEST
 
+START_TEST(test_uas_reliable_180_prack)
+{
+	struct sip_leg *leg;
+	char tag[64], rseq[16], hdrs[64];
+
+	bed_start();
+	leg = uas_invite_hdrs("Require: 100rel\r\n");
+	ck_assert(sip_leg_provisional_reliable(leg));
+	ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 180"), 1);
+	hdr(last("SIP/2.0 180"), "RSeq", rseq, sizeof(rseq));
+	/* RFC 3262 3: sent again (T1) until PRACKed */
+	pump(600);
+	ck_assert_int_eq(count("SIP/2.0 180"), 2);
+	tandem_tag("SIP/2.0 180", tag, sizeof(tag));
+	snprintf(hdrs, sizeof(hdrs), "RAck: %s 1 INVITE\r\n", rseq);
+	peer_request("PRACK", 2, "z9hG4bK-prack1", tag, hdrs);
+	pump(20);
+	ck_assert_int_eq(T.ev.prack, 1);
+	ck_assert_int_eq(count("SIP/2.0 200"), 1); /* to the PRACK */
+	pump(3000);
+	ck_assert_int_eq(count("SIP/2.0 180"), 2); /* PRACKed: no more */
+	/* a PRACK for an RSeq never sent: 481 (RFC 3262 7.2), not passed up */
+	peer_request("PRACK", 3, "z9hG4bK-prack2", tag, "RAck: 999 1 INVITE\r\n");
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 481"), 1);
+	ck_assert_int_eq(T.ev.prack, 1);
+	ck_assert_int_eq(sip_leg_respond(leg, 486, NULL), 0);
+	pump(20);
+	tandem_tag("SIP/2.0 486", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-inv1", tag, NULL);
+	pump(6000);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uas_unreliable_180)
+{
+	struct sip_leg *leg;
+
+	bed_start();
+	leg = uas_invite_hdrs("Supported: 100rel\r\n"); /* we are not set to use it */
+	ck_assert(!sip_leg_provisional_reliable(leg));
+	ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+	pump(2000);
+	ck_assert_int_eq(count("SIP/2.0 180"), 1);
+	ck_assert_ptr_null(strstr(last("SIP/2.0 180"), "RSeq:"));
+	ck_assert_int_eq(sip_leg_respond(leg, 480, NULL), 0);
+	pump(20);
+	bed_stop();
+}
+END_TEST
+
 /* --- the state table --- */
 
 START_TEST(test_state_table)
@@ -647,6 +715,8 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_uas_no_ack_bye_408);
 	tcase_add_test(tc, test_uas_bye_out);
 	tcase_add_test(tc, test_uas_cancel_487);
+	tcase_add_test(tc, test_uas_reliable_180_prack);
+	tcase_add_test(tc, test_uas_unreliable_180);
 	tcase_add_test(tc, test_state_table);
 	suite_add_tcase(s, tc);
 	return s;

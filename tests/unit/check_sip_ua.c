@@ -5,7 +5,8 @@
  * (9.1) and the 487, the UAS 2xx sent again until the ACK (13.3.1.4) and
  * the BYE with Reason 408 when none comes, BYE both ways, CANCEL of an
  * incoming INVITE, a reliable 180 sent again until PRACKed (RFC 3262 3),
- * and the leg's state table refusing what it does not list. */
+ * RFC 4028 session timers both ways, and the leg's state table refusing
+ * what it does not list. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -151,6 +152,19 @@ static void drain(void)
 static void pump(unsigned ms)
 {
 	unit_loop_run(T.l, ms);
+	drain();
+}
+
+/* Long quiet stretches (session timers) in 100 ms steps of the fake clock. */
+static void pump_coarse(unsigned ms)
+{
+	for (unsigned t = 0; t < ms; t += 100) {
+		osmo_gettimeofday_override_add(0, 100000);
+		osmo_clock_override_add(CLOCK_MONOTONIC, 0, 100 * 1000000);
+		osmo_timers_prepare();
+		osmo_timers_update();
+		unit_loop_run(T.l, 0);
+	}
 	drain();
 }
 
@@ -658,6 +672,75 @@ START_TEST(test_uas_unreliable_180)
 }
 END_TEST
 
+/* RFC 4028: the caller refreshes (refresher=uac); a refresh (UPDATE) keeps
+ * the session; without one it ends shortly before the interval (10: the
+ * BYE with Reason 408), the owner hearing a BYE. */
+START_TEST(test_session_timer_expires)
+{
+	struct sip_leg *leg;
+	char tag[64], se[64];
+
+	bed_start();
+	leg = uas_invite_hdrs("Supported: timer\r\nSession-Expires: 90;refresher=uac\r\n");
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(20);
+	ck_assert_str_eq(hdr(last("SIP/2.0 200"), "Session-Expires", se, sizeof(se)),
+			 "90;refresher=uac");
+	ck_assert_ptr_nonnull(strstr(last("SIP/2.0 200"), "\r\nRequire: timer\r\n"));
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-ack3", tag, NULL);
+	pump_coarse(40000);
+	peer_request("UPDATE", 2, "z9hG4bK-upd1", tag, "Session-Expires: 90;refresher=uac\r\n");
+	pump_coarse(21000); /* 61 s: past 90 - 30 s of the first interval, refreshed at 40 s */
+	ck_assert_int_eq(count("BYE "), 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	pump_coarse(39200); /* 100.2 s: 60 s after the refresh */
+	ck_assert_int_eq(count("BYE "), 1);
+	ck_assert_ptr_nonnull(strstr(last("BYE "), "Reason: SIP;cause=408"));
+	ck_assert_int_eq(T.ev.bye_null, 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_TERMINATING);
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+/* RFC 4028: we refresh (refresher=uas) with an UPDATE at half the
+ * interval; answered, the session goes on. */
+START_TEST(test_session_timer_we_refresh)
+{
+	struct sip_leg *leg;
+	char tag[64], se[64];
+
+	bed_start();
+	leg = uas_invite_hdrs("Supported: timer\r\nSession-Expires: 90;refresher=uas\r\n");
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(20);
+	ck_assert_str_eq(hdr(last("SIP/2.0 200"), "Session-Expires", se, sizeof(se)),
+			 "90;refresher=uas");
+	ck_assert_ptr_null(strstr(last("SIP/2.0 200"), "\r\nRequire: timer\r\n"));
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-ack4", tag, NULL);
+	pump_coarse(44000);
+	ck_assert_int_eq(count("UPDATE "), 0);
+	pump_coarse(1200);
+	ck_assert_int_eq(count("UPDATE "), 1);
+	ck_assert_str_eq(hdr(last("UPDATE "), "Session-Expires", se, sizeof(se)),
+			 "90;refresher=uas");
+	peer_respond(last("UPDATE "), 200, NULL);
+	pump_coarse(20000); /* 65 s: past where a silent session would have ended */
+	ck_assert_int_eq(count("BYE "), 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	ck_assert_int_eq(sip_leg_bye(leg, NULL), 0);
+	pump(20);
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
 /* --- the state table --- */
 
 START_TEST(test_state_table)
@@ -717,6 +800,8 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_uas_cancel_487);
 	tcase_add_test(tc, test_uas_reliable_180_prack);
 	tcase_add_test(tc, test_uas_unreliable_180);
+	tcase_add_test(tc, test_session_timer_expires);
+	tcase_add_test(tc, test_session_timer_we_refresh);
 	tcase_add_test(tc, test_state_table);
 	suite_add_tcase(s, tc);
 	return s;

@@ -54,6 +54,9 @@ static void ok_retransmit(void *priv)
 	}
 	sip_ua_send(leg->ua, &leg->dest, leg->ok, leg->ok_len);
 	leg->ok_interval_ms = leg->ok_interval_ms * 2 < t2 ? leg->ok_interval_ms * 2 : t2;
+	/* the last wait ends at 64*T1 exactly, not at the next T2 step */
+	if (leg->ok_elapsed_ms + leg->ok_interval_ms > 64 * t1)
+		leg->ok_interval_ms = 64 * t1 - leg->ok_elapsed_ms;
 	osmo_timer_schedule(&leg->ok_timer, leg->ok_interval_ms / 1000,
 			    (leg->ok_interval_ms % 1000) * 1000);
 }

@@ -158,6 +158,10 @@ struct iw_call {
 	 * the call is answered (talloc'd at its size, then freed) */
 	char *offer;
 	size_t offer_len;
+	/* SIP -> ISUP: the INVITE had no offer (delayed offer): ours goes in the
+	 * 200, the answer comes in the ACK (RFC 3261 13.2.1, RFC 3264 5) */
+	bool delayed_offer;
+	bool offer_sent; /* ... and it went (in a reliable 18x or the 200) */
 	/* for the CDR line */
 	int cause;	   /* Q.850 cause of the release, 0: none yet */
 	uint8_t cause_loc; /* its Q.850 location in a REL toward ISUP */
@@ -262,6 +266,8 @@ void iw_tone(struct iw_call *c, const char *name);
 bool iw_msg_sdp(const struct sip_msg *m, struct tstr *out);
 void iw_rx_answer_sdp(struct iw_call *c, const struct sip_msg *rsp);
 int iw_answer_offer(struct iw_call *c);
+/* Delayed offer: our SDP offer for a caller that sent none (RFC 3264 5). */
+int iw_make_offer(struct iw_call *c);
 int iw_media_move(struct iw_call *c);
 /* the SIP leg's offers (re-INVITE, UPDATE) and INFO digits */
 unsigned iw_sip_side_offer(void *u, struct sip_leg *leg, const struct sip_msg *req,

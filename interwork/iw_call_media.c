@@ -312,6 +312,18 @@ int iw_answer_offer(struct iw_call *c)
 	return 0;
 }
 
+int iw_make_offer(struct iw_call *c)
+{
+	char sdpbuf[IW_SDP_MAX];
+
+	if (!c->have_chan && iw_chan_open(c) < 0)
+		return -ENOSPC;
+	if (iw_sdp_keep(c, sdpbuf, sdp_offer_encode(sdpbuf, sizeof(sdpbuf), &c->prefs, &c->local)) <
+	    0)
+		return -EPROTO;
+	return 0;
+}
+
 /* Route advance seized another circuit: the channel follows it (the same
  * channel when the new span is on the same worker; the SDP answer has not
  * gone out yet, so a new channel and port are fine too). */
@@ -331,7 +343,7 @@ int iw_media_move(struct iw_call *c)
 		hash_del(&c->chan_node);
 	}
 	c->have_chan = c->media_up = false;
-	if (iw_answer_offer(c) < 0)
+	if ((c->delayed_offer ? iw_make_offer(c) : iw_answer_offer(c)) < 0)
 		return -1;
 	iw_media_connect(c);
 	return 0;

@@ -130,7 +130,43 @@ static void in_cancelled(void *u, struct sip_leg *leg, const struct sip_msg *can
 	iw_sip_side_bye(u, leg, cancel);
 }
 
+/* The ACK for our 2xx. With a delayed offer it carries the answer (RFC
+ * 3264 5); without one the call can have no media: it ends (BYE, REL). */
+static void in_ack(void *u, struct sip_leg *leg, const struct sip_msg *ack)
+{
+	struct iw_call *c = u;
+
+	(void)leg;
+	if (!c->delayed_offer || c->agreed_ok)
+		return;
+	iw_rx_answer_sdp(c, ack);
+	if (c->agreed_ok) {
+		LOGCALL(c, LOGL_INFO, "delayed offer: the ACK answered, media %s:%u\n",
+			c->agreed.remote_addr, c->agreed.remote_port);
+		return;
+	}
+	LOGCALL(c, LOGL_NOTICE, "delayed offer: the ACK has no usable answer: BYE, REL 65\n");
+	iw_call_end(c, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED);
+}
+
+/* The PRACK for our reliable 18x: with a delayed offer made there it
+ * carries the answer (RFC 3262 5); without one, the ACK is the last chance. */
+static void in_prack(void *u, struct sip_leg *leg, const struct sip_msg *prack)
+{
+	struct iw_call *c = u;
+
+	(void)leg;
+	if (!c->delayed_offer || c->agreed_ok)
+		return;
+	iw_rx_answer_sdp(c, prack);
+	if (c->agreed_ok)
+		LOGCALL(c, LOGL_INFO, "delayed offer: the PRACK answered, media %s:%u\n",
+			c->agreed.remote_addr, c->agreed.remote_port);
+}
+
 static const struct sip_leg_ops in_leg_ops = {
+	.ack = in_ack,
+	.prack = in_prack,
 	.info = iw_sip_side_info,
 	.offer = iw_sip_side_offer,
 	.cancelled = in_cancelled,
@@ -207,27 +243,29 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		sip_leg_respond(leg, 483, NULL);
 		goto out_fail;
 	}
-	if (!iw_msg_sdp(invite, &body) || body.len >= IW_SDP_MAX ||
-	    sdp_decode(&offer, body.p, body.len, &why) < 0) {
-		/* an INVITE without an offer would need a delayed offer toward
-		 * ISUP; refused for now */
+	if (!iw_msg_sdp(invite, &body)) {
+		/* RFC 3261 13.2.1 / RFC 3264 5: no offer (delayed offer, common
+		 * from PBXs and carriers): we offer in the 200, the ACK answers */
+		LOGCALL(c, LOGL_INFO, "INVITE without SDP: delayed offer\n");
+		c->delayed_offer = true;
+	} else if (body.len >= IW_SDP_MAX || sdp_decode(&offer, body.p, body.len, &why) < 0) {
 		LOGCALL(c, LOGL_INFO, "INVITE without a usable SDP offer (%s): 488\n",
-			why			 ? why
-			: body.len >= IW_SDP_MAX ? "too long"
-						 : "none");
+			why ? why : "too long");
 		c->sip_status = 488;
 		c->cause = ISUP_CAUSE_BEARER_NOT_IMPLEMENTED;
 		sip_leg_respond(leg, 488, NULL);
 		goto out_fail;
 	}
-	c->offer = talloc_strndup(c, body.p, body.len);
-	if (!c->offer) {
-		c->sip_status = 500;
-		c->cause = ISUP_CAUSE_RESOURCE_UNAVAILABLE;
-		sip_leg_respond(leg, 500, NULL);
-		goto out_fail;
+	if (!c->delayed_offer) {
+		c->offer = talloc_strndup(c, body.p, body.len);
+		if (!c->offer) {
+			c->sip_status = 500;
+			c->cause = ISUP_CAUSE_RESOURCE_UNAVAILABLE;
+			sip_leg_respond(leg, 500, NULL);
+			goto out_fail;
+		}
+		c->offer_len = body.len;
 	}
-	c->offer_len = body.len;
 	/* RFC 4694: a ported number travels with its routing number (rn=)
 	 * and the portability dip indicator (npdi); the call is routed on
 	 * the routing number */
@@ -286,8 +324,8 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	}
 	iw_call_state(c, IW_CALL_S_SETUP); /* no answer: timer X3 */
 	iw_prefs_for(c, trunk);
-	if (iw_answer_offer(c) < 0) {
-		LOGCALL(c, LOGL_INFO, "offer not acceptable: 488, REL 65\n");
+	if ((c->delayed_offer ? iw_make_offer(c) : iw_answer_offer(c)) < 0) {
+		LOGCALL(c, LOGL_INFO, "offer not acceptable (or none to make): 488, REL 65\n");
 		c->sip_status = 488;
 		c->cause = ISUP_CAUSE_BEARER_NOT_IMPLEMENTED;
 		iw_circuit_release(c, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED,
@@ -331,18 +369,29 @@ out_fail:
  * caused it (ACM, CPG, ANM, CON) rides along. */
 static void respond_sdp(struct iw_call *c, unsigned status, const struct isup_msg *m)
 {
-	struct sip_body b = {
-		.content_type = "application/sdp", .body = c->sdp, .len = (size_t)c->sdp_len};
+	struct sip_body b = {.content_type = "application/sdp", .body = c->sdp};
 	char mp_body[2048], mp_ctype[120];
-	int n = iw_sipi_body(c, c->sdp, c->sdp_len, m, mp_body, sizeof(mp_body), mp_ctype,
-			     sizeof(mp_ctype));
+	int sdp_len = c->sdp_len, n;
 
+	if (c->delayed_offer) {
+		/* RFC 3261 13.2.1: our offer goes once, in the first reliable
+		 * response: a reliable 18x (the PRACK answers, RFC 3262 5) or
+		 * the 200 (the ACK answers); an unreliable 18x carries none */
+		bool here =
+			!c->offer_sent && (status >= 200 || sip_leg_provisional_reliable(c->leg));
+
+		sdp_len = here ? c->sdp_len : 0;
+		c->offer_sent = c->offer_sent || here;
+	}
+	b.len = (size_t)sdp_len;
+	n = iw_sipi_body(c, sdp_len > 0 ? c->sdp : NULL, sdp_len, m, mp_body, sizeof(mp_body),
+			 mp_ctype, sizeof(mp_ctype));
 	if (n > 0) {
 		b.content_type = mp_ctype;
 		b.body = mp_body;
 		b.len = (size_t)n;
 	}
-	sip_leg_respond(c->leg, status, c->sdp_len > 0 || n > 0 ? &b : NULL);
+	sip_leg_respond(c->leg, status, sdp_len > 0 || n > 0 ? &b : NULL);
 }
 
 /* Q.763 3.5 bit N in ACM/CON: the succeeding exchange includes an echo

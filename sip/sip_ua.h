@@ -39,6 +39,9 @@ struct sip_leg_ops {
 	void (*bye)(void *u, struct sip_leg *leg, const struct sip_msg *bye);
 	/* UAS: the ACK for our 2xx arrived */
 	void (*ack)(void *u, struct sip_leg *leg, const struct sip_msg *ack);
+	/* UAS: the PRACK for our reliable provisional arrived (answered 200
+	 * already); it answers an offer we made there (RFC 3262 5) */
+	void (*prack)(void *u, struct sip_leg *leg, const struct sip_msg *prack);
 	/* a re-INVITE or UPDATE with an offer: fill answer (SDP) and return 200,
 	 * or return an error status (488...). */
 	unsigned (*offer)(void *u, struct sip_leg *leg, const struct sip_msg *req,
@@ -111,6 +114,9 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 void sip_leg_set_user(struct sip_leg *leg, const struct sip_leg_ops *ops, void *u);
 /* UAS: answer the INVITE (18x, 2xx, or a final error). */
 int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body *body);
+/* UAS: our 18x (101-199) go reliably (RFC 3262: the caller requires 100rel,
+ * or supports it and we are set to use it), so the PRACK answers them. */
+bool sip_leg_provisional_reliable(const struct sip_leg *leg);
 /* UAC before the final response: CANCEL (sent once a provisional came,
  * RFC 3261 9.1); reason: a Reason header line or NULL. */
 int sip_leg_cancel(struct sip_leg *leg, const char *reason_hdr);
@@ -122,6 +128,29 @@ int sip_leg_bye_body(struct sip_leg *leg, const struct sip_body *body);
 int sip_leg_info(struct sip_leg *leg, const struct sip_body *body);
 /* Forget the owner; the leg finishes what it must on its own. */
 void sip_leg_detach(struct sip_leg *leg);
+
+/* The leg's state: the INVITE dialog as RFC 3261 12/13/15 and RFC 3262
+ * name its steps. The transitions allowed are a table in sip_leg.c. */
+enum sip_leg_state {
+	SIP_LEG_S_INIT,	      /* allocated; no INVITE sent or taken yet */
+	SIP_LEG_S_CALLING,    /* UAC: INVITE sent, nothing but 100 back (17.1.1 Calling) */
+	SIP_LEG_S_PROCEEDING, /* UAC: a provisional came (a CANCEL may go, 9.1); UAS: the
+				 INVITE is ours to answer, no final response yet; an early
+				 dialog exists once a To tag was given (12.1) */
+	SIP_LEG_S_ACCEPTED,   /* UAS: our 2xx went, sent again until the ACK (13.3.1.4,
+				 RFC 6026 Accepted) */
+	SIP_LEG_S_CONFIRMED,  /* the dialog is confirmed: the 2xx ACKed (UAC), the ACK came (UAS) */
+	/* from here the owner has ended the leg or heard its end: no more
+	 * events but 'gone' */
+	SIP_LEG_S_CANCEL_WAIT, /* UAC: cancelled before any provisional: the CANCEL waits
+				  for one (9.1) */
+	SIP_LEG_S_CANCELLING,  /* UAC: CANCEL sent, the INVITE's final response awaited */
+	SIP_LEG_S_TERMINATING, /* over (BYE sent or received, INVITE failed or refused);
+				  the leg stays while a transaction it waits for runs */
+	SIP_LEG_S_TERMINATED,  /* nothing pending: the owner hears 'gone', the leg is freed */
+};
+enum sip_leg_state sip_leg_state(const struct sip_leg *leg);
+const char *sip_leg_state_name(enum sip_leg_state st);
 
 const char *sip_leg_call_id(const struct sip_leg *leg);
 struct sip_trunk *sip_leg_trunk(const struct sip_leg *leg);

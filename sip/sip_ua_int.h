@@ -2,14 +2,132 @@
 #pragma once
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/timer.h>
 
 #include "core/loop.h"
 #include "sip/sip_auth.h"
 #include "sip/sip_check.h"
+#include "sip/sip_dialog.h"
 #include "sip/sip_msg.h"
 #include "sip/sip_transport.h"
 #include "sip/sip_txn.h"
 #include "sip/sip_ua.h"
+
+#define MSG_MAX		     16384
+#define ALLOW_HDR	     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"
+#define SUPPORTED_HDR	     "Supported: timer\r\n"
+#define SUPPORTED_100REL_HDR "Supported: 100rel, timer\r\n"
+
+/* One INVITE dialog, UAC or UAS (sip_leg.c: core; sip_uac.c, sip_uas.c:
+ * the two roles; sip_session_timer.c: RFC 4028). */
+struct sip_leg {
+	struct llist_head list;
+	struct sip_ua *ua;
+	const struct sip_leg_ops *ops;
+	void *u;
+	bool uac;
+	struct sip_trunk *trunk;
+	struct sip_txn_dest dest; /* where our requests go */
+	char *call_id, *local_tag, *remote_tag, *local_uri, *remote_uri;
+	struct sip_dialog *dlg;
+	/* the INVITE (ours as UAC, theirs as UAS), for CANCEL and responses */
+	uint8_t *invite;
+	size_t invite_len;
+	uint32_t invite_cseq;
+	struct sip_txn *invite_txn, *bye_txn, *cancel_txn;
+	enum sip_leg_state state; /* change it with sip_leg_state_chg() only */
+	/* UAC: the INVITE transaction got its final response (or timed out).
+	 * Not a state of the leg: a leg ended early (BYE in the early dialog,
+	 * CANCEL) still waits for it, to ACK and BYE a 2xx that crosses. */
+	bool invite_final;
+	/* UAC: what the INVITE is made of, to send it again with credentials */
+	char *ruri, *ct, *body, *hdrs;
+	size_t body_len;
+	unsigned max_forwards; /* 0: the default 70 */
+	unsigned auth_tries;
+	struct sip_auth_client *auth; /* allocated at the first challenge */
+	char *cancel_reason;
+	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx */
+	uint8_t *ack;
+	size_t ack_len;
+	/* UAS: our 2xx, retransmitted until the ACK (13.3.1.4) */
+	uint8_t *ok;
+	size_t ok_len;
+	struct osmo_timer_list ok_timer;
+	unsigned ok_interval_ms, ok_elapsed_ms;
+	/* RFC 4028 session timer of the established dialog */
+	struct sip_session_timer st;
+	/* UAC: what our INVITE asks (7.1; the trunk's session-timer, raised
+	 * by a 422's Min-SE), and how many 422s came */
+	struct sip_session_timer st_req;
+	unsigned st_422s;
+	bool we_refresh;
+	bool offer_pending; /* our UPDATE/re-INVITE is out: theirs meets 491 (RFC 3261 14.2,
+			       3311 5.2) */
+	struct osmo_timer_list st_timer;
+	/* UAS: our reliable provisional, retransmitted until PRACKed (RFC 3262 3) */
+	uint8_t *rel;
+	size_t rel_len;
+	struct osmo_timer_list rel_timer;
+	unsigned rel_interval_ms, rel_elapsed_ms;
+};
+
+/* --- sip_ua.c: the UA's shared helpers --- */
+char *sip_ua_token(struct sip_ua *ua, void *ctx, const char *prefix);
+char *sip_ua_dup_view(void *ctx, struct tstr s);
+int sip_ua_send(struct sip_ua *ua, const struct sip_txn_dest *d, const void *buf, size_t len);
+struct sip_trunk *sip_ua_trunk_by_source(const struct sip_txn_dest *src);
+/* A response with a fresh To tag where the request had none (8.2.6.2). */
+void sip_ua_respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+			   unsigned status, const char *hdrs);
+
+/* --- sip_leg.c: the leg core --- */
+/* Move the leg to st if the table allows it (logged); otherwise log an
+ * ERROR, leave the state and return -EINVAL. The same state: no-op. */
+int sip_leg_state_chg(struct sip_leg *leg, enum sip_leg_state st);
+/* The owner ended the leg or heard its end: no events to it but 'gone'. */
+static inline bool sip_leg_ended(const struct sip_leg *leg)
+{
+	return leg->state >= SIP_LEG_S_CANCEL_WAIT;
+}
+struct sip_leg *sip_leg_new(struct sip_ua *ua, bool uac);
+/* Free the leg once it is over and nothing it waits for is pending. */
+void sip_leg_maybe_free(struct sip_leg *leg);
+struct sip_leg *sip_leg_by_dialog(struct sip_ua *ua, struct tstr call_id, struct tstr local_tag,
+				  struct tstr remote_tag);
+/* A request in a dialog: the To tag is ours, the From tag theirs. */
+struct sip_leg *sip_leg_for_request(struct sip_ua *ua, const struct sip_txn_info *i);
+int sip_leg_build_request(struct sip_leg *leg, const char *method, uint32_t cseq,
+			  const char *branch, const struct sip_body *b, uint8_t *out, size_t size);
+struct sip_txn *sip_leg_start_request_body(struct sip_leg *leg, const char *method, uint32_t cseq,
+					   const struct sip_body *b,
+					   const struct sip_txn_user_ops *uops);
+struct sip_txn *sip_leg_start_request(struct sip_leg *leg, const char *method, uint32_t cseq,
+				      const char *extra_hdrs, const struct sip_txn_user_ops *uops);
+void sip_leg_confirmed_trim(struct sip_leg *leg);
+extern const struct sip_txn_user_ops sip_leg_cancel_ops;
+/* Requests inside the dialog (either role). */
+void sip_leg_reinvite_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
+void sip_leg_bye_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
+void sip_leg_info_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
+void sip_leg_update_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
+
+/* --- sip_uas.c: the called side --- */
+void sip_uas_invite_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i,
+		       const uint8_t *raw, size_t len, const struct sip_txn_dest *src);
+void sip_uas_ack_rx(struct sip_ua *ua, const struct sip_txn_info *i);
+void sip_uas_cancel_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
+void sip_uas_prack_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
+
+/* --- sip_session_timer.c: RFC 4028 on the leg (the rules: sip_dialog.c) --- */
+void sip_st_arm(struct sip_leg *leg);
+/* A refresh (re-INVITE or UPDATE) arrived: the session lives on. */
+void sip_st_refreshed(struct sip_leg *leg);
+/* UAC: the 2xx says who refreshes (7.2); without Session-Expires, no timer. */
+void sip_st_uac_answered(struct sip_leg *leg, const struct sip_msg *rsp);
+/* UAS: the outcome for our 2xx (9) appended to hdrs: 1 when a timer
+ * applies (the caller arms it once the 2xx is built), else 0. */
+int sip_st_uas_answer(struct sip_leg *leg, const struct sip_msg *inv, char *hdrs, size_t size);
 
 struct sip_ua {
 	struct loop *l;

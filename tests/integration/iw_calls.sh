@@ -516,6 +516,62 @@ else
 	fail "it:iw-calls:100-trying:iam"
 fi
 
+# --- SIP -> ISUP: delayed offer (issue 18, RFC 3261 13.2.1 / RFC 3264 5):
+# an INVITE without SDP gets our offer in the 200 (sipp checks its m= line)
+# and the ACK's answer sets up the media; an ACK without an answer ends the
+# call with BYE (Reason Q.850 cause 65) and REL 65 toward the switch
+start_bg "$TMPD/uac-do.out" timeout 20 sipp -sf "$SIPP/uac_delayed_offer.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -mp 25172 -s +4989777601 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777601 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777601 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	sw "answer $cic"
+	wait "$uac"
+	check "it:iw-calls:delayed-offer:offer-in-200 (sipp scenario complete)" test $? -eq 0
+	check "it:iw-calls:delayed-offer:answer-in-ack->media" \
+		grep -q "delayed offer: the ACK answered, media 127.0.0.1:25172" "$TMPD/td.log"
+	check "it:iw-calls:delayed-offer:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+else
+	fail "it:iw-calls:delayed-offer:iam"
+	wait "$uac"
+fi
+#     the caller requires 100rel: the offer rides in the reliable 180 and the
+#     PRACK answers it (RFC 3262 5); the 200 carries no second offer
+start_bg "$TMPD/uac-dp.out" timeout 20 sipp -sf "$SIPP/uac_delayed_offer_prack.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -mp 25174 -s +4989777603 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777603 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777603 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	sleep 0.5
+	sw "answer $cic"
+	wait "$uac"
+	check "it:iw-calls:delayed-offer:offer-in-reliable-180 (sipp scenario complete)" test $? -eq 0
+	check "it:iw-calls:delayed-offer:answer-in-prack->media" \
+		grep -q "delayed offer: the PRACK answered, media 127.0.0.1:25174" "$TMPD/td.log"
+	check "it:iw-calls:delayed-offer-prack:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+else
+	fail "it:iw-calls:delayed-offer-prack:iam"
+	wait "$uac"
+fi
+start_bg "$TMPD/uac-dn.out" timeout 20 sipp -sf "$SIPP/uac_delayed_offer_no_answer.xml" \
+	"127.0.0.1:$SIP" -i 127.0.0.1 -p $UAS3 -s +4989777602 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777602 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777602 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	sw "answer $cic"
+	wait "$uac"
+	check "it:iw-calls:delayed-offer:ack-without-answer->bye-65 (sipp scenario complete)" \
+		test $? -eq 0
+	check "it:iw-calls:delayed-offer:ack-without-answer->rel-65" \
+		wait_ev "$out" "EV REL cic=$cic cause=65" 50
+else
+	fail "it:iw-calls:delayed-offer-no-answer:iam"
+	wait "$uac"
+fi
+
 # --- SIP -> ISUP: a diverted call (+49 30 999888 unconditional -> +49 30
 # 111222, no answer -> us) as Diversion (RFC 5806) and as History-Info
 # (RFC 7044 with RFC 4458 causes): the same redirecting number, reason no

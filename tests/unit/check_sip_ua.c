@@ -1,0 +1,810 @@
+/* sip/sip_ua + sip_leg: the SIP leg as UAC and UAS against a scripted peer
+ * on a loopback UDP socket, under a fake clock (the transactions' and the
+ * leg's own RFC 3261 timers run in fake time): INVITE -> 180 -> 200 -> ACK,
+ * a retransmitted 2xx ACKed again (13.2.2.4), CANCEL before any provisional
+ * (9.1) and the 487, the UAS 2xx sent again until the ACK (13.3.1.4) and
+ * the BYE with Reason 408 when none comes, BYE both ways, CANCEL of an
+ * incoming INVITE, a reliable 180 sent again until PRACKed (RFC 3262 3),
+ * RFC 4028 session timers both ways, and the leg's state table refusing
+ * what it does not list. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <osmocom/core/timer.h>
+
+#include "core/loop.h"
+#include "sip/sip_trunk.h"
+#include "sip/sip_ua.h"
+#include "sip/sip_ua_int.h"
+#include "tests/unit/unit.h"
+
+#define INBOX 128
+
+struct ev {
+	int incoming, progress, answered, failed, cancelled, bye, bye_null, ack, prack, gone;
+	unsigned failed_status;
+	struct sip_leg *leg;
+};
+
+static struct {
+	struct loop *l;
+	struct sip_ua *ua;
+	struct sip_trunk trunk;
+	int peer;
+	struct sockaddr_in ua_addr, peer_addr;
+	char *inbox[INBOX];
+	int n_inbox;
+	struct ev ev;
+} T;
+
+/* --- the owner --- */
+
+static void o_progress(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	(void)u;
+	(void)leg;
+	(void)rsp;
+	T.ev.progress++;
+}
+
+static void o_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	(void)u;
+	(void)leg;
+	(void)rsp;
+	T.ev.answered++;
+}
+
+static void o_failed(void *u, struct sip_leg *leg, unsigned status, const struct sip_msg *rsp)
+{
+	(void)u;
+	(void)leg;
+	(void)rsp;
+	T.ev.failed++;
+	T.ev.failed_status = status;
+}
+
+static void o_cancelled(void *u, struct sip_leg *leg, const struct sip_msg *cancel)
+{
+	(void)u;
+	(void)leg;
+	(void)cancel;
+	T.ev.cancelled++;
+}
+
+static void o_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye)
+{
+	(void)u;
+	(void)leg;
+	T.ev.bye++;
+	if (!bye)
+		T.ev.bye_null++;
+}
+
+static void o_ack(void *u, struct sip_leg *leg, const struct sip_msg *ack)
+{
+	(void)u;
+	(void)leg;
+	(void)ack;
+	T.ev.ack++;
+}
+
+static void o_prack(void *u, struct sip_leg *leg, const struct sip_msg *prack)
+{
+	(void)u;
+	(void)leg;
+	(void)prack;
+	T.ev.prack++;
+}
+
+static void o_gone(void *u, struct sip_leg *leg)
+{
+	(void)u;
+	if (leg == T.ev.leg)
+		T.ev.leg = NULL;
+	T.ev.gone++;
+}
+
+static const struct sip_leg_ops leg_ops = {
+	.progress = o_progress,
+	.answered = o_answered,
+	.failed = o_failed,
+	.cancelled = o_cancelled,
+	.bye = o_bye,
+	.ack = o_ack,
+	.prack = o_prack,
+	.gone = o_gone,
+};
+
+static void o_incoming(void *priv, struct sip_leg *leg, struct sip_trunk *trunk,
+		       const struct sip_msg *invite)
+{
+	(void)priv;
+	(void)invite;
+	ck_assert_ptr_eq(trunk, &T.trunk);
+	T.ev.incoming++;
+	T.ev.leg = leg;
+	sip_leg_set_user(leg, &leg_ops, NULL);
+}
+
+static const struct sip_ua_ops ua_ops = {.incoming = o_incoming};
+
+/* --- the scripted peer --- */
+
+static void drain(void)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = recv(T.peer, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = 0;
+		ck_assert_int_lt(T.n_inbox, INBOX);
+		T.inbox[T.n_inbox++] = talloc_strdup(unit_ctx, buf);
+	}
+}
+
+static void pump(unsigned ms)
+{
+	unit_loop_run(T.l, ms);
+	drain();
+}
+
+/* Long quiet stretches (session timers) in 100 ms steps of the fake clock. */
+static void pump_coarse(unsigned ms)
+{
+	for (unsigned t = 0; t < ms; t += 100) {
+		osmo_gettimeofday_override_add(0, 100000);
+		osmo_clock_override_add(CLOCK_MONOTONIC, 0, 100 * 1000000);
+		osmo_timers_prepare();
+		osmo_timers_update();
+		unit_loop_run(T.l, 0);
+	}
+	drain();
+}
+
+/* How many messages the peer got whose first line starts with start. */
+static int count(const char *start)
+{
+	int c = 0;
+
+	for (int i = 0; i < T.n_inbox; i++)
+		c += !strncmp(T.inbox[i], start, strlen(start));
+	return c;
+}
+
+/* The last one of them. */
+static const char *last(const char *start)
+{
+	for (int i = T.n_inbox - 1; i >= 0; i--)
+		if (!strncmp(T.inbox[i], start, strlen(start)))
+			return T.inbox[i];
+	ck_abort_msg("the peer got no '%s'", start);
+	return NULL;
+}
+
+/* The value of header name in msg (first occurrence), into out. */
+static const char *hdr(const char *msg, const char *name, char *out, size_t size)
+{
+	char key[40];
+	const char *p, *e;
+
+	snprintf(key, sizeof(key), "\r\n%s: ", name);
+	p = strstr(msg, key);
+	ck_assert_msg(p != NULL, "no %s header in: %.200s", name, msg);
+	p += strlen(key);
+	e = strstr(p, "\r\n");
+	snprintf(out, size, "%.*s", (int)(e - p), p);
+	return out;
+}
+
+static void peer_send(const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(
+		sendto(T.peer, buf, (size_t)n, 0, (struct sockaddr *)&T.ua_addr, sizeof(T.ua_addr)),
+		n);
+}
+
+/* A response of the peer to tandem's request req; to_tag added to a To
+ * without one. */
+static void peer_respond(const char *req, unsigned status, const char *to_tag)
+{
+	char via[256], from[256], to[256], cid[128], cseq[64];
+
+	hdr(req, "Via", via, sizeof(via));
+	hdr(req, "From", from, sizeof(from));
+	hdr(req, "To", to, sizeof(to));
+	hdr(req, "Call-ID", cid, sizeof(cid));
+	hdr(req, "CSeq", cseq, sizeof(cseq));
+	peer_send("SIP/2.0 %u Peer\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s%s\r\nCall-ID: %s\r\n"
+		  "CSeq: %s\r\nContact: <sip:peer@127.0.0.1:%u>\r\nContent-Length: 0\r\n\r\n",
+		  status, via, from, to, strstr(to, ";tag=") || !to_tag ? "" : ";tag=",
+		  strstr(to, ";tag=") || !to_tag ? "" : to_tag, cid, cseq,
+		  ntohs(T.peer_addr.sin_port));
+}
+
+/* A request of the peer in the call "c1" (the peer is the UAC: its tag
+ * "pt"); to_tag NULL: outside a dialog. */
+static void peer_request(const char *method, unsigned cseq, const char *branch, const char *to_tag,
+			 const char *extra)
+{
+	unsigned port = ntohs(T.peer_addr.sin_port);
+
+	peer_send("%s sip:+4930123@127.0.0.1:%u SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s\r\nMax-Forwards: 70\r\n"
+		  "From: <sip:+4989555@127.0.0.1>;tag=pt\r\nTo: <sip:+4930123@127.0.0.1>%s%s\r\n"
+		  "Call-ID: c1@peer\r\nCSeq: %u %s\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
+		  "%sContent-Length: 0\r\n\r\n",
+		  method, ntohs(T.ua_addr.sin_port), port, branch, to_tag ? ";tag=" : "",
+		  to_tag ? to_tag : "", cseq, method, port, extra ? extra : "");
+}
+
+/* The To tag tandem gave in its last response starting with start. */
+static void tandem_tag(const char *start, char *tag, size_t size)
+{
+	char to[256];
+	const char *p;
+
+	hdr(last(start), "To", to, sizeof(to));
+	p = strstr(to, ";tag=");
+	ck_assert_ptr_nonnull(p);
+	snprintf(tag, size, "%s", p + 5);
+}
+
+/* --- the bed --- */
+
+static void bed_start(void)
+{
+	socklen_t al = sizeof(T.peer_addr);
+	struct sockaddr_storage ss;
+	struct sip_ua_cfg cfg = {0};
+
+	memset(&T, 0, sizeof(T));
+	osmo_clock_override_enable(CLOCK_MONOTONIC, true);
+	osmo_gettimeofday_override = true;
+	osmo_gettimeofday_override_time = (struct timeval){.tv_sec = 300000};
+	T.l = loop_alloc(unit_ctx, NULL);
+	ck_assert_ptr_nonnull(T.l);
+
+	T.peer = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(T.peer, 0);
+	T.peer_addr.sin_family = AF_INET;
+	T.peer_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(T.peer, (struct sockaddr *)&T.peer_addr, sizeof(T.peer_addr)), 0);
+	ck_assert_int_eq(getsockname(T.peer, (struct sockaddr *)&T.peer_addr, &al), 0);
+
+	T.trunk.name = "peer";
+	T.trunk.host = "127.0.0.1";
+	T.trunk.port = ntohs(T.peer_addr.sin_port);
+	T.trunk.proto = SIP_PROTO_UDP;
+	llist_add_tail(&T.trunk.list, &sip_cfg.trunks);
+
+	T.ua = sip_ua_alloc(unit_ctx, T.l, &cfg, &ua_ops, NULL);
+	ck_assert_ptr_nonnull(T.ua);
+	T.ua_addr.sin_family = AF_INET;
+	T.ua_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sip_ua_listen(T.ua, SIP_PROTO_UDP, (struct sockaddr *)&T.ua_addr,
+				       sizeof(T.ua_addr), NULL),
+			 0);
+	ck_assert_int_eq(sip_transport_local_addr(sip_ua_transport(T.ua), SIP_PROTO_UDP, &ss), 0);
+	memcpy(&T.ua_addr, &ss, sizeof(T.ua_addr));
+	pump(20);
+}
+
+static void bed_stop(void)
+{
+	sip_ua_free(T.ua);
+	unit_loop_run(T.l, 20);
+	loop_free(T.l);
+	llist_del(&T.trunk.list);
+	close(T.peer);
+	for (int i = 0; i < T.n_inbox; i++)
+		talloc_free(T.inbox[i]);
+	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
+	osmo_gettimeofday_override = false;
+}
+
+static struct sip_leg *uac_invite(void)
+{
+	struct sip_invite_spec spec = {
+		.trunk = &T.trunk,
+		.ruri = "sip:+4930123@127.0.0.1",
+		.from = "sip:+4989555@tandem",
+		.to = "sip:+4930123@127.0.0.1",
+	};
+	struct sip_leg *leg = sip_leg_invite(T.ua, &spec, &leg_ops, NULL);
+
+	ck_assert_ptr_nonnull(leg);
+	T.ev.leg = leg;
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CALLING);
+	pump(20);
+	ck_assert_int_eq(count("INVITE "), 1);
+	return leg;
+}
+
+/* --- UAC --- */
+
+START_TEST(test_uac_180_200_ack_bye)
+{
+	struct sip_leg *leg;
+	const char *inv;
+
+	bed_start();
+	leg = uac_invite();
+	inv = last("INVITE ");
+
+	peer_respond(inv, 180, "p1");
+	pump(20);
+	ck_assert_int_eq(T.ev.progress, 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_PROCEEDING);
+
+	peer_respond(inv, 200, "p1");
+	pump(20);
+	ck_assert_int_eq(T.ev.answered, 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	ck_assert_int_eq(count("ACK "), 1);
+	/* 13.2.2.4: the ACK has the INVITE's CSeq number */
+	{
+		char cseq[64];
+
+		ck_assert_str_eq(hdr(last("ACK "), "CSeq", cseq, sizeof(cseq)), "1 ACK");
+	}
+
+	/* the peer did not hear the ACK: its 2xx again gets the same ACK,
+	 * the owner hears nothing new */
+	peer_respond(inv, 200, "p1");
+	pump(20);
+	ck_assert_int_eq(count("ACK "), 2);
+	ck_assert_int_eq(T.ev.answered, 1);
+
+	/* our BYE; the leg goes once it is answered */
+	ck_assert_int_eq(sip_leg_bye(leg, "Reason: Q.850;cause=16\r\n"), 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_TERMINATING);
+	ck_assert_int_eq(sip_leg_bye(leg, NULL), -ENOTCONN); /* one BYE */
+	pump(20);
+	ck_assert_int_eq(count("BYE "), 1);
+	ck_assert_ptr_nonnull(strstr(last("BYE "), "Reason: Q.850;cause=16\r\n"));
+	ck_assert_int_eq(T.ev.gone, 0);
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	ck_assert_int_eq(T.ev.bye, 0); /* we ended it: no bye event */
+	ck_assert_int_eq(T.ev.failed, 0);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uac_cancel_before_provisional_487)
+{
+	struct sip_leg *leg;
+	const char *inv;
+
+	bed_start();
+	leg = uac_invite();
+	inv = last("INVITE ");
+
+	/* 9.1: no CANCEL before a provisional response: it waits */
+	ck_assert_int_eq(sip_leg_cancel(leg, "Reason: Q.850;cause=31\r\n"), 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CANCEL_WAIT);
+	pump(20);
+	ck_assert_int_eq(count("CANCEL "), 0);
+
+	peer_respond(inv, 180, "p2");
+	pump(20);
+	ck_assert_int_eq(count("CANCEL "), 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CANCELLING);
+	ck_assert_int_eq(T.ev.progress, 0); /* the owner ended it */
+	ck_assert_ptr_nonnull(strstr(last("CANCEL "), "Reason: Q.850;cause=31\r\n"));
+	ck_assert_int_eq(sip_leg_cancel(leg, NULL), -EALREADY);
+
+	peer_respond(last("CANCEL "), 200, "p2");
+	peer_respond(inv, 487, "p2");
+	pump(20);
+	/* the non-2xx is ACKed by the transaction (17.1.1.3) */
+	ck_assert_int_eq(count("ACK "), 1);
+	ck_assert_int_eq(T.ev.failed, 0); /* the owner is not told */
+	ck_assert_int_eq(T.ev.gone, 1);
+	ck_assert_int_eq(count("BYE "), 0);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uac_200_crosses_cancel)
+{
+	struct sip_leg *leg;
+	const char *inv;
+
+	bed_start();
+	leg = uac_invite();
+	inv = last("INVITE ");
+	peer_respond(inv, 183, "p3");
+	pump(20);
+	ck_assert_int_eq(sip_leg_cancel(leg, NULL), 0);
+	pump(20);
+	ck_assert_int_eq(count("CANCEL "), 1);
+	/* 9.1: the 2xx came anyway: ACK it and end the call with a BYE */
+	peer_respond(last("CANCEL "), 200, "p3");
+	peer_respond(inv, 200, "p3");
+	pump(20);
+	ck_assert_int_eq(count("ACK "), 1);
+	ck_assert_int_eq(count("BYE "), 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_TERMINATING);
+	ck_assert_int_eq(T.ev.answered, 0);
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uac_failure_told)
+{
+	struct sip_leg *leg;
+
+	bed_start();
+	leg = uac_invite();
+	(void)leg;
+	peer_respond(last("INVITE "), 486, "p4");
+	pump(20);
+	ck_assert_int_eq(T.ev.failed, 1);
+	ck_assert_uint_eq(T.ev.failed_status, 486);
+	ck_assert_int_eq(T.ev.gone, 1);
+	ck_assert_int_eq(count("ACK "), 1);
+	bed_stop();
+}
+END_TEST
+
+/* --- UAS --- */
+
+static struct sip_leg *uas_invite_hdrs(const char *extra)
+{
+	peer_request("INVITE", 1, "z9hG4bK-inv1", NULL, extra);
+	pump(20);
+	ck_assert_int_eq(T.ev.incoming, 1);
+	ck_assert_ptr_nonnull(T.ev.leg);
+	ck_assert_int_eq(sip_leg_state(T.ev.leg), SIP_LEG_S_PROCEEDING);
+	return T.ev.leg;
+}
+
+static struct sip_leg *uas_invite(void)
+{
+	return uas_invite_hdrs(NULL);
+}
+
+START_TEST(test_uas_200_until_ack_then_bye_in)
+{
+	struct sip_leg *leg;
+	char tag[64];
+	int oks;
+
+	bed_start();
+	leg = uas_invite();
+	/* API refusals in PROCEEDING (UAS) */
+	ck_assert_int_eq(sip_leg_bye(leg, NULL), -ENOTCONN);
+	ck_assert_int_eq(sip_leg_cancel(leg, NULL), -EALREADY);
+
+	ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_ACCEPTED);
+	ck_assert_int_eq(sip_leg_respond(leg, 486, NULL), -EALREADY);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 180"), 1);
+	ck_assert_int_eq(count("SIP/2.0 200"), 1);
+	/* 13.3.1.4: again after T1 (500 ms), then 2*T1 */
+	pump(600);
+	ck_assert_int_eq(count("SIP/2.0 200"), 2);
+	pump(1000);
+	ck_assert_int_eq(count("SIP/2.0 200"), 3);
+
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-ack1", tag, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.ack, 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	oks = count("SIP/2.0 200");
+	pump(5000);
+	ck_assert_int_eq(count("SIP/2.0 200"), oks); /* ACKed: no more */
+
+	/* BYE from the peer: 200, the owner hears it, the leg goes */
+	peer_request("BYE", 2, "z9hG4bK-bye1", tag, NULL);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 200"), oks + 1);
+	{
+		char cseq[64];
+
+		ck_assert_str_eq(hdr(last("SIP/2.0 200"), "CSeq", cseq, sizeof(cseq)), "2 BYE");
+	}
+	ck_assert_int_eq(T.ev.bye, 1);
+	pump(100);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uas_no_ack_bye_408)
+{
+	struct sip_leg *leg;
+	int oks;
+
+	bed_start();
+	leg = uas_invite();
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(31000);
+	/* T1 doubling to T2: sent at 0, 0.5, 1.5, 3.5, 7.5, 11.5, ... 27.5 s */
+	oks = count("SIP/2.0 200");
+	ck_assert_int_eq(oks, 10);
+	ck_assert_int_eq(count("BYE "), 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_ACCEPTED);
+	/* 64*T1 without an ACK: the owner hears a BYE, the peer gets one
+	 * with the reason at 64*T1 = 32 s (after a last 2xx at 31.5 s; the
+	 * BYE's own retransmission would follow at 32.5 s) */
+	pump(900);
+	ck_assert_int_eq(count("BYE "), 0);
+	pump(200);
+	ck_assert_int_eq(count("BYE "), 1);
+	ck_assert_ptr_nonnull(strstr(last("BYE "), "Reason: SIP;cause=408"));
+	ck_assert_int_eq(T.ev.bye_null, 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_TERMINATING);
+	ck_assert_int_eq(count("SIP/2.0 200"), oks + 1); /* the last at 31.5 s */
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	ck_assert_int_eq(T.ev.ack, 0);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uas_bye_out)
+{
+	struct sip_leg *leg;
+	char tag[64], cseq[64];
+
+	bed_start();
+	leg = uas_invite();
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(20);
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-ack2", tag, NULL);
+	pump(20);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	ck_assert_int_eq(sip_leg_bye(leg, NULL), 0);
+	pump(20);
+	ck_assert_int_eq(count("BYE "), 1);
+	/* the BYE goes to the peer's Contact, in its dialog */
+	ck_assert_int_eq(strncmp(last("BYE "), "BYE sip:peer@127.0.0.1:", 23), 0);
+	ck_assert_str_eq(hdr(last("BYE "), "Call-ID", cseq, sizeof(cseq)), "c1@peer");
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	ck_assert_int_eq(T.ev.bye, 0);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uas_cancel_487)
+{
+	struct sip_leg *leg;
+	char tag[64];
+
+	bed_start();
+	leg = uas_invite();
+	ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+	pump(20);
+	peer_request("CANCEL", 1, "z9hG4bK-inv1", NULL, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.cancelled, 1);
+	ck_assert_int_eq(count("SIP/2.0 487"), 1);
+	ck_assert_int_eq(count("SIP/2.0 200"), 1); /* to the CANCEL */
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_TERMINATING);
+	ck_assert_int_eq(sip_leg_respond(leg, 480, NULL), -EALREADY);
+	tandem_tag("SIP/2.0 487", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-inv1", tag, NULL);
+	/* Timer I (T4, 5 s on UDP) ends the transaction, then the leg */
+	pump(6000);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uas_reliable_180_prack)
+{
+	struct sip_leg *leg;
+	char tag[64], rseq[16], hdrs[64];
+
+	bed_start();
+	leg = uas_invite_hdrs("Require: 100rel\r\n");
+	ck_assert(sip_leg_provisional_reliable(leg));
+	ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 180"), 1);
+	hdr(last("SIP/2.0 180"), "RSeq", rseq, sizeof(rseq));
+	/* RFC 3262 3: sent again (T1) until PRACKed */
+	pump(600);
+	ck_assert_int_eq(count("SIP/2.0 180"), 2);
+	tandem_tag("SIP/2.0 180", tag, sizeof(tag));
+	snprintf(hdrs, sizeof(hdrs), "RAck: %s 1 INVITE\r\n", rseq);
+	peer_request("PRACK", 2, "z9hG4bK-prack1", tag, hdrs);
+	pump(20);
+	ck_assert_int_eq(T.ev.prack, 1);
+	ck_assert_int_eq(count("SIP/2.0 200"), 1); /* to the PRACK */
+	pump(3000);
+	ck_assert_int_eq(count("SIP/2.0 180"), 2); /* PRACKed: no more */
+	/* a PRACK for an RSeq never sent: 481 (RFC 3262 7.2), not passed up */
+	peer_request("PRACK", 3, "z9hG4bK-prack2", tag, "RAck: 999 1 INVITE\r\n");
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 481"), 1);
+	ck_assert_int_eq(T.ev.prack, 1);
+	ck_assert_int_eq(sip_leg_respond(leg, 486, NULL), 0);
+	pump(20);
+	tandem_tag("SIP/2.0 486", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-inv1", tag, NULL);
+	pump(6000);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+START_TEST(test_uas_unreliable_180)
+{
+	struct sip_leg *leg;
+
+	bed_start();
+	leg = uas_invite_hdrs("Supported: 100rel\r\n"); /* we are not set to use it */
+	ck_assert(!sip_leg_provisional_reliable(leg));
+	ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+	pump(2000);
+	ck_assert_int_eq(count("SIP/2.0 180"), 1);
+	ck_assert_ptr_null(strstr(last("SIP/2.0 180"), "RSeq:"));
+	ck_assert_int_eq(sip_leg_respond(leg, 480, NULL), 0);
+	pump(20);
+	bed_stop();
+}
+END_TEST
+
+/* RFC 4028: the caller refreshes (refresher=uac); a refresh (UPDATE) keeps
+ * the session; without one it ends shortly before the interval (10: the
+ * BYE with Reason 408), the owner hearing a BYE. */
+START_TEST(test_session_timer_expires)
+{
+	struct sip_leg *leg;
+	char tag[64], se[64];
+
+	bed_start();
+	leg = uas_invite_hdrs("Supported: timer\r\nSession-Expires: 90;refresher=uac\r\n");
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(20);
+	ck_assert_str_eq(hdr(last("SIP/2.0 200"), "Session-Expires", se, sizeof(se)),
+			 "90;refresher=uac");
+	ck_assert_ptr_nonnull(strstr(last("SIP/2.0 200"), "\r\nRequire: timer\r\n"));
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-ack3", tag, NULL);
+	pump_coarse(40000);
+	peer_request("UPDATE", 2, "z9hG4bK-upd1", tag, "Session-Expires: 90;refresher=uac\r\n");
+	pump_coarse(21000); /* 61 s: past 90 - 30 s of the first interval, refreshed at 40 s */
+	ck_assert_int_eq(count("BYE "), 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	pump_coarse(39200); /* 100.2 s: 60 s after the refresh */
+	ck_assert_int_eq(count("BYE "), 1);
+	ck_assert_ptr_nonnull(strstr(last("BYE "), "Reason: SIP;cause=408"));
+	ck_assert_int_eq(T.ev.bye_null, 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_TERMINATING);
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+/* RFC 4028: we refresh (refresher=uas) with an UPDATE at half the
+ * interval; answered, the session goes on. */
+START_TEST(test_session_timer_we_refresh)
+{
+	struct sip_leg *leg;
+	char tag[64], se[64];
+
+	bed_start();
+	leg = uas_invite_hdrs("Supported: timer\r\nSession-Expires: 90;refresher=uas\r\n");
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(20);
+	ck_assert_str_eq(hdr(last("SIP/2.0 200"), "Session-Expires", se, sizeof(se)),
+			 "90;refresher=uas");
+	ck_assert_ptr_null(strstr(last("SIP/2.0 200"), "\r\nRequire: timer\r\n"));
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-ack4", tag, NULL);
+	pump_coarse(44000);
+	ck_assert_int_eq(count("UPDATE "), 0);
+	pump_coarse(1200);
+	ck_assert_int_eq(count("UPDATE "), 1);
+	ck_assert_str_eq(hdr(last("UPDATE "), "Session-Expires", se, sizeof(se)),
+			 "90;refresher=uas");
+	peer_respond(last("UPDATE "), 200, NULL);
+	pump_coarse(20000); /* 65 s: past where a silent session would have ended */
+	ck_assert_int_eq(count("BYE "), 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	ck_assert_int_eq(sip_leg_bye(leg, NULL), 0);
+	pump(20);
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+/* --- the state table --- */
+
+START_TEST(test_state_table)
+{
+	struct sip_leg leg = {.call_id = "table@test", .uac = true};
+
+	/* the UAC's way through CANCEL */
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CALLING), 0);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CALLING), 0); /* same: no-op */
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CANCEL_WAIT), 0);
+	/* refused: not in the table; the state stays */
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CONFIRMED), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_PROCEEDING), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_ACCEPTED), -EINVAL);
+	ck_assert_int_eq(leg.state, SIP_LEG_S_CANCEL_WAIT);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CANCELLING), 0);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CANCEL_WAIT), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_TERMINATING), 0);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CONFIRMED), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_TERMINATED), 0);
+	/* TERMINATED is the end */
+	for (int s = SIP_LEG_S_INIT; s < SIP_LEG_S_TERMINATED; s++)
+		ck_assert_int_eq(sip_leg_state_chg(&leg, (enum sip_leg_state)s), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, (enum sip_leg_state)99), -EINVAL);
+	ck_assert_int_eq(leg.state, SIP_LEG_S_TERMINATED);
+
+	/* UAS: the 2xx before the ACK; a confirmed dialog only ends */
+	leg = (struct sip_leg){.call_id = "table@test"};
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CONFIRMED), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_PROCEEDING), 0);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_ACCEPTED), 0);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_PROCEEDING), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CONFIRMED), 0);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_ACCEPTED), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_CANCELLING), -EINVAL);
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_TERMINATED), -EINVAL);
+	ck_assert(!sip_leg_ended(&leg));
+	ck_assert_int_eq(sip_leg_state_chg(&leg, SIP_LEG_S_TERMINATING), 0);
+	ck_assert(sip_leg_ended(&leg));
+	ck_assert_str_eq(sip_leg_state_name(leg.state), "TERMINATING");
+	ck_assert_str_eq(sip_leg_state_name((enum sip_leg_state)99), "?");
+}
+END_TEST
+
+Suite *sip_ua_suite(void)
+{
+	Suite *s = suite_create("sip_ua");
+	TCase *tc = unit_tcase("sip_ua");
+
+	tcase_add_test(tc, test_uac_180_200_ack_bye);
+	tcase_add_test(tc, test_uac_cancel_before_provisional_487);
+	tcase_add_test(tc, test_uac_200_crosses_cancel);
+	tcase_add_test(tc, test_uac_failure_told);
+	tcase_add_test(tc, test_uas_200_until_ack_then_bye_in);
+	tcase_add_test(tc, test_uas_no_ack_bye_408);
+	tcase_add_test(tc, test_uas_bye_out);
+	tcase_add_test(tc, test_uas_cancel_487);
+	tcase_add_test(tc, test_uas_reliable_180_prack);
+	tcase_add_test(tc, test_uas_unreliable_180);
+	tcase_add_test(tc, test_session_timer_expires);
+	tcase_add_test(tc, test_session_timer_we_refresh);
+	tcase_add_test(tc, test_state_table);
+	suite_add_tcase(s, tc);
+	return s;
+}

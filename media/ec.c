@@ -188,8 +188,14 @@ void ec_metrics(const struct ec *ec, struct ec_metrics *m)
 	m->convergence_ms = ec->convergence_ms;
 	m->samples = ec->samples;
 	m->far_active = ec->far_active;
-	m->double_talk = ec->ops->double_talk ? ec->ops->double_talk(ec->impl) : 0;
-	m->double_talk_share =
-		ec->far_active ? (float)m->double_talk / (float)ec->far_active : 0.0f;
+	if (ec->ops->double_talk) {
+		uint64_t far = 0;
+
+		/* the canceller judges double talk where its own detector finds
+		 * the far end active, not by the metric blocks' threshold: the
+		 * share takes the same base (over 100 % once without it) */
+		m->double_talk = ec->ops->double_talk(ec->impl, &far);
+		m->double_talk_share = far ? (float)m->double_talk / (float)far : 0.0f;
+	}
 	m->state = ec_state(ec);
 }

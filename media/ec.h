@@ -45,7 +45,8 @@ struct ec_metrics {
 	float erl_db;		 /* echo return loss: tx power / rx power, far end only */
 	float erle_db;		 /* rx power / out power, far end only, smoothed */
 	int32_t convergence_ms;	 /* far-end-active time until ERLE >= 20 dB; -1 not yet */
-	float double_talk_share; /* share of far-end-active samples under double talk */
+	float double_talk_share; /* share of far-end-active samples under double talk (the
+				  * implementation's own far-end detection: <= 1) */
 	uint64_t samples;	 /* processed samples */
 	uint64_t far_active;	 /* of which the far end was active */
 	uint64_t double_talk;	 /* of which the canceller saw double talk */
@@ -61,8 +62,10 @@ struct ec_ops {
 	void *(*alloc)(void *ctx, unsigned tail, const struct ec_params *p);
 	void (*process)(void *st, const int16_t *tx, const int16_t *rx, int16_t *out, size_t n);
 	void (*reset)(void *st);
-	/* Samples flagged as double talk since the last reset (NULL: unknown). */
-	uint64_t (*double_talk)(const void *st);
+	/* Samples flagged as double talk since the last reset (NULL: unknown),
+	 * and in *far the samples the implementation itself took as far-end
+	 * active (double talk is only judged there). */
+	uint64_t (*double_talk)(const void *st, uint64_t *far);
 	/* Bytes of per-channel state (0: unknown, e.g. a library's private state). */
 	size_t (*state_bytes)(const void *st);
 	unsigned latency;

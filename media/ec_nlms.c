@@ -139,7 +139,7 @@ struct nlms {
 	float lx, ld, le;     /* long-term far / rx / residual power in single talk */
 	float noise;	      /* background noise power (comfort noise level) */
 	uint32_t rng;
-	uint64_t dt_samples;
+	uint64_t dt_samples, far_samples; /* double talk, of the far-end-active samples */
 };
 
 /* 8 int16 to 8 floats; the AVX2 copies redefine it (one 256-bit widening
@@ -300,7 +300,7 @@ static void nlms_reset(void *st)
 	s->lx = s->ld = s->le = 0.0f;
 	s->noise = DBM0_POWER(-70.0f);
 	s->rng = 0x2545f491u;
-	s->dt_samples = 0;
+	s->dt_samples = s->far_samples = 0;
 }
 
 static size_t nlms_bytes(unsigned n, unsigned nw)
@@ -772,8 +772,10 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 			s->ld += (d * d - s->ld) * (1.0f / 2048);
 			s->le += (e * e - s->le) * (1.0f / 2048);
 		}
-		if (far && dt)
-			s->dt_samples++;
+		if (far) {
+			s->far_samples++;
+			s->dt_samples += dt;
+		}
 		if (!far) {
 			/* comfort noise level: slow-rising minimum of the residual */
 			s->noise = s->se < s->noise ? s->se : s->noise * 1.0005f;
@@ -794,10 +796,11 @@ static void nlms_process(void *st, const int16_t *tx, const int16_t *rx, int16_t
 	}
 }
 
-static uint64_t nlms_double_talk(const void *st)
+static uint64_t nlms_double_talk(const void *st, uint64_t *far)
 {
 	const struct nlms *s = st;
 
+	*far = s->far_samples;
 	return s->dt_samples;
 }
 

@@ -129,6 +129,7 @@ START_TEST(test_double_talk)
 	ck_assert_msg(r.dt_sdr_db >= 40.0f, "near end SDR %.1f dB", r.dt_sdr_db);
 	ck_assert_float_le(r.dt_distortion_db, 3.0f);
 	ck_assert_float_gt(r.metrics.double_talk_share, 0.1f);
+	ck_assert_float_le(r.metrics.double_talk_share, 1.0f);
 }
 END_TEST
 

@@ -272,6 +272,9 @@ int iw_sipi_body(const struct iw_call *c, const char *sdp, int sdp_len, const st
 int iw_sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
 		 uint8_t *store, size_t size);
 int iw_sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm, uint8_t *loc);
+int iw_sipi_backward(struct iw_call *c, const struct sip_msg *sm, const char *what,
+		     struct isup_msg *m, uint8_t *store, size_t size);
+bool iw_sipi_to_circuit(struct iw_call *c, const struct sip_msg *sm, const char *what);
 
 /* --- iw_redirect.c: Diversion / History-Info <-> ISUP redirection --- */
 void iw_redirection_headers(const struct iw_call *c, const struct sip_trunk *t, const char *host,

@@ -6,7 +6,10 @@
  *   information, 200 -> ANM (CON when no ACM went), a failure -> the next
  *   trunk of the route (no answer, trunk trouble) or REL with the mapped
  *   cause (Reason: Q.850 wins), after a busy/congestion tone when the
- *   trunk says. BYE -> REL 16 is in iw_call.c (both directions). */
+ *   trunk says. BYE -> REL 16 is in iw_call.c (both directions).
+ *   On a SIP-I trunk the ACM/CPG/ANM/CON encapsulated in the 18x/200 go to
+ *   the circuit with their own parameters instead (iw_call_sipi.c), the
+ *   REL's cause in a failure or BYE wins over the status and Reason. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,10 +141,32 @@ void iw_leg_incoming(struct iw *iw, struct iw_leg *leg, const struct iw_leg_in *
 void iw_to_sip_progress(struct iw_call *c, const struct sip_msg *rsp)
 {
 	bool alerting = rsp->status == 180;
+	char what[8];
 
 	iw_rx_answer_sdp(c, rsp);
 	if (!c->cleg)
 		return;
+	snprintf(what, sizeof(what), "%u", rsp->status);
+	if (!c->acm_sent) {
+		struct isup_msg m;
+		uint8_t store[280];
+		const struct isup_param *p;
+		struct isup_bci b;
+
+		/* SIP-I (Q.1912.5): the encapsulated ACM goes to the circuit as
+		 * it came; its called party status, not the SIP status code,
+		 * says whether the caller hears ringing */
+		if (iw_sipi_backward(c, rsp, what, &m, store, sizeof(store)) == 0 &&
+		    (p = isup_msg_param(&m, ISUP_PAR_BACKWARD_CALL_INDICATORS)) &&
+		    isup_bci_decode(p->val, p->len, &b) == 0 && iw_sipi_to_circuit(c, rsp, what)) {
+			iw_call_state(c, IW_CALL_S_EARLY);
+			if (b.called_status == 1 && !c->agreed_ok && c->iw->cfg.ringback)
+				iw_tone(c, "ringback");
+			return;
+		}
+	} else if (iw_sipi_to_circuit(c, rsp, what)) {
+		return; /* the encapsulated CPG */
+	}
 	/* RFC 3398 7.2.1.1: 180 -> ACM "subscriber free"; 183 -> ACM with
 	 * in-band information (or CPG when the ACM went already) */
 	if (!c->acm_sent) {
@@ -169,7 +194,8 @@ void iw_to_sip_answered(struct iw_call *c, const struct sip_msg *rsp)
 	if (!c->cleg)
 		return;
 	LOGCALL(c, LOGL_INFO, "answered\n");
-	c->cleg->ops->answer(c->cleg);
+	if (!iw_sipi_to_circuit(c, rsp, "200"))
+		c->cleg->ops->answer(c->cleg);
 }
 
 /* Worth another trunk: no answer (408, or no response at all), or the

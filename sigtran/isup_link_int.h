@@ -100,6 +100,9 @@ struct isup_call {
 	bool have_calling;
 	uint8_t *iam; /* incoming: the IAM as received, talloc'd at its size */
 	size_t iam_len;
+	/* isup_call_backward(): the parameters the next TX_ACM/CPG/ANM/CON
+	 * sends (set only while that event is dispatched) */
+	const struct isup_msg *tx_from;
 };
 
 #define ISUP_CALL_IAM_MAX 272

@@ -469,6 +469,40 @@ else
 fi
 wait "$uac"
 
+# --- SIP-I on receipt (Q.1912.5 profile C): the backward ISUP messages
+# the trunk encapsulates in its 180/183/200 and BYE go to the switch with
+# their own parameters; a malformed one is ignored (plain SIP mapping)
+printf '\x06\x15\x11\x01\x29\x01\x02\x00' >"$TMPD/acm.bin" # BCI no charge, ISDN access; OBCI diversion may occur
+printf '\x2c' >"$TMPD/cpg_bad.bin"                                 # a CPG cut after its type
+printf '\x2c\x06\x00' >"$TMPD/cpg.bin"                             # event: call forwarded unconditional
+printf '\x09\x01\x11\x02\x15\x11\x00' >"$TMPD/anm.bin"             # ANM with a BCI
+printf '\x0c\x02\x00\x02\x82\x9f' >"$TMPD/rel.bin"                 # REL cause 31, location 2
+start_bg "$TMPD/uas-sipi-rx.out" timeout 20 sipp -sf "$SIPP/uas_sipi.xml" -i 127.0.0.1 -p $UAS2 \
+	-m 1 -nostdin -trace_msg -message_file "$TMPD/uas-sipi-rx.msg"
+uas=$BG_PID
+sw "call 27 40123457 89555"
+if wait_ev "$out" "EV REL cic=27" 80; then
+	# the default ACM of the plain call above says "charge" (bits BA 10)
+	check "it:iw-calls:sip-i-rx:acm-bci-from-body (15 11)" \
+		grep -qE "EV ACMP cic=27 bci=15(11|31) obci=2 " "$out"
+	check "it:iw-calls:sip-i-rx:acm-libss7-subscriber-free" grep -q "EV ACM cic=27 " "$out"
+	check "it:iw-calls:sip-i-rx:malformed-cpg-logged" \
+		grep -q "SIP-I body in 183: malformed ISUP: ignored" "$TMPD/td.log"
+	check "it:iw-calls:sip-i-rx:malformed-cpg->plain-cpg-inband (3)" \
+		grep -q "EV CPGP cic=27 event=3" "$out"
+	check "it:iw-calls:sip-i-rx:cpg-event-from-body (6)" grep -q "EV CPGP cic=27 event=6" "$out"
+	check "it:iw-calls:sip-i-rx:anm-with-body-bci" grep -q "EV ANMP cic=27 opt=11" "$out"
+	check "it:iw-calls:sip-i-rx:rel-cause-from-body-not-reason (31 loc 2)" \
+		grep -q "EV RELP cic=27 loc=2 cause=31" "$out"
+	check "it:iw-calls:sip-i-rx:libss7-rel-cause-31" grep -q "EV REL cic=27 cause=31" "$out"
+else
+	fail "it:iw-calls:sip-i-rx:call"
+	tail -20 "$TMPD/td.log"
+fi
+wait "$uas"
+check "it:iw-calls:sip-i-rx:sipp-scenario" test $? -eq 0
+check "it:iw-calls:sip-i-rx:plain-acm-default-bci (16..)" grep -qE "EV ACMP cic=13 bci=16" "$out"
+
 # --- SIP -> ISUP: asserted identity with Privacy: id -> calling number
 # +49 30 555666 (national), presentation restricted, network provided
 start_bg "$TMPD/uac-pai.out" timeout 20 sipp -sf "$SIPP/uac_pai.xml" "127.0.0.1:$SIP" -i 127.0.0.1 \

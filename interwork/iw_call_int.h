@@ -174,6 +174,14 @@ struct iw_call {
 	char number[48];
 	char *ruri_sent; /* talloc'd */
 	bool ruri_fixed; /* from ENUM: keep it on the next trunk */
+	/* 3xx follow (iw_call_to_sip.c, RFC 3261 8.1.3.4): the Contacts
+	 * admitted and not tried yet (q order), every URI tried (no loop),
+	 * how many the first redirecting trunk allows, and the Diversion /
+	 * History-Info line of the redirection for the next INVITE; all
+	 * talloc'd under the call */
+	char **redir_todo, **redir_tried;
+	unsigned n_redir_todo, n_redir_tried, redirects, redir_max;
+	char *redir_hdr;
 	/* SIP -> ISUP: the calling party came in a SIP-I IAM (kept as it is);
 	 * a diverted call's numbers (E.164), written per linkset */
 	bool calling_from_sipi;

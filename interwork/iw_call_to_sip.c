@@ -20,8 +20,10 @@
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum_dns.h"
 #include "interwork/iw_trust.h"
+#include "sip/sip_hdr.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
+#include "sip/sip_uri.h"
 
 static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *number,
 			const char *ruri_in);
@@ -224,6 +226,168 @@ static bool try_next_trunk(struct iw_call *c, unsigned status)
 	return false;
 }
 
+/* --- 3xx follow (RFC 3261 8.1.3.4, RFC 3398 7.2.1.4) --- */
+
+/* The configured trunk a Contact points at: its host is the trunk's
+ * remote host or domain, and the port the trunk's (5060/5061 when either
+ * says none). An SBC is not steered to hosts it has no trunk for. */
+static struct sip_trunk *redir_trunk(const struct sip_uri *u)
+{
+	struct sip_trunk *t;
+	unsigned dflt = u->scheme == SIP_URI_SIPS ? 5061 : 5060;
+	unsigned port = u->port ? u->port : dflt;
+
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		unsigned tport = t->port ? t->port : (t->proto == SIP_PROTO_TLS ? 5061 : 5060);
+
+		/* the domain of our Request-URIs (sent without a port) */
+		if (t->domain && !u->port && tstr_casecmp_cstr(u->host, t->domain))
+			return t;
+		if (tport != port)
+			continue;
+		if (t->host && tstr_casecmp_cstr(u->host, t->host))
+			return t;
+	}
+	return NULL;
+}
+
+static bool redir_was_tried(const struct iw_call *c, const char *uri)
+{
+	if (c->ruri_sent && !strcasecmp(c->ruri_sent, uri))
+		return true;
+	for (unsigned i = 0; i < c->n_redir_tried; i++)
+		if (!strcasecmp(c->redir_tried[i], uri))
+			return true;
+	for (unsigned i = 0; i < c->n_redir_todo; i++)
+		if (!strcasecmp(c->redir_todo[i], uri))
+			return true;
+	return false;
+}
+
+static int strv_add(void *ctx, char ***v, unsigned *n, const char *s, bool front)
+{
+	char **nv = talloc_realloc(ctx, *v, char *, *n + 1);
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (front) {
+		memmove(nv + 1, nv, *n * sizeof(*nv));
+		nv[0] = talloc_strdup(nv, s);
+	} else {
+		nv[*n] = talloc_strdup(nv, s);
+	}
+	(*n)++;
+	return 0;
+}
+
+/* A 3xx: its Contacts (sip/sips, on a configured trunk, not tried yet)
+ * go in front of those still to try, highest q first (RFC 3261 8.1.3.4;
+ * no q counts as 1.0; equal q keep their order). */
+static void redir_collect(struct iw_call *c, unsigned status, const struct sip_msg *rsp)
+{
+	struct {
+		char uri[256];
+		int q;
+	} v[8];
+	unsigned n = 0;
+	struct sip_contact ct;
+
+	for (unsigned i = 0; n < 8 && sip_msg_contact(rsp, i, &ct) == 0; i++) {
+		struct sip_uri u;
+		char uri[256];
+		int q = ct.q < 0 ? 1000 : ct.q;
+
+		if (ct.na.star || ct.na.uri.len >= sizeof(uri))
+			continue;
+		snprintf(uri, sizeof(uri), "%.*s", (int)ct.na.uri.len, ct.na.uri.p);
+		if (sip_uri_decode(ct.na.uri, &u) < 0 ||
+		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS)) {
+			LOGCALL(c, LOGL_NOTICE, "SIP %u Contact %s: not a sip/sips URI: skipped\n",
+				status, uri);
+			continue;
+		}
+		/* RFC 3261 8.1.3.4: a target tried once is not tried again */
+		if (redir_was_tried(c, uri)) {
+			LOGCALL(c, LOGL_INFO, "SIP %u Contact %s: tried already (loop): skipped\n",
+				status, uri);
+			continue;
+		}
+		if (!redir_trunk(&u)) {
+			c->iw->st.redirects_refused++;
+			LOGCALL(c, LOGL_NOTICE,
+				"SIP %u Contact %s: host %.*s:%u is no configured trunk: refused\n",
+				status, uri, (int)u.host.len, u.host.p, u.port ? u.port : 5060);
+			continue;
+		}
+		/* insertion by q, stable */
+		unsigned k = n;
+
+		while (k > 0 && v[k - 1].q < q) {
+			v[k] = v[k - 1];
+			k--;
+		}
+		snprintf(v[k].uri, sizeof(v[k].uri), "%s", uri);
+		v[k].q = q;
+		n++;
+	}
+	while (n > 0)
+		strv_add(c, &c->redir_todo, &c->n_redir_todo, v[--n].uri, true);
+}
+
+/* The Diversion (RFC 5806) or History-Info (RFC 7044 with the RFC 4458
+ * cause) line telling the next target who redirected the call. */
+static void redir_header(struct iw_call *c, const struct sip_trunk *t, unsigned status,
+			 const char *target)
+{
+	const char *from = c->ruri_sent ? c->ruri_sent : "";
+
+	talloc_free(c->redir_hdr);
+	c->redir_hdr = NULL;
+	if (t->redir == SIP_REDIR_DIVERSION)
+		c->redir_hdr = talloc_asprintf(c, "Diversion: <%s>;reason=%s;counter=%u\r\n", from,
+					       status == 300 ? "deflection" : "unconditional",
+					       c->redirects);
+	else if (t->redir == SIP_REDIR_HISTORY_INFO)
+		c->redir_hdr = talloc_asprintf(
+			c, "History-Info: <%s>;index=1, <%s;cause=%u>;index=1.1;rc\r\n", from,
+			target, status);
+}
+
+/* The next Contact still to try (the ISUP side keeps waiting): true when
+ * an INVITE went. status: the answer that made us look (3xx, or the
+ * failure of a redirected target). */
+static bool try_redirect(struct iw_call *c, unsigned status)
+{
+	while (c->n_redir_todo && c->redirects < c->redir_max) {
+		char *uri = talloc_steal(c, c->redir_todo[0]);
+		struct sip_uri u;
+		struct sip_trunk *t;
+
+		memmove(c->redir_todo, c->redir_todo + 1, --c->n_redir_todo * sizeof(char *));
+		strv_add(c, &c->redir_tried, &c->n_redir_tried, uri, false);
+		if (sip_uri_decode((struct tstr){uri, strlen(uri)}, &u) < 0 ||
+		    !(t = redir_trunk(&u)) || !iw_admit_trunk(t)) {
+			LOGCALL(c, LOGL_INFO, "redirect target %s: trunk not available\n", uri);
+			talloc_free(uri);
+			continue;
+		}
+		c->redirects++;
+		c->iw->st.redirects++;
+		LOGCALL(c, LOGL_INFO, "SIP %u from trunk %s: redirect %u/%u to %s via trunk %s\n",
+			status, c->trunk_name, c->redirects, c->redir_max, uri, t->name);
+		iw_call_cdr_record(c, false, (int)status, 0, -1);
+		redir_header(c, t, status, uri);
+		sip_leg_detach(c->leg);
+		c->leg = NULL;
+		send_invite(c, t, c->number, uri);
+		talloc_free(uri);
+		return true;
+	}
+	return false;
+}
+
 /* tones-on-failure is over: the REL with the cause the SIP side gave */
 void iw_fail_tone_done(struct iw_call *c)
 {
@@ -258,6 +422,15 @@ void iw_to_sip_failed(struct iw_call *c, unsigned status, const struct sip_msg *
 	uint8_t loc = iw_cause_sip_location((int)status);
 	int cause = iw_sipi_rel_cause(c, rsp, &loc);
 
+	if (c->cleg && status >= 300 && status <= 302 && c->trunk) {
+		/* the first redirecting trunk says how far we follow */
+		if (!c->redir_max)
+			c->redir_max = c->trunk->redirect_follow;
+		if (c->redir_max)
+			redir_collect(c, status, rsp);
+	}
+	if (c->cleg && try_redirect(c, status))
+		return;
 	if (c->cleg && !c->acm_sent && iw_cause_sip_failover((int)status) &&
 	    try_next_trunk(c, status))
 		return;
@@ -350,6 +523,8 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	 * only in P-Asserted-Identity, with Privacy: id */
 	iw_identity_out(trunk, c->calling, c->calling_restricted, c->local_addr, from, sizeof(from),
 			hdrs, sizeof(hdrs));
+	if (c->redir_hdr && strlen(hdrs) + strlen(c->redir_hdr) < sizeof(hdrs))
+		strcat(hdrs, c->redir_hdr); /* a 3xx followed: who redirected */
 	iw_redirection_headers(c, trunk, host, hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs));
 	spec.trunk = trunk;
 	spec.ruri = ruri;

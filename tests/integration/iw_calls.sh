@@ -28,7 +28,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161 UAS7=25162 UAS8=25163
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 near() { # VALUE TARGET TOLERANCE
@@ -77,6 +77,12 @@ sip
  trunk infotrunk
   remote 127.0.0.1 $UAS5
   dtmf info
+ trunk redir
+  remote 127.0.0.1 $UAS7
+  redirect follow 2
+ trunk redir2
+  remote 127.0.0.1 $UAS8
+  redirection diversion
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
@@ -88,6 +94,7 @@ routing
  route to-sip 4960 via small
  route to-sip 4970 via infotrunk
  route to-sip 4975 via toned
+ route to-sip 4945 via redir
  route to-isup default via sw1
  enum servers 127.0.0.1:$DNS
  enum timeout 300
@@ -503,6 +510,38 @@ wait "$uas"
 check "it:iw-calls:sip-i-rx:sipp-scenario" test $? -eq 0
 check "it:iw-calls:sip-i-rx:plain-acm-default-bci (16..)" grep -qE "EV ACMP cic=13 bci=16" "$out"
 
+# --- 3xx follow (RFC 3261 8.1.3.4): trunk redir answers 302; the Contact
+# on a foreign host is refused (an SBC is not steered to arbitrary hosts),
+# the one on trunk redir2 is tried with Diversion, the loop back is skipped;
+# the ISUP side waits meanwhile and gets ACM/ANM from the new target
+start_bg "$TMPD/uas-302.out" timeout 20 sipp -sf "$SIPP/uas_302.xml" -i 127.0.0.1 -p $UAS7 \
+	-key target "127.0.0.1:$UAS8" -m 1 -nostdin
+uas=$BG_PID
+start_bg "$TMPD/uas-redir2.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS8 -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-redir2.msg"
+uas2=$BG_PID
+sw "call 28 45001 89555"
+if wait_ev "$out" "EV ANM cic=28" 80; then
+	check "it:iw-calls:redirect:302-followed-to-redir2" \
+		grep -q "SIP 302 from trunk redir: redirect 1/2 to sip:+4945002@127.0.0.1:$UAS8;user=phone via trunk redir2" "$TMPD/td.log"
+	check "it:iw-calls:redirect:foreign-host-refused" \
+		grep -q "SIP 302 Contact sip:+4945999@192.0.2.99:5060: host 192.0.2.99:5060 is no configured trunk: refused" "$TMPD/td.log"
+	check "it:iw-calls:redirect:loop-skipped" grep -q "SIP 302 Contact .*tried already (loop)" "$TMPD/td.log"
+	check "it:iw-calls:redirect:invite-ruri-is-the-contact" \
+		grep -q "^INVITE sip:+4945002@127.0.0.1:$UAS8;user=phone SIP/2.0" "$TMPD/uas-redir2.msg"
+	check "it:iw-calls:redirect:diversion-names-the-redirecting-uri" \
+		grep -qE "^Diversion: <sip:\+4945001@127.0.0.1;user=phone>;reason=unconditional;counter=1" "$TMPD/uas-redir2.msg"
+	check "it:iw-calls:redirect:no-rel-before-answer" bash -c "! grep -q 'EV REL cic=28' '$out'"
+	sw "release 28 16"
+	wait_ev "$out" "EV RLC cic=28" 50
+else
+	fail "it:iw-calls:redirect:answered"
+	grep -E "302|redirect|cic 28|CIC 28" "$TMPD/td.log" | tail -20
+fi
+wait "$uas"
+check "it:iw-calls:redirect:sipp-302-scenario (302 ACKed)" test $? -eq 0
+wait "$uas2"
+
 # --- SIP -> ISUP: asserted identity with Privacy: id -> calling number
 # +49 30 555666 (national), presentation restricted, network provided
 start_bg "$TMPD/uac-pai.out" timeout 20 sipp -sf "$SIPP/uac_pai.xml" "127.0.0.1:$SIP" -i 127.0.0.1 \
@@ -687,6 +726,14 @@ check "it:iw-calls:cdr-file:sip-to-isup-answered (PAI caller)" \
 	CDR direction=sip-isup result=answered -- linkset=sw1 calling_in~. called_in~. sip_status=200
 check "it:iw-calls:cdr-file:released-by-the-stop (cause 41, gateway side)" \
 	CDR direction=isup-sip cic=20 -- cause=41 release_side=gateway result=answered
+
+ref=$(CDR direction=isup-sip cic=28 record_type=attempt --get call_ref)
+check "it:iw-calls:cdr-file:redirect-attempt (302 from redir, linked by call_ref ${ref:-none})" \
+	CDR direction=isup-sip cic=28 record_type=attempt -- trunk=redir sip_status=302 \
+	result=advanced attempt=1
+check "it:iw-calls:cdr-file:redirect-final (attempt 2 on redir2 to the Contact, answered)" \
+	CDR "call_ref=${ref:-none}" record_type=call -- attempt=2 trunk=redir2 result=answered \
+	"ruri_out~^sip:\+4945002@127.0.0.1:$UAS8"
 
 sw "quit"
 exec 3>&-

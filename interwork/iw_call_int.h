@@ -289,6 +289,27 @@ void iw_redirection_headers(const struct iw_call *c, const struct sip_trunk *t, 
 			    char *out, size_t size);
 void iw_diversion_to_isup(struct iw_call *c, const struct sip_msg *invite,
 			  struct isup_call_spec *spec);
+/* The Contacts of a 3xx (RFC 3261 8.1.3.4), each with a verdict: usable
+ * ones first, highest q first (no q: 1.0; equal q keep their order),
+ * then the others in message order. tried(priv, uri): the URI was tried
+ * already (a loop); allowed(priv, u): its host is one we may send to (a
+ * configured trunk). Pure but for the callbacks; returns how many out
+ * holds (at most max). */
+struct sip_uri;
+enum iw_redir_verdict {
+	IW_REDIR_USE,
+	IW_REDIR_NOT_SIP, /* not a sip/sips URI, or a '*' */
+	IW_REDIR_TRIED,	  /* a URI tried before */
+	IW_REDIR_FOREIGN, /* a host that belongs to no configured trunk */
+};
+struct iw_redir_target {
+	char uri[256];
+	int q; /* x1000 */
+	enum iw_redir_verdict verdict;
+};
+unsigned iw_redir_targets(const struct sip_msg *rsp, bool (*tried)(void *priv, const char *uri),
+			  bool (*allowed)(void *priv, const struct sip_uri *u), void *priv,
+			  struct iw_redir_target *out, unsigned max);
 
 /* --- iw_call_to_sip.c: circuit -> SIP (the SIP leg is our UAC) --- */
 void iw_to_sip_progress(struct iw_call *c, const struct sip_msg *rsp);

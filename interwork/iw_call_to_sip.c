@@ -282,58 +282,47 @@ static int strv_add(void *ctx, char ***v, unsigned *n, const char *s, bool front
 	return 0;
 }
 
-/* A 3xx: its Contacts (sip/sips, on a configured trunk, not tried yet)
- * go in front of those still to try, highest q first (RFC 3261 8.1.3.4;
- * no q counts as 1.0; equal q keep their order). */
+static bool cb_tried(void *priv, const char *uri)
+{
+	return redir_was_tried(priv, uri);
+}
+
+static bool cb_allowed(void *priv, const struct sip_uri *u)
+{
+	(void)priv;
+	return redir_trunk(u) != NULL;
+}
+
+/* A 3xx: its usable Contacts (iw_redir_targets) go in front of those
+ * still to try, in their q order; the others are logged. */
 static void redir_collect(struct iw_call *c, unsigned status, const struct sip_msg *rsp)
 {
-	struct {
-		char uri[256];
-		int q;
-	} v[8];
-	unsigned n = 0;
-	struct sip_contact ct;
+	struct iw_redir_target v[8];
+	unsigned n = iw_redir_targets(rsp, cb_tried, cb_allowed, c, v, 8), k = 0;
 
-	for (unsigned i = 0; n < 8 && sip_msg_contact(rsp, i, &ct) == 0; i++) {
-		struct sip_uri u;
-		char uri[256];
-		int q = ct.q < 0 ? 1000 : ct.q;
-
-		if (ct.na.star || ct.na.uri.len >= sizeof(uri))
-			continue;
-		snprintf(uri, sizeof(uri), "%.*s", (int)ct.na.uri.len, ct.na.uri.p);
-		if (sip_uri_decode(ct.na.uri, &u) < 0 ||
-		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS)) {
+	for (unsigned i = 0; i < n; i++) {
+		switch (v[i].verdict) {
+		case IW_REDIR_USE:
+			k = i + 1;
+			break;
+		case IW_REDIR_NOT_SIP:
 			LOGCALL(c, LOGL_NOTICE, "SIP %u Contact %s: not a sip/sips URI: skipped\n",
-				status, uri);
-			continue;
-		}
-		/* RFC 3261 8.1.3.4: a target tried once is not tried again */
-		if (redir_was_tried(c, uri)) {
+				status, v[i].uri);
+			break;
+		case IW_REDIR_TRIED:
 			LOGCALL(c, LOGL_INFO, "SIP %u Contact %s: tried already (loop): skipped\n",
-				status, uri);
-			continue;
-		}
-		if (!redir_trunk(&u)) {
+				status, v[i].uri);
+			break;
+		case IW_REDIR_FOREIGN:
 			c->iw->st.redirects_refused++;
 			LOGCALL(c, LOGL_NOTICE,
-				"SIP %u Contact %s: host %.*s:%u is no configured trunk: refused\n",
-				status, uri, (int)u.host.len, u.host.p, u.port ? u.port : 5060);
-			continue;
+				"SIP %u Contact %s: its host is no configured trunk: refused\n",
+				status, v[i].uri);
+			break;
 		}
-		/* insertion by q, stable */
-		unsigned k = n;
-
-		while (k > 0 && v[k - 1].q < q) {
-			v[k] = v[k - 1];
-			k--;
-		}
-		snprintf(v[k].uri, sizeof(v[k].uri), "%s", uri);
-		v[k].q = q;
-		n++;
 	}
-	while (n > 0)
-		strv_add(c, &c->redir_todo, &c->n_redir_todo, v[--n].uri, true);
+	while (k > 0)
+		strv_add(c, &c->redir_todo, &c->n_redir_todo, v[--k].uri, true);
 }
 
 /* The Diversion (RFC 5806) or History-Info (RFC 7044 with the RFC 4458

@@ -525,7 +525,7 @@ if wait_ev "$out" "EV ANM cic=28" 80; then
 	check "it:iw-calls:redirect:302-followed-to-redir2" \
 		grep -q "SIP 302 from trunk redir: redirect 1/2 to sip:+4945002@127.0.0.1:$UAS8;user=phone via trunk redir2" "$TMPD/td.log"
 	check "it:iw-calls:redirect:foreign-host-refused" \
-		grep -q "SIP 302 Contact sip:+4945999@192.0.2.99:5060: host 192.0.2.99:5060 is no configured trunk: refused" "$TMPD/td.log"
+		grep -q "SIP 302 Contact sip:+4945999@192.0.2.99:5060: its host is no configured trunk: refused" "$TMPD/td.log"
 	check "it:iw-calls:redirect:loop-skipped" grep -q "SIP 302 Contact .*tried already (loop)" "$TMPD/td.log"
 	check "it:iw-calls:redirect:invite-ruri-is-the-contact" \
 		grep -q "^INVITE sip:+4945002@127.0.0.1:$UAS8;user=phone SIP/2.0" "$TMPD/uas-redir2.msg"
@@ -541,6 +541,18 @@ fi
 wait "$uas"
 check "it:iw-calls:redirect:sipp-302-scenario (302 ACKed)" test $? -eq 0
 wait "$uas2"
+
+# a 302 whose Contacts are all foreign or tried: REL with the 302's cause
+# (RFC 3398: unmapped, 31), no INVITE anywhere else
+start_bg "$TMPD/uas-302b.out" timeout 20 sipp -sf "$SIPP/uas_302.xml" -i 127.0.0.1 -p $UAS7 \
+	-key target "192.0.2.98:5060" -m 1 -nostdin
+uas=$BG_PID
+sw "call 26 45007 89555"
+check "it:iw-calls:redirect:no-usable-contact->rel-31" wait_ev "$out" "EV REL cic=26 cause=31" 80
+check "it:iw-calls:redirect:no-usable-contact:both-refused-or-skipped" \
+	grep -q "SIP 302 Contact sip:+4945002@192.0.2.98:5060;user=phone: its host is no configured trunk: refused" "$TMPD/td.log"
+wait "$uas"
+check "it:iw-calls:redirect:no-usable-contact:sipp (302 ACKed)" test $? -eq 0
 
 # --- SIP -> ISUP: asserted identity with Privacy: id -> calling number
 # +49 30 555666 (national), presentation restricted, network provided

@@ -28,7 +28,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161 UAS7=25162 UAS8=25163
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161 UAS7=25162 UAS8=25163 KAM=25164 UAC9=25165
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 near() { # VALUE TARGET TOLERANCE
@@ -83,6 +83,8 @@ sip
  trunk redir2
   remote 127.0.0.1 $UAS8
   redirection diversion
+ trunk kam
+  remote 127.0.0.1 $KAM
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
@@ -553,6 +555,98 @@ check "it:iw-calls:redirect:no-usable-contact:both-refused-or-skipped" \
 	grep -q "SIP 302 Contact sip:+4945002@192.0.2.98:5060;user=phone: its host is no configured trunk: refused" "$TMPD/td.log"
 wait "$uas"
 check "it:iw-calls:redirect:no-usable-contact:sipp (302 ACKed)" test $? -eq 0
+
+# --- Kamailio in front (a stateful proxy with record-route, as carriers
+# and SBC chains put one): sipp -> kamailio -> tandem -> ISUP switch, the
+# call set up and released by the caller's BYE, checked at each hop
+KAMAILIO=$(command -v kamailio || echo /usr/sbin/kamailio)
+if [ -x "$KAMAILIO" ]; then
+	cat >"$TMPD/kam.cfg" <<KCFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:127.0.0.1:$KAM
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "pv.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "textops.so"
+request_route {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (has_totag()) {
+		if (loose_route()) {
+			xlog("L_WARN", "KAM in-dialog \$rm via loose_route to \$ru from \$si:\$sp\n");
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans())
+			t_relay();
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	t_check_trans();
+	record_route();
+	\$du = "sip:127.0.0.1:$SIP";
+	xlog("L_WARN", "KAM initial \$rm \$ru -> \$du\n");
+	t_on_reply("R");
+	if (!t_relay())
+		sl_reply_error();
+}
+onreply_route[R] {
+	xlog("L_WARN", "KAM reply \$rs \$rm from \$si:\$sp\n");
+}
+KCFG
+	start_bg "$TMPD/kam.log" "$KAMAILIO" -DD -E -f "$TMPD/kam.cfg" -m 64 -Y "$TMPD"
+	kam=$BG_PID
+	wait_udp $KAM 50 || { fail "it:iw-calls:kamailio:start"; head -5 "$TMPD/kam.log"; }
+	start_bg "$TMPD/uac-kam.out" timeout 30 sipp -sf "$SIPP/uac_rr.xml" "127.0.0.1:$KAM" \
+		-i 127.0.0.1 -p $UAC9 -s +4989777010 -m 1 -nostdin -trace_msg \
+		-message_file "$TMPD/uac-kam.msg"
+	uac=$BG_PID
+	if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777010 " 50; then
+		iam=$(grep -E "EV IAM cic=[0-9]+ called=89777010 " "$out" | head -1)
+		cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+		sw "ring $cic"
+		sw "answer $cic"
+		check "it:iw-calls:kamailio:switch-iam-calling-number" grep -q "calling=30555777" <<<"$iam"
+		check "it:iw-calls:kamailio:switch-rel-16-on-the-bye" \
+			wait_ev "$out" "EV REL cic=$cic cause=16" 50
+	else
+		fail "it:iw-calls:kamailio:iam"
+	fi
+	wait "$uac"
+	check "it:iw-calls:kamailio:sipp-call-complete (200, ACK and BYE through the route set)" \
+		test $? -eq 0
+	check "it:iw-calls:kamailio:proxy-relayed-the-invite-to-tandem" \
+		grep -q "KAM initial INVITE sip:+4989777010@127.0.0.1:$KAM;user=phone -> sip:127.0.0.1:$SIP" "$TMPD/kam.log"
+	check "it:iw-calls:kamailio:proxy-relayed-tandem's-200" \
+		grep -q "KAM reply 200 INVITE from 127.0.0.1:$SIP" "$TMPD/kam.log"
+	check "it:iw-calls:kamailio:ack-through-the-proxy (loose_route)" \
+		grep -q "KAM in-dialog ACK via loose_route" "$TMPD/kam.log"
+	check "it:iw-calls:kamailio:bye-through-the-proxy (loose_route)" \
+		grep -q "KAM in-dialog BYE via loose_route" "$TMPD/kam.log"
+	check "it:iw-calls:kamailio:tandem's-200-keeps-the-record-route (RFC 3261 12.1.1)" \
+		grep -qi "^Record-Route: <sip:127.0.0.1:$KAM;lr" "$TMPD/uac-kam.msg"
+	check "it:iw-calls:kamailio:tandem-cdr (trunk kam, answered, cause 16)" \
+		wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=sip-isup .*called=\+4989777010 .*trunk=kam .*cause=16" 30
+	kill "$kam" 2>/dev/null
+	wait "$kam" 2>/dev/null
+else
+	skip "it:iw-calls:kamailio: kamailio is not installed"
+fi
 
 # --- SIP -> ISUP: asserted identity with Privacy: id -> calling number
 # +49 30 555666 (national), presentation restricted, network provided

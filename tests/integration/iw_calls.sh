@@ -485,6 +485,7 @@ printf '\x06\x15\x11\x01\x29\x01\x02\x00' >"$TMPD/acm.bin" # BCI no charge, ISDN
 printf '\x2c' >"$TMPD/cpg_bad.bin"                                 # a CPG cut after its type
 printf '\x2c\x06\x00' >"$TMPD/cpg.bin"                             # event: call forwarded unconditional
 printf '\x09\x01\x11\x02\x15\x11\x00' >"$TMPD/anm.bin"             # ANM with a BCI
+printf '\x2c\x02\x00' >"$TMPD/cpg_info.bin"                        # event: progress (in an INFO)
 printf '\x0c\x02\x00\x02\x82\x9f' >"$TMPD/rel.bin"                 # REL cause 31, location 2
 start_bg "$TMPD/uas-sipi-rx.out" timeout 20 sipp -sf "$SIPP/uas_sipi.xml" -i 127.0.0.1 -p $UAS2 \
 	-m 1 -nostdin -trace_msg -message_file "$TMPD/uas-sipi-rx.msg"
@@ -501,6 +502,7 @@ if wait_ev "$out" "EV REL cic=27" 80; then
 		grep -q "EV CPGP cic=27 event=3" "$out"
 	check "it:iw-calls:sip-i-rx:cpg-event-from-body (6)" grep -q "EV CPGP cic=27 event=6" "$out"
 	check "it:iw-calls:sip-i-rx:anm-with-body-bci" grep -q "EV ANMP cic=27 opt=11" "$out"
+	check "it:iw-calls:sip-i-rx:info-cpg-after-answer (event 2)" grep -q "EV CPGP cic=27 event=2" "$out"
 	check "it:iw-calls:sip-i-rx:rel-cause-from-body-not-reason (31 loc 2)" \
 		grep -q "EV RELP cic=27 loc=2 cause=31" "$out"
 	check "it:iw-calls:sip-i-rx:libss7-rel-cause-31" grep -q "EV REL cic=27 cause=31" "$out"
@@ -510,6 +512,8 @@ else
 fi
 wait "$uas"
 check "it:iw-calls:sip-i-rx:sipp-scenario" test $? -eq 0
+check "it:iw-calls:redirect:config-written (redirect follow 2)" \
+	grep -q '^  redirect follow 2$' <<<"$(vty $VTY enable 'show running-config')"
 check "it:iw-calls:sip-i-rx:plain-acm-default-bci (16..)" grep -qE "EV ACMP cic=13 bci=16" "$out"
 
 # --- 3xx follow (RFC 3261 8.1.3.4): trunk redir answers 302; the Contact

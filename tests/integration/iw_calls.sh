@@ -15,6 +15,14 @@
 #   - a trunk at its concurrent-call limit: REL 42
 #   - SIP-I trunk (Q.1912.5): the INVITE carries the IAM as application/isup
 #     in a multipart body; tshark decodes it as the IAM the switch sent
+#   - SIP-I on receipt: the ACM/CPG/ANM and INFO-CPG a trunk encapsulates
+#     (sipp uas_sipi.xml) reach the switch with their own BCI/OBCI/event,
+#     a malformed one is ignored, the BYE's REL cause beats its Reason
+#   - 3xx follow: a 302's Contact on a configured trunk is tried (with
+#     Diversion), one on a foreign host refused, the loop back skipped; a
+#     302 without a usable Contact -> REL 31
+#   - Kamailio (tm + record_route) in front: sipp -> kamailio -> tandem ->
+#     switch, the route set used by ACK and BYE
 #   - SIP -> ISUP: P-Asserted-Identity and Privacy: id (RFC 3325) give the
 #     calling number, restricted
 #   - SIP -> ISUP: Diversion gives redirecting number, reason, counter and
@@ -789,6 +797,15 @@ calls=$(vty $VTY "show calls")
 check "it:iw-calls:no-call-left" grep -q "^0 calls" <<<"$calls"
 check "it:iw-calls:circuits-idle" \
 	bash -c "$BUILD/tandem-tool vty --port $VTY 'show isup circuits' | grep -q '31 idle, 0 incoming, 0 outgoing'"
+# tandem's own counters of the SIP-I receipt and 3xx checks above: ACM,
+# CPG, ANM and the INFO's CPG used, the cut CPG malformed; one Contact
+# tried, three refused (192.0.2.99 twice, 192.0.2.98 once)
+met=$(vty $VTY "show metrics")
+check "it:iw-calls:metrics:sipi-used-4" grep -qxF 'tandem_sipi_isup_received_total{result="used"} 4' <<<"$met"
+check "it:iw-calls:metrics:sipi-malformed-1" grep -qxF 'tandem_sipi_isup_received_total{result="malformed"} 1' <<<"$met"
+check "it:iw-calls:metrics:redirect-tried-1" grep -qxF 'tandem_sip_redirect_targets_total{result="tried"} 1' <<<"$met"
+check "it:iw-calls:metrics:redirect-refused-3" grep -qxF 'tandem_sip_redirect_targets_total{result="refused"} 3' <<<"$met"
+
 # --- a graceful stop with a call up: REL 41 toward the switch, BYE with
 # Reason toward SIP, then tandemd exits 0
 start_bg "$TMPD/uas-stop.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin \

@@ -156,6 +156,9 @@ int iw_sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm, uint8_t
 	p = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
 	if (!p || isup_cause_decode(p->val, p->len, &ci) < 0 || ci.value == 0)
 		return -1;
+	/* its diagnostics go on in our REL (same value and location) */
+	if (c->cleg && c->cleg->ops->release_detail)
+		c->cleg->ops->release_detail(c->cleg, p->val, p->len);
 	*loc = ci.location;
 	return ci.value;
 }

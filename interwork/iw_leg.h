@@ -67,6 +67,10 @@ struct iw_leg_ops {
 	 * when the message does not fit the leg's state: the call then uses
 	 * progress/answer. */
 	int (*backward)(struct iw_leg *leg, const struct isup_msg *m);
+	/* The coded cause (Q.763 3.12, diagnostics included) of an ISUP REL
+	 * received encapsulated: the release that follows with the same cause
+	 * value and location carries it as it came. Optional. */
+	void (*release_detail)(struct iw_leg *leg, const uint8_t *ci, size_t len);
 	/* Release toward the circuit with a Q.850 cause and location
 	 * (ISUP_LOC_*): REL, DISCONNECT. The leg is gone when this returns. */
 	void (*release)(struct iw_leg *leg, uint8_t cause, uint8_t location);

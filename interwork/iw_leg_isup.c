@@ -81,6 +81,14 @@ static int leg_backward(struct iw_leg *leg, const struct isup_msg *m)
 	return rc;
 }
 
+static void leg_release_detail(struct iw_leg *leg, const uint8_t *ci, size_t len)
+{
+	struct isup_leg *il = (struct isup_leg *)leg;
+
+	if (il->ic)
+		isup_call_set_rel_cause(il->ic, ci, len);
+}
+
 static void leg_release(struct iw_leg *leg, uint8_t cause, uint8_t location)
 {
 	struct isup_leg *il = (struct isup_leg *)leg;
@@ -115,6 +123,7 @@ static const struct iw_leg_ops isup_leg_ops = {
 	.progress = leg_progress,
 	.answer = leg_answer,
 	.backward = leg_backward,
+	.release_detail = leg_release_detail,
 	.release = leg_release,
 	.echo_control = leg_echo_control,
 	.signalling_up = leg_signalling_up,

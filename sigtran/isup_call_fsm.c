@@ -186,7 +186,7 @@ static void notify_release(struct isup_call *c, uint8_t cause, const struct isup
 
 static void send_rel(struct isup_call *c)
 {
-	struct isup_cause ci = {.location = c->rel_loc, .value = c->rel_cause};
+	struct isup_cause ci = {.location = c->rel_loc, .value = c->rel_cause}, raw;
 	uint8_t buf[8];
 	struct isup_msg m;
 	int n = isup_cause_encode(&ci, buf, sizeof(buf));
@@ -194,7 +194,11 @@ static void send_rel(struct isup_call *c)
 	if (n < 0)
 		return;
 	isup_msg_init(&m, ISUP_MT_REL, (uint16_t)c->cic);
-	isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, buf, (size_t)n);
+	if (c->rel_raw_len && isup_cause_decode(c->rel_raw, c->rel_raw_len, &raw) == 0 &&
+	    raw.value == ci.value && raw.location == ci.location)
+		isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, c->rel_raw, c->rel_raw_len);
+	else
+		isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, buf, (size_t)n);
 	isup_link_send(c->l, &m);
 }
 
@@ -878,6 +882,17 @@ int isup_call_backward(struct isup_call *c, const struct isup_msg *m)
 	rc = dispatch(c, ev, ev == ISUP_CALL_E_TX_CPG ? (void *)&event : (void *)flags);
 	c->tx_from = NULL;
 	return rc;
+}
+
+int isup_call_set_rel_cause(struct isup_call *c, const uint8_t *ci, size_t len)
+{
+	struct isup_cause d;
+
+	if (len < 2 || len > sizeof(c->rel_raw) || isup_cause_decode(ci, len, &d) < 0)
+		return -EINVAL;
+	memcpy(c->rel_raw, ci, len);
+	c->rel_raw_len = (uint8_t)len;
+	return 0;
 }
 
 int isup_call_release_loc(struct isup_call *c, uint8_t cause, uint8_t location)

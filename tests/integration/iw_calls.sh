@@ -494,7 +494,7 @@ printf '\x2c' >"$TMPD/cpg_bad.bin"                                 # a CPG cut a
 printf '\x2c\x06\x00' >"$TMPD/cpg.bin"                             # event: call forwarded unconditional
 printf '\x09\x01\x11\x02\x15\x11\x00' >"$TMPD/anm.bin"             # ANM with a BCI
 printf '\x2c\x02\x00' >"$TMPD/cpg_info.bin"                        # event: progress (in an INFO)
-printf '\x0c\x02\x00\x02\x82\x9f' >"$TMPD/rel.bin"                 # REL cause 31, location 2
+printf '\x0c\x02\x00\x03\x82\x9f\x2a' >"$TMPD/rel.bin"             # REL cause 31, location 2, a diagnostic
 start_bg "$TMPD/uas-sipi-rx.out" timeout 20 sipp -sf "$SIPP/uas_sipi.xml" -i 127.0.0.1 -p $UAS2 \
 	-m 1 -nostdin -trace_msg -message_file "$TMPD/uas-sipi-rx.msg"
 uas=$BG_PID
@@ -511,8 +511,8 @@ if wait_ev "$out" "EV REL cic=27" 80; then
 	check "it:iw-calls:sip-i-rx:cpg-event-from-body (6)" grep -q "EV CPGP cic=27 event=6" "$out"
 	check "it:iw-calls:sip-i-rx:anm-with-body-bci" grep -q "EV ANMP cic=27 opt=11" "$out"
 	check "it:iw-calls:sip-i-rx:info-cpg-after-answer (event 2)" grep -q "EV CPGP cic=27 event=2" "$out"
-	check "it:iw-calls:sip-i-rx:rel-cause-from-body-not-reason (31 loc 2)" \
-		grep -q "EV RELP cic=27 loc=2 cause=31" "$out"
+	check "it:iw-calls:sip-i-rx:rel-cause-from-body-not-reason (31 loc 2, diagnostic kept)" \
+		grep -q "EV RELP cic=27 loc=2 cause=31 len=3" "$out"
 	check "it:iw-calls:sip-i-rx:libss7-rel-cause-31" grep -q "EV REL cic=27 cause=31" "$out"
 else
 	fail "it:iw-calls:sip-i-rx:call"

@@ -627,7 +627,34 @@ START_TEST(test_incoming_backward_from_msg)
 	ck_assert_str_eq(isup_call_state_name(OW.call), "ANSWERED");
 	ck_assert_uint_eq(TX.n, 3);
 
-	rx_rel(7, 16);
+	/* the REL of a SIP-I BYE: cause 21 location 2 with a diagnostic; it
+	 * goes as coded when the release has that value and location */
+	{
+		static const uint8_t raw[3] = {0x82, 0x95, 0x2a}, bad[1] = {0x82};
+		const struct isup_param *c;
+
+		ck_assert_int_eq(isup_call_set_rel_cause(OW.call, bad, 1), -EINVAL);
+		ck_assert_int_eq(isup_call_set_rel_cause(OW.call, raw, 3), 0);
+		ck_assert_int_eq(isup_call_release_loc(OW.call, 21, 2), 0);
+		expect(3, ISUP_MT_REL, 7, &m);
+		c = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_uint_eq(c->len, 3);
+		ck_assert_mem_eq(c->val, raw, 3);
+		rx_simple(ISUP_MT_RLC, 7);
+	}
+	/* another cause on the next call: the stored one does not apply */
+	rx_iam(8, "4930123456", true, NULL);
+	{
+		static const uint8_t raw[3] = {0x82, 0x95, 0x2a};
+
+		ck_assert_int_eq(isup_call_set_rel_cause(OW.call, raw, 3), 0);
+		ck_assert_int_eq(isup_call_release(OW.call, 16), 0);
+		expect(4, ISUP_MT_REL, 8, &m);
+		ck_assert_uint_eq(cause_of(&m), 16);
+		ck_assert_uint_eq(isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS)->len, 2);
+		rx_simple(ISUP_MT_RLC, 8);
+	}
 	finish();
 }
 END_TEST

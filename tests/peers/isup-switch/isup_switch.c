@@ -538,8 +538,8 @@ static void sniff_params(int cic, const uint8_t *isup, size_t len)
 		if (at + 2 >= len || isup[at] < 2 || at + 1 + isup[at] > len)
 			return;
 		/* octet 1 (location); 1a when its extension bit is 0; then the cause */
-		isw_out("EV RELP cic=%d loc=%u cause=%u", cic, isup[at + 1] & 0x0f,
-			isup[at + 1 + ((isup[at + 1] & 0x80) ? 1 : 2)] & 0x7f);
+		isw_out("EV RELP cic=%d loc=%u cause=%u len=%u", cic, isup[at + 1] & 0x0f,
+			isup[at + 1 + ((isup[at + 1] & 0x80) ? 1 : 2)] & 0x7f, isup[at]);
 		break;
 	}
 	default:

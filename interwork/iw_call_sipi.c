@@ -59,8 +59,12 @@ static int sipi_decode(const struct iw_call *c, const struct sip_msg *sm, struct
 
 	if (!sm || !c->trunk || c->trunk->mode == SIP_MODE_PLAIN)
 		return -ENOENT;
-	if (iw_sipi_parse(sm, &b) < 0)
+	/* a body of another kind (an INFO's dtmf-relay) carries no ISUP */
+	n = iw_sipi_parse(sm, &b);
+	if (n == -EBADMSG)
 		return -EBADMSG;
+	if (n < 0)
+		return -ENOENT;
 	if (!b.has_isup)
 		return -ENOENT;
 	if (iw_sipi_variant(b.version, &v) < 0)

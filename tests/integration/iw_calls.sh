@@ -511,6 +511,8 @@ if wait_ev "$out" "EV REL cic=27" 80; then
 	check "it:iw-calls:sip-i-rx:cpg-event-from-body (6)" grep -q "EV CPGP cic=27 event=6" "$out"
 	check "it:iw-calls:sip-i-rx:anm-with-body-bci" grep -q "EV ANMP cic=27 opt=11" "$out"
 	check "it:iw-calls:sip-i-rx:info-cpg-after-answer (event 2)" grep -q "EV CPGP cic=27 event=2" "$out"
+	check "it:iw-calls:sip-i-rx:info-dtmf-relay-still-works" \
+		grep -q "CIC 27, .*INFO DTMF 8 (160 ms) -> TDM" "$TMPD/td.log"
 	check "it:iw-calls:sip-i-rx:rel-cause-from-body-not-reason (31 loc 2, diagnostic kept)" \
 		grep -q "EV RELP cic=27 loc=2 cause=31 len=3" "$out"
 	check "it:iw-calls:sip-i-rx:libss7-rel-cause-31" grep -q "EV REL cic=27 cause=31" "$out"

@@ -547,6 +547,12 @@ START_TEST(test_backward_fits)
 	ck_assert(!iw_sipi_fits("", ISUP_MT_REL, false));
 	ck_assert(!iw_sipi_fits(NULL, ISUP_MT_REL, false));
 
+	/* an INFO's dtmf-relay body is no SIP-I body (not malformed: the call
+	 * tells the two apart) */
+	ck_assert_int_eq(iw_sipi_decode(TSTR_LIT("application/dtmf-relay"), TSTR_LIT(""),
+					TSTR_LIT("Signal=5\r\nDuration=160\r\n"), &b),
+			 -ENOTSUP);
+
 	/* the ACM of the 180: no charge, subscriber free, ISDN access; OBCI
 	 * "call diversion may occur" */
 	ck_assert_int_eq(iw_sipi_decode(TSTR_LIT("multipart/mixed;boundary=b1x"), TSTR_LIT(""),

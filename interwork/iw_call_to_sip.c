@@ -374,6 +374,12 @@ static bool try_redirect(struct iw_call *c, unsigned status)
 		talloc_free(uri);
 		return true;
 	}
+	if (c->n_redir_todo) {
+		/* RFC 3261 8.1.3.4 leaves the number of targets to the UAC */
+		LOGCALL(c, LOGL_NOTICE, "redirect limit %u reached: %u Contact(s) not tried\n",
+			c->redir_max, c->n_redir_todo);
+		c->n_redir_todo = 0;
+	}
 	return false;
 }
 

@@ -570,6 +570,27 @@ check "it:iw-calls:redirect:no-usable-contact:both-refused-or-skipped" \
 wait "$uas"
 check "it:iw-calls:redirect:no-usable-contact:sipp (302 ACKed)" test $? -eq 0
 
+# the limit (trunk redir: redirect follow 2): of three Contacts, the two
+# of highest q are tried (both busy), the third is not; the REL cause is
+# the last status's (486 -> 17)
+sed 's/STATUS/486/' "$SIPP/uas_reject.xml" >"$TMPD/uas_486r.xml"
+start_bg "$TMPD/uas-302c.out" timeout 20 sipp -sf "$SIPP/uas_302_many.xml" -i 127.0.0.1 -p $UAS7 \
+	-key target "127.0.0.1:$UAS8" -m 1 -nostdin
+uas=$BG_PID
+start_bg "$TMPD/uas-486r.out" timeout 20 sipp -sf "$TMPD/uas_486r.xml" -i 127.0.0.1 -p $UAS8 \
+	-key reason "SIP;cause=486" -m 2 -nostdin -trace_msg -message_file "$TMPD/uas-486r.msg"
+uas2=$BG_PID
+sw "call 19 45010 89555"
+check "it:iw-calls:redirect:limit:rel-17-from-the-last-486" wait_ev "$out" "EV REL cic=19 cause=17" 80
+wait "$uas"
+wait "$uas2"
+check "it:iw-calls:redirect:limit:q-order (0.9 then 0.8)" \
+	test "$(grep -oE '^INVITE sip:\+494501[0-9]' "$TMPD/uas-486r.msg" | tr '\n' ' ')" = \
+	"INVITE sip:+4945011 INVITE sip:+4945012 "
+check "it:iw-calls:redirect:limit:two-of-three" grep -q "redirect 2/2 to sip:+4945012@" "$TMPD/td.log"
+check "it:iw-calls:redirect:limit:third-not-tried" bash -c "! grep -q 'redirect 3/' '$TMPD/td.log'"
+check "it:iw-calls:redirect:limit:logged" grep -q "redirect limit 2 reached: 1 Contact(s) not tried" "$TMPD/td.log"
+
 # --- Kamailio in front (a stateful proxy with record-route, as carriers
 # and SBC chains put one): sipp -> kamailio -> tandem -> ISUP switch, the
 # call set up and released by the caller's BYE, checked at each hop
@@ -800,12 +821,12 @@ check "it:iw-calls:no-call-left" grep -q "^0 calls" <<<"$calls"
 check "it:iw-calls:circuits-idle" \
 	bash -c "$BUILD/tandem-tool vty --port $VTY 'show isup circuits' | grep -q '31 idle, 0 incoming, 0 outgoing'"
 # tandem's own counters of the SIP-I receipt and 3xx checks above: ACM,
-# CPG, ANM and the INFO's CPG used, the cut CPG malformed; one Contact
-# tried, three refused (192.0.2.99 twice, 192.0.2.98 once)
+# CPG, ANM and the INFO's CPG used, the cut CPG malformed; three Contacts
+# tried (one answered, two busy), three refused (192.0.2.99 twice, 192.0.2.98 once)
 met=$(vty $VTY "show metrics")
 check "it:iw-calls:metrics:sipi-used-4" grep -qxF 'tandem_sipi_isup_received_total{result="used"} 4' <<<"$met"
 check "it:iw-calls:metrics:sipi-malformed-1" grep -qxF 'tandem_sipi_isup_received_total{result="malformed"} 1' <<<"$met"
-check "it:iw-calls:metrics:redirect-tried-1" grep -qxF 'tandem_sip_redirect_targets_total{result="tried"} 1' <<<"$met"
+check "it:iw-calls:metrics:redirect-tried-3" grep -qxF 'tandem_sip_redirect_targets_total{result="tried"} 3' <<<"$met"
 check "it:iw-calls:metrics:redirect-refused-3" grep -qxF 'tandem_sip_redirect_targets_total{result="refused"} 3' <<<"$met"
 
 # --- a graceful stop with a call up: REL 41 toward the switch, BYE with

@@ -69,6 +69,9 @@ struct iw_cfg {
 
 struct iw_stats {
 	uint64_t isup_to_sip, sip_to_isup, answered, failed, active, failovers, enum_timeouts;
+	/* SIP-I on receipt: encapsulated backward messages sent on to the
+	 * circuit, malformed ones ignored; 3xx Contacts tried, refused */
+	uint64_t sipi_rx, sipi_bad, redirects, redirects_refused;
 };
 
 /* NULL on failure (an ENUM resolver that cannot start, no memory). */

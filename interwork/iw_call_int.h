@@ -179,6 +179,14 @@ struct iw_call {
 	char number[48];
 	char *ruri_sent; /* talloc'd */
 	bool ruri_fixed; /* from ENUM: keep it on the next trunk */
+	/* 3xx follow (iw_call_to_sip.c, RFC 3261 8.1.3.4): the Contacts
+	 * admitted and not tried yet (q order), every URI tried (no loop),
+	 * how many the first redirecting trunk allows, and the Diversion /
+	 * History-Info line of the redirection for the next INVITE; all
+	 * talloc'd under the call */
+	char **redir_todo, **redir_tried;
+	unsigned n_redir_todo, n_redir_tried, redirects, redir_max;
+	char *redir_hdr;
 	/* SIP -> ISUP: the calling party came in a SIP-I IAM (kept as it is);
 	 * a diverted call's numbers (E.164), written per linkset */
 	bool calling_from_sipi;
@@ -283,12 +291,36 @@ int iw_sipi_body(const struct iw_call *c, const char *sdp, int sdp_len, const st
 int iw_sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
 		 uint8_t *store, size_t size);
 int iw_sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm, uint8_t *loc);
+int iw_sipi_backward(struct iw_call *c, const struct sip_msg *sm, const char *what,
+		     struct isup_msg *m, uint8_t *store, size_t size);
+bool iw_sipi_to_circuit(struct iw_call *c, const struct sip_msg *sm, const char *what);
 
 /* --- iw_redirect.c: Diversion / History-Info <-> ISUP redirection --- */
 void iw_redirection_headers(const struct iw_call *c, const struct sip_trunk *t, const char *host,
 			    char *out, size_t size);
 void iw_diversion_to_isup(struct iw_call *c, const struct sip_msg *invite,
 			  struct isup_call_spec *spec);
+/* The Contacts of a 3xx (RFC 3261 8.1.3.4), each with a verdict: usable
+ * ones first, highest q first (no q: 1.0; equal q keep their order),
+ * then the others in message order. tried(priv, uri): the URI was tried
+ * already (a loop); allowed(priv, u): its host is one we may send to (a
+ * configured trunk). Pure but for the callbacks; returns how many out
+ * holds (at most max). */
+struct sip_uri;
+enum iw_redir_verdict {
+	IW_REDIR_USE,
+	IW_REDIR_NOT_SIP, /* not a sip/sips URI, or a '*' */
+	IW_REDIR_TRIED,	  /* a URI tried before */
+	IW_REDIR_FOREIGN, /* a host that belongs to no configured trunk */
+};
+struct iw_redir_target {
+	char uri[256];
+	int q; /* x1000 */
+	enum iw_redir_verdict verdict;
+};
+unsigned iw_redir_targets(const struct sip_msg *rsp, bool (*tried)(void *priv, const char *uri),
+			  bool (*allowed)(void *priv, const struct sip_uri *u), void *priv,
+			  struct iw_redir_target *out, unsigned max);
 
 /* --- iw_call_to_sip.c: circuit -> SIP (the SIP leg is our UAC) --- */
 void iw_to_sip_progress(struct iw_call *c, const struct sip_msg *rsp);

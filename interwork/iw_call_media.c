@@ -265,6 +265,9 @@ void iw_sip_side_info(void *u, struct sip_leg *leg, const struct sip_msg *req)
 	unsigned ms = 250;
 
 	(void)leg;
+	/* SIP-I: a CPG in an INFO (Q.1912.5) goes to the circuit as it came */
+	if (iw_sipi_to_circuit(c, req, "INFO"))
+		return;
 	if (!c->have_chan || !req->body.len || sip_msg_content_type(req, &ct) < 0 ||
 	    !tstr_casecmp_cstr(ct.type, "application") ||
 	    !tstr_casecmp_cstr(ct.subtype, "dtmf-relay"))

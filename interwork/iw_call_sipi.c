@@ -47,17 +47,25 @@ int iw_sipi_body(const struct iw_call *c, const char *sdp, int sdp_len, const st
 }
 
 /* The ISUP message of a SIP-I/SIP-T body, decoded into m (views into
- * store). -ENOENT when there is none. */
-int iw_sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
-		 uint8_t *store, size_t size)
+ * store) with the variant it is coded in. -ENOENT when there is none,
+ * -EBADMSG when the body or the ISUP in it is malformed. */
+static int sipi_decode(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
+		       uint8_t *store, size_t size, enum isup_variant *var)
 {
 	struct iw_sipi_body b;
 	enum isup_decode_err err;
 	enum isup_variant v;
 	int n;
 
-	if (!sm || !c->trunk || c->trunk->mode == SIP_MODE_PLAIN || iw_sipi_parse(sm, &b) < 0 ||
-	    !b.has_isup)
+	if (!sm || !c->trunk || c->trunk->mode == SIP_MODE_PLAIN)
+		return -ENOENT;
+	/* a body of another kind (an INFO's dtmf-relay) carries no ISUP */
+	n = iw_sipi_parse(sm, &b);
+	if (n == -EBADMSG)
+		return -EBADMSG;
+	if (n < 0)
+		return -ENOENT;
+	if (!b.has_isup)
 		return -ENOENT;
 	if (iw_sipi_variant(b.version, &v) < 0)
 		v = c->trunk->mode == SIP_MODE_SIP_T ? ISUP_VAR_ANSI : ISUP_VAR_ITU;
@@ -65,7 +73,78 @@ int iw_sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_
 				  b.isup.len);
 	if (n < 0 || isup_msg_decode(v, store, (size_t)n, m, &err) < 0)
 		return -EBADMSG;
+	*var = v;
 	return 0;
+}
+
+int iw_sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
+		 uint8_t *store, size_t size)
+{
+	enum isup_variant v;
+
+	return sipi_decode(c, sm, m, store, size, &v);
+}
+
+/* Q.1912.5 profile C on receipt: the backward ISUP message a SIP message
+ * toward us carries (what: its status, or "BYE", "CANCEL", "INFO"), when it
+ * fits what the SIP message says (iw_sipi_fits) and is coded in the
+ * circuit leg's variant (no ITU <-> ANSI conversion here). 0 with m set
+ * (views into store); < 0 when there is none to use: a malformed body, a
+ * type that does not fit or another variant is logged and ignored, and the
+ * caller maps the SIP message as if the body were not there. */
+int iw_sipi_backward(struct iw_call *c, const struct sip_msg *sm, const char *what,
+		     struct isup_msg *m, uint8_t *store, size_t size)
+{
+	enum isup_variant v;
+	int rc;
+
+	if (!iw_sipi_trunk(c))
+		return -ENOENT;
+	rc = sipi_decode(c, sm, m, store, size, &v);
+	if (rc == -EBADMSG) {
+		c->iw->st.sipi_bad++;
+		LOGCALL(c, LOGL_NOTICE, "SIP-I body in %s: malformed ISUP: ignored\n", what);
+		return rc;
+	}
+	if (rc < 0)
+		return rc;
+	if ((int)v != c->isup_variant) {
+		LOGCALL(c, LOGL_NOTICE, "SIP-I %s in %s: %s coding toward an %s linkset: ignored\n",
+			isup_msg_type_name(m->type) ?: "?", what,
+			v == ISUP_VAR_ANSI ? "ANSI" : "ITU",
+			c->isup_variant == ISUP_VAR_ANSI ? "ANSI" : "ITU");
+		return -EPROTO;
+	}
+	if (!iw_sipi_fits(what, m->type, c->acm_sent)) {
+		LOGCALL(c, LOGL_NOTICE, "SIP-I %s (type %u) in %s does not fit: ignored\n",
+			isup_msg_type_name(m->type) ?: "?", m->type, what);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The backward message a SIP message carries sent to the circuit with its
+ * own parameters. true when it went; false: the caller maps the SIP
+ * message as usual. */
+bool iw_sipi_to_circuit(struct iw_call *c, const struct sip_msg *sm, const char *what)
+{
+	struct isup_msg m;
+	uint8_t store[280];
+
+	if (!c->cleg || !c->cleg->ops->backward ||
+	    iw_sipi_backward(c, sm, what, &m, store, sizeof(store)) < 0)
+		return false;
+	if (c->cleg->ops->backward(c->cleg, &m) < 0) {
+		LOGCALL(c, LOGL_NOTICE, "SIP-I %s in %s: the circuit cannot take it now: ignored\n",
+			isup_msg_type_name(m.type) ?: "?", what);
+		return false;
+	}
+	c->iw->st.sipi_rx++;
+	LOGCALL(c, LOGL_INFO, "SIP-I %s in %s -> circuit with its parameters\n",
+		isup_msg_type_name(m.type) ?: "?", what);
+	if (m.type == ISUP_MT_ACM || m.type == ISUP_MT_CON)
+		c->acm_sent = true;
+	return true;
 }
 
 /* Q.1912.5: the cause of an encapsulated REL wins over the SIP status. */
@@ -81,6 +160,9 @@ int iw_sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm, uint8_t
 	p = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
 	if (!p || isup_cause_decode(p->val, p->len, &ci) < 0 || ci.value == 0)
 		return -1;
+	/* its diagnostics go on in our REL (same value and location) */
+	if (c->cleg && c->cleg->ops->release_detail)
+		c->cleg->ops->release_detail(c->cleg, p->val, p->len);
 	*loc = ci.location;
 	return ci.value;
 }

@@ -6,7 +6,10 @@
  *   information, 200 -> ANM (CON when no ACM went), a failure -> the next
  *   trunk of the route (no answer, trunk trouble) or REL with the mapped
  *   cause (Reason: Q.850 wins), after a busy/congestion tone when the
- *   trunk says. BYE -> REL 16 is in iw_call.c (both directions). */
+ *   trunk says. BYE -> REL 16 is in iw_call.c (both directions).
+ *   On a SIP-I trunk the ACM/CPG/ANM/CON encapsulated in the 18x/200 go to
+ *   the circuit with their own parameters instead (iw_call_sipi.c), the
+ *   REL's cause in a failure or BYE wins over the status and Reason. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +20,10 @@
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum_dns.h"
 #include "interwork/iw_trust.h"
+#include "sip/sip_hdr.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
+#include "sip/sip_uri.h"
 
 static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *number,
 			const char *ruri_in);
@@ -138,10 +143,32 @@ void iw_leg_incoming(struct iw *iw, struct iw_leg *leg, const struct iw_leg_in *
 void iw_to_sip_progress(struct iw_call *c, const struct sip_msg *rsp)
 {
 	bool alerting = rsp->status == 180;
+	char what[8];
 
 	iw_rx_answer_sdp(c, rsp);
 	if (!c->cleg)
 		return;
+	snprintf(what, sizeof(what), "%u", rsp->status);
+	if (!c->acm_sent) {
+		struct isup_msg m;
+		uint8_t store[280];
+		const struct isup_param *p;
+		struct isup_bci b;
+
+		/* SIP-I (Q.1912.5): the encapsulated ACM goes to the circuit as
+		 * it came; its called party status, not the SIP status code,
+		 * says whether the caller hears ringing */
+		if (iw_sipi_backward(c, rsp, what, &m, store, sizeof(store)) == 0 &&
+		    (p = isup_msg_param(&m, ISUP_PAR_BACKWARD_CALL_INDICATORS)) &&
+		    isup_bci_decode(p->val, p->len, &b) == 0 && iw_sipi_to_circuit(c, rsp, what)) {
+			iw_call_state(c, IW_CALL_S_EARLY);
+			if (b.called_status == 1 && !c->agreed_ok && c->iw->cfg.ringback)
+				iw_tone(c, "ringback");
+			return;
+		}
+	} else if (iw_sipi_to_circuit(c, rsp, what)) {
+		return; /* the encapsulated CPG */
+	}
 	/* RFC 3398 7.2.1.1: 180 -> ACM "subscriber free"; 183 -> ACM with
 	 * in-band information (or CPG when the ACM went already) */
 	if (!c->acm_sent) {
@@ -169,7 +196,8 @@ void iw_to_sip_answered(struct iw_call *c, const struct sip_msg *rsp)
 	if (!c->cleg)
 		return;
 	LOGCALL(c, LOGL_INFO, "answered\n");
-	c->cleg->ops->answer(c->cleg);
+	if (!iw_sipi_to_circuit(c, rsp, "200"))
+		c->cleg->ops->answer(c->cleg);
 }
 
 /* Worth another trunk: no answer (408, or no response at all), or the
@@ -194,6 +222,163 @@ static bool try_next_trunk(struct iw_call *c, unsigned status)
 		snprintf(ruri, sizeof(ruri), "%s", c->ruri_sent ? c->ruri_sent : "");
 		send_invite(c, t, c->number, c->ruri_fixed ? ruri : NULL);
 		return true;
+	}
+	return false;
+}
+
+/* --- 3xx follow (RFC 3261 8.1.3.4, RFC 3398 7.2.1.4) --- */
+
+/* The configured trunk a Contact points at: its host is the trunk's
+ * remote host or domain, and the port the trunk's (5060/5061 when either
+ * says none). An SBC is not steered to hosts it has no trunk for. */
+static struct sip_trunk *redir_trunk(const struct sip_uri *u)
+{
+	struct sip_trunk *t;
+	unsigned dflt = u->scheme == SIP_URI_SIPS ? 5061 : 5060;
+	unsigned port = u->port ? u->port : dflt;
+
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		unsigned tport = t->port ? t->port : (t->proto == SIP_PROTO_TLS ? 5061 : 5060);
+
+		/* the domain of our Request-URIs (sent without a port) */
+		if (t->domain && !u->port && tstr_casecmp_cstr(u->host, t->domain))
+			return t;
+		if (tport != port)
+			continue;
+		if (t->host && tstr_casecmp_cstr(u->host, t->host))
+			return t;
+	}
+	return NULL;
+}
+
+static bool redir_was_tried(const struct iw_call *c, const char *uri)
+{
+	if (c->ruri_sent && !strcasecmp(c->ruri_sent, uri))
+		return true;
+	for (unsigned i = 0; i < c->n_redir_tried; i++)
+		if (!strcasecmp(c->redir_tried[i], uri))
+			return true;
+	for (unsigned i = 0; i < c->n_redir_todo; i++)
+		if (!strcasecmp(c->redir_todo[i], uri))
+			return true;
+	return false;
+}
+
+static int strv_add(void *ctx, char ***v, unsigned *n, const char *s, bool front)
+{
+	char **nv = talloc_realloc(ctx, *v, char *, *n + 1);
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (front) {
+		memmove(nv + 1, nv, *n * sizeof(*nv));
+		nv[0] = talloc_strdup(nv, s);
+	} else {
+		nv[*n] = talloc_strdup(nv, s);
+	}
+	(*n)++;
+	return 0;
+}
+
+static bool cb_tried(void *priv, const char *uri)
+{
+	return redir_was_tried(priv, uri);
+}
+
+static bool cb_allowed(void *priv, const struct sip_uri *u)
+{
+	(void)priv;
+	return redir_trunk(u) != NULL;
+}
+
+/* A 3xx: its usable Contacts (iw_redir_targets) go in front of those
+ * still to try, in their q order; the others are logged. */
+static void redir_collect(struct iw_call *c, unsigned status, const struct sip_msg *rsp)
+{
+	struct iw_redir_target v[8];
+	unsigned n = iw_redir_targets(rsp, cb_tried, cb_allowed, c, v, 8), k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		switch (v[i].verdict) {
+		case IW_REDIR_USE:
+			k = i + 1;
+			break;
+		case IW_REDIR_NOT_SIP:
+			LOGCALL(c, LOGL_NOTICE, "SIP %u Contact %s: not a sip/sips URI: skipped\n",
+				status, v[i].uri);
+			break;
+		case IW_REDIR_TRIED:
+			LOGCALL(c, LOGL_INFO, "SIP %u Contact %s: tried already (loop): skipped\n",
+				status, v[i].uri);
+			break;
+		case IW_REDIR_FOREIGN:
+			c->iw->st.redirects_refused++;
+			LOGCALL(c, LOGL_NOTICE,
+				"SIP %u Contact %s: its host is no configured trunk: refused\n",
+				status, v[i].uri);
+			break;
+		}
+	}
+	while (k > 0)
+		strv_add(c, &c->redir_todo, &c->n_redir_todo, v[--k].uri, true);
+}
+
+/* The Diversion (RFC 5806) or History-Info (RFC 7044 with the RFC 4458
+ * cause) line telling the next target who redirected the call. */
+static void redir_header(struct iw_call *c, const struct sip_trunk *t, unsigned status,
+			 const char *target)
+{
+	const char *from = c->ruri_sent ? c->ruri_sent : "";
+
+	talloc_free(c->redir_hdr);
+	c->redir_hdr = NULL;
+	if (t->redir == SIP_REDIR_DIVERSION)
+		c->redir_hdr = talloc_asprintf(c, "Diversion: <%s>;reason=%s;counter=%u\r\n", from,
+					       status == 300 ? "deflection" : "unconditional",
+					       c->redirects);
+	else if (t->redir == SIP_REDIR_HISTORY_INFO)
+		c->redir_hdr = talloc_asprintf(
+			c, "History-Info: <%s>;index=1, <%s;cause=%u>;index=1.1;rc\r\n", from,
+			target, status);
+}
+
+/* The next Contact still to try (the ISUP side keeps waiting): true when
+ * an INVITE went. status: the answer that made us look (3xx, or the
+ * failure of a redirected target). */
+static bool try_redirect(struct iw_call *c, unsigned status)
+{
+	while (c->n_redir_todo && c->redirects < c->redir_max) {
+		char *uri = talloc_steal(c, c->redir_todo[0]);
+		struct sip_uri u;
+		struct sip_trunk *t;
+
+		memmove(c->redir_todo, c->redir_todo + 1, --c->n_redir_todo * sizeof(char *));
+		strv_add(c, &c->redir_tried, &c->n_redir_tried, uri, false);
+		if (sip_uri_decode((struct tstr){uri, strlen(uri)}, &u) < 0 ||
+		    !(t = redir_trunk(&u)) || !iw_admit_trunk(t)) {
+			LOGCALL(c, LOGL_INFO, "redirect target %s: trunk not available\n", uri);
+			talloc_free(uri);
+			continue;
+		}
+		c->redirects++;
+		c->iw->st.redirects++;
+		LOGCALL(c, LOGL_INFO, "SIP %u from trunk %s: redirect %u/%u to %s via trunk %s\n",
+			status, c->trunk_name, c->redirects, c->redir_max, uri, t->name);
+		iw_call_cdr_record(c, false, (int)status, 0, -1);
+		redir_header(c, t, status, uri);
+		sip_leg_detach(c->leg);
+		c->leg = NULL;
+		send_invite(c, t, c->number, uri);
+		talloc_free(uri);
+		return true;
+	}
+	if (c->n_redir_todo) {
+		/* RFC 3261 8.1.3.4 leaves the number of targets to the UAC */
+		LOGCALL(c, LOGL_NOTICE, "redirect limit %u reached: %u Contact(s) not tried\n",
+			c->redir_max, c->n_redir_todo);
+		c->n_redir_todo = 0;
 	}
 	return false;
 }
@@ -232,6 +417,15 @@ void iw_to_sip_failed(struct iw_call *c, unsigned status, const struct sip_msg *
 	uint8_t loc = iw_cause_sip_location((int)status);
 	int cause = iw_sipi_rel_cause(c, rsp, &loc);
 
+	if (c->cleg && status >= 300 && status <= 302 && c->trunk) {
+		/* the first redirecting trunk says how far we follow */
+		if (!c->redir_max)
+			c->redir_max = c->trunk->redirect_follow;
+		if (c->redir_max)
+			redir_collect(c, status, rsp);
+	}
+	if (c->cleg && try_redirect(c, status))
+		return;
 	if (c->cleg && !c->acm_sent && iw_cause_sip_failover((int)status) &&
 	    try_next_trunk(c, status))
 		return;
@@ -324,6 +518,8 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	 * only in P-Asserted-Identity, with Privacy: id */
 	iw_identity_out(trunk, c->calling, c->calling_restricted, c->local_addr, from, sizeof(from),
 			hdrs, sizeof(hdrs));
+	if (c->redir_hdr && strlen(hdrs) + strlen(c->redir_hdr) < sizeof(hdrs))
+		strcat(hdrs, c->redir_hdr); /* a 3xx followed: who redirected */
 	iw_redirection_headers(c, trunk, host, hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs));
 	spec.trunk = trunk;
 	spec.ruri = ruri;

@@ -60,6 +60,17 @@ struct iw_leg_ops {
 	int (*progress)(struct iw_leg *leg, bool alerting, bool inband);
 	/* Incoming call: answered (ANM after progress, else CON; CONNECT). */
 	int (*answer)(struct iw_leg *leg);
+	/* Incoming call: a backward ISUP message received encapsulated in
+	 * SIP-I (ACM, CPG, ANM, CON; Q.1912.5 profile C) goes to the circuit
+	 * with its own parameters instead of the ones progress/answer would
+	 * pick. Optional (a leg that does not speak ISUP has none); -EINVAL
+	 * when the message does not fit the leg's state: the call then uses
+	 * progress/answer. */
+	int (*backward)(struct iw_leg *leg, const struct isup_msg *m);
+	/* The coded cause (Q.763 3.12, diagnostics included) of an ISUP REL
+	 * received encapsulated: the release that follows with the same cause
+	 * value and location carries it as it came. Optional. */
+	void (*release_detail)(struct iw_leg *leg, const uint8_t *ci, size_t len);
 	/* Release toward the circuit with a Q.850 cause and location
 	 * (ISUP_LOC_*): REL, DISCONNECT. The leg is gone when this returns. */
 	void (*release)(struct iw_leg *leg, uint8_t cause, uint8_t location);

@@ -68,6 +68,27 @@ static int leg_answer(struct iw_leg *leg)
 	return il->acm_sent ? isup_call_anm(il->ic) : isup_call_con(il->ic);
 }
 
+static int leg_backward(struct iw_leg *leg, const struct isup_msg *m)
+{
+	struct isup_leg *il = (struct isup_leg *)leg;
+	int rc;
+
+	if ((m->type == ISUP_MT_ACM || m->type == ISUP_MT_CON) == il->acm_sent)
+		return -EINVAL;
+	rc = isup_call_backward(il->ic, m);
+	if (rc == 0)
+		il->acm_sent = true;
+	return rc;
+}
+
+static void leg_release_detail(struct iw_leg *leg, const uint8_t *ci, size_t len)
+{
+	struct isup_leg *il = (struct isup_leg *)leg;
+
+	if (il->ic)
+		isup_call_set_rel_cause(il->ic, ci, len);
+}
+
 static void leg_release(struct iw_leg *leg, uint8_t cause, uint8_t location)
 {
 	struct isup_leg *il = (struct isup_leg *)leg;
@@ -101,6 +122,8 @@ static size_t leg_mem(const struct iw_leg *leg)
 static const struct iw_leg_ops isup_leg_ops = {
 	.progress = leg_progress,
 	.answer = leg_answer,
+	.backward = leg_backward,
+	.release_detail = leg_release_detail,
 	.release = leg_release,
 	.echo_control = leg_echo_control,
 	.signalling_up = leg_signalling_up,

@@ -152,6 +152,18 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 	tandem_metrics_family(o, "tandem_route_failovers_total", "counter",
 			      "Route advances to the next trunk or linkset");
 	tandem_metrics_sample(o, "tandem_route_failovers_total", (double)st->failovers, NULL);
+	tandem_metrics_family(o, "tandem_sipi_isup_received_total", "counter",
+			      "SIP-I/SIP-T backward ISUP messages received encapsulated");
+	tandem_metrics_sample(o, "tandem_sipi_isup_received_total", (double)st->sipi_rx, "result",
+			      "used", NULL);
+	tandem_metrics_sample(o, "tandem_sipi_isup_received_total", (double)st->sipi_bad, "result",
+			      "malformed", NULL);
+	tandem_metrics_family(o, "tandem_sip_redirect_targets_total", "counter",
+			      "3xx Contact targets tried, or refused by trunk policy");
+	tandem_metrics_sample(o, "tandem_sip_redirect_targets_total", (double)st->redirects,
+			      "result", "tried", NULL);
+	tandem_metrics_sample(o, "tandem_sip_redirect_targets_total", (double)st->redirects_refused,
+			      "result", "refused", NULL);
 	tandem_metrics_family(o, "tandem_enum_timeouts_total", "counter",
 			      "ENUM lookups past their budget (the static route was used)");
 	tandem_metrics_sample(o, "tandem_enum_timeouts_total", (double)st->enum_timeouts, NULL);

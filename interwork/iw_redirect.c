@@ -234,3 +234,44 @@ static void history_to_isup(struct iw_call *c, const struct sip_msg *invite,
 	LOGCALL(c, LOGL_INFO, "History-Info: redirecting +%s, %u diversions\n", c->redir_e164,
 		counter);
 }
+
+unsigned iw_redir_targets(const struct sip_msg *rsp, bool (*tried)(void *priv, const char *uri),
+			  bool (*allowed)(void *priv, const struct sip_uri *u), void *priv,
+			  struct iw_redir_target *out, unsigned max)
+{
+	/* every Contact is weighed (up to 16) before the best max go out */
+	struct iw_redir_target good[16], bad[16];
+	unsigned ngood = 0, nbad = 0, n = 0;
+	struct sip_contact ct;
+
+	for (unsigned i = 0; ngood + nbad < 16 && sip_msg_contact(rsp, i, &ct) == 0; i++) {
+		struct iw_redir_target t = {.q = ct.q < 0 ? 1000 : ct.q};
+		struct sip_uri u;
+		unsigned k;
+
+		if (ct.na.uri.len >= sizeof(t.uri))
+			continue;
+		snprintf(t.uri, sizeof(t.uri), "%.*s", (int)ct.na.uri.len, ct.na.uri.p);
+		if (ct.na.star || sip_uri_decode(ct.na.uri, &u) < 0 ||
+		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS))
+			t.verdict = IW_REDIR_NOT_SIP;
+		else if (tried && tried(priv, t.uri))
+			t.verdict = IW_REDIR_TRIED;
+		else if (!allowed || !allowed(priv, &u))
+			t.verdict = IW_REDIR_FOREIGN;
+		if (t.verdict != IW_REDIR_USE) {
+			bad[nbad++] = t;
+			continue;
+		}
+		/* insertion by q, stable */
+		for (k = ngood; k > 0 && good[k - 1].q < t.q; k--)
+			good[k] = good[k - 1];
+		good[k] = t;
+		ngood++;
+	}
+	for (unsigned i = 0; i < ngood && n < max; i++)
+		out[n++] = good[i];
+	for (unsigned i = 0; i < nbad && n < max; i++)
+		out[n++] = bad[i];
+	return n;
+}

@@ -429,3 +429,27 @@ int iw_sipi_isup_strip_cic(const uint8_t *msg, size_t len, const uint8_t **body,
 	*body_len = len - 2;
 	return 0;
 }
+
+bool iw_sipi_fits(const char *what, uint8_t type, bool acm_sent)
+{
+	unsigned status = 0;
+
+	if (!what)
+		return false;
+	if (!strcasecmp(what, "BYE") || !strcasecmp(what, "CANCEL"))
+		return type == ISUP_MT_REL;
+	if (!strcasecmp(what, "INFO"))
+		return type == ISUP_MT_CPG && acm_sent;
+	for (const char *p = what; *p; p++) {
+		if (*p < '0' || *p > '9' || status > 699)
+			return false;
+		status = status * 10 + (unsigned)(*p - '0');
+	}
+	if (status >= 180 && status <= 189)
+		return type == (acm_sent ? ISUP_MT_CPG : ISUP_MT_ACM);
+	if (status >= 200 && status <= 299)
+		return type == (acm_sent ? ISUP_MT_ANM : ISUP_MT_CON);
+	if (status >= 300 && status <= 699)
+		return type == ISUP_MT_REL;
+	return false;
+}

@@ -99,3 +99,12 @@ int iw_sipi_isup_with_cic(uint8_t *out, size_t size, uint16_t cic, const uint8_t
  * (shorter than CIC and message type). */
 int iw_sipi_isup_strip_cic(const uint8_t *msg, size_t len, const uint8_t **body, size_t *body_len,
 			   uint16_t *cic);
+
+/* Q.1912.5 profile C on receipt: may a SIP message toward the ISUP side
+ * carry an encapsulated backward message of this type? what: the response
+ * status as digits ("180", "200", "486") or the request method ("BYE",
+ * "CANCEL", "INFO"); acm_sent: an ACM (or CON) went to the circuit.
+ * 18x: ACM first, CPG after it; 2xx: CON before any ACM, ANM after one;
+ * 3xx-6xx, BYE, CANCEL: REL; INFO: CPG after the ACM. Anything else
+ * (ANM in a 180, ACM twice, REL in a 200) does not fit. */
+bool iw_sipi_fits(const char *what, uint8_t type, bool acm_sent);

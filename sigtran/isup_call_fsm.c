@@ -186,7 +186,7 @@ static void notify_release(struct isup_call *c, uint8_t cause, const struct isup
 
 static void send_rel(struct isup_call *c)
 {
-	struct isup_cause ci = {.location = c->rel_loc, .value = c->rel_cause};
+	struct isup_cause ci = {.location = c->rel_loc, .value = c->rel_cause}, raw;
 	uint8_t buf[8];
 	struct isup_msg m;
 	int n = isup_cause_encode(&ci, buf, sizeof(buf));
@@ -194,7 +194,11 @@ static void send_rel(struct isup_call *c)
 	if (n < 0)
 		return;
 	isup_msg_init(&m, ISUP_MT_REL, (uint16_t)c->cic);
-	isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, buf, (size_t)n);
+	if (c->rel_raw_len && isup_cause_decode(c->rel_raw, c->rel_raw_len, &raw) == 0 &&
+	    raw.value == ci.value && raw.location == ci.location)
+		isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, c->rel_raw, c->rel_raw_len);
+	else
+		isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, buf, (size_t)n);
 	isup_link_send(c->l, &m);
 }
 
@@ -269,6 +273,33 @@ static int encode_bci(struct isup_call *c, bool alerting, uint8_t *buf)
 	};
 
 	return isup_bci_encode(&b, buf, 2);
+}
+
+/* isup_call_backward(): the message to send (type) with c->tx_from's
+ * parameters under our CIC; BCI bit N is ours (Q.763 3.5: the echo
+ * control device included at this exchange), set when our canceller works
+ * and kept when the far side said it has one. bci: 2 octets of storage. */
+static int copy_backward(struct isup_call *c, uint8_t type, struct isup_msg *out, uint8_t *bci)
+{
+	const struct isup_msg *m = c->tx_from;
+
+	isup_msg_init(out, type, (uint16_t)c->cic);
+	for (unsigned i = 0; i < m->nparams; i++) {
+		const struct isup_param *p = &m->p[i];
+		struct isup_bci b;
+
+		if (p->code == ISUP_PAR_BACKWARD_CALL_INDICATORS &&
+		    isup_bci_decode(p->val, p->len, &b) == 0) {
+			b.echo_control_device = b.echo_control_device || c->echo_control;
+			if (isup_bci_encode(&b, bci, 2) < 0 ||
+			    isup_msg_add(out, p->code, bci, 2) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (isup_msg_add(out, p->code, p->val, p->len) < 0)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static void deliver_setup(struct isup_call *c)
@@ -407,6 +438,13 @@ static void call_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case ISUP_CALL_E_TX_ACM: {
 		const bool *flags = data; /* [0] alerting, [1] in-band */
 
+		if (c->tx_from) {
+			if (copy_backward(c, ISUP_MT_ACM, &out, buf) < 0)
+				return;
+			isup_link_send(c->l, &out);
+			osmo_fsm_inst_state_chg(fi, ISUP_CALL_S_IN_ALERTING, 0, 0);
+			return;
+		}
 		n = encode_bci(c, flags[0], buf);
 		if (n < 0)
 			return;
@@ -424,17 +462,29 @@ static void call_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case ISUP_CALL_E_TX_CPG: {
 		const uint8_t *ev = data;
 
+		if (c->tx_from) {
+			if (copy_backward(c, ISUP_MT_CPG, &out, buf) == 0)
+				isup_link_send(c->l, &out);
+			return;
+		}
 		isup_msg_init(&out, ISUP_MT_CPG, (uint16_t)c->cic);
 		isup_msg_add(&out, ISUP_PAR_EVENT_INFORMATION, ev, 1);
 		isup_link_send(c->l, &out);
 		return;
 	}
 	case ISUP_CALL_E_TX_ANM:
-		isup_link_send_simple(c->l, ISUP_MT_ANM, c->cic);
+		if (c->tx_from && copy_backward(c, ISUP_MT_ANM, &out, buf) == 0)
+			isup_link_send(c->l, &out);
+		else
+			isup_link_send_simple(c->l, ISUP_MT_ANM, c->cic);
 		osmo_fsm_inst_state_chg(fi, ISUP_CALL_S_ANSWERED, 0, 0);
 		return;
 	case ISUP_CALL_E_TX_CON:
-		if (c->l->cfg.variant == ISUP_VAR_ANSI) {
+		if (c->tx_from && c->l->cfg.variant != ISUP_VAR_ANSI) {
+			if (copy_backward(c, ISUP_MT_CON, &out, buf) < 0)
+				return;
+			isup_link_send(c->l, &out);
+		} else if (c->l->cfg.variant == ISUP_VAR_ANSI) {
 			/* T1.113 has no CON: ACM then ANM */
 			bool flags[2] = {true, false};
 
@@ -789,6 +839,60 @@ int isup_call_anm(struct isup_call *c)
 int isup_call_con(struct isup_call *c)
 {
 	return dispatch(c, ISUP_CALL_E_TX_CON, NULL);
+}
+
+int isup_call_backward(struct isup_call *c, const struct isup_msg *m)
+{
+	uint32_t ev;
+	bool flags[2] = {false, false};
+	uint8_t event = 0, obci = 0;
+	const struct isup_param *p;
+	struct isup_bci b;
+	int rc;
+
+	switch (m->type) {
+	case ISUP_MT_ACM:
+		p = isup_msg_param(m, ISUP_PAR_BACKWARD_CALL_INDICATORS);
+		if (!p || isup_bci_decode(p->val, p->len, &b) < 0)
+			return -EINVAL;
+		flags[0] = b.called_status == 1;
+		flags[1] = isup_msg_u8(m, ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS, &obci) == 0 &&
+			   (obci & 1);
+		ev = ISUP_CALL_E_TX_ACM;
+		break;
+	case ISUP_MT_CPG:
+		if (isup_msg_u8(m, ISUP_PAR_EVENT_INFORMATION, &event) < 0)
+			return -EINVAL;
+		ev = ISUP_CALL_E_TX_CPG;
+		break;
+	case ISUP_MT_ANM:
+		ev = ISUP_CALL_E_TX_ANM;
+		break;
+	case ISUP_MT_CON:
+		if (!isup_msg_param(m, ISUP_PAR_BACKWARD_CALL_INDICATORS))
+			return -EINVAL;
+		ev = ISUP_CALL_E_TX_CON;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (c->owner_gone || !(call_states[c->fi->state].in_event_mask & S(ev)))
+		return -EINVAL;
+	c->tx_from = m;
+	rc = dispatch(c, ev, ev == ISUP_CALL_E_TX_CPG ? (void *)&event : (void *)flags);
+	c->tx_from = NULL;
+	return rc;
+}
+
+int isup_call_set_rel_cause(struct isup_call *c, const uint8_t *ci, size_t len)
+{
+	struct isup_cause d;
+
+	if (len < 2 || len > sizeof(c->rel_raw) || isup_cause_decode(ci, len, &d) < 0)
+		return -EINVAL;
+	memcpy(c->rel_raw, ci, len);
+	c->rel_raw_len = (uint8_t)len;
+	return 0;
 }
 
 int isup_call_release_loc(struct isup_call *c, uint8_t cause, uint8_t location)

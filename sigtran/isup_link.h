@@ -131,6 +131,22 @@ int isup_call_acm(struct isup_call *c, bool alerting, bool inband);
 int isup_call_cpg(struct isup_call *c, uint8_t event);
 int isup_call_anm(struct isup_call *c);
 int isup_call_con(struct isup_call *c);
+/* Incoming: the backward message m (ACM, CPG, ANM, CON) with the
+ * parameters it carries, as one received encapsulated in SIP-I (Q.1912.5
+ * profile C) gives them: its backward call indicators, optional backward
+ * call indicators, event information and whatever else it holds go out
+ * under our CIC; BCI bit N still says whether our echo canceller works.
+ * m's values must be coded in the linkset's variant. -EINVAL when m's type
+ * is not one of these four or does not fit the call's state (ACM and CON
+ * before anything else went back, CPG and ANM after the ACM), so that the
+ * caller can fall back on the calls above. */
+int isup_call_backward(struct isup_call *c, const struct isup_msg *m);
+/* Either side: the cause indicators (Q.763 3.12 as coded: location,
+ * value, diagnostics) the REL is to carry when the release comes with the
+ * same cause value and location, so that the diagnostics of a REL received
+ * encapsulated (SIP-I, Q.1912.5) go on; a release with another cause
+ * ignores them. 0, or -EINVAL (length outside 2..32, not decodable). */
+int isup_call_set_rel_cause(struct isup_call *c, const uint8_t *ci, size_t len);
 /* Either side: release with a Q.850 cause (REL; the RLC, T1 and T5 are the
  * link's business from here). The owner hears nothing more of this call. */
 int isup_call_release(struct isup_call *c, uint8_t cause);

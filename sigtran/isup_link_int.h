@@ -100,6 +100,13 @@ struct isup_call {
 	bool have_calling;
 	uint8_t *iam; /* incoming: the IAM as received, talloc'd at its size */
 	size_t iam_len;
+	/* isup_call_backward(): the parameters the next TX_ACM/CPG/ANM/CON
+	 * sends (set only while that event is dispatched) */
+	const struct isup_msg *tx_from;
+	/* isup_call_set_rel_cause(): cause indicators as coded, diagnostics
+	 * included, for a release with the same value and location */
+	uint8_t rel_raw[32];
+	uint8_t rel_raw_len;
 };
 
 #define ISUP_CALL_IAM_MAX 272

@@ -67,6 +67,7 @@ struct sip_trunk {
 	bool rtp_latch; /* media from the first source in the first 2 s (NAT), else the SDP's */
 	unsigned session_expires; /* 0: no session timer */
 	unsigned max_call_s;	  /* answered calls end after this long (0: no limit) */
+	unsigned redirect_follow; /* 3xx Contacts tried per call (default 3; 0: not followed) */
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;
 	char *tls_cert, *tls_key; /* client certificate toward the trunk (mutual TLS) */

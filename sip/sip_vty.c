@@ -117,6 +117,7 @@ DEFUN(cfg_sip_trunk, cfg_sip_trunk_cmd, "trunk NAME", "Configure a SIP trunk\nTr
 		t->proto = SIP_PROTO_UDP;
 		t->port = 5060;
 		t->ptime = 20;
+		t->redirect_follow = 3;
 		t->register_expires = 3600;
 		t->codecs[0] = talloc_strdup(t, "PCMA");
 		t->codecs[1] = talloc_strdup(t, "PCMU");
@@ -346,6 +347,16 @@ DEFUN(cfg_trunk_no_max_call, cfg_trunk_no_max_call_cmd, "no max-call-duration",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_redirect, cfg_trunk_redirect_cmd, "redirect follow <0-10>",
+      "3xx answers of this trunk (RFC 3261 8.1.3.4)\n"
+      "Try the Contacts (only those on a configured trunk) as new INVITEs\n"
+      "How many Contacts per call at most (0: map the 3xx to a REL)\n")
+{
+	TRUNK;
+	t->redirect_follow = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_tls, cfg_trunk_tls_cmd, "tls ca FILE server-name NAME",
       "TLS toward the trunk (verified)\nTrust anchors\nPEM file\nName the certificate must "
       "carry\nName\n")
@@ -421,6 +432,8 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, "  session-timer %u%s", t->session_expires, VTY_NEWLINE);
 		if (t->max_call_s)
 			vty_out(vty, "  max-call-duration %u%s", t->max_call_s, VTY_NEWLINE);
+		if (t->redirect_follow != 3)
+			vty_out(vty, "  redirect follow %u%s", t->redirect_follow, VTY_NEWLINE);
 		if (t->tls_verify)
 			vty_out(vty, "  tls ca %s server-name %s%s", t->tls_ca, t->tls_server_name,
 				VTY_NEWLINE);
@@ -498,6 +511,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_session_timer_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_max_call_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_max_call_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_redirect_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cmd);
 	sip_vty_sec_init();
 	sip_resolver_vty_init();

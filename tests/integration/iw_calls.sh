@@ -15,6 +15,14 @@
 #   - a trunk at its concurrent-call limit: REL 42
 #   - SIP-I trunk (Q.1912.5): the INVITE carries the IAM as application/isup
 #     in a multipart body; tshark decodes it as the IAM the switch sent
+#   - SIP-I on receipt: the ACM/CPG/ANM and INFO-CPG a trunk encapsulates
+#     (sipp uas_sipi.xml) reach the switch with their own BCI/OBCI/event,
+#     a malformed one is ignored, the BYE's REL cause beats its Reason
+#   - 3xx follow: a 302's Contact on a configured trunk is tried (with
+#     Diversion), one on a foreign host refused, the loop back skipped; a
+#     302 without a usable Contact -> REL 31
+#   - Kamailio (tm + record_route) in front: sipp -> kamailio -> tandem ->
+#     switch, the route set used by ACK and BYE
 #   - SIP -> ISUP: P-Asserted-Identity and Privacy: id (RFC 3325) give the
 #     calling number, restricted
 #   - SIP -> ISUP: Diversion gives redirecting number, reason, counter and
@@ -28,7 +36,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:iw-calls: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161 UAS7=25162 UAS8=25163 KAM=25164 UAC9=25165
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 near() { # VALUE TARGET TOLERANCE
@@ -77,6 +85,14 @@ sip
  trunk infotrunk
   remote 127.0.0.1 $UAS5
   dtmf info
+ trunk redir
+  remote 127.0.0.1 $UAS7
+  redirect follow 2
+ trunk redir2
+  remote 127.0.0.1 $UAS8
+  redirection diversion
+ trunk kam
+  remote 127.0.0.1 $KAM
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
@@ -88,6 +104,7 @@ routing
  route to-sip 4960 via small
  route to-sip 4970 via infotrunk
  route to-sip 4975 via toned
+ route to-sip 4945 via redir
  route to-isup default via sw1
  enum servers 127.0.0.1:$DNS
  enum timeout 300
@@ -469,6 +486,203 @@ else
 fi
 wait "$uac"
 
+# --- SIP-I on receipt (Q.1912.5 profile C): the backward ISUP messages
+# the trunk encapsulates in its 180/183/200 and BYE go to the switch with
+# their own parameters; a malformed one is ignored (plain SIP mapping)
+printf '\x06\x15\x11\x01\x29\x01\x02\x00' >"$TMPD/acm.bin" # BCI no charge, ISDN access; OBCI diversion may occur
+printf '\x2c' >"$TMPD/cpg_bad.bin"                                 # a CPG cut after its type
+printf '\x2c\x06\x00' >"$TMPD/cpg.bin"                             # event: call forwarded unconditional
+printf '\x09\x01\x11\x02\x15\x11\x00' >"$TMPD/anm.bin"             # ANM with a BCI
+printf '\x2c\x02\x00' >"$TMPD/cpg_info.bin"                        # event: progress (in an INFO)
+printf '\x0c\x02\x00\x03\x82\x9f\x2a' >"$TMPD/rel.bin"             # REL cause 31, location 2, a diagnostic
+start_bg "$TMPD/uas-sipi-rx.out" timeout 20 sipp -sf "$SIPP/uas_sipi.xml" -i 127.0.0.1 -p $UAS2 \
+	-m 1 -nostdin -trace_msg -message_file "$TMPD/uas-sipi-rx.msg"
+uas=$BG_PID
+sw "call 27 40123457 89555"
+if wait_ev "$out" "EV REL cic=27" 80; then
+	# the default ACM of the plain call above says "charge" (bits BA 10)
+	check "it:iw-calls:sip-i-rx:acm-bci-from-body (15 11)" \
+		grep -qE "EV ACMP cic=27 bci=15(11|31) obci=2 " "$out"
+	check "it:iw-calls:sip-i-rx:acm-libss7-subscriber-free" grep -q "EV ACM cic=27 " "$out"
+	check "it:iw-calls:sip-i-rx:malformed-cpg-logged" \
+		grep -q "SIP-I body in 183: malformed ISUP: ignored" "$TMPD/td.log"
+	check "it:iw-calls:sip-i-rx:malformed-cpg->plain-cpg-inband (3)" \
+		grep -q "EV CPGP cic=27 event=3" "$out"
+	check "it:iw-calls:sip-i-rx:cpg-event-from-body (6)" grep -q "EV CPGP cic=27 event=6" "$out"
+	check "it:iw-calls:sip-i-rx:anm-with-body-bci" grep -q "EV ANMP cic=27 opt=11" "$out"
+	check "it:iw-calls:sip-i-rx:info-cpg-after-answer (event 2)" grep -q "EV CPGP cic=27 event=2" "$out"
+	check "it:iw-calls:sip-i-rx:info-dtmf-relay-still-works" \
+		grep -q "CIC 27, .*INFO DTMF 8 (160 ms) -> TDM" "$TMPD/td.log"
+	check "it:iw-calls:sip-i-rx:rel-cause-from-body-not-reason (31 loc 2, diagnostic kept)" \
+		grep -q "EV RELP cic=27 loc=2 cause=31 len=3" "$out"
+	check "it:iw-calls:sip-i-rx:libss7-rel-cause-31" grep -q "EV REL cic=27 cause=31" "$out"
+else
+	fail "it:iw-calls:sip-i-rx:call"
+	tail -20 "$TMPD/td.log"
+fi
+wait "$uas"
+check "it:iw-calls:sip-i-rx:sipp-scenario" test $? -eq 0
+check "it:iw-calls:redirect:config-written (redirect follow 2)" \
+	grep -q '^  redirect follow 2$' <<<"$(vty $VTY enable 'show running-config')"
+check "it:iw-calls:sip-i-rx:plain-acm-default-bci (16..)" grep -qE "EV ACMP cic=13 bci=16" "$out"
+
+# --- 3xx follow (RFC 3261 8.1.3.4): trunk redir answers 302; the Contact
+# on a foreign host is refused (an SBC is not steered to arbitrary hosts),
+# the one on trunk redir2 is tried with Diversion, the loop back is skipped;
+# the ISUP side waits meanwhile and gets ACM/ANM from the new target
+start_bg "$TMPD/uas-302.out" timeout 20 sipp -sf "$SIPP/uas_302.xml" -i 127.0.0.1 -p $UAS7 \
+	-key target "127.0.0.1:$UAS8" -m 1 -nostdin
+uas=$BG_PID
+start_bg "$TMPD/uas-redir2.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS8 -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-redir2.msg"
+uas2=$BG_PID
+sw "call 28 45001 89555"
+if wait_ev "$out" "EV ANM cic=28" 80; then
+	check "it:iw-calls:redirect:302-followed-to-redir2" \
+		grep -q "SIP 302 from trunk redir: redirect 1/2 to sip:+4945002@127.0.0.1:$UAS8;user=phone via trunk redir2" "$TMPD/td.log"
+	check "it:iw-calls:redirect:foreign-host-refused" \
+		grep -q "SIP 302 Contact sip:+4945999@192.0.2.99:5060: its host is no configured trunk: refused" "$TMPD/td.log"
+	check "it:iw-calls:redirect:loop-skipped" grep -q "SIP 302 Contact .*tried already (loop)" "$TMPD/td.log"
+	check "it:iw-calls:redirect:invite-ruri-is-the-contact" \
+		grep -q "^INVITE sip:+4945002@127.0.0.1:$UAS8;user=phone SIP/2.0" "$TMPD/uas-redir2.msg"
+	check "it:iw-calls:redirect:diversion-names-the-redirecting-uri" \
+		grep -qE "^Diversion: <sip:\+4945001@127.0.0.1;user=phone>;reason=unconditional;counter=1" "$TMPD/uas-redir2.msg"
+	check "it:iw-calls:redirect:no-rel-before-answer" bash -c "! grep -q 'EV REL cic=28' '$out'"
+	sw "release 28 16"
+	wait_ev "$out" "EV RLC cic=28" 50
+else
+	fail "it:iw-calls:redirect:answered"
+	grep -E "302|redirect|cic 28|CIC 28" "$TMPD/td.log" | tail -20
+fi
+wait "$uas"
+check "it:iw-calls:redirect:sipp-302-scenario (302 ACKed)" test $? -eq 0
+wait "$uas2"
+
+# a 302 whose Contacts are all foreign or tried: REL with the 302's cause
+# (RFC 3398: unmapped, 31), no INVITE anywhere else
+start_bg "$TMPD/uas-302b.out" timeout 20 sipp -sf "$SIPP/uas_302.xml" -i 127.0.0.1 -p $UAS7 \
+	-key target "192.0.2.98:5060" -m 1 -nostdin
+uas=$BG_PID
+sw "call 26 45007 89555"
+check "it:iw-calls:redirect:no-usable-contact->rel-31" wait_ev "$out" "EV REL cic=26 cause=31" 80
+check "it:iw-calls:redirect:no-usable-contact:both-refused-or-skipped" \
+	grep -q "SIP 302 Contact sip:+4945002@192.0.2.98:5060;user=phone: its host is no configured trunk: refused" "$TMPD/td.log"
+wait "$uas"
+check "it:iw-calls:redirect:no-usable-contact:sipp (302 ACKed)" test $? -eq 0
+
+# the limit (trunk redir: redirect follow 2): of three Contacts, the two
+# of highest q are tried (both busy), the third is not; the REL cause is
+# the last status's (486 -> 17)
+sed 's/STATUS/486/' "$SIPP/uas_reject.xml" >"$TMPD/uas_486r.xml"
+start_bg "$TMPD/uas-302c.out" timeout 20 sipp -sf "$SIPP/uas_302_many.xml" -i 127.0.0.1 -p $UAS7 \
+	-key target "127.0.0.1:$UAS8" -m 1 -nostdin
+uas=$BG_PID
+start_bg "$TMPD/uas-486r.out" timeout 20 sipp -sf "$TMPD/uas_486r.xml" -i 127.0.0.1 -p $UAS8 \
+	-key reason "SIP;cause=486" -m 2 -nostdin -trace_msg -message_file "$TMPD/uas-486r.msg"
+uas2=$BG_PID
+sw "call 19 45010 89555"
+check "it:iw-calls:redirect:limit:rel-17-from-the-last-486" wait_ev "$out" "EV REL cic=19 cause=17" 80
+wait "$uas"
+wait "$uas2"
+check "it:iw-calls:redirect:limit:q-order (0.9 then 0.8)" \
+	test "$(grep -oE '^INVITE sip:\+494501[0-9]' "$TMPD/uas-486r.msg" | tr '\n' ' ')" = \
+	"INVITE sip:+4945011 INVITE sip:+4945012 "
+check "it:iw-calls:redirect:limit:two-of-three" grep -q "redirect 2/2 to sip:+4945012@" "$TMPD/td.log"
+check "it:iw-calls:redirect:limit:third-not-tried" bash -c "! grep -q 'redirect 3/' '$TMPD/td.log'"
+check "it:iw-calls:redirect:limit:logged" grep -q "redirect limit 2 reached: 1 Contact(s) not tried" "$TMPD/td.log"
+
+# --- Kamailio in front (a stateful proxy with record-route, as carriers
+# and SBC chains put one): sipp -> kamailio -> tandem -> ISUP switch, the
+# call set up and released by the caller's BYE, checked at each hop
+KAMAILIO=$(command -v kamailio || echo /usr/sbin/kamailio)
+if [ -x "$KAMAILIO" ]; then
+	cat >"$TMPD/kam.cfg" <<KCFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:127.0.0.1:$KAM
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "pv.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "textops.so"
+request_route {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (has_totag()) {
+		if (loose_route()) {
+			xlog("L_WARN", "KAM in-dialog \$rm via loose_route to \$ru from \$si:\$sp\n");
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK") && t_check_trans())
+			t_relay();
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	t_check_trans();
+	record_route();
+	\$du = "sip:127.0.0.1:$SIP";
+	xlog("L_WARN", "KAM initial \$rm \$ru -> \$du\n");
+	t_on_reply("R");
+	if (!t_relay())
+		sl_reply_error();
+}
+onreply_route[R] {
+	xlog("L_WARN", "KAM reply \$rs \$rm from \$si:\$sp\n");
+}
+KCFG
+	start_bg "$TMPD/kam.log" "$KAMAILIO" -DD -E -f "$TMPD/kam.cfg" -m 64 -Y "$TMPD"
+	kam=$BG_PID
+	wait_udp $KAM 50 || { fail "it:iw-calls:kamailio:start"; head -5 "$TMPD/kam.log"; }
+	start_bg "$TMPD/uac-kam.out" timeout 30 sipp -sf "$SIPP/uac_rr.xml" "127.0.0.1:$KAM" \
+		-i 127.0.0.1 -p $UAC9 -s +4989777010 -m 1 -nostdin -trace_msg \
+		-message_file "$TMPD/uac-kam.msg"
+	uac=$BG_PID
+	if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777010 " 50; then
+		iam=$(grep -E "EV IAM cic=[0-9]+ called=89777010 " "$out" | head -1)
+		cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+		sw "ring $cic"
+		sw "answer $cic"
+		check "it:iw-calls:kamailio:switch-iam-calling-number" grep -q "calling=30555777" <<<"$iam"
+		check "it:iw-calls:kamailio:switch-rel-16-on-the-bye" \
+			wait_ev "$out" "EV REL cic=$cic cause=16" 50
+	else
+		fail "it:iw-calls:kamailio:iam"
+	fi
+	wait "$uac"
+	check "it:iw-calls:kamailio:sipp-call-complete (200, ACK and BYE through the route set)" \
+		test $? -eq 0
+	check "it:iw-calls:kamailio:proxy-relayed-the-invite-to-tandem" \
+		grep -q "KAM initial INVITE sip:+4989777010@127.0.0.1:$KAM;user=phone -> sip:127.0.0.1:$SIP" "$TMPD/kam.log"
+	check "it:iw-calls:kamailio:proxy-relayed-tandem's-200" \
+		grep -q "KAM reply 200 INVITE from 127.0.0.1:$SIP" "$TMPD/kam.log"
+	check "it:iw-calls:kamailio:ack-through-the-proxy (loose_route)" \
+		grep -q "KAM in-dialog ACK via loose_route" "$TMPD/kam.log"
+	check "it:iw-calls:kamailio:bye-through-the-proxy (loose_route)" \
+		grep -q "KAM in-dialog BYE via loose_route" "$TMPD/kam.log"
+	check "it:iw-calls:kamailio:tandem's-200-keeps-the-record-route (RFC 3261 12.1.1)" \
+		grep -qi "^Record-Route: <sip:127.0.0.1:$KAM;lr" "$TMPD/uac-kam.msg"
+	check "it:iw-calls:kamailio:tandem-cdr (trunk kam, answered, cause 16)" \
+		wait_ev "$TMPD/td.log" "CDR call=[0-9]+ dir=sip-isup .*called=\+4989777010 .*trunk=kam .*cause=16" 30
+	kill "$kam" 2>/dev/null
+	wait "$kam" 2>/dev/null
+else
+	skip "it:iw-calls:kamailio: kamailio is not installed"
+fi
+
 # --- SIP -> ISUP: asserted identity with Privacy: id -> calling number
 # +49 30 555666 (national), presentation restricted, network provided
 start_bg "$TMPD/uac-pai.out" timeout 20 sipp -sf "$SIPP/uac_pai.xml" "127.0.0.1:$SIP" -i 127.0.0.1 \
@@ -662,6 +876,15 @@ calls=$(vty $VTY "show calls")
 check "it:iw-calls:no-call-left" grep -q "^0 calls" <<<"$calls"
 check "it:iw-calls:circuits-idle" \
 	bash -c "$BUILD/tandem-tool vty --port $VTY 'show isup circuits' | grep -q '31 idle, 0 incoming, 0 outgoing'"
+# tandem's own counters of the SIP-I receipt and 3xx checks above: ACM,
+# CPG, ANM and the INFO's CPG used, the cut CPG malformed; three Contacts
+# tried (one answered, two busy), three refused (192.0.2.99 twice, 192.0.2.98 once)
+met=$(vty $VTY "show metrics")
+check "it:iw-calls:metrics:sipi-used-4" grep -qxF 'tandem_sipi_isup_received_total{result="used"} 4' <<<"$met"
+check "it:iw-calls:metrics:sipi-malformed-1" grep -qxF 'tandem_sipi_isup_received_total{result="malformed"} 1' <<<"$met"
+check "it:iw-calls:metrics:redirect-tried-3" grep -qxF 'tandem_sip_redirect_targets_total{result="tried"} 3' <<<"$met"
+check "it:iw-calls:metrics:redirect-refused-3" grep -qxF 'tandem_sip_redirect_targets_total{result="refused"} 3' <<<"$met"
+
 # --- a graceful stop with a call up: REL 41 toward the switch, BYE with
 # Reason toward SIP, then tandemd exits 0
 start_bg "$TMPD/uas-stop.out" timeout 20 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin \
@@ -709,6 +932,14 @@ check "it:iw-calls:cdr-file:sip-to-isup-answered (PAI caller)" \
 	CDR direction=sip-isup result=answered -- linkset=sw1 calling_in~. called_in~. sip_status=200
 check "it:iw-calls:cdr-file:released-by-the-stop (cause 41, gateway side)" \
 	CDR direction=isup-sip cic=20 -- cause=41 release_side=gateway result=answered
+
+ref=$(CDR direction=isup-sip cic=28 record_type=attempt --get call_ref)
+check "it:iw-calls:cdr-file:redirect-attempt (302 from redir, linked by call_ref ${ref:-none})" \
+	CDR direction=isup-sip cic=28 record_type=attempt -- trunk=redir sip_status=302 \
+	result=advanced attempt=1
+check "it:iw-calls:cdr-file:redirect-final (attempt 2 on redir2 to the Contact, answered)" \
+	CDR "call_ref=${ref:-none}" record_type=call -- attempt=2 trunk=redir2 result=answered \
+	"ruri_out~^sip:\+4945002@127.0.0.1:$UAS8"
 
 sw "quit"
 exec 3>&-

@@ -62,6 +62,103 @@ START_TEST(test_incoming_call)
 }
 END_TEST
 
+/* SIP-I (Q.1912.5 profile C): backward messages with the parameters a
+ * received encapsulated message gives (isup_call_backward): the ACM's BCI
+ * and OBCI as they came but bit N ours, the CPG's event, the ANM's
+ * optional part; a message that does not fit the state is refused and
+ * nothing goes out. */
+START_TEST(test_incoming_backward_from_msg)
+{
+	static const uint8_t bci_in[2] = {0x15, 0x11}, obci = 0x02, ev = 0x06, ev_bad = 0x02;
+	struct isup_msg in, m;
+	struct isup_bci bci;
+	const struct isup_param *p;
+	uint8_t u8 = 0;
+
+	start(ISUP_VAR_ITU, 1, 31);
+	rx_iam(7, "4930123456", true, NULL);
+	ck_assert_int_eq(OW.setups, 1);
+	isup_call_set_echo_control(OW.call, true);
+
+	/* a CPG or ANM before anything went back: refused */
+	isup_msg_init(&in, ISUP_MT_CPG, 99);
+	isup_msg_add(&in, ISUP_PAR_EVENT_INFORMATION, &ev_bad, 1);
+	ck_assert_int_eq(isup_call_backward(OW.call, &in), -EINVAL);
+	isup_msg_init(&in, ISUP_MT_ANM, 99);
+	ck_assert_int_eq(isup_call_backward(OW.call, &in), -EINVAL);
+	/* an ACM without its BCI, a REL: refused */
+	isup_msg_init(&in, ISUP_MT_ACM, 99);
+	ck_assert_int_eq(isup_call_backward(OW.call, &in), -EINVAL);
+	isup_msg_init(&in, ISUP_MT_REL, 99);
+	ck_assert_int_eq(isup_call_backward(OW.call, &in), -EINVAL);
+	ck_assert_uint_eq(TX.n, 0);
+
+	isup_msg_init(&in, ISUP_MT_ACM, 99); /* its CIC is not ours: ignored */
+	isup_msg_add(&in, ISUP_PAR_BACKWARD_CALL_INDICATORS, bci_in, 2);
+	isup_msg_add(&in, ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS, &obci, 1);
+	ck_assert_int_eq(isup_call_backward(OW.call, &in), 0);
+	ck_assert_uint_eq(TX.n, 1);
+	expect(0, ISUP_MT_ACM, 7, &m);
+	p = isup_msg_param(&m, ISUP_PAR_BACKWARD_CALL_INDICATORS);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(isup_bci_decode(p->val, p->len, &bci), 0);
+	ck_assert_uint_eq(bci.charge, 1); /* no charge, as received (ours says 2) */
+	ck_assert_uint_eq(bci.called_status, 1);
+	ck_assert(bci.isdn_access && bci.interworking);
+	ck_assert(bci.echo_control_device); /* ours works on the circuit */
+	ck_assert_int_eq(isup_msg_u8(&m, ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS, &u8), 0);
+	ck_assert_uint_eq(u8, 0x02);
+	ck_assert_str_eq(isup_call_state_name(OW.call), "IN_ALERTING");
+	/* a second ACM: refused */
+	ck_assert_int_eq(isup_call_backward(OW.call, &in), -EINVAL);
+
+	isup_msg_init(&in, ISUP_MT_CPG, 99);
+	isup_msg_add(&in, ISUP_PAR_EVENT_INFORMATION, &ev, 1);
+	ck_assert_int_eq(isup_call_backward(OW.call, &in), 0);
+	expect(1, ISUP_MT_CPG, 7, &m);
+	ck_assert_int_eq(isup_msg_u8(&m, ISUP_PAR_EVENT_INFORMATION, &u8), 0);
+	ck_assert_uint_eq(u8, 0x06);
+
+	isup_msg_init(&in, ISUP_MT_ANM, 99);
+	isup_msg_add(&in, ISUP_PAR_BACKWARD_CALL_INDICATORS, bci_in, 2);
+	ck_assert_int_eq(isup_call_backward(OW.call, &in), 0);
+	expect(2, ISUP_MT_ANM, 7, &m);
+	ck_assert_ptr_nonnull(isup_msg_param(&m, ISUP_PAR_BACKWARD_CALL_INDICATORS));
+	ck_assert_str_eq(isup_call_state_name(OW.call), "ANSWERED");
+	ck_assert_uint_eq(TX.n, 3);
+
+	/* the REL of a SIP-I BYE: cause 21 location 2 with a diagnostic; it
+	 * goes as coded when the release has that value and location */
+	{
+		static const uint8_t raw[3] = {0x82, 0x95, 0x2a}, bad[1] = {0x82};
+		const struct isup_param *c;
+
+		ck_assert_int_eq(isup_call_set_rel_cause(OW.call, bad, 1), -EINVAL);
+		ck_assert_int_eq(isup_call_set_rel_cause(OW.call, raw, 3), 0);
+		ck_assert_int_eq(isup_call_release_loc(OW.call, 21, 2), 0);
+		expect(3, ISUP_MT_REL, 7, &m);
+		c = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_uint_eq(c->len, 3);
+		ck_assert_mem_eq(c->val, raw, 3);
+		rx_simple(ISUP_MT_RLC, 7);
+	}
+	/* another cause on the next call: the stored one does not apply */
+	rx_iam(8, "4930123456", true, NULL);
+	{
+		static const uint8_t raw[3] = {0x82, 0x95, 0x2a};
+
+		ck_assert_int_eq(isup_call_set_rel_cause(OW.call, raw, 3), 0);
+		ck_assert_int_eq(isup_call_release(OW.call, 16), 0);
+		expect(4, ISUP_MT_REL, 8, &m);
+		ck_assert_uint_eq(cause_of(&m), 16);
+		ck_assert_uint_eq(isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS)->len, 2);
+		rx_simple(ISUP_MT_RLC, 8);
+	}
+	finish();
+}
+END_TEST
+
 /* ACM with in-band information sets the optional BCI; the owner's own
  * release sends REL and the RLC ends the call. */
 START_TEST(test_incoming_owner_release)
@@ -525,6 +622,7 @@ Suite *isup_link_call_suite(void)
 	TCase *tc = unit_tcase("calls");
 
 	tcase_add_loop_test(tc, test_incoming_call, 0, 2);
+	tcase_add_test(tc, test_incoming_backward_from_msg);
 	tcase_add_loop_test(tc, test_incoming_owner_release, 0, 2);
 	tcase_add_loop_test(tc, test_iam_bad_called, 0, 2);
 	tcase_add_loop_test(tc, test_outgoing_call, 0, 2);

@@ -11,6 +11,7 @@
 #include "core/loop.h"
 #include "interwork/iw_call_int.h"
 #include "sigtran/isup_proto.h"
+#include "sip/sip_uri.h"
 #include "tests/unit/unit.h"
 
 #define S(x) (1u << (x))
@@ -292,6 +293,66 @@ START_TEST(test_refusals_from_the_circuit)
 }
 END_TEST
 
+/* 3xx follow (RFC 3261 8.1.3.4): a 302's Contacts in q order, a foreign
+ * host, a loop, a non-SIP URI and a '*' kept out (iw_redir_targets). */
+static bool t_tried(void *priv, const char *uri)
+{
+	return !strcmp(uri, (const char *)priv);
+}
+
+static bool t_allowed(void *priv, const struct sip_uri *u)
+{
+	(void)priv;
+	return tstr_eq_cstr(u->host, "192.0.2.10") || tstr_eq_cstr(u->host, "192.0.2.11");
+}
+
+START_TEST(test_redirect_targets)
+{
+	static const char rsp302[] =
+		"SIP/2.0 302 Moved Temporarily\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK302\r\n"
+		"From: <sip:+4989555@gw.example.net>;tag=1\r\n"
+		"To: <sip:+4945001@192.0.2.10;user=phone>;tag=2\r\n"
+		"Call-ID: redir@192.0.2.1\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:+4945999@198.51.100.7>;q=1.0, "
+		"<sip:+4945002@192.0.2.11:5070>;q=0.5\r\n"
+		"Contact: <sip:+4945001@192.0.2.10;user=phone>;q=0.9, <tel:+4945003>\r\n"
+		"Contact: <sip:+4945004@192.0.2.10>, <sip:+4945005@192.0.2.11>;q=0.5\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct sip_msg *m = talloc_zero(unit_ctx, struct sip_msg);
+	struct iw_redir_target v[8];
+	unsigned n;
+
+	ck_assert_int_eq(sip_msg_parse(m, rsp302, sizeof(rsp302) - 1, NULL), 0);
+	n = iw_redir_targets(m, t_tried, t_allowed, (void *)"sip:+4945001@192.0.2.10;user=phone", v,
+			     8);
+	ck_assert_uint_eq(n, 6);
+	/* usable: no q (1.0) first, then the two q=0.5 in message order */
+	ck_assert_str_eq(v[0].uri, "sip:+4945004@192.0.2.10");
+	ck_assert_int_eq(v[0].q, 1000);
+	ck_assert_str_eq(v[1].uri, "sip:+4945002@192.0.2.11:5070");
+	ck_assert_str_eq(v[2].uri, "sip:+4945005@192.0.2.11");
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_int_eq(v[i].verdict, IW_REDIR_USE);
+	/* then the refused ones, in message order */
+	ck_assert_str_eq(v[3].uri, "sip:+4945999@198.51.100.7");
+	ck_assert_int_eq(v[3].verdict, IW_REDIR_FOREIGN);
+	ck_assert_str_eq(v[4].uri, "sip:+4945001@192.0.2.10;user=phone");
+	ck_assert_int_eq(v[4].verdict, IW_REDIR_TRIED);
+	ck_assert_str_eq(v[5].uri, "tel:+4945003");
+	ck_assert_int_eq(v[5].verdict, IW_REDIR_NOT_SIP);
+	/* max bounds the output */
+	ck_assert_uint_eq(iw_redir_targets(m, t_tried, t_allowed, (void *)"", v, 2), 2);
+	ck_assert_str_eq(v[0].uri, "sip:+4945004@192.0.2.10");
+	/* no allowed callback: every host is foreign */
+	n = iw_redir_targets(m, NULL, NULL, NULL, v, 8);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_ne(v[i].verdict, IW_REDIR_USE);
+	talloc_free(m);
+}
+END_TEST
+
 Suite *iw_call_suite(void)
 {
 	Suite *s = suite_create("iw_call");
@@ -300,6 +361,7 @@ Suite *iw_call_suite(void)
 	tcase_add_test(tc, test_transitions);
 	tcase_add_test(tc, test_events_refused);
 	tcase_add_test(tc, test_refusals_from_the_circuit);
+	tcase_add_test(tc, test_redirect_targets);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -495,6 +495,102 @@ START_TEST(test_build_errors)
 }
 END_TEST
 
+/* Q.1912.5 profile C on receipt: which backward message a SIP message may
+ * carry, and the bodies of tests/integration/sipp/uas_sipi.xml decoded as
+ * the call does (body -> CIC in front -> isup_msg_decode). */
+START_TEST(test_backward_fits)
+{
+	static const char mp[] = "--b1x\r\n"
+				 "Content-Type: application/isup;version=itu-t92+\r\n"
+				 "Content-Disposition: signal;handling=optional\r\n\r\n"
+				 "\x06\x15\x11\x01\x29\x01\x02\x00\r\n"
+				 "--b1x--\r\n";
+	static const uint8_t cpg_bad[] = {0x2c}, rel[] = {0x0c, 0x02, 0x00, 0x02, 0x82, 0x9f};
+	struct iw_sipi_body b;
+	struct isup_msg m;
+	struct isup_bci bci;
+	struct isup_cause cause;
+	enum isup_decode_err err;
+	const struct isup_param *p;
+	uint8_t store[64], obci = 0;
+	int n;
+
+	/* 18x: ACM first, then CPG; never ANM/REL */
+	ck_assert(iw_sipi_fits("180", ISUP_MT_ACM, false));
+	ck_assert(iw_sipi_fits("183", ISUP_MT_ACM, false));
+	ck_assert(!iw_sipi_fits("180", ISUP_MT_ACM, true));
+	ck_assert(iw_sipi_fits("183", ISUP_MT_CPG, true));
+	ck_assert(!iw_sipi_fits("183", ISUP_MT_CPG, false));
+	ck_assert(!iw_sipi_fits("180", ISUP_MT_ANM, true));
+	ck_assert(!iw_sipi_fits("180", ISUP_MT_REL, false));
+	/* 2xx: CON before any ACM, ANM after */
+	ck_assert(iw_sipi_fits("200", ISUP_MT_CON, false));
+	ck_assert(!iw_sipi_fits("200", ISUP_MT_CON, true));
+	ck_assert(iw_sipi_fits("200", ISUP_MT_ANM, true));
+	ck_assert(!iw_sipi_fits("200", ISUP_MT_ANM, false));
+	ck_assert(!iw_sipi_fits("200", ISUP_MT_REL, true));
+	/* failures and hang-ups: REL only */
+	ck_assert(iw_sipi_fits("486", ISUP_MT_REL, false));
+	ck_assert(iw_sipi_fits("302", ISUP_MT_REL, true));
+	ck_assert(!iw_sipi_fits("486", ISUP_MT_ACM, false));
+	ck_assert(iw_sipi_fits("BYE", ISUP_MT_REL, true));
+	ck_assert(iw_sipi_fits("cancel", ISUP_MT_REL, false));
+	ck_assert(!iw_sipi_fits("BYE", ISUP_MT_CPG, true));
+	/* INFO: a CPG after the ACM */
+	ck_assert(iw_sipi_fits("INFO", ISUP_MT_CPG, true));
+	ck_assert(!iw_sipi_fits("INFO", ISUP_MT_CPG, false));
+	ck_assert(!iw_sipi_fits("INFO", ISUP_MT_ANM, true));
+	/* nonsense */
+	ck_assert(!iw_sipi_fits("100", ISUP_MT_ACM, false));
+	ck_assert(!iw_sipi_fits("18x", ISUP_MT_ACM, false));
+	ck_assert(!iw_sipi_fits("99999", ISUP_MT_REL, false));
+	ck_assert(!iw_sipi_fits("", ISUP_MT_REL, false));
+	ck_assert(!iw_sipi_fits(NULL, ISUP_MT_REL, false));
+
+	/* an INFO's dtmf-relay body is no SIP-I body (not malformed: the call
+	 * tells the two apart) */
+	ck_assert_int_eq(iw_sipi_decode(TSTR_LIT("application/dtmf-relay"), TSTR_LIT(""),
+					TSTR_LIT("Signal=5\r\nDuration=160\r\n"), &b),
+			 -ENOTSUP);
+
+	/* the ACM of the 180: no charge, subscriber free, ISDN access; OBCI
+	 * "call diversion may occur" */
+	ck_assert_int_eq(iw_sipi_decode(TSTR_LIT("multipart/mixed;boundary=b1x"), TSTR_LIT(""),
+					(struct tstr){mp, sizeof(mp) - 1}, &b),
+			 0);
+	ck_assert(b.has_isup && !b.has_sdp);
+	ck_assert_uint_eq(b.isup.len, 8);
+	n = iw_sipi_isup_with_cic(store, sizeof(store), 27, (const uint8_t *)b.isup.p, b.isup.len);
+	ck_assert_int_eq(n, 10);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, store, (size_t)n, &m, &err), 0);
+	ck_assert_uint_eq(m.type, ISUP_MT_ACM);
+	ck_assert_uint_eq(m.cic, 27);
+	p = isup_msg_param(&m, ISUP_PAR_BACKWARD_CALL_INDICATORS);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(isup_bci_decode(p->val, p->len, &bci), 0);
+	ck_assert_uint_eq(bci.charge, 1);
+	ck_assert_uint_eq(bci.called_status, 1);
+	ck_assert(bci.interworking && bci.isdn_access && !bci.echo_control_device);
+	ck_assert_int_eq(isup_msg_u8(&m, ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS, &obci), 0);
+	ck_assert_uint_eq(obci, 0x02);
+
+	/* a CPG cut after its type: the decoder refuses it (the call logs and
+	 * maps the 183 as plain SIP) */
+	n = iw_sipi_isup_with_cic(store, sizeof(store), 27, cpg_bad, sizeof(cpg_bad));
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, store, (size_t)n, &m, &err), -EBADMSG);
+
+	/* the REL of the BYE: cause 31, location 2 (public network, local user) */
+	n = iw_sipi_isup_with_cic(store, sizeof(store), 27, rel, sizeof(rel));
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, store, (size_t)n, &m, &err), 0);
+	p = isup_msg_param(&m, ISUP_PAR_CAUSE_INDICATORS);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(isup_cause_decode(p->val, p->len, &cause), 0);
+	ck_assert_uint_eq(cause.value, 31);
+	ck_assert_uint_eq(cause.location, 2);
+}
+END_TEST
+
 START_TEST(test_cic)
 {
 	static const uint8_t body[] = {0x0c, 0x02, 0x00, 0x02, 0x80, 0x90};
@@ -549,6 +645,7 @@ Suite *iw_sipi_suite(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_build_errors);
 	tcase_add_test(tc, test_cic);
+	tcase_add_test(tc, test_backward_fits);
 	suite_add_tcase(s, tc);
 	return s;
 }

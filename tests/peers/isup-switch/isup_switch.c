@@ -474,6 +474,79 @@ static void handle_event(ss7_event *e)
 	}
 }
 
+/* The optional part at isup[at] (Q.763 1.3: code, length, value; 0 ends
+ * it): its codes as hex into out ("29,2c"), and the OBCI value (-1: none). */
+static int opt_codes(const uint8_t *isup, size_t len, size_t at, char *out, size_t size)
+{
+	int obci = -1;
+	size_t o = 0;
+
+	out[0] = '\0';
+	while (at + 1 < len && isup[at]) {
+		if (at + 2 + isup[at + 1] > len)
+			break;
+		if (isup[at] == 0x29 && isup[at + 1] == 1)
+			obci = isup[at + 2];
+		if (o + 4 < size)
+			o += (size_t)snprintf(out + o, size - o, "%s%02x", o ? "," : "", isup[at]);
+		at += 2 + (size_t)isup[at + 1];
+	}
+	if (!out[0])
+		snprintf(out, size, "-");
+	return obci;
+}
+
+/* What libss7 does not tell of backward messages (SIP-I checks, Q.1912.5):
+ * ACM/CON backward call indicators and optional ones, CPG event, REL cause
+ * location, each as the wire has it. */
+static void sniff_params(int cic, const uint8_t *isup, size_t len)
+{
+	char opts[64];
+	int obci;
+
+	switch (isup[2]) {
+	case 0x06: /* ACM: BCI (2), pointer to the optional part */
+	case 0x07: /* CON: the same */
+		if (len < 6)
+			return;
+		obci = isup[5] ? opt_codes(isup, len, 5 + (size_t)isup[5], opts, sizeof(opts)) : -1;
+		if (!isup[5])
+			snprintf(opts, sizeof(opts), "-");
+		isw_out("EV %sP cic=%d bci=%02x%02x obci=%d opt=%s", isup[2] == 6 ? "ACM" : "CON",
+			cic, isup[3], isup[4], obci, opts);
+		break;
+	case 0x09: /* ANM: the optional part only */
+		if (len < 4)
+			return;
+		if (isup[3])
+			opt_codes(isup, len, 3 + (size_t)isup[3], opts, sizeof(opts));
+		else
+			snprintf(opts, sizeof(opts), "-");
+		isw_out("EV ANMP cic=%d opt=%s", cic, opts);
+		break;
+	case 0x2c: /* CPG: event information (1), pointer to the optional part */
+		if (len < 5)
+			return;
+		isw_out("EV CPGP cic=%d event=%u", cic, isup[3]);
+		break;
+	case 0x0c: { /* REL: pointer to the cause, pointer to the optional part */
+		size_t at;
+
+		if (len < 5 || !isup[3])
+			return;
+		at = 3 + (size_t)isup[3];
+		if (at + 2 >= len || isup[at] < 2 || at + 1 + isup[at] > len)
+			return;
+		/* octet 1 (location); 1a when its extension bit is 0; then the cause */
+		isw_out("EV RELP cic=%d loc=%u cause=%u len=%u", cic, isup[at + 1] & 0x0f,
+			isup[at + 1 + ((isup[at + 1] & 0x80) ? 1 : 2)] & 0x7f, isup[at]);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 /* Messages libss7 does not report (CQR, CFN): read from the raw ISUP. */
 /* "mute": ISUP from tandem for these circuits never reaches libss7 (a
  * switch that does not answer: T1/T5), or for all of them (the script
@@ -491,6 +564,7 @@ bool isw_sniff_rx_isup(const uint8_t *isup, size_t len)
 	 * report or never sees */
 	isw_out("EV RX cic=%d type=%u%s", cic, isup[2],
 		mute_all || (cic < MAX_CIC && muted[cic]) ? " muted=1" : "");
+	sniff_params(cic, isup, len);
 	switch (isup[2]) {
 	case 0x04: /* INF */
 		isw_out("EV INF cic=%d", cic);

@@ -54,8 +54,8 @@ static void put_u32(struct hep_enc *e, uint16_t type, uint32_t v)
 	put_chunk(e, type, b, 4);
 }
 
-int hep_encode(uint8_t *buf, size_t size, const struct hep_pkt *p, uint32_t agent_id,
-	       const char *auth_key)
+int tandem_hep_encode(uint8_t *buf, size_t size, const struct hep_pkt *p, uint32_t agent_id,
+		      const char *auth_key)
 {
 	struct hep_enc e = {.buf = buf, .size = size};
 	bool v6;
@@ -121,8 +121,8 @@ static void hep_rx(void *priv, const uint8_t *data, size_t len, const struct soc
 	(void)priv, (void)data, (void)len, (void)from, (void)fromlen;
 }
 
-int hep_start(struct loop *l, const struct sockaddr *collector, socklen_t clen, uint32_t agent_id,
-	      const char *auth_key)
+int tandem_hep_start(struct loop *l, const struct sockaddr *collector, socklen_t clen,
+		     uint32_t agent_id, const char *auth_key)
 {
 	struct sockaddr_storage any = {.ss_family = collector->sa_family};
 	socklen_t alen;
@@ -135,7 +135,7 @@ int hep_start(struct loop *l, const struct sockaddr *collector, socklen_t clen, 
 		return -EAFNOSUPPORT;
 	if (clen > sizeof(hep.to))
 		return -EINVAL;
-	hep_stop();
+	tandem_hep_stop();
 	/* unconnected: an ICMP error from a collector that is away is not
 	 * reported on the socket (no IP_RECVERR), the next datagram goes too */
 	hep.u = loop_udp_open(l, (struct sockaddr *)&any, alen, hep_rx, NULL);
@@ -148,7 +148,7 @@ int hep_start(struct loop *l, const struct sockaddr *collector, socklen_t clen, 
 	return 0;
 }
 
-void hep_stop(void)
+void tandem_hep_stop(void)
 {
 	if (hep.u) {
 		hep.st.send_errors += loop_udp_tx_errors(hep.u);
@@ -157,18 +157,18 @@ void hep_stop(void)
 	hep.u = NULL;
 }
 
-bool hep_running(void)
+bool tandem_hep_running(void)
 {
 	return hep.u != NULL;
 }
 
-int hep_send(const struct hep_pkt *p)
+int tandem_hep_send(const struct hep_pkt *p)
 {
 	int n, rc;
 
 	if (!hep.u)
 		return -ENOTCONN;
-	n = hep_encode(hep.buf, sizeof(hep.buf), p, hep.agent_id, hep.key);
+	n = tandem_hep_encode(hep.buf, sizeof(hep.buf), p, hep.agent_id, hep.key);
 	if (n < 0) {
 		hep.st.encode_errors++;
 		return n;
@@ -182,7 +182,7 @@ int hep_send(const struct hep_pkt *p)
 	return 0;
 }
 
-const struct hep_stats *hep_get_stats(void)
+const struct hep_stats *tandem_hep_get_stats(void)
 {
 	static struct hep_stats out;
 

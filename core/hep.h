@@ -63,8 +63,8 @@ struct hep_pkt {
 /* Encode into buf. The length, -EMSGSIZE when it does not fit (or passes
  * the 16-bit total), -EAFNOSUPPORT for addresses that are not IPv4/IPv6 or
  * differ in family. auth_key NULL or "": no key chunk. */
-int hep_encode(uint8_t *buf, size_t size, const struct hep_pkt *p, uint32_t agent_id,
-	       const char *auth_key);
+int tandem_hep_encode(uint8_t *buf, size_t size, const struct hep_pkt *p, uint32_t agent_id,
+		      const char *auth_key);
 
 struct hep_stats {
 	uint64_t sent;		/* handed to the kernel */
@@ -74,11 +74,11 @@ struct hep_stats {
 
 /* Start sending to collector from an ephemeral UDP socket on the loop.
  * 0 or -errno. Starting again replaces the socket. */
-int hep_start(struct loop *l, const struct sockaddr *collector, socklen_t clen, uint32_t agent_id,
-	      const char *auth_key);
-void hep_stop(void);
-bool hep_running(void);
+int tandem_hep_start(struct loop *l, const struct sockaddr *collector, socklen_t clen,
+		     uint32_t agent_id, const char *auth_key);
+void tandem_hep_stop(void);
+bool tandem_hep_running(void);
 /* Encode and queue one packet (sent with the loop's batch). 0 or -errno,
  * counted either way; the caller need not look. */
-int hep_send(const struct hep_pkt *p);
-const struct hep_stats *hep_get_stats(void);
+int tandem_hep_send(const struct hep_pkt *p);
+const struct hep_stats *tandem_hep_get_stats(void);

@@ -171,7 +171,7 @@ static void enqueue(bool sip, bool tx, uint8_t ip_proto, const struct sockaddr *
 
 static bool hep_wants(bool sip)
 {
-	return hep_running() && (sip ? cfg.sip : cfg.isup);
+	return tandem_hep_running() && (sip ? cfg.sip : cfg.isup);
 }
 
 static void sip_hook(void *priv, const struct sip_capture *c)
@@ -331,7 +331,7 @@ static void send_hep(const struct cap_item *it, uint8_t type, const char *corr)
 
 	if (!corr || !corr[0])
 		cap.uncorrelated++;
-	if (hep_send(&p) == 0)
+	if (tandem_hep_send(&p) == 0)
 		(*(type == HEP_PROTO_SIP ? &cap.sip_sent : &cap.isup_sent))++;
 }
 
@@ -452,7 +452,7 @@ static int hep_apply(void)
 
 	if (!cap.l)
 		return 0;
-	hep_stop();
+	tandem_hep_stop();
 	if (!cfg.addr)
 		return 0;
 	if (strchr(cfg.addr, ':')) {
@@ -470,7 +470,7 @@ static int hep_apply(void)
 		inet_pton(AF_INET, cfg.addr, &a->sin_addr);
 		len = sizeof(*a);
 	}
-	rc = hep_start(cap.l, (struct sockaddr *)&ss, len, cfg.agent_id, cfg.auth_key);
+	rc = tandem_hep_start(cap.l, (struct sockaddr *)&ss, len, cfg.agent_id, cfg.auth_key);
 	if (rc < 0)
 		LOGP(DIW, LOGL_ERROR, "HEP collector %s port %u: %s\n", cfg.addr, cfg.port,
 		     strerror(-rc));
@@ -522,7 +522,7 @@ void iw_capture_stop(void)
 		talloc_free(it);
 	}
 	cap.queued = 0;
-	hep_stop();
+	tandem_hep_stop();
 	if (cap.iw_guard) {
 		talloc_set_destructor(cap.iw_guard, NULL);
 		talloc_free(cap.iw_guard);
@@ -579,7 +579,7 @@ DEFUN(cfg_hep_no_collector, cfg_hep_no_collector_cmd, "no collector",
       NO_STR "Send no HEP packets\n")
 {
 	TALLOC_FREE(cfg.addr);
-	hep_stop();
+	tandem_hep_stop();
 	return CMD_SUCCESS;
 }
 
@@ -640,15 +640,16 @@ static int config_write_hep(struct vty *vty)
 
 DEFUN(show_hep, show_hep_cmd, "show hep", SHOW_STR "HEP capture: collector and counters\n")
 {
-	const struct hep_stats *st = hep_get_stats();
+	const struct hep_stats *st = tandem_hep_get_stats();
 
 	if (!cfg.addr)
 		vty_out(vty, "HEP: no collector configured%s", VTY_NEWLINE);
 	else
 		vty_out(vty,
 			"HEP: collector %s port %u (UDP), agent id %" PRIu32 ", %s, capture%s%s%s",
-			cfg.addr, cfg.port, cfg.agent_id, hep_running() ? "running" : "not running",
-			cfg.sip ? " sip" : "", cfg.isup ? " isup" : "", VTY_NEWLINE);
+			cfg.addr, cfg.port, cfg.agent_id,
+			tandem_hep_running() ? "running" : "not running", cfg.sip ? " sip" : "",
+			cfg.isup ? " isup" : "", VTY_NEWLINE);
 	vty_out(vty,
 		"packets sent %" PRIu64 " (sip %" PRIu64 ", isup %" PRIu64 "), send errors %" PRIu64
 		", encode errors %" PRIu64 "%s",

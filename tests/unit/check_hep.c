@@ -53,7 +53,7 @@ START_TEST(test_encode_ipv4_sip)
 	uint8_t b[512];
 	size_t off = 6;
 	const uint8_t *v;
-	int n = hep_encode(b, sizeof(b), &p, 0x01020304, "secret");
+	int n = tandem_hep_encode(b, sizeof(b), &p, 0x01020304, "secret");
 	/* header 6; family, proto 7+7; IPv4 addresses 10+10; ports 8+8; time
 	 * 10+10; type 7; agent 10; key 6+6; correlation 6+5; payload 6+len */
 	size_t want = 6 + 7 + 7 + 10 + 10 + 8 + 8 + 10 + 10 + 7 + 10 + 12 + 11 + 6 + p.len;
@@ -114,7 +114,7 @@ START_TEST(test_encode_ipv6_m3ua)
 
 	inet_pton(AF_INET6, "2001:db8::1", &s.sin6_addr);
 	inet_pton(AF_INET6, "2001:db8::2", &d.sin6_addr);
-	n = hep_encode(b, sizeof(b), &p, 7, NULL);
+	n = tandem_hep_encode(b, sizeof(b), &p, 7, NULL);
 	/* no key, no correlation chunk */
 	ck_assert_int_eq(n, 6 + 7 + 7 + 22 + 22 + 8 + 8 + 10 + 10 + 7 + 10 + 6 + 16);
 	ck_assert_int_eq((b[4] << 8) | b[5], n);
@@ -159,15 +159,15 @@ START_TEST(test_encode_refusals)
 	};
 	static uint8_t b[70000];
 
-	ck_assert_int_eq(hep_encode(b, sizeof(b), &p, 0, NULL), -EAFNOSUPPORT);
+	ck_assert_int_eq(tandem_hep_encode(b, sizeof(b), &p, 0, NULL), -EAFNOSUPPORT);
 	p.dst = (struct sockaddr *)&s;
-	ck_assert_int_gt(hep_encode(b, sizeof(b), &p, 0, NULL), 0);
+	ck_assert_int_gt(tandem_hep_encode(b, sizeof(b), &p, 0, NULL), 0);
 	/* the buffer ends inside the payload chunk */
-	ck_assert_int_eq(hep_encode(b, 80, &p, 0, NULL), -EMSGSIZE);
+	ck_assert_int_eq(tandem_hep_encode(b, 80, &p, 0, NULL), -EMSGSIZE);
 	/* past the 16-bit total length */
 	p.payload = big;
 	p.len = 65500;
-	ck_assert_int_eq(hep_encode(b, sizeof(b), &p, 0, NULL), -EMSGSIZE);
+	ck_assert_int_eq(tandem_hep_encode(b, sizeof(b), &p, 0, NULL), -EMSGSIZE);
 }
 END_TEST
 
@@ -208,7 +208,7 @@ static void turn(struct loop *l, const bool *flag, unsigned ms)
 	loop_timer_cancel(l, &guard);
 }
 
-/* On the loop: the collector gets exactly what hep_encode makes; with the
+/* On the loop: the collector gets exactly what tandem_hep_encode makes; with the
  * collector gone (its port closed) sending goes on and nothing blocks. */
 START_TEST(test_send_to_collector)
 {
@@ -228,15 +228,16 @@ START_TEST(test_send_to_collector)
 		.len = 25,
 	};
 	uint8_t want[256];
-	int n = hep_encode(want, sizeof(want), &p, 42, NULL);
-	uint64_t sent0 = hep_get_stats()->sent;
+	int n = tandem_hep_encode(want, sizeof(want), &p, 42, NULL);
+	uint64_t sent0 = tandem_hep_get_stats()->sent;
 
 	ck_assert_ptr_nonnull(col);
 	ck_assert_int_eq(loop_udp_local(col, &ss), 0);
-	ck_assert_int_eq(hep_start(l, (struct sockaddr *)&ss, sizeof(struct sockaddr_in), 42, NULL),
-			 0);
-	ck_assert(hep_running());
-	ck_assert_int_eq(hep_send(&p), 0);
+	ck_assert_int_eq(
+		tandem_hep_start(l, (struct sockaddr *)&ss, sizeof(struct sockaddr_in), 42, NULL),
+		0);
+	ck_assert(tandem_hep_running());
+	ck_assert_int_eq(tandem_hep_send(&p), 0);
 	turn(l, &r.got, 2000);
 	ck_assert(r.got);
 	ck_assert_int_eq(r.len, (size_t)n);
@@ -245,12 +246,12 @@ START_TEST(test_send_to_collector)
 	loop_udp_close(col);
 	turn(l, NULL, 20);
 	for (int i = 0; i < 50; i++)
-		ck_assert_int_eq(hep_send(&p), 0);
+		ck_assert_int_eq(tandem_hep_send(&p), 0);
 	turn(l, NULL, 50);
-	ck_assert_int_eq(hep_get_stats()->sent, sent0 + 51);
-	hep_stop();
-	ck_assert(!hep_running());
-	ck_assert_int_eq(hep_send(&p), -ENOTCONN);
+	ck_assert_int_eq(tandem_hep_get_stats()->sent, sent0 + 51);
+	tandem_hep_stop();
+	ck_assert(!tandem_hep_running());
+	ck_assert_int_eq(tandem_hep_send(&p), -ENOTCONN);
 	turn(l, NULL, 20);
 	loop_free(l);
 }

@@ -380,13 +380,10 @@ struct tx_rec {
 };
 
 struct m3ua_sctp {
-	struct loop *l;
-	int fd;
+	struct loop_stream io; /* the connection's life cycle (core/loop.h) */
 	struct m3ua_sctp_cbs cbs;
 	void *priv;
-	struct loop_op rx_op, tx_op, conn_op;
-	bool connecting, closing, rx_armed, tx_busy, ssnm_on_data;
-	unsigned inflight;
+	bool ssnm_on_data;
 	struct llist_head txq;
 	size_t max_msg;
 	uint8_t *rbuf;
@@ -396,55 +393,23 @@ struct m3ua_sctp {
 	struct m3ua_sctp_stats st;
 };
 
-static void s_maybe_free(struct m3ua_sctp *s)
-{
-	if (s->closing && s->inflight == 0) {
-		close(s->fd);
-		talloc_free(s);
-	}
-}
-
-static void s_cancel(struct m3ua_sctp *s, struct loop_op *op)
-{
-	struct io_uring_sqe *sqe = loop_sqe(s->l, &ignore_op);
-
-	if (sqe)
-		io_uring_prep_cancel(sqe, op, 0);
-}
-
 void m3ua_sctp_close(struct m3ua_sctp *s)
 {
-	if (s->closing)
-		return;
-	s->closing = true;
-	if (s->rx_armed)
-		s_cancel(s, &s->rx_op);
-	if (s->connecting)
-		s_cancel(s, &s->conn_op);
-	if (s->tx_busy)
-		shutdown(s->fd, SHUT_RDWR);
-	s_maybe_free(s);
+	loop_stream_close(&s->io);
 }
 
 static void s_fail(struct m3ua_sctp *s, int err)
 {
-	void (*on_close)(void *, int) = s->cbs.on_close;
-	void *priv = s->priv;
-
-	if (s->closing)
-		return;
-	m3ua_sctp_close(s);
-	if (on_close)
-		on_close(priv, err);
+	loop_stream_fail(&s->io, s->cbs.on_close, s->priv, err);
 }
 
 static void s_rx_arm(struct m3ua_sctp *s)
 {
 	struct io_uring_sqe *sqe;
 
-	if (s->closing || s->rx_armed)
+	if (s->io.closing || s->io.rx_armed)
 		return;
-	sqe = loop_sqe(s->l, &s->rx_op);
+	sqe = loop_stream_sqe(&s->io, &s->io.rx_op);
 	if (!sqe)
 		return;
 	/* no stale stream/PPID from the last record if none comes with this one */
@@ -454,9 +419,7 @@ static void s_rx_arm(struct m3ua_sctp *s)
 				 .msg_iovlen = 1,
 				 .msg_control = s->rcm.b,
 				 .msg_controllen = sizeof(s->rcm.b)};
-	io_uring_prep_recvmsg(sqe, s->fd, &s->rmh, 0);
-	s->rx_armed = true;
-	s->inflight++;
+	io_uring_prep_recvmsg(sqe, s->io.fd, &s->rmh, 0);
 }
 
 static void s_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
@@ -467,8 +430,8 @@ static void s_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cq
 	int rc;
 
 	(void)l;
-	s->rx_armed = false;
-	if (s->closing)
+	s->io.rx_armed = false;
+	if (s->io.closing)
 		goto out;
 	if (cqe->res <= 0) {
 		s_fail(s, cqe->res);
@@ -505,8 +468,7 @@ static void s_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cq
 	s_rx_arm(s);
 out:
 	/* counted until here, so that a close from a callback does not free us */
-	s->inflight--;
-	s_maybe_free(s);
+	loop_stream_put(&s->io);
 }
 
 static void s_tx_next(struct m3ua_sctp *s)
@@ -514,15 +476,13 @@ static void s_tx_next(struct m3ua_sctp *s)
 	struct tx_rec *r;
 	struct io_uring_sqe *sqe;
 
-	if (s->tx_busy || s->closing || s->connecting || llist_empty(&s->txq))
+	if (s->io.tx_busy || s->io.closing || s->io.connecting || llist_empty(&s->txq))
 		return;
 	r = llist_first_entry(&s->txq, struct tx_rec, list);
-	sqe = loop_sqe(s->l, &s->tx_op);
+	sqe = loop_stream_sqe(&s->io, &s->io.tx_op);
 	if (!sqe)
 		return;
-	io_uring_prep_sendmsg(sqe, s->fd, &r->mh, MSG_NOSIGNAL);
-	s->tx_busy = true;
-	s->inflight++;
+	io_uring_prep_sendmsg(sqe, s->io.fd, &r->mh, MSG_NOSIGNAL);
 }
 
 static void s_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
@@ -531,8 +491,8 @@ static void s_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cq
 	struct tx_rec *r;
 
 	(void)l;
-	s->tx_busy = false;
-	if (s->closing)
+	s->io.tx_busy = false;
+	if (s->io.closing)
 		goto out;
 	r = llist_first_entry(&s->txq, struct tx_rec, list);
 	/* one SCTP message is sent whole or not at all */
@@ -545,8 +505,7 @@ static void s_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cq
 	s_tx_next(s);
 out:
 	/* counted until here, so that a close from a callback does not free us */
-	s->inflight--;
-	s_maybe_free(s);
+	loop_stream_put(&s->io);
 }
 
 int m3ua_sctp_send(struct m3ua_sctp *s, const void *msg, size_t len, uint16_t sls_hint)
@@ -555,7 +514,7 @@ int m3ua_sctp_send(struct m3ua_sctp *s, const void *msg, size_t len, uint16_t sl
 	uint16_t stream;
 	int cl;
 
-	if (s->closing)
+	if (s->io.closing)
 		return -ENOTCONN;
 	if (len < M3UA_HDR_LEN)
 		return -EINVAL;
@@ -584,7 +543,7 @@ static void s_read_status(struct m3ua_sctp *s)
 	socklen_t sl = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));
-	if (getsockopt(s->fd, IPPROTO_SCTP, SCTP_STATUS, &ss, &sl) == 0) {
+	if (getsockopt(s->io.fd, IPPROTO_SCTP, SCTP_STATUS, &ss, &sl) == 0) {
 		s->st.n_out = ss.sstat_outstrms;
 		s->st.n_in = ss.sstat_instrms;
 	}
@@ -597,22 +556,17 @@ static void s_conn_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 	socklen_t el = sizeof(err);
 
 	(void)l;
-	s->connecting = false;
-	if (s->closing)
+	s->io.connecting = false;
+	if (s->io.closing)
 		goto out;
 	if (cqe->res < 0)
 		err = cqe->res;
-	else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+	else if (getsockopt(s->io.fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 		err = -errno;
 	else
 		err = -err;
 	if (err) {
-		void (*cb)(void *, int) = s->cbs.on_connect;
-		void *priv = s->priv;
-
-		m3ua_sctp_close(s);
-		if (cb)
-			cb(priv, err);
+		loop_stream_fail(&s->io, s->cbs.on_connect, s->priv, err);
 		goto out;
 	}
 	s_read_status(s);
@@ -622,8 +576,7 @@ static void s_conn_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 		s->cbs.on_connect(s->priv, 0);
 out:
 	/* counted until here, so that a close from a callback does not free us */
-	s->inflight--;
-	s_maybe_free(s);
+	loop_stream_put(&s->io);
 }
 
 static const char *path_state(int st)
@@ -664,14 +617,14 @@ unsigned m3ua_sctp_paths(const struct m3ua_sctp *s, struct m3ua_sctp_path *out, 
 	unsigned n = 0;
 	char pbuf[48] = "";
 
-	if (!s || s->fd < 0 || s->connecting)
+	if (!s || s->io.fd < 0 || s->io.connecting)
 		return 0;
 	memset(&u, 0, sizeof(u));
-	if (getsockopt(s->fd, IPPROTO_SCTP, SCTP_GET_PEER_ADDRS, &u, &len) < 0)
+	if (getsockopt(s->io.fd, IPPROTO_SCTP, SCTP_GET_PEER_ADDRS, &u, &len) < 0)
 		return 0;
 	memset(&prim, 0, sizeof(prim));
 	len = sizeof(prim);
-	if (getsockopt(s->fd, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &prim, &len) == 0)
+	if (getsockopt(s->io.fd, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &prim, &len) == 0)
 		addr_str((const struct sockaddr *)&prim.ssp_addr, pbuf, sizeof(pbuf));
 	p = (const uint8_t *)u.ga.addrs;
 	for (unsigned i = 0; i < u.ga.addr_num && n < max; i++) {
@@ -690,7 +643,7 @@ unsigned m3ua_sctp_paths(const struct m3ua_sctp *s, struct m3ua_sctp_path *out, 
 		memset(&pi, 0, sizeof(pi));
 		memcpy(&pi.spinfo_address, sa, al);
 		len = sizeof(pi);
-		if (getsockopt(s->fd, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &len) == 0) {
+		if (getsockopt(s->io.fd, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &len) == 0) {
 			o->state = path_state(pi.spinfo_state);
 			o->rto_ms = pi.spinfo_rto;
 			o->srtt_ms = pi.spinfo_srtt;
@@ -760,15 +713,11 @@ static struct m3ua_sctp *s_new(struct loop *l, int fd, size_t max_msg, bool ssnm
 		talloc_free(s);
 		return NULL;
 	}
-	s->l = l;
-	s->fd = fd;
+	loop_stream_init(&s->io, l, fd, s, s_rx_cb, s_tx_cb, s_conn_cb);
 	s->cbs = *cbs;
 	s->priv = priv;
 	s->max_msg = max_msg;
 	s->ssnm_on_data = ssnm_on_data;
-	s->rx_op = (struct loop_op){.cb = s_rx_cb, .priv = s};
-	s->tx_op = (struct loop_op){.cb = s_tx_cb, .priv = s};
-	s->conn_op = (struct loop_op){.cb = s_conn_cb, .priv = s};
 	INIT_LLIST_HEAD(&s->txq);
 	return s;
 }
@@ -803,7 +752,7 @@ struct m3ua_sctp *m3ua_sctp_connect(struct loop *l, const struct m3ua_sctp_addrs
 		err = -errno;
 	if (!err && !(s = s_new(l, fd, max_msg, ssnm_on_data, cbs, priv)))
 		err = -ENOMEM;
-	if (!err && !(sqe = loop_sqe(l, &s->conn_op)))
+	if (!err && !(sqe = loop_stream_sqe(&s->io, &s->io.conn_op)))
 		err = -EBUSY;
 	if (err) {
 		talloc_free(s);
@@ -812,8 +761,6 @@ struct m3ua_sctp *m3ua_sctp_connect(struct loop *l, const struct m3ua_sctp_addrs
 		return NULL;
 	}
 	io_uring_prep_poll_add(sqe, fd, POLLOUT);
-	s->connecting = true;
-	s->inflight++;
 	return s;
 }
 
@@ -824,9 +771,9 @@ const struct m3ua_sctp_stats *m3ua_sctp_get_stats(const struct m3ua_sctp *s)
 
 int m3ua_sctp_info(const struct m3ua_sctp *s, struct m3ua_sctp_info *out)
 {
-	if (!s || s->fd < 0 || s->connecting || s->closing)
+	if (!s || s->io.fd < 0 || s->io.connecting || s->io.closing)
 		return -ENOTCONN;
-	return m3ua_sctp_fd_info(s->fd, out);
+	return m3ua_sctp_fd_info(s->io.fd, out);
 }
 
 /* --- listener --- */

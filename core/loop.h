@@ -148,6 +148,9 @@ typedef void (*loop_accept_cb)(void *priv, int fd, const struct sockaddr *peer, 
 
 struct loop_listener *loop_tcp_listen(struct loop *l, const struct sockaddr *addr, socklen_t alen,
 				      loop_accept_cb cb, void *priv);
+/* Accept on a socket already listening (any stream protocol; the loop owns
+ * it afterwards). */
+struct loop_listener *loop_listener_adopt(struct loop *l, int fd, loop_accept_cb cb, void *priv);
 int loop_listener_local(const struct loop_listener *ls, struct sockaddr_storage *ss);
 void loop_listener_close(struct loop_listener *ls);
 

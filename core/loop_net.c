@@ -395,11 +395,18 @@ struct loop_listener *loop_tcp_listen(struct loop *l, const struct sockaddr *add
 		close(fd);
 		return NULL;
 	}
-	ls = talloc_zero(l, struct loop_listener);
-	if (!ls) {
+	ls = loop_listener_adopt(l, fd, cb, priv);
+	if (!ls)
 		close(fd);
+	return ls;
+}
+
+struct loop_listener *loop_listener_adopt(struct loop *l, int fd, loop_accept_cb cb, void *priv)
+{
+	struct loop_listener *ls = talloc_zero(l, struct loop_listener);
+
+	if (!ls)
 		return NULL;
-	}
 	ls->l = l;
 	ls->fd = fd;
 	ls->cb = cb;

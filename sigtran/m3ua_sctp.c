@@ -360,16 +360,6 @@ int m3ua_sctp_fd_info(int fd, struct m3ua_sctp_info *out)
 
 /* --- the socket on the ring --- */
 
-/* cancel requests: their completion needs no handling */
-static void ignore_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
-{
-	(void)l;
-	(void)op;
-	(void)cqe;
-}
-
-static struct loop_op ignore_op = {.cb = ignore_cb};
-
 struct tx_rec {
 	struct llist_head list;
 	struct msghdr mh;
@@ -701,6 +691,26 @@ static int s_bind(int fd, const struct m3ua_sctp_addrs *local)
 	return 0;
 }
 
+/* An SCTP socket with the configuration's options, bound to the local
+ * addresses (none: any): the fd, or -errno. */
+static int s_socket(int family, const struct m3ua_sctp_params *par,
+		    const struct m3ua_sctp_addrs *local)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_SCTP);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = s_sockopts(fd, par);
+	if (!err)
+		err = s_bind(fd, local);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static struct m3ua_sctp *s_new(struct loop *l, int fd, size_t max_msg, bool ssnm_on_data,
 			       const struct m3ua_sctp_cbs *cbs, void *priv)
 {
@@ -730,21 +740,19 @@ struct m3ua_sctp *m3ua_sctp_connect(struct loop *l, const struct m3ua_sctp_addrs
 	uint8_t packed[M3UA_SCTP_MAX_ADDRS * sizeof(struct sockaddr_in6)];
 	struct io_uring_sqe *sqe;
 	struct m3ua_sctp *s = NULL;
-	int n, fd, err;
+	int n, fd, err = 0;
 
 	if (!remote->n) {
 		errno = EDESTADDRREQ;
 		return NULL;
 	}
-	fd = socket(remote->a[0].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    IPPROTO_SCTP);
-	if (fd < 0)
+	fd = s_socket(remote->a[0].ss_family, par, local);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
-	err = s_sockopts(fd, par);
-	if (!err)
-		err = s_bind(fd, local);
+	}
 	n = m3ua_sctp_pack_addrs(remote->a, remote->n, packed, sizeof(packed));
-	if (!err && n < 0)
+	if (n < 0)
 		err = n;
 	/* all the peer's addresses at once: the association can use any */
 	if (!err && setsockopt(fd, IPPROTO_SCTP, SCTP_SOCKOPT_CONNECTX, packed, (socklen_t)n) < 0 &&
@@ -779,10 +787,8 @@ int m3ua_sctp_info(const struct m3ua_sctp *s, struct m3ua_sctp_info *out)
 /* --- listener --- */
 
 struct m3ua_sctp_listener {
+	struct loop_listener *lst; /* the accepting on the ring (core/loop.h) */
 	struct loop *l;
-	int fd;
-	struct loop_op op;
-	bool armed, closing;
 	size_t max_msg;
 	bool ssnm_on_data;
 	struct m3ua_sctp_cbs cbs;
@@ -791,46 +797,22 @@ struct m3ua_sctp_listener {
 	void *priv;
 };
 
-static void ls_arm(struct m3ua_sctp_listener *ls)
+static void ls_accept(void *priv, int fd, const struct sockaddr *peer, socklen_t plen)
 {
-	struct io_uring_sqe *sqe = loop_sqe(ls->l, &ls->op);
-
-	if (!sqe)
-		return;
-	io_uring_prep_multishot_accept(sqe, ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	ls->armed = true;
-}
-
-static void ls_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
-{
-	struct m3ua_sctp_listener *ls = op->priv;
+	struct m3ua_sctp_listener *ls = priv;
 	struct m3ua_sctp *s;
 
-	(void)l;
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		ls->armed = false;
-	if (ls->closing) {
-		if (cqe->res >= 0)
-			close(cqe->res);
-		if (!ls->armed) {
-			close(ls->fd);
-			talloc_free(ls);
-		}
+	(void)peer;
+	(void)plen;
+	/* the accepted socket inherits the listener's options */
+	s = s_new(ls->l, fd, ls->max_msg, ls->ssnm_on_data, &ls->cbs, ls->cb_priv);
+	if (!s) {
+		close(fd);
 		return;
 	}
-	if (cqe->res >= 0) {
-		/* the accepted socket inherits the listener's options */
-		s = s_new(ls->l, cqe->res, ls->max_msg, ls->ssnm_on_data, &ls->cbs, ls->cb_priv);
-		if (!s) {
-			close(cqe->res);
-		} else {
-			s_read_status(s);
-			s_rx_arm(s);
-			ls->acb(ls->priv, s);
-		}
-	}
-	if (!ls->armed)
-		ls_arm(ls);
+	s_read_status(s);
+	s_rx_arm(s);
+	ls->acb(ls->priv, s);
 }
 
 struct m3ua_sctp_listener *m3ua_sctp_listen(struct loop *l, const struct m3ua_sctp_addrs *local,
@@ -839,62 +821,51 @@ struct m3ua_sctp_listener *m3ua_sctp_listen(struct loop *l, const struct m3ua_sc
 					    const struct m3ua_sctp_cbs *cbs, void *cb_priv,
 					    m3ua_sctp_accept_cb acb, void *priv)
 {
-	struct m3ua_sctp_listener *ls;
-	int fd, err;
+	struct m3ua_sctp_listener *ls = NULL;
+	int fd, err = 0;
 
 	if (!local->n) {
 		errno = EINVAL;
 		return NULL;
 	}
-	fd = socket(local->a[0].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    IPPROTO_SCTP);
-	if (fd < 0)
+	fd = s_socket(local->a[0].ss_family, par, local);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
-	err = s_sockopts(fd, par);
-	if (!err)
-		err = s_bind(fd, local);
-	if (!err && listen(fd, 8) < 0)
+	}
+	if (listen(fd, 8) < 0)
 		err = -errno;
 	if (!err && !(ls = talloc_zero(l, struct m3ua_sctp_listener)))
 		err = -ENOMEM;
+	if (!err) {
+		*ls = (struct m3ua_sctp_listener){.l = l,
+						  .max_msg = max_msg,
+						  .ssnm_on_data = ssnm_on_data,
+						  .cbs = *cbs,
+						  .cb_priv = cb_priv,
+						  .acb = acb,
+						  .priv = priv};
+		ls->lst = loop_listener_adopt(l, fd, ls_accept, ls);
+		if (!ls->lst)
+			err = -ENOMEM;
+	}
 	if (err) {
+		talloc_free(ls);
 		close(fd);
 		errno = -err;
 		return NULL;
 	}
-	*ls = (struct m3ua_sctp_listener){.l = l,
-					  .fd = fd,
-					  .op = {.cb = ls_cb, .priv = ls},
-					  .max_msg = max_msg,
-					  .ssnm_on_data = ssnm_on_data,
-					  .cbs = *cbs,
-					  .cb_priv = cb_priv,
-					  .acb = acb,
-					  .priv = priv};
-	ls_arm(ls);
 	return ls;
 }
 
 int m3ua_sctp_listener_local(const struct m3ua_sctp_listener *ls, struct sockaddr_storage *ss)
 {
-	socklen_t sl = sizeof(*ss);
-
-	return getsockname(ls->fd, (struct sockaddr *)ss, &sl) < 0 ? -errno : 0;
+	return loop_listener_local(ls->lst, ss);
 }
 
 void m3ua_sctp_listener_close(struct m3ua_sctp_listener *ls)
 {
-	struct io_uring_sqe *sqe;
-
-	if (ls->closing)
-		return;
-	ls->closing = true;
-	if (!ls->armed) {
-		close(ls->fd);
-		talloc_free(ls);
-		return;
-	}
-	sqe = loop_sqe(ls->l, &ignore_op);
-	if (sqe)
-		io_uring_prep_cancel(sqe, &ls->op, 0);
+	/* accepted after this are closed by the loop, never handed to us */
+	loop_listener_close(ls->lst);
+	talloc_free(ls);
 }

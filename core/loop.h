@@ -148,6 +148,9 @@ typedef void (*loop_accept_cb)(void *priv, int fd, const struct sockaddr *peer, 
 
 struct loop_listener *loop_tcp_listen(struct loop *l, const struct sockaddr *addr, socklen_t alen,
 				      loop_accept_cb cb, void *priv);
+/* Accept on a socket already listening (any stream protocol; the loop owns
+ * it afterwards). */
+struct loop_listener *loop_listener_adopt(struct loop *l, int fd, loop_accept_cb cb, void *priv);
 int loop_listener_local(const struct loop_listener *ls, struct sockaddr_storage *ss);
 void loop_listener_close(struct loop_listener *ls);
 
@@ -165,6 +168,44 @@ int loop_conn_fd(const struct loop_conn *c);
 void loop_conn_close(struct loop_conn *c);
 /* Close once the queued bytes are sent. */
 void loop_conn_close_after_send(struct loop_conn *c);
+
+/* --- one connection on the ring: its life cycle, whatever the protocol ---
+ * Embedded by the loop's TCP connections and by message-mode sockets kept
+ * elsewhere (M3UA over SCTP). A request in flight (one receive, one send, one
+ * connect) holds the connection, and so does a completion while its owner's
+ * callbacks run: closing cancels the receive and the connect, shuts the
+ * socket under a send, and the fd and the owning object (a talloc object
+ * that embeds this) go when nothing holds them any more. */
+struct loop_stream {
+	struct loop *l;
+	int fd;
+	void *obj; /* freed with the stream */
+	struct loop_op rx_op, tx_op, conn_op;
+	unsigned inflight;
+	bool closing, connecting, rx_armed, tx_busy;
+};
+
+/* The ops' callbacks get obj as their priv. */
+void loop_stream_init(struct loop_stream *s, struct loop *l, int fd, void *obj,
+		      void (*rx_cb)(struct loop *, struct loop_op *, const struct io_uring_cqe *),
+		      void (*tx_cb)(struct loop *, struct loop_op *, const struct io_uring_cqe *),
+		      void (*conn_cb)(struct loop *, struct loop_op *,
+				      const struct io_uring_cqe *));
+/* A request on one of the three ops: its flag is set and it holds the
+ * stream. NULL (nothing changed) when the ring is full. */
+struct io_uring_sqe *loop_stream_sqe(struct loop_stream *s, struct loop_op *op);
+static inline void loop_stream_hold(struct loop_stream *s)
+{
+	s->inflight++;
+}
+/* The end of a hold: frees the stream and its object when it is closing
+ * and nothing holds it any more (do not touch either afterwards). */
+void loop_stream_put(struct loop_stream *s);
+/* Close now; no callback follows. */
+void loop_stream_close(struct loop_stream *s);
+/* The connection ended under its owner: close, then tell cb(priv, err)
+ * once (not at all when it was closing already). */
+void loop_stream_fail(struct loop_stream *s, void (*cb)(void *priv, int err), void *priv, int err);
 
 /* --- wake-ups from other threads: an eventfd read on the ring --- */
 struct loop_wake;

@@ -395,11 +395,18 @@ struct loop_listener *loop_tcp_listen(struct loop *l, const struct sockaddr *add
 		close(fd);
 		return NULL;
 	}
-	ls = talloc_zero(l, struct loop_listener);
-	if (!ls) {
+	ls = loop_listener_adopt(l, fd, cb, priv);
+	if (!ls)
 		close(fd);
+	return ls;
+}
+
+struct loop_listener *loop_listener_adopt(struct loop *l, int fd, loop_accept_cb cb, void *priv)
+{
+	struct loop_listener *ls = talloc_zero(l, struct loop_listener);
+
+	if (!ls)
 		return NULL;
-	}
 	ls->l = l;
 	ls->fd = fd;
 	ls->cb = cb;
@@ -443,77 +450,39 @@ struct tx_chunk {
 };
 
 struct loop_conn {
-	struct loop *l;
-	int fd;
+	struct loop_stream io;
 	struct loop_conn_cbs cbs;
 	void *priv;
-	struct loop_op rx_op, tx_op, conn_op;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	struct llist_head txq;
 	size_t queued, high, low;
-	bool throttled, connecting, closing, close_after_send, rx_armed, tx_busy;
-	unsigned inflight;
+	bool throttled, close_after_send;
 	/* bytes the consumer left for later (an incomplete message) */
 	uint8_t *pend;
 	size_t pend_len;
 };
 
-static void conn_maybe_free(struct loop_conn *c)
-{
-	if (c->closing && c->inflight == 0) {
-		close(c->fd);
-		talloc_free(c);
-	}
-}
-
-static void conn_cancel(struct loop_conn *c, struct loop_op *op)
-{
-	struct io_uring_sqe *sqe = loop_sqe(c->l, &c->l->ignore_op);
-
-	if (sqe)
-		io_uring_prep_cancel(sqe, op, 0);
-}
-
 void loop_conn_close(struct loop_conn *c)
 {
-	if (c->closing)
-		return;
-	c->closing = true;
-	if (c->rx_armed)
-		conn_cancel(c, &c->rx_op);
-	if (c->connecting)
-		conn_cancel(c, &c->conn_op);
-	/* A send in flight completes by itself (or fails once the fd is shut). */
-	if (c->tx_busy)
-		shutdown(c->fd, SHUT_RDWR);
-	conn_maybe_free(c);
+	loop_stream_close(&c->io);
 }
 
 /* The connection ended under us: tell the owner once, then go away. */
 static void conn_fail(struct loop_conn *c, int err)
 {
-	void (*on_close)(void *, int) = c->cbs.on_close;
-	void *priv = c->priv;
-
-	if (c->closing)
-		return;
-	loop_conn_close(c);
-	if (on_close)
-		on_close(priv, err);
+	loop_stream_fail(&c->io, c->cbs.on_close, c->priv, err);
 }
 
 static void conn_rx_arm(struct loop_conn *c)
 {
-	struct io_uring_sqe *sqe = loop_sqe(c->l, &c->rx_op);
+	struct io_uring_sqe *sqe = loop_stream_sqe(&c->io, &c->io.rx_op);
 
 	if (!sqe)
 		return;
-	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+	io_uring_prep_recv_multishot(sqe, c->io.fd, NULL, 0, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = c->l->tcp_br.bgid;
-	c->rx_armed = true;
-	c->inflight++;
+	sqe->buf_group = c->io.l->tcp_br.bgid;
 }
 
 static void conn_deliver(struct loop_conn *c, const uint8_t *data, size_t len)
@@ -531,7 +500,7 @@ static void conn_deliver(struct loop_conn *c, const uint8_t *data, size_t len)
 		c->pend = p;
 		c->pend_len += len;
 		used = c->cbs.on_data(c->priv, c->pend, c->pend_len);
-		if (c->closing)
+		if (c->io.closing)
 			return;
 		if (used >= c->pend_len) {
 			TALLOC_FREE(c->pend);
@@ -543,7 +512,7 @@ static void conn_deliver(struct loop_conn *c, const uint8_t *data, size_t len)
 		return;
 	}
 	used = c->cbs.on_data(c->priv, data, len);
-	if (c->closing || used >= len)
+	if (c->io.closing || used >= len)
 		return;
 	c->pend = talloc_memdup(c, data + used, len - used);
 	if (!c->pend) {
@@ -560,21 +529,21 @@ static void conn_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 	int err = 0;
 
 	/* Hold the connection while its owner's callbacks run: they may close it. */
-	c->inflight++;
+	loop_stream_hold(&c->io);
 	if (!more) {
-		c->inflight--;
-		c->rx_armed = false;
+		c->io.inflight--;
+		c->io.rx_armed = false;
 	}
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 		uint8_t *buf = loop_bufring_get(&l->tcp_br, bid);
 
-		if (cqe->res > 0 && !c->closing)
+		if (cqe->res > 0 && !c->io.closing)
 			conn_deliver(c, buf, (size_t)cqe->res);
 		loop_bufring_recycle(&l->tcp_br, bid);
 	} else if (cqe->res == 0) {
 		err = -ECONNRESET; /* orderly close by the peer */
-		if (!c->closing)
+		if (!c->io.closing)
 			conn_fail(c, 0);
 	} else if (cqe->res == -ENOBUFS) {
 		l->st.tcp_enobufs++;
@@ -582,10 +551,9 @@ static void conn_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 		err = cqe->res;
 		conn_fail(c, err);
 	}
-	if (!more && !c->closing && !err)
+	if (!more && !c->io.closing && !err)
 		conn_rx_arm(c);
-	c->inflight--;
-	conn_maybe_free(c);
+	loop_stream_put(&c->io);
 }
 
 static void conn_tx_next(struct loop_conn *c)
@@ -593,15 +561,13 @@ static void conn_tx_next(struct loop_conn *c)
 	struct tx_chunk *ch;
 	struct io_uring_sqe *sqe;
 
-	if (c->tx_busy || llist_empty(&c->txq) || c->connecting)
+	if (c->io.tx_busy || llist_empty(&c->txq) || c->io.connecting)
 		return;
 	ch = llist_first_entry(&c->txq, struct tx_chunk, list);
-	sqe = loop_sqe(c->l, &c->tx_op);
+	sqe = loop_stream_sqe(&c->io, &c->io.tx_op);
 	if (!sqe)
 		return;
-	io_uring_prep_send(sqe, c->fd, ch->data + ch->off, ch->len - ch->off, MSG_NOSIGNAL);
-	c->tx_busy = true;
-	c->inflight++;
+	io_uring_prep_send(sqe, c->io.fd, ch->data + ch->off, ch->len - ch->off, MSG_NOSIGNAL);
 }
 
 static void conn_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
@@ -609,9 +575,9 @@ static void conn_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 	struct loop_conn *c = op->priv;
 
 	(void)l;
-	c->tx_busy = false;
+	c->io.tx_busy = false;
 	/* the send's own reference becomes the guard while callbacks run */
-	if (c->closing)
+	if (c->io.closing)
 		goto out;
 	if (cqe->res < 0) {
 		if (cqe->res == -EAGAIN || cqe->res == -EINTR)
@@ -635,7 +601,7 @@ static void conn_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 		c->throttled = false;
 		if (c->cbs.on_writable)
 			c->cbs.on_writable(c->priv);
-		if (c->closing)
+		if (c->io.closing)
 			goto out;
 	}
 	if (llist_empty(&c->txq) && c->close_after_send)
@@ -643,8 +609,7 @@ static void conn_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 	else
 		conn_tx_next(c);
 out:
-	c->inflight--;
-	conn_maybe_free(c);
+	loop_stream_put(&c->io);
 }
 
 static void conn_connect_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
@@ -652,16 +617,11 @@ static void conn_connect_cb(struct loop *l, struct loop_op *op, const struct io_
 	struct loop_conn *c = op->priv;
 
 	(void)l;
-	c->connecting = false;
-	if (c->closing)
+	c->io.connecting = false;
+	if (c->io.closing)
 		goto out;
 	if (cqe->res < 0) {
-		void (*cb)(void *, int) = c->cbs.on_connect;
-		void *priv = c->priv;
-
-		loop_conn_close(c);
-		if (cb)
-			cb(priv, cqe->res);
+		loop_stream_fail(&c->io, c->cbs.on_connect, c->priv, cqe->res);
 		goto out;
 	}
 	conn_rx_arm(c);
@@ -669,8 +629,7 @@ static void conn_connect_cb(struct loop *l, struct loop_op *op, const struct io_
 	if (c->cbs.on_connect)
 		c->cbs.on_connect(c->priv, 0);
 out:
-	c->inflight--;
-	conn_maybe_free(c);
+	loop_stream_put(&c->io);
 }
 
 static struct loop_conn *conn_new(struct loop *l, int fd, const struct loop_conn_cbs *cbs,
@@ -681,16 +640,9 @@ static struct loop_conn *conn_new(struct loop *l, int fd, const struct loop_conn
 
 	if (!c)
 		return NULL;
-	c->l = l;
-	c->fd = fd;
+	loop_stream_init(&c->io, l, fd, c, conn_rx_cb, conn_tx_cb, conn_connect_cb);
 	c->cbs = *cbs;
 	c->priv = priv;
-	c->rx_op.cb = conn_rx_cb;
-	c->rx_op.priv = c;
-	c->tx_op.cb = conn_tx_cb;
-	c->tx_op.priv = c;
-	c->conn_op.cb = conn_connect_cb;
-	c->conn_op.priv = c;
 	c->high = 4u << 20;
 	c->low = 1u << 20;
 	INIT_LLIST_HEAD(&c->txq);
@@ -727,15 +679,13 @@ struct loop_conn *loop_tcp_connect(struct loop *l, const struct sockaddr *addr, 
 	}
 	memcpy(&c->peer, addr, alen);
 	c->peer_len = alen;
-	sqe = loop_sqe(l, &c->conn_op);
+	sqe = loop_stream_sqe(&c->io, &c->io.conn_op);
 	if (!sqe) {
 		close(fd);
 		talloc_free(c);
 		return NULL;
 	}
 	io_uring_prep_connect(sqe, fd, (struct sockaddr *)&c->peer, c->peer_len);
-	c->connecting = true;
-	c->inflight++;
 	return c;
 }
 
@@ -743,7 +693,7 @@ int loop_conn_send(struct loop_conn *c, const void *data, size_t len)
 {
 	struct tx_chunk *ch;
 
-	if (c->closing || c->close_after_send)
+	if (c->io.closing || c->close_after_send)
 		return -ENOTCONN;
 	if (c->queued + len > c->high) {
 		c->throttled = true;
@@ -776,12 +726,12 @@ void loop_conn_set_limits(struct loop_conn *c, size_t high, size_t low)
 
 int loop_conn_fd(const struct loop_conn *c)
 {
-	return c->fd;
+	return c->io.fd;
 }
 
 void loop_conn_close_after_send(struct loop_conn *c)
 {
-	if (llist_empty(&c->txq) && !c->tx_busy)
+	if (llist_empty(&c->txq) && !c->io.tx_busy)
 		loop_conn_close(c);
 	else
 		c->close_after_send = true;

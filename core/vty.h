@@ -22,6 +22,8 @@ enum tandem_vty_node {
 	TANDEM_SIGTRAN_AS_NODE,
 	TANDEM_OPS_NODE, /* "operations": CDR file, metrics, shutdown */
 	TANDEM_HEP_NODE, /* "hep": capture to a HEP collector */
+	/* never entered: writes the top-level "timer" lines, last */
+	TANDEM_TIMER_NODE,
 };
 
 /* Loop settings read from the "loop" node (apply at start-up). */

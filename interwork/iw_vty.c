@@ -30,6 +30,21 @@ static struct osmo_tdef_group timer_groups[] = {
 	{},
 };
 
+/* "timer GROUP T VALUE" is a top-level command: its lines are written by a
+ * node of their own (last, after every section), only for the timers that
+ * differ from their default, so "write" keeps what the file set. */
+static struct cmd_node timer_node = {
+	.node = TANDEM_TIMER_NODE,
+	.prompt = "%s(config-timer)# ",
+	.vtysh = 1,
+};
+
+static int config_write_timers(struct vty *vty)
+{
+	osmo_tdef_vty_groups_write(vty, "");
+	return CMD_SUCCESS;
+}
+
 void iw_vty_install_all(void)
 {
 	tandem_vty_init();
@@ -41,4 +56,5 @@ void iw_vty_install_all(void)
 	iw_route_vty_init();
 	iw_ops_vty_init();
 	osmo_tdef_vty_groups_init(CONFIG_NODE, timer_groups);
+	install_node(&timer_node, config_write_timers);
 }

@@ -1,4 +1,5 @@
-/* M3UA ASP state machine (RFC 4666 4.3.1, 4.3.4), RKM (4.4) and SSNM (4.5). */
+/* M3UA ASP state machine (RFC 4666 4.3.1, 4.3.4), BEAT, DATA and NTFY; RKM (4.4)
+ * is in m3ua_asp_rkm.c, SSNM (4.5) in m3ua_asp_ssnm.c. */
 #include <errno.h>
 #include <string.h>
 
@@ -13,7 +14,6 @@
 #include "sigtran/m3ua_asp.h"
 #include "sigtran/m3ua_asp_int.h"
 #include "sigtran/m3ua_dest.h"
-#include "sigtran/m3ua_rkm.h"
 #include "sigtran/m3ua_sctp.h"
 
 #define MAX_RETRY_DOWN 3 /* ASPDN / DEREG REQ unanswered this often: give up */
@@ -135,9 +135,6 @@ static enum pending next_request(struct m3ua_asp *asp)
 
 static void send_request(struct m3ua_asp *asp, enum pending p)
 {
-	uint8_t buf[512];
-	uint32_t rc;
-
 	switch (p) {
 	case P_ASPUP:
 		m3ua_asp_send_simple(asp, M3UA_CLS_ASPSM, M3UA_ASPSM_UP);
@@ -152,15 +149,10 @@ static void send_request(struct m3ua_asp *asp, enum pending p)
 		m3ua_asp_send_simple(asp, M3UA_CLS_ASPTM, M3UA_ASPTM_INACTIVE);
 		break;
 	case P_REG:
-		asp->rk_state = M3UA_RK_PENDING;
-		m3ua_asp_tx(asp, buf,
-			    m3ua_rkm_reg_req_encode(buf, sizeof(buf), &asp->cfg.rk,
-						    asp->cfg.traffic_mode),
-			    0);
+		m3ua_asp_send_reg(asp);
 		break;
 	case P_DEREG:
-		if (m3ua_asp_rc(asp, &rc))
-			m3ua_asp_tx(asp, buf, m3ua_rkm_dereg_req_encode(buf, sizeof(buf), rc), 0);
+		m3ua_asp_send_dereg(asp);
 		break;
 	case P_NONE:
 		break;
@@ -196,18 +188,12 @@ static void drive(struct m3ua_asp *asp)
 
 /* --- the FSM: DOWN, INACTIVE, ACTIVE; requests follow the target --- */
 
-static void dest_clear(struct m3ua_asp *asp)
-{
-	asp->dests.n = 0;
-	osmo_timer_del(&asp->daud);
-}
-
 static void st_down_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 {
 	struct m3ua_asp *asp = fi->priv;
 
 	(void)prev;
-	dest_clear(asp);
+	m3ua_asp_dests_clear(asp);
 	asp->as_state = M3UA_AS_UNKNOWN;
 	asp_notify(asp, M3UA_ASP_S_DOWN);
 	drive(asp);
@@ -443,138 +429,6 @@ static void conn_down(void *priv, int err)
 	osmo_fsm_inst_dispatch(asp->fi, E_CONN_DOWN, NULL);
 }
 
-static bool na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m);
-
-/* --- SSNM (RFC 4666 4.5): destination state --- */
-
-static bool any_unavailable(const struct m3ua_asp *asp)
-{
-	uint8_t apc[4];
-
-	return m3ua_dests_audit(&asp->dests, apc, sizeof(apc)) > 0;
-}
-
-static void daud_arm(struct m3ua_asp *asp)
-{
-	if (any_unavailable(asp)) {
-		if (!osmo_timer_pending(&asp->daud))
-			osmo_timer_schedule(&asp->daud, asp->cfg.daud_ms / 1000,
-					    (asp->cfg.daud_ms % 1000) * 1000);
-	} else {
-		osmo_timer_del(&asp->daud);
-	}
-}
-
-/* RFC 4666 4.5.3: audit the destinations we believe unavailable or congested */
-static void daud_cb(void *priv)
-{
-	struct m3ua_asp *asp = priv;
-	uint8_t buf[512], apc[4 * 64];
-	struct m3ua_enc e;
-	unsigned pos = 0;
-	size_t n;
-	uint32_t rc;
-
-	if (asp->fi->state != M3UA_ASP_S_ACTIVE)
-		return;
-	/* up to 64 point codes a DAUD, as many DAUDs as it takes */
-	while ((n = m3ua_dests_audit_from(&asp->dests, &pos, apc, sizeof(apc))) > 0) {
-		m3ua_enc_start(&e, buf, sizeof(buf), M3UA_CLS_SSNM, M3UA_SSNM_DAUD);
-		/* RFC 4666 3.4.3: Network Appearance, then Routing Context */
-		if (asp->cfg.have_na)
-			m3ua_enc_u32(&e, M3UA_IEI_NET_APPEARANCE, asp->cfg.na);
-		if (m3ua_asp_rc(asp, &rc))
-			m3ua_enc_u32(&e, M3UA_IEI_ROUTE_CTX, rc);
-		m3ua_enc_param(&e, M3UA_IEI_AFFECTED_PC, apc, n);
-		if (m3ua_asp_tx(asp, buf, m3ua_enc_finish(&e), 0) < 0)
-			break;
-	}
-	daud_arm(asp);
-}
-
-static void ssnm_one(struct m3ua_asp *asp, uint8_t type, uint32_t pc, uint8_t mask,
-		     const struct m3ua_msg *m)
-{
-	struct m3ua_dest *d = m3ua_dests_find(&asp->dests, pc, mask, type != M3UA_SSNM_DAVA);
-	uint8_t was = d ? d->st : M3UA_DEST_AVAILABLE;
-	uint32_t v;
-
-	if (!d && type != M3UA_SSNM_DAVA) {
-		LOGP(DM3UA, LOGL_ERROR,
-		     "M3UA: SSNM for PC %u: destination table at its limit (%u entries), not "
-		     "kept\n",
-		     pc, asp->dests.n);
-		return;
-	}
-	switch (type) {
-	case M3UA_SSNM_DUNA:
-		d->st = M3UA_DEST_UNAVAILABLE;
-		d->cong = 0;
-		if (was != M3UA_DEST_UNAVAILABLE && asp->ops->pause)
-			asp->ops->pause(asp->priv, pc);
-		break;
-	case M3UA_SSNM_DAVA:
-		/* also ends congestion and user part unavailability: the SG has just
-		 * audited the destination (4.5.3) */
-		if (!d)
-			break;
-		d->st = M3UA_DEST_AVAILABLE;
-		d->dupu = 0;
-		if (d->cong && asp->ops->congestion)
-			asp->ops->congestion(asp->priv, pc, 0);
-		d->cong = 0;
-		if (was == M3UA_DEST_UNAVAILABLE && asp->ops->resume)
-			asp->ops->resume(asp->priv, pc);
-		break;
-	case M3UA_SSNM_DRST:
-		/* 1.4.3.2: restricted is still reachable */
-		d->st = M3UA_DEST_RESTRICTED;
-		LOGP(DM3UA, LOGL_NOTICE, "M3UA: destination %u restricted\n", pc);
-		if (was == M3UA_DEST_UNAVAILABLE && asp->ops->resume)
-			asp->ops->resume(asp->priv, pc);
-		break;
-	case M3UA_SSNM_SCON:
-		/* 3.4.4: Congestion Indications is optional; without it the
-		 * destination is congested, level 1 */
-		v = 1;
-		if (m3ua_msg_u32(m, M3UA_IEI_CONG_IND, &v) < 0 || v > 3)
-			v = v > 3 ? 3 : 1;
-		d->cong = (uint8_t)v;
-		LOGP(DM3UA, LOGL_NOTICE, "M3UA: destination %u congested, level %u\n", pc, v);
-		if (asp->ops->congestion)
-			asp->ops->congestion(asp->priv, pc, v);
-		break;
-	case M3UA_SSNM_DUPU:
-		/* 3.4.5: User/Cause = cause (16) | user (16) */
-		if (m3ua_msg_u32(m, M3UA_IEI_USER_CAUSE, &v) < 0)
-			break;
-		if ((v & 0xffff) < 16)
-			d->dupu |= (uint16_t)(1u << (v & 0xffff));
-		LOGP(DM3UA, LOGL_NOTICE, "M3UA: user part %u at %u unavailable, cause %u\n",
-		     v & 0xffff, pc, v >> 16);
-		if (asp->ops->user_unavailable)
-			asp->ops->user_unavailable(asp->priv, pc, (uint8_t)(v & 0xffff), v >> 16);
-		break;
-	}
-}
-
-static void ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m)
-{
-	const struct m3ua_param *p = m3ua_msg_find(m, M3UA_IEI_AFFECTED_PC);
-
-	if (!na_ok(asp, m))
-		return;
-	/* RFC 4666 3.4.1: Affected Point Code: mask (8) | point code (24), several */
-	for (unsigned i = 0; p && i + 4 <= p->len; i += 4) {
-		uint32_t pc = (uint32_t)p->val[i + 1] << 16 | (uint32_t)p->val[i + 2] << 8 |
-			      p->val[i + 3];
-
-		ssnm_one(asp, m->type, pc, p->val[i], m);
-	}
-	m3ua_dests_gc(&asp->dests);
-	daud_arm(asp);
-}
-
 static void send_err_na(struct m3ua_asp *asp, uint32_t code, const uint32_t *na)
 {
 	uint8_t buf[32];
@@ -599,7 +453,7 @@ void m3ua_asp_send_err(struct m3ua_asp *asp, uint32_t code)
  * the configured one is refused with ERR "Invalid Network Appearance", which
  * carries the offending value. Without one configured, any is taken (the
  * parameter is optional and the peer may use it alone). */
-static bool na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m)
+bool m3ua_asp_na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m)
 {
 	uint32_t na;
 	int rc = m3ua_msg_u32(m, M3UA_IEI_NET_APPEARANCE, &na);
@@ -654,46 +508,6 @@ static bool rc_ok(struct m3ua_asp *asp, const struct m3ua_msg *m)
 	return false;
 }
 
-/* --- RKM (RFC 4666 4.4) --- */
-
-static void rx_rkm(struct m3ua_asp *asp, const struct m3ua_msg *m)
-{
-	uint32_t id, status, rc;
-
-	if (m->type == M3UA_RKM_REG_RSP) {
-		if (asp->rk_state != M3UA_RK_PENDING ||
-		    m3ua_rkm_reg_rsp_decode(m, &id, &status, &rc) < 0 || id != asp->cfg.rk.lrk_id) {
-			m3ua_asp_send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
-			return;
-		}
-		asp->rk_status = status;
-		if (status == M3UA_REG_SUCCESS) {
-			asp->rk_state = M3UA_RK_REGISTERED;
-			asp->rk_rc = rc;
-			LOGPFSML(asp->fi, LOGL_NOTICE, "routing key %u registered: RC %u\n", id,
-				 rc);
-		} else {
-			/* 4.4.1: refused: go on without a routing context of our own */
-			asp->rk_state = M3UA_RK_REFUSED;
-			LOGPFSML(asp->fi, LOGL_ERROR, "routing key %u refused: %s (%u)\n", id,
-				 m3ua_reg_status_name(status), status);
-		}
-		osmo_fsm_inst_dispatch(asp->fi, E_ADMIN, NULL);
-	} else if (m->type == M3UA_RKM_DEREG_RSP) {
-		if (m3ua_rkm_dereg_rsp_decode(m, &rc, &status) < 0) {
-			m3ua_asp_send_err(asp, M3UA_ERR_MISSING_PARAM);
-			return;
-		}
-		LOGPFSML(asp->fi, status ? LOGL_ERROR : LOGL_NOTICE,
-			 "routing context %u deregistered: status %u\n", rc, status);
-		asp->rk_state = M3UA_RK_DEREGISTERED;
-		osmo_fsm_inst_dispatch(asp->fi, E_ADMIN, NULL);
-	} else {
-		/* REG/DEREG REQ go from ASP to SG, never back (4.4) */
-		m3ua_asp_send_err(asp, M3UA_ERR_UNSUPP_MSG_TYPE);
-	}
-}
-
 static void rx_ntfy(struct m3ua_asp *asp, const struct m3ua_msg *m)
 {
 	/* 3.8.2: Status = type (16) | info (16) */
@@ -731,7 +545,7 @@ static void rx_data(struct m3ua_asp *asp, const struct m3ua_msg *m)
 		m3ua_asp_send_err(asp, M3UA_ERR_UNEXPECTED_MSG);
 		return;
 	}
-	if (!na_ok(asp, m) || !rc_ok(asp, m))
+	if (!m3ua_asp_na_ok(asp, m) || !rc_ok(asp, m))
 		return;
 	if (!p || m3ua_pdata_decode(&pd, p) < 0) {
 		m3ua_asp_send_err(asp, M3UA_ERR_PARAM_FIELD_ERR);
@@ -802,14 +616,10 @@ static void conn_rx(void *priv, const uint8_t *buf, size_t len, uint16_t stream)
 		rx_data(asp, &m);
 		break;
 	case M3UA_CLS_SSNM:
-		if (m.type == M3UA_SSNM_DAUD) {
-			m3ua_asp_send_err(asp, M3UA_ERR_UNSUPP_MSG_TYPE); /* 4.5.3: SG side only */
-			break;
-		}
-		ssnm(asp, &m);
+		m3ua_asp_rx_ssnm(asp, &m);
 		break;
 	case M3UA_CLS_RKM:
-		rx_rkm(asp, &m);
+		m3ua_asp_rx_rkm(asp, &m);
 		break;
 	case M3UA_CLS_MGMT:
 		if (m.type == M3UA_MGMT_NTFY) {
@@ -853,7 +663,7 @@ struct m3ua_asp *m3ua_asp_alloc(void *ctx, struct loop *l, const struct m3ua_asp
 	asp->ops = ops;
 	asp->priv = priv;
 	osmo_timer_setup(&asp->t_ack, t_ack_cb, asp);
-	osmo_timer_setup(&asp->daud, daud_cb, asp);
+	m3ua_asp_ssnm_init(asp);
 	osmo_timer_setup(&asp->beat, beat_cb, asp);
 	asp->fi = osmo_fsm_inst_alloc(&asp_fsm, asp, asp, LOGL_INFO, NULL);
 	if (!asp->fi) {
@@ -927,32 +737,6 @@ void m3ua_asp_reset(struct m3ua_asp *asp)
 	m3ua_conn_reset(asp->conn);
 }
 
-enum m3ua_dest_state m3ua_asp_dest_state(const struct m3ua_asp *asp, uint32_t dpc)
-{
-	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
-
-	return d ? (enum m3ua_dest_state)d->st : M3UA_DEST_AVAILABLE;
-}
-
-bool m3ua_asp_dest_available(const struct m3ua_asp *asp, uint32_t dpc)
-{
-	return m3ua_asp_dest_state(asp, dpc) != M3UA_DEST_UNAVAILABLE;
-}
-
-unsigned m3ua_asp_dest_congestion(const struct m3ua_asp *asp, uint32_t dpc)
-{
-	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
-
-	return d ? d->cong : 0;
-}
-
-bool m3ua_asp_user_available(const struct m3ua_asp *asp, uint32_t dpc, uint8_t si)
-{
-	const struct m3ua_dest *d = m3ua_dests_lookup(&asp->dests, dpc);
-
-	return !d || si >= 16 || !(d->dupu & (1u << si));
-}
-
 unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, unsigned max)
 {
 	return m3ua_conn_paths(asp->conn, out, max);
@@ -961,49 +745,6 @@ unsigned m3ua_asp_paths(const struct m3ua_asp *asp, struct m3ua_sctp_path *out, 
 int m3ua_asp_sctp_info(const struct m3ua_asp *asp, struct m3ua_sctp_info *out)
 {
 	return m3ua_conn_sctp_info(asp->conn, out);
-}
-
-unsigned m3ua_asp_dest_count(const struct m3ua_asp *asp, uint64_t *refused)
-{
-	*refused = asp->dests.refused;
-	return asp->dests.n;
-}
-
-unsigned m3ua_asp_dests(const struct m3ua_asp *asp, struct m3ua_dest_info *out, unsigned max)
-{
-	unsigned i;
-
-	for (i = 0; i < asp->dests.n && i < max; i++)
-		out[i] = (struct m3ua_dest_info){.pc = asp->dests.d[i].pc,
-						 .mask = asp->dests.d[i].mask,
-						 .st = (enum m3ua_dest_state)asp->dests.d[i].st,
-						 .cong = asp->dests.d[i].cong,
-						 .dupu = asp->dests.d[i].dupu};
-	return i;
-}
-
-enum m3ua_rk_state m3ua_asp_rk_state(const struct m3ua_asp *asp, uint32_t *rc, uint32_t *status)
-{
-	if (rc)
-		*rc = asp->rk_rc;
-	if (status)
-		*status = asp->rk_status;
-	return asp->rk_state;
-}
-
-const char *m3ua_rk_state_name(enum m3ua_rk_state st)
-{
-	static const char *const names[] = {"none", "pending", "registered", "refused",
-					    "deregistered"};
-
-	return st <= M3UA_RK_DEREGISTERED ? names[st] : "?";
-}
-
-const char *m3ua_dest_state_name(enum m3ua_dest_state st)
-{
-	static const char *const names[] = {"available", "restricted", "unavailable"};
-
-	return st <= M3UA_DEST_UNAVAILABLE ? names[st] : "?";
 }
 
 int m3ua_asp_transfer(struct m3ua_asp *asp, const struct m3ua_pdata *pd)

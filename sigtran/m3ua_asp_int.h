@@ -1,6 +1,6 @@
-/* Inside an M3UA ASP: shared by m3ua_asp.c (the FSM, DATA, SSNM, RKM) and
- * m3ua_ipsp.c (the answers an IPSP gives to its peer's requests). Not for
- * other modules. */
+/* Inside an M3UA ASP: shared by m3ua_asp.c (the FSM, BEAT, DATA, NTFY),
+ * m3ua_asp_ssnm.c (SSNM), m3ua_asp_rkm.c (RKM) and m3ua_ipsp.c (the answers
+ * an IPSP gives to its peer's requests). Not for other modules. */
 #pragma once
 
 #include <osmocom/core/fsm.h>
@@ -51,3 +51,16 @@ void m3ua_asp_send_err(struct m3ua_asp *asp, uint32_t code);
 /* An IPSP's answer to the peer's ASPSM/ASPTM request (server role of a
  * single exchange, or either side of a double exchange): true when handled. */
 bool m3ua_ipsp_rx(struct m3ua_asp *asp, const struct m3ua_msg *m);
+/* RFC 4666 3.3.1 / 3.8.1: false (and ERR sent) when m names a Network
+ * Appearance other than the configured one. */
+bool m3ua_asp_na_ok(struct m3ua_asp *asp, const struct m3ua_msg *m);
+
+/* SSNM (m3ua_asp_ssnm.c): the destination table and its DAUD timer */
+void m3ua_asp_ssnm_init(struct m3ua_asp *asp);
+void m3ua_asp_dests_clear(struct m3ua_asp *asp);
+void m3ua_asp_rx_ssnm(struct m3ua_asp *asp, const struct m3ua_msg *m);
+
+/* RKM (m3ua_asp_rkm.c): REG/DEREG REQ out, REG/DEREG RSP in */
+void m3ua_asp_send_reg(struct m3ua_asp *asp);
+void m3ua_asp_send_dereg(struct m3ua_asp *asp);
+void m3ua_asp_rx_rkm(struct m3ua_asp *asp, const struct m3ua_msg *m);

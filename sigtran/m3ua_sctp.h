@@ -139,6 +139,8 @@ struct m3ua_sctp_path {
 /* The association's peer addresses and their state (SCTP_GET_PEER_ADDRS,
  * SCTP_GET_PEER_ADDR_INFO, SCTP_PRIMARY_ADDR): how many written. */
 unsigned m3ua_sctp_paths(const struct m3ua_sctp *s, struct m3ua_sctp_path *out, unsigned max);
+/* The same from the socket fd. */
+unsigned m3ua_sctp_fd_paths(int fd, struct m3ua_sctp_path *out, unsigned max);
 
 typedef void (*m3ua_sctp_accept_cb)(void *priv, struct m3ua_sctp *s);
 /* Listen on every local address (the first binds, the others are added);

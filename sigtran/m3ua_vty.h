@@ -42,3 +42,5 @@ struct m3ua_vty_as *m3ua_vty_as_find(const char *name);
 int m3ua_vty_start(void *ctx, struct loop *l, const struct m3ua_asp_ops *ops);
 /* Every ASP leaves (ASPIA, DEREG REQ, ASPDN) within a second, then all is freed. */
 void m3ua_vty_stop(struct loop *l);
+/* "show m3ua" and "m3ua asp NAME ..." (m3ua_vty_run.c; m3ua_vty_init calls it). */
+void m3ua_vty_run_init(void);

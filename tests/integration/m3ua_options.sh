@@ -28,6 +28,7 @@ log stderr
 line vty
  bind 127.0.0.1 $VTY
 timer m3ua X1 1500
+timer sip T1 400
 sigtran
  asp a1
   remote 127.0.0.1 $SG
@@ -79,6 +80,8 @@ check "it:m3ua-opt:data-same-na-taken (RSC -> RLC)" \
 check "it:m3ua-opt:show-timer-m3ua-tack (X1 = 1500 ms)" bash -c "$BUILD/tandem-tool vty --port $VTY 'show timer m3ua' | grep -q 'X1 = 1500 ms'"
 run=$(vty $VTY enable "show running-config")
 check "it:m3ua-opt:running-config" bash -c "grep -qx '  network-appearance 8' <<<'$run' && grep -qx '  asp-identifier 4242' <<<'$run'"
+# the timers the file set are written back, those at their default are not
+check "it:m3ua-opt:running-config-timers (m3ua X1, sip T1; nothing else)" bash -c "grep -qx 'timer m3ua X1 1500' <<<'$run' && grep -qx 'timer sip T1 400' <<<'$run' && [ \$(grep -c '^timer ' <<<'$run') = 2 ]"
 
 kill -TERM "$td"
 for _ in $(seq 1 30); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done

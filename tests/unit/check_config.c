@@ -3,15 +3,23 @@
 #include <stdlib.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/vty/logging.h>
+#include <osmocom/vty/misc.h>
+#include <osmocom/vty/tdef_vty.h>
 #include <osmocom/vty/vty.h>
 
 #include <time.h>
 
 #include "core/vty.h"
+#include "interwork/iw_call_int.h"
 #include "interwork/iw_vty.h"
+#include "isdn/isdn_pri.h"
 #include "media/media.h"
+#include "sigtran/isup_link.h"
 #include "sigtran/isup_vty.h"
+#include "sigtran/m3ua_asp.h"
+#include "sip/sip_txn.h"
 #include "tests/unit/unit.h"
 
 static struct vty_app_info app = {.name = "tandem-test", .version = "0"};
@@ -84,6 +92,99 @@ START_TEST(test_good_values_apply)
 		read_str("loop\n udp-buffers 64\n udp-buffer-size 4096\n", err, sizeof(err)), 0);
 	ck_assert_uint_eq(tandem_loop_cfg.udp_bufs, 64);
 	ck_assert_uint_eq(tandem_loop_cfg.udp_buf_size, 4096);
+}
+END_TEST
+
+/* The timer groups of "timer GROUP T VALUE" and "show timer". */
+static const struct {
+	const char *name;
+	struct osmo_tdef *t;
+} groups[] = {{"sip", sip_txn_tdefs},
+	      {"isup", isup_tdefs},
+	      {"m3ua", m3ua_asp_tdefs},
+	      {"pri", isdn_tdefs},
+	      {"call", iw_call_tdefs}};
+
+static char *file_text(void *ctx, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = talloc_zero_size(ctx, 65536);
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, 65535, f);
+	fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+/* What "show timer" prints, every group */
+static char *show_timer(void *ctx)
+{
+	char path[] = "/tmp/tandem-unit-timers-XXXXXX";
+	struct vty *v = vty_new();
+	char *text;
+
+	v->type = VTY_FILE;
+	v->fd = mkstemp(path);
+	ck_assert_int_ge(v->fd, 0);
+	for (unsigned i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		osmo_tdef_vty_out_all(v, groups[i].t, "%s: ", groups[i].name);
+	vty_close(v); /* flushes and closes the file */
+	text = file_text(ctx, path);
+	unlink(path);
+	return text;
+}
+
+static void timers_reset(void)
+{
+	for (unsigned i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		osmo_tdefs_reset(groups[i].t);
+}
+
+/* Issue 16: "write" keeps the timers the file set (only those that differ
+ * from their default), and read back they show as before. */
+START_TEST(test_timers_written)
+{
+	char err[512], path[] = "/tmp/tandem-unit-cfg-XXXXXX";
+	char *before, *defaults, *after, *written;
+	const char *p;
+	unsigned lines = 0;
+	void *ctx = talloc_new(unit_ctx);
+	int fd;
+
+	timers_reset();
+	defaults = show_timer(ctx);
+	ck_assert_int_eq(read_str("timer sip T1 400\n"
+				  "timer isup T7 25\n"
+				  "timer m3ua X1 1500\n"
+				  "timer pri T302 12\n"
+				  "timer call X3 5\n",
+				  err, sizeof(err)),
+			 0);
+	before = show_timer(ctx);
+	ck_assert_str_ne(before, defaults);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(osmo_vty_write_config_file(path), 0);
+	written = file_text(ctx, path);
+	ck_assert_ptr_nonnull(strstr(written, "\ntimer sip T1 400\n"));
+	ck_assert_ptr_nonnull(strstr(written, "\ntimer isup T7 25\n"));
+	ck_assert_ptr_nonnull(strstr(written, "\ntimer m3ua X1 1500\n"));
+	ck_assert_ptr_nonnull(strstr(written, "\ntimer pri T302 12\n"));
+	ck_assert_ptr_nonnull(strstr(written, "\ntimer call X3 5\n"));
+	for (p = written; (p = strstr(p, "\ntimer ")); p++)
+		lines++;
+	ck_assert_uint_eq(lines, 5); /* the timers at their default are not written */
+	timers_reset();
+	ck_assert_str_eq(show_timer(ctx), defaults);
+	ck_assert_msg(tandem_config_read(path, err, sizeof(err)) == 0, "%s\n%s", err, written);
+	after = show_timer(ctx);
+	ck_assert_str_eq(after, before);
+	unlink(path);
+	timers_reset();
+	talloc_free(ctx);
 }
 END_TEST
 
@@ -241,6 +342,7 @@ Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_errors_name_file_and_line, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_good_values_apply);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_timers_written);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -599,6 +599,12 @@ void iw_call_attach_leg(struct iw_call *c, struct iw_leg *leg)
 	leg->call = c;
 	c->group = leg->group;
 	c->kind = leg->cls && leg->cls->kind ? leg->cls->kind : "ISUP";
+	if (!c->circuit_counted) {
+		/* the call's first circuit: its direction for the metrics */
+		c->circuit_counted = true;
+		if (!strcmp(c->kind, "PRI"))
+			(*(c->from_isup ? &c->iw->st.pri_to_sip : &c->iw->st.sip_to_pri))++;
+	}
 	c->isup_variant = leg->isup_variant;
 	c->cic = leg->cic;
 	c->span = leg->span;

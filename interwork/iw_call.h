@@ -69,6 +69,9 @@ struct iw_cfg {
 
 struct iw_stats {
 	uint64_t isup_to_sip, sip_to_isup, answered, failed, active, failovers, enum_timeouts;
+	/* of isup_to_sip / sip_to_isup: the calls whose first circuit was a
+	 * PRI B channel */
+	uint64_t pri_to_sip, sip_to_pri;
 };
 
 /* NULL on failure (an ENUM resolver that cannot start, no memory). */

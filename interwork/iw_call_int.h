@@ -124,6 +124,7 @@ struct iw_call {
 	int isup_variant;    /* the circuit leg's ISUP variant, -1: not ISUP */
 	const void *group;   /* the circuit leg's group (linkset) */
 	const char *kind;    /* the circuit leg's kind: "ISUP" (also before any leg), "PRI" */
+	bool circuit_counted; /* the first circuit leg counted in iw_stats (pri_to_sip ...) */
 	unsigned cic;
 	struct sip_leg *leg;
 	struct sip_trunk *trunk;

@@ -711,8 +711,8 @@ void iw_leg_event(struct iw_leg *leg, const struct iw_leg_ev *ev)
 				c->span, c->ts);
 		break;
 	case IW_LEG_EV_DTMF:
-		if (c->have_chan)
-			media_chan_dtmf(c->iw->media, c->chan, ev->digit, ev->ms);
+		/* a digit the circuit signalled out of band: toward SIP */
+		iw_media_dtmf_to_sip(c, ev->digit, ev->ms);
 		break;
 	case IW_LEG_EV_SUSPEND:
 		LOGCALL(c, LOGL_INFO, "circuit %s\n", ev->suspended ? "suspended" : "resumed");

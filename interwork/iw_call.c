@@ -599,6 +599,12 @@ void iw_call_attach_leg(struct iw_call *c, struct iw_leg *leg)
 	leg->call = c;
 	c->group = leg->group;
 	c->kind = leg->cls && leg->cls->kind ? leg->cls->kind : "ISUP";
+	if (!c->circuit_counted) {
+		/* the call's first circuit: its direction for the metrics */
+		c->circuit_counted = true;
+		if (!strcmp(c->kind, "PRI"))
+			(*(c->from_isup ? &c->iw->st.pri_to_sip : &c->iw->st.sip_to_pri))++;
+	}
 	c->isup_variant = leg->isup_variant;
 	c->cic = leg->cic;
 	c->span = leg->span;
@@ -705,8 +711,8 @@ void iw_leg_event(struct iw_leg *leg, const struct iw_leg_ev *ev)
 				c->span, c->ts);
 		break;
 	case IW_LEG_EV_DTMF:
-		if (c->have_chan)
-			media_chan_dtmf(c->iw->media, c->chan, ev->digit, ev->ms);
+		/* a digit the circuit signalled out of band: toward SIP */
+		iw_media_dtmf_to_sip(c, ev->digit, ev->ms);
 		break;
 	case IW_LEG_EV_SUSPEND:
 		LOGCALL(c, LOGL_INFO, "circuit %s\n", ev->suspended ? "suspended" : "resumed");

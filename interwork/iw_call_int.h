@@ -124,6 +124,7 @@ struct iw_call {
 	int isup_variant;    /* the circuit leg's ISUP variant, -1: not ISUP */
 	const void *group;   /* the circuit leg's group (linkset) */
 	const char *kind;    /* the circuit leg's kind: "ISUP" (also before any leg), "PRI" */
+	bool circuit_counted; /* the first circuit leg counted in iw_stats (pri_to_sip ...) */
 	unsigned cic;
 	struct sip_leg *leg;
 	struct sip_trunk *trunk;
@@ -277,6 +278,10 @@ int iw_answer_offer(struct iw_call *c);
 /* Delayed offer: our SDP offer for a caller that sent none (RFC 3264 5). */
 int iw_make_offer(struct iw_call *c);
 int iw_media_move(struct iw_call *c);
+/* A digit the circuit signalled out of band (Q.931 KEYPAD) toward SIP: as
+ * SIP INFO when the trunk takes DTMF so, else RFC 4733 events when the
+ * SIP side agreed telephone-event; dropped (logged) otherwise. */
+void iw_media_dtmf_to_sip(struct iw_call *c, char digit, unsigned ms);
 /* the SIP leg's offers (re-INVITE, UPDATE) and INFO digits */
 unsigned iw_sip_side_offer(void *u, struct sip_leg *leg, const struct sip_msg *req,
 			   struct sip_body *answer);

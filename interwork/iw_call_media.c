@@ -293,6 +293,27 @@ void iw_sip_side_info(void *u, struct sip_leg *leg, const struct sip_msg *req)
 	LOGCALL(c, LOGL_INFO, "INFO DTMF %c (%u ms) -> TDM\n", digit, ms);
 }
 
+void iw_media_dtmf_to_sip(struct iw_call *c, char digit, unsigned ms)
+{
+	if (c->leg && c->trunk && c->trunk->dtmf_info) {
+		char body[64];
+		struct sip_body b = {.content_type = "application/dtmf-relay", .body = body};
+
+		b.len = (size_t)snprintf(body, sizeof(body), "Signal=%c\r\nDuration=%u\r\n", digit,
+					 ms);
+		if (iw_call_get_state(c) == IW_CALL_S_ACTIVE && sip_leg_info(c->leg, &b) == 0) {
+			LOGCALL(c, LOGL_INFO, "KEYPAD %c -> INFO\n", digit);
+			return;
+		}
+	} else if (c->have_chan && c->agreed_ok && c->agreed.te &&
+		   media_chan_dtmf_rtp(c->iw->media, c->chan, digit, ms) == 0) {
+		LOGCALL(c, LOGL_INFO, "KEYPAD %c -> RFC 4733\n", digit);
+		return;
+	}
+	LOGCALL(c, LOGL_NOTICE,
+		"KEYPAD %c: no way to send it to SIP (no telephone-event, no INFO)\n", digit);
+}
+
 /* The answer to the caller's offer, on the circuit's channel (opened here
  * when the call has none). */
 int iw_answer_offer(struct iw_call *c)

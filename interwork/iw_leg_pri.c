@@ -321,7 +321,20 @@ static void on_released(void *priv, struct isdn_call *ic, uint8_t cause)
 	iw_leg_event(&pl->leg, &e);
 }
 
+/* KEYPAD (Q.931 4.5.18): digits out of band, each toward SIP like one
+ * detected in-band (RFC 4733 or INFO, as the trunk takes DTMF) */
+static void on_keypad(void *priv, struct isdn_call *ic, const char *digits)
+{
+	(void)priv;
+	for (const char *d = digits; *d; d++) {
+		struct iw_leg_ev e = {.type = IW_LEG_EV_DTMF, .digit = *d, .ms = 100};
+
+		ev(ic, &e);
+	}
+}
+
 static const struct isdn_call_ops pri_call_ops = {
+	.keypad = on_keypad,
 	.setup = on_setup,
 	.progress = on_progress,
 	.alerting = on_alerting,

@@ -11,7 +11,14 @@
 static const char *const results[] = {"answered",  "busy",   "no-answer",
 				      "cancelled", "failed", "advanced"};
 #define N_RESULTS 6
-static const char *const dirs[] = {"sip-isup", "isup-sip"};
+/* index: circuit -> SIP adds 1, a PRI circuit side adds 2 (dir_index) */
+static const char *const dirs[] = {"sip-isup", "isup-sip", "sip-pri", "pri-sip"};
+#define N_DIRS 4
+
+static unsigned dir_index(bool from_circuit, const char *circuit)
+{
+	return (from_circuit ? 1u : 0u) + (circuit && !strcmp(circuit, "pri") ? 2u : 0u);
+}
 
 /* Prometheus histogram: cumulative buckets, sum, count. */
 struct histo {
@@ -27,10 +34,10 @@ static const double erle_le[] = {0, 6, 10, 20, 30, 40, 50};
 static const double setup_le[] = {0.1, 0.25, 0.5, 1, 2, 5, 10, 30};
 
 static struct {
-	uint64_t calls[2][N_RESULTS];
-	uint64_t causes[2][128];
-	uint64_t sip[2][700];
-	uint64_t rtp_lost[2];
+	uint64_t calls[N_DIRS][N_RESULTS];
+	uint64_t causes[N_DIRS][128];
+	uint64_t sip[N_DIRS][700];
+	uint64_t rtp_lost[N_DIRS];
 	struct histo jitter, erle, setup;
 } m = {
 	.jitter = {.le = jitter_le, .n = 7},
@@ -68,7 +75,7 @@ static void histo_out(struct tandem_metrics_out *o, const char *name, const char
 void iw_metrics_record(const struct iw_cdr_rec *r)
 {
 	const char *res = iw_cdr_result(r);
-	unsigned d = r->from_isup ? 1 : 0;
+	unsigned d = dir_index(r->from_isup, r->circuit);
 
 	for (unsigned i = 0; i < N_RESULTS; i++)
 		if (!strcmp(res, results[i]))
@@ -97,20 +104,22 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 	const struct iw_stats *st = iw_get_stats(iw);
 	const struct iw_cdr_stats *cs = iw_cdr_get_stats();
 	static const char *const states[] = {"setup", "early", "active", "clearing"};
-	unsigned active[2][4] = {{0}};
+	unsigned active[N_DIRS][4] = {{0}};
 	struct iw_call *c = NULL;
 	char v[16];
 
 	while ((c = iw_call_next(iw, c))) {
 		struct iw_call_info ci;
+		bool pri;
 
 		iw_call_info(c, &ci);
+		pri = ci.kind && !strcmp(ci.kind, "PRI");
 		for (unsigned s = 0; s < 4; s++)
 			if (!strcmp(ci.state, states[s]))
-				active[ci.from_isup][s]++;
+				active[dir_index(ci.from_isup, pri ? "pri" : "isup")][s]++;
 	}
 	tandem_metrics_family(o, "tandem_calls", "gauge", "Calls now by direction and state");
-	for (unsigned d = 0; d < 2; d++)
+	for (unsigned d = 0; d < N_DIRS; d++)
 		for (unsigned s = 0; s < 4; s++)
 			tandem_metrics_sample(o, "tandem_calls", active[d][s], "direction", dirs[d],
 					      "state", states[s], NULL);
@@ -118,14 +127,14 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 		o, "tandem_calls_finished_total", "counter",
 		"Call attempts ended, by direction and result (advanced: route advance "
 		"went on to the next target)");
-	for (unsigned d = 0; d < 2; d++)
+	for (unsigned d = 0; d < N_DIRS; d++)
 		for (unsigned i = 0; i < N_RESULTS; i++)
 			tandem_metrics_sample(o, "tandem_calls_finished_total",
 					      (double)m.calls[d][i], "direction", dirs[d], "result",
 					      results[i], NULL);
 	tandem_metrics_family(o, "tandem_call_releases_total", "counter",
 			      "Finished calls by direction and Q.850 cause");
-	for (unsigned d = 0; d < 2; d++)
+	for (unsigned d = 0; d < N_DIRS; d++)
 		for (unsigned k = 1; k < 128; k++)
 			if (m.causes[d][k]) {
 				snprintf(v, sizeof(v), "%u", k);
@@ -135,7 +144,7 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			}
 	tandem_metrics_family(o, "tandem_call_sip_final_total", "counter",
 			      "Finished calls by direction and final SIP status");
-	for (unsigned d = 0; d < 2; d++)
+	for (unsigned d = 0; d < N_DIRS; d++)
 		for (unsigned k = 100; k < 700; k++)
 			if (m.sip[d][k]) {
 				snprintf(v, sizeof(v), "%u", k);
@@ -145,10 +154,19 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			}
 	tandem_metrics_family(o, "tandem_calls_started_total", "counter",
 			      "Calls started by direction");
-	tandem_metrics_sample(o, "tandem_calls_started_total", (double)st->sip_to_isup, "direction",
-			      dirs[0], NULL);
-	tandem_metrics_sample(o, "tandem_calls_started_total", (double)st->isup_to_sip, "direction",
-			      dirs[1], NULL);
+	/* a call's circuit side is known once it holds a circuit: PRI calls
+	 * are counted when their first circuit is a B channel (iw_call_attach_leg);
+	 * a SIP call that never seized one stays under sip-isup, as its CDR */
+	tandem_metrics_sample(o, "tandem_calls_started_total",
+			      (double)(st->sip_to_isup - st->sip_to_pri), "direction", dirs[0],
+			      NULL);
+	tandem_metrics_sample(o, "tandem_calls_started_total",
+			      (double)(st->isup_to_sip - st->pri_to_sip), "direction", dirs[1],
+			      NULL);
+	tandem_metrics_sample(o, "tandem_calls_started_total", (double)st->sip_to_pri, "direction",
+			      dirs[2], NULL);
+	tandem_metrics_sample(o, "tandem_calls_started_total", (double)st->pri_to_sip, "direction",
+			      dirs[3], NULL);
 	tandem_metrics_family(o, "tandem_route_failovers_total", "counter",
 			      "Route advances to the next trunk or linkset");
 	tandem_metrics_sample(o, "tandem_route_failovers_total", (double)st->failovers, NULL);
@@ -169,7 +187,7 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 	tandem_metrics_sample(o, "tandem_enum_timeouts_total", (double)st->enum_timeouts, NULL);
 	tandem_metrics_family(o, "tandem_call_rtp_lost_packets_total", "counter",
 			      "RTP packets lost (RFC 3550 A.3) in finished calls");
-	for (unsigned d = 0; d < 2; d++)
+	for (unsigned d = 0; d < N_DIRS; d++)
 		tandem_metrics_sample(o, "tandem_call_rtp_lost_packets_total",
 				      (double)m.rtp_lost[d], "direction", dirs[d], NULL);
 	histo_out(o, "tandem_call_setup_seconds", "From the call's start to its answer", &m.setup);

@@ -151,9 +151,12 @@ static void render(const char *where, double cps, bool have_cps)
 
 	localtime_r(&now, &tm);
 	printf("tandem top  %02d:%02d:%02d  %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec, where);
-	printf("calls up: %.0f (isup-sip %.0f, sip-isup %.0f)  started: %.0f  cps: ",
+	printf("calls up: %.0f (isup-sip %.0f, sip-isup %.0f, pri-sip %.0f, sip-pri %.0f)  "
+	       "started: %.0f  cps: ",
 	       sum("tandem_calls", NULL, NULL), sum("tandem_calls", "direction=\"isup-sip\"", NULL),
 	       sum("tandem_calls", "direction=\"sip-isup\"", NULL),
+	       sum("tandem_calls", "direction=\"pri-sip\"", NULL),
+	       sum("tandem_calls", "direction=\"sip-pri\"", NULL),
 	       sum("tandem_calls_started_total", NULL, NULL));
 	if (have_cps)
 		printf("%.1f", cps);

@@ -16,6 +16,7 @@
 
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/tdef.h>
+#include <osmocom/core/utils.h>
 
 #include "core/log.h"
 #include "core/loop.h"
@@ -101,6 +102,7 @@ struct isdn_call {
 	q931_call *q;
 	unsigned channel;
 	bool outgoing;
+	bool answered_back; /* outgoing: the far end took it (PROCEEDING, ALERTING...) */
 	/* overlap receiving (SETUP without sending complete): the setup
 	 * waits here while INFORMATION brings digits, T302 between them */
 	bool collecting;
@@ -123,6 +125,10 @@ struct isdn_span {
 	enum isdn_chan_state ch[ISDN_MAX_CHAN];
 	bool oos[ISDN_MAX_CHAN]; /* out of service (SERVICE): free means OOS, not idle */
 	struct isdn_call *call[ISDN_MAX_CHAN]; /* by B channel */
+	/* glare (Q.931 5.7), user side: our SETUPs whose channel the network's
+	 * SETUP took; channel 0, they wait for the network to clear them */
+	struct isdn_call *glared[4];
+	uint64_t glares;
 	uint64_t up_count, down_count, rx_frames, tx_frames;
 	uint64_t calls_in, calls_out, restarts_sent, restart_acks, restarts_rcvd;
 	uint64_t services_sent, service_acks, services_rcvd;
@@ -335,6 +341,9 @@ static struct isdn_call *call_of(struct isdn_span *s, q931_call *q)
 	for (unsigned i = 0; q && i < ISDN_MAX_CHAN; i++)
 		if (s->call[i] && s->call[i]->q == q)
 			return s->call[i];
+	for (unsigned i = 0; q && i < ARRAY_SIZE(s->glared); i++)
+		if (s->glared[i] && s->glared[i]->q == q)
+			return s->glared[i];
 	return NULL;
 }
 
@@ -343,6 +352,9 @@ static void call_free(struct isdn_call *c)
 	struct isdn_span *s = c->s;
 
 	loop_timer_cancel(isdn_loop, &c->t302);
+	for (unsigned i = 0; i < ARRAY_SIZE(s->glared); i++)
+		if (s->glared[i] == c)
+			s->glared[i] = NULL;
 	if (s->call[c->channel] == c) {
 		s->call[c->channel] = NULL;
 		if (s->ch[c->channel] == ISDN_CH_BUSY)
@@ -525,6 +537,47 @@ static void refuse(struct isdn_span *s, q931_call *q, int ch, int cause)
 static void offer(struct isdn_call *c, const struct isdn_setup_info *si);
 static void t302_expired(void *priv);
 
+/* Glare, we the user side: the network's SETUP names channel ch, which our
+ * own SETUP took and the network has not answered yet. Q.931 5.7: the
+ * network's call has priority; ours (exclusive) is cleared by the network
+ * (RELEASE COMPLETE, cause 44). Ours lets go of the channel and waits for
+ * that; the network's call gets the channel. */
+static void glare(struct isdn_span *s, unsigned ch)
+{
+	struct isdn_call *c = s->call[ch];
+
+	if (!c || !c->outgoing || c->answered_back)
+		return; /* the network already took ours on it: 44 for its SETUP */
+	for (unsigned i = 0; i < ARRAY_SIZE(s->glared); i++)
+		if (!s->glared[i]) {
+			s->glared[i] = c;
+			s->call[ch] = NULL;
+			s->ch[ch] = s->oos[ch] ? ISDN_CH_OOS : ISDN_CH_IDLE;
+			c->channel = 0;
+			s->glares++;
+			LOGP(DISDN, LOGL_NOTICE,
+			     "span %u: glare on channel %u: the network's SETUP has priority "
+			     "(Q.931 5.7); ours waits to be cleared\n",
+			     s->cfg.id, ch);
+			return;
+		}
+}
+
+/* The network went on with a SETUP of ours that lost its channel to glare
+ * (it should have cleared it): cleared here, cause 44. true when c was one. */
+static bool glared_answer(struct isdn_span *s, struct isdn_call *c)
+{
+	if (!c || c->channel)
+		return false;
+	LOGP(DISDN, LOGL_NOTICE,
+	     "span %u: the network answered our SETUP that lost its channel "
+	     "to glare: cleared, cause 44\n",
+	     s->cfg.id);
+	call_gone(c, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	pri_hangup(s->pri, c->q, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+	return true;
+}
+
 static void ring(struct isdn_span *s, pri_event_ring *r)
 {
 	struct isdn_setup_info si;
@@ -542,6 +595,29 @@ static void ring(struct isdn_span *s, pri_event_ring *r)
 			refuse(s, r->call, 0, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 			return;
 		}
+	}
+	if (is_bchan(s, (unsigned)ch) && s->ch[ch] == ISDN_CH_BUSY && !s->cfg.network)
+		glare(s, (unsigned)ch);
+	if (s->cfg.network && r->flexible &&
+	    (!is_bchan(s, (unsigned)ch) || s->ch[ch] != ISDN_CH_IDLE)) {
+		/* Q.931 5.1.2 b): the channel was only preferred: the network
+		 * gives another one (CALL PROCEEDING names it, exclusive) */
+		int want = ch;
+
+		ch = -1;
+		for (unsigned i = 1; i < ISDN_MAX_CHAN && ch < 0; i++)
+			if (is_bchan(s, i) && s->ch[i] == ISDN_CH_IDLE)
+				ch = (int)i;
+		if (ch < 0) {
+			LOGP(DISDN, LOGL_NOTICE,
+			     "span %u: SETUP preferring channel %d refused: no idle B channel\n",
+			     s->cfg.id, want);
+			refuse(s, r->call, 0, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+			return;
+		}
+		LOGP(DISDN, LOGL_NOTICE,
+		     "span %u: SETUP preferring channel %d (busy): channel %d\n", s->cfg.id, want,
+		     ch);
 	}
 	if (!is_bchan(s, (unsigned)ch) || s->ch[ch] != ISDN_CH_IDLE) {
 		LOGP(DISDN, LOGL_NOTICE, "span %u: SETUP for channel %d (%s): refused, cause 44\n",
@@ -707,6 +783,12 @@ static void handle(struct isdn_span *s, pri_event *e)
 			if (s->ch[i] == ISDN_CH_RESTARTING)
 				s->ch[i] = s->oos[i] ? ISDN_CH_OOS : ISDN_CH_IDLE;
 		}
+		for (unsigned i = 0; i < ARRAY_SIZE(s->glared); i++)
+			if (s->glared[i] && !t309) {
+				call_gone(s->glared[i], PRI_CAUSE_NETWORK_OUT_OF_ORDER);
+				pri_destroycall(s->pri, s->glared[i]->q);
+				call_free(s->glared[i]);
+			}
 		if (ops && ops->dchan)
 			ops->dchan(ops_priv, s, false);
 		break;
@@ -740,6 +822,10 @@ static void handle(struct isdn_span *s, pri_event *e)
 		break;
 	case PRI_EVENT_PROCEEDING:
 		c = call_of(s, e->proceeding.call);
+		if (glared_answer(s, c))
+			break;
+		if (c)
+			c->answered_back = true;
 		if (c && !c->owner_gone && ops && ops->proceeding)
 			ops->proceeding(ops_priv, c);
 		break;
@@ -752,6 +838,10 @@ static void handle(struct isdn_span *s, pri_event *e)
 		break;
 	case PRI_EVENT_RINGING:
 		c = call_of(s, e->ringing.call);
+		if (glared_answer(s, c))
+			break;
+		if (c)
+			c->answered_back = true;
 		LOGP(DISDN, LOGL_INFO, "span %u: ALERTING channel %u\n", s->cfg.id,
 		     c ? c->channel : 0);
 		if (c && !c->owner_gone && ops && ops->alerting)
@@ -760,6 +850,8 @@ static void handle(struct isdn_span *s, pri_event *e)
 		break;
 	case PRI_EVENT_ANSWER:
 		c = call_of(s, e->answer.call);
+		if (glared_answer(s, c))
+			break;
 		LOGP(DISDN, LOGL_INFO, "span %u: CONNECT channel %u\n", s->cfg.id,
 		     c ? c->channel : 0);
 		if (c && !c->owner_gone && ops && ops->connect)
@@ -789,6 +881,13 @@ static void handle(struct isdn_span *s, pri_event *e)
 		c = call_of(s, e->hangup.call);
 		if (c)
 			call_free(c);
+		break;
+	case PRI_EVENT_KEYPAD_DIGIT:
+		c = call_of(s, e->digit.call);
+		LOGP(DISDN, LOGL_INFO, "span %u: KEYPAD channel %u: %s\n", s->cfg.id,
+		     c ? c->channel : 0, e->digit.digits);
+		if (c && !c->owner_gone && ops && ops->keypad)
+			ops->keypad(ops_priv, c, e->digit.digits);
 		break;
 	case PRI_EVENT_CONFIG_ERR:
 		LOGP(DISDN, LOGL_ERROR, "span %u: configuration error reported by libpri: %s\n",
@@ -956,6 +1055,7 @@ int isdn_span_info(const struct isdn_span *s, struct isdn_span_info *o)
 	o->services_sent = s->services_sent;
 	o->service_acks = s->service_acks;
 	o->services_rcvd = s->services_rcvd;
+	o->glares = s->glares;
 	o->service_msgs = service_msgs(&s->cfg);
 	memcpy(o->ch, s->ch, sizeof(o->ch));
 	return 0;

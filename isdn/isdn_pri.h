@@ -87,6 +87,8 @@ struct isdn_call_ops {
 	/* DISCONNECT or RELEASE from the far end (or the D channel was lost:
 	 * cause 38); the call is gone after this returns */
 	void (*released)(void *priv, struct isdn_call *c, uint8_t cause);
+	/* KEYPAD digits (Q.931 4.5.18: INFORMATION during the call) */
+	void (*keypad)(void *priv, struct isdn_call *c, const char *digits);
 	/* the D channel went up or down */
 	void (*dchan)(void *priv, struct isdn_span *s, bool up);
 };
@@ -120,6 +122,7 @@ struct isdn_span_info {
 	uint64_t rx_frames, tx_frames;
 	uint64_t calls_in, calls_out, restarts_sent, restart_acks, restarts_rcvd;
 	uint64_t services_sent, service_acks, services_rcvd;
+	uint64_t glares;   /* user side: our SETUPs whose channel the network's took (Q.931 5.7) */
 	bool service_msgs; /* the switch type has SERVICE messages (NI-2, 4ESS, 5ESS) */
 	enum isdn_chan_state ch[ISDN_MAX_CHAN];
 };

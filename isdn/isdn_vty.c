@@ -38,8 +38,9 @@ static void show_one(struct isdn_span *s, void *priv)
 		VTY_NEWLINE);
 	vty_out(vty,
 		"  frames rx %" PRIu64 " tx %" PRIu64 "; calls in %" PRIu64 " out %" PRIu64
-		"; RESTART sent %" PRIu64 " acknowledged %" PRIu64 " received %" PRIu64 "%s",
-		si.rx_frames, si.tx_frames, si.calls_in, si.calls_out, si.restarts_sent,
+		" glare %" PRIu64 "; RESTART sent %" PRIu64 " acknowledged %" PRIu64
+		" received %" PRIu64 "%s",
+		si.rx_frames, si.tx_frames, si.calls_in, si.calls_out, si.glares, si.restarts_sent,
 		si.restart_acks, si.restarts_rcvd, VTY_NEWLINE);
 	if (si.service_msgs)
 		vty_out(vty,

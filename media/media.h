@@ -203,6 +203,10 @@ int media_chan_tone(struct media_engine *e, uint32_t id, const char *plan, const
 /* Play a DTMF digit (0-9 * # A-D) toward TDM for ms (40-5000), e.g. from
  * a SIP INFO. -EINVAL for another character. */
 int media_chan_dtmf(struct media_engine *e, uint32_t id, char digit, unsigned ms);
+/* Send a digit toward RTP as RFC 4733 events for ms (40-5000), e.g. one
+ * the circuit signalled out of band (Q.931 KEYPAD); only on a channel with
+ * a telephone-event payload type. -EINVAL for another character. */
+int media_chan_dtmf_rtp(struct media_engine *e, uint32_t id, char digit, unsigned ms);
 
 /* Continuity check on the channel's timeslot (Q.764 2.1.8, Q.724): send
  * the 2000 Hz check tone and report MEDIA_EV_COT when it comes back

@@ -141,6 +141,15 @@ static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, uint8_t *s
 		uint8_t payload[XC_MAX_SAMPLES * 2], pkt[RTP_HDR_LEN + sizeof(payload)];
 		int plen, len;
 
+		if (c->evtx.state == RTP_EVENT_TX_IDLE && c->evq_n) {
+			/* the next of the digits CMD_DTMF_RTP queued */
+			char d = c->evq[0];
+
+			memmove(c->evq, c->evq + 1, --c->evq_n);
+			rtp_event_tx_start(&c->evtx, (uint8_t)rtp_event_from_digit(d), 10,
+					   c->rtp_tx.ts);
+			c->evtx_left = (int)c->evq_ms * 8;
+		}
 		if (c->evtx.state != RTP_EVENT_TX_IDLE && c->cfg.remote.ss_family) {
 			struct rtp_event_pkt ep;
 
@@ -151,6 +160,11 @@ static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, uint8_t *s
 				send_rtp(c, pkt, len);
 			}
 			rtp_tx_skip(&c->rtp_tx, need);
+			if (c->evtx_left > 0 && (c->evtx_left -= (int)need) <= 0) {
+				/* a timed digit (CMD_DTMF_RTP) is over: its end packets */
+				c->evtx_left = 0;
+				rtp_event_tx_stop(&c->evtx);
+			}
 			if (c->evtx.state == RTP_EVENT_TX_IDLE && c->pending_event >= 0) {
 				rtp_event_tx_start(&c->evtx, (uint8_t)c->pending_event, 10,
 						   c->rtp_tx.ts);
@@ -287,6 +301,27 @@ int chan_tdm_dtmf(struct media_chan *c, char digit, unsigned ms)
 	if (rc < 0)
 		return rc;
 	c->gen_left = ms * 8;
+	return 0;
+}
+
+int chan_rtp_dtmf(struct media_chan *c, char digit, unsigned ms)
+{
+	int code = rtp_event_from_digit(digit);
+
+	if (!c->span || !c->cfg.dtmf_pt)
+		return -ENOTCONN;
+	if (code < 0)
+		return -EINVAL;
+	if (c->evtx.state != RTP_EVENT_TX_IDLE || c->evq_n) {
+		/* a digit is on: this one follows it */
+		if (c->evq_n >= sizeof(c->evq))
+			return -EBUSY;
+		c->evq[c->evq_n++] = digit;
+		c->evq_ms = ms;
+		return 0;
+	}
+	rtp_event_tx_start(&c->evtx, (uint8_t)code, 10, c->rtp_tx.ts);
+	c->evtx_left = (int)ms * 8;
 	return 0;
 }
 
@@ -565,6 +600,8 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	rtp_tx_init(&c->rtp_tx, (uint32_t)(0x7a000000u ^ c->id), (uint16_t)(c->id * 7919u),
 		    c->id * 160u);
 	rtp_event_tx_init(&c->evtx);
+	c->evtx_left = 0;
+	c->evq_n = 0;
 	c->pending_event = -1;
 	rtp_rx_init(&c->rx, 8000);
 	memset(&c->peer, 0, sizeof(c->peer));

@@ -368,6 +368,12 @@ static void worker_cmd(void *priv)
 				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: cannot play DTMF %c\n",
 				     c->id, cmd.digit);
 			break;
+		case CMD_DTMF_RTP:
+			if (c && c->in_use && chan_rtp_dtmf(c, cmd.digit, cmd.digit_ms) < 0)
+				LOGP(DMEDIA, LOGL_ERROR,
+				     "channel %08x: cannot send DTMF %c on RTP\n", c->id,
+				     cmd.digit);
+			break;
 		case CMD_COT:
 			if (c && c->in_use && chan_tdm_cot(c, cmd.cot) < 0)
 				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: no timeslot for COT\n",
@@ -1129,6 +1135,15 @@ int media_chan_tone(struct media_engine *e, uint32_t id, const char *plan, const
 int media_chan_dtmf(struct media_engine *e, uint32_t id, char digit, unsigned ms)
 {
 	struct media_cmd cmd = {.op = CMD_DTMF, .digit = digit, .digit_ms = ms};
+
+	if (!strchr("0123456789*#ABCD", digit) || !digit || ms < 40 || ms > 5000)
+		return -EINVAL;
+	return chan_cmd(e, id, &cmd);
+}
+
+int media_chan_dtmf_rtp(struct media_engine *e, uint32_t id, char digit, unsigned ms)
+{
+	struct media_cmd cmd = {.op = CMD_DTMF_RTP, .digit = digit, .digit_ms = ms};
 
 	if (!strchr("0123456789*#ABCD", digit) || !digit || ms < 40 || ms > 5000)
 		return -EINVAL;

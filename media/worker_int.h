@@ -35,7 +35,8 @@ enum cmd_op {
 	CMD_SPAN,
 	CMD_TONE,
 	CMD_COT,
-	CMD_DTMF
+	CMD_DTMF,
+	CMD_DTMF_RTP
 };
 
 #define MEDIA_MAX_SPANS 1024
@@ -75,6 +76,9 @@ struct media_chan {
 	/* DTMF: in-band on TDM <-> RFC 4733 on RTP */
 	struct dtmf_det *det;
 	struct rtp_event_tx evtx;
+	int evtx_left; /* samples a timed RFC 4733 event (CMD_DTMF_RTP) still lasts; 0: none */
+	char evq[16];  /* CMD_DTMF_RTP digits waiting for the one on to end */
+	unsigned evq_n, evq_ms;
 	int pending_event; /* a digit that began while the last one's end packets went out; -1 none
 			    */
 	struct rtp_event_rx evrx;
@@ -209,6 +213,7 @@ void chan_tdm_release(struct media_chan *c);
 void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len);
 int chan_tdm_tone(struct media_chan *c, const char *plan, const char *tone);
 int chan_tdm_dtmf(struct media_chan *c, char digit, unsigned ms);
+int chan_rtp_dtmf(struct media_chan *c, char digit, unsigned ms);
 int chan_tdm_cot(struct media_chan *c, enum media_cot mode);
 /* worker.c: queue an event for the signalling thread */
 void worker_event(struct media_worker *w, const struct media_event *ev);

@@ -24,6 +24,7 @@ R=27102
 SIP=27107 # tandem's SIP
 UAS=27108 # sipp, the SIP carrier (UAS, then UAC from the same port)
 UASI=27109 # sipp on a trunk that carries DTMF as SIP INFO
+MET=27103 # /metrics (when built with libmicrohttpd)
 L1=27105 # span 1: T1, NI-2, tandem on the user side facing a carrier switch
 R1=27106
 if [ ! -x "$PBX" ]; then
@@ -54,14 +55,19 @@ routing
  route to-sip 49212 via carrier
  route to-sip 4970 via infotrunk
  route to-isup 4989 via span0
+ route to-isup 1212 via span1
 media
  rtp-port-range 27110 27119
  span 0 e1 local 127.0.0.1 $L remote 127.0.0.1 $R frames 8 signalling pri network switchtype euroisdn
  span 1 t1 local 127.0.0.1 $L1 remote 127.0.0.1 $R1 frames 8 signalling pri user switchtype ni2
 operations
  cdr file $TMPD/cdr.json format json
+ metrics listen 127.0.0.1 $MET
 CFG
 CDR() { "$TOP/tests/integration/cdr_check.py" "$TMPD/cdr.json" "$@"; }
+metrics() { curl -s --max-time 5 "http://127.0.0.1:$MET/metrics"; }
+# metric 'NAME{LABELS}': its value in a fresh scrape (empty when absent)
+metric() { metrics | awk -v k="$1" '$1 == k { print $2 }'; }
 
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 wait_tcp $VTY || fail "it:pri-start tandemd VTY not up"
@@ -258,6 +264,50 @@ vty $VTY enable "pri service span 0 channel 6 out-of-service" >"$TMPD/vty10.out"
 check "it:pri-service-not-on-euroisdn (refused: $(cat "$TMPD/vty10.out" | grep -o 'its switch.*'))" \
 	grep -q 'no SERVICE messages' "$TMPD/vty10.out"
 
+# glare (Q.931 5.7), span 1 (tandem the user side): a SIP call makes
+# tandem send SETUP for channel 1 (exclusive) while the switch, holding
+# what comes in unread, sends its own SETUP for channel 1. The network's
+# call has priority: tandem takes it on channel 1 (CALL PROCEEDING; then
+# refused for no route, 3); the switch refuses tandem's SETUP with 44 and
+# the SIP caller gets 503 (44, RFC 3398); channels idle, CDRs written
+if command -v sipp >/dev/null; then
+	sed 's/STATUS/503/' "$TOP/tests/integration/sipp/uac_fail.xml" >"$TMPD/uac_503.xml"
+	sw "hold"
+	wait_ev "$TMPD/sw.out" '^EV HOLD' 20
+	start_bg "$TMPD/uacg.out" timeout 20 sipp -sf "$TMPD/uac_503.xml" -s +12125550177 \
+		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin -trace_msg -message_file "$TMPD/uacg.msg"
+	uac=$BG_PID
+	wait_ev "$TMPD/td.log" 'span 1: SETUP channel 1 called 12125550177' 50
+	nproc=$(grep -c '^EV PROCEEDING' "$TMPD/sw.out")
+	sw "call 5559999 5550000 1"
+	wait_ev "$TMPD/td.log" 'span 1: glare on channel 1' 20
+	sw "unhold"
+	wait "$uac"
+	rc=$?
+	wait_ev "$TMPD/sw.out" '^EV HANGUP_REQ cause=3' 30 2
+	check "it:pri-glare-network-call-wins (tandem: $(grep -o 'glare on channel 1[^;]*' "$TMPD/td.log" | head -1); switch: $(grep '^EV PROCEEDING' "$TMPD/sw.out" | sed -n "$((nproc + 1))p"))" \
+		bash -c "grep -q 'span 1: glare on channel 1' $TMPD/td.log && \
+		grep '^EV PROCEEDING' $TMPD/sw.out | sed -n '$((nproc + 1))p' | grep -q 'chan=1' && \
+		[ \$(grep -c '^EV HANGUP_REQ cause=3' $TMPD/sw.out) = 2 ]"
+	check "it:pri-glare-user-setup-refused-44 ($(grep '^EV RING_REFUSED' "$TMPD/sw.out" | head -1); tandem: $(grep -o 'span 1: call on channel 0 released, cause [0-9]*' "$TMPD/td.log" | head -1))" \
+		bash -c "grep -q '^EV RING_REFUSED chan=1 cause=44' $TMPD/sw.out && \
+		grep -q 'span 1: call on channel 0 released, cause 44' $TMPD/td.log"
+	check "it:pri-glare-sip-503 (sipp rc $rc: $(grep -m1 '^SIP/2.0 5' "$TMPD/uacg.msg"))" \
+		bash -c "[ $rc = 0 ] && grep -qi '^Reason: Q.850;cause=44' $TMPD/uacg.msg"
+	sleep 0.5
+	glare_shown() { show 1 | grep -q 'idle 23 busy 0 restarting 0' && show 1 | grep -q 'out 2 glare 1;'; }
+	check "it:pri-glare-channels-idle ($(show 1 | grep -o 'idle [0-9]* busy [0-9]*'); $(show 1 | grep -o 'glare [0-9]*'))" \
+		glare_shown
+	wait_ev "$TMPD/cdr.json" '"called_in": *"12125550177"' 30
+	glare_cdr() {
+		CDR direction=sip-pri called_in=12125550177 -- result=failed cause=44 sip_status=503 &&
+			CDR direction=pri-sip called_in=495559999 -- result=failed cause=3
+	}
+	check "it:pri-glare-cdr (sip-pri: failed, cause 44, 503; the network's call: pri-sip, 3)" glare_cdr
+else
+	skip "it:pri-glare sipp is not installed"
+fi
+
 # D channel loss: the PBX's span sends and hears nothing for 16 s (libpri
 # finds out within T203 + N200 x T200 = 13 s), then comes back
 # PBX -> tandem -> SIP (sipp UAS): SETUP national 30123456 -> INVITE
@@ -340,6 +390,14 @@ if command -v sipp >/dev/null; then
 	wait "$rtpd"
 	check "it:pri-sip-dtmf-inband-to-rfc4733 ($(grep -o 'events="[^"]*" inband_dtmf="[^"]*"' "$TMPD/rtpd.out"))" \
 		grep -q 'events="2580" inband_dtmf=""' "$TMPD/rtpd.out"
+	# KEYPAD (Q.931 out-of-band digits) -> RFC 4733 on the SIP side
+	start_bg "$TMPD/rtpk.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --seconds 2
+	rtpk=$BG_PID
+	sleep 0.3
+	pbx "keypad 369"
+	wait "$rtpk"
+	check "it:pri-sip-keypad-to-rfc4733 ($(grep -o 'events="[^"]*"' "$TMPD/rtpk.out"); tandem: $(grep -o 'KEYPAD channel 1: [0-9]*' "$TMPD/td.log" | head -1))" \
+		grep -q 'events="369"' "$TMPD/rtpk.out"
 	# RFC 4733 from the SIP side -> in-band on the B channel, heard by the PBX
 	nlev=$(grep -c '^EV LEVEL' "$TMPD/pbx.out")
 	pbx "level"
@@ -368,8 +426,8 @@ if command -v sipp >/dev/null; then
 		-message_file "$TMPD/uac.msg"
 	uac=$BG_PID
 	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89555' 50
-	check "it:sip-to-pri-setup ($(grep -m1 '^EV RING chan=1 called=89555' "$TMPD/pbx.out"))" \
-		grep -q '^EV RING chan=1 called=89555' "$TMPD/pbx.out"
+	check "it:sip-to-pri-setup-sending-complete ($(grep -m1 '^EV RING chan=1 called=89555' "$TMPD/pbx.out"))" \
+		grep -q '^EV RING chan=1 called=89555 .*complete=1' "$TMPD/pbx.out"
 	pbx "alert"
 	wait_ev "$TMPD/uac.msg" '^SIP/2.0 180' 30
 	pbx "answer"
@@ -429,6 +487,35 @@ if command -v sipp >/dev/null; then
 	sleep 0.5
 	check "it:pri-sip-calls-channels-idle" shows 'idle 30 busy 0 restarting 0'
 
+	# glare on span 0 (tandem the network side), the PBX's channel only
+	# preferred: tandem's SETUP (a SIP call) and the PBX's both name
+	# channel 1. The network's call keeps it (the PBX, holding what comes
+	# unread, sets its own aside when it sees it); the PBX's call gets
+	# channel 2 in CALL PROCEEDING (Q.931 5.1.2; then refused for no
+	# route, 3). The PBX answers tandem's SETUP busy (17): 486 to SIP
+	sed 's/STATUS/486/' "$TOP/tests/integration/sipp/uac_fail.xml" >"$TMPD/uac_486.xml"
+	pbx "hold"
+	wait_ev "$TMPD/pbx.out" '^EV HOLD' 20
+	start_bg "$TMPD/uacq.out" timeout 20 sipp -sf "$TMPD/uac_486.xml" -s +4989558 \
+		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin -trace_msg -message_file "$TMPD/uacq.msg"
+	uac=$BG_PID
+	wait_ev "$TMPD/td.log" 'span 0: SETUP channel 1 called 89558' 50
+	pbx "pcall 1234 5678 1"
+	wait_ev "$TMPD/td.log" 'span 0: SETUP preferring channel 1' 20
+	pbx "unhold"
+	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89558' 30
+	pbx "hangup 17"
+	wait "$uac"
+	rc=$?
+	check "it:pri-glare-preferred-other-channel (tandem: $(grep -o 'SETUP preferring channel 1 (busy): channel [0-9]*' "$TMPD/td.log"); PBX: $(grep -m1 '^EV CHANNEL_MOVED' "$TMPD/pbx.out"))" \
+		bash -c "grep -q 'span 0: SETUP preferring channel 1 (busy): channel 2' $TMPD/td.log && \
+		grep -q '^EV GLARE chan=1' $TMPD/pbx.out && grep -q '^EV CHANNEL_MOVED from=[0-9]* to=2' $TMPD/pbx.out"
+	check "it:pri-glare-network-setup-kept-channel (PBX: $(grep -m1 '^EV RING chan=1 called=89558' "$TMPD/pbx.out" | cut -c1-40); sipp rc $rc: $(grep -m1 '^SIP/2.0 4' "$TMPD/uacq.msg"))" \
+		bash -c "grep -q '^EV RING chan=1 called=89558' $TMPD/pbx.out && [ $rc = 0 ]"
+	sleep 0.5
+	check "it:pri-glare-preferred-channels-idle ($(show | grep -o 'idle [0-9]* busy [0-9]*'))" \
+		shows 'idle 30 busy 0 restarting 0'
+
 	# SIP -> PBX with an asserted, withheld identity (RFC 3325: PAI
 	# +4930555666, Privacy: id): SETUP calling 30555666 (national),
 	# presentation restricted
@@ -458,6 +545,12 @@ if command -v sipp >/dev/null; then
 	pbx "call 70123456 895550"
 	if wait_ev "$TMPD/pbx.out" '^EV ANSWER' 50 $((nans + 1)); then
 		sleep 0.3
+		if curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$MET/metrics"; then
+			up=$(metric 'tandem_calls{direction="pri-sip",state="active"}')
+			check "it:pri-metrics-calls-gauge (pri-sip active ${up:-none})" test "$up" = 1
+			top=$("$BUILD/tandem-tool" top --metrics 127.0.0.1:$MET --count 1 | grep '^calls up')
+			check "it:pri-top-directions ($top)" grep -qE 'sip-isup 0, pri-sip 1, sip-pri [0-9]+\)' <<<"$top"
+		fi
 		nlev=$(grep -c '^EV LEVEL' "$TMPD/pbx.out")
 		pbx "level"
 		pbx "dtmf 5"
@@ -478,6 +571,45 @@ if command -v sipp >/dev/null; then
 	fi
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 11
 	sleep 0.3
+
+	# Prometheus: the PRI calls so far under their own directions. PBX ->
+	# tandem: 5 refused for no route (3; two on span 1; two of them glare's),
+	# 2 answered, 1 busy (486 -> 17); SIP -> PBX: 2 answered, 1 cancelled
+	# (its record comes when the CANCEL's transaction ends: Timer I, up to
+	# 5 s after the ACK), 1 failed (glare on span 1: 44, 503), 1 busy (17,
+	# 486); no ISUP call at all
+	if grep -q "built without libmicrohttpd" "$TMPD/td.log" || ! command -v curl >/dev/null; then
+		skip "it:pri-metrics tandemd without libmicrohttpd or no curl"
+	else
+		for _ in $(seq 1 80); do
+			metrics >"$TMPD/m1.txt"
+			grep -q '^tandem_calls_finished_total{direction="sip-pri",result="cancelled"} 1$' \
+				"$TMPD/m1.txt" && break
+			sleep 0.1
+		done
+		mv_() { awk -v k="$1" '$1 == k { print $2 }' "$TMPD/m1.txt"; }
+		if command -v promtool >/dev/null; then
+			check "it:pri-metrics-promtool ($(wc -l <"$TMPD/m1.txt") lines)" \
+				promtool check metrics <"$TMPD/m1.txt"
+		fi
+		ps=$(mv_ 'tandem_calls_started_total{direction="pri-sip"}')
+		sp=$(mv_ 'tandem_calls_started_total{direction="sip-pri"}')
+		is=$(mv_ 'tandem_calls_started_total{direction="isup-sip"}')
+		si=$(mv_ 'tandem_calls_started_total{direction="sip-isup"}')
+		check "it:pri-metrics-started (pri-sip $ps sip-pri $sp isup-sip $is sip-isup $si)" \
+			test "$ps/$sp/$is/$si" = 8/5/0/0
+		f() { mv_ "tandem_calls_finished_total{direction=\"$1\",result=\"$2\"}"; }
+		fin="pri-sip answered $(f pri-sip answered) busy $(f pri-sip busy) failed $(f pri-sip failed);"
+		fin="$fin sip-pri answered $(f sip-pri answered) cancelled $(f sip-pri cancelled) failed $(f sip-pri failed) busy $(f sip-pri busy)"
+		check "it:pri-metrics-finished ($fin)" \
+			test "$(f pri-sip answered)/$(f pri-sip busy)/$(f pri-sip failed)/$(f sip-pri answered)/$(f sip-pri cancelled)/$(f sip-pri failed)/$(f sip-pri busy)/$(f isup-sip answered)/$(f sip-isup answered)" = 2/1/5/2/1/1/1/0/0
+		r() { mv_ "tandem_call_releases_total{direction=\"$1\",cause=\"$2\"}"; }
+		st() { mv_ "tandem_call_sip_final_total{direction=\"$1\",status=\"$2\"}"; }
+		check "it:pri-metrics-causes (pri-sip cause 3: $(r pri-sip 3), 16: $(r pri-sip 16), 17: $(r pri-sip 17); sip 486: $(st pri-sip 486); sip-pri cause 16: $(r sip-pri 16), 44: $(r sip-pri 44), sip 503: $(st sip-pri 503), 486: $(st sip-pri 486))" \
+			test "$(r pri-sip 3)/$(r pri-sip 16)/$(r pri-sip 17)/$(st pri-sip 486)/$(r sip-pri 16)/$(r sip-pri 44)/$(st sip-pri 503)/$(st sip-pri 486)" = 5/2/1/1/3/1/1/1
+		check "it:pri-metrics-rtp-lost-family (pri-sip sample present)" \
+			grep -q '^tandem_call_rtp_lost_packets_total{direction="pri-sip"} ' "$TMPD/m1.txt"
+	fi
 else
 	skip "it:pri-to-sip sipp is not installed"
 fi

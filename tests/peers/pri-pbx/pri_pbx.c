@@ -9,12 +9,18 @@
  * stdin, one a line; events on stdout, one a line ("EV NAME key=value"):
  *
  *   call CALLED CALLING [CHAN]  SETUP on CHAN, else the first idle B channel
+ *   pcall CALLED CALLING CHAN  SETUP with CHAN only preferred (the network may
+ *                         give another in CALL PROCEEDING: the call moves)
  *   ocall CALLED CALLING  SETUP without sending complete (overlap sending)
  *   info DIGITS           INFORMATION, one per digit, on the current call
  *   answer                CONNECT the last incoming call
  *   alert [inband]        ALERTING on it (inband: progress indicator 8)
  *   hangup CAUSE          DISCONNECT (or RELEASE COMPLETE) the current call
  *   restart CHAN          RESTART one B channel
+ *   hold                  keep the D channel frames that come, unread by
+ *                         libpri (at most 16, for well under T200), so a
+ *                         SETUP of ours crosses one of the far end's (glare)
+ *   unhold                libpri reads the kept frames, in order
  *   service CHAN STATUS   SERVICE (NI-2 / 4ESS / 5ESS): 0 in service,
  *                         1 maintenance, 2 out of service
  *   pres N                the calling number's presentation / screening octet
@@ -22,6 +28,8 @@
  *                         provided...) for the next SETUPs
  *   dtmf DIGITS           in-band DTMF (spandsp) on the current call's B
  *                         channel instead of its tone, silence after
+ *   keypad DIGITS         KEYPAD facility (INFORMATION with the keypad IE) on
+ *                         the current call: DTMF out of band
  *   tone on|off           the current call's 1004 Hz tone
  *   level                 what the current call's B channel brought since
  *                         the last "level": EV LEVEL chan=N max_dbm0=X
@@ -75,6 +83,13 @@ static struct {
 static int txq_h, txq_t;
 static const uint8_t *rx_frame;
 static int rx_len;
+/* "hold": frames kept unread */
+static bool holding;
+static struct {
+	uint8_t b[300];
+	int len;
+} held[16];
+static unsigned n_held;
 static FILE *pcap;
 static bool network, t1, up;
 static unsigned dch_ts;
@@ -264,7 +279,25 @@ static void handle(pri_event *e)
 		       "complete=%d callingpres=%d\n",
 		       ch, e->ring.callednum, e->ring.callingnum, e->ring.calledplan,
 		       e->ring.callingplan, e->ring.complete, e->ring.callingpres);
+		if (!network && ch > 0 && ch < MAX_TS && calls[ch].q && !calls[ch].incoming &&
+		    !calls[ch].answered) {
+			/* glare, we the user side: the network's call has the
+			 * channel (Q.931 5.7); ours waits aside (a free slot) for
+			 * the network to move it (CALL PROCEEDING) or clear it */
+			for (int k = MAX_TS - 1; k > 0; k--)
+				if (!calls[k].q && k != (int)dch_ts) {
+					printf("EV GLARE chan=%d ours_aside=%d\n", ch, k);
+					calls[k] = calls[ch];
+					memset(&calls[ch], 0, sizeof(calls[ch]));
+					if (current == ch)
+						current = k;
+					break;
+				}
+		}
 		if (ch <= 0 || ch >= MAX_TS || calls[ch].q) {
+			/* taken (glare: our own SETUP has it, and we win as the
+			 * network side, Q.931 5.7): cause 44 */
+			printf("EV RING_REFUSED chan=%d cause=44\n", ch);
 			pri_hangup(pri, e->ring.call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 			break;
 		}
@@ -298,7 +331,18 @@ static void handle(pri_event *e)
 		printf("EV SETUP_ACK\n");
 		break;
 	case PRI_EVENT_PROCEEDING:
-		printf("EV PROCEEDING\n");
+		ch = e->proceeding.channel > 0 ? e->proceeding.channel & 0xff : -1;
+		c = call_of(e->proceeding.call);
+		if (c && ch > 0 && ch < MAX_TS && ch != c->chan && !calls[ch].q) {
+			/* the network gave another channel than the preferred one */
+			printf("EV CHANNEL_MOVED from=%d to=%d\n", c->chan, ch);
+			calls[ch] = *c;
+			calls[ch].chan = ch;
+			memset(c, 0, sizeof(*c));
+			if (current == c - calls)
+				current = ch;
+		}
+		printf("EV PROCEEDING chan=%d\n", ch);
 		break;
 	case PRI_EVENT_PROGRESS:
 		printf("EV PROGRESS\n");
@@ -344,6 +388,11 @@ static void dch_rx(void *user, const uint8_t *pkt, int len, int ok)
 	if (len < 0 || !ok || len < 3)
 		return;
 	pcap_frame(pkt, len, false);
+	if (holding && n_held < 16 && len <= (int)sizeof(held[0].b)) {
+		memcpy(held[n_held].b, pkt, (size_t)len);
+		held[n_held++].len = len;
+		return;
+	}
 	rx_frame = pkt;
 	rx_len = len;
 	e = pri_check_event(pri);
@@ -359,7 +408,7 @@ static void command(char *line)
 
 	if (sscanf(line, "%31s %63s %63s %d", cmd, a, b, &want) < 1)
 		return;
-	if (!strcmp(cmd, "call") || !strcmp(cmd, "ocall")) {
+	if (!strcmp(cmd, "call") || !strcmp(cmd, "ocall") || !strcmp(cmd, "pcall")) {
 		int ch = want > 0 && want < MAX_TS ? want : -1;
 		struct pri_sr *sr;
 
@@ -374,10 +423,10 @@ static void command(char *line)
 		calls[ch].q = pri_new_call(pri);
 		calls[ch].chan = ch;
 		sr = pri_sr_new();
-		pri_sr_set_channel(sr, ch, 1, 0);
+		pri_sr_set_channel(sr, ch, strcmp(cmd, "pcall") != 0, 0);
 		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 				  t1 ? PRI_LAYER_1_ULAW : PRI_LAYER_1_ALAW);
-		pri_sr_set_called(sr, a, PRI_NATIONAL_ISDN, !strcmp(cmd, "call"));
+		pri_sr_set_called(sr, a, PRI_NATIONAL_ISDN, strcmp(cmd, "ocall") != 0);
 		pri_sr_set_caller(sr, b[0] ? b : NULL, NULL, PRI_NATIONAL_ISDN, calling_pres);
 		pri_setup(pri, calls[ch].q, sr);
 		pri_sr_free(sr);
@@ -424,6 +473,9 @@ static void command(char *line)
 		if (c->dtx)
 			dtmf_tx_put(c->dtx, a, -1);
 		printf("EV DTMF_SENT chan=%d digits=%s\n", current, a);
+	} else if (!strcmp(cmd, "keypad") && current > 0) {
+		printf("EV KEYPAD_SENT chan=%d digits=%s rc=%d\n", current, a,
+		       pri_keypad_facility(pri, calls[current].q, a));
 	} else if (!strcmp(cmd, "tone") && current > 0) {
 		calls[current].quiet = !strcmp(a, "off");
 	} else if (!strcmp(cmd, "level")) {
@@ -444,6 +496,25 @@ static void command(char *line)
 		printf("EV SERVICE_SENT chan=%d status=%d\n", atoi(a), atoi(b));
 	} else if (!strcmp(cmd, "pres")) {
 		calling_pres = atoi(a);
+	} else if (!strcmp(cmd, "hold")) {
+		holding = true;
+		printf("EV HOLD\n");
+	} else if (!strcmp(cmd, "unhold")) {
+		unsigned n = n_held;
+
+		holding = false;
+		n_held = 0;
+		printf("EV UNHOLD frames=%u\n", n);
+		for (unsigned i = 0; i < n; i++) {
+			pri_event *e;
+
+			rx_frame = held[i].b;
+			rx_len = held[i].len;
+			e = pri_check_event(pri);
+			rx_frame = NULL;
+			if (e)
+				handle(e);
+		}
 	} else if (!strcmp(cmd, "restart")) {
 		pri_reset(pri, atoi(a));
 	} else {

@@ -161,27 +161,28 @@ int sip_leg_build_request(struct sip_leg *leg, const char *method, uint32_t cseq
 	char host[INET6_ADDRSTRLEN], contact[128];
 	uint16_t port;
 
-	local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host), &port);
+	sip_ua_local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host),
+			     &port);
 	s.method = method;
-	s.ruri = view(leg->dlg && leg->dlg->remote_target[0] ? leg->dlg->remote_target
-							     : leg->remote_uri);
-	s.from = view(leg->local_uri);
-	s.from_tag = view(leg->local_tag);
-	s.to = view(leg->remote_uri);
-	s.to_tag = view(leg->remote_tag);
-	s.call_id = view(leg->call_id);
+	s.ruri = sip_ua_view(leg->dlg && leg->dlg->remote_target[0] ? leg->dlg->remote_target
+								    : leg->remote_uri);
+	s.from = sip_ua_view(leg->local_uri);
+	s.from_tag = sip_ua_view(leg->local_tag);
+	s.to = sip_ua_view(leg->remote_uri);
+	s.to_tag = sip_ua_view(leg->remote_tag);
+	s.call_id = sip_ua_view(leg->call_id);
 	s.cseq = cseq;
 	s.via_transport = sip_proto_name(leg->dest.proto);
-	s.via_host = view(host);
+	s.via_host = sip_ua_view(host);
 	s.via_port = port;
-	s.branch = view(branch);
+	s.branch = sip_ua_view(branch);
 	if (leg->dlg) {
 		for (unsigned i = 0; i < leg->dlg->n_routes; i++)
-			routes[i] = view(leg->dlg->routes[i]);
+			routes[i] = sip_ua_view(leg->dlg->routes[i]);
 		s.routes = routes;
 		s.n_routes = leg->dlg->n_routes;
 	}
-	s.contact = view(contact);
+	s.contact = sip_ua_view(contact);
 	if (b) {
 		ex.headers = b->headers;
 		if (b->content_type && b->len) {
@@ -208,7 +209,7 @@ struct sip_txn *sip_leg_start_request_body(struct sip_leg *leg, const char *meth
 	talloc_free(branch);
 	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return NULL;
-	txn_info(&m, &i);
+	sip_ua_txn_info(&m, &i);
 	return sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest, uops, leg);
 }
 

@@ -33,7 +33,7 @@
 
 /* --- helpers --- */
 
-uint64_t rnd_next(struct sip_ua *ua)
+uint64_t sip_ua_rnd_next(struct sip_ua *ua)
 {
 	/* xorshift64*: identifiers need uniqueness, not secrecy */
 	ua->rnd ^= ua->rnd >> 12;
@@ -44,7 +44,7 @@ uint64_t rnd_next(struct sip_ua *ua)
 
 char *sip_ua_token(struct sip_ua *ua, void *ctx, const char *prefix)
 {
-	return talloc_asprintf(ctx, "%s%016llx", prefix, (unsigned long long)rnd_next(ua));
+	return talloc_asprintf(ctx, "%s%016llx", prefix, (unsigned long long)sip_ua_rnd_next(ua));
 }
 
 char *sip_ua_dup_view(void *ctx, struct tstr s)
@@ -52,7 +52,7 @@ char *sip_ua_dup_view(void *ctx, struct tstr s)
 	return talloc_strndup(ctx, s.p ? s.p : "", s.len);
 }
 
-struct tstr view(const char *s)
+struct tstr sip_ua_view(const char *s)
 {
 	return s ? tstr_make(s, strlen(s)) : TSTR_NULL;
 }
@@ -67,8 +67,8 @@ int sip_ua_send(struct sip_ua *ua, const struct sip_txn_dest *d, const void *buf
 }
 
 /* Our address as the peer should see it, for Via and Contact. */
-void local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t hlen,
-		    uint16_t *port)
+void sip_ua_local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t hlen,
+			   uint16_t *port)
 {
 	struct sockaddr_storage ss;
 
@@ -93,12 +93,12 @@ void local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t 
 }
 
 /* Our Contact URI for proto; host and port (for Via) are returned too. */
-void local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_t clen, char *host,
-		   size_t hlen, uint16_t *port)
+void sip_ua_local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_t clen,
+			  char *host, size_t hlen, uint16_t *port)
 {
 	bool v6;
 
-	local_hostport(ua, proto, host, hlen, port);
+	sip_ua_local_hostport(ua, proto, host, hlen, port);
 	v6 = strchr(host, ':') != NULL;
 	snprintf(contact, clen, "sip:tandem@%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "", *port,
 		 proto == SIP_PROTO_TCP	  ? ";transport=tcp"
@@ -106,7 +106,7 @@ void local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_
 					  : "");
 }
 
-void txn_info(const struct sip_msg *m, struct sip_txn_info *i)
+void sip_ua_txn_info(const struct sip_msg *m, struct sip_txn_info *i)
 {
 	struct sip_via v;
 	struct sip_nameaddr na;
@@ -139,7 +139,7 @@ struct sip_trunk *sip_ua_trunk_by_source(const struct sip_txn_dest *src)
 	return sip_sec_trunk_match((const struct sockaddr *)&src->addr, (int)src->proto);
 }
 
-int trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d)
+int sip_ua_trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d)
 {
 	if (t->res) /* RFC 3263: one of its resolved targets (sip_resolve.c) */
 		return sip_trunk_res_dest((struct sip_trunk *)t, d);
@@ -179,7 +179,7 @@ void sip_ua_respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct si
 
 	/* RFC 3261 8.2.6.2: a To tag where the request had none (OPTIONS out
 	 * of dialog); the builder leaves a tagged To as it is */
-	snprintf(tag, sizeof(tag), "%016llx", (unsigned long long)rnd_next(ua));
+	snprintf(tag, sizeof(tag), "%016llx", (unsigned long long)sip_ua_rnd_next(ua));
 	n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, tag, &ex);
 	if (n > 0)
 		sip_txn_respond(t, (int)status, buf, (size_t)n);
@@ -407,7 +407,7 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 			return;
 		}
 	}
-	txn_info(&m, &i);
+	sip_ua_txn_info(&m, &i);
 	sip_txn_layer_rx(ua->tl, &i, rx->data, rx->len, &src);
 }
 
@@ -447,12 +447,12 @@ struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *
 	if (getrandom(ua->auth_key, sizeof(ua->auth_key), 0) != sizeof(ua->auth_key)) {
 		LOGP(DSIP, LOGL_ERROR, "getrandom failed: digest nonces are weaker\n");
 		for (unsigned k = 0; k < sizeof(ua->auth_key); k += 8) {
-			uint64_t r = rnd_next(ua);
+			uint64_t r = sip_ua_rnd_next(ua);
 
 			memcpy(ua->auth_key + k, &r, 8);
 		}
 	}
-	ua->sec = sip_sec_alloc(ua, l, rnd_next(ua));
+	ua->sec = sip_sec_alloc(ua, l, sip_ua_rnd_next(ua));
 	ua->tr = sip_transport_alloc(
 		ua, l,
 		&(struct sip_transport_cfg){.max_msg = sip_sec_cfg.max_msg,

@@ -109,7 +109,7 @@ static void challenge(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 	char val[512], hdrs[1200];
 	size_t hl = 0;
 	uint8_t salt[8];
-	uint64_t r = rnd_next(ua), now = (uint64_t)time(NULL);
+	uint64_t r = sip_ua_rnd_next(ua), now = (uint64_t)time(NULL);
 
 	if (!ns) {
 		reply(t, m, 500, NULL);

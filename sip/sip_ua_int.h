@@ -157,20 +157,20 @@ struct trunk_ping {
 	struct sip_txn *txn;
 };
 
-uint64_t rnd_next(struct sip_ua *ua);
+uint64_t sip_ua_rnd_next(struct sip_ua *ua);
 /* require-auth (sip_ua_auth.c): 0 when the request may go on (the trunk does
  * not require authentication, the method is not guarded, or the credentials
  * are good); otherwise the 401/403 is sent and a negative errno returned. */
 int sip_ua_auth_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
 		      const struct sip_trunk *tr);
-struct tstr view(const char *s);
-void local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t hlen,
-		    uint16_t *port);
+struct tstr sip_ua_view(const char *s);
+void sip_ua_local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t hlen,
+			   uint16_t *port);
 /* Our Contact URI for proto; host and port (for Via) are returned too. */
-void local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_t clen, char *host,
-		   size_t hlen, uint16_t *port);
-void txn_info(const struct sip_msg *m, struct sip_txn_info *i);
-int trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d);
+void sip_ua_local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_t clen,
+			  char *host, size_t hlen, uint16_t *port);
+void sip_ua_txn_info(const struct sip_msg *m, struct sip_txn_info *i);
+int sip_ua_trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d);
 /* sip_ua_tls.c: the TLS settings of the trunk d leads to (NULL: none). */
 const struct sip_tls_cfg *sip_ua_dest_tls(const struct sip_txn_dest *d, struct sip_tls_cfg *out);
 /* A trunk with "tls client-ca": 0 when the request came over TLS with a

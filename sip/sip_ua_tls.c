@@ -38,7 +38,7 @@ const struct sip_tls_cfg *sip_ua_dest_tls(const struct sip_txn_dest *d, struct s
 				return trunk_tls(t, out);
 			continue;
 		}
-		if (t->proto != SIP_PROTO_TLS || trunk_dest(t, &td) < 0)
+		if (t->proto != SIP_PROTO_TLS || sip_ua_trunk_dest(t, &td) < 0)
 			continue;
 		if (td.addr_len == d->addr_len && !memcmp(&td.addr, &d->addr, td.addr_len))
 			return trunk_tls(t, out);

@@ -85,32 +85,32 @@ static void ping_send(void *priv)
 	int n;
 
 	loop_timer_schedule(ua->l, &p->tmr, (uint64_t)p->trunk->options_interval * 1000000ull);
-	if (p->txn || trunk_dest(p->trunk, &d) < 0)
+	if (p->txn || sip_ua_trunk_dest(p->trunk, &d) < 0)
 		return; /* the previous one is still out */
-	local_hostport(ua, d.proto, host, sizeof(host), &port);
+	sip_ua_local_hostport(ua, d.proto, host, sizeof(host), &port);
 	if (p->trunk->port)
 		snprintf(ruri, sizeof(ruri), "sip:%s:%u", p->trunk->host, p->trunk->port);
 	else /* a name resolved by NAPTR/SRV: the URI without a port (RFC 3263 4.2) */
 		snprintf(ruri, sizeof(ruri), "sip:%s", p->trunk->host);
 	snprintf(from, sizeof(from), "sip:tandem@%s", host);
-	snprintf(cid, sizeof(cid), "%016llx@tandem", (unsigned long long)rnd_next(ua));
-	snprintf(tag, sizeof(tag), "t%016llx", (unsigned long long)rnd_next(ua));
-	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)rnd_next(ua));
+	snprintf(cid, sizeof(cid), "%016llx@tandem", (unsigned long long)sip_ua_rnd_next(ua));
+	snprintf(tag, sizeof(tag), "t%016llx", (unsigned long long)sip_ua_rnd_next(ua));
+	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)sip_ua_rnd_next(ua));
 	s.method = "OPTIONS";
-	s.ruri = view(ruri);
-	s.from = view(from);
-	s.from_tag = view(tag);
-	s.to = view(ruri);
-	s.call_id = view(cid);
+	s.ruri = sip_ua_view(ruri);
+	s.from = sip_ua_view(from);
+	s.from_tag = sip_ua_view(tag);
+	s.to = sip_ua_view(ruri);
+	s.call_id = sip_ua_view(cid);
 	s.cseq = 1;
 	s.via_transport = sip_proto_name(d.proto);
-	s.via_host = view(host);
+	s.via_host = sip_ua_view(host);
 	s.via_port = port;
-	s.branch = view(branch);
+	s.branch = sip_ua_view(branch);
 	n = sip_build_request((char *)buf, sizeof(buf), &s, NULL);
 	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return;
-	txn_info(&m, &i);
+	sip_ua_txn_info(&m, &i);
 	p->txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &d, &ping_ops, p);
 }
 
@@ -152,13 +152,13 @@ static void reg_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 
 		if (h && sip_auth_challenge_decode(&ch, h->value.p, h->value.len) == 0) {
 			snprintf(cnonce, sizeof(cnonce), "%016llx",
-				 (unsigned long long)rnd_next(r->ua));
+				 (unsigned long long)sip_ua_rnd_next(r->ua));
 			snprintf(ruri, sizeof(ruri), "sip:%s",
 				 r->trunk->domain ? r->trunk->domain : r->trunk->host);
 			rq.user = r->trunk->auth_user;
 			rq.password = r->trunk->auth_pass ? r->trunk->auth_pass : "";
 			rq.method = "REGISTER";
-			rq.uri = view(ruri);
+			rq.uri = sip_ua_view(ruri);
 			rq.cnonce = cnonce;
 			if (sip_auth_response_encode(val, sizeof(val), &r->auth, &ch, &rq) > 0) {
 				snprintf(hdr, sizeof(hdr), "%s: %s\r\n",
@@ -214,32 +214,32 @@ static void reg_send(struct trunk_reg *r, const char *auth_hdr)
 	uint16_t port;
 	int n;
 
-	if (r->txn || trunk_dest(r->trunk, &d) < 0)
+	if (r->txn || sip_ua_trunk_dest(r->trunk, &d) < 0)
 		return;
-	local_contact(ua, d.proto, contact, sizeof(contact), host, sizeof(host), &port);
+	sip_ua_local_contact(ua, d.proto, contact, sizeof(contact), host, sizeof(host), &port);
 	snprintf(ruri, sizeof(ruri), "sip:%s", domain);
 	snprintf(aor, sizeof(aor), "sip:%s@%s",
 		 r->trunk->auth_user ? r->trunk->auth_user : "tandem", domain);
-	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)rnd_next(ua));
+	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)sip_ua_rnd_next(ua));
 	snprintf(hdrs, sizeof(hdrs), "%sExpires: %u\r\n", auth_hdr ? auth_hdr : "",
 		 r->trunk->register_expires);
 	s.method = "REGISTER";
-	s.ruri = view(ruri);
-	s.from = view(aor);
-	s.from_tag = view(r->tag);
-	s.to = view(aor);
-	s.call_id = view(r->call_id);
+	s.ruri = sip_ua_view(ruri);
+	s.from = sip_ua_view(aor);
+	s.from_tag = sip_ua_view(r->tag);
+	s.to = sip_ua_view(aor);
+	s.call_id = sip_ua_view(r->call_id);
 	s.cseq = ++r->cseq; /* 10.2.4: the same Call-ID, CSeq going up */
 	s.via_transport = sip_proto_name(d.proto);
-	s.via_host = view(host);
+	s.via_host = sip_ua_view(host);
 	s.via_port = port;
-	s.branch = view(branch);
-	s.contact = view(contact);
+	s.branch = sip_ua_view(branch);
+	s.contact = sip_ua_view(contact);
 	ex.headers = hdrs;
 	n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
 	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return;
-	txn_info(&m, &i);
+	sip_ua_txn_info(&m, &i);
 	r->txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &d, &reg_ops, r);
 }
 
@@ -264,8 +264,9 @@ void sip_ua_start_registrations(struct sip_ua *ua)
 		r->ua = ua;
 		r->trunk = t;
 		snprintf(r->call_id, sizeof(r->call_id), "%016llx@tandem",
-			 (unsigned long long)rnd_next(ua));
-		snprintf(r->tag, sizeof(r->tag), "t%016llx", (unsigned long long)rnd_next(ua));
+			 (unsigned long long)sip_ua_rnd_next(ua));
+		snprintf(r->tag, sizeof(r->tag), "t%016llx",
+			 (unsigned long long)sip_ua_rnd_next(ua));
 		loop_timer_init(&r->tmr, reg_timer, r);
 		llist_add_tail(&r->list, &ua->regs);
 		loop_timer_schedule(ua->l, &r->tmr, 100000);

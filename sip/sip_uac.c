@@ -56,7 +56,7 @@ static void send_cancel(struct sip_leg *leg)
 	}
 	if (sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return;
-	txn_info(&m, &i);
+	sip_ua_txn_info(&m, &i);
 	leg->cancel_txn = sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest,
 					       &sip_leg_cancel_ops, leg);
 }
@@ -91,15 +91,15 @@ static void dialog_from_response(struct sip_leg *leg, const struct sip_msg *rsp,
 			sip_dialog_confirm(leg->dlg);
 		return;
 	}
-	in.call_id = view(leg->call_id);
-	in.local_tag = view(leg->local_tag);
-	in.remote_tag = view(leg->remote_tag);
-	in.local_uri = view(leg->local_uri);
-	in.remote_uri = view(leg->remote_uri);
+	in.call_id = sip_ua_view(leg->call_id);
+	in.local_tag = sip_ua_view(leg->local_tag);
+	in.remote_tag = sip_ua_view(leg->remote_tag);
+	in.local_uri = sip_ua_view(leg->local_uri);
+	in.remote_uri = sip_ua_view(leg->remote_uri);
 	if (sip_msg_contact(rsp, 0, &ct) == 0)
 		in.remote_target = ct.na.uri;
 	else
-		in.remote_target = view(leg->remote_uri);
+		in.remote_target = sip_ua_view(leg->remote_uri);
 	for (unsigned i = 0; i < SIP_DIALOG_MAX_ROUTES && sip_msg_record_route(rsp, i, &na) == 0;
 	     i++) {
 		in.routes[i] = na.uri;
@@ -261,7 +261,8 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 	uint16_t port;
 	int n;
 
-	local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host), &port);
+	sip_ua_local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host),
+			     &port);
 	snprintf(hdrs, sizeof(hdrs), "%s%s" ALLOW_HDR "%s%s%s%s", auth_hdr ? auth_hdr : "",
 		 leg->hdrs ? leg->hdrs : "",
 		 leg->trunk && leg->trunk->prack ? SUPPORTED_100REL_HDR : SUPPORTED_HDR,
@@ -276,17 +277,17 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 			 leg->st_req.interval, leg->st_req.min_se);
 	}
 	s.method = "INVITE";
-	s.ruri = view(leg->ruri);
-	s.from = view(leg->local_uri);
-	s.from_tag = view(leg->local_tag);
-	s.to = view(leg->remote_uri);
-	s.call_id = view(leg->call_id);
+	s.ruri = sip_ua_view(leg->ruri);
+	s.from = sip_ua_view(leg->local_uri);
+	s.from_tag = sip_ua_view(leg->local_tag);
+	s.to = sip_ua_view(leg->remote_uri);
+	s.call_id = sip_ua_view(leg->call_id);
 	s.cseq = leg->invite_cseq;
 	s.via_transport = sip_proto_name(leg->dest.proto);
-	s.via_host = view(host);
+	s.via_host = sip_ua_view(host);
 	s.via_port = port;
-	s.branch = view(branch);
-	s.contact = view(contact);
+	s.branch = sip_ua_view(branch);
+	s.contact = sip_ua_view(contact);
 	s.max_forwards = leg->max_forwards;
 	ex.headers = hdrs;
 	ex.content_type = leg->ct;
@@ -298,12 +299,12 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 		/* RFC 3261 18.1.1: within 200 bytes of a 1500-byte MTU a request
 		 * goes over a congestion-controlled transport (SIP-I bodies do) */
 		leg->dest.proto = SIP_PROTO_TCP;
-		local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host),
-			      &port);
+		sip_ua_local_contact(ua, leg->dest.proto, contact, sizeof(contact), host,
+				     sizeof(host), &port);
 		s.via_transport = sip_proto_name(leg->dest.proto);
-		s.via_host = view(host);
+		s.via_host = sip_ua_view(host);
 		s.via_port = port;
-		s.contact = view(contact);
+		s.contact = sip_ua_view(contact);
 		n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
 	}
 	talloc_free(branch);
@@ -314,7 +315,7 @@ static int leg_send_invite(struct sip_leg *leg, const char *auth_hdr)
 	talloc_free(leg->invite);
 	leg->invite = talloc_memdup(leg, buf, (size_t)n);
 	leg->invite_len = (size_t)n;
-	txn_info(&m, &i);
+	sip_ua_txn_info(&m, &i);
 	leg->invite_txn =
 		sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &leg->dest, &uac_invite_ops, leg);
 	return leg->invite_txn ? 0 : -EIO;
@@ -329,7 +330,7 @@ static int uac_target_retry(struct sip_leg *leg, struct sip_txn *t)
 	struct sip_txn_dest d;
 
 	if (leg->state != SIP_LEG_S_CALLING || !leg->trunk || !leg->trunk->res ||
-	    trunk_dest(leg->trunk, &d) < 0 ||
+	    sip_ua_trunk_dest(leg->trunk, &d) < 0 ||
 	    (d.addr_len == leg->dest.addr_len && !memcmp(&d.addr, &leg->dest.addr, d.addr_len)))
 		return -ENOENT;
 	sip_txn_detach_user(t);
@@ -372,11 +373,11 @@ static int uac_auth_retry(struct sip_leg *leg, struct sip_txn *t, const struct s
 		return -EPERM;
 	if (sip_auth_challenge_decode(&ch, h->value.p, h->value.len) < 0)
 		return -EBADMSG;
-	snprintf(cnonce, sizeof(cnonce), "%016llx", (unsigned long long)rnd_next(leg->ua));
+	snprintf(cnonce, sizeof(cnonce), "%016llx", (unsigned long long)sip_ua_rnd_next(leg->ua));
 	rq.user = leg->trunk->auth_user;
 	rq.password = leg->trunk->auth_pass ? leg->trunk->auth_pass : "";
 	rq.method = "INVITE";
-	rq.uri = view(leg->ruri);
+	rq.uri = sip_ua_view(leg->ruri);
 	rq.cnonce = cnonce;
 	if (!leg->auth)
 		leg->auth = talloc_zero(leg, struct sip_auth_client);
@@ -408,13 +409,14 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->ops = ops;
 	leg->u = u;
 	leg->trunk = spec->trunk;
-	if (trunk_dest(spec->trunk, &leg->dest) < 0) {
+	if (sip_ua_trunk_dest(spec->trunk, &leg->dest) < 0) {
 		leg->invite_final = true;
 		sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
 		sip_leg_maybe_free(leg);
 		return NULL;
 	}
-	leg->call_id = talloc_asprintf(leg, "%016llx@tandem", (unsigned long long)rnd_next(ua));
+	leg->call_id =
+		talloc_asprintf(leg, "%016llx@tandem", (unsigned long long)sip_ua_rnd_next(ua));
 	leg->local_tag = sip_ua_token(ua, leg, "t");
 	leg->local_uri = talloc_strdup(leg, spec->from);
 	leg->remote_uri = talloc_strdup(leg, spec->to);

@@ -109,12 +109,13 @@ static void uas_early_dialog(struct sip_leg *leg, const struct sip_msg *inv)
 
 	if (leg->dlg)
 		return;
-	in.call_id = view(leg->call_id);
-	in.local_tag = view(leg->local_tag);
-	in.remote_tag = view(leg->remote_tag);
-	in.local_uri = view(leg->local_uri);
-	in.remote_uri = view(leg->remote_uri);
-	in.remote_target = sip_msg_contact(inv, 0, &ct) == 0 ? ct.na.uri : view(leg->remote_uri);
+	in.call_id = sip_ua_view(leg->call_id);
+	in.local_tag = sip_ua_view(leg->local_tag);
+	in.remote_tag = sip_ua_view(leg->remote_tag);
+	in.local_uri = sip_ua_view(leg->local_uri);
+	in.remote_uri = sip_ua_view(leg->remote_uri);
+	in.remote_target =
+		sip_msg_contact(inv, 0, &ct) == 0 ? ct.na.uri : sip_ua_view(leg->remote_uri);
 	in.cseq = leg->invite_cseq;
 	leg->dlg = sip_dialog_uas(leg, &in, false);
 }
@@ -155,7 +156,8 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 		return -EALREADY;
 	if (sip_msg_parse(&inv, (const char *)leg->invite, leg->invite_len, NULL) < 0)
 		return -EINVAL;
-	local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host), &port);
+	sip_ua_local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host),
+			     &port);
 	snprintf(hdrs, sizeof(hdrs), "%sContact: <%s>\r\n" ALLOW_HDR "%s%s%s",
 		 body && body->headers ? body->headers : "", contact,
 		 ua->cfg.user_agent ? "Server: " : "", ua->cfg.user_agent ? ua->cfg.user_agent : "",
@@ -213,13 +215,14 @@ int sip_leg_respond(struct sip_leg *leg, unsigned status, const struct sip_body 
 		struct sip_nameaddr na;
 		struct sip_contact ct;
 
-		in.call_id = view(leg->call_id);
-		in.local_tag = view(leg->local_tag);
-		in.remote_tag = view(leg->remote_tag);
-		in.local_uri = view(leg->local_uri);
-		in.remote_uri = view(leg->remote_uri);
-		in.remote_target =
-			sip_msg_contact(&inv, 0, &ct) == 0 ? ct.na.uri : view(leg->remote_uri);
+		in.call_id = sip_ua_view(leg->call_id);
+		in.local_tag = sip_ua_view(leg->local_tag);
+		in.remote_tag = sip_ua_view(leg->remote_tag);
+		in.local_uri = sip_ua_view(leg->local_uri);
+		in.remote_uri = sip_ua_view(leg->remote_uri);
+		in.remote_target = sip_msg_contact(&inv, 0, &ct) == 0
+					   ? ct.na.uri
+					   : sip_ua_view(leg->remote_uri);
 		for (unsigned i = 0;
 		     i < SIP_DIALOG_MAX_ROUTES && sip_msg_record_route(&inv, i, &na) == 0; i++) {
 			in.routes[i] = na.uri;

@@ -48,15 +48,6 @@ EXCEPTIONS=(
 	# program entry points
 	"interwork/tandemd_main.c main"
 	"interwork/tool_main.c main"
-	# helpers shared by the sip_ua*.c files only (declared in sip_ua_int.h,
-	# not part of the SIP layer's API); they get the sip_ua_ prefix when
-	# sip_ua.c is split by role (issue 16 item 2), not while it is edited
-	"sip/sip_ua.c local_contact"
-	"sip/sip_ua.c local_hostport"
-	"sip/sip_ua.c rnd_next"
-	"sip/sip_ua.c trunk_dest"
-	"sip/sip_ua.c txn_info"
-	"sip/sip_ua.c view"
 	# the media worker's internals shared by worker.c and span.c
 	# (declared in media/worker_int.h, not in a public header)
 	"media/span.c chan_*"

@@ -240,7 +240,7 @@ if ! grep -q "built without libmicrohttpd" "$tdlog"; then
 	# tandem-tool top: two frames from /metrics, the second with a rate
 	"$BUILD/tandem-tool" top --metrics "127.0.0.1:$MET" --count 2 --interval 1 >"$TMPD/top.txt" 2>&1
 	sed 's/^/   | /' "$TMPD/top.txt" | head -12
-	check "it:iw-ops:top:calls-up-3" grep -q "^calls up: 3 (isup-sip 3, sip-isup 0)" "$TMPD/top.txt"
+	check "it:iw-ops:top:calls-up-3" grep -q "^calls up: 3 (isup-sip 3, sip-isup 0, pri-sip 0, sip-pri 0)" "$TMPD/top.txt"
 	check "it:iw-ops:top:linkset-busy-3 (31 circuits, 3 busy in, 28 available)" \
 		grep -qE "^sw1 +1 +28 +28 +3 +0 +0 +0 +0$" "$TMPD/top.txt"
 	check "it:iw-ops:top:trunk-carrier-3-calls" grep -qE "^carrier +[a-z_-]+ +3 +0$" "$TMPD/top.txt"

@@ -9,7 +9,8 @@
 # channels idle after; overlap receiving (SETUP ACKNOWLEDGE, INFORMATION,
 # T302); SETUP from tandem answered / cleared (16, 17) / released before
 # answer; voice both ways on a B channel; calls PBX <-> sipp both ways
-# (180, 183 on in-band ALERTING, 200, BYE with Reason, 486 -> 17, CANCEL)
+# (180, 183 on in-band ALERTING, 200, BYE with Reason, 486 -> 17, CANCEL,
+# 404 <-> 1 both ways, no answer (timer X3) both ways: 19, CANCEL, 480)
 # with voice and DTMF of a PBX -> SIP call measured end to end (each hop's
 # packet counters), show calls and CDR labelled PRI; random frames on the
 # D channel; D channel loss with a call held over it (T309) and recovery;
@@ -74,11 +75,11 @@ wait_tcp $VTY || fail "it:pri-start tandemd VTY not up"
 mkfifo "$TMPD/pbx.in"
 exec 3<>"$TMPD/pbx.in" # held open: the PBX never sees an end of its input
 start_bg "$TMPD/pbx.out" "$PBX" --local 127.0.0.1:$R --remote 127.0.0.1:$L \
-	--pcap "$TMPD/d.pcap" --seconds 120 --input "$TMPD/pbx.in"
+	--pcap "$TMPD/d.pcap" --seconds 240 --input "$TMPD/pbx.in"
 mkfifo "$TMPD/sw.in"
 exec 4<>"$TMPD/sw.in"
 start_bg "$TMPD/sw.out" "$PBX" --local 127.0.0.1:$R1 --remote 127.0.0.1:$L1 --t1 --network \
-	--switch ni2 --seconds 120 --input "$TMPD/sw.in"
+	--switch ni2 --seconds 240 --input "$TMPD/sw.in"
 pbx() { echo "$*" >&3; }
 sw() { echo "$*" >&4; }
 # "show pri spans", the block of span N (default 0)
@@ -577,14 +578,17 @@ if command -v sipp >/dev/null; then
 	# 2 answered, 1 busy (486 -> 17); SIP -> PBX: 2 answered, 1 cancelled
 	# (its record comes when the CANCEL's transaction ends: Timer I, up to
 	# 5 s after the ACK), 1 failed (glare on span 1: 44, 503), 1 busy (17,
-	# 486); no ISUP call at all
+	# 486; its record too comes at the end of the INVITE server transaction,
+	# Timer I after the ACK); no ISUP call at all
 	if grep -q "built without libmicrohttpd" "$TMPD/td.log" || ! command -v curl >/dev/null; then
 		skip "it:pri-metrics tandemd without libmicrohttpd or no curl"
 	else
 		for _ in $(seq 1 80); do
 			metrics >"$TMPD/m1.txt"
 			grep -q '^tandem_calls_finished_total{direction="sip-pri",result="cancelled"} 1$' \
-				"$TMPD/m1.txt" && break
+				"$TMPD/m1.txt" &&
+				grep -q '^tandem_calls_finished_total{direction="sip-pri",result="busy"} 1$' \
+					"$TMPD/m1.txt" && break
 			sleep 0.1
 		done
 		mv_() { awk -v k="$1" '$1 == k { print $2 }' "$TMPD/m1.txt"; }
@@ -612,6 +616,98 @@ if command -v sipp >/dev/null; then
 	fi
 else
 	skip "it:pri-to-sip sipp is not installed"
+fi
+
+# unallocated number and no answer, both ways (RFC 3398: 1 <-> 404; 19 ->
+# 480; a SIP side that rings and never answers gets the CANCEL), with the
+# call's no-answer supervision (timer call X3) at 3 s for these calls only
+if command -v sipp >/dev/null; then
+	SIPP=$TOP/tests/integration/sipp
+	# PBX -> SIP refused with 404: DISCONNECT 1 (unallocated number)
+	sed 's/STATUS/404/' "$SIPP/uas_reject.xml" >"$TMPD/uas_404.xml"
+	start_bg "$TMPD/uas404.out" timeout 20 sipp -sf "$TMPD/uas_404.xml" -key reason "Q.850;cause=0" \
+		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas404.msg"
+	uas=$BG_PID
+	sleep 0.3
+	n1=$(grep -c '^EV HANGUP_REQ cause=1$' "$TMPD/pbx.out")
+	pbx "call 30123461 895550"
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=1$' 50 $((n1 + 1))
+	wait "$uas"
+	rc=$?
+	check "it:pri-to-sip-404-cause-1 ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1); sipp rc $rc)" \
+		test "$(grep -c '^EV HANGUP_REQ cause=1$' "$TMPD/pbx.out")" = $((n1 + 1)) -a $rc = 0
+	nack=$(grep -c '^EV HANGUP_ACK' "$TMPD/pbx.out")
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
+
+	# SIP -> PBX: the PBX answers the SETUP with DISCONNECT 1: 404 to the
+	# caller, with the cause in Reason
+	sed 's/STATUS/404/' "$SIPP/uac_fail.xml" >"$TMPD/uac_404.xml"
+	start_bg "$TMPD/uac404.out" timeout 20 sipp -sf "$TMPD/uac_404.xml" -s +4989561 \
+		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin -trace_msg -message_file "$TMPD/uac404.msg"
+	uac=$BG_PID
+	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89561' 50
+	pbx "hangup 1"
+	wait "$uac"
+	rc=$?
+	check "it:sip-to-pri-cause-1-404 (sipp rc $rc: $(grep -m1 '^SIP/2.0 4' "$TMPD/uac404.msg" | tr -d '\r'); $(grep -i -m1 '^Reason:' "$TMPD/uac404.msg" | tr -d '\r'))" \
+		bash -c "[ $rc = 0 ] && grep -qi '^Reason: Q.850;cause=1\b' $TMPD/uac404.msg"
+	sleep 0.3
+
+	vty $VTY enable "configure terminal" "timer call X3 3" end >/dev/null
+	check "it:pri-no-answer-x3-set ($(vty $VTY 'show timer call' | grep -o 'X3 = [0-9]* s'))" \
+		bash -c "$BUILD/tandem-tool vty --port $VTY 'show timer call' | grep -q 'X3 = 3 s'"
+	# PBX -> SIP: sipp rings (180) and never answers; after X3 the SIP side
+	# gets a CANCEL (sipp answers 200 and 487), the PBX DISCONNECT 19
+	start_bg "$TMPD/uasna.out" timeout 20 sipp -sf "$SIPP/uas_ringing.xml" \
+		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uasna.msg"
+	uas=$BG_PID
+	sleep 0.3
+	n19=$(grep -c '^EV HANGUP_REQ cause=19$' "$TMPD/pbx.out")
+	t0=$(date +%s.%N)
+	pbx "call 30123462 895550"
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=19$' 80 $((n19 + 1))
+	t1=$(date +%s.%N)
+	wait "$uas"
+	rc=$?
+	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	check "it:pri-to-sip-no-answer-cause-19 (PBX: $(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1) after $took s)" \
+		bash -c "[ \$(grep -c '^EV HANGUP_REQ cause=19\$' $TMPD/pbx.out) = $((n19 + 1)) ] && \
+		awk -v t=$took 'BEGIN { exit !(t >= 2.9 && t <= 5) }'"
+	check "it:pri-to-sip-no-answer-cancel (sipp got the CANCEL, rc $rc)" \
+		bash -c "[ $rc = 0 ] && grep -q '^CANCEL sip:+4930123462@' $TMPD/uasna.msg"
+	nack=$(grep -c '^EV HANGUP_ACK' "$TMPD/pbx.out")
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
+
+	# SIP -> PBX: the PBX rings (ALERTING) and never answers: after X3 the
+	# PBX gets DISCONNECT 19, the caller 480 (RFC 3398: 19 -> 480)
+	sed -e 's/STATUS/480/' -e 's|<recv response="100" optional="true" />|&<recv response="180" optional="true" />|' \
+		"$SIPP/uac_fail.xml" >"$TMPD/uac_480.xml"
+	start_bg "$TMPD/uacna.out" timeout 20 sipp -sf "$TMPD/uac_480.xml" -s +4989562 \
+		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin -trace_msg -message_file "$TMPD/uacna.msg"
+	uac=$BG_PID
+	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89562' 50
+	pbx "alert"
+	wait "$uac"
+	rc=$?
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=19$' 30 $((n19 + 2))
+	check "it:sip-to-pri-no-answer-480 (sipp rc $rc: $(grep -m1 '^SIP/2.0 4' "$TMPD/uacna.msg" | tr -d '\r'); $(grep -i -m1 '^Reason:' "$TMPD/uacna.msg" | tr -d '\r'))" \
+		bash -c "[ $rc = 0 ] && grep -q '^SIP/2.0 180' $TMPD/uacna.msg && grep -qi '^Reason: Q.850;cause=19' $TMPD/uacna.msg"
+	check "it:sip-to-pri-no-answer-cause-19 ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1))" \
+		test "$(grep -c '^EV HANGUP_REQ cause=19$' "$TMPD/pbx.out")" = $((n19 + 2))
+	vty $VTY enable "configure terminal" "timer call X3 0" end >/dev/null
+	nack=$(grep -c '^EV HANGUP_ACK' "$TMPD/pbx.out")
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
+	sleep 0.3
+	check "it:pri-unallocated-no-answer-channels-idle ($(show | grep -o 'idle [0-9]* busy [0-9]*'))" \
+		shows 'idle 30 busy 0 restarting 0'
+	wait_ev "$TMPD/cdr.json" '"called_in": *"4989562"' 30
+	na_cdr() {
+		CDR direction=pri-sip called_in=4930123461 -- cause=1 sip_status=404 &&
+			CDR direction=sip-pri called_in=4989561 -- cause=1 sip_status=404 &&
+			CDR direction=pri-sip called_in=4930123462 -- result=no-answer cause=19 &&
+			CDR direction=sip-pri called_in=4989562 -- result=no-answer cause=19 sip_status=480
+	}
+	check "it:pri-unallocated-no-answer-cdr (1/404 both ways; no-answer 19 both ways)" na_cdr
 fi
 
 # overlap receiving to SIP: the PBX dials 30 in the SETUP and 123458 in

@@ -36,7 +36,12 @@ static void ev_push(struct media_worker *w, const struct media_event *ev)
 {
 	if (!spsc_push(w->evq, ev))
 		w->ev_dropped++;
-	loop_wake_signal(w->e->ev_wake);
+	/* once per turn of the worker, however many events it had (at once
+	 * when the queue is half full) */
+	if (spsc_count(w->evq) * 2 >= spsc_capacity(w->evq))
+		loop_wake_signal(w->e->ev_wake);
+	else
+		loop_wake_signal_later(w->loop, w->e->ev_wake);
 }
 
 void worker_event(struct media_worker *w, const struct media_event *ev)
@@ -982,7 +987,15 @@ static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd 
 		return -ENOTCONN;
 	if (!spsc_push(w->cmdq, cmd))
 		return -EBUSY;
-	loop_wake_signal(w->cmd_wake);
+	/* at the end of this turn of the signalling loop, once per worker:
+	 * the commands of a turn (a call's channel set-up, several calls'
+	 * releases) cost one eventfd write, and the worker (pinned to the
+	 * same CPU or not) does not preempt the turn half way. A queue half
+	 * full (a mass release, the stats round) wakes it at once. */
+	if (spsc_count(w->cmdq) * 2 >= spsc_capacity(w->cmdq))
+		loop_wake_signal(w->cmd_wake);
+	else
+		loop_wake_signal_later(e->sig, w->cmd_wake);
 	return 0;
 }
 
@@ -994,9 +1007,13 @@ void media_engine_stop(struct media_engine *e)
 		return;
 	for (unsigned i = 0; i < e->nw; i++) {
 		/* the queue may be full: keep trying, the worker drains it */
-		while (cmd_send(e, i, &cmd) == -EBUSY)
+		while (cmd_send(e, i, &cmd) == -EBUSY) {
+			loop_wake_flush(e->sig);
 			usleep(1000);
+		}
 	}
+	/* the workers are woken now: their loops end before the wakes go */
+	loop_wake_flush(e->sig);
 	for (unsigned i = 0; i < e->nw; i++) {
 		pthread_join(e->w[i].th, NULL);
 		TALLOC_FREE(e->w[i].ctx);

@@ -260,6 +260,13 @@ static void chan_release(struct media_chan *c)
 	loop_udp_close(c->rtp);
 	loop_udp_close(c->rtcp);
 	c->in_use = false;
+	{
+		struct media_worker *w = c->w;
+		uint32_t last = w->live_slots[--w->n_live];
+
+		w->live_slots[c->live_idx] = last;
+		w->chans[last].live_idx = c->live_idx;
+	}
 }
 
 /* The channel's figures as the signalling side sees them (stats events,
@@ -313,6 +320,7 @@ static void worker_cmd(void *priv)
 
 		switch (cmd.op) {
 		case CMD_CREATE:
+			chan_release(c); /* (never in use here: the slot came back freed) */
 			memset(c, 0, sizeof(*c));
 			c->w = w;
 			c->id = ev.chan;
@@ -320,6 +328,10 @@ static void worker_cmd(void *priv)
 			c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c);
 			c->last_rx_ns = loop_now_ns();
 			c->in_use = c->rtp && c->rtcp;
+			if (c->in_use) {
+				c->live_idx = w->n_live;
+				w->live_slots[w->n_live++] = cmd.slot;
+			}
 			if (!c->in_use)
 				LOGP(DMEDIA, LOGL_ERROR,
 				     "worker %u: channel %u: cannot adopt sockets\n", w->idx,
@@ -431,12 +443,10 @@ static void worker_health(struct media_worker *w)
 		drops += (uint32_t)(d - sp->drops_seen);
 		sp->drops_seen = d;
 	}
-	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
-		struct media_chan *c = &w->chans[i];
+	for (unsigned i = 0; i < w->n_live; i++) {
+		struct media_chan *c = &w->chans[w->live_slots[i]];
 		uint32_t d;
 
-		if (!c->in_use)
-			continue;
 		d = sock_drops(c->rtp) + sock_drops(c->rtcp);
 		drops += (uint32_t)(d - c->drops_seen);
 		c->drops_seen = d;
@@ -503,15 +513,15 @@ static void worker_tick(void *priv)
 		w->next_health_ns = now + 1000000000ull;
 	}
 
-	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
-		struct media_chan *c = &w->chans[i];
+	for (unsigned i = 0; i < w->n_live; i++) {
+		struct media_chan *c = &w->chans[w->live_slots[i]];
 
-		if (c->in_use && c->cfg.mode == MEDIA_MODE_TDM)
+		if (c->cfg.mode == MEDIA_MODE_TDM)
 			chan_rtcp_tick(c, now);
 		if (!limit)
 			continue;
 
-		if (c->in_use && !c->timeout_reported && now - c->last_rx_ns > limit) {
+		if (!c->timeout_reported && now - c->last_rx_ns > limit) {
 			struct media_event ev = {.type = MEDIA_EV_RTP_TIMEOUT, .chan = c->id};
 
 			c->timeout_reported = true;
@@ -738,14 +748,15 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		w->cmdq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_cmd));
 		w->evq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_event));
 		w->chans = talloc_zero_array(e, struct media_chan, e->cfg.chans_per_worker);
+		w->live_slots = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		/* a root of its own: a walk of the signalling tree ("show
 		 * talloc-context", leak checks) never meets the worker's
 		 * allocations while it makes them */
 		w->ctx = talloc_named_const(NULL, 0, "media worker");
 		e->slot_port[i] = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		e->slot_used[i] = talloc_zero_array(e, bool, e->cfg.chans_per_worker);
-		if (!w->cmdq || !w->evq || !w->chans || !w->ctx || !e->slot_port[i] ||
-		    !e->slot_used[i])
+		if (!w->cmdq || !w->evq || !w->chans || !w->live_slots || !w->ctx ||
+		    !e->slot_port[i] || !e->slot_used[i])
 			goto fail;
 	}
 	talloc_set_destructor(e, engine_destructor);

@@ -498,6 +498,7 @@ static void loop_drain(struct loop *l)
 
 static int loop_destructor(struct loop *l)
 {
+	loop_wake_flush(l);
 	loop_drain(l);
 	ofd_exit(l);
 	if (l->sfd >= 0)
@@ -586,6 +587,7 @@ int loop_run_once(struct loop *l)
 		ofd_arm(l);
 	arm_timeout(l);
 
+	loop_wake_flush(l);
 	l->st.turns++;
 	l->st.enter_calls++;
 	rc = io_uring_submit_and_wait(&l->ring, 1);
@@ -790,6 +792,25 @@ void loop_wake_signal(struct loop_wake *w)
 	/* Only fails when the counter would overflow: then a wake-up is pending anyway. */
 	if (write(w->efd, &one, sizeof(one)) < 0)
 		return;
+}
+
+void loop_wake_signal_later(struct loop *l, struct loop_wake *w)
+{
+	for (unsigned i = 0; i < l->n_later; i++)
+		if (l->later[i] == w)
+			return;
+	if (l->n_later == LOOP_WAKE_LATER) {
+		loop_wake_signal(w);
+		return;
+	}
+	l->later[l->n_later++] = w;
+}
+
+void loop_wake_flush(struct loop *l)
+{
+	for (unsigned i = 0; i < l->n_later; i++)
+		loop_wake_signal(l->later[i]);
+	l->n_later = 0;
 }
 
 void loop_wake_free(struct loop_wake *w)

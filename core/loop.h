@@ -212,4 +212,12 @@ struct loop_wake;
 struct loop_wake *loop_wake_alloc(struct loop *l, void (*cb)(void *priv), void *priv);
 /* Any thread: make the owning loop call cb soon. */
 void loop_wake_signal(struct loop_wake *w);
+/* From the thread running loop l: wake w at the end of l's turn, once
+ * however many times this turn asked (a queue filled by several commands
+ * in one turn costs one eventfd write, and the woken thread does not
+ * preempt this one in the middle of its turn). */
+void loop_wake_signal_later(struct loop *l, struct loop_wake *w);
+/* Send the wake-ups asked for this turn now (before waiting on another
+ * thread outside the loop, or before freeing a wake). */
+void loop_wake_flush(struct loop *l);
 void loop_wake_free(struct loop_wake *w);

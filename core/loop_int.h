@@ -51,6 +51,8 @@ struct loop_ofd {
 	bool ready_r, ready_w, ready_e;
 };
 
+#define LOOP_WAKE_LATER 8
+
 struct loop {
 	struct io_uring ring;
 	struct loop_features feat;
@@ -93,6 +95,11 @@ struct loop {
 
 	/* AF_XDP under the UDP sockets (core/xdp.c), NULL: sockets only */
 	struct loop_xsk *xsk;
+
+	/* other threads' loops to wake at the end of this turn, each once
+	 * (loop_wake_signal_later) */
+	struct loop_wake *later[LOOP_WAKE_LATER];
+	unsigned n_later;
 };
 
 int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, unsigned nbufs,

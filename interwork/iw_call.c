@@ -273,6 +273,19 @@ void iw_reconfigure(struct iw *iw, const struct iw_cfg *cfg)
 
 /* The call lives in its FSM instance's talloc tree: terminating the
  * instance frees the call with everything it owns. */
+static const char no_call_id[] = "";
+
+void iw_call_set_call_id(struct iw_call *c, const char *id)
+{
+	char *p = talloc_strdup(c, id ? id : "");
+
+	if (!p)
+		return; /* the one we had stays */
+	if (c->call_id != no_call_id)
+		talloc_free((void *)c->call_id);
+	c->call_id = p;
+}
+
 struct iw_call *iw_call_alloc(struct iw *iw, bool from_isup)
 {
 	struct osmo_fsm_inst *fi;
@@ -296,6 +309,7 @@ struct iw_call *iw_call_alloc(struct iw *iw, bool from_isup)
 	c->span = -1;
 	c->isup_variant = -1;
 	c->kind = "ISUP";
+	c->call_id = no_call_id;
 	c->start = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 	llist_add_tail(&c->list, &iw->calls);

@@ -4,6 +4,7 @@
  * iw_leg_isup.c). Not for use outside interwork/. */
 #pragma once
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -122,15 +123,15 @@ struct iw_call {
 	bool from_isup;	     /* from the circuit side (ISUP or PRI) toward SIP */
 	struct iw_leg *cleg; /* the circuit leg (NULL: none yet, or it is over) */
 	int isup_variant;    /* the circuit leg's ISUP variant, -1: not ISUP */
-	const void *group;   /* the circuit leg's group (linkset) */
 	const char *kind;    /* the circuit leg's kind: "ISUP" (also before any leg), "PRI" */
 	bool circuit_counted; /* the first circuit leg counted in iw_stats (pri_to_sip ...) */
 	unsigned cic;
+	const void *group; /* the circuit leg's group (linkset) */
 	struct sip_leg *leg;
 	struct sip_trunk *trunk;
 	char trunk_name[32];
 	char linkset[32];
-	char call_id[96];
+	const char *call_id; /* talloc'd at its size (iw_call_set_call_id), "" none */
 	char called[48], calling[48];
 	bool calling_restricted;
 	bool calling_asserted; /* from P-Asserted-Identity */
@@ -143,7 +144,7 @@ struct iw_call {
 	unsigned ts;
 	struct sdp_prefs prefs;
 	struct sdp_local local;
-	char local_addr[64];
+	char local_addr[INET6_ADDRSTRLEN]; /* inet_ntop() of the channel's address */
 	struct sdp_agreed agreed;
 	bool agreed_ok;
 	/* our offer (ISUP -> SIP) or answer (SIP -> ISUP), talloc'd at its size */
@@ -154,6 +155,7 @@ struct iw_call {
 	struct sip_trunk *counted_trunk;    /* holds one of the trunk's calls */
 	struct iw_group_load *counted_link; /* and one of the group's */
 	unsigned attempts;		    /* targets tried (route advance) */
+	int sip_status;			    /* CDR: final status on the SIP side (200 answered) */
 	struct isup_call_spec *spec;	    /* SIP -> ISUP: the IAM, for the next linkset */
 	/* SIP -> ISUP: the caller's SDP offer, kept for route advance until
 	 * the call is answered (talloc'd at its size, then freed) */
@@ -166,7 +168,6 @@ struct iw_call {
 	/* for the CDR line */
 	int cause;	   /* Q.850 cause of the release, 0: none yet */
 	uint8_t cause_loc; /* its Q.850 location in a REL toward ISUP */
-	int sip_status;	   /* final status on the SIP side (200 answered) */
 	struct timespec t_start;
 	struct timespec t_answer; /* CLOCK_REALTIME; tv_sec 0: not answered */
 	const char *rel_side;	  /* who released first: "isup", "sip" (NULL: we did) */
@@ -191,8 +192,16 @@ struct iw_call {
 	/* SIP -> ISUP: the calling party came in a SIP-I IAM (kept as it is);
 	 * a diverted call's numbers (E.164), written per linkset */
 	bool calling_from_sipi;
-	char redir_e164[48], ocn_e164[48];
-	char np_rn[48]; /* RFC 4694 routing number of the Request-URI, "" none */
+	/* one direction's numbers or the other's (signalling memory per call,
+	 * issue 13): only SIP -> ISUP calls write and read the first, only
+	 * ISUP -> SIP calls enum_number */
+	union {
+		struct {
+			char redir_e164[48], ocn_e164[48];
+			char np_rn[48]; /* RFC 4694 routing number of the Request-URI, "" none */
+		};
+		char enum_number[48]; /* ISUP -> SIP: the number ENUM is asked about */
+	};
 	/* the IAM as received, for a SIP-I/SIP-T INVITE body and the
 	 * redirection headers; talloc'd at its size, freed once answered */
 	uint8_t *iam;
@@ -200,7 +209,6 @@ struct iw_call {
 	/* ENUM lookup before the INVITE */
 	bool enum_pending;
 	struct sip_trunk *enum_trunk;
-	char enum_number[48];
 	/* the other exchange cancels echo on this call (echo-control network) */
 	bool ec_off;
 	/* the channel's last figures (MEDIA_EV_STATS), for show calls */
@@ -220,6 +228,8 @@ const char *iw_call_dir(const struct iw_call *c);
 int iw_call_state(struct iw_call *c, enum iw_call_state st);
 enum iw_call_state iw_call_get_state(const struct iw_call *c);
 void iw_call_maybe_free(struct iw_call *c);
+/* The SIP leg's Call-ID, for the CDR and capture (a copy at its size). */
+void iw_call_set_call_id(struct iw_call *c, const char *id);
 /* The circuit is left (REL sent or received): the leg and timeslot go. */
 void iw_circuit_left(struct iw_call *c);
 /* Release toward the circuit (when there is one) and leave it. */

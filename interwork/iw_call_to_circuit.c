@@ -198,7 +198,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	c->leg = leg;
 	c->trunk = trunk;
 	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk ? trunk->name : "-");
-	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(leg));
+	iw_call_set_call_id(c, sip_leg_call_id(leg));
 	sip_leg_set_user(leg, &in_leg_ops, c);
 	if (trunk && iw_trunk_over_limit(trunk)) {
 		/* RFC 3261 21.5.4: come back later; Q.850 42 congestion */

@@ -553,7 +553,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		circuit_fail(c, ISUP_CAUSE_TEMPORARY_FAILURE);
 		return;
 	}
-	snprintf(c->call_id, sizeof(c->call_id), "%s", sip_leg_call_id(c->leg));
+	iw_call_set_call_id(c, sip_leg_call_id(c->leg));
 	iw_call_state(c, IW_CALL_S_SETUP); /* no answer: timer X3 */
 	talloc_free(c->ruri_sent);
 	c->ruri_sent = talloc_strdup(c, ruri);

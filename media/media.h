@@ -108,6 +108,7 @@ struct media_chan_stats {
 	float ec_erl_db, ec_erle_db; /* echo canceller, when there is one */
 	bool ec_tone_disabled;
 	bool have_ec;
+	bool peer_have_rb;	   /* the far end's RTCP reports (below) came */
 	int32_t ec_convergence_ms; /* far-end-active time to 20 dB ERLE; -1 not (yet) */
 	float ec_double_talk;	   /* share of far-end-active time under double talk */
 	int32_t rtp_lost;	   /* RFC 3550 A.3 cumulative lost of the received stream */
@@ -115,7 +116,6 @@ struct media_chan_stats {
 	uint32_t idle_ms;	   /* since the last RTP packet */
 	/* the far end's RTCP reports about what we send (RFC 3550 6.4) */
 	uint64_t rtcp_rx, rtcp_bad;
-	bool peer_have_rb;
 	int32_t peer_lost;	 /* cumulative, as the peer counts it */
 	float peer_fraction_pct; /* of its last report interval */
 	float peer_jitter_ms;

@@ -36,7 +36,12 @@ static void ev_push(struct media_worker *w, const struct media_event *ev)
 {
 	if (!spsc_push(w->evq, ev))
 		w->ev_dropped++;
-	loop_wake_signal(w->e->ev_wake);
+	/* once per turn of the worker, however many events it had (at once
+	 * when the queue is half full) */
+	if (spsc_count(w->evq) * 2 >= spsc_capacity(w->evq))
+		loop_wake_signal(w->e->ev_wake);
+	else
+		loop_wake_signal_later(w->loop, w->e->ev_wake);
 }
 
 void worker_event(struct media_worker *w, const struct media_event *ev)
@@ -255,6 +260,13 @@ static void chan_release(struct media_chan *c)
 	loop_udp_close(c->rtp);
 	loop_udp_close(c->rtcp);
 	c->in_use = false;
+	{
+		struct media_worker *w = c->w;
+		uint32_t last = w->live_slots[--w->n_live];
+
+		w->live_slots[c->live_idx] = last;
+		w->chans[last].live_idx = c->live_idx;
+	}
 }
 
 /* The channel's figures as the signalling side sees them (stats events,
@@ -308,6 +320,7 @@ static void worker_cmd(void *priv)
 
 		switch (cmd.op) {
 		case CMD_CREATE:
+			chan_release(c); /* (never in use here: the slot came back freed) */
 			memset(c, 0, sizeof(*c));
 			c->w = w;
 			c->id = ev.chan;
@@ -315,6 +328,10 @@ static void worker_cmd(void *priv)
 			c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c);
 			c->last_rx_ns = loop_now_ns();
 			c->in_use = c->rtp && c->rtcp;
+			if (c->in_use) {
+				c->live_idx = w->n_live;
+				w->live_slots[w->n_live++] = cmd.slot;
+			}
 			if (!c->in_use)
 				LOGP(DMEDIA, LOGL_ERROR,
 				     "worker %u: channel %u: cannot adopt sockets\n", w->idx,
@@ -432,12 +449,10 @@ static void worker_health(struct media_worker *w)
 		drops += (uint32_t)(d - sp->drops_seen);
 		sp->drops_seen = d;
 	}
-	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
-		struct media_chan *c = &w->chans[i];
+	for (unsigned i = 0; i < w->n_live; i++) {
+		struct media_chan *c = &w->chans[w->live_slots[i]];
 		uint32_t d;
 
-		if (!c->in_use)
-			continue;
 		d = sock_drops(c->rtp) + sock_drops(c->rtcp);
 		drops += (uint32_t)(d - c->drops_seen);
 		c->drops_seen = d;
@@ -504,15 +519,15 @@ static void worker_tick(void *priv)
 		w->next_health_ns = now + 1000000000ull;
 	}
 
-	for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++) {
-		struct media_chan *c = &w->chans[i];
+	for (unsigned i = 0; i < w->n_live; i++) {
+		struct media_chan *c = &w->chans[w->live_slots[i]];
 
-		if (c->in_use && c->cfg.mode == MEDIA_MODE_TDM)
+		if (c->cfg.mode == MEDIA_MODE_TDM)
 			chan_rtcp_tick(c, now);
 		if (!limit)
 			continue;
 
-		if (c->in_use && !c->timeout_reported && now - c->last_rx_ns > limit) {
+		if (!c->timeout_reported && now - c->last_rx_ns > limit) {
 			struct media_event ev = {.type = MEDIA_EV_RTP_TIMEOUT, .chan = c->id};
 
 			c->timeout_reported = true;
@@ -739,14 +754,15 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		w->cmdq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_cmd));
 		w->evq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_event));
 		w->chans = talloc_zero_array(e, struct media_chan, e->cfg.chans_per_worker);
+		w->live_slots = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		/* a root of its own: a walk of the signalling tree ("show
 		 * talloc-context", leak checks) never meets the worker's
 		 * allocations while it makes them */
 		w->ctx = talloc_named_const(NULL, 0, "media worker");
 		e->slot_port[i] = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		e->slot_used[i] = talloc_zero_array(e, bool, e->cfg.chans_per_worker);
-		if (!w->cmdq || !w->evq || !w->chans || !w->ctx || !e->slot_port[i] ||
-		    !e->slot_used[i])
+		if (!w->cmdq || !w->evq || !w->chans || !w->live_slots || !w->ctx ||
+		    !e->slot_port[i] || !e->slot_used[i])
 			goto fail;
 	}
 	talloc_set_destructor(e, engine_destructor);
@@ -988,7 +1004,15 @@ static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd 
 		return -ENOTCONN;
 	if (!spsc_push(w->cmdq, cmd))
 		return -EBUSY;
-	loop_wake_signal(w->cmd_wake);
+	/* at the end of this turn of the signalling loop, once per worker:
+	 * the commands of a turn (a call's channel set-up, several calls'
+	 * releases) cost one eventfd write, and the worker (pinned to the
+	 * same CPU or not) does not preempt the turn half way. A queue half
+	 * full (a mass release, the stats round) wakes it at once. */
+	if (spsc_count(w->cmdq) * 2 >= spsc_capacity(w->cmdq))
+		loop_wake_signal(w->cmd_wake);
+	else
+		loop_wake_signal_later(e->sig, w->cmd_wake);
 	return 0;
 }
 
@@ -1000,9 +1024,13 @@ void media_engine_stop(struct media_engine *e)
 		return;
 	for (unsigned i = 0; i < e->nw; i++) {
 		/* the queue may be full: keep trying, the worker drains it */
-		while (cmd_send(e, i, &cmd) == -EBUSY)
+		while (cmd_send(e, i, &cmd) == -EBUSY) {
+			loop_wake_flush(e->sig);
 			usleep(1000);
+		}
 	}
+	/* the workers are woken now: their loops end before the wakes go */
+	loop_wake_flush(e->sig);
 	for (unsigned i = 0; i < e->nw; i++) {
 		pthread_join(e->w[i].th, NULL);
 		TALLOC_FREE(e->w[i].ctx);

@@ -59,6 +59,7 @@ struct media_chan {
 	struct media_worker *w;
 	uint32_t id;
 	bool in_use, timeout_reported;
+	unsigned live_idx; /* in w->live_slots while in_use */
 	struct loop_udp *rtp, *rtcp;
 	struct media_chan_cfg cfg;
 	struct media_chan_stats st;
@@ -148,6 +149,10 @@ struct media_worker {
 	struct loop_wake *cmd_wake; /* lives in this worker's loop */
 	struct spsc *cmdq, *evq;
 	struct media_chan *chans;
+	/* the slots of the channels in use, in no order (the 100 ms tick and
+	 * the health second walk these, not all chans_per_worker slots) */
+	uint32_t *live_slots;
+	unsigned n_live;
 	struct loop_timer tick;
 	/* by span number; made by the signalling thread before CMD_SPAN */
 	struct media_span *spans[MEDIA_MAX_SPANS];

@@ -93,11 +93,18 @@ struct isup_call {
 	bool owner_gone;   /* the owner released or was told of the release */
 	bool repeat;	   /* lost a dual seizure: try again on another circuit */
 	bool echo_control; /* an echo canceller works on this circuit (NoCI, BCI) */
-	struct isup_call_spec spec;
+	/* an outgoing call's IAM (kept for a repeat after a dual seizure) or
+	 * an incoming call's numbers: never both (signalling memory per call,
+	 * issue 13) */
+	union {
+		struct isup_call_spec spec; /* outgoing */
+		struct {		    /* incoming */
+			struct isup_number called, calling;
+			bool have_calling;
+		};
+	};
 	uint8_t rel_cause, rel_loc; /* of the REL we send (and repeat on T1) */
 	struct osmo_timer_list t5, t6;
-	struct isup_number called, calling;
-	bool have_calling;
 	uint8_t *iam; /* incoming: the IAM as received, talloc'd at its size */
 	size_t iam_len;
 	/* isup_call_backward(): the parameters the next TX_ACM/CPG/ANM/CON

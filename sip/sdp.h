@@ -145,8 +145,8 @@ int sdp_codec_by_name(struct tstr name);
 struct sdp_prefs {
 	unsigned n_codec;
 	enum sdp_codec codec[SDP_MAX_CODECS]; /* most preferred first */
+	unsigned ptime;			      /* ms we ask to receive; 0 = 20 */
 	uint8_t te_pt;	    /* dynamic pt for telephone-event in our offers (96..127) */
-	unsigned ptime;	    /* ms we ask to receive; 0 = 20 */
 	bool offerer_order; /* answer: pick by the offerer's order, not ours */
 };
 
@@ -176,13 +176,13 @@ struct sdp_agreed {
 	enum sdp_codec codec;
 	uint8_t tx_pt; /* payload type we send with */
 	uint8_t rx_pt; /* payload type we receive */
-	uint32_t rate;
-	bool te; /* telephone-event agreed */
+	bool te;       /* telephone-event agreed */
 	uint8_t te_tx_pt;
-	uint8_t te_rx_pt;
+	uint32_t rate;
 	unsigned tx_ptime; /* what the peer wants to receive */
 	unsigned rx_ptime;
 	enum sdp_dir dir; /* our direction */
+	uint8_t te_rx_pt;
 	bool remote_hold; /* peer does not want to receive (sendonly/inactive/0.0.0.0) */
 	enum sdp_addrtype remote_type;
 	char remote_addr[SDP_ADDR_MAX];

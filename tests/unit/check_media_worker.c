@@ -128,7 +128,7 @@ START_TEST(test_loopback_relay_timeout_free)
 	cc.mode = MEDIA_MODE_LOOPBACK;
 	cc.latch = true;
 	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
-	usleep(20000);
+	turn(l, 20); /* the commands go at the end of the turn */
 	for (uint16_t i = 0; i < 10; i++) {
 		rtp_pkt(pkt, i);
 		ck_assert_int_eq(sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la,
@@ -147,10 +147,10 @@ START_TEST(test_loopback_relay_timeout_free)
 	cc.mode = MEDIA_MODE_RELAY;
 	cc.peer = b;
 	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
-	usleep(20000);
+	turn(l, 20); /* the commands go at the end of the turn */
 	rtp_pkt(pkt, 100);
 	sendto(cb, pkt, sizeof(pkt), 0, (struct sockaddr *)&lb, sizeof(struct sockaddr_in));
-	usleep(20000);
+	turn(l, 20); /* the commands go at the end of the turn */
 	for (uint16_t i = 0; i < 5; i++) {
 		rtp_pkt(pkt, i);
 		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
@@ -346,7 +346,7 @@ START_TEST(test_admission)
 
 	/* strict: only 127.0.0.1:26100 (RTP) and :26101 (RTCP, port + 1) */
 	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
-	usleep(20000);
+	turn(l, 20); /* the commands go at the end of the turn */
 	send_n(px, &la, 0, 7);	    /* a flood from the third party */
 	send_n(px_rtcp, &la, 1, 3); /* and its RTCP */
 	send_n(pa, &la, 0, 5);
@@ -360,7 +360,7 @@ START_TEST(test_admission)
 	/* RFC 3605 a=rtcp: RTCP from 26105, no longer from 26101 */
 	cc.rtcp_port = 26105;
 	ck_assert_int_eq(media_chan_modify(e, b, &cc), 0);
-	usleep(20000);
+	turn(l, 20); /* the commands go at the end of the turn */
 	send_n(pa_rtcp, &lb, 1, 2);
 	send_n(pa_rtcp2, &lb, 1, 4);
 	turn(l, 50);
@@ -372,7 +372,7 @@ START_TEST(test_admission)
 	cc.rtcp_port = 0;
 	cc.latch = true;
 	ck_assert_int_eq(media_chan_modify(e, c, &cc), 0);
-	usleep(20000);
+	turn(l, 20); /* the commands go at the end of the turn */
 	send_n(px, &lc, 0, 4);
 	ck_assert_int_eq(recv_count(px, 300), 4);
 	send_n(pa, &lc, 0, 3); /* the SDP's address is refused now */
@@ -380,7 +380,7 @@ START_TEST(test_admission)
 	/* the same configuration again (a re-INVITE with the same SDP)
 	 * keeps the lock */
 	ck_assert_int_eq(media_chan_modify(e, c, &cc), 0);
-	usleep(20000);
+	turn(l, 20); /* the commands go at the end of the turn */
 	send_n(pa, &lc, 0, 2);
 	ck_assert_int_eq(recv_count(pa, 100), 0);
 	st = query(e, l, &log, c);
@@ -391,7 +391,7 @@ START_TEST(test_admission)
 	 * of 200 ms; nobody sends in it; then only the SDP's address counts */
 	r->sin_port = htons(26110);
 	ck_assert_int_eq(media_chan_modify(e, c, &cc), 0);
-	usleep(300000);
+	turn(l, 300);
 	send_n(px, &lc, 0, 3);
 	ck_assert_int_eq(recv_count(px, 100), 0);
 	st = query(e, l, &log, c);

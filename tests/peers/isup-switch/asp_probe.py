@@ -283,7 +283,7 @@ class Probe:
                    l.startswith("EV IAM cic=3 called=%s calling=%s cpc=10" % (called, calling)),
                    str(l))
         self.data(self.rel(3, 16))
-        l = self.wait_line("EV REL")
+        l = self.wait_line("EV REL ")
         self.check("REL reported", l is not None and l.startswith("EV REL cic=3 cause=16"), str(l))
         r = self.recv_isup(0x10)
         self.check("RLC in DATA", r is not None and self.cic_of(r[1]) == 3 and

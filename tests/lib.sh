@@ -88,6 +88,13 @@ vty() {
 	"$BUILD/tandem-tool" vty --port "$port" "$@"
 }
 
+# stat_col FILE NAME: the last row's value of the column NAME in a sipp
+# stat file (-trace_stat -stf FILE), 0 when absent
+stat_col() {
+	awk -F';' -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
+		{ v = $c } END { print v + 0 }' "$1"
+}
+
 pass() { echo "PASS $*"; }
 fail() { echo "FAIL $*"; FAILED=1; }
 skip() { echo "SKIP $*"; }

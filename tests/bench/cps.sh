@@ -151,11 +151,6 @@ rss_kb() { # PIDS...: sum of VmRSS
 	done
 	echo $t
 }
-# stat_col FILE NAME: the last row's value of the column NAME in a sipp stat file
-stat_col() {
-	awk -F';' -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
-		{ v = $c } END { print v + 0 }' "$1"
-}
 pctl() { # FILE P: the P-th percentile of column 2 of a sipp rtt file, ms
 	awk -F';' 'NR > 1 && $2 != "" { print $2 }' "$1" | sort -g |
 		awk -v p="$2" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }

@@ -186,10 +186,6 @@ dflags() {
 }
 inactive() { [[ "$(dflags "$1")" == I* ]]; }
 active() { [[ "$(dflags "$1")" == A* ]]; }
-stat_col() { # FILE NAME: the last row's value of column NAME in a sipp stat file
-	awk -F';' -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
-		{ v = $c } END { print v + 0 }' "$1"
-}
 calls() { # NAME RATE CALLS HOLD-MS: sipp UAC through the proxy; "ok failed" on stdout
 	rm -f "$TMPD/$1"_*.csv
 	timeout $(($3 / $2 + $4 / 1000 + 40)) sipp -sf "$UACXML" -s 4930123456 "127.0.0.1:$KPORT" \

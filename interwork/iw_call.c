@@ -214,6 +214,7 @@ struct iw *iw_alloc(void *ctx, const struct iw_cfg *cfg, struct loop *l, struct 
 	INIT_LLIST_HEAD(&iw->calls);
 	hash_init(iw->by_chan);
 	hash_init(iw->by_id);
+	iw_call_index_init(iw);
 	loop_timer_init(&iw->stats_timer, stats_tick, iw);
 	loop_timer_schedule(l, &iw->stats_timer, IW_STATS_PERIOD_US);
 	if (cfg->enum_servers && cfg->enum_servers[0]) {
@@ -284,6 +285,7 @@ void iw_call_set_call_id(struct iw_call *c, const char *id)
 	if (c->call_id != no_call_id)
 		talloc_free((void *)c->call_id);
 	c->call_id = p;
+	iw_call_index_call_id(c);
 }
 
 struct iw_call *iw_call_alloc(struct iw *iw, bool from_isup)
@@ -576,6 +578,7 @@ void iw_call_maybe_free(struct iw_call *c)
 	cdr(c);
 	llist_del(&c->list);
 	hash_del(&c->id_node);
+	iw_call_unindex(c);
 	c->iw->st.active--;
 	osmo_fsm_inst_term(c->fi, OSMO_FSM_TERM_REGULAR, NULL);
 }
@@ -624,6 +627,7 @@ void iw_call_attach_leg(struct iw_call *c, struct iw_leg *leg)
 	c->span = leg->span;
 	c->ts = leg->ts;
 	snprintf(c->linkset, sizeof(c->linkset), "%s", leg->group_name);
+	iw_call_index_cic(c);
 }
 
 /* Answered: route advance is over; what only it needed goes. The trunk's

@@ -69,6 +69,10 @@ struct iw {
 	DECLARE_HASHTABLE(by_chan, IW_CALL_HASH_BITS);
 	/* calls by call id (iw_call_find) */
 	DECLARE_HASHTABLE(by_id, IW_CALL_HASH_BITS);
+	/* calls by SIP Call-ID and by circuit (linkset, CIC): what a captured
+	 * message is matched by (iw_call_index.c) */
+	DECLARE_HASHTABLE(by_call_id, IW_CALL_HASH_BITS);
+	DECLARE_HASHTABLE(by_cic, IW_CALL_HASH_BITS);
 	unsigned next_id;
 	struct iw_stats st;
 };
@@ -115,15 +119,17 @@ typedef char iw_alt_name[32]; /* a trunk or group name (route advance) */
 
 struct iw_call {
 	struct llist_head list;
-	struct hlist_node chan_node; /* in iw->by_chan while have_chan */
-	struct hlist_node id_node;   /* in iw->by_id */
+	struct hlist_node chan_node;	/* in iw->by_chan while have_chan */
+	struct hlist_node id_node;	/* in iw->by_id */
+	struct hlist_node call_id_node; /* in iw->by_call_id while call_id is set */
+	struct hlist_node cic_node;	/* in iw->by_cic once a circuit leg is attached */
 	struct iw *iw;
 	struct osmo_fsm_inst *fi;
 	unsigned id;
-	bool from_isup;	     /* from the circuit side (ISUP or PRI) toward SIP */
-	struct iw_leg *cleg; /* the circuit leg (NULL: none yet, or it is over) */
-	int isup_variant;    /* the circuit leg's ISUP variant, -1: not ISUP */
-	const char *kind;    /* the circuit leg's kind: "ISUP" (also before any leg), "PRI" */
+	bool from_isup;	      /* from the circuit side (ISUP or PRI) toward SIP */
+	struct iw_leg *cleg;  /* the circuit leg (NULL: none yet, or it is over) */
+	int isup_variant;     /* the circuit leg's ISUP variant, -1: not ISUP */
+	const char *kind;     /* the circuit leg's kind: "ISUP" (also before any leg), "PRI" */
 	bool circuit_counted; /* the first circuit leg counted in iw_stats (pri_to_sip ...) */
 	unsigned cic;
 	const void *group; /* the circuit leg's group (linkset) */
@@ -230,6 +236,14 @@ enum iw_call_state iw_call_get_state(const struct iw_call *c);
 void iw_call_maybe_free(struct iw_call *c);
 /* The SIP leg's Call-ID, for the CDR and capture (a copy at its size). */
 void iw_call_set_call_id(struct iw_call *c, const char *id);
+
+/* iw_call_index.c: the Call-ID and circuit indexes (iw->by_call_id, by_cic) */
+void iw_call_index_init(struct iw *iw);
+void iw_call_index_call_id(struct iw_call *c);
+void iw_call_index_cic(struct iw_call *c);
+void iw_call_unindex(struct iw_call *c);
+struct iw_call *iw_call_by_call_id(struct iw *iw, const char *call_id);
+struct iw_call *iw_call_by_cic(struct iw *iw, const char *linkset, unsigned cic);
 /* The circuit is left (REL sent or received): the leg and timeslot go. */
 void iw_circuit_left(struct iw_call *c);
 /* Release toward the circuit (when there is one) and leave it. */

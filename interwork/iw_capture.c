@@ -194,26 +194,12 @@ static void m3ua_hook(void *priv, const struct m3ua_capture *c)
 
 static struct iw_call *call_by_call_id(const char *call_id)
 {
-	struct iw_call *c = NULL;
-
-	if (!cap.iw || !call_id[0])
-		return NULL;
-	while ((c = iw_call_next(cap.iw, c)))
-		if (!strcmp(c->call_id, call_id))
-			return c;
-	return NULL;
+	return cap.iw ? iw_call_by_call_id(cap.iw, call_id) : NULL;
 }
 
 static struct iw_call *call_by_cic(const char *linkset, unsigned cic)
 {
-	struct iw_call *c = NULL;
-
-	if (!cap.iw)
-		return NULL;
-	while ((c = iw_call_next(cap.iw, c)))
-		if (c->isup_variant >= 0 && c->cic == cic && !strcmp(c->linkset, linkset))
-			return c;
-	return NULL;
+	return cap.iw ? iw_call_by_cic(cap.iw, linkset, cic) : NULL;
 }
 
 static struct cap_recent *recent_find(const char *linkset, unsigned cic)

@@ -275,8 +275,34 @@ START_TEST(test_refusals_from_the_circuit)
 		ck_assert_ptr_eq(iw_call_find(iw, a->id), a);
 		ck_assert_ptr_eq(iw_call_find(iw, b->id), b);
 		ck_assert_ptr_null(iw_call_find(iw, b->id + 1));
+		/* by Call-ID and by circuit (what HEP capture matches by) */
+		struct iw_leg *la = fake_leg(iw, 7), *lb = fake_leg(iw, 7);
+
+		la->isup_variant = lb->isup_variant = 0;
+		strcpy(lb->group_name, "other");
+		iw_call_set_call_id(a, "a@x");
+		iw_call_set_call_id(b, "b@x");
+		iw_call_attach_leg(a, la);
+		iw_call_attach_leg(b, lb);
+		ck_assert_ptr_eq(iw_call_by_call_id(iw, "a@x"), a);
+		ck_assert_ptr_eq(iw_call_by_call_id(iw, "b@x"), b);
+		ck_assert_ptr_null(iw_call_by_call_id(iw, "c@x"));
+		ck_assert_ptr_null(iw_call_by_call_id(iw, ""));
+		ck_assert_ptr_eq(iw_call_by_cic(iw, "fake1", 7), a);
+		ck_assert_ptr_eq(iw_call_by_cic(iw, "other", 7), b);
+		ck_assert_ptr_null(iw_call_by_cic(iw, "fake1", 8));
+		/* a new Call-ID (a new leg after route advance) moves the entry */
+		iw_call_set_call_id(a, "a2@x");
+		ck_assert_ptr_null(iw_call_by_call_id(iw, "a@x"));
+		ck_assert_ptr_eq(iw_call_by_call_id(iw, "a2@x"), a);
+		a->cleg = b->cleg = NULL;
+		talloc_free(la);
+		talloc_free(lb);
 		iw_call_maybe_free(a);
 		ck_assert_ptr_null(iw_call_find(iw, ida));
+		ck_assert_ptr_null(iw_call_by_call_id(iw, "a2@x"));
+		ck_assert_ptr_null(iw_call_by_cic(iw, "fake1", 7));
+		ck_assert_ptr_eq(iw_call_by_cic(iw, "other", 7), b);
 		ck_assert_ptr_eq(iw_call_find(iw, b->id), b);
 		iw_call_maybe_free(b);
 		ck_assert_ptr_null(iw_call_next(iw, NULL));

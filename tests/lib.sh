@@ -103,3 +103,57 @@ check() { # check NAME CONDITION-COMMAND...
 	shift
 	if "$@"; then pass "$name"; else fail "$name"; fi
 }
+
+# baresip_find TAG: BARESIP (the binary) and MODS (its module directory)
+# for a test that drives baresip as a phone; prints SKIP for TAG and fails
+# when baresip or one of the modules the phone needs is missing.
+baresip_find() {
+	BARESIP=$(command -v baresip)
+	[ -n "$BARESIP" ] || { skip "$1 baresip (package baresip-core) is not installed"; return 1; }
+	MODS=$(dirname "$(dpkg -L baresip-core 2>/dev/null | grep '/g711\.so$' | head -1)")
+	local m
+	for m in g711 aufile aubridge sndfile account menu; do
+		[ -f "$MODS/$m.so" ] || { skip "$1 baresip module $m.so not found (in '$MODS')"; return 1; }
+	done
+	command -v python3 >/dev/null || { skip "$1 python3 needed to measure the recording"; return 1; }
+}
+
+# tone_wav FILE DBM0: 60 s of 1004 Hz at DBM0 as an 8 kHz 16-bit WAV (a
+# sine of peak 22794 is 0 dBm0, the e1-emu's scale), a phone's source
+tone_wav() {
+	python3 - "$1" "$2" <<'PY'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+a = 22794 * 10 ** (float(sys.argv[2]) / 20)
+w.writeframes(b"".join(struct.pack("<h", int(round(a * math.sin(2 * math.pi * 1004 * i / 8000))))
+                       for i in range(8000 * 60)))
+w.close()
+PY
+}
+
+# baresip_cfg DIR PORT AOR-USER RTP-PORTS WAV: a baresip config dir DIR for
+# a phone on 127.0.0.1:PORT that answers on its own, plays WAV and records
+# what it decodes into DIR/rec (baresip_find first)
+baresip_cfg() {
+	mkdir -p "$1/rec"
+	cat >"$1/config" <<CFG
+poll_method		epoll
+sip_listen		127.0.0.1:$2
+net_interface		127.0.0.1
+audio_player		aubridge,nil
+audio_source		aufile,$5
+audio_alert		aubridge,nil
+rtp_ports		$4
+module_path		$MODS
+module			g711.so
+module			aufile.so
+module			aubridge.so
+module			sndfile.so
+module_app		account.so
+module_app		menu.so
+snd_path		$1/rec
+CFG
+	echo "<sip:$3@127.0.0.1:$2>;answermode=auto;regint=0" >"$1/accounts"
+	: >"$1/contacts"
+}

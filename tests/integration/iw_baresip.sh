@@ -20,14 +20,7 @@
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-baresip: isup-switch not built"; exit 0; }
 [ -x "$BUILD/peers/e1-emu" ] || { skip "it:iw-baresip: e1-emu not built"; exit 0; }
-BARESIP=$(command -v baresip)
-[ -n "$BARESIP" ] || { skip "it:iw-baresip: baresip (package baresip-core) is not installed"; exit 0; }
-MODS=$(dirname "$(dpkg -L baresip-core 2>/dev/null | grep '/g711\.so$' | head -1)")
-for m in g711 aufile aubridge sndfile account menu; do
-	[ -f "$MODS/$m.so" ] ||
-		{ skip "it:iw-baresip: baresip module $m.so not found (in '$MODS')"; exit 0; }
-done
-command -v python3 >/dev/null || { skip "it:iw-baresip: python3 needed to measure the recording"; exit 0; }
+baresip_find "it:iw-baresip:" || exit 0
 cd "$TMPD" || exit 1
 VTY=25400 M3UA=25401 SIP=25402 PHONE=25403 CALLER=25404 SPAN_L=25405 SPAN_R=25406
 CIC=3 SECONDS_VOICE=4 E1_HZ=${E1_HZ:-1500}
@@ -36,44 +29,10 @@ near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
 }
 
-# 0 dBm0 is a sine of peak 22794 in 16-bit linear (the e1-emu's scale)
-python3 - "$TMPD/tone1004.wav" "${PHONE_DBM0:--10}" <<'PY'
-import math, struct, sys, wave
-w = wave.open(sys.argv[1], "wb")
-w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
-a = 22794 * 10 ** (float(sys.argv[2]) / 20) if len(sys.argv) > 2 else 0
-w.writeframes(b"".join(struct.pack("<h", int(round(a * math.sin(2 * math.pi * 1004 * i / 8000))))
-                       for i in range(8000 * 60)))
-w.close()
-PY
+tone_wav "$TMPD/tone1004.wav" "${PHONE_DBM0:--10}"
 
-# phone_cfg NAME PORT AOR-USER: a baresip config dir $TMPD/NAME recording into
-# $TMPD/NAME/rec
-phone_cfg() {
-	local d=$TMPD/$1
-	mkdir -p "$d/rec"
-	cat >"$d/config" <<CFG
-poll_method		epoll
-sip_listen		127.0.0.1:$2
-net_interface		127.0.0.1
-audio_player		aubridge,nil
-audio_source		aufile,$TMPD/tone1004.wav
-audio_alert		aubridge,nil
-rtp_ports		25440-25449
-module_path		$MODS
-module			g711.so
-module			aufile.so
-module			aubridge.so
-module			sndfile.so
-module_app		account.so
-module_app		menu.so
-snd_path		$d/rec
-CFG
-	echo "<sip:$3@127.0.0.1:$2>;answermode=auto;regint=0" >"$d/accounts"
-	: >"$d/contacts"
-}
-phone_cfg phone $PHONE +4930123456
-phone_cfg caller $CALLER +4989777
+baresip_cfg "$TMPD/phone" $PHONE +4930123456 25440-25449 "$TMPD/tone1004.wav"
+baresip_cfg "$TMPD/caller" $CALLER +4989777 25440-25449 "$TMPD/tone1004.wav"
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr

@@ -11,48 +11,14 @@
 source "$(dirname "$0")/../lib.sh"
 PBX=$BUILD/peers/pri-pbx
 [ -x "$PBX" ] || { skip "it:pri-baresip pri-pbx not built (libpri-dev missing: make deps)"; exit 0; }
-BARESIP=$(command -v baresip)
-[ -n "$BARESIP" ] || { skip "it:pri-baresip baresip (package baresip-core) is not installed"; exit 0; }
-MODS=$(dirname "$(dpkg -L baresip-core 2>/dev/null | grep '/g711\.so$' | head -1)")
-for m in g711 aufile aubridge sndfile account menu; do
-	[ -f "$MODS/$m.so" ] ||
-		{ skip "it:pri-baresip baresip module $m.so not found (in '$MODS')"; exit 0; }
-done
-command -v python3 >/dev/null || { skip "it:pri-baresip python3 needed to measure the recording"; exit 0; }
+baresip_find "it:pri-baresip" || exit 0
 VTY=27150 L=27151 R=27152 SIP=27153 PHONE=27154
 
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
 
-# baresip's source: 1004 Hz at -10 dBm0 (a sine of peak 22794 is 0 dBm0)
-python3 - "$TMPD/tone1004.wav" <<'PY'
-import math, struct, sys, wave
-w = wave.open(sys.argv[1], "wb")
-w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
-a = 22794 * 10 ** (-10 / 20)
-w.writeframes(b"".join(struct.pack("<h", int(round(a * math.sin(2 * math.pi * 1004 * i / 8000))))
-                       for i in range(8000 * 60)))
-w.close()
-PY
-mkdir -p "$TMPD/phone/rec"
-cat >"$TMPD/phone/config" <<CFG
-poll_method		epoll
-sip_listen		127.0.0.1:$PHONE
-net_interface		127.0.0.1
-audio_player		aubridge,nil
-audio_source		aufile,$TMPD/tone1004.wav
-audio_alert		aubridge,nil
-rtp_ports		27170-27179
-module_path		$MODS
-module			g711.so
-module			aufile.so
-module			aubridge.so
-module			sndfile.so
-module_app		account.so
-module_app		menu.so
-snd_path		$TMPD/phone/rec
-CFG
-echo "<sip:+4930123456@127.0.0.1:$PHONE>;answermode=auto;regint=0" >"$TMPD/phone/accounts"
-: >"$TMPD/phone/contacts"
+# baresip's source: 1004 Hz at -10 dBm0
+tone_wav "$TMPD/tone1004.wav" -10
+baresip_cfg "$TMPD/phone" $PHONE +4930123456 27170-27179 "$TMPD/tone1004.wav"
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr

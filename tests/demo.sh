@@ -95,7 +95,7 @@ ladder=""
 if command -v tshark >/dev/null; then
 	start_bg "$TMPD/tshark.log" tshark -i lo -f "tcp port $M3UA or udp port $SIP" -w "$TMPD/sig.pcap"
 	cap=$BG_PID
-	for _ in $(seq 1 50); do grep -q "Capturing on" "$TMPD/tshark.log" && { ladder=1; break; }; sleep 0.1; done
+	for _ in $(seq 1 50); do grep -qs "Capturing on" "$TMPD/tshark.log" && { ladder=1; break; }; sleep 0.1; done
 fi
 
 echo "== tandemd on etc/tandem.cfg plus: an M3UA ASP toward the switch, ISUP linkset"

@@ -125,8 +125,14 @@ int iw_seize(struct iw_call *c)
 		       : ISUP_CAUSE_NO_CIRCUIT_AVAILABLE;
 }
 
+/* CANCEL of the caller's INVITE: the leg has answered it 487, which the
+ * CDR's SIP status says (it said 0) */
 static void in_cancelled(void *u, struct sip_leg *leg, const struct sip_msg *cancel)
 {
+	struct iw_call *c = u;
+
+	if (!c->sip_status)
+		c->sip_status = 487;
 	iw_sip_side_bye(u, leg, cancel);
 }
 

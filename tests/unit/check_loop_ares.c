@@ -120,8 +120,11 @@ START_TEST(test_ares_on_the_ring)
 	ck_assert(turn_until(l, &r2.done, 3000));
 	ms = (double)(loop_now_ns() - t0) / 1e6;
 	ck_assert_int_eq(r2.status, ARES_ETIMEOUT);
-	/* one try of 300 ms: the loop timer, not a blocking wait, ended it */
-	ck_assert_msg(ms >= 250 && ms < 1500, "timed out after %.0f ms", ms);
+	/* one try of 300 ms, ended by the loop's timer (without it the query
+	 * never times out and turn_until gives up); how late past 300 ms is the
+	 * machine's load, not a property of the code (1,638 ms once at load
+	 * average 23): bounded by turn_until, not by a speed figure */
+	ck_assert_msg(ms >= 250, "timed out after %.0f ms", ms);
 
 	d.stop = true;
 	pthread_join(th, NULL);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <osmocom/core/linuxlist.h>
@@ -17,6 +18,7 @@
 #include "core/hep.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/pcap.h"
 #include "core/vty.h"
 #include "interwork/iw_call_int.h"
 #include "interwork/iw_capture.h"
@@ -40,6 +42,7 @@ static struct {
 	uint32_t agent_id;
 	char *auth_key;
 	bool sip, isup;
+	char *trace_dir; /* where "trace call ... pcap" writes */
 } cfg = {.agent_id = 1, .sip = true, .isup = true};
 
 struct cap_item {
@@ -86,6 +89,9 @@ static struct {
 	} calls[TRACE_CALLS_MAX];
 	unsigned n_calls;
 	uint64_t lines;
+	struct tandem_pcap *pcap; /* the traced calls' messages as a pcap too */
+	char pcap_path[512];
+	uint64_t pcap_errors;
 } trace;
 
 static void kick(void);
@@ -273,11 +279,24 @@ static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t
 	return buf;
 }
 
+/* the message as it went on the wire, into the trace's pcap */
+static void trace_pcap(const struct cap_item *it)
+{
+	if (!trace.pcap)
+		return;
+	/* M3UA's SCTP payload protocol id is 3 (RFC 4666 1.4.8) */
+	if (tandem_pcap_write(trace.pcap, &it->ts, it->ip_proto, it->sip ? 0 : 3,
+			      (const struct sockaddr *)&it->src, (const struct sockaddr *)&it->dst,
+			      it->msg, it->len) < 0)
+		trace.pcap_errors++;
+}
+
 static void trace_sip(unsigned id, const struct cap_item *it)
 {
 	char s[64], d[64];
 	int n = it->len > 8000 ? 8000 : (int)it->len;
 
+	trace_pcap(it);
 	trace.lines++;
 	LOGP(DIW, LOGL_NOTICE, "trace call %u: SIP %s %s -> %s (%zu bytes)\n%.*s%s\n", id,
 	     it->tx ? "sent" : "received", addr_str(&it->src, s, sizeof(s)),
@@ -293,6 +312,7 @@ static void trace_isup(unsigned id, const struct cap_item *it, const struct m3ua
 
 	for (size_t i = 0; i < n; i++)
 		snprintf(hex + 3 * i, 4, "%02x ", pd->data[i]);
+	trace_pcap(it);
 	trace.lines++;
 	LOGP(DIW, LOGL_NOTICE,
 	     "trace call %u: ISUP %s %s CIC %u OPC %u DPC %u SLS %u, M3UA %s -> %s: %s\n", id,
@@ -509,6 +529,8 @@ void iw_capture_stop(void)
 	}
 	cap.queued = 0;
 	tandem_hep_stop();
+	tandem_pcap_close(trace.pcap);
+	trace.pcap = NULL;
 	if (cap.iw_guard) {
 		talloc_set_destructor(cap.iw_guard, NULL);
 		talloc_free(cap.iw_guard);
@@ -610,11 +632,36 @@ DEFUN(cfg_hep_no_capture, cfg_hep_no_capture_cmd, "no capture (sip|isup)",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_hep_trace_dir, cfg_hep_trace_dir_cmd, "trace-directory DIR",
+      "Where 'trace call NUMBER N pcap' writes its pcap files\nAn existing directory\n")
+{
+	struct stat st;
+
+	if (stat(argv[0], &st) < 0 || !S_ISDIR(st.st_mode)) {
+		tandem_config_reason("hep trace-directory: '%s' is not a directory", argv[0]);
+		vty_out(vty, "%% not a directory: %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_talloc_replace_string(tall_vty_ctx, &cfg.trace_dir, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_hep_no_trace_dir, cfg_hep_no_trace_dir_cmd, "no trace-directory",
+      NO_STR "No pcap files for traced calls\n")
+{
+	TALLOC_FREE(cfg.trace_dir);
+	return CMD_SUCCESS;
+}
+
 static int config_write_hep(struct vty *vty)
 {
-	if (!cfg.addr)
+	if (!cfg.addr && !cfg.trace_dir)
 		return CMD_SUCCESS;
 	vty_out(vty, "hep%s", VTY_NEWLINE);
+	if (cfg.trace_dir)
+		vty_out(vty, " trace-directory %s%s", cfg.trace_dir, VTY_NEWLINE);
+	if (!cfg.addr)
+		return CMD_SUCCESS;
 	vty_out(vty, " collector %s %u%s", cfg.addr, cfg.port, VTY_NEWLINE);
 	vty_out(vty, " agent-id %" PRIu32 "%s", cfg.agent_id, VTY_NEWLINE);
 	if (cfg.auth_key)
@@ -648,24 +695,60 @@ DEFUN(show_hep, show_hep_cmd, "show hep", SHOW_STR "HEP capture: collector and c
 	return CMD_SUCCESS;
 }
 
+static int trace_start(struct vty *vty, const char *number, unsigned n, bool pcap)
+{
+	char path[sizeof(trace.pcap_path)];
+	struct tandem_pcap *f = NULL;
+
+	if (strlen(number) >= sizeof(trace.number) ||
+	    strspn(number, "0123456789*#+") != strlen(number)) {
+		vty_out(vty, "%% a number: digits (and * # +)%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if (pcap) {
+		/* only into the configured directory, under a name of our own
+		 * (the VTY names no path: no file anywhere else is written) */
+		if (!cfg.trace_dir) {
+			vty_out(vty, "%% no trace-directory configured (hep node)%s", VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+		snprintf(path, sizeof(path), "%s/trace-%s-%lld.pcap", cfg.trace_dir,
+			 number[0] == '+' ? number + 1 : number, (long long)time(NULL));
+		f = tandem_pcap_open(cap.ctx, path);
+		if (!f) {
+			vty_out(vty, "%% cannot write %s: %s%s", path, strerror(errno),
+				VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+	}
+	tandem_pcap_close(trace.pcap);
+	trace.pcap = f;
+	trace.pcap_errors = 0;
+	snprintf(trace.pcap_path, sizeof(trace.pcap_path), "%s", f ? path : "");
+	snprintf(trace.number, sizeof(trace.number), "%s", number[0] == '+' ? number + 1 : number);
+	trace.left = n;
+	trace.on = true;
+	trace.n_calls = 0;
+	LOGP(DIW, LOGL_NOTICE, "trace call: the next %u call(s) of %s%s%s\n", trace.left,
+	     trace.number, f ? ", pcap " : "", trace.pcap_path);
+	vty_out(vty, "tracing the next %u call(s) of %s to the log%s%s%s", trace.left, trace.number,
+		f ? " and " : "", trace.pcap_path, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 DEFUN(trace_call, trace_call_cmd, "trace call NUMBER [<1-1000>]",
       "Trace calls\nWrite every SIP and ISUP message of calls to the log (NOTICE)\nA called or "
       "calling number containing these digits (as in show calls)\nHow many calls (default 1)\n")
 {
-	if (strlen(argv[0]) >= sizeof(trace.number) ||
-	    strspn(argv[0], "0123456789*#+") != strlen(argv[0])) {
-		vty_out(vty, "%% a number: digits (and * # +)%s", VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	snprintf(trace.number, sizeof(trace.number), "%s",
-		 argv[0][0] == '+' ? argv[0] + 1 : argv[0]);
-	trace.left = argc > 1 ? (unsigned)atoi(argv[1]) : 1;
-	trace.on = true;
-	trace.n_calls = 0;
-	LOGP(DIW, LOGL_NOTICE, "trace call: the next %u call(s) of %s\n", trace.left, trace.number);
-	vty_out(vty, "tracing the next %u call(s) of %s to the log%s", trace.left, trace.number,
-		VTY_NEWLINE);
-	return CMD_SUCCESS;
+	return trace_start(vty, argv[0], argc > 1 ? (unsigned)atoi(argv[1]) : 1, false);
+}
+
+DEFUN(trace_call_pcap, trace_call_pcap_cmd, "trace call NUMBER <1-1000> pcap",
+      "Trace calls\nWrite every SIP and ISUP message of calls to the log (NOTICE)\nA called or "
+      "calling number containing these digits (as in show calls)\nHow many calls\nAlso as a "
+      "pcap file in the hep node's trace-directory (SIP, and M3UA over its TCP or SCTP)\n")
+{
+	return trace_start(vty, argv[0], (unsigned)atoi(argv[1]), true);
 }
 
 DEFUN(no_trace_call, no_trace_call_cmd, "no trace call", NO_STR "Trace calls\nStop tracing\n")
@@ -673,6 +756,11 @@ DEFUN(no_trace_call, no_trace_call_cmd, "no trace call", NO_STR "Trace calls\nSt
 	trace.on = false;
 	trace.left = 0;
 	trace.n_calls = 0;
+	if (trace.pcap)
+		LOGP(DIW, LOGL_NOTICE, "trace call: %lu message(s) in %s\n",
+		     tandem_pcap_records(trace.pcap), trace.pcap_path);
+	tandem_pcap_close(trace.pcap);
+	trace.pcap = NULL;
 	LOGP(DIW, LOGL_NOTICE, "trace call: off\n");
 	return CMD_SUCCESS;
 }
@@ -686,6 +774,10 @@ DEFUN(show_trace, show_trace_cmd, "show trace", SHOW_STR "Call trace state\n")
 			"trace call %s: %u call(s) traced, %u more to take, %" PRIu64
 			" message(s) logged%s",
 			trace.number, trace.n_calls, trace.left, trace.lines, VTY_NEWLINE);
+	if (trace.pcap)
+		vty_out(vty, " pcap %s: %lu message(s), %" PRIu64 " write error(s)%s",
+			trace.pcap_path, tandem_pcap_records(trace.pcap), trace.pcap_errors,
+			VTY_NEWLINE);
 	for (unsigned i = 0; i < trace.n_calls; i++)
 		vty_out(vty, " call %u %s%s", trace.calls[i].id,
 			trace.calls[i].call_id[0] ? trace.calls[i].call_id : "-", VTY_NEWLINE);
@@ -703,7 +795,10 @@ void iw_capture_vty_init(void)
 	install_element(TANDEM_HEP_NODE, &cfg_hep_no_key_cmd);
 	install_element(TANDEM_HEP_NODE, &cfg_hep_capture_cmd);
 	install_element(TANDEM_HEP_NODE, &cfg_hep_no_capture_cmd);
+	install_element(TANDEM_HEP_NODE, &cfg_hep_trace_dir_cmd);
+	install_element(TANDEM_HEP_NODE, &cfg_hep_no_trace_dir_cmd);
 	install_element(ENABLE_NODE, &trace_call_cmd);
+	install_element(ENABLE_NODE, &trace_call_pcap_cmd);
 	install_element(ENABLE_NODE, &no_trace_call_cmd);
 	install_element_ve(&show_hep_cmd);
 	install_element_ve(&show_trace_cmd);

@@ -30,6 +30,7 @@ cd "$TMPD" || exit 1
 VTY=26000 M3UA=26001 SIP=26002 UAS=26003 SPAN_L=26004 SPAN_R=26005 MET=26006 UAC=26007
 UAS2=26008 HEPP=26050
 
+mkdir -p "$TMPD/trace"
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
  logging filter all 1
@@ -64,6 +65,7 @@ media
  rtp-port-range 26010 26049
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 hep
+ trace-directory $TMPD/trace
  collector 127.0.0.1 $HEPP
  agent-id 2001
  auth-key s3cret
@@ -183,8 +185,8 @@ start_bg "$TMPD/hepc.out" python3 "$TOP/tests/integration/hep_collector.py" serv
 	"$TMPD/hep.jsonl" 300
 hepc=$BG_PID
 wait_udp $HEPP 50 || fail "it:iw-ops:hep:collector-start"
-reply=$(vty $VTY enable "trace call 301232")
-check "it:iw-ops:trace:vty-reply" grep -q "tracing the next 1 call(s) of 301232" <<<"$reply"
+reply=$(vty $VTY enable "trace call 301232 1 pcap")
+check "it:iw-ops:trace:vty-reply ($reply)" grep -q "tracing the next 1 call(s) of 301232 to the log and $TMPD/trace/trace-301232-" <<<"$reply"
 answered 1 2 3
 released 1 2 3
 sleep 0.5
@@ -211,6 +213,23 @@ check "it:iw-ops:trace:rel-rlc-logged" bash -c \
 	"grep -qE 'trace call [0-9]+: ISUP received REL CIC 2 ' '$tdlog' && grep -qE 'trace call [0-9]+: ISUP sent RLC CIC 2 ' '$tdlog'"
 check "it:iw-ops:trace:other-calls-not-logged" bash -c \
 	"! grep -qE 'trace call [0-9]+: ISUP .* CIC [13] ' '$tdlog'"
+# the same call in the trace's pcap, as tshark decodes it: SIP over UDP
+# and the ISUP messages in M3UA over the association's TCP
+pcapf=$(ls "$TMPD"/trace/trace-301232-*.pcap 2>/dev/null | head -1)
+vty $VTY "show trace" | sed 's/^/   /'
+if command -v tshark >/dev/null; then
+	sipm=$(tshark -r "$pcapf" -Y sip -T fields -e sip.Method -e sip.Status-Code 2>/dev/null | tr '\t\n' ' ' | tr -s ' ')
+	isupm=$(TANDEM_M3UA_PORT=$M3UA tshark -r "$pcapf" -X lua_script:"$TOP/tests/tools/m3ua_tcp.lua" \
+		-Y isup -T fields -E separator=: -e isup.cic -e isup.message_type 2>/dev/null | tr '\n' ' ')
+	check "it:iw-ops:trace:pcap-sip (tshark: $sipm)" \
+		bash -c '[[ " $1 " == *" INVITE "* && " $1 " == *" 200 "* && " $1 " == *" BYE "* ]]' _ "$sipm"
+	# IAM 1, ACM 6, ANM 9, REL 12, RLC 16, all on CIC 2
+	check "it:iw-ops:trace:pcap-isup (tshark: $isupm)" \
+		bash -c '[[ " $1" == *" 2:1 "* && " $1" == *" 2:6 "* && " $1" == *" 2:9 "* &&
+			" $1" == *" 2:12 "* && " $1" == *" 2:16 "* && " $1" != *" 1:"* && " $1" != *" 3:"* ]]' _ "$isupm"
+else
+	skip "it:iw-ops:trace:pcap tshark not installed"
+fi
 vty $VTY enable "no trace call" >/dev/null
 check "it:iw-ops:trace:off" bash -c "vty_out=\$($BUILD/tandem-tool vty --port $VTY 'show trace'); grep -q 'trace call: off' <<<\"\$vty_out\""
 # the collector goes away: the next calls go on (the existing checks below)

@@ -91,6 +91,7 @@ static int run_enum(int argc, char **argv)
 	char domain[300];
 	struct iw_enum *e;
 	struct loop *l;
+	uint64_t t0;
 	void *ctx;
 	int c, rc;
 
@@ -146,6 +147,7 @@ static int run_enum(int argc, char **argv)
 		talloc_free(ctx);
 		return 1;
 	}
+	t0 = loop_now_ns();
 	rc = iw_enum_lookup(e, argv[optind], on_result, &s);
 	while (!rc && !s.done)
 		if (loop_run_once(l) < 0)
@@ -154,6 +156,8 @@ static int run_enum(int argc, char **argv)
 	json_str(argv[optind]);
 	printf(",\"domain\":");
 	json_str(domain);
+	/* the lookup's own time, without this process's start */
+	printf(",\"lookup_ms\":%llu", (unsigned long long)((loop_now_ns() - t0) / 1000000));
 	if (rc || !s.done || s.status) {
 		printf(",\"error\":\"%s\"}\n", reason(rc ? rc : s.done ? s.status : -EIO));
 		rc = 1;

@@ -83,17 +83,16 @@ for _ in $(seq 1 50); do
 	ss -Hlun "sport = :$SILENT_PORT" | grep -q . && break
 	sleep 0.1
 done
-t0=$(date +%s%N)
-enum_q timeout 1 'd["error"]=="timeout"' --server "127.0.0.1:$SILENT_PORT" --timeout 300 --tries 2 +4930123
-ms=$((($(date +%s%N) - t0) / 1000000))
-# c-ares doubles the timeout on the second try: 300 + 600 ms
-check "enum:timeout_bound (${ms} ms for tries of 300 and 600 ms)" test "$ms" -ge 800 -a "$ms" -lt 3000
+# c-ares doubles the timeout on the second try: 300 + 600 ms, the lookup's
+# own time (the tool's lookup_ms: process start-up and the JSON check
+# outside it made 3.8 s of wall time on a loaded machine)
+enum_q timeout 1 'd["error"]=="timeout" and 800 <= d["lookup_ms"] < 3000' \
+	--server "127.0.0.1:$SILENT_PORT" --timeout 300 --tries 2 +4930123
 
 # A closed port: ICMP port unreachable, so refused well before the timeout
-t0=$(date +%s%N)
-enum_q closed_port 1 'd["error"] in ("servers refused, failed or unreachable", "timeout")' --server "127.0.0.1:$CLOSED_PORT" --timeout 1000 --tries 2 +4930123
-ms=$((($(date +%s%N) - t0) / 1000000))
-check "enum:closed_port_bound (${ms} ms, limit 2 tries of 1000 ms)" test "$ms" -lt 3000
+# (the bound on the lookup's own time, as above)
+enum_q closed_port 1 'd["error"] in ("servers refused, failed or unreachable", "timeout") and d["lookup_ms"] < 3000' \
+	--server "127.0.0.1:$CLOSED_PORT" --timeout 1000 --tries 2 +4930123
 
 # enum-rewrite: the pure substitution, no DNS
 out=$("$tool" enum-rewrite --regexp '!^\+49(.*)$!sip:0\1@gw.example.net!' --aus +4930123)

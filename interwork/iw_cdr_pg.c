@@ -75,6 +75,7 @@ static struct {
 	struct loop_timer retry_tmr, batch_tmr, timeout_tmr, sync_tmr;
 	unsigned backoff_ms;
 	bool logged_down, sync_dirty;
+	bool hold; /* a refused batch waits out its back-off */
 	/* the batch in flight */
 	unsigned n_inflight, rows_inflight, isolate; /* isolate: the next records go one by one */
 	uint64_t end_inflight, seq_inflight;
@@ -197,9 +198,16 @@ static void set_error(const char *what)
 
 	talloc_free(pg.last_error);
 	pg.last_error = talloc_strdup(pg.ctx, what ? what : "");
-	/* libpq's messages end in a line break */
-	if (pg.last_error && (n = strlen(pg.last_error)) && pg.last_error[n - 1] == '\n')
+	if (!pg.last_error)
+		return;
+	/* libpq's messages end in a line break and may hold more lines
+	 * (DETAIL, HINT): one log line */
+	while ((n = strlen(pg.last_error)) &&
+	       (pg.last_error[n - 1] == '\n' || pg.last_error[n - 1] == ' '))
 		pg.last_error[n - 1] = '\0';
+	for (char *p = pg.last_error; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
 }
 
 static void schedule_retry(void)
@@ -232,6 +240,7 @@ static void conn_fail(const char *why)
 	pg.conn = NULL;
 	pg.n_inflight = 0;
 	pg.want_write = false;
+	pg.hold = false;
 	schedule_retry();
 }
 
@@ -285,6 +294,7 @@ static void send_batch(void);
 static void batch_tick(void *priv)
 {
 	(void)priv;
+	pg.hold = false;
 	send_batch();
 }
 
@@ -294,7 +304,7 @@ static void kick(void)
 {
 	const struct iw_cdr_spool_stats *ss;
 
-	if (pg.state != PG_S_IDLE || !pg.spool)
+	if (pg.state != PG_S_IDLE || !pg.spool || pg.hold)
 		return;
 	ss = iw_cdr_spool_get_stats(pg.spool);
 	if (!ss->backlog)
@@ -453,6 +463,7 @@ static void query_done(void)
 		return;
 	}
 	if (pg.batch_ok) {
+		pg.backoff_ms = PG_BACKOFF_MIN_MS;
 		pg.st.sent += pg.rows_inflight;
 		pg.st.duplicates += pg.rows_inflight - pg.batch_inserted;
 		iw_cdr_spool_commit(pg.spool, pg.end_inflight, pg.n_inflight, pg.seq_inflight);
@@ -492,6 +503,7 @@ static void query_done(void)
 	LOGP(DCDR, LOGL_ERROR, "CDR batch refused (%s): kept in the spool, trying again\n",
 	     pg.last_error);
 	pg.n_inflight = 0;
+	pg.hold = true;
 	loop_timer_schedule(pg.loop, &pg.batch_tmr, (uint64_t)pg.backoff_ms * 1000);
 	pg.backoff_ms =
 		pg.backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS : pg.backoff_ms * 2;
@@ -659,6 +671,7 @@ void iw_cdr_pg_stop(void)
 	pg.state = PG_S_OFF;
 	pg.n_inflight = pg.isolate = 0;
 	pg.want_write = false;
+	pg.hold = false;
 }
 
 bool iw_cdr_pg_enabled(void)
@@ -704,6 +717,11 @@ const char *iw_cdr_pg_state(void)
 uint64_t iw_cdr_pg_backlog(void)
 {
 	return pg.spool ? iw_cdr_spool_get_stats(pg.spool)->backlog : 0;
+}
+
+static const struct iw_cdr_spool_stats *spool_stats(void)
+{
+	return pg.spool ? iw_cdr_spool_get_stats(pg.spool) : NULL;
 }
 
 static const char *pg_last_error(void)
@@ -775,6 +793,10 @@ static const char *pg_last_error(void)
 static int restart(void)
 {
 	return 0;
+}
+static const struct iw_cdr_spool_stats *spool_stats(void)
+{
+	return NULL;
 }
 static int conninfo_check(const char *ci, char *why, size_t len)
 {
@@ -903,6 +925,7 @@ void iw_cdr_pg_show(struct vty *vty)
 {
 	const struct iw_cdr_pg_stats *st = iw_cdr_pg_get_stats();
 	const char *err = pg_last_error();
+	const struct iw_cdr_spool_stats *ss;
 
 	if (!iw_cdr_pg_cfg.conninfo)
 		return;
@@ -915,8 +938,25 @@ void iw_cdr_pg_show(struct vty *vty)
 		", spool errors %" PRIu64 ", connects %" PRIu64 ", disconnects %" PRIu64 "%s",
 		iw_cdr_pg_backlog(), st->sent, st->duplicates, st->batches, st->failed_batches,
 		st->rejected, st->spool_errors, st->connects, st->disconnects, VTY_NEWLINE);
+	if ((ss = spool_stats()))
+		vty_out(vty,
+			"db spool: last seq %" PRIu64 ", committed seq %" PRIu64 ", %" PRIu64
+			" bytes, compactions %" PRIu64 ", torn records cut %" PRIu64 "%s",
+			ss->last_seq, ss->done_seq, ss->bytes, ss->compactions, ss->torn,
+			VTY_NEWLINE);
 	if (err && err[0] && strcmp(iw_cdr_pg_state(), "connected"))
 		vty_out(vty, "db last error: %s%s", err, VTY_NEWLINE);
+}
+
+unsigned iw_cdr_pg_cfg_check(FILE *out)
+{
+	if (!iw_cdr_pg_cfg.conninfo || iw_cdr_pg_cfg.spool)
+		return 0;
+	fprintf(out,
+		"%s:%u: cdr postgresql connect: no 'cdr postgresql spool PATH' (every record is "
+		"written there before it is sent)\n",
+		tandem_config_name(), tandem_config_find_line("cdr postgresql connect", NULL, 0));
+	return 1;
 }
 
 void iw_cdr_pg_vty_init(void)

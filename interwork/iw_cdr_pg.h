@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct loop;
 struct vty;
@@ -54,3 +55,6 @@ uint64_t iw_cdr_pg_backlog(void);
 void iw_cdr_pg_vty_init(void);
 void iw_cdr_pg_config_write(struct vty *vty);
 void iw_cdr_pg_show(struct vty *vty);
+/* After reading: a database without a spool is an error (printed to out
+ * as FILE:LINE: reason). Returns the number of errors. */
+unsigned iw_cdr_pg_cfg_check(FILE *out);

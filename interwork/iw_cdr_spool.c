@@ -426,8 +426,11 @@ int iw_cdr_spool_commit(struct iw_cdr_spool *sp, uint64_t end, unsigned n, uint6
 	sp->st.backlog = sp->st.backlog >= n ? sp->st.backlog - n : 0;
 	sp->st.committed += n;
 	if (end == sp->size) {
-		/* drained: the mark back to 0 first, then the file cut */
-		if (mark_write(sp, 0, seq) == 0 && ftruncate(sp->fd, 0) == 0) {
+		/* drained: the mark back to 0 first, then the file cut; the
+		 * mark is then the only place the sequence lives, so it is
+		 * synced (once per drain, not per record) */
+		if (mark_write(sp, 0, seq) == 0 && fdatasync(sp->done_fd) == 0 &&
+		    ftruncate(sp->fd, 0) == 0) {
 			sp->size = sp->done_off = 0;
 			sp->st.bytes = 0;
 			sp->st.compactions++;

@@ -38,7 +38,7 @@ CALLS=${CDR_PG_CALLS:-200}
 OUTAGE=${CDR_PG_OUTAGE:-10}
 RATE=20
 cd "$TMPD" || exit 1
-VTY=26300 M3UA=26301 SIP=26302 UAC=26303 SPAN_L=26304 SPAN_R=26305
+VTY=26300 M3UA=26301 SIP=26302 UAC=26303 SPAN_L=26304 SPAN_R=26305 MET=26306
 
 # PostgreSQL refuses to run as root: it runs as a plain user (Debian's
 # postgres, or nobody) in a directory of its own under ours
@@ -110,6 +110,7 @@ operations
  cdr postgresql table cdr
  cdr postgresql batch 50 interval 100
  cdr postgresql connect host=$TMPD/pg port=5432 dbname=postgres user=tandem
+ metrics listen 127.0.0.1 $MET
 CFG
 
 start_switch() {
@@ -187,6 +188,22 @@ peak=$(backlog)
 echo "   outage: PostgreSQL down ${OUTAGE} s from CDR line $down_at; spool backlog then $peak records"
 check "it:cdr-pg:outage:spool-grows (backlog $peak)" [ "${peak:-0}" -gt 0 ]
 check "it:cdr-pg:outage:state-down" bash -c "$BUILD/tandem-tool vty --port $VTY 'show cdr' | grep -qE '^CDR database: (down|connecting)'"
+# /metrics (when built with libmicrohttpd): the same state
+metrics() { curl -s --max-time 5 "http://127.0.0.1:$MET/metrics"; }
+HAVE_MET=
+command -v curl >/dev/null && ! grep -q "built without libmicrohttpd" "$tdlog" && HAVE_MET=1
+if [ -n "$HAVE_MET" ]; then
+	metrics >"$TMPD/m1.txt"
+	check "it:cdr-pg:metrics:down ($(grep -E '^tandem_cdr_db_(up|backlog) ' "$TMPD/m1.txt" | tr '\n' ' '))" \
+		bash -c "grep -qx 'tandem_cdr_db_up 0' '$TMPD/m1.txt' && ! grep -qx 'tandem_cdr_db_backlog 0' '$TMPD/m1.txt' && grep -q '^tandem_cdr_db_backlog [1-9]' '$TMPD/m1.txt'"
+	if command -v promtool >/dev/null; then
+		check "it:cdr-pg:metrics:promtool-check" promtool check metrics <"$TMPD/m1.txt"
+	else
+		skip "it:cdr-pg:metrics:promtool-check promtool not installed (Debian prometheus)"
+	fi
+else
+	skip "it:cdr-pg:metrics: no curl, or tandemd built without libmicrohttpd"
+fi
 echo "   at $(echo "$(date +%s.%N) - $t0" | bc) s: outage over"
 pg_start
 up_t=$(date +%s.%N)
@@ -205,6 +222,12 @@ else
 	fail "it:cdr-pg:outage:spool-drained"
 fi
 compare outage
+if [ -n "$HAVE_MET" ]; then
+	nrec=$(wc -l <"$TMPD/f.ids")
+	metrics >"$TMPD/m2.txt"
+	check "it:cdr-pg:metrics:up ($(grep -E '^tandem_cdr_db_(up|backlog|records_total) ' "$TMPD/m2.txt" | tr '\n' ' '))" \
+		bash -c "grep -qx 'tandem_cdr_db_up 1' '$TMPD/m2.txt' && grep -qx 'tandem_cdr_db_backlog 0' '$TMPD/m2.txt' && grep -qx 'tandem_cdr_db_records_total $nrec' '$TMPD/m2.txt'"
+fi
 showcdr | sed 's/^/   /'
 # every call sipp completed has its row (a failed one has one too when it
 # reached tandemd; sipp's count cannot tell)

@@ -31,6 +31,8 @@ DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	libosip2-dev libspeexdsp-dev procps iproute2 stunnel4 baresip-core \
 	qemu-system-x86 busybox-static cpio osmo-stp nftables prometheus curl
 DEB_BUILD += libbpf-dev libxdp-dev
+DEB_BUILD += libpq-dev
+DEB_TEST += postgresql
 export DEB_BUILD DEB_TEST
 
 PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp speexdsp libcares \
@@ -43,9 +45,11 @@ MHD_PKG := $(shell pkg-config --exists libmicrohttpd 2>/dev/null && echo libmicr
 HAVE_LIBPRI := $(shell test -e /usr/include/libpri.h && echo 1)
 PRI_LIBS := $(if $(HAVE_LIBPRI),-lpri)
 PRI_CFLAGS := $(if $(HAVE_LIBPRI),-DTANDEM_HAVE_LIBPRI)
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(MHD_PKG) 2>/dev/null) \
-	$(if $(MHD_PKG),-DTANDEM_HAVE_MHD)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(MHD_PKG) 2>/dev/null) $(PRI_LIBS) -lm -lpthread
+# libpq (CDRs into PostgreSQL) is optional the same way
+PQ_PKG := $(shell pkg-config --exists libpq 2>/dev/null && echo libpq)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(MHD_PKG) $(PQ_PKG) 2>/dev/null) \
+	$(if $(MHD_PKG),-DTANDEM_HAVE_MHD) $(if $(PQ_PKG),-DTANDEM_HAVE_LIBPQ)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(MHD_PKG) $(PQ_PKG) 2>/dev/null) $(PRI_LIBS) -lm -lpthread
 
 # AF_XDP media path (core/xdp.c): built when libxdp, libbpf and clang's BPF
 # target are there; without them the media plane runs on sockets and says why.

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "interwork/iw_cdr.h"
+#include "interwork/iw_cdr_pg.h"
 #include "interwork/iw_metrics.h"
 
 struct iw_cdr_cfg iw_cdr_cfg = {.format = IW_CDR_CSV, .sync_s = 1};
@@ -433,6 +434,15 @@ void iw_cdr_write(const struct iw_cdr_rec *r)
 		rb.boot = w.boot;
 	r = &rb;
 	iw_metrics_record(r);
+	if (iw_cdr_pg_enabled()) {
+		/* the database's copy goes to its spool first, always as CSV */
+		n = iw_cdr_encode(buf, sizeof(buf), IW_CDR_CSV, r);
+		if (n > 0)
+			iw_cdr_pg_put(buf, (size_t)n);
+		else
+			LOGP(DCDR, LOGL_ERROR, "CDR of call %u attempt %u does not fit %zu bytes\n",
+			     r->call, r->attempt, sizeof(buf));
+	}
 	if (!w.path)
 		return;
 	n = iw_cdr_encode(buf, sizeof(buf), w.format, r);

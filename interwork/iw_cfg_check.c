@@ -5,6 +5,7 @@
 #include <osmocom/core/linuxlist.h>
 
 #include "core/vty.h"
+#include "interwork/iw_cdr_pg.h"
 #include "interwork/iw_cfg_check.h"
 #include "interwork/iw_route.h"
 #include "interwork/iw_route_vty.h"
@@ -120,6 +121,7 @@ void iw_cfg_check(FILE *out, struct iw_cfg_check_res *res)
 	memset(res, 0, sizeof(*res));
 	res->errors += timeslot_overlaps(out);
 	res->errors += (unsigned)sip_sec_cfg_check(out);
+	res->errors += iw_cdr_pg_cfg_check(out);
 	for (int dir = 0; dir < 2; dir++) {
 		c.to_sip = dir == 0;
 		t = iw_route_vty_table(c.to_sip);

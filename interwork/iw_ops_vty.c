@@ -17,6 +17,7 @@
 #include "interwork/iw_call.h"
 #include "interwork/iw_capture.h"
 #include "interwork/iw_cdr.h"
+#include "interwork/iw_cdr_pg.h"
 #include "interwork/iw_drain.h"
 #include "interwork/iw_metrics.h"
 #include "interwork/iw_ops_vty.h"
@@ -152,6 +153,7 @@ static int config_write_ops(struct vty *vty)
 	vty_out(vty, " cdr rotate size %" PRIu64 "%s", iw_cdr_cfg.rotate_bytes, VTY_NEWLINE);
 	vty_out(vty, " cdr rotate interval %u%s", iw_cdr_cfg.rotate_s, VTY_NEWLINE);
 	vty_out(vty, " cdr sync %u%s", iw_cdr_cfg.sync_s, VTY_NEWLINE);
+	iw_cdr_pg_config_write(vty);
 	if (ops.metrics_addr)
 		vty_out(vty, " metrics listen %s %u%s", ops.metrics_addr, ops.metrics_port,
 			VTY_NEWLINE);
@@ -185,6 +187,7 @@ DEFUN(show_cdr, show_cdr_cmd, "show cdr", SHOW_STR "CDR file and its counters\n"
 		"records %" PRIu64 ", bytes %" PRIu64 ", rotations %" PRIu64
 		", write errors %" PRIu64 ", syncs %" PRIu64 "%s",
 		st->records, st->bytes, st->rotations, st->write_errors, st->syncs, VTY_NEWLINE);
+	iw_cdr_pg_show(vty);
 	return CMD_SUCCESS;
 }
 
@@ -393,6 +396,7 @@ void iw_ops_vty_init(void)
 	install_element(TANDEM_OPS_NODE, &cfg_no_cdr_file_cmd);
 	install_element(TANDEM_OPS_NODE, &cfg_cdr_rotate_cmd);
 	install_element(TANDEM_OPS_NODE, &cfg_cdr_sync_cmd);
+	iw_cdr_pg_vty_init();
 	install_element(TANDEM_OPS_NODE, &cfg_metrics_cmd);
 	install_element(TANDEM_OPS_NODE, &cfg_no_metrics_cmd);
 	install_element(TANDEM_OPS_NODE, &cfg_sigterm_cmd);
@@ -428,6 +432,13 @@ int iw_ops_start(void *ctx, struct loop *l, struct iw *iw, struct sip_ua *ua,
 		fprintf(stderr, "tandemd: CDR file %s: %s\n", iw_cdr_cfg.path, strerror(-rc));
 		return rc;
 	}
+	rc = iw_cdr_pg_start(ctx, l);
+	if (rc < 0) {
+		fprintf(stderr, "tandemd: CDR database spool %s: %s\n",
+			iw_cdr_pg_cfg.spool ? iw_cdr_pg_cfg.spool : "(no 'cdr postgresql spool')",
+			strerror(-rc));
+		return rc;
+	}
 	if (ops.metrics_addr) {
 		rc = tandem_metrics_http_start(ops.metrics_addr, (uint16_t)ops.metrics_port);
 		/* built without libmicrohttpd: said in the log, the gateway runs */
@@ -445,6 +456,7 @@ void iw_ops_stop(void)
 	tandem_metrics_http_stop();
 	iw_capture_stop();
 	iw_cdr_stop();
+	iw_cdr_pg_stop();
 	iw_drain_set(NULL, NULL);
 	ops.loop = NULL;
 	ops.iw = NULL;

@@ -1,0 +1,448 @@
+/* The CDR spool (iw_cdr_spool.h): an append-only record file and its
+ * done mark. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "core/log.h"
+#include "interwork/iw_cdr_spool.h"
+
+/* the unsent tail moves to a new file once this much is committed ahead
+ * of it (a spool under steady load is seldom empty at a commit) */
+#define SPOOL_COMPACT_BYTES (1u << 20)
+#define SPOOL_READ_MAX	    (256u << 10)
+
+struct iw_cdr_spool {
+	char *path, *done_path;
+	int fd, done_fd;
+	uint64_t size, done_off;
+	char *buf; /* peek buffer */
+	size_t buf_cap;
+	struct iw_cdr_spool_stats st;
+};
+
+/* --- CSV (RFC 4180) --- */
+
+size_t iw_cdr_csv_record_len(const char *buf, size_t len)
+{
+	bool q = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '"')
+			q = !q; /* a doubled quote toggles twice */
+		else if (buf[i] == '\n' && !q)
+			return i + 1;
+	}
+	return 0;
+}
+
+int iw_cdr_csv_split(const char *rec, size_t len, char *out, const char **fields, unsigned max)
+{
+	size_t i = 0;
+	unsigned n = 0;
+	char *o = out;
+
+	if (len && rec[len - 1] == '\n')
+		len--;
+	if (len && rec[len - 1] == '\r')
+		len--;
+	for (;;) {
+		char *start = o;
+		bool quoted = false;
+
+		if (n == max)
+			return -EBADMSG;
+		if (i < len && rec[i] == '"') {
+			quoted = true;
+			for (i++;; i++) {
+				if (i >= len)
+					return -EBADMSG; /* no closing quote */
+				if (rec[i] == '"') {
+					if (i + 1 < len && rec[i + 1] == '"') {
+						*o++ = '"';
+						i++;
+						continue;
+					}
+					i++;
+					break;
+				}
+				*o++ = rec[i];
+			}
+			if (i < len && rec[i] != ',')
+				return -EBADMSG; /* text after the closing quote */
+		} else {
+			while (i < len && rec[i] != ',') {
+				if (rec[i] == '"')
+					return -EBADMSG;
+				*o++ = rec[i++];
+			}
+		}
+		*o++ = '\0';
+		fields[n++] = quoted || o - 1 > start ? start : NULL;
+		if (i >= len)
+			return (int)n;
+		i++; /* the comma */
+	}
+}
+
+/* --- the done mark --- */
+
+static int mark_write(struct iw_cdr_spool *sp, uint64_t off, uint64_t seq)
+{
+	char m[64];
+	int n = snprintf(m, sizeof(m), "%020" PRIu64 " %020" PRIu64 "\n", off, seq);
+
+	/* one small write at offset 0, always the same length */
+	if (pwrite(sp->done_fd, m, (size_t)n, 0) != n) {
+		int e = errno ? errno : EIO;
+
+		sp->st.write_errors++;
+		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: %s\n", sp->done_path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static void mark_read(struct iw_cdr_spool *sp, uint64_t *off, uint64_t *seq)
+{
+	char m[64];
+	ssize_t k = pread(sp->done_fd, m, sizeof(m) - 1, 0);
+
+	*off = *seq = 0;
+	if (k <= 0)
+		return;
+	m[k] = '\0';
+	if (sscanf(m, "%" SCNu64 " %" SCNu64, off, seq) != 2)
+		*off = *seq = 0;
+}
+
+static void sync_dir(const char *path)
+{
+	char *dup = strdup(path);
+	int dfd;
+
+	if (!dup)
+		return;
+	dfd = open(dirname(dup), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dup);
+}
+
+/* --- recovery --- */
+
+static int grow(struct iw_cdr_spool *sp, size_t cap)
+{
+	char *b;
+
+	if (sp->buf_cap >= cap)
+		return 0;
+	b = talloc_realloc_size(sp, sp->buf, cap);
+	if (!b)
+		return -ENOMEM;
+	sp->buf = b;
+	sp->buf_cap = cap;
+	return 0;
+}
+
+/* Walk the whole file: count the records after the mark, find the last
+ * sequence number, check the mark is at a record's start, cut a torn tail. */
+static int recover(struct iw_cdr_spool *sp)
+{
+	uint64_t off = 0, mark_off, mark_seq, backlog = 0, last = 0;
+	bool mark_ok = false;
+	size_t have = 0;
+
+	mark_read(sp, &mark_off, &mark_seq);
+	if (grow(sp, SPOOL_READ_MAX) < 0)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k = pread(sp->fd, sp->buf + have, sp->buf_cap - have, (off_t)(off + have));
+		size_t used = 0, r;
+
+		if (k < 0)
+			return -errno;
+		have += (size_t)k;
+		while ((r = iw_cdr_csv_record_len(sp->buf + used, have - used)) > 0) {
+			if (off + used == mark_off)
+				mark_ok = true;
+			if (off + used >= mark_off)
+				backlog++;
+			last = strtoull(sp->buf + used, NULL, 10);
+			used += r;
+		}
+		off += used;
+		memmove(sp->buf, sp->buf + used, have - used);
+		have -= used;
+		if (k == 0)
+			break;
+		if (have == sp->buf_cap)
+			break; /* a "record" longer than the buffer: cut there */
+	}
+	if (have) {
+		sp->st.torn++;
+		LOGP(DCDR, LOGL_ERROR,
+		     "CDR spool %s: %zu bytes after the last whole record cut off (a torn "
+		     "write): %.*s\n",
+		     sp->path, have, (int)(have > 200 ? 200 : have), sp->buf);
+		if (ftruncate(sp->fd, (off_t)off) < 0)
+			return -errno;
+	}
+	if (off == mark_off)
+		mark_ok = true;
+	if (!mark_ok) {
+		if (mark_off)
+			LOGP(DCDR, LOGL_NOTICE,
+			     "CDR spool %s: done mark %" PRIu64 " is not a record's start: "
+			     "replaying the whole spool (the database ignores what it has)\n",
+			     sp->path, mark_off);
+		mark_off = 0;
+		backlog = 0;
+		/* count again from the start */
+		for (uint64_t o = 0; o < off;) {
+			ssize_t k = pread(sp->fd, sp->buf, sp->buf_cap, (off_t)o);
+			size_t used = 0, r;
+
+			if (k <= 0)
+				break;
+			while ((r = iw_cdr_csv_record_len(sp->buf + used, (size_t)k - used)) > 0) {
+				backlog++;
+				used += r;
+			}
+			if (!used)
+				break;
+			o += used;
+		}
+	}
+	sp->size = off;
+	sp->done_off = mark_off;
+	sp->st.backlog = backlog;
+	sp->st.done_seq = mark_seq;
+	sp->st.last_seq = last > mark_seq ? last : mark_seq;
+	sp->st.bytes = off;
+	return 0;
+}
+
+static int spool_free(struct iw_cdr_spool *sp)
+{
+	if (sp->fd >= 0) {
+		fdatasync(sp->fd);
+		close(sp->fd);
+	}
+	if (sp->done_fd >= 0) {
+		fdatasync(sp->done_fd);
+		close(sp->done_fd);
+	}
+	return 0;
+}
+
+struct iw_cdr_spool *iw_cdr_spool_open(void *ctx, const char *path)
+{
+	struct iw_cdr_spool *sp = talloc_zero(ctx, struct iw_cdr_spool);
+	int rc;
+
+	if (!sp)
+		return NULL;
+	sp->fd = sp->done_fd = -1;
+	talloc_set_destructor(sp, spool_free);
+	sp->path = talloc_strdup(sp, path);
+	sp->done_path = talloc_asprintf(sp, "%s.done", path);
+	if (!sp->path || !sp->done_path)
+		goto fail;
+	sp->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (sp->fd < 0) {
+		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: %s\n", path, strerror(errno));
+		goto fail;
+	}
+	sp->done_fd = open(sp->done_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (sp->done_fd < 0) {
+		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: %s\n", sp->done_path, strerror(errno));
+		goto fail;
+	}
+	sync_dir(path);
+	rc = recover(sp);
+	if (rc < 0) {
+		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: cannot read it: %s\n", path, strerror(-rc));
+		goto fail;
+	}
+	if (sp->st.backlog)
+		LOGP(DCDR, LOGL_NOTICE,
+		     "CDR spool %s: %" PRIu64 " records not yet in the database (seq %" PRIu64
+		     " committed last): replaying them\n",
+		     path, sp->st.backlog, sp->st.done_seq);
+	return sp;
+fail:
+	talloc_free(sp);
+	return NULL;
+}
+
+void iw_cdr_spool_close(struct iw_cdr_spool *sp)
+{
+	talloc_free(sp);
+}
+
+int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len)
+{
+	char line[8192];
+	int h = snprintf(line, sizeof(line), "%" PRIu64 "\t", sp->st.last_seq + 1);
+	ssize_t k;
+
+	if (!len || csv[len - 1] != '\n' || (size_t)h + len > sizeof(line))
+		return -EINVAL;
+	memcpy(line + h, csv, len);
+	k = write(sp->fd, line, (size_t)h + len);
+	if (k != (ssize_t)((size_t)h + len)) {
+		int e = k < 0 ? errno : EIO;
+
+		sp->st.write_errors++;
+		/* a short write leaves a torn record: cut it so the next one
+		 * starts a line of its own */
+		if (k > 0 && ftruncate(sp->fd, (off_t)sp->size) < 0)
+			LOGP(DCDR, LOGL_ERROR, "CDR spool %s: cannot cut a short write: %s\n",
+			     sp->path, strerror(errno));
+		return -e;
+	}
+	sp->st.last_seq++;
+	sp->st.appended++;
+	sp->st.backlog++;
+	sp->size += (uint64_t)k;
+	sp->st.bytes = sp->size;
+	return 0;
+}
+
+void iw_cdr_spool_sync(struct iw_cdr_spool *sp)
+{
+	fdatasync(sp->fd);
+}
+
+int iw_cdr_spool_peek(struct iw_cdr_spool *sp, struct iw_cdr_spool_rec *recs, unsigned max,
+		      uint64_t *end)
+{
+	size_t want = SPOOL_READ_MAX, used = 0, r;
+	unsigned n = 0;
+	ssize_t k;
+
+	*end = sp->done_off;
+	if (sp->done_off >= sp->size || !max)
+		return 0;
+	if (sp->size - sp->done_off < want)
+		want = (size_t)(sp->size - sp->done_off);
+	if (grow(sp, want) < 0)
+		return -ENOMEM;
+	k = pread(sp->fd, sp->buf, want, (off_t)sp->done_off);
+	if (k < 0)
+		return -errno;
+	while (n < max && (r = iw_cdr_csv_record_len(sp->buf + used, (size_t)k - used)) > 0) {
+		char *tab = memchr(sp->buf + used, '\t', r);
+
+		if (!tab) {
+			LOGP(DCDR, LOGL_ERROR,
+			     "CDR spool %s: record at %" PRIu64 " has no sequence\n", sp->path,
+			     sp->done_off + used);
+			return -EBADMSG;
+		}
+		recs[n].seq = strtoull(sp->buf + used, NULL, 10);
+		recs[n].csv = tab + 1;
+		recs[n].len = r - (size_t)(tab + 1 - (sp->buf + used));
+		n++;
+		used += r;
+	}
+	*end = sp->done_off + used;
+	return (int)n;
+}
+
+/* Move the unsent tail [done_off, size) to a new file in place of the old. */
+static int compact(struct iw_cdr_spool *sp)
+{
+	char *tmp = talloc_asprintf(sp, "%s.tmp", sp->path);
+	uint64_t off = sp->done_off;
+	int tfd, rc = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	tfd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+	if (tfd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while (off < sp->size) {
+		char b[65536];
+		ssize_t k = pread(sp->fd, b, sizeof(b), (off_t)off);
+
+		if (k <= 0 || write(tfd, b, (size_t)k) != k) {
+			rc = -EIO;
+			goto out;
+		}
+		off += (uint64_t)k;
+	}
+	if (fdatasync(tfd) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	/* the mark first: if we stop between the two, the old file is
+	 * replayed from its start, which doubles nothing */
+	if ((rc = mark_write(sp, 0, sp->st.done_seq)) < 0 || fdatasync(sp->done_fd) < 0)
+		goto out;
+	if (rename(tmp, sp->path) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	sync_dir(sp->path);
+	close(sp->fd);
+	sp->fd = tfd;
+	tfd = -1;
+	sp->size -= sp->done_off;
+	sp->done_off = 0;
+	sp->st.bytes = sp->size;
+	sp->st.compactions++;
+out:
+	if (tfd >= 0) {
+		close(tfd);
+		unlink(tmp);
+	}
+	if (rc < 0)
+		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: cannot compact: %s\n", sp->path,
+		     strerror(-rc));
+	talloc_free(tmp);
+	return rc;
+}
+
+int iw_cdr_spool_commit(struct iw_cdr_spool *sp, uint64_t end, unsigned n, uint64_t seq)
+{
+	if (end <= sp->done_off || end > sp->size)
+		return -EINVAL;
+	sp->done_off = end;
+	sp->st.done_seq = seq;
+	sp->st.backlog = sp->st.backlog >= n ? sp->st.backlog - n : 0;
+	sp->st.committed += n;
+	if (end == sp->size) {
+		/* drained: the mark back to 0 first, then the file cut; the
+		 * mark is then the only place the sequence lives, so it is
+		 * synced (once per drain, not per record) */
+		if (mark_write(sp, 0, seq) == 0 && fdatasync(sp->done_fd) == 0 &&
+		    ftruncate(sp->fd, 0) == 0) {
+			sp->size = sp->done_off = 0;
+			sp->st.bytes = 0;
+			sp->st.compactions++;
+			return 0;
+		}
+	}
+	if (sp->done_off >= SPOOL_COMPACT_BYTES && compact(sp) == 0)
+		return 0;
+	return mark_write(sp, sp->done_off, seq);
+}
+
+const struct iw_cdr_spool_stats *iw_cdr_spool_get_stats(const struct iw_cdr_spool *sp)
+{
+	return &sp->st;
+}

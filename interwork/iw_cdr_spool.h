@@ -1,0 +1,66 @@
+/* The CDR spool: records on their way to a database, on disk first.
+ *
+ * Two files: PATH holds the records, one per line "SEQ<TAB>CSV record"
+ * (the CSV record as the CDR file has it, RFC 4180; a quoted field may
+ * hold a line break, so a record ends at an unquoted LF), appended with
+ * one write(2) each; PATH.done holds "OFFSET SEQ": every record before
+ * OFFSET is in the database, SEQ is the last one committed.
+ *
+ * The done mark only ever lags: it is written after the database said
+ * COMMIT, and set back to 0 before the record file is cut (truncated when
+ * drained, or its unsent tail moved to a new file). A mark that lags makes
+ * the next replay send records again, which the database ignores (each
+ * record has a unique id, inserted with ON CONFLICT DO NOTHING): so a
+ * crash at any point loses nothing and doubles nothing.
+ *
+ * At open: a torn last record (a write cut by a power loss) is cut off and
+ * logged, a mark beyond the file or inside a record goes back to 0. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct iw_cdr_spool;
+
+struct iw_cdr_spool_stats {
+	uint64_t backlog;   /* records not yet committed */
+	uint64_t bytes;	    /* size of the record file */
+	uint64_t appended;  /* records appended since open */
+	uint64_t committed; /* records committed since open */
+	uint64_t compactions, torn, write_errors;
+	uint64_t last_seq, done_seq;
+};
+
+/* Open (create) PATH and PATH.done and recover. NULL on failure (logged). */
+struct iw_cdr_spool *iw_cdr_spool_open(void *ctx, const char *path);
+void iw_cdr_spool_close(struct iw_cdr_spool *sp);
+/* Append one CSV record (ending in LF) under the next sequence number.
+ * 0 or -errno (then nothing was added). */
+int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len);
+/* fdatasync the record file (the policy's period, and at close). */
+void iw_cdr_spool_sync(struct iw_cdr_spool *sp);
+
+/* One record read back: views into the batch buffer. */
+struct iw_cdr_spool_rec {
+	uint64_t seq;
+	const char *csv;
+	size_t len; /* with its LF */
+};
+
+/* Read up to max records from the first one not committed; *end is the
+ * offset after the last one (for iw_cdr_spool_commit). The views stay
+ * valid until the next call. Returns how many (0: none), or -errno. */
+int iw_cdr_spool_peek(struct iw_cdr_spool *sp, struct iw_cdr_spool_rec *recs, unsigned max,
+		      uint64_t *end);
+/* Records up to end (n of them, the last being seq) are in the database. */
+int iw_cdr_spool_commit(struct iw_cdr_spool *sp, uint64_t end, unsigned n, uint64_t seq);
+const struct iw_cdr_spool_stats *iw_cdr_spool_get_stats(const struct iw_cdr_spool *sp);
+
+/* Split one CSV record (RFC 4180) into at most max fields, unquoted into
+ * out (at least len + 1 bytes): fields[i] points into out, NUL-ended; an
+ * empty unquoted field is NULL. Returns the field count or -EBADMSG. Pure. */
+int iw_cdr_csv_split(const char *rec, size_t len, char *out, const char **fields, unsigned max);
+/* Length of the first record in buf (up to and with its unquoted LF), 0
+ * when buf holds no whole record. Pure. */
+size_t iw_cdr_csv_record_len(const char *buf, size_t len);

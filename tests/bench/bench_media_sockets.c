@@ -681,19 +681,27 @@ static int run(unsigned n, struct result *res)
 			cc.ec_tail_ms = 128;
 			cc.dtmf_detect = true;
 		}
-		while ((rc = media_chan_alloc(e, 0, &id, &la)) == -EBUSY)
+		while ((rc = media_chan_alloc(e, 0, &id, &la)) == -EBUSY) {
+			loop_wake_flush(sig);
 			usleep(1000);
+		}
 		if (rc < 0) {
 			fprintf(stderr, "bench_media_sockets: channel %u: %s\n", c, strerror(-rc));
 			return -1;
 		}
-		while ((rc = media_chan_modify(e, id, &cc)) == -EBUSY)
+		while ((rc = media_chan_modify(e, id, &cc)) == -EBUSY) {
+			loop_wake_flush(sig);
 			usleep(1000);
+		}
 		memcpy(&ch_addr[c], &la, sizeof(ch_addr[c]));
 		a = ntohl(ch_addr[c].sin_addr.s_addr);
 		port = ntohs(ch_addr[c].sin_port);
 		addr_index[((a & 0xff) - 1) * (PMAX - PMIN + 1) + (port - PMIN)] = (int)c + 1;
 	}
+	/* commands wake the worker at the end of the signalling loop's turn
+	 * (loop_wake_signal_later), and this thread never turns that loop:
+	 * send the wake now, or the worker sleeps through the run */
+	loop_wake_flush(sig);
 	usleep(200000);
 	napi_cpu_s(true);
 	res->if_drops = if_rx_dropped();

@@ -58,8 +58,11 @@ sleep 0.5
 # nice -10 as tandemd runs its workers): on a machine busy with other work a
 # generator held off the CPU for 100-200 ms sends its backlog as one burst,
 # larger than veth's ring (drops in the AF_XDP runs only), and a worker held
-# off the same time meets batches it never sees in service. Both use a
-# fraction of a core; the kernel's RT throttling bounds them anyway.
+# off the same time meets batches it never sees in service. At 200 channels
+# both use a fraction of a core; a run the worker cannot carry (600 channels
+# with the canceller on) holds CPU 1 for its length, down to the 5 % the
+# kernel's RT throttling leaves to everything else there: on a machine
+# shared with others, XDP_CHANNELS=200 or BENCH_RT=0.
 RT=
 if [ "${BENCH_RT:-10}" != 0 ] && command -v chrt >/dev/null; then
 	RT="chrt -f ${BENCH_RT:-10}"

@@ -88,16 +88,21 @@ int loop_xsk_udp_send(struct loop *l, struct loop_udp *u, const void *data, size
 #include <xdp/xsk.h>
 
 #include "core/xdp_int.h"
+#include "core/xsk_csum.h"
 
 /* UMEM: XSK_RX_FRAMES frames of XSK_FRAME bytes handed to the kernel for
  * receiving (fill ring), XSK_TX_FRAMES that send. The receive side holds
  * what a worker kept from the CPU for a while must absorb: about 0.5 s of
  * 16,000 packets/s (20 MiB of pinned memory per worker in all). */
-#define XSK_FRAME	 2048u
-#define XSK_RX_FRAMES	 8192u
-#define XSK_TX_FRAMES	 2048u
-#define XSK_FRAMES	 (XSK_RX_FRAMES + XSK_TX_FRAMES)
-#define HDR_LEN		 (14 + 20 + 8)
+#define XSK_FRAME     2048u
+#define XSK_RX_FRAMES 8192u
+#define XSK_TX_FRAMES 2048u
+#define XSK_FRAMES    (XSK_RX_FRAMES + XSK_TX_FRAMES)
+#define HDR_LEN	      (14 + 20 + 8)
+#define XSK_TX_BUDGET 256u /* frames the kernel sends per kick (copy mode) */
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9 /* linux/if_xdp.h of Linux 6.17+ */
+#endif
 
 /* Next hops: the kernel's neighbour table (ARP) and routes, read from the
  * loop's tick, never on the packet path; a miss sends through the kernel
@@ -128,44 +133,17 @@ struct loop_xsk {
 	uint64_t free_tx[XSK_TX_FRAMES];
 	unsigned nfree;
 	struct loop_op poll_op, kick_op;
-	bool poll_armed, kick_inflight, kick_again;
-	uint32_t kick_cons;	/* TX consumer index when the last kick went out */
-	struct loop_udp **port; /* by local port: the sockets on AF_XDP */
+	bool poll_armed, kick_queued;
+	uint64_t kick_enter; /* the loop's enter_calls when the last kick was queued */
+	uint32_t kick_cons;  /* TX consumer index when the last kick went out */
+	uint64_t kicks, kick_failed, rx_wakes; /* for the closing log line */
+	struct loop_udp **port;		       /* by local port: the sockets on AF_XDP */
 	struct neigh neigh[NEIGH_SLOTS];
 	bool neigh_wanted;
 	uint64_t next_refresh_ns;
 	uint16_t ip_id;
 	struct loop_xsk_stats st;
 };
-
-/* --- checksums (RFC 1071) --- */
-
-static uint32_t csum_add(uint32_t sum, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (; len > 1; len -= 2, b += 2)
-		sum += (uint32_t)(b[0] << 8 | b[1]);
-	if (len)
-		sum += (uint32_t)b[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* the UDP pseudo-header (RFC 768) and the datagram, in host order */
-static uint16_t udp_csum(const uint8_t *ip, const uint8_t *udp, size_t ulen)
-{
-	uint32_t sum = csum_add(0, ip + 12, 8);
-
-	sum += 17 + (uint32_t)ulen;
-	return csum_fold(csum_add(sum, udp, ulen));
-}
 
 /* --- receive --- */
 
@@ -264,6 +242,7 @@ static void xsk_poll_cb(struct loop *l, struct loop_op *op, const struct io_urin
 		k->poll_armed = false;
 	if (k->stopped)
 		return;
+	k->rx_wakes++;
 	xsk_rx_drain(k);
 	xsk_reap(k);
 	if (!k->poll_armed && !k->stopped)
@@ -279,31 +258,37 @@ static uint32_t tx_cons(const struct loop_xsk *k)
 
 /* One zero-length send on the xsk makes the kernel walk the TX ring
  * (copy mode). It is queued on the ring like any request and so goes
- * out after this turn's handlers, with every datagram they produced. */
+ * out after this turn's handlers, with every datagram they produced:
+ * one kick per submission of the ring, however many datagrams. It runs
+ * inline when the ring is entered and posts a completion only when it
+ * fails: -EAGAIN is the kernel's batch (32 frames per call) ending with
+ * more in the ring, and xsk_kick_cb kicks again. A completion for every
+ * kick cost the worker a second pass through the ring per turn. */
 static void xsk_kick(struct loop_xsk *k)
 {
 	struct io_uring_sqe *sqe;
 
-	if (k->kick_inflight) {
-		k->kick_again = true;
-		return;
-	}
+	if (k->kick_queued && k->kick_enter == k->l->st.enter_calls)
+		return; /* the queued one has not gone in yet: it takes these too */
 	sqe = loop_sqe(k->l, &k->kick_op);
 	if (!sqe)
 		return;
 	io_uring_prep_send(sqe, k->fd, NULL, 0, MSG_DONTWAIT);
-	k->kick_inflight = true;
-	k->kick_again = false;
+	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	k->kick_queued = true;
+	k->kicks++;
+	k->kick_enter = k->l->st.enter_calls;
 	k->kick_cons = tx_cons(k);
 }
 
+/* only a kick that failed completes (IOSQE_CQE_SKIP_SUCCESS) */
 static void xsk_kick_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
 {
 	struct loop_xsk *k = op->priv;
 	bool pending, progress;
 
 	(void)l;
-	k->kick_inflight = false;
+	k->kick_failed++;
 	if (k->stopped)
 		return;
 	if (cqe->res < 0 && cqe->res != -EAGAIN && cqe->res != -EBUSY && cqe->res != -ENOBUFS)
@@ -313,7 +298,7 @@ static void xsk_kick_cb(struct loop *l, struct loop_op *op, const struct io_urin
 	/* the kernel sends a bounded batch per kick: go on while it moves */
 	pending = tx_cons(k) != k->tx.cached_prod;
 	progress = tx_cons(k) != k->kick_cons;
-	if (k->kick_again || (pending && progress))
+	if (pending && progress)
 		xsk_kick(k);
 }
 
@@ -402,8 +387,7 @@ int loop_xsk_udp_send(struct loop *l, struct loop_udp *u, const void *data, size
 	memcpy(ip + 12, &u->xsk_addr, 4);
 	memcpy(ip + 16, &sin->sin_addr, 4);
 	c = csum_fold(csum_add(0, ip, 20));
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
+	memcpy(ip + 10, &c, 2);
 	udp[0] = (uint8_t)(u->xsk_port >> 8);
 	udp[1] = (uint8_t)u->xsk_port;
 	memcpy(udp + 2, &sin->sin_port, 2);
@@ -414,8 +398,7 @@ int loop_xsk_udp_send(struct loop *l, struct loop_udp *u, const void *data, size
 	c = udp_csum(ip, udp, 8 + len);
 	if (c == 0) /* RFC 768: a computed zero is sent as all ones */
 		c = 0xffff;
-	udp[6] = (uint8_t)(c >> 8);
-	udp[7] = (uint8_t)c;
+	memcpy(udp + 6, &c, 2);
 	xsk_ring_prod__tx_desc(&k->tx, idx)->addr = addr;
 	xsk_ring_prod__tx_desc(&k->tx, idx)->len = (uint32_t)(HDR_LEN + len);
 	xsk_ring_prod__submit(&k->tx, 1);
@@ -707,6 +690,15 @@ int loop_xsk_start(struct loop *l, struct loop_xdp *x, unsigned queue, char *why
 	k->fd = xsk_socket__fd(k->xsk);
 	if (getsockopt(k->fd, SOL_XDP, XDP_OPTIONS, &opt, &olen) == 0)
 		k->st.zerocopy = opt.flags & XDP_OPTIONS_ZEROCOPY;
+	if (!k->st.zerocopy) {
+		/* copy mode sends at most 32 frames per kick by default; a
+		 * turn's datagrams (a tick's RTP and span packets) often are
+		 * more, and each further kick is a failed request (-EAGAIN) and
+		 * another one. Linux 6.17+; older kernels keep 32. */
+		unsigned budget = XSK_TX_BUDGET;
+
+		setsockopt(k->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
+	}
 	/* the receive half of the UMEM goes to the kernel now, the rest sends */
 	if (xsk_ring_prod__reserve(&k->fq, XSK_RX_FRAMES, &idx) != XSK_RX_FRAMES) {
 		loop_xdp_why(why, whylen, "fill ring too small");
@@ -751,12 +743,16 @@ void loop_xsk_stop(struct loop *l)
 		LOGP(DLOOP, LOGL_NOTICE,
 		     "xsk %s queue %u closed: rx %llu tx %llu (kernel socket %llu), refused %llu; "
 		     "kernel: rx dropped %llu, RX ring full %llu, fill ring empty %llu, invalid "
-		     "%llu/%llu\n",
+		     "%llu/%llu; %llu receive wake-ups, %llu transmit kicks (%llu failed); loop: "
+		     "%llu "
+		     "turns, %llu completions\n",
 		     k->x->ifname, k->queue, (unsigned long long)st.rx, (unsigned long long)st.tx,
 		     (unsigned long long)st.tx_kernel, (unsigned long long)st.rx_bad,
 		     (unsigned long long)st.rx_dropped, (unsigned long long)st.rx_ring_full,
 		     (unsigned long long)st.fill_empty, (unsigned long long)st.rx_invalid,
-		     (unsigned long long)st.tx_invalid);
+		     (unsigned long long)st.tx_invalid, (unsigned long long)k->rx_wakes,
+		     (unsigned long long)k->kicks, (unsigned long long)k->kick_failed,
+		     (unsigned long long)l->st.turns, (unsigned long long)l->st.cqes);
 	}
 	bpf_map_delete_elem(k->x->xsks_fd, &k->queue);
 	for (unsigned p = 0; p < 65536; p++)

@@ -250,6 +250,7 @@ struct gspan {
 
 struct gen_result {
 	uint64_t e1_sent, e1_rcvd, e1_lost, rtp_sent, rtp_rcvd, rtp_lost, win_pkts;
+	uint64_t rx_all, pkts; /* datagrams received; both ways from the window's start */
 	double del_p50_us, del_p99_us, jit_p99_us, jit_max_us, send_jit_p99_us;
 };
 
@@ -310,6 +311,7 @@ static void generator(int out_fd)
 	double t0 = now_rt(), end = t0 + WARMUP + seconds, w_start = t0 + WARMUP;
 	bool started = false, finished = false;
 	double gen_cpu0 = 0, gen_cpu = 0;
+	uint64_t pkts0 = 0;
 	char line[512];
 
 	if (peer_ns) {
@@ -346,6 +348,7 @@ static void generator(int out_fd)
 		if (!started && t >= w_start) {
 			started = true;
 			gen_cpu0 = cpu_self();
+			pkts0 = r.e1_sent + r.rtp_sent + r.rx_all;
 			if (write(out_fd, "S\n", 2) != 2)
 				_exit(1);
 		}
@@ -449,6 +452,7 @@ static void generator(int out_fd)
 					double arr = now_rt();
 					struct cmsghdr *cm;
 
+					r.rx_all++;
 					for (cm = CMSG_FIRSTHDR(&m[i].msg_hdr); cm;
 					     cm = CMSG_NXTHDR(&m[i].msg_hdr, cm))
 						if (cm->cmsg_level == SOL_SOCKET &&
@@ -570,13 +574,14 @@ static void generator(int out_fd)
 	r.del_p50_us = n_hist ? pct(hist_del, n_hist, 0.5) : -1;
 	r.del_p99_us = n_hist ? pct(hist_del, n_hist, 0.99) : -1;
 	r.send_jit_p99_us = n_snd ? pct(hist_snd, n_snd, 0.99) : -1;
+	r.pkts = r.e1_sent + r.rtp_sent + r.rx_all - pkts0;
 	snprintf(line, sizeof(line),
-		 "E %llu %llu %llu %llu %llu %llu %llu %.0f %.0f %.0f %.0f %.0f %.3f\n",
+		 "E %llu %llu %llu %llu %llu %llu %llu %.0f %.0f %.0f %.0f %.0f %.3f %llu\n",
 		 (unsigned long long)r.e1_sent, (unsigned long long)r.e1_rcvd,
 		 (unsigned long long)r.e1_lost, (unsigned long long)r.rtp_sent,
 		 (unsigned long long)r.rtp_rcvd, (unsigned long long)r.rtp_lost,
 		 (unsigned long long)r.win_pkts, r.del_p50_us, r.del_p99_us, r.jit_p99_us,
-		 r.jit_max_us, r.send_jit_p99_us, gen_cpu);
+		 r.jit_max_us, r.send_jit_p99_us, gen_cpu, (unsigned long long)r.pkts);
 	if (write(out_fd, line, strlen(line)) < 0)
 		_exit(1);
 	_exit(0);
@@ -593,6 +598,7 @@ struct result {
 	double cpu_s, gen_cpu_s, ns_per_ch_s, del_p50_us, del_p99_us, jit_p99_us, jit_max_us,
 		snd_p99_us;
 	unsigned long long e1_sent, e1_rcvd, e1_lost, rtp_sent, rtp_rcvd, rtp_lost, win;
+	unsigned long long pkts; /* both ways, from the window's start to the end of the drain */
 	unsigned long long tdm_in, tdm_in_lost, rtp_in; /* as tandem counted them */
 	bool xdp;					/* the worker ran on AF_XDP */
 	unsigned long long xsk_drops, xsk_kernel_tx, xsk_no_room, if_drops;
@@ -634,7 +640,7 @@ static int run(unsigned n, struct result *res)
 	pid_t g;
 	char buf[512];
 	size_t have = 0;
-	double c0 = -1, c1 = -1, n0 = 0, n1 = 0;
+	double c0 = -1, c1 = -1, c2 = -1, n0 = 0, n1 = 0, n2 = 0;
 
 	n_ch = n;
 	n_spans = (n + NTS - 1) / NTS;
@@ -681,19 +687,27 @@ static int run(unsigned n, struct result *res)
 			cc.ec_tail_ms = 128;
 			cc.dtmf_detect = true;
 		}
-		while ((rc = media_chan_alloc(e, 0, &id, &la)) == -EBUSY)
+		while ((rc = media_chan_alloc(e, 0, &id, &la)) == -EBUSY) {
+			loop_wake_flush(sig);
 			usleep(1000);
+		}
 		if (rc < 0) {
 			fprintf(stderr, "bench_media_sockets: channel %u: %s\n", c, strerror(-rc));
 			return -1;
 		}
-		while ((rc = media_chan_modify(e, id, &cc)) == -EBUSY)
+		while ((rc = media_chan_modify(e, id, &cc)) == -EBUSY) {
+			loop_wake_flush(sig);
 			usleep(1000);
+		}
 		memcpy(&ch_addr[c], &la, sizeof(ch_addr[c]));
 		a = ntohl(ch_addr[c].sin_addr.s_addr);
 		port = ntohs(ch_addr[c].sin_port);
 		addr_index[((a & 0xff) - 1) * (PMAX - PMIN + 1) + (port - PMIN)] = (int)c + 1;
 	}
+	/* commands wake the worker at the end of the signalling loop's turn
+	 * (loop_wake_signal_later), and this thread never turns that loop:
+	 * send the wake now, or the worker sleeps through the run */
+	loop_wake_flush(sig);
 	usleep(200000);
 	napi_cpu_s(true);
 	res->if_drops = if_rx_dropped();
@@ -729,13 +743,15 @@ static int run(unsigned n, struct result *res)
 				c1 = worker_cpu_s();
 				n1 = napi_cpu_s(false);
 			} else if (buf[0] == 'E') {
+				c2 = worker_cpu_s();
+				n2 = napi_cpu_s(false);
 				sscanf(buf,
 				       "E %llu %llu %llu %llu %llu %llu %llu %lf %lf %lf %lf %lf "
-				       "%lf",
+				       "%lf %llu",
 				       &res->e1_sent, &res->e1_rcvd, &res->e1_lost, &res->rtp_sent,
 				       &res->rtp_rcvd, &res->rtp_lost, &res->win, &res->del_p50_us,
 				       &res->del_p99_us, &res->jit_p99_us, &res->jit_max_us,
-				       &res->snd_p99_us, &res->gen_cpu_s);
+				       &res->snd_p99_us, &res->gen_cpu_s, &res->pkts);
 			}
 			have -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, have + 1);
@@ -770,16 +786,22 @@ static int run(unsigned n, struct result *res)
 	}
 	media_engine_stop(e);
 	talloc_free(ctx);
-	if (c0 < 0 || c1 < 0)
+	if (c0 < 0 || c1 < 0 || c2 < 0 || !res->pkts)
 		return -1;
 	res->n = n;
 	res->cpu_s = c1 - c0;
-	res->napi_s = n1 - n0;
-	res->ns_per_ch_s = res->cpu_s * 1e9 / ((double)n * seconds);
+	/* The CPU from the window's start to the end of the drain, over the
+	 * datagrams that crossed in that time (counted by the generator):
+	 * on a loaded machine a worker held off the CPU does part of the
+	 * window's work after it, and a generator held off sends less in it;
+	 * CPU over the window / nominal packets counted neither right (a run
+	 * once showed a fifth of the cost) */
+	res->napi_s = n2 - n0;
+	res->ns_per_pkt = (c2 - c0) * 1e9 / (double)res->pkts;
+	res->ns_per_pkt_napi = (c2 - c0 + res->napi_s) * 1e9 / (double)res->pkts;
 	/* per span 1,000 CESoPSN packets/s each way, per channel 50 RTP/s each way */
-	res->ns_per_pkt = res->cpu_s * 1e9 / ((double)seconds * (n_spans * 2000.0 + n * 100.0));
-	res->ns_per_pkt_napi = (res->cpu_s + res->napi_s) * 1e9 /
-			       ((double)seconds * (n_spans * 2000.0 + n * 100.0));
+	res->ns_per_ch_s = res->ns_per_pkt * (n_spans * 2000.0 + n * 100.0) / n;
+	(void)n1;
 	return 0;
 }
 
@@ -868,8 +890,15 @@ int main(int argc, char **argv)
 	unsigned ns[8] = {200, 1000}, nn = 2, rounds = 2, npaths = 1;
 	static struct result r[8][2][2][MAX_ROUNDS]; /* [size][path][dsp][round] */
 	const char *env = getenv("ROUNDS"), *net = getenv("BENCH_NET");
+	/* for a profile of one kind of run: BENCH_ONLY=sockets|xdp, BENCH_DSP=off|on
+	 * (the side-by-side table then has nothing to compare) */
+	const char *only = getenv("BENCH_ONLY"), *odsp = getenv("BENCH_DSP");
+	int only_path = !only ? -1 : !strcmp(only, "xdp") ? 1 : 0;
+	int only_dsp = !odsp ? -1 : !strcmp(odsp, "on") ? 1 : 0;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* whole lines: the engine's log lines go to stderr between them */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (env && atoi(env) > 0)
 		rounds = (unsigned)atoi(env) > MAX_ROUNDS ? MAX_ROUNDS : (unsigned)atoi(env);
 	if (argc > 1)
@@ -908,8 +937,13 @@ int main(int argc, char **argv)
 			for (unsigned q = 0; q < npaths; q++) {
 				unsigned pa = npaths == 2 && (k % 2) ? 1 - q : q;
 
+				if (only_path >= 0 && (int)pa != only_path)
+					continue;
 				for (unsigned m = 0; m < 2; m++) {
 					struct result *x = &r[i][pa][m][k];
+
+					if (only_dsp >= 0 && (int)m != only_dsp)
+						continue;
 
 					dsp_on = m == 1;
 					path_xdp = pa == 1;
@@ -963,7 +997,7 @@ int main(int argc, char **argv)
 			for (unsigned m = 0; m < 2; m++)
 				nv[m] = median(r[i][pa][m], rounds, &med[i][pa][m], &mpk[i][pa][m],
 					       &mpn[i][pa][m]);
-			if (!nv[0] || !nv[1]) {
+			if ((!nv[0] && only_dsp != 1) || (!nv[1] && only_dsp != 0)) {
 				printf("  %4u channels %-7s: no comparison: runs without loss, off "
 				       "%u "
 				       "on %u of %u (the worker did not get the CPU it needs on "
@@ -982,14 +1016,14 @@ int main(int argc, char **argv)
 		}
 	if (npaths == 2)
 		for (unsigned i = 0; i < nn; i++)
-			if (mpk[i][0][0] > 0 && mpk[i][1][0] > 0 && med[i][0][1] > 0 &&
-			    med[i][1][1] > 0)
+			if (mpk[i][0][0] > 0 && mpk[i][1][0] > 0)
 				printf("  %4u channels: AF_XDP / sockets packets per CPU-second: "
 				       "%.2fx (EC+DTMF off; %.2fx counting veth's NAPI thread for "
 				       "AF_XDP, %.0f ns/pkt), whole chain with EC on %.2fx\n",
 				       ns[i], mpk[i][0][0] / mpk[i][1][0],
 				       mpn[i][1][0] > 0 ? mpk[i][0][0] / mpn[i][1][0] : 0,
-				       mpn[i][1][0], med[i][0][1] / med[i][1][1]);
+				       mpn[i][1][0],
+				       med[i][1][1] > 0 ? med[i][0][1] / med[i][1][1] : 0);
 	printf("{\"bench\":\"media_sockets\",\"seconds\":%u,\"rounds\":%u,\"runs\":[", seconds,
 	       rounds);
 	for (unsigned i = 0; i < nn; i++)

@@ -344,6 +344,18 @@ static void stateless_reply_hdrs(struct sip_ua *ua, const struct sip_txn_dest *t
 	}
 }
 
+/* The methods processed: REGISTER too while a trunk is of kind registered. */
+static const struct sip_uas_policy *reg_pol(struct sip_ua *ua)
+{
+	static struct sip_uas_policy pol;
+
+	if (!sip_registrar_enabled())
+		return &ua->pol;
+	pol = ua->pol;
+	pol.methods |= 1u << SIP_METHOD_REGISTER;
+	return &pol;
+}
+
 static void on_rx(void *priv, const struct sip_rx *rx)
 {
 	struct sip_ua *ua = priv;
@@ -399,7 +411,7 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 			stateless_reply_hdrs(ua, &src, &m, 503, "Retry-After: 1\r\n");
 			return;
 		}
-		st = sip_msg_check_uas(&m, &ua->pol, &why);
+		st = sip_msg_check_uas(&m, reg_pol(ua), &why);
 		if (st) {
 			ua->st.rx_invalid++;
 			LOGP(DSIP, LOGL_INFO, "%.*s refused with %u: %s\n", TSTR_FMT(m.method), st,

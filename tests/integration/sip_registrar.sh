@@ -1,0 +1,198 @@
+#!/bin/bash
+# tandem as the registrar of an IP-PBX (trunk of kind "registered", issue
+# 18 item 4): baresip (package baresip-core) plays the PBX. It registers to
+# tandem with digest credentials; "show sip registrations" shows its
+# Contact, source and expiry; an ISUP call from the libss7 switch reaches
+# it at the registered Contact (sent to the REGISTER's source), it answers
+# (answermode=auto) and its 1004 Hz reaches the E1; the switch releases.
+# A second baresip with a wrong password gets 403 and binds nothing. The
+# PBX quits (its REGISTER with Expires: 0 unbinds it): the next ISUP call
+# gets REL 20 (subscriber absent). It registers again and is killed
+# (-KILL: no unregistration): its binding expires on tandem's timer, and
+# the call after that gets REL 20 too. Then RFC 3261 10.3 edge cases from
+# a small digest client (python): 423 with Min-Expires for a too brief
+# interval, 400 for "*" without Expires: 0, 500 for a CSeq not above the
+# binding's, "*" with Expires: 0 removing every binding.
+# Ports 25750-25769 (baresip also takes its SIP port + 1 for TLS).
+source "$(dirname "$0")/../lib.sh"
+[ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-registrar: isup-switch not built"; exit 0; }
+[ -x "$BUILD/peers/e1-emu" ] || { skip "it:sip-registrar: e1-emu not built"; exit 0; }
+BARESIP=$(command -v baresip)
+[ -n "$BARESIP" ] || { skip "it:sip-registrar: baresip (package baresip-core) is not installed"; exit 0; }
+MODS=$(dirname "$(dpkg -L baresip-core 2>/dev/null | grep '/g711\.so$' | head -1)")
+for m in g711 aufile aubridge account menu; do
+	[ -f "$MODS/$m.so" ] ||
+		{ skip "it:sip-registrar: baresip module $m.so not found (in '$MODS')"; exit 0; }
+done
+command -v python3 >/dev/null || { skip "it:sip-registrar: python3 needed"; exit 0; }
+cd "$TMPD" || exit 1
+VTY=25750 M3UA=25751 SIP=25752 PBX=25753 BAD=25757 SPAN_L=25755 SPAN_R=25756 PYC=25759
+SECONDS_VOICE=3
+
+near() { # VALUE TARGET TOLERANCE
+	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
+}
+
+python3 - "$TMPD/tone1004.wav" <<'PY'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+a = 22794 * 10 ** (-10 / 20)
+w.writeframes(b"".join(struct.pack("<h", int(round(a * math.sin(2 * math.pi * 1004 * i / 8000))))
+                       for i in range(8000 * 30)))
+w.close()
+PY
+
+# pbx_cfg NAME PORT PASSWORD REGINT: a baresip config dir $TMPD/NAME whose
+# account registers to tandem as user "pbx"
+pbx_cfg() {
+	local d=$TMPD/$1
+	mkdir -p "$d"
+	cat >"$d/config" <<CFG
+poll_method		epoll
+sip_listen		127.0.0.1:$2
+net_interface		127.0.0.1
+audio_player		aubridge,nil
+audio_source		aufile,$TMPD/tone1004.wav
+audio_alert		aubridge,nil
+rtp_ports		25760-25769
+module_path		$MODS
+module			g711.so
+module			aufile.so
+module			aubridge.so
+module_app		account.so
+module_app		menu.so
+CFG
+	echo "<sip:pbx@127.0.0.1:$SIP>;auth_pass=$3;answermode=auto;regint=$4" >"$d/accounts"
+	: >"$d/contacts"
+}
+pbx_cfg pbx $PBX s3cret-pbx 20
+pbx_cfg bad $BAD wrong-one 60
+
+cat >"$TMPD/t.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging level set-all info
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sg1
+  remote 127.0.0.1 $M3UA
+  transport tcp
+isup
+ linkset sw1
+  asp sg1
+  variant itu
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+sip
+ listen udp 127.0.0.1 $SIP
+ trunk pbx
+  auth pbx s3cret-pbx
+  registered expires min 5 max 600
+  auth-algorithms md5
+routing
+ numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip default via pbx
+ route to-isup default via sw1
+media
+ rtp-port-range 25740 25749
+ span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+CFG
+
+regs() { vty $VTY "show sip registrations"; }
+
+out=$TMPD/sw.out
+mkfifo "$TMPD/sw.in"
+start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
+	--dpc 2 --cics 1-31 --timeout 120 --script "$TMPD/sw.in"
+exec 3>"$TMPD/sw.in"
+start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
+wait_tcp $VTY 50 || { fail "it:sip-registrar:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+sw() { echo "$*" >&3; }
+sw "wait-link 10"
+wait_ev "$out" "EV GRS cic=1" 100 || fail "it:sip-registrar:link-up"
+
+# --- nothing registered yet: the call finds no one (REL 20)
+sw "call 2 30123456 89555"
+check "it:sip-registrar:unregistered-call-rel-20" wait_ev "$out" "EV REL cic=2 cause=20" 50
+
+# --- the PBX registers with its credentials
+start_bg "$TMPD/pbx.log" "$BARESIP" -f "$TMPD/pbx" -t 100
+pbx=$BG_PID
+check "it:sip-registrar:pbx-registered (baresip: 200 OK)" wait_ev "$TMPD/pbx.log" "200 OK" 100
+r=$(regs)
+sed "s/^/   /" <<<"$r"
+check "it:sip-registrar:show-registrations (trunk, aor, contact, source, expires, ua)" \
+	grep -qE "^trunk pbx aor pbx contact <sip:pbx[^>]*@127\.0\.0\.1:$PBX[^>]*> source UDP:127\.0\.0\.1:$PBX expires-in [0-9]+ s ua \"baresip" <<<"$r"
+exp=$(sed -n 's/.* expires-in \([0-9]*\) s.*/\1/p' <<<"$r" | head -1)
+check "it:sip-registrar:expires-granted (regint 20 -> 1..20 s)" \
+	awk -v e="$exp" 'BEGIN { exit !(e != "" && e >= 1 && e <= 20) }'
+check "it:sip-registrar:digest-authenticated (challenge answered)" grep -qE \
+	"trunk pbx: REGISTER authenticated \((SHA-256|MD5), nc [0-9]+\)" "$TMPD/td.log"
+
+# --- an ISUP call reaches the PBX at its Contact, which answers
+CIC=3
+sw "call $CIC 30123456 89555"
+check "it:sip-registrar:to-pbx:acm" wait_ev "$out" "EV ACM cic=$CIC" 100
+check "it:sip-registrar:to-pbx:anm (baresip answered)" wait_ev "$out" "EV ANM cic=$CIC" 100
+check "it:sip-registrar:to-pbx:invite-to-contact" grep -qE \
+	"INVITE sip:pbx[^ ]*@127\.0\.0\.1:$PBX[^ ]* via trunk pbx" "$TMPD/td.log"
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--ts "$CIC:tone:1500:-13" --seconds $SECONDS_VOICE >"$TMPD/e1.out"
+rx=$(grep "^TS $CIC " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+echo "   baresip -> E1 TS$CIC: 1004 Hz at ${rx:-?} dBm0 (sent -10)"
+check "it:sip-registrar:to-pbx:voice-pbx-to-tdm (1004 Hz, -10 dBm0 +-3)" near "$rx" -10 3
+sw "release $CIC 16"
+check "it:sip-registrar:to-pbx:rel->rlc" wait_ev "$out" "EV RLC cic=$CIC" 50
+check "it:sip-registrar:to-pbx:bye-ends-the-pbx-call" wait_ev "$TMPD/pbx.log" \
+	"session closed" 50
+check "it:sip-registrar:to-pbx:cdr (cause 16, SIP 200, trunk pbx)" wait_ev "$TMPD/td.log" \
+	"CDR call=[0-9]+ dir=isup-sip .* answered=yes .* cic=$CIC trunk=pbx .* cause=16 sip=200" 30
+
+# --- a wrong password: 403, no second binding
+start_bg "$TMPD/bad.log" "$BARESIP" -f "$TMPD/bad" -t 30
+bad=$BG_PID
+check "it:sip-registrar:wrong-password-403" wait_ev "$TMPD/bad.log" "403" 100
+check "it:sip-registrar:wrong-password-logged" wait_ev "$TMPD/td.log" \
+	"trunk pbx: REGISTER refused: wrong credentials" 30
+kill -KILL "$bad" 2>/dev/null
+r=$(regs)
+check "it:sip-registrar:wrong-password-no-binding (only the PBX's)" \
+	test "$(grep -c "^trunk pbx aor pbx contact" <<<"$r")" = 1
+check "it:sip-registrar:wrong-password-no-binding (not port $BAD)" \
+	bash -c "! grep -q ':$BAD' <<<'$r'"
+
+# --- the PBX quits: its REGISTER with Expires: 0 unbinds it
+kill -TERM "$pbx" 2>/dev/null
+check "it:sip-registrar:unregistered (log)" wait_ev "$TMPD/td.log" \
+	"trunk pbx: REGISTER from UDP:127.0.0.1:$PBX: 0 bound, 1 removed" 50
+r=$(regs)
+sed "s/^/   /" <<<"$r"
+check "it:sip-registrar:unregistered (show: not registered)" grep -q "^trunk pbx aor pbx: not registered" <<<"$r"
+CIC=4
+sw "call $CIC 30123456 89555"
+check "it:sip-registrar:after-unregister-rel-20" wait_ev "$out" "EV REL cic=$CIC cause=20" 50
+
+# --- registered again, then killed without unregistering: the binding expires
+pbx_cfg pbx2 $PBX s3cret-pbx 8
+start_bg "$TMPD/pbx2.log" "$BARESIP" -f "$TMPD/pbx2" -t 60
+pbx2=$BG_PID
+check "it:sip-registrar:registered-again" wait_ev "$TMPD/pbx2.log" "200 OK" 100
+kill -KILL "$pbx2" 2>/dev/null
+check "it:sip-registrar:binding-expires (timer, within 8 s + 2)" wait_ev "$TMPD/td.log" \
+	"trunk pbx: registration of sip:pbx[^ ]* \(from UDP:127\.0\.0\.1:$PBX\) expired" 100
+r=$(regs)
+sed "s/^/   /" <<<"$r"
+check "it:sip-registrar:expired-counted" grep -qE "expired [1-9]" <<<"$r"
+CIC=5
+sw "call $CIC 30123456 89555"
+check "it:sip-registrar:after-expiry-rel-20" wait_ev "$out" "EV REL cic=$CIC cause=20" 50
+
+if [ "${FAILED:-0}" != 0 ]; then
+	echo "--- baresip"; tail -30 "$TMPD/pbx.log"
+	echo "--- tandemd"; tail -60 "$TMPD/td.log"
+	echo "--- switch"; tail -20 "$out"
+fi
+exit ${FAILED:-0}

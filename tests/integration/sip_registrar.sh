@@ -190,6 +190,83 @@ CIC=5
 sw "call $CIC 30123456 89555"
 check "it:sip-registrar:after-expiry-rel-20" wait_ev "$out" "EV REL cic=$CIC cause=20" 50
 
+# --- RFC 3261 10.3 answers, from a small digest client (MD5, qop=auth)
+cat >"$TMPD/reg.py" <<'PY'
+import hashlib, random, re, socket, sys
+sip, me = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", me))
+s.settimeout(3)
+md5 = lambda x: hashlib.md5(x.encode()).hexdigest()
+ruri = "sip:127.0.0.1:%d" % sip
+
+def send(user, call_id, cseq, contact, expires, auth=None, pw="s3cret-pbx"):
+    hdr = ["REGISTER %s SIP/2.0" % ruri,
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%08x;rport" % (me, random.getrandbits(32)),
+           "Max-Forwards: 70",
+           "From: <sip:%s@127.0.0.1>;tag=%08x" % (user, random.getrandbits(32)),
+           "To: <sip:%s@127.0.0.1>" % user,
+           "Call-ID: %s" % call_id, "CSeq: %d REGISTER" % cseq,
+           "User-Agent: reg.py"]
+    if contact:
+        hdr.append("Contact: %s" % contact)
+    if expires is not None:
+        hdr.append("Expires: %d" % expires)
+    if auth:
+        hdr.append("Authorization: " + auth)
+    s.sendto(("\r\n".join(hdr) + "\r\nContent-Length: 0\r\n\r\n").encode(), ("127.0.0.1", sip))
+    try:
+        r = s.recv(65535).decode(errors="replace")
+    except socket.timeout:
+        return 0, ""
+    return int(r.split(" ", 2)[1]), r
+
+def register(user, call_id, cseq, contact, expires, pw="s3cret-pbx"):
+    st, r = send(user, call_id, cseq, contact, expires)
+    if st != 401:
+        return st, r, None
+    realm = re.search(r'realm="([^"]*)"', r).group(1)
+    nonce = re.search(r'nonce="([^"]*)"', r).group(1)
+    cn = "%08x" % random.getrandbits(32)
+    ha1, ha2 = md5("%s:%s:%s" % (user, realm, pw)), md5("REGISTER:%s" % ruri)
+    resp = md5("%s:%s:00000001:%s:auth:%s" % (ha1, nonce, cn, ha2))
+    auth = ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
+            'algorithm=MD5, cnonce="%s", qop=auth, nc=00000001' % (user, realm, nonce, ruri, resp, cn))
+    st, r = send(user, call_id, cseq + 1, contact, expires, auth)
+    return st, r, auth
+
+c = "<sip:pbx@10.99.0.1:5060>"
+st, r, _ = register("pbx", "py-1", 10, c, 2)
+print("too-brief", st, "min=" + (re.search(r"Min-Expires: *(\d+)", r) or [0, "-"])[1] if r else "")
+st, r, _ = register("pbx", "py-1", 20, "*", 600)
+print("star-without-expires-0", st)
+st, r, auth = register("pbx", "py-1", 30, c, 60)
+m = re.search(r"Contact: <sip:pbx@10\.99\.0\.1:5060>;expires=(\d+)", r)
+print("bound", st, "expires=" + (m.group(1) if m else "-"))
+# the same Authorization (nonce-count 1) again: a replay, challenged anew
+st, r = send("pbx", "py-1", 32, c, 60, auth)
+print("replay", st)
+st, r, _ = register("pbx", "py-1", 29, c, 60)
+print("old-cseq", st)
+st, r, _ = register("pbx", "py-1", 40, "*", 0)
+print("star-expires-0", st, "contacts=%d" % r.count("Contact:"))
+st, r, _ = register("nobody", "py-2", 1, c, 60)
+print("unknown-aor", st)
+PY
+python3 "$TMPD/reg.py" $SIP $PYC >"$TMPD/reg.out" 2>&1
+sed "s/^/   /" "$TMPD/reg.out"
+check "it:sip-registrar:rfc3261:423-min-expires" grep -q "^too-brief 423 min=5$" "$TMPD/reg.out"
+check "it:sip-registrar:rfc3261:star-needs-expires-0 (400)" grep -q "^star-without-expires-0 400$" "$TMPD/reg.out"
+check "it:sip-registrar:rfc3261:200-lists-binding-with-expires" grep -q "^bound 200 expires=60$" "$TMPD/reg.out"
+check "it:sip-registrar:rfc3261:nonce-count-replay-401" grep -q "^replay 401$" "$TMPD/reg.out"
+check "it:sip-registrar:rfc3261:old-cseq-500" grep -q "^old-cseq 500$" "$TMPD/reg.out"
+check "it:sip-registrar:rfc3261:star-expires-0-unbinds-all" grep -q "^star-expires-0 200 contacts=0$" "$TMPD/reg.out"
+check "it:sip-registrar:unknown-aor-stranger-403" grep -q "^unknown-aor 403$" "$TMPD/reg.out"
+r=$(regs)
+sed "s/^/   /" <<<"$r"
+check "it:sip-registrar:rfc3261:counters (423 1, out of order 1)" grep -qE "423 1, out of order 1" <<<"$r"
+check "it:sip-registrar:rfc3261:nothing-left" grep -q "^trunk pbx aor pbx: not registered" <<<"$r"
+
 if [ "${FAILED:-0}" != 0 ]; then
 	echo "--- baresip"; tail -30 "$TMPD/pbx.log"
 	echo "--- tandemd"; tail -60 "$TMPD/td.log"

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "core/tstr.h"
@@ -134,3 +135,7 @@ void sip_registrar_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 struct vty;
 void sip_registrar_vty_init(void);
 void sip_registrar_vty_write_trunk(struct vty *vty, const struct sip_trunk *t);
+/* After reading the configuration: a registered trunk without auth
+ * credentials, or with a remote too; problems written to out (file:line),
+ * their count returned. */
+int sip_registrar_cfg_check(FILE *out);

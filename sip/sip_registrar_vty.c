@@ -124,6 +124,37 @@ DEFUN(show_sip_registrations, show_sip_registrations_cmd, "show sip registration
 	return CMD_SUCCESS;
 }
 
+int sip_registrar_cfg_check(FILE *out)
+{
+	struct sip_trunk *t;
+	int n = 0;
+	char pfx[160];
+
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		if (!t->registrar)
+			continue;
+		snprintf(pfx, sizeof(pfx), "trunk %s", t->name);
+		if (!t->auth_user) {
+			fprintf(out,
+				"%s:%u: trunk %s: registered needs \"auth USER PASSWORD\" (the "
+				"credentials the PBX registers with; USER is its AOR's user)\n",
+				tandem_config_name(), tandem_config_find_line(pfx, NULL, 0),
+				t->name);
+			n++;
+		}
+		if (t->host) {
+			fprintf(out,
+				"%s:%u: trunk %s: registered and remote exclude each other (calls "
+				"go to the registered Contact)\n",
+				tandem_config_name(), tandem_config_find_line(pfx, NULL, 0),
+				t->name);
+			n++;
+		}
+	}
+	return n;
+}
+
 void sip_registrar_vty_init(void)
 {
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_registered_cmd);

@@ -139,3 +139,6 @@ void sip_registrar_vty_write_trunk(struct vty *vty, const struct sip_trunk *t);
  * credentials, or with a remote too; problems written to out (file:line),
  * their count returned. */
 int sip_registrar_cfg_check(FILE *out);
+/* Its figures for /metrics (called by sip_metrics.c). */
+struct tandem_metrics_out;
+void sip_registrar_metrics(struct tandem_metrics_out *o);

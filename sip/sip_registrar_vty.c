@@ -5,6 +5,7 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include "core/metrics.h"
 #include "core/vty.h"
 #include "sip/sip_acl.h"
 #include "sip/sip_registrar.h"
@@ -122,6 +123,41 @@ DEFUN(show_sip_registrations, show_sip_registrations_cmd, "show sip registration
 		n, st->registers, st->ok, st->queries, st->refused, st->too_brief, st->out_of_order,
 		st->added, st->removed, st->expired, st->calls_absent, VTY_NEWLINE);
 	return CMD_SUCCESS;
+}
+
+void sip_registrar_metrics(struct tandem_metrics_out *o)
+{
+	const struct sip_registrar_stats *st = &sip_registrar_stats;
+	uint64_t now = sip_registrar_now();
+	struct sip_trunk *t;
+	static const char *const fam = "tandem_sip_registrar_events_total";
+
+	tandem_metrics_family(o, "tandem_sip_registrations", "gauge",
+			      "Live bindings of a trunk of kind registered");
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		const struct sip_reg_table *tab = sip_registrar_table(t);
+		unsigned n = 0;
+
+		if (!t->registrar)
+			continue;
+		for (unsigned i = 0; tab && i < tab->n; i++)
+			n += tab->b[i].expires_at > now;
+		tandem_metrics_sample(o, "tandem_sip_registrations", n, "trunk", t->name, NULL);
+	}
+	tandem_metrics_family(o, fam, "counter",
+			      "Registrar events: REGISTER received, answered 200, refused, 423, "
+			      "out of order; bindings added, removed, expired; calls to a trunk "
+			      "with no binding (cause 20)");
+	tandem_metrics_sample(o, fam, (double)st->registers, "event", "register", NULL);
+	tandem_metrics_sample(o, fam, (double)st->ok, "event", "ok", NULL);
+	tandem_metrics_sample(o, fam, (double)st->refused, "event", "refused", NULL);
+	tandem_metrics_sample(o, fam, (double)st->too_brief, "event", "too_brief", NULL);
+	tandem_metrics_sample(o, fam, (double)st->out_of_order, "event", "out_of_order", NULL);
+	tandem_metrics_sample(o, fam, (double)st->added, "event", "bound", NULL);
+	tandem_metrics_sample(o, fam, (double)st->removed, "event", "removed", NULL);
+	tandem_metrics_sample(o, fam, (double)st->expired, "event", "expired", NULL);
+	tandem_metrics_sample(o, fam, (double)st->calls_absent, "event", "call_absent", NULL);
 }
 
 int sip_registrar_cfg_check(FILE *out)

@@ -13,7 +13,7 @@
 # a small digest client (python): 423 with Min-Expires for a too brief
 # interval, 400 for "*" without Expires: 0, 500 for a CSeq not above the
 # binding's, "*" with Expires: 0 removing every binding.
-# Ports 25750-25769 (baresip also takes its SIP port + 1 for TLS).
+# Ports 25739-25769 (baresip also takes its SIP port + 1 for TLS).
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-registrar: isup-switch not built"; exit 0; }
 [ -x "$BUILD/peers/e1-emu" ] || { skip "it:sip-registrar: e1-emu not built"; exit 0; }
@@ -26,7 +26,7 @@ for m in g711 aufile aubridge account menu; do
 done
 command -v python3 >/dev/null || { skip "it:sip-registrar: python3 needed"; exit 0; }
 cd "$TMPD" || exit 1
-VTY=25750 M3UA=25751 SIP=25752 PBX=25753 BAD=25757 SPAN_L=25755 SPAN_R=25756 PYC=25759
+VTY=25750 M3UA=25751 SIP=25752 PBX=25753 BAD=25757 SPAN_L=25755 SPAN_R=25756 PYC=25759 MET=25739
 SECONDS_VOICE=3
 
 near() { # VALUE TARGET TOLERANCE
@@ -99,6 +99,8 @@ routing
 media
  rtp-port-range 25740 25749
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
+operations
+ metrics listen 127.0.0.1 $MET
 CFG
 
 regs() { vty $VTY "show sip registrations"; }
@@ -113,6 +115,7 @@ wait_tcp $VTY 50 || { fail "it:sip-registrar:tandemd-start"; cat "$TMPD/td.log";
 sw() { echo "$*" >&3; }
 sw "wait-link 10"
 wait_ev "$out" "EV GRS cic=1" 100 || fail "it:sip-registrar:link-up"
+sleep 1
 
 # --- nothing registered yet: the call finds no one (REL 20)
 sw "call 2 30123456 89555"
@@ -129,6 +132,18 @@ check "it:sip-registrar:show-registrations (trunk, aor, contact, source, expires
 exp=$(sed -n 's/.* expires-in \([0-9]*\) s.*/\1/p' <<<"$r" | head -1)
 check "it:sip-registrar:expires-granted (regint 20 -> 1..20 s)" \
 	awk -v e="$exp" 'BEGIN { exit !(e != "" && e >= 1 && e <= 20) }'
+rc=$(vty $VTY enable "show running-config")
+check "it:sip-registrar:running-config (registered expires written back)" \
+	grep -q "^  registered expires min 5 max 600$" <<<"$rc"
+if command -v curl >/dev/null; then
+	m=$(curl -s --max-time 5 "http://127.0.0.1:$MET/metrics")
+	check "it:sip-registrar:metrics (1 live binding on trunk pbx)" \
+		grep -qx 'tandem_sip_registrations{trunk="pbx"} 1' <<<"$m"
+	check "it:sip-registrar:metrics (bound counter)" \
+		grep -qx 'tandem_sip_registrar_events_total{event="bound"} 1' <<<"$m"
+else
+	skip "it:sip-registrar:metrics: curl not installed"
+fi
 check "it:sip-registrar:digest-authenticated (challenge answered)" grep -qE \
 	"trunk pbx: REGISTER authenticated \((SHA-256|MD5), nc [0-9]+\)" "$TMPD/td.log"
 

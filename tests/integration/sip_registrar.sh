@@ -258,6 +258,25 @@ print("star-without-expires-0", st)
 st, r, auth = register("pbx", "py-1", 30, c, 60)
 m = re.search(r"Contact: <sip:pbx@10\.99\.0\.1:5060>;expires=(\d+)", r)
 print("bound", st, "expires=" + (m.group(1) if m else "-"))
+
+def options(sock):
+    port = sock.getsockname()[1]
+    msg = ("OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%08x\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:pbx@127.0.0.1>;tag=1\r\nTo: <%s>\r\n"
+           "Call-ID: opt-%d\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+           % (ruri, port, random.getrandbits(32), ruri, port))
+    sock.sendto(msg.encode(), ("127.0.0.1", sip))
+    try:
+        return int(sock.recv(65535).decode(errors="replace").split(" ", 2)[1])
+    except socket.timeout:
+        return 0
+
+# admission: the bound source is the trunk's; another port of the same host is not
+other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+other.bind(("127.0.0.1", 0))
+other.settimeout(3)
+print("options-from-binding", options(s))
+print("options-from-other-port", options(other))
 # the same Authorization (nonce-count 1) again: a replay, challenged anew
 st, r = send("pbx", "py-1", 32, c, 60, auth)
 print("replay", st)
@@ -273,6 +292,10 @@ sed "s/^/   /" "$TMPD/reg.out"
 check "it:sip-registrar:rfc3261:423-min-expires" grep -q "^too-brief 423 min=5$" "$TMPD/reg.out"
 check "it:sip-registrar:rfc3261:star-needs-expires-0 (400)" grep -q "^star-without-expires-0 400$" "$TMPD/reg.out"
 check "it:sip-registrar:rfc3261:200-lists-binding-with-expires" grep -q "^bound 200 expires=60$" "$TMPD/reg.out"
+check "it:sip-registrar:admission:binding-source-is-the-trunks (OPTIONS 200)" \
+	grep -q "^options-from-binding 200$" "$TMPD/reg.out"
+check "it:sip-registrar:admission:other-port-is-a-stranger (OPTIONS 403)" \
+	grep -q "^options-from-other-port 403$" "$TMPD/reg.out"
 check "it:sip-registrar:rfc3261:nonce-count-replay-401" grep -q "^replay 401$" "$TMPD/reg.out"
 check "it:sip-registrar:rfc3261:old-cseq-500" grep -q "^old-cseq 500$" "$TMPD/reg.out"
 check "it:sip-registrar:rfc3261:star-expires-0-unbinds-all" grep -q "^star-expires-0 200 contacts=0$" "$TMPD/reg.out"

@@ -121,6 +121,12 @@ struct sip_trunk *sip_registrar_trunk_by_source(const struct sockaddr *src, int 
  * a registered trunk open to any source (no allow entries); it is then
  * challenged like any other. */
 bool sip_registrar_admits(const struct sip_msg *m);
+/* A request in a dialog of a registered trunk's call, from where that
+ * call's requests go: admitted though the binding is gone (the PBX
+ * unregistered or its registration expired during the call: its BYE
+ * must still end the call). */
+bool sip_registrar_dialog_admits(struct sip_ua *ua, const struct sip_msg *m,
+				 const struct sip_txn_dest *src);
 /* Where requests to the registered trunk go: its best live binding's
  * source. -ENOENT when no binding is live. */
 int sip_registrar_dest(const struct sip_trunk *t, struct sip_txn_dest *d);

@@ -129,6 +129,27 @@ bool sip_registrar_admits(const struct sip_msg *m)
 	return t && !t->n_allow;
 }
 
+bool sip_registrar_dialog_admits(struct sip_ua *ua, const struct sip_msg *m,
+				 const struct sip_txn_dest *src)
+{
+	struct sip_nameaddr from, to;
+	struct tstr cid;
+	struct sip_leg *leg;
+	uint8_t a[16], b[16];
+	int fa, fb;
+	uint16_t pa, pb;
+
+	if (sip_msg_to(m, &to) < 0 || !to.tag.len || sip_msg_from(m, &from) < 0 ||
+	    sip_msg_call_id(m, &cid) < 0)
+		return false;
+	leg = sip_leg_by_dialog(ua, cid, to.tag, from.tag);
+	if (!leg || !leg->trunk || !leg->trunk->registrar || leg->dest.proto != src->proto ||
+	    sip_acl_addr((const struct sockaddr *)&leg->dest.addr, a, &fa, &pa) < 0 ||
+	    sip_acl_addr((const struct sockaddr *)&src->addr, b, &fb, &pb) < 0)
+		return false;
+	return fa == fb && pa == pb && !memcmp(a, b, fa == AF_INET ? 4 : 16);
+}
+
 int sip_registrar_dest(const struct sip_trunk *t, struct sip_txn_dest *d)
 {
 	const struct sip_reg_binding *b =

@@ -395,7 +395,7 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 	/* a registered trunk's binding, or a REGISTER to one open to any source */
 	if (who == SIP_SEC_STRANGER && m.is_request &&
 	    (sip_registrar_trunk_by_source((const struct sockaddr *)&rx->src, (int)rx->proto) ||
-	     sip_registrar_admits(&m)))
+	     sip_registrar_admits(&m) || sip_registrar_dialog_admits(ua, &m, &src)))
 		who = SIP_SEC_TRUNK;
 	if (m.is_request) {
 		ua->st.rx_requests++;

@@ -305,6 +305,76 @@ sed "s/^/   /" <<<"$r"
 check "it:sip-registrar:rfc3261:counters (423 1, out of order 1)" grep -qE "423 1, out of order 1" <<<"$r"
 check "it:sip-registrar:rfc3261:nothing-left" grep -q "^trunk pbx aor pbx: not registered" <<<"$r"
 
+# --- a call from the PBX; it unregisters during the call, and its BYE
+# (from the call's source, no longer bound) still ends the call
+cat >>"$TMPD/reg.py" <<'PY'
+
+if len(sys.argv) > 3:
+    import time
+    c = "<sip:pbx@127.0.0.1:%d>" % me
+    st, r, _ = register("pbx", "py-3", 1, c, 60)
+    print("call-registered", st, flush=True)
+    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=audio 25738 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n")
+    target = "sip:+4989777001@127.0.0.1:%d;user=phone" % sip
+    base = ("Max-Forwards: 70\r\nFrom: <sip:+4989777@127.0.0.1>;tag=pyfrom\r\n"
+            "Call-ID: py-call\r\nContact: <sip:pbx@127.0.0.1:%d>\r\n" % me)
+    inv = ("INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKinv1\r\n%s"
+           "To: <%s>\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+           "Content-Length: %d\r\n\r\n%s" % (target, me, base, target, len(sdp), sdp))
+    s.sendto(inv.encode(), ("127.0.0.1", sip))
+    s.settimeout(20)
+    to = None
+    while True:
+        try:
+            r = s.recv(65535).decode(errors="replace")
+        except socket.timeout:
+            print("call-answer timeout", flush=True)
+            sys.exit(0)
+        if not r.startswith("SIP/2.0 ") or "INVITE" not in r.split("CSeq:", 1)[1].split("\r\n", 1)[0]:
+            continue
+        code = int(r.split(" ", 2)[1])
+        if code >= 200:
+            to = re.search(r"(?im)^To: *(.*)$", r).group(1).strip()
+            break
+    print("call-answer", code, flush=True)
+    if code != 200:
+        sys.exit(0)
+    ack = ("ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKack1\r\n%s"
+           "To: %s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n" % (target, me, base, to))
+    s.sendto(ack.encode(), ("127.0.0.1", sip))
+    s.settimeout(3)
+    st, r, _ = register("pbx", "py-3", 10, "*", 0)
+    print("call-unregistered", st, flush=True)
+    time.sleep(0.5)
+    bye = ("BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKbye1\r\n%s"
+           "To: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n" % (target, me, base, to))
+    s.sendto(bye.encode(), ("127.0.0.1", sip))
+    st = 0
+    try:
+        while True:
+            r = s.recv(65535).decode(errors="replace")
+            if "BYE" in r.split("CSeq:", 1)[1].split("\r\n", 1)[0]:
+                st = int(r.split(" ", 2)[1])
+                break
+    except socket.timeout:
+        pass
+    print("call-bye", st, flush=True)
+PY
+start_bg "$TMPD/call.out" python3 "$TMPD/reg.py" $SIP $PYC call
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777001 " 100; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777001 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	pass "it:sip-registrar:from-pbx:iam (cic $cic: INVITE from the bound source admitted)"
+	sw "answer $cic"
+	check "it:sip-registrar:from-pbx:answered" wait_ev "$TMPD/call.out" "^call-answer 200" 100
+	check "it:sip-registrar:from-pbx:unregistered-in-call" wait_ev "$TMPD/call.out" "^call-unregistered 200" 50
+	check "it:sip-registrar:from-pbx:bye-after-unregister-200" wait_ev "$TMPD/call.out" "^call-bye 200" 50
+	check "it:sip-registrar:from-pbx:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
+else
+	fail "it:sip-registrar:from-pbx:iam"
+fi
+sed "s/^/   /" "$TMPD/call.out"
+
 if [ "${FAILED:-0}" != 0 ]; then
 	echo "--- baresip"; tail -30 "$TMPD/pbx.log"
 	echo "--- tandemd"; tail -60 "$TMPD/td.log"

@@ -21,6 +21,7 @@
 #include "interwork/iw_enum_dns.h"
 #include "interwork/iw_trust.h"
 #include "sip/sip_hdr.h"
+#include "sip/sip_registrar.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 #include "sip/sip_uri.h"
@@ -488,7 +489,7 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	struct sip_invite_spec spec = {0};
 	char ruri[256], from[200], hdrs[700] = "";
 	char mp_body[2048], mp_ctype[120], sdpbuf[IW_SDP_MAX];
-	const char *host = trunk->domain ? trunk->domain : trunk->host;
+	const char *host = trunk->domain ? trunk->domain : trunk->host ? trunk->host : "invalid";
 
 	c->trunk = trunk;
 	c->attempts++;
@@ -514,6 +515,13 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		snprintf(ruri, sizeof(ruri), "tel:+%s", number);
 	else
 		snprintf(ruri, sizeof(ruri), "sip:+%s@%s;user=phone", number, host);
+	/* a registered trunk (an IP-PBX): its registered Contact, or no one
+	 * there to call: Q.850 20 subscriber absent */
+	if (!ruri_in && trunk->registrar && sip_registrar_ruri(trunk, ruri, sizeof(ruri)) < 0) {
+		LOGCALL(c, LOGL_INFO, "trunk %s: no live registration: REL 20\n", trunk->name);
+		circuit_fail(c, ISUP_CAUSE_SUBSCRIBER_ABSENT);
+		return;
+	}
 	/* RFC 3398 7.2.1.2 / RFC 3325: a restricted calling number travels
 	 * only in P-Asserted-Identity, with Privacy: id */
 	iw_identity_out(trunk, c->calling, c->calling_restricted, c->local_addr, from, sizeof(from),

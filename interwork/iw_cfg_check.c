@@ -11,6 +11,7 @@
 #include "interwork/iw_route_vty.h"
 #include "media/media.h"
 #include "sigtran/isup_vty.h"
+#include "sip/sip_registrar.h"
 #include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
 
@@ -122,6 +123,7 @@ void iw_cfg_check(FILE *out, struct iw_cfg_check_res *res)
 	res->errors += timeslot_overlaps(out);
 	res->errors += (unsigned)sip_sec_cfg_check(out);
 	res->errors += iw_cdr_pg_cfg_check(out);
+	res->errors += (unsigned)sip_registrar_cfg_check(out);
 	for (int dir = 0; dir < 2; dir++) {
 		c.to_sip = dir == 0;
 		t = iw_route_vty_table(c.to_sip);

@@ -3,6 +3,7 @@
 
 #include "core/metrics.h"
 #include "sip/sip_metrics.h"
+#include "sip/sip_registrar.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 
@@ -51,6 +52,7 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			      NULL);
 	tandem_metrics_family(o, "tandem_sip_legs_active", "gauge", "SIP call legs now");
 	tandem_metrics_sample(o, "tandem_sip_legs_active", (double)s->legs_active, NULL);
+	sip_registrar_metrics(o);
 }
 
 int sip_metrics_register(struct sip_ua *ua)

@@ -76,6 +76,10 @@ struct sip_trunk {
 	char *default_calling; /* calling number from an untrusted trunk without From number */
 	struct sip_acl_entry *allow; /* sources admitted besides the remote (sip_sec_vty.c) */
 	unsigned n_allow;
+	/* kind registered: the peer registers with us (sip_registrar.h) */
+	bool registrar;
+	unsigned reg_min_expires, reg_max_expires;
+	struct sip_registrar_state *reg; /* its bindings (NULL: none yet) */
 	/* state */
 	bool up, registered;
 	unsigned calls;		   /* calls on the trunk now (kept by the interworking layer) */

@@ -22,6 +22,7 @@
 #include "sip/sip_check.h"
 #include "sip/sip_dialog.h"
 #include "sip/sip_hdr.h"
+#include "sip/sip_registrar.h"
 #include "sip/sip_sec.h"
 #include "sip/sip_resolve.h"
 #include "sip/sip_trunk.h"
@@ -135,12 +136,20 @@ void sip_ua_txn_info(const struct sip_msg *m, struct sip_txn_info *i)
 
 struct sip_trunk *sip_ua_trunk_by_source(const struct sip_txn_dest *src)
 {
-	/* remote address and port, remote address, then the allow entries */
-	return sip_sec_trunk_match((const struct sockaddr *)&src->addr, (int)src->proto);
+	/* remote address and port, remote address, then the allow entries;
+	 * then a registered trunk's live binding */
+	struct sip_trunk *t =
+		sip_sec_trunk_match((const struct sockaddr *)&src->addr, (int)src->proto);
+
+	return t ? t
+		 : sip_registrar_trunk_by_source((const struct sockaddr *)&src->addr,
+						 (int)src->proto);
 }
 
 int sip_ua_trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d)
 {
+	if (t->registrar) /* where its REGISTER came from (sip_registrar_ua.c) */
+		return sip_registrar_dest(t, d);
 	if (t->res) /* RFC 3263: one of its resolved targets (sip_resolve.c) */
 		return sip_trunk_res_dest((struct sip_trunk *)t, d);
 	memset(d, 0, sizeof(*d));
@@ -239,6 +248,9 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 	case SIP_METHOD_UPDATE:
 		sip_leg_update_rx(ua, t, i);
 		return;
+	case SIP_METHOD_REGISTER: /* 405 unless a trunk is of kind registered */
+		sip_registrar_rx(ua, t, m, src);
+		return;
 	default:
 		sip_ua_respond_simple(ua, t, m, 405, ALLOW_HDR);
 		return;
@@ -332,6 +344,18 @@ static void stateless_reply_hdrs(struct sip_ua *ua, const struct sip_txn_dest *t
 	}
 }
 
+/* The methods processed: REGISTER too while a trunk is of kind registered. */
+static const struct sip_uas_policy *reg_pol(struct sip_ua *ua)
+{
+	static struct sip_uas_policy pol;
+
+	if (!sip_registrar_enabled())
+		return &ua->pol;
+	pol = ua->pol;
+	pol.methods |= 1u << SIP_METHOD_REGISTER;
+	return &pol;
+}
+
 static void on_rx(void *priv, const struct sip_rx *rx)
 {
 	struct sip_ua *ua = priv;
@@ -368,6 +392,11 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 		}
 		return;
 	}
+	/* a registered trunk's binding, or a REGISTER to one open to any source */
+	if (who == SIP_SEC_STRANGER && m.is_request &&
+	    (sip_registrar_trunk_by_source((const struct sockaddr *)&rx->src, (int)rx->proto) ||
+	     sip_registrar_admits(&m) || sip_registrar_dialog_admits(ua, &m, &src)))
+		who = SIP_SEC_TRUNK;
 	if (m.is_request) {
 		ua->st.rx_requests++;
 		if (who == SIP_SEC_STRANGER) {
@@ -382,7 +411,7 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 			stateless_reply_hdrs(ua, &src, &m, 503, "Retry-After: 1\r\n");
 			return;
 		}
-		st = sip_msg_check_uas(&m, &ua->pol, &why);
+		st = sip_msg_check_uas(&m, reg_pol(ua), &why);
 		if (st) {
 			ua->st.rx_invalid++;
 			LOGP(DSIP, LOGL_INFO, "%.*s refused with %u: %s\n", TSTR_FMT(m.method), st,

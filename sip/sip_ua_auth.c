@@ -177,6 +177,14 @@ static void refuse(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m
 int sip_ua_auth_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
 		      const struct sip_trunk *tr)
 {
+	if (!tr || !tr->require_auth || !m->is_request || !method_guarded(m->meth))
+		return 0;
+	return sip_ua_auth_demand(ua, t, m, tr);
+}
+
+int sip_ua_auth_demand(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+		       const struct sip_trunk *tr)
+{
 	const struct sip_hdr *h;
 	struct sip_auth_credentials cr;
 	struct sip_auth_server srv;
@@ -185,8 +193,6 @@ int sip_ua_auth_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 	char user[256], uri[1024], method[32];
 	int rc;
 
-	if (!tr || !tr->require_auth || !m->is_request || !method_guarded(m->meth))
-		return 0;
 	ns = nonces(ua);
 	if (!ns) {
 		reply(t, m, 500, NULL);

@@ -163,6 +163,10 @@ uint64_t sip_ua_rnd_next(struct sip_ua *ua);
  * are good); otherwise the 401/403 is sent and a negative errno returned. */
 int sip_ua_auth_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
 		      const struct sip_trunk *tr);
+/* The same for any request of tr, whatever its method (REGISTER to a
+ * registered trunk, sip_registrar_ua.c). */
+int sip_ua_auth_demand(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
+		       const struct sip_trunk *tr);
 struct tstr sip_ua_view(const char *s);
 void sip_ua_local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t hlen,
 			   uint16_t *port);

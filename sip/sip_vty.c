@@ -11,6 +11,7 @@
 #include "core/vty.h"
 #include "sip/sip_sec.h"
 #include "sip/sip_resolve.h"
+#include "sip/sip_registrar.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
 
@@ -425,6 +426,7 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, "  register expires %u%s", t->register_expires, VTY_NEWLINE);
 		if (t->require_auth)
 			vty_out(vty, "  require-auth%s", VTY_NEWLINE);
+		sip_registrar_vty_write_trunk(vty, t);
 		vty_out(vty, "  limits calls %u cps %u%s", t->max_calls, t->max_cps, VTY_NEWLINE);
 		if (t->prack)
 			vty_out(vty, "  prack%s", VTY_NEWLINE);
@@ -514,6 +516,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_redirect_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cmd);
 	sip_vty_sec_init();
+	sip_registrar_vty_init();
 	sip_resolver_vty_init();
 	install_element_ve(&show_sip_trunks_cmd);
 	sip_sec_vty_init();

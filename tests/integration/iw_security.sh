@@ -8,7 +8,12 @@
 #   - RFC 3325: PAI from an untrusted trunk never becomes the calling
 #     number (From, user provided not verified: scr=0); a trusted trunk's
 #     does (network provided: scr=3); a default-calling-number replaces the
-#     From; toward an untrusted trunk a restricted number is not sent
+#     From; toward an untrusted trunk a restricted number is not sent;
+#     tshark decodes the IAMs from a capture of the M3UA link (independent
+#     of the switch's libss7 view): the untrusted trunk's PAI is in none
+#   - tandem as the digest client of a trunk: kamailio's auth module
+#     challenges tandem's INVITE (401 and 407, SHA-256, qop=auth) and
+#     verifies its answer; a wrong password gets kamailio's 403 -> REL 21
 #   - topology hiding: sipp (A side, 127.0.0.3) -> tandem -> ISUP (tandem's
 #     own linkset lA, M3UA IPSP, to its linkset lB) -> tandem -> sipp (B
 #     side); nothing of A's Via, Record-Route, Contact, Call-ID, tags, SDP
@@ -25,7 +30,7 @@ cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
 VTY=25800 M3UA=25801 M3AB=25802 SIP=25803
 UA_AUTH=25810 UA_SHA=25811 UA_UNTR=25812 UA_TR=25813 UA_DEF=25814 UAS_UNTR=25815 UAS_TR=25816
-UA_A=25817 UAS_B=25818
+UA_A=25817 UAS_B=25818 KAM=25819 UAS_K=25826
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
  logging filter all 1
@@ -94,6 +99,12 @@ sip
   remote 127.0.0.3 $UA_A
  trunk b-side
   remote 127.0.0.1 $UAS_B
+ trunk kam
+  remote 127.0.0.1 $KAM
+  auth tandem s3cret
+ trunk kam-bad
+  remote 127.0.0.1 $KAM
+  auth tandem wrong
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-isup 4977 via lA
@@ -103,12 +114,22 @@ routing
  route to-sip 4978 via b-side
  route to-sip 4941 via out-untrusted
  route to-sip 4942 via out-trusted
+ route to-sip 4943 via kam
+ route to-sip 4944 via kam-bad
 media
  rtp-port-range 25900 26199
  span 0 e1 local 127.0.0.1 25820 remote 127.0.0.1 25821 frames 8
  span 1 e1 local 127.0.0.1 25822 remote 127.0.0.1 25823 frames 8
  span 2 e1 local 127.0.0.1 25824 remote 127.0.0.1 25825 frames 8
 CFG
+# the M3UA link to the switch, captured for tshark (it reads the IAMs' calling
+# numbers itself: an independent decoder of what tandem put on the wire)
+have_cap=""
+if command -v tshark >/dev/null; then
+	start_bg "$TMPD/cap.log" tshark -i lo -f "tcp port $M3UA" -w "$TMPD/m3ua.pcap"
+	cap=$BG_PID
+	wait_ev "$TMPD/cap.log" "Capturing on" 50 && have_cap=1
+fi
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
@@ -275,6 +296,132 @@ check "it:iw-sec:to-untrusted-restricted-no-pai (number nowhere)" \
 	bash -c "[ -n \"\$1\" ] && ! grep -qi 'P-Asserted-Identity' <<<\"\$1\" && ! grep -q '301234567' <<<\"\$1\" && grep -q 'anonymous@anonymous.invalid' <<<\"\$1\"" _ "$inv_u"
 check "it:iw-sec:to-trusted-restricted-pai-privacy-id" \
 	bash -c "grep -q 'P-Asserted-Identity: <sip:+49301234567@' <<<\"\$1\" && grep -q '^Privacy: id' <<<\"\$1\"" _ "$inv_t"
+
+# the same IAMs as tshark decodes them from the captured M3UA (not the
+# switch's libss7 view): the untrusted trunk's PAI number is in no IAM
+if [ -n "$have_cap" ]; then
+	sleep 0.3
+	kill -INT "$cap"
+	wait "$cap" 2>/dev/null
+	TANDEM_M3UA_PORT=$M3UA timeout 60 tshark -r "$TMPD/m3ua.pcap" \
+		-X lua_script:"$TOP/tests/tools/m3ua_tcp.lua" -Y "tcp.dstport==$M3UA && isup.message_type==1" \
+		-T fields -E separator='|' -e isup.called -e isup.calling -e isup.screening_indicator \
+		-e isup.address_presentation_restricted_indicator 2>/dev/null |
+		awk -F'|' '{ n = split($1, a, ","); split($2, b, ","); split($3, c, ","); split($4, d, ",");
+			for (i = 1; i <= n; i++) print "IAM called=" a[i] " calling=" b[i] " scr=" c[i] " pres=" d[i] }' \
+		>"$TMPD/tshark-iam.txt"
+	ts_iam() { grep -m1 "called=[^ ]*$1" "$TMPD/tshark-iam.txt"; }
+	echo "   tshark: $(ts_iam 89300001) / $(ts_iam 89300002)"
+	check "it:iw-sec:tshark-untrusted-iam-calling-is-from (30111222, user provided not verified)" \
+		grep -qE "calling=30111222 scr=0 " <<<"$(ts_iam 89300001)"
+	check "it:iw-sec:tshark-untrusted-pai-in-no-iam (30555666 only in the trusted trunk's IAM)" \
+		test "$(grep -c 'calling=30555666 ' "$TMPD/tshark-iam.txt")" = 1 -a \
+		-n "$(grep 'calling=30555666 scr=3 ' <<<"$(ts_iam 89300002)")"
+	check "it:iw-sec:tshark-untrusted-privacy-restricted (pres=1)" \
+		grep -qE "calling=30111222 scr=0 pres=1" <<<"$(ts_iam 89300004)"
+else
+	skip "it:iw-sec:tshark: tshark missing or cannot capture on lo"
+fi
+
+# ------------------------------------------- kamailio challenges tandem
+# tandem as the digest client toward a trunk: kamailio's auth module (SHA-256,
+# RFC 8760, qop=auth) challenges tandem's INVITE with 401 (www) or 407
+# (proxy, numbers ending in 7), checks the answer against its own password and
+# relays the call to sipp; a trunk with the wrong password gets 403 from it
+KAMD=$(command -v kamailio || echo /usr/sbin/kamailio)
+KMOD=/usr/lib/x86_64-linux-gnu/kamailio/modules
+if [ -x "$KAMD" ] && [ -f "$KMOD/auth.so" ]; then
+	cat >"$TMPD/k.cfg" <<KCFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:127.0.0.1:$KAM
+mpath="$KMOD/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "textops.so"
+loadmodule "auth.so"
+modparam("auth", "algorithm", "SHA-256")
+modparam("auth", "nonce_count", 1)
+modparam("auth", "qop", "auth")
+
+request_route {
+	if (is_method("ACK")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	if (has_totag() || !is_method("INVITE")) {
+		sl_send_reply("405", "Not here");
+		exit;
+	}
+	if (\$rU =~ "7\$") {
+		\$var(rc) = pv_proxy_authenticate("tandem.test", "s3cret", "0");
+		if (\$var(rc) < 0) {
+			xlog("L_ERR", "KAUTH 407 rc=\$var(rc) \$rU \$hdr(Proxy-Authorization)\n");
+			if (\$var(rc) == -2 || \$var(rc) == -3) {
+				sl_send_reply("403", "Wrong credentials");
+				exit;
+			}
+			proxy_challenge("tandem.test", "1");
+			exit;
+		}
+		xlog("L_ERR", "KAUTH-OK 407 user=\$au \$rU \$hdr(Proxy-Authorization)\n");
+	} else {
+		\$var(rc) = pv_www_authenticate("tandem.test", "s3cret", "0");
+		if (\$var(rc) < 0) {
+			xlog("L_ERR", "KAUTH 401 rc=\$var(rc) \$rU \$hdr(Authorization)\n");
+			if (\$var(rc) == -2 || \$var(rc) == -3) {
+				sl_send_reply("403", "Wrong credentials");
+				exit;
+			}
+			www_challenge("tandem.test", "1");
+			exit;
+		}
+		xlog("L_ERR", "KAUTH-OK 401 user=\$au \$rU \$hdr(Authorization)\n");
+	}
+	\$du = "sip:127.0.0.1:$UAS_K";
+	t_relay();
+}
+KCFG
+	start_bg "$TMPD/k.log" "$KAMD" -DD -E -f "$TMPD/k.cfg"
+	kp=$BG_PID
+	start_bg "$TMPD/uas-k.out" timeout 40 sipp -sn uas -i 127.0.0.1 -p $UAS_K -m 2 -nostdin \
+		-trace_msg -message_file "$TMPD/uas-k.msg"
+	wait_udp $KAM 50
+	wait_udp $UAS_K 50
+	for c in "12 43000001 401" "13 43000007 407"; do
+		set -- $c
+		k=$(grep -c "EV ANM cic=$1\$" "$out")
+		sw "call $1 $2 301234567"
+		check "it:iw-sec:kamailio-$3-challenge-answered-sha256 (ANM cic=$1)" \
+			wait_ev "$out" "EV ANM cic=$1\$" 80 $((k + 1))
+		sw "release $1 16"
+		wait_ev "$out" "EV RLC cic=$1\$" 50
+	done
+	grep "KAUTH" "$TMPD/k.log" | sed 's/^/   /' | cut -c1-200
+	check "it:iw-sec:kamailio-401-sha256-verified (kamailio checked tandem's Authorization)" \
+		grep -qE "KAUTH-OK 401 user=tandem .*algorithm=SHA-256" "$TMPD/k.log"
+	check "it:iw-sec:kamailio-407-sha256-verified (Proxy-Authorization)" \
+		grep -qE "KAUTH-OK 407 user=tandem .*algorithm=SHA-256" "$TMPD/k.log"
+	check "it:iw-sec:kamailio-challenged-first (one challenge each, no credentials before)" \
+		test "$(grep -c 'KAUTH 40[17] rc=-5 ' "$TMPD/k.log")" = 2
+	k=$(grep -c "EV ANM cic=14\$" "$out")
+	sw "call 14 44000001 301234567"
+	check "it:iw-sec:kamailio-wrong-password-rel (403 from kamailio -> REL 21, no answer)" \
+		wait_ev "$out" "EV REL cic=14 cause=21\$" 80
+	check "it:iw-sec:kamailio-wrong-password-not-answered" test "$(grep -c "EV ANM cic=14\$" "$out")" = "$k"
+	check "it:iw-sec:kamailio-wrong-password-tried-once (no loop of answers)" \
+		test "$(grep -c 'KAUTH 401 rc=-2 ' "$TMPD/k.log")" = 1
+	kill -TERM "$kp"
+else
+	skip "it:iw-sec:kamailio-auth: kamailio with its auth module is not installed"
+fi
 
 # ---------------------------------------------------------------- topology
 start_bg "$TMPD/uas-b.out" timeout 30 sipp -sn uas -i 127.0.0.1 -p $UAS_B -m 1 -nostdin \

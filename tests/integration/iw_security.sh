@@ -224,6 +224,102 @@ if [ -n "$auth" ]; then
 else
 	fail "it:iw-sec:replay (no Authorization captured)"
 fi
+# every in-dialog method from a require-auth trunk is challenged, not only
+# BYE: a client with its own digest code (MD5, qop=auth) sets up a call,
+# then sends INFO, UPDATE and a re-INVITE without credentials (each must
+# get 401; REFER and MESSAGE, not taken at all, 405), INFO with them
+# (served), BYE with them
+cat >"$TMPD/indialog.py" <<'PY'
+import hashlib, os, random, re, socket, sys
+lport, dst, num = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", lport))
+s.settimeout(3)
+cid, ftag, cseq = "indlg%08x" % random.getrandbits(32), "f%06x" % random.getrandbits(24), 0
+ruri, totag = "sip:%s@127.0.0.1:%d" % (num, dst), ""
+sdp = ("v=0\r\no=x 1 %d IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+       "m=audio 40002 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n")
+def h(x): return hashlib.md5(x.encode()).hexdigest()
+def auth(chal, meth, uri):
+    p = dict(re.findall(r'(\w+)="?([^",]*)"?', chal))
+    cn = os.urandom(8).hex()
+    resp = h("%s:%s:00000001:%s:auth:%s" % (h("tandem:%s:s3cret" % p["realm"]), p["nonce"], cn,
+                                            h("%s:%s" % (meth, uri))))
+    return ('Authorization: Digest username="tandem", realm="%s", nonce="%s", uri="%s", '
+            'response="%s", algorithm=MD5, qop=auth, nc=00000001, cnonce="%s"\r\n'
+            % (p["realm"], p["nonce"], uri, resp, cn))
+def req(meth, extra="", body="", cs=None):
+    global cseq
+    cseq += 1
+    br = "z9hG4bK%x" % random.getrandbits(48)
+    ct = "Content-Type: application/sdp\r\n" if body.startswith("v=0") else \
+        ("Content-Type: text/plain\r\n" if body else "")
+    m = ("%s %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=%s\r\n"
+         "From: <sip:trunk@127.0.0.1>;tag=%s\r\nTo: <sip:%s@127.0.0.1>%s\r\nCall-ID: %s\r\n"
+         "CSeq: %d %s\r\nContact: <sip:trunk@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n%s%s"
+         "Content-Length: %d\r\n\r\n%s") % (meth, ruri, lport, br, ftag, num, totag, cid, cseq, meth,
+                                            lport, extra, ct, len(body), body)
+    s.sendto(m.encode(), ("127.0.0.1", dst))
+    while True:
+        r = s.recv(65535).decode(errors="replace")
+        if not r.startswith("SIP/2.0 ") or ("Call-ID: %s\r\n" % cid) not in r:
+            continue
+        if ("CSeq: %d %s\r\n" % (cseq, meth)) not in r:
+            continue
+        code = int(r.split(" ", 2)[1])
+        if code < 200:
+            continue
+        if meth == "INVITE" and code >= 300:  # ACK to a failure: same branch
+            to = [l for l in r.split("\r\n") if l.lower().startswith("to:")][0]
+            s.sendto(("ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=%s\r\n"
+                      "From: <sip:trunk@127.0.0.1>;tag=%s\r\n%s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\n"
+                      "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+                      % (ruri, lport, br, ftag, to, cid, cseq)).encode(), ("127.0.0.1", dst))
+        chal = [l.split(":", 1)[1] for l in r.split("\r\n") if l.lower().startswith("www-authenticate:")]
+        return code, r, chal
+code, r, chal = req("INVITE", body=sdp % 1)
+code, r, _ = req("INVITE", auth(chal[0], "INVITE", ruri), sdp % 1)
+print("INVITE-with-credentials %d" % code)
+if code != 200:
+    sys.exit(1)
+totag = ";tag=" + re.search(r"\r\nTo:[^\r]*;tag=([^;\r]+)", r).group(1)
+ruri = re.search(r"\r\nContact:\s*<([^>]+)>", r).group(1)
+s.sendto(("ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKack%x\r\n"
+          "From: <sip:trunk@127.0.0.1>;tag=%s\r\nTo: <sip:%s@127.0.0.1>%s\r\nCall-ID: %s\r\n"
+          "CSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+          % (ruri, lport, random.getrandbits(32), ftag, num, totag, cid, cseq)).encode(),
+         ("127.0.0.1", dst))
+for meth, body in (("INFO", ""), ("UPDATE", ""), ("INVITE", sdp % 2), ("REFER", ""),
+                   ("MESSAGE", "hi")):
+    extra = "Refer-To: <sip:+4989100099@127.0.0.1>\r\n" if meth == "REFER" else ""
+    code, r, chal = req(meth, extra, body)
+    print("%s-without-credentials %d" % ("re-INVITE" if meth == "INVITE" else meth, code))
+code, r, chal = req("INFO")
+code, r, _ = req("INFO", auth(chal[0], "INFO", ruri))
+print("INFO-with-credentials %d" % code)
+code, r, chal = req("BYE")
+code, r, _ = req("BYE", auth(chal[0], "BYE", ruri))
+print("BYE-with-credentials %d" % code)
+PY
+n2=$(iams)
+timeout 30 python3 "$TMPD/indialog.py" $UA_AUTH $SIP +4989100007 >"$TMPD/indialog.out" 2>&1
+sed 's/^/   in-dialog: /' "$TMPD/indialog.out"
+check "it:iw-sec:digest-own-client-call (INVITE 200 after MD5, one IAM)" \
+	test -n "$(grep -x 'INVITE-with-credentials 200' "$TMPD/indialog.out")" -a "$(iams)" = $((n2 + 1))
+for m in INFO UPDATE re-INVITE; do
+	check "it:iw-sec:digest-in-dialog-$m-challenged (401 without credentials)" \
+		grep -qx "$m-without-credentials 401" "$TMPD/indialog.out"
+done
+# tandem does not take REFER or MESSAGE: the method check (405, RFC 3261
+# 8.2.1, done before the transaction layer) answers before the digest one
+for m in REFER MESSAGE; do
+	check "it:iw-sec:digest-in-dialog-$m-not-served ($(sed -n "s/^$m-without-credentials //p" "$TMPD/indialog.out"): 401 or 405)" \
+		grep -qxE "$m-without-credentials (401|405)" "$TMPD/indialog.out"
+done
+check "it:iw-sec:digest-in-dialog-INFO-with-credentials-served (200)" \
+	grep -qx "INFO-with-credentials 200" "$TMPD/indialog.out"
+check "it:iw-sec:digest-in-dialog-BYE-with-credentials-200" grep -qx "BYE-with-credentials 200" \
+	"$TMPD/indialog.out"
 # a trunk with both: SHA-256 first, then MD5, one nonce (RFC 8760 2.4)
 python3 "$TMPD/replay.py" $UA_SHA $SIP "X-None: 1" +4989100009 >"$TMPD/chal.out" 2>&1
 check "it:iw-sec:digest-challenges-sha256-first-then-md5 (RFC 8760)" bash -c \

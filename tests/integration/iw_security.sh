@@ -70,6 +70,7 @@ isup
   cic 1 31 span 2 timeslot 1
 sip
  listen udp 127.0.0.1 $SIP
+ user-agent carrier-gw 2.1
  trunk self
   remote 127.0.0.1 $SIP
  trunk authed
@@ -280,6 +281,7 @@ def req(meth, extra="", body="", cs=None):
 code, r, chal = req("INVITE", body=sdp % 1)
 code, r, _ = req("INVITE", auth(chal[0], "INVITE", ruri), sdp % 1)
 print("INVITE-with-credentials %d" % code)
+print("\n".join(l for l in r.split("\r\n") if l.startswith("Server:")))
 if code != 200:
     sys.exit(1)
 totag = ";tag=" + re.search(r"\r\nTo:[^\r]*;tag=([^;\r]+)", r).group(1)
@@ -306,6 +308,10 @@ timeout 30 python3 "$TMPD/indialog.py" $UA_AUTH $SIP +4989100007 >"$TMPD/indialo
 sed 's/^/   in-dialog: /' "$TMPD/indialog.out"
 check "it:iw-sec:digest-own-client-call (INVITE 200 after MD5, one IAM)" \
 	test -n "$(grep -x 'INVITE-with-credentials 200' "$TMPD/indialog.out")" -a "$(iams)" = $((n2 + 1))
+# the Server header is what user-agent says (the default, "tandem" without
+# a version, is checked by sip_edge.sh)
+check "it:iw-sec:server-header-configured ($(grep '^Server:' "$TMPD/indialog.out"))" \
+	grep -qx "Server: carrier-gw 2.1" "$TMPD/indialog.out"
 for m in INFO UPDATE re-INVITE; do
 	check "it:iw-sec:digest-in-dialog-$m-challenged (401 without credentials)" \
 		grep -qx "$m-without-credentials 401" "$TMPD/indialog.out"

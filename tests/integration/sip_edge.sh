@@ -12,7 +12,7 @@
 #   - UDP: a 4 KB INVITE is parsed whole (the call is made); the largest
 #     datagram IPv4 can carry (65,507 bytes) is received whole by default
 #   - TCP idle timer: a silent connection closed, a busy one kept
-#   - a scan (thousands of random INVITE/OPTIONS from many unknown
+#   - a scan (thousands of random INVITE/OPTIONS/REGISTER from many unknown
 #     addresses): no IAM, RSS flat, the VTY answers fast, a trunk call made
 #     during it succeeds
 source "$(dirname "$0")/../lib.sh"
@@ -488,7 +488,7 @@ start_bg "$TMPD/idle.out" python3 "$TMPD/idle.py" "$SIP"
 idlep=$BG_PID
 idle0=$(sec | sed -n 's/.* \([0-9]*\) (idle).*/\1/p')
 
-# --- a scan: random INVITE/OPTIONS from many unknown addresses for 15 s
+# --- a scan: random INVITE/OPTIONS/REGISTER from many unknown addresses for 15 s
 n0=$(iams)
 rss_pre=$(rss)
 cat >"$TMPD/scan.py" <<'PY'
@@ -504,7 +504,7 @@ sent, t0 = 0, time.time()
 def one(s):
     ip, lport = s.getsockname()
     user = "%d" % random.randint(100, 99999999)
-    meth = random.choice(["INVITE", "OPTIONS"])
+    meth = random.choice(["INVITE", "OPTIONS", "REGISTER"])
     m = (f"{meth} sip:{user}@127.0.0.1 SIP/2.0\r\n"
          f"Via: SIP/2.0/UDP {ip}:{lport};branch=z9hG4bK{random.getrandbits(48):x}\r\n"
          f"Max-Forwards: 70\r\nFrom: \"sipvicious\"<sip:{user}@1.1.1.1>;tag={random.getrandbits(32):x}\r\n"

@@ -227,9 +227,10 @@ else
 fi
 # every in-dialog method from a require-auth trunk is challenged, not only
 # BYE: a client with its own digest code (MD5, qop=auth) sets up a call,
-# then sends INFO, UPDATE and a re-INVITE without credentials (each must
-# get 401; REFER and MESSAGE, not taken at all, 405), INFO with them
-# (served), BYE with them
+# then sends INFO (with and without a body tandem does not take), UPDATE,
+# a re-INVITE, REFER and MESSAGE without credentials (each must get 401,
+# RFC 3261 8.2: authentication before the method and body checks), INFO and
+# MESSAGE with them (200; 415 for the body; 405 for MESSAGE), BYE with them
 cat >"$TMPD/indialog.py" <<'PY'
 import hashlib, os, random, re, socket, sys
 lport, dst, num = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -291,14 +292,17 @@ s.sendto(("ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKack%x\r
           "CSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
           % (ruri, lport, random.getrandbits(32), ftag, num, totag, cid, cseq)).encode(),
          ("127.0.0.1", dst))
-for meth, body in (("INFO", ""), ("UPDATE", ""), ("INVITE", sdp % 2), ("REFER", ""),
-                   ("MESSAGE", "hi")):
+for name, meth, body in (("INFO", "INFO", ""), ("INFO-text-body", "INFO", "hello"),
+                         ("UPDATE", "UPDATE", ""), ("re-INVITE", "INVITE", sdp % 2),
+                         ("REFER", "REFER", ""), ("MESSAGE", "MESSAGE", "hi")):
     extra = "Refer-To: <sip:+4989100099@127.0.0.1>\r\n" if meth == "REFER" else ""
     code, r, chal = req(meth, extra, body)
-    print("%s-without-credentials %d" % ("re-INVITE" if meth == "INVITE" else meth, code))
-code, r, chal = req("INFO")
-code, r, _ = req("INFO", auth(chal[0], "INFO", ruri))
-print("INFO-with-credentials %d" % code)
+    print("%s-without-credentials %d" % (name, code))
+for name, meth, body in (("INFO", "INFO", ""), ("INFO-text-body", "INFO", "hello"),
+                         ("MESSAGE", "MESSAGE", "hi")):
+    code, r, chal = req(meth, "", body)
+    code, r, _ = req(meth, auth(chal[0], meth, ruri), body) if chal else (code, r, None)
+    print("%s-with-credentials %d" % (name, code))
 code, r, chal = req("BYE")
 code, r, _ = req("BYE", auth(chal[0], "BYE", ruri))
 print("BYE-with-credentials %d" % code)
@@ -312,18 +316,18 @@ check "it:iw-sec:digest-own-client-call (INVITE 200 after MD5, one IAM)" \
 # a version, is checked by sip_edge.sh)
 check "it:iw-sec:server-header-configured ($(grep '^Server:' "$TMPD/indialog.out"))" \
 	grep -qx "Server: carrier-gw 2.1" "$TMPD/indialog.out"
-for m in INFO UPDATE re-INVITE; do
+# RFC 3261 8.2: authentication first, then the method (MESSAGE, not taken:
+# 405), extension and body (text/plain in INFO: 415) checks
+for m in INFO INFO-text-body UPDATE re-INVITE REFER MESSAGE; do
 	check "it:iw-sec:digest-in-dialog-$m-challenged (401 without credentials)" \
 		grep -qx "$m-without-credentials 401" "$TMPD/indialog.out"
 done
-# tandem does not take REFER or MESSAGE: the method check (405, RFC 3261
-# 8.2.1, done before the transaction layer) answers before the digest one
-for m in REFER MESSAGE; do
-	check "it:iw-sec:digest-in-dialog-$m-not-served ($(sed -n "s/^$m-without-credentials //p" "$TMPD/indialog.out"): 401 or 405)" \
-		grep -qxE "$m-without-credentials (401|405)" "$TMPD/indialog.out"
-done
 check "it:iw-sec:digest-in-dialog-INFO-with-credentials-served (200)" \
 	grep -qx "INFO-with-credentials 200" "$TMPD/indialog.out"
+check "it:iw-sec:digest-in-dialog-INFO-text-body-with-credentials-415" \
+	grep -qx "INFO-text-body-with-credentials 415" "$TMPD/indialog.out"
+check "it:iw-sec:digest-in-dialog-MESSAGE-with-credentials-405 (authenticated, then not taken)" \
+	grep -qx "MESSAGE-with-credentials 405" "$TMPD/indialog.out"
 check "it:iw-sec:digest-in-dialog-BYE-with-credentials-200" grep -qx "BYE-with-credentials 200" \
 	"$TMPD/indialog.out"
 # a trunk with both: SHA-256 first, then MD5, one nonce (RFC 8760 2.4)

@@ -194,17 +194,53 @@ void sip_ua_respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct si
 		sip_txn_respond(t, (int)status, buf, (size_t)n);
 }
 
+/* The request checks whose answer waits for the digest check of a
+ * require-auth trunk (the rest are about the message's syntax). */
+static bool auth_first(unsigned st)
+{
+	return st == SIP_METHOD_NOT_ALLOWED || st == SIP_NOT_ACCEPTABLE ||
+	       st == SIP_UNSUPPORTED_MEDIA_TYPE || st == SIP_BAD_EXTENSION;
+}
+
+/* The methods processed: REGISTER too while a trunk is of kind registered. */
+static const struct sip_uas_policy *reg_pol(struct sip_ua *ua)
+{
+	static struct sip_uas_policy pol;
+
+	if (!sip_registrar_enabled())
+		return &ua->pol;
+	pol = ua->pol;
+	pol.methods |= 1u << SIP_METHOD_REGISTER;
+	return &pol;
+}
+
 static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info *i,
 		       const uint8_t *raw, size_t len, const struct sip_txn_dest *src)
 {
 	struct sip_ua *ua = priv;
 	const struct sip_msg *m = i->msg;
+	const struct sip_trunk *tr = sip_ua_trunk_by_source(src);
 
 	/* tls client-ca: the trunk's certificate; require-auth: INVITE, BYE,
 	 * INFO, UPDATE, REFER... carry good digest credentials; or 401/403 */
-	if (sip_ua_tls_check(ua, t, m, sip_ua_trunk_by_source(src), src) < 0 ||
-	    sip_ua_auth_check(ua, t, m, sip_ua_trunk_by_source(src)) < 0)
+	if (sip_ua_tls_check(ua, t, m, tr, src) < 0 || sip_ua_auth_check(ua, t, m, tr) < 0)
 		return;
+	/* authenticated: now the checks on_packet left for after it */
+	if (sip_ua_auth_guards(tr, m->meth)) {
+		const char *why = NULL;
+		unsigned st = sip_msg_check_uas(m, reg_pol(ua), &why);
+
+		if (auth_first(st)) {
+			uint8_t buf[MSG_MAX];
+			int n = sip_reject_build((char *)buf, sizeof(buf), m, st, reg_pol(ua));
+
+			LOGP(DSIP, LOGL_INFO, "%.*s refused with %u: %s\n", TSTR_FMT(m->method), st,
+			     why ? why : "");
+			if (n > 0)
+				sip_txn_respond(t, (int)st, buf, (size_t)n);
+			return;
+		}
+	}
 	switch (m->meth) {
 	case SIP_METHOD_ACK:
 		sip_uas_ack_rx(ua, i);
@@ -344,18 +380,6 @@ static void stateless_reply_hdrs(struct sip_ua *ua, const struct sip_txn_dest *t
 	}
 }
 
-/* The methods processed: REGISTER too while a trunk is of kind registered. */
-static const struct sip_uas_policy *reg_pol(struct sip_ua *ua)
-{
-	static struct sip_uas_policy pol;
-
-	if (!sip_registrar_enabled())
-		return &ua->pol;
-	pol = ua->pol;
-	pol.methods |= 1u << SIP_METHOD_REGISTER;
-	return &pol;
-}
-
 static void on_rx(void *priv, const struct sip_rx *rx)
 {
 	struct sip_ua *ua = priv;
@@ -412,6 +436,11 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 			return;
 		}
 		st = sip_msg_check_uas(&m, reg_pol(ua), &why);
+		/* RFC 3261 8.2: a require-auth trunk's request is authenticated
+		 * before its method, extensions and body are judged: those
+		 * answers wait for the digest check (on_request) */
+		if (auth_first(st) && sip_ua_auth_guards(sip_ua_trunk_by_source(&src), m.meth))
+			st = 0;
 		if (st) {
 			ua->st.rx_invalid++;
 			LOGP(DSIP, LOGL_INFO, "%.*s refused with %u: %s\n", TSTR_FMT(m.method), st,

@@ -165,6 +165,11 @@ static bool method_guarded(enum sip_method meth)
 	}
 }
 
+bool sip_ua_auth_guards(const struct sip_trunk *tr, enum sip_method meth)
+{
+	return tr && tr->require_auth && method_guarded(meth);
+}
+
 static void refuse(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
 		   const struct sip_trunk *tr, const char *why)
 {

@@ -167,6 +167,9 @@ int sip_ua_auth_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
  * registered trunk, sip_registrar_ua.c). */
 int sip_ua_auth_demand(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
 		       const struct sip_trunk *tr);
+/* True when tr's requests of method meth must be authenticated (RFC 3261 8.2:
+ * authentication comes before the method, header and body checks). */
+bool sip_ua_auth_guards(const struct sip_trunk *tr, enum sip_method meth);
 struct tstr sip_ua_view(const char *s);
 void sip_ua_local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, size_t hlen,
 			   uint16_t *port);

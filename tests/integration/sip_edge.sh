@@ -11,7 +11,8 @@
 #     a connection buffering past the message size is closed
 #   - UDP: a 4 KB INVITE is parsed whole (the call is made); the largest
 #     datagram IPv4 can carry (65,507 bytes) is received whole by default
-#   - a scan (thousands of random INVITE/OPTIONS from many unknown
+#   - TCP idle timer: a silent connection closed, a busy one kept
+#   - a scan (thousands of random INVITE/OPTIONS/REGISTER from many unknown
 #     addresses): no IAM, RSS flat, the VTY answers fast, a trunk call made
 #     during it succeeds
 source "$(dirname "$0")/../lib.sh"
@@ -43,7 +44,7 @@ sip
  listen tcp 127.0.0.1 $SIP
  listen udp ::1 $SIP
  stream-limits connections 64 per-source 8 message-size 65535
- stream-timeouts message 2 idle 60
+ stream-timeouts message 2 idle 6
  flood-limit rate 50 burst 100 sources 1024
  reply-limit 200
  trunk carrier
@@ -440,7 +441,54 @@ dl2=$(sed -n 's/.* \([0-9]*\) (message deadline).*/\1/p' <<<"$st")
 check "it:sip-edge:tcp-counters (16 more refused by the total cap, 64 more deadline closes)" \
 	test -n "$(grep "refused 16 (total cap) $ref_src (per-source cap)" <<<"$st")" -a $((dl2 - dl)) = 64
 
-# --- a scan: random INVITE/OPTIONS from many unknown addresses for 15 s
+# --- the idle timer (6 s here), while the scan below runs: a trunk's TCP
+# connection that carried one OPTIONS and then says nothing is closed after
+# 6 s; one that sends an OPTIONS every 2 s stays open
+cat >"$TMPD/idle.py" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def opts(s, i):
+    s.sendall(("OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n"
+               "Via: SIP/2.0/TCP 127.0.0.2:%d;branch=z9hG4bK-idle%d\r\n"
+               "Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.2>;tag=i\r\nTo: <sip:probe@127.0.0.1>\r\n"
+               "Call-ID: idle%d@127.0.0.2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+               % (s.getsockname()[1], i, i)).encode())
+    return s.recv(65535).decode(errors="replace").split(" ")[1]
+a, b = (socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(2))
+for s in (a, b):
+    s.bind(("127.0.0.2", 0))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", port))
+print("first answers %s %s" % (opts(a, 1), opts(b, 2)), flush=True)
+t0, a_closed, i = time.time(), None, 3
+a.settimeout(0.2)
+while time.time() - t0 < 11:
+    if a_closed is None:
+        try:
+            if not a.recv(4096):
+                a_closed = time.time() - t0
+        except socket.timeout:
+            pass
+        except OSError:
+            a_closed = time.time() - t0
+    if int(time.time() - t0) // 2 >= i - 2:  # every 2 s on b
+        try:
+            opts(b, i)
+        except OSError:
+            break
+        i += 1
+    time.sleep(0.05)
+try:
+    busy = opts(b, 99)
+except OSError as e:
+    busy = "closed"
+print("idle_closed_after_s=%s busy_after_11s=%s" % ("%.1f" % a_closed if a_closed else "never", busy))
+PY
+start_bg "$TMPD/idle.out" python3 "$TMPD/idle.py" "$SIP"
+idlep=$BG_PID
+idle0=$(sec | sed -n 's/.* \([0-9]*\) (idle).*/\1/p')
+
+# --- a scan: random INVITE/OPTIONS/REGISTER from many unknown addresses for 15 s
 n0=$(iams)
 rss_pre=$(rss)
 cat >"$TMPD/scan.py" <<'PY'
@@ -456,7 +504,7 @@ sent, t0 = 0, time.time()
 def one(s):
     ip, lport = s.getsockname()
     user = "%d" % random.randint(100, 99999999)
-    meth = random.choice(["INVITE", "OPTIONS"])
+    meth = random.choice(["INVITE", "OPTIONS", "REGISTER"])
     m = (f"{meth} sip:{user}@127.0.0.1 SIP/2.0\r\n"
          f"Via: SIP/2.0/UDP {ip}:{lport};branch=z9hG4bK{random.getrandbits(48):x}\r\n"
          f"Max-Forwards: 70\r\nFrom: \"sipvicious\"<sip:{user}@1.1.1.1>;tag={random.getrandbits(32):x}\r\n"
@@ -556,4 +604,12 @@ nlog=$(grep -c "from a source that is no trunk\|from one source: dropping" "$TMP
 check "it:sip-edge:scan-log-bounded ($nlog lines for $sent messages)" test "$nlog" -le 260
 calls=$(vty $VTY "show calls")
 check "it:sip-edge:scan-no-call-state" test -z "$(grep -i 'active\|setup' <<<"$calls")"
+wait $idlep
+idle1=$(sec | sed -n 's/.* \([0-9]*\) (idle).*/\1/p')
+sed 's/^/   idle timer 6 s: /' "$TMPD/idle.out"
+ia=$(sed -n 's/.*idle_closed_after_s=\([0-9.a-z]*\).*/\1/p' "$TMPD/idle.out")
+check "it:sip-edge:tcp-idle-connection-closed (after ${ia:-?} s, idle 6 s)" \
+	awk -v a="$ia" 'BEGIN { exit !(a != "" && a != "never" && a >= 5.5 && a <= 9) }'
+check "it:sip-edge:tcp-busy-connection-kept (an OPTIONS every 2 s)" grep -q "busy_after_11s=200" "$TMPD/idle.out"
+check "it:sip-edge:tcp-idle-counted ($idle0 -> $idle1)" test "$((idle1 - idle0))" = 1
 exit ${FAILED:-0}

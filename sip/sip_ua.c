@@ -239,6 +239,9 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 	case SIP_METHOD_UPDATE:
 		sip_leg_update_rx(ua, t, i);
 		return;
+	case SIP_METHOD_REFER:
+		sip_leg_refer_rx(ua, t, i);
+		return;
 	default:
 		sip_ua_respond_simple(ua, t, m, 405, ALLOW_HDR);
 		return;

@@ -89,16 +89,6 @@ static void target_failed(struct iw_refer *r, unsigned status, const struct sip_
 	iw_call_maybe_free(c);
 }
 
-static void target_progress(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
-{
-	struct iw_refer *r = u;
-
-	(void)leg;
-	/* 2.4.5: provisional states may be reported too (180, 183) */
-	if (r->xfer && rsp && rsp->status > 100)
-		sip_leg_refer_notify(r->xfer, rsp->status, NULL);
-}
-
 static const struct sip_leg_ops adopted_ops;
 
 static void target_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
@@ -175,8 +165,10 @@ static void target_gone(void *u, struct sip_leg *leg)
 	target_failed(r, 500, NULL);
 }
 
+/* 2.4.5 lets the target's provisional responses be reported too; the
+ * transferor learns only the 100 Trying and the outcome (its UI has no
+ * more to show, and every NOTIFY is a transaction on its leg) */
 static const struct sip_leg_ops target_ops = {
-	.progress = target_progress,
 	.answered = target_answered,
 	.failed = target_leg_failed,
 	.gone = target_gone,

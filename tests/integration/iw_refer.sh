@@ -10,8 +10,9 @@
 # Then: a trunk without "refer accept" answers 403 and the call stays; a
 # target answering 486 gives a NOTIFY with the 486 sipfrag and the call
 # stays with the transferor.
-# The transferor is a sipp scenario (uas_refer.xml), not baresip's
-# /transfer: see the note at the end.
+# The transferors are a sipp scenario (uas_refer.xml: it checks each
+# NOTIFY's sipfrag) and baresip, given its /transfer command through its
+# UDP console (the issue's "baresip transferring an ISUP call").
 # Ports 25500-25549.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-refer: isup-switch not built"; exit 0; }
@@ -21,7 +22,7 @@ command -v sipp >/dev/null || { skip "it:iw-refer: sipp is not installed"; exit 
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
 VTY=25500 M3UA=25501 SIP=25502 XFER=25503 TARGET=25504 NOXFER=25505 BUSY=25506
-SPAN_L=25507 SPAN_R=25508 RTP_X=25520 RTP_T=25522
+SPAN_L=25507 SPAN_R=25508 RTP_X=25520 RTP_T=25522 PHONE=25509 CONS=25515
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -55,10 +56,14 @@ sip
   remote 127.0.0.1 $NOXFER
  trunk busy
   remote 127.0.0.1 $BUSY
+ trunk phone
+  remote 127.0.0.1 $PHONE
+  refer accept
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4930 via xfer
  route to-sip 4940 via noxfer
+ route to-sip 4950 via phone
  route to-isup default via sw1
 media
  rtp-port-range 25530 25549
@@ -220,9 +225,68 @@ check "it:iw-refer:busy:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
 wait "$xfer2"
 check "it:iw-refer:busy:bye-to-transferor-after-rel (scenario complete)" test $? -eq 0
 
-# Note: baresip's /transfer (its menu command) is the issue's suggested
-# transferor; driving it needs baresip's console module (cons, UDP) in
-# this version, which is not wired here yet: the sipp scenario sends the
-# same REFER a phone sends (Refer-To, Referred-By) and checks more (each
-# NOTIFY's sipfrag).
+# --- 4. baresip as the transferor: its /transfer command (menu module),
+# given through its UDP console (cons module), on an ISUP call it answered
+BARESIP=$(command -v baresip)
+MODS=$(dirname "$(dpkg -L baresip-core 2>/dev/null | grep '/g711\.so$' | head -1)")
+if [ -z "$BARESIP" ]; then
+	skip "it:iw-refer:baresip: baresip (package baresip-core) is not installed"
+elif ! [ -f "$MODS/cons.so" -a -f "$MODS/menu.so" -a -f "$MODS/g711.so" ]; then
+	skip "it:iw-refer:baresip: baresip modules cons/menu/g711 not found (in '$MODS')"
+else
+	mkdir -p "$TMPD/phone"
+	cat >"$TMPD/phone/config" <<BCFG
+poll_method		epoll
+sip_listen		127.0.0.1:$PHONE
+net_interface		127.0.0.1
+audio_player		aubridge,nil
+audio_source		aubridge,nil
+audio_alert		aubridge,nil
+rtp_ports		25524-25529
+module_path		$MODS
+module			g711.so
+module			aubridge.so
+module			cons.so
+module_app		account.so
+module_app		menu.so
+cons_listen		127.0.0.1:$CONS
+BCFG
+	echo "<sip:+4950123456@127.0.0.1:$PHONE>;answermode=auto;regint=0" >"$TMPD/phone/accounts"
+	: >"$TMPD/phone/contacts"
+	start_bg "$TMPD/phone.log" "$BARESIP" -f "$TMPD/phone" -t 60
+	start_bg "$TMPD/target4.out" timeout 40 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP_T \
+		-i 127.0.0.1 -p $TARGET -m 1 -nostdin -trace_msg -message_file "$TMPD/target4.msg"
+	target=$BG_PID
+	wait_ev "$TMPD/phone.log" "baresip is ready" 50 || fail "it:iw-refer:baresip:start"
+	wait_udp $TARGET 50
+	sw "call 6 50123456 89555"
+	check "it:iw-refer:baresip:answered (ANM)" wait_ev "$out" "EV (ANM|CON) cic=6" 50
+	sleep 1
+	echo "/transfer sip:+4930777@127.0.0.1:$TARGET" >/dev/udp/127.0.0.1/$CONS
+	check "it:iw-refer:baresip:invite-at-target" \
+		wait_ev "$TMPD/target4.msg" "^INVITE sip:\+4930777@127.0.0.1:$TARGET" 50
+	check "it:iw-refer:baresip:transferred (log)" wait_ev "$TMPD/td.log" \
+		"transferred to sip:\+4930777@127.0.0.1:$TARGET via trunk target" 50
+	check "it:iw-refer:baresip:phone-sent-the-refer" wait_ev "$TMPD/phone.log" \
+		"transferring call to sip:\+4930777@127.0.0.1:$TARGET" 30
+	check "it:iw-refer:baresip:phone-call-ended (BYE after the transfer)" wait_ev "$TMPD/phone.log" \
+		"Call with sip:\+4989555@127.0.0.1;user=phone terminated" 50
+	check "it:iw-refer:baresip:no-rel-during-transfer" test "$(rel_count 6)" -eq 0
+	start_bg "$TMPD/rtp4.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
+		--tone 1004:-13 --seconds 3 --drain 1000
+	rtp=$BG_PID
+	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+		--ts 6:tone:1004:-10 --seconds 3 >"$TMPD/e1c.out"
+	wait "$rtp"
+	rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp4.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
+	rx_e1=$(grep "^TS 6 " "$TMPD/e1c.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+	echo "   E1 TS6 -> target RTP: ${rx_rtp:-?} dBm0 (sent -10); target -> E1 TS6: ${rx_e1:-?} dBm0 (sent -13)"
+	check "it:iw-refer:baresip:switch-hears-the-target (-13 dBm0 +-3)" near "$rx_e1" -13 3
+	check "it:iw-refer:baresip:target-hears-the-switch (-10 dBm0 +-3)" near "$rx_rtp" -10 3
+	sw "release 6 16"
+	check "it:iw-refer:baresip:rel->rlc" wait_ev "$out" "EV RLC cic=6" 50
+	wait "$target"
+	check "it:iw-refer:baresip:bye-to-target (scenario complete)" test $? -eq 0
+fi
+
 exit ${FAILED:-0}

@@ -225,6 +225,41 @@ check "it:iw-refer:busy:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
 wait "$xfer2"
 check "it:iw-refer:busy:bye-to-transferor-after-rel (scenario complete)" test $? -eq 0
 
+# --- 3b. the transferor hangs up right after the 202 (blind transfer,
+# RFC 5589 6): the call waits for the target and goes on with it
+start_bg "$TMPD/target3.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP_T \
+	-i 127.0.0.1 -p $TARGET -m 1 -nostdin -trace_msg -message_file "$TMPD/target3.msg"
+target=$BG_PID
+start_bg "$TMPD/xfer3.out" timeout 30 sipp -sf "$SIPP/uas_refer_blind.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930666@127.0.0.1:$TARGET" -i 127.0.0.1 -p $XFER -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/xfer3.msg"
+xfer3=$BG_PID
+wait_udp $XFER 50
+wait_udp $TARGET 50
+sw "call 7 30123458 89555"
+check "it:iw-refer:blind:answered (CON)" wait_ev "$out" "EV CON cic=7" 50
+wait "$xfer3"
+check "it:iw-refer:blind:transferor-left (202, NOTIFY 100, its BYE answered 200)" test $? -eq 0
+check "it:iw-refer:blind:waits-for-target (log)" wait_ev "$TMPD/td.log" \
+	"call [0-9]+ \(CIC 7, .*transferor hung up during the transfer" 30
+check "it:iw-refer:blind:transferred" wait_ev "$TMPD/td.log" \
+	"transferred to sip:\+4930666@127.0.0.1:$TARGET via trunk target" 50
+calls=$(vty $VTY "show calls")
+check "it:iw-refer:blind:call-on-target (active, no REL)" test "$(rel_count 7)" -eq 0 -a \
+	-n "$(grep "+4930123458; ISUP sw1 CIC 7; SIP trunk target " <<<"$calls")"
+start_bg "$TMPD/rtp3.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
+	--tone 1004:-13 --seconds 3 --drain 1000
+rtp=$BG_PID
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--ts 7:tone:1004:-10 --seconds 3 >"$TMPD/e1d.out"
+wait "$rtp"
+rx_e1=$(grep "^TS 7 " "$TMPD/e1d.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+check "it:iw-refer:blind:voice-target-to-tdm (${rx_e1:-?} dBm0, sent -13)" near "$rx_e1" -13 3
+sw "release 7 16"
+check "it:iw-refer:blind:rel->rlc" wait_ev "$out" "EV RLC cic=7" 50
+wait "$target"
+check "it:iw-refer:blind:bye-to-target (scenario complete)" test $? -eq 0
+
 # --- 4. baresip as the transferor: its /transfer command (menu module),
 # given through its UDP console (cons module), on an ISUP call it answered
 BARESIP=$(command -v baresip)

@@ -276,7 +276,10 @@ bool iw_refer_xfer_left(struct iw_call *c, struct sip_leg *leg)
 {
 	struct iw_refer *r = c->refer;
 
-	if (!r || !leg || leg != r->xfer)
+	/* only while the call is up: a BYE that ends a call being cleared
+	 * (the circuit released) frees the call, and the target's INVITE
+	 * is cancelled with it */
+	if (!r || !leg || leg != r->xfer || iw_call_get_state(c) != IW_CALL_S_ACTIVE)
 		return false;
 	LOGCALL(c, LOGL_NOTICE, "the transferor hung up during the transfer: waiting for %s\n",
 		r->target);

@@ -260,6 +260,38 @@ check "it:iw-refer:blind:rel->rlc" wait_ev "$out" "EV RLC cic=7" 50
 wait "$target"
 check "it:iw-refer:blind:bye-to-target (scenario complete)" test $? -eq 0
 
+# --- 3c. the ISUP side releases while the target rings: the transferor
+# gets its BYE, the target's INVITE is cancelled
+start_bg "$TMPD/target5.out" timeout 30 sipp -sf "$SIPP/uas_ringing.xml" -i 127.0.0.1 \
+	-p $TARGET -m 1 -nostdin -trace_msg -message_file "$TMPD/target5.msg"
+target=$BG_PID
+start_bg "$TMPD/xfer5.out" timeout 30 sipp -sf "$SIPP/uas_refer_abandon.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930555@127.0.0.1:$TARGET" -i 127.0.0.1 -p $XFER -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/xfer5.msg"
+xfer5=$BG_PID
+wait_udp $XFER 50
+wait_udp $TARGET 50
+sw "call 8 30123459 89555"
+check "it:iw-refer:abandon:answered (CON)" wait_ev "$out" "EV CON cic=8" 50
+check "it:iw-refer:abandon:invite-at-target" wait_ev "$TMPD/target5.msg" "^INVITE sip:\+4930555@" 50
+sleep 0.5
+sw "release 8 16"
+check "it:iw-refer:abandon:rel->rlc" wait_ev "$out" "EV RLC cic=8" 50
+wait "$xfer5"
+check "it:iw-refer:abandon:bye-to-transferor (scenario complete)" test $? -eq 0
+wait "$target"
+check "it:iw-refer:abandon:target-cancelled (CANCEL, 487)" test $? -eq 0
+check "it:iw-refer:abandon:cdr-line (trunk xfer, cause 16)" wait_ev "$TMPD/td.log" \
+	"CDR call=[0-9]+ dir=isup-sip .* cic=8 trunk=xfer .* cause=16 sip=200" 30
+no_calls() {
+	for _ in $(seq 1 30); do
+		vty $VTY "show calls" | grep -q "^0 calls" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+check "it:iw-refer:abandon:no-call-left (show calls: 0 calls)" no_calls
+
 # --- 4. baresip as the transferor: its /transfer command (menu module),
 # given through its UDP console (cons module), on an ISUP call it answered
 BARESIP=$(command -v baresip)

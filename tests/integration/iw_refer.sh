@@ -186,6 +186,24 @@ check "it:iw-refer:policy:rel->rlc" wait_ev "$out" "EV RLC cic=4" 50
 wait "$noxfer"
 check "it:iw-refer:policy:bye-after-rel (scenario complete)" test $? -eq 0
 
+# --- 2b. a trunk that takes transfers, but a Refer-To host that is no
+# configured trunk's (an SBC is not steered to arbitrary hosts): 403
+start_bg "$TMPD/foreign.out" timeout 30 sipp -sf "$SIPP/uas_refer_refused.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930999@192.0.2.7:5060" -i 127.0.0.1 -p $XFER -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/foreign.msg"
+foreign=$BG_PID
+wait_udp $XFER 50
+sw "call 9 30123450 89555"
+check "it:iw-refer:foreign:answered (CON)" wait_ev "$out" "EV CON cic=9" 50
+check "it:iw-refer:foreign:403" wait_ev "$TMPD/foreign.msg" "^SIP/2.0 403 " 50
+check "it:iw-refer:foreign:logged" wait_ev "$TMPD/td.log" \
+	"REFER to sip:\+4930999@192.0.2.7:5060 refused: not a sip URI without headers on a configured trunk" 30
+check "it:iw-refer:foreign:call-unchanged (no REL)" test "$(rel_count 9)" -eq 0
+sw "release 9 16"
+check "it:iw-refer:foreign:rel->rlc" wait_ev "$out" "EV RLC cic=9" 50
+wait "$foreign"
+check "it:iw-refer:foreign:bye-after-rel (scenario complete)" test $? -eq 0
+
 # --- 3. a target answering 486: NOTIFY with the 486 sipfrag, the call
 # stays with the transferor
 start_bg "$TMPD/busy.out" timeout 30 sipp -sf "$TMPD/uas_486.xml" -i 127.0.0.1 -p $BUSY -m 1 \

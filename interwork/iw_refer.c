@@ -248,8 +248,8 @@ unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *r
 	r->offer_len = n;
 	/* the new INVITE is from the circuit side's party, as the first one */
 	calling = c->from_isup ? c->calling : (c->number[0] ? c->number : c->called);
-	iw_identity_out(t, calling, c->calling_restricted, c->local_addr, from, sizeof(from), hdrs,
-			sizeof(hdrs));
+	iw_identity_out(t, calling, c->from_isup && c->calling_restricted, c->local_addr, from,
+			sizeof(from), hdrs, sizeof(hdrs));
 	spec.trunk = t;
 	spec.ruri = target;
 	spec.from = from;

@@ -310,6 +310,49 @@ no_calls() {
 }
 check "it:iw-refer:abandon:no-call-left (show calls: 0 calls)" no_calls
 
+# --- 5. SIP -> ISUP: the caller on the SIP side transfers the call the
+# switch answered
+start_bg "$TMPD/target6.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP_T \
+	-i 127.0.0.1 -p $TARGET -m 1 -nostdin -trace_msg -message_file "$TMPD/target6.msg"
+target=$BG_PID
+wait_udp $TARGET 50
+start_bg "$TMPD/uac.out" timeout 30 sipp -sf "$SIPP/uac_refer.xml" 127.0.0.1:$SIP -s +4989777123 \
+	-key target "sip:+4930444@127.0.0.1:$TARGET" -i 127.0.0.1 -p $XFER -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uac.msg"
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777123 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777123 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	sw "answer $cic"
+	wait "$uac"
+	check "it:iw-refer:sip-isup:caller-scenario (202, 2 NOTIFYs, BYE)" test $? -eq 0
+	frags=$(notify_frags "$TMPD/uac.msg")
+	check "it:iw-refer:sip-isup:notify-sipfrags ('$frags')" \
+		test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 200 OK"
+	calls=$(vty $VTY "show calls")
+	check "it:iw-refer:sip-isup:call-on-target (SIP->ISUP active, trunk target, no REL)" \
+		test "$(rel_count "$cic")" -eq 0 -a \
+		-n "$(grep "SIP->ISUP active: .*CIC $cic; SIP trunk target " <<<"$calls")"
+	start_bg "$TMPD/rtp6.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
+		--tone 1004:-13 --seconds 3 --drain 1000
+	rtp=$BG_PID
+	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+		--ts "$cic:tone:1004:-10" --seconds 3 >"$TMPD/e1f.out"
+	wait "$rtp"
+	rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp6.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
+	rx_e1=$(grep "^TS $cic " "$TMPD/e1f.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+	check "it:iw-refer:sip-isup:voice-target-to-tdm (${rx_e1:-?} dBm0, sent -13)" near "$rx_e1" -13 3
+	check "it:iw-refer:sip-isup:voice-tdm-to-target (${rx_rtp:-?} dBm0, sent -10)" near "$rx_rtp" -10 3
+	sw "release $cic 16"
+	check "it:iw-refer:sip-isup:rel->rlc" wait_ev "$out" "EV RLC cic=$cic" 50
+	wait "$target"
+	check "it:iw-refer:sip-isup:bye-to-target (scenario complete)" test $? -eq 0
+	check "it:iw-refer:sip-isup:cdr-line (dir sip-isup, trunk target)" wait_ev "$TMPD/td.log" \
+		"CDR call=[0-9]+ dir=sip-isup .* cic=$cic trunk=target .* cause=16" 30
+else
+	fail "it:iw-refer:sip-isup:iam"
+fi
+
 # --- 4. baresip as the transferor: its /transfer command (menu module),
 # given through its UDP console (cons module), on an ISUP call it answered
 BARESIP=$(command -v baresip)

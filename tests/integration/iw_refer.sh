@@ -146,7 +146,7 @@ start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latc
 	--tone 1004:-13 --seconds 3 --drain 1000
 rtp=$BG_PID
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts 3:tone:1004:-10 --seconds 3 >"$TMPD/e1.out"
+	--warmup 800 --ts 3:tone:1004:-10 --seconds 3 >"$TMPD/e1.out"
 wait "$rtp"
 rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
 rx_e1=$(grep "^TS 3 " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
@@ -234,7 +234,7 @@ start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_X --lat
 	--tone 1004:-13 --seconds 3 --drain 1000
 rtp=$BG_PID
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts 5:tone:1004:-10 --seconds 3 >"$TMPD/e1b.out"
+	--warmup 800 --ts 5:tone:1004:-10 --seconds 3 >"$TMPD/e1b.out"
 wait "$rtp"
 rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp2.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
 check "it:iw-refer:busy:voice-still-to-transferor (${rx_rtp:-?} dBm0, sent -10)" near "$rx_rtp" -10 3
@@ -269,7 +269,7 @@ start_bg "$TMPD/rtp3.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --lat
 	--tone 1004:-13 --seconds 3 --drain 1000
 rtp=$BG_PID
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts 7:tone:1004:-10 --seconds 3 >"$TMPD/e1d.out"
+	--warmup 800 --ts 7:tone:1004:-10 --seconds 3 >"$TMPD/e1d.out"
 wait "$rtp"
 rx_e1=$(grep "^TS 7 " "$TMPD/e1d.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
 check "it:iw-refer:blind:voice-target-to-tdm (${rx_e1:-?} dBm0, sent -13)" near "$rx_e1" -13 3
@@ -337,7 +337,7 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777123 " 50; then
 		--tone 1004:-13 --seconds 3 --drain 1000
 	rtp=$BG_PID
 	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-		--ts "$cic:tone:1004:-10" --seconds 3 >"$TMPD/e1f.out"
+		--warmup 800 --ts "$cic:tone:1004:-10" --seconds 3 >"$TMPD/e1f.out"
 	wait "$rtp"
 	rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp6.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
 	rx_e1=$(grep "^TS $cic " "$TMPD/e1f.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
@@ -404,7 +404,7 @@ BCFG
 		--tone 1004:-13 --seconds 3 --drain 1000
 	rtp=$BG_PID
 	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-		--ts 6:tone:1004:-10 --seconds 3 >"$TMPD/e1c.out"
+		--warmup 800 --ts 6:tone:1004:-10 --seconds 3 >"$TMPD/e1c.out"
 	wait "$rtp"
 	rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp4.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
 	rx_e1=$(grep "^TS 6 " "$TMPD/e1c.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')

@@ -680,13 +680,15 @@ void iw_sip_side_bye(void *u, struct sip_leg *leg, const struct sip_msg *bye)
 {
 	struct iw_call_ev d = {.msg = bye};
 
-	(void)leg;
+	if (iw_refer_xfer_left(u, leg))
+		return; /* a transferor leaving: the call waits for the target */
 	iw_call_dispatch(u, IW_CALL_E_SIP_BYE, &d);
 }
 
 void iw_sip_side_gone(void *u, struct sip_leg *leg)
 {
-	(void)leg;
+	if (iw_refer_xfer_left(u, leg))
+		return;
 	iw_call_dispatch(u, IW_CALL_E_SIP_GONE, NULL);
 }
 

@@ -72,6 +72,7 @@ struct iw_stats {
 	/* SIP-I on receipt: encapsulated backward messages sent on to the
 	 * circuit, malformed ones ignored; 3xx Contacts tried, refused */
 	uint64_t sipi_rx, sipi_bad, redirects, redirects_refused;
+	uint64_t transfers, transfers_refused; /* REFER (iw_refer.c) */
 	/* of isup_to_sip / sip_to_isup: the calls whose first circuit was a
 	 * PRI B channel */
 	uint64_t pri_to_sip, sip_to_pri;

@@ -220,6 +220,7 @@ struct iw_call {
 	/* the channel's last figures (MEDIA_EV_STATS), for show calls */
 	struct media_chan_stats mst;
 	bool have_mst;
+	struct iw_refer *refer; /* a transfer by REFER in progress (iw_refer.c) */
 };
 
 /* --- iw_call.c: life cycle --- */
@@ -357,6 +358,17 @@ void iw_to_sip_answered(struct iw_call *c, const struct sip_msg *rsp);
 void iw_to_sip_failed(struct iw_call *c, unsigned status, const struct sip_msg *rsp);
 void iw_to_sip_enum_done(struct iw_call *c, int status, const struct iw_enum_result *r);
 void iw_to_sip_enum_budget(struct iw_call *c);
+
+/* The configured trunk a SIP URI points at (host/domain and port), NULL:
+ * none; 3xx Contacts and REFER targets go only there. */
+struct sip_trunk *iw_uri_trunk(const struct sip_uri *u);
+
+/* --- iw_refer.c: transfer by REFER (RFC 3515) --- */
+unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *req,
+			   const char *target);
+/* The transferor's leg ended (BYE) while the target is tried: true when
+ * that was it (the call waits for the target, RFC 5589 blind transfer). */
+bool iw_refer_xfer_left(struct iw_call *c, struct sip_leg *leg);
 
 /* --- iw_call_to_circuit.c: SIP -> circuit (the SIP leg is our UAS) --- */
 void iw_to_circuit_progress(struct iw_call *c, const struct iw_leg_ev *ev);

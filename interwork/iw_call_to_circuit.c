@@ -179,6 +179,7 @@ static const struct sip_leg_ops in_leg_ops = {
 	.bye = iw_sip_side_bye,
 	.expired = iw_sip_side_expired,
 	.gone = iw_sip_side_gone,
+	.refer = iw_sip_side_refer,
 };
 
 void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,

@@ -253,6 +253,11 @@ static struct sip_trunk *redir_trunk(const struct sip_uri *u)
 	return NULL;
 }
 
+struct sip_trunk *iw_uri_trunk(const struct sip_uri *u)
+{
+	return redir_trunk(u);
+}
+
 static bool redir_was_tried(const struct iw_call *c, const char *uri)
 {
 	if (c->ruri_sent && !strcasecmp(c->ruri_sent, uri))
@@ -479,6 +484,7 @@ static const struct sip_leg_ops out_leg_ops = {
 	.bye = iw_sip_side_bye,
 	.expired = iw_sip_side_expired,
 	.gone = iw_sip_side_gone,
+	.refer = iw_sip_side_refer,
 };
 
 /* INVITE toward the trunk; ruri NULL: built from the number. */

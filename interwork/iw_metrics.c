@@ -182,6 +182,12 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			      "result", "tried", NULL);
 	tandem_metrics_sample(o, "tandem_sip_redirect_targets_total", (double)st->redirects_refused,
 			      "result", "refused", NULL);
+	tandem_metrics_family(o, "tandem_sip_transfers_total", "counter",
+			      "REFER transfers completed, or refused (trunk policy, target)");
+	tandem_metrics_sample(o, "tandem_sip_transfers_total", (double)st->transfers, "result",
+			      "done", NULL);
+	tandem_metrics_sample(o, "tandem_sip_transfers_total", (double)st->transfers_refused,
+			      "result", "refused", NULL);
 	tandem_metrics_family(o, "tandem_enum_timeouts_total", "counter",
 			      "ENUM lookups past their budget (the static route was used)");
 	tandem_metrics_sample(o, "tandem_enum_timeouts_total", (double)st->enum_timeouts, NULL);

@@ -19,6 +19,7 @@ void sip_uas_policy_trunk(struct sip_uas_policy *pol)
 	pol->methods = 1u << SIP_METHOD_INVITE | 1u << SIP_METHOD_ACK | 1u << SIP_METHOD_BYE |
 		       1u << SIP_METHOD_CANCEL | 1u << SIP_METHOD_OPTIONS | 1u << SIP_METHOD_PRACK |
 		       1u << SIP_METHOD_UPDATE | 1u << SIP_METHOD_INFO;
+	pol->methods |= 1u << SIP_METHOD_REFER; /* in a dialog only (sip_refer.c) */
 	pol->option_tags = trunk_tags;
 	pol->content_types = trunk_types;
 }

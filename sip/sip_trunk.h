@@ -68,6 +68,7 @@ struct sip_trunk {
 	unsigned session_expires; /* 0: no session timer */
 	unsigned max_call_s;	  /* answered calls end after this long (0: no limit) */
 	unsigned redirect_follow; /* 3xx Contacts tried per call (default 3; 0: not followed) */
+	bool refer_accept;	  /* REFER on a call: transfer it (sip_refer.c), else 403 */
 	bool tls_verify;
 	char *tls_ca, *tls_server_name;
 	char *tls_cert, *tls_key; /* client certificate toward the trunk (mutual TLS) */

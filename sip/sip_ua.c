@@ -287,6 +287,9 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 	case SIP_METHOD_REGISTER: /* 405 unless a trunk is of kind registered */
 		sip_registrar_rx(ua, t, m, src);
 		return;
+	case SIP_METHOD_REFER:
+		sip_leg_refer_rx(ua, t, i);
+		return;
 	default:
 		sip_ua_respond_simple(ua, t, m, 405, ALLOW_HDR);
 		return;

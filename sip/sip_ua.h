@@ -53,6 +53,12 @@ struct sip_leg_ops {
 	void (*expired)(void *u, struct sip_leg *leg);
 	/* the leg is over (BYE done, failure, or no ACK): drop the pointer */
 	void (*gone)(void *u, struct sip_leg *leg);
+	/* a REFER in the confirmed dialog (RFC 3515) asking us to call target
+	 * (the Refer-To URI, NUL-terminated): return 202 to accept it (its
+	 * progress then goes with sip_leg_refer_notify) or the refusal (403...).
+	 * NULL op: 405. */
+	unsigned (*refer)(void *u, struct sip_leg *leg, const struct sip_msg *req,
+			  const char *target);
 };
 
 struct sip_ua_ops {
@@ -126,6 +132,11 @@ int sip_leg_bye(struct sip_leg *leg, const char *reason_hdr);
 int sip_leg_bye_body(struct sip_leg *leg, const struct sip_body *body);
 /* An INFO in the established dialog (no answer expected by the owner). */
 int sip_leg_info(struct sip_leg *leg, const struct sip_body *body);
+/* RFC 3515 2.4.4-2.4.5: the progress of the REFER accepted on this leg, as
+ * a NOTIFY (Event: refer) with the message/sipfrag "SIP/2.0 status reason";
+ * a status >= 200 is the last one (Subscription-State: terminated). The
+ * 100 Trying after the 202 is sent by the leg itself. */
+int sip_leg_refer_notify(struct sip_leg *leg, unsigned status, const char *reason);
 /* Forget the owner; the leg finishes what it must on its own. */
 void sip_leg_detach(struct sip_leg *leg);
 

@@ -14,7 +14,7 @@
 #include "sip/sip_ua.h"
 
 #define MSG_MAX		     16384
-#define ALLOW_HDR	     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"
+#define ALLOW_HDR	     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER\r\n"
 #define SUPPORTED_HDR	     "Supported: timer\r\n"
 #define SUPPORTED_100REL_HDR "Supported: 100rel, timer\r\n"
 
@@ -70,6 +70,11 @@ struct sip_leg {
 	size_t rel_len;
 	struct osmo_timer_list rel_timer;
 	unsigned rel_interval_ms, rel_elapsed_ms;
+	/* RFC 3515: the REFER accepted in this dialog (sip_refer.c): its CSeq
+	 * names the implicit subscription (Event: refer;id=), active until the
+	 * final NOTIFY */
+	uint32_t refer_cseq;
+	bool refer_active;
 };
 
 /* --- sip_ua.c: the UA's shared helpers --- */
@@ -111,6 +116,8 @@ void sip_leg_reinvite_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_
 void sip_leg_bye_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
 void sip_leg_info_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
 void sip_leg_update_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
+/* sip_refer.c: REFER in the dialog (RFC 3515) */
+void sip_leg_refer_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i);
 
 /* --- sip_uas.c: the called side --- */
 void sip_uas_invite_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i,

@@ -9,6 +9,7 @@
 #include <osmocom/vty/vty.h>
 
 #include "core/vty.h"
+#include "sip/sip_refer.h"
 #include "sip/sip_sec.h"
 #include "sip/sip_resolve.h"
 #include "sip/sip_registrar.h"
@@ -440,6 +441,7 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, "  tls ca %s server-name %s%s", t->tls_ca, t->tls_server_name,
 				VTY_NEWLINE);
 		sip_vty_sec_write_trunk(vty, t);
+		sip_refer_vty_write(vty, t);
 	}
 	return CMD_SUCCESS;
 }
@@ -517,6 +519,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tls_cmd);
 	sip_vty_sec_init();
 	sip_registrar_vty_init();
+	sip_refer_vty_init();
 	sip_resolver_vty_init();
 	install_element_ve(&show_sip_trunks_cmd);
 	sip_sec_vty_init();

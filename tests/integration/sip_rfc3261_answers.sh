@@ -116,7 +116,7 @@ nothing ack-other-version "$TMPD/ack-version.sip"
 answer rfc4475-3.3.1-insuf "$VEC/insuf.sip" 400
 answer rfc4475-3.3.2-unkscm "$VEC/unkscm.sip" 416
 answer rfc4475-3.3.3-novelsc "$VEC/novelsc.sip" 416
-answer rfc4475-3.3.4-unksm2 "$VEC/unksm2.sip" 405 '^Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO$'
+answer rfc4475-3.3.4-unksm2 "$VEC/unksm2.sip" 405 '^Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER$'
 answer rfc4475-3.3.5-bext01 "$VEC/bext01.sip" 420 \
 	'^Unsupported: nothingSupportsThis, nothingSupportsThisEither$'
 answer rfc4475-3.3.6-invut "$VEC/invut.sip" 415 '^Accept: application/sdp, '

@@ -275,7 +275,7 @@ static const struct {
 	{"405",
 	 "REGISTER sip:gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
 	 "From: <sip:b@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c5\r\nCSeq: 1 REGISTER\r\n\r\n",
-	 405, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO\r\n"},
+	 405, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER\r\n"},
 	{"420",
 	 "OPTIONS sip:a@gw SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
 	 "From: <sip:b@x>;tag=1\r\nTo: <sip:a@gw>\r\nCall-ID: c6\r\nCSeq: 1 OPTIONS\r\n"

@@ -5,7 +5,8 @@
  * (9.1) and the 487, the UAS 2xx sent again until the ACK (13.3.1.4) and
  * the BYE with Reason 408 when none comes, BYE both ways, CANCEL of an
  * incoming INVITE, a reliable 180 sent again until PRACKed (RFC 3262 3),
- * RFC 4028 session timers both ways, and the leg's state table refusing
+ * RFC 4028 session timers both ways, REFER (RFC 3515: 202, the NOTIFYs'
+ * sipfrags, the refusals), and the leg's state table refusing
  * what it does not list. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -745,6 +746,101 @@ END_TEST
 
 /* --- the state table --- */
 
+/* RFC 3515 in the leg: REFER handed to the owner's refer op, the 202 and
+ * the implicit subscription's NOTIFYs (message/sipfrag); refusals. */
+static char refer_target[128];
+static unsigned refer_answer;
+
+static unsigned o_refer(void *u, struct sip_leg *leg, const struct sip_msg *req, const char *target)
+{
+	(void)u;
+	(void)leg;
+	(void)req;
+	snprintf(refer_target, sizeof(refer_target), "%s", target);
+	return refer_answer;
+}
+
+static const struct sip_leg_ops refer_ops = {.refer = o_refer, .gone = o_gone};
+
+START_TEST(test_uas_refer)
+{
+	struct sip_leg *leg;
+	char tag[64], v[128];
+
+	bed_start();
+	/* outside a dialog: 403 */
+	peer_request("REFER", 1, "z9hG4bK-ref0", NULL, "Refer-To: <sip:x@127.0.0.1>\r\n");
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 403"), 1);
+	leg = uas_invite();
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(20);
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+	/* before the ACK: 491 */
+	peer_request("REFER", 2, "z9hG4bK-ref1", tag, "Refer-To: <sip:x@127.0.0.1>\r\n");
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 491"), 1);
+	peer_request("ACK", 1, "z9hG4bK-ack9", tag, NULL);
+	pump(20);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	/* an owner without a refer op: 405 */
+	peer_request("REFER", 3, "z9hG4bK-ref2", tag, "Refer-To: <sip:x@127.0.0.1>\r\n");
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 405"), 1);
+	ck_assert_ptr_nonnull(strstr(last("SIP/2.0 405"), "REFER"));
+	sip_leg_set_user(leg, &refer_ops, NULL);
+	/* 2.4.1: none or two Refer-To: 400 */
+	peer_request("REFER", 4, "z9hG4bK-ref3", tag, NULL);
+	pump(20);
+	peer_request("REFER", 5, "z9hG4bK-ref4", tag,
+		     "Refer-To: <sip:x@127.0.0.1>\r\nRefer-To: <sip:y@127.0.0.1>\r\n");
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 400"), 2);
+	/* the owner refuses */
+	refer_answer = 403;
+	peer_request("REFER", 6, "z9hG4bK-ref5", tag, "Refer-To: <sip:x@127.0.0.1>\r\n");
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 403"), 2);
+	ck_assert_int_eq(count("NOTIFY "), 0);
+	ck_assert_int_eq(sip_leg_refer_notify(leg, 200, NULL), -ENOTCONN);
+	/* accepted: 202, then NOTIFY 100 Trying (subscription active) */
+	refer_answer = 202;
+	peer_request("REFER", 7, "z9hG4bK-ref6", tag,
+		     "Refer-To: \"T\" <sip:+4930999@127.0.0.1:5099;user=phone>\r\n");
+	pump(20);
+	ck_assert_str_eq(refer_target, "sip:+4930999@127.0.0.1:5099;user=phone");
+	ck_assert_int_eq(count("SIP/2.0 202"), 1);
+	ck_assert_int_eq(count("NOTIFY "), 1);
+	ck_assert_str_eq(hdr(last("NOTIFY "), "Event", v, sizeof(v)), "refer;id=7");
+	ck_assert_str_eq(hdr(last("NOTIFY "), "Subscription-State", v, sizeof(v)),
+			 "active;expires=60");
+	ck_assert_str_eq(hdr(last("NOTIFY "), "Content-Type", v, sizeof(v)),
+			 "message/sipfrag;version=2.0");
+	ck_assert_ptr_nonnull(strstr(last("NOTIFY "), "\r\n\r\nSIP/2.0 100 Trying\r\n"));
+	/* one at a time */
+	peer_request("REFER", 8, "z9hG4bK-ref7", tag, "Refer-To: <sip:x@127.0.0.1>\r\n");
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 491"), 2);
+	/* the outcome ends the subscription; nothing after it */
+	peer_respond(last("NOTIFY "), 200, NULL);
+	ck_assert_int_eq(sip_leg_refer_notify(leg, 486, NULL), 0);
+	pump(20);
+	ck_assert_int_eq(count("NOTIFY "), 2);
+	ck_assert_str_eq(hdr(last("NOTIFY "), "Subscription-State", v, sizeof(v)),
+			 "terminated;reason=noresource");
+	ck_assert_ptr_nonnull(strstr(last("NOTIFY "), "\r\n\r\nSIP/2.0 486 Busy Here\r\n"));
+	ck_assert_int_eq(sip_leg_refer_notify(leg, 200, NULL), -ENOTCONN);
+	peer_respond(last("NOTIFY "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(sip_leg_bye(leg, NULL), 0);
+	pump(20);
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
 START_TEST(test_state_table)
 {
 	struct sip_leg leg = {.call_id = "table@test", .uac = true};
@@ -798,6 +894,7 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_uac_failure_told);
 	tcase_add_test(tc, test_uas_200_until_ack_then_bye_in);
 	tcase_add_test(tc, test_uas_no_ack_bye_408);
+	tcase_add_test(tc, test_uas_refer);
 	tcase_add_test(tc, test_uas_bye_out);
 	tcase_add_test(tc, test_uas_cancel_487);
 	tcase_add_test(tc, test_uas_reliable_180_prack);

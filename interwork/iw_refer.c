@@ -1,0 +1,290 @@
+/* Call transfer by REFER (RFC 3515) from the SIP side of an answered call,
+ * done as a B2BUA: the circuit side (ISUP, PRI) is the transferee and never
+ * hears of it. The REFER is accepted (202) when the SIP leg's trunk says
+ * "refer accept" and the Refer-To URI points at a configured trunk (the
+ * rule of the 3xx follow: an SBC is not steered to arbitrary hosts); a new
+ * INVITE goes there with our offer from the call's own media channel, and
+ * the transferor hears the progress as NOTIFYs (message/sipfrag). When the
+ * target answers, the channel's RTP peer becomes the target's, the new leg
+ * becomes the call's SIP leg, and the transferor gets the final NOTIFY and
+ * a BYE. When the target fails, the transferor gets its status in the final
+ * NOTIFY and the call stays as it was (RFC 5589 6: the transferee keeps the
+ * original call). Should the transferor hang up while the target is tried
+ * (a blind transfer, RFC 5589 6), the call waits for the target: answered,
+ * it goes on; failed, the circuit is released with the failure's cause. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "interwork/iw_call_int.h"
+#include "interwork/iw_cause.h"
+#include "interwork/iw_trust.h"
+#include "sip/sdp.h"
+#include "sip/sip_trunk.h"
+#include "sip/sip_ua.h"
+#include "sip/sip_uri.h"
+
+/* One transfer in progress on a call (c->refer), under the call's talloc
+ * tree: freeing the call cancels the target's INVITE. */
+struct iw_refer {
+	struct iw_call *c;
+	struct sip_leg *xfer;	 /* the transferor's leg (the call's, until the target answers;
+				    NULL: it hung up meanwhile) */
+	struct sip_leg *leg;	 /* the new leg toward the target */
+	struct sip_trunk *trunk; /* the target's */
+	char *target;
+	char *offer; /* our SDP offer to the target, and the prefs it was built with */
+	int offer_len;
+	struct sdp_prefs prefs;
+};
+
+static int refer_destroy(struct iw_refer *r)
+{
+	/* the call ended while the target was tried: that INVITE goes too */
+	if (r->leg) {
+		sip_leg_detach(r->leg);
+		sip_leg_cancel(r->leg, "Reason: Q.850;cause=16\r\n");
+		r->leg = NULL;
+	}
+	return 0;
+}
+
+static void refer_done(struct iw_call *c)
+{
+	struct iw_refer *r = c->refer;
+
+	c->refer = NULL;
+	if (r) {
+		r->leg = NULL;
+		talloc_free(r);
+	}
+}
+
+/* The target's INVITE failed (or its leg ended before an answer). */
+static void target_failed(struct iw_refer *r, unsigned status, const struct sip_msg *rsp)
+{
+	struct iw_call *c = r->c;
+	uint8_t cause;
+
+	LOGCALL(c, LOGL_NOTICE, "transfer to %s failed: SIP %u%s\n", r->target, status,
+		r->xfer ? ", the call stays with the transferor" : "");
+	if (r->xfer) {
+		sip_leg_refer_notify(r->xfer, status, NULL);
+		refer_done(c);
+		return;
+	}
+	/* the transferor is gone: nobody is left on the SIP side */
+	cause = iw_cause_map_from_msg(c->iw->cfg.causes, (int)status, rsp);
+	refer_done(c);
+	if (!c->cause) {
+		c->cause = cause;
+		c->cause_loc = iw_cause_sip_location((int)status);
+		c->rel_side = "sip";
+	}
+	c->sip_status = (int)status;
+	iw_call_state(c, IW_CALL_S_CLEARING);
+	iw_circuit_release(c, cause, c->cause_loc);
+	iw_call_maybe_free(c);
+}
+
+static const struct sip_leg_ops adopted_ops;
+
+static void target_answered(void *u, struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	struct iw_refer *r = u;
+	struct iw_call *c = r->c;
+	struct sip_leg *old = r->xfer;
+	struct sdp_session s;
+	struct sdp_agreed ag;
+	const char *why = NULL;
+	struct tstr body;
+
+	if (!iw_msg_sdp(rsp, &body) || sdp_decode(&s, body.p, body.len, &why) < 0 ||
+	    sdp_answer_rx(&ag, &s, &r->prefs, &c->local, &why) < 0) {
+		/* RFC 3261 13.2.1: the 2xx is ACKed; the session we cannot use
+		 * ends at once */
+		LOGCALL(c, LOGL_NOTICE, "transfer target %s answered without a usable SDP: %s\n",
+			r->target, why ? why : "no SDP");
+		sip_leg_detach(leg);
+		sip_leg_bye(leg, "Reason: Q.850;cause=65\r\n");
+		r->leg = NULL;
+		target_failed(r, 488, NULL);
+		return;
+	}
+	if (old)
+		sip_leg_refer_notify(old, 200, NULL);
+	/* the CDR: the transferor's part of the call is an attempt of its
+	 * own (sip 202: ended by an accepted REFER); the final record names
+	 * the target */
+	iw_call_cdr_record(c, false, 202, 0, -1);
+	c->attempts++;
+	c->leg = leg;
+	sip_leg_set_user(leg, &adopted_ops, c);
+	iw_call_set_call_id(c, sip_leg_call_id(leg));
+	c->trunk = r->trunk;
+	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", r->trunk->name);
+	iw_trunk_take(c, r->trunk);
+	talloc_free(c->ruri_sent);
+	c->ruri_sent = talloc_strdup(c, r->target);
+	c->prefs = r->prefs;
+	iw_sdp_keep(c, r->offer, r->offer_len);
+	c->agreed = ag;
+	c->agreed_ok = true;
+	c->sip_status = 200;
+	c->iw->st.transfers++;
+	iw_media_connect(c);
+	LOGCALL(c, LOGL_NOTICE, "transferred to %s via trunk %s: media %s:%u\n", r->target,
+		r->trunk->name, c->agreed.remote_addr, c->agreed.remote_port);
+	r->leg = NULL;
+	r->xfer = NULL;
+	refer_done(c);
+	if (old) {
+		sip_leg_detach(old);
+		sip_leg_bye(old, NULL);
+	}
+}
+
+static void target_leg_failed(void *u, struct sip_leg *leg, unsigned status,
+			      const struct sip_msg *rsp)
+{
+	struct iw_refer *r = u;
+
+	sip_leg_detach(leg); /* it finishes on its own */
+	r->leg = NULL;
+	target_failed(r, status, rsp);
+}
+
+static void target_gone(void *u, struct sip_leg *leg)
+{
+	struct iw_refer *r = u;
+
+	(void)leg;
+	r->leg = NULL;
+	target_failed(r, 500, NULL);
+}
+
+/* 2.4.5 lets the target's provisional responses be reported too; the
+ * transferor learns only the 100 Trying and the outcome (its UI has no
+ * more to show, and every NOTIFY is a transaction on its leg) */
+static const struct sip_leg_ops target_ops = {
+	.answered = target_answered,
+	.failed = target_leg_failed,
+	.gone = target_gone,
+};
+
+/* the target's leg once it is the call's: as any answered SIP leg */
+static const struct sip_leg_ops adopted_ops = {
+	.info = iw_sip_side_info,
+	.offer = iw_sip_side_offer,
+	.bye = iw_sip_side_bye,
+	.expired = iw_sip_side_expired,
+	.gone = iw_sip_side_gone,
+	.refer = iw_sip_side_refer,
+};
+
+unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *req,
+			   const char *target)
+{
+	struct iw_call *c = u;
+	struct sip_invite_spec spec = {0};
+	struct sdp_prefs saved = c->prefs;
+	struct sip_trunk *t;
+	struct sip_uri uri;
+	struct iw_refer *r;
+	char from[200], hdrs[512] = "", sdpbuf[IW_SDP_MAX];
+	const char *calling;
+	int n;
+
+	(void)req;
+	if (leg != c->leg || !c->trunk || !c->trunk->refer_accept) {
+		LOGCALL(c, LOGL_INFO, "REFER to %s: trunk %s does not take transfers: 403\n",
+			target, c->trunk_name);
+		c->iw->st.transfers_refused++;
+		return 403;
+	}
+	if (iw_call_get_state(c) != IW_CALL_S_ACTIVE || !c->cleg || !c->have_chan) {
+		LOGCALL(c, LOGL_INFO, "REFER to %s: the call is not established: 403\n", target);
+		c->iw->st.transfers_refused++;
+		return 403;
+	}
+	if (c->refer)
+		return 491;
+	if (sip_uri_decode((struct tstr){target, strlen(target)}, &uri) < 0)
+		return 400;
+	/* RFC 3891 Replaces (and any header in the URI) is not taken */
+	if ((uri.scheme != SIP_URI_SIP && uri.scheme != SIP_URI_SIPS) || uri.headers.len ||
+	    !(t = iw_uri_trunk(&uri))) {
+		LOGCALL(c, LOGL_NOTICE,
+			"REFER to %s refused: not a sip URI without headers on a configured trunk: "
+			"403\n",
+			target);
+		c->iw->st.transfers_refused++;
+		return 403;
+	}
+	if (!iw_admit_trunk(t)) {
+		LOGCALL(c, LOGL_INFO, "REFER to %s: trunk %s cannot take a call now: 503\n", target,
+			t->name);
+		c->iw->st.transfers_refused++;
+		return 503;
+	}
+	r = talloc_zero(c, struct iw_refer);
+	if (!r)
+		return 500;
+	r->c = c;
+	r->xfer = leg;
+	r->trunk = t;
+	r->target = talloc_strdup(r, target);
+	/* the offer from the call's own channel, with the target trunk's codecs */
+	iw_prefs_for(c, t);
+	r->prefs = c->prefs;
+	c->prefs = saved;
+	n = sdp_offer_encode(sdpbuf, sizeof(sdpbuf), &r->prefs, &c->local);
+	if (n <= 0 || !r->target || !(r->offer = talloc_strndup(r, sdpbuf, (size_t)n))) {
+		talloc_free(r);
+		return 500;
+	}
+	r->offer_len = n;
+	/* the new INVITE is from the circuit side's party, as the first one */
+	calling = c->from_isup ? c->calling : (c->number[0] ? c->number : c->called);
+	iw_identity_out(t, calling, c->from_isup && c->calling_restricted, c->local_addr, from,
+			sizeof(from), hdrs, sizeof(hdrs));
+	spec.trunk = t;
+	spec.ruri = target;
+	spec.from = from;
+	spec.to = target;
+	spec.body.content_type = "application/sdp";
+	spec.body.body = r->offer;
+	spec.body.len = (size_t)n;
+	spec.body.headers = hdrs;
+	r->leg = sip_leg_invite(c->iw->ua, &spec, &target_ops, r);
+	if (!r->leg) {
+		LOGCALL(c, LOGL_INFO, "REFER to %s: INVITE via trunk %s failed: 503\n", target,
+			t->name);
+		talloc_free(r);
+		return 503;
+	}
+	talloc_set_destructor(r, refer_destroy);
+	c->refer = r;
+	LOGCALL(c, LOGL_NOTICE, "REFER accepted: INVITE %s via trunk %s (call-id %s)\n", target,
+		t->name, sip_leg_call_id(r->leg));
+	return 202;
+}
+
+bool iw_refer_xfer_left(struct iw_call *c, struct sip_leg *leg)
+{
+	struct iw_refer *r = c->refer;
+
+	/* only while the call is up: a BYE that ends a call being cleared
+	 * (the circuit released) frees the call, and the target's INVITE
+	 * is cancelled with it */
+	if (!r || !leg || leg != r->xfer || iw_call_get_state(c) != IW_CALL_S_ACTIVE)
+		return false;
+	LOGCALL(c, LOGL_NOTICE, "the transferor hung up during the transfer: waiting for %s\n",
+		r->target);
+	sip_leg_detach(leg);
+	r->xfer = NULL;
+	c->leg = NULL;
+	return true;
+}

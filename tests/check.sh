@@ -95,9 +95,13 @@ collect() {
 
 # integration NAME SCRIPT SUFFIX: run one script and collect its results
 integration() {
+	local t0 rc
 	echo "== integration: $1$3"
+	t0=$(date +%s)
 	timeout -k 10 600 bash "$2" >"$build/it-$1$3.out" 2>&1
-	collect "$1" "$build/it-$1$3.out" $? "$3"
+	rc=$?
+	collect "$1" "$build/it-$1$3.out" $rc "$3"
+	echo "   ($(($(date +%s) - t0)) s)"
 }
 
 # Scripts with a line "# needs: kernel-sctp" run through tests/vm/sctp-tests.sh:

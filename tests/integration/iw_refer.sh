@@ -141,9 +141,13 @@ calls=$(vty $VTY "show calls")
 sed "s/^/   /" <<<"$calls" | head -4
 check "it:iw-refer:show-calls (still active, CIC 3, now on trunk target)" \
 	grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC 3; SIP trunk target " <<<"$calls"
-# voice both ways between the E1 timeslot and the target's RTP address
+# voice both ways between the E1 timeslot and the target's RTP address;
+# the target's tone runs 5 s from its own start, so it still covers the
+# e1-emu's analysis (0.8-3.3 s after the e1-emu starts) when the e1-emu
+# starts a second late on a loaded machine (3 s of tone gave -16.3 dBm0 for
+# -13: the window's last half silent)
 start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
-	--tone 1004:-13 --seconds 3 --drain 1000
+	--tone 1004:-13 --seconds 5 --drain 1000
 rtp=$BG_PID
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--warmup 800 --ts 3:tone:1004:-10 --seconds 3 >"$TMPD/e1.out"
@@ -231,7 +235,7 @@ check "it:iw-refer:busy:call-stays-with-transferor (active on xfer, no REL, no B
 sed "s/^/   /" <<<"$calls" | head -4
 # the transferor's media is still the call's: voice from its RTP address
 start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_X --latch \
-	--tone 1004:-13 --seconds 3 --drain 1000
+	--tone 1004:-13 --seconds 5 --drain 1000
 rtp=$BG_PID
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--warmup 800 --ts 5:tone:1004:-10 --seconds 3 >"$TMPD/e1b.out"
@@ -266,7 +270,7 @@ calls=$(vty $VTY "show calls")
 check "it:iw-refer:blind:call-on-target (active, no REL)" test "$(rel_count 7)" -eq 0 -a \
 	-n "$(grep "+4930123458; ISUP sw1 CIC 7; SIP trunk target " <<<"$calls")"
 start_bg "$TMPD/rtp3.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
-	--tone 1004:-13 --seconds 3 --drain 1000
+	--tone 1004:-13 --seconds 5 --drain 1000
 rtp=$BG_PID
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--warmup 800 --ts 7:tone:1004:-10 --seconds 3 >"$TMPD/e1d.out"
@@ -334,7 +338,7 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777123 " 50; then
 		test "$(rel_count "$cic")" -eq 0 -a \
 		-n "$(grep "SIP->ISUP active: .*CIC $cic; SIP trunk target " <<<"$calls")"
 	start_bg "$TMPD/rtp6.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
-		--tone 1004:-13 --seconds 3 --drain 1000
+		--tone 1004:-13 --seconds 5 --drain 1000
 	rtp=$BG_PID
 	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 		--warmup 800 --ts "$cic:tone:1004:-10" --seconds 3 >"$TMPD/e1f.out"
@@ -401,7 +405,7 @@ BCFG
 		"Call with sip:\+4989555@127.0.0.1;user=phone terminated" 50
 	check "it:iw-refer:baresip:no-rel-during-transfer" test "$(rel_count 6)" -eq 0
 	start_bg "$TMPD/rtp4.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
-		--tone 1004:-13 --seconds 3 --drain 1000
+		--tone 1004:-13 --seconds 5 --drain 1000
 	rtp=$BG_PID
 	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 		--warmup 800 --ts 6:tone:1004:-10 --seconds 3 >"$TMPD/e1c.out"

@@ -127,8 +127,13 @@ CFG
 		wait_ev "$d/tshark.log" "Capture started|Capturing on" 150 ||
 			skip "it:$name-tshark: tshark did not start capturing in 15 s"
 	fi
+	# its tone outlasts the e1-emu's window (0.3-4.3 s after the e1-emu
+	# starts) however late the e1-emu starts after it: with 4.5 s it once
+	# ended 2 s into that window on a loaded machine (-16.6 dBm0 for -13);
+	# what it hears is only what the span clocked, so a longer run adds no
+	# silence to its own figure
 	start_bg "$d/a.out" inp "$BUILD/peers/rtp-peer" --local $PEER:$RTP_A --remote $GW:$pa \
-		--tone 1004:-13 --seconds 4.5 --drain 500
+		--tone 1004:-13 --seconds 8 --drain 500
 	local a=$BG_PID
 	start_bg "$d/b.out" inp "$BUILD/peers/rtp-peer" --local $PEER:$RTP_B --remote $GW:$pb \
 		--pt 0 --silent --seconds 4.5 --drain 500

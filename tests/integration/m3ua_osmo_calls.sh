@@ -153,6 +153,7 @@ loadmodule "rr.so"
 loadmodule "maxfwd.so"
 loadmodule "pv.so"
 loadmodule "siputils.so"
+loadmodule "textops.so"
 loadmodule "xlog.so"
 loadmodule "dispatcher.so"
 modparam("tm", "fr_timer", 3000)
@@ -260,6 +261,7 @@ count_ev() {
 	local l LC_ALL=C
 	CNT=0
 	while IFS= read -r l; do [[ $l =~ $1 ]] && CNT=$((CNT + 1)); done <"$TMPD/sw.out"
+	return 0 # (the loop's status is its last test's)
 }
 # the switch's answered calls, per instance: ANM on CICs 1-31 (X), 33-63 (Y)
 anm_split() {
@@ -270,6 +272,7 @@ anm_split() {
 		c=${BASH_REMATCH[1]}
 		if [ "$c" -le 31 ]; then ANX=$((ANX + 1)); else ANY=$((ANY + 1)); fi
 	done <"$TMPD/sw.out"
+	return 0
 }
 ev_ge() { count_ev "$1" && [ "$CNT" -ge "$2" ]; }
 
@@ -331,7 +334,8 @@ rounds() { # K XN YN: K rounds, each answered and released
 	for i in $(seq 1 "$1"); do
 		if ! round_up "$2" "$3"; then
 			FAILS=$((FAILS + 1))
-			echo "   round $i: not every call answered (ANM $CNT of $((A0 + $2 + $3)))"
+			echo "   round $i: not every call answered (ANM $CNT of $((A0 + $2 + $3))); the switch's other events:"
+			grep -nE "^(EV (REL|HANGUP|UCIC|CFN|RSC|GRS|CPG|DUNA)|ERR)" "$TMPD/sw.out" | tail -n 8 | sed 's/^/   | /' 
 		fi
 		if ! release_round XY; then
 			FAILS=$((FAILS + 1))
@@ -371,6 +375,8 @@ if [ -n "$kam" ]; then
 		[[ $l == *"DSTATE up sip:127.0.0.1:$SIPY"* ]] && ku0=$((ku0 + 1))
 	done <"$TMPD/k.log"
 fi
+kl=0
+while IFS= read -r l; do kl=$((kl + 1)); done <"$TMPD/sw.out"
 kill -KILL "$td_y"
 wait "$td_y" 2>/dev/null
 tk=$(date +%s.%N)
@@ -390,8 +396,7 @@ fi
 # 3.4.1) once as-y is down; at the switch that is MTP-PAUSE for the circuit
 # group toward PC 3: it offers no more calls there (below, only X's CICs)
 check "it:$N:stp-duna-pc3-to-switch (PC 3 unavailable)" until_ok 300 ev_ge "^EV DUNA pc=3$" $((duna0 + 1))
-td=$(awk -v a="$tk" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-echo "   DUNA for PC 3 at the switch within $td s of the kill; the switch saw: $(grep -E "^EV (DUNA|DAVA)" "$TMPD/sw.out" | tr '\n' ' ')"
+echo "   the switch's SSNM (output line: event; the kill after line $kl): $(grep -nE "^EV (DUNA|DAVA)" "$TMPD/sw.out" | tr '\n' ' ')"
 count_ev "^EV DAVA pc=3$"
 dava0=$CNT
 

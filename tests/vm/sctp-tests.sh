@@ -215,6 +215,8 @@ trap 'exit 130' INT TERM
 		"$TOP" "$BUILD" "$TEST_T" "$MODS"
 	printf 'VM_SCRIPTS=(%s)\n' "$(printf '%q ' "${SCRIPTS[@]}")"
 	printf 'VM_GUEST=%q\n' "$HERE/guest-run.sh"
+	# the scripts' own size knobs (m3ua_osmo_calls.sh: CALLS_*)
+	for v in $(compgen -v | grep -E '^CALLS_[A-Z0-9_]+$'); do printf 'export %s=%q\n' "$v" "${!v}"; done
 } >"$RUN/env"
 mkdir -p "$RUN/out"
 

@@ -102,6 +102,23 @@ void isw_out(const char *fmt, ...)
 		evlog[nev++].line = strdup(line + 3);
 }
 
+/* --dpc-cics PC:FIRST-LAST: those CICs are circuits toward PC (another
+ * exchange reached through the same STP), the rest toward --dpc. */
+#define MAX_DPC_MAP 4
+static struct {
+	uint32_t pc;
+	int first, last;
+} dpc_map[MAX_DPC_MAP];
+static int n_dpc_map;
+
+static uint32_t dpc_of(int cic)
+{
+	for (int i = 0; i < n_dpc_map; i++)
+		if (cic >= dpc_map[i].first && cic <= dpc_map[i].last)
+			return dpc_map[i].pc;
+	return isw_cfg.dpc;
+}
+
 static bool cic_ok(int cic)
 {
 	return cic >= cic_first && cic <= cic_last && cic < MAX_CIC;
@@ -597,7 +614,7 @@ static int send_raw(int cic, const char *hex)
 	uint8_t isup[272];
 	size_t n = 2, hl = strlen(hex);
 	struct isw_pdu p = {.opc = isw_cfg.opc,
-			    .dpc = isw_cfg.dpc,
+			    .dpc = dpc_of(cic),
 			    .si = 5,
 			    .ni = isw_cfg.ni,
 			    .mp = 0,
@@ -675,7 +692,7 @@ static bool parse_int(const char *s, long *v)
 static struct isup_call *call_for(int cic, bool out)
 {
 	if (!calls[cic]) {
-		calls[cic] = isup_new_call(ss7, cic, isw_cfg.dpc, out);
+		calls[cic] = isup_new_call(ss7, cic, dpc_of(cic), out);
 		outgoing[cic] = out;
 	}
 	return calls[cic];
@@ -947,7 +964,7 @@ static int run_cmd(char *line)
 		/* libss7 has no CQM sender: Q.763 table 36 by hand, through MTP */
 		uint8_t isup[6];
 		struct isw_pdu p = {.opc = isw_cfg.opc,
-				    .dpc = isw_cfg.dpc,
+				    .dpc = dpc_of(first),
 				    .si = 5,
 				    .ni = isw_cfg.ni,
 				    .mp = 0,
@@ -1076,7 +1093,8 @@ static void usage(void)
 		"usage: isup-switch --listen IP:PORT|--asp-sctp IP:PORT --variant itu|ansi --opc "
 		"PC --dpc PC [--rc "
 		"N]\n"
-		"       [--ni 0-3] [--cics FIRST-LAST] [--timeout SECONDS] [--script FILE|-]\n"
+		"       [--ni 0-3] [--cics FIRST-LAST] [--dpc-cics PC:FIRST-LAST]...\n"
+		"       [--timeout SECONDS] [--script FILE|-]\n"
 		"       [--auto-answer | --auto-release CAUSE] [--debug]\n");
 	exit(2);
 }
@@ -1126,7 +1144,16 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--cics") && sscanf(val, "%d-%d", &cic_first, &cic_last) == 2 &&
 			 cic_first >= 0 && cic_last >= cic_first && cic_last < MAX_CIC)
 			;
-		else if (!strcmp(a, "--timeout") && parse_int(val, &timeout) && timeout > 0)
+		else if (!strcmp(a, "--dpc-cics") && n_dpc_map < MAX_DPC_MAP) {
+			char pc[32];
+			int f, l;
+
+			if (sscanf(val, "%31[^:]:%d-%d", pc, &f, &l) != 3 || f < 0 || l < f ||
+			    parse_pc(pc, &dpc_map[n_dpc_map].pc) < 0)
+				usage();
+			dpc_map[n_dpc_map].first = f;
+			dpc_map[n_dpc_map++].last = l;
+		} else if (!strcmp(a, "--timeout") && parse_int(val, &timeout) && timeout > 0)
 			;
 		else if (!strcmp(a, "--script"))
 			script = val;

@@ -406,9 +406,18 @@ static void rx_msg(const uint8_t *msg, size_t len)
 			isw_out("ERR M3UA ERR 0x%02x from the SG", v && vlen == 4 ? get_u32(v) : 0);
 			return;
 		case CL_SSNM << 8 | SSNM_DUNA:
-		case CL_SSNM << 8 | SSNM_DAVA:
-			isw_out("EV %s", msg[3] == SSNM_DUNA ? "DUNA" : "DAVA");
+		case CL_SSNM << 8 | SSNM_DAVA: {
+			/* the affected point codes: mask octet, then the PC */
+			char pcs[128] = "";
+			size_t o = 0;
+
+			v = find_param(body, blen, TAG_APC, &vlen);
+			for (size_t i = 0; v && i + 4 <= vlen && o < sizeof(pcs) - 12; i += 4)
+				o += (size_t)snprintf(pcs + o, sizeof(pcs) - o, "%s%u",
+						      o ? "," : "", get_u32(v + i) & 0xffffff);
+			isw_out("EV %s pc=%s", msg[3] == SSNM_DUNA ? "DUNA" : "DAVA", pcs);
 			return;
+		}
 		case CL_ASPSM << 8 | ASPSM_BEAT:
 		case CL_XFER << 8 | XFER_DATA:
 			break; /* as below */

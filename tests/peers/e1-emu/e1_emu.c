@@ -27,10 +27,15 @@
  *
  * Usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] [--frames 8]
  *               [--timeslots 1-31] [--ts SPEC]... [--seconds 5] [--warmup MS]
- *               [--drain MS] [--freq HZ]...
+ *               [--drain MS] [--freq HZ]... [--analyse MS]
  * --freq (up to 4): the level at HZ too, printed as fHZ_dbm0= on each TS line
  * (call-progress tones: 425 Hz for ITU ringback, 440 + 480 Hz for US)
- * (nothing received in the first --warmup ms, default 300, is analysed;
+ * (nothing received in the first --warmup ms, default 300, is analysed,
+ * counted on the far end's sample clock from the first packet heard, so a
+ * far end that started late or a burst after a stall does not bring
+ * silence into the analysis; --analyse: only that many ms of received
+ * samples after the warmup, so the analysis window is the same whatever
+ * the timing of the two ends' starts and stops;
  * after --seconds it sends nothing more and receives for --drain ms,
  * default 300; SPAN lost= counts sequence gaps only: a test compares
  * rx_pkts with what the far end says it sent)
@@ -82,8 +87,10 @@ struct ts {
 static struct ts ts[MAX_TS];
 static double freqs[4];
 static unsigned n_freqs;
-static double warmup_until; /* analysis starts after the pipelines fill */
-static bool heard;	    /* a packet came from the far end */
+static double warmup_until; /* the send side's ERL figure starts after the pipelines fill */
+/* received span samples analysed: indexes analyse_from up to analyse_to */
+static uint64_t analyse_from = UINT64_MAX, analyse_to = UINT64_MAX;
+static bool heard; /* a packet came from the far end */
 /* The span's sample clock: tx_index counts the samples we sent; a sample
  * the far end sent has index rx_base + its extended sequence * frames + f,
  * rx_base fixed by the first packet received (the hybrid's echo of it is
@@ -202,7 +209,7 @@ static void analyse(struct ts *t, uint8_t v)
 	}
 	if (t->drx)
 		dtmf_rx(t->drx, &s, 1); /* digits count from the start */
-	if (now_s() < warmup_until)
+	if (rx_index < analyse_from || rx_index >= analyse_to)
 		return;
 	t->rx_frames++;
 	t->rx_energy += (double)s * s;
@@ -301,7 +308,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in local, remote;
 	bool have_local = false, have_remote = false;
 	unsigned first = 1, last = 31, nts = 0, order[MAX_TS];
-	double seconds = 5, warmup = 0.3, drain = 0.3, start, next, waited_from = 0;
+	double seconds = 5, warmup = 0.3, drain = 0.3, analyse_s = 0, start, next, waited_from = 0;
 	uint16_t seq = 0, rx_expect = 0, rx_first = 0;
 	/* extended sequence numbers: the highest so far, this packet's */
 	uint64_t rx_base = 0, rx_ext = 0, pkt_ext = 0;
@@ -347,11 +354,14 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--warmup") && v) {
 			warmup = atof(v) / 1000.0;
 			i++;
+		} else if (!strcmp(a, "--analyse") && v && atof(v) > 0) {
+			analyse_s = atof(v) / 1000.0;
+			i++;
 		} else {
-			fprintf(stderr,
-				"usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
-				"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
-				"[--seconds S] [--warmup MS] [--drain MS] [--freq HZ]...\n");
+			fprintf(stderr, "usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
+					"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
+					"[--seconds S] [--warmup MS] [--drain MS] [--freq HZ]... "
+					"[--analyse MS]\n");
 			return 2;
 		}
 	}
@@ -446,6 +456,9 @@ int main(int argc, char **argv)
 				rx_first = s;
 				rx_base = rx_base_index = tx_index;
 				rx_ext = pkt_ext = 0;
+				analyse_from = rx_base + (uint64_t)(warmup * 8000);
+				if (analyse_s > 0)
+					analyse_to = analyse_from + (uint64_t)(analyse_s * 8000);
 			} else {
 				/* forward within half the sequence space; behind: a
 				 * late (reordered) packet, placed where it belongs */

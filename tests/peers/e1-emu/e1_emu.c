@@ -28,7 +28,9 @@
  * Usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] [--frames 8]
  *               [--timeslots 1-31] [--ts SPEC]... [--seconds 5] [--warmup MS]
  *               [--drain MS] [--freq HZ]... [--analyse MS]
- * --freq (up to 4): the level at HZ too, printed as fHZ_dbm0= on each TS line
+ * --freq (up to 4): the level at HZ too, printed as fHZ_dbm0= on each TS line,
+ * and fHZ_max_dbm0= for its loudest 1 s block (a tone that starts and stops
+ * at times the test does not know: any 2 s of it hold one whole block)
  * (call-progress tones: 425 Hz for ITU ringback, 440 + 480 Hz for US)
  * (nothing received in the first --warmup ms, default 300, is analysed,
  * counted on the far end's sample clock from the first packet heard, so a
@@ -80,6 +82,7 @@ struct ts {
 	unsigned g_n;
 	double g_power;
 	double x_s1[4], x_s2[4], x_power[4]; /* Goertzel at each --freq */
+	double x_max[4];		     /* ... its loudest 1 s block */
 	double tx_energy;		     /* what we send (for the echo ERL report) */
 	uint64_t tx_frames;
 };
@@ -224,8 +227,12 @@ static void analyse(struct ts *t, uint8_t v)
 		t->x_s2[i] = t->x_s1[i];
 		t->x_s1[i] = x0;
 		if (t->g_n + 1 == 8000) {
-			t->x_power[i] += t->x_s1[i] * t->x_s1[i] + t->x_s2[i] * t->x_s2[i] -
-					 c * t->x_s1[i] * t->x_s2[i];
+			double pw = t->x_s1[i] * t->x_s1[i] + t->x_s2[i] * t->x_s2[i] -
+				    c * t->x_s1[i] * t->x_s2[i];
+
+			t->x_power[i] += pw;
+			if (pw > t->x_max[i])
+				t->x_max[i] = pw;
 			t->x_s1[i] = t->x_s2[i] = 0;
 		}
 	}
@@ -499,7 +506,10 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < n_freqs; i++) {
 			double a = blocks ? 2.0 * sqrt(t->x_power[i] / blocks) / 8000.0 : 0;
 
-			printf(" f%.0f_dbm0=%.1f", freqs[i], rms_to_dbm0(a / sqrt(2.0)));
+			double m = 2.0 * sqrt(t->x_max[i]) / 8000.0;
+
+			printf(" f%.0f_dbm0=%.1f f%.0f_max_dbm0=%.1f", freqs[i],
+			       rms_to_dbm0(a / sqrt(2.0)), freqs[i], rms_to_dbm0(m / sqrt(2.0)));
 		}
 		if (t->kind == SRC_ECHO)
 			printf(" echo_missing=%llu", (unsigned long long)t->echo_missing);

@@ -249,7 +249,6 @@ void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len)
 		/* RFC 4733 toward TDM: play the digit as Q.23 tones */
 		struct rtp_event ev;
 		enum rtp_event_rx_kind k;
-
 		uint32_t last_dur = c->evrx.duration;
 		bool fresh;
 

@@ -179,7 +179,7 @@ struct iw_call {
 	const char *rel_side;	  /* who released first: "isup", "sip" (NULL: we did) */
 	/* the trunk's max-call-duration, from the answer */
 	struct loop_timer dur_timer;
-	time_t ss7_down_since; /* the circuit's signalling route is down since (0: up) */
+	uint64_t ss7_down_since_ms; /* its signalling route down since (monotonic ms; 0: up) */
 	/* route advance: the trunks or linksets still to try, and what the
 	 * INVITE carried */
 	iw_alt_name *alt; /* IW_ROUTE_ALT_MAX of them, talloc'd; freed once answered */

@@ -192,6 +192,48 @@ static void chan_tdm_in(struct media_chan *c, const uint8_t *samples, uint8_t *s
 
 /* --- RTP -> TDM: decode into the jitter buffer; the span clock plays it --- */
 
+/* Q.24: at least 40 ms of pause between two digits played toward TDM */
+#define TDM_DIGIT_PAUSE 320
+
+/* An RFC 4733 digit toward TDM: on now, or after the one on (and its
+ * pause); len: samples to play, 0 until its END says */
+static void tdm_digit_begin(struct media_chan *c, char digit, uint32_t len)
+{
+	if (c->gen.active || c->gen_pause || c->tdmq_n) {
+		if (c->tdmq_n < sizeof(c->tdmq)) {
+			c->tdmq[c->tdmq_n] = digit;
+			c->tdmq_len[c->tdmq_n++] = len;
+		}
+		return;
+	}
+	if (dtmf_gen_start(&c->gen, digit, c->span->cc.law, -8.0, -6.0) == 0) {
+		c->gen_left = len;
+		c->gen_played = 0;
+	}
+}
+
+/* The length of the last digit begun, if not known yet: its END's
+ * duration (RTP timestamp units: samples at 8 kHz), or the last update's
+ * when a new digit came without an END */
+static void tdm_digit_end(struct media_chan *c, uint32_t dur)
+{
+	if (!dur)
+		dur = 1;
+	if (c->tdmq_n) {
+		if (!c->tdmq_len[c->tdmq_n - 1])
+			c->tdmq_len[c->tdmq_n - 1] = dur;
+		return;
+	}
+	if (!c->gen.active || c->gen_left)
+		return; /* over already, or timed (its END came, or CMD_DTMF) */
+	if (c->gen_played >= dur) {
+		dtmf_gen_stop(&c->gen);
+		c->gen_pause = TDM_DIGIT_PAUSE;
+	} else {
+		c->gen_left = dur - c->gen_played;
+	}
+}
+
 void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len)
 {
 	struct rtp_hdr h;
@@ -207,22 +249,30 @@ void chan_tdm_rtp_rx(struct media_chan *c, const uint8_t *data, size_t len)
 		/* RFC 4733 toward TDM: play the digit as Q.23 tones */
 		struct rtp_event ev;
 		enum rtp_event_rx_kind k;
+		uint32_t last_dur = c->evrx.duration;
+		bool fresh;
 
 		if (rtp_event_decode(h.payload, h.payload_len, &ev) < 0)
 			return;
+		/* a new event, not a later segment of a long one (2.5.2.1) */
+		fresh = !c->evrx.active ||
+			(c->evrx.ts != h.ts && (c->evrx.ended || ev.event != c->evrx.event));
 		k = rtp_event_rx_update(&c->evrx, h.ts, &ev);
-		if (k == RTP_EVENT_RX_START) {
-			c->gen_left = 0;
-			dtmf_gen_start(&c->gen, rtp_event_to_digit(ev.event), c->span->cc.law, -8.0,
-				       -6.0);
-		} else if (k == RTP_EVENT_RX_END) {
+		if (fresh && (k == RTP_EVENT_RX_START || k == RTP_EVENT_RX_END)) {
+			/* a new digit: the last one, if its END never came, lasts
+			 * what its updates said; one whose start packets were all
+			 * lost still plays (its END gives its length) */
+			tdm_digit_end(c, last_dur);
+			tdm_digit_begin(c, rtp_event_to_digit(ev.event), 0);
+		}
+		if (k == RTP_EVENT_RX_END) {
 			struct media_event me = {.type = MEDIA_EV_DTMF,
 						 .chan = c->id,
 						 .digit = rtp_event_to_digit(ev.event),
 						 .from_rtp = true,
 						 .duration = ev.duration};
 
-			dtmf_gen_stop(&c->gen);
+			tdm_digit_end(c, ev.duration);
 			worker_event(c->w, &me);
 		}
 		return;
@@ -256,16 +306,32 @@ static void chan_tdm_out(struct media_chan *c, uint8_t *out, unsigned n)
 		c->down_off += k;
 		done += k;
 	}
+	if (!c->gen.active && c->gen_pause)
+		c->gen_pause = c->gen_pause > n ? c->gen_pause - n : 0;
+	if (!c->gen.active && !c->gen_pause && c->tdmq_n) {
+		/* the next RFC 4733 digit that came while one was on */
+		char d = c->tdmq[0];
+		uint32_t len = c->tdmq_len[0];
+
+		c->tdmq_n--;
+		memmove(c->tdmq, c->tdmq + 1, c->tdmq_n);
+		memmove(c->tdmq_len, c->tdmq_len + 1, c->tdmq_n * sizeof(c->tdmq_len[0]));
+		tdm_digit_begin(c, d, len);
+	}
 	if (c->gen.active) {
 		int16_t lin[CESOP_MAX_FRAMES];
 
 		dtmf_gen_fill(&c->gen, lin, n);
 		g711_encode_buf(c->span->cc.law, lin, out, n);
+		c->gen_played += n;
 		if (c->gen_left) {
-			/* a timed digit (SIP INFO): stop when its length is played */
+			/* a timed digit (its END came, or SIP INFO): stop when
+			 * its length is played, then pause */
 			c->gen_left = c->gen_left > n ? c->gen_left - n : 0;
-			if (!c->gen_left)
+			if (!c->gen_left) {
 				dtmf_gen_stop(&c->gen);
+				c->gen_pause = TDM_DIGIT_PAUSE;
+			}
 		}
 	} else if (c->tone.active) {
 		int16_t lin[CESOP_MAX_FRAMES];
@@ -301,6 +367,7 @@ int chan_tdm_dtmf(struct media_chan *c, char digit, unsigned ms)
 	if (rc < 0)
 		return rc;
 	c->gen_left = ms * 8;
+	c->gen_played = 0;
 	return 0;
 }
 
@@ -613,6 +680,8 @@ int chan_tdm_setup(struct media_worker *w, struct media_chan *c, const struct me
 	c->tx_pkts_at_rtcp = 0;
 	rtp_event_rx_init(&c->evrx);
 	memset(&c->gen, 0, sizeof(c->gen));
+	c->gen_left = c->gen_played = c->gen_pause = 0;
+	c->tdmq_n = 0;
 	memset(&c->tone, 0, sizeof(c->tone));
 	c->cot_mode = MEDIA_COT_OFF;
 	c->ans_reported = false;

@@ -84,7 +84,16 @@ struct media_chan {
 			    */
 	struct rtp_event_rx evrx;
 	struct dtmf_gen gen;
-	uint32_t gen_left;    /* samples of a timed digit (CMD_DTMF) still to play; 0: untimed */
+	uint32_t gen_left; /* samples of a timed digit (CMD_DTMF) still to play; 0: untimed */
+	/* RFC 4733 digits toward TDM are played for their signalled duration
+	 * on the span's clock, whenever their packets came (a worker that
+	 * took START and END in one batch played nothing): the one on has
+	 * gen_played samples out; those that came meanwhile wait in tdmq
+	 * (len 0: its END not seen yet), each after a pause of gen_pause */
+	uint32_t gen_played, gen_pause;
+	char tdmq[4];
+	uint32_t tdmq_len[4];
+	unsigned tdmq_n;
 	struct tone_gen tone; /* call-progress tone toward TDM */
 	bool ans_reported;
 	struct cot cot; /* continuity check tone transceiver */

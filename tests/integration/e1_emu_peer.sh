@@ -6,11 +6,20 @@ source "$(dirname "$0")/../lib.sh"
 EMU=$BUILD/peers/e1-emu
 A=24310
 B=24312
-start_bg "$TMPD/a.out" "$EMU" --local 127.0.0.1:$A --remote 127.0.0.1:$B --timeslots 1-4 \
-	--ts 1:tone:1004:-10 --ts 2:dtmf:1234# --ts 3:echo:20:12 --seconds 2
-"$EMU" --local 127.0.0.1:$B --remote 127.0.0.1:$A --timeslots 1-4 --ts 1:loop \
-	--ts 3:tone:1004:-10 --seconds 2 >"$TMPD/b.out"
-wait "$BG_PID"
+# B (the loop) listens first and runs until A has been quiet for 300 ms
+# (10 s at most), so that A's measurement of its own tone come back (one
+# second of the loop's samples, 300 ms after the first one heard, on the
+# span's sample clock) never takes in the loop before B started or after
+# it stopped, and B hears all of A however late A starts: each end's start
+# and stop under load once moved silence into it (-14.8 dBm0 for -10), and
+# a B with a fixed 3 s missed A's tone when A started 2 s late
+start_bg "$TMPD/b.out" "$EMU" --local 127.0.0.1:$B --remote 127.0.0.1:$A --timeslots 1-4 --ts 1:loop \
+	--ts 3:tone:1004:-10 --seconds 10 --until-quiet 300
+b=$BG_PID
+wait_udp $B 50 || fail "it:e1emu-start: the loop end does not listen on $B"
+"$EMU" --local 127.0.0.1:$A --remote 127.0.0.1:$B --timeslots 1-4 \
+	--ts 1:tone:1004:-10 --ts 2:dtmf:1234# --ts 3:echo:20:12 --seconds 2 --analyse 1000 >"$TMPD/a.out"
+wait "$b"
 field() { # FILE TS KEY
 	grep "^TS $2 " "$1" | tr ' ' '\n' | sed -n "s/^$3=//p" | tr -d '"'
 }

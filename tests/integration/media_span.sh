@@ -11,6 +11,7 @@ SPAN_R=24502
 RTP_A=24510
 RTP_B=24512
 RTP_C=24514
+RTP_D=24516
 cat >"$TMPD/t.cfg" <<CFG
 line vty
  bind 127.0.0.1 $VTY
@@ -28,11 +29,13 @@ wait_tcp $VTY 50 || { fail "it:media-start: tandemd did not start"; cat "$TMPD/t
 out=$(vty $VTY enable \
 	"media test-call span 0 timeslot 1 remote 127.0.0.1 $RTP_A codec pcma" \
 	"media test-call span 0 timeslot 2 remote 127.0.0.1 $RTP_B codec pcmu" \
-	"media test-call span 0 timeslot 3 remote 127.0.0.1 $RTP_C codec pcma telephone-event 101 echo-canceller off")
+	"media test-call span 0 timeslot 3 remote 127.0.0.1 $RTP_C codec pcma telephone-event 101 echo-canceller off" \
+	"media test-call span 0 timeslot 4 remote 127.0.0.1 $RTP_D codec pcma telephone-event 101 echo-canceller off")
 pa=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 1p)
 pb=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 2p)
 pc=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 3p)
-if [ -z "$pa" ] || [ -z "$pb" ] || [ -z "$pc" ]; then
+pd=$(sed -n 's/^channel [0-9a-f]* rtp-port //p' <<<"$out" | sed -n 4p)
+if [ -z "$pa" ] || [ -z "$pb" ] || [ -z "$pc" ] || [ -z "$pd" ]; then
 	fail "it:media-test-call: $out"
 	exit 1
 fi
@@ -49,6 +52,42 @@ if command -v tshark >/dev/null; then
 	wait_ev "$TMPD/tshark.log" "Capture started|Capturing on" 150 ||
 		skip "it:media-tshark: tshark did not start capturing in 15 s"
 fi
+# D sends each RFC 4733 digit (start, updates, three ends: 100 ms) as one
+# burst, as a worker that stalled meets them: each still plays toward TDM
+# for its signalled duration (tandem played them from the start packet to
+# the end packet as they came, so a burst played next to nothing)
+cat >"$TMPD/burst.py" <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(40)
+_, peer = s.recvfrom(2048)  # tandem's RTP: the span runs
+seq, ts, n = 4000, 160000, 0
+for d in sys.argv[2]:
+    time.sleep(0.3)
+    ev = "0123456789*#ABCD".index(d)
+    for k in range(8):
+        end = k >= 5
+        dur = 800 if end else (k + 1) * 160
+        hdr = struct.pack("!BBHII", 0x80, (0x80 if k == 0 else 0) | 101, seq & 0xFFFF, ts, 0x4242)
+        s.sendto(hdr + struct.pack("!BBH", ev, (0x80 if end else 0) | 10, dur), peer)
+        seq, n = seq + 1, n + 1
+    ts += 1600
+rx = 1  # then what tandem sends, until it stops (the no-loss count below)
+s.settimeout(0.7)
+try:
+    while True:
+        s.recv(2048)
+        rx += 1
+except socket.timeout:
+    pass
+print("BURST digits=%s pkts=%d rx=%d" % (sys.argv[2], n, rx), flush=True)
+PY
+start_bg "$TMPD/d.out" timeout 60 python3 "$TMPD/burst.py" $RTP_D 9024
+d=$BG_PID
+# (started first and waited for: a Python start on a loaded machine took
+# longer than the RTP peers below run)
+wait_udp $RTP_D 100 || fail "it:media-peers-up: nothing listens on $RTP_D"
 start_bg "$TMPD/a.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_A --remote 127.0.0.1:$pa \
 	--tone 1004:-13 --seconds 4.5 --drain 500
 a=$BG_PID
@@ -61,13 +100,16 @@ start_bg "$TMPD/c.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_C --latch 
 	--events 1357 --seconds 4.5 --drain 500
 c=$BG_PID
 # the span starts once every RTP endpoint listens (digits from TDM go
-# out as soon as tandem answers the span)
+# out as soon as tandem answers the span); its tone analysis takes 2 s
+# from 300 ms after the span starts, inside the RTP peers' 4.5 s even when
+# the span started 2 s after them (a loaded machine: the analysis to the
+# span's end measured -17.8 dBm0 for -13, the peer's tone over before it)
 for p in $RTP_A $RTP_B $RTP_C; do
 	wait_udp $p 100 || fail "it:media-peers-up: nothing listens on $p"
 done
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--ts 1:tone:1004:-10 --ts 2:dtmf:159# --ts 3:dtmf:2468 --seconds 4 >"$TMPD/e1.out"
-wait "$a" "$b" "$c"
+	--ts 1:tone:1004:-10 --ts 2:dtmf:159# --ts 3:dtmf:2468 --seconds 4 --analyse 2000 >"$TMPD/e1.out"
+wait "$a" "$b" "$c" "$d"
 [ -n "$cap" ] && { sleep 0.5; kill -INT "$cap"; wait "$cap"; }
 
 val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1 | tr -d '"'; }
@@ -85,6 +127,8 @@ check "it:media-inband-to-rfc4733 (events \"$(val "$TMPD/c.out" events)\", in-ba
 	test "$(val "$TMPD/c.out" events)" = 2468 -a -z "$(val "$TMPD/c.out" inband_dtmf)"
 check "it:media-rfc4733-to-inband ($(ts "$TMPD/e1.out" 3 dtmf) on TS3)" \
 	test "$(ts "$TMPD/e1.out" 3 dtmf)" = 1357
+check "it:media-rfc4733-burst-to-inband ($(ts "$TMPD/e1.out" 4 dtmf) on TS4; $(cat "$TMPD/d.out"))" \
+	test "$(ts "$TMPD/e1.out" 4 dtmf)" = 9024
 show=$(vty $VTY "show media")
 echo "$show"
 check "it:media-show-span" grep -q "^span 0 (E1, worker 0): rx [1-9]" <<<"$show"
@@ -96,7 +140,9 @@ read -r t_rx t_tx t_lost < <(awk '/^span 0 /{print $7, $9, $11}' <<<"$show")
 check "it:media-span-no-loss (emulator sent $e_tx, tandem got $t_rx with $t_lost gaps; tandem sent $t_tx, emulator got $e_rx)" \
 	test -n "$e_tx" -a "$e_tx" = "$t_rx" -a "$t_tx" = "$e_rx" -a "$t_lost" = 0
 p_tx=$(cat "$TMPD"/[abc].out | tr ' ' '\n' | awk '/^TX$/ {t = 1; next} t && /^pkts=/ {split($0, a, "="); s += a[2]; t = 0} END {print s + 0}')
+p_tx=$((p_tx + $(sed -n 's/^BURST .*pkts=\([0-9]*\) .*/\1/p' "$TMPD/d.out" | grep . || echo 0)))
 p_rx=$(cat "$TMPD"/[abc].out | tr ' ' '\n' | awk '/^RX$/ {t = 1; next} t && /^pkts=/ {split($0, a, "="); s += a[2]; t = 0} END {print s + 0}')
+p_rx=$((p_rx + $(sed -n 's/^BURST .* rx=\([0-9]*\)/\1/p' "$TMPD/d.out" | grep . || echo 0)))
 w_rx=$(sed -n 's/^worker 0: channels [0-9]*, rx \([0-9]*\) .*/\1/p' <<<"$show")
 w_tx=$(sed -n 's/^worker 0: channels [0-9]*, rx [0-9]* tx \([0-9]*\) .*/\1/p' <<<"$show")
 check "it:media-rtp-no-loss (peers sent $p_tx, tandem got $w_rx; tandem sent $w_tx, peers got $p_rx)" \

@@ -27,10 +27,20 @@
  *
  * Usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] [--frames 8]
  *               [--timeslots 1-31] [--ts SPEC]... [--seconds 5] [--warmup MS]
- *               [--drain MS] [--freq HZ]...
- * --freq (up to 4): the level at HZ too, printed as fHZ_dbm0= on each TS line
+ *               [--drain MS] [--freq HZ]... [--analyse MS] [--until-quiet MS]
+ * --freq (up to 4): the level at HZ too, printed as fHZ_dbm0= on each TS line,
+ * and fHZ_max_dbm0= for its loudest 1 s block (a tone that starts and stops
+ * at times the test does not know: any 2 s of it hold one whole block)
  * (call-progress tones: 425 Hz for ITU ringback, 440 + 480 Hz for US)
- * (nothing received in the first --warmup ms, default 300, is analysed;
+ * (nothing received in the first --warmup ms, default 300, is analysed,
+ * counted on the far end's sample clock from the first packet heard, so a
+ * far end that started late or a burst after a stall does not bring
+ * silence into the analysis; --analyse: only that many ms of received
+ * samples after the warmup, so the analysis window is the same whatever
+ * the timing of the two ends' starts and stops; --until-quiet: end (and
+ * report) once the far end, heard before, has sent nothing for MS, so an
+ * end started first outlasts the other whenever that one starts, with
+ * --seconds as the bound;
  * after --seconds it sends nothing more and receives for --drain ms,
  * default 300; SPAN lost= counts sequence gaps only: a test compares
  * rx_pkts with what the far end says it sent)
@@ -75,6 +85,7 @@ struct ts {
 	unsigned g_n;
 	double g_power;
 	double x_s1[4], x_s2[4], x_power[4]; /* Goertzel at each --freq */
+	double x_max[4];		     /* ... its loudest 1 s block */
 	double tx_energy;		     /* what we send (for the echo ERL report) */
 	uint64_t tx_frames;
 };
@@ -82,8 +93,10 @@ struct ts {
 static struct ts ts[MAX_TS];
 static double freqs[4];
 static unsigned n_freqs;
-static double warmup_until; /* analysis starts after the pipelines fill */
-static bool heard;	    /* a packet came from the far end */
+static double warmup_until; /* the send side's ERL figure starts after the pipelines fill */
+/* received span samples analysed: indexes analyse_from up to analyse_to */
+static uint64_t analyse_from = UINT64_MAX, analyse_to = UINT64_MAX;
+static bool heard; /* a packet came from the far end */
 /* The span's sample clock: tx_index counts the samples we sent; a sample
  * the far end sent has index rx_base + its extended sequence * frames + f,
  * rx_base fixed by the first packet received (the hybrid's echo of it is
@@ -202,7 +215,7 @@ static void analyse(struct ts *t, uint8_t v)
 	}
 	if (t->drx)
 		dtmf_rx(t->drx, &s, 1); /* digits count from the start */
-	if (now_s() < warmup_until)
+	if (rx_index < analyse_from || rx_index >= analyse_to)
 		return;
 	t->rx_frames++;
 	t->rx_energy += (double)s * s;
@@ -217,8 +230,12 @@ static void analyse(struct ts *t, uint8_t v)
 		t->x_s2[i] = t->x_s1[i];
 		t->x_s1[i] = x0;
 		if (t->g_n + 1 == 8000) {
-			t->x_power[i] += t->x_s1[i] * t->x_s1[i] + t->x_s2[i] * t->x_s2[i] -
-					 c * t->x_s1[i] * t->x_s2[i];
+			double pw = t->x_s1[i] * t->x_s1[i] + t->x_s2[i] * t->x_s2[i] -
+				    c * t->x_s1[i] * t->x_s2[i];
+
+			t->x_power[i] += pw;
+			if (pw > t->x_max[i])
+				t->x_max[i] = pw;
 			t->x_s1[i] = t->x_s2[i] = 0;
 		}
 	}
@@ -301,7 +318,8 @@ int main(int argc, char **argv)
 	struct sockaddr_in local, remote;
 	bool have_local = false, have_remote = false;
 	unsigned first = 1, last = 31, nts = 0, order[MAX_TS];
-	double seconds = 5, warmup = 0.3, drain = 0.3, start, next, waited_from = 0;
+	double seconds = 5, warmup = 0.3, drain = 0.3, analyse_s = 0, start, next, waited_from = 0;
+	double until_quiet = 0, last_rx_t = 0;
 	uint16_t seq = 0, rx_expect = 0, rx_first = 0;
 	/* extended sequence numbers: the highest so far, this packet's */
 	uint64_t rx_base = 0, rx_ext = 0, pkt_ext = 0;
@@ -347,11 +365,17 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--warmup") && v) {
 			warmup = atof(v) / 1000.0;
 			i++;
+		} else if (!strcmp(a, "--until-quiet") && v && atof(v) > 0) {
+			until_quiet = atof(v) / 1000.0;
+			i++;
+		} else if (!strcmp(a, "--analyse") && v && atof(v) > 0) {
+			analyse_s = atof(v) / 1000.0;
+			i++;
 		} else {
-			fprintf(stderr,
-				"usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
-				"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
-				"[--seconds S] [--warmup MS] [--drain MS] [--freq HZ]...\n");
+			fprintf(stderr, "usage: e1-emu --local IP:PORT --remote IP:PORT [--t1] "
+					"[--frames N] [--timeslots A-B] [--ts N:KIND[:ARGS]]... "
+					"[--seconds S] [--warmup MS] [--drain MS] [--freq HZ]... "
+					"[--analyse MS] [--until-quiet MS]\n");
 			return 2;
 		}
 	}
@@ -378,15 +402,27 @@ int main(int argc, char **argv)
 	}
 	start = next = now_s();
 	warmup_until = start + warmup;
-	/* Send for --seconds, then keep receiving for --drain ms without
-	 * sending, so that packets still on their way count as received and
-	 * not as lost; what never came is "missing" (tx of the far end minus
-	 * rx here; the test compares the two sides' counters). */
-	while (now_s() < start + seconds + drain) {
+	/* Send --seconds of samples (all of them: an emulator starved of CPU
+	 * sends what fell due in a burst when it runs again, as a span's
+	 * samples exist whatever the machine; 10 s more at most), then keep
+	 * receiving for --drain ms without sending, so that packets still on
+	 * their way count as received and not as lost; what never came is
+	 * "missing" (tx of the far end minus rx here; the test compares the
+	 * two sides' counters). */
+	uint64_t total_pkts = (uint64_t)(seconds * 8000.0 / frames + 0.5);
+	double send_end = 0;
+
+	for (;;) {
 		double t = now_s();
-		bool sending = t < start + seconds;
+		bool sending = tx_pkts < total_pkts && t < start + seconds + 10;
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		double wait = sending ? next - t : start + seconds + drain - t;
+		double wait;
+
+		if (!sending && !send_end)
+			send_end = t;
+		if (!sending && t >= send_end + drain)
+			break;
+		wait = sending ? next - t : send_end + drain - t;
 		struct timespec to = {.tv_sec = 0, .tv_nsec = 0};
 
 		/* A hybrid's echo is a function of what reached it, at a fixed
@@ -430,7 +466,11 @@ int main(int argc, char **argv)
 			to.tv_sec = (time_t)wait;
 			to.tv_nsec = (long)((wait - (double)to.tv_sec) * 1e9);
 		}
-		if (ppoll(&p, 1, &to, NULL) > 0) {
+		if (ppoll(&p, 1, &to, NULL) <= 0) {
+			/* nothing waiting (a stalled end reads what queued first) */
+			if (until_quiet > 0 && heard && now_s() - last_rx_t > until_quiet)
+				break;
+		} else {
 			uint8_t buf[2048];
 			ssize_t r = recv(fd, buf, sizeof(buf), 0);
 			uint16_t s;
@@ -446,6 +486,9 @@ int main(int argc, char **argv)
 				rx_first = s;
 				rx_base = rx_base_index = tx_index;
 				rx_ext = pkt_ext = 0;
+				analyse_from = rx_base + (uint64_t)(warmup * 8000);
+				if (analyse_s > 0)
+					analyse_to = analyse_from + (uint64_t)(analyse_s * 8000);
 			} else {
 				/* forward within half the sequence space; behind: a
 				 * late (reordered) packet, placed where it belongs */
@@ -459,6 +502,7 @@ int main(int argc, char **argv)
 			}
 			rx_started = true;
 			heard = true;
+			last_rx_t = now_s();
 			rx_expect = (uint16_t)(s + 1);
 			rx_pkts++;
 			/* L bit: the far end lost its TDM side; the payload is filler */
@@ -486,7 +530,10 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < n_freqs; i++) {
 			double a = blocks ? 2.0 * sqrt(t->x_power[i] / blocks) / 8000.0 : 0;
 
-			printf(" f%.0f_dbm0=%.1f", freqs[i], rms_to_dbm0(a / sqrt(2.0)));
+			double m = 2.0 * sqrt(t->x_max[i]) / 8000.0;
+
+			printf(" f%.0f_dbm0=%.1f f%.0f_max_dbm0=%.1f", freqs[i],
+			       rms_to_dbm0(a / sqrt(2.0)), freqs[i], rms_to_dbm0(m / sqrt(2.0)));
 		}
 		if (t->kind == SRC_ECHO)
 			printf(" echo_missing=%llu", (unsigned long long)t->echo_missing);

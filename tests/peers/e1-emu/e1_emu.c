@@ -394,7 +394,9 @@ int main(int argc, char **argv)
 	if (fd >= 0) {
 		int rb = 4 << 20;
 
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
+		/* root: past net.core.rmem_max (212,992 B: some 270 packets) */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof(rb)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
 	}
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
 		perror("e1-emu: bind");

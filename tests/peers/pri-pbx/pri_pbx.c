@@ -606,6 +606,15 @@ int main(int argc, char **argv)
 	nts = t1 ? 24 : 31; /* timeslots 1..nts, as tandem's span carries them */
 	dch_ts = t1 ? 24 : 16;
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd >= 0) {
+		/* 4 MiB of receive buffer: a peer held off the CPU for a few
+		 * seconds on a loaded machine finds the span's packets waiting
+		 * instead of lost at its socket (root: past rmem_max) */
+		int rb = 4 << 20;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof(rb)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
+	}
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
 		perror("pri-pbx: bind");
 		return 1;

@@ -490,7 +490,9 @@ if command -v sipp >/dev/null; then
 		grep -q '^SIP/2.0 183' "$TMPD/uacc.msg"
 	check "it:sip-to-pri-cancel ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1); sipp rc $rc)" \
 		test "$(grep -c '^EV HANGUP_REQ' "$TMPD/pbx.out")" = $((nreq + 1)) -a $rc = 0
-	wait_ev "$TMPD/cdr.json" '"called_in": *"4989556"' 30
+	# the record comes when the call's last leg is gone: the SIP leg keeps
+	# its INVITE transaction for the ACK of the 487 and Timer I (T4, 5 s)
+	wait_ev "$TMPD/cdr.json" '"called_in": *"4989556"' 80
 	check "it:sip-to-pri-cancel-cdr (sip-pri cancelled, cause 16, SIP 487)" \
 		CDR direction=sip-pri called_in=4989556 -- result=cancelled release_side=sip cause=16 \
 		sip_status=487

@@ -28,6 +28,24 @@ near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
 }
 
+# voice PORT TS NAME E1NAME: the target's RTP peer on PORT (latched) sends
+# 1004 Hz at -13 dBm0 while the e1-emu sends -10 on timeslot TS; sets rx_rtp
+# (what the peer heard) and rx_e1 (what the timeslot heard). The peer's tone
+# runs 5 s from its own start, so it still covers the e1-emu's analysis
+# (0.8-3.3 s after the e1-emu starts) when the e1-emu starts a second late
+# on a loaded machine (3 s of tone gave -16.3 dBm0 for -13)
+voice() {
+	local rtp
+	start_bg "$TMPD/$3.out" "$BUILD/peers/rtp-peer" --local "127.0.0.1:$1" --latch \
+		--tone 1004:-13 --seconds 5 --drain 1000
+	rtp=$BG_PID
+	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+		--warmup 800 --ts "$2:tone:1004:-10" --seconds 3 >"$TMPD/$4.out"
+	wait "$rtp"
+	rx_rtp=$(tr ' ' '\n' <"$TMPD/$3.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
+	rx_e1=$(grep "^TS $2 " "$TMPD/$4.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+}
+
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
  logging filter all 1
@@ -141,19 +159,8 @@ calls=$(vty $VTY "show calls")
 sed "s/^/   /" <<<"$calls" | head -4
 check "it:iw-refer:show-calls (still active, CIC 3, now on trunk target)" \
 	grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC 3; SIP trunk target " <<<"$calls"
-# voice both ways between the E1 timeslot and the target's RTP address;
-# the target's tone runs 5 s from its own start, so it still covers the
-# e1-emu's analysis (0.8-3.3 s after the e1-emu starts) when the e1-emu
-# starts a second late on a loaded machine (3 s of tone gave -16.3 dBm0 for
-# -13: the window's last half silent)
-start_bg "$TMPD/rtp.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
-	--tone 1004:-13 --seconds 5 --drain 1000
-rtp=$BG_PID
-"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--warmup 800 --ts 3:tone:1004:-10 --seconds 3 >"$TMPD/e1.out"
-wait "$rtp"
-rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
-rx_e1=$(grep "^TS 3 " "$TMPD/e1.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+# voice both ways between the E1 timeslot and the target's RTP address
+voice $RTP_T 3 rtp e1
 echo "   E1 TS3 -> target RTP: 1004 Hz at ${rx_rtp:-?} dBm0 (sent -10); target RTP -> E1 TS3: ${rx_e1:-?} dBm0 (sent -13)"
 check "it:iw-refer:voice-tdm-to-target (-10 dBm0 +-3)" near "$rx_rtp" -10 3
 check "it:iw-refer:voice-target-to-tdm (-13 dBm0 +-3)" near "$rx_e1" -13 3
@@ -234,13 +241,7 @@ check "it:iw-refer:busy:call-stays-with-transferor (active on xfer, no REL, no B
 	-n "$(grep "+4930123457; ISUP sw1 CIC 5; SIP trunk xfer " <<<"$calls")"
 sed "s/^/   /" <<<"$calls" | head -4
 # the transferor's media is still the call's: voice from its RTP address
-start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_X --latch \
-	--tone 1004:-13 --seconds 5 --drain 1000
-rtp=$BG_PID
-"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--warmup 800 --ts 5:tone:1004:-10 --seconds 3 >"$TMPD/e1b.out"
-wait "$rtp"
-rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp2.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
+voice $RTP_X 5 rtp2 e1b
 check "it:iw-refer:busy:voice-still-to-transferor (${rx_rtp:-?} dBm0, sent -10)" near "$rx_rtp" -10 3
 sw "release 5 16"
 check "it:iw-refer:busy:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
@@ -269,13 +270,7 @@ check "it:iw-refer:blind:transferred" wait_ev "$TMPD/td.log" \
 calls=$(vty $VTY "show calls")
 check "it:iw-refer:blind:call-on-target (active, no REL)" test "$(rel_count 7)" -eq 0 -a \
 	-n "$(grep "+4930123458; ISUP sw1 CIC 7; SIP trunk target " <<<"$calls")"
-start_bg "$TMPD/rtp3.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
-	--tone 1004:-13 --seconds 5 --drain 1000
-rtp=$BG_PID
-"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-	--warmup 800 --ts 7:tone:1004:-10 --seconds 3 >"$TMPD/e1d.out"
-wait "$rtp"
-rx_e1=$(grep "^TS 7 " "$TMPD/e1d.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+voice $RTP_T 7 rtp3 e1d
 check "it:iw-refer:blind:voice-target-to-tdm (${rx_e1:-?} dBm0, sent -13)" near "$rx_e1" -13 3
 sw "release 7 16"
 check "it:iw-refer:blind:rel->rlc" wait_ev "$out" "EV RLC cic=7" 50
@@ -337,13 +332,7 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777123 " 50; then
 	check "it:iw-refer:sip-isup:call-on-target (SIP->ISUP active, trunk target, no REL)" \
 		test "$(rel_count "$cic")" -eq 0 -a \
 		-n "$(grep "SIP->ISUP active: .*CIC $cic; SIP trunk target " <<<"$calls")"
-	start_bg "$TMPD/rtp6.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
-		--tone 1004:-13 --seconds 5 --drain 1000
-	rtp=$BG_PID
-	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-		--warmup 800 --ts "$cic:tone:1004:-10" --seconds 3 >"$TMPD/e1f.out"
-	wait "$rtp"
-	rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp6.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
+	voice $RTP_T $cic rtp6 e1f
 	rx_e1=$(grep "^TS $cic " "$TMPD/e1f.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
 	check "it:iw-refer:sip-isup:voice-target-to-tdm (${rx_e1:-?} dBm0, sent -13)" near "$rx_e1" -13 3
 	check "it:iw-refer:sip-isup:voice-tdm-to-target (${rx_rtp:-?} dBm0, sent -10)" near "$rx_rtp" -10 3
@@ -404,14 +393,7 @@ BCFG
 	check "it:iw-refer:baresip:phone-call-ended (BYE after the transfer)" wait_ev "$TMPD/phone.log" \
 		"Call with sip:\+4989555@127.0.0.1;user=phone terminated" 50
 	check "it:iw-refer:baresip:no-rel-during-transfer" test "$(rel_count 6)" -eq 0
-	start_bg "$TMPD/rtp4.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_T --latch \
-		--tone 1004:-13 --seconds 5 --drain 1000
-	rtp=$BG_PID
-	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
-		--warmup 800 --ts 6:tone:1004:-10 --seconds 3 >"$TMPD/e1c.out"
-	wait "$rtp"
-	rx_rtp=$(tr ' ' '\n' <"$TMPD/rtp4.out" | sed -n 's/^f1004_dbm0=//p' | head -1)
-	rx_e1=$(grep "^TS 6 " "$TMPD/e1c.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+	voice $RTP_T 6 rtp4 e1c
 	echo "   E1 TS6 -> target RTP: ${rx_rtp:-?} dBm0 (sent -10); target -> E1 TS6: ${rx_e1:-?} dBm0 (sent -13)"
 	check "it:iw-refer:baresip:switch-hears-the-target (-13 dBm0 +-3)" near "$rx_e1" -13 3
 	check "it:iw-refer:baresip:target-hears-the-switch (-10 dBm0 +-3)" near "$rx_rtp" -10 3

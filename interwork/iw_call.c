@@ -758,7 +758,7 @@ static void circuit_released(struct iw_call *c, const struct iw_leg_ev *ev)
 
 	c->cleg = NULL;
 	if (!c->from_isup && c->leg && iw_call_get_state(c) == IW_CALL_S_SETUP &&
-	    iw_cause_route_advance(ev->cause)) {
+	    iw_cause_route_advance(ev->cause) && iw_seize_more(c)) {
 		/* route advance: before any backward message, another linkset */
 		LOGCALL(c, LOGL_INFO, "REL cause %u on linkset %s: route advance\n", ev->cause,
 			c->linkset);

@@ -375,5 +375,7 @@ void iw_to_circuit_progress(struct iw_call *c, const struct iw_leg_ev *ev);
 void iw_to_circuit_answer(struct iw_call *c, const struct iw_leg_ev *ev);
 /* Route advance / first try: seize on the next group. 0 or the cause. */
 int iw_seize(struct iw_call *c);
+/* another route target is left to try (and the attempt limit allows it) */
+bool iw_seize_more(const struct iw_call *c);
 /* the leg is now the call's circuit leg */
 void iw_call_attach_leg(struct iw_call *c, struct iw_leg *leg);

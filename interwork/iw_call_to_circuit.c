@@ -125,6 +125,11 @@ int iw_seize(struct iw_call *c)
 		       : ISUP_CAUSE_NO_CIRCUIT_AVAILABLE;
 }
 
+bool iw_seize_more(const struct iw_call *c)
+{
+	return c->next_alt < c->n_alt && c->attempts < iw_max_attempts(c->iw);
+}
+
 /* CANCEL of the caller's INVITE: the leg has answered it 487, which the
  * CDR's SIP status says (it said 0) */
 static void in_cancelled(void *u, struct sip_leg *leg, const struct sip_msg *cancel)

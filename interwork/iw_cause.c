@@ -665,6 +665,11 @@ bool iw_cause_route_advance(uint8_t cause)
 	case ISUP_CAUSE_NETWORK_OUT_OF_ORDER:
 	case ISUP_CAUSE_TEMPORARY_FAILURE:
 	case ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION:
+	/* the far end could not give the circuit or channel it was asked for
+	 * (a PRI SETUP that lost its exclusive channel, a CIC it cannot use):
+	 * another circuit or route may well carry the call */
+	case ISUP_CAUSE_REQUESTED_CIRCUIT_UNAVAILABLE:
+	case ISUP_CAUSE_RESOURCE_UNAVAILABLE:
 		return true;
 	default:
 		return false;

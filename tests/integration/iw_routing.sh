@@ -2,7 +2,8 @@
 # Routing toward ISUP with two real switches (libss7 behind M3UA SGs):
 #   - route advance: linkset A's switch refuses every IAM with REL 34 (no
 #     circuit); the call goes on to linkset B, is answered there, and the SIP
-#     caller sees one 200 (Q.1912.5 / RFC 3398: 34, 38, 41, 42 advance)
+#     caller sees one 200 (Q.1912.5 / RFC 3398: 34, 38, 41, 42 advance; so do
+#     44 and 47, the circuit or resource the far end could not give)
 #   - load sharing by weight: A:1 B:3 puts the first IAM of 1 call in 4 on A
 #   - a regular-expression rewrite on the route changes the called number
 #   - linkset limits: B carries at most 1 call; a second SIP call gets 503
@@ -129,6 +130,19 @@ check "it:iw-routing:advance:cdr-attempt-on-a (REL 34, advanced, ${ref:-no recor
 check "it:iw-routing:advance:cdr-call-on-b (attempt 2, answered, same call_ref)" \
 	CDR "call_ref=${ref:-none}" record_type=call -- linkset=B attempt=2 result=answered \
 	sip_status=200 cause=16 'call_id~.' 'duration_ms>100'
+
+# --- route advance on REL 44 (requested circuit not available): A can
+# not give the circuit it was asked for; B may (as for 34)
+echo "auto-release 44" >&3
+n44a=$(iams "$outa" 8912346) n44b=$(iams "$outb" 8912346)
+uac adv44 498912346
+wait "$UAC_PID"
+echo "auto-release 34" >&3
+check "it:iw-routing:advance-44:iam-on-a-then-b" \
+	test "$(iams "$outa" 8912346)" = $((n44a + 1)) -a "$(iams "$outb" 8912346)" = $((n44b + 1))
+check "it:iw-routing:advance-44:caller-answered" grep -q "CALL 1 answered" "$TMPD/uac-adv44.out"
+check "it:iw-routing:advance-44:logged" grep -q "REL cause 44 on linkset A: route advance" \
+	"$TMPD/td.log"
 
 # --- weights A:1 B:3 over 4 calls: the first IAM on A once, every call ends on B
 for i in 1 2 3 4; do

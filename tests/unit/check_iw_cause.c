@@ -509,8 +509,11 @@ START_TEST(test_policy_sets)
 	/* route advance: exactly the causes another route may not give */
 	for (int c = 0; c < 256; c++)
 		adv += iw_cause_route_advance((uint8_t)c);
-	ck_assert_uint_eq(adv, 4);
+	ck_assert_uint_eq(adv, 6);
 	ck_assert(iw_cause_route_advance(ISUP_CAUSE_NO_CIRCUIT_AVAILABLE));
+	ck_assert(iw_cause_route_advance(ISUP_CAUSE_REQUESTED_CIRCUIT_UNAVAILABLE));
+	ck_assert(iw_cause_route_advance(ISUP_CAUSE_RESOURCE_UNAVAILABLE));
+	ck_assert(!iw_cause_route_advance(ISUP_CAUSE_UNALLOCATED_NUMBER));
 	ck_assert(iw_cause_route_advance(ISUP_CAUSE_SWITCHING_EQUIPMENT_CONGESTION));
 	ck_assert(!iw_cause_route_advance(ISUP_CAUSE_USER_BUSY));
 	for (int st = 100; st < 700; st++)

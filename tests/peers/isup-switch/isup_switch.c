@@ -796,6 +796,17 @@ static int run_cmd(char *line)
 		wait_until = isw_now_ms() + v;
 		return 1;
 	}
+	if (!strcmp(av[0], "auto-release")) {
+		/* auto-release CAUSE|off: the cause every IAM is refused with */
+		if (ac > 1 && !strcmp(av[1], "off")) {
+			auto_release = -1;
+			return 0;
+		}
+		if (ac < 2 || !parse_int(av[1], &v) || v < 1 || v > 127)
+			goto usage;
+		auto_release = (int)v;
+		return 0;
+	}
 	if (!strcmp(av[0], "wait-link")) {
 		w = 10;
 		if (ac > 1 && !parse_int(av[1], &w))

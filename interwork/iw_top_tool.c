@@ -287,12 +287,14 @@ void top_layout(const struct top_ctx *c, struct top_screen *s, int linkset)
 		tm.tm_min, tm.tm_sec, c->metrics_where);
 	if (c->vty_where)
 		put(&s->head[0], x, TOP_A_TITLE, "  vty %s", c->vty_where);
-	if (c->metrics_err[0])
+	if (c->metrics_err[0]) /* no figures rather than zeros */
 		put(line_add(s, false), 0, TOP_A_BAD, "%s", c->metrics_err);
-	layout_calls(c, s);
-	layout_linksets(c, s);
-	layout_trunks(c, s);
-	layout_m3ua(c, s);
+	else {
+		layout_calls(c, s);
+		layout_linksets(c, s);
+		layout_trunks(c, s);
+		layout_m3ua(c, s);
+	}
 	snprintf(s->grid_title, sizeof(s->grid_title), "CIC grid: %s",
 		 !c->vty_where			  ? "off (--vty none)"
 		 : c->vty_err[0]		  ? c->vty_err
@@ -389,9 +391,11 @@ static int run(int argc, char **argv)
 	/* text: count frames (0: until killed), each as a terminal would show it */
 	for (unsigned k = 0; !count || k < count; k++) {
 		if (top_refresh(&c) < 0) {
+			/* the grid alone (tandemd without /metrics) still shows */
 			fprintf(stderr, "tandem-tool top: %s\n", c.metrics_err);
 			rc = 1;
-			break;
+			if (!c.vty_where || c.vty_err[0] || !c.n_grids)
+				break;
 		}
 		if (tty && !count)
 			printf("\033[H\033[2J");

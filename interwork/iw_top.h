@@ -82,18 +82,18 @@ struct top_screen {
 
 /* iw_top_data_tool.c: one frame's data (0, or -1 when /metrics gave none;
  * the VTY's failure is kept in vty_err, the rest still shows) */
-int top_refresh(struct top_ctx *c);
-void top_ctx_close(struct top_ctx *c);
-int top_parse_addr(const char *s, bool bare_port, struct sockaddr_storage *ss, socklen_t *len);
-double top_sum(const struct top_ctx *c, const char *name, const char *want1, const char *want2);
-const char *top_label(const struct top_sample *s, const char *key, char *out, size_t len);
-enum top_attr top_cic_attr(char ch);
+int iw_top_refresh(struct top_ctx *c);
+void iw_top_ctx_close(struct top_ctx *c);
+int iw_top_parse_addr(const char *s, bool bare_port, struct sockaddr_storage *ss, socklen_t *len);
+double iw_top_sum(const struct top_ctx *c, const char *name, const char *want1, const char *want2);
+const char *iw_top_label(const struct top_sample *s, const char *key, char *out, size_t len);
+enum top_attr iw_top_cic_attr(char ch);
 
 /* iw_top_tool.c: lay out the frame; linkset -1: every linkset's grid, else
  * that one's (an index into c->grids) */
-void top_layout(const struct top_ctx *c, struct top_screen *s, int linkset);
-void top_screen_free(struct top_screen *s);
+void iw_top_layout(const struct top_ctx *c, struct top_screen *s, int linkset);
+void iw_top_screen_free(struct top_screen *s);
 
 /* iw_top_curses_tool.c: the interactive view until 'q' (0), or -1 when it
  * cannot run (built without ncurses: the reason on stderr) */
-int top_curses_run(struct top_ctx *c);
+int iw_top_curses_run(struct top_ctx *c);

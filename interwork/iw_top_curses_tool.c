@@ -2,7 +2,7 @@
  * with ncurses and refreshed every interval; the CIC grid scrolls on its
  * own (arrows, PgUp/PgDn, Home/End), Tab or left/right picks a linkset
  * ('a' all of them), +/- change the interval, q quits. Without ncurses at
- * build time the text view stands in (top_curses_run says why). */
+ * build time the text view stands in (iw_top_curses_run says why). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 
 #ifndef TANDEM_HAVE_NCURSES
 
-int top_curses_run(struct top_ctx *c)
+int iw_top_curses_run(struct top_ctx *c)
 {
 	(void)c;
 	fprintf(stderr, "tandem-tool top: built without ncurses (libncurses-dev): text view\n");
@@ -122,7 +122,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
-int top_curses_run(struct top_ctx *c)
+int iw_top_curses_run(struct top_ctx *c)
 {
 	struct top_screen s = {0};
 	SCREEN *scr = newterm(NULL, stdout, stdin);
@@ -144,13 +144,13 @@ int top_curses_run(struct top_ctx *c)
 		int ch;
 
 		if (now >= next) {
-			top_refresh(c);
+			iw_top_refresh(c);
 			next = now + c->interval_ms;
 			now = now_ms();
 		}
 		if (sel >= (int)c->n_grids)
 			sel = -1; /* a linkset went away */
-		top_layout(c, &s, sel);
+		iw_top_layout(c, &s, sel);
 		draw(c, &s, sel, &scroll);
 		timeout(next > now ? (int)(next - now) : 0);
 		ch = getch();
@@ -214,7 +214,7 @@ int top_curses_run(struct top_ctx *c)
 out:
 	endwin();
 	delscreen(scr);
-	top_screen_free(&s);
+	iw_top_screen_free(&s);
 	return 0;
 }
 

@@ -125,7 +125,7 @@ static void parse(struct top_ctx *c, char *text)
 	}
 }
 
-const char *top_label(const struct top_sample *s, const char *key, char *out, size_t len)
+const char *iw_top_label(const struct top_sample *s, const char *key, char *out, size_t len)
 {
 	char pat[40];
 	const char *p;
@@ -142,7 +142,7 @@ const char *top_label(const struct top_sample *s, const char *key, char *out, si
 	return out;
 }
 
-double top_sum(const struct top_ctx *c, const char *name, const char *want1, const char *want2)
+double iw_top_sum(const struct top_ctx *c, const char *name, const char *want1, const char *want2)
 {
 	double t = 0;
 
@@ -269,7 +269,7 @@ out:
 	free(buf);
 }
 
-int top_refresh(struct top_ctx *c)
+int iw_top_refresh(struct top_ctx *c)
 {
 	char *text = fetch(c);
 	uint64_t now = mono_ns();
@@ -286,7 +286,7 @@ int top_refresh(struct top_ctx *c)
 	c->metrics_err[0] = '\0';
 	parse(c, text);
 	free(text);
-	started = top_sum(c, "tandem_calls_started_total", NULL, NULL);
+	started = iw_top_sum(c, "tandem_calls_started_total", NULL, NULL);
 	c->have_cps = c->prev_started >= 0 && now > c->prev_ns;
 	if (c->have_cps)
 		c->cps = (started - c->prev_started) / ((double)(now - c->prev_ns) / 1e9);
@@ -295,7 +295,7 @@ int top_refresh(struct top_ctx *c)
 	return 0;
 }
 
-void top_ctx_close(struct top_ctx *c)
+void iw_top_ctx_close(struct top_ctx *c)
 {
 	if (c->vty_fd >= 0) {
 		if (write(c->vty_fd, "exit\n", 5) < 0) {
@@ -310,7 +310,7 @@ void top_ctx_close(struct top_ctx *c)
 }
 
 /* ADDR:PORT, [IPv6]:PORT, or (bare_port) a PORT on 127.0.0.1 */
-int top_parse_addr(const char *s, bool bare_port, struct sockaddr_storage *ss, socklen_t *len)
+int iw_top_parse_addr(const char *s, bool bare_port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	char host[64];
 	const char *colon = strrchr(s, ':'), *p;
@@ -349,7 +349,7 @@ int top_parse_addr(const char *s, bool bare_port, struct sockaddr_storage *ss, s
 	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
-enum top_attr top_cic_attr(char ch)
+enum top_attr iw_top_cic_attr(char ch)
 {
 	switch (ch) {
 	case '.':

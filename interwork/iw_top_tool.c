@@ -68,7 +68,7 @@ static double dir_sum(const struct top_ctx *c, const char *name, int d, const ch
 	char q[64];
 
 	snprintf(q, sizeof(q), "direction=\"%s\"", dirs[d]);
-	return top_sum(c, name, q, w2);
+	return iw_top_sum(c, name, q, w2);
 }
 
 static void layout_calls(const struct top_ctx *c, struct top_screen *s)
@@ -77,28 +77,28 @@ static void layout_calls(const struct top_ctx *c, struct top_screen *s)
 	double fin, ans, adv;
 	unsigned x;
 
-	x = put(l, 0, TOP_A_NORMAL, "calls up: %.0f (", top_sum(c, "tandem_calls", NULL, NULL));
+	x = put(l, 0, TOP_A_NORMAL, "calls up: %.0f (", iw_top_sum(c, "tandem_calls", NULL, NULL));
 	for (int d = 0; d < 4; d++)
 		x = put(l, x, TOP_A_NORMAL, "%s%s %.0f", d ? ", " : "", dirs[d],
 			dir_sum(c, "tandem_calls", d, NULL));
 	x = put(l, x, TOP_A_NORMAL,
-		")  started: %.0f  cps: ", top_sum(c, "tandem_calls_started_total", NULL, NULL));
+		")  started: %.0f  cps: ", iw_top_sum(c, "tandem_calls_started_total", NULL, NULL));
 	if (c->have_cps)
 		x = put(l, x, TOP_A_NORMAL, "%.1f", c->cps);
 	else
 		x = put(l, x, TOP_A_NORMAL, "-");
 	x = put(l, x, TOP_A_NORMAL, "  draining: ");
-	if (top_sum(c, "tandem_draining", NULL, NULL) > 0)
+	if (iw_top_sum(c, "tandem_draining", NULL, NULL) > 0)
 		put(l, x, TOP_A_WARN, "yes");
 	else
 		put(l, x, TOP_A_NORMAL, "no");
 	/* answer ratio over attempts that ended (a route advance is no end) */
-	fin = top_sum(c, "tandem_calls_finished_total", NULL, NULL);
-	adv = top_sum(c, "tandem_calls_finished_total", "result=\"advanced\"", NULL);
-	ans = top_sum(c, "tandem_calls_finished_total", "result=\"answered\"", NULL);
+	fin = iw_top_sum(c, "tandem_calls_finished_total", NULL, NULL);
+	adv = iw_top_sum(c, "tandem_calls_finished_total", "result=\"advanced\"", NULL);
+	ans = iw_top_sum(c, "tandem_calls_finished_total", "result=\"answered\"", NULL);
 	l = line_add(s, false);
 	x = put(l, 0, TOP_A_NORMAL, "active: %.0f  finished: %.0f  answered: %.0f  ASR: ",
-		top_sum(c, "tandem_calls", "state=\"active\"", NULL), fin - adv, ans);
+		iw_top_sum(c, "tandem_calls", "state=\"active\"", NULL), fin - adv, ans);
 	if (fin - adv > 0)
 		put(l, x, TOP_A_NORMAL, "%.1f %%", 100.0 * ans / (fin - adv));
 	else
@@ -120,19 +120,19 @@ static void layout_linksets(const struct top_ctx *c, struct top_screen *s)
 
 		if (strcmp(sm->name, "tandem_isup_circuits_available"))
 			continue;
-		top_label(sm, "linkset", ls, sizeof(ls));
+		iw_top_label(sm, "linkset", ls, sizeof(ls));
 		snprintf(q, sizeof(q), "linkset=\"%s\"", ls);
-		up = top_sum(c, "tandem_isup_linkset_up", q, NULL);
+		up = iw_top_sum(c, "tandem_isup_linkset_up", q, NULL);
 		l = line_add(s, false);
 		x = put(l, 0, TOP_A_NORMAL, "%-16s ", ls);
 		x = put(l, x, up > 0 ? TOP_A_GOOD : TOP_A_BAD, "%3.0f", up);
 		put(l, x, TOP_A_NORMAL, " %6.0f %6.0f %8.0f %8.0f %6.0f %6.0f %6.0f", sm->v,
-		    top_sum(c, "tandem_isup_circuits", q, "state=\"idle\""),
-		    top_sum(c, "tandem_isup_circuits", q, "state=\"busy_in\""),
-		    top_sum(c, "tandem_isup_circuits", q, "state=\"busy_out\""),
-		    top_sum(c, "tandem_isup_circuits_blocked", q, "side=\"local\""),
-		    top_sum(c, "tandem_isup_circuits_blocked", q, "side=\"remote\""),
-		    top_sum(c, "tandem_isup_circuits_resetting", q, NULL));
+		    iw_top_sum(c, "tandem_isup_circuits", q, "state=\"idle\""),
+		    iw_top_sum(c, "tandem_isup_circuits", q, "state=\"busy_in\""),
+		    iw_top_sum(c, "tandem_isup_circuits", q, "state=\"busy_out\""),
+		    iw_top_sum(c, "tandem_isup_circuits_blocked", q, "side=\"local\""),
+		    iw_top_sum(c, "tandem_isup_circuits_blocked", q, "side=\"remote\""),
+		    iw_top_sum(c, "tandem_isup_circuits_resetting", q, NULL));
 	}
 }
 
@@ -144,7 +144,7 @@ static void current_state(const struct top_ctx *c, const char *name, const char 
 	for (unsigned j = 0; j < c->n_samples; j++)
 		if (!strcmp(c->samples[j].name, name) && c->samples[j].v > 0 &&
 		    strstr(c->samples[j].labels, q))
-			top_label(&c->samples[j], "state", st, len);
+			iw_top_label(&c->samples[j], "state", st, len);
 }
 
 static enum top_attr state_attr(const char *st)
@@ -174,7 +174,7 @@ static void layout_trunks(const struct top_ctx *c, struct top_screen *s)
 
 		if (strcmp(sm->name, "tandem_sip_trunk_calls"))
 			continue;
-		top_label(sm, "trunk", tr, sizeof(tr));
+		iw_top_label(sm, "trunk", tr, sizeof(tr));
 		snprintf(q, sizeof(q), "trunk=\"%s\"", tr);
 		current_state(c, "tandem_sip_trunk_state", q, st, sizeof(st));
 		for (unsigned j = 0; j < c->n_samples; j++)
@@ -187,7 +187,7 @@ static void layout_trunks(const struct top_ctx *c, struct top_screen *s)
 		x = put(l, 0, TOP_A_NORMAL, "%-16s ", tr);
 		x = put(l, x, state_attr(st), "%-12s", st);
 		x = put(l, x, TOP_A_NORMAL, " %6.0f %6.0f ", sm->v,
-			top_sum(c, "tandem_sip_trunk_calls_max", q, NULL));
+			iw_top_sum(c, "tandem_sip_trunk_calls_max", q, NULL));
 		if (has_rtt)
 			put(l, x, TOP_A_NORMAL, "%9.1f ms", rtt * 1e3);
 		else
@@ -211,7 +211,7 @@ static void layout_m3ua(const struct top_ctx *c, struct top_screen *s)
 
 			if (strcmp(c->samples[i].name, kinds[k].metric))
 				continue;
-			top_label(&c->samples[i], kinds[k].key, name, sizeof(name));
+			iw_top_label(&c->samples[i], kinds[k].key, name, sizeof(name));
 			if (!strcmp(name, prev))
 				continue; /* one sample per state: one row per name */
 			snprintf(prev, sizeof(prev), "%s", name);
@@ -240,7 +240,7 @@ static void layout_legend(struct top_line *l)
 	unsigned x = put(l, 0, TOP_A_NORMAL, "legend: ");
 
 	for (unsigned i = 0; i < sizeof(leg) / sizeof(leg[0]); i++) {
-		x = put(l, x, top_cic_attr(leg[i].ch), "%c", leg[i].ch);
+		x = put(l, x, iw_top_cic_attr(leg[i].ch), "%c", leg[i].ch);
 		x = put(l, x, TOP_A_NORMAL, " %s  ", leg[i].what);
 	}
 	put(l, x, TOP_A_NORMAL, "(l r b: blocked, call still up)");
@@ -270,12 +270,12 @@ static void layout_grid(const struct top_grid *g, struct top_screen *s)
 			char ch = cic < g->first || cic >= last ? ' ' : g->cells[cic - g->first];
 
 			if (ch != ' ')
-				put(l, GRID_X + 2 * k, top_cic_attr(ch), "%c", ch);
+				put(l, GRID_X + 2 * k, iw_top_cic_attr(ch), "%c", ch);
 		}
 	}
 }
 
-void top_layout(const struct top_ctx *c, struct top_screen *s, int linkset)
+void iw_top_layout(const struct top_ctx *c, struct top_screen *s, int linkset)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -308,7 +308,7 @@ void top_layout(const struct top_ctx *c, struct top_screen *s, int linkset)
 			layout_grid(&c->grids[i], s);
 }
 
-void top_screen_free(struct top_screen *s)
+void iw_top_screen_free(struct top_screen *s)
 {
 	free(s->head);
 	free(s->grid);
@@ -328,7 +328,7 @@ static void print_lines(const struct top_line *v, unsigned n)
 
 static void print_screen(const struct top_ctx *c, struct top_screen *s)
 {
-	top_layout(c, s, -1);
+	iw_top_layout(c, s, -1);
 	print_lines(s->head, s->n_head);
 	printf("\n%s\n", s->grid_title);
 	print_lines(s->grid, s->n_grid);
@@ -373,11 +373,11 @@ static int run(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (top_parse_addr(c.metrics_where, false, &c.metrics_ss, &c.metrics_len) < 0) {
+	if (iw_top_parse_addr(c.metrics_where, false, &c.metrics_ss, &c.metrics_len) < 0) {
 		fprintf(stderr, "tandem-tool top: --metrics IPv4:PORT or [IPv6]:PORT\n");
 		return 2;
 	}
-	if (c.vty_where && top_parse_addr(c.vty_where, true, &c.vty_ss, &c.vty_len) < 0) {
+	if (c.vty_where && iw_top_parse_addr(c.vty_where, true, &c.vty_ss, &c.vty_len) < 0) {
 		fprintf(stderr, "tandem-tool top: --vty PORT, IPv4:PORT, [IPv6]:PORT or none\n");
 		return 2;
 	}
@@ -386,11 +386,11 @@ static int run(int argc, char **argv)
 		return 2;
 	}
 	c.interval_ms = (unsigned)lround(interval * 1000);
-	if (!text && top_curses_run(&c) == 0)
+	if (!text && iw_top_curses_run(&c) == 0)
 		goto out;
 	/* text: count frames (0: until killed), each as a terminal would show it */
 	for (unsigned k = 0; !count || k < count; k++) {
-		if (top_refresh(&c) < 0) {
+		if (iw_top_refresh(&c) < 0) {
 			/* the grid alone (tandemd without /metrics) still shows */
 			fprintf(stderr, "tandem-tool top: %s\n", c.metrics_err);
 			rc = 1;
@@ -409,8 +409,8 @@ static int run(int argc, char **argv)
 				  NULL);
 	}
 out:
-	top_ctx_close(&c);
-	top_screen_free(&s);
+	iw_top_ctx_close(&c);
+	iw_top_screen_free(&s);
 	return rc;
 }
 

@@ -257,7 +257,11 @@ static void layout_grid(const struct top_grid *g, struct top_screen *s)
 	l = line_add(s, true);
 	x = put(l, 0, TOP_A_HEAD, "linkset %s ", g->name);
 	x = put(l, x, !strcmp(g->state, "available") ? TOP_A_GOOD : TOP_A_BAD, "%s", g->state);
-	put(l, x, TOP_A_NORMAL, ": %u circuits, CIC %u-%u", n_conf, g->first, last ? last - 1 : 0);
+	if (!g->n) {
+		put(l, x, TOP_A_NORMAL, ": no circuits");
+		return;
+	}
+	put(l, x, TOP_A_NORMAL, ": %u circuits, CIC %u-%u", n_conf, g->first, last - 1);
 	l = line_add(s, true);
 	x = put(l, 0, TOP_A_HEAD, "%6s", "CIC");
 	for (unsigned k = 0; k < GRID_ROW; k += 8)

@@ -485,7 +485,10 @@ DEFUN(show_isup_circuits_compact, show_isup_circuits_compact_cmd,
 			continue;
 		if (!s->link || !(first = isup_cic_next(isup_link_cics(s->link), NULL))) {
 			vty_out(vty, "linkset %s %s 0 %s", s->name,
-				s->link ? "available" : "not-running", VTY_NEWLINE);
+				!s->link		   ? "not-running"
+				: isup_link_is_up(s->link) ? "available"
+							   : "unavailable",
+				VTY_NEWLINE);
 			continue;
 		}
 		t = isup_link_cics(s->link);

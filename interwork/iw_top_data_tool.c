@@ -271,12 +271,18 @@ out:
 
 int iw_top_refresh(struct top_ctx *c)
 {
-	char *text = fetch(c);
+	char *text;
 	uint64_t now = mono_ns();
 	double started;
 
 	if (c->vty_where)
 		vty_grid(c);
+	if (!c->metrics_where) { /* --metrics none: the grid alone */
+		c->n_samples = 0;
+		snprintf(c->metrics_err, sizeof(c->metrics_err), "%s", c->vty_err);
+		return c->vty_err[0] ? -1 : 0;
+	}
+	text = fetch(c);
 	if (!text) {
 		c->n_samples = 0;
 		c->have_cps = false;

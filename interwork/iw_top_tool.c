@@ -288,10 +288,12 @@ void iw_top_layout(const struct top_ctx *c, struct top_screen *s, int linkset)
 	s->n_head = s->n_grid = 0;
 	localtime_r(&now, &tm);
 	x = put(line_add(s, false), 0, TOP_A_TITLE, "tandem top  %02d:%02d:%02d  %s", tm.tm_hour,
-		tm.tm_min, tm.tm_sec, c->metrics_where);
+		tm.tm_min, tm.tm_sec, c->metrics_where ? c->metrics_where : "-");
 	if (c->vty_where)
 		put(&s->head[0], x, TOP_A_TITLE, "  vty %s", c->vty_where);
-	if (c->metrics_err[0]) /* no figures rather than zeros */
+	if (!c->metrics_where)
+		put(line_add(s, false), 0, TOP_A_NORMAL, "figures: off (--metrics none)");
+	else if (c->metrics_err[0]) /* no figures rather than zeros */
 		put(line_add(s, false), 0, TOP_A_BAD, "%s", c->metrics_err);
 	else {
 		layout_calls(c, s);
@@ -341,8 +343,9 @@ static void print_screen(const struct top_ctx *c, struct top_screen *s)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tandem-tool top [--metrics ADDR:PORT] [--vty [ADDR:]PORT|none] "
-			"[--interval S] [--once | --count N | --text]\n");
+	fprintf(stderr,
+		"usage: tandem-tool top [--metrics ADDR:PORT|none] [--vty [ADDR:]PORT|none] "
+		"[--interval S] [--once | --count N | --text]\n");
 	return 2;
 }
 
@@ -361,7 +364,7 @@ static int run(int argc, char **argv)
 	c.prev_started = -1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--metrics") && i + 1 < argc)
-			c.metrics_where = argv[++i];
+			c.metrics_where = strcmp(argv[++i], "none") ? argv[i] : NULL;
 		else if (!strcmp(argv[i], "--vty") && i + 1 < argc)
 			c.vty_where = strcmp(argv[++i], "none") ? argv[i] : NULL;
 		else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
@@ -377,12 +380,17 @@ static int run(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (iw_top_parse_addr(c.metrics_where, false, &c.metrics_ss, &c.metrics_len) < 0) {
-		fprintf(stderr, "tandem-tool top: --metrics IPv4:PORT or [IPv6]:PORT\n");
+	if (c.metrics_where &&
+	    iw_top_parse_addr(c.metrics_where, false, &c.metrics_ss, &c.metrics_len) < 0) {
+		fprintf(stderr, "tandem-tool top: --metrics IPv4:PORT, [IPv6]:PORT or none\n");
 		return 2;
 	}
 	if (c.vty_where && iw_top_parse_addr(c.vty_where, true, &c.vty_ss, &c.vty_len) < 0) {
 		fprintf(stderr, "tandem-tool top: --vty PORT, IPv4:PORT, [IPv6]:PORT or none\n");
+		return 2;
+	}
+	if (!c.metrics_where && !c.vty_where) {
+		fprintf(stderr, "tandem-tool top: nothing to show (--metrics none --vty none)\n");
 		return 2;
 	}
 	if (!(interval >= 0.1 && interval <= 3600)) {
@@ -419,7 +427,7 @@ out:
 }
 
 TOOL_CMD(top_cmd, "top",
-	 "[--metrics ADDR:PORT] [--vty [ADDR:]PORT|none] [--interval S] [--once | --count N | "
+	 "[--metrics ADDR:PORT|none] [--vty [ADDR:]PORT|none] [--interval S] [--once | --count N | "
 	 "--text]",
 	 "live view of a running tandemd (calls, cps, CIC grid per linkset, trunks, M3UA) from "
 	 "its /metrics and VTY",

@@ -48,7 +48,8 @@ static char *fetch(struct top_ctx *c)
 	int fd = dial(&c->metrics_ss, c->metrics_len);
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
-	if (!buf || fd < 0 || write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+	if (!buf || fd < 0 ||
+	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1)) {
 		snprintf(c->metrics_err, sizeof(c->metrics_err), "/metrics %s: %s",
 			 c->metrics_where, strerror(errno));
 		goto fail;
@@ -191,12 +192,16 @@ static int vty_read(int fd, char *buf, size_t size, int timeout_ms)
 	}
 }
 
+/* no stale grid under the error */
 static void vty_fail(struct top_ctx *c, const char *what)
 {
 	snprintf(c->vty_err, sizeof(c->vty_err), "VTY %s: %s", c->vty_where, what);
 	if (c->vty_fd >= 0)
 		close(c->vty_fd);
 	c->vty_fd = -1;
+	for (unsigned i = 0; i < c->n_grids; i++)
+		free(c->grids[i].cells);
+	c->n_grids = 0;
 }
 
 /* "linkset NAME STATE FIRST CELLS" lines into c->grids */
@@ -249,7 +254,7 @@ static void vty_grid(struct top_ctx *c)
 			goto out;
 		}
 	}
-	if (write(c->vty_fd, cmd, sizeof(cmd) - 1) != (ssize_t)(sizeof(cmd) - 1) ||
+	if (send(c->vty_fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(cmd) - 1) ||
 	    (n = vty_read(c->vty_fd, buf, TOP_VTY_BUF, 5000)) < 0) {
 		vty_fail(c, "no answer");
 		goto out;
@@ -304,7 +309,7 @@ int iw_top_refresh(struct top_ctx *c)
 void iw_top_ctx_close(struct top_ctx *c)
 {
 	if (c->vty_fd >= 0) {
-		if (write(c->vty_fd, "exit\n", 5) < 0) {
+		if (send(c->vty_fd, "exit\n", 5, MSG_NOSIGNAL) < 0) {
 			/* closing anyway */
 		}
 		close(c->vty_fd);

@@ -282,15 +282,17 @@ static void layout_grid(const struct top_grid *g, struct top_screen *s)
 void iw_top_layout(const struct top_ctx *c, struct top_screen *s, int linkset)
 {
 	time_t now = time(NULL);
+	struct top_line *title;
 	struct tm tm;
 	unsigned x;
 
 	s->n_head = s->n_grid = 0;
 	localtime_r(&now, &tm);
-	x = put(line_add(s, false), 0, TOP_A_TITLE, "tandem top  %02d:%02d:%02d  %s", tm.tm_hour,
-		tm.tm_min, tm.tm_sec, c->metrics_where ? c->metrics_where : "-");
+	title = line_add(s, false);
+	x = put(title, 0, TOP_A_TITLE, "tandem top  %02d:%02d:%02d  %s", tm.tm_hour, tm.tm_min,
+		tm.tm_sec, c->metrics_where ? c->metrics_where : "-");
 	if (c->vty_where)
-		put(&s->head[0], x, TOP_A_TITLE, "  vty %s", c->vty_where);
+		put(title, x, TOP_A_TITLE, "  vty %s", c->vty_where);
 	if (!c->metrics_where)
 		put(line_add(s, false), 0, TOP_A_NORMAL, "figures: off (--metrics none)");
 	else if (c->metrics_err[0]) /* no figures rather than zeros */

@@ -32,6 +32,7 @@ DEB_TEST := clang libclang-rt-14-dev sip-tester dnsmasq-base tshark libss7-dev \
 	qemu-system-x86 busybox-static cpio osmo-stp nftables prometheus curl
 DEB_BUILD += libbpf-dev libxdp-dev
 DEB_BUILD += libpq-dev
+DEB_BUILD += libncurses-dev
 DEB_TEST += postgresql
 export DEB_BUILD DEB_TEST
 
@@ -45,6 +46,9 @@ MHD_PKG := $(shell pkg-config --exists libmicrohttpd 2>/dev/null && echo libmicr
 HAVE_LIBPRI := $(shell test -e /usr/include/libpri.h && echo 1)
 PRI_LIBS := $(if $(HAVE_LIBPRI),-lpri)
 PRI_CFLAGS := $(if $(HAVE_LIBPRI),-DTANDEM_HAVE_LIBPRI)
+# ncurses (tandem-tool top's terminal view) too: without it top shows text
+CURSES_PKG := $(shell pkg-config --exists ncursesw 2>/dev/null && echo ncursesw)
+CURSES_LIBS := $(if $(CURSES_PKG),$(shell pkg-config --libs ncursesw))
 # libpq (CDRs into PostgreSQL) is optional the same way
 PQ_PKG := $(shell pkg-config --exists libpq 2>/dev/null && echo libpq)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(MHD_PKG) $(PQ_PKG) 2>/dev/null) \
@@ -140,7 +144,9 @@ $(BUILD)/tandemd: $(BUILD)/obj/interwork/tandemd_main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tandem-tool: $(BUILD)/obj/interwork/tool_main.o $(TOOL_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CURSES_LIBS)
+$(BUILD)/obj/interwork/iw_top_curses_tool.o: CPPFLAGS_ALL += \
+	$(if $(CURSES_PKG),-DTANDEM_HAVE_NCURSES $(shell pkg-config --cflags ncursesw))
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)

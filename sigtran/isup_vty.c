@@ -445,6 +445,71 @@ DEFUN(show_isup_circuits, show_isup_circuits_cmd, "show isup circuits [NAME]",
 	return CMD_SUCCESS;
 }
 
+/* One character per circuit for a CIC grid (tandem-tool top): what a new
+ * call can tell at a glance. A reset pending outranks blocking, blocking
+ * outranks the call; lower case is a blocked circuit still carrying its
+ * call (Q.764 2.8.2: blocking does not clear it). */
+static char cic_char(const struct isup_cic *c)
+{
+	bool loc = c->blocked & (ISUP_BLK_LOCAL_MAINT | ISUP_BLK_LOCAL_HW);
+	bool rem = c->blocked & (ISUP_BLK_REMOTE_MAINT | ISUP_BLK_REMOTE_HW);
+
+	if (c->pending & ISUP_PEND_RESET)
+		return '*';
+	if (loc || rem) {
+		char ch = loc && rem ? 'b' : loc ? 'l' : 'r';
+
+		return c->call == ISUP_CIC_IDLE ? (char)(ch - 'a' + 'A') : ch;
+	}
+	return c->call == ISUP_CIC_IN_BUSY ? 'I' : c->call == ISUP_CIC_OUT_BUSY ? 'O' : '.';
+}
+
+DEFUN(show_isup_circuits_compact, show_isup_circuits_compact_cmd,
+      "show isup circuits compact [NAME]",
+      SHOW_STR "ISUP\nCircuits: a summary per linkset and each circuit not idle\n"
+	       "One line per linkset: name, state, first CIC, one character per CIC "
+	       "(. idle, I/O busy in/out, L/R/B blocked local/remote/both, l/r/b the same "
+	       "with a call, * resetting, - not configured)\n"
+	       "Linkset\n")
+{
+	struct isup_vty_linkset *s;
+
+	llist_for_each_entry(s, &isup_vty_linksets, list)
+	{
+		struct isup_cic_table *t;
+		struct isup_cic *cc = NULL, *first;
+		char *line;
+		size_t n = 0;
+
+		if (argc > 0 && strcmp(argv[0], s->name))
+			continue;
+		if (!s->link || !(first = isup_cic_next(isup_link_cics(s->link), NULL))) {
+			vty_out(vty, "linkset %s %s 0 %s", s->name,
+				!s->link		   ? "not-running"
+				: isup_link_is_up(s->link) ? "available"
+							   : "unavailable",
+				VTY_NEWLINE);
+			continue;
+		}
+		t = isup_link_cics(s->link);
+		/* CICs run 0..ISUP_CIC_MAX_ANSI: at most that many + 1 characters */
+		line = talloc_size(NULL, ISUP_CIC_MAX_ANSI + 2);
+		if (!line)
+			return CMD_WARNING;
+		while ((cc = isup_cic_next(t, cc)) && n <= ISUP_CIC_MAX_ANSI) {
+			while (first->cic + n < cc->cic && n < ISUP_CIC_MAX_ANSI)
+				line[n++] = '-';
+			line[n++] = cic_char(cc);
+		}
+		line[n] = '\0';
+		vty_out(vty, "linkset %s %s %u %s%s", s->name,
+			isup_link_is_up(s->link) ? "available" : "unavailable", first->cic, line,
+			VTY_NEWLINE);
+		talloc_free(line);
+	}
+	return CMD_SUCCESS;
+}
+
 DEFUN(show_isup_linksets, show_isup_linksets_cmd, "show isup linksets",
       SHOW_STR "ISUP\nLinksets and their message counters\n")
 {
@@ -587,6 +652,7 @@ void isup_vty_init(void)
 	install_element(TANDEM_ISUP_LINKSET_NODE, &cfg_ls_timer_cmd);
 	install_element_ve(&show_isup_timers_cmd);
 	install_element_ve(&show_isup_circuits_cmd);
+	install_element_ve(&show_isup_circuits_compact_cmd);
 	install_element_ve(&show_isup_linksets_cmd);
 	install_element_ve(&show_isup_calls_cmd);
 	install_element(ENABLE_NODE, &isup_maint_cmd);

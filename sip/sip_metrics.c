@@ -26,6 +26,11 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			tandem_metrics_sample(o, "tandem_sip_trunk_state", !strcmp(cur, states[i]),
 					      "trunk", t->name, "state", labels[i], NULL);
 	}
+	tandem_metrics_family(o, "tandem_sip_trunk_options_rtt_seconds", "gauge",
+			      "Round trip of the last OPTIONS keep-alive the trunk answered");
+	llist_for_each_entry(t, &sip_cfg.trunks, list) if (t->options_interval && t->options_rtt_us)
+		tandem_metrics_sample(o, "tandem_sip_trunk_options_rtt_seconds",
+				      t->options_rtt_us / 1e6, "trunk", t->name, NULL);
 	tandem_metrics_family(o, "tandem_sip_trunk_calls", "gauge", "Calls on the SIP trunk now");
 	llist_for_each_entry(t, &sip_cfg.trunks, list) tandem_metrics_sample(
 		o, "tandem_sip_trunk_calls", t->calls, "trunk", t->name, NULL);

@@ -83,6 +83,7 @@ struct sip_trunk {
 	struct sip_registrar_state *reg; /* its bindings (NULL: none yet) */
 	/* state */
 	bool up, registered;
+	unsigned options_rtt_us;   /* the last OPTIONS answer's round trip (0: none yet) */
 	unsigned calls;		   /* calls on the trunk now (kept by the interworking layer) */
 	uint64_t cps_window_ms;	   /* start of the current one-second window */
 	unsigned cps_count;	   /* calls started in it */

@@ -162,6 +162,7 @@ struct trunk_ping {
 	struct sip_trunk *trunk;
 	struct loop_timer tmr;
 	struct sip_txn *txn;
+	uint64_t sent_ns; /* when txn's OPTIONS went out (its round trip) */
 };
 
 uint64_t sip_ua_rnd_next(struct sip_ua *ua);

@@ -41,6 +41,8 @@ static void ping_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp
 	(void)len;
 	if (rsp->status < 200)
 		return;
+	/* from the first transmission: a retransmission's wait counts too */
+	p->trunk->options_rtt_us = (unsigned)((loop_now_ns() - p->sent_ns) / 1000u);
 	ping_state(p, true, (unsigned)rsp->status);
 	/* done: the transaction absorbs retransmissions on its own */
 	sip_txn_detach_user(t);
@@ -111,6 +113,7 @@ static void ping_send(void *priv)
 	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return;
 	sip_ua_txn_info(&m, &i);
+	p->sent_ns = loop_now_ns();
 	p->txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &d, &ping_ops, p);
 }
 

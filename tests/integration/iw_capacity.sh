@@ -10,7 +10,8 @@
 #     is answered and released
 #   - memory (issue 13 item 6): with 20 calls held each way (SIP -> ISUP and
 #     ISUP -> SIP, answered), "show memory" gives the signalling state per
-#     call (the call, its SIP leg, its ISUP call): at most 4,096 bytes
+#     call (the call, its SIP leg, its ISUP call): at most 4,096 bytes;
+#     tandem-tool top's CIC grid shows those 20 + 20 busy in and out
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:capacity: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:capacity: sipp is not installed"; exit 0; }
@@ -105,7 +106,7 @@ echo "  $rx_gra"
 # show commands over all 16,452 circuits answer quickly (the best of three
 # runs, tandem-tool's own start included; the machine is shared)
 for cmd in "show isup circuits" "show isup linksets" "show running-config" "show calls" \
-	"show isup calls"; do
+	"show isup calls" "show isup circuits compact"; do
 	best=99999
 	for _ in 1 2 3; do
 		t0=$(date +%s%N)
@@ -182,6 +183,16 @@ check "it:capacity:mem:signalling-per-call<=4096 ($mem)" \
 # client leg's state, the bigger half) stays within it too
 largest=$(sed -n 's/.*(largest \([0-9]*\)).*/\1/p' <<<"$mem")
 check "it:capacity:mem:largest-call<=4096 ($largest)" test -n "$largest" -a "${largest:-99999}" -le 4096
+# tandem-tool top's grid over all 16,452 circuits: sw1's cells busy in (I)
+# and out (O) as "show isup circuits sw1" counts them
+t0=$(date +%s%N)
+"$BUILD/tandem-tool" top --once --metrics none --vty $VTY >"$TMPD/top.txt" 2>&1
+ms=$((($(date +%s%N) - t0) / 1000000))
+io=$(awk '$1 == "linkset" { ls = $2 } ls == "sw1" && /^ +[0-9]+ / {
+	i += gsub(/I/, ""); o += gsub(/O/, "") } END { print i + 0, o + 0 }' "$TMPD/top.txt")
+want=$(vty $VTY "show isup circuits sw1" | head -1 | sed -n 's/.* \([0-9]*\) incoming, \([0-9]*\) outgoing.*/\1 \2/p')
+check "it:capacity:top-grid-busy (grid in/out: $io; show isup circuits: $want; $ms ms)" \
+	test "$io" = "$want" -a "$io" = "20 20" -a $ms -lt 1000
 for i in $(seq 0 19); do sw "release $((4000 + i)) 16"; done
 if wait_ev "$out" "EV RLC cic=40(0|1)[0-9]" 600 20; then
 	pass "it:capacity:mem:released (20 RLC)"

@@ -22,7 +22,10 @@
 #   - "trace call NUMBER": that call's SIP and ISUP messages in the log,
 #     no other call's
 #   - tandem-tool top --count 2: calls up, cps, the linkset's circuits and
-#     the trunk's calls as /metrics has them
+#     the trunk's calls as /metrics has them; top --once: the CIC grid (VTY
+#     "show isup circuits compact") as "show isup circuits" has each circuit
+#     (busy in, blocked by the switch, by us, blocked with its call up); the
+#     ncurses view under a pseudo-terminal draws it in colour and quits on q
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:iw-ops: isup-switch not built"; exit 0; }
 [ -x "$BUILD/peers/sip-ua" ] || { skip "it:iw-ops: sip-ua not built"; exit 0; }
@@ -123,6 +126,75 @@ released() {
 	done
 }
 command -v curl >/dev/null || { skip "it:iw-ops: curl is not installed"; exit 0; }
+# the CIC grid of tandem-tool top with calls up on CICs 7-9 (busy in): the
+# switch blocks 20 and 9 (its call stays), we block 21; each of the 31
+# cells against "show isup circuits", then the ncurses view on a pty
+top_grid() {
+	local row cic want got bad="" ch l
+	sw "blo 20"
+	sw "blo 9"
+	vty $VTY enable "isup block sw1 21" >/dev/null
+	wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="remote"}' 2 &&
+		wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="local"}' 1 ||
+		fail "it:iw-ops:top:blocks-in-place"
+	"$BUILD/tandem-tool" top --once --metrics "127.0.0.1:$MET" --vty $VTY >"$TMPD/top1.txt" 2>&1
+	vty $VTY "show isup circuits" >"$TMPD/circuits.txt"
+	sed -n '/^CIC grid/,$p' "$TMPD/top1.txt" | sed 's/^/   | /'
+	sed 's/^/   show isup circuits: /' "$TMPD/circuits.txt"
+	# row 0 of linkset sw1's grid: CIC k at column 7 + 2k
+	row=$(grep -A2 '^linkset sw1 available: 31 circuits, CIC 1-31' "$TMPD/top1.txt" | sed -n 3p)
+	for cic in $(seq 1 31); do
+		got=${row:$((7 + 2 * cic)):1}
+		# what "show isup circuits" says of it, as one character
+		want=.
+		if l=$(grep -E "^  CIC $cic span" "$TMPD/circuits.txt"); then
+			case $l in *incoming*) want=I ;; *outgoing*) want=O ;; esac
+			case $l in
+			*local-blocked*remote-blocked*) [ $want = . ] && want=B || want=b ;;
+			*local-blocked*) [ $want = . ] && want=L || want=l ;;
+			*remote-blocked*) [ $want = . ] && want=R || want=r ;;
+			esac
+			case $l in *resetting*) want='*' ;; esac
+		fi
+		[ "$got" = "$want" ] || bad="$bad $cic:$got/$want"
+		ch="$ch$got"
+	done
+	check "it:iw-ops:top:grid-matches-show-isup-circuits (31 cells${bad:+, grid/VTY differ:$bad})" \
+		test -z "$bad" -a -n "$row"
+	check "it:iw-ops:top:grid-states (7 8 busy in, 9 busy + blocked remote, 20 blocked remote, 21 blocked local: $ch)" \
+		test "$ch" = "......IIr..........RL.........."
+	check "it:iw-ops:top:once-has-trunks-and-asp" bash -c \
+		"grep -qE '^carrier +[a-z_-]+ +3 +0 +-$' '$TMPD/top1.txt' && grep -qE '^sg1 +active$' '$TMPD/top1.txt'"
+	check "it:iw-ops:top:once-answer-ratio (5 of 5)" \
+		grep -q "^active: 3  finished: 5  answered: 5  ASR: 100.0 %" "$TMPD/top1.txt"
+	if command -v script >/dev/null; then
+		# keys: down, Tab (linkset sw1 alone), q; the exit status is top's
+		(sleep 1.5; printf 'j'; sleep 0.3; printf '\t'; sleep 0.5; printf 'q') |
+			TERM=xterm LINES=40 COLUMNS=120 timeout 20 script -qefc \
+				"$BUILD/tandem-tool top --metrics 127.0.0.1:$MET --vty $VTY --interval 0.5" \
+				/dev/null >"$TMPD/top-tty.out" 2>&1
+		rc=$?
+		check "it:iw-ops:top:ncurses-quits-on-q (exit $rc)" test $rc = 0
+		# xterm's setab: green idle, yellow busy in, magenta blocked remote, red
+		# local; after Tab the grid's bar names linkset sw1 (ncurses redraws
+		# only what changed: "sw1  [1 of 1]" replaces "all linksets  [all 1]")
+		colours=""
+		for c in 42 43 45 41; do
+			grep -aqF $'\e'"[${c}m" "$TMPD/top-tty.out" && colours="$colours $c"
+		done
+		check "it:iw-ops:top:ncurses-grid-in-colour (backgrounds${colours:- none})" bash -c \
+			"grep -aq 'linkset sw1' '$TMPD/top-tty.out' && grep -aqF 'sw1  [1 of 1]' '$TMPD/top-tty.out' &&
+			 test '$colours' = ' 42 43 45 41'"
+	else
+		skip "it:iw-ops:top:ncurses script(1) is not installed (bsdutils)"
+	fi
+	sw "ubl 20"
+	sw "ubl 9"
+	vty $VTY enable "isup unblock sw1 21" >/dev/null
+	wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="remote"}' 0 &&
+		wait_metric 'tandem_isup_circuits_blocked{linkset="sw1",side="local"}' 0 ||
+		fail "it:iw-ops:top:unblocked-again"
+}
 
 start_switch 1
 start_td 1
@@ -262,9 +334,10 @@ if ! grep -q "built without libmicrohttpd" "$tdlog"; then
 	check "it:iw-ops:top:calls-up-3" grep -q "^calls up: 3 (isup-sip 3, sip-isup 0, pri-sip 0, sip-pri 0)" "$TMPD/top.txt"
 	check "it:iw-ops:top:linkset-busy-3 (31 circuits, 3 busy in, 28 available)" \
 		grep -qE "^sw1 +1 +28 +28 +3 +0 +0 +0 +0$" "$TMPD/top.txt"
-	check "it:iw-ops:top:trunk-carrier-3-calls" grep -qE "^carrier +[a-z_-]+ +3 +0$" "$TMPD/top.txt"
+	check "it:iw-ops:top:trunk-carrier-3-calls" grep -qE "^carrier +[a-z_-]+ +3 +0 +-$" "$TMPD/top.txt"
 	check "it:iw-ops:top:second-frame-has-cps" bash -c \
 		"test \$(grep -c '^tandem top' '$TMPD/top.txt') = 2 && grep 'cps: ' '$TMPD/top.txt' | tail -1 | grep -q 'cps: [0-9]'"
+	top_grid
 fi
 rotated=$(ls "$TMPD"/cdr.csv.2* 2>/dev/null | head -1)
 check "it:iw-ops:cdr:rotated (${rotated##*/}: 3 records)" \

@@ -1,6 +1,7 @@
 #!/bin/bash
 # tandemd's SIP side as configured: listeners, a trunk watched by OPTIONS
-# (up while sipp answers, down once it is gone), and an INVITE that cannot
+# (up while sipp answers, down once it is gone; its round trip in /metrics
+# and tandem-tool top), and an INVITE that cannot
 # be routed (no routing table) answered 404 with Reason: Q.850;cause=3.
 source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:tandemd-sip: sipp is not installed"; exit 0; }
@@ -21,6 +22,8 @@ sip
   options-interval 1
   limits calls 0 cps 3
 timer sip T1 50
+operations
+ metrics listen 127.0.0.1 24994
 CFG
 start_bg "$TMPD/sipp-uas.out" timeout 60 sipp -sn uas -aa -i 127.0.0.1 -p 24452 -nostdin
 sipp_pid=$BG_PID
@@ -32,6 +35,16 @@ for _ in $(seq 1 30); do
 	sleep 0.1
 done
 check "it:sip-trunk-options-up" test -n "$up"
+if grep -q "built without libmicrohttpd" "$TMPD/tandemd.log"; then
+	skip "it:sip-trunk-options-rtt tandemd was built without libmicrohttpd (libmicrohttpd-dev)"
+else
+	rtt=$(curl -s --max-time 5 http://127.0.0.1:24994/metrics |
+		awk '$1 == "tandem_sip_trunk_options_rtt_seconds{trunk=\"carrier\"}" { print $2 }')
+	check "it:sip-trunk-options-rtt (/metrics: ${rtt:-none} s)" \
+		awk -v r="${rtt:-0}" 'BEGIN { exit !(r > 0 && r < 1) }'
+	top=$("$BUILD/tandem-tool" top --once --metrics 127.0.0.1:24994 --vty none | grep '^carrier ')
+	check "it:sip-trunk-options-rtt-in-top ($top)" grep -qE '^carrier +up +0 +0 +[0-9]+\.[0-9] ms$' <<<"$top"
+fi
 kill -TERM "$sipp_pid"
 down=""
 for _ in $(seq 1 80); do

@@ -215,7 +215,10 @@ unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *r
 		return 491;
 	if (sip_uri_decode((struct tstr){target, strlen(target)}, &uri) < 0)
 		return 400;
-	/* RFC 3891 Replaces (and any header in the URI) is not taken */
+	/* a header in the URI is not taken: Replaces (RFC 3891) naming a
+	 * dialog of ours came to iw_sip_side_refer_replaces instead, and
+	 * toward another host it would ask us to replace a dialog we are not
+	 * party to */
 	if ((uri.scheme != SIP_URI_SIP && uri.scheme != SIP_URI_SIPS) || uri.headers.len ||
 	    !(t = iw_uri_trunk(&uri))) {
 		LOGCALL(c, LOGL_NOTICE,

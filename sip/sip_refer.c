@@ -137,9 +137,19 @@ static bool refer_replaces_rx(struct sip_ua *ua, struct sip_txn *t, struct sip_l
 	unsigned st;
 	int rc;
 
-	if (sip_uri_decode(uri_s, &uri) < 0 || !uri.headers.len)
+	const char *q = memchr(uri_s.p, '?', uri_s.len);
+	struct tstr hdrs;
+
+	if (!q)
 		return false;
-	rc = sip_replaces_decode(uri.headers, &r, buf, sizeof(buf));
+	/* the headers as the URI grammar finds them; else after the '?'
+	 * (phones put a Call-ID's '@' there unescaped, which 19.1.1's
+	 * hvalue does not allow) */
+	if (sip_uri_decode(uri_s, &uri) == 0)
+		hdrs = uri.headers;
+	else
+		hdrs = tstr_make(q + 1, uri_s.len - (size_t)(q - uri_s.p) - 1);
+	rc = sip_replaces_decode(hdrs, &r, buf, sizeof(buf));
 	if (rc == -ENOENT)
 		return false;
 	if (rc < 0) {

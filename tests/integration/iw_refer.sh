@@ -10,6 +10,11 @@
 # Then: a trunk without "refer accept" answers 403 and the call stays; a
 # target answering 486 gives a NOTIFY with the 486 sipfrag and the call
 # stays with the transferor.
+# Attended transfer (RFC 3891 Replaces): a sipp phone holding two calls from
+# the switch REFERs one with Replaces naming the other; the gateway joins
+# the two circuits (voice measured between the two timeslots), BYEs both
+# dialogs, and releases the second circuit when the switch releases the
+# first (uas_refer_replaces.xml).
 # The transferors are a sipp scenario (uas_refer.xml: it checks each
 # NOTIFY's sipfrag) and baresip, given its /transfer command through its
 # UDP console (the issue's "baresip transferring an ISUP call").
@@ -345,6 +350,62 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777123 " 50; then
 else
 	fail "it:iw-refer:sip-isup:iam"
 fi
+
+# --- 6. attended transfer (RFC 5589 7, RFC 3891 Replaces): the phone
+# holds two ISUP->SIP calls (CIC 10 = A, CIC 11 = B) and REFERs A with
+# Replaces naming B. The gateway joins circuit 10 with circuit 11 (each
+# channel's RTP to the other's), NOTIFY 200, BYE on both dialogs, no REL;
+# then the switch releases CIC 10 and the gateway releases CIC 11 with
+# the same cause; two CDRs.
+start_bg "$TMPD/att.out" timeout 40 sipp -sf "$SIPP/uas_refer_replaces.xml" -key rtpport $RTP_X \
+	-key target "sip:+4950999@127.0.0.1:$SIP" -i 127.0.0.1 -p $PHONE -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/att.msg"
+att=$BG_PID
+wait_udp $PHONE 50
+sw "call 10 50123410 89555"
+check "it:iw-refer:attended:call-a-answered (CON 10)" wait_ev "$out" "EV CON cic=10" 50
+sw "call 11 50123411 89556"
+check "it:iw-refer:attended:call-b-answered (CON 11)" wait_ev "$out" "EV CON cic=11" 50
+check "it:iw-refer:attended:joined (log)" wait_ev "$TMPD/td.log" \
+	"CIC 10, .*attended transfer: joined with call [0-9]+ \(CIC 11, " 50
+wait "$att"
+check "it:iw-refer:attended:phone-scenario (202, 2 NOTIFYs, BYE on A and on B)" test $? -eq 0
+check "it:iw-refer:attended:202" grep -q "^SIP/2.0 202 Accepted" "$TMPD/att.msg"
+frags=$(notify_frags "$TMPD/att.msg")
+check "it:iw-refer:attended:notify-sipfrags (100 Trying then 200 OK: '$frags')" \
+	test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 200 OK"
+byes=$(grep -c "^BYE sip:" "$TMPD/att.msg")
+check "it:iw-refer:attended:bye-on-both-dialogs ($byes BYEs, distinct Call-IDs)" test "$byes" -eq 2 -a \
+	"$(awk '/^BYE sip:/ { b = 1 } b && /^Call-ID:/ { print; b = 0 }' "$TMPD/att.msg" | sort -u | wc -l)" -eq 2
+check "it:iw-refer:attended:referred-by-logged-not-passed-on" \
+	grep -q "REFER Referred-By <sip:+4950123456@127.0.0.1:$PHONE> (kept here, not passed on)" "$TMPD/td.log"
+calls=$(vty $VTY "show calls")
+sed "s/^/   /" <<<"$calls" | head -4
+check "it:iw-refer:attended:no-rel (CIC 10, 11)" test "$(rel_count 10)" -eq 0 -a "$(rel_count 11)" -eq 0
+check "it:iw-refer:attended:both-calls-active (show calls)" test \
+	"$(grep -cE "ISUP->SIP active: .*ISUP sw1 CIC (10|11);" <<<"$calls")" -eq 2
+# voice between the two circuits: 1004 Hz -10 dBm0 on TS 10, 1500 Hz -13
+# dBm0 on TS 11, each measured on the other timeslot
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--warmup 800 --ts "10:tone:1004:-10" --ts "11:tone:1500:-13" --freq 1500 --seconds 3 \
+	>"$TMPD/e1j.out"
+a_to_b=$(grep "^TS 11 " "$TMPD/e1j.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+b_to_a=$(grep "^TS 10 " "$TMPD/e1j.out" | tr ' ' '\n' | sed -n 's/^f1500_dbm0=//p')
+echo "   TS 10 -> TS 11: 1004 Hz at ${a_to_b:-?} dBm0 (sent -10); TS 11 -> TS 10: 1500 Hz at ${b_to_a:-?} dBm0 (sent -13)"
+check "it:iw-refer:attended:voice-cic10-to-cic11 (-10 dBm0 +-3)" near "$a_to_b" -10 3
+check "it:iw-refer:attended:voice-cic11-to-cic10 (-13 dBm0 +-3)" near "$b_to_a" -13 3
+sw "release 10 16"
+check "it:iw-refer:attended:rel-10->rlc" wait_ev "$out" "EV RLC cic=10" 50
+check "it:iw-refer:attended:rel-on-11 (cause 16, the joined call's)" wait_ev "$out" "EV REL cic=11 cause=16" 50
+check "it:iw-refer:attended:cdr-lines (CIC 10 and 11, cause 16)" wait_ev "$TMPD/td.log" \
+	"CDR call=[0-9]+ dir=isup-sip .* cic=11 trunk=phone .* cause=16 sip=200" 30
+check "it:iw-refer:attended:cdr-line-10" grep -qE \
+	"CDR call=[0-9]+ dir=isup-sip .* cic=10 trunk=phone .* cause=16 sip=200" "$TMPD/td.log"
+check "it:iw-refer:attended:cdr-file (both calls answered, cause 16)" \
+	CDR direction=isup-sip cic=10 record_type=call -- trunk=phone result=answered cause=16
+check "it:iw-refer:attended:cdr-file-11" \
+	CDR direction=isup-sip cic=11 record_type=call -- trunk=phone result=answered cause=16
+check "it:iw-refer:attended:no-call-left" no_calls
 
 # --- 4. baresip as the transferor: its /transfer command (menu module),
 # given through its UDP console (cons module), on an ISUP call it answered

@@ -407,6 +407,76 @@ check "it:iw-refer:attended:cdr-file-11" \
 	CDR direction=isup-sip cic=11 record_type=call -- trunk=phone result=answered cause=16
 check "it:iw-refer:attended:no-call-left" no_calls
 
+# --- 6b. Replaces naming no dialog of ours: 202, then the 481 an INVITE
+# with it would get in the final NOTIFY (RFC 3891 3); the call stays
+start_bg "$TMPD/att481.out" timeout 30 sipp -sf "$SIPP/uas_refer.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930999@127.0.0.1:$SIP?Replaces=nosuch%40x%3Bto-tag%3Da%3Bfrom-tag%3Db" \
+	-i 127.0.0.1 -p $XFER -m 1 -nostdin -trace_msg -message_file "$TMPD/att481.msg"
+att481=$BG_PID
+wait_udp $XFER 50
+sw "call 12 30123412 89555"
+check "it:iw-refer:replaces-481:answered (CON)" wait_ev "$out" "EV CON cic=12" 50
+check "it:iw-refer:replaces-481:logged" wait_ev "$TMPD/td.log" \
+	"REFER Replaces nosuch@x: no such confirmed dialog: 481" 50
+sleep 0.5
+frags=$(notify_frags "$TMPD/att481.msg")
+check "it:iw-refer:replaces-481:notify-sipfrags (100 then 481: '$frags')" \
+	test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 481 Call/Transaction Does Not Exist"
+check "it:iw-refer:replaces-481:call-stays (no REL, no BYE)" \
+	test "$(rel_count 12)" -eq 0 -a -z "$(grep '^BYE ' "$TMPD/att481.msg")"
+sw "release 12 16"
+check "it:iw-refer:replaces-481:rel->rlc" wait_ev "$out" "EV RLC cic=12" 50
+wait "$att481"
+check "it:iw-refer:replaces-481:scenario (202, NOTIFYs, BYE after REL)" test $? -eq 0
+
+# --- 6c. Replaces naming a dialog of another trunk (the phone's) from a
+# transferor on trunk xfer: 403, both calls unchanged
+start_bg "$TMPD/attb.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP_T \
+	-i 127.0.0.1 -p $PHONE -m 1 -nostdin -trace_msg -message_file "$TMPD/attb.msg"
+attb=$BG_PID
+wait_udp $PHONE 50
+sw "call 13 50123413 89555"
+check "it:iw-refer:replaces-other-trunk:b-answered (ANM 13)" wait_ev "$out" "EV (ANM|CON) cic=13" 50
+# dialog B as the phone has it: Call-ID, tandem's tag (From), the phone's (To)
+b_cid=$(sed -n 's/^Call-ID: *//p' "$TMPD/attb.msg" | head -1 | tr -d '\r')
+b_ftag=$(grep -m1 "^From:" "$TMPD/attb.msg" | sed -n 's/.*;tag=\([^;> ]*\).*/\1/p' | tr -d '\r')
+b_ttag=$(grep "^To:.*;tag=" "$TMPD/attb.msg" | head -1 | sed -n 's/.*;tag=\([^;> ]*\).*/\1/p' | tr -d '\r')
+start_bg "$TMPD/attx.out" timeout 30 sipp -sf "$SIPP/uas_refer_refused.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930999@127.0.0.1:$SIP?Replaces=$b_cid%3Bto-tag%3D$b_ftag%3Bfrom-tag%3D$b_ttag" \
+	-i 127.0.0.1 -p $XFER -m 1 -nostdin -trace_msg -message_file "$TMPD/attx.msg"
+attx=$BG_PID
+wait_udp $XFER 50
+sw "call 14 30123414 89555"
+check "it:iw-refer:replaces-other-trunk:a-answered (CON 14)" wait_ev "$out" "EV CON cic=14" 50
+check "it:iw-refer:replaces-other-trunk:403" wait_ev "$TMPD/attx.msg" "^SIP/2.0 403 " 50
+check "it:iw-refer:replaces-other-trunk:logged (dialog $b_cid)" grep -q \
+	"REFER with Replaces names a dialog of trunk phone, not xfer: 403" "$TMPD/td.log"
+check "it:iw-refer:replaces-other-trunk:calls-unchanged (no REL on 13, 14)" \
+	test "$(rel_count 13)" -eq 0 -a "$(rel_count 14)" -eq 0
+sw "release 14 16"
+sw "release 13 16"
+check "it:iw-refer:replaces-other-trunk:rel->rlc" wait_ev "$out" "EV RLC cic=13" 50
+wait "$attx"
+check "it:iw-refer:replaces-other-trunk:a-bye-after-rel (scenario complete)" test $? -eq 0
+wait "$attb"
+check "it:iw-refer:replaces-other-trunk:b-bye-after-rel (scenario complete)" test $? -eq 0
+
+# --- 6d. Replaces from a trunk without "refer accept": 403 (its policy)
+start_bg "$TMPD/attp.out" timeout 30 sipp -sf "$SIPP/uas_refer_refused.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930999@127.0.0.1:$SIP?Replaces=k%3Bto-tag%3Da%3Bfrom-tag%3Db" \
+	-i 127.0.0.1 -p $NOXFER -m 1 -nostdin -trace_msg -message_file "$TMPD/attp.msg"
+attp=$BG_PID
+wait_udp $NOXFER 50
+sw "call 15 40123415 89555"
+check "it:iw-refer:replaces-policy:answered (CON)" wait_ev "$out" "EV CON cic=15" 50
+check "it:iw-refer:replaces-policy:403" wait_ev "$TMPD/attp.msg" "^SIP/2.0 403 " 50
+check "it:iw-refer:replaces-policy:logged" grep -q \
+	"REFER with Replaces: trunk noxfer does not take transfers: 403" "$TMPD/td.log"
+sw "release 15 16"
+check "it:iw-refer:replaces-policy:rel->rlc" wait_ev "$out" "EV RLC cic=15" 50
+wait "$attp"
+check "it:iw-refer:replaces-policy:bye-after-rel (scenario complete)" test $? -eq 0
+
 # --- 4. baresip as the transferor: its /transfer command (menu module),
 # given through its UDP console (cons module), on an ISUP call it answered
 BARESIP=$(command -v baresip)

@@ -477,6 +477,52 @@ check "it:iw-refer:replaces-policy:rel->rlc" wait_ev "$out" "EV RLC cic=15" 50
 wait "$attp"
 check "it:iw-refer:replaces-policy:bye-after-rel (scenario complete)" test $? -eq 0
 
+# --- 6e. attended transfer the other way: the phone called two ISUP
+# parties through tandem (SIP->ISUP, tandem is the UAS of both dialogs, so
+# its tag is the To tag) and REFERs the first with Replaces naming the
+# second
+start_bg "$TMPD/attu.out" timeout 40 sipp -sf "$SIPP/uac_refer_replaces.xml" 127.0.0.1:$SIP \
+	-s +4989777124 -key target "sip:+4989777124@127.0.0.1:$SIP" -i 127.0.0.1 -p $PHONE \
+	-m 2 -nostdin -trace_msg -message_file "$TMPD/attu.msg"
+attu=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777124 .*" 50 && sleep 0.5 &&
+	[ "$(grep -cE "EV IAM cic=[0-9]+ called=89777124 " "$out")" -eq 2 ]; then
+	cics=$(grep -E "EV IAM cic=[0-9]+ called=89777124 " "$out" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	ca=$(head -1 <<<"$cics")
+	cb=$(tail -1 <<<"$cics")
+	for c in $ca $cb; do
+		sw "ring $c"
+		sw "answer $c"
+	done
+	wait "$attu"
+	check "it:iw-refer:attended-sip-isup:phone-scenario (202, 2 NOTIFYs, BYE on both)" test $? -eq 0
+	frags=$(notify_frags "$TMPD/attu.msg")
+	check "it:iw-refer:attended-sip-isup:notify-sipfrags ('$frags')" \
+		test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 200 OK"
+	check "it:iw-refer:attended-sip-isup:joined (log)" grep -qE \
+		"attended transfer: joined with call [0-9]+ \(CIC ($ca|$cb), " "$TMPD/td.log"
+	check "it:iw-refer:attended-sip-isup:no-rel (CIC $ca, $cb)" \
+		test "$(rel_count $ca)" -eq 0 -a "$(rel_count $cb)" -eq 0
+	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L \
+		--timeslots 1-31 --warmup 800 --ts "$ca:tone:1004:-10" --ts "$cb:tone:1500:-13" \
+		--freq 1500 --seconds 3 >"$TMPD/e1u.out"
+	a_to_b=$(grep "^TS $cb " "$TMPD/e1u.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+	b_to_a=$(grep "^TS $ca " "$TMPD/e1u.out" | tr ' ' '\n' | sed -n 's/^f1500_dbm0=//p')
+	echo "   TS $ca -> TS $cb: ${a_to_b:-?} dBm0 (sent -10); TS $cb -> TS $ca: ${b_to_a:-?} dBm0 (sent -13)"
+	check "it:iw-refer:attended-sip-isup:voice-a-to-b (-10 dBm0 +-3)" near "$a_to_b" -10 3
+	check "it:iw-refer:attended-sip-isup:voice-b-to-a (-13 dBm0 +-3)" near "$b_to_a" -13 3
+	sw "release $cb 31"
+	check "it:iw-refer:attended-sip-isup:rel-b->rlc" wait_ev "$out" "EV RLC cic=$cb" 50
+	check "it:iw-refer:attended-sip-isup:rel-on-a (cause 31, the joined call's)" \
+		wait_ev "$out" "EV REL cic=$ca cause=31" 50
+	check "it:iw-refer:attended-sip-isup:cdr-lines (dir sip-isup, cause 31, both)" test "$(grep -cE \
+		"CDR call=[0-9]+ dir=sip-isup .* cic=($ca|$cb) trunk=phone .* cause=31 sip=200" "$TMPD/td.log")" -eq 2
+	check "it:iw-refer:attended-sip-isup:no-call-left" no_calls
+else
+	fail "it:iw-refer:attended-sip-isup:two-iams"
+	kill "$attu" 2>/dev/null
+fi
+
 # --- 4. baresip as the transferor: its /transfer command (menu module),
 # given through its UDP console (cons module), on an ISUP call it answered
 BARESIP=$(command -v baresip)

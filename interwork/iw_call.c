@@ -924,4 +924,5 @@ void iw_call_info(const struct iw_call *c, struct iw_call_info *out)
 	out->ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20;
 	out->have_stats = c->have_mst;
 	out->stats = c->mst;
+	out->joined = c->joined ? c->joined->id : 0;
 }

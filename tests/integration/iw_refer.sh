@@ -384,6 +384,8 @@ sed "s/^/   /" <<<"$calls" | head -4
 check "it:iw-refer:attended:no-rel (CIC 10, 11)" test "$(rel_count 10)" -eq 0 -a "$(rel_count 11)" -eq 0
 check "it:iw-refer:attended:both-calls-active (show calls)" test \
 	"$(grep -cE "ISUP->SIP active: .*ISUP sw1 CIC (10|11);" <<<"$calls")" -eq 2
+check "it:iw-refer:attended:show-calls-joined (each names the other)" test \
+	"$(grep -cE "^  joined with call [0-9]+ \(attended transfer, no SIP leg\)" <<<"$calls")" -eq 2
 # voice between the two circuits: 1004 Hz -10 dBm0 on TS 10, 1500 Hz -13
 # dBm0 on TS 11, each measured on the other timeslot
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \

@@ -377,6 +377,7 @@ unsigned iw_sip_side_refer_replaces(void *u, struct sip_leg *leg, const struct s
 				    struct sip_leg *replaced)
 {
 	struct iw_call *a = u, *b;
+	struct sdp_agreed ag_a, ag_b;
 	enum sdp_codec codec;
 
 	(void)req;
@@ -397,12 +398,17 @@ unsigned iw_sip_side_refer_replaces(void *u, struct sip_leg *leg, const struct s
 	}
 	/* one codec both ways between the two channels: the calls' own when
 	 * they agree on a G.711 law, else A-law */
+	ag_a = a->agreed;
+	ag_b = b->agreed;
 	codec = a->agreed_ok && b->agreed_ok && a->agreed.codec == b->agreed.codec &&
 				a->agreed.codec == SDP_CODEC_PCMU
 			? SDP_CODEC_PCMU
 			: SDP_CODEC_PCMA;
 	if (join_media(a, b, codec) < 0 || join_media(b, a, codec) < 0) {
+		/* both back to their SIP sides as they were */
 		LOGCALL(a, LOGL_ERROR, "REFER Replaces: the two channels cannot be joined: 500\n");
+		a->agreed = ag_a;
+		b->agreed = ag_b;
 		iw_media_connect(a);
 		iw_media_connect(b);
 		return 500;

@@ -396,6 +396,19 @@ b_to_a=$(grep "^TS 10 " "$TMPD/e1j.out" | tr ' ' '\n' | sed -n 's/^f1500_dbm0=//
 echo "   TS 10 -> TS 11: 1004 Hz at ${a_to_b:-?} dBm0 (sent -10); TS 11 -> TS 10: 1500 Hz at ${b_to_a:-?} dBm0 (sent -13)"
 check "it:iw-refer:attended:voice-cic10-to-cic11 (-10 dBm0 +-3)" near "$a_to_b" -10 3
 check "it:iw-refer:attended:voice-cic11-to-cic10 (-13 dBm0 +-3)" near "$b_to_a" -13 3
+# each channel admitted the other's RTP (media admission: only the
+# remote it was given; the workers' figures come every 2 s)
+joined_media_ok() {
+	local m
+	for _ in $(seq 1 20); do
+		m=$(vty $VTY "show calls" | grep -E "^  media .*RTP rx [1-9][0-9]* .*; refused 0;")
+		[ "$(grep -c . <<<"$m")" -eq 2 ] && return 0
+		sleep 0.3
+	done
+	vty $VTY "show calls" | sed "s/^/   /"
+	return 1
+}
+check "it:iw-refer:attended:rtp-admitted (both channels rx > 0, refused 0)" joined_media_ok
 sw "release 10 16"
 check "it:iw-refer:attended:rel-10->rlc" wait_ev "$out" "EV RLC cic=10" 50
 check "it:iw-refer:attended:rel-on-11 (cause 16, the joined call's)" wait_ev "$out" "EV REL cic=11 cause=16" 50

@@ -352,15 +352,15 @@ static int join_media(struct iw_call *c, const struct iw_call *o, enum sdp_codec
 }
 
 /* The call leaves the SIP side: its dialog ends with a BYE, its trunk no
- * longer carries it. */
+ * longer carries it. The trunk's max-call-duration keeps running: two
+ * circuits joined by a phone are still that trunk's doing (and a joined
+ * call left up for ever is the classic toll fraud). */
 static void join_drop_sip(struct iw_call *c)
 {
 	struct sip_leg *leg = c->leg;
 
 	c->leg = NULL;
 	iw_trunk_take(c, NULL);
-	if (c->dur_timer.cb)
-		loop_timer_cancel(c->iw->loop, &c->dur_timer); /* the trunk's limit */
 	if (leg) {
 		sip_leg_detach(leg);
 		sip_leg_bye(leg, NULL);

@@ -130,15 +130,15 @@ static bool refer_replaces_rx(struct sip_ua *ua, struct sip_txn *t, struct sip_l
 			      const struct sip_msg *m, uint32_t cseq, const char *target,
 			      struct tstr uri_s)
 {
+	const char *q = memchr(uri_s.p, '?', uri_s.len);
 	struct sip_replaces r;
 	struct sip_uri uri;
 	struct sip_leg *other;
+	struct tstr hdrs;
 	char buf[REFER_URI_MAX];
 	unsigned st;
+	bool usable;
 	int rc;
-
-	const char *q = memchr(uri_s.p, '?', uri_s.len);
-	struct tstr hdrs;
 
 	if (!q)
 		return false;
@@ -168,7 +168,9 @@ static bool refer_replaces_rx(struct sip_ua *ua, struct sip_txn *t, struct sip_l
 	/* 3: the to-tag is the local tag of the dialog at its recipient (us),
 	 * the from-tag the remote one */
 	other = sip_leg_by_dialog(ua, r.call_id, r.to_tag, r.from_tag);
-	if (other && other->trunk != leg->trunk) {
+	usable = other && other != leg && other->remote_tag && !sip_leg_ended(other) &&
+		 other->state == SIP_LEG_S_CONFIRMED;
+	if (usable && other->trunk != leg->trunk) {
 		/* a dialog of another trunk's is not that transferor's to hand */
 		LOGP(DSIP, LOGL_NOTICE,
 		     "%s: REFER with Replaces names a dialog of trunk %s, not %s: 403\n",
@@ -180,8 +182,7 @@ static bool refer_replaces_rx(struct sip_ua *ua, struct sip_txn *t, struct sip_l
 	leg->refer_active = true;
 	sip_ua_respond_simple(ua, t, m, 202, NULL);
 	sip_leg_refer_notify(leg, 100, "Trying");
-	if (!other || other == leg || !other->remote_tag || sip_leg_ended(other) ||
-	    other->state != SIP_LEG_S_CONFIRMED) {
+	if (!usable) {
 		/* what an INVITE with this Replaces would get (3) */
 		LOGP(DSIP, LOGL_INFO, "%s: REFER Replaces %.*s: no such confirmed dialog: 481\n",
 		     leg->call_id, TSTR_FMT(r.call_id));

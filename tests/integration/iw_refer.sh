@@ -27,7 +27,7 @@ command -v sipp >/dev/null || { skip "it:iw-refer: sipp is not installed"; exit 
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
 VTY=25500 M3UA=25501 SIP=25502 XFER=25503 TARGET=25504 NOXFER=25505 BUSY=25506
-SPAN_L=25507 SPAN_R=25508 RTP_X=25520 RTP_T=25522 PHONE=25509 CONS=25515
+SPAN_L=25507 SPAN_R=25508 RTP_X=25520 RTP_T=25522 PHONE=25509 CONS=25515 PHONELIM=25510
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -82,11 +82,16 @@ sip
  trunk phone
   remote 127.0.0.1 $PHONE
   refer accept
+ trunk phonelim
+  remote 127.0.0.1 $PHONELIM
+  refer accept
+  max-call-duration 6
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4930 via xfer
  route to-sip 4940 via noxfer
  route to-sip 4950 via phone
+ route to-sip 4960 via phonelim
  route to-isup default via sw1
 media
  rtp-port-range 25530 25549
@@ -537,6 +542,26 @@ else
 	fail "it:iw-refer:attended-sip-isup:two-iams"
 	kill "$attu" 2>/dev/null
 fi
+
+# --- 6f. a joined call keeps its trunk's max-call-duration (6 s here):
+# the first call's limit ends it, and the call joined to it goes too
+start_bg "$TMPD/attl.out" timeout 40 sipp -sf "$SIPP/uas_refer_replaces.xml" -key rtpport $RTP_X \
+	-key target "sip:+4960999@127.0.0.1:$SIP" -i 127.0.0.1 -p $PHONELIM -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/attl.msg"
+attl=$BG_PID
+wait_udp $PHONELIM 50
+sw "call 16 60123416 89555"
+check "it:iw-refer:joined-limit:a-answered (CON 16)" wait_ev "$out" "EV CON cic=16" 50
+sw "call 17 60123417 89556"
+check "it:iw-refer:joined-limit:b-answered (CON 17)" wait_ev "$out" "EV CON cic=17" 50
+wait "$attl"
+check "it:iw-refer:joined-limit:joined (202, NOTIFYs, BYE on both)" test $? -eq 0
+check "it:iw-refer:joined-limit:no-rel-yet" test "$(rel_count 16)" -eq 0 -a "$(rel_count 17)" -eq 0
+check "it:iw-refer:joined-limit:limit-reached (log)" wait_ev "$TMPD/td.log" \
+	"CIC 16, .*maximum call duration \(6 s\) reached" 100
+check "it:iw-refer:joined-limit:rel-16 (cause 16)" wait_ev "$out" "EV REL cic=16 cause=16" 50
+check "it:iw-refer:joined-limit:rel-17 (the joined call, cause 16)" wait_ev "$out" "EV REL cic=17 cause=16" 50
+check "it:iw-refer:joined-limit:no-call-left" no_calls
 
 # --- 4. baresip as the transferor: its /transfer command (menu module),
 # given through its UDP console (cons module), on an ISUP call it answered

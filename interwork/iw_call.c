@@ -569,6 +569,8 @@ void iw_call_maybe_free(struct iw_call *c)
 {
 	if (c->cleg || c->leg)
 		return;
+	if (c->joined)
+		iw_refer_joined_end(c);
 	if (c->enum_pending) {
 		iw_enum_cancel(c->iw->en, c);
 		c->enum_pending = false;
@@ -864,6 +866,12 @@ unsigned iw_release_all(struct iw *iw, uint8_t cause)
 
 	llist_for_each_entry_safe(c, n, &iw->calls, list)
 	{
+		if (c->joined) {
+			/* each ends in turn here, not through its peer (which
+			 * the safe iteration could not see freed) */
+			c->joined->joined = NULL;
+			c->joined = NULL;
+		}
 		iw_call_end(c, cause);
 		k++;
 	}
@@ -916,4 +924,5 @@ void iw_call_info(const struct iw_call *c, struct iw_call_info *out)
 	out->ptime = c->agreed.tx_ptime ? c->agreed.tx_ptime : 20;
 	out->have_stats = c->have_mst;
 	out->stats = c->mst;
+	out->joined = c->joined ? c->joined->id : 0;
 }

@@ -125,6 +125,7 @@ struct iw_call_info {
 	unsigned ptime;
 	bool have_stats; /* the channel's figures, at most 2 s old */
 	struct media_chan_stats stats;
+	unsigned joined; /* attended transfer: the call whose circuit this one's is joined to */
 };
 /* Iterate: start with NULL. */
 struct iw_call *iw_call_next(struct iw *iw, struct iw_call *prev);

@@ -221,6 +221,10 @@ struct iw_call {
 	struct media_chan_stats mst;
 	bool have_mst;
 	struct iw_refer *refer; /* a transfer by REFER in progress (iw_refer.c) */
+	/* attended transfer (REFER with Replaces, iw_refer.c): the call whose
+	 * circuit this one's is connected to, both SIP legs gone; the end of
+	 * one circuit releases the other */
+	struct iw_call *joined;
 };
 
 /* --- iw_call.c: life cycle --- */
@@ -369,6 +373,13 @@ unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *r
 /* The transferor's leg ended (BYE) while the target is tried: true when
  * that was it (the call waits for the target, RFC 5589 blind transfer). */
 bool iw_refer_xfer_left(struct iw_call *c, struct sip_leg *leg);
+/* REFER with Replaces naming another call's dialog (RFC 3891): the two
+ * circuits are joined, both SIP legs end. */
+unsigned iw_sip_side_refer_replaces(void *u, struct sip_leg *leg, const struct sip_msg *req,
+				    struct sip_leg *replaced);
+/* A joined call is being freed: its peer's circuit is released with the
+ * same cause (and that call freed); NULL when c was not joined. */
+void iw_refer_joined_end(struct iw_call *c);
 
 /* --- iw_call_to_circuit.c: SIP -> circuit (the SIP leg is our UAS) --- */
 void iw_to_circuit_progress(struct iw_call *c, const struct iw_leg_ev *ev);

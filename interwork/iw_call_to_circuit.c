@@ -185,6 +185,7 @@ static const struct sip_leg_ops in_leg_ops = {
 	.expired = iw_sip_side_expired,
 	.gone = iw_sip_side_gone,
 	.refer = iw_sip_side_refer,
+	.refer_replaces = iw_sip_side_refer_replaces,
 };
 
 void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk,

@@ -485,6 +485,7 @@ static const struct sip_leg_ops out_leg_ops = {
 	.expired = iw_sip_side_expired,
 	.gone = iw_sip_side_gone,
 	.refer = iw_sip_side_refer,
+	.refer_replaces = iw_sip_side_refer_replaces,
 };
 
 /* INVITE toward the trunk; ruri NULL: built from the number. */

@@ -12,6 +12,7 @@
  * original call). Should the transferor hang up while the target is tried
  * (a blind transfer, RFC 5589 6), the call waits for the target: answered,
  * it goes on; failed, the circuit is released with the failure's cause. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -182,6 +183,7 @@ static const struct sip_leg_ops adopted_ops = {
 	.expired = iw_sip_side_expired,
 	.gone = iw_sip_side_gone,
 	.refer = iw_sip_side_refer,
+	.refer_replaces = iw_sip_side_refer_replaces,
 };
 
 unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *req,
@@ -213,7 +215,10 @@ unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *r
 		return 491;
 	if (sip_uri_decode((struct tstr){target, strlen(target)}, &uri) < 0)
 		return 400;
-	/* RFC 3891 Replaces (and any header in the URI) is not taken */
+	/* a header in the URI is not taken: Replaces (RFC 3891) naming a
+	 * dialog of ours came to iw_sip_side_refer_replaces instead, and
+	 * toward another host it would ask us to replace a dialog we are not
+	 * party to */
 	if ((uri.scheme != SIP_URI_SIP && uri.scheme != SIP_URI_SIPS) || uri.headers.len ||
 	    !(t = iw_uri_trunk(&uri))) {
 		LOGCALL(c, LOGL_NOTICE,
@@ -287,4 +292,159 @@ bool iw_refer_xfer_left(struct iw_call *c, struct sip_leg *leg)
 	r->xfer = NULL;
 	c->leg = NULL;
 	return true;
+}
+
+/* --- attended transfer: REFER with Replaces (RFC 3891) naming another
+ * call of ours ---
+ *
+ * The transferor (a phone on a trunk that takes transfers) holds two
+ * answered calls through us, A and B, each a circuit and a SIP dialog. Its
+ * REFER on A asks A's far party to call the target and replace dialog B;
+ * that party is a circuit here, so as a B2BUA we connect the two circuits
+ * instead: each media channel's RTP goes to the other channel's local
+ * address (its media admission then takes exactly that source), both SIP
+ * dialogs end with a BYE, and the two calls stay up without the SIP side
+ * as one joined call until either circuit releases. */
+
+/* Point c's channel at its peer o's local RTP address. */
+static int join_media(struct iw_call *c, const struct iw_call *o, enum sdp_codec codec)
+{
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_TDM};
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&cc.remote;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&cc.remote;
+	const struct sdp_codec_info *ci = sdp_codec_info(codec);
+
+	if (inet_pton(AF_INET, o->local_addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(o->local.port);
+		cc.remote_len = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, o->local_addr, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(o->local.port);
+		cc.remote_len = sizeof(*a6);
+	} else {
+		return -EINVAL;
+	}
+	/* no latching: the peer's source is known exactly; RTCP on port + 1 */
+	cc.span = (unsigned)c->span;
+	cc.timeslot = c->ts;
+	cc.codec = codec == SDP_CODEC_PCMU ? MEDIA_CODEC_PCMU : MEDIA_CODEC_PCMA;
+	cc.pt = codec == SDP_CODEC_PCMU ? 0 : 8;
+	/* digits stay in the audio between two circuits */
+	cc.ptime = 20;
+	snprintf(cc.ec, sizeof(cc.ec), "%s",
+		 media_vty_ec_name && !c->ec_off ? media_vty_ec_name : "");
+	cc.ec_tail_ms = media_vty_ec_tail_ms;
+	if (media_chan_modify(c->iw->media, c->chan, &cc) < 0)
+		return -EIO;
+	/* show calls and the CDR: the session is now with the other channel */
+	memset(&c->agreed, 0, sizeof(c->agreed));
+	c->agreed.codec = codec;
+	c->agreed.tx_pt = c->agreed.rx_pt = cc.pt;
+	c->agreed.rate = ci ? ci->rate : 8000;
+	c->agreed.tx_ptime = c->agreed.rx_ptime = 20;
+	c->agreed.remote_type = cc.remote.ss_family == AF_INET6 ? SDP_ADDR_IP6 : SDP_ADDR_IP4;
+	snprintf(c->agreed.remote_addr, sizeof(c->agreed.remote_addr), "%s", o->local_addr);
+	c->agreed.remote_port = o->local.port;
+	c->agreed_ok = true;
+	c->media_up = true;
+	return 0;
+}
+
+/* The call leaves the SIP side: its dialog ends with a BYE, its trunk no
+ * longer carries it. The trunk's max-call-duration keeps running: two
+ * circuits joined by a phone are still that trunk's doing (and a joined
+ * call left up for ever is the classic toll fraud). */
+static void join_drop_sip(struct iw_call *c)
+{
+	struct sip_leg *leg = c->leg;
+
+	c->leg = NULL;
+	iw_trunk_take(c, NULL);
+	if (leg) {
+		sip_leg_detach(leg);
+		sip_leg_bye(leg, NULL);
+	}
+}
+
+static bool joinable(const struct iw_call *c)
+{
+	return iw_call_get_state(c) == IW_CALL_S_ACTIVE && c->cleg && c->have_chan && c->leg &&
+	       !c->refer && !c->joined && c->span >= 0;
+}
+
+unsigned iw_sip_side_refer_replaces(void *u, struct sip_leg *leg, const struct sip_msg *req,
+				    struct sip_leg *replaced)
+{
+	struct iw_call *a = u, *b;
+	struct sdp_agreed ag_a, ag_b;
+	enum sdp_codec codec;
+
+	(void)req;
+	b = iw_call_by_call_id(a->iw, sip_leg_call_id(replaced));
+	if (!b || b->leg != replaced || b == a) {
+		LOGCALL(a, LOGL_INFO, "REFER Replaces %s: no call of ours on that dialog: 481\n",
+			sip_leg_call_id(replaced));
+		a->iw->st.transfers_refused++;
+		return 481;
+	}
+	if (leg != a->leg || !joinable(a) || !joinable(b)) {
+		LOGCALL(a, LOGL_INFO,
+			"REFER Replaces %s (call %u): both calls must be answered circuit calls: "
+			"403\n",
+			sip_leg_call_id(replaced), b->id);
+		a->iw->st.transfers_refused++;
+		return 403;
+	}
+	/* one codec both ways between the two channels: the calls' own when
+	 * they agree on a G.711 law, else A-law */
+	ag_a = a->agreed;
+	ag_b = b->agreed;
+	codec = a->agreed_ok && b->agreed_ok && a->agreed.codec == b->agreed.codec &&
+				a->agreed.codec == SDP_CODEC_PCMU
+			? SDP_CODEC_PCMU
+			: SDP_CODEC_PCMA;
+	if (join_media(a, b, codec) < 0 || join_media(b, a, codec) < 0) {
+		/* both back to their SIP sides as they were */
+		LOGCALL(a, LOGL_ERROR, "REFER Replaces: the two channels cannot be joined: 500\n");
+		a->agreed = ag_a;
+		b->agreed = ag_b;
+		iw_media_connect(a);
+		iw_media_connect(b);
+		return 500;
+	}
+	a->joined = b;
+	b->joined = a;
+	a->iw->st.transfers++;
+	LOGCALL(a, LOGL_NOTICE,
+		"attended transfer: joined with call %u (CIC %u, %s): span %d ts %u <-> span %d ts "
+		"%u, RTP %s:%u <-> %s:%u\n",
+		b->id, b->cic, b->call_id, a->span, a->ts, b->span, b->ts, a->local_addr,
+		a->local.port, b->local_addr, b->local.port);
+	/* RFC 3515 2.4.5: the final NOTIFY before the dialog goes */
+	sip_leg_refer_notify(leg, 200, NULL);
+	join_drop_sip(a);
+	join_drop_sip(b);
+	return 200;
+}
+
+void iw_refer_joined_end(struct iw_call *c)
+{
+	struct iw_call *o = c->joined;
+	uint8_t cause = c->cause ? (uint8_t)c->cause : 16;
+
+	c->joined = NULL;
+	if (!o)
+		return;
+	o->joined = NULL;
+	LOGCALL(o, LOGL_NOTICE, "the joined call %u ended (cause %u): releasing this circuit\n",
+		c->id, cause);
+	if (!o->cause) {
+		o->cause = cause;
+		o->cause_loc = c->cause_loc;
+		o->rel_side = c->rel_side;
+	}
+	iw_call_state(o, IW_CALL_S_CLEARING);
+	iw_circuit_release(o, cause, o->cause_loc);
+	iw_call_maybe_free(o);
 }

@@ -570,6 +570,9 @@ DEFUN(show_calls, show_calls_cmd, "show calls", SHOW_STR "Interworking calls\n")
 			i.linkset[0] ? i.linkset : "-", pri ? "B channel" : "CIC", i.cic, i.trunk,
 			i.call_id[0] ? i.call_id : "-", i.have_chan ? i.chan : 0, i.seconds,
 			VTY_NEWLINE);
+		if (i.joined)
+			vty_out(vty, "  joined with call %u (attended transfer, no SIP leg)%s",
+				i.joined, VTY_NEWLINE);
 		if (i.codec)
 			vty_out(vty, "  media %s/%u ms", i.codec, i.ptime);
 		if (i.codec && i.have_stats) {

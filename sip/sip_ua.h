@@ -59,6 +59,15 @@ struct sip_leg_ops {
 	 * NULL op: 405. */
 	unsigned (*refer)(void *u, struct sip_leg *leg, const struct sip_msg *req,
 			  const char *target);
+	/* a REFER whose Refer-To carries Replaces (RFC 3891) naming another
+	 * confirmed dialog of ours on the same trunk (replaced): attended
+	 * transfer between two calls we hold, the owner joins what the two
+	 * dialogs carry. The 202 and the NOTIFY "100 Trying" went already; the
+	 * owner sends the final NOTIFY (sip_leg_refer_notify) before it ends
+	 * the legs, or returns an error status (403, 488...) that the leg puts
+	 * in the final NOTIFY. NULL op: the REFER is answered 403. */
+	unsigned (*refer_replaces)(void *u, struct sip_leg *leg, const struct sip_msg *req,
+				   struct sip_leg *replaced);
 };
 
 struct sip_ua_ops {

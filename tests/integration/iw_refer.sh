@@ -10,6 +10,11 @@
 # Then: a trunk without "refer accept" answers 403 and the call stays; a
 # target answering 486 gives a NOTIFY with the 486 sipfrag and the call
 # stays with the transferor.
+# Attended transfer (RFC 3891 Replaces): a sipp phone holding two calls from
+# the switch REFERs one with Replaces naming the other; the gateway joins
+# the two circuits (voice measured between the two timeslots), BYEs both
+# dialogs, and releases the second circuit when the switch releases the
+# first (uas_refer_replaces.xml).
 # The transferors are a sipp scenario (uas_refer.xml: it checks each
 # NOTIFY's sipfrag) and baresip, given its /transfer command through its
 # UDP console (the issue's "baresip transferring an ISUP call").
@@ -22,7 +27,7 @@ command -v sipp >/dev/null || { skip "it:iw-refer: sipp is not installed"; exit 
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
 VTY=25500 M3UA=25501 SIP=25502 XFER=25503 TARGET=25504 NOXFER=25505 BUSY=25506
-SPAN_L=25507 SPAN_R=25508 RTP_X=25520 RTP_T=25522 PHONE=25509 CONS=25515
+SPAN_L=25507 SPAN_R=25508 RTP_X=25520 RTP_T=25522 PHONE=25509 CONS=25515 PHONELIM=25510
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -77,11 +82,16 @@ sip
  trunk phone
   remote 127.0.0.1 $PHONE
   refer accept
+ trunk phonelim
+  remote 127.0.0.1 $PHONELIM
+  refer accept
+  max-call-duration 6
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4930 via xfer
  route to-sip 4940 via noxfer
  route to-sip 4950 via phone
+ route to-sip 4960 via phonelim
  route to-isup default via sw1
 media
  rtp-port-range 25530 25549
@@ -345,6 +355,213 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777123 " 50; then
 else
 	fail "it:iw-refer:sip-isup:iam"
 fi
+
+# --- 6. attended transfer (RFC 5589 7, RFC 3891 Replaces): the phone
+# holds two ISUP->SIP calls (CIC 10 = A, CIC 11 = B) and REFERs A with
+# Replaces naming B. The gateway joins circuit 10 with circuit 11 (each
+# channel's RTP to the other's), NOTIFY 200, BYE on both dialogs, no REL;
+# then the switch releases CIC 10 and the gateway releases CIC 11 with
+# the same cause; two CDRs.
+start_bg "$TMPD/att.out" timeout 40 sipp -sf "$SIPP/uas_refer_replaces.xml" -key rtpport $RTP_X \
+	-key target "sip:+4950999@127.0.0.1:$SIP" -i 127.0.0.1 -p $PHONE -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/att.msg"
+att=$BG_PID
+wait_udp $PHONE 50
+sw "call 10 50123410 89555"
+check "it:iw-refer:attended:call-a-answered (CON 10)" wait_ev "$out" "EV CON cic=10" 50
+sw "call 11 50123411 89556"
+check "it:iw-refer:attended:call-b-answered (CON 11)" wait_ev "$out" "EV CON cic=11" 50
+check "it:iw-refer:attended:joined (log)" wait_ev "$TMPD/td.log" \
+	"CIC 10, .*attended transfer: joined with call [0-9]+ \(CIC 11, " 50
+wait "$att"
+check "it:iw-refer:attended:phone-scenario (202, 2 NOTIFYs, BYE on A and on B)" test $? -eq 0
+check "it:iw-refer:attended:202" grep -q "^SIP/2.0 202 Accepted" "$TMPD/att.msg"
+frags=$(notify_frags "$TMPD/att.msg")
+check "it:iw-refer:attended:notify-sipfrags (100 Trying then 200 OK: '$frags')" \
+	test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 200 OK"
+byes=$(grep -c "^BYE sip:" "$TMPD/att.msg")
+check "it:iw-refer:attended:bye-on-both-dialogs ($byes BYEs, distinct Call-IDs)" test "$byes" -eq 2 -a \
+	"$(awk '/^BYE sip:/ { b = 1 } b && /^Call-ID:/ { print; b = 0 }' "$TMPD/att.msg" | sort -u | wc -l)" -eq 2
+check "it:iw-refer:attended:referred-by-logged-not-passed-on" \
+	grep -q "REFER Referred-By <sip:+4950123456@127.0.0.1:$PHONE> (kept here, not passed on)" "$TMPD/td.log"
+calls=$(vty $VTY "show calls")
+sed "s/^/   /" <<<"$calls" | head -4
+check "it:iw-refer:attended:no-rel (CIC 10, 11)" test "$(rel_count 10)" -eq 0 -a "$(rel_count 11)" -eq 0
+check "it:iw-refer:attended:both-calls-active (show calls)" test \
+	"$(grep -cE "ISUP->SIP active: .*ISUP sw1 CIC (10|11);" <<<"$calls")" -eq 2
+check "it:iw-refer:attended:show-calls-joined (each names the other)" test \
+	"$(grep -cE "^  joined with call [0-9]+ \(attended transfer, no SIP leg\)" <<<"$calls")" -eq 2
+# voice between the two circuits: 1004 Hz -10 dBm0 on TS 10, 1500 Hz -13
+# dBm0 on TS 11, each measured on the other timeslot
+"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
+	--warmup 800 --ts "10:tone:1004:-10" --ts "11:tone:1500:-13" --freq 1500 --seconds 3 \
+	>"$TMPD/e1j.out"
+a_to_b=$(grep "^TS 11 " "$TMPD/e1j.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+b_to_a=$(grep "^TS 10 " "$TMPD/e1j.out" | tr ' ' '\n' | sed -n 's/^f1500_dbm0=//p')
+echo "   TS 10 -> TS 11: 1004 Hz at ${a_to_b:-?} dBm0 (sent -10); TS 11 -> TS 10: 1500 Hz at ${b_to_a:-?} dBm0 (sent -13)"
+check "it:iw-refer:attended:voice-cic10-to-cic11 (-10 dBm0 +-3)" near "$a_to_b" -10 3
+check "it:iw-refer:attended:voice-cic11-to-cic10 (-13 dBm0 +-3)" near "$b_to_a" -13 3
+# each channel admitted the other's RTP (media admission: only the
+# remote it was given; the workers' figures come every 2 s)
+joined_media_ok() {
+	local m
+	for _ in $(seq 1 20); do
+		m=$(vty $VTY "show calls" | grep -E "^  media .*RTP rx [1-9][0-9]* .*; refused 0;")
+		[ "$(grep -c . <<<"$m")" -eq 2 ] && return 0
+		sleep 0.3
+	done
+	vty $VTY "show calls" | sed "s/^/   /"
+	return 1
+}
+check "it:iw-refer:attended:rtp-admitted (both channels rx > 0, refused 0)" joined_media_ok
+sw "release 10 16"
+check "it:iw-refer:attended:rel-10->rlc" wait_ev "$out" "EV RLC cic=10" 50
+check "it:iw-refer:attended:rel-on-11 (cause 16, the joined call's)" wait_ev "$out" "EV REL cic=11 cause=16" 50
+check "it:iw-refer:attended:cdr-lines (CIC 10 and 11, cause 16)" wait_ev "$TMPD/td.log" \
+	"CDR call=[0-9]+ dir=isup-sip .* cic=11 trunk=phone .* cause=16 sip=200" 30
+check "it:iw-refer:attended:cdr-line-10" grep -qE \
+	"CDR call=[0-9]+ dir=isup-sip .* cic=10 trunk=phone .* cause=16 sip=200" "$TMPD/td.log"
+check "it:iw-refer:attended:cdr-file (both calls answered, cause 16)" \
+	CDR direction=isup-sip cic=10 record_type=call -- trunk=phone result=answered cause=16
+check "it:iw-refer:attended:cdr-file-11" \
+	CDR direction=isup-sip cic=11 record_type=call -- trunk=phone result=answered cause=16
+check "it:iw-refer:attended:no-call-left" no_calls
+
+# --- 6b. Replaces naming no dialog of ours: 202, then the 481 an INVITE
+# with it would get in the final NOTIFY (RFC 3891 3); the call stays
+start_bg "$TMPD/att481.out" timeout 30 sipp -sf "$SIPP/uas_refer.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930999@127.0.0.1:$SIP?Replaces=nosuch%40x%3Bto-tag%3Da%3Bfrom-tag%3Db" \
+	-i 127.0.0.1 -p $XFER -m 1 -nostdin -trace_msg -message_file "$TMPD/att481.msg"
+att481=$BG_PID
+wait_udp $XFER 50
+sw "call 12 30123412 89555"
+check "it:iw-refer:replaces-481:answered (CON)" wait_ev "$out" "EV CON cic=12" 50
+check "it:iw-refer:replaces-481:logged" wait_ev "$TMPD/td.log" \
+	"REFER Replaces nosuch@x: no such confirmed dialog: 481" 50
+sleep 0.5
+frags=$(notify_frags "$TMPD/att481.msg")
+check "it:iw-refer:replaces-481:notify-sipfrags (100 then 481: '$frags')" \
+	test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 481 Call/Transaction Does Not Exist"
+check "it:iw-refer:replaces-481:call-stays (no REL, no BYE)" \
+	test "$(rel_count 12)" -eq 0 -a -z "$(grep '^BYE ' "$TMPD/att481.msg")"
+sw "release 12 16"
+check "it:iw-refer:replaces-481:rel->rlc" wait_ev "$out" "EV RLC cic=12" 50
+wait "$att481"
+check "it:iw-refer:replaces-481:scenario (202, NOTIFYs, BYE after REL)" test $? -eq 0
+
+# --- 6c. Replaces naming a dialog of another trunk (the phone's) from a
+# transferor on trunk xfer: 403, both calls unchanged
+start_bg "$TMPD/attb.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP_T \
+	-i 127.0.0.1 -p $PHONE -m 1 -nostdin -trace_msg -message_file "$TMPD/attb.msg"
+attb=$BG_PID
+wait_udp $PHONE 50
+sw "call 13 50123413 89555"
+check "it:iw-refer:replaces-other-trunk:b-answered (ANM 13)" wait_ev "$out" "EV (ANM|CON) cic=13" 50
+# dialog B as the phone has it: Call-ID, tandem's tag (From), the phone's (To)
+b_cid=$(sed -n 's/^Call-ID: *//p' "$TMPD/attb.msg" | head -1 | tr -d '\r')
+b_ftag=$(grep -m1 "^From:" "$TMPD/attb.msg" | sed -n 's/.*;tag=\([^;> ]*\).*/\1/p' | tr -d '\r')
+b_ttag=$(grep "^To:.*;tag=" "$TMPD/attb.msg" | head -1 | sed -n 's/.*;tag=\([^;> ]*\).*/\1/p' | tr -d '\r')
+start_bg "$TMPD/attx.out" timeout 30 sipp -sf "$SIPP/uas_refer_refused.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930999@127.0.0.1:$SIP?Replaces=$b_cid%3Bto-tag%3D$b_ftag%3Bfrom-tag%3D$b_ttag" \
+	-i 127.0.0.1 -p $XFER -m 1 -nostdin -trace_msg -message_file "$TMPD/attx.msg"
+attx=$BG_PID
+wait_udp $XFER 50
+sw "call 14 30123414 89555"
+check "it:iw-refer:replaces-other-trunk:a-answered (CON 14)" wait_ev "$out" "EV CON cic=14" 50
+check "it:iw-refer:replaces-other-trunk:403" wait_ev "$TMPD/attx.msg" "^SIP/2.0 403 " 50
+check "it:iw-refer:replaces-other-trunk:logged (dialog $b_cid)" grep -q \
+	"REFER with Replaces names a dialog of trunk phone, not xfer: 403" "$TMPD/td.log"
+check "it:iw-refer:replaces-other-trunk:calls-unchanged (no REL on 13, 14)" \
+	test "$(rel_count 13)" -eq 0 -a "$(rel_count 14)" -eq 0
+sw "release 14 16"
+sw "release 13 16"
+check "it:iw-refer:replaces-other-trunk:rel->rlc" wait_ev "$out" "EV RLC cic=13" 50
+wait "$attx"
+check "it:iw-refer:replaces-other-trunk:a-bye-after-rel (scenario complete)" test $? -eq 0
+wait "$attb"
+check "it:iw-refer:replaces-other-trunk:b-bye-after-rel (scenario complete)" test $? -eq 0
+
+# --- 6d. Replaces from a trunk without "refer accept": 403 (its policy)
+start_bg "$TMPD/attp.out" timeout 30 sipp -sf "$SIPP/uas_refer_refused.xml" -key rtpport $RTP_X \
+	-key target "sip:+4930999@127.0.0.1:$SIP?Replaces=k%3Bto-tag%3Da%3Bfrom-tag%3Db" \
+	-i 127.0.0.1 -p $NOXFER -m 1 -nostdin -trace_msg -message_file "$TMPD/attp.msg"
+attp=$BG_PID
+wait_udp $NOXFER 50
+sw "call 15 40123415 89555"
+check "it:iw-refer:replaces-policy:answered (CON)" wait_ev "$out" "EV CON cic=15" 50
+check "it:iw-refer:replaces-policy:403" wait_ev "$TMPD/attp.msg" "^SIP/2.0 403 " 50
+check "it:iw-refer:replaces-policy:logged" grep -q \
+	"REFER with Replaces: trunk noxfer does not take transfers: 403" "$TMPD/td.log"
+sw "release 15 16"
+check "it:iw-refer:replaces-policy:rel->rlc" wait_ev "$out" "EV RLC cic=15" 50
+wait "$attp"
+check "it:iw-refer:replaces-policy:bye-after-rel (scenario complete)" test $? -eq 0
+
+# --- 6e. attended transfer the other way: the phone called two ISUP
+# parties through tandem (SIP->ISUP, tandem is the UAS of both dialogs, so
+# its tag is the To tag) and REFERs the first with Replaces naming the
+# second
+start_bg "$TMPD/attu.out" timeout 40 sipp -sf "$SIPP/uac_refer_replaces.xml" 127.0.0.1:$SIP \
+	-s +4989777124 -key target "sip:+4989777124@127.0.0.1:$SIP" -i 127.0.0.1 -p $PHONE \
+	-m 2 -nostdin -trace_msg -message_file "$TMPD/attu.msg"
+attu=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777124 .*" 50 && sleep 0.5 &&
+	[ "$(grep -cE "EV IAM cic=[0-9]+ called=89777124 " "$out")" -eq 2 ]; then
+	cics=$(grep -E "EV IAM cic=[0-9]+ called=89777124 " "$out" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	ca=$(head -1 <<<"$cics")
+	cb=$(tail -1 <<<"$cics")
+	for c in $ca $cb; do
+		sw "ring $c"
+		sw "answer $c"
+	done
+	wait "$attu"
+	check "it:iw-refer:attended-sip-isup:phone-scenario (202, 2 NOTIFYs, BYE on both)" test $? -eq 0
+	frags=$(notify_frags "$TMPD/attu.msg")
+	check "it:iw-refer:attended-sip-isup:notify-sipfrags ('$frags')" \
+		test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 200 OK"
+	check "it:iw-refer:attended-sip-isup:joined (log)" grep -qE \
+		"attended transfer: joined with call [0-9]+ \(CIC ($ca|$cb), " "$TMPD/td.log"
+	check "it:iw-refer:attended-sip-isup:no-rel (CIC $ca, $cb)" \
+		test "$(rel_count $ca)" -eq 0 -a "$(rel_count $cb)" -eq 0
+	"$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L \
+		--timeslots 1-31 --warmup 800 --ts "$ca:tone:1004:-10" --ts "$cb:tone:1500:-13" \
+		--freq 1500 --seconds 3 >"$TMPD/e1u.out"
+	a_to_b=$(grep "^TS $cb " "$TMPD/e1u.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
+	b_to_a=$(grep "^TS $ca " "$TMPD/e1u.out" | tr ' ' '\n' | sed -n 's/^f1500_dbm0=//p')
+	echo "   TS $ca -> TS $cb: ${a_to_b:-?} dBm0 (sent -10); TS $cb -> TS $ca: ${b_to_a:-?} dBm0 (sent -13)"
+	check "it:iw-refer:attended-sip-isup:voice-a-to-b (-10 dBm0 +-3)" near "$a_to_b" -10 3
+	check "it:iw-refer:attended-sip-isup:voice-b-to-a (-13 dBm0 +-3)" near "$b_to_a" -13 3
+	sw "release $cb 31"
+	check "it:iw-refer:attended-sip-isup:rel-b->rlc" wait_ev "$out" "EV RLC cic=$cb" 50
+	check "it:iw-refer:attended-sip-isup:rel-on-a (cause 31, the joined call's)" \
+		wait_ev "$out" "EV REL cic=$ca cause=31" 50
+	check "it:iw-refer:attended-sip-isup:cdr-lines (dir sip-isup, cause 31, both)" test "$(grep -cE \
+		"CDR call=[0-9]+ dir=sip-isup .* cic=($ca|$cb) trunk=phone .* cause=31 sip=200" "$TMPD/td.log")" -eq 2
+	check "it:iw-refer:attended-sip-isup:no-call-left" no_calls
+else
+	fail "it:iw-refer:attended-sip-isup:two-iams"
+	kill "$attu" 2>/dev/null
+fi
+
+# --- 6f. a joined call keeps its trunk's max-call-duration (6 s here):
+# the first call's limit ends it, and the call joined to it goes too
+start_bg "$TMPD/attl.out" timeout 40 sipp -sf "$SIPP/uas_refer_replaces.xml" -key rtpport $RTP_X \
+	-key target "sip:+4960999@127.0.0.1:$SIP" -i 127.0.0.1 -p $PHONELIM -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/attl.msg"
+attl=$BG_PID
+wait_udp $PHONELIM 50
+sw "call 16 60123416 89555"
+check "it:iw-refer:joined-limit:a-answered (CON 16)" wait_ev "$out" "EV CON cic=16" 50
+sw "call 17 60123417 89556"
+check "it:iw-refer:joined-limit:b-answered (CON 17)" wait_ev "$out" "EV CON cic=17" 50
+wait "$attl"
+check "it:iw-refer:joined-limit:joined (202, NOTIFYs, BYE on both)" test $? -eq 0
+check "it:iw-refer:joined-limit:no-rel-yet" test "$(rel_count 16)" -eq 0 -a "$(rel_count 17)" -eq 0
+check "it:iw-refer:joined-limit:limit-reached (log)" wait_ev "$TMPD/td.log" \
+	"CIC 16, .*maximum call duration \(6 s\) reached" 100
+check "it:iw-refer:joined-limit:rel-16 (cause 16)" wait_ev "$out" "EV REL cic=16 cause=16" 50
+check "it:iw-refer:joined-limit:rel-17 (the joined call, cause 16)" wait_ev "$out" "EV REL cic=17 cause=16" 50
+check "it:iw-refer:joined-limit:no-call-left" no_calls
 
 # --- 4. baresip as the transferor: its /transfer command (menu module),
 # given through its UDP console (cons module), on an ISUP call it answered

@@ -20,6 +20,7 @@
 #include <osmocom/core/timer.h>
 
 #include "core/loop.h"
+#include "sip/sip_refer.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 #include "sip/sip_ua_int.h"
@@ -883,6 +884,51 @@ START_TEST(test_state_table)
 }
 END_TEST
 
+/* RFC 3891 3 Replaces inside a Refer-To URI's headers (RFC 3261 19.1.1
+ * escapes; RFC 5589 7.1 shows the form). */
+START_TEST(test_replaces_decode)
+{
+	static const struct {
+		const char *hdrs;
+		int rc;
+		const char *call_id, *to_tag, *from_tag;
+		bool early;
+	} v[] = {
+		{"Replaces=abc%40h.example%3Bto-tag%3D7743%3Bfrom-tag%3D6472", 0, "abc@h.example",
+		 "7743", "6472", false},
+		/* unescaped '@' as phones send it; another header before */
+		{"Require=replaces&Replaces=x@y%3Bfrom-tag%3Db%3Bto-tag%3Da%3Bearly-only", 0, "x@y",
+		 "a", "b", true},
+		{"replaces=k%3B%20to-tag%3D1%3B%20from-tag%3D2", 0, "k", "1", "2", false},
+		{"Foo=bar", -ENOENT, NULL, NULL, NULL, false},
+		{"Replaces=k%3Bto-tag%3D1", -EBADMSG, NULL, NULL, NULL, false},
+		{"Replaces=%3Bto-tag%3D1%3Bfrom-tag%3D2", -EBADMSG, NULL, NULL, NULL, false},
+		{"Replaces=k%3Bto-tag%3D1%3Bfrom-tag%3D2&Replaces=j%3Bto-tag%3D1%3Bfrom-tag%3D2",
+		 -EBADMSG, NULL, NULL, NULL, false},
+		{"Replaces=k%3Bto-tag%3D1%3Bfrom-tag%3D%2", -EBADMSG, NULL, NULL, NULL, false},
+	};
+	char buf[128];
+
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct sip_replaces r;
+		int rc = sip_replaces_decode(tstr_make(v[i].hdrs, strlen(v[i].hdrs)), &r, buf,
+					     sizeof(buf));
+
+		ck_assert_msg(rc == v[i].rc, "%s: %d", v[i].hdrs, rc);
+		if (rc)
+			continue;
+		ck_assert(tstr_eq_cstr(r.call_id, v[i].call_id));
+		ck_assert(tstr_eq_cstr(r.to_tag, v[i].to_tag));
+		ck_assert(tstr_eq_cstr(r.from_tag, v[i].from_tag));
+		ck_assert(r.early_only == v[i].early);
+	}
+	/* too long for the buffer */
+	ck_assert_int_eq(sip_replaces_decode(TSTR_LIT("Replaces=abcdefgh%3Bto-tag%3D1"),
+					     &(struct sip_replaces){0}, buf, 4),
+			 -ENOSPC);
+}
+END_TEST
+
 Suite *sip_ua_suite(void)
 {
 	Suite *s = suite_create("sip_ua");
@@ -895,6 +941,7 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_uas_200_until_ack_then_bye_in);
 	tcase_add_test(tc, test_uas_no_ack_bye_408);
 	tcase_add_test(tc, test_uas_refer);
+	tcase_add_test(tc, test_replaces_decode);
 	tcase_add_test(tc, test_uas_bye_out);
 	tcase_add_test(tc, test_uas_cancel_487);
 	tcase_add_test(tc, test_uas_reliable_180_prack);

@@ -15,6 +15,16 @@
 #     log and "show sip trunks"; accepted again: registered, failures reset
 #   - kamailio stopped: no answer, the same backoff; started again:
 #     registered again
+# and as the carrier's redirect server for ISUP -> SIP calls from the
+# libss7 switch (issue 18 item 2; redirect follow 2):
+#   - 302 with a Contact in national form (sip:030222@pbx): followed to
+#     trunk pbx (a sipp UAS) with the user normalised by the numbering
+#     rules (sip:+4930222@...;user=phone), Diversion naming the carrier's
+#     URI; answered
+#   - 305 Use Proxy naming trunk pbx: the same Request-URI again through
+#     it; answered. 305 naming a host that is no configured trunk: refused,
+#     REL 31
+#   - 380 Alternative Service: not followed (no second INVITE), REL 31
 # Ports 27600-27619.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:kam-reg: isup-switch not built"; exit 0; }
@@ -27,7 +37,7 @@ for m in registrar usrloc auth ctl pv tm sl; do
 done
 command -v kamcmd >/dev/null || { skip "it:kam-reg: kamcmd (package kamailio) is not installed"; exit 0; }
 cd "$TMPD" || exit 1
-KPORT=27600 UAC=27601 VTY=27610 M3UA=27611 SIP=27612 SPAN=27613 SPAN_R=27614 RTP0=27620
+KPORT=27600 UAC=27601 UAS=27602 VTY=27610 M3UA=27611 SIP=27612 SPAN=27613 SPAN_R=27614 RTP0=27620
 CTL="unix:$TMPD/kamailio.ctl"
 
 cat >"$TMPD/t.cfg" <<CFG
@@ -57,8 +67,13 @@ sip
   auth gw1 s3cret-gw
   register expires 60
   register retry 1 8
+  redirect follow 2
+ trunk pbx
+  remote 127.0.0.1 $UAS
+  redirection diversion
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
+ route to-sip 4930 via carrier
  route to-isup default via sw1
 media
  rtp-port-range $RTP0 $((RTP0 + 19))
@@ -145,6 +160,25 @@ request_route {
 		sl_send_reply("405", "Method Not Allowed");
 		exit;
 	}
+	if (\$si == "127.0.0.1" && \$sp == $SIP) {
+		# tandem's calls: the redirect server's answers, by number
+		xlog("L_NOTICE", "REDIR-IN \$rU\n");
+		if (\$rU == "+4930111") {
+			append_to_reply("Contact: <sip:030222@127.0.0.1:$UAS>\r\n");
+			sl_send_reply("302", "Moved Temporarily");
+		} else if (\$rU == "+4930333") {
+			append_to_reply("Contact: <sip:127.0.0.1:$UAS>\r\n");
+			sl_send_reply("305", "Use Proxy");
+		} else if (\$rU == "+4930334") {
+			append_to_reply("Contact: <sip:192.0.2.7:5060>\r\n");
+			sl_send_reply("305", "Use Proxy");
+		} else if (\$rU == "+4930444") {
+			sl_send_reply("380", "Alternative Service");
+		} else {
+			sl_send_reply("404", "Not Found");
+		}
+		exit;
+	}
 	record_route();
 	if (!lookup("location", "sip:gw1@carrier.example")) {
 		sl_send_reply("480", "Gateway not registered");
@@ -206,6 +240,54 @@ if wait_ev "$TMPD/sw.out" "EV GRS cic=1" 100; then
 else
 	fail "it:kam-reg:call:link-up"
 fi
+
+# --- kamailio as redirect server for ISUP -> SIP calls
+sw() { echo "$*" >&3; }
+start_bg "$TMPD/uas.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $UAS -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/uas.msg"
+wait_udp $UAS 50
+# 302 with a national-form Contact
+sw "call 5 30111 89555"
+if wait_ev "$TMPD/sw.out" "EV ANM cic=5" 80; then
+	check "it:kam-reg:302:followed-to-trunk-pbx" grep -qE \
+		"SIP 302 from trunk carrier: redirect 1/2 to sip:030222@127.0.0.1:$UAS via trunk pbx" "$TMPD/td.log"
+	check "it:kam-reg:302:user-normalised (+4930222)" grep -qE \
+		"redirect target sip:030222@127.0.0.1:$UAS: number \+4930222, Request-URI sip:\+4930222@127.0.0.1:$UAS;user=phone" "$TMPD/td.log"
+	check "it:kam-reg:302:uas-got-the-normalised-ruri" \
+		grep -q "^INVITE sip:+4930222@127.0.0.1:$UAS;user=phone SIP/2.0" "$TMPD/uas.msg"
+	check "it:kam-reg:302:diversion-names-the-carrier-uri" grep -qE \
+		"^Diversion: <sip:\+4930111@carrier.example;user=phone>;reason=unconditional;counter=1" "$TMPD/uas.msg"
+	sw "release 5 16"
+	check "it:kam-reg:302:released" wait_ev "$TMPD/sw.out" "EV RLC cic=5" 50
+else
+	fail "it:kam-reg:302:answered"
+	grep -E "302|redirect|cic=5" "$TMPD/td.log" | tail
+fi
+# 305 naming a configured trunk: the same request through it
+sw "call 6 30333 89555"
+if wait_ev "$TMPD/sw.out" "EV ANM cic=6" 80; then
+	check "it:kam-reg:305:same-request-through-the-proxy-trunk" grep -q \
+		"SIP 305 from trunk carrier: sip:+4930333@carrier.example;user=phone again through proxy trunk pbx" "$TMPD/td.log"
+	check "it:kam-reg:305:uas-got-the-original-ruri" \
+		grep -q "^INVITE sip:+4930333@carrier.example;user=phone SIP/2.0" "$TMPD/uas.msg"
+	sw "release 6 16"
+	check "it:kam-reg:305:released" wait_ev "$TMPD/sw.out" "EV RLC cic=6" 50
+else
+	fail "it:kam-reg:305:answered"
+	grep -E "305|redirect|cic=6" "$TMPD/td.log" | tail
+fi
+# 305 naming a foreign host: refused; 380: not followed; both REL 31
+sw "call 7 30334 89555"
+check "it:kam-reg:305-foreign:rel-31" wait_ev "$TMPD/sw.out" "EV REL cic=7 cause=31" 80
+check "it:kam-reg:305-foreign:refused" grep -q \
+	"SIP 305 Contact sip:192.0.2.7:5060: not another configured trunk: refused" "$TMPD/td.log"
+sw "call 8 30444 89555"
+check "it:kam-reg:380:rel-31" wait_ev "$TMPD/sw.out" "EV REL cic=8 cause=31" 80
+check "it:kam-reg:380:not-followed (logged)" grep -q \
+	"SIP 380 Alternative Service from trunk carrier: not followed" "$TMPD/td.log"
+check "it:kam-reg:380:one-invite-only" test "$(grep -c "REDIR-IN +4930444" "$TMPD/k1.log")" = 1
+check "it:kam-reg:3xx:uas-saw-two-calls-only (302 and 305 targets)" \
+	test "$(grep -c "^INVITE sip:" "$TMPD/uas.msg")" = 2
 
 # --- re-registration at half the granted 20 s, before the binding lapses
 saved() { [ "$(times 1 SAVED | wc -l)" -ge 3 ]; }

@@ -81,6 +81,7 @@ struct sip_trunk {
 	/* kind registered: the peer registers with us (sip_registrar.h) */
 	bool registrar;
 	unsigned reg_min_expires, reg_max_expires;
+	char *reg_state_file;		 /* bindings kept across restarts (NULL: not kept) */
 	struct sip_registrar_state *reg; /* its bindings (NULL: none yet) */
 	/* state */
 	bool up, registered;

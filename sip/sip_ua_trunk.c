@@ -12,6 +12,7 @@
 #include "sip/sip_build.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_lex.h"
+#include "sip/sip_registrar.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua_int.h"
 #include "sip/sip_uri.h"
@@ -391,6 +392,9 @@ static void reg_timer(void *priv)
 void sip_ua_start_registrations(struct sip_ua *ua)
 {
 	struct sip_trunk *t;
+
+	/* the bindings of trunks registered with us, kept in their state files */
+	sip_registrar_restore(ua);
 
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{

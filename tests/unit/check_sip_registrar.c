@@ -2,7 +2,10 @@
  * 10.3 steps 6-7: expires, 423, "*", Call-ID/CSeq ordering, expiry). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sip/sip_registrar.h"
 #include "sip/sip_uri.h"
@@ -273,6 +276,59 @@ START_TEST(test_refresh_equivalent_contact)
 }
 END_TEST
 
+/* the state file: what is saved comes back with the lifetime it has left;
+ * what expired meanwhile does not; a bad line names file and line */
+START_TEST(test_store_roundtrip)
+{
+	struct sip_reg_table t = {0}, u;
+	struct sip_reg_outcome o;
+	struct sockaddr_in a = src4("192.0.2.10", 40000);
+	struct sip_reg_request rq = req("c1@pbx", 7, "sip:pbx@10.0.0.5:5060;line=1", -1, 120, &a);
+	char path[] = "/tmp/check-reg-XXXXXX", err[256];
+	unsigned expired;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	rq.user_agent = TSTR_LIT("PBX model 2 (fw 1.0)");
+	ck_assert_int_eq(sip_reg_apply(&t, &rq, &lim, 1000, &o), 0);
+	rq = req("c2@pbx", 1, "sip:pbx@10.0.0.6:5062", 300, -1, &a);
+	rq.c[0].q = 500;
+	ck_assert_int_eq(sip_reg_apply(&t, &rq, &lim, 1000, &o), 0);
+	/* saved at table time 1010 = wall 1,700,000,010 */
+	ck_assert_int_eq(sip_reg_table_save(&t, path, 1010, 1700000010), 0);
+	/* the new process: its clock at 5, the wall 30 s later */
+	ck_assert_int_eq(sip_reg_table_load(&u, path, 5, 1700000040, &expired, err, sizeof(err)),
+			 2);
+	ck_assert_uint_eq(expired, 0);
+	ck_assert_str_eq(u.b[0].contact, "sip:pbx@10.0.0.5:5060;line=1");
+	ck_assert_str_eq(u.b[0].call_id, "c1@pbx");
+	ck_assert_str_eq(u.b[0].user_agent, "PBX model 2 (fw 1.0)");
+	ck_assert_uint_eq(u.b[0].cseq, 7);
+	ck_assert_int_eq(u.b[0].q, -1);
+	ck_assert_uint_eq(u.b[0].expires_at, 5 + 120 - 10 - 30);
+	ck_assert_int_eq(u.b[1].q, 500);
+	ck_assert_uint_eq(u.b[1].expires_at, 5 + 300 - 10 - 30);
+	ck_assert(sip_reg_has_source(&u, (const struct sockaddr *)&a, SIP_PROTO_UDP, 5));
+	/* 200 s later the first one is gone */
+	ck_assert_int_eq(sip_reg_table_load(&u, path, 5, 1700000210, &expired, err, sizeof(err)),
+			 1);
+	ck_assert_uint_eq(expired, 1);
+	ck_assert_str_eq(u.b[0].contact, "sip:pbx@10.0.0.6:5062");
+	/* a damaged file: nothing loaded, the line named */
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("binding 17 garbage\n", f);
+	fclose(f);
+	ck_assert_int_lt(sip_reg_table_load(&u, path, 5, 1700000040, &expired, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(u.n, 0);
+	ck_assert_msg(strstr(err, ":4: not a binding line") != NULL, "%s", err);
+	unlink(path);
+}
+END_TEST
+
 Suite *sip_registrar_suite(void)
 {
 	Suite *s = suite_create("sip_registrar");
@@ -285,6 +341,7 @@ Suite *sip_registrar_suite(void)
 	tcase_add_test(tc, test_full_and_atomic);
 	tcase_add_test(tc, test_uri_equal);
 	tcase_add_test(tc, test_refresh_equivalent_contact);
+	tcase_add_test(tc, test_store_roundtrip);
 	suite_add_tcase(s, tc);
 	return s;
 }

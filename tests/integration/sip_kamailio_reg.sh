@@ -13,6 +13,7 @@
 #   - kamailio refuses (403): tandem retries with a growing, randomized
 #     delay (register retry 1 8: 0.5-1, 1-2, 2-4, 4-8 s), visible in its
 #     log and "show sip trunks"; accepted again: registered, failures reset
+#   - 423 with Min-Expires 120: asked again at once with 120
 #   - kamailio stopped: no answer, the same backoff; started again:
 #     registered again
 # and as the carrier's redirect server for ISUP -> SIP calls from the
@@ -122,6 +123,12 @@ request_route {
 		if (\$shv(refuse) == 1) {
 			xlog("L_NOTICE", "REFUSED at \$TV(Sn) cseq \$cs\n");
 			sl_send_reply("403", "Forbidden");
+			exit;
+		}
+		if (\$shv(refuse) == 2 && \$(hdr(Expires){s.int}) < 120) {
+			xlog("L_NOTICE", "TOO-BRIEF at \$TV(Sn) cseq \$cs\n");
+			append_to_reply("Min-Expires: 120\r\n");
+			sl_send_reply("423", "Interval Too Brief");
 			exit;
 		}
 		if (!pv_www_authenticate("carrier.example", "s3cret-gw", "0")) {
@@ -326,6 +333,21 @@ n0=$(grep -c "trunk carrier: registered for" "$TMPD/td.log")
 check "it:kam-reg:403:registered-again-when-accepted" wait_ev "$TMPD/td.log" \
 	"trunk carrier: registered for 20 s" 100 $((n0 + 1))
 check "it:kam-reg:403:failures-reset" grep -qE "^carrier .*, registered \(20 s granted" <<<"$(trunks)"
+
+# --- 423 Interval Too Brief with Min-Expires 120: asked again with 120 at once
+kamcmd -s "$CTL" pv.shvSet refuse int 2 >/dev/null
+check "it:kam-reg:423:asked-again-with-min-expires" wait_ev "$TMPD/td.log" \
+	"trunk carrier: 423, registering again for 120 s" 150
+check "it:kam-reg:423:kamailio-saw-expires-120" wait_ev "$TMPD/k1.log" \
+	"REG at [0-9.]+ cseq [0-9]+ auth \[gw1\] expires \[120\]" 30
+refreshed_after_423() {
+	awk '/423, registering again/ { s = 1 } s && /registration refreshed, 20 s granted/ { f = 1 }
+		END { exit !f }' "$TMPD/td.log"
+}
+for _ in $(seq 1 30); do refreshed_after_423 && break; sleep 0.1; done
+check "it:kam-reg:423:refreshed-after-it" refreshed_after_423
+check "it:kam-reg:423:still-registered" grep -qE "^carrier .*, registered \(20 s granted" <<<"$(trunks)"
+kamcmd -s "$CTL" pv.shvSet refuse int 0 >/dev/null
 
 # --- kamailio stopped: no answer (ICMP port unreachable on loopback), backoff
 kill -TERM $KP

@@ -230,6 +230,9 @@ check "it:kam-reg:binding-in-usrloc (kamcmd ul.dump)" bound
 ul_dump | grep -E "AoR|Address|Expires" | head -4 | sed "s/^/   /"
 t=$(trunks)
 sed "s/^/   /" <<<"$t"
+rc=$(vty $VTY enable "show running-config")
+check "it:kam-reg:running-config (register expires 60, register retry 1 8)" \
+	bash -c "grep -qx '  register expires 60' <<<'$rc' && grep -qx '  register retry 1 8' <<<'$rc'"
 check "it:kam-reg:show-sip-trunks (registered, 20 s granted)" \
 	grep -qE "^carrier .*, registered \(20 s granted, refresh in [0-9]+ s\)" <<<"$t"
 

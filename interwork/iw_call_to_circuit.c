@@ -15,8 +15,10 @@
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum.h"
 #include "interwork/iw_trust.h"
+#include "sip/sip_hdr.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
+#include "sip/sip_uri.h"
 
 /* RFC 4694 parameters of the Request-URI (iw_enum_np_parse, the parser ENUM
  * results go through): the routing number without '+' into rn ("" when
@@ -175,6 +177,21 @@ static void in_prack(void *u, struct sip_leg *leg, const struct sip_msg *prack)
 			c->agreed.remote_addr, c->agreed.remote_port);
 }
 
+/* The URI that names the called party: the Request-URI, except on a trunk
+ * we register with, whose registrar retargets the request to the Contact
+ * we bound (RFC 3261 10, 16.5: "sip:tandem@our-address"), leaving the
+ * number the caller dialled in To. */
+static struct tstr called_uri(const struct sip_trunk *trunk, const struct sip_msg *invite)
+{
+	struct sip_uri u;
+	struct sip_nameaddr to;
+
+	if (trunk && trunk->do_register && sip_uri_decode(invite->ruri, &u) == 0 &&
+	    tstr_eq_cstr(u.user, "tandem") && sip_msg_to(invite, &to) == 0)
+		return to.uri;
+	return invite->ruri;
+}
+
 static const struct sip_leg_ops in_leg_ops = {
 	.ack = in_ack,
 	.prack = in_prack,
@@ -226,7 +243,7 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 	}
 	iw_trunk_take(c, trunk);
 
-	if (iw_uri_to_e164(iw_trunk_num(c), invite->ruri, e164, sizeof(e164)) < 0) {
+	if (iw_uri_to_e164(iw_trunk_num(c), called_uri(trunk, invite), e164, sizeof(e164)) < 0) {
 		/* RFC 3398 / Q.1912.5: an unusable number is an incomplete address */
 		LOGCALL(c, LOGL_INFO, "Request-URI without a usable number: 484\n");
 		goto reject_484;

@@ -350,6 +350,27 @@ static void redir_header(struct iw_call *c, const struct sip_trunk *t, unsigned 
 			target, status);
 }
 
+/* A redirect target whose user is a number (RFC 3261 19.1.1 user part):
+ * the number normalised with the redirecting trunk's numbering rules into
+ * e164 (digits) and ruri, the URI with "+e164" for the user (and
+ * user=phone when it has no user parameter). False: not a number, the
+ * Contact is used as it came. */
+static bool redir_normalise(struct iw_call *c, const char *uri, const struct sip_uri *u, char *e164,
+			    size_t esize, char *ruri, size_t rsize)
+{
+	struct tstr v;
+	const char *user_end;
+	int n;
+
+	if (!u->user.len ||
+	    iw_uri_to_e164(iw_trunk_num(c), (struct tstr){uri, strlen(uri)}, e164, esize) < 0)
+		return false;
+	user_end = u->user.p + u->user.len;
+	n = snprintf(ruri, rsize, "%.*s+%s%s%s", (int)(u->user.p - uri), uri, e164, user_end,
+		     sip_param_find(u->params, "user", &v) || u->headers.len ? "" : ";user=phone");
+	return n > 0 && (size_t)n < rsize;
+}
+
 /* The next Contact still to try (the ISUP side keeps waiting): true when
  * an INVITE went. status: the answer that made us look (3xx, or the
  * failure of a redirected target). */
@@ -374,9 +395,25 @@ static bool try_redirect(struct iw_call *c, unsigned status)
 			status, c->trunk_name, c->redirects, c->redir_max, uri, t->name);
 		iw_call_cdr_record(c, false, (int)status, 0, -1);
 		redir_header(c, t, status, uri);
-		sip_leg_detach(c->leg);
-		c->leg = NULL;
-		send_invite(c, t, c->number, uri);
+		{
+			/* the Contact's user through the numbering rules of
+			 * the redirecting trunk (a redirect server may answer
+			 * in national form): +E.164, the rest kept */
+			char e164[48], ruri[320];
+			const char *num = c->number;
+
+			if (redir_normalise(c, uri, &u, e164, sizeof(e164), ruri, sizeof(ruri))) {
+				LOGCALL(c, LOGL_INFO,
+					"redirect target %s: number +%s, Request-URI %s\n", uri,
+					e164, ruri);
+				num = e164;
+			} else {
+				snprintf(ruri, sizeof(ruri), "%s", uri);
+			}
+			sip_leg_detach(c->leg);
+			c->leg = NULL;
+			send_invite(c, t, num, ruri);
+		}
 		talloc_free(uri);
 		return true;
 	}
@@ -385,6 +422,51 @@ static bool try_redirect(struct iw_call *c, unsigned status)
 		LOGCALL(c, LOGL_NOTICE, "redirect limit %u reached: %u Contact(s) not tried\n",
 			c->redir_max, c->n_redir_todo);
 		c->n_redir_todo = 0;
+	}
+	return false;
+}
+
+/* 305 Use Proxy (RFC 3261 21.3.6): the same request again through the
+ * proxy its Contact names. Our next hop is configuration, so only a
+ * proxy that is a configured trunk (other than the one that answered) is
+ * used, within the trunk's "redirect follow" budget; any other is refused
+ * (a 305 must not steer a gateway to a host of the answerer's choosing,
+ * the reason HTTP gave 305 up). */
+static bool use_proxy(struct iw_call *c, const struct sip_msg *rsp)
+{
+	struct sip_contact ct;
+	char ruri[256];
+
+	if (!c->redir_max)
+		c->redir_max = c->trunk->redirect_follow;
+	if (!c->ruri_sent || c->redirects >= c->redir_max) {
+		LOGCALL(c, LOGL_NOTICE, "SIP 305 from trunk %s: %s: not followed\n", c->trunk_name,
+			c->redir_max ? "redirect limit reached" : "redirect follow 0");
+		return false;
+	}
+	for (unsigned i = 0; i < 8 && sip_msg_contact(rsp, i, &ct) == 0; i++) {
+		struct sip_uri u;
+		struct sip_trunk *t;
+
+		if (ct.na.star || sip_uri_decode(ct.na.uri, &u) < 0 ||
+		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS) ||
+		    !(t = redir_trunk(&u)) || t == c->trunk || !iw_admit_trunk(t)) {
+			c->iw->st.redirects_refused++;
+			LOGCALL(c, LOGL_NOTICE,
+				"SIP 305 Contact %.*s: not another configured trunk: refused\n",
+				(int)ct.na.uri.len, ct.na.uri.p);
+			continue;
+		}
+		c->redirects++;
+		c->iw->st.redirects++;
+		snprintf(ruri, sizeof(ruri), "%s", c->ruri_sent);
+		LOGCALL(c, LOGL_INFO, "SIP 305 from trunk %s: %s again through proxy trunk %s\n",
+			c->trunk_name, ruri, t->name);
+		iw_call_cdr_record(c, false, 305, 0, -1);
+		sip_leg_detach(c->leg);
+		c->leg = NULL;
+		send_invite(c, t, c->number, ruri);
+		return true;
 	}
 	return false;
 }
@@ -430,6 +512,14 @@ void iw_to_sip_failed(struct iw_call *c, unsigned status, const struct sip_msg *
 		if (c->redir_max)
 			redir_collect(c, status, rsp);
 	}
+	if (c->cleg && status == 305 && c->trunk && use_proxy(c, rsp))
+		return;
+	if (status == 380)
+		/* RFC 3261 21.3.7: the alternatives are described in the
+		 * body, for a person to choose: nothing to call; the REL
+		 * has the status's cause (unlisted in RFC 3398 8.2.6.1) */
+		LOGCALL(c, LOGL_INFO, "SIP 380 Alternative Service from trunk %s: not followed\n",
+			c->trunk_name);
 	if (c->cleg && try_redirect(c, status))
 		return;
 	if (c->cleg && !c->acm_sent && iw_cause_sip_failover((int)status) &&

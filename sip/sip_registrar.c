@@ -5,13 +5,14 @@
 
 #include "sip/sip_acl.h"
 #include "sip/sip_registrar.h"
+#include "sip/sip_uri.h"
 
 static int find(const struct sip_reg_table *t, struct tstr uri)
 {
-	/* RFC 3261 10.3 step 7 compares with 19.1.4 URI equality; the PBX
-	 * sends its own Contact back byte for byte, so bytes compare here */
+	/* RFC 3261 10.3 step 7: Contacts compare by 19.1.4 URI equality (a
+	 * PBX may change the case of the host or the order of parameters) */
 	for (unsigned i = 0; i < t->n; i++)
-		if (strlen(t->b[i].contact) == uri.len && !memcmp(t->b[i].contact, uri.p, uri.len))
+		if (sip_uri_equal(tstr_make(t->b[i].contact, strlen(t->b[i].contact)), uri))
 			return (int)i;
 	return -1;
 }

@@ -93,6 +93,18 @@ const struct sip_reg_binding *sip_reg_best(const struct sip_reg_table *t, uint64
 bool sip_reg_has_source(const struct sip_reg_table *t, const struct sockaddr *src, int proto,
 			uint64_t now);
 
+/* --- the bindings kept across restarts (sip_registrar_store.c) --- */
+/* Write the live bindings to path (via path.tmp and rename); expiry and
+ * registration time as wall-clock seconds (now: the table's clock, wall:
+ * the wall clock at the same instant). 0 or -errno. */
+int sip_reg_table_save(const struct sip_reg_table *t, const char *path, uint64_t now, int64_t wall);
+/* Read them back into t (emptied first) with the lifetime each has left;
+ * those expired meanwhile are counted in *expired, not loaded. The number
+ * loaded, or -errno with err saying file, line and what is wrong (t is
+ * left empty). */
+int sip_reg_table_load(struct sip_reg_table *t, const char *path, uint64_t now, int64_t wall,
+		       unsigned *expired, char *err, size_t errsize);
+
 /* --- the UA side (sip_registrar_ua.c) --- */
 struct sip_trunk;
 struct sip_txn_dest;
@@ -133,6 +145,8 @@ int sip_registrar_dest(const struct sip_trunk *t, struct sip_txn_dest *d);
 /* The Request-URI for a call to the trunk (its best Contact), into buf.
  * -ENOENT when no binding is live (the call gets cause 20). */
 int sip_registrar_ruri(const struct sip_trunk *t, char *buf, size_t len);
+/* At start: each registered trunk's bindings from its state file. */
+void sip_registrar_restore(struct sip_ua *ua);
 /* REGISTER from the transaction layer (the UA answers through t). */
 void sip_registrar_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
 		      const struct sip_txn_dest *src);

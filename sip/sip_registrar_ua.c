@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
@@ -188,10 +189,27 @@ static void arm(struct sip_registrar_state *s)
 				    (next > now ? next - now : 0) * 1000000ull + 1000);
 }
 
+/* The trunk's bindings to its state file, when it has one. */
+static void store(struct sip_registrar_state *s)
+{
+	struct timespec ts;
+	int rc;
+
+	if (!s->trunk->reg_state_file)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rc = sip_reg_table_save(&s->tab, s->trunk->reg_state_file, sip_registrar_now(),
+				(int64_t)ts.tv_sec);
+	if (rc < 0)
+		LOGP(DSIP, LOGL_ERROR, "trunk %s: bindings not written to %s: %s\n", s->trunk->name,
+		     s->trunk->reg_state_file, strerror(-rc));
+}
+
 static void expiry(void *priv)
 {
 	struct sip_registrar_state *s = priv;
 	uint64_t now = sip_registrar_now();
+	unsigned gone;
 	char src[64];
 
 	for (unsigned i = 0; i < s->tab.n; i++) {
@@ -203,7 +221,10 @@ static void expiry(void *priv)
 		LOGP(DSIP, LOGL_NOTICE, "trunk %s: registration of %s (from %s) expired\n",
 		     s->trunk->name, b->contact, src);
 	}
-	sip_registrar_stats.expired += sip_reg_expire(&s->tab, now);
+	gone = sip_reg_expire(&s->tab, now);
+	sip_registrar_stats.expired += gone;
+	if (gone)
+		store(s);
 	arm(s);
 }
 
@@ -218,6 +239,49 @@ static struct sip_registrar_state *state(struct sip_ua *ua, struct sip_trunk *t)
 		loop_timer_init(&t->reg->tmr, expiry, t->reg);
 	}
 	return t->reg;
+}
+
+void sip_registrar_restore(struct sip_ua *ua)
+{
+	struct sip_trunk *t;
+
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		struct sip_registrar_state *s;
+		struct timespec ts;
+		unsigned expired;
+		char err[256];
+		int n;
+
+		if (!t->registrar || !t->reg_state_file || !(s = state(ua, t)))
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		n = sip_reg_table_load(&s->tab, t->reg_state_file, sip_registrar_now(),
+				       (int64_t)ts.tv_sec, &expired, err, sizeof(err));
+		if (n == -ENOENT)
+			continue; /* nothing kept yet */
+		if (n < 0) {
+			LOGP(DSIP, LOGL_ERROR, "trunk %s: bindings not restored: %s\n", t->name,
+			     err);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			const struct sip_reg_binding *b = &s->tab.b[i];
+			char a[64];
+
+			addr_str(&b->src, b->src_len, b->proto, a, sizeof(a));
+			LOGP(DSIP, LOGL_NOTICE,
+			     "trunk %s: binding %s (from %s) restored from %s, expires in %" PRIu64
+			     " s\n",
+			     t->name, b->contact, a, t->reg_state_file,
+			     b->expires_at - sip_registrar_now());
+		}
+		if (expired)
+			LOGP(DSIP, LOGL_NOTICE, "trunk %s: %u binding(s) in %s expired meanwhile\n",
+			     t->name, expired, t->reg_state_file);
+		sip_registrar_stats.added += (unsigned)n;
+		arm(s);
+	}
 }
 
 /* A refusal's line: at most one per trunk every LOG_EVERY_S seconds. */
@@ -370,6 +434,8 @@ void sip_registrar_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 		LOGP(DSIP, LOGL_DEBUG, "trunk %s: REGISTER from %s: %u refreshed\n", tr->name, a,
 		     out.refreshed);
 	arm(s);
+	if (rq.n || rq.star)
+		store(s);
 	/* 10.3 step 8: the current bindings, each with its expires */
 	for (unsigned i = 0; i < s->tab.n && hl < sizeof(hdrs); i++) {
 		const struct sip_reg_binding *b = &s->tab.b[i];

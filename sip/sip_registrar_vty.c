@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
@@ -54,6 +55,16 @@ DEFUN(cfg_trunk_reg_expires, cfg_trunk_reg_expires_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_reg_state_file, cfg_trunk_reg_state_file_cmd, "registered state-file PATH",
+      "The peer registers with us\nKeep the bindings in a file: a restart of tandemd "
+      "restores them with the lifetime they have left\nFile (written whole on each change)\n")
+{
+	TRUNK;
+	t->registrar = true;
+	osmo_talloc_replace_string(t, &t->reg_state_file, argv[0]);
+	return CMD_SUCCESS;
+}
+
 void sip_registrar_vty_write_trunk(struct vty *vty, const struct sip_trunk *t)
 {
 	if (!t->registrar)
@@ -63,6 +74,8 @@ void sip_registrar_vty_write_trunk(struct vty *vty, const struct sip_trunk *t)
 			t->reg_max_expires, VTY_NEWLINE);
 	else
 		vty_out(vty, "  registered%s", VTY_NEWLINE);
+	if (t->reg_state_file)
+		vty_out(vty, "  registered state-file %s%s", t->reg_state_file, VTY_NEWLINE);
 }
 
 static void src_str(const struct sip_reg_binding *b, char *buf, size_t size)
@@ -196,5 +209,6 @@ void sip_registrar_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_registered_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_registered_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_reg_expires_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_reg_state_file_cmd);
 	install_element_ve(&show_sip_registrations_cmd);
 }

@@ -56,7 +56,8 @@ struct sip_trunk {
 	char *auth_user, *auth_pass;
 	bool do_register;
 	unsigned register_expires;
-	bool require_auth;	     /* challenge requests from this trunk */
+	unsigned register_retry_base, register_retry_max; /* seconds: failure backoff */
+	bool require_auth;				  /* challenge requests from this trunk */
 	char *auth_realm;	     /* realm of our challenges (NULL: "tandem") */
 	unsigned auth_algs;	     /* SIP_TRUNK_AUTH_*; 0: both, SHA-256 first */
 	unsigned max_calls, max_cps; /* 0: unlimited */
@@ -80,10 +81,14 @@ struct sip_trunk {
 	/* kind registered: the peer registers with us (sip_registrar.h) */
 	bool registrar;
 	unsigned reg_min_expires, reg_max_expires;
+	char *reg_state_file;		 /* bindings kept across restarts (NULL: not kept) */
 	struct sip_registrar_state *reg; /* its bindings (NULL: none yet) */
 	/* state */
 	bool up, registered;
-	unsigned options_rtt_us;   /* the last OPTIONS answer's round trip (0: none yet) */
+	unsigned options_rtt_us; /* the last OPTIONS answer's round trip (0: none yet) */
+	/* outbound registration (sip_ua_trunk.c) */
+	unsigned reg_granted, reg_failures, reg_last_status;
+	uint64_t reg_next_ns;	   /* loop_now_ns() of the next REGISTER */
 	unsigned calls;		   /* calls on the trunk now (kept by the interworking layer) */
 	uint64_t cps_window_ms;	   /* start of the current one-second window */
 	unsigned cps_count;	   /* calls started in it */
@@ -104,6 +109,9 @@ const char *sip_mode_name(enum sip_trunk_mode m);
  * OPTIONS keep-alive; without keep-alive nothing tells, so "in use" while
  * it carries calls and "unknown" otherwise (never "down"). */
 const char *sip_trunk_state_name(const struct sip_trunk *t);
+/* ", registered (...)" / ", not registered (...)" for "show sip trunks";
+ * empty when the trunk does not register */
+void sip_trunk_reg_describe(const struct sip_trunk *t, char *buf, size_t size);
 
 /* The "sip" node, "show sip trunks", and the SIP timers (timer sip ...). */
 void sip_vty_init(void);

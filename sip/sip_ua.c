@@ -269,10 +269,18 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 			sip_ua_respond_simple(ua, t, m, st, hdrs);
 			return;
 		}
-		sip_ua_respond_simple(ua, t, m, 200,
-				      ALLOW_HDR SUPPORTED_HDR
-				      "Accept: application/sdp, application/isup, "
-				      "multipart/mixed\r\n");
+		/* RFC 3261 11.2: Allow lists what we process, REGISTER
+		 * included while a trunk is of kind registered */
+		if (sip_registrar_enabled())
+			sip_ua_respond_simple(ua, t, m, 200,
+					      ALLOW_REG_HDR SUPPORTED_HDR
+					      "Accept: application/sdp, application/isup, "
+					      "multipart/mixed\r\n");
+		else
+			sip_ua_respond_simple(ua, t, m, 200,
+					      ALLOW_HDR SUPPORTED_HDR
+					      "Accept: application/sdp, application/isup, "
+					      "multipart/mixed\r\n");
 		return;
 	}
 	case SIP_METHOD_PRACK:
@@ -291,7 +299,8 @@ static void on_request(void *priv, struct sip_txn *t, const struct sip_txn_info 
 		sip_leg_refer_rx(ua, t, i);
 		return;
 	default:
-		sip_ua_respond_simple(ua, t, m, 405, ALLOW_HDR);
+		sip_ua_respond_simple(ua, t, m, 405,
+				      sip_registrar_enabled() ? ALLOW_REG_HDR : ALLOW_HDR);
 		return;
 	}
 }

@@ -13,8 +13,11 @@
 #include "sip/sip_txn.h"
 #include "sip/sip_ua.h"
 
-#define MSG_MAX		     16384
-#define ALLOW_HDR	     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER\r\n"
+#define MSG_MAX	  16384
+#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER\r\n"
+/* ALLOW_HDR with REGISTER, while a trunk is of kind registered */
+#define ALLOW_REG_HDR \
+	"Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER, REGISTER\r\n"
 #define SUPPORTED_HDR	     "Supported: timer\r\n"
 #define SUPPORTED_100REL_HDR "Supported: 100rel, timer\r\n"
 

@@ -11,8 +11,11 @@
 #include "core/log.h"
 #include "sip/sip_build.h"
 #include "sip/sip_hdr.h"
+#include "sip/sip_lex.h"
+#include "sip/sip_registrar.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua_int.h"
+#include "sip/sip_uri.h"
 
 const char *sip_trunk_state_name(const struct sip_trunk *t)
 {
@@ -126,17 +129,105 @@ struct trunk_reg {
 	struct loop_timer tmr;
 	struct sip_txn *txn;
 	char call_id[40], tag[24];
+	char contact[128]; /* the Contact we bind (sought in the 200's list) */
 	uint32_t cseq;
-	unsigned auth_tries;
+	unsigned auth_tries, brief_tries;
+	unsigned expires; /* asked for: the configured lifetime, or a 423's Min-Expires */
 	struct sip_auth_client auth;
 };
 
 static void reg_send(struct trunk_reg *r, const char *auth_hdr);
 
+static void reg_at(struct trunk_reg *r, uint64_t us)
+{
+	r->trunk->reg_next_ns = loop_now_ns() + us * 1000ull;
+	loop_timer_schedule(r->ua->l, &r->tmr, us);
+}
+
+/* The wait after the n-th failure in a row (RFC 5626 4.5's shape): the
+ * base doubled per failure up to the maximum, then 50..100 % of that at
+ * random, so gateways that lost their registrar together do not all come
+ * back in the same second. */
+static uint64_t reg_backoff_us(struct trunk_reg *r)
+{
+	const struct sip_trunk *t = r->trunk;
+	uint64_t max = (uint64_t)t->register_retry_max * 1000000ull;
+	uint64_t w = (uint64_t)t->register_retry_base * 1000000ull;
+
+	for (unsigned i = 1; i < t->reg_failures && w < max; i++)
+		w *= 2;
+	if (w > max)
+		w = max;
+	return w / 2 + sip_ua_rnd_next(r->ua) % (w / 2 + 1);
+}
+
+/* st: the refusal (0: no answer). A 503 with Retry-After waits that long
+ * (RFC 3261 21.5.4), within the maximum; the rest back off. */
+static void reg_failed(struct trunk_reg *r, unsigned st, const struct sip_msg *m)
+{
+	struct sip_trunk *t = r->trunk;
+	const struct sip_hdr *ra = m && st == 503 ? sip_msg_hdr(m, SIP_HDR_RETRY_AFTER) : NULL;
+	uint32_t after = 0;
+	uint64_t us;
+
+	if (t->registered)
+		LOGP(DSIP, LOGL_ERROR, "trunk %s: registration lost\n", t->name);
+	t->registered = false;
+	t->reg_granted = 0;
+	t->reg_failures++;
+	t->reg_last_status = st;
+	r->expires = t->register_expires;
+	r->brief_tries = 0;
+	if (ra && sip_uint32_decode(sip_trim(ra->value), &after) == 0 && after > 0) {
+		if (after > t->register_retry_max)
+			after = t->register_retry_max;
+		us = (uint64_t)after * 1000000ull;
+	} else {
+		us = reg_backoff_us(r);
+	}
+	if (st)
+		LOGP(DSIP, LOGL_ERROR,
+		     "trunk %s: registration refused with %u (failure %u), retry in %.1f s\n",
+		     t->name, st, t->reg_failures, (double)us / 1e6);
+	else
+		LOGP(DSIP, LOGL_ERROR,
+		     "trunk %s: no answer to REGISTER (failure %u), retry in %.1f s\n", t->name,
+		     t->reg_failures, (double)us / 1e6);
+	reg_at(r, us);
+}
+
+/* RFC 3261 10.2.4: the lifetime the registrar granted is our Contact's
+ * expires parameter in the 200's list (found by 19.1.4 equality), else
+ * the Expires header, else what we asked for. */
+static unsigned reg_granted(const struct trunk_reg *r, const struct sip_msg *m)
+{
+	const struct sip_hdr *eh = sip_msg_hdr(m, SIP_HDR_EXPIRES);
+	struct sip_contact ct;
+	long cexp = -1;
+	unsigned i;
+	uint32_t e;
+
+	for (i = 0; sip_msg_contact(m, i, &ct) == 0; i++)
+		if (!ct.na.star && sip_uri_equal(ct.na.uri, sip_ua_view(r->contact))) {
+			cexp = ct.expires;
+			break;
+		}
+	if (i > 0 && cexp < 0 && sip_msg_contact(m, i, &ct) < 0)
+		/* a registrar that rewrote our Contact: lenient, the header */
+		LOGP(DSIP, LOGL_NOTICE, "trunk %s: the 200 to REGISTER lists no Contact %s\n",
+		     r->trunk->name, r->contact);
+	if (cexp >= 0)
+		return cexp > 86400 * 7 ? 86400 * 7 : (unsigned)cexp;
+	if (eh && sip_uint32_decode(sip_trim(eh->value), &e) == 0)
+		return e;
+	return r->expires;
+}
+
 static void reg_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp, const uint8_t *raw,
 		    size_t len)
 {
 	struct trunk_reg *r = tu;
+	struct sip_trunk *tr = r->trunk;
 	const struct sip_msg *m = rsp->msg;
 	unsigned st = (unsigned)rsp->status;
 
@@ -146,7 +237,7 @@ static void reg_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 		return;
 	sip_txn_detach_user(t);
 	r->txn = NULL;
-	if ((st == 401 || st == 407) && r->trunk->auth_user && r->auth_tries < 2) {
+	if ((st == 401 || st == 407) && tr->auth_user && r->auth_tries < 2) {
 		const struct sip_hdr *h = sip_msg_hdr(m, st == 401 ? SIP_HDR_WWW_AUTHENTICATE
 								   : SIP_HDR_PROXY_AUTHENTICATE);
 		struct sip_auth_challenge ch;
@@ -156,10 +247,9 @@ static void reg_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 		if (h && sip_auth_challenge_decode(&ch, h->value.p, h->value.len) == 0) {
 			snprintf(cnonce, sizeof(cnonce), "%016llx",
 				 (unsigned long long)sip_ua_rnd_next(r->ua));
-			snprintf(ruri, sizeof(ruri), "sip:%s",
-				 r->trunk->domain ? r->trunk->domain : r->trunk->host);
-			rq.user = r->trunk->auth_user;
-			rq.password = r->trunk->auth_pass ? r->trunk->auth_pass : "";
+			snprintf(ruri, sizeof(ruri), "sip:%s", tr->domain ? tr->domain : tr->host);
+			rq.user = tr->auth_user;
+			rq.password = tr->auth_pass ? tr->auth_pass : "";
 			rq.method = "REGISTER";
 			rq.uri = sip_ua_view(ruri);
 			rq.cnonce = cnonce;
@@ -167,26 +257,56 @@ static void reg_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 				snprintf(hdr, sizeof(hdr), "%s: %s\r\n",
 					 st == 401 ? "Authorization" : "Proxy-Authorization", val);
 				r->auth_tries++;
+				LOGP(DSIP, LOGL_INFO,
+				     "trunk %s: REGISTER challenged (%u), answered\n", tr->name,
+				     st);
 				reg_send(r, hdr);
 				return;
 			}
 		}
 	}
 	r->auth_tries = 0;
+	if (st == 423 && r->brief_tries < 2) {
+		/* RFC 3261 10.2.8: ask again with at least the Min-Expires */
+		const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_MIN_EXPIRES);
+		uint32_t min = 0;
+
+		if (h && sip_uint32_decode(sip_trim(h->value), &min) == 0 && min > r->expires &&
+		    min <= 86400 * 7) {
+			LOGP(DSIP, LOGL_NOTICE, "trunk %s: 423, registering again for %u s\n",
+			     tr->name, min);
+			r->expires = min;
+			r->brief_tries++;
+			reg_send(r, NULL);
+			return;
+		}
+	}
 	if (st < 300) {
-		if (!r->trunk->registered)
-			LOGP(DSIP, LOGL_NOTICE, "trunk %s: registered for %u s\n", r->trunk->name,
-			     r->trunk->register_expires);
-		r->trunk->registered = true;
-		/* refresh at half the lifetime */
-		loop_timer_schedule(r->ua->l, &r->tmr,
-				    (uint64_t)r->trunk->register_expires * 500000ull);
+		unsigned g = reg_granted(r, m);
+
+		if (!g) {
+			LOGP(DSIP, LOGL_ERROR, "trunk %s: 200 to REGISTER granting 0 s\n",
+			     tr->name);
+			reg_failed(r, st, NULL);
+			return;
+		}
+		if (!tr->registered)
+			LOGP(DSIP, LOGL_NOTICE, "trunk %s: registered for %u s (asked %u)\n",
+			     tr->name, g, r->expires);
+		else
+			LOGP(DSIP, LOGL_INFO, "trunk %s: registration refreshed, %u s granted\n",
+			     tr->name, g);
+		tr->registered = true;
+		tr->reg_failures = 0;
+		tr->reg_last_status = st;
+		tr->reg_granted = g;
+		r->brief_tries = 0;
+		/* refresh at half the granted lifetime, so a lost request
+		 * still has time for its retransmissions and one more try */
+		reg_at(r, g > 1 ? (uint64_t)g * 500000ull : 500000ull);
 		return;
 	}
-	LOGP(DSIP, LOGL_ERROR, "trunk %s: registration refused with %u, retry in 30 s\n",
-	     r->trunk->name, st);
-	r->trunk->registered = false;
-	loop_timer_schedule(r->ua->l, &r->tmr, 30000000ull);
+	reg_failed(r, st, m);
 }
 
 static void reg_fail(void *tu, struct sip_txn *t)
@@ -195,9 +315,7 @@ static void reg_fail(void *tu, struct sip_txn *t)
 
 	sip_txn_detach_user(t);
 	r->txn = NULL;
-	r->trunk->registered = false;
-	LOGP(DSIP, LOGL_ERROR, "trunk %s: no answer to REGISTER, retry in 30 s\n", r->trunk->name);
-	loop_timer_schedule(r->ua->l, &r->tmr, 30000000ull);
+	reg_failed(r, 0, NULL);
 }
 
 static const struct sip_txn_user_ops reg_ops = {
@@ -212,20 +330,25 @@ static void reg_send(struct trunk_reg *r, const char *auth_hdr)
 	struct sip_msg m;
 	struct sip_txn_info i;
 	uint8_t buf[4096];
-	char host[INET6_ADDRSTRLEN], ruri[128], aor[160], contact[128], branch[32], hdrs[1400];
+	char host[INET6_ADDRSTRLEN], ruri[128], aor[160], branch[32], hdrs[1400];
 	const char *domain = r->trunk->domain ? r->trunk->domain : r->trunk->host;
 	uint16_t port;
 	int n;
 
-	if (r->txn || sip_ua_trunk_dest(r->trunk, &d) < 0)
+	if (r->txn)
 		return;
-	sip_ua_local_contact(ua, d.proto, contact, sizeof(contact), host, sizeof(host), &port);
+	if (sip_ua_trunk_dest(r->trunk, &d) < 0) {
+		/* not resolved (yet): try again later, as a failure */
+		reg_failed(r, 0, NULL);
+		return;
+	}
+	sip_ua_local_contact(ua, d.proto, r->contact, sizeof(r->contact), host, sizeof(host),
+			     &port);
 	snprintf(ruri, sizeof(ruri), "sip:%s", domain);
 	snprintf(aor, sizeof(aor), "sip:%s@%s",
 		 r->trunk->auth_user ? r->trunk->auth_user : "tandem", domain);
 	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)sip_ua_rnd_next(ua));
-	snprintf(hdrs, sizeof(hdrs), "%sExpires: %u\r\n", auth_hdr ? auth_hdr : "",
-		 r->trunk->register_expires);
+	snprintf(hdrs, sizeof(hdrs), "%sExpires: %u\r\n", auth_hdr ? auth_hdr : "", r->expires);
 	s.method = "REGISTER";
 	s.ruri = sip_ua_view(ruri);
 	s.from = sip_ua_view(aor);
@@ -237,13 +360,31 @@ static void reg_send(struct trunk_reg *r, const char *auth_hdr)
 	s.via_host = sip_ua_view(host);
 	s.via_port = port;
 	s.branch = sip_ua_view(branch);
-	s.contact = sip_ua_view(contact);
+	s.contact = sip_ua_view(r->contact);
 	ex.headers = hdrs;
 	n = sip_build_request((char *)buf, sizeof(buf), &s, &ex);
 	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return;
 	sip_ua_txn_info(&m, &i);
 	r->txn = sip_txn_client_start(ua->tl, &i, buf, (size_t)n, &d, &reg_ops, r);
+}
+
+void sip_trunk_reg_describe(const struct sip_trunk *t, char *buf, size_t size)
+{
+	uint64_t now = loop_now_ns();
+	unsigned in = t->reg_next_ns > now ? (unsigned)((t->reg_next_ns - now) / 1000000000ull) : 0;
+
+	if (!t->do_register)
+		buf[0] = '\0';
+	else if (t->registered)
+		snprintf(buf, size, ", registered (%u s granted, refresh in %u s)", t->reg_granted,
+			 in);
+	else if (t->reg_failures)
+		snprintf(buf, size, ", not registered (%u failures, last %s%u, retry in %u s)",
+			 t->reg_failures, t->reg_last_status ? "" : "no answer ",
+			 t->reg_last_status, in);
+	else
+		snprintf(buf, size, ", not registered");
 }
 
 static void reg_timer(void *priv)
@@ -254,6 +395,9 @@ static void reg_timer(void *priv)
 void sip_ua_start_registrations(struct sip_ua *ua)
 {
 	struct sip_trunk *t;
+
+	/* the bindings of trunks registered with us, kept in their state files */
+	sip_registrar_restore(ua);
 
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
@@ -266,6 +410,7 @@ void sip_ua_start_registrations(struct sip_ua *ua)
 			continue;
 		r->ua = ua;
 		r->trunk = t;
+		r->expires = t->register_expires;
 		snprintf(r->call_id, sizeof(r->call_id), "%016llx@tandem",
 			 (unsigned long long)sip_ua_rnd_next(ua));
 		snprintf(r->tag, sizeof(r->tag), "t%016llx",

@@ -1,6 +1,7 @@
 /* SIP/SIPS/tel URI decoding and URI/header parameter lists. */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sip/sip_lex.h"
 #include "sip/sip_uri.h"
@@ -353,4 +354,107 @@ bool sip_uri_user_eq(struct tstr a, struct tstr b)
 	int lb = sip_unescape(b, bb, sizeof(bb));
 
 	return la >= 0 && la == lb && memcmp(ba, bb, (size_t)la) == 0;
+}
+
+/* two escaped strings equal once unescaped; case-insensitively when icase */
+static bool esc_eq(struct tstr a, struct tstr b, bool icase)
+{
+	char ba[256], bb[256];
+	int la = sip_unescape(a, ba, sizeof(ba));
+	int lb = sip_unescape(b, bb, sizeof(bb));
+
+	if (la < 0 || la != lb)
+		return false;
+	return icase ? strncasecmp(ba, bb, (size_t)la) == 0 : memcmp(ba, bb, (size_t)la) == 0;
+}
+
+/* the value of the parameter (or header) called name in list (items split
+ * at sep, names compared unescaped and case-insensitively) */
+static bool item_find(struct tstr list, char sep, struct tstr name, struct tstr *val, bool *hv)
+{
+	while (list.len) {
+		size_t i = 0, eq = (size_t)-1;
+		struct tstr n;
+
+		while (i < list.len && list.p[i] != sep) {
+			if (list.p[i] == '=' && eq == (size_t)-1)
+				eq = i;
+			i++;
+		}
+		n = sip_trim(tstr_make(list.p, eq != (size_t)-1 ? eq : i));
+		if (esc_eq(n, name, true)) {
+			*hv = eq != (size_t)-1;
+			*val = *hv ? sip_trim(tstr_make(list.p + eq + 1, i - eq - 1)) : TSTR_NULL;
+			return true;
+		}
+		list = i < list.len ? sip_advance(list, i + 1) : TSTR_NULL;
+	}
+	return false;
+}
+
+/* every item of a that b has too carries an equal value there; for
+ * headers (sep '&') b must have every item of a */
+static bool items_match(struct tstr a, struct tstr b, char sep, bool vals_icase)
+{
+	while (a.len) {
+		size_t i = 0, eq = (size_t)-1;
+		struct tstr n, v, bv;
+		bool hv, bhv;
+
+		while (i < a.len && a.p[i] != sep) {
+			if (a.p[i] == '=' && eq == (size_t)-1)
+				eq = i;
+			i++;
+		}
+		n = sip_trim(tstr_make(a.p, eq != (size_t)-1 ? eq : i));
+		hv = eq != (size_t)-1;
+		v = hv ? sip_trim(tstr_make(a.p + eq + 1, i - eq - 1)) : TSTR_NULL;
+		a = i < a.len ? sip_advance(a, i + 1) : TSTR_NULL;
+		if (!n.len)
+			continue;
+		if (!item_find(b, sep, n, &bv, &bhv)) {
+			if (sep == '&')
+				return false; /* headers are never ignored */
+			continue;
+		}
+		if (hv != bhv || (hv && !esc_eq(v, bv, vals_icase)))
+			return false;
+	}
+	return true;
+}
+
+bool sip_uri_equal(struct tstr a, struct tstr b)
+{
+	static const char *const must[] = {"user", "ttl", "method", "maddr"};
+	struct sip_uri ua, ub;
+
+	if (sip_uri_decode(a, &ua) < 0 || sip_uri_decode(b, &ub) < 0)
+		return false;
+	if (ua.scheme != ub.scheme || (ua.scheme != SIP_URI_SIP && ua.scheme != SIP_URI_SIPS))
+		return tstr_eq(a, b);
+	/* userinfo case-sensitive, the rest case-insensitive, all after
+	 * unescaping; an absent port never equals an explicit one */
+	if (ua.user.len != 0) {
+		if (!ub.user.len || !sip_uri_user_eq(ua.user, ub.user))
+			return false;
+	} else if (ub.user.len)
+		return false;
+	if (!esc_eq(ua.password, ub.password, false) || ua.host_ipv6 != ub.host_ipv6 ||
+	    !esc_eq(ua.host, ub.host, true) || ua.port != ub.port)
+		return false;
+	/* parameters in both must match; user, ttl, method and maddr in only
+	 * one never match; the others in only one are ignored */
+	if (!items_match(ua.params, ub.params, ';', true) ||
+	    !items_match(ub.params, ua.params, ';', true))
+		return false;
+	for (unsigned i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
+		struct tstr v, n = tstr_make(must[i], strlen(must[i]));
+		bool hv;
+
+		if (item_find(ua.params, ';', n, &v, &hv) != item_find(ub.params, ';', n, &v, &hv))
+			return false;
+	}
+	/* headers: all present in both, equal (values case-sensitive) */
+	return items_match(ua.headers, ub.headers, '&', false) &&
+	       items_match(ub.headers, ua.headers, '&', false);
 }

@@ -54,6 +54,13 @@ int sip_unescape(struct tstr s, char *out, size_t size);
 /* RFC 3261 19.1.4 equality of the user parts after unescaping. */
 bool sip_uri_user_eq(struct tstr a, struct tstr b);
 
+/* RFC 3261 19.1.4 equality of two sip/sips URIs: scheme, userinfo
+ * (case-sensitive), host (case-insensitive) and port (absent != 5060) after
+ * unescaping; parameters in both must match, user/ttl/method/maddr in only
+ * one never match, others in only one are ignored; headers all in both.
+ * Other schemes compare byte for byte. */
+bool sip_uri_equal(struct tstr a, struct tstr b);
+
 /* host = hostname / IPv4address / IPv6reference; IPv6 without brackets
  * when bracketed is false (Via received, RFC 5118 4.5). */
 bool sip_host_valid(struct tstr host, bool ipv6);

@@ -121,6 +121,8 @@ DEFUN(cfg_sip_trunk, cfg_sip_trunk_cmd, "trunk NAME", "Configure a SIP trunk\nTr
 		t->ptime = 20;
 		t->redirect_follow = 3;
 		t->register_expires = 3600;
+		t->register_retry_base = 30; /* RFC 5626 4.5's base and maximum */
+		t->register_retry_max = 1800;
 		t->codecs[0] = talloc_strdup(t, "PCMA");
 		t->codecs[1] = talloc_strdup(t, "PCMU");
 		t->codecs[2] = talloc_strdup(t, "telephone-event");
@@ -300,6 +302,22 @@ DEFUN(cfg_trunk_register, cfg_trunk_register_cmd, "register expires <60-86400>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_register_retry, cfg_trunk_register_retry_cmd, "register retry <1-3600> <1-86400>",
+      "Register with the trunk\nAfter a failed registration: wait base * 2^(failures-1), at most "
+      "max, 50..100 %% of it at random\nBase wait in seconds (default 30)\nMaximum wait in "
+      "seconds (default 1800)\n")
+{
+	TRUNK;
+	t->register_retry_base = (unsigned)atoi(argv[0]);
+	t->register_retry_max = (unsigned)atoi(argv[1]);
+	if (t->register_retry_max < t->register_retry_base) {
+		vty_out(vty, "%% register retry: the maximum %u is below the base %u%s",
+			t->register_retry_max, t->register_retry_base, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_require_auth, cfg_trunk_require_auth_cmd, "require-auth",
       "Challenge requests from this trunk (digest, with the auth credentials)\n")
 {
@@ -425,6 +443,9 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, "  auth %s %s%s", t->auth_user, t->auth_pass, VTY_NEWLINE);
 		if (t->do_register)
 			vty_out(vty, "  register expires %u%s", t->register_expires, VTY_NEWLINE);
+		if (t->register_retry_base != 30 || t->register_retry_max != 1800)
+			vty_out(vty, "  register retry %u %u%s", t->register_retry_base,
+				t->register_retry_max, VTY_NEWLINE);
 		if (t->require_auth)
 			vty_out(vty, "  require-auth%s", VTY_NEWLINE);
 		sip_registrar_vty_write_trunk(vty, t);
@@ -460,20 +481,18 @@ DEFUN(show_sip_trunks, show_sip_trunks_cmd, "show sip trunks",
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
 		unsigned st, ago;
-
-		char port[8] = "";
+		char port[8] = "", reg[96];
 
 		if (t->port)
 			snprintf(port, sizeof(port), ":%u", t->port);
+		sip_trunk_reg_describe(t, reg, sizeof(reg));
 		/* a name without transport: NAPTR chooses (the targets below say) */
 		vty_out(vty, "%-16s %s:%s%s mode %s, %s%s, calls %u/%u", t->name,
 			t->proto_set || (t->res && t->res->numeric) || !t->res
 				? get_value_string(proto_names, t->proto)
 				: "naptr",
 			t->host ? t->host : "-", port, sip_mode_name(t->mode),
-			sip_trunk_state_name(t),
-			t->do_register ? (t->registered ? ", registered" : ", not registered") : "",
-			t->calls, t->max_calls);
+			sip_trunk_state_name(t), reg, t->calls, t->max_calls);
 		if (sip_trunk_last_status(t, &st, &ago))
 			vty_out(vty, ", last response %u %u s ago", st, ago);
 		vty_out(vty, "%s", VTY_NEWLINE);
@@ -509,6 +528,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_options_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_auth_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_register_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_register_retry_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_require_auth_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_limits_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_prack_cmd);

@@ -91,6 +91,7 @@ sip
  trunk pbx
   auth pbx s3cret-pbx
   registered expires min 5 max 600
+  registered state-file $TMPD/pbx.bindings
   auth-algorithms md5
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
@@ -111,6 +112,7 @@ start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant 
 	--dpc 2 --cics 1-31 --timeout 120 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
+TD=$BG_PID
 wait_tcp $VTY 50 || { fail "it:sip-registrar:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 sw() { echo "$*" >&3; }
 sw "wait-link 10"
@@ -135,6 +137,8 @@ check "it:sip-registrar:expires-granted (regint 20 -> 1..20 s)" \
 rc=$(vty $VTY enable "show running-config")
 check "it:sip-registrar:running-config (registered expires written back)" \
 	grep -q "^  registered expires min 5 max 600$" <<<"$rc"
+check "it:sip-registrar:running-config (state-file written back)" \
+	grep -q "^  registered state-file $TMPD/pbx.bindings$" <<<"$rc"
 if command -v curl >/dev/null; then
 	m=$(curl -s --max-time 5 "http://127.0.0.1:$MET/metrics")
 	check "it:sip-registrar:metrics (1 live binding on trunk pbx)" \
@@ -267,16 +271,20 @@ def options(sock):
            % (ruri, port, random.getrandbits(32), ruri, port))
     sock.sendto(msg.encode(), ("127.0.0.1", sip))
     try:
-        return int(sock.recv(65535).decode(errors="replace").split(" ", 2)[1])
+        r = sock.recv(65535).decode(errors="replace")
     except socket.timeout:
-        return 0
+        return 0, ""
+    m = re.search(r"(?im)^Allow: *(.*)$", r)
+    return int(r.split(" ", 2)[1]), (m.group(1).strip() if m else "-")
 
 # admission: the bound source is the trunk's; another port of the same host is not
 other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 other.bind(("127.0.0.1", 0))
 other.settimeout(3)
-print("options-from-binding", options(s))
-print("options-from-other-port", options(other))
+st, allow = options(s)
+print("options-from-binding", st)
+print("options-allow", allow.replace(" ", ""))
+print("options-from-other-port", options(other)[0])
 # the same Authorization (nonce-count 1) again: a replay, challenged anew
 st, r = send("pbx", "py-1", 32, c, 60, auth)
 print("replay", st)
@@ -294,6 +302,8 @@ check "it:sip-registrar:rfc3261:star-needs-expires-0 (400)" grep -q "^star-witho
 check "it:sip-registrar:rfc3261:200-lists-binding-with-expires" grep -q "^bound 200 expires=60$" "$TMPD/reg.out"
 check "it:sip-registrar:admission:binding-source-is-the-trunks (OPTIONS 200)" \
 	grep -q "^options-from-binding 200$" "$TMPD/reg.out"
+check "it:sip-registrar:options-allow-lists-register (RFC 3261 11.2)" \
+	grep -qE "^options-allow .*(^|,)REGISTER(,|$)" "$TMPD/reg.out"
 check "it:sip-registrar:admission:other-port-is-a-stranger (OPTIONS 403)" \
 	grep -q "^options-from-other-port 403$" "$TMPD/reg.out"
 check "it:sip-registrar:rfc3261:nonce-count-replay-401" grep -q "^replay 401$" "$TMPD/reg.out"
@@ -374,6 +384,41 @@ else
 	fail "it:sip-registrar:from-pbx:iam"
 fi
 sed "s/^/   /" "$TMPD/call.out"
+
+# --- bindings kept across a restart (registered state-file): the PBX
+# registers once (regint 600: no REGISTER again during the test), tandemd
+# restarts, and the ISUP call reaches it at the restored binding
+pbx_cfg pbx3 $PBX s3cret-pbx 600
+start_bg "$TMPD/pbx3.log" "$BARESIP" -f "$TMPD/pbx3" -t 90
+pbx3=$BG_PID
+check "it:sip-registrar:restart:pbx-registered" wait_ev "$TMPD/pbx3.log" "200 OK" 100
+check "it:sip-registrar:restart:state-file-has-the-binding" \
+	grep -qE "^binding [0-9]+ [0-9]+ [0-9]+ -?[0-9]+ UDP 127\.0\.0\.1 $PBX [^ ]+ sip:pbx[^ ]*@127\.0\.0\.1:$PBX" "$TMPD/pbx.bindings"
+g0=$(grep -c "^EV GRS cic=1 " "$out")
+kill -TERM "$TD"
+wait "$TD" 2>/dev/null
+start_bg "$TMPD/td2.log" "$TANDEMD" -c "$TMPD/t.cfg"
+TD=$BG_PID
+wait_tcp $VTY 50 || fail "it:sip-registrar:restart:tandemd-start"
+check "it:sip-registrar:restart:binding-restored (log)" wait_ev "$TMPD/td2.log" \
+	"trunk pbx: binding sip:pbx[^ ]*@127\.0\.0\.1:$PBX[^ ]* \(from UDP:127\.0\.0\.1:$PBX\) restored from $TMPD/pbx.bindings, expires in [0-9]+ s" 50
+r=$(regs)
+sed "s/^/   /" <<<"$r"
+check "it:sip-registrar:restart:show-registrations (restored binding)" \
+	grep -qE "^trunk pbx aor pbx contact <sip:pbx[^>]*@127\.0\.0\.1:$PBX[^>]*> source UDP:127\.0\.0\.1:$PBX expires-in [0-9]+ s" <<<"$r"
+if wait_ev "$out" "^EV GRS cic=1 " 150 $((g0 + 1)); then
+	sw "call 9 30123456 89555"
+	check "it:sip-registrar:restart:call-answered-by-the-pbx" wait_ev "$out" "EV ANM cic=9" 100
+	check "it:sip-registrar:restart:invite-to-the-restored-contact" grep -qE \
+		"INVITE sip:pbx[^ ]*@127\.0\.0\.1:$PBX[^ ]* via trunk pbx" "$TMPD/td2.log"
+	check "it:sip-registrar:restart:no-register-in-between" \
+		bash -c "! grep -q 'REGISTER from' '$TMPD/td2.log'"
+	sw "release 9 16"
+	check "it:sip-registrar:restart:released" wait_ev "$out" "EV RLC cic=9" 50
+else
+	fail "it:sip-registrar:restart:link-up-again"
+fi
+kill -TERM "$pbx3" 2>/dev/null
 
 if [ "${FAILED:-0}" != 0 ]; then
 	echo "--- baresip"; tail -30 "$TMPD/pbx.log"

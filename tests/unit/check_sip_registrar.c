@@ -2,9 +2,13 @@
  * 10.3 steps 6-7: expires, 423, "*", Call-ID/CSeq ordering, expiry). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sip/sip_registrar.h"
+#include "sip/sip_uri.h"
 #include "tests/unit/unit.h"
 
 static const struct sip_reg_limits lim = {
@@ -205,6 +209,126 @@ START_TEST(test_full_and_atomic)
 }
 END_TEST
 
+/* RFC 3261 19.1.4 URI equality, the examples of the RFC among them */
+START_TEST(test_uri_equal)
+{
+#define EQ(a, b) ck_assert_msg(sip_uri_equal(TSTR_LIT(a), TSTR_LIT(b)), "%s == %s", a, b)
+#define NE(a, b) ck_assert_msg(!sip_uri_equal(TSTR_LIT(a), TSTR_LIT(b)), "%s != %s", a, b)
+	/* the RFC's equal pairs */
+	EQ("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp");
+	EQ("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5");
+	EQ("sip:carol@chicago.com", "sip:carol@chicago.com;security=on");
+	EQ("sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on");
+	EQ("sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
+	   "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com");
+	EQ("sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+	   "sip:alice@atlanta.com?priority=urgent&subject=project%20x");
+	/* the RFC's unequal pairs */
+	NE("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP");
+	NE("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060");
+	NE("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp;maddr=10.0.0.1");
+	NE("sip:bob@192.0.2.4", "sip:bob@phone21.boxesbybob.com");
+	NE("sip:bob@biloxi.com:6000;transport=tcp", "sip:bob@biloxi.com:6000;transport=udp");
+	NE("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting");
+	NE("sips:carol@chicago.com", "sip:carol@chicago.com");
+	/* user/ttl/method in one only never match, even with a default value */
+	NE("sip:+4930123@gw.example;user=phone", "sip:+4930123@gw.example");
+	NE("sip:a@h;ttl=1", "sip:a@h");
+	NE("sip:a@h;method=INVITE", "sip:a@h");
+	/* userinfo is case-sensitive, escapes count as their character */
+	NE("sip:Alice@h", "sip:alice@h");
+	EQ("sip:a%6Cice:pw@h", "sip:alice:pw@h");
+	NE("sip:alice:pw@h", "sip:alice:PW@h");
+	NE("sip:alice@h", "sip:h");
+	EQ("sip:pbx@[2001:DB8::1]:5060", "sip:pbx@[2001:db8::1]:5060");
+#undef EQ
+#undef NE
+}
+END_TEST
+
+/* a refresh whose Contact differs only as 19.1.4 allows finds the binding */
+START_TEST(test_refresh_equivalent_contact)
+{
+	struct sip_reg_table t = {0};
+	struct sip_reg_outcome o;
+	struct sockaddr_in a = src4("192.0.2.10", 40000);
+	struct sip_reg_request rq =
+		req("c1", 1, "sip:pbx@PBX.example:5062;transport=udp;line=7", -1, 120, &a);
+
+	ck_assert_int_eq(sip_reg_apply(&t, &rq, &lim, 1000, &o), 0);
+	ck_assert_uint_eq(o.added, 1);
+	rq = req("c1", 2, "sip:%70bx@pbx.example:5062;line=7;Transport=UDP", -1, 300, &a);
+	ck_assert_int_eq(sip_reg_apply(&t, &rq, &lim, 1010, &o), 0);
+	ck_assert_uint_eq(o.refreshed, 1);
+	ck_assert_uint_eq(o.added, 0);
+	ck_assert_uint_eq(t.n, 1);
+	ck_assert_uint_eq(t.b[0].expires_at, 1310);
+	/* another port is another binding */
+	rq = req("c1", 3, "sip:pbx@pbx.example;transport=udp;line=7", -1, 300, &a);
+	ck_assert_int_eq(sip_reg_apply(&t, &rq, &lim, 1020, &o), 0);
+	ck_assert_uint_eq(o.added, 1);
+	ck_assert_uint_eq(t.n, 2);
+	/* removal by an equivalent Contact */
+	rq = req("c1", 4, "sip:pbx@pbx.EXAMPLE:5062;line=7", 0, -1, &a);
+	ck_assert_int_eq(sip_reg_apply(&t, &rq, &lim, 1030, &o), 0);
+	ck_assert_uint_eq(o.removed, 1);
+	ck_assert_uint_eq(t.n, 1);
+}
+END_TEST
+
+/* the state file: what is saved comes back with the lifetime it has left;
+ * what expired meanwhile does not; a bad line names file and line */
+START_TEST(test_store_roundtrip)
+{
+	struct sip_reg_table t = {0}, u;
+	struct sip_reg_outcome o;
+	struct sockaddr_in a = src4("192.0.2.10", 40000);
+	struct sip_reg_request rq = req("c1@pbx", 7, "sip:pbx@10.0.0.5:5060;line=1", -1, 120, &a);
+	char path[] = "/tmp/check-reg-XXXXXX", err[256];
+	unsigned expired;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	rq.user_agent = TSTR_LIT("PBX model 2 (fw 1.0)");
+	ck_assert_int_eq(sip_reg_apply(&t, &rq, &lim, 1000, &o), 0);
+	rq = req("c2@pbx", 1, "sip:pbx@10.0.0.6:5062", 300, -1, &a);
+	rq.c[0].q = 500;
+	ck_assert_int_eq(sip_reg_apply(&t, &rq, &lim, 1000, &o), 0);
+	/* saved at table time 1010 = wall 1,700,000,010 */
+	ck_assert_int_eq(sip_reg_table_save(&t, path, 1010, 1700000010), 0);
+	/* the new process: its clock at 5, the wall 30 s later */
+	ck_assert_int_eq(sip_reg_table_load(&u, path, 5, 1700000040, &expired, err, sizeof(err)),
+			 2);
+	ck_assert_uint_eq(expired, 0);
+	ck_assert_str_eq(u.b[0].contact, "sip:pbx@10.0.0.5:5060;line=1");
+	ck_assert_str_eq(u.b[0].call_id, "c1@pbx");
+	ck_assert_str_eq(u.b[0].user_agent, "PBX model 2 (fw 1.0)");
+	ck_assert_uint_eq(u.b[0].cseq, 7);
+	ck_assert_int_eq(u.b[0].q, -1);
+	ck_assert_uint_eq(u.b[0].expires_at, 5 + 120 - 10 - 30);
+	ck_assert_int_eq(u.b[1].q, 500);
+	ck_assert_uint_eq(u.b[1].expires_at, 5 + 300 - 10 - 30);
+	ck_assert(sip_reg_has_source(&u, (const struct sockaddr *)&a, SIP_PROTO_UDP, 5));
+	/* 200 s later the first one is gone */
+	ck_assert_int_eq(sip_reg_table_load(&u, path, 5, 1700000210, &expired, err, sizeof(err)),
+			 1);
+	ck_assert_uint_eq(expired, 1);
+	ck_assert_str_eq(u.b[0].contact, "sip:pbx@10.0.0.6:5062");
+	/* a damaged file: nothing loaded, the line named */
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("binding 17 garbage\n", f);
+	fclose(f);
+	ck_assert_int_lt(sip_reg_table_load(&u, path, 5, 1700000040, &expired, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(u.n, 0);
+	ck_assert_msg(strstr(err, ":4: not a binding line") != NULL, "%s", err);
+	unlink(path);
+}
+END_TEST
+
 Suite *sip_registrar_suite(void)
 {
 	Suite *s = suite_create("sip_registrar");
@@ -215,6 +339,9 @@ Suite *sip_registrar_suite(void)
 	tcase_add_test(tc, test_star);
 	tcase_add_test(tc, test_expiry_best_source);
 	tcase_add_test(tc, test_full_and_atomic);
+	tcase_add_test(tc, test_uri_equal);
+	tcase_add_test(tc, test_refresh_equivalent_contact);
+	tcase_add_test(tc, test_store_roundtrip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -45,39 +45,67 @@ start_bg() {
 	PIDS+=("$BG_PID")
 }
 
-# wait_tcp PORT [TENTHS]: until something listens on 127.0.0.1:PORT
-wait_tcp() {
-	local port=$1 n=${2:-50}
-	for _ in $(seq 1 "$n"); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+# now_us: wall-clock microseconds (bash 5's EPOCHREALTIME; its decimal
+# separator follows the locale)
+now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/[.,]/}"
+}
+
+# until_tenths TENTHS CMD...: until CMD succeeds, every 0.1 s, for at most
+# TENTHS/10 s of wall clock. The bound is time, not turns of the loop: on a
+# loaded machine a turn (a fork, a grep) can take far longer than its 0.1 s
+# sleep, and a count of turns stretched a 5 s wait to a minute. CMD runs
+# once more at (or after) the deadline, so an event just before it counts.
+# TANDEM_WAIT_LOG=FILE appends "caller bound_ms elapsed_ms ok|timeout" per
+# wait, to see which waits come close to their bound.
+until_tenths() {
+	local t0 end now rc=1
+	t0=$(now_us)
+	end=$((t0 + $1 * 100000))
+	shift
+	while :; do
+		now=$(now_us)
+		"$@" && { rc=0; break; }
+		[ "$now" -ge "$end" ] && break
 		sleep 0.1
 	done
-	return 1
+	[ -n "${TANDEM_WAIT_LOG:-}" ] && _wait_log "$t0" "$end" $rc
+	return $rc
+}
+
+_wait_log() { # T0 END RC: the caller is the first frame outside this file
+	local i=1
+	while [ "${BASH_SOURCE[i]}" = "${BASH_SOURCE[0]}" ]; do i=$((i + 1)); done
+	echo "${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]} $((($2 - $1) / 1000)) $((($(now_us) - $1) / 1000)) $([ "$3" = 0 ] && echo ok || echo timeout)" >>"$TANDEM_WAIT_LOG"
+}
+
+# wait_tcp PORT [TENTHS]: until something listens on 127.0.0.1:PORT
+wait_tcp() {
+	until_tenths "${2:-50}" _tcp_open "$1"
+}
+_tcp_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # wait_udp PORT [TENTHS]: until a UDP socket is bound to PORT (a peer
 # started in the background is ready to receive)
 wait_udp() {
-	local port=$1 n=${2:-50} hex
-	hex=$(printf ':%04X ' "$port")
-	for _ in $(seq 1 "$n"); do
-		# local_address column of this namespace's UDP sockets
-		awk -v h="$hex" 'NR > 1 && index($2 " ", h) { f = 1 } END { exit !f }' \
-			/proc/net/udp /proc/net/udp6 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	until_tenths "${2:-50}" _udp_bound "$(printf ':%04X ' "$1")"
+}
+_udp_bound() {
+	# local_address column of this namespace's UDP sockets
+	awk -v h="$1" 'NR > 1 && index($2 " ", h) { f = 1 } END { exit !f }' \
+		/proc/net/udp /proc/net/udp6 2>/dev/null
 }
 
 # wait_ev FILE PATTERN [TENTHS] [N]: until the Nth line matching the
 # extended regexp PATTERN shows in FILE (a peer's output, a log)
 wait_ev() {
-	local f=$1 pat=$2 n=${3:-100} k=${4:-1}
-	for _ in $(seq 1 "$n"); do
-		[ "$(grep -cE "$pat" "$f" 2>/dev/null)" -ge "$k" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	until_tenths "${3:-100}" _ev_seen "$1" "$2" "${4:-1}"
+}
+_ev_seen() {
+	[ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ]
 }
 
 # vty PORT "cmd1" "cmd2" ...: run commands on tandemd's telnet VTY (waiting

@@ -258,7 +258,7 @@ start_bg "$TMPD/uas-hold.out" timeout 60 sipp -sf "$SIPP/uas_hold.xml" -i 127.0.
 	-nostdin
 uas=$BG_PID
 sw "call 8 30123460 89555"
-wait_ev "$out" "EV ANM cic=8" 50
+wait_ev "$out" "EV (ANM|CON) cic=8( |$)" 50
 check "it:iw-calls:reinvite-hold-logged" wait_ev "$TMPD/td.log" "re-INVITE: .*(on hold)" 30
 sw "release 8 16"
 wait_ev "$out" "EV RLC cic=8" 50

@@ -15,6 +15,7 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include "core/addr.h"
 #include "core/hep.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -259,24 +260,6 @@ static int trace_index(const struct iw_call *c, const char *call_id)
 	LOGP(DIW, LOGL_NOTICE, "trace call %u: %s -> %s matches %s (%u more call(s) to trace)\n",
 	     c->id, c->calling[0] ? c->calling : "-", c->called, trace.number, trace.left);
 	return (int)trace.n_calls++;
-}
-
-static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const void *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(a->sin6_port));
-	} else {
-		const struct sockaddr_in *a = (const void *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(a->sin_port));
-	}
-	return buf;
 }
 
 /* the message as it went on the wire, into the trace's pcap */

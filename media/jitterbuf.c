@@ -94,6 +94,21 @@ unsigned jb_fill(const struct jb *jb)
 	return n;
 }
 
+/* Slots after the highest sequence received up to upto, both modulo
+ * 2^16, that playout already passed: played empty while the buffer ran
+ * dry. A frame beyond them has now arrived, so they were a gap inside the
+ * stream, not its end, and count as lost. */
+static void count_gap(struct jb *jb, uint16_t upto)
+{
+	uint16_t played = (uint16_t)(jb->next - 1);
+	uint16_t hi = (int16_t)(upto - played) < 0 ? upto : played;
+	int16_t n = (int16_t)(hi - jb->head);
+
+	/* dry for half the sequence space: the distance wrapped, unknowable */
+	if (n > 0 && jb->miss_run < 0x8000)
+		jb->st.lost += (unsigned)n;
+}
+
 int jb_put(struct jb *jb, uint16_t seq, const uint8_t *data, size_t len)
 {
 	unsigned slot;
@@ -106,6 +121,8 @@ int jb_put(struct jb *jb, uint16_t seq, const uint8_t *data, size_t len)
 		jb->next = seq;
 		jb->head = seq;
 	} else {
+		if ((int16_t)(seq - jb->head) > 0)
+			count_gap(jb, (uint16_t)(seq - 1));
 		/* Position relative to the playout point (or, before playout,
 		 * to the first packet). */
 		ahead = (int16_t)(seq - jb->next);
@@ -128,6 +145,12 @@ int jb_put(struct jb *jb, uint16_t seq, const uint8_t *data, size_t len)
 				restart(jb);
 				return jb_put(jb, seq, data, len);
 			} else {
+				/* Its own slot was played empty too: lost,
+				 * and the frame itself late. */
+				if ((int16_t)(seq - jb->head) > 0) {
+					jb->st.lost++;
+					jb->head = seq;
+				}
 				jb->st.late++;
 				return -ETIME;
 			}
@@ -214,12 +237,17 @@ enum jb_out jb_get(struct jb *jb, uint8_t *out)
 		jb->st.played++;
 		return JB_OUT_FRAME;
 	}
-	jb->st.lost++;
+	/* A gap inside the stream (a later frame is here) is lost now; past
+	 * everything received the stream has paused or ended, and the slot
+	 * counts as lost only if a later frame comes (count_gap()). Keep
+	 * concealing on the clock; jb_put() restarts buffering if the stream
+	 * returns beyond the window. A gap inside is shorter than the ring
+	 * (jb_put() keeps what it holds within it); a longer run of misses is
+	 * playout far past the end, where head - next wraps. */
+	if ((int16_t)(jb->head - jb->next) > 0 && jb->miss_run < jb->cfg.capacity)
+		jb->st.lost++;
 	jb->miss_run++;
 	jb->next++;
-	/* The playout point passed everything received: keep concealing
-	 * on the clock; jb_put() restarts buffering if the stream returns
-	 * beyond the window. */
 	return conceal(jb, out);
 }
 

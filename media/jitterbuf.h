@@ -45,7 +45,11 @@ enum jb_out {
 struct jb_stats {
 	uint64_t received;
 	uint64_t played;
-	uint64_t lost;	    /* playout slots with no frame */
+	/* Playout slots with no frame inside the stream: between the first
+	 * and the last sequence received. Slots played before the stream
+	 * starts or after it ends (or while it pauses with no gap in its
+	 * numbering) are concealed but not lost. */
+	uint64_t lost;
 	uint64_t late;	    /* arrived after their slot was played */
 	uint64_t duplicate; /* same sequence already buffered */
 	uint64_t resync;    /* jumps too far ahead or behind: buffer restarted */

@@ -16,6 +16,7 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include "core/addr.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/loop_ares.h"
@@ -124,23 +125,6 @@ static bool same_target(const struct sip_target *a, const struct sip_target *b)
 }
 
 static void lookup_start(struct sip_trunk_res *res);
-
-static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(a->sin6_port));
-	} else {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(a->sin_port));
-	}
-}
 
 static void schedule(struct sip_trunk_res *res, unsigned s)
 {

@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/throttle.h"
 #include "sip/sip_acl.h"
 #include "sip/sip_pike.h"
 #include "sip/sip_sec.h"
@@ -19,10 +20,6 @@
 #define LOG_INTERVAL_MS 60000 /* one line per source per minute */
 #define LOG_RATE	10    /* and at most this many lines a second in all */
 
-struct bucket {
-	uint64_t ms, milli;
-};
-
 struct sip_sec {
 	struct loop *l;
 	struct sip_pike *pike;		  /* NULL: no flood limit */
@@ -31,8 +28,8 @@ struct sip_sec {
 	unsigned trunk_rate, trunk_burst; /* what trunk_pike was made with */
 	uint64_t seed;
 	struct sip_sec_stats st;
-	struct bucket reply_bucket; /* 403s, all strangers together */
-	struct bucket log_bucket;   /* log lines, all strangers together */
+	struct throttle reply_bucket; /* 403s, all strangers together */
+	struct throttle log_bucket;   /* log lines, all strangers together */
 };
 
 static const char *const refusal_names[_SIP_SEC_R_NUM] = {
@@ -144,23 +141,10 @@ struct sip_trunk *sip_sec_trunk_match(const struct sockaddr *src, int proto)
 
 /* A token bucket shared by all strangers (rate a second, burst at once);
  * rate 0: no limit. */
-static bool bucket_take(struct bucket *b, unsigned rate, unsigned burst)
+static bool bucket_take(struct throttle *b, unsigned rate, unsigned burst)
 {
-	uint64_t now = loop_now_ns() / 1000000, cap = (uint64_t)burst * 1000u;
-
-	if (!rate)
-		return true;
-	if (!b->ms)
-		b->milli = cap;
-	else if (now > b->ms)
-		b->milli += (now - b->ms) * rate;
-	if (b->milli > cap)
-		b->milli = cap;
-	b->ms = now;
-	if (b->milli < 1000)
-		return false;
-	b->milli -= 1000;
-	return true;
+	return throttle_take(b, &(struct throttle_cfg){.n = rate, .per_ms = 1000, .burst = burst},
+			     loop_now_ns() / 1000000, NULL);
 }
 
 /* A log line about a source, if it had none this minute and the lines of

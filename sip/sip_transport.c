@@ -13,6 +13,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
 
+#include "core/addr.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "sip/sip_transport.h"
@@ -116,29 +117,6 @@ const char *sip_proto_name(enum sip_proto p)
 		return "TLS";
 	}
 	return "?";
-}
-
-static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-		port = ntohs(a->sin_port);
-		snprintf(buf, len, "%s:%u", host, port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const void *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-		port = ntohs(a->sin6_port);
-		snprintf(buf, len, "[%s]:%u", host, port);
-	} else {
-		snprintf(buf, len, "?");
-	}
-	return buf;
 }
 
 static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr *b)

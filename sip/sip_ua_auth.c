@@ -68,14 +68,13 @@ static struct nonce_slot *nonce_find(struct sip_ua_nonces *ns, struct tstr n)
 	return NULL;
 }
 
-static void reply(struct sip_txn *t, const struct sip_msg *m, unsigned status, const char *hdrs)
+/* RFC 3261 8.2.6.2: the 401/403/500 carry a To tag of ours (the request
+ * is out of dialog; a retransmission gets the same answer again from the
+ * transaction) */
+static void reply(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m, unsigned status,
+		  const char *hdrs)
 {
-	char buf[4096];
-	struct sip_build_extra ex = {.headers = hdrs};
-	int n = sip_build_response(buf, sizeof(buf), m, status, NULL, NULL, &ex);
-
-	if (n > 0)
-		sip_txn_respond(t, (int)status, (const uint8_t *)buf, (size_t)n);
+	sip_ua_respond_simple(ua, t, m, status, hdrs);
 }
 
 static void server_for(struct sip_ua *ua, const struct sip_trunk *tr, enum sip_auth_alg alg,
@@ -112,7 +111,7 @@ static void challenge(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 	uint64_t r = sip_ua_rnd_next(ua), now = (uint64_t)time(NULL);
 
 	if (!ns) {
-		reply(t, m, 500, NULL);
+		reply(ua, t, m, 500, NULL);
 		return;
 	}
 	memcpy(salt, &r, sizeof(salt));
@@ -124,7 +123,7 @@ static void challenge(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 		server_for(ua, tr, algs[i], &srv);
 		n = sip_auth_challenge_encode(val, sizeof(val), &srv, now, salt, stale);
 		if (n < 0 || hl + (size_t)n + 24 >= sizeof(hdrs)) {
-			reply(t, m, 500, NULL);
+			reply(ua, t, m, 500, NULL);
 			return;
 		}
 		hl += (size_t)snprintf(hdrs + hl, sizeof(hdrs) - hl, "WWW-Authenticate: %s\r\n",
@@ -143,7 +142,7 @@ static void challenge(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 		}
 	}
 	ns->st.challenges++;
-	reply(t, m, 401, hdrs);
+	reply(ua, t, m, 401, hdrs);
 }
 
 static bool method_guarded(enum sip_method meth)
@@ -176,7 +175,7 @@ static void refuse(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m
 	ua->nonces->st.refused++;
 	LOGP(DSIP, LOGL_NOTICE, "trunk %s: %.*s refused: %s: 403\n", tr->name, (int)m->method.len,
 	     m->method.p, why);
-	reply(t, m, 403, NULL);
+	reply(ua, t, m, 403, NULL);
 }
 
 int sip_ua_auth_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg *m,
@@ -200,7 +199,7 @@ int sip_ua_auth_demand(struct sip_ua *ua, struct sip_txn *t, const struct sip_ms
 
 	ns = nonces(ua);
 	if (!ns) {
-		reply(t, m, 500, NULL);
+		reply(ua, t, m, 500, NULL);
 		return -ENOMEM;
 	}
 	if (!tr->auth_user) {

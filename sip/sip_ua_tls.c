@@ -66,12 +66,8 @@ int sip_ua_tls_check(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg 
 			      : "client certificate not checked";
 	LOGP(DSIP, LOGL_NOTICE, "trunk %s: %.*s refused: %s: 403\n", tr->name, (int)m->method.len,
 	     m->method.p, why);
-	if (m->meth != SIP_METHOD_ACK) {
-		char buf[2048];
-		int n = sip_build_response(buf, sizeof(buf), m, 403, NULL, NULL, NULL);
-
-		if (n > 0)
-			sip_txn_respond(t, 403, (const uint8_t *)buf, (size_t)n);
-	}
+	/* with a To tag (RFC 3261 8.2.6.2) */
+	if (m->meth != SIP_METHOD_ACK)
+		sip_ua_respond_simple(ua, t, m, 403, NULL);
 	return rc;
 }

@@ -45,39 +45,67 @@ start_bg() {
 	PIDS+=("$BG_PID")
 }
 
-# wait_tcp PORT [TENTHS]: until something listens on 127.0.0.1:PORT
-wait_tcp() {
-	local port=$1 n=${2:-50}
-	for _ in $(seq 1 "$n"); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+# now_us: wall-clock microseconds (bash 5's EPOCHREALTIME; its decimal
+# separator follows the locale)
+now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/[.,]/}"
+}
+
+# until_tenths TENTHS CMD...: until CMD succeeds, every 0.1 s, for at most
+# TENTHS/10 s of wall clock. The bound is time, not turns of the loop: on a
+# loaded machine a turn (a fork, a grep) can take far longer than its 0.1 s
+# sleep, and a count of turns stretched a 5 s wait to a minute. CMD runs
+# once more at (or after) the deadline, so an event just before it counts.
+# TANDEM_WAIT_LOG=FILE appends "caller bound_ms elapsed_ms ok|timeout" per
+# wait, to see which waits come close to their bound.
+until_tenths() {
+	local t0 end now rc=1
+	t0=$(now_us)
+	end=$((t0 + $1 * 100000))
+	shift
+	while :; do
+		now=$(now_us)
+		"$@" && { rc=0; break; }
+		[ "$now" -ge "$end" ] && break
 		sleep 0.1
 	done
-	return 1
+	[ -n "${TANDEM_WAIT_LOG:-}" ] && _wait_log "$t0" "$end" $rc
+	return $rc
+}
+
+_wait_log() { # T0 END RC: the caller is the first frame outside this file
+	local i=1
+	while [ "${BASH_SOURCE[i]}" = "${BASH_SOURCE[0]}" ]; do i=$((i + 1)); done
+	echo "${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]} $((($2 - $1) / 1000)) $((($(now_us) - $1) / 1000)) $([ "$3" = 0 ] && echo ok || echo timeout)" >>"$TANDEM_WAIT_LOG"
+}
+
+# wait_tcp PORT [TENTHS]: until something listens on 127.0.0.1:PORT
+wait_tcp() {
+	until_tenths "${2:-50}" _tcp_open "$1"
+}
+_tcp_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # wait_udp PORT [TENTHS]: until a UDP socket is bound to PORT (a peer
 # started in the background is ready to receive)
 wait_udp() {
-	local port=$1 n=${2:-50} hex
-	hex=$(printf ':%04X ' "$port")
-	for _ in $(seq 1 "$n"); do
-		# local_address column of this namespace's UDP sockets
-		awk -v h="$hex" 'NR > 1 && index($2 " ", h) { f = 1 } END { exit !f }' \
-			/proc/net/udp /proc/net/udp6 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	until_tenths "${2:-50}" _udp_bound "$(printf ':%04X ' "$1")"
+}
+_udp_bound() {
+	# local_address column of this namespace's UDP sockets
+	awk -v h="$1" 'NR > 1 && index($2 " ", h) { f = 1 } END { exit !f }' \
+		/proc/net/udp /proc/net/udp6 2>/dev/null
 }
 
 # wait_ev FILE PATTERN [TENTHS] [N]: until the Nth line matching the
 # extended regexp PATTERN shows in FILE (a peer's output, a log)
 wait_ev() {
-	local f=$1 pat=$2 n=${3:-100} k=${4:-1}
-	for _ in $(seq 1 "$n"); do
-		[ "$(grep -cE "$pat" "$f" 2>/dev/null)" -ge "$k" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	until_tenths "${3:-100}" _ev_seen "$1" "$2" "${4:-1}"
+}
+_ev_seen() {
+	[ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ]
 }
 
 # vty PORT "cmd1" "cmd2" ...: run commands on tandemd's telnet VTY (waiting
@@ -156,4 +184,126 @@ snd_path		$1/rec
 CFG
 	echo "<sip:$3@127.0.0.1:$2>;answermode=auto;regint=0" >"$1/accounts"
 	: >"$1/contacts"
+}
+
+# kam_dispatcher_cfg CFG PORT OPTS DEST...: a Kamailio configuration CFG
+# (and its destination list CFG.list) for the proxy a carrier puts in front
+# of several gateways: on udp 127.0.0.1:PORT, INVITEs round robin over
+# DEST... (sip URIs, set 1), OPTIONS to each every second, a destination
+# down after one unanswered or refused probe and up after one answered.
+# OPTS, comma-separated (or "-"): fr=MS, the INVITE's final-response
+# timeout (default 2000); failover, an INVITE that times out or gets 503
+# goes to the next destination; ctl=SOCKET, kamcmd's binrpc unix socket.
+# Its log lines (stderr): "DISPATCH <Call-ID> to <uri>", "FAILOVER
+# <Call-ID> from <uri>", "DSTATE down|up <uri> (<method> <dst>)".
+# Start it as: "$KAM" -DD -E -f CFG (KAM, KMOD: the binary, its modules).
+kam_dispatcher_cfg() {
+	local cfg=$1 port=$2 opts=$3 fr=2000 failover="" ctl="" o d
+	shift 3
+	for o in ${opts//,/ }; do
+		case $o in
+		fr=*) fr=${o#fr=} ;;
+		failover) failover=1 ;;
+		ctl=*) ctl=${o#ctl=} ;;
+		-) ;;
+		*) echo "kam_dispatcher_cfg: unknown option $o" >&2; return 1 ;;
+		esac
+	done
+	for d in "$@"; do echo "1 $d"; done >"$cfg.list"
+	{
+		cat <<KCFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:127.0.0.1:$port
+mpath="${KMOD:-/usr/lib/x86_64-linux-gnu/kamailio/modules}/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "pv.so"
+loadmodule "siputils.so"
+loadmodule "textops.so"
+loadmodule "xlog.so"
+loadmodule "dispatcher.so"
+modparam("tm", "fr_timer", $fr)
+modparam("dispatcher", "list_file", "$cfg.list")
+modparam("dispatcher", "flags", 2)
+modparam("dispatcher", "ds_ping_interval", 1)
+modparam("dispatcher", "ds_probing_mode", 1)
+modparam("dispatcher", "ds_probing_threshold", 1)
+modparam("dispatcher", "ds_inactive_threshold", 1)
+modparam("dispatcher", "ds_ping_reply_codes", "class=2")
+modparam("dispatcher", "ds_ping_from", "sip:proxy@127.0.0.1:$port")
+KCFG
+		[ -n "$ctl" ] && printf 'loadmodule "ctl.so"\nmodparam("ctl", "binrpc", "unix:%s")\n' "$ctl"
+		cat <<'KCFG'
+
+request_route {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK")) {
+			if (t_check_trans())
+				t_relay();
+			exit;
+		}
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	t_check_trans();
+	if (!is_method("INVITE")) {
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+	record_route();
+	if (!ds_select_dst("1", "4")) {
+		sl_send_reply("503", "No destination");
+		exit;
+	}
+	xlog("L_NOTICE", "DISPATCH $ci to $du\n");
+KCFG
+		[ -n "$failover" ] && printf '\tt_on_failure("NEXT");\n'
+		cat <<'KCFG'
+	if (!t_relay())
+		sl_reply_error();
+}
+
+event_route[dispatcher:dst-down] {
+	xlog("L_NOTICE", "DSTATE down $ru ($rm $du)\n");
+}
+event_route[dispatcher:dst-up] {
+	xlog("L_NOTICE", "DSTATE up $ru ($rm $du)\n");
+}
+KCFG
+		[ -n "$failover" ] && cat <<'KCFG'
+
+failure_route[NEXT] {
+	if (t_is_canceled())
+		exit;
+	if (t_check_status("503") || (t_branch_timeout() && !t_branch_replied())) {
+		xlog("L_NOTICE", "FAILOVER $ci from $du\n");
+		ds_mark_dst("ip");
+		if (ds_next_dst()) {
+			xlog("L_NOTICE", "DISPATCH $ci to $du\n");
+			t_on_failure("NEXT");
+			t_relay();
+		}
+	}
+}
+KCFG
+	} >"$cfg"
 }

@@ -50,7 +50,7 @@ vq_check() {
 }
 # until CMD succeeds, every 0.2 s, up to TENTHS/10 seconds of wall clock
 # (under TCG a process start costs up to a second: counting turns of the
-# loop, as lib.sh's wait_ev does, would stretch a 30 s bound to minutes)
+# loop would stretch a 30 s bound to minutes; lib.sh's until_tenths does the same)
 until_ok() { # TENTHS CMD...
 	local end=$((SECONDS + ($1 + 9) / 10))
 	shift

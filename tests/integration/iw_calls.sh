@@ -258,7 +258,7 @@ start_bg "$TMPD/uas-hold.out" timeout 60 sipp -sf "$SIPP/uas_hold.xml" -i 127.0.
 	-nostdin
 uas=$BG_PID
 sw "call 8 30123460 89555"
-wait_ev "$out" "EV ANM cic=8" 50
+wait_ev "$out" "EV (ANM|CON) cic=8( |$)" 50
 check "it:iw-calls:reinvite-hold-logged" wait_ev "$TMPD/td.log" "re-INVITE: .*(on hold)" 30
 sw "release 8 16"
 wait_ev "$out" "EV RLC cic=8" 50
@@ -457,7 +457,7 @@ have_tshark=""
 if command -v tshark >/dev/null; then
 	start_bg "$TMPD/cap.log" tshark -i lo -f "udp port $UAS2" -w "$TMPD/sipi.pcap"
 	cap=$BG_PID
-	wait_ev "$TMPD/cap.log" "Capturing on" 50 && have_tshark=1
+	wait_ev "$TMPD/cap.log" "Capturing on" 300 && have_tshark=1
 fi
 start_bg "$TMPD/uas-sipi.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $UAS2 -m 1 -nostdin \
 	-trace_msg -message_file "$TMPD/uas-sipi.msg"

@@ -776,7 +776,7 @@ if [ -n "$t309_uas" ]; then
 		date +%s.%N >"$TMPD/t309.rel") &
 	t309_rel_w=$!
 fi
-wait_ev "$TMPD/td.log" 'span 0: D channel down' 170
+wait_ev "$TMPD/td.log" 'span 0: D channel down' 300
 check "it:pri-dchan-loss-logged" grep -q 'span 0: D channel down' "$TMPD/td.log"
 check "it:pri-dchan-down-shown" shows 'Q.921 down'
 check "it:pri-dchan-loss-holds-call-t309 ($(show | grep -o 'busy [0-9]*'))" shows 'idle 29 busy 1'

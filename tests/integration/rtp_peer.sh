@@ -11,6 +11,13 @@ wait "$BG_PID"
 start_bg "$TMPD/c.out" "$P" --local 127.0.0.1:$A --remote 127.0.0.1:$B --pt 0 --inband 456 --seconds 1.5
 "$P" --local 127.0.0.1:$B --latch --silent --seconds 1.5 >"$TMPD/d.out"
 wait "$BG_PID"
+# --latch --seconds counts from the latch: the far end starts 1 s late, the
+# latched peer still sends 1.5 s (75 packets), not the 0.5 s left of its
+# own start's 1.5 s
+start_bg "$TMPD/e.out" "$P" --local 127.0.0.1:$A --latch --tone 1004:-10 --seconds 1.5
+sleep 1
+"$P" --local 127.0.0.1:$B --remote 127.0.0.1:$A --seconds 1.7 >"$TMPD/f.out"
+wait "$BG_PID"
 val() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | head -1 | tr -d '"'; }
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
 check "it:rtppeer-tone ($(val "$TMPD/b.out" f1004_dbm0) dBm0)" within "$(val "$TMPD/b.out" f1004_dbm0)" -10.5 -9.5
@@ -18,4 +25,7 @@ check "it:rtppeer-rfc4733 ($(val "$TMPD/a.out" events))" test "$(val "$TMPD/a.ou
 check "it:rtppeer-inband-ulaw ($(val "$TMPD/d.out" inband_dtmf))" test "$(val "$TMPD/d.out" inband_dtmf)" = "456"
 check "it:rtppeer-no-loss" test "$(val "$TMPD/b.out" lost)" = 0
 check "it:rtppeer-pkts ($(val "$TMPD/b.out" pkts))" within "$(val "$TMPD/b.out" pkts)" 70 76
+etx=$(tr ' ' '\n' <"$TMPD/e.out" | awk '/^TX$/ {t = 1; next} t && /^pkts=/ {sub("pkts=", ""); print; exit}')
+check "it:rtppeer-latch-late-full-duration (TX pkts ${etx:-?} after a 1 s late latch; $(val "$TMPD/f.out" pkts) heard)" \
+	within "${etx:-0}" 70 76
 exit ${FAILED:-0}

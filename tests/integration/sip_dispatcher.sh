@@ -58,103 +58,12 @@ CFG
 tandem_cfg a $A_VTY $A_M3UA $A_SIP $A_SPAN $RTP0
 tandem_cfg b $B_VTY $B_M3UA $B_SIP $B_SPAN $((RTP0 + 100))
 
-cat >"$TMPD/dispatcher.list" <<LIST
-1 sip:127.0.0.1:$A_SIP
-1 sip:127.0.0.1:$B_SIP
-LIST
-# The proxy a carrier puts in front: round robin over the set, OPTIONS every
-# second, a destination down after one unanswered or refused probe and up
-# after one answered; an INVITE that times out (2 s) or gets 503 goes to the
-# next destination.
-cat >"$TMPD/k.cfg" <<KCFG
-#!KAMAILIO
-debug=1
-log_stderror=yes
-children=1
-auto_aliases=no
-listen=udp:127.0.0.1:$KPORT
-mpath="$KMOD/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "xlog.so"
-loadmodule "dispatcher.so"
-loadmodule "ctl.so"
-modparam("ctl", "binrpc", "unix:$TMPD/kamailio.ctl")
-modparam("tm", "fr_timer", 2000)
-modparam("dispatcher", "list_file", "$TMPD/dispatcher.list")
-modparam("dispatcher", "flags", 2)
-modparam("dispatcher", "ds_ping_interval", 1)
-modparam("dispatcher", "ds_probing_mode", 1)
-modparam("dispatcher", "ds_probing_threshold", 1)
-modparam("dispatcher", "ds_inactive_threshold", 1)
-modparam("dispatcher", "ds_ping_reply_codes", "class=2")
-modparam("dispatcher", "ds_ping_from", "sip:proxy@127.0.0.1:$KPORT")
-
-request_route {
-	if (!mf_process_maxfwd_header("10")) {
-		sl_send_reply("483", "Too Many Hops");
-		exit;
-	}
-	if (has_totag()) {
-		if (loose_route()) {
-			t_relay();
-			exit;
-		}
-		if (is_method("ACK")) {
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}
-		sl_send_reply("404", "Not here");
-		exit;
-	}
-	if (is_method("CANCEL")) {
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}
-	t_check_trans();
-	if (!is_method("INVITE")) {
-		sl_send_reply("405", "Method Not Allowed");
-		exit;
-	}
-	record_route();
-	if (!ds_select_dst("1", "4")) {
-		sl_send_reply("503", "No destination");
-		exit;
-	}
-	xlog("L_NOTICE", "DISPATCH \$ci to \$du\n");
-	t_on_failure("NEXT");
-	if (!t_relay())
-		sl_reply_error();
-}
-
-failure_route[NEXT] {
-	if (t_is_canceled())
-		exit;
-	if (t_check_status("503") || (t_branch_timeout() && !t_branch_replied())) {
-		xlog("L_NOTICE", "FAILOVER \$ci from \$du\n");
-		ds_mark_dst("ip");
-		if (ds_next_dst()) {
-			xlog("L_NOTICE", "DISPATCH \$ci to \$du\n");
-			t_on_failure("NEXT");
-			t_relay();
-		}
-	}
-}
-
-event_route[dispatcher:dst-down] {
-	xlog("L_NOTICE", "DSTATE down \$rm \$ru \$du\n");
-}
-event_route[dispatcher:dst-up] {
-	xlog("L_NOTICE", "DSTATE up \$rm \$ru \$du\n");
-}
-KCFG
+# The proxy a carrier puts in front (tests/lib.sh): round robin over A and
+# B, OPTIONS every second, a destination down after one unanswered or
+# refused probe and up after one answered; an INVITE that times out (2 s)
+# or gets 503 goes to the next destination.
+kam_dispatcher_cfg "$TMPD/k.cfg" $KPORT "fr=2000,failover,ctl=$TMPD/kamailio.ctl" \
+	"sip:127.0.0.1:$A_SIP" "sip:127.0.0.1:$B_SIP"
 
 sw_start() { # NAME M3UA FD: the switch reads its script from a FIFO kept open on FD
 	mkfifo "$TMPD/sw-$1.in"

@@ -67,6 +67,8 @@ while True:
     d = s.recv(65535).decode('latin-1')
     m = re.search(r'^Call-ID: *(\S+)', d, re.M | re.I)
     print(d.split('\r\n', 1)[0], m.group(1) if m else '-', flush=True)"
+# (python's start on a loaded machine: the INVITE must find it bound)
+wait_udp $DEAD 50 || fail "it:sip-trunk-dns:dead-target-start"
 
 cat >"$TMPD/t.cfg" <<CFG
 log stderr

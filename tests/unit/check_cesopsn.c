@@ -262,6 +262,75 @@ START_TEST(test_jb_sequence_wrap)
 }
 END_TEST
 
+/* "lost" counts gaps inside the stream only: playout before the first
+ * frame (buffering) and after the last one (the far end stopped) is
+ * concealment, not loss; a gap the buffer ran dry across counts once a
+ * frame beyond it arrives. */
+START_TEST(test_jb_lost_inside_stream_only)
+{
+	struct jb *jb = mkjb(JB_CONCEAL_SILENCE, 2);
+	uint8_t f[8], out[8];
+	const struct jb_stats *st = jb_stats(jb);
+
+	ck_assert_ptr_nonnull(jb);
+	frame(f, 0x55);
+	/* before the stream: nothing received, playout idles */
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(jb_get(jb, out), JB_OUT_BUFFERING);
+	ck_assert_int_eq(jb_put(jb, 100, f, 8), 0);
+	ck_assert_int_eq(jb_get(jb, out), JB_OUT_BUFFERING);
+	ck_assert_int_eq(jb_put(jb, 101, f, 8), 0);
+	ck_assert_int_eq(jb_get(jb, out), JB_OUT_FRAME); /* 100 */
+	ck_assert_int_eq(jb_get(jb, out), JB_OUT_FRAME); /* 101 */
+	/* the stream ends at 101: a second of playout past it loses nothing */
+	for (int i = 0; i < 50; i++)
+		ck_assert_int_eq(jb_get(jb, out), JB_OUT_CONCEALED);
+	ck_assert_uint_eq(st->lost, 0);
+	ck_assert_uint_eq(st->concealed, 50);
+	jb_free(jb);
+
+	/* Dry across a gap (depth 4): 104..106 never come and playout passes
+	 * them with nothing buffered: not lost yet (the stream may have
+	 * ended). 106 then arrives late: 104..106 were inside the stream, so
+	 * lost, and 106 late. 107 plays. */
+	jb = mkjb(JB_CONCEAL_SILENCE, 4);
+	st = jb_stats(jb);
+	for (uint16_t q = 100; q < 104; q++)
+		ck_assert_int_eq(jb_put(jb, q, f, 8), 0);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(jb_get(jb, out), JB_OUT_FRAME);
+	for (int i = 0; i < 3; i++) /* 104..106 */
+		ck_assert_int_eq(jb_get(jb, out), JB_OUT_CONCEALED);
+	ck_assert_uint_eq(st->lost, 0);
+	ck_assert_int_eq(jb_put(jb, 106, f, 8), -ETIME);
+	ck_assert_uint_eq(st->lost, 3);
+	ck_assert_uint_eq(st->late, 1);
+	ck_assert_int_eq(jb_put(jb, 107, f, 8), 0);
+	ck_assert_int_eq(jb_get(jb, out), JB_OUT_FRAME);
+	ck_assert_uint_eq(st->lost, 3);
+	/* Dry one slot (108), then 110 arrives in time: 108 was played
+	 * empty, 109 is a gap seen at its own playout; 110 plays. */
+	ck_assert_int_eq(jb_get(jb, out), JB_OUT_CONCEALED); /* 108 */
+	ck_assert_int_eq(jb_put(jb, 110, f, 8), 0);
+	ck_assert_uint_eq(st->lost, 4);
+	ck_assert_int_eq(jb_get(jb, out), JB_OUT_CONCEALED); /* 109 */
+	ck_assert_uint_eq(st->lost, 5);
+	ck_assert_int_eq(jb_get(jb, out), JB_OUT_FRAME); /* 110 */
+	/* a pause: playout runs far past 110, nothing lost */
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(jb_get(jb, out), JB_OUT_CONCEALED);
+	ck_assert_uint_eq(st->lost, 5);
+	ck_assert_uint_eq(st->played, 6);
+	/* the stream comes back at 112 (111 missing): buffering restarts
+	 * from 112 and 111, inside the stream, is lost */
+	ck_assert_int_eq(jb_put(jb, 112, f, 8), 0);
+	ck_assert_uint_eq(st->lost, 6);
+	ck_assert_uint_eq(st->resync, 1);
+	ck_assert_int_eq(jb_get(jb, out), JB_OUT_BUFFERING);
+	jb_free(jb);
+}
+END_TEST
+
 /* Repeat-last-then-fade: the first missing frame repeats the last one,
  * the next ones fall by 6 dB each, then idle. */
 START_TEST(test_jb_conceal_fade)
@@ -325,6 +394,7 @@ Suite *cesopsn_suite(void)
 	tcase_add_test(tc, test_short_packet_and_ais);
 	tcase_add_test(tj, test_jb_reorder_late_dup_lost);
 	tcase_add_test(tj, test_jb_sequence_wrap);
+	tcase_add_test(tj, test_jb_lost_inside_stream_only);
 	tcase_add_test(tj, test_jb_conceal_fade);
 	tcase_add_test(tj, test_jb_raw_none);
 	suite_add_tcase(s, tc);

@@ -842,6 +842,37 @@ START_TEST(test_uas_refer)
 }
 END_TEST
 
+/* A require-auth trunk's 401 challenge and its 403 refusal are answers of
+ * a UAS to a request out of dialog: each carries a To tag (RFC 3261
+ * 8.2.6.2), and WWW-Authenticate on the 401. */
+START_TEST(test_uas_auth_answers_tagged)
+{
+	char to[256], v[512];
+
+	bed_start();
+	T.trunk.require_auth = true;
+	T.trunk.auth_user = "u";
+	T.trunk.auth_pass = "p";
+	peer_request("INVITE", 1, "z9hG4bK-au1", NULL, NULL);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 401"), 1);
+	hdr(last("SIP/2.0 401"), "To", to, sizeof(to));
+	ck_assert_msg(strstr(to, ";tag=") && strlen(strstr(to, ";tag=")) > 5, "401 To: %s", to);
+	hdr(last("SIP/2.0 401"), "WWW-Authenticate", v, sizeof(v));
+	ck_assert_ptr_nonnull(strstr(v, "Digest "));
+	/* credentials missing on the trunk: refused with a 403 */
+	T.trunk.auth_user = NULL;
+	peer_request("MESSAGE", 2, "z9hG4bK-au2", NULL, NULL);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 403"), 1);
+	hdr(last("SIP/2.0 403"), "To", to, sizeof(to));
+	ck_assert_msg(strstr(to, ";tag=") && strlen(strstr(to, ";tag=")) > 5, "403 To: %s", to);
+	T.trunk.require_auth = false;
+	T.trunk.auth_pass = NULL;
+	bed_stop();
+}
+END_TEST
+
 START_TEST(test_state_table)
 {
 	struct sip_leg leg = {.call_id = "table@test", .uac = true};
@@ -948,6 +979,7 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_uas_unreliable_180);
 	tcase_add_test(tc, test_session_timer_expires);
 	tcase_add_test(tc, test_session_timer_we_refresh);
+	tcase_add_test(tc, test_uas_auth_answers_tagged);
 	tcase_add_test(tc, test_state_table);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,6 +13,9 @@
  *        [--seconds S] [--drain MS] [--latch] [--silent] [--noise DBM0] [--rtcp]
  * (--rtcp: bind PORT+1 and answer each SR with an RR: LSR from it, DLSR 0)
  * (--drain: after S, receive until nothing came for MS, at most 5 s more)
+ * (--seconds: from the start; with --latch, from the latch (the first packet
+ *  received), so a far end that starts late still gets S of stream; with
+ *  nothing received in S, the peer stops then, as it always did)
  *        rtp-peer --local IP:PORT --count [--seconds S]: many streams in, per-SSRC loss
  */
 #include <arpa/inet.h>
@@ -271,6 +274,7 @@ int main(int argc, char **argv)
 	bool have_local = false, have_remote = false, latch = false, silent = false, count = false;
 	double drain = 0, last_rx;
 	double seconds = 5, tone_hz = 0, tone_dbm0 = -10, phase = 0, start, next, noise_dbm0 = 0;
+	double t0; /* the stream's own clock: the start, or the latch */
 	bool noise = false, rtcp = false;
 	int rfd = -1;
 	uint32_t lcg = 12345;
@@ -366,13 +370,14 @@ int main(int argc, char **argv)
 		}
 	}
 	start = next = now_s() + 0.02;
+	t0 = start;
 	last_rx = start;
 	/* after --seconds: with --drain, keep receiving (sending nothing)
 	 * until the far end has been quiet for MS, at most 5 s more */
-	while (now_s() < start + seconds ||
-	       (drain > 0 && now_s() < start + seconds + 5 && now_s() - last_rx < drain)) {
+	while (now_s() < t0 + seconds ||
+	       (drain > 0 && now_s() < t0 + seconds + 5 && now_s() - last_rx < drain)) {
 		double t = now_s();
-		bool sending = t < start + seconds;
+		bool sending = t < t0 + seconds;
 		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = rfd, .events = POLLIN}};
 		int wait_ms = (int)((next - t) * 1000);
 
@@ -482,8 +487,10 @@ int main(int argc, char **argv)
 				remote = from;
 				have_remote = true;
 				/* the send clock starts now, not with a burst of
-				 * the packets "due" while nobody was known */
+				 * the packets "due" while nobody was known; so
+				 * does the stream's duration */
 				next = now_s();
+				t0 = next;
 			}
 			rx_packet(&r, buf, (size_t)n, now_s());
 		}

@@ -1,0 +1,15 @@
+/* Socket addresses as text for log lines and the VTY: "192.0.2.1:5060",
+ * "[2001:db8::1]:5060". One helper for every layer instead of a private
+ * copy per file. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* Enough for "[" INET6_ADDRSTRLEN "]:65535" and the NUL. */
+#define ADDR_STR_MAX 56
+
+/* Writes ss as "host:port" (IPv4, and an IPv4-mapped IPv6 address, shown
+ * as the IPv4 address it carries) or "[host]:port" (IPv6) into buf; any
+ * other family (or NULL) as "?". Cut to len like snprintf; returns buf. */
+const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);

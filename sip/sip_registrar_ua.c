@@ -30,8 +30,10 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
 
+#include "core/addr.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/throttle.h"
 #include "sip/sip_acl.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_registrar.h"
@@ -41,7 +43,6 @@
 
 #define DEF_MIN_EXPIRES 60
 #define DEF_MAX_EXPIRES 3600
-#define LOG_EVERY_S	10 /* refusal lines: one per trunk this often */
 
 struct sip_registrar_stats sip_registrar_stats;
 
@@ -50,8 +51,7 @@ struct sip_registrar_state {
 	struct loop *l;
 	struct sip_reg_table tab;
 	struct loop_timer tmr;
-	uint64_t log_at; /* the last refusal line (seconds) */
-	unsigned log_suppressed;
+	struct throttle log; /* refusal lines */
 };
 
 uint64_t sip_registrar_now(void)
@@ -72,21 +72,17 @@ bool sip_registrar_enabled(void)
 	return false;
 }
 
-static void addr_str(const struct sockaddr_storage *ss, socklen_t len, enum sip_proto proto,
-		     char *buf, size_t size)
+/* "udp:192.0.2.1:5060" for log lines and the VTY; "-" when none */
+static void src_str(const struct sockaddr_storage *ss, socklen_t len, enum sip_proto proto,
+		    char *buf, size_t size)
 {
-	uint8_t a[16];
-	int fam;
-	uint16_t port;
-	char host[INET6_ADDRSTRLEN] = "?";
+	char a[ADDR_STR_MAX];
 
-	if (!len || sip_acl_addr((const struct sockaddr *)ss, a, &fam, &port) < 0) {
+	if (!len) {
 		snprintf(buf, size, "-");
 		return;
 	}
-	inet_ntop(fam, a, host, sizeof(host));
-	snprintf(buf, size, "%s:%s%s%s:%u", sip_proto_name(proto), fam == AF_INET6 ? "[" : "", host,
-		 fam == AF_INET6 ? "]" : "", port);
+	snprintf(buf, size, "%s:%s", sip_proto_name(proto), addr_str(ss, a, sizeof(a)));
 }
 
 struct sip_trunk *sip_registrar_trunk_by_source(const struct sockaddr *src, int proto)
@@ -217,7 +213,7 @@ static void expiry(void *priv)
 
 		if (b->expires_at > now)
 			continue;
-		addr_str(&b->src, b->src_len, b->proto, src, sizeof(src));
+		src_str(&b->src, b->src_len, b->proto, src, sizeof(src));
 		LOGP(DSIP, LOGL_NOTICE, "trunk %s: registration of %s (from %s) expired\n",
 		     s->trunk->name, b->contact, src);
 	}
@@ -269,7 +265,7 @@ void sip_registrar_restore(struct sip_ua *ua)
 			const struct sip_reg_binding *b = &s->tab.b[i];
 			char a[64];
 
-			addr_str(&b->src, b->src_len, b->proto, a, sizeof(a));
+			src_str(&b->src, b->src_len, b->proto, a, sizeof(a));
 			LOGP(DSIP, LOGL_NOTICE,
 			     "trunk %s: binding %s (from %s) restored from %s, expires in %" PRIu64
 			     " s\n",
@@ -284,26 +280,25 @@ void sip_registrar_restore(struct sip_ua *ua)
 	}
 }
 
-/* A refusal's line: at most one per trunk every LOG_EVERY_S seconds. */
+/* A refusal's line: at most one every 10 s per trunk, and as many for the
+ * refusals that found no trunk (strangers: the ones that could flood) */
+static const struct throttle_cfg refusal_log = {.n = 1, .per_ms = 10000, .burst = 1};
+static struct throttle refusal_log_no_trunk;
+
 static void refusal(struct sip_registrar_state *s, const struct sip_trunk *t,
 		    const struct sip_txn_dest *src, unsigned st, const char *why)
 {
-	uint64_t now = sip_registrar_now();
+	unsigned held = 0;
 	char a[64];
 
 	sip_registrar_stats.refused++;
-	if (s && s->log_at && now < s->log_at + LOG_EVERY_S) {
-		s->log_suppressed++;
+	if (!throttle_take(s ? &s->log : &refusal_log_no_trunk, &refusal_log,
+			   loop_now_ns() / 1000000ull, &held))
 		return;
-	}
-	addr_str(&src->addr, src->addr_len, src->proto, a, sizeof(a));
+	src_str(&src->addr, src->addr_len, src->proto, a, sizeof(a));
 	LOGP(DSIP, LOGL_INFO,
 	     "trunk %s: REGISTER from %s refused with %u: %s (%u lines held back)\n",
-	     t ? t->name : "-", a, st, why, s ? s->log_suppressed : 0);
-	if (s) {
-		s->log_at = now;
-		s->log_suppressed = 0;
-	}
+	     t ? t->name : "-", a, st, why, held);
 }
 
 static int request(const struct sip_msg *m, const struct sip_txn_dest *src,
@@ -425,7 +420,7 @@ void sip_registrar_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_msg
 	sip_registrar_stats.removed += out.removed;
 	if (!rq.n && !rq.star)
 		sip_registrar_stats.queries++;
-	addr_str(&src->addr, src->addr_len, src->proto, a, sizeof(a));
+	src_str(&src->addr, src->addr_len, src->proto, a, sizeof(a));
 	if (out.added || out.removed)
 		LOGP(DSIP, LOGL_NOTICE,
 		     "trunk %s: REGISTER from %s: %u bound, %u removed, %u refreshed; %u now\n",

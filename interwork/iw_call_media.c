@@ -193,7 +193,9 @@ void iw_rx_answer_sdp(struct iw_call *c, const struct sip_msg *rsp)
 	const char *why = NULL;
 	struct tstr body;
 
-	if (c->agreed_ok || !iw_msg_sdp(rsp, &body))
+	/* toward an "offer delayed" trunk the SDP of a response is an offer:
+	 * it is answered in the ACK or PRACK (iw_answer_rx_offer) */
+	if (c->agreed_ok || c->out_delayed || !iw_msg_sdp(rsp, &body))
 		return;
 	if (sdp_decode(&s, body.p, body.len, &why) < 0 ||
 	    sdp_answer_rx(&c->agreed, &s, &c->prefs, &c->local, &why) < 0) {
@@ -333,6 +335,42 @@ int iw_answer_offer(struct iw_call *c)
 				   sdp_answer_encode(sdpbuf, sizeof(sdpbuf), &offer, &ar, &c->prefs,
 						     &c->local)) > 0;
 	c->agreed = ar.agreed;
+	return 0;
+}
+
+int iw_answer_rx_offer(struct iw_call *c, const struct sip_msg *rsp, struct sip_body *answer)
+{
+	struct sdp_answer_res ar;
+	struct sdp_session offer;
+	const char *why = NULL;
+	struct tstr body;
+	char sdpbuf[IW_SDP_MAX];
+	int n;
+
+	if (!iw_msg_sdp(rsp, &body))
+		return -ENOENT;
+	if (body.len >= IW_SDP_MAX || sdp_decode(&offer, body.p, body.len, &why) < 0 ||
+	    sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
+		LOGCALL(c, LOGL_NOTICE,
+			"delayed offer: the trunk's offer in the %u is not usable (%s)\n",
+			rsp->status, why ? why : "no codec in common");
+		return -EPROTO;
+	}
+	n = iw_sdp_keep(
+		c, sdpbuf,
+		sdp_answer_encode(sdpbuf, sizeof(sdpbuf), &offer, &ar, &c->prefs, &c->local));
+	if (n < 0)
+		return n;
+	c->agreed = ar.agreed;
+	c->agreed_ok = true;
+	LOGCALL(c, LOGL_INFO, "delayed offer: the %u offered %s:%u, answered in the %s\n",
+		rsp->status, c->agreed.remote_addr, c->agreed.remote_port,
+		rsp->status >= 200 ? "ACK" : "PRACK");
+	iw_tone(c, NULL);
+	iw_media_connect(c);
+	answer->content_type = "application/sdp";
+	answer->body = c->sdp;
+	answer->len = (size_t)n;
 	return 0;
 }
 

@@ -46,6 +46,12 @@ struct sip_leg_ops {
 	 * or return an error status (488...). */
 	unsigned (*offer)(void *u, struct sip_leg *leg, const struct sip_msg *req,
 			  struct sip_body *answer);
+	/* UAC: our INVITE had no offer (delayed offer) and this 2xx or
+	 * reliable 18x carries the peer's: fill answer (SDP) for the ACK or
+	 * PRACK and return 0; < 0: nothing to answer (no offer, or one answered
+	 * already), the ACK/PRACK goes without a body. Optional. */
+	int (*answer_offer)(void *u, struct sip_leg *leg, const struct sip_msg *rsp,
+			    struct sip_body *answer);
 	/* an INFO in the dialog (answered 200 already), e.g. DTMF relay */
 	void (*info)(void *u, struct sip_leg *leg, const struct sip_msg *req);
 	/* the session timer ran out (RFC 4028 10: no refresh came, or ours

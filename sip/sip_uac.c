@@ -61,16 +61,29 @@ static void send_cancel(struct sip_leg *leg)
 					       &sip_leg_cancel_ops, leg);
 }
 
+/* Delayed offer (RFC 3261 13.2.1, RFC 3262 5): the owner's answer to the
+ * offer a 2xx or reliable 18x carries, for the ACK or PRACK; NULL: none. */
+static const struct sip_body *uac_answer_for(struct sip_leg *leg, const struct sip_msg *rsp,
+					     struct sip_body *b)
+{
+	if (!rsp->body.len || !leg->ops || !leg->ops->answer_offer || sip_leg_ended(leg) ||
+	    leg->ops->answer_offer(leg->u, leg, rsp, b) < 0 || !b->content_type)
+		return NULL;
+	return b;
+}
+
 static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
 {
 	uint8_t buf[MSG_MAX];
+	struct sip_body ans = {0};
 	char *branch;
 	int n;
 
-	(void)rsp;
 	branch = sip_ua_token(leg->ua, leg, "z9hG4bK");
-	/* 13.2.2.4: the ACK has the INVITE's CSeq number, a new branch */
-	n = sip_leg_build_request(leg, "ACK", leg->invite_cseq, branch, NULL, buf, sizeof(buf));
+	/* 13.2.2.4: the ACK has the INVITE's CSeq number, a new branch (and
+	 * the answer when the 2xx made the offer) */
+	n = sip_leg_build_request(leg, "ACK", leg->invite_cseq, branch,
+				  uac_answer_for(leg, rsp, &ans), buf, sizeof(buf));
 	talloc_free(branch);
 	if (n < 0)
 		return;
@@ -140,13 +153,19 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 			if (sip_msg_has_token(m, SIP_HDR_REQUIRE, "100rel") &&
 			    sip_msg_rseq(m, &rseq) == 0 && leg->dlg) {
 				char rack[64];
+				struct sip_body ans = {0};
+				const struct sip_body *a;
 
 				if (!sip_dialog_rseq_rx(leg->dlg, rseq))
 					return;
 				snprintf(rack, sizeof(rack), "RAck: %u %u INVITE\r\n", rseq,
 					 leg->invite_cseq);
-				sip_leg_start_request(leg, "PRACK", sip_dialog_next_cseq(leg->dlg),
-						      rack, &prack_ops);
+				/* RFC 3262 5: an offer here is answered in the PRACK */
+				a = uac_answer_for(leg, m, &ans);
+				ans.headers = rack;
+				sip_leg_start_request_body(
+					leg, "PRACK", sip_dialog_next_cseq(leg->dlg),
+					a ? a : &(struct sip_body){.headers = rack}, &prack_ops);
 			}
 		}
 		if (leg->ops && leg->ops->progress && !sip_leg_ended(leg))

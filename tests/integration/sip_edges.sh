@@ -7,6 +7,9 @@
 #     voice crosses both ways to the address of that offer
 #   - the same with "prack": the offer in a reliable 183, the answer in the
 #     PRACK; the 200 and its ACK then carry none
+#   - forking: two 200s with different To tags for one INVITE: the first
+#     wins (one ANM), the second is ACKed and BYEd in its own dialog, no
+#     leg is left behind (tandem_sip_legs_active 0)
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-edges: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:sip-edges: sipp is not installed"; exit 0; }
@@ -120,9 +123,30 @@ check "it:sip-edges:offer-delayed-prack:rel->rlc" wait_ev "$out" "EV RLC cic=4" 
 wait "$uas"
 check "it:sip-edges:offer-delayed-prack:sipp (answer in the PRACK, ACK without body)" test $? -eq 0
 
+# --- 2. forking: two 200s, different To tags
+start_bg "$TMPD/uas-fork.out" timeout 60 sipp -sf "$SIPP/uas_fork_two_200.xml" -key rtpport $RTP \
+	-i 127.0.0.1 -p $UAS3 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-fork.msg"
+uas=$BG_PID
+sw "call 5 7312345 89555"
+check "it:sip-edges:fork:anm" wait_ev "$out" "EV ANM cic=5" 50
+check "it:sip-edges:fork:second-2xx-ended (log)" \
+	wait_ev "$TMPD/td.log" "a 2xx from another fork \(To tag forkb\) after the first: ACK, BYE" 30
+sleep 0.5
+nanm=$(grep -c "EV ANM cic=5" "$out")
+check "it:sip-edges:fork:one-anm ($nanm)" test "$nanm" -eq 1
+check "it:sip-edges:fork:no-rel-while-up" bash -c "! grep -q 'EV REL cic=5' '$out'"
+calls=$(vty $VTY "show calls")
+check "it:sip-edges:fork:show-calls (the call is up)" grep -q "ISUP->SIP active: +4989555 -> +497312345" <<<"$calls"
+voice fork 5
+sw "release 5 16"
+check "it:sip-edges:fork:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
+wait "$uas"
+check "it:sip-edges:fork:sipp (ACK+BYE to forkb, the call on forka, its BYE)" test $? -eq 0
 sleep 0.5
 met=$(vty $VTY "show metrics")
+forks=$(awk '/^tandem_sip_forks_ended_total/ {print $2}' <<<"$met")
 legs=$(awk '/^tandem_sip_legs_active/ {print $2}' <<<"$met")
+check "it:sip-edges:fork:counted (tandem_sip_forks_ended_total ${forks:-?})" test "${forks:-0}" = 1
 check "it:sip-edges:no-leg-left (tandem_sip_legs_active ${legs:-?})" test "${legs:-x}" = 0
 calls=$(vty $VTY "show calls")
 check "it:sip-edges:no-call-left (show calls: $(grep -o '^[0-9]* calls;' <<<"$calls"))" \

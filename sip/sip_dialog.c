@@ -187,3 +187,8 @@ uint32_t sip_session_expire_at(const struct sip_session_timer *t)
 
 	return t->interval - (third < 32 ? third : 32);
 }
+
+uint32_t sip_glare_backoff_ms(bool call_id_owner, uint64_t rnd)
+{
+	return call_id_owner ? 2100 + (uint32_t)(rnd % 191) * 10 : (uint32_t)(rnd % 201) * 10;
+}

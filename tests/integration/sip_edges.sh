@@ -10,12 +10,23 @@
 #   - forking: two 200s with different To tags for one INVITE: the first
 #     wins (one ANM), the second is ACKed and BYEd in its own dialog, no
 #     leg is left behind (tandem_sip_legs_active 0)
+#   - glare (RFC 3261 14.1, RFC 3311 5.2): tandem's session refresh (UPDATE)
+#     meets the trunk's re-INVITE: tandem answers it 491, the trunk answers
+#     the UPDATE 491, tandem (the Call-ID's owner) refreshes again after
+#     2.1-4 s (measured on the sipp trace), the trunk's retried re-INVITE
+#     is answered; the call stays up
+#   - a CANCEL crossing the 200 (RFC 3261 9.2), SIP -> ISUP: 200 to the
+#     CANCEL, nothing else: the call stays up (no REL) until the BYE
+#   - a BYE crossing a re-INVITE (RFC 5407 3.2.2): the trunk's re-INVITE
+#     that arrives after tandem's BYE gets 481
+# The glare call runs while the others do (its refresh comes 45 s after the
+# answer); rtp-timeout 0 keeps it up without media.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-edges: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:sip-edges: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 RTP=27640
+VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 RTP=27640 RTP2=27642
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -50,13 +61,21 @@ sip
   prack
  trunk forked
   remote 127.0.0.1 $UAS3
+ trunk glare
+  remote 127.0.0.1 $UAS4
+  session-timer 90
+ trunk cross
+  remote 127.0.0.1 $UAS5
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4971 via late
  route to-sip 4972 via lateprack
  route to-sip 4973 via forked
+ route to-sip 4974 via glare
+ route to-sip 4975 via cross
  route to-isup default via sw1
 media
+ rtp-timeout 0
  rtp-port-range 27610 27629
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
@@ -74,6 +93,13 @@ wait_ev "$out" "EV GRS cic=1" 100 || fail "it:sip-edges:link-up"
 sleep 0.5
 grep -q "^  offer delayed$" <<<"$(vty $VTY enable "show running-config")" &&
 	pass "it:sip-edges:offer-delayed:config-written" || fail "it:sip-edges:offer-delayed:config-written"
+
+# --- 3a. glare: started first, its refresh comes 45 s after the answer
+start_bg "$TMPD/uas-glare.out" timeout 100 sipp -sf "$SIPP/uas_glare_491.xml" -key rtpport $RTP2 \
+	-i 127.0.0.1 -p $UAS4 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-glare.msg"
+uas_glare=$BG_PID
+sw "call 9 7412345 89555"
+check "it:sip-edges:glare:answered (CON)" wait_ev "$out" "EV (ANM|CON) cic=9" 50
 
 # voice CIC: E1 timeslot CIC sends -10 dBm0, the RTP endpoint -13 dBm0;
 # each side measures what reaches it
@@ -142,6 +168,61 @@ sw "release 5 16"
 check "it:sip-edges:fork:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
 wait "$uas"
 check "it:sip-edges:fork:sipp (ACK+BYE to forkb, the call on forka, its BYE)" test $? -eq 0
+# --- 3b. a CANCEL crossing the 200 (SIP -> ISUP)
+start_bg "$TMPD/uac-cx.out" timeout 60 sipp -sf "$SIPP/uac_cancel_crossing_200.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAC -s +4989777010 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac-cx.msg"
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777010 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777010 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	sw "answer $cic"
+	# the CANCEL went right after the 200; 1 s later the call is still up
+	wait_ev "$TMPD/uac-cx.msg" "^CANCEL sip:" 50
+	sleep 1
+	calls=$(vty $VTY "show calls")
+	check "it:sip-edges:cancel-crossing-200:call-stays (show calls)" \
+		grep -q "SIP->ISUP active: +4930555889 -> +4989777010" <<<"$calls"
+	check "it:sip-edges:cancel-crossing-200:no-rel" bash -c "! grep -q 'EV REL cic=$cic' '$out'"
+	check "it:sip-edges:cancel-crossing-200:no-487" bash -c "! grep -q '^SIP/2.0 487' '$TMPD/uac-cx.msg'"
+	check "it:sip-edges:cancel-crossing-200:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 60
+	wait "$uac"
+	check "it:sip-edges:cancel-crossing-200:sipp (200 to the CANCEL, call up, BYE answered)" test $? -eq 0
+else
+	fail "it:sip-edges:cancel-crossing-200:iam"
+fi
+
+# --- 3c. a BYE crossing a re-INVITE: the trunk's re-INVITE after our BYE
+start_bg "$TMPD/uas-cross.out" timeout 60 sipp -sf "$SIPP/uas_bye_crossing_reinvite.xml" \
+	-key rtpport $RTP -i 127.0.0.1 -p $UAS5 -m 1 -nostdin -trace_msg \
+	-message_file "$TMPD/uas-cross.msg"
+uas=$BG_PID
+sw "call 6 7512345 89555"
+check "it:sip-edges:bye-crossing-reinvite:answered (CON)" wait_ev "$out" "EV (ANM|CON) cic=6" 50
+sleep 0.5
+sw "release 6 16"
+check "it:sip-edges:bye-crossing-reinvite:rel->rlc" wait_ev "$out" "EV RLC cic=6" 50
+wait "$uas"
+check "it:sip-edges:bye-crossing-reinvite:sipp (re-INVITE after the BYE: 481, ACKed; BYE 200)" test $? -eq 0
+
+# --- 3a. glare, the end: 491 both ways, tandem's UPDATE again after 2.1-4 s
+# (sipp has ACKed the answer to its second re-INVITE; it waits for the BYE)
+wait_ev "$TMPD/uas-glare.msg" "^CSeq: 11 ACK" 400
+# the times sipp sent its 491 to the UPDATE and got the next UPDATE
+t491=$(awk '/^-+ [0-9-]+ [0-9:.]+$/ { t = $3 } /^SIP\/2.0 491/ && sent { print t; exit } /message sent/ { sent = 1; next } /message received/ { sent = 0 }' "$TMPD/uas-glare.msg")
+tupd=$(awk '/^-+ [0-9-]+ [0-9:.]+$/ { t = $3 } /^UPDATE sip:/ { n++; if (n == 2) { print t; exit } }' "$TMPD/uas-glare.msg")
+gap=$(awk -v a="$t491" -v b="$tupd" 'BEGIN { if (a == "" || b == "") exit; split(a, x, ":"); split(b, y, ":");
+	printf "%.3f", (y[1] * 3600 + y[2] * 60 + y[3]) - (x[1] * 3600 + x[2] * 60 + x[3]) }')
+echo "   glare: tandem's UPDATE answered 491 at ${t491:-?}, sent again at ${tupd:-?} (${gap:-?} s); $(grep -o 'session refresh met 491.*' "$TMPD/td.log" | head -1)"
+check "it:sip-edges:glare:reinvite-answered-491 (tandem's own UPDATE pending)" \
+	grep -q "^SIP/2.0 491" <(awk '/message received/ { r = 1; next } /message sent/ { r = 0 } r' "$TMPD/uas-glare.msg")
+check "it:sip-edges:glare:update-again-after-2.1-4s (${gap:-?} s)" \
+	awk -v g="${gap:-0}" 'BEGIN { exit !(g >= 2.1 && g <= 4.3) }'
+check "it:sip-edges:glare:call-stayed (no REL before ours)" bash -c "! grep -q 'EV REL cic=9' '$out'"
+sw "release 9 16"
+check "it:sip-edges:glare:rel->rlc" wait_ev "$out" "EV RLC cic=9" 50
+wait "$uas_glare"
+check "it:sip-edges:glare:sipp (491 both ways, UPDATE again, re-INVITE again answered recvonly, BYE)" test $? -eq 0
+
 sleep 0.5
 met=$(vty $VTY "show metrics")
 forks=$(awk '/^tandem_sip_forks_ended_total/ {print $2}' <<<"$met")

@@ -187,9 +187,13 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 			uint32_t rseq;
 
 			/* RFC 3262 4: a reliable provisional is PRACKed once, in
-			 * order; its retransmissions are not passed up again */
+			 * order; its retransmissions are not passed up again.
+			 * Only in the early dialog the leg keeps (the first To
+			 * tag): a PRACK of another fork's 18x would go in the
+			 * wrong dialog */
 			if (sip_msg_has_token(m, SIP_HDR_REQUIRE, "100rel") &&
-			    sip_msg_rseq(m, &rseq) == 0 && leg->dlg) {
+			    sip_msg_rseq(m, &rseq) == 0 && leg->dlg &&
+			    tstr_eq_cstr(rsp->to_tag, leg->remote_tag)) {
 				char rack[64];
 				struct sip_body ans = {0};
 				const struct sip_body *a;

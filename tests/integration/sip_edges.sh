@@ -9,7 +9,10 @@
 #     PRACK; the 200 and its ACK then carry none
 #   - forking: two 200s with different To tags for one INVITE: the first
 #     wins (one ANM), the second is ACKed and BYEd in its own dialog, no
-#     leg is left behind (tandem_sip_legs_active 0)
+#     leg is left behind (tandem_sip_legs_active 0); the same through a
+#     real forking proxy: kamailio (tm, parallel forking by append_branch)
+#     in front of two sipp phones, the second 200 relayed by it, its ACK and
+#     BYE through its Record-Route
 #   - glare (RFC 3261 14.1, RFC 3311 5.2): tandem's session refresh (UPDATE)
 #     meets the trunk's re-INVITE: tandem answers it 491, the trunk answers
 #     the UPDATE 491, tandem (the Call-ID's owner) refreshes again after
@@ -26,7 +29,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:sip-edges: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 RTP=27640 RTP2=27642
+VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -66,6 +69,8 @@ sip
   session-timer 90
  trunk cross
   remote 127.0.0.1 $UAS5
+ trunk kamfork
+  remote 127.0.0.1 $KAM
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4971 via late
@@ -73,6 +78,7 @@ routing
  route to-sip 4973 via forked
  route to-sip 4974 via glare
  route to-sip 4975 via cross
+ route to-sip 4976 via kamfork
  route to-isup default via sw1
 media
  rtp-timeout 0
@@ -95,7 +101,7 @@ grep -q "^  offer delayed$" <<<"$(vty $VTY enable "show running-config")" &&
 	pass "it:sip-edges:offer-delayed:config-written" || fail "it:sip-edges:offer-delayed:config-written"
 
 # --- 3a. glare: started first, its refresh comes 45 s after the answer
-start_bg "$TMPD/uas-glare.out" timeout 100 sipp -sf "$SIPP/uas_glare_491.xml" -key rtpport $RTP2 \
+start_bg "$TMPD/uas-glare.out" timeout 200 sipp -sf "$SIPP/uas_glare_491.xml" -key rtpport $RTP2 \
 	-i 127.0.0.1 -p $UAS4 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-glare.msg"
 uas_glare=$BG_PID
 sw "call 9 7412345 89555"
@@ -168,6 +174,93 @@ sw "release 5 16"
 check "it:sip-edges:fork:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
 wait "$uas"
 check "it:sip-edges:fork:sipp (ACK+BYE to forkb, the call on forka, its BYE)" test $? -eq 0
+# --- 2b. forking by a real proxy: kamailio forks to two sipp phones; the
+# first rings and answers after 300 ms, the second answers at 450 ms without
+# ringing (tm does not CANCEL a branch that sent nothing, so its 200 is
+# relayed too; retr_timer1 2 s: no INVITE retransmission meanwhile)
+forks_expected=1
+KAMAILIO=$(command -v kamailio || echo /usr/sbin/kamailio)
+if [ -x "$KAMAILIO" ]; then
+	forks_expected=2
+	cat >"$TMPD/kam.cfg" <<KCFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:127.0.0.1:$KAM
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "pv.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "textops.so"
+loadmodule "corex.so"
+modparam("tm", "retr_timer1", 2000)
+request_route {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (has_totag()) {
+		# tandem sends every request to its trunk (this proxy): one
+		# without a Route (the first phone's 2xx had no Record-Route)
+		# goes to its Request-URI
+		if (loose_route())
+			xlog("L_WARN", "KAM in-dialog \$rm via loose_route to \$ru\n");
+		else
+			xlog("L_WARN", "KAM in-dialog \$rm to \$ru\n");
+		t_relay();
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	t_check_trans();
+	record_route();
+	\$ru = "sip:fork-a@127.0.0.1:$UASA";
+	append_branch("sip:fork-b@127.0.0.1:$UASB");
+	xlog("L_WARN", "KAM fork \$rm to $UASA and $UASB\n");
+	t_on_reply("R");
+	if (!t_relay())
+		sl_reply_error();
+}
+onreply_route[R] {
+	xlog("L_WARN", "KAM reply \$rs \$rm from \$si:\$sp\n");
+}
+KCFG
+	start_bg "$TMPD/kam.log" "$KAMAILIO" -DD -E -f "$TMPD/kam.cfg" -m 64 -Y "$TMPD"
+	wait_udp $KAM 50 || { fail "it:sip-edges:kamailio-fork:start"; head -5 "$TMPD/kam.log"; }
+	start_bg "$TMPD/uas-ka.out" timeout 60 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP \
+		-i 127.0.0.1 -p $UASA -m 1 -nostdin
+	uasa=$BG_PID
+	start_bg "$TMPD/uas-kb.out" timeout 60 sipp -sf "$SIPP/uas_fork_late_200.xml" \
+		-i 127.0.0.1 -p $UASB -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-kb.msg"
+	uasb=$BG_PID
+	sw "call 7 7612345 89555"
+	check "it:sip-edges:kamailio-fork:anm" wait_ev "$out" "EV ANM cic=7" 50
+	wait "$uasb"
+	check "it:sip-edges:kamailio-fork:second-phone (its 200 ACKed and BYEd through the proxy)" test $? -eq 0
+	check "it:sip-edges:kamailio-fork:proxy-relayed-both-200s" \
+		bash -c "grep -q 'KAM reply 200 INVITE from 127.0.0.1:$UASA' '$TMPD/kam.log' && grep -q 'KAM reply 200 INVITE from 127.0.0.1:$UASB' '$TMPD/kam.log'"
+	check "it:sip-edges:kamailio-fork:ack-and-bye-via-record-route" \
+		bash -c "grep -q 'KAM in-dialog ACK via loose_route to sip:fork-late@' '$TMPD/kam.log' && grep -q 'KAM in-dialog BYE via loose_route to sip:fork-late@' '$TMPD/kam.log'"
+	nanm=$(grep -c "EV ANM cic=7" "$out")
+	check "it:sip-edges:kamailio-fork:one-anm-call-up ($nanm ANM)" \
+		bash -c "[ $nanm -eq 1 ] && ! grep -q 'EV REL cic=7' '$out'"
+	sw "release 7 16"
+	check "it:sip-edges:kamailio-fork:rel->rlc" wait_ev "$out" "EV RLC cic=7" 50
+	wait "$uasa"
+	check "it:sip-edges:kamailio-fork:first-phone (answered, BYE at the release)" test $? -eq 0
+else
+	skip "it:sip-edges:kamailio-fork: kamailio is not installed"
+fi
+
 # --- 3b. a CANCEL crossing the 200 (SIP -> ISUP)
 start_bg "$TMPD/uac-cx.out" timeout 60 sipp -sf "$SIPP/uac_cancel_crossing_200.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAC -s +4989777010 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac-cx.msg"
@@ -227,7 +320,8 @@ sleep 0.5
 met=$(vty $VTY "show metrics")
 forks=$(awk '/^tandem_sip_forks_ended_total/ {print $2}' <<<"$met")
 legs=$(awk '/^tandem_sip_legs_active/ {print $2}' <<<"$met")
-check "it:sip-edges:fork:counted (tandem_sip_forks_ended_total ${forks:-?})" test "${forks:-0}" = 1
+check "it:sip-edges:fork:counted (tandem_sip_forks_ended_total ${forks:-?} of $forks_expected)" \
+	test "${forks:-0}" = $forks_expected
 check "it:sip-edges:no-leg-left (tandem_sip_legs_active ${legs:-?})" test "${legs:-x}" = 0
 calls=$(vty $VTY "show calls")
 check "it:sip-edges:no-call-left (show calls: $(grep -o '^[0-9]* calls;' <<<"$calls"))" \

@@ -131,7 +131,8 @@ START_TEST(test_glare_backoff)
 	ck_assert_uint_eq(lo[0], 0);
 	ck_assert_uint_eq(hi[0], 2000);
 	ck_assert_uint_eq(sip_glare_backoff_ms(true, 0), 2100);
-	ck_assert_uint_eq(sip_glare_backoff_ms(false, 200), 2000);
+	ck_assert_uint_eq(sip_glare_backoff_ms(false, 200ull << 32), 2000);
+	ck_assert_uint_eq(sip_glare_backoff_ms(true, 190ull << 32), 4000);
 }
 END_TEST
 

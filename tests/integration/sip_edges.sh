@@ -7,6 +7,8 @@
 #     voice crosses both ways to the address of that offer
 #   - the same with "prack": the offer in a reliable 183, the answer in the
 #     PRACK; the 200 and its ACK then carry none
+#   - a 200 offering only a codec we do not take: ACK, then BYE with Reason
+#     cause 65 and REL 65 toward the switch (no ANM)
 #   - forking: two 200s with different To tags for one INVITE: the first
 #     wins (one ANM), the second is ACKed and BYEd in its own dialog, no
 #     leg is left behind (tandem_sip_legs_active 0); the same through a
@@ -29,7 +31,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:sip-edges: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
+VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 UAS6=27634 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -64,6 +66,9 @@ sip
   prack
  trunk forked
   remote 127.0.0.1 $UAS3
+ trunk lateg729
+  remote 127.0.0.1 $UAS6
+  offer delayed
  trunk glare
   remote 127.0.0.1 $UAS4
   session-timer 90
@@ -76,6 +81,7 @@ routing
  route to-sip 4971 via late
  route to-sip 4972 via lateprack
  route to-sip 4973 via forked
+ route to-sip 4977 via lateg729
  route to-sip 4974 via glare
  route to-sip 4975 via cross
  route to-sip 4976 via kamfork
@@ -154,6 +160,16 @@ sw "release 4 16"
 check "it:sip-edges:offer-delayed-prack:rel->rlc" wait_ev "$out" "EV RLC cic=4" 50
 wait "$uas"
 check "it:sip-edges:offer-delayed-prack:sipp (answer in the PRACK, ACK without body)" test $? -eq 0
+
+# --- 1c. offer delayed: the 200's offer is unusable
+start_bg "$TMPD/uas-g729.out" timeout 60 sipp -sf "$SIPP/uas_offer_in_200_unusable.xml" \
+	-i 127.0.0.1 -p $UAS6 -m 1 -nostdin
+uas=$BG_PID
+sw "call 8 7712345 89555"
+check "it:sip-edges:offer-delayed-unusable:rel-65" wait_ev "$out" "EV REL cic=8 cause=65" 50
+wait "$uas"
+check "it:sip-edges:offer-delayed-unusable:sipp (ACK, BYE with Reason cause 65)" test $? -eq 0
+check "it:sip-edges:offer-delayed-unusable:no-anm" bash -c "! grep -qE 'EV (ANM|CON) cic=8' '$out'"
 
 # --- 2. forking: two 200s, different To tags
 start_bg "$TMPD/uas-fork.out" timeout 60 sipp -sf "$SIPP/uas_fork_two_200.xml" -key rtpport $RTP \

@@ -338,6 +338,28 @@ int iw_answer_offer(struct iw_call *c)
 	return 0;
 }
 
+/* An answer refusing every stream of offer (RFC 3264 6: each m= line
+ * echoed with port 0). Its length, or -ENOSPC. */
+static int reject_answer(const struct iw_call *c, const struct sdp_session *offer, char *buf,
+			 size_t size)
+{
+	char ipv = strchr(c->local_addr, ':') ? '6' : '4';
+	int n = snprintf(buf, size,
+			 "v=0\r\no=tandem %llu %llu IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\n",
+			 (unsigned long long)c->local.sess_id,
+			 (unsigned long long)c->local.sess_version, ipv, c->local_addr, ipv,
+			 c->local_addr);
+
+	for (unsigned i = 0; i < offer->n_media && n > 0 && (size_t)n < size; i++) {
+		const struct sdp_media *m = &offer->m[i];
+
+		n += snprintf(buf + n, size - (size_t)n, "m=%.*s 0 %.*s %.*s\r\n", (int)m->type.len,
+			      m->type.p, (int)m->proto.len, m->proto.p, (int)m->fmt_list.len,
+			      m->fmt_list.p);
+	}
+	return n > 0 && (size_t)n < size ? n : -ENOSPC;
+}
+
 int iw_answer_rx_offer(struct iw_call *c, const struct sip_msg *rsp, struct sip_body *answer)
 {
 	struct sdp_answer_res ar;
@@ -349,12 +371,26 @@ int iw_answer_rx_offer(struct iw_call *c, const struct sip_msg *rsp, struct sip_
 
 	if (!iw_msg_sdp(rsp, &body))
 		return -ENOENT;
-	if (body.len >= IW_SDP_MAX || sdp_decode(&offer, body.p, body.len, &why) < 0 ||
-	    sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
+	if (body.len >= IW_SDP_MAX || sdp_decode(&offer, body.p, body.len, &why) < 0) {
 		LOGCALL(c, LOGL_NOTICE,
 			"delayed offer: the trunk's offer in the %u is not usable (%s)\n",
-			rsp->status, why ? why : "no codec in common");
+			rsp->status, why ? why : "too long");
 		return -EPROTO;
+	}
+	if (sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
+		LOGCALL(c, LOGL_NOTICE,
+			"delayed offer: the trunk's offer in the %u is not usable (%s)\n",
+			rsp->status, "no codec in common");
+		/* RFC 3261 13.2.2.4: the ACK still carries a valid answer,
+		 * every stream refused (port 0, RFC 3264 6); then the BYE */
+		if (rsp->status < 200 ||
+		    (n = reject_answer(c, &offer, sdpbuf, sizeof(sdpbuf))) < 0 ||
+		    iw_sdp_keep(c, sdpbuf, n) < 0)
+			return -EPROTO;
+		answer->content_type = "application/sdp";
+		answer->body = c->sdp;
+		answer->len = (size_t)n;
+		return 0;
 	}
 	n = iw_sdp_keep(
 		c, sdpbuf,

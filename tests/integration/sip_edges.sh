@@ -7,7 +7,8 @@
 #     voice crosses both ways to the address of that offer
 #   - the same with "prack": the offer in a reliable 183, the answer in the
 #     PRACK; the 200 and its ACK then carry none
-#   - a 200 offering only a codec we do not take: ACK, then BYE with Reason
+#   - a 200 offering only a codec we do not take: ACK with the stream
+#     refused (port 0), then BYE with Reason
 #     cause 65 and REL 65 toward the switch (no ANM)
 #   - forking: two 200s with different To tags for one INVITE: the first
 #     wins (one ANM), the second is ACKed and BYEd in its own dialog, no
@@ -168,7 +169,7 @@ uas=$BG_PID
 sw "call 8 7712345 89555"
 check "it:sip-edges:offer-delayed-unusable:rel-65" wait_ev "$out" "EV REL cic=8 cause=65" 50
 wait "$uas"
-check "it:sip-edges:offer-delayed-unusable:sipp (ACK, BYE with Reason cause 65)" test $? -eq 0
+check "it:sip-edges:offer-delayed-unusable:sipp (ACK refusing the stream, BYE with Reason cause 65)" test $? -eq 0
 check "it:sip-edges:offer-delayed-unusable:no-anm" bash -c "! grep -qE 'EV (ANM|CON) cic=8' '$out'"
 
 # --- 2. forking: two 200s, different To tags

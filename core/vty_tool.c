@@ -1,9 +1,11 @@
 /* tandem-tool vty: run commands on a running tandemd's telnet VTY like a
  * person would: wait for each prompt before typing the next command. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,24 @@
 #include "core/tool.h"
 
 #define VTY_BUF 262144
+
+/* The last line of buf[0..n) is a prompt: a node name and "> " or "# "
+ * alone on it (a "# HELP" line of show metrics cut by a read is not). */
+static bool is_prompt(const char *buf, size_t n)
+{
+	size_t i = n - 2;
+
+	if (i == 0)
+		return false;
+	while (i > 0 && buf[i - 1] != '\n') {
+		char ch = buf[--i];
+
+		if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_' && ch != '(' &&
+		    ch != ')' && ch != '.')
+			return false;
+	}
+	return i < n - 2;
+}
 
 /* Read until the text ends in a prompt ("name> " or "name# "), skipping
  * telnet option negotiation (IAC sequences). Returns bytes kept, or -1. */
@@ -47,7 +67,8 @@ static int read_to_prompt(int fd, char *buf, size_t size, int timeout_ms)
 			buf[n++] = (char)tmp[i];
 		}
 		buf[n] = 0;
-		if (n >= 2 && buf[n - 1] == ' ' && (buf[n - 2] == '>' || buf[n - 2] == '#'))
+		if (n >= 2 && buf[n - 1] == ' ' && (buf[n - 2] == '>' || buf[n - 2] == '#') &&
+		    is_prompt(buf, n))
 			return (int)n;
 	}
 }

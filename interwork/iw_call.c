@@ -837,7 +837,9 @@ static void call_end(struct iw_call *c, uint8_t cause)
 	if (c->cleg)
 		iw_circuit_release(c, cause, ISUP_LOC_BEYOND_INTERWORKING);
 	if (c->leg) {
-		if (c->t_answer.tv_sec) {
+		/* a confirmed dialog not taken as an answer (a 200 whose delayed
+		 * offer was unusable) ends with a BYE too: a CANCEL is too late */
+		if (c->t_answer.tv_sec || sip_leg_state(c->leg) == SIP_LEG_S_CONFIRMED) {
 			sip_leg_bye(c->leg, reason);
 		} else if (c->from_isup) {
 			sip_leg_cancel(c->leg, reason);

@@ -171,6 +171,10 @@ struct iw_call {
 	 * 200, the answer comes in the ACK (RFC 3261 13.2.1, RFC 3264 5) */
 	bool delayed_offer;
 	bool offer_sent; /* ... and it went (in a reliable 18x or the 200) */
+	/* ISUP -> SIP toward a trunk with "offer delayed": our INVITE had no
+	 * SDP; the trunk's offer comes in the 200 or a reliable 18x, our answer
+	 * goes in the ACK or PRACK (iw_call_to_sip.c) */
+	bool out_delayed;
 	/* for the CDR line */
 	int cause;	   /* Q.850 cause of the release, 0: none yet */
 	uint8_t cause_loc; /* its Q.850 location in a REL toward ISUP */
@@ -304,6 +308,10 @@ void iw_tone(struct iw_call *c, const char *name);
 bool iw_msg_sdp(const struct sip_msg *m, struct tstr *out);
 void iw_rx_answer_sdp(struct iw_call *c, const struct sip_msg *rsp);
 int iw_answer_offer(struct iw_call *c);
+/* Delayed offer toward a trunk: the offer of a 200 or reliable 18x
+ * answered (our answer kept as the call's SDP, the channel connected);
+ * answer points at it. 0, or < 0 when the offer is unusable. */
+int iw_answer_rx_offer(struct iw_call *c, const struct sip_msg *rsp, struct sip_body *answer);
 /* Delayed offer: our SDP offer for a caller that sent none (RFC 3264 5). */
 int iw_make_offer(struct iw_call *c);
 int iw_media_move(struct iw_call *c);

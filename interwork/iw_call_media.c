@@ -193,7 +193,9 @@ void iw_rx_answer_sdp(struct iw_call *c, const struct sip_msg *rsp)
 	const char *why = NULL;
 	struct tstr body;
 
-	if (c->agreed_ok || !iw_msg_sdp(rsp, &body))
+	/* toward an "offer delayed" trunk the SDP of a response is an offer:
+	 * it is answered in the ACK or PRACK (iw_answer_rx_offer) */
+	if (c->agreed_ok || c->out_delayed || !iw_msg_sdp(rsp, &body))
 		return;
 	if (sdp_decode(&s, body.p, body.len, &why) < 0 ||
 	    sdp_answer_rx(&c->agreed, &s, &c->prefs, &c->local, &why) < 0) {
@@ -333,6 +335,78 @@ int iw_answer_offer(struct iw_call *c)
 				   sdp_answer_encode(sdpbuf, sizeof(sdpbuf), &offer, &ar, &c->prefs,
 						     &c->local)) > 0;
 	c->agreed = ar.agreed;
+	return 0;
+}
+
+/* An answer refusing every stream of offer (RFC 3264 6: each m= line
+ * echoed with port 0). Its length, or -ENOSPC. */
+static int reject_answer(const struct iw_call *c, const struct sdp_session *offer, char *buf,
+			 size_t size)
+{
+	char ipv = strchr(c->local_addr, ':') ? '6' : '4';
+	int n = snprintf(buf, size,
+			 "v=0\r\no=tandem %llu %llu IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\n",
+			 (unsigned long long)c->local.sess_id,
+			 (unsigned long long)c->local.sess_version, ipv, c->local_addr, ipv,
+			 c->local_addr);
+
+	for (unsigned i = 0; i < offer->n_media && n > 0 && (size_t)n < size; i++) {
+		const struct sdp_media *m = &offer->m[i];
+
+		n += snprintf(buf + n, size - (size_t)n, "m=%.*s 0 %.*s %.*s\r\n", (int)m->type.len,
+			      m->type.p, (int)m->proto.len, m->proto.p, (int)m->fmt_list.len,
+			      m->fmt_list.p);
+	}
+	return n > 0 && (size_t)n < size ? n : -ENOSPC;
+}
+
+int iw_answer_rx_offer(struct iw_call *c, const struct sip_msg *rsp, struct sip_body *answer)
+{
+	struct sdp_answer_res ar;
+	struct sdp_session offer;
+	const char *why = NULL;
+	struct tstr body;
+	char sdpbuf[IW_SDP_MAX];
+	int n;
+
+	if (!iw_msg_sdp(rsp, &body))
+		return -ENOENT;
+	if (body.len >= IW_SDP_MAX || sdp_decode(&offer, body.p, body.len, &why) < 0) {
+		LOGCALL(c, LOGL_NOTICE,
+			"delayed offer: the trunk's offer in the %u is not usable (%s)\n",
+			rsp->status, why ? why : "too long");
+		return -EPROTO;
+	}
+	if (sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject) {
+		LOGCALL(c, LOGL_NOTICE,
+			"delayed offer: the trunk's offer in the %u is not usable (%s)\n",
+			rsp->status, "no codec in common");
+		/* RFC 3261 13.2.2.4: the ACK still carries a valid answer,
+		 * every stream refused (port 0, RFC 3264 6); then the BYE */
+		if (rsp->status < 200 ||
+		    (n = reject_answer(c, &offer, sdpbuf, sizeof(sdpbuf))) < 0 ||
+		    iw_sdp_keep(c, sdpbuf, n) < 0)
+			return -EPROTO;
+		answer->content_type = "application/sdp";
+		answer->body = c->sdp;
+		answer->len = (size_t)n;
+		return 0;
+	}
+	n = iw_sdp_keep(
+		c, sdpbuf,
+		sdp_answer_encode(sdpbuf, sizeof(sdpbuf), &offer, &ar, &c->prefs, &c->local));
+	if (n < 0)
+		return n;
+	c->agreed = ar.agreed;
+	c->agreed_ok = true;
+	LOGCALL(c, LOGL_INFO, "delayed offer: the %u offered %s:%u, answered in the %s\n",
+		rsp->status, c->agreed.remote_addr, c->agreed.remote_port,
+		rsp->status >= 200 ? "ACK" : "PRACK");
+	iw_tone(c, NULL);
+	iw_media_connect(c);
+	answer->content_type = "application/sdp";
+	answer->body = c->sdp;
+	answer->len = (size_t)n;
 	return 0;
 }
 

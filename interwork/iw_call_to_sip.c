@@ -189,6 +189,14 @@ void iw_to_sip_progress(struct iw_call *c, const struct sip_msg *rsp)
 void iw_to_sip_answered(struct iw_call *c, const struct sip_msg *rsp)
 {
 	iw_rx_answer_sdp(c, rsp);
+	if (c->out_delayed && !c->agreed_ok && iw_call_get_state(c) != IW_CALL_S_CLEARING) {
+		/* RFC 3261 13.2.2.4: no usable offer in the 200 (nor earlier):
+		 * ACKed, then ended at once; Q.850 65 toward ISUP */
+		LOGCALL(c, LOGL_NOTICE,
+			"delayed offer: no usable offer from the trunk: BYE, REL 65\n");
+		iw_call_end(c, ISUP_CAUSE_BEARER_NOT_IMPLEMENTED);
+		return;
+	}
 	iw_tone(c, NULL);
 	/* a 200 that crossed our CANCEL: counted, the dialog ends on its own */
 	if (iw_call_get_state(c) != IW_CALL_S_CLEARING)
@@ -565,7 +573,21 @@ static void out_failed(void *u, struct sip_leg *leg, unsigned status, const stru
 	iw_call_dispatch(u, IW_CALL_E_SIP_FAILED, &d);
 }
 
+/* "offer delayed" trunk: the offer in its 200 or reliable 18x, answered
+ * once (in the ACK or PRACK) */
+static int out_answer_offer(void *u, struct sip_leg *leg, const struct sip_msg *rsp,
+			    struct sip_body *answer)
+{
+	struct iw_call *c = u;
+
+	(void)leg;
+	if (!c->out_delayed || c->agreed_ok)
+		return -EALREADY;
+	return iw_answer_rx_offer(c, rsp, answer);
+}
+
 static const struct sip_leg_ops out_leg_ops = {
+	.answer_offer = out_answer_offer,
 	.info = iw_sip_side_info,
 	.offer = iw_sip_side_offer,
 	.progress = out_progress,
@@ -630,9 +652,16 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	spec.ruri = ruri;
 	spec.from = from;
 	spec.to = ruri;
-	spec.body.content_type = "application/sdp";
-	spec.body.body = c->sdp;
-	spec.body.len = (size_t)c->sdp_len;
+	/* "offer delayed" (RFC 3261 13.2.1): no SDP in the INVITE; the channel
+	 * waits for the trunk's offer (no early media before it) */
+	c->out_delayed = trunk->offer_delayed;
+	if (c->out_delayed)
+		c->agreed_ok = false; /* what an earlier target agreed is not this one's */
+	if (!c->out_delayed) {
+		spec.body.content_type = "application/sdp";
+		spec.body.body = c->sdp;
+		spec.body.len = (size_t)c->sdp_len;
+	}
 	spec.body.headers = hdrs;
 	spec.max_forwards = c->max_forwards;
 	if (c->iam_len > 0 && c->isup_variant >= 0 && trunk->mode != SIP_MODE_PLAIN) {
@@ -642,8 +671,9 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 		/* Q.1912.5 / RFC 3372: the IAM goes along, unchanged */
 		if (isup_msg_decode((enum isup_variant)c->isup_variant, c->iam, (size_t)c->iam_len,
 				    &m, &err) == 0) {
-			int n = iw_sipi_body(c, c->sdp, c->sdp_len, &m, mp_body, sizeof(mp_body),
-					     mp_ctype, sizeof(mp_ctype));
+			int n = iw_sipi_body(c, c->out_delayed ? NULL : c->sdp,
+					     c->out_delayed ? 0 : c->sdp_len, &m, mp_body,
+					     sizeof(mp_body), mp_ctype, sizeof(mp_ctype));
 
 			if (n > 0) {
 				spec.body.content_type = mp_ctype;

@@ -187,3 +187,10 @@ uint32_t sip_session_expire_at(const struct sip_session_timer *t)
 
 	return t->interval - (third < 32 ? third : 32);
 }
+
+uint32_t sip_glare_backoff_ms(bool call_id_owner, uint64_t rnd)
+{
+	uint64_t r = rnd >> 32; /* the high half: xorshift-style generators mix it best */
+
+	return call_id_owner ? 2100 + (uint32_t)(r % 191) * 10 : (uint32_t)(r % 201) * 10;
+}

@@ -95,3 +95,7 @@ void sip_session_timer_after_422(struct sip_session_timer *offer, uint32_t min_s
  * (10: interval minus the lesser of 32 s and a third of it), in seconds. */
 uint32_t sip_session_refresh_at(const struct sip_session_timer *t);
 uint32_t sip_session_expire_at(const struct sip_session_timer *t);
+/* RFC 3261 14.1 (and RFC 3311 5.2): the wait before a re-INVITE or UPDATE
+ * answered 491 goes again, in ms: 2100-4000 when we own the Call-ID (we
+ * made it), else 0-2000, in units of 10 ms; rnd: any random number. */
+uint32_t sip_glare_backoff_ms(bool call_id_owner, uint64_t rnd);

@@ -345,6 +345,8 @@ void sip_leg_reinvite_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_
 	leg = sip_leg_for_request(ua, i);
 	if (leg && leg->dlg && !sip_dialog_rx_cseq(leg->dlg, i->cseq))
 		st = 500;
+	else if (leg && sip_leg_ended(leg))
+		st = 481; /* RFC 5407 3.2.2: our BYE crossed it, the session is over */
 	else if (leg && leg->offer_pending)
 		st = 491; /* 14.2: their offer meets ours */
 	else if (leg) {
@@ -418,6 +420,10 @@ void sip_leg_update_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_tx
 	unsigned st = 481;
 
 	leg = sip_leg_for_request(ua, i);
+	if (leg && sip_leg_ended(leg)) {
+		sip_ua_respond_simple(ua, t, m, 481, NULL); /* RFC 5407 3.2: after our BYE */
+		return;
+	}
 	if (leg && leg->offer_pending && m->body.len) {
 		sip_ua_respond_simple(ua, t, m, 491, NULL); /* RFC 3311 5.2 */
 		return;

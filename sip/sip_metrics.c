@@ -57,6 +57,9 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			      NULL);
 	tandem_metrics_family(o, "tandem_sip_legs_active", "gauge", "SIP call legs now");
 	tandem_metrics_sample(o, "tandem_sip_legs_active", (double)s->legs_active, NULL);
+	tandem_metrics_family(o, "tandem_sip_forks_ended_total", "counter",
+			      "2xx of another fork after the first one: ACKed and ended by BYE");
+	tandem_metrics_sample(o, "tandem_sip_forks_ended_total", (double)s->forks_ended, NULL);
 	sip_registrar_metrics(o);
 }
 

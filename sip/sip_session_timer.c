@@ -75,6 +75,20 @@ static void st_fire(void *priv)
 	st_expired(leg);
 }
 
+/* RFC 3311 5.2 / RFC 3261 14.1: our refresh met the peer's offer (491):
+ * again after the back-off (sip_glare_backoff_ms), so the two sides do not
+ * collide again; the session's own timer goes on from that refresh. */
+static void st_glare_backoff(struct sip_leg *leg)
+{
+	uint32_t ms = sip_glare_backoff_ms(leg->uac, sip_ua_rnd_next(leg->ua));
+
+	LOGP(DSIP, LOGL_INFO, "%s: session refresh met 491 (glare): again in %u ms\n", leg->call_id,
+	     ms);
+	osmo_timer_del(&leg->st_timer);
+	osmo_timer_setup(&leg->st_timer, st_fire, leg);
+	osmo_timer_schedule(&leg->st_timer, ms / 1000, (ms % 1000) * 1000);
+}
+
 static void refresh_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 			const uint8_t *raw, size_t len)
 {
@@ -92,6 +106,8 @@ static void refresh_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *
 	/* RFC 4028 10: a refresh answered 408 or 481 ends the session */
 	if ((rsp->status == 408 || rsp->status == 481) && !sip_leg_ended(leg))
 		st_expired(leg);
+	if (rsp->status == 491 && !sip_leg_ended(leg))
+		st_glare_backoff(leg);
 }
 
 static void refresh_fail(void *tu, struct sip_txn *t)

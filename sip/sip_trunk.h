@@ -62,6 +62,10 @@ struct sip_trunk {
 	unsigned auth_algs;	     /* SIP_TRUNK_AUTH_*; 0: both, SHA-256 first */
 	unsigned max_calls, max_cps; /* 0: unlimited */
 	bool prack;
+	/* "offer delayed": our INVITEs carry no SDP; the trunk offers in its
+	 * 200 (or a reliable 18x), we answer in the ACK (or PRACK), RFC 3261
+	 * 13.2.1 / RFC 3264 5 */
+	bool offer_delayed;
 	char tone_plan[4];	 /* call-progress tones toward TDM: "itu", "us", "" the gateway's */
 	unsigned failure_tone_s; /* busy/congestion toward TDM this long before REL (0: off) */
 	bool dtmf_info;		 /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */

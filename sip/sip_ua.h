@@ -46,6 +46,12 @@ struct sip_leg_ops {
 	 * or return an error status (488...). */
 	unsigned (*offer)(void *u, struct sip_leg *leg, const struct sip_msg *req,
 			  struct sip_body *answer);
+	/* UAC: our INVITE had no offer (delayed offer) and this 2xx or
+	 * reliable 18x carries the peer's: fill answer (SDP) for the ACK or
+	 * PRACK and return 0; < 0: nothing to answer (no offer, or one answered
+	 * already), the ACK/PRACK goes without a body. Optional. */
+	int (*answer_offer)(void *u, struct sip_leg *leg, const struct sip_msg *rsp,
+			    struct sip_body *answer);
 	/* an INFO in the dialog (answered 200 already), e.g. DTMF relay */
 	void (*info)(void *u, struct sip_leg *leg, const struct sip_msg *req);
 	/* the session timer ran out (RFC 4028 10: no refresh came, or ours
@@ -91,6 +97,7 @@ struct sip_ua_cfg {
 struct sip_ua_stats {
 	uint64_t rx_requests, rx_responses, rx_invalid, stateless_replies;
 	uint64_t legs_in, legs_out, legs_active;
+	uint64_t forks_ended; /* a second 2xx of a forked INVITE: ACKed and BYEd */
 };
 
 /* Digest authentication of trunks with require-auth (RFC 7616, RFC 8760). */

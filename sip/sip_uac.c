@@ -61,16 +61,29 @@ static void send_cancel(struct sip_leg *leg)
 					       &sip_leg_cancel_ops, leg);
 }
 
+/* Delayed offer (RFC 3261 13.2.1, RFC 3262 5): the owner's answer to the
+ * offer a 2xx or reliable 18x carries, for the ACK or PRACK; NULL: none. */
+static const struct sip_body *uac_answer_for(struct sip_leg *leg, const struct sip_msg *rsp,
+					     struct sip_body *b)
+{
+	if (!rsp->body.len || !leg->ops || !leg->ops->answer_offer || sip_leg_ended(leg) ||
+	    leg->ops->answer_offer(leg->u, leg, rsp, b) < 0 || !b->content_type)
+		return NULL;
+	return b;
+}
+
 static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
 {
 	uint8_t buf[MSG_MAX];
+	struct sip_body ans = {0};
 	char *branch;
 	int n;
 
-	(void)rsp;
 	branch = sip_ua_token(leg->ua, leg, "z9hG4bK");
-	/* 13.2.2.4: the ACK has the INVITE's CSeq number, a new branch */
-	n = sip_leg_build_request(leg, "ACK", leg->invite_cseq, branch, NULL, buf, sizeof(buf));
+	/* 13.2.2.4: the ACK has the INVITE's CSeq number, a new branch (and
+	 * the answer when the 2xx made the offer) */
+	n = sip_leg_build_request(leg, "ACK", leg->invite_cseq, branch,
+				  uac_answer_for(leg, rsp, &ans), buf, sizeof(buf));
 	talloc_free(branch);
 	if (n < 0)
 		return;
@@ -109,6 +122,44 @@ static void dialog_from_response(struct sip_leg *leg, const struct sip_msg *rsp,
 	leg->dlg = sip_dialog_uac(leg, &in, confirmed);
 }
 
+/* RFC 3261 13.2.2.4 / 16.7: a forking proxy let a second 2xx (another To
+ * tag) through after the first one won: that dialog is confirmed by its
+ * own ACK and ended at once by a BYE, on a leg of its own that nobody owns
+ * (it goes when the BYE is done); its retransmitted 2xx get the same ACK. */
+static void uac_fork_2xx(struct sip_leg *leg, const struct sip_msg *rsp, struct tstr to_tag)
+{
+	struct sip_leg *g = sip_leg_by_dialog(leg->ua, sip_ua_view(leg->call_id),
+					      sip_ua_view(leg->local_tag), to_tag);
+
+	if (g && g != leg) {
+		if (g->ack)
+			sip_ua_send(g->ua, &g->dest, g->ack, g->ack_len);
+		return;
+	}
+	g = sip_leg_new(leg->ua, true);
+	if (!g)
+		return;
+	g->trunk = leg->trunk;
+	g->dest = leg->dest;
+	g->call_id = talloc_strdup(g, leg->call_id);
+	g->local_tag = talloc_strdup(g, leg->local_tag);
+	g->local_uri = talloc_strdup(g, leg->local_uri);
+	g->remote_uri = talloc_strdup(g, leg->remote_uri);
+	g->remote_tag = sip_ua_dup_view(g, to_tag);
+	g->invite_cseq = leg->invite_cseq;
+	g->invite_final = true;
+	dialog_from_response(g, rsp, true);
+	uac_ack_2xx(g, rsp);
+	leg->ua->st.forks_ended++;
+	LOGP(DSIP, LOGL_NOTICE,
+	     "%s: a 2xx from another fork (To tag %.*s) after the first: ACK, BYE\n", leg->call_id,
+	     (int)to_tag.len, to_tag.p);
+	if (sip_leg_bye(g, NULL) < 0) {
+		sip_leg_state_chg(g, SIP_LEG_S_TERMINATING);
+		sip_leg_maybe_free(g);
+	}
+}
+
 static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 				const uint8_t *raw, size_t len)
 {
@@ -136,17 +187,27 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 			uint32_t rseq;
 
 			/* RFC 3262 4: a reliable provisional is PRACKed once, in
-			 * order; its retransmissions are not passed up again */
+			 * order; its retransmissions are not passed up again.
+			 * Only in the early dialog the leg keeps (the first To
+			 * tag): a PRACK of another fork's 18x would go in the
+			 * wrong dialog */
 			if (sip_msg_has_token(m, SIP_HDR_REQUIRE, "100rel") &&
-			    sip_msg_rseq(m, &rseq) == 0 && leg->dlg) {
+			    sip_msg_rseq(m, &rseq) == 0 && leg->dlg &&
+			    tstr_eq_cstr(rsp->to_tag, leg->remote_tag)) {
 				char rack[64];
+				struct sip_body ans = {0};
+				const struct sip_body *a;
 
 				if (!sip_dialog_rseq_rx(leg->dlg, rseq))
 					return;
 				snprintf(rack, sizeof(rack), "RAck: %u %u INVITE\r\n", rseq,
 					 leg->invite_cseq);
-				sip_leg_start_request(leg, "PRACK", sip_dialog_next_cseq(leg->dlg),
-						      rack, &prack_ops);
+				/* RFC 3262 5: an offer here is answered in the PRACK */
+				a = uac_answer_for(leg, m, &ans);
+				ans.headers = rack;
+				sip_leg_start_request_body(
+					leg, "PRACK", sip_dialog_next_cseq(leg->dlg),
+					a ? a : &(struct sip_body){.headers = rack}, &prack_ops);
 			}
 		}
 		if (leg->ops && leg->ops->progress && !sip_leg_ended(leg))
@@ -156,6 +217,11 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 	if (st < 300) {
 		if (!leg->invite_final && leg->trunk && leg->trunk->res)
 			sip_trunk_res_status(leg->trunk, &leg->dest, st);
+		if (leg->invite_final && leg->remote_tag && rsp->to_tag.len &&
+		    !tstr_eq_cstr(rsp->to_tag, leg->remote_tag)) {
+			uac_fork_2xx(leg, m, rsp->to_tag); /* another fork answered too */
+			return;
+		}
 		if (leg->invite_final) {
 			/* RFC 6026: a retransmitted 2xx gets the same ACK again */
 			if (leg->ack)

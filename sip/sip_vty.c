@@ -343,6 +343,17 @@ DEFUN(cfg_trunk_prack, cfg_trunk_prack_cmd, "prack",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_offer, cfg_trunk_offer_cmd, "offer (early|delayed)",
+      "Where the SDP offer of our INVITEs goes (RFC 3261 13.2.1)\n"
+      "In the INVITE (the default)\n"
+      "Nowhere: the INVITE has no SDP, the trunk offers in the 200 or a reliable 18x and "
+      "our answer goes in the ACK or PRACK\n")
+{
+	TRUNK;
+	t->offer_delayed = argv[0][0] == 'd';
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_session_timer, cfg_trunk_session_timer_cmd, "session-timer <90-86400>",
       "Session timer (RFC 4028)\nSession-Expires in seconds\n")
 {
@@ -452,6 +463,8 @@ static int config_write_sip(struct vty *vty)
 		vty_out(vty, "  limits calls %u cps %u%s", t->max_calls, t->max_cps, VTY_NEWLINE);
 		if (t->prack)
 			vty_out(vty, "  prack%s", VTY_NEWLINE);
+		if (t->offer_delayed)
+			vty_out(vty, "  offer delayed%s", VTY_NEWLINE);
 		if (t->session_expires)
 			vty_out(vty, "  session-timer %u%s", t->session_expires, VTY_NEWLINE);
 		if (t->max_call_s)
@@ -532,6 +545,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_require_auth_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_limits_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_prack_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_offer_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_session_timer_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_max_call_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_max_call_cmd);

@@ -108,6 +108,34 @@ START_TEST(test_session_timers)
 }
 END_TEST
 
+/* RFC 3261 14.1: the 491 back-off's ranges and its 10 ms units */
+START_TEST(test_glare_backoff)
+{
+	uint32_t lo[2] = {UINT32_MAX, UINT32_MAX}, hi[2] = {0, 0};
+	uint64_t r = 88172645463325252ull;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		for (int own = 0; own < 2; own++) {
+			uint32_t ms = sip_glare_backoff_ms(own, r);
+
+			ck_assert_uint_eq(ms % 10, 0);
+			lo[own] = ms < lo[own] ? ms : lo[own];
+			hi[own] = ms > hi[own] ? ms : hi[own];
+		}
+		r ^= r << 13; /* xorshift64 */
+		r ^= r >> 7;
+		r ^= r << 17;
+	}
+	ck_assert_uint_eq(lo[1], 2100);
+	ck_assert_uint_eq(hi[1], 4000);
+	ck_assert_uint_eq(lo[0], 0);
+	ck_assert_uint_eq(hi[0], 2000);
+	ck_assert_uint_eq(sip_glare_backoff_ms(true, 0), 2100);
+	ck_assert_uint_eq(sip_glare_backoff_ms(false, 200ull << 32), 2000);
+	ck_assert_uint_eq(sip_glare_backoff_ms(true, 190ull << 32), 4000);
+}
+END_TEST
+
 Suite *sip_dialog_suite(void)
 {
 	Suite *s = suite_create("sip_dialog");
@@ -116,6 +144,7 @@ Suite *sip_dialog_suite(void)
 	tcase_add_test(tc, test_route_sets_and_cseq);
 	tcase_add_test(tc, test_100rel);
 	tcase_add_test(tc, test_session_timers);
+	tcase_add_test(tc, test_glare_backoff);
 	suite_add_tcase(s, tc);
 	return s;
 }

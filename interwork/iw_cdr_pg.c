@@ -75,7 +75,8 @@ static struct {
 	struct loop_timer retry_tmr, batch_tmr, timeout_tmr, sync_tmr;
 	unsigned backoff_ms;
 	bool logged_down, sync_dirty;
-	bool hold; /* a refused batch waits out its back-off */
+	bool hold;     /* a refused batch waits out its back-off */
+	bool flushing; /* a graceful stop: every batch now, not after the interval */
 	/* the batch in flight */
 	unsigned n_inflight, rows_inflight, isolate; /* isolate: the next records go one by one */
 	uint64_t end_inflight, seq_inflight;
@@ -309,7 +310,7 @@ static void kick(void)
 	ss = iw_cdr_spool_get_stats(pg.spool);
 	if (!ss->backlog)
 		return;
-	if (ss->backlog >= iw_cdr_pg_cfg.batch || pg.isolate) {
+	if (ss->backlog >= iw_cdr_pg_cfg.batch || pg.isolate || pg.flushing) {
 		loop_timer_schedule(pg.loop, &pg.batch_tmr, 0);
 		return;
 	}
@@ -672,11 +673,24 @@ void iw_cdr_pg_stop(void)
 	pg.n_inflight = pg.isolate = 0;
 	pg.want_write = false;
 	pg.hold = false;
+	pg.flushing = false;
 }
 
 bool iw_cdr_pg_enabled(void)
 {
 	return pg.spool != NULL;
+}
+
+bool iw_cdr_pg_flush(void)
+{
+	if (!pg.spool || pg.state < PG_S_IDLE || !iw_cdr_spool_get_stats(pg.spool)->backlog)
+		return false;
+	if (!pg.flushing) {
+		pg.flushing = true;
+		loop_timer_cancel(pg.loop, &pg.batch_tmr);
+		kick();
+	}
+	return true;
 }
 
 void iw_cdr_pg_put(const char *csv, size_t len)
@@ -770,6 +784,10 @@ void iw_cdr_pg_stop(void)
 {
 }
 bool iw_cdr_pg_enabled(void)
+{
+	return false;
+}
+bool iw_cdr_pg_flush(void)
 {
 	return false;
 }

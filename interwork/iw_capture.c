@@ -508,7 +508,7 @@ static void trace_untap(void)
  * Call-ID as correlation id, so a collector shows it with the call */
 static void tap_hep_rtcp(const struct media_tap_pkt *p, const struct iw_call *c)
 {
-	char json[2048];
+	char json[5120]; /* 31 report blocks fit */
 	int n = rtcp_json_encode(json, sizeof(json), p->data, p->len);
 	struct hep_pkt h = {
 		.src = &p->src.sa,

@@ -599,6 +599,26 @@ START_TEST(test_rtcp_json)
 	ck_assert_int_gt(rtcp_json_encode(js, sizeof(js), buf, b.len), 0);
 	ck_assert_str_eq(js, "{\"type\":201,\"ssrc\":7,\"report_count\":0,\"report_blocks\":[]}");
 
+	/* the largest report (31 blocks of the widest values) fits the
+	 * 5120 bytes iw_capture.c gives it */
+	{
+		struct rtcp_rb big[RTCP_MAX_RB];
+		uint8_t bbuf[1024];
+		char bjs[5120];
+
+		for (unsigned i = 0; i < RTCP_MAX_RB; i++)
+			big[i] = (struct rtcp_rb){.ssrc = UINT32_MAX,
+						  .fraction = 255,
+						  .lost = -8388608,
+						  .ext_max = UINT32_MAX,
+						  .jitter = UINT32_MAX,
+						  .lsr = UINT32_MAX,
+						  .dlsr = UINT32_MAX};
+		rtcp_builder_init(&b, bbuf, sizeof(bbuf));
+		ck_assert_int_eq(rtcp_add_sr(&b, UINT32_MAX, &sr, big, RTCP_MAX_RB), 0);
+		ck_assert_int_gt(rtcp_json_encode(bjs, sizeof(bjs), bbuf, b.len), 4000);
+	}
+
 	/* an RTP packet, a cut SR */
 	memset(buf, 0, sizeof(buf));
 	buf[0] = 0x80;

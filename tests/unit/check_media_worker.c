@@ -520,7 +520,7 @@ START_TEST(test_tap)
 	/* not tapped: echoed, no copies */
 	rtp_pkt(pkt, 1);
 	sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
-	ck_assert_int_eq(recv_count(ca, 300), 1);
+	ck_assert_int_eq(recv_count(ca, 1000), 1);
 	turn(l, 50);
 	ck_assert_uint_eq(t.rx + t.tx + t.other, 0);
 
@@ -530,8 +530,8 @@ START_TEST(test_tap)
 		rtp_pkt(pkt, (uint16_t)(100 + i));
 		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
 	}
-	ck_assert_int_eq(recv_count(ca, 300), 10);
-	turn(l, 100);
+	ck_assert_int_eq(recv_count(ca, 1000), 10);
+	turn(l, 200);
 	ck_assert_uint_eq(t.rx, 10);
 	ck_assert_uint_eq(t.tx, 10);
 	ck_assert_uint_eq(t.other, 0);
@@ -552,7 +552,7 @@ START_TEST(test_tap)
 	 * worker's send slots may refuse some echoes, which is not the
 	 * point here) */
 	ck_assert_int_eq(media_chan_query(e, a), 0);
-	turn(l, 100);
+	turn(l, 200);
 	rx0 = log.last_stats.stats.rx_pkts;
 	tx0 = log.last_stats.stats.tx_pkts;
 	memset(&t, 0, sizeof(t));
@@ -563,9 +563,9 @@ START_TEST(test_tap)
 			usleep(2000); /* the socket buffers */
 	}
 	ck_assert_int_gt(recv_count(ca, 300), 0);
-	turn(l, 100);
+	turn(l, 200);
 	ck_assert_int_eq(media_chan_query(e, a), 0);
-	turn(l, 100);
+	turn(l, 200);
 	n = (log.last_stats.stats.rx_pkts - rx0) + (log.last_stats.stats.tx_pkts - tx0);
 	ck_assert_uint_gt(n, 512);
 	ck_assert_uint_eq(t.rx + t.tx, 512);
@@ -577,7 +577,7 @@ START_TEST(test_tap)
 	memset(&t, 0, sizeof(t));
 	rtp_pkt(pkt, 900);
 	sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
-	ck_assert_int_eq(recv_count(ca, 300), 1);
+	ck_assert_int_eq(recv_count(ca, 1000), 1);
 	turn(l, 50);
 	ck_assert_uint_eq(t.rx + t.tx, 0);
 
@@ -599,8 +599,8 @@ START_TEST(test_tap)
 		sendto(ca, rr, sizeof(rr), 0, (struct sockaddr *)&rtcp_to, sizeof(rtcp_to));
 		rtp_pkt(pkt, 901);
 		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
-		ck_assert_int_eq(recv_count(ca, 300), 1);
-		turn(l, 100);
+		ck_assert_int_eq(recv_count(ca, 1000), 1);
+		turn(l, 200);
 		ck_assert_uint_eq(t.other, 1);
 		ck_assert_uint_eq(t.rx + t.tx, 0);
 		ck_assert_uint_eq(t.last_other.kind, MEDIA_TAP_RTCP);

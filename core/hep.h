@@ -42,6 +42,7 @@ enum hep_chunk {
 /* what the payload is (chunk 0x000b) */
 enum hep_proto_type {
 	HEP_PROTO_SIP = 0x01,
+	HEP_PROTO_RTCP = 0x05, /* "RTCP JSON": a report as a JSON object */
 	HEP_PROTO_M3UA = 0x09, /* the whole M3UA message (SS7/SIGTRAN) */
 };
 

@@ -71,3 +71,14 @@ struct iw_call *iw_call_by_cic(struct iw *iw, const char *linkset, unsigned cic)
 							  !strcmp(c->linkset, linkset)) return c;
 	return NULL;
 }
+
+/* the call holding a media channel (an RTCP report for HEP, a traced RTP
+ * packet) */
+struct iw_call *iw_call_by_chan(struct iw *iw, uint32_t chan)
+{
+	struct iw_call *c;
+
+	hash_for_each_possible(iw->by_chan, c, chan_node,
+			       chan) if (c->have_chan && c->chan == chan) return c;
+	return NULL;
+}

@@ -253,6 +253,7 @@ void iw_call_index_cic(struct iw_call *c);
 void iw_call_unindex(struct iw_call *c);
 struct iw_call *iw_call_by_call_id(struct iw *iw, const char *call_id);
 struct iw_call *iw_call_by_cic(struct iw *iw, const char *linkset, unsigned cic);
+struct iw_call *iw_call_by_chan(struct iw *iw, uint32_t chan);
 /* The circuit is left (REL sent or received): the leg and timeslot go. */
 void iw_circuit_left(struct iw_call *c);
 /* Release toward the circuit (when there is one) and leave it. */

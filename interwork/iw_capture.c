@@ -21,6 +21,8 @@
 #include "core/loop.h"
 #include "core/pcap.h"
 #include "core/vty.h"
+#include "media/media.h"
+#include "media/rtcp_json.h"
 #include "interwork/iw_call_int.h"
 #include "interwork/iw_capture.h"
 #include "sigtran/isup_msg.h"
@@ -42,9 +44,9 @@ static struct {
 	unsigned port;
 	uint32_t agent_id;
 	char *auth_key;
-	bool sip, isup;
+	bool sip, isup, rtcp;
 	char *trace_dir; /* where "trace call ... pcap" writes */
-} cfg = {.agent_id = 1, .sip = true, .isup = true};
+} cfg = {.agent_id = 1, .sip = true, .isup = true, .rtcp = true};
 
 struct cap_item {
 	struct llist_head list;
@@ -75,7 +77,7 @@ static struct {
 	struct loop_timer tmr;
 	struct cap_recent recent[CAP_RECENT];
 	unsigned recent_next;
-	uint64_t dropped, uncorrelated, isup_sent, sip_sent;
+	uint64_t dropped, uncorrelated, isup_sent, sip_sent, rtcp_sent;
 	bool hooked;
 } cap;
 
@@ -87,12 +89,16 @@ static struct {
 	struct {
 		unsigned id;
 		char call_id[96];
+		uint32_t chan; /* its media channel, tapped (with rtp) */
+		bool tapped;
 	} calls[TRACE_CALLS_MAX];
 	unsigned n_calls;
 	uint64_t lines;
 	struct tandem_pcap *pcap; /* the traced calls' messages as a pcap too */
 	char pcap_path[512];
 	uint64_t pcap_errors;
+	bool rtp;	      /* the calls' RTP and RTCP into the pcap too */
+	uint64_t rtp_records; /* of them */
 } trace;
 
 static void kick(void);
@@ -237,6 +243,8 @@ static void recent_note(const char *linkset, unsigned cic, const struct iw_call 
 
 /* the trace entry of a call (by its id, or by Call-ID once it is gone);
  * a new call of the traced number takes one of the calls left */
+static void trace_tap(unsigned i, const struct iw_call *c);
+
 static int trace_index(const struct iw_call *c, const char *call_id)
 {
 	for (unsigned i = 0; i < trace.n_calls; i++) {
@@ -244,6 +252,7 @@ static int trace_index(const struct iw_call *c, const char *call_id)
 			if (c->call_id[0])
 				snprintf(trace.calls[i].call_id, sizeof(trace.calls[i].call_id),
 					 "%s", c->call_id);
+			trace_tap(i, c);
 			return (int)i;
 		}
 		if (call_id && call_id[0] && !strcmp(trace.calls[i].call_id, call_id))
@@ -254,6 +263,8 @@ static int trace_index(const struct iw_call *c, const char *call_id)
 	if (!strstr(c->called, trace.number) && !strstr(c->calling, trace.number))
 		return -1;
 	trace.calls[trace.n_calls].id = c->id;
+	trace.calls[trace.n_calls].tapped = false;
+	trace_tap(trace.n_calls, c);
 	snprintf(trace.calls[trace.n_calls].call_id, sizeof(trace.calls[0].call_id), "%s",
 		 c->call_id);
 	trace.left--;
@@ -431,6 +442,98 @@ static void kick(void)
 		loop_timer_schedule(cap.l, &cap.tmr, 0);
 }
 
+/* --- media: a traced call's RTP and RTCP, RTCP reports to HEP --- */
+
+/* the traced call's channel copies its RTP and RTCP once the call has one */
+static void trace_tap(unsigned i, const struct iw_call *c)
+{
+	if (!trace.rtp || !trace.pcap || trace.calls[i].tapped || !c->have_chan || !cap.iw ||
+	    !cap.iw->media)
+		return;
+	if (media_chan_tap(cap.iw->media, c->chan, MEDIA_TAP_RTP | MEDIA_TAP_RTCP) == 0) {
+		trace.calls[i].chan = c->chan;
+		trace.calls[i].tapped = true;
+	}
+}
+
+static void tap_trace(const struct media_tap_pkt *p, const struct iw_call *c)
+{
+	struct timespec ts = {.tv_sec = (time_t)(p->ts_ns / 1000000000ull),
+			      .tv_nsec = (long)(p->ts_ns % 1000000000ull)};
+
+	for (unsigned i = 0; i < trace.n_calls; i++) {
+		/* the channel still the traced call's (a freed id is reused) */
+		if (!trace.calls[i].tapped || trace.calls[i].chan != p->chan ||
+		    trace.calls[i].id != c->id)
+			continue;
+		if (tandem_pcap_write(trace.pcap, &ts, IPPROTO_UDP, 0, &p->src.sa, &p->dst.sa,
+				      p->data, p->len) < 0)
+			trace.pcap_errors++;
+		else
+			trace.rtp_records++;
+		return;
+	}
+}
+
+static void trace_untap(void)
+{
+	for (unsigned i = 0; i < trace.n_calls; i++)
+		if (trace.calls[i].tapped && cap.iw && cap.iw->media) {
+			struct iw_call *c = iw_call_by_chan(cap.iw, trace.calls[i].chan);
+
+			if (c && c->id == trace.calls[i].id)
+				media_chan_tap(cap.iw->media, trace.calls[i].chan, 0);
+			trace.calls[i].tapped = false;
+		}
+}
+
+/* RTCP as HEP type 5: the report as JSON (media/rtcp_json.h), the call's
+ * Call-ID as correlation id, so a collector shows it with the call */
+static void tap_hep_rtcp(const struct media_tap_pkt *p, const struct iw_call *c)
+{
+	char json[5120]; /* 31 report blocks fit */
+	int n = rtcp_json_encode(json, sizeof(json), p->data, p->len);
+	struct hep_pkt h = {
+		.src = &p->src.sa,
+		.dst = &p->dst.sa,
+		.ip_proto = IPPROTO_UDP,
+		.proto_type = HEP_PROTO_RTCP,
+		.ts_sec = (uint32_t)(p->ts_ns / 1000000000ull),
+		.ts_usec = (uint32_t)(p->ts_ns % 1000000000ull / 1000),
+		.corr = c->call_id,
+		.payload = (const uint8_t *)json,
+	};
+
+	if (n <= 0)
+		return;
+	h.len = (size_t)n;
+	if (!c->call_id[0])
+		cap.uncorrelated++;
+	if (tandem_hep_send(&h) == 0)
+		cap.rtcp_sent++;
+}
+
+static void media_tap(void *priv, const struct media_tap_pkt *p)
+{
+	const struct iw_call *c = cap.iw ? iw_call_by_chan(cap.iw, p->chan) : NULL;
+
+	(void)priv;
+	if (!c)
+		return;
+	if (trace.pcap && trace.rtp)
+		tap_trace(p, c);
+	if (p->kind == MEDIA_TAP_RTCP && tandem_hep_running() && cfg.rtcp)
+		tap_hep_rtcp(p, c);
+}
+
+/* every channel's RTCP while a collector takes RTCP reports */
+static void rtcp_tap_apply(void)
+{
+	if (cap.iw && cap.iw->media)
+		media_engine_tap_rtcp(cap.iw->media,
+				      cap.hooked && tandem_hep_running() && cfg.rtcp);
+}
+
 /* --- start / stop --- */
 
 static int hep_apply(void)
@@ -467,6 +570,7 @@ static int hep_apply(void)
 		LOGP(DIW, LOGL_NOTICE, "HEP capture (%s%s%s) to %s port %u, agent id %" PRIu32 "\n",
 		     cfg.sip ? "sip" : "", cfg.sip && cfg.isup ? ", " : "", cfg.isup ? "isup" : "",
 		     cfg.addr, cfg.port, cfg.agent_id);
+	rtcp_tap_apply();
 	return rc;
 }
 
@@ -491,6 +595,8 @@ int iw_capture_start(struct loop *l, struct iw *iw)
 	loop_timer_init(&cap.tmr, flush, NULL);
 	sip_transport_set_capture(sip_hook, NULL);
 	m3ua_conn_set_capture(m3ua_hook, NULL);
+	if (iw->media)
+		media_engine_set_tap_cb(iw->media, media_tap, NULL);
 	cap.hooked = true;
 	return hep_apply();
 }
@@ -503,6 +609,10 @@ void iw_capture_stop(void)
 		return;
 	sip_transport_set_capture(NULL, NULL);
 	m3ua_conn_set_capture(NULL, NULL);
+	if (cap.iw && cap.iw->media) {
+		media_engine_tap_rtcp(cap.iw->media, false);
+		media_engine_set_tap_cb(cap.iw->media, NULL, NULL);
+	}
 	if (cap.l)
 		loop_timer_cancel(cap.l, &cap.tmr);
 	llist_for_each_entry_safe(it, tmp, &cap.queue, list)
@@ -571,6 +681,7 @@ DEFUN(cfg_hep_no_collector, cfg_hep_no_collector_cmd, "no collector",
 {
 	TALLOC_FREE(cfg.addr);
 	tandem_hep_stop();
+	rtcp_tap_apply();
 	return CMD_SUCCESS;
 }
 
@@ -594,24 +705,29 @@ DEFUN(cfg_hep_no_key, cfg_hep_no_key_cmd, "no auth-key", NO_STR "No authenticati
 	return apply_vty(vty);
 }
 
-DEFUN(cfg_hep_capture, cfg_hep_capture_cmd, "capture (sip|isup)",
-      "What to capture\nSIP messages (every transport)\nISUP messages (M3UA DATA, the whole M3UA "
-      "message)\n")
+static void capture_set(const char *what, bool on)
 {
-	if (!strcmp(argv[0], "sip"))
-		cfg.sip = true;
+	if (!strcmp(what, "sip"))
+		cfg.sip = on;
+	else if (!strcmp(what, "isup"))
+		cfg.isup = on;
 	else
-		cfg.isup = true;
+		cfg.rtcp = on;
+	rtcp_tap_apply();
+}
+
+DEFUN(cfg_hep_capture, cfg_hep_capture_cmd, "capture (sip|isup|rtcp)",
+      "What to capture\nSIP messages (every transport)\nISUP messages (M3UA DATA, the whole M3UA "
+      "message)\nRTCP reports of every call, sent and received (HEP type 5, JSON)\n")
+{
+	capture_set(argv[0], true);
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_hep_no_capture, cfg_hep_no_capture_cmd, "no capture (sip|isup)",
-      NO_STR "What to capture\nNo SIP messages\nNo ISUP messages\n")
+DEFUN(cfg_hep_no_capture, cfg_hep_no_capture_cmd, "no capture (sip|isup|rtcp)",
+      NO_STR "What to capture\nNo SIP messages\nNo ISUP messages\nNo RTCP reports\n")
 {
-	if (!strcmp(argv[0], "sip"))
-		cfg.sip = false;
-	else
-		cfg.isup = false;
+	capture_set(argv[0], false);
 	return CMD_SUCCESS;
 }
 
@@ -651,6 +767,7 @@ static int config_write_hep(struct vty *vty)
 		vty_out(vty, " auth-key %s%s", cfg.auth_key, VTY_NEWLINE);
 	vty_out(vty, " %scapture sip%s", cfg.sip ? "" : "no ", VTY_NEWLINE);
 	vty_out(vty, " %scapture isup%s", cfg.isup ? "" : "no ", VTY_NEWLINE);
+	vty_out(vty, " %scapture rtcp%s", cfg.rtcp ? "" : "no ", VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -662,23 +779,27 @@ DEFUN(show_hep, show_hep_cmd, "show hep", SHOW_STR "HEP capture: collector and c
 		vty_out(vty, "HEP: no collector configured%s", VTY_NEWLINE);
 	else
 		vty_out(vty,
-			"HEP: collector %s port %u (UDP), agent id %" PRIu32 ", %s, capture%s%s%s",
+			"HEP: collector %s port %u (UDP), agent id %" PRIu32
+			", %s, capture%s%s%s%s",
 			cfg.addr, cfg.port, cfg.agent_id,
 			tandem_hep_running() ? "running" : "not running", cfg.sip ? " sip" : "",
-			cfg.isup ? " isup" : "", VTY_NEWLINE);
+			cfg.isup ? " isup" : "", cfg.rtcp ? " rtcp" : "", VTY_NEWLINE);
 	vty_out(vty,
-		"packets sent %" PRIu64 " (sip %" PRIu64 ", isup %" PRIu64 "), send errors %" PRIu64
-		", encode errors %" PRIu64 "%s",
-		st->sent, cap.sip_sent, cap.isup_sent, st->send_errors, st->encode_errors,
-		VTY_NEWLINE);
+		"packets sent %" PRIu64 " (sip %" PRIu64 ", isup %" PRIu64 ", rtcp %" PRIu64
+		"), send errors %" PRIu64 ", encode errors %" PRIu64 "%s",
+		st->sent, cap.sip_sent, cap.isup_sent, cap.rtcp_sent, st->send_errors,
+		st->encode_errors, VTY_NEWLINE);
 	vty_out(vty,
 		"without a call's correlation id %" PRIu64
 		", waiting %u, dropped (queue full) %" PRIu64 "%s",
 		cap.uncorrelated, cap.queued, cap.dropped, VTY_NEWLINE);
+	if (cap.iw && cap.iw->media)
+		vty_out(vty, "media packet copies dropped (worker ring full) %" PRIu64 "%s",
+			media_engine_tap_dropped(cap.iw->media), VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
-static int trace_start(struct vty *vty, const char *number, unsigned n, bool pcap)
+static int trace_start(struct vty *vty, const char *number, unsigned n, bool pcap, bool rtp)
 {
 	char path[sizeof(trace.pcap_path)];
 	struct tandem_pcap *f = NULL;
@@ -704,9 +825,12 @@ static int trace_start(struct vty *vty, const char *number, unsigned n, bool pca
 			return CMD_WARNING;
 		}
 	}
+	trace_untap();
 	tandem_pcap_close(trace.pcap);
 	trace.pcap = f;
 	trace.pcap_errors = 0;
+	trace.rtp = rtp;
+	trace.rtp_records = 0;
 	snprintf(trace.pcap_path, sizeof(trace.pcap_path), "%s", f ? path : "");
 	snprintf(trace.number, sizeof(trace.number), "%s", number[0] == '+' ? number + 1 : number);
 	trace.left = n;
@@ -714,8 +838,9 @@ static int trace_start(struct vty *vty, const char *number, unsigned n, bool pca
 	trace.n_calls = 0;
 	LOGP(DIW, LOGL_NOTICE, "trace call: the next %u call(s) of %s%s%s\n", trace.left,
 	     trace.number, f ? ", pcap " : "", trace.pcap_path);
-	vty_out(vty, "tracing the next %u call(s) of %s to the log%s%s%s", trace.left, trace.number,
-		f ? " and " : "", trace.pcap_path, VTY_NEWLINE);
+	vty_out(vty, "tracing the next %u call(s) of %s to the log%s%s%s%s", trace.left,
+		trace.number, f ? " and " : "", trace.pcap_path, rtp ? " (with RTP and RTCP)" : "",
+		VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -723,21 +848,23 @@ DEFUN(trace_call, trace_call_cmd, "trace call NUMBER [<1-1000>]",
       "Trace calls\nWrite every SIP and ISUP message of calls to the log (NOTICE)\nA called or "
       "calling number containing these digits (as in show calls)\nHow many calls (default 1)\n")
 {
-	return trace_start(vty, argv[0], argc > 1 ? (unsigned)atoi(argv[1]) : 1, false);
+	return trace_start(vty, argv[0], argc > 1 ? (unsigned)atoi(argv[1]) : 1, false, false);
 }
 
-DEFUN(trace_call_pcap, trace_call_pcap_cmd, "trace call NUMBER <1-1000> pcap",
+DEFUN(trace_call_pcap, trace_call_pcap_cmd, "trace call NUMBER <1-1000> pcap [rtp]",
       "Trace calls\nWrite every SIP and ISUP message of calls to the log (NOTICE)\nA called or "
       "calling number containing these digits (as in show calls)\nHow many calls\nAlso as a "
-      "pcap file in the hep node's trace-directory (SIP, and M3UA over its TCP or SCTP)\n")
+      "pcap file in the hep node's trace-directory (SIP, and M3UA over its TCP or SCTP)\n"
+      "The calls' RTP and RTCP into the pcap too (copied by the media worker)\n")
 {
-	return trace_start(vty, argv[0], (unsigned)atoi(argv[1]), true);
+	return trace_start(vty, argv[0], (unsigned)atoi(argv[1]), true, argc > 2);
 }
 
 DEFUN(no_trace_call, no_trace_call_cmd, "no trace call", NO_STR "Trace calls\nStop tracing\n")
 {
 	trace.on = false;
 	trace.left = 0;
+	trace_untap();
 	trace.n_calls = 0;
 	if (trace.pcap)
 		LOGP(DIW, LOGL_NOTICE, "trace call: %lu message(s) in %s\n",
@@ -758,9 +885,11 @@ DEFUN(show_trace, show_trace_cmd, "show trace", SHOW_STR "Call trace state\n")
 			" message(s) logged%s",
 			trace.number, trace.n_calls, trace.left, trace.lines, VTY_NEWLINE);
 	if (trace.pcap)
-		vty_out(vty, " pcap %s: %lu message(s), %" PRIu64 " write error(s)%s",
-			trace.pcap_path, tandem_pcap_records(trace.pcap), trace.pcap_errors,
-			VTY_NEWLINE);
+		vty_out(vty,
+			" pcap %s: %lu message(s) (RTP and RTCP %" PRIu64 "), %" PRIu64
+			" write error(s)%s",
+			trace.pcap_path, tandem_pcap_records(trace.pcap), trace.rtp_records,
+			trace.pcap_errors, VTY_NEWLINE);
 	for (unsigned i = 0; i < trace.n_calls; i++)
 		vty_out(vty, " call %u %s%s", trace.calls[i].id,
 			trace.calls[i].call_id[0] ? trace.calls[i].call_id : "-", VTY_NEWLINE);

@@ -44,6 +44,12 @@ struct iw_cdr_pg_stats {
 int iw_cdr_pg_start(void *ctx, struct loop *l);
 void iw_cdr_pg_stop(void);
 bool iw_cdr_pg_enabled(void);
+/* A graceful stop: send what the spool holds at once (not after the batch
+ * interval). True while records wait and the database is connected (the
+ * caller keeps its loop running, for a bounded time); false when nothing
+ * is left or there is no database to send to (the spool keeps the records
+ * for the next start). */
+bool iw_cdr_pg_flush(void);
 /* One CSV record (with its LF) of a finished attempt: spooled, then sent. */
 void iw_cdr_pg_put(const char *csv, size_t len);
 const struct iw_cdr_pg_stats *iw_cdr_pg_get_stats(void);

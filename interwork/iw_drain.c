@@ -1,5 +1,6 @@
 /* Drain: see iw_drain.h. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_cdr_pg.h"
 #include "interwork/iw_drain.h"
 #include "sigtran/isup_cic.h"
 #include "sigtran/isup_proto.h"
@@ -27,7 +29,12 @@ static struct {
 	struct loop_timer tick;
 	const struct isup_call_ops *inner;
 	struct isup_call_ops ops;
+	uint64_t cdr_until_ns, cdr_from; /* the CDR flush at the end (0: not begun) */
 } dr;
+
+/* CDRs still in the spool go to the database before the stop, within
+ * this bound (the next start replays what is left) */
+#define DRAIN_CDR_FLUSH_NS (5 * 1000000000ull)
 
 void iw_drain_set(struct loop *l, struct iw *iw)
 {
@@ -101,11 +108,45 @@ static void block_all(void)
 	}
 }
 
+/* true: keep the loop running, the spool is being sent */
+static bool cdr_flush_wait(void)
+{
+	uint64_t now = loop_now_ns(), left = iw_cdr_pg_backlog();
+
+	if (!dr.cdr_until_ns) {
+		if (!iw_cdr_pg_flush())
+			return false;
+		dr.cdr_until_ns = now + DRAIN_CDR_FLUSH_NS;
+		dr.cdr_from = left;
+		LOGP(DMAIN, LOGL_NOTICE,
+		     "shutdown graceful: sending %" PRIu64
+		     " CDR(s) from the spool to the database (at most %llu s)\n",
+		     left, DRAIN_CDR_FLUSH_NS / 1000000000ull);
+		return true;
+	}
+	if (iw_cdr_pg_flush() && now < dr.cdr_until_ns)
+		return true;
+	if (left)
+		LOGP(DMAIN, LOGL_NOTICE,
+		     "shutdown graceful: %" PRIu64
+		     " CDR(s) stay in the spool for the next start (database %s)\n",
+		     left, iw_cdr_pg_state());
+	else
+		LOGP(DMAIN, LOGL_NOTICE,
+		     "shutdown graceful: %" PRIu64 " CDR(s) sent to the database, spool empty\n",
+		     dr.cdr_from);
+	return false;
+}
+
 static void tick(void *priv)
 {
 	unsigned up = dr.iw ? iw_active_calls(dr.iw) : 0;
 
 	(void)priv;
+	if (!up && cdr_flush_wait()) {
+		loop_timer_schedule(dr.loop, &dr.tick, 100000);
+		return;
+	}
 	if (!up) {
 		LOGP(DMAIN, LOGL_NOTICE, "shutdown graceful: no call left, stopping\n");
 		loop_stop(dr.loop);

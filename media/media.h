@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -242,3 +243,38 @@ static inline unsigned media_chan_worker(uint32_t id)
 {
 	return id >> 24;
 }
+
+/* Copies of a channel's RTP and RTCP for a call trace (pcap) and RTCP
+ * reports for a HEP collector (media/tap.c). The worker copies each packet
+ * into a ring sized at the first use (no allocation on the packet path,
+ * never a wait): a full ring drops the copy and counts it. The copies
+ * reach the callback on the signalling thread with the events. */
+#define MEDIA_TAP_RTP  0x1
+#define MEDIA_TAP_RTCP 0x2
+#define MEDIA_TAP_SNAP 1024 /* bytes of a packet copied; the rest is cut */
+
+union media_tap_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+struct media_tap_pkt {
+	uint32_t chan;
+	uint8_t kind; /* MEDIA_TAP_RTP or MEDIA_TAP_RTCP */
+	bool tx;
+	uint16_t len;	   /* bytes in data */
+	uint16_t wire_len; /* the datagram's length (> len: cut) */
+	uint64_t ts_ns;	   /* CLOCK_REALTIME */
+	union media_tap_addr src, dst;
+	uint8_t data[MEDIA_TAP_SNAP];
+};
+
+typedef void (*media_tap_cb)(void *priv, const struct media_tap_pkt *p);
+void media_engine_set_tap_cb(struct media_engine *e, media_tap_cb cb, void *priv);
+/* kinds: MEDIA_TAP_* of this channel (0: none). 0 or -errno. */
+int media_chan_tap(struct media_engine *e, uint32_t id, unsigned kinds);
+/* RTCP of every channel (the HEP collector's quality reports). 0 or -ENOMEM. */
+int media_engine_tap_rtcp(struct media_engine *e, bool on);
+/* copies dropped because a worker's ring was full */
+uint64_t media_engine_tap_dropped(const struct media_engine *e);

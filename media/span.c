@@ -43,6 +43,8 @@ static void send_rtp(struct media_chan *c, const uint8_t *pkt, int len)
 		c->st.tx_pkts++;
 		c->st.tx_bytes += (size_t)len;
 		atomic_fetch_add_explicit(&c->w->tx_pkts, 1, memory_order_relaxed);
+		chan_tap(c, MEDIA_TAP_RTP, true, pkt, (size_t)len,
+			 (struct sockaddr *)&c->cfg.remote, c->cfg.remote_len);
 	}
 }
 
@@ -757,5 +759,7 @@ void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns)
 	to = c->rtcp_remote;
 	if (!to.ss_family)
 		return;
-	loop_udp_send(c->rtcp, buf, (size_t)n, (struct sockaddr *)&to, c->rtcp_remote_len);
+	if (loop_udp_send(c->rtcp, buf, (size_t)n, (struct sockaddr *)&to, c->rtcp_remote_len) == 0)
+		chan_tap(c, MEDIA_TAP_RTCP, true, buf, (size_t)n, (struct sockaddr *)&to,
+			 c->rtcp_remote_len);
 }

@@ -56,6 +56,7 @@ static void chan_send(struct media_chan *c, const uint8_t *data, size_t len,
 		atomic_fetch_add_explicit(&c->w->tx_pkts, 1, memory_order_relaxed);
 		c->st.tx_pkts++;
 		c->st.tx_bytes += len;
+		chan_tap(c, MEDIA_TAP_RTP, true, data, len, to, tolen);
 	}
 }
 
@@ -187,6 +188,7 @@ static void rtp_rx(void *priv, const uint8_t *data, size_t len, const struct soc
 		c->st.rx_bad++;
 		return;
 	}
+	chan_tap(c, MEDIA_TAP_RTP, false, data, len, from, fromlen);
 	atomic_fetch_add_explicit(&w->rx_pkts, 1, memory_order_relaxed);
 	c->st.rx_pkts++;
 	c->st.rx_bytes += len;
@@ -238,6 +240,7 @@ static void rtcp_rx(void *priv, const uint8_t *data, size_t len, const struct so
 		chan_refused(c);
 		return;
 	}
+	chan_tap(c, MEDIA_TAP_RTCP, false, data, len, from, fromlen);
 	if (!c->xc)
 		return; /* no RTP session of our own on this channel (relay, loop-back) */
 	if (rtcp_peer_rx(&c->peer, data, len, c->rtp_tx.ssrc, worker_ntp_now(), &sr_ntp) < 0) {
@@ -395,6 +398,10 @@ static void worker_cmd(void *priv)
 			if (c && c->in_use && chan_tdm_cot(c, cmd.cot) < 0)
 				LOGP(DMEDIA, LOGL_ERROR, "channel %08x: no timeslot for COT\n",
 				     c->id);
+			break;
+		case CMD_TAP:
+			if (c && c->in_use)
+				chan_tap_set(c, cmd.tap);
 			break;
 		case CMD_SPAN:
 			if (span_create(w, &cmd.span, cmd.fd_rtp) < 0)
@@ -661,6 +668,7 @@ static void engine_events(void *priv)
 			if (e->dchan_cb)
 				e->dchan_cb(e->dchan_priv, id, f.data, f.len);
 	}
+	media_tap_drain(e);
 	for (unsigned i = 0; i < e->nw; i++) {
 		struct media_worker *w = &e->w[i];
 		struct media_event ev;
@@ -1133,6 +1141,11 @@ static int chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd)
 		return -ENOENT;
 	cmd->slot = slot;
 	return cmd_send(e, wi, cmd);
+}
+
+int media_chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd)
+{
+	return chan_cmd(e, id, cmd);
 }
 
 int media_chan_modify(struct media_engine *e, uint32_t id, const struct media_chan_cfg *cfg)

@@ -36,7 +36,8 @@ enum cmd_op {
 	CMD_TONE,
 	CMD_COT,
 	CMD_DTMF,
-	CMD_DTMF_RTP
+	CMD_DTMF_RTP,
+	CMD_TAP
 };
 
 #define MEDIA_MAX_SPANS 1024
@@ -51,6 +52,7 @@ struct media_cmd {
 	enum media_cot cot;	     /* CMD_COT */
 	char digit;		     /* CMD_DTMF */
 	unsigned digit_ms;
+	unsigned tap; /* CMD_TAP: MEDIA_TAP_* */
 };
 
 struct media_worker;
@@ -114,6 +116,11 @@ struct media_chan {
 	uint16_t sdp_rtcp_port;
 	uint64_t latch_until_ns;
 	bool rtp_locked, rtcp_locked;
+	/* copies for a trace or HEP (media/tap.c): MEDIA_TAP_* of this
+	 * channel, and its local RTP and RTCP addresses (read once) */
+	uint8_t tap;
+	bool tap_local_ok;
+	union media_tap_addr tap_local[2];
 };
 
 /* A CESoPSN span owned by one worker; its packets are the TDM clock. */
@@ -188,6 +195,10 @@ struct media_worker {
 	char path[224];
 	uint64_t xsk_drops_seen;
 	_Atomic uint64_t xsk_rx, xsk_tx, xsk_kernel_tx, xsk_drops, xsk_bad, xsk_no_room;
+	/* packet copies to the signalling thread (media/tap.c): made by it
+	 * before the first command or flag that lets this worker copy */
+	struct spsc *tapq;
+	_Atomic uint64_t tap_dropped;
 };
 
 struct media_engine {
@@ -216,6 +227,10 @@ struct media_engine {
 	/* their frame queues by span number, made before the workers start;
 	 * the signalling thread uses these (the worker its copies in the span) */
 	struct spsc *dchan_rxq[MEDIA_MAX_SPANS], *dchan_txq[MEDIA_MAX_SPANS];
+	/* media/tap.c */
+	media_tap_cb tap_cb;
+	void *tap_priv;
+	_Atomic bool tap_rtcp; /* every channel's RTCP */
 };
 
 /* media/span.c */
@@ -235,3 +250,20 @@ void worker_event(struct media_worker *w, const struct media_event *ev);
 void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns);
 /* worker.c: the wallclock in NTP format (RFC 3550 4) */
 uint64_t worker_ntp_now(void);
+
+/* media/tap.c: copy a packet of the channel when it is tapped (worker) */
+void chan_tap_copy(struct media_chan *c, unsigned kind, bool tx, const uint8_t *data, size_t len,
+		   const struct sockaddr *peer, socklen_t peer_len);
+static inline void chan_tap(struct media_chan *c, unsigned kind, bool tx, const uint8_t *data,
+			    size_t len, const struct sockaddr *peer, socklen_t peer_len)
+{
+	if ((c->tap & kind) || (kind == MEDIA_TAP_RTCP &&
+				atomic_load_explicit(&c->w->e->tap_rtcp, memory_order_acquire)))
+		chan_tap_copy(c, kind, tx, data, len, peer, peer_len);
+}
+/* worker.c: a command to the channel's worker (signalling side) */
+int media_chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd);
+/* CMD_TAP on the worker */
+void chan_tap_set(struct media_chan *c, unsigned kinds);
+/* the signalling thread: hand the copies to the callback */
+void media_tap_drain(struct media_engine *e);

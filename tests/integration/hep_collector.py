@@ -11,7 +11,9 @@ byte order), independently of tandem's encoder.
 A packet that is not well-formed HEP3 is written as {"bad": reason}.
 For M3UA payloads (protocol type 9) the M3UA DATA's Protocol Data
 parameter (RFC 4666 3.3.1) is decoded: OPC, DPC, SI, and for ISUP
-(SI 5) the CIC and message type (Q.763)."""
+(SI 5) the CIC and message type (Q.763). RTCP reports (protocol type 5,
+"RTCP JSON") are parsed as JSON into "rtcp" ({"rtcp_bad": ...} when the
+payload is not a JSON object)."""
 import ipaddress
 import json
 import socket
@@ -91,6 +93,13 @@ def decode(d):
             if r.get("proto_type") == 9:
                 r.update(m3ua_isup(v))
                 r["payload_hex"] = v.hex()
+            elif r.get("proto_type") == 5:
+                try:
+                    r["rtcp"] = json.loads(v.decode("utf-8"))
+                    if not isinstance(r["rtcp"], dict):
+                        raise ValueError("not an object")
+                except ValueError as e:
+                    r["rtcp_bad"] = str(e)
             else:
                 txt = v.decode("latin-1")
                 r["first_line"] = txt.split("\r\n", 1)[0]

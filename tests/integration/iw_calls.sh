@@ -5,6 +5,11 @@
 #   - ISUP -> SIP answered: ACM on 180, ANM on 200, a 1004 Hz tone crosses
 #     both ways (E1 timeslot <-> RTP), DTMF in-band <-> RFC 4733, REL from the switch -> BYE with
 #     Reason: Q.850;cause=16, show calls while it runs
+#   - the answered call traced ("trace call ... pcap rtp"): tshark finds its
+#     RTP both ways and its RTCP in the pcap, not the refused third party's;
+#     its RTCP reports (tandem's SR, the peer's RR) reach a HEP collector as
+#     protocol type 5 (JSON) with the call's Call-ID, the same reports
+#     tshark decodes from the pcap
 #   - hold: a re-INVITE with sendonly is answered recvonly (RFC 3264 8.4)
 #   - no answer on the ISUP side: T9 -> REL 19 and 480 toward SIP
 #   - refusals: 404 -> REL 1; 486 -> REL 17; 403 with Reason: Q.850;cause=21 -> REL 21
@@ -38,7 +43,7 @@ cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
 # each sipp has a bound (timeout 60) only for a script gone wrong: under a
 # load of 25 the old 20 s ran out before the hold call's BYE came
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161 UAS7=25162 UAS8=25163 KAM=25164 UAC9=25165
+VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161 UAS7=25162 UAS8=25163 KAM=25164 UAC9=25165 HEPP=25176
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 near() { # VALUE TARGET TOLERANCE
@@ -115,7 +120,12 @@ media
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 operations
  cdr file $TMPD/cdr.json format json
+hep
+ trace-directory $TMPD/trace
+ collector 127.0.0.1 $HEPP
+ agent-id 2002
 CFG
+mkdir -p "$TMPD/trace"
 if [ -x "$DNSMASQ" ]; then
 	# +4930999001: a SIP URI; +4930999002: ported, routing number +4977001
 	cat >"$TMPD/dnsmasq.conf" <<CONF
@@ -162,6 +172,12 @@ sleep 0.5
 start_bg "$TMPD/uas1.out" timeout 90 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP \
 	-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas1.msg"
 uas=$BG_PID
+start_bg "$TMPD/hepc.out" python3 "$TOP/tests/integration/hep_collector.py" serve $HEPP \
+	"$TMPD/hep.jsonl" 120
+hepc=$BG_PID
+wait_udp $HEPP 50 || fail "it:iw-calls:hep-collector-start"
+reply=$(vty $VTY enable "trace call 30123456 1 pcap rtp")
+check "it:iw-calls:trace-rtp:vty-reply ($reply)" grep -q "(with RTP and RTCP)" <<<"$reply"
 sw "call 3 30123456 89555"
 check "it:iw-calls:isup-to-sip:acm-on-180" wait_ev "$out" "EV ACM cic=3" 50
 check "it:iw-calls:isup-to-sip:anm-on-200" wait_ev "$out" "EV ANM cic=3" 50
@@ -237,6 +253,65 @@ wait "$uas"
 check "it:iw-calls:rel->bye (sipp scenario complete)" test $? -eq 0
 check "it:iw-calls:bye-carries-reason-q850-16" grep -q "Reason: Q.850;cause=16" "$TMPD/uas1.msg"
 check "it:iw-calls:invite-has-pai" grep -q "P-Asserted-Identity: <sip:+4989555@" "$TMPD/uas1.msg"
+# the traced call's media in its pcap, as tshark decodes it
+vty $VTY "show trace" | sed 's/^/   /'
+vty $VTY "show hep" | sed 's/^/   /'
+vty $VTY enable "no trace call" >/dev/null
+kill "$hepc" 2>/dev/null
+wait "$hepc" 2>/dev/null
+pcapf=$(ls "$TMPD"/trace/trace-30123456-*.pcap 2>/dev/null | head -1)
+callid=$(grep -m1 -i '^Call-ID:' "$TMPD/uas1.msg" | sed 's/^[^:]*: *//' | tr -d '\r')
+peer_tx=$(tr ' ' '\n' <"$TMPD/rtp.out" | awk '/^TX$/ {t = 1; next} t && /^pkts=/ {sub("pkts=", ""); print; exit}')
+if [ -z "$pcapf" ] || [ -z "$lport" ]; then
+	fail "it:iw-calls:trace-rtp:pcap (file '${pcapf}', local RTP port '${lport}')"
+elif command -v tshark >/dev/null; then
+	ts() { tshark -r "$pcapf" -d "udp.port==$lport,rtp" -d "udp.port==$((lport + 1)),rtcp" "$@" 2>/dev/null; }
+	rtp_tx=$(ts -Y "rtp && udp.srcport==$lport" -T fields -e rtp.seq | wc -l)
+	rtp_rx=$(ts -Y "rtp && udp.dstport==$lport && ip.src==127.0.0.1" -T fields -e rtp.seq | wc -l)
+	rtp_3rd=$(ts -Y "ip.src==127.0.0.3" -T fields -e frame.number | wc -l)
+	sip_n=$(ts -Y sip -T fields -e frame.number | wc -l)
+	check "it:iw-calls:trace-rtp:pcap-rtp-both-ways (tshark: $rtp_tx sent, $rtp_rx received; the first peer sent ${peer_tx:-?}; SIP $sip_n)" \
+		test "$rtp_tx" -ge 100 -a "$rtp_rx" -ge "${peer_tx:-1000000}" -a "$sip_n" -gt 0
+	check "it:iw-calls:trace-rtp:refused-source-not-in-pcap ($rtp_3rd from 127.0.0.3)" test "$rtp_3rd" = 0
+	ts -Y "rtcp.pt==200 && udp.srcport==$((lport + 1))" -T fields -e rtcp.senderssrc \
+		-e rtcp.sender.packetcount >"$TMPD/sr-pcap.txt"
+	ts -Y "rtcp.pt==201 && udp.dstport==$((lport + 1))" -T fields -e rtcp.senderssrc \
+		-e rtcp.ssrc.identifier >"$TMPD/rr-pcap.txt"
+	check "it:iw-calls:trace-rtp:pcap-rtcp (tshark: $(wc -l <"$TMPD/sr-pcap.txt") SR sent, $(wc -l <"$TMPD/rr-pcap.txt") RR received)" \
+		test -s "$TMPD/sr-pcap.txt" -a -s "$TMPD/rr-pcap.txt"
+	# HEP type 5 with the call's Call-ID: the SRs tandem sent and the RRs
+	# it received, each as tshark read it from the pcap
+	cat >"$TMPD/hep_rtcp.py" <<'PY'
+import json, sys
+out, callid, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pk = [json.loads(l) for l in open(out)]
+r5 = [p for p in pk if p.get("proto_type") == 5]
+bad = [p for p in r5 if "rtcp" not in p or p.get("ip_proto") != 17 or p.get("agent") != 2002]
+mine = [p for p in r5 if p.get("corr") == callid]
+sr = [p for p in mine if p["rtcp"].get("type") == 200 and p.get("sport") == port]
+rr = [p for p in mine if p["rtcp"].get("type") == 201 and p.get("dport") == port]
+want_sr = {tuple(int(x, 0) for x in l.split()) for l in open(sys.argv[4]) if l.strip()}
+got_sr = {(p["rtcp"]["ssrc"], p["rtcp"]["sender_information"]["packets"]) for p in sr}
+want_rr = {tuple(int(x, 0) for x in l.split()) for l in open(sys.argv[5]) if l.strip()}
+got_rr = {(p["rtcp"]["ssrc"], p["rtcp"]["report_blocks"][0]["source_ssrc"]) for p in rr
+          if p["rtcp"]["report_blocks"]}
+why = []
+if bad:
+    why.append("%d malformed: %s" % (len(bad), bad[0]))
+if not sr or got_sr != want_sr:
+    why.append("SR sent %s, pcap %s" % (sorted(got_sr), sorted(want_sr)))
+if not rr or got_rr != want_rr:
+    why.append("RR received %s, pcap %s" % (sorted(got_rr), sorted(want_rr)))
+print(("ok " if not why else "") + "%d RTCP reports over HEP, %d of this call (%d SR sent, %d RR received)%s"
+      % (len(r5), len(mine), len(sr), len(rr), "; " + "; ".join(why) if why else ""))
+PY
+	python3 "$TMPD/hep_rtcp.py" "$TMPD/hep.jsonl" "$callid" $((lport + 1)) "$TMPD/sr-pcap.txt" \
+		"$TMPD/rr-pcap.txt" >"$TMPD/hep-rtcp.txt" 2>&1
+	check "it:iw-calls:hep-rtcp:reports-correlated ($(tail -1 "$TMPD/hep-rtcp.txt"))" \
+		grep -q "^ok" "$TMPD/hep-rtcp.txt"
+else
+	skip "it:iw-calls:trace-rtp tshark not installed"
+fi
 sleep 0.3
 check "it:iw-calls:cdr-line (numbers, CIC, trunk, cause 16, SIP 200)" grep -qE \
 	"CDR call=1 dir=isup-sip start=[0-9TZ:-]+ setup_s=[0-9]+ answered=yes talk_s=[0-9]+ calling=\+4989555 called=\+4930123456 linkset=sw1 cic=3 trunk=carrier call_id=[^ ]+ cause=16 sip=200" \

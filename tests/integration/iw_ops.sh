@@ -7,10 +7,10 @@
 #   - CDR file (CSV): calls answered and released, "cdr rotate"; tandemd
 #     SIGKILLed with calls up: every finished call's record is in the files,
 #     whole, none twice; the next run appends (one header line)
-#   - "shutdown graceful" (VTY) with calls up: circuits blocked (CGB), a new
-#     INVITE gets 503 with Retry-After, a new IAM is refused, the calls up
-#     go on until the switch clears them, then tandemd exits 0 by itself
-#     with their records written
+#   - "shutdown graceful" (VTY) with 20 calls up: circuits blocked (CGB), a
+#     new INVITE gets 503 with Retry-After, a new IAM is refused, the 20
+#     calls go on until the switch clears them (normal clearing, one CDR
+#     each), then tandemd exits 0 by itself with their records written
 #   - "reload" with calls up: a new route and a trunk's new call limit
 #     take the next calls, the calls up stay; a bad routing line is refused
 #     and the running routes stay
@@ -65,7 +65,7 @@ routing
  route to-sip default via carrier
  route to-isup default via sw1
 media
- rtp-port-range 26010 26049
+ rtp-port-range 26100 26199
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 hep
  trace-directory $TMPD/trace
@@ -116,6 +116,22 @@ answered() {
 	for c in "$@"; do
 		sw "call $c 30123$c 89555"
 		wait_ev "$out" "EV ANM cic=$c" 50 || fail "it:iw-ops:call-on-cic-$c-answered"
+	done
+}
+# answered_all CIC...: the calls placed at once, then each one's ANM
+answered_all() {
+	local c
+	for c in "$@"; do sw "call $c 30123$c 89555"; done
+	for c in "$@"; do
+		wait_ev "$out" "EV ANM cic=$c" 100 || fail "it:iw-ops:call-on-cic-$c-answered"
+	done
+}
+# released_all CIC...: the same for REL (cause 16) and RLC
+released_all() {
+	local c
+	for c in "$@"; do sw "release $c 16"; done
+	for c in "$@"; do
+		wait_ev "$out" "EV RLC cic=$c" 100 || fail "it:iw-ops:call-on-cic-$c-released"
 	done
 }
 released() {
@@ -366,13 +382,19 @@ exec 3>&-
 kill "$sw_pid" 2>/dev/null
 wait "$sw_pid" 2>/dev/null
 
-# --- next run: "shutdown graceful" from the VTY with 3 calls up
+# --- next run: "shutdown graceful" from the VTY with 20 calls up (CICs
+# 1-10 and 14-23; the reload below uses 11-13)
+DRAIN_CICS="$(seq -s ' ' 1 10) $(seq -s ' ' 14 23)"
+run1_lines=$(wc -l <"$TMPD/cdr.csv")
 start_switch 2
 start_td 2
 start_bg "$TMPD/uas2.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 100
 uas=$BG_PID
-answered 1 2 3
-# --- reload with the 3 calls up: a route to "other", its limit 1 call
+t0=$(date +%s%N)
+# shellcheck disable=SC2086
+answered_all $DRAIN_CICS
+echo "   20 calls answered in $((($(date +%s%N) - t0) / 1000000)) ms"
+# --- reload with the 20 calls up: a route to "other", its limit 1 call
 start_bg "$TMPD/uas-other.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS2" --uas \
 	--seconds 100
 uas_other=$BG_PID
@@ -393,7 +415,7 @@ check "it:iw-ops:reload:new-limit (REL 42)" wait_ev "$out" "EV REL cic=12 cause=
 released 11
 check "it:iw-ops:reload:cdr-on-the-new-trunk" CDR "$TMPD/cdr.csv" cic=11 -- trunk=other \
 	result=answered called_in=493012411
-check "it:iw-ops:reload:calls-up-stay" bash -c "! grep -q 'EV REL cic=[123] ' '$out'"
+check "it:iw-ops:reload:calls-up-stay" bash -c "! grep -qE 'EV REL cic=([1-9]|10|1[4-9]|2[0-3]) ' '$out'"
 # a bad line: refused, the running routes stay
 sed -i 's/^ route to-sip 4930124 via other$/&\n route to-sip 4930125 via/' "$TMPD/t.cfg"
 reply=$(vty $VTY enable "reload")
@@ -412,10 +434,10 @@ check "it:iw-ops:reload:sighup-removed-the-route (default route kept)" bash -c \
 	"grep -q 'route to-sip default via carrier' <<<'$rc_now' && ! grep -q 'route to-sip 4930124' <<<'$rc_now'"
 reply=$(vty $VTY enable "shutdown graceful 60")
 echo "   $reply"
-check "it:iw-ops:drain:vty-reply (3 calls up)" grep -q "draining: 3 call(s) up" <<<"$reply"
+check "it:iw-ops:drain:vty-reply (20 calls up)" grep -q "draining: 20 call(s) up" <<<"$reply"
 check "it:iw-ops:drain:cgb-toward-the-switch" wait_ev "$out" "EV CGB cic=1 range=" 30
 check "it:iw-ops:drain:show-shutdown" bash -c \
-	"$BUILD/tandem-tool vty --port $VTY 'show shutdown' | grep -q 'draining: 3 call(s) up, 31 circuit(s) blocked'"
+	"$BUILD/tandem-tool vty --port $VTY 'show shutdown' | grep -q 'draining: 20 call(s) up, 31 circuit(s) blocked'"
 if ! grep -q "built without libmicrohttpd" "$tdlog"; then
 	check "it:iw-ops:drain:metrics-draining-1" metric tandem_draining 1
 	check "it:iw-ops:drain:metrics-cics-blocked-31" \
@@ -432,24 +454,37 @@ else
 	skip "it:iw-ops:drain:new-invite-503 sipp is not installed"
 fi
 # a new IAM: refused (the switch's own blocking may stop it first)
-sw "call 10 3012310 89555"
+sw "call 24 3012324 89555"
 sleep 1
 check "it:iw-ops:drain:new-iam-not-connected" bash -c \
-	"! grep -q 'EV ANM cic=10' '$out' && ! grep -q 'EV ACM cic=10' '$out'"
+	"! grep -q 'EV ANM cic=24' '$out' && ! grep -q 'EV ACM cic=24' '$out'"
 # the calls up go on: still up 1 s later, then the switch clears them
-check "it:iw-ops:drain:calls-continue" bash -c "kill -0 $td && ! grep -q 'EV REL cic=[123] ' '$out'"
-released 1 2
-check "it:iw-ops:drain:running-with-one-call" kill -0 "$td"
-released 3
+check "it:iw-ops:drain:calls-continue" bash -c \
+	"kill -0 $td && ! grep -qE 'EV REL cic=([1-9]|10|1[4-9]|2[0-3]) ' '$out'"
+if ! grep -q "built without libmicrohttpd" "$tdlog"; then
+	check "it:iw-ops:drain:metrics-calls-active-20" \
+		metric 'tandem_calls{direction="isup-sip",state="active"}' 20
+fi
+# shellcheck disable=SC2086
+released_all ${DRAIN_CICS% 23}
+check "it:iw-ops:drain:running-with-one-call (19 cleared)" bash -c \
+	"kill -0 $td && $BUILD/tandem-tool vty --port $VTY 'show shutdown' | grep -q 'draining: 1 call(s) up'"
+released 23
 for _ in $(seq 1 50); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
 wait "$td"
 check "it:iw-ops:drain:exit-0-after-the-last-call" test $? -eq 0
 check "it:iw-ops:cdr:appended-one-header" test "$(grep -c '^record_id' "$TMPD/cdr.csv")" = 1
-for c in 1 2 3; do
-	check "it:iw-ops:drain:cdr-cic-$c (normal clearing by the switch)" \
-		CDR "$TMPD/cdr.csv" cic=$c -- 'call_ref~^[0-9]{10}-[0-9]+$' \
-		"start_utc~^$(date -u +%Y-%m-%d)T" result=answered cause=16 release_side=isup
+# run 2's records only (run 1 wrote CICs 4 and 5 to the same file)
+(head -1 "$TMPD/cdr.csv" && tail -n +$((run1_lines + 1)) "$TMPD/cdr.csv") >"$TMPD/run2.csv"
+ncdr=0
+for c in $DRAIN_CICS; do
+	test "$(CDR "$TMPD/run2.csv" cic=$c --count)" = 1 &&
+		CDR "$TMPD/run2.csv" cic=$c -- 'call_ref~^[0-9]{10}-[0-9]+$' \
+		"start_utc~^$(date -u +%Y-%m-%d)T" result=answered cause=16 release_side=isup \
+		'duration_ms>0' "called_in=4930123$c" && ncdr=$((ncdr + 1))
 done
+check "it:iw-ops:drain:cdr-per-call ($ncdr of 20 calls: answered, normal clearing by the switch)" \
+	test "$ncdr" = 20
 kill "$uas" "$uas_other" 2>/dev/null
 wait "$uas" "$uas_other" 2>/dev/null
 sw "quit"
@@ -462,18 +497,18 @@ start_switch 3
 start_td 3
 start_bg "$TMPD/uas3.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 100
 uas=$BG_PID
-answered 4
+answered 25
 kill -TERM "$td"
 check "it:iw-ops:sigterm:drain-logged" wait_ev "$tdlog" "SIGTERM: shutdown graceful, timeout 60 s" 30
 check "it:iw-ops:sigterm:cgb" wait_ev "$out" "EV CGB cic=1 range=" 30
 sleep 0.5
-check "it:iw-ops:sigterm:call-continues" bash -c "kill -0 $td && ! grep -q 'EV REL cic=4 ' '$out'"
-released 4
+check "it:iw-ops:sigterm:call-continues" bash -c "kill -0 $td && ! grep -q 'EV REL cic=25 ' '$out'"
+released 25
 for _ in $(seq 1 50); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
 wait "$td"
 check "it:iw-ops:sigterm:exit-0" test $? -eq 0
-n4=$(CDR "$TMPD/cdr.csv" cic=4 result=answered cause=16 --count)
-check "it:iw-ops:sigterm:cdr-written (CIC 4: once per run, $n4)" test "$n4" = 2
+n4=$(CDR "$TMPD/cdr.csv" cic=25 result=answered cause=16 --count)
+check "it:iw-ops:sigterm:cdr-written (CIC 25: once, $n4)" test "$n4" = 1
 sw "quit"
 exec 3>&-
 

@@ -346,7 +346,7 @@ START_TEST(test_admission)
 
 	/* strict: only 127.0.0.1:26100 (RTP) and :26101 (RTCP, port + 1) */
 	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
-	turn(l, 20); /* the commands go at the end of the turn */
+	turn(l, 20);		    /* the commands go at the end of the turn */
 	send_n(px, &la, 0, 7);	    /* a flood from the third party */
 	send_n(px_rtcp, &la, 1, 3); /* and its RTCP */
 	send_n(pa, &la, 0, 5);
@@ -469,6 +469,155 @@ START_TEST(test_bad_address)
 }
 END_TEST
 
+/* Copies of a tapped channel's RTP reach the signalling thread's
+ * callback with their addresses; an untapped channel's do not; a ring
+ * not drained in time drops copies and counts them, the media goes on. */
+struct taplog {
+	unsigned rx, tx, other;
+	struct media_tap_pkt last_rx, last_tx, last_other;
+};
+
+static void on_tap(void *priv, const struct media_tap_pkt *p)
+{
+	struct taplog *t = priv;
+
+	if (p->kind != MEDIA_TAP_RTP) {
+		t->other++;
+		t->last_other = *p;
+	} else if (p->tx) {
+		t->tx++;
+		t->last_tx = *p;
+	} else {
+		t->rx++;
+		t->last_rx = *p;
+	}
+}
+
+START_TEST(test_tap)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 4, .rtp_port_min = 26020, .rtp_port_max = 26031};
+	struct evlog log = {0};
+	struct taplog t = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage la;
+	struct sockaddr_in ca_addr;
+	socklen_t alen = sizeof(ca_addr);
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_LOOPBACK, .latch = true};
+	uint32_t a;
+	uint64_t rx0, tx0, n;
+	int ca = udp_client();
+	uint8_t pkt[172];
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(getsockname(ca, (struct sockaddr *)&ca_addr, &alen), 0);
+	media_engine_set_tap_cb(e, on_tap, &t);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	turn(l, 20);
+	/* not tapped: echoed, no copies */
+	rtp_pkt(pkt, 1);
+	sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+	ck_assert_int_eq(recv_count(ca, 1000), 1);
+	turn(l, 50);
+	ck_assert_uint_eq(t.rx + t.tx + t.other, 0);
+
+	ck_assert_int_eq(media_chan_tap(e, a, MEDIA_TAP_RTP), 0);
+	turn(l, 20);
+	for (uint16_t i = 0; i < 10; i++) {
+		rtp_pkt(pkt, (uint16_t)(100 + i));
+		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+	}
+	ck_assert_int_eq(recv_count(ca, 1000), 10);
+	turn(l, 200);
+	ck_assert_uint_eq(t.rx, 10);
+	ck_assert_uint_eq(t.tx, 10);
+	ck_assert_uint_eq(t.other, 0);
+	ck_assert_uint_eq(t.last_rx.chan, a);
+	ck_assert_uint_eq(t.last_rx.len, 172);
+	ck_assert_uint_eq(t.last_rx.wire_len, 172);
+	ck_assert_uint_eq(t.last_rx.data[3], 109); /* the last one's sequence number */
+	ck_assert_uint_eq(t.last_rx.src.in.sin_port, ca_addr.sin_port);
+	ck_assert_uint_eq(t.last_rx.dst.in.sin_port, ((struct sockaddr_in *)&la)->sin_port);
+	ck_assert_uint_eq(t.last_tx.src.in.sin_port, ((struct sockaddr_in *)&la)->sin_port);
+	ck_assert_uint_eq(t.last_tx.dst.in.sin_port, ca_addr.sin_port);
+	ck_assert_int_gt(t.last_tx.ts_ns, 1500000000ull * 1000000000ull);
+	ck_assert_uint_eq(media_engine_tap_dropped(e), 0);
+
+	/* 600 packets echoed while the signalling loop does not turn: more
+	 * copies than the ring of 512 holds, the rest dropped and counted
+	 * (the channel's own counters say how many packets there were; the
+	 * worker's send slots may refuse some echoes, which is not the
+	 * point here) */
+	ck_assert_int_eq(media_chan_query(e, a), 0);
+	turn(l, 200);
+	rx0 = log.last_stats.stats.rx_pkts;
+	tx0 = log.last_stats.stats.tx_pkts;
+	memset(&t, 0, sizeof(t));
+	for (uint16_t i = 0; i < 600; i++) {
+		rtp_pkt(pkt, (uint16_t)(200 + i));
+		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+		if (i % 50 == 49)
+			usleep(2000); /* the socket buffers */
+	}
+	ck_assert_int_gt(recv_count(ca, 300), 0);
+	turn(l, 200);
+	ck_assert_int_eq(media_chan_query(e, a), 0);
+	turn(l, 200);
+	n = (log.last_stats.stats.rx_pkts - rx0) + (log.last_stats.stats.tx_pkts - tx0);
+	ck_assert_uint_gt(n, 512);
+	ck_assert_uint_eq(t.rx + t.tx, 512);
+	ck_assert_uint_eq(media_engine_tap_dropped(e), n - 512);
+
+	/* tap off: no more copies */
+	ck_assert_int_eq(media_chan_tap(e, a, 0), 0);
+	turn(l, 20);
+	memset(&t, 0, sizeof(t));
+	rtp_pkt(pkt, 900);
+	sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+	ck_assert_int_eq(recv_count(ca, 1000), 1);
+	turn(l, 50);
+	ck_assert_uint_eq(t.rx + t.tx, 0);
+
+	/* every channel's RTCP (for HEP): an RR from the admitted RTCP
+	 * source (RFC 3605 a=rtcp: the client's own port) is copied, its
+	 * RTP is not */
+	memcpy(&cc.remote, &ca_addr, sizeof(ca_addr));
+	cc.remote_len = sizeof(ca_addr);
+	cc.rtcp_port = ntohs(ca_addr.sin_port);
+	cc.latch = false;
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	ck_assert_int_eq(media_engine_tap_rtcp(e, true), 0);
+	turn(l, 20);
+	{
+		static const uint8_t rr[8] = {0x80, 201, 0, 1, 0, 0, 0, 7};
+		struct sockaddr_in rtcp_to = *(struct sockaddr_in *)&la;
+
+		rtcp_to.sin_port = htons((uint16_t)(ntohs(rtcp_to.sin_port) + 1));
+		sendto(ca, rr, sizeof(rr), 0, (struct sockaddr *)&rtcp_to, sizeof(rtcp_to));
+		rtp_pkt(pkt, 901);
+		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+		ck_assert_int_eq(recv_count(ca, 1000), 1);
+		turn(l, 200);
+		ck_assert_uint_eq(t.other, 1);
+		ck_assert_uint_eq(t.rx + t.tx, 0);
+		ck_assert_uint_eq(t.last_other.kind, MEDIA_TAP_RTCP);
+		ck_assert(!t.last_other.tx);
+		ck_assert_uint_eq(t.last_other.len, 8);
+		ck_assert_uint_eq(t.last_other.dst.in.sin_port, rtcp_to.sin_port);
+		ck_assert_uint_eq(t.last_other.src.in.sin_port, ca_addr.sin_port);
+	}
+	ck_assert_int_eq(media_engine_tap_rtcp(e, false), 0);
+
+	media_engine_stop(e);
+	talloc_free(e);
+	close(ca);
+	loop_free(l);
+}
+END_TEST
+
 Suite *media_worker_suite(void)
 {
 	Suite *s = suite_create("media_worker");
@@ -479,6 +628,7 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_several_addresses);
 	tcase_add_test(tc, test_bad_address);
 	tcase_add_test(tc, test_worker_logging_under_load);
+	tcase_add_test(tc, test_tap);
 	suite_add_tcase(s, tc);
 	return s;
 }

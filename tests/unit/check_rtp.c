@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "media/rtcp.h"
+#include "media/rtcp_json.h"
 #include "media/rtp.h"
 #include "tests/unit/unit.h"
 
@@ -563,6 +564,73 @@ START_TEST(test_comfort_noise)
 }
 END_TEST
 
+/* An SR with one report block (and SDES after it) as HEP's RTCP JSON:
+ * every field where a collector looks for it; an RR without blocks; what
+ * is not RTCP refused; a buffer too small said so. */
+START_TEST(test_rtcp_json)
+{
+	struct rtcp_sr_info sr = {
+		.ntp = 0xe1234567890abcdeull, .rtp_ts = 160000, .packets = 1000, .octets = 160000};
+	struct rtcp_rb rb = {.ssrc = 0x1234,
+			     .fraction = 25,
+			     .lost = -3,
+			     .ext_max = 70199,
+			     .jitter = 17,
+			     .lsr = 0x12345678,
+			     .dlsr = 98304};
+	struct rtcp_builder b;
+	uint8_t buf[256];
+	char js[512];
+
+	rtcp_builder_init(&b, buf, sizeof(buf));
+	ck_assert_int_eq(rtcp_add_sr(&b, 0xabc, &sr, &rb, 1), 0);
+	ck_assert_int_eq(rtcp_add_sdes_cname(&b, 0xabc, "tandem"), 0);
+	ck_assert_int_gt(rtcp_json_encode(js, sizeof(js), buf, b.len), 0);
+	ck_assert_str_eq(js, "{\"type\":200,\"ssrc\":2748,\"sender_information\":{"
+			     "\"ntp_timestamp_sec\":3777185127,\"ntp_timestamp_usec\":2299182302,"
+			     "\"rtp_timestamp\":160000,\"packets\":1000,\"octets\":160000},"
+			     "\"report_count\":1,\"report_blocks\":[{\"source_ssrc\":4660,"
+			     "\"fraction_lost\":25,\"packets_lost\":-3,\"highest_seq_no\":70199,"
+			     "\"ia_jitter\":17,\"lsr\":305419896,\"dlsr\":98304}]}");
+	ck_assert_int_eq(rtcp_json_encode(js, 40, buf, b.len), -ENOSPC);
+
+	rtcp_builder_init(&b, buf, sizeof(buf));
+	ck_assert_int_eq(rtcp_add_rr(&b, 7, NULL, 0), 0);
+	ck_assert_int_gt(rtcp_json_encode(js, sizeof(js), buf, b.len), 0);
+	ck_assert_str_eq(js, "{\"type\":201,\"ssrc\":7,\"report_count\":0,\"report_blocks\":[]}");
+
+	/* the largest report (31 blocks of the widest values) fits the
+	 * 5120 bytes iw_capture.c gives it */
+	{
+		struct rtcp_rb big[RTCP_MAX_RB];
+		uint8_t bbuf[1024];
+		char bjs[5120];
+
+		for (unsigned i = 0; i < RTCP_MAX_RB; i++)
+			big[i] = (struct rtcp_rb){.ssrc = UINT32_MAX,
+						  .fraction = 255,
+						  .lost = -8388608,
+						  .ext_max = UINT32_MAX,
+						  .jitter = UINT32_MAX,
+						  .lsr = UINT32_MAX,
+						  .dlsr = UINT32_MAX};
+		rtcp_builder_init(&b, bbuf, sizeof(bbuf));
+		ck_assert_int_eq(rtcp_add_sr(&b, UINT32_MAX, &sr, big, RTCP_MAX_RB), 0);
+		ck_assert_int_gt(rtcp_json_encode(bjs, sizeof(bjs), bbuf, b.len), 4000);
+	}
+
+	/* an RTP packet, a cut SR */
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 0x80;
+	buf[1] = 8;
+	ck_assert_int_eq(rtcp_json_encode(js, sizeof(js), buf, 172), -EBADMSG);
+	ck_assert_str_eq(js, "");
+	rtcp_builder_init(&b, buf, sizeof(buf));
+	ck_assert_int_eq(rtcp_add_sr(&b, 0xabc, &sr, &rb, 1), 0);
+	ck_assert_int_eq(rtcp_json_encode(js, sizeof(js), buf, b.len - 4), -EBADMSG);
+}
+END_TEST
+
 Suite *rtp_suite(void)
 {
 	Suite *s = suite_create("rtp");
@@ -579,6 +647,7 @@ Suite *rtp_suite(void)
 	tcase_add_test(tc, test_rtcp_vector);
 	tcase_add_test(tc, test_rtcp_peer_vectors);
 	tcase_add_test(tc, test_rtcp_periodic_report);
+	tcase_add_test(tc, test_rtcp_json);
 	tcase_add_test(tc, test_comfort_noise);
 	suite_add_tcase(s, tc);
 	return s;

@@ -321,10 +321,11 @@ if [ -n "$cap" ]; then
 	wait "$cap" 2>/dev/null
 	# one pass (tshark starts slowly under TCG), tab-separated fields; a
 	# packet bundling several chunks gives comma-separated lists
-	timeout 300 tshark -r "$TMPD/stp.pcap" -o sctp.checksum:none -T fields -E separator=/t \
+	timeout 300 tshark -r "$TMPD/stp.pcap" -o sctp.checksum:none -o sctp.tsn_analysis:TRUE -T fields -E separator=/t \
 		-e frame.number -e sctp.srcport -e sctp.dstport -e sctp.data_sid \
 		-e sctp.data_payload_proto_id -e m3ua.message_class -e m3ua.message_type -e mtp3.sls \
-		-e _ws.expert.severity >"$TMPD/pdus.txt" 2>"$TMPD/tshark-r.err"
+		-e _ws.expert.severity -e sctp.retransmission -e sctp.duplicate \
+		>"$TMPD/pdus.txt" 2>"$TMPD/tshark-r.err"
 	n=$(awk -F'\t' '$4 != ""' "$TMPD/pdus.txt" | wc -l)
 	echo "== capture: $n SCTP packets with DATA chunks; M3UA class/type counts:"
 	awk -F'\t' '$4 != "" { k = split($6, c, ","); split($7, t, ",")
@@ -333,11 +334,15 @@ if [ -n "$cap" ]; then
 	check "it:osmo-stp:capture-has-data ($n packets)" test "$n" -ge 20
 	check "it:osmo-stp:capture-ppid-3 (every DATA chunk)" awk -F'\t' '$4 != "" {
 		n = split($5, p, ","); for (i = 1; i <= n; i++) if (p[i] != 3) exit 1 }' "$TMPD/pdus.txt"
+	# a chunk SCTP sent again (a retransmission, or a fragment seen
+	# before: the VM under load delays SACKs) is not dissected again by
+	# tshark; its payload was decoded where it first went
 	undecoded() { awk -F'\t' '$4 != "" {
-		if (split($4, d, ",") != split($6, c, ",") || split($6, c, ",") != split($7, t, ",")) print }' \
-		"$TMPD/pdus.txt"; }
+		nd = split($4, d, ","); nc = split($6, c, ","); nr = split($10, r, ",") + split($11, u, ",")
+		if (nc != split($7, t, ",") || nc > nd || nc + nr < nd) print }' "$TMPD/pdus.txt"; }
+	resent=$(awk -F'\t' '$10 != "" || $11 != ""' "$TMPD/pdus.txt" | wc -l)
 	if [ -z "$(undecoded)" ]; then
-		pass "it:osmo-stp:capture-all-decoded (one M3UA message per DATA chunk)"
+		pass "it:osmo-stp:capture-all-decoded (one M3UA message per DATA chunk; $resent packets with a chunk sent again)"
 	else
 		fail "it:osmo-stp:capture-all-decoded (one M3UA message per DATA chunk): frames with a chunk tshark did not decode as M3UA:"
 		undecoded | head -5 | sed 's/^/   | /'

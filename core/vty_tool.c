@@ -13,13 +13,17 @@
 
 #include "core/tool.h"
 
-#define VTY_BUF 262144
+#define VTY_BUF	    262144
+#define VTY_BUF_MAX (256u << 20)
 
 /* Read until the text ends in a prompt ("name> " or "name# "), skipping
- * telnet option negotiation (IAC sequences). Returns bytes kept, or -1. */
-static int read_to_prompt(int fd, char *buf, size_t size, int timeout_ms)
+ * telnet option negotiation (IAC sequences), into *bufp (grown as the
+ * answer needs: "show calls" with 10,000 calls up is ~2 MB), giving up
+ * after timeout_ms without a byte. Returns bytes kept, or -1. */
+static int read_to_prompt(int fd, char **bufp, size_t *sizep, int timeout_ms)
 {
-	size_t n = 0;
+	char *buf = *bufp;
+	size_t n = 0, size = *sizep;
 	struct timespec t0, t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -37,13 +41,22 @@ static int read_to_prompt(int fd, char *buf, size_t size, int timeout_ms)
 		r = read(fd, tmp, sizeof(tmp));
 		if (r <= 0)
 			return -1;
+		t0 = t; /* the timeout is for silence: a long answer keeps coming */
 		for (ssize_t i = 0; i < r; i++) {
 			if (tmp[i] == 0xff) { /* IAC: skip the option (3 bytes) */
 				i += 2;
 				continue;
 			}
-			if (tmp[i] == '\r' || n + 1 >= size)
+			if (tmp[i] == '\r')
 				continue;
+			if (n + 1 >= size) {
+				char *nb = size < VTY_BUF_MAX ? realloc(buf, 2 * size) : NULL;
+
+				if (!nb)
+					return -1;
+				*bufp = buf = nb;
+				*sizep = size = 2 * size;
+			}
 			buf[n++] = (char)tmp[i];
 		}
 		buf[n] = 0;
@@ -57,6 +70,7 @@ static int run(int argc, char **argv)
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	int port = 4270, i = 1, fd, rc = 0;
 	char *buf;
+	size_t size = VTY_BUF;
 
 	if (argc > 2 && !strcmp(argv[1], "--port")) {
 		port = atoi(argv[2]);
@@ -74,7 +88,7 @@ static int run(int argc, char **argv)
 		return 1;
 	}
 	buf = malloc(VTY_BUF);
-	if (!buf || read_to_prompt(fd, buf, VTY_BUF, 3000) < 0) {
+	if (!buf || read_to_prompt(fd, &buf, &size, 3000) < 0) {
 		fprintf(stderr, "tandem-tool vty: no prompt from 127.0.0.1:%d\n", port);
 		rc = 1;
 		goto out;
@@ -82,8 +96,7 @@ static int run(int argc, char **argv)
 	for (; i < argc; i++) {
 		char *nl, *end;
 
-		if (dprintf(fd, "%s\n", argv[i]) < 0 ||
-		    read_to_prompt(fd, buf, VTY_BUF, 5000) < 0) {
+		if (dprintf(fd, "%s\n", argv[i]) < 0 || read_to_prompt(fd, &buf, &size, 5000) < 0) {
 			fprintf(stderr, "tandem-tool vty: no answer to '%s'\n", argv[i]);
 			rc = 1;
 			goto out;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,22 @@
 
 #define VTY_BUF	    262144
 #define VTY_BUF_MAX (256u << 20)
+
+/* The text ends in a prompt: its last line is "NAME> " or "NAME# " with no
+ * other space (a read may end anywhere in a long answer, e.g. right after
+ * the "-> " of a "show calls" line). */
+static bool ends_in_prompt(const char *buf, size_t n)
+{
+	size_t i = n;
+
+	if (n < 2 || buf[n - 1] != ' ' || (buf[n - 2] != '>' && buf[n - 2] != '#'))
+		return false;
+	while (i > 0 && buf[i - 1] != '\n')
+		i--;
+	if (n - i < 3 || n - i > 128)
+		return false;
+	return !memchr(buf + i, ' ', n - i - 1);
+}
 
 /* Read until the text ends in a prompt ("name> " or "name# "), skipping
  * telnet option negotiation (IAC sequences), into *bufp (grown as the
@@ -60,7 +77,7 @@ static int read_to_prompt(int fd, char **bufp, size_t *sizep, int timeout_ms)
 			buf[n++] = (char)tmp[i];
 		}
 		buf[n] = 0;
-		if (n >= 2 && buf[n - 1] == ' ' && (buf[n - 2] == '>' || buf[n - 2] == '#'))
+		if (ends_in_prompt(buf, n))
 			return (int)n;
 	}
 }

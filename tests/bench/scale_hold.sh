@@ -136,6 +136,13 @@ sw_count() { # EV-NAME: summed over the switches
 	echo $t
 }
 calls_now() { vty $VTY "show calls" | grep -c "^call "; }
+peer_ticks() { # the switches' and sipp's CPU, ticks
+	local t=0 p
+	for p in "${SW_PIDS[@]}" $(pgrep -P "${UAC:-0}" 2>/dev/null); do
+		[ -r /proc/$p/stat ] && t=$((t + $(cpu_ticks $p)))
+	done
+	echo $t
+}
 
 sleep 2
 idle_rss=$(rss_kb $TD) idle_fds=$(fds $TD)
@@ -144,50 +151,62 @@ echo "scale: sipp -> tandemd (SIP -> ISUP) -> M3UA/TCP -> $NLS libss7 isup-switc
 	"load average $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)"
 echo "scale: $N calls at $RATE CPS, all held for ${HOLD_S} s${LIMIT:+; $LIMIT}"
 
-HOLD_MS=$(((N / RATE + HOLD_S + 5) * 1000))
+# each call is held long enough that all are up together for HOLD_S s even
+# when the ramp runs half as long again as planned (a shared machine), and
+# the measurements below (listing, 10 s held) fit before the first BYE
+HOLD_MS=$(((N * 3 / RATE / 2 + HOLD_S + 20) * 1000))
 c0=$(cpu_ticks $TD) t0=$(date +%s%N)
 start_bg uac.out timeout $((TOTAL_S + HOLD_MS / 1000 + 60)) taskset -c $PEER_CPU sipp \
 	-sf "$D/uac.xml" -s 4930123456 127.0.0.1:$SIP -i 127.0.0.1 -p $UACP -r "$RATE" -m "$N" \
 	-l $((N + 100)) -d $HOLD_MS -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
 	-trace_err -error_file uac_err.log
 UAC=$BG_PID
+p0=$(peer_ticks)
 
-# the ramp: until sipp has made all N calls (its own 1 s statistics; the
-# VTY's listing of thousands of calls is not run during the ramp, it would
-# count in tandemd's CPU), then until tandemd has them all answered or
-# makes no more progress
+# the set-up ramp: until sipp has made all N calls (its own 1 s
+# statistics: nothing asks tandemd during the ramp, so that its CPU is the
+# calls' alone), then until tandemd holds all calls that did not fail or
+# holds no more ("show memory": one count, not a listing)
 for _ in $(seq 1 $((N / RATE * 3 + 60))); do
 	sleep 1
 	[ "$(stat_col uac_stat.csv "TotalCallCreated")" -ge "$N" ] && break
 	kill -0 $UAC 2>/dev/null || break
 done
-last=-1 still=0 ans=0
+t1=$(date +%s%N) c1=$(cpu_ticks $TD) p1=$(peer_ticks)
+created=$(stat_col uac_stat.csv "TotalCallCreated")
+last=-1 still=0 held=0
 for _ in $(seq 1 60); do
-	ans=$(vty $VTY "show calls" | grep -cE "^call [0-9]+ [A-Z>-]+ active:")
-	[ "$ans" -ge "$N" ] && break
-	if [ "$ans" = "$last" ]; then still=$((still + 1)); else still=0 last=$ans; fi
+	held=$(vty $VTY "show memory" | sed -n 's/^calls \([0-9]*\):.*/\1/p')
+	[ "${held:-0}" -ge $((created - $(stat_col uac_stat.csv "FailedCall(C)"))) ] && break
+	kill -0 $TD 2>/dev/null || break
+	if [ "$held" = "$last" ]; then still=$((still + 1)); else still=0 last=$held; fi
 	[ $still -ge 5 ] && break
 	sleep 1
 done
-t1=$(date +%s%N) c1=$(cpu_ticks $TD)
 up_rss=$(rss_kb $TD) up_fds=$(fds $TD)
-t_show=$(date +%s%N)
-show_n=$(calls_now)
-show_ms=$((($(date +%s%N) - t_show) / 1000000))
-ans=$(vty $VTY "show calls" | grep -cE "^call [0-9]+ [A-Z>-]+ active:")
-sipp_cur=$(stat_col uac_stat.csv "CurrentCall")
-sw_iam=$(sw_count IAM)
 mem_up=$(vty $VTY "show memory" | grep -m1 "^calls")
+t_show=$(date +%s%N)
+vty $VTY "show calls" >calls.txt
+show_ms=$((($(date +%s%N) - t_show) / 1000000))
+show_n=$(grep -c "^call " calls.txt)
+ans=$(grep -cE "^call [0-9]+ [A-Z>-]+ active:" calls.txt)
+sipp_cur=$(stat_col uac_stat.csv "CurrentCall")
+sw_up=$(($(sw_count IAM) - $(sw_count REL)))
 # the cost of holding them: tandemd's CPU over 10 s with all calls up
 h0=$(cpu_ticks $TD)
 sleep 10
 h1=$(cpu_ticks $TD) t_h1=$(date +%s%N)
-hold_ok=$(vty $VTY "show calls" | grep -cE "^call [0-9]+ [A-Z>-]+ active:")
+hold_ok=$(vty $VTY "show memory" | sed -n 's/^calls \([0-9]*\):.*/\1/p')
 
-# the release ramp: sipp's BYEs, from the end of the held window (the
-# first BYE comes HOLD_S + 5 s after the ramp); wait for sipp (bounded)
+# the release ramp: sipp's BYEs, at the set-up rate; from the first second
+# sipp holds fewer calls to its end (bounded)
+r0="" n_r0=0
 for _ in $(seq 1 $((HOLD_MS / 1000 + N / RATE + 120))); do
 	kill -0 $UAC 2>/dev/null || break
+	if [ -z "$r0" ]; then
+		cur=$(stat_col uac_stat.csv "CurrentCall")
+		[ "$cur" -lt "$sipp_cur" ] && r0=$(cpu_ticks $TD) n_r0=$cur
+	fi
 	sleep 1
 done
 wait $UAC 2>/dev/null
@@ -209,25 +228,30 @@ idle_after=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle
 ramp_s=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 echo "scale: results"
 echo "  calls up at once: $ans answered in tandemd's show calls ($show_n listed, the listing took" \
-	"$show_ms ms), sipp CurrentCall $sipp_cur, IAMs at the switches $sw_iam;" \
-	"still answered after 10 s held: $hold_ok"
-echo "  set-up ramp: $ramp_s s for $ans calls ($(awk -v n=$ans -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }') CPS reached, $RATE offered)"
+	"$show_ms ms), sipp CurrentCall $sipp_cur, calls up at the switches (IAM - REL) $sw_up;" \
+	"tandemd's calls 10 s later: $hold_ok"
+echo "  set-up ramp: $ramp_s s for $created calls ($(awk -v n=$created -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }') CPS reached, $RATE offered)"
 echo "  sipp: created $created, successful $ok, failed $failed, retransmissions $rtx (exit $uac_rc)"
 echo "  tandemd counters (show metrics, SIP -> ISUP): started $m_started, answered $m_answered," \
 	"finished $m_finished; switches: IAM $sw_iam, REL $sw_rel; after: $after_calls calls listed," \
 	"$idle_after of $NLS linksets all idle"
-echo "  tandemd RSS: idle $idle_rss kB, $ans up $up_rss kB, after $after_rss kB;" \
-	"per held call $(((up_rss - idle_rss) * 1024 / (ans > 0 ? ans : 1))) B (VmRSS delta / calls)"
-echo "  tandemd descriptors: idle $idle_fds, $ans up $up_fds (hard limit $HARD)"
-[ -n "$mem_up" ] && echo "  show memory with $ans up: $mem_up"
-echo "  tandemd CPU (all threads): set-up ramp $(awk -v d=$((c1 - c0)) -v hz=$HZ -v n=$ans \
+echo "  tandemd RSS: idle $idle_rss kB, $held up $up_rss kB, after $after_rss kB;" \
+	"per held call $(((up_rss - idle_rss) * 1024 / (held > 0 ? held : 1))) B (VmRSS delta / calls)"
+echo "  tandemd descriptors: idle $idle_fds, $held up $up_fds (hard limit $HARD)"
+[ -n "$mem_up" ] && echo "  show memory with $held up: $mem_up"
+echo "  tandemd CPU (all threads): set-up ramp $(awk -v d=$((c1 - c0)) -v hz=$HZ -v n=$created \
 	'BEGIN { printf "%.0f", (n ? d / hz * 1e6 / n : 0) }') us per call" \
 	"($(awk -v d=$((c1 - c0)) -v hz=$HZ -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? d / hz / s * 100 : 0) }') % of a CPU);" \
-	"all held: $(awk -v d=$((h1 - h0)) -v hz=$HZ 'BEGIN { printf "%.1f", d / hz / 10 * 100 }') % of a CPU;" \
-	"release ramp $(awk -v d=$((r1 - h1)) -v hz=$HZ -v n=$ans -v s=$(((tr1 - t_h1) / 1000000)) \
-		-v idle=$((h1 - h0)) 'BEGIN { d -= idle * s / 10000; printf "%.0f", (n ? d / hz * 1e6 / n : 0) }') us per call" \
-	"(from the end of the held window to sipp's end, less the held cost per second)"
-check "scale:all-$N-calls-up ($ans answered)" test "$ans" = "$N"
+	"all held: $(awk -v d=$((h1 - h0)) -v hz=$HZ 'BEGIN { printf "%.1f", d / hz / 10 * 100 }') % of a CPU" \
+	"($(awk -v d=$((h1 - h0)) -v hz=$HZ -v n=$held 'BEGIN { printf "%.1f", (n ? d / hz / 10 * 1e6 / n : 0) }') us per held call per second);" \
+	"release ramp $(awk -v d=$((r1 - ${r0:-$r1})) -v hz=$HZ -v n=$n_r0 \
+		'BEGIN { printf "%.0f", (n ? d / hz * 1e6 / n : 0) }') us per call" \
+	"(from the first second sipp held fewer calls, over the $n_r0 calls it then held)"
+echo "  peers' CPU over the set-up ramp (3 switches + sipp, all on CPU $PEER_CPU):" \
+	"$(awk -v d=$((p1 - p0)) -v hz=$HZ -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? d / hz / s * 100 : 0) }') % of a CPU"
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+check "scale:tandemd-alive" kill -0 $TD
+check "scale:all-$N-calls-up ($held held, $ans listed as answered)" test "$held" = "$N" -a "$ans" = "$N"
 check "scale:no-failed-call ($failed failed, $ok of $N successful)" test "$failed" = 0 -a "$ok" = "$N"
 check "scale:counters-agree (sipp $ok, tandemd answered $m_answered started $m_started, switches IAM $sw_iam REL $sw_rel)" \
 	test "$m_answered" = "$ok" -a "$m_started" = "$created" -a "$sw_iam" = "$created" -a "$sw_rel" = "$ok"

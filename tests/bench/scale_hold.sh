@@ -144,8 +144,10 @@ peer_ticks() { # the switches' and sipp's CPU, ticks
 	echo $t
 }
 
+udp_err() { awk '/^Udp:/ { if (h) { print "InErrors " $4 " RcvbufErrors " $6; exit } h = 1 }' /proc/net/snmp; }
 sleep 2
 idle_rss=$(rss_kb $TD) idle_fds=$(fds $TD)
+udp0=$(udp_err)
 echo "scale: sipp -> tandemd (SIP -> ISUP) -> M3UA/TCP -> $NLS libss7 isup-switches" \
 	"($((NLS * CICS)) CICs on $NSPANS E1 spans); tandemd on CPU $SRV_CPU, peers on CPU $PEER_CPU;" \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)"
@@ -225,6 +227,9 @@ m_finished=$(metric tandem_calls_finished_total 'direction="sip-isup"')
 sw_iam=$(sw_count IAM) sw_rel=$(sw_count REL)
 idle_after=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle")
 
+udp1=$(udp_err)
+vty $VTY "show metrics" | grep "^tandem_sip_" >sip_metrics.txt
+vty $VTY "show sip security" >sip_security.txt 2>&1
 ramp_s=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 echo "scale: results"
 echo "  calls up at once: $ans answered in tandemd's show calls ($show_n listed, the listing took" \
@@ -247,9 +252,11 @@ echo "  tandemd CPU (all threads): set-up ramp $(awk -v d=$((c1 - c0)) -v hz=$HZ
 	"release ramp $(awk -v d=$((r1 - ${r0:-$r1})) -v hz=$HZ -v n=$n_r0 \
 		'BEGIN { printf "%.0f", (n ? d / hz * 1e6 / n : 0) }') us per call" \
 	"(from the first second sipp held fewer calls, over the $n_r0 calls it then held)"
+echo "  UDP in this namespace (all sockets; /proc/net/snmp) before -> after: $udp0 -> $udp1;" \
+	"SIP messages received by tandemd: $(grep '^tandem_sip_messages_received_total' sip_metrics.txt | tr '\n' ' ')"
 echo "  peers' CPU over the set-up ramp (3 switches + sipp, all on CPU $PEER_CPU):" \
 	"$(awk -v d=$((p1 - p0)) -v hz=$HZ -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? d / hz / s * 100 : 0) }') % of a CPU"
-[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
 check "scale:tandemd-alive" kill -0 $TD
 check "scale:all-$N-calls-up ($held held, $ans listed as answered)" test "$held" = "$N" -a "$ans" = "$N"
 check "scale:no-failed-call ($failed failed, $ok of $N successful)" test "$failed" = 0 -a "$ok" = "$N"

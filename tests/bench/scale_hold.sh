@@ -29,7 +29,8 @@
 # RLIMIT_NOFILE of this machine decides (a box that runs tandem for real
 # raises it, e.g. systemd LimitNOFILE=).
 #
-#   SCALE_CALLS=10000 SCALE_RATE=200 SCALE_HOLD_S=20 (defaults)
+#   SCALE_CALLS=10000 SCALE_RATE=100 SCALE_HOLD_S=20 (defaults; about 7 minutes),
+#   SCALE_KEEP=DIR keeps the logs and counters (outside the namespace's /tmp)
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000-33329 (remote ends
 # 34000+, nobody sends), RTP 36000-59999.
@@ -39,7 +40,7 @@ command -v sipp >/dev/null || { skip "scale: sipp is not installed"; exit 0; }
 command -v taskset >/dev/null || { skip "scale: taskset is missing"; exit 0; }
 [ -x "$BUILD/peers/isup-switch" ] || { skip "scale: isup-switch not built (make peers)"; exit 0; }
 WANT=${SCALE_CALLS:-10000}
-RATE=${SCALE_RATE:-200}
+RATE=${SCALE_RATE:-100}
 HOLD_S=${SCALE_HOLD_S:-20}
 [ "$HOLD_S" -ge 15 ] || HOLD_S=15 # the 10 s held measurement ends before the first BYE
 SRV_CPU=0 PEER_CPU=1

@@ -30,6 +30,7 @@
 # raises it, e.g. systemd LimitNOFILE=).
 #
 #   SCALE_CALLS=10000 SCALE_RATE=100 SCALE_HOLD_S=20 (defaults; about 7 minutes),
+#   SCALE_PERF=1 profiles tandemd over the set-up ramp (perf record -g);
 #   SCALE_KEEP=DIR keeps the logs and counters (outside the namespace's /tmp)
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000-33329 (remote ends
@@ -165,6 +166,11 @@ start_bg uac.out timeout $((TOTAL_S + HOLD_MS / 1000 + 60)) taskset -c $PEER_CPU
 	-trace_err -error_file uac_err.log
 UAC=$BG_PID
 p0=$(peer_ticks)
+PERF=""
+if [ -n "${SCALE_PERF:-}" ] && command -v perf >/dev/null; then
+	perf record -F 499 -g -p $TD -o "$TMPD/perf.data" >perf.log 2>&1 &
+	PERF=$!
+fi
 
 # the set-up ramp: until sipp has made all N calls (its own 1 s
 # statistics: nothing asks tandemd during the ramp, so that its CPU is the
@@ -176,6 +182,12 @@ for _ in $(seq 1 $((N / RATE * 3 + 60))); do
 	kill -0 $UAC 2>/dev/null || break
 done
 t1=$(date +%s%N) c1=$(cpu_ticks $TD) p1=$(peer_ticks)
+if [ -n "$PERF" ]; then
+	kill -INT $PERF
+	wait $PERF
+	perf report -i "$TMPD/perf.data" --no-children --percent-limit 1 --stdio --sort symbol \
+		2>/dev/null | grep "%" | head -40 >perf.txt
+fi
 created=$(stat_col uac_stat.csv "TotalCallCreated")
 last=-1 still=0 held=0
 for _ in $(seq 1 60); do
@@ -255,9 +267,10 @@ echo "  tandemd CPU (all threads): set-up ramp $(awk -v d=$((c1 - c0)) -v hz=$HZ
 	"(from the first second sipp held fewer calls, over the $n_r0 calls it then held)"
 echo "  UDP in this namespace (all sockets; /proc/net/snmp) before -> after: $udp0 -> $udp1;" \
 	"SIP messages received by tandemd: $(grep '^tandem_sip_messages_received_total' sip_metrics.txt | tr '\n' ' ')"
+[ -s perf.txt ] && { echo "  perf (tandemd over the set-up ramp, self time by symbol):"; sed 's/^/    /' perf.txt; }
 echo "  peers' CPU over the set-up ramp (3 switches + sipp, all on CPU $PEER_CPU):" \
 	"$(awk -v d=$((p1 - p0)) -v hz=$HZ -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? d / hz / s * 100 : 0) }') % of a CPU"
-[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt perf.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
 check "scale:tandemd-alive" kill -0 $TD
 check "scale:all-$N-calls-up ($held held, $ans listed as answered)" test "$held" = "$N" -a "$ans" = "$N"
 check "scale:no-failed-call ($failed failed, $ok of $N successful)" test "$failed" = 0 -a "$ok" = "$N"

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,31 +13,15 @@
 
 #include "core/tool.h"
 
-#define VTY_BUF	    262144
-#define VTY_BUF_MAX (256u << 20)
-
-/* The text ends in a prompt: its last line is "NAME> " or "NAME# " with no
- * other space (a read may end anywhere in a long answer, e.g. right after
- * the "-> " of a "show calls" line). */
-static bool ends_in_prompt(const char *buf, size_t n)
-{
-	size_t i = n;
-
-	if (n < 2 || buf[n - 1] != ' ' || (buf[n - 2] != '>' && buf[n - 2] != '#'))
-		return false;
-	while (i > 0 && buf[i - 1] != '\n')
-		i--;
-	if (n - i < 3 || n - i > 128)
-		return false;
-	return !memchr(buf + i, ' ', n - i - 1);
-}
+#define VTY_BUF 262144
 
 /* Read until the text ends in a prompt ("name> " or "name# "), skipping
- * telnet option negotiation (IAC sequences), into *bufp (grown as the
- * answer needs: "show calls" with 10,000 calls up is ~2 MB), giving up
- * after timeout_ms without a byte. Returns bytes kept, or -1. */
+ * telnet option negotiation (IAC sequences). Returns bytes kept, or -1. */
 static int read_to_prompt(int fd, char **bufp, size_t *sizep, int timeout_ms)
 {
+	/* *bufp grows as the answer needs ("show calls" with 10,000 calls up is
+	 * ~3 MB); the timeout is for silence, a long answer keeps coming */
+	const size_t max = 256u << 20;
 	char *buf = *bufp;
 	size_t n = 0, size = *sizep;
 	struct timespec t0, t;
@@ -58,7 +41,7 @@ static int read_to_prompt(int fd, char **bufp, size_t *sizep, int timeout_ms)
 		r = read(fd, tmp, sizeof(tmp));
 		if (r <= 0)
 			return -1;
-		t0 = t; /* the timeout is for silence: a long answer keeps coming */
+		t0 = t;
 		for (ssize_t i = 0; i < r; i++) {
 			if (tmp[i] == 0xff) { /* IAC: skip the option (3 bytes) */
 				i += 2;
@@ -67,7 +50,7 @@ static int read_to_prompt(int fd, char **bufp, size_t *sizep, int timeout_ms)
 			if (tmp[i] == '\r')
 				continue;
 			if (n + 1 >= size) {
-				char *nb = size < VTY_BUF_MAX ? realloc(buf, 2 * size) : NULL;
+				char *nb = size < max ? realloc(buf, 2 * size) : NULL;
 
 				if (!nb)
 					return -1;
@@ -77,7 +60,7 @@ static int read_to_prompt(int fd, char **bufp, size_t *sizep, int timeout_ms)
 			buf[n++] = (char)tmp[i];
 		}
 		buf[n] = 0;
-		if (ends_in_prompt(buf, n))
+		if (n >= 2 && buf[n - 1] == ' ' && (buf[n - 2] == '>' || buf[n - 2] == '#'))
 			return (int)n;
 	}
 }

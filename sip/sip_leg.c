@@ -106,6 +106,15 @@ void sip_leg_index(struct sip_leg *leg)
 		       &leg->ua->legs_by_tag[tag_bucket(sip_ua_view(leg->local_tag))]);
 }
 
+static bool leg_matches(const struct sip_leg *leg, struct tstr call_id, struct tstr local_tag,
+			struct tstr remote_tag)
+{
+	if (!tstr_eq_cstr(call_id, leg->call_id) || !tstr_eq_cstr(local_tag, leg->local_tag))
+		return false;
+	/* an early UAC leg may not know the remote tag yet */
+	return !leg->remote_tag || tstr_eq_cstr(remote_tag, leg->remote_tag);
+}
+
 struct sip_leg *sip_leg_by_dialog(struct sip_ua *ua, struct tstr call_id, struct tstr local_tag,
 				  struct tstr remote_tag)
 {
@@ -113,11 +122,12 @@ struct sip_leg *sip_leg_by_dialog(struct sip_ua *ua, struct tstr call_id, struct
 
 	llist_for_each_entry(leg, &ua->legs_by_tag[tag_bucket(local_tag)], by_tag)
 	{
-		if (!tstr_eq_cstr(call_id, leg->call_id) ||
-		    !tstr_eq_cstr(local_tag, leg->local_tag))
-			continue;
-		/* an early UAC leg may not know the remote tag yet */
-		if (!leg->remote_tag || tstr_eq_cstr(remote_tag, leg->remote_tag))
+		if (leg_matches(leg, call_id, local_tag, remote_tag))
+			return leg;
+	}
+	llist_for_each_entry(leg, &ua->legs_untagged, by_tag)
+	{
+		if (leg_matches(leg, call_id, local_tag, remote_tag))
 			return leg;
 	}
 	return NULL;
@@ -163,7 +173,7 @@ struct sip_leg *sip_leg_new(struct sip_ua *ua, bool uac)
 	leg->ua = ua;
 	leg->uac = uac;
 	llist_add_tail(&leg->list, &ua->legs);
-	INIT_LLIST_HEAD(&leg->by_tag);
+	llist_add_tail(&leg->by_tag, &ua->legs_untagged);
 	ua->st.legs_active++;
 	return leg;
 }

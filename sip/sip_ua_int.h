@@ -22,7 +22,9 @@
  * the two roles; sip_session_timer.c: RFC 4028). */
 struct sip_leg {
 	struct llist_head list;
-	struct llist_head by_tag; /* in ua->legs_by_tag once local_tag is set (sip_leg_index) */
+	/* in ua->legs_untagged from sip_leg_new, in ua->legs_by_tag once
+	 * sip_leg_index is called after local_tag is set */
+	struct llist_head by_tag;
 	struct sip_ua *ua;
 	const struct sip_leg_ops *ops;
 	void *u;
@@ -155,6 +157,9 @@ struct sip_ua {
 	/* the legs by a hash of their local tag, which every in-dialog request
 	 * and response names (sip_leg_by_dialog: O(1), not a walk of all legs) */
 	struct llist_head legs_by_tag[SIP_LEG_BUCKETS];
+	/* legs nobody indexed (yet): looked at when the bucket has no match, so
+	 * a leg whose maker sets local_tag without sip_leg_index is still found */
+	struct llist_head legs_untagged;
 	struct sip_ua_stats st;
 	uint64_t rnd;
 	uint8_t auth_key[32];	      /* HMAC key of our stateless nonces */

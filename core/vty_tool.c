@@ -37,9 +37,13 @@ static bool is_prompt(const char *buf, size_t n)
 
 /* Read until the text ends in a prompt ("name> " or "name# "), skipping
  * telnet option negotiation (IAC sequences). Returns bytes kept, or -1. */
-static int read_to_prompt(int fd, char *buf, size_t size, int timeout_ms)
+static int read_to_prompt(int fd, char **bufp, size_t *sizep, int timeout_ms)
 {
-	size_t n = 0;
+	/* *bufp grows as the answer needs ("show calls" with 10,000 calls up is
+	 * ~3 MB); the timeout is for silence, a long answer keeps coming */
+	const size_t max = 256u << 20;
+	char *buf = *bufp;
+	size_t n = 0, size = *sizep;
 	struct timespec t0, t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -57,13 +61,22 @@ static int read_to_prompt(int fd, char *buf, size_t size, int timeout_ms)
 		r = read(fd, tmp, sizeof(tmp));
 		if (r <= 0)
 			return -1;
+		t0 = t;
 		for (ssize_t i = 0; i < r; i++) {
 			if (tmp[i] == 0xff) { /* IAC: skip the option (3 bytes) */
 				i += 2;
 				continue;
 			}
-			if (tmp[i] == '\r' || n + 1 >= size)
+			if (tmp[i] == '\r')
 				continue;
+			if (n + 1 >= size) {
+				char *nb = size < max ? realloc(buf, 2 * size) : NULL;
+
+				if (!nb)
+					return -1;
+				*bufp = buf = nb;
+				*sizep = size = 2 * size;
+			}
 			buf[n++] = (char)tmp[i];
 		}
 		buf[n] = 0;
@@ -78,6 +91,7 @@ static int run(int argc, char **argv)
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	int port = 4270, i = 1, fd, rc = 0;
 	char *buf;
+	size_t size = VTY_BUF;
 
 	if (argc > 2 && !strcmp(argv[1], "--port")) {
 		port = atoi(argv[2]);
@@ -95,7 +109,7 @@ static int run(int argc, char **argv)
 		return 1;
 	}
 	buf = malloc(VTY_BUF);
-	if (!buf || read_to_prompt(fd, buf, VTY_BUF, 3000) < 0) {
+	if (!buf || read_to_prompt(fd, &buf, &size, 3000) < 0) {
 		fprintf(stderr, "tandem-tool vty: no prompt from 127.0.0.1:%d\n", port);
 		rc = 1;
 		goto out;
@@ -103,8 +117,7 @@ static int run(int argc, char **argv)
 	for (; i < argc; i++) {
 		char *nl, *end;
 
-		if (dprintf(fd, "%s\n", argv[i]) < 0 ||
-		    read_to_prompt(fd, buf, VTY_BUF, 5000) < 0) {
+		if (dprintf(fd, "%s\n", argv[i]) < 0 || read_to_prompt(fd, &buf, &size, 5000) < 0) {
 			fprintf(stderr, "tandem-tool vty: no answer to '%s'\n", argv[i]);
 			rc = 1;
 			goto out;

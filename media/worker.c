@@ -676,12 +676,12 @@ static void engine_events(void *priv)
 		while (spsc_pop(w->evq, &ev)) {
 			unsigned slot = ev.chan & 0xffffff;
 
-			if (ev.type == MEDIA_EV_FREED && slot < e->cfg.chans_per_worker &&
-			    e->slot_used[i][slot]) {
+			/* a FREED for a slot that is not handed out (twice, or
+			 * never) gives nothing back */
+			if (ev.type == MEDIA_EV_FREED && slot_pool_put(&e->slots[i], slot) == 0) {
 				unsigned p = e->slot_port[i][slot];
 
 				e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
-				e->slot_used[i][slot] = false;
 				w->live--;
 			}
 			e->cb(e->priv, &ev);
@@ -751,8 +751,8 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 	e->ports_used = talloc_zero_array(e, uint8_t, e->nports * e->naddrs / 8 + 1);
 	e->w = talloc_zero_array(e, struct media_worker, e->nw);
 	e->slot_port = talloc_zero_array(e, uint32_t *, e->nw);
-	e->slot_used = talloc_zero_array(e, bool *, e->nw);
-	if (!e->ports_used || !e->w || !e->slot_port || !e->slot_used)
+	e->slots = talloc_zero_array(e, struct slot_pool, e->nw);
+	if (!e->ports_used || !e->w || !e->slot_port || !e->slots)
 		goto fail;
 	for (unsigned i = 0; i < e->nw; i++) {
 		struct media_worker *w = &e->w[i];
@@ -768,9 +768,9 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		 * allocations while it makes them */
 		w->ctx = talloc_named_const(NULL, 0, "media worker");
 		e->slot_port[i] = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
-		e->slot_used[i] = talloc_zero_array(e, bool, e->cfg.chans_per_worker);
 		if (!w->cmdq || !w->evq || !w->chans || !w->live_slots || !w->ctx ||
-		    !e->slot_port[i] || !e->slot_used[i])
+		    !e->slot_port[i] ||
+		    slot_pool_init(e, &e->slots[i], e->cfg.chans_per_worker) < 0)
 			goto fail;
 	}
 	talloc_set_destructor(e, engine_destructor);
@@ -1075,7 +1075,8 @@ static int bind_udp(uint32_t addr, uint16_t port)
 int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		     struct sockaddr_storage *local_rtp)
 {
-	unsigned wi = 0, slot;
+	unsigned wi = 0;
+	uint32_t slot;
 	struct media_cmd cmd = {.op = CMD_CREATE};
 	int rc;
 
@@ -1086,10 +1087,8 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 			if (e->w[i].live < e->w[wi].live)
 				wi = i;
 	}
-	for (slot = 0; slot < e->cfg.chans_per_worker; slot++)
-		if (!e->slot_used[wi][slot])
-			break;
-	if (slot == e->cfg.chans_per_worker)
+	/* the slot is taken only once its port pair is bound and the worker has the command */
+	if (slot_pool_peek(&e->slots[wi], &slot) < 0)
 		return -ENOSPC;
 	/* Next free even port whose pair binds (another process may hold it). */
 	for (unsigned tries = 0, n = e->nports * e->naddrs; tries < n; tries++) {
@@ -1116,8 +1115,8 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		}
 		e->ports_used[p / 8] |= (uint8_t)(1u << (p % 8));
 		e->port_next = (p + 1) % n;
+		slot_pool_get(&e->slots[wi], &slot);
 		e->slot_port[wi][slot] = p;
-		e->slot_used[wi][slot] = true;
 		e->w[wi].live++;
 		*id = (wi << 24) | slot;
 		if (local_rtp) {
@@ -1137,7 +1136,7 @@ static int chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd)
 {
 	unsigned wi = media_chan_worker(id), slot = id & 0xffffff;
 
-	if (wi >= e->nw || slot >= e->cfg.chans_per_worker || !e->slot_used[wi][slot])
+	if (wi >= e->nw || !slot_pool_used(&e->slots[wi], slot))
 		return -ENOENT;
 	cmd->slot = slot;
 	return cmd_send(e, wi, cmd);

@@ -22,6 +22,7 @@
 #include "media/media.h"
 #include "media/rtp.h"
 #include "media/rtcp.h"
+#include "media/slot_pool.h"
 #include "media/transcode.h"
 
 #define QUEUE_DEPTH 4096
@@ -219,7 +220,9 @@ struct media_engine {
 	uint32_t addr0;			    /* first RTP address, host order */
 	/* per worker per slot: which pool entry (signalling side) */
 	uint32_t **slot_port;
-	bool **slot_used;
+	/* per worker: its free channel slots, taken and given back in O(1)
+	 * (signalling side) */
+	struct slot_pool *slots;
 	media_dchan_cb dchan_cb;
 	void *dchan_priv;
 	unsigned n_dchan; /* spans with a D channel, their numbers */

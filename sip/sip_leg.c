@@ -90,18 +90,44 @@ int sip_leg_state_chg(struct sip_leg *leg, enum sip_leg_state st)
 	return 0;
 }
 
+static unsigned tag_bucket(struct tstr tag)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t k = 0; k < tag.len; k++)
+		h = (h ^ (uint8_t)tag.p[k]) * 16777619u;
+	return h & (SIP_LEG_BUCKETS - 1);
+}
+
+void sip_leg_index(struct sip_leg *leg)
+{
+	llist_del_init(&leg->by_tag);
+	llist_add_tail(&leg->by_tag,
+		       &leg->ua->legs_by_tag[tag_bucket(sip_ua_view(leg->local_tag))]);
+}
+
+static bool leg_matches(const struct sip_leg *leg, struct tstr call_id, struct tstr local_tag,
+			struct tstr remote_tag)
+{
+	if (!tstr_eq_cstr(call_id, leg->call_id) || !tstr_eq_cstr(local_tag, leg->local_tag))
+		return false;
+	/* an early UAC leg may not know the remote tag yet */
+	return !leg->remote_tag || tstr_eq_cstr(remote_tag, leg->remote_tag);
+}
+
 struct sip_leg *sip_leg_by_dialog(struct sip_ua *ua, struct tstr call_id, struct tstr local_tag,
 				  struct tstr remote_tag)
 {
 	struct sip_leg *leg;
 
-	llist_for_each_entry(leg, &ua->legs, list)
+	llist_for_each_entry(leg, &ua->legs_by_tag[tag_bucket(local_tag)], by_tag)
 	{
-		if (!tstr_eq_cstr(call_id, leg->call_id) ||
-		    !tstr_eq_cstr(local_tag, leg->local_tag))
-			continue;
-		/* an early UAC leg may not know the remote tag yet */
-		if (!leg->remote_tag || tstr_eq_cstr(remote_tag, leg->remote_tag))
+		if (leg_matches(leg, call_id, local_tag, remote_tag))
+			return leg;
+	}
+	llist_for_each_entry(leg, &ua->legs_untagged, by_tag)
+	{
+		if (leg_matches(leg, call_id, local_tag, remote_tag))
 			return leg;
 	}
 	return NULL;
@@ -133,6 +159,7 @@ void sip_leg_maybe_free(struct sip_leg *leg)
 	osmo_timer_del(&leg->rel_timer);
 	osmo_timer_del(&leg->st_timer);
 	llist_del(&leg->list);
+	llist_del(&leg->by_tag);
 	leg->ua->st.legs_active--;
 	talloc_free(leg);
 }
@@ -146,6 +173,7 @@ struct sip_leg *sip_leg_new(struct sip_ua *ua, bool uac)
 	leg->ua = ua;
 	leg->uac = uac;
 	llist_add_tail(&leg->list, &ua->legs);
+	llist_add_tail(&leg->by_tag, &ua->legs_untagged);
 	ua->st.legs_active++;
 	return leg;
 }

@@ -508,6 +508,9 @@ struct sip_ua *sip_ua_alloc(void *ctx, struct loop *l, const struct sip_ua_cfg *
 	ua->ops = ops;
 	ua->priv = priv;
 	INIT_LLIST_HEAD(&ua->legs);
+	for (unsigned b = 0; b < SIP_LEG_BUCKETS; b++)
+		INIT_LLIST_HEAD(&ua->legs_by_tag[b]);
+	INIT_LLIST_HEAD(&ua->legs_untagged);
 	INIT_LLIST_HEAD(&ua->pings);
 	INIT_LLIST_HEAD(&ua->regs);
 	sip_limits_default(&ua->lim);

@@ -25,6 +25,9 @@
  * the two roles; sip_session_timer.c: RFC 4028). */
 struct sip_leg {
 	struct llist_head list;
+	/* in ua->legs_untagged from sip_leg_new, in ua->legs_by_tag once
+	 * sip_leg_index is called after local_tag is set */
+	struct llist_head by_tag;
 	struct sip_ua *ua;
 	const struct sip_leg_ops *ops;
 	void *u;
@@ -90,6 +93,8 @@ void sip_ua_respond_simple(struct sip_ua *ua, struct sip_txn *t, const struct si
 			   unsigned status, const char *hdrs);
 
 /* --- sip_leg.c: the leg core --- */
+/* Index the leg by its local tag, once it is set (it never changes). */
+void sip_leg_index(struct sip_leg *leg);
 /* Move the leg to st if the table allows it (logged); otherwise log an
  * ERROR, leave the state and return -EINVAL. The same state: no-op. */
 int sip_leg_state_chg(struct sip_leg *leg, enum sip_leg_state st);
@@ -139,6 +144,8 @@ void sip_st_uac_answered(struct sip_leg *leg, const struct sip_msg *rsp);
  * applies (the caller arms it once the 2xx is built), else 0. */
 int sip_st_uas_answer(struct sip_leg *leg, const struct sip_msg *inv, char *hdrs, size_t size);
 
+#define SIP_LEG_BUCKETS 4096 /* a power of 2 */
+
 struct sip_ua {
 	struct loop *l;
 	struct sip_ua_cfg cfg;
@@ -150,6 +157,12 @@ struct sip_ua {
 	struct sip_limits lim;
 	struct sip_uas_policy pol;
 	struct llist_head legs;
+	/* the legs by a hash of their local tag, which every in-dialog request
+	 * and response names (sip_leg_by_dialog: O(1), not a walk of all legs) */
+	struct llist_head legs_by_tag[SIP_LEG_BUCKETS];
+	/* legs nobody indexed (yet): looked at when the bucket has no match, so
+	 * a leg whose maker sets local_tag without sip_leg_index is still found */
+	struct llist_head legs_untagged;
 	struct sip_ua_stats st;
 	uint64_t rnd;
 	uint8_t auth_key[32];	      /* HMAC key of our stateless nonces */

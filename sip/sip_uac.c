@@ -484,6 +484,7 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->call_id =
 		talloc_asprintf(leg, "%016llx@tandem", (unsigned long long)sip_ua_rnd_next(ua));
 	leg->local_tag = sip_ua_token(ua, leg, "t");
+	sip_leg_index(leg);
 	leg->local_uri = talloc_strdup(leg, spec->from);
 	leg->remote_uri = talloc_strdup(leg, spec->to);
 	leg->ruri = talloc_strdup(leg, spec->ruri);

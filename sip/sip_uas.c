@@ -260,6 +260,7 @@ static struct sip_leg *uas_leg_new(struct sip_ua *ua, struct sip_txn *t, const s
 	leg->call_id = sip_ua_dup_view(leg, i->call_id);
 	leg->remote_tag = sip_ua_dup_view(leg, i->from_tag);
 	leg->local_tag = sip_ua_token(ua, leg, "t");
+	sip_leg_index(leg);
 	if (sip_msg_from(m, &na) == 0)
 		leg->remote_uri = sip_ua_dup_view(leg, na.uri);
 	if (sip_msg_to(m, &na) == 0)

@@ -456,6 +456,48 @@ START_TEST(test_several_addresses)
 }
 END_TEST
 
+/* Issue 13: a worker's channel slots run out before the port pool does:
+ * -ENOSPC, nothing bound; a freed slot is handed out again (the free stack
+ * of media/slot_pool.c), and the channel freed twice is refused. */
+START_TEST(test_slots_exhausted_reused)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 3, .rtp_port_min = 26200, .rtp_port_max = 26231};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct media_worker_stats ws;
+	struct sockaddr_storage ls;
+	uint32_t id[4];
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_int_eq(media_chan_alloc(e, -1, &id[i], &ls), 0);
+		ck_assert_uint_eq(id[i] & 0xffffff, i);
+	}
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[3], &ls), -ENOSPC);
+	ck_assert_int_eq(media_chan_alloc(e, 0, &id[3], &ls), -ENOSPC);
+	ck_assert_int_eq(media_engine_worker_stats(e, 0, &ws), 0);
+	ck_assert_uint_eq(ws.chans, 3);
+	/* the slot stays taken until the worker reports it freed */
+	ck_assert_int_eq(media_chan_free(e, id[1]), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[3], &ls), -ENOSPC);
+	turn(l, 100);
+	ck_assert_int_eq(log.freed, 1);
+	ck_assert_uint_eq(log.last_freed, id[1]);
+	ck_assert_int_eq(media_chan_free(e, id[1]), -ENOENT);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[3], &ls), 0);
+	ck_assert_uint_eq(id[3], id[1]);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[3], &ls), -ENOSPC);
+	ck_assert_int_eq(media_engine_worker_stats(e, 0, &ws), 0);
+	ck_assert_uint_eq(ws.chans, 3);
+	media_engine_stop(e);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_bad_address)
 {
 	struct loop *l = loop_alloc(unit_ctx, NULL);
@@ -627,6 +669,7 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_admission);
 	tcase_add_test(tc, test_several_addresses);
 	tcase_add_test(tc, test_bad_address);
+	tcase_add_test(tc, test_slots_exhausted_reused);
 	tcase_add_test(tc, test_worker_logging_under_load);
 	tcase_add_test(tc, test_tap);
 	suite_add_tcase(s, tc);

@@ -143,6 +143,7 @@ static void uac_fork_2xx(struct sip_leg *leg, const struct sip_msg *rsp, struct 
 	g->dest = leg->dest;
 	g->call_id = talloc_strdup(g, leg->call_id);
 	g->local_tag = talloc_strdup(g, leg->local_tag);
+	sip_leg_index(g);
 	g->local_uri = talloc_strdup(g, leg->local_uri);
 	g->remote_uri = talloc_strdup(g, leg->remote_uri);
 	g->remote_tag = sip_ua_dup_view(g, to_tag);

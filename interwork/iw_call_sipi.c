@@ -20,6 +20,8 @@ bool iw_sipi_trunk(const struct iw_call *c)
 int iw_sipi_body(const struct iw_call *c, const char *sdp, int sdp_len, const struct isup_msg *m,
 		 char *buf, size_t size, char *ctype, size_t ctsize)
 {
+	uint8_t cause_buf[IW_SIPI_CAUSE_MAX];
+	struct isup_msg conv;
 	enum isup_variant v;
 	uint8_t enc[272];
 	const uint8_t *body;
@@ -30,7 +32,26 @@ int iw_sipi_body(const struct iw_call *c, const char *sdp, int sdp_len, const st
 
 	if (!iw_sipi_trunk(c) || !m)
 		return -ENOENT;
-	v = (enum isup_variant)c->isup_variant;
+	/* the body is coded as the trunk's label says (SIP-T: ANSI, SIP-I:
+	 * ITU), converted from the linkset's variant where they differ */
+	v = c->trunk->mode == SIP_MODE_SIP_T ? ISUP_VAR_ANSI : ISUP_VAR_ITU;
+	if ((int)v != c->isup_variant) {
+		enum isup_variant from = (enum isup_variant)c->isup_variant;
+		unsigned dropped;
+
+		if (iw_sipi_convert(from, v, m, &conv, cause_buf, &dropped) < 0) {
+			LOGCALL(c, LOGL_INFO, "SIP-I: %s has no %s counterpart: no ISUP body\n",
+				isup_msg_type_name(m->type) ?: "?",
+				v == ISUP_VAR_ANSI ? "ANSI" : "ITU");
+			return -ENOTSUP;
+		}
+		if (dropped)
+			LOGCALL(c, LOGL_INFO,
+				"SIP-I: %s converted to %s, %u parameter(s) dropped\n",
+				isup_msg_type_name(m->type) ?: "?",
+				v == ISUP_VAR_ANSI ? "ANSI" : "ITU", dropped);
+		m = &conv;
+	}
 	n = isup_msg_encode(v, m, enc, sizeof(enc));
 	if (n < 0 || iw_sipi_isup_strip_cic(enc, (size_t)n, &body, &blen, &cic) < 0)
 		return -EINVAL;
@@ -88,19 +109,21 @@ int iw_sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_
 /* Q.1912.5 profile C on receipt: the backward ISUP message a SIP message
  * toward us carries (what: its status, or "BYE", "CANCEL", "INFO"), when it
  * fits what the SIP message says (iw_sipi_fits) and is coded in the
- * circuit leg's variant (no ITU <-> ANSI conversion here). 0 with m set
+ * circuit leg's variant or converted to it (iw_sipi_convert). 0 with m set
  * (views into store); < 0 when there is none to use: a malformed body, a
- * type that does not fit or another variant is logged and ignored, and the
- * caller maps the SIP message as if the body were not there. */
+ * type that does not fit or has no counterpart in the linkset's variant is
+ * logged and ignored, and the caller maps the SIP message as if the body
+ * were not there. */
 int iw_sipi_backward(struct iw_call *c, const struct sip_msg *sm, const char *what,
 		     struct isup_msg *m, uint8_t *store, size_t size)
 {
 	enum isup_variant v;
 	int rc;
 
-	if (!iw_sipi_trunk(c))
+	if (!iw_sipi_trunk(c) || size <= IW_SIPI_CAUSE_MAX)
 		return -ENOENT;
-	rc = sipi_decode(c, sm, m, store, size, &v);
+	/* the end of store is for a cause rewritten by the conversion */
+	rc = sipi_decode(c, sm, m, store, size - IW_SIPI_CAUSE_MAX, &v);
 	if (rc == -EBADMSG) {
 		c->iw->st.sipi_bad++;
 		LOGCALL(c, LOGL_NOTICE, "SIP-I body in %s: malformed ISUP: ignored\n", what);
@@ -109,11 +132,28 @@ int iw_sipi_backward(struct iw_call *c, const struct sip_msg *sm, const char *wh
 	if (rc < 0)
 		return rc;
 	if ((int)v != c->isup_variant) {
-		LOGCALL(c, LOGL_NOTICE, "SIP-I %s in %s: %s coding toward an %s linkset: ignored\n",
+		/* Q.1912.5 between an ITU and an ANSI network: what both
+		 * variants code alike goes on, the rest is dropped */
+		enum isup_variant to = (enum isup_variant)c->isup_variant;
+		struct isup_msg conv;
+		unsigned dropped;
+
+		if (iw_sipi_convert(v, to, m, &conv, store + size - IW_SIPI_CAUSE_MAX, &dropped) <
+		    0) {
+			LOGCALL(c, LOGL_NOTICE,
+				"SIP-I %s in %s: %s coding has no %s counterpart: ignored\n",
+				isup_msg_type_name(m->type) ?: "?", what,
+				v == ISUP_VAR_ANSI ? "ANSI" : "ITU",
+				to == ISUP_VAR_ANSI ? "ANSI" : "ITU");
+			return -EPROTO;
+		}
+		LOGCALL(c, LOGL_INFO,
+			"SIP-I %s in %s: %s coding converted for the %s linkset, %u parameter(s) "
+			"dropped\n",
 			isup_msg_type_name(m->type) ?: "?", what,
-			v == ISUP_VAR_ANSI ? "ANSI" : "ITU",
-			c->isup_variant == ISUP_VAR_ANSI ? "ANSI" : "ITU");
-		return -EPROTO;
+			v == ISUP_VAR_ANSI ? "ANSI" : "ITU", to == ISUP_VAR_ANSI ? "ANSI" : "ITU",
+			dropped);
+		*m = conv;
 	}
 	if (!iw_sipi_fits(what, m->type, c->acm_sent)) {
 		LOGCALL(c, LOGL_NOTICE, "SIP-I %s (type %u) in %s does not fit: ignored\n",
@@ -129,7 +169,7 @@ int iw_sipi_backward(struct iw_call *c, const struct sip_msg *sm, const char *wh
 bool iw_sipi_to_circuit(struct iw_call *c, const struct sip_msg *sm, const char *what)
 {
 	struct isup_msg m;
-	uint8_t store[280];
+	uint8_t store[280 + IW_SIPI_CAUSE_MAX];
 
 	if (!c->cleg || !c->cleg->ops->backward ||
 	    iw_sipi_backward(c, sm, what, &m, store, sizeof(store)) < 0)

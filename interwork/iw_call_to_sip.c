@@ -19,6 +19,7 @@
 #include "interwork/iw_call_int.h"
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum_dns.h"
+#include "interwork/iw_sipi.h"
 #include "interwork/iw_trust.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_registrar.h"
@@ -152,7 +153,7 @@ void iw_to_sip_progress(struct iw_call *c, const struct sip_msg *rsp)
 	snprintf(what, sizeof(what), "%u", rsp->status);
 	if (!c->acm_sent) {
 		struct isup_msg m;
-		uint8_t store[280];
+		uint8_t store[280 + IW_SIPI_CAUSE_MAX];
 		const struct isup_param *p;
 		struct isup_bci b;
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "interwork/iw_sipi.h"
+#include "sigtran/isup_fmt.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_mime.h"
 #include "sip/sip_uri.h"
@@ -452,4 +453,101 @@ bool iw_sipi_fits(const char *what, uint8_t type, bool acm_sent)
 	if (status >= 300 && status <= 699)
 		return type == ISUP_MT_REL;
 	return false;
+}
+
+/* Parameters Q.763 and T1.113 code alike (the ones a call's forward and
+ * backward messages carry between networks); the rest is national. */
+static bool both_variants(uint8_t code)
+{
+	switch (code) {
+	case ISUP_PAR_ACCESS_TRANSPORT:
+	case ISUP_PAR_CALLED_PARTY_NUMBER:
+	case ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS:
+	case ISUP_PAR_FORWARD_CALL_INDICATORS:
+	case ISUP_PAR_CALLING_PARTYS_CATEGORY:
+	case ISUP_PAR_CALLING_PARTY_NUMBER:
+	case ISUP_PAR_REDIRECTING_NUMBER:
+	case ISUP_PAR_REDIRECTION_NUMBER:
+	case ISUP_PAR_BACKWARD_CALL_INDICATORS:
+	case ISUP_PAR_CAUSE_INDICATORS:
+	case ISUP_PAR_REDIRECTION_INFORMATION:
+	case ISUP_PAR_USER_TO_USER_INFORMATION:
+	case ISUP_PAR_EVENT_INFORMATION:
+	case ISUP_PAR_ORIGINAL_CALLED_NUMBER:
+	case ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS:
+	case ISUP_PAR_HOP_COUNTER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Q.931 4.5.5 bearer capability octets 3-5 as T1.113 carries them */
+static const uint8_t usi_speech[] = {0x80, 0x90, 0xa2}; /* speech, 64 kbit/s, G.711 mu */
+static const uint8_t usi_audio[] = {0x90, 0x90, 0xa2};	/* 3.1 kHz audio */
+static const uint8_t usi_digital[] = {0x88, 0x90};	/* unrestricted digital */
+static const uint8_t tmr_values[] = {0x00, 0x02, 0x03}; /* Q.763 3.54 */
+
+int iw_sipi_convert(enum isup_variant from, enum isup_variant to, const struct isup_msg *in,
+		    struct isup_msg *out, uint8_t cause_buf[IW_SIPI_CAUSE_MAX], unsigned *dropped)
+{
+	unsigned drop = 0;
+
+	*dropped = 0;
+	if (from == to) {
+		*out = *in;
+		return 0;
+	}
+	if (!isup_fmt_get(to, in->type))
+		return -ENOTSUP;
+	*out = (struct isup_msg){.cic = in->cic, .type = in->type};
+	for (unsigned i = 0; i < in->nparams && i < ISUP_MAX_PARAMS; i++) {
+		struct isup_param q = in->p[i];
+
+		if (q.code == ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT && to == ISUP_VAR_ANSI) {
+			if (q.len != 1)
+				return -EINVAL;
+			if (q.val[0] == 0x00)
+				q.val = usi_speech, q.len = sizeof(usi_speech);
+			else if (q.val[0] == 0x03)
+				q.val = usi_audio, q.len = sizeof(usi_audio);
+			else if (q.val[0] == 0x02)
+				q.val = usi_digital, q.len = sizeof(usi_digital);
+			else
+				return -ENOTSUP;
+			q.code = ISUP_PAR_USER_SERVICE_INFORMATION;
+		} else if (q.code == ISUP_PAR_USER_SERVICE_INFORMATION && to == ISUP_VAR_ITU) {
+			/* information transfer capability, octet 3 bits 5-1 */
+			uint8_t cap = q.len ? q.val[0] & 0x1f : 0xff;
+
+			if (cap == 0x00)
+				q.val = &tmr_values[0];
+			else if (cap == 0x08)
+				q.val = &tmr_values[1];
+			else if (cap == 0x10)
+				q.val = &tmr_values[2];
+			else
+				return -ENOTSUP;
+			q.code = ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT;
+			q.len = 1;
+		} else if (!both_variants(q.code)) {
+			drop++;
+			continue;
+		} else if (q.code == ISUP_PAR_CAUSE_INDICATORS && to == ISUP_VAR_ITU &&
+			   q.len >= 2 && (q.val[0] & 0x60) != 0) {
+			uint8_t v = q.val[1] & 0x7f;
+
+			if (q.len > IW_SIPI_CAUSE_MAX)
+				return -EINVAL;
+			memcpy(cause_buf, q.val, q.len);
+			cause_buf[0] &= (uint8_t)~0x60; /* coding standard: ITU-T */
+			if (v == 23 || v == 24 || v == 25 || v == 26 || v == 46 || v == 51 ||
+			    v == 54)
+				cause_buf[1] = (uint8_t)((q.val[1] & 0x80) | 127);
+			q.val = cause_buf;
+		}
+		out->p[out->nparams++] = q;
+	}
+	*dropped = drop;
+	return 0;
 }

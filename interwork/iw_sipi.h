@@ -108,3 +108,21 @@ int iw_sipi_isup_strip_cic(const uint8_t *msg, size_t len, const uint8_t **body,
  * 3xx-6xx, BYE, CANCEL: REL; INFO: CPG after the ACM. Anything else
  * (ANM in a 180, ACM twice, REL in a 200) does not fit. */
 bool iw_sipi_fits(const char *what, uint8_t type, bool acm_sent);
+
+/* The largest cause indicators value iw_sipi_convert rewrites (location,
+ * value and diagnostics, Q.850 2.2). */
+#define IW_SIPI_CAUSE_MAX 32
+
+/* An ISUP message coded for one variant made fit for the other, for a
+ * SIP-I/SIP-T body whose variant is not the linkset's (Q.1912.5 profile C
+ * between an ITU and an ANSI network): the message type must exist in
+ * both (CON has no ANSI counterpart: -ENOTSUP); parameters that Q.763 and
+ * T1.113 define alike are kept (views into in's memory), the others are
+ * dropped and counted in *dropped; the IAM's transmission medium
+ * requirement (ITU) and user service information (ANSI) are made from each
+ * other (speech, 3.1 kHz audio, 64 kbit/s unrestricted; anything else:
+ * -ENOTSUP); a cause coded to the ANSI standard gets the ITU coding
+ * standard, its ANSI-only values (23, 24, 25, 26, 46, 51, 54) becoming 127
+ * interworking, written into cause_buf. from == to copies in. */
+int iw_sipi_convert(enum isup_variant from, enum isup_variant to, const struct isup_msg *in,
+		    struct isup_msg *out, uint8_t cause_buf[IW_SIPI_CAUSE_MAX], unsigned *dropped);

@@ -621,6 +621,33 @@ else
 fi
 wait "$uas"
 check "it:iw-calls:sip-i-rx:sipp-scenario" test $? -eq 0
+
+# --- the same backward messages coded as ANSI (labelled ansi00) toward this
+# ITU linkset: converted (Q.1912.5 between an ANSI and an ITU network), what
+# both variants code alike (BCI, OBCI, event information, cause) reaches
+# the switch; before, a body of the other variant was ignored
+sed 's/itu-t92+/ansi00/' "$SIPP/uas_sipi.xml" >"$TMPD/uas_sipi_ansi.xml"
+start_bg "$TMPD/uas-sipi-ansi.out" timeout 60 sipp -sf "$TMPD/uas_sipi_ansi.xml" -i 127.0.0.1 \
+	-p $UAS2 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-sipi-ansi.msg"
+uas=$BG_PID
+sw "call 31 40123457 89555"
+if wait_ev "$out" "EV REL cic=31" 80; then
+	check "it:iw-calls:sip-i-rx-ansi:acm-converted-logged" \
+		grep -q "SIP-I ACM in 180: ANSI coding converted for the ITU linkset" "$TMPD/td.log"
+	check "it:iw-calls:sip-i-rx-ansi:acm-bci-obci-from-body" \
+		grep -qE "EV ACMP cic=31 bci=15(11|31) obci=2 " "$out"
+	check "it:iw-calls:sip-i-rx-ansi:cpg-event-from-body (6)" grep -q "EV CPGP cic=31 event=6" "$out"
+	check "it:iw-calls:sip-i-rx-ansi:anm-with-body-bci" grep -q "EV ANMP cic=31 opt=11" "$out"
+	check "it:iw-calls:sip-i-rx-ansi:info-cpg-after-answer (event 2)" \
+		grep -q "EV CPGP cic=31 event=2" "$out"
+	check "it:iw-calls:sip-i-rx-ansi:rel-cause-from-body (31 loc 2)" \
+		grep -q "EV RELP cic=31 loc=2 cause=31 len=3" "$out"
+else
+	fail "it:iw-calls:sip-i-rx-ansi:call"
+	tail -20 "$TMPD/td.log"
+fi
+wait "$uas"
+check "it:iw-calls:sip-i-rx-ansi:sipp-scenario" test $? -eq 0
 check "it:iw-calls:redirect:config-written (redirect follow 2)" \
 	grep -q '^  redirect follow 2$' <<<"$(vty $VTY enable 'show running-config')"
 check "it:iw-calls:sip-i-rx:plain-acm-default-bci (16..)" grep -qE "EV ACMP cic=13 bci=16" "$out"
@@ -976,11 +1003,13 @@ check "it:iw-calls:no-call-left" grep -q "^0 calls" <<<"$calls"
 check "it:iw-calls:circuits-idle" \
 	bash -c "$BUILD/tandem-tool vty --port $VTY 'show isup circuits' | grep -q '31 idle, 0 incoming, 0 outgoing'"
 # tandem's own counters of the SIP-I receipt and 3xx checks above: ACM,
-# CPG, ANM and the INFO's CPG used, the cut CPG malformed; three Contacts
+# CPG, ANM and the INFO's CPG used, the cut CPG malformed, twice (ITU and
+# ANSI coding); three Contacts
 # tried (one answered, two busy), three refused (192.0.2.99 twice, 192.0.2.98 once)
 met=$(vty $VTY "show metrics")
-check "it:iw-calls:metrics:sipi-used-4" grep -qxF 'tandem_sipi_isup_received_total{result="used"} 4' <<<"$met"
-check "it:iw-calls:metrics:sipi-malformed-1" grep -qxF 'tandem_sipi_isup_received_total{result="malformed"} 1' <<<"$met"
+check "it:iw-calls:metrics:sipi-used-8 (4 ITU-coded, 4 ANSI-coded converted)" \
+	grep -qxF 'tandem_sipi_isup_received_total{result="used"} 8' <<<"$met"
+check "it:iw-calls:metrics:sipi-malformed-2" grep -qxF 'tandem_sipi_isup_received_total{result="malformed"} 2' <<<"$met"
 check "it:iw-calls:metrics:redirect-tried-3" grep -qxF 'tandem_sip_redirect_targets_total{result="tried"} 3' <<<"$met"
 check "it:iw-calls:metrics:redirect-refused-3" grep -qxF 'tandem_sip_redirect_targets_total{result="refused"} 3' <<<"$met"
 

@@ -631,6 +631,106 @@ START_TEST(test_cic)
 }
 END_TEST
 
+/* ITU <-> ANSI (Q.1912.5 between networks): what both code alike goes on */
+START_TEST(test_convert_variants)
+{
+	static const uint8_t bci[] = {0x15, 0x11}, obci[] = {0x02}, pci[] = {0x01, 0x02};
+	static const uint8_t cause_ansi[] = {0xc2, 0x97}; /* ANSI standard, loc 2, 23 */
+	static const uint8_t cause_itu[] = {0x82, 0x9f, 0x2a};
+	static const uint8_t nci[] = {0x00}, fci[] = {0x20, 0x01}, cpc[] = {0x0a}, tmr[] = {0x00};
+	static const uint8_t called[] = {0x83, 0x10, 0x21, 0x43};
+	uint8_t cbuf[IW_SIPI_CAUSE_MAX], enc[272];
+	struct isup_msg in = {.cic = 5, .type = ISUP_MT_ACM}, out, dec;
+	enum isup_decode_err err;
+	unsigned dropped = 99;
+	const struct isup_param *p;
+	int n;
+
+	/* ACM ITU -> ANSI: BCI and OBCI kept, parameter compatibility (ITU
+	 * only) dropped; the result encodes and decodes as ANSI */
+	in.p[in.nparams++] =
+		(struct isup_param){ISUP_PAR_BACKWARD_CALL_INDICATORS, ISUP_PART_FIXED, 2, bci};
+	in.p[in.nparams++] = (struct isup_param){ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS,
+						 ISUP_PART_OPT, 1, obci};
+	in.p[in.nparams++] = (struct isup_param){ISUP_PAR_PARAMETER_COMPATIBILITY_INFORMATION,
+						 ISUP_PART_OPT, 2, pci};
+	ck_assert_int_eq(iw_sipi_convert(ISUP_VAR_ITU, ISUP_VAR_ANSI, &in, &out, cbuf, &dropped),
+			 0);
+	ck_assert_uint_eq(dropped, 1);
+	ck_assert_uint_eq(out.nparams, 2);
+	n = isup_msg_encode(ISUP_VAR_ANSI, &out, enc, sizeof(enc));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ANSI, enc, (size_t)n, &dec, &err), 0);
+	ck_assert_ptr_nonnull(p = isup_msg_param(&dec, ISUP_PAR_BACKWARD_CALL_INDICATORS));
+	ck_assert_mem_eq(p->val, bci, 2);
+	ck_assert_ptr_nonnull(isup_msg_param(&dec, ISUP_PAR_OPTIONAL_BACKWARD_CALL_INDICATORS));
+	ck_assert_ptr_null(isup_msg_param(&dec, ISUP_PAR_PARAMETER_COMPATIBILITY_INFORMATION));
+
+	/* the same variant: a copy, nothing dropped */
+	ck_assert_int_eq(iw_sipi_convert(ISUP_VAR_ITU, ISUP_VAR_ITU, &in, &out, cbuf, &dropped), 0);
+	ck_assert_uint_eq(out.nparams, 3);
+	ck_assert_uint_eq(dropped, 0);
+
+	/* CON has no ANSI counterpart */
+	in.type = ISUP_MT_CON;
+	ck_assert_int_eq(iw_sipi_convert(ISUP_VAR_ITU, ISUP_VAR_ANSI, &in, &out, cbuf, &dropped),
+			 -ENOTSUP);
+
+	/* REL ANSI -> ITU: an ANSI-standard cause gets the ITU coding
+	 * standard, its ANSI-only value 23 becomes 127; an ITU cause as it is */
+	in = (struct isup_msg){.cic = 5, .type = ISUP_MT_REL};
+	in.p[in.nparams++] =
+		(struct isup_param){ISUP_PAR_CAUSE_INDICATORS, ISUP_PART_VAR, 2, cause_ansi};
+	ck_assert_int_eq(iw_sipi_convert(ISUP_VAR_ANSI, ISUP_VAR_ITU, &in, &out, cbuf, &dropped),
+			 0);
+	ck_assert_ptr_nonnull(p = isup_msg_param(&out, ISUP_PAR_CAUSE_INDICATORS));
+	ck_assert_uint_eq(p->val[0], 0x82);
+	ck_assert_uint_eq(p->val[1], 0x80 | 127);
+	ck_assert_uint_eq(cause_ansi[0], 0xc2); /* the input is left alone */
+	in.p[0] = (struct isup_param){ISUP_PAR_CAUSE_INDICATORS, ISUP_PART_VAR, 3, cause_itu};
+	ck_assert_int_eq(iw_sipi_convert(ISUP_VAR_ANSI, ISUP_VAR_ITU, &in, &out, cbuf, &dropped),
+			 0);
+	ck_assert_ptr_eq(isup_msg_param(&out, ISUP_PAR_CAUSE_INDICATORS)->val, cause_itu);
+
+	/* IAM ITU -> ANSI: the TMR (speech) becomes user service information
+	 * (speech, 64 kbit/s, G.711); and back */
+	in = (struct isup_msg){.cic = 5, .type = ISUP_MT_IAM};
+	in.p[in.nparams++] = (struct isup_param){ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS,
+						 ISUP_PART_FIXED, 1, nci};
+	in.p[in.nparams++] =
+		(struct isup_param){ISUP_PAR_FORWARD_CALL_INDICATORS, ISUP_PART_FIXED, 2, fci};
+	in.p[in.nparams++] =
+		(struct isup_param){ISUP_PAR_CALLING_PARTYS_CATEGORY, ISUP_PART_FIXED, 1, cpc};
+	in.p[in.nparams++] = (struct isup_param){ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT,
+						 ISUP_PART_FIXED, 1, tmr};
+	in.p[in.nparams++] =
+		(struct isup_param){ISUP_PAR_CALLED_PARTY_NUMBER, ISUP_PART_VAR, 4, called};
+	ck_assert_int_eq(iw_sipi_convert(ISUP_VAR_ITU, ISUP_VAR_ANSI, &in, &out, cbuf, &dropped),
+			 0);
+	n = isup_msg_encode(ISUP_VAR_ANSI, &out, enc, sizeof(enc));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ANSI, enc, (size_t)n, &dec, &err), 0);
+	ck_assert_ptr_nonnull(p = isup_msg_param(&dec, ISUP_PAR_USER_SERVICE_INFORMATION));
+	ck_assert_uint_eq(p->len, 3);
+	ck_assert_uint_eq(p->val[0], 0x80);
+	ck_assert_ptr_null(isup_msg_param(&dec, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT));
+	ck_assert_int_eq(iw_sipi_convert(ISUP_VAR_ANSI, ISUP_VAR_ITU, &dec, &out, cbuf, &dropped),
+			 0);
+	n = isup_msg_encode(ISUP_VAR_ITU, &out, enc, sizeof(enc));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, enc, (size_t)n, &dec, &err), 0);
+	ck_assert_ptr_nonnull(p = isup_msg_param(&dec, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT));
+	ck_assert_uint_eq(p->val[0], 0x00);
+	ck_assert_ptr_nonnull(p = isup_msg_param(&dec, ISUP_PAR_CALLED_PARTY_NUMBER));
+	ck_assert_mem_eq(p->val, called, 4);
+
+	/* a bearer neither variant's counterpart can say: refused */
+	in.p[3].val = (const uint8_t[]){0x06}; /* TMR 6: 1920 kbit/s */
+	ck_assert_int_eq(iw_sipi_convert(ISUP_VAR_ITU, ISUP_VAR_ANSI, &in, &out, cbuf, &dropped),
+			 -ENOTSUP);
+}
+END_TEST
+
 Suite *iw_sipi_suite(void)
 {
 	Suite *s = suite_create("iw_sipi");
@@ -646,6 +746,7 @@ Suite *iw_sipi_suite(void)
 	tcase_add_test(tc, test_build_errors);
 	tcase_add_test(tc, test_cic);
 	tcase_add_test(tc, test_backward_fits);
+	tcase_add_test(tc, test_convert_variants);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,7 +5,7 @@
 
 #include "core/addr.h"
 
-const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+const char *tandem_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 

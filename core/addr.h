@@ -12,4 +12,4 @@
 /* Writes ss as "host:port" (IPv4, and an IPv4-mapped IPv6 address, shown
  * as the IPv4 address it carries) or "[host]:port" (IPv6) into buf; any
  * other family (or NULL) as "?". Cut to len like snprintf; returns buf. */
-const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+const char *tandem_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);

@@ -4,8 +4,8 @@
  * calls. */
 #include "core/throttle.h"
 
-bool throttle_take(struct throttle *t, const struct throttle_cfg *cfg, uint64_t now_ms,
-		   unsigned *held_back)
+bool tandem_throttle_take(struct throttle *t, const struct throttle_cfg *cfg, uint64_t now_ms,
+			  unsigned *held_back)
 {
 	uint64_t per = cfg->per_ms ? cfg->per_ms : 1000;
 	uint64_t cap = (uint64_t)(cfg->burst ? cfg->burst : 1) * per;

@@ -27,5 +27,5 @@ struct throttle {
 /* Takes a token at now_ms: true if there was one. On true and with
  * held_back not NULL, *held_back gets the refusals since the last true
  * (then the count restarts). */
-bool throttle_take(struct throttle *t, const struct throttle_cfg *cfg, uint64_t now_ms,
-		   unsigned *held_back);
+bool tandem_throttle_take(struct throttle *t, const struct throttle_cfg *cfg, uint64_t now_ms,
+			  unsigned *held_back);

@@ -293,8 +293,8 @@ static void trace_sip(unsigned id, const struct cap_item *it)
 	trace_pcap(it);
 	trace.lines++;
 	LOGP(DIW, LOGL_NOTICE, "trace call %u: SIP %s %s -> %s (%zu bytes)\n%.*s%s\n", id,
-	     it->tx ? "sent" : "received", addr_str(&it->src, s, sizeof(s)),
-	     addr_str(&it->dst, d, sizeof(d)), it->len, n, (const char *)it->msg,
+	     it->tx ? "sent" : "received", tandem_addr_str(&it->src, s, sizeof(s)),
+	     tandem_addr_str(&it->dst, d, sizeof(d)), it->len, n, (const char *)it->msg,
 	     (size_t)n < it->len ? "\n[...]" : "");
 }
 
@@ -311,8 +311,8 @@ static void trace_isup(unsigned id, const struct cap_item *it, const struct m3ua
 	LOGP(DIW, LOGL_NOTICE,
 	     "trace call %u: ISUP %s %s CIC %u OPC %u DPC %u SLS %u, M3UA %s -> %s: %s\n", id,
 	     it->tx ? "sent" : "received", pd->data_len > 2 ? isup_msg_type_name(pd->data[2]) : "?",
-	     cic, pd->opc, pd->dpc, pd->sls, addr_str(&it->src, s, sizeof(s)),
-	     addr_str(&it->dst, d, sizeof(d)), hex);
+	     cic, pd->opc, pd->dpc, pd->sls, tandem_addr_str(&it->src, s, sizeof(s)),
+	     tandem_addr_str(&it->dst, d, sizeof(d)), hex);
 }
 
 static void send_hep(const struct cap_item *it, uint8_t type, const char *corr)

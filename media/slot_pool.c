@@ -5,7 +5,7 @@
 
 #include "media/slot_pool.h"
 
-int slot_pool_init(void *ctx, struct slot_pool *p, uint32_t n)
+int media_slot_pool_init(void *ctx, struct slot_pool *p, uint32_t n)
 {
 	p->n = n;
 	p->nfree = n;
@@ -19,7 +19,7 @@ int slot_pool_init(void *ctx, struct slot_pool *p, uint32_t n)
 	return 0;
 }
 
-int slot_pool_peek(const struct slot_pool *p, uint32_t *slot)
+int media_slot_pool_peek(const struct slot_pool *p, uint32_t *slot)
 {
 	if (!p->nfree)
 		return -ENOSPC;
@@ -27,7 +27,7 @@ int slot_pool_peek(const struct slot_pool *p, uint32_t *slot)
 	return 0;
 }
 
-int slot_pool_get(struct slot_pool *p, uint32_t *slot)
+int media_slot_pool_get(struct slot_pool *p, uint32_t *slot)
 {
 	uint32_t s;
 
@@ -39,7 +39,7 @@ int slot_pool_get(struct slot_pool *p, uint32_t *slot)
 	return 0;
 }
 
-int slot_pool_put(struct slot_pool *p, uint32_t slot)
+int media_slot_pool_put(struct slot_pool *p, uint32_t slot)
 {
 	if (slot >= p->n)
 		return -EINVAL;
@@ -50,7 +50,7 @@ int slot_pool_put(struct slot_pool *p, uint32_t slot)
 	return 0;
 }
 
-bool slot_pool_used(const struct slot_pool *p, uint32_t slot)
+bool media_slot_pool_used(const struct slot_pool *p, uint32_t slot)
 {
 	return slot < p->n && p->used[slot];
 }

@@ -17,11 +17,11 @@ struct slot_pool {
 
 /* The pool's arrays under ctx (talloc); 0 or -ENOMEM. Slot 0 comes first,
  * then 1, 2, ...; a slot given back is the next one handed out. */
-int slot_pool_init(void *ctx, struct slot_pool *p, uint32_t n);
+int media_slot_pool_init(void *ctx, struct slot_pool *p, uint32_t n);
 /* The next free slot without taking it; -ENOSPC when none is free. */
-int slot_pool_peek(const struct slot_pool *p, uint32_t *slot);
-/* Takes the next free slot (the one slot_pool_peek names); 0 or -ENOSPC. */
-int slot_pool_get(struct slot_pool *p, uint32_t *slot);
+int media_slot_pool_peek(const struct slot_pool *p, uint32_t *slot);
+/* Takes the next free slot (the one media_slot_pool_peek names); 0 or -ENOSPC. */
+int media_slot_pool_get(struct slot_pool *p, uint32_t *slot);
 /* Gives a slot back: 0, -EINVAL past the pool, -EALREADY when it is free. */
-int slot_pool_put(struct slot_pool *p, uint32_t slot);
-bool slot_pool_used(const struct slot_pool *p, uint32_t slot);
+int media_slot_pool_put(struct slot_pool *p, uint32_t slot);
+bool media_slot_pool_used(const struct slot_pool *p, uint32_t slot);

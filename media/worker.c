@@ -678,7 +678,8 @@ static void engine_events(void *priv)
 
 			/* a FREED for a slot that is not handed out (twice, or
 			 * never) gives nothing back */
-			if (ev.type == MEDIA_EV_FREED && slot_pool_put(&e->slots[i], slot) == 0) {
+			if (ev.type == MEDIA_EV_FREED &&
+			    media_slot_pool_put(&e->slots[i], slot) == 0) {
 				unsigned p = e->slot_port[i][slot];
 
 				e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
@@ -770,7 +771,7 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		e->slot_port[i] = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		if (!w->cmdq || !w->evq || !w->chans || !w->live_slots || !w->ctx ||
 		    !e->slot_port[i] ||
-		    slot_pool_init(e, &e->slots[i], e->cfg.chans_per_worker) < 0)
+		    media_slot_pool_init(e, &e->slots[i], e->cfg.chans_per_worker) < 0)
 			goto fail;
 	}
 	talloc_set_destructor(e, engine_destructor);
@@ -1088,7 +1089,7 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 				wi = i;
 	}
 	/* the slot is taken only once its port pair is bound and the worker has the command */
-	if (slot_pool_peek(&e->slots[wi], &slot) < 0)
+	if (media_slot_pool_peek(&e->slots[wi], &slot) < 0)
 		return -ENOSPC;
 	/* Next free even port whose pair binds (another process may hold it). */
 	for (unsigned tries = 0, n = e->nports * e->naddrs; tries < n; tries++) {
@@ -1115,7 +1116,7 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		}
 		e->ports_used[p / 8] |= (uint8_t)(1u << (p % 8));
 		e->port_next = (p + 1) % n;
-		slot_pool_get(&e->slots[wi], &slot);
+		media_slot_pool_get(&e->slots[wi], &slot);
 		e->slot_port[wi][slot] = p;
 		e->w[wi].live++;
 		*id = (wi << 24) | slot;
@@ -1136,7 +1137,7 @@ static int chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd)
 {
 	unsigned wi = media_chan_worker(id), slot = id & 0xffffff;
 
-	if (wi >= e->nw || !slot_pool_used(&e->slots[wi], slot))
+	if (wi >= e->nw || !media_slot_pool_used(&e->slots[wi], slot))
 		return -ENOENT;
 	cmd->slot = slot;
 	return cmd_send(e, wi, cmd);

@@ -82,7 +82,7 @@ static void src_str(const struct sockaddr_storage *ss, socklen_t len, enum sip_p
 		snprintf(buf, size, "-");
 		return;
 	}
-	snprintf(buf, size, "%s:%s", sip_proto_name(proto), addr_str(ss, a, sizeof(a)));
+	snprintf(buf, size, "%s:%s", sip_proto_name(proto), tandem_addr_str(ss, a, sizeof(a)));
 }
 
 struct sip_trunk *sip_registrar_trunk_by_source(const struct sockaddr *src, int proto)
@@ -292,8 +292,8 @@ static void refusal(struct sip_registrar_state *s, const struct sip_trunk *t,
 	char a[64];
 
 	sip_registrar_stats.refused++;
-	if (!throttle_take(s ? &s->log : &refusal_log_no_trunk, &refusal_log,
-			   loop_now_ns() / 1000000ull, &held))
+	if (!tandem_throttle_take(s ? &s->log : &refusal_log_no_trunk, &refusal_log,
+				  loop_now_ns() / 1000000ull, &held))
 		return;
 	src_str(&src->addr, src->addr_len, src->proto, a, sizeof(a));
 	LOGP(DSIP, LOGL_INFO,

@@ -594,7 +594,7 @@ int sip_trunk_res_status(struct sip_trunk *t, const struct sip_txn_dest *d, unsi
 	for (unsigned i = 0; i < res->n; i++)
 		if (&res->tg[i] != tg && res->tg[i].down_until_ms >= tg->down_until_ms)
 			tg->down_until_ms = res->tg[i].down_until_ms + 1;
-	addr_str(&tg->addr, a, sizeof(a));
+	tandem_addr_str(&tg->addr, a, sizeof(a));
 	for (unsigned i = 0; i < res->n; i++)
 		if (usable(&res->tg[i], now)) {
 			LOGP(DSIP, LOGL_NOTICE,
@@ -686,7 +686,7 @@ void sip_trunk_res_vty_show(struct vty *vty, const struct sip_trunk *t)
 		const struct sip_target *tg = &res->tg[i];
 		char a[64];
 
-		addr_str(&tg->addr, a, sizeof(a));
+		tandem_addr_str(&tg->addr, a, sizeof(a));
 		vty_out(vty, "   target %s %s:%s prio %u weight %u: %s", tg->name,
 			sip_proto_name(tg->proto), a, tg->prio, tg->weight,
 			usable(tg, now) ? (tg->last_status ? "answering" : "untried")

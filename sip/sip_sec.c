@@ -143,8 +143,9 @@ struct sip_trunk *sip_sec_trunk_match(const struct sockaddr *src, int proto)
  * rate 0: no limit. */
 static bool bucket_take(struct throttle *b, unsigned rate, unsigned burst)
 {
-	return throttle_take(b, &(struct throttle_cfg){.n = rate, .per_ms = 1000, .burst = burst},
-			     loop_now_ns() / 1000000, NULL);
+	return tandem_throttle_take(
+		b, &(struct throttle_cfg){.n = rate, .per_ms = 1000, .burst = burst},
+		loop_now_ns() / 1000000, NULL);
 }
 
 /* A log line about a source, if it had none this minute and the lines of

@@ -305,8 +305,8 @@ static ssize_t stream_consume(struct sip_conn *sc, const uint8_t *buf, size_t le
 			sc->t->st.rx_bad_frames++;
 			LOGP(DSIP, LOGL_NOTICE,
 			     "%s %s: unframeable stream data (%zu bytes), closing\n",
-			     sip_proto_name(sc->proto), addr_str(&sc->peer, peer, sizeof(peer)),
-			     left);
+			     sip_proto_name(sc->proto),
+			     tandem_addr_str(&sc->peer, peer, sizeof(peer)), left);
 			return -1;
 		}
 		if (n == 0)
@@ -375,7 +375,7 @@ static bool tls_pump(struct sip_conn *sc)
 				return true;
 			sc->t->st.tls_handshake_failures++;
 			LOGP(DSIP, LOGL_NOTICE, "TLS %s: handshake failed: %s\n",
-			     addr_str(&sc->peer, peer, sizeof(peer)), tls_reason());
+			     tandem_addr_str(&sc->peer, peer, sizeof(peer)), tls_reason());
 			conn_error(sc);
 			return false;
 		}
@@ -403,10 +403,10 @@ static bool tls_pump(struct sip_conn *sc)
 				break;
 			if (e == SSL_ERROR_ZERO_RETURN)
 				LOGP(DSIP, LOGL_INFO, "TLS %s: closed by the peer (close_notify)\n",
-				     addr_str(&sc->peer, peer, sizeof(peer)));
+				     tandem_addr_str(&sc->peer, peer, sizeof(peer)));
 			else
 				LOGP(DSIP, LOGL_NOTICE, "TLS %s: %s, closing\n",
-				     addr_str(&sc->peer, peer, sizeof(peer)),
+				     tandem_addr_str(&sc->peer, peer, sizeof(peer)),
 				     e == SSL_ERROR_SSL ? tls_reason() : "transport error");
 			ERR_clear_error();
 			failed = e != SSL_ERROR_ZERO_RETURN;
@@ -477,7 +477,7 @@ static void conn_closed(void *priv, int err)
 	char peer[64];
 
 	LOGP(DSIP, LOGL_INFO, "%s %s: connection closed (%s)\n", sip_proto_name(sc->proto),
-	     addr_str(&sc->peer, peer, sizeof(peer)), err ? strerror(-err) : "by peer");
+	     tandem_addr_str(&sc->peer, peer, sizeof(peer)), err ? strerror(-err) : "by peer");
 	conn_destroy(sc);
 }
 
@@ -488,7 +488,7 @@ static void conn_connected(void *priv, int err)
 
 	if (err) {
 		LOGP(DSIP, LOGL_NOTICE, "%s %s: connect failed: %s\n", sip_proto_name(sc->proto),
-		     addr_str(&sc->peer, peer, sizeof(peer)), strerror(-err));
+		     tandem_addr_str(&sc->peer, peer, sizeof(peer)), strerror(-err));
 		conn_error(sc);
 		conn_destroy(sc);
 		return;
@@ -586,7 +586,7 @@ static bool accept_allowed(struct sip_transport *t, const struct sockaddr *peer,
 		t->refuse_log_ns = loop_now_ns();
 		memcpy(&ss, peer, plen < sizeof(ss) ? plen : sizeof(ss));
 		LOGP(DSIP, LOGL_NOTICE, "connection from %s refused: at the limit of %s\n",
-		     addr_str(&ss, buf, sizeof(buf)), why);
+		     tandem_addr_str(&ss, buf, sizeof(buf)), why);
 	}
 	return false;
 }
@@ -664,13 +664,13 @@ static void idle_check(void *priv)
 		    (sc->ls && !sc->msgs && now - sc->created_ns > msg_limit)) {
 			t->st.conns_deadline++;
 			LOGP(DSIP, LOGL_INFO, "%s %s: no complete message within %u s, closing\n",
-			     sip_proto_name(sc->proto), addr_str(&sc->peer, peer, sizeof(peer)),
-			     t->cfg.msg_timeout_s);
+			     sip_proto_name(sc->proto),
+			     tandem_addr_str(&sc->peer, peer, sizeof(peer)), t->cfg.msg_timeout_s);
 			conn_close(sc);
 		} else if (now - sc->last_ns > limit) {
 			t->st.conns_idle++;
 			LOGP(DSIP, LOGL_INFO, "%s %s: idle, closing\n", sip_proto_name(sc->proto),
-			     addr_str(&sc->peer, peer, sizeof(peer)));
+			     tandem_addr_str(&sc->peer, peer, sizeof(peer)));
 			conn_close(sc);
 		}
 	}
@@ -757,7 +757,7 @@ struct sip_listener *sip_transport_listen(struct sip_transport *t, enum sip_prot
 	if (!ls->udp && !ls->tcp) {
 		memcpy(&ls->local, addr, alen);
 		LOGP(DSIP, LOGL_ERROR, "cannot listen on %s %s\n", sip_proto_name(proto),
-		     addr_str(&ls->local, buf, sizeof(buf)));
+		     tandem_addr_str(&ls->local, buf, sizeof(buf)));
 		if (ls->ssl_ctx)
 			SSL_CTX_free(ls->ssl_ctx);
 		talloc_free(ls);
@@ -766,7 +766,7 @@ struct sip_listener *sip_transport_listen(struct sip_transport *t, enum sip_prot
 	sip_listener_local(ls, &ls->local);
 	llist_add_tail(&ls->list, &t->listeners);
 	LOGP(DSIP, LOGL_NOTICE, "listening on %s %s\n", sip_proto_name(proto),
-	     addr_str(&ls->local, buf, sizeof(buf)));
+	     tandem_addr_str(&ls->local, buf, sizeof(buf)));
 	return ls;
 }
 

@@ -48,11 +48,12 @@ EXCEPTIONS=(
 	# program entry points
 	"interwork/tandemd_main.c main"
 	"interwork/tool_main.c main"
-	# the media worker's internals shared by worker.c and span.c
+	# the media worker's internals shared by worker.c, span.c and tap.c
 	# (declared in media/worker_int.h, not in a public header)
 	"media/span.c chan_*"
 	"media/span.c span_*"
 	"media/worker.c worker_*"
+	"media/tap.c chan_tap_*"
 	# data arrays defined (not declared) by spandsp's <spandsp/g168models.h>,
 	# the ITU-T G.168 Annex D echo paths and test signals ec_bench.c uses
 	"media/ec_bench.c line_model_*"

@@ -34,21 +34,21 @@ START_TEST(test_addr_str)
 	struct sockaddr_storage ss;
 
 	ss = mk(AF_INET, "192.0.2.1", 5060);
-	ck_assert_ptr_eq(addr_str(&ss, b, sizeof(b)), b);
+	ck_assert_ptr_eq(tandem_addr_str(&ss, b, sizeof(b)), b);
 	ck_assert_str_eq(b, "192.0.2.1:5060");
 	ss = mk(AF_INET6, "2001:db8::1", 5061);
-	ck_assert_str_eq(addr_str(&ss, b, sizeof(b)), "[2001:db8::1]:5061");
+	ck_assert_str_eq(tandem_addr_str(&ss, b, sizeof(b)), "[2001:db8::1]:5061");
 	ss = mk(AF_INET6, "::ffff:198.51.100.7", 0);
-	ck_assert_str_eq(addr_str(&ss, b, sizeof(b)), "198.51.100.7:0");
+	ck_assert_str_eq(tandem_addr_str(&ss, b, sizeof(b)), "198.51.100.7:0");
 	/* a long one fits ADDR_STR_MAX whole */
 	ss = mk(AF_INET6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 65535);
-	addr_str(&ss, b, sizeof(b));
+	tandem_addr_str(&ss, b, sizeof(b));
 	ck_assert_str_eq(b, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe]:65535");
 	ss = mk(AF_UNIX, NULL, 0);
-	ck_assert_str_eq(addr_str(&ss, b, sizeof(b)), "?");
-	ck_assert_str_eq(addr_str(NULL, b, sizeof(b)), "?");
+	ck_assert_str_eq(tandem_addr_str(&ss, b, sizeof(b)), "?");
+	ck_assert_str_eq(tandem_addr_str(NULL, b, sizeof(b)), "?");
 	ss = mk(AF_INET, "192.0.2.1", 5060);
-	ck_assert_str_eq(addr_str(&ss, small, sizeof(small)), "192.0.2");
+	ck_assert_str_eq(tandem_addr_str(&ss, small, sizeof(small)), "192.0.2");
 }
 END_TEST
 

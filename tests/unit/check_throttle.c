@@ -13,17 +13,17 @@ START_TEST(test_throttle_rate_and_burst)
 	unsigned held = 99, n = 0;
 
 	for (int i = 0; i < 5; i++)
-		ck_assert(throttle_take(&t, &c, 1000, &held));
+		ck_assert(tandem_throttle_take(&t, &c, 1000, &held));
 	ck_assert_uint_eq(held, 0);
-	ck_assert(!throttle_take(&t, &c, 1000, &held));
-	ck_assert(!throttle_take(&t, &c, 1099, &held));
+	ck_assert(!tandem_throttle_take(&t, &c, 1000, &held));
+	ck_assert(!tandem_throttle_take(&t, &c, 1099, &held));
 	/* one token every 100 ms */
-	ck_assert(throttle_take(&t, &c, 1100, &held));
+	ck_assert(tandem_throttle_take(&t, &c, 1100, &held));
 	ck_assert_uint_eq(held, 2);
 	/* asked every ms for 10 s: exactly 100 more pass, none lost to
 	 * rounding */
 	for (uint64_t ms = 1101; ms <= 11100; ms++)
-		n += throttle_take(&t, &c, ms, NULL);
+		n += tandem_throttle_take(&t, &c, ms, NULL);
 	ck_assert_uint_eq(n, 100);
 	ck_assert_uint_eq(t.passed, 106);
 	ck_assert_uint_eq(t.refused, 2 + 10000 - 100);
@@ -37,18 +37,18 @@ START_TEST(test_throttle_one_per_interval)
 	struct throttle t = {0};
 	unsigned held = 99;
 
-	ck_assert(throttle_take(&t, &c, 0, &held));
+	ck_assert(tandem_throttle_take(&t, &c, 0, &held));
 	ck_assert_uint_eq(held, 0);
 	for (uint64_t ms = 1000; ms < 10000; ms += 1000)
-		ck_assert(!throttle_take(&t, &c, ms, &held));
-	ck_assert(throttle_take(&t, &c, 10000, &held));
+		ck_assert(!tandem_throttle_take(&t, &c, ms, &held));
+	ck_assert(tandem_throttle_take(&t, &c, 10000, &held));
 	ck_assert_uint_eq(held, 9);
 	/* a year of quiet: one token back, not an overflowed heap of them */
-	ck_assert(throttle_take(&t, &c, 10000 + 365ull * 86400 * 1000, &held));
+	ck_assert(tandem_throttle_take(&t, &c, 10000 + 365ull * 86400 * 1000, &held));
 	ck_assert_uint_eq(held, 0);
-	ck_assert(!throttle_take(&t, &c, 10000 + 365ull * 86400 * 1000, NULL));
+	ck_assert(!tandem_throttle_take(&t, &c, 10000 + 365ull * 86400 * 1000, NULL));
 	/* the clock going back refills nothing */
-	ck_assert(!throttle_take(&t, &c, 5000, NULL));
+	ck_assert(!tandem_throttle_take(&t, &c, 5000, NULL));
 }
 END_TEST
 
@@ -58,7 +58,7 @@ START_TEST(test_throttle_no_limit)
 	struct throttle t = {0};
 
 	for (int i = 0; i < 1000; i++)
-		ck_assert(throttle_take(&t, &c, 7, NULL));
+		ck_assert(tandem_throttle_take(&t, &c, 7, NULL));
 	ck_assert_uint_eq(t.passed, 1000);
 	ck_assert_uint_eq(t.refused, 0);
 }

@@ -123,7 +123,7 @@ fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-run
 
 check-run: all unit peers
-	@sh tests/check.sh
+	@bash tests/check.sh
 
 demo-run: all peers
 	@bash tests/demo.sh

@@ -1,9 +1,12 @@
-#!/bin/sh
+#!/bin/bash
 # make check, after the build: unit tests (plain, ASan+UBSan, TSan on the
 # threaded suites), the layer check tests/layers.sh, the integration scripts
 # tests/integration/*.sh (those marked "# needs: kernel-sctp" through
 # tests/vm/sctp-tests.sh), then the call suites a second time against
-# build/tandemd-san (ASan+UBSan; names get "@san"). Every line of the form
+# build/tandemd-san (ASan+UBSan; names get "@san"). The integration scripts
+# run TANDEM_IT_JOBS at a time (default 2), each in a network namespace of its
+# own where this user can make one (unshare -n): their fixed ports never meet,
+# nor those of anything else on this host. Every line of the form
 # "PASS name", "FAIL name...", "SKIP name..." counts; the last line is the
 # total. Exit non-zero on any failure.
 set -u
@@ -119,22 +122,123 @@ collect() {
 	fi
 }
 
-# integration NAME SCRIPT SUFFIX: run one script and collect its results
-integration() {
-	local t0 rc
-	echo "== integration: $1$3"
-	t0=$(date +%s)
-	timeout -k 10 600 bash "$2" >"$build/it-$1$3.out" 2>&1
-	rc=$?
-	collect "$1" "$build/it-$1$3.out" $rc "$3"
-	echo "   ($(($(date +%s) - t0)) s)"
-}
+# A network namespace per script, loopback up, where this user can make one;
+# else the scripts share this host's ports and run one at a time.
+jobs=${TANDEM_IT_JOBS:-2}
+if unshare -n sh -c 'ip link set lo up' 2>/dev/null; then
+	nsrun=(unshare -n sh -c 'ip link set lo up && exec "$@"' nsrun)
+	nsnote=", each in a network namespace of its own"
+else
+	echo "== integration: cannot make a network namespace (unshare -n): one script at a time on this host's ports"
+	nsrun=()
+	nsnote=""
+	jobs=1
+fi
 
+# The scripts, longest first (from the last runs) so that two at a time end
+# together; the call suites again against tandemd-san ("@san"). An entry is
+# NAME SUFFIX ("-" for none).
+slow="pri_e1 iw_calls iw_calls@san sip_kamailio_reg iw_timers sip_dispatcher iw_refer sip_parse_tool sip_edges sip_edge cdr_pg iw_ops iw_ops@san"
+san_suites="iw_calls iw_routing isup_interop iw_ops"
+have_san=1
+if [ ! -x "$build/tandemd-san" ]; then
+	fail "it:tandemd-san: build/tandemd-san not built (make unit)"
+	have_san=""
+fi
+queue=()
+for n in $slow; do
+	case $n in
+	*@san) [ -n "$have_san" ] && queue+=("${n%@san} @san") ;;
+	*) queue+=("$n -") ;;
+	esac
+done
 for t in "$top"/tests/integration/*.sh; do
 	[ -e "$t" ] || continue
 	case " $sctp_tests " in *" $t "*) continue ;; esac
-	integration "$(basename "$t" .sh)" "$t" ""
+	n=$(basename "$t" .sh)
+	case " $slow " in *" $n "*) continue ;; esac
+	queue+=("$n -")
 done
+for n in $san_suites; do
+	case " $slow " in *" $n@san "*) continue ;; esac
+	[ -n "$have_san" ] && queue+=("$n @san")
+done
+
+# TANDEM_IT_ONLY="NAME NAME@san ...": only these (a developer's shortcut)
+if [ -n "${TANDEM_IT_ONLY:-}" ]; then
+	keep=()
+	for e in "${queue[@]}"; do
+		set -- $e
+		[ "$2" = - ] && n=$1 || n=$1$2
+		case " $TANDEM_IT_ONLY " in *" $n "*) keep+=("$e") ;; esac
+	done
+	queue=("${keep[@]}")
+fi
+
+# start_it NAME SUFFIX: one script in the background, its output to
+# build/it-NAME[SUFFIX].out, its exit status and seconds beside it. "@san":
+# against tandemd-san, the sanitizers' reports to build/san-logs/NAME/.
+start_it() {
+	local name=$1 sfx=$2 out
+	[ "$sfx" = - ] && sfx=""
+	out="$build/it-$name$sfx"
+	rm -f "$out.rc" "$out.secs"
+	(
+		t0=$(date +%s)
+		if [ "$sfx" = @san ]; then
+			d="$build/san-logs/$name"
+			rm -rf "$d"
+			mkdir -p "$d"
+			export TANDEM_TANDEMD="$build/tandemd-san" TANDEM_SAN_SCAN=1 \
+				ASAN_OPTIONS="detect_leaks=1:log_path=$d/asan" \
+				UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$d/ubsan"
+		fi
+		"${nsrun[@]}" timeout -k 10 600 bash "$top/tests/integration/$name.sh" >"$out.out" 2>&1
+		rc=$?
+		echo $(($(date +%s) - t0)) >"$out.secs"
+		echo $rc >"$out.rc"
+	) &
+	running[$!]="$1 $2"
+}
+
+# end_it NAME SUFFIX: collect a finished script's results
+end_it() {
+	local name=$1 sfx=$2 out d
+	[ "$sfx" = - ] && sfx=""
+	out="$build/it-$name$sfx"
+	echo "== integration: $name$sfx ($(cat "$out.secs" 2>/dev/null || echo '?') s)"
+	collect "$name" "$out.out" "$(cat "$out.rc" 2>/dev/null || echo 1)" "$sfx"
+	if [ "$sfx" = @san ]; then
+		d="$build/san-logs/$name"
+		if [ -n "$(ls -A "$d")" ]; then
+			fail "it:$name@san: sanitizer report from tandemd-san (build/san-logs/$name/)"
+			cat "$d"/* | grep -m5 'ERROR\|runtime error\|SUMMARY'
+		else
+			echo "PASS it:$name@san:no-sanitizer-report" | tee -a "$log"
+		fi
+	fi
+}
+
+echo "== integration: ${#queue[@]} scripts, $jobs at a time$nsnote"
+it_t0=$(date +%s)
+declare -A running=()
+next=0
+while [ "$next" -lt "${#queue[@]}" ] || [ "${#running[@]}" -gt 0 ]; do
+	while [ "$next" -lt "${#queue[@]}" ] && [ "${#running[@]}" -lt "$jobs" ]; do
+		start_it ${queue[$next]}
+		next=$((next + 1))
+	done
+	sleep 1
+	for pid in "${!running[@]}"; do
+		set -- ${running[$pid]}
+		[ "$2" = - ] && f="$build/it-$1.rc" || f="$build/it-$1$2.rc"
+		[ -e "$f" ] || ! kill -0 "$pid" 2>/dev/null || continue
+		wait "$pid" 2>/dev/null
+		end_it ${running[$pid]}
+		unset "running[$pid]"
+	done
+done
+echo "   ($(($(date +%s) - it_t0)) s for the integration scripts)"
 
 if [ -n "$sctp_tests" ]; then
 	echo "== integration over kernel SCTP (tests/vm/sctp-tests.sh)"
@@ -156,30 +260,6 @@ if [ -n "$sctp_tests" ]; then
 			echo "FAIL it:$name: the SCTP harness gave no output (rc $vrc, see build/it-sctp.stderr)" >"$build/it-$name.out"
 		collect "$name" "$build/it-$name.out" "$(cat "$vmout/$name.rc" 2>/dev/null || echo 1)" ""
 	done
-fi
-
-# The call suites (and iw_ops: CDR files, metrics, drain) again against
-# tandemd built with ASan+UBSan: any report
-# (written to build/san-logs/ by the sanitizer runtime, whatever the script
-# does with tandemd's own log) is a failure of that script.
-if [ -x "$build/tandemd-san" ]; then
-	for name in iw_calls iw_routing isup_interop iw_ops; do
-		d="$build/san-logs/$name"
-		rm -rf "$d"
-		mkdir -p "$d"
-		TANDEM_TANDEMD="$build/tandemd-san" TANDEM_SAN_SCAN=1 \
-		ASAN_OPTIONS="detect_leaks=1:log_path=$d/asan" \
-		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$d/ubsan" \
-			integration "$name" "$top/tests/integration/$name.sh" "@san"
-		if [ -n "$(ls -A "$d")" ]; then
-			fail "it:$name@san: sanitizer report from tandemd-san (build/san-logs/$name/)"
-			cat "$d"/* | grep -m5 'ERROR\|runtime error\|SUMMARY'
-		else
-			echo "PASS it:$name@san:no-sanitizer-report" | tee -a "$log"
-		fi
-	done
-else
-	fail "it:tandemd-san: build/tandemd-san not built (make unit)"
 fi
 
 p=$(grep -c '^PASS ' "$log")

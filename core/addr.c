@@ -1,7 +1,9 @@
 /* Socket addresses as text. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/addr.h"
 
@@ -29,6 +31,44 @@ const char *tandem_addr_str(const struct sockaddr_storage *ss, char *buf, size_t
 		}
 	} else {
 		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+const char *tandem_host_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	sa_family_t fam;
+	char hp[ADDR_STR_MAX];
+
+	if (!len)
+		return buf;
+	snprintf(buf, len, "?");
+	if (!sa)
+		return buf;
+	memcpy(&fam, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof(fam));
+	memset(&ss, 0, sizeof(ss));
+	if (fam == AF_INET)
+		memcpy(&ss, sa, sizeof(struct sockaddr_in));
+	else if (fam == AF_INET6)
+		memcpy(&ss, sa, sizeof(struct sockaddr_in6));
+	else
+		return buf;
+	tandem_addr_str(&ss, hp, sizeof(hp));
+	/* "host:port" or "[host]:port": the host is what comes before the
+	 * last colon, without the brackets */
+	char *c = strrchr(hp, ':');
+
+	if (c)
+		*c = 0;
+	if (hp[0] == '[') {
+		size_t n = strlen(hp);
+
+		if (n >= 2 && hp[n - 1] == ']')
+			hp[n - 1] = 0;
+		snprintf(buf, len, "%s", hp + 1);
+	} else {
+		snprintf(buf, len, "%s", hp);
 	}
 	return buf;
 }

@@ -13,3 +13,9 @@
  * as the IPv4 address it carries) or "[host]:port" (IPv6) into buf; any
  * other family (or NULL) as "?". Cut to len like snprintf; returns buf. */
 const char *tandem_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+
+/* Writes only the host of sa ("192.0.2.1", "2001:db8::1"; an IPv4-mapped
+ * address as its IPv4 one): for the paths of one SCTP association, which
+ * share a port. sa may be unaligned (the packed address lists of SCTP
+ * socket options); its length follows from its family. Returns buf. */
+const char *tandem_host_str(const struct sockaddr *sa, char *buf, size_t len);

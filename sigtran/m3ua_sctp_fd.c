@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/addr.h"
 #include "sigtran/m3ua_msg.h"
 #include "sigtran/m3ua_sctp.h"
 
@@ -25,16 +26,6 @@ static const char *path_state(int st)
 	default:
 		return "?";
 	}
-}
-
-static void addr_str(const struct sockaddr *sa, char *out, size_t size)
-{
-	const void *a = sa->sa_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-
-	if (!inet_ntop(sa->sa_family, a, out, (socklen_t)size))
-		snprintf(out, size, "?");
 }
 
 /* --- pure helpers --- */
@@ -226,7 +217,7 @@ int m3ua_sctp_notification_str(const uint8_t *buf, size_t len, char *out, size_t
 				     : ((const struct sockaddr_in *)&ss)->sin_port);
 		char pstr[16] = "";
 
-		addr_str((const struct sockaddr *)&ss, a, sizeof(a));
+		tandem_host_str((const struct sockaddr *)&ss, a, sizeof(a));
 		/* the peer's port tells one association from another */
 		if (port)
 			snprintf(pstr, sizeof(pstr), " port %u", port);
@@ -377,7 +368,7 @@ unsigned m3ua_sctp_fd_paths(int fd, struct m3ua_sctp_path *out, unsigned max)
 	memset(&prim, 0, sizeof(prim));
 	len = sizeof(prim);
 	if (getsockopt(fd, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &prim, &len) == 0)
-		addr_str((const struct sockaddr *)&prim.ssp_addr, pbuf, sizeof(pbuf));
+		tandem_host_str((const struct sockaddr *)&prim.ssp_addr, pbuf, sizeof(pbuf));
 	p = (const uint8_t *)u.ga.addrs;
 	for (unsigned i = 0; i < u.ga.addr_num && n < max; i++) {
 		const struct sockaddr *sa = (const struct sockaddr *)p;
@@ -389,7 +380,7 @@ unsigned m3ua_sctp_fd_paths(int fd, struct m3ua_sctp_path *out, unsigned max)
 		if (p + al > u.b + sizeof(u))
 			break;
 		memset(o, 0, sizeof(*o));
-		addr_str(sa, o->addr, sizeof(o->addr));
+		tandem_host_str(sa, o->addr, sizeof(o->addr));
 		o->primary = !strcmp(o->addr, pbuf);
 		o->state = "?";
 		memset(&pi, 0, sizeof(pi));

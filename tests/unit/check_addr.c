@@ -52,12 +52,39 @@ START_TEST(test_addr_str)
 }
 END_TEST
 
+/* host only, as the SCTP path list shows it; from an odd address inside a
+ * packed buffer as SCTP_GET_PEER_ADDRS returns them */
+START_TEST(test_host_str)
+{
+	char b[ADDR_STR_MAX], small[6];
+	unsigned char packed[1 + sizeof(struct sockaddr_in6)];
+	struct sockaddr_storage ss;
+
+	ss = mk(AF_INET, "192.0.2.1", 2905);
+	ck_assert_ptr_eq(tandem_host_str((const void *)&ss, b, sizeof(b)), b);
+	ck_assert_str_eq(b, "192.0.2.1");
+	ss = mk(AF_INET6, "2001:db8::1", 2905);
+	ck_assert_str_eq(tandem_host_str((const void *)&ss, b, sizeof(b)), "2001:db8::1");
+	ss = mk(AF_INET6, "::ffff:198.51.100.7", 2905);
+	ck_assert_str_eq(tandem_host_str((const void *)&ss, b, sizeof(b)), "198.51.100.7");
+	ss = mk(AF_INET6, "2001:db8::2", 9);
+	memcpy(packed + 1, &ss, sizeof(struct sockaddr_in6));
+	ck_assert_str_eq(tandem_host_str((const void *)(packed + 1), b, sizeof(b)), "2001:db8::2");
+	ss = mk(AF_UNIX, NULL, 0);
+	ck_assert_str_eq(tandem_host_str((const void *)&ss, b, sizeof(b)), "?");
+	ck_assert_str_eq(tandem_host_str(NULL, b, sizeof(b)), "?");
+	ss = mk(AF_INET, "192.0.2.1", 1);
+	ck_assert_str_eq(tandem_host_str((const void *)&ss, small, sizeof(small)), "192.0");
+}
+END_TEST
+
 Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
 	TCase *tc = unit_tcase("str");
 
 	tcase_add_test(tc, test_addr_str);
+	tcase_add_test(tc, test_host_str);
 	suite_add_tcase(s, tc);
 	return s;
 }

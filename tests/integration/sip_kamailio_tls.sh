@@ -312,6 +312,10 @@ check "it:kam-tls:reg-tcp:call-in:kamailio-looked-up-the-tcp-contact" \
 check "it:kam-tls:reg-tcp:call-in:iam (called=41123456)" \
 	wait_ev "$TMPD/sw.out" "EV IAM cic=[0-9]+ called=41123456" 30
 check "it:kam-tls:reg-tcp:call-in:answered" test "$(stat_col "$TMPD/call_tcp.csv" "SuccessfulCall(C)")" = 1
+check "it:kam-tls:reg-tls:call-in:cdr-names-trunk-kam-tls" \
+	grep -qE "CDR call=[0-9]+ dir=sip-isup .*called=\+4940123456 .*trunk=kam-tls .*sip=200" "$TMPD/td.log"
+check "it:kam-tls:reg-tcp:call-in:cdr-names-trunk-kam-tcp (the connection's transport)" \
+	grep -qE "CDR call=[0-9]+ dir=sip-isup .*called=\+4941123456 .*trunk=kam-tcp .*sip=200" "$TMPD/td.log"
 tr=$(vty $VTY "show sip security")
 grep -E "^connections" <<<"$tr" | sed "s/^/   /"
 check "it:kam-tls:counters:connections-in-from-kamailio (2: tls and tcp)" \

@@ -353,7 +353,8 @@ static void reg_send(struct trunk_reg *r, const char *auth_hdr)
 		return;
 	if (sip_ua_trunk_dest(r->trunk, &d) < 0) {
 		/* not resolved (yet): try again later, as a failure */
-		reg_failed(r, 0, NULL);
+		if (!r->unreg)
+			reg_failed(r, 0, NULL);
 		return;
 	}
 	sip_ua_local_contact_user(ua, d.proto,
@@ -460,7 +461,8 @@ unsigned sip_ua_unregister_all(struct sip_ua *ua)
 
 	llist_for_each_entry(r, &ua->regs, list)
 	{
-		if (!r->trunk->registered || r->unreg)
+		/* bound, or a REGISTER out that may bind us after we are gone */
+		if ((!r->trunk->registered && !r->txn) || r->unreg)
 			continue;
 		loop_timer_cancel(ua->l, &r->tmr);
 		if (r->txn) { /* a refresh still out: its answer no longer matters */

@@ -415,6 +415,9 @@ int main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t);
 		} while ((iw_active_calls(d.iw) || sip_ua_unregister_pending(d.ua)) &&
 			 (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
+		if (sip_ua_unregister_pending(d.ua))
+			LOGP(DSIP, LOGL_NOTICE, "stopping with %u un-REGISTER(s) unanswered\n",
+			     sip_ua_unregister_pending(d.ua));
 		/* one more turn so that what the last events queued goes out */
 		loop_run_once(d.loop);
 	}

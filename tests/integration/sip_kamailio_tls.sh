@@ -15,7 +15,10 @@
 #     side (sipp -> Kamailio lookup -> the registered Contact) reaches the
 #     switch over each transport, answered
 #   - stop: tandemd un-registers (REGISTER Expires 0, RFC 3261 10.2.2)
-#     every bound trunk before it exits: Kamailio's usrloc is empty
+#     every bound trunk before it exits: the TLS and TCP bindings leave
+#     Kamailio's usrloc; a third trunk (kam-mute, user gw3) whose
+#     un-REGISTER Kamailio leaves unanswered does not hold the stop past
+#     its 2 s bound (logged), its binding stays
 # Ports 27700-27739.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:kam-tls: isup-switch not built"; exit 0; }
@@ -91,6 +94,13 @@ sip
   register expires 60
   register retry 1 4
   register contact-user pbx-gw
+ trunk kam-mute
+  remote 127.0.0.1 $KTCP
+  transport tcp
+  domain carrier.example
+  auth gw3 s3cret-gw
+  register expires 60
+  register retry 1 4
  trunk kam-badca
   remote 127.0.0.1 $KBADCA
   transport tls
@@ -152,6 +162,7 @@ modparam("ctl", "binrpc", "$CTL")
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", 10)
 modparam("registrar", "max_expires", 20)
+modparam("pv", "shvset", "mute=i:0")
 
 request_route {
 	if (!mf_process_maxfwd_header("10")) {
@@ -160,11 +171,15 @@ request_route {
 	}
 	if (is_method("REGISTER")) {
 		xlog("L_NOTICE", "REG at \$TV(Sn) proto \$proto cseq \$cs auth [\$au] expires [\$hdr(Expires)]\n");
+		if (\$shv(mute) == 1 && \$fU == "gw3") {
+			xlog("L_NOTICE", "MUTE at \$TV(Sn) gw3 cseq \$cs\n");
+			exit;
+		}
 		if (!pv_www_authenticate("carrier.example", "s3cret-gw", "0")) {
 			www_challenge("carrier.example", "1");
 			exit;
 		}
-		if (\$au != "gw1" && \$au != "gw2") {
+		if (\$au != "gw1" && \$au != "gw2" && \$au != "gw3") {
 			sl_send_reply("403", "Not this user");
 			exit;
 		}
@@ -331,17 +346,28 @@ sed "s/^/   /" <<<"$t"
 check "it:kam-tls:show-sip-trunks (both registered, 20 s granted)" bash -c \
 	"grep -qE '^kam-tls .*registered \(20 s granted' <<<'$t' && grep -qE '^kam-tcp .*registered \(20 s granted' <<<'$t'"
 
-# --- stop: un-REGISTER every bound trunk, then exit
+# --- stop: un-REGISTER every bound trunk, then exit; gw3's goes unanswered
+check "it:kam-tls:reg-mute:registered-before-stop" bound tandem "tcp:127.0.0.1:$KTCP"
+kamcmd -s "$CTL" pv.shvSet mute int 1 >/dev/null
+t0=$(now_us)
 kill -TERM $TD
-for _ in $(seq 1 100); do kill -0 $TD 2>/dev/null || break; sleep 0.1; done
-check "it:kam-tls:stop:tandemd-exited" bash -c "! kill -0 $TD 2>/dev/null"
+for _ in $(seq 1 100); do kill -0 $TD 2>/dev/null || break; sleep 0.05; done
+stop_ms=$((($(now_us) - t0) / 1000))
+check "it:kam-tls:stop:tandemd-exited-within-the-bound (${stop_ms} ms, bound 2 s + exit)" \
+	bash -c "! kill -0 $TD 2>/dev/null && [ $stop_ms -lt 3500 ]"
 check "it:kam-tls:stop:unregister-over-tls (Expires 0)" \
 	grep -qE "SAVED at [0-9.]+ gw1 proto tls cseq [0-9]+ expires \[0\]" "$TMPD/k.log"
 check "it:kam-tls:stop:unregister-over-tcp (Expires 0)" \
 	grep -qE "SAVED at [0-9.]+ gw2 proto tcp cseq [0-9]+ expires \[0\]" "$TMPD/k.log"
 check "it:kam-tls:stop:unregistered-logged" bash -c \
 	"grep -q 'trunk kam-tls: unregistered' '$TMPD/td.log' && grep -q 'trunk kam-tcp: unregistered' '$TMPD/td.log'"
+check "it:kam-tls:stop:unanswered-un-register-logged" \
+	grep -q "stopping with 1 un-REGISTER(s) unanswered" "$TMPD/td.log"
+check "it:kam-tls:stop:kamailio-left-gw3-unanswered" grep -qE "MUTE at [0-9.]+ gw3" "$TMPD/k.log"
 u=$(ul_dump)
-check "it:kam-tls:stop:usrloc-empty" bash -c "! grep -q 'Address:' <<<'$u'"
+grep -E "AoR|Address" <<<"$u" | sed "s/^/   after stop: /"
+check "it:kam-tls:stop:usrloc-without-the-tls-and-tcp-bindings (gw1, gw2 gone)" \
+	bash -c "! grep -qE 'AoR: gw[12]\$' <<<'$u'"
+check "it:kam-tls:stop:unanswered-binding-stays (gw3)" grep -qE "AoR: gw3$" <<<"$u"
 [ -n "${FAILED:-}" ] && { grep -iE "regist|kam-|TLS" "$TMPD/td.log" | tail -30; grep -v "^ *$" "$TMPD/k.log" | tail -30; }
 exit ${FAILED:-0}

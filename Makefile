@@ -34,6 +34,7 @@ DEB_BUILD += libbpf-dev libxdp-dev
 DEB_BUILD += libpq-dev
 DEB_BUILD += libncurses-dev
 DEB_TEST += postgresql
+DEB_TEST += kamailio kamailio-tls-modules
 export DEB_BUILD DEB_TEST
 
 PKGS := libosmocore libosmovty libosmogsm libosmo-sigtran liburing spandsp speexdsp libcares \

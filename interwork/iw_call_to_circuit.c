@@ -179,15 +179,15 @@ static void in_prack(void *u, struct sip_leg *leg, const struct sip_msg *prack)
 
 /* The URI that names the called party: the Request-URI, except on a trunk
  * we register with, whose registrar retargets the request to the Contact
- * we bound (RFC 3261 10, 16.5: "sip:tandem@our-address"), leaving the
- * number the caller dialled in To. */
+ * we bound (RFC 3261 10, 16.5: "sip:tandem@our-address", or the trunk's
+ * "register contact-user"), leaving the number the caller dialled in To. */
 static struct tstr called_uri(const struct sip_trunk *trunk, const struct sip_msg *invite)
 {
 	struct sip_uri u;
 	struct sip_nameaddr to;
 
 	if (trunk && trunk->do_register && sip_uri_decode(invite->ruri, &u) == 0 &&
-	    tstr_eq_cstr(u.user, "tandem") && sip_msg_to(invite, &to) == 0)
+	    sip_trunk_is_reg_contact_user(u.user.p, u.user.len) && sip_msg_to(invite, &to) == 0)
 		return to.uri;
 	return invite->ruri;
 }

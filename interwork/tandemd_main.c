@@ -396,20 +396,28 @@ int main(int argc, char **argv)
 
 	rc = loop_run(d.loop);
 
-	/* A stop is graceful: every call is released on both sides, and the
-	 * loop turns on (at most 2 s) until the SIP dialogs are over and the
-	 * messages are out. */
-	if (rc == 0 && iw_release_all(d.iw, ISUP_CAUSE_TEMPORARY_FAILURE)) {
+	/* A stop is graceful: every call is released on both sides, our
+	 * registrations at trunks are removed (REGISTER Expires 0), and the
+	 * loop turns on (at most 2 s) until the SIP dialogs are over, the
+	 * un-REGISTERs answered and the messages out. */
+	bool calls = rc == 0 && iw_release_all(d.iw, ISUP_CAUSE_TEMPORARY_FAILURE);
+	unsigned unreg = rc == 0 ? sip_ua_unregister_all(d.ua) : 0;
+
+	if (calls || unreg) {
 		struct timespec t0, t;
 
-		LOGP(DMAIN, LOGL_NOTICE, "releasing the calls before stopping\n");
+		if (calls)
+			LOGP(DMAIN, LOGL_NOTICE, "releasing the calls before stopping\n");
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		do {
 			if (loop_run_once(d.loop) < 0)
 				break;
 			clock_gettime(CLOCK_MONOTONIC, &t);
-		} while (iw_active_calls(d.iw) &&
+		} while ((iw_active_calls(d.iw) || sip_ua_unregister_pending(d.ua)) &&
 			 (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
+		if (sip_ua_unregister_pending(d.ua))
+			LOGP(DSIP, LOGL_NOTICE, "stopping with %u un-REGISTER(s) unanswered\n",
+			     sip_ua_unregister_pending(d.ua));
 		/* one more turn so that what the last events queued goes out */
 		loop_run_once(d.loop);
 	}

@@ -108,11 +108,17 @@ struct sip_trunk *sip_sec_trunk_match(const struct sockaddr *src, int proto)
 		return NULL;
 	/* address and port first (several trunks behind one host), then the
 	 * address alone (a peer that sends from another port than it listens
-	 * on), then the allow entries */
+	 * on, as every TCP/TLS connection it opens does), one of the
+	 * request's transport first, then the allow entries */
 	llist_for_each_entry(t, &sip_cfg.trunks, list)
 	{
 		if ((t->port == port && host_is(t->host, family, addr)) ||
 		    sip_trunk_res_has_addr(t, family, addr, port))
+			return t;
+	}
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		if (proto >= 0 && (int)t->proto == proto && host_is(t->host, family, addr))
 			return t;
 	}
 	llist_for_each_entry(t, &sip_cfg.trunks, list)

@@ -287,6 +287,11 @@ DEFUN(show_sip_security, show_sip_security_cmd, "show sip security",
 			sip_transport_conn_count(vty_tr), c->max_conns, c->max_conns_per_source,
 			ts->conns_refused_total, ts->conns_refused_source, ts->conns_deadline,
 			ts->conns_idle, ts->rx_bad_frames, VTY_NEWLINE);
+		vty_out(vty,
+			"connections: %" PRIu64 " in, %" PRIu64 " out, %" PRIu64
+			" closed; TLS handshakes failed %" PRIu64 "%s",
+			ts->conns_in, ts->conns_out, ts->conns_closed, ts->tls_handshake_failures,
+			VTY_NEWLINE);
 	}
 	if (vty_loop) {
 		const struct loop_stats *ls = loop_get_stats(vty_loop);

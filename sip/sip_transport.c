@@ -373,9 +373,15 @@ static bool tls_pump(struct sip_conn *sc)
 
 			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 				return true;
+			long vr = SSL_get_verify_result(sc->ssl);
+
 			sc->t->st.tls_handshake_failures++;
-			LOGP(DSIP, LOGL_NOTICE, "TLS %s: handshake failed: %s\n",
-			     tandem_addr_str(&sc->peer, peer, sizeof(peer)), tls_reason());
+			/* the certificate check's own reason (wrong CA, wrong
+			 * name, expired) where that is what failed */
+			LOGP(DSIP, LOGL_NOTICE, "TLS %s: handshake failed: %s%s%s\n",
+			     tandem_addr_str(&sc->peer, peer, sizeof(peer)), tls_reason(),
+			     vr != X509_V_OK ? ": " : "",
+			     vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
 			conn_error(sc);
 			return false;
 		}

@@ -91,6 +91,7 @@ struct sip_trunk {
 	bool up, registered;
 	unsigned options_rtt_us; /* the last OPTIONS answer's round trip (0: none yet) */
 	/* outbound registration (sip_ua_trunk.c) */
+	char *register_user; /* our Contact's user part (NULL: "tandem") */
 	unsigned reg_granted, reg_failures, reg_last_status;
 	uint64_t reg_next_ns;	   /* loop_now_ns() of the next REGISTER */
 	unsigned calls;		   /* calls on the trunk now (kept by the interworking layer) */
@@ -116,6 +117,10 @@ const char *sip_trunk_state_name(const struct sip_trunk *t);
 /* ", registered (...)" / ", not registered (...)" for "show sip trunks";
  * empty when the trunk does not register */
 void sip_trunk_reg_describe(const struct sip_trunk *t, char *buf, size_t size);
+/* Whether user is the Contact user a trunk registering with its carrier
+ * binds ("register contact-user", default tandem): a request to it was
+ * retargeted by that registrar and names the called party in To. */
+bool sip_trunk_is_reg_contact_user(const char *user, size_t len);
 
 /* The "sip" node, "show sip trunks", and the SIP timers (timer sip ...). */
 void sip_vty_init(void);

@@ -97,11 +97,19 @@ void sip_ua_local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, 
 void sip_ua_local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_t clen,
 			  char *host, size_t hlen, uint16_t *port)
 {
+	sip_ua_local_contact_user(ua, proto, "tandem", contact, clen, host, hlen, port);
+}
+
+/* The same with another user part (a registration's "register contact-user") */
+void sip_ua_local_contact_user(struct sip_ua *ua, enum sip_proto proto, const char *user,
+			       char *contact, size_t clen, char *host, size_t hlen, uint16_t *port)
+{
 	bool v6;
 
 	sip_ua_local_hostport(ua, proto, host, hlen, port);
 	v6 = strchr(host, ':') != NULL;
-	snprintf(contact, clen, "sip:tandem@%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "", *port,
+	snprintf(contact, clen, "sip:%s@%s%s%s:%u%s", user, v6 ? "[" : "", host, v6 ? "]" : "",
+		 *port,
 		 proto == SIP_PROTO_TCP	  ? ";transport=tcp"
 		 : proto == SIP_PROTO_TLS ? ";transport=tls"
 					  : "");

@@ -117,6 +117,11 @@ const struct sip_ua_stats *sip_ua_get_stats(const struct sip_ua *ua);
 void sip_ua_start_keepalives(struct sip_ua *ua);
 /* REGISTER toward every trunk configured with "register", with refresh. */
 void sip_ua_start_registrations(struct sip_ua *ua);
+/* At stop: REGISTER with Expires 0 to every trunk we are registered at
+ * (RFC 3261 10.2.2); the number sent. Then turn the loop while
+ * sip_ua_unregister_pending() says answers are still awaited. */
+unsigned sip_ua_unregister_all(struct sip_ua *ua);
+unsigned sip_ua_unregister_pending(const struct sip_ua *ua);
 struct sip_transport *sip_ua_transport(struct sip_ua *ua);
 
 /* --- legs --- */

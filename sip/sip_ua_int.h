@@ -200,6 +200,8 @@ void sip_ua_local_hostport(struct sip_ua *ua, enum sip_proto proto, char *host, 
 /* Our Contact URI for proto; host and port (for Via) are returned too. */
 void sip_ua_local_contact(struct sip_ua *ua, enum sip_proto proto, char *contact, size_t clen,
 			  char *host, size_t hlen, uint16_t *port);
+void sip_ua_local_contact_user(struct sip_ua *ua, enum sip_proto proto, const char *user,
+			       char *contact, size_t clen, char *host, size_t hlen, uint16_t *port);
 void sip_ua_txn_info(const struct sip_msg *m, struct sip_txn_info *i);
 int sip_ua_trunk_dest(const struct sip_trunk *t, struct sip_txn_dest *d);
 /* sip_ua_tls.c: the TLS settings of the trunk d leads to (NULL: none). */

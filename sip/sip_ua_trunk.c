@@ -133,6 +133,7 @@ struct trunk_reg {
 	uint32_t cseq;
 	unsigned auth_tries, brief_tries;
 	unsigned expires; /* asked for: the configured lifetime, or a 423's Min-Expires */
+	bool unreg;	  /* stopping: the Contact being removed (Expires 0) */
 	struct sip_auth_client auth;
 };
 
@@ -266,6 +267,15 @@ static void reg_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *rsp,
 		}
 	}
 	r->auth_tries = 0;
+	if (r->unreg) {
+		tr->registered = false;
+		if (st < 300)
+			LOGP(DSIP, LOGL_NOTICE, "trunk %s: unregistered (%u)\n", tr->name, st);
+		else
+			LOGP(DSIP, LOGL_ERROR, "trunk %s: un-REGISTER refused with %u\n", tr->name,
+			     st);
+		return;
+	}
 	if (st == 423 && r->brief_tries < 2) {
 		/* RFC 3261 10.2.8: ask again with at least the Min-Expires */
 		const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_MIN_EXPIRES);
@@ -315,6 +325,10 @@ static void reg_fail(void *tu, struct sip_txn *t)
 
 	sip_txn_detach_user(t);
 	r->txn = NULL;
+	if (r->unreg) {
+		LOGP(DSIP, LOGL_ERROR, "trunk %s: no answer to un-REGISTER\n", r->trunk->name);
+		return;
+	}
 	reg_failed(r, 0, NULL);
 }
 
@@ -339,11 +353,13 @@ static void reg_send(struct trunk_reg *r, const char *auth_hdr)
 		return;
 	if (sip_ua_trunk_dest(r->trunk, &d) < 0) {
 		/* not resolved (yet): try again later, as a failure */
-		reg_failed(r, 0, NULL);
+		if (!r->unreg)
+			reg_failed(r, 0, NULL);
 		return;
 	}
-	sip_ua_local_contact(ua, d.proto, r->contact, sizeof(r->contact), host, sizeof(host),
-			     &port);
+	sip_ua_local_contact_user(ua, d.proto,
+				  r->trunk->register_user ? r->trunk->register_user : "tandem",
+				  r->contact, sizeof(r->contact), host, sizeof(host), &port);
 	snprintf(ruri, sizeof(ruri), "sip:%s", domain);
 	snprintf(aor, sizeof(aor), "sip:%s@%s",
 		 r->trunk->auth_user ? r->trunk->auth_user : "tandem", domain);
@@ -387,6 +403,20 @@ void sip_trunk_reg_describe(const struct sip_trunk *t, char *buf, size_t size)
 		snprintf(buf, size, ", not registered");
 }
 
+bool sip_trunk_is_reg_contact_user(const char *user, size_t len)
+{
+	const struct sip_trunk *t;
+
+	llist_for_each_entry(t, &sip_cfg.trunks, list)
+	{
+		const char *u = t->register_user ? t->register_user : "tandem";
+
+		if (t->do_register && strlen(u) == len && !memcmp(u, user, len))
+			return true;
+	}
+	return false;
+}
+
 static void reg_timer(void *priv)
 {
 	reg_send(priv, NULL);
@@ -419,6 +449,45 @@ void sip_ua_start_registrations(struct sip_ua *ua)
 		llist_add_tail(&r->list, &ua->regs);
 		loop_timer_schedule(ua->l, &r->tmr, 100000);
 	}
+}
+
+/* RFC 3261 10.2.2: at stop, each trunk we are bound at is asked to remove
+ * our Contact (Expires 0); the caller turns the loop until none is left
+ * pending (sip_ua_unregister_pending), within its own bound. */
+unsigned sip_ua_unregister_all(struct sip_ua *ua)
+{
+	struct trunk_reg *r;
+	unsigned n = 0;
+
+	llist_for_each_entry(r, &ua->regs, list)
+	{
+		/* bound, or a REGISTER out that may bind us after we are gone */
+		if ((!r->trunk->registered && !r->txn) || r->unreg)
+			continue;
+		loop_timer_cancel(ua->l, &r->tmr);
+		if (r->txn) { /* a refresh still out: its answer no longer matters */
+			sip_txn_detach_user(r->txn);
+			r->txn = NULL;
+		}
+		r->unreg = true;
+		r->expires = 0;
+		r->auth_tries = 0;
+		LOGP(DSIP, LOGL_NOTICE, "trunk %s: stopping: un-registering %s\n", r->trunk->name,
+		     r->contact);
+		reg_send(r, NULL);
+		if (r->txn)
+			n++;
+	}
+	return n;
+}
+
+unsigned sip_ua_unregister_pending(const struct sip_ua *ua)
+{
+	const struct trunk_reg *r;
+	unsigned n = 0;
+
+	llist_for_each_entry(r, &ua->regs, list) n += r->unreg && r->txn;
+	return n;
 }
 
 void sip_ua_start_keepalives(struct sip_ua *ua)

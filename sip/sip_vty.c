@@ -302,6 +302,23 @@ DEFUN(cfg_trunk_register, cfg_trunk_register_cmd, "register expires <60-86400>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_register_user, cfg_trunk_register_user_cmd, "register contact-user USER",
+      "Register with the trunk\nThe user part of the Contact we register (default tandem)\n"
+      "User: letters, digits and - _ . + only\n")
+{
+	TRUNK;
+	if (!argv[0][0] ||
+	    strspn(argv[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789-_.+") != strlen(argv[0]) ||
+	    strlen(argv[0]) > 32) {
+		vty_out(vty, "%% register contact-user %s: up to 32 letters, digits, - _ . +%s",
+			argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_talloc_replace_string(t, &t->register_user, argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_register_retry, cfg_trunk_register_retry_cmd, "register retry <1-3600> <1-86400>",
       "Register with the trunk\nAfter a failed registration: wait base * 2^(failures-1), at most "
       "max, 50..100 %% of it at random\nBase wait in seconds (default 30)\nMaximum wait in "
@@ -457,6 +474,8 @@ static int config_write_sip(struct vty *vty)
 		if (t->register_retry_base != 30 || t->register_retry_max != 1800)
 			vty_out(vty, "  register retry %u %u%s", t->register_retry_base,
 				t->register_retry_max, VTY_NEWLINE);
+		if (t->register_user)
+			vty_out(vty, "  register contact-user %s%s", t->register_user, VTY_NEWLINE);
 		if (t->require_auth)
 			vty_out(vty, "  require-auth%s", VTY_NEWLINE);
 		sip_registrar_vty_write_trunk(vty, t);
@@ -542,6 +561,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_auth_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_register_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_register_retry_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_register_user_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_require_auth_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_limits_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_prack_cmd);

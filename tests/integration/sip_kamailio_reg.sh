@@ -16,6 +16,7 @@
 #   - 423 with Min-Expires 120: asked again at once with 120
 #   - kamailio stopped: no answer, the same backoff; started again:
 #     registered again
+#   - tandemd stopped: REGISTER with Expires 0, the binding gone from usrloc
 # and as the carrier's redirect server for ISUP -> SIP calls from the
 # libss7 switch (issue 18 item 2; redirect follow 2):
 #   - 302 with a Contact in national form (sip:030222@pbx): followed to
@@ -217,6 +218,7 @@ start_bg "$TMPD/sw.out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --
 	--opc 1 --dpc 2 --cics 1-31 --timeout 200 --auto-answer --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
+TD=$BG_PID
 wait_tcp $VTY 50 || { fail "it:kam-reg:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 echo "wait-link 10" >&3
 
@@ -364,5 +366,14 @@ k_start 2 || fail "it:kam-reg:stopped:kamailio-restart"
 check "it:kam-reg:stopped:registered-after-restart" wait_ev "$TMPD/td.log" \
 	"trunk carrier: registered for 20 s" 150 $((n0 + 1))
 check "it:kam-reg:stopped:binding-in-new-usrloc" bound
+
+# --- tandemd stops: its binding removed (REGISTER Expires 0, RFC 3261 10.2.2)
+kill -TERM $TD
+for _ in $(seq 1 50); do kill -0 $TD 2>/dev/null || break; sleep 0.1; done
+check "it:kam-reg:stop:unregistered-with-expires-0 (digest)" \
+	grep -qE "REG at [0-9.]+ cseq [0-9]+ auth \[gw1\] expires \[0\]" "$TMPD/k2.log"
+check "it:kam-reg:stop:logged" grep -q "trunk carrier: unregistered (200)" "$TMPD/td.log"
+unbound() { ! bound; }
+check "it:kam-reg:stop:usrloc-empty" unbound
 [ -n "${FAILED:-}" ] && { grep -i "regist\|carrier" "$TMPD/td.log" | tail -20; grep -v "^ *$" "$TMPD/k1.log" | tail -20; }
 exit ${FAILED:-0}

@@ -199,6 +199,8 @@ START_TEST(test_trunk_match)
 	struct sip_acl_entry allow[2];
 	struct sip_trunk a = {.name = "a", .host = "192.0.2.10", .port = 5060};
 	struct sip_trunk b = {.name = "b", .host = "192.0.2.10", .port = 5070};
+	struct sip_trunk d = {
+		.name = "d", .host = "192.0.2.10", .port = 5080, .proto = SIP_PROTO_TCP};
 	struct sip_trunk c = {
 		.name = "c", .host = "2001:db8::10", .port = 5060, .allow = allow, .n_allow = 2};
 	struct sockaddr_storage ss;
@@ -226,6 +228,15 @@ START_TEST(test_trunk_match)
 	ck_assert_ptr_null(sip_sec_trunk_match((struct sockaddr *)&ss, SIP_PROTO_UDP));
 	ss = sa("127.0.0.3", 5060); /* nobody's */
 	ck_assert_ptr_null(sip_sec_trunk_match((struct sockaddr *)&ss, SIP_PROTO_UDP));
+	/* a TCP trunk at the same host, listed after a: a connection from
+	 * another port (every TCP/TLS connection the peer opens) is its */
+	llist_add_tail(&d.list, &sip_cfg.trunks);
+	ss = sa("192.0.2.10", 40001);
+	ck_assert_ptr_eq(sip_sec_trunk_match((struct sockaddr *)&ss, SIP_PROTO_TCP), &d);
+	ck_assert_ptr_eq(sip_sec_trunk_match((struct sockaddr *)&ss, SIP_PROTO_UDP), &a);
+	ck_assert_ptr_eq(sip_sec_trunk_match((struct sockaddr *)&ss, SIP_PROTO_TLS), &a);
+	ck_assert_ptr_eq(sip_sec_trunk_match((struct sockaddr *)&ss, -1), &a);
+	llist_del(&d.list);
 	llist_del(&a.list);
 	llist_del(&b.list);
 	llist_del(&c.list);

@@ -28,7 +28,13 @@
 #     passed over (last 408) and the other answering. Calls lost: only those
 #     in flight in the dead proxy at the kill (relayed, no final answer back;
 #     counted from its log, usually 0), every other call is answered.
-# Ports 26000-26023.
+#   - a 302 whose Contact is a tel: URI (RFC 3966), local with a
+#     phone-context, then global with visual separators: the number through
+#     the numbering rules, routed like an IAM's (trunk tgt), answered
+#   - a 302 not followed (trunk norecurse: redirect follow 0): REL cause 23
+#     with the redirection number (the Contact's number, national form) and
+#     redirection information, as the switch reads them off the wire
+# Ports 26000-26026.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-trunk-dns: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:sip-trunk-dns: sipp is not installed"; exit 0; }
@@ -38,7 +44,8 @@ command -v python3 >/dev/null || { skip "it:sip-trunk-dns: python3 needed for th
 cd "$TMPD" || exit 1
 VTY=26000 M3UA=26001 SIP=26002 DNS=26003 DEAD=26011 LIVE=26012 SPAN_L=26005 SPAN_R=26006 UAC=26007
 TLS_BAD=26013 TLS_GOOD=26014 TLS_UAS=26015 TLS_NOVERIFY=26016 TLS_LISTEN=26017
-KAM1=26020 KAM2=26021 KUAS1=26022 KUAS2=26023
+KAM1=26020 KAM2=26021 KUAS1=26022 KUAS2=26023 REDIR=26024 TGT=26025 NOREC=26026
+SIPP=$TOP/tests/integration/sipp
 V=$TOP/tests/vectors/tls
 ST=$(command -v stunnel4 || command -v stunnel)
 
@@ -121,12 +128,22 @@ sip
   transport tls
  trunk pair
   remote pair.test
+ trunk redirsrv
+  remote 127.0.0.1 $REDIR
+ trunk tgt
+  remote 127.0.0.1 $TGT
+ trunk norecurse
+  remote 127.0.0.1 $NOREC
+  redirect follow 0
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
  route to-sip 4930555 via secure
  route to-sip 4930777 via strict noverify
  route to-sip 4930888 via pair
+ route to-sip 4930444 via redirsrv
+ route to-sip 4930666 via tgt
+ route to-sip 4930333 via norecurse
  route to-isup default via sw1
 media
  rtp-port-range 26040 26059
@@ -204,6 +221,48 @@ sw "release 4 16"
 wait_ev "$out" "EV RLC cic=4" 50
 wait "$live"
 check "it:sip-trunk-dns:live-sipp-complete (2 calls, BYE)" test $? -eq 0
+
+# --- 3xx with a tel: Contact (RFC 3966), and a 3xx not followed
+start_bg "$TMPD/tgt.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $TGT -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/tgt.msg"
+tgt=$BG_PID
+wait_udp $TGT 50
+n=0
+for contact in "tel:6661234;phone-context=+4930" "tel:+49-30-666-1235"; do
+	cic=$((7 + n)) want=4930666123$((4 + n))
+	n=$((n + 1))
+	start_bg "$TMPD/redir$n.out" timeout 30 sipp -sf "$SIPP/uas_302_contact.xml" -i 127.0.0.1 \
+		-p $REDIR -key contact "$contact" -m 1 -nostdin
+	r=$BG_PID
+	wait_udp $REDIR 50
+	sw "call $cic 30444000$n 30123456"
+	check "it:sip-trunk-dns:tel-contact-$n:answered (ANM, $contact)" wait_ev "$out" "EV ANM cic=$cic\$" 80
+	check "it:sip-trunk-dns:tel-contact-$n:redirect-logged" grep -qF \
+		"SIP 302 from trunk redirsrv: redirect 1/3 to $contact (number +$want) via trunk tgt" "$TMPD/td.log"
+	check "it:sip-trunk-dns:tel-contact-$n:invite-at-target (sip:+$want)" \
+		grep -q "^INVITE sip:+$want@127.0.0.1;user=phone SIP/2.0" "$TMPD/tgt.msg"
+	wait "$r"
+	check "it:sip-trunk-dns:tel-contact-$n:sipp-302-scenario (302 ACKed)" test $? -eq 0
+	sw "release $cic 16"
+	wait_ev "$out" "EV RLC cic=$cic\$" 50
+done
+check "it:sip-trunk-dns:tel-contact:no-rel-before-answer" eval '! grep -qE "^EV REL cic=(7|8) " "$out"'
+wait "$tgt"
+# not followed: REL 23, redirection number 30777888 (NOA 3 national),
+# redirection information 03 (call diverted) 31 (unconditional, counter 1)
+start_bg "$TMPD/norec.out" timeout 30 sipp -sf "$SIPP/uas_302_contact.xml" -i 127.0.0.1 \
+	-p $NOREC -key contact "sip:+4930777888@192.0.2.1;user=phone" -m 1 -nostdin
+r=$BG_PID
+wait_udp $NOREC 50
+sw "call 9 30333001 30123456"
+check "it:sip-trunk-dns:302-not-followed:rel-23" wait_ev "$out" "^EV REL cic=9 cause=23\$" 80
+check "it:sip-trunk-dns:302-not-followed:redirection-number-on-the-wire" \
+	grep -q "^EV RELP cic=9 loc=[0-9]* cause=23 len=2 rn=3:30777888 ri=0331\$" "$out"
+check "it:sip-trunk-dns:302-not-followed:logged" grep -q \
+	"SIP 302 not followed: REL 23 with redirection number 30777888 (NOA 3) from sip:+4930777888@192.0.2.1;user=phone" \
+	"$TMPD/td.log"
+wait "$r"
+check "it:sip-trunk-dns:302-not-followed:sipp (302 ACKed)" test $? -eq 0
 
 # --- an SRV pair of two Kamailio proxies, one killed while calls go on
 KAM=$(command -v kamailio || echo /usr/sbin/kamailio)

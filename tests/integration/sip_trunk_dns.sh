@@ -21,13 +21,14 @@
 #     that does not verify (verification per trunk), which is answered.
 #   - an SRV pair of real proxies: pair.test's SRV names two Kamailio
 #     instances (127.0.0.8 and 127.0.0.9, same priority, weights 50/50),
-#     each relaying to its own sipp UAS. ISUP calls spread over both; one
-#     Kamailio is killed (SIGKILL) while calls go on: the next INVITE it
-#     gets is unanswered, after Timer B tandem sends it to the other one,
-#     which takes every later call; show sip trunks has the dead target
-#     passed over (last 408) and the other answering. Calls lost: only those
-#     in flight in the dead proxy at the kill (relayed, no final answer back;
-#     counted from its log, usually 0), every other call is answered.
+#     each relaying to its own sipp UAS (ringing, answer 1 s later).
+#     ISUP calls spread over both; one Kamailio is killed (SIGKILL) while a
+#     call rings through it and calls go on: the next INVITE it gets is
+#     unanswered, after Timer B tandem sends it to the other one, which
+#     takes every later call; show sip trunks has the dead target passed
+#     over (last 408) and the other answering. Calls lost: exactly those in
+#     flight in the dead proxy at the kill (relayed, no final answer back:
+#     counted from its log), every other call is answered.
 #   - a 302 whose Contact is a tel: URI (RFC 3966), local with a
 #     phone-context, then global with visual separators: the number through
 #     the numbering rules, routed like an IAM's (trunk tgt), answered
@@ -269,7 +270,8 @@ KAM=$(command -v kamailio || echo /usr/sbin/kamailio)
 KMOD=/usr/lib/x86_64-linux-gnu/kamailio/modules
 # kam_relay_cfg CFG ADDR PORT UAS: a stateful proxy on udp ADDR:PORT that
 # relays every INVITE to the sipp UAS at 127.0.0.1:UAS without
-# Record-Route (the dialog then goes straight between tandem and the UAS);
+# Record-Route (in-dialog requests that come to it go on to their
+# Request-URI, the UAS's Contact);
 # it logs "RELAY <Call-ID>" and "FINAL <status> <Call-ID>" (the final
 # answer it passes back).
 kam_relay_cfg() {
@@ -301,8 +303,11 @@ request_route {
 		exit;
 	}
 	if (has_totag()) {
-		if (is_method("ACK") && t_check_trans())
+		# in-dialog: to the Request-URI (the UAS's Contact)
+		if (!is_method("ACK") || t_check_trans())
 			t_relay();
+		else
+			forward();
 		exit;
 	}
 	t_check_trans();
@@ -326,10 +331,12 @@ KCFG
 if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 	kam_relay_cfg "$TMPD/kam1.cfg" 127.0.0.8 $KAM1 $KUAS1
 	kam_relay_cfg "$TMPD/kam2.cfg" 127.0.0.9 $KAM2 $KUAS2
-	start_bg "$TMPD/kuas1.out" timeout 100 sipp -sn uas -i 127.0.0.1 -p $KUAS1 -nostdin \
-		-trace_msg -message_file "$TMPD/kuas1.msg"
-	start_bg "$TMPD/kuas2.out" timeout 100 sipp -sn uas -i 127.0.0.1 -p $KUAS2 -nostdin \
-		-trace_msg -message_file "$TMPD/kuas2.msg"
+	# the called parties ring, answer 1 s later (a call is in flight that
+	# long), wait for the BYE; their RTP goes nowhere (port 26039)
+	start_bg "$TMPD/kuas1.out" timeout 100 sipp -sf "$SIPP/uas_media_1s.xml" -key rtpport 26039 \
+		-i 127.0.0.1 -p $KUAS1 -nostdin -trace_msg -message_file "$TMPD/kuas1.msg"
+	start_bg "$TMPD/kuas2.out" timeout 100 sipp -sf "$SIPP/uas_media_1s.xml" -key rtpport 26039 \
+		-i 127.0.0.1 -p $KUAS2 -nostdin -trace_msg -message_file "$TMPD/kuas2.msg"
 	start_bg "$TMPD/kam1.log" "$KAM" -DD -E -f "$TMPD/kam1.cfg"
 	k1=$BG_PID
 	start_bg "$TMPD/kam2.log" "$KAM" -DD -E -f "$TMPD/kam2.cfg"
@@ -338,6 +345,11 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 	wait_udp $KAM1 50 || fail "it:sip-trunk-dns:pair:kamailio-1-start"
 	wait_udp $KAM2 50 || fail "it:sip-trunk-dns:pair:kamailio-2-start"
 	relayed() { grep -c "RELAY " "$TMPD/$1.log" 2>/dev/null; }
+	# relayed by Kamailio 1, no final answer back through it
+	in_flight() {
+		awk '/RELAY / { r[$NF] = 1 } /FINAL [0-9]+ / { delete r[$NF] } END { print length(r) }' \
+			"$TMPD/kam1.log"
+	}
 	anm() { grep -cE "^EV ANM cic=(1[0-9]|2[0-9]|30)$" "$out"; }
 	# answered calls are released at once (the RTP port range holds 10
 	# calls): the media channels go round
@@ -350,26 +362,28 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 			sw "release $c 16"
 		done
 	}
-	# calls on CIC 10..30, one every 250 ms; Kamailio 1 is killed once it
-	# relayed 2 calls and 8 calls went (both proxies took some: the
-	# weighted choice)
+	# calls on CIC 10..30, one every 250 ms; Kamailio 1 is killed once 8
+	# calls went, both proxies took some (the weighted choice) and one is
+	# ringing through Kamailio 1 (a call in flight; CIC 22 at the latest)
 	cic=10 n_before=0
-	while [ $cic -le 30 ]; do
+	while [ $cic -le 22 ]; do
+		k1_was=$(relayed kam1)
 		sw "call $cic 30888$cic 30123456"
 		cic=$((cic + 1))
-		sleep 0.25
 		release_answered
-		[ $((cic - 10)) -ge 8 ] && [ "$(relayed kam1)" -ge 2 ] && [ "$(relayed kam2)" -ge 1 ] && break
+		# this call just went through Kamailio 1 (its answer due in 1 s)
+		[ $((cic - 10)) -ge 8 ] && [ "$k1_was" -ge 2 ] && [ "$(relayed kam2)" -ge 1 ] &&
+			until_tenths 4 eval '[ "$(relayed kam1)" -gt "$k1_was" ]' && break
+		sleep 0.25
 	done
 	n_before=$((cic - 10))
-	sleep 0.1
 	# the whole proxy dies at once: its main process and the workers it forked
 	kill -KILL $k1 $(pgrep -P $k1)
 	wait $k1 2>/dev/null
 	k1_relayed=$(relayed kam1) k2_at_kill=$(relayed kam2)
-	# in flight at the kill: relayed by Kamailio 1, no final answer back
-	inflight=$(awk '/RELAY / { r[$NF] = 1 } /FINAL [0-9]+ / { delete r[$NF] } END { print length(r) }' \
-		"$TMPD/kam1.log")
+	# in flight at the kill: relayed by Kamailio 1, no final answer back;
+	# these are lost (their 200 goes to the dead proxy: ACM, never ANM)
+	inflight=$(in_flight)
 	echo "   SRV pair: $n_before calls before the kill (kamailio 1 relayed $k1_relayed," \
 		"kamailio 2 $(relayed kam2)), $inflight in flight in kamailio 1 at the kill"
 	check "it:sip-trunk-dns:pair:both-targets-took-calls (k1 $k1_relayed, k2 $(relayed kam2))" \
@@ -401,6 +415,13 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 		"(in $((($(date +%s%N) - t0) / 1000000)) ms)"
 	check "it:sip-trunk-dns:pair:calls-after-kill-answered ($answered of $total, $inflight in flight lost)" \
 		test "$answered" = $((total - inflight))
+	lost=""
+	for c in $(seq 10 "$last"); do grep -q "^EV ANM cic=$c\$" "$out" || lost="$lost $c"; done
+	all_rang() {
+		local c
+		for c in $lost; do grep -q "^EV ACM cic=$c " "$out" || return 1; done
+	}
+	check "it:sip-trunk-dns:pair:lost-calls-were-ringing (CIC${lost:- none}: ACM, no ANM)" all_rang
 	k2_after=$(($(relayed kam2) - k2_at_kill))
 	check "it:sip-trunk-dns:pair:every-later-call-relayed-by-kam2 ($k2_after of $((last - first + 1)))" \
 		test "$k2_after" = $((last - first + 1))

@@ -347,14 +347,16 @@ void iw_diversion_to_isup(struct iw_call *c, const struct sip_msg *invite,
  * ones first, highest q first (no q: 1.0; equal q keep their order),
  * then the others in message order. tried(priv, uri): the URI was tried
  * already (a loop); allowed(priv, u): its host is one we may send to (a
- * configured trunk). Pure but for the callbacks; returns how many out
+ * configured trunk), or for a tel: URI (RFC 3966) its number routes to a
+ * trunk. Pure but for the callbacks; returns how many out
  * holds (at most max). */
 struct sip_uri;
 enum iw_redir_verdict {
 	IW_REDIR_USE,
-	IW_REDIR_NOT_SIP, /* not a sip/sips URI, or a '*' */
-	IW_REDIR_TRIED,	  /* a URI tried before */
-	IW_REDIR_FOREIGN, /* a host that belongs to no configured trunk */
+	IW_REDIR_NOT_SIP,  /* not a sip/sips URI, or a '*' */
+	IW_REDIR_TRIED,	   /* a URI tried before */
+	IW_REDIR_FOREIGN,  /* a host that belongs to no configured trunk */
+	IW_REDIR_NO_ROUTE, /* a tel: URI whose number routes to no trunk */
 };
 struct iw_redir_target {
 	char uri[256];

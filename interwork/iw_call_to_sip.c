@@ -297,15 +297,46 @@ static int strv_add(void *ctx, char ***v, unsigned *n, const char *s, bool front
 	return 0;
 }
 
+/* A tel: Contact (RFC 3966): its number (global, or local with a
+ * phone-context) through the redirecting trunk's numbering rules, then
+ * routed toward SIP like the number of an IAM: 0 with e164 and rr (the
+ * trunk and the number to send), or -ENOENT. */
+static int tel_route(struct iw_call *c, const char *uri, char *e164, size_t esize,
+		     struct iw_route_res *rr)
+{
+	struct iw *iw = c->iw;
+
+	memset(rr, 0, sizeof(*rr));
+	if (iw_uri_to_e164(iw_trunk_num(c), (struct tstr){uri, strlen(uri)}, e164, esize) < 0 ||
+	    !iw->route || iw->route(iw->route_priv, true, e164, rr) < 0 || !rr->trunk)
+		return -ENOENT;
+	return 0;
+}
+
 static bool cb_tried(void *priv, const char *uri)
 {
-	return redir_was_tried(priv, uri);
+	struct iw_call *c = priv;
+	char e164[48];
+
+	if (redir_was_tried(c, uri))
+		return true;
+	/* a tel: Contact naming the number just called is a loop too */
+	return !strncasecmp(uri, "tel:", 4) &&
+	       iw_uri_to_e164(iw_trunk_num(c), (struct tstr){uri, strlen(uri)}, e164,
+			      sizeof(e164)) >= 0 &&
+	       !strcmp(e164, c->number);
 }
 
 static bool cb_allowed(void *priv, const struct sip_uri *u)
 {
-	(void)priv;
-	return redir_trunk(u) != NULL;
+	struct iw_call *c = priv;
+	struct iw_route_res rr;
+	char e164[48], uri[256];
+
+	if (u->scheme != SIP_URI_TEL)
+		return redir_trunk(u) != NULL;
+	snprintf(uri, sizeof(uri), "tel:%.*s", (int)u->opaque.len, u->opaque.p);
+	return tel_route(c, uri, e164, sizeof(e164), &rr) == 0;
 }
 
 /* A 3xx: its usable Contacts (iw_redir_targets) go in front of those
@@ -332,6 +363,12 @@ static void redir_collect(struct iw_call *c, unsigned status, const struct sip_m
 			c->iw->st.redirects_refused++;
 			LOGCALL(c, LOGL_NOTICE,
 				"SIP %u Contact %s: its host is no configured trunk: refused\n",
+				status, v[i].uri);
+			break;
+		case IW_REDIR_NO_ROUTE:
+			c->iw->st.redirects_refused++;
+			LOGCALL(c, LOGL_NOTICE,
+				"SIP %u Contact %s: its number routes to no SIP trunk: refused\n",
 				status, v[i].uri);
 			break;
 		}
@@ -380,6 +417,31 @@ static bool redir_normalise(struct iw_call *c, const char *uri, const struct sip
 	return n > 0 && (size_t)n < rsize;
 }
 
+/* A tel: Contact (RFC 3966): the number, normalised, routed as an IAM's
+ * would be (the route's trunk and number; its Request-URI in the
+ * trunk's own form). True when an INVITE went. */
+static bool try_tel(struct iw_call *c, unsigned status, const char *uri)
+{
+	struct iw_route_res rr;
+	char e164[48];
+
+	if (tel_route(c, uri, e164, sizeof(e164), &rr) < 0 || !iw_admit_trunk(rr.trunk)) {
+		LOGCALL(c, LOGL_INFO, "redirect target %s: no SIP route available\n", uri);
+		return false;
+	}
+	c->redirects++;
+	c->iw->st.redirects++;
+	LOGCALL(c, LOGL_INFO,
+		"SIP %u from trunk %s: redirect %u/%u to %s (number +%s) via trunk %s\n", status,
+		c->trunk_name, c->redirects, c->redir_max, uri, e164, rr.trunk->name);
+	iw_call_cdr_record(c, false, (int)status, 0, -1);
+	redir_header(c, rr.trunk, status, uri);
+	sip_leg_detach(c->leg);
+	c->leg = NULL;
+	send_invite(c, rr.trunk, rr.number[0] ? rr.number : e164, NULL);
+	return true;
+}
+
 /* The next Contact still to try (the ISUP side keeps waiting): true when
  * an INVITE went. status: the answer that made us look (3xx, or the
  * failure of a redirected target). */
@@ -392,6 +454,14 @@ static bool try_redirect(struct iw_call *c, unsigned status)
 
 		memmove(c->redir_todo, c->redir_todo + 1, --c->n_redir_todo * sizeof(char *));
 		strv_add(c, &c->redir_tried, &c->n_redir_tried, uri, false);
+		if (!strncasecmp(uri, "tel:", 4)) {
+			if (try_tel(c, status, uri)) {
+				talloc_free(uri);
+				return true;
+			}
+			talloc_free(uri);
+			continue;
+		}
 		if (sip_uri_decode((struct tstr){uri, strlen(uri)}, &u) < 0 ||
 		    !(t = redir_trunk(&u)) || !iw_admit_trunk(t)) {
 			LOGCALL(c, LOGL_INFO, "redirect target %s: trunk not available\n", uri);
@@ -509,6 +579,52 @@ static bool fail_tone(struct iw_call *c, int cause)
 	return true;
 }
 
+/* A 300/301/302 we do not follow (the trunk's "redirect follow 0", or its
+ * limit reached): the caller's exchange is told where the called party
+ * went, as Q.732.2 call rerouting has it (REL cause 23 "redirection to new
+ * destination" with the redirection number and redirection information),
+ * where the circuit's protocol carries them (ITU ISUP); the number is the
+ * first Contact (sip, sips or tel) whose user part is one, normalised
+ * with the redirecting trunk's rules. True when the REL will carry them. */
+static bool redirect_back(struct iw_call *c, unsigned status, const struct sip_msg *rsp)
+{
+	struct sip_contact ct;
+	struct isup_number rn;
+	char uri[256], e164[48];
+	uint8_t ri[2];
+
+	if (!c->cleg || !c->cleg->ops->release_redirect || status < 300 || status > 302)
+		return false;
+	for (unsigned i = 0; i < 8 && sip_msg_contact(rsp, i, &ct) == 0; i++) {
+		struct sip_uri u;
+
+		if (ct.na.star || ct.na.uri.len >= sizeof(uri) ||
+		    sip_uri_decode(ct.na.uri, &u) < 0 ||
+		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS &&
+		     u.scheme != SIP_URI_TEL) ||
+		    !u.user.len)
+			continue;
+		snprintf(uri, sizeof(uri), "%.*s", (int)ct.na.uri.len, ct.na.uri.p);
+		if (iw_uri_to_e164(iw_trunk_num(c), (struct tstr){uri, strlen(uri)}, e164,
+				   sizeof(e164)) < 0)
+			continue;
+		iw_e164_to_isup(iw_group_num(c, c->linkset), e164, &rn);
+		/* Q.763 3.45: "call diverted" (3), reason unknown for the
+		 * original; the counter; redirecting reason 3 unconditional
+		 * (301/302) or 5 deflection immediate response (300) */
+		ri[0] = 3;
+		ri[1] = (uint8_t)((c->redirects + 1 > 7 ? 7 : c->redirects + 1) |
+				  (status == 300 ? 5 : 3) << 4);
+		if (c->cleg->ops->release_redirect(c->cleg, &rn, ri) < 0)
+			return false;
+		LOGCALL(c, LOGL_INFO,
+			"SIP %u not followed: REL 23 with redirection number %s (NOA %u) from %s\n",
+			status, rn.digits, rn.noa, uri);
+		return true;
+	}
+	return false;
+}
+
 void iw_to_sip_failed(struct iw_call *c, unsigned status, const struct sip_msg *rsp)
 {
 	uint8_t loc = iw_cause_sip_location((int)status);
@@ -534,6 +650,9 @@ void iw_to_sip_failed(struct iw_call *c, unsigned status, const struct sip_msg *
 	if (c->cleg && !c->acm_sent && iw_cause_sip_failover((int)status) &&
 	    try_next_trunk(c, status))
 		return;
+	if (cause < 0 && status >= 300 && status <= 302 && c->trunk &&
+	    c->redirects >= c->redir_max && redirect_back(c, status, rsp))
+		cause = ISUP_CAUSE_REDIRECTION;
 	if (cause < 0)
 		cause = iw_cause_map_from_msg(c->iw->cfg.causes, (int)status, rsp);
 	LOGCALL(c, LOGL_INFO, "SIP %u: REL cause %d\n", status, cause);

@@ -71,6 +71,12 @@ struct iw_leg_ops {
 	 * received encapsulated: the release that follows with the same cause
 	 * value and location carries it as it came. Optional. */
 	void (*release_detail)(struct iw_leg *leg, const uint8_t *ci, size_t len);
+	/* The release that follows sends the caller's exchange to another
+	 * number (ISUP REL with cause 23: redirection number, Q.763 3.46, and
+	 * redirection information, 3.45). Optional; -ENOTSUP where the
+	 * protocol or variant carries neither (ANSI, PRI). */
+	int (*release_redirect)(struct iw_leg *leg, const struct isup_number *rn,
+				const uint8_t ri[2]);
 	/* Release toward the circuit with a Q.850 cause and location
 	 * (ISUP_LOC_*): REL, DISCONNECT. The leg is gone when this returns. */
 	void (*release)(struct iw_leg *leg, uint8_t cause, uint8_t location);

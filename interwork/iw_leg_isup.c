@@ -89,6 +89,14 @@ static void leg_release_detail(struct iw_leg *leg, const uint8_t *ci, size_t len
 		isup_call_set_rel_cause(il->ic, ci, len);
 }
 
+static int leg_release_redirect(struct iw_leg *leg, const struct isup_number *rn,
+				const uint8_t ri[2])
+{
+	struct isup_leg *il = (struct isup_leg *)leg;
+
+	return il->ic ? isup_call_set_rel_redirection(il->ic, rn, ri) : -ENOTSUP;
+}
+
 static void leg_release(struct iw_leg *leg, uint8_t cause, uint8_t location)
 {
 	struct isup_leg *il = (struct isup_leg *)leg;
@@ -124,6 +132,7 @@ static const struct iw_leg_ops isup_leg_ops = {
 	.answer = leg_answer,
 	.backward = leg_backward,
 	.release_detail = leg_release_detail,
+	.release_redirect = leg_release_redirect,
 	.release = leg_release,
 	.echo_control = leg_echo_control,
 	.signalling_up = leg_signalling_up,

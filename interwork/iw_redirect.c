@@ -253,12 +253,15 @@ unsigned iw_redir_targets(const struct sip_msg *rsp, bool (*tried)(void *priv, c
 			continue;
 		snprintf(t.uri, sizeof(t.uri), "%.*s", (int)ct.na.uri.len, ct.na.uri.p);
 		if (ct.na.star || sip_uri_decode(ct.na.uri, &u) < 0 ||
-		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS))
+		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS &&
+		     u.scheme != SIP_URI_TEL))
 			t.verdict = IW_REDIR_NOT_SIP;
 		else if (tried && tried(priv, t.uri))
 			t.verdict = IW_REDIR_TRIED;
 		else if (!allowed || !allowed(priv, &u))
-			t.verdict = IW_REDIR_FOREIGN;
+			/* a tel: URI (RFC 3966) has no host: the number did not
+			 * route toward SIP */
+			t.verdict = u.scheme == SIP_URI_TEL ? IW_REDIR_NO_ROUTE : IW_REDIR_FOREIGN;
 		if (t.verdict != IW_REDIR_USE) {
 			bad[nbad++] = t;
 			continue;

@@ -199,6 +199,10 @@ static void send_rel(struct isup_call *c)
 		isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, c->rel_raw, c->rel_raw_len);
 	else
 		isup_msg_add(&m, ISUP_PAR_CAUSE_INDICATORS, buf, (size_t)n);
+	if (c->rel_rn_len) {
+		isup_msg_add(&m, ISUP_PAR_REDIRECTION_NUMBER, c->rel_rn, c->rel_rn_len);
+		isup_msg_add(&m, ISUP_PAR_REDIRECTION_INFORMATION, c->rel_ri, 2);
+	}
 	isup_link_send(c->l, &m);
 }
 
@@ -892,6 +896,21 @@ int isup_call_set_rel_cause(struct isup_call *c, const uint8_t *ci, size_t len)
 		return -EINVAL;
 	memcpy(c->rel_raw, ci, len);
 	c->rel_raw_len = (uint8_t)len;
+	return 0;
+}
+
+int isup_call_set_rel_redirection(struct isup_call *c, const struct isup_number *rn,
+				  const uint8_t ri[2])
+{
+	int n;
+
+	if (c->l->cfg.variant != ISUP_VAR_ITU)
+		return -ENOTSUP;
+	n = isup_number_encode(ISUP_PAR_REDIRECTION_NUMBER, rn, c->rel_rn, sizeof(c->rel_rn));
+	if (n < 3)
+		return -EINVAL;
+	c->rel_rn_len = (uint8_t)n;
+	memcpy(c->rel_ri, ri, 2);
 	return 0;
 }
 

@@ -147,6 +147,13 @@ int isup_call_backward(struct isup_call *c, const struct isup_msg *m);
  * encapsulated (SIP-I, Q.1912.5) go on; a release with another cause
  * ignores them. 0, or -EINVAL (length outside 2..32, not decodable). */
 int isup_call_set_rel_cause(struct isup_call *c, const uint8_t *ci, size_t len);
+/* ITU only (Q.763 table 33 lists both in REL): the REL that follows
+ * carries the redirection number rn (3.46) and the redirection
+ * information ri (3.45), e.g. with cause 23 "redirection to new
+ * destination" so that the preceding exchange reroutes the call.
+ * -EINVAL when the number does not code, -ENOTSUP on an ANSI link. */
+int isup_call_set_rel_redirection(struct isup_call *c, const struct isup_number *rn,
+				  const uint8_t ri[2]);
 /* Either side: release with a Q.850 cause (REL; the RLC, T1 and T5 are the
  * link's business from here). The owner hears nothing more of this call. */
 int isup_call_release(struct isup_call *c, uint8_t cause);

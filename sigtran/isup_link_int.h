@@ -114,6 +114,11 @@ struct isup_call {
 	 * included, for a release with the same value and location */
 	uint8_t rel_raw[32];
 	uint8_t rel_raw_len;
+	/* isup_call_set_rel_redirection(): the redirection number (Q.763
+	 * 3.46, coded) and redirection information (3.45) our REL carries */
+	uint8_t rel_rn[20];
+	uint8_t rel_rn_len;
+	uint8_t rel_ri[2];
 };
 
 #define ISUP_CALL_IAM_MAX 272

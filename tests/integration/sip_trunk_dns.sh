@@ -19,7 +19,23 @@
 #     INVITE goes to the second target and is answered. A numeric trunk
 #     that verifies fails the same way and the route advances to a trunk
 #     that does not verify (verification per trunk), which is answered.
-# Ports 26000-26019.
+#   - an SRV pair of real proxies: pair.test's SRV names two Kamailio
+#     instances (127.0.0.8 and 127.0.0.9, same priority, weights 50/50),
+#     each relaying to its own sipp UAS (ringing, answer 1 s later).
+#     ISUP calls spread over both; one Kamailio is killed (SIGKILL) while a
+#     call rings through it and calls go on: the next INVITE it gets is
+#     unanswered, after Timer B tandem sends it to the other one, which
+#     takes every later call; show sip trunks has the dead target passed
+#     over (last 408) and the other answering. Calls lost: exactly those in
+#     flight in the dead proxy at the kill (relayed, no final answer back:
+#     counted from its log), every other call is answered.
+#   - a 302 whose Contact is a tel: URI (RFC 3966), local with a
+#     phone-context, then global with visual separators: the number through
+#     the numbering rules, routed like an IAM's (trunk tgt), answered
+#   - a 302 not followed (trunk norecurse: redirect follow 0): REL cause 23
+#     with the redirection number (the Contact's number, national form) and
+#     redirection information, as the switch reads them off the wire
+# Ports 26000-26026.
 source "$(dirname "$0")/../lib.sh"
 [ -x "$BUILD/peers/isup-switch" ] || { skip "it:sip-trunk-dns: isup-switch not built"; exit 0; }
 command -v sipp >/dev/null || { skip "it:sip-trunk-dns: sipp is not installed"; exit 0; }
@@ -29,6 +45,8 @@ command -v python3 >/dev/null || { skip "it:sip-trunk-dns: python3 needed for th
 cd "$TMPD" || exit 1
 VTY=26000 M3UA=26001 SIP=26002 DNS=26003 DEAD=26011 LIVE=26012 SPAN_L=26005 SPAN_R=26006 UAC=26007
 TLS_BAD=26013 TLS_GOOD=26014 TLS_UAS=26015 TLS_NOVERIFY=26016 TLS_LISTEN=26017
+KAM1=26020 KAM2=26021 KUAS1=26022 KUAS2=26023 REDIR=26024 TGT=26025 NOREC=26026
+SIPP=$TOP/tests/integration/sipp
 V=$TOP/tests/vectors/tls
 ST=$(command -v stunnel4 || command -v stunnel)
 
@@ -39,6 +57,7 @@ bind-interfaces
 no-resolv
 no-hosts
 local=/carrier.test/
+local=/pair.test/
 local-ttl=60
 naptr-record=carrier.test,20,10,S,SIP+D2T,,_sip._tcp.carrier.test
 naptr-record=carrier.test,10,10,S,SIP+D2U,,_sip._udp.carrier.test
@@ -52,6 +71,11 @@ srv-host=_sips._tcp.secure.test,bad.secure.test,$TLS_BAD,10,50
 srv-host=_sips._tcp.secure.test,good.secure.test,$TLS_GOOD,20,50
 host-record=bad.secure.test,127.0.0.5
 host-record=good.secure.test,127.0.0.6
+naptr-record=pair.test,10,10,S,SIP+D2U,,_sip._udp.pair.test
+srv-host=_sip._udp.pair.test,kam1.pair.test,$KAM1,10,50
+srv-host=_sip._udp.pair.test,kam2.pair.test,$KAM2,10,50
+host-record=kam1.pair.test,127.0.0.8
+host-record=kam2.pair.test,127.0.0.9
 CONF
 start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= --user=nobody \
 	--log-facility=- --log-queries
@@ -86,7 +110,7 @@ isup
   asp sg1
   variant itu
   point-code local 2 remote 1
-  cic 1 15 span 0 timeslot 1
+  cic 1 31 span 0 timeslot 1
 sip
  listen udp 127.0.0.1 $SIP
  resolver servers 127.0.0.1:$DNS
@@ -103,11 +127,24 @@ sip
  trunk noverify
   remote 127.0.0.7 $TLS_NOVERIFY
   transport tls
+ trunk pair
+  remote pair.test
+ trunk redirsrv
+  remote 127.0.0.1 $REDIR
+ trunk tgt
+  remote 127.0.0.1 $TGT
+ trunk norecurse
+  remote 127.0.0.1 $NOREC
+  redirect follow 0
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip default via carrier
  route to-sip 4930555 via secure
  route to-sip 4930777 via strict noverify
+ route to-sip 4930888 via pair
+ route to-sip 4930444 via redirsrv
+ route to-sip 4930666 via tgt
+ route to-sip 4930333 via norecurse
  route to-isup default via sw1
 media
  rtp-port-range 26040 26059
@@ -118,7 +155,7 @@ CFG
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-15 --timeout 100 --script "$TMPD/sw.in"
+	--dpc 2 --cics 1-31 --timeout 160 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 sw() { echo "$*" >&3; }
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
@@ -185,6 +222,224 @@ sw "release 4 16"
 wait_ev "$out" "EV RLC cic=4" 50
 wait "$live"
 check "it:sip-trunk-dns:live-sipp-complete (2 calls, BYE)" test $? -eq 0
+
+# --- 3xx with a tel: Contact (RFC 3966), and a 3xx not followed
+start_bg "$TMPD/tgt.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $TGT -m 2 -nostdin \
+	-trace_msg -message_file "$TMPD/tgt.msg"
+tgt=$BG_PID
+wait_udp $TGT 50
+n=0
+for contact in "tel:6661234;phone-context=+4930" "tel:+49-30-666-1235"; do
+	cic=$((7 + n)) want=4930666123$((4 + n))
+	n=$((n + 1))
+	start_bg "$TMPD/redir$n.out" timeout 30 sipp -sf "$SIPP/uas_302_contact.xml" -i 127.0.0.1 \
+		-p $REDIR -key contact "$contact" -m 1 -nostdin
+	r=$BG_PID
+	wait_udp $REDIR 50
+	sw "call $cic 30444000$n 30123456"
+	check "it:sip-trunk-dns:tel-contact-$n:answered (ANM, $contact)" wait_ev "$out" "EV ANM cic=$cic\$" 80
+	check "it:sip-trunk-dns:tel-contact-$n:redirect-logged" grep -qF \
+		"SIP 302 from trunk redirsrv: redirect 1/3 to $contact (number +$want) via trunk tgt" "$TMPD/td.log"
+	check "it:sip-trunk-dns:tel-contact-$n:invite-at-target (sip:+$want)" \
+		grep -q "^INVITE sip:+$want@127.0.0.1;user=phone SIP/2.0" "$TMPD/tgt.msg"
+	wait "$r"
+	check "it:sip-trunk-dns:tel-contact-$n:sipp-302-scenario (302 ACKed)" test $? -eq 0
+	sw "release $cic 16"
+	wait_ev "$out" "EV RLC cic=$cic\$" 50
+done
+check "it:sip-trunk-dns:tel-contact:no-rel-before-answer" eval '! grep -qE "^EV REL cic=(7|8) " "$out"'
+wait "$tgt"
+# not followed: REL 23, redirection number 30777888 (NOA 3 national),
+# redirection information 03 (call diverted) 31 (unconditional, counter 1)
+start_bg "$TMPD/norec.out" timeout 30 sipp -sf "$SIPP/uas_302_contact.xml" -i 127.0.0.1 \
+	-p $NOREC -key contact "sip:+4930777888@192.0.2.1;user=phone" -m 1 -nostdin
+r=$BG_PID
+wait_udp $NOREC 50
+sw "call 9 30333001 30123456"
+check "it:sip-trunk-dns:302-not-followed:rel-23" wait_ev "$out" "^EV REL cic=9 cause=23\$" 80
+check "it:sip-trunk-dns:302-not-followed:redirection-number-on-the-wire" \
+	grep -q "^EV RELP cic=9 loc=[0-9]* cause=23 len=2 rn=3:30777888 ri=0331\$" "$out"
+check "it:sip-trunk-dns:302-not-followed:logged" grep -q \
+	"SIP 302 not followed: REL 23 with redirection number 30777888 (NOA 3) from sip:+4930777888@192.0.2.1;user=phone" \
+	"$TMPD/td.log"
+wait "$r"
+check "it:sip-trunk-dns:302-not-followed:sipp (302 ACKed)" test $? -eq 0
+
+# --- an SRV pair of two Kamailio proxies, one killed while calls go on
+KAM=$(command -v kamailio || echo /usr/sbin/kamailio)
+KMOD=/usr/lib/x86_64-linux-gnu/kamailio/modules
+# kam_relay_cfg CFG ADDR PORT UAS: a stateful proxy on udp ADDR:PORT that
+# relays every INVITE to the sipp UAS at 127.0.0.1:UAS without
+# Record-Route (in-dialog requests that come to it go on to their
+# Request-URI, the UAS's Contact);
+# it logs "RELAY <Call-ID>" and "FINAL <status> <Call-ID>" (the final
+# answer it passes back).
+kam_relay_cfg() {
+	cat >"$1" <<KCFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:$2:$3
+mpath="$KMOD/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "maxfwd.so"
+loadmodule "pv.so"
+loadmodule "siputils.so"
+loadmodule "textops.so"
+loadmodule "xlog.so"
+modparam("tm", "fr_timer", 3000)
+
+request_route {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	if (has_totag()) {
+		# in-dialog: to the Request-URI (the UAS's Contact)
+		if (!is_method("ACK") || t_check_trans())
+			t_relay();
+		else
+			forward();
+		exit;
+	}
+	t_check_trans();
+	if (!is_method("INVITE")) {
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+	\$du = "sip:127.0.0.1:$4";
+	xlog("L_NOTICE", "RELAY \$ci\n");
+	t_on_reply("FINAL");
+	if (!t_relay())
+		sl_reply_error();
+}
+
+onreply_route[FINAL] {
+	if (\$rs >= 200)
+		xlog("L_NOTICE", "FINAL \$rs \$ci\n");
+}
+KCFG
+}
+if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
+	kam_relay_cfg "$TMPD/kam1.cfg" 127.0.0.8 $KAM1 $KUAS1
+	kam_relay_cfg "$TMPD/kam2.cfg" 127.0.0.9 $KAM2 $KUAS2
+	# the called parties ring, answer 1 s later (a call is in flight that
+	# long), wait for the BYE; their RTP goes nowhere (port 26039)
+	start_bg "$TMPD/kuas1.out" timeout 100 sipp -sf "$SIPP/uas_media_1s.xml" -key rtpport 26039 \
+		-i 127.0.0.1 -p $KUAS1 -nostdin -trace_msg -message_file "$TMPD/kuas1.msg"
+	start_bg "$TMPD/kuas2.out" timeout 100 sipp -sf "$SIPP/uas_media_1s.xml" -key rtpport 26039 \
+		-i 127.0.0.1 -p $KUAS2 -nostdin -trace_msg -message_file "$TMPD/kuas2.msg"
+	start_bg "$TMPD/kam1.log" "$KAM" -DD -E -f "$TMPD/kam1.cfg"
+	k1=$BG_PID
+	start_bg "$TMPD/kam2.log" "$KAM" -DD -E -f "$TMPD/kam2.cfg"
+	wait_udp $KUAS1 50
+	wait_udp $KUAS2 50
+	wait_udp $KAM1 50 || fail "it:sip-trunk-dns:pair:kamailio-1-start"
+	wait_udp $KAM2 50 || fail "it:sip-trunk-dns:pair:kamailio-2-start"
+	relayed() { grep -c "RELAY " "$TMPD/$1.log" 2>/dev/null; }
+	# relayed by Kamailio 1, no final answer back through it
+	in_flight() {
+		awk '/RELAY / { r[$NF] = 1 } /FINAL [0-9]+ / { delete r[$NF] } END { print length(r) }' \
+			"$TMPD/kam1.log"
+	}
+	anm() { grep -cE "^EV ANM cic=(1[0-9]|2[0-9]|30)$" "$out"; }
+	# answered calls are released at once (the RTP port range holds 10
+	# calls): the media channels go round
+	declare -A rel_sent=()
+	release_answered() {
+		local c
+		for c in $(sed -nE 's/^EV ANM cic=(1[0-9]|2[0-9]|30)$/\1/p' "$out"); do
+			[ -n "${rel_sent[$c]:-}" ] && continue
+			rel_sent[$c]=1
+			sw "release $c 16"
+		done
+	}
+	# calls on CIC 10..30, one every 250 ms; Kamailio 1 is killed once 8
+	# calls went, both proxies took some (the weighted choice) and one is
+	# ringing through Kamailio 1 (a call in flight; CIC 22 at the latest)
+	cic=10 n_before=0
+	while [ $cic -le 22 ]; do
+		k1_was=$(relayed kam1)
+		sw "call $cic 30888$cic 30123456"
+		cic=$((cic + 1))
+		release_answered
+		# this call just went through Kamailio 1 (its answer due in 1 s)
+		[ $((cic - 10)) -ge 8 ] && [ "$k1_was" -ge 2 ] && [ "$(relayed kam2)" -ge 1 ] &&
+			until_tenths 4 eval '[ "$(relayed kam1)" -gt "$k1_was" ]' && break
+		sleep 0.25
+	done
+	n_before=$((cic - 10))
+	# the whole proxy dies at once: its main process and the workers it forked
+	kill -KILL $k1 $(pgrep -P $k1)
+	wait $k1 2>/dev/null
+	k1_relayed=$(relayed kam1) k2_at_kill=$(relayed kam2)
+	# in flight at the kill: relayed by Kamailio 1, no final answer back;
+	# these are lost (their 200 goes to the dead proxy: ACM, never ANM)
+	inflight=$(in_flight)
+	echo "   SRV pair: $n_before calls before the kill (kamailio 1 relayed $k1_relayed," \
+		"kamailio 2 $(relayed kam2)), $inflight in flight in kamailio 1 at the kill"
+	check "it:sip-trunk-dns:pair:both-targets-took-calls (k1 $k1_relayed, k2 $(relayed kam2))" \
+		test "$k1_relayed" -ge 1 -a "$(relayed kam2)" -ge 1
+	# after the kill: calls go on until one has met the dead proxy and
+	# failed over (the weighted choice sends one there soon), then 4 more
+	t0=$(date +%s%N) first=$cic extra=-1
+	while [ $cic -le 30 ] && [ $extra -ne 0 ]; do
+		sw "call $cic 30888$cic 30123456"
+		cic=$((cic + 1))
+		release_answered
+		if [ $extra -lt 0 ]; then
+			wait_ev "$out" "EV ANM cic=$((cic - 1))\$" 60
+			grep -q "trunk pair: target kam1.pair.test 127.0.0.8:$KAM1 gave 408: passed over" \
+				"$TMPD/td.log" && extra=4
+		else
+			extra=$((extra - 1))
+			sleep 0.25
+		fi
+	done
+	last=$((cic - 1))
+	check "it:sip-trunk-dns:pair:failover-logged (dead kam1 gave 408, passed over)" grep -q \
+		"trunk pair: target kam1.pair.test 127.0.0.8:$KAM1 gave 408: passed over for 30 s, next target" \
+		"$TMPD/td.log"
+	wait_ev "$out" "EV ANM cic=$last\$" 60
+	sleep 0.5
+	total=$((last - 9)) answered=$(anm)
+	echo "   SRV pair: $total calls, $answered answered, $((last - first + 1)) after the kill" \
+		"(in $((($(date +%s%N) - t0) / 1000000)) ms)"
+	check "it:sip-trunk-dns:pair:calls-after-kill-answered ($answered of $total, $inflight in flight lost)" \
+		test "$answered" = $((total - inflight))
+	lost=""
+	for c in $(seq 10 "$last"); do grep -q "^EV ANM cic=$c\$" "$out" || lost="$lost $c"; done
+	all_rang() {
+		local c
+		for c in $lost; do grep -q "^EV ACM cic=$c " "$out" || return 1; done
+	}
+	check "it:sip-trunk-dns:pair:lost-calls-were-ringing (CIC${lost:- none}: ACM, no ANM)" all_rang
+	k2_after=$(($(relayed kam2) - k2_at_kill))
+	check "it:sip-trunk-dns:pair:every-later-call-relayed-by-kam2 ($k2_after of $((last - first + 1)))" \
+		test "$k2_after" = $((last - first + 1))
+	trunks=$(vty $VTY "show sip trunks")
+	echo "$trunks" | grep -A3 "^pair " | sed 's/^/   /'
+	check "it:sip-trunk-dns:pair:show:kam1-passed-over" grep -qE \
+		"target kam1.pair.test UDP:127.0.0.8:$KAM1 prio 10 weight 50: passed over for [0-9]+ s, last 408" \
+		<<<"$trunks"
+	check "it:sip-trunk-dns:pair:show:kam2-answering" grep -qE \
+		"target kam2.pair.test UDP:127.0.0.9:$KAM2 prio 10 weight 50: answering, last 200" <<<"$trunks"
+	release_answered
+	# an unanswered one (in flight at the kill) is released by the switch
+	for c in $(seq 10 "$last"); do [ -n "${rel_sent[$c]:-}" ] || sw "release $c 16"; done
+	check "it:sip-trunk-dns:pair:all-released ($total RLC)" \
+		wait_ev "$out" "^EV RLC cic=(1[0-9]|2[0-9]|30)\$" 50 "$total"
+else
+	skip "it:sip-trunk-dns:pair kamailio is not installed"
+fi
 
 # --- TLS client (tandemd toward stunnel + sipp)
 if [ -z "$ST" ]; then

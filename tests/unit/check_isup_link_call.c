@@ -190,6 +190,43 @@ START_TEST(test_incoming_owner_release)
 }
 END_TEST
 
+/* A 3xx not followed (RFC 3398 / Q.732.2 call rerouting): the REL with
+ * cause 23 carries the redirection number and redirection information on
+ * an ITU link; ANSI refuses them and sends the cause alone. */
+START_TEST(test_rel_redirection)
+{
+	struct isup_number rn = {.noa = 3, .npi = 1};
+	static const uint8_t ri[2] = {0x03, 0x31},
+			     rn_coded[6] = {0x03, 0x10, 0x03, 0x77, 0x87, 0x88};
+	const struct isup_param *p;
+	struct isup_msg m;
+
+	start(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU, 1, 4);
+	rx_iam(2, "123", _i == 0, NULL);
+	strcpy(rn.digits, "30777888");
+	ck_assert_int_eq(isup_call_set_rel_redirection(OW.call, &rn, ri), _i ? -ENOTSUP : 0);
+	ck_assert_int_eq(isup_call_release(OW.call, ISUP_CAUSE_REDIRECTION), 0);
+	expect(0, ISUP_MT_REL, 2, &m);
+	ck_assert_uint_eq(cause_of(&m), 23);
+	p = isup_msg_param(&m, ISUP_PAR_REDIRECTION_NUMBER);
+	if (_i) {
+		ck_assert_ptr_null(p);
+		ck_assert_ptr_null(isup_msg_param(&m, ISUP_PAR_REDIRECTION_INFORMATION));
+	} else {
+		/* Q.763 3.46: NOA 3 national (even), INN 0 plan 1, BCD 30777888 */
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq(p->len, 6);
+		ck_assert_mem_eq(p->val, rn_coded, 6);
+		p = isup_msg_param(&m, ISUP_PAR_REDIRECTION_INFORMATION);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq(p->len, 2);
+		ck_assert_mem_eq(p->val, ri, 2);
+	}
+	rx_simple(ISUP_MT_RLC, 2);
+	finish();
+}
+END_TEST
+
 /* Q.764 2.9.5.3: an IAM whose called party number cannot be read: REL. */
 START_TEST(test_iam_bad_called)
 {
@@ -624,6 +661,7 @@ Suite *isup_link_call_suite(void)
 	tcase_add_loop_test(tc, test_incoming_call, 0, 2);
 	tcase_add_test(tc, test_incoming_backward_from_msg);
 	tcase_add_loop_test(tc, test_incoming_owner_release, 0, 2);
+	tcase_add_loop_test(tc, test_rel_redirection, 0, 2);
 	tcase_add_loop_test(tc, test_iam_bad_called, 0, 2);
 	tcase_add_loop_test(tc, test_outgoing_call, 0, 2);
 	tcase_add_loop_test(tc, test_outgoing_acm_no_indication, 0, 2);

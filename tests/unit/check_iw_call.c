@@ -320,7 +320,8 @@ START_TEST(test_refusals_from_the_circuit)
 END_TEST
 
 /* 3xx follow (RFC 3261 8.1.3.4): a 302's Contacts in q order, a foreign
- * host, a loop, a non-SIP URI and a '*' kept out (iw_redir_targets). */
+ * host, a loop, a tel: URI that does not route, a non-SIP URI and a '*'
+ * kept out (iw_redir_targets). */
 static bool t_tried(void *priv, const char *uri)
 {
 	return !strcmp(uri, (const char *)priv);
@@ -329,6 +330,9 @@ static bool t_tried(void *priv, const char *uri)
 static bool t_allowed(void *priv, const struct sip_uri *u)
 {
 	(void)priv;
+	/* a tel: URI: its number "routes" when it is +4945006 */
+	if (u->scheme == SIP_URI_TEL)
+		return tstr_eq_cstr(u->user, "+4945006");
 	return tstr_eq_cstr(u->host, "192.0.2.10") || tstr_eq_cstr(u->host, "192.0.2.11");
 }
 
@@ -345,6 +349,7 @@ START_TEST(test_redirect_targets)
 		"<sip:+4945002@192.0.2.11:5070>;q=0.5\r\n"
 		"Contact: <sip:+4945001@192.0.2.10;user=phone>;q=0.9, <tel:+4945003>\r\n"
 		"Contact: <sip:+4945004@192.0.2.10>, <sip:+4945005@192.0.2.11>;q=0.5\r\n"
+		"Contact: <tel:+4945006>;q=0.7, <mailto:x@example.net>\r\n"
 		"Content-Length: 0\r\n\r\n";
 	struct sip_msg *m = talloc_zero(unit_ctx, struct sip_msg);
 	struct iw_redir_target v[8];
@@ -353,21 +358,26 @@ START_TEST(test_redirect_targets)
 	ck_assert_int_eq(sip_msg_parse(m, rsp302, sizeof(rsp302) - 1, NULL), 0);
 	n = iw_redir_targets(m, t_tried, t_allowed, (void *)"sip:+4945001@192.0.2.10;user=phone", v,
 			     8);
-	ck_assert_uint_eq(n, 6);
-	/* usable: no q (1.0) first, then the two q=0.5 in message order */
+	ck_assert_uint_eq(n, 8);
+	/* usable: no q (1.0) first, the tel: URI (RFC 3966) whose number
+	 * routes at q=0.7, then the two q=0.5 in message order */
 	ck_assert_str_eq(v[0].uri, "sip:+4945004@192.0.2.10");
 	ck_assert_int_eq(v[0].q, 1000);
-	ck_assert_str_eq(v[1].uri, "sip:+4945002@192.0.2.11:5070");
-	ck_assert_str_eq(v[2].uri, "sip:+4945005@192.0.2.11");
-	for (unsigned i = 0; i < 3; i++)
+	ck_assert_str_eq(v[1].uri, "tel:+4945006");
+	ck_assert_str_eq(v[2].uri, "sip:+4945002@192.0.2.11:5070");
+	ck_assert_str_eq(v[3].uri, "sip:+4945005@192.0.2.11");
+	for (unsigned i = 0; i < 4; i++)
 		ck_assert_int_eq(v[i].verdict, IW_REDIR_USE);
 	/* then the refused ones, in message order */
-	ck_assert_str_eq(v[3].uri, "sip:+4945999@198.51.100.7");
-	ck_assert_int_eq(v[3].verdict, IW_REDIR_FOREIGN);
-	ck_assert_str_eq(v[4].uri, "sip:+4945001@192.0.2.10;user=phone");
-	ck_assert_int_eq(v[4].verdict, IW_REDIR_TRIED);
-	ck_assert_str_eq(v[5].uri, "tel:+4945003");
-	ck_assert_int_eq(v[5].verdict, IW_REDIR_NOT_SIP);
+	ck_assert_str_eq(v[4].uri, "sip:+4945999@198.51.100.7");
+	ck_assert_int_eq(v[4].verdict, IW_REDIR_FOREIGN);
+	ck_assert_str_eq(v[5].uri, "sip:+4945001@192.0.2.10;user=phone");
+	ck_assert_int_eq(v[5].verdict, IW_REDIR_TRIED);
+	/* a tel: URI whose number routes nowhere; another scheme */
+	ck_assert_str_eq(v[6].uri, "tel:+4945003");
+	ck_assert_int_eq(v[6].verdict, IW_REDIR_NO_ROUTE);
+	ck_assert_str_eq(v[7].uri, "mailto:x@example.net");
+	ck_assert_int_eq(v[7].verdict, IW_REDIR_NOT_SIP);
 	/* max bounds the output */
 	ck_assert_uint_eq(iw_redir_targets(m, t_tried, t_allowed, (void *)"", v, 2), 2);
 	ck_assert_str_eq(v[0].uri, "sip:+4945004@192.0.2.10");

@@ -548,15 +548,37 @@ static void sniff_params(int cic, const uint8_t *isup, size_t len)
 		break;
 	case 0x0c: { /* REL: pointer to the cause, pointer to the optional part */
 		size_t at;
+		char rn[48], ri[16];
 
 		if (len < 5 || !isup[3])
 			return;
 		at = 3 + (size_t)isup[3];
 		if (at + 2 >= len || isup[at] < 2 || at + 1 + isup[at] > len)
 			return;
-		/* octet 1 (location); 1a when its extension bit is 0; then the cause */
-		isw_out("EV RELP cic=%d loc=%u cause=%u len=%u", cic, isup[at + 1] & 0x0f,
-			isup[at + 1 + ((isup[at + 1] & 0x80) ? 1 : 2)] & 0x7f, isup[at]);
+		/* octet 1 (location); 1a when its extension bit is 0; then the cause;
+		 * of the optional part the redirection number (Q.763 3.46: NOA,
+		 * then BCD digits) and redirection information (3.45) */
+		rn[0] = ri[0] = '\0';
+		for (size_t o = len > 4 && isup[4] ? 4 + (size_t)isup[4] : len;
+		     o + 1 < len && isup[o] && o + 2 + isup[o + 1] <= len;
+		     o += 2 + (size_t)isup[o + 1]) {
+			const uint8_t *v = isup + o + 2;
+			unsigned vl = isup[o + 1], nd, k = 0;
+
+			if (isup[o] == 0x0c && vl >= 2) {
+				nd = (vl - 2) * 2 - ((v[0] & 0x80) ? 1 : 0);
+				k = (unsigned)snprintf(rn, sizeof(rn), " rn=%u:", v[0] & 0x7f);
+				for (unsigned d = 0; d < nd && k + 1 < sizeof(rn); d++)
+					rn[k++] = "0123456789ABCDEF"[(v[2 + d / 2] >>
+								      (d % 2 ? 4 : 0)) &
+								     0x0f];
+				rn[k] = '\0';
+			} else if (isup[o] == 0x13 && vl == 2) {
+				snprintf(ri, sizeof(ri), " ri=%02x%02x", v[0], v[1]);
+			}
+		}
+		isw_out("EV RELP cic=%d loc=%u cause=%u len=%u%s%s", cic, isup[at + 1] & 0x0f,
+			isup[at + 1 + ((isup[at + 1] & 0x80) ? 1 : 2)] & 0x7f, isup[at], rn, ri);
 		break;
 	}
 	default:

@@ -384,7 +384,10 @@ static void stateless_reply_hdrs(struct sip_ua *ua, const struct sip_txn_dest *t
 {
 	uint8_t buf[2048];
 	struct sip_build_extra ex = {.headers = hdrs};
-	int n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, NULL, &ex);
+	/* RFC 3261 8.2.6.2: a response other than 100 to a request without a
+	 * To tag gets one, even without a transaction; derived from the request
+	 * so a retransmission gets the same answer */
+	int n = sip_build_reject((char *)buf, sizeof(buf), m, status, &ex);
 
 	if (n > 0) {
 		ua->st.stateless_replies++;

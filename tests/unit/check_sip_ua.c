@@ -21,6 +21,7 @@
 
 #include "core/loop.h"
 #include "sip/sip_refer.h"
+#include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 #include "sip/sip_ua_int.h"
@@ -873,6 +874,34 @@ START_TEST(test_uas_auth_answers_tagged)
 }
 END_TEST
 
+/* Answers made without a transaction (a trunk over its request rate: 503)
+ * are still a UAS's answers out of dialog: the To carries a tag (RFC 3261
+ * 8.2.6.2), the same one for a retransmission of the request. */
+START_TEST(test_stateless_reply_tagged)
+{
+	struct sip_sec_cfg saved = sip_sec_cfg;
+	char to[256], to2[256];
+
+	bed_start();
+	sip_sec_cfg.trunk_limit = true;
+	sip_sec_cfg.trunk_rate = 1;
+	sip_sec_cfg.trunk_burst = 1;
+	peer_request("OPTIONS", 1, "z9hG4bK-sl1", NULL, NULL);
+	peer_request("INVITE", 2, "z9hG4bK-sl2", NULL, NULL);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 503"), 1);
+	hdr(last("SIP/2.0 503"), "To", to, sizeof(to));
+	ck_assert_msg(strstr(to, ";tag=") && strlen(strstr(to, ";tag=")) > 5, "503 To: %s", to);
+	peer_request("INVITE", 2, "z9hG4bK-sl2", NULL, NULL);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 503"), 2);
+	hdr(last("SIP/2.0 503"), "To", to2, sizeof(to2));
+	ck_assert_str_eq(to, to2);
+	sip_sec_cfg = saved;
+	bed_stop();
+}
+END_TEST
+
 START_TEST(test_state_table)
 {
 	struct sip_leg leg = {.call_id = "table@test", .uac = true};
@@ -981,6 +1010,7 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_session_timer_we_refresh);
 	tcase_add_test(tc, test_uas_auth_answers_tagged);
 	tcase_add_test(tc, test_state_table);
+	tcase_add_test(tc, test_stateless_reply_tagged);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -318,8 +318,8 @@ static void on_stray_response(void *priv, const struct sip_txn_info *i, const ui
 	if (i->status < 200 || i->status >= 300 || !tstr_eq_cstr(i->method, "INVITE"))
 		return;
 	leg = sip_leg_by_dialog(ua, i->call_id, i->from_tag, i->to_tag);
-	if (leg && leg->uac && leg->ack)
-		sip_ua_send(ua, &leg->dest, leg->ack, leg->ack_len);
+	if (leg && leg->uac)
+		sip_leg_send_ack(leg);
 }
 
 static int txl_send(void *priv, const struct sip_txn_dest *d, const uint8_t *buf, size_t len)

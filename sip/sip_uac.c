@@ -90,7 +90,7 @@ static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
 	talloc_free(leg->ack);
 	leg->ack = talloc_memdup(leg, buf, (size_t)n);
 	leg->ack_len = (size_t)n;
-	sip_ua_send(leg->ua, &leg->dest, buf, (size_t)n);
+	sip_leg_send_ack(leg);
 }
 
 static void dialog_from_response(struct sip_leg *leg, const struct sip_msg *rsp, bool confirmed)
@@ -132,8 +132,7 @@ static void uac_fork_2xx(struct sip_leg *leg, const struct sip_msg *rsp, struct 
 					      sip_ua_view(leg->local_tag), to_tag);
 
 	if (g && g != leg) {
-		if (g->ack)
-			sip_ua_send(g->ua, &g->dest, g->ack, g->ack_len);
+		sip_leg_send_ack(g);
 		return;
 	}
 	g = sip_leg_new(leg->ua, true);
@@ -225,8 +224,7 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 		}
 		if (leg->invite_final) {
 			/* RFC 6026: a retransmitted 2xx gets the same ACK again */
-			if (leg->ack)
-				sip_ua_send(leg->ua, &leg->dest, leg->ack, leg->ack_len);
+			sip_leg_send_ack(leg);
 			return;
 		}
 		leg->invite_final = true;

@@ -390,6 +390,94 @@ START_TEST(test_uac_180_200_ack_bye)
 }
 END_TEST
 
+/* A UDP socket of the test on 127.0.0.1 (another port of the peer). */
+static int side_socket(uint16_t *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* What fd got so far: how many messages starting with start, the last one
+ * into last (size 4096). */
+static int side_count(int fd, const char *start, char *last_msg)
+{
+	char buf[4096];
+	ssize_t n;
+	int c = 0;
+
+	while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = 0;
+		if (!strncmp(buf, start, strlen(start))) {
+			c++;
+			memcpy(last_msg, buf, (size_t)n + 1);
+		}
+	}
+	return c;
+}
+
+/* RFC 3261 12.2.1.1 / 8.1.2: the ACK of the 2xx and the BYE go to the
+ * remote target (the 200's Contact, here another port than the INVITE's),
+ * or with a Record-Route to the first route with the Contact still the
+ * Request-URI; "outbound-proxy" on the trunk sends them to its address. */
+START_TEST(test_uac_dialog_next_hop)
+{
+	char via[256], from[256], to[256], cid[128], msg[4096], v[256];
+	uint16_t cport, rport;
+	int cfd, rfd;
+	const char *inv;
+	struct sip_leg *leg;
+
+	for (int round = 0; round < 3; round++) {
+		bed_start();
+		cfd = side_socket(&cport);
+		rfd = side_socket(&rport);
+		T.trunk.outbound_proxy = round == 2;
+		leg = uac_invite();
+		inv = last("INVITE ");
+		hdr(inv, "Via", via, sizeof(via));
+		hdr(inv, "From", from, sizeof(from));
+		hdr(inv, "To", to, sizeof(to));
+		hdr(inv, "Call-ID", cid, sizeof(cid));
+		snprintf(v, sizeof(v), "Record-Route: <sip:127.0.0.1:%u;lr>\r\n", rport);
+		peer_send("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=nh\r\n"
+			  "Call-ID: %s\r\nCSeq: 1 INVITE\r\n%s"
+			  "Contact: <sip:uas@127.0.0.1:%u>\r\nContent-Length: 0\r\n\r\n",
+			  via, from, to, cid, round == 1 ? v : "", cport);
+		pump(20);
+		ck_assert_int_eq(T.ev.answered, 1);
+		/* the ACK: to the Contact (no route set), the loose router, or
+		 * the trunk (outbound proxy) */
+		ck_assert_int_eq(count("ACK "), round == 2);
+		ck_assert_int_eq(side_count(cfd, "ACK ", msg), round == 0);
+		ck_assert_int_eq(side_count(rfd, "ACK ", msg), round == 1);
+		ck_assert_int_eq(sip_leg_bye(leg, NULL), 0);
+		pump(20);
+		ck_assert_int_eq(count("BYE "), round == 2);
+		ck_assert_int_eq(side_count(cfd, "BYE ", msg), round == 0);
+		ck_assert_int_eq(side_count(rfd, "BYE ", msg), round == 1);
+		if (round == 2)
+			snprintf(msg, sizeof(msg), "%s", last("BYE "));
+		/* the Request-URI is the remote target every time */
+		snprintf(v, sizeof(v), "BYE sip:uas@127.0.0.1:%u SIP/2.0\r\n", cport);
+		ck_assert_msg(!strncmp(msg, v, strlen(v)), "BYE: %.80s", msg);
+		/* a loose router is named in a Route header */
+		snprintf(v, sizeof(v), "\r\nRoute: <sip:127.0.0.1:%u;lr>\r\n", rport);
+		ck_assert_msg((strstr(msg, v) != NULL) == (round == 1), "BYE Route: %s", msg);
+		T.trunk.outbound_proxy = false;
+		close(cfd);
+		close(rfd);
+		bed_stop();
+	}
+}
+END_TEST
+
 START_TEST(test_uac_cancel_before_provisional_487)
 {
 	struct sip_leg *leg;
@@ -995,6 +1083,7 @@ Suite *sip_ua_suite(void)
 	TCase *tc = unit_tcase("sip_ua");
 
 	tcase_add_test(tc, test_uac_180_200_ack_bye);
+	tcase_add_test(tc, test_uac_dialog_next_hop);
 	tcase_add_test(tc, test_uac_cancel_before_provisional_487);
 	tcase_add_test(tc, test_uac_200_crosses_cancel);
 	tcase_add_test(tc, test_uac_failure_told);

@@ -256,8 +256,10 @@ void sip_leg_dialog_dest(const struct sip_leg *leg, struct sip_txn_dest *d)
 	*d = leg->dest;
 	/* the trunk as outbound proxy takes every request; a stream the peer
 	 * opened toward us carries the dialog's requests back (its Contact's
-	 * port is often not listening: RFC 5923 connection reuse) */
-	if (!leg->dlg || (leg->trunk && leg->trunk->outbound_proxy) || leg->dest.conn)
+	 * port is often not listening: RFC 5923 connection reuse); a
+	 * registered peer is reached where its REGISTER came from (NAT) */
+	if (!leg->dlg || leg->dest.conn ||
+	    (leg->trunk && (leg->trunk->outbound_proxy || leg->trunk->registrar)))
 		return;
 	sip_dialog_plan(leg->dlg, &p);
 	if (!p.next_hop || !p.next_hop[0] ||

@@ -53,6 +53,9 @@ struct sip_leg {
 	unsigned auth_tries;
 	struct sip_auth_client *auth; /* allocated at the first challenge */
 	char *cancel_reason;
+	/* UAC: our INVITE carried no SDP (delayed offer): a 2xx's SDP is an
+	 * offer that its ACK must answer (RFC 3261 13.2.1), a late fork's too */
+	bool offerless;
 	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx */
 	uint8_t *ack;
 	size_t ack_len;

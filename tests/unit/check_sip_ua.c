@@ -478,6 +478,58 @@ START_TEST(test_uac_dialog_next_hop)
 }
 END_TEST
 
+/* A forking proxy let a second 2xx through, after our INVITE without SDP
+ * (delayed offer): that 2xx offers, so its ACK carries an answer refusing
+ * every stream (RFC 3261 13.2.2.4, RFC 3264 6), then the BYE ends it. */
+START_TEST(test_uac_fork_2xx_offer_refused)
+{
+	char via[256], from[256], to[256], cid[128], v[64];
+	const char *inv, *ack;
+	struct sip_leg *leg;
+	static const char sdp[] = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+				  "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+				  "m=audio 40000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"
+				  "m=video 40002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+
+	bed_start();
+	leg = uac_invite();
+	inv = last("INVITE ");
+	ck_assert_ptr_nonnull(strstr(inv, "Content-Length: 0\r\n"));
+	peer_respond(inv, 200, "fa");
+	pump(20);
+	ck_assert_int_eq(T.ev.answered, 1);
+	ck_assert_int_eq(count("ACK "), 1);
+	hdr(inv, "Via", via, sizeof(via));
+	hdr(inv, "From", from, sizeof(from));
+	hdr(inv, "To", to, sizeof(to));
+	hdr(inv, "Call-ID", cid, sizeof(cid));
+	peer_send("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=fb\r\nCall-ID: %s\r\n"
+		  "CSeq: 1 INVITE\r\nContact: <sip:fb@127.0.0.1:%u>\r\n"
+		  "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		  via, from, to, cid, ntohs(T.peer_addr.sin_port), strlen(sdp), sdp);
+	pump(20);
+	ck_assert_int_eq(T.ev.answered, 1);
+	ck_assert_int_eq(count("ACK "), 2);
+	ack = last("ACK ");
+	ck_assert_ptr_nonnull(strstr(ack, "tag=fb"));
+	ck_assert_str_eq(hdr(ack, "Content-Type", v, sizeof(v)), "application/sdp");
+	ck_assert_ptr_nonnull(strstr(ack, "\r\nm=audio 0 RTP/AVP 8 101\r\n"));
+	ck_assert_ptr_nonnull(strstr(ack, "\r\nm=video 0 RTP/AVP 96\r\n"));
+	ck_assert_ptr_nonnull(strstr(ack, "\r\nc=IN IP4 127.0.0.1\r\n"));
+	ck_assert_int_eq(count("BYE "), 1);
+	ck_assert_ptr_nonnull(strstr(last("BYE "), "tag=fb"));
+	ck_assert_uint_eq(T.ua->st.forks_ended, 1);
+	/* the first ACK (no offer from the winner's 2xx, none to answer) had no body */
+	for (int i = 0; i < T.n_inbox; i++)
+		if (!strncmp(T.inbox[i], "ACK ", 4)) {
+			ck_assert_ptr_nonnull(strstr(T.inbox[i], "Content-Length: 0\r\n"));
+			break;
+		}
+	(void)leg;
+	bed_stop();
+}
+END_TEST
+
 START_TEST(test_uac_cancel_before_provisional_487)
 {
 	struct sip_leg *leg;
@@ -1084,6 +1136,7 @@ Suite *sip_ua_suite(void)
 
 	tcase_add_test(tc, test_uac_180_200_ack_bye);
 	tcase_add_test(tc, test_uac_dialog_next_hop);
+	tcase_add_test(tc, test_uac_fork_2xx_offer_refused);
 	tcase_add_test(tc, test_uac_cancel_before_provisional_487);
 	tcase_add_test(tc, test_uac_200_crosses_cancel);
 	tcase_add_test(tc, test_uac_failure_told);

@@ -25,6 +25,14 @@
 #     CANCEL, nothing else: the call stays up (no REL) until the BYE
 #   - a BYE crossing a re-INVITE (RFC 5407 3.2.2): the trunk's re-INVITE
 #     that arrives after tandem's BYE gets 481
+#   - forking toward an "offer delayed" trunk: the second fork's 200
+#     carries an offer: its ACK answers with every stream refused (port 0),
+#     then BYE (RFC 3261 13.2.2.4, RFC 3264 6)
+#   - requests in a dialog (RFC 3261 12.2.1.1 / 8.1.2): a UAS answering with
+#     a Contact on another port gets nothing more at the INVITE's address:
+#     the ACK and the BYE go to the Contact; with a Record-Route (loose
+#     router) to that router, with a Route header and the Contact as
+#     Request-URI (a sipp there counts them)
 # The glare call runs while the others do (its refresh comes 45 s after the
 # answer); rtp-timeout 0 keeps it up without media.
 source "$(dirname "$0")/../lib.sh"
@@ -32,7 +40,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:sip-edges: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 UAS6=27634 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
+VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 UAS6=27634 UAS7=27635 HOP=27636 CTP=27637 UAS8=27638 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -77,6 +85,11 @@ sip
   remote 127.0.0.1 $UAS5
  trunk kamfork
   remote 127.0.0.1 $KAM
+ trunk rtarget
+  remote 127.0.0.1 $UAS7
+ trunk forkoffer
+  remote 127.0.0.1 $UAS8
+  offer delayed
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4971 via late
@@ -86,6 +99,9 @@ routing
  route to-sip 4974 via glare
  route to-sip 4975 via cross
  route to-sip 4976 via kamfork
+ route to-sip 4978 via rtarget
+ route to-sip 4979 via rtarget
+ route to-sip 4970 via forkoffer
  route to-isup default via sw1
 media
  rtp-timeout 0
@@ -191,14 +207,64 @@ sw "release 5 16"
 check "it:sip-edges:fork:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
 wait "$uas"
 check "it:sip-edges:fork:sipp (ACK+BYE to forkb, the call on forka, its BYE)" test $? -eq 0
+# --- 2a. forking toward an "offer delayed" trunk: the late 200's offer
+start_bg "$TMPD/uas-fo.out" timeout 60 sipp -sf "$SIPP/uas_fork_offer_in_200.xml" -key rtpport $RTP \
+	-i 127.0.0.1 -p $UAS8 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-fo.msg"
+uas=$BG_PID
+sw "call 11 7012345 89555"
+check "it:sip-edges:fork-offer:anm" wait_ev "$out" "EV ANM cic=11" 50
+check "it:sip-edges:fork-offer:second-2xx-ended (log)" \
+	wait_ev "$TMPD/td.log" "a 2xx from another fork \(To tag forkb\) after the first: ACK answering its offer with every stream refused, BYE" 30
+sleep 0.3
+nanm=$(grep -c "EV ANM cic=11" "$out")
+check "it:sip-edges:fork-offer:one-anm-call-up ($nanm ANM)" \
+	bash -c "[ $nanm -eq 1 ] && ! grep -q 'EV REL cic=11' '$out'"
+sw "release 11 16"
+check "it:sip-edges:fork-offer:rel->rlc" wait_ev "$out" "EV RLC cic=11" 50
+wait "$uas"
+check "it:sip-edges:fork-offer:sipp (no SDP in the INVITE; forka's ACK answers; forkb's ACK refuses audio and video with port 0, then its BYE)" test $? -eq 0
+
+# --- 2c. requests in a dialog go to the Contact, or through the Record-Route
+dialog_hop() { # NAME CIC NUMBER SCENARIO HOP-PORT CONTACT-PORT
+	start_bg "$TMPD/hop-$1.out" timeout 60 sipp -sf "$SIPP/uas_dialog_hop.xml" -i 127.0.0.1 -p "$5" \
+		-m 1 -nostdin -trace_msg -message_file "$TMPD/hop-$1.msg"
+	local hop=$BG_PID
+	start_bg "$TMPD/uas-$1.out" timeout 60 sipp -sf "$SIPP/$4" -key rtpport $RTP -key ct_port "$6" \
+		-key rr_port "$HOP" -i 127.0.0.1 -p $UAS7 -m 1 -nostdin -trace_msg \
+		-message_file "$TMPD/uas-$1.msg"
+	local uas=$BG_PID
+	wait_udp "$5" 50
+	sw "call $2 $3 89555"
+	check "it:sip-edges:$1:answered (CON)" wait_ev "$out" "EV (ANM|CON) cic=$2" 50
+	wait_ev "$TMPD/hop-$1.msg" "^ACK sip:" 30
+	sw "release $2 16"
+	check "it:sip-edges:$1:rel->rlc" wait_ev "$out" "EV RLC cic=$2" 50
+	wait "$hop"
+	check "it:sip-edges:$1:next-hop-got-ack-and-bye (sipp at port $5: Request-URI the Contact, BYE answered)" test $? -eq 0
+	wait "$uas"
+	check "it:sip-edges:$1:nothing-more-at-the-invite-address (sipp at $UAS7)" test $? -eq 0
+	nack=$(grep -c "^ACK sip:far@127.0.0.1:$6 SIP/2.0" "$TMPD/hop-$1.msg")
+	nbye=$(grep -c "^BYE sip:far@127.0.0.1:$6 SIP/2.0" "$TMPD/hop-$1.msg")
+	nroute=$(grep -c "^Route: <sip:127.0.0.1:$HOP;lr>" "$TMPD/hop-$1.msg")
+	echo "   $1: at port $5: $nack ACK, $nbye BYE with Request-URI port $6, $nroute Route header(s) naming $HOP"
+	check "it:sip-edges:$1:request-uri-is-the-contact ($nack ACK, $nbye BYE)" test "$nack" -eq 1 -a "$nbye" -eq 1
+	if [ "$5" != "$6" ]; then
+		check "it:sip-edges:$1:route-header-in-ack-and-bye ($nroute)" test "$nroute" -eq 2
+	else
+		check "it:sip-edges:$1:no-route-header ($nroute)" test "$nroute" -eq 0
+	fi
+}
+dialog_hop dialog-contact 12 7812345 uas_answer_contact_elsewhere.xml $HOP $HOP
+dialog_hop dialog-record-route 13 7912345 uas_answer_record_route.xml $HOP $CTP
+
 # --- 2b. forking by a real proxy: kamailio forks to two sipp phones; the
 # first rings and answers after 300 ms, the second answers at 450 ms without
 # ringing (tm does not CANCEL a branch that sent nothing, so its 200 is
 # relayed too; retr_timer1 2 s: no INVITE retransmission meanwhile)
-forks_expected=1
+forks_expected=2 # 2 and 2a
 KAMAILIO=$(command -v kamailio || echo /usr/sbin/kamailio)
 if [ -x "$KAMAILIO" ]; then
-	forks_expected=2
+	forks_expected=3
 	cat >"$TMPD/kam.cfg" <<KCFG
 #!KAMAILIO
 debug=1
@@ -223,9 +289,8 @@ request_route {
 		exit;
 	}
 	if (has_totag()) {
-		# tandem sends every request to its trunk (this proxy): one
-		# without a Route (the first phone's 2xx had no Record-Route)
-		# goes to its Request-URI
+		# both phones copy the Record-Route: tandem's ACKs and BYEs
+		# come here with a Route naming this proxy (RFC 3261 12.2.1.1)
 		if (loose_route())
 			xlog("L_WARN", "KAM in-dialog \$rm via loose_route to \$ru\n");
 		else
@@ -253,7 +318,7 @@ onreply_route[R] {
 KCFG
 	start_bg "$TMPD/kam.log" "$KAMAILIO" -DD -E -f "$TMPD/kam.cfg" -m 64 -Y "$TMPD"
 	wait_udp $KAM 50 || { fail "it:sip-edges:kamailio-fork:start"; head -5 "$TMPD/kam.log"; }
-	start_bg "$TMPD/uas-ka.out" timeout 60 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP \
+	start_bg "$TMPD/uas-ka.out" timeout 60 sipp -sf "$SIPP/uas_media_rr.xml" -key rtpport $RTP \
 		-i 127.0.0.1 -p $UASA -m 1 -nostdin
 	uasa=$BG_PID
 	start_bg "$TMPD/uas-kb.out" timeout 60 sipp -sf "$SIPP/uas_fork_late_200.xml" \
@@ -267,6 +332,8 @@ KCFG
 		bash -c "grep -q 'KAM reply 200 INVITE from 127.0.0.1:$UASA' '$TMPD/kam.log' && grep -q 'KAM reply 200 INVITE from 127.0.0.1:$UASB' '$TMPD/kam.log'"
 	check "it:sip-edges:kamailio-fork:ack-and-bye-via-record-route" \
 		bash -c "grep -q 'KAM in-dialog ACK via loose_route to sip:fork-late@' '$TMPD/kam.log' && grep -q 'KAM in-dialog BYE via loose_route to sip:fork-late@' '$TMPD/kam.log'"
+	check "it:sip-edges:kamailio-fork:first-phone-ack-via-record-route" \
+		grep -q "KAM in-dialog ACK via loose_route to sip:127.0.0.1:$UASA" "$TMPD/kam.log"
 	nanm=$(grep -c "EV ANM cic=7" "$out")
 	check "it:sip-edges:kamailio-fork:one-anm-call-up ($nanm ANM)" \
 		bash -c "[ $nanm -eq 1 ] && ! grep -q 'EV REL cic=7' '$out'"
@@ -274,6 +341,8 @@ KCFG
 	check "it:sip-edges:kamailio-fork:rel->rlc" wait_ev "$out" "EV RLC cic=7" 50
 	wait "$uasa"
 	check "it:sip-edges:kamailio-fork:first-phone (answered, BYE at the release)" test $? -eq 0
+	check "it:sip-edges:kamailio-fork:first-phone-bye-via-record-route" \
+		grep -q "KAM in-dialog BYE via loose_route to sip:127.0.0.1:$UASA" "$TMPD/kam.log"
 else
 	skip "it:sip-edges:kamailio-fork: kamailio is not installed"
 fi

@@ -33,6 +33,9 @@
 #     the ACK and the BYE go to the Contact; with a Record-Route (loose
 #     router) to that router, with a Route header and the Contact as
 #     Request-URI (a sipp there counts them)
+#   - a SIP-T trunk (ANSI) for a call from the ITU switch: the INVITE's
+#     ISUP body labelled ansi00 and coded the ANSI way (tshark: the IAM with
+#     User Service Information, no Transmission Medium Requirement)
 # The glare call runs while the others do (its refresh comes 45 s after the
 # answer); rtp-timeout 0 keeps it up without media.
 source "$(dirname "$0")/../lib.sh"
@@ -40,7 +43,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:sip-edges: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 UAS6=27634 UAS7=27635 HOP=27636 CTP=27637 UAS8=27638 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
+VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 UAS6=27634 UAS7=27635 HOP=27636 CTP=27637 UAS8=27638 UAS9=27639 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -90,6 +93,9 @@ sip
  trunk forkoffer
   remote 127.0.0.1 $UAS8
   offer delayed
+ trunk sipt
+  remote 127.0.0.1 $UAS9
+  mode sip-t
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4971 via late
@@ -102,6 +108,7 @@ routing
  route to-sip 4978 via rtarget
  route to-sip 4979 via rtarget
  route to-sip 4970 via forkoffer
+ route to-sip 4969 via sipt
  route to-isup default via sw1
 media
  rtp-timeout 0
@@ -382,6 +389,45 @@ sw "release 6 16"
 check "it:sip-edges:bye-crossing-reinvite:rel->rlc" wait_ev "$out" "EV RLC cic=6" 50
 wait "$uas"
 check "it:sip-edges:bye-crossing-reinvite:sipp (re-INVITE after the BYE: 481, ACKed; BYE 200)" test $? -eq 0
+
+# --- 4. a SIP-T trunk (RFC 3372, ANSI) for a call from the ITU switch: the
+# IAM rides in the INVITE coded the ANSI way and labelled so (Q.1912.5
+# variant conversion, interwork/iw_sipi.c); tshark, capturing on loopback,
+# decodes what went on the wire (sipp's own trace stops at the first NUL)
+have_tshark=""
+if command -v tshark >/dev/null; then
+	start_bg "$TMPD/cap-sipt.log" tshark -i lo -f "udp port $UAS9" -w "$TMPD/sipt.pcap"
+	cap=$BG_PID
+	wait_ev "$TMPD/cap-sipt.log" "Capturing on" 300 && have_tshark=1
+fi
+start_bg "$TMPD/uas-sipt.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $UAS9 -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-sipt.msg"
+uas=$BG_PID
+sw "call 14 6912345 89555"
+check "it:sip-edges:sip-t:answered" wait_ev "$out" "EV (ANM|CON) cic=14" 50
+sw "release 14 16"
+check "it:sip-edges:sip-t:rel->rlc" wait_ev "$out" "EV RLC cic=14" 50
+wait "$uas"
+check "it:sip-edges:sip-t:invite-isup-labelled-ansi" \
+	grep -qi "^Content-Type: application/isup; *version=ansi00" "$TMPD/uas-sipt.msg"
+check "it:sip-edges:sip-t:no-itu-label" bash -c "! grep -qi 'version=itu' '$TMPD/uas-sipt.msg'"
+if [ -n "$have_tshark" ]; then
+	sleep 0.3
+	kill -INT "$cap"
+	wait "$cap" 2>/dev/null
+	tshark -r "$TMPD/sipt.pcap" -d "udp.port==$UAS9,sip" -V -Y sip.Method==INVITE \
+		>"$TMPD/sipt-invite.txt" 2>/dev/null
+	check "it:sip-edges:sip-t:tshark-decodes-iam" grep -qi "Message type: Initial address (1)" \
+		"$TMPD/sipt-invite.txt"
+	check "it:sip-edges:sip-t:tshark-called-number" grep -q "Called Party Number: 6912345" \
+		"$TMPD/sipt-invite.txt"
+	# ANSI T1.113 IAM: User Service Information is its mandatory
+	# parameter where ITU Q.763 has the Transmission Medium Requirement
+	check "it:sip-edges:sip-t:tshark-ansi-usi (no TMR)" bash -c \
+		"grep -qi 'User service information' '$TMPD/sipt-invite.txt' && ! grep -qi 'Transmission medium requirement:' '$TMPD/sipt-invite.txt'"
+else
+	skip "it:sip-edges:sip-t:tshark: tshark cannot capture on loopback here"
+fi
 
 # --- 3a. glare, the end: 491 both ways, tandem's UPDATE again after 2.1-4 s
 # (sipp has ACKed the answer to its second re-INVITE; it waits for the BYE)

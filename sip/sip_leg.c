@@ -252,6 +252,7 @@ void sip_leg_dialog_dest(const struct sip_leg *leg, struct sip_txn_dest *d)
 {
 	struct sip_dialog_plan p;
 	struct sip_txn_dest t;
+	struct sip_tls_cfg tc;
 
 	*d = leg->dest;
 	/* the trunk as outbound proxy takes every request; a stream the peer
@@ -266,6 +267,11 @@ void sip_leg_dialog_dest(const struct sip_leg *leg, struct sip_txn_dest *d)
 	    uri_dest(tstr_make(p.next_hop, strlen(p.next_hop)), leg->dest.proto, &t) < 0)
 		return;
 	if (t.proto == leg->dest.proto && same_addr(&t.addr, &leg->dest.addr))
+		return;
+	/* TLS only toward an address whose certificate checks we know (a
+	 * configured trunk's): a peer cannot steer the dialog's requests to
+	 * an unchecked host */
+	if (t.proto == SIP_PROTO_TLS && !sip_ua_dest_tls(&t, &tc))
 		return;
 	*d = t;
 }

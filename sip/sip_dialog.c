@@ -4,6 +4,7 @@
 #include <talloc.h>
 
 #include "sip/sip_dialog.h"
+#include "sip/sip_uri.h"
 
 static char *dup_view(void *ctx, struct tstr s)
 {
@@ -92,6 +93,40 @@ int sip_dialog_set_target(struct sip_dialog *d, struct tstr contact)
 	talloc_free(d->remote_target);
 	d->remote_target = t;
 	return 0;
+}
+
+static bool loose_router(const char *uri)
+{
+	struct sip_uri u;
+	struct tstr v;
+
+	/* a route that does not decode is taken as loose: its URI is then
+	 * never put into the Request-URI */
+	if (sip_uri_decode(tstr_make(uri, strlen(uri)), &u) < 0)
+		return true;
+	return sip_param_find(u.params, "lr", &v);
+}
+
+void sip_dialog_plan(const struct sip_dialog *d, struct sip_dialog_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->ruri = d->remote_target;
+	p->next_hop = d->remote_target;
+	if (!d->n_routes)
+		return;
+	p->next_hop = d->routes[0];
+	if (loose_router(d->routes[0])) {
+		for (unsigned i = 0; i < d->n_routes; i++)
+			p->routes[p->n_routes++] = d->routes[i];
+		return;
+	}
+	/* 12.2.1.1, strict router: its URI is the Request-URI, the remote
+	 * target goes last in the Route list */
+	p->strict = true;
+	p->ruri = d->routes[0];
+	for (unsigned i = 1; i < d->n_routes; i++)
+		p->routes[p->n_routes++] = d->routes[i];
+	p->routes[p->n_routes++] = d->remote_target;
 }
 
 void sip_dialog_confirm(struct sip_dialog *d)

@@ -62,6 +62,22 @@ bool sip_dialog_rx_cseq(struct sip_dialog *d, uint32_t cseq);
 int sip_dialog_set_target(struct sip_dialog *d, struct tstr contact);
 void sip_dialog_confirm(struct sip_dialog *d);
 
+/* 12.2.1.1: how a request in the dialog is addressed. With an empty route
+ * set the Request-URI is the remote target and so is the next hop; when
+ * the first route is a loose router (";lr", 16.12.1.1) the Request-URI is
+ * still the remote target, every route becomes a Route header and the
+ * request goes to the first; a strict router (no ";lr") gets the request
+ * with its own URI as Request-URI, the other routes and then the remote
+ * target as Route headers. */
+struct sip_dialog_plan {
+	const char *ruri;
+	const char *routes[SIP_DIALOG_MAX_ROUTES + 1];
+	unsigned n_routes;
+	const char *next_hop; /* the URI the request is sent toward (8.1.2) */
+	bool strict;	      /* the first route was a strict router */
+};
+void sip_dialog_plan(const struct sip_dialog *d, struct sip_dialog_plan *p);
+
 /* RFC 3262 3: the RSeq for our next reliable provisional; 0 while one is
  * still unacknowledged (only one at a time before the final response). */
 uint32_t sip_dialog_next_rseq(struct sip_dialog *d);

@@ -20,6 +20,7 @@
 #include "sip/sip_txn.h"
 #include "sip/sip_ua.h"
 #include "sip/sip_ua_int.h"
+#include "sip/sip_uri.h"
 
 /* --- the leg's state --- */
 
@@ -178,37 +179,149 @@ struct sip_leg *sip_leg_new(struct sip_ua *ua, bool uac)
 	return leg;
 }
 
-/* Build a request in the leg's dialog (RFC 3261 12.2.1.1). */
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+/* The next hop URI as an address: a numeric host only (a host name keeps
+ * the trunk's resolved address: the remote target and route of a trunk's
+ * dialog are nearly always numeric, and the loop has no blocking lookup);
+ * the transport as the URI's transport parameter or sips says, else the
+ * one the dialog was made on. */
+static int uri_dest(struct tstr uri, enum sip_proto dflt, struct sip_txn_dest *d)
+{
+	struct sip_uri u;
+	struct tstr tp;
+	char host[INET6_ADDRSTRLEN];
+
+	if (sip_uri_decode(uri, &u) < 0 || (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS) ||
+	    u.host.len >= sizeof(host))
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	d->proto = dflt;
+	if (u.scheme == SIP_URI_SIPS)
+		d->proto = SIP_PROTO_TLS;
+	else if (sip_param_find(u.params, "transport", &tp)) {
+		if (tstr_casecmp_cstr(tp, "udp"))
+			d->proto = SIP_PROTO_UDP;
+		else if (tstr_casecmp_cstr(tp, "tcp"))
+			d->proto = SIP_PROTO_TCP;
+		else if (tstr_casecmp_cstr(tp, "tls"))
+			d->proto = SIP_PROTO_TLS;
+		else
+			return -EPROTONOSUPPORT;
+	}
+	tstr_to_buf(u.host, host, sizeof(host));
+	if (!u.port)
+		u.port = d->proto == SIP_PROTO_TLS ? 5061 : 5060;
+	if (u.host_ipv6 || strchr(host, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&d->addr;
+
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+			return -EINVAL;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(u.port);
+		d->addr_len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&d->addr;
+
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return -EINVAL;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(u.port);
+		d->addr_len = sizeof(*a);
+	}
+	return 0;
+}
+
+void sip_leg_dialog_dest(const struct sip_leg *leg, struct sip_txn_dest *d)
+{
+	struct sip_dialog_plan p;
+	struct sip_txn_dest t;
+	struct sip_tls_cfg tc;
+
+	*d = leg->dest;
+	/* the trunk as outbound proxy takes every request; a stream the peer
+	 * opened toward us carries the dialog's requests back (its Contact's
+	 * port is often not listening: RFC 5923 connection reuse); a
+	 * registered peer is reached where its REGISTER came from (NAT) */
+	if (!leg->dlg || leg->dest.conn ||
+	    (leg->trunk && (leg->trunk->outbound_proxy || leg->trunk->registrar)))
+		return;
+	sip_dialog_plan(leg->dlg, &p);
+	if (!p.next_hop || !p.next_hop[0] ||
+	    uri_dest(tstr_make(p.next_hop, strlen(p.next_hop)), leg->dest.proto, &t) < 0)
+		return;
+	if (t.proto == leg->dest.proto && same_addr(&t.addr, &leg->dest.addr))
+		return;
+	/* TLS only toward an address whose certificate checks we know (a
+	 * configured trunk's): a peer cannot steer the dialog's requests to
+	 * an unchecked host */
+	if (t.proto == SIP_PROTO_TLS && !sip_ua_dest_tls(&t, &tc))
+		return;
+	*d = t;
+}
+
+void sip_leg_send_ack(struct sip_leg *leg)
+{
+	struct sip_txn_dest d;
+
+	if (!leg->ack)
+		return;
+	sip_leg_dialog_dest(leg, &d);
+	sip_ua_send(leg->ua, &d, leg->ack, leg->ack_len);
+}
+
+/* Build a request in the leg's dialog (RFC 3261 12.2.1.1): Request-URI and
+ * Route headers from the dialog's plan, the Via transport the one the
+ * request is sent on. */
 int sip_leg_build_request(struct sip_leg *leg, const char *method, uint32_t cseq,
 			  const char *branch, const struct sip_body *b, uint8_t *out, size_t size)
 {
 	struct sip_ua *ua = leg->ua;
-	struct tstr routes[SIP_DIALOG_MAX_ROUTES];
+	struct tstr routes[SIP_DIALOG_MAX_ROUTES + 1];
 	struct sip_req_spec s = {0};
 	struct sip_build_extra ex = {0};
+	struct sip_dialog_plan p = {0};
+	struct sip_txn_dest d;
 	char host[INET6_ADDRSTRLEN], contact[128];
 	uint16_t port;
 
-	sip_ua_local_contact(ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host),
-			     &port);
+	sip_leg_dialog_dest(leg, &d);
+	sip_ua_local_contact(ua, d.proto, contact, sizeof(contact), host, sizeof(host), &port);
 	s.method = method;
-	s.ruri = sip_ua_view(leg->dlg && leg->dlg->remote_target[0] ? leg->dlg->remote_target
-								    : leg->remote_uri);
+	if (leg->dlg && leg->dlg->remote_target[0])
+		sip_dialog_plan(leg->dlg, &p);
+	s.ruri = sip_ua_view(p.ruri ? p.ruri : leg->remote_uri);
 	s.from = sip_ua_view(leg->local_uri);
 	s.from_tag = sip_ua_view(leg->local_tag);
 	s.to = sip_ua_view(leg->remote_uri);
 	s.to_tag = sip_ua_view(leg->remote_tag);
 	s.call_id = sip_ua_view(leg->call_id);
 	s.cseq = cseq;
-	s.via_transport = sip_proto_name(leg->dest.proto);
+	s.via_transport = sip_proto_name(d.proto);
 	s.via_host = sip_ua_view(host);
 	s.via_port = port;
 	s.branch = sip_ua_view(branch);
-	if (leg->dlg) {
-		for (unsigned i = 0; i < leg->dlg->n_routes; i++)
-			routes[i] = sip_ua_view(leg->dlg->routes[i]);
+	if (p.n_routes) {
+		for (unsigned i = 0; i < p.n_routes; i++)
+			routes[i] = sip_ua_view(p.routes[i]);
 		s.routes = routes;
-		s.n_routes = leg->dlg->n_routes;
+		s.n_routes = p.n_routes;
 	}
 	s.contact = sip_ua_view(contact);
 	if (b) {
@@ -233,12 +346,14 @@ struct sip_txn *sip_leg_start_request_body(struct sip_leg *leg, const char *meth
 	struct sip_msg m;
 	struct sip_txn_info i;
 	int n = sip_leg_build_request(leg, method, cseq, branch, b, buf, sizeof(buf));
+	struct sip_txn_dest d;
 
 	talloc_free(branch);
 	if (n < 0 || sip_msg_parse(&m, (const char *)buf, (size_t)n, NULL) < 0)
 		return NULL;
 	sip_ua_txn_info(&m, &i);
-	return sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &leg->dest, uops, leg);
+	sip_leg_dialog_dest(leg, &d);
+	return sip_txn_client_start(leg->ua->tl, &i, buf, (size_t)n, &d, uops, leg);
 }
 
 struct sip_txn *sip_leg_start_request(struct sip_leg *leg, const char *method, uint32_t cseq,

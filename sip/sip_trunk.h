@@ -70,6 +70,11 @@ struct sip_trunk {
 	unsigned failure_tone_s; /* busy/congestion toward TDM this long before REL (0: off) */
 	bool dtmf_info;		 /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */
 	bool rtp_latch; /* media from the first source in the first 2 s (NAT), else the SDP's */
+	/* "outbound-proxy": every request of a dialog goes to the trunk's
+	 * address (a carrier SBC or proxy that wants it all); without it they
+	 * go where RFC 3261 12.2.1.1 / 8.1.2 says: the first route, else the
+	 * remote target (sip_leg_dialog_dest) */
+	bool outbound_proxy;
 	unsigned session_expires; /* 0: no session timer */
 	unsigned max_call_s;	  /* answered calls end after this long (0: no limit) */
 	unsigned redirect_follow; /* 3xx Contacts tried per call (default 3; 0: not followed) */

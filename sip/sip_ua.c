@@ -326,8 +326,8 @@ static void on_stray_response(void *priv, const struct sip_txn_info *i, const ui
 	if (i->status < 200 || i->status >= 300 || !tstr_eq_cstr(i->method, "INVITE"))
 		return;
 	leg = sip_leg_by_dialog(ua, i->call_id, i->from_tag, i->to_tag);
-	if (leg && leg->uac && leg->ack)
-		sip_ua_send(ua, &leg->dest, leg->ack, leg->ack_len);
+	if (leg && leg->uac)
+		sip_leg_send_ack(leg);
 }
 
 static int txl_send(void *priv, const struct sip_txn_dest *d, const uint8_t *buf, size_t len)
@@ -392,7 +392,10 @@ static void stateless_reply_hdrs(struct sip_ua *ua, const struct sip_txn_dest *t
 {
 	uint8_t buf[2048];
 	struct sip_build_extra ex = {.headers = hdrs};
-	int n = sip_build_response((char *)buf, sizeof(buf), m, status, NULL, NULL, &ex);
+	/* RFC 3261 8.2.6.2: a response other than 100 to a request without a
+	 * To tag gets one, even without a transaction; derived from the request
+	 * so a retransmission gets the same answer */
+	int n = sip_build_reject((char *)buf, sizeof(buf), m, status, &ex);
 
 	if (n > 0) {
 		ua->st.stateless_replies++;

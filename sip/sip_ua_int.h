@@ -53,6 +53,9 @@ struct sip_leg {
 	unsigned auth_tries;
 	struct sip_auth_client *auth; /* allocated at the first challenge */
 	char *cancel_reason;
+	/* UAC: our INVITE carried no SDP (delayed offer): a 2xx's SDP is an
+	 * offer that its ACK must answer (RFC 3261 13.2.1), a late fork's too */
+	bool offerless;
 	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx */
 	uint8_t *ack;
 	size_t ack_len;
@@ -110,6 +113,13 @@ struct sip_leg *sip_leg_by_dialog(struct sip_ua *ua, struct tstr call_id, struct
 				  struct tstr remote_tag);
 /* A request in a dialog: the To tag is ours, the From tag theirs. */
 struct sip_leg *sip_leg_for_request(struct sip_ua *ua, const struct sip_txn_info *i);
+/* Where a request of the leg's dialog goes (RFC 3261 12.2.1.1, 8.1.2): the
+ * first route, else the remote target, when numeric; the leg's dest (the
+ * trunk's address, or the stream the peer opened) for a trunk that is our
+ * outbound proxy, a host name, or no dialog yet. */
+void sip_leg_dialog_dest(const struct sip_leg *leg, struct sip_txn_dest *d);
+/* The kept ACK of our 2xx, (again) toward that address. */
+void sip_leg_send_ack(struct sip_leg *leg);
 int sip_leg_build_request(struct sip_leg *leg, const char *method, uint32_t cseq,
 			  const char *branch, const struct sip_body *b, uint8_t *out, size_t size);
 struct sip_txn *sip_leg_start_request_body(struct sip_leg *leg, const char *method, uint32_t cseq,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/logging.h>
@@ -13,9 +14,11 @@
 #include <osmocom/core/timer.h>
 
 #include "core/log.h"
+#include "sip/sdp.h"
 #include "sip/sip_build.h"
 #include "sip/sip_dialog.h"
 #include "sip/sip_hdr.h"
+#include "sip/sip_mime.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_txn.h"
 #include "sip/sip_ua.h"
@@ -72,7 +75,65 @@ static const struct sip_body *uac_answer_for(struct sip_leg *leg, const struct s
 	return b;
 }
 
-static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
+/* The SDP of a message: its body, or the application/sdp part of a
+ * multipart one (SIP-I). */
+static bool msg_sdp(const struct sip_msg *m, struct tstr *out)
+{
+	struct sip_mime_part parts[4];
+	struct sip_ctype ct;
+	unsigned n = 0;
+
+	if (!m->body.len || sip_msg_content_type(m, &ct) < 0)
+		return false;
+	if (tstr_casecmp_cstr(ct.type, "application") && tstr_casecmp_cstr(ct.subtype, "sdp")) {
+		*out = m->body;
+		return true;
+	}
+	if (sip_msg_multipart(m, parts, 4, &n) < 0)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (parts[i].content_type.len >= 15 &&
+		    !strncasecmp(parts[i].content_type.p, "application/sdp", 15)) {
+			*out = parts[i].body;
+			return true;
+		}
+	return false;
+}
+
+/* A late fork's 2xx offered (our INVITE had no SDP): the dialog is ended
+ * at once, so the answer its ACK must carry (RFC 3261 13.2.2.4, RFC 3264
+ * 6) refuses every offered stream: each m= line echoed with port 0. The
+ * length in buf, or <0 when the 2xx has no usable offer. */
+static int fork_refusal(struct sip_leg *leg, const struct sip_msg *rsp, char *buf, size_t size)
+{
+	struct sdp_session offer;
+	struct tstr sdp;
+	char host[INET6_ADDRSTRLEN], contact[128];
+	uint16_t port;
+	char ipv;
+	int n;
+
+	if (!msg_sdp(rsp, &sdp) || sdp_decode(&offer, sdp.p, sdp.len, NULL) < 0)
+		return -ENOENT;
+	sip_ua_local_contact(leg->ua, leg->dest.proto, contact, sizeof(contact), host, sizeof(host),
+			     &port);
+	ipv = strchr(host, ':') ? '6' : '4';
+	n = snprintf(buf, size,
+		     "v=0\r\no=tandem %llu 1 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\n",
+		     (unsigned long long)(sip_ua_rnd_next(leg->ua) >> 2), ipv, host, ipv, host);
+	for (unsigned i = 0; i < offer.n_media && n > 0 && (size_t)n < size; i++) {
+		const struct sdp_media *m = &offer.m[i];
+
+		n += snprintf(buf + n, size - (size_t)n, "m=%.*s 0 %.*s %.*s\r\n",
+			      TSTR_FMT(m->type), TSTR_FMT(m->proto), TSTR_FMT(m->fmt_list));
+	}
+	return n > 0 && (size_t)n < size ? n : -ENOSPC;
+}
+
+/* answer: the body for the ACK (NULL: the owner's answer when the 2xx
+ * offered, else none) */
+static void uac_ack_2xx_body(struct sip_leg *leg, const struct sip_msg *rsp,
+			     const struct sip_body *answer)
 {
 	uint8_t buf[MSG_MAX];
 	struct sip_body ans = {0};
@@ -83,14 +144,20 @@ static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
 	/* 13.2.2.4: the ACK has the INVITE's CSeq number, a new branch (and
 	 * the answer when the 2xx made the offer) */
 	n = sip_leg_build_request(leg, "ACK", leg->invite_cseq, branch,
-				  uac_answer_for(leg, rsp, &ans), buf, sizeof(buf));
+				  answer ? answer : uac_answer_for(leg, rsp, &ans), buf,
+				  sizeof(buf));
 	talloc_free(branch);
 	if (n < 0)
 		return;
 	talloc_free(leg->ack);
 	leg->ack = talloc_memdup(leg, buf, (size_t)n);
 	leg->ack_len = (size_t)n;
-	sip_ua_send(leg->ua, &leg->dest, buf, (size_t)n);
+	sip_leg_send_ack(leg);
+}
+
+static void uac_ack_2xx(struct sip_leg *leg, const struct sip_msg *rsp)
+{
+	uac_ack_2xx_body(leg, rsp, NULL);
 }
 
 static void dialog_from_response(struct sip_leg *leg, const struct sip_msg *rsp, bool confirmed)
@@ -132,8 +199,7 @@ static void uac_fork_2xx(struct sip_leg *leg, const struct sip_msg *rsp, struct 
 					      sip_ua_view(leg->local_tag), to_tag);
 
 	if (g && g != leg) {
-		if (g->ack)
-			sip_ua_send(g->ua, &g->dest, g->ack, g->ack_len);
+		sip_leg_send_ack(g);
 		return;
 	}
 	g = sip_leg_new(leg->ua, true);
@@ -150,11 +216,20 @@ static void uac_fork_2xx(struct sip_leg *leg, const struct sip_msg *rsp, struct 
 	g->invite_cseq = leg->invite_cseq;
 	g->invite_final = true;
 	dialog_from_response(g, rsp, true);
-	uac_ack_2xx(g, rsp);
-	leg->ua->st.forks_ended++;
-	LOGP(DSIP, LOGL_NOTICE,
-	     "%s: a 2xx from another fork (To tag %.*s) after the first: ACK, BYE\n", leg->call_id,
-	     (int)to_tag.len, to_tag.p);
+	{
+		char sdp[1024];
+		int n = leg->offerless ? fork_refusal(g, rsp, sdp, sizeof(sdp)) : -ENOENT;
+		struct sip_body refusal = {.content_type = "application/sdp",
+					   .body = sdp,
+					   .len = n > 0 ? (size_t)n : 0};
+
+		uac_ack_2xx_body(g, rsp, n > 0 ? &refusal : NULL);
+		leg->ua->st.forks_ended++;
+		LOGP(DSIP, LOGL_NOTICE,
+		     "%s: a 2xx from another fork (To tag %.*s) after the first: ACK%s, BYE\n",
+		     leg->call_id, (int)to_tag.len, to_tag.p,
+		     n > 0 ? " answering its offer with every stream refused" : "");
+	}
 	if (sip_leg_bye(g, NULL) < 0) {
 		sip_leg_state_chg(g, SIP_LEG_S_TERMINATING);
 		sip_leg_maybe_free(g);
@@ -225,8 +300,7 @@ static void uac_invite_response(void *tu, struct sip_txn *t, const struct sip_tx
 		}
 		if (leg->invite_final) {
 			/* RFC 6026: a retransmitted 2xx gets the same ACK again */
-			if (leg->ack)
-				sip_ua_send(leg->ua, &leg->dest, leg->ack, leg->ack_len);
+			sip_leg_send_ack(leg);
 			return;
 		}
 		leg->invite_final = true;
@@ -491,6 +565,9 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->ruri = talloc_strdup(leg, spec->ruri);
 	leg->max_forwards = spec->max_forwards;
 	leg->hdrs = spec->body.headers ? talloc_strdup(leg, spec->body.headers) : NULL;
+	leg->offerless = !spec->body.content_type || !spec->body.len ||
+			 (strncasecmp(spec->body.content_type, "application/sdp", 15) &&
+			  !memmem(spec->body.body, spec->body.len, "application/sdp", 15));
 	if (spec->body.content_type) {
 		leg->ct = talloc_strdup(leg, spec->body.content_type);
 		leg->body =

@@ -256,6 +256,25 @@ DEFUN(cfg_trunk_no_latch, cfg_trunk_no_latch_cmd, "no rtp-latch",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_oproxy, cfg_trunk_oproxy_cmd, "outbound-proxy",
+      "The trunk is our outbound proxy: every request of a dialog (ACK, BYE, re-INVITE, "
+      "UPDATE, INFO...) goes to the trunk's address, with the remote target still the "
+      "Request-URI (without: to the first Record-Route hop, else the peer's Contact, "
+      "RFC 3261 12.2.1.1)\n")
+{
+	TRUNK;
+	t->outbound_proxy = true;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_trunk_no_oproxy, cfg_trunk_no_oproxy_cmd, "no outbound-proxy",
+      NO_STR "Requests of a dialog go to its route set or remote target (default)\n")
+{
+	TRUNK;
+	t->outbound_proxy = false;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_tones, cfg_trunk_tones_cmd, "tones (itu|us|default)",
       "Call-progress tones played toward TDM for calls on this trunk (ringback without early "
       "media)\nITU (E.180)\nNorth American\nThe routing node's ringback plan\n")
@@ -466,6 +485,8 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, "  dtmf info%s", VTY_NEWLINE);
 		if (t->rtp_latch)
 			vty_out(vty, "  rtp-latch%s", VTY_NEWLINE);
+		if (t->outbound_proxy)
+			vty_out(vty, "  outbound-proxy%s", VTY_NEWLINE);
 		vty_out(vty, "  options-interval %u%s", t->options_interval, VTY_NEWLINE);
 		if (t->auth_user)
 			vty_out(vty, "  auth %s %s%s", t->auth_user, t->auth_pass, VTY_NEWLINE);
@@ -554,6 +575,8 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_dtmf_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_latch_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_latch_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_oproxy_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_oproxy_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tones_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_fail_tones_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_ptime_cmd);

@@ -25,6 +25,17 @@
 #     CANCEL, nothing else: the call stays up (no REL) until the BYE
 #   - a BYE crossing a re-INVITE (RFC 5407 3.2.2): the trunk's re-INVITE
 #     that arrives after tandem's BYE gets 481
+#   - forking toward an "offer delayed" trunk: the second fork's 200
+#     carries an offer: its ACK answers with every stream refused (port 0),
+#     then BYE (RFC 3261 13.2.2.4, RFC 3264 6)
+#   - requests in a dialog (RFC 3261 12.2.1.1 / 8.1.2): a UAS answering with
+#     a Contact on another port gets nothing more at the INVITE's address:
+#     the ACK and the BYE go to the Contact; with a Record-Route (loose
+#     router) to that router, with a Route header and the Contact as
+#     Request-URI (a sipp there counts them)
+#   - a SIP-T trunk (ANSI) for a call from the ITU switch: the INVITE's
+#     ISUP body labelled ansi00 and coded the ANSI way (tshark: the IAM with
+#     User Service Information, no Transmission Medium Requirement)
 # The glare call runs while the others do (its refresh comes 45 s after the
 # answer); rtp-timeout 0 keeps it up without media.
 source "$(dirname "$0")/../lib.sh"
@@ -32,7 +43,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v sipp >/dev/null || { skip "it:sip-edges: sipp is not installed"; exit 0; }
 cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
-VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 UAS6=27634 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
+VTY=27600 M3UA=27601 SIP=27602 UAS=27603 UAS2=27604 UAS3=27605 SPAN_L=27606 SPAN_R=27607 UAS4=27608 UAS5=27609 UAC=27630 UAS6=27634 UAS7=27635 HOP=27636 CTP=27637 UAS8=27638 UAS9=27639 KAM=27631 UASA=27632 UASB=27633 RTP=27640 RTP2=27642
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
@@ -77,6 +88,14 @@ sip
   remote 127.0.0.1 $UAS5
  trunk kamfork
   remote 127.0.0.1 $KAM
+ trunk rtarget
+  remote 127.0.0.1 $UAS7
+ trunk forkoffer
+  remote 127.0.0.1 $UAS8
+  offer delayed
+ trunk sipt
+  remote 127.0.0.1 $UAS9
+  mode sip-t
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-sip 4971 via late
@@ -86,6 +105,10 @@ routing
  route to-sip 4974 via glare
  route to-sip 4975 via cross
  route to-sip 4976 via kamfork
+ route to-sip 4978 via rtarget
+ route to-sip 4979 via rtarget
+ route to-sip 4970 via forkoffer
+ route to-sip 4969 via sipt
  route to-isup default via sw1
 media
  rtp-timeout 0
@@ -191,14 +214,64 @@ sw "release 5 16"
 check "it:sip-edges:fork:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
 wait "$uas"
 check "it:sip-edges:fork:sipp (ACK+BYE to forkb, the call on forka, its BYE)" test $? -eq 0
+# --- 2a. forking toward an "offer delayed" trunk: the late 200's offer
+start_bg "$TMPD/uas-fo.out" timeout 60 sipp -sf "$SIPP/uas_fork_offer_in_200.xml" -key rtpport $RTP \
+	-i 127.0.0.1 -p $UAS8 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-fo.msg"
+uas=$BG_PID
+sw "call 11 7012345 89555"
+check "it:sip-edges:fork-offer:anm" wait_ev "$out" "EV ANM cic=11" 50
+check "it:sip-edges:fork-offer:second-2xx-ended (log)" \
+	wait_ev "$TMPD/td.log" "a 2xx from another fork \(To tag forkb\) after the first: ACK answering its offer with every stream refused, BYE" 30
+sleep 0.3
+nanm=$(grep -c "EV ANM cic=11" "$out")
+check "it:sip-edges:fork-offer:one-anm-call-up ($nanm ANM)" \
+	bash -c "[ $nanm -eq 1 ] && ! grep -q 'EV REL cic=11' '$out'"
+sw "release 11 16"
+check "it:sip-edges:fork-offer:rel->rlc" wait_ev "$out" "EV RLC cic=11" 50
+wait "$uas"
+check "it:sip-edges:fork-offer:sipp (no SDP in the INVITE; forka's ACK answers; forkb's ACK refuses audio and video with port 0, then its BYE)" test $? -eq 0
+
+# --- 2c. requests in a dialog go to the Contact, or through the Record-Route
+dialog_hop() { # NAME CIC NUMBER SCENARIO HOP-PORT CONTACT-PORT
+	start_bg "$TMPD/hop-$1.out" timeout 60 sipp -sf "$SIPP/uas_dialog_hop.xml" -i 127.0.0.1 -p "$5" \
+		-m 1 -nostdin -trace_msg -message_file "$TMPD/hop-$1.msg"
+	local hop=$BG_PID
+	start_bg "$TMPD/uas-$1.out" timeout 60 sipp -sf "$SIPP/$4" -key rtpport $RTP -key ct_port "$6" \
+		-key rr_port "$HOP" -i 127.0.0.1 -p $UAS7 -m 1 -nostdin -trace_msg \
+		-message_file "$TMPD/uas-$1.msg"
+	local uas=$BG_PID
+	wait_udp "$5" 50
+	sw "call $2 $3 89555"
+	check "it:sip-edges:$1:answered (CON)" wait_ev "$out" "EV (ANM|CON) cic=$2" 50
+	wait_ev "$TMPD/hop-$1.msg" "^ACK sip:" 30
+	sw "release $2 16"
+	check "it:sip-edges:$1:rel->rlc" wait_ev "$out" "EV RLC cic=$2" 50
+	wait "$hop"
+	check "it:sip-edges:$1:next-hop-got-ack-and-bye (sipp at port $5: Request-URI the Contact, BYE answered)" test $? -eq 0
+	wait "$uas"
+	check "it:sip-edges:$1:nothing-more-at-the-invite-address (sipp at $UAS7)" test $? -eq 0
+	nack=$(grep -c "^ACK sip:far@127.0.0.1:$6 SIP/2.0" "$TMPD/hop-$1.msg")
+	nbye=$(grep -c "^BYE sip:far@127.0.0.1:$6 SIP/2.0" "$TMPD/hop-$1.msg")
+	nroute=$(grep -c "^Route: <sip:127.0.0.1:$HOP;lr>" "$TMPD/hop-$1.msg")
+	echo "   $1: at port $5: $nack ACK, $nbye BYE with Request-URI port $6, $nroute Route header(s) naming $HOP"
+	check "it:sip-edges:$1:request-uri-is-the-contact ($nack ACK, $nbye BYE)" test "$nack" -eq 1 -a "$nbye" -eq 1
+	if [ "$5" != "$6" ]; then
+		check "it:sip-edges:$1:route-header-in-ack-and-bye ($nroute)" test "$nroute" -eq 2
+	else
+		check "it:sip-edges:$1:no-route-header ($nroute)" test "$nroute" -eq 0
+	fi
+}
+dialog_hop dialog-contact 12 7812345 uas_answer_contact_elsewhere.xml $HOP $HOP
+dialog_hop dialog-record-route 13 7912345 uas_answer_record_route.xml $HOP $CTP
+
 # --- 2b. forking by a real proxy: kamailio forks to two sipp phones; the
 # first rings and answers after 300 ms, the second answers at 450 ms without
 # ringing (tm does not CANCEL a branch that sent nothing, so its 200 is
 # relayed too; retr_timer1 2 s: no INVITE retransmission meanwhile)
-forks_expected=1
+forks_expected=2 # 2 and 2a
 KAMAILIO=$(command -v kamailio || echo /usr/sbin/kamailio)
 if [ -x "$KAMAILIO" ]; then
-	forks_expected=2
+	forks_expected=3
 	cat >"$TMPD/kam.cfg" <<KCFG
 #!KAMAILIO
 debug=1
@@ -223,9 +296,8 @@ request_route {
 		exit;
 	}
 	if (has_totag()) {
-		# tandem sends every request to its trunk (this proxy): one
-		# without a Route (the first phone's 2xx had no Record-Route)
-		# goes to its Request-URI
+		# both phones copy the Record-Route: tandem's ACKs and BYEs
+		# come here with a Route naming this proxy (RFC 3261 12.2.1.1)
 		if (loose_route())
 			xlog("L_WARN", "KAM in-dialog \$rm via loose_route to \$ru\n");
 		else
@@ -253,7 +325,7 @@ onreply_route[R] {
 KCFG
 	start_bg "$TMPD/kam.log" "$KAMAILIO" -DD -E -f "$TMPD/kam.cfg" -m 64 -Y "$TMPD"
 	wait_udp $KAM 50 || { fail "it:sip-edges:kamailio-fork:start"; head -5 "$TMPD/kam.log"; }
-	start_bg "$TMPD/uas-ka.out" timeout 60 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP \
+	start_bg "$TMPD/uas-ka.out" timeout 60 sipp -sf "$SIPP/uas_media_rr.xml" -key rtpport $RTP \
 		-i 127.0.0.1 -p $UASA -m 1 -nostdin
 	uasa=$BG_PID
 	start_bg "$TMPD/uas-kb.out" timeout 60 sipp -sf "$SIPP/uas_fork_late_200.xml" \
@@ -267,6 +339,8 @@ KCFG
 		bash -c "grep -q 'KAM reply 200 INVITE from 127.0.0.1:$UASA' '$TMPD/kam.log' && grep -q 'KAM reply 200 INVITE from 127.0.0.1:$UASB' '$TMPD/kam.log'"
 	check "it:sip-edges:kamailio-fork:ack-and-bye-via-record-route" \
 		bash -c "grep -q 'KAM in-dialog ACK via loose_route to sip:fork-late@' '$TMPD/kam.log' && grep -q 'KAM in-dialog BYE via loose_route to sip:fork-late@' '$TMPD/kam.log'"
+	check "it:sip-edges:kamailio-fork:first-phone-ack-via-record-route" \
+		grep -q "KAM in-dialog ACK via loose_route to sip:127.0.0.1:$UASA" "$TMPD/kam.log"
 	nanm=$(grep -c "EV ANM cic=7" "$out")
 	check "it:sip-edges:kamailio-fork:one-anm-call-up ($nanm ANM)" \
 		bash -c "[ $nanm -eq 1 ] && ! grep -q 'EV REL cic=7' '$out'"
@@ -274,6 +348,8 @@ KCFG
 	check "it:sip-edges:kamailio-fork:rel->rlc" wait_ev "$out" "EV RLC cic=7" 50
 	wait "$uasa"
 	check "it:sip-edges:kamailio-fork:first-phone (answered, BYE at the release)" test $? -eq 0
+	check "it:sip-edges:kamailio-fork:first-phone-bye-via-record-route" \
+		grep -q "KAM in-dialog BYE via loose_route to sip:127.0.0.1:$UASA" "$TMPD/kam.log"
 else
 	skip "it:sip-edges:kamailio-fork: kamailio is not installed"
 fi
@@ -313,6 +389,45 @@ sw "release 6 16"
 check "it:sip-edges:bye-crossing-reinvite:rel->rlc" wait_ev "$out" "EV RLC cic=6" 50
 wait "$uas"
 check "it:sip-edges:bye-crossing-reinvite:sipp (re-INVITE after the BYE: 481, ACKed; BYE 200)" test $? -eq 0
+
+# --- 4. a SIP-T trunk (RFC 3372, ANSI) for a call from the ITU switch: the
+# IAM rides in the INVITE coded the ANSI way and labelled so (Q.1912.5
+# variant conversion, interwork/iw_sipi.c); tshark, capturing on loopback,
+# decodes what went on the wire (sipp's own trace stops at the first NUL)
+have_tshark=""
+if command -v tshark >/dev/null; then
+	start_bg "$TMPD/cap-sipt.log" tshark -i lo -f "udp port $UAS9" -w "$TMPD/sipt.pcap"
+	cap=$BG_PID
+	wait_ev "$TMPD/cap-sipt.log" "Capturing on" 300 && have_tshark=1
+fi
+start_bg "$TMPD/uas-sipt.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $UAS9 -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/uas-sipt.msg"
+uas=$BG_PID
+sw "call 14 6912345 89555"
+check "it:sip-edges:sip-t:answered" wait_ev "$out" "EV (ANM|CON) cic=14" 50
+sw "release 14 16"
+check "it:sip-edges:sip-t:rel->rlc" wait_ev "$out" "EV RLC cic=14" 50
+wait "$uas"
+check "it:sip-edges:sip-t:invite-isup-labelled-ansi" \
+	grep -qi "^Content-Type: application/isup; *version=ansi00" "$TMPD/uas-sipt.msg"
+check "it:sip-edges:sip-t:no-itu-label" bash -c "! grep -qi 'version=itu' '$TMPD/uas-sipt.msg'"
+if [ -n "$have_tshark" ]; then
+	sleep 0.3
+	kill -INT "$cap"
+	wait "$cap" 2>/dev/null
+	tshark -r "$TMPD/sipt.pcap" -d "udp.port==$UAS9,sip" -V -Y sip.Method==INVITE \
+		>"$TMPD/sipt-invite.txt" 2>/dev/null
+	check "it:sip-edges:sip-t:tshark-decodes-iam" grep -qi "Message type: Initial address (1)" \
+		"$TMPD/sipt-invite.txt"
+	check "it:sip-edges:sip-t:tshark-called-number" grep -q "Called Party Number: 6912345" \
+		"$TMPD/sipt-invite.txt"
+	# ANSI T1.113 IAM: User Service Information is its mandatory
+	# parameter where ITU Q.763 has the Transmission Medium Requirement
+	check "it:sip-edges:sip-t:tshark-ansi-usi (no TMR)" bash -c \
+		"grep -qi 'User service information' '$TMPD/sipt-invite.txt' && ! grep -qi 'Transmission medium requirement:' '$TMPD/sipt-invite.txt'"
+else
+	skip "it:sip-edges:sip-t:tshark: tshark cannot capture on loopback here"
+fi
 
 # --- 3a. glare, the end: 491 both ways, tandem's UPDATE again after 2.1-4 s
 # (sipp has ACKed the answer to its second re-INVITE; it waits for the BYE)

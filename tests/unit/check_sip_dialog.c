@@ -53,6 +53,52 @@ START_TEST(test_route_sets_and_cseq)
 }
 END_TEST
 
+/* 12.2.1.1: Request-URI, Route headers and next hop of a request in the
+ * dialog, with no route set, behind loose routers and behind a strict one. */
+START_TEST(test_request_plan)
+{
+	struct sip_dialog_init in = base();
+	struct sip_dialog_plan p;
+	struct sip_dialog *d;
+
+	in.remote_target = TSTR_LIT("sip:peer@203.0.113.9:5072");
+	in.n_routes = 0;
+	d = sip_dialog_uac(unit_ctx, &in, true);
+	sip_dialog_plan(d, &p);
+	ck_assert_str_eq(p.ruri, "sip:peer@203.0.113.9:5072");
+	ck_assert_str_eq(p.next_hop, "sip:peer@203.0.113.9:5072");
+	ck_assert_uint_eq(p.n_routes, 0);
+	talloc_free(d);
+
+	/* loose: the UAC's route set is the Record-Route reversed; the
+	 * request goes to the first, the Request-URI stays the target */
+	in.routes[0] = TSTR_LIT("sip:p1.example;lr");
+	in.routes[1] = TSTR_LIT("sip:198.51.100.7:5080;lr;transport=udp");
+	in.n_routes = 2;
+	d = sip_dialog_uac(unit_ctx, &in, true);
+	sip_dialog_plan(d, &p);
+	ck_assert(!p.strict);
+	ck_assert_str_eq(p.ruri, "sip:peer@203.0.113.9:5072");
+	ck_assert_str_eq(p.next_hop, "sip:198.51.100.7:5080;lr;transport=udp");
+	ck_assert_uint_eq(p.n_routes, 2);
+	ck_assert_str_eq(p.routes[0], "sip:198.51.100.7:5080;lr;transport=udp");
+	ck_assert_str_eq(p.routes[1], "sip:p1.example;lr");
+	talloc_free(d);
+
+	/* strict (no lr): its URI is the Request-URI, the target the last Route */
+	in.routes[1] = TSTR_LIT("sip:198.51.100.7:5080");
+	d = sip_dialog_uac(unit_ctx, &in, true);
+	sip_dialog_plan(d, &p);
+	ck_assert(p.strict);
+	ck_assert_str_eq(p.ruri, "sip:198.51.100.7:5080");
+	ck_assert_str_eq(p.next_hop, "sip:198.51.100.7:5080");
+	ck_assert_uint_eq(p.n_routes, 2);
+	ck_assert_str_eq(p.routes[0], "sip:p1.example;lr");
+	ck_assert_str_eq(p.routes[1], "sip:peer@203.0.113.9:5072");
+	talloc_free(d);
+}
+END_TEST
+
 START_TEST(test_100rel)
 {
 	struct sip_dialog_init in = base();
@@ -143,6 +189,7 @@ Suite *sip_dialog_suite(void)
 
 	tcase_add_test(tc, test_route_sets_and_cseq);
 	tcase_add_test(tc, test_100rel);
+	tcase_add_test(tc, test_request_plan);
 	tcase_add_test(tc, test_session_timers);
 	tcase_add_test(tc, test_glare_backoff);
 	suite_add_tcase(s, tc);

@@ -21,6 +21,7 @@
 
 #include "core/loop.h"
 #include "sip/sip_refer.h"
+#include "sip/sip_sec.h"
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 #include "sip/sip_ua_int.h"
@@ -385,6 +386,146 @@ START_TEST(test_uac_180_200_ack_bye)
 	ck_assert_int_eq(T.ev.gone, 1);
 	ck_assert_int_eq(T.ev.bye, 0); /* we ended it: no bye event */
 	ck_assert_int_eq(T.ev.failed, 0);
+	bed_stop();
+}
+END_TEST
+
+/* A UDP socket of the test on 127.0.0.1 (another port of the peer). */
+static int side_socket(uint16_t *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* What fd got so far: how many messages starting with start, the last one
+ * into last (size 4096). */
+static int side_count(int fd, const char *start, char *last_msg)
+{
+	char buf[4096];
+	ssize_t n;
+	int c = 0;
+
+	while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = 0;
+		if (!strncmp(buf, start, strlen(start))) {
+			c++;
+			memcpy(last_msg, buf, (size_t)n + 1);
+		}
+	}
+	return c;
+}
+
+/* RFC 3261 12.2.1.1 / 8.1.2: the ACK of the 2xx and the BYE go to the
+ * remote target (the 200's Contact, here another port than the INVITE's),
+ * or with a Record-Route to the first route with the Contact still the
+ * Request-URI; "outbound-proxy" on the trunk sends them to its address. */
+START_TEST(test_uac_dialog_next_hop)
+{
+	char via[256], from[256], to[256], cid[128], msg[4096], v[256];
+	uint16_t cport, rport;
+	int cfd, rfd;
+	const char *inv;
+	struct sip_leg *leg;
+
+	for (int round = 0; round < 3; round++) {
+		bed_start();
+		cfd = side_socket(&cport);
+		rfd = side_socket(&rport);
+		T.trunk.outbound_proxy = round == 2;
+		leg = uac_invite();
+		inv = last("INVITE ");
+		hdr(inv, "Via", via, sizeof(via));
+		hdr(inv, "From", from, sizeof(from));
+		hdr(inv, "To", to, sizeof(to));
+		hdr(inv, "Call-ID", cid, sizeof(cid));
+		snprintf(v, sizeof(v), "Record-Route: <sip:127.0.0.1:%u;lr>\r\n", rport);
+		peer_send("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=nh\r\n"
+			  "Call-ID: %s\r\nCSeq: 1 INVITE\r\n%s"
+			  "Contact: <sip:uas@127.0.0.1:%u>\r\nContent-Length: 0\r\n\r\n",
+			  via, from, to, cid, round == 1 ? v : "", cport);
+		pump(20);
+		ck_assert_int_eq(T.ev.answered, 1);
+		/* the ACK: to the Contact (no route set), the loose router, or
+		 * the trunk (outbound proxy) */
+		ck_assert_int_eq(count("ACK "), round == 2);
+		ck_assert_int_eq(side_count(cfd, "ACK ", msg), round == 0);
+		ck_assert_int_eq(side_count(rfd, "ACK ", msg), round == 1);
+		ck_assert_int_eq(sip_leg_bye(leg, NULL), 0);
+		pump(20);
+		ck_assert_int_eq(count("BYE "), round == 2);
+		ck_assert_int_eq(side_count(cfd, "BYE ", msg), round == 0);
+		ck_assert_int_eq(side_count(rfd, "BYE ", msg), round == 1);
+		if (round == 2)
+			snprintf(msg, sizeof(msg), "%s", last("BYE "));
+		/* the Request-URI is the remote target every time */
+		snprintf(v, sizeof(v), "BYE sip:uas@127.0.0.1:%u SIP/2.0\r\n", cport);
+		ck_assert_msg(!strncmp(msg, v, strlen(v)), "BYE: %.80s", msg);
+		/* a loose router is named in a Route header */
+		snprintf(v, sizeof(v), "\r\nRoute: <sip:127.0.0.1:%u;lr>\r\n", rport);
+		ck_assert_msg((strstr(msg, v) != NULL) == (round == 1), "BYE Route: %s", msg);
+		T.trunk.outbound_proxy = false;
+		close(cfd);
+		close(rfd);
+		bed_stop();
+	}
+}
+END_TEST
+
+/* A forking proxy let a second 2xx through, after our INVITE without SDP
+ * (delayed offer): that 2xx offers, so its ACK carries an answer refusing
+ * every stream (RFC 3261 13.2.2.4, RFC 3264 6), then the BYE ends it. */
+START_TEST(test_uac_fork_2xx_offer_refused)
+{
+	char via[256], from[256], to[256], cid[128], v[64];
+	const char *inv, *ack;
+	struct sip_leg *leg;
+	static const char sdp[] = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+				  "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+				  "m=audio 40000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"
+				  "m=video 40002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+
+	bed_start();
+	leg = uac_invite();
+	inv = last("INVITE ");
+	ck_assert_ptr_nonnull(strstr(inv, "Content-Length: 0\r\n"));
+	peer_respond(inv, 200, "fa");
+	pump(20);
+	ck_assert_int_eq(T.ev.answered, 1);
+	ck_assert_int_eq(count("ACK "), 1);
+	hdr(inv, "Via", via, sizeof(via));
+	hdr(inv, "From", from, sizeof(from));
+	hdr(inv, "To", to, sizeof(to));
+	hdr(inv, "Call-ID", cid, sizeof(cid));
+	peer_send("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=fb\r\nCall-ID: %s\r\n"
+		  "CSeq: 1 INVITE\r\nContact: <sip:fb@127.0.0.1:%u>\r\n"
+		  "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		  via, from, to, cid, ntohs(T.peer_addr.sin_port), strlen(sdp), sdp);
+	pump(20);
+	ck_assert_int_eq(T.ev.answered, 1);
+	ck_assert_int_eq(count("ACK "), 2);
+	ack = last("ACK ");
+	ck_assert_ptr_nonnull(strstr(ack, "tag=fb"));
+	ck_assert_str_eq(hdr(ack, "Content-Type", v, sizeof(v)), "application/sdp");
+	ck_assert_ptr_nonnull(strstr(ack, "\r\nm=audio 0 RTP/AVP 8 101\r\n"));
+	ck_assert_ptr_nonnull(strstr(ack, "\r\nm=video 0 RTP/AVP 96\r\n"));
+	ck_assert_ptr_nonnull(strstr(ack, "\r\nc=IN IP4 127.0.0.1\r\n"));
+	ck_assert_int_eq(count("BYE "), 1);
+	ck_assert_ptr_nonnull(strstr(last("BYE "), "tag=fb"));
+	ck_assert_uint_eq(T.ua->st.forks_ended, 1);
+	/* the first ACK (no offer from the winner's 2xx, none to answer) had no body */
+	for (int i = 0; i < T.n_inbox; i++)
+		if (!strncmp(T.inbox[i], "ACK ", 4)) {
+			ck_assert_ptr_nonnull(strstr(T.inbox[i], "Content-Length: 0\r\n"));
+			break;
+		}
+	(void)leg;
 	bed_stop();
 }
 END_TEST
@@ -873,6 +1014,34 @@ START_TEST(test_uas_auth_answers_tagged)
 }
 END_TEST
 
+/* Answers made without a transaction (a trunk over its request rate: 503)
+ * are still a UAS's answers out of dialog: the To carries a tag (RFC 3261
+ * 8.2.6.2), the same one for a retransmission of the request. */
+START_TEST(test_stateless_reply_tagged)
+{
+	struct sip_sec_cfg saved = sip_sec_cfg;
+	char to[256], to2[256];
+
+	bed_start();
+	sip_sec_cfg.trunk_limit = true;
+	sip_sec_cfg.trunk_rate = 1;
+	sip_sec_cfg.trunk_burst = 1;
+	peer_request("OPTIONS", 1, "z9hG4bK-sl1", NULL, NULL);
+	peer_request("INVITE", 2, "z9hG4bK-sl2", NULL, NULL);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 503"), 1);
+	hdr(last("SIP/2.0 503"), "To", to, sizeof(to));
+	ck_assert_msg(strstr(to, ";tag=") && strlen(strstr(to, ";tag=")) > 5, "503 To: %s", to);
+	peer_request("INVITE", 2, "z9hG4bK-sl2", NULL, NULL);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 503"), 2);
+	hdr(last("SIP/2.0 503"), "To", to2, sizeof(to2));
+	ck_assert_str_eq(to, to2);
+	sip_sec_cfg = saved;
+	bed_stop();
+}
+END_TEST
+
 START_TEST(test_state_table)
 {
 	struct sip_leg leg = {.call_id = "table@test", .uac = true};
@@ -966,6 +1135,8 @@ Suite *sip_ua_suite(void)
 	TCase *tc = unit_tcase("sip_ua");
 
 	tcase_add_test(tc, test_uac_180_200_ack_bye);
+	tcase_add_test(tc, test_uac_dialog_next_hop);
+	tcase_add_test(tc, test_uac_fork_2xx_offer_refused);
 	tcase_add_test(tc, test_uac_cancel_before_provisional_487);
 	tcase_add_test(tc, test_uac_200_crosses_cancel);
 	tcase_add_test(tc, test_uac_failure_told);
@@ -981,6 +1152,7 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_session_timer_we_refresh);
 	tcase_add_test(tc, test_uas_auth_answers_tagged);
 	tcase_add_test(tc, test_state_table);
+	tcase_add_test(tc, test_stateless_reply_tagged);
 	suite_add_tcase(s, tc);
 	return s;
 }

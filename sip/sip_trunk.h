@@ -70,6 +70,8 @@ struct sip_trunk {
 	unsigned failure_tone_s; /* busy/congestion toward TDM this long before REL (0: off) */
 	bool dtmf_info;		 /* DTMF as SIP INFO application/dtmf-relay, not RFC 4733 */
 	bool rtp_latch; /* media from the first source in the first 2 s (NAT), else the SDP's */
+	bool rtcp_mux_offer;	  /* our offers carry a=rtcp-mux (RFC 5761); offers are always
+				     answered with it when they have it */
 	unsigned session_expires; /* 0: no session timer */
 	unsigned max_call_s;	  /* answered calls end after this long (0: no limit) */
 	unsigned redirect_follow; /* 3xx Contacts tried per call (default 3; 0: not followed) */

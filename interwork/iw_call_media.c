@@ -123,6 +123,11 @@ void iw_media_connect(struct iw_call *c)
 	/* issue 14 item 5: media only from the SDP's address and ports, or
 	 * latched in the first 2 s on a trunk behind NAT */
 	cc.rtcp_port = c->agreed.remote_rtcp_port;
+	/* RFC 5761: the channel's RTCP socket goes; our later offers keep
+	 * asking for mux (RFC 8035 4) */
+	cc.rtcp_mux = c->agreed.rtcp_mux;
+	if (c->agreed.rtcp_mux)
+		c->local.rtcp_mux = true;
 	cc.latch = c->trunk && c->trunk->rtp_latch;
 	cc.span = (unsigned)c->span;
 	cc.timeslot = c->ts;
@@ -416,6 +421,8 @@ int iw_make_offer(struct iw_call *c)
 
 	if (!c->have_chan && iw_chan_open(c) < 0)
 		return -ENOSPC;
+	if (c->trunk && c->trunk->rtcp_mux_offer)
+		c->local.rtcp_mux = true;
 	if (iw_sdp_keep(c, sdpbuf, sdp_offer_encode(sdpbuf, sizeof(sdpbuf), &c->prefs, &c->local)) <
 	    0)
 		return -EPROTO;

@@ -735,6 +735,8 @@ static void send_invite(struct iw_call *c, struct sip_trunk *trunk, const char *
 	snprintf(c->trunk_name, sizeof(c->trunk_name), "%s", trunk->name);
 	iw_trunk_take(c, trunk);
 	iw_prefs_for(c, trunk);
+	/* RFC 5761 5.1.1: ask for rtcp-mux where the trunk is set to */
+	c->local.rtcp_mux = trunk->rtcp_mux_offer;
 	if ((!c->have_chan && iw_chan_open(c) < 0) ||
 	    iw_sdp_keep(c, sdpbuf, sdp_offer_encode(sdpbuf, sizeof(sdpbuf), &c->prefs, &c->local)) <
 		    0) {

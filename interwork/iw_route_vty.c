@@ -591,6 +591,8 @@ DEFUN(show_calls, show_calls_cmd, "show calls", SHOW_STR "Interworking calls\n")
 					st->peer_lost, st->peer_fraction_pct, st->peer_jitter_ms);
 			if (st->rtt_ms >= 0)
 				vty_out(vty, " rtt %.1f ms", st->rtt_ms);
+			vty_out(vty, "; RTCP rx %llu%s", (unsigned long long)st->rtcp_rx,
+				st->rtcp_mux ? " (rtcp-mux)" : "");
 			if (!st->have_ec)
 				vty_out(vty, "; EC off");
 			else if (st->ec_tone_disabled)

@@ -86,6 +86,10 @@ struct media_chan_cfg {
 	 * MEDIA_LATCH_MS after remote was set becomes the remote (RTP and
 	 * RTCP each), and is then locked; later sources are refused */
 	bool latch;
+	/* RFC 5761 rtcp-mux agreed: RTCP comes and goes on the RTP port
+	 * (rtcp_port is then remote's RTP port); the channel's RTCP socket
+	 * is closed at once, and the channel stays muxed until freed */
+	bool rtcp_mux;
 	uint32_t peer; /* MEDIA_MODE_RELAY: the other channel (same worker) */
 	/* MEDIA_MODE_TDM */
 	unsigned span, timeslot;
@@ -117,6 +121,7 @@ struct media_chan_stats {
 	uint32_t idle_ms;	   /* since the last RTP packet */
 	/* the far end's RTCP reports about what we send (RFC 3550 6.4) */
 	uint64_t rtcp_rx, rtcp_bad;
+	bool rtcp_mux;		 /* RTCP on the RTP port (RFC 5761); no RTCP socket */
 	int32_t peer_lost;	 /* cumulative, as the peer counts it */
 	float peer_fraction_pct; /* of its last report interval */
 	float peer_jitter_ms;

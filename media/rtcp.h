@@ -116,6 +116,14 @@ struct rtcp_peer {
 	uint64_t last_sr_ntp; /* the last SR's NTP timestamp (0: none yet) */
 };
 
+/* RFC 5761 4: on a port shared by RTP and RTCP (rtcp-mux), is this
+ * datagram RTCP? Its second octet is an RTCP packet type 192-223 (which
+ * RTP payload types 64-95, with either marker bit, never take). */
+static inline bool rtcp_is_muxed(const uint8_t *buf, size_t len)
+{
+	return len >= 2 && buf[1] >= 192 && buf[1] <= 223;
+}
+
 /* Take in one compound packet (checked whole first, RFC 3550 A.2). ssrc:
  * the SSRC we send with (report blocks about other sources are skipped);
  * ntp_now: the arrival on the wallclock, NTP format. 0, or -EBADMSG with

@@ -759,7 +759,8 @@ void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns)
 	to = c->rtcp_remote;
 	if (!to.ss_family)
 		return;
-	if (loop_udp_send(c->rtcp, buf, (size_t)n, (struct sockaddr *)&to, c->rtcp_remote_len) == 0)
+	if (loop_udp_send(chan_rtcp_sock(c), buf, (size_t)n, (struct sockaddr *)&to,
+			  c->rtcp_remote_len) == 0)
 		chan_tap(c, MEDIA_TAP_RTCP, true, buf, (size_t)n, (struct sockaddr *)&to,
 			 c->rtcp_remote_len);
 }

@@ -37,7 +37,7 @@ static void local_addrs(struct media_chan *c)
 	c->tap_local_ok = true;
 	if (loop_udp_local(c->rtp, &ss) == 0)
 		addr_copy(&c->tap_local[0], (struct sockaddr *)&ss, sizeof(c->tap_local[0]));
-	if (loop_udp_local(c->rtcp, &ss) == 0)
+	if (loop_udp_local(chan_rtcp_sock(c), &ss) == 0)
 		addr_copy(&c->tap_local[1], (struct sockaddr *)&ss, sizeof(c->tap_local[1]));
 }
 

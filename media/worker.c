@@ -127,7 +127,7 @@ static void chan_configure(struct media_chan *c, const struct media_chan_cfg *cf
 	}
 	c->sdp_remote = cfg->remote;
 	c->sdp_rtcp_port = cfg->rtcp_port;
-	chan_rtcp_remote(c, cfg->rtcp_port);
+	chan_rtcp_remote(c, c->mux ? sa_port(&cfg->remote) : cfg->rtcp_port);
 	c->rtp_locked = c->rtcp_locked = false;
 	c->latch_until_ns =
 		loop_now_ns() + (cfg->latch ? c->w->e->cfg.latch_ms * 1000000ull : 0) + 1;
@@ -153,9 +153,10 @@ static bool chan_admit(struct media_chan *c, const struct sockaddr *from, sockle
 		c->rtcp_remote_len = fromlen;
 	} else {
 		c->cfg.remote_len = fromlen;
-		/* RTCP follows the latched address until it latches itself */
+		/* RTCP follows the latched address until it latches itself
+		 * (muxed: the same address and port) */
 		if (!c->rtcp_locked)
-			chan_rtcp_remote(c, 0);
+			chan_rtcp_remote(c, c->mux ? sa_port(&c->cfg.remote) : 0);
 	}
 	*locked = true;
 	LOGP(DMEDIA, LOGL_INFO, "channel %08x: %s latched to the first source seen\n", c->id,
@@ -169,12 +170,20 @@ static void chan_refused(struct media_chan *c)
 	atomic_fetch_add_explicit(&c->w->rx_refused, 1, memory_order_relaxed);
 }
 
+static void rtcp_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
+		    socklen_t fromlen);
+
 static void rtp_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
 		   socklen_t fromlen)
 {
 	struct media_chan *c = priv;
 	struct media_worker *w = c->w;
 
+	/* rtcp-mux: RTCP on this port is told from RTP by its packet type */
+	if (c->mux && rtcp_is_muxed(data, len)) {
+		rtcp_rx(priv, data, len, from, fromlen);
+		return;
+	}
 	/* admitted sources only: a third party's packets never reach the
 	 * statistics, the jitter buffer or the timeslot */
 	if (!chan_admit(c, from, fromlen, false)) {
@@ -261,7 +270,9 @@ static void chan_release(struct media_chan *c)
 		return;
 	chan_tdm_release(c);
 	loop_udp_close(c->rtp);
-	loop_udp_close(c->rtcp);
+	if (c->rtcp)
+		loop_udp_close(c->rtcp);
+	c->rtcp = NULL;
 	c->in_use = false;
 	{
 		struct media_worker *w = c->w;
@@ -304,11 +315,31 @@ static void chan_fill_stats(struct media_chan *c, struct media_chan_stats *st)
 	st->idle_ms = (uint32_t)((loop_now_ns() - c->last_rx_ns) / 1000000);
 	st->rtcp_rx = c->peer.reports;
 	st->rtcp_bad = c->peer.bad;
+	st->rtcp_mux = c->mux;
 	st->peer_have_rb = c->peer.have_rb;
 	st->peer_lost = c->peer.lost;
 	st->peer_fraction_pct = (float)c->peer.fraction * 100.0f / 256.0f;
 	st->peer_jitter_ms = (float)c->peer.jitter / 8.0f; /* G.711 and G.722 (RFC 3551) */
 	st->rtt_ms = c->peer.have_rtt ? (float)c->peer.rtt_q16 * 1000.0f / 65536.0f : -1.0f;
+}
+
+static uint32_t sock_drops(struct loop_udp *u);
+
+/* rtcp-mux agreed (RFC 5761): the RTCP socket goes (its descriptor is
+ * what 10,000 held calls run out of); RTCP is sent and taken on the RTP
+ * socket from now on. It is not undone: the port may be another's now. */
+static void chan_mux_on(struct media_chan *c)
+{
+	if (c->mux)
+		return;
+	c->mux = true;
+	if (c->rtcp) {
+		c->drops_seen -= sock_drops(c->rtcp);
+		loop_udp_close(c->rtcp);
+		c->rtcp = NULL;
+	}
+	if (c->tap_local_ok)
+		c->tap_local[1] = c->tap_local[0];
 }
 
 static void worker_cmd(void *priv)
@@ -357,6 +388,8 @@ static void worker_cmd(void *priv)
 			} else {
 				chan_tdm_release(c);
 			}
+			if (cmd.cfg.rtcp_mux)
+				chan_mux_on(c);
 			chan_configure(c, &cmd.cfg);
 			break;
 		case CMD_QUERY:

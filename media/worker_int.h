@@ -117,6 +117,8 @@ struct media_chan {
 	uint16_t sdp_rtcp_port;
 	uint64_t latch_until_ns;
 	bool rtp_locked, rtcp_locked;
+	/* rtcp-mux (RFC 5761): RTCP on the RTP socket, c->rtcp closed */
+	bool mux;
 	/* copies for a trace or HEP (media/tap.c): MEDIA_TAP_* of this
 	 * channel, and its local RTP and RTCP addresses (read once) */
 	uint8_t tap;
@@ -249,6 +251,12 @@ int chan_rtp_dtmf(struct media_chan *c, char digit, unsigned ms);
 int chan_tdm_cot(struct media_chan *c, enum media_cot mode);
 /* worker.c: queue an event for the signalling thread */
 void worker_event(struct media_worker *w, const struct media_event *ev);
+/* The socket RTCP goes out on: the RTP one once rtcp-mux is on. */
+static inline struct loop_udp *chan_rtcp_sock(const struct media_chan *c)
+{
+	return c->mux ? c->rtp : c->rtcp;
+}
+
 /* span.c: send the channel's RTCP report when due (called from the tick) */
 void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns);
 /* worker.c: the wallclock in NTP format (RFC 3550 4) */

@@ -12,7 +12,23 @@ struct isup_cic_table {
 	unsigned max_cic, count;
 	struct isup_cic *c; /* indexed by CIC, max_cic + 1 entries */
 	unsigned hunt_ctl, hunt_other;
+	/* Hunting without a walk over every CIC: a bit per CIC, 64 to a
+	 * word. idle: set when the circuit's call became idle (configured,
+	 * isup_cic_set_idle), cleared lazily when a hunt meets it busy; a
+	 * set bit is only a candidate (usable_out decides), so a circuit
+	 * that went busy unseen costs one look. ctl: the CICs this side
+	 * controls (Q.764 2.10.1.4), from the glare rule. */
+	uint64_t *idle, *ctl;
+	unsigned words;
 };
+
+static void ctl_rebuild(struct isup_cic_table *t)
+{
+	memset(t->ctl, 0, t->words * sizeof(*t->ctl));
+	for (unsigned i = 0; i <= t->max_cic; i++)
+		if (isup_cic_we_control(t, i))
+			t->ctl[i / 64] |= 1ull << (i % 64);
+}
 
 struct isup_cic_table *isup_cic_table_alloc(void *ctx, uint32_t opc, uint32_t dpc, bool ansi)
 {
@@ -25,7 +41,10 @@ struct isup_cic_table *isup_cic_table_alloc(void *ctx, uint32_t opc, uint32_t dp
 	t->ansi = ansi;
 	t->max_cic = ansi ? ISUP_CIC_MAX_ANSI : ISUP_CIC_MAX_ITU;
 	t->c = talloc_zero_array(t, struct isup_cic, t->max_cic + 1);
-	if (!t->c) {
+	t->words = (t->max_cic + 64) / 64;
+	t->idle = talloc_zero_array(t, uint64_t, t->words);
+	t->ctl = talloc_zero_array(t, uint64_t, t->words);
+	if (!t->c || !t->idle || !t->ctl) {
 		talloc_free(t);
 		return NULL;
 	}
@@ -33,12 +52,20 @@ struct isup_cic_table *isup_cic_table_alloc(void *ctx, uint32_t opc, uint32_t dp
 		t->c[i].cic = (uint16_t)i;
 		t->c[i].span = -1;
 	}
+	ctl_rebuild(t);
 	return t;
 }
 
 void isup_cic_table_set_glare(struct isup_cic_table *t, enum isup_glare_rule rule)
 {
 	t->glare = rule;
+	ctl_rebuild(t);
+}
+
+void isup_cic_set_idle(struct isup_cic_table *t, struct isup_cic *c)
+{
+	c->call = ISUP_CIC_IDLE;
+	t->idle[c->cic / 64] |= 1ull << (c->cic % 64);
 }
 
 int isup_cic_add_range(struct isup_cic_table *t, unsigned first, unsigned last, int span,
@@ -55,6 +82,7 @@ int isup_cic_add_range(struct isup_cic_table *t, unsigned first, unsigned last, 
 		t->c[i].configured = true;
 		t->c[i].span = (int16_t)span;
 		t->c[i].timeslot = (uint8_t)(span >= 0 ? first_ts + (i - first) : 0);
+		t->idle[i / 64] |= 1ull << (i % 64);
 	}
 	t->count += last - first + 1;
 	return 0;
@@ -107,16 +135,35 @@ bool isup_cic_usable_out(const struct isup_cic *c)
 	return c->configured && c->call == ISUP_CIC_IDLE && !c->blocked && !c->pending;
 }
 
+/* The first usable CIC of the group from *cursor up, wrapping round (the
+ * order a walk over every CIC would give), by the idle and ctl words. */
 static struct isup_cic *hunt_group(struct isup_cic_table *t, bool ctl, unsigned *cursor, int except)
 {
-	for (unsigned n = 0; n <= t->max_cic; n++) {
-		unsigned i = (*cursor + n) % (t->max_cic + 1);
-		struct isup_cic *c = &t->c[i];
+	unsigned start = *cursor % (t->max_cic + 1), w0 = start / 64;
 
-		if ((int)i == except || !isup_cic_usable_out(c) || isup_cic_we_control(t, i) != ctl)
-			continue;
-		*cursor = (i + 1) % (t->max_cic + 1);
-		return c;
+	/* word w0 twice: its bits from the cursor up first, below it last */
+	for (unsigned n = 0; n <= t->words; n++) {
+		unsigned w = (w0 + n) % t->words;
+		uint64_t bits = t->idle[w] & (ctl ? t->ctl[w] : ~t->ctl[w]);
+
+		if (n == 0)
+			bits &= ~0ull << (start % 64);
+		else if (n == t->words)
+			bits &= (1ull << (start % 64)) - 1;
+		while (bits) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
+			struct isup_cic *c = &t->c[i];
+
+			bits &= bits - 1;
+			if (c->call != ISUP_CIC_IDLE || !c->configured) {
+				t->idle[w] &= ~(1ull << (i % 64)); /* busy: until set idle */
+				continue;
+			}
+			if ((int)i == except || !isup_cic_usable_out(c))
+				continue; /* blocked or resetting: stays a candidate */
+			*cursor = (i + 1) % (t->max_cic + 1);
+			return c;
+		}
 	}
 	return NULL;
 }

@@ -67,6 +67,10 @@ unsigned isup_cic_count(const struct isup_cic_table *t);
 /* Iterate configured circuits in CIC order: start with NULL. */
 struct isup_cic *isup_cic_next(struct isup_cic_table *t, const struct isup_cic *prev);
 
+/* The circuit's call is over: idle again (and a candidate for hunting;
+ * the only way a circuit's call may become ISUP_CIC_IDLE). */
+void isup_cic_set_idle(struct isup_cic_table *t, struct isup_cic *c);
+
 /* Does this side control the circuit for dual seizure? */
 bool isup_cic_we_control(const struct isup_cic_table *t, unsigned cic);
 /* A seized outgoing circuit received an IAM: what now. */

@@ -316,8 +316,7 @@ static void proc_cancel(struct isup_link *l, enum isup_proc_kind k, unsigned cic
 
 void isup_link_circuit_idle(struct isup_link *l, struct isup_cic *cc)
 {
-	(void)l;
-	cc->call = ISUP_CIC_IDLE;
+	isup_cic_set_idle(l->cics, cc);
 	cc->user = NULL;
 }
 

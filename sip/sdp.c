@@ -309,6 +309,10 @@ static int parse_attr(struct sdp_pctx *ctx, struct sdp_media *m, struct tstr v)
 	}
 	if (!m || !m->rtp)
 		return 0;
+	if (!colon && tstr_eq_cstr(name, "rtcp-mux")) {
+		m->rtcp_mux = true;
+		return 0;
+	}
 	if (tstr_eq_cstr(name, "rtpmap"))
 		return parse_rtpmap(ctx, m, val);
 	if (tstr_eq_cstr(name, "fmtp"))

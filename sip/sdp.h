@@ -76,6 +76,7 @@ struct sdp_media {
 	bool has_rtcp;
 	uint16_t rtcp_port;
 	struct sdp_conn rtcp_c;
+	bool rtcp_mux; /* a=rtcp-mux (RFC 5761 5.1.1) */
 };
 
 struct sdp_session {
@@ -157,11 +158,15 @@ int sdp_prefs_parse(struct sdp_prefs *p, const char *list);
 /* Our side of the session: address, port and the o= line state that lives
  * as long as the dialog (RFC 3264 8: same sess-id, version +1 per change). */
 struct sdp_local {
-	const char *user;      /* o= username; NULL = "-" */
-	const char *addr;      /* numeric IPv4 or IPv6 */
-	uint16_t port;	       /* RTP port; RTCP is port+1 unless rtcp_port */
-	uint16_t rtcp_port;    /* 0 = no a=rtcp line */
-	enum sdp_dir dir;      /* what we want (sendrecv; sendonly to hold) */
+	const char *user;   /* o= username; NULL = "-" */
+	const char *addr;   /* numeric IPv4 or IPv6 */
+	uint16_t port;	    /* RTP port; RTCP is port+1 unless rtcp_port */
+	uint16_t rtcp_port; /* 0 = no a=rtcp line */
+	enum sdp_dir dir;   /* what we want (sendrecv; sendonly to hold) */
+	/* RFC 5761 5.1.1: offer a=rtcp-mux (RTCP on the RTP port if the
+	 * answer accepts; a=rtcp/port+1 stays the fallback). An offer that
+	 * has it is always answered with it (RFC 8035 4). */
+	bool rtcp_mux;
 	uint64_t sess_id;      /* chosen once by the caller */
 	uint64_t sess_version; /* starts at the caller's value */
 	/* Private: fingerprint of the last body so an unchanged re-offer keeps
@@ -187,7 +192,8 @@ struct sdp_agreed {
 	enum sdp_addrtype remote_type;
 	char remote_addr[SDP_ADDR_MAX];
 	uint16_t remote_port;
-	uint16_t remote_rtcp_port;
+	uint16_t remote_rtcp_port; /* = remote_port with rtcp_mux */
+	bool rtcp_mux;		   /* RTP and RTCP share one port each way (RFC 5761) */
 };
 
 /* Warning codes of RFC 3261 20.43 for a 488. */

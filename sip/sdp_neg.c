@@ -144,8 +144,12 @@ static void fill_remote(struct sdp_agreed *a, const struct sdp_session *s, unsig
 	a->remote_type = c->type;
 	tstr_to_buf(c->addr, a->remote_addr, sizeof(a->remote_addr));
 	a->remote_port = m->port;
-	/* RFC 3605 2: without a=rtcp, RTCP is on the next higher port. */
-	a->remote_rtcp_port = m->has_rtcp ? m->rtcp_port : (uint16_t)(m->port + 1);
+	/* RFC 3605 2: without a=rtcp, RTCP is on the next higher port;
+	 * RFC 5761 5.1.3: with rtcp-mux agreed, on the RTP port (whatever
+	 * a=rtcp said) */
+	a->remote_rtcp_port = a->rtcp_mux   ? m->port
+			      : m->has_rtcp ? m->rtcp_port
+					    : (uint16_t)(m->port + 1);
 }
 
 /* Pick the voice codec of one offered m= line; returns the fmt index or -1. */
@@ -304,6 +308,8 @@ int sdp_answer(struct sdp_answer_res *res, const struct sdp_session *offer,
 		r.agreed.dir = dir_answer(sdp_media_dir(offer, i), local->dir);
 		r.agreed.remote_hold = sdp_media_dir(offer, i) == SDP_DIR_SENDONLY ||
 				       sdp_media_dir(offer, i) == SDP_DIR_INACTIVE;
+		/* RFC 5761 5.1.1, RFC 8035 4: an offered rtcp-mux is accepted */
+		r.agreed.rtcp_mux = m->rtcp_mux;
 		fill_remote(&r.agreed, offer, i);
 	}
 	if (r.agreed.m_idx < 0) {
@@ -372,10 +378,16 @@ static void put_fmt_attrs(struct sbuf *b, uint8_t pt, enum sdp_codec c, struct t
 		sb_printf(b, "a=fmtp:%u %.*s\r\n", pt, TSTR_FMT(fmtp));
 }
 
-static void put_rtcp(struct sbuf *b, const struct sdp_local *l)
+/* a=rtcp (RFC 3605) and a=rtcp-mux (RFC 5761 5.1.1). In an offer, mux
+ * is what we ask for and a=rtcp the fallback; in an answer that accepts
+ * it, RTCP is on the RTP port, so a=rtcp (if any) names that port
+ * (RFC 5761 5.1.3). */
+static void put_rtcp(struct sbuf *b, const struct sdp_local *l, bool mux, bool answer)
 {
 	if (l->rtcp_port)
-		sb_printf(b, "a=rtcp:%u\r\n", l->rtcp_port);
+		sb_printf(b, "a=rtcp:%u\r\n", answer && mux ? l->port : l->rtcp_port);
+	if (mux)
+		sb_printf(b, "a=rtcp-mux\r\n");
 }
 
 static uint64_t fnv1a(const char *p, size_t n)
@@ -443,7 +455,7 @@ int sdp_offer_encode(char *buf, size_t size, const struct sdp_prefs *prefs, stru
 			c, fm ? tstr_make(fm, strlen(fm)) : TSTR_NULL);
 	}
 	sb_printf(&b, "a=ptime:%u\r\n", our_ptime(prefs));
-	put_rtcp(&b, local);
+	put_rtcp(&b, local, local->rtcp_mux, false);
 	sb_printf(&b, "a=%s\r\n", sdp_dir_name(local->dir));
 	return finish(buf, size, &b, local);
 }
@@ -479,7 +491,7 @@ int sdp_answer_encode(char *buf, size_t size, const struct sdp_session *offer,
 			put_fmt_attrs(&b, a->te_rx_pt, SDP_CODEC_TEL_EVENT,
 				      tstr_make(res->te_events, strlen(res->te_events)));
 		sb_printf(&b, "a=ptime:%u\r\n", a->rx_ptime);
-		put_rtcp(&b, local);
+		put_rtcp(&b, local, a->rtcp_mux, true);
 		sb_printf(&b, "a=%s\r\n", sdp_dir_name(a->dir));
 	}
 	return finish(buf, size, &b, local);
@@ -569,6 +581,9 @@ int sdp_answer_rx(struct sdp_agreed *out, const struct sdp_session *answer,
 		}
 		a.remote_hold = peer == SDP_DIR_SENDONLY || peer == SDP_DIR_INACTIVE;
 	}
+	/* RFC 5761 5.1.1: mux only when we offered it and the answer has it;
+	 * an a=rtcp-mux we did not offer is not taken (RFC 8035 4) */
+	a.rtcp_mux = local->rtcp_mux && m->rtcp_mux;
 	fill_remote(&a, answer, 0);
 	*out = a;
 	rc = 0;

@@ -75,6 +75,8 @@ struct sip_trunk {
 	 * go where RFC 3261 12.2.1.1 / 8.1.2 says: the first route, else the
 	 * remote target (sip_leg_dialog_dest) */
 	bool outbound_proxy;
+	bool rtcp_mux_offer;	  /* our offers carry a=rtcp-mux (RFC 5761); offers are always
+				     answered with it when they have it */
 	unsigned session_expires; /* 0: no session timer */
 	unsigned max_call_s;	  /* answered calls end after this long (0: no limit) */
 	unsigned redirect_follow; /* 3xx Contacts tried per call (default 3; 0: not followed) */

@@ -846,6 +846,11 @@ void sip_txn_detach_user(struct sip_txn *t)
 	t->tu = NULL;
 }
 
+void *sip_txn_user(const struct sip_txn *t, const struct sip_txn_user_ops *uops)
+{
+	return t && uops && t->uops == uops ? t->tu : NULL;
+}
+
 int sip_txn_respond(struct sip_txn *t, int status, const uint8_t *rsp, size_t len)
 {
 	uint8_t *copy;

@@ -121,3 +121,5 @@ const uint8_t *sip_txn_request(const struct sip_txn *t, size_t *len);
 unsigned sip_txn_layer_count(const struct sip_txn_layer *tl);
 /* Client: forget the user (it is going away); the transaction runs on. */
 void sip_txn_detach_user(struct sip_txn *t);
+/* The transaction user, when it was attached with uops (else NULL). */
+void *sip_txn_user(const struct sip_txn *t, const struct sip_txn_user_ops *uops);

@@ -331,15 +331,14 @@ void sip_uas_cancel_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_tx
 		return;
 	}
 	sip_ua_respond_simple(ua, t, m, 200, NULL);
-	llist_for_each_entry(l2, &ua->legs, list)
-	{
-		if (l2->invite_txn != inv || l2->state != SIP_LEG_S_PROCEEDING)
-			continue;
-		sip_leg_respond(l2, 487, NULL);
-		if (l2->ops && l2->ops->cancelled)
-			l2->ops->cancelled(l2->u, l2, m);
-		break;
-	}
+	/* the leg is the INVITE transaction's user (uas_leg_new): found at
+	 * once, not by walking every leg of the gateway per CANCEL */
+	l2 = sip_txn_user(inv, &uas_invite_ops);
+	if (!l2 || l2->invite_txn != inv || l2->state != SIP_LEG_S_PROCEEDING)
+		return;
+	sip_leg_respond(l2, 487, NULL);
+	if (l2->ops && l2->ops->cancelled)
+		l2->ops->cancelled(l2->u, l2, m);
 }
 
 void sip_uas_prack_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_info *i)

@@ -275,6 +275,18 @@ DEFUN(cfg_trunk_no_oproxy, cfg_trunk_no_oproxy_cmd, "no outbound-proxy",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_trunk_rtcp_mux, cfg_trunk_rtcp_mux_cmd, "rtcp-mux (offer|off)",
+      "RTCP on the RTP port (RFC 5761): one socket per call instead of two\n"
+      "Our offers toward this trunk carry a=rtcp-mux; the RTCP socket is closed when the "
+      "answer accepts it\n"
+      "Our offers do not ask for it (default); offers that have it are still answered with "
+      "it\n")
+{
+	TRUNK;
+	t->rtcp_mux_offer = !strcmp(argv[0], "offer");
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_trunk_tones, cfg_trunk_tones_cmd, "tones (itu|us|default)",
       "Call-progress tones played toward TDM for calls on this trunk (ringback without early "
       "media)\nITU (E.180)\nNorth American\nThe routing node's ringback plan\n")
@@ -487,6 +499,8 @@ static int config_write_sip(struct vty *vty)
 			vty_out(vty, "  rtp-latch%s", VTY_NEWLINE);
 		if (t->outbound_proxy)
 			vty_out(vty, "  outbound-proxy%s", VTY_NEWLINE);
+		if (t->rtcp_mux_offer)
+			vty_out(vty, "  rtcp-mux offer%s", VTY_NEWLINE);
 		vty_out(vty, "  options-interval %u%s", t->options_interval, VTY_NEWLINE);
 		if (t->auth_user)
 			vty_out(vty, "  auth %s %s%s", t->auth_user, t->auth_pass, VTY_NEWLINE);
@@ -577,6 +591,7 @@ void sip_vty_init(void)
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_latch_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_oproxy_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_no_oproxy_cmd);
+	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_rtcp_mux_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_tones_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_fail_tones_cmd);
 	install_element(TANDEM_SIP_TRUNK_NODE, &cfg_trunk_ptime_cmd);

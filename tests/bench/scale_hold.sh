@@ -31,6 +31,8 @@
 #
 #   SCALE_CALLS=10000 SCALE_RATE=100 SCALE_HOLD_S=20 (defaults; about 7 minutes),
 #   SCALE_PERF=1 profiles tandemd over the set-up ramp (perf record -g);
+#   SCALE_RTCP_MUX=1: sipp offers a=rtcp-mux (RFC 5761), tandemd answers it
+#   and keeps one socket per call instead of two;
 #   SCALE_KEEP=DIR keeps the logs and counters (outside the namespace's /tmp)
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000-33329 (remote ends
@@ -57,12 +59,19 @@ cd "$TMPD" || exit 1
 # io_uring, eventfds); tandemd raises its soft limit to the hard one
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 HARD=$(ulimit -Hn)
-CAP=$(((HARD - NSPANS - 100) / 2))
+SOCKS=2
+UAC_XML=$D/uac.xml
+if [ -n "${SCALE_RTCP_MUX:-}" ]; then
+	SOCKS=1
+	UAC_XML=$TMPD/uac_mux.xml
+	sed 's|a=rtpmap:8 PCMA/8000|a=rtpmap:8 PCMA/8000\n      a=rtcp-mux|' "$D/uac.xml" >"$UAC_XML"
+fi
+CAP=$(((HARD - NSPANS - 100) / SOCKS))
 N=$WANT
 LIMIT=""
 if [ "$HARD" != unlimited ] && [ "$CAP" -lt "$N" ]; then
 	N=$CAP
-	LIMIT="descriptors: hard RLIMIT_NOFILE $HARD allows $CAP calls (2 sockets each, $NSPANS spans)"
+	LIMIT="descriptors: hard RLIMIT_NOFILE $HARD allows $CAP calls ($SOCKS socket(s) each, $NSPANS spans)"
 fi
 [ "$N" -le $((NLS * CICS)) ] || N=$((NLS * CICS))
 
@@ -153,7 +162,7 @@ udp0=$(udp_err)
 echo "scale: sipp -> tandemd (SIP -> ISUP) -> M3UA/TCP -> $NLS libss7 isup-switches" \
 	"($((NLS * CICS)) CICs on $NSPANS E1 spans); tandemd on CPU $SRV_CPU, peers on CPU $PEER_CPU;" \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)"
-echo "scale: $N calls at $RATE CPS, all held for ${HOLD_S} s${LIMIT:+; $LIMIT}"
+echo "scale: $N calls at $RATE CPS, all held for ${HOLD_S} s${LIMIT:+; $LIMIT}${SCALE_RTCP_MUX:+; rtcp-mux offered by sipp}"
 
 # each call is held long enough that all are up together for HOLD_S s even
 # when the ramp runs half as long again as planned (a shared machine), and
@@ -161,7 +170,7 @@ echo "scale: $N calls at $RATE CPS, all held for ${HOLD_S} s${LIMIT:+; $LIMIT}"
 HOLD_MS=$(((N * 3 / RATE / 2 + HOLD_S + 20) * 1000))
 c0=$(cpu_ticks $TD) t0=$(date +%s%N)
 start_bg uac.out timeout $((TOTAL_S + HOLD_MS / 1000 + 60)) taskset -c $PEER_CPU sipp \
-	-sf "$D/uac.xml" -s 4930123456 127.0.0.1:$SIP -i 127.0.0.1 -p $UACP -r "$RATE" -m "$N" \
+	-sf "$UAC_XML" -s 4930123456 127.0.0.1:$SIP -i 127.0.0.1 -p $UACP -r "$RATE" -m "$N" \
 	-l $((N + 100)) -d $HOLD_MS -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
 	-trace_err -error_file uac_err.log
 UAC=$BG_PID

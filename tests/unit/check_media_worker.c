@@ -660,6 +660,85 @@ START_TEST(test_tap)
 }
 END_TEST
 
+/* rtcp-mux (RFC 5761): once the channel is told, its RTCP socket is
+ * closed (the port is free again), RTCP arriving on the RTP port is
+ * taken as RTCP (a copy for HEP, not echoed as RTP), RTP still is. */
+START_TEST(test_rtcp_mux)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 4, .rtp_port_min = 26040, .rtp_port_max = 26047};
+	struct evlog log = {0};
+	struct taplog t = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage la;
+	struct sockaddr_in ca_addr, rtcp_at;
+	socklen_t alen = sizeof(ca_addr);
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_LOOPBACK};
+	struct media_chan_stats st;
+	static const uint8_t rr[8] = {0x80, 201, 0, 1, 0, 0, 0, 7};
+	uint8_t pkt[172];
+	uint32_t a;
+	int ca = udp_client(), probe;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(getsockname(ca, (struct sockaddr *)&ca_addr, &alen), 0);
+	media_engine_set_tap_cb(e, on_tap, &t);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
+	rtcp_at = *(struct sockaddr_in *)&la;
+	rtcp_at.sin_port = htons((uint16_t)(ntohs(rtcp_at.sin_port) + 1));
+	/* before: the RTCP port is the channel's */
+	probe = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_lt(bind(probe, (struct sockaddr *)&rtcp_at, sizeof(rtcp_at)), 0);
+	close(probe);
+
+	memcpy(&cc.remote, &ca_addr, sizeof(ca_addr));
+	cc.remote_len = sizeof(ca_addr);
+	cc.rtcp_port = ntohs(ca_addr.sin_port); /* as sdp_neg says with mux */
+	cc.rtcp_mux = true;
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	ck_assert_int_eq(media_engine_tap_rtcp(e, true), 0);
+	turn(l, 50);
+	/* the RTCP socket is gone: its port binds */
+	probe = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_eq(bind(probe, (struct sockaddr *)&rtcp_at, sizeof(rtcp_at)), 0);
+	close(probe);
+
+	/* RTCP then RTP, both to the RTP port: the RR is RTCP, the RTP echoed */
+	sendto(ca, rr, sizeof(rr), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+	rtp_pkt(pkt, 1);
+	sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+	ck_assert_int_eq(recv_count(ca, 1000), 1);
+	turn(l, 200);
+	ck_assert_uint_eq(t.other, 1);
+	ck_assert_uint_eq(t.last_other.kind, MEDIA_TAP_RTCP);
+	ck_assert_uint_eq(t.last_other.len, 8);
+	ck_assert_uint_eq(t.last_other.dst.in.sin_port, ((struct sockaddr_in *)&la)->sin_port);
+	ck_assert_uint_eq(t.last_other.src.in.sin_port, ca_addr.sin_port);
+	st = query(e, l, &log, a);
+	ck_assert(st.rtcp_mux);
+	ck_assert_uint_eq(st.rx_pkts, 1); /* the RR is not counted as RTP */
+	ck_assert_uint_eq(st.rx_bad, 0);
+	ck_assert_uint_eq(st.rx_refused, 0);
+	/* a modify without mux (a re-INVITE) keeps it: the socket is gone */
+	cc.rtcp_mux = false;
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	turn(l, 20);
+	st = query(e, l, &log, a);
+	ck_assert(st.rtcp_mux);
+	ck_assert_int_eq(media_engine_tap_rtcp(e, false), 0);
+	ck_assert_int_eq(media_chan_free(e, a), 0);
+	turn(l, 100);
+	ck_assert_int_eq(log.freed, 1);
+
+	media_engine_stop(e);
+	talloc_free(e);
+	close(ca);
+	loop_free(l);
+}
+END_TEST
+
 Suite *media_worker_suite(void)
 {
 	Suite *s = suite_create("media_worker");
@@ -672,6 +751,7 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_slots_exhausted_reused);
 	tcase_add_test(tc, test_worker_logging_under_load);
 	tcase_add_test(tc, test_tap);
+	tcase_add_test(tc, test_rtcp_mux);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -380,6 +380,32 @@ END_TEST
 
 /* A hand-assembled compound decodes to the fields it was built from, and
  * the builder reproduces it byte for byte. */
+/* RFC 5761 4: RTCP told from RTP on one port by the second octet. */
+START_TEST(test_rtcp_mux_demux)
+{
+	static const uint8_t sr[] = {0x80, 200, 0, 6}, rr[] = {0x81, 201, 0, 7},
+			     fir[] = {0x80, 192, 0, 1}, last[] = {0x80, 223, 0, 1},
+			     pcma[] = {0x80, 8, 0, 1}, pcmu_m[] = {0x80, 0x80, 0, 1},
+			     te_m[] = {0x80, 0x80 | 101, 0, 1}, pt_127m[] = {0x80, 0xff, 0, 1},
+			     below[] = {0x80, 191, 0, 1}, above[] = {0x80, 224, 0, 1};
+
+	ck_assert(rtcp_is_muxed(sr, sizeof(sr)));
+	ck_assert(rtcp_is_muxed(rr, sizeof(rr)));
+	ck_assert(rtcp_is_muxed(fir, sizeof(fir)));
+	ck_assert(rtcp_is_muxed(last, sizeof(last)));
+	/* RTP: PCMA, PCMU and telephone-event with the marker, pt 127 marked */
+	ck_assert(!rtcp_is_muxed(pcma, sizeof(pcma)));
+	ck_assert(!rtcp_is_muxed(pcmu_m, sizeof(pcmu_m)));
+	ck_assert(!rtcp_is_muxed(te_m, sizeof(te_m)));
+	ck_assert(!rtcp_is_muxed(pt_127m, sizeof(pt_127m)));
+	/* the edges of 192-223, and too short to tell */
+	ck_assert(!rtcp_is_muxed(below, sizeof(below)));
+	ck_assert(!rtcp_is_muxed(above, sizeof(above)));
+	ck_assert(!rtcp_is_muxed(sr, 1));
+	ck_assert(!rtcp_is_muxed(sr, 0));
+}
+END_TEST
+
 START_TEST(test_rtcp_vector)
 {
 	FILE *f = fopen(unit_vector_path("media/rtcp_compound.txt"), "r");
@@ -645,6 +671,7 @@ Suite *rtp_suite(void)
 	tcase_add_test(tc, test_timestamp_jump);
 	tcase_add_test(tc, test_rtcp_sr_rr_round_trip);
 	tcase_add_test(tc, test_rtcp_vector);
+	tcase_add_test(tc, test_rtcp_mux_demux);
 	tcase_add_test(tc, test_rtcp_peer_vectors);
 	tcase_add_test(tc, test_rtcp_periodic_report);
 	tcase_add_test(tc, test_rtcp_json);

@@ -594,6 +594,84 @@ START_TEST(test_origin_tracking)
 }
 END_TEST
 
+/* RFC 5761 5.1.1/5.1.3, RFC 8035 4: rtcp-mux in both roles. */
+START_TEST(test_rtcp_mux)
+{
+	struct sdp_prefs prefs;
+	struct sdp_local local = {.addr = "192.0.2.99", .port = 16000, .sess_id = 7};
+	struct sdp_session *s = malloc(sizeof(*s));
+	struct sdp_answer_res ar;
+	struct sdp_agreed a;
+	char out[2048];
+	int n;
+	static const char offer_mux[] =
+		HDRT "m=audio 5000 RTP/AVP 8\r\na=rtcp:5001\r\na=rtcp-mux\r\n";
+	static const char offer_plain[] = HDRT "m=audio 5000 RTP/AVP 8\r\n";
+	static const char ans_mux[] = HDRT "m=audio 6000 RTP/AVP 8\r\na=rtcp-mux\r\n";
+	static const char ans_plain[] = HDRT "m=audio 6000 RTP/AVP 8\r\na=rtcp:6003\r\n";
+	/* not a flag: a value after it is another attribute name */
+	static const char ans_bogus[] = HDRT "m=audio 6000 RTP/AVP 8\r\na=rtcp-muxx\r\n";
+
+	ck_assert_int_eq(sdp_prefs_parse(&prefs, "PCMA"), 0);
+	/* answering: an offered mux is accepted, RTCP goes to the RTP port */
+	ck_assert_int_eq(sdp_decode(s, offer_mux, sizeof(offer_mux) - 1, NULL), 0);
+	ck_assert(s->m[0].rtcp_mux);
+	ck_assert_int_eq(sdp_answer(&ar, s, &prefs, &local), 0);
+	ck_assert(!ar.reject);
+	ck_assert(ar.agreed.rtcp_mux);
+	ck_assert_uint_eq(ar.agreed.remote_rtcp_port, 5000);
+	n = sdp_answer_encode(out, sizeof(out), s, &ar, &prefs, &local);
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_nonnull(strstr(out, "a=rtcp-mux\r\n"));
+	/* with an a=rtcp of ours, it names the RTP port (5.1.3) */
+	local.rtcp_port = 16001;
+	n = sdp_answer_encode(out, sizeof(out), s, &ar, &prefs, &local);
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_nonnull(strstr(out, "a=rtcp:16000\r\n"));
+	local.rtcp_port = 0;
+	/* an offer without it: no mux, RTCP on port + 1, none in the answer */
+	ck_assert_int_eq(sdp_decode(s, offer_plain, sizeof(offer_plain) - 1, NULL), 0);
+	ck_assert(!s->m[0].rtcp_mux);
+	ck_assert_int_eq(sdp_answer(&ar, s, &prefs, &local), 0);
+	ck_assert(!ar.agreed.rtcp_mux);
+	ck_assert_uint_eq(ar.agreed.remote_rtcp_port, 5001);
+	n = sdp_answer_encode(out, sizeof(out), s, &ar, &prefs, &local);
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_null(strstr(out, "rtcp-mux"));
+
+	/* offering: only with local.rtcp_mux; a=rtcp stays the fallback */
+	local.rtcp_port = 16001;
+	n = sdp_offer_encode(out, sizeof(out), &prefs, &local);
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_null(strstr(out, "rtcp-mux"));
+	local.rtcp_mux = true;
+	n = sdp_offer_encode(out, sizeof(out), &prefs, &local);
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_nonnull(strstr(out, "a=rtcp:16001\r\na=rtcp-mux\r\n"));
+	ck_assert_int_eq(sdp_decode(s, out, (size_t)n, NULL), 0);
+	ck_assert(s->m[0].rtcp_mux);
+	/* the answer accepts: mux, RTCP to the answer's RTP port */
+	ck_assert_int_eq(sdp_decode(s, ans_mux, sizeof(ans_mux) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_answer_rx(&a, s, &prefs, &local, NULL), 0);
+	ck_assert(a.rtcp_mux);
+	ck_assert_uint_eq(a.remote_rtcp_port, 6000);
+	/* the answer declines: separate RTCP, its a=rtcp port */
+	ck_assert_int_eq(sdp_decode(s, ans_plain, sizeof(ans_plain) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_answer_rx(&a, s, &prefs, &local, NULL), 0);
+	ck_assert(!a.rtcp_mux);
+	ck_assert_uint_eq(a.remote_rtcp_port, 6003);
+	ck_assert_int_eq(sdp_decode(s, ans_bogus, sizeof(ans_bogus) - 1, NULL), 0);
+	ck_assert(!s->m[0].rtcp_mux);
+	/* an a=rtcp-mux in an answer to an offer without it is not taken */
+	local.rtcp_mux = false;
+	ck_assert_int_eq(sdp_decode(s, ans_mux, sizeof(ans_mux) - 1, NULL), 0);
+	ck_assert_int_eq(sdp_answer_rx(&a, s, &prefs, &local, NULL), 0);
+	ck_assert(!a.rtcp_mux);
+	ck_assert_uint_eq(a.remote_rtcp_port, 6001);
+	free(s);
+}
+END_TEST
+
 Suite *sdp_suite(void)
 {
 	Suite *s = suite_create("sdp");
@@ -617,6 +695,7 @@ Suite *sdp_suite(void)
 	tcase_add_test(tc, test_prefs_parse);
 	tcase_add_loop_test(tc, test_answer_rx, 0, sizeof(rx_cases) / sizeof(rx_cases[0]));
 	tcase_add_test(tc, test_answer_rx_direction_check);
+	tcase_add_test(tc, test_rtcp_mux);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -762,6 +762,69 @@ START_TEST(test_uas_cancel_487)
 }
 END_TEST
 
+/* A CANCEL among several calls ringing at once reaches its own leg only
+ * (the leg is found from its INVITE transaction); one for a call already
+ * answered gets its 200 and changes nothing; an unknown one a 481. */
+START_TEST(test_uas_cancel_among_many)
+{
+	struct sip_leg *legs[3];
+	unsigned port;
+	int oks;
+
+	bed_start();
+	port = ntohs(T.peer_addr.sin_port);
+	for (unsigned k = 0; k < 3; k++) {
+		peer_send("INVITE sip:+4930123@127.0.0.1:%u SIP/2.0\r\n"
+			  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-many%u\r\n"
+			  "Max-Forwards: 70\r\nFrom: <sip:+4989555@127.0.0.1>;tag=f%u\r\n"
+			  "To: <sip:+4930123@127.0.0.1>\r\nCall-ID: many%u@peer\r\n"
+			  "CSeq: 1 INVITE\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
+			  "Content-Length: 0\r\n\r\n",
+			  ntohs(T.ua_addr.sin_port), port, k, k, k, port);
+		pump(20);
+		ck_assert_int_eq(T.ev.incoming, (int)k + 1);
+		legs[k] = T.ev.leg;
+		ck_assert_int_eq(sip_leg_respond(legs[k], 180, NULL), 0);
+	}
+	ck_assert_int_eq(sip_leg_respond(legs[2], 200, NULL), 0);
+	pump(20);
+	oks = count("SIP/2.0 200");
+	/* the middle one */
+	peer_send("CANCEL sip:+4930123@127.0.0.1:%u SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-many1\r\nMax-Forwards: 70\r\n"
+		  "From: <sip:+4989555@127.0.0.1>;tag=f1\r\nTo: <sip:+4930123@127.0.0.1>\r\n"
+		  "Call-ID: many1@peer\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
+		  ntohs(T.ua_addr.sin_port), port);
+	pump(20);
+	ck_assert_int_eq(T.ev.cancelled, 1);
+	ck_assert_int_eq(count("SIP/2.0 487"), 1);
+	ck_assert_int_eq(sip_leg_state(legs[1]), SIP_LEG_S_TERMINATING);
+	ck_assert_int_eq(sip_leg_state(legs[0]), SIP_LEG_S_PROCEEDING);
+	ck_assert_int_eq(sip_leg_state(legs[2]), SIP_LEG_S_ACCEPTED);
+	/* the answered one: 200 to the CANCEL, the call stays */
+	peer_send("CANCEL sip:+4930123@127.0.0.1:%u SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-many2\r\nMax-Forwards: 70\r\n"
+		  "From: <sip:+4989555@127.0.0.1>;tag=f2\r\nTo: <sip:+4930123@127.0.0.1>\r\n"
+		  "Call-ID: many2@peer\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
+		  ntohs(T.ua_addr.sin_port), port);
+	pump(20);
+	ck_assert_int_eq(T.ev.cancelled, 1);
+	ck_assert_int_eq(count("SIP/2.0 487"), 1);
+	ck_assert_int_eq(sip_leg_state(legs[2]), SIP_LEG_S_ACCEPTED);
+	ck_assert_int_ge(count("SIP/2.0 200"), oks + 1);
+	/* no such INVITE: 481 (RFC 3261 9.2) */
+	peer_send("CANCEL sip:+4930123@127.0.0.1:%u SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-none\r\nMax-Forwards: 70\r\n"
+		  "From: <sip:+4989555@127.0.0.1>;tag=f9\r\nTo: <sip:+4930123@127.0.0.1>\r\n"
+		  "Call-ID: none@peer\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
+		  ntohs(T.ua_addr.sin_port), port);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 481"), 1);
+	ck_assert_int_eq(sip_leg_state(legs[0]), SIP_LEG_S_PROCEEDING);
+	bed_stop();
+}
+END_TEST
+
 START_TEST(test_uas_reliable_180_prack)
 {
 	struct sip_leg *leg;
@@ -1146,6 +1209,7 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_replaces_decode);
 	tcase_add_test(tc, test_uas_bye_out);
 	tcase_add_test(tc, test_uas_cancel_487);
+	tcase_add_test(tc, test_uas_cancel_among_many);
 	tcase_add_test(tc, test_uas_reliable_180_prack);
 	tcase_add_test(tc, test_uas_unreliable_180);
 	tcase_add_test(tc, test_session_timer_expires);

@@ -12,6 +12,7 @@
  *        [--tone HZ:DBM0] [--inband DIGITS] [--events DIGITS] [--event-pt 101]
  *        [--seconds S] [--drain MS] [--latch] [--silent] [--noise DBM0] [--rtcp]
  * (--rtcp: bind PORT+1 and answer each SR with an RR: LSR from it, DLSR 0)
+ * (--rtcp-mux: the same on PORT itself, RFC 5761: RTCP told by packet type)
  * (--drain: after S, receive until nothing came for MS, at most 5 s more)
  * (--seconds: from the start; with --latch, from the latch (the first packet
  *  received), so a far end that starts late still gets S of stream; with
@@ -275,7 +276,7 @@ int main(int argc, char **argv)
 	double drain = 0, last_rx;
 	double seconds = 5, tone_hz = 0, tone_dbm0 = -10, phase = 0, start, next, noise_dbm0 = 0;
 	double t0; /* the stream's own clock: the start, or the latch */
-	bool noise = false, rtcp = false;
+	bool noise = false, rtcp = false, rtcp_mux = false;
 	int rfd = -1;
 	uint32_t lcg = 12345;
 	const char *inband = NULL, *events = NULL;
@@ -298,6 +299,8 @@ int main(int argc, char **argv)
 			silent = true;
 		} else if (!strcmp(a, "--silent")) {
 			silent = true;
+		} else if (!strcmp(a, "--rtcp-mux")) {
+			rtcp_mux = true;
 		} else if (!strcmp(a, "--rtcp")) {
 			rtcp = true;
 		} else if (!v) {
@@ -479,6 +482,11 @@ int main(int argc, char **argv)
 			if (n <= 0)
 				continue;
 			last_rx = now_s();
+			/* RFC 5761 4: RTCP packet types 192-223 on the RTP port */
+			if (rtcp_mux && n >= 2 && buf[1] >= 192 && buf[1] <= 223) {
+				rtcp_answer(fd, buf, (size_t)n, &from, ssrc, r.lost, r.jitter);
+				continue;
+			}
 			if (count) {
 				count_packet(buf, (size_t)n);
 				continue;
@@ -520,7 +528,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)r.pkts, (long long)r.lost, (unsigned long long)r.dup,
 		       r.jitter / 8.0, rms_to_dbm0(rms), rms_to_dbm0(amp / sqrt(2.0)), r.events,
 		       r.inband, r.ssrc_changes, r.last_pt, (unsigned long long)tx_pkts);
-		if (rfd >= 0)
+		if (rfd >= 0 || rtcp_mux)
 			printf("RTCP sr_rx=%u rr_tx=%u\n", rtcp_sr_rx, rtcp_rr_tx);
 	}
 	close(fd);

@@ -376,11 +376,11 @@ check "it:iw-calls:tones-on-failure:busy-tone-on-the-e1" \
 # from the IAM to the REL in tandem's record: the 486 came at once, the
 # REL waited the tone's 2 s (the CDR is written as the call ends)
 ms=""
-for _ in $(seq 1 50); do
+cdr_setup_ms_25() {
 	ms=$("$TOP/tests/integration/cdr_check.py" "$TMPD/cdr.json" direction=isup-sip cic=25 \
-		--get setup_ms 2>/dev/null) && [ -n "$ms" ] && break
-	sleep 0.1
-done
+		--get setup_ms 2>/dev/null) && [ -n "$ms" ]
+}
+until_tenths 50 cdr_setup_ms_25
 check "it:iw-calls:tones-on-failure:rel-not-before-the-tone (CDR: REL ${ms:-?} ms after the IAM)" \
 	awk -v v="$ms" 'BEGIN { exit !(v != "" && v >= 2000 && v < 4000) }'
 check "it:iw-calls:tones-on-failure:rel-17-after" wait_ev "$out" "EV REL cic=25 cause=17" 50

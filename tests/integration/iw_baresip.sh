@@ -130,7 +130,7 @@ phone=$BG_PID
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 60 --script "$TMPD/sw.in"
+	--dpc 2 --cics 1-31 --timeout 590 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:iw-baresip:tandemd-start"; cat "$TMPD/td.log"; exit 1; }

@@ -83,7 +83,7 @@ start_switch() {
 	out=$TMPD/sw$1.out
 	mkfifo "$TMPD/sw$1.in"
 	start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu \
-		--opc 1 --dpc 2 --cics 1-31 --timeout 120 --script "$TMPD/sw$1.in"
+		--opc 1 --dpc 2 --cics 1-31 --timeout 590 --script "$TMPD/sw$1.in"
 	sw_pid=$BG_PID
 	exec 3>"$TMPD/sw$1.in"
 }

@@ -131,7 +131,7 @@ rel_count() { grep -c "EV REL cic=$1 " "$out"; }
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 120 --script "$TMPD/sw.in"
+	--dpc 2 --cics 1-31 --timeout 590 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:iw-refer:tandemd-start"; cat "$TMPD/td.log"; exit 1; }

@@ -83,13 +83,13 @@ CFG
 outa=$TMPD/swa.out outb=$TMPD/swb.out
 mkfifo "$TMPD/swa.in" "$TMPD/swb.in"
 start_bg "$outa" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_A" --variant itu --opc 1 \
-	--dpc 2 --cics 1-15 --timeout 80 --auto-release 34 --script "$TMPD/swa.in"
+	--dpc 2 --cics 1-15 --timeout 590 --auto-release 34 --script "$TMPD/swa.in"
 start_bg "$outb" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_B" --variant itu --opc 1 \
-	--dpc 2 --cics 1-15 --timeout 80 --auto-answer --script "$TMPD/swb.in"
+	--dpc 2 --cics 1-15 --timeout 590 --auto-answer --script "$TMPD/swb.in"
 outc=$TMPD/swc.out
 mkfifo "$TMPD/swc.in"
 start_bg "$outc" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA_C" --variant ansi --opc 1 \
-	--dpc 2 --cics 1-24 --timeout 80 --script "$TMPD/swc.in"
+	--dpc 2 --cics 1-24 --timeout 590 --script "$TMPD/swc.in"
 exec 3>"$TMPD/swa.in" 4>"$TMPD/swb.in" 5>"$TMPD/swc.in"
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:iw-routing:tandemd-start"; cat "$TMPD/td.log"; exit 1; }

@@ -109,7 +109,7 @@ regs() { vty $VTY "show sip registrations"; }
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 120 --script "$TMPD/sw.in"
+	--dpc 2 --cics 1-31 --timeout 590 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 TD=$BG_PID

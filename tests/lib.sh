@@ -14,11 +14,11 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 	done
+	# their grace: 5 s of wall clock from the TERM for all of them together
+	# (a daemon under ASan writes its leak report on the way out), not a
+	# count of turns, which a loaded machine stretches without bound
+	[ ${#PIDS[@]} -gt 0 ] && until_tenths 50 _all_gone "${PIDS[@]}"
 	for p in "${PIDS[@]}"; do
-		for _ in $(seq 1 20); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
 		# a wrapper (timeout CMD) killed hard leaves its child: that goes too
 		kill -0 "$p" 2>/dev/null && pkill -KILL -P "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
@@ -35,6 +35,12 @@ cleanup() {
 	[ -n "${TANDEM_KEEP:-}" ] && echo "kept $TMPD" || rm -rf "$TMPD"
 }
 trap cleanup EXIT
+
+_all_gone() { # PID...: none of them is alive any more
+	local p
+	for p; do kill -0 "$p" 2>/dev/null && return 1; done
+	return 0
+}
 
 # start_bg LOGFILE CMD... : start in the background, remember the PID in $BG_PID
 start_bg() {

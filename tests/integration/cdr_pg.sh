@@ -130,7 +130,7 @@ start_td() {
 	td=$BG_PID
 	tdlog=$TMPD/td$1.log
 	wait_tcp $VTY 50 || { fail "it:cdr-pg:tandemd-start-$1"; cat "$tdlog"; exit 1; }
-	wait_ev "$out" "EV GRS cic=1" 100 || fail "it:cdr-pg:link-up-$1"
+	wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:cdr-pg:link-up-$1"
 	sleep 0.3
 }
 showcdr() { vty $VTY "show cdr"; }

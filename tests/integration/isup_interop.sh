@@ -51,7 +51,7 @@ procedures_itu() {
 	sw "sleep 300"
 	sw "inr $c 0x01"
 	check "it:isup-$var:inr->inf (Q.764 2.1.6: calling party address requested)" \
-		wait_ev "$out" "EV INF cic=$c" 50
+		wait_ev "$out" "EV INF cic=$c( |$)" 50
 	sw "progress $c 1"
 	sw "sleep 300"
 	sw "answer $c"
@@ -96,7 +96,7 @@ procedures_itu() {
 	n=$(grep -c "EV RX cic=$c type=12 muted=1" "$out")
 	check "it:isup-$var:t1-repeats-until-t5 ($n RELs in T5 4 s, T1 1 s)" test "$n" -ge 3 -a "$n" -le 5
 	sw "unmute $c"
-	check "it:isup-$var:t16-rsc-again->rlc" wait_ev "$out" "EV RSC cic=$c" 50
+	check "it:isup-$var:t16-rsc-again->rlc" wait_ev "$out" "EV RSC cic=$c( |$)" 50
 	wait "$UACPID"
 
 	# overlap (ITU, "overlap yes"): IAM with 3012 and no ST, then SAM
@@ -224,11 +224,11 @@ CFG
 
 	# ISUP -> SIP: IAM from the switch, sipp answers, the switch releases
 	sw "call 3 30123456 89555"
-	check "it:isup-$var:iam-in->acm" wait_ev "$out" "EV ACM cic=3" 50
-	check "it:isup-$var:iam-in->anm" wait_ev "$out" "EV ANM cic=3" 50
+	check "it:isup-$var:iam-in->acm" wait_ev "$out" "EV ACM cic=3( |$)" 50
+	check "it:isup-$var:iam-in->anm" wait_ev "$out" "EV ANM cic=3( |$)" 50
 	check "it:isup-$var:invite-e164" grep -q "INVITE sip:+4930123456@" "$log"
 	sw "release 3 16"
-	check "it:isup-$var:rel-in->rlc" wait_ev "$out" "EV RLC cic=3" 50
+	check "it:isup-$var:rel-in->rlc" wait_ev "$out" "EV RLC cic=3( |$)" 50
 
 	# SIP -> ISUP: sipp calls, the switch rings and answers, sipp hangs up
 	start_bg "$TMPD/uac-$var.out" timeout 30 sipp -sn uac "127.0.0.1:$sip" -i 127.0.0.1 \
@@ -260,34 +260,34 @@ CFG
 
 	# maintenance from the switch
 	sw "blo 5"
-	check "it:isup-$var:blo->bla" wait_ev "$out" "EV BLA cic=5" 50
+	check "it:isup-$var:blo->bla" wait_ev "$out" "EV BLA cic=5( |$)" 50
 	check "it:isup-$var:remotely-blocked-shown" \
 		bash -c "$BUILD/tandem-tool vty --port $vty 'show isup circuits' | grep -q 'CIC 5 .*remote-blocked'"
 	sw "ubl 5"
-	check "it:isup-$var:ubl->uba" wait_ev "$out" "EV UBA cic=5" 50
+	check "it:isup-$var:ubl->uba" wait_ev "$out" "EV UBA cic=5( |$)" 50
 	sw "cgb 10 2"
 	check "it:isup-$var:cgb->cgba" wait_ev "$out" "EV CGBA cic=10 range=2" 50
 	sw "cgu 10 2"
 	check "it:isup-$var:cgu->cgua" wait_ev "$out" "EV CGUA cic=10 range=2" 50
 	sw "rsc 7"
-	check "it:isup-$var:rsc->rlc" wait_ev "$out" "EV RLC cic=7" 50
+	check "it:isup-$var:rsc->rlc" wait_ev "$out" "EV RLC cic=7( |$)" 50
 	sw "grs 20 3"
 	check "it:isup-$var:grs->gra" wait_ev "$out" "EV GRA cic=20 range=3" 50
 	sw "cqm 1 2"
 	check "it:isup-$var:cqm->cqr" wait_ev "$out" "EV CQR cic=1 range=2" 50
 	sw "call 35 30111 -"
-	check "it:isup-$var:unequipped-cic->ucic (Q.764 2.12)" wait_ev "$out" "EV UCIC cic=35" 50
+	check "it:isup-$var:unequipped-cic->ucic (Q.764 2.12)" wait_ev "$out" "EV UCIC cic=35( |$)" 50
 
 	# maintenance from tandem's VTY
 	vty "$vty" enable "isup block sw1 6" >/dev/null
-	check "it:isup-$var:vty-block->blo" wait_ev "$out" "EV BLO cic=6" 50
+	check "it:isup-$var:vty-block->blo" wait_ev "$out" "EV BLO cic=6( |$)" 50
 	sleep 0.3
 	check "it:isup-$var:bla->locally-blocked" \
 		bash -c "$BUILD/tandem-tool vty --port $vty 'show isup circuits' | grep -q 'CIC 6 .*local-blocked' && ! $BUILD/tandem-tool vty --port $vty 'show isup circuits' | grep -q 'CIC 6 .*blocking'"
 	vty "$vty" enable "isup unblock sw1 6" >/dev/null
-	check "it:isup-$var:vty-unblock->ubl" wait_ev "$out" "EV UBL cic=6" 50
+	check "it:isup-$var:vty-unblock->ubl" wait_ev "$out" "EV UBL cic=6( |$)" 50
 	vty "$vty" enable "isup reset sw1 8" >/dev/null
-	check "it:isup-$var:vty-reset->rsc" wait_ev "$out" "EV RSC cic=8" 50
+	check "it:isup-$var:vty-reset->rsc" wait_ev "$out" "EV RSC cic=8( |$)" 50
 	vty "$vty" enable "isup block sw1 12 count 4" >/dev/null
 	check "it:isup-$var:vty-group-block->cgb" wait_ev "$out" "EV CGB cic=12 range=3" 50
 	vty "$vty" enable "isup unblock sw1 12 count 4" >/dev/null

@@ -130,7 +130,7 @@ phone=$BG_PID
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 60 --script "$TMPD/sw.in"
+	--dpc 2 --cics 1-31 --timeout 590 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:iw-baresip:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
@@ -138,18 +138,18 @@ wait_ev "$TMPD/phone.log" "baresip is ready" 50 ||
 	{ fail "it:iw-baresip:baresip-start"; cat "$TMPD/phone.log"; exit 1; }
 sw() { echo "$*" >&3; }
 sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1" 100 || fail "it:iw-baresip:link-up"
+wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-baresip:link-up"
 sleep 0.5
 
 sw "call $CIC 30123456 89555"
-check "it:iw-baresip:to-phone:acm" wait_ev "$out" "EV ACM cic=$CIC" 100
-check "it:iw-baresip:to-phone:anm (baresip answered)" wait_ev "$out" "EV ANM cic=$CIC" 100
+check "it:iw-baresip:to-phone:acm" wait_ev "$out" "EV ACM cic=$CIC( |$)" 100
+check "it:iw-baresip:to-phone:anm (baresip answered)" wait_ev "$out" "EV ANM cic=$CIC( |$)" 100
 calls=$(vty $VTY "show calls")
 sed "s/^/   /" <<<"$calls"
 check "it:iw-baresip:to-phone:show-calls (ISUP->SIP active)" grep -q "ISUP->SIP active: +4989555 -> +4930123456; ISUP sw1 CIC $CIC" <<<"$calls"
 e1_voice to-phone $CIC
 sw "release $CIC 16"
-check "it:iw-baresip:to-phone:rel->rlc" wait_ev "$out" "EV RLC cic=$CIC" 50
+check "it:iw-baresip:to-phone:rel->rlc" wait_ev "$out" "EV RLC cic=$CIC( |$)" 50
 # baresip reports a BYE from the peer as "session closed: Connection reset by peer"
 check "it:iw-baresip:to-phone:bye-ends-the-phone-call" wait_ev "$TMPD/phone.log" \
 	"session closed: Connection reset by peer" 50

@@ -126,11 +126,11 @@ grep -q "linkset far3 (ANSI, 2 -> 4, [a-z]*): 8400 circuits: 8400 idle" \
 start_bg "$TMPD/uas.out" timeout 30 sipp -sn uas -i 127.0.0.1 -p $UAS -m 1 -nostdin
 uas=$BG_PID
 sw "call 4090 30123456 89555"
-check "it:capacity:high-cic-4090:anm" wait_ev "$out" "EV ANM cic=4090" 100
+check "it:capacity:high-cic-4090:anm" wait_ev "$out" "EV ANM cic=4090( |$)" 100
 vty $VTY "show calls" >"$TMPD/calls.out"
 check "it:capacity:high-cic-4090:show-calls" grep -q "CIC 4090\|cic 4090\|4090" "$TMPD/calls.out"
 sw "release 4090 16"
-check "it:capacity:high-cic-4090:rlc" wait_ev "$out" "EV RLC cic=4090" 100
+check "it:capacity:high-cic-4090:rlc" wait_ev "$out" "EV RLC cic=4090( |$)" 100
 
 # --- signalling memory per established call, both directions
 # (These calls once lost 2-12 of 20 outside a network namespace: the libss7

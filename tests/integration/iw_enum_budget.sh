@@ -86,10 +86,10 @@ check "it:enum-budget:static-route-used" test -n "$got"
 check "it:enum-budget:within-budget-plus-margin (<1000 ms)" test "$ms" -lt 1000
 check "it:enum-budget:the-dns-was-asked" grep -q "^query" "$TMPD/dns.log"
 check "it:enum-budget:logged" grep -q "no answer within the budget" "$TMPD/td.log"
-wait_ev "$out" "EV ANM cic=3" 50
-check "it:enum-budget:call-answered" grep -q "EV ANM cic=3" "$out"
+wait_ev "$out" "EV ANM cic=3( |$)" 50
+check "it:enum-budget:call-answered" grep -qE "EV ANM cic=3( |$)" "$out"
 echo "release 3 16" >&3
-wait_ev "$out" "EV RLC cic=3" 50
+wait_ev "$out" "EV RLC cic=3( |$)" 50
 wait "$uas"
 check "it:enum-budget:show-enum" \
 	bash -c "$BUILD/tandem-tool vty --port $VTY 'show enum' | grep -q 'after the budget 1'"

@@ -141,7 +141,7 @@ td=$BG_PID
 wait_tcp $VTY 50 || { fail "it:iw-sec:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 sw() { echo "$*" >&3; }
 sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1" 100 || fail "it:iw-sec:link-up"
+wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-sec:link-up"
 links_up() {
 	for _ in $(seq 1 50); do
 		vty $VTY "show isup linksets" | grep -q "linkset lA: asp a, available" &&
@@ -351,7 +351,7 @@ check "it:iw-sec:digest-sha256-used" grep -q "trunk authed-sha: INVITE authentic
 # would keep the call for Timer F, 32 s)
 wait_ev "$TMPD/sha.out" "CALL 1 answered" 50
 cic=$(grep -E "EV IAM cic=[0-9]+ called=89100005" "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
-[ -n "$cic" ] && sw "release $cic 16" && wait_ev "$out" "EV RLC cic=$cic" 50
+[ -n "$cic" ] && sw "release $cic 16" && wait_ev "$out" "EV RLC cic=$cic( |$)" 50
 check "it:iw-sec:digest-sha256-bye-from-tandem-answered" wait_ev "$TMPD/sha.out" "BYE rx" 50
 wait "$sha"
 check "it:iw-sec:digest-sha256-one-iam" test "$(iams)" = $((n1 + 1))
@@ -391,9 +391,9 @@ for kind in untrusted trusted; do
 	uas=$BG_PID
 	sleep 0.3
 	sw "call $cic $num 301234567 pres=1"
-	wait_ev "$out" "EV ANM cic=$cic" 50
+	wait_ev "$out" "EV ANM cic=$cic( |$)" 50
 	sw "release $cic 16"
-	wait_ev "$out" "EV RLC cic=$cic" 50
+	wait_ev "$out" "EV RLC cic=$cic( |$)" 50
 	wait "$uas"
 done
 inv_u=$(sed -n '/^INVITE /,/^$/p' "$TMPD/uas-untrusted.msg")

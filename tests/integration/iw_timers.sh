@@ -104,7 +104,7 @@ td=$BG_PID
 wait_tcp $VTY 50 || { fail "it:iw-timers:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 sw() { echo "$*" >&3; }
 sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1" 100 || fail "it:iw-timers:link-up"
+wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-timers:link-up"
 sleep 0.5
 
 # --- session timer: answered, then the far end never refreshes

@@ -286,10 +286,10 @@ if [ -x "$BUILD/peers/isup-switch" ] && command -v sipp >/dev/null; then
 	# ISUP -> SIP: libss7 calls, tandem A sends it to sipp, libss7 releases
 	start_bg "$TMPD/uas-sw.out" timeout 120 sipp -sn uas -i 127.0.0.1 -p 25865 -m 2 -nostdin
 	sw "call 3 30123456 89555"
-	check "it:osmo-stp:libss7-iam->acm" wait_in "$TMPD/sw.out" "EV ACM cic=3" 300
-	check "it:osmo-stp:libss7-iam->anm" wait_in "$TMPD/sw.out" "EV ANM cic=3" 300
+	check "it:osmo-stp:libss7-iam->acm" wait_in "$TMPD/sw.out" "EV ACM cic=3( |$)" 300
+	check "it:osmo-stp:libss7-iam->anm" wait_in "$TMPD/sw.out" "EV ANM cic=3( |$)" 300
 	sw "release 3 16"
-	check "it:osmo-stp:libss7-rel->rlc" wait_in "$TMPD/sw.out" "EV RLC cic=3" 300
+	check "it:osmo-stp:libss7-rel->rlc" wait_in "$TMPD/sw.out" "EV RLC cic=3( |$)" 300
 	# SIP -> ISUP: sipp calls tandem A, libss7 rings and answers, sipp hangs up
 	start_bg "$TMPD/uac-sw.out" timeout 120 sipp -sn uac "127.0.0.1:$SIPA" -i 127.0.0.1 -p $UAC \
 		-s +4989123456 -m 1 -d 1000 -nostdin

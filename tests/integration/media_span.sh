@@ -48,9 +48,10 @@ if command -v tshark >/dev/null; then
 	cap=$BG_PID
 	# tshark takes a while to start on a loaded machine: the streams (and
 	# the first RTCP report, 2.5 s after media starts) begin only once it
-	# captures, so the SR falls inside the capture every time
-	wait_ev "$TMPD/tshark.log" "Capture started|Capturing on" 150 ||
-		skip "it:media-tshark: tshark did not start capturing in 15 s"
+	# captures, so the SR falls inside the capture every time (a bound of
+	# wall clock for a machine so loaded that tshark took 17 s to start)
+	wait_ev "$TMPD/tshark.log" "Capture started|Capturing on" 400 ||
+		skip "it:media-tshark: tshark did not start capturing in 40 s"
 fi
 # D sends each RFC 4733 digit (start, updates, three ends: 100 ms) as one
 # burst, as a worker that stalled meets them: each still plays toward TDM
@@ -86,12 +87,16 @@ PY
 start_bg "$TMPD/d.out" timeout 60 python3 "$TMPD/burst.py" $RTP_D 9024
 d=$BG_PID
 # (started first and waited for: a Python start on a loaded machine took
-# longer than the RTP peers below run)
-wait_udp $RTP_D 100 || fail "it:media-peers-up: nothing listens on $RTP_D"
-start_bg "$TMPD/a.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_A --remote 127.0.0.1:$pa \
+# longer than the RTP peers below run; with stress-ng beside, 11 s)
+wait_udp $RTP_D 400 || fail "it:media-peers-up: nothing listens on $RTP_D after 40 s"
+# A and B, as C, start their stream (and its 4.5 s) when tandem's RTP
+# comes (--latch: the span runs), not when they start: an emulator that
+# started late under load once analysed TS1 after A's tone had ended
+# (-62 dBm0 for -13). tandem sends from the port it gave (pa, pb).
+start_bg "$TMPD/a.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_A --latch \
 	--tone 1004:-13 --seconds 4.5 --drain 500
 a=$BG_PID
-start_bg "$TMPD/b.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_B --remote 127.0.0.1:$pb \
+start_bg "$TMPD/b.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP_B --latch \
 	--pt 0 --silent --seconds 4.5 --drain 500
 b=$BG_PID
 # C sends its RFC 4733 digits only once tandem's RTP comes (--latch): a

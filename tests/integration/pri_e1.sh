@@ -88,6 +88,13 @@ shows() { show | grep -q "$1"; }
 shows_1() { show 1 | grep -q "$1"; }
 # the Nth value of KEY in "show pri spans" ("RESTART sent N ...")
 count() { show | grep -oE "$1 [0-9]+" | head -1 | awk '{ print $NF }'; }
+# n_ev FILE ERE: how many lines of FILE match ERE now. Taken before an
+# action, so that the wait after it is for the line the action brings
+# (wait_ev FILE ERE T $((n + 1))), not one an earlier call left there.
+# libpri's events at the PBX: the side that clears (DISCONNECT) sees
+# "EV HANGUP" when the RELEASE comes; the side cleared sees "EV HANGUP_REQ"
+# (DISCONNECT), answers RELEASE and sees "EV HANGUP_ACK" on RELEASE COMPLETE.
+n_ev() { grep -cE "$2" "$1"; }
 
 wait_ev "$TMPD/pbx.out" '^EV DCHAN_UP' 50
 check "it:pri-q921-up (PBX side)" grep -q '^EV DCHAN_UP' "$TMPD/pbx.out"
@@ -193,8 +200,11 @@ lvl=$(grep -o 'f1004_dbm0=[-0-9.]*' "$TMPD/rtpp.out" 2>/dev/null | cut -d= -f2)
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
 check "it:pri-bchan-voice-to-rtp (PBX 1004 Hz -10 dBm0 on B1 -> RTP: ${lvl:-none} dBm0)" \
 	within "$lvl" -11 -9
+nrel=$(n_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$')
 pbx "hangup 16"
-wait_ev "$TMPD/td.log" 'span 0: call on channel 1 released, cause 16' 30
+wait_ev "$TMPD/td.log" 'span 0: DISCONNECT channel 1 cause 16' 30
+check "it:pri-disconnect-16-released (RELEASE reached the PBX: EV HANGUP cause=16)" \
+	wait_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$' 30 $((nrel + 1))
 wait_ev "$TMPD/pbx.out" '^EV VOICE chan=1' 30
 plvl=$(grep -o 'EV VOICE chan=1 rx_level_dbm0=[-0-9.]*' "$TMPD/pbx.out" | cut -d= -f3)
 # the PBX averages over the whole call (about a third of it silence before
@@ -203,7 +213,6 @@ check "it:pri-bchan-voice-from-rtp (RTP -13 dBm0 -> B1 at the PBX: ${plvl:-none}
 	within "$plvl" -25 -12
 check "it:pri-disconnect-16 (PBX DISCONNECT cause 16 reached tandem)" \
 	grep -q 'span 0: DISCONNECT channel 1 cause 16' "$TMPD/td.log"
-wait_ev "$TMPD/pbx.out" '^EV (HANGUP|HANGUP_ACK) .*chan=1' 30
 sleep 0.3
 check "it:pri-channel-idle-after-call" shows 'idle 30 busy 0 restarting 0'
 
@@ -226,9 +235,10 @@ wait_ev "$TMPD/sw.out" '^EV RING' 30
 check "it:pri-t1-ni2-setup-out ($(grep -m1 '^EV RING' "$TMPD/sw.out"))" \
 	grep -q '^EV RING chan=1 called=2125550100 calling=2125550199' "$TMPD/sw.out"
 sw "hangup 17"
-wait_ev "$TMPD/td.log" 'span 1: call on channel 1 released, cause 17' 30
 check "it:pri-t1-ni2-busy-17 (the switch's DISCONNECT 17 reached tandem)" \
-	grep -q 'span 1: DISCONNECT channel 1 cause 17' "$TMPD/td.log"
+	wait_ev "$TMPD/td.log" 'span 1: DISCONNECT channel 1 cause 17' 30
+check "it:pri-t1-ni2-busy-17-released (tandem's RELEASE reached the switch)" \
+	wait_ev "$TMPD/sw.out" '^EV HANGUP cause=17 chan=1$' 30
 
 # SERVICE (NI-2 maintenance): the switch takes channel 5 out of service:
 # acknowledged, shown, a SETUP for it refused (44); back in service;
@@ -305,10 +315,7 @@ if command -v sipp >/dev/null; then
 	}
 	# both records, each written when its call is over (the refused INVITE's
 	# when its transaction ends: up to Timer I, 5 s, after the ACK)
-	for _ in $(seq 1 40); do
-		glare_cdr >/dev/null 2>&1 && break
-		sleep 0.2
-	done
+	until_tenths 80 glare_cdr >/dev/null 2>&1
 	check "it:pri-glare-cdr (sip-pri: failed, cause 44, 503; the network's call: pri-sip, 3)" glare_cdr
 else
 	skip "it:pri-glare sipp is not installed"
@@ -321,10 +328,10 @@ fi
 # -> BYE
 if command -v sipp >/dev/null; then
 	SIPP=$TOP/tests/integration/sipp
-	start_bg "$TMPD/uas.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport 27130 \
+	start_bg "$TMPD/uas.out" timeout 90 sipp -sf "$SIPP/uas_media.xml" -key rtpport 27130 \
 		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas.msg"
 	uas=$BG_PID
-	sleep 0.3
+	wait_udp $UAS 100 # sipp listens (a fixed 0.3 s was not always enough under load)
 	pbx "call 30123456 895550"
 	wait_ev "$TMPD/pbx.out" '^EV ANSWER' 50
 	check "it:pri-to-sip-invite (+4930123456 from +49895550)" \
@@ -346,6 +353,11 @@ if command -v sipp >/dev/null; then
 	wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 1))
 	lev=$(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1)
 	media0=$(vty $VTY "show media" | grep '^span 0 ')
+	# the PBX's span counters once more: its two reads bracket tandem's
+	# (a 'show media' took 2 s under load: 2,000 packets at 1000/s)
+	pbx "level"
+	wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 2))
+	lev2=$(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1)
 	rtpv() { tr ' ' '\n' <"$TMPD/rtps.out" | sed -n "s/^$1=//p" | head -1; }
 	evv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -1; }
 	lvl=$(rtpv f1004_dbm0)
@@ -376,16 +388,22 @@ if command -v sipp >/dev/null; then
 	s_rx=$(evv span_rx "$lev")
 	s_tx=$(evv span_tx "$lev")
 	s_lost=$(evv span_lost "$lev")
+	s_rx2=$(evv span_rx "$lev2")
+	s_tx2=$(evv span_tx "$lev2")
 	t_srx=$(awk '{ for (i = 1; i < NF; i++) if ($i == "rx") { print $(i + 1); exit } }' <<<"$media0")
 	t_stx=$(awk '{ for (i = 1; i < NF; i++) if ($i == "tx") { print $(i + 1); exit } }' <<<"$media0")
 	t_slost=$(awk '{ for (i = 1; i < NF; i++) if ($i == "lost") { print $(i + 1); exit } }' <<<"$media0")
 	echo "   span 0: PBX sent $s_tx, tandem got $t_srx (lost $t_slost); tandem sent $t_stx, PBX got $s_rx (lost $s_lost)"
-	# the two sides' counters are read a few ms apart at 1000 packets/s:
-	# within 2 % of each other; gaps at most 0.1 %
-	check "it:pri-sip-span-counted (PBX tx $s_tx / tandem rx $t_srx lost $t_slost; tandem tx $t_stx / PBX rx $s_rx lost $s_lost)" \
-		awk -v a="${s_tx:-0}" -v b="${t_srx:-0}" -v bl="${t_slost:-x}" -v c="${t_stx:-0}" \
-		-v d="${s_rx:-0}" -v dl="${s_lost:-x}" 'BEGIN { exit !(a > 1000 && b > 1000 && \
-		b >= a * 0.98 && b <= a * 1.02 && d >= c * 0.98 && d <= c * 1.02 && \
+	# tandem's counters are read between the PBX's two reads, at 1000
+	# packets/s: tandem got (within 2 %) what the PBX had sent at its first
+	# read and no more than it had sent at its second; the PBX had got
+	# (within 2 %) at its second read what tandem had sent, and at its first
+	# no more; gaps at most 0.1 %
+	check "it:pri-sip-span-counted (PBX tx $s_tx..$s_tx2 / tandem rx $t_srx lost $t_slost; tandem tx $t_stx / PBX rx $s_rx..$s_rx2 lost $s_lost)" \
+		awk -v a="${s_tx:-0}" -v a2="${s_tx2:-0}" -v b="${t_srx:-0}" -v bl="${t_slost:-x}" \
+		-v c="${t_stx:-0}" -v d="${s_rx:-0}" -v d2="${s_rx2:-0}" -v dl="${s_lost:-x}" \
+		'BEGIN { exit !(a > 1000 && b > 1000 && \
+		b >= a * 0.98 && b <= a2 * 1.02 && d2 >= c * 0.98 && d <= c * 1.02 && \
 		bl != "x" && bl <= b * 0.001 && dl != "x" && dl <= d * 0.001) }'
 	# DTMF, the B channel's in-band digits -> RFC 4733 on the SIP side
 	# (the RTP endpoint listens first)
@@ -412,6 +430,7 @@ if command -v sipp >/dev/null; then
 	wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 2))
 	check "it:pri-sip-dtmf-rfc4733-to-inband ($(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1 | grep -o 'dtmf="[^"]*"'))" \
 		bash -c "grep '^EV LEVEL' $TMPD/pbx.out | tail -1 | grep -q 'dtmf=\"147\"'"
+	nrel=$(n_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$')
 	pbx "hangup 16"
 	wait "$uas"
 	check "it:pri-to-sip-disconnect-bye (sipp UAS scenario complete)" test $? -eq 0
@@ -423,7 +442,8 @@ if command -v sipp >/dev/null; then
 	check "it:pri-to-sip-cdr-record (direction pri-sip, span 0 timeslot 1, release side pri, RTP counted)" \
 		CDR direction=pri-sip called_in=4930123456 -- result=answered release_side=pri cause=16 \
 		sip_status=200 span=0 timeslot=1 'rtp_rx>100' 'rtp_tx>100'
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 5
+	check "it:pri-to-sip-disconnect-released (RELEASE reached the PBX)" \
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$' 30 $((nrel + 1))
 
 	# SIP (sipp UAC) -> tandem -> PBX: INVITE +4989555 -> SETUP; the PBX
 	# rings (180), answers (200), clears with 16 (BYE, Reason cause 16)
@@ -441,6 +461,7 @@ if command -v sipp >/dev/null; then
 	check "it:sip-to-pri-alerting-180" grep -q '^SIP/2.0 180' "$TMPD/uac.msg"
 	check "it:sip-to-pri-connect-200" grep -q '^SIP/2.0 200' "$TMPD/uac.msg"
 	sleep 0.5
+	nrel=$(n_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$')
 	pbx "hangup 16"
 	wait "$uac"
 	check "it:sip-to-pri-disconnect-bye (sipp UAC got the BYE)" test $? -eq 0
@@ -449,7 +470,8 @@ if command -v sipp >/dev/null; then
 	check "it:sip-to-pri-cdr (direction sip-pri, span0 channel 1, answered)" \
 		CDR direction=sip-pri called_in=4989555 -- result=answered release_side=pri cause=16 \
 		span=0 timeslot=1
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 7
+	check "it:sip-to-pri-disconnect-released (RELEASE reached the PBX)" \
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$' 30 $((nrel + 1))
 
 	# PBX -> SIP refused with 486: DISCONNECT 17 (user busy) at the PBX,
 	# through the same cause table as ISUP
@@ -458,8 +480,9 @@ if command -v sipp >/dev/null; then
 	start_bg "$TMPD/uas486.out" timeout 20 sipp -sf "$TMPD/uas_486.xml" -key reason "Q.850;cause=0" \
 		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas486.msg"
 	uas=$BG_PID
-	sleep 0.3
+	wait_udp $UAS 100 # sipp listens (a fixed 0.3 s was not always enough under load)
 	n17=$(grep -c '^EV HANGUP_REQ cause=17' "$TMPD/pbx.out")
+	nack=$(n_ev "$TMPD/pbx.out" '^EV HANGUP_ACK')
 	# this SETUP's calling number is presentation restricted, network
 	# provided (octet 3a 0x23): RFC 3325 toward the trusted trunk
 	pbx "pres 35"
@@ -473,7 +496,8 @@ if command -v sipp >/dev/null; then
 		bash -c "grep -q '^From:.*sip:anonymous@anonymous.invalid' <<<\"\$1\" && \
 		grep -q '^Privacy: id' <<<\"\$1\" && \
 		grep -q '^P-Asserted-Identity: <sip:+49895550@' <<<\"\$1\"" _ "$inv"
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 6
+	check "it:pri-to-sip-486-released (RELEASE COMPLETE at the PBX)" \
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
 
 	# SIP -> PBX: CANCEL while the PBX rings: DISCONNECT at the PBX,
 	# 487 to the caller
@@ -539,10 +563,16 @@ if command -v sipp >/dev/null; then
 	pres=$(sed -n 's/.*callingpres=\([0-9]*\).*/\1/p' <<<"$ring")
 	check "it:sip-to-pri-pai-privacy-presentation-restricted ($ring)" \
 		bash -c "grep -q ' calling=30555666 ' <<<'$ring' && [ \$(( ${pres:-0} >> 5 )) = 1 ]"
+	nreq=$(n_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=16$')
+	nack=$(n_ev "$TMPD/pbx.out" '^EV HANGUP_ACK')
 	pbx "answer"
 	wait "$uac"
 	check "it:sip-to-pri-pai-call-complete (answered, BYE from SIP)" test $? -eq 0
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 9
+	bye_released() {
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=16$' 30 $((nreq + 1)) &&
+			wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
+	}
+	check "it:sip-to-pri-pai-bye-released (DISCONNECT 16, RELEASE COMPLETE at the PBX)" bye_released
 	sleep 0.3
 
 	# DTMF as SIP INFO (trunk option, as for ISUP): the PBX dials 5
@@ -552,7 +582,7 @@ if command -v sipp >/dev/null; then
 	start_bg "$TMPD/uasi.out" timeout 20 sipp -sf "$SIPP/uas_info.xml" -i 127.0.0.1 -p $UASI \
 		-m 1 -nostdin -trace_msg -message_file "$TMPD/uasi.msg"
 	uas=$BG_PID
-	sleep 0.3
+	wait_udp $UASI 100 # sipp listens (a fixed 0.3 s was not always enough under load)
 	nans=$(grep -c '^EV ANSWER' "$TMPD/pbx.out")
 	pbx "call 70123456 895550"
 	if wait_ev "$TMPD/pbx.out" '^EV ANSWER' 50 $((nans + 1)); then
@@ -574,14 +604,16 @@ if command -v sipp >/dev/null; then
 		wait_ev "$TMPD/pbx.out" '^EV LEVEL' 30 $((nlev + 2))
 		check "it:pri-sip-dtmf-info:info-7->inband-on-b-channel ($(grep '^EV LEVEL' "$TMPD/pbx.out" | tail -1 | grep -o 'dtmf="[^"]*"'))" \
 			bash -c "grep '^EV LEVEL' $TMPD/pbx.out | tail -1 | grep -q 'dtmf=\"7\"'"
+		nrel=$(n_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$')
 		pbx "hangup 16"
 		wait "$uas"
 		check "it:pri-sip-dtmf-info:sipp-scenario (no telephone-event, INFO checked)" test $? -eq 0
+		check "it:pri-sip-dtmf-info:released (RELEASE reached the PBX)" \
+			wait_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$' 30 $((nrel + 1))
 	else
 		fail "it:pri-sip-dtmf-info:answered"
 		wait "$uas"
 	fi
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP' 30 11
 	sleep 0.3
 
 	# Prometheus: the PRI calls so far under their own directions. PBX ->
@@ -594,14 +626,14 @@ if command -v sipp >/dev/null; then
 	if grep -q "built without libmicrohttpd" "$TMPD/td.log" || ! command -v curl >/dev/null; then
 		skip "it:pri-metrics tandemd without libmicrohttpd or no curl"
 	else
-		for _ in $(seq 1 80); do
+		m1_final() {
 			metrics >"$TMPD/m1.txt"
 			grep -q '^tandem_calls_finished_total{direction="sip-pri",result="cancelled"} 1$' \
 				"$TMPD/m1.txt" &&
 				grep -q '^tandem_calls_finished_total{direction="sip-pri",result="busy"} 1$' \
-					"$TMPD/m1.txt" && break
-			sleep 0.1
-		done
+					"$TMPD/m1.txt"
+		}
+		until_tenths 80 m1_final
 		mv_() { awk -v k="$1" '$1 == k { print $2 }' "$TMPD/m1.txt"; }
 		if command -v promtool >/dev/null; then
 			check "it:pri-metrics-promtool ($(wc -l <"$TMPD/m1.txt") lines)" \
@@ -639,16 +671,17 @@ if command -v sipp >/dev/null; then
 	start_bg "$TMPD/uas404.out" timeout 20 sipp -sf "$TMPD/uas_404.xml" -key reason "Q.850;cause=0" \
 		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas404.msg"
 	uas=$BG_PID
-	sleep 0.3
+	wait_udp $UAS 100 # sipp listens (a fixed 0.3 s was not always enough under load)
 	n1=$(grep -c '^EV HANGUP_REQ cause=1$' "$TMPD/pbx.out")
+	nack=$(n_ev "$TMPD/pbx.out" '^EV HANGUP_ACK')
 	pbx "call 30123461 895550"
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=1$' 50 $((n1 + 1))
 	wait "$uas"
 	rc=$?
 	check "it:pri-to-sip-404-cause-1 ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1); sipp rc $rc)" \
 		test "$(grep -c '^EV HANGUP_REQ cause=1$' "$TMPD/pbx.out")" = $((n1 + 1)) -a $rc = 0
-	nack=$(grep -c '^EV HANGUP_ACK' "$TMPD/pbx.out")
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
+	check "it:pri-to-sip-404-released (RELEASE COMPLETE at the PBX)" \
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
 
 	# SIP -> PBX: the PBX answers the SETUP with DISCONNECT 1: 404 to the
 	# caller, with the cause in Reason
@@ -657,9 +690,12 @@ if command -v sipp >/dev/null; then
 		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin -trace_msg -message_file "$TMPD/uac404.msg"
 	uac=$BG_PID
 	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89561' 50
+	nrel=$(n_ev "$TMPD/pbx.out" '^EV HANGUP cause=1 chan=1$')
 	pbx "hangup 1"
 	wait "$uac"
 	rc=$?
+	check "it:sip-to-pri-cause-1-released (RELEASE reached the PBX)" \
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP cause=1 chan=1$' 30 $((nrel + 1))
 	check "it:sip-to-pri-cause-1-404 (sipp rc $rc: $(grep -m1 '^SIP/2.0 4' "$TMPD/uac404.msg" | tr -d '\r'); $(grep -i -m1 '^Reason:' "$TMPD/uac404.msg" | tr -d '\r'))" \
 		bash -c "[ $rc = 0 ] && grep -qi '^Reason: Q.850;cause=1\b' $TMPD/uac404.msg"
 	sleep 0.3
@@ -672,8 +708,9 @@ if command -v sipp >/dev/null; then
 	start_bg "$TMPD/uasna.out" timeout 20 sipp -sf "$SIPP/uas_ringing.xml" \
 		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uasna.msg"
 	uas=$BG_PID
-	sleep 0.3
+	wait_udp $UAS 100 # sipp listens (a fixed 0.3 s was not always enough under load)
 	n19=$(grep -c '^EV HANGUP_REQ cause=19$' "$TMPD/pbx.out")
+	nack=$(n_ev "$TMPD/pbx.out" '^EV HANGUP_ACK')
 	t0=$(date +%s.%N)
 	pbx "call 30123462 895550"
 	wait_ev "$TMPD/pbx.out" '^EV HANGUP_REQ cause=19$' 80 $((n19 + 1))
@@ -686,8 +723,8 @@ if command -v sipp >/dev/null; then
 		awk -v t=$took 'BEGIN { exit !(t >= 2.9 && t <= 5) }'"
 	check "it:pri-to-sip-no-answer-cancel (sipp got the CANCEL, rc $rc)" \
 		bash -c "[ $rc = 0 ] && grep -q '^CANCEL sip:+4930123462@' $TMPD/uasna.msg"
-	nack=$(grep -c '^EV HANGUP_ACK' "$TMPD/pbx.out")
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
+	check "it:pri-to-sip-no-answer-released (RELEASE COMPLETE at the PBX)" \
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
 
 	# SIP -> PBX: the PBX rings (ALERTING) and never answers: after X3 the
 	# PBX gets DISCONNECT 19, the caller 480 (RFC 3398: 19 -> 480)
@@ -697,6 +734,7 @@ if command -v sipp >/dev/null; then
 		-i 127.0.0.1 -p $UAS 127.0.0.1:$SIP -m 1 -nostdin -trace_msg -message_file "$TMPD/uacna.msg"
 	uac=$BG_PID
 	wait_ev "$TMPD/pbx.out" '^EV RING chan=1 called=89562' 50
+	nack=$(n_ev "$TMPD/pbx.out" '^EV HANGUP_ACK')
 	pbx "alert"
 	wait "$uac"
 	rc=$?
@@ -706,18 +744,20 @@ if command -v sipp >/dev/null; then
 	check "it:sip-to-pri-no-answer-cause-19 ($(grep '^EV HANGUP_REQ' "$TMPD/pbx.out" | tail -1))" \
 		test "$(grep -c '^EV HANGUP_REQ cause=19$' "$TMPD/pbx.out")" = $((n19 + 2))
 	vty $VTY enable "configure terminal" "timer call X3 0" end >/dev/null
-	nack=$(grep -c '^EV HANGUP_ACK' "$TMPD/pbx.out")
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
+	check "it:sip-to-pri-no-answer-released (RELEASE COMPLETE at the PBX)" \
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $((nack + 1))
 	sleep 0.3
 	check "it:pri-unallocated-no-answer-channels-idle ($(show | grep -o 'idle [0-9]* busy [0-9]*'))" \
 		shows 'idle 30 busy 0 restarting 0'
-	wait_ev "$TMPD/cdr.json" '"called_in": *"4989562"' 30
+	# (the 480's record comes when its INVITE server transaction ends:
+	# Timer I, up to 5 s after the ACK)
 	na_cdr() {
 		CDR direction=pri-sip called_in=4930123461 -- cause=1 sip_status=404 &&
 			CDR direction=sip-pri called_in=4989561 -- cause=1 sip_status=404 &&
 			CDR direction=pri-sip called_in=4930123462 -- result=no-answer cause=19 &&
 			CDR direction=sip-pri called_in=4989562 -- result=no-answer cause=19 sip_status=480
 	}
+	until_tenths 80 na_cdr >/dev/null 2>&1
 	check "it:pri-unallocated-no-answer-cdr (1/404 both ways; no-answer 19 both ways)" na_cdr
 fi
 
@@ -728,7 +768,7 @@ if command -v sipp >/dev/null; then
 	start_bg "$TMPD/uaso.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpport 27132 \
 		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uaso.msg"
 	uas=$BG_PID
-	sleep 0.3
+	wait_udp $UAS 100 # sipp listens (a fixed 0.3 s was not always enough under load)
 	nack=$(grep -c '^EV SETUP_ACK' "$TMPD/pbx.out")
 	nans=$(grep -c '^EV ANSWER' "$TMPD/pbx.out")
 	pbx "ocall 30 895550"
@@ -739,10 +779,12 @@ if command -v sipp >/dev/null; then
 		bash -c "grep -q 'span 0: T302 on channel 1: called 30123458 taken as complete' $TMPD/td.log && \
 		grep -q '^INVITE sip:+4930123458@' $TMPD/uaso.msg && \
 		[ \$(grep -c '^EV ANSWER' $TMPD/pbx.out) = $((nans + 1)) ]"
+	nrel=$(n_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$')
 	pbx "hangup 16"
 	wait "$uas"
 	check "it:pri-overlap-to-sip-cleared (BYE)" test $? -eq 0
-	wait_ev "$TMPD/pbx.out" '^EV HANGUP_ACK' 30 $(($(grep -c '^EV HANGUP_ACK' "$TMPD/pbx.out") + 1))
+	check "it:pri-overlap-to-sip-released (RELEASE reached the PBX)" \
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$' 30 $((nrel + 1))
 
 	# span 1 (T1 NI-2, tandem the user side): the switch calls
 	# 2125550123 (national: +492125550123, routed to the SIP carrier),
@@ -750,7 +792,7 @@ if command -v sipp >/dev/null; then
 	start_bg "$TMPD/uast.out" timeout 90 sipp -sf "$SIPP/uas_media.xml" -key rtpport 27134 \
 		-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uast.msg"
 	t309_uas=$BG_PID
-	sleep 0.3
+	wait_udp $UAS 100 # sipp listens (a fixed 0.3 s was not always enough under load)
 	sw "call 2125550123 2125550199"
 	wait_ev "$TMPD/sw.out" '^EV ANSWER' 50
 	check "it:pri-t1-ni2-to-sip (INVITE +492125550123 from +492125550199, answered: $(show 1 | grep -o 'busy [0-9]*'))" \
@@ -794,8 +836,14 @@ wait_ev "$TMPD/td.log" 'span 0: RESTART ACKNOWLEDGE channel 31' 50 2
 # 30 at start, 1 from the VTY, 29 after each recovery (channel 1 kept its call)
 check "it:pri-restart-after-recovery (sent $(count sent))" \
 	test "$(count acknowledged)" = $((31 + 29 * ($(count down)))) -a "$(count acknowledged)" = "$(count sent)"
+ndisc=$(n_ev "$TMPD/td.log" 'span 0: DISCONNECT channel 1 cause 16$')
+nrel=$(n_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$')
 pbx "hangup 16"
-wait_ev "$TMPD/td.log" 'span 0: call on channel 1 released, cause 16' 30 2
+held_released() {
+	wait_ev "$TMPD/td.log" 'span 0: DISCONNECT channel 1 cause 16$' 30 $((ndisc + 1)) &&
+		wait_ev "$TMPD/pbx.out" '^EV HANGUP cause=16 chan=1$' 30 $((nrel + 1))
+}
+check "it:pri-held-call-released-after-recovery (DISCONNECT 16 at tandem, RELEASE at the PBX)" held_released
 sleep 0.3
 check "it:pri-held-call-cleared-after-recovery ($(show | grep -o 'busy [0-9]*'))" \
 	shows 'idle 30 busy 0 restarting 0'
@@ -832,10 +880,7 @@ pbx "garbage 40"
 sleep 1
 # (a random DISC or DM among them takes the link down: libpri brings it
 # back within T200 x N200 or the next T203)
-for _ in $(seq 1 300); do
-	show | grep -q 'Q.921 up' && break
-	sleep 0.1
-done
+until_tenths 300 shows 'Q.921 up'
 check "it:pri-garbage-frames (tandem alive, $(show | grep -o 'Q.921 [a-z]*'))" shows 'Q.921 up'
 
 pbx "quit"

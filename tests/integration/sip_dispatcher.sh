@@ -77,14 +77,8 @@ td_start() { # NAME VTY
 	wait_tcp "$2" 100
 }
 linkset_up() { vty "$1" "show isup linksets" 2>/dev/null | grep -q "^linkset sw1: asp sg1, available"; }
-until_ok() { # TENTHS CMD...: until CMD succeeds
-	local n=$1
-	shift
-	for _ in $(seq 1 "$n"); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
+until_ok() { # TENTHS CMD...: until CMD succeeds, TENTHS/10 s of wall clock
+	until_tenths "$@"
 }
 iams() { grep -c "^EV IAM cic=" "$TMPD/sw-$1.out" 2>/dev/null; }
 # dflags PORT: the proxy's own view of a destination (kamcmd dispatcher.list:

@@ -67,7 +67,7 @@ start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 td=$BG_PID
 wait_tcp $VTY 50 || { fail "it:sip-edge:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 echo "wait-link 10" >&3
-wait_ev "$out" "EV GRS cic=1" 100 || fail "it:sip-edge:link-up"
+wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:sip-edge:link-up"
 sleep 0.5
 
 iams() { grep -c "^EV IAM" "$out"; }

@@ -9,7 +9,10 @@
  *
  *   TS 3 rx_frames=40000 level_dbm0=-10.0 f1004_dbm0=-10.1 dtmf="123#" echo_missing=0
  * echo_erl_db=12.0 (echo_missing: echo samples that were due before the sample they echo came, or
- * never came: echoed as silence) SPAN rx_pkts=5000 lost=0 bad=0 tx_pkts=5000
+ * never came: echoed as silence) SPAN rx_pkts=5000 lost=0 bad=0 tx_pkts=5000 rxq_drops=0
+ * (rxq_drops: datagrams the kernel dropped at this emulator's own receive
+ * queue, full because the emulator did not read in time: what the far end
+ * sent and this end lost itself, -1 when unknown)
  *
  * Sources (--ts N:KIND[:ARGS]):
  *   silence            idle pattern
@@ -41,8 +44,8 @@
  * report) once the far end, heard before, has sent nothing for MS, so an
  * end started first outlasts the other whenever that one starts, with
  * --seconds as the bound;
- * after --seconds it sends nothing more and receives for --drain ms,
- * default 300; SPAN lost= counts sequence gaps only: a test compares
+ * after --seconds it sends nothing more and receives until nothing came
+ * for --drain ms (default 300; 5 s at most); SPAN lost= counts sequence gaps only: a test compares
  * rx_pkts with what the far end says it sent)
  */
 #include <arpa/inet.h>
@@ -58,6 +61,48 @@
 #include <unistd.h>
 
 #include <spandsp.h>
+
+/* something waits in FD's receive queue */
+static bool readable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/* The kernel's count of datagrams dropped at the receive queue of our UDP
+ * socket (the drops column of /proc/net/udp for our local port), -1 when
+ * it cannot be read. */
+static long long own_rxq_drops(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	char line[512], want[16];
+	long long drops = -1;
+	FILE *f;
+
+	if (getsockname(fd, (struct sockaddr *)&a, &alen) < 0)
+		return -1;
+	snprintf(want, sizeof(want), ":%04X ", ntohs(a.sin_port));
+	f = fopen("/proc/net/udp", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char local[64];
+		unsigned long long d;
+		int n = 0;
+
+		/* sl local rem st tx:rx tr:when retr uid timeout inode ref ptr drops */
+		if (sscanf(line, " %*s %62s", local) != 1 || !strstr(strcat(local, " "), want))
+			continue;
+		for (char *t = strtok(line, " \n"); t; t = strtok(NULL, " \n"))
+			if (++n == 13 && sscanf(t, "%llu", &d) == 1)
+				drops = (long long)d;
+		break;
+	}
+	fclose(f);
+	return drops;
+}
 
 #define MAX_TS	   32
 #define MAX_FRAMES 64
@@ -422,9 +467,16 @@ int main(int argc, char **argv)
 
 		if (!sending && !send_end)
 			send_end = t;
-		if (!sending && t >= send_end + drain)
+		/* the drain: until the far end has sent nothing for --drain ms
+		 * (a far end clocked by our packets plays out at the span's rate
+		 * what we sent in a burst after a stall: its last packets come
+		 * that much later; what came while we were not scheduled waits
+		 * in the socket: that is not quiet), 5 s at most */
+		double quiet_from = last_rx_t > send_end ? last_rx_t : send_end;
+
+		if (!sending && ((t >= quiet_from + drain && !readable(fd)) || t >= send_end + 5))
 			break;
-		wait = sending ? next - t : send_end + drain - t;
+		wait = sending ? next - t : quiet_from + drain - t;
 		struct timespec to = {.tv_sec = 0, .tv_nsec = 0};
 
 		/* A hybrid's echo is a function of what reached it, at a fixed
@@ -545,8 +597,9 @@ int main(int argc, char **argv)
 					  (t->tx_energy / (double)t->tx_frames + 1e-9)));
 		printf("\n");
 	}
-	printf("SPAN rx_pkts=%llu lost=%llu bad=%llu tx_pkts=%llu\n", (unsigned long long)rx_pkts,
-	       (unsigned long long)lost, (unsigned long long)bad, (unsigned long long)tx_pkts);
+	printf("SPAN rx_pkts=%llu lost=%llu bad=%llu tx_pkts=%llu rxq_drops=%lld\n",
+	       (unsigned long long)rx_pkts, (unsigned long long)lost, (unsigned long long)bad,
+	       (unsigned long long)tx_pkts, own_rxq_drops(fd));
 	close(fd);
 	return 0;
 }

@@ -68,6 +68,14 @@ static void count_packet(const uint8_t *p, size_t len)
 	streams[i].pkts++;
 }
 
+/* something waits in FD's receive queue */
+static bool readable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) > 0;
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -376,9 +384,11 @@ int main(int argc, char **argv)
 	t0 = start;
 	last_rx = start;
 	/* after --seconds: with --drain, keep receiving (sending nothing)
-	 * until the far end has been quiet for MS, at most 5 s more */
-	while (now_s() < t0 + seconds ||
-	       (drain > 0 && now_s() < t0 + seconds + 5 && now_s() - last_rx < drain)) {
+	 * until the far end has been quiet for MS and nothing waits in the
+	 * socket (a peer that was not scheduled for MS finds what came
+	 * meanwhile queued: that is not quiet), at most 5 s more */
+	while (now_s() < t0 + seconds || (drain > 0 && now_s() < t0 + seconds + 5 &&
+					  (now_s() - last_rx < drain || readable(fd)))) {
 		double t = now_s();
 		bool sending = t < t0 + seconds;
 		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = rfd, .events = POLLIN}};

@@ -86,18 +86,29 @@ _wait_log() { # T0 END RC: the caller is the first frame outside this file
 	echo "${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]} $((($2 - $1) / 1000)) $((($(now_us) - $1) / 1000)) $([ "$3" = 0 ] && echo ok || echo timeout)" >>"$TANDEM_WAIT_LOG"
 }
 
-# wait_tcp PORT [TENTHS]: until something listens on 127.0.0.1:PORT
+# wait_tcp / wait_udp PORT [TENTHS]: until something listens on PORT. A
+# start waited for is given at least START_TENTHS (30 s): a wait that
+# succeeds returns as soon as the port is open, so the floor costs nothing
+# on a fast machine, and on one as loaded as make check's can be, a peer's
+# start (python3, tshark, a daemon under ASan) took more than the 5 s that
+# callers ask for. Only a start that failed waits that long.
+START_TENTHS=${START_TENTHS:-300}
+_start_bound() {
+	local t=${1:-50}
+	[ "$t" -lt "$START_TENTHS" ] && t=$START_TENTHS
+	echo "$t"
+}
 wait_tcp() {
-	until_tenths "${2:-50}" _tcp_open "$1"
+	until_tenths "$(_start_bound "${2:-}")" _tcp_open "$1"
 }
 _tcp_open() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# wait_udp PORT [TENTHS]: until a UDP socket is bound to PORT (a peer
-# started in the background is ready to receive)
+# (wait_tcp: something accepts on 127.0.0.1:PORT; wait_udp: a UDP socket
+# of this namespace is bound to PORT)
 wait_udp() {
-	until_tenths "${2:-50}" _udp_bound "$(printf ':%04X ' "$1")"
+	until_tenths "$(_start_bound "${2:-}")" _udp_bound "$(printf ':%04X ' "$1")"
 }
 _udp_bound() {
 	# local_address column of this namespace's UDP sockets

@@ -125,7 +125,7 @@ start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:sip-edges:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 sw() { echo "$*" >&3; }
 sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1" 100 || fail "it:sip-edges:link-up"
+wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:sip-edges:link-up"
 sleep 0.5
 grep -q "^  offer delayed$" <<<"$(vty $VTY enable "show running-config")" &&
 	pass "it:sip-edges:offer-delayed:config-written" || fail "it:sip-edges:offer-delayed:config-written"
@@ -135,7 +135,7 @@ start_bg "$TMPD/uas-glare.out" timeout 200 sipp -sf "$SIPP/uas_glare_491.xml" -k
 	-i 127.0.0.1 -p $UAS4 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-glare.msg"
 uas_glare=$BG_PID
 sw "call 9 7412345 89555"
-check "it:sip-edges:glare:answered (CON)" wait_ev "$out" "EV (ANM|CON) cic=9" 50
+check "it:sip-edges:glare:answered (CON)" wait_ev "$out" "EV (ANM|CON) cic=9( |$)" 50
 
 # voice CIC: E1 timeslot CIC sends -10 dBm0, the RTP endpoint -13 dBm0;
 # each side measures what reaches it
@@ -159,13 +159,13 @@ start_bg "$TMPD/uas-late.out" timeout 60 sipp -sf "$SIPP/uas_offer_in_200.xml" -
 	-i 127.0.0.1 -p $UAS -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-late.msg"
 uas=$BG_PID
 sw "call 3 7112345 89555"
-check "it:sip-edges:offer-delayed:acm" wait_ev "$out" "EV ACM cic=3" 50
-check "it:sip-edges:offer-delayed:anm" wait_ev "$out" "EV ANM cic=3" 50
+check "it:sip-edges:offer-delayed:acm" wait_ev "$out" "EV ACM cic=3( |$)" 50
+check "it:sip-edges:offer-delayed:anm" wait_ev "$out" "EV ANM cic=3( |$)" 50
 check "it:sip-edges:offer-delayed:log (offer in the 200 answered in the ACK)" \
 	grep -q "delayed offer: the 200 offered 127.0.0.1:$RTP, answered in the ACK" "$TMPD/td.log"
 voice offer-delayed 3
 sw "release 3 16"
-check "it:sip-edges:offer-delayed:rel->rlc" wait_ev "$out" "EV RLC cic=3" 50
+check "it:sip-edges:offer-delayed:rel->rlc" wait_ev "$out" "EV RLC cic=3( |$)" 50
 wait "$uas"
 check "it:sip-edges:offer-delayed:sipp (INVITE without SDP, answer in the ACK, BYE)" test $? -eq 0
 
@@ -175,13 +175,13 @@ start_bg "$TMPD/uas-lp.out" timeout 60 sipp -sf "$SIPP/uas_offer_in_183_prack.xm
 	-message_file "$TMPD/uas-lp.msg"
 uas=$BG_PID
 sw "call 4 7212345 89555"
-check "it:sip-edges:offer-delayed-prack:acm (183)" wait_ev "$out" "EV ACM cic=4" 50
+check "it:sip-edges:offer-delayed-prack:acm (183)" wait_ev "$out" "EV ACM cic=4( |$)" 50
 check "it:sip-edges:offer-delayed-prack:log (offer in the 183 answered in the PRACK)" \
 	wait_ev "$TMPD/td.log" "delayed offer: the 183 offered 127.0.0.1:$RTP, answered in the PRACK" 30
-check "it:sip-edges:offer-delayed-prack:anm" wait_ev "$out" "EV ANM cic=4" 50
+check "it:sip-edges:offer-delayed-prack:anm" wait_ev "$out" "EV ANM cic=4( |$)" 50
 voice offer-delayed-prack 4
 sw "release 4 16"
-check "it:sip-edges:offer-delayed-prack:rel->rlc" wait_ev "$out" "EV RLC cic=4" 50
+check "it:sip-edges:offer-delayed-prack:rel->rlc" wait_ev "$out" "EV RLC cic=4( |$)" 50
 wait "$uas"
 check "it:sip-edges:offer-delayed-prack:sipp (answer in the PRACK, ACK without body)" test $? -eq 0
 
@@ -193,14 +193,14 @@ sw "call 8 7712345 89555"
 check "it:sip-edges:offer-delayed-unusable:rel-65" wait_ev "$out" "EV REL cic=8 cause=65" 50
 wait "$uas"
 check "it:sip-edges:offer-delayed-unusable:sipp (ACK refusing the stream, BYE with Reason cause 65)" test $? -eq 0
-check "it:sip-edges:offer-delayed-unusable:no-anm" bash -c "! grep -qE 'EV (ANM|CON) cic=8' '$out'"
+check "it:sip-edges:offer-delayed-unusable:no-anm" bash -c "! grep -qE 'EV (ANM|CON) cic=8( |$)' '$out'"
 
 # --- 2. forking: two 200s, different To tags
 start_bg "$TMPD/uas-fork.out" timeout 60 sipp -sf "$SIPP/uas_fork_two_200.xml" -key rtpport $RTP \
 	-i 127.0.0.1 -p $UAS3 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-fork.msg"
 uas=$BG_PID
 sw "call 5 7312345 89555"
-check "it:sip-edges:fork:anm" wait_ev "$out" "EV ANM cic=5" 50
+check "it:sip-edges:fork:anm" wait_ev "$out" "EV ANM cic=5( |$)" 50
 check "it:sip-edges:fork:second-2xx-ended (log)" \
 	wait_ev "$TMPD/td.log" "a 2xx from another fork \(To tag forkb\) after the first: ACK, BYE" 30
 sleep 0.5
@@ -211,7 +211,7 @@ calls=$(vty $VTY "show calls")
 check "it:sip-edges:fork:show-calls (the call is up)" grep -q "ISUP->SIP active: +4989555 -> +497312345" <<<"$calls"
 voice fork 5
 sw "release 5 16"
-check "it:sip-edges:fork:rel->rlc" wait_ev "$out" "EV RLC cic=5" 50
+check "it:sip-edges:fork:rel->rlc" wait_ev "$out" "EV RLC cic=5( |$)" 50
 wait "$uas"
 check "it:sip-edges:fork:sipp (ACK+BYE to forkb, the call on forka, its BYE)" test $? -eq 0
 # --- 2a. forking toward an "offer delayed" trunk: the late 200's offer
@@ -219,7 +219,7 @@ start_bg "$TMPD/uas-fo.out" timeout 60 sipp -sf "$SIPP/uas_fork_offer_in_200.xml
 	-i 127.0.0.1 -p $UAS8 -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-fo.msg"
 uas=$BG_PID
 sw "call 11 7012345 89555"
-check "it:sip-edges:fork-offer:anm" wait_ev "$out" "EV ANM cic=11" 50
+check "it:sip-edges:fork-offer:anm" wait_ev "$out" "EV ANM cic=11( |$)" 50
 check "it:sip-edges:fork-offer:second-2xx-ended (log)" \
 	wait_ev "$TMPD/td.log" "a 2xx from another fork \(To tag forkb\) after the first: ACK answering its offer with every stream refused, BYE" 30
 sleep 0.3
@@ -227,7 +227,7 @@ nanm=$(grep -c "EV ANM cic=11" "$out")
 check "it:sip-edges:fork-offer:one-anm-call-up ($nanm ANM)" \
 	bash -c "[ $nanm -eq 1 ] && ! grep -q 'EV REL cic=11' '$out'"
 sw "release 11 16"
-check "it:sip-edges:fork-offer:rel->rlc" wait_ev "$out" "EV RLC cic=11" 50
+check "it:sip-edges:fork-offer:rel->rlc" wait_ev "$out" "EV RLC cic=11( |$)" 50
 wait "$uas"
 check "it:sip-edges:fork-offer:sipp (no SDP in the INVITE; forka's ACK answers; forkb's ACK refuses audio and video with port 0, then its BYE)" test $? -eq 0
 
@@ -332,7 +332,7 @@ KCFG
 		-i 127.0.0.1 -p $UASB -m 1 -nostdin -trace_msg -message_file "$TMPD/uas-kb.msg"
 	uasb=$BG_PID
 	sw "call 7 7612345 89555"
-	check "it:sip-edges:kamailio-fork:anm" wait_ev "$out" "EV ANM cic=7" 50
+	check "it:sip-edges:kamailio-fork:anm" wait_ev "$out" "EV ANM cic=7( |$)" 50
 	wait "$uasb"
 	check "it:sip-edges:kamailio-fork:second-phone (its 200 ACKed and BYEd through the proxy)" test $? -eq 0
 	check "it:sip-edges:kamailio-fork:proxy-relayed-both-200s" \
@@ -345,7 +345,7 @@ KCFG
 	check "it:sip-edges:kamailio-fork:one-anm-call-up ($nanm ANM)" \
 		bash -c "[ $nanm -eq 1 ] && ! grep -q 'EV REL cic=7' '$out'"
 	sw "release 7 16"
-	check "it:sip-edges:kamailio-fork:rel->rlc" wait_ev "$out" "EV RLC cic=7" 50
+	check "it:sip-edges:kamailio-fork:rel->rlc" wait_ev "$out" "EV RLC cic=7( |$)" 50
 	wait "$uasa"
 	check "it:sip-edges:kamailio-fork:first-phone (answered, BYE at the release)" test $? -eq 0
 	check "it:sip-edges:kamailio-fork:first-phone-bye-via-record-route" \
@@ -383,10 +383,10 @@ start_bg "$TMPD/uas-cross.out" timeout 60 sipp -sf "$SIPP/uas_bye_crossing_reinv
 	-message_file "$TMPD/uas-cross.msg"
 uas=$BG_PID
 sw "call 6 7512345 89555"
-check "it:sip-edges:bye-crossing-reinvite:answered (CON)" wait_ev "$out" "EV (ANM|CON) cic=6" 50
+check "it:sip-edges:bye-crossing-reinvite:answered (CON)" wait_ev "$out" "EV (ANM|CON) cic=6( |$)" 50
 sleep 0.5
 sw "release 6 16"
-check "it:sip-edges:bye-crossing-reinvite:rel->rlc" wait_ev "$out" "EV RLC cic=6" 50
+check "it:sip-edges:bye-crossing-reinvite:rel->rlc" wait_ev "$out" "EV RLC cic=6( |$)" 50
 wait "$uas"
 check "it:sip-edges:bye-crossing-reinvite:sipp (re-INVITE after the BYE: 481, ACKed; BYE 200)" test $? -eq 0
 
@@ -404,9 +404,9 @@ start_bg "$TMPD/uas-sipt.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $UAS9 -m 1
 	-trace_msg -message_file "$TMPD/uas-sipt.msg"
 uas=$BG_PID
 sw "call 14 6912345 89555"
-check "it:sip-edges:sip-t:answered" wait_ev "$out" "EV (ANM|CON) cic=14" 50
+check "it:sip-edges:sip-t:answered" wait_ev "$out" "EV (ANM|CON) cic=14( |$)" 50
 sw "release 14 16"
-check "it:sip-edges:sip-t:rel->rlc" wait_ev "$out" "EV RLC cic=14" 50
+check "it:sip-edges:sip-t:rel->rlc" wait_ev "$out" "EV RLC cic=14( |$)" 50
 wait "$uas"
 check "it:sip-edges:sip-t:invite-isup-labelled-ansi" \
 	grep -qi "^Content-Type: application/isup; *version=ansi00" "$TMPD/uas-sipt.msg"
@@ -444,7 +444,7 @@ check "it:sip-edges:glare:update-again-after-2.1-4s (${gap:-?} s)" \
 	awk -v g="${gap:-0}" 'BEGIN { exit !(g >= 2.1 && g <= 4.3) }'
 check "it:sip-edges:glare:call-stayed (no REL before ours)" bash -c "! grep -q 'EV REL cic=9' '$out'"
 sw "release 9 16"
-check "it:sip-edges:glare:rel->rlc" wait_ev "$out" "EV RLC cic=9" 50
+check "it:sip-edges:glare:rel->rlc" wait_ev "$out" "EV RLC cic=9( |$)" 50
 wait "$uas_glare"
 check "it:sip-edges:glare:sipp (491 both ways, UPDATE again, re-INVITE again answered recvonly, BYE)" test $? -eq 0
 

@@ -269,16 +269,16 @@ check "it:kam-tls:running-config (register contact-user pbx-gw)" \
 start_bg "$TMPD/uas.out" timeout 50 sipp -sf "$TOP/tests/bench/cps/uas.xml" -i 127.0.0.1 -p $UAS \
 	-m 1 -nostdin -trace_msg -message_file "$TMPD/uas.msg" -trace_stat -stf "$TMPD/uas.csv"
 wait_udp $UAS 50
-wait_ev "$TMPD/sw.out" "EV GRS cic=1" 100
+wait_ev "$TMPD/sw.out" "EV GRS cic=1( |$)" 100
 sw "call 5 30555 89555"
-if wait_ev "$TMPD/sw.out" "EV ANM cic=5" 100; then
+if wait_ev "$TMPD/sw.out" "EV ANM cic=5( |$)" 100; then
 	pass "it:kam-tls:tls-call:answered (ANM at the switch)"
 	tl=$(kamcmd -s "$CTL" tls.list 2>&1)
 	sed "s/^/   tls.list: /" <<<"$tl" | head -30
 	check "it:kam-tls:tls-call:kamailio-tls.list-shows-the-connection" \
 		bash -c "grep -qx '	dst_port: $KTLS' <<<'$tl' && grep -qx '	state: established' <<<'$tl'"
 	sw "release 5 16"
-	check "it:kam-tls:tls-call:released (RLC)" wait_ev "$TMPD/sw.out" "EV RLC cic=5" 60
+	check "it:kam-tls:tls-call:released (RLC)" wait_ev "$TMPD/sw.out" "EV RLC cic=5( |$)" 60
 else
 	fail "it:kam-tls:tls-call:answered (ANM at the switch)"
 	grep -E "cic=5|kam-tls|TLS" "$TMPD/td.log" | tail
@@ -294,9 +294,9 @@ check "it:kam-tls:tls-call:uas-got-invite-ack-bye (sipp $(stat_col "$TMPD/uas.cs
 
 # --- the wrong CA, the wrong name: refused, no call
 sw "call 6 31555 89555"
-check "it:kam-tls:wrong-ca:rel (no call)" wait_ev "$TMPD/sw.out" "EV REL cic=6" 100
+check "it:kam-tls:wrong-ca:rel (no call)" wait_ev "$TMPD/sw.out" "EV REL cic=6( |$)" 100
 sw "call 7 32555 89555"
-check "it:kam-tls:wrong-name:rel (no call)" wait_ev "$TMPD/sw.out" "EV REL cic=7" 100
+check "it:kam-tls:wrong-name:rel (no call)" wait_ev "$TMPD/sw.out" "EV REL cic=7( |$)" 100
 grep -E "TLS.*(handshake|certificate|verif)" "$TMPD/td.log" | sed "s/^/   /" | head -6
 check "it:kam-tls:wrong-ca:handshake-refused-and-logged" \
 	grep -qE "TLS 127.0.0.1:$KBADCA: handshake failed: .*certificate verify failed: (unable to get local issuer|self-signed)" "$TMPD/td.log"

@@ -480,17 +480,22 @@ START_TEST(test_send_error_later)
 	R.fail_rc = -ECONNRESET;
 	t = sip_txn_client_start(tl, &i, REQ, 20, &tcp, &uops, NULL);
 	ck_assert_ptr_nonnull(t);
-	ck_assert_int_eq(R.tr_errors, 0); /* not inside the call */
-	ck_assert_int_eq(sip_txn_kind(t), SIP_TXN_NICT);
+	ck_assert_int_eq(sip_txn_kind(t), SIP_TXN_NICT); /* alive */
+	ck_assert_int_eq(R.tr_errors, 0);		 /* not heard inside the call */
 	ck_assert_uint_eq(sip_txn_layer_count(tl), 1);
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 1);
 	ck_assert_int_eq(R.terminated, 1);
 	ck_assert_uint_eq(sip_txn_layer_count(tl), 0);
+}
+END_TEST
 
-	/* a retransmission over UDP that fails with a hard error: the same */
-	memset(&R, 0, sizeof(R));
-	i = info(true, "BYE", 0, "z9hG4bKf2");
+/* A retransmission over UDP that fails with a hard error: rtx_cb goes on
+ * with a live transaction; the TU hears it in the next event. */
+START_TEST(test_rtx_send_error_later)
+{
+	struct sip_txn_info i = info(true, "BYE", 0, "z9hG4bKf2");
+
 	R.fail_from = 2;
 	R.fail_rc = -ENETUNREACH;
 	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL));
@@ -501,9 +506,13 @@ START_TEST(test_send_error_later)
 	ck_assert_int_eq(R.terminated, 1);
 	ck_assert_int_eq(R.timeouts, 0);
 	ck_assert_uint_eq(sip_txn_layer_count(tl), 0);
+}
+END_TEST
 
-	/* a server transaction whose response cannot be sent */
-	memset(&R, 0, sizeof(R));
+/* A server transaction whose response cannot be sent: sip_txn_respond
+ * reads the transaction after the send, which must still be there. */
+START_TEST(test_respond_send_error_later)
+{
 	{
 		struct sip_txn_info r = info(true, "INVITE", 0, "z9hG4bKf3");
 
@@ -564,6 +573,8 @@ Suite *sip_txn_suite(void)
 	tcase_add_test(tc, test_cancel_and_stray_ack);
 	tcase_add_test(tc, test_rfc2543_matching);
 	tcase_add_test(tc, test_send_error_later);
+	tcase_add_test(tc, test_rtx_send_error_later);
+	tcase_add_test(tc, test_respond_send_error_later);
 	tcase_add_test(tc, test_udp_no_buffer_is_a_loss);
 	suite_add_tcase(s, tc);
 	return s;

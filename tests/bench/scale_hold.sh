@@ -32,6 +32,12 @@
 #   SCALE_CALLS=10000 SCALE_RATE=100 SCALE_HOLD_S=20 (defaults; about 7 minutes),
 #   SCALE_PERF=1 profiles tandemd over the set-up ramp (perf record -g);
 #   SCALE_KEEP=DIR keeps the logs and counters (outside the namespace's /tmp)
+#   SCALE_NOACK=1: one call in five is never ACKed (cps/uac_noack.xml): tandemd
+#   ends it with its own BYE after 64*T1 while the others are held and end
+#   SCALE_SEND_SLOTS=N: tandemd's UDP send slots (loop udp-send-slots; default
+#   1024): a few make its sends fail with ENOBUFS, as a starved loop does
+#   SCALE_AFTER_S=20: how long RSS is watched after the last call (the idle
+#   heap trim of interwork/iw_mem.c comes 5 s after the calls fell to half)
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000-33329 (remote ends
 # 34000+, nobody sends), RTP 36000-59999.
@@ -67,6 +73,7 @@ fi
 [ "$N" -le $((NLS * CICS)) ] || N=$((NLS * CICS))
 
 {
+	[ -n "${SCALE_SEND_SLOTS:-}" ] && printf 'loop\n udp-send-slots %d\n' "$SCALE_SEND_SLOTS"
 	cat <<CFG
 log stderr
  logging filter all 1
@@ -116,7 +123,7 @@ for k in $(seq 1 $NLS); do
 done
 start_bg td.log taskset -c $SRV_CPU "$TANDEMD" -c t.cfg
 TD=$BG_PID
-wait_tcp $VTY 100 || { fail "scale:tandemd-start"; tail -20 td.log; exit 1; }
+wait_tcp $VTY 600 || { fail "scale:tandemd-start"; tail -20 td.log; exit 1; }
 up=0
 for _ in $(seq 1 300); do
 	up=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle.* 0 resetting")
@@ -159,9 +166,11 @@ echo "scale: $N calls at $RATE CPS, all held for ${HOLD_S} s${LIMIT:+; $LIMIT}"
 # when the ramp runs half as long again as planned (a shared machine), and
 # the measurements below (listing, 10 s held) fit before the first BYE
 HOLD_MS=$(((N * 3 / RATE / 2 + HOLD_S + 20) * 1000))
+UAC_XML=uac.xml
+[ -n "${SCALE_NOACK:-}" ] && UAC_XML=uac_noack.xml
 c0=$(cpu_ticks $TD) t0=$(date +%s%N)
 start_bg uac.out timeout $((TOTAL_S + HOLD_MS / 1000 + 60)) taskset -c $PEER_CPU sipp \
-	-sf "$D/uac.xml" -s 4930123456 127.0.0.1:$SIP -i 127.0.0.1 -p $UACP -r "$RATE" -m "$N" \
+	-sf "$D/$UAC_XML" -s 4930123456 127.0.0.1:$SIP -i 127.0.0.1 -p $UACP -r "$RATE" -m "$N" \
 	-l $((N + 100)) -d $HOLD_MS -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
 	-trace_err -error_file uac_err.log
 UAC=$BG_PID
@@ -230,6 +239,19 @@ r1=$(cpu_ticks $TD) tr1=$(date +%s%N)
 sleep 2
 after_calls=$(calls_now)
 after_rss=$(rss_kb $TD)
+# RSS back near idle: watched for SCALE_AFTER_S s (each second; done early
+# within 10 % of idle)
+late_rss=$after_rss late_s=2
+for _ in $(seq 3 "${SCALE_AFTER_S:-20}"); do
+	[ $((late_rss * 10)) -le $((idle_rss * 11)) ] && break
+	kill -0 $TD 2>/dev/null || break
+	sleep 1
+	late_s=$((late_s + 1))
+	late_rss=$(rss_kb $TD)
+done
+mem_after=$(vty $VTY "show memory" | grep -m1 "^heap trims")
+vty $VTY "show memory" >mem_after.txt 2>&1
+cp /proc/$TD/smaps smaps_after.txt 2>/dev/null
 ok=$(stat_col uac_stat.csv "SuccessfulCall(C)")
 failed=$(stat_col uac_stat.csv "FailedCall(C)")
 rtx=$(stat_col uac_stat.csv "Retransmissions(C)")
@@ -254,7 +276,9 @@ echo "  tandemd counters (show metrics, SIP -> ISUP): started $m_started, answer
 	"finished $m_finished; switches: IAM $sw_iam, REL $sw_rel; after: $after_calls calls listed," \
 	"$idle_after of $NLS linksets all idle"
 echo "  tandemd RSS: idle $idle_rss kB, $held up $up_rss kB, after $after_rss kB;" \
-	"per held call $(((up_rss - idle_rss) * 1024 / (held > 0 ? held : 1))) B (VmRSS delta / calls)"
+	"per held call $(((up_rss - idle_rss) * 1024 / (held > 0 ? held : 1))) B (VmRSS delta / calls);" \
+	"${late_s} s after the last call $late_rss kB ($(awk -v a=$late_rss -v i=$idle_rss \
+		'BEGIN { printf "%+.0f", (i ? (a - i) * 100 / i : 0) }') % of idle; $mem_after)"
 echo "  tandemd descriptors: idle $idle_fds, $held up $up_fds (hard limit $HARD)"
 [ -n "$mem_up" ] && echo "  show memory with $held up: $mem_up"
 echo "  tandemd CPU (all threads): set-up ramp $(awk -v d=$((c1 - c0)) -v hz=$HZ -v n=$created \
@@ -270,7 +294,7 @@ echo "  UDP in this namespace (all sockets; /proc/net/snmp) before -> after: $ud
 [ -s perf.txt ] && { echo "  perf (tandemd over the set-up ramp, self time by symbol):"; sed 's/^/    /' perf.txt; }
 echo "  peers' CPU over the set-up ramp (3 switches + sipp, all on CPU $PEER_CPU):" \
 	"$(awk -v d=$((p1 - p0)) -v hz=$HZ -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? d / hz / s * 100 : 0) }') % of a CPU"
-[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt perf.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt mem_after.txt smaps_after.txt perf.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
 check "scale:tandemd-alive" kill -0 $TD
 check "scale:all-$N-calls-up ($held held, $ans listed as answered)" test "$held" = "$N" -a "$ans" = "$N"
 check "scale:no-failed-call ($failed failed, $ok of $N successful)" test "$failed" = 0 -a "$ok" = "$N"

@@ -156,6 +156,7 @@ peer_ticks() { # the switches' and sipp's CPU, ticks
 udp_err() { awk '/^Udp:/ { if (h) { print "InErrors " $4 " RcvbufErrors " $6; exit } h = 1 }' /proc/net/snmp; }
 sleep 2
 idle_rss=$(rss_kb $TD) idle_fds=$(fds $TD)
+cp /proc/$TD/smaps smaps_idle.txt 2>/dev/null
 udp0=$(udp_err)
 echo "scale: sipp -> tandemd (SIP -> ISUP) -> M3UA/TCP -> $NLS libss7 isup-switches" \
 	"($((NLS * CICS)) CICs on $NSPANS E1 spans); tandemd on CPU $SRV_CPU, peers on CPU $PEER_CPU;" \
@@ -251,6 +252,7 @@ for _ in $(seq 3 "${SCALE_AFTER_S:-20}"); do
 done
 mem_after=$(vty $VTY "show memory" | grep -m1 "^heap trims")
 vty $VTY "show memory" >mem_after.txt 2>&1
+slots=$(vty $VTY "show loop" | grep -m1 "^send slots")
 cp /proc/$TD/smaps smaps_after.txt 2>/dev/null
 ok=$(stat_col uac_stat.csv "SuccessfulCall(C)")
 failed=$(stat_col uac_stat.csv "FailedCall(C)")
@@ -279,7 +281,8 @@ echo "  tandemd RSS: idle $idle_rss kB, $held up $up_rss kB, after $after_rss kB
 	"per held call $(((up_rss - idle_rss) * 1024 / (held > 0 ? held : 1))) B (VmRSS delta / calls);" \
 	"${late_s} s after the last call $late_rss kB ($(awk -v a=$late_rss -v i=$idle_rss \
 		'BEGIN { printf "%+.0f", (i ? (a - i) * 100 / i : 0) }') % of idle; $mem_after)"
-echo "  tandemd descriptors: idle $idle_fds, $held up $up_fds (hard limit $HARD)"
+echo "  tandemd descriptors: idle $idle_fds, $held up $up_fds (hard limit $HARD); UDP $slots" \
+	"(sends refused: no slot free)"
 [ -n "$mem_up" ] && echo "  show memory with $held up: $mem_up"
 echo "  tandemd CPU (all threads): set-up ramp $(awk -v d=$((c1 - c0)) -v hz=$HZ -v n=$created \
 	'BEGIN { printf "%.0f", (n ? d / hz * 1e6 / n : 0) }') us per call" \
@@ -294,7 +297,7 @@ echo "  UDP in this namespace (all sockets; /proc/net/snmp) before -> after: $ud
 [ -s perf.txt ] && { echo "  perf (tandemd over the set-up ramp, self time by symbol):"; sed 's/^/    /' perf.txt; }
 echo "  peers' CPU over the set-up ramp (3 switches + sipp, all on CPU $PEER_CPU):" \
 	"$(awk -v d=$((p1 - p0)) -v hz=$HZ -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? d / hz / s * 100 : 0) }') % of a CPU"
-[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt mem_after.txt smaps_after.txt perf.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt mem_after.txt smaps_*.txt perf.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
 check "scale:tandemd-alive" kill -0 $TD
 check "scale:all-$N-calls-up ($held held, $ans listed as answered)" test "$held" = "$N" -a "$ans" = "$N"
 check "scale:no-failed-call ($failed failed, $ok of $N successful)" test "$failed" = 0 -a "$ok" = "$N"

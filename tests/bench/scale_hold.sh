@@ -119,7 +119,7 @@ for k in $(seq 1 $NLS); do
 		--cics 1-$CICS --timeout $((TOTAL_S * 2 + 120)) --auto-answer --script "sw$k.in"
 	SW_PIDS+=("$BG_PID")
 	eval "exec $((k + 2))>sw$k.in"
-	echo "wait-link 20" >&$((k + 2))
+	echo "wait-link 120" >&$((k + 2))
 done
 start_bg td.log taskset -c $SRV_CPU "$TANDEMD" -c t.cfg
 TD=$BG_PID

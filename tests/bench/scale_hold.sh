@@ -36,6 +36,8 @@
 #   ends it with its own BYE after 64*T1 while the others are held and end
 #   SCALE_SEND_SLOTS=N: tandemd's UDP send slots (loop udp-send-slots; default
 #   1024): a few make its sends fail with ENOBUFS, as a starved loop does
+#   SCALE_STALL_S=N: tandemd stopped N s (SIGSTOP) after the 10 s held
+#   measurement, as a CPU-starved one: its due timers then send in a burst
 #   SCALE_AFTER_S=20: how long RSS is watched after the last call (the idle
 #   heap trim of interwork/iw_mem.c comes 5 s after the calls fell to half)
 #
@@ -220,6 +222,13 @@ sw_up=$(($(sw_count IAM) - $(sw_count REL)))
 # the cost of holding them: tandemd's CPU over 10 s with all calls up
 h0=$(cpu_ticks $TD)
 sleep 10
+if [ -n "${SCALE_STALL_S:-}" ]; then
+	# a starved tandemd: stopped SCALE_STALL_S s, then every timer due
+	# (2xx retransmissions, no-ACK BYEs) sends in one turn of its loop
+	kill -STOP $TD
+	sleep "$SCALE_STALL_S"
+	kill -CONT $TD
+fi
 h1=$(cpu_ticks $TD) t_h1=$(date +%s%N)
 hold_ok=$(vty $VTY "show memory" | sed -n 's/^calls \([0-9]*\):.*/\1/p')
 

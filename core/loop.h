@@ -121,6 +121,10 @@ struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void 
 int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct sockaddr *to,
 		  socklen_t tolen);
 int loop_udp_fd(const struct loop_udp *u);
+/* While no UDP send slot is in use (an idle loop), give their pages back to
+ * the system (a burst of sends left them resident); the bytes given, 0 when
+ * a send is in flight. Call on the loop's thread. */
+size_t loop_trim(struct loop *l);
 /* Sends whose completion the kernel failed (each is also logged). */
 uint64_t loop_udp_tx_errors(const struct loop_udp *u);
 int loop_udp_local(const struct loop_udp *u, struct sockaddr_storage *ss);

@@ -121,6 +121,21 @@ int loop_send_slots_init(struct loop *l)
 	return 0;
 }
 
+size_t loop_trim(struct loop *l)
+{
+	uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
+
+	if (!l->slots || !l->cfg.send_slots || l->st.send_slots_in_use)
+		return 0;
+	/* the whole pages inside the slots' memory (slot 0 is its start) */
+	a = ((uintptr_t)l->slots[0].data + ps - 1) & ~(ps - 1);
+	b = ((uintptr_t)l->slots[0].data + (size_t)l->cfg.send_slots * l->cfg.udp_buf_size) &
+	    ~(ps - 1);
+	if (b <= a || madvise((void *)a, b - a, MADV_DONTNEED) < 0)
+		return 0;
+	return b - a;
+}
+
 /* --- UDP --- */
 
 static void udp_rx_arm(struct loop_udp *u)

@@ -59,6 +59,7 @@ static void trim_tick(void *priv)
 			long before = rss_kb();
 
 			malloc_trim(0);
+			loop_trim(m.loop); /* the send slots a burst touched */
 			m.trims++;
 			m.last_freed_kb = before - rss_kb();
 			LOGP(DIW, LOGL_INFO, "calls %u (peak %u): heap trimmed, RSS -%ld kB\n", n,
@@ -72,6 +73,20 @@ static void trim_tick(void *priv)
 		m.quiet_s = 0;
 	}
 	loop_timer_schedule(m.loop, &m.timer, 1000000);
+}
+
+/* glibc keeps a thread arena for each media worker: what a worker freed at
+ * the end of its channels (transcoder, jitter buffer, DTMF detector, echo
+ * canceller: ~20 KiB a channel) is merged into that arena's top, which
+ * malloc_trim() never shrinks (only the main arena's), so RSS stayed up
+ * after load (600 calls: the worker's arena 5.5 MB idle, 18.4 MB a minute
+ * after the last call, the trims giving back 0 kB). One arena for all
+ * threads: the workers allocate only when channels come and go, the packet
+ * path does not, and the idle trim then reaches all freed memory. Before
+ * any thread starts. */
+void iw_mem_early(void)
+{
+	mallopt(M_ARENA_MAX, 1);
 }
 
 void iw_mem_start(struct loop *l, struct iw *iw, const void *root)

@@ -6,6 +6,9 @@
 struct iw;
 struct loop;
 
+/* At the start of main(), before any thread: malloc settings that let the
+ * idle trim give memory back (one arena for all threads). */
+void iw_mem_early(void);
 /* "show memory" (view and enable nodes). */
 void iw_mem_vty_init(void);
 /* Start the idle trim (a 1 s timer on the loop) and "show memory" for iw;

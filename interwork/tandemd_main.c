@@ -263,6 +263,7 @@ int main(int argc, char **argv)
 	void *ctx;
 	int c, rc;
 
+	iw_mem_early();
 	while ((c = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

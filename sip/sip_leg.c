@@ -157,6 +157,7 @@ void sip_leg_maybe_free(struct sip_leg *leg)
 	if (leg->ops && leg->ops->gone)
 		leg->ops->gone(leg->u, leg);
 	osmo_timer_del(&leg->ok_timer);
+	osmo_timer_del(&leg->ack_timer);
 	osmo_timer_del(&leg->rel_timer);
 	osmo_timer_del(&leg->st_timer);
 	llist_del(&leg->list);

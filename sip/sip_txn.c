@@ -169,6 +169,10 @@ struct sip_txn {
 	struct osmo_timer_list rtx, trying;
 	unsigned rtx_ms;
 	bool terminating;
+	/* a send failed: the transport error reaches the TU in an event of its
+	 * own (txn_send's callers go on using the transaction) */
+	struct osmo_timer_list terr;
+	bool terr_pending;
 };
 
 static unsigned long tval(struct sip_txn_layer *tl, int T)
@@ -220,10 +224,40 @@ static bool has_cookie(struct tstr branch)
 	return branch.len > 7 && !memcmp(branch.p, MAGIC_COOKIE, 7);
 }
 
+static void terr_cb(void *priv)
+{
+	struct sip_txn *t = priv;
+
+	t->terr_pending = false;
+	if (!t->terminating)
+		osmo_fsm_inst_dispatch(t->fi, E_TRANSPORT_ERR, NULL);
+}
+
+static void txn_terr_later(struct sip_txn *t)
+{
+	if (t->terr_pending || t->terminating)
+		return;
+	t->terr_pending = true;
+	osmo_timer_schedule(&t->terr, 0, 0);
+}
+
+/* A send that failed. Over UDP, a local shortage (no send buffer, a full
+ * submission queue: -ENOBUFS, -EBUSY, -EAGAIN) is a datagram lost on the
+ * way (RFC 3261 18: the retransmissions of 17.1.1.2/17.1.2.2, the peer's
+ * own or Timer G cover it). Anything else is a transport error (8.1.3.1,
+ * 17.1.4), dispatched from a timer of its own: ending the transaction here
+ * would free it under the caller, who still uses it (sip_txn_client_start
+ * returned it freed, rtx_cb wrote to it: glibc heap corruption under load,
+ * issue 13). */
 static void txn_send(struct sip_txn *t, const uint8_t *buf, size_t len)
 {
-	if (t->tl->ops->send(t->tl->priv, &t->dest, buf, len) < 0)
-		osmo_fsm_inst_dispatch(t->fi, E_TRANSPORT_ERR, NULL);
+	int rc = t->tl->ops->send(t->tl->priv, &t->dest, buf, len);
+
+	if (rc >= 0 || t->terminating)
+		return;
+	if (!reliable(t) && (rc == -ENOBUFS || rc == -EBUSY || rc == -EAGAIN))
+		return;
+	txn_terr_later(t);
 }
 
 /* Leave: the user hears it once, the record goes at the end of the event. */
@@ -499,6 +533,7 @@ static void txn_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause
 	(void)cause;
 	osmo_timer_del(&t->rtx);
 	osmo_timer_del(&t->trying);
+	osmo_timer_del(&t->terr);
 	llist_del(&t->hlist);
 	t->tl->count--;
 	if (t->uops && t->uops->terminated)
@@ -696,6 +731,7 @@ static struct sip_txn *txn_new(struct sip_txn_layer *tl, enum sip_txn_kind kind,
 	t->req_len = len;
 	osmo_timer_setup(&t->rtx, rtx_cb, t);
 	osmo_timer_setup(&t->trying, trying_cb, t);
+	osmo_timer_setup(&t->terr, terr_cb, t);
 	osmo_fsm_inst_update_id_f_sanitize(fi, '-', "%s", t->branch);
 	llist_add(&t->hlist, &tl->buckets[hash_str(txn_key(info, key, sizeof(key)))]);
 	tl->count++;
@@ -922,7 +958,7 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 			if (t->terminating || (t->kind != SIP_TXN_ICT && t->kind != SIP_TXN_NICT))
 				continue;
 			if (dest_eq(&t->dest, d))
-				osmo_fsm_inst_dispatch(t->fi, E_TRANSPORT_ERR, NULL);
+				txn_terr_later(t); /* a TU callback may end others */
 		}
 	}
 }

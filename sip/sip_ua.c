@@ -572,6 +572,7 @@ void sip_ua_free(struct sip_ua *ua)
 	{
 		/* the legs go with the UA: none of their timers may fire */
 		osmo_timer_del(&leg->ok_timer);
+		osmo_timer_del(&leg->ack_timer);
 		osmo_timer_del(&leg->rel_timer);
 		osmo_timer_del(&leg->st_timer);
 		leg->ops = NULL;

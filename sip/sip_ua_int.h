@@ -56,9 +56,11 @@ struct sip_leg {
 	/* UAC: our INVITE carried no SDP (delayed offer): a 2xx's SDP is an
 	 * offer that its ACK must answer (RFC 3261 13.2.1), a late fork's too */
 	bool offerless;
-	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx */
+	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx,
+	 * freed 64*T1 after the 2xx (no retransmission comes later) */
 	uint8_t *ack;
 	size_t ack_len;
+	struct osmo_timer_list ack_timer;
 	/* UAS: our 2xx, retransmitted until the ACK (13.3.1.4) */
 	uint8_t *ok;
 	size_t ok_len;

@@ -11,6 +11,7 @@
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/core/timer.h>
 
 #include "core/log.h"
@@ -130,11 +131,24 @@ static int fork_refusal(struct sip_leg *leg, const struct sip_msg *rsp, char *bu
 	return n > 0 && (size_t)n < size ? n : -ENOSPC;
 }
 
+/* RFC 3261 13.3.1.4: the UAS sends its 2xx again for 64*T1 at most (RFC
+ * 6026's Timer M ends our INVITE transaction then too): later no 2xx is
+ * to be ACKed again and the copy, the larger part of an established UAC
+ * leg, goes. */
+static void ack_expired(void *priv)
+{
+	struct sip_leg *leg = priv;
+
+	TALLOC_FREE(leg->ack);
+	leg->ack_len = 0;
+}
+
 /* answer: the body for the ACK (NULL: the owner's answer when the 2xx
  * offered, else none) */
 static void uac_ack_2xx_body(struct sip_leg *leg, const struct sip_msg *rsp,
 			     const struct sip_body *answer)
 {
+	unsigned long t1 = osmo_tdef_get(sip_txn_tdefs, 1, OSMO_TDEF_MS, 500);
 	uint8_t buf[MSG_MAX];
 	struct sip_body ans = {0};
 	char *branch;
@@ -152,6 +166,8 @@ static void uac_ack_2xx_body(struct sip_leg *leg, const struct sip_msg *rsp,
 	talloc_free(leg->ack);
 	leg->ack = talloc_memdup(leg, buf, (size_t)n);
 	leg->ack_len = (size_t)n;
+	osmo_timer_setup(&leg->ack_timer, ack_expired, leg);
+	osmo_timer_schedule(&leg->ack_timer, 64 * t1 / 1000, (64 * t1 % 1000) * 1000);
 	sip_leg_send_ack(leg);
 }
 

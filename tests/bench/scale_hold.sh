@@ -34,6 +34,14 @@
 #   SCALE_RTCP_MUX=1: sipp offers a=rtcp-mux (RFC 5761), tandemd answers it
 #   and keeps one socket per call instead of two;
 #   SCALE_KEEP=DIR keeps the logs and counters (outside the namespace's /tmp)
+#   SCALE_NOACK=1: one call in five is never ACKed (cps/uac_noack.xml): tandemd
+#   ends it with its own BYE after 64*T1 while the others are held and end
+#   SCALE_SEND_SLOTS=N: tandemd's UDP send slots (loop udp-send-slots; default
+#   1024): a few make its sends fail with ENOBUFS, as a starved loop does
+#   SCALE_STALL_S=N: tandemd stopped N s (SIGSTOP) after the 10 s held
+#   measurement, as a CPU-starved one: its due timers then send in a burst
+#   SCALE_AFTER_S=20: how long RSS is watched after the last call (the idle
+#   heap trim of interwork/iw_mem.c comes 5 s after the calls fell to half)
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000-33329 (remote ends
 # 34000+, nobody sends), RTP 36000-59999.
@@ -61,10 +69,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 HARD=$(ulimit -Hn)
 SOCKS=2
 UAC_XML=$D/uac.xml
+[ -n "${SCALE_NOACK:-}" ] && UAC_XML=$D/uac_noack.xml
 if [ -n "${SCALE_RTCP_MUX:-}" ]; then
 	SOCKS=1
+	sed 's|a=rtpmap:8 PCMA/8000|a=rtpmap:8 PCMA/8000\n      a=rtcp-mux|' "$UAC_XML" >"$TMPD/uac_mux.xml"
 	UAC_XML=$TMPD/uac_mux.xml
-	sed 's|a=rtpmap:8 PCMA/8000|a=rtpmap:8 PCMA/8000\n      a=rtcp-mux|' "$D/uac.xml" >"$UAC_XML"
 fi
 CAP=$(((HARD - NSPANS - 100) / SOCKS))
 N=$WANT
@@ -76,6 +85,7 @@ fi
 [ "$N" -le $((NLS * CICS)) ] || N=$((NLS * CICS))
 
 {
+	[ -n "${SCALE_SEND_SLOTS:-}" ] && printf 'loop\n udp-send-slots %d\n' "$SCALE_SEND_SLOTS"
 	cat <<CFG
 log stderr
  logging filter all 1
@@ -121,11 +131,11 @@ for k in $(seq 1 $NLS); do
 		--cics 1-$CICS --timeout $((TOTAL_S * 2 + 120)) --auto-answer --script "sw$k.in"
 	SW_PIDS+=("$BG_PID")
 	eval "exec $((k + 2))>sw$k.in"
-	echo "wait-link 20" >&$((k + 2))
+	echo "wait-link 120" >&$((k + 2))
 done
 start_bg td.log taskset -c $SRV_CPU "$TANDEMD" -c t.cfg
 TD=$BG_PID
-wait_tcp $VTY 100 || { fail "scale:tandemd-start"; tail -20 td.log; exit 1; }
+wait_tcp $VTY 600 || { fail "scale:tandemd-start"; tail -20 td.log; exit 1; }
 up=0
 for _ in $(seq 1 300); do
 	up=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle.* 0 resetting")
@@ -158,6 +168,7 @@ peer_ticks() { # the switches' and sipp's CPU, ticks
 udp_err() { awk '/^Udp:/ { if (h) { print "InErrors " $4 " RcvbufErrors " $6; exit } h = 1 }' /proc/net/snmp; }
 sleep 2
 idle_rss=$(rss_kb $TD) idle_fds=$(fds $TD)
+cp /proc/$TD/smaps smaps_idle.txt 2>/dev/null
 udp0=$(udp_err)
 echo "scale: sipp -> tandemd (SIP -> ISUP) -> M3UA/TCP -> $NLS libss7 isup-switches" \
 	"($((NLS * CICS)) CICs on $NSPANS E1 spans); tandemd on CPU $SRV_CPU, peers on CPU $PEER_CPU;" \
@@ -219,6 +230,13 @@ sw_up=$(($(sw_count IAM) - $(sw_count REL)))
 # the cost of holding them: tandemd's CPU over 10 s with all calls up
 h0=$(cpu_ticks $TD)
 sleep 10
+if [ -n "${SCALE_STALL_S:-}" ]; then
+	# a starved tandemd: stopped SCALE_STALL_S s, then every timer due
+	# (2xx retransmissions, no-ACK BYEs) sends in one turn of its loop
+	kill -STOP $TD
+	sleep "$SCALE_STALL_S"
+	kill -CONT $TD
+fi
 h1=$(cpu_ticks $TD) t_h1=$(date +%s%N)
 hold_ok=$(vty $VTY "show memory" | sed -n 's/^calls \([0-9]*\):.*/\1/p')
 
@@ -239,6 +257,20 @@ r1=$(cpu_ticks $TD) tr1=$(date +%s%N)
 sleep 2
 after_calls=$(calls_now)
 after_rss=$(rss_kb $TD)
+# RSS back near idle: watched for SCALE_AFTER_S s (each second; done early
+# within 10 % of idle)
+late_rss=$after_rss late_s=2
+for _ in $(seq 3 "${SCALE_AFTER_S:-20}"); do
+	[ $((late_rss * 10)) -le $((idle_rss * 11)) ] && break
+	kill -0 $TD 2>/dev/null || break
+	sleep 1
+	late_s=$((late_s + 1))
+	late_rss=$(rss_kb $TD)
+done
+mem_after=$(vty $VTY "show memory" | grep -m1 "^heap trims")
+vty $VTY "show memory" >mem_after.txt 2>&1
+slots=$(vty $VTY "show loop" | grep -m1 "^send slots")
+cp /proc/$TD/smaps smaps_after.txt 2>/dev/null
 ok=$(stat_col uac_stat.csv "SuccessfulCall(C)")
 failed=$(stat_col uac_stat.csv "FailedCall(C)")
 rtx=$(stat_col uac_stat.csv "Retransmissions(C)")
@@ -263,8 +295,11 @@ echo "  tandemd counters (show metrics, SIP -> ISUP): started $m_started, answer
 	"finished $m_finished; switches: IAM $sw_iam, REL $sw_rel; after: $after_calls calls listed," \
 	"$idle_after of $NLS linksets all idle"
 echo "  tandemd RSS: idle $idle_rss kB, $held up $up_rss kB, after $after_rss kB;" \
-	"per held call $(((up_rss - idle_rss) * 1024 / (held > 0 ? held : 1))) B (VmRSS delta / calls)"
-echo "  tandemd descriptors: idle $idle_fds, $held up $up_fds (hard limit $HARD)"
+	"per held call $(((up_rss - idle_rss) * 1024 / (held > 0 ? held : 1))) B (VmRSS delta / calls);" \
+	"${late_s} s after the last call $late_rss kB ($(awk -v a=$late_rss -v i=$idle_rss \
+		'BEGIN { printf "%+.0f", (i ? (a - i) * 100 / i : 0) }') % of idle; $mem_after)"
+echo "  tandemd descriptors: idle $idle_fds, $held up $up_fds (hard limit $HARD); UDP $slots" \
+	"(sends refused: no slot free)"
 [ -n "$mem_up" ] && echo "  show memory with $held up: $mem_up"
 echo "  tandemd CPU (all threads): set-up ramp $(awk -v d=$((c1 - c0)) -v hz=$HZ -v n=$created \
 	'BEGIN { printf "%.0f", (n ? d / hz * 1e6 / n : 0) }') us per call" \
@@ -279,7 +314,7 @@ echo "  UDP in this namespace (all sockets; /proc/net/snmp) before -> after: $ud
 [ -s perf.txt ] && { echo "  perf (tandemd over the set-up ramp, self time by symbol):"; sed 's/^/    /' perf.txt; }
 echo "  peers' CPU over the set-up ramp (3 switches + sipp, all on CPU $PEER_CPU):" \
 	"$(awk -v d=$((p1 - p0)) -v hz=$HZ -v s=$ramp_s 'BEGIN { printf "%.0f", (s > 0 ? d / hz / s * 100 : 0) }') % of a CPU"
-[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt perf.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log sw*.out sip_*.txt mem_after.txt smaps_*.txt perf.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
 check "scale:tandemd-alive" kill -0 $TD
 check "scale:all-$N-calls-up ($held held, $ans listed as answered)" test "$held" = "$N" -a "$ans" = "$N"
 check "scale:no-failed-call ($failed failed, $ok of $N successful)" test "$failed" = 0 -a "$ok" = "$N"

@@ -101,7 +101,8 @@ START_TEST(test_timers_order)
 		/* never early; late only by scheduling noise (a bound for a wrong
 		 * unit or a lost wake-up, not a speed target: a loaded machine
 		 * once made it 84 ms) */
-		ck_assert_msg(late_ms >= 0 && late_ms < 500, "timer %d late by %.2f ms", i, late_ms);
+		ck_assert_msg(late_ms >= 0 && late_ms < 500, "timer %d late by %.2f ms", i,
+			      late_ms);
 	}
 	loop_free(l);
 }
@@ -200,6 +201,69 @@ START_TEST(test_udp_echo)
 	ck_assert_uint_eq(loop_get_stats(l)->udp_tx, 100);
 	close(fd);
 	loop_udp_close(e.u);
+	turn_until(l, &never, 30);
+	loop_free(l);
+}
+END_TEST
+
+static long rss_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* issue 13: the send slots a burst touched stay resident; loop_trim gives
+ * their pages back while none is in use, and sends work after it. */
+START_TEST(test_trim_send_slots)
+{
+	struct loop_cfg cfg = {.udp_buf_size = 16384};
+	struct loop *l = loop_alloc(unit_ctx, &cfg);
+	struct sockaddr_in a = lo_any(), cl = lo_any();
+	socklen_t cl_len = sizeof(cl);
+	static uint8_t big[16000], got[16384];
+	struct loop_udp *u;
+	bool never = false;
+	long before, after;
+	ssize_t n;
+	int fd;
+
+	u = loop_udp_open(l, (struct sockaddr *)&a, sizeof(a), NULL, NULL);
+	ck_assert_ptr_nonnull(u);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&cl, sizeof(cl)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&cl, &cl_len), 0);
+	memset(big, 'x', sizeof(big));
+	/* 100 sends of 16 kB at once: 100 slots, 4 pages each, in use */
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(loop_udp_send(u, big, sizeof(big), (struct sockaddr *)&cl, cl_len),
+				 0);
+	ck_assert_uint_eq(loop_trim(l), 0); /* sends in flight: nothing given back */
+	turn_until(l, &never, 50);
+	while (recv(fd, got, sizeof(got), 0) > 0)
+		;
+	before = rss_kb();
+	ck_assert_uint_gt(loop_trim(l), 100 * sizeof(big));
+	after = rss_kb();
+	ck_assert_msg(before - after >= 1000, "RSS %ld -> %ld kB", before, after);
+	/* the slots still carry what is sent through them */
+	big[0] = 'z';
+	ck_assert_int_eq(loop_udp_send(u, big, sizeof(big), (struct sockaddr *)&cl, cl_len), 0);
+	turn_until(l, &never, 50);
+	n = recv(fd, got, sizeof(got), 0);
+	ck_assert_int_eq(n, (ssize_t)sizeof(big));
+	ck_assert(got[0] == 'z' && !memcmp(got + 1, big + 1, sizeof(big) - 1));
+	close(fd);
+	loop_udp_close(u);
 	turn_until(l, &never, 30);
 	loop_free(l);
 }
@@ -709,6 +773,7 @@ Suite *loop_suite(void)
 	tcase_add_test(tc, test_osmo_fd_and_timer);
 	tcase_add_test(tc, test_osmo_fd_above_fd_setsize);
 	tcase_add_test(tc, test_wake_from_thread);
+	tcase_add_test(tc, test_trim_send_slots);
 	suite_add_tcase(s, tc);
 	return s;
 }

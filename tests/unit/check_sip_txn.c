@@ -18,6 +18,8 @@ struct rec {
 	int last_status;
 	struct sip_txn *srv; /* last server transaction created */
 	bool null_request;   /* an ACK with no transaction */
+	/* the sends numbered fail_from.. (1-based) fail with fail_rc; 0: none */
+	int fail_from, fail_rc;
 };
 
 static struct rec R;
@@ -31,7 +33,7 @@ static int t_send(void *priv, const struct sip_txn_dest *d, const uint8_t *buf, 
 		R.sent_at_ms[R.sent] = now_ms;
 	R.sent++;
 	snprintf(R.last, sizeof(R.last), "%.*s", (int)len, buf);
-	return 0;
+	return R.fail_from && R.sent >= R.fail_from ? R.fail_rc : 0;
 }
 
 static void t_request(void *priv, struct sip_txn *t, const struct sip_txn_info *req,
@@ -464,6 +466,93 @@ START_TEST(test_rfc2543_matching)
 }
 END_TEST
 
+/* A send that fails never ends the transaction under its caller (issue 13:
+ * sip_txn_client_start returned a freed transaction, the BYE's leg kept it;
+ * rtx_cb wrote rtx_ms into one: glibc "mismatching next->prev_size" in a
+ * loaded scale run). The TU hears the transport error in an event of its
+ * own; under ASan the old code fails here with heap-use-after-free. */
+START_TEST(test_send_error_later)
+{
+	struct sip_txn_info i = info(true, "BYE", 0, "z9hG4bKf1");
+	struct sip_txn *t;
+
+	R.fail_from = 1;
+	R.fail_rc = -ECONNRESET;
+	t = sip_txn_client_start(tl, &i, REQ, 20, &tcp, &uops, NULL);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(sip_txn_kind(t), SIP_TXN_NICT); /* alive */
+	ck_assert_int_eq(R.tr_errors, 0);		 /* not heard inside the call */
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 1);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 1);
+	ck_assert_int_eq(R.terminated, 1);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 0);
+}
+END_TEST
+
+/* A retransmission over UDP that fails with a hard error: rtx_cb goes on
+ * with a live transaction; the TU hears it in the next event. */
+START_TEST(test_rtx_send_error_later)
+{
+	struct sip_txn_info i = info(true, "BYE", 0, "z9hG4bKf2");
+
+	R.fail_from = 2;
+	R.fail_rc = -ENETUNREACH;
+	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL));
+	advance(500); /* Timer E: the second send fails */
+	ck_assert_int_eq(R.sent, 2);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 1);
+	ck_assert_int_eq(R.terminated, 1);
+	ck_assert_int_eq(R.timeouts, 0);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 0);
+}
+END_TEST
+
+/* A server transaction whose response cannot be sent: sip_txn_respond
+ * reads the transaction after the send, which must still be there. */
+START_TEST(test_respond_send_error_later)
+{
+	{
+		struct sip_txn_info r = info(true, "INVITE", 0, "z9hG4bKf3");
+
+		sip_txn_layer_rx(tl, &r, (const uint8_t *)"x", 1, &tcp);
+	}
+	ck_assert_ptr_nonnull(R.srv);
+	R.fail_from = 1;
+	R.fail_rc = -EPIPE;
+	ck_assert_int_eq(sip_txn_respond(R.srv, 486, (const uint8_t *)"SIP/2.0 486", 11), 0);
+	ck_assert_int_eq(R.tr_errors, 0);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 1);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 0);
+}
+END_TEST
+
+/* Over UDP a local shortage (io_uring send slots all in use: -ENOBUFS) is
+ * a datagram lost: the retransmission goes, no transport error. */
+START_TEST(test_udp_no_buffer_is_a_loss)
+{
+	struct sip_txn_info i = info(true, "BYE", 0, "z9hG4bKf4");
+	struct sip_txn *t;
+
+	R.fail_from = 1;
+	R.fail_rc = -ENOBUFS;
+	t = sip_txn_client_start(tl, &i, REQ, 20, &udp, &uops, NULL);
+	ck_assert_ptr_nonnull(t);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 0);
+	R.fail_from = 0;
+	advance(500); /* Timer E */
+	ck_assert_int_eq(R.sent, 2);
+	rx("BYE", 200, "z9hG4bKf4", false);
+	ck_assert_int_eq(R.responses, 1);
+	ck_assert_int_eq(R.last_status, 200);
+	ck_assert_int_eq(R.tr_errors, 0);
+	ck_assert_int_eq(R.timeouts, 0);
+}
+END_TEST
+
 Suite *sip_txn_suite(void)
 {
 	Suite *s = suite_create("sip_txn");
@@ -483,6 +572,10 @@ Suite *sip_txn_suite(void)
 	tcase_add_test(tc, test_nist_timer_j_and_reliable);
 	tcase_add_test(tc, test_cancel_and_stray_ack);
 	tcase_add_test(tc, test_rfc2543_matching);
+	tcase_add_test(tc, test_send_error_later);
+	tcase_add_test(tc, test_rtx_send_error_later);
+	tcase_add_test(tc, test_respond_send_error_later);
+	tcase_add_test(tc, test_udp_no_buffer_is_a_loss);
 	suite_add_tcase(s, tc);
 	return s;
 }

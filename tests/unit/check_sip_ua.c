@@ -372,6 +372,17 @@ START_TEST(test_uac_180_200_ack_bye)
 	pump(20);
 	ck_assert_int_eq(count("ACK "), 2);
 	ck_assert_int_eq(T.ev.answered, 1);
+	/* 13.3.1.4: the peer sends its 2xx for 64*T1 at most: the ACK copy is
+	 * kept that long (one more 2xx just before, ACKed) and not after */
+	pump_coarse(31700);
+	peer_respond(inv, 200, "p1");
+	pump(20);
+	ck_assert_int_eq(count("ACK "), 3);
+	pump_coarse(500);
+	peer_respond(inv, 200, "p1");
+	pump(20);
+	ck_assert_int_eq(count("ACK "), 3);
+	ck_assert_int_eq(T.ev.answered, 1);
 
 	/* our BYE; the leg goes once it is answered */
 	ck_assert_int_eq(sip_leg_bye(leg, "Reason: Q.850;cause=16\r\n"), 0);

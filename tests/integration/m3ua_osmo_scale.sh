@@ -192,6 +192,16 @@ printf '%s' "$VQ" | grep -E '^(asp|as)-' | sed 's/^/stp| /'
 # loadshare: RSCs from Z to PC 2 on CICs 1-10: where they land
 z_avail() { vq_has $VTYZ "linkset ls: asp a1, available" "show isup linksets" 2>/dev/null; }
 check "it:osmo-scale:z-linkset-available" until_ok 150 z_avail
+# and Z's reset of its circuits at link up done (GRS answered): an RSC sent
+# while that reset is still pending waited for it (in a loaded run, Z came
+# up before X and Y, its GRS went unanswered until repeated, and the 10 RSCs
+# below reached neither within 15 s)
+z_settled() {
+	vq $VTYZ "show isup circuits compact ls" 2>/dev/null &&
+		[[ $VQ =~ linkset\ ls\ available\ [0-9]+\ ([^$'\n']*) ]] &&
+		[[ ${BASH_REMATCH[1]} != *'*'* ]]
+}
+check "it:osmo-scale:z-circuits-reset-done" until_ok 600 z_settled
 rx_data $VTYX
 x0=$RX
 rx_data $VTYY
@@ -202,7 +212,7 @@ cmds=(enable)
 for c in $(seq 1 10); do cmds+=("isup reset ls $c"); done
 vq $VTYZ "${cmds[@]}" 2>/dev/null
 zr_ge() { rx_data $VTYZ && [ "$RX" -ge "$1" ]; }
-check "it:osmo-scale:10-rsc-10-rlc (Z's DATA rx +10)" until_ok 150 zr_ge $((zr0 + 10))
+check "it:osmo-scale:10-rsc-10-rlc (Z's DATA rx +10)" until_ok 300 zr_ge $((zr0 + 10))
 rx_data $VTYX
 x1=$RX
 rx_data $VTYY

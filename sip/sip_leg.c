@@ -572,6 +572,22 @@ void sip_leg_update_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_tx
 		sip_ua_respond_simple(ua, t, m, 491, NULL); /* RFC 3311 5.2 */
 		return;
 	}
+	/* RFC 3311 5.2: an offer while the INVITE's has no reliable answer yet
+	 * (no 2xx; no reliable provisional, or one not PRACKed): 500 with a
+	 * Retry-After of 0-10 s */
+	if (leg && !leg->uac && leg->state < SIP_LEG_S_ACCEPTED && m->body.len &&
+	    (!leg->dlg || leg->rel)) {
+		char ra[32];
+
+		snprintf(ra, sizeof(ra), "Retry-After: %u\r\n",
+			 (unsigned)(sip_ua_rnd_next(ua) % 11));
+		LOGP(DSIP, LOGL_INFO,
+		     "%s: UPDATE with an offer before the INVITE's is answered "
+		     "reliably: 500\n",
+		     leg->call_id);
+		sip_ua_respond_simple(ua, t, m, 500, ra);
+		return;
+	}
 	if (leg)
 		sip_st_refreshed(leg);
 	if (leg && leg->ops && leg->ops->offer && m->body.len)

@@ -545,7 +545,13 @@ wait "$uas"
 check "it:iw-calls:sip-i:invite-multipart-with-isup" \
 	grep -qi "^Content-Type: application/isup; *version=itu-t92+" "$TMPD/uas-sipi.msg"
 if [ -n "$have_tshark" ]; then
-	sleep 0.3
+	# the capture is stopped once its file holds the BYE (a loaded run:
+	# 0.3 s after the call, dumpcap had not written the call's packets)
+	_pcap_bye() {
+		tshark -r "$TMPD/sipi.pcap" -d "udp.port==$UAS2,sip" -Y sip.Method==BYE 2>/dev/null |
+			grep -q .
+	}
+	until_tenths 200 _pcap_bye || echo "   the capture file still has no BYE after 20 s"
 	kill -INT "$cap"
 	wait "$cap" 2>/dev/null
 	tshark -r "$TMPD/sipi.pcap" -d "udp.port==$UAS2,sip" -V -Y sip.Method==INVITE \
@@ -909,6 +915,51 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777602 " 50; then
 		wait_ev "$out" "EV REL cic=$cic cause=65" 50
 else
 	fail "it:iw-calls:delayed-offer-no-answer:iam"
+	wait "$uac"
+fi
+
+# --- SIP -> ISUP: UPDATE before the answer (issue 18 item 7, RFC 3311 5.1):
+# the caller's new offer in the early dialog (after the switch's ACM, the
+# 180) is answered in the UPDATE's 200 and moves the media; the call is
+# then answered and released as usual
+start_bg "$TMPD/uac-ue.out" timeout 60 sipp -sf "$SIPP/uac_update_early.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -mp 25166 -s +4989777604 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777604 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777604 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	# tandem takes the new offer (its log) before the switch answers
+	check "it:iw-calls:update-early:offer-taken-before-anm (media 127.0.0.1:25168)" \
+		wait_ev "$TMPD/td.log" "re-INVITE: 127\.0\.0\.1:25168" 100
+	sw "answer $cic"
+	wait "$uac"
+	# sipp's own checks: the UPDATE's 200 (CSeq 2 UPDATE) came before the
+	# INVITE's and had an audio m= line
+	check "it:iw-calls:update-early:200-with-answer-then-call (sipp scenario complete)" test $? -eq 0
+	check "it:iw-calls:update-early:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16( |$)" 50
+else
+	fail "it:iw-calls:update-early:iam"
+	wait "$uac"
+fi
+
+#     and too early (RFC 3311 5.2): after an unreliable 180 the INVITE's
+#     offer has no answer yet, so an UPDATE offering gets 500 with a
+#     Retry-After of 0-10 s (sipp checks both) and the call goes on
+start_bg "$TMPD/uac-u5.out" timeout 60 sipp -sf "$SIPP/uac_update_early_500.xml" "127.0.0.1:$SIP" \
+	-i 127.0.0.1 -p $UAS3 -mp 25166 -s +4989777605 -m 1 -nostdin
+uac=$BG_PID
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777605 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777605 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	sw "ring $cic"
+	check "it:iw-calls:update-too-early:500-logged" \
+		wait_ev "$TMPD/td.log" "UPDATE with an offer before the INVITE's is answered reliably: 500" 100
+	sw "answer $cic"
+	wait "$uac"
+	check "it:iw-calls:update-too-early:500-retry-after-then-call (sipp scenario complete)" \
+		test $? -eq 0
+	check "it:iw-calls:update-too-early:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16( |$)" 50
+else
+	fail "it:iw-calls:update-too-early:iam"
 	wait "$uac"
 fi
 

@@ -891,6 +891,40 @@ START_TEST(test_uas_unreliable_180)
 }
 END_TEST
 
+/* RFC 3311 5.2: an UPDATE that offers while the INVITE's offer has had no
+ * reliable answer (only an unreliable 180) gets 500 with a Retry-After of
+ * 0-10 s, and the owner is not asked */
+START_TEST(test_uas_update_offer_too_early_500)
+{
+	static const char sdp[] = "v=0\r\no=p 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+				  "t=0 0\r\nm=audio 4002 RTP/AVP 8\r\n";
+	unsigned port;
+	struct sip_leg *leg;
+	char tag[64], ra[16];
+
+	bed_start();
+	port = ntohs(T.peer_addr.sin_port);
+	leg = uas_invite();
+	ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+	pump(20);
+	tandem_tag("SIP/2.0 180", tag, sizeof(tag));
+	peer_send("UPDATE sip:+4930123@127.0.0.1:%u SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-upd5\r\nMax-Forwards: 70\r\n"
+		  "From: <sip:+4989555@127.0.0.1>;tag=pt\r\nTo: <sip:+4930123@127.0.0.1>;tag=%s\r\n"
+		  "Call-ID: c1@peer\r\nCSeq: 2 UPDATE\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
+		  "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		  ntohs(T.ua_addr.sin_port), port, tag, port, strlen(sdp), sdp);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 500"), 1);
+	ck_assert_ptr_nonnull(hdr(last("SIP/2.0 500"), "Retry-After", ra, sizeof(ra)));
+	ck_assert_int_le(atoi(ra), 10);
+	ck_assert_int_eq(count("SIP/2.0 200"), 0);
+	ck_assert_int_eq(sip_leg_respond(leg, 480, NULL), 0);
+	pump(20);
+	bed_stop();
+}
+END_TEST
+
 /* RFC 4028: the caller refreshes (refresher=uac); a refresh (UPDATE) keeps
  * the session; without one it ends shortly before the interval (10: the
  * BYE with Reason 408), the owner hearing a BYE. */
@@ -1223,6 +1257,7 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_uas_cancel_among_many);
 	tcase_add_test(tc, test_uas_reliable_180_prack);
 	tcase_add_test(tc, test_uas_unreliable_180);
+	tcase_add_test(tc, test_uas_update_offer_too_early_500);
 	tcase_add_test(tc, test_session_timer_expires);
 	tcase_add_test(tc, test_session_timer_we_refresh);
 	tcase_add_test(tc, test_uas_auth_answers_tagged);

@@ -817,6 +817,14 @@ START_TEST(test_unknown_carry)
 	n = isup_msg_encode(ISUP_VAR_ITU, &in, enc, sizeof(enc));
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, enc, (size_t)n, &dec, &err), 0);
+	/* ISUP -> SIP-I: the received IAM is decoded and encoded again for
+	 * the body (iw_call_to_sip.c): the unknown parameter stays as it was */
+	{
+		uint8_t again[272];
+
+		ck_assert_int_eq(isup_msg_encode(ISUP_VAR_ITU, &dec, again, sizeof(again)), n);
+		ck_assert_mem_eq(again, enc, (size_t)n);
+	}
 	iw_sipi_unknown(&dec, IW_SIPI_UNKNOWN_MAX, &u);
 	ck_assert_uint_eq(u.passed, 1);
 	ck_assert_uint_eq(u.discarded, 0);

@@ -333,6 +333,9 @@ int iw_sipi_body(const struct iw_call *c, const char *sdp, int sdp_len, const st
 		 char *buf, size_t size, char *ctype, size_t ctsize);
 int iw_sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
 		 uint8_t *store, size_t size);
+/* iw_sipi_isup() and the variant the body is coded in */
+int iw_sipi_isup_var(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
+		     uint8_t *store, size_t size, enum isup_variant *v);
 int iw_sipi_rel_cause(const struct iw_call *c, const struct sip_msg *sm, uint8_t *loc);
 int iw_sipi_backward(struct iw_call *c, const struct sip_msg *sm, const char *what,
 		     struct isup_msg *m, uint8_t *store, size_t size);

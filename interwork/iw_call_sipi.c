@@ -106,6 +106,12 @@ int iw_sipi_isup(const struct iw_call *c, const struct sip_msg *sm, struct isup_
 	return sipi_decode(c, sm, m, store, size, &v);
 }
 
+int iw_sipi_isup_var(const struct iw_call *c, const struct sip_msg *sm, struct isup_msg *m,
+		     uint8_t *store, size_t size, enum isup_variant *v)
+{
+	return sipi_decode(c, sm, m, store, size, v);
+}
+
 /* Q.1912.5 profile C on receipt: the backward ISUP message a SIP message
  * toward us carries (what: its status, or "BYE", "CANCEL", "INFO"), when it
  * fits what the SIP message says (iw_sipi_fits) and is coded in the

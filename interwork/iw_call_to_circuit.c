@@ -14,6 +14,7 @@
 #include "interwork/iw_call_int.h"
 #include "interwork/iw_cause.h"
 #include "interwork/iw_enum.h"
+#include "interwork/iw_sipi.h"
 #include "interwork/iw_trust.h"
 #include "sip/sip_hdr.h"
 #include "sip/sip_trunk.h"
@@ -328,8 +329,38 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 		uint8_t store[280], u8;
 		const struct isup_param *p;
 
-		if (iw_sipi_isup(c, invite, &im, store, sizeof(store)) == 0 &&
+		enum isup_variant bv;
+
+		if (iw_sipi_isup_var(c, invite, &im, store, sizeof(store), &bv) == 0 &&
 		    im.type == ISUP_MT_IAM) {
+			struct iw_sipi_unknown u;
+
+			/* Q.764 2.9.5.3 / Q.1912.5: what tandem does not
+			 * recognise goes on in the IAM as it came, as the
+			 * parameter compatibility information allows */
+			iw_sipi_unknown(&im, ISUP_CALL_EXTRA_MAX, &u);
+			if (u.release || u.discard_msg) {
+				LOGCALL(c, LOGL_NOTICE,
+					"SIP-I IAM: unrecognised parameter 0x%02x: the "
+					"compatibility information says %s: cause 99\n",
+					u.release_code,
+					u.release ? "release call" : "discard message");
+				rr.cause = ISUP_CAUSE_IE_NONEXISTENT;
+				goto reject_cause;
+			}
+			if (u.discarded)
+				LOGCALL(c, LOGL_INFO,
+					"SIP-I IAM: %u unrecognised parameter(s) discarded\n",
+					u.discarded);
+			if (u.passed) {
+				memcpy(spec.extra, u.raw, u.len);
+				spec.extra_len = (uint8_t)u.len;
+				spec.extra_variant = (uint8_t)bv;
+				LOGCALL(c, LOGL_INFO,
+					"SIP-I IAM: %u unrecognised parameter(s) passed on (%zu "
+					"octets)\n",
+					u.passed, u.len);
+			}
 			p = iw_identity_trusted(trunk)
 				    ? isup_msg_param(&im, ISUP_PAR_CALLING_PARTY_NUMBER)
 				    : NULL;

@@ -551,3 +551,60 @@ int iw_sipi_convert(enum isup_variant from, enum isup_variant to, const struct i
 	*dropped = drop;
 	return 0;
 }
+
+static bool raw_put(struct iw_sipi_unknown *u, size_t max, const struct isup_param *p)
+{
+	if (u->len + 2 + (size_t)p->len > max)
+		return false;
+	u->raw[u->len++] = p->code;
+	u->raw[u->len++] = p->len;
+	memcpy(u->raw + u->len, p->val, p->len);
+	u->len += p->len;
+	return true;
+}
+
+void iw_sipi_unknown(const struct isup_msg *m, size_t max, struct iw_sipi_unknown *u)
+{
+	const struct isup_param *pci =
+		isup_msg_param(m, ISUP_PAR_PARAMETER_COMPATIBILITY_INFORMATION);
+	size_t room;
+
+	memset(u, 0, sizeof(*u));
+	if (max > IW_SIPI_UNKNOWN_MAX)
+		max = IW_SIPI_UNKNOWN_MAX;
+	/* the PCI's own room is kept aside so the next exchange learns the
+	 * instructions for what passes on */
+	room = pci && max >= 2u + pci->len ? max - 2u - pci->len : max;
+	for (unsigned i = 0; i < m->nparams; i++) {
+		const struct isup_param *p = &m->p[i];
+		bool fits, notify;
+		enum isup_compat d;
+
+		if (p->part != ISUP_PART_OPT || isup_param_known(p->code))
+			continue;
+		fits = u->len + 2 + (size_t)p->len <= room;
+		d = isup_param_compat(m, p->code, fits, &notify);
+		u->notify |= notify;
+		switch (d) {
+		case ISUP_COMPAT_PASS_ON:
+			raw_put(u, room, p);
+			u->passed++;
+			break;
+		case ISUP_COMPAT_DISCARD_PARAM:
+			u->discarded++;
+			break;
+		case ISUP_COMPAT_DISCARD_MSG:
+			u->discard_msg = true;
+			u->discarded++;
+			break;
+		case ISUP_COMPAT_RELEASE:
+			if (!u->release)
+				u->release_code = p->code;
+			u->release = true;
+			u->discarded++;
+			break;
+		}
+	}
+	if (u->passed && pci)
+		raw_put(u, max, pci);
+}

@@ -126,3 +126,23 @@ bool iw_sipi_fits(const char *what, uint8_t type, bool acm_sent);
  * interworking, written into cause_buf. from == to copies in. */
 int iw_sipi_convert(enum isup_variant from, enum isup_variant to, const struct isup_msg *in,
 		    struct isup_msg *out, uint8_t cause_buf[IW_SIPI_CAUSE_MAX], unsigned *dropped);
+
+/* Q.764 2.9.5.3 / Q.1912.5 at the interworking unit: the optional
+ * parameters of m that tandem does not recognise (isup_param_known()),
+ * as code, length, value triples in raw[] for the message it sends on,
+ * each as isup_param_compat() decides with passing on possible while
+ * they fit in max octets (at most IW_SIPI_UNKNOWN_MAX; pass 0 where the
+ * onward side cannot carry them at all). The parameter compatibility
+ * information goes along when anything passes on (it tells the next
+ * exchange too). release: the call must be released with cause 99
+ * (release_code names the parameter, the diagnostic); discard_msg: the
+ * message must be dropped. */
+#define IW_SIPI_UNKNOWN_MAX 96
+struct iw_sipi_unknown {
+	uint8_t raw[IW_SIPI_UNKNOWN_MAX];
+	size_t len;
+	unsigned passed, discarded;
+	bool release, discard_msg, notify;
+	uint8_t release_code;
+};
+void iw_sipi_unknown(const struct isup_msg *m, size_t max, struct iw_sipi_unknown *u);

@@ -750,6 +750,12 @@ static int send_iam(struct isup_call *c)
 	hc = s->hop_counter & 0x1f; /* bits EDCBA, spare HGF */
 	if (s->hop_counter)
 		isup_msg_add(&m, ISUP_PAR_HOP_COUNTER, &hc, 1);
+	/* carried-on parameters: views into the spec, which outlives the send */
+	for (size_t i = 0; s->extra_variant == c->l->cfg.variant && i + 2 <= s->extra_len &&
+			   i + 2 + s->extra[i + 1] <= s->extra_len;
+	     i += 2 + (size_t)s->extra[i + 1])
+		if (isup_msg_add(&m, s->extra[i], &s->extra[i + 2], s->extra[i + 1]) < 0)
+			break;
 	osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_OUT_WAIT_ACM, isup_link_T(c->l, 7), 7);
 	return isup_link_send(c->l, &m);
 }

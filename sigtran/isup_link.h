@@ -98,6 +98,9 @@ int isup_link_query(struct isup_link *l, unsigned cic, unsigned n); /* CQM */
 
 /* --- calls --- */
 
+/* the most octets of carried-on optional parameters an IAM takes */
+#define ISUP_CALL_EXTRA_MAX 96
+
 struct isup_call_spec {
 	struct isup_number called, calling;
 	bool have_calling;
@@ -116,6 +119,12 @@ struct isup_call_spec {
 	bool number_translated;
 	/* Q.763 3.80 / Q.764 2.14: hop counter (1..31; 0: parameter absent) */
 	uint8_t hop_counter;
+	/* optional parameters carried on as they came (Q.764 2.9.5.3: ones
+	 * tandem does not recognise, from a SIP-I IAM): code, length, value
+	 * triples, appended to the IAM's optional part */
+	uint8_t extra_len;
+	uint8_t extra_variant; /* enum isup_variant they are coded in: another linkset drops them */
+	uint8_t extra[ISUP_CALL_EXTRA_MAX];
 };
 
 /* Seize a circuit and send IAM. NULL when no circuit is free (-> cause 34). */

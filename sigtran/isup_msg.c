@@ -308,3 +308,83 @@ int isup_msg_u8(const struct isup_msg *m, uint8_t code, uint8_t *v)
 	*v = p->val[0];
 	return 0;
 }
+
+bool isup_param_known(uint8_t code)
+{
+	return isup_param_name(code) != NULL;
+}
+
+int isup_pci_find(const struct isup_msg *m, uint8_t code, uint8_t *ii)
+{
+	const struct isup_param *p =
+		isup_msg_param(m, ISUP_PAR_PARAMETER_COMPATIBILITY_INFORMATION);
+	size_t i = 0;
+
+	if (!p)
+		return -ENOENT;
+	/* Q.763 3.41: upgraded parameter name, then instruction indicator
+	 * octets, each with bit 8 set on the last one */
+	while (i < p->len) {
+		uint8_t name = p->val[i++], first;
+
+		if (i >= p->len)
+			return -EBADMSG;
+		first = p->val[i];
+		while (i < p->len && !(p->val[i] & 0x80))
+			i++;
+		if (i >= p->len)
+			return -EBADMSG; /* no last octet */
+		i++;
+		if (name == code) {
+			*ii = first;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+enum isup_compat isup_param_compat(const struct isup_msg *m, uint8_t code, bool pass_on,
+				   bool *notify)
+{
+	uint8_t ii;
+
+	if (notify)
+		*notify = false;
+	if (isup_pci_find(m, code, &ii) < 0)
+		return pass_on ? ISUP_COMPAT_PASS_ON : ISUP_COMPAT_DISCARD_PARAM;
+	if (notify)
+		*notify = ii & 0x04; /* C */
+	if (ii & 0x01) {	     /* A: end node interpretation */
+		if (ii & 0x02)
+			return ISUP_COMPAT_RELEASE;
+		if (ii & 0x08)
+			return ISUP_COMPAT_DISCARD_MSG;
+		if (ii & 0x10)
+			return ISUP_COMPAT_DISCARD_PARAM;
+	}
+	if (pass_on)
+		return ISUP_COMPAT_PASS_ON;
+	switch ((ii >> 5) & 3) { /* G F: pass on not possible */
+	case 1:
+		return ISUP_COMPAT_DISCARD_MSG;
+	case 2:
+		return ISUP_COMPAT_DISCARD_PARAM;
+	default:
+		return ISUP_COMPAT_RELEASE; /* 00, and 11 interpreted as 00 */
+	}
+}
+
+const char *isup_compat_name(enum isup_compat c)
+{
+	switch (c) {
+	case ISUP_COMPAT_PASS_ON:
+		return "pass on";
+	case ISUP_COMPAT_DISCARD_PARAM:
+		return "discard parameter";
+	case ISUP_COMPAT_DISCARD_MSG:
+		return "discard message";
+	case ISUP_COMPAT_RELEASE:
+		return "release call";
+	}
+	return "?";
+}

@@ -89,3 +89,35 @@ enum isup_part isup_msg_part(enum isup_variant v, uint8_t type, uint8_t code);
 const char *isup_decode_err_str(enum isup_decode_err err);
 /* Does the variant know this message type? */
 bool isup_msg_type_known(enum isup_variant v, uint8_t type);
+
+/* Q.764 2.9.5.3: what an exchange does with a parameter it does not
+ * recognise, from the instruction indicators (Q.763 3.41) the parameter
+ * compatibility information of the same message gives for it. */
+enum isup_compat {
+	ISUP_COMPAT_PASS_ON,	   /* carried on unchanged */
+	ISUP_COMPAT_DISCARD_PARAM, /* dropped, the message goes on */
+	ISUP_COMPAT_DISCARD_MSG,   /* the whole message is dropped */
+	ISUP_COMPAT_RELEASE,	   /* the call is released, cause 99 */
+};
+
+/* Is this a parameter code tandem knows (isup_param_name() has it)? */
+bool isup_param_known(uint8_t code);
+/* The first instruction indicators octet (Q.763 3.41 bits H-A) for code in
+ * m's parameter compatibility information: 0, -ENOENT (no PCI or no entry
+ * for code), -EBADMSG (the PCI ends inside an entry). */
+int isup_pci_find(const struct isup_msg *m, uint8_t code, uint8_t *ii);
+/* The decision for an unrecognised parameter at an exchange that can
+ * carry it on (pass_on: the next exchange gets the ISUP message) or not
+ * (the onward side cannot express it, or tandem's bound on carried
+ * octets is reached). Without an instruction (no PCI entry, or a malformed
+ * PCI) the parameter passes on where it can and is dropped where it
+ * cannot. With one: transit interpretation (bit A 0) passes on where it
+ * can; end node interpretation (bit A 1) follows bits B (release call),
+ * D (discard message), E (discard parameter) in that order, and passes on
+ * when none is set; where passing on is not possible bits G F decide
+ * (00 and the reserved 11 release, 01 discard message, 10 discard
+ * parameter). *notify (may be NULL) is bit C: the sender asked to be
+ * told (CFN, Q.764 2.9.5.3). */
+enum isup_compat isup_param_compat(const struct isup_msg *m, uint8_t code, bool pass_on,
+				   bool *notify);
+const char *isup_compat_name(enum isup_compat c);

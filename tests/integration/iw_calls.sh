@@ -591,6 +591,43 @@ else
 fi
 wait "$uac"
 
+# --- SIP-I toward ISUP, unrecognised parameters (Q.764 2.9.5.3, Q.1912.5):
+# a parameter no exchange knows (0xfa) rides on in the IAM to the switch;
+# one whose compatibility information says "end node: discard parameter"
+# (0xfb) is dropped; "end node: release call" (0xfc) ends the call, cause 99
+pcomp() { # NUMBER HEX: one SIP-I call with raw optional parameters in its IAM
+	start_bg "$TMPD/uac-pcomp-$1.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS2" \
+		--uac "127.0.0.1:$SIP" --calls 1 --hold 300 --ruri "sip:+49$1@127.0.0.1;user=phone" \
+		--sipi-iam 301234567:10:0 --sipi-extra "$2" --seconds 10
+	uac=$BG_PID
+}
+pcomp 89777082 fa03010203fb01093902fb91
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777082 " 50; then
+	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777082 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+	check "it:iw-calls:sip-i-pcomp:unknown-0xfa-reaches-switch-unchanged" \
+		grep -q "EV IAMX cic=$cic code=fa val=010203$" "$out"
+	check "it:iw-calls:sip-i-pcomp:pci-discard-0xfb-not-sent" \
+		bash -c "grep -E 'EV IAMP cic=$cic opt=' '$out' | tail -1 | grep -v -q 'fb'"
+	check "it:iw-calls:sip-i-pcomp:tandem-logs-pass-and-discard" \
+		bash -c "grep -q 'SIP-I IAM: 1 unrecognised parameter(s) discarded' '$TMPD/td.log' &&
+			grep -q 'SIP-I IAM: 1 unrecognised parameter(s) passed on (9 octets)' '$TMPD/td.log'"
+	sw "ring $cic"
+	sw "answer $cic"
+	wait_ev "$out" "EV REL cic=$cic( |$)" 50
+else
+	fail "it:iw-calls:sip-i-pcomp:iam"
+fi
+wait "$uac"
+pcomp 89777083 fc01093902fc83
+wait "$uac"
+check "it:iw-calls:sip-i-pcomp:pci-release-call-refused" grep -q "CALL 1 failed" \
+	"$TMPD/uac-pcomp-89777083.out"
+check "it:iw-calls:sip-i-pcomp:pci-release-no-iam" \
+	bash -c "! grep -qE 'EV IAM cic=[0-9]+ called=89777083 ' '$out'"
+check "it:iw-calls:sip-i-pcomp:pci-release-cause-99-logged" \
+	grep -q "unrecognised parameter 0xfc: the compatibility information says release call: cause 99" \
+	"$TMPD/td.log"
+
 # --- SIP-I on receipt (Q.1912.5 profile C): the backward ISUP messages
 # the trunk encapsulates in its 180/183/200 and BYE go to the switch with
 # their own parameters; a malformed one is ignored (plain SIP mapping)

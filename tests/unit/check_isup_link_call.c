@@ -653,6 +653,50 @@ START_TEST(test_rel_bad_cause)
 }
 END_TEST
 
+/* Q.764 2.9.5.3: optional parameters carried on from a SIP-I IAM go out in
+ * the IAM's optional part as they came, on a linkset of their variant
+ * only. */
+START_TEST(test_iam_extra_params)
+{
+	struct isup_call_spec spec = {.cpc = 10, .except_cic = -1};
+	enum isup_variant v = _i ? ISUP_VAR_ANSI : ISUP_VAR_ITU;
+	const uint8_t extra[] = {0xfa, 3, 0x01, 0x02, 0x03, 0xfb, 1, 0x7f};
+	const struct isup_param *p;
+	struct isup_call *c;
+	struct isup_msg m;
+
+	start(v, 1, 31);
+	spec.called.noa = 3;
+	spec.called.npi = 1;
+	snprintf(spec.called.digits, sizeof(spec.called.digits), "%s", "301234");
+	memcpy(spec.extra, extra, sizeof(extra));
+	spec.extra_len = sizeof(extra);
+	spec.extra_variant = (uint8_t)v;
+	c = isup_call_out(L, &spec, NULL, &OW);
+	ck_assert_ptr_nonnull(c);
+	expect(0, ISUP_MT_IAM, isup_call_cic(c), &m);
+	ck_assert_ptr_nonnull(p = isup_msg_param(&m, 0xfa));
+	ck_assert_uint_eq(p->len, 3);
+	ck_assert_mem_eq(p->val, extra + 2, 3);
+	ck_assert_ptr_nonnull(p = isup_msg_param(&m, 0xfb));
+	ck_assert_uint_eq(p->len, 1);
+	ck_assert_uint_eq(p->val[0], 0x7f);
+	ck_assert_ptr_nonnull(isup_msg_param(&m, ISUP_PAR_CALLED_PARTY_NUMBER));
+	isup_call_release(c, 16);
+	rx_simple(ISUP_MT_RLC, isup_call_cic(c));
+
+	/* coded for the other variant: not sent */
+	spec.extra_variant = (uint8_t)(_i ? ISUP_VAR_ITU : ISUP_VAR_ANSI);
+	c = isup_call_out(L, &spec, NULL, &OW);
+	ck_assert_ptr_nonnull(c);
+	expect(TX.n - 1, ISUP_MT_IAM, isup_call_cic(c), &m);
+	ck_assert_ptr_null(isup_msg_param(&m, 0xfa));
+	isup_call_release(c, 16);
+	rx_simple(ISUP_MT_RLC, isup_call_cic(c));
+	finish();
+}
+END_TEST
+
 Suite *isup_link_call_suite(void)
 {
 	Suite *s = suite_create("isup_link_call");
@@ -672,6 +716,7 @@ Suite *isup_link_call_suite(void)
 	tcase_add_loop_test(tc, test_inr_inf, 0, 2);
 	tcase_add_loop_test(tc, test_echo_control_indicators, 0, 2);
 	tcase_add_loop_test(tc, test_message_crossing_rel, 0, 2);
+	tcase_add_loop_test(tc, test_iam_extra_params, 0, 2);
 	tcase_add_loop_test(tc, test_suspend_t6, 0, 2);
 	tcase_add_loop_test(tc, test_rel_bad_cause, 0, 2);
 	suite_add_tcase(s, tc);

@@ -731,6 +731,156 @@ START_TEST(test_convert_variants)
 }
 END_TEST
 
+/* Q.763 3.41 / Q.764 2.9.5.3: the decision for an unrecognised parameter
+ * from the parameter compatibility information. */
+static void pci_msg(struct isup_msg *m, const uint8_t *pci, size_t n)
+{
+	isup_msg_init(m, ISUP_MT_IAM, 1);
+	if (pci)
+		isup_msg_add(m, ISUP_PAR_PARAMETER_COMPATIBILITY_INFORMATION, pci, n);
+}
+
+START_TEST(test_param_compat)
+{
+	struct isup_msg m;
+	bool notify;
+	uint8_t ii;
+
+	/* no PCI: pass on where possible, else drop the parameter */
+	pci_msg(&m, NULL, 0);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, true, &notify), ISUP_COMPAT_PASS_ON);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, false, &notify), ISUP_COMPAT_DISCARD_PARAM);
+	ck_assert(!notify);
+
+	/* transit interpretation: pass on; not possible: bits G F */
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x80 | 0x40}, 2); /* GF 10 discard parameter */
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, true, NULL), ISUP_COMPAT_PASS_ON);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, false, NULL), ISUP_COMPAT_DISCARD_PARAM);
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x80}, 2); /* GF 00 release call */
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, false, NULL), ISUP_COMPAT_RELEASE);
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x80 | 0x20}, 2); /* GF 01 discard message */
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, false, NULL), ISUP_COMPAT_DISCARD_MSG);
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x80 | 0x60}, 2); /* GF 11: as 00 */
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, false, NULL), ISUP_COMPAT_RELEASE);
+	/* another parameter's entry says nothing about this one */
+	ck_assert_int_eq(isup_param_compat(&m, 0xfb, false, NULL), ISUP_COMPAT_DISCARD_PARAM);
+
+	/* end node interpretation: B, then D, then E; C asks for a notification */
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x80 | 0x01 | 0x02 | 0x10}, 2);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, true, NULL), ISUP_COMPAT_RELEASE);
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x80 | 0x01 | 0x08}, 2);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, true, NULL), ISUP_COMPAT_DISCARD_MSG);
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x80 | 0x01 | 0x10 | 0x04}, 2);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, true, &notify), ISUP_COMPAT_DISCARD_PARAM);
+	ck_assert(notify);
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x80 | 0x01}, 2);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, true, NULL), ISUP_COMPAT_PASS_ON);
+
+	/* two entries, the first with an extension octet (bit 8 0 then 1) */
+	pci_msg(&m, (const uint8_t[]){0xfb, 0x00, 0x81, 0xfa, 0x80 | 0x01 | 0x10}, 5);
+	ck_assert_int_eq(isup_pci_find(&m, 0xfa, &ii), 0);
+	ck_assert_uint_eq(ii, 0x91);
+	ck_assert_int_eq(isup_pci_find(&m, 0xfb, &ii), 0);
+	ck_assert_uint_eq(ii, 0x00);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, true, NULL), ISUP_COMPAT_DISCARD_PARAM);
+	/* an entry without its last octet: malformed, no instruction */
+	pci_msg(&m, (const uint8_t[]){0xfa, 0x13}, 2);
+	ck_assert_int_eq(isup_pci_find(&m, 0xfa, &ii), -EBADMSG);
+	ck_assert_int_eq(isup_param_compat(&m, 0xfa, true, NULL), ISUP_COMPAT_PASS_ON);
+	pci_msg(&m, (const uint8_t[]){0xfa}, 1);
+	ck_assert_int_eq(isup_pci_find(&m, 0xfa, &ii), -EBADMSG);
+}
+END_TEST
+
+/* The unrecognised parameters of a decoded SIP-I IAM carried on: known
+ * ones stay out (the IAM is built from what they say), the PCI goes
+ * along, the bound holds, and the instructions are followed. */
+START_TEST(test_unknown_carry)
+{
+	static const uint8_t noci = 0, fci[2] = {0x60, 0x01}, cpc = 10, tmr = 0,
+			     called[] = {0x83, 0x10, 0x21, 0x43};
+	uint8_t big[90], enc[272];
+	struct iw_sipi_unknown u;
+	struct isup_msg in, dec;
+	enum isup_decode_err err;
+	int n;
+
+	memset(big, 0x55, sizeof(big));
+	isup_msg_init(&in, ISUP_MT_IAM, 5);
+	isup_msg_add(&in, ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS, &noci, 1);
+	isup_msg_add(&in, ISUP_PAR_FORWARD_CALL_INDICATORS, fci, 2);
+	isup_msg_add(&in, ISUP_PAR_CALLING_PARTYS_CATEGORY, &cpc, 1);
+	isup_msg_add(&in, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT, &tmr, 1);
+	isup_msg_add(&in, ISUP_PAR_CALLED_PARTY_NUMBER, called, sizeof(called));
+	isup_msg_add(&in, 0xfa, (const uint8_t[]){1, 2, 3}, 3);
+	isup_msg_add(&in, ISUP_PAR_HOP_COUNTER, (const uint8_t[]){12}, 1);
+	n = isup_msg_encode(ISUP_VAR_ITU, &in, enc, sizeof(enc));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, enc, (size_t)n, &dec, &err), 0);
+	/* ISUP -> SIP-I: the received IAM is decoded and encoded again for
+	 * the body (iw_call_to_sip.c): the unknown parameter stays as it was */
+	{
+		uint8_t again[272];
+
+		ck_assert_int_eq(isup_msg_encode(ISUP_VAR_ITU, &dec, again, sizeof(again)), n);
+		ck_assert_mem_eq(again, enc, (size_t)n);
+	}
+	iw_sipi_unknown(&dec, IW_SIPI_UNKNOWN_MAX, &u);
+	ck_assert_uint_eq(u.passed, 1);
+	ck_assert_uint_eq(u.discarded, 0);
+	ck_assert(!u.release && !u.discard_msg);
+	ck_assert_uint_eq(u.len, 5);
+	ck_assert_mem_eq(u.raw, ((const uint8_t[]){0xfa, 3, 1, 2, 3}), 5);
+	/* nowhere to carry it: dropped */
+	iw_sipi_unknown(&dec, 0, &u);
+	ck_assert_uint_eq(u.passed, 0);
+	ck_assert_uint_eq(u.discarded, 1);
+	ck_assert_uint_eq(u.len, 0);
+
+	/* PCI: 0xfb end node + discard parameter; 0xfa passes on; the PCI
+	 * goes along after it */
+	isup_msg_add(&in, 0xfb, (const uint8_t[]){9}, 1);
+	isup_msg_add(&in, ISUP_PAR_PARAMETER_COMPATIBILITY_INFORMATION,
+		     (const uint8_t[]){0xfb, 0x80 | 0x01 | 0x10}, 2);
+	n = isup_msg_encode(ISUP_VAR_ITU, &in, enc, sizeof(enc));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, enc, (size_t)n, &dec, &err), 0);
+	iw_sipi_unknown(&dec, IW_SIPI_UNKNOWN_MAX, &u);
+	ck_assert_uint_eq(u.passed, 1);
+	ck_assert_uint_eq(u.discarded, 1);
+	ck_assert_uint_eq(u.len, 9);
+	ck_assert_mem_eq(u.raw, ((const uint8_t[]){0xfa, 3, 1, 2, 3, 0x39, 2, 0xfb, 0x91}), 9);
+
+	/* the bound: a 90-octet unknown parameter does not fit with the
+	 * first; without an instruction it is dropped */
+	isup_msg_init(&in, ISUP_MT_IAM, 5);
+	isup_msg_add(&in, ISUP_PAR_NATURE_OF_CONNECTION_INDICATORS, &noci, 1);
+	isup_msg_add(&in, ISUP_PAR_FORWARD_CALL_INDICATORS, fci, 2);
+	isup_msg_add(&in, ISUP_PAR_CALLING_PARTYS_CATEGORY, &cpc, 1);
+	isup_msg_add(&in, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT, &tmr, 1);
+	isup_msg_add(&in, ISUP_PAR_CALLED_PARTY_NUMBER, called, sizeof(called));
+	isup_msg_add(&in, 0xfa, (const uint8_t[]){1, 2, 3}, 3);
+	isup_msg_add(&in, 0xfc, big, sizeof(big));
+	n = isup_msg_encode(ISUP_VAR_ITU, &in, enc, sizeof(enc));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, enc, (size_t)n, &dec, &err), 0);
+	iw_sipi_unknown(&dec, IW_SIPI_UNKNOWN_MAX, &u);
+	ck_assert_uint_eq(u.passed, 1);
+	ck_assert_uint_eq(u.discarded, 1);
+	ck_assert(!u.release);
+	ck_assert_uint_le(u.len, IW_SIPI_UNKNOWN_MAX);
+	/* ... and with "pass on not possible: release call" the call goes */
+	isup_msg_add(&in, ISUP_PAR_PARAMETER_COMPATIBILITY_INFORMATION,
+		     (const uint8_t[]){0xfc, 0x80}, 2);
+	n = isup_msg_encode(ISUP_VAR_ITU, &in, enc, sizeof(enc));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(isup_msg_decode(ISUP_VAR_ITU, enc, (size_t)n, &dec, &err), 0);
+	iw_sipi_unknown(&dec, IW_SIPI_UNKNOWN_MAX, &u);
+	ck_assert(u.release);
+	ck_assert_uint_eq(u.release_code, 0xfc);
+}
+END_TEST
+
 Suite *iw_sipi_suite(void)
 {
 	Suite *s = suite_create("iw_sipi");
@@ -747,6 +897,8 @@ Suite *iw_sipi_suite(void)
 	tcase_add_test(tc, test_cic);
 	tcase_add_test(tc, test_backward_fits);
 	tcase_add_test(tc, test_convert_variants);
+	tcase_add_test(tc, test_param_compat);
+	tcase_add_test(tc, test_unknown_carry);
 	suite_add_tcase(s, tc);
 	return s;
 }

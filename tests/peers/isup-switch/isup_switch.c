@@ -522,6 +522,33 @@ static void sniff_params(int cic, const uint8_t *isup, size_t len)
 	int obci;
 
 	switch (isup[2]) {
+	case 0x01: /* IAM: the optional part pointer is octet 9 in both variants
+		    * (ITU: 5 fixed octets, called; ANSI: 4, USI, called) */
+		if (len < 10)
+			return;
+		if (isup[9]) {
+			size_t at = 9 + (size_t)isup[9];
+
+			opt_codes(isup, len, at, opts, sizeof(opts));
+			/* the codes no Q.763 or T1.113 parameter uses, with
+			 * their values: what a transit exchange carried on */
+			for (; at + 1 < len && isup[at] && at + 2 + isup[at + 1] <= len;
+			     at += 2 + (size_t)isup[at + 1]) {
+				char hex[2 * 255 + 1];
+
+				if (isup[at] < 0xf0)
+					continue;
+				for (unsigned k = 0; k < isup[at + 1]; k++)
+					snprintf(hex + 2 * k, 3, "%02x", isup[at + 2 + k]);
+				hex[2 * isup[at + 1]] = 0;
+				isw_out("EV IAMX cic=%d code=%02x val=%s", cic, isup[at],
+					isup[at + 1] ? hex : "-");
+			}
+		} else {
+			snprintf(opts, sizeof(opts), "-");
+		}
+		isw_out("EV IAMP cic=%d opt=%s", cic, opts);
+		break;
 	case 0x06: /* ACM: BCI (2), pointer to the optional part */
 	case 0x07: /* CON: the same */
 		if (len < 6)

@@ -5,6 +5,7 @@
  *       answers every INVITE with 180 then 200 (SDP), takes the BYE
  *   sip-ua --listen udp|tcp:IP:PORT --uac IP:PORT --calls N [--hold MS] [--seconds S]
  *          [--ruri URI] [--sipi-iam CALLING:CPC:APRI]
+ *          [--sipi-extra HEX]
  *          [--auth USER:PASSWORD]
  *   --require-auth USER:PASSWORD (UAS): challenge callers from 127.0.0.1 (digest)
  *   --listen tls:IP:PORT --cert PEM --key PEM; --ca PEM --tls-name NAME (verify the peer)
@@ -41,6 +42,8 @@ static const char *ruri_opt;
  * (Q.1912.5) with this calling number (national), category and
  * presentation indicator */
 static const char *sipi_iam;
+static uint8_t sipi_extra[96];
+static size_t sipi_extra_len;
 
 static const char sdp_fmt[] = "v=0\r\n"
 			      "o=tandem 1 1 IN IP4 %s\r\n"
@@ -161,7 +164,7 @@ static void place_call(void *p)
 		struct isup_number called = {.noa = 3, .npi = 1, .st = true},
 				   calling = {.noa = 3, .npi = 1};
 		uint8_t noci = 0, fci[2] = {0x60, 0x01}, cpc = 10, tmr = 3, cd[24], cg[24],
-			enc[128];
+			enc[272];
 		unsigned apri = 0;
 		struct isup_msg m;
 		const uint8_t *body;
@@ -182,6 +185,12 @@ static void place_call(void *p)
 		isup_msg_add(&m, ISUP_PAR_TRANSMISSION_MEDIUM_REQUIREMENT, &tmr, 1);
 		isup_msg_add(&m, ISUP_PAR_CALLED_PARTY_NUMBER, cd, (size_t)n1);
 		isup_msg_add(&m, ISUP_PAR_CALLING_PARTY_NUMBER, cg, (size_t)n2);
+		/* --sipi-extra HEX: raw optional parameters (code, length,
+		 * value ...) added to the IAM, e.g. ones no exchange knows */
+		for (size_t k = 0;
+		     k + 2 <= sipi_extra_len && k + 2 + sipi_extra[k + 1] <= sipi_extra_len;
+		     k += 2 + (size_t)sipi_extra[k + 1])
+			isup_msg_add(&m, sipi_extra[k], &sipi_extra[k + 2], sipi_extra[k + 1]);
 		n = isup_msg_encode(ISUP_VAR_ITU, &m, enc, sizeof(enc));
 		if (n > 0 && iw_sipi_isup_strip_cic(enc, (size_t)n, &body, &blen, &cic) == 0) {
 			n = iw_sipi_build(mp, sizeof(mp), sdp, strlen(sdp), body, blen,
@@ -261,7 +270,16 @@ int main(int argc, char **argv)
 			ruri_opt = argv[++i];
 		else if (!strcmp(argv[i], "--sipi-iam") && v)
 			sipi_iam = argv[++i];
-		else if (!strcmp(argv[i], "--calls") && v)
+		else if (!strcmp(argv[i], "--sipi-extra") && v) {
+			const char *h = argv[++i];
+			unsigned b;
+
+			for (sipi_extra_len = 0;
+			     h[0] && h[1] && sipi_extra_len < sizeof(sipi_extra) &&
+			     sscanf(h, "%2x", &b) == 1;
+			     h += 2)
+				sipi_extra[sipi_extra_len++] = (uint8_t)b;
+		} else if (!strcmp(argv[i], "--calls") && v)
 			calls_wanted = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--hold") && v)
 			hold_ms = atoi(argv[++i]);

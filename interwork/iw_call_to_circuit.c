@@ -353,8 +353,10 @@ void iw_sip_incoming(struct iw *iw, struct sip_leg *leg, struct sip_trunk *trunk
 					"SIP-I IAM: %u unrecognised parameter(s) discarded\n",
 					u.discarded);
 			if (u.passed) {
-				memcpy(spec.extra, u.raw, u.len);
-				spec.extra_len = (uint8_t)u.len;
+				/* the call owns them: a route advance sends them
+				 * again */
+				spec.extra = talloc_memdup(c, u.raw, u.len);
+				spec.extra_len = spec.extra ? (uint8_t)u.len : 0;
 				spec.extra_variant = (uint8_t)bv;
 				LOGCALL(c, LOGL_INFO,
 					"SIP-I IAM: %u unrecognised parameter(s) passed on (%zu "

@@ -775,6 +775,11 @@ struct isup_call *isup_call_out(struct isup_link *l, const struct isup_call_spec
 	if (!c)
 		return NULL;
 	c->spec = *spec;
+	c->spec.extra = NULL;
+	c->spec.extra_len = 0;
+	if (spec->extra && spec->extra_len && spec->extra_len <= ISUP_CALL_EXTRA_MAX &&
+	    (c->spec.extra = talloc_memdup(c, spec->extra, spec->extra_len)))
+		c->spec.extra_len = spec->extra_len;
 	c->echo_control = spec->echo_control;
 	if (ops)
 		c->ops = ops;

@@ -121,10 +121,12 @@ struct isup_call_spec {
 	uint8_t hop_counter;
 	/* optional parameters carried on as they came (Q.764 2.9.5.3: ones
 	 * tandem does not recognise, from a SIP-I IAM): code, length, value
-	 * triples, appended to the IAM's optional part */
+	 * triples, appended to the IAM's optional part (at most
+	 * ISUP_CALL_EXTRA_MAX octets; isup_call_out keeps its own copy, so
+	 * that only a call that carries some pays for them) */
 	uint8_t extra_len;
 	uint8_t extra_variant; /* enum isup_variant they are coded in: another linkset drops them */
-	uint8_t extra[ISUP_CALL_EXTRA_MAX];
+	const uint8_t *extra;
 };
 
 /* Seize a circuit and send IAM. NULL when no circuit is free (-> cause 34). */

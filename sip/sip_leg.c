@@ -281,7 +281,7 @@ void sip_leg_send_ack(struct sip_leg *leg)
 {
 	struct sip_txn_dest d;
 
-	if (!leg->ack)
+	if (!leg->uac || !leg->ack)
 		return;
 	sip_leg_dialog_dest(leg, &d);
 	sip_ua_send(leg->ua, &d, leg->ack, leg->ack_len);
@@ -378,8 +378,10 @@ void sip_leg_confirmed_trim(struct sip_leg *leg)
 	TALLOC_FREE(leg->ct);
 	TALLOC_FREE(leg->body);
 	leg->body_len = 0;
-	TALLOC_FREE(leg->ok); /* UAS: acknowledged, not sent again */
-	leg->ok_len = 0;
+	if (!leg->uac) {
+		TALLOC_FREE(leg->ok); /* UAS: acknowledged, not sent again */
+		leg->ok_len = 0;
+	}
 }
 
 /* --- BYE and CANCEL client transactions --- */
@@ -458,7 +460,8 @@ int sip_leg_bye_body(struct sip_leg *leg, const struct sip_body *body)
 		return -ENOTCONN;
 	leg->bye_txn = sip_leg_start_request_body(leg, "BYE", sip_dialog_next_cseq(leg->dlg), body,
 						  &bye_ops);
-	osmo_timer_del(&leg->ok_timer);
+	if (!leg->uac)
+		osmo_timer_del(&leg->ok_timer);
 	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING); /* we ended it: the owner knows */
 	return leg->bye_txn ? 0 : -EIO;
 }
@@ -534,7 +537,8 @@ void sip_leg_bye_rx(struct sip_ua *ua, struct sip_txn *t, const struct sip_txn_i
 		return;
 	}
 	sip_ua_respond_simple(ua, t, m, 200, NULL);
-	osmo_timer_del(&leg->ok_timer);
+	if (!leg->uac)
+		osmo_timer_del(&leg->ok_timer);
 	tell = !sip_leg_ended(leg);
 	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
 	if (tell && leg->ops && leg->ops->bye)

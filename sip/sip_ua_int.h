@@ -56,16 +56,24 @@ struct sip_leg {
 	/* UAC: our INVITE carried no SDP (delayed offer): a 2xx's SDP is an
 	 * offer that its ACK must answer (RFC 3261 13.2.1), a late fork's too */
 	bool offerless;
-	/* UAC: the ACK for the 2xx, sent again for each retransmitted 2xx,
-	 * freed 64*T1 after the 2xx (no retransmission comes later) */
-	uint8_t *ack;
-	size_t ack_len;
-	struct osmo_timer_list ack_timer;
-	/* UAS: our 2xx, retransmitted until the ACK (13.3.1.4) */
-	uint8_t *ok;
-	size_t ok_len;
-	struct osmo_timer_list ok_timer;
-	unsigned ok_interval_ms, ok_elapsed_ms;
+	/* a leg is a UAC or a UAS for its life: what only one of them keeps
+	 * shares the memory (issue 13: <= 4 KiB of signalling per call) */
+	union {
+		/* UAC: the ACK for the 2xx, sent again for each retransmitted
+		 * 2xx, freed 64*T1 after the 2xx (no retransmission comes later) */
+		struct {
+			uint8_t *ack;
+			size_t ack_len;
+			struct osmo_timer_list ack_timer;
+		};
+		/* UAS: our 2xx, retransmitted until the ACK (13.3.1.4) */
+		struct {
+			uint8_t *ok;
+			size_t ok_len;
+			struct osmo_timer_list ok_timer;
+			unsigned ok_interval_ms, ok_elapsed_ms;
+		};
+	};
 	/* RFC 4028 session timer of the established dialog */
 	struct sip_session_timer st;
 	/* UAC: what our INVITE asks (7.1; the trunk's session-timer, raised

@@ -183,6 +183,11 @@ static void dialog_from_response(struct sip_leg *leg, const struct sip_msg *rsp,
 	struct sip_contact ct;
 
 	if (leg->dlg) {
+		/* RFC 3261 12.2.1.2: the 2xx to the INVITE (a target refresh)
+		 * replaces the remote target with its Contact; a provisional
+		 * without one had left the To URI there */
+		if (sip_msg_contact(rsp, 0, &ct) == 0)
+			sip_dialog_set_target(leg->dlg, ct.na.uri);
 		if (confirmed)
 			sip_dialog_confirm(leg->dlg);
 		return;

@@ -669,7 +669,7 @@ START_TEST(test_iam_extra_params)
 	spec.called.noa = 3;
 	spec.called.npi = 1;
 	snprintf(spec.called.digits, sizeof(spec.called.digits), "%s", "301234");
-	memcpy(spec.extra, extra, sizeof(extra));
+	spec.extra = extra;
 	spec.extra_len = sizeof(extra);
 	spec.extra_variant = (uint8_t)v;
 	c = isup_call_out(L, &spec, NULL, &OW);

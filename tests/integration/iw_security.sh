@@ -100,12 +100,18 @@ sip
   remote 127.0.0.3 $UA_A
  trunk b-side
   remote 127.0.0.1 $UAS_B
+ ! Kamailio here relays without record_route: our in-dialog requests go
+ ! through it anyway (outbound-proxy), as toward a carrier's proxy; sipp
+ ! behind it answers a request to where its call came from (the proxy),
+ ! not per Via, so a BYE sent straight to its Contact is never answered
  trunk kam
   remote 127.0.0.1 $KAM
   auth tandem s3cret
+  outbound-proxy
  trunk kam-bad
   remote 127.0.0.1 $KAM
   auth tandem wrong
+  outbound-proxy
 routing
  numbering country-code 49 national-prefix 0 international-prefix 00
  route to-isup 4977 via lA

@@ -70,7 +70,7 @@ echo "wait-link 10" >&3
 wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:sip-edge:link-up"
 sleep 0.5
 
-iams() { grep -c "^EV IAM" "$out"; }
+iams() { grep -c "^EV IAM " "$out"; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$td/status"; }
 sec() { vty $VTY "show sip security"; }
 refused() { # REASON-TEXT: the counter of that refusal
@@ -90,7 +90,7 @@ for tr in u1 t1; do
 	n0=$(iams)
 	call "trunk-$tr" 127.0.0.2 $tr +498911100$((${#tr}))
 	rc_trunk=$?
-	wait_ev "$out" "^EV IAM" 30 $((n0 + 1))
+	wait_ev "$out" "^EV IAM " 30 $((n0 + 1))
 	n1=$(iams)
 	call "stranger-$tr" 127.0.0.3 $tr +498922200$((${#tr}))
 	sleep 0.3

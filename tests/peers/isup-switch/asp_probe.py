@@ -278,7 +278,7 @@ class Probe:
         # incoming call
         called, calling = ("4930123", "4989555") if not self.ansi else ("2125551234", "9725550000")
         self.data(self.iam(3, called, calling))
-        l = self.wait_line("EV IAM")
+        l = self.wait_line("EV IAM ")
         self.check("IAM reported", l is not None and
                    l.startswith("EV IAM cic=3 called=%s calling=%s cpc=10" % (called, calling)),
                    str(l))

@@ -46,6 +46,20 @@ if [ -n "$sctp_tests" ] && [ "${TANDEM_VM:-}" != never ] &&
 	vm_bg=$!
 fi
 
+# A network namespace per integration script (and for the unit runners, whose
+# socket tests bind fixed loopback ports too), loopback up, where this user
+# can make one; else the scripts share this host's ports and run one at a time.
+jobs=${TANDEM_IT_JOBS:-2}
+if unshare -n sh -c 'ip link set lo up' 2>/dev/null; then
+	nsrun=(unshare -n sh -c 'ip link set lo up && exec "$@"' nsrun)
+	nsnote=", each in a network namespace of its own"
+else
+	echo "== integration: cannot make a network namespace (unshare -n): one script at a time on this host's ports"
+	nsrun=()
+	nsnote=""
+	jobs=1
+fi
+
 # unit LABEL BINARY: run one flavour of the Check runner (environment from the
 # caller) into build/LABEL.out, then judge it by more than its lines: the
 # runner must exit, print its summary "LABEL: P passed, F failed, S skipped,
@@ -55,7 +69,7 @@ fi
 unit() {
 	label=$1 bin=$2 out="$build/$1.out"
 	REGISTERED=0
-	"$bin" "$label" >"$out" 2>>"$build/$label.stderr"
+	"${nsrun[@]}" "$bin" "$label" >"$out" 2>>"$build/$label.stderr"
 	rc=$?
 	cat "$out"
 	grep -E '^(PASS|FAIL|SKIP) ' "$out" >>"$log"
@@ -122,18 +136,6 @@ collect() {
 	fi
 }
 
-# A network namespace per script, loopback up, where this user can make one;
-# else the scripts share this host's ports and run one at a time.
-jobs=${TANDEM_IT_JOBS:-2}
-if unshare -n sh -c 'ip link set lo up' 2>/dev/null; then
-	nsrun=(unshare -n sh -c 'ip link set lo up && exec "$@"' nsrun)
-	nsnote=", each in a network namespace of its own"
-else
-	echo "== integration: cannot make a network namespace (unshare -n): one script at a time on this host's ports"
-	nsrun=()
-	nsnote=""
-	jobs=1
-fi
 
 # The scripts, longest first (from the last runs) so that two at a time end
 # together; the call suites again against tandemd-san ("@san"). An entry is

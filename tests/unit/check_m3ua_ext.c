@@ -381,6 +381,7 @@ START_TEST(test_asp_identifier)
 	 * fails: up to 20 s of fake time */
 	for (int i = 0; i < 2000 && m3ua_asp_state(b.asp) != M3UA_ASP_S_ACTIVE; i++)
 		unit_loop_run(b.l, 10);
+	UNIT_LOOP_UNTIL(b.l, m3ua_asp_state(b.asp) == M3UA_ASP_S_ACTIVE, 0, 20000);
 	ck_assert_int_eq(m3ua_asp_state(b.asp), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(NSG(ASPSM, UP), 2);
 	LAST(ASPSM, UP, &m);
@@ -499,10 +500,10 @@ START_TEST(test_ipsp_de_pair)
 	unit_loop_run(l, 50);
 	/* the TCP connection and the handshake on a loaded machine: more real
 	 * loop passes, the fake clock held (no retransmission may happen) */
-	for (int i = 0; i < 3000 && (m3ua_asp_peer_state(a) != M3UA_ASP_S_ACTIVE ||
-				     m3ua_asp_peer_state(b) != M3UA_ASP_S_ACTIVE);
-	     i++)
-		unit_loop_run(l, 0);
+	UNIT_LOOP_UNTIL(l,
+			m3ua_asp_peer_state(a) == M3UA_ASP_S_ACTIVE &&
+				m3ua_asp_peer_state(b) == M3UA_ASP_S_ACTIVE,
+			0, 20000);
 	sta = m3ua_asp_get_stats(a);
 	stb = m3ua_asp_get_stats(b);
 	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
@@ -546,6 +547,12 @@ START_TEST(test_ipsp_de_pair)
 				     m3ua_asp_peer_state(b) == M3UA_ASP_S_ACTIVE);
 	     i++)
 		unit_loop_run(l, 10);
+	UNIT_LOOP_UNTIL(l,
+			m3ua_asp_state(a) == M3UA_ASP_S_ACTIVE &&
+				m3ua_asp_peer_state(a) == M3UA_ASP_S_ACTIVE &&
+				m3ua_asp_state(b) == M3UA_ASP_S_ACTIVE &&
+				m3ua_asp_peer_state(b) == M3UA_ASP_S_ACTIVE,
+			0, 20000);
 	ck_assert_int_eq(m3ua_asp_state(a), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_peer_state(a), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(b), M3UA_ASP_S_ACTIVE);

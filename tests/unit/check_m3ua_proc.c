@@ -921,10 +921,10 @@ START_TEST(test_ipsp_se)
 	unit_loop_run(l, 50);
 	/* the TCP connection and the handshake on a loaded machine: more real
 	 * loop passes, the fake clock held (no retransmission may happen) */
-	for (int i = 0; i < 3000 && (m3ua_asp_state(cli) != M3UA_ASP_S_ACTIVE ||
-				     m3ua_asp_state(srv) != M3UA_ASP_S_ACTIVE);
-	     i++)
-		unit_loop_run(l, 0);
+	UNIT_LOOP_UNTIL(l,
+			m3ua_asp_state(cli) == M3UA_ASP_S_ACTIVE &&
+				m3ua_asp_state(srv) == M3UA_ASP_S_ACTIVE,
+			0, 20000);
 	ck_assert_int_eq(m3ua_asp_state(cli), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(us.st, M3UA_ASP_S_ACTIVE);
@@ -953,12 +953,17 @@ START_TEST(test_ipsp_se)
 	/* and up again; then the client's association drops: it reconnects */
 	m3ua_asp_set_target(cli, M3UA_ASP_S_ACTIVE);
 	unit_loop_run(l, 20);
+	UNIT_LOOP_UNTIL(l, m3ua_asp_state(srv) == M3UA_ASP_S_ACTIVE, 0, 20000);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
 	m3ua_asp_reset(cli);
 	unit_loop_run(l, 20);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_DOWN);
 	for (int i = 0; i < 100 && m3ua_asp_state(srv) != M3UA_ASP_S_ACTIVE; i++)
 		unit_loop_run(l, 10);
+	UNIT_LOOP_UNTIL(l,
+			m3ua_asp_state(srv) == M3UA_ASP_S_ACTIVE &&
+				m3ua_asp_state(cli) == M3UA_ASP_S_ACTIVE,
+			0, 20000);
 	ck_assert_int_eq(m3ua_asp_state(srv), M3UA_ASP_S_ACTIVE);
 	ck_assert_int_eq(m3ua_asp_state(cli), M3UA_ASP_S_ACTIVE);
 	m3ua_asp_free(cli);

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <osmocom/core/timer.h>
 #include <osmocom/core/timer_compat.h>
@@ -121,6 +122,14 @@ static void settle(struct loop *l, struct loop_timer *g)
 		loop_run_once(l);
 		quiet = st->cqes - before <= 1 ? quiet + 1 : 0;
 	}
+}
+
+unsigned long long unit_real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
 void unit_loop_run(struct loop *l, unsigned fake_ms)

@@ -43,3 +43,14 @@ const char *unit_vector_path(const char *rel);
  * run. Fixed numbers of turns were flaky under load; quiet is not. */
 struct loop;
 void unit_loop_run(struct loop *l, unsigned fake_ms);
+/* milliseconds of the real monotonic clock (not the osmo override) */
+unsigned long long unit_real_ms(void);
+/* UNIT_LOOP_UNTIL(l, COND, FAKE_STEP, REAL_MS): unit_loop_run(l, FAKE_STEP)
+ * until COND holds or REAL_MS of real time went by: a TCP handshake on a
+ * starved machine needs more passes than any fixed count gave it */
+#define UNIT_LOOP_UNTIL(l, cond, fake_step, real_ms)                \
+	do {                                                        \
+		unsigned long long t0_ = unit_real_ms();            \
+		while (!(cond) && unit_real_ms() - t0_ < (real_ms)) \
+			unit_loop_run((l), (fake_step));            \
+	} while (0)

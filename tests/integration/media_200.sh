@@ -109,4 +109,22 @@ check "it:media200-overload-reported ($(grep '^worker 0: [Ok]' <<<"$show"))" \
 	grep -q "overloaded [1-9][0-9]* times" <<<"$show"
 check "it:media200-overload-logged ($(grep -m1 'media worker 0 overloaded' "$TMPD/tandemd.log"))" \
 	grep -q "media worker 0 overloaded" "$TMPD/tandemd.log"
+# The worker's kernel drops (told by the datagrams read after a drop,
+# SO_RXQ_OVFL) against the kernel's own per-socket counters of tandem's
+# span and RTP ports (/proc/net/udp of this namespace: the drops column)
+kdrops=$(sed -n 's/.*kernel drops \([0-9]*\) .*/\1/p' <<<"$show" | head -1)
+pdrops=0
+while read -r hexport d; do
+	p=$((16#$hexport))
+	if { [ $p -ge 24800 ] && [ $p -le 24824 ] && [ $(((p - 24800) % 4)) = 0 ]; } ||
+		{ [ $p -ge 25000 ] && [ $p -le 25999 ]; }; then
+		pdrops=$((pdrops + d))
+	fi
+done < <(awk 'NR > 1 { split($2, a, ":"); print a[2], $NF }' /proc/net/udp)
+if [ "${pdrops:-0}" -gt 0 ]; then
+	check "it:media200-kernel-drops-counted (tandem $kdrops, kernel $pdrops)" \
+		test "${kdrops:-x}" = "$pdrops"
+else
+	skip "it:media200-kernel-drops-counted (the freeze overflowed no receive queue: tandem ${kdrops:-?}, kernel 0)"
+fi
 exit ${FAILED:-0}

@@ -517,10 +517,26 @@ static void worker_health(struct media_worker *w)
 	}
 }
 
+/* The channels one 100 ms tick looks at (RTCP due, RTP timeout): up to
+ * TICK_ALL, all of them; more are seen in turn, a tenth per tick (each
+ * once a second: RTCP's 5 s interval and the RTP timeout need no finer
+ * grain), so 10,000 channels cost 10,000 visits a second, not 100,000. */
+#define TICK_ALL 256
+
+static unsigned tick_share(unsigned n_live)
+{
+	unsigned tenth = (n_live + 9) / 10;
+
+	if (n_live <= TICK_ALL)
+		return n_live;
+	return tenth > TICK_ALL ? tenth : TICK_ALL;
+}
+
 static void worker_tick(void *priv)
 {
 	struct media_worker *w = priv;
 	uint64_t now = loop_now_ns(), limit = (uint64_t)w->e->cfg.rtp_timeout_ms * 1000000ull;
+	unsigned todo = tick_share(w->n_live);
 
 	if (w->tick_due_ns && now > w->tick_due_ns && now - w->tick_due_ns > w->late_max_ns)
 		w->late_max_ns = now - w->tick_due_ns;
@@ -532,9 +548,14 @@ static void worker_tick(void *priv)
 		w->next_health_ns = now + 1000000000ull;
 	}
 
-	for (unsigned i = 0; i < w->n_live; i++) {
-		struct media_chan *c = &w->chans[w->live_slots[i]];
+	for (unsigned k = 0; k < todo; k++) {
+		struct media_chan *c;
 
+		/* (a release moves the last slot into the freed place: a
+		 * channel may be seen twice or once not in a round, no harm) */
+		if (w->tick_next >= w->n_live)
+			w->tick_next = 0;
+		c = &w->chans[w->live_slots[w->tick_next++]];
 		if (c->cfg.mode == MEDIA_MODE_TDM)
 			chan_rtcp_tick(c, now);
 		if (!limit)

@@ -169,6 +169,7 @@ struct media_worker {
 	 * the health second walk these, not all chans_per_worker slots) */
 	uint32_t *live_slots;
 	unsigned n_live;
+	unsigned tick_next; /* where in live_slots the next tick goes on */
 	struct loop_timer tick;
 	/* by span number; made by the signalling thread before CMD_SPAN */
 	struct media_span *spans[MEDIA_MAX_SPANS];

@@ -355,13 +355,17 @@ static void worker_cmd(void *priv)
 			c->w = w;
 			c->id = ev.chan;
 			c->rtp = loop_udp_adopt(w->loop, cmd.fd_rtp, rtp_rx, c);
-			c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c);
+			/* no RTCP socket: muxed from the start */
+			c->mux = cmd.fd_rtcp < 0;
+			if (!c->mux)
+				c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c);
 			c->last_rx_ns = loop_now_ns();
-			c->in_use = c->rtp && c->rtcp;
+			c->in_use = c->rtp && (c->rtcp || c->mux);
 			if (c->in_use) {
 				/* the health check's kernel drops (worker_health) */
 				loop_udp_count_drops(c->rtp);
-				loop_udp_count_drops(c->rtcp);
+				if (c->rtcp)
+					loop_udp_count_drops(c->rtcp);
 				c->live_idx = w->n_live;
 				w->live_slots[w->n_live++] = cmd.slot;
 			}
@@ -1100,8 +1104,8 @@ static int bind_udp(uint32_t addr, uint16_t port)
 	return fd;
 }
 
-int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
-		     struct sockaddr_storage *local_rtp)
+static int chan_alloc(struct media_engine *e, int worker, uint32_t *id,
+		      struct sockaddr_storage *local_rtp, bool mux)
 {
 	unsigned wi = 0;
 	uint32_t slot;
@@ -1129,8 +1133,8 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		cmd.fd_rtp = bind_udp(addr, port);
 		if (cmd.fd_rtp < 0)
 			continue;
-		cmd.fd_rtcp = bind_udp(addr, (uint16_t)(port + 1));
-		if (cmd.fd_rtcp < 0) {
+		cmd.fd_rtcp = mux ? -1 : bind_udp(addr, (uint16_t)(port + 1));
+		if (!mux && cmd.fd_rtcp < 0) {
 			close(cmd.fd_rtp);
 			continue;
 		}
@@ -1138,7 +1142,8 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		rc = cmd_send(e, wi, &cmd);
 		if (rc < 0) {
 			close(cmd.fd_rtp);
-			close(cmd.fd_rtcp);
+			if (cmd.fd_rtcp >= 0)
+				close(cmd.fd_rtcp);
 			return rc;
 		}
 		e->ports_used[p / 8] |= (uint8_t)(1u << (p % 8));
@@ -1158,6 +1163,18 @@ int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		return 0;
 	}
 	return -EADDRINUSE;
+}
+
+int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
+		     struct sockaddr_storage *local_rtp)
+{
+	return chan_alloc(e, worker, id, local_rtp, false);
+}
+
+int media_chan_alloc_mux(struct media_engine *e, int worker, uint32_t *id,
+			 struct sockaddr_storage *local_rtp)
+{
+	return chan_alloc(e, worker, id, local_rtp, true);
 }
 
 static int chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd)

@@ -753,6 +753,72 @@ START_TEST(test_rtcp_mux)
 }
 END_TEST
 
+/* Issue 13: a channel that answers an offer of rtcp-mux is muxed from its
+ * allocation: no RTCP socket at all (its port was bound and closed again
+ * per call), RTCP taken on the RTP port, the stats say mux. */
+START_TEST(test_rtcp_mux_from_alloc)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 4, .rtp_port_min = 26050, .rtp_port_max = 26057};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage la;
+	struct sockaddr_in ca_addr, rtcp_at;
+	socklen_t alen = sizeof(ca_addr);
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_LOOPBACK};
+	struct media_chan_stats st;
+	uint8_t pkt[172];
+	uint32_t a;
+	int ca = udp_client(), probe;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(getsockname(ca, (struct sockaddr *)&ca_addr, &alen), 0);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc_mux(e, -1, &a, &la), 0);
+	st = query(e, l, &log, a);
+	ck_assert(st.rtcp_mux);
+	/* the odd port of the pair was never the channel's */
+	rtcp_at = *(struct sockaddr_in *)&la;
+	rtcp_at.sin_port = htons((uint16_t)(ntohs(rtcp_at.sin_port) + 1));
+	probe = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_eq(bind(probe, (struct sockaddr *)&rtcp_at, sizeof(rtcp_at)), 0);
+	close(probe);
+	memcpy(&cc.remote, &ca_addr, sizeof(ca_addr));
+	cc.remote_len = sizeof(ca_addr);
+	cc.rtcp_port = ntohs(ca_addr.sin_port);
+	cc.rtcp_mux = true;
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	turn(l, 20);
+	/* an RR and an RTP packet on the RTP port: the RR is RTCP, the RTP echoed */
+	sendto(ca, (const uint8_t[8]){0x80, 201, 0, 1, 0, 0, 0, 7}, 8, 0, (struct sockaddr *)&la,
+	       sizeof(struct sockaddr_in));
+	rtp_pkt(pkt, 1);
+	sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+	ck_assert_int_eq(recv_count(ca, 1000), 1);
+	st = query(e, l, &log, a);
+	ck_assert(st.rtcp_mux);
+	ck_assert_uint_eq(st.rx_pkts, 1);
+	ck_assert_uint_eq(st.rx_bad, 0);
+	ck_assert_uint_eq(st.rx_refused, 0);
+	ck_assert_int_eq(media_chan_free(e, a), 0);
+	turn(l, 100);
+	ck_assert_int_eq(log.freed, 1);
+	/* the plain allocation still binds both ports of its pair */
+	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
+	rtcp_at = *(struct sockaddr_in *)&la;
+	rtcp_at.sin_port = htons((uint16_t)(ntohs(rtcp_at.sin_port) + 1));
+	probe = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_lt(bind(probe, (struct sockaddr *)&rtcp_at, sizeof(rtcp_at)), 0);
+	close(probe);
+
+	media_engine_stop(e);
+	talloc_free(e);
+	close(ca);
+	loop_free(l);
+}
+END_TEST
+
 Suite *media_worker_suite(void)
 {
 	Suite *s = suite_create("media_worker");
@@ -766,6 +832,7 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_worker_logging_under_load);
 	tcase_add_test(tc, test_tap);
 	tcase_add_test(tc, test_rtcp_mux);
+	tcase_add_test(tc, test_rtcp_mux_from_alloc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,7 +26,8 @@
 #   (400 held: each held call has 2 RTP sockets, and a VTY connection on a
 #   descriptor >= 1024 aborts tandemd until issue 13 item 1 is merged)
 #   CPS_RATES="..." CPS_STEP_S=N CPS_HOLD=N override; CPS_PERF=1 records
-#   tandemd A with perf during the step at CPS_PERF_RATE (default 300).
+#   tandemd A with perf during the step at CPS_PERF_RATE (default 300)
+#   (CPS_PERF_CG="--call-graph dwarf" for call chains through libraries).
 #   CPS_KAMAILIO=0 leaves Kamailio out; CPS_HOLD=0 ends after the steps
 #   (no memory phase); CPS_TANDEMD=path runs another tandemd build (an
 #   old one against a new one: tests/bench/cps_ab.sh).
@@ -208,7 +209,7 @@ MAXC=0 MAXK=0 RES=()
 for rate in $RATES; do
 	calls=$((rate * STEP_S))
 	if [ -n "${CPS_PERF:-}" ] && [ "$rate" = "${CPS_PERF_RATE:-300}" ] && command -v perf >/dev/null; then
-		perf record -F 999 -g -p $TA -o "$TMPD/perf.data" >perf.log 2>&1 &
+		perf record -F 999 ${CPS_PERF_CG:--g} -p $TA -o "$TMPD/perf.data" >perf.log 2>&1 &
 		PERF=$!
 	fi
 	r=$(run_step chain $SIPA $rate $calls $TA $TB)

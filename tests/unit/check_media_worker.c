@@ -819,6 +819,40 @@ START_TEST(test_rtcp_mux_from_alloc)
 }
 END_TEST
 
+/* Issue 13: above 256 channels the 100 ms tick sees a tenth of them in
+ * turn; every one is still seen (here: each idle channel reports its RTP
+ * timeout once, within about a second of it). */
+START_TEST(test_tick_many_channels)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {.workers = 1,
+				.chans_per_worker = 320,
+				.rtp_port_min = 27000,
+				.rtp_port_max = 27000 + 2 * 320 - 1,
+				.rtp_timeout_ms = 300};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	uint32_t id;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_eq(media_chan_alloc(e, -1, &id, NULL), 0);
+	synced(l, e, id, &log);
+	/* 300 ms without RTP, then at most 10 ticks to see them all (and
+	 * room for a loaded machine) */
+	for (int i = 0; i < 400 && log.timeouts < 300; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.timeouts, 300);
+	/* once each: nothing more in another round */
+	turn(l, 1200);
+	ck_assert_int_eq(log.timeouts, 300);
+	media_engine_stop(e);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 Suite *media_worker_suite(void)
 {
 	Suite *s = suite_create("media_worker");
@@ -833,6 +867,7 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_tap);
 	tcase_add_test(tc, test_rtcp_mux);
 	tcase_add_test(tc, test_rtcp_mux_from_alloc);
+	tcase_add_test(tc, test_tick_many_channels);
 	suite_add_tcase(s, tc);
 	return s;
 }

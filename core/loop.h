@@ -37,8 +37,12 @@ struct loop_cfg {
 };
 
 /* Room in a UDP receive buffer before the payload: the multishot recvmsg
- * header and the source address (liburing io_uring_recvmsg_out layout). */
-#define LOOP_UDP_RX_ROOM (sizeof(struct io_uring_recvmsg_out) + sizeof(struct sockaddr_storage))
+ * header, the source address and the control data (liburing
+ * io_uring_recvmsg_out layout); LOOP_UDP_CTL_ROOM holds the one control
+ * message asked for (SO_RXQ_OVFL: loop_udp_count_drops). */
+#define LOOP_UDP_CTL_ROOM 32u
+#define LOOP_UDP_RX_ROOM \
+	(sizeof(struct io_uring_recvmsg_out) + sizeof(struct sockaddr_storage) + LOOP_UDP_CTL_ROOM)
 
 struct loop_stats {
 	uint64_t turns;		 /* loop iterations */
@@ -48,8 +52,11 @@ struct loop_stats {
 	uint64_t udp_rx, udp_tx; /* datagrams */
 	uint64_t udp_enobufs;	 /* multishot receives ended because the buffer ring ran dry */
 	uint64_t tcp_enobufs;
-	uint64_t udp_trunc;    /* datagrams larger than a buffer: dropped */
-	uint64_t send_no_slot; /* UDP sends refused: no free send slot */
+	uint64_t udp_trunc;	   /* datagrams larger than a buffer: dropped */
+	uint64_t udp_kernel_drops; /* datagrams the kernel dropped on sockets that count
+				    * them (loop_udp_count_drops), as the next datagram
+				    * received on each tells */
+	uint64_t send_no_slot;	   /* UDP sends refused: no free send slot */
 	uint64_t timers_fired;
 	uint64_t osmo_fd_polls; /* poll requests for libosmocore fds */
 	uint64_t osmo_fd_disp;	/* dispatches of ready libosmocore fds */
@@ -121,6 +128,12 @@ struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void 
 int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct sockaddr *to,
 		  socklen_t tolen);
 int loop_udp_fd(const struct loop_udp *u);
+/* Count the datagrams the kernel drops on this socket (receive queue full):
+ * SO_RXQ_OVFL gives the socket's drop counter with each datagram received
+ * after a drop, added to loop_stats.udp_kernel_drops as they are read. A
+ * check of the whole loop without a system call per socket; drops after
+ * the last datagram a socket receives are not seen. 0 or -errno. */
+int loop_udp_count_drops(struct loop_udp *u);
 /* While no UDP send slot is in use (an idle loop), give their pages back to
  * the system (a burst of sends left them resident); the bytes given, 0 when
  * a send is in flight. Call on the loop's thread. */

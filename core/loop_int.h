@@ -24,7 +24,8 @@ struct loop_udp {
 	struct loop *l;
 	int fd;
 	struct loop_op rx_op;
-	struct msghdr rx_msg; /* template for multishot recvmsg: name length only */
+	struct msghdr rx_msg; /* template for multishot recvmsg: name and control lengths */
+	uint32_t drops_seen;  /* the socket's drop counter, as SO_RXQ_OVFL last said */
 	loop_udp_rx_cb cb;
 	void *priv;
 	unsigned inflight; /* requests that still reference this object */

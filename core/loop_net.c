@@ -159,6 +159,31 @@ static void udp_maybe_free(struct loop_udp *u)
 	}
 }
 
+/* SO_RXQ_OVFL: the socket's drop counter when this datagram was queued,
+ * present only when it is not 0 (and only on sockets that asked). */
+static void udp_rx_drops(struct loop *l, struct loop_udp *u, struct io_uring_recvmsg_out *o)
+{
+	struct cmsghdr *cm;
+
+	if (!o->controllen || (o->flags & MSG_CTRUNC))
+		return;
+	for (cm = io_uring_recvmsg_cmsg_firsthdr(o, &u->rx_msg); cm;
+	     cm = io_uring_recvmsg_cmsg_nexthdr(o, &u->rx_msg, cm)) {
+		uint32_t d;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SO_RXQ_OVFL ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(d)))
+			continue;
+		memcpy(&d, CMSG_DATA(cm), sizeof(d));
+		/* a counter that only grows (mod 2^32); an older datagram may
+		 * carry a smaller figure than one already seen */
+		if ((int32_t)(d - u->drops_seen) > 0) {
+			l->st.udp_kernel_drops += d - u->drops_seen;
+			u->drops_seen = d;
+		}
+	}
+}
+
 static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
 {
 	struct loop_udp *u = op->priv;
@@ -179,6 +204,7 @@ static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 				l->st.udp_trunc++;
 			} else if (o) {
 				l->st.udp_rx++;
+				udp_rx_drops(l, u, o);
 				u->cb(u->priv, io_uring_recvmsg_payload(o, &u->rx_msg),
 				      io_uring_recvmsg_payload_length(o, cqe->res, &u->rx_msg),
 				      io_uring_recvmsg_name(o), o->namelen);
@@ -245,6 +271,7 @@ struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void 
 	u->rx_op.cb = udp_rx_cb;
 	u->rx_op.priv = u;
 	u->rx_msg.msg_namelen = sizeof(struct sockaddr_storage);
+	u->rx_msg.msg_controllen = LOOP_UDP_CTL_ROOM;
 	udp_rx_arm(u);
 	if (l->xsk)
 		loop_xsk_udp_add(l, u); /* else (or refused) the socket alone */
@@ -315,6 +342,11 @@ int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct
 	io_uring_prep_sendmsg(sqe, u->fd, &s->msg, 0);
 	u->inflight++;
 	return 0;
+}
+
+int loop_udp_count_drops(struct loop_udp *u)
+{
+	return setsockopt(u->fd, SOL_SOCKET, SO_RXQ_OVFL, &(int){1}, sizeof(int)) < 0 ? -errno : 0;
 }
 
 int loop_udp_fd(const struct loop_udp *u)

@@ -52,7 +52,7 @@ void iw_chan_idle(struct iw_call *c)
 	media_chan_modify(c->iw->media, c->chan, &cc);
 }
 
-int iw_chan_open(struct iw_call *c)
+static int chan_open(struct iw_call *c, bool mux)
 {
 	struct media_engine *m = c->iw->media;
 	struct sockaddr_storage local;
@@ -63,7 +63,8 @@ int iw_chan_open(struct iw_call *c)
 	w = media_span_worker(m, (unsigned)c->span);
 	if (w < 0)
 		return w;
-	if (media_chan_alloc(m, w, &c->chan, &local) < 0)
+	if ((mux ? media_chan_alloc_mux(m, w, &c->chan, &local)
+		 : media_chan_alloc(m, w, &c->chan, &local)) < 0)
 		return -ENOSPC;
 	c->have_chan = true;
 	hash_add(c->iw->by_chan, &c->chan_node, c->chan);
@@ -82,6 +83,30 @@ int iw_chan_open(struct iw_call *c)
 	c->local.sess_id = ((uint64_t)time(NULL) << 16) ^ c->id;
 	c->local.sess_version = c->local.sess_id;
 	return 0;
+}
+
+int iw_chan_open(struct iw_call *c)
+{
+	return chan_open(c, false);
+}
+
+/* Every audio stream of the offer asks for rtcp-mux: our answer accepts
+ * it (RFC 5761 5.1.1, RFC 8035 4), so the channel needs no RTCP socket
+ * (opened and closed again at once before). */
+static bool offer_all_mux(const struct sdp_session *offer)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < offer->n_media; i++) {
+		const struct sdp_media *m = &offer->m[i];
+
+		if (!m->port || !tstr_eq_cstr(m->type, "audio"))
+			continue;
+		if (!m->rtcp_mux)
+			return false;
+		any = true;
+	}
+	return any;
 }
 
 void iw_prefs_for(struct iw_call *c, struct sip_trunk *t)
@@ -332,7 +357,7 @@ int iw_answer_offer(struct iw_call *c)
 
 	if (!c->offer || sdp_decode(&offer, c->offer, c->offer_len, &why) < 0)
 		return -EINVAL;
-	if (!c->have_chan && iw_chan_open(c) < 0)
+	if (!c->have_chan && chan_open(c, offer_all_mux(&offer)) < 0)
 		return -ENOSPC;
 	if (sdp_answer(&ar, &offer, &c->prefs, &c->local) < 0 || ar.reject)
 		return -EPROTO;

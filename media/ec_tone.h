@@ -21,8 +21,7 @@
 #define EC_TONE_PERIOD 80 /* 2100/8000 = 21/80: the phasor repeats every 80 samples */
 
 struct ec_tone {
-	float cosv[EC_TONE_PERIOD], sinv[EC_TONE_PERIOD];
-	unsigned phase;	    /* index into the phasor table */
+	unsigned phase;	    /* index into the phasor table (one for all, ec_tone.c) */
 	unsigned fill;	    /* samples in the current block */
 	float zr, zi, p;    /* block sums */
 	float hr[3], hi[3]; /* baseband of the last 3 blocks, [0] newest */

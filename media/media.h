@@ -198,6 +198,11 @@ void media_vty_set_engine(struct media_engine *e);
  * loaded one (a TDM span pins its channels to the span's worker). */
 int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		     struct sockaddr_storage *local_rtp);
+/* The same for a channel muxed from the start (RFC 5761: we answer an offer
+ * of a=rtcp-mux, which is always accepted): no RTCP socket is opened (the
+ * pair's odd port stays unused), RTCP goes on the RTP port. */
+int media_chan_alloc_mux(struct media_engine *e, int worker, uint32_t *id,
+			 struct sockaddr_storage *local_rtp);
 int media_chan_modify(struct media_engine *e, uint32_t id, const struct media_chan_cfg *cfg);
 /* Ask the worker for a MEDIA_EV_STATS event. */
 int media_chan_query(struct media_engine *e, uint32_t id);

@@ -590,6 +590,7 @@ int span_create(struct media_worker *w, const struct media_span_cfg *cfg, int fd
 	s->sock = loop_udp_adopt(w->loop, fd, span_rx, s);
 	if (!s->sock)
 		return -ENOMEM;
+	loop_udp_count_drops(s->sock); /* the worker's health check */
 	s->in_use = true;
 	return 0;
 }

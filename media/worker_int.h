@@ -107,8 +107,6 @@ struct media_chan {
 	struct rtcp_peer peer; /* what the far end reports (rtcp_rx) */
 	uint64_t next_rtcp_ns;
 	uint32_t tx_pkts_at_rtcp;
-	/* the kernel's drop counters of the two sockets, as last read */
-	uint32_t drops_seen;
 	/* media admission (worker.c chan_admit): the configured remote as
 	 * the signalling side gave it, where RTCP comes from and goes to,
 	 * and the rtp-latch window and locks */
@@ -138,7 +136,6 @@ struct media_span {
 	struct jb *jb; /* reorders and conceals the span's packets (2 packets deep) */
 	uint16_t rx_expect;
 	bool rx_started;
-	uint32_t drops_seen; /* the socket's kernel drop counter, as last read */
 	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, rx_lost, rx_l_bit;
 	/* D channel (cfg.dchan_ts): HDLC on the timeslot at dch_pos; frames
 	 * to the signalling thread on drxq, from it on dtxq (both made by the
@@ -172,6 +169,7 @@ struct media_worker {
 	 * the health second walk these, not all chans_per_worker slots) */
 	uint32_t *live_slots;
 	unsigned n_live;
+	unsigned tick_next; /* where in live_slots the next tick goes on */
 	struct loop_timer tick;
 	/* by span number; made by the signalling thread before CMD_SPAN */
 	struct media_span *spans[MEDIA_MAX_SPANS];
@@ -187,7 +185,7 @@ struct media_worker {
 	 * receive queues had no room for, when sends find no free slot, or
 	 * when its 100 ms tick runs late. Checked once a second (worker.c
 	 * worker_health); "show media" and one log line per change say so. */
-	uint64_t tick_due_ns, next_health_ns, late_max_ns, send_no_slot_seen;
+	uint64_t tick_due_ns, next_health_ns, late_max_ns, send_no_slot_seen, udp_drops_seen;
 	unsigned clear_s;
 	_Atomic bool overloaded;
 	_Atomic uint64_t kernel_drops, overloads, send_refused;

@@ -26,7 +26,11 @@
 #   (400 held: each held call has 2 RTP sockets, and a VTY connection on a
 #   descriptor >= 1024 aborts tandemd until issue 13 item 1 is merged)
 #   CPS_RATES="..." CPS_STEP_S=N CPS_HOLD=N override; CPS_PERF=1 records
-#   tandemd A with perf during the step at CPS_PERF_RATE (default 300).
+#   tandemd A with perf during the step at CPS_PERF_RATE (default 300)
+#   (CPS_PERF_CG="--call-graph dwarf" for call chains through libraries).
+#   CPS_KAMAILIO=0 leaves Kamailio out; CPS_HOLD=0 ends after the steps
+#   (no memory phase); CPS_TANDEMD=path runs another tandemd build (an
+#   old one against a new one: tests/bench/cps_ab.sh).
 #
 # Ports: 26610-26629 (SIP, VTY, M3UA), spans 27000-27031 / 28000-28031
 # (remote ends 29000+, nobody sends), RTP 40000-55999.
@@ -36,6 +40,7 @@ command -v sipp >/dev/null || { skip "cps: sipp is not installed"; exit 0; }
 command -v taskset >/dev/null || { skip "cps: taskset is missing"; exit 0; }
 KAM=$(command -v kamailio || echo /usr/sbin/kamailio)
 [ -x "$KAM" ] || KAM=""
+[ "${CPS_KAMAILIO:-1}" = 0 ] && KAM=""
 QUICK=${CPS_QUICK:-1}
 if [ "$QUICK" = 1 ]; then
 	RATES=${CPS_RATES:-100 200 400 600}
@@ -130,7 +135,7 @@ if [ -n "$KAM" ]; then
 	done
 	KPIDS=$(pgrep -P $KMAIN | tr '\n' ' ')
 	KPIDS="$KMAIN $KPIDS"
-else
+elif [ "${CPS_KAMAILIO:-1}" != 0 ]; then
 	skip "cps:kamailio (not installed: apt-get install kamailio)"
 fi
 sleep 1
@@ -204,7 +209,7 @@ MAXC=0 MAXK=0 RES=()
 for rate in $RATES; do
 	calls=$((rate * STEP_S))
 	if [ -n "${CPS_PERF:-}" ] && [ "$rate" = "${CPS_PERF_RATE:-300}" ] && command -v perf >/dev/null; then
-		perf record -F 999 -g -p $TA -o "$TMPD/perf.data" >perf.log 2>&1 &
+		perf record -F 999 ${CPS_PERF_CG:--g} -p $TA -o "$TMPD/perf.data" >perf.log 2>&1 &
 		PERF=$!
 	fi
 	r=$(run_step chain $SIPA $rate $calls $TA $TB)
@@ -233,6 +238,11 @@ for rate in $RATES; do
 	fi
 done
 
+if [ "$HOLD" = 0 ]; then
+	echo "cps: results (CPS_HOLD=0: no memory phase)"
+	for r in "${RES[@]}"; do echo "  $r"; done
+	exit 0
+fi
 # --- memory: calls held, then the RSS a while after the load
 idle_a=$(rss_kb $TA) idle_b=$(rss_kb $TB)
 tl0_a=$(vty $VTYA enable "show talloc-context application brief" | grep -m1 -o "total [0-9]*" | cut -d' ' -f2)
@@ -249,6 +259,13 @@ hold_one() { # NAME PORT
 hold_one chain $SIPA
 sleep $((HOLD / 200 + 3))
 held_a=$(rss_kb $TA) held_b=$(rss_kb $TB)
+# what the calls cost while only held (no set-up): the media workers'
+# ticks and health checks, timers; CPU ms per second of each tandem
+hc0_a=$(cpu_ticks $TA) hc0_b=$(cpu_ticks $TB) ht0=$(date +%s%N)
+sleep "${CPS_HELD_CPU_S:-5}"
+hc1_a=$(cpu_ticks $TA) hc1_b=$(cpu_ticks $TB) ht1=$(date +%s%N)
+held_cpu=$(awk -v a=$((hc1_a - hc0_a)) -v b=$((hc1_b - hc0_b)) -v hz=$HZ -v ns=$((ht1 - ht0)) \
+	'BEGIN { printf "A %.1f B %.1f", a / hz * 1e12 / ns, b / hz * 1e12 / ns }')
 talloc_total() { vty $1 enable "show talloc-context application brief" | grep -m1 -o "total [0-9]*" | cut -d' ' -f2; }
 tl_a=$(talloc_total $VTYA) tl_b=$(talloc_total $VTYB)
 if [ -n "${CPS_TALLOC_OUT:-}" ]; then
@@ -300,6 +317,7 @@ if [ -n "${cr:-}" ] && [ -n "${kr:-}" ]; then
 		"kamailio p50 $(field "$kr" p50) ms p99 $(field "$kr" p99) ms (at the UAC, through each system)"
 fi
 echo "  held calls: chain $hold_ok of $HOLD ($calls_up)"
+echo "  CPU while $HOLD calls were held (no set-up): $held_cpu ms per second (tandem A, B)"
 echo "  RSS per held call: tandem A $(( (held_a - idle_a) * 1024 / HOLD )) B, tandem B" \
 	"$(( (held_b - idle_b) * 1024 / HOLD )) B$( [ -n "$KAM" ] && echo ", Kamailio (all processes) $(( (held_k - idle_k) * 1024 / HOLD )) B")" \
 	"(VmRSS with $HOLD calls up minus idle, over $HOLD)"

@@ -66,6 +66,20 @@ static void turn(struct loop *l, unsigned ms)
 	loop_timer_cancel(l, &g);
 }
 
+/* Until the worker has taken every command sent so far (a query's answer
+ * comes after them): a loaded machine may not run it within a fixed turn.
+ * The query's event is not counted. */
+static void synced(struct loop *l, struct media_engine *e, uint32_t id, struct evlog *log)
+{
+	int stats = log->stats;
+
+	ck_assert_int_eq(media_chan_query(e, id), 0);
+	for (int i = 0; i < 300 && log->stats == stats; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log->stats, stats + 1);
+	log->stats = stats;
+}
+
 static int udp_client(void)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
@@ -128,7 +142,7 @@ START_TEST(test_loopback_relay_timeout_free)
 	cc.mode = MEDIA_MODE_LOOPBACK;
 	cc.latch = true;
 	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
-	turn(l, 20); /* the commands go at the end of the turn */
+	synced(l, e, a, &log); /* the worker has the commands */
 	for (uint16_t i = 0; i < 10; i++) {
 		rtp_pkt(pkt, i);
 		ck_assert_int_eq(sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la,
@@ -147,10 +161,10 @@ START_TEST(test_loopback_relay_timeout_free)
 	cc.mode = MEDIA_MODE_RELAY;
 	cc.peer = b;
 	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
-	turn(l, 20); /* the commands go at the end of the turn */
+	synced(l, e, a, &log); /* the worker has the commands */
 	rtp_pkt(pkt, 100);
 	sendto(cb, pkt, sizeof(pkt), 0, (struct sockaddr *)&lb, sizeof(struct sockaddr_in));
-	turn(l, 20); /* the commands go at the end of the turn */
+	synced(l, e, a, &log); /* the worker has the commands */
 	for (uint16_t i = 0; i < 5; i++) {
 		rtp_pkt(pkt, i);
 		sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
@@ -739,6 +753,106 @@ START_TEST(test_rtcp_mux)
 }
 END_TEST
 
+/* Issue 13: a channel that answers an offer of rtcp-mux is muxed from its
+ * allocation: no RTCP socket at all (its port was bound and closed again
+ * per call), RTCP taken on the RTP port, the stats say mux. */
+START_TEST(test_rtcp_mux_from_alloc)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 4, .rtp_port_min = 26050, .rtp_port_max = 26057};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage la;
+	struct sockaddr_in ca_addr, rtcp_at;
+	socklen_t alen = sizeof(ca_addr);
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_LOOPBACK};
+	struct media_chan_stats st;
+	uint8_t pkt[172];
+	uint32_t a;
+	int ca = udp_client(), probe;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(getsockname(ca, (struct sockaddr *)&ca_addr, &alen), 0);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc_mux(e, -1, &a, &la), 0);
+	st = query(e, l, &log, a);
+	ck_assert(st.rtcp_mux);
+	/* the odd port of the pair was never the channel's */
+	rtcp_at = *(struct sockaddr_in *)&la;
+	rtcp_at.sin_port = htons((uint16_t)(ntohs(rtcp_at.sin_port) + 1));
+	probe = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_eq(bind(probe, (struct sockaddr *)&rtcp_at, sizeof(rtcp_at)), 0);
+	close(probe);
+	memcpy(&cc.remote, &ca_addr, sizeof(ca_addr));
+	cc.remote_len = sizeof(ca_addr);
+	cc.rtcp_port = ntohs(ca_addr.sin_port);
+	cc.rtcp_mux = true;
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	turn(l, 20);
+	/* an RR and an RTP packet on the RTP port: the RR is RTCP, the RTP echoed */
+	sendto(ca, (const uint8_t[8]){0x80, 201, 0, 1, 0, 0, 0, 7}, 8, 0, (struct sockaddr *)&la,
+	       sizeof(struct sockaddr_in));
+	rtp_pkt(pkt, 1);
+	sendto(ca, pkt, sizeof(pkt), 0, (struct sockaddr *)&la, sizeof(struct sockaddr_in));
+	ck_assert_int_eq(recv_count(ca, 1000), 1);
+	st = query(e, l, &log, a);
+	ck_assert(st.rtcp_mux);
+	ck_assert_uint_eq(st.rx_pkts, 1);
+	ck_assert_uint_eq(st.rx_bad, 0);
+	ck_assert_uint_eq(st.rx_refused, 0);
+	ck_assert_int_eq(media_chan_free(e, a), 0);
+	turn(l, 100);
+	ck_assert_int_eq(log.freed, 1);
+	/* the plain allocation still binds both ports of its pair */
+	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
+	rtcp_at = *(struct sockaddr_in *)&la;
+	rtcp_at.sin_port = htons((uint16_t)(ntohs(rtcp_at.sin_port) + 1));
+	probe = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_lt(bind(probe, (struct sockaddr *)&rtcp_at, sizeof(rtcp_at)), 0);
+	close(probe);
+
+	media_engine_stop(e);
+	talloc_free(e);
+	close(ca);
+	loop_free(l);
+}
+END_TEST
+
+/* Issue 13: above 256 channels the 100 ms tick sees a tenth of them in
+ * turn; every one is still seen (here: each idle channel reports its RTP
+ * timeout once, within about a second of it). */
+START_TEST(test_tick_many_channels)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {.workers = 1,
+				.chans_per_worker = 320,
+				.rtp_port_min = 27000,
+				.rtp_port_max = 27000 + 2 * 320 - 1,
+				.rtp_timeout_ms = 300};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	uint32_t id;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_eq(media_chan_alloc(e, -1, &id, NULL), 0);
+	synced(l, e, id, &log);
+	/* 300 ms without RTP, then at most 10 ticks to see them all (and
+	 * room for a loaded machine) */
+	for (int i = 0; i < 400 && log.timeouts < 300; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.timeouts, 300);
+	/* once each: nothing more in another round */
+	turn(l, 1200);
+	ck_assert_int_eq(log.timeouts, 300);
+	media_engine_stop(e);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 Suite *media_worker_suite(void)
 {
 	Suite *s = suite_create("media_worker");
@@ -752,6 +866,8 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_worker_logging_under_load);
 	tcase_add_test(tc, test_tap);
 	tcase_add_test(tc, test_rtcp_mux);
+	tcase_add_test(tc, test_rtcp_mux_from_alloc);
+	tcase_add_test(tc, test_tick_many_channels);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_call_int.h"
 #include "interwork/iw_mem.h"
 
 #define TRIM_MIN_PEAK 64 /* below it there is little to give back */
@@ -59,7 +60,9 @@ static void trim_tick(void *priv)
 			long before = rss_kb();
 
 			malloc_trim(0);
-			loop_trim(m.loop); /* the send slots a burst touched */
+			loop_trim(m.loop);		/* the send slots a burst touched */
+			loop_trim_rx(m.loop);		/* the receive buffers it filled */
+			media_engine_trim(m.iw->media); /* the command queues' slots */
 			m.trims++;
 			m.last_freed_kb = before - rss_kb();
 			LOGP(DIW, LOGL_INFO, "calls %u (peak %u): heap trimmed, RSS -%ld kB\n", n,

@@ -925,6 +925,17 @@ int media_dchan_send(struct media_engine *e, unsigned span, const uint8_t *frame
 	return 0;
 }
 
+size_t media_engine_trim(struct media_engine *e)
+{
+	size_t given = 0;
+
+	/* the signalling thread is the command queues' producer */
+	for (unsigned i = 0; e && i < e->nw; i++)
+		if (e->w[i].cmdq)
+			given += spsc_trim(e->w[i].cmdq);
+	return given;
+}
+
 static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd);
 
 static int spans_start(struct media_engine *e)

@@ -498,6 +498,50 @@ START_TEST(test_slots_exhausted_reused)
 }
 END_TEST
 
+/* issue 13: a busy hour wraps the command queue round (4,096 x 552 B, all
+ * resident after); media_engine_trim gives its free pages back, and the
+ * commands after it (through those pages) reach the worker whole. */
+START_TEST(test_engine_trim)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 4, .rtp_port_min = 26240, .rtp_port_max = 26271};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage ls;
+	uint32_t id;
+	size_t given;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id, &ls), 0);
+	/* 5 x 1,000 queries: every slot of the queue written */
+	for (unsigned k = 0; k < 5; k++) {
+		for (unsigned i = 0; i < 1000; i++)
+			ck_assert_int_eq(media_chan_query(e, id), 0);
+		for (unsigned i = 0; i < 100 && log.stats < (int)(k + 1) * 1000; i++)
+			turn(l, 10);
+		ck_assert_int_eq(log.stats, (int)(k + 1) * 1000);
+	}
+	given = media_engine_trim(e);
+	ck_assert_uint_ge(given, 4096u * 500);
+	for (unsigned i = 0; i < 3000; i++)
+		ck_assert_int_eq(media_chan_query(e, id), 0);
+	for (unsigned i = 0; i < 200 && log.stats < 8000; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.stats, 8000);
+	ck_assert_uint_eq(log.last_stats.chan, id);
+	ck_assert_int_eq(media_chan_free(e, id), 0);
+	for (unsigned i = 0; i < 100 && !log.freed; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.freed, 1);
+	media_engine_stop(e);
+	ck_assert_uint_eq(media_engine_trim(NULL), 0);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_bad_address)
 {
 	struct loop *l = loop_alloc(unit_ctx, NULL);
@@ -749,6 +793,7 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_several_addresses);
 	tcase_add_test(tc, test_bad_address);
 	tcase_add_test(tc, test_slots_exhausted_reused);
+	tcase_add_test(tc, test_engine_trim);
 	tcase_add_test(tc, test_worker_logging_under_load);
 	tcase_add_test(tc, test_tap);
 	tcase_add_test(tc, test_rtcp_mux);

@@ -544,6 +544,19 @@ static void worker_health(struct media_worker *w)
 	}
 }
 
+/* The worker's side of media_engine_trim, from its tick (a timer: no
+ * completion waiting, as loop_trim_rx needs). The event queue's free
+ * slots always; the loop's send slots and receive rings once no channel
+ * is left (with RTP still flowing they would be touched again at once). */
+static void worker_trim(struct media_worker *w)
+{
+	size_t given = spsc_trim(w->evq);
+
+	if (!w->n_live)
+		given += loop_trim(w->loop) + loop_trim_rx(w->loop);
+	atomic_fetch_add_explicit(&w->trimmed, given, memory_order_relaxed);
+}
+
 static void worker_tick(void *priv)
 {
 	struct media_worker *w = priv;
@@ -576,6 +589,8 @@ static void worker_tick(void *priv)
 			ev_push(w, &ev);
 		}
 	}
+	if (atomic_exchange_explicit(&w->trim_req, false, memory_order_relaxed))
+		worker_trim(w);
 	w->tick_due_ns = loop_now_ns() + 100000000ull;
 	loop_timer_schedule(w->loop, &w->tick, 100000);
 }
@@ -925,14 +940,22 @@ int media_dchan_send(struct media_engine *e, unsigned span, const uint8_t *frame
 	return 0;
 }
 
+uint64_t media_engine_trimmed(const struct media_engine *e, unsigned worker)
+{
+	return e && worker < e->nw ? atomic_load(&e->w[worker].trimmed) : 0;
+}
+
 size_t media_engine_trim(struct media_engine *e)
 {
 	size_t given = 0;
 
-	/* the signalling thread is the command queues' producer */
-	for (unsigned i = 0; e && i < e->nw; i++)
+	/* the signalling thread is the command queues' producer; each
+	 * worker trims the rest itself at its next tick */
+	for (unsigned i = 0; e && i < e->nw; i++) {
 		if (e->w[i].cmdq)
 			given += spsc_trim(e->w[i].cmdq);
+		atomic_store_explicit(&e->w[i].trim_req, true, memory_order_relaxed);
+	}
 	return given;
 }
 

@@ -500,7 +500,8 @@ END_TEST
 
 /* issue 13: a busy hour wraps the command queue round (4,096 x 552 B, all
  * resident after); media_engine_trim gives its free pages back, and the
- * commands after it (through those pages) reach the worker whole. */
+ * commands after it (through those pages) reach the worker whole. The
+ * worker trims its event queue, and its loop once no channel is left. */
 START_TEST(test_engine_trim)
 {
 	struct loop *l = loop_alloc(unit_ctx, NULL);
@@ -525,6 +526,12 @@ START_TEST(test_engine_trim)
 	}
 	given = media_engine_trim(e);
 	ck_assert_uint_ge(given, 4096u * 500);
+	/* the worker, at its next tick: its event queue (5,000 events wrapped
+	 * its 4,096 x 160 B), not its loop (a channel is live) */
+	for (unsigned i = 0; i < 100 && !media_engine_trimmed(e, 0); i++)
+		turn(l, 10);
+	ck_assert_uint_ge(media_engine_trimmed(e, 0), 4096u * 100);
+	ck_assert_uint_le(media_engine_trimmed(e, 0), 4096u * 160);
 	for (unsigned i = 0; i < 3000; i++)
 		ck_assert_int_eq(media_chan_query(e, id), 0);
 	for (unsigned i = 0; i < 200 && log.stats < 8000; i++)
@@ -535,6 +542,12 @@ START_TEST(test_engine_trim)
 	for (unsigned i = 0; i < 100 && !log.freed; i++)
 		turn(l, 10);
 	ck_assert_int_eq(log.freed, 1);
+	/* no channel left: the worker's loop too (4,096 send slots of 2 kB) */
+	given = media_engine_trimmed(e, 0);
+	media_engine_trim(e);
+	for (unsigned i = 0; i < 100 && media_engine_trimmed(e, 0) == given; i++)
+		turn(l, 10);
+	ck_assert_uint_ge(media_engine_trimmed(e, 0) - given, 4096u * 2048 - 4096);
 	media_engine_stop(e);
 	ck_assert_uint_eq(media_engine_trim(NULL), 0);
 	talloc_free(e);

@@ -165,6 +165,8 @@ size_t media_engine_trim(struct media_engine *e);
  * queue, and with no channel left its loop's send slots and receive
  * rings), bytes in all. */
 uint64_t media_engine_trimmed(const struct media_engine *e, unsigned worker);
+/* Bytes of one channel's state in a worker's channel array. */
+size_t media_chan_size(void);
 
 unsigned media_engine_workers(const struct media_engine *e);
 const struct media_cfg *media_engine_cfg(const struct media_engine *e);

@@ -5,7 +5,11 @@
  * worker's arena) and RSS stays at its peak. Once the calls up fell to half
  * of the peak or less and stayed there 5 s, the heap is trimmed, then every
  * 10 s for a minute (SIP transactions and the media channels' buffers go
- * later than the calls), then the peak restarts from the calls up. */
+ * later than the calls), then the peak restarts from the calls up. With
+ * the heap go the pages a burst left in the loop's UDP send slots and
+ * receive buffer rings, and in the media command queues; each media
+ * worker then trims its own (event queue, channels no longer used, and
+ * with none left its loop's). */
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>

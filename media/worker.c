@@ -547,8 +547,9 @@ static void worker_health(struct media_worker *w)
 
 /* The worker's side of media_engine_trim, from its tick (a timer: no
  * completion waiting, as loop_trim_rx needs). The event queue's free
- * slots and the pages of channels not in use always; the loop's send slots and receive rings once
- * no channel is left (with RTP still flowing they would be touched again at once). */
+ * slots and the pages of channels not in use always; the loop's send
+ * slots and receive rings once no channel is left (with RTP still
+ * flowing they would be touched again at once). */
 static size_t chans_trim(struct media_worker *w);
 
 static void worker_trim(struct media_worker *w)
@@ -741,8 +742,6 @@ static void engine_events(void *priv)
 	}
 }
 
-/* The workers' trees and log relays are not under e (see above); freed
- * here when the engine never started or has been stopped. */
 /* The channel array (16,384 x 2,160 B a worker in a large configuration):
  * mapped, not allocated and zeroed, so that only the pages of channels
  * in use are resident (zeroed talloc memory had all of it resident from
@@ -787,6 +786,8 @@ static size_t chans_trim(struct media_worker *w)
 	return given;
 }
 
+/* The workers' trees and log relays are not under e (see above); freed
+ * here when the engine never started or has been stopped. */
 static int engine_destructor(struct media_engine *e)
 {
 	media_engine_stop(e);

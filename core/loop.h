@@ -138,6 +138,14 @@ int loop_udp_count_drops(struct loop_udp *u);
  * the system (a burst of sends left them resident); the bytes given, 0 when
  * a send is in flight. Call on the loop's thread. */
 size_t loop_trim(struct loop *l);
+/* Give back the pages of the receive buffers (UDP and TCP buffer rings):
+ * each receive the kernel made into one left pages resident, and the ring
+ * hands out every buffer in turn. The rings are taken back from the
+ * kernel, dropped and handed out again untouched; receives go on. Only
+ * where no completion is waiting (from a timer, or between turns: from a
+ * completion's callback it gives 0) and with DEFER_TASKRUN (0 without).
+ * The bytes given. Call on the loop's thread. */
+size_t loop_trim_rx(struct loop *l);
 /* Sends whose completion the kernel failed (each is also logged). */
 uint64_t loop_udp_tx_errors(const struct loop_udp *u);
 int loop_udp_local(const struct loop_udp *u, struct sockaddr_storage *ss);

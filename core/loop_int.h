@@ -15,6 +15,7 @@ struct loop_bufring {
 	unsigned nbufs, mask, buf_size, in_use;
 	unsigned stride; /* bytes from one buffer to the next (buf_size rounded up to 64) */
 	uint16_t bgid;
+	bool lost; /* not registered: a trim failed to register it again */
 };
 
 struct loop_send_slot;

@@ -18,10 +18,33 @@
 
 /* --- provided buffer rings --- */
 
+/* Register the ring with the kernel and hand it every buffer. */
+static int bufring_register(struct loop *l, struct loop_bufring *b)
+{
+	struct io_uring_buf_reg reg;
+	int rc;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (uint64_t)(uintptr_t)b->br;
+	reg.ring_entries = b->nbufs;
+	reg.bgid = b->bgid;
+	rc = io_uring_register_buf_ring(&l->ring, &reg, 0);
+	if (rc < 0) {
+		LOGP(DLOOP, LOGL_ERROR, "io_uring_register_buf_ring: %s\n", strerror(-rc));
+		return rc;
+	}
+	io_uring_buf_ring_init(b->br);
+	for (unsigned i = 0; i < b->nbufs; i++)
+		io_uring_buf_ring_add(b->br, b->mem + (size_t)i * b->stride, b->buf_size,
+				      (unsigned short)i, b->mask, (int)i);
+	io_uring_buf_ring_advance(b->br, (int)b->nbufs);
+	b->in_use = 0;
+	return 0;
+}
+
 int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, unsigned nbufs,
 		      unsigned buf_size)
 {
-	struct io_uring_buf_reg reg;
 	int rc;
 
 	if (nbufs == 0 || (nbufs & (nbufs - 1)) || nbufs > 32768)
@@ -45,28 +68,16 @@ int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, uns
 		b->br = NULL;
 		return -ENOMEM;
 	}
-	memset(&reg, 0, sizeof(reg));
-	reg.ring_addr = (uint64_t)(uintptr_t)b->br;
-	reg.ring_entries = nbufs;
-	reg.bgid = bgid;
-	rc = io_uring_register_buf_ring(&l->ring, &reg, 0);
-	if (rc < 0) {
-		LOGP(DLOOP, LOGL_ERROR, "io_uring_register_buf_ring: %s\n", strerror(-rc));
-		munmap(b->br, b->ring_bytes);
-		b->br = NULL;
-		return rc;
-	}
 	b->nbufs = nbufs;
 	b->mask = io_uring_buf_ring_mask(nbufs);
 	b->buf_size = buf_size;
 	b->bgid = bgid;
-	io_uring_buf_ring_init(b->br);
-	for (unsigned i = 0; i < nbufs; i++)
-		io_uring_buf_ring_add(b->br, b->mem + (size_t)i * b->stride, buf_size,
-				      (unsigned short)i, b->mask, (int)i);
-	io_uring_buf_ring_advance(b->br, (int)nbufs);
-	b->in_use = 0;
-	return 0;
+	rc = bufring_register(l, b);
+	if (rc < 0) {
+		munmap(b->br, b->ring_bytes);
+		b->br = NULL;
+	}
+	return rc;
 }
 
 void loop_bufring_exit(struct loop *l, struct loop_bufring *b)
@@ -90,6 +101,65 @@ void loop_bufring_recycle(struct loop_bufring *b, unsigned bid)
 			      (unsigned short)bid, b->mask, 0);
 	io_uring_buf_ring_advance(b->br, 1);
 	b->in_use--;
+}
+
+/* Give back the pages of a ring's buffers (issue 13). Every buffer in the
+ * ring is the kernel's to fill, in ring order: after a burst each one the
+ * kernel took still has its first pages resident (the main loop's 1,024
+ * SIP buffers of 64 kB: ~5 MB after 600 calls), and a buffer the kernel
+ * owns must never be discarded under it, nor one it filled whose
+ * completion we have not read yet. So:
+ * - only with DEFER_TASKRUN: the kernel then fills buffers and posts their
+ *   completions only inside io_uring_enter (never from an interrupt's
+ *   task work half way through our code), and we are between two;
+ * - no completion waiting (the CQ empty, none in the kernel's overflow
+ *   list) and none of the ring's buffers held by a callback (in_use 0):
+ *   every buffer the kernel took is back in the ring, i.e. all are its;
+ * - the ring is then taken back (unregistered: the kernel holds none of
+ *   its buffers any more; our receives are never handed to io-wq
+ *   threads, which pick a buffer early: no IOSQE_ASYNC, sockets poll),
+ *   a receive that looks for a buffer now finds no ring, ends with
+ *   -ENOBUFS and is re-armed (its data waits in the socket); the pages
+ *   are dropped and the ring registered again with every buffer,
+ *   untouched. */
+static size_t bufring_trim(struct loop *l, struct loop_bufring *b)
+{
+	uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE), a, e;
+	size_t given = 0;
+	int rc;
+
+	if (!b->br || b->in_use || !l->feat.defer_taskrun || io_uring_cq_ready(&l->ring) ||
+	    io_uring_cq_has_overflow(&l->ring))
+		return 0;
+	rc = io_uring_unregister_buf_ring(&l->ring, b->bgid);
+	if (rc < 0) {
+		LOGP(DLOOP, LOGL_NOTICE, "buffer ring %u: unregister: %s\n", b->bgid,
+		     strerror(-rc));
+		return 0;
+	}
+	a = ((uintptr_t)b->mem + ps - 1) & ~(ps - 1);
+	e = ((uintptr_t)b->mem + (size_t)b->nbufs * b->stride) & ~(ps - 1);
+	if (io_uring_cq_ready(&l->ring))
+		/* cannot happen (nothing entered the ring): keep the data */
+		LOGP(DLOOP, LOGL_ERROR, "buffer ring %u: completions came during trim\n", b->bgid);
+	else if (e > a && madvise((void *)a, e - a, MADV_DONTNEED) == 0)
+		given = e - a;
+	if (bufring_register(l, b) < 0) {
+		/* the kernel's memory only: receives on this ring now fail
+		 * (-ENOBUFS) until the next trim registers it again */
+		LOGP(DLOOP, LOGL_ERROR, "buffer ring %u lost: receives stop\n", b->bgid);
+		b->lost = true;
+	}
+	return given;
+}
+
+size_t loop_trim_rx(struct loop *l)
+{
+	if (l->udp_br.lost && bufring_register(l, &l->udp_br) == 0)
+		l->udp_br.lost = false;
+	if (l->tcp_br.lost && bufring_register(l, &l->tcp_br) == 0)
+		l->tcp_br.lost = false;
+	return bufring_trim(l, &l->udp_br) + bufring_trim(l, &l->tcp_br);
 }
 
 /* --- UDP send slots: fixed at start-up, no allocation per datagram; each

@@ -1,5 +1,7 @@
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <talloc.h>
 
@@ -69,6 +71,38 @@ bool spsc_pop(struct spsc *q, void *item)
 	memcpy(item, q->items + (tail & q->mask) * q->item_size, q->item_size);
 	atomic_store_explicit(&q->tail, tail + 1, memory_order_release);
 	return true;
+}
+
+/* the whole pages of items[from, to) */
+static size_t drop_pages(uint8_t *from, uint8_t *to)
+{
+	uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)from + ps - 1) & ~(ps - 1), b = (uintptr_t)to & ~(ps - 1);
+
+	if (b <= a || madvise((void *)a, b - a, MADV_DONTNEED) < 0)
+		return 0;
+	return b - a;
+}
+
+size_t spsc_trim(struct spsc *q)
+{
+	/* Slots [head, tail + capacity) are free: only the producer writes
+	 * there (at head, after this returns). The acquire load of tail
+	 * orders the consumer's reads of every slot before it (done before
+	 * its release store) before the pages go; tail only grows, so the
+	 * free span can only be larger than seen. */
+	size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+	size_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+	size_t cap = q->mask + 1, nfree = cap - (head - tail);
+	size_t start = (head & q->mask) * q->item_size, len = nfree * q->item_size;
+	size_t all = cap * q->item_size;
+
+	if (!nfree)
+		return 0;
+	if (start + len <= all)
+		return drop_pages(q->items + start, q->items + start + len);
+	return drop_pages(q->items + start, q->items + all) +
+	       drop_pages(q->items, q->items + (start + len - all));
 }
 
 size_t spsc_count(const struct spsc *q)

@@ -18,5 +18,10 @@ bool spsc_push(struct spsc *q, const void *item);
 /* Consumer side. false when empty. */
 bool spsc_pop(struct spsc *q, void *item);
 
+/* Producer side: give back the whole pages of the free slots (a queue that
+ * once ran deep, or simply wrapped round, has all its pages resident);
+ * the bytes given. The items queued stay; the consumer may run meanwhile. */
+size_t spsc_trim(struct spsc *q);
+
 size_t spsc_count(const struct spsc *q);
 size_t spsc_capacity(const struct spsc *q);

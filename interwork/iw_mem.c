@@ -5,7 +5,11 @@
  * worker's arena) and RSS stays at its peak. Once the calls up fell to half
  * of the peak or less and stayed there 5 s, the heap is trimmed, then every
  * 10 s for a minute (SIP transactions and the media channels' buffers go
- * later than the calls), then the peak restarts from the calls up. */
+ * later than the calls), then the peak restarts from the calls up. With
+ * the heap go the pages a burst left in the loop's UDP send slots and
+ * receive buffer rings, and in the media command queues; each media
+ * worker then trims its own (event queue, channels no longer used, and
+ * with none left its loop's). */
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "interwork/iw_call.h"
+#include "interwork/iw_call_int.h"
 #include "interwork/iw_mem.h"
 
 #define TRIM_MIN_PEAK 64 /* below it there is little to give back */
@@ -59,7 +64,9 @@ static void trim_tick(void *priv)
 			long before = rss_kb();
 
 			malloc_trim(0);
-			loop_trim(m.loop); /* the send slots a burst touched */
+			loop_trim(m.loop);		/* the send slots a burst touched */
+			loop_trim_rx(m.loop);		/* the receive buffers it filled */
+			media_engine_trim(m.iw->media); /* the command queues' slots */
 			m.trims++;
 			m.last_freed_kb = before - rss_kb();
 			LOGP(DIW, LOGL_INFO, "calls %u (peak %u): heap trimmed, RSS -%ld kB\n", n,

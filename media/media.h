@@ -156,6 +156,17 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 int media_engine_start(struct media_engine *e);
 /* Stop and join the workers; channels are released. */
 void media_engine_stop(struct media_engine *e);
+/* Signalling thread, when idle: give back the pages of the command queues'
+ * free slots (a busy hour's channel set-ups wrapped round all of them:
+ * 4,096 x 552 B a worker), and ask each worker to trim its own (see
+ * media_engine_trimmed). The bytes given here. */
+size_t media_engine_trim(struct media_engine *e);
+/* What a worker gave back itself after media_engine_trim asked (its event
+ * queue, and with no channel left its loop's send slots and receive
+ * rings), bytes in all. */
+uint64_t media_engine_trimmed(const struct media_engine *e, unsigned worker);
+/* Bytes of one channel's state in a worker's channel array. */
+size_t media_chan_size(void);
 
 unsigned media_engine_workers(const struct media_engine *e);
 const struct media_cfg *media_engine_cfg(const struct media_engine *e);

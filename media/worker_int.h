@@ -188,6 +188,10 @@ struct media_worker {
 	uint64_t tick_due_ns, next_health_ns, late_max_ns, send_no_slot_seen, udp_drops_seen;
 	unsigned clear_s;
 	_Atomic bool overloaded;
+	/* set by media_engine_trim: at its next tick the worker gives back its
+	 * event queue's free pages and, with no channel left, its loop's */
+	_Atomic bool trim_req;
+	_Atomic uint64_t trimmed; /* bytes so given, in all */
 	_Atomic uint64_t kernel_drops, overloads, send_refused;
 	_Atomic uint32_t late_max_ms; /* worst tick lateness of the last check */
 	/* data path (worker.c worker_path): set before the worker reports

@@ -41,7 +41,12 @@
 #   SCALE_STALL_S=N: tandemd stopped N s (SIGSTOP) after the 10 s held
 #   measurement, as a CPU-starved one: its due timers then send in a burst
 #   SCALE_AFTER_S=20: how long RSS is watched after the last call (the idle
-#   heap trim of interwork/iw_mem.c comes 5 s after the calls fell to half)
+#   heap trim of interwork/iw_mem.c comes 5 s after the calls fell to half,
+#   then every 10 s for a minute: heap, UDP send slots, receive buffer
+#   rings, media command queues); done early once within 10 % of idle,
+#   SCALE_AFTER_FULL=1 watches all of it (an RSS "N s after" to compare);
+#   SCALE_KEEP also keeps /proc/PID/smaps idle, all up and after (RSS by
+#   mapping: which allocation kept what)
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000-33329 (remote ends
 # 34000+, nobody sends), RTP 36000-59999.
@@ -219,6 +224,7 @@ for _ in $(seq 1 60); do
 	sleep 1
 done
 up_rss=$(rss_kb $TD) up_fds=$(fds $TD)
+cp /proc/$TD/smaps smaps_up.txt 2>/dev/null
 mem_up=$(vty $VTY "show memory" | grep -m1 "^calls")
 t_show=$(date +%s%N)
 vty $VTY "show calls" >calls.txt
@@ -261,7 +267,7 @@ after_rss=$(rss_kb $TD)
 # within 10 % of idle)
 late_rss=$after_rss late_s=2
 for _ in $(seq 3 "${SCALE_AFTER_S:-20}"); do
-	[ $((late_rss * 10)) -le $((idle_rss * 11)) ] && break
+	[ -z "${SCALE_AFTER_FULL:-}" ] && [ $((late_rss * 10)) -le $((idle_rss * 11)) ] && break
 	kill -0 $TD 2>/dev/null || break
 	sleep 1
 	late_s=$((late_s + 1))
@@ -322,4 +328,6 @@ check "scale:counters-agree (sipp $ok, tandemd answered $m_answered started $m_s
 	test "$m_answered" = "$ok" -a "$m_started" = "$created" -a "$sw_iam" = "$created" -a "$sw_rel" = "$ok"
 check "scale:nothing-left ($after_calls calls, $idle_after of $NLS linksets idle)" \
 	test "$after_calls" = 0 -a "$idle_after" = $NLS
+check "scale:rss-back-near-idle ($late_rss kB ${late_s} s after the last call, idle $idle_rss kB: within 10 %)" \
+	test $((late_rss * 10)) -le $((idle_rss * 11))
 exit 0

@@ -512,6 +512,131 @@ START_TEST(test_slots_exhausted_reused)
 }
 END_TEST
 
+/* issue 13: a busy hour wraps the command queue round (4,096 x 552 B, all
+ * resident after); media_engine_trim gives its free pages back, and the
+ * commands after it (through those pages) reach the worker whole. The
+ * worker trims its event queue, and its loop once no channel is left. */
+START_TEST(test_engine_trim)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 4, .rtp_port_min = 26240, .rtp_port_max = 26271};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct sockaddr_storage ls;
+	uint32_t id;
+	size_t given;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id, &ls), 0);
+	/* 5 x 1,000 queries: every slot of the queue written */
+	for (unsigned k = 0; k < 5; k++) {
+		for (unsigned i = 0; i < 1000; i++)
+			ck_assert_int_eq(media_chan_query(e, id), 0);
+		for (unsigned i = 0; i < 100 && log.stats < (int)(k + 1) * 1000; i++)
+			turn(l, 10);
+		ck_assert_int_eq(log.stats, (int)(k + 1) * 1000);
+	}
+	given = media_engine_trim(e);
+	ck_assert_uint_ge(given, 4096u * 500);
+	/* the worker, at its next tick: its event queue (5,000 events wrapped
+	 * its 4,096 x 160 B), not its loop (a channel is live) */
+	for (unsigned i = 0; i < 100 && !media_engine_trimmed(e, 0); i++)
+		turn(l, 10);
+	ck_assert_uint_ge(media_engine_trimmed(e, 0), 4096u * 100);
+	ck_assert_uint_le(media_engine_trimmed(e, 0), 4096u * 160);
+	for (unsigned i = 0; i < 3000; i++)
+		ck_assert_int_eq(media_chan_query(e, id), 0);
+	for (unsigned i = 0; i < 200 && log.stats < 8000; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.stats, 8000);
+	ck_assert_uint_eq(log.last_stats.chan, id);
+	ck_assert_int_eq(media_chan_free(e, id), 0);
+	for (unsigned i = 0; i < 100 && !log.freed; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.freed, 1);
+	/* no channel left: the worker's loop too (4,096 send slots of 2 kB) */
+	given = media_engine_trimmed(e, 0);
+	media_engine_trim(e);
+	for (unsigned i = 0; i < 100 && media_engine_trimmed(e, 0) == given; i++)
+		turn(l, 10);
+	ck_assert_uint_ge(media_engine_trimmed(e, 0) - given, 4096u * 2048 - 4096);
+	media_engine_stop(e);
+	ck_assert_uint_eq(media_engine_trim(NULL), 0);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
+/* The channel array is mapped: the worker's trim drops exactly the whole
+ * pages that hold no channel in use (slots are handed out from 0 up). */
+static unsigned busy_pages(unsigned live, size_t sz, size_t ps, unsigned whole)
+{
+	unsigned n = live ? (unsigned)((live * sz + ps - 1) / ps) : 0;
+
+	return n < whole ? n : whole;
+}
+
+static uint64_t trim_and_wait(struct media_engine *e, struct loop *l)
+{
+	uint64_t before = media_engine_trimmed(e, 0);
+
+	media_engine_trim(e);
+	for (unsigned i = 0; i < 100 && media_engine_trimmed(e, 0) == before; i++)
+		turn(l, 10);
+	ck_assert_uint_gt(media_engine_trimmed(e, 0), before);
+	return media_engine_trimmed(e, 0) - before;
+}
+
+START_TEST(test_chans_trim_pages)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 64, .rtp_port_min = 26400, .rtp_port_max = 26499};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE), sz = media_chan_size();
+	unsigned whole = (unsigned)(64 * sz / ps);
+	struct sockaddr_storage ls;
+	uint32_t id[21];
+	uint64_t t1, t2;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[0], &ls), 0);
+	turn(l, 50);
+	t1 = trim_and_wait(e, l); /* event queue (empty: always the same) + free pages */
+	for (unsigned i = 1; i < 21; i++)
+		ck_assert_int_eq(media_chan_alloc(e, -1, &id[i], &ls), 0);
+	turn(l, 50);
+	t2 = trim_and_wait(e, l);
+	ck_assert_uint_eq(t1 - t2,
+			  (uint64_t)(busy_pages(21, sz, ps, whole) - busy_pages(1, sz, ps, whole)) *
+				  ps);
+	/* the channels in use still work: a query answers for each */
+	for (unsigned i = 0; i < 21; i++)
+		ck_assert_int_eq(media_chan_query(e, id[i]), 0);
+	for (unsigned i = 0; i < 100 && log.stats < 21; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.stats, 21);
+	for (unsigned i = 0; i < 21; i++)
+		ck_assert_int_eq(media_chan_free(e, id[i]), 0);
+	for (unsigned i = 0; i < 100 && log.freed < 21; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.freed, 21);
+	/* a slot given back (all zeros) is taken again as new */
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[0], &ls), 0);
+	ck_assert_int_eq(media_chan_query(e, id[0]), 0);
+	for (unsigned i = 0; i < 100 && log.stats < 22; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.stats, 22);
+	media_engine_stop(e);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_bad_address)
 {
 	struct loop *l = loop_alloc(unit_ctx, NULL);
@@ -863,6 +988,8 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_several_addresses);
 	tcase_add_test(tc, test_bad_address);
 	tcase_add_test(tc, test_slots_exhausted_reused);
+	tcase_add_test(tc, test_engine_trim);
+	tcase_add_test(tc, test_chans_trim_pages);
 	tcase_add_test(tc, test_worker_logging_under_load);
 	tcase_add_test(tc, test_tap);
 	tcase_add_test(tc, test_rtcp_mux);

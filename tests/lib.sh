@@ -51,6 +51,24 @@ start_bg() {
 	PIDS+=("$BG_PID")
 }
 
+# PEER_LIFE: the --timeout (seconds) of a peer that serves a whole script
+# (a switch, a UAS): as long as the script itself may run (tests/check.sh
+# stops a script after 600 s). A shorter life, under load, ended the peer
+# before the script's last checks; the bound stays, and cleanup (or
+# stop_bg) stops the peer by PID well before it.
+PEER_LIFE=${TANDEM_PEER_LIFE:-600}
+
+# stop_bg PID: stop one process start_bg started, before the script ends
+# (TERM, at most 5 s of grace, then KILL; its child too when it is a
+# wrapper such as timeout CMD)
+stop_bg() {
+	kill -TERM "$1" 2>/dev/null
+	until_tenths 50 _all_gone "$1"
+	kill -0 "$1" 2>/dev/null && { pkill -KILL -P "$1" 2>/dev/null; kill -KILL "$1" 2>/dev/null; }
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 # now_us: wall-clock microseconds (bash 5's EPOCHREALTIME; its decimal
 # separator follows the locale)
 now_us() {

@@ -50,6 +50,14 @@ near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
 }
 
+# iam_for NUMBER: until the switch reports the IAM of a call to NUMBER
+# (5 s at most); sets iam (its line) and cic, or fails
+iam_for() {
+	wait_ev "$out" "EV IAM cic=[0-9]+ called=$1 " 50 || return 1
+	iam=$(grep -E "EV IAM cic=[0-9]+ called=$1 " "$out" | head -1)
+	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+}
+
 cat >"$TMPD/t.cfg" <<CFG
 log stderr
  logging filter all 1
@@ -406,8 +414,7 @@ wait "$uas"
 start_bg "$TMPD/uac-t9.out" timeout 60 sipp -sn uac "127.0.0.1:$SIP" -i 127.0.0.1 -p $UAS3 \
 	-s +4989777009 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac-t9.msg"
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777009 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777009 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777009; then
 	sw "ring $cic"
 	check "it:iw-calls:no-answer-t9->rel-19" wait_ev "$out" "EV REL cic=$cic cause=19" 60
 	wait "$uac"
@@ -577,9 +584,7 @@ start_bg "$TMPD/uac-sipi.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS
 	--uac "127.0.0.1:$SIP" --calls 1 --hold 500 --ruri "sip:+4989777001@127.0.0.1;user=phone" \
 	--sipi-iam 301234567:15:1 --seconds 10
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777001 " 50; then
-	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777001 " "$out" | head -1)
-	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+if iam_for 89777001; then
 	sw "ring $cic"
 	sw "answer $cic"
 	check "it:iw-calls:sip-i-in:calling-from-encapsulated-iam" grep -q "calling=301234567" <<<"$iam"
@@ -602,8 +607,7 @@ pcomp() { # NUMBER HEX: one SIP-I call with raw optional parameters in its IAM
 	uac=$BG_PID
 }
 pcomp 89777082 fa03010203fb01093902fb91
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777082 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777082 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777082; then
 	check "it:iw-calls:sip-i-pcomp:unknown-0xfa-reaches-switch-unchanged" \
 		grep -q "EV IAMX cic=$cic code=fa val=010203$" "$out"
 	check "it:iw-calls:sip-i-pcomp:pci-discard-0xfb-not-sent" \
@@ -820,9 +824,7 @@ KCFG
 		-i 127.0.0.1 -p $UAC9 -s +4989777010 -m 1 -nostdin -trace_msg \
 		-message_file "$TMPD/uac-kam.msg"
 	uac=$BG_PID
-	if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777010 " 50; then
-		iam=$(grep -E "EV IAM cic=[0-9]+ called=89777010 " "$out" | head -1)
-		cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	if iam_for 89777010; then
 		sw "ring $cic"
 		sw "answer $cic"
 		check "it:iw-calls:kamailio:switch-iam-calling-number" grep -q "calling=30555777" <<<"$iam"
@@ -857,9 +859,7 @@ fi
 start_bg "$TMPD/uac-pai.out" timeout 60 sipp -sf "$SIPP/uac_pai.xml" "127.0.0.1:$SIP" -i 127.0.0.1 \
 	-p $UAS3 -s +4989777002 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777002 " 50; then
-	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777002 " "$out" | head -1)
-	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+if iam_for 89777002; then
 	sw "ring $cic"
 	sw "answer $cic"
 	check "it:iw-calls:pai->calling-number (RFC 3325)" grep -q "calling=30555666 " <<<"$iam"
@@ -877,8 +877,7 @@ fi
 start_bg "$TMPD/uac-try.out" timeout 60 sipp -sf "$SIPP/uac_trying.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -s +4989777555 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777555 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777555 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777555; then
 	sleep 0.7
 	sw "ring $cic"
 	sw "answer $cic"
@@ -906,8 +905,7 @@ fi
 start_bg "$TMPD/uac-do.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -mp 25172 -s +4989777601 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777601 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777601 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777601; then
 	sw "ring $cic"
 	sw "answer $cic"
 	wait "$uac"
@@ -924,8 +922,7 @@ fi
 start_bg "$TMPD/uac-dp.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer_prack.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -mp 25174 -s +4989777603 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777603 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777603 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777603; then
 	sw "ring $cic"
 	sleep 0.5
 	sw "answer $cic"
@@ -941,8 +938,7 @@ fi
 start_bg "$TMPD/uac-dn.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer_no_answer.xml" \
 	"127.0.0.1:$SIP" -i 127.0.0.1 -p $UAS3 -s +4989777602 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777602 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777602 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777602; then
 	sw "ring $cic"
 	sw "answer $cic"
 	wait "$uac"
@@ -962,8 +958,7 @@ fi
 start_bg "$TMPD/uac-ue.out" timeout 60 sipp -sf "$SIPP/uac_update_early.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -mp 25166 -s +4989777604 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777604 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777604 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777604; then
 	sw "ring $cic"
 	# tandem takes the new offer (its log) before the switch answers
 	check "it:iw-calls:update-early:offer-taken-before-anm (media 127.0.0.1:25168)" \
@@ -985,8 +980,7 @@ fi
 start_bg "$TMPD/uac-u5.out" timeout 60 sipp -sf "$SIPP/uac_update_early_500.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -mp 25166 -s +4989777605 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777605 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777605 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777605; then
 	sw "ring $cic"
 	check "it:iw-calls:update-too-early:500-logged" \
 		wait_ev "$TMPD/td.log" "UPDATE with an offer before the INVITE's is answered reliably: 500" 100
@@ -1009,9 +1003,7 @@ diverted() {
 	start_bg "$TMPD/uac-$1.out" timeout 60 sipp -sf "$SIPP/$2" "127.0.0.1:$SIP" \
 		-i 127.0.0.1 -p $UAS3 -s "+49$3" -m 1 -nostdin
 	local uac=$BG_PID iam cic
-	if wait_ev "$out" "EV IAM cic=[0-9]+ called=$3 " 50; then
-		iam=$(grep -E "EV IAM cic=[0-9]+ called=$3 " "$out" | head -1)
-		cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	if iam_for $3; then
 		sw "ring $cic"
 		sw "answer $cic"
 		check "it:iw-calls:$1->redirecting-number ($4 -> Q.763 3.44/3.45)" \

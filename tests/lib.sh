@@ -167,6 +167,67 @@ check() { # check NAME CONDITION-COMMAND...
 	if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
+# --- the set-up most ISUP <-> SIP scripts share: tandemd between the
+# libss7 switch (tests/peers/isup-switch, on M3UA) and SIP peers. The
+# script sets VTY and M3UA (ports) first.
+
+# gw_cfg_head LEVEL: the head of such a tandemd configuration (stdout):
+# log to stderr at LEVEL, the VTY on $VTY, one ASP toward the switch on
+# $M3UA over TCP, linkset sw1 (ITU, point codes 2 -> 1, CICs 1-31 on span
+# 0 timeslots 1-31); the script adds its sip, routing and media sections
+gw_cfg_head() {
+	cat <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+ logging level set-all $1
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sg1
+  remote 127.0.0.1 $M3UA
+  transport tcp
+isup
+ linkset sw1
+  asp sg1
+  variant itu
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+CFG
+}
+
+# switch_start [ARG...]: that switch (ITU, point codes 1 -> 2, CICs 1-31)
+# listening on $M3UA, living $PEER_LIFE at most, with ARG... (such as
+# --auto-answer); its events in $out ($TMPD/sw.out), its commands read
+# from the FIFO $TMPD/sw.in, held open on fd 3 (sw CMD writes one); its
+# PID in SW_PID
+switch_start() {
+	out=$TMPD/sw.out
+	mkfifo "$TMPD/sw.in"
+	start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
+		--dpc 2 --cics 1-31 --timeout "$PEER_LIFE" "$@" --script "$TMPD/sw.in"
+	SW_PID=$BG_PID
+	exec 3>"$TMPD/sw.in"
+}
+sw() { echo "$*" >&3; }
+
+# tandemd_start TAG [BINARY]: tandemd (BINARY, default $TANDEMD) on
+# $TMPD/t.cfg, its log $TMPD/td.log, its PID in td; when its VTY does not
+# open, FAIL it:TAG:tandemd-start with the log, and the script ends
+tandemd_start() {
+	start_bg "$TMPD/td.log" "${2:-$TANDEMD}" -c "$TMPD/t.cfg"
+	td=$BG_PID
+	wait_tcp "$VTY" 50 || { fail "it:$1:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+}
+
+# switch_link_up TAG: the switch brings the link up and resets the
+# circuits; FAIL it:TAG:link-up when the GRS of CIC 1 does not come
+switch_link_up() {
+	sw "wait-link 10"
+	wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:$1:link-up"
+	sleep 0.5
+}
+
 # baresip_find TAG: BARESIP (the binary) and MODS (its module directory)
 # for a test that drives baresip as a phone; prints SKIP for TAG and fails
 # when baresip or one of the modules the phone needs is missing.

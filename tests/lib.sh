@@ -282,6 +282,42 @@ CFG
 	: >"$1/contacts"
 }
 
+# kam_route_dialog [XLOG]: the part of a Kamailio request_route that
+# every proxy of these tests has (stdout): in-dialog requests follow their
+# Route set (XLOG, a Kamailio statement, runs first: a log line), an ACK
+# or CANCEL only with its transaction, another in-dialog request 404;
+# then anything but an INVITE gets 405
+kam_route_dialog() {
+	cat <<'KCFG'
+	if (has_totag()) {
+		if (loose_route()) {
+KCFG
+	[ -n "${1:-}" ] && printf '\t\t\t%s\n' "$1"
+	cat <<'KCFG'
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK")) {
+			if (t_check_trans())
+				t_relay();
+			exit;
+		}
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	t_check_trans();
+	if (!is_method("INVITE")) {
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+KCFG
+}
+
 # kam_dispatcher_cfg CFG PORT OPTS DEST...: a Kamailio configuration CFG
 # (and its destination list CFG.list) for the proxy a carrier puts in front
 # of several gateways: on udp 127.0.0.1:PORT, INVITEs round robin over
@@ -342,29 +378,9 @@ request_route {
 		sl_send_reply("483", "Too Many Hops");
 		exit;
 	}
-	if (has_totag()) {
-		if (loose_route()) {
-			t_relay();
-			exit;
-		}
-		if (is_method("ACK")) {
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}
-		sl_send_reply("404", "Not here");
-		exit;
-	}
-	if (is_method("CANCEL")) {
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}
-	t_check_trans();
-	if (!is_method("INVITE")) {
-		sl_send_reply("405", "Method Not Allowed");
-		exit;
-	}
+KCFG
+		kam_route_dialog
+		cat <<'KCFG'
 	record_route();
 	if (!ds_select_dst("1", "4")) {
 		sl_send_reply("503", "No destination");

@@ -87,7 +87,8 @@ CFG
 # variable "refuse" (kamcmd pv.shvSet) makes it answer 403; every REGISTER
 # is logged with its arrival time; INVITEs for any number go to gw1's
 # registered Contact.
-cat >"$TMPD/k.cfg" <<KCFG
+{
+	cat <<KCFG
 #!KAMAILIO
 debug=1
 log_stderror=yes
@@ -145,29 +146,9 @@ request_route {
 		xlog("L_NOTICE", "SAVED at \$TV(Sn) cseq \$cs \$ct\n");
 		exit;
 	}
-	if (has_totag()) {
-		if (loose_route()) {
-			t_relay();
-			exit;
-		}
-		if (is_method("ACK")) {
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}
-		sl_send_reply("404", "Not here");
-		exit;
-	}
-	if (is_method("CANCEL")) {
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}
-	t_check_trans();
-	if (!is_method("INVITE")) {
-		sl_send_reply("405", "Method Not Allowed");
-		exit;
-	}
+KCFG
+	kam_route_dialog
+	cat <<KCFG
 	if (\$si == "127.0.0.1" && \$sp == $SIP) {
 		# tandem's calls: the redirect server's answers, by number
 		xlog("L_NOTICE", "REDIR-IN \$rU\n");
@@ -196,6 +177,7 @@ request_route {
 	t_relay();
 }
 KCFG
+} >"$TMPD/k.cfg"
 
 ul_dump() { kamcmd -s "$CTL" ul.dump 2>/dev/null; }
 bound() { ul_dump | grep -q "sip:tandem@127.0.0.1:$SIP"; }

@@ -125,7 +125,8 @@ CFG
 # TLS settings go with its destination); registrar for gw1 and gw2 with a
 # fixed password; tandem's INVITEs (over TLS) go to the sipp UAS; other
 # INVITEs to a registered Contact (+4940... gw1, +4941... gw2).
-cat >"$TMPD/k.cfg" <<KCFG
+{
+	cat <<KCFG
 #!KAMAILIO
 debug=1
 log_stderror=yes
@@ -188,30 +189,9 @@ request_route {
 		xlog("L_NOTICE", "SAVED at \$TV(Sn) \$au proto \$proto cseq \$cs expires [\$hdr(Expires)] \$ct\n");
 		exit;
 	}
-	if (has_totag()) {
-		if (loose_route()) {
-			xlog("L_NOTICE", "IN-DIALOG \$rm \$ci proto \$proto\n");
-			t_relay();
-			exit;
-		}
-		if (is_method("ACK")) {
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}
-		sl_send_reply("404", "Not here");
-		exit;
-	}
-	if (is_method("CANCEL")) {
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}
-	t_check_trans();
-	if (!is_method("INVITE")) {
-		sl_send_reply("405", "Method Not Allowed");
-		exit;
-	}
+KCFG
+	kam_route_dialog 'xlog("L_NOTICE", "IN-DIALOG $rm $ci proto $proto\n");'
+	cat <<KCFG
 	record_route();
 	if (\$proto == "tls") {
 		xlog("L_NOTICE", "FROM-TANDEM \$rU proto \$proto port \$Rp tls [\$tls_version] cipher [\$tls_cipher_info]\n");
@@ -231,6 +211,7 @@ request_route {
 	t_relay();
 }
 KCFG
+} >"$TMPD/k.cfg"
 
 ul_dump() { kamcmd -s "$CTL" ul.dump 2>/dev/null; }
 # bound USER-PATTERN SOCKET: a binding of that Contact through that socket

@@ -3,7 +3,7 @@
 
 #include "core/proc_rss.h"
 
-long proc_rss_kb(void)
+long tandem_rss_kb(void)
 {
 	char line[128];
 	long kb = -1;

@@ -4,4 +4,4 @@
 #pragma once
 
 /* kB resident now, or -1 when /proc cannot be read */
-long proc_rss_kb(void);
+long tandem_rss_kb(void);

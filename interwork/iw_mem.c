@@ -42,12 +42,12 @@ static void trim_tick(void *priv)
 	} else if (m.peak >= TRIM_MIN_PEAK && n <= m.peak / 2) {
 		m.quiet_s++;
 		if (m.quiet_s % 10 == 5) {
-			long before = proc_rss_kb();
+			long before = tandem_rss_kb();
 
 			malloc_trim(0);
 			loop_trim(m.loop); /* the send slots a burst touched */
 			m.trims++;
-			m.last_freed_kb = before - proc_rss_kb();
+			m.last_freed_kb = before - tandem_rss_kb();
 			LOGP(DIW, LOGL_INFO, "calls %u (peak %u): heap trimmed, RSS -%ld kB\n", n,
 			     m.peak, m.last_freed_kb);
 		}
@@ -112,7 +112,7 @@ DEFUN(show_memory, show_memory_cmd, "show memory",
 		max = b > max ? b : max;
 		n++;
 	}
-	vty_out(vty, "RSS %ld kB; talloc %zu bytes in %zu blocks%s", proc_rss_kb(),
+	vty_out(vty, "RSS %ld kB; talloc %zu bytes in %zu blocks%s", tandem_rss_kb(),
 		talloc_total_size(m.root), talloc_total_blocks(m.root), VTY_NEWLINE);
 	vty_out(vty,
 		"calls %u: signalling per call %zu bytes (largest %zu): call %zu, SIP leg %zu, "

@@ -237,9 +237,9 @@ START_TEST(test_trim_send_slots)
 	turn_until(l, &never, 50);
 	while (recv(fd, got, sizeof(got), 0) > 0)
 		;
-	before = proc_rss_kb();
+	before = tandem_rss_kb();
 	ck_assert_uint_gt(loop_trim(l), 100 * sizeof(big));
-	after = proc_rss_kb();
+	after = tandem_rss_kb();
 	ck_assert_msg(before - after >= 1000, "RSS %ld -> %ld kB", before, after);
 	/* the slots still carry what is sent through them */
 	big[0] = 'z';

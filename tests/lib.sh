@@ -171,8 +171,9 @@ check() { # check NAME CONDITION-COMMAND...
 # libss7 switch (tests/peers/isup-switch, on M3UA) and SIP peers. The
 # script sets VTY and M3UA (ports) first.
 
-# gw_cfg_head LEVEL: the head of such a tandemd configuration (stdout):
-# log to stderr at LEVEL, the VTY on $VTY, one ASP toward the switch on
+# gw_cfg_head LEVEL [print-level]: the head of such a tandemd
+# configuration (stdout): log to stderr at LEVEL (print-level: each line
+# with its level), the VTY on $VTY, one ASP toward the switch on
 # $M3UA over TCP, linkset sw1 (ITU, point codes 2 -> 1, CICs 1-31 on span
 # 0 timeslots 1-31); the script adds its sip, routing and media sections
 gw_cfg_head() {
@@ -180,6 +181,9 @@ gw_cfg_head() {
 log stderr
  logging filter all 1
  logging print category 1
+CFG
+	[ "${2:-}" = print-level ] && echo " logging print level 1"
+	cat <<CFG
  logging level set-all $1
 line vty
  bind 127.0.0.1 $VTY

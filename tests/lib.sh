@@ -286,6 +286,14 @@ CFG
 	: >"$1/contacts"
 }
 
+# kam_modules MOD...: a Kamailio configuration's module path ($KMOD, or
+# Debian's) and a loadmodule line for each MOD (stdout)
+kam_modules() {
+	local m
+	echo "mpath=\"${KMOD:-/usr/lib/x86_64-linux-gnu/kamailio/modules}/\""
+	for m; do echo "loadmodule \"$m.so\""; done
+}
+
 # kam_route_dialog [XLOG]: the part of a Kamailio request_route that
 # every proxy of these tests has (stdout): in-dialog requests follow their
 # Route set (XLOG, a Kamailio statement, runs first: a log line), an ACK
@@ -354,16 +362,9 @@ log_stderror=yes
 children=1
 auto_aliases=no
 listen=udp:127.0.0.1:$port
-mpath="${KMOD:-/usr/lib/x86_64-linux-gnu/kamailio/modules}/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "xlog.so"
-loadmodule "dispatcher.so"
+KCFG
+		kam_modules tm sl rr maxfwd pv siputils textops xlog dispatcher
+		cat <<KCFG
 modparam("tm", "fr_timer", $fr)
 modparam("dispatcher", "list_file", "$cfg.list")
 modparam("dispatcher", "flags", 2)

@@ -96,19 +96,9 @@ children=1
 auto_aliases=no
 listen=udp:127.0.0.1:$KPORT
 alias="carrier.example"
-mpath="$KMOD/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "xlog.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "auth.so"
-loadmodule "ctl.so"
+KCFG
+	kam_modules tm sl rr maxfwd pv siputils textops xlog usrloc registrar auth ctl
+	cat <<KCFG
 modparam("ctl", "binrpc", "$CTL")
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", 10)
@@ -195,13 +185,9 @@ times() {
 trunks() { vty $VTY "show sip trunks"; }
 
 k_start 1 || { fail "it:kam-reg:kamailio-start"; tail -20 "$TMPD/k1.log"; exit 1; }
-mkfifo "$TMPD/sw.in"
-start_bg "$TMPD/sw.out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu \
-	--opc 1 --dpc 2 --cics 1-31 --timeout 200 --auto-answer --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
-TD=$BG_PID
-wait_tcp $VTY 50 || { fail "it:kam-reg:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+switch_start --auto-answer
+tandemd_start kam-reg
+TD=$td
 echo "wait-link 10" >&3
 
 # --- registration with digest

@@ -58,24 +58,9 @@ iam_for() {
 	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
 }
 
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging print level 1
- logging level set-all info
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+{
+	gw_cfg_head info print-level
+	cat <<CFG
   timer T9 3
 sip
  listen udp 127.0.0.1 $SIP
@@ -133,6 +118,7 @@ hep
  collector 127.0.0.1 $HEPP
  agent-id 2002
 CFG
+} >"$TMPD/t.cfg"
 mkdir -p "$TMPD/trace"
 if [ -x "$DNSMASQ" ]; then
 	# +4930999001: a SIP URI; +4930999002: ported, routing number +4977001
@@ -153,25 +139,16 @@ CONF
 	# refused at once and the call routes without ENUM)
 	wait_udp $DNS 50
 fi
-out=$TMPD/sw.out
-mkfifo "$TMPD/sw.in"
-# --timeout: only a bound for a script that dies; under a load of 20+ this
+# the switch's --timeout (PEER_LIFE): only a bound for a script that dies; under a load of 20+ this
 # script once took 260 s and the switch's old 180 s bound ended it before
 # the last command, whose write to the FIFO then killed the script (SIGPIPE,
 # exit 141 with no FAIL line); a write to a switch gone now fails the check
 # that needed it instead
 trap '' PIPE
-start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 550 --script "$TMPD/sw.in"
-swpid=$BG_PID
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
-td=$BG_PID
-wait_tcp $VTY 50 || { fail "it:iw-calls:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-sw() { echo "$*" >&3; }
-sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-calls:link-up"
-sleep 0.5
+switch_start
+swpid=$SW_PID
+tandemd_start iw-calls
+switch_link_up iw-calls
 
 # --- ISUP -> SIP, answered, with voice both ways
 # (a bound only: this call carries the voice, RTCP and DTMF checks, about

@@ -51,6 +51,17 @@ start_bg() {
 	PIDS+=("$BG_PID")
 }
 
+# ports BASE NAME...: the variables NAME... get the ports BASE, BASE+1, ...
+# in that order (a script's ports listed once, no number written twice)
+ports() {
+	local p=$1 n
+	shift
+	for n; do
+		printf -v "$n" %d "$p"
+		p=$((p + 1))
+	done
+}
+
 # PEER_LIFE: the --timeout (seconds) of a peer that serves a whole script
 # (a switch, a UAS): as long as the script itself may run (tests/check.sh
 # stops a script after 600 s). A shorter life, under load, ended the peer

@@ -43,7 +43,10 @@ cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
 # each sipp has a bound (timeout 60) only for a script gone wrong: under a
 # load of 25 the old 20 s ran out before the hold call's BYE came
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161 UAS7=25162 UAS8=25163 KAM=25164 UAC9=25165 HEPP=25176
+ports 25150 VTY M3UA SIP UAS UAS2 SPAN_L SPAN_R DNS UAS3 UAS4 UAS5 UAS6 UAS7 UAS8 KAM UAC9
+# sipp's media ports (RTP; RTCP the next one): MP_UE for the UPDATE calls,
+# whose scenarios offer MP_UE + 2 next; MP_DO, MP_DP for the delayed offers
+MP_UE=25166 RTP=25170 MP_DO=25172 MP_DP=25174 HEPP=25176
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 near() { # VALUE TARGET TOLERANCE
@@ -880,7 +883,7 @@ fi
 # and the ACK's answer sets up the media; an ACK without an answer ends the
 # call with BYE (Reason Q.850 cause 65) and REL 65 toward the switch
 start_bg "$TMPD/uac-do.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -mp 25172 -s +4989777601 -m 1 -nostdin
+	-i 127.0.0.1 -p $UAS3 -mp $MP_DO -s +4989777601 -m 1 -nostdin
 uac=$BG_PID
 if iam_for 89777601; then
 	sw "ring $cic"
@@ -888,7 +891,7 @@ if iam_for 89777601; then
 	wait "$uac"
 	check "it:iw-calls:delayed-offer:offer-in-200 (sipp scenario complete)" test $? -eq 0
 	check "it:iw-calls:delayed-offer:answer-in-ack->media" \
-		grep -q "delayed offer: the ACK answered, media 127.0.0.1:25172" "$TMPD/td.log"
+		grep -q "delayed offer: the ACK answered, media 127.0.0.1:$MP_DO" "$TMPD/td.log"
 	check "it:iw-calls:delayed-offer:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
 else
 	fail "it:iw-calls:delayed-offer:iam"
@@ -897,7 +900,7 @@ fi
 #     the caller requires 100rel: the offer rides in the reliable 180 and the
 #     PRACK answers it (RFC 3262 5); the 200 carries no second offer
 start_bg "$TMPD/uac-dp.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer_prack.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -mp 25174 -s +4989777603 -m 1 -nostdin
+	-i 127.0.0.1 -p $UAS3 -mp $MP_DP -s +4989777603 -m 1 -nostdin
 uac=$BG_PID
 if iam_for 89777603; then
 	sw "ring $cic"
@@ -906,7 +909,7 @@ if iam_for 89777603; then
 	wait "$uac"
 	check "it:iw-calls:delayed-offer:offer-in-reliable-180 (sipp scenario complete)" test $? -eq 0
 	check "it:iw-calls:delayed-offer:answer-in-prack->media" \
-		grep -q "delayed offer: the PRACK answered, media 127.0.0.1:25174" "$TMPD/td.log"
+		grep -q "delayed offer: the PRACK answered, media 127.0.0.1:$MP_DP" "$TMPD/td.log"
 	check "it:iw-calls:delayed-offer-prack:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
 else
 	fail "it:iw-calls:delayed-offer-prack:iam"
@@ -933,13 +936,13 @@ fi
 # 180) is answered in the UPDATE's 200 and moves the media; the call is
 # then answered and released as usual
 start_bg "$TMPD/uac-ue.out" timeout 60 sipp -sf "$SIPP/uac_update_early.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -mp 25166 -s +4989777604 -m 1 -nostdin
+	-i 127.0.0.1 -p $UAS3 -mp $MP_UE -s +4989777604 -m 1 -nostdin
 uac=$BG_PID
 if iam_for 89777604; then
 	sw "ring $cic"
 	# tandem takes the new offer (its log) before the switch answers
-	check "it:iw-calls:update-early:offer-taken-before-anm (media 127.0.0.1:25168)" \
-		wait_ev "$TMPD/td.log" "re-INVITE: 127\.0\.0\.1:25168" 100
+	check "it:iw-calls:update-early:offer-taken-before-anm (media 127.0.0.1:$((MP_UE + 2)))" \
+		wait_ev "$TMPD/td.log" "re-INVITE: 127\.0\.0\.1:$((MP_UE + 2))" 100
 	sw "answer $cic"
 	wait "$uac"
 	# sipp's own checks: the UPDATE's 200 (CSeq 2 UPDATE) came before the
@@ -955,7 +958,7 @@ fi
 #     offer has no answer yet, so an UPDATE offering gets 500 with a
 #     Retry-After of 0-10 s (sipp checks both) and the call goes on
 start_bg "$TMPD/uac-u5.out" timeout 60 sipp -sf "$SIPP/uac_update_early_500.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -mp 25166 -s +4989777605 -m 1 -nostdin
+	-i 127.0.0.1 -p $UAS3 -mp $MP_UE -s +4989777605 -m 1 -nostdin
 uac=$BG_PID
 if iam_for 89777605; then
 	sw "ring $cic"

@@ -20,6 +20,7 @@
 
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/proc_rss.h"
 #include "interwork/iw_call.h"
 #include "interwork/iw_call_int.h"
 #include "interwork/iw_mem.h"
@@ -35,21 +36,6 @@ static struct {
 	long last_freed_kb;
 } m;
 
-static long rss_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static void trim_tick(void *priv)
 {
 	unsigned n = iw_active_calls(m.iw);
@@ -61,14 +47,14 @@ static void trim_tick(void *priv)
 	} else if (m.peak >= TRIM_MIN_PEAK && n <= m.peak / 2) {
 		m.quiet_s++;
 		if (m.quiet_s % 10 == 5) {
-			long before = rss_kb();
+			long before = tandem_rss_kb();
 
 			malloc_trim(0);
 			loop_trim(m.loop);		/* the send slots a burst touched */
 			loop_trim_rx(m.loop);		/* the receive buffers it filled */
 			media_engine_trim(m.iw->media); /* the command queues' slots */
 			m.trims++;
-			m.last_freed_kb = before - rss_kb();
+			m.last_freed_kb = before - tandem_rss_kb();
 			LOGP(DIW, LOGL_INFO, "calls %u (peak %u): heap trimmed, RSS -%ld kB\n", n,
 			     m.peak, m.last_freed_kb);
 		}
@@ -133,7 +119,7 @@ DEFUN(show_memory, show_memory_cmd, "show memory",
 		max = b > max ? b : max;
 		n++;
 	}
-	vty_out(vty, "RSS %ld kB; talloc %zu bytes in %zu blocks%s", rss_kb(),
+	vty_out(vty, "RSS %ld kB; talloc %zu bytes in %zu blocks%s", tandem_rss_kb(),
 		talloc_total_size(m.root), talloc_total_blocks(m.root), VTY_NEWLINE);
 	vty_out(vty,
 		"calls %u: signalling per call %zu bytes (largest %zu): call %zu, SIP leg %zu, "

@@ -51,6 +51,35 @@ start_bg() {
 	PIDS+=("$BG_PID")
 }
 
+# ports BASE NAME...: the variables NAME... get the ports BASE, BASE+1, ...
+# in that order (a script's ports listed once, no number written twice)
+ports() {
+	local p=$1 n
+	shift
+	for n; do
+		printf -v "$n" %d "$p"
+		p=$((p + 1))
+	done
+}
+
+# PEER_LIFE: the --timeout (seconds) of a peer that serves a whole script
+# (a switch, a UAS): as long as the script itself may run (tests/check.sh
+# stops a script after 600 s). A shorter life, under load, ended the peer
+# before the script's last checks; the bound stays, and cleanup (or
+# stop_bg) stops the peer by PID well before it.
+PEER_LIFE=${TANDEM_PEER_LIFE:-600}
+
+# stop_bg PID: stop one process start_bg started, before the script ends
+# (TERM, at most 5 s of grace, then KILL; its child too when it is a
+# wrapper such as timeout CMD)
+stop_bg() {
+	kill -TERM "$1" 2>/dev/null
+	until_tenths 50 _all_gone "$1"
+	kill -0 "$1" 2>/dev/null && { pkill -KILL -P "$1" 2>/dev/null; kill -KILL "$1" 2>/dev/null; }
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 # now_us: wall-clock microseconds (bash 5's EPOCHREALTIME; its decimal
 # separator follows the locale)
 now_us() {
@@ -149,6 +178,71 @@ check() { # check NAME CONDITION-COMMAND...
 	if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
+# --- the set-up most ISUP <-> SIP scripts share: tandemd between the
+# libss7 switch (tests/peers/isup-switch, on M3UA) and SIP peers. The
+# script sets VTY and M3UA (ports) first.
+
+# gw_cfg_head LEVEL [print-level]: the head of such a tandemd
+# configuration (stdout): log to stderr at LEVEL (print-level: each line
+# with its level), the VTY on $VTY, one ASP toward the switch on
+# $M3UA over TCP, linkset sw1 (ITU, point codes 2 -> 1, CICs 1-31 on span
+# 0 timeslots 1-31); the script adds its sip, routing and media sections
+gw_cfg_head() {
+	cat <<CFG
+log stderr
+ logging filter all 1
+ logging print category 1
+CFG
+	[ "${2:-}" = print-level ] && echo " logging print level 1"
+	cat <<CFG
+ logging level set-all $1
+line vty
+ bind 127.0.0.1 $VTY
+sigtran
+ asp sg1
+  remote 127.0.0.1 $M3UA
+  transport tcp
+isup
+ linkset sw1
+  asp sg1
+  variant itu
+  point-code local 2 remote 1
+  cic 1 31 span 0 timeslot 1
+CFG
+}
+
+# switch_start [ARG...]: that switch (ITU, point codes 1 -> 2, CICs 1-31)
+# listening on $M3UA, living $PEER_LIFE at most, with ARG... (such as
+# --auto-answer); its events in $out ($TMPD/sw.out), its commands read
+# from the FIFO $TMPD/sw.in, held open on fd 3 (sw CMD writes one); its
+# PID in SW_PID
+switch_start() {
+	out=$TMPD/sw.out
+	mkfifo "$TMPD/sw.in"
+	start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
+		--dpc 2 --cics 1-31 --timeout "$PEER_LIFE" "$@" --script "$TMPD/sw.in"
+	SW_PID=$BG_PID
+	exec 3>"$TMPD/sw.in"
+}
+sw() { echo "$*" >&3; }
+
+# tandemd_start TAG [BINARY]: tandemd (BINARY, default $TANDEMD) on
+# $TMPD/t.cfg, its log $TMPD/td.log, its PID in td; when its VTY does not
+# open, FAIL it:TAG:tandemd-start with the log, and the script ends
+tandemd_start() {
+	start_bg "$TMPD/td.log" "${2:-$TANDEMD}" -c "$TMPD/t.cfg"
+	td=$BG_PID
+	wait_tcp "$VTY" 50 || { fail "it:$1:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+}
+
+# switch_link_up TAG: the switch brings the link up and resets the
+# circuits; FAIL it:TAG:link-up when the GRS of CIC 1 does not come
+switch_link_up() {
+	sw "wait-link 10"
+	wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:$1:link-up"
+	sleep 0.5
+}
+
 # baresip_find TAG: BARESIP (the binary) and MODS (its module directory)
 # for a test that drives baresip as a phone; prints SKIP for TAG and fails
 # when baresip or one of the modules the phone needs is missing.
@@ -203,6 +297,50 @@ CFG
 	: >"$1/contacts"
 }
 
+# kam_modules MOD...: a Kamailio configuration's module path ($KMOD, or
+# Debian's) and a loadmodule line for each MOD (stdout)
+kam_modules() {
+	local m
+	echo "mpath=\"${KMOD:-/usr/lib/x86_64-linux-gnu/kamailio/modules}/\""
+	for m; do echo "loadmodule \"$m.so\""; done
+}
+
+# kam_route_dialog [XLOG]: the part of a Kamailio request_route that
+# every proxy of these tests has (stdout): in-dialog requests follow their
+# Route set (XLOG, a Kamailio statement, runs first: a log line), an ACK
+# or CANCEL only with its transaction, another in-dialog request 404;
+# then anything but an INVITE gets 405
+kam_route_dialog() {
+	cat <<'KCFG'
+	if (has_totag()) {
+		if (loose_route()) {
+KCFG
+	[ -n "${1:-}" ] && printf '\t\t\t%s\n' "$1"
+	cat <<'KCFG'
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK")) {
+			if (t_check_trans())
+				t_relay();
+			exit;
+		}
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}
+	t_check_trans();
+	if (!is_method("INVITE")) {
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+KCFG
+}
+
 # kam_dispatcher_cfg CFG PORT OPTS DEST...: a Kamailio configuration CFG
 # (and its destination list CFG.list) for the proxy a carrier puts in front
 # of several gateways: on udp 127.0.0.1:PORT, INVITEs round robin over
@@ -235,16 +373,9 @@ log_stderror=yes
 children=1
 auto_aliases=no
 listen=udp:127.0.0.1:$port
-mpath="${KMOD:-/usr/lib/x86_64-linux-gnu/kamailio/modules}/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "xlog.so"
-loadmodule "dispatcher.so"
+KCFG
+		kam_modules tm sl rr maxfwd pv siputils textops xlog dispatcher
+		cat <<KCFG
 modparam("tm", "fr_timer", $fr)
 modparam("dispatcher", "list_file", "$cfg.list")
 modparam("dispatcher", "flags", 2)
@@ -263,29 +394,9 @@ request_route {
 		sl_send_reply("483", "Too Many Hops");
 		exit;
 	}
-	if (has_totag()) {
-		if (loose_route()) {
-			t_relay();
-			exit;
-		}
-		if (is_method("ACK")) {
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}
-		sl_send_reply("404", "Not here");
-		exit;
-	}
-	if (is_method("CANCEL")) {
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}
-	t_check_trans();
-	if (!is_method("INVITE")) {
-		sl_send_reply("405", "Method Not Allowed");
-		exit;
-	}
+KCFG
+		kam_route_dialog
+		cat <<'KCFG'
 	record_route();
 	if (!ds_select_dst("1", "4")) {
 		sl_send_reply("503", "No destination");

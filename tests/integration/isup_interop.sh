@@ -199,10 +199,12 @@ media
  rtp-port-range $rtp0 $((rtp0 + 39))
  span 0 e1 local 127.0.0.1 $span_l remote 127.0.0.1 $span_r frames 8
 CFG
-	start_bg "$TMPD/uas-$var.out" timeout 150 sipp -sn uas -i 127.0.0.1 -p "$uas" -nostdin
+	start_bg "$TMPD/uas-$var.out" timeout $PEER_LIFE sipp -sn uas -i 127.0.0.1 -p "$uas" -nostdin
+	local uas_pid=$BG_PID
 	mkfifo "$TMPD/sw-$var.in"
 	start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$m3ua" --variant "$var" \
-		--opc 1 --dpc 2 --rc 7 --cics 1-40 --timeout 150 --script "$TMPD/sw-$var.in"
+		--opc 1 --dpc 2 --rc 7 --cics 1-40 --timeout $PEER_LIFE --script "$TMPD/sw-$var.in"
+	local sw_pid=$BG_PID
 	exec 3>"$TMPD/sw-$var.in"
 	start_bg "$log" "$TANDEMD" -c "$TMPD/$var.cfg"
 	local td=$BG_PID
@@ -305,6 +307,9 @@ CFG
 	exec 3>&-
 	kill -TERM "$td"
 	wait "$td" 2>/dev/null
+	# this variant's peers go now, not at the script's end
+	stop_bg "$uas_pid"
+	stop_bg "$sw_pid"
 	check "it:isup-$var:no-malformed" bash -c "! grep -q 'malformed ISUP' '$log'"
 	if [ -n "$FAILED" ]; then
 		echo "--- switch ($var)"

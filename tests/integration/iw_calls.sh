@@ -43,31 +43,27 @@ cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
 # each sipp has a bound (timeout 60) only for a script gone wrong: under a
 # load of 25 the old 20 s ran out before the hold call's BYE came
-VTY=25150 M3UA=25151 SIP=25152 UAS=25153 UAS2=25154 UAS3=25158 UAS4=25159 SPAN_L=25155 SPAN_R=25156 DNS=25157 RTP=25170 UAS5=25160 UAS6=25161 UAS7=25162 UAS8=25163 KAM=25164 UAC9=25165 HEPP=25176
+ports 25150 VTY M3UA SIP UAS UAS2 SPAN_L SPAN_R DNS UAS3 UAS4 UAS5 UAS6 UAS7 UAS8 KAM UAC9
+# sipp's media ports (RTP; RTCP the next one): MP_UE for the UPDATE calls,
+# whose scenarios offer MP_UE + 2 next; MP_DO, MP_DP for the delayed offers
+MP_UE=25166 RTP=25170 MP_DO=25172 MP_DP=25174 HEPP=25176
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 
 near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
 }
 
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging print level 1
- logging level set-all info
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+# iam_for NUMBER: until the switch reports the IAM of a call to NUMBER
+# (5 s at most); sets iam (its line) and cic, or fails
+iam_for() {
+	wait_ev "$out" "EV IAM cic=[0-9]+ called=$1 " 50 || return 1
+	iam=$(grep -E "EV IAM cic=[0-9]+ called=$1 " "$out" | head -1)
+	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+}
+
+{
+	gw_cfg_head info print-level
+	cat <<CFG
   timer T9 3
 sip
  listen udp 127.0.0.1 $SIP
@@ -125,6 +121,7 @@ hep
  collector 127.0.0.1 $HEPP
  agent-id 2002
 CFG
+} >"$TMPD/t.cfg"
 mkdir -p "$TMPD/trace"
 if [ -x "$DNSMASQ" ]; then
 	# +4930999001: a SIP URI; +4930999002: ported, routing number +4977001
@@ -145,25 +142,16 @@ CONF
 	# refused at once and the call routes without ENUM)
 	wait_udp $DNS 50
 fi
-out=$TMPD/sw.out
-mkfifo "$TMPD/sw.in"
-# --timeout: only a bound for a script that dies; under a load of 20+ this
+# the switch's --timeout (PEER_LIFE): only a bound for a script that dies; under a load of 20+ this
 # script once took 260 s and the switch's old 180 s bound ended it before
 # the last command, whose write to the FIFO then killed the script (SIGPIPE,
 # exit 141 with no FAIL line); a write to a switch gone now fails the check
 # that needed it instead
 trap '' PIPE
-start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 550 --script "$TMPD/sw.in"
-swpid=$BG_PID
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
-td=$BG_PID
-wait_tcp $VTY 50 || { fail "it:iw-calls:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-sw() { echo "$*" >&3; }
-sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-calls:link-up"
-sleep 0.5
+switch_start
+swpid=$SW_PID
+tandemd_start iw-calls
+switch_link_up iw-calls
 
 # --- ISUP -> SIP, answered, with voice both ways
 # (a bound only: this call carries the voice, RTCP and DTMF checks, about
@@ -406,8 +394,7 @@ wait "$uas"
 start_bg "$TMPD/uac-t9.out" timeout 60 sipp -sn uac "127.0.0.1:$SIP" -i 127.0.0.1 -p $UAS3 \
 	-s +4989777009 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac-t9.msg"
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777009 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777009 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777009; then
 	sw "ring $cic"
 	check "it:iw-calls:no-answer-t9->rel-19" wait_ev "$out" "EV REL cic=$cic cause=19" 60
 	wait "$uac"
@@ -577,9 +564,7 @@ start_bg "$TMPD/uac-sipi.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS
 	--uac "127.0.0.1:$SIP" --calls 1 --hold 500 --ruri "sip:+4989777001@127.0.0.1;user=phone" \
 	--sipi-iam 301234567:15:1 --seconds 10
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777001 " 50; then
-	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777001 " "$out" | head -1)
-	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+if iam_for 89777001; then
 	sw "ring $cic"
 	sw "answer $cic"
 	check "it:iw-calls:sip-i-in:calling-from-encapsulated-iam" grep -q "calling=301234567" <<<"$iam"
@@ -602,8 +587,7 @@ pcomp() { # NUMBER HEX: one SIP-I call with raw optional parameters in its IAM
 	uac=$BG_PID
 }
 pcomp 89777082 fa03010203fb01093902fb91
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777082 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777082 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777082; then
 	check "it:iw-calls:sip-i-pcomp:unknown-0xfa-reaches-switch-unchanged" \
 		grep -q "EV IAMX cic=$cic code=fa val=010203$" "$out"
 	check "it:iw-calls:sip-i-pcomp:pci-discard-0xfb-not-sent" \
@@ -820,9 +804,7 @@ KCFG
 		-i 127.0.0.1 -p $UAC9 -s +4989777010 -m 1 -nostdin -trace_msg \
 		-message_file "$TMPD/uac-kam.msg"
 	uac=$BG_PID
-	if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777010 " 50; then
-		iam=$(grep -E "EV IAM cic=[0-9]+ called=89777010 " "$out" | head -1)
-		cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	if iam_for 89777010; then
 		sw "ring $cic"
 		sw "answer $cic"
 		check "it:iw-calls:kamailio:switch-iam-calling-number" grep -q "calling=30555777" <<<"$iam"
@@ -857,9 +839,7 @@ fi
 start_bg "$TMPD/uac-pai.out" timeout 60 sipp -sf "$SIPP/uac_pai.xml" "127.0.0.1:$SIP" -i 127.0.0.1 \
 	-p $UAS3 -s +4989777002 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777002 " 50; then
-	iam=$(grep -E "EV IAM cic=[0-9]+ called=89777002 " "$out" | head -1)
-	cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+if iam_for 89777002; then
 	sw "ring $cic"
 	sw "answer $cic"
 	check "it:iw-calls:pai->calling-number (RFC 3325)" grep -q "calling=30555666 " <<<"$iam"
@@ -877,8 +857,7 @@ fi
 start_bg "$TMPD/uac-try.out" timeout 60 sipp -sf "$SIPP/uac_trying.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -s +4989777555 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777555 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777555 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777555; then
 	sleep 0.7
 	sw "ring $cic"
 	sw "answer $cic"
@@ -904,16 +883,15 @@ fi
 # and the ACK's answer sets up the media; an ACK without an answer ends the
 # call with BYE (Reason Q.850 cause 65) and REL 65 toward the switch
 start_bg "$TMPD/uac-do.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -mp 25172 -s +4989777601 -m 1 -nostdin
+	-i 127.0.0.1 -p $UAS3 -mp $MP_DO -s +4989777601 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777601 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777601 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777601; then
 	sw "ring $cic"
 	sw "answer $cic"
 	wait "$uac"
 	check "it:iw-calls:delayed-offer:offer-in-200 (sipp scenario complete)" test $? -eq 0
 	check "it:iw-calls:delayed-offer:answer-in-ack->media" \
-		grep -q "delayed offer: the ACK answered, media 127.0.0.1:25172" "$TMPD/td.log"
+		grep -q "delayed offer: the ACK answered, media 127.0.0.1:$MP_DO" "$TMPD/td.log"
 	check "it:iw-calls:delayed-offer:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
 else
 	fail "it:iw-calls:delayed-offer:iam"
@@ -922,17 +900,16 @@ fi
 #     the caller requires 100rel: the offer rides in the reliable 180 and the
 #     PRACK answers it (RFC 3262 5); the 200 carries no second offer
 start_bg "$TMPD/uac-dp.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer_prack.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -mp 25174 -s +4989777603 -m 1 -nostdin
+	-i 127.0.0.1 -p $UAS3 -mp $MP_DP -s +4989777603 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777603 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777603 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777603; then
 	sw "ring $cic"
 	sleep 0.5
 	sw "answer $cic"
 	wait "$uac"
 	check "it:iw-calls:delayed-offer:offer-in-reliable-180 (sipp scenario complete)" test $? -eq 0
 	check "it:iw-calls:delayed-offer:answer-in-prack->media" \
-		grep -q "delayed offer: the PRACK answered, media 127.0.0.1:25174" "$TMPD/td.log"
+		grep -q "delayed offer: the PRACK answered, media 127.0.0.1:$MP_DP" "$TMPD/td.log"
 	check "it:iw-calls:delayed-offer-prack:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 50
 else
 	fail "it:iw-calls:delayed-offer-prack:iam"
@@ -941,8 +918,7 @@ fi
 start_bg "$TMPD/uac-dn.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer_no_answer.xml" \
 	"127.0.0.1:$SIP" -i 127.0.0.1 -p $UAS3 -s +4989777602 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777602 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777602 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777602; then
 	sw "ring $cic"
 	sw "answer $cic"
 	wait "$uac"
@@ -960,14 +936,13 @@ fi
 # 180) is answered in the UPDATE's 200 and moves the media; the call is
 # then answered and released as usual
 start_bg "$TMPD/uac-ue.out" timeout 60 sipp -sf "$SIPP/uac_update_early.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -mp 25166 -s +4989777604 -m 1 -nostdin
+	-i 127.0.0.1 -p $UAS3 -mp $MP_UE -s +4989777604 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777604 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777604 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777604; then
 	sw "ring $cic"
 	# tandem takes the new offer (its log) before the switch answers
-	check "it:iw-calls:update-early:offer-taken-before-anm (media 127.0.0.1:25168)" \
-		wait_ev "$TMPD/td.log" "re-INVITE: 127\.0\.0\.1:25168" 100
+	check "it:iw-calls:update-early:offer-taken-before-anm (media 127.0.0.1:$((MP_UE + 2)))" \
+		wait_ev "$TMPD/td.log" "re-INVITE: 127\.0\.0\.1:$((MP_UE + 2))" 100
 	sw "answer $cic"
 	wait "$uac"
 	# sipp's own checks: the UPDATE's 200 (CSeq 2 UPDATE) came before the
@@ -983,10 +958,9 @@ fi
 #     offer has no answer yet, so an UPDATE offering gets 500 with a
 #     Retry-After of 0-10 s (sipp checks both) and the call goes on
 start_bg "$TMPD/uac-u5.out" timeout 60 sipp -sf "$SIPP/uac_update_early_500.xml" "127.0.0.1:$SIP" \
-	-i 127.0.0.1 -p $UAS3 -mp 25166 -s +4989777605 -m 1 -nostdin
+	-i 127.0.0.1 -p $UAS3 -mp $MP_UE -s +4989777605 -m 1 -nostdin
 uac=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777605 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777605 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
+if iam_for 89777605; then
 	sw "ring $cic"
 	check "it:iw-calls:update-too-early:500-logged" \
 		wait_ev "$TMPD/td.log" "UPDATE with an offer before the INVITE's is answered reliably: 500" 100
@@ -1009,9 +983,7 @@ diverted() {
 	start_bg "$TMPD/uac-$1.out" timeout 60 sipp -sf "$SIPP/$2" "127.0.0.1:$SIP" \
 		-i 127.0.0.1 -p $UAS3 -s "+49$3" -m 1 -nostdin
 	local uac=$BG_PID iam cic
-	if wait_ev "$out" "EV IAM cic=[0-9]+ called=$3 " 50; then
-		iam=$(grep -E "EV IAM cic=[0-9]+ called=$3 " "$out" | head -1)
-		cic=$(sed -n 's/.*cic=\([0-9]*\).*/\1/p' <<<"$iam")
+	if iam_for $3; then
 		sw "ring $cic"
 		sw "answer $cic"
 		check "it:iw-calls:$1->redirecting-number ($4 -> Q.763 3.44/3.45)" \

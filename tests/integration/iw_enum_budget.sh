@@ -14,7 +14,7 @@ import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('127.0.0.1', $DNS))
 print('bound', flush=True)
-t = time.time() + 60
+t = time.time() + $PEER_LIFE
 while time.time() < t:
     s.settimeout(1)
     try:
@@ -63,7 +63,7 @@ CFG
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --timeout 40 --script "$TMPD/sw.in"
+	--dpc 2 --timeout $PEER_LIFE --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:enum-budget:tandemd-start"; cat "$TMPD/td.log"; exit 1; }

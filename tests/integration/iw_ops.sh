@@ -34,24 +34,9 @@ VTY=26000 M3UA=26001 SIP=26002 UAS=26003 SPAN_L=26004 SPAN_R=26005 MET=26006 UAC
 UAS2=26008 HEPP=26050
 
 mkdir -p "$TMPD/trace"
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging print level 1
- logging level set-all notice
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+{
+	gw_cfg_head notice print-level
+	cat <<CFG
 sip
  listen udp 127.0.0.1 $SIP
  trunk carrier
@@ -77,6 +62,7 @@ operations
  metrics listen 127.0.0.1 $MET
  sigterm graceful 60
 CFG
+} >"$TMPD/t.cfg"
 
 # the switch and tandemd, each run afresh (N names the run's files)
 start_switch() {

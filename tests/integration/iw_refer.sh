@@ -51,23 +51,9 @@ voice() {
 	rx_e1=$(grep "^TS $2 " "$TMPD/$4.out" | tr ' ' '\n' | sed -n 's/^f1004_dbm0=//p')
 }
 
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging level set-all info
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+{
+	gw_cfg_head info
+	cat <<CFG
 sip
  listen udp 127.0.0.1 $SIP
  trunk xfer
@@ -99,6 +85,7 @@ media
 operations
  cdr file $TMPD/cdr.json format json
 CFG
+} >"$TMPD/t.cfg"
 
 # a target that is busy
 cat >"$TMPD/uas_486.xml" <<'XML'
@@ -128,17 +115,9 @@ notify_frags() {
 }
 rel_count() { grep -c "EV REL cic=$1 " "$out"; }
 
-out=$TMPD/sw.out
-mkfifo "$TMPD/sw.in"
-start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 590 --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
-wait_tcp $VTY 50 || { fail "it:iw-refer:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-sw() { echo "$*" >&3; }
-sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-refer:link-up"
-sleep 0.5
+switch_start
+tandemd_start iw-refer
+switch_link_up iw-refer
 
 # --- 1. transfer to a target that answers
 start_bg "$TMPD/target.out" timeout 40 sipp -sf "$SIPP/uas_media.xml" -key rtpport $RTP_T \

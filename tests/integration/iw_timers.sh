@@ -26,24 +26,9 @@ cd "$TMPD" || exit 1
 SIPP=$TOP/tests/integration/sipp
 VTY=25610 M3UA=25611 SIP=25612 UAS_ST=25613 UAS_422=25614 UAS_CAP=25615 UAS_HOLD=25616 SPAN_L=25617 SPAN_R=25618 UAS_RING=25640
 
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging print level 1
- logging level set-all info
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+{
+	gw_cfg_head info print-level
+	cat <<CFG
 sip
  listen udp 127.0.0.1 $SIP
  trunk timed
@@ -75,6 +60,7 @@ operations
  cdr file $TMPD/cdr.json format json
 timer call X3 5
 CFG
+} >"$TMPD/t.cfg"
 CDR() { "$TOP/tests/integration/cdr_check.py" "$TMPD/cdr.json" "$@"; }
 # cdr_get SELECT... FIELD: the first matching record's FIELD, once the
 # record is written (at most 5 s after the call ended)
@@ -88,24 +74,15 @@ cdr_get() {
 }
 in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
 utc_ms() { [ -n "$1" ] && date -d "$1" +%s%3N; }
-out=$TMPD/sw.out
-mkfifo "$TMPD/sw.in"
-# --timeout: only a bound for a script that dies; under a load of 20+ this
+# the switch's --timeout (PEER_LIFE): only a bound for a script that dies; under a load of 20+ this
 # script once took 260 s and the switch's old 180 s bound ended it before
 # the last command, whose write to the FIFO then killed the script (SIGPIPE,
 # exit 141 with no FAIL line); a write to a switch gone now fails the check
 # that needed it instead
 trap '' PIPE
-start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 550 --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
-td=$BG_PID
-wait_tcp $VTY 50 || { fail "it:iw-timers:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-sw() { echo "$*" >&3; }
-sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-timers:link-up"
-sleep 0.5
+switch_start
+tandemd_start iw-timers "$BUILD/tandemd"
+switch_link_up iw-timers
 
 # --- session timer: answered, then the far end never refreshes
 start_bg "$TMPD/uas-st.out" timeout 100 sipp -sf "$SIPP/uas_session_silent.xml" -i 127.0.0.1 \

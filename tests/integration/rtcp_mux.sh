@@ -18,23 +18,9 @@ SIPP=$TOP/tests/integration/sipp
 VTY=28400 M3UA=28401 SIP=28402 UAS=28403 UAC=28404 SPAN_L=28405 SPAN_R=28406 RTP=28410
 RTP_MIN=28420
 
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging level set-all info
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+{
+	gw_cfg_head info
+	cat <<CFG
 sip
  listen udp 127.0.0.1 $SIP
  trunk carrier
@@ -50,24 +36,16 @@ media
  rtp-port-range $RTP_MIN $((RTP_MIN + 19))
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
+} >"$TMPD/t.cfg"
 # the called party's 200 accepts the mux (RFC 5761 5.1.1)
 sed 's|a=ptime:20|a=ptime:20\n      a=rtcp-mux|' "$SIPP/uas_media.xml" >"$TMPD/uas_mux.xml"
 # the calling party offers it
 sed 's|a=rtpmap:8 PCMA/8000|a=rtpmap:8 PCMA/8000\n      a=rtcp-mux|' "$TOP/tests/bench/cps/uac.xml" \
 	>"$TMPD/uac_mux.xml"
-out=$TMPD/sw.out
-mkfifo "$TMPD/sw.in"
 trap '' PIPE
-start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 120 --auto-answer --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
-td=$BG_PID
-wait_tcp $VTY 50 || { fail "it:rtcp-mux:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-sw() { echo "$*" >&3; }
-sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:rtcp-mux:link-up"
-sleep 0.5
+switch_start --auto-answer
+tandemd_start rtcp-mux
+switch_link_up rtcp-mux
 
 # port P held by a UDP socket in this namespace (tandemd's: nobody else
 # binds in its range)

@@ -22,23 +22,9 @@ command -v python3 >/dev/null || { skip "it:sip-edge: python3 is not installed";
 cd "$TMPD" || exit 1
 VTY=26600 M3UA=26601 SIP=26602 UAS=26603 SPAN_L=26604 SPAN_R=26605 UAC=26606 UAC6=26607
 
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging level set-all notice
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+{
+	gw_cfg_head notice
+	cat <<CFG
 sip
  listen udp 127.0.0.1 $SIP
  listen tcp 127.0.0.1 $SIP
@@ -58,17 +44,11 @@ media
  rtp-port-range 26610 26629
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
-out=$TMPD/sw.out
-mkfifo "$TMPD/sw.in"
-start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 170 --auto-answer --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
-td=$BG_PID
-wait_tcp $VTY 50 || { fail "it:sip-edge:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-echo "wait-link 10" >&3
-wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:sip-edge:link-up"
-sleep 0.5
+} >"$TMPD/t.cfg"
+switch_start --auto-answer
+# (the plain build whatever TANDEM_TANDEMD says: the RSS figures below)
+tandemd_start sip-edge "$BUILD/tandemd"
+switch_link_up sip-edge
 
 iams() { grep -c "^EV IAM " "$out"; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$td/status"; }

@@ -49,24 +49,9 @@ near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
 }
 
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging print level 1
- logging level set-all info
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+{
+	gw_cfg_head info print-level
+	cat <<CFG
 sip
  listen udp 127.0.0.1 $SIP
  trunk late
@@ -115,18 +100,11 @@ media
  rtp-port-range 27610 27629
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 CFG
-out=$TMPD/sw.out
-mkfifo "$TMPD/sw.in"
+} >"$TMPD/t.cfg"
 trap '' PIPE
-start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
-	--dpc 2 --cics 1-31 --timeout 300 --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
-wait_tcp $VTY 50 || { fail "it:sip-edges:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-sw() { echo "$*" >&3; }
-sw "wait-link 10"
-wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:sip-edges:link-up"
-sleep 0.5
+switch_start
+tandemd_start sip-edges
+switch_link_up sip-edges
 grep -q "^  offer delayed$" <<<"$(vty $VTY enable "show running-config")" &&
 	pass "it:sip-edges:offer-delayed:config-written" || fail "it:sip-edges:offer-delayed:config-written"
 

@@ -87,7 +87,8 @@ CFG
 # variable "refuse" (kamcmd pv.shvSet) makes it answer 403; every REGISTER
 # is logged with its arrival time; INVITEs for any number go to gw1's
 # registered Contact.
-cat >"$TMPD/k.cfg" <<KCFG
+{
+	cat <<KCFG
 #!KAMAILIO
 debug=1
 log_stderror=yes
@@ -95,19 +96,9 @@ children=1
 auto_aliases=no
 listen=udp:127.0.0.1:$KPORT
 alias="carrier.example"
-mpath="$KMOD/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "xlog.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "auth.so"
-loadmodule "ctl.so"
+KCFG
+	kam_modules tm sl rr maxfwd pv siputils textops xlog usrloc registrar auth ctl
+	cat <<KCFG
 modparam("ctl", "binrpc", "$CTL")
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", 10)
@@ -145,29 +136,9 @@ request_route {
 		xlog("L_NOTICE", "SAVED at \$TV(Sn) cseq \$cs \$ct\n");
 		exit;
 	}
-	if (has_totag()) {
-		if (loose_route()) {
-			t_relay();
-			exit;
-		}
-		if (is_method("ACK")) {
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}
-		sl_send_reply("404", "Not here");
-		exit;
-	}
-	if (is_method("CANCEL")) {
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}
-	t_check_trans();
-	if (!is_method("INVITE")) {
-		sl_send_reply("405", "Method Not Allowed");
-		exit;
-	}
+KCFG
+	kam_route_dialog
+	cat <<KCFG
 	if (\$si == "127.0.0.1" && \$sp == $SIP) {
 		# tandem's calls: the redirect server's answers, by number
 		xlog("L_NOTICE", "REDIR-IN \$rU\n");
@@ -196,6 +167,7 @@ request_route {
 	t_relay();
 }
 KCFG
+} >"$TMPD/k.cfg"
 
 ul_dump() { kamcmd -s "$CTL" ul.dump 2>/dev/null; }
 bound() { ul_dump | grep -q "sip:tandem@127.0.0.1:$SIP"; }
@@ -213,13 +185,9 @@ times() {
 trunks() { vty $VTY "show sip trunks"; }
 
 k_start 1 || { fail "it:kam-reg:kamailio-start"; tail -20 "$TMPD/k1.log"; exit 1; }
-mkfifo "$TMPD/sw.in"
-start_bg "$TMPD/sw.out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu \
-	--opc 1 --dpc 2 --cics 1-31 --timeout 200 --auto-answer --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
-TD=$BG_PID
-wait_tcp $VTY 50 || { fail "it:kam-reg:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+switch_start --auto-answer
+tandemd_start kam-reg
+TD=$td
 echo "wait-link 10" >&3
 
 # --- registration with digest

@@ -125,7 +125,8 @@ CFG
 # TLS settings go with its destination); registrar for gw1 and gw2 with a
 # fixed password; tandem's INVITEs (over TLS) go to the sipp UAS; other
 # INVITEs to a registered Contact (+4940... gw1, +4941... gw2).
-cat >"$TMPD/k.cfg" <<KCFG
+{
+	cat <<KCFG
 #!KAMAILIO
 debug=1
 log_stderror=yes
@@ -139,20 +140,9 @@ listen=tls:127.0.0.1:$KTLS
 listen=tls:127.0.0.1:$KBADCA
 listen=tls:127.0.0.1:$KBADNAME
 alias="carrier.example"
-mpath="$KMOD/"
-loadmodule "tls.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "xlog.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "auth.so"
-loadmodule "ctl.so"
+KCFG
+	kam_modules tls tm sl rr maxfwd pv siputils textops xlog usrloc registrar auth ctl
+	cat <<KCFG
 modparam("tls", "certificate", "$TMPD/kam.pem")
 modparam("tls", "private_key", "$TMPD/kam.key")
 modparam("tls", "tls_method", "TLSv1.2+")
@@ -188,30 +178,9 @@ request_route {
 		xlog("L_NOTICE", "SAVED at \$TV(Sn) \$au proto \$proto cseq \$cs expires [\$hdr(Expires)] \$ct\n");
 		exit;
 	}
-	if (has_totag()) {
-		if (loose_route()) {
-			xlog("L_NOTICE", "IN-DIALOG \$rm \$ci proto \$proto\n");
-			t_relay();
-			exit;
-		}
-		if (is_method("ACK")) {
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}
-		sl_send_reply("404", "Not here");
-		exit;
-	}
-	if (is_method("CANCEL")) {
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}
-	t_check_trans();
-	if (!is_method("INVITE")) {
-		sl_send_reply("405", "Method Not Allowed");
-		exit;
-	}
+KCFG
+	kam_route_dialog 'xlog("L_NOTICE", "IN-DIALOG $rm $ci proto $proto\n");'
+	cat <<KCFG
 	record_route();
 	if (\$proto == "tls") {
 		xlog("L_NOTICE", "FROM-TANDEM \$rU proto \$proto port \$Rp tls [\$tls_version] cipher [\$tls_cipher_info]\n");
@@ -231,6 +200,7 @@ request_route {
 	t_relay();
 }
 KCFG
+} >"$TMPD/k.cfg"
 
 ul_dump() { kamcmd -s "$CTL" ul.dump 2>/dev/null; }
 # bound USER-PATTERN SOCKET: a binding of that Contact through that socket
@@ -238,14 +208,9 @@ bound() { ul_dump | tr -d '\n' | grep -qE "Address: sip:$1@127.0.0.1:[0-9]+;tran
 start_bg "$TMPD/k.log" "$KAM" -DD -E -f "$TMPD/k.cfg"
 KP=$BG_PID
 wait_tcp $KTLS 50 || { fail "it:kam-tls:kamailio-start"; tail -30 "$TMPD/k.log"; exit 1; }
-mkfifo "$TMPD/sw.in"
-start_bg "$TMPD/sw.out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu \
-	--opc 1 --dpc 2 --cics 1-31 --timeout 200 --auto-answer --script "$TMPD/sw.in"
-exec 3>"$TMPD/sw.in"
-sw() { echo "$*" >&3; }
-start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
-TD=$BG_PID
-wait_tcp $VTY 50 || { fail "it:kam-tls:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
+switch_start --auto-answer
+tandemd_start kam-tls
+TD=$td
 sw "wait-link 10"
 
 # --- registration over TLS and TCP, with digest

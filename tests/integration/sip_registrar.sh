@@ -69,23 +69,9 @@ CFG
 pbx_cfg pbx $PBX s3cret-pbx 20
 pbx_cfg bad $BAD wrong-one 60
 
-cat >"$TMPD/t.cfg" <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging level set-all info
-line vty
- bind 127.0.0.1 $VTY
-sigtran
- asp sg1
-  remote 127.0.0.1 $M3UA
-  transport tcp
-isup
- linkset sw1
-  asp sg1
-  variant itu
-  point-code local 2 remote 1
-  cic 1 31 span 0 timeslot 1
+{
+	gw_cfg_head info
+	cat <<CFG
 sip
  listen udp 127.0.0.1 $SIP
  trunk pbx
@@ -103,6 +89,7 @@ media
 operations
  metrics listen 127.0.0.1 $MET
 CFG
+} >"$TMPD/t.cfg"
 
 regs() { vty $VTY "show sip registrations"; }
 

@@ -16,6 +16,7 @@
 #include <osmocom/core/timer.h>
 
 #include "core/loop.h"
+#include "core/proc_rss.h"
 #include "tests/unit/unit.h"
 
 static struct sockaddr_in lo_any(void)
@@ -206,21 +207,6 @@ START_TEST(test_udp_echo)
 }
 END_TEST
 
-static long rss_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* issue 13: the send slots a burst touched stay resident; loop_trim gives
  * their pages back while none is in use, and sends work after it. */
 START_TEST(test_trim_send_slots)
@@ -251,9 +237,9 @@ START_TEST(test_trim_send_slots)
 	turn_until(l, &never, 50);
 	while (recv(fd, got, sizeof(got), 0) > 0)
 		;
-	before = rss_kb();
+	before = tandem_rss_kb();
 	ck_assert_uint_gt(loop_trim(l), 100 * sizeof(big));
-	after = rss_kb();
+	after = tandem_rss_kb();
 	ck_assert_msg(before - after >= 1000, "RSS %ld -> %ld kB", before, after);
 	/* the slots still carry what is sent through them */
 	big[0] = 'z';

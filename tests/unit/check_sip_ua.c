@@ -6,8 +6,9 @@
  * the BYE with Reason 408 when none comes, BYE both ways, CANCEL of an
  * incoming INVITE, a reliable 180 sent again until PRACKed (RFC 3262 3),
  * RFC 4028 session timers both ways, REFER (RFC 3515: 202, the NOTIFYs'
- * sipfrags, the refusals), and the leg's state table refusing
- * what it does not list. */
+ * sipfrags, the refusals), the leg's state table refusing
+ * what it does not list, and the role-only copies a leg keeps in one
+ * union (a UAS leg never sends an ACK, a UAC leg never a 2xx). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -1237,6 +1238,138 @@ START_TEST(test_replaces_decode)
 }
 END_TEST
 
+/* --- the role-only copies (the union in struct sip_leg) --- */
+
+/* A 2xx to an INVITE that no transaction of tandem's knows (another
+ * branch), in the dialog with tandem's tag local_tag and the peer's
+ * remote_tag: it reaches the UA's stray-response path, where only a UAC
+ * leg answers with its ACK copy (RFC 3261 13.2.2.4). */
+static void peer_stray_2xx(const char *call_id, const char *local_tag, const char *remote_tag)
+{
+	peer_send("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-stray\r\n"
+		  "From: <sip:a@127.0.0.1>;tag=%s\r\nTo: <sip:b@127.0.0.1>;tag=%s\r\n"
+		  "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
+		  "Content-Length: 0\r\n\r\n",
+		  ntohs(T.ua_addr.sin_port), local_tag, remote_tag, call_id,
+		  ntohs(T.peer_addr.sin_port));
+}
+
+/* A UAS leg keeps its 2xx where a UAC leg keeps its ACK: it never sends an
+ * ACK (a stray 2xx in its dialog, before and after the peer's ACK), never
+ * takes its 2xx for an ACK, and its 2xx goes on being sent again on the
+ * 13.3.1.4 schedule until the peer's ACK. */
+START_TEST(test_uas_leg_never_acks)
+{
+	struct sip_leg *leg;
+	char tag[64];
+	int oks;
+
+	bed_start();
+	leg = uas_invite();
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 200"), 1);
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+
+	/* the 2xx is held (ACCEPTED): a stray 2xx in the dialog is no
+	 * business of a UAS; nothing goes out for it */
+	peer_stray_2xx("c1@peer", tag, "pt");
+	pump(20);
+	ck_assert_int_eq(T.n_inbox, 1);
+	ck_assert_int_eq(count("ACK "), 0);
+	/* the 2xx is still sent again after T1, then 2*T1 */
+	pump(600);
+	ck_assert_int_eq(count("SIP/2.0 200"), 2);
+	pump(1000);
+	ck_assert_int_eq(count("SIP/2.0 200"), 3);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_ACCEPTED);
+
+	peer_request("ACK", 1, "z9hG4bK-ack9", tag, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.ack, 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	oks = count("SIP/2.0 200");
+	peer_stray_2xx("c1@peer", tag, "pt");
+	pump(5000);
+	ck_assert_int_eq(count("SIP/2.0 200"), oks);
+	ck_assert_int_eq(count("ACK "), 0);
+
+	peer_request("BYE", 2, "z9hG4bK-bye9", tag, NULL);
+	pump(20);
+	ck_assert_int_eq(count("SIP/2.0 200"), oks + 1);
+	ck_assert_int_eq(T.ev.bye, 1);
+	pump(100);
+	ck_assert_int_eq(T.ev.gone, 1);
+	ck_assert_int_eq(count("ACK "), 0);
+	ck_assert_int_eq(count("BYE "), 0);
+	bed_stop();
+}
+END_TEST
+
+/* A UAC leg keeps its ACK where a UAS leg keeps its 2xx: it never sends a
+ * response to its INVITE (no 2xx retransmission from the UAS timer), an
+ * ACK from the peer in its dialog is not taken as the ACK of a 2xx of
+ * ours, and its ACK copy keeps answering a 2xx in the dialog, also one
+ * that reaches it outside the INVITE transaction. */
+START_TEST(test_uac_leg_never_sends_2xx)
+{
+	struct sip_leg *leg;
+	char from[256], cid[128];
+	const char *inv, *p;
+	char ltag[64];
+
+	bed_start();
+	leg = uac_invite();
+	inv = last("INVITE ");
+	hdr(inv, "From", from, sizeof(from));
+	hdr(inv, "Call-ID", cid, sizeof(cid));
+	p = strstr(from, ";tag=");
+	ck_assert_ptr_nonnull(p);
+	snprintf(ltag, sizeof(ltag), "%s", p + 5);
+
+	peer_respond(inv, 200, "p1");
+	pump(20);
+	ck_assert_int_eq(T.ev.answered, 1);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+	ck_assert_int_eq(count("ACK "), 1);
+
+	/* an ACK from the peer in our dialog: no UAS 2xx to stop, no ack
+	 * event for the owner */
+	peer_send("ACK sip:tandem@127.0.0.1:%u SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-pack\r\nMax-Forwards: 70\r\n"
+		  "From: <sip:+4930123@127.0.0.1>;tag=p1\r\nTo: <sip:+4989555@tandem>;tag=%s\r\n"
+		  "Call-ID: %s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		  ntohs(T.ua_addr.sin_port), ntohs(T.peer_addr.sin_port), ltag, cid);
+	pump(20);
+	ck_assert_int_eq(T.ev.ack, 0);
+	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);
+
+	/* the ACK copy answers the INVITE's 2xx again, and a 2xx of the
+	 * dialog that no transaction knows */
+	peer_respond(inv, 200, "p1");
+	pump(20);
+	ck_assert_int_eq(count("ACK "), 2);
+	peer_stray_2xx(cid, ltag, "p1");
+	pump(20);
+	ck_assert_int_eq(count("ACK "), 3);
+	ck_assert_int_eq(T.ev.answered, 1);
+
+	/* 32 s: a UAC leg never sends a response of its own */
+	pump_coarse(32000);
+	ck_assert_int_eq(count("SIP/2.0 "), 0);
+	ck_assert_int_eq(count("ACK "), 3);
+
+	ck_assert_int_eq(sip_leg_bye(leg, NULL), 0);
+	pump(20);
+	ck_assert_int_eq(count("BYE "), 1);
+	peer_respond(last("BYE "), 200, NULL);
+	pump(20);
+	ck_assert_int_eq(T.ev.gone, 1);
+	ck_assert_int_eq(count("SIP/2.0 "), 0);
+	bed_stop();
+}
+END_TEST
+
 Suite *sip_ua_suite(void)
 {
 	Suite *s = suite_create("sip_ua");
@@ -1263,6 +1396,8 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_uas_auth_answers_tagged);
 	tcase_add_test(tc, test_state_table);
 	tcase_add_test(tc, test_stateless_reply_tagged);
+	tcase_add_test(tc, test_uas_leg_never_acks);
+	tcase_add_test(tc, test_uac_leg_never_sends_2xx);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -565,6 +565,59 @@ START_TEST(test_udp_icmp_unreachable)
 }
 END_TEST
 
+START_TEST(test_udp_icmp6_unreachable)
+{
+	/* The same over IPv6 (IPV6_RECVERR, ICMPv6 port unreachable): the
+	 * client transaction toward a closed [::1] port ends at once. */
+	struct loop_cfg lc = {.drive_osmocom = true};
+	struct loop *l = loop_alloc(unit_ctx, &lc);
+	struct icmp_side s = {0};
+	struct sockaddr_in6 addr = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT},
+			    dead = addr;
+	socklen_t dlen = sizeof(dead);
+	struct sip_listener *ls;
+	struct sip_txn_info inv = icmp_info("INVITE", "z9hG4bK-icmp6-inv");
+	struct sip_txn_dest dd = {.proto = SIP_PROTO_UDP, .addr_len = sizeof(dead)};
+	const char *what = NULL;
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	uint64_t t0;
+
+	IS = &s;
+	s.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, &s);
+	s.tl = sip_txn_layer_alloc(unit_ctx, &icmp_lops, &s, NULL);
+	sip_transport_on_conn_error(s.t, icmp_conn_error);
+	ls = sip_transport_listen(s.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	if (!ls || fd < 0 || bind(fd, (struct sockaddr *)&dead, sizeof(dead)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		sip_txn_layer_free(s.tl);
+		sip_transport_free(s.t);
+		loop_free(l);
+		IS = NULL;
+		unit_skip("no IPv6 on loopback (cannot bind [::1])");
+	}
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&dead, &dlen), 0);
+	close(fd); /* the port is closed now */
+	memcpy(&dd.addr, &dead, sizeof(dead));
+	t0 = loop_now_ns();
+	ck_assert_ptr_nonnull(sip_txn_client_start(s.tl, &inv, (const uint8_t *)req2,
+						   sizeof(req2) - 1, &dd, &icmp_uops, NULL));
+	turn_until(l, &s.terr, 1, 1000);
+	ck_assert_int_eq(s.terr, 1);
+	ck_assert_uint_lt(s.terr_ns - t0, 1000000000ull);
+	ck_assert_int_eq(s.timeouts, 0);
+	ck_assert_uint_eq(sip_transport_get_stats(s.t)->udp_icmp_unreachable, 1);
+	ck_assert_ptr_nonnull(sip_transport_icmp_last(s.t, &what));
+	ck_assert_str_eq(what, "port unreachable");
+
+	sip_txn_layer_free(s.tl);
+	sip_transport_free(s.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+	IS = NULL;
+}
+END_TEST
+
 START_TEST(test_udp_icmp_pending_error_send_again)
 {
 	/* With IP_RECVERR the kernel fails the socket's next call with an
@@ -624,6 +677,7 @@ Suite *sip_transport_suite(void)
 	tcase_add_test(tc, test_ipv6_udp_tcp);
 	tcase_add_test(tc, test_udp_icmp_unreachable);
 	tcase_add_test(tc, test_udp_icmp_pending_error_send_again);
+	tcase_add_test(tc, test_udp_icmp6_unreachable);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -390,7 +390,7 @@ END_TEST
 struct icmp_side {
 	struct sip_transport *t;
 	struct sip_txn_layer *tl;
-	int terr, timeouts, terminated, conn_errors;
+	int terr, timeouts, terminated, conn_errors, rx;
 	uint64_t terr_ns;
 };
 
@@ -398,8 +398,10 @@ static struct icmp_side *IS;
 
 static void icmp_rx(void *priv, const struct sip_rx *rx)
 {
-	(void)priv;
+	struct icmp_side *s = priv;
+
 	(void)rx;
+	s->rx++;
 }
 
 static int icmp_send(void *priv, const struct sip_txn_dest *d, const uint8_t *buf, size_t len)
@@ -555,6 +557,17 @@ START_TEST(test_udp_icmp_unreachable)
 	ck_assert_int_gt(recv(lfd, buf, sizeof(buf), 0), 10);
 	ck_assert(!memcmp(buf, "OPTIONS ", 8));
 	ck_assert_uint_ge(loop_get_stats(l)->udp_icmp_errors, 1);
+	/* the error ended the multishot receive: it was armed again */
+	{
+		struct sockaddr_storage local;
+
+		sip_listener_local(ls, &local);
+		ck_assert_int_eq(sendto(lfd, req1, sizeof(req1) - 1, 0, (struct sockaddr *)&local,
+					sizeof(struct sockaddr_in)),
+				 (ssize_t)(sizeof(req1) - 1));
+		turn_until(l, &s.rx, 1, 1000);
+		ck_assert_int_eq(s.rx, 1);
+	}
 
 	sip_txn_layer_free(s.tl);
 	close(lfd);

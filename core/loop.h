@@ -141,7 +141,8 @@ struct loop_udp_err {
 typedef void (*loop_udp_err_cb)(void *priv, const struct loop_udp_err *e);
 /* Ask for them (priv as the receive callback's). With the option on, the
  * kernel also fails the next send or receive with the error once; a send
- * failed that way was never sent and goes out again. 0 or -errno. */
+ * failed that way was never sent and goes out again (up to 3 times). 0 or
+ * -errno. */
 int loop_udp_on_error(struct loop_udp *u, loop_udp_err_cb cb);
 /* Sends whose completion the kernel failed (each is also logged). */
 uint64_t loop_udp_tx_errors(const struct loop_udp *u);

@@ -104,7 +104,7 @@ struct loop_send_slot {
 	struct iovec iov;
 	struct sockaddr_storage to;
 	uint8_t *data;
-	bool resent; /* went out again once after an ICMP error's send failure */
+	uint8_t resent; /* times it went out again after an ICMP error's send failure */
 };
 
 int loop_send_slots_init(struct loop *l)
@@ -330,13 +330,15 @@ static void udp_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 		/* The kernel failed this send with the error an ICMP message
 		 * left on the socket, most likely about another datagram: the
 		 * queue says which; this one was never sent and goes again
-		 * (once: a send that fails for its own sake fails again). */
+		 * (a few times at most: another ICMP error may come before
+		 * it goes, and a send that fails for its own sake fails
+		 * again). */
 		udp_drain_errors(u);
-		if (!s->resent && !u->closing) {
+		if (s->resent < 3 && !u->closing) {
 			struct io_uring_sqe *sqe = loop_sqe(l, &s->op);
 
 			if (sqe) {
-				s->resent = true;
+				s->resent++;
 				l->st.udp_tx_resent++;
 				io_uring_prep_sendmsg(sqe, u->fd, &s->msg, 0);
 				return; /* the slot and u->inflight stay taken */
@@ -426,7 +428,7 @@ int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct
 	l->st.send_slots_in_use++;
 	s->op.cb = udp_tx_cb;
 	s->owner = u;
-	s->resent = false;
+	s->resent = 0;
 	memcpy(s->data, data, len);
 	memcpy(&s->to, to, tolen);
 	s->iov.iov_base = s->data;

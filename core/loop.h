@@ -57,6 +57,8 @@ struct loop_stats {
 				    * them (loop_udp_count_drops), as the next datagram
 				    * received on each tells */
 	uint64_t send_no_slot;	   /* UDP sends refused: no free send slot */
+	uint64_t udp_icmp_errors;  /* ICMP errors read off UDP error queues */
+	uint64_t udp_tx_resent;	   /* sends failed by another datagram's ICMP error, sent again */
 	uint64_t timers_fired;
 	uint64_t osmo_fd_polls; /* poll requests for libosmocore fds */
 	uint64_t osmo_fd_disp;	/* dispatches of ready libosmocore fds */
@@ -146,6 +148,23 @@ size_t loop_trim(struct loop *l);
  * completion's callback it gives 0) and with DEFER_TASKRUN (0 without).
  * The bytes given. Call on the loop's thread. */
 size_t loop_trim_rx(struct loop *l);
+/* ICMP errors for what this socket sent (IP_RECVERR / IPV6_RECVERR, read
+ * off the socket's error queue): dst is where the datagram was going,
+ * offender who reported it (a router, or dst itself). */
+struct loop_udp_err {
+	int err;	    /* errno the kernel derived (ECONNREFUSED: port unreachable) */
+	bool icmp6;	    /* origin ICMPv6, else ICMP */
+	uint8_t type, code; /* the ICMP message's */
+	const struct sockaddr *dst;
+	socklen_t dst_len;
+	const struct sockaddr *offender; /* NULL when not given */
+};
+typedef void (*loop_udp_err_cb)(void *priv, const struct loop_udp_err *e);
+/* Ask for them (priv as the receive callback's). With the option on, the
+ * kernel also fails the next send or receive with the error once; a send
+ * failed that way was never sent and goes out again (up to 3 times). 0 or
+ * -errno. */
+int loop_udp_on_error(struct loop_udp *u, loop_udp_err_cb cb);
 /* Sends whose completion the kernel failed (each is also logged). */
 uint64_t loop_udp_tx_errors(const struct loop_udp *u);
 int loop_udp_local(const struct loop_udp *u, struct sockaddr_storage *ss);

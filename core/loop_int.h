@@ -31,7 +31,8 @@ struct loop_udp {
 	void *priv;
 	unsigned inflight; /* requests that still reference this object */
 	bool closing, rx_armed;
-	uint64_t tx_errors; /* sends the kernel refused (completion < 0) */
+	uint64_t tx_errors;	/* sends the kernel refused (completion < 0) */
+	loop_udp_err_cb err_cb; /* ICMP errors wanted (loop_udp_on_error) */
 	/* on the loop's AF_XDP socket (core/xdp.c) */
 	bool xsk_on;
 	uint8_t xsk_tos;

@@ -28,6 +28,14 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			      "kind", "tcp_rx", NULL);
 	tandem_metrics_sample(o, "tandem_loop_buffer_exhausted_total", (double)s->send_no_slot,
 			      "kind", "udp_tx", NULL);
+	tandem_metrics_family(
+		o, "tandem_loop_udp_icmp_errors_total", "counter",
+		"ICMP errors for datagrams sent, read off the UDP sockets' error queues");
+	tandem_metrics_sample(o, "tandem_loop_udp_icmp_errors_total", (double)s->udp_icmp_errors,
+			      NULL);
+	tandem_metrics_family(o, "tandem_loop_udp_tx_resent_total", "counter",
+			      "UDP sends failed by another datagram's ICMP error, sent again");
+	tandem_metrics_sample(o, "tandem_loop_udp_tx_resent_total", (double)s->udp_tx_resent, NULL);
 	tandem_metrics_family(o, "tandem_loop_buffers_in_use", "gauge",
 			      "Receive buffers and send slots in use");
 	tandem_metrics_sample(o, "tandem_loop_buffers_in_use", s->udp_bufs_in_use, "kind", "udp_rx",

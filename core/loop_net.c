@@ -3,6 +3,7 @@
  * with buffer selection, a send queue with partial writes and back-pressure). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -173,6 +174,7 @@ struct loop_send_slot {
 	struct iovec iov;
 	struct sockaddr_storage to;
 	uint8_t *data;
+	uint8_t resent; /* times it went out again after an ICMP error's send failure */
 };
 
 int loop_send_slots_init(struct loop *l)
@@ -254,6 +256,106 @@ static void udp_rx_drops(struct loop *l, struct loop_udp *u, struct io_uring_rec
 	}
 }
 
+/* Errors a send or receive failed with when an ICMP error came in for an
+ * earlier datagram (the socket's pending error, which the kernel hands to
+ * the next call whichever it is). */
+static bool icmp_errno(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENONET:
+	case ENOPROTOOPT:
+	case EPROTO:
+	case EACCES:
+	case EMSGSIZE:
+		return true;
+	}
+	return false;
+}
+
+/* Read the socket's error queue (bounded per call; what is left keeps the
+ * socket's POLLERR and comes with the next failed call) and report each
+ * ICMP error. Reading it to the end also clears the pending error. */
+static void udp_drain_errors(struct loop_udp *u)
+{
+	for (unsigned i = 0; i < 64 && !u->closing; i++) {
+		struct sockaddr_storage dst;
+		union {
+			char buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+					    sizeof(struct sockaddr_storage))];
+			struct cmsghdr align;
+		} ctl;
+		uint8_t data[64];
+		struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+		struct msghdr m = {
+			.msg_name = &dst,
+			.msg_namelen = sizeof(dst),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = ctl.buf,
+			.msg_controllen = sizeof(ctl.buf),
+		};
+		struct cmsghdr *c;
+
+		if (recvmsg(u->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			struct sock_extended_err ee;
+			struct loop_udp_err e;
+
+			if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
+			    c->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+				continue;
+			u->l->st.udp_icmp_errors++;
+			if (m.msg_namelen < sizeof(struct sockaddr_in) ||
+			    m.msg_namelen > sizeof(dst) ||
+			    (dst.ss_family != AF_INET && dst.ss_family != AF_INET6))
+				continue;
+			e = (struct loop_udp_err){
+				.err = (int)ee.ee_errno,
+				.icmp6 = ee.ee_origin == SO_EE_ORIGIN_ICMP6,
+				.type = ee.ee_type,
+				.code = ee.ee_code,
+				.dst = (struct sockaddr *)&dst,
+				.dst_len = m.msg_namelen,
+			};
+			if (c->cmsg_len >= CMSG_LEN(sizeof(ee) + sizeof(struct sockaddr_in))) {
+				const struct sockaddr *off = SO_EE_OFFENDER(
+					(struct sock_extended_err *)(void *)CMSG_DATA(c));
+
+				if (off->sa_family == AF_INET || off->sa_family == AF_INET6)
+					e.offender = off;
+			}
+			u->err_cb(u->priv, &e);
+		}
+	}
+}
+
+int loop_udp_on_error(struct loop_udp *u, loop_udp_err_cb cb)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int one = 1, rc;
+
+	if (getsockname(u->fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	if (ss.ss_family == AF_INET6)
+		rc = setsockopt(u->fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	else
+		rc = setsockopt(u->fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
+	if (rc < 0)
+		return -errno;
+	u->err_cb = cb;
+	return 0;
+}
+
 static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
 {
 	struct loop_udp *u = op->priv;
@@ -285,6 +387,10 @@ static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 	} else if (cqe->res == -ENOBUFS) {
 		/* The ring ran dry: datagrams wait in the socket until re-armed. */
 		l->st.udp_enobufs++;
+	} else if (cqe->res < 0 && u->err_cb && icmp_errno(-cqe->res)) {
+		/* an ICMP error for something we sent ended the multishot
+		 * receive (re-armed below); the error queue says for what */
+		udp_drain_errors(u);
 	} else if (cqe->res < 0 && cqe->res != -ECANCELED) {
 		LOGP(DLOOP, LOGL_NOTICE, "udp fd %d: recvmsg: %s\n", u->fd, strerror(-cqe->res));
 	}
@@ -316,6 +422,25 @@ static void udp_tx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 	struct loop_send_slot *s = (struct loop_send_slot *)op;
 	struct loop_udp *u = s->owner;
 
+	if (cqe->res < 0 && u->err_cb && icmp_errno(-cqe->res) && !u->closing) {
+		/* The kernel failed this send with the error an ICMP message
+		 * left on the socket, most likely about another datagram: the
+		 * queue says which; this one was never sent and goes again
+		 * (a few times at most: another ICMP error may come before
+		 * it goes, and a send that fails for its own sake fails
+		 * again). */
+		udp_drain_errors(u);
+		if (s->resent < 3 && !u->closing) {
+			struct io_uring_sqe *sqe = loop_sqe(l, &s->op);
+
+			if (sqe) {
+				s->resent++;
+				l->st.udp_tx_resent++;
+				io_uring_prep_sendmsg(sqe, u->fd, &s->msg, 0);
+				return; /* the slot and u->inflight stay taken */
+			}
+		}
+	}
 	if (cqe->res < 0) {
 		u->tx_errors++;
 		LOGP(DLOOP, LOGL_INFO, "udp fd %d: sendmsg: %s\n", u->fd, strerror(-cqe->res));
@@ -400,6 +525,7 @@ int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct
 	l->st.send_slots_in_use++;
 	s->op.cb = udp_tx_cb;
 	s->owner = u;
+	s->resent = 0;
 	memcpy(s->data, data, len);
 	memcpy(&s->to, to, tolen);
 	s->iov.iov_base = s->data;

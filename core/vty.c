@@ -344,8 +344,11 @@ DEFUN(show_loop, show_loop_cmd, "show loop", SHOW_STR "io_uring event loop state
 		VTY_NEWLINE);
 	vty_out(vty, "submissions: %" PRIu64 "  completions: %" PRIu64 "%s", s->sqes, s->cqes,
 		VTY_NEWLINE);
-	vty_out(vty, "udp: rx %" PRIu64 " tx %" PRIu64 " truncated %" PRIu64 "%s", s->udp_rx,
-		s->udp_tx, s->udp_trunc, VTY_NEWLINE);
+	vty_out(vty,
+		"udp: rx %" PRIu64 " tx %" PRIu64 " truncated %" PRIu64 " icmp errors %" PRIu64
+		" resent %" PRIu64 "%s",
+		s->udp_rx, s->udp_tx, s->udp_trunc, s->udp_icmp_errors, s->udp_tx_resent,
+		VTY_NEWLINE);
 	vty_out(vty, "buffer ring udp: %u/%u in use, ENOBUFS %" PRIu64 "%s", s->udp_bufs_in_use,
 		s->udp_bufs_total, s->udp_enobufs, VTY_NEWLINE);
 	vty_out(vty, "buffer ring tcp: %u/%u in use, ENOBUFS %" PRIu64 "%s", s->tcp_bufs_in_use,
@@ -375,8 +378,9 @@ static int write_file_own_path(struct cmd_element *self, struct vty *vty, int ar
 	const char *own = host_config_file();
 
 	if (!own) {
-		vty_out(vty, "%% tandemd runs on its built-in configuration (no -c FILE): nothing to "
-			     "write to%s",
+		vty_out(vty,
+			"%% tandemd runs on its built-in configuration (no -c FILE): nothing to "
+			"write to%s",
 			VTY_NEWLINE);
 		return CMD_WARNING;
 	}

@@ -292,6 +292,13 @@ DEFUN(show_sip_security, show_sip_security_cmd, "show sip security",
 			" closed; TLS handshakes failed %" PRIu64 "%s",
 			ts->conns_in, ts->conns_out, ts->conns_closed, ts->tls_handshake_failures,
 			VTY_NEWLINE);
+		const char *what = NULL, *last = sip_transport_icmp_last(vty_tr, &what);
+
+		vty_out(vty,
+			"udp targets: ICMP unreachable %" PRIu64
+			" (their requests failed at once)%s%s%s%s%s",
+			ts->udp_icmp_unreachable, last ? "; last " : "", last ? last : "",
+			last ? " " : "", last ? what : "", VTY_NEWLINE);
 	}
 	if (vty_loop) {
 		const struct loop_stats *ls = loop_get_stats(vty_loop);

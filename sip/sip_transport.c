@@ -69,7 +69,10 @@ struct sip_transport {
 	struct loop_timer idle_tmr;
 	struct sip_transport_stats st;
 	unsigned nconns;
-	uint64_t refuse_log_ns; /* last "connection refused" log line */
+	uint64_t refuse_log_ns;			/* last "connection refused" log line */
+	uint64_t icmp_log_ns;			/* last ICMP unreachable log line */
+	unsigned icmp_unlogged;			/* reports since it */
+	char icmp_last[64], icmp_last_what[32]; /* the last report: destination, kind */
 };
 
 static sip_capture_cb capture_cb;
@@ -651,6 +654,118 @@ static void udp_rx(void *priv, const uint8_t *data, size_t len, const struct soc
 	ls->t->cb(ls->t->priv, &rx);
 }
 
+/* RFC 3261 18.4: ICMP host, network, port or protocol unreachable for a
+ * datagram we sent fails the client transactions toward its destination
+ * at once (17.1.1.2, 17.1.2.2) instead of at Timer B/F. Fragmentation
+ * needed, time exceeded and source quench are not "unreachable". */
+static const char *icmp_unreachable(const struct loop_udp_err *e)
+{
+	if (!e->icmp6) {
+		if (e->type != 3 /* destination unreachable */)
+			return NULL;
+		switch (e->code) {
+		case 0:
+		case 6:
+			return "network unreachable";
+		case 1:
+		case 7:
+			return "host unreachable";
+		case 2:
+			return "protocol unreachable";
+		case 3:
+			return "port unreachable";
+		case 4: /* fragmentation needed: path MTU, not the target */
+			return NULL;
+		case 9:
+		case 10:
+		case 13:
+			return "administratively prohibited";
+		}
+		return "unreachable";
+	}
+	if (e->type == 1 /* destination unreachable */) {
+		switch (e->code) {
+		case 0:
+			return "no route";
+		case 1:
+			return "administratively prohibited";
+		case 3:
+			return "address unreachable";
+		case 4:
+			return "port unreachable";
+		}
+		return "unreachable";
+	}
+	if (e->type == 4 && e->code == 1) /* parameter problem: next header */
+		return "protocol unreachable";
+	return NULL;
+}
+
+static void udp_err(void *priv, const struct loop_udp_err *e)
+{
+	struct sip_listener *ls = priv;
+	struct sip_transport *t = ls->t;
+	const char *what = icmp_unreachable(e);
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	char peer[64], from[64];
+	uint64_t now;
+
+	if (!what)
+		return;
+	/* the address as a transaction holds it: family, address, port */
+	memset(&dst, 0, sizeof(dst));
+	if (e->dst->sa_family == AF_INET && e->dst_len >= sizeof(struct sockaddr_in)) {
+		struct sockaddr_in *d = (struct sockaddr_in *)&dst;
+
+		memcpy(d, e->dst, sizeof(*d));
+		memset(d->sin_zero, 0, sizeof(d->sin_zero));
+		dlen = sizeof(*d);
+	} else if (e->dst->sa_family == AF_INET6 && e->dst_len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *x = (const void *)e->dst;
+		struct sockaddr_in6 *d = (struct sockaddr_in6 *)&dst;
+
+		d->sin6_family = AF_INET6;
+		d->sin6_port = x->sin6_port;
+		d->sin6_addr = x->sin6_addr;
+		d->sin6_scope_id = IN6_IS_ADDR_LINKLOCAL(&x->sin6_addr) ? x->sin6_scope_id : 0;
+		dlen = sizeof(*d);
+	} else
+		return;
+	t->st.udp_icmp_unreachable++;
+	tandem_addr_str(&dst, t->icmp_last, sizeof(t->icmp_last));
+	snprintf(t->icmp_last_what, sizeof(t->icmp_last_what), "%s", what);
+	now = loop_now_ns();
+	if (!t->icmp_log_ns || now - t->icmp_log_ns >= 1000000000ull) {
+		if (e->offender && e->offender->sa_family == dst.ss_family) {
+			struct sockaddr_storage off;
+
+			memset(&off, 0, sizeof(off));
+			memcpy(&off, e->offender,
+			       e->offender->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+								 : sizeof(struct sockaddr_in6));
+			tandem_addr_str(&off, from, sizeof(from));
+			/* the offender's port means nothing */
+			char *colon = strrchr(from, ':');
+
+			if (colon && off.ss_family == AF_INET)
+				*colon = 0;
+		} else
+			snprintf(from, sizeof(from), "?");
+		LOGP(DSIP, LOGL_NOTICE,
+		     "UDP %s: ICMP %s (from %s): requests to it fail now (RFC 3261 18.4)"
+		     "%s%.0u%s\n",
+		     tandem_addr_str(&dst, peer, sizeof(peer)), what, from,
+		     t->icmp_unlogged ? ", " : "", t->icmp_unlogged,
+		     t->icmp_unlogged ? " more since the last line" : "");
+		t->icmp_log_ns = now;
+		t->icmp_unlogged = 0;
+	} else
+		t->icmp_unlogged++;
+	if (t->conn_error)
+		t->conn_error(t->priv, SIP_PROTO_UDP, (struct sockaddr *)&dst, dlen);
+}
+
 /* --- transport --- */
 
 static void idle_check(void *priv)
@@ -756,9 +871,13 @@ struct sip_listener *sip_transport_listen(struct sip_transport *t, enum sip_prot
 			return NULL;
 		}
 	}
-	if (proto == SIP_PROTO_UDP)
+	if (proto == SIP_PROTO_UDP) {
 		ls->udp = loop_udp_open(t->l, addr, alen, udp_rx, ls);
-	else
+		if (ls->udp && loop_udp_on_error(ls->udp, udp_err) < 0)
+			LOGP(DSIP, LOGL_NOTICE,
+			     "UDP listener: no ICMP error reports (IP_RECVERR): a dead "
+			     "target is found by Timer B/F only\n");
+	} else
 		ls->tcp = loop_tcp_listen(t->l, addr, alen, on_accept, ls);
 	if (!ls->udp && !ls->tcp) {
 		memcpy(&ls->local, addr, alen);
@@ -939,6 +1058,14 @@ out:
 const struct sip_transport_stats *sip_transport_get_stats(const struct sip_transport *t)
 {
 	return &t->st;
+}
+
+const char *sip_transport_icmp_last(const struct sip_transport *t, const char **what)
+{
+	if (!t->st.udp_icmp_unreachable)
+		return NULL;
+	*what = t->icmp_last_what;
+	return t->icmp_last;
 }
 
 unsigned sip_transport_conn_count(const struct sip_transport *t)

@@ -73,6 +73,8 @@ struct sip_transport_stats {
 	uint64_t conns_in, conns_out, conns_closed, tls_handshake_failures;
 	uint64_t conns_refused_total, conns_refused_source; /* accepts over the caps */
 	uint64_t conns_deadline, conns_idle;		    /* closed: message deadline, idle */
+	/* ICMP unreachable for a datagram sent (RFC 3261 18.4): its requests failed */
+	uint64_t udp_icmp_unreachable;
 };
 
 struct sip_transport *sip_transport_alloc(void *ctx, struct loop *l,
@@ -94,7 +96,8 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 		       const void *buf, size_t len);
 
 /* A connection we opened could not be used (connect or TLS handshake
- * failed, or it broke before anything came back): the transactions
+ * failed, or it broke before anything came back), or an ICMP unreachable
+ * came back for a datagram sent to peer over UDP (18.4): the transactions
  * waiting on it learn of it (RFC 3261 8.1.3.1, 17.1.4). */
 typedef void (*sip_conn_error_cb)(void *priv, enum sip_proto proto, const struct sockaddr *peer,
 				  socklen_t plen);
@@ -127,3 +130,6 @@ const struct sip_transport_stats *sip_transport_get_stats(const struct sip_trans
 int sip_conn_verify_peer(struct sip_transport *t, const struct sip_conn *conn, const char *ca_file,
 			 const char *name);
 unsigned sip_transport_conn_count(const struct sip_transport *t);
+/* The destination of the last ICMP unreachable report ("addr:port") and
+ * its kind ("port unreachable"...), NULL when there was none. */
+const char *sip_transport_icmp_last(const struct sip_transport *t, const char **what);

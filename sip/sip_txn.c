@@ -959,6 +959,12 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 		{
 			if (t->terminating || (t->kind != SIP_TXN_ICT && t->kind != SIP_TXN_NICT))
 				continue;
+			/* UDP (an ICMP error, which names only the address):
+			 * those still waiting for a first response; one that
+			 * has one heard the peer after its own send */
+			if (d->proto == SIP_PROTO_UDP && t->fi->state != S_CALLING &&
+			    t->fi->state != S_TRYING)
+				continue;
 			if (dest_eq(&t->dest, d))
 				txn_terr_later(t); /* a TU callback may end others */
 		}

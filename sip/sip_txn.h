@@ -107,7 +107,9 @@ void sip_txn_set_user(struct sip_txn *t, const struct sip_txn_user_ops *uops, vo
 int sip_txn_respond(struct sip_txn *t, int status, const uint8_t *rsp, size_t len);
 
 /* The transport could not reach d: client transactions toward it fail
- * with a transport error (RFC 3261 17.1.4). */
+ * with a transport error (RFC 3261 17.1.4), from an event of their own.
+ * Over UDP (ICMP unreachable, 18.4) only those without a response yet:
+ * one that has a response heard the peer after its send. */
 void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d);
 
 /* Server: the INVITE server transaction a CANCEL (info) refers to (9.2). */

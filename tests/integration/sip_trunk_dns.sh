@@ -9,6 +9,12 @@
 #   - the second call goes to the live target at once (the dead one is
 #     passed over: it sees no second Call-ID)
 #   - show sip trunks lists the NAPTR/SRV path, both targets and their state
+#   - a target with nothing listening (closed.test's first SRV target: the
+#     kernel answers ICMP port unreachable) is passed over at once, not
+#     after Timer B (RFC 3261 18.4): the call is answered by the second
+#     target well within Timer B; a trunk whose only target is a closed
+#     port fails the call at once (REL, cause of a SIP 503); show sip
+#     security counts the ICMP reports
 #   - admission follows the resolved addresses: an INVITE from 127.0.0.3
 #     (a target) reaches ISUP, one from 127.0.0.4 is refused
 #   - "in use": a trunk without keep-alive carrying a call says so, with the
@@ -23,10 +29,11 @@
 #     instances (127.0.0.8 and 127.0.0.9, same priority, weights 50/50),
 #     each relaying to its own sipp UAS (ringing, answer 1 s later).
 #     ISUP calls spread over both; one Kamailio is killed (SIGKILL) while a
-#     call rings through it and calls go on: the next INVITE it gets is
-#     unanswered, after Timer B tandem sends it to the other one, which
-#     takes every later call; show sip trunks has the dead target passed
-#     over (last 408) and the other answering. Calls lost: exactly those in
+#     call rings through it and calls go on: the next INVITE it gets
+#     meets a closed port (ICMP port unreachable: 503 at once; or, were
+#     the ICMP lost, no answer: 408 at Timer B), tandem sends it to the
+#     other one, which takes every later call; show sip trunks has the
+#     dead target passed over (last 503 or 408) and the other answering. Calls lost: exactly those in
 #     flight in the dead proxy at the kill (relayed, no final answer back:
 #     counted from its log), every other call is answered.
 #   - a 302 whose Contact is a tel: URI (RFC 3966), local with a
@@ -45,6 +52,7 @@ command -v python3 >/dev/null || { skip "it:sip-trunk-dns: python3 needed for th
 cd "$TMPD" || exit 1
 VTY=26000 M3UA=26001 SIP=26002 DNS=26003 DEAD=26011 LIVE=26012 SPAN_L=26005 SPAN_R=26006 UAC=26007
 TLS_BAD=26013 TLS_GOOD=26014 TLS_UAS=26015 TLS_NOVERIFY=26016 TLS_LISTEN=26017
+CLOSED=26008 LIVE2=26009 CLOSED_ONLY=26010
 KAM1=26020 KAM2=26021 KUAS1=26022 KUAS2=26023 REDIR=26024 TGT=26025 NOREC=26026
 SIPP=$TOP/tests/integration/sipp
 V=$TOP/tests/vectors/tls
@@ -58,6 +66,7 @@ no-resolv
 no-hosts
 local=/carrier.test/
 local=/pair.test/
+local=/closed.test/
 local-ttl=60
 naptr-record=carrier.test,20,10,S,SIP+D2T,,_sip._tcp.carrier.test
 naptr-record=carrier.test,10,10,S,SIP+D2U,,_sip._udp.carrier.test
@@ -76,6 +85,11 @@ srv-host=_sip._udp.pair.test,kam1.pair.test,$KAM1,10,50
 srv-host=_sip._udp.pair.test,kam2.pair.test,$KAM2,10,50
 host-record=kam1.pair.test,127.0.0.8
 host-record=kam2.pair.test,127.0.0.9
+naptr-record=closed.test,10,10,S,SIP+D2U,,_sip._udp.closed.test
+srv-host=_sip._udp.closed.test,shut.closed.test,$CLOSED,10,50
+srv-host=_sip._udp.closed.test,open.closed.test,$LIVE2,20,50
+host-record=shut.closed.test,127.0.0.10
+host-record=open.closed.test,127.0.0.11
 CONF
 start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= --user=nobody \
 	--log-facility=- --log-queries
@@ -129,6 +143,10 @@ sip
   transport tls
  trunk pair
   remote pair.test
+ trunk closed
+  remote closed.test
+ trunk closedonly
+  remote 127.0.0.12 $CLOSED_ONLY
  trunk redirsrv
   remote 127.0.0.1 $REDIR
  trunk tgt
@@ -142,6 +160,8 @@ routing
  route to-sip 4930555 via secure
  route to-sip 4930777 via strict noverify
  route to-sip 4930888 via pair
+ route to-sip 4930221 via closed
+ route to-sip 4930222 via closedonly
  route to-sip 4930444 via redirsrv
  route to-sip 4930666 via tgt
  route to-sip 4930333 via norecurse
@@ -222,6 +242,48 @@ sw "release 4 16"
 wait_ev "$out" "EV RLC cic=4( |$)" 50
 wait "$live"
 check "it:sip-trunk-dns:live-sipp-complete (2 calls, BYE)" test $? -eq 0
+
+# --- ICMP port unreachable (RFC 3261 18.4): nothing listens on closed.test's
+# first target (127.0.0.10:$CLOSED) nor on trunk closedonly's (127.0.0.12)
+start_bg "$TMPD/live2.out" timeout 30 sipp -sn uas -i 127.0.0.11 -p $LIVE2 -m 1 -nostdin \
+	-trace_msg -message_file "$TMPD/live2.msg"
+live2=$BG_PID
+wait_udp $LIVE2 50
+wait_ev "$TMPD/td.log" "trunk closed: closed.test -> 2 target" 50
+# two CICs no other call here uses (tandem seized one for the admitted INVITE)
+set -- $(for c in 1 2 31; do grep -qE "^EV IAM cic=$c " "$out" || echo $c; done)
+C1=$1 C2=$2
+t0=$(date +%s%N)
+sw "call $C1 30221000 89555"
+check "it:sip-trunk-dns:icmp:failover-answered (ANM)" wait_ev "$out" "EV ANM cic=$C1( |$)" 100
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "   closed port first: answered ${ms} ms after the IAM (Timer B here: 3.2 s; 32 s at T1 500 ms)"
+check "it:sip-trunk-dns:icmp:failover-within-1.5s (${ms} ms, Timer B 3200 ms)" test "$ms" -lt 1500
+check "it:sip-trunk-dns:icmp:logged" grep -qE \
+	"UDP 127.0.0.10:$CLOSED: ICMP port unreachable .*requests to it fail now" "$TMPD/td.log"
+check "it:sip-trunk-dns:icmp:passed-over-as-503" grep -qE \
+	"trunk closed: target shut.closed.test 127.0.0.10:$CLOSED gave 503: passed over for [0-9]+ s, next target" \
+	"$TMPD/td.log"
+check "it:sip-trunk-dns:icmp:not-by-timer-b" eval \
+	'! grep -q "target shut.closed.test 127.0.0.10:$CLOSED gave 408" "$TMPD/td.log"'
+t0=$(date +%s%N)
+sw "call $C2 30222000 89555"
+check "it:sip-trunk-dns:icmp:only-target-closed:rel (cause 41)" \
+	wait_ev "$out" "^EV REL cic=$C2 cause=41\$" 100
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "   only target closed: REL ${ms} ms after the IAM"
+check "it:sip-trunk-dns:icmp:only-target-closed:rel-within-1.5s (${ms} ms)" test "$ms" -lt 1500
+check "it:sip-trunk-dns:icmp:only-target-closed:no-anm" eval '! grep -qE "^EV ANM cic=$C2( |\$)" "$out"'
+sec=$(vty $VTY "show sip security")
+echo "$sec" | grep "^udp targets" | sed 's/^/   /'
+nicmp=$(sed -n 's/^udp targets: ICMP unreachable \([0-9]*\) .*/\1/p' <<<"$sec")
+check "it:sip-trunk-dns:icmp:counted (show sip security: ${nicmp:-none})" test "${nicmp:-0}" -ge 2
+check "it:sip-trunk-dns:icmp:show-last" grep -qE \
+	"^udp targets: .*; last [0-9.]+:[0-9]+ port unreachable" <<<"$sec"
+sw "release $C1 16"
+wait_ev "$out" "EV RLC cic=$C1( |$)" 50
+wait "$live2"
+check "it:sip-trunk-dns:icmp:live2-sipp-complete (call, BYE)" test $? -eq 0
 
 # --- 3xx with a tel: Contact (RFC 3966), and a 3xx not followed
 start_bg "$TMPD/tgt.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $TGT -m 2 -nostdin \
@@ -397,7 +459,7 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 		release_answered
 		if [ $extra -lt 0 ]; then
 			wait_ev "$out" "EV ANM cic=$((cic - 1))\$" 60
-			grep -q "trunk pair: target kam1.pair.test 127.0.0.8:$KAM1 gave 408: passed over" \
+			grep -qE "trunk pair: target kam1.pair.test 127.0.0.8:$KAM1 gave (408|503): passed over" \
 				"$TMPD/td.log" && extra=4
 		else
 			extra=$((extra - 1))
@@ -405,8 +467,8 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 		fi
 	done
 	last=$((cic - 1))
-	check "it:sip-trunk-dns:pair:failover-logged (dead kam1 gave 408, passed over)" grep -q \
-		"trunk pair: target kam1.pair.test 127.0.0.8:$KAM1 gave 408: passed over for 30 s, next target" \
+	check "it:sip-trunk-dns:pair:failover-logged (dead kam1 gave 503 by ICMP or 408, passed over)" grep -qE \
+		"trunk pair: target kam1.pair.test 127.0.0.8:$KAM1 gave (408|503): passed over for 30 s, next target" \
 		"$TMPD/td.log"
 	wait_ev "$out" "EV ANM cic=$last\$" 60
 	sleep 0.5
@@ -428,7 +490,7 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 	trunks=$(vty $VTY "show sip trunks")
 	echo "$trunks" | grep -A3 "^pair " | sed 's/^/   /'
 	check "it:sip-trunk-dns:pair:show:kam1-passed-over" grep -qE \
-		"target kam1.pair.test UDP:127.0.0.8:$KAM1 prio 10 weight 50: passed over for [0-9]+ s, last 408" \
+		"target kam1.pair.test UDP:127.0.0.8:$KAM1 prio 10 weight 50: passed over for [0-9]+ s, last (408|503)" \
 		<<<"$trunks"
 	check "it:sip-trunk-dns:pair:show:kam2-answering" grep -qE \
 		"target kam2.pair.test UDP:127.0.0.9:$KAM2 prio 10 weight 50: answering, last 200" <<<"$trunks"

@@ -1,6 +1,7 @@
 /* sip/sip_transport: UDP, TCP (pipelining, CRLF keep-alive, connection
  * reuse, bad framing), TLS (verified, and a wrong name refused; a stale
- * OpenSSL error queue). */
+ * OpenSSL error queue); ICMP port unreachable on UDP fails the client
+ * transactions toward that address at once (RFC 3261 18.4). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 
 #include "core/loop.h"
 #include "sip/sip_transport.h"
+#include "sip/sip_txn.h"
 #include "tests/unit/unit.h"
 
 /* Test framing: headers end at the blank line, Content-Length gives the
@@ -383,6 +385,298 @@ START_TEST(test_tls_stale_error_queue)
 }
 END_TEST
 
+/* --- ICMP unreachable on UDP (RFC 3261 18.4, 17.1.1.2, 17.1.2.2) --- */
+
+struct icmp_side {
+	struct sip_transport *t;
+	struct sip_txn_layer *tl;
+	int terr, timeouts, terminated, conn_errors, rx;
+	uint64_t terr_ns;
+};
+
+static struct icmp_side *IS;
+
+static void icmp_rx(void *priv, const struct sip_rx *rx)
+{
+	struct icmp_side *s = priv;
+
+	(void)rx;
+	s->rx++;
+}
+
+static int icmp_send(void *priv, const struct sip_txn_dest *d, const uint8_t *buf, size_t len)
+{
+	struct icmp_side *s = priv;
+
+	return sip_transport_send(s->t, d->proto, (const struct sockaddr *)&d->addr, d->addr_len,
+				  d->conn, NULL, buf, len);
+}
+
+static int icmp_no_build(void *priv, const uint8_t *req, size_t req_len, const uint8_t *rsp,
+			 size_t rsp_len, const void *rsp_msg, uint8_t *buf, size_t size)
+{
+	(void)priv, (void)req, (void)req_len, (void)rsp, (void)rsp_len, (void)rsp_msg, (void)buf,
+		(void)size;
+	return -EINVAL;
+}
+
+static const struct sip_txn_layer_ops icmp_lops = {
+	.send = icmp_send,
+	.build_ack = icmp_no_build,
+};
+
+static void icmp_conn_error(void *priv, enum sip_proto proto, const struct sockaddr *peer,
+			    socklen_t plen)
+{
+	struct icmp_side *s = priv;
+	struct sip_txn_dest d = {.proto = proto, .addr_len = plen};
+
+	memcpy(&d.addr, peer, plen);
+	s->conn_errors++;
+	sip_txn_layer_transport_error(s->tl, &d);
+}
+
+static void icmp_u_terr(void *tu, struct sip_txn *t)
+{
+	(void)tu;
+	(void)t;
+	IS->terr++;
+	IS->terr_ns = loop_now_ns();
+}
+
+static void icmp_u_timeout(void *tu, struct sip_txn *t)
+{
+	(void)tu;
+	(void)t;
+	IS->timeouts++;
+}
+
+static void icmp_u_terminated(void *tu, struct sip_txn *t)
+{
+	(void)tu;
+	(void)t;
+	IS->terminated++;
+}
+
+static const struct sip_txn_user_ops icmp_uops = {
+	.timeout = icmp_u_timeout,
+	.transport_error = icmp_u_terr,
+	.terminated = icmp_u_terminated,
+};
+
+static struct sip_txn_info icmp_info(const char *method, const char *branch)
+{
+	return (struct sip_txn_info){
+		.request = true,
+		.method = tstr_make(method, strlen(method)),
+		.branch = tstr_make(branch, strlen(branch)),
+		.via_host = TSTR_LIT("127.0.0.1"),
+		.via_port = 5060,
+		.ruri = TSTR_LIT("sip:x@127.0.0.1"),
+		.call_id = TSTR_LIT("icmp-1"),
+		.from_tag = TSTR_LIT("ft"),
+		.cseq = 1,
+	};
+}
+
+/* a UDP port on 127.0.0.1 that nothing listens on (bound, then closed) */
+static struct sockaddr_in closed_port(void)
+{
+	struct sockaddr_in a = lo();
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return a;
+}
+
+START_TEST(test_udp_icmp_unreachable)
+{
+	/* An INVITE client transaction toward a closed UDP port ends with a
+	 * transport error within a second (Timer B would be 32 s), delivered
+	 * from the layer's own event, never inside the send; a transaction
+	 * toward a live address sent at the same time is not touched. */
+	struct loop_cfg lc = {.drive_osmocom = true}; /* the layer's timers */
+	struct loop *l = loop_alloc(unit_ctx, &lc);
+	struct icmp_side s = {0};
+	struct sockaddr_in addr = lo(), dead = closed_port(), live = lo();
+	socklen_t llen = sizeof(live);
+	struct sip_listener *ls;
+	int lfd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sip_txn_info inv = icmp_info("INVITE", "z9hG4bK-icmp-inv"),
+			    opt = icmp_info("OPTIONS", "z9hG4bK-icmp-opt");
+	struct sip_txn_dest dd = {.proto = SIP_PROTO_UDP, .addr_len = sizeof(dead)},
+			    dl = {.proto = SIP_PROTO_UDP, .addr_len = sizeof(live)};
+	struct sip_txn *ti, *to;
+	const char *what = NULL, *last;
+	char want[64], buf[256];
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+	uint64_t t0;
+
+	IS = &s;
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&live, sizeof(live)), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&live, &llen), 0);
+	memcpy(&dd.addr, &dead, sizeof(dead));
+	memcpy(&dl.addr, &live, sizeof(live));
+	s.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, &s);
+	s.tl = sip_txn_layer_alloc(unit_ctx, &icmp_lops, &s, NULL);
+	sip_transport_on_conn_error(s.t, icmp_conn_error);
+	ls = sip_transport_listen(s.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	ck_assert_ptr_nonnull(ls);
+
+	t0 = loop_now_ns();
+	ti = sip_txn_client_start(s.tl, &inv, (const uint8_t *)req2, sizeof(req2) - 1, &dd,
+				  &icmp_uops, NULL);
+	to = sip_txn_client_start(s.tl, &opt, (const uint8_t *)req1, sizeof(req1) - 1, &dl,
+				  &icmp_uops, NULL);
+	ck_assert_ptr_nonnull(ti);
+	ck_assert_ptr_nonnull(to);
+	/* nothing reached the user inside the sends */
+	ck_assert_int_eq(s.terr, 0);
+	ck_assert_int_eq(sip_txn_layer_count(s.tl), 2);
+	turn_until(l, &s.terr, 1, 1000);
+	ck_assert_int_eq(s.terr, 1);
+	ck_assert_uint_lt(s.terr_ns - t0, 1000000000ull);
+	ck_assert_int_eq(s.timeouts, 0);
+	turn_until(l, NULL, 0, 50);
+	/* the INVITE's transaction is gone, the OPTIONS' runs on */
+	ck_assert_int_eq(s.terr, 1);
+	ck_assert_int_eq(s.terminated, 1);
+	ck_assert_int_eq(sip_txn_layer_count(s.tl), 1);
+	ck_assert_int_ge(s.conn_errors, 1);
+	ck_assert_uint_ge(sip_transport_get_stats(s.t)->udp_icmp_unreachable, 1);
+	last = sip_transport_icmp_last(s.t, &what);
+	ck_assert_ptr_nonnull(last);
+	snprintf(want, sizeof(want), "127.0.0.1:%u", ntohs(dead.sin_port));
+	ck_assert_str_eq(last, want);
+	ck_assert_str_eq(what, "port unreachable");
+	ck_assert_int_eq(poll(&p, 1, 500), 1);
+	ck_assert_int_gt(recv(lfd, buf, sizeof(buf), 0), 10);
+	ck_assert(!memcmp(buf, "OPTIONS ", 8));
+	ck_assert_uint_ge(loop_get_stats(l)->udp_icmp_errors, 1);
+	/* the error ended the multishot receive: it was armed again */
+	{
+		struct sockaddr_storage local;
+
+		sip_listener_local(ls, &local);
+		ck_assert_int_eq(sendto(lfd, req1, sizeof(req1) - 1, 0, (struct sockaddr *)&local,
+					sizeof(struct sockaddr_in)),
+				 (ssize_t)(sizeof(req1) - 1));
+		turn_until(l, &s.rx, 1, 1000);
+		ck_assert_int_eq(s.rx, 1);
+	}
+
+	sip_txn_layer_free(s.tl);
+	close(lfd);
+	sip_transport_free(s.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+	IS = NULL;
+}
+END_TEST
+
+START_TEST(test_udp_icmp6_unreachable)
+{
+	/* The same over IPv6 (IPV6_RECVERR, ICMPv6 port unreachable): the
+	 * client transaction toward a closed [::1] port ends at once. */
+	struct loop_cfg lc = {.drive_osmocom = true};
+	struct loop *l = loop_alloc(unit_ctx, &lc);
+	struct icmp_side s = {0};
+	struct sockaddr_in6 addr = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT},
+			    dead = addr;
+	socklen_t dlen = sizeof(dead);
+	struct sip_listener *ls;
+	struct sip_txn_info inv = icmp_info("INVITE", "z9hG4bK-icmp6-inv");
+	struct sip_txn_dest dd = {.proto = SIP_PROTO_UDP, .addr_len = sizeof(dead)};
+	const char *what = NULL;
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	uint64_t t0;
+
+	IS = &s;
+	s.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, &s);
+	s.tl = sip_txn_layer_alloc(unit_ctx, &icmp_lops, &s, NULL);
+	sip_transport_on_conn_error(s.t, icmp_conn_error);
+	ls = sip_transport_listen(s.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	if (!ls || fd < 0 || bind(fd, (struct sockaddr *)&dead, sizeof(dead)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		sip_txn_layer_free(s.tl);
+		sip_transport_free(s.t);
+		loop_free(l);
+		IS = NULL;
+		unit_skip("no IPv6 on loopback (cannot bind [::1])");
+	}
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&dead, &dlen), 0);
+	close(fd); /* the port is closed now */
+	memcpy(&dd.addr, &dead, sizeof(dead));
+	t0 = loop_now_ns();
+	ck_assert_ptr_nonnull(sip_txn_client_start(s.tl, &inv, (const uint8_t *)req2,
+						   sizeof(req2) - 1, &dd, &icmp_uops, NULL));
+	turn_until(l, &s.terr, 1, 1000);
+	ck_assert_int_eq(s.terr, 1);
+	ck_assert_uint_lt(s.terr_ns - t0, 1000000000ull);
+	ck_assert_int_eq(s.timeouts, 0);
+	ck_assert_uint_eq(sip_transport_get_stats(s.t)->udp_icmp_unreachable, 1);
+	ck_assert_ptr_nonnull(sip_transport_icmp_last(s.t, &what));
+	ck_assert_str_eq(what, "port unreachable");
+
+	sip_txn_layer_free(s.tl);
+	sip_transport_free(s.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+	IS = NULL;
+}
+END_TEST
+
+START_TEST(test_udp_icmp_pending_error_send_again)
+{
+	/* With IP_RECVERR the kernel fails the socket's next call with an
+	 * ICMP error it holds, whichever datagram that call sends. Two sends
+	 * in one batch: on loopback the closed port's ICMP comes back while
+	 * the first is sent, so the second (to a live peer) fails with it: it
+	 * goes out again and arrives, and only the closed port is reported. */
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct icmp_side s = {0};
+	struct sockaddr_in addr = lo(), dead = closed_port(), live = lo();
+	socklen_t llen = sizeof(live);
+	struct sip_listener *ls;
+	int lfd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+	char buf[256];
+
+	IS = &s;
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&live, sizeof(live)), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&live, &llen), 0);
+	s.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, &s);
+	ls = sip_transport_listen(s.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	ck_assert_ptr_nonnull(ls);
+
+	ck_assert_int_eq(sip_transport_send(s.t, SIP_PROTO_UDP, (struct sockaddr *)&dead,
+					    sizeof(dead), NULL, NULL, req2, sizeof(req2) - 1),
+			 0);
+	ck_assert_int_eq(sip_transport_send(s.t, SIP_PROTO_UDP, (struct sockaddr *)&live,
+					    sizeof(live), NULL, NULL, req1, sizeof(req1) - 1),
+			 0);
+	turn_until(l, NULL, 0, 100);
+	ck_assert_int_eq(poll(&p, 1, 500), 1);
+	ck_assert_int_gt(recv(lfd, buf, sizeof(buf), 0), 10);
+	ck_assert(!memcmp(buf, "OPTIONS ", 8));
+	ck_assert_uint_eq(loop_get_stats(l)->udp_tx_resent, 1);
+	ck_assert_uint_eq(loop_get_stats(l)->udp_tx, 2);
+	ck_assert_uint_eq(sip_transport_get_stats(s.t)->udp_icmp_unreachable, 1);
+	ck_assert_uint_eq(loop_get_stats(l)->udp_icmp_errors, 1);
+
+	close(lfd);
+	sip_transport_free(s.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+	IS = NULL;
+}
+END_TEST
+
 Suite *sip_transport_suite(void)
 {
 	Suite *s = suite_create("sip_transport");
@@ -394,6 +688,9 @@ Suite *sip_transport_suite(void)
 	tcase_add_test(tc, test_tls_verified_and_wrong_name);
 	tcase_add_test(tc, test_tls_stale_error_queue);
 	tcase_add_test(tc, test_ipv6_udp_tcp);
+	tcase_add_test(tc, test_udp_icmp_unreachable);
+	tcase_add_test(tc, test_udp_icmp_pending_error_send_again);
+	tcase_add_test(tc, test_udp_icmp6_unreachable);
 	suite_add_tcase(s, tc);
 	return s;
 }

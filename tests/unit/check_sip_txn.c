@@ -227,6 +227,34 @@ START_TEST(test_ict_timer_a_and_b)
 }
 END_TEST
 
+START_TEST(test_udp_unreachable_spares_answered)
+{
+	/* An ICMP unreachable for an address (RFC 3261 18.4) fails the
+	 * client transactions toward it that have no response yet, from an
+	 * event of their own; one that has a 180 heard the peer after its
+	 * send and runs on. Over TCP a dead connection fails them all. */
+	struct sip_txn_info a = info(true, "INVITE", 0, "z9hG4bKu1"),
+			    b = info(true, "INVITE", 0, "z9hG4bKu2"),
+			    c = info(true, "OPTIONS", 0, "z9hG4bKu3");
+
+	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &a, REQ, 20, &udp, &uops, NULL));
+	rx("INVITE", 180, "z9hG4bKu1", false);
+	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &b, REQ, 20, &udp, &uops, NULL));
+	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &c, REQ, 20, &udp, &uops, NULL));
+	sip_txn_layer_transport_error(tl, &udp);
+	ck_assert_int_eq(R.tr_errors, 0); /* never inside the call */
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 2);
+	ck_assert_int_eq(R.terminated, 2);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 1);
+	ck_assert_int_eq(R.responses, 1);
+	/* the answered one ends as usual */
+	rx("INVITE", 486, "z9hG4bKu1", false);
+	ck_assert_int_eq(R.responses, 2);
+	ck_assert_int_eq(R.tr_errors, 2);
+}
+END_TEST
+
 START_TEST(test_timers_follow_t1)
 {
 	struct sip_txn_info i = info(true, "INVITE", 0, "z9hG4bKt1");
@@ -576,6 +604,7 @@ Suite *sip_txn_suite(void)
 	tcase_add_test(tc, test_rtx_send_error_later);
 	tcase_add_test(tc, test_respond_send_error_later);
 	tcase_add_test(tc, test_udp_no_buffer_is_a_loss);
+	tcase_add_test(tc, test_udp_unreachable_spares_answered);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/loop.h"
+#include "core/proc_rss.h"
 #include "tests/unit/unit.h"
 
 #define DGRAM 12000 /* three pages of a 16 kB buffer */
@@ -40,21 +41,6 @@ static bool turn_until_n(struct loop *l, const unsigned *n, unsigned want, unsig
 	}
 	loop_timer_cancel(l, &guard);
 	return *n >= want;
-}
-
-static long rss_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
 }
 
 /* Datagram k: its number, then bytes that follow from it, to its end. */
@@ -150,9 +136,9 @@ START_TEST(test_trim_rx_gives_back)
 		ck_assert_msg(turn_until_n(l, &r.n, (i + 1) * 64, 2000), "received %u", r.n);
 	}
 	ck_assert_uint_eq(r.bad, 0);
-	before = rss_kb();
+	before = tandem_rss_kb();
 	given = loop_trim_rx(l);
-	after = rss_kb();
+	after = tandem_rss_kb();
 	/* the UDP ring's 256 x 16,448 B and the TCP ring's 256 x 16 kB */
 	ck_assert_uint_ge(given, 256u * 16384u);
 	ck_assert_msg(before - after >= 2000, "RSS %ld -> %ld kB", before, after);

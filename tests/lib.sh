@@ -145,6 +145,20 @@ _udp_bound() {
 		/proc/net/udp /proc/net/udp6 2>/dev/null
 }
 
+# wait_udp_free PORT...: no UDP socket of this namespace is bound to any
+# PORT any more. A SIGKILLed tandemd's sockets that io_uring still holds
+# close only when the kernel's ring teardown has run, which a loaded
+# machine delays: a daemon started again at once found its port in use.
+wait_udp_free() {
+	until_tenths 300 _udp_all_free "$@"
+}
+_udp_all_free() {
+	local p
+	for p; do
+		! _udp_bound "$(printf ':%04X ' "$p")" || return 1
+	done
+}
+
 # wait_ev FILE PATTERN [TENTHS] [N]: until the Nth line matching the
 # extended regexp PATTERN shows in FILE (a peer's output, a log)
 wait_ev() {

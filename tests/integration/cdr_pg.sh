@@ -250,6 +250,7 @@ sipp2=$BG_PID
 wait_ev "$TMPD/cdr.csv" . 100 $((CALLS + 1 + N2 / 2)) || fail "it:cdr-pg:kill:calls-running"
 kill -KILL "$td"
 wait "$td" 2>/dev/null
+wait_udp_free $SIP $SPAN_L || fail "it:cdr-pg:ports-free-after-sigkill"
 spooled=$(grep -c . "$TMPD/cdr.spool")
 echo "   SIGKILL: $spooled records in the spool, $(($(grep -c . "$TMPD/cdr.csv") - 1)) in the CDR file"
 check "it:cdr-pg:kill:spool-holds-records ($spooled)" [ "$spooled" -gt 0 ]
@@ -281,6 +282,7 @@ n3=$(grep -c . "$TMPD/cdr.csv")
 wait_ev "$TMPD/cdr.csv" . 100 $((n3 + 20)) || fail "it:cdr-pg:kill-live:calls-running"
 kill -KILL "$td"
 wait "$td" 2>/dev/null
+wait_udp_free $SIP $SPAN_L || fail "it:cdr-pg:ports-free-after-sigkill"
 live=$(grep -c . "$TMPD/cdr.spool")
 echo "   SIGKILL with the database up: $live records in the spool"
 kill "$sipp3" 2>/dev/null

@@ -176,6 +176,7 @@ struct sip_txn {
 	 * own (txn_send's callers go on using the transaction) */
 	struct osmo_timer_list terr;
 	bool terr_pending;
+	bool icmp_once; /* UDP: an ICMP unreachable toward its address was heard once */
 };
 
 static unsigned long tval(struct sip_txn_layer *tl, int T)
@@ -965,8 +966,18 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 			if (d->proto == SIP_PROTO_UDP && t->fi->state != S_CALLING &&
 			    t->fi->state != S_TRYING)
 				continue;
-			if (dest_eq(&t->dest, d))
-				txn_terr_later(t); /* a TU callback may end others */
+			if (!dest_eq(&t->dest, d))
+				continue;
+			/* UDP: the second one fails it (its retransmission, T1
+			 * later, was refused too): a peer whose socket opens
+			 * just after our first datagram (a restart, a port
+			 * opened in a race) is reached by the retransmission
+			 * instead of failing the call, as before ICMP counted */
+			if (d->proto == SIP_PROTO_UDP && !t->icmp_once) {
+				t->icmp_once = true;
+				continue;
+			}
+			txn_terr_later(t); /* a TU callback may end others */
 		}
 	}
 }

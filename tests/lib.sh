@@ -49,6 +49,28 @@ start_bg() {
 	"$@" >"$log" 2>&1 &
 	BG_PID=$!
 	PIDS+=("$BG_PID")
+	_sipp_uas_listens "$@"
+}
+# A sipp UAS (scenario uas*, or -sn uas) is waited for until its -p port is
+# open: tandem fails a request at the second ICMP port unreachable (its
+# retransmission, T1 later), and a loaded machine took longer than that to
+# start sipp before a call was sent to it.
+_sipp_uas_listens() {
+	local a prev='' port='' uas='' sipp='' tcp=''
+	for a; do
+		case "$a" in sipp | */sipp) sipp=1 ;; esac
+		case "$prev" in
+		-p) port=$a ;;
+		-sf) case "${a##*/}" in uas*) uas=1 ;; esac ;;
+		-sn) case "$a" in uas*) uas=1 ;; esac ;;
+		-t) case "$a" in t* | l*) tcp=1 ;; esac ;;
+		esac
+		prev=$a
+	done
+	# (over TCP and TLS a connection refused fails at once anyway)
+	[ -n "$sipp" ] && [ -n "$uas" ] && [ -n "$port" ] && [ -z "$tcp" ] || return 0
+	wait_udp "$port"
+	return 0
 }
 
 # ports BASE NAME...: the variables NAME... get the ports BASE, BASE+1, ...

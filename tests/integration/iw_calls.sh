@@ -223,14 +223,14 @@ check "it:iw-calls:show-calls:echo-canceller-figures" grep -qE "; EC (ERL|off)" 
 # first), then RFC 4733 -> in-band on the E1 side (the E1 listens first)
 start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --seconds 3
 rtp=$BG_PID
-sleep 0.3
+wait_udp $RTP # it listens (a fixed 0.3 s is a race on a loaded machine)
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--ts 3:dtmf:2580 --seconds 2 >/dev/null
 wait "$rtp"
 start_bg "$TMPD/e1b.out" "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L \
 	--timeslots 1-31 --seconds 3
 e1=$BG_PID
-sleep 0.5
+wait_udp $SPAN_R
 "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --events 147 --seconds 2 >/dev/null
 wait "$e1"
 check "it:iw-calls:dtmf-tdm-to-rfc4733 (2580)" grep -q 'events="2580" inband_dtmf=""' "$TMPD/rtp2.out"

@@ -409,7 +409,7 @@ if command -v sipp >/dev/null; then
 	# (the RTP endpoint listens first)
 	start_bg "$TMPD/rtpd.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --seconds 3
 	rtpd=$BG_PID
-	sleep 0.3
+	wait_udp $RTPS # it listens (a fixed 0.3 s missed the digits at load 10)
 	pbx "dtmf 2580"
 	wait "$rtpd"
 	check "it:pri-sip-dtmf-inband-to-rfc4733 ($(grep -o 'events="[^"]*" inband_dtmf="[^"]*"' "$TMPD/rtpd.out"))" \
@@ -417,7 +417,7 @@ if command -v sipp >/dev/null; then
 	# KEYPAD (Q.931 out-of-band digits) -> RFC 4733 on the SIP side
 	start_bg "$TMPD/rtpk.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTPS --latch --seconds 2
 	rtpk=$BG_PID
-	sleep 0.3
+	wait_udp $RTPS
 	pbx "keypad 369"
 	wait "$rtpk"
 	check "it:pri-sip-keypad-to-rfc4733 ($(grep -o 'events="[^"]*"' "$TMPD/rtpk.out"); tandem: $(grep -o 'KEYPAD channel 1: [0-9]*' "$TMPD/td.log" | head -1))" \
@@ -814,6 +814,7 @@ if [ -n "$t309_uas" ]; then
 	(wait_ev "$TMPD/td.log" 'span 1: D channel down' 300 && date +%s.%N >"$TMPD/t309.down") &
 	t309_down_w=$!
 	n1rel=$(grep -cE 'span 1: call on channel [0-9]+ released' "$TMPD/td.log")
+	n1down=$(grep -c 'span 1: D channel down' "$TMPD/td.log")
 	(wait_ev "$TMPD/td.log" 'span 1: call on channel [0-9]+ released' 400 $((n1rel + 1)) &&
 		date +%s.%N >"$TMPD/t309.rel") &
 	t309_rel_w=$!
@@ -850,10 +851,11 @@ check "it:pri-held-call-cleared-after-recovery ($(show | grep -o 'busy [0-9]*'))
 
 # T309 running out (span 1's SIP call, see above): held for T309 after
 # Q.921 gave up, then cleared; the SIP side gets a BYE with the cause
-# t309_released_while_down LOG: after span 1's last loss, a call on it was
-# released before its link came up again
+# t309_released_while_down LOG SKIP: after span 1's loss (its down line
+# after the first SKIP; the link may flap later on a starved machine), a
+# call on it was released before its link first came up again
 t309_released_while_down() {
-	awk '/span 1: D channel down/ { d = NR; r = 0; u = 0 }
+	awk -v skip="$2" '/span 1: D channel down/ && ++n == skip + 1 { d = NR }
 		d && !r && /span 1: call on channel [0-9]+ released/ { r = NR }
 		d && !u && /span 1: D channel up/ { u = NR }
 		END { exit !(r && (!u || r < u)) }' "$1"
@@ -878,7 +880,7 @@ if [ -n "$t309_uas" ]; then
 	check "it:pri-t309-expiry-clears-call (held ${held:-?} s, T309 ${t309:-?} ms; sipp rc $rc; $reason)" \
 		bash -c "[ $rc = 0 ] && [ -n '$t309' ] && [ -n '$held' ] && \
 		awk -v h='$held' -v t='${t309:-0}' 'BEGIN { exit !(h >= t / 1000) }' && \
-		t309_released_while_down $TMPD/td.log && \
+		t309_released_while_down $TMPD/td.log ${n1down:-0} && \
 		grep -qi '^Reason: Q.850;cause=27;' $TMPD/uast.msg"
 	check "it:pri-t309-channel-free-after ($(show 1 | grep -o 'idle [0-9]* busy [0-9]*'))" shows_1 'busy 0'
 	check "it:pri-t309-cdr (pri-sip, cause in the record)" \

@@ -51,8 +51,8 @@ start_bg() {
 	PIDS+=("$BG_PID")
 	_sipp_uas_listens "$@"
 }
-# A sipp UAS (scenario uas*, or -sn uas) is waited for until its -p port is
-# open: tandem fails a request at the second ICMP port unreachable (its
+# A sipp UAS (scenario uas*, or -sn uas; or the sip-ua peer with --uas and
+# --listen udp:ADDR:PORT) is waited for until its port is open: tandem fails a request at the second ICMP port unreachable (its
 # retransmission, T1 later), and a loaded machine took longer than that to
 # start sipp before a call was sent to it.
 _sipp_uas_listens() {
@@ -64,7 +64,9 @@ _sipp_uas_listens() {
 		-sf) case "${a##*/}" in uas*) uas=1 ;; esac ;;
 		-sn) case "$a" in uas*) uas=1 ;; esac ;;
 		-t) case "$a" in t* | l*) tcp=1 ;; esac ;;
+		--listen) case "$a" in udp:*) port=${a##*:} ;; *) tcp=1 ;; esac ;;
 		esac
+		case "$a" in */sip-ua) sipp=1 ;; --uas) uas=1 ;; esac
 		prev=$a
 	done
 	# (over TCP and TLS a connection refused fails at once anyway)

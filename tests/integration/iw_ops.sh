@@ -348,6 +348,7 @@ check "it:iw-ops:cdr:rotated (${rotated##*/}: 3 records)" \
 # --- SIGKILL with 3 calls up: the 5 finished calls' records are all there
 kill -KILL "$td"
 wait "$td" 2>/dev/null
+wait_udp_free $SIP $SPAN_L || fail "it:iw-ops:ports-free-after-sigkill"
 cat "$TMPD"/cdr.csv.2* "$TMPD/cdr.csv" | grep -v '^record_id' >"$TMPD/all.csv"
 (head -1 "$TMPD/cdr.csv" && cat "$TMPD/all.csv") >"$TMPD/all-h.csv"
 n=$(CDR "$TMPD/all-h.csv" --valid)

@@ -557,7 +557,7 @@ static void worker_tick(void *priv)
 {
 	struct media_worker *w = priv;
 	uint64_t now = loop_now_ns(), limit = (uint64_t)w->e->cfg.rtp_timeout_ms * 1000000ull;
-	unsigned todo = tick_share(w->n_live);
+	unsigned visits = tick_share(w->n_live);
 
 	if (w->tick_due_ns && now > w->tick_due_ns && now - w->tick_due_ns > w->late_max_ns)
 		w->late_max_ns = now - w->tick_due_ns;
@@ -569,7 +569,7 @@ static void worker_tick(void *priv)
 		w->next_health_ns = now + 1000000000ull;
 	}
 
-	for (unsigned k = 0; k < todo; k++) {
+	for (unsigned k = 0; k < visits; k++) {
 		struct media_chan *c;
 
 		/* (a release moves the last slot into the freed place: a

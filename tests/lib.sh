@@ -32,7 +32,27 @@ cleanup() {
 		grep -rhE 'runtime error:|ERROR: (AddressSanitizer|LeakSanitizer)' "$TMPD" | head -5
 		FAILED=1
 	fi
-	[ -n "${TANDEM_KEEP:-}" ] && echo "kept $TMPD" || rm -rf "$TMPD"
+	if [ -n "${TANDEM_KEEP:-}" ]; then
+		echo "kept $TMPD"
+	elif [ -n "${FAILED:-}" ]; then
+		_keep_failed
+	else
+		rm -rf "$TMPD"
+	fi
+}
+# A script with a FAIL keeps what it saw (logs, traces, the peers' output)
+# under build/it-failed/ and prints the daemon's last log lines: a failure
+# in a clean-clone or loaded run can then be read, not only counted.
+_keep_failed() {
+	local dst=${TANDEM_FAILED_DIR:-$BUILD/it-failed}/$(basename "$0" .sh)-$(date +%H%M%S)-$$
+	if mkdir -p "$dst" 2>/dev/null && cp -a "$TMPD/." "$dst/" 2>/dev/null; then
+		rm -rf "$TMPD"
+	else
+		dst=$TMPD
+	fi
+	echo "   (a check failed: its files are kept in $dst)"
+	[ -s "$dst/td.log" ] && tail -n 30 "$dst/td.log" | sed 's/^/   td.log| /'
+	return 0
 }
 trap cleanup EXIT
 

@@ -19,7 +19,12 @@
  * the INVITE, RFC 6026; Timer J of the BYE): 64,000 at 1,000 CPS, a few per
  * bucket (at 1,024 a lookup walked ~20 at 300 CPS: 2 % of a tandem's CPU) */
 #define N_BUCKETS 16384
-#define BUILD_MAX 8192
+/* client transactions by destination: an ICMP error or a lost connection
+ * names only the address, and looks at the transactions toward it, not at
+ * every bucket (a stream of spoofed ICMP errors would otherwise cost a
+ * walk of the whole table each) */
+#define N_DBUCKETS 1024
+#define BUILD_MAX  8192
 
 /* Timer numbers in sip_txn_tdefs (letters as 1000 + position). */
 enum {
@@ -148,11 +153,13 @@ struct sip_txn_layer {
 	void *priv;
 	struct osmo_tdef *tdefs;
 	struct llist_head buckets[N_BUCKETS];
+	struct llist_head dbuckets[N_DBUCKETS];
 	unsigned count;
 };
 
 struct sip_txn {
 	struct llist_head hlist;
+	struct llist_head dlist; /* client: in the layer's dbuckets */
 	struct sip_txn_layer *tl;
 	struct osmo_fsm_inst *fi;
 	enum sip_txn_kind kind;
@@ -537,6 +544,8 @@ static void txn_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause
 	osmo_timer_del(&t->trying);
 	osmo_timer_del(&t->terr);
 	llist_del(&t->hlist);
+	if (t->kind == SIP_TXN_ICT || t->kind == SIP_TXN_NICT)
+		llist_del(&t->dlist);
 	t->tl->count--;
 	if (t->uops && t->uops->terminated)
 		t->uops->terminated(t->tu, t);
@@ -662,6 +671,8 @@ struct sip_txn_layer *sip_txn_layer_alloc(void *ctx, const struct sip_txn_layer_
 	tl->tdefs = tdefs ? tdefs : sip_txn_tdefs;
 	for (unsigned i = 0; i < N_BUCKETS; i++)
 		INIT_LLIST_HEAD(&tl->buckets[i]);
+	for (unsigned i = 0; i < N_DBUCKETS; i++)
+		INIT_LLIST_HEAD(&tl->dbuckets[i]);
 	return tl;
 }
 
@@ -696,6 +707,26 @@ static uint32_t txn_bucket(const struct sip_txn_info *info)
 		h = fnv_add(fnv_add(h, "2543:", 5), info->call_id.p ? info->call_id.p : "",
 			    info->call_id.p ? info->call_id.len : 0);
 	return h % N_BUCKETS;
+}
+
+/* The destination's bucket: transport, address and port (the fields
+ * dest_eq compares, so equal destinations share it) */
+static uint32_t dest_bucket(const struct sip_txn_dest *d)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)d->proto;
+
+	if (d->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&d->addr;
+
+		h = fnv_add(h, (const char *)&a->sin_addr, sizeof(a->sin_addr));
+		h = fnv_add(h, (const char *)&a->sin_port, sizeof(a->sin_port));
+	} else if (d->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)&d->addr;
+
+		h = fnv_add(h, (const char *)&a->sin6_addr, sizeof(a->sin6_addr));
+		h = fnv_add(h, (const char *)&a->sin6_port, sizeof(a->sin6_port));
+	}
+	return h % N_DBUCKETS;
 }
 
 static struct sip_txn *txn_new(struct sip_txn_layer *tl, enum sip_txn_kind kind,
@@ -739,6 +770,8 @@ static struct sip_txn *txn_new(struct sip_txn_layer *tl, enum sip_txn_kind kind,
 	osmo_timer_setup(&t->terr, terr_cb, t);
 	osmo_fsm_inst_update_id_f_sanitize(fi, '-', "%s", t->branch);
 	llist_add(&t->hlist, &tl->buckets[txn_bucket(info)]);
+	if (kind == SIP_TXN_ICT || kind == SIP_TXN_NICT)
+		llist_add(&t->dlist, &tl->dbuckets[dest_bucket(d)]);
 	tl->count++;
 	return t;
 }
@@ -953,31 +986,31 @@ static bool dest_eq(const struct sip_txn_dest *a, const struct sip_txn_dest *b)
 
 void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d)
 {
-	for (unsigned i = 0; i < N_BUCKETS; i++) {
-		struct sip_txn *t, *n;
+	struct sip_txn *t, *n;
 
-		llist_for_each_entry_safe(t, n, &tl->buckets[i], hlist)
-		{
-			if (t->terminating || (t->kind != SIP_TXN_ICT && t->kind != SIP_TXN_NICT))
-				continue;
-			/* UDP (an ICMP error, which names only the address):
-			 * those still waiting for a first response; one that
-			 * has one heard the peer after its own send */
-			if (d->proto == SIP_PROTO_UDP && t->fi->state != S_CALLING &&
-			    t->fi->state != S_TRYING)
-				continue;
-			if (!dest_eq(&t->dest, d))
-				continue;
-			/* UDP: the second one fails it (its retransmission, T1
-			 * later, was refused too): a peer whose socket opens
-			 * just after our first datagram (a restart, a port
-			 * opened in a race) is reached by the retransmission
-			 * instead of failing the call, as before ICMP counted */
-			if (d->proto == SIP_PROTO_UDP && !t->icmp_once) {
-				t->icmp_once = true;
-				continue;
-			}
-			txn_terr_later(t); /* a TU callback may end others */
+	/* (the TU hears of it from a timer of its own: nothing leaves the
+	 * list under this walk) */
+	llist_for_each_entry_safe(t, n, &tl->dbuckets[dest_bucket(d)], dlist)
+	{
+		if (t->terminating)
+			continue;
+		/* UDP (an ICMP error, which names only the address):
+		 * those still waiting for a first response; one that
+		 * has one heard the peer after its own send */
+		if (d->proto == SIP_PROTO_UDP && t->fi->state != S_CALLING &&
+		    t->fi->state != S_TRYING)
+			continue;
+		if (!dest_eq(&t->dest, d))
+			continue;
+		/* UDP: the second one fails it (its retransmission, T1
+		 * later, was refused too): a peer whose socket opens
+		 * just after our first datagram (a restart, a port
+		 * opened in a race) is reached by the retransmission
+		 * instead of failing the call, as before ICMP counted */
+		if (d->proto == SIP_PROTO_UDP && !t->icmp_once) {
+			t->icmp_once = true;
+			continue;
 		}
+		txn_terr_later(t); /* a TU callback may end others */
 	}
 }

@@ -2,7 +2,9 @@
  * RFC 6026): retransmission schedules, each timer's expiry, ACK for non-2xx,
  * 100 Trying after 200 ms, absorption of retransmissions, reliable
  * transports, CANCEL and RFC 2543 matching. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <osmocom/core/timer.h>
@@ -260,6 +262,87 @@ START_TEST(test_udp_unreachable_spares_answered)
 	rx("INVITE", 486, "z9hG4bKu1", false);
 	ck_assert_int_eq(R.responses, 2);
 	ck_assert_int_eq(R.tr_errors, 2);
+}
+END_TEST
+
+static struct sip_txn_dest dest_at(enum sip_proto proto, const char *ip, uint16_t port)
+{
+	struct sip_txn_dest d = {.proto = proto};
+
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *a = (void *)&d.addr;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		ck_assert_int_eq(inet_pton(AF_INET6, ip, &a->sin6_addr), 1);
+		d.addr_len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (void *)&d.addr;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		ck_assert_int_eq(inet_pton(AF_INET, ip, &a->sin_addr), 1);
+		d.addr_len = sizeof(*a);
+	}
+	return d;
+}
+
+START_TEST(test_unreachable_only_its_address)
+{
+	/* An error names an address: only the client transactions toward
+	 * that transport, address and port end, among 2,000 toward others
+	 * (other ports of the same host, other hosts, TCP to the same
+	 * address, IPv6) and the server transactions */
+	struct sip_txn_dest dead = dest_at(SIP_PROTO_UDP, "192.0.2.1", 5060),
+			    v6 = dest_at(SIP_PROTO_UDP, "2001:db8::1", 5060),
+			    t4 = dest_at(SIP_PROTO_TCP, "192.0.2.1", 5060);
+	char br[32];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 2000; i++) {
+		struct sip_txn_dest o =
+			dest_at(i % 2 ? SIP_PROTO_UDP : SIP_PROTO_TCP,
+				i % 3 ? "192.0.2.1" : "192.0.2.2", (uint16_t)(5061 + i % 500));
+		struct sip_txn_info a;
+
+		snprintf(br, sizeof(br), "z9hG4bKo%u", i);
+		a = info(true, i % 4 ? "INVITE" : "OPTIONS", 0, br);
+		ck_assert_ptr_nonnull(sip_txn_client_start(tl, &a, REQ, 20, &o, &uops, NULL));
+		n++;
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		struct sip_txn_info a;
+
+		snprintf(br, sizeof(br), "z9hG4bKd%u", i);
+		a = info(true, i ? "INVITE" : "BYE", 0, br);
+		ck_assert_ptr_nonnull(sip_txn_client_start(tl, &a, REQ, 20, &dead, &uops, NULL));
+		snprintf(br, sizeof(br), "z9hG4bKv%u", i);
+		a = info(true, "INVITE", 0, br);
+		ck_assert_ptr_nonnull(sip_txn_client_start(tl, &a, REQ, 20, &v6, &uops, NULL));
+		snprintf(br, sizeof(br), "z9hG4bKt%u", i);
+		a = info(true, "INVITE", 0, br);
+		ck_assert_ptr_nonnull(sip_txn_client_start(tl, &a, REQ, 20, &t4, &uops, NULL));
+		n += 3;
+	}
+	rx("INVITE", 0, "z9hG4bKsrv", true); /* a server transaction */
+	n++;
+	ck_assert_uint_eq(sip_txn_layer_count(tl), n);
+	sip_txn_layer_transport_error(tl, &dead);
+	sip_txn_layer_transport_error(tl, &dead);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 3);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), n - 3);
+	/* the IPv6 one, twice */
+	sip_txn_layer_transport_error(tl, &v6);
+	sip_txn_layer_transport_error(tl, &v6);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 6);
+	/* a TCP connection to the same address lost: its three at once */
+	sip_txn_layer_transport_error(tl, &t4);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 9);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), n - 9);
+	ck_assert_ptr_nonnull(R.srv);
 }
 END_TEST
 
@@ -613,6 +696,7 @@ Suite *sip_txn_suite(void)
 	tcase_add_test(tc, test_respond_send_error_later);
 	tcase_add_test(tc, test_udp_no_buffer_is_a_loss);
 	tcase_add_test(tc, test_udp_unreachable_spares_answered);
+	tcase_add_test(tc, test_unreachable_only_its_address);
 	suite_add_tcase(s, tc);
 	return s;
 }

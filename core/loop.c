@@ -532,6 +532,7 @@ struct loop *loop_alloc(void *ctx, const struct loop_cfg *cfg)
 	l->sfd = -1;
 	l->ignore_op.cb = ignore_cb;
 	l->timeout_op.cb = timeout_cb;
+	loop_timer_init(&l->ring_retry, loop_ring_retry_cb, l);
 	if (ring_init(l) < 0) {
 		talloc_free(l);
 		return NULL;

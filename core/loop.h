@@ -52,6 +52,8 @@ struct loop_stats {
 	uint64_t udp_rx, udp_tx; /* datagrams */
 	uint64_t udp_enobufs;	 /* multishot receives ended because the buffer ring ran dry */
 	uint64_t tcp_enobufs;
+	uint64_t rx_ring_lost;	   /* a trim could not register a receive ring again */
+	uint64_t rx_parked;	   /* receives parked while their ring was lost */
 	uint64_t udp_trunc;	   /* datagrams larger than a buffer: dropped */
 	uint64_t udp_kernel_drops; /* datagrams the kernel dropped on sockets that count
 				    * them (loop_udp_count_drops), as the next datagram
@@ -148,6 +150,9 @@ size_t loop_trim(struct loop *l);
  * completion's callback it gives 0) and with DEFER_TASKRUN (0 without).
  * The bytes given. Call on the loop's thread. */
 size_t loop_trim_rx(struct loop *l);
+/* Tests: the next n registrations of a receive ring fail (-ENOMEM), as
+ * the kernel's would without memory. */
+void loop_test_fail_ring_register(struct loop *l, unsigned n);
 /* ICMP errors for what this socket sent (IP_RECVERR / IPV6_RECVERR, read
  * off the socket's error queue): dst is where the datagram was going,
  * offender who reported it (a router, or dst itself). */

@@ -31,6 +31,8 @@ struct loop_udp {
 	void *priv;
 	unsigned inflight; /* requests that still reference this object */
 	bool closing, rx_armed;
+	bool parked; /* waits for its lost ring (loop.parked_udp) */
+	struct loop_udp *parked_next;
 	uint64_t tx_errors;	/* sends the kernel refused (completion < 0) */
 	loop_udp_err_cb err_cb; /* ICMP errors wanted (loop_udp_on_error) */
 	/* on the loop's AF_XDP socket (core/xdp.c) */
@@ -84,6 +86,12 @@ struct loop {
 
 	/* receive buffer rings, send slots */
 	struct loop_bufring udp_br, tcp_br;
+	/* receives that ended with -ENOBUFS while their ring was lost, waiting
+	 * for ring_retry to register it again (core/loop_net.c) */
+	struct loop_udp *parked_udp;
+	struct loop_conn *parked_conn;
+	struct loop_timer ring_retry;
+	unsigned fail_ring_register; /* tests: the next N registrations fail */
 	struct loop_send_slot *slots;
 	struct loop_send_slot *free_slots;
 
@@ -111,6 +119,7 @@ void loop_bufring_exit(struct loop *l, struct loop_bufring *b);
 uint8_t *loop_bufring_get(struct loop_bufring *b, unsigned bid);
 void loop_bufring_recycle(struct loop_bufring *b, unsigned bid);
 int loop_send_slots_init(struct loop *l);
+void loop_ring_retry_cb(void *priv);
 
 /* core/loop_net.c: hand a datagram to a socket's owner */
 void loop_udp_deliver(struct loop_udp *u, const uint8_t *data, size_t len,

@@ -28,6 +28,9 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 			      "kind", "tcp_rx", NULL);
 	tandem_metrics_sample(o, "tandem_loop_buffer_exhausted_total", (double)s->send_no_slot,
 			      "kind", "udp_tx", NULL);
+	tandem_metrics_family(o, "tandem_loop_rx_ring_lost_total", "counter",
+			      "Receive buffer rings a trim could not register again");
+	tandem_metrics_sample(o, "tandem_loop_rx_ring_lost_total", (double)s->rx_ring_lost, NULL);
 	tandem_metrics_family(
 		o, "tandem_loop_udp_icmp_errors_total", "counter",
 		"ICMP errors for datagrams sent, read off the UDP sockets' error queues");

@@ -19,12 +19,20 @@
 
 /* --- provided buffer rings --- */
 
+/* a lost ring is tried again this often (loop_ring_retry_cb) */
+#define RING_RETRY_MS 100u
+
 /* Register the ring with the kernel and hand it every buffer. */
 static int bufring_register(struct loop *l, struct loop_bufring *b)
 {
 	struct io_uring_buf_reg reg;
 	int rc;
 
+	if (l->fail_ring_register) {
+		l->fail_ring_register--;
+		LOGP(DLOOP, LOGL_ERROR, "io_uring_register_buf_ring: refused (test)\n");
+		return -ENOMEM;
+	}
 	memset(&reg, 0, sizeof(reg));
 	reg.ring_addr = (uint64_t)(uintptr_t)b->br;
 	reg.ring_entries = b->nbufs;
@@ -146,21 +154,40 @@ static size_t bufring_trim(struct loop *l, struct loop_bufring *b)
 	else if (e > a && madvise((void *)a, e - a, MADV_DONTNEED) == 0)
 		given = e - a;
 	if (bufring_register(l, b) < 0) {
-		/* the kernel's memory only: receives on this ring now fail
-		 * (-ENOBUFS) until the next trim registers it again */
-		LOGP(DLOOP, LOGL_ERROR, "buffer ring %u lost: receives stop\n", b->bgid);
+		/* the kernel's memory only: receives on this ring end with
+		 * -ENOBUFS and wait, parked, until ring_retry registers it */
+		LOGP(DLOOP, LOGL_ERROR,
+		     "buffer ring %u lost: its receives wait, tried again every %u ms\n", b->bgid,
+		     RING_RETRY_MS);
 		b->lost = true;
+		l->st.rx_ring_lost++;
+		if (!loop_timer_pending(&l->ring_retry))
+			loop_timer_schedule(l, &l->ring_retry, RING_RETRY_MS * 1000ull);
 	}
 	return given;
 }
 
+static void rings_register_lost(struct loop *l)
+{
+	if (l->udp_br.lost && bufring_register(l, &l->udp_br) == 0) {
+		l->udp_br.lost = false;
+		LOGP(DLOOP, LOGL_NOTICE, "buffer ring %u registered again\n", l->udp_br.bgid);
+	}
+	if (l->tcp_br.lost && bufring_register(l, &l->tcp_br) == 0) {
+		l->tcp_br.lost = false;
+		LOGP(DLOOP, LOGL_NOTICE, "buffer ring %u registered again\n", l->tcp_br.bgid);
+	}
+}
+
 size_t loop_trim_rx(struct loop *l)
 {
-	if (l->udp_br.lost && bufring_register(l, &l->udp_br) == 0)
-		l->udp_br.lost = false;
-	if (l->tcp_br.lost && bufring_register(l, &l->tcp_br) == 0)
-		l->tcp_br.lost = false;
+	rings_register_lost(l);
 	return bufring_trim(l, &l->udp_br) + bufring_trim(l, &l->tcp_br);
+}
+
+void loop_test_fail_ring_register(struct loop *l, unsigned n)
+{
+	l->fail_ring_register = n;
 }
 
 /* --- UDP send slots: fixed at start-up, no allocation per datagram; each
@@ -209,6 +236,59 @@ size_t loop_trim(struct loop *l)
 }
 
 /* --- UDP --- */
+
+static void udp_rx_arm(struct loop_udp *u);
+static void conn_rx_arm(struct loop_conn *c);
+
+/* A lost ring (a trim could not register it again): a receive on it ends
+ * with -ENOBUFS at once, and armed again at once it would spin the loop
+ * for as long as datagrams wait. Such a receive is parked instead, holding
+ * its socket; ring_retry tries the ring every RING_RETRY_MS and arms the
+ * parked receives once it is back. */
+static void udp_park(struct loop_udp *u)
+{
+	if (u->parked)
+		return;
+	u->parked = true;
+	u->inflight++; /* the socket stays while parked */
+	u->parked_next = u->l->parked_udp;
+	u->l->parked_udp = u;
+	u->l->st.rx_parked++;
+	if (!loop_timer_pending(&u->l->ring_retry))
+		loop_timer_schedule(u->l, &u->l->ring_retry, RING_RETRY_MS * 1000ull);
+}
+
+static void udp_maybe_free(struct loop_udp *u);
+static void conn_unpark_all(struct loop *l);
+
+void loop_ring_retry_cb(void *priv)
+{
+	struct loop *l = priv;
+	struct loop_udp *u, *keep = NULL;
+
+	rings_register_lost(l);
+	u = l->parked_udp;
+	l->parked_udp = NULL;
+	while (u) {
+		struct loop_udp *next = u->parked_next;
+
+		if (l->udp_br.lost && !u->closing) {
+			u->parked_next = keep;
+			keep = u;
+		} else {
+			u->parked = false;
+			if (!u->closing && !u->rx_armed)
+				udp_rx_arm(u);
+			u->inflight--;
+			udp_maybe_free(u);
+		}
+		u = next;
+	}
+	l->parked_udp = keep;
+	conn_unpark_all(l);
+	if (l->parked_udp || l->parked_conn || l->udp_br.lost || l->tcp_br.lost)
+		loop_timer_schedule(l, &l->ring_retry, RING_RETRY_MS * 1000ull);
+}
 
 static void udp_rx_arm(struct loop_udp *u)
 {
@@ -397,7 +477,9 @@ static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 	if (!more) {
 		u->inflight--;
 		u->rx_armed = false;
-		if (!u->closing)
+		if (!u->closing && cqe->res == -ENOBUFS && l->udp_br.lost)
+			udp_park(u);
+		else if (!u->closing)
 			udp_rx_arm(u);
 	}
 	u->inflight--;
@@ -701,6 +783,8 @@ struct loop_conn {
 	struct llist_head txq;
 	size_t queued, high, low;
 	bool throttled, close_after_send;
+	bool parked; /* waits for its lost ring (loop.parked_conn) */
+	struct loop_conn *parked_next;
 	/* bytes the consumer left for later (an incomplete message) */
 	uint8_t *pend;
 	size_t pend_len;
@@ -794,9 +878,43 @@ static void conn_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 		err = cqe->res;
 		conn_fail(c, err);
 	}
-	if (!more && !c->io.closing && !err)
-		conn_rx_arm(c);
+	if (!more && !c->io.closing && !err) {
+		if (cqe->res == -ENOBUFS && l->tcp_br.lost && !c->parked) {
+			/* parked as a UDP receive is (udp_park), holding it */
+			c->parked = true;
+			loop_stream_hold(&c->io);
+			c->parked_next = l->parked_conn;
+			l->parked_conn = c;
+			l->st.rx_parked++;
+			if (!loop_timer_pending(&l->ring_retry))
+				loop_timer_schedule(l, &l->ring_retry, RING_RETRY_MS * 1000ull);
+		} else if (!c->parked) {
+			conn_rx_arm(c);
+		}
+	}
 	loop_stream_put(&c->io);
+}
+
+static void conn_unpark_all(struct loop *l)
+{
+	struct loop_conn *c = l->parked_conn, *keep = NULL;
+
+	l->parked_conn = NULL;
+	while (c) {
+		struct loop_conn *next = c->parked_next;
+
+		if (l->tcp_br.lost && !c->io.closing) {
+			c->parked_next = keep;
+			keep = c;
+		} else {
+			c->parked = false;
+			if (!c->io.closing && !c->io.rx_armed)
+				conn_rx_arm(c);
+			loop_stream_put(&c->io);
+		}
+		c = next;
+	}
+	l->parked_conn = keep;
 }
 
 static void conn_tx_next(struct loop_conn *c)

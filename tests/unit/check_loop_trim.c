@@ -200,6 +200,70 @@ START_TEST(test_trim_rx_under_traffic)
 }
 END_TEST
 
+/* A trim whose ring the kernel would not register again (injected): the
+ * receive ends with -ENOBUFS and is parked, not re-armed in a spin (a few
+ * -ENOBUFS, not one per turn, and few turns), the ring comes back at the
+ * retry 100 ms later and every datagram that waited meanwhile arrives
+ * whole and in order. */
+START_TEST(test_trim_rx_ring_lost_comes_back)
+{
+	struct loop_cfg cfg = {.udp_bufs = 32, .udp_buf_size = 16384};
+	struct loop *l = loop_alloc(unit_ctx, &cfg);
+	struct sockaddr_in a = lo_any();
+	struct rx r = {.l = NULL};
+	const struct loop_stats *st;
+	struct loop_udp *u;
+	uint64_t turns0;
+	int fd;
+
+	ck_assert_ptr_nonnull(l);
+	if (!loop_get_features(l)->defer_taskrun) {
+		loop_free(l);
+		unit_skip("no IORING_SETUP_DEFER_TASKRUN here: the rings are never trimmed");
+	}
+	r.l = l;
+	u = loop_udp_open(l, (struct sockaddr *)&a, sizeof(a), on_dgram, &r);
+	ck_assert_ptr_nonnull(u);
+	fd = client_to(u);
+	send_dgrams(fd, 0, 16);
+	ck_assert(turn_until_n(l, &r.n, 16, 2000));
+	/* the UDP ring's registration fails once, the TCP ring's not */
+	loop_test_fail_ring_register(l, 1);
+	ck_assert_uint_gt(loop_trim_rx(l), 0);
+	st = loop_get_stats(l);
+	ck_assert_uint_eq(st->rx_ring_lost, 1);
+	send_dgrams(fd, 16, 16);
+	turns0 = st->turns;
+	/* 50 ms: the receive ends with -ENOBUFS and waits, parked */
+	ck_assert(!turn_until_n(l, &r.n, 17, 50));
+	st = loop_get_stats(l);
+	ck_assert_uint_eq(r.n, 16);
+	ck_assert_uint_ge(st->udp_enobufs, 1);
+	ck_assert_uint_le(st->udp_enobufs, 2);
+	ck_assert_uint_eq(st->rx_parked, 1);
+	/* no spin: the 20 ms guard timer's turns, a handful, not thousands */
+	ck_assert_msg(st->turns - turns0 < 50, "%llu turns in 50 ms",
+		      (unsigned long long)(st->turns - turns0));
+	/* the retry registers it and arms the receive: all of them, in order */
+	ck_assert_msg(turn_until_n(l, &r.n, 32, 2000), "received %u", r.n);
+	send_dgrams(fd, 32, 32);
+	ck_assert_msg(turn_until_n(l, &r.n, 64, 2000), "received %u", r.n);
+	ck_assert_uint_eq(r.bad, 0);
+	ck_assert_uint_eq(loop_get_stats(l)->rx_parked, 1);
+	/* a socket closed while parked goes when the retry comes */
+	loop_test_fail_ring_register(l, 1);
+	loop_trim_rx(l);
+	send_dgrams(fd, 64, 1);
+	turn_until_n(l, &r.n, 65, 50);
+	ck_assert_uint_eq(loop_get_stats(l)->rx_parked, 2);
+	loop_udp_close(u);
+	turn_until_n(l, &r.n, ~0u, 300);
+	ck_assert_uint_eq(r.n, 64);
+	close(fd);
+	loop_free(l);
+}
+END_TEST
+
 /* --- TCP: a stream received through the TCP ring, trimmed between turns --- */
 
 struct tcp_rx {
@@ -288,6 +352,61 @@ START_TEST(test_trim_rx_tcp_stream)
 }
 END_TEST
 
+/* The TCP ring lost after a trim (injected): the stream's receive is
+ * parked, the bytes wait in the socket, and arrive whole once the retry
+ * registers the ring; the connection is never failed for it. */
+START_TEST(test_trim_rx_tcp_ring_lost)
+{
+	struct loop_cfg cfg = {.tcp_bufs = 16, .tcp_buf_size = 4096};
+	struct loop *l = loop_alloc(unit_ctx, &cfg);
+	struct sockaddr_in a = lo_any();
+	struct sockaddr_storage ss;
+	struct loop_listener *ls;
+	struct tcp_rx t = {.l = NULL};
+	static uint8_t chunk[20000];
+	unsigned acc = 0;
+	uint64_t enobufs0;
+	int fd;
+
+	ck_assert_ptr_nonnull(l);
+	if (!loop_get_features(l)->defer_taskrun) {
+		loop_free(l);
+		unit_skip("no IORING_SETUP_DEFER_TASKRUN here: the rings are never trimmed");
+	}
+	t.l = l;
+	ls = loop_tcp_listen(l, (struct sockaddr *)&a, sizeof(a), on_accept, &t);
+	ck_assert_ptr_nonnull(ls);
+	ck_assert_int_eq(loop_listener_local(ls, &ss), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
+	for (unsigned i = 0; i < 100 && !t.accepted; i++)
+		turn_until_n(l, &acc, 1, 10);
+	ck_assert(t.accepted);
+	enobufs0 = loop_get_stats(l)->tcp_enobufs;
+	/* both rings' registrations fail (UDP's, then TCP's) */
+	loop_test_fail_ring_register(l, 2);
+	loop_trim_rx(l);
+	ck_assert_uint_ge(loop_get_stats(l)->rx_ring_lost, 1);
+	for (size_t i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (uint8_t)(i * 7 + 3);
+	ck_assert_int_eq(send(fd, chunk, sizeof(chunk), 0), (ssize_t)sizeof(chunk));
+	turn_until_n(l, &acc, 1, 50);
+	ck_assert_uint_le(loop_get_stats(l)->tcp_enobufs - enobufs0, 2);
+	ck_assert_uint_ge(loop_get_stats(l)->rx_parked, 1);
+	for (unsigned i = 0; i < 200 && t.got < sizeof(chunk); i++)
+		turn_until_n(l, &acc, 1, 10);
+	ck_assert_msg(t.got == sizeof(chunk), "%zu of %zu bytes", t.got, sizeof(chunk));
+	ck_assert_uint_eq(t.bad, 0);
+	ck_assert_ptr_nonnull(t.srv);
+	close(fd);
+	turn_until_n(l, &acc, ~0u, 50);
+	loop_listener_close(ls);
+	turn_until_n(l, &acc, ~0u, 30);
+	loop_free(l);
+}
+END_TEST
+
 Suite *loop_trim_suite(void)
 {
 	Suite *s = suite_create("loop_trim");
@@ -296,7 +415,9 @@ Suite *loop_trim_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_trim_rx_gives_back);
 	tcase_add_test(tc, test_trim_rx_under_traffic);
+	tcase_add_test(tc, test_trim_rx_ring_lost_comes_back);
 	tcase_add_test(tc, test_trim_rx_tcp_stream);
+	tcase_add_test(tc, test_trim_rx_tcp_ring_lost);
 	suite_add_tcase(s, tc);
 	return s;
 }

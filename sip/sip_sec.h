@@ -38,6 +38,10 @@ struct sip_sec_cfg {
 	unsigned max_msg;	   /* bytes of one message (stream buffering bound) */
 	unsigned header_timeout_s; /* a message must be complete this long after it began */
 	unsigned idle_timeout_s;
+	/* ICMP unreachable for a UDP request (RFC 3261 18.4): counted and
+	 * logged only, the transactions left to Timer B/F (where forged ICMP
+	 * errors are a concern more than dead targets) */
+	bool icmp_ignore;
 };
 extern struct sip_sec_cfg sip_sec_cfg;
 

@@ -91,6 +91,17 @@ DEFUN(cfg_sip_no_flood, cfg_sip_no_flood_cmd, "no flood-limit", NO_STR "No per-s
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_sip_icmp, cfg_sip_icmp_cmd, "icmp-errors (fail-requests|ignore)",
+      "ICMP destination unreachable for a request sent over UDP (RFC 3261 18.4)\n"
+      "The client transactions toward that address still without a response fail at the "
+      "second (their retransmission refused too): failover after about T1 (default)\n"
+      "Counted and logged only: such transactions end by Timer B/F (64 x T1), as a target "
+      "that drops silently (ICMP errors can be forged by anyone who knows the addresses)\n")
+{
+	sip_sec_cfg.icmp_ignore = !strcmp(argv[0], "ignore");
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sip_reply_limit, cfg_sip_reply_limit_cmd, "reply-limit <0-100000>",
       "403 answers to unknown sources per second, all together (past it: dropped)\n"
       "Answers per second (0: no limit)\n")
@@ -211,6 +222,8 @@ void sip_sec_vty_write(struct vty *vty)
 		vty_out(vty, " flood-limit trunks rate %u burst %u%s", c->trunk_rate,
 			c->trunk_burst, VTY_NEWLINE);
 	vty_out(vty, " reply-limit %u%s", c->reply_rate, VTY_NEWLINE);
+	if (c->icmp_ignore)
+		vty_out(vty, " icmp-errors ignore%s", VTY_NEWLINE);
 	if (c->user_agent)
 		vty_out(vty, " user-agent %s%s", c->user_agent, VTY_NEWLINE);
 	vty_out(vty, " stream-limits connections %u per-source %u message-size %u%s", c->max_conns,
@@ -294,11 +307,13 @@ DEFUN(show_sip_security, show_sip_security_cmd, "show sip security",
 			VTY_NEWLINE);
 		const char *what = NULL, *last = sip_transport_icmp_last(vty_tr, &what);
 
-		vty_out(vty,
-			"udp targets: ICMP unreachable %" PRIu64
-			" (their requests failed at once)%s%s%s%s%s",
-			ts->udp_icmp_unreachable, last ? "; last " : "", last ? last : "",
-			last ? " " : "", last ? what : "", VTY_NEWLINE);
+		vty_out(vty, "udp targets: ICMP unreachable %" PRIu64 " (%s)%s%s%s%s%s",
+			ts->udp_icmp_unreachable,
+			sip_sec_cfg.icmp_ignore
+				? "ignored: icmp-errors ignore"
+				: "their requests without a response fail at the second",
+			last ? "; last " : "", last ? last : "", last ? " " : "", last ? what : "",
+			VTY_NEWLINE);
 	}
 	if (vty_loop) {
 		const struct loop_stats *ls = loop_get_stats(vty_loop);
@@ -317,6 +332,7 @@ void sip_sec_vty_init(void)
 	install_element(TANDEM_SIP_NODE, &cfg_sip_flood_trunks_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_no_flood_trunks_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_reply_limit_cmd);
+	install_element(TANDEM_SIP_NODE, &cfg_sip_icmp_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_user_agent_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_stream_limits_cmd);
 	install_element(TANDEM_SIP_NODE, &cfg_sip_stream_timeouts_cmd);

@@ -16,6 +16,7 @@
 #include "core/addr.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "sip/sip_sec.h"
 #include "sip/sip_transport.h"
 
 struct sip_listener {
@@ -752,17 +753,17 @@ static void udp_err(void *priv, const struct loop_udp_err *e)
 				*colon = 0;
 		} else
 			snprintf(from, sizeof(from), "?");
-		LOGP(DSIP, LOGL_NOTICE,
-		     "UDP %s: ICMP %s (from %s): requests to it fail now (RFC 3261 18.4)"
-		     "%s%.0u%s\n",
+		LOGP(DSIP, LOGL_NOTICE, "UDP %s: ICMP %s (from %s): %s%s%.0u%s\n",
 		     tandem_addr_str(&dst, peer, sizeof(peer)), what, from,
+		     sip_sec_cfg.icmp_ignore ? "ignored (icmp-errors ignore)"
+					     : "requests to it fail now (RFC 3261 18.4)",
 		     t->icmp_unlogged ? ", " : "", t->icmp_unlogged,
 		     t->icmp_unlogged ? " more since the last line" : "");
 		t->icmp_log_ns = now;
 		t->icmp_unlogged = 0;
 	} else
 		t->icmp_unlogged++;
-	if (t->conn_error)
+	if (t->conn_error && !sip_sec_cfg.icmp_ignore)
 		t->conn_error(t->priv, SIP_PROTO_UDP, (struct sockaddr *)&dst, dlen);
 }
 

@@ -251,8 +251,8 @@ live2=$BG_PID
 wait_udp $LIVE2 50
 wait_ev "$TMPD/td.log" "trunk closed: closed.test -> 2 target" 50
 # two CICs no other call here uses (tandem seized one for the admitted INVITE)
-set -- $(for c in 1 2 31; do grep -qE "^EV IAM cic=$c " "$out" || echo $c; done)
-C1=$1 C2=$2
+set -- $(for c in 1 2 30 31; do grep -qE "^EV IAM cic=$c " "$out" || echo $c; done)
+C1=$1 C2=$2 C3=$3
 t0=$(date +%s%N)
 sw "call $C1 30221000 89555"
 check "it:sip-trunk-dns:icmp:failover-answered (ANM)" wait_ev "$out" "EV ANM cic=$C1( |$)" 100
@@ -280,6 +280,24 @@ nicmp=$(sed -n 's/^udp targets: ICMP unreachable \([0-9]*\) .*/\1/p' <<<"$sec")
 check "it:sip-trunk-dns:icmp:counted (show sip security: ${nicmp:-none})" test "${nicmp:-0}" -ge 2
 check "it:sip-trunk-dns:icmp:show-last" grep -qE \
 	"^udp targets: .*; last [0-9.]+:[0-9]+ port unreachable" <<<"$sec"
+# "icmp-errors ignore" (where forged ICMP errors matter more than dead
+# targets): the same call is counted and logged, and ends by Timer B only
+vty $VTY enable "configure terminal" "sip" "icmp-errors ignore" >/dev/null
+t0=$(date +%s%N)
+sw "call $C3 30222000 89555"
+wait_ev "$out" "^EV REL cic=$C3 cause=" 150
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "   icmp-errors ignore, only target closed: REL ${ms} ms after the IAM (Timer B 3200 ms)"
+check "it:sip-trunk-dns:icmp:ignore:rel-after-timer-b (${ms} ms)" test "$ms" -ge 3200
+check "it:sip-trunk-dns:icmp:ignore:logged" grep -qE \
+	"UDP 127.0.0.12:[0-9]+: ICMP port unreachable .*ignored \(icmp-errors ignore\)" "$TMPD/td.log"
+sec=$(vty $VTY "show sip security")
+n2=$(sed -n 's/^udp targets: ICMP unreachable \([0-9]*\) .*/\1/p' <<<"$sec")
+check "it:sip-trunk-dns:icmp:ignore:still-counted (${nicmp:-?} -> ${n2:-?}; show sip security: ignored)" \
+	eval 'test "${n2:-0}" -gt "${nicmp:-0}" && grep -q "(ignored: icmp-errors ignore)" <<<"$sec"'
+check "it:sip-trunk-dns:icmp:ignore:written" eval \
+	'vty $VTY enable "write terminal" | grep -q "^ icmp-errors ignore$"'
+vty $VTY enable "configure terminal" "sip" "icmp-errors fail-requests" >/dev/null
 sw "release $C1 16"
 wait_ev "$out" "EV RLC cic=$C1( |$)" 50
 wait "$live2"

@@ -183,7 +183,9 @@ struct sip_txn {
 	 * own (txn_send's callers go on using the transaction) */
 	struct osmo_timer_list terr;
 	bool terr_pending;
-	bool icmp_once; /* UDP: an ICMP unreachable toward its address was heard once */
+	/* UDP: datagrams it sent, and how many it had sent when an ICMP
+	 * unreachable toward its address was first heard (0: none yet) */
+	uint8_t sends, icmp_at;
 };
 
 static unsigned long tval(struct sip_txn_layer *tl, int T)
@@ -262,6 +264,8 @@ static void txn_send(struct sip_txn *t, const uint8_t *buf, size_t len)
 {
 	int rc = t->tl->ops->send(t->tl->priv, &t->dest, buf, len);
 
+	if (t->sends < UINT8_MAX)
+		t->sends++;
 	if (rc >= 0 || t->terminating)
 		return;
 	if (!reliable(t) && (rc == -ENOBUFS || rc == -EBUSY || rc == -EAGAIN))
@@ -1002,14 +1006,21 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 			continue;
 		if (!dest_eq(&t->dest, d))
 			continue;
-		/* UDP: the second one fails it (its retransmission, T1
-		 * later, was refused too): a peer whose socket opens
-		 * just after our first datagram (a restart, a port
-		 * opened in a race) is reached by the retransmission
-		 * instead of failing the call, as before ICMP counted */
-		if (d->proto == SIP_PROTO_UDP && !t->icmp_once) {
-			t->icmp_once = true;
-			continue;
+		/* UDP: one heard after its own retransmission fails it
+		 * (that was refused too); the first only notes how many
+		 * it had sent. A peer whose socket opens just after our
+		 * first datagram (a restart, a port opened in a race) is
+		 * reached by the retransmission instead of failing the
+		 * call, and another transaction's refused datagram to
+		 * the same address, sent meanwhile, does not count as
+		 * its own (an error names only the address). */
+		if (d->proto == SIP_PROTO_UDP) {
+			if (!t->icmp_at) {
+				t->icmp_at = t->sends ? t->sends : 1;
+				continue;
+			}
+			if (t->sends <= t->icmp_at)
+				continue;
 		}
 		txn_terr_later(t); /* a TU callback may end others */
 	}

@@ -250,7 +250,14 @@ START_TEST(test_udp_unreachable_spares_answered)
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 0);
 	ck_assert_uint_eq(sip_txn_layer_count(tl), 3);
-	/* the second (the retransmission refused too) fails them */
+	/* another before their retransmission (another transaction's
+	 * datagram to the address): not theirs, nothing fails */
+	sip_txn_layer_transport_error(tl, &udp);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 0);
+	/* after their retransmission (Timer A/E, T1 = 500 ms): that one was
+	 * refused too, and fails them */
+	advance(500);
 	sip_txn_layer_transport_error(tl, &udp);
 	ck_assert_int_eq(R.tr_errors, 0); /* never inside the call */
 	advance(10);
@@ -328,12 +335,13 @@ START_TEST(test_unreachable_only_its_address)
 	n++;
 	ck_assert_uint_eq(sip_txn_layer_count(tl), n);
 	sip_txn_layer_transport_error(tl, &dead);
+	sip_txn_layer_transport_error(tl, &v6);
+	advance(500); /* the retransmissions */
 	sip_txn_layer_transport_error(tl, &dead);
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 3);
 	ck_assert_uint_eq(sip_txn_layer_count(tl), n - 3);
-	/* the IPv6 one, twice */
-	sip_txn_layer_transport_error(tl, &v6);
+	/* the IPv6 ones */
 	sip_txn_layer_transport_error(tl, &v6);
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 6);

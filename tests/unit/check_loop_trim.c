@@ -105,6 +105,19 @@ static int client_to(struct loop_udp *u)
 	return fd;
 }
 
+/* A loop whose rings can be trimmed (the test SKIPs without DEFER_TASKRUN) */
+static struct loop *trim_loop(const struct loop_cfg *cfg)
+{
+	struct loop *l = loop_alloc(unit_ctx, cfg);
+
+	ck_assert_ptr_nonnull(l);
+	if (!loop_get_features(l)->defer_taskrun) {
+		loop_free(l);
+		unit_skip("no IORING_SETUP_DEFER_TASKRUN here: the rings are never trimmed");
+	}
+	return l;
+}
+
 /* A burst left three pages of each of 256 buffers resident: the trim gives
  * them back (RSS falls by most of 3 MB), and what comes after is received
  * whole through the same, now untouched, buffers. */
@@ -208,20 +221,14 @@ END_TEST
 START_TEST(test_trim_rx_ring_lost_comes_back)
 {
 	struct loop_cfg cfg = {.udp_bufs = 32, .udp_buf_size = 16384};
-	struct loop *l = loop_alloc(unit_ctx, &cfg);
+	struct loop *l = trim_loop(&cfg);
 	struct sockaddr_in a = lo_any();
-	struct rx r = {.l = NULL};
+	struct rx r = {.l = l};
 	const struct loop_stats *st;
 	struct loop_udp *u;
 	uint64_t turns0;
 	int fd;
 
-	ck_assert_ptr_nonnull(l);
-	if (!loop_get_features(l)->defer_taskrun) {
-		loop_free(l);
-		unit_skip("no IORING_SETUP_DEFER_TASKRUN here: the rings are never trimmed");
-	}
-	r.l = l;
 	u = loop_udp_open(l, (struct sockaddr *)&a, sizeof(a), on_dgram, &r);
 	ck_assert_ptr_nonnull(u);
 	fd = client_to(u);
@@ -302,12 +309,32 @@ static void on_accept(void *priv, int fd, const struct sockaddr *peer, socklen_t
 	t->accepted = t->srv != NULL;
 }
 
+/* A TCP connection from a plain socket (returned) to a listener on l,
+ * accepted into t->srv */
+static int tcp_connected(struct loop *l, struct tcp_rx *t, struct loop_listener **ls)
+{
+	struct sockaddr_in a = lo_any();
+	struct sockaddr_storage ss;
+	unsigned acc = 0;
+	int fd;
+
+	t->l = l;
+	*ls = loop_tcp_listen(l, (struct sockaddr *)&a, sizeof(a), on_accept, t);
+	ck_assert_ptr_nonnull(*ls);
+	ck_assert_int_eq(loop_listener_local(*ls, &ss), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
+	for (unsigned i = 0; i < 100 && !t->accepted; i++)
+		turn_until_n(l, &acc, 1, 10);
+	ck_assert(t->accepted);
+	return fd;
+}
+
 START_TEST(test_trim_rx_tcp_stream)
 {
 	struct loop_cfg cfg = {.tcp_bufs = 16, .tcp_buf_size = 4096};
 	struct loop *l = loop_alloc(unit_ctx, &cfg);
-	struct sockaddr_in a = lo_any();
-	struct sockaddr_storage ss;
 	struct loop_listener *ls;
 	struct tcp_rx t = {.l = NULL};
 	static uint8_t chunk[20000];
@@ -316,16 +343,7 @@ START_TEST(test_trim_rx_tcp_stream)
 	int fd;
 
 	ck_assert_ptr_nonnull(l);
-	t.l = l;
-	ls = loop_tcp_listen(l, (struct sockaddr *)&a, sizeof(a), on_accept, &t);
-	ck_assert_ptr_nonnull(ls);
-	ck_assert_int_eq(loop_listener_local(ls, &ss), 0);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
-	for (unsigned i = 0; i < 100 && !t.accepted; i++)
-		turn_until_n(l, &acc, 1, 10);
-	ck_assert(t.accepted);
+	fd = tcp_connected(l, &t, &ls);
 	for (unsigned round = 0; round < 100; round++) {
 		size_t n = 1000 + (size_t)round * 190; /* up to 5 buffers' worth */
 
@@ -358,31 +376,13 @@ END_TEST
 START_TEST(test_trim_rx_tcp_ring_lost)
 {
 	struct loop_cfg cfg = {.tcp_bufs = 16, .tcp_buf_size = 4096};
-	struct loop *l = loop_alloc(unit_ctx, &cfg);
-	struct sockaddr_in a = lo_any();
-	struct sockaddr_storage ss;
+	struct loop *l = trim_loop(&cfg);
 	struct loop_listener *ls;
 	struct tcp_rx t = {.l = NULL};
 	static uint8_t chunk[20000];
 	unsigned acc = 0;
 	uint64_t enobufs0;
-	int fd;
-
-	ck_assert_ptr_nonnull(l);
-	if (!loop_get_features(l)->defer_taskrun) {
-		loop_free(l);
-		unit_skip("no IORING_SETUP_DEFER_TASKRUN here: the rings are never trimmed");
-	}
-	t.l = l;
-	ls = loop_tcp_listen(l, (struct sockaddr *)&a, sizeof(a), on_accept, &t);
-	ck_assert_ptr_nonnull(ls);
-	ck_assert_int_eq(loop_listener_local(ls, &ss), 0);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
-	for (unsigned i = 0; i < 100 && !t.accepted; i++)
-		turn_until_n(l, &acc, 1, 10);
-	ck_assert(t.accepted);
+	int fd = tcp_connected(l, &t, &ls);
 	enobufs0 = loop_get_stats(l)->tcp_enobufs;
 	/* both rings' registrations fail (UDP's, then TCP's) */
 	loop_test_fail_ring_register(l, 2);

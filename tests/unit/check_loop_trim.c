@@ -331,6 +331,18 @@ static int tcp_connected(struct loop *l, struct tcp_rx *t, struct loop_listener 
 	return fd;
 }
 
+/* The client closes; the listener, then the loop go */
+static void tcp_done(struct loop *l, int fd, struct loop_listener *ls)
+{
+	unsigned acc = 0;
+
+	close(fd);
+	turn_until_n(l, &acc, ~0u, 50);
+	loop_listener_close(ls);
+	turn_until_n(l, &acc, ~0u, 30);
+	loop_free(l);
+}
+
 START_TEST(test_trim_rx_tcp_stream)
 {
 	struct loop_cfg cfg = {.tcp_bufs = 16, .tcp_buf_size = 4096};
@@ -362,11 +374,7 @@ START_TEST(test_trim_rx_tcp_stream)
 	ck_assert_uint_eq(t.bad, 0);
 	ck_assert_ptr_nonnull(t.srv); /* never failed over a trim */
 	ck_assert_uint_eq(loop_get_stats(l)->tcp_bufs_in_use, 0);
-	close(fd);
-	turn_until_n(l, &acc, ~0u, 50);
-	loop_listener_close(ls);
-	turn_until_n(l, &acc, ~0u, 30);
-	loop_free(l);
+	tcp_done(l, fd, ls);
 }
 END_TEST
 
@@ -383,6 +391,7 @@ START_TEST(test_trim_rx_tcp_ring_lost)
 	unsigned acc = 0;
 	uint64_t enobufs0;
 	int fd = tcp_connected(l, &t, &ls);
+
 	enobufs0 = loop_get_stats(l)->tcp_enobufs;
 	/* both rings' registrations fail (UDP's, then TCP's) */
 	loop_test_fail_ring_register(l, 2);
@@ -399,11 +408,7 @@ START_TEST(test_trim_rx_tcp_ring_lost)
 	ck_assert_msg(t.got == sizeof(chunk), "%zu of %zu bytes", t.got, sizeof(chunk));
 	ck_assert_uint_eq(t.bad, 0);
 	ck_assert_ptr_nonnull(t.srv);
-	close(fd);
-	turn_until_n(l, &acc, ~0u, 50);
-	loop_listener_close(ls);
-	turn_until_n(l, &acc, ~0u, 30);
-	loop_free(l);
+	tcp_done(l, fd, ls);
 }
 END_TEST
 

@@ -54,6 +54,7 @@ struct loop_stats {
 	uint64_t tcp_enobufs;
 	uint64_t rx_ring_lost;	   /* a trim could not register a receive ring again */
 	uint64_t rx_parked;	   /* receives parked while their ring was lost */
+	unsigned rx_parked_now;	   /* parked at this moment */
 	uint64_t udp_trunc;	   /* datagrams larger than a buffer: dropped */
 	uint64_t udp_kernel_drops; /* datagrams the kernel dropped on sockets that count
 				    * them (loop_udp_count_drops), as the next datagram

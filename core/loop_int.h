@@ -91,6 +91,7 @@ struct loop {
 	struct loop_udp *parked_udp;
 	struct loop_conn *parked_conn;
 	struct loop_timer ring_retry;
+	unsigned ring_retry_ms;	     /* the next retry's delay: doubles to RING_RETRY_MAX_MS */
 	unsigned fail_ring_register; /* tests: the next N registrations fail */
 	struct loop_send_slot *slots;
 	struct loop_send_slot *free_slots;

@@ -31,6 +31,9 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 	tandem_metrics_family(o, "tandem_loop_rx_ring_lost_total", "counter",
 			      "Receive buffer rings a trim could not register again");
 	tandem_metrics_sample(o, "tandem_loop_rx_ring_lost_total", (double)s->rx_ring_lost, NULL);
+	tandem_metrics_family(o, "tandem_loop_rx_parked", "gauge",
+			      "Receives waiting for a lost buffer ring to be registered again");
+	tandem_metrics_sample(o, "tandem_loop_rx_parked", (double)s->rx_parked_now, NULL);
 	tandem_metrics_family(
 		o, "tandem_loop_udp_icmp_errors_total", "counter",
 		"ICMP errors for datagrams sent, read off the UDP sockets' error queues");

@@ -19,8 +19,13 @@
 
 /* --- provided buffer rings --- */
 
-/* a lost ring is tried again this often (loop_ring_retry_cb) */
-#define RING_RETRY_MS 100u
+/* a lost ring is tried again after this long (loop_ring_retry_cb), then
+ * twice as long each time up to RING_RETRY_MAX_MS */
+#define RING_RETRY_MS	  100u
+#define RING_RETRY_MAX_MS 5000u
+
+static void ring_retry_later(struct loop *l);
+static void unpark_ready(struct loop *l);
 
 /* Register the ring with the kernel and hand it every buffer. */
 static int bufring_register(struct loop *l, struct loop_bufring *b)
@@ -38,10 +43,8 @@ static int bufring_register(struct loop *l, struct loop_bufring *b)
 	reg.ring_entries = b->nbufs;
 	reg.bgid = b->bgid;
 	rc = io_uring_register_buf_ring(&l->ring, &reg, 0);
-	if (rc < 0) {
-		LOGP(DLOOP, LOGL_ERROR, "io_uring_register_buf_ring: %s\n", strerror(-rc));
+	if (rc < 0)
 		return rc;
-	}
 	io_uring_buf_ring_init(b->br);
 	for (unsigned i = 0; i < b->nbufs; i++)
 		io_uring_buf_ring_add(b->br, b->mem + (size_t)i * b->stride, b->buf_size,
@@ -83,6 +86,7 @@ int loop_bufring_init(struct loop *l, struct loop_bufring *b, uint16_t bgid, uns
 	b->bgid = bgid;
 	rc = bufring_register(l, b);
 	if (rc < 0) {
+		LOGP(DLOOP, LOGL_ERROR, "io_uring_register_buf_ring: %s\n", strerror(-rc));
 		munmap(b->br, b->ring_bytes);
 		b->br = NULL;
 	}
@@ -137,8 +141,8 @@ static size_t bufring_trim(struct loop *l, struct loop_bufring *b)
 	size_t given = 0;
 	int rc;
 
-	if (!b->br || b->in_use || !l->feat.defer_taskrun || io_uring_cq_ready(&l->ring) ||
-	    io_uring_cq_has_overflow(&l->ring))
+	if (!b->br || b->lost || b->in_use || !l->feat.defer_taskrun ||
+	    io_uring_cq_ready(&l->ring) || io_uring_cq_has_overflow(&l->ring))
 		return 0;
 	rc = io_uring_unregister_buf_ring(&l->ring, b->bgid);
 	if (rc < 0) {
@@ -153,35 +157,43 @@ static size_t bufring_trim(struct loop *l, struct loop_bufring *b)
 		LOGP(DLOOP, LOGL_ERROR, "buffer ring %u: completions came during trim\n", b->bgid);
 	else if (e > a && madvise((void *)a, e - a, MADV_DONTNEED) == 0)
 		given = e - a;
-	if (bufring_register(l, b) < 0) {
+	rc = bufring_register(l, b);
+	if (rc < 0) {
 		/* the kernel's memory only: receives on this ring end with
 		 * -ENOBUFS and wait, parked, until ring_retry registers it */
 		LOGP(DLOOP, LOGL_ERROR,
-		     "buffer ring %u lost: its receives wait, tried again every %u ms\n", b->bgid,
-		     RING_RETRY_MS);
+		     "buffer ring %u lost (%s): its receives wait, the ring is tried again\n",
+		     b->bgid, strerror(-rc));
 		b->lost = true;
 		l->st.rx_ring_lost++;
-		if (!loop_timer_pending(&l->ring_retry))
-			loop_timer_schedule(l, &l->ring_retry, RING_RETRY_MS * 1000ull);
+		ring_retry_later(l);
 	}
 	return given;
 }
 
-static void rings_register_lost(struct loop *l)
+/* The lost rings registered again if the kernel lets us now (a failure is
+ * not logged again: the loss was); whether any came back. */
+static bool rings_register_lost(struct loop *l)
 {
-	if (l->udp_br.lost && bufring_register(l, &l->udp_br) == 0) {
-		l->udp_br.lost = false;
-		LOGP(DLOOP, LOGL_NOTICE, "buffer ring %u registered again\n", l->udp_br.bgid);
+	struct loop_bufring *rings[] = {&l->udp_br, &l->tcp_br};
+	bool back = false;
+
+	for (unsigned i = 0; i < 2; i++) {
+		if (rings[i]->lost && bufring_register(l, rings[i]) == 0) {
+			rings[i]->lost = false;
+			back = true;
+			LOGP(DLOOP, LOGL_NOTICE,
+			     "buffer ring %u registered again: its receives go on\n",
+			     rings[i]->bgid);
+		}
 	}
-	if (l->tcp_br.lost && bufring_register(l, &l->tcp_br) == 0) {
-		l->tcp_br.lost = false;
-		LOGP(DLOOP, LOGL_NOTICE, "buffer ring %u registered again\n", l->tcp_br.bgid);
-	}
+	return back;
 }
 
 size_t loop_trim_rx(struct loop *l)
 {
-	rings_register_lost(l);
+	if (rings_register_lost(l))
+		unpark_ready(l);
 	return bufring_trim(l, &l->udp_br) + bufring_trim(l, &l->tcp_br);
 }
 
@@ -243,8 +255,10 @@ static void conn_rx_arm(struct loop_conn *c);
 /* A lost ring (a trim could not register it again): a receive on it ends
  * with -ENOBUFS at once, and armed again at once it would spin the loop
  * for as long as datagrams wait. Such a receive is parked instead, holding
- * its socket; ring_retry tries the ring every RING_RETRY_MS and arms the
- * parked receives once it is back. */
+ * its socket; ring_retry tries the ring (after 100 ms, then twice as long
+ * each time up to 5 s) and arms the parked receives once it is back. A
+ * socket closed while parked leaves the list at once (its fd closed, its
+ * port free). */
 static void udp_park(struct loop_udp *u)
 {
 	if (u->parked)
@@ -254,29 +268,42 @@ static void udp_park(struct loop_udp *u)
 	u->parked_next = u->l->parked_udp;
 	u->l->parked_udp = u;
 	u->l->st.rx_parked++;
-	if (!loop_timer_pending(&u->l->ring_retry))
-		loop_timer_schedule(u->l, &u->l->ring_retry, RING_RETRY_MS * 1000ull);
+	u->l->st.rx_parked_now++;
+	ring_retry_later(u->l);
+}
+
+/* Off the list; the caller drops the hold (udp_maybe_free after) */
+static void udp_unpark(struct loop_udp *u)
+{
+	struct loop_udp **pp;
+
+	for (pp = &u->l->parked_udp; *pp; pp = &(*pp)->parked_next)
+		if (*pp == u) {
+			*pp = u->parked_next;
+			break;
+		}
+	u->parked = false;
+	u->inflight--;
+	u->l->st.rx_parked_now--;
 }
 
 static void udp_maybe_free(struct loop_udp *u);
-static void conn_unpark_all(struct loop *l);
+static void conn_unpark_ready(struct loop *l);
 
-void loop_ring_retry_cb(void *priv)
+static void unpark_ready(struct loop *l)
 {
-	struct loop *l = priv;
-	struct loop_udp *u, *keep = NULL;
+	struct loop_udp *u = l->parked_udp, *keep = NULL;
 
-	rings_register_lost(l);
-	u = l->parked_udp;
 	l->parked_udp = NULL;
 	while (u) {
 		struct loop_udp *next = u->parked_next;
 
-		if (l->udp_br.lost && !u->closing) {
+		if (l->udp_br.lost) {
 			u->parked_next = keep;
 			keep = u;
 		} else {
 			u->parked = false;
+			l->st.rx_parked_now--;
 			if (!u->closing && !u->rx_armed)
 				udp_rx_arm(u);
 			u->inflight--;
@@ -285,9 +312,31 @@ void loop_ring_retry_cb(void *priv)
 		u = next;
 	}
 	l->parked_udp = keep;
-	conn_unpark_all(l);
-	if (l->parked_udp || l->parked_conn || l->udp_br.lost || l->tcp_br.lost)
-		loop_timer_schedule(l, &l->ring_retry, RING_RETRY_MS * 1000ull);
+	conn_unpark_ready(l);
+}
+
+static void ring_retry_later(struct loop *l)
+{
+	if (loop_timer_pending(&l->ring_retry))
+		return;
+	if (!l->ring_retry_ms)
+		l->ring_retry_ms = RING_RETRY_MS;
+	loop_timer_schedule(l, &l->ring_retry, l->ring_retry_ms * 1000ull);
+}
+
+void loop_ring_retry_cb(void *priv)
+{
+	struct loop *l = priv;
+
+	rings_register_lost(l);
+	unpark_ready(l);
+	if (l->udp_br.lost || l->tcp_br.lost) {
+		l->ring_retry_ms = l->ring_retry_ms * 2 > RING_RETRY_MAX_MS ? RING_RETRY_MAX_MS
+									    : l->ring_retry_ms * 2;
+		ring_retry_later(l);
+	} else {
+		l->ring_retry_ms = 0;
+	}
 }
 
 static void udp_rx_arm(struct loop_udp *u)
@@ -644,6 +693,8 @@ void loop_udp_close(struct loop_udp *u)
 	if (u->closing)
 		return;
 	u->closing = true;
+	if (u->parked)
+		udp_unpark(u);
 	loop_xsk_udp_del(u->l, u);
 	if (u->rx_armed) {
 		struct io_uring_sqe *sqe = loop_sqe(u->l, &u->l->ignore_op);
@@ -790,14 +841,37 @@ struct loop_conn {
 	size_t pend_len;
 };
 
+/* A parked connection (its ring lost) closing leaves the list first: its
+ * hold goes (it is not closing yet, so nothing is freed here) and the
+ * close then frees it once nothing else is in flight. */
+static void conn_unpark(struct loop_conn *c)
+{
+	struct loop_conn **pp;
+
+	if (!c->parked)
+		return;
+	for (pp = &c->io.l->parked_conn; *pp; pp = &(*pp)->parked_next)
+		if (*pp == c) {
+			*pp = c->parked_next;
+			break;
+		}
+	c->parked = false;
+	c->io.l->st.rx_parked_now--;
+	loop_stream_put(&c->io);
+}
+
 void loop_conn_close(struct loop_conn *c)
 {
+	if (!c->io.closing)
+		conn_unpark(c);
 	loop_stream_close(&c->io);
 }
 
 /* The connection ended under us: tell the owner once, then go away. */
 static void conn_fail(struct loop_conn *c, int err)
 {
+	if (!c->io.closing)
+		conn_unpark(c);
 	loop_stream_fail(&c->io, c->cbs.on_close, c->priv, err);
 }
 
@@ -886,8 +960,8 @@ static void conn_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 			c->parked_next = l->parked_conn;
 			l->parked_conn = c;
 			l->st.rx_parked++;
-			if (!loop_timer_pending(&l->ring_retry))
-				loop_timer_schedule(l, &l->ring_retry, RING_RETRY_MS * 1000ull);
+			l->st.rx_parked_now++;
+			ring_retry_later(l);
 		} else if (!c->parked) {
 			conn_rx_arm(c);
 		}
@@ -895,7 +969,7 @@ static void conn_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring
 	loop_stream_put(&c->io);
 }
 
-static void conn_unpark_all(struct loop *l)
+static void conn_unpark_ready(struct loop *l)
 {
 	struct loop_conn *c = l->parked_conn, *keep = NULL;
 
@@ -903,11 +977,12 @@ static void conn_unpark_all(struct loop *l)
 	while (c) {
 		struct loop_conn *next = c->parked_next;
 
-		if (l->tcp_br.lost && !c->io.closing) {
+		if (l->tcp_br.lost) {
 			c->parked_next = keep;
 			keep = c;
 		} else {
 			c->parked = false;
+			l->st.rx_parked_now--;
 			if (!c->io.closing && !c->io.rx_armed)
 				conn_rx_arm(c);
 			loop_stream_put(&c->io);

@@ -356,8 +356,8 @@ DEFUN(show_loop, show_loop_cmd, "show loop", SHOW_STR "io_uring event loop state
 	if (s->rx_ring_lost)
 		vty_out(vty,
 			"buffer rings lost after a trim: %" PRIu64 ", receives parked %" PRIu64
-			" (tried again every 100 ms)%s",
-			s->rx_ring_lost, s->rx_parked, VTY_NEWLINE);
+			" (%u now; the rings tried again from 100 ms to every 5 s)%s",
+			s->rx_ring_lost, s->rx_parked, s->rx_parked_now, VTY_NEWLINE);
 	vty_out(vty, "send slots: %u/%u in use, refused %" PRIu64 "%s", s->send_slots_in_use,
 		s->send_slots_total, s->send_no_slot, VTY_NEWLINE);
 	vty_out(vty, "timers: %u pending, %" PRIu64 " fired%s", s->timers_pending, s->timers_fired,

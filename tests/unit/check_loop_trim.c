@@ -213,11 +213,13 @@ START_TEST(test_trim_rx_under_traffic)
 }
 END_TEST
 
-/* A trim whose ring the kernel would not register again (injected): the
- * receive ends with -ENOBUFS and is parked, not re-armed in a spin (a few
- * -ENOBUFS, not one per turn, and few turns), the ring comes back at the
- * retry 100 ms later and every datagram that waited meanwhile arrives
- * whole and in order. */
+/* A trim whose ring the kernel would not register again (injected, and
+ * every retry too until the test lets it): the receive ends with -ENOBUFS
+ * and is parked, not re-armed in a spin (a few -ENOBUFS, not one per turn,
+ * and few turns); once the kernel lets it, a retry registers the ring and
+ * every datagram that waited meanwhile arrives whole and in order. A
+ * socket closed while parked is closed at once (its port can be bound
+ * again), not at the next retry. */
 START_TEST(test_trim_rx_ring_lost_comes_back)
 {
 	struct loop_cfg cfg = {.udp_bufs = 32, .udp_buf_size = 16384};
@@ -234,11 +236,11 @@ START_TEST(test_trim_rx_ring_lost_comes_back)
 	fd = client_to(u);
 	send_dgrams(fd, 0, 16);
 	ck_assert(turn_until_n(l, &r.n, 16, 2000));
-	/* the UDP ring's registration fails once, the TCP ring's not */
-	loop_test_fail_ring_register(l, 1);
+	/* the rings' registrations fail (UDP's and TCP's), and every retry */
+	loop_test_fail_ring_register(l, ~0u);
 	ck_assert_uint_gt(loop_trim_rx(l), 0);
 	st = loop_get_stats(l);
-	ck_assert_uint_eq(st->rx_ring_lost, 1);
+	ck_assert_uint_eq(st->rx_ring_lost, 2);
 	send_dgrams(fd, 16, 16);
 	turns0 = st->turns;
 	/* 50 ms: the receive ends with -ENOBUFS and waits, parked */
@@ -248,24 +250,41 @@ START_TEST(test_trim_rx_ring_lost_comes_back)
 	ck_assert_uint_ge(st->udp_enobufs, 1);
 	ck_assert_uint_le(st->udp_enobufs, 2);
 	ck_assert_uint_eq(st->rx_parked, 1);
+	ck_assert_uint_eq(st->rx_parked_now, 1);
 	/* no spin: the 20 ms guard timer's turns, a handful, not thousands */
 	ck_assert_msg(st->turns - turns0 < 50, "%llu turns in 50 ms",
 		      (unsigned long long)(st->turns - turns0));
-	/* the retry registers it and arms the receive: all of them, in order */
+	/* the kernel lets it again: a retry (100 ms, 200 ms, ... after the
+	 * loss) registers it and arms the receive: all of them, in order */
+	loop_test_fail_ring_register(l, 0);
 	ck_assert_msg(turn_until_n(l, &r.n, 32, 2000), "received %u", r.n);
 	send_dgrams(fd, 32, 32);
 	ck_assert_msg(turn_until_n(l, &r.n, 64, 2000), "received %u", r.n);
 	ck_assert_uint_eq(r.bad, 0);
 	ck_assert_uint_eq(loop_get_stats(l)->rx_parked, 1);
-	/* a socket closed while parked goes when the retry comes */
-	loop_test_fail_ring_register(l, 1);
+	ck_assert_uint_eq(loop_get_stats(l)->rx_parked_now, 0);
+	/* lost again, parked again, then closed: the port is free at once */
+	loop_test_fail_ring_register(l, ~0u);
 	loop_trim_rx(l);
 	send_dgrams(fd, 64, 1);
-	turn_until_n(l, &r.n, 65, 50);
+	for (unsigned i = 0; i < 100 && loop_get_stats(l)->rx_parked_now == 0; i++)
+		turn_until_n(l, &r.n, ~0u, 10);
 	ck_assert_uint_eq(loop_get_stats(l)->rx_parked, 2);
-	loop_udp_close(u);
-	turn_until_n(l, &r.n, ~0u, 300);
+	ck_assert_uint_eq(loop_get_stats(l)->rx_parked_now, 1);
+	{
+		struct sockaddr_storage ss;
+		int again = socket(AF_INET, SOCK_DGRAM, 0);
+
+		ck_assert_int_eq(loop_udp_local(u, &ss), 0);
+		loop_udp_close(u);
+		ck_assert_uint_eq(loop_get_stats(l)->rx_parked_now, 0);
+		turn_until_n(l, &r.n, ~0u, 30); /* the receive's cancel, if any */
+		ck_assert_int_eq(bind(again, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)),
+				 0);
+		close(again);
+	}
 	ck_assert_uint_eq(r.n, 64);
+	loop_test_fail_ring_register(l, 0);
 	close(fd);
 	loop_free(l);
 }

@@ -990,8 +990,11 @@ START_TEST(test_tick_tenth_many_channels)
 	struct loop *l;
 	struct media_cfg cfg = {.workers = 1,
 				.chans_per_worker = MANY,
-				.rtp_port_min = 30000,
-				.rtp_port_max = 30000 + 2 * MANY - 1,
+				/* below the ephemeral range (32768-), apart from
+				 * the integration tests' ports (24600-27639), with
+				 * room beside other holders */
+				.rtp_port_min = 17000,
+				.rtp_port_max = 17000 + 2 * MANY + 599,
 				.rtp_timeout_ms = 300};
 	struct evlog log = {0};
 	struct media_engine *e;

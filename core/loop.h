@@ -164,6 +164,10 @@ struct loop_udp_err {
 	const struct sockaddr *dst;
 	socklen_t dst_len;
 	const struct sockaddr *offender; /* NULL when not given */
+	/* the start of the refused datagram's payload as the ICMP message
+	 * quoted it (IPv4: some 500 bytes, IPv6: up to about 1,200) */
+	const uint8_t *quote;
+	size_t quote_len;
 };
 typedef void (*loop_udp_err_cb)(void *priv, const struct loop_udp_err *e);
 /* Ask for them (priv as the receive callback's). With the option on, the

@@ -417,7 +417,7 @@ static void udp_drain_errors(struct loop_udp *u)
 					    sizeof(struct sockaddr_storage))];
 			struct cmsghdr align;
 		} ctl;
-		uint8_t data[64];
+		uint8_t data[1280];
 		struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
 		struct msghdr m = {
 			.msg_name = &dst,
@@ -428,8 +428,9 @@ static void udp_drain_errors(struct loop_udp *u)
 			.msg_controllen = sizeof(ctl.buf),
 		};
 		struct cmsghdr *c;
+		ssize_t n = recvmsg(u->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
 
-		if (recvmsg(u->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		if (n < 0)
 			return;
 		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 			struct sock_extended_err ee;
@@ -454,6 +455,8 @@ static void udp_drain_errors(struct loop_udp *u)
 				.code = ee.ee_code,
 				.dst = (struct sockaddr *)&dst,
 				.dst_len = m.msg_namelen,
+				.quote = data,
+				.quote_len = (size_t)n,
 			};
 			if (c->cmsg_len >= CMSG_LEN(sizeof(ee) + sizeof(struct sockaddr_in))) {
 				const struct sockaddr *off = SO_EE_OFFENDER(

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -233,7 +234,7 @@ static void conn_error(struct sip_conn *sc)
 	/* only connections we opened have transactions waiting for them */
 	if (!sc->ls && sc->t->conn_error)
 		sc->t->conn_error(sc->t->priv, sc->proto, (struct sockaddr *)&sc->peer,
-				  sc->peer_len);
+				  sc->peer_len, NULL);
 }
 
 static void conn_destroy(struct sip_conn *sc)
@@ -702,11 +703,79 @@ static const char *icmp_unreachable(const struct loop_udp_err *e)
 	return NULL;
 }
 
+/* RFC 3261 token characters, at most max of them (a quote may come from
+ * anyone: nothing else reaches a log line or a comparison) */
+static bool is_token(const char *p, size_t n, size_t max)
+{
+	if (!n || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = p[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || strchr("-.!%*_+`'~", ch)))
+			return false;
+	}
+	return true;
+}
+
+/* The quoted datagram: its request line's method, then the header lines
+ * up to the first Via (or v) and that line's branch parameter, all whole
+ * inside the quote (one cut off names nothing) and tokens. */
+int sip_refused_parse(const uint8_t *quote, size_t len, struct sip_refused *r)
+{
+	const char *p = (const char *)quote, *end = p + len, *eol, *sp;
+
+	memset(r, 0, sizeof(*r));
+	if (len >= 8 && !memcmp(p, "SIP/2.0 ", 8))
+		return -1;
+	sp = memchr(p, ' ', len);
+	eol = memchr(p, '\n', len);
+	if (!sp || !eol || sp > eol || !is_token(p, (size_t)(sp - p), 32))
+		return 0;
+	r->method = p;
+	r->method_len = (size_t)(sp - p);
+	for (p = eol + 1; p < end; p = eol + 1) {
+		const char *c, *b;
+
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol || eol == p || (eol == p + 1 && *p == '\r'))
+			break; /* cut off, or the end of the headers */
+		c = memchr(p, ':', (size_t)(eol - p));
+		if (!c)
+			continue;
+		while (c > p && (c[-1] == ' ' || c[-1] == '\t'))
+			c--;
+		if (!((c - p == 3 && !strncasecmp(p, "Via", 3)) ||
+		      (c - p == 1 && (*p == 'v' || *p == 'V'))))
+			continue;
+		/* the top Via: its first value's branch */
+		for (b = c; b + 7 <= eol; b++) {
+			const char *v = b + 7, *ve = v;
+
+			if (strncasecmp(b, "branch=", 7) || (b[-1] != ';' && b[-1] != ' '))
+				continue;
+			while (ve < eol && *ve != ';' && *ve != ',' && *ve != ' ' && *ve != '\t' &&
+			       *ve != '\r')
+				ve++;
+			if (is_token(v, (size_t)(ve - v), 128)) {
+				r->branch = v;
+				r->branch_len = (size_t)(ve - v);
+			}
+			break;
+		}
+		break;
+	}
+	return 0;
+}
+
 static void udp_err(void *priv, const struct loop_udp_err *e)
 {
 	struct sip_listener *ls = priv;
 	struct sip_transport *t = ls->t;
 	const char *what = icmp_unreachable(e);
+	struct sip_refused which;
+	bool rsp;
 	struct sockaddr_storage dst;
 	socklen_t dlen;
 	char peer[64], from[64];
@@ -734,6 +803,8 @@ static void udp_err(void *priv, const struct loop_udp_err *e)
 	} else
 		return;
 	t->st.udp_icmp_unreachable++;
+	/* what it refused: a response concerns no client transaction */
+	rsp = sip_refused_parse(e->quote, e->quote_len, &which) < 0;
 	tandem_addr_str(&dst, t->icmp_last, sizeof(t->icmp_last));
 	snprintf(t->icmp_last_what, sizeof(t->icmp_last_what), "%s", what);
 	now = loop_now_ns();
@@ -753,18 +824,27 @@ static void udp_err(void *priv, const struct loop_udp_err *e)
 				*colon = 0;
 		} else
 			snprintf(from, sizeof(from), "?");
-		LOGP(DSIP, LOGL_NOTICE, "UDP %s: ICMP %s (from %s): %s%s%.0u%s\n",
+		LOGP(DSIP, LOGL_NOTICE, "UDP %s: ICMP %s (from %s) for %s%.*s%s%.*s: %s%s%.0u%s\n",
 		     tandem_addr_str(&dst, peer, sizeof(peer)), what, from,
+		     rsp		? "a response"
+		     : which.method_len ? ""
+					: "a datagram",
+		     (int)which.method_len, which.method ? which.method : "",
+		     which.branch_len ? " branch " : "", (int)which.branch_len,
+		     which.branch ? which.branch : "",
 		     sip_sec_cfg.icmp_ignore ? "ignored (icmp-errors ignore)"
-					     : "requests to it fail now (RFC 3261 18.4)",
+		     : rsp		     ? "no request concerned"
+		     : which.branch_len	     ? "its transaction fails at the second (RFC 3261 18.4)"
+					: "requests to it without a response fail at the second "
+					  "(RFC 3261 18.4)",
 		     t->icmp_unlogged ? ", " : "", t->icmp_unlogged,
 		     t->icmp_unlogged ? " more since the last line" : "");
 		t->icmp_log_ns = now;
 		t->icmp_unlogged = 0;
 	} else
 		t->icmp_unlogged++;
-	if (t->conn_error && !sip_sec_cfg.icmp_ignore)
-		t->conn_error(t->priv, SIP_PROTO_UDP, (struct sockaddr *)&dst, dlen);
+	if (t->conn_error && !sip_sec_cfg.icmp_ignore && !rsp)
+		t->conn_error(t->priv, SIP_PROTO_UDP, (struct sockaddr *)&dst, dlen, &which);
 }
 
 /* --- transport --- */

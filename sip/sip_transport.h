@@ -95,12 +95,24 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 		       socklen_t dlen, struct sip_conn *conn, const struct sip_tls_cfg *tls,
 		       const void *buf, size_t len);
 
+/* Which request an ICMP error refused, from what the ICMP message quotes
+ * of it: the method of its request line and the branch of its top Via
+ * (ours); lengths 0 when the quote does not hold them whole. */
+struct sip_refused {
+	const char *method, *branch;
+	size_t method_len, branch_len;
+};
+/* Find them in a quoted datagram; -1 when it is a response (a refused
+ * response concerns no client transaction), else 0. */
+int sip_refused_parse(const uint8_t *quote, size_t len, struct sip_refused *r);
+
 /* A connection we opened could not be used (connect or TLS handshake
  * failed, or it broke before anything came back), or an ICMP unreachable
- * came back for a datagram sent to peer over UDP (18.4): the transactions
- * waiting on it learn of it (RFC 3261 8.1.3.1, 17.1.4). */
+ * came back for a request sent to peer over UDP (18.4): the transactions
+ * waiting on it learn of it (RFC 3261 8.1.3.1, 17.1.4). which: the refused
+ * request as the ICMP message quoted it (NULL for a connection). */
 typedef void (*sip_conn_error_cb)(void *priv, enum sip_proto proto, const struct sockaddr *peer,
-				  socklen_t plen);
+				  socklen_t plen, const struct sip_refused *which);
 void sip_transport_on_conn_error(struct sip_transport *t, sip_conn_error_cb cb);
 
 /* Configure TLS for connections this transport opens. */

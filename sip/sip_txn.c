@@ -988,9 +988,15 @@ static bool dest_eq(const struct sip_txn_dest *a, const struct sip_txn_dest *b)
 	return a->addr_len == b->addr_len && !memcmp(&a->addr, &b->addr, a->addr_len);
 }
 
-void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d)
+void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d,
+				   const struct sip_refused *which)
 {
 	struct sip_txn *t, *n;
+	/* the ICMP quoted the request: that transaction only (the branch
+	 * is ours and random: a forged error must know it; a CANCEL shares
+	 * its INVITE's branch, the method tells them apart) */
+	bool one = which && which->branch_len > 7 && which->method_len &&
+		   !memcmp(which->branch, MAGIC_COOKIE, 7);
 
 	/* (the TU hears of it from a timer of its own: nothing leaves the
 	 * list under this walk) */
@@ -1006,6 +1012,11 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 			continue;
 		if (!dest_eq(&t->dest, d))
 			continue;
+		if (one && (strlen(t->branch) != which->branch_len ||
+			    memcmp(t->branch, which->branch, which->branch_len) ||
+			    strlen(t->method) != which->method_len ||
+			    memcmp(t->method, which->method, which->method_len)))
+			continue;
 		/* UDP: one heard after its own retransmission fails it
 		 * (that was refused too); the first only notes how many
 		 * it had sent. A peer whose socket opens just after our
@@ -1019,7 +1030,9 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 				t->icmp_at = t->sends ? t->sends : 1;
 				continue;
 			}
-			if (t->sends <= t->icmp_at)
+			/* quoted: a second of its own datagrams refused;
+			 * by address only: one heard after its retransmission */
+			if (!one && t->sends <= t->icmp_at)
 				continue;
 		}
 		txn_terr_later(t); /* a TU callback may end others */

@@ -108,9 +108,12 @@ int sip_txn_respond(struct sip_txn *t, int status, const uint8_t *rsp, size_t le
 
 /* The transport could not reach d: client transactions toward it fail
  * with a transport error (RFC 3261 17.1.4), from an event of their own.
- * Over UDP (ICMP unreachable, 18.4) only those without a response yet:
- * one that has a response heard the peer after its send. */
-void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d);
+ * Over UDP (ICMP unreachable, 18.4) only those without a response yet
+ * (one that has a response heard the peer after its send), and with which
+ * (the refused request's method and branch, as the ICMP quoted them) only
+ * that transaction; which NULL or empty: all toward the address. */
+void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d,
+				   const struct sip_refused *which);
 
 /* Server: the INVITE server transaction a CANCEL (info) refers to (9.2). */
 struct sip_txn *sip_txn_find_invite(struct sip_txn_layer *tl, const struct sip_txn_info *cancel);

@@ -493,7 +493,7 @@ static void on_rx(void *priv, const struct sip_rx *rx)
 }
 
 static void on_conn_error(void *priv, enum sip_proto proto, const struct sockaddr *peer,
-			  socklen_t plen)
+			  socklen_t plen, const struct sip_refused *which)
 {
 	struct sip_ua *ua = priv;
 	struct sip_txn_dest d = {.proto = proto, .addr_len = plen};
@@ -501,7 +501,7 @@ static void on_conn_error(void *priv, enum sip_proto proto, const struct sockadd
 	if (plen > sizeof(d.addr))
 		return;
 	memcpy(&d.addr, peer, plen);
-	sip_txn_layer_transport_error(ua->tl, &d);
+	sip_txn_layer_transport_error(ua->tl, &d, which);
 }
 
 /* --- the UA --- */

@@ -140,6 +140,7 @@ START_TEST(test_tcp_caps_and_deadline)
 	struct sip_transport_cfg cfg = {
 		.max_conns = 3, .max_conns_per_source = 2, .msg_timeout_s = 1};
 	int fd[6], closed = 0;
+	bool gone[6] = {false};
 
 	a.t = sip_transport_alloc(unit_ctx, l, &cfg, test_frame, on_rx, &a);
 	ls = sip_transport_listen(a.t, SIP_PROTO_TCP, (struct sockaddr *)&addr, sizeof(addr), NULL);
@@ -166,15 +167,27 @@ START_TEST(test_tcp_caps_and_deadline)
 	/* 1 (half a message) and 4 (nothing at all) are gone; 0 stays */
 	ck_assert_uint_eq(st->conns_deadline, 2);
 	ck_assert_uint_eq(sip_transport_conn_count(a.t), 1);
-	for (int i = 0; i < 6; i++) {
-		struct pollfd p = {.fd = fd[i], .events = POLLIN};
-		char c;
+	/* the clients see the closes (the server's close of a connection
+	 * that timed out completes in the loop's next turns: on a loaded
+	 * machine after the deadline's own turn, so turned until seen) */
+	for (int round = 0; round < 150 && closed < 5; round++) {
+		for (int i = 0; i < 6; i++) {
+			struct pollfd p = {.fd = fd[i], .events = POLLIN};
+			char c;
 
-		if (poll(&p, 1, 0) == 1 && recv(fd[i], &c, 1, MSG_DONTWAIT) <= 0)
-			closed++;
-		close(fd[i]);
+			if (!gone[i] && poll(&p, 1, 0) == 1 &&
+			    recv(fd[i], &c, 1, MSG_DONTWAIT) <= 0) {
+				gone[i] = true;
+				closed++;
+			}
+		}
+		if (closed < 5)
+			turn_until(l, NULL, 0, 20);
 	}
 	ck_assert_int_eq(closed, 5);
+	ck_assert(!gone[0]);
+	for (int i = 0; i < 6; i++)
+		close(fd[i]);
 	sip_transport_free(a.t);
 	turn_until(l, NULL, 0, 20);
 	loop_free(l);
@@ -390,7 +403,7 @@ END_TEST
 struct icmp_side {
 	struct sip_transport *t;
 	struct sip_txn_layer *tl;
-	int terr, timeouts, terminated, conn_errors, rx;
+	int terr, timeouts, terminated, conn_errors, rx, quoted;
 	uint64_t terr_ns;
 };
 
@@ -426,14 +439,16 @@ static const struct sip_txn_layer_ops icmp_lops = {
 };
 
 static void icmp_conn_error(void *priv, enum sip_proto proto, const struct sockaddr *peer,
-			    socklen_t plen)
+			    socklen_t plen, const struct sip_refused *which)
 {
 	struct icmp_side *s = priv;
 	struct sip_txn_dest d = {.proto = proto, .addr_len = plen};
 
 	memcpy(&d.addr, peer, plen);
 	s->conn_errors++;
-	sip_txn_layer_transport_error(s->tl, &d);
+	if (which && which->branch_len)
+		s->quoted++;
+	sip_txn_layer_transport_error(s->tl, &d, which);
 }
 
 static void icmp_u_terr(void *tu, struct sip_txn *t)
@@ -636,6 +651,100 @@ START_TEST(test_udp_icmp6_unreachable)
 }
 END_TEST
 
+START_TEST(test_refused_parse)
+{
+	/* what an ICMP error quotes of a request: the method and the top
+	 * Via's branch, whole; a response concerns no client transaction */
+	static const struct {
+		const char *quote, *method, *branch;
+		int rc;
+	} v[] = {
+		{"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP "
+		 "10.0.0.1:5060;branch=z9hG4bKx1;rport\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKnot\r\n",
+		 "INVITE", "z9hG4bKx1", 0},
+		{"CANCEL sip:a@b SIP/2.0\r\nMax-Forwards: 70\r\nv : SIP/2.0/UDP "
+		 "h;BRANCH=z9hG4bKc2\r\n",
+		 "CANCEL", "z9hG4bKc2", 0},
+		{"BYE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;received=1.2.3.4;branch=z9hG4bKb3, "
+		 "SIP/2.0/UDP g;branch=z9hG4bKb4\r\n",
+		 "BYE", "z9hG4bKb3", 0},
+		/* cut off inside the Via line: no branch */
+		{"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKcu", "OPTIONS", "",
+		 0},
+		/* no Via before the headers end */
+		{"INFO sip:a@b SIP/2.0\r\nTo: <sip:a@b>\r\n\r\nVia: x;branch=z9hG4bKbody\r\n",
+		 "INFO", "", 0},
+		/* a header merely ending in "via" is not Via */
+		{"INVITE sip:a@b SIP/2.0\r\nX-Via: SIP/2.0/UDP h;branch=z9hG4bKxv\r\n", "INVITE",
+		 "", 0},
+		{"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKr\r\n", "", "", -1},
+		{"garbage", "", "", 0},
+		/* not tokens (a forged quote aimed at the log): nothing */
+		{"INV\x1b[2JITE sip:a@b SIP/2.0\r\nVia: x;branch=z9hG4bKok\r\n", "", "", 0},
+		{"INVITE sip:a@b SIP/2.0\r\nVia: x;branch=z9hG4bK\x07"
+		 "bell\r\n",
+		 "INVITE", "", 0},
+		{"", "", "", 0},
+	};
+
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct sip_refused r;
+		int rc = sip_refused_parse((const uint8_t *)v[i].quote, strlen(v[i].quote), &r);
+
+		ck_assert_int_eq(rc, v[i].rc);
+		ck_assert_msg(r.method_len == strlen(v[i].method) &&
+				      !memcmp(r.method ? r.method : "", v[i].method, r.method_len),
+			      "vector %u: method '%.*s'", i, (int)r.method_len,
+			      r.method ? r.method : "");
+		ck_assert_msg(r.branch_len == strlen(v[i].branch) &&
+				      !memcmp(r.branch ? r.branch : "", v[i].branch, r.branch_len),
+			      "vector %u: branch '%.*s'", i, (int)r.branch_len,
+			      r.branch ? r.branch : "");
+	}
+}
+END_TEST
+
+/* The kernel's ICMP error quotes the refused INVITE: its branch reaches
+ * the transaction layer, which ends that INVITE only; another INVITE to
+ * the same closed port, sent later, has its own quotes. */
+START_TEST(test_udp_icmp_quotes_the_request)
+{
+	struct loop_cfg lc = {.drive_osmocom = true};
+	struct loop *l = loop_alloc(unit_ctx, &lc);
+	struct icmp_side s = {0};
+	struct sockaddr_in addr = lo(), dead = closed_port();
+	struct sip_listener *ls;
+	static const char inv[] = "INVITE sip:b@127.0.0.1 SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-q-one;rport\r\n"
+				  "Content-Length: 0\r\n\r\n";
+	struct sip_txn_info one = icmp_info("INVITE", "z9hG4bK-q-one");
+	struct sip_txn_dest dd = {.proto = SIP_PROTO_UDP, .addr_len = sizeof(dead)};
+
+	IS = &s;
+	memcpy(&dd.addr, &dead, sizeof(dead));
+	s.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, &s);
+	s.tl = sip_txn_layer_alloc(unit_ctx, &icmp_lops, &s, NULL);
+	sip_transport_on_conn_error(s.t, icmp_conn_error);
+	ls = sip_transport_listen(s.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
+	ck_assert_ptr_nonnull(ls);
+	ck_assert_ptr_nonnull(sip_txn_client_start(s.tl, &one, (const uint8_t *)inv,
+						   sizeof(inv) - 1, &dd, &icmp_uops, NULL));
+	/* its first datagram and its retransmission refused: quoted both */
+	turn_until(l, &s.terr, 1, 3000);
+	ck_assert_int_eq(s.terr, 1);
+	ck_assert_int_ge(s.quoted, 2);
+	ck_assert_int_eq(s.quoted, s.conn_errors);
+	ck_assert_int_eq(s.timeouts, 0);
+
+	sip_txn_layer_free(s.tl);
+	sip_transport_free(s.t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+	IS = NULL;
+}
+END_TEST
+
 START_TEST(test_udp_icmp_pending_error_send_again)
 {
 	/* With IP_RECVERR the kernel fails the socket's next call with an
@@ -696,6 +805,8 @@ Suite *sip_transport_suite(void)
 	tcase_add_test(tc, test_udp_icmp_unreachable);
 	tcase_add_test(tc, test_udp_icmp_pending_error_send_again);
 	tcase_add_test(tc, test_udp_icmp6_unreachable);
+	tcase_add_test(tc, test_refused_parse);
+	tcase_add_test(tc, test_udp_icmp_quotes_the_request);
 	suite_add_tcase(s, tc);
 	return s;
 }

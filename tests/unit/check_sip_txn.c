@@ -246,19 +246,19 @@ START_TEST(test_udp_unreachable_spares_answered)
 	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &c, REQ, 20, &udp, &uops, NULL));
 	/* the first one is only noted (the retransmission may still reach a
 	 * peer whose socket opened just after our first datagram) */
-	sip_txn_layer_transport_error(tl, &udp);
+	sip_txn_layer_transport_error(tl, &udp, NULL);
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 0);
 	ck_assert_uint_eq(sip_txn_layer_count(tl), 3);
 	/* another before their retransmission (another transaction's
 	 * datagram to the address): not theirs, nothing fails */
-	sip_txn_layer_transport_error(tl, &udp);
+	sip_txn_layer_transport_error(tl, &udp, NULL);
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 0);
 	/* after their retransmission (Timer A/E, T1 = 500 ms): that one was
 	 * refused too, and fails them */
 	advance(500);
-	sip_txn_layer_transport_error(tl, &udp);
+	sip_txn_layer_transport_error(tl, &udp, NULL);
 	ck_assert_int_eq(R.tr_errors, 0); /* never inside the call */
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 2);
@@ -334,23 +334,72 @@ START_TEST(test_unreachable_only_its_address)
 	rx("INVITE", 0, "z9hG4bKsrv", true); /* a server transaction */
 	n++;
 	ck_assert_uint_eq(sip_txn_layer_count(tl), n);
-	sip_txn_layer_transport_error(tl, &dead);
-	sip_txn_layer_transport_error(tl, &v6);
+	sip_txn_layer_transport_error(tl, &dead, NULL);
+	sip_txn_layer_transport_error(tl, &v6, NULL);
 	advance(500); /* the retransmissions */
-	sip_txn_layer_transport_error(tl, &dead);
+	sip_txn_layer_transport_error(tl, &dead, NULL);
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 3);
 	ck_assert_uint_eq(sip_txn_layer_count(tl), n - 3);
 	/* the IPv6 ones */
-	sip_txn_layer_transport_error(tl, &v6);
+	sip_txn_layer_transport_error(tl, &v6, NULL);
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 6);
 	/* a TCP connection to the same address lost: its three at once */
-	sip_txn_layer_transport_error(tl, &t4);
+	sip_txn_layer_transport_error(tl, &t4, NULL);
 	advance(10);
 	ck_assert_int_eq(R.tr_errors, 9);
 	ck_assert_uint_eq(sip_txn_layer_count(tl), n - 9);
 	ck_assert_ptr_nonnull(R.srv);
+}
+END_TEST
+
+static struct sip_refused refused(const char *method, const char *branch)
+{
+	return (struct sip_refused){.method = method,
+				    .method_len = strlen(method),
+				    .branch = branch,
+				    .branch_len = strlen(branch)};
+}
+
+START_TEST(test_unreachable_quoted_request_only)
+{
+	/* The ICMP error quoted the refused request: only that transaction
+	 * counts it (its method and top Via branch), not the others toward
+	 * the same address: another INVITE, and the CANCEL that shares the
+	 * INVITE's branch; a second one quoting it (another of its own
+	 * datagrams refused) fails it. A quote without a branch of ours (an
+	 * RFC 2543 peer's, or cut off) falls back to the address. */
+	struct sip_txn_dest dead = dest_at(SIP_PROTO_UDP, "192.0.2.1", 5060);
+	struct sip_txn_info a = info(true, "INVITE", 0, "z9hG4bKqa"),
+			    b = info(true, "INVITE", 0, "z9hG4bKqb"),
+			    c = info(true, "CANCEL", 0, "z9hG4bKqa");
+	struct sip_refused ra = refused("INVITE", "z9hG4bKqa"),
+			   other = refused("INVITE", "z9hG4bKzz"), old = refused("INVITE", "1234");
+
+	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &a, REQ, 20, &dead, &uops, NULL));
+	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &b, REQ, 20, &dead, &uops, NULL));
+	ck_assert_ptr_nonnull(sip_txn_client_start(tl, &c, REQ, 20, &dead, &uops, NULL));
+	/* forged or stale: a branch nobody has, many times */
+	for (int i = 0; i < 5; i++)
+		sip_txn_layer_transport_error(tl, &dead, &other);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 0);
+	/* the INVITE's first datagram and, at once, a second quote of it */
+	sip_txn_layer_transport_error(tl, &dead, &ra);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 0);
+	sip_txn_layer_transport_error(tl, &dead, &ra);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 1);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 2);
+	/* no branch of ours quoted: by address, after their retransmission */
+	sip_txn_layer_transport_error(tl, &dead, &old);
+	advance(500);
+	sip_txn_layer_transport_error(tl, &dead, &old);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 3);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 0);
 }
 END_TEST
 
@@ -705,6 +754,7 @@ Suite *sip_txn_suite(void)
 	tcase_add_test(tc, test_udp_no_buffer_is_a_loss);
 	tcase_add_test(tc, test_udp_unreachable_spares_answered);
 	tcase_add_test(tc, test_unreachable_only_its_address);
+	tcase_add_test(tc, test_unreachable_quoted_request_only);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -19,10 +19,12 @@
  * the INVITE, RFC 6026; Timer J of the BYE): 64,000 at 1,000 CPS, a few per
  * bucket (at 1,024 a lookup walked ~20 at 300 CPS: 2 % of a tandem's CPU) */
 #define N_BUCKETS 16384
-/* client transactions by destination: an ICMP error or a lost connection
- * names only the address, and looks at the transactions toward it, not at
- * every bucket (a stream of spoofed ICMP errors would otherwise cost a
- * walk of the whole table each) */
+/* client transactions by destination: a lost connection, or an ICMP
+ * error whose quote names no transaction, names only the address, and
+ * looks at the transactions toward it, not at every bucket. Over UDP only
+ * those still without a response are in it (the only ones an ICMP error
+ * concerns): a stream of forged errors naming a busy trunk walks the few
+ * calls being set up toward it, not every transaction of the last 32 s. */
 #define N_DBUCKETS 1024
 #define BUILD_MAX  8192
 
@@ -159,7 +161,8 @@ struct sip_txn_layer {
 
 struct sip_txn {
 	struct llist_head hlist;
-	struct llist_head dlist; /* client: in the layer's dbuckets */
+	struct llist_head dlist; /* client: in the layer's dbuckets (in_dlist) */
+	bool in_dlist;
 	struct sip_txn_layer *tl;
 	struct osmo_fsm_inst *fi;
 	enum sip_txn_kind kind;
@@ -282,10 +285,27 @@ static void txn_terminate(struct sip_txn *t)
 	osmo_fsm_inst_term(t->fi, OSMO_FSM_TERM_REGULAR, NULL);
 }
 
+static void dlist_leave(struct sip_txn *t)
+{
+	if (!t->in_dlist)
+		return;
+	llist_del(&t->dlist);
+	t->in_dlist = false;
+}
+
+/* A UDP client transaction that has its first response leaves the index
+ * by destination: no ICMP error concerns it any more */
+static void dlist_answered(struct sip_txn *t, int st)
+{
+	if (t->in_dlist && !reliable(t) && st != S_CALLING && st != S_TRYING)
+		dlist_leave(t);
+}
+
 static void state_chg(struct sip_txn *t, enum txn_state st, int T)
 {
 	unsigned long ms = T ? tval(t->tl, T) : 0;
 
+	dlist_answered(t, st);
 	if (T && ms == 0) {
 		/* a zero timer (reliable transport) ends the transaction at once */
 		osmo_fsm_inst_state_chg(t->fi, st, 0, 0);
@@ -431,8 +451,10 @@ static void nict_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 
 	switch (event) {
 	case E_RX_1XX:
-		if (fi->state == S_TRYING)
+		if (fi->state == S_TRYING) {
 			osmo_fsm_inst_state_chg_keep_timer(fi, S_PROCEEDING); /* F keeps running */
+			dlist_answered(t, S_PROCEEDING);
+		}
 		deliver_response(t, rc);
 		break;
 	case E_RX_2XX:
@@ -548,8 +570,7 @@ static void txn_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause
 	osmo_timer_del(&t->trying);
 	osmo_timer_del(&t->terr);
 	llist_del(&t->hlist);
-	if (t->kind == SIP_TXN_ICT || t->kind == SIP_TXN_NICT)
-		llist_del(&t->dlist);
+	dlist_leave(t);
 	t->tl->count--;
 	if (t->uops && t->uops->terminated)
 		t->uops->terminated(t->tu, t);
@@ -774,8 +795,10 @@ static struct sip_txn *txn_new(struct sip_txn_layer *tl, enum sip_txn_kind kind,
 	osmo_timer_setup(&t->terr, terr_cb, t);
 	osmo_fsm_inst_update_id_f_sanitize(fi, '-', "%s", t->branch);
 	llist_add(&t->hlist, &tl->buckets[txn_bucket(info)]);
-	if (kind == SIP_TXN_ICT || kind == SIP_TXN_NICT)
+	if (kind == SIP_TXN_ICT || kind == SIP_TXN_NICT) {
 		llist_add(&t->dlist, &tl->dbuckets[dest_bucket(d)]);
+		t->in_dlist = true;
+	}
 	tl->count++;
 	return t;
 }
@@ -988,16 +1011,64 @@ static bool dest_eq(const struct sip_txn_dest *a, const struct sip_txn_dest *b)
 	return a->addr_len == b->addr_len && !memcmp(&a->addr, &b->addr, a->addr_len);
 }
 
+unsigned sip_txn_layer_pending_toward(struct sip_txn_layer *tl, const struct sip_txn_dest *d)
+{
+	struct sip_txn *t;
+	unsigned n = 0;
+
+	llist_for_each_entry(t, &tl->dbuckets[dest_bucket(d)], dlist) n += dest_eq(&t->dest, d);
+	return n;
+}
+
+/* One transaction's share of a transport error toward d (see below) */
+static void txn_transport_error(struct sip_txn *t, const struct sip_txn_dest *d, bool one)
+{
+	/* UDP: one heard after its own retransmission fails it (that was
+	 * refused too); the first only notes how many it had sent. A peer
+	 * whose socket opens just after our first datagram (a restart, a
+	 * port opened in a race) is reached by the retransmission instead
+	 * of failing the call, and another transaction's refused datagram
+	 * to the same address, sent meanwhile, does not count as its own
+	 * (an error names only the address). Quoted: a second of its own
+	 * datagrams refused. */
+	if (d->proto == SIP_PROTO_UDP) {
+		if (!t->icmp_at) {
+			t->icmp_at = t->sends ? t->sends : 1;
+			return;
+		}
+		if (!one && t->sends <= t->icmp_at)
+			return;
+	}
+	txn_terr_later(t); /* a TU callback may end others */
+}
+
 void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d,
 				   const struct sip_refused *which)
 {
 	struct sip_txn *t, *n;
 	/* the ICMP quoted the request: that transaction only (the branch
 	 * is ours and random: a forged error must know it; a CANCEL shares
-	 * its INVITE's branch, the method tells them apart) */
+	 * its INVITE's branch, the method tells them apart), found by its
+	 * branch's bucket */
 	bool one = which && which->branch_len > 7 && which->method_len &&
 		   !memcmp(which->branch, MAGIC_COOKIE, 7);
 
+	if (one) {
+		struct sip_txn_info key = {.branch = tstr_make(which->branch, which->branch_len)};
+
+		llist_for_each_entry(t, &tl->buckets[txn_bucket(&key)], hlist)
+		{
+			if (t->terminating || !t->in_dlist || !dest_eq(&t->dest, d) ||
+			    strlen(t->branch) != which->branch_len ||
+			    memcmp(t->branch, which->branch, which->branch_len) ||
+			    strlen(t->method) != which->method_len ||
+			    memcmp(t->method, which->method, which->method_len))
+				continue;
+			txn_transport_error(t, d, true);
+			return; /* branch and method name one */
+		}
+		return;
+	}
 	/* (the TU hears of it from a timer of its own: nothing leaves the
 	 * list under this walk) */
 	llist_for_each_entry_safe(t, n, &tl->dbuckets[dest_bucket(d)], dlist)
@@ -1012,29 +1083,6 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 			continue;
 		if (!dest_eq(&t->dest, d))
 			continue;
-		if (one && (strlen(t->branch) != which->branch_len ||
-			    memcmp(t->branch, which->branch, which->branch_len) ||
-			    strlen(t->method) != which->method_len ||
-			    memcmp(t->method, which->method, which->method_len)))
-			continue;
-		/* UDP: one heard after its own retransmission fails it
-		 * (that was refused too); the first only notes how many
-		 * it had sent. A peer whose socket opens just after our
-		 * first datagram (a restart, a port opened in a race) is
-		 * reached by the retransmission instead of failing the
-		 * call, and another transaction's refused datagram to
-		 * the same address, sent meanwhile, does not count as
-		 * its own (an error names only the address). */
-		if (d->proto == SIP_PROTO_UDP) {
-			if (!t->icmp_at) {
-				t->icmp_at = t->sends ? t->sends : 1;
-				continue;
-			}
-			/* quoted: a second of its own datagrams refused;
-			 * by address only: one heard after its retransmission */
-			if (!one && t->sends <= t->icmp_at)
-				continue;
-		}
-		txn_terr_later(t); /* a TU callback may end others */
+		txn_transport_error(t, d, false);
 	}
 }

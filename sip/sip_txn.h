@@ -115,6 +115,10 @@ int sip_txn_respond(struct sip_txn *t, int status, const uint8_t *rsp, size_t le
 void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d,
 				   const struct sip_refused *which);
 
+/* Client transactions toward d that a transport error there would concern:
+ * over UDP those without a response yet, over TCP/TLS all of them. */
+unsigned sip_txn_layer_pending_toward(struct sip_txn_layer *tl, const struct sip_txn_dest *d);
+
 /* Server: the INVITE server transaction a CANCEL (info) refers to (9.2). */
 struct sip_txn *sip_txn_find_invite(struct sip_txn_layer *tl, const struct sip_txn_info *cancel);
 

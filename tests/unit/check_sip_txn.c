@@ -403,6 +403,58 @@ START_TEST(test_unreachable_quoted_request_only)
 }
 END_TEST
 
+START_TEST(test_unreachable_index_holds_unanswered)
+{
+	/* The index an ICMP error walks holds, toward a UDP address, only
+	 * the client transactions without a response (a busy trunk: 2,000
+	 * INVITEs, 1,990 of them answered, 10 being set up); a quoted error
+	 * for an answered one finds nothing. Over TCP all stay (a lost
+	 * connection fails them all). */
+	struct sip_txn_dest trunk = dest_at(SIP_PROTO_UDP, "192.0.2.5", 5060),
+			    t4 = dest_at(SIP_PROTO_TCP, "192.0.2.5", 5060);
+	struct sip_refused ra = refused("INVITE", "z9hG4bKb0");
+	char br[32];
+
+	for (unsigned i = 0; i < 2000; i++) {
+		struct sip_txn_info a;
+
+		snprintf(br, sizeof(br), "z9hG4bKb%u", i);
+		a = info(true, "INVITE", 0, br);
+		ck_assert_ptr_nonnull(sip_txn_client_start(tl, &a, REQ, 20, &trunk, &uops, NULL));
+		if (i >= 10)
+			rx("INVITE", i % 2 ? 180 : 200, br, false);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		struct sip_txn_info a;
+
+		snprintf(br, sizeof(br), "z9hG4bKt%u", i);
+		a = info(true, "INVITE", 0, br);
+		ck_assert_ptr_nonnull(sip_txn_client_start(tl, &a, REQ, 20, &t4, &uops, NULL));
+	}
+	rx("INVITE", 180, "z9hG4bKt0", false);
+	ck_assert_uint_eq(sip_txn_layer_pending_toward(tl, &trunk), 10);
+	ck_assert_uint_eq(sip_txn_layer_pending_toward(tl, &t4), 3);
+	/* an answered one quoted (z9hG4bKb10 has its 200): nothing */
+	ra = refused("INVITE", "z9hG4bKb10");
+	sip_txn_layer_transport_error(tl, &trunk, &ra);
+	sip_txn_layer_transport_error(tl, &trunk, &ra);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 0);
+	/* one being set up, quoted twice: it alone */
+	ra = refused("INVITE", "z9hG4bKb3");
+	sip_txn_layer_transport_error(tl, &trunk, &ra);
+	sip_txn_layer_transport_error(tl, &trunk, &ra);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 1);
+	ck_assert_uint_eq(sip_txn_layer_pending_toward(tl, &trunk), 9);
+	/* the TCP connection lost: all three, the answered one too */
+	sip_txn_layer_transport_error(tl, &t4, NULL);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 4);
+	ck_assert_uint_eq(sip_txn_layer_pending_toward(tl, &t4), 0);
+}
+END_TEST
+
 START_TEST(test_timers_follow_t1)
 {
 	struct sip_txn_info i = info(true, "INVITE", 0, "z9hG4bKt1");
@@ -755,6 +807,7 @@ Suite *sip_txn_suite(void)
 	tcase_add_test(tc, test_udp_unreachable_spares_answered);
 	tcase_add_test(tc, test_unreachable_only_its_address);
 	tcase_add_test(tc, test_unreachable_quoted_request_only);
+	tcase_add_test(tc, test_unreachable_index_holds_unanswered);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -607,6 +607,25 @@ int sip_trunk_res_status(struct sip_trunk *t, const struct sip_txn_dest *d, unsi
 	return -ENOENT;
 }
 
+bool sip_trunk_res_icmp(struct sip_trunk *t, const struct sip_txn_dest *d)
+{
+	struct sip_target *tg;
+
+	if (!t->res || !(tg = target_of(t->res, d)) || tg->proto != d->proto)
+		return false;
+	tg->icmp++;
+	return true;
+}
+
+unsigned sip_trunk_res_icmp_total(const struct sip_trunk *t)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; t->res && i < t->res->n; i++)
+		n += t->res->tg[i].icmp;
+	return n;
+}
+
 bool sip_trunk_res_has_addr(const struct sip_trunk *t, int family, const uint8_t *addr,
 			    uint16_t port)
 {
@@ -697,8 +716,10 @@ void sip_trunk_res_vty_show(struct vty *vty, const struct sip_trunk *t)
 		if (tg->last_status)
 			vty_out(vty, ", last %u %llu s ago", tg->last_status,
 				(unsigned long long)((now - tg->last_status_ms) / 1000));
-		vty_out(vty, ", %u responses, %u failures%s", tg->responses, tg->failures,
-			VTY_NEWLINE);
+		vty_out(vty, ", %u responses, %u failures", tg->responses, tg->failures);
+		if (tg->icmp)
+			vty_out(vty, ", ICMP unreachable %u", tg->icmp);
+		vty_out(vty, "%s", VTY_NEWLINE);
 	}
 }
 

@@ -30,6 +30,7 @@ struct sip_target {
 	unsigned last_status;	/* the last final response from it (0: none yet) */
 	uint64_t last_status_ms;
 	unsigned responses, failures;
+	unsigned icmp; /* ICMP unreachable errors for requests sent to it (UDP) */
 };
 
 struct sip_trunk_res {
@@ -76,6 +77,11 @@ bool sip_trunk_res_has_addr(const struct sip_trunk *t, int family, const uint8_t
 			    uint16_t port);
 /* Is d exactly one of t's targets (address, port, transport)? */
 bool sip_trunk_res_has_dest(const struct sip_trunk *t, const struct sip_txn_dest *d);
+/* An ICMP unreachable for a request sent to d: counted on t's target
+ * there, if it has one; whether it had. */
+bool sip_trunk_res_icmp(struct sip_trunk *t, const struct sip_txn_dest *d);
+/* The ICMP unreachable errors counted on all of t's targets */
+unsigned sip_trunk_res_icmp_total(const struct sip_trunk *t);
 
 /* A trunk "remote": an IP address, or a host name of RFC 1123 form. */
 bool sip_trunk_host_valid(const char *host);

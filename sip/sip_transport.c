@@ -843,7 +843,8 @@ static void udp_err(void *priv, const struct loop_udp_err *e)
 		t->icmp_unlogged = 0;
 	} else
 		t->icmp_unlogged++;
-	if (t->conn_error && !sip_sec_cfg.icmp_ignore && !rsp)
+	/* (with icmp-errors ignore the UA only counts it on the trunks) */
+	if (t->conn_error && !rsp)
 		t->conn_error(t->priv, SIP_PROTO_UDP, (struct sockaddr *)&dst, dlen, &which);
 }
 

@@ -501,6 +501,14 @@ static void on_conn_error(void *priv, enum sip_proto proto, const struct sockadd
 	if (plen > sizeof(d.addr))
 		return;
 	memcpy(&d.addr, peer, plen);
+	if (proto == SIP_PROTO_UDP) {
+		struct sip_trunk *t;
+
+		/* an ICMP error: counted on the trunks' targets there */
+		llist_for_each_entry(t, &sip_cfg.trunks, list) sip_trunk_res_icmp(t, &d);
+		if (sip_sec_cfg.icmp_ignore)
+			return;
+	}
 	sip_txn_layer_transport_error(ua->tl, &d, which);
 }
 

@@ -562,6 +562,8 @@ DEFUN(show_sip_trunks, show_sip_trunks_cmd, "show sip trunks",
 			sip_trunk_state_name(t), reg, t->calls, t->max_calls);
 		if (sip_trunk_last_status(t, &st, &ago))
 			vty_out(vty, ", last response %u %u s ago", st, ago);
+		if (sip_trunk_res_icmp_total(t))
+			vty_out(vty, ", ICMP unreachable %u", sip_trunk_res_icmp_total(t));
 		vty_out(vty, "%s", VTY_NEWLINE);
 		sip_trunk_res_vty_show(vty, t);
 	}

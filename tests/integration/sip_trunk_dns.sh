@@ -280,6 +280,12 @@ nicmp=$(sed -n 's/^udp targets: ICMP unreachable \([0-9]*\) .*/\1/p' <<<"$sec")
 check "it:sip-trunk-dns:icmp:counted (show sip security: ${nicmp:-none})" test "${nicmp:-0}" -ge 2
 check "it:sip-trunk-dns:icmp:show-last" grep -qE \
 	"^udp targets: .*; last [0-9.]+:[0-9]+ port unreachable" <<<"$sec"
+trunks=$(vty $VTY "show sip trunks")
+grep -E "^closedonly|target shut.closed.test" <<<"$trunks" | sed 's/^/   /'
+check "it:sip-trunk-dns:icmp:per-target (show sip trunks)" grep -qE \
+	"target shut.closed.test UDP:127.0.0.10:$CLOSED .*, ICMP unreachable [1-9]" <<<"$trunks"
+check "it:sip-trunk-dns:icmp:per-trunk (show sip trunks: closedonly)" grep -qE \
+	"^closedonly .*, ICMP unreachable [1-9]" <<<"$trunks"
 # "icmp-errors ignore" (where forged ICMP errors matter more than dead
 # targets): the same call is counted and logged, and ends by Timer B only
 vty $VTY enable "configure terminal" "sip" "icmp-errors ignore" >/dev/null

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/linuxlist.h>
@@ -156,6 +158,7 @@ struct sip_txn_layer {
 	struct osmo_tdef *tdefs;
 	struct llist_head buckets[N_BUCKETS];
 	struct llist_head dbuckets[N_DBUCKETS];
+	uint32_t dseed; /* random: which addresses share a bucket is not known outside */
 	unsigned count;
 };
 
@@ -678,6 +681,8 @@ struct sip_txn_layer *sip_txn_layer_alloc(void *ctx, const struct sip_txn_layer_
 
 	if (!tl)
 		return NULL;
+	if (getrandom(&tl->dseed, sizeof(tl->dseed), GRND_NONBLOCK) != sizeof(tl->dseed))
+		tl->dseed = (uint32_t)(uintptr_t)tl ^ (uint32_t)time(NULL);
 	if (!registered) {
 		for (unsigned i = 0; i < ARRAY_SIZE(txn_fsms); i++)
 			OSMO_ASSERT(osmo_fsm_register(&txn_fsms[i]) == 0);
@@ -736,9 +741,9 @@ static uint32_t txn_bucket(const struct sip_txn_info *info)
 
 /* The destination's bucket: transport, address and port (the fields
  * dest_eq compares, so equal destinations share it) */
-static uint32_t dest_bucket(const struct sip_txn_dest *d)
+static uint32_t dest_bucket(const struct sip_txn_layer *tl, const struct sip_txn_dest *d)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)d->proto;
+	uint32_t h = (2166136261u ^ tl->dseed ^ (uint32_t)d->proto) * 16777619u;
 
 	if (d->addr.ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)&d->addr;
@@ -796,7 +801,7 @@ static struct sip_txn *txn_new(struct sip_txn_layer *tl, enum sip_txn_kind kind,
 	osmo_fsm_inst_update_id_f_sanitize(fi, '-', "%s", t->branch);
 	llist_add(&t->hlist, &tl->buckets[txn_bucket(info)]);
 	if (kind == SIP_TXN_ICT || kind == SIP_TXN_NICT) {
-		llist_add(&t->dlist, &tl->dbuckets[dest_bucket(d)]);
+		llist_add(&t->dlist, &tl->dbuckets[dest_bucket(tl, d)]);
 		t->in_dlist = true;
 	}
 	tl->count++;
@@ -1016,7 +1021,7 @@ unsigned sip_txn_layer_pending_toward(struct sip_txn_layer *tl, const struct sip
 	struct sip_txn *t;
 	unsigned n = 0;
 
-	llist_for_each_entry(t, &tl->dbuckets[dest_bucket(d)], dlist) n += dest_eq(&t->dest, d);
+	llist_for_each_entry(t, &tl->dbuckets[dest_bucket(tl, d)], dlist) n += dest_eq(&t->dest, d);
 	return n;
 }
 
@@ -1071,7 +1076,7 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 	}
 	/* (the TU hears of it from a timer of its own: nothing leaves the
 	 * list under this walk) */
-	llist_for_each_entry_safe(t, n, &tl->dbuckets[dest_bucket(d)], dlist)
+	llist_for_each_entry_safe(t, n, &tl->dbuckets[dest_bucket(tl, d)], dlist)
 	{
 		if (t->terminating)
 			continue;

@@ -34,7 +34,7 @@ cleanup() {
 	fi
 	if [ -n "${TANDEM_KEEP:-}" ]; then
 		echo "kept $TMPD"
-	elif [ -n "${FAILED:-}" ]; then
+	elif [ "${FAILED:-0}" != 0 ]; then
 		_keep_failed
 	else
 		rm -rf "$TMPD"

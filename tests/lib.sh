@@ -95,6 +95,28 @@ _sipp_uas_listens() {
 	return 0
 }
 
+# pcap_udp_ready PCAP PORT, pcap_tcp_ready PCAP PORT: the capture writing
+# PCAP (filter: udp or tcp port PORT) records packets. tshark says
+# "Capturing on" before dumpcap's capture runs: in a loaded run a whole call
+# 0.75 s after that line was not in the file (1.5 s between the two seen
+# here at load 6). A datagram to 127.0.0.1:PORT, or a connection attempt
+# (nothing may listen there yet: it is refused), goes every 0.1 s until one
+# is in the file (10 s at most).
+pcap_udp_ready() {
+	until_tenths 100 _pcap_probe "$1" udp "$2"
+}
+pcap_tcp_ready() {
+	until_tenths 100 _pcap_probe "$1" tcp "$2"
+}
+_pcap_probe() {
+	if [ "$2" = udp ]; then
+		echo tandem-capture-probe >"/dev/udp/127.0.0.1/$3"
+	else
+		: <>"/dev/tcp/127.0.0.1/$3"
+	fi 2>/dev/null
+	tshark -r "$1" -c 1 2>/dev/null | grep -q .
+}
+
 # ports BASE NAME...: the variables NAME... get the ports BASE, BASE+1, ...
 # in that order (a script's ports listed once, no number written twice)
 ports() {

@@ -519,7 +519,9 @@ have_tshark=""
 if command -v tshark >/dev/null; then
 	start_bg "$TMPD/cap.log" tshark -i lo -f "udp port $UAS2" -w "$TMPD/sipi.pcap"
 	cap=$BG_PID
-	wait_ev "$TMPD/cap.log" "Capturing on" 300 && have_tshark=1
+	wait_ev "$TMPD/cap.log" "Capturing on" 300 && pcap_udp_ready "$TMPD/sipi.pcap" $UAS2 &&
+		have_tshark=1
+	[ -n "$have_tshark" ] || fail "it:iw-calls:sip-i:capture-running (tshark on lo, udp port $UAS2)"
 fi
 start_bg "$TMPD/uas-sipi.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $UAS2 -m 1 -nostdin \
 	-trace_msg -message_file "$TMPD/uas-sipi.msg"
@@ -536,7 +538,7 @@ if [ -n "$have_tshark" ]; then
 	# 0.3 s after the call, dumpcap had not written the call's packets)
 	_pcap_bye() {
 		tshark -r "$TMPD/sipi.pcap" -d "udp.port==$UAS2,sip" -Y sip.Method==BYE 2>/dev/null |
-			grep -q .
+			grep -q "BYE sip:"
 	}
 	until_tenths 200 _pcap_bye || echo "   the capture file still has no BYE after 20 s"
 	kill -INT "$cap"

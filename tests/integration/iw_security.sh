@@ -135,7 +135,8 @@ have_cap=""
 if command -v tshark >/dev/null; then
 	start_bg "$TMPD/cap.log" tshark -i lo -f "tcp port $M3UA" -w "$TMPD/m3ua.pcap"
 	cap=$BG_PID
-	wait_ev "$TMPD/cap.log" "Capturing on" 300 && have_cap=1
+	wait_ev "$TMPD/cap.log" "Capturing on" 300 && pcap_tcp_ready "$TMPD/m3ua.pcap" $M3UA &&
+		have_cap=1
 fi
 out=$TMPD/sw.out
 mkfifo "$TMPD/sw.in"

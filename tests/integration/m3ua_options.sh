@@ -17,7 +17,8 @@ have_cap=""
 if command -v tshark >/dev/null; then
 	start_bg "$TMPD/cap.log" tshark -i lo -f "tcp port $SG" -w "$TMPD/m3ua.pcap"
 	cap=$BG_PID
-	wait_ev "$TMPD/cap.log" "Capturing on" 300 && have_cap=1
+	wait_ev "$TMPD/cap.log" "Capturing on" 300 && pcap_tcp_ready "$TMPD/m3ua.pcap" $SG &&
+		have_cap=1
 fi
 
 cat >"$TMPD/t.cfg" <<CFG

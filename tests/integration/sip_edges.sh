@@ -376,7 +376,9 @@ have_tshark=""
 if command -v tshark >/dev/null; then
 	start_bg "$TMPD/cap-sipt.log" tshark -i lo -f "udp port $UAS9" -w "$TMPD/sipt.pcap"
 	cap=$BG_PID
-	wait_ev "$TMPD/cap-sipt.log" "Capturing on" 300 && have_tshark=1
+	wait_ev "$TMPD/cap-sipt.log" "Capturing on" 300 && pcap_udp_ready "$TMPD/sipt.pcap" $UAS9 &&
+		have_tshark=1
+	[ -n "$have_tshark" ] || fail "it:sip-edges:sip-t:capture-running (tshark on lo, udp port $UAS9)"
 fi
 start_bg "$TMPD/uas-sipt.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $UAS9 -m 1 -nostdin \
 	-trace_msg -message_file "$TMPD/uas-sipt.msg"

@@ -395,6 +395,13 @@ static void worker_cmd(void *priv)
 			if (cmd.cfg.rtcp_mux)
 				chan_mux_on(c);
 			chan_configure(c, &cmd.cfg);
+			/* the RTP timeout counts from the new configuration (the
+			 * answer): one that ran out while the call was ringing
+			 * without media was reported then, and ignored as the
+			 * call was not up, and never again: an answered call
+			 * without RTP stayed up for ever */
+			c->last_rx_ns = loop_now_ns();
+			c->timeout_reported = false;
 			break;
 		case CMD_QUERY:
 			if (c && c->in_use) {

@@ -1044,6 +1044,43 @@ START_TEST(test_tick_tenth_many_channels)
 }
 END_TEST
 
+/* The RTP timeout runs from the channel's last configuration: one that
+ * ran out before it (a call ringing for longer than the timeout, without
+ * early media; the signalling side ignores it then) is reported again
+ * once the new configuration (the answer) has had no RTP for as long. */
+START_TEST(test_timeout_rearmed_by_modify)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {.workers = 1,
+				.chans_per_worker = 2,
+				.rtp_port_min = 26040,
+				.rtp_port_max = 26043,
+				.rtp_timeout_ms = 300};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct media_chan_cfg cc = {.mode = MEDIA_MODE_IDLE, .latch = true};
+	uint32_t a;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	ck_assert_int_eq(media_chan_alloc(e, -1, &a, NULL), 0);
+	/* "ringing": no RTP for longer than the timeout, reported once */
+	for (int i = 0; i < 300 && log.timeouts < 1; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.timeouts, 1);
+	turn(l, 400);
+	ck_assert_int_eq(log.timeouts, 1);
+	/* "answered": a new configuration, still no RTP: reported again */
+	ck_assert_int_eq(media_chan_modify(e, a, &cc), 0);
+	for (int i = 0; i < 300 && log.timeouts < 2; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.timeouts, 2);
+	media_engine_stop(e);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 Suite *media_worker_suite(void)
 {
 	Suite *s = suite_create("media_worker");
@@ -1062,6 +1099,7 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_rtcp_mux_from_alloc);
 	tcase_add_test(tc, test_tick_many_channels);
 	tcase_add_test(tc, test_tick_tenth_many_channels);
+	tcase_add_test(tc, test_timeout_rearmed_by_modify);
 	suite_add_tcase(s, tc);
 	return s;
 }

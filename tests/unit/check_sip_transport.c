@@ -479,6 +479,25 @@ static const struct sip_txn_user_ops icmp_uops = {
 	.terminated = icmp_u_terminated,
 };
 
+/* A transport and a transaction layer over it, ICMP errors reported to
+ * the layer (IS: the side the callbacks count on) */
+static void icmp_side_open(struct icmp_side *s, struct loop *l)
+{
+	IS = s;
+	s->t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, s);
+	s->tl = sip_txn_layer_alloc(unit_ctx, &icmp_lops, s, NULL);
+	sip_transport_on_conn_error(s->t, icmp_conn_error);
+}
+
+static void icmp_side_close(struct icmp_side *s, struct loop *l)
+{
+	sip_txn_layer_free(s->tl);
+	sip_transport_free(s->t);
+	turn_until(l, NULL, 0, 20);
+	loop_free(l);
+	IS = NULL;
+}
+
 static struct sip_txn_info icmp_info(const char *method, const char *branch)
 {
 	return (struct sip_txn_info){
@@ -531,14 +550,11 @@ START_TEST(test_udp_icmp_unreachable)
 	struct pollfd p = {.fd = lfd, .events = POLLIN};
 	uint64_t t0;
 
-	IS = &s;
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&live, sizeof(live)), 0);
 	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&live, &llen), 0);
 	memcpy(&dd.addr, &dead, sizeof(dead));
 	memcpy(&dl.addr, &live, sizeof(live));
-	s.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, &s);
-	s.tl = sip_txn_layer_alloc(unit_ctx, &icmp_lops, &s, NULL);
-	sip_transport_on_conn_error(s.t, icmp_conn_error);
+	icmp_side_open(&s, l);
 	ls = sip_transport_listen(s.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
 	ck_assert_ptr_nonnull(ls);
 
@@ -586,12 +602,8 @@ START_TEST(test_udp_icmp_unreachable)
 		ck_assert_int_eq(s.rx, 1);
 	}
 
-	sip_txn_layer_free(s.tl);
 	close(lfd);
-	sip_transport_free(s.t);
-	turn_until(l, NULL, 0, 20);
-	loop_free(l);
-	IS = NULL;
+	icmp_side_close(&s, l);
 }
 END_TEST
 
@@ -612,10 +624,7 @@ START_TEST(test_udp_icmp6_unreachable)
 	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
 	uint64_t t0;
 
-	IS = &s;
-	s.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, &s);
-	s.tl = sip_txn_layer_alloc(unit_ctx, &icmp_lops, &s, NULL);
-	sip_transport_on_conn_error(s.t, icmp_conn_error);
+	icmp_side_open(&s, l);
 	ls = sip_transport_listen(s.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
 	if (!ls || fd < 0 || bind(fd, (struct sockaddr *)&dead, sizeof(dead)) < 0) {
 		if (fd >= 0)
@@ -643,11 +652,7 @@ START_TEST(test_udp_icmp6_unreachable)
 	ck_assert_ptr_nonnull(sip_transport_icmp_last(s.t, &what));
 	ck_assert_str_eq(what, "port unreachable");
 
-	sip_txn_layer_free(s.tl);
-	sip_transport_free(s.t);
-	turn_until(l, NULL, 0, 20);
-	loop_free(l);
-	IS = NULL;
+	icmp_side_close(&s, l);
 }
 END_TEST
 
@@ -721,11 +726,8 @@ START_TEST(test_udp_icmp_quotes_the_request)
 	struct sip_txn_info one = icmp_info("INVITE", "z9hG4bK-q-one");
 	struct sip_txn_dest dd = {.proto = SIP_PROTO_UDP, .addr_len = sizeof(dead)};
 
-	IS = &s;
 	memcpy(&dd.addr, &dead, sizeof(dead));
-	s.t = sip_transport_alloc(unit_ctx, l, NULL, test_frame, icmp_rx, &s);
-	s.tl = sip_txn_layer_alloc(unit_ctx, &icmp_lops, &s, NULL);
-	sip_transport_on_conn_error(s.t, icmp_conn_error);
+	icmp_side_open(&s, l);
 	ls = sip_transport_listen(s.t, SIP_PROTO_UDP, (struct sockaddr *)&addr, sizeof(addr), NULL);
 	ck_assert_ptr_nonnull(ls);
 	ck_assert_ptr_nonnull(sip_txn_client_start(s.tl, &one, (const uint8_t *)inv,
@@ -737,11 +739,7 @@ START_TEST(test_udp_icmp_quotes_the_request)
 	ck_assert_int_eq(s.quoted, s.conn_errors);
 	ck_assert_int_eq(s.timeouts, 0);
 
-	sip_txn_layer_free(s.tl);
-	sip_transport_free(s.t);
-	turn_until(l, NULL, 0, 20);
-	loop_free(l);
-	IS = NULL;
+	icmp_side_close(&s, l);
 }
 END_TEST
 

@@ -40,7 +40,7 @@
 #   1024): a few make its sends fail with ENOBUFS, as a starved loop does
 #   SCALE_STALL_S=N: tandemd stopped N s (SIGSTOP) after the 10 s held
 #   measurement, as a CPU-starved one: its due timers then send in a burst
-#   SCALE_AFTER_S=20: how long RSS is watched after the last call (the idle
+#   SCALE_AFTER_S=60: how long RSS is watched after the last call (the idle
 #   heap trim of interwork/iw_mem.c comes 5 s after the calls fell to half,
 #   then every 10 s for a minute: heap, UDP send slots, receive buffer
 #   rings, media command queues); done early once within 10 % of idle,
@@ -50,127 +50,13 @@
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000-33329 (remote ends
 # 34000+, nobody sends), RTP 36000-59999.
-source "$(dirname "$0")/../lib.sh"
-rmdir "$TMPD" && TMPD=$(mktemp -d /tmp/tandem-bench-scale.XXXXXX)
-command -v sipp >/dev/null || { skip "scale: sipp is not installed"; exit 0; }
-command -v taskset >/dev/null || { skip "scale: taskset is missing"; exit 0; }
-[ -x "$BUILD/peers/isup-switch" ] || { skip "scale: isup-switch not built (make peers)"; exit 0; }
+BENCH=scale
+source "$(dirname "$0")/scale/common.sh"
 WANT=${SCALE_CALLS:-10000}
 RATE=${SCALE_RATE:-100}
 HOLD_S=${SCALE_HOLD_S:-20}
 [ "$HOLD_S" -ge 15 ] || HOLD_S=15 # the 10 s held measurement ends before the first BYE
-SRV_CPU=0 PEER_CPU=1
-[ "$(nproc)" -ge 2 ] || { SRV_CPU=0 PEER_CPU=0; }
-SIP=26700 VTY=26701 UACP=26702 M3UA0=26703
-NLS=3 CICS=3410 SPANS_PER_LS=110
-NSPANS=$((NLS * SPANS_PER_LS))
-HZ=$(getconf CLK_TCK)
-D=$TOP/tests/bench/cps
-cd "$TMPD" || exit 1
-
-# descriptors: 2 per call, 1 per span, ~100 for the rest (VTY, M3UA, logs,
-# io_uring, eventfds); tandemd raises its soft limit to the hard one
-ulimit -n "$(ulimit -Hn)" 2>/dev/null
-HARD=$(ulimit -Hn)
-SOCKS=2
-UAC_XML=$D/uac.xml
-[ -n "${SCALE_NOACK:-}" ] && UAC_XML=$D/uac_noack.xml
-if [ -n "${SCALE_RTCP_MUX:-}" ]; then
-	SOCKS=1
-	sed 's|a=rtpmap:8 PCMA/8000|a=rtpmap:8 PCMA/8000\n      a=rtcp-mux|' "$UAC_XML" >"$TMPD/uac_mux.xml"
-	UAC_XML=$TMPD/uac_mux.xml
-fi
-CAP=$(((HARD - NSPANS - 100) / SOCKS))
-N=$WANT
-LIMIT=""
-if [ "$HARD" != unlimited ] && [ "$CAP" -lt "$N" ]; then
-	N=$CAP
-	LIMIT="descriptors: hard RLIMIT_NOFILE $HARD allows $CAP calls ($SOCKS socket(s) each, $NSPANS spans)"
-fi
-[ "$N" -le $((NLS * CICS)) ] || N=$((NLS * CICS))
-
-{
-	[ -n "${SCALE_SEND_SLOTS:-}" ] && printf 'loop\n udp-send-slots %d\n' "$SCALE_SEND_SLOTS"
-	cat <<CFG
-log stderr
- logging filter all 1
- logging print category 1
- logging level set-all notice
-line vty
- bind 127.0.0.1 $VTY
-sigtran
-CFG
-	for k in $(seq 1 $NLS); do
-		printf ' asp sg%d\n  remote 127.0.0.1 %d\n  transport tcp\n' $k $((M3UA0 + k - 1))
-	done
-	echo "isup"
-	for k in $(seq 1 $NLS); do
-		s0=$(((k - 1) * SPANS_PER_LS))
-		printf ' linkset sw%d\n  asp sg%d\n  variant itu\n  point-code local 2 remote %d\n' \
-			$k $k $((10 + k))
-		printf '  cic 1 %d span %d-%d\n' $CICS $s0 $((s0 + SPANS_PER_LS - 1))
-	done
-	cat <<CFG
-sip
- listen udp 127.0.0.1 $SIP
- trunk caller
-  remote 127.0.0.1 $UACP
-routing
- numbering country-code 49 national-prefix 0 international-prefix 00
- route to-isup default via $(seq -f 'sw%g' -s ' ' 1 $NLS)
-media
- workers 1
- channels-per-worker 16384
- rtp-timeout 0
- rtp-port-range 36000 59999
- spans 0-$((NSPANS - 1)) e1 local 127.0.0.1 33000 remote 127.0.0.1 34000 frames 8
-CFG
-} >t.cfg
-
-TOTAL_S=$((N / RATE + HOLD_S + 60))
-SW_PIDS=()
-for k in $(seq 1 $NLS); do
-	mkfifo "sw$k.in"
-	start_bg "sw$k.out" taskset -c $PEER_CPU "$BUILD/peers/isup-switch" \
-		--listen "127.0.0.1:$((M3UA0 + k - 1))" --variant itu --opc $((10 + k)) --dpc 2 \
-		--cics 1-$CICS --timeout $((TOTAL_S * 2 + 120)) --auto-answer --script "sw$k.in"
-	SW_PIDS+=("$BG_PID")
-	eval "exec $((k + 2))>sw$k.in"
-	echo "wait-link 120" >&$((k + 2))
-done
-start_bg td.log taskset -c $SRV_CPU "$TANDEMD" -c t.cfg
-TD=$BG_PID
-wait_tcp $VTY 600 || { fail "scale:tandemd-start"; tail -20 td.log; exit 1; }
-up=0
-for _ in $(seq 1 300); do
-	up=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle.* 0 resetting")
-	[ "$up" = $NLS ] && break
-	sleep 0.2
-done
-[ "$up" = $NLS ] || { fail "scale:linksets-up ($up of $NLS)"; vty $VTY "show isup circuits" | head; exit 1; }
-
-cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' /proc/$1/stat; }
-rss_kb() { awk '/^VmRSS/ { print $2 }' /proc/$1/status; }
-fds() { ls /proc/$1/fd | wc -l; }
-metric() { # NAME LABEL-REGEX: the sum of the samples of show metrics that match
-	vty $VTY "show metrics" | awk -v n="$1" -v l="$2" '$1 ~ "^" n "({|$)" && $1 ~ l { s += $2 }
-		END { print s + 0 }'
-}
-sw_count() { # EV-NAME: summed over the switches
-	local t=0 k
-	for k in $(seq 1 $NLS); do t=$((t + $(grep -c "^EV $1 " "sw$k.out"))); done
-	echo $t
-}
-calls_now() { vty $VTY "show calls" | grep -c "^call "; }
-peer_ticks() { # the switches' and sipp's CPU, ticks
-	local t=0 p
-	for p in "${SW_PIDS[@]}" $(pgrep -P "${UAC:-0}" 2>/dev/null); do
-		[ -r /proc/$p/stat ] && t=$((t + $(cpu_ticks $p)))
-	done
-	echo $t
-}
-
-udp_err() { awk '/^Udp:/ { if (h) { print "InErrors " $4 " RcvbufErrors " $6; exit } h = 1 }' /proc/net/snmp; }
+scale_start
 sleep 2
 idle_rss=$(rss_kb $TD) idle_fds=$(fds $TD)
 cp /proc/$TD/smaps smaps_idle.txt 2>/dev/null
@@ -266,7 +152,7 @@ after_rss=$(rss_kb $TD)
 # RSS back near idle: watched for SCALE_AFTER_S s (each second; done early
 # within 10 % of idle)
 late_rss=$after_rss late_s=2
-for _ in $(seq 3 "${SCALE_AFTER_S:-20}"); do
+for _ in $(seq 3 "${SCALE_AFTER_S:-60}"); do
 	[ -z "${SCALE_AFTER_FULL:-}" ] && [ $((late_rss * 10)) -le $((idle_rss * 11)) ] && break
 	kill -0 $TD 2>/dev/null || break
 	sleep 1

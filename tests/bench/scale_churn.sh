@@ -1,0 +1,132 @@
+#!/bin/bash
+# make bench: the busy hour on one box (issue 13): CHURN_CALLS calls up at
+# once on one tandemd for CHURN_S seconds while CHURN_RATE new calls a second
+# replace as many that end (the goal: 10,000 calls, 1,000 CPS, 10 minutes;
+# no failed call, no stuck CIC, the VTY answering within 100 ms).
+#
+#   sipp UAC -> tandemd (SIP -> ISUP, one RTP channel per call bound to its
+#   E1 timeslot) -> M3UA over TCP -> CHURN_LINKSETS libss7 isup-switches
+#   (--auto-answer: ACM, ANM 200 ms later), 3,410 CICs each; the route to
+#   ISUP load-shares over the linksets (tests/bench/scale/common.sh, as
+#   scale_hold.sh).
+#
+# Each call is held CHURN_CALLS / CHURN_RATE s (10 s at the defaults), so
+# after that long the calls up stay at CHURN_CALLS while every second
+# CHURN_RATE calls are set up (INVITE, IAM, ACM, ANM, 200, ACK) and as many
+# released (BYE, REL, RLC, 200). sipp offers rtcp-mux (RFC 5761): one socket
+# per call, so 10,000 calls fit this machine's 20,000 descriptors. tandemd
+# runs pinned to CPU 0, sipp and the switches on CPU 1.
+#
+# Every 10 s: sipp's calls up, created, failed and retransmissions; tandemd's
+# calls (show memory), its CPU (utime+stime, all threads, /proc) and the
+# peers' over the 10 s, its RSS, and how long the VTY took to answer
+# "show isup linksets" (tandem-tool's whole run: start, connect, answer).
+# At the end: the counters of all three (sipp, tandemd's show metrics, the
+# switches' IAM/REL), no call left, every circuit idle.
+#
+#   CHURN_CALLS=10000 CHURN_RATE=1000 CHURN_S=600 (defaults; ~11 minutes)
+#   CHURN_LINKSETS=4 (13,640 CICs: the calls up plus those being set up
+#   and released)
+#   SCALE_KEEP=DIR keeps the logs, samples and counters
+#
+# Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000+ (remote ends 34000+,
+# nobody sends), RTP 36000-59999.
+BENCH=churn
+source "$(dirname "$0")/scale/common.sh"
+WANT=${CHURN_CALLS:-10000}
+RATE=${CHURN_RATE:-1000}
+CHURN_S=${CHURN_S:-600}
+NLS=${CHURN_LINKSETS:-4}
+SCALE_RTCP_MUX=1
+HOLD_S=$((CHURN_S + WANT / RATE + 60))
+scale_start
+[ "$N" -lt "$WANT" ] && echo "churn: $LIMIT"
+CALL_MS=$((N * 1000 / RATE))
+TOTAL=$((RATE * (CALL_MS / 1000 + CHURN_S)))
+sleep 2
+idle_rss=$(rss_kb $TD)
+echo "churn: sipp -> tandemd (SIP -> ISUP) -> M3UA/TCP -> $NLS libss7 isup-switches" \
+	"($((NLS * CICS)) CICs on $NSPANS E1 spans); tandemd on CPU $SRV_CPU, peers on CPU $PEER_CPU;" \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "churn: $RATE CPS, each call held $CALL_MS ms ($N up at once), $TOTAL calls in all" \
+	"($CHURN_S s after the first $((CALL_MS / 1000)) s); rtcp-mux offered"
+
+start_bg uac.out timeout $((TOTAL / RATE + CALL_MS / 1000 + 300)) taskset -c $PEER_CPU sipp \
+	-sf "$UAC_XML" -s 4930123456 127.0.0.1:$SIP -i 127.0.0.1 -p $UACP -r "$RATE" -m "$TOTAL" \
+	-l $((N * 12 / 10)) -d $CALL_MS -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
+	-trace_err -error_file uac_err.log
+UAC=$BG_PID
+t0=$(date +%s)
+c_prev=$(cpu_ticks $TD) p_prev=$(peer_ticks) t_prev=$(date +%s%N)
+created_prev=0
+vty_max=0 vty_over=0 vty_n=0 up_min="" up_max=0 st_ticks=0 st_ns=0 st_calls=0 n_steady=0
+printf '%s\n' "s sipp_up created failed retrans tandemd_calls cpu% peers_cpu% rss_kB vty_ms" >samples.txt
+for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
+	sleep 10
+	kill -0 $UAC 2>/dev/null || break
+	kill -0 $TD 2>/dev/null || break
+	v0=$(date +%s%N)
+	vty $VTY "show isup linksets" >/dev/null
+	v1=$(date +%s%N)
+	vms=$(((v1 - v0) / 1000000))
+	calls=$(vty $VTY "show memory" | sed -n 's/^calls \([0-9]*\):.*/\1/p')
+	c=$(cpu_ticks $TD) p=$(peer_ticks) t=$(date +%s%N)
+	dt=$((c - c_prev)) dns=$((t - t_prev))
+	cpu=$(awk -v d=$((c - c_prev)) -v hz=$HZ -v ns=$((t - t_prev)) 'BEGIN { printf "%.0f", d / hz / (ns / 1e9) * 100 }')
+	pcpu=$(awk -v d=$((p - p_prev)) -v hz=$HZ -v ns=$((t - t_prev)) 'BEGIN { printf "%.0f", d / hz / (ns / 1e9) * 100 }')
+	c_prev=$c p_prev=$p t_prev=$t
+	s=$(($(date +%s) - t0))
+	cur=$(stat_col uac_stat.csv CurrentCall)
+	created=$(stat_col uac_stat.csv TotalCallCreated)
+	dcalls=$((created - created_prev)) created_prev=$created
+	echo "$s $cur $created $(stat_col uac_stat.csv 'FailedCall(C)') $(stat_col uac_stat.csv 'Retransmissions(C)') ${calls:-?} $cpu $pcpu $(rss_kb $TD) $vms" >>samples.txt
+	vty_n=$((vty_n + 1))
+	[ $vms -gt $vty_max ] && vty_max=$vms
+	[ $vms -gt 100 ] && vty_over=$((vty_over + 1))
+	# the steady state: the first calls have ended, sipp still creates
+	if [ "$s" -gt $((CALL_MS / 1000 + 10)) ] && [ "$created" -lt "$TOTAL" ]; then
+		[ -z "$up_min" ] || [ "$cur" -lt "$up_min" ] && up_min=$cur
+		[ "$cur" -gt "$up_max" ] && up_max=$cur
+		st_ticks=$((st_ticks + dt)) st_ns=$((st_ns + dns)) st_calls=$((st_calls + dcalls))
+		n_steady=$((n_steady + 1))
+	fi
+done
+wait $UAC 2>/dev/null
+uac_rc=$?
+t_end=$(date +%s)
+sleep 2
+after_calls=$(calls_now)
+idle_after=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle")
+ok=$(stat_col uac_stat.csv "SuccessfulCall(C)")
+failed=$(stat_col uac_stat.csv "FailedCall(C)")
+rtx=$(stat_col uac_stat.csv "Retransmissions(C)")
+created=$(stat_col uac_stat.csv "TotalCallCreated")
+m_started=$(metric tandem_calls_started_total 'direction="sip-isup"')
+m_answered=$(metric tandem_calls_finished_total 'direction="sip-isup".*result="answered"')
+sw_iam=$(sw_count IAM) sw_rel=$(sw_count REL)
+echo "churn: samples every 10 s (s: seconds since sipp started; cpu%: tandemd's, both threads)"
+column -t samples.txt | sed 's/^/  /'
+echo "churn: results"
+echo "  sipp: created $created of $TOTAL in $((t_end - t0)) s, successful $ok, failed $failed," \
+	"retransmissions $rtx (exit $uac_rc)"
+echo "  steady state ($n_steady samples, $st_calls calls created in them): sipp's calls up" \
+	"$up_min-$up_max, tandemd $(awk -v d=$st_ticks -v hz=$HZ -v ns=$st_ns \
+		'BEGIN { printf "%.1f", ns ? d / hz / (ns / 1e9) * 100 : 0 }') % of a CPU" \
+	"($(awk -v d=$st_ticks -v hz=$HZ -v n=$st_calls 'BEGIN { printf "%.0f", n ? d / hz * 1e6 / n : 0 }')" \
+	"us per call set up and another released)"
+echo "  VTY (show isup linksets, tandem-tool's whole run): $vty_n asked, longest $vty_max ms," \
+	"$vty_over over 100 ms"
+echo "  tandemd counters (SIP -> ISUP): started $m_started, answered $m_answered; switches: IAM" \
+	"$sw_iam, REL $sw_rel; after: $after_calls calls, $idle_after of $NLS linksets all idle;" \
+	"RSS idle $idle_rss kB, after $(rss_kb $TD) kB"
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log samples.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+check "churn:tandemd-alive" kill -0 $TD
+check "churn:all-$TOTAL-calls-made ($created)" test "$created" = "$TOTAL"
+check "churn:no-failed-call ($failed failed, $ok successful)" test "$failed" = 0 -a "$ok" = "$TOTAL"
+check "churn:held-$N-at-once (steady state $up_min-$up_max)" test "${up_min:-0}" -ge $((N * 95 / 100))
+check "churn:counters-agree (sipp $ok, tandemd answered $m_answered started $m_started, switches IAM $sw_iam REL $sw_rel)" \
+	test "$m_answered" = "$ok" -a "$m_started" = "$created" -a "$sw_iam" = "$created" -a "$sw_rel" = "$ok"
+check "churn:nothing-left ($after_calls calls, $idle_after of $NLS linksets idle)" \
+	test "$after_calls" = 0 -a "$idle_after" = $NLS
+check "churn:vty-within-100ms (longest $vty_max ms of $vty_n)" test "$vty_over" = 0
+exit 0

@@ -11,7 +11,8 @@
  *
  * Script commands (one per line, '#' starts a comment), see README.md.
  * Every event is one stdout line "EV NAME cic=N key=value...", commands echo
- * as "CMD ...", problems as "ERR ...". Exit 0: script done, every expect met;
+ * as "CMD ...", problems as "ERR ...", a main loop that ran a second or more
+ * late as "LAG N ms". Exit 0: script done, every expect met;
  * 1: an expect or command failed; 3: --timeout expired.
  */
 #include <errno.h>
@@ -54,6 +55,7 @@ static volatile sig_atomic_t got_term;
  * and how late the main loop has been running (a starved process). */
 #define ERR_RECENT_MS 3000
 #define LAG_WINDOW_MS 10000
+#define LAG_SAY_MS    1000
 #define ERR_KEEP      4
 static struct {
 	char text[200];
@@ -1286,8 +1288,14 @@ int main(int argc, char **argv)
 		int timeout_ms = IDLE_PUMP_MS;
 
 		now = isw_now_ms();
-		if (woke_by)
+		if (woke_by) {
 			note_lag(now, now - woke_by);
+			/* said as it happens: a test that failed on a late
+			 * message tells the switch's stall from the script's */
+			if (now - woke_by >= LAG_SAY_MS)
+				isw_out("LAG %lld ms: the loop ran that late",
+					(long long)(now - woke_by));
+		}
 		if (now >= deadline) {
 			isw_out("ERR timeout after %ld s", timeout);
 			rc = 3;

@@ -1027,6 +1027,37 @@ START_TEST(test_session_refresh_outlives_leg)
 }
 END_TEST
 
+/* The caller's port closes after its INVITE (it crashed, or gave up
+ * without CANCEL): the kernel refuses our responses (ICMP port
+ * unreachable, quoting them). At the second refused response the leg ends
+ * without anything more sent there, and the owner hears 'gone' (the
+ * circuit is released): ringing (180, 183), or answered (180, 200: no 2xx
+ * retransmissions for 64*T1 and no BYE). Before, a ringing call stayed
+ * until the callee answered, and an answered one until the no-ACK BYE. */
+START_TEST(test_uas_caller_unreachable)
+{
+	for (int answered = 0; answered < 2; answered++) {
+		struct sip_leg *leg;
+
+		bed_start();
+		leg = uas_invite();
+		close(T.peer);
+		T.peer = -1;
+		ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+		pump(50);
+		ck_assert_int_eq(T.ev.gone, 0);
+		ck_assert_int_eq(sip_leg_respond(leg, answered ? 200 : 183, NULL), 0);
+		for (int i = 0; i < 20 && !T.ev.gone; i++)
+			pump(10);
+		ck_assert_int_eq(T.ev.gone, 1);
+		ck_assert_int_eq(T.ev.bye + T.ev.cancelled, 0);
+		ck_assert_uint_eq(sip_ua_get_stats(T.ua)->uas_unreachable, 1);
+		ck_assert_uint_eq(sip_ua_get_stats(T.ua)->legs_active, 0);
+		bed_stop();
+	}
+}
+END_TEST
+
 /* --- the state table --- */
 
 /* RFC 3515 in the leg: REFER handed to the owner's refer op, the 202 and
@@ -1426,6 +1457,7 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_session_timer_expires);
 	tcase_add_test(tc, test_session_timer_we_refresh);
 	tcase_add_test(tc, test_session_refresh_outlives_leg);
+	tcase_add_test(tc, test_uas_caller_unreachable);
 	tcase_add_test(tc, test_uas_auth_answers_tagged);
 	tcase_add_test(tc, test_state_table);
 	tcase_add_test(tc, test_stateless_reply_tagged);

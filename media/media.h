@@ -175,6 +175,10 @@ const struct media_cfg *media_engine_cfg(const struct media_engine *e);
 struct media_worker_stats {
 	unsigned chans; /* allocated, as the signalling side sees it */
 	uint64_t rx_pkts, tx_pkts, rx_bad, timeouts, ev_dropped;
+	/* channel frees its full command queue made wait (sent once there
+	 * was room), and those waiting now */
+	uint64_t frees_deferred;
+	unsigned frees_waiting;
 	uint64_t rx_refused; /* media admission: packets from sources not admitted */
 	/* overload (worker.c worker_health): datagrams the kernel dropped
 	 * because the worker did not read them in time, sends refused for
@@ -217,7 +221,13 @@ int media_chan_alloc_mux(struct media_engine *e, int worker, uint32_t *id,
 int media_chan_modify(struct media_engine *e, uint32_t id, const struct media_chan_cfg *cfg);
 /* Ask the worker for a MEDIA_EV_STATS event. */
 int media_chan_query(struct media_engine *e, uint32_t id);
+/* Ends the channel; its slot is handed out again after the worker's
+ * MEDIA_EV_FREED. A full command queue does not lose it: it waits for
+ * room (media_worker_stats frees_deferred). */
 int media_chan_free(struct media_engine *e, uint32_t id);
+/* Tests: the worker leaves its commands queued while held, as a worker
+ * stalled or starved of CPU does. */
+void media_test_hold_worker(struct media_engine *e, unsigned wi, bool hold);
 /* Play a call-progress tone toward TDM ("ringback", "busy", "congestion",
  * "dial") from a plan ("us", "itu"); tone NULL stops it. It replaces what
  * RTP brings while it plays. */

@@ -497,9 +497,11 @@ DEFUN(show_media, show_media_cmd, "show media",
 			s.rx_refused, VTY_NEWLINE);
 		vty_out(vty,
 			"worker %u: %s; kernel drops %" PRIu64 " sends refused %" PRIu64
-			" tick late max %u ms; overloaded %" PRIu64 " times%s",
+			" tick late max %u ms; overloaded %" PRIu64 " times; channel frees that"
+			" waited for room %" PRIu64 " (%u now)%s",
 			i, s.overloaded ? "OVERLOADED" : "keeping up", s.kernel_drops,
-			s.send_refused, s.late_max_ms, s.overloads, VTY_NEWLINE);
+			s.send_refused, s.late_max_ms, s.overloads, s.frees_deferred,
+			s.frees_waiting, VTY_NEWLINE);
 		vty_out(vty, "worker %u: path %s%s", i, s.path ? s.path : "sockets", VTY_NEWLINE);
 		if (s.xdp)
 			vty_out(vty,

@@ -344,6 +344,8 @@ static void worker_cmd(void *priv)
 	struct media_worker *w = priv;
 	struct media_cmd cmd;
 
+	if (atomic_load_explicit(&w->test_hold, memory_order_acquire))
+		return; /* a test holds its commands (media_test_hold_worker) */
 	while (spsc_pop(w->cmdq, &cmd)) {
 		struct media_chan *c =
 			cmd.slot < w->e->cfg.chans_per_worker ? &w->chans[cmd.slot] : NULL;
@@ -712,6 +714,41 @@ out:
 
 /* --- signalling side --- */
 
+static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd);
+
+/* Send the frees that waited for room, in order; false when the queue
+ * filled again (the rest wait on) */
+static bool frees_flush(struct media_engine *e)
+{
+	bool all = true;
+
+	for (unsigned i = 0; i < e->nw; i++) {
+		struct media_worker *w = &e->w[i];
+		unsigned k = 0;
+
+		while (k < w->n_free_later) {
+			struct media_cmd cmd = {.op = CMD_FREE, .slot = w->free_later[k]};
+
+			if (cmd_send(e, i, &cmd) < 0)
+				break;
+			k++;
+		}
+		memmove(w->free_later, w->free_later + k,
+			(w->n_free_later - k) * sizeof(w->free_later[0]));
+		w->n_free_later -= k;
+		all = all && !w->n_free_later;
+	}
+	return all;
+}
+
+static void free_retry_cb(void *priv)
+{
+	struct media_engine *e = priv;
+
+	if (e->running && !frees_flush(e))
+		loop_timer_schedule(e->sig, &e->free_retry, 10000);
+}
+
 static void engine_events(void *priv)
 {
 	struct media_engine *e = priv;
@@ -745,6 +782,12 @@ static void engine_events(void *priv)
 			e->cb(e->priv, &ev);
 		}
 	}
+	/* the worker took commands: room for frees that waited */
+	for (unsigned i = 0; i < e->nw; i++)
+		if (e->w[i].n_free_later) {
+			frees_flush(e);
+			break;
+		}
 }
 
 /* The channel array (16,384 x 2,160 B a worker in a large configuration):
@@ -796,6 +839,8 @@ static size_t chans_trim(struct media_worker *w)
 static int engine_destructor(struct media_engine *e)
 {
 	media_engine_stop(e);
+	if (e->sig)
+		loop_timer_cancel(e->sig, &e->free_retry);
 	for (unsigned i = 0; e->w && i < e->nw; i++) {
 		if (e->w[i].chans)
 			munmap(e->w[i].chans, chans_bytes(e));
@@ -839,6 +884,7 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		return NULL;
 	}
 	e->sig = sig_loop;
+	loop_timer_init(&e->free_retry, free_retry_cb, e);
 	e->cb = cb;
 	e->priv = priv;
 	e->nw = e->cfg.workers;
@@ -868,13 +914,14 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		w->evq = spsc_alloc(e, QUEUE_DEPTH, sizeof(struct media_event));
 		w->chans = chans_map(e);
 		w->live_slots = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
+		w->free_later = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		/* a root of its own: a walk of the signalling tree ("show
 		 * talloc-context", leak checks) never meets the worker's
 		 * allocations while it makes them */
 		w->ctx = talloc_named_const(NULL, 0, "media worker");
 		e->slot_port[i] = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
-		if (!w->cmdq || !w->evq || !w->chans || !w->live_slots || !w->ctx ||
-		    !e->slot_port[i] ||
+		if (!w->cmdq || !w->evq || !w->chans || !w->live_slots || !w->free_later ||
+		    !w->ctx || !e->slot_port[i] ||
 		    media_slot_pool_init(e, &e->slots[i], e->cfg.chans_per_worker) < 0)
 			goto fail;
 	}
@@ -910,6 +957,8 @@ int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 	out->rx_bad = atomic_load_explicit(&w->rx_bad, memory_order_relaxed);
 	out->timeouts = atomic_load_explicit(&w->timeouts, memory_order_relaxed);
 	out->ev_dropped = w->ev_dropped;
+	out->frees_deferred = w->frees_deferred;
+	out->frees_waiting = w->n_free_later;
 	out->rx_refused = atomic_load_explicit(&w->rx_refused, memory_order_relaxed);
 	out->kernel_drops = atomic_load_explicit(&w->kernel_drops, memory_order_relaxed);
 	out->send_refused = atomic_load_explicit(&w->send_refused, memory_order_relaxed);
@@ -1019,8 +1068,6 @@ size_t media_engine_trim(struct media_engine *e)
 	}
 	return given;
 }
-
-static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd);
 
 static int spans_start(struct media_engine *e)
 {
@@ -1339,9 +1386,34 @@ int media_chan_cot(struct media_engine *e, uint32_t id, enum media_cot mode)
 	return chan_cmd(e, id, &cmd);
 }
 
+void media_test_hold_worker(struct media_engine *e, unsigned wi, bool hold)
+{
+	atomic_store_explicit(&e->w[wi].test_hold, hold, memory_order_release);
+	if (!hold)
+		loop_wake_signal(e->w[wi].cmd_wake);
+}
+
 int media_chan_free(struct media_engine *e, uint32_t id)
 {
 	struct media_cmd cmd = {.op = CMD_FREE};
+	struct media_worker *w;
+	int rc = chan_cmd(e, id, &cmd);
 
-	return chan_cmd(e, id, &cmd);
+	if (rc != -EBUSY)
+		return rc;
+	/* the worker's queue is full (a mass release, a stalled worker):
+	 * the free waits for room, after those already waiting. A slot is
+	 * handed out again only after the worker's FREED, so it cannot be
+	 * here twice but by a second free of the same channel. */
+	w = &e->w[media_chan_worker(id)];
+	if (w->n_free_later >= e->cfg.chans_per_worker)
+		return -EBUSY;
+	if (!w->n_free_later)
+		LOGP(DMEDIA, LOGL_NOTICE,
+		     "media worker %u: command queue full: channel frees wait for room\n", w->idx);
+	w->free_later[w->n_free_later++] = cmd.slot;
+	w->frees_deferred++;
+	if (!loop_timer_pending(&e->free_retry))
+		loop_timer_schedule(e->sig, &e->free_retry, 10000);
+	return 0;
 }

@@ -174,6 +174,13 @@ struct media_worker {
 	/* by span number; made by the signalling thread before CMD_SPAN */
 	struct media_span *spans[MEDIA_MAX_SPANS];
 	unsigned live; /* channels allocated (signalling side's view) */
+	/* signalling side: frees the full command queue refused, sent again
+	 * at the next event drain or by e->free_retry: a free is never lost
+	 * (its slot, RTP ports, descriptors and timeslot would stay taken) */
+	uint32_t *free_later;
+	unsigned n_free_later;
+	uint64_t frees_deferred;
+	_Atomic bool test_hold; /* media_test_hold_worker */
 	/* written by the worker only, read by "show media" */
 	_Atomic uint64_t rx_pkts, tx_pkts, rx_bad, timeouts, rx_refused;
 	/* The worker's own talloc tree, made by the signalling thread and then
@@ -209,7 +216,8 @@ struct media_worker {
 struct media_engine {
 	struct media_cfg cfg;
 	struct loop *sig;
-	struct loop_wake *ev_wake; /* lives in the signalling loop */
+	struct loop_wake *ev_wake;    /* lives in the signalling loop */
+	struct loop_timer free_retry; /* deferred frees (media_worker.free_later) */
 	media_event_cb cb;
 	void *priv;
 	struct media_worker *w;

@@ -153,6 +153,10 @@ void sip_leg_maybe_free(struct sip_leg *leg)
 		sip_txn_detach_user(leg->invite_txn);
 		leg->invite_txn = NULL;
 	}
+	if (leg->refresh_txn) {
+		sip_txn_detach_user(leg->refresh_txn);
+		leg->refresh_txn = NULL;
+	}
 	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATED);
 	if (leg->ops && leg->ops->gone)
 		leg->ops->gone(leg->u, leg);

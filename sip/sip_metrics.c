@@ -60,6 +60,11 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 	tandem_metrics_family(o, "tandem_sip_forks_ended_total", "counter",
 			      "2xx of another fork after the first one: ACKed and ended by BYE");
 	tandem_metrics_sample(o, "tandem_sip_forks_ended_total", (double)s->forks_ended, NULL);
+	tandem_metrics_family(o, "tandem_sip_callers_unreachable_total", "counter",
+			      "Incoming calls ended because our responses to the INVITE could not "
+			      "reach the caller (refused by ICMP twice, or the transport failed)");
+	tandem_metrics_sample(o, "tandem_sip_callers_unreachable_total", (double)s->uas_unreachable,
+			      NULL);
 	sip_registrar_metrics(o);
 }
 

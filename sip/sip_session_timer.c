@@ -64,8 +64,11 @@ static void st_fire(void *priv)
 		/* refresh with an UPDATE without a body (RFC 4028 7.4, RFC 3311) */
 		snprintf(hdr, sizeof(hdr), "Session-Expires: %u;refresher=%s\r\n", leg->st.interval,
 			 leg->uac ? "uac" : "uas");
-		if (sip_leg_start_request(leg, "UPDATE", sip_dialog_next_cseq(leg->dlg), hdr,
-					  &refresh_ops))
+		if (leg->refresh_txn)
+			sip_txn_detach_user(leg->refresh_txn);
+		leg->refresh_txn = sip_leg_start_request(
+			leg, "UPDATE", sip_dialog_next_cseq(leg->dlg), hdr, &refresh_ops);
+		if (leg->refresh_txn)
 			leg->offer_pending = true;
 		sip_st_arm(leg);
 		return;
@@ -102,6 +105,7 @@ static void refresh_rsp(void *tu, struct sip_txn *t, const struct sip_txn_info *
 	if (rsp->status >= 200) {
 		leg->offer_pending = false;
 		sip_txn_detach_user(t);
+		leg->refresh_txn = NULL;
 	}
 	/* RFC 4028 10: a refresh answered 408 or 481 ends the session */
 	if ((rsp->status == 408 || rsp->status == 481) && !sip_leg_ended(leg))
@@ -116,6 +120,7 @@ static void refresh_fail(void *tu, struct sip_txn *t)
 
 	leg->offer_pending = false;
 	sip_txn_detach_user(t);
+	leg->refresh_txn = NULL;
 	/* RFC 4028 10: so does a refresh that timed out (no answer at all) */
 	if (!sip_leg_ended(leg)) {
 		LOGP(DSIP, LOGL_NOTICE, "%s: session refresh unanswered, BYE\n", leg->call_id);

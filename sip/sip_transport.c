@@ -722,51 +722,97 @@ static bool is_token(const char *p, size_t n, size_t max)
 /* The quoted datagram: its request line's method, then the header lines
  * up to the first Via (or v) and that line's branch parameter, all whole
  * inside the quote (one cut off names nothing) and tokens. */
+/* The header's name, when the line p..eol is a header (else NULL): its
+ * length in *nlen; the value starts after *colon */
+static const char *refused_hdr(const char *p, const char *eol, size_t *nlen, const char **colon)
+{
+	const char *c = memchr(p, ':', (size_t)(eol - p));
+
+	if (!c)
+		return NULL;
+	*colon = c;
+	while (c > p && (c[-1] == ' ' || c[-1] == '\t'))
+		c--;
+	*nlen = (size_t)(c - p);
+	return p;
+}
+
+/* The top Via's branch (its first value's) on the line after c */
+static void refused_branch(const char *c, const char *eol, struct sip_refused *r)
+{
+	for (const char *b = c; b + 7 <= eol; b++) {
+		const char *v = b + 7, *ve = v;
+
+		if (strncasecmp(b, "branch=", 7) || (b[-1] != ';' && b[-1] != ' '))
+			continue;
+		while (ve < eol && *ve != ';' && *ve != ',' && *ve != ' ' && *ve != '\t' &&
+		       *ve != '\r')
+			ve++;
+		if (is_token(v, (size_t)(ve - v), 128)) {
+			r->branch = v;
+			r->branch_len = (size_t)(ve - v);
+		}
+		return;
+	}
+}
+
+/* The method of a CSeq value ("1 INVITE") on the line after c */
+static void refused_cseq(const char *c, const char *eol, struct sip_refused *r)
+{
+	const char *m, *me;
+
+	for (m = c + 1; m < eol && (*m == ' ' || *m == '\t'); m++)
+		;
+	while (m < eol && *m >= '0' && *m <= '9')
+		m++;
+	while (m < eol && (*m == ' ' || *m == '\t'))
+		m++;
+	for (me = m; me < eol && *me != ' ' && *me != '\t' && *me != '\r'; me++)
+		;
+	if (me < eol && is_token(m, (size_t)(me - m), 32)) {
+		r->method = m;
+		r->method_len = (size_t)(me - m);
+	}
+}
+
 int sip_refused_parse(const uint8_t *quote, size_t len, struct sip_refused *r)
 {
 	const char *p = (const char *)quote, *end = p + len, *eol, *sp;
+	bool via = false, cseq = false;
 
 	memset(r, 0, sizeof(*r));
-	if (len >= 8 && !memcmp(p, "SIP/2.0 ", 8))
-		return -1;
-	sp = memchr(p, ' ', len);
 	eol = memchr(p, '\n', len);
-	if (!sp || !eol || sp > eol || !is_token(p, (size_t)(sp - p), 32))
-		return 0;
-	r->method = p;
-	r->method_len = (size_t)(sp - p);
-	for (p = eol + 1; p < end; p = eol + 1) {
-		const char *c, *b;
+	if (len >= 8 && !memcmp(p, "SIP/2.0 ", 8)) {
+		r->response = true; /* the method is its CSeq's */
+	} else {
+		sp = memchr(p, ' ', len);
+		if (!sp || !eol || sp > eol || !is_token(p, (size_t)(sp - p), 32))
+			return 0;
+		r->method = p;
+		r->method_len = (size_t)(sp - p);
+		cseq = true;
+	}
+	if (!eol)
+		return r->response;
+	for (p = eol + 1; p < end && !(via && cseq); p = eol + 1) {
+		const char *c;
+		size_t n;
 
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol || eol == p || (eol == p + 1 && *p == '\r'))
 			break; /* cut off, or the end of the headers */
-		c = memchr(p, ':', (size_t)(eol - p));
-		if (!c)
+		if (!refused_hdr(p, eol, &n, &c))
 			continue;
-		while (c > p && (c[-1] == ' ' || c[-1] == '\t'))
-			c--;
-		if (!((c - p == 3 && !strncasecmp(p, "Via", 3)) ||
-		      (c - p == 1 && (*p == 'v' || *p == 'V'))))
-			continue;
-		/* the top Via: its first value's branch */
-		for (b = c; b + 7 <= eol; b++) {
-			const char *v = b + 7, *ve = v;
-
-			if (strncasecmp(b, "branch=", 7) || (b[-1] != ';' && b[-1] != ' '))
-				continue;
-			while (ve < eol && *ve != ';' && *ve != ',' && *ve != ' ' && *ve != '\t' &&
-			       *ve != '\r')
-				ve++;
-			if (is_token(v, (size_t)(ve - v), 128)) {
-				r->branch = v;
-				r->branch_len = (size_t)(ve - v);
-			}
-			break;
+		if (!via && ((n == 3 && !strncasecmp(p, "Via", 3)) ||
+			     (n == 1 && (*p == 'v' || *p == 'V')))) {
+			via = true; /* the top one only */
+			refused_branch(c, eol, r);
+		} else if (!cseq && n == 4 && !strncasecmp(p, "CSeq", 4)) {
+			cseq = true;
+			refused_cseq(c, eol, r);
 		}
-		break;
 	}
-	return 0;
+	return r->response;
 }
 
 static void udp_err(void *priv, const struct loop_udp_err *e)
@@ -804,7 +850,7 @@ static void udp_err(void *priv, const struct loop_udp_err *e)
 		return;
 	t->st.udp_icmp_unreachable++;
 	/* what it refused: a response concerns no client transaction */
-	rsp = sip_refused_parse(e->quote, e->quote_len, &which) < 0;
+	rsp = sip_refused_parse(e->quote, e->quote_len, &which) == 1;
 	tandem_addr_str(&dst, t->icmp_last, sizeof(t->icmp_last));
 	snprintf(t->icmp_last_what, sizeof(t->icmp_last_what), "%s", what);
 	now = loop_now_ns();
@@ -824,17 +870,23 @@ static void udp_err(void *priv, const struct loop_udp_err *e)
 				*colon = 0;
 		} else
 			snprintf(from, sizeof(from), "?");
+		bool inv_rsp = rsp && which.branch_len && which.method_len == 6 &&
+			       !memcmp(which.method, "INVITE", 6);
+
 		LOGP(DSIP, LOGL_NOTICE, "UDP %s: ICMP %s (from %s) for %s%.*s%s%.*s: %s%s%.0u%s\n",
 		     tandem_addr_str(&dst, peer, sizeof(peer)), what, from,
-		     rsp		? "a response"
-		     : which.method_len ? ""
-					: "a datagram",
+		     rsp && which.method_len ? "a response to "
+		     : rsp		     ? "a response"
+		     : which.method_len	     ? ""
+					     : "a datagram",
 		     (int)which.method_len, which.method ? which.method : "",
 		     which.branch_len ? " branch " : "", (int)which.branch_len,
 		     which.branch ? which.branch : "",
 		     sip_sec_cfg.icmp_ignore ? "ignored (icmp-errors ignore)"
-		     : rsp		     ? "no request concerned"
-		     : which.branch_len	     ? "its transaction fails at the second (RFC 3261 18.4)"
+		     : inv_rsp ? "at the second the caller is taken for gone and its call ends "
+				 "(RFC 3261 17.2.4)"
+		     : rsp     ? "no transaction concerned"
+		     : which.branch_len ? "its transaction fails at the second (RFC 3261 18.4)"
 					: "requests to it without a response fail at the second "
 					  "(RFC 3261 18.4)",
 		     t->icmp_unlogged ? ", " : "", t->icmp_unlogged,
@@ -843,8 +895,9 @@ static void udp_err(void *priv, const struct loop_udp_err *e)
 		t->icmp_unlogged = 0;
 	} else
 		t->icmp_unlogged++;
-	/* (with icmp-errors ignore the UA only counts it on the trunks) */
-	if (t->conn_error && !rsp)
+	/* (with icmp-errors ignore the UA only counts it on the trunks; a
+	 * response concerns the server transaction of its request) */
+	if (t->conn_error)
 		t->conn_error(t->priv, SIP_PROTO_UDP, (struct sockaddr *)&dst, dlen, &which);
 }
 

@@ -95,15 +95,17 @@ int sip_transport_send(struct sip_transport *t, enum sip_proto proto, const stru
 		       socklen_t dlen, struct sip_conn *conn, const struct sip_tls_cfg *tls,
 		       const void *buf, size_t len);
 
-/* Which request an ICMP error refused, from what the ICMP message quotes
- * of it: the method of its request line and the branch of its top Via
- * (ours); lengths 0 when the quote does not hold them whole. */
+/* Which message an ICMP error refused, from what the ICMP message quotes
+ * of it: a request's method (request line) and the branch of its top Via
+ * (ours), or a response's to a request of the peer's: that request's
+ * method (CSeq) and branch (top Via: the peer's); lengths 0 when the
+ * quote does not hold them whole. */
 struct sip_refused {
 	const char *method, *branch;
 	size_t method_len, branch_len;
+	bool response;
 };
-/* Find them in a quoted datagram; -1 when it is a response (a refused
- * response concerns no client transaction), else 0. */
+/* Find them in a quoted datagram; 1 when it is a response, else 0. */
 int sip_refused_parse(const uint8_t *quote, size_t len, struct sip_refused *r);
 
 /* A connection we opened could not be used (connect or TLS handshake

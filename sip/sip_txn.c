@@ -1047,6 +1047,29 @@ static void txn_transport_error(struct sip_txn *t, const struct sip_txn_dest *d,
 	txn_terr_later(t); /* a TU callback may end others */
 }
 
+/* The transaction a quoted datagram names: a request of ours (a client
+ * transaction waiting for a response: branch and method), or a response of
+ * ours to the peer's INVITE (its server transaction) */
+static struct sip_txn *quoted_txn(struct sip_txn_layer *tl, const struct sip_txn_dest *d,
+				  const struct sip_refused *which)
+{
+	struct sip_txn_info key = {.branch = tstr_make(which->branch, which->branch_len)};
+	struct sip_txn *t;
+
+	llist_for_each_entry(t, &tl->buckets[txn_bucket(&key)], hlist)
+	{
+		if (t->terminating || !dest_eq(&t->dest, d) ||
+		    strlen(t->branch) != which->branch_len ||
+		    memcmp(t->branch, which->branch, which->branch_len) ||
+		    strlen(t->method) != which->method_len ||
+		    memcmp(t->method, which->method, which->method_len))
+			continue;
+		if (which->response ? t->kind == SIP_TXN_IST : t->in_dlist)
+			return t; /* branch and method name one */
+	}
+	return NULL;
+}
+
 void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_txn_dest *d,
 				   const struct sip_refused *which)
 {
@@ -1059,21 +1082,20 @@ void sip_txn_layer_transport_error(struct sip_txn_layer *tl, const struct sip_tx
 		   !memcmp(which->branch, MAGIC_COOKIE, 7);
 
 	if (one) {
-		struct sip_txn_info key = {.branch = tstr_make(which->branch, which->branch_len)};
-
-		llist_for_each_entry(t, &tl->buckets[txn_bucket(&key)], hlist)
-		{
-			if (t->terminating || !t->in_dlist || !dest_eq(&t->dest, d) ||
-			    strlen(t->branch) != which->branch_len ||
-			    memcmp(t->branch, which->branch, which->branch_len) ||
-			    strlen(t->method) != which->method_len ||
-			    memcmp(t->method, which->method, which->method_len))
-				continue;
-			txn_transport_error(t, d, true);
-			return; /* branch and method name one */
+		/* a response: ours to the peer's INVITE (the peer's branch,
+		 * the CSeq's method), whose transaction's user ends the call
+		 * when the second is refused (17.2.4); a non-INVITE one ends
+		 * by itself */
+		if (!which->response ||
+		    (which->method_len == 6 && !memcmp(which->method, "INVITE", 6))) {
+			t = quoted_txn(tl, d, which);
+			if (t)
+				txn_transport_error(t, d, true);
 		}
 		return;
 	}
+	if (which && which->response)
+		return; /* its request not known: no transaction of ours waits */
 	/* (the TU hears of it from a timer of its own: nothing leaves the
 	 * list under this walk) */
 	llist_for_each_entry_safe(t, n, &tl->dbuckets[dest_bucket(tl, d)], dlist)

@@ -97,7 +97,8 @@ struct sip_ua_cfg {
 struct sip_ua_stats {
 	uint64_t rx_requests, rx_responses, rx_invalid, stateless_replies;
 	uint64_t legs_in, legs_out, legs_active;
-	uint64_t forks_ended; /* a second 2xx of a forked INVITE: ACKed and BYEd */
+	uint64_t forks_ended;	  /* a second 2xx of a forked INVITE: ACKed and BYEd */
+	uint64_t uas_unreachable; /* incoming calls whose caller our responses did not reach */
 };
 
 /* Digest authentication of trunks with require-auth (RFC 7616, RFC 8760). */

@@ -84,6 +84,7 @@ struct sip_leg {
 	bool offer_pending; /* our UPDATE/re-INVITE is out: theirs meets 491 (RFC 3261 14.2,
 			       3311 5.2) */
 	struct osmo_timer_list st_timer;
+	struct sip_txn *refresh_txn; /* our session refresh (UPDATE) out, until its final answer */
 	/* UAS: our reliable provisional, retransmitted until PRACKed (RFC 3262 3) */
 	uint8_t *rel;
 	size_t rel_len;

@@ -572,6 +572,7 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	leg->u = u;
 	leg->trunk = spec->trunk;
 	if (sip_ua_trunk_dest(spec->trunk, &leg->dest) < 0) {
+		sip_leg_detach(leg); /* the owner never had it: no gone */
 		leg->invite_final = true;
 		sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
 		sip_leg_maybe_free(leg);
@@ -602,6 +603,7 @@ struct sip_leg *sip_leg_invite(struct sip_ua *ua, const struct sip_invite_spec *
 	}
 	sip_leg_state_chg(leg, SIP_LEG_S_CALLING);
 	if (leg_send_invite(leg, NULL) < 0) {
+		sip_leg_detach(leg);
 		leg->invite_final = true;
 		sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
 		sip_leg_maybe_free(leg);

@@ -76,9 +76,33 @@ static void uas_invite_timeout(void *tu, struct sip_txn *t)
 	(void)t; /* Timer H: the non-2xx was never ACKed; the leg ends anyway */
 }
 
+/* Our responses to the INVITE cannot reach the caller: the transport
+ * failed to send one, or two were refused by ICMP (the caller's port
+ * closed: it crashed or gave up without CANCEL). 17.2.4 tells the TU;
+ * nothing sent there arrives, so no BYE or final response goes: the leg
+ * ends, and the owner hears 'gone' (a circuit is released with cause 41).
+ * A confirmed dialog stays (its ACK came: the caller was there). */
+static void uas_invite_terr(void *tu, struct sip_txn *t)
+{
+	struct sip_leg *leg = tu;
+
+	(void)t;
+	if (leg->state != SIP_LEG_S_PROCEEDING && leg->state != SIP_LEG_S_ACCEPTED)
+		return;
+	LOGP(DSIP, LOGL_NOTICE,
+	     "%s: our responses to the INVITE do not reach the caller (%s): "
+	     "the call ends\n",
+	     leg->call_id, leg->state == SIP_LEG_S_ACCEPTED ? "2xx, no ACK" : "ringing");
+	leg->ua->st.uas_unreachable++;
+	osmo_timer_del(&leg->ok_timer);
+	osmo_timer_del(&leg->rel_timer);
+	sip_leg_state_chg(leg, SIP_LEG_S_TERMINATING);
+	/* freed when the transaction ends, right after this (uas_invite_gone) */
+}
+
 static const struct sip_txn_user_ops uas_invite_ops = {
 	.timeout = uas_invite_timeout,
-	.transport_error = uas_invite_timeout,
+	.transport_error = uas_invite_terr,
 	.terminated = uas_invite_gone,
 };
 

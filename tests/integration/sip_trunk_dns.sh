@@ -314,6 +314,57 @@ wait_ev "$out" "EV RLC cic=$C1( |$)" 50
 wait "$live2"
 check "it:sip-trunk-dns:icmp:live2-sipp-complete (call, BYE)" test $? -eq 0
 
+# --- a caller gone after its INVITE (crashed, or gave up without CANCEL):
+# its port closes once the 100 came; our 180 and 200 are refused (ICMP
+# port unreachable quoting them), and at the second the call ends: REL
+# cause 41 at once (before: the 2xx went on for 64*T1 until the no-ACK BYE)
+cat >"$TMPD/gone.py" <<'PY'
+import socket, sys
+port, dst = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", port))
+s.settimeout(20)
+body = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\n"
+msg = ("INVITE sip:+4930999000@127.0.0.1:%d SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKgone1\r\n"
+       "From: <sip:+4989555@127.0.0.1>;tag=g1\r\nTo: <sip:+4930999000@127.0.0.1>\r\n"
+       "Call-ID: gone1@caller\r\nCSeq: 1 INVITE\r\nContact: <sip:c@127.0.0.1:%d>\r\n"
+       "Max-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
+       ) % (dst, port, port, len(body), body)
+s.sendto(msg.encode(), ("127.0.0.1", dst))
+while True:
+    r = s.recv(65535).decode(errors="replace")
+    print(r.split("\r\n", 1)[0], flush=True)
+    if r.startswith("SIP/2.0 1"):
+        break
+s.close()
+print("closed", flush=True)
+PY
+start_bg "$TMPD/gone.out" python3 -u "$TMPD/gone.py" $TGT $SIP
+gone=$BG_PID
+wait_ev "$TMPD/gone.out" "^closed" 100 || fail "it:sip-trunk-dns:caller-gone:no-provisional"
+if wait_ev "$out" "^EV IAM cic=[0-9]+ called=(49)?30999000 " 50; then
+	gcic=$(sed -nE 's/^EV IAM cic=([0-9]+) called=(49)?30999000 .*/\1/p' "$out" | tail -1)
+	sw "ring $gcic"
+	wait_ev "$TMPD/td.log" "ICMP port unreachable .* for a response to INVITE branch z9hG4bKgone1" 50
+	t0=$(date +%s%N)
+	sw "answer $gcic"
+	check "it:sip-trunk-dns:caller-gone:rel (cause 41)" \
+		wait_ev "$out" "^EV REL cic=$gcic cause=41\$" 100
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "   caller gone after its INVITE: 180 and 200 refused, REL ${ms} ms after the ANM (64*T1 here: 3.2 s)"
+	check "it:sip-trunk-dns:caller-gone:rel-within-1.5s (${ms} ms)" test "$ms" -lt 1500
+	check "it:sip-trunk-dns:caller-gone:logged" grep -q \
+		"gone1@caller: our responses to the INVITE do not reach the caller (2xx, no ACK): the call ends" \
+		"$TMPD/td.log"
+	check "it:sip-trunk-dns:caller-gone:counted (tandem_sip_callers_unreachable_total)" eval \
+		'vty $VTY "show metrics" | grep -q "^tandem_sip_callers_unreachable_total 1$"'
+	check "it:sip-trunk-dns:caller-gone:no-bye" eval '! grep -q "no ACK for our 2xx" "$TMPD/td.log"'
+else
+	fail "it:sip-trunk-dns:caller-gone:iam"
+fi
+wait "$gone"
+
 # --- 3xx with a tel: Contact (RFC 3966), and a 3xx not followed
 start_bg "$TMPD/tgt.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $TGT -m 2 -nostdin \
 	-trace_msg -message_file "$TMPD/tgt.msg"

@@ -12,6 +12,10 @@
 #include "interwork/iw_call_int.h"
 #include "sigtran/isup_proto.h"
 #include "sip/sip_uri.h"
+#include "sip/sip_trunk.h"
+#include "sip/sip_ua.h"
+#include "media/media.h"
+#include <arpa/inet.h>
 #include "tests/unit/unit.h"
 
 #define S(x) (1u << (x))
@@ -389,6 +393,75 @@ START_TEST(test_redirect_targets)
 }
 END_TEST
 
+/* An INVITE that cannot even be sent (the trunk has no address
+ * sip_ua_trunk_dest can give: no host, a DNS name not resolved yet): the
+ * UA ended the leg and told the owner 'gone' before sip_leg_invite
+ * returned NULL, so the call was freed under send_invite, which then wrote
+ * to it and released it again (ASan: heap-use-after-free, a double free
+ * without it: the heap corrupted) */
+static struct sip_trunk nohost_trunk = {.name = "nohost", .proto = SIP_PROTO_UDP};
+
+static int nohost_route(void *priv, bool to_sip, const char *e164, struct iw_route_res *res)
+{
+	(void)priv;
+	(void)to_sip;
+	memset(res, 0, sizeof(*res));
+	res->trunk = &nohost_trunk;
+	snprintf(res->number, sizeof(res->number), "%s", e164);
+	return 0;
+}
+
+static void nohost_media_ev(void *priv, const struct media_event *ev)
+{
+	(void)priv;
+	(void)ev;
+}
+
+START_TEST(test_invite_not_sent)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct iw_cfg cfg = {.num = {.cc = "49"}};
+	struct media_cfg mc = {
+		.workers = 1, .chans_per_worker = 4, .rtp_port_min = 26400, .rtp_port_max = 26411};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &mc, nohost_media_ev, NULL);
+	struct media_span_cfg sc = {.id = 0, .frames = 8, .worker = -1};
+	struct sockaddr_in *loc = (struct sockaddr_in *)&sc.local,
+			   *rem = (struct sockaddr_in *)&sc.remote;
+	struct sip_ua *ua = sip_ua_alloc(unit_ctx, l, NULL, NULL, NULL);
+	struct isup_number called = {.noa = 3, .npi = 1};
+	struct iw_leg_in in = {.called = &called};
+	struct iw_leg *leg;
+	struct iw *iw;
+
+	loc->sin_family = rem->sin_family = AF_INET;
+	loc->sin_addr.s_addr = rem->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	loc->sin_port = htons(26420);
+	rem->sin_port = htons(26421);
+	sc.local_len = sc.remote_len = sizeof(struct sockaddr_in);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_nonnull(ua);
+	ck_assert_int_eq(media_engine_add_span(e, &sc), 0);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	iw = iw_alloc(unit_ctx, &cfg, l, e, ua, nohost_route, NULL);
+	ck_assert_ptr_nonnull(iw);
+	strcpy(called.digits, "30123456");
+	leg = fake_leg(iw, 1);
+	leg->span = 0;
+	leg->ts = 1;
+	rel_count = 0;
+	iw_leg_incoming(iw, leg, &in);
+	/* the circuit hears one REL, the call is gone */
+	ck_assert_uint_eq(rel_count, 1);
+	ck_assert_uint_eq(iw_active_calls(iw), 0);
+	iw_free(iw);
+	sip_ua_free(ua);
+	unit_loop_run(l, 20);
+	media_engine_stop(e);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 Suite *iw_call_suite(void)
 {
 	Suite *s = suite_create("iw_call");
@@ -398,6 +471,7 @@ Suite *iw_call_suite(void)
 	tcase_add_test(tc, test_events_refused);
 	tcase_add_test(tc, test_refusals_from_the_circuit);
 	tcase_add_test(tc, test_redirect_targets);
+	tcase_add_test(tc, test_invite_not_sent);
 	suite_add_tcase(s, tc);
 	return s;
 }

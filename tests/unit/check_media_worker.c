@@ -1081,6 +1081,57 @@ START_TEST(test_timeout_rearmed_by_modify)
 }
 END_TEST
 
+/* issue 13: a worker behind on its commands (a mass release, a stall)
+ * filled its queue, and media_chan_free said -EBUSY; its callers went on,
+ * so the channel, its RTP ports, descriptors and timeslot stayed taken for
+ * good (the next call on that circuit failed). The free now waits for
+ * room and goes once there is. */
+START_TEST(test_free_waits_for_room)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct media_cfg cfg = {
+		.workers = 1, .chans_per_worker = 4, .rtp_port_min = 26600, .rtp_port_max = 26615};
+	struct evlog log = {0};
+	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
+	struct media_worker_stats ws;
+	struct sockaddr_storage ls;
+	uint32_t id[2];
+	unsigned queued = 0;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(media_engine_start(e), 0);
+	for (unsigned i = 0; i < 2; i++)
+		ck_assert_int_eq(media_chan_alloc(e, -1, &id[i], &ls), 0);
+	synced(l, e, id[1], &log);
+	/* the worker stalls; queries fill its queue */
+	media_test_hold_worker(e, 0, true);
+	while (queued < 100000 && media_chan_query(e, id[1]) == 0)
+		queued++;
+	ck_assert_uint_gt(queued, 1000);
+	ck_assert_int_eq(media_chan_query(e, id[1]), -EBUSY);
+	ck_assert_int_eq(media_chan_free(e, id[0]), 0);
+	ck_assert_int_eq(media_engine_worker_stats(e, 0, &ws), 0);
+	ck_assert_uint_eq(ws.frees_deferred, 1);
+	ck_assert_uint_eq(ws.frees_waiting, 1);
+	turn(l, 50);
+	ck_assert_int_eq(log.freed, 0);
+	/* the worker goes on: the free reaches it after the queries */
+	media_test_hold_worker(e, 0, false);
+	for (int i = 0; i < 500 && !log.freed; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log.freed, 1);
+	ck_assert_uint_eq(log.last_freed, id[0]);
+	ck_assert_int_eq(media_engine_worker_stats(e, 0, &ws), 0);
+	ck_assert_uint_eq(ws.frees_waiting, 0);
+	ck_assert_uint_eq(ws.chans, 1);
+	/* its slot is handed out again */
+	ck_assert_int_eq(media_chan_alloc(e, -1, &id[0], &ls), 0);
+	media_engine_stop(e);
+	talloc_free(e);
+	loop_free(l);
+}
+END_TEST
+
 Suite *media_worker_suite(void)
 {
 	Suite *s = suite_create("media_worker");
@@ -1100,6 +1151,7 @@ Suite *media_worker_suite(void)
 	tcase_add_test(tc, test_tick_many_channels);
 	tcase_add_test(tc, test_tick_tenth_many_channels);
 	tcase_add_test(tc, test_timeout_rearmed_by_modify);
+	tcase_add_test(tc, test_free_waits_for_room);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -659,7 +659,8 @@ END_TEST
 START_TEST(test_refused_parse)
 {
 	/* what an ICMP error quotes of a request: the method and the top
-	 * Via's branch, whole; a response concerns no client transaction */
+	 * Via's branch, whole; of a response: its request's branch and the
+	 * CSeq's method */
 	static const struct {
 		const char *quote, *method, *branch;
 		int rc;
@@ -683,7 +684,18 @@ START_TEST(test_refused_parse)
 		/* a header merely ending in "via" is not Via */
 		{"INVITE sip:a@b SIP/2.0\r\nX-Via: SIP/2.0/UDP h;branch=z9hG4bKxv\r\n", "INVITE",
 		 "", 0},
-		{"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKr\r\n", "", "", -1},
+		/* a response: its request's branch (top Via) and method (CSeq) */
+		{"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKr1\r\n"
+		 "Via: SIP/2.0/UDP g;branch=z9hG4bKr0\r\nCSeq: 1 INVITE\r\n",
+		 "INVITE", "z9hG4bKr1", 1},
+		{"SIP/2.0 200 OK\r\nCSeq:7 CANCEL\r\nv: x;branch=z9hG4bKc7\r\n", "CANCEL",
+		 "z9hG4bKc7", 1},
+		/* no CSeq, or one cut off: no method */
+		{"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKr\r\n", "", "z9hG4bKr", 1},
+		{"SIP/2.0 200 OK\r\nVia: x;branch=z9hG4bKr\r\nCSeq: 1 INVI", "", "z9hG4bKr", 1},
+		/* a request's method is its request line's */
+		{"INVITE sip:a@b SIP/2.0\r\nCSeq: 1 BYE\r\nVia: x;branch=z9hG4bKq\r\n", "INVITE",
+		 "z9hG4bKq", 0},
 		{"garbage", "", "", 0},
 		/* not tokens (a forged quote aimed at the log): nothing */
 		{"INV\x1b[2JITE sip:a@b SIP/2.0\r\nVia: x;branch=z9hG4bKok\r\n", "", "", 0},

@@ -403,6 +403,49 @@ START_TEST(test_unreachable_quoted_request_only)
 }
 END_TEST
 
+START_TEST(test_unreachable_quoted_response)
+{
+	/* An ICMP error quoting one of our responses to the peer's INVITE
+	 * (the peer's branch, the CSeq's method): the second such error
+	 * fails that INVITE's server transaction (RFC 3261 17.2.4: its user
+	 * ends the call; the caller's port is closed). Nothing else: a
+	 * branch nobody has, a response to a BYE or to a CANCEL with the
+	 * INVITE's branch, a response whose CSeq was cut off, a request of
+	 * ours quoting that branch. */
+	struct sip_refused inv = refused("INVITE", "z9hG4bKr1"), bye = refused("BYE", "z9hG4bKr2"),
+			   cancel = refused("CANCEL", "z9hG4bKr1"),
+			   other = refused("INVITE", "z9hG4bKzz"), cut = refused("", "z9hG4bKr1"),
+			   req = refused("INVITE", "z9hG4bKr1");
+	struct sip_txn *ist;
+
+	inv.response = bye.response = cancel.response = other.response = cut.response = true;
+	rx("BYE", 0, "z9hG4bKr2", true);
+	sip_txn_respond(R.srv, 200, (const uint8_t *)"SIP/2.0 200", 11);
+	rx("INVITE", 0, "z9hG4bKr1", true);
+	ist = R.srv;
+	ck_assert_ptr_nonnull(ist);
+	ck_assert_int_eq(sip_txn_respond(ist, 180, (const uint8_t *)"SIP/2.0 180", 11), 0);
+	for (int i = 0; i < 5; i++)
+		sip_txn_layer_transport_error(tl, &udp, &other);
+	sip_txn_layer_transport_error(tl, &udp, &inv);
+	for (int i = 0; i < 2; i++) {
+		sip_txn_layer_transport_error(tl, &udp, &bye);
+		sip_txn_layer_transport_error(tl, &udp, &cancel);
+		sip_txn_layer_transport_error(tl, &udp, &cut);
+		sip_txn_layer_transport_error(tl, &udp, &req);
+	}
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 0);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 2);
+	/* the second of its own responses refused */
+	sip_txn_layer_transport_error(tl, &udp, &inv);
+	advance(10);
+	ck_assert_int_eq(R.tr_errors, 1);
+	ck_assert_ptr_null(R.srv);
+	ck_assert_uint_eq(sip_txn_layer_count(tl), 1);
+}
+END_TEST
+
 START_TEST(test_unreachable_index_holds_unanswered)
 {
 	/* The index an ICMP error walks holds, toward a UDP address, only
@@ -808,6 +851,7 @@ Suite *sip_txn_suite(void)
 	tcase_add_test(tc, test_unreachable_only_its_address);
 	tcase_add_test(tc, test_unreachable_quoted_request_only);
 	tcase_add_test(tc, test_unreachable_index_holds_unanswered);
+	tcase_add_test(tc, test_unreachable_quoted_response);
 	suite_add_tcase(s, tc);
 	return s;
 }

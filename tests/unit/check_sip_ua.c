@@ -995,6 +995,69 @@ START_TEST(test_session_timer_we_refresh)
 }
 END_TEST
 
+/* Our refresh UPDATE is still out (no answer yet) when the leg ends and
+ * goes (BYE from the peer); its answer comes afterwards: its transaction's
+ * user was the freed leg (ASan: heap-use-after-free; a 481 there ended
+ * the freed leg's session with a BYE) */
+START_TEST(test_session_refresh_outlives_leg)
+{
+	struct sip_leg *leg;
+	char tag[64];
+
+	bed_start();
+	leg = uas_invite_hdrs("Supported: timer\r\nSession-Expires: 90;refresher=uas\r\n");
+	ck_assert_int_eq(sip_leg_respond(leg, 200, NULL), 0);
+	pump(20);
+	tandem_tag("SIP/2.0 200", tag, sizeof(tag));
+	peer_request("ACK", 1, "z9hG4bK-ack9", tag, NULL);
+	pump_coarse(45200);
+	ck_assert_int_eq(count("UPDATE "), 1);
+	/* the peer hangs up before answering the UPDATE */
+	peer_request("BYE", 3, "z9hG4bK-bye9", tag, NULL);
+	pump(100);
+	ck_assert_int_eq(T.ev.gone, 1);
+	/* ... and answers the UPDATE late: its transaction's user is the
+	 * freed leg */
+	peer_respond(last("UPDATE "), 481, NULL);
+	pump(100);
+	/* the session was over: no BYE of ours, no second 'gone' */
+	ck_assert_int_eq(count("BYE "), 0);
+	ck_assert_int_eq(T.ev.gone, 1);
+	bed_stop();
+}
+END_TEST
+
+/* The caller's port closes after its INVITE (it crashed, or gave up
+ * without CANCEL): the kernel refuses our responses (ICMP port
+ * unreachable, quoting them). At the second refused response the leg ends
+ * without anything more sent there, and the owner hears 'gone' (the
+ * circuit is released): ringing (180, 183), or answered (180, 200: no 2xx
+ * retransmissions for 64*T1 and no BYE). Before, a ringing call stayed
+ * until the callee answered, and an answered one until the no-ACK BYE. */
+START_TEST(test_uas_caller_unreachable)
+{
+	for (int answered = 0; answered < 2; answered++) {
+		struct sip_leg *leg;
+
+		bed_start();
+		leg = uas_invite();
+		close(T.peer);
+		T.peer = -1;
+		ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
+		pump(50);
+		ck_assert_int_eq(T.ev.gone, 0);
+		ck_assert_int_eq(sip_leg_respond(leg, answered ? 200 : 183, NULL), 0);
+		for (int i = 0; i < 20 && !T.ev.gone; i++)
+			pump(10);
+		ck_assert_int_eq(T.ev.gone, 1);
+		ck_assert_int_eq(T.ev.bye + T.ev.cancelled, 0);
+		ck_assert_uint_eq(sip_ua_get_stats(T.ua)->uas_unreachable, 1);
+		ck_assert_uint_eq(sip_ua_get_stats(T.ua)->legs_active, 0);
+		bed_stop();
+	}
+}
+END_TEST
+
 /* --- the state table --- */
 
 /* RFC 3515 in the leg: REFER handed to the owner's refer op, the 202 and
@@ -1393,6 +1456,8 @@ Suite *sip_ua_suite(void)
 	tcase_add_test(tc, test_uas_update_offer_too_early_500);
 	tcase_add_test(tc, test_session_timer_expires);
 	tcase_add_test(tc, test_session_timer_we_refresh);
+	tcase_add_test(tc, test_session_refresh_outlives_leg);
+	tcase_add_test(tc, test_uas_caller_unreachable);
 	tcase_add_test(tc, test_uas_auth_answers_tagged);
 	tcase_add_test(tc, test_state_table);
 	tcase_add_test(tc, test_stateless_reply_tagged);

@@ -353,7 +353,8 @@ if wait_ev "$out" "^EV IAM cic=[0-9]+ called=(49)?30999000 " 50; then
 		wait_ev "$out" "^EV REL cic=$gcic cause=41\$" 100
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	echo "   caller gone after its INVITE: 180 and 200 refused, REL ${ms} ms after the ANM (64*T1 here: 3.2 s)"
-	check "it:sip-trunk-dns:caller-gone:rel-within-1.5s (${ms} ms)" test "$ms" -lt 1500
+	# (bounded below 64*T1, which a loaded machine must not blur)
+	check "it:sip-trunk-dns:caller-gone:rel-before-64xT1 (${ms} ms)" test "$ms" -lt 3000
 	check "it:sip-trunk-dns:caller-gone:logged" grep -q \
 		"gone1@caller: our responses to the INVITE do not reach the caller (2xx, no ACK): the call ends" \
 		"$TMPD/td.log"

@@ -152,7 +152,7 @@ static void call_end(struct iw_call *c, uint8_t cause);
  * gets a BYE with that Reason; the REL cannot leave while the route is
  * down and is repeated under the release supervision, T1/T5, once it is
  * back). Checked with the stats tick: a 2 s granularity. */
-static void ss7_hold_check(struct iw_call *c)
+static bool ss7_hold_check(struct iw_call *c)
 {
 	/* milliseconds on the monotonic clock: whole seconds of time()
 	 * ended a 4 s hold after 3.0 s when the two ticks fell either side
@@ -164,17 +164,28 @@ static void ss7_hold_check(struct iw_call *c)
 	now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	if (!c->cleg || !c->cleg->ops->signalling_up || c->cleg->ops->signalling_up(c->cleg)) {
 		c->ss7_down_since_ms = 0;
-		return;
+		return false;
 	}
 	if (!c->ss7_down_since_ms) {
 		c->ss7_down_since_ms = now;
-		return;
+		return false;
 	}
 	if (!c->iw->cfg.ss7_hold_s || now - c->ss7_down_since_ms < c->iw->cfg.ss7_hold_s * 1000ull)
-		return;
+		return false;
 	LOGCALL(c, LOGL_NOTICE, "signalling route down for %.1f s (ss7-outage-hold): cause 38\n",
 		(double)(now - c->ss7_down_since_ms) / 1000.0);
-	iw_call_end(c, 38);
+	return true;
+}
+
+/* The call after c in a walk over iw->calls that may end c: a call joined
+ * to c (attended transfer) is released and freed with it, so when the
+ * peer is the walk's next one the walk steps over it. */
+static struct iw_call *next_past_peer(struct iw *iw, struct iw_call *c, struct iw_call *n)
+{
+	if (c->joined && c->joined == n)
+		n = n->list.next == &iw->calls ? NULL
+					       : llist_entry(n->list.next, struct iw_call, list);
+	return n;
 }
 
 /* Every 2 s the channels of calls with media report their figures
@@ -188,13 +199,16 @@ static void stats_tick(void *priv)
 	struct iw *iw = priv;
 	struct iw_call *c, *n;
 
-	llist_for_each_entry_safe(c, n, &iw->calls, list)
-	{
+	for (c = iw_call_next(iw, NULL); c; c = n) {
+		n = iw_call_next(iw, c);
 		if (c->id % IW_STATS_SLICES != iw->stats_slice)
 			continue;
 		if (c->have_chan && c->media_up)
 			media_chan_query(iw->media, c->chan);
-		ss7_hold_check(c);
+		if (ss7_hold_check(c)) {
+			n = next_past_peer(iw, c, n);
+			iw_call_end(c, 38);
+		}
 	}
 	iw->stats_slice = (iw->stats_slice + 1) % IW_STATS_SLICES;
 	loop_timer_schedule(iw->loop, &iw->stats_timer, IW_STATS_PERIOD_US / IW_STATS_SLICES);
@@ -250,8 +264,8 @@ void iw_free(struct iw *iw)
 
 	if (!iw)
 		return;
-	llist_for_each_entry_safe(c, n, &iw->calls, list)
-	{
+	for (c = iw_call_next(iw, NULL); c; c = n) {
+		n = next_past_peer(iw, c, iw_call_next(iw, c));
 		if (c->leg)
 			sip_leg_detach(c->leg);
 		c->leg = NULL;
@@ -605,6 +619,7 @@ void iw_call_maybe_free(struct iw_call *c)
 void iw_circuit_left(struct iw_call *c)
 {
 	c->cleg = NULL;
+	iw_refer_abort(c);
 	if (!c->have_chan)
 		return;
 	media_chan_free(c->iw->media, c->chan);

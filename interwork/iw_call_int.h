@@ -388,6 +388,9 @@ unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *r
 /* The transferor's leg ended (BYE) while the target is tried: true when
  * that was it (the call waits for the target, RFC 5589 blind transfer). */
 bool iw_refer_xfer_left(struct iw_call *c, struct sip_leg *leg);
+/* The circuit left the call: a transfer in progress ends (the target's
+ * INVITE cancelled). */
+void iw_refer_abort(struct iw_call *c);
 /* REFER with Replaces naming another call's dialog (RFC 3891): the two
  * circuits are joined, both SIP legs end. */
 unsigned iw_sip_side_refer_replaces(void *u, struct sip_leg *leg, const struct sip_msg *req,

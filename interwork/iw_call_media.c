@@ -585,6 +585,13 @@ void iw_cot_loop(struct iw *iw, unsigned cic, int span, unsigned ts, bool on)
 		     ts);
 		return;
 	}
+	if (k) {
+		/* a loop left on this circuit (its check never ended): the new
+		 * one replaces it, its channel is not lost */
+		media_chan_cot(iw->media, k->chan, MEDIA_COT_OFF);
+		media_chan_free(iw->media, k->chan);
+		k->in_use = false;
+	}
 	for (unsigned i = 0; !k && i < IW_MAX_COT; i++)
 		if (!iw->cot[i].in_use)
 			k = &iw->cot[i];

@@ -277,6 +277,22 @@ unsigned iw_sip_side_refer(void *u, struct sip_leg *leg, const struct sip_msg *r
 	return 202;
 }
 
+void iw_refer_abort(struct iw_call *c)
+{
+	struct iw_refer *r = c->refer;
+
+	if (!r)
+		return;
+	/* the circuit (the transferee) is gone: there is nobody left for the
+	 * target to talk to. Its INVITE is cancelled (a 2xx that crosses the
+	 * CANCEL is ACKed and BYEd by the leg); the transferor's dialog ends
+	 * with the call's BYE, its subscription with it. */
+	LOGCALL(c, LOGL_NOTICE, "the circuit left during the transfer to %s: cancelled\n",
+		r->target);
+	c->refer = NULL;
+	talloc_free(r); /* refer_destroy: the target's leg detached and cancelled */
+}
+
 bool iw_refer_xfer_left(struct iw_call *c, struct sip_leg *leg)
 {
 	struct iw_refer *r = c->refer;

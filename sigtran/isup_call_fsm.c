@@ -80,7 +80,10 @@ static const struct osmo_fsm_state call_states[] = {
 				      .in_event_mask = COMMON_IN | S(ISUP_CALL_E_RX_ACM) |
 						       S(ISUP_CALL_E_RX_CON) |
 						       S(ISUP_CALL_E_RX_ANM),
-				      .out_state_mask = S(ISUP_CALL_S_OUT_ALERTING) |
+				      /* itself: the IAM again on another circuit
+				       * after a dual seizure, with a new T7 */
+				      .out_state_mask = S(ISUP_CALL_S_OUT_WAIT_ACM) |
+							S(ISUP_CALL_S_OUT_ALERTING) |
 							S(ISUP_CALL_S_ANSWERED) |
 							S(ISUP_CALL_S_RELEASING),
 				      .action = call_action},
@@ -155,9 +158,22 @@ struct isup_call *isup_call_alloc(struct isup_link *l, struct isup_cic *cc, bool
 	return c;
 }
 
+/* The continuity loop the far end's check asked for (Q.764 2.1.8) goes:
+ * on COT, T8, or the call ending any other way while it waits (REL,
+ * reset, blocking): the owner's loop is a media channel on the timeslot. */
+static void cot_loop_off(struct isup_call *c)
+{
+	if (!c->cot_looped)
+		return;
+	c->cot_looped = false;
+	if (c->ops && c->ops->cot_loop && c->cc)
+		c->ops->cot_loop(c->l->ops_priv, c->cic, c->cc->span, c->cc->timeslot, false);
+}
+
 /* The call is over: the circuit goes idle, the object goes. */
 static void call_free(struct isup_call *c)
 {
+	cot_loop_off(c);
 	osmo_timer_del(&c->t5);
 	osmo_timer_del(&c->t6);
 	if (c->cc && c->cc->user == c)
@@ -382,9 +398,7 @@ static void call_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		uint8_t ci = 0;
 
 		isup_msg_u8(m, ISUP_PAR_CONTINUITY_INDICATORS, &ci);
-		if (c->ops && c->ops->cot_loop)
-			c->ops->cot_loop(c->l->ops_priv, c->cic, c->cc->span, c->cc->timeslot,
-					 false);
+		cot_loop_off(c);
 		if (!(ci & 1)) {
 			/* Q.764 2.1.8: continuity failed: the far end re-tests
 			 * with CCR; this call attempt is over */
@@ -540,9 +554,7 @@ static int call_timer_cb(struct osmo_fsm_inst *fi)
 		break;
 	case 8:
 		LOGC(c, LOGL_NOTICE, "no COT within T8: releasing\n");
-		if (c->ops && c->ops->cot_loop)
-			c->ops->cot_loop(c->l->ops_priv, c->cic, c->cc->span, c->cc->timeslot,
-					 false);
+		cot_loop_off(c);
 		c->owner_gone = true;
 		start_release(c, ISUP_CAUSE_TEMPORARY_FAILURE);
 		break;
@@ -592,8 +604,10 @@ void isup_call_rx_iam(struct isup_link *l, struct isup_cic *cc, const struct isu
 	if (cot == 1 || cot == 2) {
 		/* Q.764 2.1.8: continuity check on this circuit (loop it back
 		 * for the far end) or on a previous one: wait for COT */
-		if (cot == 1 && c->ops && c->ops->cot_loop)
+		if (cot == 1 && c->ops && c->ops->cot_loop) {
 			c->ops->cot_loop(l->ops_priv, cc->cic, cc->span, cc->timeslot, true);
+			c->cot_looped = true;
+		}
 		osmo_fsm_inst_state_chg(c->fi, ISUP_CALL_S_IN_COT, isup_link_T(l, 8), 8);
 		return;
 	}

@@ -115,6 +115,7 @@ void isup_link_free(struct isup_link *l)
 	llist_for_each_entry_safe(c, cn, &l->calls, list)
 	{
 		c->owner_gone = true; /* the owner is being torn down with us */
+		c->cot_looped = false; /* its loop too (it may be gone already) */
 		isup_call_reset(c, ISUP_CAUSE_TEMPORARY_FAILURE);
 	}
 	llist_for_each_entry_safe(p, pn, &l->procs, list) proc_free(p);

@@ -93,6 +93,7 @@ struct isup_call {
 	bool owner_gone;   /* the owner released or was told of the release */
 	bool repeat;	   /* lost a dual seizure: try again on another circuit */
 	bool echo_control; /* an echo canceller works on this circuit (NoCI, BCI) */
+	bool cot_looped;   /* the owner looped the circuit for the far end's check (2.1.8) */
 	/* an outgoing call's IAM (kept for a repeat after a dual seizure) or
 	 * an incoming call's numbers: never both (signalling memory per call,
 	 * issue 13) */

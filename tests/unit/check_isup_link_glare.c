@@ -75,6 +75,39 @@ START_TEST(test_glare_yield)
 }
 END_TEST
 
+/* Q.764 2.10.1.4: the IAM that goes again on the other circuit starts its
+ * own T7 (awaiting ACM). The state change OUT_WAIT_ACM -> OUT_WAIT_ACM was
+ * refused by the FSM table (not in its out_state_mask: -EPERM, logged),
+ * so T7 ran on from the first IAM and the repeated attempt was given up
+ * (REL 102 to the far end, cause 102 to the owner) T7 after the first. */
+START_TEST(test_glare_yield_t7)
+{
+	struct isup_link_cfg cfg = base_cfg(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU);
+	struct isup_call *c;
+	unsigned k;
+
+	cfg.glare = ISUP_GLARE_ALWAYS_YIELD;
+	start_cfg(&cfg, 1, 2);
+	isup_link_up(L);
+	c = call_out("123");
+	ck_assert_ptr_nonnull(c);
+	k = isup_call_cic(c);
+	advance_s(15);
+	rx_iam(k, "456", _i == 0, NULL);
+	ck_assert_uint_ne(isup_call_cic(c), k);
+	ck_assert_str_eq(isup_call_state_name(c), "OUT_WAIT_ACM");
+	/* 21 s after the first IAM, 6 s after the second */
+	advance_s(6);
+	ck_assert_int_eq(OW.releases, 0);
+	ck_assert_uint_eq(count_type(ISUP_MT_REL), 0);
+	/* T7 after the second IAM */
+	advance_s(15);
+	ck_assert_int_eq(OW.releases, 1);
+	ck_assert_uint_eq(count_type(ISUP_MT_REL), 1);
+	finish();
+}
+END_TEST
+
 /* ... and with no other circuit the yielding call fails with cause 34. */
 START_TEST(test_glare_yield_no_circuit)
 {
@@ -136,6 +169,7 @@ Suite *isup_link_glare_suite(void)
 
 	tcase_add_loop_test(tc, test_glare_win, 0, 2);
 	tcase_add_loop_test(tc, test_glare_yield, 0, 2);
+	tcase_add_loop_test(tc, test_glare_yield_t7, 0, 2);
 	tcase_add_loop_test(tc, test_glare_yield_no_circuit, 0, 2);
 	tcase_add_loop_test(tc, test_glare_even_odd, 0, 2);
 	suite_add_tcase(s, tc);

@@ -462,6 +462,76 @@ START_TEST(test_invite_not_sent)
 }
 END_TEST
 
+/* Two calls joined by an attended transfer (REFER with Replaces), both on
+ * a linkset whose signalling route is down past ss7-outage-hold: the
+ * stats round (stats_tick) ends the first with cause 38, and its end
+ * releases and frees the joined peer too (iw_refer_joined_end). When the
+ * peer is the next call of the round's safe iteration, the round went on
+ * with the freed call (ASan: heap-use-after-free in stats_tick). */
+static bool fake_down(const struct iw_leg *leg)
+{
+	(void)leg;
+	return false;
+}
+
+static const struct iw_leg_ops fake_down_ops = {.release = fake_release,
+						.signalling_up = fake_down};
+
+static void noop_guard(void *p)
+{
+	(void)p;
+}
+
+START_TEST(test_joined_ss7_hold)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct iw_cfg cfg = {.num = {.cc = "49"}, .ss7_hold_s = 1};
+	struct iw_call *a, *b;
+	struct loop_timer g;
+	struct iw *iw;
+
+	ck_assert_ptr_nonnull(l);
+	iw = iw_alloc(unit_ctx, &cfg, l, NULL, NULL, fake_route, NULL);
+	ck_assert_ptr_nonnull(iw);
+	rel_count = 0;
+	a = iw_call_alloc(iw, true);
+	b = iw_call_alloc(iw, true);
+	ck_assert_ptr_eq(iw_call_next(iw, a), b); /* b is a's next in the round */
+	iw_call_attach_leg(a, fake_leg(iw, 1));
+	iw_call_attach_leg(b, fake_leg(iw, 2));
+	a->cleg->ops = b->cleg->ops = &fake_down_ops;
+	ck_assert_int_eq(iw_call_state(a, IW_CALL_S_SETUP), 0);
+	ck_assert_int_eq(iw_call_state(a, IW_CALL_S_ACTIVE), 0);
+	ck_assert_int_eq(iw_call_state(b, IW_CALL_S_SETUP), 0);
+	ck_assert_int_eq(iw_call_state(b, IW_CALL_S_ACTIVE), 0);
+	/* what iw_sip_side_refer_replaces leaves: joined, no SIP legs */
+	a->joined = b;
+	b->joined = a;
+	/* a's route has been down for long */
+	a->ss7_down_since_ms = 1;
+	/* every slice of the round once (8 x 250 ms) */
+	loop_timer_init(&g, noop_guard, NULL);
+	for (unsigned long long end = unit_real_ms() + 2300; unit_real_ms() < end;) {
+		loop_timer_schedule(l, &g, 10000);
+		loop_run_once(l);
+	}
+	loop_timer_cancel(l, &g);
+	/* both circuits released, both calls gone */
+	ck_assert_uint_eq(rel_count, 2);
+	ck_assert_uint_eq(iw_active_calls(iw), 0);
+	/* iw_free with two joined calls one after the other: the same walk */
+	a = iw_call_alloc(iw, true);
+	b = iw_call_alloc(iw, true);
+	iw_call_attach_leg(a, fake_leg(iw, 3));
+	iw_call_attach_leg(b, fake_leg(iw, 4));
+	a->joined = b;
+	b->joined = a;
+	iw_free(iw);
+	ck_assert_uint_eq(rel_count, 4);
+	loop_free(l);
+}
+END_TEST
+
 Suite *iw_call_suite(void)
 {
 	Suite *s = suite_create("iw_call");
@@ -472,6 +542,7 @@ Suite *iw_call_suite(void)
 	tcase_add_test(tc, test_refusals_from_the_circuit);
 	tcase_add_test(tc, test_redirect_targets);
 	tcase_add_test(tc, test_invite_not_sent);
+	tcase_add_test(tc, test_joined_ss7_hold);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -85,7 +85,8 @@ LIB_SAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 LIB_TSAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/tsan/%.o)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
-UNIT_SUPPORT := tests/unit/runner.c tests/unit/unit.c tests/unit/isup_link_harness.c
+UNIT_SUPPORT := tests/unit/runner.c tests/unit/unit.c tests/unit/isup_link_harness.c \
+	tests/unit/sip_peer.c
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/obj/%.o)
 UNIT_SAN_OBJ := $(UNIT_SRC:%.c=$(BUILD)/san/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/san/%.o)
 UNIT_TSAN_OBJ := $(UNIT_SRC:%.c=$(BUILD)/tsan/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/tsan/%.o)

@@ -26,18 +26,14 @@
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 #include "sip/sip_transport.h"
+#include "tests/unit/sip_peer.h"
 #include "tests/unit/unit.h"
-
-#define INBOX 256
 
 static struct {
 	struct loop *l;
 	struct sip_ua *ua;
 	struct sip_trunk trunk;
-	int peer;
-	struct sockaddr_in ua_addr, peer_addr;
-	char *inbox[INBOX];
-	int n_inbox;
+	struct sip_peer p; /* the transferor and the target (tests/unit/sip_peer.h) */
 	unsigned rel_count;
 } R;
 
@@ -109,18 +105,6 @@ static void f_media_ev(void *priv, const struct media_event *ev)
 
 /* --- the SIP peer --- */
 
-static void drain(void)
-{
-	char buf[8192];
-	ssize_t n;
-
-	while ((n = recv(R.peer, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
-		buf[n] = 0;
-		ck_assert_int_lt(R.n_inbox, INBOX);
-		R.inbox[R.n_inbox++] = talloc_strdup(unit_ctx, buf);
-	}
-}
-
 static void noop(void *p)
 {
 	(void)p;
@@ -135,67 +119,15 @@ static void pump(unsigned ms)
 	do {
 		loop_timer_schedule(R.l, &g, 5000);
 		loop_run_once(R.l);
-		drain();
+		sip_peer_drain(&R.p);
 	} while (unit_real_ms() < end);
 	loop_timer_cancel(R.l, &g);
 }
 
-static const char *hdr(const char *msg, const char *name, char *out, size_t size)
-{
-	char key[40];
-	const char *p, *e;
-
-	snprintf(key, sizeof(key), "\r\n%s: ", name);
-	p = strstr(msg, key);
-	ck_assert_msg(p != NULL, "no %s header in: %.300s", name, msg);
-	p += strlen(key);
-	e = strstr(p, "\r\n");
-	snprintf(out, size, "%.*s", (int)(e - p), p);
-	return out;
-}
-
-/* The last message whose first line starts with start (and, when cid is
- * given, whose Call-ID is cid); NULL if none. */
-static const char *find(const char *start, const char *cid)
-{
-	char v[200];
-
-	for (int i = R.n_inbox - 1; i >= 0; i--) {
-		if (strncmp(R.inbox[i], start, strlen(start)))
-			continue;
-		if (cid && strcmp(hdr(R.inbox[i], "Call-ID", v, sizeof(v)), cid))
-			continue;
-		return R.inbox[i];
-	}
-	return NULL;
-}
-
-static int count(const char *start, const char *cid)
-{
-	char v[200];
-	int n = 0;
-
-	for (int i = 0; i < R.n_inbox; i++)
-		if (!strncmp(R.inbox[i], start, strlen(start)) &&
-		    (!cid || !strcmp(hdr(R.inbox[i], "Call-ID", v, sizeof(v)), cid)))
-			n++;
-	return n;
-}
-
-static void peer_send(const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(
-		sendto(R.peer, buf, (size_t)n, 0, (struct sockaddr *)&R.ua_addr, sizeof(R.ua_addr)),
-		n);
-}
+#define hdr		  sip_peer_hdr
+#define find(start, cid)  sip_peer_find(&R.p, start, cid)
+#define count(start, cid) sip_peer_count(&R.p, start, cid)
+#define peer_send(...)	  sip_peer_send(&R.p, __VA_ARGS__)
 
 static const char sdp[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
 			  "t=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
@@ -204,26 +136,13 @@ static const char sdp[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 12
  * SDP answer when sdp_body. */
 static void peer_respond(const char *req, unsigned status, const char *to_tag, bool sdp_body)
 {
-	char via[256], from[256], to[256], cid[128], cseq[64];
-
-	hdr(req, "Via", via, sizeof(via));
-	hdr(req, "From", from, sizeof(from));
-	hdr(req, "To", to, sizeof(to));
-	hdr(req, "Call-ID", cid, sizeof(cid));
-	hdr(req, "CSeq", cseq, sizeof(cseq));
-	peer_send("SIP/2.0 %u Peer\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s%s\r\nCall-ID: %s\r\n"
-		  "CSeq: %s\r\nContact: <sip:peer@127.0.0.1:%u>\r\n%sContent-Length: %zu\r\n\r\n%s",
-		  status, via, from, to, strstr(to, ";tag=") || !to_tag ? "" : ";tag=",
-		  strstr(to, ";tag=") || !to_tag ? "" : to_tag, cid, cseq,
-		  ntohs(R.peer_addr.sin_port), sdp_body ? "Content-Type: application/sdp\r\n" : "",
-		  sdp_body ? sizeof(sdp) - 1 : 0, sdp_body ? sdp : "");
+	sip_peer_respond(&R.p, req, status, to_tag, "application/sdp", sdp_body ? sdp : NULL);
 }
 
 /* --- the bed --- */
 
 static struct iw *bed_start(struct media_engine **pe)
 {
-	socklen_t al = sizeof(R.peer_addr);
 	struct sockaddr_storage ss;
 	struct sip_ua_cfg ucfg = {0};
 	struct iw_cfg cfg = {.num = {.cc = "49"}};
@@ -238,28 +157,23 @@ static struct iw *bed_start(struct media_engine **pe)
 	memset(&R, 0, sizeof(R));
 	R.l = loop_alloc(unit_ctx, NULL);
 	ck_assert_ptr_nonnull(R.l);
-	R.peer = socket(AF_INET, SOCK_DGRAM, 0);
-	ck_assert_int_ge(R.peer, 0);
-	R.peer_addr.sin_family = AF_INET;
-	R.peer_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(R.peer, (struct sockaddr *)&R.peer_addr, sizeof(R.peer_addr)), 0);
-	ck_assert_int_eq(getsockname(R.peer, (struct sockaddr *)&R.peer_addr, &al), 0);
+	sip_peer_open(&R.p);
 	R.trunk.name = "peer";
 	R.trunk.host = "127.0.0.1";
-	R.trunk.port = ntohs(R.peer_addr.sin_port);
+	R.trunk.port = ntohs(R.p.addr.sin_port);
 	R.trunk.proto = SIP_PROTO_UDP;
 	R.trunk.refer_accept = true;
 	llist_add_tail(&R.trunk.list, &sip_cfg.trunks);
 
 	R.ua = sip_ua_alloc(unit_ctx, R.l, &ucfg, NULL, NULL);
 	ck_assert_ptr_nonnull(R.ua);
-	R.ua_addr.sin_family = AF_INET;
-	R.ua_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(sip_ua_listen(R.ua, SIP_PROTO_UDP, (struct sockaddr *)&R.ua_addr,
-				       sizeof(R.ua_addr), NULL),
+	R.p.ua_addr.sin_family = AF_INET;
+	R.p.ua_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sip_ua_listen(R.ua, SIP_PROTO_UDP, (struct sockaddr *)&R.p.ua_addr,
+				       sizeof(R.p.ua_addr), NULL),
 			 0);
 	ck_assert_int_eq(sip_transport_local_addr(sip_ua_transport(R.ua), SIP_PROTO_UDP, &ss), 0);
-	memcpy(&R.ua_addr, &ss, sizeof(R.ua_addr));
+	memcpy(&R.p.ua_addr, &ss, sizeof(R.p.ua_addr));
 
 	loc->sin_family = rem->sin_family = AF_INET;
 	loc->sin_addr.s_addr = rem->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -285,9 +199,7 @@ static void bed_stop(struct iw *iw, struct media_engine *e)
 	talloc_free(e);
 	loop_free(R.l);
 	llist_del(&R.trunk.list);
-	close(R.peer);
-	for (int i = 0; i < R.n_inbox; i++)
-		talloc_free(R.inbox[i]);
+	sip_peer_close(&R.p);
 }
 
 START_TEST(test_refer_circuit_gone_target_answers)
@@ -300,7 +212,7 @@ START_TEST(test_refer_circuit_gone_target_answers)
 	struct iw_leg *leg = talloc_zero(iw, struct iw_leg);
 	char cid[128], tcid[128], ftag[128], from[256], to[256], v[256];
 	const char *inv, *tinv, *bye, *p;
-	unsigned port = ntohs(R.peer_addr.sin_port);
+	unsigned port = ntohs(R.p.addr.sin_port);
 
 	/* the circuit's call: INVITE to the peer, answered */
 	leg->ops = &f_ops;
@@ -333,15 +245,15 @@ START_TEST(test_refer_circuit_gone_target_answers)
 		  "From: %s;tag=pt\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 REFER\r\n"
 		  "Contact: <sip:peer@127.0.0.1:%u>\r\n"
 		  "Refer-To: <sip:+4930999@127.0.0.1:%u>\r\nContent-Length: 0\r\n\r\n",
-		  ntohs(R.ua_addr.sin_port), port, to, from, cid, port, port);
+		  ntohs(R.p.ua_addr.sin_port), port, to, from, cid, port, port);
 	pump(100);
 	ck_assert_ptr_nonnull(find("SIP/2.0 202", cid));
 	/* the target's INVITE: another Call-ID */
 	tinv = NULL;
-	for (int i = R.n_inbox - 1; i >= 0 && !tinv; i--)
-		if (!strncmp(R.inbox[i], "INVITE ", 7) &&
-		    strcmp(hdr(R.inbox[i], "Call-ID", v, sizeof(v)), cid))
-			tinv = R.inbox[i];
+	for (int i = R.p.n_inbox - 1; i >= 0 && !tinv; i--)
+		if (!strncmp(R.p.inbox[i], "INVITE ", 7) &&
+		    strcmp(hdr(R.p.inbox[i], "Call-ID", v, sizeof(v)), cid))
+			tinv = R.p.inbox[i];
 	ck_assert_ptr_nonnull(tinv);
 	hdr(tinv, "Call-ID", tcid, sizeof(tcid));
 

@@ -26,9 +26,8 @@
 #include "sip/sip_trunk.h"
 #include "sip/sip_ua.h"
 #include "sip/sip_ua_int.h"
+#include "tests/unit/sip_peer.h"
 #include "tests/unit/unit.h"
-
-#define INBOX 128
 
 struct ev {
 	int incoming, progress, answered, failed, cancelled, bye, bye_null, ack, prack, gone;
@@ -40,10 +39,7 @@ static struct {
 	struct loop *l;
 	struct sip_ua *ua;
 	struct sip_trunk trunk;
-	int peer;
-	struct sockaddr_in ua_addr, peer_addr;
-	char *inbox[INBOX];
-	int n_inbox;
+	struct sip_peer p; /* the scripted peer (tests/unit/sip_peer.h) */
 	struct ev ev;
 } T;
 
@@ -143,14 +139,7 @@ static const struct sip_ua_ops ua_ops = {.incoming = o_incoming};
 
 static void drain(void)
 {
-	char buf[8192];
-	ssize_t n;
-
-	while ((n = recv(T.peer, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
-		buf[n] = 0;
-		ck_assert_int_lt(T.n_inbox, INBOX);
-		T.inbox[T.n_inbox++] = talloc_strdup(unit_ctx, buf);
-	}
+	sip_peer_drain(&T.p);
 }
 
 static void pump(unsigned ms)
@@ -175,69 +164,26 @@ static void pump_coarse(unsigned ms)
 /* How many messages the peer got whose first line starts with start. */
 static int count(const char *start)
 {
-	int c = 0;
-
-	for (int i = 0; i < T.n_inbox; i++)
-		c += !strncmp(T.inbox[i], start, strlen(start));
-	return c;
+	return sip_peer_count(&T.p, start, NULL);
 }
 
 /* The last one of them. */
 static const char *last(const char *start)
 {
-	for (int i = T.n_inbox - 1; i >= 0; i--)
-		if (!strncmp(T.inbox[i], start, strlen(start)))
-			return T.inbox[i];
-	ck_abort_msg("the peer got no '%s'", start);
-	return NULL;
+	const char *m = sip_peer_find(&T.p, start, NULL);
+
+	ck_assert_msg(m != NULL, "the peer got no '%s'", start);
+	return m;
 }
 
-/* The value of header name in msg (first occurrence), into out. */
-static const char *hdr(const char *msg, const char *name, char *out, size_t size)
-{
-	char key[40];
-	const char *p, *e;
-
-	snprintf(key, sizeof(key), "\r\n%s: ", name);
-	p = strstr(msg, key);
-	ck_assert_msg(p != NULL, "no %s header in: %.200s", name, msg);
-	p += strlen(key);
-	e = strstr(p, "\r\n");
-	snprintf(out, size, "%.*s", (int)(e - p), p);
-	return out;
-}
-
-static void peer_send(const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(
-		sendto(T.peer, buf, (size_t)n, 0, (struct sockaddr *)&T.ua_addr, sizeof(T.ua_addr)),
-		n);
-}
+#define hdr	       sip_peer_hdr
+#define peer_send(...) sip_peer_send(&T.p, __VA_ARGS__)
 
 /* A response of the peer to tandem's request req; to_tag added to a To
  * without one. */
 static void peer_respond(const char *req, unsigned status, const char *to_tag)
 {
-	char via[256], from[256], to[256], cid[128], cseq[64];
-
-	hdr(req, "Via", via, sizeof(via));
-	hdr(req, "From", from, sizeof(from));
-	hdr(req, "To", to, sizeof(to));
-	hdr(req, "Call-ID", cid, sizeof(cid));
-	hdr(req, "CSeq", cseq, sizeof(cseq));
-	peer_send("SIP/2.0 %u Peer\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s%s\r\nCall-ID: %s\r\n"
-		  "CSeq: %s\r\nContact: <sip:peer@127.0.0.1:%u>\r\nContent-Length: 0\r\n\r\n",
-		  status, via, from, to, strstr(to, ";tag=") || !to_tag ? "" : ";tag=",
-		  strstr(to, ";tag=") || !to_tag ? "" : to_tag, cid, cseq,
-		  ntohs(T.peer_addr.sin_port));
+	sip_peer_respond(&T.p, req, status, to_tag, NULL, NULL);
 }
 
 /* A request of the peer in the call "c1" (the peer is the UAC: its tag
@@ -245,14 +191,14 @@ static void peer_respond(const char *req, unsigned status, const char *to_tag)
 static void peer_request(const char *method, unsigned cseq, const char *branch, const char *to_tag,
 			 const char *extra)
 {
-	unsigned port = ntohs(T.peer_addr.sin_port);
+	unsigned port = ntohs(T.p.addr.sin_port);
 
 	peer_send("%s sip:+4930123@127.0.0.1:%u SIP/2.0\r\n"
 		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s\r\nMax-Forwards: 70\r\n"
 		  "From: <sip:+4989555@127.0.0.1>;tag=pt\r\nTo: <sip:+4930123@127.0.0.1>%s%s\r\n"
 		  "Call-ID: c1@peer\r\nCSeq: %u %s\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
 		  "%sContent-Length: 0\r\n\r\n",
-		  method, ntohs(T.ua_addr.sin_port), port, branch, to_tag ? ";tag=" : "",
+		  method, ntohs(T.p.ua_addr.sin_port), port, branch, to_tag ? ";tag=" : "",
 		  to_tag ? to_tag : "", cseq, method, port, extra ? extra : "");
 }
 
@@ -272,7 +218,6 @@ static void tandem_tag(const char *start, char *tag, size_t size)
 
 static void bed_start(void)
 {
-	socklen_t al = sizeof(T.peer_addr);
 	struct sockaddr_storage ss;
 	struct sip_ua_cfg cfg = {0};
 
@@ -283,28 +228,23 @@ static void bed_start(void)
 	T.l = loop_alloc(unit_ctx, NULL);
 	ck_assert_ptr_nonnull(T.l);
 
-	T.peer = socket(AF_INET, SOCK_DGRAM, 0);
-	ck_assert_int_ge(T.peer, 0);
-	T.peer_addr.sin_family = AF_INET;
-	T.peer_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(T.peer, (struct sockaddr *)&T.peer_addr, sizeof(T.peer_addr)), 0);
-	ck_assert_int_eq(getsockname(T.peer, (struct sockaddr *)&T.peer_addr, &al), 0);
+	sip_peer_open(&T.p);
 
 	T.trunk.name = "peer";
 	T.trunk.host = "127.0.0.1";
-	T.trunk.port = ntohs(T.peer_addr.sin_port);
+	T.trunk.port = ntohs(T.p.addr.sin_port);
 	T.trunk.proto = SIP_PROTO_UDP;
 	llist_add_tail(&T.trunk.list, &sip_cfg.trunks);
 
 	T.ua = sip_ua_alloc(unit_ctx, T.l, &cfg, &ua_ops, NULL);
 	ck_assert_ptr_nonnull(T.ua);
-	T.ua_addr.sin_family = AF_INET;
-	T.ua_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(sip_ua_listen(T.ua, SIP_PROTO_UDP, (struct sockaddr *)&T.ua_addr,
-				       sizeof(T.ua_addr), NULL),
+	T.p.ua_addr.sin_family = AF_INET;
+	T.p.ua_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sip_ua_listen(T.ua, SIP_PROTO_UDP, (struct sockaddr *)&T.p.ua_addr,
+				       sizeof(T.p.ua_addr), NULL),
 			 0);
 	ck_assert_int_eq(sip_transport_local_addr(sip_ua_transport(T.ua), SIP_PROTO_UDP, &ss), 0);
-	memcpy(&T.ua_addr, &ss, sizeof(T.ua_addr));
+	memcpy(&T.p.ua_addr, &ss, sizeof(T.p.ua_addr));
 	pump(20);
 }
 
@@ -314,9 +254,7 @@ static void bed_stop(void)
 	unit_loop_run(T.l, 20);
 	loop_free(T.l);
 	llist_del(&T.trunk.list);
-	close(T.peer);
-	for (int i = 0; i < T.n_inbox; i++)
-		talloc_free(T.inbox[i]);
+	sip_peer_close(&T.p);
 	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
 	osmo_gettimeofday_override = false;
 }
@@ -518,7 +456,7 @@ START_TEST(test_uac_fork_2xx_offer_refused)
 	peer_send("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=fb\r\nCall-ID: %s\r\n"
 		  "CSeq: 1 INVITE\r\nContact: <sip:fb@127.0.0.1:%u>\r\n"
 		  "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-		  via, from, to, cid, ntohs(T.peer_addr.sin_port), strlen(sdp), sdp);
+		  via, from, to, cid, ntohs(T.p.addr.sin_port), strlen(sdp), sdp);
 	pump(20);
 	ck_assert_int_eq(T.ev.answered, 1);
 	ck_assert_int_eq(count("ACK "), 2);
@@ -532,9 +470,9 @@ START_TEST(test_uac_fork_2xx_offer_refused)
 	ck_assert_ptr_nonnull(strstr(last("BYE "), "tag=fb"));
 	ck_assert_uint_eq(T.ua->st.forks_ended, 1);
 	/* the first ACK (no offer from the winner's 2xx, none to answer) had no body */
-	for (int i = 0; i < T.n_inbox; i++)
-		if (!strncmp(T.inbox[i], "ACK ", 4)) {
-			ck_assert_ptr_nonnull(strstr(T.inbox[i], "Content-Length: 0\r\n"));
+	for (int i = 0; i < T.p.n_inbox; i++)
+		if (!strncmp(T.p.inbox[i], "ACK ", 4)) {
+			ck_assert_ptr_nonnull(strstr(T.p.inbox[i], "Content-Length: 0\r\n"));
 			break;
 		}
 	(void)leg;
@@ -784,7 +722,7 @@ START_TEST(test_uas_cancel_among_many)
 	int oks;
 
 	bed_start();
-	port = ntohs(T.peer_addr.sin_port);
+	port = ntohs(T.p.addr.sin_port);
 	for (unsigned k = 0; k < 3; k++) {
 		peer_send("INVITE sip:+4930123@127.0.0.1:%u SIP/2.0\r\n"
 			  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-many%u\r\n"
@@ -792,7 +730,7 @@ START_TEST(test_uas_cancel_among_many)
 			  "To: <sip:+4930123@127.0.0.1>\r\nCall-ID: many%u@peer\r\n"
 			  "CSeq: 1 INVITE\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
 			  "Content-Length: 0\r\n\r\n",
-			  ntohs(T.ua_addr.sin_port), port, k, k, k, port);
+			  ntohs(T.p.ua_addr.sin_port), port, k, k, k, port);
 		pump(20);
 		ck_assert_int_eq(T.ev.incoming, (int)k + 1);
 		legs[k] = T.ev.leg;
@@ -806,7 +744,7 @@ START_TEST(test_uas_cancel_among_many)
 		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-many1\r\nMax-Forwards: 70\r\n"
 		  "From: <sip:+4989555@127.0.0.1>;tag=f1\r\nTo: <sip:+4930123@127.0.0.1>\r\n"
 		  "Call-ID: many1@peer\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
-		  ntohs(T.ua_addr.sin_port), port);
+		  ntohs(T.p.ua_addr.sin_port), port);
 	pump(20);
 	ck_assert_int_eq(T.ev.cancelled, 1);
 	ck_assert_int_eq(count("SIP/2.0 487"), 1);
@@ -818,7 +756,7 @@ START_TEST(test_uas_cancel_among_many)
 		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-many2\r\nMax-Forwards: 70\r\n"
 		  "From: <sip:+4989555@127.0.0.1>;tag=f2\r\nTo: <sip:+4930123@127.0.0.1>\r\n"
 		  "Call-ID: many2@peer\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
-		  ntohs(T.ua_addr.sin_port), port);
+		  ntohs(T.p.ua_addr.sin_port), port);
 	pump(20);
 	ck_assert_int_eq(T.ev.cancelled, 1);
 	ck_assert_int_eq(count("SIP/2.0 487"), 1);
@@ -829,7 +767,7 @@ START_TEST(test_uas_cancel_among_many)
 		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-none\r\nMax-Forwards: 70\r\n"
 		  "From: <sip:+4989555@127.0.0.1>;tag=f9\r\nTo: <sip:+4930123@127.0.0.1>\r\n"
 		  "Call-ID: none@peer\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
-		  ntohs(T.ua_addr.sin_port), port);
+		  ntohs(T.p.ua_addr.sin_port), port);
 	pump(20);
 	ck_assert_int_eq(count("SIP/2.0 481"), 1);
 	ck_assert_int_eq(sip_leg_state(legs[0]), SIP_LEG_S_PROCEEDING);
@@ -904,7 +842,7 @@ START_TEST(test_uas_update_offer_too_early_500)
 	char tag[64], ra[16];
 
 	bed_start();
-	port = ntohs(T.peer_addr.sin_port);
+	port = ntohs(T.p.addr.sin_port);
 	leg = uas_invite();
 	ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
 	pump(20);
@@ -914,7 +852,7 @@ START_TEST(test_uas_update_offer_too_early_500)
 		  "From: <sip:+4989555@127.0.0.1>;tag=pt\r\nTo: <sip:+4930123@127.0.0.1>;tag=%s\r\n"
 		  "Call-ID: c1@peer\r\nCSeq: 2 UPDATE\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
 		  "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-		  ntohs(T.ua_addr.sin_port), port, tag, port, strlen(sdp), sdp);
+		  ntohs(T.p.ua_addr.sin_port), port, tag, port, strlen(sdp), sdp);
 	pump(20);
 	ck_assert_int_eq(count("SIP/2.0 500"), 1);
 	ck_assert_ptr_nonnull(hdr(last("SIP/2.0 500"), "Retry-After", ra, sizeof(ra)));
@@ -1041,8 +979,8 @@ START_TEST(test_uas_caller_unreachable)
 
 		bed_start();
 		leg = uas_invite();
-		close(T.peer);
-		T.peer = -1;
+		close(T.p.fd);
+		T.p.fd = -1;
 		ck_assert_int_eq(sip_leg_respond(leg, 180, NULL), 0);
 		pump(50);
 		ck_assert_int_eq(T.ev.gone, 0);
@@ -1313,8 +1251,8 @@ static void peer_stray_2xx(const char *call_id, const char *local_tag, const cha
 		  "From: <sip:a@127.0.0.1>;tag=%s\r\nTo: <sip:b@127.0.0.1>;tag=%s\r\n"
 		  "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContact: <sip:peer@127.0.0.1:%u>\r\n"
 		  "Content-Length: 0\r\n\r\n",
-		  ntohs(T.ua_addr.sin_port), local_tag, remote_tag, call_id,
-		  ntohs(T.peer_addr.sin_port));
+		  ntohs(T.p.ua_addr.sin_port), local_tag, remote_tag, call_id,
+		  ntohs(T.p.addr.sin_port));
 }
 
 /* A UAS leg keeps its 2xx where a UAC leg keeps its ACK: it never sends an
@@ -1338,7 +1276,7 @@ START_TEST(test_uas_leg_never_acks)
 	 * business of a UAS; nothing goes out for it */
 	peer_stray_2xx("c1@peer", tag, "pt");
 	pump(20);
-	ck_assert_int_eq(T.n_inbox, 1);
+	ck_assert_int_eq(T.p.n_inbox, 1);
 	ck_assert_int_eq(count("ACK "), 0);
 	/* the 2xx is still sent again after T1, then 2*T1 */
 	pump(600);
@@ -1402,7 +1340,7 @@ START_TEST(test_uac_leg_never_sends_2xx)
 		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-pack\r\nMax-Forwards: 70\r\n"
 		  "From: <sip:+4930123@127.0.0.1>;tag=p1\r\nTo: <sip:+4989555@tandem>;tag=%s\r\n"
 		  "Call-ID: %s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
-		  ntohs(T.ua_addr.sin_port), ntohs(T.peer_addr.sin_port), ltag, cid);
+		  ntohs(T.p.ua_addr.sin_port), ntohs(T.p.addr.sin_port), ltag, cid);
 	pump(20);
 	ck_assert_int_eq(T.ev.ack, 0);
 	ck_assert_int_eq(sip_leg_state(leg), SIP_LEG_S_CONFIRMED);

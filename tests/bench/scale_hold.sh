@@ -163,14 +163,8 @@ mem_after=$(vty $VTY "show memory" | grep -m1 "^heap trims")
 vty $VTY "show memory" >mem_after.txt 2>&1
 slots=$(vty $VTY "show loop" | grep -m1 "^send slots")
 cp /proc/$TD/smaps smaps_after.txt 2>/dev/null
-ok=$(stat_col uac_stat.csv "SuccessfulCall(C)")
-failed=$(stat_col uac_stat.csv "FailedCall(C)")
-rtx=$(stat_col uac_stat.csv "Retransmissions(C)")
-created=$(stat_col uac_stat.csv "TotalCallCreated")
-m_started=$(metric tandem_calls_started_total 'direction="sip-isup"')
-m_answered=$(metric tandem_calls_finished_total 'direction="sip-isup".*result="answered"')
+scale_counts
 m_finished=$(metric tandem_calls_finished_total 'direction="sip-isup"')
-sw_iam=$(sw_count IAM) sw_rel=$(sw_count REL)
 idle_after=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle")
 
 udp1=$(udp_err)

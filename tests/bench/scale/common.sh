@@ -28,6 +28,17 @@ sw_count() { # EV-NAME: summed over the switches
 	for k in $(seq 1 $NLS); do t=$((t + $(grep -c "^EV $1 " "sw$k.out"))); done
 	echo $t
 }
+# the end counts: sipp's (ok failed rtx created), tandemd's calls SIP ->
+# ISUP (m_started m_answered) and the switches' (sw_iam sw_rel)
+scale_counts() {
+	ok=$(stat_col uac_stat.csv "SuccessfulCall(C)")
+	failed=$(stat_col uac_stat.csv "FailedCall(C)")
+	rtx=$(stat_col uac_stat.csv "Retransmissions(C)")
+	created=$(stat_col uac_stat.csv "TotalCallCreated")
+	m_started=$(metric tandem_calls_started_total 'direction="sip-isup"')
+	m_answered=$(metric tandem_calls_finished_total 'direction="sip-isup".*result="answered"')
+	sw_iam=$(sw_count IAM) sw_rel=$(sw_count REL)
+}
 calls_now() { vty $VTY "show calls" | grep -c "^call "; }
 peer_ticks() { # the switches' and sipp's CPU, ticks
 	local t=0 p

@@ -20,9 +20,13 @@
 # Every 10 s: sipp's calls up, created, failed and retransmissions; tandemd's
 # calls (show memory), its CPU (utime+stime, all threads, /proc) and the
 # peers' over the 10 s, its RSS, and how long the VTY took to answer
-# "show isup linksets" (tandem-tool's whole run: start, connect, answer).
-# At the end: the counters of all three (sipp, tandemd's show metrics, the
-# switches' IAM/REL), no call left, every circuit idle.
+# "show isup linksets" (tandem-tool's whole run: start, connect, answer),
+# and how late tandemd's signalling loop ran (show loop: SIP datagrams that
+# waited in its socket over 100 ms, turns that worked over 100 ms without a
+# break). At the end: the counters of all three (sipp, tandemd's show
+# metrics, the switches' IAM/REL), no call left, every circuit idle, the
+# kernel's drops on tandemd's and sipp's SIP sockets: with tandemd's waits
+# they tell whose lateness a retransmission answers.
 #
 #   CHURN_CALLS=10000 CHURN_RATE=1000 CHURN_S=600 (defaults; ~11 minutes)
 #   CHURN_LINKSETS=4 (13,640 CICs: the calls up plus those being set up
@@ -60,7 +64,9 @@ t0=$(date +%s)
 c_prev=$(cpu_ticks $TD) p_prev=$(peer_ticks) t_prev=$(date +%s%N)
 created_prev=0
 vty_max=0 vty_over=0 vty_n=0 up_min="" up_max=0 st_ticks=0 st_ns=0 st_calls=0 n_steady=0
-printf '%s\n' "s sipp_up created failed retrans tandemd_calls cpu% peers_cpu% rss_kB vty_ms" >samples.txt
+wait_prev=0 turn_prev=0
+printf '%s\n' "s sipp_up created failed retrans tandemd_calls cpu% peers_cpu% rss_kB vty_ms" \
+	"sip_waits>100ms turns>100ms" | paste -sd' ' >samples.txt
 for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
 	sleep 10
 	kill -0 $UAC 2>/dev/null || break
@@ -70,6 +76,8 @@ for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
 	v1=$(date +%s%N)
 	vms=$(((v1 - v0) / 1000000))
 	calls=$(vty $VTY "show memory" | sed -n 's/^calls \([0-9]*\):.*/\1/p')
+	w=$(late_over "$(loop_late "SIP datagrams waited")" 2)
+	tw=$(late_over "$(loop_late "turns worked")" 2)
 	c=$(cpu_ticks $TD) p=$(peer_ticks) t=$(date +%s%N)
 	dt=$((c - c_prev)) dns=$((t - t_prev))
 	cpu=$(awk -v d=$((c - c_prev)) -v hz=$HZ -v ns=$((t - t_prev)) 'BEGIN { printf "%.0f", d / hz / (ns / 1e9) * 100 }')
@@ -79,7 +87,8 @@ for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
 	cur=$(stat_col uac_stat.csv CurrentCall)
 	created=$(stat_col uac_stat.csv TotalCallCreated)
 	dcalls=$((created - created_prev)) created_prev=$created
-	echo "$s $cur $created $(stat_col uac_stat.csv 'FailedCall(C)') $(stat_col uac_stat.csv 'Retransmissions(C)') ${calls:-?} $cpu $pcpu $(rss_kb $TD) $vms" >>samples.txt
+	echo "$s $cur $created $(stat_col uac_stat.csv 'FailedCall(C)') $(stat_col uac_stat.csv 'Retransmissions(C)') ${calls:-?} $cpu $pcpu $(rss_kb $TD) $vms $((${w:-0} - wait_prev)) $((${tw:-0} - turn_prev))" >>samples.txt
+	wait_prev=${w:-0} turn_prev=${tw:-0}
 	vty_n=$((vty_n + 1))
 	[ $vms -gt $vty_max ] && vty_max=$vms
 	[ $vms -gt 100 ] && vty_over=$((vty_over + 1))
@@ -98,6 +107,8 @@ sleep 2
 after_calls=$(calls_now)
 idle_after=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle")
 scale_counts
+late_wait=$(loop_late "SIP datagrams waited") late_turn=$(loop_late "turns worked")
+drops_td=$(udp_drops $SIP) drops_uac=$(udp_drops $UACP)
 echo "churn: samples every 10 s (s: seconds since sipp started; cpu%: tandemd's, both threads)"
 column -t samples.txt | sed 's/^/  /'
 echo "churn: results"
@@ -110,6 +121,9 @@ echo "  steady state ($n_steady samples, $st_calls calls created in them): sipp'
 	"us per call set up and another released)"
 echo "  VTY (show isup linksets, tandem-tool's whole run): $vty_n asked, longest $vty_max ms," \
 	"$vty_over over 100 ms"
+echo "  tandemd's signalling loop: SIP datagrams waited in its socket $late_wait;" \
+	"turns worked without a break $late_turn"
+echo "  kernel drops (receive queue full): tandemd's SIP socket $drops_td, sipp's $drops_uac"
 echo "  tandemd counters (SIP -> ISUP): started $m_started, answered $m_answered; switches: IAM" \
 	"$sw_iam, REL $sw_rel; after: $after_calls calls, $idle_after of $NLS linksets all idle;" \
 	"RSS idle $idle_rss kB, after $(rss_kb $TD) kB"

@@ -32,6 +32,8 @@
 #   CHURN_LINKSETS=4 (13,640 CICs: the calls up plus those being set up
 #   and released)
 #   SCALE_KEEP=DIR keeps the logs, samples and counters
+#   SCALE_PERF=1 profiles tandemd for 30 s of the steady state (perf record
+#   -g; perf.txt, the top symbols, printed at the end)
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000+ (remote ends 34000+,
 # nobody sends), RTP 36000-59999.
@@ -64,7 +66,7 @@ t0=$(date +%s)
 c_prev=$(cpu_ticks $TD) p_prev=$(peer_ticks) t_prev=$(date +%s%N)
 created_prev=0
 vty_max=0 vty_over=0 vty_n=0 up_min="" up_max=0 st_ticks=0 st_ns=0 st_calls=0 n_steady=0
-wait_prev=0 turn_prev=0
+wait_prev=0 turn_prev=0 PERF=""
 printf '%s\n' "s sipp_up created failed retrans tandemd_calls cpu% peers_cpu% rss_kB vty_ms" \
 	"sip_waits>100ms turns>100ms" | paste -sd' ' >samples.txt
 for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
@@ -98,8 +100,19 @@ for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
 		[ "$cur" -gt "$up_max" ] && up_max=$cur
 		st_ticks=$((st_ticks + dt)) st_ns=$((st_ns + dns)) st_calls=$((st_calls + dcalls))
 		n_steady=$((n_steady + 1))
+		if [ -n "${SCALE_PERF:-}" ] && [ -z "$PERF" ] && command -v perf >/dev/null; then
+			perf record -F 499 -g -p $TD -o "$TMPD/perf.data" -- sleep 30 >perf.log 2>&1 &
+			PERF=$!
+		fi
 	fi
 done
+if [ -n "$PERF" ]; then
+	wait $PERF
+	perf report -i "$TMPD/perf.data" --no-children --percent-limit 0.7 --stdio --sort symbol \
+		2>/dev/null | grep "%" | head -50 >perf.txt
+	echo "churn: where tandemd's time went (perf record -g, 30 s of the steady state, self %)"
+	sed 's/^/  /' perf.txt
+fi
 wait $UAC 2>/dev/null
 uac_rc=$?
 t_end=$(date +%s)
@@ -127,7 +140,7 @@ echo "  kernel drops (receive queue full): tandemd's SIP socket $drops_td, sipp'
 echo "  tandemd counters (SIP -> ISUP): started $m_started, answered $m_answered; switches: IAM" \
 	"$sw_iam, REL $sw_rel; after: $after_calls calls, $idle_after of $NLS linksets all idle;" \
 	"RSS idle $idle_rss kB, after $(rss_kb $TD) kB"
-[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log samples.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log samples.txt perf.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
 check "churn:tandemd-alive" kill -0 $TD
 check "churn:all-$TOTAL-calls-made ($created)" test "$created" = "$TOTAL"
 check "churn:no-failed-call ($failed failed, $ok successful)" test "$failed" = 0 -a "$ok" = "$TOTAL"

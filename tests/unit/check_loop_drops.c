@@ -62,16 +62,13 @@ static uint32_t meminfo_drops(int fd)
 	return mi[SK_MEMINFO_DROPS];
 }
 
-/* A socket with a tiny receive buffer and a burst sent before the loop
- * reads: the kernel drops most; the next datagram tells how many. */
-static void burst(bool count, uint32_t *kernel, uint64_t *counted, struct rx_rec *r)
+/* A loop's socket on loopback (the drop counter asked for when count)
+ * and a plain socket connected to it: *fd. */
+static struct loop_udp *open_pair(struct loop *l, bool count, struct rx_rec *r, int *fd)
 {
-	struct loop *l = loop_alloc(unit_ctx, NULL);
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	struct sockaddr_storage ss;
 	struct loop_udp *u;
-	char msg[200];
-	int fd;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_ptr_nonnull(l);
@@ -79,13 +76,25 @@ static void burst(bool count, uint32_t *kernel, uint64_t *counted, struct rx_rec
 	ck_assert_ptr_nonnull(u);
 	if (count)
 		ck_assert_int_eq(loop_udp_count_drops(u), 0);
+	ck_assert_int_eq(loop_udp_local(u, &ss), 0);
+	*fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(*fd, 0);
+	ck_assert_int_eq(connect(*fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
+	return u;
+}
+
+/* A socket with a tiny receive buffer and a burst sent before the loop
+ * reads: the kernel drops most; the next datagram tells how many. */
+static void burst(bool count, uint32_t *kernel, uint64_t *counted, struct rx_rec *r)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	char msg[200];
+	int fd;
+	struct loop_udp *u = open_pair(l, count, r, &fd);
+
 	/* the kernel's minimum (about 4.6 kB): a handful of datagrams */
 	ck_assert_int_eq(setsockopt(loop_udp_fd(u), SOL_SOCKET, SO_RCVBUF, &(int){1}, sizeof(int)),
 			 0);
-	ck_assert_int_eq(loop_udp_local(u, &ss), 0);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
 	memset(msg, 'x', sizeof(msg));
 	for (int i = 0; i < 100; i++)
 		ck_assert_int_eq(send(fd, msg, sizeof(msg), 0), (ssize_t)sizeof(msg));
@@ -145,22 +154,11 @@ static void sleep_ms(unsigned ms)
 static void late_rx(bool measure, unsigned wait_ms, struct loop_late *got, struct rx_rec *r)
 {
 	struct loop *l = loop_alloc(unit_ctx, NULL);
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	struct sockaddr_storage ss;
-	struct loop_udp *u;
 	int fd;
+	struct loop_udp *u = open_pair(l, true, r, &fd);
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_ptr_nonnull(l);
-	u = loop_udp_open(l, (struct sockaddr *)&a, sizeof(a), rec_rx, r);
-	ck_assert_ptr_nonnull(u);
-	ck_assert_int_eq(loop_udp_count_drops(u), 0);
 	if (measure)
 		ck_assert_int_eq(loop_udp_measure_wait(u), 0);
-	ck_assert_int_eq(loop_udp_local(u, &ss), 0);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
 	turns(l, 1); /* the receive is armed, nothing read */
 	ck_assert_int_eq(send(fd, "early", 5, 0), 5);
 	sleep_ms(wait_ms);

@@ -1,6 +1,7 @@
 /* The io_uring loop: ring set-up and feature probe, turns, timers, and
  * libosmocore's fds and timers driven from the ring. */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -25,6 +26,18 @@ uint64_t loop_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const unsigned loop_late_ms[LOOP_LATE_STEPS] = {10, 100, 500};
+
+void loop_late_add(struct loop_late *lt, uint64_t ns)
+{
+	lt->n++;
+	if (ns > lt->max_ns)
+		lt->max_ns = ns;
+	for (unsigned i = 0; i < LOOP_LATE_STEPS; i++)
+		if (ns > loop_late_ms[i] * 1000000ull)
+			lt->over[i]++;
 }
 
 static void ignore_cb(struct loop *l, struct loop_op *op, const struct io_uring_cqe *cqe)
@@ -582,6 +595,7 @@ int loop_run_once(struct loop *l)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
+	uint64_t t0, work;
 	int rc;
 
 	if (l->cfg.drive_osmocom)
@@ -599,6 +613,7 @@ int loop_run_once(struct loop *l)
 	if (rc > 0)
 		l->st.sqes += (unsigned)rc;
 	l->pending_sqes = 0;
+	t0 = loop_now_ns();
 
 	io_uring_for_each_cqe(&l->ring, head, cqe)
 	{
@@ -617,6 +632,17 @@ int loop_run_once(struct loop *l)
 	if (l->cfg.drive_osmocom) {
 		osmo_timers_prepare();
 		osmo_timers_update();
+	}
+	work = loop_now_ns() - t0;
+	loop_late_add(&l->st.turn_work, work);
+	if (work > loop_late_ms[LOOP_LATE_STEPS - 1] * 1000000ull && t0 >= l->late_logged_ns) {
+		/* at most one line a minute: the counters say how often */
+		l->late_logged_ns = t0 + 60 * 1000000000ull;
+		LOGP(DLOOP, LOGL_NOTICE,
+		     "loop turn worked %" PRIu64 " ms without a break (%u completions); "
+		     "%" PRIu64 " turns over %u ms so far\n",
+		     work / 1000000, n, l->st.turn_work.over[LOOP_LATE_STEPS - 1],
+		     loop_late_ms[LOOP_LATE_STEPS - 1]);
 	}
 	return 0;
 }

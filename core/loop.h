@@ -38,11 +38,22 @@ struct loop_cfg {
 
 /* Room in a UDP receive buffer before the payload: the multishot recvmsg
  * header, the source address and the control data (liburing
- * io_uring_recvmsg_out layout); LOOP_UDP_CTL_ROOM holds the one control
- * message asked for (SO_RXQ_OVFL: loop_udp_count_drops). */
-#define LOOP_UDP_CTL_ROOM 32u
+ * io_uring_recvmsg_out layout); LOOP_UDP_CTL_ROOM holds the control
+ * messages a socket may ask for: SO_RXQ_OVFL (loop_udp_count_drops, 24
+ * bytes) and SCM_TIMESTAMPNS (loop_udp_measure_wait, 32 bytes). */
+#define LOOP_UDP_CTL_ROOM 64u
 #define LOOP_UDP_RX_ROOM \
 	(sizeof(struct io_uring_recvmsg_out) + sizeof(struct sockaddr_storage) + LOOP_UDP_CTL_ROOM)
+
+/* How late the loop ran: the longest time seen and how many times it was
+ * over each of loop_late_ms[] (10, 100 and 500 ms). */
+#define LOOP_LATE_STEPS 3
+extern const unsigned loop_late_ms[LOOP_LATE_STEPS];
+struct loop_late {
+	uint64_t n;	 /* times measured */
+	uint64_t max_ns; /* the longest */
+	uint64_t over[LOOP_LATE_STEPS];
+};
 
 struct loop_stats {
 	uint64_t turns;		 /* loop iterations */
@@ -65,6 +76,13 @@ struct loop_stats {
 	uint64_t timers_fired;
 	uint64_t osmo_fd_polls; /* poll requests for libosmocore fds */
 	uint64_t osmo_fd_disp;	/* dispatches of ready libosmocore fds */
+	/* Datagrams' wait in their socket, from the kernel queueing them to
+	 * the owner's callback (sockets that asked: loop_udp_measure_wait):
+	 * what a peer's retransmission timer sees of this loop. */
+	struct loop_late udp_wait;
+	/* Turns' work: from the wait's end to the turn's end (completions,
+	 * libosmocore fds, timers); nothing else runs on the thread meanwhile. */
+	struct loop_late turn_work;
 	unsigned udp_bufs_in_use, udp_bufs_total;
 	unsigned tcp_bufs_in_use, tcp_bufs_total;
 	unsigned send_slots_in_use, send_slots_total;
@@ -139,6 +157,11 @@ int loop_udp_fd(const struct loop_udp *u);
  * check of the whole loop without a system call per socket; drops after
  * the last datagram a socket receives are not seen. 0 or -errno. */
 int loop_udp_count_drops(struct loop_udp *u);
+/* Measure how long each datagram waited in this socket before its callback
+ * ran (SO_TIMESTAMPNS, the kernel's receive time on the real-time clock),
+ * into loop_stats.udp_wait; waits over a minute (the clock was set) are
+ * not counted. 0 or -errno. */
+int loop_udp_measure_wait(struct loop_udp *u);
 /* While no UDP send slot is in use (an idle loop), give their pages back to
  * the system (a burst of sends left them resident); the bytes given, 0 when
  * a send is in flight. Call on the loop's thread. */

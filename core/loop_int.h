@@ -56,6 +56,9 @@ struct loop_ofd {
 	bool ready_r, ready_w, ready_e;
 };
 
+/* One more time measured into a lateness figure (core/loop.c). */
+void loop_late_add(struct loop_late *lt, uint64_t ns);
+
 #define LOOP_WAKE_LATER 8
 
 struct loop {
@@ -63,6 +66,7 @@ struct loop {
 	struct loop_features feat;
 	struct loop_cfg cfg;
 	struct loop_stats st;
+	uint64_t late_logged_ns; /* no "loop turn worked" line before this */
 	bool stop;
 	unsigned pending_sqes;
 

@@ -1,7 +1,32 @@
 /* The signalling loop's figures for /metrics: how busy the thread is
  * (turns, completions), buffer and send-slot use, pending timers. */
+#include <stdio.h>
+
 #include "core/loop.h"
 #include "core/metrics.h"
+
+/* NAME_total (all measured), NAME_over_total{seconds="0.01"...} and
+ * NAME_max_seconds (the longest since start) */
+static void late(struct tandem_metrics_out *o, const char *name, const char *what,
+		 const struct loop_late *lt)
+{
+	char fam[96], help[160], over[16];
+
+	snprintf(fam, sizeof(fam), "%s_total", name);
+	tandem_metrics_family(o, fam, "counter", what);
+	tandem_metrics_sample(o, fam, (double)lt->n, NULL);
+	snprintf(fam, sizeof(fam), "%s_over_total", name);
+	snprintf(help, sizeof(help), "%s, longer than 'seconds'", what);
+	tandem_metrics_family(o, fam, "counter", help);
+	for (unsigned i = 0; i < LOOP_LATE_STEPS; i++) {
+		snprintf(over, sizeof(over), "%g", loop_late_ms[i] / 1000.0);
+		tandem_metrics_sample(o, fam, (double)lt->over[i], "seconds", over, NULL);
+	}
+	snprintf(fam, sizeof(fam), "%s_max_seconds", name);
+	snprintf(help, sizeof(help), "%s: the longest since start", what);
+	tandem_metrics_family(o, fam, "gauge", help);
+	tandem_metrics_sample(o, fam, (double)lt->max_ns / 1e9, NULL);
+}
 
 static void collect(struct tandem_metrics_out *o, void *priv)
 {
@@ -53,6 +78,12 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 	tandem_metrics_family(o, "tandem_loop_timers", "gauge",
 			      "Timers pending on the signalling loop");
 	tandem_metrics_sample(o, "tandem_loop_timers", s->timers_pending, NULL);
+	late(o, "tandem_loop_turns_worked",
+	     "Signalling loop turns measured (the work from the wait's end to the turn's end)",
+	     &s->turn_work);
+	late(o, "tandem_loop_sip_datagrams_waited",
+	     "SIP datagrams measured (their wait in the socket before being handled)",
+	     &s->udp_wait);
 }
 
 int loop_metrics_register(struct loop *l)

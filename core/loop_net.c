@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <osmocom/core/linuxlist.h>
@@ -360,9 +361,11 @@ static void udp_maybe_free(struct loop_udp *u)
 	}
 }
 
-/* SO_RXQ_OVFL: the socket's drop counter when this datagram was queued,
- * present only when it is not 0 (and only on sockets that asked). */
-static void udp_rx_drops(struct loop *l, struct loop_udp *u, struct io_uring_recvmsg_out *o)
+/* The control messages a datagram came with: SO_RXQ_OVFL, the socket's
+ * drop counter when it was queued (present only when not 0, and only on
+ * sockets that asked), and SCM_TIMESTAMPNS, when the kernel received it
+ * (sockets that asked: its wait is measured). */
+static void udp_rx_ctl(struct loop *l, struct loop_udp *u, struct io_uring_recvmsg_out *o)
 {
 	struct cmsghdr *cm;
 
@@ -370,17 +373,30 @@ static void udp_rx_drops(struct loop *l, struct loop_udp *u, struct io_uring_rec
 		return;
 	for (cm = io_uring_recvmsg_cmsg_firsthdr(o, &u->rx_msg); cm;
 	     cm = io_uring_recvmsg_cmsg_nexthdr(o, &u->rx_msg, cm)) {
-		uint32_t d;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SO_RXQ_OVFL ||
-		    cm->cmsg_len < CMSG_LEN(sizeof(d)))
+		if (cm->cmsg_level != SOL_SOCKET)
 			continue;
-		memcpy(&d, CMSG_DATA(cm), sizeof(d));
-		/* a counter that only grows (mod 2^32); an older datagram may
-		 * carry a smaller figure than one already seen */
-		if ((int32_t)(d - u->drops_seen) > 0) {
-			l->st.udp_kernel_drops += d - u->drops_seen;
-			u->drops_seen = d;
+		if (cm->cmsg_type == SO_RXQ_OVFL && cm->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+			uint32_t d;
+
+			memcpy(&d, CMSG_DATA(cm), sizeof(d));
+			/* a counter that only grows (mod 2^32); an older
+			 * datagram may carry a smaller figure than one
+			 * already seen */
+			if ((int32_t)(d - u->drops_seen) > 0) {
+				l->st.udp_kernel_drops += d - u->drops_seen;
+				u->drops_seen = d;
+			}
+		} else if (cm->cmsg_type == SCM_TIMESTAMPNS &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec rx, now;
+			int64_t ns;
+
+			memcpy(&rx, CMSG_DATA(cm), sizeof(rx));
+			clock_gettime(CLOCK_REALTIME, &now);
+			ns = (int64_t)(now.tv_sec - rx.tv_sec) * 1000000000 +
+			     (now.tv_nsec - rx.tv_nsec);
+			if (ns >= 0 && ns < 60 * 1000000000ll)
+				loop_late_add(&l->st.udp_wait, (uint64_t)ns);
 		}
 	}
 }
@@ -508,7 +524,7 @@ static void udp_rx_cb(struct loop *l, struct loop_op *op, const struct io_uring_
 				l->st.udp_trunc++;
 			} else if (o) {
 				l->st.udp_rx++;
-				udp_rx_drops(l, u, o);
+				udp_rx_ctl(l, u, o);
 				u->cb(u->priv, io_uring_recvmsg_payload(o, &u->rx_msg),
 				      io_uring_recvmsg_payload_length(o, cqe->res, &u->rx_msg),
 				      io_uring_recvmsg_name(o), o->namelen);
@@ -677,6 +693,12 @@ int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct
 int loop_udp_count_drops(struct loop_udp *u)
 {
 	return setsockopt(u->fd, SOL_SOCKET, SO_RXQ_OVFL, &(int){1}, sizeof(int)) < 0 ? -errno : 0;
+}
+
+int loop_udp_measure_wait(struct loop_udp *u)
+{
+	return setsockopt(u->fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){1}, sizeof(int)) < 0 ? -errno
+											 : 0;
 }
 
 int loop_udp_fd(const struct loop_udp *u)

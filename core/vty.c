@@ -326,6 +326,18 @@ static int config_write_loop(struct vty *vty)
 	return CMD_SUCCESS;
 }
 
+/* "late: turns worked longest 3.2 ms; over 10/100/500 ms: 0/0/0 of 81234" */
+static void show_late(struct vty *vty, const char *what, const struct loop_late *lt)
+{
+	vty_out(vty, "late: %s longest %.1f ms; over", what, (double)lt->max_ns / 1e6);
+	for (unsigned i = 0; i < LOOP_LATE_STEPS; i++)
+		vty_out(vty, "%s%u", i ? "/" : " ", loop_late_ms[i]);
+	vty_out(vty, " ms:");
+	for (unsigned i = 0; i < LOOP_LATE_STEPS; i++)
+		vty_out(vty, "%s%" PRIu64, i ? "/" : " ", lt->over[i]);
+	vty_out(vty, " of %" PRIu64 "%s", lt->n, VTY_NEWLINE);
+}
+
 DEFUN(show_loop, show_loop_cmd, "show loop", SHOW_STR "io_uring event loop state and counters\n")
 {
 	const struct loop_stats *s;
@@ -364,6 +376,8 @@ DEFUN(show_loop, show_loop_cmd, "show loop", SHOW_STR "io_uring event loop state
 		VTY_NEWLINE);
 	vty_out(vty, "libosmocore fds: %" PRIu64 " polls, %" PRIu64 " dispatches%s",
 		s->osmo_fd_polls, s->osmo_fd_disp, VTY_NEWLINE);
+	show_late(vty, "turns worked", &s->turn_work);
+	show_late(vty, "SIP datagrams waited", &s->udp_wait);
 	return CMD_SUCCESS;
 }
 

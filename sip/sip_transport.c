@@ -1012,6 +1012,10 @@ struct sip_listener *sip_transport_listen(struct sip_transport *t, enum sip_prot
 			LOGP(DSIP, LOGL_NOTICE,
 			     "UDP listener: no ICMP error reports (IP_RECVERR): a dead "
 			     "target is found by Timer B/F only\n");
+		/* how long requests wait for us ("show loop"): what a peer's
+		 * retransmission timer sees */
+		if (ls->udp && loop_udp_measure_wait(ls->udp) < 0)
+			LOGP(DSIP, LOGL_INFO, "UDP listener: no receive times (SO_TIMESTAMPNS)\n");
 	} else
 		ls->tcp = loop_tcp_listen(t->l, addr, alen, on_accept, ls);
 	if (!ls->udp && !ls->tcp) {

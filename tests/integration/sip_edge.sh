@@ -288,6 +288,14 @@ check "it:sip-edge:udp-65507-byte-datagram-whole ($(head -1 "$TMPD/huge.out"))" 
 	grep -qE "^SIP/2.0 (200|415)" "$TMPD/huge.out"
 trunc=$(vty $VTY "show loop" | sed -n 's/.*truncated \([0-9]*\).*/\1/p')
 check "it:sip-edge:udp-nothing-truncated ($trunc)" test "$trunc" = 0
+# every datagram on the SIP socket had its wait in the socket measured (the
+# kernel's receive time): "late: SIP datagrams waited longest ... of N"
+loop_out=$(vty $VTY "show loop" | tr -d '\r')
+rx=$(echo "$loop_out" | sed -n 's/^udp: rx \([0-9]*\) .*/\1/p')
+waited=$(echo "$loop_out" | grep "^late: SIP datagrams waited")
+measured=$(echo "$waited" | sed -n 's/.* of \([0-9]*\)$/\1/p')
+check "it:sip-edge:udp-wait-measured ($waited; udp rx $rx)" \
+	test "${measured:-0}" -ge 3 -a "${measured:-0}" -le "${rx:-0}"
 
 # --- TCP: 2,000 connections from one source, each with 60 KB of headers
 # that never end, trickling a byte every 0.5 s afterwards

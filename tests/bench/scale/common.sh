@@ -48,6 +48,16 @@ peer_ticks() { # the switches' and sipp's CPU, ticks
 	echo $t
 }
 
+udp_drops() { # PORT: the kernel's drops on the UDP sockets bound to it (/proc/net/udp)
+	awk -v p=$(printf '%04X' $1) 'FNR > 1 { split($2, a, ":"); if (a[2] == p) d += $NF }
+		END { print d + 0 }' /proc/net/udp /proc/net/udp6 2>/dev/null
+}
+loop_late() { # WHAT ("turns worked", "SIP datagrams waited"): tandemd's show loop line
+	vty $VTY "show loop" | tr -d '\r' | sed -n "s/^late: $1 //p"
+}
+late_over() { # "longest 3.2 ms; over 10/100/500 ms: 4/1/0 of 812" STEP(1-3): 4, 1 or 0
+	echo "$1" | sed -n 's/.*ms: \([0-9]*\)\/\([0-9]*\)\/\([0-9]*\) of.*/\'$2'/p'
+}
 udp_err() { awk '/^Udp:/ { if (h) { print "InErrors " $4 " RcvbufErrors " $6; exit } h = 1 }' /proc/net/snmp; }
 
 scale_start() {

@@ -99,33 +99,67 @@ void iw_mem_stop(void)
 	m.iw = NULL;
 }
 
-DEFUN(show_memory, show_memory_cmd, "show memory",
-      SHOW_STR "Memory: resident size, talloc total, signalling state per call\n")
+void iw_mem_read(struct iw *iw, const void *root, unsigned max_read, bool walk,
+		 struct iw_mem_figures *f)
 {
 	struct iw_call *c = NULL;
-	size_t bytes = 0, max = 0, parts[3] = {0};
-	unsigned n = 0;
+	uint64_t t0 = loop_now_ns();
+	unsigned stride, k = 0;
+
+	memset(f, 0, sizeof(*f));
+	/* the list alone first (one pointer per call), then the trees */
+	while ((c = iw_call_next(iw, c)))
+		f->calls++;
+	stride = max_read && f->calls > max_read ? (f->calls + max_read - 1) / max_read : 1;
+	while ((c = iw_call_next(iw, c))) {
+		size_t part[3], b;
+
+		if (k++ % stride)
+			continue;
+		b = iw_call_mem(c, part);
+		for (unsigned i = 0; i < 3; i++)
+			f->part[i] += part[i];
+		f->bytes += b;
+		f->largest = b > f->largest ? b : f->largest;
+		f->read++;
+	}
+	if (walk) {
+		f->walked = true;
+		f->talloc_bytes = talloc_total_size(root);
+		f->talloc_blocks = talloc_total_blocks(root);
+	}
+	f->ns = loop_now_ns() - t0;
+}
+
+DEFUN(show_memory, show_memory_cmd, "show memory [all]",
+      SHOW_STR "Memory: resident size, talloc total, signalling state per call\n"
+	       "Read every call and the whole talloc tree, however many calls are up (the "
+	       "gateway does nothing else meanwhile)\n")
+{
+	struct iw_mem_figures f;
+	bool all = argc > 0;
+	unsigned n;
 
 	if (!m.iw) {
 		vty_out(vty, "%% not running%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	while ((c = iw_call_next(m.iw, c))) {
-		size_t part[3], b = iw_call_mem(c, part);
-
-		for (unsigned i = 0; i < 3; i++)
-			parts[i] += part[i];
-		bytes += b;
-		max = b > max ? b : max;
-		n++;
-	}
-	vty_out(vty, "RSS %ld kB; talloc %zu bytes in %zu blocks%s", tandem_rss_kb(),
-		talloc_total_size(m.root), talloc_total_blocks(m.root), VTY_NEWLINE);
+	n = iw_active_calls(m.iw);
+	iw_mem_read(m.iw, m.root, all ? 0 : IW_MEM_READ_CALLS, all || n <= IW_MEM_WALK_CALLS, &f);
+	if (f.walked)
+		vty_out(vty, "RSS %ld kB; talloc %zu bytes in %zu blocks%s", tandem_rss_kb(),
+			f.talloc_bytes, f.talloc_blocks, VTY_NEWLINE);
+	else
+		vty_out(vty,
+			"RSS %ld kB; talloc not walked with %u calls up (over %u: show memory "
+			"all)%s",
+			tandem_rss_kb(), n, IW_MEM_WALK_CALLS, VTY_NEWLINE);
 	vty_out(vty,
 		"calls %u: signalling per call %zu bytes (largest %zu): call %zu, SIP leg %zu, "
-		"ISUP call %zu%s",
-		n, n ? bytes / n : 0, max, n ? parts[0] / n : 0, n ? parts[1] / n : 0,
-		n ? parts[2] / n : 0, VTY_NEWLINE);
+		"ISUP call %zu; %u calls read in %.1f ms%s",
+		f.calls, f.read ? f.bytes / f.read : 0, f.largest, f.read ? f.part[0] / f.read : 0,
+		f.read ? f.part[1] / f.read : 0, f.read ? f.part[2] / f.read : 0, f.read,
+		(double)f.ns / 1e6, VTY_NEWLINE);
 	vty_out(vty, "heap trims %u (last gave back %ld kB); calls peak %u%s", m.trims,
 		m.last_freed_kb, m.peak, VTY_NEWLINE);
 	return CMD_SUCCESS;

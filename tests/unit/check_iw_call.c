@@ -10,6 +10,7 @@
 
 #include "core/loop.h"
 #include "interwork/iw_call_int.h"
+#include "interwork/iw_mem.h"
 #include "sigtran/isup_proto.h"
 #include "sip/sip_uri.h"
 #include "sip/sip_trunk.h"
@@ -532,6 +533,56 @@ START_TEST(test_joined_ss7_hold)
 }
 END_TEST
 
+/* "show memory"'s reading (iw_mem_read): with more calls than it reads,
+ * about IW_MEM_READ_CALLS spread over the list and the figures theirs; all
+ * when asked; the whole talloc tree only when asked. */
+START_TEST(test_mem_read_bounded)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct iw_cfg cfg = {.num = {.cc = "49"}};
+	struct iw_call *calls[600];
+	struct iw_mem_figures f, all;
+	struct iw *iw;
+
+	ck_assert_ptr_nonnull(l);
+	iw = iw_alloc(unit_ctx, &cfg, l, NULL, NULL, fake_route, NULL);
+	ck_assert_ptr_nonnull(iw);
+	for (unsigned i = 0; i < 600; i++) {
+		calls[i] = iw_call_alloc(iw, i % 2);
+		ck_assert_ptr_nonnull(calls[i]);
+		/* every tenth call is larger: the largest is one of them */
+		if (i % 10 == 0)
+			ck_assert_ptr_nonnull(talloc_size(calls[i], 2000));
+	}
+	iw_mem_read(iw, unit_ctx, IW_MEM_READ_CALLS, false, &f);
+	ck_assert_uint_eq(f.calls, 600);
+	ck_assert_uint_eq(f.read, 200); /* every third */
+	ck_assert(!f.walked);
+	ck_assert_uint_eq(f.talloc_blocks, 0);
+	iw_mem_read(iw, unit_ctx, 0, true, &all);
+	ck_assert_uint_eq(all.calls, 600);
+	ck_assert_uint_eq(all.read, 600);
+	ck_assert(all.walked);
+	ck_assert_uint_ge(all.talloc_blocks, 660);
+	ck_assert_uint_ge(all.talloc_bytes, all.bytes);
+	/* a tenth of the calls are large, and some of them are among those read */
+	ck_assert_uint_eq(all.largest, f.largest);
+	ck_assert_uint_ge(f.largest, f.bytes / f.read + 1000);
+	/* the mean of the calls read is the mean of every third: within the
+	 * spread of the small and large ones */
+	ck_assert_uint_ge(f.bytes / f.read, all.bytes / all.read - 200);
+	ck_assert_uint_le(f.bytes / f.read, all.bytes / all.read + 200);
+	/* fewer calls than the bound: all read */
+	iw_mem_read(iw, unit_ctx, 1000, false, &f);
+	ck_assert_uint_eq(f.read, 600);
+	for (unsigned i = 0; i < 600; i++)
+		iw_call_maybe_free(calls[i]);
+	ck_assert_ptr_null(iw_call_next(iw, NULL));
+	iw_free(iw);
+	loop_free(l);
+}
+END_TEST
+
 Suite *iw_call_suite(void)
 {
 	Suite *s = suite_create("iw_call");
@@ -543,6 +594,7 @@ Suite *iw_call_suite(void)
 	tcase_add_test(tc, test_redirect_targets);
 	tcase_add_test(tc, test_invite_not_sent);
 	tcase_add_test(tc, test_joined_ss7_hold);
+	tcase_add_test(tc, test_mem_read_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

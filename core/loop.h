@@ -162,6 +162,12 @@ int loop_udp_count_drops(struct loop_udp *u);
  * into loop_stats.udp_wait; waits over a minute (the clock was set) are
  * not counted. 0 or -errno. */
 int loop_udp_measure_wait(struct loop_udp *u);
+/* A receive queue of about bytes (what waits while the loop is busy):
+ * SO_RCVBUFFORCE where the process may (CAP_NET_ADMIN), else SO_RCVBUF,
+ * which the kernel caps at net.core.rmem_max. Returns the payload room
+ * granted (half the kernel's figure, which counts its overhead), or
+ * -errno. */
+int loop_udp_rcvbuf(struct loop_udp *u, int bytes);
 /* While no UDP send slot is in use (an idle loop), give their pages back to
  * the system (a burst of sends left them resident); the bytes given, 0 when
  * a send is in flight. Call on the loop's thread. */

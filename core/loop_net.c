@@ -701,6 +701,19 @@ int loop_udp_measure_wait(struct loop_udp *u)
 											 : 0;
 }
 
+int loop_udp_rcvbuf(struct loop_udp *u, int bytes)
+{
+	int got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(u->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0 &&
+	    setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+		return -errno;
+	if (getsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &got, &len) < 0)
+		return -errno;
+	return got / 2;
+}
+
 int loop_udp_fd(const struct loop_udp *u)
 {
 	return u->fd;

@@ -10,6 +10,7 @@
  * receive buffer rings, and in the media command queues; each media
  * worker then trims its own (event queue, channels no longer used, and
  * with none left its loop's). */
+#include <inttypes.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static struct {
 	struct loop_timer timer;
 	unsigned peak, quiet_s, trims;
 	long last_freed_kb;
+	uint64_t last_trim_ns; /* how long the last trim held the thread */
 } m;
 
 static void trim_tick(void *priv)
@@ -48,15 +50,29 @@ static void trim_tick(void *priv)
 		m.quiet_s++;
 		if (m.quiet_s % 10 == 5) {
 			long before = tandem_rss_kb();
+			uint64_t t[5];
 
+			/* each step timed: the signalling thread does nothing
+			 * else meanwhile */
+			t[0] = loop_now_ns();
 			malloc_trim(0);
-			loop_trim(m.loop);		/* the send slots a burst touched */
-			loop_trim_rx(m.loop);		/* the receive buffers it filled */
+			t[1] = loop_now_ns();
+			loop_trim(m.loop); /* the send slots a burst touched */
+			t[2] = loop_now_ns();
+			loop_trim_rx(m.loop); /* the receive buffers it filled */
+			t[3] = loop_now_ns();
 			media_engine_trim(m.iw->media); /* the command queues' slots */
+			t[4] = loop_now_ns();
 			m.trims++;
 			m.last_freed_kb = before - tandem_rss_kb();
-			LOGP(DIW, LOGL_INFO, "calls %u (peak %u): heap trimmed, RSS -%ld kB\n", n,
-			     m.peak, m.last_freed_kb);
+			m.last_trim_ns = t[4] - t[0];
+			LOGP(DIW, m.last_trim_ns > 50000000 ? LOGL_NOTICE : LOGL_INFO,
+			     "calls %u (peak %u): heap trimmed, RSS -%ld kB in %" PRIu64
+			     " ms (heap %" PRIu64 ", send slots %" PRIu64 ", receive rings %" PRIu64
+			     ", media queues %" PRIu64 ")\n",
+			     n, m.peak, m.last_freed_kb, (t[4] - t[0]) / 1000000,
+			     (t[1] - t[0]) / 1000000, (t[2] - t[1]) / 1000000,
+			     (t[3] - t[2]) / 1000000, (t[4] - t[3]) / 1000000);
 		}
 		if (m.quiet_s >= 65) {
 			m.peak = n;
@@ -160,8 +176,8 @@ DEFUN(show_memory, show_memory_cmd, "show memory [all]",
 		f.calls, f.read ? f.bytes / f.read : 0, f.largest, f.read ? f.part[0] / f.read : 0,
 		f.read ? f.part[1] / f.read : 0, f.read ? f.part[2] / f.read : 0, f.read,
 		(double)f.ns / 1e6, VTY_NEWLINE);
-	vty_out(vty, "heap trims %u (last gave back %ld kB); calls peak %u%s", m.trims,
-		m.last_freed_kb, m.peak, VTY_NEWLINE);
+	vty_out(vty, "heap trims %u (last gave back %ld kB in %.1f ms); calls peak %u%s", m.trims,
+		m.last_freed_kb, (double)m.last_trim_ns / 1e6, m.peak, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 

@@ -190,27 +190,32 @@ static struct iw_call *next_past_peer(struct iw *iw, struct iw_call *c, struct i
 
 /* Every 2 s the channels of calls with media report their figures
  * (show calls); a few hundred bytes per call through the event queue. The
- * calls go in IW_STATS_SLICES slices by id, one slice a tick: 10,000 calls
- * asked at once were 10,000 queries in a worker's command queue of 4,096,
- * crowding out the commands of calls being set up and released. Each step
- * is O(1) (the reports come back by channel id through iw->by_chan). */
+ * round goes in IW_STATS_SLICES steps, each taking the next eighth of the
+ * calls from where the last stopped (iw->stats_next, moved on when that
+ * call goes): 10,000 calls asked at once were 10,000 queries in a worker's
+ * command queue of 4,096, crowding out the commands of calls being set up
+ * and released, and a step that walked the whole list to pick its eighth
+ * by id was 5 % of tandemd's time with 10,000 calls up (the busy-hour
+ * bench's profile). Each query is O(1) (the reports come back by channel
+ * id through iw->by_chan). */
 static void stats_tick(void *priv)
 {
 	struct iw *iw = priv;
-	struct iw_call *c, *n;
+	unsigned quota = (unsigned)((iw->st.active + IW_STATS_SLICES - 1) / IW_STATS_SLICES);
 
-	for (c = iw_call_next(iw, NULL); c; c = n) {
-		n = iw_call_next(iw, c);
-		if (c->id % IW_STATS_SLICES != iw->stats_slice)
-			continue;
+	for (unsigned k = 0; k < quota; k++) {
+		struct iw_call *c = iw->stats_next ? iw->stats_next : iw_call_next(iw, NULL);
+
+		if (!c)
+			break;
+		iw->stats_next = iw_call_next(iw, c);
 		if (c->have_chan && c->media_up)
 			media_chan_query(iw->media, c->chan);
-		if (ss7_hold_check(c)) {
-			n = next_past_peer(iw, c, n);
+		/* ending c may end its joined partner too: whichever goes
+		 * while it is stats_next moves stats_next on (call_free) */
+		if (ss7_hold_check(c))
 			iw_call_end(c, 38);
-		}
 	}
-	iw->stats_slice = (iw->stats_slice + 1) % IW_STATS_SLICES;
 	loop_timer_schedule(iw->loop, &iw->stats_timer, IW_STATS_PERIOD_US / IW_STATS_SLICES);
 }
 
@@ -604,6 +609,8 @@ void iw_call_maybe_free(struct iw_call *c)
 	iw_trunk_take(c, NULL);
 	iw_group_take(c, NULL);
 	cdr(c);
+	if (c->iw->stats_next == c)
+		c->iw->stats_next = iw_call_next(c->iw, c);
 	llist_del(&c->list);
 	hash_del(&c->id_node);
 	iw_call_unindex(c);

@@ -63,7 +63,7 @@ struct iw {
 	struct iw_cot cot[IW_MAX_COT];
 	struct iw_group_load groups[IW_MAX_GROUPS];
 	struct loop_timer stats_timer; /* asks the workers for the calls' media figures */
-	unsigned stats_slice;	       /* the calls it asks next (by id) */
+	struct iw_call *stats_next;    /* the call it asks next (NULL: the list's first) */
 	struct llist_head calls;
 	/* calls by media channel id: the workers' events (stats every 2 s for
 	 * each call, RTP timeouts, digits) find their call without a scan */

@@ -35,7 +35,8 @@
 #   and released)
 #   SCALE_KEEP=DIR keeps the logs, samples and counters
 #   SCALE_PERF=1 profiles tandemd for 30 s of the steady state (perf record
-#   -g; perf.txt, the top symbols, printed at the end)
+#   -g, or SCALE_PERF_G="--call-graph dwarf"; perf.txt, the top symbols,
+#   printed at the end; with SCALE_KEEP perf.data is kept too)
 #
 # Ports: 26700-26709 (SIP, VTY, M3UA), spans 33000+ (remote ends 34000+,
 # nobody sends), RTP 36000-59999.
@@ -106,7 +107,7 @@ for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
 		st_ticks=$((st_ticks + dt)) st_ns=$((st_ns + dns)) st_calls=$((st_calls + dcalls))
 		n_steady=$((n_steady + 1))
 		if [ -n "${SCALE_PERF:-}" ] && [ -z "$PERF" ] && command -v perf >/dev/null; then
-			perf record -F 499 -g -p $TD -o "$TMPD/perf.data" -- sleep 30 >perf.log 2>&1 &
+			perf record -F 499 ${SCALE_PERF_G:--g} -p $TD -o "$TMPD/perf.data" -- sleep 30 >perf.log 2>&1 &
 			PERF=$!
 		fi
 	fi
@@ -155,7 +156,7 @@ echo "  kernel drops (receive queue full): tandemd's SIP socket $drops_td, sipp'
 echo "  tandemd counters (SIP -> ISUP): started $m_started, answered $m_answered; switches: IAM" \
 	"$sw_iam, REL $sw_rel; after: $after_calls calls, $idle_after of $NLS linksets all idle;" \
 	"RSS idle $idle_rss kB, after $(rss_kb $TD) kB"
-[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log samples.txt perf.txt vty_rtt.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
+[ -n "${SCALE_KEEP:-}" ] && mkdir -p "$SCALE_KEEP" && cp td.log samples.txt perf.txt perf.data vty_rtt.txt uac_stat.csv uac_err.log uac.out "$SCALE_KEEP/" 2>/dev/null
 check "churn:tandemd-alive" kill -0 $TD
 check "churn:all-$TOTAL-calls-made ($created)" test "$created" = "$TOTAL"
 check "churn:no-failed-call ($failed failed, $ok successful)" test "$failed" = 0 -a "$ok" = "$TOTAL"

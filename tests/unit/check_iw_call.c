@@ -533,6 +533,70 @@ START_TEST(test_joined_ss7_hold)
 }
 END_TEST
 
+/* Turns of the loop until rel_count reaches want or limit_ms pass. */
+static void run_until_rel(struct loop *l, unsigned want, unsigned limit_ms)
+{
+	struct loop_timer g;
+
+	loop_timer_init(&g, noop_guard, NULL);
+	for (unsigned long long end = unit_real_ms() + limit_ms;
+	     rel_count < want && unit_real_ms() < end;) {
+		loop_timer_schedule(l, &g, 10000);
+		loop_run_once(l);
+	}
+	loop_timer_cancel(l, &g);
+}
+
+/* The stats round's steps (every 250 ms) each take the next eighth of the
+ * calls where the last stopped: 40 calls whose SS7 hold is over end five
+ * a step, in list order; the call the round would visit next ending
+ * meanwhile moves it on to the one after. */
+START_TEST(test_stats_round_cursor)
+{
+	struct loop *l = loop_alloc(unit_ctx, NULL);
+	struct iw_cfg cfg = {.num = {.cc = "49"}, .ss7_hold_s = 1};
+	struct iw_call *c[40];
+	unsigned id[40];
+	struct iw *iw;
+
+	ck_assert_ptr_nonnull(l);
+	iw = iw_alloc(unit_ctx, &cfg, l, NULL, NULL, fake_route, NULL);
+	ck_assert_ptr_nonnull(iw);
+	rel_count = 0;
+	for (unsigned i = 0; i < 40; i++) {
+		c[i] = iw_call_alloc(iw, true);
+		id[i] = c[i]->id;
+		iw_call_attach_leg(c[i], fake_leg(iw, 10 + i));
+		c[i]->cleg->ops = &fake_down_ops;
+		ck_assert_int_eq(iw_call_state(c[i], IW_CALL_S_SETUP), 0);
+		ck_assert_int_eq(iw_call_state(c[i], IW_CALL_S_ACTIVE), 0);
+		c[i]->ss7_down_since_ms = 1; /* down for long */
+	}
+	/* one step: the first five */
+	run_until_rel(l, 1, 1000);
+	ck_assert_uint_eq(rel_count, 5);
+	for (unsigned i = 0; i < 5; i++)
+		ck_assert_ptr_null(iw_call_find(iw, id[i]));
+	ck_assert_ptr_eq(iw_call_find(iw, id[5]), c[5]);
+	/* the next to visit ends on its own (its far end released) */
+	iw_call_end(c[5], 16);
+	ck_assert_ptr_null(iw_call_find(iw, id[5]));
+	ck_assert_uint_eq(rel_count, 6);
+	/* the next step goes on after it: 34 calls, five a step */
+	run_until_rel(l, 7, 1000);
+	ck_assert_uint_eq(rel_count, 11);
+	for (unsigned i = 6; i < 11; i++)
+		ck_assert_ptr_null(iw_call_find(iw, id[i]));
+	ck_assert_ptr_eq(iw_call_find(iw, id[11]), c[11]);
+	/* and the round ends them all */
+	run_until_rel(l, 40, 4000);
+	ck_assert_uint_eq(rel_count, 40);
+	ck_assert_uint_eq(iw_active_calls(iw), 0);
+	iw_free(iw);
+	loop_free(l);
+}
+END_TEST
+
 /* "show memory"'s reading (iw_mem_read): with more calls than it reads,
  * about IW_MEM_READ_CALLS spread over the list and the figures theirs; all
  * when asked; the whole talloc tree only when asked. */
@@ -595,6 +659,7 @@ Suite *iw_call_suite(void)
 	tcase_add_test(tc, test_invite_not_sent);
 	tcase_add_test(tc, test_joined_ss7_hold);
 	tcase_add_test(tc, test_mem_read_bounded);
+	tcase_add_test(tc, test_stats_round_cursor);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -209,6 +209,8 @@ static void stats_tick(void *priv)
 		if (!c)
 			break;
 		iw->stats_next = iw_call_next(iw, c);
+		if (!iw->stats_next)
+			k = quota; /* the list's end ends the step: a round is >= 8 steps */
 		if (c->have_chan && c->media_up)
 			media_chan_query(iw->media, c->chan);
 		/* ending c may end its joined partner too: whichever goes

@@ -72,7 +72,7 @@ t0=$(date +%s)
 c_prev=$(cpu_ticks $TD) p_prev=$(peer_ticks) t_prev=$(date +%s%N)
 created_prev=0
 vty_max=0 vty_over=0 vty_n=0 up_min="" up_max=0 st_ticks=0 st_ns=0 st_calls=0 n_steady=0
-wait_prev=0 turn_prev=0 PERF=""
+wait_prev=0 turn_prev=0 PERF="" drops_uac=0
 printf '%s\n' "s sipp_up created failed retrans tandemd_calls cpu% peers_cpu% rss_kB vty_ms" \
 	"sip_waits>100ms turns>100ms" | paste -sd' ' >samples.txt
 for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
@@ -97,6 +97,8 @@ for _ in $(seq 1 $(((TOTAL / RATE + CALL_MS / 1000) / 10 * 3 + 60))); do
 	dcalls=$((created - created_prev)) created_prev=$created
 	echo "$s $cur $created $(stat_col uac_stat.csv 'FailedCall(C)') $(stat_col uac_stat.csv 'Retransmissions(C)') ${calls:-?} $cpu $pcpu $(rss_kb $TD) $vms $((${w:-0} - wait_prev)) $((${tw:-0} - turn_prev))" >>samples.txt
 	wait_prev=${w:-0} turn_prev=${tw:-0}
+	# read while sipp's socket exists (gone from /proc/net/udp once it exits)
+	drops_uac=$(udp_drops $UACP) drops_td=$(udp_drops $SIP)
 	vty_n=$((vty_n + 1))
 	[ $vms -gt $vty_max ] && vty_max=$vms
 	[ $vms -gt 100 ] && vty_over=$((vty_over + 1))
@@ -128,14 +130,14 @@ wait $RTT 2>/dev/null
 awk '$2 >= 0 { print $2 }' vty_rtt.txt | sort -n >vty_ms.txt
 rtt_n=$(wc -l <vty_ms.txt) rtt_lost=$(awk '$2 < 0' vty_rtt.txt | wc -l)
 rtt_max=$(tail -1 vty_ms.txt) rtt_over=$(awk '$1 > 100' vty_ms.txt | wc -l)
-rtt_p99=$(sed -n "$(((rtt_n * 99 + 99) / 100))p" vty_ms.txt)
+rtt_p99=$([ "$rtt_n" -gt 0 ] && sed -n "$(((rtt_n * 99 + 99) / 100))p" vty_ms.txt)
 rtt_max=${rtt_max:-0} rtt_p99=${rtt_p99:-0}
 sleep 2
 after_calls=$(calls_now)
 idle_after=$(vty $VTY "show isup circuits" | grep -c "$CICS circuits: $CICS idle")
 scale_counts
 late_wait=$(loop_late "SIP datagrams waited") late_turn=$(loop_late "turns worked")
-drops_td=$(udp_drops $SIP) drops_uac=$(udp_drops $UACP)
+drops_td=$(udp_drops $SIP)
 echo "churn: samples every 10 s (s: seconds since sipp started; cpu%: tandemd's, both threads)"
 column -t samples.txt | sed 's/^/  /'
 echo "churn: results"
@@ -152,7 +154,8 @@ echo "  VTY (show isup linksets over an open connection, every second): $rtt_n a
 	"$vty_over over 100 ms"
 echo "  tandemd's signalling loop: SIP datagrams waited in its socket $late_wait;" \
 	"turns worked without a break $late_turn"
-echo "  kernel drops (receive queue full): tandemd's SIP socket $drops_td, sipp's $drops_uac"
+echo "  kernel drops (receive queue full): tandemd's SIP socket $drops_td, sipp's $drops_uac" \
+	"(sipp's at the last sample: its socket goes with it)"
 echo "  tandemd counters (SIP -> ISUP): started $m_started, answered $m_answered; switches: IAM" \
 	"$sw_iam, REL $sw_rel; after: $after_calls calls, $idle_after of $NLS linksets all idle;" \
 	"RSS idle $idle_rss kB, after $(rss_kb $TD) kB"

@@ -50,7 +50,7 @@ peer_ticks() { # the switches' and sipp's CPU, ticks
 
 udp_drops() { # PORT: the kernel's drops on the UDP sockets bound to it (/proc/net/udp)
 	awk -v p=$(printf '%04X' $1) 'FNR > 1 { split($2, a, ":"); if (a[2] == p) d += $NF }
-		END { print d + 0 }' /proc/net/udp /proc/net/udp6 2>/dev/null
+		END { print d + 0 }' /proc/net/udp $( [ -r /proc/net/udp6 ] && echo /proc/net/udp6)
 }
 loop_late() { # WHAT ("turns worked", "SIP datagrams waited"): tandemd's show loop line
 	vty $VTY "show loop" | tr -d '\r' | sed -n "s/^late: $1 //p"

@@ -62,8 +62,11 @@ procedures_itu() {
 	check "it:isup-$var:cpg-call-complete (REL 16 after BYE)" wait_ev "$out" "EV REL cic=$c cause=16" 30
 
 	# CON (no ACM) -> 200; SUS (network) + RES within T6: the call stays;
-	# SUS without RES: REL cause 102 at T6 (Q.764 2.6.2, T6 2 s here)
-	sip_call 89123461 8000
+	# SUS without RES: REL cause 102 at T6 (Q.764 2.6.2, T6 2 s here). The
+	# caller holds up to 25 s (sipp's limit is 30 s): tandem's BYE after T6
+	# ends the call; with 8 s a loaded run's caller hung up first (its BYE:
+	# REL 16 between SUS and RES, loaded run 7)
+	sip_call 89123461 25000
 	c=$CIC
 	sw "connect $c"
 	check "it:isup-$var:con->200" wait_ev "$TMPD/uac-89123461.msg" "^SIP/2.0 200" 50

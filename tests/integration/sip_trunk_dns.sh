@@ -535,7 +535,7 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 		test "$k1_relayed" -ge 1 -a "$(relayed kam2)" -ge 1
 	# after the kill: calls go on until one has met the dead proxy and
 	# failed over (the weighted choice sends one there soon), then 4 more
-	t0=$(date +%s%N) first=$cic extra=-1
+	t0=$(date +%s%N) first=$cic extra=-1 t_fo=$(date +%s)
 	while [ $cic -le 30 ] && [ $extra -ne 0 ]; do
 		sw "call $cic 30888$cic 30123456"
 		cic=$((cic + 1))
@@ -543,7 +543,7 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 		if [ $extra -lt 0 ]; then
 			wait_ev "$out" "EV ANM cic=$((cic - 1))\$" 60
 			grep -qE "trunk pair: target kam1.pair.test 127.0.0.8:$KAM1 gave (408|503): passed over" \
-				"$TMPD/td.log" && extra=4
+				"$TMPD/td.log" && extra=4 t_fo=$(date +%s)
 		else
 			extra=$((extra - 1))
 			sleep 0.25
@@ -572,9 +572,20 @@ if [ -x "$KAM" ] && [ -f "$KMOD/tm.so" ]; then
 		test "$k2_after" = $((last - first + 1))
 	trunks=$(vty $VTY "show sip trunks")
 	echo "$trunks" | grep -A3 "^pair " | sed 's/^/   /'
-	check "it:sip-trunk-dns:pair:show:kam1-passed-over" grep -qE \
-		"target kam1.pair.test UDP:127.0.0.8:$KAM1 prio 10 weight 50: passed over for [0-9]+ s, last (408|503)" \
-		<<<"$trunks"
+	# passed over for 30 s from the failover; a loaded machine can take
+	# longer than that over the calls after it (loaded run 7: the check
+	# failed): then the target is usable again and show says its last
+	# answer was the failure
+	fo_s=$(($(date +%s) - t_fo))
+	if [ $fo_s -lt 29 ]; then
+		check "it:sip-trunk-dns:pair:show:kam1-passed-over (${fo_s} s after the failover)" grep -qE \
+			"target kam1.pair.test UDP:127.0.0.8:$KAM1 prio 10 weight 50: passed over for [0-9]+ s, last (408|503)" \
+			<<<"$trunks"
+	else
+		check "it:sip-trunk-dns:pair:show:kam1-passed-over (${fo_s} s after the failover: the 30 s are over, last answer the failure)" \
+			grep -qE "target kam1.pair.test UDP:127.0.0.8:$KAM1 prio 10 weight 50: (passed over for [0-9]+ s|answering), last (408|503) [0-9]+ s ago, [0-9]+ responses, [1-9][0-9]* failures" \
+			<<<"$trunks"
+	fi
 	check "it:sip-trunk-dns:pair:show:kam2-answering" grep -qE \
 		"target kam2.pair.test UDP:127.0.0.9:$KAM2 prio 10 weight 50: answering, last 200" <<<"$trunks"
 	release_answered

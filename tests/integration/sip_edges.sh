@@ -348,7 +348,8 @@ if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777010 " 50; then
 		grep -q "SIP->ISUP active: +4930555889 -> +4989777010" <<<"$calls"
 	check "it:sip-edges:cancel-crossing-200:no-rel" bash -c "! grep -q 'EV REL cic=$cic' '$out'"
 	check "it:sip-edges:cancel-crossing-200:no-487" bash -c "! grep -q '^SIP/2.0 487' '$TMPD/uac-cx.msg'"
-	check "it:sip-edges:cancel-crossing-200:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 60
+	# the caller's BYE 10 s after its ACK
+	check "it:sip-edges:cancel-crossing-200:bye->rel-16" wait_ev "$out" "EV REL cic=$cic cause=16" 200
 	wait "$uac"
 	check "it:sip-edges:cancel-crossing-200:sipp (200 to the CANCEL, call up, BYE answered)" test $? -eq 0
 else

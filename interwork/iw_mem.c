@@ -123,9 +123,9 @@ void iw_mem_read(struct iw *iw, const void *root, unsigned max_read, bool walk,
 	unsigned stride, k = 0;
 
 	memset(f, 0, sizeof(*f));
-	/* the list alone first (one pointer per call), then the trees */
-	while ((c = iw_call_next(iw, c)))
-		f->calls++;
+	/* the list's length is kept (a call joins and leaves it where it is
+	 * counted): one pass, reading every stride-th call's tree */
+	f->calls = iw_active_calls(iw);
 	stride = max_read && f->calls > max_read ? (f->calls + max_read - 1) / max_read : 1;
 	while ((c = iw_call_next(iw, c))) {
 		size_t part[3], b;

@@ -78,6 +78,8 @@ static int script_fd = -1;
 static char sbuf[8192];
 static size_t slen;
 static bool script_eof;
+/* the CIC of the event the last "expect" met ("ring last", "answer last") */
+static long expect_cic = -1;
 static enum { W_NONE, W_LINK, W_EXPECT, W_SLEEP } waiting;
 static int64_t wait_until;
 static char wait_args[512];
@@ -794,7 +796,10 @@ static bool expect_check(void)
 			mav[k++] = av[i];
 	for (j = 0; j < nev; j++) {
 		if (!evlog[j].used && event_matches(evlog[j].line, k, mav)) {
+			const char *c = strstr(evlog[j].line, " cic=");
+
 			evlog[j].used = true;
+			expect_cic = c ? strtol(c + 5, NULL, 10) : -1;
 			return true;
 		}
 	}
@@ -805,8 +810,16 @@ static int cmd_range(char **av, int ac, int *first, int *last)
 {
 	long c, r = 0;
 
-	if (ac < 2 || !parse_int(av[1], &c) || (ac > 2 && !parse_int(av[2], &r)) || r < 0 ||
-	    r > 31 || c < 0 || c + r >= MAX_CIC)
+	/* "last": the CIC of the event the last expect met, so a script can
+	 * answer a call the moment its IAM comes, whatever CIC it took */
+	if (ac >= 2 && !strcmp(av[1], "last")) {
+		if (expect_cic < 0)
+			return -1;
+		c = expect_cic;
+	} else if (ac < 2 || !parse_int(av[1], &c)) {
+		return -1;
+	}
+	if ((ac > 2 && !parse_int(av[2], &r)) || r < 0 || r > 31 || c < 0 || c + r >= MAX_CIC)
 		return -1;
 	*first = (int)c;
 	*last = (int)(c + r);

@@ -21,6 +21,9 @@
  *                         libpri (at most 16, for well under T200), so a
  *                         SETUP of ours crosses one of the far end's (glare)
  *   unhold                libpri reads the kept frames, in order
+ *   glare CALLED CALLING CHAN  hold, and the moment a SETUP comes (kept
+ *                         unread), send ours for CHAN, then unhold: the two
+ *                         SETUPs cross whatever the test script's latency
  *   service CHAN STATUS   SERVICE (NI-2 / 4ESS / 5ESS): 0 in service,
  *                         1 maintenance, 2 out of service
  *   pres N                the calling number's presentation / screening octet
@@ -90,6 +93,9 @@ static struct {
 	int len;
 } held[16];
 static unsigned n_held;
+/* "glare": the call to place when the far end's SETUP comes while held */
+static char glare_call[160];
+static bool glare_due;
 static FILE *pcap;
 static bool network, t1, up;
 static unsigned dch_ts;
@@ -380,6 +386,19 @@ static void handle(pri_event *e)
 	fflush(stdout);
 }
 
+/* A Q.921 I frame (control octet bit 1 zero) carrying a Q.931 SETUP:
+ * protocol discriminator 0x08, call reference length, the reference,
+ * then the message type (0x05) */
+static bool is_setup(const uint8_t *f, int len)
+{
+	int crl;
+
+	if (len < 7 || (f[2] & 1) || f[4] != 0x08)
+		return false;
+	crl = f[5] & 0x0f;
+	return len > 6 + crl && f[6 + crl] == 0x05;
+}
+
 static void dch_rx(void *user, const uint8_t *pkt, int len, int ok)
 {
 	pri_event *e;
@@ -391,6 +410,8 @@ static void dch_rx(void *user, const uint8_t *pkt, int len, int ok)
 	if (holding && n_held < 16 && len <= (int)sizeof(held[0].b)) {
 		memcpy(held[n_held].b, pkt, (size_t)len);
 		held[n_held++].len = len;
+		if (glare_call[0] && is_setup(pkt, len))
+			glare_due = true;
 		return;
 	}
 	rx_frame = pkt;
@@ -497,6 +518,10 @@ static void command(char *line)
 	} else if (!strcmp(cmd, "pres")) {
 		calling_pres = atoi(a);
 	} else if (!strcmp(cmd, "hold")) {
+		holding = true;
+		printf("EV HOLD\n");
+	} else if (!strcmp(cmd, "glare")) {
+		snprintf(glare_call, sizeof(glare_call), "call %s %s %d", a, b, want);
 		holding = true;
 		printf("EV HOLD\n");
 	} else if (!strcmp(cmd, "unhold")) {
@@ -742,6 +767,17 @@ int main(int argc, char **argv)
 				}
 			}
 			hdlc_rx_put(hrx, d, (int)frames);
+			if (glare_due) {
+				char c[sizeof(glare_call)], u[] = "unhold";
+
+				/* the far end's SETUP is kept unread: ours crosses it */
+				glare_due = false;
+				snprintf(c, sizeof(c), "%s", glare_call);
+				glare_call[0] = 0;
+				printf("EV GLARE_SETUP_SEEN\n");
+				command(c);
+				command(u);
+			}
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
 			ssize_t r = read(in_fd, line + lfill, sizeof(line) - 1 - lfill);

@@ -44,17 +44,22 @@ sip_call() {
 procedures_itu() {
 	local c n
 
-	# ACM, then CPG alerting -> 180 (after the ACM's own 18x); INR -> INF
+	# ACM, then CPG alerting -> 180 (after the ACM's own 18x); INR -> INF.
+	# The switch plays the whole call the moment the IAM comes (CPG and
+	# ANM once the INF came), not after this script's latency: tandem's T7
+	# and sipp's 30 s run meanwhile
+	sw "expect IAM - 30 called=89123460"
+	sw "ring last"
+	sw "sleep 300"
+	sw "inr last 0x01"
+	sw "expect INF - 30"
+	sw "progress last 1"
+	sw "sleep 300"
+	sw "answer last"
 	sip_call 89123460 1500
 	c=$CIC
-	sw "ring $c"
-	sw "sleep 300"
-	sw "inr $c 0x01"
 	check "it:isup-$var:inr->inf (Q.764 2.1.6: calling party address requested)" \
 		wait_ev "$out" "EV INF cic=$c( |$)" 50
-	sw "progress $c 1"
-	sw "sleep 300"
-	sw "answer $c"
 	wait "$UACPID"
 	check "it:isup-$var:cpg-alerting->180 (ACM's 18x, then CPG's 180)" \
 		test "$(grep -cE '^SIP/2.0 18[03]' "$TMPD/uac-89123460.msg")" -ge 2 -a \
@@ -65,10 +70,12 @@ procedures_itu() {
 	# SUS without RES: REL cause 102 at T6 (Q.764 2.6.2, T6 2 s here). The
 	# caller holds up to 25 s (sipp's limit is 30 s): tandem's BYE after T6
 	# ends the call; with 8 s a loaded run's caller hung up first (its BYE:
-	# REL 16 between SUS and RES, loaded run 7)
+	# REL 16 between SUS and RES, loaded run 7). The switch answers (CON)
+	# the moment the IAM comes: tandem's T7 runs till then
+	sw "expect IAM - 30 called=89123461"
+	sw "connect last"
 	sip_call 89123461 25000
 	c=$CIC
-	sw "connect $c"
 	check "it:isup-$var:con->200" wait_ev "$TMPD/uac-89123461.msg" "^SIP/2.0 200" 50
 	sw "suspend $c 1"
 	sw "sleep 500"
@@ -87,12 +94,15 @@ procedures_itu() {
 
 	# T1/T5: the switch answers, then hears nothing from us on that CIC:
 	# REL repeated every T1 (1 s), after T5 (4 s) RSC; heard again, the
-	# RSC (repeated every T16) resets the circuit
+	# RSC (repeated every T16) resets the circuit. The switch goes silent
+	# on that CIC and answers the moment the IAM comes: the REL after the
+	# caller's 300 ms must already find it muted (and T7 runs till then)
+	sw "expect IAM - 30 called=89123462"
+	sw "mute last"
+	sw "ring last"
+	sw "answer last"
 	sip_call 89123462 300
 	c=$CIC
-	sw "ring $c"
-	sw "answer $c"
-	sw "mute $c"
 	check "it:isup-$var:t1-rel-repeated (switch silent)" \
 		wait_ev "$out" "EV RX cic=$c type=12 muted=1" 60 2
 	check "it:isup-$var:t5-rsc (Q.764 2.3.1 e)" wait_ev "$out" "EV RX cic=$c type=18 muted=1" 80
@@ -120,15 +130,21 @@ procedures_itu() {
 	# continuity check (Q.764 2.1.8): IAM with NoCI "check required on
 	# this circuit": no INVITE until COT; COT passed -> INVITE; COT failed
 	# -> the attempt is abandoned, no INVITE. libss7 has no sender for
-	# either (no NoCI setter, no COT), so both come by hand.
+	# either (no NoCI setter, no COT), so both come by hand. The switch
+	# sends the COT 500 ms after the IAM itself (tandem's T8, 10 s, runs
+	# meanwhile); that no INVITE came before it is read from the order of
+	# tandem's log: the loop, taken off when the COT came, then the INVITE
 	sw "raw 27 010420010a000200078310032143850f"
-	sleep 0.5
-	check "it:isup-$var:iam-cot-required->loop-back" \
-		grep -q "CIC 27 (span 0 ts 27): looped back for the continuity check" "$log"
-	check "it:isup-$var:iam-cot-required->no-invite-before-cot" \
-		bash -c "! grep -q 'INVITE sip:+4930123458@' '$log'"
+	sw "sleep 500"
 	sw "raw 27 0501"
+	check "it:isup-$var:iam-cot-required->loop-back" \
+		wait_ev "$log" "CIC 27 \(span 0 ts 27\): looped back for the continuity check" 50
 	check "it:isup-$var:cot-passed->invite" wait_ev "$log" "INVITE sip:\+4930123458@" 50
+	check "it:isup-$var:iam-cot-required->no-invite-before-cot" \
+		awk '/CIC 27 \(span 0 ts 27\): looped back for the continuity check/ && !l { l = NR }
+			/CIC 27 \(span 0 ts 27\): continuity loop off/ && !o { o = NR }
+			/INVITE sip:\+4930123458@/ && !i { i = NR }
+			END { exit !(l && o && i && l < o && o < i) }' "$log"
 	check "it:isup-$var:cot-passed-answered (ANM)" wait_ev "$out" "EV RX cic=27 type=9 muted=1" 80
 	sw "raw 27 0c0200028090"
 	check "it:isup-$var:cot-call-rel->rlc" wait_ev "$out" "EV RX cic=27 type=16 muted=1" 50
@@ -141,17 +157,22 @@ procedures_itu() {
 
 	# dual seizure: our IAM, then the switch's IAM on the same CIC before
 	# any backward message. tandem (PC 2) controls the even CICs and hunts
-	# them first: it keeps its call and ignores the IAM (Q.764 2.10.1.4)
+	# them first: it keeps its call and ignores the IAM (Q.764 2.10.1.4).
+	# The switch (muted: no backward message) sends its IAM the moment
+	# ours comes, not after this script's latency (tandem's T7 and sipp's
+	# 30 s run meanwhile); no IAM of ours came muted before this one, so
+	# its CIC is the first such line's (a retry on another CIC, when
+	# tandem yields, may already follow it)
+	sw "expect RX - 30 type=1 muted=1"
+	sw "raw last 010020010a0002000403100399"
 	sip_call 89123463 300
-	c=$(grep "EV RX cic=[0-9]* type=1 muted=1" "$out" | tail -n 1 | sed 's/.*cic=\([0-9]*\).*/\1/')
-	sw "raw $c 010020010a0002000403100399"
-	sleep 1
+	c=$(grep "EV RX cic=[0-9]* type=1 muted=1" "$out" | head -n 1 | sed 's/.*cic=\([0-9]*\).*/\1/')
 	if [ $((c % 2)) = 0 ]; then
 		check "it:isup-$var:dual-seizure-even-cic-$c-ours-kept" \
-			grep -q "CIC $c: dual seizure, we control it: IAM ignored" "$log"
+			wait_ev "$log" "CIC $c: dual seizure, we control it: IAM ignored" 50
 	else
 		check "it:isup-$var:dual-seizure-odd-cic-$c-we-yield" \
-			grep -q "CIC $c: dual seizure, the peer controls it" "$log"
+			wait_ev "$log" "CIC $c: dual seizure, the peer controls it" 50
 	fi
 	check "it:isup-$var:dual-seizure-counted (show isup linksets)" \
 		bash -c "$BUILD/tandem-tool vty --port $vty 'show isup linksets' | grep -q 'dual seizures 1 (lost $((c % 2)))'"
@@ -235,7 +256,11 @@ CFG
 	sw "release 3 16"
 	check "it:isup-$var:rel-in->rlc" wait_ev "$out" "EV RLC cic=3( |$)" 50
 
-	# SIP -> ISUP: sipp calls, the switch rings and answers, sipp hangs up
+	# SIP -> ISUP: sipp calls, the switch rings and answers (the moment the
+	# IAM comes: tandem's T7 runs till then), sipp hangs up
+	sw "expect IAM - 30 called=89123456"
+	sw "ring last"
+	sw "answer last"
 	start_bg "$TMPD/uac-$var.out" timeout 30 sipp -sn uac "127.0.0.1:$sip" -i 127.0.0.1 \
 		-p "$uac" -s +4989123456 -m 1 -d 1000 -nostdin
 	local uacpid=$BG_PID
@@ -243,19 +268,17 @@ CFG
 		wait_ev "$out" "EV IAM cic=[0-9]+ called=89123456 " 50
 	local cic
 	cic=$(sed -n 's/^EV IAM cic=\([0-9]*\) called=89123456 .*/\1/p' "$out" | head -1)
-	sw "ring ${cic:-0}"
-	sw "answer ${cic:-0}"
 	check "it:isup-$var:bye->rel-16" wait_ev "$out" "EV REL cic=${cic:-0} cause=16" 80
 	wait "$uacpid"
 	check "it:isup-$var:sip-call-complete (sipp uac exit 0)" test $? -eq 0
 
-	# release cause from the switch toward a SIP caller: REL 17 -> 486
+	# release cause from the switch toward a SIP caller: REL 17 -> 486,
+	# sent the moment the IAM comes
+	sw "expect IAM - 30 called=89123457"
+	sw "release last 17"
 	start_bg "$TMPD/uac2-$var.out" timeout 30 sipp -sn uac "127.0.0.1:$sip" -i 127.0.0.1 \
 		-p "$uac" -s +4989123457 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac2-$var.msg"
 	uacpid=$BG_PID
-	wait_ev "$out" "EV IAM cic=[0-9]+ called=89123457 " 50
-	cic=$(sed -n 's/^EV IAM cic=\([0-9]*\) called=89123457 .*/\1/p' "$out" | head -1)
-	sw "release ${cic:-0} 17"
 	wait "$uacpid"
 	check "it:isup-$var:rel-17->486-with-reason" \
 		grep -q "Reason: Q.850;cause=17" "$TMPD/uac2-$var.msg"

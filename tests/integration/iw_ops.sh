@@ -51,6 +51,10 @@ routing
  route to-isup default via sw1
 media
  rtp-port-range 26100 26199
+ ! the sip-ua peers send no RTP, and the drain run's 20 calls stay up
+ ! across the reload and drain checks: on a loaded machine those can
+ ! outlast the 30 s RTP timeout, which would release them (cause 41)
+ rtp-timeout 0
  span 0 e1 local 127.0.0.1 $SPAN_L remote 127.0.0.1 $SPAN_R frames 8
 hep
  trace-directory $TMPD/trace

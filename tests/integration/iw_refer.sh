@@ -224,7 +224,8 @@ check "it:iw-refer:busy:answered (CON)" wait_ev "$out" "EV CON cic=5( |$)" 50
 check "it:iw-refer:busy:invite-at-target" wait_ev "$TMPD/busy.msg" "^INVITE sip:\+4930888@" 50
 wait "$busy"
 check "it:iw-refer:busy:486-notify" wait_ev "$TMPD/td.log" "transfer to sip:\+4930888@127.0.0.1:$BUSY failed: SIP 486" 50
-sleep 0.5
+# the final NOTIFY in the transferor's trace, its sipfrag the 486
+wait_ev "$TMPD/xfer2.msg" "^SIP/2.0 486 " 50
 frags=$(notify_frags "$TMPD/xfer2.msg")
 check "it:iw-refer:busy:notify-sipfrags (100 Trying then 486: '$frags')" \
 	test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 486 Busy Here"
@@ -308,14 +309,17 @@ start_bg "$TMPD/target6.out" timeout 30 sipp -sf "$SIPP/uas_media.xml" -key rtpp
 	-i 127.0.0.1 -p $TARGET -m 1 -nostdin -trace_msg -message_file "$TMPD/target6.msg"
 target=$BG_PID
 wait_udp $TARGET 50
+# the switch rings and answers the moment the IAM comes, not after the
+# script has seen it (a loaded run's script was late)
+sw "expect IAM - 30 called=89777123"
+sw "ring last"
+sw "answer last"
 start_bg "$TMPD/uac.out" timeout 30 sipp -sf "$SIPP/uac_refer.xml" 127.0.0.1:$SIP -s +4989777123 \
 	-key target "sip:+4930444@127.0.0.1:$TARGET" -i 127.0.0.1 -p $XFER -m 1 -nostdin \
 	-trace_msg -message_file "$TMPD/uac.msg"
 uac=$BG_PID
 if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777123 " 50; then
 	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777123 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
-	sw "ring $cic"
-	sw "answer $cic"
 	wait "$uac"
 	check "it:iw-refer:sip-isup:caller-scenario (202, 2 NOTIFYs, BYE)" test $? -eq 0
 	frags=$(notify_frags "$TMPD/uac.msg")
@@ -350,9 +354,13 @@ start_bg "$TMPD/att.out" timeout 40 sipp -sf "$SIPP/uas_refer_replaces.xml" -key
 	-trace_msg -message_file "$TMPD/att.msg"
 att=$BG_PID
 wait_udp $PHONE 50
+# the phone REFERs A 2.5 s after A's ACK, naming B: the switch places B
+# itself the moment A is answered, not after the script has seen that (a
+# loaded run's script was late and B was not up in time)
 sw "call 10 50123410 89555"
-check "it:iw-refer:attended:call-a-answered (CON 10)" wait_ev "$out" "EV CON cic=10( |$)" 50
+sw "expect CON 10 30"
 sw "call 11 50123411 89556"
+check "it:iw-refer:attended:call-a-answered (CON 10)" wait_ev "$out" "EV CON cic=10( |$)" 50
 check "it:iw-refer:attended:call-b-answered (CON 11)" wait_ev "$out" "EV CON cic=11( |$)" 50
 check "it:iw-refer:attended:joined (log)" wait_ev "$TMPD/td.log" \
 	"CIC 10, .*attended transfer: joined with call [0-9]+ \(CIC 11, " 50
@@ -421,7 +429,8 @@ sw "call 12 30123412 89555"
 check "it:iw-refer:replaces-481:answered (CON)" wait_ev "$out" "EV CON cic=12( |$)" 50
 check "it:iw-refer:replaces-481:logged" wait_ev "$TMPD/td.log" \
 	"REFER Replaces nosuch@x: no such confirmed dialog: 481" 50
-sleep 0.5
+# the final NOTIFY in the transferor's trace, its sipfrag the 481
+wait_ev "$TMPD/att481.msg" "^SIP/2.0 481 " 50
 frags=$(notify_frags "$TMPD/att481.msg")
 check "it:iw-refer:replaces-481:notify-sipfrags (100 then 481: '$frags')" \
 	test "$frags" = "SIP/2.0 100 Trying|SIP/2.0 481 Call/Transaction Does Not Exist"
@@ -483,20 +492,22 @@ check "it:iw-refer:replaces-policy:bye-after-rel (scenario complete)" test $? -e
 # --- 6e. attended transfer the other way: the phone called two ISUP
 # parties through tandem (SIP->ISUP, tandem is the UAS of both dialogs, so
 # its tag is the To tag) and REFERs the first with Replaces naming the
-# second
+# second. The switch rings and answers each call the moment its IAM comes
+# (the phone REFERs A 2.5 s after A's ACK: B must be up by then), not
+# after the script has seen both IAMs (a loaded run's script was late)
+for _ in 1 2; do
+	sw "expect IAM - 30 called=89777124"
+	sw "ring last"
+	sw "answer last"
+done
 start_bg "$TMPD/attu.out" timeout 40 sipp -sf "$SIPP/uac_refer_replaces.xml" 127.0.0.1:$SIP \
 	-s +4989777124 -key target "sip:+4989777124@127.0.0.1:$SIP" -i 127.0.0.1 -p $PHONE \
 	-m 2 -nostdin -trace_msg -message_file "$TMPD/attu.msg"
 attu=$BG_PID
-if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777124 .*" 50 && sleep 0.5 &&
-	[ "$(grep -cE "EV IAM cic=[0-9]+ called=89777124 " "$out")" -eq 2 ]; then
+if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777124 " 50 2; then
 	cics=$(grep -E "EV IAM cic=[0-9]+ called=89777124 " "$out" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
 	ca=$(head -1 <<<"$cics")
 	cb=$(tail -1 <<<"$cics")
-	for c in $ca $cb; do
-		sw "ring $c"
-		sw "answer $c"
-	done
 	wait "$attu"
 	check "it:iw-refer:attended-sip-isup:phone-scenario (202, 2 NOTIFYs, BYE on both)" test $? -eq 0
 	frags=$(notify_frags "$TMPD/attu.msg")
@@ -533,9 +544,11 @@ start_bg "$TMPD/attl.out" timeout 40 sipp -sf "$SIPP/uas_refer_replaces.xml" -ke
 	-trace_msg -message_file "$TMPD/attl.msg"
 attl=$BG_PID
 wait_udp $PHONELIM 50
+# (B placed by the switch the moment A is answered, as in 6)
 sw "call 16 60123416 89555"
-check "it:iw-refer:joined-limit:a-answered (CON 16)" wait_ev "$out" "EV CON cic=16( |$)" 50
+sw "expect CON 16 30"
 sw "call 17 60123417 89556"
+check "it:iw-refer:joined-limit:a-answered (CON 16)" wait_ev "$out" "EV CON cic=16( |$)" 50
 check "it:iw-refer:joined-limit:b-answered (CON 17)" wait_ev "$out" "EV CON cic=17( |$)" 50
 wait "$attl"
 check "it:iw-refer:joined-limit:joined (202, NOTIFYs, BYE on both)" test $? -eq 0
@@ -582,7 +595,8 @@ BCFG
 	wait_udp $TARGET 50
 	sw "call 6 50123456 89555"
 	check "it:iw-refer:baresip:answered (ANM)" wait_ev "$out" "EV (ANM|CON) cic=6( |$)" 50
-	sleep 1
+	# /transfer needs the call established at the phone (tandem's ACK in)
+	check "it:iw-refer:baresip:phone-established" wait_ev "$TMPD/phone.log" "Call established" 50
 	echo "/transfer sip:+4930777@127.0.0.1:$TARGET" >/dev/udp/127.0.0.1/$CONS
 	check "it:iw-refer:baresip:invite-at-target" \
 		wait_ev "$TMPD/target4.msg" "^INVITE sip:\+4930777@127.0.0.1:$TARGET" 50

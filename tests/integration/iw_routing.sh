@@ -102,11 +102,12 @@ wait_ev "$outc" "EV GRS cic=1( |$)" 100 || fail "it:iw-routing:link-c-up (ANSI)"
 sleep 0.5
 start_bg "$TMPD/uas.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 60
 
-# uac NAME NUMBER [HOLD_MS [PORT]]: one SIP call into tandem, in the background
+# uac NAME NUMBER [HOLD_MS [PORT [SECONDS]]]: one SIP call into tandem, in
+# the background
 uac() {
 	start_bg "$TMPD/uac-$1.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:${4:-$UAC}" \
 		--uac "127.0.0.1:$SIP" --calls 1 --hold "${3:-300}" \
-		--ruri "sip:+$2@127.0.0.1;user=phone" --seconds 10
+		--ruri "sip:+$2@127.0.0.1;user=phone" --seconds "${5:-10}"
 	UAC_PID=$BG_PID
 }
 iams() { grep -c "EV IAM .*called=$2" "$1"; }
@@ -159,8 +160,12 @@ uac re 4983555
 wait "$UAC_PID"
 check "it:iw-routing:regex:called-rewritten" wait_ev "$outb" "EV IAM cic=[0-9]+ called=82555 " 30
 
-# --- linkset B limited to 1 call: a second SIP call gets 503 (cause 42)
-uac lim1 4985111 3000
+# --- linkset B limited to 1 call: a second SIP call gets 503 (cause 42).
+# The first call stays up until B's switch releases it after the checks
+# (its own hang-up after 3 s came before them in a loaded run); the
+# caller's 30 s hold only bounds a run where that release never comes
+echo "expect IAM - 30 called=85111" >&4
+uac lim1 4985111 30000 $UAC 40
 lim1=$UAC_PID
 wait_ev "$TMPD/uac-lim1.out" "CALL 1 answered" 50
 uac lim2 4985222 300 $UAC2
@@ -170,14 +175,18 @@ check "it:iw-routing:limit:no-iam-for-it" test "$(iams "$outb" 85222)" = 0
 #     ... and a second IAM from B's switch gets REL 42
 echo "call 9 30123456 89555" >&4
 check "it:iw-routing:limit:incoming-iam-rel-42" wait_ev "$outb" "EV REL cic=9 cause=42" 30
+echo "release last 16" >&4
 wait "$lim1"
 
-# --- ANSI: SIP -> ISUP on the T1.113 switch, answered, the caller hangs up
+# --- ANSI: SIP -> ISUP on the T1.113 switch, answered, the caller hangs up.
+# Here and below the switch rings and answers the moment the IAM comes,
+# not after the script has seen it (a loaded run's script was late)
+echo "expect IAM - 30 called=81111" >&5
+echo "ring last" >&5
+echo "answer last" >&5
 uac ansi 4981111 500
 if wait_ev "$outc" "EV IAM cic=[0-9]+ called=81111 " 50; then
 	cic=$(grep -E "EV IAM cic=[0-9]+ called=81111 " "$outc" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
-	echo "ring $cic" >&5
-	echo "answer $cic" >&5
 	wait "$UAC_PID"
 	check "it:iw-routing:ansi:sip->isup-answered" grep -q "CALL 1 answered" "$TMPD/uac-ansi.out"
 	check "it:iw-routing:ansi:bye->rel-16" wait_ev "$outc" "EV REL cic=$cic cause=16" 30
@@ -186,12 +195,13 @@ else
 fi
 #     a SIP caller gives up while the ANSI side rings: CANCEL -> REL 16
 if command -v sipp >/dev/null; then
+	echo "expect IAM - 30 called=81222" >&5
+	echo "ring last" >&5
 	start_bg "$TMPD/uac-cancel.out" timeout 20 sipp -sf "$TOP/tests/integration/sipp/uac_cancel.xml" \
 		"127.0.0.1:$SIP" -i 127.0.0.1 -p $UAC -s +4981222 -m 1 -nostdin
 	uac=$BG_PID
 	if wait_ev "$outc" "EV IAM cic=[0-9]+ called=81222 " 50; then
 		cic=$(grep -E "EV IAM cic=[0-9]+ called=81222 " "$outc" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
-		echo "ring $cic" >&5
 		check "it:iw-routing:ansi:cancel->rel-16" wait_ev "$outc" "EV REL cic=$cic cause=16" 50
 		wait "$uac"
 		check "it:iw-routing:ansi:cancel-487 (sipp scenario complete)" test $? -eq 0
@@ -217,11 +227,11 @@ check "it:iw-routing:echo-control:noci-in->logged" \
 echo "release 6 16" >&5
 wait_ev "$outc" "EV RLC cic=6( |$)" 50
 #     ... and an ACM with BCI bit N toward a SIP caller switches ours off
+echo "expect IAM - 30 called=81333" >&5
+echo "ring last echo=1" >&5
+echo "answer last" >&5
 uac echo 4981333 1500
 if wait_ev "$outc" "EV IAM cic=[0-9]+ called=81333 " 50; then
-	cic=$(grep -E "EV IAM cic=[0-9]+ called=81333 " "$outc" | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
-	echo "ring $cic echo=1" >&5
-	echo "answer $cic" >&5
 	check "it:iw-routing:echo-control:bci-n->ours-off" \
 		wait_ev "$TMPD/td.log" "the called side includes an echo control device: ours off" 30
 	wait "$UAC_PID"

@@ -143,7 +143,9 @@ done
 check "it:m3ua-opt:ipsp-de-isup-both-ways (GRS/GRA)" bash -c "$BUILD/tandem-tool vty --port $VTYA 'show isup circuits' | grep -q '0 resetting' && $BUILD/tandem-tool vty --port $VTYB 'show isup circuits' | grep -q '0 resetting'"
 kill -TERM "$ta"
 for _ in $(seq 1 30); do kill -0 "$ta" 2>/dev/null || break; sleep 0.1; done
-check "it:m3ua-opt:ipsp-de-a-stops->b-sees-peer-down" bash -c "sleep 0.3; $BUILD/tandem-tool vty --port $VTYB 'show m3ua' | grep -q 'double exchange: the peer IPSP is ASP_DOWN'"
+# (polled: B notices when the association goes, not a fixed time after)
+peer_down() { "$BUILD/tandem-tool" vty --port "$VTYB" 'show m3ua' | grep -q 'double exchange: the peer IPSP is ASP_DOWN'; }
+check "it:m3ua-opt:ipsp-de-a-stops->b-sees-peer-down" until_tenths 50 peer_down
 kill -TERM "$tb"
 
 if [ -n "$have_cap" ]; then

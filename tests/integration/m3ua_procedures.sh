@@ -81,6 +81,10 @@ start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 td=$BG_PID
 wait_tcp $VTY 50 || { fail "it:m3ua-proc:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 show() { vty $VTY "show m3ua"; }
+# shows PORT CMD PATTERN: within 5 s, the VTY's answer to CMD has PATTERN
+# (a state an SG message sets: polled, not read once after a fixed sleep)
+shows() { until_tenths 50 _shows "$@"; }
+_shows() { "$BUILD/tandem-tool" vty --port "$1" "$2" | grep -q "$3"; }
 
 check "it:m3ua-proc:rkm-accepted (REG REQ: lrk 11, DPC 2, SI 5, OPC 1, CICs 1-31)" \
 	wait_ev "$out" "EV REG conn=[01] lrk=11 dpc=2 si=5 opc=1 cics=1-31 -> accepted" 50
@@ -129,20 +133,16 @@ check "it:m3ua-proc:no-aspac-fight" test "$(grep -c "EV ACTIVE conn=$B" "$out")"
 
 # SSNM
 sg "scon 1 2"
-sleep 0.3
-check "it:m3ua-proc:scon-level" bash -c "$BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'destination 1/0: available, congestion 2'"
+check "it:m3ua-proc:scon-level" shows $VTY "show m3ua" 'destination 1/0: available, congestion 2'
 sg "dupu 1 5 2"
-sleep 0.3
-check "it:m3ua-proc:dupu-isup" bash -c "$BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'destination 1/0: available, congestion 2, ISUP unavailable (DUPU)'"
+check "it:m3ua-proc:dupu-isup" shows $VTY "show m3ua" 'destination 1/0: available, congestion 2, ISUP unavailable (DUPU)'
 check "it:m3ua-proc:dupu-logged-by-isup" grep -q "ISUP at 1 unavailable (cause 2): no new calls" "$TMPD/td.log"
 sg "drst 1"
-sleep 0.3
-check "it:m3ua-proc:drst" bash -c "$BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'destination 1/0: restricted'"
+check "it:m3ua-proc:drst" shows $VTY "show m3ua" 'destination 1/0: restricted'
 grs_before=$(grep -c "hex=010017" "$out")
 sg "duna 1"
-sleep 0.3
-check "it:m3ua-proc:duna-unavailable" bash -c "$BUILD/tandem-tool vty --port $VTY 'show m3ua' | grep -q 'destination 1/0: unavailable'"
-check "it:m3ua-proc:duna-pauses-linkset" bash -c "$BUILD/tandem-tool vty --port $VTY 'show isup linksets' | grep -q 'linkset sw1: as as1, unavailable'"
+check "it:m3ua-proc:duna-unavailable" shows $VTY "show m3ua" 'destination 1/0: unavailable'
+check "it:m3ua-proc:duna-pauses-linkset" shows $VTY "show isup linksets" 'linkset sw1: as as1, unavailable'
 check "it:m3ua-proc:daud-while-unavailable" wait_ev "$out" "EV DAUD conn=$A pc=1 answered=DUNA" 30
 check "it:m3ua-proc:daud-periodic" wait_ev "$out" "EV DAUD conn=$A pc=1" 30 2
 sg "dava 1"
@@ -260,7 +260,7 @@ check "it:m3ua-proc:ipsp-se-client-asked" bash -c "$BUILD/tandem-tool vty --port
 check "it:m3ua-proc:ipsp-se-isup-both-ways (GRS/GRA)" bash -c "$BUILD/tandem-tool vty --port $VTYA 'show isup circuits' | grep -q '0 resetting' && $BUILD/tandem-tool vty --port $VTYB 'show isup circuits' | grep -q '0 resetting'"
 kill -TERM "$ta"
 for _ in $(seq 1 30); do kill -0 "$ta" 2>/dev/null || break; sleep 0.1; done
-check "it:m3ua-proc:ipsp-se-client-stop->server-down" bash -c "sleep 0.3; $BUILD/tandem-tool vty --port $VTYB 'show m3ua' | grep -q 'asp peer: ASP_DOWN'"
+check "it:m3ua-proc:ipsp-se-client-stop->server-down" shows $VTYB "show m3ua" 'asp peer: ASP_DOWN'
 kill -TERM "$tb"
 
 # --- what tshark saw

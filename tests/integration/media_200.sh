@@ -94,11 +94,15 @@ check "it:media200-worker-counters" grep -q "^worker 0: channels 200" <<<"$show"
 
 # A worker that cannot keep up must say so: freeze tandemd for 2.5 s while
 # one span keeps sending (its 100 ms tick runs 2.5 s late, and the span's
-# receive queue overflows).
+# receive queue overflows). The freeze starts once span 0 counts the
+# emulator's packets, not a fixed time after its start.
+span0_rx() { vty $VTY "show media" | awk '$1 == "span" && $2 == 0 { print $7 }'; }
+span0_rx_past() { [ "$(span0_rx)" -gt "$1" ] 2>/dev/null; }
+rx_before=$(span0_rx)
 start_bg "$TMPD/e1-f.out" "${PEER_NICE[@]}" "$BUILD/peers/e1-emu" --local 127.0.0.1:24802 \
 	--remote 127.0.0.1:24800 --timeslots 1-31 --seconds 4
 emu=$BG_PID
-sleep 0.5
+until_tenths 100 span0_rx_past "${rx_before:-0}"
 kill -STOP "$tandemd"
 sleep 2.5
 kill -CONT "$tandemd"

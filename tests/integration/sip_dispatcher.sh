@@ -106,14 +106,14 @@ KP=$BG_PID
 check "it:dispatcher:linkset-a-up" until_ok 150 linkset_up $A_VTY
 check "it:dispatcher:linkset-b-up" until_ok 150 linkset_up $B_VTY
 # both answer the probes: the proxy counts them up (or never saw them down)
-sleep 3
+both_ap() { [ "$(dflags "$A_SIP")" = AP ] && [ "$(dflags "$B_SIP")" = AP ]; }
+until_ok 100 both_ap
 if ! kill -0 $KP 2>/dev/null; then
 	fail "it:dispatcher:kamailio-up"
 	tail -20 "$TMPD/k.log"
 	exit 1
 fi
-check "it:dispatcher:both-active-and-probed (A $(dflags $A_SIP), B $(dflags $B_SIP))" \
-	test "$(dflags $A_SIP)" = AP -a "$(dflags $B_SIP)" = AP
+check "it:dispatcher:both-active-and-probed (A $(dflags $A_SIP), B $(dflags $B_SIP))" both_ap
 
 # 1. spread: 40 calls at 10/s, each held 1 s
 a0=$(iams a) b0=$(iams b)
@@ -129,21 +129,26 @@ check "it:dispatcher:spread:over-both (A $((a1 - a0)) IAM, B $((b1 - b0)) IAM)" 
 calls kill 6 36 3000 >"$TMPD/kill.res" &
 cp=$!
 sleep 2
-b_before=$(iams b)
+# B's IAMs counted once its switch has seen the association go (calls
+# come at 6/s: a count taken before the kill missed the IAM of a call
+# that came between the two)
+asp_down0=$(grep -c "^EV ASP_DOWN" "$TMPD/sw-b.out")
 kill -KILL "$TD_b"
 wait "$TD_b" 2>/dev/null
 tk=$(date +%s%N)
+wait_ev "$TMPD/sw-b.out" "^EV ASP_DOWN" 300 $((asp_down0 + 1)) ||
+	echo "   (B's switch did not see the association go)"
+b_before=$(iams b)
 check "it:dispatcher:kill:b-marked-down" until_ok 100 inactive $B_SIP
 td_ms=$((($(date +%s%N) - tk) / 1000000))
 wait $cp
 read -r ok bad <"$TMPD/kill.res"
-b_after=$(iams b)
 echo "   B held $((b_before - b0 - (b1 - b0))) calls of this run when killed; marked down after ${td_ms} ms"
 check "it:dispatcher:kill:only-b-calls-failed ($ok ok, $bad failed, B had $((b_before - b1)) of the run)" \
 	test "$ok" -ge $((36 - (b_before - b1))) -a "$bad" -le $((b_before - b1))
 [ "$bad" -le $((b_before - b1)) ] || { grep -v "^ *$" "$TMPD/kill.out" | tail -12; grep -E "DSTATE|FAILOVER" "$TMPD/k.log" | tail -12; }
-check "it:dispatcher:kill:no-iam-at-b-after (B's switch saw $((b_after - b_before)) more)" \
-	test "$b_after" = "$b_before"
+# (no check that B's switch saw no IAM after: B is dead by then, and what
+# the proxy sends after the kill is checked below: every call on A)
 
 # 3. after the probe interval: every call goes to A and is answered
 a2=$(iams a)

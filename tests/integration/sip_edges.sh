@@ -332,14 +332,17 @@ else
 	skip "it:sip-edges:kamailio-fork: kamailio is not installed"
 fi
 
-# --- 3b. a CANCEL crossing the 200 (SIP -> ISUP)
+# --- 3b. a CANCEL crossing the 200 (SIP -> ISUP); the switch rings and
+# answers the moment the IAM comes, not after the script has seen it (a
+# loaded run's script was late)
+sw "expect IAM - 30 called=89777010"
+sw "ring last"
+sw "answer last"
 start_bg "$TMPD/uac-cx.out" timeout 60 sipp -sf "$SIPP/uac_cancel_crossing_200.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAC -s +4989777010 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac-cx.msg"
 uac=$BG_PID
 if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777010 " 50; then
 	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777010 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
-	sw "ring $cic"
-	sw "answer $cic"
 	# the CANCEL went right after the 200; 1 s later the call is still up
 	wait_ev "$TMPD/uac-cx.msg" "^CANCEL sip:" 50
 	sleep 1
@@ -421,8 +424,12 @@ gap=$(awk -v a="$t491" -v b="$tupd" 'BEGIN { if (a == "" || b == "") exit; split
 echo "   glare: tandem's UPDATE answered 491 at ${t491:-?}, sent again at ${tupd:-?} (${gap:-?} s); $(grep -o 'session refresh met 491.*' "$TMPD/td.log" | head -1)"
 check "it:sip-edges:glare:reinvite-answered-491 (tandem's own UPDATE pending)" \
 	grep -q "^SIP/2.0 491" <(awk '/message received/ { r = 1; next } /message sent/ { r = 0 } r' "$TMPD/uas-glare.msg")
-check "it:sip-edges:glare:update-again-after-2.1-4s (${gap:-?} s)" \
-	awk -v g="${gap:-0}" 'BEGIN { exit !(g >= 2.1 && g <= 4.3) }'
+# the back-off tandem chose (its log) is RFC 3261 14.1's 2.1-4 s, and on
+# the wire the UPDATE came no sooner (0.05 s for sipp's timestamps); how
+# late it came is the machine's load (4.5 s for a 3.2 s choice seen once)
+backoff=$(grep -o 'session refresh met 491 (glare): again in [0-9]* ms' "$TMPD/td.log" | head -1 | grep -o '[0-9]* ms$' | cut -d' ' -f1)
+check "it:sip-edges:glare:update-again-after-2.1-4s (chose ${backoff:-?} ms; on the wire ${gap:-?} s)" \
+	awk -v b="${backoff:-0}" -v g="${gap:-0}" 'BEGIN { exit !(b >= 2100 && b <= 4000 && g >= b / 1000 - 0.05) }'
 check "it:sip-edges:glare:call-stayed (no REL before ours)" bash -c "! grep -q 'EV REL cic=9' '$out'"
 sw "release 9 16"
 check "it:sip-edges:glare:rel->rlc" wait_ev "$out" "EV RLC cic=9( |$)" 50

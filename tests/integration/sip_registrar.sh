@@ -358,11 +358,15 @@ if len(sys.argv) > 3:
         pass
     print("call-bye", st, flush=True)
 PY
+# the caller waits 20 s for its answer: the switch answers the moment the
+# IAM comes, not after the script has seen it (a loaded run's script was
+# late)
+sw "expect IAM - 30 called=89777001"
+sw "answer last"
 start_bg "$TMPD/call.out" python3 "$TMPD/reg.py" $SIP $PYC call
 if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777001 " 100; then
 	cic=$(grep -E "EV IAM cic=[0-9]+ called=89777001 " "$out" | head -1 | sed -n 's/.*cic=\([0-9]*\).*/\1/p')
 	pass "it:sip-registrar:from-pbx:iam (cic $cic: INVITE from the bound source admitted)"
-	sw "answer $cic"
 	check "it:sip-registrar:from-pbx:answered" wait_ev "$TMPD/call.out" "^call-answer 200" 100
 	check "it:sip-registrar:from-pbx:unregistered-in-call" wait_ev "$TMPD/call.out" "^call-unregistered 200" 50
 	check "it:sip-registrar:from-pbx:bye-after-unregister-200" wait_ev "$TMPD/call.out" "^call-bye 200" 50

@@ -12,9 +12,10 @@ sipp_uac() { # NAME PORT TRANSPORT CALLS [extra sipp args]
 	shift 4
 	start_bg "$TMPD/$name-ua.out" "$UA" --listen "$tr:127.0.0.1:$port" --uas --seconds 25
 	local ua=$BG_PID
-	sleep 0.3
 	local t=u1
-	[ "$tr" = tcp ] && t=t1
+	# (start_bg waited for a UDP listener; over TCP a connection refused
+	# fails the calls at once)
+	[ "$tr" = tcp ] && t=t1 && wait_tcp "$port"
 	timeout 40 sipp -sn uac "127.0.0.1:$port" -t $t -i 127.0.0.1 -p $((port + 1)) -m "$calls" \
 		-r 10 -nostdin -timeout 30 -timeout_error "$@" >"$TMPD/$name-sipp.out" 2>&1
 	local rc=$?
@@ -33,7 +34,7 @@ sipp_uas() { # NAME PORT TRANSPORT CALLS [extra sipp args]
 	[ $# = 0 ] && set -- -sn uas
 	start_bg "$TMPD/$name-sipp.out" timeout 90 sipp -t $t -i 127.0.0.1 -p "$port" -nostdin "$@"
 	local sp=$BG_PID
-	sleep 0.5
+	[ "$tr" = tcp ] && wait_tcp "$port"
 	# with losses a call may wait out Timer B/F (32 s) once: leave room for it
 	timeout 80 "$UA" --listen "$tr:127.0.0.1:$((port + 1))" --uac "127.0.0.1:$port" \
 		--calls "$calls" --hold 100 --seconds 75 >"$TMPD/$name-ua.out" 2>&1

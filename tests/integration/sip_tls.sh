@@ -23,7 +23,9 @@ key = $V/server.key
 CONF
 start_bg "$TMPD/stunnel-srv.log" "$ST" "$TMPD/srv.conf"
 start_bg "$TMPD/uas.out" timeout 40 sipp -sn uas -t t1 -i 127.0.0.1 -p 24462 -nostdin
-sleep 0.7
+# both listening before the first call (a connection refused fails it)
+wait_tcp 24462
+wait_tcp 24460
 timeout 30 "$UA" --listen tcp:127.0.0.1:24461 --uac tls:127.0.0.1:24460 --calls 3 --hold 100 \
 	--ca "$V/ca.pem" --tls-name localhost --seconds 25 >"$TMPD/uac.out" 2>&1
 check "it:sip-tls-client-verified ($(grep RESULT "$TMPD/uac.out"))" \
@@ -48,7 +50,8 @@ CONF
 start_bg "$TMPD/stunnel-cli.log" "$ST" "$TMPD/cli.conf"
 start_bg "$TMPD/uas-tandem.out" "$UA" --listen tls:127.0.0.1:24466 --cert "$V/server.pem" \
 	--key "$V/server.key" --uas --seconds 25
-sleep 0.7
+wait_tcp 24466
+wait_tcp 24464
 timeout 30 sipp -sn uac 127.0.0.1:24464 -t t1 -i 127.0.0.1 -p 24465 -m 3 -r 5 -nostdin \
 	-timeout 20 -timeout_error >"$TMPD/sipp-uac.out" 2>&1
 rc=$?
@@ -205,7 +208,9 @@ PY
 	sc() { timeout 5 openssl s_client -connect "127.0.0.1:$1" "${@:2}" </dev/null 2>&1; }
 	start_bg "$TMPD/s_server.out" timeout 15 openssl s_server -accept 24498 -cert "$V/server.pem" \
 		-key "$V/server.key" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -naccept 1 -www
-	sleep 0.5
+	# its ACCEPT line: listening (a probe connection would be its one
+	# accept)
+	wait_ev "$TMPD/s_server.out" "^ACCEPT" 300
 	check "it:sip-tls-control-client-can-do-tls1.1 (openssl s_server)" bash -c \
 		"timeout 5 openssl s_client -connect 127.0.0.1:24498 -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >'$TMPD/control.out' 2>&1; grep -q 'Cipher is [A-Z]' '$TMPD/control.out' && grep -q 'Protocol  *: TLSv1.1' '$TMPD/control.out'"
 	for v in tls1 tls1_1; do

@@ -11,7 +11,10 @@
  *   call CALLED CALLING [CHAN]  SETUP on CHAN, else the first idle B channel
  *   pcall CALLED CALLING CHAN  SETUP with CHAN only preferred (the network may
  *                         give another in CALL PROCEEDING: the call moves)
- *   ocall CALLED CALLING  SETUP without sending complete (overlap sending)
+ *   ocall CALLED CALLING [DIGITS]  SETUP without sending complete (overlap
+ *                         sending); DIGITS: INFORMATION, one per digit, sent
+ *                         the moment SETUP ACKNOWLEDGE comes, within the far
+ *                         end's T302 whatever the test script's latency
  *   info DIGITS           INFORMATION, one per digit, on the current call
  *   answer                CONNECT the last incoming call
  *   alert [inband]        ALERTING on it (inband: progress indicator 8)
@@ -21,9 +24,15 @@
  *                         libpri (at most 16, for well under T200), so a
  *                         SETUP of ours crosses one of the far end's (glare)
  *   unhold                libpri reads the kept frames, in order
- *   glare CALLED CALLING CHAN  hold, and the moment a SETUP comes (kept
- *                         unread), send ours for CHAN, then unhold: the two
- *                         SETUPs cross whatever the test script's latency
+ *   glare CALLED CALLING CHAN  the moment a SETUP comes, keep it unread
+ *                         (hold), send ours for CHAN, then unhold: the two
+ *                         SETUPs cross whatever the test script's latency;
+ *                         nothing before that SETUP is held (no Q.921 poll
+ *                         waits on the far end's call); "EV GLARE_ARMED"
+ *   pglare CALLED CALLING CHAN  the same with CHAN only preferred (pcall)
+ *   auto MODE             what incoming SETUPs get from now on (as --auto):
+ *                         none, answer, alert (CALL PROCEEDING, ALERTING),
+ *                         reject:CAUSE; "EV AUTO mode=MODE" once it applies
  *   service CHAN STATUS   SERVICE (NI-2 / 4ESS / 5ESS): 0 in service,
  *                         1 maintenance, 2 out of service
  *   pres N                the calling number's presentation / screening octet
@@ -45,9 +54,9 @@
  *   quit
  *
  * Incoming SETUPs: --auto none (wait for commands, the default), answer,
- * or reject:CAUSE. B channel of an answered call: a 1004 Hz tone at
- * -10 dBm0 goes out; the level received on it is printed at its end
- * ("EV VOICE chan=N rx_level_dbm0=X").
+ * alert (ALERTING at once, then wait) or reject:CAUSE. B channel of an
+ * answered call: a 1004 Hz tone at -10 dBm0 goes out; the level received
+ * on it is printed at its end ("EV VOICE chan=N rx_level_dbm0=X").
  *
  * Usage: pri-pbx --local IP:PORT --remote IP:PORT [--t1] [--network]
  *                [--switch euroisdn|ni2|dms100|5ess|qsig] [--frames 8]
@@ -93,7 +102,7 @@ static struct {
 	int len;
 } held[16];
 static unsigned n_held;
-/* "glare": the call to place when the far end's SETUP comes while held */
+/* "glare": the call to place when the far end's SETUP comes (then held) */
 static char glare_call[160];
 static bool glare_due;
 static FILE *pcap;
@@ -106,6 +115,7 @@ struct call {
 	q931_call *q;
 	int chan;
 	bool answered, incoming, quiet; /* quiet: no tone (after "dtmf", "tone off") */
+	char overlap[32];		/* "ocall": digits for the SETUP ACKNOWLEDGE */
 	double phase, rx_energy;
 	uint64_t rx_n;
 	dtmf_tx_state_t *dtx;
@@ -316,6 +326,9 @@ static void handle(pri_event *e)
 			pri_acknowledge(pri, e->ring.call, ch, 1);
 			pri_answer(pri, e->ring.call, ch, 0);
 			calls[ch].answered = true;
+		} else if (!strcmp(auto_mode, "alert")) {
+			pri_proceeding(pri, e->ring.call, ch, 0);
+			pri_acknowledge(pri, e->ring.call, ch, 0);
 		} else if (!strncmp(auto_mode, "reject:", 7)) {
 			pri_hangup(pri, e->ring.call, atoi(auto_mode + 7));
 			memset(&calls[ch], 0, sizeof(calls[ch]));
@@ -335,6 +348,14 @@ static void handle(pri_event *e)
 		break;
 	case PRI_EVENT_SETUP_ACK:
 		printf("EV SETUP_ACK\n");
+		c = call_of(e->setup_ack.call);
+		if (c && c->overlap[0]) {
+			/* "ocall" with DIGITS: the rest of the number now */
+			for (const char *d = c->overlap; *d; d++)
+				pri_information(pri, c->q, *d);
+			printf("EV INFO_SENT chan=%d digits=%s\n", c->chan, c->overlap);
+			c->overlap[0] = 0;
+		}
 		break;
 	case PRI_EVENT_PROCEEDING:
 		ch = e->proceeding.channel > 0 ? e->proceeding.channel & 0xff : -1;
@@ -407,11 +428,14 @@ static void dch_rx(void *user, const uint8_t *pkt, int len, int ok)
 	if (len < 0 || !ok || len < 3)
 		return;
 	pcap_frame(pkt, len, false);
+	if (glare_call[0] && is_setup(pkt, len)) {
+		/* "glare": this SETUP stays unread until ours is out */
+		holding = true;
+		glare_due = true;
+	}
 	if (holding && n_held < 16 && len <= (int)sizeof(held[0].b)) {
 		memcpy(held[n_held].b, pkt, (size_t)len);
 		held[n_held++].len = len;
-		if (glare_call[0] && is_setup(pkt, len))
-			glare_due = true;
 		return;
 	}
 	rx_frame = pkt;
@@ -424,16 +448,19 @@ static void dch_rx(void *user, const uint8_t *pkt, int len, int ok)
 
 static void command(char *line)
 {
-	char a[64] = "", b[64] = "", cmd[32] = "";
-	int want = 0;
+	char a[64] = "", b[64] = "", w4[64] = "", cmd[32] = "";
+	int want;
 
-	if (sscanf(line, "%31s %63s %63s %d", cmd, a, b, &want) < 1)
+	if (sscanf(line, "%31s %63s %63s %63s", cmd, a, b, w4) < 1)
 		return;
+	want = atoi(w4);
 	if (!strcmp(cmd, "call") || !strcmp(cmd, "ocall") || !strcmp(cmd, "pcall")) {
-		int ch = want > 0 && want < MAX_TS ? want : -1;
+		bool overlap = !strcmp(cmd, "ocall");
+		int ch = !overlap && want > 0 && want < MAX_TS ? want : -1;
 		struct pri_sr *sr;
 
-		/* CHAN (optional, 4th word): that channel, even a bad one */
+		/* CHAN (optional, 4th word, not for "ocall": its DIGITS):
+		 * that channel, even a bad one */
 		for (int i = 1; i < (t1 ? 24 : 32) && ch < 0; i++)
 			if (i != (int)dch_ts && !calls[i].q)
 				ch = i;
@@ -447,10 +474,12 @@ static void command(char *line)
 		pri_sr_set_channel(sr, ch, strcmp(cmd, "pcall") != 0, 0);
 		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 				  t1 ? PRI_LAYER_1_ULAW : PRI_LAYER_1_ALAW);
-		pri_sr_set_called(sr, a, PRI_NATIONAL_ISDN, strcmp(cmd, "ocall") != 0);
+		pri_sr_set_called(sr, a, PRI_NATIONAL_ISDN, !overlap);
 		pri_sr_set_caller(sr, b[0] ? b : NULL, NULL, PRI_NATIONAL_ISDN, calling_pres);
 		pri_setup(pri, calls[ch].q, sr);
 		pri_sr_free(sr);
+		if (overlap)
+			snprintf(calls[ch].overlap, sizeof(calls[ch].overlap), "%s", w4);
 		current = ch;
 		printf("EV SETUP_SENT chan=%d\n", ch);
 	} else if (!strcmp(cmd, "info") && current > 0) {
@@ -520,10 +549,14 @@ static void command(char *line)
 	} else if (!strcmp(cmd, "hold")) {
 		holding = true;
 		printf("EV HOLD\n");
-	} else if (!strcmp(cmd, "glare")) {
-		snprintf(glare_call, sizeof(glare_call), "call %s %s %d", a, b, want);
-		holding = true;
-		printf("EV HOLD\n");
+	} else if (!strcmp(cmd, "glare") || !strcmp(cmd, "pglare")) {
+		snprintf(glare_call, sizeof(glare_call), "%s %s %s %d",
+			 cmd[0] == 'p' ? "pcall" : "call", a, b, want);
+		printf("EV GLARE_ARMED\n");
+	} else if (!strcmp(cmd, "auto") && (!strcmp(a, "none") || !strcmp(a, "answer") ||
+					    !strcmp(a, "alert") || !strncmp(a, "reject:", 7))) {
+		snprintf(auto_mode, sizeof(auto_mode), "%s", a);
+		printf("EV AUTO mode=%s\n", auto_mode);
 	} else if (!strcmp(cmd, "unhold")) {
 		unsigned n = n_held;
 
@@ -610,7 +643,7 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"usage: pri-pbx --local IP:PORT --remote IP:PORT [--t1] "
 				"[--network] [--switch SW] [--frames N] [--auto none|answer|"
-				"reject:CAUSE] [--pcap FILE] [--seconds S]\n");
+				"alert|reject:CAUSE] [--pcap FILE] [--seconds S]\n");
 			return 2;
 		}
 	}

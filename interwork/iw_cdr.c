@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +292,59 @@ static struct {
 	uint64_t boot; /* the daemon's start, s since the epoch */
 } w = {.fd = -1};
 
+int (*iw_cdr_datasync)(int fd) = fdatasync;
+
+/* the sync thread: at most one at a time; its syncs counted apart (the
+ * stats are the signalling thread's) */
+static atomic_bool sync_busy;
+static atomic_uint_fast64_t syncs_off_loop;
+
+static void *sync_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+
+	if (iw_cdr_datasync(fd) == 0)
+		atomic_fetch_add(&syncs_off_loop, 1);
+	close(fd);
+	atomic_store(&sync_busy, false);
+	return NULL;
+}
+
+int iw_cdr_sync_start(void)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	int fd, rc;
+
+	if (w.fd < 0)
+		return -EBADF;
+	if (atomic_exchange(&sync_busy, true))
+		return -EBUSY;
+	/* its own descriptor of the file: a rotation may close ours meanwhile */
+	fd = fcntl(w.fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = -errno;
+		atomic_store(&sync_busy, false);
+		return rc;
+	}
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &a, sync_main, (void *)(intptr_t)fd);
+	pthread_attr_destroy(&a);
+	if (rc) {
+		/* no thread to be had: here, as before */
+		LOGP(DCDR, LOGL_NOTICE, "CDR file %s: no sync thread (%s), synced in line\n",
+		     w.path, strerror(rc));
+		sync_main((void *)(intptr_t)fd);
+	}
+	return 0;
+}
+
+bool iw_cdr_sync_running(void)
+{
+	return atomic_load(&sync_busy);
+}
+
 static void sync_dir(const char *path)
 {
 	char *dup = strdup(path);
@@ -382,8 +437,11 @@ static void rotate_tick(void *priv)
 static void sync_tick(void *priv)
 {
 	(void)priv;
-	if (w.fd >= 0 && w.dirty && fdatasync(w.fd) == 0)
-		w.st.syncs++;
+	if (w.dirty && iw_cdr_sync_start() == -EBUSY) {
+		/* the last one has not come back (a slow disk): again later */
+		loop_timer_schedule(w.loop, &w.sync_timer, (uint64_t)iw_cdr_cfg.sync_s * 1000000);
+		return;
+	}
 	w.dirty = false;
 }
 
@@ -480,7 +538,11 @@ void iw_cdr_write(const struct iw_cdr_rec *r)
 
 const struct iw_cdr_stats *iw_cdr_get_stats(void)
 {
-	return &w.st;
+	static struct iw_cdr_stats out;
+
+	out = w.st;
+	out.syncs += atomic_load(&syncs_off_loop);
+	return &out;
 }
 
 const char *iw_cdr_path(void)

@@ -72,6 +72,15 @@ int iw_cdr_header(char *buf, size_t len, enum iw_cdr_format f);
 /* Open (or reopen after a change) the file named by iw_cdr_cfg; records
  * are appended to what an earlier run left. 0 or -errno (logged). */
 int iw_cdr_start(void *ctx, struct loop *l);
+/* Make what was written durable without holding the caller: an
+ * fdatasync of the open file on a thread of its own (a busy disk held one
+ * for 3.7-7 s, and on the signalling thread that stopped SIP, the ISUP
+ * timers and Q.921 with it). 0 started, -EBUSY one still runs, -EBADF no
+ * file open. The periodic sync ("cdr sync") goes through it. */
+int iw_cdr_sync_start(void);
+bool iw_cdr_sync_running(void);
+/* What it calls: fdatasync; a test puts a slow one in its place. */
+extern int (*iw_cdr_datasync)(int fd);
 /* Rotate now: fsync, rename to PATH.YYYYMMDDTHHMMSS.mmmZ, open anew. */
 int iw_cdr_rotate(void);
 /* fsync and close. */

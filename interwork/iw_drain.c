@@ -148,7 +148,11 @@ static void tick(void *priv)
 		return;
 	}
 	if (!up) {
-		LOGP(DMAIN, LOGL_NOTICE, "shutdown graceful: no call left, stopping\n");
+		/* the drain's figures go with the process: said here */
+		LOGP(DMAIN, LOGL_NOTICE,
+		     "shutdown graceful: no call left, stopping (%" PRIu64
+		     " OPTIONS answered 503)\n",
+		     dr.options_refused);
 		loop_stop(dr.loop);
 		return;
 	}

@@ -180,9 +180,13 @@ check "it:dispatcher:drain:b-marked-down" until_ok 100 inactive $B_SIP
 dd_ms=$((($(date +%s%N) - td) / 1000000))
 # (an INVITE that reached B before the first probe was refused 503 and went
 # to A; the probes every second are answered 503 while B drains)
+# (B stops once its last call is over: then its log's last line says it)
 probed_503() {
 	vty $B_VTY "show shutdown" >"$TMPD/drain.show" 2>&1
-	grep -q " [1-9][0-9]* OPTIONS answered 503" "$TMPD/drain.show"
+	grep -q " [1-9][0-9]* OPTIONS answered 503" "$TMPD/drain.show" && return 0
+	local n
+	n=$(grep -o "no call left, stopping ([0-9]* OPTIONS answered 503)" "$TMPD/td-b.log" | grep -o "[0-9]*" | head -1)
+	[ "${n:-0}" -gt 0 ] && echo "stopped, its log: $n OPTIONS answered 503" >"$TMPD/drain.show"
 }
 until_ok 25 probed_503
 f0=$(grep -c "FAILOVER" "$TMPD/k.log")

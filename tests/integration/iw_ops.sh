@@ -379,6 +379,9 @@ DRAIN_CICS="$(seq -s ' ' 1 10) $(seq -s ' ' 14 23)"
 run1_lines=$(wc -l <"$TMPD/cdr.csv")
 start_switch 2
 start_td 2
+# the last UAS's port is free only once the kernel tore down its ring (a
+# loaded run's next UAS found it taken: "Address already in use")
+wait_udp_free $UAS || fail "it:iw-ops:uas-port-free-2"
 start_bg "$TMPD/uas2.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 100
 uas=$BG_PID
 t0=$(date +%s%N)
@@ -486,6 +489,9 @@ wait "$sw_pid" 2>/dev/null
 # --- SIGTERM with "sigterm graceful": the same drain
 start_switch 3
 start_td 3
+# the last UAS's port is free only once the kernel tore down its ring (a
+# loaded run's next UAS found it taken: "Address already in use")
+wait_udp_free $UAS || fail "it:iw-ops:uas-port-free-3"
 start_bg "$TMPD/uas3.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UAS" --uas --seconds 100
 uas=$BG_PID
 answered 25

@@ -14,6 +14,8 @@
  * (--rtcp: bind PORT+1 and answer each SR with an RR: LSR from it, DLSR 0)
  * (--rtcp-mux: the same on PORT itself, RFC 5761: RTCP told by packet type)
  * (--drain: after S, receive until nothing came for MS, at most 5 s more)
+ * (SIGUSR1: S ends now, the drain follows: a test that knows the far end
+ *  has sent its last says so instead of guessing S)
  * (--seconds: from the start; with --latch, from the latch (the first packet
  *  received), so a far end that starts late still gets S of stream; with
  *  nothing received in S, the peer stops then, as it always did)
@@ -23,6 +25,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,14 @@
 #include <spandsp.h>
 
 static int pt = 8, event_pt = 101, ptime = 20;
+
+static volatile sig_atomic_t usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1 = 1;
+}
 
 /* --count: many streams into one port; loss per SSRC by sequence gaps */
 #define COUNT_MAX 1024
@@ -380,6 +391,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	signal(SIGUSR1, on_usr1);
 	start = next = now_s() + 0.02;
 	t0 = start;
 	last_rx = start;
@@ -390,7 +402,14 @@ int main(int argc, char **argv)
 	while (now_s() < t0 + seconds || (drain > 0 && now_s() < t0 + seconds + 5 &&
 					  (now_s() - last_rx < drain || readable(fd)))) {
 		double t = now_s();
-		bool sending = t < t0 + seconds;
+		bool sending;
+
+		if (usr1) {
+			usr1 = 0;
+			if (t < t0 + seconds)
+				seconds = t - t0;
+		}
+		sending = t < t0 + seconds;
 		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = rfd, .events = POLLIN}};
 		int wait_ms = (int)((next - t) * 1000);
 

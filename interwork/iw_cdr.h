@@ -73,9 +73,10 @@ int iw_cdr_header(char *buf, size_t len, enum iw_cdr_format f);
  * are appended to what an earlier run left. 0 or -errno (logged). */
 int iw_cdr_start(void *ctx, struct loop *l);
 /* Make what was written durable without holding the caller: an
- * fdatasync of the open file on a thread of its own (a busy disk held one
- * for 3.7-7 s, and on the signalling thread that stopped SIP, the ISUP
- * timers and Q.921 with it). 0 started, -EBUSY one still runs, -EBADF no
+ * fdatasync of the open file on a thread of its own (a busy disk can hold
+ * one for seconds, and on the signalling thread that stops SIP, the ISUP
+ * timers and Q.921 with it: loaded test runs saw turns of 3.7-7 s begin
+ * one sync period after a CDR write). 0 started, -EBUSY one still runs, -EBADF no
  * file open. The periodic sync ("cdr sync") goes through it. */
 int iw_cdr_sync_start(void);
 bool iw_cdr_sync_running(void);

@@ -305,6 +305,18 @@ switch_start() {
 	exec 3>"$TMPD/sw.in"
 }
 sw() { echo "$*" >&3; }
+# on_iam NUMBER: the switch's next commands wait for the IAM of a call to
+# NUMBER, and `last` in them is that call's CIC: the switch acts the moment
+# the IAM comes, not after this script has seen it (a loaded machine's
+# script was 20 s late once). Said before the call starts; 30 s at most,
+# then the switch's script stops (every later step fails)
+on_iam() { sw "expect IAM - 30 called=$1"; }
+# answer_on_iam NUMBER: ... and it rings (ACM) and answers (ANM) it
+answer_on_iam() {
+	on_iam "$1"
+	sw "ring last"
+	sw "answer last"
+}
 
 # tandemd_start TAG [BINARY]: tandemd (BINARY, default $TANDEMD) on
 # $TMPD/t.cfg, its log $TMPD/td.log, its PID in td; when its VTY does not

@@ -48,7 +48,7 @@ procedures_itu() {
 	# The switch plays the whole call the moment the IAM comes (CPG and
 	# ANM once the INF came), not after this script's latency: tandem's T7
 	# and sipp's 30 s run meanwhile
-	sw "expect IAM - 30 called=89123460"
+	on_iam 89123460
 	sw "ring last"
 	sw "sleep 300"
 	sw "inr last 0x01"
@@ -72,7 +72,7 @@ procedures_itu() {
 	# ends the call; with 8 s a loaded run's caller hung up first (its BYE:
 	# REL 16 between SUS and RES, loaded run 7). The switch answers (CON)
 	# the moment the IAM comes: tandem's T7 runs till then
-	sw "expect IAM - 30 called=89123461"
+	on_iam 89123461
 	sw "connect last"
 	sip_call 89123461 25000
 	c=$CIC
@@ -97,7 +97,7 @@ procedures_itu() {
 	# RSC (repeated every T16) resets the circuit. The switch goes silent
 	# on that CIC and answers the moment the IAM comes: the REL after the
 	# caller's 300 ms must already find it muted (and T7 runs till then)
-	sw "expect IAM - 30 called=89123462"
+	on_iam 89123462
 	sw "mute last"
 	sw "ring last"
 	sw "answer last"
@@ -233,7 +233,6 @@ CFG
 	start_bg "$log" "$TANDEMD" -c "$TMPD/$var.cfg"
 	local td=$BG_PID
 	wait_tcp "$vty" 50 || { fail "it:isup-$var:tandemd-start"; cat "$log"; return; }
-	sw() { echo "$*" >&3; }
 
 	check "it:isup-$var:per-linkset-timer (T7 25 s here, group default 20)" \
 		bash -c "$BUILD/tandem-tool vty --port $vty 'show isup timers sw1' | grep -q 'T7 = 25 s' && $BUILD/tandem-tool vty --port $vty 'show timer isup' | grep -q 'T7 = 20 s'"
@@ -258,9 +257,7 @@ CFG
 
 	# SIP -> ISUP: sipp calls, the switch rings and answers (the moment the
 	# IAM comes: tandem's T7 runs till then), sipp hangs up
-	sw "expect IAM - 30 called=89123456"
-	sw "ring last"
-	sw "answer last"
+	answer_on_iam 89123456
 	start_bg "$TMPD/uac-$var.out" timeout 30 sipp -sn uac "127.0.0.1:$sip" -i 127.0.0.1 \
 		-p "$uac" -s +4989123456 -m 1 -d 1000 -nostdin
 	local uacpid=$BG_PID
@@ -274,7 +271,7 @@ CFG
 
 	# release cause from the switch toward a SIP caller: REL 17 -> 486,
 	# sent the moment the IAM comes
-	sw "expect IAM - 30 called=89123457"
+	on_iam 89123457
 	sw "release last 17"
 	start_bg "$TMPD/uac2-$var.out" timeout 30 sipp -sn uac "127.0.0.1:$sip" -i 127.0.0.1 \
 		-p "$uac" -s +4989123457 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac2-$var.msg"

@@ -136,7 +136,6 @@ start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:iw-baresip:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 wait_ev "$TMPD/phone.log" "baresip is ready" 50 ||
 	{ fail "it:iw-baresip:baresip-start"; cat "$TMPD/phone.log"; exit 1; }
-sw() { echo "$*" >&3; }
 sw "wait-link 10"
 wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-baresip:link-up"
 sleep 0.5
@@ -166,9 +165,7 @@ kill -TERM "$phone" 2>/dev/null
 # both ways, then baresip hangs up (BYE -> REL 16). baresip quits 20 s
 # after its start: the switch rings and answers the moment the IAM comes,
 # not after the script has seen it (a loaded run's script was late)
-sw "expect IAM - 30 called=89777001"
-sw "ring last"
-sw "answer last"
+answer_on_iam 89777001
 start_bg "$TMPD/caller.log" "$BARESIP" -f "$TMPD/caller" -t 20 \
 	-e "/dial sip:+4989777001@127.0.0.1:$SIP;user=phone"
 caller=$BG_PID

@@ -55,15 +55,6 @@ near() { # VALUE TARGET TOLERANCE
 	awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { exit !(v != "" && v >= t - d && v <= t + d) }'
 }
 
-# answer_on_iam NUMBER: the switch answers (ACM, ANM) the next call to
-# NUMBER the moment its IAM comes, itself: this script's own latency on a
-# loaded machine (20 s seen once between the IAM and "ring") cannot make
-# tandem's T7 expire. Said before the call starts; iam_for gives its CIC.
-answer_on_iam() {
-	sw "expect IAM - 30 called=$1"
-	sw "ring last"
-	sw "answer last"
-}
 # iam_for NUMBER: until the switch reports the IAM of a call to NUMBER
 # (5 s at most); sets iam (its line) and cic, or fails
 iam_for() {
@@ -419,7 +410,7 @@ wait "$uas"
 # --- no answer from the ISUP side: T9 (3 s on linkset sw2) ends the call
 # with cause 19, and the SIP caller gets 480 with Reason: Q.850;cause=19.
 # The switch rings the moment the IAM comes (tandem's T7 runs till then)
-sw "expect IAM - 30 called=89777009"
+on_iam 89777009
 sw "ring last"
 start_bg "$TMPD/uac-t9.out" timeout 60 sipp -sn uac "127.0.0.1:$SIP" -i 127.0.0.1 -p $UAS3 \
 	-s +4989777009 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac-t9.msg"
@@ -888,7 +879,7 @@ fi
 # --- SIP -> ISUP: 100 Trying at once (RFC 3261 17.2.1), before the 180 the
 # switch sends 0.7 s after the IAM, itself (issue 13 item 5): sipp fails
 # the call when the 100 takes over 150 ms
-sw "expect IAM - 30 called=89777555"
+on_iam 89777555
 sw "sleep 700"
 sw "ring last"
 sw "answer last"
@@ -936,7 +927,7 @@ fi
 #     switch rings the moment the IAM comes; it answers once tandem took
 #     the PRACK's answer (its log; no ISUP message shows it, and T9 is off
 #     on sw1, so this script's latency there bounds nothing)
-sw "expect IAM - 30 called=89777603"
+on_iam 89777603
 sw "ring last"
 start_bg "$TMPD/uac-dp.out" timeout 60 sipp -sf "$SIPP/uac_delayed_offer_prack.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -mp $MP_DP -s +4989777603 -m 1 -nostdin
@@ -973,7 +964,7 @@ fi
 # then answered and released as usual. The switch rings the moment the
 # IAM comes; T9 is off on sw1, so nothing bounds the wait for tandem's log
 # before the answer
-sw "expect IAM - 30 called=89777604"
+on_iam 89777604
 sw "ring last"
 start_bg "$TMPD/uac-ue.out" timeout 60 sipp -sf "$SIPP/uac_update_early.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -mp $MP_UE -s +4989777604 -m 1 -nostdin
@@ -996,7 +987,7 @@ fi
 #     and too early (RFC 3311 5.2): after an unreliable 180 the INVITE's
 #     offer has no answer yet, so an UPDATE offering gets 500 with a
 #     Retry-After of 0-10 s (sipp checks both) and the call goes on
-sw "expect IAM - 30 called=89777605"
+on_iam 89777605
 sw "ring last"
 start_bg "$TMPD/uac-u5.out" timeout 60 sipp -sf "$SIPP/uac_update_early_500.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAS3 -mp $MP_UE -s +4989777605 -m 1 -nostdin

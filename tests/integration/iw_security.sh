@@ -146,7 +146,6 @@ exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 td=$BG_PID
 wait_tcp $VTY 50 || { fail "it:iw-sec:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-sw() { echo "$*" >&3; }
 sw "wait-link 10"
 wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-sec:link-up"
 links_up() {
@@ -352,7 +351,7 @@ check "it:iw-sec:digest-challenges-sha256-first-then-md5 (RFC 8760)" bash -c \
 # by itself: not after the script has seen the answer (a loaded run's
 # script was late)
 n1=$(iams)
-sw "expect IAM - 30 called=89100005"
+on_iam 89100005
 sw "sleep 1500"
 sw "release last 16"
 start_bg "$TMPD/sha.out" "$BUILD/peers/sip-ua" --listen "udp:127.0.0.1:$UA_SHA" \

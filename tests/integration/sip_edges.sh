@@ -335,9 +335,7 @@ fi
 # --- 3b. a CANCEL crossing the 200 (SIP -> ISUP); the switch rings and
 # answers the moment the IAM comes, not after the script has seen it (a
 # loaded run's script was late)
-sw "expect IAM - 30 called=89777010"
-sw "ring last"
-sw "answer last"
+answer_on_iam 89777010
 start_bg "$TMPD/uac-cx.out" timeout 60 sipp -sf "$SIPP/uac_cancel_crossing_200.xml" "127.0.0.1:$SIP" \
 	-i 127.0.0.1 -p $UAC -s +4989777010 -m 1 -nostdin -trace_msg -message_file "$TMPD/uac-cx.msg"
 uac=$BG_PID

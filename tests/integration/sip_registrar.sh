@@ -101,7 +101,6 @@ exec 3>"$TMPD/sw.in"
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 TD=$BG_PID
 wait_tcp $VTY 50 || { fail "it:sip-registrar:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
-sw() { echo "$*" >&3; }
 sw "wait-link 10"
 wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:sip-registrar:link-up"
 sleep 1
@@ -361,7 +360,7 @@ PY
 # the caller waits 20 s for its answer: the switch answers the moment the
 # IAM comes, not after the script has seen it (a loaded run's script was
 # late)
-sw "expect IAM - 30 called=89777001"
+on_iam 89777001
 sw "answer last"
 start_bg "$TMPD/call.out" python3 "$TMPD/reg.py" $SIP $PYC call
 if wait_ev "$out" "EV IAM cic=[0-9]+ called=89777001 " 100; then

@@ -20,12 +20,9 @@
  *   alert [inband]        ALERTING on it (inband: progress indicator 8)
  *   hangup CAUSE          DISCONNECT (or RELEASE COMPLETE) the current call
  *   restart CHAN          RESTART one B channel
- *   hold                  keep the D channel frames that come, unread by
- *                         libpri (at most 16, for well under T200), so a
- *                         SETUP of ours crosses one of the far end's (glare)
- *   unhold                libpri reads the kept frames, in order
- *   glare CALLED CALLING CHAN  the moment a SETUP comes, keep it unread
- *                         (hold), send ours for CHAN, then unhold: the two
+ *   glare CALLED CALLING CHAN  the moment a SETUP comes, keep it (and what
+ *                         follows) unread, send ours for CHAN, then let libpri
+ *                         read them (at most 16 frames, well under T200): the two
  *                         SETUPs cross whatever the test script's latency;
  *                         nothing before that SETUP is held (no Q.921 poll
  *                         waits on the far end's call); "EV GLARE_ARMED"
@@ -95,7 +92,7 @@ static struct {
 static int txq_h, txq_t;
 static const uint8_t *rx_frame;
 static int rx_len;
-/* "hold": frames kept unread */
+/* "glare": the far end's frames kept unread until our SETUP is out */
 static bool holding;
 static struct {
 	uint8_t b[300];
@@ -446,6 +443,26 @@ static void dch_rx(void *user, const uint8_t *pkt, int len, int ok)
 		handle(e);
 }
 
+/* libpri reads the frames kept unread, in order */
+static void release_held(void)
+{
+	unsigned n = n_held;
+
+	holding = false;
+	n_held = 0;
+	printf("EV UNHOLD frames=%u\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		pri_event *e;
+
+		rx_frame = held[i].b;
+		rx_len = held[i].len;
+		e = pri_check_event(pri);
+		rx_frame = NULL;
+		if (e)
+			handle(e);
+	}
+}
+
 static void command(char *line)
 {
 	char a[64] = "", b[64] = "", w4[64] = "", cmd[32] = "";
@@ -546,9 +563,6 @@ static void command(char *line)
 		printf("EV SERVICE_SENT chan=%d status=%d\n", atoi(a), atoi(b));
 	} else if (!strcmp(cmd, "pres")) {
 		calling_pres = atoi(a);
-	} else if (!strcmp(cmd, "hold")) {
-		holding = true;
-		printf("EV HOLD\n");
 	} else if (!strcmp(cmd, "glare") || !strcmp(cmd, "pglare")) {
 		snprintf(glare_call, sizeof(glare_call), "%s %s %s %d",
 			 cmd[0] == 'p' ? "pcall" : "call", a, b, want);
@@ -557,22 +571,6 @@ static void command(char *line)
 					    !strcmp(a, "alert") || !strncmp(a, "reject:", 7))) {
 		snprintf(auto_mode, sizeof(auto_mode), "%s", a);
 		printf("EV AUTO mode=%s\n", auto_mode);
-	} else if (!strcmp(cmd, "unhold")) {
-		unsigned n = n_held;
-
-		holding = false;
-		n_held = 0;
-		printf("EV UNHOLD frames=%u\n", n);
-		for (unsigned i = 0; i < n; i++) {
-			pri_event *e;
-
-			rx_frame = held[i].b;
-			rx_len = held[i].len;
-			e = pri_check_event(pri);
-			rx_frame = NULL;
-			if (e)
-				handle(e);
-		}
 	} else if (!strcmp(cmd, "restart")) {
 		pri_reset(pri, atoi(a));
 	} else {
@@ -801,7 +799,7 @@ int main(int argc, char **argv)
 			}
 			hdlc_rx_put(hrx, d, (int)frames);
 			if (glare_due) {
-				char c[sizeof(glare_call)], u[] = "unhold";
+				char c[sizeof(glare_call)];
 
 				/* the far end's SETUP is kept unread: ours crosses it */
 				glare_due = false;
@@ -809,7 +807,7 @@ int main(int argc, char **argv)
 				glare_call[0] = 0;
 				printf("EV GLARE_SETUP_SEEN\n");
 				command(c);
-				command(u);
+				release_held();
 			}
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {

@@ -186,6 +186,22 @@ static SSL_CTX *tls_ctx_new(const struct sip_tls_cfg *cfg, bool server)
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 					 SSL_OP_NO_COMPRESSION);
+	if (server) {
+		/* No session resumption: a trunk's certificate is checked
+		 * against its trunk's CA and name at its first request
+		 * (sip_conn_verify_peer), which needs the whole chain it sends
+		 * in a full handshake. No session cache, no tickets (1.2 and
+		 * 1.3): a client offering an old session gets a full handshake.
+		 * The context is set all the same: OpenSSL refuses a resumption
+		 * offered to a verifying server without one ("session id context
+		 * uninitialized"), which failed stunnel's second connection. */
+		static const unsigned char sid_ctx[] = "tandem-sip";
+
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+		SSL_CTX_set_num_tickets(ctx, 0);
+		SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	}
 	if (cfg->cert_file &&
 	    (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1 ||
 	     SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file ? cfg->key_file : cfg->cert_file,

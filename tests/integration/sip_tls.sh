@@ -225,6 +225,50 @@ PY
 		"timeout 5 openssl s_client -connect 127.0.0.1:24496 -tls1_2 -cipher 'ECDHE-RSA-AES128-GCM-SHA256' </dev/null 2>&1 | grep -q 'Cipher is ECDHE-RSA-AES128-GCM-SHA256'"
 	check "it:sip-tls-tandemd-accepts-tls1.3" bash -c \
 		"timeout 5 openssl s_client -connect 127.0.0.1:24496 -tls1_3 </dev/null 2>&1 | grep -q 'New, TLSv1.3'"
+	# a trunk that resumes its last TLS session (stunnel does, on its
+	# second connection): a full handshake again, its certificate checked
+	# for the trunk as on the first, its OPTIONS answered 200 (tandemd
+	# keeps no sessions: a resumed one would skip the check); on 1.2 and
+	# 1.3. Before: the second handshake failed ("session id context
+	# uninitialized").
+	resume() { # 1.2|1.3: each connection's "new|reused/STATUS"
+		python3 - "$1" "$TMPD/client.pem" "$TMPD/client.key" <<'PY'
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+v = ssl.TLSVersion.TLSv1_3 if sys.argv[1] == "1.3" else ssl.TLSVersion.TLSv1_2
+ctx.minimum_version = ctx.maximum_version = v
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+sess, out = None, []
+for n in (1, 2):
+    try:
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", 24496), timeout=5),
+                            session=sess)
+    except Exception:
+        out.append("failed/-")
+        continue
+    p = s.getsockname()[1]
+    s.sendall(("OPTIONS sip:tandem@127.0.0.1:24496;transport=tls SIP/2.0\r\n"
+               "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bKres%d\r\n"
+               "From: <sip:trunk@127.0.0.1>;tag=%d\r\nTo: <sip:tandem@127.0.0.1>\r\n"
+               "Call-ID: res%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+               "Content-Length: 0\r\n\r\n" % (p, p, p, p)).encode())
+    try:
+        st = s.recv(4096).decode(errors="replace").split(" ")[1]
+    except Exception:
+        st = "-"
+    out.append("%s/%s" % ("reused" if s.session_reused else "new", st))
+    sess = s.session
+    s.close()
+print(" ".join(out))
+PY
+	}
+	for v in 1.2 1.3; do
+		r=$(resume $v)
+		check "it:sip-tls-tandemd-resumption-$v-full-handshake-verified ($r)" \
+			test "$r" = "new/200 new/200"
+	done
 	kill -TERM "$td"
 	wait "$td" 2>/dev/null
 else

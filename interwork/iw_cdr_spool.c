@@ -175,13 +175,11 @@ static int grow(struct iw_cdr_spool *sp, size_t cap)
 	return 0;
 }
 
-/* Walk the whole file: count the records after the mark, find the last
- * sequence number, check the mark is at a record's start, cut a torn tail. */
-/* Where the replay starts: the mark's offset when it is a record's start
- * and no record before it is newer than the mark's sequence, else the
- * first record that is (a mark synced before a drained file was cut, then
- * new records written over its offset: the offset may fall on one of
- * theirs), else 0 (a mark inside a record or past the end: everything
+/* Walk the whole file: count the records to replay, find the last
+ * sequence number, cut a torn tail. Where the replay starts: the mark's offset when it is a
+ * record's start and no record before it is newer than the mark's sequence, else the first record
+ * that is (a mark synced before a drained file was cut, then new records written over its offset:
+ * the offset may fall on one of theirs), else 0 (a mark inside a record or past the end: everything
  * again, the database ignores what it has). Never past a record newer
  * than the mark. */
 static int recover(struct iw_cdr_spool *sp)

@@ -320,6 +320,17 @@ static void kick(void)
 				    (uint64_t)iw_cdr_pg_cfg.interval_ms * 1000);
 }
 
+/* A drained spool's file is cut once its mark is on the disk (synced off
+ * this thread): the sync timer looks again shortly until it is. */
+#define PG_CUT_POLL_US 50000
+
+static void spool_commit(uint64_t end, unsigned n, uint64_t seq)
+{
+	iw_cdr_spool_commit(pg.spool, end, n, seq);
+	if (iw_cdr_spool_cut_pending(pg.spool) && !loop_timer_pending(&pg.sync_tmr))
+		loop_timer_schedule(pg.loop, &pg.sync_tmr, PG_CUT_POLL_US);
+}
+
 static void send_setup(void)
 {
 	char *sql = talloc_asprintf(pg.ctx, "CREATE TABLE IF NOT EXISTS %s (seq bigint NOT NULL",
@@ -418,7 +429,7 @@ static void send_batch(void)
 	pg.batch_inserted = 0;
 	if (!rows) {
 		/* every record refused here: past them */
-		iw_cdr_spool_commit(pg.spool, end, (unsigned)n, pg.seq_inflight);
+		spool_commit(end, (unsigned)n, pg.seq_inflight);
 		pg.n_inflight = 0;
 		kick();
 		goto out;
@@ -468,7 +479,7 @@ static void query_done(void)
 		pg.backoff_ms = PG_BACKOFF_MIN_MS;
 		pg.st.sent += pg.rows_inflight;
 		pg.st.duplicates += pg.rows_inflight - pg.batch_inserted;
-		iw_cdr_spool_commit(pg.spool, pg.end_inflight, pg.n_inflight, pg.seq_inflight);
+		spool_commit(pg.end_inflight, pg.n_inflight, pg.seq_inflight);
 		if (pg.isolate)
 			pg.isolate -= pg.isolate >= pg.n_inflight ? pg.n_inflight : pg.isolate;
 		pg.n_inflight = 0;
@@ -493,7 +504,7 @@ static void query_done(void)
 
 		if (iw_cdr_spool_peek(pg.spool, &r, 1, &end) == 1) {
 			reject(&r, pg.last_error);
-			iw_cdr_spool_commit(pg.spool, end, 1, r.seq);
+			spool_commit(end, 1, r.seq);
 		}
 		if (pg.isolate)
 			pg.isolate--;
@@ -586,7 +597,11 @@ static void sync_tick(void *priv)
 	(void)priv;
 	if (pg.spool && pg.sync_dirty)
 		iw_cdr_spool_sync(pg.spool);
+	else if (pg.spool)
+		iw_cdr_spool_poll(pg.spool);
 	pg.sync_dirty = false;
+	if (pg.spool && iw_cdr_spool_cut_pending(pg.spool))
+		loop_timer_schedule(pg.loop, &pg.sync_tmr, PG_CUT_POLL_US);
 }
 
 static void collect(struct tandem_metrics_out *o, void *priv)

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +22,31 @@
 #define SPOOL_COMPACT_BYTES (1u << 20)
 #define SPOOL_READ_MAX	    (256u << 10)
 
+/* One sync of the done mark and then the record file, on a thread of its
+ * own with its own descriptors (a compaction may close the spool's record
+ * file meanwhile); shared by the thread and the spool until both let go. */
+struct spool_job {
+	atomic_int refs;
+	atomic_bool done;
+	int fd, done_fd, err;
+	uint64_t seq; /* the mark's sequence when the sync began */
+	int (*datasync)(int fd);
+};
+
 struct iw_cdr_spool {
 	char *path, *done_path;
 	int fd, done_fd;
 	uint64_t size, done_off;
 	char *buf; /* peek buffer */
 	size_t buf_cap;
+	struct spool_job *job; /* the sync running or done, not yet reaped */
+	uint64_t mark_seq;     /* the sequence in the last mark written */
+	uint64_t synced_seq;   /* a mark with it (or later) is on the disk */
+	bool cut_pending;      /* drained: cut once the mark is on the disk */
 	struct iw_cdr_spool_stats st;
 };
+
+int (*iw_cdr_spool_datasync)(int fd) = fdatasync;
 
 /* --- CSV (RFC 4180) --- */
 
@@ -108,6 +127,7 @@ static int mark_write(struct iw_cdr_spool *sp, uint64_t off, uint64_t seq)
 		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: %s\n", sp->done_path, strerror(e));
 		return -e;
 	}
+	sp->mark_seq = seq;
 	return 0;
 }
 
@@ -155,11 +175,17 @@ static int grow(struct iw_cdr_spool *sp, size_t cap)
 	return 0;
 }
 
-/* Walk the whole file: count the records after the mark, find the last
- * sequence number, check the mark is at a record's start, cut a torn tail. */
+/* Walk the whole file: count the records to replay, find the last
+ * sequence number, cut a torn tail. Where the replay starts: the mark's offset when it is a
+ * record's start and no record before it is newer than the mark's sequence, else the first record
+ * that is (a mark synced before a drained file was cut, then new records written over its offset:
+ * the offset may fall on one of theirs), else 0 (a mark inside a record or past the end: everything
+ * again, the database ignores what it has). Never past a record newer
+ * than the mark. */
 static int recover(struct iw_cdr_spool *sp)
 {
-	uint64_t off = 0, mark_off, mark_seq, backlog = 0, last = 0;
+	uint64_t off = 0, mark_off, mark_seq, last = 0, nrec = 0;
+	uint64_t first_new = UINT64_MAX, before_mark = 0, before_new = 0, start;
 	bool mark_ok = false;
 	size_t have = 0;
 
@@ -174,11 +200,18 @@ static int recover(struct iw_cdr_spool *sp)
 			return -errno;
 		have += (size_t)k;
 		while ((r = iw_cdr_csv_record_len(sp->buf + used, have - used)) > 0) {
-			if (off + used == mark_off)
+			uint64_t at = off + used;
+
+			if (at == mark_off)
 				mark_ok = true;
-			if (off + used >= mark_off)
-				backlog++;
+			if (at < mark_off)
+				before_mark++;
 			last = strtoull(sp->buf + used, NULL, 10);
+			if (last > mark_seq && first_new == UINT64_MAX) {
+				first_new = at;
+				before_new = nrec;
+			}
+			nrec++;
 			used += r;
 		}
 		off += used;
@@ -206,35 +239,157 @@ static int recover(struct iw_cdr_spool *sp)
 			     "CDR spool %s: done mark %" PRIu64 " is not a record's start: "
 			     "replaying the whole spool (the database ignores what it has)\n",
 			     sp->path, mark_off);
-		mark_off = 0;
-		backlog = 0;
-		/* count again from the start */
-		for (uint64_t o = 0; o < off;) {
-			ssize_t k = pread(sp->fd, sp->buf, sp->buf_cap, (off_t)o);
-			size_t used = 0, r;
-
-			if (k <= 0)
-				break;
-			while ((r = iw_cdr_csv_record_len(sp->buf + used, (size_t)k - used)) > 0) {
-				backlog++;
-				used += r;
-			}
-			if (!used)
-				break;
-			o += used;
-		}
+		start = 0;
+		before_mark = 0;
+	} else if (first_new < mark_off) {
+		LOGP(DCDR, LOGL_NOTICE,
+		     "CDR spool %s: records newer than the done mark (seq %" PRIu64
+		     ") before its offset %" PRIu64 ": replaying from %" PRIu64 "\n",
+		     sp->path, mark_seq, mark_off, first_new);
+		start = first_new;
+		before_mark = before_new;
+	} else {
+		start = mark_off;
 	}
 	sp->size = off;
-	sp->done_off = mark_off;
-	sp->st.backlog = backlog;
+	sp->done_off = start;
+	sp->st.backlog = nrec - before_mark;
 	sp->st.done_seq = mark_seq;
+	sp->mark_seq = sp->synced_seq = mark_seq;
 	sp->st.last_seq = last > mark_seq ? last : mark_seq;
 	sp->st.bytes = off;
 	return 0;
 }
 
+/* --- the sync off the signalling thread --- */
+
+static void job_put(struct spool_job *j)
+{
+	if (atomic_fetch_sub(&j->refs, 1) == 1)
+		free(j);
+}
+
+static void *job_main(void *arg)
+{
+	struct spool_job *j = arg;
+
+	/* the mark first: when it is on the disk the record file may be cut */
+	if (j->datasync(j->done_fd) < 0 || j->datasync(j->fd) < 0)
+		j->err = errno ? errno : EIO;
+	close(j->fd);
+	close(j->done_fd);
+	atomic_store(&j->done, true);
+	job_put(j);
+	return NULL;
+}
+
+/* A finished sync's outcome taken in; then a drained file is cut if the
+ * mark on the disk has the last committed sequence (the mark is then the
+ * only place it lives), or a sync started that will put it there. */
+static void job_reap(struct iw_cdr_spool *sp)
+{
+	struct spool_job *j = sp->job;
+
+	if (!j || !atomic_load(&j->done))
+		return;
+	if (j->err) {
+		sp->st.write_errors++;
+		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: sync failed: %s\n", sp->path,
+		     strerror(j->err));
+	} else {
+		sp->st.syncs++;
+		if (j->seq > sp->synced_seq)
+			sp->synced_seq = j->seq;
+	}
+	sp->job = NULL;
+	job_put(j);
+}
+
+static int job_start(struct iw_cdr_spool *sp)
+{
+	struct spool_job *j;
+	pthread_attr_t a;
+	pthread_t t;
+	int rc;
+
+	job_reap(sp);
+	if (sp->job)
+		return -EBUSY;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->fd = fcntl(sp->fd, F_DUPFD_CLOEXEC, 0);
+	j->done_fd = fcntl(sp->done_fd, F_DUPFD_CLOEXEC, 0);
+	if (j->fd < 0 || j->done_fd < 0) {
+		rc = -errno;
+		if (j->fd >= 0)
+			close(j->fd);
+		if (j->done_fd >= 0)
+			close(j->done_fd);
+		free(j);
+		return rc;
+	}
+	j->seq = sp->mark_seq;
+	j->datasync = iw_cdr_spool_datasync;
+	atomic_init(&j->refs, 2);
+	atomic_init(&j->done, false);
+	sp->job = j;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &a, job_main, j);
+	pthread_attr_destroy(&a);
+	if (rc) {
+		LOGP(DCDR, LOGL_NOTICE, "CDR spool %s: no sync thread (%s), synced in line\n",
+		     sp->path, strerror(rc));
+		job_main(j);
+	}
+	return 0;
+}
+
+static void cut_if_synced(struct iw_cdr_spool *sp)
+{
+	job_reap(sp);
+	if (!sp->cut_pending)
+		return;
+	if (sp->done_off != sp->size) {
+		sp->cut_pending = false; /* not drained any more: a later drain */
+		return;
+	}
+	if (sp->synced_seq < sp->st.done_seq) {
+		job_start(sp); /* -EBUSY: the next call tries again */
+		return;
+	}
+	sp->cut_pending = false;
+	/* the mark back to 0 (it need not reach the disk: the one there has
+	 * the sequence, and recovery goes by it), then the cut */
+	if (mark_write(sp, 0, sp->st.done_seq) == 0 && ftruncate(sp->fd, 0) == 0) {
+		sp->size = sp->done_off = 0;
+		sp->st.bytes = 0;
+		sp->st.compactions++;
+	}
+}
+
+bool iw_cdr_spool_syncing(struct iw_cdr_spool *sp)
+{
+	return sp->job && !atomic_load(&sp->job->done);
+}
+
+bool iw_cdr_spool_cut_pending(const struct iw_cdr_spool *sp)
+{
+	return sp->cut_pending;
+}
+
+void iw_cdr_spool_poll(struct iw_cdr_spool *sp)
+{
+	cut_if_synced(sp);
+}
+
 static int spool_free(struct iw_cdr_spool *sp)
 {
+	if (sp->job) {
+		job_put(sp->job); /* a running sync ends on its own */
+		sp->job = NULL;
+	}
 	if (sp->fd >= 0) {
 		fdatasync(sp->fd);
 		close(sp->fd);
@@ -299,6 +454,7 @@ int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len)
 
 	if (!len || csv[len - 1] != '\n' || (size_t)h + len > sizeof(line))
 		return -EINVAL;
+	cut_if_synced(sp);
 	memcpy(line + h, csv, len);
 	k = write(sp->fd, line, (size_t)h + len);
 	if (k != (ssize_t)((size_t)h + len)) {
@@ -322,7 +478,8 @@ int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len)
 
 void iw_cdr_spool_sync(struct iw_cdr_spool *sp)
 {
-	fdatasync(sp->fd);
+	cut_if_synced(sp);
+	job_start(sp); /* -EBUSY: one is running, the next period syncs */
 }
 
 int iw_cdr_spool_peek(struct iw_cdr_spool *sp, struct iw_cdr_spool_rec *recs, unsigned max,
@@ -426,16 +583,17 @@ int iw_cdr_spool_commit(struct iw_cdr_spool *sp, uint64_t end, unsigned n, uint6
 	sp->st.backlog = sp->st.backlog >= n ? sp->st.backlog - n : 0;
 	sp->st.committed += n;
 	if (end == sp->size) {
-		/* drained: the mark back to 0 first, then the file cut; the
-		 * mark is then the only place the sequence lives, so it is
-		 * synced (once per drain, not per record) */
-		if (mark_write(sp, 0, seq) == 0 && fdatasync(sp->done_fd) == 0 &&
-		    ftruncate(sp->fd, 0) == 0) {
-			sp->size = sp->done_off = 0;
-			sp->st.bytes = 0;
-			sp->st.compactions++;
-			return 0;
+		/* drained: the file is cut once a mark with this sequence is
+		 * on the disk (the mark is then the only place it lives); the
+		 * sync runs on its own thread, the cut comes at a later call
+		 * (a busy disk held the signalling thread here for seconds) */
+		int rc = mark_write(sp, sp->done_off, seq);
+
+		if (rc == 0) {
+			sp->cut_pending = true;
+			cut_if_synced(sp);
 		}
+		return rc;
 	}
 	if (sp->done_off >= SPOOL_COMPACT_BYTES && compact(sp) == 0)
 		return 0;

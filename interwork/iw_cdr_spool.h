@@ -7,8 +7,14 @@
  * OFFSET is in the database, SEQ is the last one committed.
  *
  * The done mark only ever lags: it is written after the database said
- * COMMIT, and set back to 0 before the record file is cut (truncated when
- * drained, or its unsent tail moved to a new file). A mark that lags makes
+ * COMMIT; a drained record file is cut (truncated) only once a mark with
+ * the last committed sequence is on the disk, and its unsent tail moves to
+ * a new file only after the mark went back to 0. Recovery starts at the
+ * mark's offset, or earlier at the first record newer than its sequence
+ * (the offset of a mark synced before a cut may fall among the records
+ * written after it). The syncs run off the signalling thread, but for a
+ * compaction's (rare: 1 MB committed with a backlog behind it), which
+ * stays in line. A mark that lags makes
  * the next replay send records again, which the database ignores (each
  * record has a unique id, inserted with ON CONFLICT DO NOTHING): so a
  * crash at any point loses nothing and doubles nothing.
@@ -29,6 +35,7 @@ struct iw_cdr_spool_stats {
 	uint64_t appended;  /* records appended since open */
 	uint64_t committed; /* records committed since open */
 	uint64_t compactions, torn, write_errors;
+	uint64_t syncs; /* syncs of the mark and the records done off the loop */
 	uint64_t last_seq, done_seq;
 };
 
@@ -38,8 +45,18 @@ void iw_cdr_spool_close(struct iw_cdr_spool *sp);
 /* Append one CSV record (ending in LF) under the next sequence number.
  * 0 or -errno (then nothing was added). */
 int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len);
-/* fdatasync the record file (the policy's period, and at close). */
+/* Sync the done mark and the record file (the policy's period) on a
+ * thread of its own, one at a time; at close they are synced in line. */
 void iw_cdr_spool_sync(struct iw_cdr_spool *sp);
+/* Whether that sync is running (tests). */
+bool iw_cdr_spool_syncing(struct iw_cdr_spool *sp);
+/* Drained, its file to be cut once its mark is on the disk: the next
+ * iw_cdr_spool_poll (or sync, append, commit) does it, or starts the
+ * sync that puts the mark there. */
+bool iw_cdr_spool_cut_pending(const struct iw_cdr_spool *sp);
+void iw_cdr_spool_poll(struct iw_cdr_spool *sp);
+/* The sync itself (fdatasync; tests put a slow disk here). */
+extern int (*iw_cdr_spool_datasync)(int fd);
 
 /* One record read back: views into the batch buffer. */
 struct iw_cdr_spool_rec {

@@ -238,7 +238,17 @@ rows=$(sql "SELECT count(*) FROM cdr")
 check "it:cdr-pg:outage:a-row-per-completed-call ($rows rows, $ok completed, $failed failed)" \
 	[ "$rows" -ge "$ok" -a "$rows" -le "$((ok + failed))" ]
 check "it:cdr-pg:outage:reconnected" grep -q "CDR database connected" "$tdlog"
-check "it:cdr-pg:outage:spool-file-empty" [ ! -s "$TMPD/cdr.spool" ]
+# the drained file is cut once its done mark is on the disk (synced off the
+# signalling thread): within 5 s
+cut_ms=none
+for i in $(seq 1 50); do
+	[ -s "$TMPD/cdr.spool" ] || { cut_ms=$((i * 100)); break; }
+	sleep 0.1
+done
+check "it:cdr-pg:outage:spool-file-empty (by ${cut_ms} ms after the drain was seen)" [ ! -s "$TMPD/cdr.spool" ]
+spool_line=$(showcdr | grep "^db spool:")
+check "it:cdr-pg:outage:spool-synced-off-the-loop ($(grep -o 'syncs [0-9]*' <<<"$spool_line"))" \
+	grep -qE "syncs [1-9]" <<<"$spool_line"
 
 echo "   phase 1 done at $(echo "$(date +%s.%N) - $t0" | bc) s"
 # --- 2. SIGKILL with records only in the spool, then replay by the next run

@@ -4,10 +4,14 @@
  * mark inside a record set back (replay all), compaction. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "interwork/iw_cdr.h"
@@ -99,6 +103,30 @@ START_TEST(test_csv_malformed)
 }
 END_TEST
 
+/* The spool at path opened again: its backlog, and the first record it
+ * would replay. */
+static void expect_replay(uint64_t backlog, uint64_t first_seq)
+{
+	struct iw_cdr_spool *sp = iw_cdr_spool_open(unit_ctx, path);
+	struct iw_cdr_spool_rec rec[1];
+	uint64_t end;
+
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->backlog, backlog);
+	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 1, &end), backlog ? 1 : 0);
+	if (backlog)
+		ck_assert_uint_eq(rec[0].seq, first_seq);
+	iw_cdr_spool_close(sp);
+}
+
+/* until the spool's sync thread is done (at most 3 s) */
+static void wait_sync(struct iw_cdr_spool *sp)
+{
+	for (int i = 0; i < 300 && iw_cdr_spool_syncing(sp); i++)
+		usleep(10000);
+	ck_assert(!iw_cdr_spool_syncing(sp));
+}
+
 START_TEST(test_spool_cycle)
 {
 	struct iw_cdr_spool *sp;
@@ -128,7 +156,12 @@ START_TEST(test_spool_cycle)
 	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 4, &end), 1);
 	ck_assert_uint_eq(rec[0].seq, 3);
 	ck_assert_int_eq(iw_cdr_spool_commit(sp, end, 1, 3), 0);
-	/* drained: the file is cut, the sequence goes on */
+	/* drained: the file is cut once the mark is on the disk (the sync on
+	 * its own thread, the cut at the next call), the sequence goes on */
+	ck_assert(iw_cdr_spool_cut_pending(sp));
+	wait_sync(sp);
+	iw_cdr_spool_poll(sp);
+	ck_assert(!iw_cdr_spool_cut_pending(sp));
 	ck_assert_int_eq(fsize(path), 0);
 	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 4, &end), 0);
 	iw_cdr_spool_close(sp);
@@ -219,11 +252,115 @@ START_TEST(test_spool_compact)
 	ck_assert_uint_ge(iw_cdr_spool_get_stats(sp)->compactions, 1);
 	ck_assert_int_lt(fsize(path), 1 << 20);
 	iw_cdr_spool_close(sp);
+	expect_replay(500, 4501);
+	rm_tmp();
+}
+END_TEST
+
+/* a disk that takes 300 ms for each sync, and on which thread */
+static pthread_t slow_thread;
+static atomic_int slow_calls;
+
+static int slow_datasync(int fd)
+{
+	slow_thread = pthread_self();
+	atomic_fetch_add(&slow_calls, 1);
+	usleep(300000);
+	return fdatasync(fd);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The syncs a drain and the period ask for run off the caller's thread: a
+ * busy disk does not hold the signalling thread. The drained file is cut
+ * only once a mark with its last sequence was synced; records appended
+ * meanwhile are kept. */
+START_TEST(test_spool_sync_off_thread)
+{
+	struct iw_cdr_spool *sp;
+	struct iw_cdr_spool_rec rec[4];
+	uint64_t end, t0, took;
+
+	mkdir_tmp();
+	iw_cdr_spool_datasync = slow_datasync;
+	atomic_store(&slow_calls, 0);
 	sp = iw_cdr_spool_open(unit_ctx, path);
-	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->backlog, 500);
-	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 1, &end), 1);
-	ck_assert_uint_eq(rec[0].seq, 4501);
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_int_eq(iw_cdr_spool_append(sp, "a,1\n", 4), 0);
+	ck_assert_int_eq(iw_cdr_spool_append(sp, "b,2\n", 4), 0);
+	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 4, &end), 2);
+	t0 = now_ms();
+	ck_assert_int_eq(iw_cdr_spool_commit(sp, end, 2, 2), 0);
+	took = now_ms() - t0;
+	ck_assert_msg(took < 100, "the drain held the caller %" PRIu64 " ms", took);
+	ck_assert(iw_cdr_spool_syncing(sp));
+	/* not cut while the mark is not on the disk; a record meanwhile */
+	ck_assert_int_eq(iw_cdr_spool_append(sp, "c,3\n", 4), 0);
+	ck_assert_int_eq(fsize(path), 18);
+	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 4, &end), 1);
+	ck_assert_uint_eq(rec[0].seq, 3);
+	ck_assert_int_eq(iw_cdr_spool_commit(sp, end, 1, 3), 0);
+	/* the first sync had seq 2: not enough to cut past 3 */
+	wait_sync(sp);
+	t0 = now_ms();
+	iw_cdr_spool_poll(sp); /* starts the sync that has 3 */
+	ck_assert_int_lt(now_ms() - t0, 100);
+	ck_assert(iw_cdr_spool_syncing(sp));
+	ck_assert_int_eq(fsize(path), 18);
+	wait_sync(sp);
+	iw_cdr_spool_poll(sp);
+	ck_assert_int_eq(fsize(path), 0);
+	ck_assert(!iw_cdr_spool_cut_pending(sp));
+	wait_sync(sp);
+	ck_assert(!pthread_equal(slow_thread, pthread_self()));
+	ck_assert_int_ge(atomic_load(&slow_calls), 4); /* two syncs, mark and records each */
+	ck_assert_uint_ge(iw_cdr_spool_get_stats(sp)->syncs, 2);
 	iw_cdr_spool_close(sp);
+	iw_cdr_spool_datasync = fdatasync;
+	/* the sequence lived on in the mark */
+	expect_replay(0, 0);
+	sp = iw_cdr_spool_open(unit_ctx, path);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->last_seq, 3);
+	ck_assert_int_eq(iw_cdr_spool_append(sp, "d,4\n", 4), 0);
+	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 4, &end), 1);
+	ck_assert_uint_eq(rec[0].seq, 4);
+	iw_cdr_spool_close(sp);
+	rm_tmp();
+}
+END_TEST
+
+/* A mark synced before the drained file was cut, and new records written
+ * over its offset (the cut and the records reached the disk, the mark's
+ * move back to 0 did not): the offset falls on a record's start, but the
+ * records before it are newer than the mark: they are replayed, not
+ * skipped (before: the first was lost). */
+START_TEST(test_spool_recover_by_seq)
+{
+	char dp[160];
+	int fd;
+
+	mkdir_tmp();
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "3\tc,3\n4\td,4\n", 12), 12);
+	close(fd);
+	snprintf(dp, sizeof(dp), "%s.done", path);
+	fd = open(dp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "6 2\n", 4), 4);
+	close(fd);
+	expect_replay(2, 3);
+	/* the mark right: the offset is kept */
+	fd = open(dp, O_WRONLY | O_TRUNC);
+	ck_assert_int_eq(write(fd, "6 3\n", 4), 4);
+	close(fd);
+	expect_replay(1, 4);
 	rm_tmp();
 }
 END_TEST
@@ -238,6 +375,8 @@ Suite *iw_cdr_spool_suite(void)
 	tcase_add_test(tc, test_spool_cycle);
 	tcase_add_test(tc, test_spool_torn_and_bad_mark);
 	tcase_add_test(tc, test_spool_compact);
+	tcase_add_test(tc, test_spool_sync_off_thread);
+	tcase_add_test(tc, test_spool_recover_by_seq);
 	suite_add_tcase(s, tc);
 	return s;
 }

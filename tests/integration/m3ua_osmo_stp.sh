@@ -290,14 +290,14 @@ if [ -x "$BUILD/peers/isup-switch" ] && command -v sipp >/dev/null; then
 	check "it:osmo-stp:libss7-iam->anm" wait_in "$TMPD/sw.out" "EV ANM cic=3( |$)" 300
 	sw "release 3 16"
 	check "it:osmo-stp:libss7-rel->rlc" wait_in "$TMPD/sw.out" "EV RLC cic=3( |$)" 300
-	# SIP -> ISUP: sipp calls tandem A, libss7 rings and answers, sipp hangs up
+	# SIP -> ISUP: sipp calls tandem A, libss7 rings and answers (the moment
+	# the IAM comes, not after this script saw it), sipp hangs up
+	answer_on_iam 89123456
 	start_bg "$TMPD/uac-sw.out" timeout 120 sipp -sn uac "127.0.0.1:$SIPA" -i 127.0.0.1 -p $UAC \
 		-s +4989123456 -m 1 -d 1000 -nostdin
 	uacsw=$BG_PID
 	check "it:osmo-stp:tandem-iam->libss7" wait_in "$TMPD/sw.out" "EV IAM cic=[0-9]+ called=89123456 " 300
 	cic=$(sed -n 's/^EV IAM cic=\([0-9]*\) called=89123456 .*/\1/p' "$TMPD/sw.out" | head -1)
-	sw "ring ${cic:-0}"
-	sw "answer ${cic:-0}"
 	check "it:osmo-stp:bye->rel-16-at-libss7" wait_in "$TMPD/sw.out" "EV REL cic=${cic:-0} cause=16" 300
 	wait "$uacsw"
 	check "it:osmo-stp:sip-caller-complete (sipp exit 0)" test $? -eq 0

@@ -73,7 +73,7 @@ static struct {
 	bool want_write;		 /* PQflush has more to send */
 	struct pg_watch *watch;
 	struct iw_cdr_spool *spool;
-	struct loop_timer retry_tmr, batch_tmr, timeout_tmr, sync_tmr;
+	struct loop_timer retry_tmr, batch_tmr, timeout_tmr, sync_tmr, cut_tmr;
 	unsigned backoff_ms;
 	bool logged_down, sync_dirty;
 	bool hold;     /* a refused batch waits out its back-off */
@@ -327,8 +327,18 @@ static void kick(void)
 static void spool_commit(uint64_t end, unsigned n, uint64_t seq)
 {
 	iw_cdr_spool_commit(pg.spool, end, n, seq);
-	if (iw_cdr_spool_cut_pending(pg.spool) && !loop_timer_pending(&pg.sync_tmr))
-		loop_timer_schedule(pg.loop, &pg.sync_tmr, PG_CUT_POLL_US);
+	if (iw_cdr_spool_cut_pending(pg.spool) && !loop_timer_pending(&pg.cut_tmr))
+		loop_timer_schedule(pg.loop, &pg.cut_tmr, PG_CUT_POLL_US);
+}
+
+static void cut_tick(void *priv)
+{
+	(void)priv;
+	if (!pg.spool)
+		return;
+	iw_cdr_spool_poll(pg.spool);
+	if (iw_cdr_spool_cut_pending(pg.spool))
+		loop_timer_schedule(pg.loop, &pg.cut_tmr, PG_CUT_POLL_US);
 }
 
 static void send_setup(void)
@@ -594,14 +604,19 @@ static void drive(void)
 
 static void sync_tick(void *priv)
 {
+	int rc;
+
 	(void)priv;
-	if (pg.spool && pg.sync_dirty)
-		iw_cdr_spool_sync(pg.spool);
-	else if (pg.spool)
-		iw_cdr_spool_poll(pg.spool);
+	if (!pg.spool || !pg.sync_dirty)
+		return;
+	rc = iw_cdr_spool_sync(pg.spool);
+	if (rc == -EBUSY || rc == -EAGAIN) {
+		/* the last sync still runs (what came since is not covered),
+		 * or failed a moment ago */
+		loop_timer_schedule(pg.loop, &pg.sync_tmr, rc == -EBUSY ? PG_CUT_POLL_US : 1000000);
+		return;
+	}
 	pg.sync_dirty = false;
-	if (pg.spool && iw_cdr_spool_cut_pending(pg.spool))
-		loop_timer_schedule(pg.loop, &pg.sync_tmr, PG_CUT_POLL_US);
 }
 
 static void collect(struct tandem_metrics_out *o, void *priv)
@@ -638,6 +653,7 @@ int iw_cdr_pg_start(void *ctx, struct loop *l)
 	loop_timer_init(&pg.batch_tmr, batch_tick, NULL);
 	loop_timer_init(&pg.timeout_tmr, timeout_tick, NULL);
 	loop_timer_init(&pg.sync_tmr, sync_tick, NULL);
+	loop_timer_init(&pg.cut_tmr, cut_tick, NULL);
 	if (!iw_cdr_pg_cfg.spool) {
 		LOGP(DCDR, LOGL_ERROR, "cdr postgresql: no spool file configured\n");
 		return -EINVAL;
@@ -675,6 +691,7 @@ void iw_cdr_pg_stop(void)
 		loop_timer_cancel(pg.loop, &pg.batch_tmr);
 		loop_timer_cancel(pg.loop, &pg.timeout_tmr);
 		loop_timer_cancel(pg.loop, &pg.sync_tmr);
+		loop_timer_cancel(pg.loop, &pg.cut_tmr);
 		watch_retire();
 	}
 	if (pg.conn)

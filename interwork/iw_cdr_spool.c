@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <talloc.h>
@@ -20,7 +21,12 @@
 /* the unsent tail moves to a new file once this much is committed ahead
  * of it (a spool under steady load is seldom empty at a commit) */
 #define SPOOL_COMPACT_BYTES (1u << 20)
-#define SPOOL_READ_MAX	    (256u << 10)
+/* a drained file this long is cut even before a mark with its last
+ * sequence is on the disk (a disk slower than the batches would never let
+ * the cut come, and the file would grow without end): what a power loss
+ * then costs is the sequence's continuity, not a record */
+#define SPOOL_CUT_ANYWAY_BYTES (1u << 20)
+#define SPOOL_READ_MAX	       (256u << 10)
 
 /* One sync of the done mark and then the record file, on a thread of its
  * own with its own descriptors (a compaction may close the spool's record
@@ -43,6 +49,8 @@ struct iw_cdr_spool {
 	uint64_t mark_seq;     /* the sequence in the last mark written */
 	uint64_t synced_seq;   /* a mark with it (or later) is on the disk */
 	bool cut_pending;      /* drained: cut once the mark is on the disk */
+	bool sync_failed;      /* the last sync failed: the next one a second later */
+	uint64_t failed_ns;    /* when (CLOCK_MONOTONIC) */
 	struct iw_cdr_spool_stats st;
 };
 
@@ -255,13 +263,26 @@ static int recover(struct iw_cdr_spool *sp)
 	sp->done_off = start;
 	sp->st.backlog = nrec - before_mark;
 	sp->st.done_seq = mark_seq;
-	sp->mark_seq = sp->synced_seq = mark_seq;
+	/* the mark read may be only in the page cache (a crash, not a power
+	 * loss): not counted as on the disk until a sync says so */
+	sp->mark_seq = mark_seq;
+	sp->synced_seq = 0;
 	sp->st.last_seq = last > mark_seq ? last : mark_seq;
 	sp->st.bytes = off;
 	return 0;
 }
 
 /* --- the sync off the signalling thread --- */
+
+#define SPOOL_RETRY_NS 1000000000ull
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void job_put(struct spool_job *j)
 {
@@ -273,8 +294,11 @@ static void *job_main(void *arg)
 {
 	struct spool_job *j = arg;
 
-	/* the mark first: when it is on the disk the record file may be cut */
-	if (j->datasync(j->done_fd) < 0 || j->datasync(j->fd) < 0)
+	/* the mark first: when it is on the disk the record file may be cut;
+	 * the records whatever the mark's sync gave (the first error kept) */
+	if (j->datasync(j->done_fd) < 0)
+		j->err = errno ? errno : EIO;
+	if (j->datasync(j->fd) < 0 && !j->err)
 		j->err = errno ? errno : EIO;
 	close(j->fd);
 	close(j->done_fd);
@@ -294,9 +318,17 @@ static void job_reap(struct iw_cdr_spool *sp)
 		return;
 	if (j->err) {
 		sp->st.write_errors++;
-		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: sync failed: %s\n", sp->path,
-		     strerror(j->err));
+		/* once per run of failures; the next try is the period's */
+		if (!sp->sync_failed)
+			LOGP(DCDR, LOGL_ERROR,
+			     "CDR spool %s: sync failed: %s (tried again each sync period)\n",
+			     sp->path, strerror(j->err));
+		sp->sync_failed = true;
+		sp->failed_ns = mono_ns();
 	} else {
+		if (sp->sync_failed)
+			LOGP(DCDR, LOGL_NOTICE, "CDR spool %s: synced again\n", sp->path);
+		sp->sync_failed = false;
 		sp->st.syncs++;
 		if (j->seq > sp->synced_seq)
 			sp->synced_seq = j->seq;
@@ -315,6 +347,13 @@ static int job_start(struct iw_cdr_spool *sp)
 	job_reap(sp);
 	if (sp->job)
 		return -EBUSY;
+	if (sp->sync_failed) {
+		if (mono_ns() - sp->failed_ns < SPOOL_RETRY_NS)
+			return -EAGAIN;
+		/* the mark written again: after a failed sync its page may be
+		 * marked clean with nothing on the disk */
+		mark_write(sp, sp->done_off, sp->mark_seq);
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return -ENOMEM;
@@ -355,18 +394,29 @@ static void cut_if_synced(struct iw_cdr_spool *sp)
 		sp->cut_pending = false; /* not drained any more: a later drain */
 		return;
 	}
-	if (sp->synced_seq < sp->st.done_seq) {
-		job_start(sp); /* -EBUSY: the next call tries again */
+	if (sp->synced_seq < sp->st.done_seq && sp->size < SPOOL_CUT_ANYWAY_BYTES) {
+		/* -EBUSY or -EAGAIN (a second after a failed one): the next
+		 * call tries again */
+		job_start(sp);
 		return;
 	}
 	sp->cut_pending = false;
 	/* the mark back to 0 (it need not reach the disk: the one there has
 	 * the sequence, and recovery goes by it), then the cut */
-	if (mark_write(sp, 0, sp->st.done_seq) == 0 && ftruncate(sp->fd, 0) == 0) {
-		sp->size = sp->done_off = 0;
-		sp->st.bytes = 0;
-		sp->st.compactions++;
+	if (mark_write(sp, 0, sp->st.done_seq) < 0)
+		return;
+	if (ftruncate(sp->fd, 0) < 0) {
+		/* the mark at 0 and the records kept: a replay doubles them,
+		 * the database ignores them */
+		sp->st.write_errors++;
+		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: cannot cut the drained file: %s\n", sp->path,
+		     strerror(errno));
+		sp->done_off = 0;
+		return;
 	}
+	sp->size = sp->done_off = 0;
+	sp->st.bytes = 0;
+	sp->st.compactions++;
 }
 
 bool iw_cdr_spool_syncing(struct iw_cdr_spool *sp)
@@ -476,10 +526,12 @@ int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len)
 	return 0;
 }
 
-void iw_cdr_spool_sync(struct iw_cdr_spool *sp)
+int iw_cdr_spool_sync(struct iw_cdr_spool *sp)
 {
+	int rc = job_start(sp);
+
 	cut_if_synced(sp);
-	job_start(sp); /* -EBUSY: one is running, the next period syncs */
+	return rc;
 }
 
 int iw_cdr_spool_peek(struct iw_cdr_spool *sp, struct iw_cdr_spool_rec *recs, unsigned max,

@@ -14,7 +14,10 @@
  * (the offset of a mark synced before a cut may fall among the records
  * written after it). The syncs run off the signalling thread, but for a
  * compaction's (rare: 1 MB committed with a backlog behind it), which
- * stays in line. A mark that lags makes
+ * stays in line. A drained file of 1 MB is cut without waiting for the
+ * sync (a disk slower than the batches): a power loss then may cost the
+ * sequence's continuity (numbers given again), never a record. A mark
+ * that lags makes
  * the next replay send records again, which the database ignores (each
  * record has a unique id, inserted with ON CONFLICT DO NOTHING): so a
  * crash at any point loses nothing and doubles nothing.
@@ -46,8 +49,11 @@ void iw_cdr_spool_close(struct iw_cdr_spool *sp);
  * 0 or -errno (then nothing was added). */
 int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len);
 /* Sync the done mark and the record file (the policy's period) on a
- * thread of its own, one at a time; at close they are synced in line. */
-void iw_cdr_spool_sync(struct iw_cdr_spool *sp);
+ * thread of its own, one at a time; at close they are synced in line.
+ * -EBUSY while the last one runs (ask again shortly: what was written
+ * since it began is not covered), -EAGAIN within a second of a failed
+ * one (logged once per run of failures, counted as write errors). */
+int iw_cdr_spool_sync(struct iw_cdr_spool *sp);
 /* Whether that sync is running (tests). */
 bool iw_cdr_spool_syncing(struct iw_cdr_spool *sp);
 /* Drained, its file to be cut once its mark is on the disk: the next

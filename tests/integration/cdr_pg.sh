@@ -241,14 +241,14 @@ check "it:cdr-pg:outage:reconnected" grep -q "CDR database connected" "$tdlog"
 # the drained file is cut once its done mark is on the disk (synced off the
 # signalling thread): within 5 s
 cut_ms=none
-for i in $(seq 1 50); do
+for i in $(seq 0 50); do
 	[ -s "$TMPD/cdr.spool" ] || { cut_ms=$((i * 100)); break; }
 	sleep 0.1
 done
 check "it:cdr-pg:outage:spool-file-empty (by ${cut_ms} ms after the drain was seen)" [ ! -s "$TMPD/cdr.spool" ]
 spool_line=$(showcdr | grep "^db spool:")
-check "it:cdr-pg:outage:spool-synced-off-the-loop ($(grep -o 'syncs [0-9]*' <<<"$spool_line"))" \
-	grep -qE "syncs [1-9]" <<<"$spool_line"
+check "it:cdr-pg:outage:spool-synced-on-its-thread ($(grep -o 'syncs [0-9]*' <<<"$spool_line"), none in line)" \
+	bash -c "grep -qE 'syncs [1-9]' <<<'$spool_line' && ! grep -q 'no sync thread' '$tdlog'"
 
 echo "   phase 1 done at $(echo "$(date +%s.%N) - $t0" | bc) s"
 # --- 2. SIGKILL with records only in the spool, then replay by the next run

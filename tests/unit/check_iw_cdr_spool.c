@@ -23,6 +23,7 @@ static char path[128];
 
 static void mkdir_tmp(void)
 {
+	iw_cdr_spool_datasync = fdatasync; /* whatever a failed test left */
 	snprintf(dir, sizeof(dir), "/tmp/tandem-spool.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/s", dir);
@@ -257,15 +258,27 @@ START_TEST(test_spool_compact)
 }
 END_TEST
 
-/* a disk that takes 300 ms for each sync, and on which thread */
-static pthread_t slow_thread;
+/* a disk that takes 300 ms for each sync; whether one ran on the test's
+ * own thread; one that fails while disk_fails is set */
+static pthread_t test_thread;
+static atomic_bool on_test_thread, disk_fails;
 static atomic_int slow_calls;
 
 static int slow_datasync(int fd)
 {
-	slow_thread = pthread_self();
+	if (pthread_equal(pthread_self(), test_thread))
+		atomic_store(&on_test_thread, true);
 	atomic_fetch_add(&slow_calls, 1);
 	usleep(300000);
+	return fdatasync(fd);
+}
+
+static int failing_datasync(int fd)
+{
+	if (atomic_load(&disk_fails)) {
+		errno = EIO;
+		return -1;
+	}
 	return fdatasync(fd);
 }
 
@@ -289,6 +302,8 @@ START_TEST(test_spool_sync_off_thread)
 
 	mkdir_tmp();
 	iw_cdr_spool_datasync = slow_datasync;
+	test_thread = pthread_self();
+	atomic_store(&on_test_thread, false);
 	atomic_store(&slow_calls, 0);
 	sp = iw_cdr_spool_open(unit_ctx, path);
 	ck_assert_ptr_nonnull(sp);
@@ -300,6 +315,8 @@ START_TEST(test_spool_sync_off_thread)
 	took = now_ms() - t0;
 	ck_assert_msg(took < 100, "the drain held the caller %" PRIu64 " ms", took);
 	ck_assert(iw_cdr_spool_syncing(sp));
+	/* the period's sync meanwhile: busy, to be asked again */
+	ck_assert_int_eq(iw_cdr_spool_sync(sp), -EBUSY);
 	/* not cut while the mark is not on the disk; a record meanwhile */
 	ck_assert_int_eq(iw_cdr_spool_append(sp, "c,3\n", 4), 0);
 	ck_assert_int_eq(fsize(path), 18);
@@ -318,7 +335,7 @@ START_TEST(test_spool_sync_off_thread)
 	ck_assert_int_eq(fsize(path), 0);
 	ck_assert(!iw_cdr_spool_cut_pending(sp));
 	wait_sync(sp);
-	ck_assert(!pthread_equal(slow_thread, pthread_self()));
+	ck_assert(!atomic_load(&on_test_thread));
 	ck_assert_int_ge(atomic_load(&slow_calls), 4); /* two syncs, mark and records each */
 	ck_assert_uint_ge(iw_cdr_spool_get_stats(sp)->syncs, 2);
 	iw_cdr_spool_close(sp);
@@ -331,6 +348,81 @@ START_TEST(test_spool_sync_off_thread)
 	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 4, &end), 1);
 	ck_assert_uint_eq(rec[0].seq, 4);
 	iw_cdr_spool_close(sp);
+	rm_tmp();
+}
+END_TEST
+
+/* A disk slower than the batches: every commit drains the spool, and the
+ * next record comes before a sync of its mark is done, so the cut never
+ * has its sync; the file is cut anyway at 1 MiB (before: it grew without
+ * end, compaction being only for a spool not drained). */
+START_TEST(test_spool_slow_disk_bounded)
+{
+	struct iw_cdr_spool *sp;
+	struct iw_cdr_spool_rec rec[1];
+	char line[300];
+	uint64_t end;
+	off_t biggest = 0;
+
+	mkdir_tmp();
+	iw_cdr_spool_datasync = slow_datasync;
+	sp = iw_cdr_spool_open(unit_ctx, path);
+	ck_assert_ptr_nonnull(sp);
+	memset(line, 'x', sizeof(line));
+	line[sizeof(line) - 1] = '\n';
+	for (int i = 0; i < 5000; i++) {
+		ck_assert_int_eq(iw_cdr_spool_append(sp, line, sizeof(line)), 0);
+		ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 1, &end), 1);
+		ck_assert_int_eq(iw_cdr_spool_commit(sp, end, 1, rec[0].seq), 0);
+		if (fsize(path) > biggest)
+			biggest = fsize(path);
+	}
+	ck_assert_int_le(biggest, (1 << 20) + 2 * (off_t)sizeof(line));
+	ck_assert_uint_ge(iw_cdr_spool_get_stats(sp)->compactions, 1);
+	wait_sync(sp);
+	iw_cdr_spool_close(sp);
+	/* nothing to replay, the sequence at least where it was cut */
+	expect_replay(0, 0);
+	iw_cdr_spool_datasync = fdatasync;
+	rm_tmp();
+}
+END_TEST
+
+/* A failing disk: no cut on a failed sync, one log line and the count,
+ * the next try a second later (not one per call), the mark written again
+ * before it; cut once a sync succeeds. */
+START_TEST(test_spool_sync_fails)
+{
+	struct iw_cdr_spool *sp;
+	struct iw_cdr_spool_rec rec[1];
+	uint64_t end;
+
+	mkdir_tmp();
+	iw_cdr_spool_datasync = failing_datasync;
+	atomic_store(&disk_fails, true);
+	sp = iw_cdr_spool_open(unit_ctx, path);
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_int_eq(iw_cdr_spool_append(sp, "a,1\n", 4), 0);
+	ck_assert_int_eq(iw_cdr_spool_peek(sp, rec, 1, &end), 1);
+	ck_assert_int_eq(iw_cdr_spool_commit(sp, end, 1, 1), 0);
+	wait_sync(sp);
+	iw_cdr_spool_poll(sp);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->write_errors, 1);
+	ck_assert(iw_cdr_spool_cut_pending(sp));
+	ck_assert(!iw_cdr_spool_syncing(sp)); /* not again at once */
+	ck_assert_int_eq(iw_cdr_spool_sync(sp), -EAGAIN);
+	ck_assert_int_eq(fsize(path), 6);
+	atomic_store(&disk_fails, false);
+	usleep(1050000);
+	iw_cdr_spool_poll(sp); /* a second on: the sync again */
+	wait_sync(sp);
+	iw_cdr_spool_poll(sp);
+	ck_assert(!iw_cdr_spool_cut_pending(sp));
+	ck_assert_int_eq(fsize(path), 0);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->write_errors, 1);
+	ck_assert_uint_ge(iw_cdr_spool_get_stats(sp)->syncs, 1);
+	iw_cdr_spool_close(sp);
+	iw_cdr_spool_datasync = fdatasync;
 	rm_tmp();
 }
 END_TEST
@@ -377,6 +469,8 @@ Suite *iw_cdr_spool_suite(void)
 	tcase_add_test(tc, test_spool_compact);
 	tcase_add_test(tc, test_spool_sync_off_thread);
 	tcase_add_test(tc, test_spool_recover_by_seq);
+	tcase_add_test(tc, test_spool_slow_disk_bounded);
+	tcase_add_test(tc, test_spool_sync_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }

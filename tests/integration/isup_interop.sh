@@ -70,20 +70,28 @@ procedures_itu() {
 	# SUS without RES: REL cause 102 at T6 (Q.764 2.6.2, T6 2 s here). The
 	# caller holds up to 25 s (sipp's limit is 30 s): tandem's BYE after T6
 	# ends the call; with 8 s a loaded run's caller hung up first (its BYE:
-	# REL 16 between SUS and RES, loaded run 7). The switch answers (CON)
-	# the moment the IAM comes: tandem's T7 runs till then
+	# REL 16 between SUS and RES, loaded run 7). The switch plays it all
+	# the moment the IAM comes (CON; SUS, RES 0.5 s later; SUS again 3 s
+	# later), not after this script saw the 200: a loaded run's script was
+	# over 20 s late there (run 25: the caller's BYE came first). No REL
+	# between the RES and the second SUS: the switch prints its events as
+	# they come, between its commands
 	on_iam 89123461
 	sw "connect last"
+	sw "suspend last 1"
+	sw "sleep 500"
+	sw "resume last 1"
+	sw "sleep 3000"
+	sw "suspend last 1"
 	sip_call 89123461 25000
 	c=$CIC
 	check "it:isup-$var:con->200" wait_ev "$TMPD/uac-89123461.msg" "^SIP/2.0 200" 50
-	sw "suspend $c 1"
-	sw "sleep 500"
-	sw "resume $c 1"
-	sleep 3
-	check "it:isup-$var:sus-res-within-t6 (no REL)" bash -c "! grep -q 'EV REL cic=$c ' '$out'"
-	sw "suspend $c 1"
-	check "it:isup-$var:sus-without-res->rel-102-at-t6" wait_ev "$out" "EV REL cic=$c cause=102" 60
+	check "it:isup-$var:sus-without-res->rel-102-at-t6" wait_ev "$out" "EV REL cic=$c cause=102" 100
+	# what the switch saw from the RES to its second SUS (this call only)
+	sed -n '/^CMD expect IAM - 30 called=89123461$/,$p' "$out" |
+		sed -n '/^CMD resume last 1$/,/^CMD suspend last 1$/p' >"$TMPD/sus-res-$var.txt"
+	check "it:isup-$var:sus-res-within-t6 (no REL for 3 s after the RES: $(grep -c '^EV REL' "$TMPD/sus-res-$var.txt") RELs)" \
+		bash -c "grep -q '^CMD suspend last 1$' '$TMPD/sus-res-$var.txt' && ! grep -q '^EV REL cic=$c ' '$TMPD/sus-res-$var.txt'"
 	check "it:isup-$var:sus-t6-bye-to-sip" wait_ev "$TMPD/uac-89123461.msg" "^BYE sip:" 30
 	wait "$UACPID"
 

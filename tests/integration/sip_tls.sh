@@ -228,9 +228,9 @@ PY
 	# a trunk that resumes its last TLS session (stunnel does, on its
 	# second connection): a full handshake again, its certificate checked
 	# for the trunk as on the first, its OPTIONS answered 200 (tandemd
-	# keeps no sessions: a resumed one would skip the check); on 1.2 and
-	# 1.3. Before: the second handshake failed ("session id context
-	# uninitialized").
+	# keeps no sessions: a resumed one brings no certificate chain, which
+	# the trunk's check needs); on 1.2 and 1.3. Before: the second
+	# handshake failed ("session id context uninitialized").
 	resume() { # 1.2|1.3: each connection's "new|reused/STATUS"
 		python3 - "$1" "$TMPD/client.pem" "$TMPD/client.key" <<'PY'
 import socket, ssl, sys

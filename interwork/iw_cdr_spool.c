@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,10 +24,15 @@
  * only when the tail is no longer than that: each copy is then paid for
  * by as many bytes committed, and a replay after a long outage copies its
  * backlog about once in all (copied at each MiB, a 700 MB backlog was
- * copied some 700 times) */
+ * copied some 700 times over, about 245 GB) */
 #define SPOOL_COMPACT_BYTES (1u << 20)
-/* a failed compaction is not tried again sooner */
-#define SPOOL_COMPACT_RETRY_NS (10 * 1000000000ull)
+/* a failed compaction is tried again after 10 s, doubling to 10 min */
+#define SPOOL_COMPACT_RETRY_S	  10u
+#define SPOOL_COMPACT_RETRY_MAX_S 600u
+/* nor started unless the disk keeps this much free beside two copies of
+ * the tail (the copy, and as much again for what comes meanwhile): a
+ * copy that filled the disk would make the appends fail */
+#define SPOOL_COMPACT_FREE_MARGIN (64ull << 20)
 /* a drained file this long is cut even before a mark with its last
  * sequence is on the disk (a disk slower than the batches would never let
  * the cut come, and the file would grow without end): what a power loss
@@ -46,8 +52,9 @@ struct spool_job {
 	int fd, done_fd, err;
 	uint64_t seq; /* the mark's sequence when the sync began */
 	int (*datasync)(int fd);
-	char *dir;  /* a sync: the directory too (malloc'ed), or NULL */
-	int tmp_fd; /* a compaction: the new file (the spool takes it), or -1 */
+	char *dir;	  /* a sync: the directory too (malloc'ed), or NULL */
+	uint64_t renames; /* the spool's renames when it began */
+	int tmp_fd;	  /* a compaction: the new file (the spool takes it), or -1 */
 	uint64_t from, to;
 };
 
@@ -64,7 +71,9 @@ struct iw_cdr_spool {
 	struct spool_job *job;	    /* the sync running or done, not yet reaped */
 	struct spool_job *cjob;	    /* the compaction running or done, not yet taken */
 	bool dir_unsynced;	    /* a compaction renamed: the next sync syncs the directory */
+	uint64_t renames;	    /* compactions taken over (renames into the directory) */
 	uint64_t compact_failed_ns; /* the last compaction failed then (0: none) */
+	unsigned compact_retry_s;   /* and the next one waits this long */
 	uint64_t mark_seq;	    /* the sequence in the last mark written */
 	uint64_t synced_seq;	    /* a mark with it (or later) is on the disk */
 	bool cut_pending;	    /* drained: cut once the mark is on the disk */
@@ -417,7 +426,8 @@ static void job_reap(struct iw_cdr_spool *sp)
 		sp->st.syncs++;
 		if (j->seq > sp->synced_seq)
 			sp->synced_seq = j->seq;
-		if (j->dir)
+		/* a rename after the directory's sync began is not covered */
+		if (j->dir && j->renames == sp->renames)
 			sp->dir_unsynced = false;
 	}
 	sp->job = NULL;
@@ -463,6 +473,7 @@ static int job_start(struct iw_cdr_spool *sp)
 		char *dup = strdup(sp->path);
 
 		j->dir = dup ? strdup(dirname(dup)) : NULL;
+		j->renames = sp->renames;
 		free(dup);
 	}
 	atomic_init(&j->refs, 2);
@@ -492,18 +503,37 @@ static void compact_drop(struct iw_cdr_spool *sp)
 	sp->cjob = NULL;
 }
 
+/* A compaction that could not start or finish: counted; logged once per
+ * run of failures; the next one waits 10 s, then twice as long each time
+ * up to 10 min (a full disk is not filled again every 10 s). */
+static void compact_failed(struct iw_cdr_spool *sp, int e, const char *detail)
+{
+	sp->st.write_errors++;
+	sp->compact_retry_s = sp->compact_retry_s ? sp->compact_retry_s * 2 : SPOOL_COMPACT_RETRY_S;
+	if (sp->compact_retry_s > SPOOL_COMPACT_RETRY_MAX_S)
+		sp->compact_retry_s = SPOOL_COMPACT_RETRY_MAX_S;
+	if (!sp->compact_failed_ns)
+		LOGP(DCDR, LOGL_ERROR,
+		     "CDR spool %s: cannot compact: %s%s (tried again in %u s, then less often; "
+		     "further failures only counted)\n",
+		     sp->path, strerror(e), detail, sp->compact_retry_s);
+	sp->compact_failed_ns = mono_ns();
+}
+
 /* A compaction done is taken in: dropped when it failed or the file
  * drained (the cut does better); else what was appended meanwhile is
  * copied after it, the new file renamed over the old and taken over, the
- * mark written for it. No sync here: the next sync (mark, records,
- * directory) makes it durable. Until then a power loss leaves either name
- * with either mark: a mark of the other file's offsets makes recovery
- * replay from an earlier record, or all (a record's offset in the new
- * file is its offset in the old one less the start of the copy), never
- * skip one; and what was appended during the copy had not been synced (no
- * sync starts while a compaction runs: job_start), so no synced record is
- * at risk: a power loss may take what the last sync period and the copy
- * appended, as it may take a period's. */
+ * mark written for it. No sync here: the next syncs (mark, records,
+ * directory; each with the directory until one that began after the last
+ * rename is done) make it durable. Until then a power loss leaves either
+ * name with either mark: recovery replays from an earlier record, or all,
+ * never past one not committed (the old file with the new mark's offset:
+ * an earlier record, a record's offset in the new file being its old one
+ * less the copy's start; the new file with the old mark's: the sequence
+ * rule of recover()); and what was appended during the copy had been
+ * synced nowhere (no sync runs beside a compaction), so a power loss may
+ * take what the last sync period and the copy appended, as it may take a
+ * period's, and nothing a sync had covered. */
 static void compact_reap(struct iw_cdr_spool *sp)
 {
 	struct spool_job *j = sp->cjob;
@@ -542,28 +572,48 @@ static void compact_reap(struct iw_cdr_spool *sp)
 	sp->st.bytes = sp->size;
 	sp->st.compactions++;
 	sp->dir_unsynced = true;
+	sp->renames++;
+	if (sp->compact_failed_ns)
+		LOGP(DCDR, LOGL_NOTICE, "CDR spool %s: compacted again\n", sp->path);
 	sp->compact_failed_ns = 0;
+	sp->compact_retry_s = 0;
 	job_put(j);
 	sp->cjob = NULL;
 	mark_write(sp, sp->done_off, sp->st.done_seq);
 	return;
 fail:
-	sp->st.write_errors++;
-	LOGP(DCDR, LOGL_ERROR, "CDR spool %s: cannot compact: %s (tried again in %llu s)\n",
-	     sp->path, strerror(e), SPOOL_COMPACT_RETRY_NS / 1000000000ull);
-	sp->compact_failed_ns = mono_ns();
+	compact_failed(sp, e, "");
 	compact_drop(sp);
 }
 
-/* The unsent tail [done_off, size) copied to a new file on a thread. */
+/* The unsent tail [done_off, size) copied to a new file on a thread; no
+ * sync runs meanwhile (nor starts: job_start), so what is appended during
+ * the copy has been synced nowhere when it is copied after it. */
 static void compact_start(struct iw_cdr_spool *sp)
 {
+	uint64_t tail = sp->size - sp->done_off, avail;
 	struct spool_job *j;
-	char *tmp;
+	struct statvfs vs;
+	char *tmp, why[96];
 
-	if (sp->cjob ||
-	    (sp->compact_failed_ns && mono_ns() - sp->compact_failed_ns < SPOOL_COMPACT_RETRY_NS))
+	/* never beside a sync: what it synced of the old file after the
+	 * copy's end would be in the new one unsynced */
+	job_reap(sp);
+	if (sp->job)
+		return; /* at a later commit */
+	if (sp->cjob || (sp->compact_failed_ns &&
+			 mono_ns() - sp->compact_failed_ns < sp->compact_retry_s * 1000000000ull))
 		return;
+	if (fstatvfs(sp->fd, &vs) == 0) {
+		avail = (uint64_t)vs.f_bavail * vs.f_frsize;
+		if (avail < 2 * tail + SPOOL_COMPACT_FREE_MARGIN) {
+			snprintf(why, sizeof(why), " (%" PRIu64 " MB free, %" PRIu64 " MB asked)",
+				 avail >> 20,
+				 (uint64_t)((2 * tail + SPOOL_COMPACT_FREE_MARGIN) >> 20));
+			compact_failed(sp, ENOSPC, why);
+			return;
+		}
+	}
 	j = calloc(1, sizeof(*j));
 	tmp = tmp_path(sp);
 	if (!j || !tmp)
@@ -590,10 +640,7 @@ static void compact_start(struct iw_cdr_spool *sp)
 	job_run(sp, j);
 	return;
 fail:
-	LOGP(DCDR, LOGL_ERROR, "CDR spool %s: cannot compact: %s\n", sp->path,
-	     strerror(errno ? errno : ENOMEM));
-	sp->st.write_errors++;
-	sp->compact_failed_ns = mono_ns();
+	compact_failed(sp, errno ? errno : ENOMEM, "");
 	talloc_free(tmp);
 	free(j);
 }
@@ -662,15 +709,23 @@ static int spool_free(struct iw_cdr_spool *sp)
 		job_put(sp->job); /* a running sync ends on its own */
 		sp->job = NULL;
 	}
-	if (sp->cjob) /* a running compaction too; its file is left */
+	if (sp->cjob) /* a running compaction too (its file unlinked: it writes on) */
 		compact_drop(sp);
 	if (sp->fd >= 0) {
-		fdatasync(sp->fd);
+		iw_cdr_spool_datasync(sp->fd);
 		close(sp->fd);
 	}
 	if (sp->done_fd >= 0) {
-		fdatasync(sp->done_fd);
+		iw_cdr_spool_datasync(sp->done_fd);
 		close(sp->done_fd);
+	}
+	/* a compaction's rename not yet synced */
+	if (sp->dir_unsynced && sp->path) {
+		char *dup = strdup(sp->path);
+
+		if (dup)
+			dir_sync(dirname(dup), iw_cdr_spool_datasync);
+		free(dup);
 	}
 	return 0;
 }

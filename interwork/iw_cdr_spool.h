@@ -10,8 +10,9 @@
  * COMMIT; a drained record file is cut (truncated) only once a mark with
  * the last committed sequence is on the disk, and its unsent tail moves to
  * a new file whose mark is written after the rename (either file with
- * either mark replays from an earlier record, never a later one: a
- * record's offset in the new file is its old one less the copy's start).
+ * either mark replays from an earlier record, never a later one: the
+ * old file with the new mark's offset lands on an earlier record, the new
+ * file with the old mark's is caught by the sequence rule below).
  * Recovery starts at the
  * mark's offset, or earlier at the first record newer than its sequence
  * (the offset of a mark synced before a cut may fall among the records
@@ -60,8 +61,9 @@ int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len);
  * the directory synced next), -EAGAIN within a second of a failed
  * one (logged once per run of failures, counted as write errors). */
 int iw_cdr_spool_sync(struct iw_cdr_spool *sp);
-/* Whether that sync is running, or a compaction (tests). */
+/* Whether that sync is running (tests). */
 bool iw_cdr_spool_syncing(struct iw_cdr_spool *sp);
+/* Whether a compaction is copying (tests). */
 bool iw_cdr_spool_compacting(struct iw_cdr_spool *sp);
 /* Drained, its file to be cut once its mark is on the disk: the next
  * iw_cdr_spool_poll (or sync, append, commit) does it, or starts the

@@ -340,9 +340,67 @@ int iw_cdr_sync_start(void)
 	return 0;
 }
 
+/* A rotated file's last sync and its directory's (the rename, the new
+ * file), on a thread of their own: before, in line, once per rotation. */
+static atomic_int rotations_syncing;
+
+struct rot_job {
+	int fd;
+	char dir[];
+};
+
+static void *rot_main(void *arg)
+{
+	struct rot_job *j = arg;
+	int dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool ok = iw_cdr_datasync(j->fd) == 0;
+
+	if (dfd < 0 || iw_cdr_datasync(dfd) < 0)
+		ok = false;
+	if (dfd >= 0)
+		close(dfd);
+	if (ok)
+		atomic_fetch_add(&syncs_off_loop, 1);
+	close(j->fd);
+	free(j);
+	atomic_fetch_sub(&rotations_syncing, 1);
+	return NULL;
+}
+
+/* fd (the file just renamed, now given up) and the directory synced */
+static void rot_sync_start(int fd, const char *path)
+{
+	char *dup = strdup(path);
+	const char *dir = dup ? dirname(dup) : NULL;
+	struct rot_job *j = dir ? malloc(sizeof(*j) + strlen(dir) + 1) : NULL;
+	pthread_attr_t a;
+	pthread_t t;
+	int rc;
+
+	if (!j) {
+		free(dup);
+		fsync(fd);
+		close(fd);
+		return;
+	}
+	j->fd = fd;
+	strcpy(j->dir, dir);
+	free(dup);
+	atomic_fetch_add(&rotations_syncing, 1);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &a, rot_main, j);
+	pthread_attr_destroy(&a);
+	if (rc) {
+		LOGP(DCDR, LOGL_NOTICE, "CDR file %s: no sync thread (%s), synced in line\n", path,
+		     strerror(rc));
+		rot_main(j);
+	}
+}
+
 bool iw_cdr_sync_running(void)
 {
-	return atomic_load(&sync_busy);
+	return atomic_load(&sync_busy) || atomic_load(&rotations_syncing) > 0;
 }
 
 static void sync_dir(const char *path)
@@ -360,7 +418,9 @@ static void sync_dir(const char *path)
 	free(dup);
 }
 
-static int file_open(void)
+/* dir_sync: the directory synced in line when a new file is made (at
+ * start; a rotation syncs it on its thread) */
+static int file_open(bool dir_sync)
 {
 	struct stat sb;
 	char hdr[2048];
@@ -378,7 +438,8 @@ static int file_open(void)
 	if (!w.size && (n = iw_cdr_header(hdr, sizeof(hdr), w.format)) > 0) {
 		if (write(w.fd, hdr, (size_t)n) == n)
 			w.size = (uint64_t)n;
-		sync_dir(w.path);
+		if (dir_sync)
+			sync_dir(w.path);
 	}
 	return 0;
 }
@@ -398,13 +459,15 @@ int iw_cdr_rotate(void)
 {
 	char name[4096], stamp[40];
 	struct timespec now;
-	int rc;
+	int rc, old = w.fd;
 
 	if (!w.path)
 		return -ENOENT;
 	if (w.fd >= 0 && w.size == 0)
 		return 0;
-	file_close();
+	/* the old file synced on a thread once the new one is open */
+	w.fd = -1;
+	w.dirty = false;
 	clock_gettime(CLOCK_REALTIME, &now);
 	utc_ms(stamp, sizeof(stamp), &now);
 	/* ':' is awkward in file names (scp, Windows shares) */
@@ -420,8 +483,11 @@ int iw_cdr_rotate(void)
 		w.st.rotations++;
 		LOGP(DCDR, LOGL_INFO, "CDR file rotated to %s\n", name);
 	}
-	rc = file_open();
-	sync_dir(w.path);
+	rc = file_open(false);
+	if (old >= 0)
+		rot_sync_start(old, w.path);
+	else
+		sync_dir(w.path);
 	return rc;
 }
 
@@ -466,7 +532,7 @@ int iw_cdr_start(void *ctx, struct loop *l)
 	w.format = iw_cdr_cfg.format;
 	if (l && iw_cdr_cfg.rotate_s)
 		loop_timer_schedule(l, &w.rotate_timer, (uint64_t)iw_cdr_cfg.rotate_s * 1000000);
-	return file_open();
+	return file_open(true);
 }
 
 void iw_cdr_stop(void)
@@ -511,7 +577,7 @@ void iw_cdr_write(const struct iw_cdr_rec *r)
 		return;
 	}
 	if (w.fd < 0)
-		file_open();
+		file_open(true);
 	k = w.fd >= 0 ? write(w.fd, buf, (size_t)n) : -1;
 	if (k != n) {
 		/* never silently: the whole record goes to the log, and the

@@ -9,12 +9,16 @@
  * The done mark only ever lags: it is written after the database said
  * COMMIT; a drained record file is cut (truncated) only once a mark with
  * the last committed sequence is on the disk, and its unsent tail moves to
- * a new file only after the mark went back to 0. Recovery starts at the
+ * a new file whose mark is written after the rename (either file with
+ * either mark replays from an earlier record, never a later one: the
+ * old file with the new mark's offset lands on an earlier record, the new
+ * file with the old mark's is caught by the sequence rule below).
+ * Recovery starts at the
  * mark's offset, or earlier at the first record newer than its sequence
  * (the offset of a mark synced before a cut may fall among the records
- * written after it). The syncs run off the signalling thread, but for a
- * compaction's (rare: 1 MB committed with a backlog behind it), which
- * stays in line. A drained file of 1 MB is cut without waiting for the
+ * written after it). The syncs run off the signalling thread, and so does
+ * a compaction's copy (1 MB committed, and at least as much as is left
+ * behind it; no sync starts while it copies). A drained file of 1 MB is cut without waiting for the
  * sync (a disk slower than the batches): a power loss then may cost the
  * sequence's continuity (numbers given again), never a record. A mark
  * that lags makes
@@ -38,7 +42,8 @@ struct iw_cdr_spool_stats {
 	uint64_t appended;  /* records appended since open */
 	uint64_t committed; /* records committed since open */
 	uint64_t compactions, torn, write_errors;
-	uint64_t syncs; /* syncs of the mark and the records done off the loop */
+	uint64_t syncs;		 /* syncs of the mark and the records done off the loop */
+	uint64_t compact_copied; /* bytes the compactions copied */
 	uint64_t last_seq, done_seq;
 };
 
@@ -50,12 +55,16 @@ void iw_cdr_spool_close(struct iw_cdr_spool *sp);
 int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len);
 /* Sync the done mark and the record file (the policy's period) on a
  * thread of its own, one at a time; at close they are synced in line.
- * -EBUSY while the last one runs (ask again shortly: what was written
- * since it began is not covered), -EAGAIN within a second of a failed
+ * -EBUSY while the last one runs or a compaction copies (ask again
+ * shortly: what was written since it began is not covered; a compaction
+ * done is taken over here, or at the next append, commit or poll, with
+ * the directory synced next), -EAGAIN within a second of a failed
  * one (logged once per run of failures, counted as write errors). */
 int iw_cdr_spool_sync(struct iw_cdr_spool *sp);
 /* Whether that sync is running (tests). */
 bool iw_cdr_spool_syncing(struct iw_cdr_spool *sp);
+/* Whether a compaction is copying (tests). */
+bool iw_cdr_spool_compacting(struct iw_cdr_spool *sp);
 /* Drained, its file to be cut once its mark is on the disk: the next
  * iw_cdr_spool_poll (or sync, append, commit) does it, or starts the
  * sync that puts the mark there. */
@@ -71,8 +80,9 @@ struct iw_cdr_spool_rec {
 	size_t len; /* with its LF */
 };
 
-/* Read up to max records from the first one not committed; *end is the
- * offset after the last one (for iw_cdr_spool_commit). The views stay
+/* Read up to max records from the first one not committed; *end is where
+ * the last one ends (for iw_cdr_spool_commit: a position in the spool,
+ * not in its file, which a compaction may replace in between). The views stay
  * valid until the next call. Returns how many (0: none), or -errno. */
 int iw_cdr_spool_peek(struct iw_cdr_spool *sp, struct iw_cdr_spool_rec *recs, unsigned max,
 		      uint64_t *end);

@@ -180,20 +180,27 @@ if wait_tcp $VTY 50; then
 	vty $VTY "show sip trunks" | sed 's/^/   /'
 	# requests from the trunk tls-in (the first trunk on 127.0.0.1: a
 	# connection's ephemeral port matches no trunk's, its address does)
+	# sip_options.py: one OPTIONS over a connected socket, the status
+	# answered (through the stunnel clients, and over python's own TLS below)
+	cat >"$TMPD/sip_options.py" <<'PY'
+def options(s):
+    p = s.getsockname()[1]
+    s.sendall(("OPTIONS sip:tandem@127.0.0.1:24496;transport=tls SIP/2.0\r\n"
+               "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bKtlsin%d\r\n"
+               "From: <sip:trunk@127.0.0.1>;tag=%d\r\nTo: <sip:tandem@127.0.0.1>\r\n"
+               "Call-ID: tlsin%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+               "Content-Length: 0\r\n\r\n" % (p, p, p, p)).encode())
+    try:
+        return s.recv(4096).decode(errors="replace").split(" ")[1]
+    except Exception:
+        return None
+PY
 	options() { # PORT: the status tandemd answers an OPTIONS with
-		python3 - "$1" <<'PY'
+		PYTHONPATH=$TMPD python3 - "$1" <<'PY'
 import socket, sys
+from sip_options import options
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-p = s.getsockname()[1]
-s.sendall(("OPTIONS sip:tandem@127.0.0.1:24496;transport=tls SIP/2.0\r\n"
-           "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bKtlsin%d\r\n"
-           "From: <sip:trunk@127.0.0.1>;tag=%d\r\nTo: <sip:tandem@127.0.0.1>\r\n"
-           "Call-ID: tlsin%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
-           "Content-Length: 0\r\n\r\n" % (p, p, p, p)).encode())
-try:
-    print(s.recv(4096).decode(errors="replace").split(" ")[1])
-except Exception:
-    print("none")
+print(options(s) or "none")
 PY
 	}
 	st_good=$(options 24500) st_ca=$(options 24501) st_name=$(options 24502) st_none=$(options 24503)
@@ -232,8 +239,9 @@ PY
 	# the trunk's check needs); on 1.2 and 1.3. Before: the second
 	# handshake failed ("session id context uninitialized").
 	resume() { # 1.2|1.3: each connection's "new|reused/STATUS"
-		python3 - "$1" "$TMPD/client.pem" "$TMPD/client.key" <<'PY'
+		PYTHONPATH=$TMPD python3 - "$1" "$TMPD/client.pem" "$TMPD/client.key" <<'PY'
 import socket, ssl, sys
+from sip_options import options
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
@@ -248,16 +256,7 @@ for n in (1, 2):
     except Exception:
         out.append("failed/-")
         continue
-    p = s.getsockname()[1]
-    s.sendall(("OPTIONS sip:tandem@127.0.0.1:24496;transport=tls SIP/2.0\r\n"
-               "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bKres%d\r\n"
-               "From: <sip:trunk@127.0.0.1>;tag=%d\r\nTo: <sip:tandem@127.0.0.1>\r\n"
-               "Call-ID: res%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
-               "Content-Length: 0\r\n\r\n" % (p, p, p, p)).encode())
-    try:
-        st = s.recv(4096).decode(errors="replace").split(" ")[1]
-    except Exception:
-        st = "-"
+    st = options(s) or "-"
     out.append("%s/%s" % ("reused" if s.session_reused else "new", st))
     sess = s.session
     s.close()

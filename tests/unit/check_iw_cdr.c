@@ -204,12 +204,30 @@ static void writer_start(char *dir, char *path, size_t len)
 	ck_assert_int_eq(iw_cdr_start(unit_ctx, NULL), 0);
 }
 
+/* one rotated file of DIR/cdr.csv with n_old lines and the current one
+ * with n_new; then all of it removed */
+static void rotated_check_and_clean(const char *dir, const char *path, int n_old, int n_new)
+{
+	char pat[300];
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "%s.2*Z", path);
+	ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+	ck_assert_uint_eq(g.gl_pathc, 1);
+	ck_assert_int_eq(count_lines(g.gl_pathv[0], NULL), n_old);
+	ck_assert_int_eq(count_lines(path, NULL), n_new);
+	unlink(g.gl_pathv[0]);
+	globfree(&g);
+	unlink(path);
+	rmdir(dir);
+	iw_cdr_cfg.path = NULL;
+}
+
 START_TEST(test_writer)
 {
-	char dir[] = "/tmp/check-cdr.XXXXXX", path[256], pat[300];
+	char dir[] = "/tmp/check-cdr.XXXXXX", path[256];
 	struct iw_cdr_rec r = answered();
 	uint64_t rot0 = iw_cdr_get_stats()->rotations;
-	glob_t g;
 
 	writer_start(dir, path, sizeof(path));
 	iw_cdr_write(&r);
@@ -225,16 +243,7 @@ START_TEST(test_writer)
 	ck_assert_uint_eq(iw_cdr_get_stats()->rotations, rot0 + 1);
 	iw_cdr_write(&r);
 	iw_cdr_stop();
-	snprintf(pat, sizeof(pat), "%s.2*Z", path);
-	ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
-	ck_assert_uint_eq(g.gl_pathc, 1);
-	ck_assert_int_eq(count_lines(g.gl_pathv[0], NULL), 4);
-	ck_assert_int_eq(count_lines(path, NULL), 2);
-	unlink(g.gl_pathv[0]);
-	globfree(&g);
-	unlink(path);
-	rmdir(dir);
-	iw_cdr_cfg.path = NULL;
+	rotated_check_and_clean(dir, path, 4, 2);
 }
 END_TEST
 
@@ -258,40 +267,73 @@ static double mono_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* op (a sync, a rotation) on DIR/cdr.csv with one record in it, on a disk
+ * whose syncs take 300 ms: it returns at once. The syncs counted before
+ * it. */
+static uint64_t slow_op(int (*op)(void), char *dir, char *path, size_t len)
+{
+	struct iw_cdr_rec r = answered();
+	uint64_t s0;
+	double t0, took;
+
+	writer_start(dir, path, len);
+	iw_cdr_write(&r);
+	s0 = iw_cdr_get_stats()->syncs;
+	iw_cdr_datasync = slow_datasync;
+	atomic_store(&slow_calls, 0);
+	t0 = mono_s();
+	ck_assert_int_eq(op(), 0);
+	took = mono_s() - t0;
+	ck_assert_msg(took < 0.1, "the caller was held %.3f s", took);
+	return s0;
+}
+
+/* until that op's syncs are done: calls of them, on another thread, and
+ * the op counted as one sync */
+static void slow_op_done(int calls, uint64_t s0)
+{
+	for (int i = 0; i < 300 && iw_cdr_sync_running(); i++)
+		usleep(10000);
+	ck_assert(!iw_cdr_sync_running());
+	ck_assert_int_eq(atomic_load(&slow_calls), calls);
+	ck_assert(!pthread_equal(slow_thread, pthread_self()));
+	ck_assert_uint_eq(iw_cdr_get_stats()->syncs, s0 + 1);
+	iw_cdr_datasync = fdatasync;
+}
+
 /* The sync does not hold its caller (the signalling thread): it runs on
  * a thread of its own, one at a time, and is counted when done. Before,
  * fdatasync ran in line: 3.7-7 s stalls of the whole loop on a busy disk. */
 START_TEST(test_sync_off_thread)
 {
 	char dir[] = "/tmp/check-cdr.XXXXXX", path[256];
-	struct iw_cdr_rec r = answered();
-	int (*saved)(int) = iw_cdr_datasync;
-	uint64_t s0;
-	double t0, took;
+	uint64_t s0 = slow_op(iw_cdr_sync_start, dir, path, sizeof(path));
 
-	writer_start(dir, path, sizeof(path));
-	iw_cdr_write(&r);
-	s0 = iw_cdr_get_stats()->syncs;
-	iw_cdr_datasync = slow_datasync;
-	atomic_store(&slow_calls, 0);
-	t0 = mono_s();
-	ck_assert_int_eq(iw_cdr_sync_start(), 0);
-	took = mono_s() - t0;
-	ck_assert_msg(took < 0.1, "the caller was held %.3f s", took);
 	/* one at a time */
 	ck_assert_int_eq(iw_cdr_sync_start(), -EBUSY);
-	for (int i = 0; i < 300 && iw_cdr_sync_running(); i++)
-		usleep(10000);
-	ck_assert(!iw_cdr_sync_running());
-	ck_assert_int_eq(atomic_load(&slow_calls), 1);
-	ck_assert(!pthread_equal(slow_thread, pthread_self()));
-	ck_assert_uint_eq(iw_cdr_get_stats()->syncs, s0 + 1);
-	iw_cdr_datasync = saved;
+	slow_op_done(1, s0);
 	iw_cdr_stop();
 	ck_assert_int_eq(iw_cdr_sync_start(), -EBADF);
 	unlink(path);
 	rmdir(dir);
 	iw_cdr_cfg.path = NULL;
+}
+END_TEST
+
+/* A rotation does not hold its caller either: the old file's last sync
+ * and the directory's run on a thread (before: fsync of the file and two
+ * of the directory in line, once per rotation). */
+START_TEST(test_rotate_off_thread)
+{
+	char dir[] = "/tmp/check-cdr.XXXXXX", path[256];
+	struct iw_cdr_rec r = answered();
+	uint64_t s0 = slow_op(iw_cdr_rotate, dir, path, sizeof(path));
+
+	ck_assert(iw_cdr_sync_running());
+	iw_cdr_write(&r);
+	slow_op_done(2, s0); /* the rotated file, then its directory */
+	iw_cdr_stop();
+	rotated_check_and_clean(dir, path, 2, 2);
 }
 END_TEST
 
@@ -333,6 +375,7 @@ Suite *iw_cdr_suite(void)
 	tcase_add_test(tc, test_pri_direction);
 	tcase_add_test(tc, test_writer);
 	tcase_add_test(tc, test_sync_off_thread);
+	tcase_add_test(tc, test_rotate_off_thread);
 	tcase_add_test(tc, test_metrics_format);
 	suite_add_tcase(s, tc);
 	return s;

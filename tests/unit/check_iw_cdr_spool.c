@@ -48,6 +48,29 @@ static off_t fsize(const char *p)
 	return stat(p, &sb) == 0 ? sb.st_size : -1;
 }
 
+#define REC_BYTES 300 /* each record fill() appends, with its LF */
+
+/* n records of REC_BYTES appended, each c... and a LF */
+static void fill(struct iw_cdr_spool *sp, unsigned n, char c)
+{
+	char line[REC_BYTES];
+
+	memset(line, c, sizeof(line));
+	line[sizeof(line) - 1] = '\n';
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(iw_cdr_spool_append(sp, line, sizeof(line)), 0);
+}
+
+/* p holds exactly len bytes of data */
+static void put_file(const char *p, const char *data, size_t len)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
 START_TEST(test_csv_roundtrip)
 {
 	struct iw_cdr_rec r = {.final = true,
@@ -120,12 +143,23 @@ static void expect_replay(uint64_t backlog, uint64_t first_seq)
 	iw_cdr_spool_close(sp);
 }
 
-/* until the spool's sync thread is done (at most 3 s) */
+/* until busy(sp) is false (at most 5 s): the spool's sync thread, or its
+ * compaction's, is done */
+static void wait_idle(struct iw_cdr_spool *sp, bool (*busy)(struct iw_cdr_spool *))
+{
+	for (int i = 0; i < 500 && busy(sp); i++)
+		usleep(10000);
+	ck_assert(!busy(sp));
+}
+
 static void wait_sync(struct iw_cdr_spool *sp)
 {
-	for (int i = 0; i < 300 && iw_cdr_spool_syncing(sp); i++)
-		usleep(10000);
-	ck_assert(!iw_cdr_spool_syncing(sp));
+	wait_idle(sp, iw_cdr_spool_syncing);
+}
+
+static void wait_compact(struct iw_cdr_spool *sp)
+{
+	wait_idle(sp, iw_cdr_spool_compacting);
 }
 
 START_TEST(test_spool_cycle)
@@ -227,48 +261,23 @@ START_TEST(test_spool_torn_and_bad_mark)
 }
 END_TEST
 
-START_TEST(test_spool_compact)
-{
-	struct iw_cdr_spool *sp;
-	struct iw_cdr_spool_rec rec[500];
-	char line[300];
-	uint64_t end, seq = 0;
-	unsigned done = 0;
-	int n;
-
-	mkdir_tmp();
-	sp = iw_cdr_spool_open(unit_ctx, path);
-	memset(line, 'x', sizeof(line));
-	line[sizeof(line) - 1] = '\n';
-	for (int i = 0; i < 5000; i++)
-		ck_assert_int_eq(iw_cdr_spool_append(sp, line, sizeof(line)), 0);
-	/* 4500 committed in batches of 500: past 1 MiB the tail moves */
-	while (done < 4500) {
-		n = iw_cdr_spool_peek(sp, rec, 500, &end);
-		ck_assert_int_eq(n, 500);
-		seq = rec[n - 1].seq;
-		ck_assert_int_eq(iw_cdr_spool_commit(sp, end, (unsigned)n, seq), 0);
-		done += (unsigned)n;
-	}
-	ck_assert_uint_ge(iw_cdr_spool_get_stats(sp)->compactions, 1);
-	ck_assert_int_lt(fsize(path), 1 << 20);
-	iw_cdr_spool_close(sp);
-	expect_replay(500, 4501);
-	rm_tmp();
-}
-END_TEST
-
 /* a disk that takes 300 ms for each sync; whether one ran on the test's
  * own thread; one that fails while disk_fails is set */
 static pthread_t test_thread;
 static atomic_bool on_test_thread, disk_fails;
 static atomic_int slow_calls;
 
+static atomic_int dir_syncs;
+
 static int slow_datasync(int fd)
 {
+	struct stat sb;
+
 	if (pthread_equal(pthread_self(), test_thread))
 		atomic_store(&on_test_thread, true);
 	atomic_fetch_add(&slow_calls, 1);
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		atomic_fetch_add(&dir_syncs, 1);
 	usleep(300000);
 	return fdatasync(fd);
 }
@@ -427,6 +436,273 @@ START_TEST(test_spool_sync_fails)
 }
 END_TEST
 
+/* a disk whose syncs wait while the gate is shut (at most 5 s): a
+ * compaction or a sync held for as long as a test needs, whatever the
+ * machine's load; the thread and the directories counted as above */
+static atomic_bool gate_shut;
+
+static int gated_datasync(int fd)
+{
+	struct stat sb;
+
+	if (pthread_equal(pthread_self(), test_thread))
+		atomic_store(&on_test_thread, true);
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		atomic_fetch_add(&dir_syncs, 1);
+	for (int i = 0; i < 500 && atomic_load(&gate_shut); i++)
+		usleep(10000);
+	return fdatasync(fd);
+}
+
+static void gate_start(bool shut)
+{
+	mkdir_tmp();
+	test_thread = pthread_self();
+	atomic_store(&on_test_thread, false);
+	atomic_store(&dir_syncs, 0);
+	atomic_store(&gate_shut, shut);
+	iw_cdr_spool_datasync = gated_datasync;
+}
+
+/* n records committed, batch at a time; the longest a commit held */
+static uint64_t commit_batches(struct iw_cdr_spool *sp, unsigned n, unsigned batch)
+{
+	struct iw_cdr_spool_rec rec[500];
+	uint64_t end, t0, held = 0;
+	int k;
+
+	ck_assert_uint_le(batch, 500);
+	for (unsigned done = 0; done < n; done += (unsigned)k) {
+		k = iw_cdr_spool_peek(sp, rec, n - done < batch ? n - done : batch, &end);
+		ck_assert_int_gt(k, 0);
+		t0 = now_ms();
+		ck_assert_int_eq(iw_cdr_spool_commit(sp, end, (unsigned)k, rec[k - 1].seq), 0);
+		held = now_ms() - t0 > held ? now_ms() - t0 : held;
+	}
+	return held;
+}
+
+/* The unsent tail moves to a new file on a thread of its own, its sync
+ * held: the commit that starts it does not wait; no sync starts while it
+ * copies; a batch read before the new file took over is committed after
+ * it; the next append takes it over; the next sync syncs the directory;
+ * the backlog and its order survive a reopen. (Before: copied and synced
+ * on the caller's thread, inside the commit.) */
+START_TEST(test_spool_compact)
+{
+	struct iw_cdr_spool *sp;
+	struct iw_cdr_spool_rec rec[500];
+	uint64_t end, seq, rec_len = 5 + REC_BYTES; /* "3501\t" .. "5011\t", the record */
+	int n;
+
+	gate_start(true);
+	sp = iw_cdr_spool_open(unit_ctx, path);
+	fill(sp, 5000, 'x');
+	/* 3,500 committed (1.07 MB, the 1,500 behind it 0.46 MB): the last
+	 * commit starts the compaction (held: it would wait for the gate) */
+	ck_assert_uint_lt(commit_batches(sp, 3500, 500), 1000);
+	ck_assert(iw_cdr_spool_compacting(sp));
+	ck_assert_int_eq(iw_cdr_spool_sync(sp), -EBUSY);
+	/* a batch read while it copies, and records appended meanwhile */
+	n = iw_cdr_spool_peek(sp, rec, 500, &end);
+	ck_assert_int_eq(n, 500);
+	ck_assert_uint_eq(rec[0].seq, 3501);
+	seq = rec[n - 1].seq;
+	fill(sp, 10, 'x');
+	ck_assert(iw_cdr_spool_compacting(sp));
+	atomic_store(&gate_shut, false);
+	wait_compact(sp);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->compactions, 0);
+	fill(sp, 1, 'x'); /* taken over first: the copy and the 10 after it */
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->compactions, 1);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->compact_copied, 1510 * rec_len);
+	ck_assert_int_eq(fsize(path), (off_t)(1511 * rec_len));
+	ck_assert_int_eq(iw_cdr_spool_commit(sp, end, (unsigned)n, seq), 0);
+	n = iw_cdr_spool_peek(sp, rec, 500, &end);
+	ck_assert_int_eq(n, 500);
+	ck_assert_uint_eq(rec[0].seq, 4001);
+	ck_assert_int_eq(iw_cdr_spool_commit(sp, end, (unsigned)n, rec[n - 1].seq), 0);
+	/* the next sync: the mark, the new file, the directory */
+	ck_assert_int_eq(atomic_load(&dir_syncs), 0);
+	ck_assert_int_eq(iw_cdr_spool_sync(sp), 0);
+	wait_sync(sp);
+	ck_assert_int_eq(atomic_load(&dir_syncs), 1);
+	ck_assert(!atomic_load(&on_test_thread));
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->write_errors, 0);
+	iw_cdr_spool_close(sp);
+	iw_cdr_spool_datasync = fdatasync;
+	expect_replay(511, 4501);
+	rm_tmp();
+}
+END_TEST
+
+/* No compaction beside a sync (what the sync covered of the old file
+ * after the copy's end would be in the new one unsynced): it starts at a
+ * commit after the sync. A rename no sync has covered yet: the close
+ * syncs the directory. */
+START_TEST(test_spool_compact_beside_sync)
+{
+	struct iw_cdr_spool *sp;
+
+	gate_start(false);
+	sp = iw_cdr_spool_open(unit_ctx, path);
+	fill(sp, 5000, 'x');
+	commit_batches(sp, 3000, 500); /* 0.9 MB: none yet */
+	atomic_store(&gate_shut, true);
+	ck_assert_int_eq(iw_cdr_spool_sync(sp), 0);
+	commit_batches(sp, 500, 500);
+	ck_assert(iw_cdr_spool_syncing(sp));
+	ck_assert(!iw_cdr_spool_compacting(sp));
+	atomic_store(&gate_shut, false);
+	wait_sync(sp);
+	commit_batches(sp, 100, 100);
+	wait_compact(sp);
+	iw_cdr_spool_poll(sp);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->compactions, 1);
+	ck_assert_int_eq(atomic_load(&dir_syncs), 0);
+	iw_cdr_spool_close(sp);
+	ck_assert_int_eq(atomic_load(&dir_syncs), 1);
+	iw_cdr_spool_datasync = fdatasync;
+	expect_replay(1400, 3601);
+	rm_tmp();
+}
+END_TEST
+
+/* The file drains while a compaction copies: the cut waits for it, the
+ * compaction is dropped (its file removed), then the cut comes. */
+START_TEST(test_spool_compact_drained_meanwhile)
+{
+	struct iw_cdr_spool *sp;
+	char tp[160];
+
+	gate_start(true);
+	snprintf(tp, sizeof(tp), "%s.tmp", path);
+	sp = iw_cdr_spool_open(unit_ctx, path);
+	fill(sp, 5000, 'x');
+	commit_batches(sp, 3500, 500);
+	ck_assert(iw_cdr_spool_compacting(sp));
+	commit_batches(sp, 1500, 500);
+	ck_assert(iw_cdr_spool_cut_pending(sp));
+	iw_cdr_spool_poll(sp);
+	ck_assert(iw_cdr_spool_cut_pending(sp));
+	ck_assert_int_gt(fsize(path), 1 << 20);
+	atomic_store(&gate_shut, false);
+	wait_compact(sp);
+	for (int i = 0; i < 500 && iw_cdr_spool_cut_pending(sp); i++) {
+		iw_cdr_spool_poll(sp);
+		usleep(10000);
+	}
+	ck_assert(!iw_cdr_spool_cut_pending(sp));
+	ck_assert_int_eq(fsize(path), 0);
+	ck_assert_int_eq(fsize(tp), -1);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->compact_copied, 0);
+	iw_cdr_spool_close(sp);
+	iw_cdr_spool_datasync = fdatasync;
+	expect_replay(0, 0);
+	rm_tmp();
+}
+END_TEST
+
+/* A compaction whose new file cannot be synced: dropped (its file
+ * removed), counted, the old file kept whole; not tried again at once. */
+START_TEST(test_spool_compact_fails)
+{
+	struct iw_cdr_spool *sp;
+	struct iw_cdr_spool_rec rec[500];
+	char tp[160];
+	uint64_t end;
+	unsigned done = 0;
+	off_t before;
+	int n;
+
+	mkdir_tmp();
+	snprintf(tp, sizeof(tp), "%s.tmp", path);
+	atomic_store(&disk_fails, true);
+	iw_cdr_spool_datasync = failing_datasync;
+	sp = iw_cdr_spool_open(unit_ctx, path);
+	fill(sp, 5000, 'z');
+	before = fsize(path);
+	while (done < 3500) {
+		n = iw_cdr_spool_peek(sp, rec, 500, &end);
+		ck_assert_int_eq(iw_cdr_spool_commit(sp, end, (unsigned)n, rec[n - 1].seq), 0);
+		done += (unsigned)n;
+	}
+	wait_compact(sp);
+	iw_cdr_spool_poll(sp);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->compactions, 0);
+	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->write_errors, 1);
+	ck_assert_int_eq(fsize(tp), -1);
+	ck_assert_int_eq(fsize(path), before);
+	/* the next commit does not start another within the retry time */
+	n = iw_cdr_spool_peek(sp, rec, 500, &end);
+	ck_assert_int_eq(iw_cdr_spool_commit(sp, end, (unsigned)n, rec[n - 1].seq), 0);
+	ck_assert(!iw_cdr_spool_compacting(sp));
+	ck_assert_int_eq(fsize(tp), -1);
+	atomic_store(&disk_fails, false);
+	iw_cdr_spool_datasync = fdatasync;
+	iw_cdr_spool_close(sp);
+	expect_replay(1000, 4001);
+	rm_tmp();
+}
+END_TEST
+
+/* A replay after a long outage: 6 MB of backlog committed 200 records at
+ * a time. Each compaction is paid for by as many bytes committed: the
+ * copies add up to less than the backlog (before: the tail was copied at
+ * each MiB committed, 14 MB here, about 245 GB for a 700 MB backlog). */
+START_TEST(test_spool_compact_amortized)
+{
+	struct iw_cdr_spool *sp;
+	struct iw_cdr_spool_rec rec[200];
+	uint64_t end, total;
+	int n;
+
+	mkdir_tmp();
+	sp = iw_cdr_spool_open(unit_ctx, path);
+	fill(sp, 20000, 'y');
+	total = (uint64_t)fsize(path);
+	for (unsigned done = 0; done < 19800; done += 200) {
+		n = iw_cdr_spool_peek(sp, rec, 200, &end);
+		ck_assert_int_eq(n, 200);
+		ck_assert_uint_eq(rec[0].seq, done + 1);
+		ck_assert_int_eq(iw_cdr_spool_commit(sp, end, 200, rec[n - 1].seq), 0);
+		wait_compact(sp); /* the database is slower than a copy */
+	}
+	ck_assert_uint_ge(iw_cdr_spool_get_stats(sp)->compactions, 2);
+	ck_assert_uint_le(iw_cdr_spool_get_stats(sp)->compact_copied, total);
+	ck_assert_int_lt(fsize(path), 1 << 21);
+	iw_cdr_spool_close(sp);
+	expect_replay(200, 19801);
+	rm_tmp();
+}
+END_TEST
+
+/* What a power loss right after a compaction may leave: the new file's
+ * name with the old file's mark, or the old name with the new mark. The
+ * old file has records 1-10 (8 bytes each), 1-3 were committed when the
+ * copy began (the new file: 4-10), 1-6 are committed now. Neither replays
+ * from past record 7. */
+START_TEST(test_spool_compact_power_loss)
+{
+	char dp[160], recs[128] = "";
+
+	mkdir_tmp();
+	for (int i = 1; i <= 10; i++)
+		snprintf(recs + strlen(recs), sizeof(recs) - strlen(recs), "%02d\tr,%02d\n", i, i);
+	ck_assert_uint_eq(strlen(recs), 80);
+	snprintf(dp, sizeof(dp), "%s.done", path);
+	/* the new file's name, the old mark (record 7 at 48 in the old one) */
+	put_file(path, recs + 24, 56);
+	put_file(dp, "48 6\n", 5);
+	expect_replay(4, 7);
+	/* the old file's name, the new mark (record 7 at 24 in the new one) */
+	put_file(path, recs, 80);
+	put_file(dp, "24 6\n", 5);
+	expect_replay(7, 4);
+	rm_tmp();
+}
+END_TEST
+
 /* A mark synced before the drained file was cut, and new records written
  * over its offset (the cut and the records reached the disk, the mark's
  * move back to 0 did not): the offset falls on a record's start, but the
@@ -435,23 +711,14 @@ END_TEST
 START_TEST(test_spool_recover_by_seq)
 {
 	char dp[160];
-	int fd;
 
 	mkdir_tmp();
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, "3\tc,3\n4\td,4\n", 12), 12);
-	close(fd);
+	put_file(path, "3\tc,3\n4\td,4\n", 12);
 	snprintf(dp, sizeof(dp), "%s.done", path);
-	fd = open(dp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, "6 2\n", 4), 4);
-	close(fd);
+	put_file(dp, "6 2\n", 4);
 	expect_replay(2, 3);
 	/* the mark right: the offset is kept */
-	fd = open(dp, O_WRONLY | O_TRUNC);
-	ck_assert_int_eq(write(fd, "6 3\n", 4), 4);
-	close(fd);
+	put_file(dp, "6 3\n", 4);
 	expect_replay(1, 4);
 	rm_tmp();
 }
@@ -466,11 +733,16 @@ Suite *iw_cdr_spool_suite(void)
 	tcase_add_test(tc, test_csv_malformed);
 	tcase_add_test(tc, test_spool_cycle);
 	tcase_add_test(tc, test_spool_torn_and_bad_mark);
-	tcase_add_test(tc, test_spool_compact);
 	tcase_add_test(tc, test_spool_sync_off_thread);
 	tcase_add_test(tc, test_spool_recover_by_seq);
 	tcase_add_test(tc, test_spool_slow_disk_bounded);
 	tcase_add_test(tc, test_spool_sync_fails);
+	tcase_add_test(tc, test_spool_compact);
+	tcase_add_test(tc, test_spool_compact_amortized);
+	tcase_add_test(tc, test_spool_compact_beside_sync);
+	tcase_add_test(tc, test_spool_compact_drained_meanwhile);
+	tcase_add_test(tc, test_spool_compact_fails);
+	tcase_add_test(tc, test_spool_compact_power_loss);
 	suite_add_tcase(s, tc);
 	return s;
 }

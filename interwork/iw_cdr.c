@@ -538,6 +538,11 @@ int iw_cdr_start(void *ctx, struct loop *l)
 void iw_cdr_stop(void)
 {
 	file_close();
+	/* a file rotated just before: its sync is on a thread the exit
+	 * would cut short (as long as a sync in line would take, 10 s at
+	 * most) */
+	for (int i = 0; i < 1000 && atomic_load(&rotations_syncing) > 0; i++)
+		usleep(10000);
 	if (w.loop) {
 		loop_timer_cancel(w.loop, &w.rotate_timer);
 		loop_timer_cancel(w.loop, &w.sync_timer);

@@ -337,6 +337,22 @@ START_TEST(test_rotate_off_thread)
 }
 END_TEST
 
+/* A stop right after a rotation waits for its syncs (the exit would cut
+ * the thread short: the rotated file's last records not durable). */
+START_TEST(test_stop_after_rotate)
+{
+	char dir[] = "/tmp/check-cdr.XXXXXX", path[256];
+
+	slow_op(iw_cdr_rotate, dir, path, sizeof(path));
+	ck_assert(iw_cdr_sync_running());
+	iw_cdr_stop();
+	ck_assert(!iw_cdr_sync_running());
+	ck_assert_int_eq(atomic_load(&slow_calls), 2);
+	iw_cdr_datasync = fdatasync;
+	rotated_check_and_clean(dir, path, 2, 1);
+}
+END_TEST
+
 static void collect(struct tandem_metrics_out *o, void *priv)
 {
 	(void)priv;
@@ -376,6 +392,7 @@ Suite *iw_cdr_suite(void)
 	tcase_add_test(tc, test_writer);
 	tcase_add_test(tc, test_sync_off_thread);
 	tcase_add_test(tc, test_rotate_off_thread);
+	tcase_add_test(tc, test_stop_after_rotate);
 	tcase_add_test(tc, test_metrics_format);
 	suite_add_tcase(s, tc);
 	return s;

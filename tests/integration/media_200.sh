@@ -101,7 +101,7 @@ elif grep -q "^worker 0: OVERLOADED\|overloaded [1-9][0-9]* times" <<<"$show" &&
 	grep -q "media worker 0 overloaded" "$TMPD/tandemd.log"; then
 	pass "it:media200-loss ($loss % lost, and tandem said it was overloaded: $(grep -m1 'media worker 0 overloaded' "$TMPD/tandemd.log"))"
 else
-	fail "it:media200-loss ($missing of $sent packets missing: $loss %, and tandem did not say it was overloaded)"
+	fail "it:media200-loss ($missing of $sent packets missing: $loss %, and tandem did not say it was overloaded; sent>received:$detail rtp:${w_tx}>${s_rx})"
 fi
 # every stream present, none with a sequence gap (the span clocks RTP:
 # span loss never shows here, which is why the hops are compared above)

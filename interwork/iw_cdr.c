@@ -294,26 +294,122 @@ static struct {
 
 int (*iw_cdr_datasync)(int fd) = fdatasync;
 
-/* the sync thread: at most one at a time; its syncs counted apart (the
- * stats are the signalling thread's) */
+/* The syncs on threads of their own: the period's (at most one at a time)
+ * and each rotated file's (with its directory: the rename, the new file);
+ * before, in line, where a busy disk held the signalling thread for
+ * seconds. Their outcomes are counted apart (the stats are the signalling
+ * thread's, and so is logging): a failure is taken in by the signalling
+ * thread at its next CDR, tick or stats read, counted as a write error and
+ * logged once per run of failures. */
 static atomic_bool sync_busy;
-static atomic_uint_fast64_t syncs_off_loop;
+static atomic_int rotations_syncing;
+static atomic_uint_fast64_t syncs_off_loop, sync_failures;
+static atomic_int sync_errno;
+static struct {
+	uint64_t failures, syncs; /* taken in so far */
+	bool failing;
+} seen;
+
+/* rotated files synced at once on threads; more (a tiny `cdr rotate
+ * size` on a slow disk) are synced in line rather than pile up */
+#define ROTATION_SYNCS_MAX 4
+
+struct sync_job {
+	int fd;
+	int (*datasync)(int fd); /* read once, here: tests change the hook */
+	bool rotation;
+	char dir[]; /* a rotation's directory, else "" */
+};
 
 static void *sync_main(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
+	struct sync_job *j = arg;
+	int e = 0, dfd;
 
-	if (iw_cdr_datasync(fd) == 0)
+	if (j->datasync(j->fd) < 0)
+		e = errno ? errno : EIO;
+	if (j->dir[0]) {
+		dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if ((dfd < 0 || j->datasync(dfd) < 0) && !e)
+			e = errno ? errno : EIO;
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (e) {
+		atomic_store(&sync_errno, e);
+		atomic_fetch_add(&sync_failures, 1);
+	} else {
 		atomic_fetch_add(&syncs_off_loop, 1);
-	close(fd);
-	atomic_store(&sync_busy, false);
+	}
+	close(j->fd);
+	if (j->rotation)
+		atomic_fetch_sub(&rotations_syncing, 1);
+	else
+		atomic_store(&sync_busy, false);
+	free(j);
 	return NULL;
+}
+
+/* the syncs' failures taken in (the signalling thread) */
+static void sync_outcomes(void)
+{
+	uint64_t f = atomic_load(&sync_failures), ok = atomic_load(&syncs_off_loop);
+
+	if (f != seen.failures) {
+		w.st.write_errors += f - seen.failures;
+		if (!seen.failing)
+			LOGP(DCDR, LOGL_ERROR,
+			     "CDR file %s: sync failed: %s (what was written since the last "
+			     "sync may not be on the disk; further failures only counted)\n",
+			     w.path ? w.path : "-", strerror(atomic_load(&sync_errno)));
+		seen.failing = true;
+	} else if (seen.failing && ok != seen.syncs) {
+		LOGP(DCDR, LOGL_NOTICE, "CDR file %s: synced again\n", w.path ? w.path : "-");
+		seen.failing = false;
+	}
+	seen.failures = f;
+	seen.syncs = ok;
+}
+
+/* j started on a detached thread, or run here (in_line, or no thread) */
+static void sync_run(struct sync_job *j, bool in_line)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	int rc = 0;
+
+	j->datasync = iw_cdr_datasync;
+	if (!in_line) {
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&t, &a, sync_main, j);
+		pthread_attr_destroy(&a);
+		if (rc)
+			LOGP(DCDR, LOGL_NOTICE,
+			     "CDR file %s: no sync thread (%s), synced in line\n",
+			     w.path ? w.path : "-", strerror(rc));
+	}
+	if (in_line || rc)
+		sync_main(j);
+}
+
+/* a job for fd (given up to it), with dir ("" for none); NULL when there
+ * is no memory (fd still the caller's) */
+static struct sync_job *sync_job_new(int fd, const char *dir, bool rotation)
+{
+	struct sync_job *j = malloc(sizeof(*j) + strlen(dir) + 1);
+
+	if (!j)
+		return NULL;
+	j->fd = fd;
+	j->rotation = rotation;
+	strcpy(j->dir, dir);
+	return j;
 }
 
 int iw_cdr_sync_start(void)
 {
-	pthread_attr_t a;
-	pthread_t t;
+	struct sync_job *j;
 	int fd, rc;
 
 	if (w.fd < 0)
@@ -322,80 +418,38 @@ int iw_cdr_sync_start(void)
 		return -EBUSY;
 	/* its own descriptor of the file: a rotation may close ours meanwhile */
 	fd = fcntl(w.fd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
+	j = fd >= 0 ? sync_job_new(fd, "", false) : NULL;
+	if (!j) {
+		rc = fd < 0 ? -errno : -ENOMEM;
+		if (fd >= 0)
+			close(fd);
 		atomic_store(&sync_busy, false);
 		return rc;
 	}
-	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &a, sync_main, (void *)(intptr_t)fd);
-	pthread_attr_destroy(&a);
-	if (rc) {
-		/* no thread to be had: here, as before */
-		LOGP(DCDR, LOGL_NOTICE, "CDR file %s: no sync thread (%s), synced in line\n",
-		     w.path, strerror(rc));
-		sync_main((void *)(intptr_t)fd);
-	}
+	sync_run(j, false);
 	return 0;
 }
 
-/* A rotated file's last sync and its directory's (the rename, the new
- * file), on a thread of their own: before, in line, once per rotation. */
-static atomic_int rotations_syncing;
-
-struct rot_job {
-	int fd;
-	char dir[];
-};
-
-static void *rot_main(void *arg)
-{
-	struct rot_job *j = arg;
-	int dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	bool ok = iw_cdr_datasync(j->fd) == 0;
-
-	if (dfd < 0 || iw_cdr_datasync(dfd) < 0)
-		ok = false;
-	if (dfd >= 0)
-		close(dfd);
-	if (ok)
-		atomic_fetch_add(&syncs_off_loop, 1);
-	close(j->fd);
-	free(j);
-	atomic_fetch_sub(&rotations_syncing, 1);
-	return NULL;
-}
+static void sync_dir(const char *path);
 
 /* fd (the file just renamed, now given up) and the directory synced */
 static void rot_sync_start(int fd, const char *path)
 {
 	char *dup = strdup(path);
-	const char *dir = dup ? dirname(dup) : NULL;
-	struct rot_job *j = dir ? malloc(sizeof(*j) + strlen(dir) + 1) : NULL;
-	pthread_attr_t a;
-	pthread_t t;
-	int rc;
+	struct sync_job *j = dup ? sync_job_new(fd, dirname(dup), true) : NULL;
 
+	free(dup);
 	if (!j) {
-		free(dup);
-		fsync(fd);
+		/* no memory for a job: here, the file and the directory */
+		if (iw_cdr_datasync(fd) < 0) {
+			atomic_store(&sync_errno, errno ? errno : EIO);
+			atomic_fetch_add(&sync_failures, 1);
+		}
 		close(fd);
+		sync_dir(path);
 		return;
 	}
-	j->fd = fd;
-	strcpy(j->dir, dir);
-	free(dup);
-	atomic_fetch_add(&rotations_syncing, 1);
-	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &a, rot_main, j);
-	pthread_attr_destroy(&a);
-	if (rc) {
-		LOGP(DCDR, LOGL_NOTICE, "CDR file %s: no sync thread (%s), synced in line\n", path,
-		     strerror(rc));
-		rot_main(j);
-	}
+	sync_run(j, atomic_fetch_add(&rotations_syncing, 1) >= ROTATION_SYNCS_MAX);
 }
 
 bool iw_cdr_sync_running(void)
@@ -455,6 +509,26 @@ static void file_close(void)
 	w.dirty = false;
 }
 
+/* path renamed to name, never over a file there (two rotations in one
+ * millisecond: "NAME.1", "NAME.2", ...); name is what it became */
+static int rotate_rename(const char *path, char *name, size_t len)
+{
+	size_t base = strlen(name);
+
+	for (unsigned i = 0; i < 100; i++) {
+		if (i)
+			snprintf(name + base, len - base, ".%u", i);
+		if (renameat2(AT_FDCWD, path, AT_FDCWD, name, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EINVAL || errno == ENOSYS) /* a file system without it */
+			return access(name, F_OK) == 0 ? -1 : rename(path, name);
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 int iw_cdr_rotate(void)
 {
 	char name[4096], stamp[40];
@@ -463,6 +537,7 @@ int iw_cdr_rotate(void)
 
 	if (!w.path)
 		return -ENOENT;
+	sync_outcomes();
 	if (w.fd >= 0 && w.size == 0)
 		return 0;
 	/* the old file synced on a thread once the new one is open */
@@ -475,7 +550,7 @@ int iw_cdr_rotate(void)
 		if (*s == ':' || *s == '-')
 			memmove(s, s + 1, strlen(s));
 	snprintf(name, sizeof(name), "%s.%s", w.path, stamp);
-	if (rename(w.path, name) < 0 && errno != ENOENT) {
+	if (rotate_rename(w.path, name, sizeof(name)) < 0 && errno != ENOENT) {
 		rc = -errno;
 		LOGP(DCDR, LOGL_ERROR, "CDR file %s: cannot rotate to %s: %s\n", w.path, name,
 		     strerror(-rc));
@@ -503,6 +578,7 @@ static void rotate_tick(void *priv)
 static void sync_tick(void *priv)
 {
 	(void)priv;
+	sync_outcomes();
 	if (w.dirty && iw_cdr_sync_start() == -EBUSY) {
 		/* the last one has not come back (a slow disk): again later */
 		loop_timer_schedule(w.loop, &w.sync_timer, (uint64_t)iw_cdr_cfg.sync_s * 1000000);
@@ -538,16 +614,22 @@ int iw_cdr_start(void *ctx, struct loop *l)
 void iw_cdr_stop(void)
 {
 	file_close();
-	/* a file rotated just before: its sync is on a thread the exit
-	 * would cut short (as long as a sync in line would take, 10 s at
-	 * most) */
-	for (int i = 0; i < 1000 && atomic_load(&rotations_syncing) > 0; i++)
-		usleep(10000);
 	if (w.loop) {
 		loop_timer_cancel(w.loop, &w.rotate_timer);
 		loop_timer_cancel(w.loop, &w.sync_timer);
 	}
 	TALLOC_FREE(w.path);
+}
+
+bool iw_cdr_wait_syncs(unsigned max_ms)
+{
+	for (unsigned i = 0; i < max_ms / 10 && iw_cdr_sync_running(); i++)
+		usleep(10000);
+	if (!iw_cdr_sync_running())
+		return true;
+	LOGP(DCDR, LOGL_NOTICE, "CDR file: a sync still running after %u ms: not waited for\n",
+	     max_ms);
+	return false;
 }
 
 void iw_cdr_write(const struct iw_cdr_rec *r)
@@ -574,6 +656,7 @@ void iw_cdr_write(const struct iw_cdr_rec *r)
 	}
 	if (!w.path)
 		return;
+	sync_outcomes();
 	n = iw_cdr_encode(buf, sizeof(buf), w.format, r);
 	if (n < 0) {
 		w.st.write_errors++;
@@ -611,6 +694,7 @@ const struct iw_cdr_stats *iw_cdr_get_stats(void)
 {
 	static struct iw_cdr_stats out;
 
+	sync_outcomes();
 	out = w.st;
 	out.syncs += atomic_load(&syncs_off_loop);
 	return &out;

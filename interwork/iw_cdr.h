@@ -86,6 +86,10 @@ extern int (*iw_cdr_datasync)(int fd);
 int iw_cdr_rotate(void);
 /* fsync and close. */
 void iw_cdr_stop(void);
+/* At exit, after iw_cdr_stop: the syncs still running on their threads
+ * (a file rotated just before) waited for, max_ms at most (then logged);
+ * whether none is left. */
+bool iw_cdr_wait_syncs(unsigned max_ms);
 /* Write one record (no-op without a file). */
 void iw_cdr_write(const struct iw_cdr_rec *r);
 const struct iw_cdr_stats *iw_cdr_get_stats(void);

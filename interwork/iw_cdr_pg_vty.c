@@ -140,7 +140,7 @@ void iw_cdr_pg_show(struct vty *vty)
 			" kB copied), torn records cut %" PRIu64 ", syncs %" PRIu64
 			", write errors %" PRIu64 "%s",
 			ss->last_seq, ss->done_seq, ss->bytes, ss->compactions,
-			ss->compact_copied / 1024, ss->torn, ss->syncs, ss->write_errors,
+			ss->compact_copied / 1000, ss->torn, ss->syncs, ss->write_errors,
 			VTY_NEWLINE);
 	if (err && err[0] && strcmp(iw_cdr_pg_state(), "connected"))
 		vty_out(vty, "db last error: %s%s", err, VTY_NEWLINE);

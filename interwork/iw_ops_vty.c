@@ -86,8 +86,9 @@ DEFUN(cfg_no_cdr_file, cfg_no_cdr_file_cmd, "no cdr file",
 }
 
 DEFUN(cfg_cdr_rotate, cfg_cdr_rotate_cmd, "cdr rotate (size|interval) <0-2147483647>",
-      "Call detail records\nStart a new file (the old one is fsync'ed and renamed "
-      "PATH.YYYYMMDDTHHMMSS.mmmZ)\nWhen the file reaches this many bytes\nEvery this many "
+      "Call detail records\nStart a new file (the old one renamed "
+      "PATH.YYYYMMDDTHHMMSS.mmmZ, then synced with its directory on a thread)\nWhen the file "
+      "reaches this many bytes\nEvery this many "
       "seconds\nBytes or seconds (0: never)\n")
 {
 	unsigned long v = strtoul(argv[1], NULL, 10);
@@ -456,6 +457,7 @@ void iw_ops_stop(void)
 	tandem_metrics_http_stop();
 	iw_capture_stop();
 	iw_cdr_stop();
+	iw_cdr_wait_syncs(10000); /* the exit would cut them short */
 	iw_cdr_pg_stop();
 	iw_drain_set(NULL, NULL);
 	ops.loop = NULL;

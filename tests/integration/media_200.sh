@@ -48,7 +48,7 @@ sink=$BG_PID
 # the ninth session) counted exactly 31 packets "missing", no stream with a
 # gap, 31 streams one packet short: a span's 31 channels' first packets,
 # sent before the sink had bound its port
-wait_udp 24890
+wait_udp 24890 || fail "it:media200-sink-listening (127.0.0.1:24890 not bound)"
 emus=()
 for s in 0 1 2 3 4 5 6; do
 	start_bg "$TMPD/e1-$s.out" "${PEER_NICE[@]}" "$BUILD/peers/e1-emu" --local 127.0.0.1:$((24802 + 4 * s)) \

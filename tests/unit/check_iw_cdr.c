@@ -337,8 +337,39 @@ START_TEST(test_rotate_off_thread)
 }
 END_TEST
 
-/* A stop right after a rotation waits for its syncs (the exit would cut
- * the thread short: the rotated file's last records not durable). */
+/* A sync that fails on its thread: counted as a write error and logged by
+ * the signalling thread at its next look (before: not a trace). */
+static int failing_datasync(int fd)
+{
+	(void)fd;
+	errno = EIO;
+	return -1;
+}
+
+START_TEST(test_sync_failure_counted)
+{
+	char dir[] = "/tmp/check-cdr.XXXXXX", path[256];
+	struct iw_cdr_rec r = answered();
+	uint64_t e0;
+
+	writer_start(dir, path, sizeof(path));
+	iw_cdr_write(&r);
+	e0 = iw_cdr_get_stats()->write_errors;
+	iw_cdr_datasync = failing_datasync;
+	ck_assert_int_eq(iw_cdr_rotate(), 0);
+	ck_assert(iw_cdr_wait_syncs(5000));
+	ck_assert_int_eq(iw_cdr_sync_start(), 0);
+	ck_assert(iw_cdr_wait_syncs(5000));
+	iw_cdr_datasync = fdatasync;
+	ck_assert_uint_eq(iw_cdr_get_stats()->write_errors, e0 + 2);
+	iw_cdr_stop();
+	rotated_check_and_clean(dir, path, 2, 1);
+}
+END_TEST
+
+/* The exit right after a rotation waits for its syncs (it would cut the
+ * thread short: the rotated file's last records not durable); the stop
+ * itself does not (a VTY `no cdr file` runs on the signalling thread). */
 START_TEST(test_stop_after_rotate)
 {
 	char dir[] = "/tmp/check-cdr.XXXXXX", path[256];
@@ -346,6 +377,8 @@ START_TEST(test_stop_after_rotate)
 	slow_op(iw_cdr_rotate, dir, path, sizeof(path));
 	ck_assert(iw_cdr_sync_running());
 	iw_cdr_stop();
+	ck_assert(iw_cdr_sync_running());
+	ck_assert(iw_cdr_wait_syncs(5000));
 	ck_assert(!iw_cdr_sync_running());
 	ck_assert_int_eq(atomic_load(&slow_calls), 2);
 	iw_cdr_datasync = fdatasync;
@@ -393,6 +426,7 @@ Suite *iw_cdr_suite(void)
 	tcase_add_test(tc, test_sync_off_thread);
 	tcase_add_test(tc, test_rotate_off_thread);
 	tcase_add_test(tc, test_stop_after_rotate);
+	tcase_add_test(tc, test_sync_failure_counted);
 	tcase_add_test(tc, test_metrics_format);
 	suite_add_tcase(s, tc);
 	return s;

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <talloc.h>
+
 #include "interwork/iw_cdr.h"
 #include "interwork/iw_cdr_spool.h"
 #include "tests/unit/unit.h"
@@ -495,6 +497,8 @@ START_TEST(test_spool_compact)
 	uint64_t end, seq, rec_len = 5 + REC_BYTES; /* "3501\t" .. "5011\t", the record */
 	int n;
 
+	size_t blocks = talloc_total_blocks(unit_ctx);
+
 	gate_start(true);
 	sp = iw_cdr_spool_open(unit_ctx, path);
 	fill(sp, 5000, 'x');
@@ -530,6 +534,7 @@ START_TEST(test_spool_compact)
 	ck_assert(!atomic_load(&on_test_thread));
 	ck_assert_uint_eq(iw_cdr_spool_get_stats(sp)->write_errors, 0);
 	iw_cdr_spool_close(sp);
+	ck_assert_uint_eq(talloc_total_blocks(unit_ctx), blocks); /* nothing left behind */
 	iw_cdr_spool_datasync = fdatasync;
 	expect_replay(511, 4501);
 	rm_tmp();

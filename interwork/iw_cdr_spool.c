@@ -83,7 +83,7 @@ int iw_cdr_csv_split(const char *rec, size_t len, char *out, const char **fields
 
 /* --- the done mark --- */
 
-int spool_mark_write(struct iw_cdr_spool *sp, uint64_t off, uint64_t seq)
+int iw_cdr_spool_mark_write(struct iw_cdr_spool *sp, uint64_t off, uint64_t seq)
 {
 	char m[64];
 	int n = snprintf(m, sizeof(m), "%020" PRIu64 " %020" PRIu64 "\n", off, seq);
@@ -235,8 +235,8 @@ static int recover(struct iw_cdr_spool *sp)
 
 static void cut_if_synced(struct iw_cdr_spool *sp)
 {
-	spool_job_reap(sp);
-	spool_compact_reap(sp);
+	iw_cdr_spool_job_reap(sp);
+	iw_cdr_spool_compact_reap(sp);
 	if (!sp->cut_pending)
 		return;
 	if (sp->done_off != sp->size) {
@@ -248,13 +248,13 @@ static void cut_if_synced(struct iw_cdr_spool *sp)
 	if (sp->synced_seq < sp->st.done_seq && sp->size < SPOOL_CUT_ANYWAY_BYTES) {
 		/* -EBUSY or -EAGAIN (a second after a failed one): the next
 		 * call tries again */
-		spool_job_start(sp);
+		iw_cdr_spool_job_start(sp);
 		return;
 	}
 	sp->cut_pending = false;
 	/* the mark back to 0 (it need not reach the disk: the one there has
 	 * the sequence, and recovery goes by it), then the cut */
-	if (spool_mark_write(sp, 0, sp->st.done_seq) < 0)
+	if (iw_cdr_spool_mark_write(sp, 0, sp->st.done_seq) < 0)
 		return;
 	if (ftruncate(sp->fd, 0) < 0) {
 		/* the mark at 0 and the records kept: a replay doubles them,
@@ -294,11 +294,11 @@ void iw_cdr_spool_poll(struct iw_cdr_spool *sp)
 static int spool_free(struct iw_cdr_spool *sp)
 {
 	if (sp->job) {
-		spool_job_put(sp->job); /* a running sync ends on its own */
+		iw_cdr_spool_job_put(sp->job); /* a running sync ends on its own */
 		sp->job = NULL;
 	}
 	if (sp->cjob) /* a running compaction too (its file unlinked: it writes on) */
-		spool_compact_drop(sp);
+		iw_cdr_spool_compact_drop(sp);
 	if (sp->fd >= 0) {
 		iw_cdr_spool_datasync(sp->fd);
 		close(sp->fd);
@@ -312,7 +312,7 @@ static int spool_free(struct iw_cdr_spool *sp)
 		char *dup = strdup(sp->path);
 
 		if (dup)
-			spool_dir_sync(dirname(dup), iw_cdr_spool_datasync);
+			iw_cdr_spool_dir_sync(dirname(dup), iw_cdr_spool_datasync);
 		free(dup);
 	}
 	return 0;
@@ -395,7 +395,7 @@ int iw_cdr_spool_append(struct iw_cdr_spool *sp, const char *csv, size_t len)
 
 int iw_cdr_spool_sync(struct iw_cdr_spool *sp)
 {
-	int rc = spool_job_start(sp);
+	int rc = iw_cdr_spool_job_start(sp);
 
 	cut_if_synced(sp);
 	return rc;
@@ -453,7 +453,7 @@ int iw_cdr_spool_commit(struct iw_cdr_spool *sp, uint64_t end, unsigned n, uint6
 		 * on the disk (the mark is then the only place it lives); the
 		 * sync runs on its own thread, the cut comes at a later call
 		 * (a busy disk held the signalling thread here for seconds) */
-		int rc = spool_mark_write(sp, sp->done_off, seq);
+		int rc = iw_cdr_spool_mark_write(sp, sp->done_off, seq);
 
 		if (rc == 0) {
 			sp->cut_pending = true;
@@ -461,11 +461,11 @@ int iw_cdr_spool_commit(struct iw_cdr_spool *sp, uint64_t end, unsigned n, uint6
 		}
 		return rc;
 	}
-	spool_compact_reap(sp);
+	iw_cdr_spool_compact_reap(sp);
 	if (!sp->cjob && sp->done_off >= SPOOL_COMPACT_BYTES &&
 	    sp->done_off >= sp->size - sp->done_off)
-		spool_compact_start(sp);
-	return spool_mark_write(sp, sp->done_off, seq);
+		iw_cdr_spool_compact_start(sp);
+	return iw_cdr_spool_mark_write(sp, sp->done_off, seq);
 }
 
 const struct iw_cdr_spool_stats *iw_cdr_spool_get_stats(const struct iw_cdr_spool *sp)

@@ -77,20 +77,20 @@ struct iw_cdr_spool {
 #define SPOOL_RETRY_NS 1000000000ull
 
 /* the done mark at offset 0 of PATH.done: "OFFSET SEQ" (iw_cdr_spool.c) */
-int spool_mark_write(struct iw_cdr_spool *sp, uint64_t off, uint64_t seq);
+int iw_cdr_spool_mark_write(struct iw_cdr_spool *sp, uint64_t off, uint64_t seq);
 
 /* iw_cdr_spool_job.c */
-uint64_t spool_mono_ns(void);
-void spool_job_put(struct spool_job *j);
-int spool_dir_sync(const char *dir, int (*datasync)(int fd));
+uint64_t iw_cdr_spool_mono_ns(void);
+void iw_cdr_spool_job_put(struct spool_job *j);
+int iw_cdr_spool_dir_sync(const char *dir, int (*datasync)(int fd));
 /* a finished sync's outcome taken in */
-void spool_job_reap(struct iw_cdr_spool *sp);
+void iw_cdr_spool_job_reap(struct iw_cdr_spool *sp);
 /* a sync started (mark, records, the directory after a rename); -EBUSY
  * while one runs or a compaction copies, -EAGAIN a second after a failed
  * one */
-int spool_job_start(struct iw_cdr_spool *sp);
+int iw_cdr_spool_job_start(struct iw_cdr_spool *sp);
 /* a compaction: started at a commit when worth it; a finished one taken
  * over (or dropped); a running one given up (its file removed) */
-void spool_compact_start(struct iw_cdr_spool *sp);
-void spool_compact_reap(struct iw_cdr_spool *sp);
-void spool_compact_drop(struct iw_cdr_spool *sp);
+void iw_cdr_spool_compact_start(struct iw_cdr_spool *sp);
+void iw_cdr_spool_compact_reap(struct iw_cdr_spool *sp);
+void iw_cdr_spool_compact_drop(struct iw_cdr_spool *sp);

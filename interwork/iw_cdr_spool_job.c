@@ -21,7 +21,7 @@
 
 /* --- the sync off the signalling thread --- */
 
-uint64_t spool_mono_ns(void)
+uint64_t iw_cdr_spool_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -29,7 +29,7 @@ uint64_t spool_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void spool_job_put(struct spool_job *j)
+void iw_cdr_spool_job_put(struct spool_job *j)
 {
 	if (atomic_fetch_sub(&j->refs, 1) != 1)
 		return;
@@ -39,7 +39,7 @@ void spool_job_put(struct spool_job *j)
 	free(j);
 }
 
-int spool_dir_sync(const char *dir, int (*datasync)(int fd))
+int iw_cdr_spool_dir_sync(const char *dir, int (*datasync)(int fd))
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
@@ -86,7 +86,7 @@ static void *job_main(void *arg)
 			j->err = errno ? errno : EIO;
 		close(j->fd);
 		atomic_store(&j->done, true);
-		spool_job_put(j);
+		iw_cdr_spool_job_put(j);
 		return NULL;
 	}
 	/* the mark first: when it is on the disk the record file may be cut;
@@ -96,12 +96,12 @@ static void *job_main(void *arg)
 		j->err = errno ? errno : EIO;
 	if (j->datasync(j->fd) < 0 && !j->err)
 		j->err = errno ? errno : EIO;
-	if (j->dir && spool_dir_sync(j->dir, j->datasync) < 0 && !j->err)
+	if (j->dir && iw_cdr_spool_dir_sync(j->dir, j->datasync) < 0 && !j->err)
 		j->err = errno ? errno : EIO;
 	close(j->fd);
 	close(j->done_fd);
 	atomic_store(&j->done, true);
-	spool_job_put(j);
+	iw_cdr_spool_job_put(j);
 	return NULL;
 }
 
@@ -126,7 +126,7 @@ static void job_run(struct iw_cdr_spool *sp, struct spool_job *j)
 /* A finished sync's outcome taken in; then a drained file is cut if the
  * mark on the disk has the last committed sequence (the mark is then the
  * only place it lives), or a sync started that will put it there. */
-void spool_job_reap(struct iw_cdr_spool *sp)
+void iw_cdr_spool_job_reap(struct iw_cdr_spool *sp)
 {
 	struct spool_job *j = sp->job;
 
@@ -140,7 +140,7 @@ void spool_job_reap(struct iw_cdr_spool *sp)
 			     "CDR spool %s: sync failed: %s (tried again each sync period)\n",
 			     sp->path, strerror(j->err));
 		sp->sync_failed = true;
-		sp->failed_ns = spool_mono_ns();
+		sp->failed_ns = iw_cdr_spool_mono_ns();
 	} else {
 		if (sp->sync_failed)
 			LOGP(DCDR, LOGL_NOTICE, "CDR spool %s: synced again\n", sp->path);
@@ -153,26 +153,26 @@ void spool_job_reap(struct iw_cdr_spool *sp)
 			sp->dir_unsynced = false;
 	}
 	sp->job = NULL;
-	spool_job_put(j);
+	iw_cdr_spool_job_put(j);
 }
 
-void spool_compact_reap(struct iw_cdr_spool *sp);
+void iw_cdr_spool_compact_reap(struct iw_cdr_spool *sp);
 
-int spool_job_start(struct iw_cdr_spool *sp)
+int iw_cdr_spool_job_start(struct iw_cdr_spool *sp)
 {
 	struct spool_job *j;
 	int rc;
 
-	spool_job_reap(sp);
-	spool_compact_reap(sp);
+	iw_cdr_spool_job_reap(sp);
+	iw_cdr_spool_compact_reap(sp);
 	if (sp->job || sp->cjob)
 		return -EBUSY;
 	if (sp->sync_failed) {
-		if (spool_mono_ns() - sp->failed_ns < SPOOL_RETRY_NS)
+		if (iw_cdr_spool_mono_ns() - sp->failed_ns < SPOOL_RETRY_NS)
 			return -EAGAIN;
 		/* the mark written again: after a failed sync its page may be
 		 * marked clean with nothing on the disk */
-		spool_mark_write(sp, sp->done_off, sp->mark_seq);
+		iw_cdr_spool_mark_write(sp, sp->done_off, sp->mark_seq);
 	}
 	j = calloc(1, sizeof(*j));
 	if (!j)
@@ -215,7 +215,7 @@ static char *tmp_path(struct iw_cdr_spool *sp)
 
 /* The compaction's new file dropped (failed, or the file drained
  * meanwhile: the cut does better). */
-void spool_compact_drop(struct iw_cdr_spool *sp)
+void iw_cdr_spool_compact_drop(struct iw_cdr_spool *sp)
 {
 	char *tmp = tmp_path(sp);
 
@@ -223,7 +223,7 @@ void spool_compact_drop(struct iw_cdr_spool *sp)
 		unlink(tmp);
 	talloc_free(tmp);
 	atomic_store(&sp->cjob->cancel, true); /* a copy still running stops */
-	spool_job_put(sp->cjob);
+	iw_cdr_spool_job_put(sp->cjob);
 	sp->cjob = NULL;
 }
 
@@ -241,7 +241,7 @@ static void compact_failed(struct iw_cdr_spool *sp, int e, const char *detail)
 		     "CDR spool %s: cannot compact: %s%s (tried again in %u s, then less often; "
 		     "further failures only counted)\n",
 		     sp->path, strerror(e), detail, sp->compact_retry_s);
-	sp->compact_failed_ns = spool_mono_ns();
+	sp->compact_failed_ns = iw_cdr_spool_mono_ns();
 }
 
 /* A compaction done is taken in: dropped when it failed or the file
@@ -258,7 +258,7 @@ static void compact_failed(struct iw_cdr_spool *sp, int e, const char *detail)
  * synced nowhere (no sync runs beside a compaction), so a power loss may
  * take what the last sync period and the copy appended, as it may take a
  * period's, and nothing a sync had covered. */
-void spool_compact_reap(struct iw_cdr_spool *sp)
+void iw_cdr_spool_compact_reap(struct iw_cdr_spool *sp)
 {
 	struct spool_job *j = sp->cjob;
 	char *tmp;
@@ -271,7 +271,7 @@ void spool_compact_reap(struct iw_cdr_spool *sp)
 		goto fail;
 	}
 	if (sp->done_off == sp->size) {
-		spool_compact_drop(sp);
+		iw_cdr_spool_compact_drop(sp);
 		return;
 	}
 	errno = 0;
@@ -301,19 +301,19 @@ void spool_compact_reap(struct iw_cdr_spool *sp)
 		LOGP(DCDR, LOGL_NOTICE, "CDR spool %s: compacted again\n", sp->path);
 	sp->compact_failed_ns = 0;
 	sp->compact_retry_s = 0;
-	spool_job_put(j);
+	iw_cdr_spool_job_put(j);
 	sp->cjob = NULL;
-	spool_mark_write(sp, sp->done_off, sp->st.done_seq);
+	iw_cdr_spool_mark_write(sp, sp->done_off, sp->st.done_seq);
 	return;
 fail:
 	compact_failed(sp, e, "");
-	spool_compact_drop(sp);
+	iw_cdr_spool_compact_drop(sp);
 }
 
 /* The unsent tail [done_off, size) copied to a new file on a thread; no
- * sync runs meanwhile (nor starts: spool_job_start), so what is appended during
+ * sync runs meanwhile (nor starts: iw_cdr_spool_job_start), so what is appended during
  * the copy has been synced nowhere when it is copied after it. */
-void spool_compact_start(struct iw_cdr_spool *sp)
+void iw_cdr_spool_compact_start(struct iw_cdr_spool *sp)
 {
 	uint64_t tail = sp->size - sp->done_off, avail;
 	struct spool_job *j;
@@ -322,10 +322,10 @@ void spool_compact_start(struct iw_cdr_spool *sp)
 
 	/* never beside a sync: what it synced of the old file after the
 	 * copy's end would be in the new one unsynced */
-	spool_job_reap(sp);
+	iw_cdr_spool_job_reap(sp);
 	if (sp->job)
 		return; /* at a later commit */
-	if (sp->cjob || (sp->compact_failed_ns && spool_mono_ns() - sp->compact_failed_ns <
+	if (sp->cjob || (sp->compact_failed_ns && iw_cdr_spool_mono_ns() - sp->compact_failed_ns <
 							  sp->compact_retry_s * 1000000000ull))
 		return;
 	if (fstatvfs(sp->fd, &vs) == 0) {

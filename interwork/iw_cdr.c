@@ -318,23 +318,18 @@ struct sync_job {
 	int fd;
 	int (*datasync)(int fd); /* read once, here: tests change the hook */
 	bool rotation;
-	char dir[]; /* a rotation's directory, else "" */
+	char file[]; /* a rotation's file (its directory synced too), else "" */
 };
 
 static void *sync_main(void *arg)
 {
 	struct sync_job *j = arg;
-	int e = 0, dfd;
+	int e = 0;
 
 	if (j->datasync(j->fd) < 0)
 		e = errno ? errno : EIO;
-	if (j->dir[0]) {
-		dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if ((dfd < 0 || j->datasync(dfd) < 0) && !e)
-			e = errno ? errno : EIO;
-		if (dfd >= 0)
-			close(dfd);
-	}
+	if (j->file[0] && iw_cdr_dir_sync(j->file, j->datasync) < 0 && !e)
+		e = errno ? errno : EIO;
 	if (e) {
 		atomic_store(&sync_errno, e);
 		atomic_fetch_add(&sync_failures, 1);
@@ -393,17 +388,17 @@ static void sync_run(struct sync_job *j, bool in_line)
 		sync_main(j);
 }
 
-/* a job for fd (given up to it), with dir ("" for none); NULL when there
- * is no memory (fd still the caller's) */
-static struct sync_job *sync_job_new(int fd, const char *dir, bool rotation)
+/* a job for fd (given up to it), with file's directory ("" for none);
+ * NULL when there is no memory (fd still the caller's) */
+static struct sync_job *sync_job_new(int fd, const char *file, bool rotation)
 {
-	struct sync_job *j = malloc(sizeof(*j) + strlen(dir) + 1);
+	struct sync_job *j = malloc(sizeof(*j) + strlen(file) + 1);
 
 	if (!j)
 		return NULL;
 	j->fd = fd;
 	j->rotation = rotation;
-	strcpy(j->dir, dir);
+	strcpy(j->file, file);
 	return j;
 }
 
@@ -435,10 +430,8 @@ static void sync_dir(const char *path);
 /* fd (the file just renamed, now given up) and the directory synced */
 static void rot_sync_start(int fd, const char *path)
 {
-	char *dup = strdup(path);
-	struct sync_job *j = dup ? sync_job_new(fd, dirname(dup), true) : NULL;
+	struct sync_job *j = sync_job_new(fd, path, true);
 
-	free(dup);
 	if (!j) {
 		/* no memory for a job: here, the file and the directory */
 		if (iw_cdr_datasync(fd) < 0) {
@@ -457,19 +450,22 @@ bool iw_cdr_sync_running(void)
 	return atomic_load(&sync_busy) || atomic_load(&rotations_syncing) > 0;
 }
 
+int iw_cdr_dir_sync(const char *file, int (*datasync)(int fd))
+{
+	char *dup = strdup(file);
+	int dfd = dup ? open(dirname(dup), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1, rc = -1;
+
+	free(dup);
+	if (dfd < 0)
+		return -1;
+	rc = datasync(dfd);
+	close(dfd);
+	return rc < 0 ? -1 : 0;
+}
+
 static void sync_dir(const char *path)
 {
-	char *dup = strdup(path);
-	int dfd;
-
-	if (!dup)
-		return;
-	dfd = open(dirname(dup), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dup);
+	iw_cdr_dir_sync(path, fsync);
 }
 
 /* dir_sync: the directory synced in line when a new file is made (at

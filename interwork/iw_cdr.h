@@ -90,6 +90,9 @@ void iw_cdr_stop(void);
  * (a file rotated just before) waited for, max_ms at most (then logged);
  * whether none is left. */
 bool iw_cdr_wait_syncs(unsigned max_ms);
+/* The directory holding file synced with datasync (the CDR file's and the
+ * spool's renames and new files): 0, or -1 and errno. */
+int iw_cdr_dir_sync(const char *file, int (*datasync)(int fd));
 /* Write one record (no-op without a file). */
 void iw_cdr_write(const struct iw_cdr_rec *r);
 const struct iw_cdr_stats *iw_cdr_get_stats(void);

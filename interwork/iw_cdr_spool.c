@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <talloc.h>
 
 #include "core/log.h"
+#include "interwork/iw_cdr.h"
 #include "interwork/iw_cdr_spool_int.h"
 
 int (*iw_cdr_spool_datasync)(int fd) = fdatasync;
@@ -111,21 +111,6 @@ static void mark_read(struct iw_cdr_spool *sp, uint64_t *off, uint64_t *seq)
 	m[k] = '\0';
 	if (sscanf(m, "%" SCNu64 " %" SCNu64, off, seq) != 2)
 		*off = *seq = 0;
-}
-
-static void sync_dir(const char *path)
-{
-	char *dup = strdup(path);
-	int dfd;
-
-	if (!dup)
-		return;
-	dfd = open(dirname(dup), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dup);
 }
 
 /* --- recovery --- */
@@ -308,13 +293,8 @@ static int spool_free(struct iw_cdr_spool *sp)
 		close(sp->done_fd);
 	}
 	/* a compaction's rename not yet synced */
-	if (sp->dir_unsynced && sp->path) {
-		char *dup = strdup(sp->path);
-
-		if (dup)
-			iw_cdr_spool_dir_sync(dirname(dup), iw_cdr_spool_datasync);
-		free(dup);
-	}
+	if (sp->dir_unsynced && sp->path)
+		iw_cdr_dir_sync(sp->path, iw_cdr_spool_datasync);
 	return 0;
 }
 
@@ -341,7 +321,7 @@ struct iw_cdr_spool *iw_cdr_spool_open(void *ctx, const char *path)
 		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: %s\n", sp->done_path, strerror(errno));
 		goto fail;
 	}
-	sync_dir(path);
+	iw_cdr_dir_sync(path, fsync);
 	rc = recover(sp);
 	if (rc < 0) {
 		LOGP(DCDR, LOGL_ERROR, "CDR spool %s: cannot read it: %s\n", path, strerror(-rc));

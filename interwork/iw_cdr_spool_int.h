@@ -42,9 +42,8 @@ struct spool_job {
 	int fd, done_fd, err;
 	uint64_t seq; /* the mark's sequence when the sync began */
 	int (*datasync)(int fd);
-	char *dir;	  /* a sync: the directory too (malloc'ed), or NULL */
-	uint64_t renames; /* the spool's renames when it began */
-	int tmp_fd;	  /* a compaction: the new file (the spool takes it), or -1 */
+	char *dir_of; /* a sync: the directory of this file too (malloc'ed), or NULL */
+	int tmp_fd;   /* a compaction: the new file (the spool takes it), or -1 */
 	uint64_t from, to;
 	atomic_bool cancel; /* a compaction given up: its copy stops */
 };
@@ -62,7 +61,6 @@ struct iw_cdr_spool {
 	struct spool_job *job;	    /* the sync running or done, not yet reaped */
 	struct spool_job *cjob;	    /* the compaction running or done, not yet taken */
 	bool dir_unsynced;	    /* a compaction renamed: the next sync syncs the directory */
-	uint64_t renames;	    /* compactions taken over (renames into the directory) */
 	uint64_t compact_failed_ns; /* the last compaction failed then (0: none) */
 	unsigned compact_retry_s;   /* and the next one waits this long */
 	uint64_t mark_seq;	    /* the sequence in the last mark written */
@@ -82,7 +80,6 @@ int iw_cdr_spool_mark_write(struct iw_cdr_spool *sp, uint64_t off, uint64_t seq)
 /* iw_cdr_spool_job.c */
 uint64_t iw_cdr_spool_mono_ns(void);
 void iw_cdr_spool_job_put(struct spool_job *j);
-int iw_cdr_spool_dir_sync(const char *dir, int (*datasync)(int fd));
 /* a finished sync's outcome taken in */
 void iw_cdr_spool_job_reap(struct iw_cdr_spool *sp);
 /* a sync started (mark, records, the directory after a rename); -EBUSY

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <talloc.h>
 
 #include "core/log.h"
+#include "interwork/iw_cdr.h"
 #include "interwork/iw_cdr_spool_int.h"
 
 /* --- the sync off the signalling thread --- */
@@ -35,20 +35,8 @@ void iw_cdr_spool_job_put(struct spool_job *j)
 		return;
 	if (j->tmp_fd >= 0)
 		close(j->tmp_fd);
-	free(j->dir);
+	free(j->dir_of);
 	free(j);
-}
-
-int iw_cdr_spool_dir_sync(const char *dir, int (*datasync)(int fd))
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-
-	if (dfd < 0)
-		return -1;
-	if (datasync(dfd) < 0)
-		rc = -1;
-	close(dfd);
-	return rc;
 }
 
 static int copy_range(int from_fd, int to_fd, uint64_t from, uint64_t to, atomic_bool *cancel)
@@ -96,7 +84,7 @@ static void *job_main(void *arg)
 		j->err = errno ? errno : EIO;
 	if (j->datasync(j->fd) < 0 && !j->err)
 		j->err = errno ? errno : EIO;
-	if (j->dir && iw_cdr_spool_dir_sync(j->dir, j->datasync) < 0 && !j->err)
+	if (j->dir_of && iw_cdr_dir_sync(j->dir_of, j->datasync) < 0 && !j->err)
 		j->err = errno ? errno : EIO;
 	close(j->fd);
 	close(j->done_fd);
@@ -148,8 +136,9 @@ void iw_cdr_spool_job_reap(struct iw_cdr_spool *sp)
 		sp->st.syncs++;
 		if (j->seq > sp->synced_seq)
 			sp->synced_seq = j->seq;
-		/* a rename after the directory's sync began is not covered */
-		if (j->dir && j->renames == sp->renames)
+		/* no rename can come while it runs (a compaction and a sync
+		 * never run together) */
+		if (j->dir_of)
 			sp->dir_unsynced = false;
 	}
 	sp->job = NULL;
@@ -191,13 +180,8 @@ int iw_cdr_spool_job_start(struct iw_cdr_spool *sp)
 	j->seq = sp->mark_seq;
 	j->datasync = iw_cdr_spool_datasync;
 	j->tmp_fd = -1;
-	if (sp->dir_unsynced) {
-		char *dup = strdup(sp->path);
-
-		j->dir = dup ? strdup(dirname(dup)) : NULL;
-		j->renames = sp->renames;
-		free(dup);
-	}
+	if (sp->dir_unsynced)
+		j->dir_of = strdup(sp->path);
 	atomic_init(&j->refs, 2);
 	atomic_init(&j->done, false);
 	atomic_init(&j->cancel, false);
@@ -248,8 +232,8 @@ static void compact_failed(struct iw_cdr_spool *sp, int e, const char *detail)
  * drained (the cut does better); else what was appended meanwhile is
  * copied after it, the new file renamed over the old and taken over, the
  * mark written for it. No sync here: the next syncs (mark, records,
- * directory; each with the directory until one that began after the last
- * rename is done) make it durable. Until then a power loss leaves either
+ * directory; each with the directory until one is done: none can run
+ * beside the rename) make it durable. Until then a power loss leaves either
  * name with either mark: recovery replays from an earlier record, or all,
  * never past one not committed (the old file with the new mark's offset:
  * an earlier record, a record's offset in the new file being its old one
@@ -296,7 +280,6 @@ void iw_cdr_spool_compact_reap(struct iw_cdr_spool *sp)
 	sp->st.bytes = sp->size;
 	sp->st.compactions++;
 	sp->dir_unsynced = true;
-	sp->renames++;
 	if (sp->compact_failed_ns)
 		LOGP(DCDR, LOGL_NOTICE, "CDR spool %s: compacted again\n", sp->path);
 	sp->compact_failed_ns = 0;

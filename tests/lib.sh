@@ -74,7 +74,10 @@ start_bg() {
 # A sipp UAS (scenario uas*, or -sn uas; or the sip-ua peer with --uas and
 # --listen udp:ADDR:PORT) is waited for until its port is open: tandem fails a request at the second ICMP port unreachable (its
 # retransmission, T1 later), and a loaded machine took longer than that to
-# start sipp before a call was sent to it.
+# start sipp before a call was sent to it. So is an RTP peer (rtp-peer
+# --local ADDR:PORT, run in this namespace: the command itself, or under
+# nice/timeout): what tandem sends it before it binds is lost (media_200
+# counted a span's first packets as missing).
 _sipp_uas_listens() {
 	local a prev='' port='' uas='' sipp='' tcp=''
 	for a; do
@@ -89,9 +92,30 @@ _sipp_uas_listens() {
 		case "$a" in */sip-ua) sipp=1 ;; --uas) uas=1 ;; esac
 		prev=$a
 	done
+	_rtp_peer_listens "$@"
 	# (over TCP and TLS a connection refused fails at once anyway)
 	[ -n "$sipp" ] && [ -n "$uas" ] && [ -n "$port" ] && [ -z "$tcp" ] || return 0
 	wait_udp "$port"
+	return 0
+}
+
+_rtp_peer_listens() {
+	local a prev='' port=''
+	# the command word, past the wrappers that run it here
+	while :; do
+		case "${1:-}" in
+		nice | timeout | taskset) shift ;;
+		-n | -c) shift 2 || return 0 ;;
+		-* | [0-9]*) shift ;;
+		*) break ;;
+		esac
+	done
+	case "${1:-}" in */rtp-peer) ;; *) return 0 ;; esac
+	for a; do
+		[ "$prev" = --local ] && port=${a##*:}
+		prev=$a
+	done
+	[ -n "$port" ] && wait_udp "$port"
 	return 0
 }
 
@@ -304,7 +328,17 @@ switch_start() {
 	SW_PID=$BG_PID
 	exec 3>"$TMPD/sw.in"
 }
-sw() { echo "$*" >&3; }
+# sw CMD: a command to the switch on fd 3; sw_to FD CMD: on FD. A switch
+# gone (its --timeout ran out, or it died) is a FAIL by name: before, the
+# write's SIGPIPE killed the script (exit 141, no FAIL line: loaded run 39,
+# sip_trunk_dns past its switch's 160 s)
+sw_to() {
+	local fd=$1
+	shift
+	(echo "$*" >&"$fd") 2>/dev/null ||
+		fail "it:peer-command-not-delivered ('$*' on fd $fd: the switch or PBX reading it has exited)"
+}
+sw() { sw_to 3 "$@"; }
 # on_iam NUMBER: the switch's next commands wait for the IAM of a call to
 # NUMBER, and `last` in them is that call's CIC: the switch acts the moment
 # the IAM comes, not after this script has seen it (a loaded machine's

@@ -79,7 +79,6 @@ mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
 	--dpc 2 --cics 1-4092 --timeout 240 --auto-answer --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
-sw() { echo "$*" >&3; }
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/t.cfg"
 wait_tcp $VTY 100 || { fail "it:capacity:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 pass "it:capacity:tandemd-up"

@@ -86,7 +86,6 @@ start_td() {
 	wait_ev "$out" "EV GRS cic=1( |$)" 100 || fail "it:iw-ops:link-up-$1"
 	sleep 0.3
 }
-sw() { echo "$*" >&3; }
 metrics() { curl -s --max-time 5 "http://127.0.0.1:$MET/metrics"; }
 # metric NAME{LABELS} VALUE: the scrape has exactly that sample
 metric() { metrics | grep -qxF "$1 $2"; }

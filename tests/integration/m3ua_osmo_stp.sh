@@ -276,7 +276,7 @@ if [ -x "$BUILD/peers/isup-switch" ] && command -v sipp >/dev/null; then
 	start_bg "$TMPD/sw.out" "$BUILD/peers/isup-switch" --asp-sctp "127.0.0.1:$STP" \
 		--asp-local 127.0.0.3 --variant itu --opc 1 --dpc 2 --rc 8 --cics 1-31 --timeout 240 \
 		--script "$TMPD/sw.in"
-	sw() { echo "$*" >&4; }
+	sw() { sw_to 4 "$@"; }
 	sw "wait-link 60"
 	check "it:osmo-stp:libss7-asp-active (ASPUP/ASPAC over SCTP)" wait_in "$TMPD/sw.out" "EV ASP_ACTIVE" 300
 	check "it:osmo-stp:libss7-link-up" wait_in "$TMPD/sw.out" "EV LINK_UP" 300

@@ -87,7 +87,7 @@ exec 4<>"$TMPD/sw.in"
 start_bg "$TMPD/sw.out" "$PBX" --local 127.0.0.1:$R1 --remote 127.0.0.1:$L1 --t1 --network \
 	--switch ni2 --seconds 240 --input "$TMPD/sw.in"
 pbx() { echo "$*" >&3; }
-sw() { echo "$*" >&4; }
+sw() { sw_to 4 "$@"; }
 # "show pri spans", the block of span N (default 0)
 show() { vty $VTY "show pri spans" | awk -v s="${1:-0}:" '/^span / { p = ($2 == s) } p'; }
 shows() { show | grep -q "$1"; }

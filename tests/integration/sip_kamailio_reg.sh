@@ -222,7 +222,6 @@ else
 fi
 
 # --- kamailio as redirect server for ISUP -> SIP calls
-sw() { echo "$*" >&3; }
 start_bg "$TMPD/uas.out" timeout 60 sipp -sn uas -i 127.0.0.1 -p $UAS -m 2 -nostdin \
 	-trace_msg -message_file "$TMPD/uas.msg"
 wait_udp $UAS 50

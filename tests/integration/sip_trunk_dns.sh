@@ -182,7 +182,6 @@ mkfifo "$TMPD/sw.in"
 start_bg "$out" "$BUILD/peers/isup-switch" --listen "127.0.0.1:$M3UA" --variant itu --opc 1 \
 	--dpc 2 --cics 1-31 --timeout 160 --script "$TMPD/sw.in"
 exec 3>"$TMPD/sw.in"
-sw() { echo "$*" >&3; }
 start_bg "$TMPD/td.log" "$TANDEMD" -c "$TMPD/t.cfg"
 wait_tcp $VTY 50 || { fail "it:sip-trunk-dns:tandemd-start"; cat "$TMPD/td.log"; exit 1; }
 sw "wait-link 10"

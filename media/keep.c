@@ -8,7 +8,15 @@
  * comes to them is counted and dropped; and a later channel of the same
  * worker takes them over once they have rested (media_cfg.keep_rest_ms:
  * the far end of the last call may still send for a moment after the BYE).
- * Unused ones are closed after media_cfg.keep_idle_ms.
+ * Unused ones are closed after media_cfg.keep_idle_ms. A source that sent
+ * to a pair while it was kept (the last call's far end, still sending) is
+ * never latched by the channel that takes it over (rtp-latch).
+ *
+ * Kept pairs hold their ports, so with every port in use or kept a new
+ * channel takes a kept pair that has not rested, its worker's or, when
+ * the channel may go to any worker, another's; a channel pinned to a
+ * worker (a span's) that finds none fails, and the other workers' oldest
+ * pairs are closed for the next one. The same when no descriptor is left.
  *
  * Two rings of the same pairs in the same order: the worker's (the
  * sockets) and the signalling side's (the ports, when each was kept, and
@@ -18,8 +26,12 @@
  * kept set, CMD_KEEP_DROP), in command order, so the worker's head is the
  * pair the command names. The worker's ring holds all the signalling
  * side's and those whose FREED is on the way: it is never shorter, and the
- * worker refuses to keep more than chans_per_worker, so neither overflows. */
+ * worker refuses to keep more than chans_per_worker, so neither overflows.
+ * The worker keeps a pair only with room in its event queue for the FREED
+ * (a lost one would put the rings out of step for good). */
 #include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <osmocom/core/logging.h>
@@ -30,38 +42,92 @@
 
 /* --- worker side --- */
 
+static void src_note(struct media_src *s, const struct sockaddr *from)
+{
+	if (from->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)from;
+
+		s->family = AF_INET;
+		s->port = a->sin_port;
+		memcpy(s->addr, &a->sin_addr, 4);
+	} else if (from->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)from;
+
+		s->family = AF_INET6;
+		s->port = a->sin6_port;
+		memcpy(s->addr, &a->sin6_addr, 16);
+	}
+}
+
+static void keep_rx_which(struct media_keep_socks *k, unsigned which, const struct sockaddr *from,
+			  socklen_t fromlen)
+{
+	if (fromlen >= sizeof(struct sockaddr_in))
+		src_note(&k->stale[which], from);
+	atomic_fetch_add_explicit(&k->w->keep_rx, 1, memory_order_relaxed);
+}
+
 static void keep_rx(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
 		    socklen_t fromlen)
 {
-	struct media_worker *w = priv;
-
 	(void)data;
 	(void)len;
-	(void)from;
-	(void)fromlen;
-	atomic_fetch_add_explicit(&w->keep_rx, 1, memory_order_relaxed);
+	keep_rx_which(priv, 0, from, fromlen);
 }
 
+static void keep_rx_rtcp(void *priv, const uint8_t *data, size_t len, const struct sockaddr *from,
+			 socklen_t fromlen)
+{
+	(void)data;
+	(void)len;
+	keep_rx_which(priv, 1, from, fromlen);
+}
+
+bool media_keep_stale(const struct media_chan *c, bool rtcp, const struct sockaddr *from)
+{
+	const struct media_src *s = rtcp ? &c->stale[1] : &c->stale[0];
+
+	if (!s->family || s->family != from->sa_family)
+		return false;
+	if (from->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)from;
+
+		return a->sin_port == s->port && !memcmp(&a->sin_addr, s->addr, 4);
+	}
+	{
+		const struct sockaddr_in6 *a = (const void *)from;
+
+		return a->sin6_port == s->port && !memcmp(&a->sin6_addr, s->addr, 16);
+	}
+}
+
+/* Keep only with room for the FREED that says so: a FREED lost to a full
+ * event queue would leave the signalling side's ring one pair short, and
+ * every later take-over would name the wrong pair. */
 bool media_keep_park(struct media_worker *w, struct media_chan *c)
 {
 	struct media_keep_ring *r = &w->keep;
 	struct media_keep_socks *k;
 
-	if (w->e->cfg.keep_off || !c->in_use || !c->rtp || r->n >= r->cap)
+	if (w->e->cfg.keep_off || !c->in_use || !c->rtp || r->n >= r->cap ||
+	    spsc_count(w->evq) >= spsc_capacity(w->evq))
 		return false;
 	k = &r->s[(r->head + r->n++) % r->cap];
 	k->port = c->port;
 	k->rtp = c->rtp;
 	k->rtcp = c->rtcp;
-	loop_udp_set_cb(c->rtp, keep_rx, w);
+	k->w = w;
+	memset(k->stale, 0, sizeof(k->stale));
+	loop_udp_set_cb(c->rtp, keep_rx, k);
 	if (c->rtcp)
-		loop_udp_set_cb(c->rtcp, keep_rx, w);
+		loop_udp_set_cb(c->rtcp, keep_rx_rtcp, k);
 	c->rtp = c->rtcp = NULL;
 	return true;
 }
 
 /* The head pair, which the command names by port: it cannot be another
- * (see above); if it were, both are closed and the channel has none. */
+ * (see above); if it were, that pair is closed and the command's channel
+ * gets none (logged). */
 static int keep_pop(struct media_worker *w, uint32_t port, struct media_keep_socks *out)
 {
 	struct media_keep_ring *r = &w->keep;
@@ -82,7 +148,7 @@ static int keep_pop(struct media_worker *w, uint32_t port, struct media_keep_soc
 	return -EPROTO;
 }
 
-int media_keep_take(struct media_worker *w, uint32_t port, struct loop_udp **rtp,
+int media_keep_take(struct media_worker *w, uint32_t port, struct media_chan *c,
 		    struct loop_udp **rtcp)
 {
 	struct media_keep_socks k;
@@ -90,8 +156,9 @@ int media_keep_take(struct media_worker *w, uint32_t port, struct loop_udp **rtp
 
 	if (rc < 0)
 		return rc;
-	*rtp = k.rtp;
+	c->rtp = k.rtp;
 	*rtcp = k.rtcp;
+	memcpy(c->stale, k.stale, sizeof(c->stale));
 	return 0;
 }
 
@@ -236,4 +303,21 @@ void media_keep_timer_cb(void *priv)
 	}
 	if (more && e->running)
 		loop_timer_schedule(e->sig, &e->keep_timer, 1000000);
+}
+
+int media_keep_shed(struct media_engine *e, unsigned wi)
+{
+	return e->w[wi].kmirror.n ? drop_head(e, wi) : -ENOENT;
+}
+
+void media_keep_reset(struct media_engine *e)
+{
+	for (unsigned i = 0; i < e->nw; i++) {
+		struct media_keep_mirror *m = &e->w[i].kmirror;
+
+		while (m->n) {
+			port_free(e, m->s[m->head].port);
+			mirror_pop(m);
+		}
+	}
 }

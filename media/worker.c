@@ -146,7 +146,9 @@ static bool chan_admit(struct media_chan *c, const struct sockaddr *from, sockle
 		return true;
 	}
 	if (!c->cfg.latch || *locked || loop_now_ns() >= c->latch_until_ns ||
-	    fromlen > sizeof(*want) || (from->sa_family != AF_INET && from->sa_family != AF_INET6))
+	    fromlen > sizeof(*want) ||
+	    (from->sa_family != AF_INET && from->sa_family != AF_INET6) ||
+	    media_keep_stale(c, rtcp, from))
 		return false;
 	memcpy(want, from, fromlen);
 	if (rtcp) {
@@ -347,7 +349,7 @@ static void chan_take_kept(struct media_chan *c, const struct media_cmd *cmd)
 {
 	struct loop_udp *rtcp = NULL;
 
-	if (media_keep_take(c->w, cmd->port, &c->rtp, &rtcp) < 0) {
+	if (media_keep_take(c->w, cmd->port, c, &rtcp) < 0) {
 		c->rtp = NULL;
 		return;
 	}
@@ -387,8 +389,9 @@ static void worker_cmd(void *priv)
 				close(cmd.fd_rtp);
 			if (cmd.fd_rtcp >= 0 && (!c->rtp || c->mux || c->rtcp))
 				close(cmd.fd_rtcp); /* (no channel, or cannot be) */
-			else if (cmd.fd_rtcp >= 0)
-				c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c);
+			else if (cmd.fd_rtcp >= 0 &&
+				 !(c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c)))
+				close(cmd.fd_rtcp);
 			c->last_rx_ns = loop_now_ns();
 			c->in_use = c->rtp && (c->rtcp || c->mux);
 			if (c->in_use) {
@@ -1277,6 +1280,7 @@ void media_engine_stop(struct media_engine *e)
 		loop_xdp_close(e->xdp);
 		e->xdp = NULL;
 	}
+	media_keep_reset(e); /* (the workers closed them) */
 	e->running = false;
 	loop_wake_free(e->ev_wake);
 	e->ev_wake = NULL;
@@ -1364,6 +1368,8 @@ static int chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		if (e->ports_used[p / 8] & (1u << (p % 8)))
 			continue;
 		cmd.fd_rtp = media_bind_pair(e, p, false);
+		if (cmd.fd_rtp == -EMFILE || cmd.fd_rtp == -ENFILE)
+			break; /* no descriptor: no port will bind */
 		if (cmd.fd_rtp < 0)
 			continue;
 		cmd.fd_rtcp = mux ? -1 : media_bind_pair(e, p, true);
@@ -1385,13 +1391,24 @@ static int chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		chan_allocated(e, wi, p, id, local_rtp);
 		return 0;
 	}
-	/* every port is in use or kept: a kept one that has not rested */
+	/* every port is in use or kept (or no descriptor is left): a kept
+	 * pair that has not rested, this worker's or, for a channel that may
+	 * go to any, another's; else the other workers' oldest are closed for
+	 * the next channel */
 	rc = media_keep_alloc(e, wi, slot, mux, false, &kp);
+	for (unsigned i = 0; rc == -ENOENT && worker < 0 && i < e->nw; i++)
+		if (i != wi && media_slot_pool_peek(&e->slots[i], &slot) == 0 &&
+		    (rc = media_keep_alloc(e, i, slot, mux, false, &kp)) == 0)
+			wi = i;
 	if (rc == 0) {
 		chan_allocated(e, wi, kp, id, local_rtp);
 		return 0;
 	}
-	return rc == -ENOENT ? -EADDRINUSE : rc;
+	if (rc != -ENOENT)
+		return rc;
+	for (unsigned i = 0; i < e->nw; i++)
+		media_keep_shed(e, i);
+	return -EADDRINUSE;
 }
 
 int media_chan_alloc(struct media_engine *e, int worker, uint32_t *id,

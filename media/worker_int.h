@@ -64,6 +64,13 @@ struct media_cmd {
 
 struct media_worker;
 
+/* A source address in short (media/keep.c): what sent to a kept pair */
+struct media_src {
+	sa_family_t family; /* 0: none */
+	uint16_t port;	    /* network order */
+	uint8_t addr[16];
+};
+
 struct media_chan {
 	struct media_worker *w;
 	uint32_t id;
@@ -122,6 +129,9 @@ struct media_chan {
 	uint16_t sdp_rtcp_port;
 	uint64_t latch_until_ns;
 	bool rtp_locked, rtcp_locked;
+	/* a kept pair's: sources that sent to it before this channel took it
+	 * over (the last call's far end) are never latched (media/keep.c) */
+	struct media_src stale[2];
 	/* rtcp-mux (RFC 5761): RTCP on the RTP socket, c->rtcp closed */
 	bool mux;
 	/* copies for a trace or HEP (media/tap.c): MEDIA_TAP_* of this
@@ -166,6 +176,8 @@ struct media_dchan_frame {
 struct media_keep_socks {
 	struct loop_udp *rtp, *rtcp; /* rtcp NULL: the last call was muxed */
 	uint32_t port;
+	struct media_worker *w;
+	struct media_src stale[2]; /* the last sources of RTP and RTCP while kept */
 };
 struct media_keep_ring { /* the worker's */
 	struct media_keep_socks *s;
@@ -315,8 +327,10 @@ int media_bind_pair(const struct media_engine *e, uint32_t p, bool rtcp);
  * caller closes them); take over or close the oldest pair, which must be
  * port's; close all (stop) */
 bool media_keep_park(struct media_worker *w, struct media_chan *c);
-int media_keep_take(struct media_worker *w, uint32_t port, struct loop_udp **rtp,
+int media_keep_take(struct media_worker *w, uint32_t port, struct media_chan *c,
 		    struct loop_udp **rtcp);
+/* from is one of c's stale sources (of RTP, or of RTCP) */
+bool media_keep_stale(const struct media_chan *c, bool rtcp, const struct sockaddr *from);
 void media_keep_drop(struct media_worker *w, uint32_t port);
 void media_keep_close_all(struct media_worker *w);
 /* signalling side: the rings; a pair the worker kept (its FREED); a new
@@ -328,6 +342,11 @@ void media_keep_kept(struct media_engine *e, unsigned wi, uint32_t p, bool rtcp)
 int media_keep_alloc(struct media_engine *e, unsigned wi, uint32_t slot, bool mux, bool rested,
 		     uint32_t *port);
 void media_keep_timer_cb(void *priv);
+/* close worker wi's oldest kept pair (another worker ran out of ports or
+ * descriptors); 0 or -ENOENT / the queue's error */
+int media_keep_shed(struct media_engine *e, unsigned wi);
+/* after the stop: no pair is kept, their ports are free */
+void media_keep_reset(struct media_engine *e);
 
 /* media/tap.c: copy a packet of the channel when it is tapped (worker) */
 void chan_tap_copy(struct media_chan *c, unsigned kind, bool tx, const uint8_t *data, size_t len,

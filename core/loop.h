@@ -151,6 +151,10 @@ struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void 
 int loop_udp_send(struct loop_udp *u, const void *data, size_t len, const struct sockaddr *to,
 		  socklen_t tolen);
 int loop_udp_fd(const struct loop_udp *u);
+/* Hand the socket's datagrams to another callback from the next one on
+ * (a socket kept between owners: media/keep.c); an error callback
+ * (loop_udp_on_error) gets the new priv too. Call on the loop's thread. */
+void loop_udp_set_cb(struct loop_udp *u, loop_udp_rx_cb cb, void *priv);
 /* Count the datagrams the kernel drops on this socket (receive queue full):
  * SO_RXQ_OVFL gives the socket's drop counter with each datagram received
  * after a drop, added to loop_stats.udp_kernel_drops as they are read. A

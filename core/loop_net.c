@@ -719,6 +719,12 @@ int loop_udp_fd(const struct loop_udp *u)
 	return u->fd;
 }
 
+void loop_udp_set_cb(struct loop_udp *u, loop_udp_rx_cb cb, void *priv)
+{
+	u->cb = cb;
+	u->priv = priv;
+}
+
 int loop_udp_local(const struct loop_udp *u, struct sockaddr_storage *ss)
 {
 	socklen_t len = sizeof(*ss);

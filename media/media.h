@@ -40,7 +40,17 @@ struct media_cfg {
 	const char *xdp_if;
 	unsigned xdp_queues;
 	unsigned xdp_mode, xdp_zc; /* enum loop_xdp_mode, enum loop_xdp_zc */
+	/* A freed channel's RTP/RTCP sockets stay bound and receiving (what
+	 * comes is counted and dropped); a later channel of the same worker
+	 * takes them once they rested keep_rest_ms (0: MEDIA_KEEP_REST_MS),
+	 * rather than socket+bind per call and close+cancel after; closed
+	 * when unused for keep_idle_ms (0: MEDIA_KEEP_IDLE_MS). keep_off:
+	 * none kept (media/keep.c). */
+	bool keep_off;
+	unsigned keep_rest_ms, keep_idle_ms;
 };
+#define MEDIA_KEEP_REST_MS 4000
+#define MEDIA_KEEP_IDLE_MS 30000
 
 enum media_mode {
 	MEDIA_MODE_IDLE,     /* receive and count, send nothing */
@@ -143,8 +153,11 @@ struct media_event {
 	enum media_event_type type;
 	uint32_t chan;
 	struct media_chan_stats stats;
-	char digit;	   /* MEDIA_EV_DTMF */
-	bool from_rtp;	   /* MEDIA_EV_DTMF: RFC 4733 from RTP (else detected on TDM) */
+	char digit;    /* MEDIA_EV_DTMF */
+	bool from_rtp; /* MEDIA_EV_DTMF: RFC 4733 from RTP (else detected on TDM) */
+	/* MEDIA_EV_FREED: the worker kept the sockets for another channel
+	 * (media_cfg.keep_off), with the RTCP one (in what was padding) */
+	bool kept, kept_rtcp;
 	uint32_t duration; /* MEDIA_EV_DTMF: samples */
 };
 
@@ -194,6 +207,10 @@ struct media_worker_stats {
 	bool xdp;
 	const char *path;
 	uint64_t xsk_rx, xsk_tx, xsk_kernel_tx, xsk_drops, xsk_bad, xsk_no_room;
+	/* sockets kept between calls: pairs kept now, taken over by a new
+	 * channel, closed unused; datagrams that came to kept ones */
+	unsigned keep_now;
+	uint64_t keep_reused, keep_closed, keep_rx;
 };
 int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 			      struct media_worker_stats *out);

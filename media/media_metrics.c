@@ -46,6 +46,10 @@ static void collect(struct tandem_metrics_out *o, void *priv)
 	EACH("tandem_media_overloads_total", "counter", "Times the worker became overloaded",
 	     s->overloads);
 	EACH("tandem_media_overloaded", "gauge", "1 while the worker is overloaded", s->overloaded);
+	EACH("tandem_media_kept_socket_pairs", "gauge",
+	     "RTP/RTCP socket pairs kept bound between calls", s->keep_now);
+	EACH("tandem_media_kept_pairs_taken_total", "counter",
+	     "Channels that took over a kept socket pair (no socket and bind)", s->keep_reused);
 	EACH("tandem_media_tick_late_max_seconds", "gauge",
 	     "Worst lateness of the worker's 20 ms tick in the last second",
 	     s->late_max_ms / 1000.0);

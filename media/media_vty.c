@@ -117,6 +117,32 @@ DEFUN(cfg_media_timeout, cfg_media_timeout_cmd, "rtp-timeout <0-3600000>",
 	return CMD_SUCCESS;
 }
 
+/* Sockets kept between calls (media/keep.c); applies at start-up. */
+DEFUN(cfg_media_keep, cfg_media_keep_cmd, "rtp-socket-keep rest <1-600000> idle <1-3600000>",
+      "Keep a freed channel's RTP/RTCP sockets bound for a later channel\n"
+      "How long a kept pair rests before a new channel takes it\nMilliseconds\n"
+      "Close a kept pair unused for this long\nMilliseconds\n")
+{
+	unsigned rest = (unsigned)atoi(argv[0]), idle = (unsigned)atoi(argv[1]);
+
+	if (idle < rest) {
+		vty_out(vty, "%% idle (%u ms) must not be shorter than rest (%u ms)%s", idle, rest,
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	media_vty_cfg.keep_off = false;
+	media_vty_cfg.keep_rest_ms = rest;
+	media_vty_cfg.keep_idle_ms = idle;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_media_no_keep, cfg_media_no_keep_cmd, "no rtp-socket-keep",
+      NO_STR "Close a freed channel's sockets at once (socket and bind per call)\n")
+{
+	media_vty_cfg.keep_off = true;
+	return CMD_SUCCESS;
+}
+
 /* AF_XDP for the media of this interface's addresses (core/xdp.h); the
  * socket path stays the fallback. Applies at start-up. */
 static const char *const xdp_mode_names[] = {"auto", "native", "generic"};
@@ -326,6 +352,15 @@ static int config_write_media(struct vty *vty)
 	vty_out(vty, " rtp-port-range %u %u%s", media_vty_cfg.rtp_port_min,
 		media_vty_cfg.rtp_port_max, VTY_NEWLINE);
 	vty_out(vty, " rtp-timeout %u%s", media_vty_cfg.rtp_timeout_ms, VTY_NEWLINE);
+	if (media_vty_cfg.keep_off)
+		vty_out(vty, " no rtp-socket-keep%s", VTY_NEWLINE);
+	else
+		vty_out(vty, " rtp-socket-keep rest %u idle %u%s",
+			media_vty_cfg.keep_rest_ms ? media_vty_cfg.keep_rest_ms
+						   : MEDIA_KEEP_REST_MS,
+			media_vty_cfg.keep_idle_ms ? media_vty_cfg.keep_idle_ms
+						   : MEDIA_KEEP_IDLE_MS,
+			VTY_NEWLINE);
 	if (media_vty_cfg.realtime)
 		vty_out(vty, " worker-priority realtime %u%s", media_vty_cfg.realtime, VTY_NEWLINE);
 	else
@@ -503,6 +538,11 @@ DEFUN(show_media, show_media_cmd, "show media",
 			s.send_refused, s.late_max_ms, s.overloads, s.frees_deferred,
 			s.frees_waiting, VTY_NEWLINE);
 		vty_out(vty, "worker %u: path %s%s", i, s.path ? s.path : "sockets", VTY_NEWLINE);
+		vty_out(vty,
+			"worker %u: socket pairs kept %u, taken over %" PRIu64
+			" (set-ups without socket+bind), closed unused %" PRIu64
+			", datagrams to kept ones %" PRIu64 "%s",
+			i, s.keep_now, s.keep_reused, s.keep_closed, s.keep_rx, VTY_NEWLINE);
 		if (s.xdp)
 			vty_out(vty,
 				"worker %u: xsk rx %" PRIu64 " tx %" PRIu64
@@ -536,6 +576,8 @@ void media_vty_init(void)
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_addr_count_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_range_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_timeout_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_keep_cmd);
+	install_element(TANDEM_MEDIA_NODE, &cfg_media_no_keep_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_span_pri_cmd);
 	install_element(TANDEM_MEDIA_NODE, &cfg_media_prio_cmd);

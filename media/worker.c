@@ -146,7 +146,9 @@ static bool chan_admit(struct media_chan *c, const struct sockaddr *from, sockle
 		return true;
 	}
 	if (!c->cfg.latch || *locked || loop_now_ns() >= c->latch_until_ns ||
-	    fromlen > sizeof(*want) || (from->sa_family != AF_INET && from->sa_family != AF_INET6))
+	    fromlen > sizeof(*want) ||
+	    (from->sa_family != AF_INET && from->sa_family != AF_INET6) ||
+	    media_keep_stale(c, rtcp, from))
 		return false;
 	memcpy(want, from, fromlen);
 	if (rtcp) {
@@ -269,10 +271,11 @@ static void chan_release(struct media_chan *c)
 	if (!c->in_use)
 		return;
 	chan_tdm_release(c);
-	loop_udp_close(c->rtp);
+	if (c->rtp) /* (kept: media_keep_park took them) */
+		loop_udp_close(c->rtp);
 	if (c->rtcp)
 		loop_udp_close(c->rtcp);
-	c->rtcp = NULL;
+	c->rtp = c->rtcp = NULL;
 	c->in_use = false;
 	{
 		struct media_worker *w = c->w;
@@ -339,6 +342,26 @@ static void chan_mux_on(struct media_chan *c)
 		c->tap_local[1] = c->tap_local[0];
 }
 
+/* CMD_CREATE on the worker's oldest kept pair (media/keep.c); an RTCP
+ * socket it no longer has comes as fd_rtcp, one a muxed call does not
+ * want is closed. */
+static void chan_take_kept(struct media_chan *c, const struct media_cmd *cmd)
+{
+	struct loop_udp *rtcp = NULL;
+
+	if (media_keep_take(c->w, cmd->port, c, &rtcp) < 0) {
+		c->rtp = NULL;
+		return;
+	}
+	loop_udp_set_cb(c->rtp, rtp_rx, c);
+	if (rtcp && c->mux) {
+		loop_udp_close(rtcp);
+	} else if (rtcp) {
+		c->rtcp = rtcp;
+		loop_udp_set_cb(rtcp, rtcp_rx, c);
+	}
+}
+
 static void worker_cmd(void *priv)
 {
 	struct media_worker *w = priv;
@@ -357,25 +380,38 @@ static void worker_cmd(void *priv)
 			memset(c, 0, sizeof(*c));
 			c->w = w;
 			c->id = ev.chan;
-			c->rtp = loop_udp_adopt(w->loop, cmd.fd_rtp, rtp_rx, c);
+			c->port = cmd.port;
 			/* no RTCP socket: muxed from the start */
-			c->mux = cmd.fd_rtcp < 0;
-			if (!c->mux)
-				c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c);
+			c->mux = cmd.mux;
+			if (cmd.kept)
+				chan_take_kept(c, &cmd);
+			else if (!(c->rtp = loop_udp_adopt(w->loop, cmd.fd_rtp, rtp_rx, c)))
+				close(cmd.fd_rtp);
+			if (cmd.fd_rtcp >= 0 && (!c->rtp || c->mux || c->rtcp))
+				close(cmd.fd_rtcp); /* (no channel, or cannot be) */
+			else if (cmd.fd_rtcp >= 0 &&
+				 !(c->rtcp = loop_udp_adopt(w->loop, cmd.fd_rtcp, rtcp_rx, c)))
+				close(cmd.fd_rtcp);
 			c->last_rx_ns = loop_now_ns();
 			c->in_use = c->rtp && (c->rtcp || c->mux);
 			if (c->in_use) {
-				/* the health check's kernel drops (worker_health) */
-				loop_udp_count_drops(c->rtp);
-				if (c->rtcp)
+				/* the health check's kernel drops (worker_health);
+				 * a kept socket asked already */
+				if (!cmd.kept)
+					loop_udp_count_drops(c->rtp);
+				if (c->rtcp && (!cmd.kept || cmd.fd_rtcp >= 0))
 					loop_udp_count_drops(c->rtcp);
 				c->live_idx = w->n_live;
 				w->live_slots[w->n_live++] = cmd.slot;
 			}
-			if (!c->in_use)
+			if (!c->in_use) {
 				LOGP(DMEDIA, LOGL_ERROR,
 				     "worker %u: channel %u: cannot adopt sockets\n", w->idx,
 				     cmd.slot);
+				if (c->rtp)
+					loop_udp_close(c->rtp);
+				c->rtp = NULL;
+			}
 			break;
 		case CMD_MODIFY:
 			if (!c || !c->in_use)
@@ -416,8 +452,11 @@ static void worker_cmd(void *priv)
 			if (c) {
 				/* the call's end figures, before the canceller and
 				 * the jitter buffer go */
-				if (c->in_use)
+				if (c->in_use) {
 					chan_fill_stats(c, &c->st);
+					ev.kept_rtcp = c->rtcp != NULL;
+					ev.kept = media_keep_park(w, c);
+				}
 				chan_release(c);
 				ev.type = MEDIA_EV_FREED;
 				ev.stats = c->st;
@@ -457,9 +496,13 @@ static void worker_cmd(void *priv)
 		case CMD_STOP:
 			for (unsigned i = 0; i < w->e->cfg.chans_per_worker; i++)
 				chan_release(&w->chans[i]);
+			media_keep_close_all(w);
 			for (unsigned i = 0; i < MEDIA_MAX_SPANS; i++)
 				span_destroy(w->spans[i]);
 			loop_stop(w->loop);
+			break;
+		case CMD_KEEP_DROP:
+			media_keep_drop(w, cmd.port);
 			break;
 		}
 	}
@@ -714,8 +757,6 @@ out:
 
 /* --- signalling side --- */
 
-static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd);
-
 /* Send the frees that waited for room, in order; false when the queue
  * filled again (the rest wait on) */
 static bool frees_flush(struct media_engine *e)
@@ -729,7 +770,7 @@ static bool frees_flush(struct media_engine *e)
 		while (k < w->n_free_later) {
 			struct media_cmd cmd = {.op = CMD_FREE, .slot = w->free_later[k]};
 
-			if (cmd_send(e, i, &cmd) < 0)
+			if (media_cmd_send(e, i, &cmd) < 0)
 				break;
 			k++;
 		}
@@ -771,13 +812,18 @@ static void engine_events(void *priv)
 			unsigned slot = ev.chan & 0xffffff;
 
 			/* a FREED for a slot that is not handed out (twice, or
-			 * never) gives nothing back */
-			if (ev.type == MEDIA_EV_FREED &&
-			    media_slot_pool_put(&e->slots[i], slot) == 0) {
+			 * never) gives nothing back; sockets the worker kept
+			 * are in its ring whatever the slot (media/keep.c) */
+			if (ev.type == MEDIA_EV_FREED) {
 				unsigned p = e->slot_port[i][slot];
+				bool back = media_slot_pool_put(&e->slots[i], slot) == 0;
 
-				e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
-				w->live--;
+				if (ev.kept)
+					media_keep_kept(e, i, p, ev.kept_rtcp);
+				else if (back)
+					e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
+				if (back)
+					w->live--;
 			}
 			e->cb(e->priv, &ev);
 		}
@@ -839,8 +885,10 @@ static size_t chans_trim(struct media_worker *w)
 static int engine_destructor(struct media_engine *e)
 {
 	media_engine_stop(e);
-	if (e->sig)
+	if (e->sig) {
 		loop_timer_cancel(e->sig, &e->free_retry);
+		loop_timer_cancel(e->sig, &e->keep_timer);
+	}
 	for (unsigned i = 0; e->w && i < e->nw; i++) {
 		if (e->w[i].chans)
 			munmap(e->w[i].chans, chans_bytes(e));
@@ -885,6 +933,7 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 	}
 	e->sig = sig_loop;
 	loop_timer_init(&e->free_retry, free_retry_cb, e);
+	loop_timer_init(&e->keep_timer, media_keep_timer_cb, e);
 	e->cb = cb;
 	e->priv = priv;
 	e->nw = e->cfg.workers;
@@ -922,7 +971,8 @@ struct media_engine *media_engine_alloc(void *ctx, struct loop *sig_loop,
 		e->slot_port[i] = talloc_zero_array(e, uint32_t, e->cfg.chans_per_worker);
 		if (!w->cmdq || !w->evq || !w->chans || !w->live_slots || !w->free_later ||
 		    !w->ctx || !e->slot_port[i] ||
-		    media_slot_pool_init(e, &e->slots[i], e->cfg.chans_per_worker) < 0)
+		    media_slot_pool_init(e, &e->slots[i], e->cfg.chans_per_worker) < 0 ||
+		    media_keep_init(e, w) < 0)
 			goto fail;
 	}
 	talloc_set_destructor(e, engine_destructor);
@@ -973,6 +1023,10 @@ int media_engine_worker_stats(struct media_engine *e, unsigned worker,
 	out->xsk_drops = atomic_load_explicit(&w->xsk_drops, memory_order_relaxed);
 	out->xsk_bad = atomic_load_explicit(&w->xsk_bad, memory_order_relaxed);
 	out->xsk_no_room = atomic_load_explicit(&w->xsk_no_room, memory_order_relaxed);
+	out->keep_now = w->kmirror.n;
+	out->keep_reused = w->keep_reused;
+	out->keep_closed = w->keep_closed;
+	out->keep_rx = atomic_load_explicit(&w->keep_rx, memory_order_relaxed);
 	return 0;
 }
 
@@ -1111,7 +1165,7 @@ static int spans_start(struct media_engine *e)
 		}
 		cmd.span = *sc;
 		cmd.fd_rtp = fd;
-		if (cmd_send(e, (unsigned)sc->worker, &cmd) < 0) {
+		if (media_cmd_send(e, (unsigned)sc->worker, &cmd) < 0) {
 			close(fd);
 			return -EBUSY;
 		}
@@ -1180,7 +1234,7 @@ int media_engine_start(struct media_engine *e)
 	return 0;
 }
 
-static int cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd)
+int media_cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd)
 {
 	struct media_worker *w = &e->w[wi];
 
@@ -1206,9 +1260,10 @@ void media_engine_stop(struct media_engine *e)
 
 	if (!e->running)
 		return;
+	loop_timer_cancel(e->sig, &e->keep_timer);
 	for (unsigned i = 0; i < e->nw; i++) {
 		/* the queue may be full: keep trying, the worker drains it */
-		while (cmd_send(e, i, &cmd) == -EBUSY) {
+		while (media_cmd_send(e, i, &cmd) == -EBUSY) {
 			loop_wake_flush(e->sig);
 			usleep(1000);
 		}
@@ -1225,6 +1280,7 @@ void media_engine_stop(struct media_engine *e)
 		loop_xdp_close(e->xdp);
 		e->xdp = NULL;
 	}
+	media_keep_reset(e); /* (the workers closed them) */
 	e->running = false;
 	loop_wake_free(e->ev_wake);
 	e->ev_wake = NULL;
@@ -1248,12 +1304,43 @@ static int bind_udp(uint32_t addr, uint16_t port)
 	return fd;
 }
 
+static uint16_t pair_port(const struct media_engine *e, uint32_t p)
+{
+	return (uint16_t)(e->cfg.rtp_port_min + 2 * (p % e->nports));
+}
+
+int media_bind_pair(const struct media_engine *e, uint32_t p, bool rtcp)
+{
+	return bind_udp(e->addr0 + p / e->nports, (uint16_t)(pair_port(e, p) + rtcp));
+}
+
+/* The slot is the worker's and pair p the channel's; the caller's id and
+ * RTP address */
+static void chan_allocated(struct media_engine *e, unsigned wi, uint32_t p, uint32_t *id,
+			   struct sockaddr_storage *local_rtp)
+{
+	uint32_t slot;
+
+	media_slot_pool_get(&e->slots[wi], &slot);
+	e->slot_port[wi][slot] = p;
+	e->w[wi].live++;
+	*id = (wi << 24) | slot;
+	if (local_rtp) {
+		struct sockaddr_in *a = (struct sockaddr_in *)local_rtp;
+
+		memset(local_rtp, 0, sizeof(*local_rtp));
+		a->sin_family = AF_INET;
+		a->sin_port = htons(pair_port(e, p));
+		a->sin_addr.s_addr = htonl(e->addr0 + p / e->nports);
+	}
+}
+
 static int chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		      struct sockaddr_storage *local_rtp, bool mux)
 {
 	unsigned wi = 0;
-	uint32_t slot;
-	struct media_cmd cmd = {.op = CMD_CREATE};
+	uint32_t slot, kp;
+	struct media_cmd cmd = {.op = CMD_CREATE, .mux = mux};
 	int rc;
 
 	if (worker >= 0 && (unsigned)worker < e->nw) {
@@ -1266,24 +1353,33 @@ static int chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 	/* the slot is taken only once its port pair is bound and the worker has the command */
 	if (media_slot_pool_peek(&e->slots[wi], &slot) < 0)
 		return -ENOSPC;
+	/* a kept pair that rested (media/keep.c) */
+	rc = media_keep_alloc(e, wi, slot, mux, true, &kp);
+	if (rc == 0) {
+		chan_allocated(e, wi, kp, id, local_rtp);
+		return 0;
+	}
+	if (rc != -ENOENT)
+		return rc;
 	/* Next free even port whose pair binds (another process may hold it). */
 	for (unsigned tries = 0, n = e->nports * e->naddrs; tries < n; tries++) {
 		unsigned p = (e->port_next + tries) % n;
-		uint16_t port = (uint16_t)(e->cfg.rtp_port_min + 2 * (p % e->nports));
-		uint32_t addr = e->addr0 + p / e->nports;
 
 		if (e->ports_used[p / 8] & (1u << (p % 8)))
 			continue;
-		cmd.fd_rtp = bind_udp(addr, port);
+		cmd.fd_rtp = media_bind_pair(e, p, false);
+		if (cmd.fd_rtp == -EMFILE || cmd.fd_rtp == -ENFILE)
+			break; /* no descriptor: no port will bind */
 		if (cmd.fd_rtp < 0)
 			continue;
-		cmd.fd_rtcp = mux ? -1 : bind_udp(addr, (uint16_t)(port + 1));
+		cmd.fd_rtcp = mux ? -1 : media_bind_pair(e, p, true);
 		if (!mux && cmd.fd_rtcp < 0) {
 			close(cmd.fd_rtp);
 			continue;
 		}
 		cmd.slot = slot;
-		rc = cmd_send(e, wi, &cmd);
+		cmd.port = p;
+		rc = media_cmd_send(e, wi, &cmd);
 		if (rc < 0) {
 			close(cmd.fd_rtp);
 			if (cmd.fd_rtcp >= 0)
@@ -1292,20 +1388,26 @@ static int chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 		}
 		e->ports_used[p / 8] |= (uint8_t)(1u << (p % 8));
 		e->port_next = (p + 1) % n;
-		media_slot_pool_get(&e->slots[wi], &slot);
-		e->slot_port[wi][slot] = p;
-		e->w[wi].live++;
-		*id = (wi << 24) | slot;
-		if (local_rtp) {
-			struct sockaddr_in *a = (struct sockaddr_in *)local_rtp;
-
-			memset(local_rtp, 0, sizeof(*local_rtp));
-			a->sin_family = AF_INET;
-			a->sin_port = htons(port);
-			a->sin_addr.s_addr = htonl(addr);
-		}
+		chan_allocated(e, wi, p, id, local_rtp);
 		return 0;
 	}
+	/* every port is in use or kept (or no descriptor is left): a kept
+	 * pair that has not rested, this worker's or, for a channel that may
+	 * go to any, another's; else the other workers' oldest are closed for
+	 * the next channel */
+	rc = media_keep_alloc(e, wi, slot, mux, false, &kp);
+	for (unsigned i = 0; rc == -ENOENT && worker < 0 && i < e->nw; i++)
+		if (i != wi && media_slot_pool_peek(&e->slots[i], &slot) == 0 &&
+		    (rc = media_keep_alloc(e, i, slot, mux, false, &kp)) == 0)
+			wi = i;
+	if (rc == 0) {
+		chan_allocated(e, wi, kp, id, local_rtp);
+		return 0;
+	}
+	if (rc != -ENOENT)
+		return rc;
+	for (unsigned i = 0; i < e->nw; i++)
+		media_keep_shed(e, i);
 	return -EADDRINUSE;
 }
 
@@ -1328,7 +1430,7 @@ static int chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd)
 	if (wi >= e->nw || !media_slot_pool_used(&e->slots[wi], slot))
 		return -ENOENT;
 	cmd->slot = slot;
-	return cmd_send(e, wi, cmd);
+	return media_cmd_send(e, wi, cmd);
 }
 
 int media_chan_cmd(struct media_engine *e, uint32_t id, struct media_cmd *cmd)

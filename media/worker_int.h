@@ -38,7 +38,8 @@ enum cmd_op {
 	CMD_COT,
 	CMD_DTMF,
 	CMD_DTMF_RTP,
-	CMD_TAP
+	CMD_TAP,
+	CMD_KEEP_DROP /* close the worker's oldest kept socket pair (media/keep.c) */
 };
 
 #define MEDIA_MAX_SPANS 1024
@@ -47,6 +48,11 @@ struct media_cmd {
 	enum cmd_op op;
 	uint32_t slot;
 	int fd_rtp, fd_rtcp;
+	/* CMD_CREATE: the pair's pool index (also CMD_KEEP_DROP's); kept: the
+	 * worker's oldest kept pair, not fd_rtp (media/keep.c); mux: no RTCP
+	 * socket (else fd_rtcp, or the kept one) */
+	uint32_t port;
+	bool kept, mux;
 	struct media_chan_cfg cfg;
 	struct media_span_cfg span;  /* CMD_SPAN */
 	char tone_plan[8], tone[16]; /* CMD_TONE; tone "" stops */
@@ -58,11 +64,19 @@ struct media_cmd {
 
 struct media_worker;
 
+/* A source address in short (media/keep.c): what sent to a kept pair */
+struct media_src {
+	sa_family_t family; /* 0: none */
+	uint16_t port;	    /* network order */
+	uint8_t addr[16];
+};
+
 struct media_chan {
 	struct media_worker *w;
 	uint32_t id;
 	bool in_use, timeout_reported;
 	unsigned live_idx; /* in w->live_slots while in_use */
+	uint32_t port;	   /* the pair's pool index (media_engine.ports_used) */
 	struct loop_udp *rtp, *rtcp;
 	struct media_chan_cfg cfg;
 	struct media_chan_stats st;
@@ -115,6 +129,9 @@ struct media_chan {
 	uint16_t sdp_rtcp_port;
 	uint64_t latch_until_ns;
 	bool rtp_locked, rtcp_locked;
+	/* a kept pair's: sources that sent to it before this channel took it
+	 * over (the last call's far end) are never latched (media/keep.c) */
+	struct media_src stale[2];
 	/* rtcp-mux (RFC 5761): RTCP on the RTP socket, c->rtcp closed */
 	bool mux;
 	/* copies for a trace or HEP (media/tap.c): MEDIA_TAP_* of this
@@ -153,6 +170,27 @@ struct media_span {
 struct media_dchan_frame {
 	uint16_t len;
 	uint8_t data[MEDIA_DCHAN_MAX];
+};
+
+/* media/keep.c: socket pairs kept between calls, oldest at head */
+struct media_keep_socks {
+	struct loop_udp *rtp, *rtcp; /* rtcp NULL: the last call was muxed */
+	uint32_t port;
+	struct media_worker *w;
+	struct media_src stale[2]; /* the last sources of RTP and RTCP while kept */
+};
+struct media_keep_ring { /* the worker's */
+	struct media_keep_socks *s;
+	unsigned head, n, cap;
+};
+struct media_keep_port {
+	uint32_t port;
+	bool rtcp;
+	uint64_t since_ns;
+};
+struct media_keep_mirror { /* the signalling side's */
+	struct media_keep_port *s;
+	unsigned head, n, cap;
 };
 
 struct media_worker {
@@ -211,6 +249,13 @@ struct media_worker {
 	 * before the first command or flag that lets this worker copy */
 	struct spsc *tapq;
 	_Atomic uint64_t tap_dropped;
+	/* media/keep.c: the kept sockets (worker) and datagrams they dropped;
+	 * their ports in the same order, pairs taken over, closed unused
+	 * (signalling side) */
+	struct media_keep_ring keep;
+	_Atomic uint64_t keep_rx;
+	struct media_keep_mirror kmirror;
+	uint64_t keep_reused, keep_closed;
 };
 
 struct media_engine {
@@ -218,6 +263,7 @@ struct media_engine {
 	struct loop *sig;
 	struct loop_wake *ev_wake;    /* lives in the signalling loop */
 	struct loop_timer free_retry; /* deferred frees (media_worker.free_later) */
+	struct loop_timer keep_timer; /* kept sockets unused too long (media/keep.c) */
 	media_event_cb cb;
 	void *priv;
 	struct media_worker *w;
@@ -271,6 +317,36 @@ static inline struct loop_udp *chan_rtcp_sock(const struct media_chan *c)
 void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns);
 /* worker.c: the wallclock in NTP format (RFC 3550 4) */
 uint64_t worker_ntp_now(void);
+
+/* worker.c, signalling side: queue a command for worker wi (-EBUSY: the
+ * queue is full); bind the RTP (or RTCP) port of pool entry p */
+int media_cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd);
+int media_bind_pair(const struct media_engine *e, uint32_t p, bool rtcp);
+
+/* media/keep.c, worker side: keep a freed channel's sockets (false: the
+ * caller closes them); take over or close the oldest pair, which must be
+ * port's; close all (stop) */
+bool media_keep_park(struct media_worker *w, struct media_chan *c);
+int media_keep_take(struct media_worker *w, uint32_t port, struct media_chan *c,
+		    struct loop_udp **rtcp);
+/* from is one of c's stale sources (of RTP, or of RTCP) */
+bool media_keep_stale(const struct media_chan *c, bool rtcp, const struct sockaddr *from);
+void media_keep_drop(struct media_worker *w, uint32_t port);
+void media_keep_close_all(struct media_worker *w);
+/* signalling side: the rings; a pair the worker kept (its FREED); a new
+ * channel on the oldest pair (rested: only one that rested
+ * keep_rest_ms), 0 and *port, -ENOENT (none) or the queue's error; the
+ * idle timer */
+int media_keep_init(struct media_engine *e, struct media_worker *w);
+void media_keep_kept(struct media_engine *e, unsigned wi, uint32_t p, bool rtcp);
+int media_keep_alloc(struct media_engine *e, unsigned wi, uint32_t slot, bool mux, bool rested,
+		     uint32_t *port);
+void media_keep_timer_cb(void *priv);
+/* close worker wi's oldest kept pair (another worker ran out of ports or
+ * descriptors); 0 or -ENOENT / the queue's error */
+int media_keep_shed(struct media_engine *e, unsigned wi);
+/* after the stop: no pair is kept, their ports are free */
+void media_keep_reset(struct media_engine *e);
 
 /* media/tap.c: copy a packet of the channel when it is tapped (worker) */
 void chan_tap_copy(struct media_chan *c, unsigned kind, bool tx, const uint8_t *data, size_t len,

@@ -21,10 +21,9 @@
 #
 #   CPS_QUICK=1 (default): rates 100 200 400 600, 4 s each, 400 held,
 #                20 s after the load
-#   CPS_QUICK=0: rates 100 200 300 400 500 600 800 1000 1200, 10 s each,
-#                400 held, 60 s after the load
-#   (400 held: each held call has 2 RTP sockets, and a VTY connection on a
-#   descriptor >= 1024 aborts tandemd until issue 13 item 1 is merged)
+#   CPS_QUICK=0: rates 100 200 300 400 500 600 800 1000 1200 1400 1600 2000,
+#                10 s each (both systems passed 1,200, the top step
+#                before), 400 held, 60 s after the load
 #   CPS_RATES="..." CPS_STEP_S=N CPS_HOLD=N override; CPS_PERF=1 records
 #   tandemd A with perf during the step at CPS_PERF_RATE (default 300)
 #   (CPS_PERF_CG="--call-graph dwarf" for call chains through libraries).
@@ -48,7 +47,7 @@ if [ "$QUICK" = 1 ]; then
 	HOLD=${CPS_HOLD:-400}
 	IDLE_WAIT=${CPS_IDLE_WAIT:-20}
 else
-	RATES=${CPS_RATES:-100 200 300 400 500 600 800 1000 1200}
+	RATES=${CPS_RATES:-100 200 300 400 500 600 800 1000 1200 1400 1600 2000}
 	STEP_S=${CPS_STEP_S:-10}
 	HOLD=${CPS_HOLD:-400}
 	IDLE_WAIT=${CPS_IDLE_WAIT:-60}

@@ -5,11 +5,17 @@ source "$(dirname "$0")/../lib.sh"
 P=$BUILD/peers/rtp-peer
 A=24320
 B=24322
-start_bg "$TMPD/a.out" "$P" --local 127.0.0.1:$A --remote 127.0.0.1:$B --tone 1004:-10 --seconds 1.5
+# each sends to the other: the tone's sender latches to the digits' sender
+# (so it sends only to a port that is bound) and start_bg has its port bound
+# before the other sends
+start_bg "$TMPD/a.out" "$P" --local 127.0.0.1:$A --latch --tone 1004:-10 --seconds 1.5
 "$P" --local 127.0.0.1:$B --remote 127.0.0.1:$A --events 12#9 --seconds 1.5 >"$TMPD/b.out"
 wait "$BG_PID"
-start_bg "$TMPD/c.out" "$P" --local 127.0.0.1:$A --remote 127.0.0.1:$B --pt 0 --inband 456 --seconds 1.5
-"$P" --local 127.0.0.1:$B --latch --silent --seconds 1.5 >"$TMPD/d.out"
+# the receiver first (start_bg waits for its port): the digits' sender
+# started first lost its first digit to a port not yet bound under load
+# (loaded run 40: "56")
+start_bg "$TMPD/d.out" "$P" --local 127.0.0.1:$B --latch --silent --seconds 1.5
+"$P" --local 127.0.0.1:$A --remote 127.0.0.1:$B --pt 0 --inband 456 --seconds 1.5 >"$TMPD/c.out"
 wait "$BG_PID"
 # --latch --seconds counts from the latch: the far end starts 1 s late, the
 # latched peer still sends 1.5 s (75 packets), not the 0.5 s left of its

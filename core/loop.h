@@ -87,6 +87,9 @@ struct loop_stats {
 	unsigned tcp_bufs_in_use, tcp_bufs_total;
 	unsigned send_slots_in_use, send_slots_total;
 	unsigned timers_pending;
+	/* UDP sockets open, those closing included (each closes when its
+	 * last request ends: a cancelled receive's completion) */
+	unsigned udp_open;
 };
 
 /* What the kernel gave us, for "show loop" and the start-up log. */

@@ -357,6 +357,7 @@ static void udp_maybe_free(struct loop_udp *u)
 {
 	if (u->closing && u->inflight == 0) {
 		close(u->fd);
+		u->l->st.udp_open--;
 		talloc_free(u);
 	}
 }
@@ -613,6 +614,7 @@ struct loop_udp *loop_udp_adopt(struct loop *l, int fd, loop_udp_rx_cb cb, void 
 	u->fd = fd;
 	u->cb = cb;
 	u->priv = priv;
+	l->st.udp_open++;
 	u->rx_op.cb = udp_rx_cb;
 	u->rx_op.priv = u;
 	u->rx_msg.msg_namelen = sizeof(struct sockaddr_storage);

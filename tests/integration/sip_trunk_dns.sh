@@ -635,10 +635,10 @@ start_bg "$TMPD/tls-uas.out" timeout 40 sipp -sn uas -t t1 -i 127.0.0.1 -p $TLS_
 	-trace_msg -message_file "$TMPD/tls-uas.msg"
 tls_uas=$BG_PID
 wait_tcp $TLS_UAS 50
-for _ in $(seq 1 50); do
-	(exec 3<>"/dev/tcp/127.0.0.7/$TLS_NOVERIFY") 2>/dev/null && break
-	sleep 0.1
-done
+# (a probe loop that fell through after 5 s left the bad target refusing
+# the connection instead of failing the handshake)
+wait_listen 127.0.0.5:$TLS_BAD 127.0.0.6:$TLS_GOOD 127.0.0.5:$TLS_NOVERIFY \
+	127.0.0.7:$TLS_NOVERIFY || fail "it:sip-trunk-dns:tls:stunnel-start"
 check "it:sip-trunk-dns:tls:resolved (NAPTR SIPS+D2T)" \
 	grep -qE "trunk secure: secure.test -> 2 target\(s\) \(NAPTR SIPS\+D2T -> SRV _sips._tcp.secure.test\)" \
 	"$TMPD/td.log"

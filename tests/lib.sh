@@ -224,6 +224,26 @@ _tcp_open() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# wait_listen [ADDR:]PORT...: a TCP socket of this namespace listens on
+# every PORT (on IPv4 ADDR when given), seen without connecting (a probe
+# through a TLS proxy would reach what is behind it)
+wait_listen() {
+	until_tenths "$START_TENTHS" _tcp_all_listen "$@"
+}
+_tcp_all_listen() {
+	local p h a b c d
+	for p; do
+		if [[ $p == *:* ]]; then
+			IFS=. read -r a b c d <<<"${p%:*}"
+			h=$(printf '%02X%02X%02X%02X:%04X ' "$d" "$c" "$b" "$a" "${p##*:}")
+		else
+			h=$(printf ':%04X ' "$p")
+		fi
+		awk -v h="$h" 'NR > 1 && $4 == "0A" && index($2 " ", h) { f = 1 }
+			END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null || return 1
+	done
+}
+
 # (wait_tcp: something accepts on 127.0.0.1:PORT; wait_udp: a UDP socket
 # of this namespace is bound to PORT)
 wait_udp() {

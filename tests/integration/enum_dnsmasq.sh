@@ -39,11 +39,9 @@ CONF
 start_bg "$TMPD/dnsmasq.log" "$DNSMASQ" -k -C "$TMPD/dnsmasq.conf" --pid-file= --user=nobody \
 	--log-facility=- --log-queries
 dns_pid=$BG_PID
-for _ in $(seq 1 50); do
-	timeout 2 "$tool" enum --server "127.0.0.1:$DNS_PORT" --timeout 200 --tries 1 +4930123 \
-		>/dev/null 2>&1 && break
-	sleep 0.1
-done
+# (a wait that fell through after 50 tries left the queries to a port
+# perhaps not bound yet: refused at once under load)
+wait_udp $DNS_PORT || { fail "enum:dnsmasq-up"; cat "$TMPD/dnsmasq.log"; exit 1; }
 
 enum_q() { # NAME WANT_RC PY_CHECK ARGS...: run tandem-tool enum, check rc and the JSON
 	local name=$1 want=$2 py=$3
@@ -79,10 +77,8 @@ import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('127.0.0.1', $SILENT_PORT))
 time.sleep(60)"
-for _ in $(seq 1 50); do
-	ss -Hlun "sport = :$SILENT_PORT" | grep -q . && break
-	sleep 0.1
-done
+# a port not yet bound refuses the query at once: no timeout to measure
+wait_udp $SILENT_PORT || fail "enum:silent-server-start"
 # c-ares doubles the timeout on the second try: 300 + 600 ms, the lookup's
 # own time (the tool's lookup_ms: process start-up and the JSON check
 # outside it made 3.8 s of wall time on a loaded machine)

@@ -239,11 +239,16 @@ check "it:iw-calls:rtp-flood-counted (show calls: refused ${refused:-?} of ${flo
 check "it:iw-calls:show-calls:echo-canceller-figures" grep -qE "; EC (ERL|off)" <<<"$calls"
 # DTMF: in-band on the E1 side -> RFC 4733 on RTP (the RTP endpoint listens
 # first), then RFC 4733 -> in-band on the E1 side (the E1 listens first)
-start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --seconds 3
+# (with nothing heard in its --seconds, from its own start, the RTP peer
+# stops: loaded run 46's e1-emu sent after its 3 s and it heard nothing;
+# now it lasts until the E1 side is done, then drains)
+start_bg "$TMPD/rtp2.out" "$BUILD/peers/rtp-peer" --local 127.0.0.1:$RTP --latch --seconds 20 \
+	--drain 500
 rtp=$BG_PID
 wait_udp $RTP # it listens (a fixed 0.3 s is a race on a loaded machine)
 "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L --timeslots 1-31 \
 	--ts 3:dtmf:2580 --seconds 2 >/dev/null
+kill -USR1 "$rtp" 2>/dev/null
 wait "$rtp"
 start_bg "$TMPD/e1b.out" "$BUILD/peers/e1-emu" --local 127.0.0.1:$SPAN_R --remote 127.0.0.1:$SPAN_L \
 	--timeslots 1-31 --seconds 3

@@ -162,7 +162,11 @@ sip
   tls ca $V/ca.pem server-name localhost
   options-interval 1
 CFG
-sleep 0.5
+# the two stunnels and the trunks' UAS listen before tandemd probes them
+# (a refused connection marks a trunk down at once; "sleep 0.5" was the
+# only order)
+wait_listen 24490 24491 24492 24493 24494 24500 24501 24502 24503 ||
+	fail "it:sip-tls:peers-listen"
 start_bg "$TMPD/td.log" "$BUILD/tandemd" -c "$TMPD/td.cfg"
 td=$BG_PID
 if wait_tcp $VTY 50; then

@@ -8,9 +8,10 @@
  * comes to them is counted and dropped; and a later channel of the same
  * worker takes them over once they have rested (media_cfg.keep_rest_ms:
  * the far end of the last call may still send for a moment after the BYE).
- * Unused ones are closed after media_cfg.keep_idle_ms. A source that sent
- * to a pair while it was kept (the last call's far end, still sending) is
- * never latched by the channel that takes it over (rtp-latch).
+ * Unused ones are closed after media_cfg.keep_idle_ms. The last source that
+ * sent to each socket of a pair while it was kept (the last call's far end,
+ * still sending) is never latched by the channel that takes it over
+ * (rtp-latch).
  *
  * Kept pairs hold their ports, so with every port in use or kept a new
  * channel takes a kept pair that has not rested, its worker's or, when

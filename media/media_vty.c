@@ -540,7 +540,7 @@ DEFUN(show_media, show_media_cmd, "show media",
 		vty_out(vty, "worker %u: path %s%s", i, s.path ? s.path : "sockets", VTY_NEWLINE);
 		vty_out(vty,
 			"worker %u: socket pairs kept %u, taken over %" PRIu64
-			" (set-ups without socket+bind), closed unused %" PRIu64
+			" (set-ups without socket+bind), closed %" PRIu64
 			", datagrams to kept ones %" PRIu64 "%s",
 			i, s.keep_now, s.keep_reused, s.keep_closed, s.keep_rx, VTY_NEWLINE);
 		if (s.xdp)

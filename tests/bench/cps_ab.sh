@@ -1,8 +1,9 @@
 #!/bin/bash
 # Two tandemd builds against each other in one run (issue 13: CPU per call):
 # tests/bench/cps.sh with the chain only (no Kamailio), run with build OLD
-# then NEW, ROUNDS times (A B A B: a shared, loaded machine hits both
-# alike), each at one rate, then calls held. Per run: each tandem's CPU us
+# then NEW, then NEW then OLD, ROUNDS times (a shared, loaded machine hits
+# both alike, and a load that changes over the run favours neither), each
+# at one rate, then calls held. Per run: each tandem's CPU us
 # per call of the set-up step (utime+stime of all its threads from
 # /proc, the sipp generator not counted), and its CPU ms per second while
 # HOLD calls are only held; at the end the mean per build.
@@ -14,11 +15,15 @@
 OLD=${1:?old tandemd} NEW=${2:?new tandemd}
 ROUNDS=${AB_ROUNDS:-2} RATE=${AB_RATE:-300} STEP_S=${AB_STEP_S:-15} HOLD=${AB_HOLD:-900}
 DIR=$(cd "$(dirname "$0")" && pwd)
-echo "cps_ab: old $OLD, new $NEW; $ROUNDS round(s) of old then new; $RATE CPS for $STEP_S s," \
+echo "cps_ab: old $OLD, new $NEW; $ROUNDS round(s), old/new then new/old; $RATE CPS for $STEP_S s," \
 	"then $HOLD calls held (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 declare -A SUM_A SUM_B SUM_HA SUM_HB N
 for r in $(seq 1 "$ROUNDS"); do
-	for which in old new; do
+	# old new, new old, ...: a load that rises or falls over the run
+	# favours neither
+	order="old new"
+	[ $((r % 2)) = 0 ] && order="new old"
+	for which in $order; do
 		bin=$OLD
 		[ $which = new ] && bin=$NEW
 		out=$(CPS_TANDEMD=$bin CPS_KAMAILIO=0 CPS_RATES=$RATE CPS_STEP_S=$STEP_S \

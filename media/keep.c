@@ -207,11 +207,6 @@ static uint64_t idle_ns(const struct media_engine *e)
 	       1000000ull;
 }
 
-static void port_free(struct media_engine *e, uint32_t p)
-{
-	e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
-}
-
 /* The worker kept the pair of port p (its FREED said so). */
 void media_keep_kept(struct media_engine *e, unsigned wi, uint32_t p, bool rtcp)
 {
@@ -247,7 +242,7 @@ static int drop_head(struct media_engine *e, unsigned wi)
 
 	if (rc < 0)
 		return rc;
-	port_free(e, cmd.port);
+	media_port_free(e, cmd.port);
 	mirror_pop(m);
 	e->w[wi].keep_closed++;
 	return 0;
@@ -317,7 +312,7 @@ void media_keep_reset(struct media_engine *e)
 		struct media_keep_mirror *m = &e->w[i].kmirror;
 
 		while (m->n) {
-			port_free(e, m->s[m->head].port);
+			media_port_free(e, m->s[m->head].port);
 			mirror_pop(m);
 		}
 	}

@@ -826,7 +826,7 @@ static void engine_events(void *priv)
 				if (ev.kept)
 					media_keep_kept(e, i, p, ev.kept_rtcp);
 				else if (back)
-					e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
+					media_port_free(e, p);
 				if (back)
 					w->live--;
 			}
@@ -1314,9 +1314,14 @@ static uint16_t pair_port(const struct media_engine *e, uint32_t p)
 	return (uint16_t)(e->cfg.rtp_port_min + 2 * (p % e->nports));
 }
 
+static uint32_t pair_addr(const struct media_engine *e, uint32_t p)
+{
+	return e->addr0 + p / e->nports;
+}
+
 int media_bind_pair(const struct media_engine *e, uint32_t p, bool rtcp)
 {
-	return bind_udp(e->addr0 + p / e->nports, (uint16_t)(pair_port(e, p) + rtcp));
+	return bind_udp(pair_addr(e, p), (uint16_t)(pair_port(e, p) + rtcp));
 }
 
 /* The slot is the worker's and pair p the channel's; the caller's id and
@@ -1336,7 +1341,7 @@ static void chan_allocated(struct media_engine *e, unsigned wi, uint32_t p, uint
 		memset(local_rtp, 0, sizeof(*local_rtp));
 		a->sin_family = AF_INET;
 		a->sin_port = htons(pair_port(e, p));
-		a->sin_addr.s_addr = htonl(e->addr0 + p / e->nports);
+		a->sin_addr.s_addr = htonl(pair_addr(e, p));
 	}
 }
 
@@ -1370,7 +1375,7 @@ static int chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 	for (unsigned tries = 0, n = e->nports * e->naddrs; tries < n; tries++) {
 		unsigned p = (e->port_next + tries) % n;
 
-		if (e->ports_used[p / 8] & (1u << (p % 8)))
+		if (media_port_taken(e, p))
 			continue;
 		cmd.fd_rtp = media_bind_pair(e, p, false);
 		if (cmd.fd_rtp == -EMFILE || cmd.fd_rtp == -ENFILE)
@@ -1391,7 +1396,7 @@ static int chan_alloc(struct media_engine *e, int worker, uint32_t *id,
 				close(cmd.fd_rtcp);
 			return rc;
 		}
-		e->ports_used[p / 8] |= (uint8_t)(1u << (p % 8));
+		media_port_take(e, p);
 		e->port_next = (p + 1) % n;
 		chan_allocated(e, wi, p, id, local_rtp);
 		return 0;

@@ -318,6 +318,20 @@ void chan_rtcp_tick(struct media_chan *c, uint64_t now_ns);
 /* worker.c: the wallclock in NTP format (RFC 3550 4) */
 uint64_t worker_ntp_now(void);
 
+/* The port pool's bits (signalling side): pair p is a channel's or kept */
+static inline bool media_port_taken(const struct media_engine *e, uint32_t p)
+{
+	return e->ports_used[p / 8] & (1u << (p % 8));
+}
+static inline void media_port_take(struct media_engine *e, uint32_t p)
+{
+	e->ports_used[p / 8] |= (uint8_t)(1u << (p % 8));
+}
+static inline void media_port_free(struct media_engine *e, uint32_t p)
+{
+	e->ports_used[p / 8] &= (uint8_t) ~(1u << (p % 8));
+}
+
 /* worker.c, signalling side: queue a command for worker wi (-EBUSY: the
  * queue is full); bind the RTP (or RTCP) port of pool entry p */
 int media_cmd_send(struct media_engine *e, unsigned wi, const struct media_cmd *cmd);

@@ -82,6 +82,30 @@ static void synced(struct loop *l, struct media_engine *e, uint32_t id, struct e
 	log->stats = stats;
 }
 
+/* Until the worker's FREED events number n (a loaded machine may be slow
+ * to run the worker): at most 3 s. */
+static void wait_freed(struct loop *l, struct evlog *log, int n)
+{
+	for (int i = 0; i < 300 && log->freed < n; i++)
+		turn(l, 10);
+	ck_assert_int_eq(log->freed, n);
+}
+
+/* Descriptors for n sockets and the test's own: the soft limit raised to
+ * the hard one, or SKIP when even that is too low. */
+static void need_fds(unsigned n)
+{
+	struct rlimit rl;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur >= n + 256)
+		return;
+	if (rl.rlim_max < n + 256)
+		unit_skip("descriptor limit below %u (hard limit)", n + 256);
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
 static int udp_client(void)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
@@ -188,9 +212,7 @@ START_TEST(test_loopback_relay_timeout_free)
 
 	/* release: the event comes back, the port pair is reused */
 	ck_assert_int_eq(media_chan_free(e, a), 0);
-	for (int i = 0; i < 300 && !log.freed; i++)
-		turn(l, 10); /* (a loaded machine may be slow to run the worker) */
-	ck_assert_int_eq(log.freed, 1);
+	wait_freed(l, &log, 1);
 	ck_assert_uint_eq(log.last_freed, a);
 	ck_assert_int_eq(media_chan_free(e, a), -ENOENT);
 	/* the pool has 6 pairs: allocate all that remain, the freed one included */
@@ -463,9 +485,7 @@ START_TEST(test_several_addresses)
 	ck_assert_uint_eq(on_addr[1], 2);
 	ck_assert_int_eq(media_chan_alloc(e, -1, &id[4], &ls), -EADDRINUSE);
 	ck_assert_int_eq(media_chan_free(e, second), 0);
-	for (int i = 0; i < 300 && !log.freed; i++)
-		turn(l, 10); /* (a loaded machine may be slow to run the worker) */
-	ck_assert_int_eq(log.freed, 1);
+	wait_freed(l, &log, 1);
 	ck_assert_int_eq(media_chan_alloc(e, -1, &id[4], &ls), 0);
 	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&ls)->sin_addr.s_addr), 0x7f000002);
 	media_engine_stop(e);
@@ -501,9 +521,7 @@ START_TEST(test_slots_exhausted_reused)
 	/* the slot stays taken until the worker reports it freed */
 	ck_assert_int_eq(media_chan_free(e, id[1]), 0);
 	ck_assert_int_eq(media_chan_alloc(e, -1, &id[3], &ls), -ENOSPC);
-	for (int i = 0; i < 300 && !log.freed; i++)
-		turn(l, 10); /* (a loaded machine may be slow to run the worker) */
-	ck_assert_int_eq(log.freed, 1);
+	wait_freed(l, &log, 1);
 	ck_assert_uint_eq(log.last_freed, id[1]);
 	ck_assert_int_eq(media_chan_free(e, id[1]), -ENOENT);
 	ck_assert_int_eq(media_chan_alloc(e, -1, &id[3], &ls), 0);
@@ -877,9 +895,7 @@ START_TEST(test_rtcp_mux)
 	ck_assert(st.rtcp_mux);
 	ck_assert_int_eq(media_engine_tap_rtcp(e, false), 0);
 	ck_assert_int_eq(media_chan_free(e, a), 0);
-	for (int i = 0; i < 300 && !log.freed; i++)
-		turn(l, 10); /* (a loaded machine may be slow to run the worker) */
-	ck_assert_int_eq(log.freed, 1);
+	wait_freed(l, &log, 1);
 
 	media_engine_stop(e);
 	talloc_free(e);
@@ -937,9 +953,7 @@ START_TEST(test_rtcp_mux_from_alloc)
 	ck_assert_uint_eq(st.rx_bad, 0);
 	ck_assert_uint_eq(st.rx_refused, 0);
 	ck_assert_int_eq(media_chan_free(e, a), 0);
-	for (int i = 0; i < 300 && !log.freed; i++)
-		turn(l, 10); /* (a loaded machine may be slow to run the worker) */
-	ck_assert_int_eq(log.freed, 1);
+	wait_freed(l, &log, 1);
 	/* the plain allocation still binds both ports of its pair */
 	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
 	rtcp_at = *(struct sockaddr_in *)&la;
@@ -1009,17 +1023,9 @@ START_TEST(test_tick_tenth_many_channels)
 	struct evlog log = {0};
 	struct media_engine *e;
 	unsigned batches = 0, seen = 0, biggest = 0;
-	struct rlimit rl;
 	uint32_t id;
 
-	/* one socket per channel (RTCP on the RTP port, RFC 5761) */
-	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	if (rl.rlim_cur < MANY + 256) {
-		if (rl.rlim_max < MANY + 256)
-			unit_skip("descriptor limit below 2,856 (hard limit)");
-		rl.rlim_cur = rl.rlim_max;
-		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	}
+	need_fds(MANY); /* one socket per channel (RTCP on the RTP port, RFC 5761) */
 	l = loop_alloc(unit_ctx, NULL);
 	e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
 	ck_assert_ptr_nonnull(e);
@@ -1151,6 +1157,15 @@ static bool port_bound(const struct sockaddr_storage *ls, int add)
 	return bound;
 }
 
+/* Until that port binds again (a closed socket goes when its cancelled
+ * receive ends, on the worker): at most 1 s. */
+static void wait_unbound(struct loop *l, const struct sockaddr_storage *ls, int add)
+{
+	for (int i = 0; i < 100 && port_bound(ls, add); i++)
+		turn(l, 10);
+	ck_assert(!port_bound(ls, add));
+}
+
 static uint16_t port_of(const struct sockaddr_storage *ls)
 {
 	return ntohs(((const struct sockaddr_in *)ls)->sin_port);
@@ -1166,12 +1181,8 @@ static struct media_worker_stats wstats(struct media_engine *e)
 
 static void free_synced(struct media_engine *e, struct loop *l, struct evlog *log, uint32_t id)
 {
-	int freed = log->freed;
-
 	ck_assert_int_eq(media_chan_free(e, id), 0);
-	for (int i = 0; i < 300 && log->freed == freed; i++)
-		turn(l, 10);
-	ck_assert_int_eq(log->freed, freed + 1);
+	wait_freed(l, log, log->freed + 1);
 }
 
 /* A freed channel's pair stays bound; what comes to it is dropped and
@@ -1256,11 +1267,9 @@ START_TEST(test_keep_reuse)
 	ck_assert_uint_eq(wstats(e).keep_now, 0);
 	ck_assert_uint_eq(wstats(e).keep_closed, 2);
 	/* (the worker closes them when it takes the command) */
-	for (int i = 0; i < 100 && (port_bound(&la, 0) || port_bound(&lb, 0)); i++)
-		turn(l, 10);
-	ck_assert(!port_bound(&la, 0));
-	ck_assert(!port_bound(&la, 1));
-	ck_assert(!port_bound(&lb, 0));
+	wait_unbound(l, &la, 0);
+	wait_unbound(l, &la, 1);
+	wait_unbound(l, &lb, 0);
 
 	/* kept ones at the stop are closed */
 	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
@@ -1310,10 +1319,8 @@ START_TEST(test_keep_mux)
 	ck_assert_uint_eq(wstats(e).keep_reused, 2);
 	synced(l, e, a, &log);
 	ck_assert(query(e, l, &log, a).rtcp_mux);
-	for (int i = 0; i < 100 && port_bound(&la, 1); i++)
-		turn(l, 10);
+	wait_unbound(l, &la, 1);
 	ck_assert(port_bound(&la, 0));
-	ck_assert(!port_bound(&la, 1));
 	media_engine_stop(e);
 	talloc_free(e);
 	loop_free(l);
@@ -1369,10 +1376,8 @@ START_TEST(test_keep_range_full_and_off)
 	ck_assert_int_eq(media_chan_alloc(e, -1, &a, &la), 0);
 	free_synced(e, l, &log, a);
 	ck_assert_uint_eq(wstats(e).keep_now, 0);
-	for (int i = 0; i < 100 && (port_bound(&la, 0) || port_bound(&la, 1)); i++)
-		turn(l, 10); /* (closed as the cancelled receive ends) */
-	ck_assert(!port_bound(&la, 0));
-	ck_assert(!port_bound(&la, 1));
+	wait_unbound(l, &la, 0);
+	wait_unbound(l, &la, 1);
 	media_engine_stop(e);
 	talloc_free(e);
 	loop_free(l);
@@ -1414,8 +1419,7 @@ START_TEST(test_keep_across_workers)
 	ck_assert_int_eq(media_engine_worker_stats(e, 1, &w1), 0);
 	ck_assert_uint_eq(w1.keep_closed, 1);
 	ck_assert_uint_eq(w1.keep_now, 0);
-	for (int i = 0; i < 100 && port_bound(&ly, 0); i++)
-		turn(l, 10);
+	wait_unbound(l, &ly, 0);
 	ck_assert_int_eq(media_chan_alloc(e, 0, &z, &lz), 0);
 	ck_assert_uint_eq(port_of(&lz), port_of(&ly));
 	media_engine_stop(e);
@@ -1438,18 +1442,10 @@ START_TEST(test_stop_closes_all)
 	struct media_engine *e = media_engine_alloc(unit_ctx, l, &cfg, on_event, &log);
 	struct sockaddr_storage first, ls;
 	unsigned bound = 0;
-	struct rlimit rl;
 	uint32_t id;
 	int rc;
 
-	/* two sockets per channel */
-	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	if (rl.rlim_cur < 3000 + 256) {
-		if (rl.rlim_max < 3000 + 256)
-			unit_skip("descriptor limit below 3,256 (hard limit)");
-		rl.rlim_cur = rl.rlim_max;
-		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	}
+	need_fds(3000); /* two sockets per channel */
 	ck_assert_ptr_nonnull(e);
 	ck_assert_int_eq(media_engine_start(e), 0);
 	for (unsigned i = 0; i < 1500; i++) {

@@ -3,13 +3,22 @@
 # Sourced after tests/lib.sh (they call pass/fail).
 # VTY queries in bash alone (/dev/tcp, read, [[ =~ ]]): under TCG every
 # process started costs a good part of a second, tandem-tool more. The
-# commands go at once; 'exit' ends the session and so the answer, kept in
-# $VQ (one line each, after a newline).
+# commands go once the VTY's first prompt is in, then a comment line as a
+# marker; the answer, kept in $VQ (one line each, after a newline), is whole
+# when the marker's echo is in, and the session is closed from here. Not
+# 'exit': the VTY that reads 'exit' in the same batch as the commands closes
+# the session before it sends their answers (lost answers, read as an empty
+# but successful one, hid that a loaded run's RSCs never left). A session
+# counts only when the VTY echoed every command. Why one did not goes to
+# $TMPD/vq.log, kept with the test's files when a check fails.
 vq_once() { # PORT CMD...
-	local port=$1 c line seg LC_ALL=C # the telnet negotiation bytes are no UTF-8
+	local port=$1 c line seg prompt="" mark="#vq-$$-$RANDOM" LC_ALL=C # the telnet negotiation bytes are no UTF-8
 	shift
 	VQ=$'\n'
-	exec 9<>"/dev/tcp/127.0.0.1/$port" || return 1
+	exec 9<>"/dev/tcp/127.0.0.1/$port" || {
+		vq_why "$port" "no connection"
+		return 1
+	}
 	# the first prompt: a last line ending in '>' with no space or '<' (a
 	# banner's e-mail address ends in '>' too); input sent before it may be
 	# taken for telnet negotiation
@@ -17,18 +26,61 @@ vq_once() { # PORT CMD...
 	while IFS= read -r -d '>' -t 5 seg <&9; do
 		line+="$seg>"
 		seg=${line##*$'\n'}
-		[[ $seg == *' '* || $seg == *'<'* ]] || break
+		[[ $seg == *' '* || $seg == *'<'* ]] || {
+			prompt=1
+			break
+		}
 	done
-	for c in "$@" exit exit; do printf '%s\r\n' "$c" >&9; done
-	while IFS= read -r -t 5 line <&9; do VQ+="${line%$'\r'}"$'\n'; done
+	if [ -z "$prompt" ]; then
+		exec 9>&-
+		vq_why "$port" "no prompt within 5 s"
+		return 1
+	fi
+	printf '%s\n' "$@" "$mark" >&9
+	while IFS= read -r -t 5 line <&9; do
+		line=${line%$'\r'}
+		[[ $line == *" $mark" ]] && break
+		VQ+=$line$'\n'
+	done
 	exec 9>&-
-	[ ${#VQ} -gt 1 ]
+	[[ $line == *" $mark" ]] || {
+		vq_why "$port" "answer cut: no echo of the end marker within 5 s of the last line"
+		return 1
+	}
+	for c in "$@"; do
+		[[ $VQ == *" $c"$'\n'* ]] || {
+			vq_why "$port" "'$c' not echoed"
+			return 1
+		}
+	done
+}
+vq_why() { # PORT WHY
+	[ -n "${TMPD:-}" ] && echo "$(date +%T.%N | cut -c1-12) vq $1: $2" >>"$TMPD/vq.log"
+	return 0
 }
 # now and then a session closes with no answer at all: ask again
 vq() {
 	local _
 	for _ in 1 2 3; do vq_once "$@" && return 0; done
 	return 1
+}
+# vq_do NAME PORT CMD...: commands that change something; a FAIL named NAME
+# when the VTY did not take them (three sessions) or answered one with an
+# error ("% ..."), nothing printed when it took them all; the answers go to
+# $TMPD/vq-do.log
+vq_do() {
+	local name=$1 err LC_ALL=C
+	shift
+	if ! vq "$@" 2>/dev/null; then
+		fail "$name (the VTY on $1 did not take: ${*:2})"
+		return 1
+	fi
+	[ -n "${TMPD:-}" ] && printf '%s vq %s:%s' "$(date +%T.%N | cut -c1-12)" "$1" "$VQ" >>"$TMPD/vq-do.log"
+	if [[ $VQ =~ $'\n'(%[^$'\n']*) ]]; then
+		err=${BASH_REMATCH[1]}
+		fail "$name (the VTY on $1 answered: $err)"
+		return 1
+	fi
 }
 # vq_has PORT ERE CMD...: the answer has a line starting with ERE
 vq_has() {

@@ -183,7 +183,7 @@ vq_check "it:osmo-stp:a-rx-data-counted" $VTYA "asp a1: .* rx DATA [1-9]" "show 
 vq_check "it:osmo-stp:routing-context-a (7)" $VTYA "  target .*routing context 7;" "show m3ua"
 vq_check "it:osmo-stp:routing-context-b (8)" $VTYB "  target .*routing context 8;" "show m3ua"
 # RSC from A's VTY for CIC 5 -> B answers RLC; the circuit idles on both
-vq $VTYA enable "isup reset ls 5"
+vq_do it:osmo-stp:a-vty-rsc $VTYA enable "isup reset ls 5"
 sleep 1
 # (a GRS sent while osmo-stp had no active ASP for the other point code is
 # dropped there, and repeated after T22, 15 s: wait for that too)
@@ -214,10 +214,10 @@ else
 fi
 
 # ASPIA then ASPAC again from A's VTY (RFC 4666 4.3.4.4, 4.3.4.3)
-vq $VTYA enable "m3ua asp a1 inactive"
+vq_do it:osmo-stp:a-vty-inactive $VTYA enable "m3ua asp a1 inactive"
 check "it:osmo-stp:aspia (A inactive)" wait_asp $VTYA ASP_INACTIVE 100
 check "it:osmo-stp:aspia-seen-by-stp" until_ok 100 stp_asp asp-a ASP_INACTIVE
-vq $VTYA enable "m3ua asp a1 active"
+vq_do it:osmo-stp:a-vty-active $VTYA enable "m3ua asp a1 active"
 check "it:osmo-stp:aspac-again" wait_asp $VTYA ASP_ACTIVE 100
 
 # osmo-stp dies: both associations are lost -> MTP pause on both linksets
@@ -308,7 +308,7 @@ else
 fi
 
 # ASPDN at the end (4.3.4.2): tandemd leaves cleanly on SIGTERM
-vq $VTYA enable "m3ua asp a1 down"
+vq_do it:osmo-stp:a-vty-down $VTYA enable "m3ua asp a1 down"
 check "it:osmo-stp:aspdn (A down)" wait_asp $VTYA ASP_DOWN 100
 echo "== after $(elapsed) s:"
 show $VTYA A

@@ -8,6 +8,9 @@ export HOME=/root LANG=C.UTF-8 TERM=dumb
 . /run/vm/env
 export TANDEM_TOP TANDEM_BUILD
 O=/run/vm/out
+# a failing script's files (tests/lib.sh keeps them) go where the host
+# reads them back, not into the guest's RAM layer that goes with it
+export TANDEM_FAILED_DIR=$O/it-failed
 ip link set lo up
 # devtmpfs has no /dev/fd: bash's <(...) needs it
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd

@@ -272,6 +272,11 @@ for s in "${SCRIPTS[@]}"; do
 	[ -s "$RUN/out/$n.rc" ] && cp "$RUN/out/$n.rc" "$OUT/$n.rc"
 	[ -s "$RUN/out/$n.time" ] && say "$n: $(cat "$RUN/out/$n.time") s in the guest, rc $(cat "$OUT/$n.rc" 2>/dev/null || echo ?)"
 done
+# what failing scripts kept in the guest: beside the host's own
+if [ -d "$RUN/out/it-failed" ]; then
+	mkdir -p "$BUILD/it-failed" && cp -a "$RUN/out/it-failed/." "$BUILD/it-failed/" &&
+		say "files of failed checks: $(cd "$RUN/out/it-failed" && ls | sed "s|^|$BUILD/it-failed/|" | tr '\n' ' ')"
+fi
 if [ -n "$timed_out" ]; then
 	fail_rest "the VM ran past ${LIMIT}s; stopped"
 	exit 1

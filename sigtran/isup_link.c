@@ -114,7 +114,7 @@ void isup_link_free(struct isup_link *l)
 		return;
 	llist_for_each_entry_safe(c, cn, &l->calls, list)
 	{
-		c->owner_gone = true; /* the owner is being torn down with us */
+		c->owner_gone = true;  /* the owner is being torn down with us */
 		c->cot_looped = false; /* its loop too (it may be gone already) */
 		isup_call_reset(c, ISUP_CAUSE_TEMPORARY_FAILURE);
 	}
@@ -135,6 +135,20 @@ const struct isup_link_cfg *isup_link_cfg(const struct isup_link *l)
 const struct isup_link_stats *isup_link_stats(const struct isup_link *l)
 {
 	return &l->st;
+}
+
+void isup_link_pending(const struct isup_link *l, struct isup_link_pending *out)
+{
+	const struct isup_proc *p;
+	unsigned n[_ISUP_PROC_N] = {0};
+
+	llist_for_each_entry(p, &l->procs, list) n[p->kind]++;
+	*out = (struct isup_link_pending){.rsc = n[ISUP_PROC_RSC],
+					  .grs = n[ISUP_PROC_GRS],
+					  .blo = n[ISUP_PROC_BLO],
+					  .ubl = n[ISUP_PROC_UBL],
+					  .cgb = n[ISUP_PROC_CGB],
+					  .cgu = n[ISUP_PROC_CGU]};
 }
 
 bool isup_link_is_up(const struct isup_link *l)

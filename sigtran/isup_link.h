@@ -80,6 +80,13 @@ struct isup_cic_table *isup_link_cics(struct isup_link *l);
 const struct isup_link_cfg *isup_link_cfg(const struct isup_link *l);
 const struct isup_link_stats *isup_link_stats(const struct isup_link *l);
 bool isup_link_is_up(const struct isup_link *l);
+/* Our maintenance procedures awaiting their answer, per kind: a circuit
+ * the far end reset (its GRS) shows idle while our own GRS on it still waits
+ * for its GRA, and a new reset of it is refused until then. */
+struct isup_link_pending {
+	unsigned rsc, grs, blo, ubl, cgb, cgu;
+};
+void isup_link_pending(const struct isup_link *l, struct isup_link_pending *out);
 
 /* MTP-RESUME / MTP-PAUSE for the DPC (M3UA ASP active and DAVA / DUNA). */
 void isup_link_up(struct isup_link *l);

@@ -518,6 +518,7 @@ DEFUN(show_isup_linksets, show_isup_linksets_cmd, "show isup linksets",
 	llist_for_each_entry(s, &isup_vty_linksets, list)
 	{
 		const struct isup_link_stats *st;
+		struct isup_link_pending pend;
 
 		if (!s->link)
 			continue;
@@ -537,6 +538,10 @@ DEFUN(show_isup_linksets, show_isup_linksets_cmd, "show isup linksets",
 			st->rx[ISUP_MT_REL], st->rx[ISUP_MT_GRS], st->tx[ISUP_MT_IAM],
 			st->tx[ISUP_MT_REL], st->tx[ISUP_MT_GRS], st->rx_bad, st->rx_unknown_cic,
 			st->rx_unexpected, VTY_NEWLINE);
+		isup_link_pending(s->link, &pend);
+		vty_out(vty,
+			"  procedures pending: RSC %u, GRS %u, BLO %u, UBL %u, CGB %u, CGU %u%s",
+			pend.rsc, pend.grs, pend.blo, pend.ubl, pend.cgb, pend.cgu, VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }

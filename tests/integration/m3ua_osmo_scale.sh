@@ -160,6 +160,19 @@ rx_once() {
 	vq "$1" "show m3ua" 2>/dev/null && [[ $VQ =~ asp\ a1:\ [^$'\n']*rx\ DATA\ ([0-9]+) ]] && RX=${BASH_REMATCH[1]}
 }
 rx_data() { until_ok 150 rx_once "$1"; } # PORT -> $RX: DATA received by asp a1 (-1: no answer in 15 s)
+# snap NAME: what X, Y, Z and osmo-stp show now, into $TMPD/snap-NAME.txt
+# (kept with the logs when a check fails, read where the failure was)
+snap() {
+	local p
+	{
+		for p in $VTYX $VTYY $VTYZ; do
+			echo "== tandemd, VTY $p"
+			vq $p "show m3ua" "show isup linksets" "show isup circuits compact ls" && echo "$VQ"
+		done
+		echo "== osmo-stp"
+		stp_show && echo "$VQ"
+	} >"$TMPD/snap-$1.txt" 2>&1
+}
 
 # RKM: X's a2 registers a key osmo-stp does not know; a3 the full ISUP key
 asp_sect() { # PORT ASP: that ASP's lines of show m3ua in $SECT
@@ -192,12 +205,14 @@ printf '%s' "$VQ" | grep -E '^(asp|as)-' | sed 's/^/stp| /'
 # loadshare: RSCs from Z to PC 2 on CICs 1-10: where they land
 z_avail() { vq_has $VTYZ "linkset ls: asp a1, available" "show isup linksets" 2>/dev/null; }
 check "it:osmo-scale:z-linkset-available" until_ok 150 z_avail
-# and Z's reset of its circuits at link up done (GRS answered): an RSC sent
-# while that reset is still pending waited for it (in a loaded run, Z came
-# up before X and Y, its GRS went unanswered until repeated, and the 10 RSCs
-# below reached neither within 15 s)
+# and Z's reset of its circuits at link up done (its GRS answered): an RSC
+# asked while that GRS waits is refused ("a procedure is already pending").
+# Z's circuits show idle once X's or Y's own GRS reached Z, its GRS may still
+# wait for its GRA then (in a loaded run: Z up before X and Y, its first GRS
+# lost, repeated after T22), so the procedures pending are what tell
 z_settled() {
-	vq $VTYZ "show isup circuits compact ls" 2>/dev/null &&
+	vq $VTYZ "show isup linksets" "show isup circuits compact ls" 2>/dev/null &&
+		[[ $VQ =~ procedures\ pending:\ RSC\ 0,\ GRS\ 0, ]] &&
 		[[ $VQ =~ linkset\ ls\ available\ [0-9]+\ ([^$'\n']*) ]] &&
 		[[ ${BASH_REMATCH[1]} != *'*'* ]]
 }
@@ -210,9 +225,10 @@ rx_data $VTYZ
 zr0=$RX
 cmds=(enable)
 for c in $(seq 1 10); do cmds+=("isup reset ls $c"); done
-vq $VTYZ "${cmds[@]}" 2>/dev/null
+vq_do it:osmo-scale:z-vty-resets $VTYZ "${cmds[@]}"
 zr_ge() { rx_data $VTYZ && [ "$RX" -ge "$1" ]; }
 check "it:osmo-scale:10-rsc-10-rlc (Z's DATA rx +10)" until_ok 300 zr_ge $((zr0 + 10))
+snap after-10-rsc
 rx_data $VTYX
 x1=$RX
 rx_data $VTYY
@@ -227,18 +243,20 @@ wait "$td_y" 2>/dev/null
 check "it:osmo-scale:as-stays-active-on-x" until_ok 100 stp_has "as-x +AS_ACTIVE"
 rx_data $VTYZ
 zr1=$RX
-vq $VTYZ "${cmds[@]}" 2>/dev/null
+vq_do it:osmo-scale:z-vty-resets $VTYZ "${cmds[@]}"
 check "it:osmo-scale:after-y-lost-10-rsc-10-rlc" until_ok 150 zr_ge $((zr1 + 10))
+snap after-y-lost
 rx_data $VTYX
 x2=$RX
 check "it:osmo-scale:x-takes-all ($((x2 - x1)) of 10; X's rx DATA $x1 -> $x2)" test "$x2" -ge 0 -a $((x2 - x1)) -ge 10
 
 # X's a2 leaves: ASPIA, DEREG REQ (success), ASPDN; osmo-stp drops the AS
 # it made for the key
-vq $VTYX enable "m3ua asp a2 down"
+vq_do it:osmo-scale:x-vty-a2-down $VTYX enable "m3ua asp a2 down"
 check "it:osmo-scale:x-a2-deregistered (DEREG RSP success)" \
 	until_ok 100 sect_has $VTYX a2 "routing key deregistered .* DEREG [1-9]"
 check "it:osmo-scale:x-a2-down" until_ok 100 sect_has $VTYX a2 "^asp a2: ASP_DOWN"
+snap after-a2-down
 gone() { stp_show && ! [[ $VQ =~ $'\n'as-rkm-${rc2:-x}\  ]]; }
 check "it:osmo-scale:stp-removed-as-rkm-${rc2:-?}" until_ok 100 gone
 if [ -n "${FAILED:-}" ]; then

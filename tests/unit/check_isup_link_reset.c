@@ -161,6 +161,44 @@ START_TEST(test_grs_received)
 }
 END_TEST
 
+/* Both ends reset at link up: the far end's GRS leaves our circuits idle
+ * while our own GRS still waits for its GRA; the procedure counts say so
+ * (show isup linksets), a new RSC is refused until the GRA, then taken. */
+START_TEST(test_procs_pending_crossed_grs)
+{
+	struct isup_link_cfg cfg = base_cfg(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU);
+	struct isup_link_pending n;
+	uint8_t st[1] = {0};
+
+	cfg.grs_on_up = true;
+	start_cfg(&cfg, 1, 8);
+	isup_link_pending(L, &n);
+	ck_assert_uint_eq(n.grs, 0);
+	isup_link_up(L);
+	isup_link_pending(L, &n);
+	ck_assert_uint_eq(n.grs, 1);
+	ck_assert_uint_eq(n.rsc, 0);
+	/* the far end's GRS for the same circuits: answered, circuits idle */
+	rx_range(ISUP_MT_GRS, 1, 7, NULL, -1);
+	ck_assert_uint_eq(cic(3)->pending, 0);
+	isup_link_pending(L, &n);
+	ck_assert_uint_eq(n.grs, 1);
+	ck_assert_int_eq(isup_link_reset(L, 3), -EBUSY);
+	/* our GRA: nothing pending, an RSC goes */
+	rx_range(ISUP_MT_GRA, 1, 7, st, -1);
+	isup_link_pending(L, &n);
+	ck_assert_uint_eq(n.grs, 0);
+	ck_assert_int_eq(isup_link_reset(L, 3), 0);
+	isup_link_pending(L, &n);
+	ck_assert_uint_eq(n.rsc, 1);
+	ck_assert_uint_eq(n.grs, 0);
+	rx_simple(ISUP_MT_RLC, 3);
+	isup_link_pending(L, &n);
+	ck_assert_uint_eq(n.rsc, 0);
+	finish();
+}
+END_TEST
+
 /* Q.764 2.9.3.1: a reset circuit we block for maintenance gets its BLO
  * again after the RLC. */
 START_TEST(test_rsc_on_locally_blocked)
@@ -283,6 +321,7 @@ Suite *isup_link_reset_suite(void)
 
 	tcase_add_loop_test(tc, test_grs_on_up, 0, 2);
 	tcase_add_loop_test(tc, test_gra_mismatch, 0, 2);
+	tcase_add_loop_test(tc, test_procs_pending_crossed_grs, 0, 2);
 	tcase_add_loop_test(tc, test_rsc_received, 0, 2);
 	tcase_add_loop_test(tc, test_grs_received, 0, 2);
 	tcase_add_loop_test(tc, test_rsc_on_locally_blocked, 0, 2);

@@ -218,6 +218,10 @@ check "it:$N:y-linkset-available" until_ok 300 avail $VTYY
 # sent before as-s was active is repeated on T22, 15 s)
 check "it:$N:grs-from-x-at-switch" until_ok 400 file_has "$TMPD/sw.out" "^EV GRS cic=1 range=30"
 check "it:$N:grs-from-y-at-switch" until_ok 400 file_has "$TMPD/sw.out" "^EV GRS cic=33 range=30"
+# and their GRSs answered: the switch prints EV GRS before it sends its GRA,
+# and an IAM on a circuit whose reset is pending is discarded
+check "it:$N:x-resets-done" until_ok 400 isup_settled $VTYX
+check "it:$N:y-resets-done" until_ok 400 isup_settled $VTYY
 check "it:$N:sipp-uas-up" wait_udp $UAS 100
 if [ -n "$KAM" ] && [ -f "$TMPD/k.cfg" ]; then
 	start_bg "$TMPD/k.log" "$KAM" -DD -E -m 32 -M 8 -f "$TMPD/k.cfg"
@@ -349,11 +353,14 @@ check "it:$N:after-kill-all-on-x-answered ($((CNT - a2)) of $n2, no failure)" te
 # CICs whose calls died with it, then it takes calls again
 count_ev "^EV GRS cic=33 range=30"
 g0=$CNT
+# a tandemd killed hard can leave its UDP ports bound a while (lib.sh)
+check "it:$N:y-ports-free" wait_udp_free $SIPY 26072
 start_bg "$TMPD/y2.log" "$BUILD/tandemd" -c "$TMPD/y.cfg"
 td_y=$BG_PID
 check "it:$N:y-restarted-active" until_ok 300 eval "wait_tcp $VTYY 10 && asp_is $VTYY ASP_ACTIVE"
 check "it:$N:stp-as-y-active-again" until_ok 300 stp_has "as-y +AS_ACTIVE"
 check "it:$N:y-grs-clears-switch-cics (GRS 33+30 -> GRA)" until_ok 400 ev_ge "^EV GRS cic=33 range=30" $((g0 + 1))
+check "it:$N:y-resets-done-again" until_ok 400 isup_settled $VTYY
 check "it:$N:y-available-again" until_ok 300 avail $VTYY
 check "it:$N:stp-dava-pc3-to-switch (PC 3 available again)" until_ok 300 ev_ge "^EV DAVA pc=3$" $((dava0 + 1))
 tr=$(awk -v a="$tk" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

@@ -182,12 +182,16 @@ check "it:osmo-stp:data-b->a (GRS from B received by A)" until_ok 400 grs_ge $VT
 vq_check "it:osmo-stp:a-rx-data-counted" $VTYA "asp a1: .* rx DATA [1-9]" "show m3ua"
 vq_check "it:osmo-stp:routing-context-a (7)" $VTYA "  target .*routing context 7;" "show m3ua"
 vq_check "it:osmo-stp:routing-context-b (8)" $VTYB "  target .*routing context 8;" "show m3ua"
-# RSC from A's VTY for CIC 5 -> B answers RLC; the circuit idles on both
+# RSC from A's VTY for CIC 5 -> B answers RLC; the circuit idles on both.
+# First A's own GRS answered: B's GRS reaching A leaves A's circuits idle
+# while A's GRS may still wait for its GRA (a GRS sent while osmo-stp had no
+# active ASP for the other point code is dropped there and repeated after
+# T22, 15 s), and an RSC asked then is refused
+check "it:osmo-stp:a-resets-done (A: procedures pending RSC 0, GRS 0)" until_ok 400 isup_settled $VTYA
 vq_do it:osmo-stp:a-vty-rsc $VTYA enable "isup reset ls 5"
-sleep 1
-# (a GRS sent while osmo-stp had no active ASP for the other point code is
-# dropped there, and repeated after T22, 15 s: wait for that too)
-check "it:osmo-stp:rsc-rlc (CIC 5 idle on both after the reset)" until_ok 300 eval "all_idle $VTYA && all_idle $VTYB"
+# the RLC ends A's RSC procedure (the circuit shows idle from the asking on)
+check "it:osmo-stp:rsc-rlc (A's RSC answered, CIC 5 idle on both)" \
+	until_ok 300 eval "isup_settled $VTYA && all_idle $VTYA && all_idle $VTYB"
 
 # a call through osmo-stp: sipp -> A (SIP -> ISUP) -> IAM over M3UA via
 # osmo-stp -> B (ISUP -> SIP) -> sipp, answered, hung up by the caller

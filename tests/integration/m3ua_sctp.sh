@@ -104,7 +104,7 @@ check "it:m3ua-sctp:data-stream-by-sls (sls ${sls:-?} -> stream $((1 + ${sls:-0}
 	grep -q "EV STREAM conn=0 class=1 type=1 stream=$((1 + ${sls:-0} % 16)) ppid=3" "$out"
 sg "data 1 2 5 050012"
 check "it:m3ua-sctp:data-in->data-out (RSC CIC 5 -> RLC)" \
-	wait_ev "$out" "EV DATA conn=0 rc=7 opc=2 dpc=1 si=5 sls=5 hex=050010" 50
+	wait_ev "$out" "EV DATA conn=0 rc=7 opc=2 dpc=1 si=5 sls=5 hex=050010" 300
 check "it:m3ua-sctp:rlc-on-stream-6" grep -q "EV STREAM conn=0 class=1 type=1 stream=6 ppid=3" "$out"
 # show m3ua: each path of the association, by the kernel's own account
 show=$("$BUILD/tandem-tool" vty --port $VTY "show m3ua" 2>&1)
@@ -214,7 +214,7 @@ else
 	skip "it:m3ua-sctp:failover: needs root, its own netns and nft"
 fi
 sg "drop 0"
-check "it:m3ua-sctp:reconnect" wait_ev "$out" "EV ACTIVE conn=0 rc=7" 80 2
+check "it:m3ua-sctp:reconnect" wait_ev "$out" "EV ACTIVE conn=0 rc=7" 300 2
 kill -TERM "$td"
 sg "quit"
 exit ${FAILED:-0}

@@ -1,9 +1,7 @@
 # VTY helpers in bash alone, for scripts run in the SCTP VM (tests/vm):
-# under TCG every process started costs a good part of a second.
-# Sourced after tests/lib.sh (they call pass/fail).
-# VTY queries in bash alone (/dev/tcp, read, [[ =~ ]]): under TCG every
-# process started costs a good part of a second, tandem-tool more. The
-# commands go once the VTY's first prompt is in, then a comment line as a
+# under TCG every process started costs a good part of a second, tandem-tool
+# more. Sourced after tests/lib.sh (they call pass/fail).
+# VTY queries (/dev/tcp, read, [[ =~ ]]): the commands go once the VTY's first prompt is in, then a comment line as a
 # marker; the answer, kept in $VQ (one line each, after a newline), is whole
 # when the marker's echo is in, and the session is closed from here. Not
 # 'exit': the VTY that reads 'exit' in the same batch as the commands closes
@@ -12,7 +10,8 @@
 # counts only when the VTY echoed every command. Why one did not goes to
 # $TMPD/vq.log, kept with the test's files when a check fails. Status: 0 a
 # whole answer, 1 nothing sent (no connection, no prompt), 2 sent but the
-# answer not whole (the commands may have run: vq_do does not send them again)
+# answer not whole or a command not echoed in it (the commands may have
+# run: vq_do does not send them again)
 vq_once() { # PORT CMD...
 	local port=$1 c line seg prompt="" mark="#vq-$$-$RANDOM" LC_ALL=C # the telnet negotiation bytes are no UTF-8
 	shift
@@ -58,13 +57,16 @@ vq_once() { # PORT CMD...
 	done
 }
 vq_why() { # PORT WHY
-	[ -n "${TMPD:-}" ] && echo "$(date +%T.%N | cut -c1-12) vq $1: $2" >>"$TMPD/vq.log"
+	[ -n "${TMPD:-}" ] && printf '%(%T)T vq %s: %s\n' -1 "$1" "$2" >>"$TMPD/vq.log"
 	return 0
 }
 # now and then a session closes with no answer at all: ask again
 vq() {
-	local _
-	for _ in 1 2 3; do vq_once "$@" && return 0; done
+	local i
+	for i in 1 2 3; do
+		vq_once "$@" && return 0
+		[ "$i" = 3 ] || sleep 0.3
+	done
 	return 1
 }
 # vq_do NAME PORT CMD...: commands that change something; a FAIL named NAME
@@ -81,12 +83,13 @@ vq_do() {
 		vq_once "$@" 2>/dev/null
 		rc=$?
 		[ "$rc" != 1 ] && break
+		sleep 0.3
 	done
 	if [ "$rc" = 1 ]; then
 		fail "$name (the VTY on $1 did not take: ${*:2})"
 		return 1
 	fi
-	[ -n "${TMPD:-}" ] && printf '%s vq %s (status %s):%s' "$(date +%T.%N | cut -c1-12)" "$1" "$rc" "$VQ" >>"$TMPD/vq-do.log"
+	[ -n "${TMPD:-}" ] && printf '%(%T)T vq %s (status %s):%s' -1 "$1" "$rc" "$VQ" >>"$TMPD/vq-do.log"
 	if [[ $VQ =~ $'\n'(%[^$'\n']*) ]]; then
 		err=${BASH_REMATCH[1]}
 		fail "$name (the VTY on $1 answered: $err)"
@@ -95,7 +98,8 @@ vq_do() {
 }
 # isup_settled PORT: the tandemd's ISUP linksets have no RSC or GRS of ours
 # waiting for its answer (a circuit shows idle once the far end's GRS came,
-# ours may still wait for its GRA; a reset or call then is refused or lost)
+# ours may still wait for its GRA; a reset or call then is refused or lost).
+# True too before a linkset ever came up (no GRS yet): ask it after that.
 isup_settled() {
 	vq "$1" "show isup linksets" 2>/dev/null && [[ $VQ == *"procedures pending: RSC 0, GRS 0,"* ]] &&
 		! [[ $VQ =~ procedures\ pending:\ RSC\ [1-9] ]] && ! [[ $VQ =~ procedures\ pending:\ RSC\ [0-9]+,\ GRS\ [1-9] ]]

@@ -245,6 +245,8 @@ check "it:osmo-scale:spread-over-both (X $((x1 - x0)), Y $((y1 - y0)))" \
 # Y lost: its association goes (kill -9, no ASPDN); X takes it all
 kill -KILL "$td_y"
 wait "$td_y" 2>/dev/null
+# Z's ten RSCs answered (a reset asked while one is pending is refused)
+check "it:osmo-scale:z-rscs-done" until_ok 300 isup_settled $VTYZ
 # osmo-stp sees Y's association gone (on a loaded TCG host that took over
 # 10 s once): RSCs sent before would go round robin to Y's dead one too
 check "it:osmo-scale:stp-sees-y-down" until_ok 300 stp_has "asp-y +[^ ]* +ASP_DOWN"

@@ -188,6 +188,8 @@ vq_check "it:osmo-stp:routing-context-b (8)" $VTYB "  target .*routing context 8
 # active ASP for the other point code is dropped there and repeated after
 # T22, 15 s), and an RSC asked then is refused
 check "it:osmo-stp:a-resets-done (A: procedures pending RSC 0, GRS 0)" until_ok 400 isup_settled $VTYA
+# and B's: a GRS of B's repeated on T22 would end A's RSC below on its own
+check "it:osmo-stp:b-resets-done" until_ok 400 isup_settled $VTYB
 vq_do it:osmo-stp:a-vty-rsc $VTYA enable "isup reset ls 5"
 # the RLC ends A's RSC procedure (the circuit shows idle from the asking on)
 check "it:osmo-stp:rsc-rlc (A's RSC answered, CIC 5 idle on both)" \

@@ -168,6 +168,7 @@ START_TEST(test_procs_pending_crossed_grs)
 {
 	struct isup_link_cfg cfg = base_cfg(_i ? ISUP_VAR_ANSI : ISUP_VAR_ITU);
 	struct isup_link_pending n;
+	struct isup_msg m;
 	uint8_t st[1] = {0};
 
 	cfg.grs_on_up = true;
@@ -179,16 +180,23 @@ START_TEST(test_procs_pending_crossed_grs)
 	ck_assert_uint_eq(n.grs, 1);
 	ck_assert_uint_eq(n.rsc, 0);
 	/* the far end's GRS for the same circuits: answered, circuits idle */
+	TX.n = 0;
 	rx_range(ISUP_MT_GRS, 1, 7, NULL, -1);
+	ck_assert_uint_eq(TX.n, 1);
+	expect(0, ISUP_MT_GRA, 1, &m);
 	ck_assert_uint_eq(cic(3)->pending, 0);
 	isup_link_pending(L, &n);
 	ck_assert_uint_eq(n.grs, 1);
 	ck_assert_int_eq(isup_link_reset(L, 3), -EBUSY);
+	ck_assert_uint_eq(TX.n, 1);
 	/* our GRA: nothing pending, an RSC goes */
 	rx_range(ISUP_MT_GRA, 1, 7, st, -1);
 	isup_link_pending(L, &n);
 	ck_assert_uint_eq(n.grs, 0);
+	TX.n = 0;
 	ck_assert_int_eq(isup_link_reset(L, 3), 0);
+	ck_assert_uint_eq(TX.n, 1);
+	expect(0, ISUP_MT_RSC, 3, &m);
 	isup_link_pending(L, &n);
 	ck_assert_uint_eq(n.rsc, 1);
 	ck_assert_uint_eq(n.grs, 0);

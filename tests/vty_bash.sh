@@ -1,12 +1,13 @@
 # VTY helpers in bash alone, for scripts run in the SCTP VM (tests/vm):
 # under TCG every process started costs a good part of a second, tandem-tool
 # more. Sourced after tests/lib.sh (they call pass/fail).
-# VTY queries (/dev/tcp, read, [[ =~ ]]): the commands go once the VTY's first prompt is in, then a comment line as a
-# marker; the answer, kept in $VQ (one line each, after a newline), is whole
-# when the marker's echo is in, and the session is closed from here. Not
-# 'exit': the VTY that reads 'exit' in the same batch as the commands closes
-# the session before it sends their answers (lost answers, read as an empty
-# but successful one, hid that a loaded run's RSCs never left). A session
+# VTY queries (/dev/tcp, read, [[ =~ ]]): the commands go once the VTY's
+# first prompt is in, then a comment line as a marker; the answer, kept in
+# $VQ (one line each, after a newline), is whole when the marker's echo is
+# in, and the session is closed from here. Not 'exit': the VTY that reads
+# 'exit' in the same batch as the commands closes the session before it
+# sends their answers (a lost answer, read as an empty but successful one,
+# hid that the VTY had refused a loaded run's RSCs). A session
 # counts only when the VTY echoed every command. Why one did not goes to
 # $TMPD/vq.log, kept with the test's files when a check fails. Status: 0 a
 # whole answer, 1 nothing sent (no connection, no prompt), 2 sent but the
